@@ -1,0 +1,126 @@
+# Wiqaya: one Makefile, flat source lists, -MMD dependencies, quiet unless V=1.
+
+CC      ?= cc
+BUILD   ?= build
+BIN      = $(BUILD)/bin
+PKGS     = libpq libsodium jansson libmicrohttpd gsl libutf8proc inih
+OPT     ?= -O2 -g
+WARN     = -Wall -Wextra -Wshadow -Wmissing-prototypes -Wstrict-prototypes \
+           -Wwrite-strings -Wpointer-arith -Wno-missing-field-initializers \
+           -Wno-format-truncation  # snprintf truncation is deliberate (bounded messages)
+ifdef CI
+WARN    += -Werror
+endif
+CFLAGS  += -std=c11 $(OPT) $(WARN) $(SAN) -MMD -MP $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+CPPFLAGS += -I. -D_GNU_SOURCE
+LDFLAGS += $(SAN)
+LDLIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lcsv -lm
+
+ifeq ($(V),1)
+Q =
+say =
+else
+Q = @
+say = @printf '  %-6s %s\n' $(1) $(2);
+endif
+
+COMMON_SRC = common/config.c common/log.c common/error.c common/db.c common/codelist.c \
+             common/xalloc.c common/strbuf.c
+ETL_SRC    = etl/main.c etl/keys.c etl/normalise.c etl/pseudonym.c etl/record.c \
+             etl/linkage.c etl/loader.c etl/migrate.c etl/rekey.c
+STATS_LIB  = stats/proportion.c stats/quantile.c
+STATS_SRC  = stats/main.c
+SERVER_SRC = server/main.c server/http.c server/routes.c server/health.c server/query.c server/analytics.c
+
+COMMON_OBJ = $(COMMON_SRC:%.c=$(BUILD)/%.o)
+ETL_OBJ    = $(ETL_SRC:%.c=$(BUILD)/%.o)
+STATS_LOBJ = $(STATS_LIB:%.c=$(BUILD)/%.o)
+STATS_OBJ  = $(STATS_SRC:%.c=$(BUILD)/%.o)
+SERVER_OBJ = $(SERVER_SRC:%.c=$(BUILD)/%.o)
+ETL_LIBOBJ = $(filter-out $(BUILD)/etl/main.o,$(ETL_OBJ))
+
+UNIT_TESTS = $(patsubst tests/unit/%.c,$(BIN)/%,$(wildcard tests/unit/test_*.c))
+BENCHES    = $(patsubst bench/%.c,$(BIN)/%,$(wildcard bench/bench_*.c))
+
+PROGRAMS = $(BIN)/wiqaya-etl $(BIN)/wiqaya-server $(BIN)/wiqaya-stats
+
+.PHONY: all deps run test asan lint format bench clean distclean pg-start pg-stop
+all: $(PROGRAMS) $(UNIT_TESTS)
+
+$(BUILD)/%.o: %.c
+	$(call say,CC,$<)
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
+
+$(BIN)/wiqaya-etl: $(ETL_OBJ) $(COMMON_OBJ)
+	$(call say,LINK,$@)
+	@mkdir -p $(BIN)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BIN)/wiqaya-server: $(SERVER_OBJ) $(COMMON_OBJ)
+	$(call say,LINK,$@)
+	@mkdir -p $(BIN)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BIN)/wiqaya-stats: $(STATS_OBJ) $(STATS_LOBJ) $(COMMON_OBJ)
+	$(call say,LINK,$@)
+	@mkdir -p $(BIN)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+# Unit tests link the libraries of every program (never their main.c).
+$(BIN)/test_%: $(BUILD)/tests/unit/test_%.o $(ETL_LIBOBJ) $(STATS_LOBJ) $(COMMON_OBJ)
+	$(call say,LINK,$@)
+	@mkdir -p $(BIN)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lcmocka
+
+$(BIN)/bench_%: $(BUILD)/bench/bench_%.o $(ETL_LIBOBJ) $(STATS_LOBJ) $(COMMON_OBJ)
+	$(call say,LINK,$@)
+	@mkdir -p $(BIN)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+deps:
+	@scripts/deps.sh
+
+# make run: install, build, start the throwaway PostgreSQL, migrate, load the demo, serve.
+run: deps
+	@$(MAKE) --no-print-directory all
+	@scripts/run.sh
+
+# make test: the same set-up, then every test; ends with "N passed, N failed".
+test: deps
+	@$(MAKE) --no-print-directory all
+	@BUILD=$(BUILD) tests/run.sh
+
+asan: deps
+	@$(MAKE) --no-print-directory BUILD=build/asan OPT="-O1 -g -fno-omit-frame-pointer" \
+		SAN="-fsanitize=address,undefined -fno-sanitize-recover=undefined" all
+	@ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1 \
+		BUILD=build/asan tests/run.sh
+
+bench: deps
+	@$(MAKE) --no-print-directory all $(BENCHES)
+	@BUILD=$(BUILD) bench/run.sh
+
+lint:
+	@echo "  clang-format --dry-run"
+	$(Q)clang-format --dry-run --Werror $$(git ls-files '*.c' '*.h')
+	@echo "  cppcheck"
+	$(Q)cppcheck --quiet --error-exitcode=1 --enable=warning,performance,portability \
+		--inline-suppr --suppress=ctuuninitvar --std=c11 -I. $$(git ls-files '*.c')
+
+format:
+	clang-format -i $$(git ls-files '*.c' '*.h')
+
+pg-start:
+	@scripts/pg.sh start
+pg-stop:
+	@scripts/pg.sh stop
+
+clean:
+	rm -rf build
+
+distclean: clean
+	-scripts/pg.sh destroy
+	rm -rf var
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

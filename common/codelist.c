@@ -1,0 +1,220 @@
+/* Code-list loading with libcsv (labels may hold commas and quotes) and lookup by binary
+ * search over a sorted index, since agency and region lists can be long. */
+#include "common/codelist.h"
+
+#include <csv.h>
+#include <dirent.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/strbuf.h"
+#include "common/xalloc.h"
+
+struct reader {
+	struct code_list *list;
+	size_t cap;
+	char *fields[4];
+	int nfield, line, header_done, failed;
+	struct wq_error *e;
+	const char *file;
+};
+
+static void on_field(void *s, size_t len, void *data)
+{
+	struct reader *r = data;
+	if (r->nfield < 4)
+		r->fields[r->nfield] = s ? xstrndup(s, len) : xstrdup("");
+	r->nfield++;
+}
+
+static void on_row(int c, void *data)
+{
+	(void)c;
+	struct reader *r = data;
+	int n = r->nfield;
+	r->line++;
+	if (!r->failed) {
+		if (n < 3 || n > 4) {
+			r->failed = 1;
+			err_set(r->e, "S1102", "malformed code list \"%s\"", r->file);
+			err_detail(r->e,
+				   "Line %d has %d fields; expected code,label_en,label_ar[,iccs].",
+				   r->line, n);
+		} else if (!r->header_done) {
+			r->header_done = 1;
+			if (strcmp(r->fields[0], "code") != 0) {
+				r->failed = 1;
+				err_set(r->e, "S1102", "malformed code list \"%s\"", r->file);
+				err_detail(
+				    r->e,
+				    "Line 1 must be the header code,label_en,label_ar[,iccs].");
+			}
+		} else if (r->fields[0][0] == '\0') {
+			r->failed = 1;
+			err_set(r->e, "S1102", "malformed code list \"%s\"", r->file);
+			err_detail(r->e, "Line %d has an empty code.", r->line);
+		} else {
+			xgrow((void **)&r->list->items, &r->cap, r->list->n + 1,
+			      sizeof(struct code_item));
+			struct code_item *it = &r->list->items[r->list->n++];
+			it->code = r->fields[0];
+			it->label_en = r->fields[1];
+			it->label_ar = r->fields[2];
+			it->iccs = n == 4 && r->fields[3][0] ? r->fields[3] : NULL;
+			if (n == 4 && !it->iccs)
+				free(r->fields[3]);
+			r->nfield = 0;
+			return;
+		}
+	}
+	for (int i = 0; i < n && i < 4; i++)
+		free(r->fields[i]);
+	r->nfield = 0;
+}
+
+static const struct code_list *sort_list;
+static int by_code(const void *a, const void *b)
+{
+	return strcmp(sort_list->items[*(const size_t *)a].code,
+		      sort_list->items[*(const size_t *)b].code);
+}
+
+static int load_file(struct code_list *l, const char *dir, const char *file, struct wq_error *e)
+{
+	char *path = xasprintf("%s/%s", dir, file);
+	struct reader r = {.list = l, .e = e, .file = path};
+	struct csv_parser p;
+	char buf[8192];
+	size_t n;
+	int rc = -1;
+
+	FILE *f = fopen(path, "rb");
+	if (!f) {
+		err_set(e, "S1101", "could not open code list \"%s\": %s", path, strerror(errno));
+		free(path);
+		return -1;
+	}
+	csv_init(&p, CSV_STRICT | CSV_APPEND_NULL);
+	while ((n = fread(buf, 1, sizeof buf, f)) > 0 && !r.failed) {
+		if (csv_parse(&p, buf, n, on_field, on_row, &r) != n) {
+			err_set(e, "S1102", "malformed code list \"%s\"", path);
+			err_detail(e, "Near line %d: %s.", r.line + 1, csv_strerror(csv_error(&p)));
+			r.failed = 1;
+		}
+	}
+	if (!r.failed)
+		csv_fini(&p, on_field, on_row, &r);
+	csv_free(&p);
+	fclose(f);
+	if (r.failed)
+		goto out;
+
+	l->sorted = xmalloc(sizeof(size_t) * (l->n ? l->n : 1));
+	for (size_t i = 0; i < l->n; i++)
+		l->sorted[i] = i;
+	sort_list = l;
+	qsort(l->sorted, l->n, sizeof(size_t), by_code);
+	for (size_t i = 1; i < l->n; i++) {
+		if (strcmp(l->items[l->sorted[i]].code, l->items[l->sorted[i - 1]].code) == 0) {
+			err_set(e, "S1103", "duplicate code \"%s\" in code list \"%s\"",
+				l->items[l->sorted[i]].code, path);
+			goto out;
+		}
+	}
+	rc = 0;
+out:
+	free(path);
+	return rc;
+}
+
+static int by_name(const void *a, const void *b)
+{
+	return strcmp(((const struct code_list *)a)->name, ((const struct code_list *)b)->name);
+}
+
+int codelists_load(struct codelists *cl, const char *dir, struct wq_error *e)
+{
+	size_t cap = 0;
+	struct dirent *de;
+	memset(cl, 0, sizeof *cl);
+
+	DIR *d = opendir(dir);
+	if (!d) {
+		err_set(e, "S1101", "could not open code-list directory \"%s\": %s", dir,
+			strerror(errno));
+		err_hint(e, "Set [paths] codelists in the configuration.");
+		return -1;
+	}
+	while ((de = readdir(d))) {
+		size_t len = strlen(de->d_name);
+		if (len < 5 || strcmp(de->d_name + len - 4, ".csv") != 0)
+			continue;
+		xgrow((void **)&cl->lists, &cap, cl->n + 1, sizeof(struct code_list));
+		struct code_list *l = &cl->lists[cl->n++];
+		memset(l, 0, sizeof *l);
+		l->name = xstrndup(de->d_name, len - 4);
+		if (load_file(l, dir, de->d_name, e) < 0) {
+			closedir(d);
+			codelists_free(cl);
+			return -1;
+		}
+	}
+	closedir(d);
+	qsort(cl->lists, cl->n, sizeof(struct code_list), by_name);
+	return 0;
+}
+
+void codelists_free(struct codelists *cl)
+{
+	for (size_t i = 0; i < cl->n; i++) {
+		struct code_list *l = &cl->lists[i];
+		for (size_t j = 0; j < l->n; j++) {
+			free(l->items[j].code);
+			free(l->items[j].label_en);
+			free(l->items[j].label_ar);
+			free(l->items[j].iccs);
+		}
+		free(l->items);
+		free(l->sorted);
+		free(l->name);
+	}
+	free(cl->lists);
+	memset(cl, 0, sizeof *cl);
+}
+
+const struct code_list *codelists_get(const struct codelists *cl, const char *name)
+{
+	struct code_list key = {.name = (char *)name};
+	return bsearch(&key, cl->lists, cl->n, sizeof(struct code_list), by_name);
+}
+
+int codelist_index(const struct code_list *l, const char *code)
+{
+	size_t lo = 0, hi = l->n;
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+		int c = strcmp(code, l->items[l->sorted[mid]].code);
+		if (c == 0)
+			return (int)l->sorted[mid];
+		if (c < 0)
+			hi = mid;
+		else
+			lo = mid + 1;
+	}
+	return -1;
+}
+
+char *codelist_codes(const struct code_list *l, size_t max)
+{
+	struct strbuf sb;
+	sb_init(&sb);
+	for (size_t i = 0; i < l->n && i < max; i++) {
+		if (i)
+			sb_puts(&sb, ", ");
+		sb_puts(&sb, l->items[i].code);
+	}
+	if (l->n > max)
+		sb_puts(&sb, ", ...");
+	return sb.data;
+}

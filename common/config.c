@@ -1,0 +1,177 @@
+/* INI configuration through libinih, driven by one const table of known keys, so that an
+ * unknown key or a bad value is reported with its file, line and key, never ignored. */
+#include "common/config.h"
+
+#include <errno.h>
+#include <ini.h>
+#include <limits.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/xalloc.h"
+
+enum kind { STR, INT, DBL };
+
+struct key {
+	const char *section, *name;
+	enum kind kind;
+	size_t offset;
+	double min, max;
+	const char *def;
+};
+
+#define S(sec, name, field, def)                                                                   \
+	{                                                                                          \
+		sec, name, STR, offsetof(struct wq_config, field), 0, 0, def                       \
+	}
+#define I(sec, name, field, lo, hi, def)                                                           \
+	{                                                                                          \
+		sec, name, INT, offsetof(struct wq_config, field), lo, hi, def                     \
+	}
+#define D(sec, name, field, lo, hi, def)                                                           \
+	{                                                                                          \
+		sec, name, DBL, offsetof(struct wq_config, field), lo, hi, def                     \
+	}
+
+static const struct key keys[] = {
+    S("database", "host", db_host, "/var/tmp/wiqaya"),
+    I("database", "port", db_port, 1, 65535, "54329"),
+    S("database", "dbname", db_name, "wiqaya"),
+    S("database", "admin_user", db_admin_user, "postgres"),
+    S("database", "loader_user", db_loader_user, "wiqaya_loader"),
+    S("database", "reader_user", db_reader_user, "wiqaya_reader"),
+    I("database", "connect_timeout", db_connect_timeout, 1, 600, "5"),
+    I("database", "connect_retries", db_connect_retries, 1, 100, "5"),
+    S("paths", "codelists", codelists_dir, "config/codelists"),
+    S("paths", "migrations", migrations_dir, "sql/migrations"),
+    S("keys", "pseudonym_key", pseudonym_key, "var/keys/pseudonym.key"),
+    S("keys", "noise_key", noise_key, "var/keys/noise.key"),
+    S("etl", "default_id_country", default_id_country, "DC"),
+    I("etl", "child_retention_months", child_retention_months, 1, 1200, "60"),
+    I("etl", "max_record_bytes", max_record_bytes, 1024, 1 << 30, "1048576"),
+    S("server", "listen", server_listen, "127.0.0.1"),
+    I("server", "port", server_port, 1, 65535, "8080"),
+    I("server", "threads", server_threads, 1, 256, "4"),
+    S("intake", "listen", intake_listen, "127.0.0.1"),
+    I("intake", "port", intake_port, 1, 65535, "8081"),
+    I("limits", "max_body_bytes", max_body_bytes, 1024, INT_MAX, "10485760"),
+    I("limits", "max_records", max_records, 1, 10000000, "10000"),
+    I("limits", "max_json_depth", max_json_depth, 2, 1000, "16"),
+    I("limits", "max_url_bytes", max_url_bytes, 256, 1 << 20, "4096"),
+    I("limits", "connection_timeout", connection_timeout, 1, 3600, "30"),
+    I("limits", "connections_per_ip", connections_per_ip, 1, 100000, "32"),
+    I("limits", "max_connections", max_connections, 1, 100000, "256"),
+    D("disclosure", "noise_scale", noise_scale, 0.1, 1000, "2"),
+    I("disclosure", "floor", floor, 0, 1000, "5"),
+    I("disclosure", "threshold", threshold, 0, 1000, "10"),
+    I("disclosure", "max_dims_policy", max_dims_policy, 1, 10, "3"),
+    I("disclosure", "max_dims_researcher", max_dims_researcher, 1, 10, "4"),
+    D("disclosure", "budget_policy", budget_policy, 0, 1e6, "20"),
+    D("disclosure", "budget_researcher", budget_researcher, 0, 1e6, "50"),
+    D("disclosure", "budget_public", budget_public, 0, 1e6, "10"),
+    S("log", "level", log_level, "info"),
+};
+
+struct parse_state {
+	struct wq_config *c;
+	struct wq_error *e;
+	int failed;
+};
+
+/* Stores text into the field of k; on a bad value fills e and returns -1. */
+static int assign(struct wq_config *c, const struct key *k, const char *text, struct wq_error *e)
+{
+	char *field = (char *)c + k->offset;
+	char *end;
+
+	switch (k->kind) {
+	case STR:
+		free(*(char **)field);
+		*(char **)field = xstrdup(text);
+		return 0;
+	case INT: {
+		errno = 0;
+		long v = strtol(text, &end, 10);
+		if (errno || end == text || *end || v < k->min || v > k->max)
+			return err_set(e, "S1004",
+				       "invalid value for key \"%s\" in section [%s]: expected an "
+				       "integer from %.0f to %.0f",
+				       k->name, k->section, k->min, k->max);
+		*(int *)field = (int)v;
+		return 0;
+	}
+	case DBL: {
+		errno = 0;
+		double v = strtod(text, &end);
+		if (errno || end == text || *end || v < k->min || v > k->max)
+			return err_set(e, "S1004",
+				       "invalid value for key \"%s\" in section [%s]: expected a "
+				       "number from %g to %g",
+				       k->name, k->section, k->min, k->max);
+		*(double *)field = v; // cppcheck-suppress invalidPointerCast
+		return 0;
+	}
+	}
+	return -1;
+}
+
+static int handler(void *user, const char *section, const char *name, const char *value)
+{
+	struct parse_state *st = user;
+	if (st->failed)
+		return 0;
+	for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {
+		if (strcmp(keys[i].section, section) == 0 && strcmp(keys[i].name, name) == 0) {
+			if (assign(st->c, &keys[i], value, st->e) == 0)
+				return 1;
+			st->failed = 1;
+			return 0;
+		}
+	}
+	st->failed = 1;
+	err_set(st->e, "S1003", "unknown key \"%s\" in section [%s]", name, section);
+	return 0;
+}
+
+void config_defaults(struct wq_config *c)
+{
+	struct wq_error ignored;
+	memset(c, 0, sizeof *c);
+	for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
+		assign(c, &keys[i], keys[i].def, &ignored);
+}
+
+int config_load(struct wq_config *c, const char *path, struct wq_error *e)
+{
+	struct parse_state st = {c, e, 0};
+	config_defaults(c);
+	c->path = xstrdup(path);
+	err_clear(e);
+
+	FILE *f = fopen(path, "r");
+	if (!f) {
+		err_set(e, "S1001", "could not open configuration file \"%s\": %s", path,
+			strerror(errno));
+		err_hint(e, "Pass -c FILE, or copy config/wiqaya.conf.example.");
+		return -1;
+	}
+	int line = ini_parse_file(f, handler, &st);
+	fclose(f);
+	if (line == 0)
+		return 0;
+	/* inih reports the first failing line; the handler has described it already. */
+	if (!st.failed)
+		err_set(e, "S1002", "syntax error in configuration file");
+	err_detail(e, "File \"%s\", line %d.", path, line);
+	return -1;
+}
+
+void config_free(struct wq_config *c)
+{
+	for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
+		if (keys[i].kind == STR)
+			free(*(char **)((char *)c + keys[i].offset));
+	free(c->path);
+	memset(c, 0, sizeof *c);
+}

@@ -1,0 +1,39 @@
+/* The configuration every program reads (INI, parsed with libinih). Defaults are those of
+ * config/wiqaya.conf.example; a file may set any subset. Strings are owned by the struct. */
+#ifndef WQ_CONFIG_H
+#define WQ_CONFIG_H
+
+#include "common/error.h"
+
+struct wq_config {
+	char *path; /* the file it came from */
+
+	char *db_host, *db_name, *db_admin_user, *db_loader_user, *db_reader_user;
+	int db_port, db_connect_timeout, db_connect_retries;
+
+	char *codelists_dir, *migrations_dir;
+	char *pseudonym_key, *noise_key;
+
+	char *default_id_country;
+	int child_retention_months, max_record_bytes;
+
+	char *server_listen, *intake_listen;
+	int server_port, server_threads, intake_port;
+
+	int max_body_bytes, max_records, max_json_depth, max_url_bytes;
+	int connection_timeout, connections_per_ip, max_connections;
+
+	double noise_scale, budget_policy, budget_researcher, budget_public;
+	int floor, threshold, max_dims_policy, max_dims_researcher;
+
+	char *log_level;
+};
+
+/* Loads PATH over the defaults. On error returns -1 with e naming the file, the line and
+ * the key (S1001 missing file, S1002 syntax, S1003 unknown key, S1004 bad value); the
+ * struct then holds defaults and must still be freed. */
+int config_load(struct wq_config *c, const char *path, struct wq_error *e);
+void config_defaults(struct wq_config *c);
+void config_free(struct wq_config *c);
+
+#endif

@@ -1,0 +1,126 @@
+/* libpq helpers: connection with retry, parameterised execution, COPY, error mapping. */
+#include "common/db.h"
+
+#include <string.h>
+#include <time.h>
+
+#include "common/log.h"
+
+static void noop_notice(void *arg, const char *message)
+{
+	(void)arg;
+	(void)message;
+}
+
+PGconn *db_connect(const struct wq_config *c, const char *user, struct wq_error *e)
+{
+	char port[16], timeout[16];
+	snprintf(port, sizeof port, "%d", c->db_port);
+	snprintf(timeout, sizeof timeout, "%d", c->db_connect_timeout);
+	const char *const kw[] = {
+	    "host", "port", "dbname", "user", "connect_timeout", "application_name", NULL};
+	const char *const val[] = {c->db_host, port, c->db_name, user, timeout, "wiqaya", NULL};
+	long delay_ms = 200;
+
+	for (int attempt = 1;; attempt++) {
+		PGconn *conn = PQconnectdbParams(kw, val, 0);
+		if (PQstatus(conn) == CONNECTION_OK) {
+			PQsetNoticeProcessor(conn, noop_notice, NULL);
+			return conn;
+		}
+		char reason[512];
+		snprintf(reason, sizeof reason, "%s", PQerrorMessage(conn));
+		reason[strcspn(reason, "\n")] = '\0';
+		PQfinish(conn);
+		if (attempt >= c->db_connect_retries) {
+			err_set(e, "S2001", "could not connect to the database as \"%s\"", user);
+			err_detail(e, "%s (after %d attempts)", reason, attempt);
+			err_hint(e,
+				 "Is the server running? `scripts/pg.sh start` starts the local "
+				 "one; [database] in %s names the server.",
+				 c->path ? c->path : "the config");
+			return NULL;
+		}
+		log_warning("database not reachable (attempt %d of %d), retrying in %ld ms",
+			    attempt, c->db_connect_retries, delay_ms);
+		struct timespec ts = {delay_ms / 1000, (delay_ms % 1000) * 1000000L};
+		nanosleep(&ts, NULL);
+		delay_ms = delay_ms * 2 > 5000 ? 5000 : delay_ms * 2;
+	}
+}
+
+int db_error(PGconn *conn, const PGresult *res, const char *code, struct wq_error *e)
+{
+	const char *msg = res ? PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY) : NULL;
+	const char *sqlstate = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
+	if (!msg)
+		msg = PQerrorMessage(conn);
+	err_set(e, code, "database error: %s", msg);
+	e->message[strcspn(e->message, "\n")] = '\0';
+	/* The server's DETAIL quotes key values of violated constraints, which may be
+	 * pseudonyms: only the SQLSTATE is kept. */
+	if (sqlstate)
+		err_detail(e, "SQLSTATE %s", sqlstate);
+	return -1;
+}
+
+PGresult *db_exec(PGconn *conn, struct wq_error *e, const char *sql, int nparams,
+		  const char *const *params)
+{
+	PGresult *res = PQexecParams(conn, sql, nparams, NULL, params, NULL, NULL, 0);
+	ExecStatusType st = PQresultStatus(res);
+	if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK || st == PGRES_COPY_IN)
+		return res;
+	db_error(conn, res, "S2002", e);
+	PQclear(res);
+	return NULL;
+}
+
+int db_run(PGconn *conn, struct wq_error *e, const char *sql, int nparams,
+	   const char *const *params)
+{
+	PGresult *res = db_exec(conn, e, sql, nparams, params);
+	if (!res)
+		return -1;
+	PQclear(res);
+	return 0;
+}
+
+int db_script(PGconn *conn, struct wq_error *e, const char *script)
+{
+	PGresult *res = PQexec(conn, script);
+	ExecStatusType st = PQresultStatus(res);
+	int rc =
+	    st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK ? 0 : db_error(conn, res, "S2002", e);
+	PQclear(res);
+	return rc;
+}
+
+int db_copy(PGconn *conn, struct wq_error *e, const char *copy_sql, const char *data, size_t len)
+{
+	PGresult *res = PQexec(conn, copy_sql);
+	if (PQresultStatus(res) != PGRES_COPY_IN) {
+		db_error(conn, res, "S2003", e);
+		PQclear(res);
+		return -1;
+	}
+	PQclear(res);
+	int ok = 1;
+	size_t off = 0;
+	while (ok && off < len) {
+		size_t n = len - off > (1 << 20) ? (1 << 20) : len - off;
+		ok = PQputCopyData(conn, data + off, (int)n) == 1;
+		off += n;
+	}
+	if (PQputCopyEnd(conn, ok ? NULL : "client failure") != 1)
+		ok = 0;
+	res = PQgetResult(conn);
+	if (PQresultStatus(res) != PGRES_COMMAND_OK) {
+		db_error(conn, res, "S2003", e);
+		ok = 0;
+	}
+	PQclear(res);
+	while ((res = PQgetResult(conn)))
+		PQclear(res);
+	return ok ? 0 : -1;
+}

@@ -1,0 +1,32 @@
+/* Database connections and the few helpers every program needs around libpq. Queries
+ * are always parameterised (PQexecParams); SQL text never contains request data. */
+#ifndef WQ_DB_H
+#define WQ_DB_H
+
+#include <libpq-fe.h>
+
+#include "common/config.h"
+#include "common/error.h"
+
+/* Connects as USER (one of the config's roles), retrying with exponential backoff
+ * (200 ms doubling, capped at 5 s) up to db_connect_retries attempts. Returns NULL with
+ * e set (S2001) when every attempt failed. The caller owns the connection (PQfinish). */
+PGconn *db_connect(const struct wq_config *c, const char *user, struct wq_error *e);
+
+/* Runs a command or query with text parameters. Returns the result (caller PQclears it)
+ * when its status is COMMAND_OK, TUPLES_OK or COPY_IN; otherwise NULL with e set to
+ * S2002 and the server's message (which never holds identifiers: we never send any). */
+PGresult *db_exec(PGconn *conn, struct wq_error *e, const char *sql, int nparams,
+		  const char *const *params);
+/* db_exec for commands whose result is not needed; 0 or -1. */
+int db_run(PGconn *conn, struct wq_error *e, const char *sql, int nparams,
+	   const char *const *params);
+/* Runs a fixed script of several statements (our own SQL text, never input) through the
+ * simple-query protocol; 0 or -1 with e set (S2002). */
+int db_script(PGconn *conn, struct wq_error *e, const char *script);
+/* Sends a whole COPY FROM STDIN payload; 0 or -1 (S2003). */
+int db_copy(PGconn *conn, struct wq_error *e, const char *copy_sql, const char *data, size_t len);
+/* Fills e from a failed result (or the connection) under CODE. Returns -1. */
+int db_error(PGconn *conn, const PGresult *res, const char *code, struct wq_error *e);
+
+#endif

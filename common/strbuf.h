@@ -1,0 +1,22 @@
+/* A growable byte buffer, for building COPY text and canonical encodings. Appends never
+ * fail (allocation failure is fatal); the buffer is always NUL-terminated. */
+#ifndef WQ_STRBUF_H
+#define WQ_STRBUF_H
+
+#include <stddef.h>
+
+struct strbuf {
+	char *data;
+	size_t len;
+	size_t cap;
+};
+
+void sb_init(struct strbuf *sb);
+void sb_free(struct strbuf *sb);
+void sb_reset(struct strbuf *sb); /* empties it, keeps the memory */
+void sb_put(struct strbuf *sb, const void *p, size_t n);
+void sb_puts(struct strbuf *sb, const char *s);
+void sb_putc(struct strbuf *sb, char c);
+void sb_printf(struct strbuf *sb, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+#endif

@@ -1,0 +1,796 @@
+/* The batch loader (see loader.h). One transaction per batch: the storage-key version is
+ * read under a share lock (so a rotation cannot interleave), linkage is serialised with an
+ * advisory lock (so two concurrent loads cannot both create the same child), records are
+ * validated and hashed as they stream in, and every CHUNK accepted cases are linked and
+ * written with COPY. Memory holds one chunk, whatever the file's size. */
+#include "etl/loader.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <jansson.h>
+#include <sodium.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/db.h"
+#include "common/log.h"
+#include "common/strbuf.h"
+#include "common/xalloc.h"
+#include "etl/linkage.h"
+#include "etl/record.h"
+
+#define CHUNK	     2000
+#define LINKAGE_LOCK "7270010" /* pg_advisory_xact_lock key serialising linkage */
+
+struct batch {
+	PGconn *conn;
+	const struct wq_config *cfg;
+	struct keys *keys;
+	const struct load_options *opt;
+	struct load_result *r;
+	struct rec_context ctx;
+	long long batch_id;
+	char batch_id_text[24];
+	struct case_rec *cases;
+	size_t n_cases;
+	uint8_t *seen_keys; /* case keys of this batch, sorted per chunk for duplicates */
+	size_t n_seen, cap_seen;
+	struct strbuf rejects; /* COPY text for warehouse.reject */
+};
+
+static void hex(struct strbuf *sb, const uint8_t *p, size_t n)
+{
+	static const char digits[] = "0123456789abcdef";
+	sb_puts(sb, "\\\\x");
+	for (size_t i = 0; i < n; i++) {
+		sb_putc(sb, digits[p[i] >> 4]);
+		sb_putc(sb, digits[p[i] & 15]);
+	}
+}
+
+/* Appends s to a COPY text row, escaping what COPY's text format needs. */
+static void copy_text(struct strbuf *sb, const char *s)
+{
+	for (; *s; s++) {
+		switch (*s) {
+		case '\\':
+			sb_puts(sb, "\\\\");
+			break;
+		case '\t':
+			sb_puts(sb, "\\t");
+			break;
+		case '\n':
+			sb_puts(sb, "\\n");
+			break;
+		case '\r':
+			sb_puts(sb, "\\r");
+			break;
+		default:
+			sb_putc(sb, *s);
+		}
+	}
+}
+
+static void copy_opt(struct strbuf *sb, const char *s)
+{
+	if (s)
+		copy_text(sb, s);
+	else
+		sb_puts(sb, "\\N");
+}
+
+static void copy_codes(struct strbuf *sb, const char *const *codes, int n)
+{
+	sb_putc(sb, '{');
+	for (int i = 0; i < n; i++) {
+		if (i)
+			sb_putc(sb, ',');
+		sb_puts(sb, codes[i]); /* codes come from the code lists: plain identifiers */
+	}
+	sb_putc(sb, '}');
+}
+
+static const char *tribool(int v)
+{
+	return v < 0 ? "\\N" : v ? "t" : "f";
+}
+
+/* ---- rejects ---- */
+
+static void reject(struct batch *b, long record_no, long line, const struct rec_errors *errs)
+{
+	b->r->rejected++;
+	for (int i = 0; i < errs->n; i++) {
+		const struct rec_error *er = &errs->e[i];
+		sb_printf(&b->rejects, "%s\t%ld\t%ld\t", b->batch_id_text, record_no, line);
+		copy_text(&b->rejects, er->code);
+		sb_putc(&b->rejects, '\t');
+		copy_text(&b->rejects, er->pointer);
+		sb_putc(&b->rejects, '\t');
+		copy_text(&b->rejects, er->message);
+		sb_putc(&b->rejects, '\n');
+	}
+	if (b->opt->rejects) {
+		json_t *o = json_pack("{s:I,s:I,s:[]}", "record", (json_int_t)record_no, "line",
+				      (json_int_t)line, "errors");
+		json_t *arr = json_object_get(o, "errors");
+		for (int i = 0; i < errs->n; i++)
+			json_array_append_new(
+			    arr, json_pack("{s:s,s:s,s:s}", "code", errs->e[i].code, "pointer",
+					   errs->e[i].pointer, "message", errs->e[i].message));
+		if (errs->more)
+			json_object_set_new(o, "more_errors", json_integer(errs->more));
+		char *s = json_dumps(o, JSON_COMPACT);
+		fprintf(b->opt->rejects, "%s\n", s);
+		free(s);
+		json_decref(o);
+	}
+}
+
+/* ---- one chunk ---- */
+
+/* Existing rows for the chunk's tokens and case keys, found in one round trip each. */
+static int fetch_matches(struct batch *b, struct link_match **out, size_t *n, int64_t **case_ids,
+			 struct wq_error *e)
+{
+	struct strbuf sb;
+	sb_init(&sb);
+	for (size_t i = 0; i < b->n_cases; i++) {
+		const struct case_rec *c = &b->cases[i];
+		hex(&sb, c->case_key, TOKEN_BYTES);
+		sb_puts(&sb, "\t0\n");
+		for (int v = 0; v < c->n_victims + c->n_offenders; v++) {
+			const struct person_rec *p =
+			    v < c->n_victims ? &c->victims[v] : &c->offenders[v - c->n_victims];
+			for (int k = 0; k < p->ntok; k++) {
+				hex(&sb, p->tok[k].hash, TOKEN_BYTES);
+				sb_puts(&sb, "\t1\n");
+			}
+		}
+	}
+	int rc = -1;
+	PGresult *res = NULL;
+	if (db_run(b->conn, e, "TRUNCATE stage_key", 0, NULL) < 0 ||
+	    db_copy(b->conn, e, "COPY stage_key (key, is_token) FROM STDIN", sb.data, sb.len) < 0)
+		goto out;
+
+	res = db_exec(b->conn, e,
+		      "SELECT DISTINCT t.token, t.person_id FROM stage_key s "
+		      "JOIN warehouse.person_token t ON t.token = s.key WHERE s.is_token",
+		      0, NULL);
+	if (!res)
+		goto out;
+	*n = (size_t)PQntuples(res);
+	*out = xmalloc(sizeof **out * (*n + 1));
+	for (size_t i = 0; i < *n; i++) {
+		size_t len;
+		unsigned char *raw =
+		    PQunescapeBytea((unsigned char *)PQgetvalue(res, (int)i, 0), &len);
+		memcpy((*out)[i].token, raw, TOKEN_BYTES);
+		PQfreemem(raw);
+		(*out)[i].person_id = strtoll(PQgetvalue(res, (int)i, 1), NULL, 10);
+	}
+	PQclear(res);
+
+	res = db_exec(b->conn, e,
+		      "SELECT c.case_key, c.case_id FROM stage_key s "
+		      "JOIN warehouse.\"case\" c ON c.case_key = s.key WHERE NOT s.is_token",
+		      0, NULL);
+	if (!res)
+		goto out;
+	*case_ids = xcalloc(b->n_cases + 1, sizeof(int64_t));
+	for (int i = 0; i < PQntuples(res); i++) {
+		size_t len;
+		unsigned char *raw = PQunescapeBytea((unsigned char *)PQgetvalue(res, i, 0), &len);
+		for (size_t c = 0; c < b->n_cases; c++)
+			if (memcmp(b->cases[c].case_key, raw, TOKEN_BYTES) == 0)
+				(*case_ids)[c] = strtoll(PQgetvalue(res, i, 1), NULL, 10);
+		PQfreemem(raw);
+	}
+	PQclear(res);
+	rc = 0;
+out:
+	sb_free(&sb);
+	return rc;
+}
+
+/* Draws n ids from a sequence. */
+static int64_t *draw_ids(struct batch *b, const char *seq, size_t n, struct wq_error *e)
+{
+	char count[24];
+	snprintf(count, sizeof count, "%zu", n);
+	const char *params[] = {seq, count};
+	PGresult *res = db_exec(
+	    b->conn, e, "SELECT nextval($1::regclass) FROM generate_series(1, $2::int)", 2, params);
+	if (!res)
+		return NULL;
+	int64_t *ids = xmalloc(sizeof(int64_t) * (n + 1));
+	for (size_t i = 0; i < n; i++)
+		ids[i] = strtoll(PQgetvalue(res, (int)i, 0), NULL, 10);
+	PQclear(res);
+	return ids;
+}
+
+static int apply_merges(struct batch *b, const struct linkage *l, struct wq_error *e)
+{
+	if (l->n_merges == 0)
+		return 0;
+	struct strbuf sb;
+	sb_init(&sb);
+	for (size_t i = 0; i < l->n_merges; i++)
+		sb_printf(&sb, "%" PRId64 "\t%" PRId64 "\n", l->merges[i].from, l->merges[i].into);
+	const char *params[] = {b->batch_id_text};
+	int rc = db_run(b->conn, e, "TRUNCATE stage_merge", 0, NULL);
+	if (rc == 0)
+		rc = db_copy(b->conn, e, "COPY stage_merge (from_person, into_person) FROM STDIN",
+			     sb.data, sb.len);
+	if (rc == 0)
+		rc = db_run(
+		    b->conn, e,
+		    "WITH t AS (UPDATE warehouse.person_token t SET person_id = m.into_person "
+		    "           FROM stage_merge m WHERE t.person_id = m.from_person),"
+		    " v AS (UPDATE warehouse.victim v SET person_id = m.into_person "
+		    "           FROM stage_merge m WHERE v.person_id = m.from_person),"
+		    " o AS (UPDATE warehouse.offender o SET person_id = m.into_person "
+		    "           FROM stage_merge m WHERE o.person_id = m.from_person),"
+		    " p AS (UPDATE warehouse.person p SET merged_into = m.into_person "
+		    "           FROM stage_merge m WHERE p.person_id = m.from_person) "
+		    "INSERT INTO warehouse.person_merge (from_person, into_person, batch_id) "
+		    "SELECT from_person, into_person, $1 FROM stage_merge",
+		    1, params);
+	b->r->merges += (long)l->n_merges;
+	sb_free(&sb);
+	return rc;
+}
+
+static int flush(struct batch *b, struct wq_error *e)
+{
+	struct link_match *matches = NULL;
+	size_t n_matches = 0, n_occ = 0;
+	int64_t *case_ids = NULL, *new_pids = NULL, *new_cids = NULL;
+	const struct token **toks = NULL;
+	int *ntok = NULL;
+	struct person_rec **occ = NULL;
+	struct linkage l = {0};
+	struct strbuf sb;
+	int rc = -1;
+
+	sb_init(&sb);
+	if (b->n_cases == 0) {
+		rc = 0;
+		goto out;
+	}
+	if (fetch_matches(b, &matches, &n_matches, &case_ids, e) < 0)
+		goto out;
+
+	/* Link every person of the chunk. */
+	for (size_t i = 0; i < b->n_cases; i++)
+		n_occ += (size_t)(b->cases[i].n_victims + b->cases[i].n_offenders);
+	toks = xmalloc(sizeof *toks * (n_occ + 1));
+	ntok = xmalloc(sizeof *ntok * (n_occ + 1));
+	occ = xmalloc(sizeof *occ * (n_occ + 1));
+	n_occ = 0;
+	for (size_t i = 0; i < b->n_cases; i++) {
+		struct case_rec *c = &b->cases[i];
+		for (int v = 0; v < c->n_victims + c->n_offenders; v++) {
+			struct person_rec *p =
+			    v < c->n_victims ? &c->victims[v] : &c->offenders[v - c->n_victims];
+			occ[n_occ] = p;
+			toks[n_occ] = p->tok;
+			ntok[n_occ] = p->ntok;
+			n_occ++;
+		}
+	}
+	linkage_run(&l, n_occ, toks, ntok, matches, n_matches);
+
+	size_t n_new = 0;
+	for (size_t c = 0; c < l.n_comp; c++)
+		n_new += l.comp_pid[c] == 0;
+	if (n_new && !(new_pids = draw_ids(b, "warehouse.person_id_seq", n_new, e)))
+		goto out;
+	/* Components without an existing person are new persons; write each once. */
+	char *fresh = xcalloc(l.n_comp + 1, 1);
+	n_new = 0;
+	for (size_t c = 0; c < l.n_comp; c++) {
+		if (l.comp_pid[c])
+			continue;
+		l.comp_pid[c] = new_pids[n_new++];
+		fresh[c] = 1;
+	}
+	for (size_t i = 0; i < n_occ; i++) {
+		size_t c = l.comp[i];
+		occ[i]->person_id = l.comp_pid[c];
+		if (!fresh[c])
+			continue;
+		fresh[c] = 0;
+		/* A component is linkable when it has any token; scope follows the key used. */
+		sb_printf(&sb, "%" PRId64 "\t%c\t%s\t%" PRIu32 "\t%s\n", l.comp_pid[c],
+			  occ[i]->child ? 'c' : 'p', occ[i]->ntok ? "t" : "f",
+			  pseudo_record_key(b->keys, 'p', l.comp_pid[c]), b->batch_id_text);
+	}
+	free(fresh);
+	if (n_new) {
+		if (db_copy(b->conn, e,
+			    "COPY warehouse.person (person_id, scope, linkable, record_key, "
+			    "first_batch) FROM STDIN",
+			    sb.data, sb.len) < 0)
+			goto out;
+		b->r->persons_new += (long)n_new;
+	}
+	if (apply_merges(b, &l, e) < 0)
+		goto out;
+	if (l.n_new_tokens) {
+		sb_reset(&sb);
+		for (size_t i = 0; i < l.n_new_tokens; i++) {
+			hex(&sb, l.new_tokens[i].tok->hash, TOKEN_BYTES);
+			sb_printf(&sb, "\t%d\t%d\t%" PRId64 "\n", b->ctx.key_version,
+				  l.new_tokens[i].tok->kind, l.comp_pid[l.new_tokens[i].comp]);
+		}
+		if (db_copy(b->conn, e,
+			    "COPY warehouse.person_token (token, key_version, kind, person_id) "
+			    "FROM STDIN",
+			    sb.data, sb.len) < 0)
+			goto out;
+	}
+
+	/* Cases: ids for new ones first, so their record keys can be written with them. */
+	size_t n_new_cases = 0;
+	for (size_t i = 0; i < b->n_cases; i++)
+		n_new_cases += case_ids[i] == 0;
+	if (n_new_cases && !(new_cids = draw_ids(b, "warehouse.case_id_seq", n_new_cases, e)))
+		goto out;
+	n_new_cases = 0;
+	sb_reset(&sb);
+	for (size_t i = 0; i < b->n_cases; i++) {
+		struct case_rec *c = &b->cases[i];
+		char rep[11], inc[11];
+		if (case_ids[i] == 0)
+			case_ids[i] = new_cids[n_new_cases++];
+		month_format(c->reported, rep);
+		if (c->incident >= 0)
+			month_format(c->incident, inc);
+		sb_printf(&sb, "%" PRId64 "\t", case_ids[i]);
+		hex(&sb, c->case_key, TOKEN_BYTES);
+		sb_printf(&sb, "\t%d\t%s\t%s\t%s\t%s\t", b->ctx.key_version, c->agency, rep,
+			  c->incident >= 0 ? inc : "\\N", c->region);
+		copy_codes(&sb, c->offences, c->n_offences);
+		sb_putc(&sb, '\t');
+		copy_codes(&sb, c->technology, c->n_technology);
+		sb_printf(&sb, "\t%s\t%s\t%s\t%" PRIu32 "\n", c->detection, tribool(c->financial),
+			  c->status, pseudo_record_key(b->keys, 'c', case_ids[i]));
+	}
+	const char *params[] = {b->batch_id_text};
+	if (db_run(b->conn, e, "TRUNCATE stage_case", 0, NULL) < 0 ||
+	    db_copy(b->conn, e,
+		    "COPY stage_case (case_id, case_key, key_version, agency, reported, incident, "
+		    "region, offences, technology, detection, financial, status, record_key) FROM "
+		    "STDIN",
+		    sb.data, sb.len) < 0 ||
+	    db_run(b->conn, e,
+		   "INSERT INTO warehouse.\"case\" AS c (case_id, case_key, key_version, agency, "
+		   "  reported, incident, region, offences, technology, detection, financial, "
+		   "  status, record_key, batch_id) "
+		   "SELECT case_id, case_key, key_version, agency, reported, incident, region, "
+		   "  offences, technology, detection, financial, status, record_key, $1 "
+		   "FROM stage_case "
+		   "ON CONFLICT (case_id) DO UPDATE SET "
+		   "  reported = excluded.reported, incident = excluded.incident, "
+		   "  region = excluded.region, offences = excluded.offences, "
+		   "  technology = excluded.technology, detection = excluded.detection, "
+		   "  financial = excluded.financial, status = excluded.status, "
+		   "  revision = c.revision + 1, batch_id = excluded.batch_id, updated_at = now()",
+		   1, params) < 0 ||
+	    db_run(b->conn, e,
+		   "WITH v AS (DELETE FROM warehouse.victim WHERE case_id IN "
+		   "           (SELECT case_id FROM stage_case)),"
+		   " o AS (DELETE FROM warehouse.offender WHERE case_id IN "
+		   "           (SELECT case_id FROM stage_case)) "
+		   "DELETE FROM warehouse.intervention WHERE case_id IN "
+		   "  (SELECT case_id FROM stage_case)",
+		   0, NULL) < 0)
+		goto out;
+
+	/* Victims, offenders, interventions of the chunk's cases. */
+	struct strbuf off, iv;
+	sb_init(&off);
+	sb_init(&iv);
+	sb_reset(&sb);
+	for (size_t i = 0; i < b->n_cases; i++) {
+		struct case_rec *c = &b->cases[i];
+		for (int v = 0; v < c->n_victims; v++) {
+			struct person_rec *p = &c->victims[v];
+			sb_printf(&sb, "%" PRId64 "\t", case_ids[i]);
+			copy_text(&sb, p->ref);
+			sb_printf(&sb, "\t%" PRId64 "\t%s\t%d", p->person_id, p->sex, p->age);
+			for (int a = 0; a < ATTR_COUNT; a++)
+				sb_printf(&sb, "\t%s", p->attr[a]);
+			sb_putc(&sb, '\n');
+		}
+		for (int v = 0; v < c->n_offenders; v++) {
+			struct person_rec *p = &c->offenders[v];
+			sb_printf(&off, "%" PRId64 "\t", case_ids[i]);
+			copy_text(&off, p->ref);
+			sb_printf(&off, "\t%" PRId64 "\t%s\t", p->person_id, p->sex);
+			if (p->age >= 0)
+				sb_printf(&off, "%d", p->age);
+			else
+				sb_puts(&off, "\\N");
+			sb_printf(&off, "\t%s\n", p->child ? "t" : "f");
+		}
+		for (int k = 0; k < c->n_interventions; k++) {
+			struct intervention_rec *it = &c->interventions[k];
+			char started[11];
+			month_format(it->started, started);
+			sb_printf(&iv, "%" PRId64 "\t%d\t", case_ids[i], k + 1);
+			copy_text(&iv, it->person);
+			sb_printf(&iv, "\t%s\t%s\t%s\t%s\t", it->type, it->level, started,
+				  tribool(it->completed));
+			copy_opt(&iv, it->outcome);
+			sb_putc(&iv, '\n');
+		}
+	}
+	int ok =
+	    db_copy(b->conn, e,
+		    "COPY warehouse.victim (case_id, ref, person_id, sex, age, gender_identity, "
+		    "sexual_orientation, ethnicity, disability, migrant_status, economic_status, "
+		    "education_status, relationship) FROM STDIN",
+		    sb.data, sb.len) == 0 &&
+	    (off.len == 0 ||
+	     db_copy(
+		 b->conn, e,
+		 "COPY warehouse.offender (case_id, ref, person_id, sex, age, child) FROM STDIN",
+		 off.data, off.len) == 0) &&
+	    (iv.len == 0 ||
+	     db_copy(b->conn, e,
+		     "COPY warehouse.intervention (case_id, seq, person_ref, type, level, started, "
+		     "completed, outcome) FROM STDIN",
+		     iv.data, iv.len) == 0);
+	sb_free(&off);
+	sb_free(&iv);
+	if (!ok)
+		goto out;
+	rc = 0;
+out:
+	for (size_t i = 0; i < b->n_cases; i++)
+		case_rec_free(&b->cases[i]);
+	b->n_cases = 0;
+	linkage_free(&l);
+	free(matches);
+	free(case_ids);
+	free(new_pids);
+	free(new_cids);
+	free(toks);
+	free(ntok);
+	free(occ);
+	sb_free(&sb);
+	return rc;
+}
+
+/* ---- the batch ---- */
+
+static int key_seen(struct batch *b, const uint8_t *key)
+{
+	/* A linear scan would be quadratic over a large batch: keep the keys sorted. */
+	size_t lo = 0, hi = b->n_seen;
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+		int c = memcmp(key, b->seen_keys + mid * TOKEN_BYTES, TOKEN_BYTES);
+		if (c == 0)
+			return 1;
+		if (c < 0)
+			hi = mid;
+		else
+			lo = mid + 1;
+	}
+	xgrow((void **)&b->seen_keys, &b->cap_seen, (b->n_seen + 1) * TOKEN_BYTES, 1);
+	memmove(b->seen_keys + (lo + 1) * TOKEN_BYTES, b->seen_keys + lo * TOKEN_BYTES,
+		(b->n_seen - lo) * TOKEN_BYTES);
+	memcpy(b->seen_keys + lo * TOKEN_BYTES, key, TOKEN_BYTES);
+	b->n_seen++;
+	return 0;
+}
+
+static int json_depth(const json_t *j)
+{
+	int d = 0;
+	if (json_is_object(j)) {
+		const char *k;
+		json_t *v;
+		json_object_foreach ((json_t *)j, k, v) {
+			int c = json_depth(v);
+			d = c > d ? c : d;
+		}
+		(void)k;
+		return d + 1;
+	}
+	if (json_is_array(j)) {
+		size_t i;
+		json_t *v;
+		json_array_foreach (j, i, v) {
+			int c = json_depth(v);
+			d = c > d ? c : d;
+		}
+		return d + 1;
+	}
+	return 0;
+}
+
+/* Validates one NDJSON line into the chunk, or rejects it. */
+static int take_line(struct batch *b, const char *line, size_t len, long lineno, struct wq_error *e)
+{
+	struct rec_errors errs = {0};
+	json_error_t jerr;
+	long record_no = b->r->records + 1;
+
+	b->r->records++;
+	if (len > (size_t)b->cfg->max_record_bytes) {
+		rec_error_add(&errs, "E1005", "", "the record is longer than %d bytes",
+			      b->cfg->max_record_bytes);
+		reject(b, record_no, lineno, &errs);
+		return 0;
+	}
+	json_t *j = json_loadb(line, len, JSON_REJECT_DUPLICATES, &jerr);
+	if (!j) {
+		enum json_error_code code = json_error_code(&jerr);
+		if (code == json_error_invalid_utf8)
+			rec_error_add(&errs, "E1002", "", "the line is not valid UTF-8");
+		else if (code == json_error_numeric_overflow)
+			rec_error_add(&errs, "E1005", "", "a number is too large (column %d)",
+				      jerr.column);
+		else if (code == json_error_duplicate_key)
+			rec_error_add(&errs, "E1001", "",
+				      "a field appears twice in one object (column %d)",
+				      jerr.column);
+		else
+			rec_error_add(&errs, "E1001", "", "the line is not valid JSON (column %d)",
+				      jerr.column);
+		reject(b, record_no, lineno, &errs);
+		return 0;
+	}
+	if (json_depth(j) > b->cfg->max_json_depth) {
+		rec_error_add(&errs, "E1005", "", "the record is nested deeper than %d levels",
+			      b->cfg->max_json_depth);
+		json_decref(j);
+		reject(b, record_no, lineno, &errs);
+		return 0;
+	}
+	struct case_rec *c = &b->cases[b->n_cases];
+	c->line = lineno;
+	int ok = case_from_json(&b->ctx, j, c, &errs) == 0;
+	json_decref(j);
+	if (ok && key_seen(b, c->case_key)) {
+		rec_error_add(&errs, "E3008", "/case_ref",
+			      "this agency's case reference appears twice in this batch");
+		case_rec_free(c);
+		ok = 0;
+	}
+	if (!ok) {
+		reject(b, record_no, lineno, &errs);
+		return 0;
+	}
+	b->r->accepted++;
+	b->n_cases++;
+	return b->n_cases == CHUNK ? flush(b, e) : 0;
+}
+
+static const char stage_sql[] =
+    "CREATE TEMP TABLE IF NOT EXISTS stage_key (key bytea NOT NULL, is_token boolean NOT NULL)"
+    " ON COMMIT DROP;"
+    "CREATE TEMP TABLE IF NOT EXISTS stage_merge (from_person bigint, into_person bigint)"
+    " ON COMMIT DROP;"
+    "CREATE TEMP TABLE IF NOT EXISTS stage_case (case_id bigint, case_key bytea,"
+    " key_version smallint, agency text, reported date, incident date, region text,"
+    " offences text[], technology text[], detection text, financial boolean, status text,"
+    " record_key bigint) ON COMMIT DROP;";
+
+/* The batch key of a regular file, read once before the transaction, so that a file
+ * already loaded costs one hash and one query. */
+static int hash_file(struct keys *k, const char *path, uint8_t out[TOKEN_BYTES])
+{
+	crypto_generichash_state st;
+	uint8_t buf[1 << 16];
+	size_t n;
+	FILE *f = fopen(path, "rb");
+	if (!f)
+		return -1;
+	crypto_generichash_init(&st, k->sub[KEY_BATCH], KEY_BYTES, TOKEN_BYTES);
+	while ((n = fread(buf, 1, sizeof buf, f)) > 0)
+		crypto_generichash_update(&st, buf, n);
+	int err = ferror(f);
+	fclose(f);
+	crypto_generichash_final(&st, out, TOKEN_BYTES);
+	return err ? -1 : 0;
+}
+
+static int batch_exists(PGconn *conn, const uint8_t key[TOKEN_BYTES], struct wq_error *e)
+{
+	struct strbuf sb;
+	sb_init(&sb);
+	hex(&sb, key, TOKEN_BYTES);
+	/* hex() writes the COPY form with a doubled backslash; a parameter takes one. */
+	const char *params[] = {sb.data + 1};
+	PGresult *res = db_exec(
+	    conn, e, "SELECT 1 FROM warehouse.batch WHERE batch_key = $1::bytea", 1, params);
+	sb_free(&sb);
+	if (!res)
+		return -1;
+	int found = PQntuples(res) > 0;
+	PQclear(res);
+	return found;
+}
+
+int load_file(PGconn *conn, const struct wq_config *cfg, const struct codelists *lists,
+	      struct keys *keys, const char *path, const struct load_options *opt,
+	      struct load_result *r, struct wq_error *e)
+{
+	struct batch b = {.conn = conn, .cfg = cfg, .keys = keys, .opt = opt, .r = r};
+	int from_stdin = strcmp(path, "-") == 0;
+	uint8_t key[TOKEN_BYTES];
+	crypto_generichash_state hs;
+	FILE *f = NULL;
+	char *line = NULL;
+	size_t cap = 0;
+	long lineno = 0;
+	int rc = -1, in_tx = 0;
+	PGresult *res;
+
+	memset(r, 0, sizeof *r);
+	sb_init(&b.rejects);
+	b.cases = xcalloc(CHUNK, sizeof(struct case_rec));
+	b.ctx = (struct rec_context){lists, keys, 1, cfg->default_id_country, cfg->max_json_depth};
+
+	f = from_stdin ? stdin : fopen(path, "rb");
+	if (!f) {
+		err_set(e, "S3001", "could not open \"%s\": %s", path, strerror(errno));
+		goto out;
+	}
+	if (db_run(conn, e, "BEGIN", 0, NULL) < 0)
+		goto out;
+	in_tx = 1;
+	res =
+	    db_exec(conn, e, "SELECT storage_version FROM warehouse.key_state FOR SHARE", 0, NULL);
+	if (!res)
+		goto out;
+	b.ctx.key_version = atoi(PQgetvalue(res, 0, 0));
+	PQclear(res);
+
+	if (!from_stdin) {
+		if (hash_file(keys, path, key) < 0) {
+			err_set(e, "S3001", "could not read \"%s\": %s", path, strerror(errno));
+			goto out;
+		}
+		uint8_t stored[TOKEN_BYTES];
+		pseudo_tier2(keys, b.ctx.key_version, key, stored);
+		int found = batch_exists(conn, stored, e);
+		if (found < 0)
+			goto out;
+		if (found) {
+			r->already_loaded = 1;
+			rc = 0;
+			goto out;
+		}
+	}
+
+	const char *lock[] = {LINKAGE_LOCK};
+	if (db_script(conn, e, stage_sql) < 0 ||
+	    db_run(conn, e, "SELECT pg_advisory_xact_lock($1::bigint)", 1, lock) < 0)
+		goto out;
+	/* A placeholder batch key, replaced by the real one at the end (stdin is hashed as it
+	 * streams). Random, so two concurrent loads never collide on it. */
+	uint8_t placeholder[TOKEN_BYTES];
+	randombytes_buf(placeholder, sizeof placeholder);
+	{
+		struct strbuf sb;
+		sb_init(&sb);
+		hex(&sb, placeholder, TOKEN_BYTES);
+		char ver[8];
+		snprintf(ver, sizeof ver, "%d", b.ctx.key_version);
+		const char *params[] = {sb.data + 1, ver};
+		res = db_exec(conn, e,
+			      "INSERT INTO warehouse.batch (batch_key, key_version, source) "
+			      "VALUES ($1::bytea, $2, 'file') RETURNING batch_id",
+			      2, params);
+		sb_free(&sb);
+	}
+	if (!res)
+		goto out;
+	b.batch_id = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+	snprintf(b.batch_id_text, sizeof b.batch_id_text, "%lld", b.batch_id);
+	r->batch_id = b.batch_id;
+	PQclear(res);
+
+	crypto_generichash_init(&hs, keys->sub[KEY_BATCH], KEY_BYTES, TOKEN_BYTES);
+	ssize_t len;
+	while ((len = getline(&line, &cap, f)) >= 0) {
+		lineno++;
+		crypto_generichash_update(&hs, (const uint8_t *)line, (size_t)len);
+		size_t n = (size_t)len;
+		while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))
+			n--;
+		if (n == 0)
+			continue; /* blank lines are allowed in NDJSON files */
+		if (take_line(&b, line, n, lineno, e) < 0)
+			goto out;
+	}
+	if (ferror(f)) {
+		err_set(e, "S3001", "could not read \"%s\": %s", path, strerror(errno));
+		goto out;
+	}
+	if (flush(&b, e) < 0)
+		goto out;
+	crypto_generichash_final(&hs, key, TOKEN_BYTES);
+
+	if (opt->atomic && r->rejected) {
+		rc = 1;
+		goto out;
+	}
+	if (b.rejects.len &&
+	    db_copy(
+		conn, e,
+		"COPY warehouse.reject (batch_id, record_no, line, code, pointer, message) FROM "
+		"STDIN",
+		b.rejects.data, b.rejects.len) < 0)
+		goto out;
+
+	/* The real batch key: a conflict means the same input was loaded meanwhile. */
+	pseudo_tier2(keys, b.ctx.key_version, key, key);
+	{
+		struct strbuf sb;
+		char counts[3][24];
+		sb_init(&sb);
+		hex(&sb, key, TOKEN_BYTES);
+		snprintf(counts[0], 24, "%ld", r->records);
+		snprintf(counts[1], 24, "%ld", r->accepted);
+		snprintf(counts[2], 24, "%ld", r->rejected);
+		const char *params[] = {sb.data + 1, counts[0], counts[1], counts[2],
+					b.batch_id_text};
+		res =
+		    PQexecParams(conn,
+				 "UPDATE warehouse.batch SET batch_key = $1::bytea, records = $2, "
+				 "accepted = $3, rejected = $4 WHERE batch_id = $5",
+				 5, NULL, params, NULL, NULL, 0);
+		sb_free(&sb);
+		const char *state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+		if (state && strcmp(state, "23505") == 0) {
+			PQclear(res);
+			r->already_loaded = 1;
+			rc = 0;
+			goto out;
+		}
+		if (PQresultStatus(res) != PGRES_COMMAND_OK) {
+			db_error(conn, res, "S2002", e);
+			PQclear(res);
+			goto out;
+		}
+		PQclear(res);
+	}
+	if (opt->rebuild) {
+		res = db_exec(conn, e, "SELECT warehouse.rebuild_analytics()", 0, NULL);
+		if (!res)
+			goto out;
+		r->data_version = atol(PQgetvalue(res, 0, 0));
+		PQclear(res);
+	}
+	if (db_run(conn, e, "COMMIT", 0, NULL) < 0)
+		goto out;
+	in_tx = 0;
+	rc = 0;
+out:
+	if (in_tx) {
+		res = PQexec(conn, "ROLLBACK");
+		PQclear(res);
+	}
+	if (r->already_loaded) {
+		r->records = r->accepted = r->rejected = 0;
+		r->persons_new = r->merges = 0;
+	}
+	for (size_t i = 0; i < b.n_cases; i++)
+		case_rec_free(&b.cases[i]);
+	free(b.cases);
+	free(b.seen_keys);
+	sb_free(&b.rejects);
+	free(line);
+	if (f && !from_stdin)
+		fclose(f);
+	return rc;
+}

@@ -1,0 +1,36 @@
+/* The loader: reads a file of cases, validates and pseudonymises them, links persons and
+ * merges everything into the warehouse in one transaction per batch, then rebuilds the
+ * analytics tables. Rejected records change nothing and are kept (codes and pointers
+ * only) in warehouse.reject and, if asked, a reject file. */
+#ifndef WQ_LOADER_H
+#define WQ_LOADER_H
+
+#include <libpq-fe.h>
+#include <stdio.h>
+
+#include "common/codelist.h"
+#include "common/config.h"
+#include "etl/keys.h"
+
+struct load_options {
+	int atomic;    /* reject the whole batch on any error */
+	FILE *rejects; /* NDJSON of rejected records' errors, or NULL */
+	int rebuild;   /* rebuild analytics after the load (default 1) */
+};
+
+struct load_result {
+	long records, accepted, rejected;
+	long persons_new, merges;
+	int already_loaded;
+	long long batch_id;
+	long data_version;
+};
+
+/* Loads PATH ("-" for stdin). Returns 0 when the batch committed (some records may have
+ * been rejected: see r), 1 when nothing was loaded because of rejected records under
+ * --atomic, or -1 with e set on a fatal error (nothing loaded). */
+int load_file(PGconn *conn, const struct wq_config *cfg, const struct codelists *lists,
+	      struct keys *keys, const char *path, const struct load_options *opt,
+	      struct load_result *r, struct wq_error *e);
+
+#endif

@@ -1,0 +1,262 @@
+/* Identifier normalisation (see normalise.h). utf8proc does the Unicode work (NFKC,
+ * case folding, stripping combining marks, which removes Latin diacritics, harakat,
+ * the superscript alef and the hamza of أ إ آ ؤ ئ); the letter rules Lucene's
+ * ArabicNormalizer and CAMeL Tools apply on top are a small switch. Works on a stack
+ * buffer of code points: no allocation per name, since this runs once per person. */
+#include "etl/normalise.h"
+
+#include <stdint.h>
+#include <string.h>
+#include <time.h>
+#include <utf8proc.h>
+
+#define MAX_CP	  512 /* code points in one name after decomposition */
+#define MAX_WORDS 32
+
+static const utf8proc_option_t name_options = UTF8PROC_STABLE | UTF8PROC_COMPAT |
+					      UTF8PROC_DECOMPOSE | UTF8PROC_CASEFOLD |
+					      UTF8PROC_STRIPMARK | UTF8PROC_IGNORE;
+
+/* Decomposes, folds and strips marks into cp[]; returns the count or -1 with e set. */
+static int decompose(const char *in, size_t len, utf8proc_int32_t *cp, struct wq_error *e)
+{
+	if (len > 4 * MAX_CP)
+		return err_set(e, "E1005", "value is too long (at most %d characters)", MAX_CP);
+	utf8proc_ssize_t n = utf8proc_decompose((const utf8proc_uint8_t *)in, (utf8proc_ssize_t)len,
+						cp, MAX_CP, name_options);
+	if (n == UTF8PROC_ERROR_INVALIDUTF8 || n == UTF8PROC_ERROR_NOTASSIGNED)
+		return err_set(e, "E1002", "value is not valid UTF-8");
+	if (n < 0 || n > MAX_CP)
+		return err_set(e, "E1005", "value is too long (at most %d characters)", MAX_CP);
+	/* Recompose what is left (Hangul, say), as NFKC would. */
+	n = utf8proc_normalize_utf32(cp, n, UTF8PROC_STABLE | UTF8PROC_COMPOSE);
+	if (n < 0)
+		return err_set(e, "E1002", "value is not valid UTF-8");
+	return (int)n;
+}
+
+/* Maps one code point: the Arabic letter rules, digits to ASCII, upper case. Returns the
+ * replacement, 0 to drop it, or -1 for a word separator. */
+static utf8proc_int32_t map_cp(utf8proc_int32_t c)
+{
+	switch (c) {
+	case 0x0671: /* ٱ alef wasla */
+		return 0x0627;
+	case 0x0629: /* ة taa marbuta */
+		return 0x0647;
+	case 0x0649: /* ى alef maqsura */
+	case 0x06CC: /* ی Persian yeh */
+		return 0x064A;
+	case 0x06A9: /* ک Persian kaf */
+		return 0x0643;
+	case 0x0640: /* tatweel */
+	case '\'':
+	case 0x2019: /* right single quotation mark, as in O’Brien */
+	case 0x02BC: /* modifier letter apostrophe */
+	case '`':
+		return 0;
+	}
+	if (c >= 0x0660 && c <= 0x0669)
+		return '0' + (c - 0x0660);
+	if (c >= 0x06F0 && c <= 0x06F9)
+		return '0' + (c - 0x06F0);
+	utf8proc_category_t cat = utf8proc_category(c);
+	if (cat >= UTF8PROC_CATEGORY_LU && cat <= UTF8PROC_CATEGORY_LO)
+		return utf8proc_toupper(c);
+	if (cat >= UTF8PROC_CATEGORY_ND && cat <= UTF8PROC_CATEGORY_NO)
+		return c;
+	return -1;
+}
+
+struct word {
+	const char *s;
+	size_t len;
+};
+
+static int word_is(const struct word *w, const char *s)
+{
+	return w->len == strlen(s) && memcmp(w->s, s, w->len) == 0;
+}
+
+/* Titles dropped from names (already normalised: upper case, ة as ه, أ as ا). */
+static const char *const titles[] = {
+    "MR",	"MRS",	  "MS",	      "MISS",	"DR",	   "PROF",     "SIR",	 "MME",
+    "MLLE",	"MADAME", "MONSIEUR", "SR",	"SRA",	   "SHEIKH",   "SHAIKH", "SHEIKHA",
+    "HAJ",	"HAJJ",	  "HAJJI",    "السيد",	"السيده",  "الشيخ",    "الشيخه", "الدكتور",
+    "الدكتوره", "د",	  "الحاج",    "الحاجه", "الاستاذ", "الاستاذه",
+};
+/* Patronymic separators: محمد بن علي is محمد علي. */
+static const char *const separators[] = {"بن", "بنت", "ابن"};
+
+static int in_list(const struct word *w, const char *const *list, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (word_is(w, list[i]))
+			return 1;
+	return 0;
+}
+
+int norm_name(const char *in, size_t len, char *out, size_t outsz, struct wq_error *e)
+{
+	utf8proc_int32_t cp[MAX_CP];
+	char buf[4 * MAX_CP + MAX_CP];
+	struct word words[MAX_WORDS];
+	int nwords = 0;
+	size_t blen = 0;
+
+	int n = decompose(in, len, cp, e);
+	if (n < 0)
+		return -1;
+
+	/* Map code points into UTF-8 words. */
+	int in_word = 0;
+	for (int i = 0; i < n; i++) {
+		utf8proc_int32_t c = map_cp(cp[i]);
+		if (c == 0)
+			continue;
+		if (c < 0) {
+			in_word = 0;
+			continue;
+		}
+		if (!in_word) {
+			if (nwords == MAX_WORDS)
+				return err_set(e, "E1005", "name has too many words (at most %d)",
+					       MAX_WORDS);
+			words[nwords].s = buf + blen;
+			words[nwords].len = 0;
+			nwords++;
+			in_word = 1;
+		}
+		utf8proc_ssize_t k = utf8proc_encode_char(c, (utf8proc_uint8_t *)buf + blen);
+		blen += (size_t)k;
+		words[nwords - 1].len += (size_t)k;
+	}
+
+	/* Word rules; titles and separators only go when something else remains. */
+	size_t o = 0;
+	int kept = 0;
+	for (int i = 0; i < nwords; i++) {
+		struct word *w = &words[i];
+		if (nwords > 1 && in_list(w, titles, sizeof titles / sizeof titles[0]))
+			continue;
+		if (kept > 0 && in_list(w, separators, sizeof separators / sizeof separators[0]))
+			continue;
+		size_t need = w->len + (kept ? 1 : 0);
+		if (o + need + 1 > outsz)
+			return err_set(e, "E1005", "name is too long after normalisation");
+		/* "عبد الله" is written "عبدالله" too: join عبد with a following ال... word. */
+		int join = kept && i > 0 && word_is(&words[i - 1], "عبد") && w->len >= 4 &&
+			   memcmp(w->s, "ال", 4) == 0;
+		if (kept && !join)
+			out[o++] = ' ';
+		memcpy(out + o, w->s, w->len);
+		o += w->len;
+		kept++;
+	}
+	out[o] = '\0';
+	return (int)o;
+}
+
+int norm_national_id(const char *in, size_t len, char *out, size_t outsz, struct wq_error *e)
+{
+	utf8proc_int32_t cp[MAX_CP];
+	utf8proc_ssize_t n;
+	size_t o = 0;
+
+	if (len > MAX_CP)
+		return err_set(e, "E1005", "national ID is too long (at most %d characters)",
+			       MAX_CP);
+	n = utf8proc_decompose((const utf8proc_uint8_t *)in, (utf8proc_ssize_t)len, cp, MAX_CP,
+			       UTF8PROC_STABLE | UTF8PROC_COMPAT | UTF8PROC_DECOMPOSE);
+	if (n < 0)
+		return err_set(e, "E1002", "national ID is not valid UTF-8");
+	for (utf8proc_ssize_t i = 0; i < n; i++) {
+		utf8proc_int32_t c = cp[i];
+		if (c >= 0x0660 && c <= 0x0669)
+			c = '0' + (c - 0x0660);
+		else if (c >= 0x06F0 && c <= 0x06F9)
+			c = '0' + (c - 0x06F0);
+		if (c >= 'a' && c <= 'z')
+			c -= 'a' - 'A';
+		if (!((c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z')))
+			continue;
+		if (o + 2 > outsz)
+			return err_set(e, "E1005", "national ID is too long");
+		out[o++] = (char)c;
+	}
+	out[o] = '\0';
+	return (int)o;
+}
+
+static int today_pinned;
+
+void norm_set_today(int yyyymmdd)
+{
+	today_pinned = yyyymmdd;
+}
+
+int norm_today(void)
+{
+	if (today_pinned)
+		return today_pinned;
+	time_t t = time(NULL);
+	struct tm tm;
+	gmtime_r(&t, &tm);
+	return (tm.tm_year + 1900) * 10000 + (tm.tm_mon + 1) * 100 + tm.tm_mday;
+}
+
+static int days_in_month(int y, int m)
+{
+	static const int days[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+	if (m == 2 && ((y % 4 == 0 && y % 100 != 0) || y % 400 == 0))
+		return 29;
+	return days[m - 1];
+}
+
+static int digits(const char *s, int n)
+{
+	int v = 0;
+	for (int i = 0; i < n; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return -1;
+		v = v * 10 + (s[i] - '0');
+	}
+	return v;
+}
+
+int norm_date(const char *s, int allow_month, int *y, int *m, int *d, struct wq_error *e)
+{
+	size_t len = strlen(s);
+	int is_month = len == 7;
+	if (!(len == 10 || (allow_month && is_month)) || s[4] != '-' || (!is_month && s[7] != '-'))
+		return err_set(e, "E1004",
+			       allow_month ? "expected a date YYYY-MM-DD or a month YYYY-MM"
+					   : "expected a date YYYY-MM-DD");
+	*y = digits(s, 4);
+	*m = digits(s + 5, 2);
+	*d = is_month ? 0 : digits(s + 8, 2);
+	if (*y < 0 || *m < 0 || *d < 0)
+		return err_set(e, "E1004",
+			       allow_month ? "expected a date YYYY-MM-DD or a month YYYY-MM"
+					   : "expected a date YYYY-MM-DD");
+	if (*m < 1 || *m > 12 || (!is_month && (*d < 1 || *d > days_in_month(*y, *m))))
+		return err_set(e, "E3001", "not a calendar date");
+	int today = norm_today();
+	int value = *y * 10000 + *m * 100 + (is_month ? 1 : *d);
+	if (*y < 1900 || value > today)
+		return err_set(e, "E3001", "date outside 1900-01-01..today");
+	return 0;
+}
+
+char norm_sex(const char *code)
+{
+	if (strcmp(code, "female") == 0)
+		return 'F';
+	if (strcmp(code, "male") == 0)
+		return 'M';
+	if (strcmp(code, "intersex") == 0)
+		return 'X';
+	if (strcmp(code, "unknown") == 0)
+		return 'U';
+	return 0;
+}

@@ -1,0 +1,145 @@
+/* Canonical encodings and keyed BLAKE2b tokens (see pseudonym.h, docs/privacy.md). */
+#include "etl/pseudonym.h"
+
+#include <sodium.h>
+#include <string.h>
+
+#include "etl/normalise.h"
+
+#define NAME_MAX_BYTES 1024
+
+static void put_field(struct strbuf *sb, const char *s, size_t len)
+{
+	uint8_t l[4] = {(uint8_t)(len >> 24), (uint8_t)(len >> 16), (uint8_t)(len >> 8),
+			(uint8_t)len};
+	sb_put(sb, l, 4);
+	sb_put(sb, s, len);
+}
+
+void pseudo_encode(struct strbuf *sb, const char *kind, const char *const *fields, int n)
+{
+	sb_put(sb, "v1", 2);
+	put_field(sb, kind, strlen(kind));
+	for (int i = 0; i < n; i++)
+		put_field(sb, fields[i], strlen(fields[i]));
+}
+
+/* tier 2 = chain of storage keys 1..version over tier 1 = H(key, encoding). */
+static void tier2(struct keys *k, const uint8_t *key, const struct strbuf *enc, int version,
+		  uint8_t out[TOKEN_BYTES])
+{
+	uint8_t t1[TOKEN_BYTES];
+	crypto_generichash(t1, sizeof t1, (const uint8_t *)enc->data, enc->len, key, KEY_BYTES);
+	pseudo_tier2(k, version, t1, out);
+	sodium_memzero(t1, sizeof t1);
+}
+
+void pseudo_tier2(struct keys *k, int version, const uint8_t tier1[TOKEN_BYTES],
+		  uint8_t out[TOKEN_BYTES])
+{
+	crypto_generichash(out, TOKEN_BYTES, tier1, TOKEN_BYTES, keys_store(k, 1), KEY_BYTES);
+	pseudo_rehash(k, out, 1, version);
+}
+
+void pseudo_rehash(struct keys *k, uint8_t value[TOKEN_BYTES], int from, int to)
+{
+	for (int v = from + 1; v <= to; v++)
+		crypto_generichash(value, TOKEN_BYTES, value, TOKEN_BYTES, keys_store(k, v),
+				   KEY_BYTES);
+}
+
+/* The first character (one UTF-8 sequence) of a normalised name. */
+static size_t first_char(const char *s)
+{
+	size_t n = 1;
+	while (s[n] && ((unsigned char)s[n] & 0xC0) == 0x80)
+		n++;
+	return n;
+}
+
+int pseudo_person(struct keys *k, enum key_purpose purpose, int version, const struct identity *id,
+		  const char *default_country, struct token out[3], struct wq_error *e)
+{
+	char given[NAME_MAX_BYTES], family[NAME_MAX_BYTES], nid[256], initial[8], sex[2];
+	struct strbuf enc;
+	int ntok = 0, y, m, d;
+	const uint8_t *key = k->sub[purpose];
+
+	sb_init(&enc);
+	if (id->national_id && id->national_id[0]) {
+		if (norm_national_id(id->national_id, strlen(id->national_id), nid, sizeof nid, e) <
+		    0)
+			goto fail;
+		if (nid[0]) {
+			const char *country = id->id_country ? id->id_country : default_country;
+			const char *f[] = {country, nid};
+			pseudo_encode(&enc, "id", f, 2);
+			out[ntok].kind = TOKEN_ID;
+			tier2(k, key, &enc, version, out[ntok].hash);
+			ntok++;
+		}
+	}
+	if (id->given_name && id->family_name && id->birth_date) {
+		int gl = norm_name(id->given_name, strlen(id->given_name), given, sizeof given, e);
+		if (gl < 0)
+			goto fail;
+		int fl =
+		    norm_name(id->family_name, strlen(id->family_name), family, sizeof family, e);
+		if (fl < 0)
+			goto fail;
+		if (norm_date(id->birth_date, 0, &y, &m, &d, e) < 0)
+			goto fail;
+		if (gl > 0 && fl > 0) {
+			sex[0] = id->sex ? id->sex : 'U';
+			sex[1] = '\0';
+			const char *f[] = {id->birth_date, family, given, sex};
+			sb_reset(&enc);
+			pseudo_encode(&enc, "demo", f, 4);
+			out[ntok].kind = TOKEN_DEMO;
+			tier2(k, key, &enc, version, out[ntok].hash);
+			ntok++;
+
+			size_t il = first_char(given);
+			memcpy(initial, given, il);
+			initial[il] = '\0';
+			f[2] = initial;
+			sb_reset(&enc);
+			pseudo_encode(&enc, "demo_fi", f, 4);
+			out[ntok].kind = TOKEN_DEMO_FI;
+			tier2(k, key, &enc, version, out[ntok].hash);
+			ntok++;
+		}
+	}
+	sodium_memzero(enc.data, enc.cap);
+	sodium_memzero(given, sizeof given);
+	sodium_memzero(family, sizeof family);
+	sodium_memzero(nid, sizeof nid);
+	sb_free(&enc);
+	return ntok;
+fail:
+	sodium_memzero(enc.data, enc.cap);
+	sb_free(&enc);
+	return -1;
+}
+
+void pseudo_case(struct keys *k, int version, const char *agency, const char *case_ref,
+		 uint8_t out[TOKEN_BYTES])
+{
+	struct strbuf enc;
+	const char *f[] = {agency, case_ref};
+	sb_init(&enc);
+	pseudo_encode(&enc, "case", f, 2);
+	tier2(k, k->sub[KEY_CASE], &enc, version, out);
+	sodium_memzero(enc.data, enc.cap);
+	sb_free(&enc);
+}
+
+uint32_t pseudo_record_key(const struct keys *k, char domain, int64_t id)
+{
+	uint8_t msg[10] = {'r', (uint8_t)domain};
+	uint8_t h[crypto_generichash_BYTES_MIN];
+	for (int i = 0; i < 8; i++)
+		msg[2 + i] = (uint8_t)((uint64_t)id >> (56 - 8 * i));
+	crypto_generichash(h, sizeof h, msg, sizeof msg, k->sub[KEY_RECORD], KEY_BYTES);
+	return (uint32_t)h[0] << 24 | (uint32_t)h[1] << 16 | (uint32_t)h[2] << 8 | h[3];
+}

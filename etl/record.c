@@ -1,0 +1,611 @@
+/* Case validation (see record.h and docs/data-dictionary.md for every rule and code).
+ * Each check adds a numbered error and goes on, so a clerk sees every problem of a record
+ * at once. Messages name fields and allowed codes, never a submitted value: a name typed
+ * into a code field must not reach a reject file. */
+#include "etl/record.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/xalloc.h"
+#include "etl/normalise.h"
+
+void rec_error_add(struct rec_errors *errs, const char *code, const char *pointer, const char *fmt,
+		   ...)
+{
+	if (errs->n == REC_MAX_ERRORS) {
+		errs->more++;
+		return;
+	}
+	struct rec_error *e = &errs->e[errs->n++];
+	va_list ap;
+	snprintf(e->code, sizeof e->code, "%s", code);
+	snprintf(e->pointer, sizeof e->pointer, "%s", pointer ? pointer : "");
+	va_start(ap, fmt);
+	vsnprintf(e->message, sizeof e->message, fmt, ap);
+	va_end(ap);
+}
+
+int month_index(int y, int m)
+{
+	return y * 12 + m - 1;
+}
+
+void month_format(int idx, char out[11])
+{
+	snprintf(out, 11, "%04d-%02d-01", idx / 12, idx % 12 + 1);
+}
+
+/* A field being checked: its object, name and JSON pointer. */
+struct field {
+	json_t *obj;
+	const char *name;
+	char ptr[96];
+};
+
+static struct field field_of(json_t *obj, const char *base, const char *name)
+{
+	struct field f = {obj, name, ""};
+	snprintf(f.ptr, sizeof f.ptr, "%s/%s", base, name);
+	return f;
+}
+
+static const char *type_name(const json_t *v)
+{
+	switch (json_typeof(v)) {
+	case JSON_OBJECT:
+		return "an object";
+	case JSON_ARRAY:
+		return "an array";
+	case JSON_STRING:
+		return "a string";
+	case JSON_INTEGER:
+	case JSON_REAL:
+		return "a number";
+	case JSON_TRUE:
+	case JSON_FALSE:
+		return "a boolean";
+	case JSON_NULL:
+		return "null";
+	}
+	return "a value";
+}
+
+/* The value of f, or NULL; a JSON null counts as absent. Reports E1003 when required. */
+static json_t *get(const struct field *f, int required, struct rec_errors *errs)
+{
+	json_t *v = json_object_get(f->obj, f->name);
+	if (v && json_is_null(v))
+		v = NULL;
+	if (!v && required)
+		rec_error_add(errs, "E1003", f->ptr, "required field \"%s\" is missing", f->name);
+	return v;
+}
+
+static const char *get_string(const struct field *f, int required, size_t maxlen,
+			      struct rec_errors *errs)
+{
+	json_t *v = get(f, required, errs);
+	if (!v)
+		return NULL;
+	if (!json_is_string(v)) {
+		rec_error_add(errs, "E1004", f->ptr, "\"%s\" must be a string, not %s", f->name,
+			      type_name(v));
+		return NULL;
+	}
+	if (json_string_length(v) > maxlen) {
+		rec_error_add(errs, "E1005", f->ptr, "\"%s\" is longer than %zu bytes", f->name,
+			      maxlen);
+		return NULL;
+	}
+	if (json_string_length(v) != strlen(json_string_value(v))) {
+		rec_error_add(errs, "E1004", f->ptr, "\"%s\" contains a NUL character", f->name);
+		return NULL;
+	}
+	return json_string_value(v);
+}
+
+static const char *check_code(const struct rec_context *ctx, const char *list_name,
+			      const char *field, const char *ptr, const char *value,
+			      struct rec_errors *errs)
+{
+	const struct code_list *l = codelists_get(ctx->lists, list_name);
+	int i = l ? codelist_index(l, value) : -1;
+	if (i >= 0)
+		return l->items[i].code;
+	char *codes = l ? codelist_codes(l, 14) : xstrdup("");
+	rec_error_add(errs, "E2001", ptr, "\"%s\" is not a code of list %s (%s)", field, list_name,
+		      codes);
+	free(codes);
+	return NULL;
+}
+
+static const char *get_code(const struct rec_context *ctx, const struct field *f,
+			    const char *list_name, int required, const char *def,
+			    struct rec_errors *errs)
+{
+	const char *s = get_string(f, required, 64, errs);
+	if (!s) {
+		if (json_object_get(f->obj, f->name) &&
+		    !json_is_null(json_object_get(f->obj, f->name)))
+			return NULL; /* present but bad: already reported */
+		return def;
+	}
+	return check_code(ctx, list_name, f->name, f->ptr, s, errs);
+}
+
+/* A boolean field: 1, 0, or -1 when absent or wrong (wrong is reported). */
+static int get_bool(const struct field *f, struct rec_errors *errs)
+{
+	json_t *v = get(f, 0, errs);
+	if (!v)
+		return -1;
+	if (!json_is_boolean(v)) {
+		rec_error_add(errs, "E1004", f->ptr, "\"%s\" must be true or false, not %s",
+			      f->name, type_name(v));
+		return -1;
+	}
+	return json_is_true(v);
+}
+
+/* A month index from a date or month field; -1 when absent, -2 when bad (reported). */
+static int get_month(const struct field *f, int required, struct rec_errors *errs)
+{
+	const char *s = get_string(f, required, 10, errs);
+	struct wq_error e;
+	int y, m, d;
+	if (!s)
+		return json_object_get(f->obj, f->name) &&
+			       !json_is_null(json_object_get(f->obj, f->name))
+			   ? -2
+			   : -1;
+	if (norm_date(s, 1, &y, &m, &d, &e) < 0) {
+		rec_error_add(errs, e.code, f->ptr, "\"%s\": %s", f->name, e.message);
+		return -2;
+	}
+	return month_index(y, m);
+}
+
+/* An array of codes into out (deduplicated); returns the count, -1 when bad. */
+static int get_codes(const struct rec_context *ctx, const struct field *f, const char *list,
+		     int required, const char **out, int max, struct rec_errors *errs)
+{
+	json_t *v = get(f, required, errs);
+	size_t i;
+	json_t *item;
+	int n = 0, bad = 0;
+	if (!v)
+		return 0;
+	if (!json_is_array(v)) {
+		rec_error_add(errs, "E1004", f->ptr, "\"%s\" must be an array of codes, not %s",
+			      f->name, type_name(v));
+		return -1;
+	}
+	if (required && json_array_size(v) == 0) {
+		rec_error_add(errs, "E1003", f->ptr, "\"%s\" needs at least one code", f->name);
+		return -1;
+	}
+	if (json_array_size(v) > (size_t)max) {
+		rec_error_add(errs, "E1005", f->ptr, "\"%s\" has more than %d items", f->name, max);
+		return -1;
+	}
+	json_array_foreach (v, i, item) {
+		char ptr[112];
+		snprintf(ptr, sizeof ptr, "%s/%zu", f->ptr, i);
+		if (!json_is_string(item)) {
+			rec_error_add(errs, "E1004", ptr, "items of \"%s\" must be strings, not %s",
+				      f->name, type_name(item));
+			bad = 1;
+			continue;
+		}
+		const char *code =
+		    check_code(ctx, list, f->name, ptr, json_string_value(item), errs);
+		if (!code) {
+			bad = 1;
+			continue;
+		}
+		int dup = 0;
+		for (int k = 0; k < n; k++)
+			dup |= out[k] == code;
+		if (!dup)
+			out[n++] = code;
+	}
+	return bad ? -1 : n;
+}
+
+/* Unknown fields are E1006: a misspelt field must not be silently dropped. */
+static void check_known(json_t *obj, const char *base, const char *const *known,
+			struct rec_errors *errs)
+{
+	const char *key;
+	json_t *v;
+	json_object_foreach (obj, key, v) {
+		int ok = 0;
+		for (const char *const *k = known; *k && !ok; k++)
+			ok = strcmp(*k, key) == 0;
+		if (!ok) {
+			char ptr[96];
+			/* The field name itself could be anything; print it only if short and
+			 * plain. */
+			size_t len = strlen(key), j = 0;
+			while (j < len && j < 32 &&
+			       ((key[j] >= 'a' && key[j] <= 'z') || key[j] == '_'))
+				j++;
+			if (j == len) {
+				snprintf(ptr, sizeof ptr, "%s/%s", base, key);
+				rec_error_add(errs, "E1006", ptr, "unknown field \"%s\"", key);
+			} else {
+				rec_error_add(errs, "E1006", base[0] ? base : "/",
+					      "an unknown field");
+			}
+		}
+		(void)v;
+	}
+}
+
+static const char *const case_fields[] = {"schema",    "agency",	"case_ref", "reported",
+					  "incident",  "region",	"offences", "technology",
+					  "detection", "financial",	"status",   "victims",
+					  "offenders", "interventions", NULL};
+static const char *const person_fields[] = {"ref",
+					    "identity",
+					    "sex",
+					    "age",
+					    "gender_identity",
+					    "sexual_orientation",
+					    "ethnicity",
+					    "disability",
+					    "migrant_status",
+					    "economic_status",
+					    "education_status",
+					    "relationship",
+					    NULL};
+static const char *const identity_fields[] = {"given_name",  "family_name", "birth_date",
+					      "national_id", "id_country",  NULL};
+static const char *const intervention_fields[] = {"person",    "type",	  "level", "started",
+						  "completed", "outcome", NULL};
+
+static const struct {
+	const char *field, *list, *def;
+} attrs[ATTR_COUNT] = {
+    [ATTR_GENDER_IDENTITY] = {"gender_identity", "gender_identity", "not_stated"},
+    [ATTR_SEXUAL_ORIENTATION] = {"sexual_orientation", "sexual_orientation", "not_stated"},
+    [ATTR_ETHNICITY] = {"ethnicity", "ethnicities", "not_stated"},
+    [ATTR_DISABILITY] = {"disability", "disability", "unknown"},
+    [ATTR_MIGRANT_STATUS] = {"migrant_status", "migrant_status", "unknown"},
+    [ATTR_ECONOMIC_STATUS] = {"economic_status", "economic_status", "unknown"},
+    [ATTR_EDUCATION_STATUS] = {"education_status", "education_status", "unknown"},
+    [ATTR_RELATIONSHIP] = {"relationship", "relationship", "unknown"},
+};
+
+/* Age in completed years at the first day of month index AT. */
+static int age_at(int by, int bm, int bd, int at)
+{
+	int y = at / 12, m = at % 12 + 1;
+	int age = y - by;
+	if (m < bm || (m == bm && 1 < bd))
+		age--;
+	return age;
+}
+
+static int parse_person(const struct rec_context *ctx, json_t *p, const char *base, int offender,
+			int at_month, struct person_rec *out, struct rec_errors *errs)
+{
+	int before = errs->n + errs->more;
+	struct field f;
+	memset(out, 0, sizeof *out);
+
+	if (!json_is_object(p)) {
+		rec_error_add(errs, "E1004", base, "a person must be an object, not %s",
+			      type_name(p));
+		return -1;
+	}
+	check_known(p, base, person_fields, errs);
+
+	f = field_of(p, base, "ref");
+	const char *ref = get_string(&f, 1, 64, errs);
+	if (ref && strlen(ref) > REC_REF_MAX)
+		rec_error_add(errs, "E1005", f.ptr, "\"ref\" is longer than %d bytes", REC_REF_MAX);
+	else if (ref)
+		snprintf(out->ref, sizeof out->ref, "%s", ref);
+
+	f = field_of(p, base, "sex");
+	out->sex = get_code(ctx, &f, "sex", 1, NULL, errs);
+
+	for (int a = 0; a < ATTR_COUNT; a++) {
+		f = field_of(p, base, attrs[a].field);
+		out->attr[a] = get_code(ctx, &f, attrs[a].list, 0, attrs[a].def, errs);
+	}
+
+	/* Identity: tokens now, values never kept. */
+	struct identity id = {0};
+	int by = 0, bm = 0, bd = 0, have_birth = 0;
+	char idbase[96];
+	snprintf(idbase, sizeof idbase, "%s/identity", base);
+	f = field_of(p, base, "identity");
+	json_t *ident = get(&f, 0, errs);
+	if (ident && !json_is_object(ident)) {
+		rec_error_add(errs, "E1004", f.ptr, "\"identity\" must be an object, not %s",
+			      type_name(ident));
+		ident = NULL;
+	}
+	if (ident) {
+		check_known(ident, idbase, identity_fields, errs);
+		f = field_of(ident, idbase, "given_name");
+		id.given_name = get_string(&f, 0, 200, errs);
+		f = field_of(ident, idbase, "family_name");
+		id.family_name = get_string(&f, 0, 200, errs);
+		f = field_of(ident, idbase, "national_id");
+		id.national_id = get_string(&f, 0, 64, errs);
+		f = field_of(ident, idbase, "id_country");
+		id.id_country = get_code(ctx, &f, "countries", 0, NULL, errs);
+		f = field_of(ident, idbase, "birth_date");
+		id.birth_date = get_string(&f, 0, 10, errs);
+		if (id.birth_date) {
+			struct wq_error e;
+			if (norm_date(id.birth_date, 0, &by, &bm, &bd, &e) < 0) {
+				rec_error_add(errs, e.code, f.ptr, "\"birth_date\": %s", e.message);
+				id.birth_date = NULL;
+			} else {
+				have_birth = 1;
+			}
+		}
+	}
+
+	f = field_of(p, base, "age");
+	json_t *age = get(&f, 0, errs);
+	out->age = -1;
+	if (age) {
+		if (!json_is_integer(age)) {
+			rec_error_add(errs, "E1004", f.ptr,
+				      "\"age\" must be a whole number, not %s", type_name(age));
+		} else if (json_integer_value(age) < 0 || json_integer_value(age) > 120) {
+			rec_error_add(errs, "E3003", f.ptr, "\"age\" must be from 0 to 120");
+		} else {
+			out->age = (int)json_integer_value(age);
+		}
+	}
+	if (have_birth && at_month >= 0) {
+		int derived = age_at(by, bm, bd, at_month);
+		if (derived < 0) {
+			rec_error_add(errs, "E3003", idbase,
+				      "\"birth_date\" is after the incident (or reported) month");
+		} else if (out->age >= 0 && abs(out->age - derived) > 1) {
+			rec_error_add(
+			    errs, "E3003", f.ptr,
+			    "\"age\" disagrees with \"birth_date\" by more than one year");
+		} else {
+			out->age = derived > 120 ? -1 : derived;
+			if (derived > 120)
+				rec_error_add(errs, "E3003", idbase,
+					      "age from \"birth_date\" is over 120");
+		}
+	} else if (!have_birth && !age && !(ident && json_object_get(ident, "birth_date"))) {
+		rec_error_add(errs, "E3006", base,
+			      "a person needs \"age\" or \"identity/birth_date\"");
+	}
+
+	if (errs->n + errs->more > before)
+		return -1;
+
+	out->child = offender && out->age >= 0 && out->age < 18;
+	id.sex = norm_sex(out->sex);
+	struct wq_error e;
+	int n = pseudo_person(ctx->keys, out->child ? KEY_CHILD : KEY_LINK, ctx->key_version, &id,
+			      ctx->default_country, out->tok, &e);
+	if (n < 0) {
+		rec_error_add(errs, e.code, idbase, "identity: %s", e.message);
+		return -1;
+	}
+	out->ntok = n;
+	return 0;
+}
+
+static int parse_persons(const struct rec_context *ctx, json_t *j, const char *name, int required,
+			 int offender, int at_month, struct person_rec **out, int *n,
+			 struct rec_errors *errs)
+{
+	struct field f = field_of(j, "", name);
+	json_t *arr = get(&f, required, errs);
+	size_t i;
+	json_t *p;
+	int bad = 0;
+	*out = NULL;
+	*n = 0;
+	if (!arr)
+		return 0;
+	if (!json_is_array(arr)) {
+		rec_error_add(errs, "E1004", f.ptr, "\"%s\" must be an array, not %s", name,
+			      type_name(arr));
+		return -1;
+	}
+	if (required && json_array_size(arr) == 0) {
+		rec_error_add(errs, "E1003", f.ptr, "\"%s\" needs at least one person", name);
+		return -1;
+	}
+	if (json_array_size(arr) > REC_MAX_PERSONS) {
+		rec_error_add(errs, "E1005", f.ptr, "\"%s\" has more than %d persons", name,
+			      REC_MAX_PERSONS);
+		return -1;
+	}
+	*out = xcalloc(json_array_size(arr) ? json_array_size(arr) : 1, sizeof(struct person_rec));
+	json_array_foreach (arr, i, p) {
+		char base[64];
+		snprintf(base, sizeof base, "/%s/%zu", name, i);
+		if (parse_person(ctx, p, base, offender, at_month, &(*out)[*n], errs) == 0)
+			(*n)++;
+		else
+			bad = 1;
+	}
+	return bad ? -1 : 0;
+}
+
+static const char *default_level(const char *type)
+{
+	if (strcmp(type, "education_programme") == 0)
+		return "primary";
+	if (strcmp(type, "early_intervention") == 0 || strcmp(type, "helpline_support") == 0)
+		return "secondary";
+	return "tertiary";
+}
+
+static int find_ref(const struct case_rec *c, const char *ref)
+{
+	for (int i = 0; i < c->n_victims; i++)
+		if (strcmp(c->victims[i].ref, ref) == 0)
+			return 1;
+	for (int i = 0; i < c->n_offenders; i++)
+		if (strcmp(c->offenders[i].ref, ref) == 0)
+			return 1;
+	return 0;
+}
+
+static void parse_interventions(const struct rec_context *ctx, json_t *j, struct case_rec *c,
+				struct rec_errors *errs)
+{
+	struct field f = field_of(j, "", "interventions");
+	json_t *arr = get(&f, 0, errs);
+	size_t i;
+	json_t *it;
+	if (!arr)
+		return;
+	if (!json_is_array(arr)) {
+		rec_error_add(errs, "E1004", f.ptr, "\"interventions\" must be an array, not %s",
+			      type_name(arr));
+		return;
+	}
+	if (json_array_size(arr) > REC_MAX_INTERVENTIONS) {
+		rec_error_add(errs, "E1005", f.ptr, "\"interventions\" has more than %d items",
+			      REC_MAX_INTERVENTIONS);
+		return;
+	}
+	c->interventions = xcalloc(json_array_size(arr) + 1, sizeof(struct intervention_rec));
+	json_array_foreach (arr, i, it) {
+		char base[48];
+		int before = errs->n + errs->more;
+		struct intervention_rec *r = &c->interventions[c->n_interventions];
+		snprintf(base, sizeof base, "/interventions/%zu", i);
+		if (!json_is_object(it)) {
+			rec_error_add(errs, "E1004", base,
+				      "an intervention must be an object, not %s", type_name(it));
+			continue;
+		}
+		check_known(it, base, intervention_fields, errs);
+		f = field_of(it, base, "person");
+		const char *ref = get_string(&f, 1, REC_REF_MAX, errs);
+		if (ref && !find_ref(c, ref))
+			rec_error_add(
+			    errs, "E3004", f.ptr,
+			    "\"person\" names no victim or offender \"ref\" of this case");
+		else if (ref)
+			snprintf(r->person, sizeof r->person, "%s", ref);
+		f = field_of(it, base, "type");
+		r->type = get_code(ctx, &f, "intervention_type", 1, NULL, errs);
+		f = field_of(it, base, "level");
+		r->level = get_code(ctx, &f, "intervention_level", 0, NULL, errs);
+		if (!r->level && r->type && !json_object_get(it, "level"))
+			r->level = default_level(r->type);
+		f = field_of(it, base, "started");
+		r->started = get_month(&f, 1, errs);
+		f = field_of(it, base, "completed");
+		r->completed = get_bool(&f, errs);
+		f = field_of(it, base, "outcome");
+		r->outcome = get_code(ctx, &f, "intervention_outcome", 0, NULL, errs);
+		if (errs->n + errs->more == before)
+			c->n_interventions++;
+	}
+}
+
+int case_from_json(const struct rec_context *ctx, json_t *j, struct case_rec *c,
+		   struct rec_errors *errs)
+{
+	struct field f;
+	long line = c->line;
+	memset(c, 0, sizeof *c);
+	c->line = line;
+	c->incident = -1;
+
+	if (!json_is_object(j)) {
+		rec_error_add(errs, "E1004", "", "a case must be a JSON object, not %s",
+			      type_name(j));
+		return -1;
+	}
+	check_known(j, "", case_fields, errs);
+
+	f = field_of(j, "", "schema");
+	const char *schema = get_string(&f, 0, 64, errs);
+	if (schema && strcmp(schema, "wiqaya.case/1") != 0)
+		rec_error_add(errs, "E1006", f.ptr,
+			      "unsupported \"schema\" (this is wiqaya.case/1)");
+
+	f = field_of(j, "", "agency");
+	c->agency = get_code(ctx, &f, "agencies", 1, NULL, errs);
+	f = field_of(j, "", "case_ref");
+	const char *case_ref = get_string(&f, 1, 64, errs);
+	if (case_ref && !case_ref[0])
+		rec_error_add(errs, "E1003", f.ptr, "\"case_ref\" is empty");
+	f = field_of(j, "", "reported");
+	c->reported = get_month(&f, 1, errs);
+	f = field_of(j, "", "incident");
+	c->incident = get_month(&f, 0, errs);
+	if (c->incident >= 0 && c->reported >= 0 && c->incident > c->reported)
+		rec_error_add(errs, "E3002", "/incident", "\"incident\" is after \"reported\"");
+	f = field_of(j, "", "region");
+	c->region = get_code(ctx, &f, "regions", 1, NULL, errs);
+	f = field_of(j, "", "offences");
+	c->n_offences = get_codes(ctx, &f, "offences", 1, c->offences, 16, errs);
+	f = field_of(j, "", "technology");
+	c->n_technology = get_codes(ctx, &f, "technology", 0, c->technology, 16, errs);
+	f = field_of(j, "", "detection");
+	c->detection = get_code(ctx, &f, "detection", 1, NULL, errs);
+	f = field_of(j, "", "financial");
+	c->financial = get_bool(&f, errs);
+	f = field_of(j, "", "status");
+	c->status = get_code(ctx, &f, "status", 1, NULL, errs);
+
+	/* Ages are taken at the incident month, or at the reported month without one. */
+	int at = c->incident >= 0 ? c->incident : c->reported;
+	parse_persons(ctx, j, "victims", 1, 0, at, &c->victims, &c->n_victims, errs);
+	parse_persons(ctx, j, "offenders", 0, 1, at, &c->offenders, &c->n_offenders, errs);
+
+	/* refs are unique across victims and offenders: interventions name them. */
+	for (int a = 0; a < c->n_victims + c->n_offenders; a++) {
+		const char *ra =
+		    a < c->n_victims ? c->victims[a].ref : c->offenders[a - c->n_victims].ref;
+		for (int b = 0; b < a; b++) {
+			const char *rb = b < c->n_victims ? c->victims[b].ref
+							  : c->offenders[b - c->n_victims].ref;
+			if (ra[0] && strcmp(ra, rb) == 0) {
+				char ptr[48];
+				if (a < c->n_victims)
+					snprintf(ptr, sizeof ptr, "/victims/%d/ref", a);
+				else
+					snprintf(ptr, sizeof ptr, "/offenders/%d/ref",
+						 a - c->n_victims);
+				rec_error_add(errs, "E3005", ptr,
+					      "\"ref\" is used twice in this case");
+				break;
+			}
+		}
+	}
+	parse_interventions(ctx, j, c, errs);
+
+	if (errs->n + errs->more > 0) {
+		case_rec_free(c);
+		return -1;
+	}
+	pseudo_case(ctx->keys, ctx->key_version, c->agency, case_ref, c->case_key);
+	return 0;
+}
+
+void case_rec_free(struct case_rec *c)
+{
+	free(c->victims);
+	free(c->offenders);
+	free(c->interventions);
+	c->victims = c->offenders = NULL;
+	c->interventions = NULL;
+	c->n_victims = c->n_offenders = c->n_interventions = 0;
+}

@@ -1,0 +1,128 @@
+/* Storage-key rotation (see rekey.h). Values are read through a cursor, re-hashed here
+ * (the database never sees a key) and written back through one COPY and one UPDATE per
+ * table, inside the transaction that bumps the version. */
+#include "etl/rekey.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/db.h"
+#include "common/strbuf.h"
+#include "etl/pseudonym.h"
+
+struct stored {
+	const char *table, *column;
+};
+
+/* Every tier-2 value the warehouse holds. */
+static const struct stored stored[] = {
+    {"warehouse.person_token", "token"},
+    {"warehouse.\"case\"", "case_key"},
+    {"warehouse.batch", "batch_key"},
+};
+
+static void hexval(struct strbuf *sb, const uint8_t *p)
+{
+	static const char digits[] = "0123456789abcdef";
+	sb_puts(sb, "\\\\x");
+	for (int i = 0; i < TOKEN_BYTES; i++) {
+		sb_putc(sb, digits[p[i] >> 4]);
+		sb_putc(sb, digits[p[i] & 15]);
+	}
+}
+
+static int rotate_table(PGconn *conn, struct keys *keys, const struct stored *s, int from,
+			long *rows, struct wq_error *e)
+{
+	char sql[256];
+	struct strbuf map;
+	int rc = -1;
+
+	sb_init(&map);
+	snprintf(sql, sizeof sql, "DECLARE rekey_cur NO SCROLL CURSOR FOR SELECT %s FROM %s",
+		 s->column, s->table);
+	if (db_run(conn, e, "TRUNCATE rekey_map", 0, NULL) < 0 || db_run(conn, e, sql, 0, NULL) < 0)
+		goto out;
+	for (;;) {
+		PGresult *res = db_exec(conn, e, "FETCH 50000 FROM rekey_cur", 0, NULL);
+		if (!res)
+			goto out;
+		int n = PQntuples(res);
+		sb_reset(&map);
+		for (int i = 0; i < n; i++) {
+			size_t len;
+			unsigned char *v =
+			    PQunescapeBytea((unsigned char *)PQgetvalue(res, i, 0), &len);
+			uint8_t next[TOKEN_BYTES];
+			if (len != TOKEN_BYTES) {
+				PQfreemem(v);
+				PQclear(res);
+				err_set(e, "K2002", "a stored value in %s is not %d bytes",
+					s->table, TOKEN_BYTES);
+				goto out;
+			}
+			memcpy(next, v, TOKEN_BYTES);
+			pseudo_rehash(keys, next, from, from + 1);
+			hexval(&map, v);
+			sb_putc(&map, '\t');
+			hexval(&map, next);
+			sb_putc(&map, '\n');
+			PQfreemem(v);
+		}
+		PQclear(res);
+		if (n == 0)
+			break;
+		if (db_copy(conn, e, "COPY rekey_map (old, new) FROM STDIN", map.data, map.len) < 0)
+			goto out;
+		*rows += n;
+	}
+	if (db_run(conn, e, "CLOSE rekey_cur", 0, NULL) < 0)
+		goto out;
+	snprintf(sql, sizeof sql,
+		 "UPDATE %s t SET %s = m.new, key_version = key_version + 1 FROM rekey_map m "
+		 "WHERE t.%s = m.old",
+		 s->table, s->column, s->column);
+	rc = db_run(conn, e, sql, 0, NULL);
+out:
+	sb_free(&map);
+	return rc;
+}
+
+int rekey_run(PGconn *conn, struct keys *keys, long *rows, struct wq_error *e)
+{
+	*rows = 0;
+	if (db_run(conn, e, "BEGIN", 0, NULL) < 0)
+		return -1;
+	PGresult *res =
+	    db_exec(conn, e, "SELECT storage_version FROM warehouse.key_state FOR UPDATE", 0, NULL);
+	if (!res)
+		goto fail;
+	int from = atoi(PQgetvalue(res, 0, 0));
+	PQclear(res);
+	if (from >= KEY_MAX_VERSION) {
+		err_set(e, "K2001", "no storage-key versions left (at %d of %d)", from,
+			KEY_MAX_VERSION);
+		err_hint(e, "Re-pseudonymise under a new master key.");
+		goto fail;
+	}
+	if (db_run(conn, e, "SELECT pg_advisory_xact_lock(7270010)", 0, NULL) < 0 ||
+	    db_run(conn, e,
+		   "CREATE TEMP TABLE rekey_map (old bytea PRIMARY KEY, new bytea NOT NULL) "
+		   "ON COMMIT DROP",
+		   0, NULL) < 0)
+		goto fail;
+	for (size_t i = 0; i < sizeof stored / sizeof stored[0]; i++)
+		if (rotate_table(conn, keys, &stored[i], from, rows, e) < 0)
+			goto fail;
+	if (db_run(conn, e,
+		   "UPDATE warehouse.key_state SET storage_version = storage_version + 1, "
+		   "rotated_at = now()",
+		   0, NULL) < 0 ||
+	    db_run(conn, e, "COMMIT", 0, NULL) < 0)
+		goto fail;
+	return from + 1;
+fail:
+	PQclear(PQexec(conn, "ROLLBACK"));
+	return -1;
+}

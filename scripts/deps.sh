@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Installs the Debian packages Wiqaya needs, only those missing. As root it runs apt-get;
+# otherwise it prints the exact command and stops, so nothing is ever half-installed.
+set -euo pipefail
+
+packages=(
+  build-essential pkg-config git curl ca-certificates
+  postgresql-15 postgresql-client-15
+  libpq-dev libsodium-dev libjansson-dev libmicrohttpd-dev libgsl-dev
+  libutf8proc-dev libcsv-dev libinih-dev libcmocka-dev
+  clang-format cppcheck valgrind
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  status=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)
+  [[ $status == "install ok installed" ]] || missing+=("$p")
+done
+[[ ${#missing[@]} -eq 0 ]] && exit 0
+
+cmd="apt-get install -y --no-install-recommends ${missing[*]}"
+if [[ $(id -u) -ne 0 ]]; then
+  echo "deps: missing Debian packages: ${missing[*]}" >&2
+  echo "deps: run as root:  apt-get update && $cmd" >&2
+  exit 1
+fi
+echo "deps: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+# A fresh machine has no package lists; refresh them once if an install fails for that.
+if ! $cmd >/dev/null 2>&1; then
+  apt-get update -qq
+  $cmd >/dev/null
+fi

@@ -1,0 +1,95 @@
+#!/usr/bin/env bash
+# A throwaway PostgreSQL 15 cluster for `make run` and the tests.
+#   scripts/pg.sh start|stop|status|psql [args]|destroy|conf
+# The cluster lives under /var/tmp/wiqaya-<checkout hash>, which the postgres user can reach
+# even when the checkout sits in a private home directory; var/pg links to it. Port and
+# socket directory come from the config (var/wiqaya.conf, written from the example on first
+# use). As root, initdb and postgres run as the postgres user (initdb refuses root).
+set -euo pipefail
+
+root=$(cd "$(dirname "$0")/.." && pwd)
+PG_BIN=${PG_BIN:-/usr/lib/postgresql/15/bin}
+conf=${WIQAYA_CONF:-$root/var/wiqaya.conf}
+cluster=/var/tmp/wiqaya-$(printf '%s' "$root" | cksum | cut -d' ' -f1)
+
+ini() { # ini SECTION KEY: the value of KEY in [SECTION] of $conf, comments stripped
+  awk -v s="[$1]" -v k="$2" '
+    /^[ \t]*\[/ { gsub(/[ \t]/, ""); insec = ($0 == s); next }
+    insec { line = $0; sub(/[;#].*$/, "", line)
+            n = index(line, "="); if (n == 0) next
+            key = substr(line, 1, n - 1); val = substr(line, n + 1)
+            gsub(/^[ \t]+|[ \t]+$/, "", key); gsub(/^[ \t]+|[ \t]+$/, "", val)
+            if (key == k) { print val; exit } }' "$conf"
+}
+
+write_conf() { # the example, pointed at this checkout's cluster and code lists
+  [[ -f $conf ]] && return 0
+  mkdir -p "$(dirname "$conf")"
+  sed -e "s|^host *=.*|host = $cluster|" \
+      -e "s|^pseudonym_key *=.*|pseudonym_key = $root/var/keys/pseudonym.key|" \
+      -e "s|^noise_key *=.*|noise_key = $root/var/keys/noise.key|" \
+      -e "s|^codelists *=.*|codelists = $root/config/codelists|" \
+      -e "s|^migrations *=.*|migrations = $root/sql/migrations|" \
+      "$root/config/wiqaya.conf.example" >"$conf"
+}
+
+as_pg() { if [[ $(id -u) -eq 0 ]]; then runuser -u postgres -- "$@"; else "$@"; fi; }
+
+write_conf
+host=$(ini database host)
+port=$(ini database port)
+dbname=$(ini database dbname)
+admin=$(ini database admin_user)
+data=$cluster/data
+
+running() { as_pg "$PG_BIN/pg_ctl" -D "$data" status >/dev/null 2>&1; }
+
+start() {
+  if [[ $host != "$cluster" ]]; then
+    echo "pg.sh: the config points at $host, not this checkout's cluster; nothing to start" >&2
+    return 0
+  fi
+  mkdir -p "$cluster"
+  [[ $(id -u) -eq 0 ]] && chown postgres: "$cluster"
+  chmod 0700 "$cluster"
+  ln -sfn "$cluster" "$root/var/pg"
+  if [[ ! -f $data/PG_VERSION ]]; then
+    as_pg "$PG_BIN/initdb" -D "$data" -U "$admin" --auth=trust -E UTF8 --no-locale \
+      --no-instructions >"$cluster/initdb.log" 2>&1 ||
+      { cat "$cluster/initdb.log" >&2; exit 1; }
+    # A throwaway cluster: no TCP, no durability on crash of the machine (tests kill the
+    # loader, never the machine), and no statement text with parameters in the log.
+    cat >>"$data/postgresql.conf" <<CONF
+listen_addresses = ''
+unix_socket_directories = '$cluster'
+unix_socket_permissions = 0770
+fsync = off
+synchronous_commit = off
+full_page_writes = off
+log_min_messages = warning
+log_min_error_statement = panic
+log_parameter_max_length_on_error = 0
+CONF
+  fi
+  if running; then return 0; fi
+  # A postmaster.pid left by a killed server (or a reboot) would block the start.
+  rm -f "$data/postmaster.pid"
+  as_pg "$PG_BIN/pg_ctl" -D "$data" -l "$cluster/postgres.log" -w -t 60 \
+    -o "-p $port -k $cluster" start >/dev/null ||
+    { tail -n 20 "$cluster/postgres.log" >&2; exit 1; }
+  if ! as_pg "$PG_BIN/psql" -h "$cluster" -p "$port" -U "$admin" -d postgres -Atqc \
+      "select 1 from pg_database where datname = '$dbname'" | grep -q 1; then
+    as_pg "$PG_BIN/createdb" -h "$cluster" -p "$port" -U "$admin" "$dbname"
+  fi
+}
+
+case ${1:-} in
+  start) start ;;
+  stop) if running; then as_pg "$PG_BIN/pg_ctl" -D "$data" -m fast -w stop >/dev/null; fi ;;
+  status) if running; then echo "running: $cluster port $port"; else echo "stopped"; exit 3; fi ;;
+  psql) shift; exec "$PG_BIN/psql" -h "$host" -p "$port" -U "$admin" -d "$dbname" "$@" ;;
+  destroy) if running; then as_pg "$PG_BIN/pg_ctl" -D "$data" -m immediate -w stop >/dev/null; fi
+           rm -rf "$cluster" "$root/var/pg" ;;
+  conf) echo "$conf" ;;
+  *) echo "usage: scripts/pg.sh start|stop|status|psql [args]|destroy|conf" >&2; exit 2 ;;
+esac

@@ -1,0 +1,8 @@
+/* Every route of wiqaya-server: adding an endpoint is adding a row here and a file. */
+#include "server/routes.h"
+
+const struct route http_routes[] = {
+    {"GET", "/healthz", health_get},
+    {"GET", "/api/v1/analytics", analytics_get},
+};
+const size_t http_nroutes = sizeof http_routes / sizeof http_routes[0];

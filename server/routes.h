@@ -1,0 +1,10 @@
+/* The handlers behind the route table (routes.c), one file each. */
+#ifndef WQ_ROUTES_H
+#define WQ_ROUTES_H
+
+#include "server/http.h"
+
+void health_get(struct http_req *req, struct http_resp *resp);
+void analytics_get(struct http_req *req, struct http_resp *resp);
+
+#endif

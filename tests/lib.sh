@@ -1,0 +1,60 @@
+# Helpers for the integration tests (sourced). Each check prints one TAP line; the
+# runner counts them. Every script gets a fresh database and key of its own.
+set -u
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+BUILD=${BUILD:-build}
+BIN=$ROOT/$BUILD/bin
+T=${TEST_TMP:-$(mktemp -d /tmp/wiqaya-test.XXXXXX)}
+n=0
+
+ok() { n=$((n + 1)); echo "ok $n - $1"; }
+not_ok() { n=$((n + 1)); echo "not ok $n - $1"; shift; for l in "$@"; do echo "#   $l"; done; }
+# check DESC CMD...: passes when CMD exits 0.
+check() { local d=$1; shift; if "$@" >"$T/out" 2>&1; then ok "$d"; else not_ok "$d" "command: $*" "$(tail -n 5 "$T/out")"; fi; }
+# eq DESC ACTUAL EXPECTED
+eq() { if [[ "$2" == "$3" ]]; then ok "$1"; else not_ok "$1" "got:      $2" "expected: $3"; fi; }
+# status DESC EXPECTED CMD...: passes when CMD exits with EXPECTED.
+status() { local d=$1 want=$2; shift 2; "$@" >"$T/out" 2>&1; local got=$?; eq "$d (exit $want)" "$got" "$want"; }
+
+# A test config: the checkout's cluster, a database and key of this script's own.
+test_config() {
+  local name=$1
+  "$ROOT/scripts/pg.sh" start >/dev/null
+  local base; base=$("$ROOT/scripts/pg.sh" conf)
+  mkdir -p "$T/keys"
+  DB=wiqaya_t_$name
+  CONF=$T/wiqaya.conf
+  sed -e "s|^dbname *=.*|dbname = $DB|" \
+      -e "s|^pseudonym_key *=.*|pseudonym_key = $T/keys/pseudonym.key|" \
+      -e "s|^port *= *8080|port = ${TEST_HTTP_PORT:-18080}|" \
+      -e "s|^level *=.*|level = warning|" "$base" >"$CONF"
+  export WIQAYA_CONF=$CONF
+}
+
+psql_t() { WIQAYA_CONF=$CONF "$ROOT/scripts/pg.sh" psql -X -q -v ON_ERROR_STOP=1 -At "$@"; }
+psql_admin() { "$ROOT/scripts/pg.sh" psql -X -q -v ON_ERROR_STOP=1 -At -d postgres "$@"; }
+
+# fresh_db NAME: drop and recreate the test database, migrate, write a key.
+fresh_db() {
+  test_config "$1"
+  psql_admin -c "DROP DATABASE IF EXISTS $DB WITH (FORCE)" -c "CREATE DATABASE $DB" >/dev/null
+  rm -f "$T/keys/pseudonym.key"
+  "$BIN/wiqaya-etl" migrate >/dev/null 2>&1 || { echo "Bail out! migrate failed"; exit 1; }
+  "$BIN/wiqaya-etl" keygen >/dev/null
+}
+
+SERVER_PID=
+start_server() {
+  "$BIN/wiqaya-server" serve 2>"$T/server.log" &
+  SERVER_PID=$!
+  for _ in $(seq 1 50); do
+    curl -s "http://127.0.0.1:${TEST_HTTP_PORT:-18080}/healthz" >/dev/null 2>&1 && return 0
+    sleep 0.1
+  done
+  echo "Bail out! the server did not start"; cat "$T/server.log"; exit 1
+}
+stop_server() { [[ -n $SERVER_PID ]] && kill "$SERVER_PID" && wait "$SERVER_PID" 2>/dev/null; SERVER_PID=; }
+api() { curl -s "http://127.0.0.1:${TEST_HTTP_PORT:-18080}$1"; }
+
+cleanup() { stop_server; [[ -z ${TEST_TMP:-} ]] && rm -rf "$T"; }
+trap cleanup EXIT
