@@ -63,7 +63,8 @@ void linkage_run(struct linkage *l, size_t n, const struct token *const *toks, c
 	for (size_t i = 0; i < n_matches; i++)
 		if (np == 0 || pids[np - 1] != pids[i])
 			pids[np++] = pids[i];
-	qsort(matches, n_matches, sizeof *matches, match_by_token);
+	if (n_matches)
+		qsort(matches, n_matches, sizeof *matches, match_by_token);
 
 	size_t nodes = n + np;
 	size_t *parent = xmalloc(sizeof(size_t) * (nodes + 1));
@@ -91,7 +92,8 @@ void linkage_run(struct linkage *l, size_t n, const struct token *const *toks, c
 		struct link_match key = {0};
 		memcpy(key.token, refs[i].tok->hash, TOKEN_BYTES);
 		struct link_match *m =
-		    bsearch(&key, matches, n_matches, sizeof key, match_by_token);
+		    n_matches ? bsearch(&key, matches, n_matches, sizeof key, match_by_token)
+			      : NULL;
 		if (m) {
 			int64_t *p = bsearch(&m->person_id, pids, np, sizeof(int64_t), cmp_i64);
 			unite(parent, refs[i].node, n + (size_t)(p - pids));

@@ -13,8 +13,9 @@ not_ok() { n=$((n + 1)); echo "not ok $n - $1"; shift; for l in "$@"; do echo "#
 check() { local d=$1; shift; if "$@" >"$T/out" 2>&1; then ok "$d"; else not_ok "$d" "command: $*" "$(tail -n 5 "$T/out")"; fi; }
 # eq DESC ACTUAL EXPECTED
 eq() { if [[ "$2" == "$3" ]]; then ok "$1"; else not_ok "$1" "got:      $2" "expected: $3"; fi; }
-# status DESC EXPECTED CMD...: passes when CMD exits with EXPECTED.
-status() { local d=$1 want=$2; shift 2; "$@" >"$T/out" 2>&1; local got=$?; eq "$d (exit $want)" "$got" "$want"; }
+# status DESC EXPECTED CMD...: passes when CMD exits with EXPECTED; its output stays in
+# $T/last for the checks that follow.
+status() { local d=$1 want=$2; shift 2; "$@" >"$T/last" 2>&1; local got=$?; eq "$d (exit $want)" "$got" "$want"; }
 
 # A test config: the checkout's cluster, a database and key of this script's own.
 test_config() {
@@ -37,7 +38,8 @@ psql_admin() { "$ROOT/scripts/pg.sh" psql -X -q -v ON_ERROR_STOP=1 -At -d postgr
 # fresh_db NAME: drop and recreate the test database, migrate, write a key.
 fresh_db() {
   test_config "$1"
-  psql_admin -c "DROP DATABASE IF EXISTS $DB WITH (FORCE)" -c "CREATE DATABASE $DB" >/dev/null
+  psql_admin -c "SET client_min_messages = warning" -c "DROP DATABASE IF EXISTS $DB WITH (FORCE)" \
+    -c "CREATE DATABASE $DB" >/dev/null
   rm -f "$T/keys/pseudonym.key"
   "$BIN/wiqaya-etl" migrate >/dev/null 2>&1 || { echo "Bail out! migrate failed"; exit 1; }
   "$BIN/wiqaya-etl" keygen >/dev/null

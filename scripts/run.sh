@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# make run: the throwaway PostgreSQL, a key, the schema, the demo country, then the API
+# and dashboard on 127.0.0.1:8080 until Ctrl-C.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+BIN=${BUILD:-build}/bin
+scripts/pg.sh start
+export WIQAYA_CONF=$PWD/var/wiqaya.conf
+mkdir -p var/keys var/demo
+[[ -f var/keys/pseudonym.key ]] || "$BIN/wiqaya-etl" keygen
+"$BIN/wiqaya-etl" migrate
+demo=tests/data/slice.ndjson
+"$BIN/wiqaya-etl" load --rejects var/demo/rejects.ndjson "$demo" || [[ $? -eq 1 ]]
+echo "serving http://127.0.0.1:8080/api/v1/analytics?indicator=victims&dimension=year (Ctrl-C stops)"
+exec "$BIN/wiqaya-server" serve

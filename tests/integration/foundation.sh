@@ -1,0 +1,63 @@
+# Foundation: migrations, roles and grants, configuration errors from the command line.
+source "$(dirname "$0")/../lib.sh"
+fresh_db foundation
+
+out=$("$BIN/wiqaya-etl" migrate 2>&1)
+eq "migrate twice applies nothing the second time" "$out" "0 migrations applied"
+eq "every migration is recorded" "$(psql_t -c 'SELECT count(*) FROM public.schema_migrations')" \
+  "$(ls "$ROOT"/sql/migrations/*.sql | wc -l)"
+
+as_role() { # as_role ROLE SQL: runs SQL connected as ROLE
+  local role=$1; shift
+  "$ROOT/scripts/pg.sh" psql -X -q -At -U "$role" -d "$DB" -c "$1" 2>&1
+}
+
+# wiqaya_reader cannot read any warehouse table; it reads analytics; writes nothing there.
+tables=$(psql_t -c "SELECT tablename FROM pg_tables WHERE schemaname = 'warehouse' ORDER BY 1")
+denied=0 total=0
+for t in $tables; do
+  total=$((total + 1))
+  if as_role wiqaya_reader "SELECT 1 FROM warehouse.\"$t\" LIMIT 1" | grep -q "permission denied"; then
+    denied=$((denied + 1))
+  fi
+done
+eq "wiqaya_reader is denied every warehouse table ($total tables)" "$denied" "$total"
+check "there are warehouse tables to deny" test "$total" -ge 9
+eq "wiqaya_reader reads analytics" "$(as_role wiqaya_reader 'SELECT count(*) FROM analytics.victim_year')" "0"
+check "wiqaya_reader cannot write analytics" \
+  bash -c "'$ROOT/scripts/pg.sh' psql -X -q -U wiqaya_reader -d $DB -c 'DELETE FROM analytics.victim_year' 2>&1 | grep -q 'permission denied'"
+check "wiqaya_reader cannot call the rebuild" \
+  bash -c "'$ROOT/scripts/pg.sh' psql -X -q -U wiqaya_reader -d $DB -c 'SELECT warehouse.rebuild_analytics()' 2>&1 | grep -q 'permission denied'"
+check "wiqaya_loader cannot create tables" \
+  bash -c "'$ROOT/scripts/pg.sh' psql -X -q -U wiqaya_loader -d $DB -c 'CREATE TABLE warehouse.x (a int)' 2>&1 | grep -q 'permission denied'"
+eq "wiqaya_loader writes the warehouse" \
+  "$(as_role wiqaya_loader "INSERT INTO warehouse.population VALUES (2025, 'DC-01', 'female', 3, 100) RETURNING population")" "100"
+check "no pseudonym or person id column in analytics" \
+  bash -c "[ -z \"\$(WIQAYA_CONF=$CONF '$ROOT/scripts/pg.sh' psql -X -At -c \"SELECT column_name FROM information_schema.columns WHERE table_schema = 'analytics' AND (column_name LIKE '%token%' OR column_name IN ('person_id', 'case_key', 'batch_key', 'case_id') OR data_type = 'bytea')\")\" ]"
+
+# An edited migration is detected, never silently skipped.
+mig=$T/migrations
+cp -r "$ROOT/sql/migrations" "$mig"
+sed "s|^migrations *=.*|migrations = $mig|" "$CONF" >"$T/mig.conf"
+echo "-- edited" >>"$mig/003_analytics.sql"
+status "an edited migration is refused" 2 "$BIN/wiqaya-etl" -c "$T/mig.conf" migrate
+check "the refusal names S4002 and the file" grep -q 'S4002.*003_analytics.sql' "$T/last"
+
+# Configuration errors name the file, the line and the key.
+status "a missing config is fatal" 2 "$BIN/wiqaya-etl" -c /nonexistent.conf migrate
+check "it names the file (S1001)" grep -q 'S1001.*/nonexistent.conf' "$T/last"
+printf '[database]\nport = 99999\n' >"$T/bad.conf"
+status "a bad value is fatal" 2 "$BIN/wiqaya-server" -c "$T/bad.conf" serve
+check "it names the key and the line" bash -c "grep -q 'S1004.*\"port\"' '$T/last' && grep -q 'line 2' '$T/last'"
+
+# The server refuses to listen beyond loopback until disclosure control exists.
+sed "s|^listen *= *127.0.0.1|listen = 0.0.0.0|" "$CONF" >"$T/open.conf"
+status "the server refuses a public address" 2 "$BIN/wiqaya-server" -c "$T/open.conf" serve
+check "and says why" grep -q 'disclosure control' "$T/last"
+
+# The three programs answer --help and --version.
+for p in wiqaya-etl wiqaya-server wiqaya-stats; do
+  check "$p --help" "$BIN/$p" --help
+  check "$p --version" bash -c "'$BIN/$p' --version | grep -q '^$p '"
+done
+echo "1..$n"

@@ -1,0 +1,149 @@
+/* Configuration: defaults, the example file, and every kind of error with file and line. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "common/codelist.h"
+#include "common/config.h"
+
+static const char *write_tmp(const char *text)
+{
+	static char path[64];
+	snprintf(path, sizeof path, "/tmp/wiqaya-conf-%d.ini", (int)getpid());
+	FILE *f = fopen(path, "w");
+	fputs(text, f);
+	fclose(f);
+	return path;
+}
+
+static void example_loads(void **state)
+{
+	(void)state;
+	struct wq_config c;
+	struct wq_error e;
+	assert_int_equal(config_load(&c, "config/wiqaya.conf.example", &e), 0);
+	assert_int_equal(c.db_port, 54329);
+	assert_string_equal(c.db_loader_user, "wiqaya_loader");
+	assert_string_equal(c.server_listen, "127.0.0.1");
+	assert_int_equal(c.floor, 5);
+	assert_true(c.noise_scale == 2.0);
+	config_free(&c);
+}
+
+static void errors_name_file_line_and_key(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *text, *code, *in_message;
+		int line;
+	} cases[] = {
+	    {"[database]\nport = 99999\n", "S1004", "\"port\"", 2},
+	    {"[database]\nport = 12ab\n", "S1004", "\"port\"", 2},
+	    {"[database]\nhost = x\n\n[server]\nlisten_on = 1\n", "S1003", "\"listen_on\"", 5},
+	    {"[nosuch]\nkey = 1\n", "S1003", "[nosuch]", 2},
+	    {"[database]\nthis line has no equals sign\n", "S1002", "syntax", 2},
+	    {"[disclosure]\nnoise_scale = -1\n", "S1004", "\"noise_scale\"", 2},
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		struct wq_config c;
+		struct wq_error e;
+		const char *path = write_tmp(cases[i].text);
+		assert_int_equal(config_load(&c, path, &e), -1);
+		assert_string_equal(e.code, cases[i].code);
+		assert_non_null(strstr(e.message, cases[i].in_message));
+		char where[96];
+		snprintf(where, sizeof where, "line %d", cases[i].line);
+		assert_non_null(strstr(e.detail, where));
+		assert_non_null(strstr(e.detail, path));
+		config_free(&c);
+		unlink(path);
+	}
+}
+
+static void missing_file(void **state)
+{
+	(void)state;
+	struct wq_config c;
+	struct wq_error e;
+	assert_int_equal(config_load(&c, "/nonexistent/wiqaya.conf", &e), -1);
+	assert_string_equal(e.code, "S1001");
+	assert_non_null(strstr(e.message, "/nonexistent/wiqaya.conf"));
+	config_free(&c);
+}
+
+/* Every list case-record.md names exists, with English and Arabic labels. */
+static void code_lists(void **state)
+{
+	(void)state;
+	static const char *const lists[] = {
+	    "offences",	    "technology",	 "detection",	       "status",
+	    "sex",	    "gender_identity",	 "sexual_orientation", "ethnicities",
+	    "disability",   "migrant_status",	 "economic_status",    "education_status",
+	    "relationship", "intervention_type", "intervention_level", "intervention_outcome",
+	    "regions",	    "agencies",		 "age_band",	       "countries"};
+	struct codelists cl;
+	struct wq_error e;
+	assert_int_equal(codelists_load(&cl, "config/codelists", &e), 0);
+	for (size_t i = 0; i < sizeof lists / sizeof lists[0]; i++) {
+		const struct code_list *l = codelists_get(&cl, lists[i]);
+		assert_non_null(l);
+		assert_true(l->n > 0);
+		for (size_t j = 0; j < l->n; j++) {
+			assert_true(strlen(l->items[j].label_en) > 0);
+			/* Arabic labels hold Arabic letters (U+0600..U+06FF lead bytes D8..DB). */
+			const unsigned char *ar = (const unsigned char *)l->items[j].label_ar;
+			int arabic = 0;
+			for (; *ar; ar++)
+				arabic |= *ar >= 0xD8 && *ar <= 0xDB;
+			assert_true(arabic);
+			assert_int_equal(codelist_index(l, l->items[j].code), (int)j);
+		}
+	}
+	assert_int_equal(codelists_get(&cl, "regions")->n, 13);
+	const struct code_list *off = codelists_get(&cl, "offences");
+	assert_int_equal(off->n, 12);
+	assert_string_equal(off->items[codelist_index(off, "grooming")].iccs, "030223");
+	assert_int_equal(codelist_index(off, "nosuch"), -1);
+	assert_int_equal(codelist_index(codelists_get(&cl, "sex"), "F"), -1);
+	codelists_free(&cl);
+}
+
+static void malformed_code_list(void **state)
+{
+	(void)state;
+	char dir[] = "/tmp/wiqaya-cl-XXXXXX";
+	assert_non_null(mkdtemp(dir));
+	char path[80];
+	snprintf(path, sizeof path, "%s/bad.csv", dir);
+	FILE *f = fopen(path, "w");
+	fputs("code,label_en,label_ar\na,A,أ\nb,only two\n", f);
+	fclose(f);
+	struct codelists cl;
+	struct wq_error e;
+	assert_int_equal(codelists_load(&cl, dir, &e), -1);
+	assert_string_equal(e.code, "S1102");
+	assert_non_null(strstr(e.detail, "Line 3"));
+	f = fopen(path, "w");
+	fputs("code,label_en,label_ar\na,A,أ\na,A again,أ\n", f);
+	fclose(f);
+	assert_int_equal(codelists_load(&cl, dir, &e), -1);
+	assert_string_equal(e.code, "S1103");
+	unlink(path);
+	rmdir(dir);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(example_loads),	   cmocka_unit_test(errors_name_file_line_and_key),
+	    cmocka_unit_test(missing_file),	   cmocka_unit_test(code_lists),
+	    cmocka_unit_test(malformed_code_list),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,176 @@
+/* Known answers for identifier normalisation (tests/data/normalise.tsv, dates.tsv). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "etl/normalise.h"
+
+/* Reads TSV rows (skipping # comments) and calls fn on each; returns failures. */
+static int each_row(const char *path, int (*fn)(char **cols, int n, int line))
+{
+	FILE *f = fopen(path, "r");
+	char buf[2048];
+	int line = 0, failures = 0, rows = 0;
+	assert_non_null(f);
+	while (fgets(buf, sizeof buf, f)) {
+		line++;
+		buf[strcspn(buf, "\n")] = '\0';
+		if (buf[0] == '#')
+			continue;
+		char *cols[8];
+		int n = 0;
+		char *p = buf;
+		cols[n++] = p;
+		while ((p = strchr(p, '\t')) && n < 8) {
+			*p++ = '\0';
+			cols[n++] = p;
+		}
+		failures += fn(cols, n, line);
+		rows++;
+	}
+	fclose(f);
+	assert_true(rows > 0);
+	return failures;
+}
+
+static int name_row(char **cols, int n, int line)
+{
+	char out[1024];
+	struct wq_error e;
+	if (n != 2) {
+		print_error("normalise.tsv:%d: expected 2 columns\n", line);
+		return 1;
+	}
+	int len = norm_name(cols[0], strlen(cols[0]), out, sizeof out, &e);
+	if (len < 0 || strcmp(out, cols[1]) != 0) {
+		print_error("normalise.tsv:%d: got \"%s\", expected \"%s\"\n", line,
+			    len < 0 ? e.code : out, cols[1]);
+		return 1;
+	}
+	return 0;
+}
+
+static void names_known_answers(void **state)
+{
+	(void)state;
+	assert_int_equal(each_row("tests/data/normalise.tsv", name_row), 0);
+}
+
+/* The spec's pairs normalise alike (pseudonymisation.md, "Known-answer tests"). */
+static void spec_pairs_alike(void **state)
+{
+	(void)state;
+	static const char *const pairs[][2] = {{"مُحَمَّد", "محمد"},
+					       {"أحمد", "احمد"},
+					       {"فاطمة", "فاطمه"},
+					       {"José", "JOSE"},
+					       {"عبد الله", "عبدالله"}};
+	for (size_t i = 0; i < sizeof pairs / sizeof pairs[0]; i++) {
+		char a[256], b[256];
+		struct wq_error e;
+		assert_true(norm_name(pairs[i][0], strlen(pairs[i][0]), a, sizeof a, &e) > 0);
+		assert_true(norm_name(pairs[i][1], strlen(pairs[i][1]), b, sizeof b, &e) > 0);
+		assert_string_equal(a, b);
+	}
+}
+
+static void invalid_utf8_is_an_error(void **state)
+{
+	(void)state;
+	static const char *const bad[] = {"\xff\xfe", "abc\xc3", "\xc0\xaf", "\xed\xa0\x80",
+					  "\xf4\x90\x80\x80"};
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		char out[64];
+		struct wq_error e;
+		assert_int_equal(norm_name(bad[i], strlen(bad[i]), out, sizeof out, &e), -1);
+		assert_string_equal(e.code, "E1002");
+		/* The message never repeats the input. */
+		assert_null(strstr(e.message, bad[i]));
+	}
+}
+
+static void overlong_is_an_error(void **state)
+{
+	(void)state;
+	char big[5000], out[64];
+	struct wq_error e;
+	memset(big, 'a', sizeof big - 1);
+	big[sizeof big - 1] = '\0';
+	assert_int_equal(norm_name(big, strlen(big), out, sizeof out, &e), -1);
+	assert_string_equal(e.code, "E1005");
+	assert_int_equal(norm_name(big, 100, out, sizeof out, &e), -1); /* too long for out */
+	assert_string_equal(e.code, "E1005");
+}
+
+static void national_ids(void **state)
+{
+	(void)state;
+	static const char *const cases[][2] = {{"1098765432", "1098765432"},
+					       {"1098-765-432", "1098765432"},
+					       {" 109 876 5432 ", "1098765432"},
+					       {"١٠٩٨٧٦٥٤٣٢", "1098765432"},
+					       {"۱۰۹۸۷۶۵۴۳۲", "1098765432"},
+					       {"ab123456", "AB123456"},
+					       {"１２３", "123"}};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		char out[64];
+		struct wq_error e;
+		assert_true(
+		    norm_national_id(cases[i][0], strlen(cases[i][0]), out, sizeof out, &e) >= 0);
+		assert_string_equal(out, cases[i][1]);
+	}
+}
+
+static int date_row(char **cols, int n, int line)
+{
+	struct wq_error e;
+	int y, m, d;
+	if (n != 3) {
+		print_error("dates.tsv:%d: expected 3 columns\n", line);
+		return 1;
+	}
+	int rc = norm_date(cols[0], atoi(cols[1]), &y, &m, &d, &e);
+	const char *got = rc == 0 ? "ok" : e.code;
+	if (strcmp(got, cols[2]) != 0) {
+		print_error("dates.tsv:%d: %s got %s, expected %s\n", line, cols[0], got, cols[2]);
+		return 1;
+	}
+	return 0;
+}
+
+static void dates_known_answers(void **state)
+{
+	(void)state;
+	norm_set_today(20260615);
+	assert_int_equal(each_row("tests/data/dates.tsv", date_row), 0);
+	norm_set_today(0);
+}
+
+static void sex_codes(void **state)
+{
+	(void)state;
+	assert_int_equal(norm_sex("female"), 'F');
+	assert_int_equal(norm_sex("male"), 'M');
+	assert_int_equal(norm_sex("intersex"), 'X');
+	assert_int_equal(norm_sex("unknown"), 'U');
+	assert_int_equal(norm_sex("F"), 0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(names_known_answers),
+	    cmocka_unit_test(spec_pairs_alike),
+	    cmocka_unit_test(invalid_utf8_is_an_error),
+	    cmocka_unit_test(overlong_is_an_error),
+	    cmocka_unit_test(national_ids),
+	    cmocka_unit_test(dates_known_answers),
+	    cmocka_unit_test(sex_codes),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
