@@ -27,7 +27,8 @@ endif
 COMMON_SRC = common/config.c common/log.c common/error.c common/db.c common/codelist.c \
              common/xalloc.c common/strbuf.c
 ETL_SRC    = etl/main.c etl/keys.c etl/normalise.c etl/pseudonym.c etl/record.c \
-             etl/linkage.c etl/loader.c etl/migrate.c etl/rekey.c
+             etl/linkage.c etl/loader.c etl/migrate.c etl/rekey.c \
+             etl/synth.c etl/synth_names.c
 STATS_LIB  = stats/proportion.c stats/quantile.c
 STATS_SRC  = stats/main.c
 SERVER_SRC = server/main.c server/http.c server/routes.c server/health.c server/query.c server/analytics.c
@@ -44,6 +45,7 @@ BENCHES    = $(patsubst bench/%.c,$(BIN)/%,$(wildcard bench/bench_*.c))
 
 PROGRAMS = $(BIN)/wiqaya-etl $(BIN)/wiqaya-server $(BIN)/wiqaya-stats
 
+.SECONDARY:
 .PHONY: all deps run test asan lint format bench clean distclean pg-start pg-stop
 all: $(PROGRAMS) $(UNIT_TESTS)
 
