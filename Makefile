@@ -28,7 +28,7 @@ COMMON_SRC = common/config.c common/log.c common/error.c common/db.c common/code
              common/xalloc.c common/strbuf.c
 ETL_SRC    = etl/main.c etl/keys.c etl/normalise.c etl/pseudonym.c etl/record.c \
              etl/linkage.c etl/loader.c etl/migrate.c etl/rekey.c \
-             etl/synth.c etl/synth_names.c
+             etl/synth.c etl/synth_names.c etl/retention.c
 STATS_LIB  = stats/proportion.c stats/quantile.c
 STATS_SRC  = stats/main.c
 SERVER_SRC = server/main.c server/http.c server/routes.c server/health.c server/query.c server/analytics.c
@@ -42,12 +42,15 @@ ETL_LIBOBJ = $(filter-out $(BUILD)/etl/main.o,$(ETL_OBJ))
 
 UNIT_TESTS = $(patsubst tests/unit/%.c,$(BIN)/%,$(wildcard tests/unit/test_*.c))
 BENCHES    = $(patsubst bench/%.c,$(BIN)/%,$(wildcard bench/bench_*.c))
+# Attack and evaluation programs the integration tests run.
+TOOLS      = $(patsubst tests/attack/%.c,$(BIN)/attack_%,$(wildcard tests/attack/*.c)) \
+             $(patsubst tests/tools/%.c,$(BIN)/tool_%,$(wildcard tests/tools/*.c))
 
 PROGRAMS = $(BIN)/wiqaya-etl $(BIN)/wiqaya-server $(BIN)/wiqaya-stats
 
 .SECONDARY:
 .PHONY: all deps run test asan lint format bench clean distclean pg-start pg-stop
-all: $(PROGRAMS) $(UNIT_TESTS)
+all: $(PROGRAMS) $(UNIT_TESTS) $(TOOLS)
 
 $(BUILD)/%.o: %.c
 	$(call say,CC,$<)
@@ -74,6 +77,16 @@ $(BIN)/test_%: $(BUILD)/tests/unit/test_%.o $(ETL_LIBOBJ) $(STATS_LOBJ) $(COMMON
 	$(call say,LINK,$@)
 	@mkdir -p $(BIN)
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lcmocka
+
+$(BIN)/attack_%: $(BUILD)/tests/attack/%.o $(ETL_LIBOBJ) $(STATS_LOBJ) $(COMMON_OBJ)
+	$(call say,LINK,$@)
+	@mkdir -p $(BIN)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BIN)/tool_%: $(BUILD)/tests/tools/%.o $(ETL_LIBOBJ) $(STATS_LOBJ) $(COMMON_OBJ)
+	$(call say,LINK,$@)
+	@mkdir -p $(BIN)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(BIN)/bench_%: $(BUILD)/bench/bench_%.o $(ETL_LIBOBJ) $(STATS_LOBJ) $(COMMON_OBJ)
 	$(call say,LINK,$@)

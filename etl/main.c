@@ -15,6 +15,7 @@
 #include "etl/loader.h"
 #include "etl/migrate.h"
 #include "etl/rekey.h"
+#include "etl/retention.h"
 #include "etl/synth.h"
 
 #define VERSION "0.1.0"
@@ -189,6 +190,21 @@ static int cmd_rekey(struct wq_config *cfg, int argc, char **argv)
 	return 0;
 }
 
+static int cmd_retention(struct wq_config *cfg, int argc, char **argv)
+{
+	(void)argc;
+	(void)argv;
+	struct wq_error e;
+	PGconn *conn = db_connect(cfg, cfg->db_loader_user, &e);
+	long n = conn ? retention_run(conn, cfg->child_retention_months, &e) : -1;
+	PQfinish(conn);
+	if (n < 0)
+		return fail(&e);
+	printf("%ld children who harmed unlinked (retention %d months)\n", n,
+	       cfg->child_retention_months);
+	return 0;
+}
+
 static int cmd_synth(struct wq_config *cfg, int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -242,6 +258,8 @@ static const struct cmd cmds[] = {
      "validate, pseudonymise and load NDJSON case files (- for stdin)", cmd_load},
     {"refresh", "", "rebuild the analytics tables", cmd_refresh},
     {"rekey", "", "rotate the storage key over every stored pseudonym", cmd_rekey},
+    {"retention", "", "unlink children who harmed after [etl] child_retention_months",
+     cmd_retention},
     {"synth", "[--seed S] [--cases N] [--years FROM-TO] [--bad-rate R] --out DIR",
      "write a synthetic country with planted truths (no database needed)", cmd_synth},
 };

@@ -26,9 +26,8 @@
 
 #define NREG 13
 #define NAGE 18
-static const double region_children_2015[NREG] = {900e3, 400e3, 350e3, 300e3, 280e3,
-						  250e3, 200e3, 180e3, 120e3, 90e3,
-						  60e3,	 150e3, 110e3};
+static const double region_children_2015[NREG] = {900e3, 400e3, 350e3, 300e3, 280e3, 250e3, 200e3,
+						  180e3, 120e3, 90e3,  60e3,  150e3, 110e3};
 static const double region_rr[NREG] = {1.0, 0.8, 1.2, 0.9, 1.1, 1.0, 0.7,
 				       1.3, 0.6, 0.9, 1.0, 1.2, 1.5};
 static const double disabled_share[NREG] = {0.05, 0.06, 0.07, 0.05, 0.06, 0.08, 0.05,
@@ -36,8 +35,8 @@ static const double disabled_share[NREG] = {0.05, 0.06, 0.07, 0.05, 0.06, 0.08, 
 static const double migrant_share[NREG] = {0.20, 0.10, 0.08, 0.12, 0.15, 0.06, 0.05,
 					   0.09, 0.04, 0.05, 0.03, 0.07, 0.18};
 static const double population_growth = 0.015; /* per year */
-static const double case_growth = 0.08;		/* victim incidence, per year */
-static const double rr_female = 2.0;		/* girls vs boys */
+static const double case_growth = 0.08;	       /* victim incidence, per year */
+static const double rr_female = 2.0;	       /* girls vs boys */
 static const double rr_disability = 2.5;
 static const double rr_migrant = 1.8;
 /* By age band 0-4, 5-9, 10-12, 13-15, 16-17 (reference 10-12). */
@@ -57,9 +56,9 @@ static const double p_arabic_script = 0.80;
 /* Identity variants of a returning child: exact, diacritics, spelling, no national ID,
  * other script with national ID, other script without it (must stay unlinked). */
 static const double variant_weights[6] = {0.40, 0.15, 0.10, 0.15, 0.10, 0.10};
-static const char *const variant_names[6] = {"exact",	    "diacritics",
-					     "spelling",    "no_national_id",
-					     "other_script_with_id", "other_script_without_id"};
+static const char *const variant_names[6] = {
+    "exact",	      "diacritics",	      "spelling",
+    "no_national_id", "other_script_with_id", "other_script_without_id"};
 
 /* ---- random numbers: xoshiro256** (Blackman & Vigna 2018), seeded by splitmix64 ---- */
 
@@ -168,6 +167,8 @@ struct child {
 	int female, region, age; /* age at the first case's incident month */
 	int arabic;		 /* written in Arabic script by default */
 	int given, family;	 /* indexes into the name lists */
+	int father;		 /* the father's given name, part of the family name */
+	int migrant_child;	 /* named from the migrant (Latin-only) lists */
 	int by, bm, bd;		 /* birth date */
 	long nid;		 /* 0: none on record */
 	const char *disability, *migrant, *ethnicity, *economic, *education, *gender, *orientation;
@@ -228,7 +229,8 @@ static void build_cells(struct gen *g)
 			for (int f = 0; f < 2; f++)
 				for (int a = 0; a < NAGE; a++) {
 					double w = population(y, r, f, a) * region_rr[r] *
-						   (f ? rr_female : 1.0) * rr_age_band[age_band(a)] *
+						   (f ? rr_female : 1.0) *
+						   rr_age_band[age_band(a)] *
 						   pow(1 + case_growth, y);
 					/* Disabled and migrant children carry their rate ratios. */
 					w *= 1 + disabled_share[r] * (rr_disability - 1);
@@ -252,13 +254,12 @@ static int draw_cell(struct gen *g)
 	return lo;
 }
 
-static const char *const disabilities[] = {"seeing",    "hearing",	 "mobility",
-					   "cognition", "self_care", "communication",
-					   "multiple"};
+static const char *const disabilities[] = {"seeing",	"hearing",	 "mobility", "cognition",
+					   "self_care", "communication", "multiple"};
 static const char *const migrant_kinds[] = {"resident_migrant", "refugee", "asylum_seeker",
 					    "stateless", "undocumented"};
-static const char *const ethnicities[] = {"majority", "bedouin", "coastal", "mountain",
-					  "minority_other", "not_stated"};
+static const char *const ethnicities[] = {"majority", "bedouin",	"coastal",
+					  "mountain", "minority_other", "not_stated"};
 static const double ethnicity_w[] = {0.55, 0.10, 0.08, 0.07, 0.05, 0.15};
 
 static void new_child(struct gen *g, int region, int female, int age, int month_index,
@@ -274,23 +275,23 @@ static void new_child(struct gen *g, int region, int female, int age, int month_
 	double sd = disabled_share[region], pd = sd * rr_disability / (sd * rr_disability + 1 - sd);
 	double sm = migrant_share[region], pm = sm * rr_migrant / (sm * rr_migrant + 1 - sm);
 	int disabled = chance(r, pd), migrant = chance(r, pm);
-	c->disability = chance(r, 0.08)	? "unknown"
-			: disabled	? disabilities[below(r, 7)]
-					: "none";
+	c->disability = chance(r, 0.08) ? "unknown" : disabled ? disabilities[below(r, 7)] : "none";
 	c->migrant = chance(r, 0.05) ? "unknown" : migrant ? migrant_kinds[below(r, 5)] : "citizen";
 	c->ethnicity = ethnicities[pick(r, ethnicity_w, 6)];
 	static const char *const quintiles[] = {"q1", "q2", "q3", "q4", "q5"};
 	c->economic = chance(r, 0.30) ? "unknown" : quintiles[below(r, 5)];
-	c->education = chance(r, 0.10) ? "unknown" : age >= 6 && chance(r, 0.08) ? "out_of_school"
-							       : "in_school";
+	c->education = chance(r, 0.10)		     ? "unknown"
+		       : age >= 6 && chance(r, 0.08) ? "out_of_school"
+						     : "in_school";
 	c->gender = chance(r, 0.6)    ? "not_stated"
 		    : chance(r, 0.02) ? "non_binary"
 		    : female	      ? "girl_woman"
 				      : "boy_man";
 	c->orientation = age < 12 || chance(r, 0.85) ? "not_stated"
 			 : chance(r, 0.9)	     ? "heterosexual"
-						     : (chance(r, 0.5) ? "gay_lesbian" : "bisexual");
+					  : (chance(r, 0.5) ? "gay_lesbian" : "bisexual");
 	c->arabic = !migrant && chance(r, p_arabic_script);
+	c->migrant_child = migrant;
 	if (c->arabic) {
 		c->given = zipf(r, female ? synth_n_given_female : synth_n_given_male);
 		c->family = zipf(r, synth_n_family);
@@ -301,6 +302,7 @@ static void new_child(struct gen *g, int region, int female, int age, int month_
 		c->given = zipf(r, female ? synth_n_given_female : synth_n_given_male);
 		c->family = zipf(r, synth_n_family);
 	}
+	c->father = zipf(r, synth_n_given_male);
 	c->nid = !migrant && chance(r, p_national_id) ? 1000000000L + c->id * 7919 % 999999937 : 0;
 	/* Born so that the age at the first day of the incident month is exactly age. */
 	long start = days_from_civil(month_index / 12 - age, month_index % 12 + 1, 1);
@@ -326,12 +328,17 @@ static const char *harakat_form(const char *s, struct strbuf *tmp)
 	return tmp->data;
 }
 
+/* Migrant children have Latin names only: there is no other script to write them in. */
+static int latin_only(const struct child *c)
+{
+	return c->migrant_child;
+}
+
 static void write_identity(struct gen *g, const struct child *c, int variant, struct written *w)
 {
 	struct strbuf tmp;
 	const struct name_pair *gl = c->female ? synth_given_female : synth_given_male;
-	int latin_only = !c->arabic && strcmp(c->migrant, "citizen") != 0 &&
-			 strcmp(c->migrant, "unknown") != 0;
+	int latin_only = c->migrant_child;
 	const char *given, *family;
 	int script_arabic = c->arabic;
 	sb_init(&tmp);
@@ -345,7 +352,16 @@ static void write_identity(struct gen *g, const struct child *c, int variant, st
 		family = script_arabic ? synth_family[c->family].ar : synth_family[c->family].lat;
 	}
 	snprintf(w->given, sizeof w->given, "%s", given);
-	snprintf(w->family, sizeof w->family, "%s", family);
+	if (latin_only) {
+		snprintf(w->family, sizeof w->family, "%s", family);
+	} else {
+		/* Family names are compound, the father's name first (محمد عبدالله الزهراني), as
+		 * Gulf registers write them; it is what keeps namesakes apart. */
+		const char *father = script_arabic ? synth_given_male[c->father].ar
+						   : synth_given_male[c->father].lat;
+		snprintf(w->family, sizeof w->family, "%s %s", father, family);
+		family = w->family;
+	}
 	if (variant == 1) {
 		if (script_arabic && !latin_only) {
 			snprintf(w->given, sizeof w->given, "%s", harakat_form(given, &tmp));
@@ -363,7 +379,9 @@ static void write_identity(struct gen *g, const struct child *c, int variant, st
 	} else if (variant == 2 && script_arabic) {
 		/* taa marbuta / alef maqsura / hamza forms are normalised: use a harakat form of
 		 * the family name instead. */
-		snprintf(w->family, sizeof w->family, "%s", harakat_form(family, &tmp));
+		char compound[128];
+		snprintf(compound, sizeof compound, "%s", w->family);
+		snprintf(w->family, sizeof w->family, "%s", harakat_form(compound, &tmp));
 	}
 	snprintf(w->birth, sizeof w->birth, "%04d-%02d-%02d", c->by, c->bm, c->bd);
 	w->has_nid = c->nid && variant != 3 && variant != 5;
@@ -379,19 +397,26 @@ static void write_identity(struct gen *g, const struct child *c, int variant, st
 }
 
 static const char *const offence_codes[] = {
-	"contact_abuse",      "grooming",	     "sextortion",	  "financial_sextortion",
-	"csam_production",    "csam_distribution",   "csam_possession",	  "livestreamed_abuse",
-	"ai_generated_material", "nonconsensual_sharing", "exposure", "commercial_exploitation"};
+    "contact_abuse",	     "grooming",	   "sextortion",
+    "financial_sextortion",  "csam_production",	   "csam_distribution",
+    "csam_possession",	     "livestreamed_abuse", "ai_generated_material",
+    "nonconsensual_sharing", "exposure",	   "commercial_exploitation"};
 static const double offence_w[] = {0.10, 0.22, 0.10, 0.01, 0.05, 0.08,
 				   0.10, 0.05, 0.02, 0.12, 0.10, 0.05};
-static const char *const technologies[] = {"social_media", "messaging",	  "online_gaming",
-					   "live_streaming", "video_sharing", "dating_app",
-					   "file_sharing",   "dark_web",	  "ai_tool",
-					   "other",	     "unknown"};
-static const char *const channels[] = {"victim_report",	 "caregiver_report", "peer_report",
-				       "school",	 "health_service",   "helpline",
-				       "hotline",	 "platform_report",  "financial_intelligence",
-				       "police_investigation", "other"};
+static const char *const technologies[] = {
+    "social_media", "messaging", "online_gaming", "live_streaming", "video_sharing", "dating_app",
+    "file_sharing", "dark_web",	 "ai_tool",	  "other",	    "unknown"};
+static const char *const channels[] = {"victim_report",
+				       "caregiver_report",
+				       "peer_report",
+				       "school",
+				       "health_service",
+				       "helpline",
+				       "hotline",
+				       "platform_report",
+				       "financial_intelligence",
+				       "police_investigation",
+				       "other"};
 static const double channel_w[] = {0.14, 0.20, 0.05, 0.10, 0.08, 0.07,
 				   0.06, 0.12, 0.02, 0.14, 0.02};
 
@@ -500,23 +525,22 @@ static void csv_field(struct strbuf *sb, const char *s, int last)
 }
 
 static const char csv_header[] =
-	"agency,case_ref,reported,incident,region,offences,technology,detection,financial,"
-	"status,victim_ref,victim_given_name,victim_family_name,victim_birth_date,"
-	"victim_national_id,victim_id_country,victim_sex,victim_age,victim_gender_identity,"
-	"victim_sexual_orientation,victim_ethnicity,victim_disability,victim_migrant_status,"
-	"victim_economic_status,victim_education_status,victim_relationship,offender_ref,"
-	"offender_given_name,offender_family_name,offender_birth_date,offender_national_id,"
-	"offender_id_country,offender_sex,offender_age\n";
+    "agency,case_ref,reported,incident,region,offences,technology,detection,financial,"
+    "status,victim_ref,victim_given_name,victim_family_name,victim_birth_date,"
+    "victim_national_id,victim_id_country,victim_sex,victim_age,victim_gender_identity,"
+    "victim_sexual_orientation,victim_ethnicity,victim_disability,victim_migrant_status,"
+    "victim_economic_status,victim_education_status,victim_relationship,offender_ref,"
+    "offender_given_name,offender_family_name,offender_birth_date,offender_national_id,"
+    "offender_id_country,offender_sex,offender_age\n";
 
 static void emit(struct gen *g, const struct plan *p)
 {
 	char reported[11], incident[8], ref[8];
 	struct written w[3];
 	const char *relationship[3];
-	static const char *const relationships[] = {"family",	     "intimate_partner",
-						    "peer",	     "acquaintance",
-						    "authority_figure", "online_only_contact",
-						    "stranger",	     "unknown"};
+	static const char *const relationships[] = {
+	    "family",		"intimate_partner",    "peer",	   "acquaintance",
+	    "authority_figure", "online_only_contact", "stranger", "unknown"};
 	static const double relationship_w[] = {0.10, 0.05, 0.15, 0.12, 0.05, 0.35, 0.08, 0.10};
 
 	if (p->reported_d)
@@ -525,7 +549,8 @@ static void emit(struct gen *g, const struct plan *p)
 	else
 		snprintf(reported, sizeof reported, "%04d-%02d", p->reported_y, p->reported_m);
 	if (p->incident >= 0)
-		snprintf(incident, sizeof incident, "%04d-%02d", p->incident / 12, p->incident % 12 + 1);
+		snprintf(incident, sizeof incident, "%04d-%02d", p->incident / 12,
+			 p->incident % 12 + 1);
 
 	json_t *c = json_object();
 	json_object_set_new(c, "schema", json_string("wiqaya.case/1"));
@@ -570,8 +595,8 @@ static void emit(struct gen *g, const struct plan *p)
 		put_identity(v, &w[i]);
 		json_object_set_new(v, "sex", json_string(ch->female ? "female" : "male"));
 		/* The age is derived from the birth date; sometimes it is also given. */
-		int by = inc / 12 - ch->by - ((inc % 12 + 1) < ch->bm ||
-					       ((inc % 12 + 1) == ch->bm && 1 < ch->bd));
+		int by = inc / 12 - ch->by -
+			 ((inc % 12 + 1) < ch->bm || ((inc % 12 + 1) == ch->bm && 1 < ch->bd));
 		if (chance(&g->rng, 0.3))
 			json_object_set_new(v, "age", json_integer(by));
 		json_object_set_new(v, "gender_identity", json_string(ch->gender));
@@ -599,12 +624,12 @@ static void emit(struct gen *g, const struct plan *p)
 			json_object_set_new(oj, "ref", json_string(ref));
 			if (o->identified) {
 				const struct name_pair *gl =
-					o->female ? synth_given_female : synth_given_male;
+				    o->female ? synth_given_female : synth_given_male;
 				snprintf(ow[i].given, sizeof ow[i].given, "%s", gl[o->given].ar);
 				snprintf(ow[i].family, sizeof ow[i].family, "%s",
 					 synth_family[o->family].ar);
-				snprintf(ow[i].birth, sizeof ow[i].birth, "%04d-%02d-%02d", o->by, o->bm,
-					 o->bd);
+				snprintf(ow[i].birth, sizeof ow[i].birth, "%04d-%02d-%02d", o->by,
+					 o->bm, o->bd);
 				ow[i].has_nid = o->nid != 0;
 				snprintf(ow[i].nid, sizeof ow[i].nid, "%ld", o->nid);
 				put_identity(oj, &ow[i]);
@@ -718,8 +743,8 @@ static void emit(struct gen *g, const struct plan *p)
 static void pathway(struct gen *g, struct plan *p, int has_child_offender)
 {
 	struct rng *r = &g->rng;
-	int age_months = (g->today / 10000) * 12 + (g->today / 100 % 100) -
-			 (p->reported_y * 12 + p->reported_m);
+	int age_months =
+	    (g->today / 10000) * 12 + (g->today / 100 % 100) - (p->reported_y * 12 + p->reported_m);
 	if (age_months < 3 && chance(r, 0.7)) {
 		p->status = chance(r, 0.5) ? "reported" : "under_investigation";
 		return;
@@ -810,6 +835,22 @@ static int month_in_range(const struct gen *g, int m)
 	return m / 12 <= g->opt->year_to && m <= today_month;
 }
 
+/* The identity variant of a returning child's record. A child written in the other script
+ * without a national ID must stay unlinked, so the truth is kept unambiguous: at most
+ * one record of a child is in the other script, and a child without a national ID can
+ * only be written there without one. */
+static int variant_for(struct gen *g, const struct child *c, int *other_script)
+{
+	int v = pick(&g->rng, variant_weights, 6);
+	while ((v == 4 || v == 5) && (*other_script || latin_only(c)))
+		v = pick(&g->rng, variant_weights, 4);
+	if (v == 4 && !c->nid)
+		v = 5;
+	if (v == 4 || v == 5)
+		*other_script = 1;
+	return v;
+}
+
 /* A first case, then at planted rates the same child again. */
 static void generate_episode(struct gen *g)
 {
@@ -838,6 +879,7 @@ static void generate_episode(struct gen *g)
 		p.victims[p.nvict++] = &kids[1 + i];
 	}
 	p.support = chance(r, p_support);
+	int other_script = 0;
 	emit(g, &p);
 	if (g->emitted >= g->opt->cases)
 		return;
@@ -850,7 +892,7 @@ static void generate_episode(struct gen *g)
 		if (d.incident < 0)
 			d.incident = m;
 		d.nvict = 1;
-		d.variants[0] = pick(r, variant_weights, 6);
+		d.variants[0] = variant_for(g, &kids[0], &other_script);
 		d.support = 0;
 		d.image_removal = 0;
 		d.noffenders = 0;
@@ -866,7 +908,7 @@ static void generate_episode(struct gen *g)
 		plan_case(g, &q, later, reg);
 		q.incident = later;
 		q.victims[0] = &kids[0];
-		q.variants[0] = pick(r, variant_weights, 6);
+		q.variants[0] = variant_for(g, &kids[0], &other_script);
 		q.nvict = 1;
 		emit(g, &q);
 	}
@@ -879,12 +921,22 @@ struct bad_kind {
 };
 
 static const struct bad_kind bad_kinds[] = {
-	{"E2001", "/victims/0/sex"},   {"E1003", "/region"},	     {"E3001", "/reported"},
-	{"E1004", "/financial"},       {"E1006", "/colour"},	     {"E1006", "/schema"},
-	{"E3003", "/victims/0/age"},   {"E2001", "/offences/0"},      {"E3004", "/interventions/0/person"},
-	{"E3005", "/victims/1/ref"},   {"E3006", "/victims/0"},	     {"E1005", "/case_ref"},
-	{"E1001", ""},		       {"E1002", ""},		     {"E3002", "/incident"},
-	{"E1004", "/victims"},
+    {"E2001", "/victims/0/sex"},
+    {"E1003", "/region"},
+    {"E3001", "/reported"},
+    {"E1004", "/financial"},
+    {"E1006", "/colour"},
+    {"E1006", "/schema"},
+    {"E3003", "/victims/0/age"},
+    {"E2001", "/offences/0"},
+    {"E3004", "/interventions/0/person"},
+    {"E3005", "/victims/1/ref"},
+    {"E3006", "/victims/0"},
+    {"E1005", "/case_ref"},
+    {"E1001", ""},
+    {"E1002", ""},
+    {"E3002", "/incident"},
+    {"E1004", "/victims"},
 };
 #define NBAD (int)(sizeof bad_kinds / sizeof bad_kinds[0])
 
@@ -920,8 +972,8 @@ static void mutate(json_t *c, int kind)
 		break;
 	case 8:
 		json_object_set_new(c, "interventions",
-				    json_pack("[{s:s,s:s,s:s}]", "person", "V9", "type", "legal_aid",
-					      "started", "2020-01"));
+				    json_pack("[{s:s,s:s,s:s}]", "person", "V9", "type",
+					      "legal_aid", "started", "2020-01"));
 		break;
 	case 9:
 		json_array_append_new(json_object_get(c, "victims"), json_deep_copy(v0));
@@ -931,9 +983,10 @@ static void mutate(json_t *c, int kind)
 		json_object_del(json_object_get(v0, "identity"), "birth_date");
 		break;
 	case 11:
-		json_object_set_new(c, "case_ref",
-				    json_string("R-0123456789012345678901234567890123456789012345678"
-						"901234567890123456789"));
+		json_object_set_new(
+		    c, "case_ref",
+		    json_string("R-0123456789012345678901234567890123456789012345678"
+				"901234567890123456789"));
 		break;
 	case 14:
 		json_object_set_new(c, "reported", json_string("2020-01-15"));
@@ -1017,7 +1070,8 @@ static int write_population(struct gen *g, struct wq_error *e)
 			for (int s = 0; s < 2; s++)
 				for (int a = 0; a < NAGE; a++)
 					fprintf(f, "%d,DC-%02d,%s,%d,%.0f\n", g->opt->year_from + y,
-						r + 1, s ? "female" : "male", a, population(y, r, s, a));
+						r + 1, s ? "female" : "male", a,
+						population(y, r, s, a));
 	return fclose(f) == 0 ? 0 : err_set(e, "S6002", "could not write population.csv");
 }
 
@@ -1065,9 +1119,10 @@ static int write_truth(struct gen *g, struct wq_error *e)
 				      offence_w[3]));
 	json_object_set_new(t, "proactive_detection_share",
 			    json_pack("{s:f,s:f}", "2015", proactive_2015, "2025", proactive_2025));
-	json_object_set_new(t, "pathway", json_pack("{s:f,s:f,s:f}", "charged", p_charged,
-						    "prosecuted_if_charged", p_prosecuted,
-						    "convicted_if_prosecuted", p_convicted));
+	json_object_set_new(t, "pathway",
+			    json_pack("{s:f,s:f,s:f}", "charged", p_charged,
+				      "prosecuted_if_charged", p_prosecuted,
+				      "convicted_if_prosecuted", p_convicted));
 	json_object_set_new(t, "national_id_share_citizens", json_real(p_national_id));
 	json_t *vw = json_object();
 	for (int i = 0; i < 6; i++)
@@ -1076,7 +1131,8 @@ static int write_truth(struct gen *g, struct wq_error *e)
 	json_object_set_new(t, "victim_children_generated", json_integer(g->next_child));
 	json_object_set_new(t, "cases_written", json_integer(g->emitted));
 	char *path = xasprintf("%s/truth.json", o->out_dir);
-	int rc = json_dump_file(t, path, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(10));
+	int rc =
+	    json_dump_file(t, path, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(10));
 	free(path);
 	json_decref(t);
 	return rc == 0 ? 0 : err_set(e, "S6002", "could not write truth.json");
@@ -1088,9 +1144,11 @@ int synth_run(const struct synth_options *opt, struct wq_error *e)
 	int rc = -1;
 	if (opt->cases < 1 || opt->year_from < 1900 || opt->year_to < opt->year_from ||
 	    opt->bad_rate < 0 || opt->bad_rate >= 1)
-		return err_set(e, "S6001", "need --cases >= 1, --years FROM-TO and 0 <= --bad-rate < 1");
+		return err_set(e, "S6001",
+			       "need --cases >= 1, --years FROM-TO and 0 <= --bad-rate < 1");
 	if (mkdir(opt->out_dir, 0755) != 0 && errno != EEXIST)
-		return err_set(e, "S6002", "could not create \"%s\": %s", opt->out_dir, strerror(errno));
+		return err_set(e, "S6002", "could not create \"%s\": %s", opt->out_dir,
+			       strerror(errno));
 	uint64_t x = opt->seed;
 	for (int i = 0; i < 4; i++)
 		g.rng.s[i] = splitmix(&x);

@@ -15,7 +15,7 @@ extern const struct name_pair synth_given_female[], synth_given_male[], synth_fa
 extern const size_t synth_n_given_female, synth_n_given_male, synth_n_family;
 /* Latin names of migrant children (no Arabic form). */
 extern const char *const synth_latin_female[], *const synth_latin_male[],
-	*const synth_latin_family[];
+						   *const synth_latin_family[];
 extern const size_t synth_n_latin_female, synth_n_latin_male, synth_n_latin_family;
 
 /* A spelling variant of a Latin name that normalisation cannot undo (Mohammed/Mohamed),

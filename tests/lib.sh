@@ -20,8 +20,8 @@ status() { local d=$1 want=$2; shift 2; "$@" >"$T/last" 2>&1; local got=$?; eq "
 # A test config: the checkout's cluster, a database and key of this script's own.
 test_config() {
   local name=$1
-  "$ROOT/scripts/pg.sh" start >/dev/null
-  local base; base=$("$ROOT/scripts/pg.sh" conf)
+  env -u WIQAYA_CONF "$ROOT/scripts/pg.sh" start >/dev/null
+  local base; base=$(env -u WIQAYA_CONF "$ROOT/scripts/pg.sh" conf)
   mkdir -p "$T/keys"
   DB=wiqaya_t_$name
   CONF=$T/wiqaya.conf
@@ -33,7 +33,7 @@ test_config() {
 }
 
 psql_t() { WIQAYA_CONF=$CONF "$ROOT/scripts/pg.sh" psql -X -q -v ON_ERROR_STOP=1 -At "$@"; }
-psql_admin() { "$ROOT/scripts/pg.sh" psql -X -q -v ON_ERROR_STOP=1 -At -d postgres "$@"; }
+psql_admin() { env -u WIQAYA_CONF "$ROOT/scripts/pg.sh" psql -X -q -v ON_ERROR_STOP=1 -At -d postgres "$@"; }
 
 # fresh_db NAME: drop and recreate the test database, migrate, write a key.
 fresh_db() {

@@ -1,0 +1,108 @@
+# Pseudonymisation: linkage quality on the synthetic country, a dictionary attack with and
+# without the key, key-file rules, merges, rotation and the retention of children who harmed.
+source "$(dirname "$0")/../lib.sh"
+fresh_db pseudo
+
+# --- linkage precision and recall against the generator's truth ---
+"$BIN/wiqaya-etl" synth --seed 11 --cases 3000 --years 2015-2025 --out "$T/syn" >/dev/null
+status "loading 3,000 synthetic cases" 0 "$BIN/wiqaya-etl" load "$T/syn/cases.ndjson"
+"$BIN/tool_linkage_eval" "$T/syn/linkage.csv" >"$T/linkage.json"
+cat "$T/linkage.json" | sed 's/^/# linkage: /'
+check "linkage precision >= 0.98" jq -e '.precision >= 0.98' "$T/linkage.json"
+check "linkage recall >= 0.99 (records that can link)" jq -e '.recall >= 0.99' "$T/linkage.json"
+check "children planted in the other script without ID stay unlinked" \
+  jq -e '.planted_unlinkable > 0 and .planted_unlinkable_linked == 0' "$T/linkage.json"
+
+# --- dictionary attack: the data's own names and dates, every sex ---
+fresh_db attack
+"$BIN/wiqaya-etl" synth --seed 12 --cases 80 --out "$T/small" >/dev/null
+"$BIN/wiqaya-etl" load "$T/small/cases.ndjson" >/dev/null
+jq -r '(.victims[], .offenders[]?) | .identity // empty |
+       "G\t\(.given_name)", "F\t\(.family_name)", "D\t\(.birth_date)"' \
+  "$T/small/cases.ndjson" | sort -u >"$T/lists"
+psql_t -c "SELECT encode(token, 'hex') FROM warehouse.person_token WHERE kind = 2" >"$T/demo_tokens"
+"$BIN/attack_dictionary" "$T/keys/pseudonym.key" 1 "$T/lists" <"$T/demo_tokens" >"$T/attack.json"
+sed 's/^/# attack: /' "$T/attack.json"
+check "the attack tried every candidate (> 100,000)" jq -e '.candidates > 100000' "$T/attack.json"
+eq "without the key: 0 stored pseudonyms matched" "$(jq .unkeyed "$T/attack.json")" "0"
+eq "with a wrong key: 0 matched" "$(jq .wrong_key "$T/attack.json")" "0"
+eq "with the right key: every demographic token matched (positive control)" \
+  "$(jq .right_key "$T/attack.json")" "$(wc -l <"$T/demo_tokens")"
+
+# --- the key file ---
+chmod 0644 "$T/keys/pseudonym.key"
+status "a key file readable by others is refused" 2 "$BIN/wiqaya-etl" load "$ROOT/tests/data/slice.ndjson"
+check "with a clear message (K1002, chmod hint)" grep -q 'K1002.*group or world access' "$T/last"
+check "the hint says how to fix it" grep -q 'chmod 0400' "$T/last"
+chmod 0400 "$T/keys/pseudonym.key"
+status "mode 0400 starts" 1 "$BIN/wiqaya-etl" load "$ROOT/tests/data/slice.ndjson"
+status "keygen never overwrites a key" 2 "$BIN/wiqaya-etl" keygen
+check "the fingerprint is 16 hex digits" bash -c "'$BIN/wiqaya-etl' fingerprint | grep -qE '^[0-9a-f]{16}$'"
+
+# --- merges: a record naming two existing persons joins them under the lower id ---
+fresh_db merge
+cat >"$T/m1.ndjson" <<'JSON'
+{"agency":"DC-POL-01","case_ref":"M-1","reported":"2023-03","region":"DC-01","offences":["grooming"],"detection":"victim_report","status":"reported","victims":[{"ref":"V1","identity":{"national_id":"5550001"},"sex":"female","age":14}]}
+{"agency":"DC-HOSP-01","case_ref":"M-2","reported":"2023-04","region":"DC-01","offences":["sextortion"],"detection":"health_service","status":"reported","victims":[{"ref":"V1","identity":{"given_name":"Qamar","family_name":"Zubair","birth_date":"2009-01-15"},"sex":"female"}]}
+JSON
+cat >"$T/m2.ndjson" <<'JSON'
+{"agency":"DC-SOC-01","case_ref":"M-3","reported":"2023-05","region":"DC-01","offences":["grooming"],"detection":"school","status":"reported","victims":[{"ref":"V1","identity":{"given_name":"QAMAR","family_name":"Zubair","birth_date":"2009-01-15","national_id":"555-0001"},"sex":"female"}]}
+JSON
+"$BIN/wiqaya-etl" load "$T/m1.ndjson" >/dev/null
+eq "two persons before the linking record" "$(psql_t -c 'SELECT count(*) FROM warehouse.person WHERE merged_into IS NULL')" "2"
+status "the linking record loads" 0 "$BIN/wiqaya-etl" load "$T/m2.ndjson"
+check "the summary reports one merge" grep -q '1 merges' "$T/last"
+eq "one person remains, under the lower id" \
+  "$(psql_t -c 'SELECT count(DISTINCT person_id), min(person_id) FROM warehouse.victim')" "1|1"
+eq "the merge is recorded" "$(psql_t -c 'SELECT from_person, into_person FROM warehouse.person_merge')" "2|1"
+eq "the child counts once in 2023" "$(psql_t -c 'SELECT count(*) FROM analytics.victim_year WHERE year = 2023')" "1"
+
+# --- rotation: linkage and counts identical, old tier-2 values gone ---
+fresh_db rekey
+"$BIN/wiqaya-etl" load "$T/syn/cases.ndjson" >/dev/null
+snapshot() {
+  psql_t -c "SELECT case_id, ref, person_id FROM warehouse.victim ORDER BY 1, 2" \
+         -c "SELECT case_id, ref, person_id FROM warehouse.offender ORDER BY 1, 2" \
+         -c "SELECT person_id, kind FROM warehouse.person_token ORDER BY 1, 2" \
+         -c "SELECT * FROM analytics.victim_year ORDER BY record_key, year"
+}
+snapshot >"$T/before"
+psql_t -c "SELECT encode(token, 'hex') FROM warehouse.person_token UNION ALL
+           SELECT encode(case_key, 'hex') FROM warehouse.\"case\" UNION ALL
+           SELECT encode(batch_key, 'hex') FROM warehouse.batch" | sort >"$T/old_values"
+status "rekey" 0 "$BIN/wiqaya-etl" rekey
+check "it reports version 2" grep -q 'version 2' "$T/last"
+"$BIN/wiqaya-etl" refresh >/dev/null
+snapshot >"$T/after"
+check "linkage, tokens per person and analytics identical after rotation" cmp -s "$T/before" "$T/after"
+psql_t -c "SELECT encode(token, 'hex') FROM warehouse.person_token UNION ALL
+           SELECT encode(case_key, 'hex') FROM warehouse.\"case\" UNION ALL
+           SELECT encode(batch_key, 'hex') FROM warehouse.batch" | sort >"$T/new_values"
+eq "no old tier-2 value remains" "$(comm -12 "$T/old_values" "$T/new_values" | wc -l)" "0"
+eq "as many values as before" "$(wc -l <"$T/new_values")" "$(wc -l <"$T/old_values")"
+eq "every value is under version 2" \
+  "$(psql_t -c 'SELECT count(*) FROM warehouse.person_token WHERE key_version <> 2')" "0"
+status "reloading the same file after rotation is still a no-op" 0 "$BIN/wiqaya-etl" load "$T/syn/cases.ndjson"
+check "(already loaded)" grep -q 'already loaded' "$T/last"
+# A new report of a known child, loaded after rotation, links through the whole chain.
+line=$(grep -m1 '"national_id"' "$T/syn/cases.ndjson" | jq -c '.case_ref = "AFTER-ROTATION-1" | del(.interventions)')
+printf '%s\n' "$line" >"$T/after.ndjson"
+persons=$(psql_t -c 'SELECT count(*) FROM warehouse.person')
+status "a new report after rotation loads" 0 "$BIN/wiqaya-etl" load "$T/after.ndjson"
+eq "its victims link to the existing persons (no new victim person)" \
+  "$(psql_t -c "SELECT count(*) FROM warehouse.person p WHERE p.first_batch = (SELECT max(batch_id) FROM warehouse.batch) AND EXISTS (SELECT 1 FROM warehouse.victim v WHERE v.person_id = p.person_id)")" "0"
+
+# --- retention: children who harmed are unlinked after the configured months ---
+fresh_db retention
+cat >"$T/child.ndjson" <<'JSON'
+{"agency":"DC-POL-02","case_ref":"R-1","reported":"2016-03","region":"DC-02","offences":["nonconsensual_sharing"],"detection":"school","status":"diverted","victims":[{"ref":"V1","sex":"female","age":14}],"offenders":[{"ref":"O1","identity":{"given_name":"Yazan","family_name":"Khoury","birth_date":"2001-02-03"},"sex":"male"}]}
+{"agency":"DC-POL-02","case_ref":"R-2","reported":"2025-03","region":"DC-02","offences":["nonconsensual_sharing"],"detection":"school","status":"diverted","victims":[{"ref":"V1","sex":"female","age":14}],"offenders":[{"ref":"O1","identity":{"given_name":"Rami","family_name":"Saad","birth_date":"2010-02-03"},"sex":"male"}]}
+JSON
+"$BIN/wiqaya-etl" load "$T/child.ndjson" >/dev/null
+eq "two children who harmed, under the child key" "$(psql_t -c "SELECT count(*) FROM warehouse.person WHERE scope = 'c' AND linkable")" "2"
+status "retention" 0 "$BIN/wiqaya-etl" retention
+check "one child unlinked (the 2016 case, past 60 months)" grep -q '^1 children' "$T/last"
+eq "its tokens are gone, the recent one's remain" \
+  "$(psql_t -c "SELECT p.linkable, count(t.token) FROM warehouse.person p LEFT JOIN warehouse.person_token t USING (person_id) WHERE p.scope = 'c' GROUP BY 1 ORDER BY 1")" \
+  "$(printf 'f|0\nt|2')"
+echo "1..$n"
