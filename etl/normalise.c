@@ -73,27 +73,112 @@ struct word {
 	size_t len;
 };
 
-static int word_is(const struct word *w, const char *s)
+static int word_is(const struct word *w, const char *s, size_t len)
 {
-	return w->len == strlen(s) && memcmp(w->s, s, w->len) == 0;
+	return w->len == len && memcmp(w->s, s, len) == 0;
 }
 
+/* A word list entry with its length, so that matching needs no strlen. */
+struct listed {
+	const char *s;
+	size_t len;
+};
+#define W(s)                                                                                       \
+	{                                                                                          \
+		s, sizeof s - 1                                                                    \
+	}
+
 /* Titles dropped from names (already normalised: upper case, ة as ه, أ as ا). */
-static const char *const titles[] = {
-    "MR",	"MRS",	  "MS",	      "MISS",	"DR",	   "PROF",     "SIR",	 "MME",
-    "MLLE",	"MADAME", "MONSIEUR", "SR",	"SRA",	   "SHEIKH",   "SHAIKH", "SHEIKHA",
-    "HAJ",	"HAJJ",	  "HAJJI",    "السيد",	"السيده",  "الشيخ",    "الشيخه", "الدكتور",
-    "الدكتوره", "د",	  "الحاج",    "الحاجه", "الاستاذ", "الاستاذه",
+static const struct listed titles[] = {
+    W("MR"),	   W("MRS"),	W("MS"),     W("MISS"),	   W("DR"),	  W("PROF"),
+    W("SIR"),	   W("MME"),	W("MLLE"),   W("MADAME"),  W("MONSIEUR"), W("SR"),
+    W("SRA"),	   W("SHEIKH"), W("SHAIKH"), W("SHEIKHA"), W("HAJ"),	  W("HAJJ"),
+    W("HAJJI"),	   W("السيد"),	W("السيده"), W("الشيخ"),   W("الشيخه"),	  W("الدكتور"),
+    W("الدكتوره"), W("د"),	W("الحاج"),  W("الحاجه"),  W("الاستاذ"),  W("الاستاذه"),
 };
 /* Patronymic separators: محمد بن علي is محمد علي. */
-static const char *const separators[] = {"بن", "بنت", "ابن"};
+static const struct listed separators[] = {W("بن"), W("بنت"), W("ابن")};
 
-static int in_list(const struct word *w, const char *const *list, size_t n)
+static int in_list(const struct word *w, const struct listed *list, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
-		if (word_is(w, list[i]))
+		if (word_is(w, list[i].s, list[i].len))
 			return 1;
 	return 0;
+}
+
+/* The fast path: ASCII and the Arabic letters, harakat and digits that need no Unicode
+ * tables. Returns the mapped code point (as map_cp would after utf8proc's folding), 0 to
+ * drop, -1 for a separator, or -2 when the slow path must decide. test_normalise checks
+ * that both paths agree on every code point the fast path takes. */
+static utf8proc_int32_t fast_cp(utf8proc_int32_t c)
+{
+	if (c < 0x80) {
+		if (c >= 'a' && c <= 'z')
+			return c - 32;
+		if ((c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'))
+			return c;
+		if (c == '\'' || c == '`')
+			return 0;
+		return c >= 0x20 && c < 0x7F ? -1 : -2;
+	}
+	if ((c >= 0x064B && c <= 0x0652) || c == 0x0670 || c == 0x0640)
+		return 0; /* harakat, superscript alef, tatweel */
+	switch (c) {
+	case 0x0622: /* آ أ إ ٱ */
+	case 0x0623:
+	case 0x0625:
+	case 0x0671:
+		return 0x0627;
+	case 0x0624: /* ؤ */
+		return 0x0648;
+	case 0x0626: /* ئ ى ی */
+	case 0x0649:
+	case 0x06CC:
+		return 0x064A;
+	case 0x0629: /* ة */
+		return 0x0647;
+	case 0x06A9: /* ک */
+		return 0x0643;
+	}
+	if (c >= 0x0621 && c <= 0x063A)
+		return c;
+	if (c >= 0x0641 && c <= 0x064A)
+		return c;
+	if (c >= 0x0660 && c <= 0x0669)
+		return '0' + (c - 0x0660);
+	if (c >= 0x06F0 && c <= 0x06F9)
+		return '0' + (c - 0x06F0);
+	return -2;
+}
+
+static int fast_enabled = 1;
+
+void norm_set_fast_path(int on)
+{
+	fast_enabled = on;
+}
+
+/* Maps in[] through the fast path into cp[] (already mapped); -1 when it cannot. */
+static int fast_map(const char *in, size_t len, utf8proc_int32_t *cp)
+{
+	const unsigned char *p = (const unsigned char *)in;
+	int n = 0;
+	for (size_t i = 0; i < len; i++) {
+		utf8proc_int32_t c = p[i];
+		if (c >= 0x80) {
+			if (c < 0xD8 || c > 0xDB || i + 1 >= len || (p[i + 1] & 0xC0) != 0x80)
+				return -1;
+			c = ((c & 0x1F) << 6) | (p[++i] & 0x3F);
+		}
+		if (n == MAX_CP)
+			return -1;
+		utf8proc_int32_t m = fast_cp(c);
+		if (m == -2)
+			return -1;
+		cp[n++] = m;
+	}
+	return n;
 }
 
 int norm_name(const char *in, size_t len, char *out, size_t outsz, struct wq_error *e)
@@ -104,14 +189,20 @@ int norm_name(const char *in, size_t len, char *out, size_t outsz, struct wq_err
 	int nwords = 0;
 	size_t blen = 0;
 
-	int n = decompose(in, len, cp, e);
-	if (n < 0)
-		return -1;
+	/* cp[] holds mapped code points (0 drop, -1 separator) from either path. */
+	int n = fast_enabled ? fast_map(in, len, cp) : -1;
+	if (n < 0) {
+		n = decompose(in, len, cp, e);
+		if (n < 0)
+			return -1;
+		for (int i = 0; i < n; i++)
+			cp[i] = map_cp(cp[i]);
+	}
 
-	/* Map code points into UTF-8 words. */
+	/* Code points into UTF-8 words. */
 	int in_word = 0;
 	for (int i = 0; i < n; i++) {
-		utf8proc_int32_t c = map_cp(cp[i]);
+		utf8proc_int32_t c = cp[i];
 		if (c == 0)
 			continue;
 		if (c < 0) {
@@ -145,8 +236,8 @@ int norm_name(const char *in, size_t len, char *out, size_t outsz, struct wq_err
 		if (o + need + 1 > outsz)
 			return err_set(e, "E1005", "name is too long after normalisation");
 		/* "عبد الله" is written "عبدالله" too: join عبد with a following ال... word. */
-		int join = kept && i > 0 && word_is(&words[i - 1], "عبد") && w->len >= 4 &&
-			   memcmp(w->s, "ال", 4) == 0;
+		int join = kept && i > 0 && word_is(&words[i - 1], "عبد", sizeof "عبد" - 1) &&
+			   w->len >= 4 && memcmp(w->s, "ال", 4) == 0;
 		if (kept && !join)
 			out[o++] = ' ';
 		memcpy(out + o, w->s, w->len);
@@ -197,12 +288,20 @@ void norm_set_today(int yyyymmdd)
 
 int norm_today(void)
 {
+	/* Called once per date checked: recompute the calendar date only when the day
+	 * changes (gmtime_r is costly next to the rest of a person's work). */
+	static __thread time_t cached_day = -1;
+	static __thread int cached;
 	if (today_pinned)
 		return today_pinned;
 	time_t t = time(NULL);
-	struct tm tm;
-	gmtime_r(&t, &tm);
-	return (tm.tm_year + 1900) * 10000 + (tm.tm_mon + 1) * 100 + tm.tm_mday;
+	if (t / 86400 != cached_day) {
+		struct tm tm;
+		gmtime_r(&t, &tm);
+		cached = (tm.tm_year + 1900) * 10000 + (tm.tm_mon + 1) * 100 + tm.tm_mday;
+		cached_day = t / 86400;
+	}
+	return cached;
 }
 
 static int days_in_month(int y, int m)

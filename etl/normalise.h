@@ -15,6 +15,10 @@
  * E1005 too long for out. Never echoes the input in e. */
 int norm_name(const char *in, size_t len, char *out, size_t outsz, struct wq_error *e);
 
+/* Turns the table-free fast path of norm_name on (default) or off, so that tests can
+ * check it against the utf8proc path. */
+void norm_set_fast_path(int on);
+
 /* Normalises a national ID: NFKC, Arabic-Indic digits to ASCII, ASCII letters and digits
  * kept (upper case), everything else dropped. Returns the length or -1 (as norm_name). */
 int norm_national_id(const char *in, size_t len, char *out, size_t outsz, struct wq_error *e);

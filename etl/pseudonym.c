@@ -6,30 +6,50 @@
 
 #include "etl/normalise.h"
 
-#define NAME_MAX_BYTES 1024
+#define NAME_MAX_BYTES 512
 
-static void put_field(struct strbuf *sb, const char *s, size_t len)
+/* An encoding buffer on the stack: a person's fields are bounded (NAME_MAX_BYTES each),
+ * so no allocation is needed on this path, which runs once per token. */
+struct enc {
+	uint8_t data[2 + 4 * (4 + NAME_MAX_BYTES) + 64];
+	size_t len;
+};
+
+static void put_field(struct enc *b, const char *s, size_t len)
 {
-	uint8_t l[4] = {(uint8_t)(len >> 24), (uint8_t)(len >> 16), (uint8_t)(len >> 8),
-			(uint8_t)len};
-	sb_put(sb, l, 4);
-	sb_put(sb, s, len);
+	uint8_t *p = b->data + b->len;
+	p[0] = (uint8_t)(len >> 24);
+	p[1] = (uint8_t)(len >> 16);
+	p[2] = (uint8_t)(len >> 8);
+	p[3] = (uint8_t)len;
+	memcpy(p + 4, s, len);
+	b->len += 4 + len;
+}
+
+/* Fields longer than NAME_MAX_BYTES never reach here: normalisation bounds them. */
+static void encode(struct enc *b, const char *kind, const char *const *fields, int n)
+{
+	memcpy(b->data, "v1", 2);
+	b->len = 2;
+	put_field(b, kind, strlen(kind));
+	for (int i = 0; i < n; i++)
+		put_field(b, fields[i], strnlen(fields[i], NAME_MAX_BYTES));
 }
 
 void pseudo_encode(struct strbuf *sb, const char *kind, const char *const *fields, int n)
 {
-	sb_put(sb, "v1", 2);
-	put_field(sb, kind, strlen(kind));
-	for (int i = 0; i < n; i++)
-		put_field(sb, fields[i], strlen(fields[i]));
+	struct enc b;
+	encode(&b, kind, fields, n);
+	sb_put(sb, b.data, b.len);
+	sodium_memzero(b.data, b.len);
 }
 
 /* tier 2 = chain of storage keys 1..version over tier 1 = H(key, encoding). */
-static void tier2(struct keys *k, const uint8_t *key, const struct strbuf *enc, int version,
+static void tier2(struct keys *k, enum key_purpose purpose, const struct enc *enc, int version,
 		  uint8_t out[TOKEN_BYTES])
 {
 	uint8_t t1[TOKEN_BYTES];
-	crypto_generichash(t1, sizeof t1, (const uint8_t *)enc->data, enc->len, key, KEY_BYTES);
+	crypto_generichash(t1, sizeof t1, enc->data, enc->len, k->sub[purpose], KEY_BYTES);
 	pseudo_tier2(k, version, t1, out);
 	sodium_memzero(t1, sizeof t1);
 }
@@ -60,12 +80,12 @@ static size_t first_char(const char *s)
 int pseudo_person(struct keys *k, enum key_purpose purpose, int version, const struct identity *id,
 		  const char *default_country, struct token out[3], struct wq_error *e)
 {
-	char given[NAME_MAX_BYTES], family[NAME_MAX_BYTES], nid[256], initial[8], sex[2];
-	struct strbuf enc;
+	char given[NAME_MAX_BYTES] = "", family[NAME_MAX_BYTES] = "", nid[128] = "", initial[8],
+	     sex[2];
+	struct enc enc;
 	int ntok = 0, y, m, d;
-	const uint8_t *key = k->sub[purpose];
 
-	sb_init(&enc);
+	enc.len = 0;
 	if (id->national_id && id->national_id[0]) {
 		if (norm_national_id(id->national_id, strlen(id->national_id), nid, sizeof nid, e) <
 		    0)
@@ -73,9 +93,9 @@ int pseudo_person(struct keys *k, enum key_purpose purpose, int version, const s
 		if (nid[0]) {
 			const char *country = id->id_country ? id->id_country : default_country;
 			const char *f[] = {country, nid};
-			pseudo_encode(&enc, "id", f, 2);
+			encode(&enc, "id", f, 2);
 			out[ntok].kind = TOKEN_ID;
-			tier2(k, key, &enc, version, out[ntok].hash);
+			tier2(k, purpose, &enc, version, out[ntok].hash);
 			ntok++;
 		}
 	}
@@ -93,45 +113,40 @@ int pseudo_person(struct keys *k, enum key_purpose purpose, int version, const s
 			sex[0] = id->sex ? id->sex : 'U';
 			sex[1] = '\0';
 			const char *f[] = {id->birth_date, family, given, sex};
-			sb_reset(&enc);
-			pseudo_encode(&enc, "demo", f, 4);
+			encode(&enc, "demo", f, 4);
 			out[ntok].kind = TOKEN_DEMO;
-			tier2(k, key, &enc, version, out[ntok].hash);
+			tier2(k, purpose, &enc, version, out[ntok].hash);
 			ntok++;
 
 			size_t il = first_char(given);
 			memcpy(initial, given, il);
 			initial[il] = '\0';
 			f[2] = initial;
-			sb_reset(&enc);
-			pseudo_encode(&enc, "demo_fi", f, 4);
+			encode(&enc, "demo_fi", f, 4);
 			out[ntok].kind = TOKEN_DEMO_FI;
-			tier2(k, key, &enc, version, out[ntok].hash);
+			tier2(k, purpose, &enc, version, out[ntok].hash);
 			ntok++;
 		}
 	}
-	sodium_memzero(enc.data, enc.cap);
-	sodium_memzero(given, sizeof given);
-	sodium_memzero(family, sizeof family);
-	sodium_memzero(nid, sizeof nid);
-	sb_free(&enc);
+	/* Wipe what held identifiers (only the bytes used). */
+	sodium_memzero(enc.data, enc.len);
+	sodium_memzero(given, strnlen(given, sizeof given));
+	sodium_memzero(family, strnlen(family, sizeof family));
+	sodium_memzero(nid, strnlen(nid, sizeof nid));
 	return ntok;
 fail:
-	sodium_memzero(enc.data, enc.cap);
-	sb_free(&enc);
+	sodium_memzero(enc.data, enc.len);
 	return -1;
 }
 
 void pseudo_case(struct keys *k, int version, const char *agency, const char *case_ref,
 		 uint8_t out[TOKEN_BYTES])
 {
-	struct strbuf enc;
+	struct enc enc;
 	const char *f[] = {agency, case_ref};
-	sb_init(&enc);
-	pseudo_encode(&enc, "case", f, 2);
-	tier2(k, k->sub[KEY_CASE], &enc, version, out);
-	sodium_memzero(enc.data, enc.cap);
-	sb_free(&enc);
+	encode(&enc, "case", f, 2);
+	tier2(k, KEY_CASE, &enc, version, out);
+	sodium_memzero(enc.data, enc.len);
 }
 
 uint32_t pseudo_record_key(const struct keys *k, char domain, int64_t id)

@@ -71,8 +71,8 @@ int main(int argc, char **argv)
 		size_t bin;
 		xgrow((void **)&stored, &cap, nstored + 1, TOKEN_BYTES);
 		const char *hex = strncmp(line, "\\x", 2) == 0 ? line + 2 : line;
-		if (sodium_hex2bin(stored[nstored], TOKEN_BYTES, hex, strlen(hex), "\n", &bin, NULL) ==
-			    0 &&
+		if (sodium_hex2bin(stored[nstored], TOKEN_BYTES, hex, strlen(hex), "\n", &bin,
+				   NULL) == 0 &&
 		    bin == TOKEN_BYTES)
 			nstored++;
 	}
@@ -102,24 +102,27 @@ int main(int argc, char **argv)
 		for (size_t gi = 0; gi < given.n; gi++)
 			for (size_t fi = 0; fi < family.n; fi++)
 				for (size_t di = 0; di < dates.n; di++) {
-					const char *fields[] = {dates.v[di], family.v[fi], given.v[gi],
-								f ? "F" : "M"};
+					const char *fields[] = {dates.v[di], family.v[fi],
+								given.v[gi], f ? "F" : "M"};
 					uint8_t t1[TOKEN_BYTES], t2[TOKEN_BYTES];
 					sb_reset(&enc);
 					pseudo_encode(&enc, "demo", fields, 4);
 					candidates++;
-					/* Without a key: the hash of the encoding, and of that hash. */
-					crypto_generichash(t1, TOKEN_BYTES, (uint8_t *)enc.data, enc.len,
-							   NULL, 0);
-					crypto_generichash(t2, TOKEN_BYTES, t1, TOKEN_BYTES, NULL, 0);
+					/* Without a key: the hash of the encoding, and of that
+					 * hash. */
+					crypto_generichash(t1, TOKEN_BYTES, (uint8_t *)enc.data,
+							   enc.len, NULL, 0);
+					crypto_generichash(t2, TOKEN_BYTES, t1, TOKEN_BYTES, NULL,
+							   0);
 					m_unkeyed += is_stored(t1) + is_stored(t2);
 					struct keys *ks[] = {&wrong, &right};
 					for (int k = 0; k < 2; k++)
 						for (int purpose = KEY_LINK; purpose <= KEY_CHILD;
 						     purpose += KEY_CHILD - KEY_LINK) {
-							crypto_generichash(t1, TOKEN_BYTES,
-									   (uint8_t *)enc.data, enc.len,
-									   ks[k]->sub[purpose], KEY_BYTES);
+							crypto_generichash(
+							    t1, TOKEN_BYTES, (uint8_t *)enc.data,
+							    enc.len, ks[k]->sub[purpose],
+							    KEY_BYTES);
 							pseudo_tier2(ks[k], version, t1, t2);
 							if (is_stored(t2))
 								*(k ? &m_right : &m_wrong) += 1;

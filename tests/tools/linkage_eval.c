@@ -52,7 +52,8 @@ int main(int argc, char **argv)
 	struct wq_config cfg;
 	struct wq_error e;
 	struct keys keys;
-	if (argc != 2 || !getenv("WIQAYA_CONF") || config_load(&cfg, getenv("WIQAYA_CONF"), &e) < 0 ||
+	if (argc != 2 || !getenv("WIQAYA_CONF") ||
+	    config_load(&cfg, getenv("WIQAYA_CONF"), &e) < 0 ||
 	    keys_load(&keys, cfg.pseudonym_key, &e) < 0) {
 		fprintf(stderr, "usage: tool_linkage_eval LINKAGE_CSV (WIQAYA_CONF set)\n");
 		return 2;
@@ -60,7 +61,8 @@ int main(int argc, char **argv)
 	PGconn *conn = db_connect(&cfg, cfg.db_admin_user, &e);
 	if (!conn)
 		return 2;
-	PGresult *res = db_exec(conn, &e, "SELECT storage_version FROM warehouse.key_state", 0, NULL);
+	PGresult *res =
+	    db_exec(conn, &e, "SELECT storage_version FROM warehouse.key_state", 0, NULL);
 	int version = atoi(PQgetvalue(res, 0, 0));
 	PQclear(res);
 	res = db_exec(conn, &e,
@@ -71,7 +73,8 @@ int main(int argc, char **argv)
 	struct dbrow *db = xcalloc(ndb + 1, sizeof *db);
 	for (size_t i = 0; i < ndb; i++) {
 		size_t len;
-		unsigned char *k = PQunescapeBytea((unsigned char *)PQgetvalue(res, (int)i, 0), &len);
+		unsigned char *k =
+		    PQunescapeBytea((unsigned char *)PQgetvalue(res, (int)i, 0), &len);
 		memcpy(db[i].key, k, TOKEN_BYTES);
 		PQfreemem(k);
 		snprintf(db[i].ref, sizeof db[i].ref, "%s", PQgetvalue(res, (int)i, 1));
@@ -88,8 +91,9 @@ int main(int argc, char **argv)
 	if (!f || !fgets(line, sizeof line, f)) /* header */
 		return 2;
 	while (fgets(line, sizeof line, f)) {
-		char *agency = strtok(line, ","), *ref = strtok(NULL, ","), *vref = strtok(NULL, ","),
-		     *child = strtok(NULL, ","), *variant = strtok(NULL, ",\n");
+		char *agency = strtok(line, ","), *ref = strtok(NULL, ","),
+		     *vref = strtok(NULL, ","), *child = strtok(NULL, ","),
+		     *variant = strtok(NULL, ",\n");
 		if (!variant)
 			continue;
 		struct dbrow key;
@@ -147,14 +151,15 @@ int main(int argc, char **argv)
 			}
 		i = j;
 	}
-	printf("{\"records\": %zu, \"rejected\": %zu, \"true_pairs\": %lld, \"linked_pairs\": %lld, "
-	       "\"true_pairs_linked\": %lld, \"false_links\": %lld, \"precision\": %.6f, "
-	       "\"recall\": %.6f, \"planted_unlinkable\": %lld, \"planted_unlinkable_linked\": "
-	       "%lld}\n",
-	       n, missing, true_pairs, linked_pairs, true_linked, false_links,
-	       linked_pairs ? 1.0 - (double)false_links / (double)linked_pairs : 1.0,
-	       true_pairs ? (double)true_linked / (double)true_pairs : 1.0, unlinkable,
-	       unlinkable_linked);
+	printf(
+	    "{\"records\": %zu, \"rejected\": %zu, \"true_pairs\": %lld, \"linked_pairs\": %lld, "
+	    "\"true_pairs_linked\": %lld, \"false_links\": %lld, \"precision\": %.6f, "
+	    "\"recall\": %.6f, \"planted_unlinkable\": %lld, \"planted_unlinkable_linked\": "
+	    "%lld}\n",
+	    n, missing, true_pairs, linked_pairs, true_linked, false_links,
+	    linked_pairs ? 1.0 - (double)false_links / (double)linked_pairs : 1.0,
+	    true_pairs ? (double)true_linked / (double)true_pairs : 1.0, unlinkable,
+	    unlinkable_linked);
 	free(recs);
 	free(db);
 	keys_free(&keys);
