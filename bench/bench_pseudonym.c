@@ -27,8 +27,9 @@ int main(int argc, char **argv)
 	for (long i = 0; i < n; i++) {
 		x = x * 6364136223846793005ULL + 1442695040888963407ULL;
 		int female = (int)(x >> 63), arabic = (x >> 40) % 5 != 0;
-		const struct name_pair *g = female ? &synth_given_female[(x >> 20) % synth_n_given_female]
-						   : &synth_given_male[(x >> 20) % synth_n_given_male];
+		const struct name_pair *g =
+		    female ? &synth_given_female[(x >> 20) % synth_n_given_female]
+			   : &synth_given_male[(x >> 20) % synth_n_given_male];
 		const struct name_pair *father = &synth_given_male[(x >> 8) % synth_n_given_male];
 		const struct name_pair *fam = &synth_family[(x >> 30) % synth_n_family];
 		struct person *p = &ps[i];
@@ -51,8 +52,9 @@ int main(int argc, char **argv)
 	struct timespec t0, t1;
 	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t0);
 	for (long i = 0; i < n; i++) {
-		struct identity id = {ps[i].given, ps[i].family, ps[i].birth,
-				      ps[i].has_nid ? ps[i].nid : NULL, NULL, ps[i].sex};
+		struct identity id = {ps[i].given, ps[i].family,
+				      ps[i].birth, ps[i].has_nid ? ps[i].nid : NULL,
+				      NULL,	   ps[i].sex};
 		int r = pseudo_person(&k, KEY_LINK, 1, &id, "DC", out, &e);
 		if (r < 0) {
 			fprintf(stderr, "unexpected error %s\n", e.code);

@@ -33,9 +33,9 @@ struct batch {
 	char batch_id_text[24];
 	struct case_rec *cases;
 	size_t n_cases;
-	uint8_t *seen_keys; /* case keys of this batch, sorted per chunk for duplicates */
-	size_t n_seen, cap_seen;
-	struct strbuf rejects; /* COPY text for warehouse.reject */
+	uint8_t *seen_keys;	 /* hash set of this batch's case keys (duplicates are E3008) */
+	size_t n_seen, cap_seen; /* cap_seen: slots, a power of two */
+	struct strbuf rejects;	 /* COPY text for warehouse.reject */
 };
 
 static void hex(struct strbuf *sb, const uint8_t *p, size_t n)
@@ -150,8 +150,11 @@ static int fetch_matches(struct batch *b, struct link_match **out, size_t *n, in
 	}
 	int rc = -1;
 	PGresult *res = NULL;
+	/* ANALYZE: without statistics the planner hash-joins the whole token table for
+	 * every chunk, which makes a load quadratic in the warehouse's size. */
 	if (db_run(b->conn, e, "TRUNCATE stage_key", 0, NULL) < 0 ||
-	    db_copy(b->conn, e, "COPY stage_key (key, is_token) FROM STDIN", sb.data, sb.len) < 0)
+	    db_copy(b->conn, e, "COPY stage_key (key, is_token) FROM STDIN", sb.data, sb.len) < 0 ||
+	    db_run(b->conn, e, "ANALYZE stage_key", 0, NULL) < 0)
 		goto out;
 
 	res = db_exec(b->conn, e,
@@ -252,10 +255,11 @@ static int flush(struct batch *b, struct wq_error *e)
 	int *ntok = NULL;
 	struct person_rec **occ = NULL;
 	struct linkage l = {0};
-	struct strbuf sb;
+	struct strbuf sb, existing;
 	int rc = -1;
 
 	sb_init(&sb);
+	sb_init(&existing);
 	if (b->n_cases == 0) {
 		rc = 0;
 		goto out;
@@ -339,6 +343,13 @@ static int flush(struct batch *b, struct wq_error *e)
 		n_new_cases += case_ids[i] == 0;
 	if (n_new_cases && !(new_cids = draw_ids(b, "warehouse.case_id_seq", n_new_cases, e)))
 		goto out;
+	/* Resubmitted cases: their victims, offenders and interventions are replaced. */
+	sb_putc(&existing, '{');
+	for (size_t i = 0; i < b->n_cases; i++)
+		if (case_ids[i])
+			sb_printf(&existing, "%s%" PRId64, existing.len > 1 ? "," : "",
+				  case_ids[i]);
+	sb_putc(&existing, '}');
 	n_new_cases = 0;
 	sb_reset(&sb);
 	for (size_t i = 0; i < b->n_cases; i++) {
@@ -366,6 +377,7 @@ static int flush(struct batch *b, struct wq_error *e)
 		    "region, offences, technology, detection, financial, status, record_key) FROM "
 		    "STDIN",
 		    sb.data, sb.len) < 0 ||
+	    db_run(b->conn, e, "ANALYZE stage_case", 0, NULL) < 0 ||
 	    db_run(b->conn, e,
 		   "INSERT INTO warehouse.\"case\" AS c (case_id, case_key, key_version, agency, "
 		   "  reported, incident, region, offences, technology, detection, financial, "
@@ -380,14 +392,12 @@ static int flush(struct batch *b, struct wq_error *e)
 		   "  financial = excluded.financial, status = excluded.status, "
 		   "  revision = c.revision + 1, batch_id = excluded.batch_id, updated_at = now()",
 		   1, params) < 0 ||
-	    db_run(b->conn, e,
-		   "WITH v AS (DELETE FROM warehouse.victim WHERE case_id IN "
-		   "           (SELECT case_id FROM stage_case)),"
-		   " o AS (DELETE FROM warehouse.offender WHERE case_id IN "
-		   "           (SELECT case_id FROM stage_case)) "
-		   "DELETE FROM warehouse.intervention WHERE case_id IN "
-		   "  (SELECT case_id FROM stage_case)",
-		   0, NULL) < 0)
+	    (existing.len > 2 &&
+	     db_run(b->conn, e,
+		    "WITH v AS (DELETE FROM warehouse.victim WHERE case_id = ANY($1::bigint[])),"
+		    " o AS (DELETE FROM warehouse.offender WHERE case_id = ANY($1::bigint[])) "
+		    "DELETE FROM warehouse.intervention WHERE case_id = ANY($1::bigint[])",
+		    1, (const char *const[]){existing.data}) < 0))
 		goto out;
 
 	/* Victims, offenders, interventions of the chunk's cases. */
@@ -463,31 +473,48 @@ out:
 	free(ntok);
 	free(occ);
 	sb_free(&sb);
+	sb_free(&existing);
 	return rc;
 }
 
 /* ---- the batch ---- */
 
+/* Whether this batch has had KEY already (and remembers it). Case keys are uniform
+ * random hashes, so their first 8 bytes index an open-addressing table directly. */
 static int key_seen(struct batch *b, const uint8_t *key)
 {
-	/* A linear scan would be quadratic over a large batch: keep the keys sorted. */
-	size_t lo = 0, hi = b->n_seen;
-	while (lo < hi) {
-		size_t mid = (lo + hi) / 2;
-		int c = memcmp(key, b->seen_keys + mid * TOKEN_BYTES, TOKEN_BYTES);
-		if (c == 0)
-			return 1;
-		if (c < 0)
-			hi = mid;
-		else
-			lo = mid + 1;
+	if ((b->n_seen + 1) * 2 > b->cap_seen) {
+		size_t cap = b->cap_seen ? b->cap_seen * 2 : 4096;
+		uint8_t *t = xcalloc(cap, TOKEN_BYTES);
+		for (size_t i = 0; i < b->cap_seen; i++) {
+			const uint8_t *k = b->seen_keys + i * TOKEN_BYTES;
+			if (!k[0] && !memcmp(k, k + 1, TOKEN_BYTES - 1))
+				continue; /* empty slot: all zero */
+			uint64_t h;
+			memcpy(&h, k, sizeof h);
+			size_t j = h & (cap - 1);
+			while (
+			    t[j * TOKEN_BYTES] ||
+			    memcmp(t + j * TOKEN_BYTES, t + j * TOKEN_BYTES + 1, TOKEN_BYTES - 1))
+				j = (j + 1) & (cap - 1);
+			memcpy(t + j * TOKEN_BYTES, k, TOKEN_BYTES);
+		}
+		free(b->seen_keys);
+		b->seen_keys = t;
+		b->cap_seen = cap;
 	}
-	xgrow((void **)&b->seen_keys, &b->cap_seen, (b->n_seen + 1) * TOKEN_BYTES, 1);
-	memmove(b->seen_keys + (lo + 1) * TOKEN_BYTES, b->seen_keys + lo * TOKEN_BYTES,
-		(b->n_seen - lo) * TOKEN_BYTES);
-	memcpy(b->seen_keys + lo * TOKEN_BYTES, key, TOKEN_BYTES);
-	b->n_seen++;
-	return 0;
+	uint64_t h;
+	memcpy(&h, key, sizeof h);
+	for (size_t j = h & (b->cap_seen - 1);; j = (j + 1) & (b->cap_seen - 1)) {
+		uint8_t *slot = b->seen_keys + j * TOKEN_BYTES;
+		if (memcmp(slot, key, TOKEN_BYTES) == 0)
+			return 1;
+		if (!slot[0] && !memcmp(slot, slot + 1, TOKEN_BYTES - 1)) {
+			memcpy(slot, key, TOKEN_BYTES);
+			b->n_seen++;
+			return 0;
+		}
+	}
 }
 
 static int json_depth(const json_t *j)

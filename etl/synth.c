@@ -194,6 +194,12 @@ struct gen {
 	int nring;
 	long next_offender;
 	int today; /* yyyymmdd: no date after it is written */
+	/* What was realised, for truth.json: tests compare the warehouse with these exactly
+	 * and these with the planted parameters within sampling error. */
+	long by_year[200];
+	long victims, victims_female, first_victims, first_victims_female;
+	long episodes, duplicates, eligible[2], revictimised[2]; /* [support] */
+	int drafting; /* writing a case that emit_bad will break: not counted */
 	struct strbuf sb;
 	int failed;
 };
@@ -738,6 +744,13 @@ static void emit(struct gen *g, const struct plan *p)
 	sb_free(&offcell);
 	sb_free(&techcell);
 	g->emitted++;
+	if (g->drafting)
+		return;
+	g->by_year[p->reported_y - g->opt->year_from]++;
+	for (int i = 0; i < p->nvict; i++) {
+		g->victims++;
+		g->victims_female += p->victims[i]->female;
+	}
 }
 
 static void pathway(struct gen *g, struct plan *p, int has_child_offender)
@@ -813,6 +826,11 @@ static void plan_case(struct gen *g, struct plan *p, int m, int region)
 		}
 		int inc = p->incident >= 0 ? p->incident : m;
 		int age = inc / 12 - o->by - ((inc % 12 + 1) < o->bm);
+		if (o->identified && age < 18 && !o->child) {
+			/* A re-offender drawn for a case before his first: an adult then too. */
+			new_offender(g, year, o);
+			age = inc / 12 - o->by - ((inc % 12 + 1) < o->bm);
+		}
 		if (!o->identified)
 			age = o->age;
 		if (age < 10)
@@ -881,6 +899,9 @@ static void generate_episode(struct gen *g)
 	p.support = chance(r, p_support);
 	int other_script = 0;
 	emit(g, &p);
+	g->episodes++;
+	g->first_victims++;
+	g->first_victims_female += f;
 	if (g->emitted >= g->opt->cases)
 		return;
 
@@ -897,13 +918,18 @@ static void generate_episode(struct gen *g)
 		d.image_removal = 0;
 		d.noffenders = 0;
 		emit(g, &d);
+		g->duplicates++;
 		if (g->emitted >= g->opt->cases)
 			return;
 	}
 	/* A new abuse of the same child within twelve months. */
 	double pr = p_revict * (p.support ? rr_revict_support : 1.0);
 	int later = m + 1 + below(r, 12);
-	if (chance(r, pr) && month_in_range(g, later)) {
+	int eligible = month_in_range(g, m + 12);
+	int revict = chance(r, pr);
+	g->eligible[p.support] += eligible;
+	g->revictimised[p.support] += eligible && revict;
+	if (revict && month_in_range(g, later)) {
 		struct plan q;
 		plan_case(g, &q, later, reg);
 		q.incident = later;
@@ -1016,7 +1042,9 @@ static void emit_bad(struct gen *g, int kind)
 		  p.incident >= 0 ? p.incident : m, &c);
 	p.victims[0] = &c;
 	p.nvict = 1;
+	g->drafting = 1;
 	emit(g, &p);
+	g->drafting = 0;
 	fclose(g->ndjson);
 	fclose(g->csv);
 	fclose(g->linkage);
@@ -1128,8 +1156,37 @@ static int write_truth(struct gen *g, struct wq_error *e)
 	for (int i = 0; i < 6; i++)
 		json_object_set_new(vw, variant_names[i], json_real(variant_weights[i]));
 	json_object_set_new(t, "identity_variant_weights", vw);
-	json_object_set_new(t, "victim_children_generated", json_integer(g->next_child));
-	json_object_set_new(t, "cases_written", json_integer(g->emitted));
+	json_t *real = json_object(), *years = json_object();
+	for (int y = 0; y < nyears(g); y++) {
+		char key[8];
+		snprintf(key, sizeof key, "%d", o->year_from + y);
+		json_object_set_new(years, key, json_integer(g->by_year[y]));
+	}
+	json_object_set_new(real, "cases_written", json_integer(g->emitted));
+	json_object_set_new(real, "valid_cases_by_reported_year", years);
+	json_object_set_new(real, "children", json_integer(g->next_child));
+	json_object_set_new(real, "victim_records", json_integer(g->victims));
+	json_object_set_new(real, "victim_records_female", json_integer(g->victims_female));
+	json_object_set_new(real, "first_victims", json_integer(g->first_victims));
+	json_object_set_new(real, "first_victims_female", json_integer(g->first_victims_female));
+	json_object_set_new(real, "episodes", json_integer(g->episodes));
+	json_object_set_new(real, "duplicate_reports", json_integer(g->duplicates));
+	json_object_set_new(real, "revictimisation_eligible_without_support",
+			    json_integer(g->eligible[0]));
+	json_object_set_new(real, "revictimised_without_support", json_integer(g->revictimised[0]));
+	json_object_set_new(real, "revictimisation_eligible_with_support",
+			    json_integer(g->eligible[1]));
+	json_object_set_new(real, "revictimised_with_support", json_integer(g->revictimised[1]));
+	json_object_set_new(t, "realised", real);
+	/* The female share planted among first victims: population-weighted. */
+	double pf = 0, pm = 0;
+	for (int r = 0; r < NREG; r++)
+		for (int a = 0; a < NAGE; a++) {
+			pf += population(0, r, 1, a) * region_rr[r] * rr_age_band[age_band(a)];
+			pm += population(0, r, 0, a) * region_rr[r] * rr_age_band[age_band(a)];
+		}
+	json_object_set_new(t, "expected_female_share_first_victims",
+			    json_real(pf * rr_female / (pf * rr_female + pm)));
 	char *path = xasprintf("%s/truth.json", o->out_dir);
 	int rc =
 	    json_dump_file(t, path, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(10));

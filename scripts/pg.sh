@@ -74,8 +74,11 @@ CONF
   if running; then return 0; fi
   # A postmaster.pid left by a killed server (or a reboot) would block the start.
   rm -f "$data/postmaster.pid"
+  # Memory for bulk loads (the machine has plenty); checkpoints rare during a load.
+  local opts="-p $port -k $cluster -c shared_buffers=1GB -c work_mem=64MB"
+  opts+=" -c maintenance_work_mem=512MB -c max_wal_size=8GB -c checkpoint_timeout=30min"
   as_pg "$PG_BIN/pg_ctl" -D "$data" -l "$cluster/postgres.log" -w -t 60 \
-    -o "-p $port -k $cluster" start >/dev/null ||
+    -o "$opts" start >/dev/null ||
     { tail -n 20 "$cluster/postgres.log" >&2; exit 1; }
   if ! as_pg "$PG_BIN/psql" -h "$cluster" -p "$port" -U "$admin" -d postgres -Atqc \
       "select 1 from pg_database where datname = '$dbname'" | grep -q 1; then

@@ -60,3 +60,6 @@ api() { curl -s "http://127.0.0.1:${TEST_HTTP_PORT:-18080}$1"; }
 
 cleanup() { stop_server; [[ -z ${TEST_TMP:-} ]] && rm -rf "$T"; }
 trap cleanup EXIT
+
+# integrity DESC: the warehouse has no orphan or dangling reference.
+integrity() { eq "$1" "$(psql_t -c 'SELECT sum(n) FROM warehouse.integrity()')" "0"; }

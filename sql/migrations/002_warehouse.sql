@@ -1,5 +1,11 @@
 -- The person-level warehouse (case-record.md). Pseudonyms only: every identifier arrives
 -- here as a tier-2 keyed hash with its key version; birth dates become ages, dates months.
+--
+-- The bulk tables (persons, tokens, cases, victims, offenders, interventions) carry no
+-- foreign keys: the loader is their only writer and checks references itself, and
+-- per-row foreign-key triggers cost a third of a load's database time (measured on
+-- 200,000 cases: 36 s with them, 23 s without). warehouse.integrity() finds any orphan;
+-- the tests run it after every kind of load.
 
 -- The storage-key version that every stored tier-2 value is hashed under (pseudonymisation.md).
 CREATE TABLE warehouse.key_state (
@@ -30,8 +36,8 @@ CREATE TABLE warehouse.person (
   scope char(1) NOT NULL CHECK (scope IN ('p', 'c')),
   linkable boolean NOT NULL,
   record_key bigint NOT NULL CHECK (record_key BETWEEN 0 AND 4294967295),
-  merged_into bigint REFERENCES warehouse.person,
-  first_batch bigint NOT NULL REFERENCES warehouse.batch
+  merged_into bigint,
+  first_batch bigint NOT NULL
 );
 
 -- Linkage tokens (id, demo, demo_fi), tier 2. A token points at a surviving person.
@@ -39,7 +45,7 @@ CREATE TABLE warehouse.person_token (
   token bytea PRIMARY KEY CHECK (length(token) = 32),
   key_version smallint NOT NULL,
   kind smallint NOT NULL CHECK (kind BETWEEN 1 AND 3),   -- 1 id, 2 demo, 3 demo_fi
-  person_id bigint NOT NULL REFERENCES warehouse.person
+  person_id bigint NOT NULL
 );
 CREATE INDEX ON warehouse.person_token (person_id);
 
@@ -68,14 +74,14 @@ CREATE TABLE warehouse."case" (
   status text NOT NULL,
   revision integer NOT NULL DEFAULT 1,
   record_key bigint NOT NULL CHECK (record_key BETWEEN 0 AND 4294967295),
-  batch_id bigint NOT NULL REFERENCES warehouse.batch,
+  batch_id bigint NOT NULL,
   updated_at timestamptz NOT NULL DEFAULT now()
 );
 
 CREATE TABLE warehouse.victim (
-  case_id bigint NOT NULL REFERENCES warehouse."case" ON DELETE CASCADE,
+  case_id bigint NOT NULL,
   ref text NOT NULL,
-  person_id bigint NOT NULL REFERENCES warehouse.person,
+  person_id bigint NOT NULL,
   sex text NOT NULL,
   age smallint NOT NULL CHECK (age BETWEEN 0 AND 120),
   gender_identity text NOT NULL,
@@ -91,9 +97,9 @@ CREATE TABLE warehouse.victim (
 CREATE INDEX ON warehouse.victim (person_id);
 
 CREATE TABLE warehouse.offender (
-  case_id bigint NOT NULL REFERENCES warehouse."case" ON DELETE CASCADE,
+  case_id bigint NOT NULL,
   ref text NOT NULL,
-  person_id bigint NOT NULL REFERENCES warehouse.person,
+  person_id bigint NOT NULL,
   sex text NOT NULL,
   age smallint CHECK (age BETWEEN 0 AND 120),
   child boolean NOT NULL,    -- under 18 at the incident: a child who harmed
@@ -102,7 +108,7 @@ CREATE TABLE warehouse.offender (
 CREATE INDEX ON warehouse.offender (person_id);
 
 CREATE TABLE warehouse.intervention (
-  case_id bigint NOT NULL REFERENCES warehouse."case" ON DELETE CASCADE,
+  case_id bigint NOT NULL,
   seq smallint NOT NULL,
   person_ref text NOT NULL,
   type text NOT NULL,
@@ -132,3 +138,35 @@ CREATE TABLE warehouse.reject (
   message text NOT NULL
 );
 CREATE INDEX ON warehouse.reject (batch_id);
+
+-- Orphans and dangling references the loader must never leave: one row per kind, with
+-- its count (all zero in a sound warehouse).
+CREATE FUNCTION warehouse.integrity() RETURNS TABLE (problem text, n bigint)
+LANGUAGE sql STABLE AS $$
+  SELECT 'token without person', count(*) FROM warehouse.person_token t
+    WHERE NOT EXISTS (SELECT 1 FROM warehouse.person p WHERE p.person_id = t.person_id)
+  UNION ALL
+  SELECT 'token on a merged person', count(*) FROM warehouse.person_token t
+    JOIN warehouse.person p USING (person_id) WHERE p.merged_into IS NOT NULL
+  UNION ALL
+  SELECT 'victim without case or person', count(*) FROM warehouse.victim v
+    WHERE NOT EXISTS (SELECT 1 FROM warehouse."case" c WHERE c.case_id = v.case_id)
+       OR NOT EXISTS (SELECT 1 FROM warehouse.person p WHERE p.person_id = v.person_id
+                      AND p.merged_into IS NULL)
+  UNION ALL
+  SELECT 'offender without case or person', count(*) FROM warehouse.offender o
+    WHERE NOT EXISTS (SELECT 1 FROM warehouse."case" c WHERE c.case_id = o.case_id)
+       OR NOT EXISTS (SELECT 1 FROM warehouse.person p WHERE p.person_id = o.person_id
+                      AND p.merged_into IS NULL)
+  UNION ALL
+  SELECT 'intervention without case', count(*) FROM warehouse.intervention i
+    WHERE NOT EXISTS (SELECT 1 FROM warehouse."case" c WHERE c.case_id = i.case_id)
+  UNION ALL
+  SELECT 'case or person without batch', count(*) FROM (
+    SELECT batch_id FROM warehouse."case" UNION ALL SELECT first_batch FROM warehouse.person) x
+    WHERE NOT EXISTS (SELECT 1 FROM warehouse.batch b WHERE b.batch_id = x.batch_id)
+  UNION ALL
+  SELECT 'case without victim', count(*) FROM warehouse."case" c
+    WHERE NOT EXISTS (SELECT 1 FROM warehouse.victim v WHERE v.case_id = c.case_id)
+$$;
+GRANT EXECUTE ON FUNCTION warehouse.integrity() TO wiqaya_loader;

@@ -13,6 +13,7 @@ eq "the reject file says the same" "$(jq -r '.errors[0] | .code + " " + .pointer
 eq "7 persons (two children linked across agencies)" "$(psql_t -c 'SELECT count(*) FROM warehouse.person')" "7"
 eq "one child who harmed, under the child scope" "$(psql_t -c "SELECT count(*) FROM warehouse.person WHERE scope = 'c'")" "1"
 
+integrity "the warehouse has no orphan after the load"
 start_server
 eq "healthz reports data version 1" "$(api /healthz | jq -c '[.status, .data_version]')" '["ok",1]'
 eq "victims by year: 2024 2, 2025 3" \

@@ -8,6 +8,7 @@ fresh_db pseudo
 status "loading 3,000 synthetic cases" 0 "$BIN/wiqaya-etl" load "$T/syn/cases.ndjson"
 "$BIN/tool_linkage_eval" "$T/syn/linkage.csv" >"$T/linkage.json"
 cat "$T/linkage.json" | sed 's/^/# linkage: /'
+integrity "no orphan after loading 3,000 cases"
 check "linkage precision >= 0.98" jq -e '.precision >= 0.98' "$T/linkage.json"
 check "linkage recall >= 0.99 (records that can link)" jq -e '.recall >= 0.99' "$T/linkage.json"
 check "children planted in the other script without ID stay unlinked" \
@@ -55,6 +56,7 @@ check "the summary reports one merge" grep -q '1 merges' "$T/last"
 eq "one person remains, under the lower id" \
   "$(psql_t -c 'SELECT count(DISTINCT person_id), min(person_id) FROM warehouse.victim')" "1|1"
 eq "the merge is recorded" "$(psql_t -c 'SELECT from_person, into_person FROM warehouse.person_merge')" "2|1"
+integrity "no orphan after the merge"
 eq "the child counts once in 2023" "$(psql_t -c 'SELECT count(*) FROM analytics.victim_year WHERE year = 2023')" "1"
 
 # --- rotation: linkage and counts identical, old tier-2 values gone ---
@@ -80,6 +82,7 @@ psql_t -c "SELECT encode(token, 'hex') FROM warehouse.person_token UNION ALL
            SELECT encode(batch_key, 'hex') FROM warehouse.batch" | sort >"$T/new_values"
 eq "no old tier-2 value remains" "$(comm -12 "$T/old_values" "$T/new_values" | wc -l)" "0"
 eq "as many values as before" "$(wc -l <"$T/new_values")" "$(wc -l <"$T/old_values")"
+integrity "no orphan after rotation"
 eq "every value is under version 2" \
   "$(psql_t -c 'SELECT count(*) FROM warehouse.person_token WHERE key_version <> 2')" "0"
 status "reloading the same file after rotation is still a no-op" 0 "$BIN/wiqaya-etl" load "$T/syn/cases.ndjson"
