@@ -29,7 +29,8 @@ COMMON_SRC = common/config.c common/log.c common/error.c common/db.c common/code
 ETL_SRC    = etl/main.c etl/keys.c etl/normalise.c etl/pseudonym.c etl/record.c \
              etl/linkage.c etl/loader.c etl/migrate.c etl/rekey.c \
              etl/synth.c etl/synth_names.c etl/retention.c
-STATS_LIB  = stats/proportion.c stats/quantile.c
+STATS_LIB  = stats/proportion.c stats/quantile.c stats/poisson.c stats/table.c stats/glm.c \
+             stats/trend.c stats/survival.c stats/survey.c stats/padjust.c
 STATS_SRC  = stats/main.c
 SERVER_SRC = server/main.c server/http.c server/routes.c server/health.c server/query.c server/analytics.c
 

@@ -8,6 +8,9 @@
 /* x with P(X <= x) = p for X ~ Gamma(shape, scale 1); p in (0,1), shape > 0.
  * Returns NaN only for invalid arguments. */
 double st_gamma_quantile(double p, double shape);
+/* P(X <= x) and P(X > x) for X ~ Gamma(shape, 1), accurate at national scale. */
+double st_gamma_p(double x, double shape);
+double st_gamma_q(double x, double shape);
 /* x with P(X <= x) = p for X ~ Beta(a, b); p in (0,1), a, b > 0. */
 double st_beta_quantile(double p, double a, double b);
 /* The standard normal quantile. */

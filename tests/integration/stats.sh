@@ -1,0 +1,72 @@
+# wiqaya-stats against known answers (tests/stats/*.ndjson: method, input, expected values
+# with a relative or absolute tolerance), and every kind of bad input.
+source "$(dirname "$0")/../lib.sh"
+STATS=$BIN/wiqaya-stats
+
+known() { # known FILE: one TAP line per case; the largest relative error per method on stdout
+  while IFS= read -r line; do
+    name=$(jq -r .name <<<"$line"); method=$(jq -r .method <<<"$line")
+    if ! out=$(jq -c .input <<<"$line" | "$STATS" "$method" 2>"$T/err"); then
+      not_ok "$name" "exit $?: $(cat "$T/err")"; continue
+    fi
+    failures=""
+    while IFS=$'\t' read -r path want kind tol; do
+      got=$(jq -r "$path" <<<"$out" 2>/dev/null)
+      [[ $got == true ]] && got=1
+      verdict=$(awk -v g="$got" -v w="$want" -v k="$kind" -v t="$tol" 'BEGIN {
+        if (g == "" || g == "null") { print "missing"; exit }
+        d = g - w; if (d < 0) d = -d
+        if (k == "abs") { print (d <= t ? "ok" : "off by " d); exit }
+        r = (w == 0 ? d : d / (w < 0 ? -w : w)); printf "%s %.3g\n", (r <= t ? "ok" : "off"), r }')
+      case $verdict in
+        ok*) [[ $kind == rel ]] && echo "$method ${verdict#ok }" >>"$T/relerr" ;;
+        *) failures+="$path: got $got, expected $want ($kind $tol): $verdict; " ;;
+      esac
+    done < <(jq -r '.expect[] | [.path, .value, (if .abs != null then "abs" else "rel" end), (.abs // .rel)] | @tsv' <<<"$line")
+    if [[ -z $failures ]]; then ok "$name"; else not_ok "$name" "$failures"; fi
+  done <"$1"
+}
+: >"$T/relerr"
+for f in "$ROOT"/tests/stats/*.ndjson; do known "$f"; done
+awk '{ if ($2 > m[$1]) m[$1] = $2; seen[$1] = 1 } END { for (k in seen) printf "# largest relative error, %s: %.3g\n", k, m[k] }' "$T/relerr" | sort
+
+# Bad input: exit 2 and a problem object with a code, never a crash, a NaN or a hang.
+bad() { # bad DESC METHOD INPUT CODE
+  printf '%s' "$3" | timeout 10 "$STATS" "$2" >"$T/out" 2>"$T/err"
+  local rc=$?
+  if [[ $rc -eq 2 ]] && jq -e --arg c "$4" '.code == $c and (.title | length > 0)' "$T/err" >/dev/null 2>&1 &&
+     [[ ! -s $T/out ]]; then ok "$1"; else not_ok "$1" "exit $rc" "stderr: $(cat "$T/err")" "stdout: $(cat "$T/out")"; fi
+}
+bad "not JSON" proportion 'x' A1000
+bad "not an object" proportion '[1]' A1000
+bad "unknown method" nosuch '{}' A1005
+bad "unknown interval method" proportion '{"x":1,"n":2,"method":"magic"}' A1005
+bad "missing field" proportion '{"x":1}' A1003
+bad "wrong type" proportion '{"x":"1","n":2}' A1004
+bad "x > n" proportion '{"x":3,"n":2}' A1001
+bad "n = 0" proportion '{"x":0,"n":0}' A1001
+bad "conf out of range" proportion '{"x":1,"n":2,"conf":1.5}' A1001
+bad "negative count" rate '{"count":-1}' A1001
+bad "fractional count" rate '{"count":1.5}' A1001
+bad "zero population" rate '{"count":1,"population":0}' A1001
+bad "empty arrays" dsr '{"counts":[],"populations":[],"standard":[]}' A1001
+bad "mismatched lengths" dsr '{"counts":[1,2],"populations":[10],"standard":[1,1]}' A1001
+bad "zero population in a stratum" dsr '{"counts":[1],"populations":[0],"standard":[1]}' A1001
+bad "both counts zero" rate-ratio '{"count1":0,"time1":1,"count2":0,"time2":1}' A1006
+bad "negative cell" two-by-two '{"a":-1,"b":1,"c":1,"d":1}' A1001
+bad "empty exposure group" two-by-two '{"a":0,"b":0,"c":1,"d":1}' A1001
+bad "no strata" mantel-haenszel '{"strata":[]}' A1003
+bad "unknown family" glm '{"family":"gamma","y":[1,2]}' A1005
+bad "more coefficients than rows" glm '{"family":"poisson","y":[1,2],"columns":{"x":[1,2]}}' A1001
+bad "separation in logistic regression" glm '{"family":"binomial","y":[0,0,0,1,1,1],"columns":{"x":[1,2,3,4,5,6]}}' A1008
+bad "collinear columns" glm '{"family":"poisson","y":[1,2,3,4],"columns":{"x":[1,2,3,4],"x2":[2,4,6,8]}}' A1009
+bad "unknown reference level" glm '{"family":"poisson","y":[1,2,3,4],"factors":{"g":["a","b","a","b"]},"reference":{"g":"c"}}' A1001
+bad "y above trials" glm '{"family":"binomial","y":[3,1,2],"trials":[2,2,2],"columns":{"x":[1,2,3]}}' A1001
+bad "trend with two years" trend '{"years":[2020,2021],"values":[1,2]}' A1001
+bad "trend on a zero rate" trend '{"years":[2020,2021,2022],"values":[1,0,2]}' A1001
+bad "status not 0/1" km '{"time":[1,2],"status":[1,2]}' A1001
+bad "negative time" km '{"time":[-1,2],"status":[1,1]}' A1001
+bad "a stratum with one cluster" survey-proportion '{"y":[0,1,1],"weights":[1,1,1],"strata":["a","a","b"],"clusters":["1","2","3"]}' A1001
+bad "p-value above 1" p-adjust '{"p":[0.5,1.5]}' A1001
+check "--help lists every method" bash -c "'$STATS' --help | grep -c '^  [a-z]' | grep -qx 11"
+echo "1..$n"
