@@ -28,7 +28,7 @@ COMMON_SRC = common/config.c common/log.c common/error.c common/db.c common/code
              common/xalloc.c common/strbuf.c
 ETL_SRC    = etl/main.c etl/keys.c etl/normalise.c etl/pseudonym.c etl/record.c \
              etl/linkage.c etl/loader.c etl/migrate.c etl/rekey.c \
-             etl/synth.c etl/synth_names.c etl/retention.c
+             etl/synth.c etl/synth_names.c etl/retention.c etl/csv_reader.c etl/population.c
 STATS_LIB  = stats/proportion.c stats/quantile.c stats/poisson.c stats/table.c stats/glm.c \
              stats/trend.c stats/survival.c stats/survey.c stats/padjust.c
 STATS_SRC  = stats/main.c

@@ -11,11 +11,15 @@
 #include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "common/db.h"
 #include "common/log.h"
 #include "common/strbuf.h"
 #include "common/xalloc.h"
+#include "etl/csv_reader.h"
 #include "etl/linkage.h"
 #include "etl/record.h"
 
@@ -36,6 +40,13 @@ struct batch {
 	uint8_t *seen_keys;	 /* hash set of this batch's case keys (duplicates are E3008) */
 	size_t n_seen, cap_seen; /* cap_seen: slots, a power of two */
 	struct strbuf rejects;	 /* COPY text for warehouse.reject */
+	struct wq_error *err; /* for the CSV reader's callback */
+	int csv;              /* pointers are reported as CSV columns */
+	/* Progress on a terminal: total bytes (0 unknown), bytes read, last print. */
+	int tty;
+	long long total_bytes;
+	const long long *read_bytes;
+	double started, last_print;
 };
 
 static void hex(struct strbuf *sb, const uint8_t *p, size_t n)
@@ -97,8 +108,16 @@ static const char *tribool(int v)
 
 /* ---- rejects ---- */
 
-static void reject(struct batch *b, long record_no, long line, const struct rec_errors *errs)
+static void reject(struct batch *b, long record_no, long line, const struct rec_errors *in)
 {
+	struct rec_errors mapped, *errs = &mapped;
+	mapped = *in;
+	if (b->csv)
+		for (int i = 0; i < mapped.n; i++) {
+			char col[96];
+			csv_column_of(mapped.e[i].pointer, col, sizeof col);
+			snprintf(mapped.e[i].pointer, sizeof mapped.e[i].pointer, "%s", col);
+		}
 	b->r->rejected++;
 	for (int i = 0; i < errs->n; i++) {
 		const struct rec_error *er = &errs->e[i];
@@ -111,8 +130,8 @@ static void reject(struct batch *b, long record_no, long line, const struct rec_
 		sb_putc(&b->rejects, '\n');
 	}
 	if (b->opt->rejects) {
-		json_t *o = json_pack("{s:I,s:I,s:[]}", "record", (json_int_t)record_no, "line",
-				      (json_int_t)line, "errors");
+		json_t *o = json_pack("{s:I,s:I,s:[]}", "record", (json_int_t)record_no,
+				      b->csv ? "row" : "line", (json_int_t)line, "errors");
 		json_t *arr = json_object_get(o, "errors");
 		for (int i = 0; i < errs->n; i++)
 			json_array_append_new(
@@ -542,6 +561,68 @@ static int json_depth(const json_t *j)
 	return 0;
 }
 
+static double now(void)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+}
+
+/* Records, records/s, rejects and ETA, at most twice a second, on stderr when it is a
+ * terminal (nothing otherwise: logs stay clean). */
+static void progress(struct batch *b, int final)
+{
+	if (!b->tty)
+		return;
+	double t = now();
+	if (!final && t - b->last_print < 0.5)
+		return;
+	b->last_print = t;
+	double rate = b->r->records / (t - b->started + 1e-9);
+	char eta[32] = "";
+	if (b->total_bytes > 0 && *b->read_bytes > 0 && !final) {
+		double left = (t - b->started) * (double)(b->total_bytes - *b->read_bytes) /
+			      (double)*b->read_bytes;
+		snprintf(eta, sizeof eta, ", ETA %.0f s", left);
+	}
+	fprintf(stderr, "\r%ld records, %.0f/s, %ld rejected%s   %s", b->r->records, rate,
+		b->r->rejected, eta, final ? "\n" : "");
+	fflush(stderr);
+}
+
+/* Validates one case object into the chunk, or rejects it; takes the reference to j.
+ * pre: errors already found by the reader (or NULL). */
+static int take_case(struct batch *b, json_t *j, const struct rec_errors *pre, long line,
+		     struct wq_error *e)
+{
+	struct rec_errors errs = {0};
+	long record_no = b->r->records;
+	if (pre && (pre->n || !j)) {
+		json_decref(j);
+		reject(b, record_no, line, pre);
+		return 0;
+	}
+	struct case_rec *c = &b->cases[b->n_cases];
+	c->line = line;
+	int ok = case_from_json(&b->ctx, j, c, &errs) == 0;
+	json_decref(j);
+	if (ok && key_seen(b, c->case_key)) {
+		rec_error_add(&errs, "E3008", "/case_ref",
+			      "this agency's case reference appears twice in this batch");
+		case_rec_free(c);
+		ok = 0;
+	}
+	if (!ok) {
+		reject(b, record_no, line, &errs);
+		return 0;
+	}
+	b->r->accepted++;
+	b->n_cases++;
+	if ((b->r->records & 1023) == 0)
+		progress(b, 0);
+	return b->n_cases == CHUNK ? flush(b, e) : 0;
+}
+
 /* Validates one NDJSON line into the chunk, or rejects it. */
 static int take_line(struct batch *b, const char *line, size_t len, long lineno, struct wq_error *e)
 {
@@ -581,23 +662,15 @@ static int take_line(struct batch *b, const char *line, size_t len, long lineno,
 		reject(b, record_no, lineno, &errs);
 		return 0;
 	}
-	struct case_rec *c = &b->cases[b->n_cases];
-	c->line = lineno;
-	int ok = case_from_json(&b->ctx, j, c, &errs) == 0;
-	json_decref(j);
-	if (ok && key_seen(b, c->case_key)) {
-		rec_error_add(&errs, "E3008", "/case_ref",
-			      "this agency's case reference appears twice in this batch");
-		case_rec_free(c);
-		ok = 0;
-	}
-	if (!ok) {
-		reject(b, record_no, lineno, &errs);
-		return 0;
-	}
-	b->r->accepted++;
-	b->n_cases++;
-	return b->n_cases == CHUNK ? flush(b, e) : 0;
+	return take_case(b, j, NULL, lineno, e);
+}
+
+/* CSV: one assembled case (or the errors that kept it from forming). */
+static int take_csv_case(void *ctx, json_t *j, const struct rec_errors *pre, long row)
+{
+	struct batch *b = ctx;
+	b->r->records++;
+	return take_case(b, j ? json_incref(j) : NULL, pre, row, b->err);
 }
 
 static const char stage_sql[] =
@@ -609,6 +682,27 @@ static const char stage_sql[] =
     " key_version smallint, agency text, reported date, incident date, region text,"
     " offences text[], technology text[], detection text, financial boolean, status text,"
     " record_key bigint) ON COMMIT DROP;";
+
+/* A FILE that hashes every byte read from the one under it (fopencookie). */
+struct hashing_reader {
+	FILE *under;
+	crypto_generichash_state state;
+	long long bytes;
+	int failed;
+};
+
+static ssize_t hashing_read(void *cookie, char *buf, size_t size)
+{
+	struct hashing_reader *h = cookie;
+	size_t n = fread(buf, 1, size, h->under);
+	if (n == 0 && ferror(h->under)) {
+		h->failed = 1;
+		return -1;
+	}
+	crypto_generichash_update(&h->state, (const uint8_t *)buf, n);
+	h->bytes += (long long)n;
+	return (ssize_t)n;
+}
 
 /* The batch key of a regular file, read once before the transaction, so that a file
  * already loaded costs one hash and one query. */
@@ -654,7 +748,7 @@ int load_file(PGconn *conn, const struct wq_config *cfg, const struct codelists 
 	int from_stdin = strcmp(path, "-") == 0;
 	uint8_t key[TOKEN_BYTES];
 	crypto_generichash_state hs;
-	FILE *f = NULL;
+	FILE *f = NULL, *hashed = NULL;
 	char *line = NULL;
 	size_t cap = 0;
 	long lineno = 0;
@@ -726,23 +820,47 @@ int load_file(PGconn *conn, const struct wq_config *cfg, const struct codelists 
 	r->batch_id = b.batch_id;
 	PQclear(res);
 
-	crypto_generichash_init(&hs, keys->sub[KEY_BATCH], KEY_BYTES, TOKEN_BYTES);
-	ssize_t len;
-	while ((len = getline(&line, &cap, f)) >= 0) {
-		lineno++;
-		crypto_generichash_update(&hs, (const uint8_t *)line, (size_t)len);
-		size_t n = (size_t)len;
-		while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))
-			n--;
-		if (n == 0)
-			continue; /* blank lines are allowed in NDJSON files */
-		if (take_line(&b, line, n, lineno, e) < 0)
-			goto out;
+	/* Every byte read is hashed on the way (the batch key of stdin is known only at
+	 * the end). */
+	struct hashing_reader hr = {f};
+	crypto_generichash_init(&hr.state, keys->sub[KEY_BATCH], KEY_BYTES, TOKEN_BYTES);
+	hashed = fopencookie(&hr, "r", (cookie_io_functions_t){.read = hashing_read});
+	if (!hashed) {
+		err_set(e, "S3001", "could not read \"%s\"", path);
+		goto out;
 	}
-	if (ferror(f)) {
+	b.csv = opt->format == FORMAT_CSV ||
+		(opt->format == FORMAT_AUTO && strlen(path) > 4 &&
+		 strcmp(path + strlen(path) - 4, ".csv") == 0);
+	b.err = e;
+	b.tty = isatty(STDERR_FILENO);
+	b.read_bytes = &hr.bytes;
+	b.started = now();
+	struct stat st;
+	if (fstat(fileno(f), &st) == 0 && S_ISREG(st.st_mode))
+		b.total_bytes = st.st_size;
+	if (b.csv) {
+		if (csv_read_cases(hashed, take_csv_case, &b, e) < 0)
+			goto out;
+	} else {
+		ssize_t len;
+		while ((len = getline(&line, &cap, hashed)) >= 0) {
+			lineno++;
+			size_t n = (size_t)len;
+			while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))
+				n--;
+			if (n == 0)
+				continue; /* blank lines are allowed in NDJSON files */
+			if (take_line(&b, line, n, lineno, e) < 0)
+				goto out;
+		}
+	}
+	if (ferror(hashed) || hr.failed) {
 		err_set(e, "S3001", "could not read \"%s\": %s", path, strerror(errno));
 		goto out;
 	}
+	hs = hr.state;
+	progress(&b, 1);
 	if (flush(&b, e) < 0)
 		goto out;
 	crypto_generichash_final(&hs, key, TOKEN_BYTES);
@@ -817,6 +935,8 @@ out:
 	free(b.seen_keys);
 	sb_free(&b.rejects);
 	free(line);
+	if (hashed)
+		fclose(hashed);
 	if (f && !from_stdin)
 		fclose(f);
 	return rc;

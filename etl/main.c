@@ -14,6 +14,7 @@
 #include "etl/keys.h"
 #include "etl/loader.h"
 #include "etl/migrate.h"
+#include "etl/population.h"
 #include "etl/rekey.h"
 #include "etl/retention.h"
 #include "etl/synth.h"
@@ -77,8 +78,11 @@ static int cmd_load(struct wq_config *cfg, int argc, char **argv)
 	static const struct option opts[] = {{"atomic", no_argument, NULL, 'a'},
 					     {"rejects", required_argument, NULL, 'r'},
 					     {"no-refresh", no_argument, NULL, 'n'},
+					     {"format", required_argument, NULL, 'f'},
+					     {"population", no_argument, NULL, 'p'},
 					     {NULL, 0, NULL, 0}};
 	struct load_options opt = {.rebuild = 1};
+	int population = 0;
 	struct wq_error e;
 	struct codelists lists = {0};
 	struct keys keys = {0};
@@ -103,6 +107,19 @@ static int cmd_load(struct wq_config *cfg, int argc, char **argv)
 		case 'n':
 			opt.rebuild = 0;
 			break;
+		case 'p':
+			population = 1;
+			break;
+		case 'f':
+			if (strcmp(optarg, "csv") == 0) {
+				opt.format = FORMAT_CSV;
+			} else if (strcmp(optarg, "ndjson") == 0) {
+				opt.format = FORMAT_NDJSON;
+			} else {
+				fprintf(stderr, "wiqaya-etl load: --format is ndjson or csv\n");
+				goto out;
+			}
+			break;
 		default:
 			goto out;
 		}
@@ -118,7 +135,22 @@ static int cmd_load(struct wq_config *cfg, int argc, char **argv)
 		goto out;
 	}
 	status = 0;
-	for (int i = optind; i < argc; i++) {
+	for (int i = optind; i < argc && population; i++) {
+		struct population_result pr;
+		int rc = population_load(conn, &lists, argv[i], opt.atomic, opt.rejects, &pr, &e);
+		if (rc < 0) {
+			err_print(&e, stderr);
+			status = 2;
+			continue;
+		}
+		printf("%s: population: %ld rows, %ld loaded, %ld rejected%s\n", argv[i], pr.rows,
+		       pr.loaded, pr.rejected, rc == 1 ? "; nothing loaded (--atomic)" : "");
+		if (rc == 1)
+			status = 2;
+		else if (pr.rejected && status == 0)
+			status = 1;
+	}
+	for (int i = optind; i < argc && !population; i++) {
 		struct load_result r;
 		int rc = load_file(conn, cfg, &lists, &keys, argv[i], &opt, &r, &e);
 		if (rc < 0) {
@@ -254,8 +286,8 @@ static const struct cmd cmds[] = {
     {"keygen", "[FILE]", "write a new pseudonymisation key (never overwrites)", cmd_keygen},
     {"fingerprint", "", "print the key's public fingerprint", cmd_fingerprint},
     {"migrate", "", "apply the database migrations", cmd_migrate},
-    {"load", "[--atomic] [--rejects FILE] [--no-refresh] FILE...",
-     "validate, pseudonymise and load NDJSON case files (- for stdin)", cmd_load},
+    {"load", "[--atomic] [--rejects FILE] [--format ndjson|csv] [--population] FILE...",
+     "validate, pseudonymise and load case files (NDJSON or CSV; - for stdin)", cmd_load},
     {"refresh", "", "rebuild the analytics tables", cmd_refresh},
     {"rekey", "", "rotate the storage key over every stored pseudonym", cmd_rekey},
     {"retention", "", "unlink children who harmed after [etl] child_retention_months",

@@ -119,13 +119,16 @@ CREATE TABLE warehouse.intervention (
   PRIMARY KEY (case_id, seq)
 );
 
+-- Denominators by single year of age; dims holds the extra dimensions of a population
+-- file ({"disability": "none"}), '{}' for the plain table.
 CREATE TABLE warehouse.population (
   year smallint NOT NULL,
   region text NOT NULL,
   sex text NOT NULL,
   age smallint NOT NULL CHECK (age BETWEEN 0 AND 120),
+  dims jsonb NOT NULL DEFAULT '{}',
   population integer NOT NULL CHECK (population >= 0),
-  PRIMARY KEY (year, region, sex, age)
+  PRIMARY KEY (year, region, sex, age, dims)
 );
 
 -- Rejected records: codes, pointers and messages only, never a value from the record.

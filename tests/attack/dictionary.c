@@ -132,6 +132,13 @@ int main(int argc, char **argv)
 	       "\"right_key\": %ld}\n",
 	       nstored, candidates, m_unkeyed, m_wrong, m_right);
 	sb_free(&enc);
+	struct names *all[] = {&dates, &given, &family};
+	for (int i = 0; i < 3; i++) {
+		for (size_t j = 0; j < all[i]->n; j++)
+			free(all[i]->v[j]);
+		free(all[i]->v);
+	}
+	free(stored);
 	keys_free(&right);
 	keys_free(&wrong);
 	return 0;

@@ -31,7 +31,7 @@ check "wiqaya_reader cannot call the rebuild" \
 check "wiqaya_loader cannot create tables" \
   bash -c "'$ROOT/scripts/pg.sh' psql -X -q -U wiqaya_loader -d $DB -c 'CREATE TABLE warehouse.x (a int)' 2>&1 | grep -q 'permission denied'"
 eq "wiqaya_loader writes the warehouse" \
-  "$(as_role wiqaya_loader "INSERT INTO warehouse.population VALUES (2025, 'DC-01', 'female', 3, 100) RETURNING population")" "100"
+  "$(as_role wiqaya_loader "INSERT INTO warehouse.population (year, region, sex, age, population) VALUES (2025, 'DC-01', 'female', 3, 100) RETURNING population")" "100"
 check "no pseudonym or person id column in analytics" \
   bash -c "[ -z \"\$(WIQAYA_CONF=$CONF '$ROOT/scripts/pg.sh' psql -X -At -c \"SELECT column_name FROM information_schema.columns WHERE table_schema = 'analytics' AND (column_name LIKE '%token%' OR column_name IN ('person_id', 'case_key', 'batch_key', 'case_id') OR data_type = 'bytea')\")\" ]"
 

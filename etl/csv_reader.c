@@ -1,0 +1,323 @@
+/* The flat CSV layout (see csv_reader.h). */
+#include "etl/csv_reader.h"
+
+#include <csv.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/strbuf.h"
+#include "common/xalloc.h"
+
+/* The columns of case-record.md; anything else is E1006. */
+enum col {
+	C_AGENCY, C_CASE_REF, C_REPORTED, C_INCIDENT, C_REGION, C_OFFENCES, C_TECHNOLOGY,
+	C_DETECTION, C_FINANCIAL, C_STATUS, C_V_REF, C_V_GIVEN, C_V_FAMILY, C_V_BIRTH, C_V_NID,
+	C_V_COUNTRY, C_V_SEX, C_V_AGE, C_V_GENDER, C_V_ORIENTATION, C_V_ETHNICITY,
+	C_V_DISABILITY, C_V_MIGRANT, C_V_ECONOMIC, C_V_EDUCATION, C_V_RELATIONSHIP, C_O_REF,
+	C_O_GIVEN, C_O_FAMILY, C_O_BIRTH, C_O_NID, C_O_COUNTRY, C_O_SEX, C_O_AGE, NCOL
+};
+
+static const char *const col_names[NCOL] = {
+	"agency", "case_ref", "reported", "incident", "region", "offences", "technology",
+	"detection", "financial", "status", "victim_ref", "victim_given_name",
+	"victim_family_name", "victim_birth_date", "victim_national_id", "victim_id_country",
+	"victim_sex", "victim_age", "victim_gender_identity", "victim_sexual_orientation",
+	"victim_ethnicity", "victim_disability", "victim_migrant_status",
+	"victim_economic_status", "victim_education_status", "victim_relationship",
+	"offender_ref", "offender_given_name", "offender_family_name", "offender_birth_date",
+	"offender_national_id", "offender_id_country", "offender_sex", "offender_age"};
+
+/* The JSON field of each column (within the case, the person or the identity). */
+static const char *field_of(enum col c)
+{
+	const char *n = col_names[c];
+	if (c >= C_V_REF && c <= C_V_RELATIONSHIP)
+		return n + strlen("victim_");
+	if (c >= C_O_REF)
+		return n + strlen("offender_");
+	return n;
+}
+
+static int is_identity(enum col c)
+{
+	return (c >= C_V_GIVEN && c <= C_V_COUNTRY) || (c >= C_O_GIVEN && c <= C_O_COUNTRY);
+}
+
+#define MAXF 64
+
+struct reader {
+	csv_case_fn fn;
+	void *ctx;
+	struct wq_error *e;
+	int failed;
+	long row;
+	int ncols, map[MAXF]; /* file column -> enum col, -1 absent */
+	char *f[MAXF];	      /* the current row's fields (NULL: empty) */
+	int nf;
+	int header_done;
+	/* The case being assembled. */
+	json_t *cur;
+	char *cur_agency, *cur_ref;
+	char *first[C_V_REF]; /* its case columns from the first row, for E3007 */
+	long cur_row;
+	struct rec_errors errs;
+};
+
+static void on_field(void *s, size_t len, void *data)
+{
+	struct reader *r = data;
+	if (r->nf < MAXF)
+		r->f[r->nf] = len ? xstrndup(s, len) : NULL;
+	r->nf++;
+}
+
+/* A JSON value for a cell: integers for ages, booleans for financial, arrays for the
+ * multi-valued columns, strings otherwise (validation reports anything else). NULL for an
+ * empty cell. Invalid UTF-8 is reported here (E1002), since Jansson refuses it. */
+static json_t *cell(struct reader *r, enum col c, const char *v)
+{
+	if (!v)
+		return NULL;
+	if (c == C_V_AGE || c == C_O_AGE) {
+		char *end;
+		long n = strtol(v, &end, 10);
+		if (*v && !*end && strlen(v) < 6)
+			return json_integer(n);
+	}
+	if (c == C_FINANCIAL && (!strcmp(v, "true") || !strcmp(v, "false")))
+		return json_boolean(!strcmp(v, "true"));
+	if (c == C_OFFENCES || c == C_TECHNOLOGY) {
+		json_t *a = json_array();
+		const char *p = v;
+		while (1) {
+			const char *semi = strchr(p, ';');
+			size_t len = semi ? (size_t)(semi - p) : strlen(p);
+			json_t *s = json_stringn(p, len);
+			if (!s) {
+				json_decref(a);
+				rec_error_add(&r->errs, "E1002", col_names[c], "\"%s\" is not valid UTF-8",
+					      col_names[c]);
+				return json_null();
+			}
+			json_array_append_new(a, s);
+			if (!semi)
+				break;
+			p = semi + 1;
+		}
+		return a;
+	}
+	json_t *s = json_string(v);
+	if (!s) {
+		rec_error_add(&r->errs, "E1002", col_names[c], "\"%s\" is not valid UTF-8",
+			      col_names[c]);
+		return json_null();
+	}
+	return s;
+}
+
+static void set(json_t *obj, const char *key, json_t *v)
+{
+	if (v)
+		json_object_set_new(obj, key, v);
+}
+
+static int emit(struct reader *r)
+{
+	if (!r->cur)
+		return 0;
+	int rc = r->fn(r->ctx, r->errs.n ? NULL : r->cur, &r->errs, r->cur_row);
+	json_decref(r->cur);
+	r->cur = NULL;
+	free(r->cur_agency);
+	free(r->cur_ref);
+	r->cur_agency = r->cur_ref = NULL;
+	for (int i = 0; i < C_V_REF; i++) {
+		free(r->first[i]);
+		r->first[i] = NULL;
+	}
+	memset(&r->errs, 0, sizeof r->errs);
+	return rc;
+}
+
+static const char *get(struct reader *r, enum col c)
+{
+	for (int i = 0; i < r->ncols && i < MAXF; i++)
+		if (r->map[i] == (int)c)
+			return i < r->nf ? r->f[i] : NULL;
+	return NULL;
+}
+
+/* A person object from a row's victim or offender columns. */
+static json_t *person(struct reader *r, enum col from, enum col to)
+{
+	json_t *p = json_object(), *id = json_object();
+	for (int c = from; c <= (int)to; c++) {
+		json_t *v = cell(r, (enum col)c, get(r, (enum col)c));
+		set(is_identity((enum col)c) ? id : p, field_of((enum col)c), v);
+	}
+	if (json_object_size(id))
+		json_object_set_new(p, "identity", id);
+	else
+		json_decref(id);
+	return p;
+}
+
+static void data_row(struct reader *r)
+{
+	const char *agency = get(r, C_AGENCY), *ref = get(r, C_CASE_REF);
+	int same = r->cur && agency && ref && r->cur_agency && r->cur_ref &&
+		   !strcmp(agency, r->cur_agency) && !strcmp(ref, r->cur_ref);
+	if (!same) {
+		if (emit(r) < 0) {
+			r->failed = 1;
+			return;
+		}
+		r->cur = json_object();
+		r->cur_row = r->row;
+		r->cur_agency = agency ? xstrdup(agency) : NULL;
+		r->cur_ref = ref ? xstrdup(ref) : NULL;
+		for (int c = 0; c < C_V_REF; c++) {
+			const char *v = get(r, (enum col)c);
+			r->first[c] = v ? xstrdup(v) : NULL;
+			set(r->cur, field_of((enum col)c), cell(r, (enum col)c, v));
+		}
+		json_object_set_new(r->cur, "victims", json_array());
+	} else {
+		/* Every row repeats the case columns identically. */
+		for (int c = 0; c < C_V_REF; c++) {
+			const char *v = get(r, (enum col)c);
+			if ((v == NULL) != (r->first[c] == NULL) || (v && strcmp(v, r->first[c]))) {
+				rec_error_add(&r->errs, "E3007", col_names[c],
+					      "row %ld disagrees with the case's first row on \"%s\"",
+					      r->row, col_names[c]);
+			}
+		}
+	}
+	/* A victim ref already seen adds nothing but its offender. */
+	const char *vref = get(r, C_V_REF);
+	json_t *victims = json_object_get(r->cur, "victims");
+	int seen = 0;
+	size_t i;
+	json_t *v;
+	json_array_foreach(victims, i, v)
+	{
+		const char *s = json_string_value(json_object_get(v, "ref"));
+		seen |= vref && s && !strcmp(s, vref);
+	}
+	if (!seen)
+		json_array_append_new(victims, person(r, C_V_REF, C_V_RELATIONSHIP));
+	if (get(r, C_O_REF) || get(r, C_O_SEX) || get(r, C_O_AGE)) {
+		json_t *offenders = json_object_get(r->cur, "offenders");
+		if (!offenders) {
+			offenders = json_array();
+			json_object_set_new(r->cur, "offenders", offenders);
+		}
+		json_array_append_new(offenders, person(r, C_O_REF, C_O_AGE));
+	}
+}
+
+static void on_row(int c, void *data)
+{
+	(void)c;
+	struct reader *r = data;
+	r->row++;
+	if (!r->failed) {
+		if (!r->header_done) {
+			r->header_done = 1;
+			r->ncols = r->nf;
+			for (int i = 0; i < r->nf && i < MAXF; i++) {
+				r->map[i] = -1;
+				for (int k = 0; k < NCOL; k++)
+					if (r->f[i] && !strcmp(r->f[i], col_names[k]))
+						r->map[i] = k;
+				if (r->map[i] < 0) {
+					r->failed = 1;
+					err_set(r->e, "E1006", "unknown column");
+					/* A header cell is not an identifier, but print only plain names. */
+					int plain = r->f[i] && strlen(r->f[i]) < 40;
+					for (const char *p = r->f[i]; plain && *p; p++)
+						plain = (*p >= 'a' && *p <= 'z') || *p == '_';
+					err_detail(r->e, "Column %d of the header%s%s%s is not a column of "
+							 "the CSV layout (case-record.md).",
+						   i + 1, plain ? " (\"" : "", plain ? r->f[i] : "",
+						   plain ? "\")" : "");
+					break;
+				}
+			}
+			if (r->nf > MAXF) {
+				r->failed = 1;
+				err_set(r->e, "E1006", "the header has more than %d columns", MAXF);
+			}
+		} else if (r->nf != r->ncols) {
+			/* A row of another width: reject it as a record of its own. */
+			struct rec_errors errs = {0};
+			rec_error_add(&errs, "E1001", "",
+				      "row %ld has %d fields; the header has %d", r->row, r->nf,
+				      r->ncols);
+			if (emit(r) < 0 || r->fn(r->ctx, NULL, &errs, r->row) < 0)
+				r->failed = 1;
+		} else {
+			data_row(r);
+		}
+	}
+	for (int i = 0; i < r->nf && i < MAXF; i++)
+		free(r->f[i]);
+	r->nf = 0;
+}
+
+int csv_read_cases(FILE *f, csv_case_fn fn, void *ctx, struct wq_error *e)
+{
+	struct reader r = {.fn = fn, .ctx = ctx, .e = e};
+	struct csv_parser p;
+	char buf[1 << 16];
+	size_t n;
+	csv_init(&p, CSV_STRICT | CSV_STRICT_FINI | CSV_APPEND_NULL);
+	while (!r.failed && (n = fread(buf, 1, sizeof buf, f)) > 0) {
+		if (csv_parse(&p, buf, n, on_field, on_row, &r) != n) {
+			err_set(e, "E1001", "the file is not well-formed CSV");
+			err_detail(e, "Near row %ld: %s.", r.row + 1, csv_strerror(csv_error(&p)));
+			r.failed = 1;
+		}
+	}
+	if (!r.failed && csv_fini(&p, on_field, on_row, &r) != 0) {
+		err_set(e, "E1001", "the file is not well-formed CSV");
+		err_detail(e, "At the end: %s.", csv_strerror(csv_error(&p)));
+		r.failed = 1;
+	}
+	if (!r.failed && emit(&r) < 0)
+		r.failed = 1;
+	for (int i = 0; i < r.nf && i < MAXF; i++)
+		free(r.f[i]);
+	json_decref(r.cur);
+	free(r.cur_agency);
+	free(r.cur_ref);
+	for (int i = 0; i < C_V_REF; i++)
+		free(r.first[i]);
+	csv_free(&p);
+	return r.failed ? -1 : 0;
+}
+
+void csv_column_of(const char *ptr, char *out, size_t n)
+{
+	/* "/victims/3/identity/given_name" -> "victim_given_name" */
+	const char *prefix = NULL, *rest = ptr;
+	if (!strncmp(ptr, "/victims", 8))
+		prefix = "victim_", rest = ptr + 8;
+	else if (!strncmp(ptr, "/offenders", 10))
+		prefix = "offender_", rest = ptr + 10;
+	if (prefix) {
+		if (*rest == '/')
+			rest = strchr(rest + 1, '/'); /* skip the index */
+		if (!rest) {
+			snprintf(out, n, "%sref", prefix);
+			return;
+		}
+		if (!strncmp(rest, "/identity", 9))
+			rest += 9;
+		snprintf(out, n, "%s%s", prefix, *rest == '/' ? rest + 1 : "ref");
+		return;
+	}
+	const char *slash = ptr[0] == '/' ? strchr(ptr + 1, '/') : NULL;
+	snprintf(out, n, "%.*s", (int)(slash ? slash - ptr - 1 : (long)strlen(ptr) - (ptr[0] == '/')),
+		 ptr + (ptr[0] == '/'));
+}
