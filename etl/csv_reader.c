@@ -10,22 +10,77 @@
 
 /* The columns of case-record.md; anything else is E1006. */
 enum col {
-	C_AGENCY, C_CASE_REF, C_REPORTED, C_INCIDENT, C_REGION, C_OFFENCES, C_TECHNOLOGY,
-	C_DETECTION, C_FINANCIAL, C_STATUS, C_V_REF, C_V_GIVEN, C_V_FAMILY, C_V_BIRTH, C_V_NID,
-	C_V_COUNTRY, C_V_SEX, C_V_AGE, C_V_GENDER, C_V_ORIENTATION, C_V_ETHNICITY,
-	C_V_DISABILITY, C_V_MIGRANT, C_V_ECONOMIC, C_V_EDUCATION, C_V_RELATIONSHIP, C_O_REF,
-	C_O_GIVEN, C_O_FAMILY, C_O_BIRTH, C_O_NID, C_O_COUNTRY, C_O_SEX, C_O_AGE, NCOL
+	C_AGENCY,
+	C_CASE_REF,
+	C_REPORTED,
+	C_INCIDENT,
+	C_REGION,
+	C_OFFENCES,
+	C_TECHNOLOGY,
+	C_DETECTION,
+	C_FINANCIAL,
+	C_STATUS,
+	C_V_REF,
+	C_V_GIVEN,
+	C_V_FAMILY,
+	C_V_BIRTH,
+	C_V_NID,
+	C_V_COUNTRY,
+	C_V_SEX,
+	C_V_AGE,
+	C_V_GENDER,
+	C_V_ORIENTATION,
+	C_V_ETHNICITY,
+	C_V_DISABILITY,
+	C_V_MIGRANT,
+	C_V_ECONOMIC,
+	C_V_EDUCATION,
+	C_V_RELATIONSHIP,
+	C_O_REF,
+	C_O_GIVEN,
+	C_O_FAMILY,
+	C_O_BIRTH,
+	C_O_NID,
+	C_O_COUNTRY,
+	C_O_SEX,
+	C_O_AGE,
+	NCOL
 };
 
-static const char *const col_names[NCOL] = {
-	"agency", "case_ref", "reported", "incident", "region", "offences", "technology",
-	"detection", "financial", "status", "victim_ref", "victim_given_name",
-	"victim_family_name", "victim_birth_date", "victim_national_id", "victim_id_country",
-	"victim_sex", "victim_age", "victim_gender_identity", "victim_sexual_orientation",
-	"victim_ethnicity", "victim_disability", "victim_migrant_status",
-	"victim_economic_status", "victim_education_status", "victim_relationship",
-	"offender_ref", "offender_given_name", "offender_family_name", "offender_birth_date",
-	"offender_national_id", "offender_id_country", "offender_sex", "offender_age"};
+static const char *const col_names[NCOL] = {"agency",
+					    "case_ref",
+					    "reported",
+					    "incident",
+					    "region",
+					    "offences",
+					    "technology",
+					    "detection",
+					    "financial",
+					    "status",
+					    "victim_ref",
+					    "victim_given_name",
+					    "victim_family_name",
+					    "victim_birth_date",
+					    "victim_national_id",
+					    "victim_id_country",
+					    "victim_sex",
+					    "victim_age",
+					    "victim_gender_identity",
+					    "victim_sexual_orientation",
+					    "victim_ethnicity",
+					    "victim_disability",
+					    "victim_migrant_status",
+					    "victim_economic_status",
+					    "victim_education_status",
+					    "victim_relationship",
+					    "offender_ref",
+					    "offender_given_name",
+					    "offender_family_name",
+					    "offender_birth_date",
+					    "offender_national_id",
+					    "offender_id_country",
+					    "offender_sex",
+					    "offender_age"};
 
 /* The JSON field of each column (within the case, the person or the identity). */
 static const char *field_of(enum col c)
@@ -95,8 +150,8 @@ static json_t *cell(struct reader *r, enum col c, const char *v)
 			json_t *s = json_stringn(p, len);
 			if (!s) {
 				json_decref(a);
-				rec_error_add(&r->errs, "E1002", col_names[c], "\"%s\" is not valid UTF-8",
-					      col_names[c]);
+				rec_error_add(&r->errs, "E1002", col_names[c],
+					      "\"%s\" is not valid UTF-8", col_names[c]);
 				return json_null();
 			}
 			json_array_append_new(a, s);
@@ -187,9 +242,10 @@ static void data_row(struct reader *r)
 		for (int c = 0; c < C_V_REF; c++) {
 			const char *v = get(r, (enum col)c);
 			if ((v == NULL) != (r->first[c] == NULL) || (v && strcmp(v, r->first[c]))) {
-				rec_error_add(&r->errs, "E3007", col_names[c],
-					      "row %ld disagrees with the case's first row on \"%s\"",
-					      r->row, col_names[c]);
+				rec_error_add(
+				    &r->errs, "E3007", col_names[c],
+				    "row %ld disagrees with the case's first row on \"%s\"", r->row,
+				    col_names[c]);
 			}
 		}
 	}
@@ -199,8 +255,7 @@ static void data_row(struct reader *r)
 	int seen = 0;
 	size_t i;
 	json_t *v;
-	json_array_foreach(victims, i, v)
-	{
+	json_array_foreach (victims, i, v) {
 		const char *s = json_string_value(json_object_get(v, "ref"));
 		seen |= vref && s && !strcmp(s, vref);
 	}
@@ -233,14 +288,17 @@ static void on_row(int c, void *data)
 				if (r->map[i] < 0) {
 					r->failed = 1;
 					err_set(r->e, "E1006", "unknown column");
-					/* A header cell is not an identifier, but print only plain names. */
+					/* A header cell is not an identifier, but print only plain
+					 * names. */
 					int plain = r->f[i] && strlen(r->f[i]) < 40;
 					for (const char *p = r->f[i]; plain && *p; p++)
 						plain = (*p >= 'a' && *p <= 'z') || *p == '_';
-					err_detail(r->e, "Column %d of the header%s%s%s is not a column of "
-							 "the CSV layout (case-record.md).",
-						   i + 1, plain ? " (\"" : "", plain ? r->f[i] : "",
-						   plain ? "\")" : "");
+					err_detail(
+					    r->e,
+					    "Column %d of the header%s%s%s is not a column of "
+					    "the CSV layout (case-record.md).",
+					    i + 1, plain ? " (\"" : "", plain ? r->f[i] : "",
+					    plain ? "\")" : "");
 					break;
 				}
 			}
@@ -318,6 +376,7 @@ void csv_column_of(const char *ptr, char *out, size_t n)
 		return;
 	}
 	const char *slash = ptr[0] == '/' ? strchr(ptr + 1, '/') : NULL;
-	snprintf(out, n, "%.*s", (int)(slash ? slash - ptr - 1 : (long)strlen(ptr) - (ptr[0] == '/')),
+	snprintf(out, n, "%.*s",
+		 (int)(slash ? slash - ptr - 1 : (long)strlen(ptr) - (ptr[0] == '/')),
 		 ptr + (ptr[0] == '/'));
 }

@@ -40,8 +40,8 @@ struct batch {
 	uint8_t *seen_keys;	 /* hash set of this batch's case keys (duplicates are E3008) */
 	size_t n_seen, cap_seen; /* cap_seen: slots, a power of two */
 	struct strbuf rejects;	 /* COPY text for warehouse.reject */
-	struct wq_error *err; /* for the CSV reader's callback */
-	int csv;              /* pointers are reported as CSV columns */
+	struct wq_error *err;	 /* for the CSV reader's callback */
+	int csv;		 /* pointers are reported as CSV columns */
 	/* Progress on a terminal: total bytes (0 unknown), bytes read, last print. */
 	int tty;
 	long long total_bytes;
@@ -829,9 +829,8 @@ int load_file(PGconn *conn, const struct wq_config *cfg, const struct codelists 
 		err_set(e, "S3001", "could not read \"%s\"", path);
 		goto out;
 	}
-	b.csv = opt->format == FORMAT_CSV ||
-		(opt->format == FORMAT_AUTO && strlen(path) > 4 &&
-		 strcmp(path + strlen(path) - 4, ".csv") == 0);
+	b.csv = opt->format == FORMAT_CSV || (opt->format == FORMAT_AUTO && strlen(path) > 4 &&
+					      strcmp(path + strlen(path) - 4, ".csv") == 0);
 	b.err = e;
 	b.tty = isatty(STDERR_FILENO);
 	b.read_bytes = &hr.bytes;

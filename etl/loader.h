@@ -16,9 +16,9 @@ enum load_format { FORMAT_AUTO, FORMAT_NDJSON, FORMAT_CSV };
 
 struct load_options {
 	enum load_format format; /* AUTO: files ending in .csv are CSV, the rest NDJSON */
-	int atomic;    /* reject the whole batch on any error */
-	FILE *rejects; /* NDJSON of rejected records' errors, or NULL */
-	int rebuild;   /* rebuild analytics after the load (default 1) */
+	int atomic;		 /* reject the whole batch on any error */
+	FILE *rejects;		 /* NDJSON of rejected records' errors, or NULL */
+	int rebuild;		 /* rebuild analytics after the load (default 1) */
 };
 
 struct load_result {

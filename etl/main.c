@@ -75,12 +75,10 @@ static int cmd_fingerprint(struct wq_config *cfg, int argc, char **argv)
 
 static int cmd_load(struct wq_config *cfg, int argc, char **argv)
 {
-	static const struct option opts[] = {{"atomic", no_argument, NULL, 'a'},
-					     {"rejects", required_argument, NULL, 'r'},
-					     {"no-refresh", no_argument, NULL, 'n'},
-					     {"format", required_argument, NULL, 'f'},
-					     {"population", no_argument, NULL, 'p'},
-					     {NULL, 0, NULL, 0}};
+	static const struct option opts[] = {
+	    {"atomic", no_argument, NULL, 'a'},	    {"rejects", required_argument, NULL, 'r'},
+	    {"no-refresh", no_argument, NULL, 'n'}, {"format", required_argument, NULL, 'f'},
+	    {"population", no_argument, NULL, 'p'}, {NULL, 0, NULL, 0}};
 	struct load_options opt = {.rebuild = 1};
 	int population = 0;
 	struct wq_error e;

@@ -17,9 +17,12 @@
 static const struct {
 	const char *column, *list;
 } extras[] = {
-	{"disability", "disability"},	    {"migrant_status", "migrant_status"},
-	{"ethnicity", "ethnicities"},	    {"economic_status", "economic_status"},
-	{"education_status", "education_status"}, {"gender_identity", "gender_identity"},
+    {"disability", "disability"},
+    {"migrant_status", "migrant_status"},
+    {"ethnicity", "ethnicities"},
+    {"economic_status", "economic_status"},
+    {"education_status", "education_status"},
+    {"gender_identity", "gender_identity"},
 };
 
 struct pop_reader {
@@ -48,8 +51,8 @@ static void reject(struct pop_reader *p, const char *code, const char *column, c
 {
 	p->r->rejected++;
 	if (p->rejects) {
-		json_t *o = json_pack("{s:I,s:[{s:s,s:s,s:s}]}", "row", (json_int_t)p->row, "errors",
-				      "code", code, "pointer", column, "message", msg);
+		json_t *o = json_pack("{s:I,s:[{s:s,s:s,s:s}]}", "row", (json_int_t)p->row,
+				      "errors", "code", code, "pointer", column, "message", msg);
 		char *s = json_dumps(o, JSON_COMPACT);
 		fprintf(p->rejects, "%s\n", s);
 		free(s);
@@ -87,7 +90,8 @@ static void header(struct pop_reader *p)
 			p->col_pop = i;
 		else {
 			known = 0;
-			for (size_t k = 0; k < sizeof extras / sizeof extras[0] && p->nextra < 8; k++)
+			for (size_t k = 0; k < sizeof extras / sizeof extras[0] && p->nextra < 8;
+			     k++)
 				if (!strcmp(h, extras[k].column)) {
 					p->extra_col[p->nextra] = i;
 					p->extra_kind[p->nextra++] = (int)k;
@@ -97,19 +101,20 @@ static void header(struct pop_reader *p)
 		if (!known) {
 			p->failed = 1;
 			err_set(p->e, "E1006", "unknown column in the population file");
-			err_detail(p->e, "Column %d; allowed: year, region, sex, age, population and "
-					 "disability, migrant_status, ethnicity, economic_status, "
-					 "education_status, gender_identity.",
+			err_detail(p->e,
+				   "Column %d; allowed: year, region, sex, age, population and "
+				   "disability, migrant_status, ethnicity, economic_status, "
+				   "education_status, gender_identity.",
 				   i + 1);
 			return;
 		}
 	}
-	const char *missing = p->col_year < 0	   ? "year"
+	const char *missing = p->col_year < 0	  ? "year"
 			      : p->col_region < 0 ? "region"
-			      : p->col_sex < 0	   ? "sex"
-			      : p->col_age < 0	   ? "age"
-			      : p->col_pop < 0	   ? "population"
-						   : NULL;
+			      : p->col_sex < 0	  ? "sex"
+			      : p->col_age < 0	  ? "age"
+			      : p->col_pop < 0	  ? "population"
+						  : NULL;
 	if (missing) {
 		p->failed = 1;
 		err_set(p->e, "E1003", "the population file has no column \"%s\"", missing);
@@ -151,12 +156,14 @@ static void data(struct pop_reader *p)
 		return;
 	}
 	if (!sex) {
-		reject(p, "E2001", "sex", "\"sex\" is not a code of list sex (female, male, intersex, unknown)");
+		reject(p, "E2001", "sex",
+		       "\"sex\" is not a code of list sex (female, male, intersex, unknown)");
 		return;
 	}
 	json_t *dims = json_object();
 	for (int k = 0; k < p->nextra; k++) {
-		const char *h = extras[p->extra_kind[k]].column, *list = extras[p->extra_kind[k]].list;
+		const char *h = extras[p->extra_kind[k]].column,
+			   *list = extras[p->extra_kind[k]].list;
 		const char *code = list_code(p, list, p->f[p->extra_col[k]]);
 		if (!code) {
 			snprintf(msg, sizeof msg, "\"%s\" is not a code of list %s", h, list);
@@ -193,8 +200,8 @@ static void on_row(int c, void *data_)
 	p->nf = 0;
 }
 
-int population_load(PGconn *conn, const struct codelists *lists, const char *path,
-		    int atomic, FILE *rejects, struct population_result *r, struct wq_error *e)
+int population_load(PGconn *conn, const struct codelists *lists, const char *path, int atomic,
+		    FILE *rejects, struct population_result *r, struct wq_error *e)
 {
 	struct pop_reader p = {.lists = lists, .e = e, .rejects = rejects, .r = r};
 	struct csv_parser parser;
@@ -210,7 +217,8 @@ int population_load(PGconn *conn, const struct codelists *lists, const char *pat
 	while (!p.failed && (n = fread(buf, 1, sizeof buf, f)) > 0)
 		if (csv_parse(&parser, buf, n, on_field, on_row, &p) != n) {
 			err_set(e, "E1001", "the population file is not well-formed CSV");
-			err_detail(e, "Near row %ld: %s.", p.row + 1, csv_strerror(csv_error(&parser)));
+			err_detail(e, "Near row %ld: %s.", p.row + 1,
+				   csv_strerror(csv_error(&parser)));
 			p.failed = 1;
 		}
 	if (!p.failed)
@@ -237,21 +245,24 @@ int population_load(PGconn *conn, const struct codelists *lists, const char *pat
 		goto out;
 	if (db_script(conn, e,
 		      "CREATE TEMP TABLE stage_pop (year smallint, region text, sex text, "
-		      "age smallint, dims jsonb, population integer, row bigint) ON COMMIT DROP") < 0 ||
+		      "age smallint, dims jsonb, population integer, row bigint) ON COMMIT DROP") <
+		0 ||
 	    db_copy(conn, e,
 		    "COPY stage_pop (year, region, sex, age, dims, population, row) FROM STDIN",
 		    p.copy.data, p.copy.len) < 0)
 		goto rollback;
-	PGresult *dup = db_exec(conn, e,
-				"SELECT row FROM (SELECT row, row_number() OVER (PARTITION BY year, "
-				"region, sex, age, dims ORDER BY row) AS k FROM stage_pop) x "
-				"WHERE k > 1 ORDER BY row",
-				0, NULL);
+	PGresult *dup =
+	    db_exec(conn, e,
+		    "SELECT row FROM (SELECT row, row_number() OVER (PARTITION BY year, "
+		    "region, sex, age, dims ORDER BY row) AS k FROM stage_pop) x "
+		    "WHERE k > 1 ORDER BY row",
+		    0, NULL);
 	if (!dup)
 		goto rollback;
 	for (int i = 0; i < PQntuples(dup); i++) {
 		p.row = atol(PQgetvalue(dup, i, 0));
-		reject(&p, "E3009", "", "this year, region, sex, age (and dimensions) appear twice");
+		reject(&p, "E3009", "",
+		       "this year, region, sex, age (and dimensions) appear twice");
 		r->loaded--;
 	}
 	int dups = PQntuples(dup);

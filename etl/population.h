@@ -18,7 +18,7 @@ struct population_result {
 /* Loads PATH ("-" for stdin). Bad rows are rejected with numbered errors written to
  * rejects (NDJSON, may be NULL); with atomic, any bad row loads nothing. Returns 0 (some
  * rows may have been rejected), 1 nothing loaded because of --atomic, -1 with e set. */
-int population_load(PGconn *conn, const struct codelists *lists, const char *path,
-		    int atomic, FILE *rejects, struct population_result *r, struct wq_error *e);
+int population_load(PGconn *conn, const struct codelists *lists, const char *path, int atomic,
+		    FILE *rejects, struct population_result *r, struct wq_error *e);
 
 #endif

@@ -50,7 +50,8 @@ int st_design(struct design *d, size_t n, const struct covariate *cov, size_t nc
 				free(u);
 				free(levels);
 				free(nlev);
-				return err_set(e, "A1001", "reference level is not a level of factor \"%s\"",
+				return err_set(e, "A1001",
+					       "reference level is not a level of factor \"%s\"",
 					       cov[c].name);
 			}
 			const char *ref = u[r];
@@ -155,7 +156,8 @@ static double deviance(const struct model *m, const double *eta)
 		if (m->fam == GLM_BINOMIAL)
 			dev += 2 * (ylogy(y, mu) + ylogy(tri(m, i) - y, tri(m, i) - mu));
 		else if (m->fam == GLM_NEGBIN)
-			dev += 2 * (ylogy(y, mu) - (y + m->theta) * log((y + m->theta) / (mu + m->theta)));
+			dev += 2 * (ylogy(y, mu) -
+				    (y + m->theta) * log((y + m->theta) / (mu + m->theta)));
 		else
 			dev += 2 * (ylogy(y, mu) - (y - mu));
 	}
@@ -169,8 +171,8 @@ static double loglik(const struct model *m, const double *eta)
 		double mu = mu_of(m, i, eta[i]), y = m->y[i];
 		if (m->fam == GLM_BINOMIAL) {
 			double nn = tri(m, i), pi = mu / nn;
-			ll += gsl_sf_lnchoose((unsigned)nn, (unsigned)y) + (y > 0 ? y * log(pi) : 0) +
-			      (nn - y > 0 ? (nn - y) * log1p(-pi) : 0);
+			ll += gsl_sf_lnchoose((unsigned)nn, (unsigned)y) +
+			      (y > 0 ? y * log(pi) : 0) + (nn - y > 0 ? (nn - y) * log1p(-pi) : 0);
 		} else if (m->fam == GLM_NEGBIN) {
 			double th = m->theta;
 			ll += gsl_sf_lngamma(th + y) - gsl_sf_lngamma(th) - gsl_sf_lngamma(y + 1) +
@@ -201,10 +203,10 @@ static int irls(const struct model *m, const struct design *d, double *beta, int
 	for (size_t i = 0; i < n; i++) {
 		double off = m->offset ? m->offset[i] : 0;
 		if (fresh) {
-			/* R's mustart: binomial (y + 0.5) / (n + 1) as a proportion; counts y + 0.1. */
-			double mu0 = m->fam == GLM_BINOMIAL
-					     ? (m->y[i] + 0.5) / (tri(m, i) + 1)
-					     : m->y[i] + 0.1;
+			/* R's mustart: binomial (y + 0.5) / (n + 1) as a proportion; counts y +
+			 * 0.1. */
+			double mu0 = m->fam == GLM_BINOMIAL ? (m->y[i] + 0.5) / (tri(m, i) + 1)
+							    : m->y[i] + 0.1;
 			eta[i] = m->fam == GLM_BINOMIAL ? log(mu0 / (1 - mu0)) : log(mu0);
 		} else {
 			eta[i] = off;
@@ -303,17 +305,20 @@ int st_glm(enum glm_family fam, const struct design *d, const double *y, const d
 	struct model m = {fam, n, y, trials, offset, 1};
 	memset(out, 0, sizeof *out);
 	if (n <= p)
-		return err_set(e, "A1001", "need more observations (%zu) than coefficients (%zu)", n, p);
+		return err_set(e, "A1001", "need more observations (%zu) than coefficients (%zu)",
+			       n, p);
 	for (size_t i = 0; i < n; i++) {
 		if (!(y[i] >= 0) || !isfinite(y[i]))
 			return err_set(e, "A1001", "y must be >= 0 (row %zu)", i);
 		if (fam == GLM_BINOMIAL && (tri(&m, i) <= 0 || y[i] > tri(&m, i)))
-			return err_set(e, "A1001", "need 0 <= y <= trials, trials > 0 (row %zu)", i);
+			return err_set(e, "A1001", "need 0 <= y <= trials, trials > 0 (row %zu)",
+				       i);
 		if (offset && !isfinite(offset[i]))
 			return err_set(e, "A1001", "offset must be finite (row %zu)", i);
 		for (size_t j = 0; j < p; j++)
 			if (!isfinite(d->x[i * p + j]))
-				return err_set(e, "A1001", "covariates must be finite (row %zu)", i);
+				return err_set(e, "A1001", "covariates must be finite (row %zu)",
+					       i);
 	}
 	double *beta = xcalloc(p, sizeof(double)), dev = 0;
 	gsl_matrix *cov = gsl_matrix_alloc(p, p);
@@ -405,8 +410,8 @@ int st_glm(enum glm_family fam, const struct design *d, const double *y, const d
 		c->std_error = sqrt(out->dispersion * gsl_matrix_get(cov, j, j));
 		c->statistic = c->estimate / c->std_error;
 		c->p_value = out->t_statistic
-				     ? 2 * gsl_cdf_tdist_Q(fabs(c->statistic), out->df_residual)
-				     : 2 * gsl_cdf_ugaussian_Q(fabs(c->statistic));
+				 ? 2 * gsl_cdf_tdist_Q(fabs(c->statistic), out->df_residual)
+				 : 2 * gsl_cdf_ugaussian_Q(fabs(c->statistic));
 		c->lower = c->estimate - z * c->std_error;
 		c->upper = c->estimate + z * c->std_error;
 	}

@@ -21,7 +21,7 @@ struct design {
 /* A covariate: numeric (values) or a factor (levels, one string per row). */
 struct covariate {
 	const char *name;
-	const double *values;  /* numeric, or NULL */
+	const double *values;	   /* numeric, or NULL */
 	const char *const *levels; /* factor, or NULL */
 	const char *reference; /* factor: the reference level, NULL for the first in byte order */
 };
@@ -39,7 +39,7 @@ struct glm_coef {
 
 struct glm_fit {
 	size_t p;
-	struct glm_coef *coef; /* malloc'd, p entries */
+	struct glm_coef *coef;			       /* malloc'd, p entries */
 	double deviance, df_residual, dispersion, aic; /* aic NAN for quasi-Poisson */
 	double theta, theta_se;			       /* negative binomial only */
 	int iterations, t_statistic;		       /* t (quasi-Poisson) or z */

@@ -12,11 +12,11 @@ static int by_p(const void *a, const void *b)
 	double x = sort_p[*(const size_t *)a], y = sort_p[*(const size_t *)b];
 	if (x != y)
 		return (x > y) - (x < y);
-	return (*(const size_t *)a > *(const size_t *)b) - (*(const size_t *)a < *(const size_t *)b);
+	return (*(const size_t *)a > *(const size_t *)b) -
+	       (*(const size_t *)a < *(const size_t *)b);
 }
 
-int st_p_adjust(const double *p, size_t n, enum padjust_method m, double *out,
-		struct wq_error *e)
+int st_p_adjust(const double *p, size_t n, enum padjust_method m, double *out, struct wq_error *e)
 {
 	if (n == 0)
 		return err_set(e, "A1001", "no p-values");

@@ -11,7 +11,6 @@ enum padjust_method { PADJ_HOLM, PADJ_BH, PADJ_BY, PADJ_BONFERRONI };
 
 /* Writes the adjusted p[i] to out[i]. Returns 0 or -1 with e set (A1001 p outside
  * [0,1], no p-values). */
-int st_p_adjust(const double *p, size_t n, enum padjust_method m, double *out,
-		struct wq_error *e);
+int st_p_adjust(const double *p, size_t n, enum padjust_method m, double *out, struct wq_error *e);
 
 #endif

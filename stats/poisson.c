@@ -68,8 +68,8 @@ double st_binom_test_p(double x, double n, double p)
 	return pval > 1 ? 1 : pval;
 }
 
-int st_rate_ratio(double x1, double t1, double x2, double t2, double conf,
-		  struct rate_ratio *out, struct wq_error *e)
+int st_rate_ratio(double x1, double t1, double x2, double t2, double conf, struct rate_ratio *out,
+		  struct wq_error *e)
 {
 	if (!(x1 >= 0 && x2 >= 0) || x1 != floor(x1) || x2 != floor(x2))
 		return err_set(e, "A1001", "counts must be whole numbers >= 0");
@@ -88,8 +88,8 @@ int st_rate_ratio(double x1, double t1, double x2, double t2, double conf,
 	return 0;
 }
 
-int st_dsr(const double *counts, const double *pops, const double *standard, size_t n,
-	   double per, double conf, enum dsr_method m, struct dsr *out, struct wq_error *e)
+int st_dsr(const double *counts, const double *pops, const double *standard, size_t n, double per,
+	   double conf, enum dsr_method m, struct dsr *out, struct wq_error *e)
 {
 	double ssum = 0, xsum = 0, psum = 0, y = 0, v = 0, wmax = 0, wmean = 0, w2mean = 0;
 	if (n == 0)
@@ -102,7 +102,8 @@ int st_dsr(const double *counts, const double *pops, const double *standard, siz
 		if (!(pops[i] > 0) || !isfinite(pops[i]))
 			return err_set(e, "A1001", "populations must be > 0 (stratum %zu)", i);
 		if (!(standard[i] >= 0) || !isfinite(standard[i]))
-			return err_set(e, "A1001", "standard weights must be >= 0 (stratum %zu)", i);
+			return err_set(e, "A1001", "standard weights must be >= 0 (stratum %zu)",
+				       i);
 		ssum += standard[i];
 		xsum += counts[i];
 		psum += pops[i];

@@ -23,8 +23,8 @@ struct rate_ratio {
 
 /* Exact conditional test and interval for (x1/t1)/(x2/t2): x1 given x1+x2 is binomial with
  * p = t1/(t1+t2) (R poisson.test(c(x1,x2), c(t1,t2))). Two-sided p as R's binom.test. */
-int st_rate_ratio(double x1, double t1, double x2, double t2, double conf,
-		  struct rate_ratio *out, struct wq_error *e);
+int st_rate_ratio(double x1, double t1, double x2, double t2, double conf, struct rate_ratio *out,
+		  struct wq_error *e);
 
 /* Exact two-sided binomial p-value of x in n trials at p (R binom.test). */
 double st_binom_test_p(double x, double n, double p);
@@ -36,7 +36,7 @@ struct dsr {
 /* Directly standardised rate per PER of counts[i] in populations[i] with standard
  * weights standard[i] (Fay & Feuer 1997; Tiwari et al. 2006; Dobson et al. 1991), as
  * R epitools::ageadjust.direct. */
-int st_dsr(const double *counts, const double *pops, const double *standard, size_t n,
-	   double per, double conf, enum dsr_method m, struct dsr *out, struct wq_error *e);
+int st_dsr(const double *counts, const double *pops, const double *standard, size_t n, double per,
+	   double conf, enum dsr_method m, struct dsr *out, struct wq_error *e);
 
 #endif

@@ -69,7 +69,8 @@ int st_survey_proportion(const double *y, const double *w, const char *const *st
 		if (m < 2) {
 			free(tot);
 			rc = err_set(e, "A1001", "a stratum has a single cluster");
-			err_detail(e, "Its variance cannot be estimated; merge it with another stratum.");
+			err_detail(
+			    e, "Its variance cannot be estimated; merge it with another stratum.");
 			break;
 		}
 		for (size_t c = 0; c < m; c++)

@@ -66,8 +66,8 @@ static void bounds(double s, double se_log, double z, enum km_ci ci, double *lo,
 	}
 }
 
-int st_km(const double *time, const int *status, const char *const *group, size_t n,
-	  enum km_ci ci, double conf, struct km_result *out, struct wq_error *e)
+int st_km(const double *time, const int *status, const char *const *group, size_t n, enum km_ci ci,
+	  double conf, struct km_result *out, struct wq_error *e)
 {
 	memset(out, 0, sizeof *out);
 	if (n == 0)
@@ -137,9 +137,10 @@ int st_km(const double *time, const int *status, const char *const *group, size_
 				oe[g] += events[g] - d * at_risk[g] / nr;
 				if (nr > 1)
 					for (size_t h = 0; h < k; h++) {
-						double v = d * (nr - d) / (nr - 1) * at_risk[g] / nr *
-							   ((g == h) - at_risk[h] / nr);
-						gsl_matrix_set(V, g, h, gsl_matrix_get(V, g, h) + v);
+						double v = d * (nr - d) / (nr - 1) * at_risk[g] /
+							   nr * ((g == h) - at_risk[h] / nr);
+						gsl_matrix_set(V, g, h,
+							       gsl_matrix_get(V, g, h) + v);
 					}
 			}
 		}

@@ -124,7 +124,9 @@ static void fisher(const struct table2 *t, double conf, struct two_by_two *out)
 
 	/* Conditional MLE: E[X | psi] = a; 0 or infinite at the support's ends. */
 	struct nc_target tg = {&h, 0, 0, a};
-	out->odds_ratio_exact.estimate = a == h.lo ? 0 : a == h.hi ? INFINITY : exp(solve_lpsi(&tg));
+	out->odds_ratio_exact.estimate = a == h.lo   ? 0
+					 : a == h.hi ? INFINITY
+						     : exp(solve_lpsi(&tg));
 	/* Exact limits: P(X >= a | psi) = alpha/2 and P(X <= a | psi) = alpha/2. */
 	struct nc_target lo = {&h, 1, a, alpha / 2}, hi = {&h, 2, a, alpha / 2};
 	out->odds_ratio_exact.lower = a == h.lo ? 0 : exp(solve_lpsi(&lo));
@@ -142,8 +144,7 @@ static void wilson(double x, double n, double z, double *l, double *u)
 	*u = centre + half;
 }
 
-int st_two_by_two(const struct table2 *t, double conf, struct two_by_two *out,
-		  struct wq_error *e)
+int st_two_by_two(const struct table2 *t, double conf, struct two_by_two *out, struct wq_error *e)
 {
 	if (check(t, e) < 0)
 		return -1;
@@ -156,21 +157,21 @@ int st_two_by_two(const struct table2 *t, double conf, struct two_by_two *out,
 	double rr = (a / n1) / (c / n0);
 	double se_rr = sqrt(1 / a - 1 / n1 + 1 / c - 1 / n0);
 	out->risk_ratio = (a == 0 || c == 0)
-				  ? (struct interval){c == 0 ? NAN : 0, NAN, NAN}
-				  : (struct interval){rr, rr * exp(-z * se_rr), rr * exp(z * se_rr)};
+			      ? (struct interval){c == 0 ? NAN : 0, NAN, NAN}
+			      : (struct interval){rr, rr * exp(-z * se_rr), rr * exp(z * se_rr)};
 	/* Woolf: log OR +/- z sqrt(1/a + 1/b + 1/c + 1/d). */
 	double or_ = a * d / (b * c), se_or = sqrt(1 / a + 1 / b + 1 / c + 1 / d);
 	out->odds_ratio = (a == 0 || b == 0 || c == 0 || d == 0)
-				  ? (struct interval){NAN, NAN, NAN}
-				  : (struct interval){or_, or_ * exp(-z * se_or), or_ * exp(z * se_or)};
+			      ? (struct interval){NAN, NAN, NAN}
+			      : (struct interval){or_, or_ * exp(-z * se_or), or_ * exp(z * se_or)};
 	/* Newcombe method 10: RD -/+ sqrt of squared distances to the Wilson limits. */
 	double p1 = a / n1, p0 = c / n0, l1, u1, l0, u0;
 	wilson(a, n1, z, &l1, &u1);
 	wilson(c, n0, z, &l0, &u0);
 	double rd = p1 - p0;
-	out->risk_difference = (struct interval){
-		rd, rd - sqrt((p1 - l1) * (p1 - l1) + (u0 - p0) * (u0 - p0)),
-		rd + sqrt((u1 - p1) * (u1 - p1) + (p0 - l0) * (p0 - l0))};
+	out->risk_difference =
+	    (struct interval){rd, rd - sqrt((p1 - l1) * (p1 - l1) + (u0 - p0) * (u0 - p0)),
+			      rd + sqrt((u1 - p1) * (u1 - p1) + (p0 - l0) * (p0 - l0))};
 	/* Pearson chi-square, no continuity correction. */
 	double m1 = a + c, m0 = b + d;
 	if (m1 == 0 || m0 == 0) {
@@ -183,8 +184,8 @@ int st_two_by_two(const struct table2 *t, double conf, struct two_by_two *out,
 	return 0;
 }
 
-int st_mantel_haenszel(const struct table2 *s, size_t k, double conf,
-		       struct mantel_haenszel *out, struct wq_error *e)
+int st_mantel_haenszel(const struct table2 *s, size_t k, double conf, struct mantel_haenszel *out,
+		       struct wq_error *e)
 {
 	double R = 0, S = 0, PR = 0, PSQR = 0, QS = 0, rr_num = 0, rr_den = 0, rr_var = 0;
 	double sum_a = 0, sum_e = 0, sum_v = 0;
@@ -195,8 +196,8 @@ int st_mantel_haenszel(const struct table2 *s, size_t k, double conf,
 		const double v[4] = {s[i].a, s[i].b, s[i].c, s[i].d};
 		for (int j = 0; j < 4; j++)
 			if (!(v[j] >= 0) || !isfinite(v[j]) || v[j] != floor(v[j]))
-				return err_set(e, "A1001", "cells must be whole numbers >= 0 (stratum %zu)",
-					       i);
+				return err_set(e, "A1001",
+					       "cells must be whole numbers >= 0 (stratum %zu)", i);
 		double a = s[i].a, b = s[i].b, c = s[i].c, d = s[i].d, n = a + b + c + d;
 		if (n < 2)
 			continue; /* a stratum of fewer than two carries no information */

@@ -29,8 +29,7 @@ struct two_by_two {
  * Newcombe (1998) method 10 risk difference; Pearson chi-square without continuity
  * correction (chisq.test(correct = FALSE)); Fisher's two-sided p (fisher.test). Returns 0
  * or -1 with e set (A1001 negative or non-integer cells, an empty row). */
-int st_two_by_two(const struct table2 *t, double conf, struct two_by_two *out,
-		  struct wq_error *e);
+int st_two_by_two(const struct table2 *t, double conf, struct two_by_two *out, struct wq_error *e);
 
 struct mantel_haenszel {
 	struct interval odds_ratio, risk_ratio;

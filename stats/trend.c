@@ -27,8 +27,9 @@ int st_trend_rates(const double *years, const double *rates, size_t n, double co
 	double mx = 0, my = 0, sxx = 0, sxy = 0, sse = 0;
 	for (size_t i = 0; i < n; i++) {
 		if (!(rates[i] > 0) || !isfinite(rates[i]) || !isfinite(years[i]))
-			return err_set(e, "A1001", "rates must be > 0 (year %zu); a log-linear trend "
-						   "cannot take a zero",
+			return err_set(e, "A1001",
+				       "rates must be > 0 (year %zu); a log-linear trend "
+				       "cannot take a zero",
 				       i);
 		mx += years[i] / (double)n;
 		my += log(rates[i]) / (double)n;

@@ -26,7 +26,8 @@ static void gamma_quantiles_at_large_counts(void **state)
 	for (double x = 1e5; x <= 1e7 + 1; x *= 10) {
 		for (int t = 0; t < 3; t++) {
 			double xx = x * (t == 0 ? 1 : t == 1 ? 3.3 : 7.1);
-			double lo = st_gamma_quantile(0.025, xx), hi = st_gamma_quantile(0.975, xx + 1);
+			double lo = st_gamma_quantile(0.025, xx),
+			       hi = st_gamma_quantile(0.975, xx + 1);
 			assert_true(isfinite(lo) && isfinite(hi) && lo < xx && hi > xx);
 			/* The defining equations, to 1e-9 (stats.md: <= 1e-6 above 1e5). */
 			assert_true(rel(st_gamma_p(lo, xx), 0.025) < 1e-9);
@@ -36,8 +37,8 @@ static void gamma_quantiles_at_large_counts(void **state)
 			struct wq_error e;
 			assert_int_equal(st_poisson_limits(xx, 0.95, RATE_BYAR, &blo, &bhi, &e), 0);
 			if (rel(lo, blo) > 1e-6 || rel(hi, bhi) > 1e-6)
-				print_error("x %g: exact %.17g %.17g, Byar %.17g %.17g\n", xx, lo, hi, blo,
-					    bhi);
+				print_error("x %g: exact %.17g %.17g, Byar %.17g %.17g\n", xx, lo,
+					    hi, blo, bhi);
 			assert_true(rel(lo, blo) < 1e-6);
 			assert_true(rel(hi, bhi) < 1e-6);
 		}
@@ -49,8 +50,8 @@ static void gamma_quantiles_against_mpmath(void **state)
 {
 	(void)state;
 	static const double cases[][3] = {
-		{100001, 99382.14956477460435, 100621.74473974387629},
-		{1000001, 998041.98236031206981, 1001961.9119454321939},
+	    {100001, 99382.14956477460435, 100621.74473974387629},
+	    {1000001, 998041.98236031206981, 1001961.9119454321939},
 	};
 	for (int i = 0; i < 2; i++) {
 		assert_true(rel(st_gamma_quantile(0.025, cases[i][0]), cases[i][1]) < 1e-12);
@@ -71,7 +72,8 @@ static void beta_quantiles_at_large_n(void **state)
 			double n = ns[i], x = floor(n * ps[j]);
 			struct interval cp, w;
 			struct wq_error e;
-			assert_int_equal(st_proportion(x, n, 0.95, PROP_CLOPPER_PEARSON, &cp, &e), 0);
+			assert_int_equal(st_proportion(x, n, 0.95, PROP_CLOPPER_PEARSON, &cp, &e),
+					 0);
 			assert_int_equal(st_proportion(x, n, 0.95, PROP_WILSON, &w, &e), 0);
 			assert_true(rel(gsl_cdf_beta_P(cp.lower, x, n - x + 1), 0.025) < 1e-9);
 			assert_true(rel(gsl_cdf_beta_Q(cp.upper, x + 1, n - x), 0.025) < 1e-9);
@@ -131,12 +133,12 @@ int main(void)
 {
 	gsl_set_error_handler_off();
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(gamma_quantiles_at_large_counts),
-		cmocka_unit_test(gamma_quantiles_against_mpmath),
-		cmocka_unit_test(beta_quantiles_at_large_n),
-		cmocka_unit_test(beta_against_poisson_limit),
-		cmocka_unit_test(rate_ratio_at_large_counts),
-		cmocka_unit_test(gsl_inverse_is_not_used),
+	    cmocka_unit_test(gamma_quantiles_at_large_counts),
+	    cmocka_unit_test(gamma_quantiles_against_mpmath),
+	    cmocka_unit_test(beta_quantiles_at_large_n),
+	    cmocka_unit_test(beta_against_poisson_limit),
+	    cmocka_unit_test(rate_ratio_at_large_counts),
+	    cmocka_unit_test(gsl_inverse_is_not_used),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,128 @@
+# The ETL pipeline: numbered errors for a corpus of bad records (NDJSON and CSV), --atomic,
+# resubmission, CSV = NDJSON, population files, kill -9 at random moments, concurrent loads.
+source "$(dirname "$0")/../lib.sh"
+BAD=$ROOT/tests/data/bad
+
+# Everything a load leaves, written so that two warehouses compare equal whatever ids
+# their sequences handed out: cases by key, persons as the partition of their records.
+snapshot() {
+  psql_t -c "SELECT encode(case_key, 'hex'), agency, reported, incident, region, offences, technology,
+                    detection, financial, status, revision FROM warehouse.\"case\" ORDER BY 1" \
+         -c "SELECT encode(c.case_key, 'hex'), v.ref, v.sex, v.age, v.gender_identity, v.sexual_orientation,
+                    v.ethnicity, v.disability, v.migrant_status, v.economic_status, v.education_status,
+                    v.relationship FROM warehouse.victim v JOIN warehouse.\"case\" c USING (case_id) ORDER BY 1, 2" \
+         -c "SELECT encode(c.case_key, 'hex'), o.ref, o.sex, o.age, o.child
+               FROM warehouse.offender o JOIN warehouse.\"case\" c USING (case_id) ORDER BY 1, 2" \
+         -c "SELECT string_agg(encode(c.case_key, 'hex') || ':' || x.ref, ',' ORDER BY c.case_key, x.ref)
+               FROM (SELECT case_id, ref, person_id FROM warehouse.victim UNION ALL
+                     SELECT case_id, ref, person_id FROM warehouse.offender) x
+               JOIN warehouse.\"case\" c USING (case_id) GROUP BY x.person_id ORDER BY 1" \
+         -c "SELECT encode(token, 'hex'), kind, key_version FROM warehouse.person_token ORDER BY 1" \
+         -c "SELECT count(*) FILTER (WHERE merged_into IS NULL), count(*) FILTER (WHERE linkable)
+               FROM warehouse.person p WHERE EXISTS (SELECT 1 FROM warehouse.victim v WHERE v.person_id = p.person_id)
+                  OR EXISTS (SELECT 1 FROM warehouse.offender o WHERE o.person_id = p.person_id)" \
+         -c "SELECT count(*) FROM analytics.victim_year"
+}
+
+# --- the corpus of bad records: each gets its code and pointer (or column), nothing else is lost
+fresh_db etl_bad
+status "the NDJSON corpus loads its good records" 1 "$BIN/wiqaya-etl" load --rejects "$T/rej.ndjson" "$BAD/cases.ndjson"
+check "74 records, 2 loaded, 72 rejected" grep -q '74 records, 2 loaded, 72 rejected' "$T/last"
+jq -r '.line as $l | .errors[] | "\($l)\t\(.code)\t\(.pointer)"' "$T/rej.ndjson" >"$T/got.tsv"
+missing=$(grep -v '^#' "$BAD/cases.expected.tsv" | while IFS=$'\t' read -r l c p; do
+  grep -qxF "$l"$'\t'"$c"$'\t'"$p" "$T/got.tsv" || echo "$l $c $p"; done)
+eq "every bad NDJSON record has its expected code and pointer (72)" "$missing" ""
+eq "every error code of case-record.md occurs in the corpus" \
+  "$(grep -v '^#' "$BAD/cases.expected.tsv" "$BAD/cases_csv.expected.tsv" -h | cut -f2 | sort -u | tr '\n' ' ')" \
+  "E1001 E1002 E1003 E1004 E1005 E1006 E2001 E3001 E3002 E3003 E3004 E3005 E3006 E3007 E3008 "
+eq "the reject table holds the same errors" "$(psql_t -c 'SELECT count(DISTINCT record_no) FROM warehouse.reject')" "72"
+check "messages name the allowed codes" grep -q 'is not a code of list sex (female, male, intersex, unknown)' "$T/rej.ndjson"
+check "no submitted value is echoed (the corpus's names are absent)" bash -c "! grep -qE 'Hala|Nasser|nonsense|5551234' '$T/rej.ndjson'"
+status "the CSV corpus loads its good case" 1 "$BIN/wiqaya-etl" load --rejects "$T/rejc.ndjson" "$BAD/cases.csv"
+jq -r '.row as $l | .errors[] | "\($l)\t\(.code)\t\(.pointer)"' "$T/rejc.ndjson" >"$T/gotc.tsv"
+missing=$(grep -v '^#' "$BAD/cases_csv.expected.tsv" | while IFS=$'\t' read -r l c p; do
+  grep -qxF "$l"$'\t'"$c"$'\t'"$p" "$T/gotc.tsv" || echo "$l $c $p"; done)
+eq "every bad CSV case has its expected code and column (18)" "$missing" ""
+printf 'agency,case_ref,colour\nDC-POL-01,X,red\n' >"$T/unknown.csv"
+status "an unknown CSV column stops the file" 2 "$BIN/wiqaya-etl" load "$T/unknown.csv"
+check "with E1006 naming the column" grep -q 'E1006.*unknown column' "$T/last"
+integrity "no orphan after the bad corpora"
+
+# --- --atomic: any error and nothing loads
+fresh_db etl_atomic
+status "--atomic with a bad record" 2 "$BIN/wiqaya-etl" load --atomic "$BAD/cases.ndjson"
+eq "nothing was loaded" "$(psql_t -c 'SELECT count(*) FROM warehouse."case"') $(psql_t -c 'SELECT count(*) FROM warehouse.batch')" "0 0"
+
+# --- resubmission: same agency + case reference, new status: one case, revision 2
+fresh_db etl_resubmit
+head -1 "$ROOT/tests/data/slice.ndjson" >"$T/r1.ndjson"
+jq -c '.status = "charged"' "$T/r1.ndjson" >"$T/r2.ndjson"
+"$BIN/wiqaya-etl" load "$T/r1.ndjson" >/dev/null
+status "a resubmission loads" 0 "$BIN/wiqaya-etl" load "$T/r2.ndjson"
+eq "one case, revision 2, the new status" "$(psql_t -c 'SELECT count(*), max(revision), max(status) FROM warehouse."case"')" "1|2|charged"
+eq "its victims are not duplicated" "$(psql_t -c 'SELECT count(*) FROM warehouse.victim')" "2"
+status "reading from stdin" 0 bash -c "'$BIN/wiqaya-etl' load - <'$T/r2.ndjson'"
+check "stdin of the same bytes is recognised as already loaded" grep -q 'already loaded' "$T/last"
+
+# --- CSV and NDJSON of the same cases give identical warehouses
+"$BIN/wiqaya-etl" synth --seed 21 --cases 1500 --out "$T/syn" >/dev/null
+jq -c 'del(.interventions)' "$T/syn/cases.ndjson" >"$T/syn/nointerventions.ndjson"
+fresh_db etl_json
+"$BIN/wiqaya-etl" load "$T/syn/nointerventions.ndjson" >/dev/null
+snapshot >"$T/from_json"
+fresh_db etl_csv
+status "the same cases as CSV load" 0 "$BIN/wiqaya-etl" load "$T/syn/cases.csv"
+snapshot >"$T/from_csv"
+check "CSV and NDJSON give identical warehouses" cmp -s "$T/from_json" "$T/from_csv"
+check "and the snapshot is not empty" test "$(wc -l <"$T/from_csv")" -gt 3000
+
+# --- population files
+fresh_db etl_pop
+status "the synthetic population loads" 0 "$BIN/wiqaya-etl" load --population "$T/syn/population.csv"
+eq "5148 rows" "$(psql_t -c 'SELECT count(*) FROM warehouse.population')" "5148"
+printf 'year,region,sex,age,disability,population\n2024,DC-01,female,3,none,900\n2024,DC-01,female,3,seeing,12\n2024,DC-99,female,3,none,5\n2024,DC-01,female,3,none,7\n2024,DC-01,female,300,none,5\n2024,DC-01,female,4,lots,5\n' >"$T/pop.csv"
+status "a population file with bad rows" 1 "$BIN/wiqaya-etl" load --population --rejects "$T/poprej.ndjson" "$T/pop.csv"
+eq "each bad row has its code" "$(jq -r '"\(.row) \(.errors[0].code) \(.errors[0].pointer)"' "$T/poprej.ndjson" | sort | tr '\n' ';')" \
+  "4 E2001 region;5 E3009 ;6 E3003 age;7 E2001 disability;"
+eq "an extra dimension is kept" "$(psql_t -c "SELECT population FROM warehouse.population WHERE dims = '{\"disability\": \"seeing\"}'")" "12"
+
+# --- kill -9 at random moments, then a rerun: the warehouse equals a clean run's
+"$BIN/wiqaya-etl" synth --seed 22 --cases 6000 --out "$T/k" >/dev/null
+fresh_db etl_clean
+"$BIN/wiqaya-etl" load "$T/k/cases.ndjson" >/dev/null
+snapshot >"$T/clean"
+same=0
+for i in $(seq 1 10); do
+  fresh_db etl_kill
+  "$BIN/wiqaya-etl" load "$T/k/cases.ndjson" >/dev/null 2>&1 &
+  pid=$!
+  sleep "$(awk -v s="$RANDOM" 'BEGIN { srand(s); printf "%.2f", 0.05 + rand() * 1.2 }')"
+  kill -9 "$pid" 2>/dev/null
+  wait "$pid" 2>/dev/null
+  "$BIN/wiqaya-etl" load "$T/k/cases.ndjson" >/dev/null 2>&1
+  snapshot >"$T/after_kill"
+  cmp -s "$T/clean" "$T/after_kill" && same=$((same + 1))
+done
+eq "10 loads killed at random moments, then rerun: 10 warehouses equal the clean one" "$same" "10"
+integrity "no orphan after the kills"
+eq "one batch, nothing twice" "$(psql_t -c 'SELECT count(*) FROM warehouse.batch')" "1"
+
+# --- two loads at once give the same warehouse as one after the other
+head -n 3000 "$T/k/cases.ndjson" >"$T/a.ndjson"
+tail -n +3001 "$T/k/cases.ndjson" >"$T/b.ndjson"
+fresh_db etl_seq
+"$BIN/wiqaya-etl" load "$T/a.ndjson" >/dev/null
+"$BIN/wiqaya-etl" load "$T/b.ndjson" >/dev/null
+snapshot | grep -v '^[0-9]*|[0-9]*$' >"$T/sequential"
+fresh_db etl_conc
+"$BIN/wiqaya-etl" load "$T/a.ndjson" >/dev/null 2>&1 &
+p1=$!
+"$BIN/wiqaya-etl" load "$T/b.ndjson" >/dev/null 2>&1 &
+p2=$!
+wait $p1; r1=$?; wait $p2; r2=$?
+eq "both concurrent loads succeed" "$r1 $r2" "0 0"
+snapshot | grep -v '^[0-9]*|[0-9]*$' >"$T/concurrent"
+check "concurrent loads give the sequential warehouse" cmp -s "$T/sequential" "$T/concurrent"
+eq "with the totals of one file" "$(psql_t -c 'SELECT count(*) FROM warehouse."case"')" "$(grep -c . "$T/k/cases.ndjson")"
+integrity "no orphan after concurrent loads"
+echo "1..$n"
