@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <jansson.h>
+#include <pthread.h>
 #include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,6 +27,23 @@
 #define CHUNK	     2000
 #define LINKAGE_LOCK "7270010" /* pg_advisory_xact_lock key serialising linkage */
 
+/* CHUNK accepted cases: the unit of linkage and of writing. */
+struct chunk {
+	struct case_rec *cases;
+	size_t n_cases;
+};
+
+/* Reading, validating and hashing (a producer thread) overlap with the database work of
+ * the previous chunk (this thread): two chunks, handed over under a mutex. */
+struct pipeline {
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	struct chunk *ready;	 /* filled, waiting for the database */
+	struct chunk *in_flight; /* being written */
+	int done;		 /* the producer has handed over its last chunk */
+	int failed;		 /* the database side failed: the producer stops */
+};
+
 struct batch {
 	PGconn *conn;
 	const struct wq_config *cfg;
@@ -35,8 +53,8 @@ struct batch {
 	struct rec_context ctx;
 	long long batch_id;
 	char batch_id_text[24];
-	struct case_rec *cases;
-	size_t n_cases;
+	struct chunk chunks[2], *fill; /* fill: the chunk the producer adds to */
+	struct pipeline pipe;
 	uint8_t *seen_keys;	 /* hash set of this batch's case keys (duplicates are E3008) */
 	size_t n_seen, cap_seen; /* cap_seen: slots, a power of two */
 	struct strbuf rejects;	 /* COPY text for warehouse.reject */
@@ -149,13 +167,13 @@ static void reject(struct batch *b, long record_no, long line, const struct rec_
 /* ---- one chunk ---- */
 
 /* Existing rows for the chunk's tokens and case keys, found in one round trip each. */
-static int fetch_matches(struct batch *b, struct link_match **out, size_t *n, int64_t **case_ids,
-			 struct wq_error *e)
+static int fetch_matches(struct batch *b, struct chunk *ch, struct link_match **out, size_t *n,
+			 int64_t **case_ids, struct wq_error *e)
 {
 	struct strbuf sb;
 	sb_init(&sb);
-	for (size_t i = 0; i < b->n_cases; i++) {
-		const struct case_rec *c = &b->cases[i];
+	for (size_t i = 0; i < ch->n_cases; i++) {
+		const struct case_rec *c = &ch->cases[i];
 		hex(&sb, c->case_key, TOKEN_BYTES);
 		sb_puts(&sb, "\t0\n");
 		for (int v = 0; v < c->n_victims + c->n_offenders; v++) {
@@ -200,12 +218,12 @@ static int fetch_matches(struct batch *b, struct link_match **out, size_t *n, in
 		      0, NULL);
 	if (!res)
 		goto out;
-	*case_ids = xcalloc(b->n_cases + 1, sizeof(int64_t));
+	*case_ids = xcalloc(ch->n_cases + 1, sizeof(int64_t));
 	for (int i = 0; i < PQntuples(res); i++) {
 		size_t len;
 		unsigned char *raw = PQunescapeBytea((unsigned char *)PQgetvalue(res, i, 0), &len);
-		for (size_t c = 0; c < b->n_cases; c++)
-			if (memcmp(b->cases[c].case_key, raw, TOKEN_BYTES) == 0)
+		for (size_t c = 0; c < ch->n_cases; c++)
+			if (memcmp(ch->cases[c].case_key, raw, TOKEN_BYTES) == 0)
 				(*case_ids)[c] = strtoll(PQgetvalue(res, i, 1), NULL, 10);
 		PQfreemem(raw);
 	}
@@ -265,7 +283,7 @@ static int apply_merges(struct batch *b, const struct linkage *l, struct wq_erro
 	return rc;
 }
 
-static int flush(struct batch *b, struct wq_error *e)
+static int flush(struct batch *b, struct chunk *ch, struct wq_error *e)
 {
 	struct link_match *matches = NULL;
 	size_t n_matches = 0, n_occ = 0;
@@ -279,22 +297,22 @@ static int flush(struct batch *b, struct wq_error *e)
 
 	sb_init(&sb);
 	sb_init(&existing);
-	if (b->n_cases == 0) {
+	if (ch->n_cases == 0) {
 		rc = 0;
 		goto out;
 	}
-	if (fetch_matches(b, &matches, &n_matches, &case_ids, e) < 0)
+	if (fetch_matches(b, ch, &matches, &n_matches, &case_ids, e) < 0)
 		goto out;
 
 	/* Link every person of the chunk. */
-	for (size_t i = 0; i < b->n_cases; i++)
-		n_occ += (size_t)(b->cases[i].n_victims + b->cases[i].n_offenders);
+	for (size_t i = 0; i < ch->n_cases; i++)
+		n_occ += (size_t)(ch->cases[i].n_victims + ch->cases[i].n_offenders);
 	toks = xmalloc(sizeof *toks * (n_occ + 1));
 	ntok = xmalloc(sizeof *ntok * (n_occ + 1));
 	occ = xmalloc(sizeof *occ * (n_occ + 1));
 	n_occ = 0;
-	for (size_t i = 0; i < b->n_cases; i++) {
-		struct case_rec *c = &b->cases[i];
+	for (size_t i = 0; i < ch->n_cases; i++) {
+		struct case_rec *c = &ch->cases[i];
 		for (int v = 0; v < c->n_victims + c->n_offenders; v++) {
 			struct person_rec *p =
 			    v < c->n_victims ? &c->victims[v] : &c->offenders[v - c->n_victims];
@@ -358,21 +376,21 @@ static int flush(struct batch *b, struct wq_error *e)
 
 	/* Cases: ids for new ones first, so their record keys can be written with them. */
 	size_t n_new_cases = 0;
-	for (size_t i = 0; i < b->n_cases; i++)
+	for (size_t i = 0; i < ch->n_cases; i++)
 		n_new_cases += case_ids[i] == 0;
 	if (n_new_cases && !(new_cids = draw_ids(b, "warehouse.case_id_seq", n_new_cases, e)))
 		goto out;
 	/* Resubmitted cases: their victims, offenders and interventions are replaced. */
 	sb_putc(&existing, '{');
-	for (size_t i = 0; i < b->n_cases; i++)
+	for (size_t i = 0; i < ch->n_cases; i++)
 		if (case_ids[i])
 			sb_printf(&existing, "%s%" PRId64, existing.len > 1 ? "," : "",
 				  case_ids[i]);
 	sb_putc(&existing, '}');
 	n_new_cases = 0;
 	sb_reset(&sb);
-	for (size_t i = 0; i < b->n_cases; i++) {
-		struct case_rec *c = &b->cases[i];
+	for (size_t i = 0; i < ch->n_cases; i++) {
+		struct case_rec *c = &ch->cases[i];
 		char rep[11], inc[11];
 		if (case_ids[i] == 0)
 			case_ids[i] = new_cids[n_new_cases++];
@@ -424,8 +442,8 @@ static int flush(struct batch *b, struct wq_error *e)
 	sb_init(&off);
 	sb_init(&iv);
 	sb_reset(&sb);
-	for (size_t i = 0; i < b->n_cases; i++) {
-		struct case_rec *c = &b->cases[i];
+	for (size_t i = 0; i < ch->n_cases; i++) {
+		struct case_rec *c = &ch->cases[i];
 		for (int v = 0; v < c->n_victims; v++) {
 			struct person_rec *p = &c->victims[v];
 			sb_printf(&sb, "%" PRId64 "\t", case_ids[i]);
@@ -480,9 +498,9 @@ static int flush(struct batch *b, struct wq_error *e)
 		goto out;
 	rc = 0;
 out:
-	for (size_t i = 0; i < b->n_cases; i++)
-		case_rec_free(&b->cases[i]);
-	b->n_cases = 0;
+	for (size_t i = 0; i < ch->n_cases; i++)
+		case_rec_free(&ch->cases[i]);
+	ch->n_cases = 0;
 	linkage_free(&l);
 	free(matches);
 	free(case_ids);
@@ -561,6 +579,26 @@ static int json_depth(const json_t *j)
 	return 0;
 }
 
+/* Hands the filled chunk to the database side and takes the other one, once that one has
+ * been written. Returns -1 when the database side has failed. */
+static int handoff(struct batch *b)
+{
+	struct pipeline *p = &b->pipe;
+	struct chunk *next = b->fill == &b->chunks[0] ? &b->chunks[1] : &b->chunks[0];
+	pthread_mutex_lock(&p->mu);
+	while (p->ready && !p->failed)
+		pthread_cond_wait(&p->cv, &p->mu);
+	if (!p->failed)
+		p->ready = b->fill;
+	pthread_cond_broadcast(&p->cv);
+	while (p->in_flight == next && !p->failed)
+		pthread_cond_wait(&p->cv, &p->mu);
+	int failed = p->failed;
+	pthread_mutex_unlock(&p->mu);
+	b->fill = next;
+	return failed ? -1 : 0;
+}
+
 static double now(void)
 {
 	struct timespec t;
@@ -602,7 +640,7 @@ static int take_case(struct batch *b, json_t *j, const struct rec_errors *pre, l
 		reject(b, record_no, line, pre);
 		return 0;
 	}
-	struct case_rec *c = &b->cases[b->n_cases];
+	struct case_rec *c = &b->fill->cases[b->fill->n_cases];
 	c->line = line;
 	int ok = case_from_json(&b->ctx, j, c, &errs) == 0;
 	json_decref(j);
@@ -617,10 +655,11 @@ static int take_case(struct batch *b, json_t *j, const struct rec_errors *pre, l
 		return 0;
 	}
 	b->r->accepted++;
-	b->n_cases++;
+	b->fill->n_cases++;
 	if ((b->r->records & 1023) == 0)
 		progress(b, 0);
-	return b->n_cases == CHUNK ? flush(b, e) : 0;
+	(void)e;
+	return b->fill->n_cases == CHUNK ? handoff(b) : 0;
 }
 
 /* Validates one NDJSON line into the chunk, or rejects it. */
@@ -682,6 +721,82 @@ static const char stage_sql[] =
     " key_version smallint, agency text, reported date, incident date, region text,"
     " offences text[], technology text[], detection text, financial boolean, status text,"
     " record_key bigint) ON COMMIT DROP;";
+
+/* The producer: reads the input, validates and hashes every record into chunks, and
+ * hands them over; its errors are its own (e.g. a CSV that is not well-formed). */
+struct producer {
+	struct batch *b;
+	FILE *in;
+	struct wq_error err;
+	int rc;
+};
+
+static void *produce(void *arg)
+{
+	struct producer *p = arg;
+	struct batch *b = p->b;
+	char *line = NULL;
+	size_t cap = 0;
+	long lineno = 0;
+	p->rc = 0;
+	if (b->csv) {
+		b->err = &p->err;
+		p->rc = csv_read_cases(p->in, take_csv_case, b, &p->err);
+	} else {
+		ssize_t len;
+		while ((len = getline(&line, &cap, p->in)) >= 0) {
+			lineno++;
+			size_t n = (size_t)len;
+			while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))
+				n--;
+			if (n == 0)
+				continue; /* blank lines are allowed in NDJSON files */
+			if (take_line(b, line, n, lineno, &p->err) < 0) {
+				p->rc = -1;
+				break;
+			}
+		}
+	}
+	/* The last, partial chunk; then tell the database side that nothing more comes. */
+	if (p->rc == 0 && b->fill->n_cases && handoff(b) < 0)
+		p->rc = -1;
+	pthread_mutex_lock(&b->pipe.mu);
+	b->pipe.done = 1;
+	pthread_cond_broadcast(&b->pipe.cv);
+	pthread_mutex_unlock(&b->pipe.mu);
+	free(line);
+	return NULL;
+}
+
+/* The database side: writes each chunk handed over until the producer is done. On a
+ * failure it tells the producer to stop and returns -1 with e set. */
+static int consume(struct batch *b, struct wq_error *e)
+{
+	struct pipeline *p = &b->pipe;
+	int rc = 0;
+	for (;;) {
+		pthread_mutex_lock(&p->mu);
+		while (!p->ready && !p->done)
+			pthread_cond_wait(&p->cv, &p->mu);
+		struct chunk *c = p->ready;
+		p->ready = NULL;
+		p->in_flight = c;
+		pthread_cond_broadcast(&p->cv);
+		pthread_mutex_unlock(&p->mu);
+		if (!c)
+			break; /* done, nothing left */
+		rc = flush(b, c, e);
+		pthread_mutex_lock(&p->mu);
+		p->in_flight = NULL;
+		if (rc < 0)
+			p->failed = 1;
+		pthread_cond_broadcast(&p->cv);
+		pthread_mutex_unlock(&p->mu);
+		if (rc < 0)
+			break;
+	}
+	return rc;
+}
 
 /* A FILE that hashes every byte read from the one under it (fopencookie). */
 struct hashing_reader {
@@ -749,15 +864,16 @@ int load_file(PGconn *conn, const struct wq_config *cfg, const struct codelists 
 	uint8_t key[TOKEN_BYTES];
 	crypto_generichash_state hs;
 	FILE *f = NULL, *hashed = NULL;
-	char *line = NULL;
-	size_t cap = 0;
-	long lineno = 0;
 	int rc = -1, in_tx = 0;
 	PGresult *res;
 
 	memset(r, 0, sizeof *r);
 	sb_init(&b.rejects);
-	b.cases = xcalloc(CHUNK, sizeof(struct case_rec));
+	for (int i = 0; i < 2; i++)
+		b.chunks[i].cases = xcalloc(CHUNK, sizeof(struct case_rec));
+	b.fill = &b.chunks[0];
+	pthread_mutex_init(&b.pipe.mu, NULL);
+	pthread_cond_init(&b.pipe.cv, NULL);
 	b.ctx = (struct rec_context){lists, keys, 1, cfg->default_id_country, cfg->max_json_depth};
 
 	f = from_stdin ? stdin : fopen(path, "rb");
@@ -838,21 +954,24 @@ int load_file(PGconn *conn, const struct wq_config *cfg, const struct codelists 
 	struct stat st;
 	if (fstat(fileno(f), &st) == 0 && S_ISREG(st.st_mode))
 		b.total_bytes = st.st_size;
-	if (b.csv) {
-		if (csv_read_cases(hashed, take_csv_case, &b, e) < 0)
-			goto out;
-	} else {
-		ssize_t len;
-		while ((len = getline(&line, &cap, hashed)) >= 0) {
-			lineno++;
-			size_t n = (size_t)len;
-			while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))
-				n--;
-			if (n == 0)
-				continue; /* blank lines are allowed in NDJSON files */
-			if (take_line(&b, line, n, lineno, e) < 0)
-				goto out;
-		}
+	/* Keys the producer derives lazily are derived now, before it runs. */
+	keys_store(keys, b.ctx.key_version);
+	for (int v = 1; v <= b.ctx.key_version; v++)
+		keys_store(keys, v);
+	struct producer prod = {.b = &b, .in = hashed};
+	err_clear(&prod.err);
+	pthread_t thread;
+	if (pthread_create(&thread, NULL, produce, &prod) != 0) {
+		err_set(e, "S3001", "could not start the reader thread");
+		goto out;
+	}
+	int db_rc = consume(&b, e);
+	pthread_join(thread, NULL);
+	if (db_rc < 0)
+		goto out;
+	if (prod.rc < 0) {
+		*e = prod.err;
+		goto out;
 	}
 	if (ferror(hashed) || hr.failed) {
 		err_set(e, "S3001", "could not read \"%s\": %s", path, strerror(errno));
@@ -860,8 +979,6 @@ int load_file(PGconn *conn, const struct wq_config *cfg, const struct codelists 
 	}
 	hs = hr.state;
 	progress(&b, 1);
-	if (flush(&b, e) < 0)
-		goto out;
 	crypto_generichash_final(&hs, key, TOKEN_BYTES);
 
 	if (opt->atomic && r->rejected) {
@@ -928,12 +1045,15 @@ out:
 		r->records = r->accepted = r->rejected = 0;
 		r->persons_new = r->merges = 0;
 	}
-	for (size_t i = 0; i < b.n_cases; i++)
-		case_rec_free(&b.cases[i]);
-	free(b.cases);
+	for (int k = 0; k < 2; k++) {
+		for (size_t i = 0; i < b.chunks[k].n_cases; i++)
+			case_rec_free(&b.chunks[k].cases[i]);
+		free(b.chunks[k].cases);
+	}
+	pthread_mutex_destroy(&b.pipe.mu);
+	pthread_cond_destroy(&b.pipe.cv);
 	free(b.seen_keys);
 	sb_free(&b.rejects);
-	free(line);
 	if (hashed)
 		fclose(hashed);
 	if (f && !from_stdin)
