@@ -1,0 +1,38 @@
+# Loading benchmark: 1,000,000 synthetic cases end to end (parse, validate, normalise,
+# hash, link, COPY, merge, rebuild), against the database's share of the same work: the
+# sum of the server-side durations PostgreSQL logs for the loader's own statements (the
+# same COPY data and merge statements on the same already-pseudonymised rows, without the
+# client). Peak RSS too; BENCH_LARGE=1 adds 5,000,000 cases.
+set -euo pipefail
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+BIN=$ROOT/${BUILD:-build}/bin
+DIR=$ROOT/var/bench
+mkdir -p "$DIR"
+env -u WIQAYA_CONF "$ROOT/scripts/pg.sh" start >/dev/null
+base=$(env -u WIQAYA_CONF "$ROOT/scripts/pg.sh" conf)
+log=$ROOT/var/pg/postgres.log
+sizes="1000000"
+[[ ${BENCH_LARGE:-0} == 1 ]] && sizes="1000000 5000000"
+for n in $sizes; do
+  data=$DIR/synth-$n
+  [[ -f $data/cases.ndjson ]] || "$BIN/wiqaya-etl" synth --seed 7 --cases "$n" --out "$data" >/dev/null
+  conf=$DIR/bench.conf
+  sed -e "s|^dbname *=.*|dbname = wiqaya_bench|" -e "s|^pseudonym_key *=.*|pseudonym_key = $DIR/bench.key|" \
+      -e "s|^level *=.*|level = warning|" "$base" >"$conf"
+  export WIQAYA_CONF=$conf
+  psql_admin() { env -u WIQAYA_CONF "$ROOT/scripts/pg.sh" psql -X -q -d postgres "$@"; }
+  psql_admin -c "SET client_min_messages = warning" -c "DROP DATABASE IF EXISTS wiqaya_bench WITH (FORCE)" \
+    -c "CREATE DATABASE wiqaya_bench" >/dev/null
+  [[ -f $DIR/bench.key ]] || "$BIN/wiqaya-etl" keygen >/dev/null
+  "$BIN/wiqaya-etl" migrate >/dev/null 2>&1
+  psql_admin -c "ALTER ROLE wiqaya_loader IN DATABASE wiqaya_bench SET log_min_duration_statement = 0" >/dev/null
+  start_line=$(wc -l <"$log")
+  /usr/bin/time -f "%e %M" -o "$DIR/time" "$BIN/wiqaya-etl" load "$data/cases.ndjson" >"$DIR/load.out"
+  psql_admin -c "ALTER ROLE wiqaya_loader IN DATABASE wiqaya_bench RESET log_min_duration_statement" >/dev/null
+  read -r wall rss <"$DIR/time"
+  db=$(tail -n +"$((start_line + 1))" "$log" | grep -o 'duration: [0-9.]* ms' | awk '{s += $2} END {printf "%.1f", s / 1000}')
+  echo "load $n cases ($(du -h "$data/cases.ndjson" | cut -f1) NDJSON): $(cat "$DIR/load.out")"
+  echo "  end to end: ${wall} s wall, peak RSS $((rss / 1024)) MiB"
+  echo "  database's share (server-side statement time): ${db} s"
+  awk -v w="$wall" -v d="$db" 'BEGIN { printf "  ratio end-to-end / database: %.2f (goal <= 1.3)\n", w / d }'
+done
