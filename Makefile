@@ -32,7 +32,8 @@ ETL_SRC    = etl/main.c etl/keys.c etl/normalise.c etl/pseudonym.c etl/record.c 
 STATS_LIB  = stats/proportion.c stats/quantile.c stats/poisson.c stats/table.c stats/glm.c \
              stats/trend.c stats/survival.c stats/survey.c stats/padjust.c
 STATS_SRC  = stats/main.c
-SERVER_SRC = server/main.c server/http.c server/routes.c server/health.c server/query.c server/analytics.c
+SERVER_SRC = server/main.c server/http.c server/routes.c server/health.c server/query.c \
+             server/indicator.c server/analytics.c server/catalogue.c
 
 COMMON_OBJ = $(COMMON_SRC:%.c=$(BUILD)/%.o)
 ETL_OBJ    = $(ETL_SRC:%.c=$(BUILD)/%.o)
@@ -63,7 +64,7 @@ $(BIN)/wiqaya-etl: $(ETL_OBJ) $(COMMON_OBJ)
 	@mkdir -p $(BIN)
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
-$(BIN)/wiqaya-server: $(SERVER_OBJ) $(COMMON_OBJ)
+$(BIN)/wiqaya-server: $(SERVER_OBJ) $(STATS_LOBJ) $(COMMON_OBJ)
 	$(call say,LINK,$@)
 	@mkdir -p $(BIN)
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)

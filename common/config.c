@@ -45,6 +45,7 @@ static const struct key keys[] = {
     I("database", "connect_retries", db_connect_retries, 1, 100, "5"),
     S("paths", "codelists", codelists_dir, "config/codelists"),
     S("paths", "migrations", migrations_dir, "sql/migrations"),
+    S("paths", "indicators", indicators_path, "config/indicators.json"),
     S("keys", "pseudonym_key", pseudonym_key, "var/keys/pseudonym.key"),
     S("keys", "noise_key", noise_key, "var/keys/noise.key"),
     S("etl", "default_id_country", default_id_country, "DC"),

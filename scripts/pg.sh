@@ -30,6 +30,7 @@ write_conf() { # the example, pointed at this checkout's cluster and code lists
       -e "s|^noise_key *=.*|noise_key = $root/var/keys/noise.key|" \
       -e "s|^codelists *=.*|codelists = $root/config/codelists|" \
       -e "s|^migrations *=.*|migrations = $root/sql/migrations|" \
+      -e "s|^indicators *=.*|indicators = $root/config/indicators.json|" \
       "$root/config/wiqaya.conf.example" >"$conf"
 }
 

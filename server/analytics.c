@@ -1,6 +1,9 @@
 /* GET /api/v1/analytics: one indicator by any dimensions, as DHIS2-style headers, rows and
- * metaData. This first version serves internal counts (no disclosure control yet, so the
- * server listens on loopback only: see http_start). */
+ * metaData, in JSON or CSV. Values and intervals come from stats/: exact Poisson for
+ * counts and rates, Wilson for proportions. No disclosure control yet (the server listens
+ * on loopback only until it exists: see http_start); the cell keys it will need are
+ * computed with every cell and never sent. */
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -8,8 +11,10 @@
 #include "common/log.h"
 #include "server/query.h"
 #include "server/routes.h"
+#include "stats/poisson.h"
+#include "stats/proportion.h"
 
-#define MAX_PARAMS (QUERY_MAX_DIMS * 2 + 2)
+#define MAX_PARAMS (QUERY_MAX_DIMS * 6 + 8)
 
 static json_t *cell(const struct dimension *d, const char *text)
 {
@@ -38,6 +43,84 @@ static void add_label(json_t *items, const struct codelists *lists, const struct
 	    json_pack("{s:s,s:s}", "name", l->items[i].label_en, "name_ar", l->items[i].label_ar));
 }
 
+static json_t *num_or_null(double v)
+{
+	return isfinite(v) ? json_real(v) : json_null();
+}
+
+/* Value, interval and status of one cell. */
+static void measure(const struct indicator *ind, double num, double den, int has_den, json_t *row)
+{
+	struct wq_error e;
+	double value = NAN, lo = NAN, hi = NAN;
+	const char *status = "ok";
+	if (ind->type == IND_COUNT) {
+		value = num;
+		st_poisson_limits(num, 0.95, RATE_EXACT, &lo, &hi, &e);
+		if (num < 20)
+			status = "unreliable";
+	} else if (ind->type == IND_RATE) {
+		if (!has_den || !(den > 0)) {
+			status = "no_denominator";
+		} else if (st_poisson_limits(num, 0.95, RATE_EXACT, &lo, &hi, &e) == 0) {
+			value = num / den * ind->per;
+			lo = lo / den * ind->per;
+			hi = hi / den * ind->per;
+			if (num < 20)
+				status = "unreliable";
+		}
+	} else {
+		struct interval ci;
+		if (den > 0 && st_proportion(num, den, 0.95, PROP_WILSON, &ci, &e) == 0) {
+			value = ci.estimate;
+			lo = ci.lower;
+			hi = ci.upper;
+			/* NCHS-style: small denominators or wide intervals are unreliable. */
+			if (den < 30 || hi - lo >= 0.30)
+				status = "unreliable";
+		} else {
+			status = "no_denominator";
+		}
+	}
+	json_array_append_new(row, num_or_null(value));
+	json_array_append_new(row, num_or_null(lo));
+	json_array_append_new(row, num_or_null(hi));
+	json_array_append_new(row, json_integer((json_int_t)num));
+	json_array_append_new(row, has_den ? json_integer((json_int_t)den) : json_null());
+	json_array_append_new(row, json_string(status));
+}
+
+static const char *const measure_headers[] = {"value",	   "lower",	  "upper",
+					      "numerator", "denominator", "cell_status"};
+
+/* The same table as CSV (RFC 4180; codes and numbers need no quoting). */
+static char *to_csv(json_t *headers, json_t *rows)
+{
+	struct strbuf sb;
+	size_t i, j;
+	json_t *h, *row, *v;
+	sb_init(&sb);
+	json_array_foreach (headers, i, h)
+		sb_printf(&sb, "%s%s", i ? "," : "", json_string_value(json_object_get(h, "name")));
+	sb_puts(&sb, "\r\n");
+	json_array_foreach (rows, i, row) {
+		json_array_foreach (row, j, v) {
+			if (j)
+				sb_putc(&sb, ',');
+			if (json_is_string(v))
+				sb_puts(&sb, json_string_value(v));
+			else if (json_is_integer(v))
+				sb_printf(&sb, "%lld", (long long)json_integer_value(v));
+			else if (json_is_real(v))
+				sb_printf(&sb, "%.17g", json_real_value(v));
+			else if (json_is_boolean(v))
+				sb_puts(&sb, json_is_true(v) ? "true" : "false");
+		}
+		sb_puts(&sb, "\r\n");
+	}
+	return sb.data;
+}
+
 void analytics_get(struct http_req *req, struct http_resp *resp)
 {
 	const char *dims[QUERY_MAX_DIMS + 1], *filters[QUERY_MAX_DIMS + 1];
@@ -50,8 +133,8 @@ void analytics_get(struct http_req *req, struct http_resp *resp)
 
 	int ndims = http_query_all(req, "dimension", dims, QUERY_MAX_DIMS + 1);
 	int nfilters = http_query_all(req, "filter", filters, QUERY_MAX_DIMS + 1);
-	if (query_parse(&q, &req->srv->lists, http_query(req, "indicator"), dims,
-			ndims > QUERY_MAX_DIMS + 1 ? QUERY_MAX_DIMS + 1 : ndims, filters,
+	if (query_parse(&q, &req->srv->indicators, &req->srv->lists, http_query(req, "indicator"),
+			dims, ndims > QUERY_MAX_DIMS + 1 ? QUERY_MAX_DIMS + 1 : ndims, filters,
 			nfilters > QUERY_MAX_DIMS + 1 ? QUERY_MAX_DIMS + 1 : nfilters,
 			http_query(req, "from"), http_query(req, "to"),
 			req->srv->cfg->max_dims_researcher, &status, &e) < 0) {
@@ -90,10 +173,11 @@ void analytics_get(struct http_req *req, struct http_resp *resp)
 	}
 
 	json_t *headers = json_array(), *rows = json_array(), *items = json_object();
+	long long excluded = 0;
 	for (int i = 0; i < q.ndims; i++)
 		json_array_append_new(headers, json_pack("{s:s}", "name", q.dims[i].dim->name));
-	json_array_append_new(headers, json_pack("{s:s}", "name", "value"));
-	json_array_append_new(headers, json_pack("{s:s}", "name", "cell_status"));
+	for (size_t i = 0; i < sizeof measure_headers / sizeof measure_headers[0]; i++)
+		json_array_append_new(headers, json_pack("{s:s}", "name", measure_headers[i]));
 	for (int r = 0; r < PQntuples(res); r++) {
 		json_t *row = json_array();
 		for (int i = 0; i < q.ndims; i++) {
@@ -105,17 +189,49 @@ void analytics_get(struct http_req *req, struct http_resp *resp)
 			json_array_append_new(row, cell(q.dims[i].dim, v));
 			add_label(items, &req->srv->lists, q.dims[i].dim, v);
 		}
-		json_array_append_new(row, json_integer(atoll(PQgetvalue(res, r, q.ndims))));
-		json_array_append_new(row, json_string("ok"));
+		double num = atof(PQgetvalue(res, r, q.ndims));
+		int has_den = !PQgetisnull(res, r, q.ndims + 1);
+		double den = has_den ? atof(PQgetvalue(res, r, q.ndims + 1)) : NAN;
+		excluded += atoll(PQgetvalue(res, r, q.ndims + 3));
+		/* A cell with nothing to count (every row outside the numerator of a count, or
+		 * outside the denominator of a proportion) is not a cell of the answer. */
+		if ((q.ind->type == IND_COUNT && num == 0) ||
+		    (q.ind->type == IND_PROPORTION && !(den > 0))) {
+			json_decref(row);
+			continue;
+		}
+		measure(q.ind, num, den, has_den || q.ind->type == IND_PROPORTION, row);
 		json_array_append_new(rows, row);
 	}
-	json_t *body = json_pack(
-	    "{s:{s:s,s:s,s:s,s:s,s:s},s:o,s:o,s:{s:o,s:I,s:{s:b,s:s}}}", "indicator", "id",
-	    q.indicator->id, "name", q.indicator->name_en, "name_ar", q.indicator->name_ar, "unit",
-	    q.indicator->unit, "type", q.indicator->type, "headers", headers, "rows", rows,
-	    "metaData", "items", items, "data_version", (json_int_t)atoll(PQgetvalue(ver, 0, 0)),
-	    "disclosure", "applied", 0, "note",
-	    "internal counts: served on loopback only until disclosure control is in place");
+	const char *fmt = http_query(req, "format");
+	const char *accept = MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, "Accept");
+	if ((fmt && !strcmp(fmt, "csv")) || (accept && strstr(accept, "text/csv"))) {
+		resp->status = 200;
+		resp->content_type = "text/csv; charset=utf-8; header=present";
+		resp->body = to_csv(headers, rows);
+		resp->len = strlen(resp->body);
+		json_decref(headers);
+		json_decref(rows);
+		json_decref(items);
+		PQclear(res);
+		PQclear(ver);
+		return;
+	}
+	json_t *meta =
+	    json_pack("{s:o,s:I,s:{s:b,s:s}}", "items", items, "data_version",
+		      (json_int_t)atoll(PQgetvalue(ver, 0, 0)), "disclosure", "applied", 0, "note",
+		      "internal counts: served on loopback only until disclosure control "
+		      "is in place");
+	if (q.ind->type == IND_PROPORTION)
+		json_object_set_new(meta, "excluded_from_denominator", json_integer(excluded));
+	json_object_set_new(meta, "method",
+			    json_string(q.ind->type == IND_PROPORTION
+					    ? "Wilson score interval (95%)"
+					    : "exact Poisson interval (Garwood, 95%)"));
+	json_t *body = json_pack("{s:{s:s,s:s,s:s,s:s,s:s},s:o,s:o,s:o}", "indicator", "id",
+				 q.ind->id, "name", q.ind->name, "name_ar", q.ind->name_ar, "unit",
+				 q.ind->unit, "type", ind_type_name(q.ind->type), "headers",
+				 headers, "rows", rows, "metaData", meta);
 	PQclear(res);
 	PQclear(ver);
 	http_json(resp, 200, body);

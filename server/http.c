@@ -118,7 +118,12 @@ static const struct route *find_route(const char *method, const char *path, int 
 {
 	*path_known = 0;
 	for (size_t i = 0; i < http_nroutes; i++) {
-		if (strcmp(http_routes[i].path, path) != 0)
+		const char *rp = http_routes[i].path;
+		size_t n = strlen(rp);
+		int prefix = n > 2 && strcmp(rp + n - 2, "/*") == 0;
+		if (prefix
+			? strncmp(rp, path, n - 1) != 0 || !path[n - 1] || strchr(path + n - 1, '/')
+			: strcmp(rp, path) != 0)
 			continue;
 		*path_known = 1;
 		if (strcmp(http_routes[i].method, method) == 0)

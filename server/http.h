@@ -10,10 +10,12 @@
 
 #include "common/codelist.h"
 #include "common/config.h"
+#include "server/indicator.h"
 
 struct server {
 	const struct wq_config *cfg;
 	struct codelists lists;
+	struct indicators indicators;
 	struct MHD_Daemon *daemon;
 };
 

@@ -1,6 +1,7 @@
 /* wiqaya-server: the analytics API and dashboard. It holds no pseudonym key and connects
  * as wiqaya_reader, which cannot read the warehouse: a flaw here leaks at most what the
  * analytics tables hold. */
+#include <gsl/gsl_errno.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -34,10 +35,14 @@ static int serve(struct wq_config *cfg)
 	sigaddset(&set, SIGTERM);
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 	signal(SIGPIPE, SIG_IGN);
+	gsl_set_error_handler_off(); /* intervals are computed by stats/, which checks results */
 
-	if (codelists_load(&srv.lists, cfg->codelists_dir, &e) < 0 || http_start(&srv, &e) < 0) {
+	if (codelists_load(&srv.lists, cfg->codelists_dir, &e) < 0 ||
+	    indicators_load(&srv.indicators, cfg->indicators_path, &e) < 0 ||
+	    http_start(&srv, &e) < 0) {
 		err_print(&e, stderr);
 		codelists_free(&srv.lists);
+		indicators_free(&srv.indicators);
 		return 2;
 	}
 	log_info("listening on http://%s:%d", cfg->server_listen, cfg->server_port);
@@ -45,6 +50,7 @@ static int serve(struct wq_config *cfg)
 	log_info("stopping (signal %d)", sig);
 	http_stop(&srv);
 	codelists_free(&srv.lists);
+	indicators_free(&srv.indicators);
 	return 0;
 }
 

@@ -1,4 +1,4 @@
-/* Query parsing, validation and SQL generation (see query.h). */
+/* Query parsing, validation and SQL generation (see query.h and docs/indicators.md). */
 #include "server/query.h"
 
 #include <stdio.h>
@@ -7,45 +7,125 @@
 
 #include "common/xalloc.h"
 
+/* Every dimension of api.md. Columns have the dimension's name in every fact table
+ * (offence and technology are the arrays offences and technology). */
 static const struct dimension dimensions[] = {
-    {"year", "v.year", NULL, DIM_YEAR, NULL},
-    {"region", "v.region", "regions", DIM_CODE, NULL},
-    {"sex", "v.sex", "sex", DIM_CODE, NULL},
-    {"age_band", "v.age_band", "age_band", DIM_CODE, NULL},
-    {"gender_identity", "v.gender_identity", "gender_identity", DIM_CODE, NULL},
-    {"sexual_orientation", "v.sexual_orientation", "sexual_orientation", DIM_CODE, NULL},
-    {"ethnicity", "v.ethnicity", "ethnicities", DIM_CODE, NULL},
-    {"disability", "v.disability", "disability", DIM_CODE, NULL},
-    {"migrant_status", "v.migrant_status", "migrant_status", DIM_CODE, NULL},
-    {"economic_status", "v.economic_status", "economic_status", DIM_CODE, NULL},
-    {"education_status", "v.education_status", "education_status", DIM_CODE, NULL},
-    {"relationship", "v.relationship", "relationship", DIM_CODE, NULL},
-    {"offence", "u_offence", "offences", DIM_CODE, "v.offences"},
-    {"technology", "u_technology", "technology", DIM_CODE, "v.technology"},
-    {"detection", "v.detection", "detection", DIM_CODE, NULL},
-    {"financial", "v.financial", NULL, DIM_BOOL, NULL},
-    {"status", "v.status", "status", DIM_CODE, NULL},
-    {"agency", "v.agency", "agencies", DIM_CODE, NULL},
+    {"year", NULL, DIM_YEAR, 1, "p.year", 0},
+    {"region", "regions", DIM_CODE, 1, "p.region", 0},
+    {"sex", "sex", DIM_CODE, 1, "p.sex", 0},
+    {"age_band", "age_band", DIM_CODE, 1, "p.age_band", 0},
+    {"gender_identity", "gender_identity", DIM_CODE, 1, "(p.dims->>'gender_identity')", 0},
+    {"sexual_orientation", "sexual_orientation", DIM_CODE, 1, NULL, 0},
+    {"ethnicity", "ethnicities", DIM_CODE, 1, "(p.dims->>'ethnicity')", 0},
+    {"disability", "disability", DIM_CODE, 1, "(p.dims->>'disability')", 0},
+    {"migrant_status", "migrant_status", DIM_CODE, 1, "(p.dims->>'migrant_status')", 0},
+    {"economic_status", "economic_status", DIM_CODE, 1, "(p.dims->>'economic_status')", 0},
+    {"education_status", "education_status", DIM_CODE, 1, "(p.dims->>'education_status')", 0},
+    {"relationship", "relationship", DIM_CODE, 0, NULL, 0},
+    {"offence", "offences", DIM_CODE, 0, NULL, 1},
+    {"technology", "technology", DIM_CODE, 0, NULL, 1},
+    {"detection", "detection", DIM_CODE, 0, NULL, 0},
+    {"financial", NULL, DIM_BOOL, 0, NULL, 0},
+    {"status", "status", DIM_CODE, 0, NULL, 0},
+    {"agency", "agencies", DIM_CODE, 0, NULL, 0},
 };
 
-static const struct indicator indicators[] = {
-    {"victims", "Child victims", "الأطفال الضحايا", "victim-years", "count"},
+static const char *const victim_dims[] = {"year",
+					  "region",
+					  "sex",
+					  "age_band",
+					  "gender_identity",
+					  "sexual_orientation",
+					  "ethnicity",
+					  "disability",
+					  "migrant_status",
+					  "economic_status",
+					  "education_status",
+					  "relationship",
+					  "offence",
+					  "technology",
+					  "detection",
+					  "financial",
+					  "status",
+					  "agency",
+					  NULL};
+static const char *const case_dims[] = {"year",	     "region", "offence", "technology", "detection",
+					"financial", "status", "agency",  NULL};
+static const char *const offender_dims[] = {"year",    "region", "sex", "age_band",
+					    "offence", "agency", NULL};
+static const char *const intervention_dims[] = {"year",	    "region", "sex",
+						"age_band", "agency", NULL};
+
+static const struct fact facts[] = {
+    {"victim_year", "analytics.victim_year", victim_dims},
+    {"case", "analytics.case_fact", case_dims},
+    {"offender_year", "analytics.offender_year", offender_dims},
+    {"intervention", "analytics.intervention_fact", intervention_dims},
 };
+
+/* What indicator definitions may count: conditions over the fact's row v. */
+static const struct predicate predicates[] = {
+    {"victim_year", "all", "true"},
+    {"victim_year", "child_age", "v.age <= 17"},
+    {"victim_year", "revictimised", "v.revictimised_12m IS TRUE"},
+    {"victim_year", "revictimisation_known", "v.revictimised_12m IS NOT NULL"},
+    {"case", "all", "true"},
+    {"case", "charged", "v.charged"},
+    {"case", "convicted", "v.status = 'convicted'"},
+    {"case", "financial", "v.financial IS TRUE"},
+    {"case", "financial_known", "v.financial IS NOT NULL"},
+    {"case", "proactive", "v.detection = 'proactive_detection'"},
+    {"offender_year", "all", "true"},
+    {"offender_year", "child", "v.child"},
+    {"offender_year", "reoffended", "v.reoffended_12m IS TRUE"},
+    {"offender_year", "reoffending_known", "v.reoffended_12m IS NOT NULL"},
+    {"intervention", "all", "true"},
+    {"intervention", "completed", "v.completed IS TRUE"},
+    {"intervention", "completion_known", "v.completed IS NOT NULL"},
+    {"intervention", "removed", "v.type = 'image_removal' AND v.outcome = 'removed'"},
+    {"intervention", "removal_known",
+     "v.type = 'image_removal' AND v.outcome IN ('removed', 'not_removed')"},
+    {"victim_year", "population", "true"}, /* a rate's denominator: the population table */
+};
+
+#define COUNT(a) (sizeof(a) / sizeof((a)[0]))
 
 const struct dimension *query_dimension(const char *name)
 {
-	for (size_t i = 0; i < sizeof dimensions / sizeof dimensions[0]; i++)
+	for (size_t i = 0; i < COUNT(dimensions); i++)
 		if (strcmp(dimensions[i].name, name) == 0)
 			return &dimensions[i];
 	return NULL;
 }
 
-const struct indicator *query_indicator(const char *id)
+const struct dimension *query_dimension_at(size_t i)
 {
-	for (size_t i = 0; i < sizeof indicators / sizeof indicators[0]; i++)
-		if (strcmp(indicators[i].id, id) == 0)
-			return &indicators[i];
+	return i < COUNT(dimensions) ? &dimensions[i] : NULL;
+}
+
+const struct fact *query_fact(const char *name)
+{
+	for (size_t i = 0; i < COUNT(facts); i++)
+		if (strcmp(facts[i].name, name) == 0)
+			return &facts[i];
 	return NULL;
+}
+
+const struct predicate *query_predicate(const struct fact *f, const char *name)
+{
+	for (size_t i = 0; i < COUNT(predicates); i++)
+		if (strcmp(predicates[i].fact, f->name) == 0 &&
+		    strcmp(predicates[i].name, name) == 0)
+			return &predicates[i];
+	return NULL;
+}
+
+int fact_has(const struct fact *f, const struct dimension *d)
+{
+	for (const char *const *n = f->dims; *n; n++)
+		if (strcmp(*n, d->name) == 0)
+			return 1;
+	return 0;
 }
 
 static int fail(unsigned *status, unsigned code)
@@ -65,8 +145,8 @@ static int parse_year(const char *s, int *out)
 }
 
 /* Parses "NAME" or "NAME:a;b;c" into d. */
-static int parse_dim(struct query_dim *d, const struct codelists *lists, const char *spec,
-		     int is_filter, unsigned *status, struct wq_error *e)
+static int parse_dim(struct query_dim *d, const struct fact *fact, const struct codelists *lists,
+		     const char *spec, int is_filter, unsigned *status, struct wq_error *e)
 {
 	char name[64];
 	const char *colon = strchr(spec, ':');
@@ -90,6 +170,12 @@ static int parse_dim(struct query_dim *d, const struct codelists *lists, const c
 		err_hint(e, "GET /api/v1/dimensions lists them.");
 		return fail(status, 400);
 	}
+	if (!fact_has(fact, d->dim)) {
+		err_set(e, "Q1004", "dimension \"%s\" does not apply to this indicator",
+			d->dim->name);
+		err_hint(e, "GET /api/v1/indicators lists the dimensions of each indicator.");
+		return fail(status, 409);
+	}
 	if (!colon) {
 		if (is_filter) {
 			err_set(e, "Q1007", "filter \"%s\" names no items", d->dim->name);
@@ -103,7 +189,7 @@ static int parse_dim(struct query_dim *d, const struct codelists *lists, const c
 	while (*p) {
 		const char *semi = strchr(p, ';');
 		size_t len = semi ? (size_t)(semi - p) : strlen(p);
-		char item[96];
+		char item[96], year[8];
 		if (len == 0 || len >= sizeof item) {
 			err_set(e, "Q1003", "an item of dimension \"%s\" is empty or too long",
 				d->dim->name);
@@ -118,15 +204,13 @@ static int parse_dim(struct query_dim *d, const struct codelists *lists, const c
 		}
 		const char *canonical = NULL;
 		int y;
-		char year[8];
 		if (d->dim->kind == DIM_YEAR && parse_year(item, &y) == 0) {
 			snprintf(year, sizeof year, "%d", y);
 			canonical = year;
-		} else if (d->dim->kind == DIM_BOOL && strcmp(item, "true") == 0)
-			canonical = "true";
-		else if (d->dim->kind == DIM_BOOL && strcmp(item, "false") == 0)
-			canonical = "false";
-		else if (list) {
+		} else if (d->dim->kind == DIM_BOOL &&
+			   (!strcmp(item, "true") || !strcmp(item, "false"))) {
+			canonical = item[0] == 't' ? "true" : "false";
+		} else if (list) {
 			int i = codelist_index(list, item);
 			canonical = i >= 0 ? list->items[i].code : NULL;
 		}
@@ -141,10 +225,10 @@ static int parse_dim(struct query_dim *d, const struct codelists *lists, const c
 	return 0;
 }
 
-int query_parse(struct query *q, const struct codelists *lists, const char *indicator,
-		const char *const *dims, int ndims, const char *const *filters, int nfilters,
-		const char *from, const char *to, int max_dims, unsigned *status,
-		struct wq_error *e)
+int query_parse(struct query *q, const struct indicators *inds, const struct codelists *lists,
+		const char *indicator, const char *const *dims, int ndims,
+		const char *const *filters, int nfilters, const char *from, const char *to,
+		int max_dims, unsigned *status, struct wq_error *e)
 {
 	memset(q, 0, sizeof *q);
 	if (!indicator) {
@@ -152,13 +236,13 @@ int query_parse(struct query *q, const struct codelists *lists, const char *indi
 		err_hint(e, "GET /api/v1/indicators lists them.");
 		return fail(status, 400);
 	}
-	q->indicator = query_indicator(indicator);
-	if (!q->indicator) {
+	q->ind = indicators_get(inds, indicator);
+	if (!q->ind) {
 		err_set(e, "Q1001", "unknown indicator");
 		err_hint(e, "GET /api/v1/indicators lists them.");
 		return fail(status, 400);
 	}
-	if (ndims > max_dims) {
+	if (ndims > max_dims || ndims > QUERY_MAX_DIMS) {
 		err_set(e, "Q1005", "too many dimensions: at most %d", max_dims);
 		return fail(status, 409);
 	}
@@ -167,7 +251,7 @@ int query_parse(struct query *q, const struct codelists *lists, const char *indi
 		return fail(status, 409);
 	}
 	for (int i = 0; i < ndims; i++) {
-		if (parse_dim(&q->dims[q->ndims], lists, dims[i], 0, status, e) < 0)
+		if (parse_dim(&q->dims[q->ndims], q->ind->fact, lists, dims[i], 0, status, e) < 0)
 			return -1;
 		for (int k = 0; k < q->ndims; k++)
 			if (q->dims[k].dim == q->dims[q->ndims].dim) {
@@ -178,8 +262,8 @@ int query_parse(struct query *q, const struct codelists *lists, const char *indi
 		q->ndims++;
 	}
 	for (int i = 0; i < nfilters; i++) {
-		if (parse_dim(&q->dims[q->ndims + q->nfilters], lists, filters[i], 1, status, e) <
-		    0)
+		if (parse_dim(&q->dims[q->ndims + q->nfilters], q->ind->fact, lists, filters[i], 1,
+			      status, e) < 0)
 			return -1;
 		q->nfilters++;
 	}
@@ -213,43 +297,164 @@ static const char *array_type(enum dim_kind k)
 	return k == DIM_YEAR ? "int[]" : k == DIM_BOOL ? "boolean[]" : "text[]";
 }
 
-void query_sql(const struct query *q, struct strbuf *sql, char **params, int *nparams)
+/* The column of a dimension in the fact row v (u_NAME for an unnested array). */
+static void fact_col(struct strbuf *sql, const struct dimension *d)
 {
-	int np = 0;
-	sb_reset(sql);
+	if (d->multi)
+		sb_printf(sql, "u_%s", d->name);
+	else
+		sb_printf(sql, "v.%s", d->name);
+}
+
+static const char *array_col(const struct dimension *d)
+{
+	return strcmp(d->name, "offence") == 0 ? "v.offences" : "v.technology";
+}
+
+/* The fact side: per cell the numerator, the denominator of a proportion, the cell key and
+ * the rows a proportion excludes. */
+static void fact_sql(const struct query *q, struct strbuf *sql, char **params, int *np)
+{
+	const struct indicator *ind = q->ind;
 	sb_puts(sql, "SELECT ");
+	for (int i = 0; i < q->ndims; i++) {
+		fact_col(sql, q->dims[i].dim);
+		sb_printf(sql, " AS d%d, ", i);
+	}
+	if (ind->type == IND_PROPORTION)
+		sb_printf(sql,
+			  "count(*) FILTER (WHERE (%s) AND (%s)) AS num, "
+			  "count(*) FILTER (WHERE %s) AS den, "
+			  "sum(v.record_key) FILTER (WHERE %s) %% 4294967296 AS ck, "
+			  "count(*) FILTER (WHERE NOT (%s)) AS excluded",
+			  ind->numerator->sql, ind->denominator->sql, ind->denominator->sql,
+			  ind->denominator->sql, ind->denominator->sql);
+	else
+		sb_printf(sql,
+			  "count(*) FILTER (WHERE %s) AS num, NULL::bigint AS den, "
+			  "sum(v.record_key) FILTER (WHERE %s) %% 4294967296 AS ck, "
+			  "count(*) FILTER (WHERE NOT (%s)) AS excluded",
+			  ind->numerator->sql, ind->numerator->sql, ind->numerator->sql);
+	sb_printf(sql, " FROM %s v", ind->fact->table);
+	/* A multi-valued dimension counts a row once per item: one unnest each. */
 	for (int i = 0; i < q->ndims; i++)
-		sb_printf(sql, "%s, ", q->dims[i].dim->column);
-	sb_puts(sql, "count(*) FROM analytics.victim_year v");
-	/* Multi-valued dimensions count a child once per item: one unnest each. */
-	for (int i = 0; i < q->ndims; i++)
-		if (q->dims[i].dim->unnest)
-			sb_printf(sql, " CROSS JOIN LATERAL unnest(%s) AS %s",
-				  q->dims[i].dim->unnest, q->dims[i].dim->column);
+		if (q->dims[i].dim->multi)
+			sb_printf(sql, " CROSS JOIN LATERAL unnest(%s) AS u_%s",
+				  array_col(q->dims[i].dim), q->dims[i].dim->name);
 	sb_puts(sql, " WHERE true");
 	for (int i = 0; i < q->ndims + q->nfilters; i++) {
 		const struct query_dim *d = &q->dims[i];
 		if (d->nitems == 0)
 			continue;
-		params[np++] = items_array(d);
-		if (d->dim->unnest && d->is_filter)
-			sb_printf(sql, " AND %s && $%d::text[]", d->dim->unnest, np);
-		else
-			sb_printf(sql, " AND %s = ANY($%d::%s)", d->dim->column, np,
-				  array_type(d->dim->kind));
+		params[(*np)++] = items_array(d);
+		if (d->dim->multi && d->is_filter) {
+			sb_printf(sql, " AND %s && $%d::text[]", array_col(d->dim), *np);
+		} else {
+			sb_puts(sql, " AND ");
+			fact_col(sql, d->dim);
+			sb_printf(sql, " = ANY($%d::%s)", *np, array_type(d->dim->kind));
+		}
 	}
 	if (q->from_year) {
-		params[np++] = xasprintf("%d", q->from_year);
-		sb_printf(sql, " AND v.year >= $%d::int", np);
+		params[(*np)++] = xasprintf("%d", q->from_year);
+		sb_printf(sql, " AND v.year >= $%d::int", *np);
 	}
 	if (q->to_year) {
-		params[np++] = xasprintf("%d", q->to_year);
-		sb_printf(sql, " AND v.year <= $%d::int", np);
+		params[(*np)++] = xasprintf("%d", q->to_year);
+		sb_printf(sql, " AND v.year <= $%d::int", *np);
 	}
 	if (q->ndims) {
 		sb_puts(sql, " GROUP BY ");
 		for (int i = 0; i < q->ndims; i++)
 			sb_printf(sql, "%s%d", i ? ", " : "", i + 1);
+	}
+}
+
+/* Can the population table give this query a denominator? Every person dimension and
+ * person filter needs a population column. */
+static int population_covers(const struct query *q)
+{
+	for (int i = 0; i < q->ndims + q->nfilters; i++)
+		if (q->dims[i].dim->person && !q->dims[i].dim->pop)
+			return 0;
+	return 1;
+}
+
+/* The population side of a rate: children by the query's person dimensions, restricted by
+ * its person filters, from rows whose extra dimensions are exactly those asked for. */
+static void population_sql(const struct query *q, struct strbuf *sql, char **params, int *np)
+{
+	struct strbuf keys;
+	sb_init(&keys);
+	sb_putc(&keys, '{');
+	sb_puts(sql, "SELECT ");
+	for (int i = 0; i < q->ndims; i++)
+		if (q->dims[i].dim->person)
+			sb_printf(sql, "%s AS d%d, ", q->dims[i].dim->pop, i);
+	sb_puts(sql, "sum(p.population) AS pop FROM analytics.population p WHERE p.age <= 17");
+	for (int i = 0; i < q->ndims + q->nfilters; i++) {
+		const struct query_dim *d = &q->dims[i];
+		if (!d->dim->person)
+			continue;
+		if (strncmp(d->dim->pop, "(p.dims", 7) == 0) {
+			int seen = 0; /* a dimension asked twice (column and filter) counts once */
+			for (int k = 0; k < i; k++)
+				seen |= q->dims[k].dim == d->dim;
+			if (!seen)
+				sb_printf(&keys, "%s%s", keys.len > 1 ? "," : "", d->dim->name);
+		}
+		if (d->nitems == 0)
+			continue;
+		params[(*np)++] = items_array(d);
+		if (d->dim->kind == DIM_YEAR)
+			sb_printf(sql, " AND %s = ANY($%d::int[])", d->dim->pop, *np);
+		else
+			sb_printf(sql, " AND %s = ANY($%d::text[])", d->dim->pop, *np);
+	}
+	sb_putc(&keys, '}');
+	params[(*np)++] = keys.data;
+	sb_printf(sql,
+		  " AND ARRAY(SELECT jsonb_object_keys(p.dims) ORDER BY 1) = "
+		  "ARRAY(SELECT unnest($%d::text[]) ORDER BY 1)",
+		  *np);
+	if (q->from_year) {
+		params[(*np)++] = xasprintf("%d", q->from_year);
+		sb_printf(sql, " AND p.year >= $%d::int", *np);
+	}
+	if (q->to_year) {
+		params[(*np)++] = xasprintf("%d", q->to_year);
+		sb_printf(sql, " AND p.year <= $%d::int", *np);
+	}
+	int grouped = 0;
+	for (int i = 0; i < q->ndims; i++)
+		if (q->dims[i].dim->person) {
+			grouped++;
+			sb_printf(sql, "%s%d", grouped > 1 ? ", " : " GROUP BY ", grouped);
+		}
+}
+
+void query_sql(const struct query *q, struct strbuf *sql, char **params, int *nparams)
+{
+	int np = 0;
+	sb_reset(sql);
+	sb_puts(sql, "WITH f AS (");
+	fact_sql(q, sql, params, &np);
+	sb_puts(sql, ")");
+	int rate = q->ind->type == IND_RATE, covered = rate && population_covers(q);
+	if (covered) {
+		sb_puts(sql, ", pop AS (");
+		population_sql(q, sql, params, &np);
+		sb_puts(sql, ")");
+	}
+	sb_puts(sql, " SELECT ");
+	for (int i = 0; i < q->ndims; i++)
+		sb_printf(sql, "f.d%d, ", i);
+	sb_puts(sql, covered ? "f.num, pop.pop, f.ck, f.excluded FROM f LEFT JOIN pop ON true"
+			     : "f.num, f.den, f.ck, f.excluded FROM f");
+	for (int i = 0; covered && i < q->ndims; i++)
+		if (q->dims[i].dim->person)
+			sb_printf(sql, " AND pop.d%d = f.d%d", i, i);
+	if (q->ndims) {
 		sb_puts(sql, " ORDER BY ");
 		for (int i = 0; i < q->ndims; i++)
 			sb_printf(sql, "%s%d", i ? ", " : "", i + 1);

@@ -6,5 +6,8 @@
 
 void health_get(struct http_req *req, struct http_resp *resp);
 void analytics_get(struct http_req *req, struct http_resp *resp);
+void indicators_list(struct http_req *req, struct http_resp *resp);
+void dimensions_list(struct http_req *req, struct http_resp *resp);
+void dimension_get(struct http_req *req, struct http_resp *resp);
 
 #endif

@@ -1,0 +1,130 @@
+# The analytics model and the query layer: 200 random queries, every cell checked against
+# an independent count from the warehouse; rates against the population; outcomes by
+# linkage checked by hand; bad queries.
+source "$(dirname "$0")/../lib.sh"
+fresh_db analytics
+"$BIN/wiqaya-etl" synth --seed 31 --cases 3000 --out "$T/syn" >/dev/null
+"$BIN/wiqaya-etl" load "$T/syn/cases.ndjson" >/dev/null
+"$BIN/wiqaya-etl" load --population "$T/syn/population.csv" >/dev/null
+start_server
+
+# An independent victim-year table, written apart from the rebuild (window functions, not
+# DISTINCT ON; array unions by subquery), and an independent case table.
+psql_t -c "CREATE TEMP TABLE x (n int)" >/dev/null
+indep_victims="
+  WITH occ AS (
+    SELECT v.person_id, extract(year FROM c.reported)::int AS year, c.reported, c.case_id,
+           c.region, c.agency, c.detection, c.financial::text AS financial, c.status, v.sex,
+           CASE WHEN v.age < 5 THEN '0-4' WHEN v.age < 10 THEN '5-9' WHEN v.age < 13 THEN '10-12'
+                WHEN v.age < 16 THEN '13-15' WHEN v.age < 18 THEN '16-17' ELSE '18+' END AS age_band,
+           v.gender_identity, v.sexual_orientation, v.ethnicity, v.disability, v.migrant_status,
+           v.economic_status, v.education_status, v.relationship,
+           row_number() OVER (PARTITION BY v.person_id, extract(year FROM c.reported)
+                              ORDER BY c.reported, c.case_id) AS k
+    FROM warehouse.victim v JOIN warehouse.\"case\" c ON c.case_id = v.case_id)
+  SELECT o.*,
+    (SELECT array_agg(DISTINCT x) FROM warehouse.victim v2 JOIN warehouse.\"case\" c2 ON c2.case_id = v2.case_id,
+       unnest(c2.offences) x WHERE v2.person_id = o.person_id AND extract(year FROM c2.reported) = o.year) AS offence_set,
+    (SELECT coalesce(array_agg(DISTINCT x), '{}') FROM warehouse.victim v2 JOIN warehouse.\"case\" c2 ON c2.case_id = v2.case_id,
+       unnest(c2.technology) x WHERE v2.person_id = o.person_id AND extract(year FROM c2.reported) = o.year) AS technology_set
+  FROM occ o WHERE k = 1"
+psql_t -c "CREATE TABLE public.indep_victim AS $indep_victims" -c "GRANT SELECT ON public.indep_victim TO PUBLIC" >/dev/null
+psql_t -c "CREATE TABLE public.indep_case AS SELECT extract(year FROM reported)::int AS year, region, agency, detection,
+             financial::text AS financial, status, offences AS offence_set, technology AS technology_set FROM warehouse.\"case\"" >/dev/null
+
+victim_dims=(year region sex age_band gender_identity sexual_orientation ethnicity disability migrant_status
+             economic_status education_status relationship offence technology detection financial status agency)
+case_dims=(year region offence technology detection financial status agency)
+value_of() { # value_of TABLE DIM: one random value of DIM present in TABLE
+  local col=$2
+  case $2 in offence) col="offence_set[1]" ;; technology) col="technology_set[1]" ;; esac
+  psql_t -c "SELECT $col FROM public.$1 WHERE $col IS NOT NULL ORDER BY random() LIMIT 1"
+}
+mismatch=0 cells=0
+for i in $(seq 1 200); do
+  if (( i % 4 == 0 )); then ind=cases; table=indep_case; dims=("${case_dims[@]}")
+  else ind=victims; table=indep_victim; dims=("${victim_dims[@]}"); fi
+  k=$((RANDOM % 4 + 1))
+  mapfile -t chosen < <(printf '%s\n' "${dims[@]}" | shuf -n "$k" --random-source=<(yes "$i"))
+  url="/api/v1/analytics?indicator=$ind"
+  select="" group="" where="true" from="public.$table t"
+  nd=0
+  for d in "${chosen[@]}"; do
+    nd=$((nd + 1))
+    url+="&dimension=$d"
+    case $d in
+      offence|technology) from+=" CROSS JOIN LATERAL unnest(t.${d}_set) AS u$nd(v)"; select+="u$nd.v::text, " ;;
+      *) select+="coalesce(t.$d::text, 'null'), " ;;
+    esac
+    group+="${group:+, }$nd"
+  done
+  # 0-2 random filters on dimensions not chosen
+  for f in $(printf '%s\n' "${dims[@]}" | shuf -n $((RANDOM % 3)) --random-source=<(yes "f$i")); do
+    printf '%s\n' "${chosen[@]}" | grep -qx "$f" && continue
+    val=$(value_of "$table" "$f")
+    [[ -z $val ]] && continue
+    url+="&filter=$f:$val"
+    case $f in
+      offence|technology) where+=" AND '$val' = ANY(t.${f}_set)" ;;
+      *) where+=" AND t.$f::text = '$val'" ;;
+    esac
+  done
+  api "$url" | jq -r --argjson k "$k" '.rows[] | [.[0:$k][] | tostring] + [(.[$k + 3] | tostring)] | join("|")' | sort >"$T/api"
+  psql_t -c "SELECT ${select}count(*) FROM $from WHERE $where GROUP BY $group" | sort >"$T/sql"
+  cells=$((cells + $(wc -l <"$T/sql")))
+  if ! cmp -s "$T/api" "$T/sql"; then
+    mismatch=$((mismatch + 1))
+    echo "# query $i differs: $url"; diff "$T/api" "$T/sql" | head -4 | sed 's/^/#   /'
+  fi
+done
+eq "200 random queries (1-4 dimensions, random filters): every cell equals the independent count ($cells cells)" "$mismatch" "0"
+check "the queries covered many cells" test "$cells" -gt 2000
+
+# Rates: numerators as counts, denominators from the population table.
+api '/api/v1/analytics?indicator=victim_rate&dimension=year&dimension=sex&filter=region:DC-01' >"$T/rate.json"
+check "victim_rate answers a row per year and sex" jq -e '.rows | length == 22' "$T/rate.json"
+den=$(psql_t -c "SELECT sum(population) FROM warehouse.population WHERE year = 2020 AND sex = 'female' AND region = 'DC-01' AND age <= 17")
+eq "the 2020 girls' denominator is the population's" "$(jq -r '.rows[] | select(.[0] == 2020 and .[1] == "female") | .[6]' "$T/rate.json")" "$den"
+num=$(psql_t -c "SELECT count(*) FROM public.indep_victim WHERE year = 2020 AND sex = 'female' AND region = 'DC-01' AND age_band <> '18+'")
+eq "and its numerator the victim-years aged 0-17" "$(jq -r '.rows[] | select(.[0] == 2020 and .[1] == "female") | .[5]' "$T/rate.json")" "$num"
+check "the rate is numerator / denominator x 100,000" \
+  jq -e '.rows[] | select(.[0] == 2020 and .[1] == "female") | ((.[2] - .[5] / .[6] * 100000) | fabs) < 1e-9' "$T/rate.json"
+check "a rate by a dimension the population lacks has no denominator" \
+  jq -e '[.rows[][6]] | unique == ["no_denominator"]' <(api '/api/v1/analytics?indicator=victim_rate&dimension=ethnicity')
+
+# Outcomes by linkage, checked by hand (tests/data/outcomes.ndjson: A re-victimised in
+# 4 months; B reported twice for one abuse; C again after 15 months; D censored; E
+# unlinkable; F again after 13 months).
+fresh_db outcomes
+stop_server
+"$BIN/wiqaya-etl" load "$ROOT/tests/data/outcomes.ndjson" >/dev/null
+start_server
+eq "re-victimisation by year: 2023 1 of 4, 2024 0 of 2" \
+  "$(api '/api/v1/analytics?indicator=revictimisation_12m&dimension=year' | jq -c '[.rows[] | [.[0], .[4], .[5]]]')" \
+  '[[2023,1,4],[2024,0,2]]'
+eq "excluded from the denominator: the unlinkable child and the censored one" \
+  "$(api '/api/v1/analytics?indicator=revictimisation_12m' | jq '.metaData.excluded_from_denominator')" "2"
+eq "victims by year count the child reported twice once" \
+  "$(api '/api/v1/analytics?indicator=victims&dimension=year' | jq -c '[.rows[] | [.[0], .[4]]]')" '[[2023,5],[2024,2],[2025,1]]'
+eq "cases count every report" "$(api '/api/v1/analytics?indicator=cases' | jq '.rows[0][3]')" "10"
+eq "charge rate: 2 of 10 reached charged" "$(api '/api/v1/analytics?indicator=charge_rate' | jq -c '.rows[0][3:5]')" "[2,10]"
+eq "financial share: 1 of the 2 cases where it is given" "$(api '/api/v1/analytics?indicator=financial_share' | jq -c '.rows[0][3:5]')" "[1,2]"
+eq "intervention completion: 1 of 1" "$(api '/api/v1/analytics?indicator=intervention_completion' | jq -c '.rows[0][3:5]')" "[1,1]"
+eq "sex unknown has no rate (no population for it)" \
+  "$(api '/api/v1/analytics?indicator=victim_rate&dimension=sex' | jq -r '.rows[] | select(.[0] == "unknown") | .[6]')" "no_denominator"
+check "CSV on request" bash -c "curl -s 'http://127.0.0.1:${TEST_HTTP_PORT:-18080}/api/v1/analytics?indicator=victims&dimension=year&format=csv' | head -1 | grep -qx \$'year,value,lower,upper,numerator,denominator,cell_status\\r'"
+
+# Bad queries: each a numbered error.
+code() { api "$1" | jq -r '"\(.status) \(.code)"'; }
+eq "unknown indicator" "$(code '/api/v1/analytics?indicator=nope')" "400 Q1001"
+eq "no indicator" "$(code '/api/v1/analytics?dimension=year')" "400 Q1006"
+eq "unknown dimension" "$(code '/api/v1/analytics?indicator=victims&dimension=shoe_size')" "400 Q1002"
+eq "unknown item" "$(code '/api/v1/analytics?indicator=victims&dimension=sex:F')" "409 Q1003"
+eq "dimension not applicable to the indicator" "$(code '/api/v1/analytics?indicator=cases&dimension=sex')" "409 Q1004"
+eq "too many dimensions" "$(code '/api/v1/analytics?indicator=victims&dimension=year&dimension=sex&dimension=region&dimension=agency&dimension=status')" "409 Q1005"
+eq "a filter without items" "$(code '/api/v1/analytics?indicator=victims&filter=sex')" "400 Q1007"
+eq "a dimension twice" "$(code '/api/v1/analytics?indicator=victims&dimension=sex&dimension=sex')" "409 Q1008"
+eq "a bad period" "$(code '/api/v1/analytics?indicator=victims&from=last')" "400 Q1009"
+eq "the catalogue lists every indicator of api.md" "$(api /api/v1/indicators | jq '.indicators | length')" "12"
+eq "dimensions carry Arabic labels" "$(api /api/v1/dimensions/sex | jq -r '.items[] | select(.code == "female") | .name_ar')" "أنثى"
+echo "1..$n"
