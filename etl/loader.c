@@ -55,11 +55,10 @@ struct batch {
 	char batch_id_text[24];
 	struct chunk chunks[2], *fill; /* fill: the chunk the producer adds to */
 	struct pipeline pipe;
-	uint8_t *seen_keys;	 /* hash set of this batch's case keys (duplicates are E3008) */
-	size_t n_seen, cap_seen; /* cap_seen: slots, a power of two */
-	struct strbuf rejects;	 /* COPY text for warehouse.reject */
-	struct wq_error *err;	 /* for the CSV reader's callback */
-	int csv;		 /* pointers are reported as CSV columns */
+	pthread_mutex_t lock;  /* reject() and the counters: both threads reject */
+	struct strbuf rejects; /* COPY text for warehouse.reject */
+	struct wq_error *err;  /* for the CSV reader's callback */
+	int csv;	       /* pointers are reported as CSV columns */
 	/* Progress on a terminal: total bytes (0 unknown), bytes read, last print. */
 	int tty;
 	long long total_bytes;
@@ -136,6 +135,7 @@ static void reject(struct batch *b, long record_no, long line, const struct rec_
 			csv_column_of(mapped.e[i].pointer, col, sizeof col);
 			snprintf(mapped.e[i].pointer, sizeof mapped.e[i].pointer, "%s", col);
 		}
+	pthread_mutex_lock(&b->lock);
 	b->r->rejected++;
 	for (int i = 0; i < errs->n; i++) {
 		const struct rec_error *er = &errs->e[i];
@@ -162,6 +162,7 @@ static void reject(struct batch *b, long record_no, long line, const struct rec_
 		free(s);
 		json_decref(o);
 	}
+	pthread_mutex_unlock(&b->lock);
 }
 
 /* ---- one chunk ---- */
@@ -283,6 +284,81 @@ static int apply_merges(struct batch *b, const struct linkage *l, struct wq_erro
 	return rc;
 }
 
+static int by_case_key(const void *a, const void *b)
+{
+	const struct case_rec *x = *(const struct case_rec *const *)a,
+			      *y = *(const struct case_rec *const *)b;
+	int c = memcmp(x->case_key, y->case_key, TOKEN_BYTES);
+	return c ? c : (x->line > y->line) - (x->line < y->line);
+}
+
+/* E3008: the same agency + case reference twice in one batch. Found per chunk (sorted
+ * keys) and against the rows this batch already wrote (one query), so that memory does not
+ * grow with the batch; the later record is rejected and leaves the chunk. */
+static int drop_duplicates(struct batch *b, struct chunk *ch, struct wq_error *e)
+{
+	size_t n = ch->n_cases;
+	const struct case_rec **sorted = xmalloc(sizeof *sorted * (n + 1));
+	char *dup = xcalloc(n + 1, 1);
+	struct strbuf keys;
+	int rc = -1;
+	sb_init(&keys);
+	for (size_t i = 0; i < n; i++)
+		sorted[i] = &ch->cases[i];
+	qsort(sorted, n, sizeof *sorted, by_case_key);
+	for (size_t i = 1; i < n; i++)
+		if (memcmp(sorted[i]->case_key, sorted[i - 1]->case_key, TOKEN_BYTES) == 0)
+			dup[sorted[i] - ch->cases] = 1;
+	sb_putc(&keys, '{');
+	for (size_t i = 0; i < n; i++) {
+		if (i)
+			sb_putc(&keys, ',');
+		sb_puts(&keys, "\"\\\\x");
+		for (int k = 0; k < TOKEN_BYTES; k++)
+			sb_printf(&keys, "%02x", ch->cases[i].case_key[k]);
+		sb_putc(&keys, '"');
+	}
+	sb_putc(&keys, '}');
+	const char *params[] = {b->batch_id_text, keys.data};
+	PGresult *res = db_exec(b->conn, e,
+				"SELECT case_key FROM warehouse.\"case\" WHERE batch_id = $1 "
+				"AND case_key = ANY($2::bytea[])",
+				2, params);
+	if (!res)
+		goto out;
+	for (int r = 0; r < PQntuples(res); r++) {
+		size_t len;
+		unsigned char *raw = PQunescapeBytea((unsigned char *)PQgetvalue(res, r, 0), &len);
+		for (size_t i = 0; i < n; i++)
+			if (memcmp(ch->cases[i].case_key, raw, TOKEN_BYTES) == 0)
+				dup[i] = 1;
+		PQfreemem(raw);
+	}
+	PQclear(res);
+	size_t kept = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (!dup[i]) {
+			ch->cases[kept++] = ch->cases[i];
+			continue;
+		}
+		struct rec_errors errs = {0};
+		rec_error_add(&errs, "E3008", "/case_ref",
+			      "this agency's case reference appears twice in this batch");
+		reject(b, ch->cases[i].record_no, ch->cases[i].line, &errs);
+		pthread_mutex_lock(&b->lock);
+		b->r->accepted--;
+		pthread_mutex_unlock(&b->lock);
+		case_rec_free(&ch->cases[i]);
+	}
+	ch->n_cases = kept;
+	rc = 0;
+out:
+	sb_free(&keys);
+	free(sorted);
+	free(dup);
+	return rc;
+}
+
 static int flush(struct batch *b, struct chunk *ch, struct wq_error *e)
 {
 	struct link_match *matches = NULL;
@@ -297,6 +373,8 @@ static int flush(struct batch *b, struct chunk *ch, struct wq_error *e)
 
 	sb_init(&sb);
 	sb_init(&existing);
+	if (ch->n_cases && drop_duplicates(b, ch, e) < 0)
+		goto out;
 	if (ch->n_cases == 0) {
 		rc = 0;
 		goto out;
@@ -516,44 +594,6 @@ out:
 
 /* ---- the batch ---- */
 
-/* Whether this batch has had KEY already (and remembers it). Case keys are uniform
- * random hashes, so their first 8 bytes index an open-addressing table directly. */
-static int key_seen(struct batch *b, const uint8_t *key)
-{
-	if ((b->n_seen + 1) * 2 > b->cap_seen) {
-		size_t cap = b->cap_seen ? b->cap_seen * 2 : 4096;
-		uint8_t *t = xcalloc(cap, TOKEN_BYTES);
-		for (size_t i = 0; i < b->cap_seen; i++) {
-			const uint8_t *k = b->seen_keys + i * TOKEN_BYTES;
-			if (!k[0] && !memcmp(k, k + 1, TOKEN_BYTES - 1))
-				continue; /* empty slot: all zero */
-			uint64_t h;
-			memcpy(&h, k, sizeof h);
-			size_t j = h & (cap - 1);
-			while (
-			    t[j * TOKEN_BYTES] ||
-			    memcmp(t + j * TOKEN_BYTES, t + j * TOKEN_BYTES + 1, TOKEN_BYTES - 1))
-				j = (j + 1) & (cap - 1);
-			memcpy(t + j * TOKEN_BYTES, k, TOKEN_BYTES);
-		}
-		free(b->seen_keys);
-		b->seen_keys = t;
-		b->cap_seen = cap;
-	}
-	uint64_t h;
-	memcpy(&h, key, sizeof h);
-	for (size_t j = h & (b->cap_seen - 1);; j = (j + 1) & (b->cap_seen - 1)) {
-		uint8_t *slot = b->seen_keys + j * TOKEN_BYTES;
-		if (memcmp(slot, key, TOKEN_BYTES) == 0)
-			return 1;
-		if (!slot[0] && !memcmp(slot, slot + 1, TOKEN_BYTES - 1)) {
-			memcpy(slot, key, TOKEN_BYTES);
-			b->n_seen++;
-			return 0;
-		}
-	}
-}
-
 static int json_depth(const json_t *j)
 {
 	int d = 0;
@@ -642,19 +682,16 @@ static int take_case(struct batch *b, json_t *j, const struct rec_errors *pre, l
 	}
 	struct case_rec *c = &b->fill->cases[b->fill->n_cases];
 	c->line = line;
+	c->record_no = record_no;
 	int ok = case_from_json(&b->ctx, j, c, &errs) == 0;
 	json_decref(j);
-	if (ok && key_seen(b, c->case_key)) {
-		rec_error_add(&errs, "E3008", "/case_ref",
-			      "this agency's case reference appears twice in this batch");
-		case_rec_free(c);
-		ok = 0;
-	}
 	if (!ok) {
 		reject(b, record_no, line, &errs);
 		return 0;
 	}
+	pthread_mutex_lock(&b->lock);
 	b->r->accepted++;
+	pthread_mutex_unlock(&b->lock);
 	b->fill->n_cases++;
 	if ((b->r->records & 1023) == 0)
 		progress(b, 0);
@@ -873,6 +910,7 @@ int load_file(PGconn *conn, const struct wq_config *cfg, const struct codelists 
 		b.chunks[i].cases = xcalloc(CHUNK, sizeof(struct case_rec));
 	b.fill = &b.chunks[0];
 	pthread_mutex_init(&b.pipe.mu, NULL);
+	pthread_mutex_init(&b.lock, NULL);
 	pthread_cond_init(&b.pipe.cv, NULL);
 	b.ctx = (struct rec_context){lists, keys, 1, cfg->default_id_country, cfg->max_json_depth};
 
@@ -1052,7 +1090,7 @@ out:
 	}
 	pthread_mutex_destroy(&b.pipe.mu);
 	pthread_cond_destroy(&b.pipe.cv);
-	free(b.seen_keys);
+	pthread_mutex_destroy(&b.lock);
 	sb_free(&b.rejects);
 	if (hashed)
 		fclose(hashed);

@@ -522,9 +522,10 @@ int case_from_json(const struct rec_context *ctx, json_t *j, struct case_rec *c,
 		   struct rec_errors *errs)
 {
 	struct field f;
-	long line = c->line;
+	long line = c->line, record_no = c->record_no;
 	memset(c, 0, sizeof *c);
 	c->line = line;
+	c->record_no = record_no;
 	c->incident = -1;
 
 	if (!json_is_object(j)) {

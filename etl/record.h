@@ -61,7 +61,7 @@ struct intervention_rec {
 };
 
 struct case_rec {
-	long line;
+	long line, record_no; /* where it came from, for a later rejection (E3008) */
 	uint8_t case_key[TOKEN_BYTES];
 	const char *agency, *region, *detection, *status;
 	int reported, incident; /* month indexes; incident -1 when not given */

@@ -33,14 +33,16 @@ static json_t *dimension_json(const struct dimension *d, const struct codelists 
 						       "name", l->items[i].label_en, "name_ar",
 						       l->items[i].label_ar));
 	if (d->kind == DIM_BOOL) {
-		json_array_append_new(items, json_pack("{s:b,s:s,s:s}", "code", 1, "name", "Yes",
-						       "name_ar", "نعم"));
-		json_array_append_new(items, json_pack("{s:b,s:s,s:s}", "code", 0, "name", "No",
-						       "name_ar", "لا"));
+		json_array_append_new(
+		    items, json_pack("{s:b,s:s,s:s}", "code", 1, "name", "Yes", "name_ar", "نعم"));
+		json_array_append_new(
+		    items, json_pack("{s:b,s:s,s:s}", "code", 0, "name", "No", "name_ar", "لا"));
 	}
 	return json_pack("{s:s,s:s,s:b,s:o}", "id", d->name, "kind",
-			 d->multi ? "multi-valued" : d->person ? "person" : "event", "in_population",
-			 d->pop != NULL, "items", items);
+			 d->multi    ? "multi-valued"
+			 : d->person ? "person"
+				     : "event",
+			 "in_population", d->pop != NULL, "items", items);
 }
 
 void dimensions_list(struct http_req *req, struct http_resp *resp)

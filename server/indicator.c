@@ -29,8 +29,7 @@ int indicators_load(struct indicators *in, const char *path, struct wq_error *e)
 	in->v = xcalloc(json_array_size(arr) + 1, sizeof *in->v);
 	size_t i;
 	json_t *o;
-	json_array_foreach(arr, i, o)
-	{
+	json_array_foreach (arr, i, o) {
 		struct indicator *d = &in->v[in->n++];
 		d->id = dup_field(o, "id");
 		d->name = dup_field(o, "name");
@@ -43,30 +42,31 @@ int indicators_load(struct indicators *in, const char *path, struct wq_error *e)
 		const char *fact = json_string_value(json_object_get(o, "fact"));
 		const char *num = json_string_value(json_object_get(o, "numerator"));
 		const char *den = json_string_value(json_object_get(o, "denominator"));
-		d->type = type && !strcmp(type, "rate")	      ? IND_RATE
+		d->type = type && !strcmp(type, "rate")		? IND_RATE
 			  : type && !strcmp(type, "proportion") ? IND_PROPORTION
 								: IND_COUNT;
 		d->fact = fact ? query_fact(fact) : NULL;
 		d->numerator = d->fact && num ? query_predicate(d->fact, num) : NULL;
 		d->denominator = d->fact && den ? query_predicate(d->fact, den) : NULL;
 		d->per = json_is_number(json_object_get(o, "per"))
-				 ? json_number_value(json_object_get(o, "per"))
-				 : 100000;
+			     ? json_number_value(json_object_get(o, "per"))
+			     : 100000;
 		const char *why = !d->id || !d->name || !d->name_ar || !d->unit || !d->definition
-					  ? "id, name, name_ar, unit and definition are required"
+				      ? "id, name, name_ar, unit and definition are required"
 				  : !type || (strcmp(type, "count") && strcmp(type, "rate") &&
 					      strcmp(type, "proportion"))
-					  ? "type must be count, rate or proportion"
+				      ? "type must be count, rate or proportion"
 				  : !d->fact	  ? "unknown fact"
 				  : !d->numerator ? "unknown numerator"
 				  : d->type == IND_PROPORTION && !d->denominator
-					  ? "a proportion needs a denominator predicate"
+				      ? "a proportion needs a denominator predicate"
 				  : d->type == IND_RATE && (!den || strcmp(den, "population"))
-					  ? "a rate's denominator is \"population\""
-					  : NULL;
+				      ? "a rate's denominator is \"population\""
+				      : NULL;
 		if (why) {
 			err_set(e, "S1202", "bad indicator definition in \"%s\"", path);
-			err_detail(e, "Indicator %zu (%s): %s.", i + 1, d->id ? d->id : "no id", why);
+			err_detail(e, "Indicator %zu (%s): %s.", i + 1, d->id ? d->id : "no id",
+				   why);
 			json_decref(root);
 			indicators_free(in);
 			return -1;
