@@ -620,7 +620,7 @@ static void emit(struct gen *g, const struct plan *p)
 	}
 	json_object_set_new(c, "victims", vs);
 
-	struct written ow[2];
+	struct written ow[2] = {0};
 	if (p->noffenders) {
 		json_t *os = json_array();
 		for (int i = 0; i < p->noffenders; i++) {

@@ -14,6 +14,7 @@ mkdir -p var/keys var/demo
 if [[ ! -f var/demo/cases.ndjson ]]; then
   "$BIN/wiqaya-etl" synth --seed 2026 --cases 200000 --years 2015-2025 --out var/demo
 fi
+"$BIN/wiqaya-etl" load --population var/demo/population.csv
 "$BIN/wiqaya-etl" load --rejects var/demo/rejects.ndjson var/demo/cases.ndjson
 echo "serving http://127.0.0.1:8080/api/v1/analytics?indicator=victims&dimension=year (Ctrl-C stops)"
 exec "$BIN/wiqaya-server" serve

@@ -34,6 +34,7 @@ int st_design(struct design *d, size_t n, const struct covariate *cov, size_t nc
 			continue;
 		}
 		const char **u = xmalloc(sizeof(char *) * (n + 1));
+		/* cppcheck-suppress pointerSize */
 		memcpy(u, cov[c].levels, sizeof(char *) * n);
 		qsort(u, n, sizeof(char *), cmp_str);
 		size_t k = 0;

@@ -96,7 +96,7 @@ int main(int argc, char **argv)
 		     *variant = strtok(NULL, ",\n");
 		if (!variant)
 			continue;
-		struct dbrow key;
+		struct dbrow key = {0};
 		pseudo_case(&keys, version, agency, ref, key.key);
 		snprintf(key.ref, sizeof key.ref, "%s", vref);
 		struct dbrow *hit = bsearch(&key, db, ndb, sizeof *db, by_key);
