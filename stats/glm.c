@@ -144,6 +144,26 @@ static void work(const struct model *m, size_t i, double eta, double *w, double 
 	}
 }
 
+/* The linear predictor of row i: offset + x_i . beta. */
+static double linpred(const struct design *d, const double *offset, const double *beta, size_t i)
+{
+	double eta = offset ? offset[i] : 0;
+	for (size_t j = 0; j < d->p; j++)
+		eta += d->x[i * d->p + j] * beta[j];
+	return eta;
+}
+
+/* Working weights and responses of every row at eta. */
+static void fill_work(const struct model *m, const double *eta, gsl_vector *w, gsl_vector *z)
+{
+	for (size_t i = 0; i < m->n; i++) {
+		double wi, zi;
+		work(m, i, eta[i], &wi, &zi);
+		gsl_vector_set(w, i, wi);
+		gsl_vector_set(z, i, zi);
+	}
+}
+
 static double ylogy(double y, double mu)
 {
 	return y > 0 ? y * log(y / mu) : 0;
@@ -202,7 +222,6 @@ static int irls(const struct model *m, const struct design *d, double *beta, int
 		for (size_t j = 0; j < p; j++)
 			gsl_matrix_set(X, i, j, d->x[i * p + j]);
 	for (size_t i = 0; i < n; i++) {
-		double off = m->offset ? m->offset[i] : 0;
 		if (fresh) {
 			/* R's mustart: binomial (y + 0.5) / (n + 1) as a proportion; counts y +
 			 * 0.1. */
@@ -210,29 +229,19 @@ static int irls(const struct model *m, const struct design *d, double *beta, int
 							    : m->y[i] + 0.1;
 			eta[i] = m->fam == GLM_BINOMIAL ? log(mu0 / (1 - mu0)) : log(mu0);
 		} else {
-			eta[i] = off;
-			for (size_t j = 0; j < p; j++)
-				eta[i] += d->x[i * p + j] * beta[j];
+			eta[i] = linpred(d, m->offset, beta, i);
 		}
 	}
 	for (it = 1; it <= 200; it++) {
-		for (size_t i = 0; i < n; i++) {
-			double wi, zi;
-			work(m, i, eta[i], &wi, &zi);
-			gsl_vector_set(w, i, wi);
-			gsl_vector_set(z, i, zi);
-		}
+		fill_work(m, eta, w, z);
 		size_t rank;
 		gsl_multifit_wlinear_tsvd(X, w, z, 1e-12, b, cov, &chisq, &rank, ws);
 		if (rank < p) {
 			rc = -1;
 			break;
 		}
-		for (size_t i = 0; i < n; i++) {
-			eta[i] = m->offset ? m->offset[i] : 0;
-			for (size_t j = 0; j < p; j++)
-				eta[i] += d->x[i * p + j] * gsl_vector_get(b, j);
-		}
+		for (size_t i = 0; i < n; i++)
+			eta[i] = linpred(d, m->offset, b->data, i);
 		dev = deviance(m, eta);
 		if (!isfinite(dev))
 			break;
@@ -247,12 +256,7 @@ static int irls(const struct model *m, const struct design *d, double *beta, int
 	}
 	if (rc != -1) {
 		/* The covariance at the final estimates. */
-		for (size_t i = 0; i < n; i++) {
-			double wi, zi;
-			work(m, i, eta[i], &wi, &zi);
-			gsl_vector_set(w, i, wi);
-			gsl_vector_set(z, i, zi);
-		}
+		fill_work(m, eta, w, z);
 		size_t rank;
 		gsl_vector *b2 = gsl_vector_alloc(p);
 		gsl_multifit_wlinear_tsvd(X, w, z, 1e-12, b2, cov, &chisq, &rank, ws);
@@ -331,12 +335,8 @@ int st_glm(enum glm_family fam, const struct design *d, const double *y, const d
 		m.fam = GLM_NEGBIN;
 		double *mu = xmalloc(sizeof(double) * n), th_old = INFINITY;
 		for (int outer = 0; outer < 100 && it >= 0; outer++) {
-			for (size_t i = 0; i < n; i++) {
-				double eta = offset ? offset[i] : 0;
-				for (size_t j = 0; j < p; j++)
-					eta += d->x[i * p + j] * beta[j];
-				mu[i] = exp(eta);
-			}
+			for (size_t i = 0; i < n; i++)
+				mu[i] = exp(linpred(d, offset, beta, i));
 			m.theta = theta_ml(&m, mu, &out->theta_se);
 			double dev_old = dev;
 			it = irls(&m, d, beta, 0, cov, &dev);
@@ -363,9 +363,7 @@ int st_glm(enum glm_family fam, const struct design *d, const double *y, const d
 		 * reports infinite-looking estimates; we refuse). */
 		int extreme = 0, huge = 0;
 		for (size_t i = 0; i < n; i++) {
-			double eta = offset ? offset[i] : 0;
-			for (size_t j = 0; j < p; j++)
-				eta += d->x[i * p + j] * beta[j];
+			double eta = linpred(d, offset, beta, i);
 			huge |= !isfinite(eta) || fabs(eta) > 30;
 			extreme |= !isfinite(eta) || fabs(eta) > 13.8; /* p < 1e-6 or > 1 - 1e-6 */
 		}
@@ -386,9 +384,7 @@ int st_glm(enum glm_family fam, const struct design *d, const double *y, const d
 	double *eta = xmalloc(sizeof(double) * n);
 	double pearson = 0;
 	for (size_t i = 0; i < n; i++) {
-		eta[i] = offset ? offset[i] : 0;
-		for (size_t j = 0; j < p; j++)
-			eta[i] += d->x[i * p + j] * beta[j];
+		eta[i] = linpred(d, offset, beta, i);
 		double mu = mu_of(&m, i, eta[i]);
 		double var = fam == GLM_BINOMIAL ? mu * (1 - mu / tri(&m, i))
 			     : fam == GLM_NEGBIN ? mu + mu * mu / m.theta
