@@ -10,6 +10,9 @@
 
 #include "etl/pseudonym.h"
 
+/* The pg_advisory_xact_lock key that serialises linkage (loads) with rotation. */
+#define LINKAGE_LOCK_KEY "7270010"
+
 /* A token already in the warehouse, and the person it points at. */
 struct link_match {
 	uint8_t token[TOKEN_BYTES];

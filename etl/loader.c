@@ -24,8 +24,7 @@
 #include "etl/linkage.h"
 #include "etl/record.h"
 
-#define CHUNK	     2000
-#define LINKAGE_LOCK "7270010" /* pg_advisory_xact_lock key serialising linkage */
+#define CHUNK 2000
 
 /* CHUNK accepted cases: the unit of linkage and of writing. */
 struct chunk {
@@ -929,26 +928,31 @@ int load_file(PGconn *conn, const struct wq_config *cfg, const struct codelists 
 	b.ctx.key_version = atoi(PQgetvalue(res, 0, 0));
 	PQclear(res);
 
+	/* A regular file's batch key is known up front: checked before and again after
+	 * waiting for the linkage lock (a concurrent load of the same file may have just
+	 * committed), so that an already loaded file costs one hash and two queries. */
+	uint8_t stored[TOKEN_BYTES] = {0};
 	if (!from_stdin) {
 		if (hash_file(keys, path, key) < 0) {
 			err_set(e, "S3001", "could not read \"%s\": %s", path, strerror(errno));
 			goto out;
 		}
-		uint8_t stored[TOKEN_BYTES];
 		pseudo_tier2(keys, b.ctx.key_version, key, stored);
-		int found = batch_exists(conn, stored, e);
-		if (found < 0)
-			goto out;
-		if (found) {
-			r->already_loaded = 1;
-			rc = 0;
-			goto out;
-		}
 	}
-
-	const char *lock[] = {LINKAGE_LOCK};
-	if (db_script(conn, e, stage_sql) < 0 ||
-	    db_run(conn, e, "SELECT pg_advisory_xact_lock($1::bigint)", 1, lock) < 0)
+	const char *lock[] = {LINKAGE_LOCK_KEY};
+	int found = from_stdin ? 0 : batch_exists(conn, stored, e);
+	if (found == 0 && db_run(conn, e, "SELECT pg_advisory_xact_lock($1::bigint)", 1, lock) == 0)
+		found = from_stdin ? 0 : batch_exists(conn, stored, e);
+	else if (found == 0)
+		found = -1;
+	if (found < 0)
+		goto out;
+	if (found) {
+		r->already_loaded = 1;
+		rc = 0;
+		goto out;
+	}
+	if (db_script(conn, e, stage_sql) < 0)
 		goto out;
 	/* A placeholder batch key, replaced by the real one at the end (stdin is hashed as it
 	 * streams). Random, so two concurrent loads never collide on it. */

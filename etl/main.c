@@ -297,10 +297,13 @@ static const struct cmd cmds[] = {
 static void usage(FILE *f)
 {
 	fprintf(f, "usage: wiqaya-etl [-c CONFIG] COMMAND [ARGS]\n\ncommands:\n");
-	for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++)
-		fprintf(f, "  %-12s %s\n  %-12s   %s\n", cmds[i].name, cmds[i].usage, "",
-			cmds[i].summary);
-	fprintf(f, "\nexit status: 0 done, 1 some records rejected, 2 nothing done\n");
+	for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++) {
+		if (cmds[i].usage[0])
+			fprintf(f, "  %-12s %s\n  %-12s   %s\n", cmds[i].name, cmds[i].usage, "",
+				cmds[i].summary);
+		else
+			fprintf(f, "  %-12s %s\n", cmds[i].name, cmds[i].summary);
+	}
 }
 
 int main(int argc, char **argv)

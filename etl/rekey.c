@@ -9,6 +9,7 @@
 
 #include "common/db.h"
 #include "common/strbuf.h"
+#include "etl/linkage.h"
 #include "etl/pseudonym.h"
 
 struct stored {
@@ -106,7 +107,8 @@ int rekey_run(PGconn *conn, struct keys *keys, long *rows, struct wq_error *e)
 		err_hint(e, "Re-pseudonymise under a new master key.");
 		goto fail;
 	}
-	if (db_run(conn, e, "SELECT pg_advisory_xact_lock(7270010)", 0, NULL) < 0 ||
+	const char *lock[] = {LINKAGE_LOCK_KEY};
+	if (db_run(conn, e, "SELECT pg_advisory_xact_lock($1::bigint)", 1, lock) < 0 ||
 	    db_run(conn, e,
 		   "CREATE TEMP TABLE rekey_map (old bytea PRIMARY KEY, new bytea NOT NULL) "
 		   "ON COMMIT DROP",
