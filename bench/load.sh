@@ -2,7 +2,7 @@
 # hash, link, COPY, merge, rebuild), against the database's share of the same work: the
 # sum of the server-side durations PostgreSQL logs for the loader's own statements (the
 # same COPY data and merge statements on the same already-pseudonymised rows, without the
-# client). Peak RSS too; BENCH_LARGE=1 adds 5,000,000 cases.
+# client). Peak RSS too; BENCH_LARGE=1 adds 5,000,000 cases (BENCH_SIZES="N ..." picks).
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 BIN=$ROOT/${BUILD:-build}/bin
@@ -11,7 +11,7 @@ mkdir -p "$DIR"
 env -u WIQAYA_CONF "$ROOT/scripts/pg.sh" start >/dev/null
 base=$(env -u WIQAYA_CONF "$ROOT/scripts/pg.sh" conf)
 log=$ROOT/var/pg/postgres.log
-sizes="1000000"
+sizes=${BENCH_SIZES:-1000000}
 [[ ${BENCH_LARGE:-0} == 1 ]] && sizes="1000000 5000000"
 for n in $sizes; do
   data=$DIR/synth-$n

@@ -264,6 +264,10 @@ static int apply_merges(struct batch *b, const struct linkage *l, struct wq_erro
 	if (rc == 0)
 		rc = db_copy(b->conn, e, "COPY stage_merge (from_person, into_person) FROM STDIN",
 			     sb.data, sb.len);
+	/* Statistics, so that the updates below use the person_id indexes rather than scan
+	 * every token and victim row of the warehouse for each merge. */
+	if (rc == 0)
+		rc = db_run(b->conn, e, "ANALYZE stage_merge", 0, NULL);
 	if (rc == 0)
 		rc = db_run(
 		    b->conn, e,
