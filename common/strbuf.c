@@ -69,3 +69,14 @@ void sb_printf(struct strbuf *sb, const char *fmt, ...)
 	va_end(ap);
 	sb->len += (size_t)n;
 }
+
+void sb_hex(struct strbuf *sb, const char *prefix, const void *p, size_t n)
+{
+	static const char digits[] = "0123456789abcdef";
+	const unsigned char *b = p;
+	sb_puts(sb, prefix);
+	for (size_t i = 0; i < n; i++) {
+		sb_putc(sb, digits[b[i] >> 4]);
+		sb_putc(sb, digits[b[i] & 15]);
+	}
+}

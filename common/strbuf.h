@@ -18,5 +18,8 @@ void sb_put(struct strbuf *sb, const void *p, size_t n);
 void sb_puts(struct strbuf *sb, const char *s);
 void sb_putc(struct strbuf *sb, char c);
 void sb_printf(struct strbuf *sb, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Appends PREFIX, then the n bytes of p in lower-case hex: "\\\\x" makes a bytea for
+ * COPY's text format, "\\x" one for a query parameter. */
+void sb_hex(struct strbuf *sb, const char *prefix, const void *p, size_t n);
 
 #endif

@@ -65,15 +65,9 @@ struct batch {
 	double started, last_print;
 };
 
-static void hex(struct strbuf *sb, const uint8_t *p, size_t n)
-{
-	static const char digits[] = "0123456789abcdef";
-	sb_puts(sb, "\\\\x");
-	for (size_t i = 0; i < n; i++) {
-		sb_putc(sb, digits[p[i] >> 4]);
-		sb_putc(sb, digits[p[i] & 15]);
-	}
-}
+/* bytea in COPY text, and as a query parameter. */
+#define COPY_BYTEA  "\\\\x"
+#define PARAM_BYTEA "\\x"
 
 /* Appends s to a COPY text row, escaping what COPY's text format needs. */
 static void copy_text(struct strbuf *sb, const char *s)
@@ -174,13 +168,13 @@ static int fetch_matches(struct batch *b, struct chunk *ch, struct link_match **
 	sb_init(&sb);
 	for (size_t i = 0; i < ch->n_cases; i++) {
 		const struct case_rec *c = &ch->cases[i];
-		hex(&sb, c->case_key, TOKEN_BYTES);
+		sb_hex(&sb, COPY_BYTEA, c->case_key, TOKEN_BYTES);
 		sb_puts(&sb, "\t0\n");
 		for (int v = 0; v < c->n_victims + c->n_offenders; v++) {
 			const struct person_rec *p =
 			    v < c->n_victims ? &c->victims[v] : &c->offenders[v - c->n_victims];
 			for (int k = 0; k < p->ntok; k++) {
-				hex(&sb, p->tok[k].hash, TOKEN_BYTES);
+				sb_hex(&sb, COPY_BYTEA, p->tok[k].hash, TOKEN_BYTES);
 				sb_puts(&sb, "\t1\n");
 			}
 		}
@@ -316,9 +310,8 @@ static int drop_duplicates(struct batch *b, struct chunk *ch, struct wq_error *e
 	for (size_t i = 0; i < n; i++) {
 		if (i)
 			sb_putc(&keys, ',');
-		sb_puts(&keys, "\"\\\\x");
-		for (int k = 0; k < TOKEN_BYTES; k++)
-			sb_printf(&keys, "%02x", ch->cases[i].case_key[k]);
+		/* An array element in double quotes: its backslash is doubled. */
+		sb_hex(&keys, "\"" COPY_BYTEA, ch->cases[i].case_key, TOKEN_BYTES);
 		sb_putc(&keys, '"');
 	}
 	sb_putc(&keys, '}');
@@ -444,7 +437,7 @@ static int flush(struct batch *b, struct chunk *ch, struct wq_error *e)
 	if (l.n_new_tokens) {
 		sb_reset(&sb);
 		for (size_t i = 0; i < l.n_new_tokens; i++) {
-			hex(&sb, l.new_tokens[i].tok->hash, TOKEN_BYTES);
+			sb_hex(&sb, COPY_BYTEA, l.new_tokens[i].tok->hash, TOKEN_BYTES);
 			sb_printf(&sb, "\t%d\t%d\t%" PRId64 "\n", b->ctx.key_version,
 				  l.new_tokens[i].tok->kind, l.comp_pid[l.new_tokens[i].comp]);
 		}
@@ -479,7 +472,7 @@ static int flush(struct batch *b, struct chunk *ch, struct wq_error *e)
 		if (c->incident >= 0)
 			month_format(c->incident, inc);
 		sb_printf(&sb, "%" PRId64 "\t", case_ids[i]);
-		hex(&sb, c->case_key, TOKEN_BYTES);
+		sb_hex(&sb, COPY_BYTEA, c->case_key, TOKEN_BYTES);
 		sb_printf(&sb, "\t%d\t%s\t%s\t%s\t%s\t", b->ctx.key_version, c->agency, rep,
 			  c->incident >= 0 ? inc : "\\N", c->region);
 		copy_codes(&sb, c->offences, c->n_offences);
@@ -882,9 +875,8 @@ static int batch_exists(PGconn *conn, const uint8_t key[TOKEN_BYTES], struct wq_
 {
 	struct strbuf sb;
 	sb_init(&sb);
-	hex(&sb, key, TOKEN_BYTES);
-	/* hex() writes the COPY form with a doubled backslash; a parameter takes one. */
-	const char *params[] = {sb.data + 1};
+	sb_hex(&sb, PARAM_BYTEA, key, TOKEN_BYTES);
+	const char *params[] = {sb.data};
 	PGresult *res = db_exec(
 	    conn, e, "SELECT 1 FROM warehouse.batch WHERE batch_key = $1::bytea", 1, params);
 	sb_free(&sb);
@@ -965,10 +957,10 @@ int load_file(PGconn *conn, const struct wq_config *cfg, const struct codelists 
 	{
 		struct strbuf sb;
 		sb_init(&sb);
-		hex(&sb, placeholder, TOKEN_BYTES);
+		sb_hex(&sb, PARAM_BYTEA, placeholder, TOKEN_BYTES);
 		char ver[8];
 		snprintf(ver, sizeof ver, "%d", b.ctx.key_version);
-		const char *params[] = {sb.data + 1, ver};
+		const char *params[] = {sb.data, ver};
 		res = db_exec(conn, e,
 			      "INSERT INTO warehouse.batch (batch_key, key_version, source) "
 			      "VALUES ($1::bytea, $2, 'file') RETURNING batch_id",
@@ -1045,12 +1037,11 @@ int load_file(PGconn *conn, const struct wq_config *cfg, const struct codelists 
 		struct strbuf sb;
 		char counts[3][24];
 		sb_init(&sb);
-		hex(&sb, key, TOKEN_BYTES);
+		sb_hex(&sb, PARAM_BYTEA, key, TOKEN_BYTES);
 		snprintf(counts[0], 24, "%ld", r->records);
 		snprintf(counts[1], 24, "%ld", r->accepted);
 		snprintf(counts[2], 24, "%ld", r->rejected);
-		const char *params[] = {sb.data + 1, counts[0], counts[1], counts[2],
-					b.batch_id_text};
+		const char *params[] = {sb.data, counts[0], counts[1], counts[2], b.batch_id_text};
 		res =
 		    PQexecParams(conn,
 				 "UPDATE warehouse.batch SET batch_key = $1::bytea, records = $2, "

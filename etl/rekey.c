@@ -23,16 +23,6 @@ static const struct stored stored[] = {
     {"warehouse.batch", "batch_key"},
 };
 
-static void hexval(struct strbuf *sb, const uint8_t *p)
-{
-	static const char digits[] = "0123456789abcdef";
-	sb_puts(sb, "\\\\x");
-	for (int i = 0; i < TOKEN_BYTES; i++) {
-		sb_putc(sb, digits[p[i] >> 4]);
-		sb_putc(sb, digits[p[i] & 15]);
-	}
-}
-
 static int rotate_table(PGconn *conn, struct keys *keys, const struct stored *s, int from,
 			long *rows, struct wq_error *e)
 {
@@ -65,9 +55,9 @@ static int rotate_table(PGconn *conn, struct keys *keys, const struct stored *s,
 			}
 			memcpy(next, v, TOKEN_BYTES);
 			pseudo_rehash(keys, next, from, from + 1);
-			hexval(&map, v);
+			sb_hex(&map, "\\\\x", v, TOKEN_BYTES);
 			sb_putc(&map, '\t');
-			hexval(&map, next);
+			sb_hex(&map, "\\\\x", next, TOKEN_BYTES);
 			sb_putc(&map, '\n');
 			PQfreemem(v);
 		}
