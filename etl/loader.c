@@ -160,7 +160,9 @@ static void reject(struct batch *b, long record_no, long line, const struct rec_
 
 /* ---- one chunk ---- */
 
-/* Existing rows for the chunk's tokens and case keys, found in one round trip each. */
+/* Existing rows for the chunk's tokens and case keys, found in one round trip each.
+ * case_ids[i] is the id of case i when it exists, 0 when it is new, and -1 when this very
+ * batch wrote it already (a duplicate: E3008). */
 static int fetch_matches(struct batch *b, struct chunk *ch, struct link_match **out, size_t *n,
 			 int64_t **case_ids, struct wq_error *e)
 {
@@ -206,19 +208,22 @@ static int fetch_matches(struct batch *b, struct chunk *ch, struct link_match **
 	}
 	PQclear(res);
 
+	const char *params[] = {b->batch_id_text};
 	res = db_exec(b->conn, e,
-		      "SELECT c.case_key, c.case_id FROM stage_key s "
+		      "SELECT c.case_key, c.case_id, c.batch_id = $1 FROM stage_key s "
 		      "JOIN warehouse.\"case\" c ON c.case_key = s.key WHERE NOT s.is_token",
-		      0, NULL);
+		      1, params);
 	if (!res)
 		goto out;
 	*case_ids = xcalloc(ch->n_cases + 1, sizeof(int64_t));
 	for (int i = 0; i < PQntuples(res); i++) {
 		size_t len;
 		unsigned char *raw = PQunescapeBytea((unsigned char *)PQgetvalue(res, i, 0), &len);
+		int64_t id =
+		    PQgetvalue(res, i, 2)[0] == 't' ? -1 : strtoll(PQgetvalue(res, i, 1), NULL, 10);
 		for (size_t c = 0; c < ch->n_cases; c++)
 			if (memcmp(ch->cases[c].case_key, raw, TOKEN_BYTES) == 0)
-				(*case_ids)[c] = strtoll(PQgetvalue(res, i, 1), NULL, 10);
+				(*case_ids)[c] = id;
 		PQfreemem(raw);
 	}
 	PQclear(res);
@@ -290,50 +295,26 @@ static int by_case_key(const void *a, const void *b)
 }
 
 /* E3008: the same agency + case reference twice in one batch. Found per chunk (sorted
- * keys) and against the rows this batch already wrote (one query), so that memory does not
- * grow with the batch; the later record is rejected and leaves the chunk. */
-static int drop_duplicates(struct batch *b, struct chunk *ch, struct wq_error *e)
+ * keys) and against the rows this batch already wrote (case_ids[i] == -1, from
+ * fetch_matches), so that memory does not grow with the batch; the later record is
+ * rejected and leaves the chunk, and case_ids is compacted with it. */
+static void drop_duplicates(struct batch *b, struct chunk *ch, int64_t *case_ids)
 {
 	size_t n = ch->n_cases;
 	const struct case_rec **sorted = xmalloc(sizeof *sorted * (n + 1));
 	char *dup = xcalloc(n + 1, 1);
-	struct strbuf keys;
-	int rc = -1;
-	sb_init(&keys);
-	for (size_t i = 0; i < n; i++)
+	for (size_t i = 0; i < n; i++) {
 		sorted[i] = &ch->cases[i];
+		dup[i] = case_ids[i] < 0;
+	}
 	qsort(sorted, n, sizeof *sorted, by_case_key);
 	for (size_t i = 1; i < n; i++)
 		if (memcmp(sorted[i]->case_key, sorted[i - 1]->case_key, TOKEN_BYTES) == 0)
 			dup[sorted[i] - ch->cases] = 1;
-	sb_putc(&keys, '{');
-	for (size_t i = 0; i < n; i++) {
-		if (i)
-			sb_putc(&keys, ',');
-		/* An array element in double quotes: its backslash is doubled. */
-		sb_hex(&keys, "\"" COPY_BYTEA, ch->cases[i].case_key, TOKEN_BYTES);
-		sb_putc(&keys, '"');
-	}
-	sb_putc(&keys, '}');
-	const char *params[] = {b->batch_id_text, keys.data};
-	PGresult *res = db_exec(b->conn, e,
-				"SELECT case_key FROM warehouse.\"case\" WHERE batch_id = $1 "
-				"AND case_key = ANY($2::bytea[])",
-				2, params);
-	if (!res)
-		goto out;
-	for (int r = 0; r < PQntuples(res); r++) {
-		size_t len;
-		unsigned char *raw = PQunescapeBytea((unsigned char *)PQgetvalue(res, r, 0), &len);
-		for (size_t i = 0; i < n; i++)
-			if (memcmp(ch->cases[i].case_key, raw, TOKEN_BYTES) == 0)
-				dup[i] = 1;
-		PQfreemem(raw);
-	}
-	PQclear(res);
 	size_t kept = 0;
 	for (size_t i = 0; i < n; i++) {
 		if (!dup[i]) {
+			case_ids[kept] = case_ids[i];
 			ch->cases[kept++] = ch->cases[i];
 			continue;
 		}
@@ -347,12 +328,8 @@ static int drop_duplicates(struct batch *b, struct chunk *ch, struct wq_error *e
 		case_rec_free(&ch->cases[i]);
 	}
 	ch->n_cases = kept;
-	rc = 0;
-out:
-	sb_free(&keys);
 	free(sorted);
 	free(dup);
-	return rc;
 }
 
 static int flush(struct batch *b, struct chunk *ch, struct wq_error *e)
@@ -369,14 +346,18 @@ static int flush(struct batch *b, struct chunk *ch, struct wq_error *e)
 
 	sb_init(&sb);
 	sb_init(&existing);
-	if (ch->n_cases && drop_duplicates(b, ch, e) < 0)
-		goto out;
 	if (ch->n_cases == 0) {
 		rc = 0;
 		goto out;
 	}
 	if (fetch_matches(b, ch, &matches, &n_matches, &case_ids, e) < 0)
 		goto out;
+	/* Tokens of a dropped duplicate stay among the matches: a lookup table, harmless. */
+	drop_duplicates(b, ch, case_ids);
+	if (ch->n_cases == 0) {
+		rc = 0;
+		goto out;
+	}
 
 	/* Link every person of the chunk. */
 	for (size_t i = 0; i < ch->n_cases; i++)

@@ -28,6 +28,12 @@ void rec_error_add(struct rec_errors *errs, const char *code, const char *pointe
 	va_end(ap);
 }
 
+int age_at_month(int by, int bm, int bd, int at)
+{
+	int m = at % 12 + 1;
+	return at / 12 - by - (m < bm || (m == bm && bd > 1));
+}
+
 int month_index(int y, int m)
 {
 	return y * 12 + m - 1;
@@ -280,16 +286,6 @@ static const struct {
     [ATTR_RELATIONSHIP] = {"relationship", "relationship", "unknown"},
 };
 
-/* Age in completed years at the first day of month index AT. */
-static int age_at(int by, int bm, int bd, int at)
-{
-	int y = at / 12, m = at % 12 + 1;
-	int age = y - by;
-	if (m < bm || (m == bm && 1 < bd))
-		age--;
-	return age;
-}
-
 static int parse_person(const struct rec_context *ctx, json_t *p, const char *base, int offender,
 			int at_month, struct person_rec *out, struct rec_errors *errs)
 {
@@ -368,7 +364,7 @@ static int parse_person(const struct rec_context *ctx, json_t *p, const char *ba
 		}
 	}
 	if (have_birth && at_month >= 0) {
-		int derived = age_at(by, bm, bd, at_month);
+		int derived = age_at_month(by, bm, bd, at_month);
 		if (derived < 0) {
 			rec_error_add(errs, "E3003", idbase,
 				      "\"birth_date\" is after the incident (or reported) month");

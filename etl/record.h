@@ -96,6 +96,10 @@ void case_rec_free(struct case_rec *c);
 void rec_error_add(struct rec_errors *errs, const char *code, const char *pointer, const char *fmt,
 		   ...) __attribute__((format(printf, 4, 5)));
 
+/* Completed years, at the first day of month index AT, of a child born BY-BM-BD: the
+ * age rule of case-record.md. */
+int age_at_month(int by, int bm, int bd, int at);
+
 /* Month index helpers: y*12 + m-1, and back to "YYYY-MM-01". */
 int month_index(int y, int m);
 void month_format(int idx, char out[11]);

@@ -20,6 +20,7 @@
 
 #include "common/strbuf.h"
 #include "common/xalloc.h"
+#include "etl/record.h"
 #include "etl/synth_names.h"
 
 /* ---- planted parameters (written to truth.json; docs/synth.md explains each) ---- */
@@ -601,10 +602,9 @@ static void emit(struct gen *g, const struct plan *p)
 		put_identity(v, &w[i]);
 		json_object_set_new(v, "sex", json_string(ch->female ? "female" : "male"));
 		/* The age is derived from the birth date; sometimes it is also given. */
-		int by = inc / 12 - ch->by -
-			 ((inc % 12 + 1) < ch->bm || ((inc % 12 + 1) == ch->bm && 1 < ch->bd));
 		if (chance(&g->rng, 0.3))
-			json_object_set_new(v, "age", json_integer(by));
+			json_object_set_new(
+			    v, "age", json_integer(age_at_month(ch->by, ch->bm, ch->bd, inc)));
 		json_object_set_new(v, "gender_identity", json_string(ch->gender));
 		json_object_set_new(v, "sexual_orientation", json_string(ch->orientation));
 		json_object_set_new(v, "ethnicity", json_string(ch->ethnicity));
@@ -825,11 +825,11 @@ static void plan_case(struct gen *g, struct plan *p, int m, int region)
 				g->ring[g->nring++ % OFFENDER_RING] = *o;
 		}
 		int inc = p->incident >= 0 ? p->incident : m;
-		int age = inc / 12 - o->by - ((inc % 12 + 1) < o->bm);
+		int age = age_at_month(o->by, o->bm, o->bd, inc);
 		if (o->identified && age < 18 && !o->child) {
 			/* A re-offender drawn for a case before his first: an adult then too. */
 			new_offender(g, year, o);
-			age = inc / 12 - o->by - ((inc % 12 + 1) < o->bm);
+			age = age_at_month(o->by, o->bm, o->bd, inc);
 		}
 		if (!o->identified)
 			age = o->age;
