@@ -124,6 +124,15 @@ static void national_ids(void **state)
 		    norm_national_id(cases[i][0], strlen(cases[i][0]), out, sizeof out, &e) >= 0);
 		assert_string_equal(out, cases[i][1]);
 	}
+	/* 170 x U+FDFA is 510 bytes but 3,060 code points after NFKC: refused, not read past
+	 * the end of the buffer (ASan caught that in `make asan`). */
+	char big[171 * 3];
+	for (int i = 0; i < 170; i++)
+		memcpy(big + 3 * i, "\xEF\xB7\xBA", 3);
+	char out[64];
+	struct wq_error e;
+	assert_int_equal(norm_national_id(big, 510, out, sizeof out, &e), -1);
+	assert_string_equal(e.code, "E1005");
 }
 
 static int date_row(char **cols, int n, int line)
