@@ -26,7 +26,7 @@ endif
 
 COMMON_SRC = common/config.c common/log.c common/error.c common/db.c common/codelist.c \
              common/xalloc.c common/strbuf.c
-ETL_SRC    = etl/main.c etl/keys.c etl/normalise.c etl/pseudonym.c etl/record.c \
+ETL_SRC    = etl/main.c etl/keys.c etl/keyed_hash.c etl/normalise.c etl/pseudonym.c etl/record.c \
              etl/linkage.c etl/loader.c etl/migrate.c etl/rekey.c \
              etl/synth.c etl/synth_names.c etl/retention.c etl/csv_reader.c etl/population.c
 STATS_LIB  = stats/proportion.c stats/quantile.c stats/poisson.c stats/table.c stats/glm.c \

@@ -52,13 +52,24 @@ static void disable_core_dumps(void)
 	setrlimit(RLIMIT_CORE, &rl);
 }
 
+/* A subkey of the master key, kept with its compressed key block. */
+static struct hash_key *subkey(const uint8_t *master, uint64_t id,
+			       const char context[crypto_kdf_CONTEXTBYTES])
+{
+	uint8_t key[KEY_BYTES];
+	struct hash_key *hk = sodium_malloc(sizeof *hk);
+	if (!hk)
+		abort();
+	crypto_kdf_derive_from_key(key, KEY_BYTES, id, context, master);
+	hash_key_init(hk, key);
+	sodium_memzero(key, sizeof key);
+	return hk;
+}
+
 static void derive(struct keys *k)
 {
-	for (int p = 1; p < KEY_NPURPOSE; p++) {
-		k->sub[p] = sodium_malloc(KEY_BYTES);
-		crypto_kdf_derive_from_key(k->sub[p], KEY_BYTES, (uint64_t)p, kdf_context,
-					   k->master);
-	}
+	for (int p = 1; p < KEY_NPURPOSE; p++)
+		k->sub[p] = subkey(k->master, (uint64_t)p, kdf_context);
 }
 
 void keys_from_bytes(struct keys *k, const uint8_t master[KEY_BYTES])
@@ -122,15 +133,12 @@ void keys_free(struct keys *k)
 	memset(k, 0, sizeof *k);
 }
 
-const uint8_t *keys_store(struct keys *k, int version)
+const struct hash_key *keys_store(struct keys *k, int version)
 {
 	if (version < 1 || version > KEY_MAX_VERSION)
 		return NULL;
-	if (!k->store[version]) {
-		k->store[version] = sodium_malloc(KEY_BYTES);
-		crypto_kdf_derive_from_key(k->store[version], KEY_BYTES, (uint64_t)version,
-					   store_context, k->master);
-	}
+	if (!k->store[version])
+		k->store[version] = subkey(k->master, (uint64_t)version, store_context);
 	return k->store[version];
 }
 

@@ -9,8 +9,9 @@
 #include <stdint.h>
 
 #include "common/error.h"
+#include "etl/keyed_hash.h"
 
-#define KEY_BYTES	32
+#define KEY_BYTES	HASH_KEY_BYTES
 #define KEY_MAX_VERSION 255
 
 /* The purposes with a subkey of their own (the KDF subkey ids; never renumber). */
@@ -23,10 +24,11 @@ enum key_purpose {
 	KEY_NPURPOSE
 };
 
+/* Subkeys are kept with their compressed key block (keyed_hash.h). */
 struct keys {
-	uint8_t *master;		     /* sodium_malloc'd */
-	uint8_t *sub[KEY_NPURPOSE];	     /* sodium_malloc'd; index by enum key_purpose */
-	uint8_t *store[KEY_MAX_VERSION + 1]; /* storage keys 1..255, derived on first use */
+	uint8_t *master;			     /* sodium_malloc'd */
+	struct hash_key *sub[KEY_NPURPOSE];	     /* sodium_malloc'd; by enum key_purpose */
+	struct hash_key *store[KEY_MAX_VERSION + 1]; /* storage keys 1..255, on first use */
 };
 
 /* Writes a new master key (32 bytes from randombytes_buf) to PATH with mode 0400,
@@ -44,7 +46,7 @@ void keys_from_bytes(struct keys *k, const uint8_t master[KEY_BYTES]);
 void keys_free(struct keys *k);
 
 /* Storage key version V (1..255), derived on first use. Never NULL for a valid V. */
-const uint8_t *keys_store(struct keys *k, int version);
+const struct hash_key *keys_store(struct keys *k, int version);
 
 /* A public fingerprint of the master key: a keyed hash of a fixed public string under
  * the key, 16 hex digits (not a hash of the secret, which would be an offline oracle). */

@@ -843,7 +843,7 @@ static int hash_file(struct keys *k, const char *path, uint8_t out[TOKEN_BYTES])
 	FILE *f = fopen(path, "rb");
 	if (!f)
 		return -1;
-	crypto_generichash_init(&st, k->sub[KEY_BATCH], KEY_BYTES, TOKEN_BYTES);
+	crypto_generichash_init(&st, k->sub[KEY_BATCH]->bytes, KEY_BYTES, TOKEN_BYTES);
 	while ((n = fread(buf, 1, sizeof buf, f)) > 0)
 		crypto_generichash_update(&st, buf, n);
 	int err = ferror(f);
@@ -958,7 +958,7 @@ int load_file(PGconn *conn, const struct wq_config *cfg, const struct codelists 
 	/* Every byte read is hashed on the way (the batch key of stdin is known only at
 	 * the end). */
 	struct hashing_reader hr = {f};
-	crypto_generichash_init(&hr.state, keys->sub[KEY_BATCH], KEY_BYTES, TOKEN_BYTES);
+	crypto_generichash_init(&hr.state, keys->sub[KEY_BATCH]->bytes, KEY_BYTES, TOKEN_BYTES);
 	hashed = fopencookie(&hr, "r", (cookie_io_functions_t){.read = hashing_read});
 	if (!hashed) {
 		err_set(e, "S3001", "could not read \"%s\"", path);

@@ -12,7 +12,7 @@
 #include "common/strbuf.h"
 #include "etl/keys.h"
 
-#define TOKEN_BYTES 32
+#define TOKEN_BYTES KEYED_HASH_BYTES
 
 enum token_kind { TOKEN_ID = 1, TOKEN_DEMO = 2, TOKEN_DEMO_FI = 3 };
 

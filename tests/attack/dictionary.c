@@ -121,7 +121,7 @@ int main(int argc, char **argv)
 						     purpose += KEY_CHILD - KEY_LINK) {
 							crypto_generichash(
 							    t1, TOKEN_BYTES, (uint8_t *)enc.data,
-							    enc.len, ks[k]->sub[purpose],
+							    enc.len, ks[k]->sub[purpose]->bytes,
 							    KEY_BYTES);
 							pseudo_tier2(ks[k], version, t1, t2);
 							if (is_stored(t2))

@@ -205,6 +205,54 @@ static void record_keys(void **state)
 	assert_true(same < 3);
 }
 
+/* keyed_hash() is libsodium's keyed crypto_generichash with the key block precomputed:
+ * equal on every length from 0 to 1,024 bytes (0, 1 and several blocks, the block
+ * boundaries), at every alignment, in place, under random keys. */
+static void keyed_hash_is_crypto_generichash(void **state)
+{
+	(void)state;
+	static uint8_t msg[1024 + 8];
+	uint8_t key[HASH_KEY_BYTES], want[KEYED_HASH_BYTES], got[KEYED_HASH_BYTES];
+	struct hash_key hk;
+	int compared = 0;
+	for (int round = 0; round < 4; round++) {
+		randombytes_buf(key, sizeof key);
+		randombytes_buf(msg, sizeof msg);
+		hash_key_init(&hk, key);
+		for (size_t len = 0; len <= 1024; len++) {
+			const uint8_t *m = msg + (len + (size_t)round) % 8;
+			crypto_generichash(want, sizeof want, m, len, key, sizeof key);
+			keyed_hash(&hk, m, len, got);
+			assert_memory_equal(want, got, sizeof want);
+			compared++;
+		}
+	}
+	/* In place, as the storage-key chain uses it. */
+	memcpy(got, want, sizeof got);
+	crypto_generichash(want, sizeof want, got, sizeof got, key, sizeof key);
+	keyed_hash(&hk, got, sizeof got, got);
+	assert_memory_equal(want, got, sizeof want);
+	assert_int_equal(compared, 4 * 1025);
+}
+
+/* A stored token is H(K_store_1, H(K_link, encoding)) in libsodium's own terms. */
+static void tokens_are_two_tier_keyed_blake2b(void **state)
+{
+	(void)state;
+	struct token t[3];
+	struct strbuf enc;
+	uint8_t t1[TOKEN_BYTES], t2[TOKEN_BYTES];
+	assert_int_equal(tokens(&keys_a, 1, "Omar", "Haddad", "2008-06-02", NULL, 'M', t), 2);
+	const char *f[] = {"2008-06-02", "HADDAD", "OMAR", "M"};
+	sb_init(&enc);
+	pseudo_encode(&enc, "demo", f, 4);
+	crypto_generichash(t1, sizeof t1, (const uint8_t *)enc.data, enc.len,
+			   keys_a.sub[KEY_LINK]->bytes, KEY_BYTES);
+	crypto_generichash(t2, sizeof t2, t1, sizeof t1, keys_store(&keys_a, 1)->bytes, KEY_BYTES);
+	assert_memory_equal(t[0].hash, t2, TOKEN_BYTES);
+	sb_free(&enc);
+}
+
 static void key_file_rules(void **state)
 {
 	(void)state;
@@ -257,10 +305,16 @@ static void key_file_rules(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(canonical_encoding),    cmocka_unit_test(same_input_same_token),
-	    cmocka_unit_test(other_key_other_token), cmocka_unit_test(boundary_shift_other_token),
-	    cmocka_unit_test(unlinkable_and_errors), cmocka_unit_test(storage_chain),
-	    cmocka_unit_test(record_keys),	     cmocka_unit_test(key_file_rules),
+	    cmocka_unit_test(canonical_encoding),
+	    cmocka_unit_test(same_input_same_token),
+	    cmocka_unit_test(other_key_other_token),
+	    cmocka_unit_test(boundary_shift_other_token),
+	    cmocka_unit_test(unlinkable_and_errors),
+	    cmocka_unit_test(storage_chain),
+	    cmocka_unit_test(record_keys),
+	    cmocka_unit_test(key_file_rules),
+	    cmocka_unit_test(keyed_hash_is_crypto_generichash),
+	    cmocka_unit_test(tokens_are_two_tier_keyed_blake2b),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
