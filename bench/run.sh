@@ -5,8 +5,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN=${BUILD:-build}/bin
 echo "machine: $(nproc) cores, $(free -g | awk '/Mem:/{print $2}') GiB, $(uname -r)"
-echo "== $BIN/bench_pseudonym 1000000"
-"$BIN/bench_pseudonym" 1000000
+echo "== $BIN/bench_pseudonym 1000000 7"
+"$BIN/bench_pseudonym" 1000000 7
 for b in bench/*.sh; do
   [[ -f $b ]] || continue
   echo "== $b"
