@@ -3,7 +3,7 @@
 CC      ?= cc
 BUILD   ?= build
 BIN      = $(BUILD)/bin
-PKGS     = libpq libsodium jansson libmicrohttpd gsl libutf8proc inih
+PKGS     = libpq libsodium jansson libmicrohttpd gsl libutf8proc inih zlib
 OPT     ?= -O2 -g
 WARN     = -Wall -Wextra -Wshadow -Wmissing-prototypes -Wstrict-prototypes \
            -Wwrite-strings -Wpointer-arith -Wno-missing-field-initializers \
@@ -28,7 +28,8 @@ COMMON_SRC = common/config.c common/log.c common/error.c common/db.c common/code
              common/xalloc.c common/strbuf.c
 ETL_SRC    = etl/main.c etl/keys.c etl/keyed_hash.c etl/normalise.c etl/pseudonym.c etl/record.c \
              etl/linkage.c etl/loader.c etl/migrate.c etl/rekey.c \
-             etl/synth.c etl/synth_names.c etl/retention.c etl/csv_reader.c etl/population.c
+             etl/synth.c etl/synth_names.c etl/retention.c etl/csv_reader.c etl/population.c \
+             etl/input.c
 STATS_LIB  = stats/proportion.c stats/quantile.c stats/poisson.c stats/table.c stats/glm.c \
              stats/trend.c stats/survival.c stats/survey.c stats/padjust.c
 STATS_SRC  = stats/main.c

@@ -12,7 +12,6 @@
 #include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -21,6 +20,7 @@
 #include "common/strbuf.h"
 #include "common/xalloc.h"
 #include "etl/csv_reader.h"
+#include "etl/input.h"
 #include "etl/linkage.h"
 #include "etl/record.h"
 
@@ -834,22 +834,24 @@ static ssize_t hashing_read(void *cookie, char *buf, size_t size)
 }
 
 /* The batch key of a regular file, read once before the transaction, so that a file
- * already loaded costs one hash and one query. */
-static int hash_file(struct keys *k, const char *path, uint8_t out[TOKEN_BYTES])
+ * already loaded costs one hash and one query. It hashes the records (inflated when the
+ * file is gzip), so a batch is the same whether it came compressed or not. */
+static int hash_file(struct keys *k, const char *path, uint8_t out[TOKEN_BYTES], struct wq_error *e)
 {
 	crypto_generichash_state st;
 	uint8_t buf[1 << 16];
 	size_t n;
-	FILE *f = fopen(path, "rb");
-	if (!f)
+	struct input *in = input_open(path, e);
+	if (!in)
 		return -1;
 	crypto_generichash_init(&st, k->sub[KEY_BATCH]->bytes, KEY_BYTES, TOKEN_BYTES);
-	while ((n = fread(buf, 1, sizeof buf, f)) > 0)
+	while ((n = fread(buf, 1, sizeof buf, in->f)) > 0)
 		crypto_generichash_update(&st, buf, n);
-	int err = ferror(f);
-	fclose(f);
 	crypto_generichash_final(&st, out, TOKEN_BYTES);
-	return err ? -1 : 0;
+	int rc =
+	    ferror(in->f) ? err_set(e, "S3001", "could not read \"%s\": %s", path, in->error) : 0;
+	input_close(in);
+	return rc;
 }
 
 static int batch_exists(PGconn *conn, const uint8_t key[TOKEN_BYTES], struct wq_error *e)
@@ -876,7 +878,8 @@ int load_file(PGconn *conn, const struct wq_config *cfg, const struct codelists 
 	int from_stdin = strcmp(path, "-") == 0;
 	uint8_t key[TOKEN_BYTES];
 	crypto_generichash_state hs;
-	FILE *f = NULL, *hashed = NULL;
+	struct input *in = NULL;
+	FILE *hashed = NULL;
 	int rc = -1, in_tx = 0;
 	PGresult *res;
 
@@ -890,11 +893,9 @@ int load_file(PGconn *conn, const struct wq_config *cfg, const struct codelists 
 	pthread_cond_init(&b.pipe.cv, NULL);
 	b.ctx = (struct rec_context){lists, keys, 1, cfg->default_id_country, cfg->max_json_depth};
 
-	f = from_stdin ? stdin : fopen(path, "rb");
-	if (!f) {
-		err_set(e, "S3001", "could not open \"%s\": %s", path, strerror(errno));
+	in = input_open(path, e);
+	if (!in)
 		goto out;
-	}
 	if (db_run(conn, e, "BEGIN", 0, NULL) < 0)
 		goto out;
 	in_tx = 1;
@@ -910,10 +911,8 @@ int load_file(PGconn *conn, const struct wq_config *cfg, const struct codelists 
 	 * committed), so that an already loaded file costs one hash and two queries. */
 	uint8_t stored[TOKEN_BYTES] = {0};
 	if (!from_stdin) {
-		if (hash_file(keys, path, key) < 0) {
-			err_set(e, "S3001", "could not read \"%s\": %s", path, strerror(errno));
+		if (hash_file(keys, path, key, e) < 0)
 			goto out;
-		}
 		pseudo_tier2(keys, b.ctx.key_version, key, stored);
 	}
 	const char *lock[] = {LINKAGE_LOCK_KEY};
@@ -957,22 +956,23 @@ int load_file(PGconn *conn, const struct wq_config *cfg, const struct codelists 
 
 	/* Every byte read is hashed on the way (the batch key of stdin is known only at
 	 * the end). */
-	struct hashing_reader hr = {f};
+	struct hashing_reader hr = {in->f};
 	crypto_generichash_init(&hr.state, keys->sub[KEY_BATCH]->bytes, KEY_BYTES, TOKEN_BYTES);
 	hashed = fopencookie(&hr, "r", (cookie_io_functions_t){.read = hashing_read});
 	if (!hashed) {
 		err_set(e, "S3001", "could not read \"%s\"", path);
 		goto out;
 	}
-	b.csv = opt->format == FORMAT_CSV || (opt->format == FORMAT_AUTO && strlen(path) > 4 &&
-					      strcmp(path + strlen(path) - 4, ".csv") == 0);
+	size_t name = input_name_length(path);
+	b.csv = opt->format == FORMAT_CSV || (opt->format == FORMAT_AUTO && name > 4 &&
+					      strncmp(path + name - 4, ".csv", 4) == 0);
 	b.err = e;
 	b.tty = isatty(STDERR_FILENO);
 	b.read_bytes = &hr.bytes;
 	b.started = now();
-	struct stat st;
-	if (fstat(fileno(f), &st) == 0 && S_ISREG(st.st_mode))
-		b.total_bytes = st.st_size;
+	/* The ETA compares the bytes read with the file's size, which gzip's are not. */
+	if (!in->compressed)
+		b.total_bytes = in->size;
 	/* Keys the producer derives lazily are derived now, before it runs. */
 	keys_store(keys, b.ctx.key_version);
 	for (int v = 1; v <= b.ctx.key_version; v++)
@@ -993,7 +993,8 @@ int load_file(PGconn *conn, const struct wq_config *cfg, const struct codelists 
 		goto out;
 	}
 	if (ferror(hashed) || hr.failed) {
-		err_set(e, "S3001", "could not read \"%s\": %s", path, strerror(errno));
+		err_set(e, "S3001", "could not read \"%s\": %s", path,
+			in->error[0] ? in->error : strerror(errno));
 		goto out;
 	}
 	hs = hr.state;
@@ -1074,7 +1075,6 @@ out:
 	sb_free(&b.rejects);
 	if (hashed)
 		fclose(hashed);
-	if (f && !from_stdin)
-		fclose(f);
+	input_close(in);
 	return rc;
 }

@@ -10,6 +10,7 @@
 #include "common/db.h"
 #include "common/strbuf.h"
 #include "common/xalloc.h"
+#include "etl/input.h"
 
 #define MAXCOL 16
 
@@ -209,25 +210,28 @@ int population_load(PGconn *conn, const struct codelists *lists, const char *pat
 	size_t n;
 	int rc = -1;
 	memset(r, 0, sizeof *r);
-	FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
-	if (!f)
-		return err_set(e, "S3001", "could not open \"%s\": %s", path, strerror(errno));
+	struct input *in = input_open(path, e);
+	if (!in)
+		return -1;
 	sb_init(&p.copy);
 	csv_init(&parser, CSV_STRICT | CSV_STRICT_FINI | CSV_APPEND_NULL);
-	while (!p.failed && (n = fread(buf, 1, sizeof buf, f)) > 0)
+	while (!p.failed && (n = fread(buf, 1, sizeof buf, in->f)) > 0)
 		if (csv_parse(&parser, buf, n, on_field, on_row, &p) != n) {
 			err_set(e, "E1001", "the population file is not well-formed CSV");
 			err_detail(e, "Near row %ld: %s.", p.row + 1,
 				   csv_strerror(csv_error(&parser)));
 			p.failed = 1;
 		}
+	if (!p.failed && ferror(in->f)) {
+		err_set(e, "S3001", "could not read \"%s\": %s", path, in->error);
+		p.failed = 1;
+	}
 	if (!p.failed)
 		csv_fini(&parser, on_field, on_row, &p);
 	for (int i = 0; i < p.nf && i < MAXCOL; i++)
 		free(p.f[i]);
 	csv_free(&parser);
-	if (f != stdin)
-		fclose(f);
+	input_close(in);
 	if (p.failed)
 		goto out;
 	if (!p.header_done) {

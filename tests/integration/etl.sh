@@ -76,6 +76,36 @@ snapshot >"$T/from_csv"
 check "CSV and NDJSON give identical warehouses" cmp -s "$T/from_json" "$T/from_csv"
 check "and the snapshot is not empty" test "$(wc -l <"$T/from_csv")" -gt 3000
 
+# --- gzip: the same records compressed are the same batch; a damaged file loads nothing
+gzip -c "$T/syn/nointerventions.ndjson" >"$T/syn/nointerventions.ndjson.gz"
+gzip -c "$T/syn/cases.csv" >"$T/syn/cases.csv.gz"
+fresh_db etl_gz
+status "gzip NDJSON loads" 0 "$BIN/wiqaya-etl" load "$T/syn/nointerventions.ndjson.gz"
+snapshot >"$T/from_gz"
+check "gzip NDJSON gives the warehouse of the plain file" cmp -s "$T/from_json" "$T/from_gz"
+status "the plain file after its gzip" 0 "$BIN/wiqaya-etl" load "$T/syn/nointerventions.ndjson"
+check "is the same batch, already loaded" grep -q 'already loaded' "$T/last"
+status "gzip on stdin" 0 bash -c "'$BIN/wiqaya-etl' load - <'$T/syn/nointerventions.ndjson.gz'"
+check "is the same batch too" grep -q 'already loaded' "$T/last"
+fresh_db etl_gz_csv
+status "gzip CSV (.csv.gz) loads as CSV" 0 "$BIN/wiqaya-etl" load "$T/syn/cases.csv.gz"
+snapshot >"$T/from_gz_csv"
+check "and gives the warehouse of the plain CSV" cmp -s "$T/from_csv" "$T/from_gz_csv"
+head -c "$(($(stat -c %s "$T/syn/cases.csv.gz") / 2))" "$T/syn/cases.csv.gz" >"$T/trunc.csv.gz"
+fresh_db etl_gz_bad
+status "a truncated gzip file is refused" 2 "$BIN/wiqaya-etl" load "$T/trunc.csv.gz"
+check "with S3001 saying it ends early" grep -q 'S3001.*ends early' "$T/last"
+status "on stdin too" 2 bash -c "'$BIN/wiqaya-etl' load --format csv - <'$T/trunc.csv.gz'"
+eq "and nothing of it is loaded" "$(psql_t -c 'SELECT (SELECT count(*) FROM warehouse."case") + (SELECT count(*) FROM warehouse.batch)')" "0"
+cp "$T/syn/cases.csv.gz" "$T/corrupt.csv.gz"
+printf 'garbage!' | dd of="$T/corrupt.csv.gz" bs=1 seek=5000 conv=notrunc status=none
+status "a corrupt gzip file is refused" 2 "$BIN/wiqaya-etl" load "$T/corrupt.csv.gz"
+check "with S3001 saying it is corrupt" grep -q "S3001.*corrupt" "$T/last"
+eq "and nothing of it is loaded either" "$(psql_t -c 'SELECT count(*) FROM warehouse."case"')" "0"
+gzip -c "$T/syn/population.csv" >"$T/syn/population.csv.gz"
+status "a gzip population file loads" 0 "$BIN/wiqaya-etl" load --population "$T/syn/population.csv.gz"
+eq "all 5148 rows" "$(psql_t -c 'SELECT count(*) FROM warehouse.population')" "5148"
+
 # --- population files
 fresh_db etl_pop
 status "the synthetic population loads" 0 "$BIN/wiqaya-etl" load --population "$T/syn/population.csv"
