@@ -310,7 +310,7 @@ int norm_national_id(const char *in, size_t len, char *out, size_t outsz, struct
 	if (len > MAX_CP)
 		return err_set(e, "E1005", "national ID is too long (at most %d characters)",
 			       MAX_CP);
-	/* ASCII is its own NFKC decomposition: most IDs need no Unicode tables. */
+	/* ASCII decomposes to itself: most IDs need no Unicode tables. */
 	n = 0;
 	while ((size_t)n < len && (unsigned char)in[n] < 0x80) {
 		cp[n] = (unsigned char)in[n];
@@ -321,8 +321,11 @@ int norm_national_id(const char *in, size_t len, char *out, size_t outsz, struct
 		n = utf8proc_decompose((const utf8proc_uint8_t *)in, (utf8proc_ssize_t)len, cp,
 				       MAX_CP,
 				       UTF8PROC_STABLE | UTF8PROC_COMPAT | UTF8PROC_DECOMPOSE);
-		if (n < 0)
-			return err_set(e, "E1002", "national ID is not valid UTF-8");
+		if (n < 0) {
+			rc = err_set(e, "E1002", "national ID is not valid UTF-8");
+			n = MAX_CP; /* it may have written some */
+			goto out;
+		}
 	}
 	if (n > MAX_CP) {
 		/* Compatibility decompositions can outgrow the input (U+FDFA is 18 code
