@@ -19,7 +19,7 @@ static ssize_t input_read(void *cookie, char *buf, size_t size)
 	int n = gzread(in->gz, buf, size > INT_MAX ? INT_MAX : (unsigned)size);
 	int code = Z_OK;
 	const char *msg = gzerror(in->gz, &code);
-	/* zlib ends a compressed stream that stops early with Z_BUF_ERROR, not an error. */
+	/* A compressed stream that stops early reads as an end of file, with Z_BUF_ERROR set. */
 	if (n < 0 || (n == 0 && code == Z_BUF_ERROR)) {
 		/* zlib's message starts with the stream's name, "<fd:5>: " here. */
 		const char *why = strstr(msg, ": ") ? strstr(msg, ": ") + 2 : msg;
