@@ -340,6 +340,7 @@ static int flush(struct batch *b, struct chunk *ch, struct wq_error *e)
 	const struct token **toks = NULL;
 	int *ntok = NULL;
 	struct person_rec **occ = NULL;
+	char *is_offender = NULL;
 	struct linkage l = {0};
 	struct strbuf sb, existing;
 	int rc = -1;
@@ -365,6 +366,7 @@ static int flush(struct batch *b, struct chunk *ch, struct wq_error *e)
 	toks = xmalloc(sizeof *toks * (n_occ + 1));
 	ntok = xmalloc(sizeof *ntok * (n_occ + 1));
 	occ = xmalloc(sizeof *occ * (n_occ + 1));
+	is_offender = xmalloc(n_occ + 1);
 	n_occ = 0;
 	for (size_t i = 0; i < ch->n_cases; i++) {
 		struct case_rec *c = &ch->cases[i];
@@ -372,6 +374,7 @@ static int flush(struct batch *b, struct chunk *ch, struct wq_error *e)
 			struct person_rec *p =
 			    v < c->n_victims ? &c->victims[v] : &c->offenders[v - c->n_victims];
 			occ[n_occ] = p;
+			is_offender[n_occ] = v >= c->n_victims;
 			toks[n_occ] = p->tok;
 			ntok[n_occ] = p->ntok;
 			n_occ++;
@@ -403,6 +406,12 @@ static int flush(struct batch *b, struct chunk *ch, struct wq_error *e)
 		sb_printf(&sb, "%" PRId64 "\t%c\t%s\t%" PRIu32 "\t%s\n", l.comp_pid[c],
 			  occ[i]->child ? 'c' : 'p', occ[i]->ntok ? "t" : "f",
 			  pseudo_record_key(b->keys, 'p', l.comp_pid[c]), b->batch_id_text);
+		if (is_offender[i]) {
+			b->r->offenders_new++;
+			b->r->offenders_unlinkable += occ[i]->ntok == 0;
+		} else {
+			b->r->victims_new++;
+		}
 	}
 	free(fresh);
 	if (n_new) {
@@ -411,7 +420,6 @@ static int flush(struct batch *b, struct chunk *ch, struct wq_error *e)
 			    "first_batch) FROM STDIN",
 			    sb.data, sb.len) < 0)
 			goto out;
-		b->r->persons_new += (long)n_new;
 	}
 	if (apply_merges(b, &l, e) < 0)
 		goto out;
@@ -485,11 +493,15 @@ static int flush(struct batch *b, struct chunk *ch, struct wq_error *e)
 		   "  revision = c.revision + 1, batch_id = excluded.batch_id, updated_at = now()",
 		   1, params) < 0 ||
 	    (existing.len > 2 &&
-	     db_run(b->conn, e,
-		    "WITH v AS (DELETE FROM warehouse.victim WHERE case_id = ANY($1::bigint[])),"
-		    " o AS (DELETE FROM warehouse.offender WHERE case_id = ANY($1::bigint[])) "
-		    "DELETE FROM warehouse.intervention WHERE case_id = ANY($1::bigint[])",
-		    1, (const char *const[]){existing.data}) < 0))
+	     (db_run(b->conn, e, "TRUNCATE stage_gone", 0, NULL) < 0 ||
+	      db_run(b->conn, e,
+		     "WITH v AS (DELETE FROM warehouse.victim WHERE case_id = ANY($1::bigint[])"
+		     "           RETURNING person_id),"
+		     " o AS (DELETE FROM warehouse.offender WHERE case_id = ANY($1::bigint[])"
+		     "       RETURNING person_id),"
+		     " i AS (DELETE FROM warehouse.intervention WHERE case_id = ANY($1::bigint[])) "
+		     "INSERT INTO stage_gone SELECT person_id FROM v UNION SELECT person_id FROM o",
+		     1, (const char *const[]){existing.data}) < 0)))
 		goto out;
 
 	/* Victims, offenders, interventions of the chunk's cases. */
@@ -501,18 +513,16 @@ static int flush(struct batch *b, struct chunk *ch, struct wq_error *e)
 		struct case_rec *c = &ch->cases[i];
 		for (int v = 0; v < c->n_victims; v++) {
 			struct person_rec *p = &c->victims[v];
-			sb_printf(&sb, "%" PRId64 "\t", case_ids[i]);
-			copy_text(&sb, p->ref);
-			sb_printf(&sb, "\t%" PRId64 "\t%s\t%d", p->person_id, p->sex, p->age);
+			sb_printf(&sb, "%" PRId64 "\t%d\t%" PRId64 "\t%s\t%d", case_ids[i], v + 1,
+				  p->person_id, p->sex, p->age);
 			for (int a = 0; a < ATTR_COUNT; a++)
 				sb_printf(&sb, "\t%s", p->attr[a]);
 			sb_putc(&sb, '\n');
 		}
 		for (int v = 0; v < c->n_offenders; v++) {
 			struct person_rec *p = &c->offenders[v];
-			sb_printf(&off, "%" PRId64 "\t", case_ids[i]);
-			copy_text(&off, p->ref);
-			sb_printf(&off, "\t%" PRId64 "\t%s\t", p->person_id, p->sex);
+			sb_printf(&off, "%" PRId64 "\t%d\t%" PRId64 "\t%s\t", case_ids[i], v + 1,
+				  p->person_id, p->sex);
 			if (p->age >= 0)
 				sb_printf(&off, "%d", p->age);
 			else
@@ -523,33 +533,53 @@ static int flush(struct batch *b, struct chunk *ch, struct wq_error *e)
 			struct intervention_rec *it = &c->interventions[k];
 			char started[11];
 			month_format(it->started, started);
-			sb_printf(&iv, "%" PRId64 "\t%d\t", case_ids[i], k + 1);
-			copy_text(&iv, it->person);
-			sb_printf(&iv, "\t%s\t%s\t%s\t%s\t", it->type, it->level, started,
-				  tribool(it->completed));
+			sb_printf(&iv, "%" PRId64 "\t%d\t%c\t%d\t%s\t%s\t%s\t%s\t", case_ids[i],
+				  k + 1, it->person_role, it->person_seq, it->type, it->level,
+				  started, tribool(it->completed));
 			copy_opt(&iv, it->outcome);
 			sb_putc(&iv, '\n');
 		}
 	}
 	int ok =
 	    db_copy(b->conn, e,
-		    "COPY warehouse.victim (case_id, ref, person_id, sex, age, gender_identity, "
+		    "COPY warehouse.victim (case_id, seq, person_id, sex, age, gender_identity, "
 		    "sexual_orientation, ethnicity, disability, migrant_status, economic_status, "
 		    "education_status, relationship) FROM STDIN",
 		    sb.data, sb.len) == 0 &&
 	    (off.len == 0 ||
 	     db_copy(
 		 b->conn, e,
-		 "COPY warehouse.offender (case_id, ref, person_id, sex, age, child) FROM STDIN",
+		 "COPY warehouse.offender (case_id, seq, person_id, sex, age, child) FROM STDIN",
 		 off.data, off.len) == 0) &&
 	    (iv.len == 0 ||
 	     db_copy(b->conn, e,
-		     "COPY warehouse.intervention (case_id, seq, person_ref, type, level, started, "
-		     "completed, outcome) FROM STDIN",
+		     "COPY warehouse.intervention (case_id, seq, person_role, person_seq, type, level, "
+		     "started, completed, outcome) FROM STDIN",
 		     iv.data, iv.len) == 0);
 	sb_free(&off);
 	sb_free(&iv);
 	if (!ok)
+		goto out;
+	/* A resubmission that no longer names a person leaves that person with no row: it is
+	 * removed with its tokens (and the persons merged into it, which hold none). */
+	if (existing.len > 2 &&
+	    db_run(b->conn, e,
+		   "WITH RECURSIVE gone AS ("
+		   "  SELECT p.person_id FROM warehouse.person p"
+		   "  WHERE p.person_id IN (SELECT person_id FROM stage_gone)"
+		   "    AND p.merged_into IS NULL"
+		   "    AND NOT EXISTS (SELECT 1 FROM warehouse.victim v"
+		   "                    WHERE v.person_id = p.person_id)"
+		   "    AND NOT EXISTS (SELECT 1 FROM warehouse.offender o"
+		   "                    WHERE o.person_id = p.person_id)"
+		   "  UNION SELECT p.person_id FROM warehouse.person p"
+		   "  JOIN gone g ON p.merged_into = g.person_id),"
+		   " t AS (DELETE FROM warehouse.person_token"
+		   "       WHERE person_id IN (SELECT person_id FROM gone)),"
+		   " m AS (DELETE FROM warehouse.person_merge WHERE from_person IN"
+		   "       (SELECT person_id FROM gone) OR into_person IN (SELECT person_id FROM gone)) "
+		   "DELETE FROM warehouse.person WHERE person_id IN (SELECT person_id FROM gone)",
+		   0, NULL) < 0)
 		goto out;
 	rc = 0;
 out:
@@ -564,6 +594,7 @@ out:
 	free(toks);
 	free(ntok);
 	free(occ);
+	free(is_offender);
 	sb_free(&sb);
 	sb_free(&existing);
 	return rc;
@@ -731,6 +762,7 @@ static const char stage_sql[] =
     " ON COMMIT DROP;"
     "CREATE TEMP TABLE IF NOT EXISTS stage_merge (from_person bigint, into_person bigint)"
     " ON COMMIT DROP;"
+    "CREATE TEMP TABLE IF NOT EXISTS stage_gone (person_id bigint) ON COMMIT DROP;"
     "CREATE TEMP TABLE IF NOT EXISTS stage_case (case_id bigint, case_key bytea,"
     " key_version smallint, agency text, reported date, incident date, region text,"
     " offences text[], technology text[], detection text, financial boolean, status text,"
@@ -1062,7 +1094,7 @@ out:
 	}
 	if (r->already_loaded) {
 		r->records = r->accepted = r->rejected = 0;
-		r->persons_new = r->merges = 0;
+		r->victims_new = r->offenders_new = r->offenders_unlinkable = r->merges = 0;
 	}
 	for (int k = 0; k < 2; k++) {
 		for (size_t i = 0; i < b.chunks[k].n_cases; i++)

@@ -23,7 +23,9 @@ struct load_options {
 
 struct load_result {
 	long records, accepted, rejected;
-	long persons_new, merges;
+	long victims_new, offenders_new; /* persons first seen in this batch, by role */
+	long offenders_unlinkable;	 /* of offenders_new: no identity to link on */
+	long merges;
 	int already_loaded;
 	long long batch_id;
 	long data_version;

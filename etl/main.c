@@ -166,11 +166,15 @@ static int cmd_load(struct wq_config *cfg, int argc, char **argv)
 			status = 2;
 			continue;
 		}
-		printf("%s: batch %lld: %ld records, %ld loaded, %ld rejected, %ld new persons, "
-		       "%ld merges, data version %ld\n",
-		       argv[i], r.batch_id, r.records, r.accepted, r.rejected, r.persons_new,
-		       r.merges, r.data_version);
-		if (r.rejected && status == 0)
+		printf("%s: batch %lld: %ld records, %ld loaded, %ld rejected, %ld new victims, "
+		       "%ld new offenders (%ld of them unidentified), %ld merges, data version "
+		       "%ld\n",
+		       argv[i], r.batch_id, r.records, r.accepted, r.rejected, r.victims_new,
+		       r.offenders_new, r.offenders_unlinkable, r.merges, r.data_version);
+		/* Every record rejected is "nothing loaded" (2), as the data dictionary says. */
+		if (r.rejected && r.accepted == 0)
+			status = 2;
+		else if (r.rejected && status == 0)
 			status = 1;
 	}
 out:

@@ -28,10 +28,13 @@ void rec_error_add(struct rec_errors *errs, const char *code, const char *pointe
 	va_end(ap);
 }
 
-int age_at_month(int by, int bm, int bd, int at)
+int age_at(int by, int bm, int bd, int y, int m, int d)
 {
-	int m = at % 12 + 1;
-	return at / 12 - by - (m < bm || (m == bm && bd > 1));
+	int age = y - by - (m < bm || (m == bm && bd > (d ? d : 1)));
+	/* A month alone: a child born in that month is 0, not a child yet to be born. */
+	if (age < 0 && d == 0 && by == y && bm == m)
+		age = 0;
+	return age;
 }
 
 int month_index(int y, int m)
@@ -156,8 +159,9 @@ static int get_bool(const struct field *f, struct rec_errors *errs)
 	return json_is_true(v);
 }
 
-/* A month index from a date or month field; -1 when absent, -2 when bad (reported). */
-static int get_month(const struct field *f, int required, struct rec_errors *errs)
+/* A month index from a date or month field; -1 when absent, -2 when bad (reported).
+ * day (may be NULL) gets the day of the month, 0 when only a month was given. */
+static int get_month(const struct field *f, int required, int *day, struct rec_errors *errs)
 {
 	const char *s = get_string(f, required, 10, errs);
 	struct wq_error e;
@@ -171,6 +175,8 @@ static int get_month(const struct field *f, int required, struct rec_errors *err
 		rec_error_add(errs, e.code, f->ptr, "\"%s\": %s", f->name, e.message);
 		return -2;
 	}
+	if (day)
+		*day = d;
 	return month_index(y, m);
 }
 
@@ -287,7 +293,7 @@ static const struct {
 };
 
 static int parse_person(const struct rec_context *ctx, json_t *p, const char *base, int offender,
-			int at_month, struct person_rec *out, struct rec_errors *errs)
+			const struct case_rec *c, struct person_rec *out, struct rec_errors *errs)
 {
 	int before = errs->n + errs->more;
 	struct field f;
@@ -363,11 +369,12 @@ static int parse_person(const struct rec_context *ctx, json_t *p, const char *ba
 			out->age = (int)json_integer_value(age);
 		}
 	}
-	if (have_birth && at_month >= 0) {
-		int derived = age_at_month(by, bm, bd, at_month);
+	if (have_birth && c->reported >= 0 && c->incident != -2) {
+		int derived = case_age(c, by, bm, bd);
 		if (derived < 0) {
 			rec_error_add(errs, "E3003", idbase,
-				      "\"birth_date\" is after the incident (or reported) month");
+				      "\"birth_date\" is after the incident month (or the "
+				      "reported date)");
 		} else if (out->age >= 0 && abs(out->age - derived) > 1) {
 			rec_error_add(
 			    errs, "E3003", f.ptr,
@@ -400,7 +407,7 @@ static int parse_person(const struct rec_context *ctx, json_t *p, const char *ba
 }
 
 static int parse_persons(const struct rec_context *ctx, json_t *j, const char *name, int required,
-			 int offender, int at_month, struct person_rec **out, int *n,
+			 int offender, const struct case_rec *c, struct person_rec **out, int *n,
 			 struct rec_errors *errs)
 {
 	struct field f = field_of(j, "", name);
@@ -430,7 +437,7 @@ static int parse_persons(const struct rec_context *ctx, json_t *j, const char *n
 	json_array_foreach (arr, i, p) {
 		char base[64];
 		snprintf(base, sizeof base, "/%s/%zu", name, i);
-		if (parse_person(ctx, p, base, offender, at_month, &(*out)[*n], errs) == 0)
+		if (parse_person(ctx, p, base, offender, c, &(*out)[*n], errs) == 0)
 			(*n)++;
 		else
 			bad = 1;
@@ -447,14 +454,26 @@ static const char *default_level(const char *type)
 	return "tertiary";
 }
 
-static int find_ref(const struct case_rec *c, const char *ref)
+/* The role ('v' or 'o') and 1-based position of the person with this ref among the
+ * submitted victims and offenders; 0 when there is none. The submitted persons, not the
+ * accepted ones: an intervention of a person rejected for another reason must not get a
+ * second, misleading E3004. */
+static int find_ref(json_t *j, const char *ref, char *role)
 {
-	for (int i = 0; i < c->n_victims; i++)
-		if (strcmp(c->victims[i].ref, ref) == 0)
-			return 1;
-	for (int i = 0; i < c->n_offenders; i++)
-		if (strcmp(c->offenders[i].ref, ref) == 0)
-			return 1;
+	static const char *const lists[] = {"victims", "offenders"};
+	for (int l = 0; l < 2; l++) {
+		json_t *arr = json_object_get(j, lists[l]), *p;
+		size_t i;
+		if (!json_is_array(arr))
+			continue;
+		json_array_foreach (arr, i, p) {
+			json_t *r = json_object_get(p, "ref");
+			if (json_is_string(r) && strcmp(json_string_value(r), ref) == 0) {
+				*role = l ? 'o' : 'v';
+				return (int)i + 1;
+			}
+		}
+	}
 	return 0;
 }
 
@@ -491,12 +510,10 @@ static void parse_interventions(const struct rec_context *ctx, json_t *j, struct
 		check_known(it, base, intervention_fields, errs);
 		f = field_of(it, base, "person");
 		const char *ref = get_string(&f, 1, REC_REF_MAX, errs);
-		if (ref && !find_ref(c, ref))
+		if (ref && !(r->person_seq = find_ref(j, ref, &r->person_role)))
 			rec_error_add(
 			    errs, "E3004", f.ptr,
 			    "\"person\" names no victim or offender \"ref\" of this case");
-		else if (ref)
-			snprintf(r->person, sizeof r->person, "%s", ref);
 		f = field_of(it, base, "type");
 		r->type = get_code(ctx, &f, "intervention_type", 1, NULL, errs);
 		f = field_of(it, base, "level");
@@ -504,7 +521,7 @@ static void parse_interventions(const struct rec_context *ctx, json_t *j, struct
 		if (!r->level && r->type && !json_object_get(it, "level"))
 			r->level = default_level(r->type);
 		f = field_of(it, base, "started");
-		r->started = get_month(&f, 1, errs);
+		r->started = get_month(&f, 1, NULL, errs);
 		f = field_of(it, base, "completed");
 		r->completed = get_bool(&f, errs);
 		f = field_of(it, base, "outcome");
@@ -512,6 +529,13 @@ static void parse_interventions(const struct rec_context *ctx, json_t *j, struct
 		if (errs->n + errs->more == before)
 			c->n_interventions++;
 	}
+}
+
+int case_age(const struct case_rec *c, int by, int bm, int bd)
+{
+	if (c->incident >= 0)
+		return age_at(by, bm, bd, c->incident / 12, c->incident % 12 + 1, 0);
+	return age_at(by, bm, bd, c->reported / 12, c->reported % 12 + 1, c->reported_day);
 }
 
 int case_from_json(const struct rec_context *ctx, json_t *j, struct case_rec *c,
@@ -544,9 +568,9 @@ int case_from_json(const struct rec_context *ctx, json_t *j, struct case_rec *c,
 	if (case_ref && !case_ref[0])
 		rec_error_add(errs, "E1003", f.ptr, "\"case_ref\" is empty");
 	f = field_of(j, "", "reported");
-	c->reported = get_month(&f, 1, errs);
+	c->reported = get_month(&f, 1, &c->reported_day, errs);
 	f = field_of(j, "", "incident");
-	c->incident = get_month(&f, 0, errs);
+	c->incident = get_month(&f, 0, NULL, errs);
 	if (c->incident >= 0 && c->reported >= 0 && c->incident > c->reported)
 		rec_error_add(errs, "E3002", "/incident", "\"incident\" is after \"reported\"");
 	f = field_of(j, "", "region");
@@ -562,10 +586,9 @@ int case_from_json(const struct rec_context *ctx, json_t *j, struct case_rec *c,
 	f = field_of(j, "", "status");
 	c->status = get_code(ctx, &f, "status", 1, NULL, errs);
 
-	/* Ages are taken at the incident month, or at the reported month without one. */
-	int at = c->incident >= 0 ? c->incident : c->reported;
-	parse_persons(ctx, j, "victims", 1, 0, at, &c->victims, &c->n_victims, errs);
-	parse_persons(ctx, j, "offenders", 0, 1, at, &c->offenders, &c->n_offenders, errs);
+	/* Ages are taken at the incident month, or at the reported date without one. */
+	parse_persons(ctx, j, "victims", 1, 0, c, &c->victims, &c->n_victims, errs);
+	parse_persons(ctx, j, "offenders", 0, 1, c, &c->offenders, &c->n_offenders, errs);
 
 	/* refs are unique across victims and offenders: interventions name them. */
 	for (int a = 0; a < c->n_victims + c->n_offenders; a++) {

@@ -43,7 +43,7 @@ enum person_attr {
 };
 
 struct person_rec {
-	char ref[REC_REF_MAX + 1];
+	char ref[REC_REF_MAX + 1]; /* in memory only, for E3005 */
 	const char *sex;
 	int age;		      /* completed years at the incident month */
 	const char *attr[ATTR_COUNT]; /* codes, defaults filled in */
@@ -54,7 +54,10 @@ struct person_rec {
 };
 
 struct intervention_rec {
-	char person[REC_REF_MAX + 1];
+	/* The person, resolved from its ref: role 'v' or 'o' and 1-based position among the
+	 * case's victims or offenders. Nothing of a ref is stored: agencies may use names. */
+	char person_role;
+	int person_seq;
 	const char *type, *level, *outcome; /* outcome may be NULL */
 	int started;			    /* month index: year * 12 + month - 1 */
 	int completed;			    /* -1 not given */
@@ -65,6 +68,7 @@ struct case_rec {
 	uint8_t case_key[TOKEN_BYTES];
 	const char *agency, *region, *detection, *status;
 	int reported, incident; /* month indexes; incident -1 when not given */
+	int reported_day;	/* day of the reported date, 0 when only a month was given */
 	const char *offences[16];
 	int n_offences;
 	const char *technology[16];
@@ -96,9 +100,14 @@ void case_rec_free(struct case_rec *c);
 void rec_error_add(struct rec_errors *errs, const char *code, const char *pointer, const char *fmt,
 		   ...) __attribute__((format(printf, 4, 5)));
 
-/* Completed years, at the first day of month index AT, of a child born BY-BM-BD: the
- * age rule of case-record.md. */
-int age_at_month(int by, int bm, int bd, int at);
+/* Completed years on Y-M-D of a child born BY-BM-BD; D = 0 means a month given alone:
+ * the age at its first day, and 0 for a child born in that month. Negative when the
+ * birth is after that date. */
+int age_at(int by, int bm, int bd, int y, int m, int d);
+
+/* The age rule of case-record.md for case C: at the incident month (a child born in it is
+ * 0), or at the reported date when there is no incident. */
+int case_age(const struct case_rec *c, int by, int bm, int bd);
 
 /* Month index helpers: y*12 + m-1, and back to "YYYY-MM-01". */
 int month_index(int y, int m);

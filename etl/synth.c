@@ -54,6 +54,7 @@ static const double proactive_2015 = 0.05, proactive_2025 = 0.30;
 static const double p_charged = 0.35, p_prosecuted = 0.80, p_convicted = 0.70;
 static const double p_national_id = 0.70; /* citizens with a national ID on record */
 static const double p_arabic_script = 0.80;
+static const double p_born_in_month = 0.10; /* of victims aged 0: born in the incident month */
 /* Identity variants of a returning child: exact, diacritics, spelling, no national ID,
  * other script with national ID, other script without it (must stay unlinked). */
 static const double variant_weights[6] = {0.40, 0.15, 0.10, 0.15, 0.10, 0.10};
@@ -311,10 +312,15 @@ static void new_child(struct gen *g, int region, int female, int age, int month_
 	}
 	c->father = zipf(r, synth_n_given_male);
 	c->nid = !migrant && chance(r, p_national_id) ? 1000000000L + c->id * 7919 % 999999937 : 0;
-	/* Born so that the age at the first day of the incident month is exactly age. */
+	/* Born so that the age at the first day of the incident month is exactly age; a
+	 * baby of age 0 is sometimes born in that very month (age 0 too, by the rule). */
 	long start = days_from_civil(month_index / 12 - age, month_index % 12 + 1, 1);
-	civil_from_days(start - below(r, 365), &c->by, &c->bm, &c->bd);
+	if (age == 0 && chance(r, p_born_in_month))
+		civil_from_days(start + below(r, 28), &c->by, &c->bm, &c->bd);
+	else
+		civil_from_days(start - below(r, 365), &c->by, &c->bm, &c->bd);
 }
+
 
 /* The written forms of a child's names under a variant. */
 struct written {
@@ -540,6 +546,22 @@ static const char csv_header[] =
     "offender_given_name,offender_family_name,offender_birth_date,offender_national_id,"
     "offender_id_country,offender_sex,offender_age\n";
 
+/* A child born in the reported month is not born after the reported day. */
+static void born_by_report(const struct plan *p, struct child *c)
+{
+	if (p->reported_d && c->by == p->reported_y && c->bm == p->reported_m &&
+	    c->bd > p->reported_d)
+		c->bd = p->reported_d;
+}
+
+/* The age the loader derives for a person of this case (the rule of case_age). */
+static int plan_age(const struct plan *p, int by, int bm, int bd)
+{
+	if (p->incident >= 0)
+		return age_at(by, bm, bd, p->incident / 12, p->incident % 12 + 1, 0);
+	return age_at(by, bm, bd, p->reported_y, p->reported_m, p->reported_d);
+}
+
 static void emit(struct gen *g, const struct plan *p)
 {
 	char reported[11], incident[8], ref[8];
@@ -591,7 +613,6 @@ static void emit(struct gen *g, const struct plan *p)
 		json_object_set_new(c, "financial", json_boolean(p->financial));
 	json_object_set_new(c, "status", json_string(p->status));
 
-	int inc = p->incident >= 0 ? p->incident : (p->reported_y * 12 + p->reported_m - 1);
 	json_t *vs = json_array();
 	for (int i = 0; i < p->nvict; i++) {
 		const struct child *ch = p->victims[i];
@@ -603,8 +624,7 @@ static void emit(struct gen *g, const struct plan *p)
 		json_object_set_new(v, "sex", json_string(ch->female ? "female" : "male"));
 		/* The age is derived from the birth date; sometimes it is also given. */
 		if (chance(&g->rng, 0.3))
-			json_object_set_new(
-			    v, "age", json_integer(age_at_month(ch->by, ch->bm, ch->bd, inc)));
+			json_object_set_new(v, "age", json_integer(plan_age(p, ch->by, ch->bm, ch->bd)));
 		json_object_set_new(v, "gender_identity", json_string(ch->gender));
 		json_object_set_new(v, "sexual_orientation", json_string(ch->orientation));
 		json_object_set_new(v, "ethnicity", json_string(ch->ethnicity));
@@ -825,11 +845,11 @@ static void plan_case(struct gen *g, struct plan *p, int m, int region)
 				g->ring[g->nring++ % OFFENDER_RING] = *o;
 		}
 		int inc = p->incident >= 0 ? p->incident : m;
-		int age = age_at_month(o->by, o->bm, o->bd, inc);
+		int age = age_at(o->by, o->bm, o->bd, inc / 12, inc % 12 + 1, 0);
 		if (o->identified && age < 18 && !o->child) {
 			/* A re-offender drawn for a case before his first: an adult then too. */
 			new_offender(g, year, o);
-			age = age_at_month(o->by, o->bm, o->bd, inc);
+			age = age_at(o->by, o->bm, o->bd, inc / 12, inc % 12 + 1, 0);
 		}
 		if (!o->identified)
 			age = o->age;
@@ -886,6 +906,7 @@ static void generate_episode(struct gen *g)
 	plan_case(g, &p, m, reg);
 	int inc = p.incident >= 0 ? p.incident : m;
 	new_child(g, reg, f, a, inc, &kids[0]);
+	born_by_report(&p, &kids[0]);
 	p.victims[0] = &kids[0];
 	p.nvict = 1;
 	double more = unif(r);
@@ -894,6 +915,7 @@ static void generate_episode(struct gen *g)
 		int age2 = a + below(r, 3) - 1;
 		age2 = age2 < 0 ? 0 : age2 > 17 ? 17 : age2;
 		new_child(g, reg, chance(r, 0.6), age2, inc, &kids[1 + i]);
+		born_by_report(&p, &kids[1 + i]);
 		p.victims[p.nvict++] = &kids[1 + i];
 	}
 	p.support = chance(r, p_support);

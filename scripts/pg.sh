@@ -34,7 +34,9 @@ write_conf() { # the example, pointed at this checkout's cluster and code lists
       "$root/config/wiqaya.conf.example" >"$conf"
 }
 
-as_pg() { if [[ $(id -u) -eq 0 ]]; then runuser -u postgres -- "$@"; else "$@"; fi; }
+# From /: in a checkout with mode 0700 the postgres user could not enter the current
+# directory, and every command would say so.
+as_pg() { if [[ $(id -u) -eq 0 ]]; then (cd / && runuser -u postgres -- "$@"); else "$@"; fi; }
 
 write_conf
 host=$(ini database host)

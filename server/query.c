@@ -454,6 +454,10 @@ void query_sql(const struct query *q, struct strbuf *sql, char **params, int *np
 	for (int i = 0; covered && i < q->ndims; i++)
 		if (q->dims[i].dim->person)
 			sb_printf(sql, " AND pop.d%d = f.d%d", i, i);
+	/* A rate counts children: a cell made only of rows outside its numerator (the 18+
+	 * band of victim_rate) is no cell of that table. */
+	if (rate)
+		sb_puts(sql, " WHERE f.num > 0 OR f.excluded = 0");
 	if (q->ndims) {
 		sb_puts(sql, " ORDER BY ");
 		for (int i = 0; i < q->ndims; i++)

@@ -8,14 +8,14 @@ BAD=$ROOT/tests/data/bad
 snapshot() {
   psql_t -c "SELECT encode(case_key, 'hex'), agency, reported, incident, region, offences, technology,
                     detection, financial, status, revision FROM warehouse.\"case\" ORDER BY 1" \
-         -c "SELECT encode(c.case_key, 'hex'), v.ref, v.sex, v.age, v.gender_identity, v.sexual_orientation,
+         -c "SELECT encode(c.case_key, 'hex'), v.seq, v.sex, v.age, v.gender_identity, v.sexual_orientation,
                     v.ethnicity, v.disability, v.migrant_status, v.economic_status, v.education_status,
                     v.relationship FROM warehouse.victim v JOIN warehouse.\"case\" c USING (case_id) ORDER BY 1, 2" \
-         -c "SELECT encode(c.case_key, 'hex'), o.ref, o.sex, o.age, o.child
+         -c "SELECT encode(c.case_key, 'hex'), o.seq, o.sex, o.age, o.child
                FROM warehouse.offender o JOIN warehouse.\"case\" c USING (case_id) ORDER BY 1, 2" \
-         -c "SELECT string_agg(encode(c.case_key, 'hex') || ':' || x.ref, ',' ORDER BY c.case_key, x.ref)
-               FROM (SELECT case_id, ref, person_id FROM warehouse.victim UNION ALL
-                     SELECT case_id, ref, person_id FROM warehouse.offender) x
+         -c "SELECT string_agg(encode(c.case_key, 'hex') || ':' || x.role || x.seq, ',' ORDER BY c.case_key, x.role, x.seq)
+               FROM (SELECT case_id, 'v' AS role, seq, person_id FROM warehouse.victim UNION ALL
+                     SELECT case_id, 'o', seq, person_id FROM warehouse.offender) x
                JOIN warehouse.\"case\" c USING (case_id) GROUP BY x.person_id ORDER BY 1" \
          -c "SELECT encode(token, 'hex'), kind, key_version FROM warehouse.person_token ORDER BY 1" \
          -c "SELECT count(*) FILTER (WHERE merged_into IS NULL), count(*) FILTER (WHERE linkable)

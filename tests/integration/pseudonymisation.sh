@@ -63,8 +63,8 @@ eq "the child counts once in 2023" "$(psql_t -c 'SELECT count(*) FROM analytics.
 fresh_db rekey
 "$BIN/wiqaya-etl" load "$T/syn/cases.ndjson" >/dev/null
 snapshot() {
-  psql_t -c "SELECT case_id, ref, person_id FROM warehouse.victim ORDER BY 1, 2" \
-         -c "SELECT case_id, ref, person_id FROM warehouse.offender ORDER BY 1, 2" \
+  psql_t -c "SELECT case_id, seq, person_id FROM warehouse.victim ORDER BY 1, 2" \
+         -c "SELECT case_id, seq, person_id FROM warehouse.offender ORDER BY 1, 2" \
          -c "SELECT person_id, kind FROM warehouse.person_token ORDER BY 1, 2" \
          -c "SELECT * FROM analytics.victim_year ORDER BY record_key, year"
 }

@@ -1,7 +1,8 @@
 /* Linkage precision and recall against the generator's truth (linkage.csv): which child
  * is behind every victim record. Recomputes each record's case key with the real key
  * (this tool plays the ETL), reads the person the loader linked it to, and counts pairs.
- * Pairs involving a record planted in the other script without a national ID are left
+ * The generator's victim refs are V1, V2... in order, so a victim's stored position (seq)
+ * names its ref. Pairs involving a record planted in the other script without a national ID are left
  * out of recall: such records must stay unlinked, and how many did is reported apart.
  *   tool_linkage_eval LINKAGE_CSV   (config from WIQAYA_CONF) */
 #include <stdio.h>
@@ -66,7 +67,7 @@ int main(int argc, char **argv)
 	int version = atoi(PQgetvalue(res, 0, 0));
 	PQclear(res);
 	res = db_exec(conn, &e,
-		      "SELECT c.case_key, v.ref, v.person_id FROM warehouse.victim v "
+		      "SELECT c.case_key, 'V' || v.seq, v.person_id FROM warehouse.victim v "
 		      "JOIN warehouse.\"case\" c USING (case_id)",
 		      0, NULL);
 	size_t ndb = (size_t)PQntuples(res);
