@@ -61,5 +61,11 @@ api() { curl -s "http://127.0.0.1:${TEST_HTTP_PORT:-18080}$1"; }
 cleanup() { stop_server; [[ -z ${TEST_TMP:-} ]] && rm -rf "$T"; }
 trap cleanup EXIT
 
+# dump_db FILE: pg_dump of the test database.
+dump_db() {
+  "/usr/lib/postgresql/15/bin/pg_dump" -h "$(awk -F' *= *' '/^host/{print $2; exit}' "$CONF" | cut -d' ' -f1)" \
+    -p "$(awk -F' *= *' '/^port/{print $2; exit}' "$CONF" | cut -d' ' -f1)" -U postgres -d "$DB" >"$1"
+}
+
 # integrity DESC: the warehouse has no orphan or dangling reference.
 integrity() { eq "$1" "$(psql_t -c 'SELECT sum(n) FROM warehouse.integrity()')" "0"; }

@@ -42,9 +42,7 @@ eq "still 5 cases" "$(psql_t -c 'SELECT count(*) FROM warehouse."case"')" "5"
 stop_server
 
 # No identifier anywhere: database dump, logs, reject file.
-"$ROOT/scripts/pg.sh" psql -X -q -At -c "SELECT 1" >/dev/null
-"/usr/lib/postgresql/15/bin/pg_dump" -h "$(awk -F' *= *' '/^host/{print $2; exit}' "$CONF" | cut -d' ' -f1)" \
-  -p "$(awk -F' *= *' '/^port/{print $2; exit}' "$CONF" | cut -d' ' -f1)" -U postgres -d "$DB" >"$T/dump.sql"
+dump_db "$T/dump.sql"
 check "pg_dump worked" test -s "$T/dump.sql"
 identifiers=("فاطمة" "فاطمه" "الزهراني" "الزهرانى" "Lucía" "Lucia" "LUCIA" "Núñez" "Nunez" "NUNEZ" "Omar" "OMAR"
   "Haddad" "HADDAD" "1098765432" "1098-765-432" "2011-04-09" "2010-11-30" "2008-06-02"
