@@ -160,10 +160,93 @@ static void reject(struct batch *b, long record_no, long line, const struct rec_
 
 /* ---- one chunk ---- */
 
+/* What linkage needs of the warehouse for one chunk: the stored tokens it matches, and
+ * the national IDs and cases (with regions) of the persons they point at. */
+struct existing {
+	struct link_match *matches;
+	size_t n_matches;
+	struct link_id *ids;
+	size_t n_ids;
+	struct link_case *cases;
+	size_t n_cases;
+};
+
+static void existing_free(struct existing *x)
+{
+	free(x->matches);
+	free(x->ids);
+	free(x->cases);
+	memset(x, 0, sizeof *x);
+}
+
+static void unescape_token(PGresult *res, int row, int col, uint8_t out[TOKEN_BYTES])
+{
+	size_t len;
+	unsigned char *raw = PQunescapeBytea((unsigned char *)PQgetvalue(res, row, col), &len);
+	memcpy(out, raw, len == TOKEN_BYTES ? TOKEN_BYTES : 0);
+	PQfreemem(raw);
+}
+
+static int region_index(const struct batch *b, const char *code)
+{
+	const struct code_list *l = codelists_get(b->ctx.lists, "regions");
+	return l ? codelist_index(l, code) : -1;
+}
+
+/* The national IDs and cases of the matched persons (x->matches), in two queries. */
+static int fetch_constraints(struct batch *b, struct existing *x, struct wq_error *e)
+{
+	struct strbuf ids;
+	sb_init(&ids);
+	sb_putc(&ids, '{');
+	for (size_t i = 0; i < x->n_matches; i++)
+		sb_printf(&ids, "%s%" PRId64, i ? "," : "", x->matches[i].person_id);
+	sb_putc(&ids, '}');
+	const char *params[] = {ids.data};
+	int rc = -1;
+	PGresult *res = db_exec(b->conn, e,
+				"SELECT person_id, id_country, token FROM warehouse.person_token "
+				"WHERE kind = 1 AND person_id = ANY($1::bigint[])",
+				1, params);
+	if (!res)
+		goto out;
+	x->n_ids = (size_t)PQntuples(res);
+	x->ids = xcalloc(x->n_ids + 1, sizeof *x->ids);
+	for (size_t i = 0; i < x->n_ids; i++) {
+		x->ids[i].person_id = strtoll(PQgetvalue(res, (int)i, 0), NULL, 10);
+		snprintf(x->ids[i].country, sizeof x->ids[i].country, "%s",
+			 PQgetvalue(res, (int)i, 1));
+		unescape_token(res, (int)i, 2, x->ids[i].token);
+	}
+	PQclear(res);
+	res = db_exec(b->conn, e,
+		      "SELECT x.person_id, x.case_id, c.region FROM ("
+		      "  SELECT person_id, case_id FROM warehouse.victim"
+		      "  WHERE person_id = ANY($1::bigint[]) UNION "
+		      "  SELECT person_id, case_id FROM warehouse.offender"
+		      "  WHERE person_id = ANY($1::bigint[])) x "
+		      "JOIN warehouse.\"case\" c USING (case_id)",
+		      1, params);
+	if (!res)
+		goto out;
+	x->n_cases = (size_t)PQntuples(res);
+	x->cases = xcalloc(x->n_cases + 1, sizeof *x->cases);
+	for (size_t i = 0; i < x->n_cases; i++) {
+		x->cases[i].person_id = strtoll(PQgetvalue(res, (int)i, 0), NULL, 10);
+		x->cases[i].case_id = strtoll(PQgetvalue(res, (int)i, 1), NULL, 10);
+		x->cases[i].region = region_index(b, PQgetvalue(res, (int)i, 2));
+	}
+	PQclear(res);
+	rc = 0;
+out:
+	sb_free(&ids);
+	return rc;
+}
+
 /* Existing rows for the chunk's tokens and case keys, found in one round trip each.
  * case_ids[i] is the id of case i when it exists, 0 when it is new, and -1 when this very
  * batch wrote it already (a duplicate: E3008). */
-static int fetch_matches(struct batch *b, struct chunk *ch, struct link_match **out, size_t *n,
+static int fetch_matches(struct batch *b, struct chunk *ch, struct existing *x,
 			 int64_t **case_ids, struct wq_error *e)
 {
 	struct strbuf sb;
@@ -196,17 +279,15 @@ static int fetch_matches(struct batch *b, struct chunk *ch, struct link_match **
 		      0, NULL);
 	if (!res)
 		goto out;
-	*n = (size_t)PQntuples(res);
-	*out = xmalloc(sizeof **out * (*n + 1));
-	for (size_t i = 0; i < *n; i++) {
-		size_t len;
-		unsigned char *raw =
-		    PQunescapeBytea((unsigned char *)PQgetvalue(res, (int)i, 0), &len);
-		memcpy((*out)[i].token, raw, TOKEN_BYTES);
-		PQfreemem(raw);
-		(*out)[i].person_id = strtoll(PQgetvalue(res, (int)i, 1), NULL, 10);
+	x->n_matches = (size_t)PQntuples(res);
+	x->matches = xmalloc(sizeof *x->matches * (x->n_matches + 1));
+	for (size_t i = 0; i < x->n_matches; i++) {
+		unescape_token(res, (int)i, 0, x->matches[i].token);
+		x->matches[i].person_id = strtoll(PQgetvalue(res, (int)i, 1), NULL, 10);
 	}
 	PQclear(res);
+	if (x->n_matches && fetch_constraints(b, x, e) < 0)
+		goto out;
 
 	const char *params[] = {b->batch_id_text};
 	res = db_exec(b->conn, e,
@@ -334,8 +415,9 @@ static void drop_duplicates(struct batch *b, struct chunk *ch, int64_t *case_ids
 
 static int flush(struct batch *b, struct chunk *ch, struct wq_error *e)
 {
-	struct link_match *matches = NULL;
-	size_t n_matches = 0, n_occ = 0;
+	struct existing x = {0};
+	size_t n_occ = 0, *case_of = NULL;
+	int *region_of = NULL;
 	int64_t *case_ids = NULL, *new_pids = NULL, *new_cids = NULL;
 	const struct token **toks = NULL;
 	int *ntok = NULL;
@@ -351,7 +433,7 @@ static int flush(struct batch *b, struct chunk *ch, struct wq_error *e)
 		rc = 0;
 		goto out;
 	}
-	if (fetch_matches(b, ch, &matches, &n_matches, &case_ids, e) < 0)
+	if (fetch_matches(b, ch, &x, &case_ids, e) < 0)
 		goto out;
 	/* Tokens of a dropped duplicate stay among the matches: a lookup table, harmless. */
 	drop_duplicates(b, ch, case_ids);
@@ -367,6 +449,8 @@ static int flush(struct batch *b, struct chunk *ch, struct wq_error *e)
 	ntok = xmalloc(sizeof *ntok * (n_occ + 1));
 	occ = xmalloc(sizeof *occ * (n_occ + 1));
 	is_offender = xmalloc(n_occ + 1);
+	case_of = xmalloc(sizeof *case_of * (n_occ + 1));
+	region_of = xmalloc(sizeof *region_of * (n_occ + 1));
 	n_occ = 0;
 	for (size_t i = 0; i < ch->n_cases; i++) {
 		struct case_rec *c = &ch->cases[i];
@@ -375,12 +459,18 @@ static int flush(struct batch *b, struct chunk *ch, struct wq_error *e)
 			    v < c->n_victims ? &c->victims[v] : &c->offenders[v - c->n_victims];
 			occ[n_occ] = p;
 			is_offender[n_occ] = v >= c->n_victims;
+			case_of[n_occ] = i;
+			region_of[n_occ] = region_index(b, c->region);
 			toks[n_occ] = p->tok;
 			ntok[n_occ] = p->ntok;
 			n_occ++;
 		}
 	}
-	linkage_run(&l, n_occ, toks, ntok, matches, n_matches);
+	struct link_input in = {n_occ,	  toks,		 ntok,	     case_of,	 region_of,
+				x.matches, x.n_matches, x.ids,	     x.n_ids,	 x.cases,
+				x.n_cases};
+	linkage_run(&l, &in);
+	b->r->links_vetoed += (long)l.vetoed;
 
 	size_t n_new = 0;
 	for (size_t c = 0; c < l.n_comp; c++)
@@ -427,12 +517,18 @@ static int flush(struct batch *b, struct chunk *ch, struct wq_error *e)
 		sb_reset(&sb);
 		for (size_t i = 0; i < l.n_new_tokens; i++) {
 			sb_hex(&sb, COPY_BYTEA, l.new_tokens[i].tok->hash, TOKEN_BYTES);
-			sb_printf(&sb, "\t%d\t%d\t%" PRId64 "\n", b->ctx.key_version,
-				  l.new_tokens[i].tok->kind, l.comp_pid[l.new_tokens[i].comp]);
+			const struct token *t = l.new_tokens[i].tok;
+			sb_printf(&sb, "\t%d\t%d\t%" PRId64 "\t", b->ctx.key_version, t->kind,
+				  l.comp_pid[l.new_tokens[i].comp]);
+			if (t->kind == TOKEN_ID)
+				copy_text(&sb, t->country); /* a code of the countries list */
+			else
+				sb_puts(&sb, "\\N");
+			sb_putc(&sb, '\n');
 		}
 		if (db_copy(b->conn, e,
-			    "COPY warehouse.person_token (token, key_version, kind, person_id) "
-			    "FROM STDIN",
+			    "COPY warehouse.person_token (token, key_version, kind, person_id, "
+			    "id_country) FROM STDIN",
 			    sb.data, sb.len) < 0)
 			goto out;
 	}
@@ -587,7 +683,9 @@ out:
 		case_rec_free(&ch->cases[i]);
 	ch->n_cases = 0;
 	linkage_free(&l);
-	free(matches);
+	existing_free(&x);
+	free(case_of);
+	free(region_of);
 	free(case_ids);
 	free(new_pids);
 	free(new_cids);

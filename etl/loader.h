@@ -26,6 +26,7 @@ struct load_result {
 	long victims_new, offenders_new; /* persons first seen in this batch, by role */
 	long offenders_unlinkable;	 /* of offenders_new: no identity to link on */
 	long merges;
+	long links_vetoed; /* links refused by a cannot-link rule (linkage.h) */
 	int already_loaded;
 	long long batch_id;
 	long data_version;

@@ -437,3 +437,37 @@ char norm_sex(const char *code)
 		return 'U';
 	return 0;
 }
+
+int norm_soundex(const char *name, char out[5])
+{
+	/* A..Z: 0 for vowels (they separate equal codes), '-' for H and W (they do not). */
+	static const char code[] = "01230120022455012623010202";
+	int n = 0;
+	char last = 0;
+	out[0] = '\0';
+	for (const char *p = name; *p; p++) {
+		if (*p == ' ')
+			continue;
+		if (*p < 'A' || *p > 'Z')
+			return -1;
+		char c = code[*p - 'A'];
+		if (*p == 'H' || *p == 'W')
+			c = '-';
+		if (n == 0) {
+			out[n++] = *p;
+			last = c;
+			continue;
+		}
+		if (c == '-')
+			continue;
+		if (c != '0' && c != last && n < 4)
+			out[n++] = c;
+		last = c;
+	}
+	if (n == 0)
+		return -1;
+	while (n < 4)
+		out[n++] = '0';
+	out[4] = '\0';
+	return 0;
+}

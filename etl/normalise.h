@@ -21,6 +21,13 @@ void norm_set_fast_path(int on);
 
 /* Normalises a national ID: NFKC, Arabic-Indic digits to ASCII, ASCII letters and digits
  * kept (upper case), everything else dropped. Returns the length or -1 (as norm_name). */
+/* The American Soundex code (the US Census's, Knuth vol. 3) of a name that norm_name
+ * wrote in Latin letters: its first letter and three digits for the consonant sounds that
+ * follow (Mohammed, Mohamed, Muhammad: M530). Words are read as one. Returns 0, or -1 when
+ * the name holds anything but A-Z and spaces (Arabic script: its spellings are folded by
+ * norm_name already). */
+int norm_soundex(const char *name, char out[5]);
+
 int norm_national_id(const char *in, size_t len, char *out, size_t outsz, struct wq_error *e);
 
 /* Parses "YYYY-MM-DD" (or, when allow_month, "YYYY-MM") into its parts; day is 0 for a

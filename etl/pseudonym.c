@@ -2,6 +2,7 @@
 #include "etl/pseudonym.h"
 
 #include <sodium.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "etl/normalise.h"
@@ -82,24 +83,15 @@ void pseudo_rehash(struct keys *k, uint8_t value[TOKEN_BYTES], int from, int to)
 		keyed_hash(keys_store(k, v), value, TOKEN_BYTES, value);
 }
 
-/* The first character (one UTF-8 sequence) of a normalised name. */
-static size_t first_char(const char *s)
-{
-	size_t n = 1;
-	while (s[n] && ((unsigned char)s[n] & 0xC0) == 0x80)
-		n++;
-	return n;
-}
-
 int pseudo_person(struct keys *k, enum key_purpose purpose, int version, const struct identity *id,
 		  const char *default_country, struct token out[3], struct wq_error *e)
 {
 	/* Only the first byte is set: zero-filling 1 KiB per person cost more than a hash. */
-	char given[NAME_MAX_BYTES], family[NAME_MAX_BYTES], nid[128], initial[8], sex[2];
+	char given[NAME_MAX_BYTES], family[NAME_MAX_BYTES], nid[128], sound[8], sex[2];
 	struct enc enc;
 	int ntok = 0, rc = -1, y, m, d;
 
-	given[0] = family[0] = nid[0] = initial[0] = '\0';
+	given[0] = family[0] = nid[0] = sound[0] = '\0';
 	enc_init(&enc);
 	if (id->national_id && id->national_id[0]) {
 		if (norm_national_id(id->national_id, strlen(id->national_id), nid, sizeof nid, e) <
@@ -110,6 +102,7 @@ int pseudo_person(struct keys *k, enum key_purpose purpose, int version, const s
 			const char *f[] = {country, nid};
 			encode(&enc, "id", f, 2);
 			out[ntok].kind = TOKEN_ID;
+			snprintf(out[ntok].country, sizeof out[ntok].country, "%s", country);
 			tier2(k, purpose, &enc, version, out[ntok].hash);
 			ntok++;
 		}
@@ -130,17 +123,18 @@ int pseudo_person(struct keys *k, enum key_purpose purpose, int version, const s
 			const char *f[] = {id->birth_date, family, given, sex};
 			encode(&enc, "demo", f, 4);
 			out[ntok].kind = TOKEN_DEMO;
+			out[ntok].country[0] = '\0';
 			tier2(k, purpose, &enc, version, out[ntok].hash);
 			ntok++;
 
-			size_t il = first_char(given);
-			memcpy(initial, given, il);
-			initial[il] = '\0';
-			f[2] = initial;
-			encode(&enc, "demo_fi", f, 4);
-			out[ntok].kind = TOKEN_DEMO_FI;
-			tier2(k, purpose, &enc, version, out[ntok].hash);
-			ntok++;
+			if (norm_soundex(given, sound) == 0) {
+				f[2] = sound;
+				encode(&enc, "demo_ph", f, 4);
+				out[ntok].kind = TOKEN_DEMO_PH;
+				out[ntok].country[0] = '\0';
+				tier2(k, purpose, &enc, version, out[ntok].hash);
+				ntok++;
+			}
 		}
 	}
 	rc = ntok;
@@ -150,7 +144,7 @@ out:
 	sodium_memzero(given, strnlen(given, sizeof given));
 	sodium_memzero(family, strnlen(family, sizeof family));
 	sodium_memzero(nid, strnlen(nid, sizeof nid));
-	sodium_memzero(initial, strnlen(initial, sizeof initial));
+	sodium_memzero(sound, sizeof sound);
 	return rc;
 }
 

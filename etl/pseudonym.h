@@ -14,10 +14,13 @@
 
 #define TOKEN_BYTES KEYED_HASH_BYTES
 
-enum token_kind { TOKEN_ID = 1, TOKEN_DEMO = 2, TOKEN_DEMO_FI = 3 };
+/* Kind 3 was demo_fi (family name, given-name initial, birth date, sex): siblings and
+ * twins share it, so it is no longer made (docs/privacy.md, "Linkage"). */
+enum token_kind { TOKEN_ID = 1, TOKEN_DEMO = 2, TOKEN_DEMO_PH = 4 };
 
 struct token {
 	uint8_t kind; /* enum token_kind */
+	char country[3]; /* TOKEN_ID: the issuing country, for the cannot-link rule */
 	uint8_t hash[TOKEN_BYTES];
 };
 
@@ -33,8 +36,10 @@ struct identity {
 void pseudo_encode(struct strbuf *sb, const char *kind, const char *const *fields, int n);
 
 /* Computes the tier-2 tokens of one person under purpose key K (KEY_LINK or KEY_CHILD)
- * and storage version VERSION: id (when a national ID is given), demo and demo_fi (when
- * given name, family name and birth date are). Writes up to 3 tokens to out and returns
+ * and storage version VERSION: id (when a national ID is given), demo (when given name,
+ * family name and birth date are) and demo_ph (the same with the given name's Soundex
+ * code in place of the name, when it is written in Latin letters: spellings such as
+ * Mohammed / Mohamed). Writes up to 3 tokens to out and returns
  * how many (0: the person is unlinkable), or -1 with e set (E1002, E1005, E3001) naming
  * no value. */
 int pseudo_person(struct keys *k, enum key_purpose purpose, int version, const struct identity *id,

@@ -54,7 +54,14 @@ static const double proactive_2015 = 0.05, proactive_2025 = 0.30;
 static const double p_charged = 0.35, p_prosecuted = 0.80, p_convicted = 0.70;
 static const double p_national_id = 0.70; /* citizens with a national ID on record */
 static const double p_arabic_script = 0.80;
+static const double name_zipf = 0.7; /* names are drawn with weights rank^-0.7 */
 static const double p_born_in_month = 0.10; /* of victims aged 0: born in the incident month */
+/* Families, which linkage must not fold into one child: the other victims of a case are
+ * siblings this often (same family name, father and region), and a sibling is a twin
+ * this often (same birth date and sex, a given name with the same initial where the list
+ * has one); a first victim is a namesake of an earlier child in another region (same
+ * family name, birth date and sex, a given name with the same initial) this often. */
+static const double p_sibling = 0.50, p_twin = 0.25, p_namesake = 0.02;
 /* Identity variants of a returning child: exact, diacritics, spelling, no national ID,
  * other script with national ID, other script without it (must stay unlinked). */
 static const double variant_weights[6] = {0.40, 0.15, 0.10, 0.15, 0.10, 0.10};
@@ -125,12 +132,16 @@ static int pick(struct rng *r, const double *w, int n)
 /* Zipf-like draw over ranks 0..n-1 (weight 1/(rank+1)). */
 static int zipf(struct rng *r, size_t n)
 {
+	/* Exponent 0.7, not 1: with 1 the first of 40 names would be a quarter of all
+	 * children (a register sees its commonest given name on about one child in ten),
+	 * and the chance collisions of full names and birth dates that linkage cannot tell
+	 * apart would be far more common than in a country. */
 	double h = 0;
 	for (size_t i = 0; i < n; i++)
-		h += 1.0 / (double)(i + 1);
+		h += pow((double)(i + 1), -name_zipf);
 	double u = unif(r) * h;
 	for (size_t i = 0; i < n; i++) {
-		u -= 1.0 / (double)(i + 1);
+		u -= pow((double)(i + 1), -name_zipf);
 		if (u < 0)
 			return (int)i;
 	}
@@ -184,6 +195,7 @@ struct offender {
 };
 
 #define OFFENDER_RING 4096
+#define CHILD_RING    4096
 
 struct gen {
 	const struct synth_options *opt;
@@ -194,6 +206,8 @@ struct gen {
 	int ncell;
 	struct offender ring[OFFENDER_RING];
 	int nring;
+	struct child children[CHILD_RING]; /* recent first victims, for namesakes */
+	int nchildren;
 	long next_offender;
 	int today; /* yyyymmdd: no date after it is written */
 	/* What was realised, for truth.json: tests compare the warehouse with these exactly
@@ -201,6 +215,7 @@ struct gen {
 	long by_year[200];
 	long victims, victims_female, first_victims, first_victims_female;
 	long episodes, duplicates, eligible[2], revictimised[2]; /* [support] */
+	long siblings, twins, namesakes;
 	int drafting; /* writing a case that emit_bad will break: not counted */
 	struct strbuf sb;
 	int failed;
@@ -366,7 +381,11 @@ static void write_identity(struct gen *g, const struct child *c, int variant, st
 	}
 	snprintf(w->given, sizeof w->given, "%s", given);
 	if (latin_only) {
-		snprintf(w->family, sizeof w->family, "%s", family);
+		/* Two family names, the father's and the mother's, as Spanish and Portuguese
+		 * registers write them (García Núñez): with one name from a list of 40, a
+		 * quarter of migrant children would share García, which no country sees. */
+		snprintf(w->family, sizeof w->family, "%s %s", family,
+			 synth_latin_family[c->father % synth_n_latin_family]);
 	} else {
 		/* Family names are compound, the father's name first (محمد عبدالله الزهراني), as
 		 * Gulf registers write them; it is what keeps namesakes apart. */
@@ -552,6 +571,72 @@ static void born_by_report(const struct plan *p, struct child *c)
 	if (p->reported_d && c->by == p->reported_y && c->bm == p->reported_m &&
 	    c->bd > p->reported_d)
 		c->bd = p->reported_d;
+}
+
+/* The given names a child's are drawn from, and the initial of one in its script. */
+static const char *given_form(const struct child *c, int given)
+{
+	if (c->migrant_child)
+		return (c->female ? synth_latin_female : synth_latin_male)[given];
+	const struct name_pair *l = c->female ? synth_given_female : synth_given_male;
+	return c->arabic ? l[given].ar : l[given].lat;
+}
+
+static size_t given_count(const struct child *c)
+{
+	if (c->migrant_child)
+		return c->female ? synth_n_latin_female : synth_n_latin_male;
+	return c->female ? synth_n_given_female : synth_n_given_male;
+}
+
+static size_t initial_len(const char *s)
+{
+	size_t n = 1;
+	while (s[n] && ((unsigned char)s[n] & 0xC0) == 0x80)
+		n++;
+	return n;
+}
+
+/* Another given name of c's list with the same initial as c's, or a random other one. */
+static int name_like(struct gen *g, const struct child *c)
+{
+	const char *mine = given_form(c, c->given);
+	size_t il = initial_len(mine), n = given_count(c);
+	int found[64], nf = 0;
+	for (size_t i = 0; i < n && nf < 64; i++) {
+		const char *other = given_form(c, (int)i);
+		if ((int)i != c->given && strncmp(other, mine, il) == 0)
+			found[nf++] = (int)i;
+	}
+	if (nf)
+		return found[below(&g->rng, nf)];
+	return (c->given + 1 + below(&g->rng, (int)n - 1)) % (int)n;
+}
+
+/* Makes c a sibling of `of`: family name, father, region, script and the migrant lists
+ * (and so no national ID for a migrant); a twin also has its birth date and sex, and a
+ * given name with the same initial where the list has one. */
+static void make_sibling(struct gen *g, const struct child *of, struct child *c, int twin)
+{
+	c->region = of->region;
+	c->family = of->family;
+	c->father = of->father;
+	c->arabic = of->arabic;
+	c->migrant_child = of->migrant_child;
+	c->migrant = of->migrant;
+	c->ethnicity = of->ethnicity;
+	if (c->migrant_child)
+		c->nid = 0;
+	if (twin) {
+		c->female = of->female;
+		c->by = of->by;
+		c->bm = of->bm;
+		c->bd = of->bd;
+		c->age = of->age;
+		c->given = name_like(g, of);
+	} else {
+		c->given = zipf(&g->rng, given_count(c));
+	}
 }
 
 /* The age the loader derives for a person of this case (the rule of case_age). */
@@ -906,15 +991,39 @@ static void generate_episode(struct gen *g)
 	plan_case(g, &p, m, reg);
 	int inc = p.incident >= 0 ? p.incident : m;
 	new_child(g, reg, f, a, inc, &kids[0]);
+	int namesake = 0;
+	if (g->nchildren && chance(r, p_namesake)) {
+		/* A namesake of an earlier child, in another region, of an age that fits. */
+		const struct child *o =
+		    &g->children[below(r, g->nchildren < CHILD_RING ? g->nchildren : CHILD_RING)];
+		int age = age_at(o->by, o->bm, o->bd, inc / 12, inc % 12 + 1, 0);
+		if (o->region != reg && age >= 0 && age <= 17) {
+			make_sibling(g, o, &kids[0], 1);
+			kids[0].region = reg;
+			namesake = 1;
+			g->namesakes++;
+		}
+	}
 	born_by_report(&p, &kids[0]);
+	/* Not a namesake's namesake: its given name could come back to the first child's. */
+	if (!namesake)
+		g->children[g->nchildren++ % CHILD_RING] = kids[0];
 	p.victims[0] = &kids[0];
 	p.nvict = 1;
 	double more = unif(r);
 	int extra = more < 0.03 ? 2 : more < 0.15 ? 1 : 0;
 	for (int i = 0; i < extra; i++) {
+		int sibling = chance(r, p_sibling), twin = sibling && i == 0 && chance(r, p_twin);
 		int age2 = a + below(r, 3) - 1;
+		if (sibling && !twin) /* a brother or sister born a year or more apart */
+			age2 = a >= 9 ? a - 2 - below(r, 3) : a + 2 + below(r, 3);
 		age2 = age2 < 0 ? 0 : age2 > 17 ? 17 : age2;
 		new_child(g, reg, chance(r, 0.6), age2, inc, &kids[1 + i]);
+		if (sibling) {
+			make_sibling(g, &kids[0], &kids[1 + i], twin);
+			g->siblings++;
+			g->twins += twin;
+		}
 		born_by_report(&p, &kids[1 + i]);
 		p.victims[p.nvict++] = &kids[1 + i];
 	}
@@ -923,7 +1032,7 @@ static void generate_episode(struct gen *g)
 	emit(g, &p);
 	g->episodes++;
 	g->first_victims++;
-	g->first_victims_female += f;
+	g->first_victims_female += kids[0].female;
 	if (g->emitted >= g->opt->cases)
 		return;
 
@@ -1193,6 +1302,9 @@ static int write_truth(struct gen *g, struct wq_error *e)
 	json_object_set_new(real, "first_victims_female", json_integer(g->first_victims_female));
 	json_object_set_new(real, "episodes", json_integer(g->episodes));
 	json_object_set_new(real, "duplicate_reports", json_integer(g->duplicates));
+	json_object_set_new(real, "siblings", json_integer(g->siblings));
+	json_object_set_new(real, "twins", json_integer(g->twins));
+	json_object_set_new(real, "namesakes", json_integer(g->namesakes));
 	json_object_set_new(real, "revictimisation_eligible_without_support",
 			    json_integer(g->eligible[0]));
 	json_object_set_new(real, "revictimised_without_support", json_integer(g->revictimised[0]));

@@ -6,6 +6,17 @@
 -- 2. Censoring before outcome: a victim-year (or adult offender-year) whose month m+12 is
 --    beyond the data is censored even when a repeat was already seen inside the data.
 -- 3. warehouse.integrity() also finds persons left with no victim or offender row.
+-- 4. Linkage (docs/privacy.md): demo_fi tokens (kind 3) are no longer made, since siblings
+--    and twins share them; demo_ph (kind 4) takes their place; a national ID token keeps
+--    its issuing country (a code from the countries list), so that two different IDs of
+--    one country can veto a link.
+
+DELETE FROM warehouse.person_token WHERE kind = 3;
+-- IDs stored before this migration have no known country: '??' (they veto only each other).
+ALTER TABLE warehouse.person_token DROP CONSTRAINT person_token_kind_check,
+  ADD CHECK (kind IN (1, 2, 4)), ADD COLUMN id_country text;
+UPDATE warehouse.person_token SET id_country = '??' WHERE kind = 1;
+ALTER TABLE warehouse.person_token ADD CHECK ((kind = 1) = (id_country IS NOT NULL));
 
 ALTER TABLE warehouse.victim ADD COLUMN seq smallint;
 ALTER TABLE warehouse.offender ADD COLUMN seq smallint;

@@ -149,6 +149,11 @@ int main(int argc, char **argv)
 			for (size_t b = a + 1; b < j; b++) {
 				linked_pairs++;
 				false_links += recs[a].child != recs[b].child;
+				/* LINKAGE_EVAL_PAIRS: name the children of each false link
+				 * (generator ids, no identifier) on stderr, to study them. */
+				if (recs[a].child != recs[b].child && getenv("LINKAGE_EVAL_PAIRS"))
+					fprintf(stderr, "false link: children %ld and %ld\n",
+						recs[a].child, recs[b].child);
 			}
 		i = j;
 	}
