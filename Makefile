@@ -15,6 +15,8 @@ CFLAGS  += -std=c11 $(OPT) $(WARN) $(SAN) -MMD -MP $(shell pkg-config --cflags $
 CPPFLAGS += -I. -D_GNU_SOURCE
 LDFLAGS += $(SAN)
 LDLIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lcsv -lm
+# ICU's Latin-ASCII table: only what links the ETL's objects (normalisation) needs it.
+ETL_LIBS = $(shell pkg-config --libs icu-i18n icu-uc 2>/dev/null) -lpthread
 
 ifeq ($(V),1)
 Q =
@@ -26,7 +28,8 @@ endif
 
 COMMON_SRC = common/config.c common/log.c common/error.c common/db.c common/codelist.c \
              common/xalloc.c common/strbuf.c
-ETL_SRC    = etl/main.c etl/keys.c etl/keyed_hash.c etl/normalise.c etl/pseudonym.c etl/record.c \
+ETL_SRC    = etl/main.c etl/keys.c etl/keyed_hash.c etl/normalise.c etl/latin_ascii.c \
+             etl/pseudonym.c etl/record.c \
              etl/linkage.c etl/loader.c etl/migrate.c etl/rekey.c \
              etl/synth.c etl/synth_names.c etl/retention.c etl/csv_reader.c etl/population.c \
              etl/input.c
@@ -63,7 +66,7 @@ $(BUILD)/%.o: %.c
 $(BIN)/wiqaya-etl: $(ETL_OBJ) $(COMMON_OBJ)
 	$(call say,LINK,$@)
 	@mkdir -p $(BIN)
-	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) $(ETL_LIBS)
 
 $(BIN)/wiqaya-server: $(SERVER_OBJ) $(STATS_LOBJ) $(COMMON_OBJ)
 	$(call say,LINK,$@)
@@ -79,22 +82,22 @@ $(BIN)/wiqaya-stats: $(STATS_OBJ) $(STATS_LOBJ) $(COMMON_OBJ)
 $(BIN)/test_%: $(BUILD)/tests/unit/test_%.o $(ETL_LIBOBJ) $(STATS_LOBJ) $(COMMON_OBJ)
 	$(call say,LINK,$@)
 	@mkdir -p $(BIN)
-	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lcmocka
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) $(ETL_LIBS) -lcmocka
 
 $(BIN)/attack_%: $(BUILD)/tests/attack/%.o $(ETL_LIBOBJ) $(STATS_LOBJ) $(COMMON_OBJ)
 	$(call say,LINK,$@)
 	@mkdir -p $(BIN)
-	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) $(ETL_LIBS)
 
 $(BIN)/tool_%: $(BUILD)/tests/tools/%.o $(ETL_LIBOBJ) $(STATS_LOBJ) $(COMMON_OBJ)
 	$(call say,LINK,$@)
 	@mkdir -p $(BIN)
-	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) $(ETL_LIBS)
 
 $(BIN)/bench_%: $(BUILD)/bench/bench_%.o $(ETL_LIBOBJ) $(STATS_LOBJ) $(COMMON_OBJ)
 	$(call say,LINK,$@)
 	@mkdir -p $(BIN)
-	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) $(ETL_LIBS)
 
 deps:
 	@scripts/deps.sh

@@ -10,6 +10,8 @@
 #include <time.h>
 #include <utf8proc.h>
 
+#include "etl/latin_ascii.h"
+
 #define MAX_CP	  512 /* code points in one name after decomposition */
 #define MAX_WORDS 32
 
@@ -207,8 +209,33 @@ static size_t put_utf8(char *p, utf8proc_int32_t c)
 	return 4;
 }
 
+/* Maps the decomposed code points in[0..n-1] into cp[]: Latin letters without a
+ * decomposition folded to ASCII (latin_ascii.h), then map_cp. Returns the count, or -1
+ * with e set. */
+static int fold_latin(const utf8proc_int32_t *in, int n, utf8proc_int32_t *cp,
+		      struct wq_error *e)
+{
+	int o = 0;
+	for (int i = 0; i < n; i++) {
+		char ascii[5];
+		int k = in[i] >= LATIN_ASCII_FIRST ? latin_ascii(in[i], ascii) : 0;
+		if (k < 0)
+			return err_set(e, "S1005", "the Latin-ASCII table of ICU could not be opened");
+		if (o + (k ? k : 1) > MAX_CP)
+			return err_set(e, "E1005", "value is too long (at most %d characters)",
+				       MAX_CP);
+		if (k == 0)
+			cp[o++] = map_cp(in[i]);
+		for (int j = 0; j < k; j++)
+			cp[o++] = map_cp((unsigned char)ascii[j]);
+		explicit_bzero(ascii, sizeof ascii);
+	}
+	return o;
+}
+
 /* A name's working copies: wiped when norm_name returns, since they hold the name. */
 struct scratch {
+	utf8proc_int32_t folded[MAX_CP]; /* the slow path's decomposition, before folding */
 	utf8proc_int32_t cp[MAX_CP];
 	char buf[4 * MAX_CP + MAX_CP];
 	int n;	     /* code points in cp[] */
@@ -227,11 +254,12 @@ static int normalise_name(struct scratch *s, const char *in, size_t len, char *o
 	int n = fast_enabled ? fast_map(in, len, cp) : -1;
 	if (n < 0) {
 		s->n = MAX_CP; /* a failed path may have written anywhere in cp[] */
-		n = decompose(in, len, cp, e);
+		n = decompose(in, len, s->folded, e);
 		if (n < 0)
 			return -1;
-		for (int i = 0; i < n; i++)
-			cp[i] = map_cp(cp[i]);
+		n = fold_latin(s->folded, n, cp, e);
+		if (n < 0)
+			return -1;
 	}
 	s->n = n;
 	s->blen = 0;
@@ -296,6 +324,8 @@ int norm_name(const char *in, size_t len, char *out, size_t outsz, struct wq_err
 	s.blen = 0;
 	int n = normalise_name(&s, in, len, out, outsz, e);
 	explicit_bzero(s.cp, (size_t)s.n * sizeof s.cp[0]);
+	if (s.n)
+		explicit_bzero(s.folded, sizeof s.folded); /* the slow path ran (or may have) */
 	explicit_bzero(s.buf, s.blen);
 	return n;
 }

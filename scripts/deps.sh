@@ -7,7 +7,7 @@ packages=(
   build-essential pkg-config git curl ca-certificates
   postgresql-15 postgresql-client-15
   libpq-dev libsodium-dev libjansson-dev libmicrohttpd-dev libgsl-dev
-  libutf8proc-dev libcsv-dev libinih-dev libcmocka-dev zlib1g-dev
+  libutf8proc-dev libicu-dev libcsv-dev libinih-dev libcmocka-dev zlib1g-dev
   clang-format cppcheck valgrind jq time
 )
 

@@ -9,6 +9,8 @@ n=0
 
 ok() { n=$((n + 1)); echo "ok $n - $1"; }
 not_ok() { n=$((n + 1)); echo "not ok $n - $1"; shift; for l in "$@"; do echo "#   $l"; done; }
+# figure TEXT: a measured figure, printed by the runner under the test's line.
+figure() { echo "# figure: $*"; }
 # check DESC CMD...: passes when CMD exits 0.
 check() { local d=$1; shift; if "$@" >"$T/out" 2>&1; then ok "$d"; else not_ok "$d" "command: $*" "$(tail -n 5 "$T/out")"; fi; }
 # eq DESC ACTUAL EXPECTED

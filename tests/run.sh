@@ -21,6 +21,7 @@ run() { # run NAME CMD...: one TAP producer
   if [[ $rc -ne 0 && $f -eq 0 ]]; then f=1; echo "not ok - $name exited $rc without a failing check" >>"$log"; fi
   passed=$((passed + p)); failed=$((failed + f))
   printf '%-44s %4d passed %4d failed %4ds\n' "$name" "$p" "$f" $((SECONDS - start))
+  grep '^# figure: ' "$log" | sed 's/^# figure: /    /' 
   if [[ $f -gt 0 ]]; then grep -E -A4 '^not ok|Bail out|ERROR|runtime error|Sanitizer' "$log" | head -n 60 | sed 's/^/    /'; fi
 }
 

@@ -8,6 +8,10 @@
 
 #include <cmocka.h>
 
+#include <unicode/utrans.h>
+#include <unicode/uchar.h>
+#include <unicode/ustring.h>
+
 #include "etl/normalise.h"
 
 /* Reads TSV rows (skipping # comments) and calls fn on each; returns failures. */
@@ -200,6 +204,46 @@ static void fast_path_matches_utf8proc(void **state)
 	assert_int_equal(failures, 0);
 }
 
+/* Every letter of Latin-1 Supplement and Latin Extended-A normalises as ICU's own
+ * Latin-ASCII transliteration of it does (called here directly, not through our table),
+ * and to ASCII: Ødegaard is Odegaard. */
+static void latin_letters_fold_as_icu(void **state)
+{
+	(void)state;
+	UErrorCode st = U_ZERO_ERROR;
+	UChar id[16];
+	u_uastrcpy(id, "Latin-ASCII");
+	UTransliterator *t = utrans_openU(id, -1, UTRANS_FORWARD, NULL, 0, NULL, &st);
+	assert_false(U_FAILURE(st));
+	int letters = 0;
+	for (int32_t c = 0x00C0; c <= 0x017F; c++) {
+		if (!u_isalpha(c))
+			continue;
+		letters++;
+		char in[8], icu[32], a[64], b[64];
+		UChar buf[16];
+		int32_t len = 1, limit = 1;
+		struct wq_error e;
+		buf[0] = (UChar)c;
+		st = U_ZERO_ERROR;
+		utrans_transUChars(t, buf, &len, 16, 0, &limit, &st);
+		assert_false(U_FAILURE(st));
+		u_austrncpy(icu, buf, len);
+		icu[len] = '\0';
+		snprintf(in, sizeof in, "%c%c", 0xC0 | (c >> 6), 0x80 | (c & 0x3F));
+		int na = norm_name(in, strlen(in), a, sizeof a, &e);
+		int nb = norm_name(icu, strlen(icu), b, sizeof b, &e);
+		if (na < 0 || nb < 0 || strcmp(a, b) != 0)
+			fail_msg("U+%04X: ours \"%s\", ICU's \"%s\" normalised \"%s\"", (unsigned)c,
+				 na < 0 ? "(error)" : a, icu, nb < 0 ? "(error)" : b);
+		for (const char *p = a; *p; p++)
+			if ((unsigned char)*p >= 0x80)
+				fail_msg("U+%04X normalises to non-ASCII \"%s\"", (unsigned)c, a);
+	}
+	assert_true(letters > 180);
+	utrans_close(t);
+}
+
 static void sex_codes(void **state)
 {
 	(void)state;
@@ -221,6 +265,7 @@ int main(void)
 	    cmocka_unit_test(dates_known_answers),
 	    cmocka_unit_test(sex_codes),
 	    cmocka_unit_test(fast_path_matches_utf8proc),
+	    cmocka_unit_test(latin_letters_fold_as_icu),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
