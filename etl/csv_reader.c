@@ -4,6 +4,7 @@
 #include <csv.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "common/strbuf.h"
 #include "common/xalloc.h"
@@ -108,6 +109,7 @@ struct reader {
 	long row;
 	int ncols, map[MAXF]; /* file column -> enum col, -1 absent */
 	char *f[MAXF];	      /* the current row's fields (NULL: empty) */
+	char bad[MAXF];	      /* the field held a NUL or a control character */
 	int nf;
 	int header_done;
 	/* The case being assembled. */
@@ -118,11 +120,25 @@ struct reader {
 	struct rec_errors errs;
 };
 
+/* A NUL or a control character other than tab: nothing an agency's cell may hold. A NUL
+ * would cut the cell short (CSV/1\0OTHER read as CSV/1, a different case). */
+static int has_control(const char *s, size_t len)
+{
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if ((c < 0x20 && c != '\t') || c == 0x7F)
+			return 1;
+	}
+	return 0;
+}
+
 static void on_field(void *s, size_t len, void *data)
 {
 	struct reader *r = data;
-	if (r->nf < MAXF)
-		r->f[r->nf] = len ? xstrndup(s, len) : NULL;
+	if (r->nf < MAXF) {
+		r->bad[r->nf] = has_control(s, len);
+		r->f[r->nf] = len && !r->bad[r->nf] ? xstrndup(s, len) : NULL;
+	}
 	r->nf++;
 }
 
@@ -217,10 +233,22 @@ static json_t *person(struct reader *r, enum col from, enum col to)
 	return p;
 }
 
+/* Whether the row's cell of column c held a control character. */
+static int bad_cell(const struct reader *r, enum col c)
+{
+	for (int i = 0; i < r->ncols && i < MAXF && i < r->nf; i++)
+		if (r->map[i] == (int)c)
+			return r->bad[i];
+	return 0;
+}
+
 static void data_row(struct reader *r)
 {
 	const char *agency = get(r, C_AGENCY), *ref = get(r, C_CASE_REF);
-	int same = r->cur && agency && ref && r->cur_agency && r->cur_ref &&
+	/* A row whose agency or case_ref cell is bad is a case of its own (rejected), never
+	 * a row of the case it would otherwise seem to continue. */
+	int keys_bad = bad_cell(r, C_AGENCY) || bad_cell(r, C_CASE_REF);
+	int same = !keys_bad && r->cur && agency && ref && r->cur_agency && r->cur_ref &&
 		   !strcmp(agency, r->cur_agency) && !strcmp(ref, r->cur_ref);
 	if (!same) {
 		if (emit(r) < 0) {
@@ -249,6 +277,16 @@ static void data_row(struct reader *r)
 			}
 		}
 	}
+	for (int c = 0; c < NCOL; c++)
+		if (bad_cell(r, (enum col)c))
+			rec_error_add(&r->errs, "E1004", col_names[c],
+				      "\"%s\" contains a NUL or control character (row %ld)",
+				      col_names[c], r->row);
+	/* A case of more persons than validation takes is rejected there (E1005): stop
+	 * collecting them, so that a case of N rows costs O(N), not O(N^2). */
+	json_t *vs = json_object_get(r->cur, "victims"), *os = json_object_get(r->cur, "offenders");
+	if (json_array_size(vs) > REC_MAX_PERSONS || json_array_size(os) > REC_MAX_PERSONS)
+		return;
 	/* A victim ref already seen adds nothing but its offender. */
 	const char *vref = get(r, C_V_REF);
 	json_t *victims = json_object_get(r->cur, "victims");
@@ -288,17 +326,18 @@ static void on_row(int c, void *data)
 				if (r->map[i] < 0) {
 					r->failed = 1;
 					err_set(r->e, "E1006", "unknown column");
-					/* A header cell is not an identifier, but print only plain
-					 * names. */
-					int plain = r->f[i] && strlen(r->f[i]) < 40;
-					for (const char *p = r->f[i]; plain && *p; p++)
-						plain = (*p >= 'a' && *p <= 'z') || *p == '_';
-					err_detail(
-					    r->e,
-					    "Column %d of the header%s%s%s is not a column of "
-					    "the CSV layout (case-record.md).",
-					    i + 1, plain ? " (\"" : "", plain ? r->f[i] : "",
-					    plain ? "\")" : "");
+					/* The header cell is never echoed (a clerk may have typed a
+					 * name there): its number, and our column it resembles when
+					 * it differs from one only by case. */
+					const char *like = NULL;
+					for (int k = 0; k < NCOL && r->f[i]; k++)
+						if (!strcasecmp(r->f[i], col_names[k]))
+							like = col_names[k];
+					err_detail(r->e,
+						   "Column %d of the header is not a column of the "
+						   "CSV layout (case-record.md)%s%s%s",
+						   i + 1, like ? "; did you mean \"" : ".",
+						   like ? like : "", like ? "\" (lower case)?" : "");
 					break;
 				}
 			}
@@ -330,8 +369,14 @@ int csv_read_cases(FILE *f, csv_case_fn fn, void *ctx, struct wq_error *e)
 	char buf[1 << 16];
 	size_t n;
 	csv_init(&p, CSV_STRICT | CSV_STRICT_FINI | CSV_APPEND_NULL);
+	int first = 1;
 	while (!r.failed && (n = fread(buf, 1, sizeof buf, f)) > 0) {
-		if (csv_parse(&p, buf, n, on_field, on_row, &r) != n) {
+		size_t skip = 0;
+		/* A UTF-8 byte-order mark (Excel writes one) is not part of the header. */
+		if (first && n >= 3 && memcmp(buf, "\xEF\xBB\xBF", 3) == 0)
+			skip = 3;
+		first = 0;
+		if (csv_parse(&p, buf + skip, n - skip, on_field, on_row, &r) != n - skip) {
 			err_set(e, "E1001", "the file is not well-formed CSV");
 			err_detail(e, "Near row %ld: %s.", r.row + 1, csv_strerror(csv_error(&p)));
 			r.failed = 1;

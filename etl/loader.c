@@ -827,6 +827,8 @@ static int take_line(struct batch *b, const char *line, size_t len, long lineno,
 		else if (code == json_error_numeric_overflow)
 			rec_error_add(&errs, "E1005", "", "a number is too large (column %d)",
 				      jerr.column);
+		else if (code == json_error_stack_overflow)
+			rec_error_add(&errs, "E1005", "", "the record is nested too deep");
 		else if (code == json_error_duplicate_key)
 			rec_error_add(&errs, "E1001", "",
 				      "a field appears twice in one object (column %d)",
@@ -871,28 +873,44 @@ static const char stage_sql[] =
 struct producer {
 	struct batch *b;
 	FILE *in;
+	const char *read_error; /* why the input failed (struct input's error) */
 	struct wq_error err;
 	int rc;
 };
+
+/* A UTF-8 byte-order mark (Excel writes one) at the start of a file is not data. */
+static const char utf8_bom[] = "\xEF\xBB\xBF";
 
 static void *produce(void *arg)
 {
 	struct producer *p = arg;
 	struct batch *b = p->b;
-	char *line = NULL;
-	size_t cap = 0;
-	long lineno = 0;
 	p->rc = 0;
 	if (b->csv) {
 		b->err = &p->err;
 		p->rc = csv_read_cases(p->in, take_csv_case, b, &p->err);
 	} else {
-		ssize_t len;
-		while ((len = getline(&line, &cap, p->in)) >= 0) {
+		struct line_reader lr;
+		const char *line;
+		size_t n;
+		int too_long, got;
+		long lineno = 0;
+		line_reader_init(&lr, p->in, (size_t)b->cfg->max_record_bytes);
+		while ((got = line_reader_next(&lr, &line, &n, &too_long)) > 0) {
 			lineno++;
-			size_t n = (size_t)len;
-			while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))
-				n--;
+			if (lineno == 1 && n >= 3 && memcmp(line, utf8_bom, 3) == 0) {
+				line += 3;
+				n -= 3;
+			}
+			if (too_long) {
+				/* Counted and rejected, never held whole in memory. */
+				struct rec_errors errs = {0};
+				b->r->records++;
+				rec_error_add(&errs, "E1005", "", "the record is longer than %d bytes",
+					      b->cfg->max_record_bytes);
+				reject(b, b->r->records, lineno, &errs);
+				continue;
+			}
 			if (n == 0)
 				continue; /* blank lines are allowed in NDJSON files */
 			if (take_line(b, line, n, lineno, &p->err) < 0) {
@@ -900,6 +918,13 @@ static void *produce(void *arg)
 				break;
 			}
 		}
+		/* A read error is an error, never the end of the batch. */
+		if (got < 0 && p->rc == 0) {
+			err_set(&p->err, "S3001", "could not read the input: %s",
+				p->read_error && p->read_error[0] ? p->read_error : "read error");
+			p->rc = -1;
+		}
+		line_reader_free(&lr);
 	}
 	/* The last, partial chunk; then tell the database side that nothing more comes. */
 	if (p->rc == 0 && b->fill->n_cases && handoff(b) < 0)
@@ -908,7 +933,6 @@ static void *produce(void *arg)
 	b->pipe.done = 1;
 	pthread_cond_broadcast(&b->pipe.cv);
 	pthread_mutex_unlock(&b->pipe.mu);
-	free(line);
 	return NULL;
 }
 
@@ -1107,7 +1131,7 @@ int load_file(PGconn *conn, const struct wq_config *cfg, const struct codelists 
 	keys_store(keys, b.ctx.key_version);
 	for (int v = 1; v <= b.ctx.key_version; v++)
 		keys_store(keys, v);
-	struct producer prod = {.b = &b, .in = hashed};
+	struct producer prod = {.b = &b, .in = hashed, .read_error = in->error};
 	err_clear(&prod.err);
 	pthread_t thread;
 	if (pthread_create(&thread, NULL, produce, &prod) != 0) {

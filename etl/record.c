@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "common/xalloc.h"
 #include "etl/normalise.h"
@@ -109,11 +110,17 @@ static const char *get_string(const struct field *f, int required, size_t maxlen
 			      maxlen);
 		return NULL;
 	}
-	if (json_string_length(v) != strlen(json_string_value(v))) {
-		rec_error_add(errs, "E1004", f->ptr, "\"%s\" contains a NUL character", f->name);
-		return NULL;
+	/* A NUL would cut the value short; no field holds other control characters. */
+	const char *sv = json_string_value(v);
+	for (size_t i = 0; i < json_string_length(v); i++) {
+		unsigned char c = (unsigned char)sv[i];
+		if ((c < 0x20 && c != '\t') || c == 0x7F) {
+			rec_error_add(errs, "E1004", f->ptr,
+				      "\"%s\" contains a NUL or control character", f->name);
+			return NULL;
+		}
 	}
-	return json_string_value(v);
+	return sv;
 }
 
 static const char *check_code(const struct rec_context *ctx, const char *list_name,
@@ -227,34 +234,39 @@ static int get_codes(const struct rec_context *ctx, const struct field *f, const
 	return bad ? -1 : n;
 }
 
-/* Unknown fields are E1006: a misspelt field must not be silently dropped. */
+/* Unknown fields are E1006: a misspelt field must not be silently dropped. The name is
+ * never echoed (a clerk may type a child's name as a key): the error says where the field
+ * is, by position among the object's fields, and names our own field it resembles when it
+ * differs from one only by case. */
 static void check_known(json_t *obj, const char *base, const char *const *known,
 			struct rec_errors *errs)
 {
 	const char *key;
 	json_t *v;
+	int pos = 0;
 	json_object_foreach (obj, key, v) {
 		int ok = 0;
-		for (const char *const *k = known; *k && !ok; k++)
+		const char *like = NULL;
+		pos++;
+		for (const char *const *k = known; *k && !ok; k++) {
 			ok = strcmp(*k, key) == 0;
-		if (!ok) {
-			char ptr[96];
-			/* The field name itself could be anything; print it only if short and
-			 * plain. */
-			size_t len = strlen(key), j = 0;
-			while (j < len && j < 32 &&
-			       ((key[j] >= 'a' && key[j] <= 'z') || key[j] == '_'))
-				j++;
-			if (j == len) {
-				snprintf(ptr, sizeof ptr, "%s/%s", base, key);
-				rec_error_add(errs, "E1006", ptr, "unknown field \"%s\"", key);
-			} else {
-				rec_error_add(errs, "E1006", base[0] ? base : "/",
-					      "an unknown field");
-			}
+			if (!ok && strcasecmp(*k, key) == 0)
+				like = *k;
 		}
-		(void)v;
+		if (ok)
+			continue;
+		if (like)
+			rec_error_add(errs, "E1006", base[0] ? base : "/",
+				      "field %d is not a field of the record; did you mean \"%s\"? "
+				      "(names are lower case)",
+				      pos, like);
+		else
+			rec_error_add(errs, "E1006", base[0] ? base : "/",
+				      "field %d of this object is not a field of the record "
+				      "(docs/data-dictionary.md lists them)",
+				      pos);
 	}
+	(void)v;
 }
 
 static const char *const case_fields[] = {"schema",    "agency",	"case_ref", "reported",

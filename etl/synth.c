@@ -1082,7 +1082,7 @@ static const struct bad_kind bad_kinds[] = {
     {"E1003", "/region"},
     {"E3001", "/reported"},
     {"E1004", "/financial"},
-    {"E1006", "/colour"},
+    {"E1006", "/"},
     {"E1006", "/schema"},
     {"E3003", "/victims/0/age"},
     {"E2001", "/offences/0"},

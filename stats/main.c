@@ -224,7 +224,8 @@ static json_t *run_rate(json_t *in, struct wq_error *e)
 	    num(in, "population", 0, &pop, e) < 0 || num(in, "per", 100000, &per, e) < 0 ||
 	    conf_of(in, &conf, e) < 0)
 		return NULL;
-	if (json_object_get(in, "population") && !(pop > 0)) {
+	json_t *pv = json_object_get(in, "population"); /* null is absent, as everywhere */
+	if (pv && !json_is_null(pv) && !(pop > 0)) {
 		err_set(e, "A1001", "population must be > 0");
 		return NULL;
 	}
