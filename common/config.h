@@ -16,6 +16,8 @@ struct wq_config {
 
 	char *default_id_country;
 	int child_retention_months, max_record_bytes;
+	int max_rejects, reject_share_after; /* a batch past these is mostly garbage */
+	double max_reject_share;
 
 	char *server_listen, *intake_listen;
 	int server_port, server_threads, intake_port;

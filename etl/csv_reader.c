@@ -337,7 +337,8 @@ static void on_row(int c, void *data)
 						   "Column %d of the header is not a column of the "
 						   "CSV layout (case-record.md)%s%s%s",
 						   i + 1, like ? "; did you mean \"" : ".",
-						   like ? like : "", like ? "\" (lower case)?" : "");
+						   like ? like : "",
+						   like ? "\" (lower case)?" : "");
 					break;
 				}
 			}

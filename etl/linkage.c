@@ -15,9 +15,9 @@ enum fact_kind { FACT_ID, FACT_CHUNK_CASE, FACT_DB_CASE, FACT_REGION };
 
 struct fact {
 	enum fact_kind kind;
-	const char *country;	/* FACT_ID */
-	const uint8_t *token;	/* FACT_ID */
-	int64_t value;		/* the case (chunk index or case_id) or the region */
+	const char *country;  /* FACT_ID */
+	const uint8_t *token; /* FACT_ID */
+	int64_t value;	      /* the case (chunk index or case_id) or the region */
 };
 
 struct facts {
@@ -182,8 +182,8 @@ void linkage_run(struct linkage *l, const struct link_input *in)
 				fact_add(&u.facts[i], (struct fact){FACT_ID, in->toks[i][k].country,
 								    in->toks[i][k].hash, 0});
 		if (in->case_of)
-			fact_add(&u.facts[i],
-				 (struct fact){FACT_CHUNK_CASE, NULL, NULL, (int64_t)in->case_of[i]});
+			fact_add(&u.facts[i], (struct fact){FACT_CHUNK_CASE, NULL, NULL,
+							    (int64_t)in->case_of[i]});
 		if (in->region_of)
 			fact_add(&u.facts[i],
 				 (struct fact){FACT_REGION, NULL, NULL, in->region_of[i]});
@@ -191,8 +191,8 @@ void linkage_run(struct linkage *l, const struct link_input *in)
 	for (size_t i = 0; i < in->n_ids; i++) {
 		size_t node = person_node(pids, np, n, in->ids[i].person_id);
 		if (node != SIZE_MAX)
-			fact_add(&u.facts[node], (struct fact){FACT_ID, in->ids[i].country,
-							       in->ids[i].token, 0});
+			fact_add(&u.facts[node],
+				 (struct fact){FACT_ID, in->ids[i].country, in->ids[i].token, 0});
 	}
 	for (size_t i = 0; i < in->n_cases; i++) {
 		size_t node = person_node(pids, np, n, in->cases[i].person_id);

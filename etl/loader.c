@@ -26,11 +26,16 @@
 
 #define CHUNK 2000
 
-/* CHUNK accepted cases: the unit of linkage and of writing. */
+/* CHUNK accepted cases: the unit of linkage and of writing; and the rejects found since
+ * the previous chunk, written with it, so that memory stays flat however many records a
+ * batch rejects (a chunk is handed over early once they pass REJECT_BYTES). */
 struct chunk {
 	struct case_rec *cases;
 	size_t n_cases;
+	struct strbuf rejects; /* COPY text for warehouse.reject */
 };
+
+#define REJECT_BYTES (1 << 20)
 
 /* Reading, validating and hashing (a producer thread) overlap with the database work of
  * the previous chunk (this thread): two chunks, handed over under a mutex. */
@@ -54,10 +59,12 @@ struct batch {
 	char batch_id_text[24];
 	struct chunk chunks[2], *fill; /* fill: the chunk the producer adds to */
 	struct pipeline pipe;
-	pthread_mutex_t lock;  /* reject() and the counters: both threads reject */
-	struct strbuf rejects; /* COPY text for warehouse.reject */
-	struct wq_error *err;  /* for the CSV reader's callback */
-	int csv;	       /* pointers are reported as CSV columns */
+	pthread_mutex_t lock; /* reject() and the counters: both threads reject */
+	int over_limit;	      /* rejects passed [etl] max_rejects or max_reject_share */
+	long *retry;	      /* a retry: the record numbers rejected before, sorted */
+	size_t n_retry;
+	struct wq_error *err; /* for the CSV reader's callback */
+	int csv;	      /* pointers are reported as CSV columns */
 	/* Progress on a terminal: total bytes (0 unknown), bytes read, last print. */
 	int tty;
 	long long total_bytes;
@@ -118,7 +125,8 @@ static const char *tribool(int v)
 
 /* ---- rejects ---- */
 
-static void reject(struct batch *b, long record_no, long line, const struct rec_errors *in)
+static void reject(struct batch *b, struct chunk *ch, long record_no, long line,
+		   const struct rec_errors *in)
 {
 	struct rec_errors mapped, *errs = &mapped;
 	mapped = *in;
@@ -130,15 +138,20 @@ static void reject(struct batch *b, long record_no, long line, const struct rec_
 		}
 	pthread_mutex_lock(&b->lock);
 	b->r->rejected++;
+	const struct wq_config *cfg = b->cfg;
+	if (b->r->rejected > cfg->max_rejects ||
+	    (b->r->records >= cfg->reject_share_after &&
+	     (double)b->r->rejected > cfg->max_reject_share * (double)b->r->records))
+		b->over_limit = 1;
 	for (int i = 0; i < errs->n; i++) {
 		const struct rec_error *er = &errs->e[i];
-		sb_printf(&b->rejects, "%s\t%ld\t%ld\t", b->batch_id_text, record_no, line);
-		copy_text(&b->rejects, er->code);
-		sb_putc(&b->rejects, '\t');
-		copy_text(&b->rejects, er->pointer);
-		sb_putc(&b->rejects, '\t');
-		copy_text(&b->rejects, er->message);
-		sb_putc(&b->rejects, '\n');
+		sb_printf(&ch->rejects, "%s\t%ld\t%ld\t", b->batch_id_text, record_no, line);
+		copy_text(&ch->rejects, er->code);
+		sb_putc(&ch->rejects, '\t');
+		copy_text(&ch->rejects, er->pointer);
+		sb_putc(&ch->rejects, '\t');
+		copy_text(&ch->rejects, er->message);
+		sb_putc(&ch->rejects, '\n');
 	}
 	if (b->opt->rejects) {
 		json_t *o = json_pack("{s:I,s:I,s:[]}", "record", (json_int_t)record_no,
@@ -246,8 +259,8 @@ out:
 /* Existing rows for the chunk's tokens and case keys, found in one round trip each.
  * case_ids[i] is the id of case i when it exists, 0 when it is new, and -1 when this very
  * batch wrote it already (a duplicate: E3008). */
-static int fetch_matches(struct batch *b, struct chunk *ch, struct existing *x,
-			 int64_t **case_ids, struct wq_error *e)
+static int fetch_matches(struct batch *b, struct chunk *ch, struct existing *x, int64_t **case_ids,
+			 struct wq_error *e)
 {
 	struct strbuf sb;
 	sb_init(&sb);
@@ -402,7 +415,7 @@ static void drop_duplicates(struct batch *b, struct chunk *ch, int64_t *case_ids
 		struct rec_errors errs = {0};
 		rec_error_add(&errs, "E3008", "/case_ref",
 			      "this agency's case reference appears twice in this batch");
-		reject(b, ch->cases[i].record_no, ch->cases[i].line, &errs);
+		reject(b, ch, ch->cases[i].record_no, ch->cases[i].line, &errs);
 		pthread_mutex_lock(&b->lock);
 		b->r->accepted--;
 		pthread_mutex_unlock(&b->lock);
@@ -413,7 +426,7 @@ static void drop_duplicates(struct batch *b, struct chunk *ch, int64_t *case_ids
 	free(dup);
 }
 
-static int flush(struct batch *b, struct chunk *ch, struct wq_error *e)
+static int write_cases(struct batch *b, struct chunk *ch, struct wq_error *e)
 {
 	struct existing x = {0};
 	size_t n_occ = 0, *case_of = NULL;
@@ -466,9 +479,8 @@ static int flush(struct batch *b, struct chunk *ch, struct wq_error *e)
 			n_occ++;
 		}
 	}
-	struct link_input in = {n_occ,	  toks,		 ntok,	     case_of,	 region_of,
-				x.matches, x.n_matches, x.ids,	     x.n_ids,	 x.cases,
-				x.n_cases};
+	struct link_input in = {n_occ,	     toks,  ntok,    case_of, region_of, x.matches,
+				x.n_matches, x.ids, x.n_ids, x.cases, x.n_cases};
 	linkage_run(&l, &in);
 	b->r->links_vetoed += (long)l.vetoed;
 
@@ -648,10 +660,11 @@ static int flush(struct batch *b, struct chunk *ch, struct wq_error *e)
 		 "COPY warehouse.offender (case_id, seq, person_id, sex, age, child) FROM STDIN",
 		 off.data, off.len) == 0) &&
 	    (iv.len == 0 ||
-	     db_copy(b->conn, e,
-		     "COPY warehouse.intervention (case_id, seq, person_role, person_seq, type, level, "
-		     "started, completed, outcome) FROM STDIN",
-		     iv.data, iv.len) == 0);
+	     db_copy(
+		 b->conn, e,
+		 "COPY warehouse.intervention (case_id, seq, person_role, person_seq, type, level, "
+		 "started, completed, outcome) FROM STDIN",
+		 iv.data, iv.len) == 0);
 	sb_free(&off);
 	sb_free(&iv);
 	if (!ok)
@@ -673,7 +686,8 @@ static int flush(struct batch *b, struct chunk *ch, struct wq_error *e)
 		   " t AS (DELETE FROM warehouse.person_token"
 		   "       WHERE person_id IN (SELECT person_id FROM gone)),"
 		   " m AS (DELETE FROM warehouse.person_merge WHERE from_person IN"
-		   "       (SELECT person_id FROM gone) OR into_person IN (SELECT person_id FROM gone)) "
+		   "       (SELECT person_id FROM gone) OR into_person IN (SELECT person_id FROM "
+		   "gone)) "
 		   "DELETE FROM warehouse.person WHERE person_id IN (SELECT person_id FROM gone)",
 		   0, NULL) < 0)
 		goto out;
@@ -695,6 +709,19 @@ out:
 	free(is_offender);
 	sb_free(&sb);
 	sb_free(&existing);
+	return rc;
+}
+
+/* Writes one chunk: its cases, then the rejects found with it (E3008 among them). */
+static int flush(struct batch *b, struct chunk *ch, struct wq_error *e)
+{
+	int rc = write_cases(b, ch, e);
+	if (rc == 0 && ch->rejects.len)
+		rc = db_copy(b->conn, e,
+			     "COPY warehouse.reject (batch_id, record_no, line, code, pointer, "
+			     "message) FROM STDIN",
+			     ch->rejects.data, ch->rejects.len);
+	sb_reset(&ch->rejects);
 	return rc;
 }
 
@@ -723,6 +750,32 @@ static int json_depth(const json_t *j)
 		return d + 1;
 	}
 	return 0;
+}
+
+static int cmp_long(const void *a, const void *b)
+{
+	long x = *(const long *)a, y = *(const long *)b;
+	return (x > y) - (x < y);
+}
+
+/* Whether record RECORD_NO is to be processed: always, unless this is a retry and it was
+ * not rejected before. */
+static int wanted(const struct batch *b, long record_no)
+{
+	return !b->retry || bsearch(&record_no, b->retry, b->n_retry, sizeof(long), cmp_long);
+}
+
+static int over_limit_error(struct batch *b, struct wq_error *e)
+{
+	err_set(e, "S3004",
+		"the batch is mostly rejected records (%ld of the %ld read); nothing "
+		"was loaded",
+		b->r->rejected, b->r->records);
+	err_hint(e,
+		 "An agency's file is not mostly garbage: check the file, or raise [etl] "
+		 "max_rejects (%d) or max_reject_share (%g, after %d records).",
+		 b->cfg->max_rejects, b->cfg->max_reject_share, b->cfg->reject_share_after);
+	return -1;
 }
 
 /* Hands the filled chunk to the database side and takes the other one, once that one has
@@ -774,6 +827,20 @@ static void progress(struct batch *b, int final)
 	fflush(stderr);
 }
 
+/* After a record: stops a batch that is mostly garbage (S3004), and hands the chunk over
+ * when it is full or its rejects have grown past REJECT_BYTES. */
+static int next_chunk(struct batch *b, struct wq_error *e)
+{
+	pthread_mutex_lock(&b->lock);
+	int over = b->over_limit;
+	pthread_mutex_unlock(&b->lock);
+	if (over)
+		return over_limit_error(b, e);
+	if (b->fill->n_cases == CHUNK || b->fill->rejects.len > REJECT_BYTES)
+		return handoff(b);
+	return 0;
+}
+
 /* Validates one case object into the chunk, or rejects it; takes the reference to j.
  * pre: errors already found by the reader (or NULL). */
 static int take_case(struct batch *b, json_t *j, const struct rec_errors *pre, long line,
@@ -781,10 +848,14 @@ static int take_case(struct batch *b, json_t *j, const struct rec_errors *pre, l
 {
 	struct rec_errors errs = {0};
 	long record_no = b->r->records;
+	if (!wanted(b, record_no)) { /* a retry: accepted the first time */
+		json_decref(j);
+		return 0;
+	}
 	if (pre && (pre->n || !j)) {
 		json_decref(j);
-		reject(b, record_no, line, pre);
-		return 0;
+		reject(b, b->fill, record_no, line, pre);
+		return next_chunk(b, e);
 	}
 	struct case_rec *c = &b->fill->cases[b->fill->n_cases];
 	c->line = line;
@@ -792,8 +863,8 @@ static int take_case(struct batch *b, json_t *j, const struct rec_errors *pre, l
 	int ok = case_from_json(&b->ctx, j, c, &errs) == 0;
 	json_decref(j);
 	if (!ok) {
-		reject(b, record_no, line, &errs);
-		return 0;
+		reject(b, b->fill, record_no, line, &errs);
+		return next_chunk(b, e);
 	}
 	pthread_mutex_lock(&b->lock);
 	b->r->accepted++;
@@ -801,8 +872,7 @@ static int take_case(struct batch *b, json_t *j, const struct rec_errors *pre, l
 	b->fill->n_cases++;
 	if ((b->r->records & 1023) == 0)
 		progress(b, 0);
-	(void)e;
-	return b->fill->n_cases == CHUNK ? handoff(b) : 0;
+	return next_chunk(b, e);
 }
 
 /* Validates one NDJSON line into the chunk, or rejects it. */
@@ -813,11 +883,13 @@ static int take_line(struct batch *b, const char *line, size_t len, long lineno,
 	long record_no = b->r->records + 1;
 
 	b->r->records++;
+	if (!wanted(b, record_no))
+		return 0;
 	if (len > (size_t)b->cfg->max_record_bytes) {
 		rec_error_add(&errs, "E1005", "", "the record is longer than %d bytes",
 			      b->cfg->max_record_bytes);
-		reject(b, record_no, lineno, &errs);
-		return 0;
+		reject(b, b->fill, record_no, lineno, &errs);
+		return next_chunk(b, e);
 	}
 	json_t *j = json_loadb(line, len, JSON_REJECT_DUPLICATES, &jerr);
 	if (!j) {
@@ -836,15 +908,15 @@ static int take_line(struct batch *b, const char *line, size_t len, long lineno,
 		else
 			rec_error_add(&errs, "E1001", "", "the line is not valid JSON (column %d)",
 				      jerr.column);
-		reject(b, record_no, lineno, &errs);
-		return 0;
+		reject(b, b->fill, record_no, lineno, &errs);
+		return next_chunk(b, e);
 	}
 	if (json_depth(j) > b->cfg->max_json_depth) {
 		rec_error_add(&errs, "E1005", "", "the record is nested deeper than %d levels",
 			      b->cfg->max_json_depth);
 		json_decref(j);
-		reject(b, record_no, lineno, &errs);
-		return 0;
+		reject(b, b->fill, record_no, lineno, &errs);
+		return next_chunk(b, e);
 	}
 	return take_case(b, j, NULL, lineno, e);
 }
@@ -906,9 +978,16 @@ static void *produce(void *arg)
 				/* Counted and rejected, never held whole in memory. */
 				struct rec_errors errs = {0};
 				b->r->records++;
-				rec_error_add(&errs, "E1005", "", "the record is longer than %d bytes",
+				if (!wanted(b, b->r->records))
+					continue;
+				rec_error_add(&errs, "E1005", "",
+					      "the record is longer than %d bytes",
 					      b->cfg->max_record_bytes);
-				reject(b, b->r->records, lineno, &errs);
+				reject(b, b->fill, b->r->records, lineno, &errs);
+				if (next_chunk(b, &p->err) < 0) {
+					p->rc = -1;
+					break;
+				}
 				continue;
 			}
 			if (n == 0)
@@ -927,7 +1006,7 @@ static void *produce(void *arg)
 		line_reader_free(&lr);
 	}
 	/* The last, partial chunk; then tell the database side that nothing more comes. */
-	if (p->rc == 0 && b->fill->n_cases && handoff(b) < 0)
+	if (p->rc == 0 && (b->fill->n_cases || b->fill->rejects.len) && handoff(b) < 0)
 		p->rc = -1;
 	pthread_mutex_lock(&b->pipe.mu);
 	b->pipe.done = 1;
@@ -1008,20 +1087,50 @@ static int hash_file(struct keys *k, const char *path, uint8_t out[TOKEN_BYTES],
 	return rc;
 }
 
-static int batch_exists(PGconn *conn, const uint8_t key[TOKEN_BYTES], struct wq_error *e)
+/* The batch stored under KEY: returns 1 with *id and *rejected set, 0 when there is
+ * none, -1 on error. */
+static int batch_find(PGconn *conn, const uint8_t key[TOKEN_BYTES], long long *id, long *rejected,
+		      struct wq_error *e)
 {
 	struct strbuf sb;
 	sb_init(&sb);
 	sb_hex(&sb, PARAM_BYTEA, key, TOKEN_BYTES);
 	const char *params[] = {sb.data};
 	PGresult *res = db_exec(
-	    conn, e, "SELECT 1 FROM warehouse.batch WHERE batch_key = $1::bytea", 1, params);
+	    conn, e, "SELECT batch_id, rejected FROM warehouse.batch WHERE batch_key = $1::bytea",
+	    1, params);
 	sb_free(&sb);
 	if (!res)
 		return -1;
 	int found = PQntuples(res) > 0;
+	if (found) {
+		*id = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+		*rejected = strtol(PQgetvalue(res, 0, 1), NULL, 10);
+	}
 	PQclear(res);
 	return found;
+}
+
+/* A batch loaded before with rejected records is loaded again for those records alone:
+ * their numbers are read and their reject rows removed (the records rejected again are
+ * written anew). */
+static int retry_prepare(struct batch *b, struct wq_error *e)
+{
+	const char *params[] = {b->batch_id_text};
+	PGresult *res =
+	    db_exec(b->conn, e,
+		    "SELECT DISTINCT record_no FROM warehouse.reject WHERE batch_id = $1 "
+		    "ORDER BY 1",
+		    1, params);
+	if (!res)
+		return -1;
+	b->n_retry = (size_t)PQntuples(res);
+	b->retry = xmalloc(sizeof *b->retry * (b->n_retry + 1));
+	for (size_t i = 0; i < b->n_retry; i++)
+		b->retry[i] = strtol(PQgetvalue(res, (int)i, 0), NULL, 10);
+	PQclear(res);
+	b->r->retried = (long)b->n_retry;
+	return db_run(b->conn, e, "DELETE FROM warehouse.reject WHERE batch_id = $1", 1, params);
 }
 
 int load_file(PGconn *conn, const struct wq_config *cfg, const struct codelists *lists,
@@ -1038,9 +1147,10 @@ int load_file(PGconn *conn, const struct wq_config *cfg, const struct codelists 
 	PGresult *res;
 
 	memset(r, 0, sizeof *r);
-	sb_init(&b.rejects);
-	for (int i = 0; i < 2; i++)
+	for (int i = 0; i < 2; i++) {
 		b.chunks[i].cases = xcalloc(CHUNK, sizeof(struct case_rec));
+		sb_init(&b.chunks[i].rejects);
+	}
 	b.fill = &b.chunks[0];
 	pthread_mutex_init(&b.pipe.mu, NULL);
 	pthread_mutex_init(&b.lock, NULL);
@@ -1070,20 +1180,32 @@ int load_file(PGconn *conn, const struct wq_config *cfg, const struct codelists 
 		pseudo_tier2(keys, b.ctx.key_version, key, stored);
 	}
 	const char *lock[] = {LINKAGE_LOCK_KEY};
-	int found = from_stdin ? 0 : batch_exists(conn, stored, e);
-	if (found == 0 && db_run(conn, e, "SELECT pg_advisory_xact_lock($1::bigint)", 1, lock) == 0)
-		found = from_stdin ? 0 : batch_exists(conn, stored, e);
-	else if (found == 0)
+	long long known_id = 0;
+	long known_rejected = 0;
+	int found = from_stdin ? 0 : batch_find(conn, stored, &known_id, &known_rejected, e);
+	if (found >= 0 && db_run(conn, e, "SELECT pg_advisory_xact_lock($1::bigint)", 1, lock) == 0)
+		found = from_stdin ? 0 : batch_find(conn, stored, &known_id, &known_rejected, e);
+	else
 		found = -1;
 	if (found < 0)
 		goto out;
-	if (found) {
+	if (found && known_rejected == 0) {
 		r->already_loaded = 1;
 		rc = 0;
 		goto out;
 	}
 	if (db_script(conn, e, stage_sql) < 0)
 		goto out;
+	if (found) {
+		/* Loaded before with rejects: only those records are processed again, so that
+		 * fixing their cause (a code list, a rule) and loading the file again is enough. */
+		b.batch_id = known_id;
+		snprintf(b.batch_id_text, sizeof b.batch_id_text, "%lld", b.batch_id);
+		r->batch_id = b.batch_id;
+		if (retry_prepare(&b, e) < 0)
+			goto out;
+		goto read;
+	}
 	/* A placeholder batch key, replaced by the real one at the end (stdin is hashed as it
 	 * streams). Random, so two concurrent loads never collide on it. */
 	uint8_t placeholder[TOKEN_BYTES];
@@ -1108,6 +1230,7 @@ int load_file(PGconn *conn, const struct wq_config *cfg, const struct codelists 
 	r->batch_id = b.batch_id;
 	PQclear(res);
 
+read:;
 	/* Every byte read is hashed on the way (the batch key of stdin is known only at
 	 * the end). */
 	struct hashing_reader hr = {in->f};
@@ -1153,23 +1276,47 @@ int load_file(PGconn *conn, const struct wq_config *cfg, const struct codelists 
 	}
 	hs = hr.state;
 	progress(&b, 1);
-	crypto_generichash_final(&hs, key, TOKEN_BYTES);
+	{
+		/* The bytes loaded must be the bytes the batch key was made from: a file cut
+		 * short or grown while it was read is refused, never committed in part. */
+		uint8_t streamed[TOKEN_BYTES];
+		crypto_generichash_final(&hs, streamed, TOKEN_BYTES);
+		if (!from_stdin && sodium_memcmp(streamed, key, TOKEN_BYTES) != 0) {
+			err_set(e, "S3005",
+				"\"%s\" changed while it was being loaded; nothing was "
+				"loaded",
+				path);
+			err_hint(e,
+				 "Load a file once it is complete (copy it, then load the copy).");
+			goto out;
+		}
+		memcpy(key, streamed, TOKEN_BYTES);
+	}
 
 	if (opt->atomic && r->rejected) {
 		rc = 1;
 		goto out;
 	}
-	if (b.rejects.len &&
-	    db_copy(
-		conn, e,
-		"COPY warehouse.reject (batch_id, record_no, line, code, pointer, message) FROM "
-		"STDIN",
-		b.rejects.data, b.rejects.len) < 0)
+	/* Duplicates found by the last chunk may have passed the limits too. */
+	if (b.over_limit) {
+		over_limit_error(&b, e);
 		goto out;
+	}
 
-	/* The real batch key: a conflict means the same input was loaded meanwhile. */
-	pseudo_tier2(keys, b.ctx.key_version, key, key);
-	{
+	if (b.retry) {
+		/* The same batch: its key stays; the records accepted now join its count. */
+		char counts[2][24];
+		snprintf(counts[0], 24, "%ld", r->accepted);
+		snprintf(counts[1], 24, "%ld", r->rejected);
+		const char *params[] = {b.batch_id_text, counts[0], counts[1]};
+		if (db_run(conn, e,
+			   "UPDATE warehouse.batch SET accepted = accepted + $2, rejected = $3 "
+			   "WHERE batch_id = $1",
+			   3, params) < 0)
+			goto out;
+	} else {
+		/* The real batch key: a conflict means the same input was loaded meanwhile. */
+		pseudo_tier2(keys, b.ctx.key_version, key, key);
 		struct strbuf sb;
 		char counts[3][24];
 		sb_init(&sb);
@@ -1222,11 +1369,12 @@ out:
 		for (size_t i = 0; i < b.chunks[k].n_cases; i++)
 			case_rec_free(&b.chunks[k].cases[i]);
 		free(b.chunks[k].cases);
+		sb_free(&b.chunks[k].rejects);
 	}
 	pthread_mutex_destroy(&b.pipe.mu);
 	pthread_cond_destroy(&b.pipe.cv);
 	pthread_mutex_destroy(&b.lock);
-	sb_free(&b.rejects);
+	free(b.retry);
 	if (hashed)
 		fclose(hashed);
 	input_close(in);

@@ -28,6 +28,7 @@ struct load_result {
 	long merges;
 	long links_vetoed; /* links refused by a cannot-link rule (linkage.h) */
 	int already_loaded;
+	long retried; /* a batch loaded again: the records rejected before, processed again */
 	long long batch_id;
 	long data_version;
 };

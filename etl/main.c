@@ -166,6 +166,10 @@ static int cmd_load(struct wq_config *cfg, int argc, char **argv)
 			status = 2;
 			continue;
 		}
+		if (r.retried)
+			printf("%s: batch %lld was loaded before; its %ld rejected records were "
+			       "processed again\n",
+			       argv[i], r.batch_id, r.retried);
 		printf("%s: batch %lld: %ld records, %ld loaded, %ld rejected, %ld new victims, "
 		       "%ld new offenders (%ld of them unidentified), %ld merges, data version "
 		       "%ld\n",

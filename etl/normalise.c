@@ -212,15 +212,15 @@ static size_t put_utf8(char *p, utf8proc_int32_t c)
 /* Maps the decomposed code points in[0..n-1] into cp[]: Latin letters without a
  * decomposition folded to ASCII (latin_ascii.h), then map_cp. Returns the count, or -1
  * with e set. */
-static int fold_latin(const utf8proc_int32_t *in, int n, utf8proc_int32_t *cp,
-		      struct wq_error *e)
+static int fold_latin(const utf8proc_int32_t *in, int n, utf8proc_int32_t *cp, struct wq_error *e)
 {
 	int o = 0;
 	for (int i = 0; i < n; i++) {
 		char ascii[5];
 		int k = in[i] >= LATIN_ASCII_FIRST ? latin_ascii(in[i], ascii) : 0;
 		if (k < 0)
-			return err_set(e, "S1005", "the Latin-ASCII table of ICU could not be opened");
+			return err_set(e, "S1005",
+				       "the Latin-ASCII table of ICU could not be opened");
 		if (o + (k ? k : 1) > MAX_CP)
 			return err_set(e, "E1005", "value is too long (at most %d characters)",
 				       MAX_CP);

@@ -19,7 +19,7 @@
 enum token_kind { TOKEN_ID = 1, TOKEN_DEMO = 2, TOKEN_DEMO_PH = 4 };
 
 struct token {
-	uint8_t kind; /* enum token_kind */
+	uint8_t kind;	 /* enum token_kind */
 	char country[3]; /* TOKEN_ID: the issuing country, for the cannot-link rule */
 	uint8_t hash[TOKEN_BYTES];
 };

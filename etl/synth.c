@@ -54,7 +54,7 @@ static const double proactive_2015 = 0.05, proactive_2025 = 0.30;
 static const double p_charged = 0.35, p_prosecuted = 0.80, p_convicted = 0.70;
 static const double p_national_id = 0.70; /* citizens with a national ID on record */
 static const double p_arabic_script = 0.80;
-static const double name_zipf = 0.7; /* names are drawn with weights rank^-0.7 */
+static const double name_zipf = 0.7;	    /* names are drawn with weights rank^-0.7 */
 static const double p_born_in_month = 0.10; /* of victims aged 0: born in the incident month */
 /* Families, which linkage must not fold into one child: the other victims of a case are
  * siblings this often (same family name, father and region), and a sibling is a twin
@@ -335,7 +335,6 @@ static void new_child(struct gen *g, int region, int female, int age, int month_
 	else
 		civil_from_days(start - below(r, 365), &c->by, &c->bm, &c->bd);
 }
-
 
 /* The written forms of a child's names under a variant. */
 struct written {
@@ -709,7 +708,8 @@ static void emit(struct gen *g, const struct plan *p)
 		json_object_set_new(v, "sex", json_string(ch->female ? "female" : "male"));
 		/* The age is derived from the birth date; sometimes it is also given. */
 		if (chance(&g->rng, 0.3))
-			json_object_set_new(v, "age", json_integer(plan_age(p, ch->by, ch->bm, ch->bd)));
+			json_object_set_new(v, "age",
+					    json_integer(plan_age(p, ch->by, ch->bm, ch->bd)));
 		json_object_set_new(v, "gender_identity", json_string(ch->gender));
 		json_object_set_new(v, "sexual_orientation", json_string(ch->orientation));
 		json_object_set_new(v, "ethnicity", json_string(ch->ethnicity));

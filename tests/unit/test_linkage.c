@@ -30,9 +30,9 @@ static void run(struct linkage *l, size_t n, const struct token *const *toks, co
 	int region0[8] = {0};
 	for (size_t i = 0; i < 8; i++)
 		own_case[i] = i;
-	struct link_input in = {n,	toks, ntok, cases ? cases : own_case, regions ? regions : region0,
-				m,	nm,   ids,  nids,			      pc,
-				npc};
+	struct link_input in = {
+	    n,	  toks, ntok, cases ? cases : own_case, regions ? regions : region0, m, nm, ids,
+	    nids, pc,	npc};
 	linkage_run(l, &in);
 }
 
