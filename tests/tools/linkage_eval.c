@@ -2,8 +2,8 @@
  * is behind every victim record. Recomputes each record's case key with the real key
  * (this tool plays the ETL), reads the person the loader linked it to, and counts pairs.
  * The generator's victim refs are V1, V2... in order, so a victim's stored position (seq)
- * names its ref. Pairs involving a record planted in the other script without a national ID are left
- * out of recall: such records must stay unlinked, and how many did is reported apart.
+ * names its ref. Pairs involving a record planted in the other script without a national ID are
+ * left out of recall: such records must stay unlinked, and how many did is reported apart.
  *   tool_linkage_eval LINKAGE_CSV   (config from WIQAYA_CONF) */
 #include <stdio.h>
 #include <stdlib.h>
