@@ -1303,6 +1303,13 @@ read:;
 		goto out;
 	}
 
+	if (b.retry && r->accepted == 0) {
+		/* Every record rejected before is rejected again: nothing changes (the reject
+		 * rows are kept by the rollback). */
+		r->already_loaded = 1;
+		rc = 0;
+		goto out;
+	}
 	if (b.retry) {
 		/* The same batch: its key stays; the records accepted now join its count. */
 		char counts[2][24];
@@ -1362,7 +1369,7 @@ out:
 		PQclear(res);
 	}
 	if (r->already_loaded) {
-		r->records = r->accepted = r->rejected = 0;
+		r->records = r->accepted = 0; /* rejected: those of a retry, rejected again */
 		r->victims_new = r->offenders_new = r->offenders_unlinkable = r->merges = 0;
 	}
 	for (int k = 0; k < 2; k++) {

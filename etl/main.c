@@ -156,6 +156,15 @@ static int cmd_load(struct wq_config *cfg, int argc, char **argv)
 			status = 2;
 			continue;
 		}
+		if (r.already_loaded && r.rejected) {
+			/* Exit 1: the batch still has rejected records. */
+			printf("%s: already loaded; its %ld rejected records were rejected again; "
+			       "nothing changed\n",
+			       argv[i], r.rejected);
+			if (status == 0)
+				status = 1;
+			continue;
+		}
 		if (r.already_loaded) {
 			printf("%s: already loaded; nothing changed\n", argv[i]);
 			continue;

@@ -34,9 +34,11 @@ eq "an unknown item is a numbered 409" \
 eq "too many dimensions is a 409" \
   "$(api '/api/v1/analytics?indicator=victims&dimension=year&dimension=sex&dimension=region&dimension=agency&dimension=status' | jq -r .code)" "Q1005"
 
-# Loading the same file again changes nothing.
-status "reloading the same file" 0 "$BIN/wiqaya-etl" load "$DATA"
-check "it says it was already loaded" grep -q 'already loaded' "$T/last"
+# Loading the same file again changes nothing: its rejected record is tried again and
+# rejected again (exit 1: the batch still has a rejected record).
+status "reloading the same file" 1 "$BIN/wiqaya-etl" load "$DATA"
+check "it says it was already loaded, its reject rejected again" \
+  grep -q 'already loaded; its 1 rejected records were rejected again; nothing changed' "$T/last"
 eq "the data version did not move" "$(api /healthz | jq .data_version)" "1"
 eq "still 5 cases" "$(psql_t -c 'SELECT count(*) FROM warehouse."case"')" "5"
 stop_server

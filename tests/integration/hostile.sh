@@ -112,7 +112,9 @@ status "the code list fixed, the same command again" 1 "$BIN/wiqaya-etl" load "$
 check "says the batch's rejected records were processed again" grep -q 'its 2 rejected records were processed again' "$T/last"
 eq "the fixed record is loaded; the other bad one is still rejected; nothing twice" \
   "$(cases) $(psql_t -c 'SELECT accepted, rejected FROM warehouse.batch') $(psql_t -c 'SELECT count(DISTINCT record_no) FROM warehouse.reject')" "2 2|1 1"
-status "and again: only the bad record, rejected again (nothing loaded: exit 2)" 2 "$BIN/wiqaya-etl" load "$T/retry.ndjson"
+status "and again: only the bad record, rejected again (exit 1)" 1 "$BIN/wiqaya-etl" load "$T/retry.ndjson"
+check "nothing changed" grep -q 'already loaded; its 1 rejected records were rejected again; nothing changed' "$T/last"
+eq "its reject row is kept" "$(psql_t -c 'SELECT count(DISTINCT record_no) FROM warehouse.reject')" "1"
 eq "still two cases, each once" "$(psql_t -c 'SELECT count(*), max(revision) FROM warehouse."case"')" "2|1"
 integrity "no orphan after retries"
 
