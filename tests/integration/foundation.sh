@@ -55,6 +55,16 @@ sed "s|^listen *= *127.0.0.1|listen = 0.0.0.0|" "$CONF" >"$T/open.conf"
 status "the server refuses a public address" 2 "$BIN/wiqaya-server" -c "$T/open.conf" serve
 check "and says why" grep -q 'disclosure control' "$T/last"
 
+# pg.sh in a checkout with mode 0700, which the postgres user cannot enter, creates its
+# cluster without a word about it (PostgreSQL's programs said "could not change
+# directory" four times).
+mkdir -m 0700 "$T/private"
+cp -r "$ROOT/scripts" "$ROOT/config" "$T/private/"
+(cd "$T/private" && env -u WIQAYA_CONF scripts/pg.sh start >"$T/pgsh.out" 2>&1)
+check "a fresh cluster from a 0700 checkout starts quietly" bash -c \
+  "! grep -q 'could not change' '$T/pgsh.out' && ! [[ -s '$T/pgsh.out' ]]"
+(cd "$T/private" && env -u WIQAYA_CONF scripts/pg.sh destroy >/dev/null 2>&1)
+
 # The three programs answer --help and --version.
 for p in wiqaya-etl wiqaya-server wiqaya-stats; do
   check "$p --help" "$BIN/$p" --help
