@@ -5,6 +5,10 @@
 # fixed.
 source "$(dirname "$0")/../lib.sh"
 H=$ROOT/tests/data/hostile
+# Peak RSS bounds (KiB). Under ASan freed memory sits in its quarantine (256 MiB by
+# default), so there only growth beyond that would show.
+rss_limit=65536
+[[ $BUILD == *asan* ]] && rss_limit=$((320 * 1024))
 
 # The warehouse as comparable text: cases (by key), persons, tokens, rejects' codes.
 state() {
@@ -57,7 +61,7 @@ eq "it is E1005" "$(jq -r '.errors[0].code' "$T/rej.ndjson")" "E1005"
 eq "the record after it is loaded" "$(cases)" "1"
 rss=$(tail -1 "$T/rss")
 figure "peak RSS loading a 100 MB line: $((rss / 1024)) MiB"
-check "memory stays far below the line's size (< 64 MiB)" test "$rss" -lt 65536
+check "memory stays far below the line's size (< $((rss_limit / 1024)) MiB)" test "$rss" -lt "$rss_limit"
 
 # --- a million rejects from 3 KB of gzip: memory flat, and the batch stops (S3004) ---
 fresh_db hostile_garbage
@@ -69,7 +73,7 @@ eq "no batch and no reject row is left" \
   "$(psql_t -c 'SELECT count(*) FROM warehouse.batch') $(psql_t -c 'SELECT count(*) FROM warehouse.reject')" "0 0"
 rss=$(tail -1 "$T/rss")
 figure "peak RSS of a 1,000,000-line garbage batch, stopped by the reject share: $((rss / 1024)) MiB"
-check "memory stays flat (< 64 MiB)" test "$rss" -lt 65536
+check "memory stays flat (< $((rss_limit / 1024)) MiB)" test "$rss" -lt "$rss_limit"
 
 # With the limits raised, the same garbage streams its rejects out with memory flat.
 printf '\n[etl]\nmax_rejects = 10000000\nmax_reject_share = 1\n' >>"$CONF"
@@ -80,7 +84,7 @@ eq "each with its errors in the reject table" \
   "$(psql_t -c 'SELECT count(DISTINCT record_no) FROM warehouse.reject')" "200000"
 rss=$(tail -1 "$T/rss")
 figure "peak RSS writing $(psql_t -c 'SELECT count(*) FROM warehouse.reject') reject rows: $((rss / 1024)) MiB"
-check "memory stays flat while rejects stream out (< 64 MiB)" test "$rss" -lt 65536
+check "memory stays flat while rejects stream out (< $((rss_limit / 1024)) MiB)" test "$rss" -lt "$rss_limit"
 
 # --- a file that changes while it is loaded: refused, nothing committed ---
 fresh_db hostile_change
