@@ -3,7 +3,7 @@
 CC      ?= cc
 BUILD   ?= build
 BIN      = $(BUILD)/bin
-PKGS     = libpq libsodium jansson libmicrohttpd gsl libutf8proc inih zlib
+PKGS     = libpq libsodium jansson libmicrohttpd gsl libutf8proc inih zlib icu-uc icu-i18n
 OPT     ?= -O2 -g
 WARN     = -Wall -Wextra -Wshadow -Wmissing-prototypes -Wstrict-prototypes \
            -Wwrite-strings -Wpointer-arith -Wno-missing-field-initializers \
@@ -13,10 +13,15 @@ WARN    += -Werror
 endif
 CFLAGS  += -std=c11 $(OPT) $(WARN) $(SAN) -MMD -MP $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 CPPFLAGS += -I. -D_GNU_SOURCE
-LDFLAGS += $(SAN)
-LDLIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lcsv -lm
-# ICU's Latin-ASCII table: only what links the ETL's objects (normalisation) needs it.
-ETL_LIBS = $(shell pkg-config --libs icu-i18n icu-uc 2>/dev/null) -lpthread
+LDFLAGS += $(SAN) -Wl,--as-needed
+# Each program links the libraries it uses, and no other (ldd shows it).
+libs       = $(shell pkg-config --libs $(1) 2>/dev/null)
+STATS_LIBS = $(call libs,gsl jansson) -lm
+SERVER_LIBS = $(call libs,libpq jansson libmicrohttpd gsl inih) -lcsv -lm -lpthread
+ETL_LIBS   = $(call libs,libpq libsodium jansson libutf8proc inih zlib icu-i18n icu-uc) \
+             -lcsv -lm -lpthread
+# Tests, tools and benchmarks link the libraries of every program.
+ALL_LIBS   = $(call libs,$(PKGS)) -lcsv -lm -lpthread
 
 ifeq ($(V),1)
 Q =
@@ -26,8 +31,10 @@ Q = @
 say = @printf '  %-6s %s\n' $(1) $(2);
 endif
 
-COMMON_SRC = common/config.c common/log.c common/error.c common/db.c common/codelist.c \
-             common/xalloc.c common/strbuf.c
+# BASE: what the pure statistics need (errors, allocation, strings); COMMON: the rest of
+# what every service shares (configuration, log, database, code lists).
+BASE_SRC   = common/error.c common/xalloc.c common/strbuf.c
+COMMON_SRC = common/config.c common/log.c common/db.c common/codelist.c
 ETL_SRC    = etl/main.c etl/keys.c etl/keyed_hash.c etl/normalise.c etl/latin_ascii.c \
              etl/pseudonym.c etl/record.c \
              etl/linkage.c etl/loader.c etl/migrate.c etl/rekey.c \
@@ -39,7 +46,8 @@ STATS_SRC  = stats/main.c
 SERVER_SRC = server/main.c server/http.c server/routes.c server/health.c server/query.c \
              server/indicator.c server/analytics.c server/catalogue.c
 
-COMMON_OBJ = $(COMMON_SRC:%.c=$(BUILD)/%.o)
+BASE_OBJ   = $(BASE_SRC:%.c=$(BUILD)/%.o)
+COMMON_OBJ = $(COMMON_SRC:%.c=$(BUILD)/%.o) $(BASE_OBJ)
 ETL_OBJ    = $(ETL_SRC:%.c=$(BUILD)/%.o)
 STATS_LOBJ = $(STATS_LIB:%.c=$(BUILD)/%.o)
 STATS_OBJ  = $(STATS_SRC:%.c=$(BUILD)/%.o)
@@ -66,38 +74,38 @@ $(BUILD)/%.o: %.c
 $(BIN)/wiqaya-etl: $(ETL_OBJ) $(COMMON_OBJ)
 	$(call say,LINK,$@)
 	@mkdir -p $(BIN)
-	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) $(ETL_LIBS)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(ETL_LIBS)
 
 $(BIN)/wiqaya-server: $(SERVER_OBJ) $(STATS_LOBJ) $(COMMON_OBJ)
 	$(call say,LINK,$@)
 	@mkdir -p $(BIN)
-	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(SERVER_LIBS)
 
-$(BIN)/wiqaya-stats: $(STATS_OBJ) $(STATS_LOBJ) $(COMMON_OBJ)
+$(BIN)/wiqaya-stats: $(STATS_OBJ) $(STATS_LOBJ) $(BASE_OBJ)
 	$(call say,LINK,$@)
 	@mkdir -p $(BIN)
-	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(STATS_LIBS)
 
 # Unit tests link the libraries of every program (never their main.c).
 $(BIN)/test_%: $(BUILD)/tests/unit/test_%.o $(ETL_LIBOBJ) $(STATS_LOBJ) $(COMMON_OBJ)
 	$(call say,LINK,$@)
 	@mkdir -p $(BIN)
-	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) $(ETL_LIBS) -lcmocka
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(ALL_LIBS) -lcmocka
 
 $(BIN)/attack_%: $(BUILD)/tests/attack/%.o $(ETL_LIBOBJ) $(STATS_LOBJ) $(COMMON_OBJ)
 	$(call say,LINK,$@)
 	@mkdir -p $(BIN)
-	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) $(ETL_LIBS)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(ALL_LIBS)
 
 $(BIN)/tool_%: $(BUILD)/tests/tools/%.o $(ETL_LIBOBJ) $(STATS_LOBJ) $(COMMON_OBJ)
 	$(call say,LINK,$@)
 	@mkdir -p $(BIN)
-	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) $(ETL_LIBS)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(ALL_LIBS)
 
 $(BIN)/bench_%: $(BUILD)/bench/bench_%.o $(ETL_LIBOBJ) $(STATS_LOBJ) $(COMMON_OBJ)
 	$(call say,LINK,$@)
 	@mkdir -p $(BIN)
-	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) $(ETL_LIBS)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(ALL_LIBS)
 
 deps:
 	@scripts/deps.sh

@@ -65,6 +65,16 @@ check "a fresh cluster from a 0700 checkout starts quietly" bash -c \
   "! grep -q 'could not change' '$T/pgsh.out' && ! [[ -s '$T/pgsh.out' ]]"
 (cd "$T/private" && env -u WIQAYA_CONF scripts/pg.sh destroy >/dev/null 2>&1)
 
+# Boundaries of the layout (docs/architecture.md): who includes whom, who links what.
+check "common/ and etl/ include nothing of server/" bash -c "! grep -l '#include \"server/' '$ROOT'/common/*.[ch] '$ROOT'/etl/*.[ch]"
+check "server/ includes nothing of etl/" bash -c "! grep -l '#include \"etl/' '$ROOT'/server/*.[ch]"
+check "stats/ includes no libpq, libmicrohttpd, etl/ or server/" bash -c \
+  "! grep -lE '#include (<libpq|<microhttpd|\"etl/|\"server/)' '$ROOT'/stats/*.[ch]"
+check "wiqaya-stats links GSL and Jansson, no database, HTTP or crypto library" bash -c \
+  "ldd '$BIN/wiqaya-stats' | grep -q libgsl && ! ldd '$BIN/wiqaya-stats' | grep -qE 'libpq|microhttpd|sodium|utf8proc|icu'"
+check "wiqaya-server links no pseudonymisation library (libsodium, utf8proc, ICU)" bash -c \
+  "ldd '$BIN/wiqaya-server' | grep -q libmicrohttpd && ! ldd '$BIN/wiqaya-server' | grep -qE 'sodium|utf8proc|icu'"
+
 # The three programs answer --help and --version.
 for p in wiqaya-etl wiqaya-server wiqaya-stats; do
   check "$p --help" "$BIN/$p" --help
