@@ -37,7 +37,8 @@ BASE_SRC   = common/error.c common/xalloc.c common/strbuf.c
 COMMON_SRC = common/config.c common/log.c common/db.c common/codelist.c
 ETL_SRC    = etl/main.c etl/keys.c etl/keyed_hash.c etl/normalise.c etl/latin_ascii.c \
              etl/pseudonym.c etl/record.c \
-             etl/linkage.c etl/loader.c etl/migrate.c etl/rekey.c \
+             etl/linkage.c etl/loader.c etl/batch.c etl/chunk.c etl/copy.c etl/month.c \
+             etl/migrate.c etl/rekey.c \
              etl/synth.c etl/synth_names.c etl/retention.c etl/csv_reader.c etl/population.c \
              etl/input.c
 STATS_LIB  = stats/proportion.c stats/quantile.c stats/poisson.c stats/table.c stats/glm.c \

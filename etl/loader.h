@@ -36,8 +36,8 @@ struct load_result {
 /* Loads PATH ("-" for stdin). Returns 0 when the batch committed (some records may have
  * been rejected: see r), 1 when nothing was loaded because of rejected records under
  * --atomic, or -1 with e set on a fatal error (nothing loaded). */
-int load_file(PGconn *conn, const struct wq_config *cfg, const struct codelists *lists,
-	      struct keys *keys, const char *path, const struct load_options *opt,
-	      struct load_result *r, struct wq_error *e);
+int loader_run(PGconn *conn, const struct wq_config *cfg, const struct codelists *lists,
+	       struct keys *keys, const char *path, const struct load_options *opt,
+	       struct load_result *r, struct wq_error *e);
 
 #endif

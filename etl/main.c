@@ -150,7 +150,7 @@ static int cmd_load(struct wq_config *cfg, int argc, char **argv)
 	}
 	for (int i = optind; i < argc && !population; i++) {
 		struct load_result r;
-		int rc = load_file(conn, cfg, &lists, &keys, argv[i], &opt, &r, &e);
+		int rc = loader_run(conn, cfg, &lists, &keys, argv[i], &opt, &r, &e);
 		if (rc < 0) {
 			err_print(&e, stderr);
 			status = 2;

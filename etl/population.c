@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "common/db.h"
+#include "etl/copy.h"
 #include "common/strbuf.h"
 #include "common/xalloc.h"
 #include "etl/input.h"
@@ -175,8 +176,9 @@ static void data(struct pop_reader *p)
 		json_object_set_new(dims, h, json_string(code));
 	}
 	char *d = json_dumps(dims, JSON_COMPACT | JSON_SORT_KEYS);
-	sb_printf(&p->copy, "%ld\t%s\t%s\t%ld\t%s\t%ld\t%ld\n", year, region, sex, age, d, pop,
-		  p->row);
+	sb_printf(&p->copy, "%ld\t%s\t%s\t%ld\t", year, region, sex, age);
+	copy_text(&p->copy, d); /* JSON may hold backslashes, which COPY text escapes */
+	sb_printf(&p->copy, "\t%ld\t%ld\n", pop, p->row);
 	free(d);
 	json_decref(dims);
 	p->r->loaded++;

@@ -11,6 +11,7 @@
 #include <strings.h>
 
 #include "common/xalloc.h"
+#include "etl/month.h"
 #include "etl/normalise.h"
 
 void rec_error_add(struct rec_errors *errs, const char *code, const char *pointer, const char *fmt,
@@ -27,25 +28,6 @@ void rec_error_add(struct rec_errors *errs, const char *code, const char *pointe
 	va_start(ap, fmt);
 	vsnprintf(e->message, sizeof e->message, fmt, ap);
 	va_end(ap);
-}
-
-int age_at(int by, int bm, int bd, int y, int m, int d)
-{
-	int age = y - by - (m < bm || (m == bm && bd > (d ? d : 1)));
-	/* A month alone: a child born in that month is 0, not a child yet to be born. */
-	if (age < 0 && d == 0 && by == y && bm == m)
-		age = 0;
-	return age;
-}
-
-int month_index(int y, int m)
-{
-	return y * 12 + m - 1;
-}
-
-void month_format(int idx, char out[11])
-{
-	snprintf(out, 11, "%04d-%02d-01", idx / 12, idx % 12 + 1);
 }
 
 /* A field being checked: its object, name and JSON pointer. */
@@ -546,8 +528,8 @@ static void parse_interventions(const struct rec_context *ctx, json_t *j, struct
 int case_age(const struct case_rec *c, int by, int bm, int bd)
 {
 	if (c->incident >= 0)
-		return age_at(by, bm, bd, c->incident / 12, c->incident % 12 + 1, 0);
-	return age_at(by, bm, bd, c->reported / 12, c->reported % 12 + 1, c->reported_day);
+		return month_age(by, bm, bd, c->incident / 12, c->incident % 12 + 1, 0);
+	return month_age(by, bm, bd, c->reported / 12, c->reported % 12 + 1, c->reported_day);
 }
 
 int case_from_json(const struct rec_context *ctx, json_t *j, struct case_rec *c,

@@ -100,17 +100,8 @@ void case_rec_free(struct case_rec *c);
 void rec_error_add(struct rec_errors *errs, const char *code, const char *pointer, const char *fmt,
 		   ...) __attribute__((format(printf, 4, 5)));
 
-/* Completed years on Y-M-D of a child born BY-BM-BD; D = 0 means a month given alone:
- * the age at its first day, and 0 for a child born in that month. Negative when the
- * birth is after that date. */
-int age_at(int by, int bm, int bd, int y, int m, int d);
-
 /* The age rule of case-record.md for case C: at the incident month (a child born in it is
  * 0), or at the reported date when there is no incident. */
 int case_age(const struct case_rec *c, int by, int bm, int bd);
-
-/* Month index helpers: y*12 + m-1, and back to "YYYY-MM-01". */
-int month_index(int y, int m);
-void month_format(int idx, char out[11]);
 
 #endif

@@ -20,6 +20,7 @@
 
 #include "common/strbuf.h"
 #include "common/xalloc.h"
+#include "etl/month.h"
 #include "etl/record.h"
 #include "etl/synth_names.h"
 
@@ -642,8 +643,8 @@ static void make_sibling(struct gen *g, const struct child *of, struct child *c,
 static int plan_age(const struct plan *p, int by, int bm, int bd)
 {
 	if (p->incident >= 0)
-		return age_at(by, bm, bd, p->incident / 12, p->incident % 12 + 1, 0);
-	return age_at(by, bm, bd, p->reported_y, p->reported_m, p->reported_d);
+		return month_age(by, bm, bd, p->incident / 12, p->incident % 12 + 1, 0);
+	return month_age(by, bm, bd, p->reported_y, p->reported_m, p->reported_d);
 }
 
 static void emit(struct gen *g, const struct plan *p)
@@ -930,11 +931,11 @@ static void plan_case(struct gen *g, struct plan *p, int m, int region)
 				g->ring[g->nring++ % OFFENDER_RING] = *o;
 		}
 		int inc = p->incident >= 0 ? p->incident : m;
-		int age = age_at(o->by, o->bm, o->bd, inc / 12, inc % 12 + 1, 0);
+		int age = month_age(o->by, o->bm, o->bd, inc / 12, inc % 12 + 1, 0);
 		if (o->identified && age < 18 && !o->child) {
 			/* A re-offender drawn for a case before his first: an adult then too. */
 			new_offender(g, year, o);
-			age = age_at(o->by, o->bm, o->bd, inc / 12, inc % 12 + 1, 0);
+			age = month_age(o->by, o->bm, o->bd, inc / 12, inc % 12 + 1, 0);
 		}
 		if (!o->identified)
 			age = o->age;
@@ -996,7 +997,7 @@ static void generate_episode(struct gen *g)
 		/* A namesake of an earlier child, in another region, of an age that fits. */
 		const struct child *o =
 		    &g->children[below(r, g->nchildren < CHILD_RING ? g->nchildren : CHILD_RING)];
-		int age = age_at(o->by, o->bm, o->bd, inc / 12, inc % 12 + 1, 0);
+		int age = month_age(o->by, o->bm, o->bd, inc / 12, inc % 12 + 1, 0);
 		if (o->region != reg && age >= 0 && age <= 17) {
 			make_sibling(g, o, &kids[0], 1);
 			kids[0].region = reg;
