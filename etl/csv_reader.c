@@ -9,46 +9,7 @@
 #include "common/strbuf.h"
 #include "common/xalloc.h"
 
-/* The columns of case-record.md; anything else is E1006. */
-enum col {
-	C_AGENCY,
-	C_CASE_REF,
-	C_REPORTED,
-	C_INCIDENT,
-	C_REGION,
-	C_OFFENCES,
-	C_TECHNOLOGY,
-	C_DETECTION,
-	C_FINANCIAL,
-	C_STATUS,
-	C_V_REF,
-	C_V_GIVEN,
-	C_V_FAMILY,
-	C_V_BIRTH,
-	C_V_NID,
-	C_V_COUNTRY,
-	C_V_SEX,
-	C_V_AGE,
-	C_V_GENDER,
-	C_V_ORIENTATION,
-	C_V_ETHNICITY,
-	C_V_DISABILITY,
-	C_V_MIGRANT,
-	C_V_ECONOMIC,
-	C_V_EDUCATION,
-	C_V_RELATIONSHIP,
-	C_O_REF,
-	C_O_GIVEN,
-	C_O_FAMILY,
-	C_O_BIRTH,
-	C_O_NID,
-	C_O_COUNTRY,
-	C_O_SEX,
-	C_O_AGE,
-	NCOL
-};
-
-static const char *const col_names[NCOL] = {"agency",
+const char *const csv_columns[CSV_NCOL] = {"agency",
 					    "case_ref",
 					    "reported",
 					    "incident",
@@ -84,19 +45,19 @@ static const char *const col_names[NCOL] = {"agency",
 					    "offender_age"};
 
 /* The JSON field of each column (within the case, the person or the identity). */
-static const char *field_of(enum col c)
+static const char *field_of(enum csv_col c)
 {
-	const char *n = col_names[c];
-	if (c >= C_V_REF && c <= C_V_RELATIONSHIP)
+	const char *n = csv_columns[c];
+	if (c >= CSV_V_REF && c <= CSV_V_RELATIONSHIP)
 		return n + strlen("victim_");
-	if (c >= C_O_REF)
+	if (c >= CSV_O_REF)
 		return n + strlen("offender_");
 	return n;
 }
 
-static int is_identity(enum col c)
+static int is_identity(enum csv_col c)
 {
-	return (c >= C_V_GIVEN && c <= C_V_COUNTRY) || (c >= C_O_GIVEN && c <= C_O_COUNTRY);
+	return (c >= CSV_V_GIVEN && c <= CSV_V_COUNTRY) || (c >= CSV_O_GIVEN && c <= CSV_O_COUNTRY);
 }
 
 #define MAXF 64
@@ -107,7 +68,7 @@ struct reader {
 	struct wq_error *e;
 	int failed;
 	long row;
-	int ncols, map[MAXF]; /* file column -> enum col, -1 absent */
+	int ncols, map[MAXF]; /* file column -> enum csv_col, -1 absent */
 	char *f[MAXF];	      /* the current row's fields (NULL: empty) */
 	char bad[MAXF];	      /* the field held a NUL or a control character */
 	int nf;
@@ -115,7 +76,7 @@ struct reader {
 	/* The case being assembled. */
 	json_t *cur;
 	char *cur_agency, *cur_ref;
-	char *first[C_V_REF]; /* its case columns from the first row, for E3007 */
+	char *first[CSV_V_REF]; /* its case columns from the first row, for E3007 */
 	long cur_row;
 	struct rec_errors errs;
 };
@@ -145,19 +106,19 @@ static void on_field(void *s, size_t len, void *data)
 /* A JSON value for a cell: integers for ages, booleans for financial, arrays for the
  * multi-valued columns, strings otherwise (validation reports anything else). NULL for an
  * empty cell. Invalid UTF-8 is reported here (E1002), since Jansson refuses it. */
-static json_t *cell(struct reader *r, enum col c, const char *v)
+static json_t *cell(struct reader *r, enum csv_col c, const char *v)
 {
 	if (!v)
 		return NULL;
-	if (c == C_V_AGE || c == C_O_AGE) {
+	if (c == CSV_V_AGE || c == CSV_O_AGE) {
 		char *end;
 		long n = strtol(v, &end, 10);
 		if (*v && !*end && strlen(v) < 6)
 			return json_integer(n);
 	}
-	if (c == C_FINANCIAL && (!strcmp(v, "true") || !strcmp(v, "false")))
+	if (c == CSV_FINANCIAL && (!strcmp(v, "true") || !strcmp(v, "false")))
 		return json_boolean(!strcmp(v, "true"));
-	if (c == C_OFFENCES || c == C_TECHNOLOGY) {
+	if (c == CSV_OFFENCES || c == CSV_TECHNOLOGY) {
 		json_t *a = json_array();
 		const char *p = v;
 		while (1) {
@@ -166,8 +127,8 @@ static json_t *cell(struct reader *r, enum col c, const char *v)
 			json_t *s = json_stringn(p, len);
 			if (!s) {
 				json_decref(a);
-				rec_error_add(&r->errs, "E1002", col_names[c],
-					      "\"%s\" is not valid UTF-8", col_names[c]);
+				rec_error_add(&r->errs, "E1002", csv_columns[c],
+					      "\"%s\" is not valid UTF-8", csv_columns[c]);
 				return json_null();
 			}
 			json_array_append_new(a, s);
@@ -179,8 +140,8 @@ static json_t *cell(struct reader *r, enum col c, const char *v)
 	}
 	json_t *s = json_string(v);
 	if (!s) {
-		rec_error_add(&r->errs, "E1002", col_names[c], "\"%s\" is not valid UTF-8",
-			      col_names[c]);
+		rec_error_add(&r->errs, "E1002", csv_columns[c], "\"%s\" is not valid UTF-8",
+			      csv_columns[c]);
 		return json_null();
 	}
 	return s;
@@ -202,7 +163,7 @@ static int emit(struct reader *r)
 	free(r->cur_agency);
 	free(r->cur_ref);
 	r->cur_agency = r->cur_ref = NULL;
-	for (int i = 0; i < C_V_REF; i++) {
+	for (int i = 0; i < CSV_V_REF; i++) {
 		free(r->first[i]);
 		r->first[i] = NULL;
 	}
@@ -210,7 +171,7 @@ static int emit(struct reader *r)
 	return rc;
 }
 
-static const char *get(struct reader *r, enum col c)
+static const char *get(struct reader *r, enum csv_col c)
 {
 	for (int i = 0; i < r->ncols && i < MAXF; i++)
 		if (r->map[i] == (int)c)
@@ -219,12 +180,12 @@ static const char *get(struct reader *r, enum col c)
 }
 
 /* A person object from a row's victim or offender columns. */
-static json_t *person(struct reader *r, enum col from, enum col to)
+static json_t *person(struct reader *r, enum csv_col from, enum csv_col to)
 {
 	json_t *p = json_object(), *id = json_object();
 	for (int c = from; c <= (int)to; c++) {
-		json_t *v = cell(r, (enum col)c, get(r, (enum col)c));
-		set(is_identity((enum col)c) ? id : p, field_of((enum col)c), v);
+		json_t *v = cell(r, (enum csv_col)c, get(r, (enum csv_col)c));
+		set(is_identity((enum csv_col)c) ? id : p, field_of((enum csv_col)c), v);
 	}
 	if (json_object_size(id))
 		json_object_set_new(p, "identity", id);
@@ -234,7 +195,7 @@ static json_t *person(struct reader *r, enum col from, enum col to)
 }
 
 /* Whether the row's cell of column c held a control character. */
-static int bad_cell(const struct reader *r, enum col c)
+static int bad_cell(const struct reader *r, enum csv_col c)
 {
 	for (int i = 0; i < r->ncols && i < MAXF && i < r->nf; i++)
 		if (r->map[i] == (int)c)
@@ -244,10 +205,10 @@ static int bad_cell(const struct reader *r, enum col c)
 
 static void data_row(struct reader *r)
 {
-	const char *agency = get(r, C_AGENCY), *ref = get(r, C_CASE_REF);
+	const char *agency = get(r, CSV_AGENCY), *ref = get(r, CSV_CASE_REF);
 	/* A row whose agency or case_ref cell is bad is a case of its own (rejected), never
 	 * a row of the case it would otherwise seem to continue. */
-	int keys_bad = bad_cell(r, C_AGENCY) || bad_cell(r, C_CASE_REF);
+	int keys_bad = bad_cell(r, CSV_AGENCY) || bad_cell(r, CSV_CASE_REF);
 	int same = !keys_bad && r->cur && agency && ref && r->cur_agency && r->cur_ref &&
 		   !strcmp(agency, r->cur_agency) && !strcmp(ref, r->cur_ref);
 	if (!same) {
@@ -259,36 +220,36 @@ static void data_row(struct reader *r)
 		r->cur_row = r->row;
 		r->cur_agency = agency ? xstrdup(agency) : NULL;
 		r->cur_ref = ref ? xstrdup(ref) : NULL;
-		for (int c = 0; c < C_V_REF; c++) {
-			const char *v = get(r, (enum col)c);
+		for (int c = 0; c < CSV_V_REF; c++) {
+			const char *v = get(r, (enum csv_col)c);
 			r->first[c] = v ? xstrdup(v) : NULL;
-			set(r->cur, field_of((enum col)c), cell(r, (enum col)c, v));
+			set(r->cur, field_of((enum csv_col)c), cell(r, (enum csv_col)c, v));
 		}
 		json_object_set_new(r->cur, "victims", json_array());
 	} else {
 		/* Every row repeats the case columns identically. */
-		for (int c = 0; c < C_V_REF; c++) {
-			const char *v = get(r, (enum col)c);
+		for (int c = 0; c < CSV_V_REF; c++) {
+			const char *v = get(r, (enum csv_col)c);
 			if ((v == NULL) != (r->first[c] == NULL) || (v && strcmp(v, r->first[c]))) {
 				rec_error_add(
-				    &r->errs, "E3007", col_names[c],
+				    &r->errs, "E3007", csv_columns[c],
 				    "row %ld disagrees with the case's first row on \"%s\"", r->row,
-				    col_names[c]);
+				    csv_columns[c]);
 			}
 		}
 	}
-	for (int c = 0; c < NCOL; c++)
-		if (bad_cell(r, (enum col)c))
-			rec_error_add(&r->errs, "E1004", col_names[c],
+	for (int c = 0; c < CSV_NCOL; c++)
+		if (bad_cell(r, (enum csv_col)c))
+			rec_error_add(&r->errs, "E1004", csv_columns[c],
 				      "\"%s\" contains a NUL or control character (row %ld)",
-				      col_names[c], r->row);
+				      csv_columns[c], r->row);
 	/* A case of more persons than validation takes is rejected there (E1005): stop
 	 * collecting them, so that a case of N rows costs O(N), not O(N^2). */
 	json_t *vs = json_object_get(r->cur, "victims"), *os = json_object_get(r->cur, "offenders");
 	if (json_array_size(vs) > REC_MAX_PERSONS || json_array_size(os) > REC_MAX_PERSONS)
 		return;
 	/* A victim ref already seen adds nothing but its offender. */
-	const char *vref = get(r, C_V_REF);
+	const char *vref = get(r, CSV_V_REF);
 	json_t *victims = json_object_get(r->cur, "victims");
 	int seen = 0;
 	size_t i;
@@ -298,14 +259,14 @@ static void data_row(struct reader *r)
 		seen |= vref && s && !strcmp(s, vref);
 	}
 	if (!seen)
-		json_array_append_new(victims, person(r, C_V_REF, C_V_RELATIONSHIP));
-	if (get(r, C_O_REF) || get(r, C_O_SEX) || get(r, C_O_AGE)) {
+		json_array_append_new(victims, person(r, CSV_V_REF, CSV_V_RELATIONSHIP));
+	if (get(r, CSV_O_REF) || get(r, CSV_O_SEX) || get(r, CSV_O_AGE)) {
 		json_t *offenders = json_object_get(r->cur, "offenders");
 		if (!offenders) {
 			offenders = json_array();
 			json_object_set_new(r->cur, "offenders", offenders);
 		}
-		json_array_append_new(offenders, person(r, C_O_REF, C_O_AGE));
+		json_array_append_new(offenders, person(r, CSV_O_REF, CSV_O_AGE));
 	}
 }
 
@@ -320,8 +281,8 @@ static void on_row(int c, void *data)
 			r->ncols = r->nf;
 			for (int i = 0; i < r->nf && i < MAXF; i++) {
 				r->map[i] = -1;
-				for (int k = 0; k < NCOL; k++)
-					if (r->f[i] && !strcmp(r->f[i], col_names[k]))
+				for (int k = 0; k < CSV_NCOL; k++)
+					if (r->f[i] && !strcmp(r->f[i], csv_columns[k]))
 						r->map[i] = k;
 				if (r->map[i] < 0) {
 					r->failed = 1;
@@ -330,9 +291,9 @@ static void on_row(int c, void *data)
 					 * name there): its number, and our column it resembles when
 					 * it differs from one only by case. */
 					const char *like = NULL;
-					for (int k = 0; k < NCOL && r->f[i]; k++)
-						if (!strcasecmp(r->f[i], col_names[k]))
-							like = col_names[k];
+					for (int k = 0; k < CSV_NCOL && r->f[i]; k++)
+						if (!strcasecmp(r->f[i], csv_columns[k]))
+							like = csv_columns[k];
 					err_detail(r->e,
 						   "Column %d of the header is not a column of the "
 						   "CSV layout (case-record.md)%s%s%s",
@@ -395,7 +356,7 @@ int csv_read_cases(FILE *f, csv_case_fn fn, void *ctx, struct wq_error *e)
 	json_decref(r.cur);
 	free(r.cur_agency);
 	free(r.cur_ref);
-	for (int i = 0; i < C_V_REF; i++)
+	for (int i = 0; i < CSV_V_REF; i++)
 		free(r.first[i]);
 	csv_free(&p);
 	return r.failed ? -1 : 0;

@@ -20,6 +20,7 @@
 
 #include "common/strbuf.h"
 #include "common/xalloc.h"
+#include "etl/csv_reader.h"
 #include "etl/month.h"
 #include "etl/record.h"
 #include "etl/synth_names.h"
@@ -556,15 +557,6 @@ static void csv_field(struct strbuf *sb, const char *s, int last)
 	sb_putc(sb, last ? '\n' : ',');
 }
 
-static const char csv_header[] =
-    "agency,case_ref,reported,incident,region,offences,technology,detection,financial,"
-    "status,victim_ref,victim_given_name,victim_family_name,victim_birth_date,"
-    "victim_national_id,victim_id_country,victim_sex,victim_age,victim_gender_identity,"
-    "victim_sexual_orientation,victim_ethnicity,victim_disability,victim_migrant_status,"
-    "victim_economic_status,victim_education_status,victim_relationship,offender_ref,"
-    "offender_given_name,offender_family_name,offender_birth_date,offender_national_id,"
-    "offender_id_country,offender_sex,offender_age\n";
-
 /* A child born in the reported month is not born after the reported day. */
 static void born_by_report(const struct plan *p, struct child *c)
 {
@@ -647,65 +639,68 @@ static int plan_age(const struct plan *p, int by, int bm, int bd)
 	return month_age(by, bm, bd, p->reported_y, p->reported_m, p->reported_d);
 }
 
-static void emit(struct gen *g, const struct plan *p)
-{
-	char reported[11], incident[8], ref[8];
-	struct written w[3];
+/* A case as it is written: its dates and code cells, and each victim's written identity
+ * and relationship, shared by the NDJSON and the CSV of the case. */
+struct case_text {
+	char reported[11], incident[8], region[8];
+	struct strbuf offences, technology; /* ;-separated, as CSV cells */
+	struct written victim[3], offender[2];
 	const char *relationship[3];
-	static const char *const relationships[] = {
-	    "family",		"intimate_partner",    "peer",	   "acquaintance",
-	    "authority_figure", "online_only_contact", "stranger", "unknown"};
-	static const double relationship_w[] = {0.10, 0.05, 0.15, 0.12, 0.05, 0.35, 0.08, 0.10};
+};
 
+static void case_fields(const struct plan *p, json_t *c, struct case_text *t)
+{
 	if (p->reported_d)
-		snprintf(reported, sizeof reported, "%04d-%02d-%02d", p->reported_y, p->reported_m,
-			 p->reported_d);
+		snprintf(t->reported, sizeof t->reported, "%04d-%02d-%02d", p->reported_y,
+			 p->reported_m, p->reported_d);
 	else
-		snprintf(reported, sizeof reported, "%04d-%02d", p->reported_y, p->reported_m);
+		snprintf(t->reported, sizeof t->reported, "%04d-%02d", p->reported_y, p->reported_m);
 	if (p->incident >= 0)
-		snprintf(incident, sizeof incident, "%04d-%02d", p->incident / 12,
+		snprintf(t->incident, sizeof t->incident, "%04d-%02d", p->incident / 12,
 			 p->incident % 12 + 1);
-
-	json_t *c = json_object();
+	snprintf(t->region, sizeof t->region, "DC-%02d", p->region + 1);
 	json_object_set_new(c, "schema", json_string("wiqaya.case/1"));
 	json_object_set_new(c, "agency", json_string(p->agency));
 	json_object_set_new(c, "case_ref", json_string(p->case_ref));
-	json_object_set_new(c, "reported", json_string(reported));
+	json_object_set_new(c, "reported", json_string(t->reported));
 	if (p->incident >= 0)
-		json_object_set_new(c, "incident", json_string(incident));
-	char region[8];
-	snprintf(region, sizeof region, "DC-%02d", p->region + 1);
-	json_object_set_new(c, "region", json_string(region));
+		json_object_set_new(c, "incident", json_string(t->incident));
+	json_object_set_new(c, "region", json_string(t->region));
 	json_t *offs = json_array();
-	struct strbuf offcell, techcell;
-	sb_init(&offcell);
-	sb_init(&techcell);
 	for (int i = 0; i < p->noff; i++) {
 		json_array_append_new(offs, json_string(offence_codes[p->offences[i]]));
-		sb_printf(&offcell, "%s%s", i ? ";" : "", offence_codes[p->offences[i]]);
+		sb_printf(&t->offences, "%s%s", i ? ";" : "", offence_codes[p->offences[i]]);
 	}
 	json_object_set_new(c, "offences", offs);
 	if (p->ntech) {
-		json_t *t = json_array();
+		json_t *tech = json_array();
 		for (int i = 0; i < p->ntech; i++) {
-			json_array_append_new(t, json_string(p->tech[i]));
-			sb_printf(&techcell, "%s%s", i ? ";" : "", p->tech[i]);
+			json_array_append_new(tech, json_string(p->tech[i]));
+			sb_printf(&t->technology, "%s%s", i ? ";" : "", p->tech[i]);
 		}
-		json_object_set_new(c, "technology", t);
+		json_object_set_new(c, "technology", tech);
 	}
 	json_object_set_new(c, "detection", json_string(p->detection));
 	if (p->financial >= 0)
 		json_object_set_new(c, "financial", json_boolean(p->financial));
 	json_object_set_new(c, "status", json_string(p->status));
+}
 
+static json_t *victims_json(struct gen *g, const struct plan *p, struct case_text *t)
+{
+	static const char *const relationships[] = {
+	    "family",		"intimate_partner",    "peer",	   "acquaintance",
+	    "authority_figure", "online_only_contact", "stranger", "unknown"};
+	static const double relationship_w[] = {0.10, 0.05, 0.15, 0.12, 0.05, 0.35, 0.08, 0.10};
 	json_t *vs = json_array();
 	for (int i = 0; i < p->nvict; i++) {
 		const struct child *ch = p->victims[i];
+		char ref[8];
 		json_t *v = json_object();
 		snprintf(ref, sizeof ref, "V%d", i + 1);
 		json_object_set_new(v, "ref", json_string(ref));
-		write_identity(g, ch, p->variants[i], &w[i]);
-		put_identity(v, &w[i]);
+		write_identity(g, ch, p->variants[i], &t->victim[i]);
+		put_identity(v, &t->victim[i]);
 		json_object_set_new(v, "sex", json_string(ch->female ? "female" : "male"));
 		/* The age is derived from the birth date; sometimes it is also given. */
 		if (chance(&g->rng, 0.3))
@@ -718,43 +713,45 @@ static void emit(struct gen *g, const struct plan *p)
 		json_object_set_new(v, "migrant_status", json_string(ch->migrant));
 		json_object_set_new(v, "economic_status", json_string(ch->economic));
 		json_object_set_new(v, "education_status", json_string(ch->education));
-		relationship[i] = relationships[pick(&g->rng, relationship_w, 8)];
-		json_object_set_new(v, "relationship", json_string(relationship[i]));
+		t->relationship[i] = relationships[pick(&g->rng, relationship_w, 8)];
+		json_object_set_new(v, "relationship", json_string(t->relationship[i]));
 		json_array_append_new(vs, v);
 		fprintf(g->linkage, "%s,%s,%s,%ld,%s\n", p->agency, p->case_ref, ref, ch->id,
 			variant_names[p->variants[i]]);
 	}
-	json_object_set_new(c, "victims", vs);
+	return vs;
+}
 
-	struct written ow[2] = {0};
-	if (p->noffenders) {
-		json_t *os = json_array();
-		for (int i = 0; i < p->noffenders; i++) {
-			const struct offender *o = &p->offenders[i];
-			json_t *oj = json_object();
-			snprintf(ref, sizeof ref, "O%d", i + 1);
-			json_object_set_new(oj, "ref", json_string(ref));
-			if (o->identified) {
-				const struct name_pair *gl =
-				    o->female ? synth_given_female : synth_given_male;
-				snprintf(ow[i].given, sizeof ow[i].given, "%s", gl[o->given].ar);
-				snprintf(ow[i].family, sizeof ow[i].family, "%s",
-					 synth_family[o->family].ar);
-				snprintf(ow[i].birth, sizeof ow[i].birth, "%04d-%02d-%02d", o->by,
-					 o->bm, o->bd);
-				ow[i].has_nid = o->nid != 0;
-				snprintf(ow[i].nid, sizeof ow[i].nid, "%ld", o->nid);
-				put_identity(oj, &ow[i]);
-			}
-			json_object_set_new(oj, "sex", json_string(o->female ? "female" : "male"));
-			json_object_set_new(oj, "age", json_integer(p->offender_ages[i]));
-			json_array_append_new(os, oj);
+static json_t *offenders_json(const struct plan *p, struct case_text *t)
+{
+	json_t *os = json_array();
+	for (int i = 0; i < p->noffenders; i++) {
+		const struct offender *o = &p->offenders[i];
+		struct written *w = &t->offender[i];
+		char ref[8];
+		json_t *oj = json_object();
+		snprintf(ref, sizeof ref, "O%d", i + 1);
+		json_object_set_new(oj, "ref", json_string(ref));
+		if (o->identified) {
+			const struct name_pair *gl = o->female ? synth_given_female : synth_given_male;
+			snprintf(w->given, sizeof w->given, "%s", gl[o->given].ar);
+			snprintf(w->family, sizeof w->family, "%s", synth_family[o->family].ar);
+			snprintf(w->birth, sizeof w->birth, "%04d-%02d-%02d", o->by, o->bm, o->bd);
+			w->has_nid = o->nid != 0;
+			snprintf(w->nid, sizeof w->nid, "%ld", o->nid);
+			put_identity(oj, w);
 		}
-		json_object_set_new(c, "offenders", os);
+		json_object_set_new(oj, "sex", json_string(o->female ? "female" : "male"));
+		json_object_set_new(oj, "age", json_integer(p->offender_ages[i]));
+		json_array_append_new(os, oj);
 	}
+	return os;
+}
 
+static json_t *interventions_json(struct gen *g, const struct plan *p)
+{
 	json_t *ivs = json_array();
-	char started[8];
+	char started[8], ref[8];
 	int start = p->reported_y * 12 + p->reported_m - 1 + below(&g->rng, 2);
 	int today_month = (g->today / 10000) * 12 + (g->today / 100 % 100) - 1;
 	if (start > today_month)
@@ -775,80 +772,93 @@ static void emit(struct gen *g, const struct plan *p)
 			json_array_append_new(ivs, json_pack("{s:s,s:s,s:s}", "person", ref, "type",
 							     "diversion", "started", started));
 		}
+	return ivs;
+}
+
+/* The flat CSV: one row per victim, offenders spread over the rows, extra offenders on
+ * rows that repeat V1's ref with empty victim columns. Cells by column (csv_reader.h),
+ * so the order is the header's by construction. */
+static void csv_rows(struct gen *g, const struct plan *p, const struct case_text *t)
+{
+	int rows = p->nvict > p->noffenders ? p->nvict : p->noffenders;
+	for (int i = 0; i < rows; i++) {
+		const char *cell[CSV_NCOL] = {0};
+		char vref[8], oref[8], oage[8];
+		cell[CSV_AGENCY] = p->agency;
+		cell[CSV_CASE_REF] = p->case_ref;
+		cell[CSV_REPORTED] = t->reported;
+		cell[CSV_INCIDENT] = p->incident >= 0 ? t->incident : NULL;
+		cell[CSV_REGION] = t->region;
+		cell[CSV_OFFENCES] = t->offences.data;
+		cell[CSV_TECHNOLOGY] = t->technology.data;
+		cell[CSV_DETECTION] = p->detection;
+		cell[CSV_FINANCIAL] = p->financial < 0 ? NULL : p->financial ? "true" : "false";
+		cell[CSV_STATUS] = p->status;
+		snprintf(vref, sizeof vref, "V%d", i < p->nvict ? i + 1 : 1);
+		cell[CSV_V_REF] = vref;
+		if (i < p->nvict) {
+			const struct child *ch = p->victims[i];
+			const struct written *w = &t->victim[i];
+			cell[CSV_V_GIVEN] = w->given;
+			cell[CSV_V_FAMILY] = w->family;
+			cell[CSV_V_BIRTH] = w->birth;
+			cell[CSV_V_NID] = w->has_nid ? w->nid : NULL;
+			cell[CSV_V_SEX] = ch->female ? "female" : "male";
+			cell[CSV_V_GENDER] = ch->gender;
+			cell[CSV_V_ORIENTATION] = ch->orientation;
+			cell[CSV_V_ETHNICITY] = ch->ethnicity;
+			cell[CSV_V_DISABILITY] = ch->disability;
+			cell[CSV_V_MIGRANT] = ch->migrant;
+			cell[CSV_V_ECONOMIC] = ch->economic;
+			cell[CSV_V_EDUCATION] = ch->education;
+			cell[CSV_V_RELATIONSHIP] = t->relationship[i];
+		}
+		if (i < p->noffenders) {
+			const struct offender *o = &p->offenders[i];
+			const struct written *w = &t->offender[i];
+			snprintf(oref, sizeof oref, "O%d", i + 1);
+			snprintf(oage, sizeof oage, "%d", p->offender_ages[i]);
+			cell[CSV_O_REF] = oref;
+			if (o->identified) {
+				cell[CSV_O_GIVEN] = w->given;
+				cell[CSV_O_FAMILY] = w->family;
+				cell[CSV_O_BIRTH] = w->birth;
+				cell[CSV_O_NID] = w->has_nid ? w->nid : NULL;
+			}
+			cell[CSV_O_SEX] = o->female ? "female" : "male";
+			cell[CSV_O_AGE] = oage;
+		}
+		sb_reset(&g->sb);
+		for (int c = 0; c < CSV_NCOL; c++)
+			csv_field(&g->sb, cell[c], c == CSV_NCOL - 1);
+		g->failed |= fwrite(g->sb.data, 1, g->sb.len, g->csv) != g->sb.len;
+	}
+}
+
+/* Writes a planned case as one NDJSON line and its CSV rows, and counts it. */
+static void emit(struct gen *g, const struct plan *p)
+{
+	struct case_text t = {0};
+	sb_init(&t.offences);
+	sb_init(&t.technology);
+	json_t *c = json_object();
+	case_fields(p, c, &t);
+	json_object_set_new(c, "victims", victims_json(g, p, &t));
+	if (p->noffenders)
+		json_object_set_new(c, "offenders", offenders_json(p, &t));
+	json_t *ivs = interventions_json(g, p);
 	if (json_array_size(ivs))
 		json_object_set_new(c, "interventions", ivs);
 	else
 		json_decref(ivs);
-
 	char *line = json_dumps(c, JSON_COMPACT | JSON_PRESERVE_ORDER);
 	g->failed |= fprintf(g->ndjson, "%s\n", line) < 0;
 	free(line);
 	json_decref(c);
 	g->line++;
-
-	/* The flat CSV: one row per victim, offenders spread over the rows, extra offenders
-	 * on rows that repeat V1's ref with empty victim columns. */
-	int rows = p->nvict > p->noffenders ? p->nvict : p->noffenders;
-	for (int i = 0; i < rows; i++) {
-		struct strbuf *sb = &g->sb;
-		char age[8], oage[8];
-		sb_reset(sb);
-		csv_field(sb, p->agency, 0);
-		csv_field(sb, p->case_ref, 0);
-		csv_field(sb, reported, 0);
-		csv_field(sb, p->incident >= 0 ? incident : "", 0);
-		csv_field(sb, region, 0);
-		csv_field(sb, offcell.data, 0);
-		csv_field(sb, techcell.data, 0);
-		csv_field(sb, p->detection, 0);
-		csv_field(sb, p->financial < 0 ? "" : p->financial ? "true" : "false", 0);
-		csv_field(sb, p->status, 0);
-		if (i < p->nvict) {
-			const struct child *ch = p->victims[i];
-			snprintf(ref, sizeof ref, "V%d", i + 1);
-			csv_field(sb, ref, 0);
-			csv_field(sb, w[i].given, 0);
-			csv_field(sb, w[i].family, 0);
-			csv_field(sb, w[i].birth, 0);
-			csv_field(sb, w[i].has_nid ? w[i].nid : "", 0);
-			csv_field(sb, "", 0);
-			csv_field(sb, ch->female ? "female" : "male", 0);
-			csv_field(sb, "", 0);
-			csv_field(sb, ch->gender, 0);
-			csv_field(sb, ch->orientation, 0);
-			csv_field(sb, ch->ethnicity, 0);
-			csv_field(sb, ch->disability, 0);
-			csv_field(sb, ch->migrant, 0);
-			csv_field(sb, ch->economic, 0);
-			csv_field(sb, ch->education, 0);
-			csv_field(sb, relationship[i], 0);
-		} else {
-			csv_field(sb, "V1", 0);
-			for (int k = 0; k < 15; k++)
-				csv_field(sb, "", 0);
-		}
-		if (i < p->noffenders) {
-			const struct offender *o = &p->offenders[i];
-			snprintf(ref, sizeof ref, "O%d", i + 1);
-			snprintf(oage, sizeof oage, "%d", p->offender_ages[i]);
-			csv_field(sb, ref, 0);
-			csv_field(sb, o->identified ? ow[i].given : "", 0);
-			csv_field(sb, o->identified ? ow[i].family : "", 0);
-			csv_field(sb, o->identified ? ow[i].birth : "", 0);
-			csv_field(sb, o->identified && ow[i].has_nid ? ow[i].nid : "", 0);
-			csv_field(sb, "", 0);
-			csv_field(sb, o->female ? "female" : "male", 0);
-			csv_field(sb, oage, 1);
-		} else {
-			for (int k = 0; k < 7; k++)
-				csv_field(sb, "", 0);
-			csv_field(sb, "", 1);
-		}
-		(void)age;
-		g->failed |= fwrite(sb->data, 1, sb->len, g->csv) != sb->len;
-	}
-	sb_free(&offcell);
-	sb_free(&techcell);
+	csv_rows(g, p, &t);
+	sb_free(&t.offences);
+	sb_free(&t.technology);
 	g->emitted++;
 	if (g->drafting)
 		return;
@@ -1360,7 +1370,8 @@ int synth_run(const struct synth_options *opt, struct wq_error *e)
 	g.bad = g.linkage ? open_out(opt->out_dir, "bad.tsv", e) : NULL;
 	if (!g.bad)
 		goto out;
-	fputs(csv_header, g.csv);
+	for (int c = 0; c < CSV_NCOL; c++)
+		fprintf(g.csv, "%s%s", csv_columns[c], c == CSV_NCOL - 1 ? "\n" : ",");
 	fputs("agency,case_ref,victim_ref,child,variant\n", g.linkage);
 	fputs("# line\texpected code\texpected pointer\n", g.bad);
 	while (g.emitted < opt->cases) {
