@@ -190,13 +190,11 @@ static int json_depth(const json_t *j)
 {
 	int d = 0;
 	if (json_is_object(j)) {
-		const char *k;
-		json_t *v;
-		json_object_foreach ((json_t *)j, k, v) {
-			int c = json_depth(v);
+		json_t *o = (json_t *)j;
+		for (void *it = json_object_iter(o); it; it = json_object_iter_next(o, it)) {
+			int c = json_depth(json_object_iter_value(it));
 			d = c > d ? c : d;
 		}
-		(void)k; /* json_object_foreach names the key; only values are walked */
 		return d + 1;
 	}
 	if (json_is_array(j)) {

@@ -223,10 +223,9 @@ static int get_codes(const struct rec_context *ctx, const struct field *f, const
 static void check_known(json_t *obj, const char *base, const char *const *known,
 			struct rec_errors *errs)
 {
-	const char *key;
-	json_t *v;
 	int pos = 0;
-	json_object_foreach (obj, key, v) {
+	for (void *it = json_object_iter(obj); it; it = json_object_iter_next(obj, it)) {
+		const char *key = json_object_iter_key(it);
 		int ok = 0;
 		const char *like = NULL;
 		pos++;
@@ -248,7 +247,6 @@ static void check_known(json_t *obj, const char *base, const char *const *known,
 				      "(docs/data-dictionary.md lists them)",
 				      pos);
 	}
-	(void)v;
 }
 
 static const char *const case_fields[] = {"schema",    "agency",	"case_ref", "reported",

@@ -470,7 +470,7 @@ static double proactive_share(int year)
 }
 
 /* The agency that reports a case, by detection channel and region. */
-static void agency_for(struct gen *g, const char *detection, int region, char out[16])
+static void agency_for(const char *detection, int region, char out[16])
 {
 	if (!strcmp(detection, "proactive_detection") || !strcmp(detection, "platform_report"))
 		snprintf(out, 16, "DC-CYB-00");
@@ -484,7 +484,6 @@ static void agency_for(struct gen *g, const char *detection, int region, char ou
 		snprintf(out, 16, "DC-SOC-%02d", region + 1);
 	else
 		snprintf(out, 16, "DC-POL-%02d", region + 1);
-	(void)g;
 }
 
 static void other_agency(struct gen *g, const char *agency, int region, char out[16])
@@ -654,7 +653,8 @@ static void case_fields(const struct plan *p, json_t *c, struct case_text *t)
 		snprintf(t->reported, sizeof t->reported, "%04d-%02d-%02d", p->reported_y,
 			 p->reported_m, p->reported_d);
 	else
-		snprintf(t->reported, sizeof t->reported, "%04d-%02d", p->reported_y, p->reported_m);
+		snprintf(t->reported, sizeof t->reported, "%04d-%02d", p->reported_y,
+			 p->reported_m);
 	if (p->incident >= 0)
 		snprintf(t->incident, sizeof t->incident, "%04d-%02d", p->incident / 12,
 			 p->incident % 12 + 1);
@@ -733,7 +733,8 @@ static json_t *offenders_json(const struct plan *p, struct case_text *t)
 		snprintf(ref, sizeof ref, "O%d", i + 1);
 		json_object_set_new(oj, "ref", json_string(ref));
 		if (o->identified) {
-			const struct name_pair *gl = o->female ? synth_given_female : synth_given_male;
+			const struct name_pair *gl =
+			    o->female ? synth_given_female : synth_given_male;
 			snprintf(w->given, sizeof w->given, "%s", gl[o->given].ar);
 			snprintf(w->family, sizeof w->family, "%s", synth_family[o->family].ar);
 			snprintf(w->birth, sizeof w->birth, "%04d-%02d-%02d", o->by, o->bm, o->bd);
@@ -925,7 +926,7 @@ static void plan_case(struct gen *g, struct plan *p, int m, int region)
 	for (int i = 0; i < p->noff; i++)
 		fin |= p->offences[i] == 3 || p->offences[i] == 11;
 	p->financial = chance(r, 0.2) ? -1 : fin ? 1 : chance(r, 0.05);
-	agency_for(g, p->detection, region, p->agency);
+	agency_for(p->detection, region, p->agency);
 	snprintf(p->case_ref, sizeof p->case_ref, "%d/%07ld", year, ++g->next_case);
 
 	/* Offenders: none known (30%), one, or two; adults may re-offend. */

@@ -92,7 +92,7 @@ int st_design(struct design *d, size_t n, const struct covariate *cov, size_t nc
 	return 0;
 }
 
-void design_free(struct design *d)
+void st_design_free(struct design *d)
 {
 	for (size_t j = 0; j < d->p; j++)
 		free(d->names[j]);
@@ -101,7 +101,7 @@ void design_free(struct design *d)
 	memset(d, 0, sizeof *d);
 }
 
-void glm_fit_free(struct glm_fit *f)
+void st_glm_free(struct glm_fit *f)
 {
 	free(f->coef);
 	f->coef = NULL;

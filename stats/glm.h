@@ -28,10 +28,10 @@ struct covariate {
 
 /* Builds intercept + covariates in the given order; factors in treatment coding with
  * levels in byte order (strcmp), named factor name + level. Returns 0 or -1 with e set
- * (A1001 a reference level that does not occur). Free with design_free. */
+ * (A1001 a reference level that does not occur). Free with st_design_free. */
 int st_design(struct design *d, size_t n, const struct covariate *cov, size_t ncov,
 	      struct wq_error *e);
-void design_free(struct design *d);
+void st_design_free(struct design *d);
 
 struct glm_coef {
 	double estimate, std_error, statistic, p_value, lower, upper;
@@ -48,9 +48,9 @@ struct glm_fit {
 /* Fits y on d. trials: binomial trials per row (NULL: 0/1 outcomes); offset may be NULL.
  * Returns 0, or -1 with e set: A1001 bad data (negative counts, y > trials, n <= p),
  * A1007 no convergence, A1008 separation (fitted probabilities 0 or 1), A1009 collinear
- * columns. Free with glm_fit_free. */
+ * columns. Free with st_glm_free. */
 int st_glm(enum glm_family fam, const struct design *d, const double *y, const double *trials,
 	   const double *offset, double conf, struct glm_fit *out, struct wq_error *e);
-void glm_fit_free(struct glm_fit *f);
+void st_glm_free(struct glm_fit *f);
 
 #endif

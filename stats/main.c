@@ -93,6 +93,8 @@ static double *nums(json_t *in, const char *key, int required, size_t *n, struct
 }
 
 /* An array of strings (borrowed from the JSON; caller frees the array). */
+/* An array of labels (strata, cluster ids): strings or whole numbers, as R's survey
+ * takes either (apiclus1's dnum is an integer); 7 and "7" are the same label. */
 static const char **strs(json_t *in, const char *key, size_t *n, struct wq_error *e)
 {
 	json_t *a = json_object_get(in, key);
@@ -100,16 +102,25 @@ static const char **strs(json_t *in, const char *key, size_t *n, struct wq_error
 	if (!a || json_is_null(a))
 		return NULL;
 	if (!json_is_array(a)) {
-		err_set(e, "A1004", "\"%s\" must be an array of strings", key);
+		err_set(e, "A1004", "\"%s\" must be an array of strings or whole numbers", key);
 		return NULL;
 	}
 	const char **v = xmalloc(sizeof(char *) * (json_array_size(a) + 1));
 	size_t i;
 	json_t *x;
 	json_array_foreach (a, i, x) {
+		if (json_is_integer(x)) {
+			/* Stored back as its decimal string, which the input then owns. */
+			char num[24];
+			snprintf(num, sizeof num, "%" JSON_INTEGER_FORMAT, json_integer_value(x));
+			json_array_set_new(a, i, json_string(num));
+			x = json_array_get(a, i);
+		}
 		if (!json_is_string(x)) {
 			free(v);
-			err_set(e, "A1004", "\"%s\" must hold only strings (item %zu)", key, i);
+			err_set(e, "A1004",
+				"\"%s\" must hold only strings or whole numbers (item %zu)", key,
+				i);
 			return NULL;
 		}
 		v[i] = json_string_value(x);
@@ -203,13 +214,15 @@ static json_t *reals(const double *v, size_t n)
 
 static json_t *run_proportion(json_t *in, struct wq_error *e)
 {
-	static const char *const methods[] = {"wilson", "clopper-pearson", "agresti-coull", "wald",
-					      NULL};
 	double x, n, conf;
 	struct interval ci;
-	int m = choice(str(in, "method", "wilson"), "method", methods, e);
-	if (m < 0 || num(in, "x", NAN, &x, e) < 0 || num(in, "n", NAN, &n, e) < 0 ||
-	    conf_of(in, &conf, e) < 0 || st_proportion(x, n, conf, (enum prop_method)m, &ci, e) < 0)
+	enum prop_method m;
+	if (st_prop_method(str(in, "method", "wilson"), &m) < 0) {
+		choice(NULL, "method", st_prop_method_names, e); /* the error, naming each */
+		return NULL;
+	}
+	if (num(in, "x", NAN, &x, e) < 0 || num(in, "n", NAN, &n, e) < 0 ||
+	    conf_of(in, &conf, e) < 0 || st_proportion(x, n, conf, m, &ci, e) < 0)
 		return NULL;
 	return json_pack("{s:f,s:f,s:f}", "estimate", ci.estimate, "lower", ci.lower, "upper",
 			 ci.upper);
@@ -451,8 +464,8 @@ static json_t *run_glm(json_t *in, struct wq_error *e)
 	json_object_set_new(out, "iterations", json_integer(f.iterations));
 	out = finish(out, notes);
 out:
-	glm_fit_free(&f);
-	design_free(&d);
+	st_glm_free(&f);
+	st_design_free(&d);
 	for (size_t i = 0; i < ncov; i++) {
 		free(colvals[i]);
 		free(facvals[i]);
@@ -547,7 +560,7 @@ static json_t *run_km(json_t *in, struct wq_error *e)
 	}
 	out = finish(out, notes);
 out:
-	km_result_free(&r);
+	st_km_free(&r);
 	free(time);
 	free(st);
 	free(status);

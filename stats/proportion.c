@@ -8,11 +8,13 @@
 
 #include "stats/quantile.h"
 
+const char *const st_prop_method_names[] = {"wilson", "clopper-pearson", "agresti-coull", "wald",
+					    NULL};
+
 int st_prop_method(const char *name, enum prop_method *out)
 {
-	static const char *const names[] = {"wilson", "clopper-pearson", "agresti-coull", "wald"};
-	for (int i = 0; i < 4; i++)
-		if (strcmp(name, names[i]) == 0) {
+	for (int i = 0; name && st_prop_method_names[i]; i++)
+		if (strcmp(name, st_prop_method_names[i]) == 0) {
 			*out = (enum prop_method)i;
 			return 0;
 		}

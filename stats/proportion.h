@@ -10,7 +10,11 @@ struct interval {
 	double estimate, lower, upper;
 };
 
-/* Parses "wilson", "clopper-pearson", "agresti-coull", "wald"; -1 for anything else. */
+/* The methods' names, in enum order, NULL-terminated: "wilson", "clopper-pearson",
+ * "agresti-coull", "wald". */
+extern const char *const st_prop_method_names[];
+
+/* Parses a method's name; -1 for anything else. */
 int st_prop_method(const char *name, enum prop_method *out);
 
 /* The interval for x successes in n trials at level conf (0 < conf < 1). Returns 0, or -1

@@ -203,8 +203,3 @@ double st_normal_quantile(double p)
 {
 	return gsl_cdf_ugaussian_Pinv(p);
 }
-
-double st_t_quantile(double p, double df)
-{
-	return gsl_cdf_tdist_Pinv(p, df);
-}

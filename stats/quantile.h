@@ -15,7 +15,5 @@ double st_gamma_q(double x, double shape);
 double st_beta_quantile(double p, double a, double b);
 /* The standard normal quantile. */
 double st_normal_quantile(double p);
-/* The t quantile with df degrees of freedom. */
-double st_t_quantile(double p, double df);
 
 #endif

@@ -28,7 +28,7 @@ static int cmp_str(const void *a, const void *b)
 	return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
-void km_result_free(struct km_result *r)
+void st_km_free(struct km_result *r)
 {
 	for (size_t g = 0; g < r->ngroups; g++) {
 		struct km_curve *c = &r->groups[g];

@@ -28,6 +28,6 @@ struct km_result {
  * Returns 0 or -1 with e set (A1001 negative times, status not 0/1, no observation). */
 int st_km(const double *time, const int *status, const char *const *group, size_t n, enum km_ci ci,
 	  double conf, struct km_result *out, struct wq_error *e);
-void km_result_free(struct km_result *r);
+void st_km_free(struct km_result *r);
 
 #endif

@@ -74,9 +74,9 @@ int st_trend_counts(const double *years, const double *counts, const double *pop
 		apc(f.coef[1].estimate, f.coef[1].std_error, st_normal_quantile(1 - (1 - conf) / 2),
 		    out);
 		out->p_value = f.coef[1].p_value;
-		glm_fit_free(&f);
+		st_glm_free(&f);
 	}
-	design_free(&d);
+	st_design_free(&d);
 	free(off);
 	return rc;
 }

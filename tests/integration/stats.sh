@@ -66,6 +66,14 @@ bad "trend with two years" trend '{"years":[2020,2021],"values":[1,2]}' A1001
 bad "trend on a zero rate" trend '{"years":[2020,2021,2022],"values":[1,0,2]}' A1001
 bad "status not 0/1" km '{"time":[1,2],"status":[1,2]}' A1001
 bad "negative time" km '{"time":[-1,2],"status":[1,1]}' A1001
+# Cluster and stratum ids as whole numbers, as R's survey takes them (apiclus1's dnum is an
+# integer): the same answer as the same ids written as strings.
+ints='{"y":[1,0,1,1,0,0,1,0,1,1,0,1],"weights":[2,2,2,3,3,3,1,1,4,4,2,2],"strata":[1,1,1,1,1,1,2,2,2,2,2,2],"clusters":[637,637,716,716,413,413,45,45,48,48,61,61]}'
+strings=$(echo "$ints" | jq -c '.strata |= map(tostring) | .clusters |= map(tostring)')
+eq "survey-proportion: integer cluster and stratum ids give the string ids' answer" \
+  "$(echo "$ints" | "$BIN/wiqaya-stats" survey-proportion)" "$(echo "$strings" | "$BIN/wiqaya-stats" survey-proportion)"
+check "and an answer, not an error" bash -c "echo '$ints' | '$BIN/wiqaya-stats' survey-proportion | jq -e '.estimate > 0'"
+bad "a fractional cluster id" survey-proportion '{"y":[0,1],"weights":[1,1],"clusters":[1.5,2]}' A1004
 bad "a stratum with one cluster" survey-proportion '{"y":[0,1,1],"weights":[1,1,1],"strata":["a","a","b"],"clusters":["1","2","3"]}' A1001
 bad "p-value above 1" p-adjust '{"p":[0.5,1.5]}' A1001
 check "--help lists every method" bash -c "'$STATS' --help | grep -c '^  [a-z]' | grep -qx 11"
