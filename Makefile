@@ -45,7 +45,7 @@ STATS_LIB  = stats/proportion.c stats/quantile.c stats/poisson.c stats/table.c s
              stats/trend.c stats/survival.c stats/survey.c stats/padjust.c
 STATS_SRC  = stats/main.c
 SERVER_SRC = server/main.c server/http.c server/routes.c server/health.c server/query.c \
-             server/indicator.c server/analytics.c server/catalogue.c
+             server/indicator.c server/model.c server/analytics.c server/catalogue.c
 
 BASE_OBJ   = $(BASE_SRC:%.c=$(BUILD)/%.o)
 COMMON_OBJ = $(COMMON_SRC:%.c=$(BUILD)/%.o) $(BASE_OBJ)
@@ -54,6 +54,7 @@ STATS_LOBJ = $(STATS_LIB:%.c=$(BUILD)/%.o)
 STATS_OBJ  = $(STATS_SRC:%.c=$(BUILD)/%.o)
 SERVER_OBJ = $(SERVER_SRC:%.c=$(BUILD)/%.o)
 ETL_LIBOBJ = $(filter-out $(BUILD)/etl/main.o,$(ETL_OBJ))
+SERVER_LIBOBJ = $(filter-out $(BUILD)/server/main.o,$(SERVER_OBJ))
 
 UNIT_TESTS = $(patsubst tests/unit/%.c,$(BIN)/%,$(wildcard tests/unit/test_*.c))
 BENCHES    = $(patsubst bench/%.c,$(BIN)/%,$(wildcard bench/bench_*.c))
@@ -88,7 +89,7 @@ $(BIN)/wiqaya-stats: $(STATS_OBJ) $(STATS_LOBJ) $(BASE_OBJ)
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(STATS_LIBS)
 
 # Unit tests link the libraries of every program (never their main.c).
-$(BIN)/test_%: $(BUILD)/tests/unit/test_%.o $(ETL_LIBOBJ) $(STATS_LOBJ) $(COMMON_OBJ)
+$(BIN)/test_%: $(BUILD)/tests/unit/test_%.o $(ETL_LIBOBJ) $(SERVER_LIBOBJ) $(STATS_LOBJ) $(COMMON_OBJ)
 	$(call say,LINK,$@)
 	@mkdir -p $(BIN)
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(ALL_LIBS) -lcmocka

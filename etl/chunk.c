@@ -24,7 +24,7 @@ void chunk_init(struct chunk *ch)
 void chunk_free(struct chunk *ch)
 {
 	for (size_t i = 0; i < ch->n_cases; i++)
-		case_rec_free(&ch->cases[i]);
+		rec_free(&ch->cases[i]);
 	free(ch->cases);
 	ch->cases = NULL;
 	ch->n_cases = 0;
@@ -261,7 +261,7 @@ static void drop_duplicates(struct batch *b, struct chunk *ch, int64_t *case_ids
 		pthread_mutex_lock(&b->lock);
 		b->r->accepted--;
 		pthread_mutex_unlock(&b->lock);
-		case_rec_free(&ch->cases[i]);
+		rec_free(&ch->cases[i]);
 	}
 	ch->n_cases = kept;
 	free(sorted);
@@ -622,7 +622,7 @@ int chunk_write(struct batch *b, struct chunk *ch, struct wq_error *e)
 	rc = batch_write_rejects(b, &ch->rejects, e);
 out:
 	for (size_t i = 0; i < ch->n_cases; i++)
-		case_rec_free(&ch->cases[i]);
+		rec_free(&ch->cases[i]);
 	ch->n_cases = 0;
 	sb_reset(&ch->rejects);
 	work_free(&w);

@@ -171,7 +171,7 @@ static int take_case(struct load *ld, json_t *j, const struct rec_errors *pre, l
 	struct case_rec *c = &ch->cases[ch->n_cases];
 	c->line = line;
 	c->record_no = record_no;
-	int ok = case_from_json(&b->ctx, j, c, &errs) == 0;
+	int ok = rec_from_json(&b->ctx, j, c, &errs) == 0;
 	json_decref(j);
 	if (!ok) {
 		reject(ld, record_no, line, &errs);

@@ -362,7 +362,7 @@ static int parse_person(const struct rec_context *ctx, json_t *p, const char *ba
 		}
 	}
 	if (have_birth && c->reported >= 0 && c->incident != -2) {
-		int derived = case_age(c, by, bm, bd);
+		int derived = rec_age(c, by, bm, bd);
 		if (derived < 0) {
 			rec_error_add(errs, "E3003", idbase,
 				      "\"birth_date\" is after the incident month (or the "
@@ -523,14 +523,14 @@ static void parse_interventions(const struct rec_context *ctx, json_t *j, struct
 	}
 }
 
-int case_age(const struct case_rec *c, int by, int bm, int bd)
+int rec_age(const struct case_rec *c, int by, int bm, int bd)
 {
 	if (c->incident >= 0)
 		return month_age(by, bm, bd, c->incident / 12, c->incident % 12 + 1, 0);
 	return month_age(by, bm, bd, c->reported / 12, c->reported % 12 + 1, c->reported_day);
 }
 
-int case_from_json(const struct rec_context *ctx, json_t *j, struct case_rec *c,
+int rec_from_json(const struct rec_context *ctx, json_t *j, struct case_rec *c,
 		   struct rec_errors *errs)
 {
 	struct field f;
@@ -605,14 +605,14 @@ int case_from_json(const struct rec_context *ctx, json_t *j, struct case_rec *c,
 	parse_interventions(ctx, j, c, errs);
 
 	if (errs->n + errs->more > 0) {
-		case_rec_free(c);
+		rec_free(c);
 		return -1;
 	}
 	pseudo_case(ctx->keys, ctx->key_version, c->agency, case_ref, c->case_key);
 	return 0;
 }
 
-void case_rec_free(struct case_rec *c)
+void rec_free(struct case_rec *c)
 {
 	free(c->victims);
 	free(c->offenders);

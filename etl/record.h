@@ -91,10 +91,10 @@ struct rec_context {
 
 /* Validates the case object J and fills C (tokens computed, identifiers not kept).
  * Returns 0 when the record is accepted; -1 with every error found in errs otherwise
- * (C is then released). Caller frees an accepted C with case_rec_free. */
-int case_from_json(const struct rec_context *ctx, json_t *j, struct case_rec *c,
+ * (C is then released). Caller frees an accepted C with rec_free. */
+int rec_from_json(const struct rec_context *ctx, json_t *j, struct case_rec *c,
 		   struct rec_errors *errs);
-void case_rec_free(struct case_rec *c);
+void rec_free(struct case_rec *c);
 
 /* Adds an error (code, pointer, printf message). */
 void rec_error_add(struct rec_errors *errs, const char *code, const char *pointer, const char *fmt,
@@ -102,6 +102,6 @@ void rec_error_add(struct rec_errors *errs, const char *code, const char *pointe
 
 /* The age rule of case-record.md for case C: at the incident month (a child born in it is
  * 0), or at the reported date when there is no incident. */
-int case_age(const struct case_rec *c, int by, int bm, int bd);
+int rec_age(const struct case_rec *c, int by, int bm, int bd);
 
 #endif

@@ -630,7 +630,7 @@ static void make_sibling(struct gen *g, const struct child *of, struct child *c,
 	}
 }
 
-/* The age the loader derives for a person of this case (the rule of case_age). */
+/* The age the loader derives for a person of this case (the rule of rec_age). */
 static int plan_age(const struct plan *p, int by, int bm, int bd)
 {
 	if (p->incident >= 0)

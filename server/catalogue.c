@@ -49,7 +49,7 @@ void dimensions_list(struct http_req *req, struct http_resp *resp)
 {
 	json_t *arr = json_array();
 	const struct dimension *d;
-	for (size_t i = 0; (d = query_dimension_at(i)); i++)
+	for (size_t i = 0; (d = model_dimension_at(i)); i++)
 		json_array_append_new(arr, dimension_json(d, &req->srv->lists));
 	http_json(resp, 200, json_pack("{s:o}", "dimensions", arr));
 }
@@ -57,7 +57,7 @@ void dimensions_list(struct http_req *req, struct http_resp *resp)
 void dimension_get(struct http_req *req, struct http_resp *resp)
 {
 	const char *id = req->path + strlen("/api/v1/dimensions/");
-	const struct dimension *d = query_dimension(id);
+	const struct dimension *d = model_dimension(id);
 	if (!d) {
 		http_problem(resp, 404, "Q1002", "unknown dimension", NULL,
 			     "GET /api/v1/dimensions lists them.");

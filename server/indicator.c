@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "common/xalloc.h"
-#include "server/query.h"
+#include "server/model.h"
 
 static char *dup_field(json_t *o, const char *key)
 {
@@ -45,9 +45,9 @@ int indicators_load(struct indicators *in, const char *path, struct wq_error *e)
 		d->type = type && !strcmp(type, "rate")		? IND_RATE
 			  : type && !strcmp(type, "proportion") ? IND_PROPORTION
 								: IND_COUNT;
-		d->fact = fact ? query_fact(fact) : NULL;
-		d->numerator = d->fact && num ? query_predicate(d->fact, num) : NULL;
-		d->denominator = d->fact && den ? query_predicate(d->fact, den) : NULL;
+		d->fact = fact ? model_fact(fact) : NULL;
+		d->numerator = d->fact && num ? model_predicate(d->fact, num) : NULL;
+		d->denominator = d->fact && den ? model_predicate(d->fact, den) : NULL;
 		d->per = json_is_number(json_object_get(o, "per"))
 			     ? json_number_value(json_object_get(o, "per"))
 			     : 100000;

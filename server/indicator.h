@@ -1,6 +1,6 @@
 /* Indicator definitions (config/indicators.json): names and definitions in English and
  * Arabic, unit, type, and the fact table and named predicates they count. Predicates are
- * names from a const table in query.c, never SQL from the file. */
+ * names from the const tables of model.c, never SQL from the file. */
 #ifndef WQ_INDICATOR_H
 #define WQ_INDICATOR_H
 

@@ -13,30 +13,10 @@
 #include "common/error.h"
 #include "common/strbuf.h"
 #include "server/indicator.h"
+#include "server/model.h"
 
 #define QUERY_MAX_DIMS	8
 #define QUERY_MAX_ITEMS 64
-
-enum dim_kind { DIM_CODE, DIM_YEAR, DIM_BOOL };
-
-/* person: an attribute of the child that restricts the population (sex, region...);
- * event: an attribute of the case (offence, detection...) that does not. */
-struct dimension {
-	const char *name, *list; /* list: code list of its items; NULL for year, financial */
-	enum dim_kind kind;
-	int person;
-	const char *pop; /* its column in analytics.population, NULL when it has none */
-	int multi;	 /* offences and technology: arrays, a child counts once per item */
-};
-
-struct fact {
-	const char *name, *table;
-	const char *const *dims; /* the dimensions that apply, NULL-terminated */
-};
-
-struct predicate {
-	const char *fact, *name, *sql; /* sql: a condition over the fact's row v */
-};
 
 struct query_dim {
 	const struct dimension *dim;
@@ -51,12 +31,6 @@ struct query {
 	int ndims, nfilters;
 	int from_year, to_year; /* 0 when not given */
 };
-
-const struct dimension *query_dimension(const char *name);
-const struct dimension *query_dimension_at(size_t i); /* NULL past the end */
-const struct fact *query_fact(const char *name);
-const struct predicate *query_predicate(const struct fact *f, const char *name);
-int fact_has(const struct fact *f, const struct dimension *d);
 
 /* Parses the parameters. Returns 0, or -1 with e set (Q10xx; docs/api.md) and *status the
  * HTTP status to answer with. Items are copied once validated. */

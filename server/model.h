@@ -1,0 +1,39 @@
+/* The analytics model: the dimensions a table can be broken down by, the facts (the
+ * analytics tables) and which dimensions apply to each, and the predicates an indicator
+ * may count (conditions over a fact's row, named in config/indicators.json). Const tables
+ * only: the bottom of the server's stack (handlers -> query -> indicator -> model), with
+ * no SQL from outside. */
+#ifndef WQ_MODEL_H
+#define WQ_MODEL_H
+
+#include <stddef.h>
+
+enum dim_kind { DIM_CODE, DIM_YEAR, DIM_BOOL };
+
+/* person: an attribute of the child that restricts the population (sex, region...);
+ * event: an attribute of the case (offence, detection...) that does not. */
+struct dimension {
+	const char *name, *list; /* list: code list of its items; NULL for year, financial */
+	enum dim_kind kind;
+	int person;
+	const char *pop; /* its column in analytics.population, NULL when it has none */
+	int multi;	 /* offences and technology: arrays, a child counts once per item */
+};
+
+struct fact {
+	const char *name, *table;
+	const char *const *dims; /* the dimensions that apply, NULL-terminated */
+};
+
+struct predicate {
+	const char *fact, *name, *sql; /* sql: a condition over the fact's row v */
+};
+
+const struct dimension *model_dimension(const char *name);
+const struct dimension *model_dimension_at(size_t i); /* NULL past the end */
+const struct fact *model_fact(const char *name);
+const struct predicate *model_predicate(const struct fact *f, const char *name);
+/* Whether dimension d applies to fact f. */
+int model_fact_has(const struct fact *f, const struct dimension *d);
+
+#endif

@@ -1,0 +1,2 @@
+WITH f AS (SELECT v.region AS d0, v.detection AS d1, v.financial AS d2, count(*) FILTER (WHERE true) AS num, NULL::bigint AS den, sum(v.record_key) FILTER (WHERE true) % 4294967296 AS ck, count(*) FILTER (WHERE NOT (true)) AS excluded FROM analytics.case_fact v WHERE true AND v.year >= $1::int GROUP BY 1, 2, 3) SELECT f.d0, f.d1, f.d2, f.num, f.den, f.ck, f.excluded FROM f ORDER BY 1, 2, 3
+-- $1 = 2020

@@ -1,0 +1,3 @@
+WITH f AS (SELECT u_offence AS d0, v.age_band AS d1, count(*) FILTER (WHERE (v.revictimised_12m IS TRUE) AND (v.revictimised_12m IS NOT NULL)) AS num, count(*) FILTER (WHERE v.revictimised_12m IS NOT NULL) AS den, sum(v.record_key) FILTER (WHERE v.revictimised_12m IS NOT NULL) % 4294967296 AS ck, count(*) FILTER (WHERE NOT (v.revictimised_12m IS NOT NULL)) AS excluded FROM analytics.victim_year v CROSS JOIN LATERAL unnest(v.offences) AS u_offence WHERE true AND v.age_band = ANY($1::text[]) AND v.technology && $2::text[] GROUP BY 1, 2) SELECT f.d0, f.d1, f.num, f.den, f.ck, f.excluded FROM f ORDER BY 1, 2
+-- $1 = {13-15,16-17}
+-- $2 = {ai_tool}

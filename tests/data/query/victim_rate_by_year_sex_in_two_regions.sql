@@ -1,0 +1,8 @@
+WITH f AS (SELECT v.year AS d0, v.sex AS d1, count(*) FILTER (WHERE v.age <= 17) AS num, NULL::bigint AS den, sum(v.record_key) FILTER (WHERE v.age <= 17) % 4294967296 AS ck, count(*) FILTER (WHERE NOT (v.age <= 17)) AS excluded FROM analytics.victim_year v WHERE true AND v.region = ANY($1::text[]) AND v.year >= $2::int AND v.year <= $3::int GROUP BY 1, 2), pop AS (SELECT p.year AS d0, p.sex AS d1, sum(p.population) AS pop FROM analytics.population p WHERE p.age <= 17 AND p.region = ANY($4::text[]) AND ARRAY(SELECT jsonb_object_keys(p.dims) ORDER BY 1) = ARRAY(SELECT unnest($5::text[]) ORDER BY 1) AND p.year >= $6::int AND p.year <= $7::int GROUP BY 1, 2) SELECT f.d0, f.d1, f.num, pop.pop, f.ck, f.excluded FROM f LEFT JOIN pop ON true AND pop.d0 = f.d0 AND pop.d1 = f.d1 WHERE f.num > 0 OR f.excluded = 0 ORDER BY 1, 2
+-- $1 = {DC-01,DC-02}
+-- $2 = 2018
+-- $3 = 2024
+-- $4 = {DC-01,DC-02}
+-- $5 = {}
+-- $6 = 2018
+-- $7 = 2024

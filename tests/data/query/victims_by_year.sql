@@ -1,0 +1,1 @@
+WITH f AS (SELECT v.year AS d0, count(*) FILTER (WHERE true) AS num, NULL::bigint AS den, sum(v.record_key) FILTER (WHERE true) % 4294967296 AS ck, count(*) FILTER (WHERE NOT (true)) AS excluded FROM analytics.victim_year v WHERE true GROUP BY 1) SELECT f.d0, f.num, f.den, f.ck, f.excluded FROM f ORDER BY 1
