@@ -531,7 +531,7 @@ int rec_age(const struct case_rec *c, int by, int bm, int bd)
 }
 
 int rec_from_json(const struct rec_context *ctx, json_t *j, struct case_rec *c,
-		   struct rec_errors *errs)
+		  struct rec_errors *errs)
 {
 	struct field f;
 	long line = c->line, record_no = c->record_no;

@@ -93,7 +93,7 @@ struct rec_context {
  * Returns 0 when the record is accepted; -1 with every error found in errs otherwise
  * (C is then released). Caller frees an accepted C with rec_free. */
 int rec_from_json(const struct rec_context *ctx, json_t *j, struct case_rec *c,
-		   struct rec_errors *errs);
+		  struct rec_errors *errs);
 void rec_free(struct case_rec *c);
 
 /* Adds an error (code, pointer, printf message). */

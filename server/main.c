@@ -1,6 +1,7 @@
 /* wiqaya-server: the analytics API and dashboard. It holds no pseudonym key and connects
  * as wiqaya_reader, which cannot read the warehouse: a flaw here leaks at most what the
- * analytics tables hold. */
+ * analytics tables hold. Its commands are rows of the table below (common/cli.h). Exit
+ * status: 0 stopped cleanly, 2 could not start. */
 #include <gsl/gsl_errno.h>
 #include <pthread.h>
 #include <signal.h>
@@ -8,23 +9,20 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/cli.h"
 #include "common/config.h"
 #include "common/log.h"
 #include "server/http.h"
 
 #define VERSION "0.1.0"
 
-static void usage(FILE *f)
+static int serve(struct cli_ctx *ctx, int argc, char **argv)
 {
-	fprintf(
-	    f, "usage: wiqaya-server [-c CONFIG] serve\n\n"
-	       "  serve   answer the analytics API on [server] listen:port until SIGINT/SIGTERM\n\n"
-	       "exit status: 0 stopped cleanly, 2 could not start\n");
-}
-
-static int serve(struct wq_config *cfg)
-{
+	struct wq_config *cfg = ctx->cfg;
 	struct server srv = {.cfg = cfg};
+	(void)argv; /* takes no argument */
+	if (argc > 1)
+		return cli_usage_error(ctx);
 	struct wq_error e;
 	sigset_t set;
 	int sig;
@@ -54,41 +52,14 @@ static int serve(struct wq_config *cfg)
 	return 0;
 }
 
+static const struct cli_cmd cmds[] = {
+    {"serve", "", "answer the analytics API on [server] listen:port until SIGINT or SIGTERM", 0,
+     serve},
+};
+
 int main(int argc, char **argv)
 {
-	const char *conf = getenv("WIQAYA_CONF") ? getenv("WIQAYA_CONF") : "config/wiqaya.conf";
-	int i = 1;
-	for (; i < argc && argv[i][0] == '-'; i++) {
-		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
-			usage(stdout);
-			return 0;
-		}
-		if (strcmp(argv[i], "--version") == 0) {
-			printf("wiqaya-server %s\n", VERSION);
-			return 0;
-		}
-		if (strcmp(argv[i], "-c") == 0 && i + 1 < argc) {
-			conf = argv[++i];
-			continue;
-		}
-		usage(stderr);
-		return 2;
-	}
-	if (i >= argc || strcmp(argv[i], "serve") != 0) {
-		usage(stderr);
-		return 2;
-	}
-	struct wq_config cfg;
-	struct wq_error e;
-	if (config_load(&cfg, conf, &e) < 0) {
-		err_print(&e, stderr);
-		config_free(&cfg);
-		return 2;
-	}
-	enum log_level level = LOG_INFO;
-	log_level_parse(cfg.log_level, &level);
-	log_init("wiqaya-server", level);
-	int rc = serve(&cfg);
-	config_free(&cfg);
-	return rc;
+	static const struct cli_program server = {
+	    "wiqaya-server", VERSION, "reader", cmds, sizeof cmds / sizeof cmds[0], NULL, NULL};
+	return cli_main(&server, argc, argv);
 }

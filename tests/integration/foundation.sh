@@ -75,6 +75,15 @@ check "wiqaya-stats links GSL and Jansson, no database, HTTP or crypto library" 
 check "wiqaya-server links no pseudonymisation library (libsodium, utf8proc, ICU)" bash -c \
   "ldd '$BIN/wiqaya-server' | grep -q libmicrohttpd && ! ldd '$BIN/wiqaya-server' | grep -qE 'sodium|utf8proc|icu'"
 
+# Every command answers COMMAND --help with its usage, taken from the command table.
+for c in keygen fingerprint migrate load refresh rekey retention synth; do
+  check "wiqaya-etl $c --help" bash -c "'$BIN/wiqaya-etl' $c --help | grep -q '^usage: wiqaya-etl $c'"
+done
+check "wiqaya-server serve --help" bash -c "'$BIN/wiqaya-server' serve --help | grep -q '^usage: wiqaya-server serve'"
+check "the load usage names --no-refresh" bash -c "'$BIN/wiqaya-etl' --help | grep -q -- '--no-refresh'"
+status "an unknown option of synth is bad usage" 2 "$BIN/wiqaya-etl" synth --colour --out "$T/x"
+check "answered with synth's usage" grep -q '^usage: wiqaya-etl synth' "$T/last"
+
 # The three programs answer --help and --version.
 for p in wiqaya-etl wiqaya-server wiqaya-stats; do
   check "$p --help" "$BIN/$p" --help

@@ -1,0 +1,23 @@
+/* The subcommands of wiqaya-etl, one file each (etl/cmd_*.c); the table in etl/main.c
+ * names them. A subcommand is a row there and a file here. */
+#ifndef WQ_COMMANDS_H
+#define WQ_COMMANDS_H
+
+#include "common/cli.h"
+#include "etl/keys.h"
+
+/* What wiqaya-etl opens for a command with CLI_KEY: the pseudonymisation key. */
+struct etl_app {
+	struct keys keys;
+};
+
+int cmd_keygen(struct cli_ctx *ctx, int argc, char **argv);
+int cmd_fingerprint(struct cli_ctx *ctx, int argc, char **argv);
+int cmd_migrate(struct cli_ctx *ctx, int argc, char **argv);
+int cmd_load(struct cli_ctx *ctx, int argc, char **argv);
+int cmd_refresh(struct cli_ctx *ctx, int argc, char **argv);
+int cmd_rekey(struct cli_ctx *ctx, int argc, char **argv);
+int cmd_retention(struct cli_ctx *ctx, int argc, char **argv);
+int cmd_synth(struct cli_ctx *ctx, int argc, char **argv);
+
+#endif
