@@ -35,6 +35,8 @@ endif
 # what every service shares (configuration, log, database, code lists).
 BASE_SRC   = common/error.c common/xalloc.c common/strbuf.c
 COMMON_SRC = common/config.c common/log.c common/db.c common/codelist.c common/cli.c
+# The HTTP core (libmicrohttpd), for the programs that serve.
+HTTP_SRC   = common/http.c
 ETL_SRC    = etl/main.c etl/cmd_keys.c etl/cmd_migrate.c etl/cmd_load.c etl/cmd_refresh.c \
              etl/cmd_rekey.c etl/cmd_retention.c etl/cmd_synth.c etl/keys.c etl/keyed_hash.c etl/normalise.c etl/latin_ascii.c \
              etl/pseudonym.c etl/record.c \
@@ -45,11 +47,12 @@ ETL_SRC    = etl/main.c etl/cmd_keys.c etl/cmd_migrate.c etl/cmd_load.c etl/cmd_
 STATS_LIB  = stats/proportion.c stats/quantile.c stats/poisson.c stats/table.c stats/glm.c \
              stats/trend.c stats/survival.c stats/survey.c stats/padjust.c
 STATS_SRC  = stats/main.c
-SERVER_SRC = server/main.c server/http.c server/routes.c server/health.c server/query.c \
+SERVER_SRC = server/main.c server/routes.c server/health.c server/query.c \
              server/indicator.c server/model.c server/analytics.c server/catalogue.c
 
 BASE_OBJ   = $(BASE_SRC:%.c=$(BUILD)/%.o)
 COMMON_OBJ = $(COMMON_SRC:%.c=$(BUILD)/%.o) $(BASE_OBJ)
+HTTP_OBJ   = $(HTTP_SRC:%.c=$(BUILD)/%.o)
 ETL_OBJ    = $(ETL_SRC:%.c=$(BUILD)/%.o)
 STATS_LOBJ = $(STATS_LIB:%.c=$(BUILD)/%.o)
 STATS_OBJ  = $(STATS_SRC:%.c=$(BUILD)/%.o)
@@ -79,7 +82,7 @@ $(BIN)/wiqaya-etl: $(ETL_OBJ) $(COMMON_OBJ)
 	@mkdir -p $(BIN)
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(ETL_LIBS)
 
-$(BIN)/wiqaya-server: $(SERVER_OBJ) $(STATS_LOBJ) $(COMMON_OBJ)
+$(BIN)/wiqaya-server: $(SERVER_OBJ) $(HTTP_OBJ) $(STATS_LOBJ) $(COMMON_OBJ)
 	$(call say,LINK,$@)
 	@mkdir -p $(BIN)
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(SERVER_LIBS)
@@ -90,7 +93,8 @@ $(BIN)/wiqaya-stats: $(STATS_OBJ) $(STATS_LOBJ) $(BASE_OBJ)
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(STATS_LIBS)
 
 # Unit tests link the libraries of every program (never their main.c).
-$(BIN)/test_%: $(BUILD)/tests/unit/test_%.o $(ETL_LIBOBJ) $(SERVER_LIBOBJ) $(STATS_LOBJ) $(COMMON_OBJ)
+$(BIN)/test_%: $(BUILD)/tests/unit/test_%.o $(ETL_LIBOBJ) $(SERVER_LIBOBJ) $(HTTP_OBJ) \
+		$(STATS_LOBJ) $(COMMON_OBJ)
 	$(call say,LINK,$@)
 	@mkdir -p $(BIN)
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(ALL_LIBS) -lcmocka

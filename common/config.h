@@ -20,10 +20,11 @@ struct wq_config {
 	double max_reject_share;
 
 	char *server_listen, *intake_listen;
+	char *trusted_proxy; /* the address whose X-Forwarded-For is believed; "" none */
 	int server_port, server_threads, intake_port;
 
 	int max_body_bytes, max_records, max_json_depth, max_url_bytes;
-	int connection_timeout, connections_per_ip, max_connections;
+	int connection_timeout, header_timeout, connections_per_ip, max_connections;
 
 	double noise_scale, budget_policy, budget_researcher, budget_public;
 	int floor, threshold, max_dims_policy, max_dims_researcher;

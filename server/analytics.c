@@ -1,8 +1,9 @@
 /* GET /api/v1/analytics: one indicator by any dimensions, as DHIS2-style headers, rows and
  * metaData, in JSON or CSV. Values and intervals come from stats/: exact Poisson for
  * counts and rates, Wilson for proportions. No disclosure control yet (the server listens
- * on loopback only until it exists: see http_start); the cell keys it will need are
- * computed with every cell and never sent. */
+ * on loopback only until it exists: see server/main.c); the cell keys it will need are
+ * computed with every cell and never sent. The handler reads as its steps: parse, fetch,
+ * tabulate, render. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,6 +12,7 @@
 #include "common/log.h"
 #include "server/query.h"
 #include "server/routes.h"
+#include "server/server.h"
 #include "stats/poisson.h"
 #include "stats/proportion.h"
 
@@ -121,118 +123,164 @@ static char *to_csv(json_t *headers, json_t *rows)
 	return sb.data;
 }
 
-void analytics_get(struct http_req *req, struct http_resp *resp)
+/* The query of the request (indicator, dimensions, filters, period), validated. */
+static int parse(struct http_request *req, const struct server *srv, struct query *q,
+		 struct http_response *resp)
 {
 	const char *dims[QUERY_MAX_DIMS + 1], *filters[QUERY_MAX_DIMS + 1];
-	struct query q;
 	struct wq_error e;
 	unsigned status;
+	int ndims = http_query_all(req, "dimension", dims, QUERY_MAX_DIMS + 1);
+	int nfilters = http_query_all(req, "filter", filters, QUERY_MAX_DIMS + 1);
+	const char *fmt = http_query(req, "format");
+	if (fmt && strcmp(fmt, "json") != 0 && strcmp(fmt, "csv") != 0) {
+		http_problem_param(resp, "Q1010", "unsupported format", "format",
+				   "one of json, csv");
+		return -1;
+	}
+	if (query_parse(q, &srv->indicators, &srv->lists, http_query(req, "indicator"), dims,
+			ndims > QUERY_MAX_DIMS + 1 ? QUERY_MAX_DIMS + 1 : ndims, filters,
+			nfilters > QUERY_MAX_DIMS + 1 ? QUERY_MAX_DIMS + 1 : nfilters,
+			http_query(req, "from"), http_query(req, "to"),
+			srv->cfg->max_dims_researcher, &status, &e) < 0) {
+		http_problem_error(resp, status, &e);
+		return -1;
+	}
+	return 0;
+}
+
+/* Runs the query's SQL and reads the data version in one snapshot. */
+static int fetch(struct http_request *req, const struct query *q, PGresult **res, PGresult **ver,
+		 struct http_response *resp)
+{
 	char *params[MAX_PARAMS];
 	int nparams = 0;
 	struct strbuf sql;
-
-	int ndims = http_query_all(req, "dimension", dims, QUERY_MAX_DIMS + 1);
-	int nfilters = http_query_all(req, "filter", filters, QUERY_MAX_DIMS + 1);
-	if (query_parse(&q, &req->srv->indicators, &req->srv->lists, http_query(req, "indicator"),
-			dims, ndims > QUERY_MAX_DIMS + 1 ? QUERY_MAX_DIMS + 1 : ndims, filters,
-			nfilters > QUERY_MAX_DIMS + 1 ? QUERY_MAX_DIMS + 1 : nfilters,
-			http_query(req, "from"), http_query(req, "to"),
-			req->srv->cfg->max_dims_researcher, &status, &e) < 0) {
-		http_problem(resp, status, e.code, e.message, e.detail[0] ? e.detail : NULL,
-			     e.hint[0] ? e.hint : NULL);
-		return;
-	}
-
+	struct wq_error e;
 	PGconn *conn = http_db(req);
 	if (!conn) {
 		http_problem(resp, 503, "S2001", "database unavailable", NULL, NULL);
 		resp->retry_after = 5;
-		return;
+		return -1;
 	}
 	sb_init(&sql);
-	query_sql(&q, &sql, params, &nparams);
-	/* One snapshot for the counts and the data version they belong to. */
-	PGresult *res = NULL, *ver = NULL;
+	query_sql(q, &sql, params, &nparams);
+	*res = *ver = NULL;
 	if (db_run(conn, &e, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", 0, NULL) == 0) {
-		res = db_exec(conn, &e, sql.data, nparams, (const char *const *)params);
-		ver = res ? db_exec(conn, &e, "SELECT version FROM analytics.data_version", 0, NULL)
-			  : NULL;
-		PQclear(PQexec(conn, res && ver ? "COMMIT" : "ROLLBACK"));
+		*res = db_exec(conn, &e, sql.data, nparams, (const char *const *)params);
+		*ver =
+		    *res ? db_exec(conn, &e, "SELECT version FROM analytics.data_version", 0, NULL)
+			 : NULL;
+		PQclear(PQexec(conn, *res && *ver ? "COMMIT" : "ROLLBACK"));
 	}
 	sb_free(&sql);
 	query_params_free(params, nparams);
-	if (!res || !ver) {
-		log_error("%s: %s", e.code, e.message);
-		PQclear(res);
-		PQclear(ver);
-		if (PQstatus(conn) != CONNECTION_OK)
-			http_db_reset();
-		http_problem(resp, 503, "S2002", "the query could not be answered", NULL, NULL);
-		resp->retry_after = 5;
-		return;
-	}
+	if (*res && *ver)
+		return 0;
+	log_error("%s: %s", e.code, e.message);
+	PQclear(*res);
+	PQclear(*ver);
+	if (PQstatus(conn) != CONNECTION_OK)
+		http_db_reset();
+	http_problem(resp, 503, "S2002", "the query could not be answered", NULL, NULL);
+	resp->retry_after = 5;
+	return -1;
+}
 
-	json_t *headers = json_array(), *rows = json_array(), *items = json_object();
-	long long excluded = 0;
-	for (int i = 0; i < q.ndims; i++)
-		json_array_append_new(headers, json_pack("{s:s}", "name", q.dims[i].dim->name));
+/* The answer's table: headers, rows (each cell's value, interval and status), the labels
+ * of the items seen, and the rows a proportion's denominator excluded. */
+struct table {
+	json_t *headers, *rows, *items;
+	long long excluded;
+};
+
+static void tabulate(const struct server *srv, const struct query *q, PGresult *res,
+		     struct table *t)
+{
+	t->headers = json_array();
+	t->rows = json_array();
+	t->items = json_object();
+	t->excluded = 0;
+	for (int i = 0; i < q->ndims; i++)
+		json_array_append_new(t->headers, json_pack("{s:s}", "name", q->dims[i].dim->name));
 	for (size_t i = 0; i < sizeof measure_headers / sizeof measure_headers[0]; i++)
-		json_array_append_new(headers, json_pack("{s:s}", "name", measure_headers[i]));
+		json_array_append_new(t->headers, json_pack("{s:s}", "name", measure_headers[i]));
 	for (int r = 0; r < PQntuples(res); r++) {
 		json_t *row = json_array();
-		for (int i = 0; i < q.ndims; i++) {
+		for (int i = 0; i < q->ndims; i++) {
 			const char *v = PQgetvalue(res, r, i);
 			if (PQgetisnull(res, r, i)) {
 				json_array_append_new(row, json_null());
 				continue;
 			}
-			json_array_append_new(row, cell(q.dims[i].dim, v));
-			add_label(items, &req->srv->lists, q.dims[i].dim, v);
+			json_array_append_new(row, cell(q->dims[i].dim, v));
+			add_label(t->items, &srv->lists, q->dims[i].dim, v);
 		}
-		double num = atof(PQgetvalue(res, r, q.ndims));
-		int has_den = !PQgetisnull(res, r, q.ndims + 1);
-		double den = has_den ? atof(PQgetvalue(res, r, q.ndims + 1)) : NAN;
-		excluded += atoll(PQgetvalue(res, r, q.ndims + 3));
+		double num = atof(PQgetvalue(res, r, q->ndims));
+		int has_den = !PQgetisnull(res, r, q->ndims + 1);
+		double den = has_den ? atof(PQgetvalue(res, r, q->ndims + 1)) : NAN;
+		t->excluded += atoll(PQgetvalue(res, r, q->ndims + 3));
 		/* A cell with nothing to count (every row outside the numerator of a count, or
 		 * outside the denominator of a proportion) is not a cell of the answer. */
-		if ((q.ind->type == IND_COUNT && num == 0) ||
-		    (q.ind->type == IND_PROPORTION && !(den > 0))) {
+		if ((q->ind->type == IND_COUNT && num == 0) ||
+		    (q->ind->type == IND_PROPORTION && !(den > 0))) {
 			json_decref(row);
 			continue;
 		}
-		measure(q.ind, num, den, has_den || q.ind->type == IND_PROPORTION, row);
-		json_array_append_new(rows, row);
+		measure(q->ind, num, den, has_den || q->ind->type == IND_PROPORTION, row);
+		json_array_append_new(t->rows, row);
 	}
-	const char *fmt = http_query(req, "format");
-	const char *accept = MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, "Accept");
-	if ((fmt && !strcmp(fmt, "csv")) || (accept && strstr(accept, "text/csv"))) {
-		resp->status = 200;
-		resp->content_type = "text/csv; charset=utf-8; header=present";
-		resp->body = to_csv(headers, rows);
-		resp->len = strlen(resp->body);
-		json_decref(headers);
-		json_decref(rows);
-		json_decref(items);
-		PQclear(res);
-		PQclear(ver);
-		return;
-	}
+}
+
+static int wants_csv(struct http_request *req)
+{
+	const char *fmt = http_query(req, "format"), *accept = http_header(req, "Accept");
+	if (fmt)
+		return strcmp(fmt, "csv") == 0;
+	return accept && strstr(accept, "text/csv") != NULL;
+}
+
+static void render_json(const struct query *q, struct table *t, long long version,
+			struct http_response *resp)
+{
 	json_t *meta =
-	    json_pack("{s:o,s:I,s:{s:b,s:s}}", "items", items, "data_version",
-		      (json_int_t)atoll(PQgetvalue(ver, 0, 0)), "disclosure", "applied", 0, "note",
+	    json_pack("{s:o,s:I,s:{s:b,s:s}}", "items", t->items, "data_version",
+		      (json_int_t)version, "disclosure", "applied", 0, "note",
 		      "internal counts: served on loopback only until disclosure control "
 		      "is in place");
-	if (q.ind->type == IND_PROPORTION)
-		json_object_set_new(meta, "excluded_from_denominator", json_integer(excluded));
+	if (q->ind->type == IND_PROPORTION)
+		json_object_set_new(meta, "excluded_from_denominator", json_integer(t->excluded));
 	json_object_set_new(meta, "method",
-			    json_string(q.ind->type == IND_PROPORTION
+			    json_string(q->ind->type == IND_PROPORTION
 					    ? "Wilson score interval (95%)"
 					    : "exact Poisson interval (Garwood, 95%)"));
 	json_t *body = json_pack("{s:{s:s,s:s,s:s,s:s,s:s},s:o,s:o,s:o}", "indicator", "id",
-				 q.ind->id, "name", q.ind->name, "name_ar", q.ind->name_ar, "unit",
-				 q.ind->unit, "type", ind_type_name(q.ind->type), "headers",
-				 headers, "rows", rows, "metaData", meta);
+				 q->ind->id, "name", q->ind->name, "name_ar", q->ind->name_ar,
+				 "unit", q->ind->unit, "type", ind_type_name(q->ind->type),
+				 "headers", t->headers, "rows", t->rows, "metaData", meta);
+	http_json(resp, 200, body);
+}
+
+void analytics_get(struct http_request *req, struct http_response *resp)
+{
+	const struct server *srv = http_app(req);
+	struct query q;
+	PGresult *res, *ver;
+	struct table t;
+	if (parse(req, srv, &q, resp) < 0 || fetch(req, &q, &res, &ver, resp) < 0)
+		return;
+	tabulate(srv, &q, res, &t);
+	long long version = atoll(PQgetvalue(ver, 0, 0));
 	PQclear(res);
 	PQclear(ver);
-	http_json(resp, 200, body);
+	if (wants_csv(req)) {
+		char *csv = to_csv(t.headers, t.rows);
+		http_text(resp, 200, "text/csv; charset=utf-8; header=present", csv, strlen(csv));
+		free(csv);
+		json_decref(t.headers);
+		json_decref(t.rows);
+		json_decref(t.items);
+		return;
+	}
+	render_json(&q, &t, version, resp);
 }

@@ -4,6 +4,7 @@
 
 #include "server/query.h"
 #include "server/routes.h"
+#include "server/server.h"
 
 static json_t *indicator_json(const struct indicator *d)
 {
@@ -16,11 +17,12 @@ static json_t *indicator_json(const struct indicator *d)
 			 d->definition_ar, "dimensions", dims);
 }
 
-void indicators_list(struct http_req *req, struct http_resp *resp)
+void catalogue_indicators(struct http_request *req, struct http_response *resp)
 {
+	const struct server *srv = http_app(req);
 	json_t *arr = json_array();
-	for (size_t i = 0; i < req->srv->indicators.n; i++)
-		json_array_append_new(arr, indicator_json(&req->srv->indicators.v[i]));
+	for (size_t i = 0; i < srv->indicators.n; i++)
+		json_array_append_new(arr, indicator_json(&srv->indicators.v[i]));
 	http_json(resp, 200, json_pack("{s:o}", "indicators", arr));
 }
 
@@ -45,23 +47,25 @@ static json_t *dimension_json(const struct dimension *d, const struct codelists 
 			 "in_population", d->pop != NULL, "items", items);
 }
 
-void dimensions_list(struct http_req *req, struct http_resp *resp)
+void catalogue_dimensions(struct http_request *req, struct http_response *resp)
 {
+	const struct server *srv = http_app(req);
 	json_t *arr = json_array();
 	const struct dimension *d;
 	for (size_t i = 0; (d = model_dimension_at(i)); i++)
-		json_array_append_new(arr, dimension_json(d, &req->srv->lists));
+		json_array_append_new(arr, dimension_json(d, &srv->lists));
 	http_json(resp, 200, json_pack("{s:o}", "dimensions", arr));
 }
 
-void dimension_get(struct http_req *req, struct http_resp *resp)
+void catalogue_dimension(struct http_request *req, struct http_response *resp)
 {
-	const char *id = req->path + strlen("/api/v1/dimensions/");
+	const struct server *srv = http_app(req);
+	const char *id = http_path(req) + strlen("/api/v1/dimensions/");
 	const struct dimension *d = model_dimension(id);
 	if (!d) {
 		http_problem(resp, 404, "Q1002", "unknown dimension", NULL,
 			     "GET /api/v1/dimensions lists them.");
 		return;
 	}
-	http_json(resp, 200, dimension_json(d, &req->srv->lists));
+	http_json(resp, 200, dimension_json(d, &srv->lists));
 }

@@ -4,7 +4,7 @@
 #include "common/db.h"
 #include "server/routes.h"
 
-void health_get(struct http_req *req, struct http_resp *resp)
+void health_get(struct http_request *req, struct http_response *resp)
 {
 	struct wq_error e;
 	PGconn *conn = http_db(req);

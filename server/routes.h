@@ -2,12 +2,17 @@
 #ifndef WQ_ROUTES_H
 #define WQ_ROUTES_H
 
-#include "server/http.h"
+#include <stddef.h>
 
-void health_get(struct http_req *req, struct http_resp *resp);
-void analytics_get(struct http_req *req, struct http_resp *resp);
-void indicators_list(struct http_req *req, struct http_resp *resp);
-void dimensions_list(struct http_req *req, struct http_resp *resp);
-void dimension_get(struct http_req *req, struct http_resp *resp);
+#include "common/http.h"
+
+extern const struct http_route server_routes[];
+extern const size_t server_nroutes;
+
+void health_get(struct http_request *req, struct http_response *resp);
+void analytics_get(struct http_request *req, struct http_response *resp);
+void catalogue_indicators(struct http_request *req, struct http_response *resp);
+void catalogue_dimensions(struct http_request *req, struct http_response *resp);
+void catalogue_dimension(struct http_request *req, struct http_response *resp);
 
 #endif

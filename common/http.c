@@ -1,0 +1,715 @@
+/* The HTTP core (see http.h) on libmicrohttpd. MHD parses requests and writes responses;
+ * everything a handler may rely on is checked here first. Connections are tracked in a
+ * list of our own (MHD's connection-notify callback), so that the header deadline can be
+ * enforced by a sweeper thread (MHD's timeout counts only inactivity) and the connection
+ * limits answered with a 503 (MHD's own limits reset the connection). */
+#include "common/http.h"
+
+#include <arpa/inet.h>
+#include <microhttpd.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "common/db.h"
+#include "common/log.h"
+#include "common/xalloc.h"
+
+/* MHD's own connection limit is ours plus this many, so that a client past ours still
+ * gets its 503 rather than a reset. */
+#define CONNECTION_SLACK 32
+
+/* A connection, from accept to close. */
+struct conn {
+	struct conn *next, *prev;
+	int fd;
+	char peer[INET6_ADDRSTRLEN];
+	double phase_start; /* when the current request's headers began to be awaited */
+	int in_request;	    /* its headers have arrived; the deadline no longer applies */
+	int cut;	    /* the sweeper shut it down */
+};
+
+struct http_server {
+	const struct wq_config *cfg;
+	struct http_options o;
+	struct MHD_Daemon *daemon;
+	pthread_mutex_t mu; /* conns, counts */
+	struct conn *conns;
+	int nconns;
+	pthread_t sweeper;
+	int stopping;
+};
+
+/* One request, from its URI to its completion. */
+struct http_request {
+	struct http_server *srv;
+	struct MHD_Connection *mc;
+	struct conn *conn;
+	size_t uri_len;
+	const char *method, *path;
+	const struct http_route *route;
+	char client[INET6_ADDRSTRLEN];
+	char *body;
+	size_t body_len, body_cap;
+	int body_too_large;
+	int counted; /* counted among its client's requests in flight (behind the proxy) */
+	double t0;
+	size_t in_bytes;
+};
+
+static double now(void)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+}
+
+/* ---- per-thread database connections ---- */
+
+/* One connection per server thread (libpq connections are not shared between threads),
+ * remembered in a list so that http_stop can close them all. */
+static __thread PGconn *thread_conn;
+static pthread_mutex_t conns_lock = PTHREAD_MUTEX_INITIALIZER;
+static PGconn **dbs;
+static size_t ndbs, capdbs;
+
+static void remember(PGconn *c, int add)
+{
+	pthread_mutex_lock(&conns_lock);
+	if (add) {
+		xgrow((void **)&dbs, &capdbs, ndbs + 1, sizeof *dbs);
+		dbs[ndbs++] = c;
+	} else {
+		for (size_t i = 0; i < ndbs; i++)
+			if (dbs[i] == c)
+				dbs[i] = dbs[--ndbs];
+	}
+	pthread_mutex_unlock(&conns_lock);
+}
+
+PGconn *http_db(struct http_request *r)
+{
+	struct wq_error e;
+	if (!r->srv->o.db_user)
+		return NULL;
+	if (thread_conn && PQstatus(thread_conn) != CONNECTION_OK)
+		http_db_reset();
+	if (!thread_conn) {
+		thread_conn = db_connect(r->srv->cfg, r->srv->o.db_user, &e);
+		if (thread_conn)
+			remember(thread_conn, 1);
+		else
+			log_warning("%s: %s", e.code, e.message);
+	}
+	return thread_conn;
+}
+
+void http_db_reset(void)
+{
+	if (!thread_conn)
+		return;
+	remember(thread_conn, 0);
+	PQfinish(thread_conn);
+	thread_conn = NULL;
+}
+
+/* ---- responses ---- */
+
+void http_json(struct http_response *resp, unsigned status, json_t *body)
+{
+	resp->status = status;
+	resp->content_type = "application/json; charset=utf-8";
+	resp->body = json_dumps(body, JSON_COMPACT | JSON_REAL_PRECISION(17));
+	resp->len = resp->body ? strlen(resp->body) : 0;
+	json_decref(body);
+}
+
+void http_text(struct http_response *resp, unsigned status, const char *content_type,
+	       const char *text, size_t len)
+{
+	resp->status = status;
+	resp->content_type = content_type;
+	resp->body = xmalloc(len + 1);
+	memcpy(resp->body, text, len);
+	resp->body[len] = '\0';
+	resp->len = len;
+}
+
+static json_t *problem_json(unsigned status, const char *code, const char *title,
+			    const char *detail, const char *hint)
+{
+	char *type = xasprintf("https://wiqaya.example/problems/%s", code);
+	json_t *p = json_pack("{s:s,s:s,s:i,s:s}", "type", type, "title", title, "status",
+			      (int)status, "code", code);
+	free(type);
+	if (detail && detail[0])
+		json_object_set_new(p, "detail", json_string(detail));
+	if (hint && hint[0])
+		json_object_set_new(p, "hint", json_string(hint));
+	return p;
+}
+
+void http_problem(struct http_response *resp, unsigned status, const char *code, const char *title,
+		  const char *detail, const char *hint)
+{
+	http_json(resp, status, problem_json(status, code, title, detail, hint));
+	resp->content_type = "application/problem+json; charset=utf-8";
+}
+
+void http_problem_error(struct http_response *resp, unsigned status, const struct wq_error *e)
+{
+	http_problem(resp, status, e->code, e->message, e->detail, e->hint);
+}
+
+void http_problem_param(struct http_response *resp, const char *code, const char *title,
+			const char *param, const char *reason)
+{
+	json_t *p = problem_json(400, code, title, NULL, NULL);
+	/* The name as sent, bounded: the client's own text, to the client only. */
+	char name[65];
+	snprintf(name, sizeof name, "%s", param);
+	json_object_set_new(p, "invalid_params",
+			    json_pack("[{s:s,s:s}]", "name", name, "reason", reason));
+	http_json(resp, 400, p);
+	resp->content_type = "application/problem+json; charset=utf-8";
+}
+
+/* ---- the request ---- */
+
+void *http_app(const struct http_request *r)
+{
+	return r->srv->o.app;
+}
+
+const struct wq_config *http_config(const struct http_request *r)
+{
+	return r->srv->cfg;
+}
+
+const char *http_method(const struct http_request *r)
+{
+	return r->method;
+}
+
+const char *http_path(const struct http_request *r)
+{
+	return r->path;
+}
+
+const char *http_header(const struct http_request *r, const char *name)
+{
+	return MHD_lookup_connection_value(r->mc, MHD_HEADER_KIND, name);
+}
+
+const char *http_query(const struct http_request *r, const char *name)
+{
+	return MHD_lookup_connection_value(r->mc, MHD_GET_ARGUMENT_KIND, name);
+}
+
+struct collect {
+	const char *name;
+	const char **out;
+	int max, n;
+};
+
+static enum MHD_Result collect_arg(void *cls, enum MHD_ValueKind kind, const char *key,
+				   const char *value)
+{
+	struct collect *c = cls;
+	(void)kind; /* MHD's iterator signature; only GET arguments are asked for */
+	if (strcmp(key, c->name) == 0) {
+		if (c->n < c->max)
+			c->out[c->n] = value ? value : "";
+		c->n++;
+	}
+	return MHD_YES;
+}
+
+int http_query_all(const struct http_request *r, const char *name, const char **out, int max)
+{
+	struct collect c = {name, out, max, 0};
+	MHD_get_connection_values(r->mc, MHD_GET_ARGUMENT_KIND, collect_arg, &c);
+	return c.n;
+}
+
+int http_body(const struct http_request *r, const char **data, size_t *len)
+{
+	*data = r->body ? r->body : "";
+	*len = r->body_len;
+	return 0;
+}
+
+const char *http_client(const struct http_request *r)
+{
+	return r->client;
+}
+
+/* ---- connections: tracking, limits, the header deadline ---- */
+
+static void peer_of(struct MHD_Connection *mc, char out[INET6_ADDRSTRLEN])
+{
+	const union MHD_ConnectionInfo *ci =
+	    MHD_get_connection_info(mc, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	out[0] = '\0';
+	if (!ci || !ci->client_addr)
+		return;
+	const struct sockaddr *sa = ci->client_addr;
+	if (sa->sa_family == AF_INET)
+		inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr, out,
+			  INET6_ADDRSTRLEN);
+	else if (sa->sa_family == AF_INET6)
+		inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)sa)->sin6_addr, out,
+			  INET6_ADDRSTRLEN);
+}
+
+static void on_connection(void *cls, struct MHD_Connection *mc, void **socket_context,
+			  enum MHD_ConnectionNotificationCode code)
+{
+	struct http_server *s = cls;
+	if (code == MHD_CONNECTION_NOTIFY_STARTED) {
+		struct conn *c = xcalloc(1, sizeof *c);
+		const union MHD_ConnectionInfo *ci =
+		    MHD_get_connection_info(mc, MHD_CONNECTION_INFO_CONNECTION_FD);
+		c->fd = ci ? ci->connect_fd : -1;
+		peer_of(mc, c->peer);
+		c->phase_start = now();
+		pthread_mutex_lock(&s->mu);
+		c->next = s->conns;
+		if (s->conns)
+			s->conns->prev = c;
+		s->conns = c;
+		s->nconns++;
+		pthread_mutex_unlock(&s->mu);
+		*socket_context = c;
+		return;
+	}
+	struct conn *c = *socket_context;
+	if (!c)
+		return;
+	pthread_mutex_lock(&s->mu);
+	if (c->prev)
+		c->prev->next = c->next;
+	else
+		s->conns = c->next;
+	if (c->next)
+		c->next->prev = c->prev;
+	s->nconns--;
+	pthread_mutex_unlock(&s->mu);
+	free(c);
+	*socket_context = NULL;
+}
+
+/* Cuts off every connection whose request headers have taken longer than the deadline:
+ * shutdown() makes MHD see the socket end and close it. */
+static void *sweep(void *arg)
+{
+	struct http_server *s = arg;
+	double deadline = s->cfg->header_timeout;
+	for (;;) {
+		usleep(200 * 1000);
+		pthread_mutex_lock(&s->mu);
+		if (s->stopping) {
+			pthread_mutex_unlock(&s->mu);
+			return NULL;
+		}
+		double t = now();
+		for (struct conn *c = s->conns; c; c = c->next)
+			if (!c->in_request && !c->cut && c->fd >= 0 &&
+			    t - c->phase_start > deadline) {
+				shutdown(c->fd, SHUT_RDWR);
+				c->cut = 1;
+			}
+		pthread_mutex_unlock(&s->mu);
+	}
+}
+
+static struct conn *conn_of(struct MHD_Connection *mc)
+{
+	const union MHD_ConnectionInfo *ci =
+	    MHD_get_connection_info(mc, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+	return ci ? ci->socket_context : NULL;
+}
+
+/* Connections of one client: by peer address, or for the trusted proxy's connections by
+ * the client each request names. Counted under the lock. */
+static int connections_of(struct http_server *s, const char *client, int behind_proxy)
+{
+	int n = 0;
+	for (struct conn *c = s->conns; c; c = c->next)
+		n += behind_proxy ? 0 : strcmp(c->peer, client) == 0;
+	return n;
+}
+
+/* The client of a request: the peer, or behind the trusted proxy the last address of
+ * X-Forwarded-For (the one the proxy itself saw). */
+static int client_of(struct http_request *r)
+{
+	const char *proxy = r->srv->o.trusted_proxy;
+	const char *peer = r->conn ? r->conn->peer : "";
+	snprintf(r->client, sizeof r->client, "%s", peer);
+	if (!proxy || !proxy[0] || strcmp(peer, proxy) != 0)
+		return 0;
+	const char *xff = MHD_lookup_connection_value(r->mc, MHD_HEADER_KIND, "X-Forwarded-For");
+	if (!xff)
+		return 1;
+	const char *last = strrchr(xff, ',');
+	last = last ? last + 1 : xff;
+	while (*last == ' ')
+		last++;
+	char addr[INET6_ADDRSTRLEN];
+	unsigned char buf[sizeof(struct in6_addr)];
+	snprintf(addr, sizeof addr, "%.*s", (int)strcspn(last, " "), last);
+	if (inet_pton(AF_INET, addr, buf) == 1 || inet_pton(AF_INET6, addr, buf) == 1)
+		snprintf(r->client, sizeof r->client, "%s", addr);
+	return 1;
+}
+
+/* Requests in flight per client behind the proxy (its connections are all the proxy's). */
+struct inflight {
+	char client[INET6_ADDRSTRLEN];
+	int n;
+};
+static pthread_mutex_t inflight_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct inflight *inflights;
+static size_t ninflight, capinflight;
+
+static int inflight_add(const char *client, int delta)
+{
+	pthread_mutex_lock(&inflight_lock);
+	size_t i = 0;
+	while (i < ninflight && strcmp(inflights[i].client, client) != 0)
+		i++;
+	if (i == ninflight) {
+		xgrow((void **)&inflights, &capinflight, ninflight + 1, sizeof *inflights);
+		snprintf(inflights[i].client, sizeof inflights[i].client, "%s", client);
+		inflights[i].n = 0;
+		ninflight++;
+	}
+	int n = inflights[i].n += delta;
+	if (n == 0)
+		inflights[i] = inflights[--ninflight];
+	pthread_mutex_unlock(&inflight_lock);
+	return n;
+}
+
+/* ---- routing and checks ---- */
+
+static const struct http_route *find_route(const struct http_server *s, const char *method,
+					   const char *path, int *path_known)
+{
+	*path_known = 0;
+	/* HEAD is answered wherever GET is; MHD sends no body for it. */
+	if (strcmp(method, "HEAD") == 0)
+		method = "GET";
+	for (size_t i = 0; i < s->o.nroutes; i++) {
+		const char *rp = s->o.routes[i].path;
+		size_t n = strlen(rp);
+		int prefix = n > 2 && strcmp(rp + n - 2, "/*") == 0;
+		if (prefix
+			? strncmp(rp, path, n - 1) != 0 || !path[n - 1] || strchr(path + n - 1, '/')
+			: strcmp(rp, path) != 0)
+			continue;
+		*path_known = 1;
+		if (strcmp(s->o.routes[i].method, method) == 0)
+			return &s->o.routes[i];
+	}
+	return NULL;
+}
+
+struct arg_check {
+	const struct http_route *route;
+	struct http_response *resp;
+	const char *seen[64];
+	int nseen;
+	int failed;
+};
+
+static int allowed(const struct http_route *r, const char *key, int *repeatable)
+{
+	for (const char *const *p = r->params; p && *p; p++) {
+		size_t n = strlen(*p);
+		int rep = n && (*p)[n - 1] == '*';
+		if ((rep && strlen(key) == n - 1 && strncmp(*p, key, n - 1) == 0) ||
+		    (!rep && strcmp(*p, key) == 0)) {
+			*repeatable = rep;
+			return 1;
+		}
+	}
+	return 0;
+}
+
+static enum MHD_Result check_arg(void *cls, enum MHD_ValueKind kind, const char *key,
+				 size_t key_size, const char *value, size_t value_size)
+{
+	struct arg_check *c = cls;
+	int repeatable = 0;
+	(void)kind; /* only GET arguments are iterated */
+	if (c->failed)
+		return MHD_NO;
+	if (strlen(key) != key_size || !allowed(c->route, key, &repeatable)) {
+		http_problem_param(c->resp, "H1001", "unknown query parameter", key,
+				   "not a parameter of this route (docs/api.md lists them)");
+		c->failed = 1;
+		return MHD_NO;
+	}
+	if (value && strlen(value) != value_size) {
+		http_problem_param(c->resp, "H1003", "a NUL character in a query parameter", key,
+				   "a value must not hold %00");
+		c->failed = 1;
+		return MHD_NO;
+	}
+	if (!repeatable) {
+		for (int i = 0; i < c->nseen; i++)
+			if (strcmp(c->seen[i], key) == 0) {
+				http_problem_param(c->resp, "H1002",
+						   "a query parameter given twice", key,
+						   "this parameter takes one value");
+				c->failed = 1;
+				return MHD_NO;
+			}
+		if (c->nseen < 64)
+			c->seen[c->nseen++] = key;
+	}
+	return MHD_YES;
+}
+
+/* The checks every request passes before its handler: limits, then its parameters.
+ * Returns 0 when the handler may run; otherwise resp holds the answer. */
+static int admit(struct http_request *r, struct http_response *resp)
+{
+	struct http_server *s = r->srv;
+	const struct wq_config *cfg = s->cfg;
+	if (r->uri_len > (size_t)cfg->max_url_bytes) {
+		http_problem(resp, 414, "H1414", "URI too long", NULL, NULL);
+		return -1;
+	}
+	int behind = client_of(r);
+	pthread_mutex_lock(&s->mu);
+	int total = s->nconns, mine = connections_of(s, r->client, behind);
+	pthread_mutex_unlock(&s->mu);
+	int busy = total > cfg->max_connections || (!behind && mine > cfg->connections_per_ip);
+	if (behind) {
+		r->counted = 1;
+		busy |= inflight_add(r->client, 1) > cfg->connections_per_ip;
+	}
+	if (busy) {
+		http_problem(resp, 503, "H1503", "too many connections",
+			     "The server is at its connection limit; try again shortly.", NULL);
+		resp->retry_after = 1;
+		return -1;
+	}
+	int known;
+	r->route = find_route(s, r->method, r->path, &known);
+	if (!r->route) {
+		if (known)
+			http_problem(resp, 405, "H1405", "method not allowed", NULL, NULL);
+		else
+			http_problem(resp, 404, "H1404", "not found", "No such resource.", NULL);
+		return -1;
+	}
+	struct arg_check c = {.route = r->route, .resp = resp};
+	MHD_get_connection_values_n(r->mc, MHD_GET_ARGUMENT_KIND, check_arg, &c);
+	if (c.failed)
+		return -1;
+	if (r->body_too_large) {
+		http_problem(resp, 413, "H1413", "request body too large", NULL,
+			     "See [limits] max_body_bytes.");
+		return -1;
+	}
+	return 0;
+}
+
+/* ---- the access handler ---- */
+
+static void *on_uri(void *cls, const char *uri, struct MHD_Connection *mc)
+{
+	struct http_request *r = xcalloc(1, sizeof *r);
+	r->srv = cls;
+	r->mc = mc;
+	r->uri_len = strlen(uri);
+	/* A URL past the limit is answered 414 once the headers are in; its query string is
+	 * cut here, before MHD parses it: MHD would parse thousands of parameters into the
+	 * connection's memory pool, fail, and answer nothing at all. The URI is MHD's own
+	 * copy in its read buffer, parsed for its '?' only after this call. */
+	if (r->uri_len > (size_t)r->srv->cfg->max_url_bytes) {
+		char *q = strchr(uri, '?');
+		if (q)
+			*q = '\0';
+	}
+	r->t0 = now();
+	r->conn = conn_of(mc);
+	return r;
+}
+
+/* A log-safe method: its letters, at most 16 (what a client sends is not trusted). */
+static void method_text(const char *m, char out[17])
+{
+	size_t n = 0;
+	for (; m[n] && n < 16; n++)
+		out[n] = (m[n] >= 'A' && m[n] <= 'Z') ? m[n] : '?';
+	out[n] = '\0';
+}
+
+static enum MHD_Result respond(struct http_request *r, struct http_response *resp)
+{
+	struct MHD_Response *mr =
+	    MHD_create_response_from_buffer(resp->len, resp->body, MHD_RESPMEM_MUST_FREE);
+	MHD_add_response_header(mr, "Content-Type",
+				resp->content_type ? resp->content_type
+						   : "text/plain; charset=utf-8");
+	MHD_add_response_header(mr, "X-Content-Type-Options", "nosniff");
+	MHD_add_response_header(mr, "Cache-Control", "no-store");
+	if (resp->content_disposition)
+		MHD_add_response_header(mr, "Content-Disposition", resp->content_disposition);
+	if (resp->retry_after) {
+		char ra[16];
+		snprintf(ra, sizeof ra, "%d", resp->retry_after);
+		MHD_add_response_header(mr, "Retry-After", ra);
+	}
+	if (resp->status == 503 || resp->status == 413 || resp->status == 414)
+		MHD_add_response_header(mr, "Connection", "close");
+	enum MHD_Result ret = MHD_queue_response(r->mc, resp->status, mr);
+	MHD_destroy_response(mr);
+	char method[17];
+	method_text(r->method, method);
+	/* The route, never the path or query string as sent (request text: it may hold
+	 * anything, a forged log line among it). */
+	log_info("%s %s %s %u %.1f ms in=%zu out=%zu", r->srv->o.name, method,
+		 r->route ? r->route->path : "-", resp->status, (now() - r->t0) * 1e3, r->in_bytes,
+		 resp->len);
+	return ret;
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *mc, const char *url,
+				  const char *method, const char *version, const char *upload,
+				  size_t *upload_size, void **state)
+{
+	struct http_server *s = cls;
+	struct http_request *r = *state;
+	(void)mc;      /* the request holds it, from on_uri */
+	(void)version; /* HTTP/1.0 and 1.1 are answered alike */
+	if (!r)	       /* no URI callback ran (cannot happen with it set): refuse */
+		return MHD_NO;
+	if (!r->method) {
+		/* The headers are in: the deadline is met; the body (if any) follows. */
+		r->method = method;
+		r->path = url;
+		if (r->conn) {
+			pthread_mutex_lock(&s->mu);
+			r->conn->in_request = 1;
+			pthread_mutex_unlock(&s->mu);
+		}
+		return MHD_YES;
+	}
+	if (*upload_size) {
+		/* The body, read by us and capped; past the cap it is drained, not kept. */
+		size_t n = *upload_size;
+		r->in_bytes += n;
+		if (!r->body_too_large) {
+			if (r->body_len + n > (size_t)s->cfg->max_body_bytes) {
+				r->body_too_large = 1;
+				free(r->body);
+				r->body = NULL;
+				r->body_len = 0;
+			} else {
+				xgrow((void **)&r->body, &r->body_cap, r->body_len + n + 1, 1);
+				memcpy(r->body + r->body_len, upload, n);
+				r->body_len += n;
+				r->body[r->body_len] = '\0';
+			}
+		}
+		*upload_size = 0;
+		return MHD_YES;
+	}
+	struct http_response resp = {0};
+	if (admit(r, &resp) == 0)
+		r->route->handler(r, &resp);
+	if (!resp.status)
+		http_problem(&resp, 500, "H1500", "internal error", NULL, NULL);
+	return respond(r, &resp);
+}
+
+static void on_completed(void *cls, struct MHD_Connection *mc, void **state,
+			 enum MHD_RequestTerminationCode code)
+{
+	struct http_server *s = cls;
+	struct http_request *r = *state;
+	(void)code; /* every ending is cleaned up alike */
+	if (r) {
+		if (r->counted)
+			inflight_add(r->client, -1);
+		free(r->body);
+		free(r);
+		*state = NULL;
+	}
+	/* A keep-alive connection waits for its next request's headers: the deadline again. */
+	struct conn *c = conn_of(mc);
+	if (c) {
+		pthread_mutex_lock(&s->mu);
+		c->in_request = 0;
+		c->phase_start = now();
+		pthread_mutex_unlock(&s->mu);
+	}
+}
+
+struct http_server *http_start(const struct wq_config *cfg, const struct http_options *o,
+			       struct wq_error *e)
+{
+	struct sockaddr_in addr = {0};
+	addr.sin_family = AF_INET;
+	addr.sin_port = htons((uint16_t)o->port);
+	if (inet_pton(AF_INET, o->listen, &addr.sin_addr) != 1) {
+		err_set(e, "S5001", "listen address \"%s\" is not an IPv4 address", o->listen);
+		return NULL;
+	}
+	struct http_server *s = xcalloc(1, sizeof *s);
+	s->cfg = cfg;
+	s->o = *o;
+	pthread_mutex_init(&s->mu, NULL);
+	/* A connection's memory pool (MHD maps it lazily: only what a request uses becomes
+	 * resident). MHD parses every query parameter into a record of its pool (about 60
+	 * bytes each) before we can refuse the URL; a pool that cannot hold them makes MHD
+	 * drop the connection without an answer. 1 MiB holds the records of about 16,000
+	 * parameters, so a URL of thousands is answered 414; a URL of more, packed into the
+	 * pool, still loses its connection (docs/architecture.md). */
+	size_t pool = (size_t)1 << 20;
+	s->daemon = MHD_start_daemon(
+	    MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG, 0, NULL, NULL, on_request, s,
+	    MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr, MHD_OPTION_THREAD_POOL_SIZE,
+	    (unsigned)o->threads, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)cfg->connection_timeout,
+	    MHD_OPTION_CONNECTION_LIMIT, (unsigned)(cfg->max_connections + CONNECTION_SLACK),
+	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, pool, MHD_OPTION_NOTIFY_CONNECTION, on_connection,
+	    s, MHD_OPTION_URI_LOG_CALLBACK, on_uri, s, MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
+	    MHD_OPTION_END);
+	if (!s->daemon) {
+		err_set(e, "S5001", "could not listen on %s:%d", o->listen, o->port);
+		pthread_mutex_destroy(&s->mu);
+		free(s);
+		return NULL;
+	}
+	pthread_create(&s->sweeper, NULL, sweep, s);
+	return s;
+}
+
+void http_stop(struct http_server *s)
+{
+	if (!s)
+		return;
+	pthread_mutex_lock(&s->mu);
+	s->stopping = 1;
+	pthread_mutex_unlock(&s->mu);
+	pthread_join(s->sweeper, NULL);
+	MHD_stop_daemon(s->daemon);
+	pthread_mutex_lock(&conns_lock);
+	for (size_t i = 0; i < ndbs; i++)
+		PQfinish(dbs[i]);
+	free(dbs);
+	dbs = NULL;
+	ndbs = capdbs = 0;
+	pthread_mutex_unlock(&conns_lock);
+	pthread_mutex_destroy(&s->mu);
+	free(s);
+}

@@ -1,0 +1,108 @@
+/* The HTTP core both servers share (wiqaya-server's analytics API, wiqaya-etl serve's
+ * intake), on libmicrohttpd: a route table, request accessors, responses, problem+json
+ * errors (RFC 9457), one database connection per thread, and the limits every request is
+ * held to. Handlers never see a libmicrohttpd type; policy (which addresses, which role)
+ * is the program's, passed in http_options.
+ *
+ * Held by the core, before any handler runs (each tested by tests/integration/http.sh):
+ *   - a request's headers must arrive within header_timeout seconds of the connection
+ *     (a client sending a byte a second is cut off), besides the inactivity timeout;
+ *   - past max_connections, or past connections_per_ip for one client, the answer is a
+ *     503 with Retry-After, not a reset; behind a configured trusted proxy the client is
+ *     the last address of its X-Forwarded-For, so one proxy's clients are told apart;
+ *   - the URL, query string included, is at most max_url_bytes (414), the headers fit the
+ *     connection's memory (431);
+ *   - only the route's own query parameters, each once unless the route lets it repeat,
+ *     and no NUL in a value: otherwise 400 problem+json naming the parameter;
+ *   - HEAD is answered wherever GET is, without the body;
+ *   - a body is read by the core up to max_body_bytes (413 past it), never by MHD's post
+ *     processor;
+ *   - the access log has method, route, status, duration and sizes, never a path or a
+ *     query string as sent. */
+#ifndef WQ_HTTP_H
+#define WQ_HTTP_H
+
+#include <jansson.h>
+#include <libpq-fe.h>
+#include <stddef.h>
+
+#include "common/config.h"
+#include "common/error.h"
+
+struct http_request; /* opaque: read it with the accessors below */
+
+struct http_response {
+	unsigned status;
+	const char *content_type;
+	char *body; /* malloc'd */
+	size_t len;
+	int retry_after; /* seconds, 0 for none */
+	const char *content_disposition;
+};
+
+typedef void (*http_handler)(struct http_request *req, struct http_response *resp);
+
+/* A route: method, path (a trailing "/" and "*" match one more segment), the handler, and the
+ * query parameters it takes, NULL-terminated; a name ending in "*" ("dimension*") may be
+ * given more than once. NULL takes none. */
+struct http_route {
+	const char *method, *path;
+	http_handler handler;
+	const char *const *params;
+};
+
+struct http_options {
+	const char *name; /* the server's name in its log lines */
+	const char *listen;
+	int port, threads;
+	const char *db_user; /* the role each thread connects as; NULL: no database */
+	const struct http_route *routes;
+	size_t nroutes;
+	void *app;		   /* the program's own state, for its handlers: http_app() */
+	const char *trusted_proxy; /* NULL or "": X-Forwarded-For is never believed */
+};
+
+struct http_server;
+
+/* Starts serving; limits come from cfg's [limits]. Returns NULL with e set (S5001). */
+struct http_server *http_start(const struct wq_config *cfg, const struct http_options *o,
+			       struct wq_error *e);
+void http_stop(struct http_server *s);
+
+/* The request. Strings are valid during the request. */
+void *http_app(const struct http_request *r);
+const struct wq_config *http_config(const struct http_request *r);
+const char *http_method(const struct http_request *r);
+const char *http_path(const struct http_request *r); /* without the query string */
+const char *http_header(const struct http_request *r, const char *name);
+/* The value of query parameter NAME, or NULL. */
+const char *http_query(const struct http_request *r, const char *name);
+/* Every value of a repeatable query parameter, up to max; returns how many were given. */
+int http_query_all(const struct http_request *r, const char *name, const char **out, int max);
+/* The request body as read by the core (at most [limits] max_body_bytes): 0, with *data
+ * and *len set (len 0 for none). */
+int http_body(const struct http_request *r, const char **data, size_t *len);
+/* The client's address: the peer, or behind the trusted proxy its X-Forwarded-For. */
+const char *http_client(const struct http_request *r);
+
+/* This thread's database connection as the server's role, connecting (with retry) on
+ * first use and again after a failure. NULL when the database is unreachable. */
+PGconn *http_db(struct http_request *r);
+/* Drops this thread's connection after an error that may have broken it. */
+void http_db_reset(void);
+
+/* Responses. http_json steals the reference to body. */
+void http_json(struct http_response *resp, unsigned status, json_t *body);
+/* A body of another type (CSV, say); copies text. */
+void http_text(struct http_response *resp, unsigned status, const char *content_type,
+	       const char *text, size_t len);
+/* A problem+json response: type derived from code, title, status, detail, code, hint. */
+void http_problem(struct http_response *resp, unsigned status, const char *code, const char *title,
+		  const char *detail, const char *hint);
+/* The same from a wq_error: its code, message (title), detail and hint. */
+void http_problem_error(struct http_response *resp, unsigned status, const struct wq_error *e);
+/* A 400 naming the query parameter at fault, in invalid_params (RFC 9457). */
+void http_problem_param(struct http_response *resp, const char *code, const char *title,
+			const char *param, const char *reason);
+
+#endif

@@ -1,0 +1,111 @@
+# The shared HTTP core (common/http.c), through wiqaya-server: the header deadline, 503s
+# at the connection limits (never a reset), a trusted proxy's clients told apart, URL and
+# parameter limits, strict parameters, HEAD, and an access log that cannot be forged.
+source "$(dirname "$0")/../lib.sh"
+fresh_db http
+"$BIN/wiqaya-etl" load "$ROOT/tests/data/slice.ndjson" >/dev/null 2>&1
+PORT=${TEST_HTTP_PORT:-18080}
+URL=http://127.0.0.1:$PORT
+base_conf=$(cat "$CONF")
+limits() { # limits KEY=VALUE...: the test config with these [limits] and [server] keys
+  { echo "$base_conf"; echo "[limits]"; for kv in "$@"; do [[ $kv == trusted_proxy=* ]] || echo "${kv/=/ = }"; done
+    for kv in "$@"; do [[ $kv == trusted_proxy=* ]] && printf '[server]\ntrusted_proxy = %s\n' "${kv#*=}"; done
+    printf '[log]\nlevel = info\n'; } >"$CONF" # the access log is at level info
+}
+code() { curl -s -o "$T/body" -w '%{http_code}' "$@"; }
+
+# --- slow clients: 40 connections sending a byte every 0.3 s never finish their headers ---
+limits header_timeout=2 max_connections=64 connections_per_ip=48
+start_server
+slow() { # a client that trickles a request line; prints how long the server let it live
+  local t0=$SECONDS
+  trap '' PIPE # a write after the server cut it off fails; it must not kill the client
+  exec 3<>"/dev/tcp/127.0.0.1/$PORT" || { echo refused; return; }
+  for _ in $(seq 1 40); do
+    printf 'G' >&3 2>/dev/null || break
+    sleep 0.3
+  done
+  exec 3>&-
+  echo $((SECONDS - t0))
+}
+pids=()
+for i in $(seq 1 40); do slow >"$T/slow.$i" 2>/dev/null & pids+=($!); done
+sleep 0.5
+during=$(code "$URL/healthz")
+check "a client arriving among 40 slow ones gets an answer, not a reset ($during)" \
+  bash -c "[[ '$during' == 200 || '$during' == 503 ]]"
+wait "${pids[@]}"
+lived=$(cat "$T"/slow.* | sort -n | tail -1)
+figure "40 slow clients: the longest lived ${lived} s (header_timeout 2 s)"
+check "every slow client is cut off after the header deadline (<= 4 s)" test "$lived" -le 4
+eq "and then the server answers" "$(code "$URL/healthz")" "200"
+stop_server
+
+# --- the connection limit: a 503 with Retry-After, not a reset ---
+limits header_timeout=5 max_connections=8 connections_per_ip=100
+start_server
+pids=()
+for i in $(seq 1 10); do (exec 3<>"/dev/tcp/127.0.0.1/$PORT"; sleep 3) & pids+=($!); done
+sleep 0.5
+eq "past max_connections: 503" "$(curl -s -o /dev/null -D "$T/h" -w '%{http_code}' "$URL/healthz")" "503"
+check "with Retry-After" grep -qi '^retry-after: 1' "$T/h"
+check "and a problem+json body" bash -c "curl -s '$URL/healthz' | jq -e '.code == \"H1503\"'"
+wait "${pids[@]}"
+eq "once they are gone, 200" "$(code "$URL/healthz")" "200"
+stop_server
+
+# --- per client: 6 idle connections from one address pass connections_per_ip = 4 ---
+limits header_timeout=5 max_connections=64 connections_per_ip=4
+start_server
+pids=()
+for i in $(seq 1 6); do (exec 3<>"/dev/tcp/127.0.0.1/$PORT"; sleep 3) & pids+=($!); done
+sleep 0.5
+eq "past connections_per_ip for one client: 503" "$(code "$URL/healthz")" "503"
+wait "${pids[@]}"
+stop_server
+# Behind a trusted proxy every client has the proxy's address: its X-Forwarded-For counts.
+limits header_timeout=5 max_connections=64 connections_per_ip=4 trusted_proxy=127.0.0.1
+start_server
+pids=()
+for i in $(seq 1 6); do (exec 3<>"/dev/tcp/127.0.0.1/$PORT"; sleep 3) & pids+=($!); done
+sleep 0.5
+eq "behind the trusted proxy, the proxy's many connections do not count as one client" \
+  "$(code -H 'X-Forwarded-For: 203.0.113.7' "$URL/healthz")" "200"
+wait "${pids[@]}"
+stop_server
+
+# --- URL and parameters ---
+limits
+start_server
+many=$(printf 'a%d=1&' $(seq 1 10000))
+eq "10,000 short parameters (about 80 KB): 414, and an answer at all" \
+  "$(code --max-time 10 "$URL/api/v1/analytics?$many")" "414"
+long=$(head -c 60000 /dev/zero | tr '\0' a)
+eq "a 60 KB query string counts against max_url_bytes: 414" \
+  "$(code "$URL/api/v1/analytics?indicator=victims&x=$long")" "414"
+eq "an unknown parameter: 400" "$(code "$URL/api/v1/analytics?indicator=victims&fliter=sex:female")" "400"
+check "naming it" jq -e '.code == "H1001" and .invalid_params[0].name == "fliter"' "$T/body"
+eq "a single-valued parameter given twice: 400" \
+  "$(code "$URL/api/v1/analytics?indicator=victims&indicator=cases")" "400"
+check "naming it" jq -e '.code == "H1002" and .invalid_params[0].name == "indicator"' "$T/body"
+eq "a NUL in a value: 400" "$(code "$URL/api/v1/analytics?indicator=vic%00tims")" "400"
+check "naming it" jq -e '.code == "H1003" and .invalid_params[0].name == "indicator"' "$T/body"
+eq "an unsupported format: 400" "$(code "$URL/api/v1/analytics?indicator=victims&format=xml")" "400"
+check "naming it" jq -e '.invalid_params[0].name == "format"' "$T/body"
+eq "a repeatable parameter may repeat" \
+  "$(code "$URL/api/v1/analytics?indicator=victims&dimension=year&dimension=sex")" "200"
+eq "a route without parameters takes none" "$(code "$URL/healthz?x=1")" "400"
+eq "HEAD where GET is: 200" "$(curl -s -I -o "$T/head" -w '%{http_code}' "$URL/healthz")" "200"
+check "with no body" bash -c "! grep -q '\"status\"' '$T/head'"
+eq "an unknown path: 404" "$(code "$URL/nope")" "404"
+eq "a known path, another method: 405" "$(code -X DELETE "$URL/healthz")" "405"
+
+# --- the access log: no path or query string as sent, so no forged line ---
+code "$URL/api/v1/analytics%0a2026-01-01%20FORGED%20line?indicator=victims" >/dev/null
+code "$URL/api/v1/analytics?indicator=victims&dimension=year" >/dev/null
+stop_server
+check "the access log has no forged line" bash -c "! grep -q FORGED '$T/server.log'"
+check "and no query string" bash -c "! grep -q 'indicator=' '$T/server.log'"
+check "but method, route, status, duration and sizes" \
+  grep -qE 'GET /api/v1/analytics 200 [0-9.]+ ms in=0 out=[0-9]+' "$T/server.log"
+echo "1..$n"
