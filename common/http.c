@@ -2,7 +2,9 @@
  * everything a handler may rely on is checked here first. Connections are tracked in a
  * list of our own (MHD's connection-notify callback), so that the header deadline can be
  * enforced by a sweeper thread (MHD's timeout counts only inactivity) and the connection
- * limits answered with a 503 (MHD's own limits reset the connection). */
+ * limits answered with a 503 (MHD's own limits reset the connection). Over 600 lines
+ * because every limit of http.h is here, beside the MHD callback that enforces it: the
+ * core is the one place a request passes through before any handler. */
 #include "common/http.h"
 
 #include <arpa/inet.h>

@@ -1,7 +1,9 @@
 /* Case validation (see record.h and docs/data-dictionary.md for every rule and code).
  * Each check adds a numbered error and goes on, so a clerk sees every problem of a record
  * at once. Messages name fields and allowed codes, never a submitted value: a name typed
- * into a code field must not reach a reject file. */
+ * into a code field must not reach a reject file. Just over 600 lines: the whole record
+ * contract in one place, read top to bottom as the record is (case, persons, identity,
+ * interventions). */
 #include "etl/record.h"
 
 #include <stdarg.h>

@@ -6,7 +6,9 @@
  * agency reporting the same abuse, or a new abuse within twelve months (less likely with
  * psychosocial support), each time written with a planted identity variant. Everything
  * is written as it is drawn, so memory stays flat. The generator is xoshiro256**: this is
- * fiction, never keys or noise. */
+ * fiction, never keys or noise. Over 600 lines because the generator is one model:
+ * its parameters, the draws and the writers share the plan of a case; docs/synth.md is
+ * its map (names are apart in synth_names.c). */
 #include "etl/synth.h"
 
 #include <errno.h>
