@@ -550,7 +550,7 @@ static void *on_uri(void *cls, const char *uri, struct MHD_Connection *mc)
 static void method_text(const char *m, char out[17])
 {
 	size_t n = 0;
-	for (; m[n] && n < 16; n++)
+	for (; n < 16 && m[n]; n++)
 		out[n] = (m[n] >= 'A' && m[n] <= 'Z') ? m[n] : '?';
 	out[n] = '\0';
 }

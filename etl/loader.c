@@ -40,8 +40,9 @@ struct pipeline {
 struct load {
 	struct batch b;
 	struct pipeline pipe;
-	struct wq_error *err;	/* the producer's error (the CSV reader's callback) */
-	const char *read_error; /* why the input failed (struct input's error) */
+	struct wq_error *err;		/* the producer's error (the CSV reader's callback) */
+	const char *read_error;		/* why the input failed (struct input's error) */
+	struct batch_key_reader reader; /* hashes what is read: the key of what was loaded */
 	/* Progress on a terminal: total bytes (0 unknown), bytes read, last print. */
 	int tty;
 	long long total_bytes;
@@ -403,15 +404,15 @@ static int run(struct load *ld, struct input *in, const char *path, uint8_t load
 	       struct wq_error *e)
 {
 	struct batch *b = &ld->b;
-	struct batch_key_reader hr;
-	FILE *hashed = batch_key_reader_open(&hr, in->f, b->keys);
+	struct batch_key_reader *hr = &ld->reader;
+	FILE *hashed = batch_key_reader_open(hr, in->f, b->keys);
 	if (!hashed)
 		return err_set(e, "S3001", "could not read \"%s\"", path);
 	size_t name = input_name_length(path);
 	b->csv = b->opt->format == FORMAT_CSV || (b->opt->format == FORMAT_AUTO && name > 4 &&
 						  strncmp(path + name - 4, ".csv", 4) == 0);
 	ld->tty = isatty(STDERR_FILENO);
-	ld->read_bytes = &hr.bytes;
+	ld->read_bytes = &hr->bytes;
 	ld->started = now();
 	ld->read_error = in->error;
 	/* The ETA compares the bytes read with the file's size, which gzip's are not. */
@@ -436,13 +437,13 @@ static int run(struct load *ld, struct input *in, const char *path, uint8_t load
 		*e = prod.err;
 		goto out;
 	}
-	if (ferror(hashed) || hr.failed) {
+	if (ferror(hashed) || hr->failed) {
 		err_set(e, "S3001", "could not read \"%s\": %s", path,
 			in->error[0] ? in->error : strerror(errno));
 		goto out;
 	}
 	progress(ld, 1);
-	batch_key_reader_final(&hr, loaded);
+	batch_key_reader_final(hr, loaded);
 	rc = 0;
 out:
 	fclose(hashed);
