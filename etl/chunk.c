@@ -107,23 +107,30 @@ static int region_index(const struct batch *b, const char *code)
 
 /* ---- what the warehouse holds of the chunk ---- */
 
-/* The national IDs and cases of the matched persons, in two queries. */
-static int fetch_constraints(struct batch *b, struct work *w, struct wq_error *e)
+/* The matched persons' ids as an array literal, for = ANY($1). */
+static void matched_ids(const struct work *w, struct strbuf *ids)
+{
+	sb_reset(ids);
+	sb_putc(ids, '{');
+	for (size_t i = 0; i < w->n_matches; i++)
+		sb_printf(ids, "%s%" PRId64, i ? "," : "", w->matches[i].person_id);
+	sb_putc(ids, '}');
+}
+
+/* The national IDs of the matched persons: what the cannot-link rule compares. */
+static int fetch_ids(struct batch *b, struct work *w, struct wq_error *e)
 {
 	struct strbuf ids;
 	sb_init(&ids);
-	sb_putc(&ids, '{');
-	for (size_t i = 0; i < w->n_matches; i++)
-		sb_printf(&ids, "%s%" PRId64, i ? "," : "", w->matches[i].person_id);
-	sb_putc(&ids, '}');
+	matched_ids(w, &ids);
 	const char *params[] = {ids.data};
-	int rc = -1;
 	PGresult *res = db_exec(b->conn, e,
 				"SELECT person_id, id_country, token FROM warehouse.person_token "
 				"WHERE kind = 1 AND person_id = ANY($1::bigint[])",
 				1, params);
+	sb_free(&ids);
 	if (!res)
-		goto out;
+		return -1;
 	w->n_ids = (size_t)PQntuples(res);
 	w->ids = xcalloc(w->n_ids + 1, sizeof *w->ids);
 	for (size_t i = 0; i < w->n_ids; i++) {
@@ -133,16 +140,29 @@ static int fetch_constraints(struct batch *b, struct work *w, struct wq_error *e
 		unescape_token(res, (int)i, 2, w->ids[i].token);
 	}
 	PQclear(res);
-	res = db_exec(b->conn, e,
-		      "SELECT x.person_id, x.case_id, c.region FROM ("
-		      "  SELECT person_id, case_id FROM warehouse.victim"
-		      "  WHERE person_id = ANY($1::bigint[]) UNION "
-		      "  SELECT person_id, case_id FROM warehouse.offender"
-		      "  WHERE person_id = ANY($1::bigint[])) x "
-		      "JOIN warehouse.\"case\" c USING (case_id)",
-		      1, params);
+	return 0;
+}
+
+/* The cases (with regions) of the matched persons: asked only when linkage needs them
+ * (a weak link to an existing person, or a merge), since most chunks have neither and
+ * the query was a quarter of a load's database time. */
+static int fetch_cases(struct batch *b, struct work *w, struct wq_error *e)
+{
+	struct strbuf ids;
+	sb_init(&ids);
+	matched_ids(w, &ids);
+	const char *params[] = {ids.data};
+	PGresult *res = db_exec(b->conn, e,
+				"SELECT x.person_id, x.case_id, c.region FROM ("
+				"  SELECT person_id, case_id FROM warehouse.victim"
+				"  WHERE person_id = ANY($1::bigint[]) UNION "
+				"  SELECT person_id, case_id FROM warehouse.offender"
+				"  WHERE person_id = ANY($1::bigint[])) x "
+				"JOIN warehouse.\"case\" c USING (case_id)",
+				1, params);
+	sb_free(&ids);
 	if (!res)
-		goto out;
+		return -1;
 	w->n_cases = (size_t)PQntuples(res);
 	w->cases = xcalloc(w->n_cases + 1, sizeof *w->cases);
 	for (size_t i = 0; i < w->n_cases; i++) {
@@ -151,10 +171,7 @@ static int fetch_constraints(struct batch *b, struct work *w, struct wq_error *e
 		w->cases[i].region = region_index(b, PQgetvalue(res, (int)i, 2));
 	}
 	PQclear(res);
-	rc = 0;
-out:
-	sb_free(&ids);
-	return rc;
+	return 0;
 }
 
 /* The stored tokens and cases of the chunk's tokens and case keys, staged in one COPY
@@ -197,7 +214,7 @@ static int fetch_existing(struct batch *b, struct chunk *ch, struct work *w, str
 		w->matches[i].person_id = strtoll(PQgetvalue(res, (int)i, 1), NULL, 10);
 	}
 	PQclear(res);
-	if (w->n_matches && fetch_constraints(b, w, e) < 0)
+	if (w->n_matches && fetch_ids(b, w, e) < 0)
 		return -1;
 
 	const char *params[] = {b->id_text};
@@ -270,7 +287,7 @@ static void drop_duplicates(struct batch *b, struct chunk *ch, int64_t *case_ids
 
 /* ---- linkage ---- */
 
-static void link_persons(struct batch *b, struct chunk *ch, struct work *w)
+static int link_persons(struct batch *b, struct chunk *ch, struct work *w, struct wq_error *e)
 {
 	size_t n = 0;
 	for (size_t i = 0; i < ch->n_cases; i++)
@@ -297,11 +314,22 @@ static void link_persons(struct batch *b, struct chunk *ch, struct work *w)
 			w->ntok[k] = p->ntok;
 		}
 	}
-	struct link_input in = {w->n_occ,     w->toks,	  w->ntok,	w->case_of,
-				w->region_of, w->matches, w->n_matches, w->ids,
-				w->n_ids,     w->cases,	  w->n_cases};
+	struct link_input in = {w->n_occ,   w->toks,	      w->ntok, w->case_of, w->region_of,
+				w->matches, w->n_matches,     w->ids,  w->n_ids,   NULL,
+				0,	    w->n_matches == 0};
 	linkage_run(&w->l, &in);
+	if (w->l.needs_cases) {
+		/* A weak link to an existing person or a merge: again, with their cases. */
+		linkage_free(&w->l);
+		if (fetch_cases(b, w, e) < 0)
+			return -1;
+		in.cases = w->cases;
+		in.n_cases = w->n_cases;
+		in.cases_known = 1;
+		linkage_run(&w->l, &in);
+	}
 	b->r->links_vetoed += (long)w->l.vetoed;
+	return 0;
 }
 
 /* ---- writing ---- */
@@ -613,10 +641,10 @@ int chunk_write(struct batch *b, struct chunk *ch, struct wq_error *e)
 		drop_duplicates(b, ch, w.case_ids);
 	}
 	if (ch->n_cases) {
-		link_persons(b, ch, &w);
-		if (write_persons(b, &w, e) < 0 || write_merges(b, &w, e) < 0 ||
-		    write_tokens(b, &w, e) < 0 || write_cases(b, ch, &w, e) < 0 ||
-		    write_rows(b, ch, &w, e) < 0 || remove_orphans(b, &w, e) < 0)
+		if (link_persons(b, ch, &w, e) < 0 || write_persons(b, &w, e) < 0 ||
+		    write_merges(b, &w, e) < 0 || write_tokens(b, &w, e) < 0 ||
+		    write_cases(b, ch, &w, e) < 0 || write_rows(b, ch, &w, e) < 0 ||
+		    remove_orphans(b, &w, e) < 0)
 			goto out;
 	}
 	rc = batch_write_rejects(b, &ch->rejects, e);

@@ -29,6 +29,9 @@ struct uf {
 	size_t *parent;
 	struct facts *facts; /* per node; valid at roots */
 	size_t vetoed;
+	size_t *npersons; /* per root: the existing persons its cluster holds */
+	int cases_known;  /* persons' cases and regions are among the facts */
+	int needs_cases;  /* a decision wanted them and they were not known */
 };
 
 static void fact_add(struct facts *f, struct fact x)
@@ -91,10 +94,15 @@ static void unite(struct uf *u, size_t a, size_t b, int weak)
 		u->vetoed++;
 		return;
 	}
-	if (weak && !share_region(&u->facts[a], &u->facts[b]))
+	if (weak && !share_region(&u->facts[a], &u->facts[b])) {
+		/* An existing person's regions are its cases': unknown yet, they may agree. */
+		if (!u->cases_known && (u->npersons[a] || u->npersons[b]))
+			u->needs_cases = 1;
 		return;
+	}
 	size_t into = a < b ? a : b, from = a < b ? b : a;
 	u->parent[from] = into;
+	u->npersons[into] += u->npersons[from];
 	struct facts *f = &u->facts[from];
 	for (size_t i = 0; i < f->n; i++)
 		fact_add(&u->facts[into], f->v[i]);
@@ -168,9 +176,15 @@ void linkage_run(struct linkage *l, const struct link_input *in)
 
 	size_t nodes = n + np;
 	struct uf u = {xmalloc(sizeof(size_t) * (nodes + 1)),
-		       xcalloc(nodes + 1, sizeof(struct facts)), 0};
-	for (size_t i = 0; i < nodes; i++)
+		       xcalloc(nodes + 1, sizeof(struct facts)),
+		       0,
+		       xcalloc(nodes + 1, sizeof(size_t)),
+		       in->cases_known,
+		       0};
+	for (size_t i = 0; i < nodes; i++) {
 		u.parent[i] = i;
+		u.npersons[i] = i >= n;
+	}
 
 	/* What each node holds: an occurrence its national ID, case and region; a person
 	 * its national IDs, cases and their regions. */
@@ -238,6 +252,11 @@ void linkage_run(struct linkage *l, const struct link_input *in)
 			if (refs[i].tok->kind == passes[p].kind)
 				unite(&u, anchor[i], refs[i].node, passes[p].weak);
 	l->vetoed = u.vetoed;
+	/* Two existing persons in one cluster: whether one case names both is in their cases. */
+	for (size_t i = 0; !u.cases_known && i < nodes; i++)
+		if (u.parent[i] == i && u.npersons[i] >= 2)
+			u.needs_cases = 1;
+	l->needs_cases = u.needs_cases;
 
 	/* Number the components by root; each takes its lowest existing person. */
 	size_t *comp_of_root = xmalloc(sizeof(size_t) * (nodes + 1));
@@ -270,6 +289,7 @@ void linkage_run(struct linkage *l, const struct link_input *in)
 		free(u.facts[i].v);
 	free(u.facts);
 	free(u.parent);
+	free(u.npersons);
 	free(anchor);
 	free(comp_of_root);
 	free(refs);

@@ -69,6 +69,7 @@ struct link_input {
 	size_t n_ids;
 	const struct link_case *cases;
 	size_t n_cases;
+	int cases_known; /* cases holds every case of every matched person */
 };
 
 struct linkage {
@@ -81,9 +82,15 @@ struct linkage {
 	struct link_new_token *new_tokens; /* distinct, sorted by token */
 	size_t n_new_tokens;
 	size_t vetoed; /* links refused by a cannot-link constraint */
+	/* Without cases_known: the answer may depend on the matched persons' cases (a weak
+	 * link to one, or a merge of two); run again with them. */
+	int needs_cases;
 };
 
-/* Links the occurrences of IN. Always succeeds; the caller frees the result with
+/* Links the occurrences of IN. The persons' cases cost a query, and only a weak link to
+ * an existing person or a merge of two needs them: without cases_known, a result that
+ * would depend on them sets needs_cases, and the caller runs again with them. Always
+ * succeeds; the caller frees the result with
  * linkage_free. The token arrays are borrowed and must outlive the result; in->matches
  * is sorted in place. */
 void linkage_run(struct linkage *l, const struct link_input *in);

@@ -32,7 +32,7 @@ static void run(struct linkage *l, size_t n, const struct token *const *toks, co
 		own_case[i] = i;
 	struct link_input in = {
 	    n,	  toks, ntok, cases ? cases : own_case, regions ? regions : region0, m, nm, ids,
-	    nids, pc,	npc};
+	    nids, pc,	npc,  pc != NULL || nm == 0};
 	linkage_run(l, &in);
 }
 
@@ -215,6 +215,43 @@ static void weak_token_needs_a_region(void **state)
 	linkage_free(&l);
 }
 
+static void cases_asked_only_when_needed(void **state)
+{
+	(void)state;
+	/* A strong link to one existing person needs no cases. */
+	struct token a[] = {tok(5, TOKEN_DEMO)};
+	const struct token *toks[] = {a};
+	int ntok[] = {1};
+	struct link_match m[] = {{.person_id = 8}, {.person_id = 9}};
+	memcpy(m[0].token, a[0].hash, TOKEN_BYTES);
+	struct link_input in = {1, toks, ntok, NULL, NULL, m, 1, NULL, 0, NULL, 0, 0};
+	struct linkage l;
+	linkage_run(&l, &in);
+	assert_int_equal(l.needs_cases, 0);
+	assert_int_equal(l.comp_pid[0], 8);
+	linkage_free(&l);
+	/* A weak link to an existing person wants its regions. */
+	struct token b[] = {tok(6, TOKEN_DEMO_PH)};
+	const struct token *toks2[] = {b};
+	memcpy(m[0].token, b[0].hash, TOKEN_BYTES);
+	in.toks = toks2;
+	linkage_run(&l, &in);
+	assert_int_equal(l.needs_cases, 1);
+	linkage_free(&l);
+	/* A merge of two existing persons wants their cases (one case may name both). */
+	struct token c[] = {tok(5, TOKEN_DEMO), tok(7, TOKEN_ID)};
+	const struct token *toks3[] = {c};
+	int ntok3[] = {2};
+	memcpy(m[0].token, c[0].hash, TOKEN_BYTES);
+	memcpy(m[1].token, c[1].hash, TOKEN_BYTES);
+	in.toks = toks3;
+	in.ntok = ntok3;
+	in.n_matches = 2;
+	linkage_run(&l, &in);
+	assert_int_equal(l.needs_cases, 1);
+	linkage_free(&l);
+}
+
 static void empty_chunk(void **state)
 {
 	(void)state;
@@ -234,6 +271,7 @@ int main(void)
 	    cmocka_unit_test(no_chain_joins_conflicting_ids),
 	    cmocka_unit_test(one_case_two_persons),
 	    cmocka_unit_test(weak_token_needs_a_region),
+	    cmocka_unit_test(cases_asked_only_when_needed),
 	    cmocka_unit_test(empty_chunk),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
