@@ -92,10 +92,11 @@ fresh_db hostile_change
 cp "$T/syn/cases.ndjson" "$T/moving.ndjson"
 "$BIN/wiqaya-etl" load "$T/moving.ndjson" >"$T/run.out" 2>&1 &
 pid=$!
-# Once the loader writes its first chunk, it has hashed the file: cut it short then.
-for _ in $(seq 1 200); do
-  [[ $(psql_t -c "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND query LIKE 'COPY%'") != 0 ]] && break
-  sleep 0.05
+# Once the loader holds the linkage lock, it has hashed the whole file and is about to
+# stream it: cut it short then (the reader is then at most two chunks in).
+for _ in $(seq 1 400); do
+  [[ $(psql_t -c "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND objid = 7270010 AND granted") != 0 ]] && break
+  sleep 0.02
 done
 truncate -s 1000000 "$T/moving.ndjson"
 wait "$pid"
