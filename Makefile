@@ -38,7 +38,8 @@ COMMON_SRC = common/config.c common/log.c common/db.c common/codelist.c common/c
 # The HTTP core (libmicrohttpd), for the programs that serve.
 HTTP_SRC   = common/http.c
 ETL_SRC    = etl/main.c etl/cmd_keys.c etl/cmd_migrate.c etl/cmd_load.c etl/cmd_refresh.c \
-             etl/cmd_rekey.c etl/cmd_retention.c etl/cmd_synth.c etl/keys.c etl/keyed_hash.c etl/normalise.c etl/latin_ascii.c \
+             etl/cmd_rekey.c etl/cmd_retention.c etl/cmd_synth.c \
+             etl/keys.c etl/keyed_hash.c etl/normalise.c etl/latin_ascii.c \
              etl/pseudonym.c etl/record.c \
              etl/linkage.c etl/loader.c etl/batch.c etl/chunk.c etl/copy.c etl/month.c \
              etl/migrate.c etl/rekey.c \
