@@ -71,6 +71,7 @@ struct work {
 	int *region_of;
 	struct linkage l;
 	struct strbuf resubmitted; /* "{id,...}" of the cases replaced */
+	struct strbuf matched;	   /* "{id,...}" of the persons matched */
 	struct strbuf sb;
 };
 
@@ -88,6 +89,7 @@ static void work_free(struct work *w)
 	free(w->region_of);
 	linkage_free(&w->l);
 	sb_free(&w->resubmitted);
+	sb_free(&w->matched);
 	sb_free(&w->sb);
 }
 
@@ -107,9 +109,10 @@ static int region_index(const struct batch *b, const char *code)
 
 /* ---- what the warehouse holds of the chunk ---- */
 
-/* The matched persons' ids as an array literal, for = ANY($1). */
-static void matched_ids(const struct work *w, struct strbuf *ids)
+/* The matched persons' ids as an array literal, for = ANY($1) (once per chunk). */
+static void matched_ids(struct work *w)
 {
+	struct strbuf *ids = &w->matched;
 	sb_reset(ids);
 	sb_putc(ids, '{');
 	for (size_t i = 0; i < w->n_matches; i++)
@@ -120,15 +123,11 @@ static void matched_ids(const struct work *w, struct strbuf *ids)
 /* The national IDs of the matched persons: what the cannot-link rule compares. */
 static int fetch_ids(struct batch *b, struct work *w, struct wq_error *e)
 {
-	struct strbuf ids;
-	sb_init(&ids);
-	matched_ids(w, &ids);
-	const char *params[] = {ids.data};
+	const char *params[] = {w->matched.data};
 	PGresult *res = db_exec(b->conn, e,
 				"SELECT person_id, id_country, token FROM warehouse.person_token "
 				"WHERE kind = 1 AND person_id = ANY($1::bigint[])",
 				1, params);
-	sb_free(&ids);
 	if (!res)
 		return -1;
 	w->n_ids = (size_t)PQntuples(res);
@@ -148,10 +147,7 @@ static int fetch_ids(struct batch *b, struct work *w, struct wq_error *e)
  * the query was a quarter of a load's database time. */
 static int fetch_cases(struct batch *b, struct work *w, struct wq_error *e)
 {
-	struct strbuf ids;
-	sb_init(&ids);
-	matched_ids(w, &ids);
-	const char *params[] = {ids.data};
+	const char *params[] = {w->matched.data};
 	PGresult *res = db_exec(b->conn, e,
 				"SELECT x.person_id, x.case_id, c.region FROM ("
 				"  SELECT person_id, case_id FROM warehouse.victim"
@@ -160,7 +156,6 @@ static int fetch_cases(struct batch *b, struct work *w, struct wq_error *e)
 				"  WHERE person_id = ANY($1::bigint[])) x "
 				"JOIN warehouse.\"case\" c USING (case_id)",
 				1, params);
-	sb_free(&ids);
 	if (!res)
 		return -1;
 	w->n_cases = (size_t)PQntuples(res);
@@ -214,6 +209,7 @@ static int fetch_existing(struct batch *b, struct chunk *ch, struct work *w, str
 		w->matches[i].person_id = strtoll(PQgetvalue(res, (int)i, 1), NULL, 10);
 	}
 	PQclear(res);
+	matched_ids(w);
 	if (w->n_matches && fetch_ids(b, w, e) < 0)
 		return -1;
 
@@ -635,6 +631,7 @@ int chunk_write(struct batch *b, struct chunk *ch, struct wq_error *e)
 	int rc = -1;
 	sb_init(&w.sb);
 	sb_init(&w.resubmitted);
+	sb_init(&w.matched);
 	if (ch->n_cases) {
 		if (fetch_existing(b, ch, &w, e) < 0)
 			goto out;

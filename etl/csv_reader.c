@@ -238,11 +238,11 @@ static void data_row(struct reader *r)
 			}
 		}
 	}
-	for (int c = 0; c < CSV_NCOL; c++)
-		if (bad_cell(r, (enum csv_col)c))
-			rec_error_add(&r->errs, "E1004", csv_columns[c],
+	for (int i = 0; i < r->ncols && i < MAXF && i < r->nf; i++)
+		if (r->bad[i] && r->map[i] >= 0)
+			rec_error_add(&r->errs, "E1004", csv_columns[r->map[i]],
 				      "\"%s\" contains a NUL or control character (row %ld)",
-				      csv_columns[c], r->row);
+				      csv_columns[r->map[i]], r->row);
 	/* A case of more persons than validation takes is rejected there (E1005): stop
 	 * collecting them, so that a case of N rows costs O(N), not O(N^2). */
 	json_t *vs = json_object_get(r->cur, "victims"), *os = json_object_get(r->cur, "offenders");

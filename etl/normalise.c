@@ -239,6 +239,7 @@ struct scratch {
 	utf8proc_int32_t cp[MAX_CP];
 	char buf[4 * MAX_CP + MAX_CP];
 	int n;	     /* code points in cp[] */
+	int slow;    /* the slow path ran: folded[] and all of cp[] may hold the name */
 	size_t blen; /* bytes in buf[] */
 };
 
@@ -253,7 +254,7 @@ static int normalise_name(struct scratch *s, const char *in, size_t len, char *o
 	/* cp[] holds mapped code points (0 drop, -1 separator) from either path. */
 	int n = fast_enabled ? fast_map(in, len, cp) : -1;
 	if (n < 0) {
-		s->n = MAX_CP; /* a failed path may have written anywhere in cp[] */
+		s->slow = 1; /* the failed fast path may have written anywhere in cp[] */
 		n = decompose(in, len, s->folded, e);
 		if (n < 0)
 			return -1;
@@ -321,11 +322,15 @@ int norm_name(const char *in, size_t len, char *out, size_t outsz, struct wq_err
 {
 	struct scratch s; /* no initialiser: zero-filling its 4.5 KiB took a quarter of the time */
 	s.n = 0;
+	s.slow = 0;
 	s.blen = 0;
 	int n = normalise_name(&s, in, len, out, outsz, e);
-	explicit_bzero(s.cp, (size_t)s.n * sizeof s.cp[0]);
-	if (s.n)
-		explicit_bzero(s.folded, sizeof s.folded); /* the slow path ran (or may have) */
+	if (s.slow) {
+		explicit_bzero(s.cp, sizeof s.cp);
+		explicit_bzero(s.folded, sizeof s.folded);
+	} else {
+		explicit_bzero(s.cp, (size_t)s.n * sizeof s.cp[0]);
+	}
 	explicit_bzero(s.buf, s.blen);
 	return n;
 }
