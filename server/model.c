@@ -53,17 +53,22 @@ static const char *const offender_dims[] = {"year",    "region", "sex", "age_ban
 static const char *const intervention_dims[] = {"year",	    "region", "sex",
 						"age_band", "agency", NULL};
 
+/* The nullable columns of sql/migrations (004 and 006). */
+static const char *const financial_only[] = {"financial", NULL};
+static const char *const offender_nullable[] = {"age_band", NULL};
+static const char *const intervention_nullable[] = {"sex", "age_band", NULL};
+
 static const struct fact facts[] = {
-    {"victim_year", "analytics.victim_year", victim_dims},
-    {"case", "analytics.case_fact", case_dims},
-    {"offender_year", "analytics.offender_year", offender_dims},
-    {"intervention", "analytics.intervention_fact", intervention_dims},
+    {"victim_year", "analytics.victim_year", victim_dims, financial_only},
+    {"case", "analytics.case_fact", case_dims, financial_only},
+    {"offender_year", "analytics.offender_year", offender_dims, offender_nullable},
+    {"intervention", "analytics.intervention_fact", intervention_dims, intervention_nullable},
 };
 
 /* What indicator definitions may count: conditions over the fact's row v. */
 static const struct predicate predicates[] = {
     {"victim_year", "all", "true"},
-    {"victim_year", "child_age", "v.age <= 17"},
+    {"victim_year", "child_age", "v.age_band <> '18+'", "age_band", "18+"},
     {"victim_year", "revictimised", "v.revictimised_12m IS TRUE"},
     {"victim_year", "revictimisation_known", "v.revictimised_12m IS NOT NULL"},
     {"case", "all", "true"},
@@ -117,10 +122,20 @@ const struct predicate *model_predicate(const struct fact *f, const char *name)
 	return NULL;
 }
 
-int model_fact_has(const struct fact *f, const struct dimension *d)
+static int listed(const char *const *names, const struct dimension *d)
 {
-	for (const char *const *n = f->dims; *n; n++)
+	for (const char *const *n = names; n && *n; n++)
 		if (strcmp(*n, d->name) == 0)
 			return 1;
 	return 0;
+}
+
+int model_fact_has(const struct fact *f, const struct dimension *d)
+{
+	return listed(f->dims, d);
+}
+
+int model_fact_nullable(const struct fact *f, const struct dimension *d)
+{
+	return listed(f->nullable, d);
 }

@@ -22,18 +22,23 @@ struct dimension {
 
 struct fact {
 	const char *name, *table;
-	const char *const *dims; /* the dimensions that apply, NULL-terminated */
+	const char *const *dims;     /* the dimensions that apply, NULL-terminated */
+	const char *const *nullable; /* those whose column may be null (a group of its own) */
 };
 
+/* sql: a condition over the fact's row v. A numerator may exclude one item of a
+ * dimension by definition (victim_rate counts children: the 18+ band is no cell of it). */
 struct predicate {
-	const char *fact, *name, *sql; /* sql: a condition over the fact's row v */
+	const char *fact, *name, *sql;
+	const char *out_dim, *out_item;
 };
 
 const struct dimension *model_dimension(const char *name);
 const struct dimension *model_dimension_at(size_t i); /* NULL past the end */
 const struct fact *model_fact(const char *name);
 const struct predicate *model_predicate(const struct fact *f, const char *name);
-/* Whether dimension d applies to fact f. */
+/* Whether dimension d applies to fact f; whether its column there may be null. */
 int model_fact_has(const struct fact *f, const struct dimension *d);
+int model_fact_nullable(const struct fact *f, const struct dimension *d);
 
 #endif

@@ -200,20 +200,30 @@ static void fact_sql(const struct query *q, struct strbuf *sql, char **params, i
 		fact_col(sql, q->dims[i].dim);
 		sb_printf(sql, " AS d%d, ", i);
 	}
+	/* The cell keys of the numerator's, the denominator's and the excluded rows: the sum
+	 * of their record keys mod 2^32 (disclosure.md), for the protection layer only. */
+	const char *den = ind->type == IND_PROPORTION ? ind->denominator->sql : "true";
+	const char *numer = ind->numerator->sql;
 	if (ind->type == IND_PROPORTION)
-		sb_printf(sql,
-			  "count(*) FILTER (WHERE (%s) AND (%s)) AS num, "
-			  "count(*) FILTER (WHERE %s) AS den, "
-			  "sum(v.record_key) FILTER (WHERE %s) %% 4294967296 AS ck, "
-			  "count(*) FILTER (WHERE NOT (%s)) AS excluded",
-			  ind->numerator->sql, ind->denominator->sql, ind->denominator->sql,
-			  ind->denominator->sql, ind->denominator->sql);
+		sb_printf(
+		    sql,
+		    "count(*) FILTER (WHERE (%s) AND (%s)) AS num, "
+		    "count(*) FILTER (WHERE %s) AS den, "
+		    "coalesce(sum(v.record_key) FILTER (WHERE (%s) AND (%s)), 0) %% 4294967296 "
+		    "AS ckn, "
+		    "coalesce(sum(v.record_key) FILTER (WHERE %s), 0) %% 4294967296 AS ckd, ",
+		    numer, den, den, numer, den, den);
 	else
 		sb_printf(sql,
 			  "count(*) FILTER (WHERE %s) AS num, NULL::bigint AS den, "
-			  "sum(v.record_key) FILTER (WHERE %s) %% 4294967296 AS ck, "
-			  "count(*) FILTER (WHERE NOT (%s)) AS excluded",
-			  ind->numerator->sql, ind->numerator->sql, ind->numerator->sql);
+			  "coalesce(sum(v.record_key) FILTER (WHERE %s), 0) %% 4294967296 AS ckn, "
+			  "NULL::bigint AS ckd, ",
+			  numer, numer);
+	const char *kept = ind->type == IND_PROPORTION ? den : numer;
+	sb_printf(sql,
+		  "count(*) FILTER (WHERE NOT (%s)) AS excluded, "
+		  "coalesce(sum(v.record_key) FILTER (WHERE NOT (%s)), 0) %% 4294967296 AS ckx",
+		  kept, kept);
 	sb_printf(sql, " FROM %s v", ind->fact->table);
 	/* A multi-valued dimension counts a row once per item: one unnest each. */
 	for (int i = 0; i < q->ndims; i++)
@@ -328,8 +338,9 @@ void query_sql(const struct query *q, struct strbuf *sql, char **params, int *np
 	sb_puts(sql, " SELECT ");
 	for (int i = 0; i < q->ndims; i++)
 		sb_printf(sql, "f.d%d, ", i);
-	sb_puts(sql, covered ? "f.num, pop.pop, f.ck, f.excluded FROM f LEFT JOIN pop ON true"
-			     : "f.num, f.den, f.ck, f.excluded FROM f");
+	sb_puts(sql, covered ? "f.num, pop.pop, f.ckn, f.ckd, f.excluded, f.ckx FROM f "
+			       "LEFT JOIN pop ON true"
+			     : "f.num, f.den, f.ckn, f.ckd, f.excluded, f.ckx FROM f");
 	for (int i = 0; covered && i < q->ndims; i++)
 		if (q->dims[i].dim->person)
 			sb_printf(sql, " AND pop.d%d = f.d%d", i, i);
@@ -349,4 +360,83 @@ void query_params_free(char **params, int nparams)
 {
 	for (int i = 0; i < nparams; i++)
 		free(params[i]);
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* d's items, sorted, joined by sep. */
+static void sorted_items(const struct query_dim *d, char sep, struct strbuf *out)
+{
+	const char *v[QUERY_MAX_ITEMS] = {0};
+	for (int i = 0; i < d->nitems; i++)
+		v[i] = d->items[i];
+	qsort(v, (size_t)d->nitems, sizeof v[0], cmp_str);
+	for (int i = 0; i < d->nitems; i++) {
+		if (i)
+			sb_putc(out, sep);
+		sb_puts(out, v[i]);
+	}
+}
+
+void query_canonical(const struct query *q, struct strbuf *out)
+{
+	char *filters[QUERY_MAX_DIMS] = {0};
+	sb_reset(out);
+	sb_printf(out, "indicator=%s", q->ind->id);
+	for (int i = 0; i < q->ndims; i++) {
+		sb_printf(out, "&dimension=%s", q->dims[i].dim->name);
+		if (q->dims[i].nitems) {
+			sb_putc(out, ':');
+			sorted_items(&q->dims[i], ';', out);
+		}
+	}
+	for (int i = 0; i < q->nfilters; i++) {
+		struct strbuf f;
+		sb_init(&f);
+		sb_printf(&f, "&filter=%s:", q->dims[q->ndims + i].dim->name);
+		sorted_items(&q->dims[q->ndims + i], ';', &f);
+		filters[i] = f.data;
+	}
+	qsort(filters, (size_t)q->nfilters, sizeof filters[0], cmp_str);
+	for (int i = 0; i < q->nfilters; i++) {
+		sb_puts(out, filters[i]);
+		free(filters[i]);
+	}
+	if (q->from_year)
+		sb_printf(out, "&from=%d", q->from_year);
+	if (q->to_year)
+		sb_printf(out, "&to=%d", q->to_year);
+}
+
+void query_cell_definition(const struct query *q, const char *const *values, struct strbuf *out)
+{
+	char *c[QUERY_MAX_DIMS * 2 + 2];
+	int n = 0;
+	for (int i = 0; i < q->ndims + q->nfilters; i++) {
+		const struct query_dim *d = &q->dims[i];
+		struct strbuf s;
+		sb_init(&s);
+		/* "~": has the item (a multi-valued dimension); "=": is the item. */
+		sb_printf(&s, "%s%c", d->dim->name, d->dim->multi ? '~' : '=');
+		if (i < q->ndims)
+			sb_puts(&s, values[i] ? values[i] : "null");
+		else
+			sorted_items(d, ',', &s);
+		c[n++] = s.data;
+	}
+	if (q->from_year)
+		c[n++] = xasprintf("year>=%d", q->from_year);
+	if (q->to_year)
+		c[n++] = xasprintf("year<=%d", q->to_year);
+	qsort(c, (size_t)n, sizeof c[0], cmp_str);
+	sb_reset(out);
+	for (int i = 0; i < n; i++) {
+		if (i)
+			sb_putc(out, '&');
+		sb_puts(out, c[i]);
+		free(c[i]);
+	}
 }

@@ -40,9 +40,21 @@ int query_parse(struct query *q, const struct indicators *inds, const struct cod
 		int max_dims, unsigned *status, struct wq_error *e);
 
 /* The SQL of q and its parameters (malloc'd; free with query_params_free). Columns of the
- * result: the dimensions, then numerator, denominator (NULL when none), cell key, and
- * "excluded" (rows outside a proportion's denominator). */
+ * result: the dimensions, then numerator, denominator (NULL when none), the cell keys of
+ * the numerator's and the denominator's rows (NULL for a rate's population), the rows
+ * excluded (outside a proportion's denominator, a count's numerator) and their cell key. */
+enum { QCOL_NUM, QCOL_DEN, QCOL_CKN, QCOL_CKD, QCOL_EXCLUDED, QCOL_CKX, QCOL_N };
 void query_sql(const struct query *q, struct strbuf *sql, char **params, int *nparams);
 void query_params_free(char **params, int nparams);
+
+/* The normalised text of q, for the audit and the public tables: the indicator, the
+ * dimensions in their order (items sorted), the filters sorted, the period. */
+void query_canonical(const struct query *q, struct strbuf *out);
+
+/* The definition of one cell of q: the constraints that select its rows (its dimension
+ * values, the filters, the period), sorted, so that the same cell reached through another
+ * query has the same definition and therefore the same noise. values: the cell's
+ * dimension values as the SQL returns them (NULL for a null group). */
+void query_cell_definition(const struct query *q, const char *const *values, struct strbuf *out);
 
 #endif
