@@ -11,7 +11,7 @@
 
 #include "common/xalloc.h"
 
-enum kind { STR, INT, DBL };
+enum kind { STR, INT, DBL, BOOL };
 
 struct key {
 	const char *section, *name;
@@ -28,6 +28,10 @@ struct key {
 #define I(sec, name, field, lo, hi, def)                                                           \
 	{                                                                                          \
 		sec, name, INT, offsetof(struct wq_config, field), lo, hi, def                     \
+	}
+#define B(sec, name, field, def)                                                                   \
+	{                                                                                          \
+		sec, name, BOOL, offsetof(struct wq_config, field), 0, 1, def                      \
 	}
 #define D(sec, name, field, lo, hi, def)                                                           \
 	{                                                                                          \
@@ -48,6 +52,7 @@ static const struct key keys[] = {
     S("paths", "indicators", indicators_path, "config/indicators.json"),
     S("keys", "pseudonym_key", pseudonym_key, "var/keys/pseudonym.key"),
     S("keys", "noise_key", noise_key, "var/keys/noise.key"),
+    S("keys", "token_key", token_key, "var/keys/token.key"),
     S("etl", "default_id_country", default_id_country, "DC"),
     I("etl", "child_retention_months", child_retention_months, 1, 1200, "60"),
     I("etl", "max_record_bytes", max_record_bytes, 1024, 1 << 30, "1048576"),
@@ -58,6 +63,9 @@ static const struct key keys[] = {
     I("server", "port", server_port, 1, 65535, "8080"),
     I("server", "threads", server_threads, 1, 256, "4"),
     S("server", "trusted_proxy", trusted_proxy, ""),
+    S("server", "tls_cert", tls_cert, ""),
+    S("server", "tls_key", tls_key, ""),
+    B("server", "behind_tls_proxy", behind_tls_proxy, "false"),
     S("intake", "listen", intake_listen, "127.0.0.1"),
     I("intake", "port", intake_port, 1, 65535, "8081"),
     I("limits", "max_body_bytes", max_body_bytes, 1024, INT_MAX, "10485760"),
@@ -73,9 +81,14 @@ static const struct key keys[] = {
     I("disclosure", "threshold", threshold, 0, 1000, "10"),
     I("disclosure", "max_dims_policy", max_dims_policy, 1, 10, "3"),
     I("disclosure", "max_dims_researcher", max_dims_researcher, 1, 10, "4"),
-    D("disclosure", "budget_policy", budget_policy, 0, 1e6, "20"),
-    D("disclosure", "budget_researcher", budget_researcher, 0, 1e6, "50"),
-    D("disclosure", "budget_public", budget_public, 0, 1e6, "10"),
+    D("disclosure", "budget_policy", budget_policy, 0, 1e6, "6"),
+    D("disclosure", "budget_researcher", budget_researcher, 0, 1e6, "8"),
+    D("disclosure", "budget_admin", budget_admin, 0, 1e6, "6"),
+    D("disclosure", "budget_public", budget_public, 0, 1e6, "40"),
+    I("disclosure", "budget_days", budget_days, 1, 3660, "30"),
+    S("disclosure", "public_tables", public_tables, "config/public_tables.txt"),
+    I("audit", "queue", audit_queue, 16, 1 << 24, "65536"),
+    I("audit", "flush_ms", audit_flush_ms, 1, 60000, "200"),
     S("log", "level", log_level, "info"),
 };
 
@@ -118,6 +131,15 @@ static int assign(struct wq_config *c, const struct key *k, const char *text, st
 		*(double *)field = v; // cppcheck-suppress invalidPointerCast
 		return 0;
 	}
+	case BOOL:
+		if (strcmp(text, "true") != 0 && strcmp(text, "false") != 0)
+			return err_set(
+			    e, "S1004",
+			    "invalid value for key \"%s\" in section [%s]: expected true "
+			    "or false",
+			    k->name, k->section);
+		*(int *)field = text[0] == 't';
+		return 0;
 	}
 	return -1;
 }

@@ -12,7 +12,7 @@ struct wq_config {
 	int db_port, db_connect_timeout, db_connect_retries;
 
 	char *codelists_dir, *migrations_dir, *indicators_path;
-	char *pseudonym_key, *noise_key;
+	char *pseudonym_key, *noise_key, *token_key;
 
 	char *default_id_country;
 	int child_retention_months, max_record_bytes;
@@ -20,14 +20,19 @@ struct wq_config {
 	double max_reject_share;
 
 	char *server_listen, *intake_listen;
-	char *trusted_proxy; /* the address whose X-Forwarded-For is believed; "" none */
+	char *trusted_proxy;	  /* the address whose X-Forwarded-For is believed; "" none */
+	char *tls_cert, *tls_key; /* PEM files; "" none */
+	int behind_tls_proxy;
 	int server_port, server_threads, intake_port;
 
 	int max_body_bytes, max_records, max_json_depth, max_url_bytes;
 	int connection_timeout, header_timeout, connections_per_ip, max_connections;
 
-	double noise_scale, budget_policy, budget_researcher, budget_public;
-	int floor, threshold, max_dims_policy, max_dims_researcher;
+	double noise_scale, budget_policy, budget_researcher, budget_admin, budget_public;
+	int floor, threshold, max_dims_policy, max_dims_researcher, budget_days;
+	char *public_tables; /* the dashboard's fixed queries; "" no public view */
+
+	int audit_queue, audit_flush_ms;
 
 	char *log_level;
 };

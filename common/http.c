@@ -58,6 +58,7 @@ struct http_request {
 	size_t body_len, body_cap;
 	int body_too_large;
 	int counted; /* counted among its client's requests in flight (behind the proxy) */
+	struct principal who;
 	double t0;
 	size_t in_bytes;
 };
@@ -247,6 +248,11 @@ int http_body(const struct http_request *r, const char **data, size_t *len)
 const char *http_client(const struct http_request *r)
 {
 	return r->client;
+}
+
+const struct principal *http_principal(const struct http_request *r)
+{
+	return &r->who;
 }
 
 /* ---- connections: tracking, limits, the header deadline ---- */
@@ -478,6 +484,42 @@ static enum MHD_Result check_arg(void *cls, enum MHD_ValueKind kind, const char 
 	return MHD_YES;
 }
 
+/* The token of the request, then the route's roles. */
+static int authorize(struct http_request *r, struct http_response *resp)
+{
+	struct wq_error e;
+	const char *auth = http_header(r, "Authorization");
+	r->who.role = ROLE_PUBLIC;
+	if (!r->srv->o.token_key)
+		return 0;
+	if (auth) {
+		PGconn *conn = http_db(r);
+		if (!conn || token_check(conn, r->srv->o.token_key, auth, &r->who, &e) < 0) {
+			if (!conn || strcmp(e.code, "T1006") == 0) {
+				http_problem(resp, 503, "T1006", "tokens cannot be checked now",
+					     NULL, NULL);
+				resp->retry_after = 5;
+				http_db_reset();
+			} else {
+				http_problem_error(resp, 401, &e);
+			}
+			return -1;
+		}
+	}
+	if (r->route->roles & r->who.role)
+		return 0;
+	if (r->who.role == ROLE_PUBLIC) {
+		http_problem(resp, 401, "T1000", "this resource needs a token", NULL,
+			     "Send Authorization: Bearer wq_... (docs/api.md).");
+		return -1;
+	}
+	char detail[96];
+	snprintf(detail, sizeof detail, "The role %s is not admitted here.",
+		 role_name(r->who.role));
+	http_problem(resp, 403, "T1007", "forbidden", detail, NULL);
+	return -1;
+}
+
 /* The checks every request passes before its handler: limits, then its parameters.
  * Returns 0 when the handler may run; otherwise resp holds the answer. */
 static int admit(struct http_request *r, struct http_response *resp)
@@ -521,7 +563,7 @@ static int admit(struct http_request *r, struct http_response *resp)
 			     "See [limits] max_body_bytes.");
 		return -1;
 	}
-	return 0;
+	return authorize(r, resp);
 }
 
 /* ---- the access handler ---- */
@@ -571,6 +613,8 @@ static enum MHD_Result respond(struct http_request *r, struct http_response *res
 		snprintf(ra, sizeof ra, "%d", resp->retry_after);
 		MHD_add_response_header(mr, "Retry-After", ra);
 	}
+	if (resp->status == 401)
+		MHD_add_response_header(mr, "WWW-Authenticate", "Bearer");
 	if (resp->status == 503 || resp->status == 413 || resp->status == 414)
 		MHD_add_response_header(mr, "Connection", "close");
 	enum MHD_Result ret = MHD_queue_response(r->mc, resp->status, mr);
@@ -667,6 +711,10 @@ struct http_server *http_start(const struct wq_config *cfg, const struct http_op
 		err_set(e, "S5001", "listen address \"%s\" is not an IPv4 address", o->listen);
 		return NULL;
 	}
+	if (o->tls_cert && o->tls_key && MHD_is_feature_supported(MHD_FEATURE_TLS) != MHD_YES) {
+		err_set(e, "S5002", "this libmicrohttpd was built without TLS");
+		return NULL;
+	}
 	struct http_server *s = xcalloc(1, sizeof *s);
 	s->cfg = cfg;
 	s->o = *o;
@@ -678,14 +726,20 @@ struct http_server *http_start(const struct wq_config *cfg, const struct http_op
 	 * parameters, so a URL of thousands is answered 414; a URL of more, packed into the
 	 * pool, still loses its connection (docs/architecture.md). */
 	size_t pool = (size_t)1 << 20;
+	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG;
+	int tls = o->tls_cert && o->tls_key;
+	if (tls)
+		flags |= MHD_USE_TLS;
 	s->daemon = MHD_start_daemon(
-	    MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG, 0, NULL, NULL, on_request, s,
-	    MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr, MHD_OPTION_THREAD_POOL_SIZE,
-	    (unsigned)o->threads, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)cfg->connection_timeout,
-	    MHD_OPTION_CONNECTION_LIMIT, (unsigned)(cfg->max_connections + CONNECTION_SLACK),
-	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, pool, MHD_OPTION_NOTIFY_CONNECTION, on_connection,
-	    s, MHD_OPTION_URI_LOG_CALLBACK, on_uri, s, MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
-	    MHD_OPTION_END);
+	    flags, 0, NULL, NULL, on_request, s, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr,
+	    MHD_OPTION_THREAD_POOL_SIZE, (unsigned)o->threads, MHD_OPTION_CONNECTION_TIMEOUT,
+	    (unsigned)cfg->connection_timeout, MHD_OPTION_CONNECTION_LIMIT,
+	    (unsigned)(cfg->max_connections + CONNECTION_SLACK), MHD_OPTION_CONNECTION_MEMORY_LIMIT,
+	    pool, MHD_OPTION_NOTIFY_CONNECTION, on_connection, s, MHD_OPTION_URI_LOG_CALLBACK,
+	    on_uri, s, MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
+	    /* The key and certificate last: without TLS the list ends before them. */
+	    tls ? MHD_OPTION_HTTPS_MEM_KEY : MHD_OPTION_END, o->tls_key, MHD_OPTION_HTTPS_MEM_CERT,
+	    o->tls_cert, MHD_OPTION_END);
 	if (!s->daemon) {
 		err_set(e, "S5001", "could not listen on %s:%d", o->listen, o->port);
 		pthread_mutex_destroy(&s->mu);

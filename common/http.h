@@ -17,8 +17,10 @@
  *   - HEAD is answered wherever GET is, without the body;
  *   - a body is read by the core up to max_body_bytes (413 past it), never by MHD's post
  *     processor;
+ *   - the bearer token is checked (common/token.h) and the route's roles enforced: 401
+ *     without a valid token where the public is not admitted, 403 for a role not listed;
  *   - the access log has method, route, status, duration and sizes, never a path or a
- *     query string as sent. */
+ *     query string as sent, never a token. */
 #ifndef WQ_HTTP_H
 #define WQ_HTTP_H
 
@@ -28,6 +30,7 @@
 
 #include "common/config.h"
 #include "common/error.h"
+#include "common/token.h"
 
 struct http_request; /* opaque: read it with the accessors below */
 
@@ -42,13 +45,16 @@ struct http_response {
 
 typedef void (*http_handler)(struct http_request *req, struct http_response *resp);
 
-/* A route: method, path (a trailing "/" and "*" match one more segment), the handler, and the
- * query parameters it takes, NULL-terminated; a name ending in "*" ("dimension*") may be
- * given more than once. NULL takes none. */
+/* A route: method, path (a trailing "/" and "*" match one more segment), the handler, the
+ * query parameters it takes, NULL-terminated (a name ending in "*", "dimension*", may be
+ * given more than once; NULL takes none), and the roles it admits (enum role bits;
+ * ROLE_PUBLIC: without a token). Deny by default: a role not listed gets a 403, a request
+ * without a token on a route that does not admit the public a 401. */
 struct http_route {
 	const char *method, *path;
 	http_handler handler;
 	const char *const *params;
+	unsigned roles;
 };
 
 struct http_options {
@@ -58,8 +64,10 @@ struct http_options {
 	const char *db_user; /* the role each thread connects as; NULL: no database */
 	const struct http_route *routes;
 	size_t nroutes;
-	void *app;		   /* the program's own state, for its handlers: http_app() */
-	const char *trusted_proxy; /* NULL or "": X-Forwarded-For is never believed */
+	void *app;			/* the program's own state, for its handlers: http_app() */
+	const char *trusted_proxy;	/* NULL or "": X-Forwarded-For is never believed */
+	const uint8_t *token_key;	/* checks bearer tokens (common/token.h) */
+	const char *tls_cert, *tls_key; /* PEM text: serve HTTPS; NULL: plain HTTP */
 };
 
 struct http_server;
@@ -84,6 +92,8 @@ int http_query_all(const struct http_request *r, const char *name, const char **
 int http_body(const struct http_request *r, const char **data, size_t *len);
 /* The client's address: the peer, or behind the trusted proxy its X-Forwarded-For. */
 const char *http_client(const struct http_request *r);
+/* Who is asking, as the core's token check found it (the public without a token). */
+const struct principal *http_principal(const struct http_request *r);
 
 /* This thread's database connection as the server's role, connecting (with retry) on
  * first use and again after a failure. NULL when the database is unreachable. */

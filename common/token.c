@@ -1,0 +1,120 @@
+/* Tokens and roles (see token.h). */
+#include "common/token.h"
+
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/db.h"
+
+static const char *const names[] = {"public", "submitter", "researcher", "policy", "admin"};
+
+const char *role_name(enum role r)
+{
+	for (int i = 0; i < 5; i++)
+		if ((unsigned)r == 1u << i)
+			return names[i];
+	return "?";
+}
+
+int role_parse(const char *name, enum role *out)
+{
+	for (int i = 0; i < 5; i++)
+		if (strcmp(name, names[i]) == 0) {
+			*out = (enum role)(1 << i);
+			return 0;
+		}
+	return -1;
+}
+
+static void hash_secret(const uint8_t *key, const uint8_t secret[TOKEN_SECRET_BYTES],
+			uint8_t hash[TOKEN_HASH_BYTES])
+{
+	crypto_generichash(hash, TOKEN_HASH_BYTES, secret, TOKEN_SECRET_BYTES, key, 32);
+}
+
+void token_new(const uint8_t *key, char text[TOKEN_TEXT_LEN + 1], uint8_t hash[TOKEN_HASH_BYTES])
+{
+	uint8_t secret[TOKEN_SECRET_BYTES];
+	if (sodium_init() < 0)
+		abort();
+	randombytes_buf(secret, sizeof secret);
+	memcpy(text, "wq_", 3);
+	sodium_bin2base64(text + 3, TOKEN_TEXT_LEN - 2, secret, sizeof secret,
+			  sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+	hash_secret(key, secret, hash);
+	sodium_memzero(secret, sizeof secret);
+}
+
+int token_check(PGconn *conn, const uint8_t *key, const char *authorization,
+		struct principal *p, struct wq_error *e)
+{
+	uint8_t secret[TOKEN_SECRET_BYTES], hash[TOKEN_HASH_BYTES];
+	size_t n = 0;
+	const char *end = NULL;
+	memset(p, 0, sizeof *p);
+	p->role = ROLE_PUBLIC;
+	if (!authorization)
+		return 0;
+	if (strncasecmp(authorization, "Bearer ", 7) != 0) {
+		err_set(e, "T1001", "the Authorization header is not \"Bearer <token>\"");
+		err_hint(e, "Send Authorization: Bearer wq_...; a token is never a URL parameter.");
+		return -1;
+	}
+	const char *t = authorization + 7;
+	while (*t == ' ')
+		t++;
+	if (strlen(t) != TOKEN_TEXT_LEN || strncmp(t, "wq_", 3) != 0 ||
+	    sodium_base642bin(secret, sizeof secret, t + 3, TOKEN_TEXT_LEN - 3, NULL, &n, &end,
+			      sodium_base64_VARIANT_URLSAFE_NO_PADDING) != 0 ||
+	    n != sizeof secret || *end) {
+		err_set(e, "T1002", "the bearer token is not a Wiqaya token");
+		return -1;
+	}
+	hash_secret(key, secret, hash);
+	sodium_memzero(secret, sizeof secret);
+
+	char hex[2 * TOKEN_HASH_BYTES + 3] = "\\x";
+	sodium_bin2hex(hex + 2, sizeof hex - 2, hash, sizeof hash);
+	const char *params[] = {hex};
+	PGresult *r = db_exec(conn, e,
+			      "SELECT token_id, role, coalesce(agency, ''), hash, "
+			      "revoked_at IS NOT NULL, coalesce(expires_at <= now(), false) "
+			      "FROM auth.lookup($1::bytea)",
+			      1, params);
+	if (!r) {
+		err_set(e, "T1006", "tokens cannot be checked: the database is unavailable");
+		return -1;
+	}
+	size_t stored_len = 0;
+	unsigned char *stored =
+	    PQntuples(r) == 1 ? PQunescapeBytea((const unsigned char *)PQgetvalue(r, 0, 3),
+						&stored_len)
+			      : NULL;
+	/* The lookup is by an index on the keyed hash; the comparison that decides is here,
+	 * in constant time. */
+	int match = stored && stored_len == sizeof hash &&
+		    sodium_memcmp(stored, hash, sizeof hash) == 0;
+	PQfreemem(stored);
+	int rc = -1;
+	if (!match)
+		err_set(e, "T1003", "unknown token");
+	else if (PQgetvalue(r, 0, 4)[0] == 't')
+		err_set(e, "T1004", "this token has been revoked");
+	else if (PQgetvalue(r, 0, 5)[0] == 't')
+		err_set(e, "T1005", "this token has expired");
+	else if (role_parse(PQgetvalue(r, 0, 1), &p->role) < 0 || p->role == ROLE_PUBLIC)
+		err_set(e, "T1003", "unknown token");
+	else {
+		p->token_id = atoi(PQgetvalue(r, 0, 0));
+		snprintf(p->agency, sizeof p->agency, "%s", PQgetvalue(r, 0, 2));
+		rc = 0;
+	}
+	if (rc < 0) {
+		p->role = ROLE_PUBLIC;
+		p->token_id = 0;
+	}
+	PQclear(r);
+	return rc;
+}

@@ -1,0 +1,47 @@
+/* Bearer tokens and roles (api.md "Auth"), shared by wiqaya-server and the intake: a token
+ * is 32 random bytes shown once as "wq_" and 43 base64url characters; the database holds
+ * only its keyed hash (BLAKE2b under the token key, [keys] token_key), looked up through
+ * auth.lookup() and compared in constant time. Nothing here logs or returns a token. */
+#ifndef WQ_TOKEN_H
+#define WQ_TOKEN_H
+
+#include <libpq-fe.h>
+#include <stdint.h>
+
+#include "common/error.h"
+
+#define TOKEN_SECRET_BYTES 32
+#define TOKEN_TEXT_LEN	   46 /* "wq_" + 43 */
+#define TOKEN_HASH_BYTES   32
+
+/* Roles as bits, so that a route lists the roles it admits as a mask. ROLE_PUBLIC is a
+ * request without a token. */
+enum role {
+	ROLE_PUBLIC = 1,
+	ROLE_SUBMITTER = 2,
+	ROLE_RESEARCHER = 4,
+	ROLE_POLICY = 8,
+	ROLE_ADMIN = 16,
+};
+
+const char *role_name(enum role r);
+int role_parse(const char *name, enum role *out); /* 0, or -1 for an unknown name */
+
+/* Who is asking: the public (token_id 0) or a token's holder. */
+struct principal {
+	int token_id;
+	enum role role;
+	char agency[32]; /* a submitter's agency code; "" otherwise */
+};
+
+/* A new token: its text (NUL-terminated) and its keyed hash. */
+void token_new(const uint8_t *key, char text[TOKEN_TEXT_LEN + 1], uint8_t hash[TOKEN_HASH_BYTES]);
+
+/* The principal of an Authorization header value (NULL: no header, the public). Returns 0,
+ * or -1 with e set and the reason (T1001 not "Bearer <token>", T1002 not a token, T1003
+ * unknown, T1004 revoked, T1005 expired, T1006 the database could not answer); every one
+ * is a 401 but T1006 (503). */
+int token_check(PGconn *conn, const uint8_t *key, const char *authorization,
+		struct principal *p, struct wq_error *e);
+
+#endif
