@@ -17,7 +17,7 @@ LDFLAGS += $(SAN) -Wl,--as-needed
 # Each program links the libraries it uses, and no other (ldd shows it).
 libs       = $(shell pkg-config --libs $(1) 2>/dev/null)
 STATS_LIBS = $(call libs,gsl jansson) -lm
-SERVER_LIBS = $(call libs,libpq jansson libmicrohttpd gsl inih) -lcsv -lm -lpthread
+SERVER_LIBS = $(call libs,libpq libsodium jansson libmicrohttpd gsl inih) -lcsv -lm -lpthread
 ETL_LIBS   = $(call libs,libpq libsodium jansson libutf8proc inih zlib icu-i18n icu-uc) \
              -lcsv -lm -lpthread
 # Tests, tools and benchmarks link the libraries of every program.
@@ -34,7 +34,8 @@ endif
 # BASE: what the pure statistics need (errors, allocation, strings); COMMON: the rest of
 # what every service shares (configuration, log, database, code lists).
 BASE_SRC   = common/error.c common/xalloc.c common/strbuf.c
-COMMON_SRC = common/config.c common/log.c common/db.c common/codelist.c common/cli.c
+COMMON_SRC = common/config.c common/log.c common/db.c common/codelist.c common/cli.c \
+             common/keyfile.c common/token.c
 # The HTTP core (libmicrohttpd), for the programs that serve.
 HTTP_SRC   = common/http.c
 ETL_SRC    = etl/main.c etl/cmd_keys.c etl/cmd_migrate.c etl/cmd_load.c etl/cmd_refresh.c \
@@ -47,15 +48,21 @@ ETL_SRC    = etl/main.c etl/cmd_keys.c etl/cmd_migrate.c etl/cmd_load.c etl/cmd_
              etl/input.c
 STATS_LIB  = stats/proportion.c stats/quantile.c stats/poisson.c stats/table.c stats/glm.c \
              stats/trend.c stats/survival.c stats/survey.c stats/padjust.c
+# Disclosure arithmetic: pure, but keyed (libsodium), so not in wiqaya-stats.
+DISCLOSURE_SRC = stats/disclosure.c
 STATS_SRC  = stats/main.c
-SERVER_SRC = server/main.c server/routes.c server/health.c server/query.c \
-             server/indicator.c server/model.c server/analytics.c server/catalogue.c
+SERVER_SRC = server/main.c server/cmd_serve.c server/cmd_keys.c server/cmd_token.c \
+             server/cmd_audit.c server/routes.c server/health.c server/analytics.c \
+             server/catalogue.c server/disclosure.c server/query.c server/indicator.c \
+             server/model.c server/grammar.c server/protect.c server/ledger.c server/audit.c \
+             server/public.c server/keyring.c
 
 BASE_OBJ   = $(BASE_SRC:%.c=$(BUILD)/%.o)
 COMMON_OBJ = $(COMMON_SRC:%.c=$(BUILD)/%.o) $(BASE_OBJ)
 HTTP_OBJ   = $(HTTP_SRC:%.c=$(BUILD)/%.o)
 ETL_OBJ    = $(ETL_SRC:%.c=$(BUILD)/%.o)
-STATS_LOBJ = $(STATS_LIB:%.c=$(BUILD)/%.o)
+STATS_LOBJ = $(STATS_LIB:%.c=$(BUILD)/%.o) $(DISCLOSURE_OBJ)
+DISCLOSURE_OBJ = $(DISCLOSURE_SRC:%.c=$(BUILD)/%.o)
 STATS_OBJ  = $(STATS_SRC:%.c=$(BUILD)/%.o)
 SERVER_OBJ = $(SERVER_SRC:%.c=$(BUILD)/%.o)
 ETL_LIBOBJ = $(filter-out $(BUILD)/etl/main.o,$(ETL_OBJ))
@@ -88,7 +95,7 @@ $(BIN)/wiqaya-server: $(SERVER_OBJ) $(HTTP_OBJ) $(STATS_LOBJ) $(COMMON_OBJ)
 	@mkdir -p $(BIN)
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(SERVER_LIBS)
 
-$(BIN)/wiqaya-stats: $(STATS_OBJ) $(STATS_LOBJ) $(BASE_OBJ)
+$(BIN)/wiqaya-stats: $(STATS_OBJ) $(filter-out $(DISCLOSURE_OBJ),$(STATS_LOBJ)) $(BASE_OBJ)
 	$(call say,LINK,$@)
 	@mkdir -p $(BIN)
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(STATS_LIBS)
@@ -100,17 +107,20 @@ $(BIN)/test_%: $(BUILD)/tests/unit/test_%.o $(ETL_LIBOBJ) $(SERVER_LIBOBJ) $(HTT
 	@mkdir -p $(BIN)
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(ALL_LIBS) -lcmocka
 
-$(BIN)/attack_%: $(BUILD)/tests/attack/%.o $(ETL_LIBOBJ) $(STATS_LOBJ) $(COMMON_OBJ)
+$(BIN)/attack_%: $(BUILD)/tests/attack/%.o $(ETL_LIBOBJ) $(SERVER_LIBOBJ) $(HTTP_OBJ) \
+		$(STATS_LOBJ) $(COMMON_OBJ)
 	$(call say,LINK,$@)
 	@mkdir -p $(BIN)
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(ALL_LIBS)
 
-$(BIN)/tool_%: $(BUILD)/tests/tools/%.o $(ETL_LIBOBJ) $(STATS_LOBJ) $(COMMON_OBJ)
+$(BIN)/tool_%: $(BUILD)/tests/tools/%.o $(ETL_LIBOBJ) $(SERVER_LIBOBJ) $(HTTP_OBJ) \
+		$(STATS_LOBJ) $(COMMON_OBJ)
 	$(call say,LINK,$@)
 	@mkdir -p $(BIN)
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(ALL_LIBS)
 
-$(BIN)/bench_%: $(BUILD)/bench/bench_%.o $(ETL_LIBOBJ) $(STATS_LOBJ) $(COMMON_OBJ)
+$(BIN)/bench_%: $(BUILD)/bench/bench_%.o $(ETL_LIBOBJ) $(SERVER_LIBOBJ) $(HTTP_OBJ) \
+		$(STATS_LOBJ) $(COMMON_OBJ)
 	$(call say,LINK,$@)
 	@mkdir -p $(BIN)
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(ALL_LIBS)

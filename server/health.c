@@ -1,8 +1,10 @@
-/* GET /healthz: the database is reachable and which data version it serves. */
+/* GET /healthz: the database is reachable, which data version it serves, and the audit
+ * writer's counters. */
 #include <stdlib.h>
 
 #include "common/db.h"
 #include "server/routes.h"
+#include "server/server.h"
 
 void health_get(struct http_request *req, struct http_response *resp)
 {
@@ -19,7 +21,11 @@ void health_get(struct http_request *req, struct http_response *resp)
 	}
 	long long version = PQntuples(res) ? atoll(PQgetvalue(res, 0, 0)) : 0;
 	PQclear(res);
+	const struct server *srv = http_app(req);
+	/* audit_dropped must stay 0: a dropped row is a query the audit does not hold. */
 	http_json(resp, 200,
-		  json_pack("{s:s,s:s,s:I}", "status", "ok", "database", "ok", "data_version",
-			    (json_int_t)version));
+		  json_pack("{s:s,s:s,s:I,s:{s:I,s:I}}", "status", "ok", "database", "ok",
+			    "data_version", (json_int_t)version, "audit", "written",
+			    (json_int_t)audit_written(srv->audit), "dropped",
+			    (json_int_t)audit_dropped(srv->audit)));
 }

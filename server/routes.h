@@ -14,5 +14,6 @@ void analytics_get(struct http_request *req, struct http_response *resp);
 void catalogue_indicators(struct http_request *req, struct http_response *resp);
 void catalogue_dimensions(struct http_request *req, struct http_response *resp);
 void catalogue_dimension(struct http_request *req, struct http_response *resp);
+void disclosure_get(struct http_request *req, struct http_response *resp);
 
 #endif

@@ -1,16 +1,25 @@
 /* What wiqaya-server's handlers share (the core's application pointer, http_app()): its
- * configuration, code lists and indicator definitions, loaded once at start. */
+ * configuration, code lists, indicator definitions, keys, the public tables, the
+ * protection layer and the audit writer, set up once at start. */
 #ifndef WQ_SERVER_H
 #define WQ_SERVER_H
 
 #include "common/codelist.h"
 #include "common/config.h"
+#include "server/audit.h"
 #include "server/indicator.h"
+#include "server/keyring.h"
+#include "server/protect.h"
+#include "server/public.h"
 
 struct server {
 	const struct wq_config *cfg;
 	struct codelists lists;
 	struct indicators indicators;
+	struct keyring keys;
+	struct public_tables public;
+	struct protector protector;
+	struct audit *audit;
 };
 
 #endif

@@ -1,0 +1,41 @@
+/* The audit log (api.md: every query audited): every answered query (token id, normalised
+ * query, status, cells released, epsilon charged) and every token change is a row of
+ * audit.log carrying a keyed hash of the previous row's hash and its own content (a hash
+ * chain under the server's audit subkey), so that an edited or deleted row is found by
+ * audit_verify. Query rows go through a bounded queue to a writer thread that appends
+ * them in batches off the request path; a full queue drops the row and counts it (a
+ * counter that must stay 0, exported at /healthz). No identifier, no token in any row. */
+#ifndef WQ_AUDIT_H
+#define WQ_AUDIT_H
+
+#include <libpq-fe.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "common/config.h"
+#include "common/error.h"
+
+struct audit;
+
+/* Starts the writer (its own connection as the reader role). */
+struct audit *audit_start(const struct wq_config *cfg, const uint8_t *key);
+/* Writes what is queued and stops. */
+void audit_stop(struct audit *a);
+
+/* Queues one answered query; never blocks. */
+void audit_query(struct audit *a, int token_id, const char *query, unsigned status,
+		 size_t cells, double epsilon);
+unsigned long audit_dropped(const struct audit *a);
+unsigned long audit_written(const struct audit *a);
+
+/* Appends one row now, in the caller's connection and its open transaction if any (token
+ * changes: the change and its row commit together). 0 or -1 with e set. */
+int audit_append(PGconn *conn, const uint8_t *key, const char *kind, const char *body,
+		 struct wq_error *e);
+
+/* Checks the chain. Returns 0 when every row holds; 1 with *seq the first broken row and
+ * why its reason; -1 with e set on a database failure. rows: how many were read. */
+int audit_verify(PGconn *conn, const uint8_t *key, long long *seq, long long *rows, char *why,
+		 size_t whylen, struct wq_error *e);
+
+#endif

@@ -1,0 +1,159 @@
+/* wiqaya-server serve: the analytics API until SIGINT or SIGTERM. Loopback is always
+ * allowed; any other address only with TLS ([server] tls_cert and tls_key, served by
+ * libmicrohttpd) or behind a TLS proxy ([server] behind_tls_proxy = true), since tokens
+ * travel in every request. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <gsl/gsl_errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/db.h"
+#include "common/http.h"
+#include "common/strbuf.h"
+#include "common/log.h"
+#include "common/xalloc.h"
+#include "server/commands.h"
+#include "server/routes.h"
+#include "server/server.h"
+
+static int check_listen(const struct wq_config *cfg, struct wq_error *e)
+{
+	struct in_addr a;
+	if (inet_pton(AF_INET, cfg->server_listen, &a) != 1)
+		return err_set(e, "S5001", "[server] listen \"%s\" is not an IPv4 address",
+			       cfg->server_listen);
+	int tls = cfg->tls_cert[0] && cfg->tls_key[0];
+	if ((ntohl(a.s_addr) >> 24) == 127 || tls || cfg->behind_tls_proxy)
+		return 0;
+	err_set(e, "S5001", "refusing to listen on %s without TLS", cfg->server_listen);
+	err_detail(e, "Bearer tokens travel in every request; off loopback they need TLS.");
+	err_hint(e, "Set [server] tls_cert and tls_key (PEM files), or behind_tls_proxy = true "
+		    "when a TLS proxy terminates the connections, or listen = 127.0.0.1.");
+	return -1;
+}
+
+/* The server's role must be as the migrations left it: no session defaults (any role may
+ * ALTER ROLE itself SET ..., which no privilege prevents: a holder of its credentials could
+ * weaken the next session) and no way to create objects. */
+static int check_role(const struct wq_config *cfg, struct wq_error *e)
+{
+	PGconn *conn = db_connect(cfg, cfg->db_reader_user, e);
+	if (!conn) {
+		/* The server starts without its database (and answers 503 until it is back);
+		 * the role is checked at the next start. */
+		log_warning("%s: %s; the role's settings are not checked", e->code, e->message);
+		return 0;
+	}
+	PGresult *r = db_exec(conn, e,
+			      "SELECT (SELECT count(*) FROM pg_db_role_setting s JOIN pg_roles r "
+			      "ON r.oid = s.setrole WHERE r.rolname = current_user), "
+			      "has_database_privilege(current_database(), 'TEMP')",
+			      0, NULL);
+	int rc = 0;
+	if (!r) {
+		rc = -1;
+	} else if (atoi(PQgetvalue(r, 0, 0)) > 0) {
+		rc = err_set(e, "S5004", "the role %s has session defaults (ALTER ROLE ... SET)",
+			     cfg->db_reader_user);
+		err_detail(e, "Nothing in the migrations sets them: someone holding the role's "
+			      "credentials may have.");
+		err_hint(e, "Inspect and clear them as the admin: ALTER ROLE %s RESET ALL.",
+			 cfg->db_reader_user);
+	} else if (PQgetvalue(r, 0, 1)[0] == 't') {
+		rc = err_set(e, "S5004", "the role %s may create temporary objects",
+			     cfg->db_reader_user);
+		err_hint(e, "Run wiqaya-etl migrate.");
+	}
+	PQclear(r);
+	PQfinish(conn);
+	return rc;
+}
+
+static char *read_pem(const char *path, struct wq_error *e)
+{
+	FILE *f = fopen(path, "r");
+	if (!f) {
+		err_set(e, "S5003", "could not read \"%s\": %s", path, strerror(errno));
+		return NULL;
+	}
+	struct strbuf sb;
+	char buf[4096];
+	size_t n;
+	sb_init(&sb);
+	while ((n = fread(buf, 1, sizeof buf, f)) > 0)
+		sb_put(&sb, buf, n);
+	fclose(f);
+	return sb.data;
+}
+
+int srv_serve(struct cli_ctx *ctx, int argc, char **argv)
+{
+	struct wq_config *cfg = ctx->cfg;
+	struct server_app *app = ctx->app;
+	struct server srv = {.cfg = cfg, .keys = app->keys};
+	struct http_server *http = NULL;
+	struct wq_error e;
+	char *cert = NULL, *key = NULL;
+	int rc = 2;
+	sigset_t set;
+	int sig;
+	(void)argv; /* takes no argument */
+	if (argc > 1)
+		return cli_usage_error(ctx);
+
+	/* Block the stop signals in every thread; the main thread waits for them. */
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	gsl_set_error_handler_off(); /* intervals are computed by stats/, which checks results */
+
+	if (check_listen(cfg, &e) < 0 || check_role(cfg, &e) < 0 || codelists_load(&srv.lists, cfg->codelists_dir, &e) < 0 ||
+	    indicators_load(&srv.indicators, cfg->indicators_path, &e) < 0 ||
+	    public_load(&srv.public, cfg->public_tables, cfg, &srv.indicators, &srv.lists, &e) < 0)
+		goto fail;
+	if (cfg->tls_cert[0] && cfg->tls_key[0] &&
+	    (!(cert = read_pem(cfg->tls_cert, &e)) || !(key = read_pem(cfg->tls_key, &e))))
+		goto fail;
+	srv.protector = (struct protector){cfg, &srv.keys, &srv.lists};
+	srv.audit = audit_start(cfg, srv.keys.audit);
+	struct http_options o = {.name = "wiqaya-server",
+				 .listen = cfg->server_listen,
+				 .port = cfg->server_port,
+				 .threads = cfg->server_threads,
+				 .db_user = cfg->db_reader_user,
+				 .routes = server_routes,
+				 .nroutes = server_nroutes,
+				 .app = &srv,
+				 .trusted_proxy = cfg->trusted_proxy,
+				 .token_key = srv.keys.token,
+				 .tls_cert = cert,
+				 .tls_key = key};
+	if (!(http = http_start(cfg, &o, &e)))
+		goto fail;
+	log_info("listening on %s://%s:%d", cert ? "https" : "http", cfg->server_listen,
+		 cfg->server_port);
+	sigwait(&set, &sig);
+	log_info("stopping (signal %d)", sig);
+	http_stop(http);
+	rc = 0;
+	goto out;
+fail:
+	err_print(&e, stderr);
+out:
+	audit_stop(srv.audit);
+	if (key)
+		sodium_memzero(key, strlen(key));
+	free(cert);
+	free(key);
+	public_free(&srv.public);
+	codelists_free(&srv.lists);
+	indicators_free(&srv.indicators);
+	return rc;
+}

@@ -1,0 +1,53 @@
+/* GET /api/v1/disclosure: every rule and parameter of disclosure control (the protection
+ * depends on the keys' secrecy, never on the method's), the public tables, and the
+ * caller's own budget. */
+#include <math.h>
+
+#include "server/grammar.h"
+#include "server/ledger.h"
+#include "server/routes.h"
+#include "server/server.h"
+#include "stats/disclosure.h"
+
+void disclosure_get(struct http_request *req, struct http_response *resp)
+{
+	const struct server *srv = http_app(req);
+	const struct wq_config *cfg = srv->cfg;
+	const struct principal *who = http_principal(req);
+	struct wq_error e;
+	double remaining = 0;
+	PGconn *conn = http_db(req);
+	if (!conn || ledger_remaining(conn, cfg, who, &remaining, &e) < 0) {
+		http_db_reset();
+		http_problem(resp, 503, "S2001", "database unavailable", NULL, NULL);
+		resp->retry_after = 5;
+		return;
+	}
+	json_t *tables = json_array();
+	for (size_t i = 0; i < srv->public.n; i++)
+		json_array_append_new(tables, json_string(srv->public.text[i]));
+	json_t *body = json_pack(
+	    "{s:{s:s,s:f,s:f,s:s},s:{s:i,s:i,s:s},s:{s:{s:i,s:i,s:i},s:[s,s,s],s:i},"
+	    "s:{s:i,s:{s:f,s:f,s:f,s:f},s:s,s:s},s:o,s:{s:s,s:f,s:f},s:{s:I}}",
+	    "noise", "mechanism", "discrete Laplace (two-sided geometric), sticky", "scale_b",
+	    cfg->noise_scale, "variance", dl_variance(cfg->noise_scale), "keyed_by",
+	    "a BLAKE2b PRF under the server's key of (indicator, measure, cell definition, cell "
+	    "key = sum of the children's record keys mod 2^32)",
+	    "suppression", "floor", cfg->floor, "threshold", cfg->threshold, "rule",
+	    "a cell is null (suppressed) when its true count is below the floor or its noisy "
+	    "count below the threshold, true zeros included; a rate or proportion when either "
+	    "part is",
+	    "grammar", "max_dimensions", "policy", cfg->max_dims_policy, "researcher",
+	    cfg->max_dims_researcher, "admin", cfg->max_dims_policy, "sensitive",
+	    "sexual_orientation", "gender_identity", "ethnicity", "sensitive_max_others",
+	    GRAMMAR_SENSITIVE_OTHERS, "budget", "window_days", cfg->budget_days, "per_token",
+	    "policy", cfg->budget_policy, "researcher", cfg->budget_researcher, "admin",
+	    cfg->budget_admin, "public", cfg->budget_public, "cost",
+	    "epsilon = L / b, charged only when the query releases a cell the token has not "
+	    "seen; L = years spanned x min(items, item cap) per multi-valued dimension x 2 for "
+	    "a proportion",
+	    "exhausted", "429 with Retry-After", "public_tables", tables, "caller", "role",
+	    role_name(who->role), "budget", ledger_budget(cfg, who->role), "budget_remaining",
+	    remaining, "audit", "dropped_rows", (json_int_t)audit_dropped(srv->audit));
+	http_json(resp, 200, body);
+}

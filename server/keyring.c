@@ -1,0 +1,64 @@
+/* The server's keys (see keyring.h). */
+#include "server/keyring.h"
+
+#include <sodium.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/keyfile.h"
+
+static const char context[crypto_kdf_CONTEXTBYTES] = {'W', 'Q', 'S', 'E', 'R', 'V', 'E', 'R'};
+
+/* Subkey ids: never renumber (published noise depends on them). */
+enum { SUB_NOISE = 1, SUB_LEDGER = 2, SUB_AUDIT = 3 };
+
+static uint8_t *subkey(const uint8_t *master, uint64_t id)
+{
+	uint8_t *k = sodium_malloc(32);
+	if (!k)
+		abort();
+	crypto_kdf_derive_from_key(k, 32, id, context, master);
+	return k;
+}
+
+static void derive(struct keyring *k, const uint8_t *master)
+{
+	k->noise = subkey(master, SUB_NOISE);
+	k->ledger = subkey(master, SUB_LEDGER);
+	k->audit = subkey(master, SUB_AUDIT);
+}
+
+int keyring_load(struct keyring *k, const struct wq_config *cfg, struct wq_error *e)
+{
+	memset(k, 0, sizeof *k);
+	uint8_t *master = keyfile_read(cfg->noise_key, "server key", "wiqaya-server keygen", e);
+	if (!master)
+		return -1;
+	derive(k, master);
+	keyfile_free(master);
+	k->token = keyfile_read(cfg->token_key, "token key", "wiqaya-server keygen", e);
+	if (!k->token) {
+		keyring_free(k);
+		return -1;
+	}
+	return 0;
+}
+
+void keyring_from_bytes(struct keyring *k, const uint8_t server[32], const uint8_t token[32])
+{
+	memset(k, 0, sizeof *k);
+	if (sodium_init() < 0)
+		abort();
+	derive(k, server);
+	k->token = sodium_malloc(32);
+	memcpy(k->token, token, 32);
+}
+
+void keyring_free(struct keyring *k)
+{
+	sodium_free(k->noise);
+	sodium_free(k->ledger);
+	sodium_free(k->audit);
+	sodium_free(k->token);
+	memset(k, 0, sizeof *k);
+}

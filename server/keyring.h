@@ -1,0 +1,24 @@
+/* The server's secrets: its own key ([keys] noise_key), from which the noise PRF, the
+ * ledger's cell identities and the audit chain each get a subkey (crypto_kdf), and the
+ * token key ([keys] token_key) it shares with the intake. No pseudonym key: the server
+ * never holds one. All in sodium_malloc memory, wiped on free. */
+#ifndef WQ_KEYRING_H
+#define WQ_KEYRING_H
+
+#include <stdint.h>
+
+#include "common/config.h"
+#include "common/error.h"
+
+struct keyring {
+	uint8_t *noise, *ledger, *audit; /* subkeys of the server key */
+	uint8_t *token;
+};
+
+/* Loads both key files (K100x errors from common/keyfile.h). */
+int keyring_load(struct keyring *k, const struct wq_config *cfg, struct wq_error *e);
+/* Derives the subkeys from raw bytes (tests). */
+void keyring_from_bytes(struct keyring *k, const uint8_t server[32], const uint8_t token[32]);
+void keyring_free(struct keyring *k);
+
+#endif

@@ -1,0 +1,41 @@
+/* The privacy budget (disclosure.md, layer 4), kept in the database so that a restart
+ * resets nothing: per token the cells it has seen (by cell identity) and the epsilon
+ * charged over the last [disclosure] budget_days. A query costs its epsilon only when it
+ * releases a cell the token has not seen; repeats are free. The public (token 0) has a
+ * ledger like any token. */
+#ifndef WQ_LEDGER_H
+#define WQ_LEDGER_H
+
+#include <libpq-fe.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "common/config.h"
+#include "common/error.h"
+#include "common/token.h"
+
+#define LEDGER_CELL_BYTES 16
+
+/* A role's budget per window. */
+double ledger_budget(const struct wq_config *cfg, enum role role);
+
+struct charge {
+	double epsilon;	  /* charged: 0 when every cell was seen before */
+	double remaining; /* after this query */
+	size_t new_cells;
+	int retry_after; /* refused: seconds until enough of the budget is renewed */
+};
+
+/* Records the cells (n identities of LEDGER_CELL_BYTES) and charges epsilon if any is
+ * new, in one transaction serialised per token. Returns 0; 1 when the budget cannot pay
+ * (nothing recorded; c->retry_after set, 0 when no renewal can ever pay: the query costs
+ * more than the whole budget); -1 with e set on a database failure. */
+int ledger_charge(PGconn *conn, const struct wq_config *cfg, const struct principal *who,
+		  const uint8_t *cells, size_t n, double epsilon, struct charge *c,
+		  struct wq_error *e);
+
+/* The budget left to who now. Returns 0 or -1 with e set. */
+int ledger_remaining(PGconn *conn, const struct wq_config *cfg, const struct principal *who,
+		     double *remaining, struct wq_error *e);
+
+#endif

@@ -1,0 +1,455 @@
+/* The protection layer (see protect.h and docs/privacy.md). Steps: admit (the grammar),
+ * fetch (the exact cells and the data's span, one snapshot), lay out (every cell of the
+ * table's dimensions, so that a true zero is a suppressed cell, never an absent row),
+ * perturb (sticky noise per cell and measure), charge (the ledger), publish (values and
+ * intervals from the noisy counts only). */
+#include "server/protect.h"
+
+#include <math.h>
+#include <pthread.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/db.h"
+#include "common/log.h"
+#include "common/xalloc.h"
+#include "server/grammar.h"
+#include "server/ledger.h"
+#include "stats/disclosure.h"
+
+#define MAX_PARAMS (QUERY_MAX_DIMS * 6 + 8)
+#define MAX_DOMAIN 512
+
+/* ---- the table's layout: every dimension's items ---- */
+
+struct domain {
+	const char *items[MAX_DOMAIN]; /* canonical codes; NULL: the null group */
+	int n;
+};
+
+static int listed(const struct query_dim *d, const char *code)
+{
+	for (int i = 0; i < d->nitems; i++)
+		if (strcmp(d->items[i], code) == 0)
+			return 1;
+	return 0;
+}
+
+/* The filter on the same dimension as column i, if any. */
+static const struct query_dim *filter_on(const struct query *q, const struct dimension *dim)
+{
+	for (int i = q->ndims; i < q->ndims + q->nfilters; i++)
+		if (q->dims[i].dim == dim && !dim->multi)
+			return &q->dims[i];
+	return NULL;
+}
+
+static void add_item(struct domain *dom, const struct query *q, const struct query_dim *d,
+		     const char *code)
+{
+	const struct query_dim *f = filter_on(q, d->dim);
+	const struct predicate *num = q->ind->numerator;
+	if (d->nitems && !listed(d, code))
+		return;
+	if (f && code && !listed(f, code))
+		return;
+	if (code && num->out_dim && strcmp(num->out_dim, d->dim->name) == 0 &&
+	    strcmp(num->out_item, code) == 0)
+		return;
+	if (dom->n < MAX_DOMAIN)
+		dom->items[dom->n++] = code;
+}
+
+/* Years as text, for the layout's items (which point into this table, never freed). */
+static char years[301][5];
+static pthread_once_t years_once = PTHREAD_ONCE_INIT;
+
+static void fill_years(void)
+{
+	for (int i = 0; i <= 300; i++)
+		snprintf(years[i], sizeof years[i], "%d", 1900 + i);
+}
+
+static const char *year_text(int y)
+{
+	pthread_once(&years_once, fill_years);
+	return y < 1900 || y > 2200 ? "" : years[y - 1900];
+}
+
+static void lay_out(const struct query *q, const struct codelists *lists, int first, int last,
+		    struct domain *dom)
+{
+	for (int i = 0; i < q->ndims; i++) {
+		const struct query_dim *d = &q->dims[i];
+		struct domain *o = &dom[i];
+		o->n = 0;
+		if (d->dim->kind == DIM_YEAR) {
+			int lo = q->from_year && q->from_year > first ? q->from_year : first;
+			int hi = q->to_year && q->to_year < last ? q->to_year : last;
+			for (int y = lo; y <= hi && first > 0; y++)
+				add_item(o, q, d, year_text(y));
+		} else if (d->dim->kind == DIM_BOOL) {
+			add_item(o, q, d, "true");
+			add_item(o, q, d, "false");
+		} else {
+			const struct code_list *l = codelists_get(lists, d->dim->list);
+			for (size_t k = 0; l && k < l->n; k++)
+				add_item(o, q, d, l->items[k].code);
+		}
+		if (!d->nitems && model_fact_nullable(q->ind->fact, d->dim))
+			add_item(o, q, d, NULL);
+	}
+}
+
+/* ---- sensitivity ---- */
+
+static int years_spanned(const struct query *q, int first, int last)
+{
+	int lo = q->from_year && q->from_year > first ? q->from_year : first;
+	int hi = q->to_year && q->to_year < last ? q->to_year : last;
+	int n = 0;
+	for (int y = lo; y <= hi; y++) {
+		int in = 1;
+		for (int i = 0; i < q->ndims + q->nfilters; i++)
+			if (q->dims[i].dim->kind == DIM_YEAR && q->dims[i].nitems)
+				in &= listed(&q->dims[i], year_text(y));
+		n += in;
+	}
+	return n > 0 ? n : 1;
+}
+
+int protect_sensitivity(const struct query *q, const struct codelists *lists, int first,
+			int last, int item_cap)
+{
+	/* A child counts once per year it is reported in (victim-years), in up to item_cap
+	 * items of each multi-valued column, and in both the numerator and the denominator
+	 * of a proportion. */
+	int L = years_spanned(q, first, last);
+	for (int i = 0; i < q->ndims; i++) {
+		const struct query_dim *d = &q->dims[i];
+		if (!d->dim->multi)
+			continue;
+		const struct code_list *l = codelists_get(lists, d->dim->list);
+		int items = d->nitems ? d->nitems : l ? (int)l->n : item_cap;
+		L *= items < item_cap ? items : item_cap;
+	}
+	return q->ind->type == IND_PROPORTION ? 2 * L : L;
+}
+
+/* ---- the exact cells ---- */
+
+struct exact {
+	char *key; /* the dimensions' canonical values joined by \x1f, NULL as \x1e */
+	long num, den, excluded;
+	int has_den;
+	uint32_t ckn, ckd, ckx;
+};
+
+static int cmp_exact(const void *a, const void *b)
+{
+	return strcmp(((const struct exact *)a)->key, ((const struct exact *)b)->key);
+}
+
+static void key_add(struct strbuf *k, int i, const char *v)
+{
+	if (i)
+		sb_putc(k, '\x1f');
+	sb_puts(k, v ? v : "\x1e");
+}
+
+/* SQL's text of a value, as the layout spells it. */
+static const char *canonical_value(const struct dimension *d, const char *text)
+{
+	if (d->kind == DIM_BOOL)
+		return text[0] == 't' ? "true" : "false";
+	return text;
+}
+
+struct snapshot {
+	PGresult *res;
+	long long version;
+	int first, last, item_cap;
+};
+
+static int fetch(PGconn *conn, const struct query *q, struct snapshot *s, struct wq_error *e)
+{
+	char *params[MAX_PARAMS];
+	int nparams = 0;
+	struct strbuf sql;
+	PGresult *ver = NULL;
+	sb_init(&sql);
+	query_sql(q, &sql, params, &nparams);
+	s->res = NULL;
+	if (db_run(conn, e, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", 0, NULL) == 0) {
+		s->res = db_exec(conn, e, sql.data, nparams, (const char *const *)params);
+		ver = s->res ? db_exec(conn, e,
+				       "SELECT version, coalesce(first_year, 0), "
+				       "coalesce(last_year, 0), item_cap FROM analytics.data_version",
+				       0, NULL)
+			     : NULL;
+		PQclear(PQexec(conn, s->res && ver ? "COMMIT" : "ROLLBACK"));
+	}
+	sb_free(&sql);
+	query_params_free(params, nparams);
+	if (!s->res || !ver) {
+		PQclear(s->res);
+		PQclear(ver);
+		return -1;
+	}
+	s->version = atoll(PQgetvalue(ver, 0, 0));
+	s->first = atoi(PQgetvalue(ver, 0, 1));
+	s->last = atoi(PQgetvalue(ver, 0, 2));
+	s->item_cap = atoi(PQgetvalue(ver, 0, 3));
+	PQclear(ver);
+	return 0;
+}
+
+static struct exact *read_cells(const struct query *q, PGresult *res, size_t *n)
+{
+	size_t rows = (size_t)PQntuples(res);
+	struct exact *x = xcalloc(rows ? rows : 1, sizeof *x);
+	int base = q->ndims;
+	for (size_t r = 0; r < rows; r++) {
+		struct strbuf k;
+		sb_init(&k);
+		for (int i = 0; i < q->ndims; i++)
+			key_add(&k, i,
+				PQgetisnull(res, (int)r, i)
+				    ? NULL
+				    : canonical_value(q->dims[i].dim, PQgetvalue(res, (int)r, i)));
+		x[r].key = k.data;
+		x[r].num = atol(PQgetvalue(res, (int)r, base + QCOL_NUM));
+		x[r].has_den = !PQgetisnull(res, (int)r, base + QCOL_DEN);
+		x[r].den = x[r].has_den ? atol(PQgetvalue(res, (int)r, base + QCOL_DEN)) : 0;
+		x[r].ckn = (uint32_t)strtoul(PQgetvalue(res, (int)r, base + QCOL_CKN), NULL, 10);
+		x[r].ckd = (uint32_t)strtoul(PQgetvalue(res, (int)r, base + QCOL_CKD), NULL, 10);
+		x[r].excluded = atol(PQgetvalue(res, (int)r, base + QCOL_EXCLUDED));
+		x[r].ckx = (uint32_t)strtoul(PQgetvalue(res, (int)r, base + QCOL_CKX), NULL, 10);
+	}
+	qsort(x, rows, sizeof *x, cmp_exact);
+	*n = rows;
+	return x;
+}
+
+/* ---- noise ---- */
+
+/* The PRF message of one measure of one cell: indicator, measure, definition, cell key.
+ * The same message gives the same noise (stickiness) and the same ledger identity. */
+static void cell_message(struct strbuf *m, const struct indicator *ind, char measure,
+			 const char *definition, uint32_t ck)
+{
+	sb_reset(m);
+	sb_printf(m, "wiqaya-cell-v1%c%s%c%c%c%s%c", 0, ind->id, 0, measure, 0, definition, 0);
+	uint8_t k[4] = {(uint8_t)(ck >> 24), (uint8_t)(ck >> 16), (uint8_t)(ck >> 8), (uint8_t)ck};
+	for (int i = 0; i < 4; i++)
+		sb_putc(m, (char)k[i]);
+}
+
+struct perturbed {
+	long truth, noisy;
+	int published;
+};
+
+static struct perturbed perturb(const struct protector *p, const struct indicator *ind,
+				char measure, const char *definition, long truth, uint32_t ck,
+				uint8_t *identity, struct strbuf *m)
+{
+	struct suppression sup = {p->cfg->floor, p->cfg->threshold};
+	struct perturbed v = {truth, 0, 0};
+	cell_message(m, ind, measure, definition, ck);
+	long noise = dl_draw(dl_uniform(p->keys->noise, m->data, m->len), p->cfg->noise_scale);
+	crypto_generichash(identity, 16, (const uint8_t *)m->data, m->len, p->keys->ledger, 32);
+	v.noisy = dl_noisy(truth, noise);
+	v.published = dl_published(&sup, truth, v.noisy);
+	return v;
+}
+
+/* ---- publishing one cell ---- */
+
+static void publish(const struct protector *p, const struct indicator *ind, struct perturbed n,
+		    struct perturbed d, int has_den, double pop, struct pcell *c)
+{
+	double b = p->cfg->noise_scale;
+	c->value = c->lower = c->upper = c->num = c->den = NAN;
+	c->status = "suppressed";
+	if (ind->type == IND_PROPORTION) {
+		if (!n.published || !d.published)
+			return;
+		double x = (double)(n.noisy < d.noisy ? n.noisy : d.noisy), m = (double)d.noisy;
+		struct interval ci;
+		if (dl_proportion_interval(x, m, b, 0.95, &ci) < 0)
+			return;
+		c->value = ci.estimate;
+		c->lower = ci.lower;
+		c->upper = ci.upper;
+		c->num = x;
+		c->den = m;
+		c->status = dl_proportion_unreliable(m, &ci) ? "unreliable" : "ok";
+		return;
+	}
+	if (!n.published)
+		return;
+	double x = (double)n.noisy, lo, hi;
+	c->num = x;
+	c->status = dl_count_unreliable(x) ? "unreliable" : "ok";
+	if (dl_count_interval(x, b, 0.95, &lo, &hi) < 0)
+		return;
+	if (ind->type == IND_COUNT) {
+		c->value = x;
+		c->lower = lo;
+		c->upper = hi;
+		return;
+	}
+	/* A rate: the population is public (a census table), not noised. */
+	if (!has_den || !(pop > 0)) {
+		c->status = "no_denominator";
+		return;
+	}
+	c->den = pop;
+	c->value = x / pop * ind->per;
+	c->lower = lo / pop * ind->per;
+	c->upper = hi / pop * ind->per;
+}
+
+/* ---- the answer ---- */
+
+int protect_answer(const struct protector *p, PGconn *conn, const struct query *q,
+		   const struct principal *who, struct answer *a, unsigned *status,
+		   int *retry_after, struct wq_error *e)
+{
+	struct snapshot s;
+	struct domain dom[QUERY_MAX_DIMS];
+	memset(a, 0, sizeof *a);
+	*retry_after = 0;
+	if (grammar_check(q, p->cfg, who->role, e) < 0) {
+		*status = 409;
+		return -1;
+	}
+	if (fetch(conn, q, &s, e) < 0) {
+		*status = 503;
+		return -1;
+	}
+	lay_out(q, p->lists, s.first, s.last, dom);
+	size_t total = 1;
+	for (int i = 0; i < q->ndims; i++) {
+		total *= (size_t)dom[i].n;
+		if (total > PROTECT_MAX_CELLS) {
+			PQclear(s.res);
+			err_set(e, "Q1013", "the table would have more than %d cells",
+				PROTECT_MAX_CELLS);
+			err_hint(e, "List the items wanted (dimension=NAME:a;b) or use a filter.");
+			*status = 409;
+			return -1;
+		}
+	}
+	size_t nexact;
+	struct exact *x = read_cells(q, s.res, &nexact);
+	PQclear(s.res);
+
+	int proportion = q->ind->type == IND_PROPORTION;
+	int measures = proportion ? 2 : 1;
+	uint8_t *ids = xmalloc((total * (size_t)measures + 1) * 16);
+	size_t nids = 0;
+	a->cells = xcalloc(total ? total : 1, sizeof *a->cells);
+	a->data_version = s.version;
+	struct strbuf key, def, msg;
+	sb_init(&key);
+	sb_init(&def);
+	sb_init(&msg);
+	/* Every cell of the layout, by a mixed-radix counter over the dimensions. */
+	int idx[QUERY_MAX_DIMS] = {0};
+	long excluded = 0;
+	uint32_t ckx = 0;
+	for (size_t c = 0; c < total; c++) {
+		struct pcell *pc = &a->cells[a->n++];
+		sb_reset(&key);
+		for (int i = 0; i < q->ndims; i++) {
+			pc->values[i] = dom[i].items[idx[i]];
+			key_add(&key, i, pc->values[i]);
+		}
+		struct exact probe = {.key = key.data}, *hit = NULL;
+		hit = nexact ? bsearch(&probe, x, nexact, sizeof *x, cmp_exact) : NULL;
+		struct exact none = {0};
+		const struct exact *ex = hit ? hit : &none;
+		query_cell_definition(q, pc->values, &def);
+		struct perturbed n = perturb(p, q->ind, 'n', def.data, ex->num, ex->ckn,
+					     ids + 16 * nids++, &msg);
+		struct perturbed d = {0, 0, 1};
+		if (proportion)
+			d = perturb(p, q->ind, 'd', def.data, ex->den, ex->ckd, ids + 16 * nids++,
+				    &msg);
+		/* A cell with no child (no row of the SQL) is a true zero: suppressed. */
+		publish(p, q->ind, n, d, ex->has_den, (double)ex->den, pc);
+		a->suppressed += strcmp(pc->status, "suppressed") == 0;
+		excluded += ex->excluded;
+		ckx += ex->ckx;
+		for (int i = q->ndims - 1; i >= 0; i--) {
+			if (++idx[i] < dom[i].n)
+				break;
+			idx[i] = 0;
+		}
+	}
+	a->excluded = NAN;
+	if (proportion) {
+		/* The rows outside the denominator, a count of children like any other. */
+		struct strbuf base;
+		sb_init(&base);
+		query_canonical(q, &base);
+		struct perturbed xo = perturb(p, q->ind, 'x', base.data, excluded, ckx,
+					      ids + 16 * nids++, &msg);
+		if (xo.published)
+			a->excluded = (double)xo.noisy;
+		sb_free(&base);
+	}
+	sb_free(&key);
+	sb_free(&def);
+	sb_free(&msg);
+	for (size_t i = 0; i < nexact; i++)
+		free(x[i].key);
+	free(x);
+
+	a->sensitivity = protect_sensitivity(q, p->lists, s.first, s.last, s.item_cap);
+	double epsilon = a->sensitivity / p->cfg->noise_scale;
+	a->budget = ledger_budget(p->cfg, who->role);
+	struct charge ch;
+	int rc = ledger_charge(conn, p->cfg, who, ids, nids, epsilon, &ch, e);
+	free(ids);
+	if (rc != 0) {
+		answer_free(a);
+		if (rc < 0) {
+			*status = 503;
+			return -1;
+		}
+		if (ch.retry_after == 0) {
+			err_set(e, "D1002", "this query costs more than the whole budget");
+			err_detail(e, "It costs epsilon %.3g (sensitivity %d / scale %g); the budget "
+				      "is %.3g per %d days.",
+				   epsilon, protect_sensitivity(q, p->lists, s.first, s.last,
+								s.item_cap),
+				   p->cfg->noise_scale, ledger_budget(p->cfg, who->role),
+				   p->cfg->budget_days);
+			err_hint(e, "Ask for fewer years or fewer items of a multi-valued dimension.");
+			*status = 409;
+			return -1;
+		}
+		err_set(e, "D1001", "the privacy budget of this token is exhausted");
+		err_detail(e, "This query costs epsilon %.3g; %.3g of %.3g remain in the last %d days.",
+			   epsilon, ch.remaining, ledger_budget(p->cfg, who->role),
+			   p->cfg->budget_days);
+		err_hint(e, "Repeating a query already answered costs nothing.");
+		*retry_after = ch.retry_after;
+		*status = 429;
+		return -1;
+	}
+	a->epsilon = ch.epsilon;
+	a->remaining = ch.remaining;
+	return 0;
+}
+
+void answer_free(struct answer *a)
+{
+	free(a->cells);
+	memset(a, 0, sizeof *a);
+}

@@ -1,0 +1,62 @@
+/* The protection layer (disclosure.md): takes a parsed query and who asks, and returns a
+ * protected table, or refuses. It checks the grammar before any SQL, reads the exact
+ * cells in one snapshot, fills the table's every cell (true zeros included), adds each
+ * cell's sticky noise, suppresses, computes values and noise-aware intervals from the
+ * noisy counts only, and charges the asker's budget. It knows no HTTP type: a later split
+ * of an HTTP front from a data server moves this layer, with the keys and the database
+ * connection, behind the split unchanged. */
+#ifndef WQ_PROTECT_H
+#define WQ_PROTECT_H
+
+#include <libpq-fe.h>
+#include <stddef.h>
+
+#include "common/codelist.h"
+#include "common/config.h"
+#include "common/error.h"
+#include "common/token.h"
+#include "server/keyring.h"
+#include "server/query.h"
+
+/* Cells of one answer at most (the product of its dimensions' items). */
+#define PROTECT_MAX_CELLS 20000
+
+struct protector {
+	const struct wq_config *cfg;
+	const struct keyring *keys;
+	const struct codelists *lists;
+};
+
+/* One published cell. NAN is null. */
+struct pcell {
+	const char *values[QUERY_MAX_DIMS]; /* the dimensions' codes; NULL: the null group */
+	const char *status;		    /* ok, unreliable, suppressed, no_denominator */
+	double value, lower, upper;
+	double num, den; /* the published (noisy) numerator and denominator */
+};
+
+struct answer {
+	struct pcell *cells;
+	size_t n; /* values point into the query, the code lists or static text */
+	long long data_version;
+	size_t suppressed;
+	double excluded; /* a proportion's rows outside its denominator, noisy; NAN suppressed */
+	double epsilon, remaining, budget;
+	int sensitivity; /* L: the most one child adds to the table's cells together */
+};
+
+/* Answers q for who. Returns 0; or -1 with e set and *status the HTTP status: 409 a
+ * grammar rule (grammar.h) or a table too large (Q1013) or one costing more than the
+ * whole budget (D1002), 429 the budget exhausted (D1001, *retry_after set), 503 the
+ * database (S2002). */
+int protect_answer(const struct protector *p, PGconn *conn, const struct query *q,
+		   const struct principal *who, struct answer *a, unsigned *status,
+		   int *retry_after, struct wq_error *e);
+void answer_free(struct answer *a);
+
+/* The sensitivity L of q over data spanning first..last years with item_cap items per
+ * child in a multi-valued dimension; its cost is L / b. */
+int protect_sensitivity(const struct query *q, const struct codelists *lists, int first,
+			int last, int item_cap);
+
+#endif

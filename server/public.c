@@ -1,0 +1,144 @@
+/* The public view (see public.h). */
+#include "server/public.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/db.h"
+#include "common/strbuf.h"
+#include "common/token.h"
+#include "common/xalloc.h"
+#include "server/grammar.h"
+
+/* Parses "indicator=victims&dimension=year&from=2015" as the analytics route would. */
+static int parse_line(char *line, const struct wq_config *cfg, const struct indicators *inds,
+		      const struct codelists *lists, struct query *q, struct wq_error *e)
+{
+	const char *indicator = NULL, *from = NULL, *to = NULL;
+	const char *dims[QUERY_MAX_DIMS + 1], *filters[QUERY_MAX_DIMS + 1];
+	int nd = 0, nf = 0;
+	unsigned status;
+	for (char *save = NULL, *kv = strtok_r(line, "&", &save); kv;
+	     kv = strtok_r(NULL, "&", &save)) {
+		char *eq = strchr(kv, '=');
+		if (!eq)
+			return err_set(e, "S1302", "\"%s\" is not name=value", kv);
+		*eq = '\0';
+		const char *v = eq + 1;
+		if (strcmp(kv, "indicator") == 0)
+			indicator = v;
+		else if (strcmp(kv, "dimension") == 0 && nd <= QUERY_MAX_DIMS)
+			dims[nd++] = v;
+		else if (strcmp(kv, "filter") == 0 && nf <= QUERY_MAX_DIMS)
+			filters[nf++] = v;
+		else if (strcmp(kv, "from") == 0)
+			from = v;
+		else if (strcmp(kv, "to") == 0)
+			to = v;
+		else
+			return err_set(e, "S1302", "unknown parameter \"%s\"", kv);
+	}
+	if (query_parse(q, inds, lists, indicator, dims, nd, filters, nf, from, to,
+			QUERY_MAX_DIMS, &status, e) < 0)
+		return -1;
+	/* A published table must be one the least-trusted reader could ask. */
+	return grammar_check(q, cfg, ROLE_POLICY, e);
+}
+
+int public_load(struct public_tables *pt, const char *path, const struct wq_config *cfg,
+		const struct indicators *inds, const struct codelists *lists, struct wq_error *e)
+{
+	memset(pt, 0, sizeof *pt);
+	if (!path || !path[0])
+		return 0;
+	FILE *f = fopen(path, "r");
+	if (!f)
+		return err_set(e, "S1301", "could not open the public tables \"%s\": %s", path,
+			       strerror(errno));
+	char line[2048];
+	size_t cap = 0;
+	int lineno = 0;
+	while (fgets(line, sizeof line, f)) {
+		lineno++;
+		line[strcspn(line, "\r\n")] = '\0';
+		if (!line[0] || line[0] == '#')
+			continue;
+		char copy[sizeof line];
+		struct query q;
+		snprintf(copy, sizeof copy, "%s", line);
+		if (parse_line(copy, cfg, inds, lists, &q, e) < 0) {
+			char why[256];
+			snprintf(why, sizeof why, "%s", e->message);
+			err_set(e, "S1302", "public table on line %d is not a valid query: %s",
+				lineno, why);
+			err_detail(e, "File \"%s\".", path);
+			fclose(f);
+			public_free(pt);
+			return -1;
+		}
+		struct strbuf c;
+		sb_init(&c);
+		query_canonical(&q, &c);
+		xgrow((void **)&pt->canonical, &cap, pt->n + 1, sizeof *pt->canonical);
+		pt->text = xrealloc(pt->text, cap * sizeof *pt->text);
+		pt->canonical[pt->n] = c.data;
+		pt->text[pt->n++] = xstrdup(line);
+	}
+	fclose(f);
+	return 0;
+}
+
+void public_free(struct public_tables *pt)
+{
+	for (size_t i = 0; i < pt->n; i++) {
+		free(pt->canonical[i]);
+		free(pt->text[i]);
+	}
+	free(pt->canonical);
+	free(pt->text);
+	memset(pt, 0, sizeof *pt);
+}
+
+int public_listed(const struct public_tables *pt, const char *canonical)
+{
+	for (size_t i = 0; i < pt->n; i++)
+		if (strcmp(pt->canonical[i], canonical) == 0)
+			return 1;
+	return 0;
+}
+
+char *public_release_get(PGconn *conn, const char *canonical, long long version,
+			 long long *found_version, int *failed)
+{
+	struct wq_error e;
+	char v[32];
+	snprintf(v, sizeof v, "%lld", version);
+	const char *p[] = {canonical, v};
+	PGresult *r = db_exec(conn, &e,
+			      "SELECT body, data_version FROM auth.public_release WHERE query = $1 "
+			      "AND ($2::bigint = 0 OR data_version = $2::bigint) "
+			      "ORDER BY data_version DESC LIMIT 1",
+			      2, p);
+	*failed = r == NULL;
+	char *body = NULL;
+	if (r && PQntuples(r) == 1) {
+		body = xstrdup(PQgetvalue(r, 0, 0));
+		*found_version = atoll(PQgetvalue(r, 0, 1));
+	}
+	PQclear(r);
+	return body;
+}
+
+int public_release_put(PGconn *conn, const char *canonical, long long version, const char *body,
+		       struct wq_error *e)
+{
+	char v[32];
+	snprintf(v, sizeof v, "%lld", version);
+	const char *p[] = {canonical, v, body};
+	return db_run(conn, e,
+		      "INSERT INTO auth.public_release (query, data_version, body) "
+		      "VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
+		      3, p);
+}
