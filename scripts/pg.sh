@@ -28,6 +28,8 @@ write_conf() { # the example, pointed at this checkout's cluster and code lists
   sed -e "s|^host *=.*|host = $cluster|" \
       -e "s|^pseudonym_key *=.*|pseudonym_key = $root/var/keys/pseudonym.key|" \
       -e "s|^noise_key *=.*|noise_key = $root/var/keys/noise.key|" \
+      -e "s|^token_key *=.*|token_key = $root/var/keys/token.key|" \
+      -e "s|^public_tables *=.*|public_tables = $root/config/public_tables.txt|" \
       -e "s|^codelists *=.*|codelists = $root/config/codelists|" \
       -e "s|^migrations *=.*|migrations = $root/sql/migrations|" \
       -e "s|^indicators *=.*|indicators = $root/config/indicators.json|" \

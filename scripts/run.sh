@@ -8,6 +8,7 @@ scripts/pg.sh start
 export WIQAYA_CONF=$PWD/var/wiqaya.conf
 mkdir -p var/keys var/demo
 [[ -f var/keys/pseudonym.key ]] || "$BIN/wiqaya-etl" keygen
+"$BIN/wiqaya-server" keygen >/dev/null
 "$BIN/wiqaya-etl" migrate
 # The demo country: 200,000 synthetic cases (docs/synth.md), generated once; loading it
 # again is a no-op (the batch key is known).
@@ -16,5 +17,16 @@ if [[ ! -f var/demo/cases.ndjson ]]; then
 fi
 "$BIN/wiqaya-etl" load --population var/demo/population.csv
 "$BIN/wiqaya-etl" load --rejects var/demo/rejects.ndjson var/demo/cases.ndjson
-echo "serving http://127.0.0.1:8080/api/v1/analytics?indicator=victims&dimension=year (Ctrl-C stops)"
+# The demo's tokens: one researcher, one policy-maker, made once, shown once, kept in
+# var/tokens (mode 0600) for the dashboard. Only their keyed hashes are in the database.
+mkdir -p -m 0700 var/tokens
+for role in researcher policy; do
+  if [[ ! -s var/tokens/$role ]]; then
+    (umask 077; "$BIN/wiqaya-server" token add --role "$role" --name "demo $role" >var/tokens/$role)
+    echo "demo $role token (kept in var/tokens/$role): $(cat var/tokens/$role)"
+  fi
+done
+echo "serving http://127.0.0.1:8080 (Ctrl-C stops). Without a token only the published tables:"
+echo "  curl 'http://127.0.0.1:8080/api/v1/analytics?indicator=victims&dimension=year'"
+echo "  curl -H \"Authorization: Bearer \$(cat var/tokens/researcher)\" 'http://127.0.0.1:8080/api/v1/analytics?indicator=victims&dimension=sex&from=2025&to=2025'"
 exec "$BIN/wiqaya-server" serve

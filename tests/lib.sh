@@ -29,9 +29,12 @@ test_config() {
   CONF=$T/wiqaya.conf
   sed -e "s|^dbname *=.*|dbname = $DB|" \
       -e "s|^pseudonym_key *=.*|pseudonym_key = $T/keys/pseudonym.key|" \
+      -e "s|^noise_key *=.*|noise_key = $T/keys/noise.key|" \
+      -e "s|^token_key *=.*|token_key = $T/keys/token.key|" \
       -e "s|^port *= *8080|port = ${TEST_HTTP_PORT:-18080}|" \
       -e "s|^level *=.*|level = warning|" "$base" >"$CONF"
   export WIQAYA_CONF=$CONF
+  [[ -n ${REAL_BUDGETS:-} ]] || generous_budgets
 }
 
 psql_t() { WIQAYA_CONF=$CONF "$ROOT/scripts/pg.sh" psql -X -q -v ON_ERROR_STOP=1 -At "$@"; }
@@ -45,10 +48,15 @@ fresh_db() {
     -c "CREATE DATABASE $DB" >/dev/null
   "$BIN/wiqaya-etl" migrate >/dev/null 2>&1 || { echo "Bail out! migrate failed"; exit 1; }
   [[ -f $T/keys/pseudonym.key ]] || "$BIN/wiqaya-etl" keygen >/dev/null
+  [[ -f $T/keys/noise.key ]] || "$BIN/wiqaya-server" keygen >/dev/null
 }
 
 SERVER_PID=
 start_server() {
+  # A server left over on the port would answer for this one: refuse to test against it.
+  if curl -s --max-time 1 "http://127.0.0.1:${TEST_HTTP_PORT:-18080}/healthz" >/dev/null 2>&1; then
+    echo "Bail out! port ${TEST_HTTP_PORT:-18080} is already served"; exit 1
+  fi
   "$BIN/wiqaya-server" serve 2>"$T/server.log" &
   SERVER_PID=$!
   for _ in $(seq 1 50); do
@@ -57,8 +65,21 @@ start_server() {
   done
   echo "Bail out! the server did not start"; cat "$T/server.log"; exit 1
 }
-stop_server() { [[ -n $SERVER_PID ]] && kill "$SERVER_PID" && wait "$SERVER_PID" 2>/dev/null; SERVER_PID=; }
-api() { curl -s "http://127.0.0.1:${TEST_HTTP_PORT:-18080}$1"; }
+stop_server() {
+  [[ -n $SERVER_PID ]] && kill "$SERVER_PID" 2>/dev/null && wait "$SERVER_PID" 2>/dev/null
+  SERVER_PID=
+}
+# api PATH: GET PATH, with the bearer token $TOKEN when it is set.
+TOKEN=
+api() { curl -s ${TOKEN:+-H "Authorization: Bearer $TOKEN"} "http://127.0.0.1:${TEST_HTTP_PORT:-18080}$1"; }
+# new_token ROLE [AGENCY]: a new token of ROLE, printed (the token command).
+new_token() { "$BIN/wiqaya-server" token add --role "$1" ${2:+--agency "$2"} --name "test $1" 2>/dev/null; }
+# exact QUERY: the exact cells of an analytics query (tests/tools/cells.c), never served.
+exact() { "$BIN/tool_cells" "$1"; }
+# generous_budgets: budgets no functional test can exhaust (the attack tests keep theirs).
+generous_budgets() {
+  printf '[disclosure]\nbudget_researcher = 1000000\nbudget_policy = 1000000\nbudget_admin = 1000000\nbudget_public = 1000000\n' >>"$CONF"
+}
 
 cleanup() { stop_server; [[ -z ${TEST_TMP:-} ]] && rm -rf "$T"; }
 trap cleanup EXIT

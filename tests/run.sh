@@ -29,8 +29,8 @@ for t in "$BUILD"/bin/test_*; do
   [[ -x $t ]] || continue
   run "unit/$(basename "$t")" env CMOCKA_MESSAGE_OUTPUT=TAP "$t"
 done
-for t in tests/integration/*.sh; do
-  run "integration/$(basename "$t" .sh)" bash "$t"
+for t in tests/integration/*.sh tests/attack/*.sh; do
+  run "$(basename "$(dirname "$t")")/$(basename "$t" .sh)" bash "$t"
 done
 rm -f "$log"
 echo "$passed passed, $failed failed"

@@ -32,6 +32,28 @@ check "wiqaya_loader cannot create tables" \
   bash -c "'$ROOT/scripts/pg.sh' psql -X -q -U wiqaya_loader -d $DB -c 'CREATE TABLE warehouse.x (a int)' 2>&1 | grep -q 'permission denied'"
 eq "wiqaya_loader writes the warehouse" \
   "$(as_role wiqaya_loader "INSERT INTO warehouse.population (year, region, sex, age, population) VALUES (2025, 'DC-01', 'female', 3, 100) RETURNING population")" "100"
+# The roles as the docs promise them: no object of their own (the reader not even a
+# temporary one; the loader stages chunks in temporary tables), no other database, and
+# auth and audit only as granted.
+denied() { "$ROOT/scripts/pg.sh" psql -X -q -U "$1" -d "${3:-$DB}" -c "$2" 2>&1 | grep -qE 'permission denied|not permitted'; }
+check "wiqaya_reader cannot create a temporary table" denied wiqaya_reader "CREATE TEMP TABLE x (a int)"
+check "nor a temporary function" denied wiqaya_reader "CREATE FUNCTION pg_temp.f() RETURNS int LANGUAGE sql AS 'SELECT 1'"
+check "nor a temporary view" denied wiqaya_reader "CREATE TEMP VIEW v AS SELECT 1"
+check "wiqaya_loader cannot create a function" denied wiqaya_loader "CREATE FUNCTION warehouse.f() RETURNS int LANGUAGE sql AS 'SELECT 1'"
+for r in wiqaya_reader wiqaya_loader; do
+  check "$r cannot connect to the postgres database" denied $r "SELECT 1" postgres
+  check "$r cannot connect to template1" denied $r "SELECT 1" template1
+done
+check "wiqaya_loader cannot read tokens" denied wiqaya_loader "SELECT 1 FROM auth.token"
+check "nor the ledger" denied wiqaya_loader "SELECT 1 FROM auth.spend"
+check "but may look one up by its keyed hash (the intake)" bash -c \
+  "'$ROOT/scripts/pg.sh' psql -X -q -At -U wiqaya_loader -d $DB -c \"SELECT count(*) FROM auth.lookup('\\\\x00')\" | grep -qx 0"
+eq "no default privilege on auth or audit for the loader" \
+  "$(psql_t -c "SELECT count(*) FROM pg_default_acl d JOIN pg_namespace n ON n.oid = d.defaclnamespace WHERE n.nspname IN ('auth', 'audit') AND d.defaclacl::text LIKE '%wiqaya_loader%'")" "0"
+check "wiqaya_reader cannot revoke its way out of the ledger" denied wiqaya_reader "DELETE FROM auth.spend"
+check "nor rewrite it" denied wiqaya_reader "UPDATE auth.released SET first_at = now()"
+check "nor read the warehouse's salts" denied wiqaya_reader "SELECT salt FROM warehouse.person"
+check "nor derive a record key" denied wiqaya_reader "SELECT warehouse.year_key('\\x00', 'victim', 2020)"
 check "no pseudonym or person id column in analytics" \
   bash -c "[ -z \"\$(WIQAYA_CONF=$CONF '$ROOT/scripts/pg.sh' psql -X -At -c \"SELECT column_name FROM information_schema.columns WHERE table_schema = 'analytics' AND (column_name LIKE '%token%' OR column_name IN ('person_id', 'case_key', 'batch_key', 'case_id') OR data_type = 'bytea')\")\" ]"
 
@@ -50,10 +72,11 @@ printf '[database]\nport = 99999\n' >"$T/bad.conf"
 status "a bad value is fatal" 2 "$BIN/wiqaya-server" -c "$T/bad.conf" serve
 check "it names the key and the line" bash -c "grep -q 'S1004.*\"port\"' '$T/last' && grep -q 'line 2' '$T/last'"
 
-# The server refuses to listen beyond loopback until disclosure control exists.
+# The server refuses to listen beyond loopback without TLS (tests/integration/access.sh
+# has the rest).
 sed "s|^listen *= *127.0.0.1|listen = 0.0.0.0|" "$CONF" >"$T/open.conf"
-status "the server refuses a public address" 2 "$BIN/wiqaya-server" -c "$T/open.conf" serve
-check "and says why" grep -q 'disclosure control' "$T/last"
+status "the server refuses a public address without TLS" 2 "$BIN/wiqaya-server" -c "$T/open.conf" serve
+check "and says why" grep -q 'without TLS' "$T/last"
 
 # pg.sh in a checkout with mode 0700, which the postgres user cannot enter, creates its
 # cluster without a word about it (PostgreSQL's programs said "could not change
@@ -72,14 +95,16 @@ check "stats/ includes no libpq, libmicrohttpd, etl/ or server/" bash -c \
   "! grep -lE '#include (<libpq|<microhttpd|\"etl/|\"server/)' '$ROOT'/stats/*.[ch]"
 check "wiqaya-stats links GSL and Jansson, no database, HTTP or crypto library" bash -c \
   "ldd '$BIN/wiqaya-stats' | grep -q libgsl && ! ldd '$BIN/wiqaya-stats' | grep -qE 'libpq|microhttpd|sodium|utf8proc|icu'"
-check "wiqaya-server links no pseudonymisation library (libsodium, utf8proc, ICU)" bash -c \
-  "ldd '$BIN/wiqaya-server' | grep -q libmicrohttpd && ! ldd '$BIN/wiqaya-server' | grep -qE 'sodium|utf8proc|icu'"
+check "wiqaya-server links no normalisation library (utf8proc, ICU) and no pseudonymisation code" bash -c \
+  "ldd '$BIN/wiqaya-server' | grep -q libmicrohttpd && ! ldd '$BIN/wiqaya-server' | grep -qE 'utf8proc|icu' && ! nm '$BIN/wiqaya-server' | grep -qE ' T (pseudo_|keys_load|link_)'"
 
 # Every command answers COMMAND --help with its usage, taken from the command table.
 for c in keygen fingerprint migrate load refresh rekey retention synth; do
   check "wiqaya-etl $c --help" bash -c "'$BIN/wiqaya-etl' $c --help | grep -q '^usage: wiqaya-etl $c'"
 done
-check "wiqaya-server serve --help" bash -c "'$BIN/wiqaya-server' serve --help | grep -q '^usage: wiqaya-server serve'"
+for c in serve keygen token audit; do
+  check "wiqaya-server $c --help" bash -c "'$BIN/wiqaya-server' $c --help | grep -q '^usage: wiqaya-server $c'"
+done
 check "the load usage names --no-refresh" bash -c "'$BIN/wiqaya-etl' --help | grep -q -- '--no-refresh'"
 status "an unknown option of synth is bad usage" 2 "$BIN/wiqaya-etl" synth --colour --out "$T/x"
 check "answered with synth's usage" grep -q '^usage: wiqaya-etl synth' "$T/last"

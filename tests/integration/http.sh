@@ -77,6 +77,8 @@ stop_server
 # --- URL and parameters ---
 limits
 start_server
+TOKEN=$(new_token researcher)
+AUTH="Authorization: Bearer $TOKEN"
 many=$(printf 'a%d=1&' $(seq 1 10000))
 eq "10,000 short parameters (about 80 KB): 414, and an answer at all" \
   "$(code --max-time 10 "$URL/api/v1/analytics?$many")" "414"
@@ -93,7 +95,7 @@ check "naming it" jq -e '.code == "H1003" and .invalid_params[0].name == "indica
 eq "an unsupported format: 400" "$(code "$URL/api/v1/analytics?indicator=victims&format=xml")" "400"
 check "naming it" jq -e '.invalid_params[0].name == "format"' "$T/body"
 eq "a repeatable parameter may repeat" \
-  "$(code "$URL/api/v1/analytics?indicator=victims&dimension=year&dimension=sex")" "200"
+  "$(code -H "$AUTH" "$URL/api/v1/analytics?indicator=victims&dimension=year&dimension=sex")" "200"
 eq "a route without parameters takes none" "$(code "$URL/healthz?x=1")" "400"
 eq "HEAD where GET is: 200" "$(curl -s -I -o "$T/head" -w '%{http_code}' "$URL/healthz")" "200"
 check "with no body" bash -c "! grep -q '\"status\"' '$T/head'"
@@ -102,10 +104,11 @@ eq "a known path, another method: 405" "$(code -X DELETE "$URL/healthz")" "405"
 
 # --- the access log: no path or query string as sent, so no forged line ---
 code "$URL/api/v1/analytics%0a2026-01-01%20FORGED%20line?indicator=victims" >/dev/null
-code "$URL/api/v1/analytics?indicator=victims&dimension=year" >/dev/null
+code -H "$AUTH" "$URL/api/v1/analytics?indicator=victims&dimension=year" >/dev/null
 stop_server
 check "the access log has no forged line" bash -c "! grep -q FORGED '$T/server.log'"
 check "and no query string" bash -c "! grep -q 'indicator=' '$T/server.log'"
+check "and no token" bash -c "! grep -qF '${TOKEN#wq_}' '$T/server.log'"
 check "but method, route, status, duration and sizes" \
   grep -qE 'GET /api/v1/analytics 200 [0-9.]+ ms in=0 out=[0-9]+' "$T/server.log"
 echo "1..$n"

@@ -1,0 +1,125 @@
+# Who may ask what (attack 7 of docs/privacy.md): every route x every role x (no token,
+# malformed, unknown, revoked, expired) against a table of expected statuses; the token
+# command; and leaving loopback only with TLS.
+source "$(dirname "$0")/../lib.sh"
+fresh_db access
+"$BIN/wiqaya-etl" load "$ROOT/tests/data/slice.ndjson" >/dev/null 2>&1
+PORT=${TEST_HTTP_PORT:-18080}
+URL=http://127.0.0.1:$PORT
+
+# --- the token command ---
+out=$("$BIN/wiqaya-server" token add --role researcher --name "Dr R" 2>"$T/err")
+check "token add prints the token once: wq_ and 43 base64url characters" bash -c "[[ '$out' =~ ^wq_[A-Za-z0-9_-]{43}$ ]]"
+check "and says on stderr which token it made" grep -q 'token 1 (researcher) created' "$T/err"
+RESEARCHER=$out
+POLICY=$(new_token policy)
+ADMIN=$(new_token admin)
+SUBMITTER=$(new_token submitter DC-POL-01)
+REVOKED=$(new_token researcher)
+EXPIRED=$("$BIN/wiqaya-server" token add --role policy --name "soon gone" --expires 2099-01-01 2>/dev/null)
+status "token revoke" 0 "$BIN/wiqaya-server" token revoke 5
+env -u WIQAYA_CONF "$ROOT/scripts/pg.sh" psql -X -q -d "$DB" -c "UPDATE auth.token SET expires_at = now() - interval '1 day' WHERE token_id = 6" >/dev/null
+"$BIN/wiqaya-server" token list >"$T/list"
+check "token list shows the tokens and their state" bash -c "grep -qP '^5\tresearcher\t-\ttest researcher\t.*\trevoked$' '$T/list' && grep -qP '^6\tpolicy\t-\tsoon gone\t.*\texpired$' '$T/list' && grep -qP '^4\tsubmitter\tDC-POL-01\t' '$T/list'"
+check "and no secret" bash -c "! grep -q 'wq_' '$T/list'"
+dump_db "$T/dump.sql"
+check "the database holds no token, only keyed hashes" bash -c "! grep -qF -e '${RESEARCHER#wq_}' -e '${SUBMITTER#wq_}' '$T/dump.sql'"
+status "an unknown role" 2 "$BIN/wiqaya-server" token add --role superuser --name x
+check "is T2001" grep -q T2001 "$T/last"
+status "a submitter without an agency" 2 "$BIN/wiqaya-server" token add --role submitter --name x
+check "is T2002" grep -q T2002 "$T/last"
+status "a submitter of an agency not in the list" 2 "$BIN/wiqaya-server" token add --role submitter --agency NOPE --name x
+check "is T2002 naming the list" grep -q 'T2002.*agencies' "$T/last"
+status "an expiry in the past" 2 "$BIN/wiqaya-server" token add --role policy --name x --expires 2001-01-01
+check "is T2003" grep -q T2003 "$T/last"
+status "revoking a token that does not exist" 2 "$BIN/wiqaya-server" token revoke 99
+check "is T2005" grep -q T2005 "$T/last"
+
+# --- the access matrix ---
+start_server
+UNKNOWN="wq_$(head -c 32 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=\n' | head -c 43)"
+declare -A auth=([none]="" [malformed]="Bearer not-a-token" [basic]="Basic dXNlcjpwYXNz" [unknown]="Bearer $UNKNOWN"
+  [revoked]="Bearer $REVOKED" [expired]="Bearer $EXPIRED" [submitter]="Bearer $SUBMITTER"
+  [researcher]="Bearer $RESEARCHER" [policy]="Bearer $POLICY" [admin]="Bearer $ADMIN")
+cols=(none malformed basic unknown revoked expired submitter researcher policy admin)
+# route                                                       none mal basic unk rev exp sub res pol adm
+cat >"$T/expected" <<'EOF'
+/healthz                                                       200 401 401 401 401 401 403 200 200 200
+/api/v1/analytics?indicator=victims&dimension=year             200 401 401 401 401 401 403 200 200 200
+/api/v1/analytics?indicator=victims&dimension=sex              401 401 401 401 401 401 403 200 200 200
+/api/v1/analytics?indicator=victims&dimension=ethnicity        401 401 401 401 401 401 403 200 409 409
+/api/v1/analytics?indicator=cases&dimension=region&dimension=status&dimension=detection&dimension=financial 401 401 401 401 401 401 403 200 409 409
+/api/v1/analytics?indicator=victims&access_token=x             400 400 400 400 400 400 400 400 400 400
+/api/v1/indicators                                             200 401 401 401 401 401 403 200 200 200
+/api/v1/dimensions                                             200 401 401 401 401 401 403 200 200 200
+/api/v1/dimensions/sex                                         200 401 401 401 401 401 403 200 200 200
+/api/v1/disclosure                                             200 401 401 401 401 401 403 200 200 200
+EOF
+cells=0 match=0
+while read -r path want; do
+  read -ra w <<<"$want"
+  for i in "${!cols[@]}"; do
+    a=${auth[${cols[$i]}]}
+    got=$(curl -s -o /dev/null -w '%{http_code}' ${a:+-H "Authorization: $a"} "$URL$path")
+    cells=$((cells + 1))
+    if [[ $got == "${w[$i]}" ]]; then match=$((match + 1)); else echo "# $path as ${cols[$i]}: $got, expected ${w[$i]}"; fi
+  done
+done <"$T/expected"
+figure "access matrix: $match of $cells route x credential cells as expected"
+eq "7. every route x role x credential answers as the table says" "$match" "$cells"
+code_of() { curl -s ${1:+-H "Authorization: $1"} "$URL$2" | jq -r .code; }
+eq "no token where one is needed: T1000" "$(code_of "" '/api/v1/analytics?indicator=victims&dimension=sex')" "T1000"
+check "with WWW-Authenticate: Bearer" bash -c "curl -s -D - -o /dev/null '$URL/api/v1/analytics?indicator=victims&dimension=sex' | grep -qi '^www-authenticate: Bearer'"
+eq "a malformed header: T1001" "$(code_of "Basic dXNlcjpwYXNz" /healthz)" "T1001"
+eq "not a token: T1002" "$(code_of "Bearer not-a-token" /healthz)" "T1002"
+eq "an unknown token: T1003" "$(code_of "Bearer $UNKNOWN" /healthz)" "T1003"
+eq "a revoked token: T1004" "$(code_of "Bearer $REVOKED" /healthz)" "T1004"
+eq "an expired token: T1005" "$(code_of "Bearer $EXPIRED" /healthz)" "T1005"
+eq "a submitter here: T1007" "$(code_of "Bearer $SUBMITTER" /api/v1/indicators)" "T1007"
+eq "a sensitive dimension for policy: Q1011" "$(code_of "Bearer $POLICY" '/api/v1/analytics?indicator=victims&dimension=ethnicity')" "Q1011"
+eq "a sensitive filter for policy too" "$(code_of "Bearer $POLICY" '/api/v1/analytics?indicator=victims&filter=sexual_orientation:bisexual')" "Q1011"
+eq "a sensitive dimension with 3 others: Q1012" \
+  "$(code_of "Bearer $RESEARCHER" '/api/v1/analytics?indicator=victims&dimension=ethnicity&dimension=sex&dimension=year&filter=region:DC-01')" "Q1012"
+eq "4 dimensions for policy: Q1005" "$(code_of "Bearer $POLICY" '/api/v1/analytics?indicator=cases&dimension=region&dimension=status&dimension=detection&dimension=financial')" "Q1005"
+eq "the public's other queries: 401 naming the published tables" \
+  "$(curl -s "$URL/api/v1/analytics?indicator=victims&dimension=sex" | jq -r .hint)" "GET /api/v1/disclosure lists them; send Authorization: Bearer wq_..."
+check "the disclosure route lists the public tables and every parameter" bash -c \
+  "curl -s '$URL/api/v1/disclosure' | jq -e '(.public_tables | length) == 4 and .noise.scale_b == 2 and .suppression.floor == 5 and .suppression.threshold == 10 and .grammar.max_dimensions.policy == 3 and .caller.role == \"public\"'"
+stop_server
+
+# --- the public tables: released once per data version ---
+start_server
+first=$(api '/api/v1/analytics?indicator=victims&dimension=year')
+again=$(api '/api/v1/analytics?indicator=victims&dimension=year')
+eq "a public table is the same answer every time" "$again" "$first"
+eq "stored once for its data version" "$(psql_t -c 'SELECT count(*) FROM auth.public_release')" "1"
+check "and charged once to the public budget" test "$(psql_t -c 'SELECT count(*) FROM auth.spend WHERE token_id = 0')" -eq 1
+stop_server
+
+# --- leaving loopback: only with TLS ---
+base_conf=$(cat "$CONF")
+{ echo "$base_conf"; printf '[server]\nlisten = 0.0.0.0\n'; } >"$CONF"
+status "off loopback without TLS the server refuses to start" 2 timeout 10 "$BIN/wiqaya-server" serve
+check "saying why (S5001, tokens need TLS)" grep -q 'S5001.*without TLS' "$T/last"
+{ echo "$base_conf"; printf '[server]\nlisten = 0.0.0.0\nbehind_tls_proxy = true\n'; } >"$CONF"
+start_server
+eq "behind a TLS proxy it starts" "$(curl -s -o /dev/null -w '%{http_code}' "$URL/healthz")" "200"
+stop_server
+openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=127.0.0.1" -keyout "$T/tls.key" -out "$T/tls.crt" >/dev/null 2>&1
+chmod 600 "$T/tls.key"
+{ echo "$base_conf"; printf '[server]\nlisten = 0.0.0.0\ntls_cert = %s\ntls_key = %s\n' "$T/tls.crt" "$T/tls.key"; } >"$CONF"
+"$BIN/wiqaya-server" serve 2>"$T/server.log" &
+SERVER_PID=$!
+for _ in $(seq 1 50); do curl -sk "https://127.0.0.1:$PORT/healthz" >/dev/null 2>&1 && break; sleep 0.1; done
+eq "with a certificate it serves HTTPS" "$(curl -sk -o /dev/null -w '%{http_code}' "https://127.0.0.1:$PORT/healthz")" "200"
+eq "and a token over it" "$(curl -sk -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $RESEARCHER" "https://127.0.0.1:$PORT/api/v1/analytics?indicator=victims&dimension=sex")" "200"
+check "plain HTTP gets no answer there" bash -c "! curl -s --max-time 3 -o /dev/null '$URL/healthz'"
+stop_server
+echo "$base_conf" >"$CONF"
+
+# --- the server's role as the migrations left it ---
+"$ROOT/scripts/pg.sh" psql -X -q -U wiqaya_reader -d "$DB" -c "ALTER ROLE wiqaya_reader IN DATABASE $DB SET work_mem = '1MB'" >/dev/null 2>&1
+status "a reader role with session defaults (which any role may set on itself): refused" 2 timeout 10 "$BIN/wiqaya-server" serve
+check "saying so (S5004)" grep -q 'S5004.*session defaults' "$T/last"
+env -u WIQAYA_CONF "$ROOT/scripts/pg.sh" psql -X -q -d "$DB" -c "ALTER ROLE wiqaya_reader IN DATABASE $DB RESET ALL" >/dev/null
+echo "1..$n"
