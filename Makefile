@@ -37,7 +37,7 @@ BASE_SRC   = common/error.c common/xalloc.c common/strbuf.c
 COMMON_SRC = common/config.c common/log.c common/db.c common/codelist.c common/cli.c \
              common/keyfile.c common/token.c
 # The HTTP core (libmicrohttpd), for the programs that serve.
-HTTP_SRC   = common/http.c
+HTTP_SRC   = common/http.c common/metrics.c
 ETL_SRC    = etl/main.c etl/cmd_keys.c etl/cmd_migrate.c etl/cmd_load.c etl/cmd_refresh.c \
              etl/cmd_rekey.c etl/cmd_retention.c etl/cmd_synth.c \
              etl/keys.c etl/keyed_hash.c etl/normalise.c etl/latin_ascii.c \
@@ -53,8 +53,8 @@ DISCLOSURE_SRC = stats/disclosure.c
 STATS_SRC  = stats/main.c
 SERVER_SRC = server/main.c server/cmd_serve.c server/cmd_keys.c server/cmd_token.c \
              server/cmd_audit.c server/routes.c server/health.c server/analytics.c \
-             server/catalogue.c server/disclosure.c server/query.c server/indicator.c \
-             server/model.c server/grammar.c server/protect.c server/ledger.c server/audit.c \
+             server/catalogue.c server/disclosure.c server/prometheus.c server/query.c server/indicator.c \
+             server/model.c server/grammar.c server/protect.c server/cache.c server/ledger.c server/audit.c \
              server/public.c server/keyring.c
 
 BASE_OBJ   = $(BASE_SRC:%.c=$(BUILD)/%.o)

@@ -3,7 +3,9 @@
  * layer writes it) against the whole protection layer (the same SQL, the table laid out in
  * full, the noise of every cell, suppression, intervals, the ledger's transaction), in
  * process, over REPEATS runs each. The ledger's first charge is made before timing, so the
- * figures are of a repeated query (whose ledger transaction still runs).
+ * figures are of a repeated query (whose ledger transaction still runs). The last column is
+ * the same with the server's answer cache (server/cache.h): the ledger's transaction, and
+ * no SQL but the data version's.
  *   WIQAYA_CONF=... BENCH_TOKEN=wq_... bench_protect [REPEATS] */
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,6 +19,7 @@
 #include "common/db.h"
 #include "common/token.h"
 #include "server/indicator.h"
+#include "server/cache.h"
 #include "server/keyring.h"
 #include "server/protect.h"
 #include "server/query.h"
@@ -73,12 +76,14 @@ int main(int argc, char **argv)
 	int repeats = argc > 1 ? atoi(argv[1]) : 20;
 	const char *conf = getenv("WIQAYA_CONF"), *token = getenv("BENCH_TOKEN");
 	if (!conf || !token || repeats < 1) {
-		fprintf(stderr, "usage: WIQAYA_CONF=FILE BENCH_TOKEN=wq_... bench_protect [REPEATS]\n");
+		fprintf(stderr,
+			"usage: WIQAYA_CONF=FILE BENCH_TOKEN=wq_... bench_protect [REPEATS]\n");
 		return 2;
 	}
 	gsl_set_error_handler_off();
 	if (config_load(&cfg, conf, &e) < 0 || codelists_load(&lists, cfg.codelists_dir, &e) < 0 ||
-	    indicators_load(&inds, cfg.indicators_path, &e) < 0 || keyring_load(&keys, &cfg, &e) < 0) {
+	    indicators_load(&inds, cfg.indicators_path, &e) < 0 ||
+	    keyring_load(&keys, &cfg, &e) < 0) {
 		err_print(&e, stderr);
 		return 2;
 	}
@@ -90,10 +95,12 @@ int main(int argc, char **argv)
 		err_print(&e, stderr);
 		return 2;
 	}
-	struct protector p = {&cfg, &keys, &lists};
+	struct protector p = {&cfg, &keys, &lists, NULL};
+	struct protector pc = {&cfg, &keys, &lists, cache_new()};
 	double *t_exact = calloc((size_t)repeats, sizeof(double));
 	double *t_prot = calloc((size_t)repeats, sizeof(double));
-	printf("%-58s %12s %12s %8s\n", "query", "exact (ms)", "protected", "ratio");
+	double *t_cached = calloc((size_t)repeats, sizeof(double));
+	printf("%-58s %10s %10s %6s %10s\n", "query", "exact (ms)", "protected", "ratio", "cached");
 	for (size_t k = 0; k < sizeof queries / sizeof queries[0]; k++) {
 		const struct bench_query *b = &queries[k];
 		struct query q;
@@ -118,7 +125,8 @@ int main(int argc, char **argv)
 			sb_init(&sql);
 			double t0 = now();
 			query_sql(&q, &sql, params, &np);
-			PGresult *res = db_exec(conn, &e, sql.data, np, (const char *const *)params);
+			PGresult *res =
+			    db_exec(conn, &e, sql.data, np, (const char *const *)params);
 			t_exact[r] = now() - t0;
 			PQclear(res);
 			query_params_free(params, np);
@@ -127,15 +135,23 @@ int main(int argc, char **argv)
 			protect_answer(&p, conn, &q, &who, &a, &status, &retry, &e);
 			t_prot[r] = now() - t0;
 			answer_free(&a);
+			t0 = now();
+			protect_answer(&pc, conn, &q, &who, &a, &status, &retry, &e);
+			t_cached[r] = now() - t0;
+			answer_free(&a);
 		}
 		qsort(t_exact, (size_t)repeats, sizeof(double), cmp);
 		qsort(t_prot, (size_t)repeats, sizeof(double), cmp);
-		double me = t_exact[repeats / 2] * 1e3, mp = t_prot[repeats / 2] * 1e3;
-		printf("%-58s %12.2f %12.2f %8.2f   (%zu cells, median of %d)\n", b->label, me, mp,
-		       mp / me, cells, repeats);
+		qsort(t_cached, (size_t)repeats, sizeof(double), cmp);
+		double me = t_exact[repeats / 2] * 1e3, mp = t_prot[repeats / 2] * 1e3,
+		       mc = t_cached[repeats / 2] * 1e3;
+		printf("%-58s %10.2f %10.2f %6.2f %10.2f   (%zu cells, median of %d)\n", b->label,
+		       me, mp, mp / me, mc, cells, repeats);
 	}
 	free(t_exact);
 	free(t_prot);
+	free(t_cached);
+	cache_free(pc.cache);
 	PQfinish(conn);
 	keyring_free(&keys);
 	indicators_free(&inds);

@@ -18,6 +18,7 @@
 
 #include "common/db.h"
 #include "common/log.h"
+#include "common/metrics.h"
 #include "common/xalloc.h"
 
 /* MHD's own connection limit is ours plus this many, so that a client past ours still
@@ -43,6 +44,7 @@ struct http_server {
 	int nconns;
 	pthread_t sweeper;
 	int stopping;
+	struct metrics *metrics;
 };
 
 /* One request, from its URI to its completion. */
@@ -75,6 +77,7 @@ static double now(void)
 /* One connection per server thread (libpq connections are not shared between threads),
  * remembered in a list so that http_stop can close them all. */
 static __thread PGconn *thread_conn;
+static __thread struct metrics *thread_metrics; /* the server this thread answers for */
 static pthread_mutex_t conns_lock = PTHREAD_MUTEX_INITIALIZER;
 static PGconn **dbs;
 static size_t ndbs, capdbs;
@@ -102,10 +105,12 @@ PGconn *http_db(struct http_request *r)
 		http_db_reset();
 	if (!thread_conn) {
 		thread_conn = db_connect(r->srv->cfg, r->srv->o.db_user, &e);
-		if (thread_conn)
+		if (thread_conn) {
 			remember(thread_conn, 1);
-		else
+		} else {
 			log_warning("%s: %s", e.code, e.message);
+			metrics_db_error(r->srv->metrics);
+		}
 	}
 	return thread_conn;
 }
@@ -114,6 +119,8 @@ void http_db_reset(void)
 {
 	if (!thread_conn)
 		return;
+	if (thread_metrics)
+		metrics_db_error(thread_metrics);
 	remember(thread_conn, 0);
 	PQfinish(thread_conn);
 	thread_conn = NULL;
@@ -253,6 +260,19 @@ const char *http_client(const struct http_request *r)
 const struct principal *http_principal(const struct http_request *r)
 {
 	return &r->who;
+}
+
+void http_metrics(const struct http_request *r, const char *prefix, struct strbuf *out)
+{
+	struct http_server *s = r->srv;
+	metrics_render(s->metrics, prefix, out);
+	pthread_mutex_lock(&s->mu);
+	int open = s->nconns;
+	pthread_mutex_unlock(&s->mu);
+	sb_printf(out,
+		  "# HELP %s_http_connections Connections open now.\n"
+		  "# TYPE %s_http_connections gauge\n%s_http_connections %d\n",
+		  prefix, prefix, prefix, open);
 }
 
 /* ---- connections: tracking, limits, the header deadline ---- */
@@ -619,6 +639,7 @@ static enum MHD_Result respond(struct http_request *r, struct http_response *res
 		MHD_add_response_header(mr, "Connection", "close");
 	enum MHD_Result ret = MHD_queue_response(r->mc, resp->status, mr);
 	MHD_destroy_response(mr);
+	metrics_observe(r->srv->metrics, r->route, resp->status, now() - r->t0);
 	char method[17];
 	method_text(r->method, method);
 	/* The route, never the path or query string as sent (request text: it may hold
@@ -635,6 +656,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *mc, const ch
 {
 	struct http_server *s = cls;
 	struct http_request *r = *state;
+	thread_metrics = s->metrics;
 	(void)mc;      /* the request holds it, from on_uri */
 	(void)version; /* HTTP/1.0 and 1.1 are answered alike */
 	if (!r)	       /* no URI callback ran (cannot happen with it set): refuse */
@@ -718,6 +740,7 @@ struct http_server *http_start(const struct wq_config *cfg, const struct http_op
 	struct http_server *s = xcalloc(1, sizeof *s);
 	s->cfg = cfg;
 	s->o = *o;
+	s->metrics = metrics_new(o->routes, o->nroutes);
 	pthread_mutex_init(&s->mu, NULL);
 	/* A connection's memory pool (MHD maps it lazily: only what a request uses becomes
 	 * resident). MHD parses every query parameter into a record of its pool (about 60
@@ -743,6 +766,7 @@ struct http_server *http_start(const struct wq_config *cfg, const struct http_op
 	if (!s->daemon) {
 		err_set(e, "S5001", "could not listen on %s:%d", o->listen, o->port);
 		pthread_mutex_destroy(&s->mu);
+		metrics_free(s->metrics);
 		free(s);
 		return NULL;
 	}
@@ -767,5 +791,6 @@ void http_stop(struct http_server *s)
 	ndbs = capdbs = 0;
 	pthread_mutex_unlock(&conns_lock);
 	pthread_mutex_destroy(&s->mu);
+	metrics_free(s->metrics);
 	free(s);
 }

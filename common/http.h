@@ -30,6 +30,7 @@
 
 #include "common/config.h"
 #include "common/error.h"
+#include "common/strbuf.h"
 #include "common/token.h"
 
 struct http_request; /* opaque: read it with the accessors below */
@@ -94,6 +95,9 @@ int http_body(const struct http_request *r, const char **data, size_t *len);
 const char *http_client(const struct http_request *r);
 /* Who is asking, as the core's token check found it (the public without a token). */
 const struct principal *http_principal(const struct http_request *r);
+/* Appends the core's metrics (common/metrics.h: requests by route and status, latency
+ * histograms, database errors, open connections) in Prometheus text format. */
+void http_metrics(const struct http_request *r, const char *prefix, struct strbuf *out);
 
 /* This thread's database connection as the server's role, connecting (with retry) on
  * first use and again after a failure. NULL when the database is unreachable. */

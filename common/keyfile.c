@@ -43,8 +43,7 @@ out:
 	return rc;
 }
 
-uint8_t *keyfile_read(const char *path, const char *what, const char *creator,
-		      struct wq_error *e)
+uint8_t *keyfile_read(const char *path, const char *what, const char *creator, struct wq_error *e)
 {
 	struct stat st;
 	struct rlimit rl = {0, 0};

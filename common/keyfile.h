@@ -18,8 +18,7 @@ int keyfile_write(const char *path, const char *what, struct wq_error *e);
 /* Reads PATH into a new sodium_malloc'd buffer (free with keyfile_free). Refuses a file
  * that group or others may access (K1002), a missing one (K1003, hint: the command
  * creating it), or one that is not exactly 32 bytes (K1004). Disables core dumps. */
-uint8_t *keyfile_read(const char *path, const char *what, const char *creator,
-		      struct wq_error *e);
+uint8_t *keyfile_read(const char *path, const char *what, const char *creator, struct wq_error *e);
 void keyfile_free(uint8_t *key);
 
 #endif

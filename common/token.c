@@ -47,8 +47,8 @@ void token_new(const uint8_t *key, char text[TOKEN_TEXT_LEN + 1], uint8_t hash[T
 	sodium_memzero(secret, sizeof secret);
 }
 
-int token_check(PGconn *conn, const uint8_t *key, const char *authorization,
-		struct principal *p, struct wq_error *e)
+int token_check(PGconn *conn, const uint8_t *key, const char *authorization, struct principal *p,
+		struct wq_error *e)
 {
 	uint8_t secret[TOKEN_SECRET_BYTES], hash[TOKEN_HASH_BYTES];
 	size_t n = 0;
@@ -89,13 +89,13 @@ int token_check(PGconn *conn, const uint8_t *key, const char *authorization,
 	}
 	size_t stored_len = 0;
 	unsigned char *stored =
-	    PQntuples(r) == 1 ? PQunescapeBytea((const unsigned char *)PQgetvalue(r, 0, 3),
-						&stored_len)
-			      : NULL;
+	    PQntuples(r) == 1
+		? PQunescapeBytea((const unsigned char *)PQgetvalue(r, 0, 3), &stored_len)
+		: NULL;
 	/* The lookup is by an index on the keyed hash; the comparison that decides is here,
 	 * in constant time. */
-	int match = stored && stored_len == sizeof hash &&
-		    sodium_memcmp(stored, hash, sizeof hash) == 0;
+	int match =
+	    stored && stored_len == sizeof hash && sodium_memcmp(stored, hash, sizeof hash) == 0;
 	PQfreemem(stored);
 	int rc = -1;
 	if (!match)

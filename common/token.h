@@ -41,7 +41,7 @@ void token_new(const uint8_t *key, char text[TOKEN_TEXT_LEN + 1], uint8_t hash[T
  * or -1 with e set and the reason (T1001 not "Bearer <token>", T1002 not a token, T1003
  * unknown, T1004 revoked, T1005 expired, T1006 the database could not answer); every one
  * is a 401 but T1006 (503). */
-int token_check(PGconn *conn, const uint8_t *key, const char *authorization,
-		struct principal *p, struct wq_error *e);
+int token_check(PGconn *conn, const uint8_t *key, const char *authorization, struct principal *p,
+		struct wq_error *e);
 
 #endif

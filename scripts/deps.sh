@@ -8,7 +8,7 @@ packages=(
   postgresql-15 postgresql-client-15
   libpq-dev libsodium-dev libjansson-dev libmicrohttpd-dev libgsl-dev
   libutf8proc-dev libicu-dev libcsv-dev libinih-dev libcmocka-dev zlib1g-dev
-  clang-format cppcheck valgrind jq time openssl
+  clang-format cppcheck valgrind jq time openssl prometheus wrk
 )
 
 missing=()

@@ -64,8 +64,8 @@ static void row_hash(const uint8_t *key, const uint8_t prev[HASH_BYTES], long lo
 /* The last row's seq and hash (0 and zeros for an empty log). */
 static int chain_tail(PGconn *conn, long long *seq, uint8_t prev[HASH_BYTES], struct wq_error *e)
 {
-	PGresult *r = db_exec(conn, e, "SELECT seq, hash FROM audit.log ORDER BY seq DESC LIMIT 1",
-			      0, NULL);
+	PGresult *r =
+	    db_exec(conn, e, "SELECT seq, hash FROM audit.log ORDER BY seq DESC LIMIT 1", 0, NULL);
 	if (!r)
 		return -1;
 	memset(prev, 0, HASH_BYTES);
@@ -176,7 +176,8 @@ int audit_verify(PGconn *conn, const uint8_t *key, long long *seq, long long *ro
 			rc = 1;
 		} else if (!stored || len != HASH_BYTES || sodium_memcmp(stored, h, HASH_BYTES)) {
 			*seq = s;
-			snprintf(why, whylen, "row %lld does not match its hash: it was altered", s);
+			snprintf(why, whylen, "row %lld does not match its hash: it was altered",
+				 s);
 			rc = 1;
 		}
 		if (stored && len == HASH_BYTES)
@@ -277,13 +278,12 @@ void audit_stop(struct audit *a)
 	free(a);
 }
 
-void audit_query(struct audit *a, int token_id, const char *query, unsigned status,
-		 size_t cells, double epsilon)
+void audit_query(struct audit *a, int token_id, const char *query, unsigned status, size_t cells,
+		 double epsilon)
 {
 	struct entry en;
-	json_t *j = json_pack("{s:i,s:s,s:i,s:I,s:f}", "token", token_id, "query", query,
-			      "status", (int)status, "cells", (json_int_t)cells, "epsilon",
-			      epsilon);
+	json_t *j = json_pack("{s:i,s:s,s:i,s:I,s:f}", "token", token_id, "query", query, "status",
+			      (int)status, "cells", (json_int_t)cells, "epsilon", epsilon);
 	now_text(en.at);
 	en.body = json_dumps(j, JSON_COMPACT | JSON_SORT_KEYS | JSON_REAL_PRECISION(17));
 	json_decref(j);

@@ -23,8 +23,8 @@ struct audit *audit_start(const struct wq_config *cfg, const uint8_t *key);
 void audit_stop(struct audit *a);
 
 /* Queues one answered query; never blocks. */
-void audit_query(struct audit *a, int token_id, const char *query, unsigned status,
-		 size_t cells, double epsilon);
+void audit_query(struct audit *a, int token_id, const char *query, unsigned status, size_t cells,
+		 double epsilon);
 unsigned long audit_dropped(const struct audit *a);
 unsigned long audit_written(const struct audit *a);
 

@@ -17,6 +17,7 @@
 #include "common/strbuf.h"
 #include "common/log.h"
 #include "common/xalloc.h"
+#include "server/cache.h"
 #include "server/commands.h"
 #include "server/routes.h"
 #include "server/server.h"
@@ -114,14 +115,15 @@ int srv_serve(struct cli_ctx *ctx, int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	gsl_set_error_handler_off(); /* intervals are computed by stats/, which checks results */
 
-	if (check_listen(cfg, &e) < 0 || check_role(cfg, &e) < 0 || codelists_load(&srv.lists, cfg->codelists_dir, &e) < 0 ||
+	if (check_listen(cfg, &e) < 0 || check_role(cfg, &e) < 0 ||
+	    codelists_load(&srv.lists, cfg->codelists_dir, &e) < 0 ||
 	    indicators_load(&srv.indicators, cfg->indicators_path, &e) < 0 ||
 	    public_load(&srv.public, cfg->public_tables, cfg, &srv.indicators, &srv.lists, &e) < 0)
 		goto fail;
 	if (cfg->tls_cert[0] && cfg->tls_key[0] &&
 	    (!(cert = read_pem(cfg->tls_cert, &e)) || !(key = read_pem(cfg->tls_key, &e))))
 		goto fail;
-	srv.protector = (struct protector){cfg, &srv.keys, &srv.lists};
+	srv.protector = (struct protector){cfg, &srv.keys, &srv.lists, cache_new()};
 	srv.audit = audit_start(cfg, srv.keys.audit);
 	struct http_options o = {.name = "wiqaya-server",
 				 .listen = cfg->server_listen,
@@ -148,6 +150,7 @@ fail:
 	err_print(&e, stderr);
 out:
 	audit_stop(srv.audit);
+	cache_free(srv.protector.cache);
 	if (key)
 		sodium_memzero(key, strlen(key));
 	free(cert);

@@ -17,8 +17,8 @@ static int audit_change(struct cli_ctx *ctx, const char *action, const char *id,
 			const char *agency, struct wq_error *e)
 {
 	struct server_app *app = ctx->app;
-	json_t *j = json_pack("{s:s,s:i,s:s?,s:s?}", "action", action, "token_id", atoi(id),
-			      "role", role, "agency", agency);
+	json_t *j = json_pack("{s:s,s:i,s:s?,s:s?}", "action", action, "token_id", atoi(id), "role",
+			      role, "agency", agency);
 	char *body = json_dumps(j, JSON_COMPACT | JSON_SORT_KEYS);
 	json_decref(j);
 	int rc = audit_append(ctx->conn, app->keys.audit, "token", body, e);
@@ -61,15 +61,17 @@ static int add(struct cli_ctx *ctx, int argc, char **argv)
 	if (!role || !name)
 		return cli_usage_error(ctx);
 	if (role_parse(role, &r) < 0 || r == ROLE_PUBLIC) {
-		err_set(&e, "T2001", "--role: \"%s\" is not one of submitter, researcher, policy, "
-				     "admin",
+		err_set(&e, "T2001",
+			"--role: \"%s\" is not one of submitter, researcher, policy, "
+			"admin",
 			role);
 		return cli_fail(&e);
 	}
 	if ((r == ROLE_SUBMITTER) != (agency != NULL)) {
-		err_set(&e, "T2002", r == ROLE_SUBMITTER ? "--agency: a submitter is bound to one "
-							   "agency"
-							 : "--agency: only a submitter has one");
+		err_set(&e, "T2002",
+			r == ROLE_SUBMITTER ? "--agency: a submitter is bound to one "
+					      "agency"
+					    : "--agency: only a submitter has one");
 		return cli_fail(&e);
 	}
 	if (agency && check_agency(ctx->cfg, agency, &e) < 0)
@@ -99,11 +101,12 @@ static int add(struct cli_ctx *ctx, int argc, char **argv)
 	const char *p[] = {hex, role, agency, name, expires};
 	PGresult *res = NULL;
 	if (db_run(ctx->conn, &e, "BEGIN", 0, NULL) < 0 ||
-	    !(res = db_exec(ctx->conn, &e,
-			    "INSERT INTO auth.token (token_id, hash, role, agency, name, expires_at) "
-			    "VALUES (nextval('auth.token_id_seq'), $1::bytea, $2, $3, $4, "
-			    "$5::date) RETURNING token_id",
-			    5, p)) ||
+	    !(res =
+		  db_exec(ctx->conn, &e,
+			  "INSERT INTO auth.token (token_id, hash, role, agency, name, expires_at) "
+			  "VALUES (nextval('auth.token_id_seq'), $1::bytea, $2, $3, $4, "
+			  "$5::date) RETURNING token_id",
+			  5, p)) ||
 	    audit_change(ctx, "add", PQgetvalue(res, 0, 0), role, agency, &e) < 0 ||
 	    db_run(ctx->conn, &e, "COMMIT", 0, NULL) < 0) {
 		PQclear(res);
@@ -125,7 +128,8 @@ static int list(struct cli_ctx *ctx)
 	struct wq_error e;
 	PGresult *res = db_exec(
 	    ctx->conn, &e,
-	    "SELECT token_id, role, coalesce(agency, '-'), name, to_char(created_at, 'YYYY-MM-DD'), "
+	    "SELECT token_id, role, coalesce(agency, '-'), name, to_char(created_at, "
+	    "'YYYY-MM-DD'), "
 	    "coalesce(to_char(expires_at, 'YYYY-MM-DD'), '-'), CASE WHEN revoked_at IS NOT NULL "
 	    "THEN 'revoked' WHEN expires_at <= now() THEN 'expired' ELSE 'active' END "
 	    "FROM auth.token WHERE token_id > 0 ORDER BY token_id",

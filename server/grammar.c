@@ -3,8 +3,7 @@
 
 #include <string.h>
 
-static const char *const sensitive[] = {"sexual_orientation", "gender_identity", "ethnicity",
-					NULL};
+static const char *const sensitive[] = {"sexual_orientation", "gender_identity", "ethnicity", NULL};
 
 int grammar_is_sensitive(const struct dimension *d)
 {

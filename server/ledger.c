@@ -33,10 +33,11 @@ static double spent(PGconn *conn, const struct wq_config *cfg, const char *id, i
 	char days[16];
 	snprintf(days, sizeof days, "%d", cfg->budget_days);
 	const char *p[] = {id, days};
-	PGresult *r = db_exec(conn, e,
-			      "SELECT coalesce(sum(epsilon), 0) FROM auth.spend WHERE token_id = $1 "
-			      "AND at > now() - make_interval(days => $2::int)",
-			      2, p);
+	PGresult *r =
+	    db_exec(conn, e,
+		    "SELECT coalesce(sum(epsilon), 0) FROM auth.spend WHERE token_id = $1 "
+		    "AND at > now() - make_interval(days => $2::int)",
+		    2, p);
 	*ok = r != NULL;
 	double v = r ? atof(PQgetvalue(r, 0, 0)) : 0;
 	PQclear(r);
@@ -63,11 +64,12 @@ static int renewal(PGconn *conn, const struct wq_config *cfg, const char *id, do
 	char days[16];
 	snprintf(days, sizeof days, "%d", cfg->budget_days);
 	const char *p[] = {id, days};
-	PGresult *r = db_exec(conn, e,
-			      "SELECT epsilon, extract(epoch FROM at + make_interval(days => "
-			      "$2::int) - now()) FROM auth.spend WHERE token_id = $1 AND at > now() "
-			      "- make_interval(days => $2::int) ORDER BY at",
-			      2, p);
+	PGresult *r =
+	    db_exec(conn, e,
+		    "SELECT epsilon, extract(epoch FROM at + make_interval(days => "
+		    "$2::int) - now()) FROM auth.spend WHERE token_id = $1 AND at > now() "
+		    "- make_interval(days => $2::int) ORDER BY at",
+		    2, p);
 	int secs = cfg->budget_days * 86400;
 	for (int i = 0; r && i < PQntuples(r); i++) {
 		total -= atof(PQgetvalue(r, i, 0));
@@ -84,13 +86,14 @@ int ledger_charge(PGconn *conn, const struct wq_config *cfg, const struct princi
 		  const uint8_t *cells, size_t n, double epsilon, struct charge *c,
 		  struct wq_error *e)
 {
-	char id[16], eps[32];
+	char id[16], eps[32], budget_text[32], days[16];
 	struct strbuf arr;
 	double budget = ledger_budget(cfg, who->role);
-	int ok;
 	memset(c, 0, sizeof *c);
 	snprintf(id, sizeof id, "%d", who->token_id);
 	snprintf(eps, sizeof eps, "%.17g", epsilon);
+	snprintf(budget_text, sizeof budget_text, "%.17g", budget);
+	snprintf(days, sizeof days, "%d", cfg->budget_days);
 	/* The identities as a bytea[] literal: {"\\x..","\\x.."}. */
 	sb_init(&arr);
 	sb_putc(&arr, '{');
@@ -100,50 +103,26 @@ int ledger_charge(PGconn *conn, const struct wq_config *cfg, const struct princi
 		sb_printf(&arr, "%s\"\\\\x%s\"", i ? "," : "", hex);
 	}
 	sb_putc(&arr, '}');
-	const char *p1[] = {id};
-	const char *p2[] = {id, arr.data};
-	PGresult *r = NULL;
-	int rc = -1;
-	/* One token's charges are serialised by its row lock: two concurrent queries cannot
-	 * both spend the last of a budget. */
-	if (db_run(conn, e, "BEGIN", 0, NULL) < 0 ||
-	    db_run(conn, e, "SELECT 1 FROM auth.token WHERE token_id = $1 FOR UPDATE", 1, p1) < 0)
-		goto out;
-	double total = spent(conn, cfg, id, &ok, e);
-	if (!ok)
-		goto out;
-	r = db_exec(conn, e,
-		    "INSERT INTO auth.released (token_id, cell) SELECT $1, c FROM "
-		    "unnest($2::bytea[]) c ON CONFLICT DO NOTHING",
-		    2, p2);
+	/* One statement (migration 007): a repeat reads without the token's lock; a new cell
+	 * takes it, so two concurrent queries cannot both spend the last of a budget. */
+	const char *p[] = {id, arr.data, eps, budget_text, days};
+	PGresult *r =
+	    db_exec(conn, e, "SELECT * FROM auth.charge($1, $2::bytea[], $3, $4, $5)", 5, p);
+	sb_free(&arr);
 	if (!r)
-		goto out;
-	c->new_cells = strtoul(PQcmdTuples(r), NULL, 10);
+		return -1;
+	c->new_cells = strtoul(PQgetvalue(r, 0, 0), NULL, 10);
+	double total = atof(PQgetvalue(r, 0, 1)), charged = atof(PQgetvalue(r, 0, 2));
 	PQclear(r);
-	r = NULL;
-	if (c->new_cells > 0 && total + epsilon > budget + 1e-9) {
-		c->retry_after = epsilon > budget ? 0 : renewal(conn, cfg, id, budget, total, epsilon, e);
+	if (charged < 0) {
+		c->retry_after =
+		    epsilon > budget ? 0 : renewal(conn, cfg, id, budget, total, epsilon, e);
 		c->remaining = budget - total < 0 ? 0 : budget - total;
-		rc = 1;
-		goto out;
+		return 1;
 	}
-	if (c->new_cells > 0) {
-		const char *p3[] = {id, eps};
-		if (db_run(conn, e, "INSERT INTO auth.spend (token_id, epsilon) VALUES ($1, $2)", 2,
-			   p3) < 0)
-			goto out;
-		c->epsilon = epsilon;
-	}
-	if (db_run(conn, e, "COMMIT", 0, NULL) < 0)
-		goto out;
-	c->remaining = budget - total - c->epsilon;
+	c->epsilon = charged;
+	c->remaining = budget - total - charged;
 	if (c->remaining < 0)
 		c->remaining = 0;
-	sb_free(&arr);
 	return 0;
-out:
-	PQclear(r);
-	PQclear(PQexec(conn, "ROLLBACK"));
-	sb_free(&arr);
-	return rc;
 }

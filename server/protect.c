@@ -15,6 +15,7 @@
 #include "common/db.h"
 #include "common/log.h"
 #include "common/xalloc.h"
+#include "server/cache.h"
 #include "server/grammar.h"
 #include "server/ledger.h"
 #include "stats/disclosure.h"
@@ -120,8 +121,8 @@ static int years_spanned(const struct query *q, int first, int last)
 	return n > 0 ? n : 1;
 }
 
-int protect_sensitivity(const struct query *q, const struct codelists *lists, int first,
-			int last, int item_cap)
+int protect_sensitivity(const struct query *q, const struct codelists *lists, int first, int last,
+			int item_cap)
 {
 	/* A child counts once per year it is reported in (victim-years), in up to item_cap
 	 * items of each multi-valued column, and in both the numerator and the denominator
@@ -184,11 +185,12 @@ static int fetch(PGconn *conn, const struct query *q, struct snapshot *s, struct
 	s->res = NULL;
 	if (db_run(conn, e, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", 0, NULL) == 0) {
 		s->res = db_exec(conn, e, sql.data, nparams, (const char *const *)params);
-		ver = s->res ? db_exec(conn, e,
-				       "SELECT version, coalesce(first_year, 0), "
-				       "coalesce(last_year, 0), item_cap FROM analytics.data_version",
-				       0, NULL)
-			     : NULL;
+		ver = s->res
+			  ? db_exec(conn, e,
+				    "SELECT version, coalesce(first_year, 0), "
+				    "coalesce(last_year, 0), item_cap FROM analytics.data_version",
+				    0, NULL)
+			  : NULL;
 		PQclear(PQexec(conn, s->res && ver ? "COMMIT" : "ROLLBACK"));
 	}
 	sb_free(&sql);
@@ -315,18 +317,13 @@ static void publish(const struct protector *p, const struct indicator *ind, stru
 
 /* ---- the answer ---- */
 
-int protect_answer(const struct protector *p, PGconn *conn, const struct query *q,
-		   const struct principal *who, struct answer *a, unsigned *status,
-		   int *retry_after, struct wq_error *e)
+/* The protected table of q, from the database: every cell's published values and the
+ * identities of what it releases (ids, malloc'd, *nids of 16 bytes). */
+static int compute(const struct protector *p, PGconn *conn, const struct query *q, struct answer *a,
+		   uint8_t **ids_out, size_t *nids_out, unsigned *status, struct wq_error *e)
 {
 	struct snapshot s;
 	struct domain dom[QUERY_MAX_DIMS];
-	memset(a, 0, sizeof *a);
-	*retry_after = 0;
-	if (grammar_check(q, p->cfg, who->role, e) < 0) {
-		*status = 409;
-		return -1;
-	}
 	if (fetch(conn, q, &s, e) < 0) {
 		*status = 503;
 		return -1;
@@ -369,13 +366,14 @@ int protect_answer(const struct protector *p, PGconn *conn, const struct query *
 			pc->values[i] = dom[i].items[idx[i]];
 			key_add(&key, i, pc->values[i]);
 		}
-		struct exact probe = {.key = key.data}, *hit = NULL;
-		hit = nexact ? bsearch(&probe, x, nexact, sizeof *x, cmp_exact) : NULL;
+		struct exact probe = {.key = key.data};
+		const struct exact *hit =
+		    nexact ? bsearch(&probe, x, nexact, sizeof *x, cmp_exact) : NULL;
 		struct exact none = {0};
 		const struct exact *ex = hit ? hit : &none;
 		query_cell_definition(q, pc->values, &def);
-		struct perturbed n = perturb(p, q->ind, 'n', def.data, ex->num, ex->ckn,
-					     ids + 16 * nids++, &msg);
+		struct perturbed n =
+		    perturb(p, q->ind, 'n', def.data, ex->num, ex->ckn, ids + 16 * nids++, &msg);
 		struct perturbed d = {0, 0, 1};
 		if (proportion)
 			d = perturb(p, q->ind, 'd', def.data, ex->den, ex->ckd, ids + 16 * nids++,
@@ -397,8 +395,8 @@ int protect_answer(const struct protector *p, PGconn *conn, const struct query *
 		struct strbuf base;
 		sb_init(&base);
 		query_canonical(q, &base);
-		struct perturbed xo = perturb(p, q->ind, 'x', base.data, excluded, ckx,
-					      ids + 16 * nids++, &msg);
+		struct perturbed xo =
+		    perturb(p, q->ind, 'x', base.data, excluded, ckx, ids + 16 * nids++, &msg);
 		if (xo.published)
 			a->excluded = (double)xo.noisy;
 		sb_free(&base);
@@ -409,14 +407,62 @@ int protect_answer(const struct protector *p, PGconn *conn, const struct query *
 	for (size_t i = 0; i < nexact; i++)
 		free(x[i].key);
 	free(x);
-
 	a->sensitivity = protect_sensitivity(q, p->lists, s.first, s.last, s.item_cap);
+	*ids_out = ids;
+	*nids_out = nids;
+	return 0;
+}
+
+/* The data version now (the cache's key with the query). */
+static int current_version(PGconn *conn, long long *version, struct wq_error *e)
+{
+	PGresult *r = db_exec(conn, e, "SELECT version FROM analytics.data_version", 0, NULL);
+	if (!r)
+		return -1;
+	*version = PQntuples(r) == 1 ? atoll(PQgetvalue(r, 0, 0)) : 0;
+	PQclear(r);
+	return 0;
+}
+
+int protect_answer(const struct protector *p, PGconn *conn, const struct query *q,
+		   const struct principal *who, struct answer *a, unsigned *status,
+		   int *retry_after, struct wq_error *e)
+{
+	uint8_t *ids = NULL;
+	size_t nids = 0;
+	long long version = 0;
+	memset(a, 0, sizeof *a);
+	*retry_after = 0;
+	if (grammar_check(q, p->cfg, who->role, e) < 0) {
+		*status = 409;
+		return -1;
+	}
+	struct strbuf canonical;
+	sb_init(&canonical);
+	query_canonical(q, &canonical);
+	if (p->cache && current_version(conn, &version, e) < 0) {
+		sb_free(&canonical);
+		*status = 503;
+		return -1;
+	}
+	if (!p->cache || cache_get(p->cache, canonical.data, version, a, &ids, &nids) < 0) {
+		if (compute(p, conn, q, a, &ids, &nids, status, e) < 0) {
+			sb_free(&canonical);
+			answer_free(a);
+			return -1;
+		}
+		if (p->cache)
+			cache_put(p->cache, canonical.data, a->data_version, a, ids, nids);
+	}
+	sb_free(&canonical);
+
 	double epsilon = a->sensitivity / p->cfg->noise_scale;
 	a->budget = ledger_budget(p->cfg, who->role);
 	struct charge ch;
 	int rc = ledger_charge(conn, p->cfg, who, ids, nids, epsilon, &ch, e);
 	free(ids);
 	if (rc != 0) {
+		int sensitivity = a->sensitivity;
 		answer_free(a);
 		if (rc < 0) {
 			*status = 503;
@@ -424,20 +470,20 @@ int protect_answer(const struct protector *p, PGconn *conn, const struct query *
 		}
 		if (ch.retry_after == 0) {
 			err_set(e, "D1002", "this query costs more than the whole budget");
-			err_detail(e, "It costs epsilon %.3g (sensitivity %d / scale %g); the budget "
-				      "is %.3g per %d days.",
-				   epsilon, protect_sensitivity(q, p->lists, s.first, s.last,
-								s.item_cap),
-				   p->cfg->noise_scale, ledger_budget(p->cfg, who->role),
-				   p->cfg->budget_days);
-			err_hint(e, "Ask for fewer years or fewer items of a multi-valued dimension.");
+			err_detail(e,
+				   "It costs epsilon %.3g (sensitivity %d / scale %g); the budget "
+				   "is %.3g per %d days.",
+				   epsilon, sensitivity, p->cfg->noise_scale,
+				   ledger_budget(p->cfg, who->role), p->cfg->budget_days);
+			err_hint(e,
+				 "Ask for fewer years or fewer items of a multi-valued dimension.");
 			*status = 409;
 			return -1;
 		}
 		err_set(e, "D1001", "the privacy budget of this token is exhausted");
-		err_detail(e, "This query costs epsilon %.3g; %.3g of %.3g remain in the last %d days.",
-			   epsilon, ch.remaining, ledger_budget(p->cfg, who->role),
-			   p->cfg->budget_days);
+		err_detail(
+		    e, "This query costs epsilon %.3g; %.3g of %.3g remain in the last %d days.",
+		    epsilon, ch.remaining, ledger_budget(p->cfg, who->role), p->cfg->budget_days);
 		err_hint(e, "Repeating a query already answered costs nothing.");
 		*retry_after = ch.retry_after;
 		*status = 429;

@@ -4,7 +4,8 @@
  * cell's sticky noise, suppresses, computes values and noise-aware intervals from the
  * noisy counts only, and charges the asker's budget. It knows no HTTP type: a later split
  * of an HTTP front from a data server moves this layer, with the keys and the database
- * connection, behind the split unchanged. */
+ * connection, behind the split unchanged. Answers are cached by (normalised query, data
+ * version) when the protector has a cache: the budget is charged all the same. */
 #ifndef WQ_PROTECT_H
 #define WQ_PROTECT_H
 
@@ -21,10 +22,13 @@
 /* Cells of one answer at most (the product of its dimensions' items). */
 #define PROTECT_MAX_CELLS 20000
 
+struct answer_cache;
+
 struct protector {
 	const struct wq_config *cfg;
 	const struct keyring *keys;
 	const struct codelists *lists;
+	struct answer_cache *cache; /* server/cache.h; NULL: every answer from the database */
 };
 
 /* One published cell. NAN is null. */
@@ -56,7 +60,7 @@ void answer_free(struct answer *a);
 
 /* The sensitivity L of q over data spanning first..last years with item_cap items per
  * child in a multi-valued dimension; its cost is L / b. */
-int protect_sensitivity(const struct query *q, const struct codelists *lists, int first,
-			int last, int item_cap);
+int protect_sensitivity(const struct query *q, const struct codelists *lists, int first, int last,
+			int item_cap);
 
 #endif

@@ -40,8 +40,8 @@ static int parse_line(char *line, const struct wq_config *cfg, const struct indi
 		else
 			return err_set(e, "S1302", "unknown parameter \"%s\"", kv);
 	}
-	if (query_parse(q, inds, lists, indicator, dims, nd, filters, nf, from, to,
-			QUERY_MAX_DIMS, &status, e) < 0)
+	if (query_parse(q, inds, lists, indicator, dims, nd, filters, nf, from, to, QUERY_MAX_DIMS,
+			&status, e) < 0)
 		return -1;
 	/* A published table must be one the least-trusted reader could ask. */
 	return grammar_check(q, cfg, ROLE_POLICY, e);

@@ -17,5 +17,6 @@ const struct http_route server_routes[] = {
     {"GET", "/api/v1/dimensions", catalogue_dimensions, NULL, ROLE_PUBLIC | READERS},
     {"GET", "/api/v1/dimensions/*", catalogue_dimension, NULL, ROLE_PUBLIC | READERS},
     {"GET", "/api/v1/disclosure", disclosure_get, NULL, ROLE_PUBLIC | READERS},
+    {"GET", "/metrics", prometheus_get, NULL, ROLE_PUBLIC | READERS},
 };
 const size_t server_nroutes = sizeof server_routes / sizeof server_routes[0];

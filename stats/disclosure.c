@@ -68,7 +68,8 @@ int dl_proportion_interval(double x, double n, double b, double conf, struct int
 	if (st_proportion(x, n, conf, PROP_WILSON, out, &e) < 0)
 		return -1;
 	double p = x / n;
-	double zn = gsl_cdf_ugaussian_Pinv(1 - (1 - conf) / 2) * sqrt(dl_variance(b) * (1 + p * p)) / n;
+	double zn =
+	    gsl_cdf_ugaussian_Pinv(1 - (1 - conf) / 2) * sqrt(dl_variance(b) * (1 + p * p)) / n;
 	double lo = p - sqrt((p - out->lower) * (p - out->lower) + zn * zn);
 	double hi = p + sqrt((out->upper - p) * (out->upper - p) + zn * zn);
 	out->estimate = p;

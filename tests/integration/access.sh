@@ -54,6 +54,7 @@ cat >"$T/expected" <<'EOF'
 /api/v1/dimensions                                             200 401 401 401 401 401 403 200 200 200
 /api/v1/dimensions/sex                                         200 401 401 401 401 401 403 200 200 200
 /api/v1/disclosure                                             200 401 401 401 401 401 403 200 200 200
+/metrics                                                       200 401 401 401 401 401 403 200 200 200
 EOF
 cells=0 match=0
 while read -r path want; do

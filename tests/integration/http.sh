@@ -102,6 +102,17 @@ check "with no body" bash -c "! grep -q '\"status\"' '$T/head'"
 eq "an unknown path: 404" "$(code "$URL/nope")" "404"
 eq "a known path, another method: 405" "$(code -X DELETE "$URL/healthz")" "405"
 
+# --- /metrics: Prometheus text that promtool accepts, counting what was asked ---
+before=$(curl -s "$URL/metrics" | awk '/^wiqaya_http_requests_total\{route="\/healthz",method="GET",code="200"\}/ { print $2 }')
+for _ in 1 2 3; do curl -s -o /dev/null "$URL/healthz"; done
+curl -s "$URL/metrics" >"$T/metrics"
+check "/metrics passes promtool check metrics" bash -c "promtool check metrics <'$T/metrics'"
+after=$(awk '/^wiqaya_http_requests_total\{route="\/healthz",method="GET",code="200"\}/ { print $2 }' "$T/metrics")
+eq "it counts requests by route and status (3 more healthz 200s)" "$((after - ${before:-0}))" "3"
+check "with a latency histogram, the data version and the audit's dropped rows" bash -c \
+  "grep -q '^wiqaya_http_request_duration_seconds_bucket{route=\"/healthz\",le=\"+Inf\"}' '$T/metrics' && grep -q '^wiqaya_data_version 1$' '$T/metrics' && grep -q '^wiqaya_audit_rows_dropped_total 0$' '$T/metrics' && grep -q '^wiqaya_database_up 1$' '$T/metrics'"
+check "and never a token or a query string" bash -c "! grep -qE 'wq_|indicator=' '$T/metrics'"
+
 # --- the access log: no path or query string as sent, so no forged line ---
 code "$URL/api/v1/analytics%0a2026-01-01%20FORGED%20line?indicator=victims" >/dev/null
 code -H "$AUTH" "$URL/api/v1/analytics?indicator=victims&dimension=year" >/dev/null

@@ -168,7 +168,8 @@ static double proportion_coverage(gsl_rng *r, double pi, int n, int N)
 		struct interval ci;
 		if (x < 5 || xn < 10 || nn <= 0)
 			continue;
-		if (dl_proportion_interval((double)(xn < nn ? xn : nn), (double)nn, 2, 0.95, &ci) < 0)
+		if (dl_proportion_interval((double)(xn < nn ? xn : nn), (double)nn, 2, 0.95, &ci) <
+		    0)
 			continue;
 		used++;
 		hit += ci.lower <= pi && pi <= ci.upper;

@@ -1,0 +1,43 @@
+/* GET /metrics: Prometheus text format. The core's request metrics (common/metrics.h),
+ * then the server's own: whether the database answers, the data version served, and the
+ * audit writer's counters (dropped rows must stay 0). */
+#include <stdlib.h>
+
+#include "common/db.h"
+#include "server/routes.h"
+#include "server/server.h"
+
+void prometheus_get(struct http_request *req, struct http_response *resp)
+{
+	const struct server *srv = http_app(req);
+	struct wq_error e;
+	struct strbuf sb;
+	sb_init(&sb);
+	http_metrics(req, "wiqaya", &sb);
+	PGconn *conn = http_db(req);
+	PGresult *r =
+	    conn ? db_exec(conn, &e, "SELECT version FROM analytics.data_version", 0, NULL) : NULL;
+	if (!r)
+		http_db_reset();
+	sb_printf(&sb,
+		  "# HELP wiqaya_database_up Whether the analytics database answered this scrape.\n"
+		  "# TYPE wiqaya_database_up gauge\nwiqaya_database_up %d\n",
+		  r != NULL);
+	if (r && PQntuples(r) == 1)
+		sb_printf(&sb,
+			  "# HELP wiqaya_data_version The analytics data version served.\n"
+			  "# TYPE wiqaya_data_version gauge\nwiqaya_data_version %s\n",
+			  PQgetvalue(r, 0, 0));
+	PQclear(r);
+	sb_printf(&sb,
+		  "# HELP wiqaya_audit_rows_written_total Query rows appended to the audit chain.\n"
+		  "# TYPE wiqaya_audit_rows_written_total counter\n"
+		  "wiqaya_audit_rows_written_total %lu\n"
+		  "# HELP wiqaya_audit_rows_dropped_total Query rows lost to a full audit queue (must "
+		  "stay 0).\n"
+		  "# TYPE wiqaya_audit_rows_dropped_total counter\n"
+		  "wiqaya_audit_rows_dropped_total %lu\n",
+		  audit_written(srv->audit), audit_dropped(srv->audit));
+	http_text(resp, 200, "text/plain; version=0.0.4; charset=utf-8", sb.data, sb.len);
+	sb_free(&sb);
+}
