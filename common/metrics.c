@@ -11,7 +11,7 @@
 
 /* Latency buckets, seconds (Prometheus' defaults). */
 static const double buckets[] = {0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10};
-#define NBUCKETS (sizeof buckets / sizeof buckets[0])
+#define NBUCKETS     (sizeof buckets / sizeof buckets[0])
 #define MAX_STATUSES 24
 
 struct route_stats {
@@ -95,10 +95,12 @@ void metrics_render(struct metrics *m, const char *prefix, struct strbuf *out)
 		  prefix, prefix);
 	for (size_t i = 0; i <= m->nroutes; i++)
 		for (int k = 0; k < m->stats[i].nstatus; k++)
-			sb_printf(out, "%s_http_requests_total{route=\"%s\",method=\"%s\",code=\"%u\"} %lu\n",
-				  prefix, route_label(m, i),
-				  i < m->nroutes ? m->routes[i].method : "none",
-				  m->stats[i].status[k], m->stats[i].count[k]);
+			sb_printf(
+			    out,
+			    "%s_http_requests_total{route=\"%s\",method=\"%s\",code=\"%u\"} %lu\n",
+			    prefix, route_label(m, i),
+			    i < m->nroutes ? m->routes[i].method : "none", m->stats[i].status[k],
+			    m->stats[i].count[k]);
 	sb_printf(out,
 		  "# HELP %s_http_request_duration_seconds Time from the request's arrival to its "
 		  "answer, by route.\n"
@@ -111,8 +113,10 @@ void metrics_render(struct metrics *m, const char *prefix, struct strbuf *out)
 		unsigned long cum = 0;
 		for (size_t b = 0; b < NBUCKETS; b++) {
 			cum += s->hist[b];
-			sb_printf(out, "%s_http_request_duration_seconds_bucket{route=\"%s\",le=\"%g\"} %lu\n",
-				  prefix, route_label(m, i), buckets[b], cum);
+			sb_printf(
+			    out,
+			    "%s_http_request_duration_seconds_bucket{route=\"%s\",le=\"%g\"} %lu\n",
+			    prefix, route_label(m, i), buckets[b], cum);
 		}
 		sb_printf(out,
 			  "%s_http_request_duration_seconds_bucket{route=\"%s\",le=\"+Inf\"} %lu\n"

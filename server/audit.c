@@ -300,18 +300,18 @@ void audit_query(struct audit *a, int token_id, const char *query, unsigned stat
 	pthread_mutex_unlock(&a->mu);
 }
 
-unsigned long audit_dropped(const struct audit *a)
+unsigned long audit_dropped(struct audit *a)
 {
-	pthread_mutex_lock((pthread_mutex_t *)&a->mu);
+	pthread_mutex_lock(&a->mu);
 	unsigned long d = a->dropped;
-	pthread_mutex_unlock((pthread_mutex_t *)&a->mu);
+	pthread_mutex_unlock(&a->mu);
 	return d;
 }
 
-unsigned long audit_written(const struct audit *a)
+unsigned long audit_written(struct audit *a)
 {
-	pthread_mutex_lock((pthread_mutex_t *)&a->mu);
+	pthread_mutex_lock(&a->mu);
 	unsigned long w = a->written;
-	pthread_mutex_unlock((pthread_mutex_t *)&a->mu);
+	pthread_mutex_unlock(&a->mu);
 	return w;
 }

@@ -25,8 +25,8 @@ void audit_stop(struct audit *a);
 /* Queues one answered query; never blocks. */
 void audit_query(struct audit *a, int token_id, const char *query, unsigned status, size_t cells,
 		 double epsilon);
-unsigned long audit_dropped(const struct audit *a);
-unsigned long audit_written(const struct audit *a);
+unsigned long audit_dropped(struct audit *a);
+unsigned long audit_written(struct audit *a);
 
 /* Appends one row now, in the caller's connection and its open transaction if any (token
  * changes: the change and its row commit together). 0 or -1 with e set. */

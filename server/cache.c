@@ -77,8 +77,8 @@ int cache_get(struct answer_cache *c, const char *key, long long version, struct
 	return en ? 0 : -1;
 }
 
-void cache_put(struct answer_cache *c, const char *key, long long version,
-	       const struct answer *a, const uint8_t *ids, size_t nids)
+void cache_put(struct answer_cache *c, const char *key, long long version, const struct answer *a,
+	       const uint8_t *ids, size_t nids)
 {
 	if (a->n > CACHE_MAX_CELLS)
 		return;

@@ -11,7 +11,7 @@
 
 #include "server/protect.h"
 
-#define CACHE_ENTRIES 512
+#define CACHE_ENTRIES	512
 #define CACHE_MAX_CELLS 20000 /* a larger answer is not kept */
 
 struct answer_cache;
@@ -24,7 +24,7 @@ void cache_free(struct answer_cache *c);
 int cache_get(struct answer_cache *c, const char *key, long long version, struct answer *a,
 	      uint8_t **ids, size_t *nids);
 /* Keeps a copy of a and its identities under (key, version). */
-void cache_put(struct answer_cache *c, const char *key, long long version,
-	       const struct answer *a, const uint8_t *ids, size_t nids);
+void cache_put(struct answer_cache *c, const char *key, long long version, const struct answer *a,
+	       const uint8_t *ids, size_t nids);
 
 #endif

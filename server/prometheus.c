@@ -29,15 +29,16 @@ void prometheus_get(struct http_request *req, struct http_response *resp)
 			  "# TYPE wiqaya_data_version gauge\nwiqaya_data_version %s\n",
 			  PQgetvalue(r, 0, 0));
 	PQclear(r);
-	sb_printf(&sb,
-		  "# HELP wiqaya_audit_rows_written_total Query rows appended to the audit chain.\n"
-		  "# TYPE wiqaya_audit_rows_written_total counter\n"
-		  "wiqaya_audit_rows_written_total %lu\n"
-		  "# HELP wiqaya_audit_rows_dropped_total Query rows lost to a full audit queue (must "
-		  "stay 0).\n"
-		  "# TYPE wiqaya_audit_rows_dropped_total counter\n"
-		  "wiqaya_audit_rows_dropped_total %lu\n",
-		  audit_written(srv->audit), audit_dropped(srv->audit));
+	sb_printf(
+	    &sb,
+	    "# HELP wiqaya_audit_rows_written_total Query rows appended to the audit chain.\n"
+	    "# TYPE wiqaya_audit_rows_written_total counter\n"
+	    "wiqaya_audit_rows_written_total %lu\n"
+	    "# HELP wiqaya_audit_rows_dropped_total Query rows lost to a full audit queue (must "
+	    "stay 0).\n"
+	    "# TYPE wiqaya_audit_rows_dropped_total counter\n"
+	    "wiqaya_audit_rows_dropped_total %lu\n",
+	    audit_written(srv->audit), audit_dropped(srv->audit));
 	http_text(resp, 200, "text/plain; version=0.0.4; charset=utf-8", sb.data, sb.len);
 	sb_free(&sb);
 }

@@ -12,38 +12,13 @@
 #include "common/xalloc.h"
 #include "server/grammar.h"
 
-/* Parses "indicator=victims&dimension=year&from=2015" as the analytics route would. */
-static int parse_line(char *line, const struct wq_config *cfg, const struct indicators *inds,
+/* A listed query: valid, and one the least-trusted reader could ask. */
+static int parse_line(const char *line, const struct wq_config *cfg, const struct indicators *inds,
 		      const struct codelists *lists, struct query *q, struct wq_error *e)
 {
-	const char *indicator = NULL, *from = NULL, *to = NULL;
-	const char *dims[QUERY_MAX_DIMS + 1], *filters[QUERY_MAX_DIMS + 1];
-	int nd = 0, nf = 0;
 	unsigned status;
-	for (char *save = NULL, *kv = strtok_r(line, "&", &save); kv;
-	     kv = strtok_r(NULL, "&", &save)) {
-		char *eq = strchr(kv, '=');
-		if (!eq)
-			return err_set(e, "S1302", "\"%s\" is not name=value", kv);
-		*eq = '\0';
-		const char *v = eq + 1;
-		if (strcmp(kv, "indicator") == 0)
-			indicator = v;
-		else if (strcmp(kv, "dimension") == 0 && nd <= QUERY_MAX_DIMS)
-			dims[nd++] = v;
-		else if (strcmp(kv, "filter") == 0 && nf <= QUERY_MAX_DIMS)
-			filters[nf++] = v;
-		else if (strcmp(kv, "from") == 0)
-			from = v;
-		else if (strcmp(kv, "to") == 0)
-			to = v;
-		else
-			return err_set(e, "S1302", "unknown parameter \"%s\"", kv);
-	}
-	if (query_parse(q, inds, lists, indicator, dims, nd, filters, nf, from, to, QUERY_MAX_DIMS,
-			&status, e) < 0)
+	if (query_parse_text(q, inds, lists, line, &status, e) < 0)
 		return -1;
-	/* A published table must be one the least-trusted reader could ask. */
 	return grammar_check(q, cfg, ROLE_POLICY, e);
 }
 
@@ -65,10 +40,8 @@ int public_load(struct public_tables *pt, const char *path, const struct wq_conf
 		line[strcspn(line, "\r\n")] = '\0';
 		if (!line[0] || line[0] == '#')
 			continue;
-		char copy[sizeof line];
 		struct query q;
-		snprintf(copy, sizeof copy, "%s", line);
-		if (parse_line(copy, cfg, inds, lists, &q, e) < 0) {
+		if (parse_line(line, cfg, inds, lists, &q, e) < 0) {
 			char why[256];
 			snprintf(why, sizeof why, "%s", e->message);
 			err_set(e, "S1302", "public table on line %d is not a valid query: %s",

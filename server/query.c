@@ -157,6 +157,45 @@ int query_parse(struct query *q, const struct indicators *inds, const struct cod
 	return 0;
 }
 
+int query_parse_text(struct query *q, const struct indicators *inds, const struct codelists *lists,
+		     const char *text, unsigned *status, struct wq_error *e)
+{
+	const char *indicator = NULL, *from = NULL, *to = NULL;
+	const char *dims[QUERY_MAX_DIMS + 1], *filters[QUERY_MAX_DIMS + 1];
+	int nd = 0, nf = 0, rc = -1;
+	char *copy = xstrdup(text);
+	for (char *save = NULL, *kv = strtok_r(copy, "&", &save); kv;
+	     kv = strtok_r(NULL, "&", &save)) {
+		char *eq = strchr(kv, '=');
+		const char *v = eq ? eq + 1 : NULL;
+		if (eq)
+			*eq = '\0';
+		if (v && strcmp(kv, "indicator") == 0)
+			indicator = v;
+		else if (v && strcmp(kv, "dimension") == 0) {
+			/* One more than allowed is kept, so that query_parse says too many. */
+			if (nd < QUERY_MAX_DIMS + 1)
+				dims[nd++] = v;
+		} else if (v && strcmp(kv, "filter") == 0) {
+			if (nf < QUERY_MAX_DIMS + 1)
+				filters[nf++] = v;
+		} else if (v && strcmp(kv, "from") == 0)
+			from = v;
+		else if (v && strcmp(kv, "to") == 0)
+			to = v;
+		else {
+			err_set(e, "Q1014", "\"%s\" is not a parameter of a query", kv);
+			*status = 400;
+			goto out;
+		}
+	}
+	rc = query_parse(q, inds, lists, indicator, dims, nd, filters, nf, from, to, QUERY_MAX_DIMS,
+			 status, e);
+out:
+	free(copy);
+	return rc;
+}
+
 static char *items_array(const struct query_dim *d)
 {
 	struct strbuf sb;

@@ -39,6 +39,12 @@ int query_parse(struct query *q, const struct indicators *inds, const struct cod
 		const char *const *filters, int nfilters, const char *from, const char *to,
 		int max_dims, unsigned *status, struct wq_error *e);
 
+/* The same from a query string as the analytics route takes it, without URL decoding
+ * ("indicator=victims&dimension=year&from=2015": the public tables' lines, the tools).
+ * Q1014 for a parameter that is not one of a query's. */
+int query_parse_text(struct query *q, const struct indicators *inds, const struct codelists *lists,
+		     const char *text, unsigned *status, struct wq_error *e);
+
 /* The SQL of q and its parameters (malloc'd; free with query_params_free). Columns of the
  * result: the dimensions, then numerator, denominator (NULL when none), the cell keys of
  * the numerator's and the denominator's rows (NULL for a rate's population), the rows

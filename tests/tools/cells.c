@@ -27,33 +27,10 @@ static int run_query(PGconn *conn, const char *text, long batch)
 {
 	struct query q;
 	struct wq_error e;
-	const char *dims[QUERY_MAX_DIMS + 1], *filters[QUERY_MAX_DIMS + 1];
-	const char *indicator = NULL, *from = NULL, *to = NULL;
-	int nd = 0, nf = 0;
-	char *line = strdup(text);
-	for (char *save = NULL, *kv = strtok_r(line, "&", &save); kv;
-	     kv = strtok_r(NULL, "&", &save)) {
-		char *eq = strchr(kv, '=');
-		if (!eq)
-			continue;
-		*eq = '\0';
-		if (!strcmp(kv, "indicator"))
-			indicator = eq + 1;
-		else if (!strcmp(kv, "dimension") && nd <= QUERY_MAX_DIMS)
-			dims[nd++] = eq + 1;
-		else if (!strcmp(kv, "filter") && nf <= QUERY_MAX_DIMS)
-			filters[nf++] = eq + 1;
-		else if (!strcmp(kv, "from"))
-			from = eq + 1;
-		else if (!strcmp(kv, "to"))
-			to = eq + 1;
-	}
 	unsigned status;
-	if (query_parse(&q, &inds, &lists, indicator, dims, nd, filters, nf, from, to,
-			QUERY_MAX_DIMS, &status, &e) < 0) {
+	if (query_parse_text(&q, &inds, &lists, text, &status, &e) < 0) {
 		if (!batch)
 			printf("%u %s\n", status, e.code);
-		free(line);
 		return 1;
 	}
 	char *params[QUERY_MAX_DIMS * 6 + 8];
@@ -64,7 +41,6 @@ static int run_query(PGconn *conn, const char *text, long batch)
 	PGresult *r = db_exec(conn, &e, sql.data, np, (const char *const *)params);
 	query_params_free(params, np);
 	sb_free(&sql);
-	free(line);
 	if (!r) {
 		err_print(&e, stderr);
 		return 2;
