@@ -8,11 +8,13 @@
 #include <gsl/gsl_multifit.h>
 #include <gsl/gsl_sf_gamma.h>
 #include <gsl/gsl_sf_psi.h>
+#include <float.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "common/xalloc.h"
+#include "stats/limits.h"
 #include "stats/quantile.h"
 
 static int cmp_str(const void *a, const void *b)
@@ -62,6 +64,19 @@ int st_design(struct design *d, size_t n, const struct covariate *cov, size_t nc
 		levels[c] = u;
 		nlev[c] = k;
 		p += k ? k - 1 : 0;
+	}
+	/* Bounded before the n x p matrix exists: a factor of 10^6 levels would ask for
+	 * terabytes, and IRLS costs n p^2 per iteration. */
+	if (p > ST_MAX_COEF || (double)n * (double)p > ST_MAX_DESIGN) {
+		for (size_t j = 0; j < ncov; j++)
+			free(levels[j]);
+		free(levels);
+		free(nlev);
+		err_set(e, "A1010", "the model has %zu coefficients over %zu rows", p, n);
+		err_detail(e, "At most %d coefficients and %d rows x coefficients "
+			      "(docs/methods.md, Limits); a factor adds one per level but one.",
+			   ST_MAX_COEF, ST_MAX_DESIGN);
+		return -1;
 	}
 	d->n = n;
 	d->p = p;
@@ -315,6 +330,9 @@ int st_glm(enum glm_family fam, const struct design *d, const double *y, const d
 	for (size_t i = 0; i < n; i++) {
 		if (!(y[i] >= 0) || !isfinite(y[i]))
 			return err_set(e, "A1001", "y must be >= 0 (row %zu)", i);
+		if (y[i] > ST_MAX_COUNT || (trials && trials[i] > ST_MAX_COUNT))
+			return err_set(e, "A1011", "y and trials above %.0f are not supported (row %zu)",
+				       ST_MAX_COUNT, i);
 		if (fam == GLM_BINOMIAL && (tri(&m, i) <= 0 || y[i] > tri(&m, i)))
 			return err_set(e, "A1001", "need 0 <= y <= trials, trials > 0 (row %zu)",
 				       i);
@@ -374,8 +392,19 @@ int st_glm(enum glm_family fam, const struct design *d, const double *y, const d
 			goto out;
 		}
 	}
+	if (it >= 0 && fam != GLM_BINOMIAL) {
+		/* A log-linear fit whose means run to 0 (counts such as 1, 0, 0 on a trend)
+		 * has its maximum at infinity: the IRLS stops at a slope near -40 with a tiny
+		 * standard error. R warns "fitted rates numerically 0 occurred" below 10
+		 * epsilon; that is no estimate, and we refuse it. */
+		for (size_t i = 0; i < n && it >= 0; i++)
+			if (exp(linpred(d, offset, beta, i)) < 10 * DBL_EPSILON)
+				it = -2;
+	}
 	if (it == -2) {
 		err_set(e, "A1007", "the fit did not converge");
+		err_detail(e, "The estimates run to infinity (fitted counts numerically 0, or "
+			      "no convergence in 200 iterations).");
 		goto out;
 	}
 	out->iterations = total;

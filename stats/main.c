@@ -14,6 +14,7 @@
 #include "common/error.h"
 #include "common/xalloc.h"
 #include "stats/glm.h"
+#include "stats/limits.h"
 #include "stats/padjust.h"
 #include "stats/poisson.h"
 #include "stats/proportion.h"
@@ -58,11 +59,21 @@ static int conf_of(json_t *in, double *conf, struct wq_error *e)
 	return 0;
 }
 
-/* An array of numbers (caller frees); NULL with e set, or NULL and *n = 0 when absent
- * and optional. */
-static double *nums(json_t *in, const char *key, int required, size_t *n, struct wq_error *e)
+/* Arrays hold at most ST_MAX_ROWS items (A1010). */
+static int bounded(json_t *a, const char *key, struct wq_error *e)
 {
-	json_t *a = json_object_get(in, key);
+	if (json_array_size(a) > ST_MAX_ROWS) {
+		err_set(e, "A1010", "\"%s\" has more than %d items", key, ST_MAX_ROWS);
+		err_detail(e, "docs/methods.md, Limits.");
+		return -1;
+	}
+	return 0;
+}
+
+/* The array a, named key in messages, as numbers (caller frees); NULL with e set, or
+ * NULL and *n = 0 when absent and optional. */
+static double *nums_of(json_t *a, const char *key, int required, size_t *n, struct wq_error *e)
+{
 	*n = 0;
 	if (!a || json_is_null(a)) {
 		if (required)
@@ -73,6 +84,8 @@ static double *nums(json_t *in, const char *key, int required, size_t *n, struct
 		err_set(e, "A1004", "\"%s\" must be an array of numbers", key);
 		return NULL;
 	}
+	if (bounded(a, key, e) < 0)
+		return NULL;
 	double *v = xmalloc(sizeof(double) * (json_array_size(a) + 1));
 	size_t i;
 	json_t *x;
@@ -94,12 +107,16 @@ static double *nums(json_t *in, const char *key, int required, size_t *n, struct
 	return v;
 }
 
-/* An array of strings (borrowed from the JSON; caller frees the array). */
-/* An array of labels (strata, cluster ids): strings or whole numbers, as R's survey
- * takes either (apiclus1's dnum is an integer); 7 and "7" are the same label. */
-static const char **strs(json_t *in, const char *key, size_t *n, struct wq_error *e)
+static double *nums(json_t *in, const char *key, int required, size_t *n, struct wq_error *e)
 {
-	json_t *a = json_object_get(in, key);
+	return nums_of(json_object_get(in, key), key, required, n, e);
+}
+
+/* The array a, named key, of labels (strata, cluster ids, factor levels): strings or
+ * whole numbers, as R's survey takes either (apiclus1's dnum is an integer); 7 and "7"
+ * are the same label. Borrowed from the JSON; the caller frees the array. */
+static const char **strs_of(json_t *a, const char *key, size_t *n, struct wq_error *e)
+{
 	*n = 0;
 	if (!a || json_is_null(a))
 		return NULL;
@@ -107,6 +124,8 @@ static const char **strs(json_t *in, const char *key, size_t *n, struct wq_error
 		err_set(e, "A1004", "\"%s\" must be an array of strings or whole numbers", key);
 		return NULL;
 	}
+	if (bounded(a, key, e) < 0)
+		return NULL;
 	const char **v = xmalloc(sizeof(char *) * (json_array_size(a) + 1));
 	size_t i;
 	json_t *x;
@@ -129,6 +148,11 @@ static const char **strs(json_t *in, const char *key, size_t *n, struct wq_error
 	}
 	*n = json_array_size(a);
 	return v;
+}
+
+static const char **strs(json_t *in, const char *key, size_t *n, struct wq_error *e)
+{
+	return strs_of(json_object_get(in, key), key, n, e);
 }
 
 static const char *str(json_t *in, const char *key, const char *def)
@@ -240,10 +264,9 @@ static json_t *run_rate(json_t *in, struct wq_error *e)
 	    conf_of(in, &conf, e) < 0)
 		return NULL;
 	json_t *pv = json_object_get(in, "population"); /* null is absent, as everywhere */
-	if (pv && !json_is_null(pv) && !(pop > 0)) {
-		err_set(e, "A1001", "population must be > 0");
+	if ((pv && !json_is_null(pv) && st_check_measure(pop, "population", e) < 0) ||
+	    st_check_measure(per, "per", e) < 0)
 		return NULL;
-	}
 	if (st_poisson_limits(count, conf, (enum rate_method)m, &lo, &hi, e) < 0)
 		return NULL;
 	double scale = pop > 0 ? per / pop : 1;
@@ -326,12 +349,17 @@ static json_t *run_two_by_two(json_t *in, struct wq_error *e)
 	    interval(&r.odds_ratio, notes, "a zero cell: Woolf's odds ratio is undefined"));
 	json_object_set_new(o, "odds_ratio_exact",
 			    interval(&r.odds_ratio_exact, notes,
-				     "the conditional MLE is infinite at the edge of the support"));
+				     r.exact_skipped ? NULL
+						     : "the conditional MLE is infinite at the "
+						       "edge of the support"));
 	json_object_set_new(o, "risk_difference", interval(&r.risk_difference, notes, NULL));
 	put(chi, "statistic", r.chi_square.statistic, notes, "an empty column: no chi-square");
 	put(chi, "p_value", r.chi_square.p_value, notes, NULL);
 	json_object_set_new(o, "chi_square", chi);
-	put(o, "fisher_p_value", r.fisher_p_value, notes, NULL);
+	put(o, "fisher_p_value", r.fisher_p_value, notes,
+	    r.exact_skipped ? "the conditional support is too long for Fisher's test and the "
+			      "exact odds ratio (docs/methods.md, Limits): use the chi-square"
+			    : NULL);
 	return finish(o, notes);
 }
 
@@ -407,31 +435,32 @@ static json_t *run_glm(json_t *in, struct wq_error *e)
 	const char *key;
 	json_t *v;
 	/* Columns first, then factors, each in input order. */
+	/* Each array is named in messages by its path (columns.age), and owned by the
+	 * covariate list as soon as it exists, so that every exit frees it. */
 	json_object_foreach (cols, key, v) {
 		size_t m;
-		json_t *wrap = json_pack("{s:O}", "v", v);
-		colvals[ncov] = nums(wrap, "v", 1, &m, e);
-		json_decref(wrap);
-		if (!colvals[ncov] || same_length(n, m, "y and each column", e) < 0)
+		char field[96];
+		snprintf(field, sizeof field, "columns.%s", key);
+		if (!(colvals[ncov] = nums_of(v, field, 1, &m, e)))
 			goto out;
 		cov[ncov] = (struct covariate){key, colvals[ncov], NULL, NULL};
 		ncov++;
+		if (same_length(n, m, "y and each column", e) < 0)
+			goto out;
 	}
 	json_object_foreach (facs, key, v) {
 		size_t m;
-		json_t *wrap = json_pack("{s:O}", "v", v);
-		facvals[ncov] = strs(wrap, "v", &m, e);
-		json_decref(wrap);
-		if (!facvals[ncov]) {
+		char field[96];
+		snprintf(field, sizeof field, "factors.%s", key);
+		if (!(facvals[ncov] = strs_of(v, field, &m, e))) {
 			if (!err_is_set(e))
-				err_set(e, "A1004", "factor \"%s\" must be an array of strings",
-					key);
+				err_set(e, "A1003", "factor \"%s\" is null", key);
 			goto out;
 		}
-		if (same_length(n, m, "y and each factor", e) < 0)
-			goto out;
 		cov[ncov] = (struct covariate){key, NULL, facvals[ncov], str(refs, key, NULL)};
 		ncov++;
+		if (same_length(n, m, "y and each factor", e) < 0)
+			goto out;
 	}
 	if (st_design(&d, n, cov, ncov, e) < 0 ||
 	    st_glm((enum glm_family)fam, &d, y, trials, offset, conf, &f, e) < 0)
@@ -500,10 +529,17 @@ static json_t *run_trend(json_t *in, struct wq_error *e)
 		   same_length(ny, np, "years and populations", e) == 0) {
 		rc = st_trend_counts(years, counts, pops, ny, conf, &t, e);
 	}
-	if (rc == 0)
-		out = json_pack("{s:f,s:f,s:f,s:f,s:f,s:f}", "apc", t.apc, "lower", t.lower,
-				"upper", t.upper, "p_value", t.p_value, "slope", t.slope,
-				"std_error", t.std_error);
+	if (rc == 0) {
+		json_t *notes = json_array();
+		out = json_object();
+		put(out, "apc", t.apc, notes, "the annual percent change overflows");
+		put(out, "lower", t.lower, notes, NULL);
+		put(out, "upper", t.upper, notes, NULL);
+		put(out, "p_value", t.p_value, notes, NULL);
+		put(out, "slope", t.slope, notes, NULL);
+		put(out, "std_error", t.std_error, notes, NULL);
+		out = finish(out, notes);
+	}
 out:
 	free(years);
 	free(values);
@@ -654,10 +690,32 @@ static void usage(FILE *f)
 		   "(problem object on stderr)\nsee docs/methods.md\n");
 }
 
+/* stdin, at most ST_MAX_INPUT bytes (A1010 past it: a 200 MB input would otherwise
+ * cost gigabytes as JSON), parsed; NULL with jerr set when it is not JSON. */
+static json_t *read_input(json_error_t *jerr, struct wq_error *e)
+{
+	size_t cap = ST_MAX_INPUT + 1, len = 0, got;
+	char *buf = xmalloc(cap);
+	while (len < cap && (got = fread(buf + len, 1, cap - len, stdin)) > 0)
+		len += got;
+	if (len > ST_MAX_INPUT) {
+		free(buf);
+		err_set(e, "A1010", "the input is larger than %u bytes", ST_MAX_INPUT);
+		err_detail(e, "docs/methods.md, Limits.");
+		return NULL;
+	}
+	json_t *in = json_loadb(buf, len, JSON_REJECT_DUPLICATES, jerr);
+	free(buf);
+	return in;
+}
+
 static int problem(const struct wq_error *e)
 {
-	json_t *p =
-	    json_pack("{s:s,s:s}", "code", e->code[0] ? e->code : "A1000", "title", e->message);
+	/* A method that fails without saying why is a bug; it still never exits 2 with an
+	 * empty title. */
+	json_t *p = e->code[0] ? json_pack("{s:s,s:s}", "code", e->code, "title", e->message)
+			       : json_pack("{s:s,s:s}", "code", "A1002", "title",
+					   "the result could not be computed");
 	if (e->detail[0])
 		json_object_set_new(p, "detail", json_string(e->detail));
 	char *s = json_dumps(p, JSON_COMPACT);
@@ -686,7 +744,9 @@ int main(int argc, char **argv)
 	for (size_t i = 0; i < sizeof methods / sizeof methods[0]; i++) {
 		if (strcmp(argv[1], methods[i].name) != 0)
 			continue;
-		json_t *in = json_loadf(stdin, JSON_REJECT_DUPLICATES, &jerr);
+		json_t *in = read_input(&jerr, &e);
+		if (err_is_set(&e))
+			return problem(&e);
 		if (!in || !json_is_object(in)) {
 			err_set(&e, "A1000", "the input is not a JSON object");
 			if (!in)

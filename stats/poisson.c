@@ -5,13 +5,14 @@
 #include <gsl/gsl_randist.h>
 #include <math.h>
 
+#include "stats/limits.h"
 #include "stats/quantile.h"
 
 int st_poisson_limits(double x, double conf, enum rate_method m, double *lower, double *upper,
 		      struct wq_error *e)
 {
-	if (!(x >= 0) || !isfinite(x) || x != floor(x))
-		return err_set(e, "A1001", "the count must be a whole number >= 0");
+	if (st_check_count(x, "the count", e) < 0)
+		return -1;
 	if (!(conf > 0 && conf < 1))
 		return err_set(e, "A1001", "conf must be between 0 and 1");
 	double alpha = 1 - conf;
@@ -71,10 +72,9 @@ double st_binom_test_p(double x, double n, double p)
 int st_rate_ratio(double x1, double t1, double x2, double t2, double conf, struct rate_ratio *out,
 		  struct wq_error *e)
 {
-	if (!(x1 >= 0 && x2 >= 0) || x1 != floor(x1) || x2 != floor(x2))
-		return err_set(e, "A1001", "counts must be whole numbers >= 0");
-	if (!(t1 > 0 && t2 > 0) || !isfinite(t1) || !isfinite(t2))
-		return err_set(e, "A1001", "person-times must be > 0");
+	if (st_check_count(x1, "count1", e) < 0 || st_check_count(x2, "count2", e) < 0 ||
+	    st_check_measure(t1, "time1", e) < 0 || st_check_measure(t2, "time2", e) < 0)
+		return -1;
 	if (x1 + x2 == 0)
 		return err_set(e, "A1006", "both counts are zero: the ratio is undefined");
 	double n = x1 + x2, p0 = t1 / (t1 + t2);
@@ -96,11 +96,17 @@ int st_dsr(const double *counts, const double *pops, const double *standard, siz
 		return err_set(e, "A1001", "no strata");
 	if (!(conf > 0 && conf < 1))
 		return err_set(e, "A1001", "conf must be between 0 and 1");
+	if (st_check_measure(per, "per", e) < 0)
+		return -1;
 	for (size_t i = 0; i < n; i++) {
 		if (!(counts[i] >= 0) || !isfinite(counts[i]))
 			return err_set(e, "A1001", "counts must be >= 0 (stratum %zu)", i);
-		if (!(pops[i] > 0) || !isfinite(pops[i]))
-			return err_set(e, "A1001", "populations must be > 0 (stratum %zu)", i);
+		if (counts[i] > ST_MAX_COUNT)
+			return err_set(e, "A1011", "counts above %.0f are not supported", ST_MAX_COUNT);
+		if (st_check_measure(pops[i], "a population", e) < 0) {
+			err_detail(e, "Stratum %zu.", i);
+			return -1;
+		}
 		if (!(standard[i] >= 0) || !isfinite(standard[i]))
 			return err_set(e, "A1001", "standard weights must be >= 0 (stratum %zu)",
 				       i);

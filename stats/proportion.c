@@ -6,6 +6,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "stats/limits.h"
 #include "stats/quantile.h"
 
 const char *const st_prop_method_names[] = {"wilson", "clopper-pearson", "agresti-coull", "wald",
@@ -31,6 +32,8 @@ int st_proportion(double x, double n, double conf, enum prop_method m, struct in
 {
 	if (!(n > 0) || !(x >= 0) || x > n || !isfinite(n))
 		return err_set(e, "A1001", "need 0 <= x <= n and n > 0");
+	if (n > ST_MAX_COUNT)
+		return err_set(e, "A1011", "n above %.0f is not supported", ST_MAX_COUNT);
 	if (!(conf > 0 && conf < 1))
 		return err_set(e, "A1001", "conf must be between 0 and 1");
 	double alpha = 1 - conf, z = st_normal_quantile(1 - alpha / 2), p = x / n;

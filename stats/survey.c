@@ -27,7 +27,7 @@ int st_survey_proportion(const double *y, const double *w, const char *const *st
 			 const char *const *clusters, size_t n, enum survey_ci ci, double conf,
 			 struct survey_prop *out, struct wq_error *e)
 {
-	double sw = 0, swy = 0;
+	double sw = 0, swy = 0, wmax = 0;
 	if (n < 2)
 		return err_set(e, "A1001", "need at least two observations");
 	for (size_t i = 0; i < n; i++) {
@@ -35,8 +35,13 @@ int st_survey_proportion(const double *y, const double *w, const char *const *st
 			return err_set(e, "A1001", "y must be 0 or 1 (row %zu)", i);
 		if (!(w[i] > 0) || !isfinite(w[i]))
 			return err_set(e, "A1001", "weights must be > 0 (row %zu)", i);
-		sw += w[i];
-		swy += w[i] * y[i];
+		wmax = w[i] > wmax ? w[i] : wmax;
+	}
+	/* Every result is invariant to the weights' scale: dividing by the largest keeps
+	 * their sums finite whatever the magnitudes (1e308 would overflow to infinity). */
+	for (size_t i = 0; i < n; i++) {
+		sw += w[i] / wmax;
+		swy += w[i] / wmax * y[i];
 	}
 	double p = swy / sw;
 	/* Linearised scores, totalled per cluster, centred per stratum. */
@@ -46,7 +51,7 @@ int st_survey_proportion(const double *y, const double *w, const char *const *st
 		if (!clusters)
 			own[i] = xasprintf("%zu", i);
 		r[i] = (struct row){strata ? strata[i] : "", clusters ? clusters[i] : own[i],
-				    w[i] * (y[i] - p) / sw};
+				    w[i] / wmax * (y[i] - p) / sw};
 	}
 	qsort(r, n, sizeof *r, by_stratum_cluster);
 	double var = 0, nclusters = 0, nstrata = 0;

@@ -8,10 +8,10 @@
 #include <gsl/gsl_errno.h>
 #include <gsl/gsl_math.h>
 #include <gsl/gsl_roots.h>
-#include <gsl/gsl_sf_gamma.h>
 #include <math.h>
 #include <stdlib.h>
 
+#include "stats/limits.h"
 #include "stats/quantile.h"
 
 double st_chisq_p(double statistic, double df)
@@ -23,58 +23,77 @@ static int check(const struct table2 *t, struct wq_error *e)
 {
 	const double v[4] = {t->a, t->b, t->c, t->d};
 	for (int i = 0; i < 4; i++)
-		if (!(v[i] >= 0) || !isfinite(v[i]) || v[i] != floor(v[i]))
-			return err_set(e, "A1001", "cells must be whole numbers >= 0");
+		if (st_check_count(v[i], "a cell", e) < 0)
+			return -1;
 	if (t->a + t->b == 0 || t->c + t->d == 0)
 		return err_set(e, "A1001", "an exposure group is empty");
 	return 0;
 }
 
-/* The conditional distribution of a given the margins: support lo..hi, log dhyper. */
+/* The conditional distribution of a given the margins: support lo..hi, log dhyper up to
+ * a constant. Counts reach ST_MAX_COUNT, so the support's ends are whole numbers held in
+ * doubles (exact below 2^53) and the log-probabilities come from the ratio of successive
+ * terms, (m - x)(k - x) / ((x + 1)(n - k + x + 1)), which never forms a binomial
+ * coefficient of the margins. */
 struct hyper {
-	int lo, hi;
-	double *logd; /* index x - lo */
+	double lo, hi;
+	double *logd; /* index x - lo, normalised: the probabilities sum to 1 */
 };
 
-static void hyper_init(struct hyper *h, const struct table2 *t)
+/* Returns 0, or -1 when the support is too long for the exact methods. */
+static int hyper_init(struct hyper *h, const struct table2 *t)
 {
-	int m = (int)(t->a + t->c), n = (int)(t->b + t->d), k = (int)(t->a + t->b);
+	double m = t->a + t->c, n = t->b + t->d, k = t->a + t->b;
 	h->lo = k - n > 0 ? k - n : 0;
 	h->hi = k < m ? k : m;
-	h->logd = malloc(sizeof(double) * (size_t)(h->hi - h->lo + 1));
-	for (int x = h->lo; x <= h->hi; x++)
-		h->logd[x - h->lo] = gsl_sf_lnchoose((unsigned)m, (unsigned)x) +
-				     gsl_sf_lnchoose((unsigned)n, (unsigned)(k - x)) -
-				     gsl_sf_lnchoose((unsigned)(m + n), (unsigned)k);
+	if (h->hi - h->lo + 1 > ST_MAX_EXACT)
+		return -1;
+	size_t len = (size_t)(h->hi - h->lo) + 1;
+	h->logd = malloc(sizeof(double) * len);
+	h->logd[0] = 0;
+	double top = 0, total = 0;
+	for (size_t i = 1; i < len; i++) {
+		double x = h->lo + (double)(i - 1);
+		h->logd[i] = h->logd[i - 1] + log(m - x) + log(k - x) - log(x + 1) -
+			     log(n - k + x + 1);
+		top = h->logd[i] > top ? h->logd[i] : top;
+	}
+	for (size_t i = 0; i < len; i++)
+		total += exp(h->logd[i] - top);
+	for (size_t i = 0; i < len; i++)
+		h->logd[i] -= top + log(total);
+	return 0;
 }
 
 /* Noncentral hypergeometric with odds ratio exp(lpsi): mean, or tail P(X >= x) (upper)
  * / P(X <= x). Computed with a log-sum-exp shift for stability. */
-static double hyper_nc(const struct hyper *h, double lpsi, int what, int x)
+static double hyper_nc(const struct hyper *h, double lpsi, int what, double x)
 {
+	size_t len = (size_t)(h->hi - h->lo) + 1;
 	double mx = -INFINITY;
-	for (int i = h->lo; i <= h->hi; i++) {
-		double l = h->logd[i - h->lo] + i * lpsi;
+	/* Offsets from lo keep i * lpsi small where the counts are large. */
+	for (size_t j = 0; j < len; j++) {
+		double l = h->logd[j] + (double)j * lpsi;
 		mx = l > mx ? l : mx;
 	}
 	double total = 0, acc = 0;
-	for (int i = h->lo; i <= h->hi; i++) {
-		double w = exp(h->logd[i - h->lo] + i * lpsi - mx);
+	for (size_t j = 0; j < len; j++) {
+		double i = h->lo + (double)j, w = exp(h->logd[j] + (double)j * lpsi - mx);
 		total += w;
 		if (what == 0)
-			acc += i * w;
+			acc += (double)j * w;
 		else if (what == 1 && i >= x)
 			acc += w;
 		else if (what == 2 && i <= x)
 			acc += w;
 	}
-	return acc / total;
+	return what == 0 ? h->lo + acc / total : acc / total;
 }
 
 struct nc_target {
 	const struct hyper *h;
-	int what, x;
-	double target;
+	int what;
+	double x, target;
 };
 
 static double nc_fn(double lpsi, void *arg)
@@ -111,15 +130,23 @@ static double solve_lpsi(struct nc_target *t)
 static void fisher(const struct table2 *t, double conf, struct two_by_two *out)
 {
 	struct hyper h;
-	int a = (int)t->a;
-	double alpha = 1 - conf;
-	hyper_init(&h, t);
+	double a = t->a, alpha = 1 - conf;
+	if (hyper_init(&h, t) < 0) {
+		/* Past ST_MAX_EXACT values the exact methods are not computed (the caller
+		 * notes why); the chi-square is then as good an answer. */
+		out->fisher_p_value = NAN;
+		out->odds_ratio_exact = (struct interval){NAN, NAN, NAN};
+		out->exact_skipped = 1;
+		return;
+	}
+	out->exact_skipped = 0;
 
 	/* Two-sided p: sum of probabilities not above P(a) (1 + 1e-7), as fisher.test. */
-	double da = h.logd[a - h.lo], p = 0;
-	for (int x = h.lo; x <= h.hi; x++)
-		if (h.logd[x - h.lo] <= da + log1p(1e-7))
-			p += exp(h.logd[x - h.lo]);
+	size_t len = (size_t)(h.hi - h.lo) + 1;
+	double da = h.logd[(size_t)(a - h.lo)], p = 0;
+	for (size_t j = 0; j < len; j++)
+		if (h.logd[j] <= da + log1p(1e-7))
+			p += exp(h.logd[j]);
 	out->fisher_p_value = p > 1 ? 1 : p;
 
 	/* Conditional MLE: E[X | psi] = a; 0 or infinite at the support's ends. */
@@ -195,9 +222,8 @@ int st_mantel_haenszel(const struct table2 *s, size_t k, double conf, struct man
 	for (size_t i = 0; i < k; i++) {
 		const double v[4] = {s[i].a, s[i].b, s[i].c, s[i].d};
 		for (int j = 0; j < 4; j++)
-			if (!(v[j] >= 0) || !isfinite(v[j]) || v[j] != floor(v[j]))
-				return err_set(e, "A1001",
-					       "cells must be whole numbers >= 0 (stratum %zu)", i);
+			if (st_check_count(v[j], "a cell", e) < 0)
+				return -1;
 		double a = s[i].a, b = s[i].b, c = s[i].c, d = s[i].d, n = a + b + c + d;
 		if (n < 2)
 			continue; /* a stratum of fewer than two carries no information */

@@ -23,6 +23,7 @@ struct two_by_two {
 	struct interval risk_ratio, odds_ratio, odds_ratio_exact, risk_difference;
 	struct test chi_square;
 	double fisher_p_value;
+	int exact_skipped; /* the support passed ST_MAX_EXACT: Fisher and the exact OR NAN */
 };
 
 /* Katz log RR; Woolf logit OR; conditional MLE OR with exact limits (R fisher.test);

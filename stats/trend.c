@@ -8,6 +8,7 @@
 
 #include "common/xalloc.h"
 #include "stats/glm.h"
+#include "stats/limits.h"
 #include "stats/quantile.h"
 
 static void apc(double b, double se, double q, struct trend *out)
@@ -56,14 +57,25 @@ int st_trend_counts(const double *years, const double *counts, const double *pop
 {
 	if (n < 3)
 		return err_set(e, "A1001", "a trend needs at least 3 years");
-	double *off = xmalloc(sizeof(double) * n);
+	double total = 0;
 	for (size_t i = 0; i < n; i++) {
-		if (!(pops[i] > 0) || !isfinite(pops[i])) {
-			free(off);
-			return err_set(e, "A1001", "populations must be > 0 (year %zu)", i);
+		/* Counts need not be whole (expected counts are fitted too, as R's glm). */
+		if (!(counts[i] >= 0) || !isfinite(counts[i]))
+			return err_set(e, "A1001", "counts must be >= 0 (year %zu)", i);
+		if (counts[i] > ST_MAX_COUNT)
+			return err_set(e, "A1011", "counts above %.0f are not supported (year %zu)",
+				       ST_MAX_COUNT, i);
+		if (st_check_measure(pops[i], "a population", e) < 0) {
+			err_detail(e, "Year %zu.", i);
+			return -1;
 		}
-		off[i] = log(pops[i]);
+		total += counts[i];
 	}
+	if (total == 0)
+		return err_set(e, "A1006", "every count is zero: there is no trend to estimate");
+	double *off = xmalloc(sizeof(double) * n);
+	for (size_t i = 0; i < n; i++)
+		off[i] = log(pops[i]);
 	struct covariate year = {"year", years, NULL, NULL};
 	struct design d;
 	struct glm_fit f;

@@ -31,8 +31,9 @@ for f in "$ROOT"/tests/stats/*.ndjson; do known "$f"; done
 awk '{ if ($2 > m[$1]) m[$1] = $2; seen[$1] = 1 } END { for (k in seen) printf "# largest relative error, %s: %.3g\n", k, m[k] }' "$T/relerr" | sort
 
 # Bad input: exit 2 and a problem object with a code, never a crash, a NaN or a hang.
-bad() { # bad DESC METHOD INPUT CODE
-  printf '%s' "$3" | timeout 10 "$STATS" "$2" >"$T/out" 2>"$T/err"
+bad() { # bad DESC METHOD INPUT CODE (INPUT @FILE: the file's content)
+  if [[ $3 == @* ]]; then timeout 10 "$STATS" "$2" <"${3#@}" >"$T/out" 2>"$T/err"
+  else printf '%s' "$3" | timeout 10 "$STATS" "$2" >"$T/out" 2>"$T/err"; fi
   local rc=$?
   if [[ $rc -eq 2 ]] && jq -e --arg c "$4" '.code == $c and (.title | length > 0)' "$T/err" >/dev/null 2>&1 &&
      [[ ! -s $T/out ]]; then ok "$1"; else not_ok "$1" "exit $rc" "stderr: $(cat "$T/err")" "stdout: $(cat "$T/out")"; fi
@@ -76,5 +77,36 @@ check "and an answer, not an error" bash -c "echo '$ints' | '$BIN/wiqaya-stats' 
 bad "a fractional cluster id" survey-proportion '{"y":[0,1],"weights":[1,1],"clusters":[1.5,2]}' A1004
 bad "a stratum with one cluster" survey-proportion '{"y":[0,1,1],"weights":[1,1,1],"strata":["a","a","b"],"clusters":["1","2","3"]}' A1001
 bad "p-value above 1" p-adjust '{"p":[0.5,1.5]}' A1001
+
+# The probe of issue 14: national counts and hostile magnitudes answer correctly or with a
+# numbered error past the documented limits (docs/methods.md, Limits), never a wrong number.
+bad "a cell above the count limit (3e9 overflowed an int)" two-by-two '{"a":3e9,"b":10,"c":5,"d":7}' A1011
+check "a 2x2 of 3e8 gives Fisher's p and an interior exact odds ratio" bash -c \
+  "echo '{\"a\":300000000,\"b\":10,\"c\":5,\"d\":7}' | '$STATS' two-by-two | jq -e '.fisher_p_value > 0 and .fisher_p_value < 1e-40 and .odds_ratio_exact.lower > 1e6 and .odds_ratio_exact.estimate < .odds_ratio_exact.upper'"
+check "5e8 in every cell answers at once: the chi-square, and Fisher skipped with a note" bash -c \
+  "echo '{\"a\":5e8,\"b\":5e8,\"c\":5e8,\"d\":5e8}' | timeout 10 '$STATS' two-by-two | jq -e '.chi_square.p_value == 1 and .fisher_p_value == null and (.notes | map(test(\"too long\")) | any)'"
+big=$(jq -cn '{family: "poisson", y: [range(5000)] | map(1), factors: {f: [range(5000)] | map(tostring)}}')
+bad "glm: a factor of 5,000 levels (took 60 s and 2.3 GB)" glm "$big" A1010
+jq -cn '{family: "poisson", y: [range(1000000)] | map(1), factors: {f: [range(1000000)] | map(tostring)}}' >"$T/million.json"
+bad "glm: a factor of 1,000,000 levels (aborted on an 8 TB allocation)" glm "@$T/million.json" A1010
+bad "trend on counts 1, 0, 0 diverges: no APC of -100 with p 0" trend '{"years":[2020,2021,2022],"counts":[1,0,0],"populations":[1000,1000,1000]}' A1007
+bad "trend on all-zero counts: a titled error" trend '{"years":[2020,2021,2022],"counts":[0,0,0],"populations":[1000,1000,1000]}' A1006
+check "survey weights of 1e308 give 0.5 for y = 1, 0" bash -c \
+  "echo '{\"y\":[1,0],\"weights\":[1e308,1e308]}' | '$STATS' survey-proportion | jq -e '.estimate == 0.5 and .lower < 0.5 and .upper > 0.5'"
+bad "rate-ratio with a time of 1e-320 (said count2 is zero)" rate-ratio '{"count1":10,"time1":1e-320,"count2":20,"time2":100}' A1011
+bad "a rate on a population of 1e-320 (returned only a flag)" rate '{"count":10,"population":1e-320}' A1011
+bad "a negative per (gave lower > upper)" rate '{"count":10,"population":1000,"per":-100}' A1001
+bad "a negative per in a standardised rate" dsr '{"counts":[1],"populations":[10],"standard":[1],"per":-1}' A1001
+bad "Agresti-Coull at n = 1e308 (lower bound above the estimate)" proportion '{"x":5e307,"n":1e308,"method":"agresti-coull"}' A1011
+bad "glm: a column shorter than y, named by its path" glm '{"family":"poisson","y":[1,2,3],"columns":{"age":[1,2]}}' A1001
+check "and the message names the column, not \"v\"" bash -c \
+  "echo '{\"family\":\"poisson\",\"y\":[1,2,3],\"columns\":{\"age\":[1,\"x\"]}}' | '$STATS' glm 2>&1 | jq -e '.title | test(\"columns.age\")'"
+echo '{"family":"poisson","y":[1,2,3],"columns":{"age":[1,2]},"factors":{"g":["a"]}}' >"$T/short.json"
+check "glm: the length mismatch frees what it read (valgrind)" bash -c \
+  "valgrind -q --leak-check=full --errors-for-leak-kinds=definite --error-exitcode=9 '$STATS' glm <'$T/short.json' 2>/dev/null; [ \$? -eq 2 ]"
+jq -cn '{p: [range(1000001)] | map(0.5)}' >"$T/long.json"
+bad "an array past a million items" p-adjust "@$T/long.json" A1010
+head -c 70000000 /dev/zero | tr '\0' ' ' >"$T/huge.json"
+bad "an input past 64 MiB (200 MB reached 4.7 GB)" rate "@$T/huge.json" A1010
 check "--help lists every method" bash -c "'$STATS' --help | grep -c '^  [a-z]' | grep -qx 11"
 echo "1..$n"
