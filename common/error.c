@@ -36,6 +36,11 @@ void err_hint(struct wq_error *e, const char *fmt, ...)
 	va_end(ap);
 }
 
+void err_field(struct wq_error *e, const char *name)
+{
+	snprintf(e->field, sizeof e->field, "%s", name);
+}
+
 int err_is_set(const struct wq_error *e)
 {
 	return e->code[0] != '\0';

@@ -171,7 +171,13 @@ void http_problem(struct http_response *resp, unsigned status, const char *code,
 
 void http_problem_error(struct http_response *resp, unsigned status, const struct wq_error *e)
 {
-	http_problem(resp, status, e->code, e->message, e->detail, e->hint);
+	json_t *p = problem_json(status, e->code, e->message, e->detail, e->hint);
+	if (e->field[0])
+		json_object_set_new(
+		    p, "invalid_params",
+		    json_pack("[{s:s,s:s}]", "name", e->field, "reason", e->message));
+	http_json(resp, status, p);
+	resp->content_type = "application/problem+json; charset=utf-8";
 }
 
 void http_problem_param(struct http_response *resp, const char *code, const char *title,

@@ -13,66 +13,10 @@
 #include "server/routes.h"
 #include "server/server.h"
 #include "server/protect.h"
-
-static json_t *cell(const struct dimension *d, const char *code)
-{
-	if (!code)
-		return json_null();
-	if (d->kind == DIM_YEAR)
-		return json_integer(atoi(code));
-	if (d->kind == DIM_BOOL)
-		return strcmp(code, "true") == 0 ? json_true() : json_false();
-	return json_string(code);
-}
-
-/* metaData.items: labels of every item in the answer, keyed by dimension. */
-static void add_label(json_t *items, const struct codelists *lists, const struct dimension *d,
-		      const char *code)
-{
-	const struct code_list *l = d->list ? codelists_get(lists, d->list) : NULL;
-	int i = l ? codelist_index(l, code) : -1;
-	if (i < 0)
-		return;
-	json_t *dim = json_object_get(items, d->name);
-	if (!dim) {
-		dim = json_object();
-		json_object_set_new(items, d->name, dim);
-	}
-	json_object_set_new(
-	    dim, code,
-	    json_pack("{s:s,s:s}", "name", l->items[i].label_en, "name_ar", l->items[i].label_ar));
-}
+#include "server/respond.h"
 
 static const char *const measure_headers[] = {"value",	   "lower",	  "upper",
 					      "numerator", "denominator", "cell_status"};
-
-/* The same table as CSV (RFC 4180; codes and numbers need no quoting). */
-static char *to_csv(json_t *headers, json_t *rows)
-{
-	struct strbuf sb;
-	size_t i, j;
-	json_t *h, *row, *v;
-	sb_init(&sb);
-	json_array_foreach (headers, i, h)
-		sb_printf(&sb, "%s%s", i ? "," : "", json_string_value(json_object_get(h, "name")));
-	sb_puts(&sb, "\r\n");
-	json_array_foreach (rows, i, row) {
-		json_array_foreach (row, j, v) {
-			if (j)
-				sb_putc(&sb, ',');
-			if (json_is_string(v))
-				sb_puts(&sb, json_string_value(v));
-			else if (json_is_integer(v))
-				sb_printf(&sb, "%lld", (long long)json_integer_value(v));
-			else if (json_is_real(v))
-				sb_printf(&sb, "%.17g", json_real_value(v));
-			else if (json_is_boolean(v))
-				sb_puts(&sb, json_is_true(v) ? "true" : "false");
-		}
-		sb_puts(&sb, "\r\n");
-	}
-	return sb.data;
-}
 
 /* The query of the request (indicator, dimensions, filters, period), validated. */
 static int parse(struct http_request *req, const struct server *srv, struct query *q,
@@ -83,12 +27,8 @@ static int parse(struct http_request *req, const struct server *srv, struct quer
 	unsigned status;
 	int ndims = http_query_all(req, "dimension", dims, QUERY_MAX_DIMS + 1);
 	int nfilters = http_query_all(req, "filter", filters, QUERY_MAX_DIMS + 1);
-	const char *fmt = http_query(req, "format");
-	if (fmt && strcmp(fmt, "json") != 0 && strcmp(fmt, "csv") != 0) {
-		http_problem_param(resp, "Q1010", "unsupported format", "format",
-				   "one of json, csv");
+	if (respond_check(req, resp) < 0)
 		return -1;
-	}
 	if (query_parse(q, &srv->indicators, &srv->lists, http_query(req, "indicator"), dims,
 			ndims > QUERY_MAX_DIMS + 1 ? QUERY_MAX_DIMS + 1 : ndims, filters,
 			nfilters > QUERY_MAX_DIMS + 1 ? QUERY_MAX_DIMS + 1 : nfilters,
@@ -98,16 +38,6 @@ static int parse(struct http_request *req, const struct server *srv, struct quer
 		return -1;
 	}
 	return 0;
-}
-
-static json_t *num_or_null(double v)
-{
-	return isfinite(v) ? json_real(v) : json_null();
-}
-
-static json_t *count_or_null(double v)
-{
-	return isfinite(v) ? json_integer((json_int_t)v) : json_null();
 }
 
 /* The answer as DHIS2-style JSON. */
@@ -123,15 +53,14 @@ static json_t *render(const struct server *srv, const struct query *q, const str
 		const struct pcell *c = &a->cells[r];
 		json_t *row = json_array();
 		for (int i = 0; i < q->ndims; i++) {
-			json_array_append_new(row, cell(q->dims[i].dim, c->values[i]));
-			if (c->values[i])
-				add_label(items, &srv->lists, q->dims[i].dim, c->values[i]);
+			json_array_append_new(row, respond_value(q->dims[i].dim, c->values[i]));
+			respond_add_label(items, srv, q->dims[i].dim, c->values[i]);
 		}
-		json_array_append_new(row, num_or_null(c->value));
-		json_array_append_new(row, num_or_null(c->lower));
-		json_array_append_new(row, num_or_null(c->upper));
-		json_array_append_new(row, count_or_null(c->num));
-		json_array_append_new(row, count_or_null(c->den));
+		json_array_append_new(row, respond_num(c->value));
+		json_array_append_new(row, respond_num(c->lower));
+		json_array_append_new(row, respond_num(c->upper));
+		json_array_append_new(row, respond_count(c->num));
+		json_array_append_new(row, respond_count(c->den));
 		json_array_append_new(row, json_string(c->status));
 		json_array_append_new(rows, row);
 	}
@@ -144,7 +73,7 @@ static json_t *render(const struct server *srv, const struct query *q, const str
 	json_t *meta = json_pack("{s:o,s:I,s:o}", "items", items, "data_version",
 				 (json_int_t)a->data_version, "disclosure", disclosure);
 	if (q->ind->type == IND_PROPORTION)
-		json_object_set_new(meta, "excluded_from_denominator", count_or_null(a->excluded));
+		json_object_set_new(meta, "excluded_from_denominator", respond_count(a->excluded));
 	json_object_set_new(
 	    meta, "method",
 	    json_string(q->ind->type == IND_PROPORTION
@@ -152,46 +81,8 @@ static json_t *render(const struct server *srv, const struct query *q, const str
 			      "widened by the noise (docs/methods.md)"
 			    : "noisy counts (discrete Laplace); exact Poisson interval (Garwood, "
 			      "95%) widened by the noise (docs/methods.md)"));
-	return json_pack("{s:{s:s,s:s,s:s,s:s,s:s},s:o,s:o,s:o}", "indicator", "id", q->ind->id,
-			 "name", q->ind->name, "name_ar", q->ind->name_ar, "unit", q->ind->unit,
-			 "type", ind_type_name(q->ind->type), "headers", headers, "rows", rows,
-			 "metaData", meta);
-}
-
-static int wants_csv(struct http_request *req)
-{
-	const char *fmt = http_query(req, "format"), *accept = http_header(req, "Accept");
-	if (fmt)
-		return strcmp(fmt, "csv") == 0;
-	return accept && strstr(accept, "text/csv") != NULL;
-}
-
-/* Sends body (JSON text) as JSON or CSV. */
-static void send_body(struct http_request *req, const char *body, struct http_response *resp)
-{
-	if (!wants_csv(req)) {
-		http_text(resp, 200, "application/json; charset=utf-8", body, strlen(body));
-		return;
-	}
-	json_t *j = json_loads(body, 0, NULL);
-	char *csv = to_csv(json_object_get(j, "headers"), json_object_get(j, "rows"));
-	http_text(resp, 200, "text/csv; charset=utf-8; header=present", csv, strlen(csv));
-	free(csv);
-	json_decref(j);
-}
-
-static void refuse(struct http_response *resp, unsigned status, int retry_after,
-		   const struct wq_error *e)
-{
-	if (status == 503) {
-		log_error("%s: %s", e->code, e->message);
-		http_db_reset();
-		http_problem(resp, 503, "S2002", "the query could not be answered", NULL, NULL);
-		resp->retry_after = 5;
-		return;
-	}
-	http_problem_error(resp, status, e);
-	resp->retry_after = retry_after;
+	return json_pack("{s:o,s:o,s:o,s:o}", "indicator", respond_indicator(q->ind), "headers",
+			 headers, "rows", rows, "metaData", meta);
 }
 
 /* Protects and renders q for who: the JSON text (malloc'd), or NULL with resp set. */
@@ -200,19 +91,8 @@ static char *answer(struct http_request *req, const struct server *srv, const st
 		    struct http_response *resp)
 {
 	struct answer a;
-	struct wq_error e;
-	unsigned status;
-	int retry;
-	PGconn *conn = http_db(req);
-	if (!conn) {
-		http_problem(resp, 503, "S2001", "database unavailable", NULL, NULL);
-		resp->retry_after = 5;
+	if (respond_protect(req, q, who, &a, resp) < 0)
 		return NULL;
-	}
-	if (protect_answer(&srv->protector, conn, q, who, &a, &status, &retry, &e) < 0) {
-		refuse(resp, status, retry, &e);
-		return NULL;
-	}
 	json_t *j = render(srv, q, &a, role_name(who->role));
 	char *body = json_dumps(j, JSON_COMPACT | JSON_REAL_PRECISION(17));
 	json_decref(j);
@@ -295,7 +175,7 @@ void analytics_get(struct http_request *req, struct http_response *resp)
 			 ? public_answer(req, srv, &q, canonical.data, &cells, &epsilon, resp)
 			 : answer(req, srv, &q, who, &version, &cells, &epsilon, resp);
 	if (body)
-		send_body(req, body, resp);
+		respond_send_text(req, body, resp);
 	audit_query(srv->audit, who->token_id, canonical.data, resp->status, cells, epsilon);
 	free(body);
 	sb_free(&canonical);

@@ -113,45 +113,62 @@ int query_parse(struct query *q, const struct indicators *inds, const struct cod
 	if (!indicator) {
 		err_set(e, "Q1006", "the parameter \"indicator\" is required");
 		err_hint(e, "GET /api/v1/indicators lists them.");
+		err_field(e, "indicator");
 		return fail(status, 400);
 	}
 	q->ind = indicators_get(inds, indicator);
 	if (!q->ind) {
 		err_set(e, "Q1001", "unknown indicator");
 		err_hint(e, "GET /api/v1/indicators lists them.");
+		err_field(e, "indicator");
 		return fail(status, 400);
 	}
 	if (ndims > max_dims || ndims > QUERY_MAX_DIMS) {
 		err_set(e, "Q1005", "too many dimensions: at most %d", max_dims);
+		err_field(e, "dimension");
 		return fail(status, 409);
 	}
 	if (nfilters > QUERY_MAX_DIMS) {
 		err_set(e, "Q1005", "too many filters: at most %d", QUERY_MAX_DIMS);
+		err_field(e, "filter");
 		return fail(status, 409);
 	}
 	for (int i = 0; i < ndims; i++) {
-		if (parse_dim(&q->dims[q->ndims], q->ind->fact, lists, dims[i], 0, status, e) < 0)
+		if (parse_dim(&q->dims[q->ndims], q->ind->fact, lists, dims[i], 0, status, e) < 0) {
+			err_field(e, "dimension");
 			return -1;
+		}
 		for (int k = 0; k < q->ndims; k++)
 			if (q->dims[k].dim == q->dims[q->ndims].dim) {
 				err_set(e, "Q1008", "dimension \"%s\" is given twice",
 					q->dims[k].dim->name);
+				err_field(e, "dimension");
 				return fail(status, 409);
 			}
 		q->ndims++;
 	}
 	for (int i = 0; i < nfilters; i++) {
 		if (parse_dim(&q->dims[q->ndims + q->nfilters], q->ind->fact, lists, filters[i], 1,
-			      status, e) < 0)
+			      status, e) < 0) {
+			err_field(e, "filter");
 			return -1;
+		}
 		q->nfilters++;
 	}
 	if (from && parse_year(from, &q->from_year) < 0) {
 		err_set(e, "Q1009", "\"from\" must be a year");
+		err_field(e, "from");
 		return fail(status, 400);
 	}
 	if (to && parse_year(to, &q->to_year) < 0) {
 		err_set(e, "Q1009", "\"to\" must be a year");
+		err_field(e, "to");
+		return fail(status, 400);
+	}
+	if (q->from_year && q->to_year && q->from_year > q->to_year) {
+		err_set(e, "Q1009", "\"from\" (%d) is after \"to\" (%d)", q->from_year,
+			q->to_year);
+		err_field(e, "from");
 		return fail(status, 400);
 	}
 	return 0;

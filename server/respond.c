@@ -1,0 +1,239 @@
+/* The data routes' shared steps (see respond.h). */
+#include "server/respond.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/log.h"
+#include "common/strbuf.h"
+
+int respond_check(struct http_request *req, struct http_response *resp)
+{
+	const char *fmt = http_query(req, "format"), *lang = http_query(req, "lang");
+	if (fmt && strcmp(fmt, "json") != 0 && strcmp(fmt, "csv") != 0) {
+		http_problem_param(resp, "Q1010", "unsupported format", "format",
+				   "one of json, csv");
+		return -1;
+	}
+	if (lang && strcmp(lang, "en") != 0 && strcmp(lang, "ar") != 0) {
+		http_problem_param(resp, "Q1010", "unsupported language", "lang",
+				   "one of en, ar");
+		return -1;
+	}
+	return 0;
+}
+
+/* Accept-Language (RFC 9110 12.5.4): the highest q among tags whose primary subtag is en
+ * or ar; the first such tag wins a tie. */
+static enum lang accepted(const char *h)
+{
+	enum lang best = LANG_EN;
+	double best_q = -1;
+	while (h && *h) {
+		while (*h == ' ' || *h == ',')
+			h++;
+		size_t len = strcspn(h, ",");
+		char tag[64];
+		snprintf(tag, sizeof tag, "%.*s", (int)(len < sizeof tag ? len : sizeof tag - 1), h);
+		const char *qp = strstr(tag, ";q=");
+		double q = qp ? strtod(qp + 3, NULL) : 1;
+		int ar = strncmp(tag, "ar", 2) == 0 && (tag[2] == '\0' || tag[2] == '-' || tag[2] == ';');
+		int en = strncmp(tag, "en", 2) == 0 && (tag[2] == '\0' || tag[2] == '-' || tag[2] == ';');
+		if ((ar || en) && q > best_q) {
+			best_q = q;
+			best = ar ? LANG_AR : LANG_EN;
+		}
+		h += len;
+	}
+	return best;
+}
+
+enum lang respond_lang(struct http_request *req)
+{
+	const char *lang = http_query(req, "lang");
+	if (lang)
+		return strcmp(lang, "ar") == 0 ? LANG_AR : LANG_EN;
+	return accepted(http_header(req, "Accept-Language"));
+}
+
+int respond_csv(struct http_request *req)
+{
+	const char *fmt = http_query(req, "format"), *accept = http_header(req, "Accept");
+	if (fmt)
+		return strcmp(fmt, "csv") == 0;
+	return accept && strstr(accept, "text/csv") != NULL;
+}
+
+int respond_protect(struct http_request *req, const struct query *q, const struct principal *who,
+		    struct answer *a, struct http_response *resp)
+{
+	const struct server *srv = http_app(req);
+	struct wq_error e;
+	unsigned status;
+	int retry;
+	PGconn *conn = http_db(req);
+	if (!conn) {
+		http_problem(resp, 503, "S2001", "database unavailable", NULL, NULL);
+		resp->retry_after = 5;
+		return -1;
+	}
+	if (protect_answer(&srv->protector, conn, q, who, a, &status, &retry, &e) == 0)
+		return 0;
+	if (status == 503) {
+		log_error("%s: %s", e.code, e.message);
+		http_db_reset();
+		http_problem(resp, 503, "S2002", "the query could not be answered", NULL, NULL);
+		resp->retry_after = 5;
+		return -1;
+	}
+	http_problem_error(resp, status, &e);
+	resp->retry_after = retry;
+	return -1;
+}
+
+json_t *respond_value(const struct dimension *d, const char *code)
+{
+	if (!code)
+		return json_null();
+	if (d->kind == DIM_YEAR)
+		return json_integer(atoi(code));
+	if (d->kind == DIM_BOOL)
+		return strcmp(code, "true") == 0 ? json_true() : json_false();
+	return json_string(code);
+}
+
+void respond_add_label(json_t *items, const struct server *srv, const struct dimension *d,
+		       const char *code)
+{
+	const struct code_list *l = d->list && code ? codelists_get(&srv->lists, d->list) : NULL;
+	int i = l ? codelist_index(l, code) : -1;
+	if (i < 0)
+		return;
+	const struct code_item *it = &l->items[i];
+	json_t *dim = json_object_get(items, d->name);
+	if (!dim) {
+		dim = json_object();
+		json_object_set_new(items, d->name, dim);
+	}
+	json_object_set_new(dim, code,
+			    json_pack("{s:s,s:s,s:s}", "name", it->label_en, "name_en",
+				      it->label_en, "name_ar", it->label_ar));
+}
+
+json_t *respond_indicator(const struct indicator *ind)
+{
+	return json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s}", "id", ind->id, "name", ind->name,
+			 "name_en", ind->name, "name_ar", ind->name_ar, "unit", ind->unit,
+			 "unit_en", ind->unit, "unit_ar", ind->unit_ar, "type",
+			 ind_type_name(ind->type));
+}
+
+/* o.name = o.name_ar and o.unit = o.unit_ar where they exist. */
+static void arabic(json_t *o)
+{
+	json_t *v;
+	if ((v = json_object_get(o, "name_ar")) && json_is_string(v))
+		json_object_set(o, "name", v);
+	if ((v = json_object_get(o, "unit_ar")) && json_is_string(v))
+		json_object_set(o, "unit", v);
+}
+
+static void localise(json_t *doc, enum lang lang)
+{
+	const char *dim, *code;
+	json_t *items, *codes, *label;
+	if (lang != LANG_AR)
+		return;
+	arabic(json_object_get(doc, "indicator"));
+	items = json_object_get(json_object_get(doc, "metaData"), "items");
+	json_object_foreach (items, dim, codes)
+		json_object_foreach (codes, code, label)
+			arabic(label);
+}
+
+json_t *respond_num(double v)
+{
+	return isfinite(v) ? json_real(v) : json_null();
+}
+
+json_t *respond_count(double v)
+{
+	return isfinite(v) ? json_integer((json_int_t)v) : json_null();
+}
+
+/* One CSV field (RFC 4180): quoted when it holds a comma, a quote or a line break. */
+static void csv_field(struct strbuf *sb, const char *s)
+{
+	if (!strpbrk(s, ",\"\r\n")) {
+		sb_puts(sb, s);
+		return;
+	}
+	sb_putc(sb, '"');
+	for (; *s; s++) {
+		if (*s == '"')
+			sb_putc(sb, '"');
+		sb_putc(sb, *s);
+	}
+	sb_putc(sb, '"');
+}
+
+/* The table as CSV; a nested value (a series, a curve) as its compact JSON text. */
+static char *to_csv(json_t *headers, json_t *rows)
+{
+	struct strbuf sb;
+	size_t i, j;
+	json_t *h, *row, *v;
+	sb_init(&sb);
+	json_array_foreach (headers, i, h) {
+		if (i)
+			sb_putc(&sb, ',');
+		csv_field(&sb, json_string_value(json_object_get(h, "name")));
+	}
+	sb_puts(&sb, "\r\n");
+	json_array_foreach (rows, i, row) {
+		json_array_foreach (row, j, v) {
+			if (j)
+				sb_putc(&sb, ',');
+			if (json_is_string(v)) {
+				csv_field(&sb, json_string_value(v));
+			} else if (json_is_integer(v)) {
+				sb_printf(&sb, "%lld", (long long)json_integer_value(v));
+			} else if (json_is_real(v)) {
+				sb_printf(&sb, "%.17g", json_real_value(v));
+			} else if (json_is_boolean(v)) {
+				sb_puts(&sb, json_is_true(v) ? "true" : "false");
+			} else if (!json_is_null(v)) {
+				char *t = json_dumps(v, JSON_COMPACT | JSON_REAL_PRECISION(17));
+				csv_field(&sb, t);
+				free(t);
+			}
+		}
+		sb_puts(&sb, "\r\n");
+	}
+	return sb.data;
+}
+
+void respond_send(struct http_request *req, json_t *doc, struct http_response *resp)
+{
+	localise(doc, respond_lang(req));
+	if (!respond_csv(req)) {
+		char *body = json_dumps(doc, JSON_COMPACT | JSON_REAL_PRECISION(17));
+		http_text(resp, 200, "application/json; charset=utf-8", body, strlen(body));
+		free(body);
+	} else {
+		char *csv = to_csv(json_object_get(doc, "headers"), json_object_get(doc, "rows"));
+		http_text(resp, 200, "text/csv; charset=utf-8; header=present", csv, strlen(csv));
+		free(csv);
+	}
+	json_decref(doc);
+}
+
+void respond_send_text(struct http_request *req, const char *body, struct http_response *resp)
+{
+	if (!respond_csv(req) && respond_lang(req) == LANG_EN) {
+		http_text(resp, 200, "application/json; charset=utf-8", body, strlen(body));
+		return;
+	}
+	respond_send(req, json_loads(body, 0, NULL), resp);
+}

@@ -1,0 +1,51 @@
+/* What the data routes share (analytics, trends, risk factors, interventions, pathway):
+ * the protected table of a query for the request's token, with protect.h's refusals as
+ * problems; the language of labels (?lang=ar, Accept-Language); and sending a document
+ * as JSON or, for its "headers" and "rows", as CSV with the same columns and numbers. */
+#ifndef WQ_RESPOND_H
+#define WQ_RESPOND_H
+
+#include <jansson.h>
+
+#include "common/http.h"
+#include "server/model.h"
+#include "server/protect.h"
+#include "server/server.h"
+
+enum lang { LANG_EN, LANG_AR };
+
+/* The query parameters every data route takes besides its own. */
+#define RESPOND_PARAMS "format", "lang"
+
+/* Checks format and lang. Returns 0, or -1 with resp a 400 (Q1010). */
+int respond_check(struct http_request *req, struct http_response *resp);
+/* ?lang= first, then the best of en and ar in Accept-Language; English by default. */
+enum lang respond_lang(struct http_request *req);
+int respond_csv(struct http_request *req); /* ?format=csv, or Accept: text/csv */
+
+/* The protected table of q for who. Returns 0, or -1 with resp set: 503 (S2001 database
+ * unreachable, S2002 it failed mid-query), 409, 429 (protect.h). */
+int respond_protect(struct http_request *req, const struct query *q, const struct principal *who,
+		    struct answer *a, struct http_response *resp);
+
+/* A dimension value as JSON (a year a number, financial a boolean, null the null group). */
+json_t *respond_value(const struct dimension *d, const char *code);
+/* Adds code's labels under items[d->name][code]: {name, name_en, name_ar}; nothing when d
+ * has no list or code is none of it. name is English until respond_send localises it. */
+void respond_add_label(json_t *items, const struct server *srv, const struct dimension *d,
+		       const char *code);
+/* The indicator as an answer names it: id, name, name_en, name_ar, unit, unit_en,
+ * unit_ar, type. */
+json_t *respond_indicator(const struct indicator *ind);
+/* A number, or null when not finite; a count (a whole number), or null. */
+json_t *respond_num(double v);
+json_t *respond_count(double v);
+
+/* Sends doc (stolen): JSON, or the CSV of its headers and rows when asked. In Arabic,
+ * every "name" and "unit" of the indicator and metaData.items takes its _ar value first:
+ * one step for every route, the stored public releases included. */
+void respond_send(struct http_request *req, json_t *doc, struct http_response *resp);
+/* The same for a JSON text already rendered (the public releases are stored as text). */
+void respond_send_text(struct http_request *req, const char *body, struct http_response *resp);
+
+#endif
