@@ -33,6 +33,7 @@ write_conf() { # the example, pointed at this checkout's cluster and code lists
       -e "s|^codelists *=.*|codelists = $root/config/codelists|" \
       -e "s|^migrations *=.*|migrations = $root/sql/migrations|" \
       -e "s|^indicators *=.*|indicators = $root/config/indicators.json|" \
+      -e "s|^standards *=.*|standards = $root/config/standard_populations.json|" \
       "$root/config/wiqaya.conf.example" >"$conf"
 }
 

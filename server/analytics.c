@@ -64,23 +64,15 @@ static json_t *render(const struct server *srv, const struct query *q, const str
 		json_array_append_new(row, json_string(c->status));
 		json_array_append_new(rows, row);
 	}
-	const struct wq_config *cfg = srv->cfg;
-	json_t *disclosure = json_pack(
-	    "{s:b,s:s,s:I,s:f,s:f,s:f,s:i,s:f,s:i,s:i}", "applied", 1, "role", role, "suppressed",
-	    (json_int_t)a->suppressed, "epsilon_charged", a->epsilon, "budget_remaining",
-	    a->remaining, "budget", a->budget, "sensitivity", a->sensitivity, "noise_scale",
-	    cfg->noise_scale, "floor", cfg->floor, "threshold", cfg->threshold);
-	json_t *meta = json_pack("{s:o,s:I,s:o}", "items", items, "data_version",
-				 (json_int_t)a->data_version, "disclosure", disclosure);
+	json_t *meta = respond_meta(
+	    srv, a, role, items,
+	    q->ind->type == IND_PROPORTION
+		? "noisy counts (discrete Laplace); Wilson score interval (95%) widened by the "
+		  "noise (docs/methods.md)"
+		: "noisy counts (discrete Laplace); exact Poisson interval (Garwood, 95%) "
+		  "widened by the noise (docs/methods.md)");
 	if (q->ind->type == IND_PROPORTION)
 		json_object_set_new(meta, "excluded_from_denominator", respond_count(a->excluded));
-	json_object_set_new(
-	    meta, "method",
-	    json_string(q->ind->type == IND_PROPORTION
-			    ? "noisy counts (discrete Laplace); Wilson score interval (95%) "
-			      "widened by the noise (docs/methods.md)"
-			    : "noisy counts (discrete Laplace); exact Poisson interval (Garwood, "
-			      "95%) widened by the noise (docs/methods.md)"));
 	return json_pack("{s:o,s:o,s:o,s:o}", "indicator", respond_indicator(q->ind), "headers",
 			 headers, "rows", rows, "metaData", meta);
 }

@@ -118,6 +118,7 @@ int srv_serve(struct cli_ctx *ctx, int argc, char **argv)
 	if (check_listen(cfg, &e) < 0 || check_role(cfg, &e) < 0 ||
 	    codelists_load(&srv.lists, cfg->codelists_dir, &e) < 0 ||
 	    indicators_load(&srv.indicators, cfg->indicators_path, &e) < 0 ||
+	    standards_load(&srv.standards, cfg->standards_path, &srv.lists, &e) < 0 ||
 	    public_load(&srv.public, cfg->public_tables, cfg, &srv.indicators, &srv.lists, &e) < 0)
 		goto fail;
 	if (cfg->tls_cert[0] && cfg->tls_key[0] &&
@@ -158,5 +159,6 @@ out:
 	public_free(&srv.public);
 	codelists_free(&srv.lists);
 	indicators_free(&srv.indicators);
+	standards_free(&srv.standards);
 	return rc;
 }

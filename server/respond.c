@@ -65,6 +65,37 @@ int respond_csv(struct http_request *req)
 	return accept && strstr(accept, "text/csv") != NULL;
 }
 
+int respond_query(struct http_request *req, struct query *q, const char *indicator,
+		  const char *const *dims, int ndims, struct http_response *resp)
+{
+	const struct server *srv = http_app(req);
+	const char *filters[QUERY_MAX_DIMS + 1];
+	struct wq_error e;
+	unsigned status;
+	int nfilters = http_query_all(req, "filter", filters, QUERY_MAX_DIMS + 1);
+	if (query_parse(q, &srv->indicators, &srv->lists, indicator, dims, ndims, filters,
+			nfilters > QUERY_MAX_DIMS + 1 ? QUERY_MAX_DIMS + 1 : nfilters,
+			http_query(req, "from"), http_query(req, "to"), QUERY_MAX_DIMS, &status,
+			&e) < 0) {
+		http_problem_error(resp, status, &e);
+		return -1;
+	}
+	return 0;
+}
+
+json_t *respond_meta(const struct server *srv, const struct answer *a, const char *role,
+		     json_t *items, const char *method)
+{
+	const struct wq_config *cfg = srv->cfg;
+	json_t *disclosure = json_pack(
+	    "{s:b,s:s,s:I,s:f,s:f,s:f,s:i,s:f,s:i,s:i}", "applied", 1, "role", role, "suppressed",
+	    (json_int_t)a->suppressed, "epsilon_charged", a->epsilon, "budget_remaining",
+	    a->remaining, "budget", a->budget, "sensitivity", a->sensitivity, "noise_scale",
+	    cfg->noise_scale, "floor", cfg->floor, "threshold", cfg->threshold);
+	return json_pack("{s:o,s:I,s:o,s:s}", "items", items, "data_version",
+			 (json_int_t)a->data_version, "disclosure", disclosure, "method", method);
+}
+
 int respond_protect(struct http_request *req, const struct query *q, const struct principal *who,
 		    struct answer *a, struct http_response *resp)
 {

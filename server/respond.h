@@ -23,6 +23,11 @@ int respond_check(struct http_request *req, struct http_response *resp);
 enum lang respond_lang(struct http_request *req);
 int respond_csv(struct http_request *req); /* ?format=csv, or Accept: text/csv */
 
+/* The query of indicator by dims (ndims of them), with the request's filter, from and to.
+ * Returns 0, or -1 with resp the problem (query.h's codes, naming the parameter). */
+int respond_query(struct http_request *req, struct query *q, const char *indicator,
+		  const char *const *dims, int ndims, struct http_response *resp);
+
 /* The protected table of q for who. Returns 0, or -1 with resp set: 503 (S2001 database
  * unreachable, S2002 it failed mid-query), 409, 429 (protect.h). */
 int respond_protect(struct http_request *req, const struct query *q, const struct principal *who,
@@ -37,6 +42,9 @@ void respond_add_label(json_t *items, const struct server *srv, const struct dim
 /* The indicator as an answer names it: id, name, name_en, name_ar, unit, unit_en,
  * unit_ar, type. */
 json_t *respond_indicator(const struct indicator *ind);
+/* metaData: items, data_version, disclosure (what the answer cost and left) and method. */
+json_t *respond_meta(const struct server *srv, const struct answer *a, const char *role,
+		     json_t *items, const char *method);
 /* A number, or null when not finite; a count (a whole number), or null. */
 json_t *respond_num(double v);
 json_t *respond_count(double v);

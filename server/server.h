@@ -1,6 +1,6 @@
 /* What wiqaya-server's handlers share (the core's application pointer, http_app()): its
- * configuration, code lists, indicator definitions, keys, the public tables, the
- * protection layer and the audit writer, set up once at start. */
+ * configuration, code lists, indicator definitions, standard populations, keys, the
+ * public tables, the protection layer and the audit writer, set up once at start. */
 #ifndef WQ_SERVER_H
 #define WQ_SERVER_H
 
@@ -11,11 +11,13 @@
 #include "server/keyring.h"
 #include "server/protect.h"
 #include "server/public.h"
+#include "server/standard.h"
 
 struct server {
 	const struct wq_config *cfg;
 	struct codelists lists;
 	struct indicators indicators;
+	struct standards standards;
 	struct keyring keys;
 	struct public_tables public;
 	struct protector protector;

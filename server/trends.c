@@ -1,0 +1,295 @@
+/* GET /api/v1/trends: an indicator's yearly series per group of one dimension, and each
+ * group's annual percent change with its interval and p-value. The series is one
+ * protected table (year x group); the APC is fitted to its published numbers only, so it
+ * discloses nothing the table does not:
+ *  - a rate: Poisson regression of the noisy counts on year with the log population as
+ *    offset (SEER*Stat's APC); a count: the same without offset;
+ *  - a proportion, or an age-standardised rate: the log-linear least-squares fit of the
+ *    values on year (Joinpoint without a joinpoint), t with n - 2 df.
+ * With standardise=age, each (group, year) value is the directly standardised rate over
+ * the age bands (Fay-Feuer interval) against a standard population of config/ (the WHO
+ * world standard unless standard= names another). */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/xalloc.h"
+#include "server/respond.h"
+#include "server/routes.h"
+#include "stats/poisson.h"
+#include "stats/trend.h"
+
+/* One group's series: its cells in year order. */
+struct series {
+	const char *group; /* the group's code; NULL: the null group, or no dimension */
+	size_t n;
+	double years[256], value[256], lower[256], upper[256], num[256], den[256];
+	const char *status[256];
+};
+
+/* Where in the protected table each of year, the group and the age band is. */
+struct layout {
+	int year, group, band; /* -1: absent */
+};
+
+static int same(const char *x, const char *y)
+{
+	return (!x && !y) || (x && y && !strcmp(x, y));
+}
+
+/* The series of group, added when new (s has room for every group of the table). */
+static struct series *series_of(struct series *s, size_t *ns, const char *group)
+{
+	for (size_t i = 0; i < *ns; i++)
+		if (same(group, s[i].group))
+			return &s[i];
+	memset(&s[*ns], 0, sizeof s[0]);
+	s[*ns].group = group;
+	return &s[(*ns)++];
+}
+
+static void add_point(struct series *s, double year, double value, double lower, double upper,
+		      double num, double den, const char *status)
+{
+	if (s->n == 256)
+		return;
+	size_t i = s->n++;
+	s->years[i] = year;
+	s->value[i] = value;
+	s->lower[i] = lower;
+	s->upper[i] = upper;
+	s->num[i] = num;
+	s->den[i] = den;
+	s->status[i] = status;
+}
+
+/* The series straight from the cells (no standardisation). */
+static size_t plain_series(const struct answer *a, struct layout l, struct series *s)
+{
+	size_t ns = 0;
+	for (size_t r = 0; r < a->n; r++) {
+		const struct pcell *c = &a->cells[r];
+		struct series *g = series_of(s, &ns, l.group >= 0 ? c->values[l.group] : NULL);
+		add_point(g, atof(c->values[l.year]), c->value, c->lower, c->upper, c->num, c->den,
+			  c->status);
+	}
+	return ns;
+}
+
+/* The standardised series: per (group, year), the DSR over the age bands the standard
+ * weighs. A band suppressed or without population makes the point so (its count is not
+ * published, and filling it in would be a guess). */
+static size_t standardised_series(const struct answer *a, struct layout l,
+				  const struct standard *st, double per, struct series *s)
+{
+	size_t ns = 0;
+	for (size_t r = 0; r < a->n; r++) {
+		const struct pcell *c = &a->cells[r];
+		if (standard_weight(st, c->values[l.band]) == 0)
+			continue;
+		const char *group = l.group >= 0 ? c->values[l.group] : NULL;
+		double year = atof(c->values[l.year]);
+		struct series *g = series_of(s, &ns, group);
+		if (g->n && g->years[g->n - 1] == year)
+			continue; /* this (group, year) is done */
+		double counts[STANDARD_MAX_BANDS], pops[STANDARD_MAX_BANDS], w[STANDARD_MAX_BANDS];
+		size_t k = 0;
+		const char *status = "ok";
+		for (size_t q = r; q < a->n; q++) {
+			const struct pcell *b = &a->cells[q];
+			int here = atof(b->values[l.year]) == year &&
+				   (l.group < 0 || same(group, b->values[l.group]));
+			double wt = standard_weight(st, b->values[l.band]);
+			if (!here || wt == 0 || k == STANDARD_MAX_BANDS)
+				continue;
+			if (!strcmp(b->status, "suppressed"))
+				status = "suppressed";
+			else if (!strcmp(b->status, "no_denominator") && strcmp(status, "suppressed"))
+				status = "no_denominator";
+			counts[k] = b->num;
+			pops[k] = b->den;
+			w[k++] = wt;
+		}
+		double num = 0, den = 0;
+		for (size_t i = 0; i < k; i++) {
+			num += counts[i];
+			den += pops[i];
+		}
+		struct dsr d;
+		struct wq_error e;
+		if (strcmp(status, "ok") != 0 ||
+		    st_dsr(counts, pops, w, k, per, 0.95, DSR_FAY_FEUER, &d, &e) < 0) {
+			int sup = !strcmp(status, "suppressed");
+			add_point(g, year, NAN, NAN, NAN, sup ? NAN : num, sup ? NAN : den,
+				  strcmp(status, "ok") ? status : "suppressed");
+			continue;
+		}
+		add_point(g, year, d.rate, d.lower, d.upper, num, den, num < 20 ? "unreliable" : "ok");
+	}
+	return ns;
+}
+
+/* The APC of one series, or a note saying why there is none. */
+static json_t *apc_of(const struct series *s, const struct indicator *ind, int standardised)
+{
+	double years[256], y[256], pop[256];
+	size_t n = 0;
+	int loglinear = standardised || ind->type == IND_PROPORTION;
+	for (size_t i = 0; i < s->n; i++) {
+		if (!isfinite(s->num[i]) || !strcmp(s->status[i], "suppressed") ||
+		    !strcmp(s->status[i], "no_denominator"))
+			continue;
+		if (loglinear && !(s->value[i] > 0))
+			continue;
+		years[n] = s->years[i];
+		y[n] = loglinear ? s->value[i] : s->num[i] < 0 ? 0 : s->num[i];
+		pop[n++] = ind->type == IND_RATE ? s->den[i] : 1;
+	}
+	struct trend t;
+	struct wq_error e;
+	int rc = loglinear ? st_trend_rates(years, y, n, 0.95, &t, &e)
+			   : st_trend_counts(years, y, pop, n, 0.95, &t, &e);
+	json_t *o = json_object();
+	json_object_set_new(o, "years_used", json_integer((json_int_t)n));
+	json_object_set_new(
+	    o, "model",
+	    json_string(loglinear ? "log-linear least squares on the values, t with n - 2 df"
+			: ind->type == IND_RATE
+			    ? "Poisson regression of the counts on year, log population offset"
+			    : "Poisson regression of the counts on year"));
+	if (rc < 0) {
+		json_object_set_new(o, "apc", json_null());
+		json_object_set_new(o, "lower", json_null());
+		json_object_set_new(o, "upper", json_null());
+		json_object_set_new(o, "p_value", json_null());
+		json_object_set_new(o, "note", json_pack("{s:s,s:s}", "code", e.code, "title",
+							  e.message));
+		return o;
+	}
+	json_object_set_new(o, "apc", respond_num(t.apc));
+	json_object_set_new(o, "lower", respond_num(t.lower));
+	json_object_set_new(o, "upper", respond_num(t.upper));
+	json_object_set_new(o, "p_value", respond_num(t.p_value));
+	json_object_set_new(o, "note", json_null());
+	return o;
+}
+
+static const char *const measures[] = {"value",	    "lower",	   "upper",
+				       "numerator", "denominator", "cell_status"};
+
+void trends_get(struct http_request *req, struct http_response *resp)
+{
+	const struct server *srv = http_app(req);
+	const struct principal *who = http_principal(req);
+	const char *dimension = http_query(req, "dimension");
+	const char *standardise = http_query(req, "standardise");
+	const char *dims[3] = {"year"};
+	int ndims = 1;
+	struct query q;
+	struct answer a;
+	if (respond_check(req, resp) < 0)
+		return;
+	if (standardise && strcmp(standardise, "age") != 0) {
+		http_problem_param(resp, "Q1010", "unsupported standardisation", "standardise",
+				   "age is the one standardisation");
+		return;
+	}
+	const struct standard *st = standards_get(&srv->standards, http_query(req, "standard"));
+	if (!st) {
+		http_problem_param(resp, "Q1003", "unknown standard population", "standard",
+				   "an id of config/standard_populations.json");
+		return;
+	}
+	if (dimension) {
+		size_t len = strcspn(dimension, ":");
+		if ((len == 4 && !strncmp(dimension, "year", 4)) ||
+		    (standardise && len == 8 && !strncmp(dimension, "age_band", 8))) {
+			http_problem(resp, 409, "Q1016",
+				     "a trend's groups cannot be its years or, standardised, its "
+				     "age bands",
+				     NULL, "Choose another dimension, or none.");
+			return;
+		}
+		dims[ndims++] = dimension;
+	}
+	if (standardise)
+		dims[ndims++] = "age_band";
+	if (respond_query(req, &q, http_query(req, "indicator"), dims, ndims, resp) < 0)
+		return;
+	if (standardise && q.ind->type != IND_RATE) {
+		http_problem(resp, 409, "Q1017", "only a rate can be age-standardised", NULL,
+			     "standardise=age applies to victim_rate.");
+		return;
+	}
+	struct layout l = {0, dimension ? 1 : -1, standardise ? ndims - 1 : -1};
+	struct strbuf canonical;
+	sb_init(&canonical);
+	query_canonical(&q, &canonical);
+	if (respond_protect(req, &q, who, &a, resp) < 0) {
+		audit_query(srv->audit, who->token_id, canonical.data, resp->status, 0, 0);
+		sb_free(&canonical);
+		return;
+	}
+	/* The table holds every combination, year outermost: its groups are the cells of
+	 * the first year (and band). */
+	size_t groups = 0;
+	for (size_t r = 0; r < a.n; r++)
+		groups += same(a.cells[r].values[0], a.cells[0].values[0]) &&
+			  (l.band < 0 || same(a.cells[r].values[l.band], a.cells[0].values[l.band]));
+	struct series *s = xcalloc(groups + 1, sizeof *s);
+	size_t ns = standardise ? standardised_series(&a, l, st, q.ind->per, s)
+				: plain_series(&a, l, s);
+
+	const struct dimension *gd = dimension ? q.dims[1].dim : NULL;
+	json_t *headers = json_array(), *rows = json_array(), *items = json_object(),
+	       *trends = json_array();
+	if (gd)
+		json_array_append_new(headers, json_pack("{s:s}", "name", gd->name));
+	json_array_append_new(headers, json_pack("{s:s}", "name", "year"));
+	for (size_t i = 0; i < sizeof measures / sizeof measures[0]; i++)
+		json_array_append_new(headers, json_pack("{s:s}", "name", measures[i]));
+	for (size_t g = 0; g < ns; g++) {
+		for (size_t i = 0; i < s[g].n; i++) {
+			json_t *row = json_array();
+			if (gd)
+				json_array_append_new(row, respond_value(gd, s[g].group));
+			json_array_append_new(row, json_integer((json_int_t)s[g].years[i]));
+			json_array_append_new(row, respond_num(s[g].value[i]));
+			json_array_append_new(row, respond_num(s[g].lower[i]));
+			json_array_append_new(row, respond_num(s[g].upper[i]));
+			json_array_append_new(row, respond_count(s[g].num[i]));
+			json_array_append_new(row, respond_count(s[g].den[i]));
+			json_array_append_new(row, json_string(s[g].status[i]));
+			json_array_append_new(rows, row);
+		}
+		json_t *t = apc_of(&s[g], q.ind, standardise != NULL);
+		if (gd) {
+			json_object_set_new(t, gd->name, respond_value(gd, s[g].group));
+			respond_add_label(items, srv, gd, s[g].group);
+		}
+		json_array_append_new(trends, t);
+	}
+	json_t *doc = json_pack(
+	    "{s:o,s:o,s:o,s:o,s:o}", "indicator", respond_indicator(q.ind), "headers", headers,
+	    "rows", rows, "trends", trends, "metaData",
+	    respond_meta(srv, &a, role_name(who->role), items,
+			 standardise ? "directly age-standardised rates per 100,000 (Fay-Feuer "
+				       "interval, 95%) over noisy band counts; APC by log-linear "
+				       "least squares (docs/methods.md)"
+			 : q.ind->type == IND_PROPORTION
+			     ? "noisy counts (discrete Laplace); Wilson intervals widened by the "
+			       "noise; APC by log-linear least squares (docs/methods.md)"
+			     : "noisy counts (discrete Laplace); exact Poisson intervals widened "
+			       "by the noise; APC by Poisson regression (docs/methods.md)"));
+	json_object_set_new(doc, "dimension", gd ? json_string(gd->name) : json_null());
+	json_object_set_new(doc, "standardised",
+			    standardise ? json_pack("{s:s,s:s,s:s,s:s}", "by", "age_band",
+						    "standard", st->id, "name", st->name,
+						    "source", st->source)
+					: json_null());
+	audit_query(srv->audit, who->token_id, canonical.data, 200, a.n, a.epsilon);
+	respond_send(req, doc, resp);
+	free(s);
+	answer_free(&a);
+	sb_free(&canonical);
+}
