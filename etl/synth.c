@@ -281,6 +281,20 @@ static int draw_cell(struct gen *g)
 	return lo;
 }
 
+/* A cell of year index y and region reg, drawn as draw_cell draws from all: a co-victim
+ * of a case is a child of the case's region and year like any other, so every victim, not
+ * only the first, carries the planted rate ratios of sex and age. */
+static int draw_cell_in(struct gen *g, int y, int reg)
+{
+	int start = (y * NREG + reg) * 2 * NAGE, end = start + 2 * NAGE;
+	double lo = start ? g->cell_cdf[start - 1] : 0, hi = g->cell_cdf[end - 1];
+	double u = lo + unif(&g->rng) * (hi - lo);
+	int i = start;
+	while (i < end - 1 && g->cell_cdf[i] <= u)
+		i++;
+	return i;
+}
+
 static const char *const disabilities[] = {"seeing",	"hearing",	 "mobility", "cognition",
 					   "self_care", "communication", "multiple"};
 static const char *const migrant_kinds[] = {"resident_migrant", "refugee", "asylum_seeker",
@@ -1028,11 +1042,18 @@ static void generate_episode(struct gen *g)
 	int extra = more < 0.03 ? 2 : more < 0.15 ? 1 : 0;
 	for (int i = 0; i < extra; i++) {
 		int sibling = chance(r, p_sibling), twin = sibling && i == 0 && chance(r, p_twin);
-		int age2 = a + below(r, 3) - 1;
-		if (sibling && !twin) /* a brother or sister born a year or more apart */
-			age2 = a >= 9 ? a - 2 - below(r, 3) : a + 2 + below(r, 3);
-		age2 = age2 < 0 ? 0 : age2 > 17 ? 17 : age2;
-		new_child(g, reg, chance(r, 0.6), age2, inc, &kids[1 + i]);
+		int c2 = draw_cell_in(g, y, reg), age2 = c2 % NAGE, f2 = c2 / NAGE % 2;
+		/* A brother or sister is born a year or more apart; a twin, as the first. */
+		for (int k = 0; sibling && !twin && age2 == a && k < 16; k++) {
+			c2 = draw_cell_in(g, y, reg);
+			age2 = c2 % NAGE;
+			f2 = c2 / NAGE % 2;
+		}
+		if (twin) {
+			age2 = a;
+			f2 = f;
+		}
+		new_child(g, reg, f2, age2, inc, &kids[1 + i]);
 		if (sibling) {
 			make_sibling(g, &kids[0], &kids[1 + i], twin);
 			g->siblings++;
@@ -1248,6 +1269,33 @@ static int write_population(struct gen *g, struct wq_error *e)
 	return fclose(f) == 0 ? 0 : err_set(e, "S6002", "could not write population.csv");
 }
 
+/* The same children by one attribute: share[r] of each cell in kinds (evenly), the rest in
+ * rest. The denominators of a disability or migrant rate, as a census table gives them. */
+static int write_population_by(struct gen *g, const char *name, const char *column,
+			       const double *share, const char *rest, const char *const *kinds,
+			       int nkinds, struct wq_error *e)
+{
+	FILE *f = open_out(g->opt->out_dir, name, e);
+	if (!f)
+		return -1;
+	fprintf(f, "year,region,sex,age,%s,population\n", column);
+	for (int y = 0; y < nyears(g); y++)
+		for (int r = 0; r < NREG; r++)
+			for (int s = 0; s < 2; s++)
+				for (int a = 0; a < NAGE; a++) {
+					double p = population(y, r, s, a);
+					const char *sex = s ? "female" : "male";
+					int year = g->opt->year_from + y;
+					fprintf(f, "%d,DC-%02d,%s,%d,%s,%.0f\n", year, r + 1, sex, a,
+						rest, floor(p * (1 - share[r]) + 0.5));
+					for (int k = 0; k < nkinds; k++)
+						fprintf(f, "%d,DC-%02d,%s,%d,%s,%.0f\n", year, r + 1,
+							sex, a, kinds[k],
+							floor(p * share[r] / nkinds + 0.5));
+				}
+	return fclose(f) == 0 ? 0 : err_set(e, "S6002", "could not write %s", name);
+}
+
 static json_t *array_of(const double *v, int n)
 {
 	json_t *a = json_array();
@@ -1385,7 +1433,12 @@ int synth_run(const struct synth_options *opt, struct wq_error *e)
 		}
 		generate_episode(&g);
 	}
-	if (g.failed || write_population(&g, e) < 0 || write_truth(&g, e) < 0) {
+	if (g.failed || write_population(&g, e) < 0 ||
+	    write_population_by(&g, "population_disability.csv", "disability", disabled_share,
+				"none", disabilities, 7, e) < 0 ||
+	    write_population_by(&g, "population_migrant.csv", "migrant_status", migrant_share,
+				"citizen", migrant_kinds, 5, e) < 0 ||
+	    write_truth(&g, e) < 0) {
 		if (!err_is_set(e))
 			err_set(e, "S6002", "could not write the output files");
 		goto out;

@@ -66,7 +66,8 @@ int respond_csv(struct http_request *req)
 }
 
 int respond_query(struct http_request *req, struct query *q, const char *indicator,
-		  const char *const *dims, int ndims, struct http_response *resp)
+		  const char *const *dims, int ndims, const char *dims_param,
+		  struct http_response *resp)
 {
 	const struct server *srv = http_app(req);
 	const char *filters[QUERY_MAX_DIMS + 1];
@@ -77,6 +78,8 @@ int respond_query(struct http_request *req, struct query *q, const char *indicat
 			nfilters > QUERY_MAX_DIMS + 1 ? QUERY_MAX_DIMS + 1 : nfilters,
 			http_query(req, "from"), http_query(req, "to"), QUERY_MAX_DIMS, &status,
 			&e) < 0) {
+		if (!strcmp(e.field, "dimension"))
+			err_field(&e, dims_param);
 		http_problem_error(resp, status, &e);
 		return -1;
 	}

@@ -23,10 +23,12 @@ int respond_check(struct http_request *req, struct http_response *resp);
 enum lang respond_lang(struct http_request *req);
 int respond_csv(struct http_request *req); /* ?format=csv, or Accept: text/csv */
 
-/* The query of indicator by dims (ndims of them), with the request's filter, from and to.
- * Returns 0, or -1 with resp the problem (query.h's codes, naming the parameter). */
+/* The query of indicator by dims (ndims of them, from the parameter dims_param), with the
+ * request's filter, from and to. Returns 0, or -1 with resp the problem (query.h's codes,
+ * naming the parameter at fault). */
 int respond_query(struct http_request *req, struct query *q, const char *indicator,
-		  const char *const *dims, int ndims, struct http_response *resp);
+		  const char *const *dims, int ndims, const char *dims_param,
+		  struct http_response *resp);
 
 /* The protected table of q for who. Returns 0, or -1 with resp set: 503 (S2001 database
  * unreachable, S2002 it failed mid-query), 409, 429 (protect.h). */

@@ -214,7 +214,7 @@ void trends_get(struct http_request *req, struct http_response *resp)
 	}
 	if (standardise)
 		dims[ndims++] = "age_band";
-	if (respond_query(req, &q, http_query(req, "indicator"), dims, ndims, resp) < 0)
+	if (respond_query(req, &q, http_query(req, "indicator"), dims, ndims, "dimension", resp) < 0)
 		return;
 	if (standardise && q.ind->type != IND_RATE) {
 		http_problem(resp, 409, "Q1017", "only a rate can be age-standardised", NULL,
