@@ -56,7 +56,8 @@ SERVER_SRC = server/main.c server/cmd_serve.c server/cmd_keys.c server/cmd_token
              server/catalogue.c server/disclosure.c server/prometheus.c server/query.c server/indicator.c \
              server/model.c server/grammar.c server/protect.c server/cache.c server/ledger.c server/audit.c \
              server/public.c server/keyring.c server/respond.c server/standard.c \
-             server/trends.c server/risk_factors.c
+             server/trends.c server/risk_factors.c server/cost.c \
+             server/interventions.c
 
 BASE_OBJ   = $(BASE_SRC:%.c=$(BUILD)/%.o)
 COMMON_OBJ = $(COMMON_SRC:%.c=$(BUILD)/%.o) $(BASE_OBJ)

@@ -51,6 +51,7 @@ static const struct key keys[] = {
     S("paths", "migrations", migrations_dir, "sql/migrations"),
     S("paths", "indicators", indicators_path, "config/indicators.json"),
     S("paths", "standards", standards_path, "config/standard_populations.json"),
+    S("paths", "costs", costs_path, "config/intervention_costs.json"),
     S("keys", "pseudonym_key", pseudonym_key, "var/keys/pseudonym.key"),
     S("keys", "noise_key", noise_key, "var/keys/noise.key"),
     S("keys", "token_key", token_key, "var/keys/token.key"),

@@ -11,7 +11,8 @@ struct wq_config {
 	char *db_host, *db_name, *db_admin_user, *db_loader_user, *db_reader_user;
 	int db_port, db_connect_timeout, db_connect_retries;
 
-	char *codelists_dir, *migrations_dir, *indicators_path, *standards_path;
+	char *codelists_dir, *migrations_dir, *indicators_path, *standards_path,
+	    *costs_path;
 	char *pseudonym_key, *noise_key, *token_key;
 
 	char *default_id_country;

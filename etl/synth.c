@@ -540,7 +540,7 @@ struct plan {
 	int variants[3], nvict;
 	struct offender offenders[2];
 	int noffenders, offender_ages[2];
-	int support; /* V1 gets psychosocial support */
+	unsigned support; /* bit i: victim i + 1 gets psychosocial support */
 	int image_removal;
 };
 
@@ -774,10 +774,14 @@ static json_t *interventions_json(struct gen *g, const struct plan *p)
 	if (start > today_month)
 		start = today_month;
 	snprintf(started, sizeof started, "%04d-%02d", start / 12, start % 12 + 1);
-	if (p->support)
-		json_array_append_new(ivs, json_pack("{s:s,s:s,s:s,s:b}", "person", "V1", "type",
-						     "psychosocial_support", "started", started,
-						     "completed", chance(&g->rng, 0.6)));
+	for (int i = 0; i < p->nvict; i++)
+		if (p->support & (1u << i)) {
+			snprintf(ref, sizeof ref, "V%d", i + 1);
+			json_array_append_new(ivs, json_pack("{s:s,s:s,s:s,s:b}", "person", ref,
+							     "type", "psychosocial_support",
+							     "started", started, "completed",
+							     chance(&g->rng, 0.6)));
+		}
 	if (p->image_removal)
 		json_array_append_new(ivs,
 				      json_pack("{s:s,s:s,s:s,s:s}", "person", "V1", "type",
@@ -1002,6 +1006,35 @@ static int variant_for(struct gen *g, const struct child *c, int *other_script)
 	return v;
 }
 
+/* After an abuse of child c reported in month m (with support or not), at the planted
+ * rates a new abuse reported 1-12 months later, which draws its own support and may be
+ * followed in turn: every victim of every report carries the planted re-victimisation,
+ * so a victim-year's outcome (its first case's) follows the planted rates too. */
+static void follow(struct gen *g, struct child *c, int m, int support, int reg,
+		   int *other_script)
+{
+	struct rng *r = &g->rng;
+	while (g->emitted < g->opt->cases) {
+		double pr = p_revict * (support ? rr_revict_support : 1.0);
+		int later = m + 1 + below(r, 12);
+		int eligible = month_in_range(g, m + 12), revict = chance(r, pr);
+		g->eligible[support] += eligible;
+		g->revictimised[support] += eligible && revict;
+		if (!revict || !month_in_range(g, later))
+			return;
+		struct plan q;
+		plan_case(g, &q, later, reg);
+		q.incident = later;
+		q.victims[0] = c;
+		q.variants[0] = variant_for(g, c, other_script);
+		q.nvict = 1;
+		q.support = (unsigned)chance(r, p_support);
+		emit(g, &q);
+		m = later;
+		support = (int)q.support;
+	}
+}
+
 /* A first case, then at planted rates the same child again. */
 static void generate_episode(struct gen *g)
 {
@@ -1062,8 +1095,10 @@ static void generate_episode(struct gen *g)
 		born_by_report(&p, &kids[1 + i]);
 		p.victims[p.nvict++] = &kids[1 + i];
 	}
-	p.support = chance(r, p_support);
-	int other_script = 0;
+	p.support = 0;
+	for (int i = 0; i < p.nvict; i++)
+		p.support |= (unsigned)chance(r, p_support) << i;
+	int other_script[3] = {0};
 	emit(g, &p);
 	g->episodes++;
 	g->first_victims++;
@@ -1079,7 +1114,7 @@ static void generate_episode(struct gen *g)
 		if (d.incident < 0)
 			d.incident = m;
 		d.nvict = 1;
-		d.variants[0] = variant_for(g, &kids[0], &other_script);
+		d.variants[0] = variant_for(g, &kids[0], &other_script[0]);
 		d.support = 0;
 		d.image_removal = 0;
 		d.noffenders = 0;
@@ -1088,22 +1123,8 @@ static void generate_episode(struct gen *g)
 		if (g->emitted >= g->opt->cases)
 			return;
 	}
-	/* A new abuse of the same child within twelve months. */
-	double pr = p_revict * (p.support ? rr_revict_support : 1.0);
-	int later = m + 1 + below(r, 12);
-	int eligible = month_in_range(g, m + 12);
-	int revict = chance(r, pr);
-	g->eligible[p.support] += eligible;
-	g->revictimised[p.support] += eligible && revict;
-	if (revict && month_in_range(g, later)) {
-		struct plan q;
-		plan_case(g, &q, later, reg);
-		q.incident = later;
-		q.victims[0] = &kids[0];
-		q.variants[0] = variant_for(g, &kids[0], &other_script);
-		q.nvict = 1;
-		emit(g, &q);
-	}
+	for (int i = 0; i < p.nvict; i++)
+		follow(g, &kids[i], m, (p.support >> i) & 1, reg, &other_script[i]);
 }
 
 /* ---- malformed records (for the ETL's tests): each with its expected code and pointer */

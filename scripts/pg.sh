@@ -34,6 +34,7 @@ write_conf() { # the example, pointed at this checkout's cluster and code lists
       -e "s|^migrations *=.*|migrations = $root/sql/migrations|" \
       -e "s|^indicators *=.*|indicators = $root/config/indicators.json|" \
       -e "s|^standards *=.*|standards = $root/config/standard_populations.json|" \
+      -e "s|^costs *=.*|costs = $root/config/intervention_costs.json|" \
       "$root/config/wiqaya.conf.example" >"$conf"
 }
 

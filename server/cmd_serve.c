@@ -119,6 +119,7 @@ int srv_serve(struct cli_ctx *ctx, int argc, char **argv)
 	    codelists_load(&srv.lists, cfg->codelists_dir, &e) < 0 ||
 	    indicators_load(&srv.indicators, cfg->indicators_path, &e) < 0 ||
 	    standards_load(&srv.standards, cfg->standards_path, &srv.lists, &e) < 0 ||
+	    costs_load(&srv.costs, cfg->costs_path, &srv.lists, &e) < 0 ||
 	    public_load(&srv.public, cfg->public_tables, cfg, &srv.indicators, &srv.lists, &e) < 0)
 		goto fail;
 	if (cfg->tls_cert[0] && cfg->tls_key[0] &&
@@ -160,5 +161,6 @@ out:
 	codelists_free(&srv.lists);
 	indicators_free(&srv.indicators);
 	standards_free(&srv.standards);
+	costs_free(&srv.costs);
 	return rc;
 }

@@ -5,26 +5,28 @@
 #include <string.h>
 
 /* Every dimension of api.md. Columns have the dimension's name in every fact table
- * (offence and technology are the arrays offences and technology). */
+ * (offence, technology and support are the arrays their multi field names). */
 static const struct dimension dimensions[] = {
-    {"year", NULL, DIM_YEAR, 1, "p.year", 0},
-    {"region", "regions", DIM_CODE, 1, "p.region", 0},
-    {"sex", "sex", DIM_CODE, 1, "p.sex", 0},
-    {"age_band", "age_band", DIM_CODE, 1, "p.age_band", 0},
-    {"gender_identity", "gender_identity", DIM_CODE, 1, "(p.dims->>'gender_identity')", 0},
-    {"sexual_orientation", "sexual_orientation", DIM_CODE, 1, NULL, 0},
-    {"ethnicity", "ethnicities", DIM_CODE, 1, "(p.dims->>'ethnicity')", 0},
-    {"disability", "disability", DIM_CODE, 1, "(p.dims->>'disability')", 0},
-    {"migrant_status", "migrant_status", DIM_CODE, 1, "(p.dims->>'migrant_status')", 0},
-    {"economic_status", "economic_status", DIM_CODE, 1, "(p.dims->>'economic_status')", 0},
-    {"education_status", "education_status", DIM_CODE, 1, "(p.dims->>'education_status')", 0},
-    {"relationship", "relationship", DIM_CODE, 0, NULL, 0},
-    {"offence", "offences", DIM_CODE, 0, NULL, 1},
-    {"technology", "technology", DIM_CODE, 0, NULL, 1},
-    {"detection", "detection", DIM_CODE, 0, NULL, 0},
-    {"financial", NULL, DIM_BOOL, 0, NULL, 0},
-    {"status", "status", DIM_CODE, 0, NULL, 0},
-    {"agency", "agencies", DIM_CODE, 0, NULL, 0},
+    {"year", NULL, DIM_YEAR, 1, "p.year", NULL},
+    {"region", "regions", DIM_CODE, 1, "p.region", NULL},
+    {"sex", "sex", DIM_CODE, 1, "p.sex", NULL},
+    {"age_band", "age_band", DIM_CODE, 1, "p.age_band", NULL},
+    {"gender_identity", "gender_identity", DIM_CODE, 1, "(p.dims->>'gender_identity')", NULL},
+    {"sexual_orientation", "sexual_orientation", DIM_CODE, 1, NULL, NULL},
+    {"ethnicity", "ethnicities", DIM_CODE, 1, "(p.dims->>'ethnicity')", NULL},
+    {"disability", "disability", DIM_CODE, 1, "(p.dims->>'disability')", NULL},
+    {"migrant_status", "migrant_status", DIM_CODE, 1, "(p.dims->>'migrant_status')", NULL},
+    {"economic_status", "economic_status", DIM_CODE, 1, "(p.dims->>'economic_status')", NULL},
+    {"education_status", "education_status", DIM_CODE, 1, "(p.dims->>'education_status')", NULL},
+    {"relationship", "relationship", DIM_CODE, 0, NULL, NULL},
+    {"offence", "offences", DIM_CODE, 0, NULL, "offences"},
+    {"technology", "technology", DIM_CODE, 0, NULL, "technology"},
+    {"detection", "detection", DIM_CODE, 0, NULL, NULL},
+    {"financial", NULL, DIM_BOOL, 0, NULL, NULL},
+    {"status", "status", DIM_CODE, 0, NULL, NULL},
+    {"agency", "agencies", DIM_CODE, 0, NULL, NULL},
+    {"support", "support", DIM_CODE, 0, NULL, "support"},
+    {"revictimisation_month", "revictimisation_month", DIM_CODE, 0, NULL, NULL},
 };
 
 static const char *const victim_dims[] = {"year",
@@ -45,6 +47,8 @@ static const char *const victim_dims[] = {"year",
 					  "financial",
 					  "status",
 					  "agency",
+					  "support",
+					  "revictimisation_month",
 					  NULL};
 static const char *const case_dims[] = {"year",	     "region", "offence", "technology", "detection",
 					"financial", "status", "agency",  NULL};
@@ -55,11 +59,12 @@ static const char *const intervention_dims[] = {"year",	    "region", "sex",
 
 /* The nullable columns of sql/migrations (004 and 006). */
 static const char *const financial_only[] = {"financial", NULL};
+static const char *const victim_nullable[] = {"financial", "revictimisation_month", NULL};
 static const char *const offender_nullable[] = {"age_band", NULL};
 static const char *const intervention_nullable[] = {"sex", "age_band", NULL};
 
 static const struct fact facts[] = {
-    {"victim_year", "analytics.victim_year", victim_dims, financial_only},
+    {"victim_year", "analytics.victim_year", victim_dims, victim_nullable},
     {"case", "analytics.case_fact", case_dims, financial_only},
     {"offender_year", "analytics.offender_year", offender_dims, offender_nullable},
     {"intervention", "analytics.intervention_fact", intervention_dims, intervention_nullable},
@@ -69,6 +74,8 @@ static const struct fact facts[] = {
 static const struct predicate predicates[] = {
     {"victim_year", "all", "true"},
     {"victim_year", "child_age", "v.age_band <> '18+'", "age_band", "18+"},
+    {"victim_year", "first_report", "v.first_report"},
+    {"victim_year", "new_child_age", "v.first_report AND v.age_band <> '18+'", "age_band", "18+"},
     {"victim_year", "revictimised", "v.revictimised_12m IS TRUE"},
     {"victim_year", "revictimisation_known", "v.revictimised_12m IS NOT NULL"},
     {"case", "all", "true"},

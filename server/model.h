@@ -17,7 +17,8 @@ struct dimension {
 	enum dim_kind kind;
 	int person;
 	const char *pop; /* its column in analytics.population, NULL when it has none */
-	int multi;	 /* offences and technology: arrays, a child counts once per item */
+	const char *multi; /* the array column of a multi-valued dimension (offences,
+			    * technology, support): a child counts once per item; else NULL */
 };
 
 struct fact {

@@ -243,7 +243,7 @@ static void fact_col(struct strbuf *sql, const struct dimension *d)
 
 static const char *array_col(const struct dimension *d)
 {
-	return strcmp(d->name, "offence") == 0 ? "v.offences" : "v.technology";
+	return d->multi; /* a column of the fact row v, from model.c's const table */
 }
 
 /* The fact side: per cell the numerator, the denominator of a proportion, the cell key and
@@ -284,7 +284,7 @@ static void fact_sql(const struct query *q, struct strbuf *sql, char **params, i
 	/* A multi-valued dimension counts a row once per item: one unnest each. */
 	for (int i = 0; i < q->ndims; i++)
 		if (q->dims[i].dim->multi)
-			sb_printf(sql, " CROSS JOIN LATERAL unnest(%s) AS u_%s",
+			sb_printf(sql, " CROSS JOIN LATERAL unnest(v.%s) AS u_%s",
 				  array_col(q->dims[i].dim), q->dims[i].dim->name);
 	sb_puts(sql, " WHERE true");
 	for (int i = 0; i < q->ndims + q->nfilters; i++) {
@@ -293,7 +293,7 @@ static void fact_sql(const struct query *q, struct strbuf *sql, char **params, i
 			continue;
 		params[(*np)++] = items_array(d);
 		if (d->dim->multi && d->is_filter) {
-			sb_printf(sql, " AND %s && $%d::text[]", array_col(d->dim), *np);
+			sb_printf(sql, " AND v.%s && $%d::text[]", array_col(d->dim), *np);
 		} else {
 			sb_puts(sql, " AND ");
 			fact_col(sql, d->dim);

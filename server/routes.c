@@ -17,6 +17,9 @@ static const char *const trends_params[] = {
 static const char *const risk_params[] = {"indicator", "factors", "reference", "filter*",
 					  "from",      "to",      RESPOND_PARAMS, NULL};
 
+static const char *const interventions_params[] = {
+    "outcome", "by", "filter*", "from", "to", "survival", RESPOND_PARAMS, NULL};
+
 #define READERS (ROLE_RESEARCHER | ROLE_POLICY | ROLE_ADMIN)
 
 const struct http_route server_routes[] = {
@@ -24,6 +27,7 @@ const struct http_route server_routes[] = {
     {"GET", "/api/v1/analytics", analytics_get, analytics_params, ROLE_PUBLIC | READERS},
     {"GET", "/api/v1/trends", trends_get, trends_params, READERS},
     {"GET", "/api/v1/risk-factors", risk_factors_get, risk_params, READERS},
+    {"GET", "/api/v1/interventions", interventions_get, interventions_params, READERS},
     {"GET", "/api/v1/indicators", catalogue_indicators, NULL, ROLE_PUBLIC | READERS},
     {"GET", "/api/v1/dimensions", catalogue_dimensions, NULL, ROLE_PUBLIC | READERS},
     {"GET", "/api/v1/dimensions/*", catalogue_dimension, NULL, ROLE_PUBLIC | READERS},

@@ -1,5 +1,5 @@
 /* What wiqaya-server's handlers share (the core's application pointer, http_app()): its
- * configuration, code lists, indicator definitions, standard populations, keys, the
+ * configuration, code lists, indicator definitions, standard populations, unit costs, keys, the
  * public tables, the protection layer and the audit writer, set up once at start. */
 #ifndef WQ_SERVER_H
 #define WQ_SERVER_H
@@ -10,6 +10,7 @@
 #include "server/indicator.h"
 #include "server/keyring.h"
 #include "server/protect.h"
+#include "server/cost.h"
 #include "server/public.h"
 #include "server/standard.h"
 
@@ -18,6 +19,7 @@ struct server {
 	struct codelists lists;
 	struct indicators indicators;
 	struct standards standards;
+	struct costs costs;
 	struct keyring keys;
 	struct public_tables public;
 	struct protector protector;

@@ -1,0 +1,85 @@
+# Planted truths: on a generated country, the analytics routes' 95% intervals contain the
+# generator's true values (docs/synth.md). Every number comes through the API, protected
+# like any other; each estimate is printed with its interval and the truth. Rate ratios use
+# new_victim_rate (a child's first victim-year): with victim_rate, a child re-abused in a
+# later year counts again at an older age, which moves the age ratios off the planted
+# first-report ratios by design (docs/methods.md).
+source "$(dirname "$0")/../lib.sh"
+fresh_db planted
+SEED=${PLANTED_SEED:-2718}
+"$BIN/wiqaya-etl" synth --seed "$SEED" --cases 30000 --out "$T/syn" >/dev/null
+"$BIN/wiqaya-etl" load "$T/syn/cases.ndjson" >/dev/null
+for p in population population_disability population_migrant; do
+  "$BIN/wiqaya-etl" load --population "$T/syn/$p.csv" >/dev/null
+done
+start_server
+TOKEN=$(new_token researcher)
+truth=$T/syn/truth.json
+figure "planted-truth country: seed $SEED, 30,000 cases"
+
+# holds TRUTH LOWER UPPER: whether the interval holds the truth.
+holds() { awk -v t="$1" -v l="$2" -v u="$3" 'BEGIN { exit !(l <= t && t <= u) }'; }
+# contains DESC TRUTH ESTIMATE LOWER UPPER: one interval must hold its truth (printed).
+contains() {
+  figure "$(printf '%-44s truth %-8.4g estimate %-8.4g [%.4g, %.4g]' "$1" "$2" "$3" "$4" "$5")"
+  if holds "$2" "$4" "$5"; then ok "$1 contains the truth"
+  else not_ok "$1 contains the truth" "truth $2 outside [$4, $5]"; fi
+}
+# A family of m intervals (the levels of one factor) is judged as a whole: each 95%
+# interval misses by chance one time in 20, so at least `need` must hold, where fewer
+# would happen by chance under 2.5% of the time (binomial, m and 0.95). Each is printed.
+family_start() { fam_name=$1; fam_need=$2; fam_m=0; fam_in=0; }
+member() { # member DESC TRUTH ESTIMATE LOWER UPPER
+  local mark=miss; holds "$2" "$4" "$5" && { mark=holds; fam_in=$((fam_in + 1)); }
+  fam_m=$((fam_m + 1))
+  figure "$(printf '%-44s truth %-8.4g estimate %-8.4g [%.4g, %.4g] %s' "$1" "$2" "$3" "$4" "$5" "$mark")"
+}
+family_end() {
+  if [[ $fam_m -gt 0 && $fam_in -ge $fam_need ]]; then ok "$fam_name: $fam_in of $fam_m intervals contain the truth (need $fam_need)"
+  else not_ok "$fam_name: $fam_in of $fam_m intervals contain the truth (need $fam_need)"; fi
+}
+# ratios QUERY FACTOR: "level estimate lower upper" per level of FACTOR.
+ratios() { api "/api/v1/risk-factors?$1" | jq -r --arg f "$2" '.rows[] | select(.[0] == $f) | "\(.[1]) \(.[3]) \(.[4]) \(.[5])"'; }
+
+# Sex and age: one Poisson model with region.
+q="indicator=new_victim_rate&factors=sex,age_band,region&reference=sex:male,age_band:10-12,region:DC-01"
+read -r _ est lo hi < <(ratios "$q" sex)
+contains "IRR girls vs boys" "$(jq .rate_ratio_female_vs_male "$truth")" "$est" "$lo" "$hi"
+family_start "IRR by age band" 3
+while read -r level est lo hi; do
+  member "IRR age $level vs 10-12" "$(jq --arg b "$level" '.rate_ratio_age_band[$b]' "$truth")" "$est" "$lo" "$hi"
+done < <(ratios "$q" age_band)
+family_end
+# Region: the planted ratios hold given disability and migrant status; a model without
+# them estimates the marginal ratio, rr_r (1 + s_r (RR_d - 1)) (1 + m_r (RR_m - 1)) over
+# DC-01's, which is the truth to compare with.
+family_start "IRR by region" 10
+while read -r level est lo hi; do
+  r=$((10#${level#DC-} - 1))
+  t=$(jq --argjson r "$r" '(.rate_ratio_region[$r] * (1 + .disabled_population_share[$r] * (.rate_ratio_disability - 1)) * (1 + .migrant_population_share[$r] * (.rate_ratio_migrant - 1)))
+                         / (.rate_ratio_region[0] * (1 + .disabled_population_share[0] * (.rate_ratio_disability - 1)) * (1 + .migrant_population_share[0] * (.rate_ratio_migrant - 1)))' "$truth")
+  member "IRR region $level vs DC-01 (marginal)" "$t" "$est" "$lo" "$hi"
+done < <(ratios "$q" region)
+family_end
+# Disability and migrant status: each kind against none (citizen), with region.
+family_start "IRR by disability" 5
+while read -r level est lo hi; do
+  member "IRR disability $level vs none" "$(jq .rate_ratio_disability "$truth")" "$est" "$lo" "$hi"
+done < <(ratios "indicator=new_victim_rate&factors=disability,region&reference=disability:none,region:DC-01" disability)
+family_end
+family_start "IRR by migrant status" 4
+while read -r level est lo hi; do
+  member "IRR migrant $level vs citizen" "$(jq .rate_ratio_migrant "$truth")" "$est" "$lo" "$hi"
+done < <(ratios "indicator=new_victim_rate&factors=migrant_status,region&reference=migrant_status:citizen,region:DC-01" migrant_status)
+family_end
+
+# The APC of incidence: the planted growth of the rate (population growth apart).
+read -r est lo hi < <(api "/api/v1/trends?indicator=new_victim_rate" | jq -r '.trends[0] | "\(.apc) \(.lower) \(.upper)"')
+contains "APC of new victims per 100,000" "$(jq '.incidence_annual_growth * 100' "$truth")" "$est" "$lo" "$hi"
+
+# Support against re-victimisation: the risk ratio of psychosocial support vs none.
+read -r est lo hi < <(api "/api/v1/interventions?outcome=revictimisation_12m&by=type" |
+  jq -r '.rows[] | select(.[0] == "psychosocial_support") | "\(.[10]) \(.[11]) \(.[12])"')
+contains "RR re-victimisation, support vs none" "$(jq .revictimisation_rate_ratio_with_support "$truth")" "$est" "$lo" "$hi"
+stop_server
+echo "1..$n"
