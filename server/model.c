@@ -27,6 +27,7 @@ static const struct dimension dimensions[] = {
     {"agency", "agencies", DIM_CODE, 0, NULL, NULL},
     {"support", "support", DIM_CODE, 0, NULL, "support"},
     {"revictimisation_month", "revictimisation_month", DIM_CODE, 0, NULL, NULL},
+    {"offender_group", "offender_group", DIM_CODE, 0, NULL, NULL},
 };
 
 static const char *const victim_dims[] = {"year",
@@ -50,8 +51,9 @@ static const char *const victim_dims[] = {"year",
 					  "support",
 					  "revictimisation_month",
 					  NULL};
-static const char *const case_dims[] = {"year",	     "region", "offence", "technology", "detection",
-					"financial", "status", "agency",  NULL};
+static const char *const case_dims[] = {"year",      "region", "offence", "technology",
+					"detection", "financial", "status", "agency",
+					"offender_group", NULL};
 static const char *const offender_dims[] = {"year",    "region", "sex", "age_band",
 					    "offence", "agency", NULL};
 static const char *const intervention_dims[] = {"year",	    "region", "sex",

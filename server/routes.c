@@ -20,6 +20,9 @@ static const char *const risk_params[] = {"indicator", "factors", "reference", "
 static const char *const interventions_params[] = {
     "outcome", "by", "filter*", "from", "to", "survival", RESPOND_PARAMS, NULL};
 
+static const char *const pathway_params[] = {"dimension", "filter*",	    "from",
+					     "to",	  RESPOND_PARAMS, NULL};
+
 #define READERS (ROLE_RESEARCHER | ROLE_POLICY | ROLE_ADMIN)
 
 const struct http_route server_routes[] = {
@@ -28,6 +31,7 @@ const struct http_route server_routes[] = {
     {"GET", "/api/v1/trends", trends_get, trends_params, READERS},
     {"GET", "/api/v1/risk-factors", risk_factors_get, risk_params, READERS},
     {"GET", "/api/v1/interventions", interventions_get, interventions_params, READERS},
+    {"GET", "/api/v1/pathway", pathway_get, pathway_params, READERS},
     {"GET", "/api/v1/indicators", catalogue_indicators, NULL, ROLE_PUBLIC | READERS},
     {"GET", "/api/v1/dimensions", catalogue_dimensions, NULL, ROLE_PUBLIC | READERS},
     {"GET", "/api/v1/dimensions/*", catalogue_dimension, NULL, ROLE_PUBLIC | READERS},

@@ -16,6 +16,11 @@ ALTER TABLE analytics.victim_year ADD COLUMN revictimisation_month text
 -- again in a later year at an older age, does not enter twice.
 ALTER TABLE analytics.victim_year ADD COLUMN first_report boolean NOT NULL DEFAULT false;
 
+-- Who harmed, per case: adults, children (under 18 at the incident), both, or no offender
+-- identified. The justice pathway is always broken down by it, so that the cases of
+-- children who harmed are never mixed into adult figures.
+ALTER TABLE analytics.case_fact ADD COLUMN offender_group text NOT NULL DEFAULT 'unidentified';
+
 CREATE OR REPLACE FUNCTION warehouse.rebuild_analytics() RETURNS bigint
 LANGUAGE plpgsql AS $$
 DECLARE
@@ -93,12 +98,18 @@ BEGIN
   LEFT JOIN debut db USING (person_id, year);
 
   INSERT INTO analytics.case_fact (year, region, agency, detection, financial, status, stage,
-    charged, offences, technology, record_key)
+    charged, offences, technology, record_key, offender_group)
+  WITH who AS (
+    SELECT case_id, bool_or(child) AS children, bool_or(NOT child) AS adults
+    FROM warehouse.offender GROUP BY case_id
+  )
   SELECT extract(year FROM c.reported)::smallint, c.region, c.agency, c.detection,
          c.financial, c.status, analytics.stage(c.status), analytics.stage(c.status) >= 2,
          analytics.cap_items(c.offences, cap), analytics.cap_items(c.technology, cap),
-         c.record_key
-  FROM warehouse."case" c;
+         c.record_key,
+         CASE WHEN w.children AND w.adults THEN 'mixed' WHEN w.children THEN 'child'
+              WHEN w.adults THEN 'adult' ELSE 'unidentified' END
+  FROM warehouse."case" c LEFT JOIN who w USING (case_id);
 
   -- Offender-years: children who harmed apart; re-offending like re-victimisation, for
   -- adults with a linkable pseudonym.
