@@ -3,7 +3,7 @@
 CC      ?= cc
 BUILD   ?= build
 BIN      = $(BUILD)/bin
-PKGS     = libpq libsodium jansson libmicrohttpd gsl libutf8proc inih zlib icu-uc icu-i18n
+PKGS     = libpq libsodium jansson libmicrohttpd gsl libutf8proc inih zlib icu-uc icu-i18n yaml-0.1
 OPT     ?= -O2 -g
 WARN     = -Wall -Wextra -Wshadow -Wmissing-prototypes -Wstrict-prototypes \
            -Wwrite-strings -Wpointer-arith -Wno-missing-field-initializers \
@@ -17,7 +17,8 @@ LDFLAGS += $(SAN) -Wl,--as-needed
 # Each program links the libraries it uses, and no other (ldd shows it).
 libs       = $(shell pkg-config --libs $(1) 2>/dev/null)
 STATS_LIBS = $(call libs,gsl jansson) -lm
-SERVER_LIBS = $(call libs,libpq libsodium jansson libmicrohttpd gsl inih) -lcsv -lm -lpthread
+SERVER_LIBS = $(call libs,libpq libsodium jansson libmicrohttpd gsl inih yaml-0.1) -lcsv -lm \
+              -lpthread
 ETL_LIBS   = $(call libs,libpq libsodium jansson libutf8proc inih zlib icu-i18n icu-uc) \
              -lcsv -lm -lpthread
 # Tests, tools and benchmarks link the libraries of every program.
@@ -57,7 +58,7 @@ SERVER_SRC = server/main.c server/cmd_serve.c server/cmd_keys.c server/cmd_token
              server/model.c server/grammar.c server/protect.c server/cache.c server/ledger.c server/audit.c \
              server/public.c server/keyring.c server/respond.c server/standard.c \
              server/trends.c server/risk_factors.c server/cost.c \
-             server/interventions.c server/pathway.c
+             server/interventions.c server/pathway.c server/openapi.c
 
 BASE_OBJ   = $(BASE_SRC:%.c=$(BUILD)/%.o)
 COMMON_OBJ = $(COMMON_SRC:%.c=$(BUILD)/%.o) $(BASE_OBJ)

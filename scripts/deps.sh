@@ -1,14 +1,25 @@
 #!/usr/bin/env bash
 # Installs the Debian packages Wiqaya needs, only those missing. As root it runs apt-get;
 # otherwise it prints the exact command and stops, so nothing is ever half-installed.
+# Then the npm packages of package-lock.json (npm ci), when the lock changed since the
+# last install.
 set -euo pipefail
+cd "$(dirname "$0")/.."
+
+npm_packages() {
+  [[ -f package-lock.json ]] || return 0
+  cmp -s package-lock.json node_modules/.wiqaya-installed-lock 2>/dev/null && return 0
+  echo "deps: npm ci (package-lock.json)"
+  npm ci --no-audit --no-fund --loglevel=error >/dev/null
+  cp package-lock.json node_modules/.wiqaya-installed-lock
+}
 
 packages=(
   build-essential pkg-config git curl ca-certificates
   postgresql-15 postgresql-client-15
   libpq-dev libsodium-dev libjansson-dev libmicrohttpd-dev libgsl-dev
   libutf8proc-dev libicu-dev libcsv-dev libinih-dev libcmocka-dev zlib1g-dev
-  clang-format cppcheck valgrind jq time openssl prometheus wrk
+  clang-format cppcheck valgrind jq time openssl prometheus wrk libyaml-dev nodejs
 )
 
 missing=()
@@ -16,7 +27,10 @@ for p in "${packages[@]}"; do
   status=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)
   [[ $status == "install ok installed" ]] || missing+=("$p")
 done
-[[ ${#missing[@]} -eq 0 ]] && exit 0
+# Debian's npm, unless the installed nodejs brings its own (NodeSource's does, and
+# conflicts with it).
+command -v npm >/dev/null || missing+=(npm)
+if [[ ${#missing[@]} -eq 0 ]]; then npm_packages; exit 0; fi
 
 cmd="apt-get install -y --no-install-recommends ${missing[*]}"
 if [[ $(id -u) -ne 0 ]]; then
@@ -31,3 +45,4 @@ if ! $cmd >/dev/null 2>&1; then
   apt-get update -qq
   $cmd >/dev/null
 fi
+npm_packages

@@ -35,6 +35,7 @@ write_conf() { # the example, pointed at this checkout's cluster and code lists
       -e "s|^indicators *=.*|indicators = $root/config/indicators.json|" \
       -e "s|^standards *=.*|standards = $root/config/standard_populations.json|" \
       -e "s|^costs *=.*|costs = $root/config/intervention_costs.json|" \
+      -e "s|^openapi *=.*|openapi = $root/docs/openapi.yaml|" \
       "$root/config/wiqaya.conf.example" >"$conf"
 }
 

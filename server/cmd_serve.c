@@ -19,6 +19,7 @@
 #include "common/xalloc.h"
 #include "server/cache.h"
 #include "server/commands.h"
+#include "server/openapi.h"
 #include "server/routes.h"
 #include "server/server.h"
 
@@ -120,6 +121,7 @@ int srv_serve(struct cli_ctx *ctx, int argc, char **argv)
 	    indicators_load(&srv.indicators, cfg->indicators_path, &e) < 0 ||
 	    standards_load(&srv.standards, cfg->standards_path, &srv.lists, &e) < 0 ||
 	    costs_load(&srv.costs, cfg->costs_path, &srv.lists, &e) < 0 ||
+	    !(srv.openapi = openapi_load(cfg->openapi_path, &e)) ||
 	    public_load(&srv.public, cfg->public_tables, cfg, &srv.indicators, &srv.lists, &e) < 0)
 		goto fail;
 	if (cfg->tls_cert[0] && cfg->tls_key[0] &&
@@ -162,5 +164,6 @@ out:
 	indicators_free(&srv.indicators);
 	standards_free(&srv.standards);
 	costs_free(&srv.costs);
+	free(srv.openapi);
 	return rc;
 }

@@ -35,6 +35,7 @@ const struct http_route server_routes[] = {
     {"GET", "/api/v1/indicators", catalogue_indicators, NULL, ROLE_PUBLIC | READERS},
     {"GET", "/api/v1/dimensions", catalogue_dimensions, NULL, ROLE_PUBLIC | READERS},
     {"GET", "/api/v1/dimensions/*", catalogue_dimension, NULL, ROLE_PUBLIC | READERS},
+    {"GET", "/api/v1/openapi.json", openapi_get, NULL, ROLE_PUBLIC | READERS},
     {"GET", "/api/v1/disclosure", disclosure_get, NULL, ROLE_PUBLIC | READERS},
     {"GET", "/metrics", prometheus_get, NULL, ROLE_PUBLIC | READERS},
 };

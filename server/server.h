@@ -20,6 +20,7 @@ struct server {
 	struct indicators indicators;
 	struct standards standards;
 	struct costs costs;
+	char *openapi; /* docs/openapi.yaml as JSON text */
 	struct keyring keys;
 	struct public_tables public;
 	struct protector protector;
