@@ -1,0 +1,152 @@
+# The analytics routes beyond one table (trends, risk factors, interventions, pathway) and
+# what every route shares: each answers as docs/openapi.yaml says (a real validator, every
+# path walked), CSV carries the JSON's numbers (a real CSV parser), labels come in Arabic,
+# bad parameters get a stable code naming the parameter, and every derived number is the
+# statistics library's answer on the published cells, so it discloses nothing more.
+source "$(dirname "$0")/../lib.sh"
+fresh_db routes
+"$BIN/wiqaya-etl" synth --seed 41 --cases 8000 --out "$T/syn" >/dev/null
+"$BIN/wiqaya-etl" load "$T/syn/cases.ndjson" >/dev/null
+"$BIN/wiqaya-etl" load --population "$T/syn/population.csv" >/dev/null
+start_server
+TOKEN=$(new_token researcher)
+export TOKEN
+BASE=http://127.0.0.1:${TEST_HTTP_PORT:-18080}
+STATS=$BIN/wiqaya-stats
+NODE_PATH=$ROOT/node_modules
+tap() { # tap DESC CMD...: a TAP producer's checks, renumbered into this script's
+  local desc=$1; shift
+  local out; out=$("$@" 2>&1); local rc=$?
+  while IFS= read -r line; do
+    case $line in
+      "ok "*) ok "${line#* - }" ;;
+      "not ok "*) not_ok "${line#* - }" ;;
+      "#"*) echo "$line" ;;
+    esac
+  done <<<"$out"
+  [[ $rc -eq 0 ]] || grep -q "^not ok" <<<"$out" || not_ok "$desc" "exit $rc: $(tail -n 3 <<<"$out")"
+}
+
+# ---- the document, every path walked ----
+tap "openapi walk" node "$ROOT/tests/tools/openapi_walk.mjs" "$ROOT/docs/openapi.yaml" "$BASE"
+
+# ---- CSV and JSON of the same query ----
+tap "csv parity" node "$ROOT/tests/tools/csv_parity.mjs" \
+  "$BASE/api/v1/analytics?indicator=victim_rate&dimension=sex&dimension=age_band" \
+  "$BASE/api/v1/analytics?indicator=revictimisation_12m&dimension=region" \
+  "$BASE/api/v1/trends?indicator=victim_rate&dimension=sex" \
+  "$BASE/api/v1/trends?indicator=victim_rate&standardise=age&dimension=region:DC-01;DC-03" \
+  "$BASE/api/v1/risk-factors?indicator=victim_rate&factors=sex,age_band" \
+  "$BASE/api/v1/interventions?survival=true" \
+  "$BASE/api/v1/pathway?dimension=region:DC-01;DC-02"
+
+# ---- Arabic labels ----
+q="/api/v1/analytics?indicator=victims&dimension=sex&from=2024&to=2024"
+eq "lang=ar: the indicator's name in Arabic" "$(api "$q&lang=ar" | jq -r .indicator.name)" "$(jq -r '.indicators[] | select(.id == "victims") | .name_ar' "$ROOT/config/indicators.json")"
+eq "lang=ar: item labels in Arabic" "$(api "$q&lang=ar" | jq -r .metaData.items.sex.female.name)" "أنثى"
+eq "lang=en (the default): item labels in English" "$(api "$q" | jq -r .metaData.items.sex.female.name)" "Female"
+ar=$(curl -s -H "Authorization: Bearer $TOKEN" -H "Accept-Language: fr;q=1, ar;q=0.8, en;q=0.5" "$BASE$q" | jq -r .metaData.items.sex.female.name)
+eq "Accept-Language: the best of en and ar (ar at 0.8 over en at 0.5)" "$ar" "أنثى"
+en=$(curl -s -H "Authorization: Bearer $TOKEN" -H "Accept-Language: en-GB, ar;q=0.9" "$BASE$q" | jq -r .metaData.items.sex.female.name)
+eq "Accept-Language: en-GB first" "$en" "Female"
+eq "?lang wins over Accept-Language" "$(curl -s -H "Authorization: Bearer $TOKEN" -H "Accept-Language: en" "$BASE$q&lang=ar" | jq -r .metaData.items.sex.female.name)" "أنثى"
+eq "lang=ar on a derived route: the trend's group labels" \
+  "$(api "/api/v1/trends?indicator=victims&dimension=sex&lang=ar" | jq -r .metaData.items.sex.male.name)" "ذكر"
+eq "lang=ar: the numbers are those of English" "$(api "$q&lang=ar" | jq -c .rows)" "$(api "$q" | jq -c .rows)"
+eq "the public release answers in Arabic too" \
+  "$(curl -s "$BASE/api/v1/analytics?indicator=victims&dimension=sex&from=2025&to=2025&lang=ar" | jq -r .metaData.items.sex.female.name)" "أنثى"
+
+# ---- bad parameters: a stable code, the parameter named ----
+bad() { # bad DESC PATH STATUS CODE PARAM
+  local body status
+  body=$(curl -s -w '\n%{http_code}' -H "Authorization: Bearer $TOKEN" "$BASE$2")
+  status=${body##*$'\n'}; body=${body%$'\n'*}
+  if [[ $status == "$3" ]] && jq -e --arg c "$4" --arg p "$5" \
+       '.code == $c and .status == ($ARGS.positional[0] | tonumber) and (.title | length > 0) and any(.invalid_params[]; .name == $p)' \
+       --args "$3" <<<"$body" >/dev/null 2>&1; then ok "$1: $3 $4 naming $5"
+  else not_ok "$1: $3 $4 naming $5" "status $status: $body"; fi
+}
+for r in "analytics?indicator=nosuch" "trends?indicator=nosuch" "risk-factors?indicator=nosuch&factors=sex"; do
+  bad "unknown indicator (${r%%\?*})" "/api/v1/$r" 400 Q1001 indicator
+done
+bad "unknown dimension (analytics)" "/api/v1/analytics?indicator=victims&dimension=nosuch" 400 Q1002 dimension
+bad "unknown dimension (trends)" "/api/v1/trends?indicator=victims&dimension=nosuch" 400 Q1002 dimension
+bad "unknown dimension (pathway)" "/api/v1/pathway?dimension=nosuch" 400 Q1002 dimension
+bad "unknown factor" "/api/v1/risk-factors?indicator=victim_rate&factors=sex,nosuch" 400 Q1002 factors
+bad "a factor that is no dimension of the indicator's fact" "/api/v1/risk-factors?indicator=charge_rate&factors=sex" 409 Q1004 factors
+bad "a dimension that is no dimension of the fact (pathway: cases)" "/api/v1/pathway?dimension=sex" 409 Q1004 dimension
+bad "an unknown item" "/api/v1/trends?indicator=victims&dimension=sex:nosuch" 409 Q1003 dimension
+bad "an unknown filter item" "/api/v1/interventions?filter=sex:nosuch" 409 Q1003 filter
+for r in "analytics?indicator=victims&" "trends?indicator=victims&" "risk-factors?indicator=victim_rate&factors=sex&" "interventions?" "pathway?"; do
+  bad "from after to (${r%%\?*})" "/api/v1/${r}from=2024&to=2019" 400 Q1009 from
+  bad "years outside the data (${r%%\?*})" "/api/v1/${r}from=2040" 409 Q1015 from
+  bad "a repeated parameter (${r%%\?*})" "/api/v1/${r}from=2020&from=2021" 400 H1002 from
+  bad "an unknown parameter (${r%%\?*})" "/api/v1/${r}colour=red" 400 H1001 colour
+done
+bad "years before the data" "/api/v1/trends?indicator=victims&to=1990" 409 Q1015 to
+bad "an unsupported format" "/api/v1/pathway?format=xml" 400 Q1010 format
+bad "an unsupported language" "/api/v1/trends?indicator=victims&lang=fr" 400 Q1010 lang
+bad "an unsupported standardisation" "/api/v1/trends?indicator=victim_rate&standardise=sex" 400 Q1010 standardise
+bad "an unknown standard population" "/api/v1/trends?indicator=victim_rate&standardise=age&standard=nosuch" 400 Q1003 standard
+bad "factors missing" "/api/v1/risk-factors?indicator=victim_rate" 400 Q1006 factors
+bad "an unsupported grouping of interventions" "/api/v1/interventions?by=age" 400 Q1010 by
+check "a model that cannot be fitted is a 409 with the library's reason" bash -c \
+  "curl -s -H 'Authorization: Bearer $TOKEN' '$BASE/api/v1/risk-factors?indicator=revictimisation_12m&factors=sex' | jq -e '.status == 409 and (.code | test(\"^A10\")) and (.detail | test(\"cells\"))'"
+for r in "trends?indicator=victims" "risk-factors?indicator=victim_rate&factors=sex" interventions pathway; do
+  eq "GET /api/v1/$r without a token: 401" "$(curl -s -o /dev/null -w '%{http_code}' "$BASE/api/v1/$r")" 401
+done
+SUB=$(new_token submitter DC-POL-01)
+for r in trends risk-factors interventions pathway openapi.json; do
+  eq "GET /api/v1/$r as a submitter: 403" "$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $SUB" "$BASE/api/v1/$r")" 403
+done
+
+# ---- every derived number from the published cells ----
+close() { awk -v a="$1" -v b="$2" 'BEGIN { d = a - b; if (d < 0) d = -d; s = (a < 0 ? -a : a); exit !(d <= 1e-9 * (s > 1 ? s : 1)) }'; }
+tr=$(api "/api/v1/trends?indicator=victim_rate&dimension=sex:female")
+in=$(jq -c '[.rows[] | select(.[7] == "ok" or .[7] == "unreliable")] | {years: map(.[1]), counts: map(.[5]), populations: map(.[6])}' <<<"$tr")
+want=$("$STATS" trend <<<"$in" | jq .apc)
+got=$(jq '.trends[0].apc' <<<"$tr")
+if close "$got" "$want"; then ok "trends: the APC is wiqaya-stats trend on the published series ($got)"; else not_ok "trends APC" "route $got, library $want"; fi
+# The same series as the analytics route publishes it: sticky noise, the same cells.
+eq "trends: the series is the analytics table's (sticky noise)" \
+  "$(jq -c '[.rows[] | .[5]]' <<<"$tr")" \
+  "$(api "/api/v1/analytics?indicator=victim_rate&dimension=year&filter=sex:female" | jq -c '[.rows[] | .[4]]')"
+
+rf=$(api "/api/v1/risk-factors?indicator=victim_rate&factors=sex,age_band&reference=sex:male,age_band:10-12")
+cells=$(api "/api/v1/analytics?indicator=victim_rate&dimension=sex&dimension=age_band" |
+  jq -c '[.rows[] | select((.[7] == "ok" or .[7] == "unreliable") and .[6] > 0)]')
+glm_in=$(jq -c '{family: "poisson", y: map(.[5]), offset: map(.[6] | log), factors: {sex: map(.[0]), age_band: map(.[1])}, reference: {sex: "male", age_band: "10-12"}}' <<<"$cells")
+want=$("$STATS" glm <<<"$glm_in" | jq '.coefficients[] | select(.name == "sexfemale") | .exp_estimate')
+got=$(jq '.rows[] | select(.[1] == "female") | .[3]' <<<"$rf")
+if close "$got" "$want"; then ok "risk-factors: the IRR is wiqaya-stats glm on the published cells ($got)"; else not_ok "risk-factors IRR" "route $got, library $want"; fi
+eq "risk-factors: the cells used are the published ones" "$(jq .fit.cells_used <<<"$rf")" "$(jq length <<<"$cells")"
+
+iv=$(api "/api/v1/interventions")
+tb=$(jq -c '[.rows[] | select(.[0] == "psychosocial_support" or .[0] == "none")] | (map(select(.[0] == "psychosocial_support"))[0]) as $t | (map(select(.[0] == "none"))[0]) as $n | {a: $t[2], b: ($t[1] - $t[2]), c: $n[2], d: ($n[1] - $n[2])}' <<<"$iv")
+want=$("$STATS" two-by-two <<<"$tb" | jq .risk_difference.estimate)
+got=$(jq '.rows[] | select(.[0] == "psychosocial_support") | .[7]' <<<"$iv")
+if close "$got" "$want"; then ok "interventions: the RD is wiqaya-stats two-by-two on the published counts ($got)"; else not_ok "interventions RD" "route $got, library $want"; fi
+nnt=$(jq '.rows[] | select(.[0] == "psychosocial_support") | .[13]' <<<"$iv")
+if close "$nnt" "$(awk -v r="$got" 'BEGIN { printf "%.17g", 1 / (r < 0 ? -r : r) }')"; then ok "interventions: NNT = 1 / |RD| ($nnt)"; else not_ok "NNT" "$nnt for RD $got"; fi
+cost=$(jq '.rows[] | select(.[0] == "psychosocial_support") | .[18]' <<<"$iv")
+unit=$(jq '.unit_costs.psychosocial_support' "$ROOT/config/intervention_costs.json")
+if close "$cost" "$(awk -v u="$unit" -v n="$nnt" 'BEGIN { printf "%.17g", u * n }')"; then ok "interventions: cost per outcome averted = unit cost x NNT ($cost)"; else not_ok "cost" "$cost vs $unit x $nnt"; fi
+check "interventions: survival curves per type and a log-rank test" bash -c \
+  "curl -s -H 'Authorization: Bearer $TOKEN' '$BASE/api/v1/interventions?survival=true' | jq -e '(.survival.curves | length) >= 2 and .survival.log_rank.p_value >= 0 and all(.survival.curves[].curve[]; .survival <= 1 and .survival >= 0)'"
+
+st=$(api "/api/v1/trends?indicator=victim_rate&standardise=age&dimension=region:DC-01")
+bands=$(api "/api/v1/analytics?indicator=victim_rate&dimension=year:2024&dimension=region:DC-01&dimension=age_band")
+dsr_in=$(jq -c --slurpfile std "$ROOT/config/standard_populations.json" \
+  '[.rows[] | select(.[2] != "18+")] | {counts: map(.[6]), populations: map(.[7]), standard: map(.[2] as $b | $std[0].standards[0].weights[$b])}' <<<"$bands")
+want=$("$STATS" dsr <<<"$dsr_in" | jq .rate)
+got=$(jq '.rows[] | select(.[1] == 2024) | .[2]' <<<"$st")
+if close "$got" "$want"; then ok "standardise=age: the rate is wiqaya-stats dsr (Fay-Feuer) on the published band counts and the WHO weights ($got)"; else not_ok "DSR" "route $got, library $want"; fi
+
+pw=$(api "/api/v1/pathway")
+byst=$(api "/api/v1/analytics?indicator=cases&dimension=offender_group:adult&dimension=status")
+want=$(jq '[.rows[] | select(.[1] == "charged" or .[1] == "prosecuted" or .[1] == "convicted" or .[1] == "acquitted") | .[5] // 0] | add' <<<"$byst")
+eq "pathway: cases charged are the published status cells summed" "$(jq '.rows[] | select(.[0] == "adult" and .[1] == "charged") | .[3]' <<<"$pw")" "$want"
+eq "pathway: children who harmed have their own rows, never in adult figures" \
+  "$(jq -c '[.rows[] | .[0]] | unique' <<<"$pw")" '["adult","child","mixed","unidentified"]'
+stop_server
+echo "1..$n"
