@@ -65,6 +65,7 @@ static const struct key keys[] = {
     S("server", "listen", server_listen, "127.0.0.1"),
     I("server", "port", server_port, 1, 65535, "8080"),
     I("server", "threads", server_threads, 1, 256, "4"),
+    I("server", "statement_timeout_ms", statement_timeout_ms, 100, 3600000, "15000"),
     S("server", "trusted_proxy", trusted_proxy, ""),
     S("server", "tls_cert", tls_cert, ""),
     S("server", "tls_key", tls_key, ""),

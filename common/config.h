@@ -11,8 +11,8 @@ struct wq_config {
 	char *db_host, *db_name, *db_admin_user, *db_loader_user, *db_reader_user;
 	int db_port, db_connect_timeout, db_connect_retries;
 
-	char *codelists_dir, *migrations_dir, *indicators_path, *standards_path,
-	    *costs_path, *openapi_path;
+	char *codelists_dir, *migrations_dir, *indicators_path, *standards_path, *costs_path,
+	    *openapi_path;
 	char *pseudonym_key, *noise_key, *token_key;
 
 	char *default_id_country;
@@ -25,6 +25,7 @@ struct wq_config {
 	char *tls_cert, *tls_key; /* PEM files; "" none */
 	int behind_tls_proxy;
 	int server_port, server_threads, intake_port;
+	int statement_timeout_ms; /* per statement of a request (the HTTP servers' connections) */
 
 	int max_body_bytes, max_records, max_json_depth, max_url_bytes;
 	int connection_timeout, header_timeout, connections_per_ip, max_connections;

@@ -106,6 +106,12 @@ PGconn *http_db(struct http_request *r)
 	if (!thread_conn) {
 		thread_conn = db_connect(r->srv->cfg, r->srv->o.db_user, &e);
 		if (thread_conn) {
+			/* A request holds its thread and connection for at most this long: the
+			 * bound the sizing of docs/operations.md rests on. */
+			char set[64];
+			snprintf(set, sizeof set, "SET statement_timeout = %d",
+				 r->srv->cfg->statement_timeout_ms);
+			PQclear(PQexec(thread_conn, set));
 			remember(thread_conn, 1);
 		} else {
 			log_warning("%s: %s", e.code, e.message);

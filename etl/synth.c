@@ -777,10 +777,10 @@ static json_t *interventions_json(struct gen *g, const struct plan *p)
 	for (int i = 0; i < p->nvict; i++)
 		if (p->support & (1u << i)) {
 			snprintf(ref, sizeof ref, "V%d", i + 1);
-			json_array_append_new(ivs, json_pack("{s:s,s:s,s:s,s:b}", "person", ref,
-							     "type", "psychosocial_support",
-							     "started", started, "completed",
-							     chance(&g->rng, 0.6)));
+			json_array_append_new(ivs,
+					      json_pack("{s:s,s:s,s:s,s:b}", "person", ref, "type",
+							"psychosocial_support", "started", started,
+							"completed", chance(&g->rng, 0.6)));
 		}
 	if (p->image_removal)
 		json_array_append_new(ivs,
@@ -1010,8 +1010,7 @@ static int variant_for(struct gen *g, const struct child *c, int *other_script)
  * rates a new abuse reported 1-12 months later, which draws its own support and may be
  * followed in turn: every victim of every report carries the planted re-victimisation,
  * so a victim-year's outcome (its first case's) follows the planted rates too. */
-static void follow(struct gen *g, struct child *c, int m, int support, int reg,
-		   int *other_script)
+static void follow(struct gen *g, struct child *c, int m, int support, int reg, int *other_script)
 {
 	struct rng *r = &g->rng;
 	while (g->emitted < g->opt->cases) {
@@ -1307,11 +1306,11 @@ static int write_population_by(struct gen *g, const char *name, const char *colu
 					double p = population(y, r, s, a);
 					const char *sex = s ? "female" : "male";
 					int year = g->opt->year_from + y;
-					fprintf(f, "%d,DC-%02d,%s,%d,%s,%.0f\n", year, r + 1, sex, a,
-						rest, floor(p * (1 - share[r]) + 0.5));
+					fprintf(f, "%d,DC-%02d,%s,%d,%s,%.0f\n", year, r + 1, sex,
+						a, rest, floor(p * (1 - share[r]) + 0.5));
 					for (int k = 0; k < nkinds; k++)
-						fprintf(f, "%d,DC-%02d,%s,%d,%s,%.0f\n", year, r + 1,
-							sex, a, kinds[k],
+						fprintf(f, "%d,DC-%02d,%s,%d,%s,%.0f\n", year,
+							r + 1, sex, a, kinds[k],
 							floor(p * share[r] / nkinds + 0.5));
 				}
 	return fclose(f) == 0 ? 0 : err_set(e, "S6002", "could not write %s", name);

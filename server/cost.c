@@ -9,8 +9,7 @@
 
 #include "common/xalloc.h"
 
-int costs_load(struct costs *c, const char *path, const struct codelists *lists,
-	       struct wq_error *e)
+int costs_load(struct costs *c, const char *path, const struct codelists *lists, struct wq_error *e)
 {
 	struct stat st;
 	json_error_t je;
@@ -36,8 +35,9 @@ int costs_load(struct costs *c, const char *path, const struct codelists *lists,
 			json_decref(root);
 			costs_free(c);
 			err_set(e, "S1204", "bad unit cost file %s", path);
-			err_detail(e, "\"%s\" must be an intervention type of the support list with a "
-				      "cost > 0",
+			err_detail(e,
+				   "\"%s\" must be an intervention type of the support list with a "
+				   "cost > 0",
 				   type);
 			return -1;
 		}

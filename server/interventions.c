@@ -40,11 +40,12 @@ static json_t *nnt_of(const struct interval *rd)
 {
 	json_t *o = json_object();
 	int sig = rd->lower > 0 || rd->upper < 0;
-	json_object_set_new(o, "estimate", respond_num(rd->estimate != 0 ? 1 / fabs(rd->estimate)
-								   : NAN));
+	json_object_set_new(o, "estimate",
+			    respond_num(rd->estimate != 0 ? 1 / fabs(rd->estimate) : NAN));
 	json_object_set_new(o, "kind",
-			    json_string(rd->estimate < 0 ? "benefit" : rd->estimate > 0 ? "harm"
-											 : "none"));
+			    json_string(rd->estimate < 0   ? "benefit"
+					: rd->estimate > 0 ? "harm"
+							   : "none"));
 	json_object_set_new(o, "significant", json_boolean(sig));
 	if (sig) {
 		double a = 1 / fabs(rd->lower), b = 1 / fabs(rd->upper);
@@ -78,9 +79,10 @@ static json_t *cost_of_averting(double unit, const struct interval *rd)
 			    respond_num(rd->estimate < 0 ? unit / -rd->estimate : NAN));
 	json_object_set_new(o, "lower", respond_num(benefit ? unit / -rd->lower : NAN));
 	json_object_set_new(o, "upper", respond_num(benefit ? unit / -rd->upper : NAN));
-	json_object_set_new(o, "note", benefit ? json_null()
-					       : json_string("no benefit shown: the RD interval "
-							     "does not lie below 0"));
+	json_object_set_new(o, "note",
+			    benefit ? json_null()
+				    : json_string("no benefit shown: the RD interval "
+						  "does not lie below 0"));
 	return o;
 }
 
@@ -105,8 +107,9 @@ static json_t *survival(const struct server *srv, const struct answer *a, const 
 				continue;
 			if (!isfinite(c->num)) {
 				json_array_append_new(
-				    notes, json_string("a month's count is suppressed: its outcomes "
-						       "are left out of the curve"));
+				    notes,
+				    json_string("a month's count is suppressed: its outcomes "
+						"are left out of the curve"));
 				continue;
 			}
 			for (long k = 0; k < (long)c->num && n < cap && events < g[i].n; k++) {
@@ -137,8 +140,8 @@ static json_t *survival(const struct server *srv, const struct answer *a, const 
 						   "survival", respond_num(k->survival[t]), "lower",
 						   respond_num(k->lower[t]), "upper",
 						   respond_num(k->upper[t])));
-			json_array_append_new(curves,
-					      json_pack("{s:s,s:o}", "support", k->name, "curve", pts));
+			json_array_append_new(
+			    curves, json_pack("{s:s,s:o}", "support", k->name, "curve", pts));
 		}
 		out = json_pack("{s:o,s:{s:o,s:o,s:o},s:s}", "curves", curves, "log_rank",
 				"chi_square", respond_num(km.chi_square), "df", respond_num(km.df),
@@ -157,8 +160,8 @@ static json_t *survival(const struct server *srv, const struct answer *a, const 
 }
 
 /* The outcome table by support (and by month when months is set). */
-static int outcome_table(struct http_request *req, const char *outcome, int months,
-			 struct query *q, struct answer *a, struct http_response *resp)
+static int outcome_table(struct http_request *req, const char *outcome, int months, struct query *q,
+			 struct answer *a, struct http_response *resp)
 {
 	const char *dims[2] = {"support", "revictimisation_month"};
 	const struct principal *who = http_principal(req);
@@ -222,11 +225,27 @@ void interventions_get(struct http_request *req, struct http_response *resp)
 	}
 	json_t *headers = json_array(), *rows = json_array(), *items = json_object(),
 	       *notes = json_array();
-	static const char *const cols[] = {
-	    "support",	  "n",		"outcomes",	"proportion", "lower",	   "upper",
-	    "cell_status", "risk_difference", "rd_lower", "rd_upper",   "risk_ratio", "rr_lower",
-	    "rr_upper",	  "nnt",	"nnt_lower",	"nnt_upper",  "nnt_kind",  "nnt_note",
-	    "cost_per_outcome_averted", "cost_lower", "cost_upper"};
+	static const char *const cols[] = {"support",
+					   "n",
+					   "outcomes",
+					   "proportion",
+					   "lower",
+					   "upper",
+					   "cell_status",
+					   "risk_difference",
+					   "rd_lower",
+					   "rd_upper",
+					   "risk_ratio",
+					   "rr_lower",
+					   "rr_upper",
+					   "nnt",
+					   "nnt_lower",
+					   "nnt_upper",
+					   "nnt_kind",
+					   "nnt_note",
+					   "cost_per_outcome_averted",
+					   "cost_lower",
+					   "cost_upper"};
 	for (size_t i = 0; i < sizeof cols / sizeof cols[0]; i++)
 		json_array_append_new(headers, json_pack("{s:s}", "name", cols[i]));
 	for (size_t i = 0; i < ng; i++) {
@@ -249,13 +268,13 @@ void interventions_get(struct http_request *req, struct http_response *resp)
 			continue;
 		}
 		json_t *nnt = nnt_of(&t.risk_difference);
-		json_t *cost = cost_of_averting(cost_of(&srv->costs, g[i].type), &t.risk_difference);
-		json_t *ratios = json_pack("[o,o,o,o,o,o]", respond_num(t.risk_difference.estimate),
-					   respond_num(t.risk_difference.lower),
-					   respond_num(t.risk_difference.upper),
-					   respond_num(t.risk_ratio.estimate),
-					   respond_num(t.risk_ratio.lower),
-					   respond_num(t.risk_ratio.upper));
+		json_t *cost =
+		    cost_of_averting(cost_of(&srv->costs, g[i].type), &t.risk_difference);
+		json_t *ratios = json_pack(
+		    "[o,o,o,o,o,o]", respond_num(t.risk_difference.estimate),
+		    respond_num(t.risk_difference.lower), respond_num(t.risk_difference.upper),
+		    respond_num(t.risk_ratio.estimate), respond_num(t.risk_ratio.lower),
+		    respond_num(t.risk_ratio.upper));
 		json_array_extend(row, ratios);
 		json_decref(ratios);
 		json_array_append(row, json_object_get(nnt, "estimate"));
@@ -276,16 +295,16 @@ void interventions_get(struct http_request *req, struct http_response *resp)
 		json_array_append_new(notes, json_string("the none group is suppressed: no "
 							 "comparison"));
 	json_t *doc = json_pack(
-	    "{s:o,s:s,s:o,s:o,s:o}", "indicator", respond_indicator(q.ind), "by", "type",
-	    "headers", headers, "rows", rows, "metaData",
+	    "{s:o,s:s,s:o,s:o,s:o}", "indicator", respond_indicator(q.ind), "by", "type", "headers",
+	    headers, "rows", rows, "metaData",
 	    respond_meta(srv, &a, role_name(who->role), items,
 			 "noisy counts (discrete Laplace); proportions with Wilson intervals "
 			 "widened by the noise; RD Newcombe (method 10), RR Katz, NNT Altman "
 			 "1998, on the published counts (docs/methods.md)"));
 	if (srv->costs.n)
 		json_object_set_new(doc, "costs",
-				    json_pack("{s:s,s:s}", "currency", srv->costs.currency, "source",
-					      srv->costs.source));
+				    json_pack("{s:s,s:s}", "currency", srv->costs.currency,
+					      "source", srv->costs.source));
 	if (surv && !strcmp(surv, "true")) {
 		if (outcome_table(req, outcome, 1, &qm, &am, resp) < 0) {
 			json_decref(doc);

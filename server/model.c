@@ -51,8 +51,8 @@ static const char *const victim_dims[] = {"year",
 					  "support",
 					  "revictimisation_month",
 					  NULL};
-static const char *const case_dims[] = {"year",      "region", "offence", "technology",
-					"detection", "financial", "status", "agency",
+static const char *const case_dims[] = {"year",		  "region",    "offence", "technology",
+					"detection",	  "financial", "status",  "agency",
 					"offender_group", NULL};
 static const char *const offender_dims[] = {"year",    "region", "sex", "age_band",
 					    "offence", "agency", NULL};

@@ -16,7 +16,7 @@ struct dimension {
 	const char *name, *list; /* list: code list of its items; NULL for year, financial */
 	enum dim_kind kind;
 	int person;
-	const char *pop; /* its column in analytics.population, NULL when it has none */
+	const char *pop;   /* its column in analytics.population, NULL when it has none */
 	const char *multi; /* the array column of a multi-valued dimension (offences,
 			    * technology, support): a child counts once per item; else NULL */
 };

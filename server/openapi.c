@@ -91,7 +91,8 @@ char *openapi_load(const char *path, struct wq_error *e)
 {
 	FILE *f = fopen(path, "rb");
 	if (!f) {
-		err_set(e, "S1205", "cannot read the OpenAPI document %s: %s", path, strerror(errno));
+		err_set(e, "S1205", "cannot read the OpenAPI document %s: %s", path,
+			strerror(errno));
 		return NULL;
 	}
 	yaml_parser_t p;
@@ -106,8 +107,9 @@ char *openapi_load(const char *path, struct wq_error *e)
 		yaml_event_delete(&ev);
 	}
 	if (!doc)
-		err_set(e, "S1205", "the OpenAPI document %s is not YAML that JSON can hold (line %zu)",
-			path, p.problem_mark.line + 1);
+		err_set(e, "S1205",
+			"the OpenAPI document %s is not YAML that JSON can hold (line %zu)", path,
+			p.problem_mark.line + 1);
 	yaml_parser_delete(&p);
 	fclose(f);
 	char *text = doc ? json_dumps(doc, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;

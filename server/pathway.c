@@ -22,11 +22,11 @@ struct stage {
 	const char *const *statuses; /* the statuses that have reached it */
 };
 
-static const char *const all[] = {"reported", "under_investigation", "charged", "prosecuted",
-				  "convicted", "acquitted", "diverted", "closed_no_action",
-				  NULL};
-static const char *const investigated[] = {"under_investigation", "charged", "prosecuted",
-					   "convicted", "acquitted", NULL};
+static const char *const all[] = {"reported",	"under_investigation", "charged",
+				  "prosecuted", "convicted",	       "acquitted",
+				  "diverted",	"closed_no_action",    NULL};
+static const char *const investigated[] = {"under_investigation", "charged",   "prosecuted",
+					   "convicted",		  "acquitted", NULL};
 static const char *const charged[] = {"charged", "prosecuted", "convicted", "acquitted", NULL};
 static const char *const prosecuted[] = {"prosecuted", "convicted", "acquitted", NULL};
 static const char *const convicted[] = {"convicted", NULL};
@@ -70,8 +70,9 @@ static double reached(const struct answer *a, int ndims, const char *const *grou
 		*suppressed = 0;
 	for (size_t r = 0; r < a->n; r++) {
 		const struct pcell *c = &a->cells[r];
-		if (!same(c->values[0], group[0]) || (ndims == 3 && !same(c->values[2], group[2])) ||
-		    !c->values[1] || !listed(s->statuses, c->values[1]))
+		if (!same(c->values[0], group[0]) ||
+		    (ndims == 3 && !same(c->values[2], group[2])) || !c->values[1] ||
+		    !listed(s->statuses, c->values[1]))
 			continue;
 		if (!isfinite(c->num)) {
 			if (suppressed)
@@ -110,9 +111,11 @@ void pathway_get(struct http_request *req, struct http_response *resp)
 	struct answer a;
 	if (respond_check(req, resp) < 0)
 		return;
-	if (dimension && (!strncmp(dimension, "status", 6) || !strncmp(dimension, "offender_group", 14))) {
-		http_problem(resp, 409, "Q1016", "the pathway is already by status and offender group",
-			     NULL, "Choose another dimension, or none.");
+	if (dimension &&
+	    (!strncmp(dimension, "status", 6) || !strncmp(dimension, "offender_group", 14))) {
+		http_problem(resp, 409, "Q1016",
+			     "the pathway is already by status and offender group", NULL,
+			     "Choose another dimension, or none.");
 		return;
 	}
 	if (respond_query(req, &q, "cases", dims, ndims, "dimension", resp) < 0)
@@ -127,10 +130,10 @@ void pathway_get(struct http_request *req, struct http_response *resp)
 	}
 	const struct dimension *gd = dimension ? q.dims[2].dim : NULL;
 	json_t *headers = json_array(), *rows = json_array(), *items = json_object();
-	static const char *const cols[] = {"offender_group", "stage",	"from",	    "cases",
-					   "share_of_reported", "lower", "upper", "share_of_from",
-					   "from_lower", "from_upper", "attrition",
-					   "suppressed_cells"};
+	static const char *const cols[] = {
+	    "offender_group",	 "stage",      "from",	    "cases",
+	    "share_of_reported", "lower",      "upper",	    "share_of_from",
+	    "from_lower",	 "from_upper", "attrition", "suppressed_cells"};
 	for (size_t i = 0; i < 2; i++)
 		json_array_append_new(headers, json_pack("{s:s}", "name", cols[i]));
 	if (gd)
@@ -167,7 +170,8 @@ void pathway_get(struct http_request *req, struct http_response *resp)
 			share(n, total, k > k0 ? k : k0, b, row);
 			if (stages[s].from) {
 				share(n, from, k > kf ? k : kf, b, row);
-				json_array_append_new(row, respond_num(from > 0 ? 1 - n / from : NAN));
+				json_array_append_new(row,
+						      respond_num(from > 0 ? 1 - n / from : NAN));
 			} else {
 				for (int i = 0; i < 4; i++)
 					json_array_append_new(row, json_null());

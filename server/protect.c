@@ -328,8 +328,8 @@ static int compute(const struct protector *p, PGconn *conn, const struct query *
 		*status = 503;
 		return -1;
 	}
-	if (s.first > 0 && ((q->from_year && q->from_year > s.last) ||
-			    (q->to_year && q->to_year < s.first))) {
+	if (s.first > 0 &&
+	    ((q->from_year && q->from_year > s.last) || (q->to_year && q->to_year < s.first))) {
 		PQclear(s.res);
 		err_set(e, "Q1015", "the period is outside the data, which span %d-%d", s.first,
 			s.last);

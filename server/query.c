@@ -166,8 +166,7 @@ int query_parse(struct query *q, const struct indicators *inds, const struct cod
 		return fail(status, 400);
 	}
 	if (q->from_year && q->to_year && q->from_year > q->to_year) {
-		err_set(e, "Q1009", "\"from\" (%d) is after \"to\" (%d)", q->from_year,
-			q->to_year);
+		err_set(e, "Q1009", "\"from\" (%d) is after \"to\" (%d)", q->from_year, q->to_year);
 		err_field(e, "from");
 		return fail(status, 400);
 	}

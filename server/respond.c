@@ -17,8 +17,7 @@ int respond_check(struct http_request *req, struct http_response *resp)
 		return -1;
 	}
 	if (lang && strcmp(lang, "en") != 0 && strcmp(lang, "ar") != 0) {
-		http_problem_param(resp, "Q1010", "unsupported language", "lang",
-				   "one of en, ar");
+		http_problem_param(resp, "Q1010", "unsupported language", "lang", "one of en, ar");
 		return -1;
 	}
 	return 0;
@@ -35,11 +34,14 @@ static enum lang accepted(const char *h)
 			h++;
 		size_t len = strcspn(h, ",");
 		char tag[64];
-		snprintf(tag, sizeof tag, "%.*s", (int)(len < sizeof tag ? len : sizeof tag - 1), h);
+		snprintf(tag, sizeof tag, "%.*s", (int)(len < sizeof tag ? len : sizeof tag - 1),
+			 h);
 		const char *qp = strstr(tag, ";q=");
 		double q = qp ? strtod(qp + 3, NULL) : 1;
-		int ar = strncmp(tag, "ar", 2) == 0 && (tag[2] == '\0' || tag[2] == '-' || tag[2] == ';');
-		int en = strncmp(tag, "en", 2) == 0 && (tag[2] == '\0' || tag[2] == '-' || tag[2] == ';');
+		int ar = strncmp(tag, "ar", 2) == 0 &&
+			 (tag[2] == '\0' || tag[2] == '-' || tag[2] == ';');
+		int en = strncmp(tag, "en", 2) == 0 &&
+			 (tag[2] == '\0' || tag[2] == '-' || tag[2] == ';');
 		if ((ar || en) && q > best_q) {
 			best_q = q;
 			best = ar ? LANG_AR : LANG_EN;

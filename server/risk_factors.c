@@ -4,10 +4,12 @@
  *    exp(coefficient) an incidence rate ratio;
  *  - a proportion: logistic regression of the noisy numerators in their noisy
  *    denominators, exp(coefficient) an odds ratio.
- * Above a Pearson dispersion of RISK_DISPERSION the standard errors are scaled by its
- * square root and tested with t (quasi-Poisson, quasi-binomial): the estimates stay those
- * of the likelihood fit, only their uncertainty widens, whatever the source of the extra
- * variation (heterogeneity between cells, the disclosure noise). docs/methods.md says why
+ * When the Pearson statistic exceeds its chi-square(df) quantile at RISK_DISPERSION_LEVEL
+ * (the cells vary more than a Poisson or binomial variance allows, at 5%), the standard
+ * errors are scaled by the square root of the dispersion and tested with t (quasi-Poisson,
+ * quasi-binomial): the estimates stay those of the likelihood fit, only their uncertainty
+ * widens, whatever the source of the extra variation (children reported together, such as
+ * siblings; heterogeneity between cells; the disclosure noise). docs/methods.md says why
  * this and not the negative binomial. Cells suppressed or without a population are left
  * out and counted. A model that cannot be fitted is a 409 with the library's reason. */
 #include <math.h>
@@ -22,8 +24,8 @@
 #include "stats/glm.h"
 #include "stats/quantile.h"
 
-#define RISK_DISPERSION 1.5
-#define RISK_MAX_FACTORS 4
+#define RISK_DISPERSION_LEVEL 0.95
+#define RISK_MAX_FACTORS      4
 
 /* factors=a,b,c into names; -1 with resp set. */
 static int factor_names(struct http_request *req, char names[][64], int *n,
@@ -129,7 +131,8 @@ void risk_factors_get(struct http_request *req, struct http_response *resp)
 	}
 	for (int i = 0; i < nf; i++)
 		if (q.dims[i].dim->multi) {
-			http_problem(resp, 409, "Q1018", "a multi-valued dimension cannot be a factor",
+			http_problem(resp, 409, "Q1018",
+				     "a multi-valued dimension cannot be a factor",
 				     "A child counts once in each of its offences or technologies, "
 				     "so their cells are not independent.",
 				     NULL);
@@ -172,8 +175,8 @@ void risk_factors_get(struct http_request *req, struct http_response *resp)
 		refs[i] = reference_of(req, q.dims[i].dim->name, refbuf[i], sizeof refbuf[i]);
 		if (!refs[i])
 			refs[i] = largest(&a, i);
-		cov[i] = (struct covariate){q.dims[i].dim->name, NULL, levels + (size_t)i * (a.n + 1),
-					    refs[i]};
+		cov[i] = (struct covariate){q.dims[i].dim->name, NULL,
+					    levels + (size_t)i * (a.n + 1), refs[i]};
 	}
 	struct design d = {0};
 	struct glm_fit f = {0};
@@ -186,8 +189,9 @@ void risk_factors_get(struct http_request *req, struct http_response *resp)
 			    proportion ? trials : NULL, proportion ? NULL : offset, 0.95, &f, &e);
 	if (rc < 0) {
 		if (!strcmp(e.code, "A1001") && n > 0)
-			err_detail(&e, "%zu cells could enter the model, %zu were suppressed or "
-				       "without a denominator.",
+			err_detail(&e,
+				   "%zu cells could enter the model, %zu were suppressed or "
+				   "without a denominator.",
 				   n, excluded);
 		err_hint(&e, "Use fewer factors or fewer levels, or drop a filter.");
 		http_problem_error(resp, 409, &e);
@@ -203,14 +207,18 @@ void risk_factors_get(struct http_request *req, struct http_response *resp)
 			pearson += var > 0 ? (y[i] - mu) * (y[i] - mu) / var : 0;
 		}
 		double phi = f.df_residual > 0 ? pearson / f.df_residual : NAN;
-		int quasi = isfinite(phi) && phi > RISK_DISPERSION;
+		double threshold =
+		    f.df_residual > 0
+			? gsl_cdf_chisq_Pinv(RISK_DISPERSION_LEVEL, f.df_residual) / f.df_residual
+			: NAN;
+		int quasi = isfinite(phi) && phi > threshold;
 		double scale = quasi ? sqrt(phi) : 1;
-		double crit = quasi ? gsl_cdf_tdist_Pinv(0.975, f.df_residual)
-				    : st_normal_quantile(0.975);
+		double crit =
+		    quasi ? gsl_cdf_tdist_Pinv(0.975, f.df_residual) : st_normal_quantile(0.975);
 		json_t *headers = json_array(), *rows = json_array(), *items = json_object();
-		static const char *const cols[] = {"factor", "level",	"reference", "estimate",
-						   "lower",  "upper",	"p_value",   "coefficient",
-						   "std_error"};
+		static const char *const cols[] = {"factor",   "level",	      "reference",
+						   "estimate", "lower",	      "upper",
+						   "p_value",  "coefficient", "std_error"};
 		for (size_t i = 0; i < sizeof cols / sizeof cols[0]; i++)
 			json_array_append_new(headers, json_pack("{s:s}", "name", cols[i]));
 		size_t col = 1;
@@ -226,8 +234,8 @@ void risk_factors_get(struct http_request *req, struct http_response *resp)
 				double p = quasi ? 2 * gsl_cdf_tdist_Q(fabs(stat), f.df_residual)
 						 : 2 * gsl_cdf_ugaussian_Q(fabs(stat));
 				json_array_append_new(
-				    rows, json_pack("[s,s,s,o,o,o,o,o,o]", q.dims[i].dim->name, level,
-						    refs[i], respond_num(exp(c->estimate)),
+				    rows, json_pack("[s,s,s,o,o,o,o,o,o]", q.dims[i].dim->name,
+						    level, refs[i], respond_num(exp(c->estimate)),
 						    respond_num(exp(c->estimate - crit * se)),
 						    respond_num(exp(c->estimate + crit * se)),
 						    respond_num(p), respond_num(c->estimate),
@@ -240,13 +248,13 @@ void risk_factors_get(struct http_request *req, struct http_response *resp)
 					       : (quasi ? "quasi-Poisson, log population offset"
 							: "Poisson, log population offset");
 		json_t *fit = json_pack(
-		    "{s:s,s:s,s:o,s:o,s:o,s:f,s:b,s:o,s:I,s:I,s:i}", "model", model, "ratio",
+		    "{s:s,s:s,s:o,s:o,s:o,s:o,s:b,s:o,s:I,s:I,s:i}", "model", model, "ratio",
 		    proportion ? "odds ratio" : "incidence rate ratio", "deviance",
 		    respond_num(f.deviance), "df_residual", respond_num(f.df_residual),
-		    "pearson_dispersion", respond_num(phi), "dispersion_threshold", RISK_DISPERSION,
-		    "overdispersed", quasi, "aic", respond_num(quasi ? NAN : f.aic), "cells_used",
-		    (json_int_t)n, "cells_excluded", (json_int_t)excluded, "iterations",
-		    f.iterations);
+		    "pearson_dispersion", respond_num(phi), "dispersion_threshold",
+		    respond_num(threshold), "overdispersed", quasi, "aic",
+		    respond_num(quasi ? NAN : f.aic), "cells_used", (json_int_t)n, "cells_excluded",
+		    (json_int_t)excluded, "iterations", f.iterations);
 		json_t *doc = json_pack(
 		    "{s:o,s:o,s:o,s:o,s:o}", "indicator", respond_indicator(q.ind), "headers",
 		    headers, "rows", rows, "fit", fit, "metaData",

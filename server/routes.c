@@ -7,20 +7,20 @@
 
 #include "server/respond.h"
 
-static const char *const analytics_params[] = {
-    "indicator", "dimension*", "filter*", "from", "to", RESPOND_PARAMS, NULL};
+static const char *const analytics_params[] = {"indicator", "dimension*",   "filter*", "from",
+					       "to",	    RESPOND_PARAMS, NULL};
 
-static const char *const trends_params[] = {
-    "indicator", "dimension", "filter*", "from", "to", "standardise", "standard", RESPOND_PARAMS,
-    NULL};
+static const char *const trends_params[] = {"indicator", "dimension",	 "filter*",
+					    "from",	 "to",		 "standardise",
+					    "standard",	 RESPOND_PARAMS, NULL};
 
-static const char *const risk_params[] = {"indicator", "factors", "reference", "filter*",
-					  "from",      "to",      RESPOND_PARAMS, NULL};
+static const char *const risk_params[] = {"indicator", "factors", "reference",	  "filter*",
+					  "from",      "to",	  RESPOND_PARAMS, NULL};
 
-static const char *const interventions_params[] = {
-    "outcome", "by", "filter*", "from", "to", "survival", RESPOND_PARAMS, NULL};
+static const char *const interventions_params[] = {"outcome", "by",	  "filter*",	  "from",
+						   "to",      "survival", RESPOND_PARAMS, NULL};
 
-static const char *const pathway_params[] = {"dimension", "filter*",	    "from",
+static const char *const pathway_params[] = {"dimension", "filter*",	  "from",
 					     "to",	  RESPOND_PARAMS, NULL};
 
 #define READERS (ROLE_RESEARCHER | ROLE_POLICY | ROLE_ADMIN)

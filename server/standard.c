@@ -39,7 +39,8 @@ int standards_load(struct standards *s, const char *path, const struct codelists
 		}
 		st->id = xstrdup(id);
 		st->name = xstrdup(json_string_value(json_object_get(it, "name")) ?: id);
-		st->name_ar = xstrdup(json_string_value(json_object_get(it, "name_ar")) ?: st->name);
+		st->name_ar =
+		    xstrdup(json_string_value(json_object_get(it, "name_ar")) ?: st->name);
 		st->source = xstrdup(json_string_value(json_object_get(it, "source")) ?: "");
 		/* In the code list's order, so that every answer lists bands alike. */
 		for (size_t k = 0; k < bands->n && st->n < STANDARD_MAX_BANDS; k++) {
@@ -58,7 +59,8 @@ int standards_load(struct standards *s, const char *path, const struct codelists
 		if (st->n != json_object_size(w)) {
 			json_decref(root);
 			standards_free(s);
-			return bad(e, path, "a weight names no age band of config/codelists/age_band.csv");
+			return bad(e, path,
+				   "a weight names no age band of config/codelists/age_band.csv");
 		}
 	}
 	const char *def = json_string_value(json_object_get(root, "default"));

@@ -104,7 +104,8 @@ static size_t standardised_series(const struct answer *a, struct layout l,
 				continue;
 			if (!strcmp(b->status, "suppressed"))
 				status = "suppressed";
-			else if (!strcmp(b->status, "no_denominator") && strcmp(status, "suppressed"))
+			else if (!strcmp(b->status, "no_denominator") &&
+				 strcmp(status, "suppressed"))
 				status = "no_denominator";
 			counts[k] = b->num;
 			pops[k] = b->den;
@@ -124,7 +125,8 @@ static size_t standardised_series(const struct answer *a, struct layout l,
 				  strcmp(status, "ok") ? status : "suppressed");
 			continue;
 		}
-		add_point(g, year, d.rate, d.lower, d.upper, num, den, num < 20 ? "unreliable" : "ok");
+		add_point(g, year, d.rate, d.lower, d.upper, num, den,
+			  num < 20 ? "unreliable" : "ok");
 	}
 	return ns;
 }
@@ -162,8 +164,8 @@ static json_t *apc_of(const struct series *s, const struct indicator *ind, int s
 		json_object_set_new(o, "lower", json_null());
 		json_object_set_new(o, "upper", json_null());
 		json_object_set_new(o, "p_value", json_null());
-		json_object_set_new(o, "note", json_pack("{s:s,s:s}", "code", e.code, "title",
-							  e.message));
+		json_object_set_new(o, "note",
+				    json_pack("{s:s,s:s}", "code", e.code, "title", e.message));
 		return o;
 	}
 	json_object_set_new(o, "apc", respond_num(t.apc));
@@ -214,7 +216,8 @@ void trends_get(struct http_request *req, struct http_response *resp)
 	}
 	if (standardise)
 		dims[ndims++] = "age_band";
-	if (respond_query(req, &q, http_query(req, "indicator"), dims, ndims, "dimension", resp) < 0)
+	if (respond_query(req, &q, http_query(req, "indicator"), dims, ndims, "dimension", resp) <
+	    0)
 		return;
 	if (standardise && q.ind->type != IND_RATE) {
 		http_problem(resp, 409, "Q1017", "only a rate can be age-standardised", NULL,
@@ -234,11 +237,12 @@ void trends_get(struct http_request *req, struct http_response *resp)
 	 * the first year (and band). */
 	size_t groups = 0;
 	for (size_t r = 0; r < a.n; r++)
-		groups += same(a.cells[r].values[0], a.cells[0].values[0]) &&
-			  (l.band < 0 || same(a.cells[r].values[l.band], a.cells[0].values[l.band]));
+		groups +=
+		    same(a.cells[r].values[0], a.cells[0].values[0]) &&
+		    (l.band < 0 || same(a.cells[r].values[l.band], a.cells[0].values[l.band]));
 	struct series *s = xcalloc(groups + 1, sizeof *s);
-	size_t ns = standardise ? standardised_series(&a, l, st, q.ind->per, s)
-				: plain_series(&a, l, s);
+	size_t ns =
+	    standardise ? standardised_series(&a, l, st, q.ind->per, s) : plain_series(&a, l, s);
 
 	const struct dimension *gd = dimension ? q.dims[1].dim : NULL;
 	json_t *headers = json_array(), *rows = json_array(), *items = json_object(),
@@ -283,10 +287,10 @@ void trends_get(struct http_request *req, struct http_response *resp)
 			       "by the noise; APC by Poisson regression (docs/methods.md)"));
 	json_object_set_new(doc, "dimension", gd ? json_string(gd->name) : json_null());
 	json_object_set_new(doc, "standardised",
-			    standardise ? json_pack("{s:s,s:s,s:s,s:s}", "by", "age_band",
-						    "standard", st->id, "name", st->name,
-						    "source", st->source)
-					: json_null());
+			    standardise
+				? json_pack("{s:s,s:s,s:s,s:s}", "by", "age_band", "standard",
+					    st->id, "name", st->name, "source", st->source)
+				: json_null());
 	audit_query(srv->audit, who->token_id, canonical.data, 200, a.n, a.epsilon);
 	respond_send(req, doc, resp);
 	free(s);

@@ -73,8 +73,9 @@ int st_design(struct design *d, size_t n, const struct covariate *cov, size_t nc
 		free(levels);
 		free(nlev);
 		err_set(e, "A1010", "the model has %zu coefficients over %zu rows", p, n);
-		err_detail(e, "At most %d coefficients and %d rows x coefficients "
-			      "(docs/methods.md, Limits); a factor adds one per level but one.",
+		err_detail(e,
+			   "At most %d coefficients and %d rows x coefficients "
+			   "(docs/methods.md, Limits); a factor adds one per level but one.",
 			   ST_MAX_COEF, ST_MAX_DESIGN);
 		return -1;
 	}
@@ -331,7 +332,8 @@ int st_glm(enum glm_family fam, const struct design *d, const double *y, const d
 		if (!(y[i] >= 0) || !isfinite(y[i]))
 			return err_set(e, "A1001", "y must be >= 0 (row %zu)", i);
 		if (y[i] > ST_MAX_COUNT || (trials && trials[i] > ST_MAX_COUNT))
-			return err_set(e, "A1011", "y and trials above %.0f are not supported (row %zu)",
+			return err_set(e, "A1011",
+				       "y and trials above %.0f are not supported (row %zu)",
 				       ST_MAX_COUNT, i);
 		if (fam == GLM_BINOMIAL && (tri(&m, i) <= 0 || y[i] > tri(&m, i)))
 			return err_set(e, "A1001", "need 0 <= y <= trials, trials > 0 (row %zu)",

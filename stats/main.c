@@ -514,7 +514,7 @@ static json_t *run_trend(json_t *in, struct wq_error *e)
 {
 	size_t ny, nv = 0, nc = 0, np = 0;
 	double conf, *years = NULL, *values = NULL, *counts = NULL, *pops = NULL;
-	struct trend t;
+	struct trend t = {0};
 	json_t *out = NULL;
 	int rc = -1;
 	if (conf_of(in, &conf, e) < 0 || !(years = nums(in, "years", 1, &ny, e)))

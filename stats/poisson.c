@@ -102,7 +102,8 @@ int st_dsr(const double *counts, const double *pops, const double *standard, siz
 		if (!(counts[i] >= 0) || !isfinite(counts[i]))
 			return err_set(e, "A1001", "counts must be >= 0 (stratum %zu)", i);
 		if (counts[i] > ST_MAX_COUNT)
-			return err_set(e, "A1011", "counts above %.0f are not supported", ST_MAX_COUNT);
+			return err_set(e, "A1011", "counts above %.0f are not supported",
+				       ST_MAX_COUNT);
 		if (st_check_measure(pops[i], "a population", e) < 0) {
 			err_detail(e, "Stratum %zu.", i);
 			return -1;

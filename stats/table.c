@@ -54,8 +54,8 @@ static int hyper_init(struct hyper *h, const struct table2 *t)
 	double top = 0, total = 0;
 	for (size_t i = 1; i < len; i++) {
 		double x = h->lo + (double)(i - 1);
-		h->logd[i] = h->logd[i - 1] + log(m - x) + log(k - x) - log(x + 1) -
-			     log(n - k + x + 1);
+		h->logd[i] =
+		    h->logd[i - 1] + log(m - x) + log(k - x) - log(x + 1) - log(n - k + x + 1);
 		top = h->logd[i] > top ? h->logd[i] : top;
 	}
 	for (size_t i = 0; i < len; i++)

@@ -10,6 +10,9 @@ fresh_db analytics
 start_server
 TOKEN=$(new_token researcher)
 
+# The counting rule's item cap (a child-year counts in at most this many offences or
+# technologies, the first in code order; disclosure.md), applied alike below.
+cap=$(psql_t -c "SELECT item_cap FROM analytics.data_version")
 # An independent victim-year table, written apart from the rebuild (window functions, not
 # DISTINCT ON; array unions by subquery), and an independent case table.
 psql_t -c "CREATE TEMP TABLE x (n int)" >/dev/null
@@ -25,14 +28,14 @@ indep_victims="
                               ORDER BY c.reported, c.case_id) AS k
     FROM warehouse.victim v JOIN warehouse.\"case\" c ON c.case_id = v.case_id)
   SELECT o.*,
-    (SELECT array_agg(DISTINCT x) FROM warehouse.victim v2 JOIN warehouse.\"case\" c2 ON c2.case_id = v2.case_id,
+    (SELECT (array_agg(DISTINCT x ORDER BY x))[1:$cap] FROM warehouse.victim v2 JOIN warehouse.\"case\" c2 ON c2.case_id = v2.case_id,
        unnest(c2.offences) x WHERE v2.person_id = o.person_id AND extract(year FROM c2.reported) = o.year) AS offence_set,
-    (SELECT coalesce(array_agg(DISTINCT x), '{}') FROM warehouse.victim v2 JOIN warehouse.\"case\" c2 ON c2.case_id = v2.case_id,
+    (SELECT coalesce((array_agg(DISTINCT x ORDER BY x))[1:$cap], '{}') FROM warehouse.victim v2 JOIN warehouse.\"case\" c2 ON c2.case_id = v2.case_id,
        unnest(c2.technology) x WHERE v2.person_id = o.person_id AND extract(year FROM c2.reported) = o.year) AS technology_set
   FROM occ o WHERE k = 1"
 psql_t -c "CREATE TABLE public.indep_victim AS $indep_victims" -c "GRANT SELECT ON public.indep_victim TO PUBLIC" >/dev/null
 psql_t -c "CREATE TABLE public.indep_case AS SELECT extract(year FROM reported)::int AS year, region, agency, detection,
-             financial::text AS financial, status, offences AS offence_set, technology AS technology_set FROM warehouse.\"case\"" >/dev/null
+             financial::text AS financial, status, offences[1:$cap] AS offence_set, technology[1:$cap] AS technology_set FROM warehouse.\"case\"" >/dev/null
 
 victim_dims=(year region sex age_band gender_identity sexual_orientation ethnicity disability migrant_status
              economic_status education_status relationship offence technology detection financial status agency)
@@ -166,6 +169,8 @@ eq "a table of more than 20,000 cells" "$(code '/api/v1/analytics?indicator=vict
 eq "a filter without items" "$(code '/api/v1/analytics?indicator=victims&filter=sex')" "400 Q1007"
 eq "a dimension twice" "$(code '/api/v1/analytics?indicator=victims&dimension=sex&dimension=sex')" "409 Q1008"
 eq "a bad period" "$(code '/api/v1/analytics?indicator=victims&from=last')" "400 Q1009"
-eq "the catalogue lists every indicator of api.md" "$(api /api/v1/indicators | jq '.indicators | length')" "12"
+eq "the catalogue lists every indicator of api.md and the two of first identification" \
+  "$(api /api/v1/indicators | jq -c '[.indicators[].id] | sort')" \
+  '["cases","charge_rate","children_who_harmed","conviction_rate","financial_share","image_removal_success","intervention_completion","new_victim_rate","new_victims","proactive_detection_share","reoffending_12m","revictimisation_12m","victim_rate","victims"]' 
 eq "dimensions carry Arabic labels" "$(api /api/v1/dimensions/sex | jq -r '.items[] | select(.code == "female") | .name_ar')" "أنثى"
 echo "1..$n"

@@ -30,6 +30,11 @@ tap() { # tap DESC CMD...: a TAP producer's checks, renumbered into this script'
 # ---- the document, every path walked ----
 tap "openapi walk" node "$ROOT/tests/tools/openapi_walk.mjs" "$ROOT/docs/openapi.yaml" "$BASE"
 
+# docs/api.md (written by scripts/api_doc.sh from real answers) shows every path.
+missing=$(curl -s "$BASE/api/v1/openapi.json" | jq -r '.paths | keys[]' | while read -r p; do
+  grep -qF "### GET $p" "$ROOT/docs/api.md" || echo "$p"; done)
+eq "docs/api.md has an example of every path of docs/openapi.yaml" "$missing" ""
+
 # ---- CSV and JSON of the same query ----
 tap "csv parity" node "$ROOT/tests/tools/csv_parity.mjs" \
   "$BASE/api/v1/analytics?indicator=victim_rate&dimension=sex&dimension=age_band" \
