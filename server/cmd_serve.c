@@ -21,6 +21,8 @@
 #include "server/commands.h"
 #include "server/openapi.h"
 #include "server/routes.h"
+#include "server/seen.h"
+#include "server/version.h"
 #include "server/server.h"
 
 static int check_listen(const struct wq_config *cfg, struct wq_error *e)
@@ -127,7 +129,8 @@ int srv_serve(struct cli_ctx *ctx, int argc, char **argv)
 	if (cfg->tls_cert[0] && cfg->tls_key[0] &&
 	    (!(cert = read_pem(cfg->tls_cert, &e)) || !(key = read_pem(cfg->tls_key, &e))))
 		goto fail;
-	srv.protector = (struct protector){cfg, &srv.keys, &srv.lists, cache_new()};
+	srv.protector = (struct protector){
+	    cfg, &srv.keys, &srv.lists, cache_new(), version_watch_start(cfg), seen_new()};
 	srv.audit = audit_start(cfg, srv.keys.audit);
 	struct http_options o = {.name = "wiqaya-server",
 				 .listen = cfg->server_listen,
@@ -155,6 +158,8 @@ fail:
 out:
 	audit_stop(srv.audit);
 	cache_free(srv.protector.cache);
+	version_watch_stop(srv.protector.version);
+	seen_free(srv.protector.seen);
 	if (key)
 		sodium_memzero(key, strlen(key));
 	free(cert);

@@ -18,6 +18,8 @@
 #include "server/cache.h"
 #include "server/grammar.h"
 #include "server/ledger.h"
+#include "server/seen.h"
+#include "server/version.h"
 #include "stats/disclosure.h"
 
 #define MAX_PARAMS (QUERY_MAX_DIMS * 6 + 8)
@@ -449,7 +451,9 @@ int protect_answer(const struct protector *p, PGconn *conn, const struct query *
 	struct strbuf canonical;
 	sb_init(&canonical);
 	query_canonical(q, &canonical);
-	if (p->cache && current_version(conn, &version, e) < 0) {
+	/* The version from the watcher when it knows it, else from the database. */
+	if (p->cache && !(version = version_watch_get(p->version)) &&
+	    current_version(conn, &version, e) < 0) {
 		sb_free(&canonical);
 		*status = 503;
 		return -1;
@@ -465,10 +469,19 @@ int protect_answer(const struct protector *p, PGconn *conn, const struct query *
 	}
 	sb_free(&canonical);
 
-	double epsilon = a->sensitivity / p->cfg->noise_scale;
+	double epsilon = a->sensitivity / p->cfg->noise_scale, spent;
 	a->budget = ledger_budget(p->cfg, who->role);
+	if (p->seen && seen_covers(p->seen, who->token_id, ids, nids, &spent)) {
+		/* Every cell paid for before: free, as the ledger would say (seen.h). */
+		free(ids);
+		a->epsilon = 0;
+		a->remaining = a->budget - spent > 0 ? a->budget - spent : 0;
+		return 0;
+	}
 	struct charge ch;
 	int rc = ledger_charge(conn, p->cfg, who, ids, nids, epsilon, &ch, e);
+	if (rc == 0 && p->seen)
+		seen_add(p->seen, who->token_id, ids, nids, a->budget - ch.remaining);
 	free(ids);
 	if (rc != 0) {
 		int sensitivity = a->sensitivity;

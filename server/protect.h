@@ -23,12 +23,16 @@
 #define PROTECT_MAX_CELLS 20000
 
 struct answer_cache;
+struct seen;
+struct version_watch;
 
 struct protector {
 	const struct wq_config *cfg;
 	const struct keyring *keys;
 	const struct codelists *lists;
 	struct answer_cache *cache; /* server/cache.h; NULL: every answer from the database */
+	struct version_watch *version; /* server/version.h; NULL: read it per answer */
+	struct seen *seen;	       /* server/seen.h; NULL: every answer charges the ledger */
 };
 
 /* One published cell. NAN is null. */

@@ -67,9 +67,21 @@ while read -r level est lo hi; do
   member "IRR disability $level vs none" "$(jq .rate_ratio_disability "$truth")" "$est" "$lo" "$hi"
 done < <(ratios "indicator=new_victim_rate&factors=disability,region&reference=disability:none,region:DC-01" disability)
 family_end
+# Migrant status: the planted linkage failure (a re-report in the other script without a
+# national ID must stay unlinked; only citizens are written in two scripts) makes each
+# such record a child of its own, so the warehouse counts citizens (1 + u) times over,
+# u = those records / citizen children (from the generator's linkage truth): the truth it
+# can show is RR / (1 + u).
+jq -r '.agency as $a | .case_ref as $c | .victims[] | [$a, $c, .ref, .migrant_status] | @tsv' "$T/syn/cases.ndjson" >"$T/status.tsv"
+u=$(awk -F'\t' 'NR == FNR { st[$1 "," $2 "," $3] = $4; next }
+  FNR > 1 { split($0, f, ","); k = f[1] "," f[2] "," f[3]; s = st[k]
+    if (!(f[4] in who)) { who[f[4]] = s; if (s == "citizen") kids++ }
+    if (f[5] == "other_script_without_id") unl++ }
+  END { printf "%.6f", unl / kids }' "$T/status.tsv" "$T/syn/linkage.csv")
+figure "planted linkage failure: u = $u unlinkable re-reports per citizen child"
 family_start "IRR by migrant status" 4
 while read -r level est lo hi; do
-  member "IRR migrant $level vs citizen" "$(jq .rate_ratio_migrant "$truth")" "$est" "$lo" "$hi"
+  member "IRR migrant $level vs citizen" "$(jq --argjson u "$u" '.rate_ratio_migrant / (1 + $u)' "$truth")" "$est" "$lo" "$hi"
 done < <(ratios "indicator=new_victim_rate&factors=migrant_status,region&reference=migrant_status:citizen,region:DC-01" migrant_status)
 family_end
 

@@ -1,0 +1,109 @@
+/* The data version watcher (see version.h): a thread that connects as the reader,
+ * LISTENs, reads the version, then waits on the socket for notifications (their payload
+ * is the new version) and reconnects after a failure. */
+#include "server/version.h"
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <sys/select.h>
+#include <time.h>
+
+#include "common/db.h"
+#include "common/log.h"
+#include "common/xalloc.h"
+
+struct version_watch {
+	const struct wq_config *cfg;
+	pthread_t thread;
+	atomic_llong version;
+	atomic_int stop;
+};
+
+static void nap(int ms)
+{
+	struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+	nanosleep(&ts, NULL);
+}
+
+/* LISTEN, then the version as it stands (in that order: a rebuild in between is seen). */
+static int subscribe(struct version_watch *w, PGconn *conn)
+{
+	struct wq_error e;
+	if (db_run(conn, &e, "LISTEN wiqaya_data_version", 0, NULL) < 0)
+		return -1;
+	PGresult *r = db_exec(conn, &e, "SELECT version FROM analytics.data_version", 0, NULL);
+	if (!r)
+		return -1;
+	atomic_store(&w->version, PQntuples(r) == 1 ? atoll(PQgetvalue(r, 0, 0)) : 0);
+	PQclear(r);
+	return 0;
+}
+
+static void *watch(void *arg)
+{
+	struct version_watch *w = arg;
+	PGconn *conn = NULL;
+	while (!atomic_load(&w->stop)) {
+		if (!conn) {
+			struct wq_error e;
+			conn = db_connect(w->cfg, w->cfg->db_reader_user, &e);
+			if (!conn || subscribe(w, conn) < 0) {
+				PQfinish(conn);
+				conn = NULL;
+				atomic_store(&w->version, 0);
+				nap(1000);
+				continue;
+			}
+		}
+		int fd = PQsocket(conn);
+		fd_set in;
+		FD_ZERO(&in);
+		FD_SET(fd, &in);
+		struct timeval tv = {0, 200000}; /* stop is checked five times a second */
+		int ready = select(fd + 1, &in, NULL, NULL, &tv);
+		if (ready > 0 && !PQconsumeInput(conn)) {
+			log_warning("the data version watch lost its connection; reconnecting");
+			atomic_store(&w->version, 0);
+			PQfinish(conn);
+			conn = NULL;
+			continue;
+		}
+		PGnotify *n;
+		while ((n = PQnotifies(conn))) {
+			long long v = atoll(n->extra);
+			if (v > 0)
+				atomic_store(&w->version, v);
+			PQfreemem(n);
+		}
+	}
+	PQfinish(conn);
+	return NULL;
+}
+
+struct version_watch *version_watch_start(const struct wq_config *cfg)
+{
+	struct version_watch *w = xcalloc(1, sizeof *w);
+	w->cfg = cfg;
+	atomic_init(&w->version, 0);
+	atomic_init(&w->stop, 0);
+	if (pthread_create(&w->thread, NULL, watch, w) != 0) {
+		free(w);
+		return NULL;
+	}
+	return w;
+}
+
+void version_watch_stop(struct version_watch *w)
+{
+	if (!w)
+		return;
+	atomic_store(&w->stop, 1);
+	pthread_join(w->thread, NULL);
+	free(w);
+}
+
+long long version_watch_get(struct version_watch *w)
+{
+	return w ? atomic_load(&w->version) : 0;
+}

@@ -1,0 +1,17 @@
+/* The analytics data version, kept current by LISTEN wiqaya_data_version (every rebuild
+ * notifies at commit) on a connection of its own, so that a cached answer needs no query
+ * to know it is current. 0 while the connection is down or not yet made: then the
+ * protection layer reads the version from the database, as it did without it. */
+#ifndef WQ_VERSION_H
+#define WQ_VERSION_H
+
+#include "common/config.h"
+
+struct version_watch;
+
+struct version_watch *version_watch_start(const struct wq_config *cfg);
+void version_watch_stop(struct version_watch *w);
+/* The current data version, or 0 when unknown. */
+long long version_watch_get(struct version_watch *w);
+
+#endif
