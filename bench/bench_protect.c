@@ -91,7 +91,7 @@ int main(int argc, char **argv)
 	PGconn *conn = db_connect(&cfg, cfg.db_reader_user, &e);
 	char auth[128];
 	snprintf(auth, sizeof auth, "Bearer %s", token);
-	if (!conn || token_check(conn, keys.token, auth, &who, &e) < 0) {
+	if (!conn || token_check(conn, NULL, keys.token, auth, &who, &e) < 0) {
 		err_print(&e, stderr);
 		return 2;
 	}

@@ -1,16 +1,25 @@
 -- wrk: every request a 4-dimension query no request asked before (a different set of
--- regions each time, from the 8,191 non-empty sets of 13), so none is served by the cache.
-local n = 0
+-- regions each time, from the 8,191 non-empty sets of 13, and a different year range),
+-- so none is served by the answer cache.
+local threads = 0
+function setup(thread)
+  threads = threads + 1
+  thread:set("id", threads)
+end
+function init(args)
+  n = id * 4099
+end
 request = function()
   n = n + 1
-  local mask = (n * 2654435761 + wrk.thread_id * 977) % 8191 + 1
+  local mask = (n * 2654435761) % 8191 + 1
   local regions = {}
   for r = 1, 13 do
     if math.floor(mask / 2 ^ (r - 1)) % 2 == 1 then
       regions[#regions + 1] = string.format("DC-%02d", r)
     end
   end
+  local from = 2015 + n % 10
   local path = "/api/v1/analytics?indicator=victims&dimension=region:" .. table.concat(regions, ";") ..
-    "&dimension=sex&dimension=age_band&dimension=detection&from=2024&to=2025"
+    "&dimension=sex&dimension=age_band&dimension=detection&from=" .. from .. "&to=2025"
   return wrk.format("GET", path, {["Authorization"] = "Bearer " .. os.getenv("BENCH_TOKEN")})
 end

@@ -525,9 +525,13 @@ static int authorize(struct http_request *r, struct http_response *resp)
 	if (!r->srv->o.token_key)
 		return 0;
 	if (auth) {
-		PGconn *conn = http_db(r);
-		if (!conn || token_check(conn, r->srv->o.token_key, auth, &r->who, &e) < 0) {
-			if (!conn || strcmp(e.code, "T1006") == 0) {
+		/* The database only when the token cache cannot answer. */
+		if (token_check(NULL, r->srv->o.token_cache, r->srv->o.token_key, auth, &r->who,
+				&e) < 0 &&
+		    (strcmp(e.code, "T1006") != 0 ||
+		     token_check(http_db(r), r->srv->o.token_cache, r->srv->o.token_key, auth,
+				 &r->who, &e) < 0)) {
+			if (strcmp(e.code, "T1006") == 0) {
 				http_problem(resp, 503, "T1006", "tokens cannot be checked now",
 					     NULL, NULL);
 				resp->retry_after = 5;

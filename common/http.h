@@ -68,6 +68,7 @@ struct http_options {
 	void *app;			/* the program's own state, for its handlers: http_app() */
 	const char *trusted_proxy;	/* NULL or "": X-Forwarded-For is never believed */
 	const uint8_t *token_key;	/* checks bearer tokens (common/token.h) */
+	struct token_cache *token_cache; /* NULL: every token from the database */
 	const char *tls_cert, *tls_key; /* PEM text: serve HTTPS; NULL: plain HTTP */
 };
 

@@ -1,12 +1,15 @@
 /* Tokens and roles (see token.h). */
 #include "common/token.h"
 
+#include <pthread.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "common/db.h"
+#include "common/xalloc.h"
 
 static const char *const names[] = {"public", "submitter", "researcher", "policy", "admin"};
 
@@ -47,8 +50,92 @@ void token_new(const uint8_t *key, char text[TOKEN_TEXT_LEN + 1], uint8_t hash[T
 	sodium_memzero(secret, sizeof secret);
 }
 
-int token_check(PGconn *conn, const uint8_t *key, const char *authorization, struct principal *p,
-		struct wq_error *e)
+/* ---- the cache ---- */
+
+struct cached_token {
+	uint8_t hash[TOKEN_HASH_BYTES];
+	struct principal who;
+	time_t expires;	   /* 0: never */
+	unsigned long gen; /* the generation it was read in; 0: empty */
+};
+
+struct token_cache {
+	pthread_mutex_t lock;
+	unsigned long gen; /* bumped by every invalidation */
+	int live;
+	struct cached_token slot[TOKEN_CACHE_ENTRIES];
+};
+
+struct token_cache *token_cache_new(void)
+{
+	struct token_cache *c = xcalloc(1, sizeof *c);
+	pthread_mutex_init(&c->lock, NULL);
+	c->gen = 1;
+	return c;
+}
+
+void token_cache_free(struct token_cache *c)
+{
+	if (!c)
+		return;
+	pthread_mutex_destroy(&c->lock);
+	sodium_memzero(c, sizeof *c);
+	free(c);
+}
+
+void token_cache_invalidate(struct token_cache *c, int live)
+{
+	if (!c)
+		return;
+	pthread_mutex_lock(&c->lock);
+	c->gen++;
+	c->live = live;
+	pthread_mutex_unlock(&c->lock);
+}
+
+static struct cached_token *slot_of(struct token_cache *c, const uint8_t *hash)
+{
+	unsigned i;
+	memcpy(&i, hash, sizeof i);
+	return &c->slot[i % TOKEN_CACHE_ENTRIES];
+}
+
+/* 1 and *p when hash is cached and current; *gen: the generation to store a read under. */
+static int cache_get(struct token_cache *c, const uint8_t *hash, struct principal *p,
+		     unsigned long *gen)
+{
+	int hit = 0;
+	pthread_mutex_lock(&c->lock);
+	struct cached_token *s = slot_of(c, hash);
+	*gen = c->live ? c->gen : 0;
+	if (c->live && s->gen == c->gen && sodium_memcmp(s->hash, hash, TOKEN_HASH_BYTES) == 0 &&
+	    (!s->expires || time(NULL) < s->expires)) {
+		*p = s->who;
+		hit = 1;
+	}
+	pthread_mutex_unlock(&c->lock);
+	return hit;
+}
+
+/* Keeps a token read in generation gen, unless a change was heard since. */
+static void cache_put(struct token_cache *c, const uint8_t *hash, const struct principal *p,
+		      time_t expires, unsigned long gen)
+{
+	pthread_mutex_lock(&c->lock);
+	if (gen && c->live && gen == c->gen) {
+		struct cached_token *s = slot_of(c, hash);
+		memcpy(s->hash, hash, TOKEN_HASH_BYTES);
+		s->who = *p;
+		s->expires = expires;
+		s->gen = gen;
+	}
+	pthread_mutex_unlock(&c->lock);
+}
+
+/* ---- the check ---- */
+
+int token_check(PGconn *conn, struct token_cache *cache, const uint8_t *key,
+		const char *authorization, struct principal *p, struct wq_error *e)
 {
 	uint8_t secret[TOKEN_SECRET_BYTES], hash[TOKEN_HASH_BYTES];
 	size_t n = 0;
@@ -74,13 +161,21 @@ int token_check(PGconn *conn, const uint8_t *key, const char *authorization, str
 	}
 	hash_secret(key, secret, hash);
 	sodium_memzero(secret, sizeof secret);
+	unsigned long gen = 0;
+	if (cache && cache_get(cache, hash, p, &gen))
+		return 0;
+	if (!conn) {
+		err_set(e, "T1006", "tokens cannot be checked: the database is unavailable");
+		return -1;
+	}
 
 	char hex[2 * TOKEN_HASH_BYTES + 3] = "\\x";
 	sodium_bin2hex(hex + 2, sizeof hex - 2, hash, sizeof hash);
 	const char *params[] = {hex};
 	PGresult *r = db_exec(conn, e,
 			      "SELECT token_id, role, coalesce(agency, ''), hash, "
-			      "revoked_at IS NOT NULL, coalesce(expires_at <= now(), false) "
+			      "revoked_at IS NOT NULL, coalesce(expires_at <= now(), false), "
+			      "coalesce(ceil(extract(epoch FROM expires_at)), 0)::bigint "
 			      "FROM auth.lookup($1::bytea)",
 			      1, params);
 	if (!r) {
@@ -109,6 +204,8 @@ int token_check(PGconn *conn, const uint8_t *key, const char *authorization, str
 	else {
 		p->token_id = atoi(PQgetvalue(r, 0, 0));
 		snprintf(p->agency, sizeof p->agency, "%s", PQgetvalue(r, 0, 2));
+		if (cache)
+			cache_put(cache, hash, p, (time_t)atoll(PQgetvalue(r, 0, 6)), gen);
 		rc = 0;
 	}
 	if (rc < 0) {

@@ -37,11 +37,24 @@ struct principal {
 /* A new token: its text (NUL-terminated) and its keyed hash. */
 void token_new(const uint8_t *key, char text[TOKEN_TEXT_LEN + 1], uint8_t hash[TOKEN_HASH_BYTES]);
 
-/* The principal of an Authorization header value (NULL: no header, the public). Returns 0,
+/* Tokens already checked, by keyed hash, so that a request need not ask the database
+ * again. Entries are trusted only while the server hears of every token change: whoever
+ * watches NOTIFY wiqaya_tokens (sent by token add, revoke) calls token_cache_invalidate
+ * on each, and with live = 0 whenever it may have missed one (its connection is down);
+ * the cache then stays empty until live again. An entry also ends at its token's expiry.
+ * Bounded (TOKEN_CACHE_ENTRIES); unknown tokens are never kept. */
+#define TOKEN_CACHE_ENTRIES 1024
+struct token_cache;
+struct token_cache *token_cache_new(void);
+void token_cache_free(struct token_cache *c);
+void token_cache_invalidate(struct token_cache *c, int live);
+
+/* The principal of an Authorization header value (NULL: no header, the public), from the
+ * cache when it holds the token (cache may be NULL), else from the database. Returns 0,
  * or -1 with e set and the reason (T1001 not "Bearer <token>", T1002 not a token, T1003
- * unknown, T1004 revoked, T1005 expired, T1006 the database could not answer); every one
- * is a 401 but T1006 (503). */
-int token_check(PGconn *conn, const uint8_t *key, const char *authorization, struct principal *p,
-		struct wq_error *e);
+ * unknown, T1004 revoked, T1005 expired, T1006 the database could not answer: conn NULL
+ * or failing); every one is a 401 but T1006 (503). */
+int token_check(PGconn *conn, struct token_cache *cache, const uint8_t *key,
+		const char *authorization, struct principal *p, struct wq_error *e);
 
 #endif

@@ -28,7 +28,9 @@ shorten='def cut: if type == "array" and length > 4 then .[0:4] + ["… \(length
   | (if .indicators then .indicators |= (cut | map(if type == "object" then .definition_ar = "…" | .dimensions = (.dimensions | cut) else . end)) else . end)
   | (if .dimensions then .dimensions |= cut else . end)
   | (if .items then .items |= cut else . end)
-  | (if .paths then {openapi, info: {title: .info.title, version: .info.version}, paths: (.paths | keys)} else . end)'
+  | (if .paths then {openapi, info: {title: .info.title, version: .info.version}, paths: (.paths | keys)} else . end)
+  | (if .rows then .rows |= map(if type == "array" then tojson else . end) else . end)
+  | (if .headers then .headers |= tojson else . end)'
 
 example() { # example TITLE PATH [CURL OPTIONS...]: the request and its answer
   local title=$1 path=$2; shift 2
@@ -49,7 +51,10 @@ example() { # example TITLE PATH [CURL OPTIONS...]: the request and its answer
     echo
     echo '```'
     case $type in
-      *json*) jq "$shorten" <<<"$body" ;;
+      # Each row (and the header names) on one line, as the JSON has them.
+      *json*) jq "$shorten" <<<"$body" | sed -E \
+        -e '/^ *"\[.*\]",?$/ { s/^( *)"(.*)"(,?)$/\1\2\3/; s/\\"/"/g }' \
+        -e '/^ *"headers": "\[.*\]",?$/ { s/: "(.*)"(,?)$/: \1\2/; s/\\"/"/g }' ;;
       *) head -n 12 <<<"$body"; [[ $(wc -l <<<"$body") -le 12 ]] || echo "… $(($(wc -l <<<"$body") - 12)) more lines" ;;
     esac
     echo '```'

@@ -103,6 +103,7 @@ int srv_serve(struct cli_ctx *ctx, int argc, char **argv)
 	struct http_server *http = NULL;
 	struct wq_error e;
 	char *cert = NULL, *key = NULL;
+	struct token_cache *tokens = NULL;
 	int rc = 2;
 	sigset_t set;
 	int sig;
@@ -129,8 +130,9 @@ int srv_serve(struct cli_ctx *ctx, int argc, char **argv)
 	if (cfg->tls_cert[0] && cfg->tls_key[0] &&
 	    (!(cert = read_pem(cfg->tls_cert, &e)) || !(key = read_pem(cfg->tls_key, &e))))
 		goto fail;
+	tokens = token_cache_new();
 	srv.protector = (struct protector){
-	    cfg, &srv.keys, &srv.lists, cache_new(), version_watch_start(cfg), seen_new()};
+	    cfg, &srv.keys, &srv.lists, cache_new(), version_watch_start(cfg, tokens), seen_new()};
 	srv.audit = audit_start(cfg, srv.keys.audit);
 	struct http_options o = {.name = "wiqaya-server",
 				 .listen = cfg->server_listen,
@@ -142,6 +144,7 @@ int srv_serve(struct cli_ctx *ctx, int argc, char **argv)
 				 .app = &srv,
 				 .trusted_proxy = cfg->trusted_proxy,
 				 .token_key = srv.keys.token,
+				 .token_cache = tokens,
 				 .tls_cert = cert,
 				 .tls_key = key};
 	if (!(http = http_start(cfg, &o, &e)))
@@ -159,6 +162,7 @@ out:
 	audit_stop(srv.audit);
 	cache_free(srv.protector.cache);
 	version_watch_stop(srv.protector.version);
+	token_cache_free(tokens);
 	seen_free(srv.protector.seen);
 	if (key)
 		sodium_memzero(key, strlen(key));

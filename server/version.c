@@ -6,6 +6,7 @@
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/select.h>
 #include <time.h>
 
@@ -15,6 +16,7 @@
 
 struct version_watch {
 	const struct wq_config *cfg;
+	struct token_cache *tokens;
 	pthread_t thread;
 	atomic_llong version;
 	atomic_int stop;
@@ -30,8 +32,10 @@ static void nap(int ms)
 static int subscribe(struct version_watch *w, PGconn *conn)
 {
 	struct wq_error e;
-	if (db_run(conn, &e, "LISTEN wiqaya_data_version", 0, NULL) < 0)
+	if (db_run(conn, &e, "LISTEN wiqaya_data_version", 0, NULL) < 0 ||
+	    db_run(conn, &e, "LISTEN wiqaya_tokens", 0, NULL) < 0)
 		return -1;
+	token_cache_invalidate(w->tokens, 1); /* anything heard before may be stale */
 	PGresult *r = db_exec(conn, &e, "SELECT version FROM analytics.data_version", 0, NULL);
 	if (!r)
 		return -1;
@@ -52,6 +56,7 @@ static void *watch(void *arg)
 				PQfinish(conn);
 				conn = NULL;
 				atomic_store(&w->version, 0);
+				token_cache_invalidate(w->tokens, 0);
 				nap(1000);
 				continue;
 			}
@@ -65,26 +70,33 @@ static void *watch(void *arg)
 		if (ready > 0 && !PQconsumeInput(conn)) {
 			log_warning("the data version watch lost its connection; reconnecting");
 			atomic_store(&w->version, 0);
+			token_cache_invalidate(w->tokens, 0);
 			PQfinish(conn);
 			conn = NULL;
 			continue;
 		}
 		PGnotify *n;
 		while ((n = PQnotifies(conn))) {
-			long long v = atoll(n->extra);
-			if (v > 0)
-				atomic_store(&w->version, v);
+			if (!strcmp(n->relname, "wiqaya_tokens")) {
+				token_cache_invalidate(w->tokens, 1);
+			} else {
+				long long v = atoll(n->extra);
+				if (v > 0)
+					atomic_store(&w->version, v);
+			}
 			PQfreemem(n);
 		}
 	}
+	token_cache_invalidate(w->tokens, 0);
 	PQfinish(conn);
 	return NULL;
 }
 
-struct version_watch *version_watch_start(const struct wq_config *cfg)
+struct version_watch *version_watch_start(const struct wq_config *cfg, struct token_cache *tokens)
 {
 	struct version_watch *w = xcalloc(1, sizeof *w);
 	w->cfg = cfg;
+	w->tokens = tokens;
 	atomic_init(&w->version, 0);
 	atomic_init(&w->stop, 0);
 	if (pthread_create(&w->thread, NULL, watch, w) != 0) {

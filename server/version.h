@@ -1,15 +1,18 @@
 /* The analytics data version, kept current by LISTEN wiqaya_data_version (every rebuild
  * notifies at commit) on a connection of its own, so that a cached answer needs no query
  * to know it is current. 0 while the connection is down or not yet made: then the
- * protection layer reads the version from the database, as it did without it. */
+ * protection layer reads the version from the database, as it did without it. The same
+ * connection LISTENs wiqaya_tokens (migration 009) for the token cache: each change
+ * invalidates it, and it is off (live = 0) whenever a change could have been missed. */
 #ifndef WQ_VERSION_H
 #define WQ_VERSION_H
 
 #include "common/config.h"
+#include "common/token.h"
 
 struct version_watch;
 
-struct version_watch *version_watch_start(const struct wq_config *cfg);
+struct version_watch *version_watch_start(const struct wq_config *cfg, struct token_cache *tokens);
 void version_watch_stop(struct version_watch *w);
 /* The current data version, or 0 when unknown. */
 long long version_watch_get(struct version_watch *w);

@@ -105,6 +105,26 @@ for r in trends risk-factors interventions pathway openapi.json; do
   eq "GET /api/v1/$r as a submitter: 403" "$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $SUB" "$BASE/api/v1/$r")" 403
 done
 
+# ---- the server's memory of tokens and cells (common/token.h, server/seen.h) ----
+# A token checked once is remembered; a change to auth.token is heard at once
+# (NOTIFY wiqaya_tokens, migration 009), whoever makes it.
+code_with() { curl -s -H "Authorization: Bearer $1" "$BASE/api/v1/disclosure" | jq -r '.code // "ok"'; }
+R1=$(new_token researcher); R2=$(new_token researcher)
+eq "a new token answers (and is now remembered)" "$(code_with "$R1") $(code_with "$R1")" "ok ok"
+id1=$("$BIN/wiqaya-server" token list 2>/dev/null | awk -F'\t' '$4 == "test researcher" { id = $1 } END { print id - 1 }')
+"$BIN/wiqaya-server" token revoke "$id1" >/dev/null 2>&1
+eq "revoked while remembered: refused on the next request (T1004)" "$(code_with "$R1")" "T1004"
+id2=$((id1 + 1))
+eq "the second token is remembered too" "$(code_with "$R2")" "ok"
+psql_t -c "UPDATE auth.token SET expires_at = now() - interval '1 day' WHERE token_id = $id2" >/dev/null
+eq "expired by hand in psql while remembered: refused at once (T1005)" "$(code_with "$R2")" "T1005"
+q1="/api/v1/analytics?indicator=victims&dimension=region&from=2023&to=2023"
+c1=$(api "$q1"); c2=$(api "$q1")
+eq "a repeated query costs nothing the second time, from memory or ledger alike" \
+  "$(jq -r '.metaData.disclosure.epsilon_charged > 0' <<<"$c1") $(jq -r .metaData.disclosure.epsilon_charged <<<"$c2")" "true 0"
+eq "and reports the budget left as the ledger holds it" \
+  "$(jq -r .metaData.disclosure.budget_remaining <<<"$c2")" "$(api /api/v1/disclosure | jq -r .caller.budget_remaining)"
+
 # ---- every derived number from the published cells ----
 close() { awk -v a="$1" -v b="$2" 'BEGIN { d = a - b; if (d < 0) d = -d; s = (a < 0 ? -a : a); exit !(d <= 1e-9 * (s > 1 ? s : 1)) }'; }
 tr=$(api "/api/v1/trends?indicator=victim_rate&dimension=sex:female")
