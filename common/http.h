@@ -65,11 +65,11 @@ struct http_options {
 	const char *db_user; /* the role each thread connects as; NULL: no database */
 	const struct http_route *routes;
 	size_t nroutes;
-	void *app;			/* the program's own state, for its handlers: http_app() */
-	const char *trusted_proxy;	/* NULL or "": X-Forwarded-For is never believed */
-	const uint8_t *token_key;	/* checks bearer tokens (common/token.h) */
+	void *app;			 /* the program's own state, for its handlers: http_app() */
+	const char *trusted_proxy;	 /* NULL or "": X-Forwarded-For is never believed */
+	const uint8_t *token_key;	 /* checks bearer tokens (common/token.h) */
 	struct token_cache *token_cache; /* NULL: every token from the database */
-	const char *tls_cert, *tls_key; /* PEM text: serve HTTPS; NULL: plain HTTP */
+	const char *tls_cert, *tls_key;	 /* PEM text: serve HTTPS; NULL: plain HTTP */
 };
 
 struct http_server;
