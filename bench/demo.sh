@@ -15,7 +15,11 @@ mkdir -p var/keys var/demo var/bench
 if [[ ! -f var/demo/cases.ndjson ]]; then
   "$BIN/wiqaya-etl" synth --seed 2026 --cases 200000 --years 2015-2025 --out var/demo >/dev/null
 fi
-"$BIN/wiqaya-etl" load --population var/demo/population.csv >/dev/null
+for pop in population population_disability population_migrant; do
+  # The denominators of rates by disability and migrant status (a demo made before they
+  # existed has only the first).
+  if [[ -f var/demo/$pop.csv ]]; then "$BIN/wiqaya-etl" load --population "var/demo/$pop.csv" >/dev/null; fi
+done
 "$BIN/wiqaya-etl" load --rejects var/demo/rejects.ndjson var/demo/cases.ndjson >/dev/null || true
 token=$("$BIN/wiqaya-server" token add --role researcher --name "bench" 2>/dev/null)
 echo "demo country: $(scripts/pg.sh psql -X -At -d wiqaya -c 'SELECT count(*) FROM analytics.case_fact') cases, $(scripts/pg.sh psql -X -At -d wiqaya -c 'SELECT count(*) FROM analytics.victim_year') victim-years"

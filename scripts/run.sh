@@ -15,7 +15,11 @@ mkdir -p var/keys var/demo
 if [[ ! -f var/demo/cases.ndjson ]]; then
   "$BIN/wiqaya-etl" synth --seed 2026 --cases 200000 --years 2015-2025 --out var/demo
 fi
-"$BIN/wiqaya-etl" load --population var/demo/population.csv
+for pop in population population_disability population_migrant; do
+  # The denominators of rates by disability and migrant status (a demo made before they
+  # existed has only the first).
+  if [[ -f var/demo/$pop.csv ]]; then "$BIN/wiqaya-etl" load --population "var/demo/$pop.csv"; fi
+done
 "$BIN/wiqaya-etl" load --rejects var/demo/rejects.ndjson var/demo/cases.ndjson
 # The demo's tokens: one researcher, one policy-maker, made once, shown once, kept in
 # var/tokens (mode 0600) for the dashboard. Only their keyed hashes are in the database.
