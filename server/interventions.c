@@ -89,8 +89,7 @@ static json_t *cost_of_averting(double unit, const struct interval *rd)
 /* KM curves from the table by (support, month of outcome): per type, d_t outcomes at
  * month t and the rest of its n censored at 12 (every child in the denominator was
  * followed 12 months), expanded into one record each for st_km. */
-static json_t *survival(const struct server *srv, const struct answer *a, const struct group *g,
-			size_t ng, json_t *notes)
+static json_t *survival(const struct answer *a, const struct group *g, size_t ng, json_t *notes)
 {
 	size_t cap = 0;
 	for (size_t i = 0; i < ng; i++)
@@ -99,8 +98,11 @@ static json_t *survival(const struct server *srv, const struct answer *a, const 
 	int *status = xcalloc(cap + 1, sizeof(int));
 	const char **group = xcalloc(cap + 1, sizeof(char *));
 	size_t n = 0;
+	int left_out = 0;
 	for (size_t i = 0; i < ng; i++) {
 		double events = 0;
+		if (!isfinite(g[i].n))
+			continue; /* a suppressed group has no curve */
 		for (size_t r = 0; r < a->n; r++) {
 			const struct pcell *c = &a->cells[r];
 			if (!c->values[0] || strcmp(c->values[0], g[i].type) || !c->values[1])
@@ -152,7 +154,6 @@ static json_t *survival(const struct server *srv, const struct answer *a, const 
 	} else {
 		out = json_pack("{s:{s:s,s:s}}", "error", "code", e.code, "title", e.message);
 	}
-	(void)srv;
 	free(time);
 	free(status);
 	free(group);
@@ -312,7 +313,7 @@ void interventions_get(struct http_request *req, struct http_response *resp)
 			answer_free(&a);
 			return;
 		}
-		json_object_set_new(doc, "survival", survival(srv, &am, g, ng, notes));
+		json_object_set_new(doc, "survival", survival(&am, g, ng, notes));
 		answer_free(&am);
 	}
 	json_object_set_new(doc, "notes", notes);

@@ -54,11 +54,6 @@ static int listed(const char *const *v, const char *s)
 	return 0;
 }
 
-static int same(const char *x, const char *y)
-{
-	return (!x && !y) || (x && y && !strcmp(x, y));
-}
-
 /* The cases of one group (its offender_group and dimension value) that reached stage s:
  * the sum of the published cells, how many it adds (k) and how many were suppressed. */
 static double reached(const struct answer *a, int ndims, const char *const *group,
@@ -70,8 +65,8 @@ static double reached(const struct answer *a, int ndims, const char *const *grou
 		*suppressed = 0;
 	for (size_t r = 0; r < a->n; r++) {
 		const struct pcell *c = &a->cells[r];
-		if (!same(c->values[0], group[0]) ||
-		    (ndims == 3 && !same(c->values[2], group[2])) || !c->values[1] ||
+		if (!respond_same(c->values[0], group[0]) ||
+		    (ndims == 3 && !respond_same(c->values[2], group[2])) || !c->values[1] ||
 		    !listed(s->statuses, c->values[1]))
 			continue;
 		if (!isfinite(c->num)) {
@@ -144,7 +139,7 @@ void pathway_get(struct http_request *req, struct http_response *resp)
 	/* The groups: the cells of the first status (the layout holds every combination). */
 	for (size_t r = 0; r < a.n; r++) {
 		const struct pcell *g = &a.cells[r];
-		if (!same(g->values[1], a.cells[0].values[1]))
+		if (!respond_same(g->values[1], a.cells[0].values[1]))
 			continue;
 		const char *group[3] = {g->values[0], NULL, gd ? g->values[2] : NULL};
 		respond_add_label(items, srv, q.dims[0].dim, group[0]);

@@ -128,6 +128,11 @@ int respond_protect(struct http_request *req, const struct query *q, const struc
 	return -1;
 }
 
+int respond_same(const char *a, const char *b)
+{
+	return (!a && !b) || (a && b && !strcmp(a, b));
+}
+
 json_t *respond_value(const struct dimension *d, const char *code)
 {
 	if (!code)

@@ -35,6 +35,8 @@ int respond_query(struct http_request *req, struct query *q, const char *indicat
 int respond_protect(struct http_request *req, const struct query *q, const struct principal *who,
 		    struct answer *a, struct http_response *resp);
 
+/* Whether two cell values are the same code; NULL (the null group) equals only NULL. */
+int respond_same(const char *a, const char *b);
 /* A dimension value as JSON (a year a number, financial a boolean, null the null group). */
 json_t *respond_value(const struct dimension *d, const char *code);
 /* Adds code's labels under items[d->name][code]: {name, name_en, name_ar}; nothing when d

@@ -32,16 +32,11 @@ struct layout {
 	int year, group, band; /* -1: absent */
 };
 
-static int same(const char *x, const char *y)
-{
-	return (!x && !y) || (x && y && !strcmp(x, y));
-}
-
 /* The series of group, added when new (s has room for every group of the table). */
 static struct series *series_of(struct series *s, size_t *ns, const char *group)
 {
 	for (size_t i = 0; i < *ns; i++)
-		if (same(group, s[i].group))
+		if (respond_same(group, s[i].group))
 			return &s[i];
 	memset(&s[*ns], 0, sizeof s[0]);
 	s[*ns].group = group;
@@ -98,7 +93,7 @@ static size_t standardised_series(const struct answer *a, struct layout l,
 		for (size_t q = r; q < a->n; q++) {
 			const struct pcell *b = &a->cells[q];
 			int here = atof(b->values[l.year]) == year &&
-				   (l.group < 0 || same(group, b->values[l.group]));
+				   (l.group < 0 || respond_same(group, b->values[l.group]));
 			double wt = standard_weight(st, b->values[l.band]);
 			if (!here || wt == 0 || k == STANDARD_MAX_BANDS)
 				continue;
@@ -237,9 +232,9 @@ void trends_get(struct http_request *req, struct http_response *resp)
 	 * the first year (and band). */
 	size_t groups = 0;
 	for (size_t r = 0; r < a.n; r++)
-		groups +=
-		    same(a.cells[r].values[0], a.cells[0].values[0]) &&
-		    (l.band < 0 || same(a.cells[r].values[l.band], a.cells[0].values[l.band]));
+		groups += respond_same(a.cells[r].values[0], a.cells[0].values[0]) &&
+			  (l.band < 0 ||
+			   respond_same(a.cells[r].values[l.band], a.cells[0].values[l.band]));
 	struct series *s = xcalloc(groups + 1, sizeof *s);
 	size_t ns =
 	    standardise ? standardised_series(&a, l, st, q.ind->per, s) : plain_series(&a, l, s);
