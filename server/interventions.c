@@ -108,10 +108,7 @@ static json_t *survival(const struct answer *a, const struct group *g, size_t ng
 			if (!c->values[0] || strcmp(c->values[0], g[i].type) || !c->values[1])
 				continue;
 			if (!isfinite(c->num)) {
-				json_array_append_new(
-				    notes,
-				    json_string("a month's count is suppressed: its outcomes "
-						"are left out of the curve"));
+				left_out++;
 				continue;
 			}
 			for (long k = 0; k < (long)c->num && n < cap && events < g[i].n; k++) {
@@ -127,6 +124,9 @@ static json_t *survival(const struct answer *a, const struct group *g, size_t ng
 			group[n++] = g[i].type;
 		}
 	}
+	if (left_out)
+		json_array_append_new(notes, json_string("a month's count is suppressed: its "
+							 "outcomes are left out of the curve"));
 	struct km_result km;
 	struct wq_error e;
 	json_t *out = NULL;
