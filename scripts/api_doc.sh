@@ -92,6 +92,7 @@ echo "## Tables" >>"$out"; echo >>"$out"
 example "GET /api/v1/analytics: a published table, without a token" "/api/v1/analytics?indicator=victims&dimension=year" --anonymous
 example "GET /api/v1/analytics: rates by sex and age" "/api/v1/analytics?indicator=victim_rate&dimension=sex:female;male&dimension=age_band&from=2025&to=2025"
 example "GET /api/v1/analytics in Arabic" "/api/v1/analytics?indicator=victims&dimension=sex&from=2025&to=2025&lang=ar"
+example "GET /api/v1/analytics: age-standardised rates by region" "/api/v1/analytics?indicator=victim_rate&dimension=region&from=2025&to=2025&standardise=age"
 example "GET /api/v1/analytics as CSV" "/api/v1/analytics?indicator=revictimisation_12m&dimension=region&format=csv"
 echo "## Trends" >>"$out"; echo >>"$out"
 example "GET /api/v1/trends: rate by sex, APC by Poisson regression" "/api/v1/trends?indicator=victim_rate&dimension=sex:female;male"

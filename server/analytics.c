@@ -1,8 +1,10 @@
 /* GET /api/v1/analytics: one indicator by any dimensions, as DHIS2-style headers, rows and
  * metaData, in JSON or CSV. Every number comes from the protection layer (protect.h):
  * noisy, suppressed, with noise-aware intervals, charged to the asker's budget. Without a
- * token only the public tables are answered (public.h). The handler reads as its steps:
- * parse, protect (or the public release), render, audit. */
+ * token only the public tables are answered (public.h). With standardise=age, a rate's
+ * cells are directly age-standardised (standard.h): the table is asked with the age band
+ * as its last column, which the standardisation collapses. The handler reads as its
+ * steps: parse, protect (or the public release), standardise, render, audit. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,31 +20,69 @@
 static const char *const measure_headers[] = {"value",	   "lower",	  "upper",
 					      "numerator", "denominator", "cell_status"};
 
-/* The query of the request (indicator, dimensions, filters, period), validated. */
-static int parse(struct http_request *req, const struct server *srv, struct query *q,
-		 struct http_response *resp)
+/* The standard population of standardise=age (NULL: none asked), or -1 with resp set. */
+static int standard_of(struct http_request *req, const struct server *srv,
+		       const struct standard **st, struct http_response *resp)
 {
-	const char *dims[QUERY_MAX_DIMS + 1], *filters[QUERY_MAX_DIMS + 1];
+	const char *how = http_query(req, "standardise");
+	*st = NULL;
+	if (!how)
+		return 0;
+	if (strcmp(how, "age") != 0) {
+		http_problem_param(resp, "Q1010", "unsupported standardisation", "standardise",
+				   "age is the one standardisation");
+		return -1;
+	}
+	if (!(*st = standards_get(&srv->standards, http_query(req, "standard")))) {
+		http_problem_param(resp, "Q1003", "unknown standard population", "standard",
+				   "an id of config/standard_populations.json");
+		return -1;
+	}
+	return 0;
+}
+
+/* The query of the request (indicator, dimensions, filters, period), validated; with a
+ * standard, the age band added as the last dimension. */
+static int parse(struct http_request *req, const struct server *srv, struct query *q,
+		 const struct standard *st, struct http_response *resp)
+{
+	const char *dims[QUERY_MAX_DIMS + 2], *filters[QUERY_MAX_DIMS + 1];
 	struct wq_error e;
 	unsigned status;
 	int ndims = http_query_all(req, "dimension", dims, QUERY_MAX_DIMS + 1);
 	int nfilters = http_query_all(req, "filter", filters, QUERY_MAX_DIMS + 1);
 	if (respond_check(req, resp) < 0)
 		return -1;
-	if (query_parse(q, &srv->indicators, &srv->lists, http_query(req, "indicator"), dims,
-			ndims > QUERY_MAX_DIMS + 1 ? QUERY_MAX_DIMS + 1 : ndims, filters,
-			nfilters > QUERY_MAX_DIMS + 1 ? QUERY_MAX_DIMS + 1 : nfilters,
+	if (ndims > QUERY_MAX_DIMS + 1)
+		ndims = QUERY_MAX_DIMS + 1;
+	if (st) {
+		for (int i = 0; i < ndims; i++)
+			if (!strncmp(dims[i], "age_band", 8) && strchr(":", dims[i][8])) {
+				http_problem(resp, 409, "Q1016",
+					     "a standardised table cannot be by age band", NULL,
+					     "Standardisation collapses the age bands.");
+				return -1;
+			}
+		dims[ndims++] = "age_band";
+	}
+	if (query_parse(q, &srv->indicators, &srv->lists, http_query(req, "indicator"), dims, ndims,
+			filters, nfilters > QUERY_MAX_DIMS + 1 ? QUERY_MAX_DIMS + 1 : nfilters,
 			http_query(req, "from"), http_query(req, "to"), QUERY_MAX_DIMS, &status,
 			&e) < 0) {
 		http_problem_error(resp, status, &e);
 		return -1;
 	}
+	if (st && q->ind->type != IND_RATE) {
+		http_problem(resp, 409, "Q1017", "only a rate can be age-standardised", NULL,
+			     "standardise=age applies to victim_rate and new_victim_rate.");
+		return -1;
+	}
 	return 0;
 }
 
-/* The answer as DHIS2-style JSON. */
+/* The answer as DHIS2-style JSON; q's columns (the age band left out when st). */
 static json_t *render(const struct server *srv, const struct query *q, const struct answer *a,
-		      const char *role)
+		      const char *role, const struct standard *st)
 {
 	json_t *headers = json_array(), *rows = json_array(), *items = json_object();
 	for (int i = 0; i < q->ndims; i++)
@@ -66,11 +106,17 @@ static json_t *render(const struct server *srv, const struct query *q, const str
 	}
 	json_t *meta = respond_meta(
 	    srv, a, role, items,
-	    q->ind->type == IND_PROPORTION
+	    st ? "directly age-standardised rates (Fay-Feuer interval, 95%) over the noisy "
+		 "counts of the age bands (docs/methods.md)"
+	    : q->ind->type == IND_PROPORTION
 		? "noisy counts (discrete Laplace); Wilson score interval (95%) widened by the "
 		  "noise (docs/methods.md)"
 		: "noisy counts (discrete Laplace); exact Poisson interval (Garwood, 95%) "
 		  "widened by the noise (docs/methods.md)");
+	if (st)
+		json_object_set_new(meta, "standardised",
+				    json_pack("{s:s,s:s,s:s,s:s}", "by", "age_band", "standard",
+					      st->id, "name", st->name, "source", st->source));
 	if (q->ind->type == IND_PROPORTION)
 		json_object_set_new(meta, "excluded_from_denominator", respond_count(a->excluded));
 	return json_pack("{s:o,s:o,s:o,s:o}", "indicator", respond_indicator(q->ind), "headers",
@@ -79,13 +125,20 @@ static json_t *render(const struct server *srv, const struct query *q, const str
 
 /* Protects and renders q for who: the JSON text (malloc'd), or NULL with resp set. */
 static char *answer(struct http_request *req, const struct server *srv, const struct query *q,
-		    const struct principal *who, long long *version, size_t *cells, double *epsilon,
-		    struct http_response *resp)
+		    const struct standard *st, const struct principal *who, long long *version,
+		    size_t *cells, double *epsilon, struct http_response *resp)
 {
 	struct answer a;
+	struct query shown = *q;
 	if (respond_protect(req, q, who, &a, resp) < 0)
 		return NULL;
-	json_t *j = render(srv, q, &a, role_name(who->role));
+	if (st) {
+		struct answer raw = a;
+		standard_apply(st, &raw, q->ndims, q->ndims - 1, q->ind->per, &a);
+		answer_free(&raw);
+		shown.ndims--; /* the age band, collapsed (filters are not rendered) */
+	}
+	json_t *j = render(srv, &shown, &a, role_name(who->role), st);
 	char *body = json_dumps(j, JSON_COMPACT | JSON_REAL_PRECISION(17));
 	json_decref(j);
 	*version = a.data_version;
@@ -129,7 +182,7 @@ static char *public_answer(struct http_request *req, const struct server *srv,
 	}
 	struct principal pub = {0, ROLE_PUBLIC, ""};
 	struct http_response tmp = {0};
-	body = answer(req, srv, q, &pub, &found, cells, epsilon, &tmp);
+	body = answer(req, srv, q, NULL, &pub, &found, cells, epsilon, &tmp);
 	if (body) {
 		free(tmp.body);
 		if (public_release_put(conn, canonical, found, body, &e) < 0)
@@ -159,13 +212,14 @@ void analytics_get(struct http_request *req, struct http_response *resp)
 	size_t cells = 0;
 	double epsilon = 0;
 	long long version;
-	if (parse(req, srv, &q, resp) < 0)
+	const struct standard *st;
+	if (standard_of(req, srv, &st, resp) < 0 || parse(req, srv, &q, st, resp) < 0)
 		return;
 	sb_init(&canonical);
 	query_canonical(&q, &canonical);
 	char *body = who->role == ROLE_PUBLIC
 			 ? public_answer(req, srv, &q, canonical.data, &cells, &epsilon, resp)
-			 : answer(req, srv, &q, who, &version, &cells, &epsilon, resp);
+			 : answer(req, srv, &q, st, who, &version, &cells, &epsilon, resp);
 	if (body)
 		respond_send_text(req, body, resp);
 	audit_query(srv->audit, who->token_id, canonical.data, resp->status, cells, epsilon);

@@ -7,8 +7,9 @@
 
 #include "server/respond.h"
 
-static const char *const analytics_params[] = {"indicator", "dimension*",   "filter*", "from",
-					       "to",	    RESPOND_PARAMS, NULL};
+static const char *const analytics_params[] = {"indicator", "dimension*",   "filter*",
+					       "from",	    "to",	    "standardise",
+					       "standard",  RESPOND_PARAMS, NULL};
 
 static const char *const trends_params[] = {"indicator", "dimension",	 "filter*",
 					    "from",	 "to",		 "standardise",

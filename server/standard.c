@@ -2,9 +2,11 @@
 #include "server/standard.h"
 
 #include <jansson.h>
+#include <math.h>
 #include <string.h>
 
 #include "common/xalloc.h"
+#include "stats/poisson.h"
 
 static int bad(struct wq_error *e, const char *path, const char *what)
 {
@@ -103,4 +105,74 @@ double standard_weight(const struct standard *st, const char *band)
 		if (strcmp(st->bands[k], band) == 0)
 			return st->weights[k];
 	return 0;
+}
+
+/* Whether cells x and y agree on every column but the band. */
+static int same_but_band(const struct pcell *x, const struct pcell *y, int ndims, int band)
+{
+	for (int i = 0; i < ndims; i++) {
+		const char *a = x->values[i], *b = y->values[i];
+		if (i != band && !((!a && !b) || (a && b && !strcmp(a, b))))
+			return 0;
+	}
+	return 1;
+}
+
+void standard_apply(const struct standard *st, const struct answer *a, int ndims, int band,
+		    double per, struct answer *out)
+{
+	*out = *a;
+	out->cells = xcalloc(a->n + 1, sizeof *out->cells);
+	out->n = 0;
+	char *done = xcalloc(a->n + 1, 1);
+	for (size_t r = 0; r < a->n; r++) {
+		if (done[r])
+			continue;
+		double counts[STANDARD_MAX_BANDS], pops[STANDARD_MAX_BANDS], w[STANDARD_MAX_BANDS];
+		double num = 0, den = 0;
+		size_t k = 0;
+		const char *status = "ok";
+		for (size_t q = r; q < a->n; q++) {
+			const struct pcell *b = &a->cells[q];
+			if (done[q] || !same_but_band(&a->cells[r], b, ndims, band))
+				continue;
+			done[q] = 1;
+			double wt = standard_weight(st, b->values[band]);
+			if (wt == 0 || k == STANDARD_MAX_BANDS)
+				continue;
+			if (!strcmp(b->status, "suppressed"))
+				status = "suppressed";
+			else if (!strcmp(b->status, "no_denominator") &&
+				 strcmp(status, "suppressed"))
+				status = "no_denominator";
+			counts[k] = b->num;
+			pops[k] = b->den;
+			w[k++] = wt;
+			num += b->num;
+			den += b->den;
+		}
+		struct pcell *c = &out->cells[out->n++];
+		for (int i = 0, j = 0; i < ndims; i++)
+			if (i != band)
+				c->values[j++] = a->cells[r].values[i];
+		struct dsr d;
+		struct wq_error e;
+		c->value = c->lower = c->upper = c->num = c->den = NAN;
+		c->status = status;
+		if (strcmp(status, "suppressed") != 0) {
+			c->num = num;
+			c->den = den;
+		}
+		if (!strcmp(status, "ok") && k > 0 &&
+		    st_dsr(counts, pops, w, k, per, 0.95, DSR_FAY_FEUER, &d, &e) == 0) {
+			c->value = d.rate;
+			c->lower = d.lower;
+			c->upper = d.upper;
+			c->status = num < 20 ? "unreliable" : "ok";
+		} else if (!strcmp(status, "ok")) {
+			c->status = "suppressed";
+			c->num = c->den = NAN;
+		}
+	}
+	free(done);
 }

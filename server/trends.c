@@ -16,7 +16,6 @@
 #include "common/xalloc.h"
 #include "server/respond.h"
 #include "server/routes.h"
-#include "stats/poisson.h"
 #include "stats/trend.h"
 
 /* One group's series: its cells in year order. */
@@ -27,9 +26,9 @@ struct series {
 	const char *status[256];
 };
 
-/* Where in the protected table each of year, the group and the age band is. */
+/* Where in the (standardised) table the year and the group are. */
 struct layout {
-	int year, group, band; /* -1: absent */
+	int year, group; /* group -1: absent */
 };
 
 /* The series of group, added when new (s has room for every group of the table). */
@@ -67,61 +66,6 @@ static size_t plain_series(const struct answer *a, struct layout l, struct serie
 		struct series *g = series_of(s, &ns, l.group >= 0 ? c->values[l.group] : NULL);
 		add_point(g, atof(c->values[l.year]), c->value, c->lower, c->upper, c->num, c->den,
 			  c->status);
-	}
-	return ns;
-}
-
-/* The standardised series: per (group, year), the DSR over the age bands the standard
- * weighs. A band suppressed or without population makes the point so (its count is not
- * published, and filling it in would be a guess). */
-static size_t standardised_series(const struct answer *a, struct layout l,
-				  const struct standard *st, double per, struct series *s)
-{
-	size_t ns = 0;
-	for (size_t r = 0; r < a->n; r++) {
-		const struct pcell *c = &a->cells[r];
-		if (standard_weight(st, c->values[l.band]) == 0)
-			continue;
-		const char *group = l.group >= 0 ? c->values[l.group] : NULL;
-		double year = atof(c->values[l.year]);
-		struct series *g = series_of(s, &ns, group);
-		if (g->n && g->years[g->n - 1] == year)
-			continue; /* this (group, year) is done */
-		double counts[STANDARD_MAX_BANDS], pops[STANDARD_MAX_BANDS], w[STANDARD_MAX_BANDS];
-		size_t k = 0;
-		const char *status = "ok";
-		for (size_t q = r; q < a->n; q++) {
-			const struct pcell *b = &a->cells[q];
-			int here = atof(b->values[l.year]) == year &&
-				   (l.group < 0 || respond_same(group, b->values[l.group]));
-			double wt = standard_weight(st, b->values[l.band]);
-			if (!here || wt == 0 || k == STANDARD_MAX_BANDS)
-				continue;
-			if (!strcmp(b->status, "suppressed"))
-				status = "suppressed";
-			else if (!strcmp(b->status, "no_denominator") &&
-				 strcmp(status, "suppressed"))
-				status = "no_denominator";
-			counts[k] = b->num;
-			pops[k] = b->den;
-			w[k++] = wt;
-		}
-		double num = 0, den = 0;
-		for (size_t i = 0; i < k; i++) {
-			num += counts[i];
-			den += pops[i];
-		}
-		struct dsr d;
-		struct wq_error e;
-		if (strcmp(status, "ok") != 0 ||
-		    st_dsr(counts, pops, w, k, per, 0.95, DSR_FAY_FEUER, &d, &e) < 0) {
-			int sup = !strcmp(status, "suppressed");
-			add_point(g, year, NAN, NAN, NAN, sup ? NAN : num, sup ? NAN : den,
-				  strcmp(status, "ok") ? status : "suppressed");
-			continue;
-		}
-		add_point(g, year, d.rate, d.lower, d.upper, num, den,
-			  num < 20 ? "unreliable" : "ok");
 	}
 	return ns;
 }
@@ -219,7 +163,7 @@ void trends_get(struct http_request *req, struct http_response *resp)
 			     "standardise=age applies to victim_rate.");
 		return;
 	}
-	struct layout l = {0, dimension ? 1 : -1, standardise ? ndims - 1 : -1};
+	struct layout l = {0, dimension ? 1 : -1};
 	struct strbuf canonical;
 	sb_init(&canonical);
 	query_canonical(&q, &canonical);
@@ -228,16 +172,19 @@ void trends_get(struct http_request *req, struct http_response *resp)
 		sb_free(&canonical);
 		return;
 	}
+	if (standardise) {
+		/* The age band (the last column) collapsed into one DSR per (year, group). */
+		struct answer raw = a;
+		standard_apply(st, &raw, ndims, ndims - 1, q.ind->per, &a);
+		answer_free(&raw);
+	}
 	/* The table holds every combination, year outermost: its groups are the cells of
-	 * the first year (and band). */
+	 * the first year. */
 	size_t groups = 0;
 	for (size_t r = 0; r < a.n; r++)
-		groups += respond_same(a.cells[r].values[0], a.cells[0].values[0]) &&
-			  (l.band < 0 ||
-			   respond_same(a.cells[r].values[l.band], a.cells[0].values[l.band]));
+		groups += respond_same(a.cells[r].values[0], a.cells[0].values[0]);
 	struct series *s = xcalloc(groups + 1, sizeof *s);
-	size_t ns =
-	    standardise ? standardised_series(&a, l, st, q.ind->per, s) : plain_series(&a, l, s);
+	size_t ns = plain_series(&a, l, s);
 
 	const struct dimension *gd = dimension ? q.dims[1].dim : NULL;
 	json_t *headers = json_array(), *rows = json_array(), *items = json_object(),

@@ -31,6 +31,9 @@ const walks = {
     {q: "?indicator=cases&dimension=sex", status: 409},
     {q: "?indicator=victims&from=2025&to=2020", status: 400},
     {q: "?indicator=victims&from=2040&to=2041", status: 409},
+    {q: "?indicator=victim_rate&dimension=region&standardise=age"},
+    {q: "?indicator=victim_rate&dimension=age_band&standardise=age", status: 409},
+    {q: "?indicator=revictimisation_12m&standardise=age", status: 409},
   ],
   "/api/v1/trends": [
     {q: "?indicator=victim_rate&dimension=sex"},
