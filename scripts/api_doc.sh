@@ -76,7 +76,9 @@ few units between runs (docs/privacy.md), and long answers are shortened (marked
 
 Common to the data routes: `filter=NAME:item;item` (repeatable), `from`, `to`,
 `format=csv` (or `Accept: text/csv`: the same columns and numbers), `lang=ar` (or
-`Accept-Language: ar`: labels and names in Arabic).
+`Accept-Language: ar`: labels and names in Arabic). Rows carry codes, in CSV as in JSON
+(stable for machines, the same in both languages); the labels of the codes in an answer
+are in its `metaData.items`, and every label of a dimension at `/api/v1/dimensions/{id}`.
 
 ## Service
 HEAD
