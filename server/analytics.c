@@ -20,27 +20,6 @@
 static const char *const measure_headers[] = {"value",	   "lower",	  "upper",
 					      "numerator", "denominator", "cell_status"};
 
-/* The standard population of standardise=age (NULL: none asked), or -1 with resp set. */
-static int standard_of(struct http_request *req, const struct server *srv,
-		       const struct standard **st, struct http_response *resp)
-{
-	const char *how = http_query(req, "standardise");
-	*st = NULL;
-	if (!how)
-		return 0;
-	if (strcmp(how, "age") != 0) {
-		http_problem_param(resp, "Q1010", "unsupported standardisation", "standardise",
-				   "age is the one standardisation");
-		return -1;
-	}
-	if (!(*st = standards_get(&srv->standards, http_query(req, "standard")))) {
-		http_problem_param(resp, "Q1003", "unknown standard population", "standard",
-				   "an id of config/standard_populations.json");
-		return -1;
-	}
-	return 0;
-}
-
 /* The query of the request (indicator, dimensions, filters, period), validated; with a
  * standard, the age band added as the last dimension. */
 static int parse(struct http_request *req, const struct server *srv, struct query *q,
@@ -213,7 +192,7 @@ void analytics_get(struct http_request *req, struct http_response *resp)
 	double epsilon = 0;
 	long long version;
 	const struct standard *st;
-	if (standard_of(req, srv, &st, resp) < 0 || parse(req, srv, &q, st, resp) < 0)
+	if (respond_standard(req, &st, resp) < 0 || parse(req, srv, &q, st, resp) < 0)
 		return;
 	sb_init(&canonical);
 	query_canonical(&q, &canonical);

@@ -101,6 +101,27 @@ json_t *respond_meta(const struct server *srv, const struct answer *a, const cha
 			 (json_int_t)a->data_version, "disclosure", disclosure, "method", method);
 }
 
+int respond_standard(struct http_request *req, const struct standard **st,
+		     struct http_response *resp)
+{
+	const struct server *srv = http_app(req);
+	const char *how = http_query(req, "standardise");
+	*st = NULL;
+	if (!how)
+		return 0;
+	if (strcmp(how, "age") != 0) {
+		http_problem_param(resp, "Q1010", "unsupported standardisation", "standardise",
+				   "age is the one standardisation");
+		return -1;
+	}
+	if (!(*st = standards_get(&srv->standards, http_query(req, "standard")))) {
+		http_problem_param(resp, "Q1003", "unknown standard population", "standard",
+				   "an id of config/standard_populations.json");
+		return -1;
+	}
+	return 0;
+}
+
 int respond_protect(struct http_request *req, const struct query *q, const struct principal *who,
 		    struct answer *a, struct http_response *resp)
 {

@@ -30,6 +30,12 @@ int respond_query(struct http_request *req, struct query *q, const char *indicat
 		  const char *const *dims, int ndims, const char *dims_param,
 		  struct http_response *resp);
 
+/* The standard population of standardise=age (config/standard_populations.json, the
+ * default unless standard= names another): 0 with *st NULL when none is asked, 0 with *st
+ * set, or -1 with resp a 400 (Q1010 another standardisation, Q1003 an unknown standard). */
+int respond_standard(struct http_request *req, const struct standard **st,
+		     struct http_response *resp);
+
 /* The protected table of q for who. Returns 0, or -1 with resp set: 503 (S2001 database
  * unreachable, S2002 it failed mid-query), 409, 429 (protect.h). */
 int respond_protect(struct http_request *req, const struct query *q, const struct principal *who,

@@ -123,24 +123,14 @@ void trends_get(struct http_request *req, struct http_response *resp)
 	const struct server *srv = http_app(req);
 	const struct principal *who = http_principal(req);
 	const char *dimension = http_query(req, "dimension");
-	const char *standardise = http_query(req, "standardise");
 	const char *dims[3] = {"year"};
 	int ndims = 1;
+	const struct standard *st;
 	struct query q;
 	struct answer a;
-	if (respond_check(req, resp) < 0)
+	if (respond_check(req, resp) < 0 || respond_standard(req, &st, resp) < 0)
 		return;
-	if (standardise && strcmp(standardise, "age") != 0) {
-		http_problem_param(resp, "Q1010", "unsupported standardisation", "standardise",
-				   "age is the one standardisation");
-		return;
-	}
-	const struct standard *st = standards_get(&srv->standards, http_query(req, "standard"));
-	if (!st) {
-		http_problem_param(resp, "Q1003", "unknown standard population", "standard",
-				   "an id of config/standard_populations.json");
-		return;
-	}
+	int standardise = st != NULL;
 	if (dimension) {
 		size_t len = strcspn(dimension, ":");
 		if ((len == 4 && !strncmp(dimension, "year", 4)) ||
@@ -208,7 +198,7 @@ void trends_get(struct http_request *req, struct http_response *resp)
 			json_array_append_new(row, json_string(s[g].status[i]));
 			json_array_append_new(rows, row);
 		}
-		json_t *t = apc_of(&s[g], q.ind, standardise != NULL);
+		json_t *t = apc_of(&s[g], q.ind, standardise);
 		if (gd) {
 			json_object_set_new(t, gd->name, respond_value(gd, s[g].group));
 			respond_add_label(items, srv, gd, s[g].group);
