@@ -80,3 +80,18 @@ void sb_hex(struct strbuf *sb, const char *prefix, const void *p, size_t n)
 		sb_putc(sb, digits[b[i] & 15]);
 	}
 }
+
+void sb_csv_field(struct strbuf *sb, const char *s)
+{
+	if (!strpbrk(s, ",\"\r\n")) {
+		sb_puts(sb, s);
+		return;
+	}
+	sb_putc(sb, '"');
+	for (; *s; s++) {
+		if (*s == '"')
+			sb_putc(sb, '"');
+		sb_putc(sb, *s);
+	}
+	sb_putc(sb, '"');
+}

@@ -20,6 +20,9 @@ void sb_putc(struct strbuf *sb, char c);
 void sb_printf(struct strbuf *sb, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Appends PREFIX, then the n bytes of p in lower-case hex: "\\\\x" makes a bytea for
  * COPY's text format, "\\x" one for a query parameter. */
+/* One CSV field (RFC 4180): quoted, with its quotes doubled, when it holds a comma, a
+ * quote or a line break; as it is otherwise. */
+void sb_csv_field(struct strbuf *sb, const char *s);
 void sb_hex(struct strbuf *sb, const char *prefix, const void *p, size_t n);
 
 #endif

@@ -555,20 +555,11 @@ static void put_identity(json_t *p, const struct written *w)
 	json_object_set_new(p, "identity", id);
 }
 
-/* CSV helpers: RFC 4180 quoting where needed. */
+/* A CSV field (NULL: empty) and its separator. */
 static void csv_field(struct strbuf *sb, const char *s, int last)
 {
-	if (s && strpbrk(s, ",\"\n\r")) {
-		sb_putc(sb, '"');
-		for (; *s; s++) {
-			if (*s == '"')
-				sb_putc(sb, '"');
-			sb_putc(sb, *s);
-		}
-		sb_putc(sb, '"');
-	} else if (s) {
-		sb_puts(sb, s);
-	}
+	if (s)
+		sb_csv_field(sb, s);
 	sb_putc(sb, last ? '\n' : ',');
 }
 

@@ -10,11 +10,7 @@ export TEST_TMP=$(mktemp -d /tmp/wiqaya-apidoc.XXXXXX)
 source tests/lib.sh
 trap 'stop_server; rm -rf "$T"' EXIT
 fresh_db apidoc
-"$BIN/wiqaya-etl" synth --seed 2026 --cases "${API_DOC_CASES:-200000}" --out "$T/syn" >/dev/null
-"$BIN/wiqaya-etl" load "$T/syn/cases.ndjson" >/dev/null
-for p in population population_disability population_migrant; do
-  "$BIN/wiqaya-etl" load --population "$T/syn/$p.csv" >/dev/null
-done
+load_country 2026 "${API_DOC_CASES:-200000}"
 start_server
 TOKEN=$(new_token researcher)
 BASE=http://127.0.0.1:${TEST_HTTP_PORT:-18080}

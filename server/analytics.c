@@ -113,7 +113,7 @@ static char *answer(struct http_request *req, const struct server *srv, const st
 		return NULL;
 	if (st) {
 		struct answer raw = a;
-		standard_apply(st, &raw, q->ndims, q->ndims - 1, q->ind->per, &a);
+		standard_apply(st, &raw, q->ndims, q->ind->per, &a);
 		answer_free(&raw);
 		shown.ndims--; /* the age band, collapsed (filters are not rendered) */
 	}

@@ -165,17 +165,10 @@ static int outcome_table(struct http_request *req, const char *outcome, int mont
 			 struct answer *a, struct http_response *resp)
 {
 	const char *dims[2] = {"support", "revictimisation_month"};
-	const struct principal *who = http_principal(req);
-	const struct server *srv = http_app(req);
 	if (respond_query(req, q, outcome, dims, months ? 2 : 1, "by", resp) < 0)
 		return -1;
-	struct strbuf canonical;
-	sb_init(&canonical);
-	query_canonical(q, &canonical);
-	int rc = respond_protect(req, q, who, a, resp);
-	audit_query(srv->audit, who->token_id, canonical.data, rc < 0 ? resp->status : 200,
-		    rc < 0 ? 0 : a->n, rc < 0 ? 0 : a->epsilon);
-	sb_free(&canonical);
+	int rc = respond_protect(req, q, http_principal(req), a, resp);
+	respond_audit(req, q, rc < 0 ? resp->status : 200, rc < 0 ? NULL : a);
 	return rc;
 }
 

@@ -115,12 +115,8 @@ void pathway_get(struct http_request *req, struct http_response *resp)
 	}
 	if (respond_query(req, &q, "cases", dims, ndims, "dimension", resp) < 0)
 		return;
-	struct strbuf canonical;
-	sb_init(&canonical);
-	query_canonical(&q, &canonical);
 	if (respond_protect(req, &q, who, &a, resp) < 0) {
-		audit_query(srv->audit, who->token_id, canonical.data, resp->status, 0, 0);
-		sb_free(&canonical);
+		respond_audit(req, &q, resp->status, NULL);
 		return;
 	}
 	const struct dimension *gd = dimension ? q.dims[2].dim : NULL;
@@ -182,8 +178,7 @@ void pathway_get(struct http_request *req, struct http_response *resp)
 			 "noisy case counts by status (discrete Laplace), summed per stage; "
 			 "Wilson intervals (95%) widened by the noise of the summed cells "
 			 "(docs/methods.md)"));
-	audit_query(srv->audit, who->token_id, canonical.data, 200, a.n, a.epsilon);
+	respond_audit(req, &q, 200, &a);
 	respond_send(req, doc, resp);
 	answer_free(&a);
-	sb_free(&canonical);
 }

@@ -44,8 +44,8 @@ struct pcell {
 };
 
 struct answer {
-	struct pcell *cells;
-	size_t n; /* values point into the query, the code lists or static text */
+	struct pcell *cells; /* every combination of the items, the last dimension fastest */
+	size_t n;	     /* values point into the query, the code lists or static text */
 	long long data_version;
 	size_t suppressed;
 	double excluded; /* a proportion's rows outside its denominator, noisy; NAN suppressed */

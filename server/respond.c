@@ -122,6 +122,18 @@ int respond_standard(struct http_request *req, const struct standard **st,
 	return 0;
 }
 
+void respond_audit(struct http_request *req, const struct query *q, unsigned status,
+		   const struct answer *a)
+{
+	const struct server *srv = http_app(req);
+	struct strbuf canonical;
+	sb_init(&canonical);
+	query_canonical(q, &canonical);
+	audit_query(srv->audit, http_principal(req)->token_id, canonical.data, status, a ? a->n : 0,
+		    a ? a->epsilon : 0);
+	sb_free(&canonical);
+}
+
 int respond_protect(struct http_request *req, const struct query *q, const struct principal *who,
 		    struct answer *a, struct http_response *resp)
 {
@@ -224,22 +236,6 @@ json_t *respond_count(double v)
 	return isfinite(v) ? json_integer((json_int_t)v) : json_null();
 }
 
-/* One CSV field (RFC 4180): quoted when it holds a comma, a quote or a line break. */
-static void csv_field(struct strbuf *sb, const char *s)
-{
-	if (!strpbrk(s, ",\"\r\n")) {
-		sb_puts(sb, s);
-		return;
-	}
-	sb_putc(sb, '"');
-	for (; *s; s++) {
-		if (*s == '"')
-			sb_putc(sb, '"');
-		sb_putc(sb, *s);
-	}
-	sb_putc(sb, '"');
-}
-
 /* The table as CSV; a nested value (a series, a curve) as its compact JSON text. */
 static char *to_csv(json_t *headers, json_t *rows)
 {
@@ -250,7 +246,7 @@ static char *to_csv(json_t *headers, json_t *rows)
 	json_array_foreach (headers, i, h) {
 		if (i)
 			sb_putc(&sb, ',');
-		csv_field(&sb, json_string_value(json_object_get(h, "name")));
+		sb_csv_field(&sb, json_string_value(json_object_get(h, "name")));
 	}
 	sb_puts(&sb, "\r\n");
 	json_array_foreach (rows, i, row) {
@@ -258,7 +254,7 @@ static char *to_csv(json_t *headers, json_t *rows)
 			if (j)
 				sb_putc(&sb, ',');
 			if (json_is_string(v)) {
-				csv_field(&sb, json_string_value(v));
+				sb_csv_field(&sb, json_string_value(v));
 			} else if (json_is_integer(v)) {
 				sb_printf(&sb, "%lld", (long long)json_integer_value(v));
 			} else if (json_is_real(v)) {
@@ -267,7 +263,7 @@ static char *to_csv(json_t *headers, json_t *rows)
 				sb_puts(&sb, json_is_true(v) ? "true" : "false");
 			} else if (!json_is_null(v)) {
 				char *t = json_dumps(v, JSON_COMPACT | JSON_REAL_PRECISION(17));
-				csv_field(&sb, t);
+				sb_csv_field(&sb, t);
 				free(t);
 			}
 		}

@@ -30,6 +30,11 @@ int respond_query(struct http_request *req, struct query *q, const char *indicat
 		  const char *const *dims, int ndims, const char *dims_param,
 		  struct http_response *resp);
 
+/* Audits q for the request's token: its normalised text, the status it was answered
+ * with, and what the answer a released (NULL: refused, nothing released). */
+void respond_audit(struct http_request *req, const struct query *q, unsigned status,
+		   const struct answer *a);
+
 /* The standard population of standardise=age (config/standard_populations.json, the
  * default unless standard= names another): 0 with *st NULL when none is asked, 0 with *st
  * set, or -1 with resp a 400 (Q1010 another standardisation, Q1003 an unknown standard). */

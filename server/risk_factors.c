@@ -89,22 +89,29 @@ static int usable(const struct pcell *c)
 /* The level of factor i with the largest denominator: the most precise reference. */
 static const char *largest(const struct answer *a, int i)
 {
-	const char *best = NULL;
-	double best_den = -1;
+	/* The levels in the order they first occur, each with its usable denominator. */
+	const char **level = xcalloc(a->n + 1, sizeof *level);
+	double *den = xcalloc(a->n + 1, sizeof *den);
+	size_t n = 0;
 	for (size_t r = 0; r < a->n; r++) {
 		const char *v = a->cells[r].values[i];
 		if (!v || !usable(&a->cells[r]))
 			continue;
-		double d = 0;
-		for (size_t s = 0; s < a->n; s++)
-			if (a->cells[s].values[i] && !strcmp(a->cells[s].values[i], v) &&
-			    usable(&a->cells[s]))
-				d += a->cells[s].den;
-		if (d > best_den) {
-			best_den = d;
-			best = v;
-		}
+		size_t k = 0;
+		while (k < n && strcmp(level[k], v) != 0)
+			k++;
+		if (k == n)
+			level[n++] = v;
+		den[k] += a->cells[r].den;
 	}
+	const char *best = NULL;
+	for (size_t k = 0, top = 0; k < n; k++)
+		if (!best || den[k] > den[top]) {
+			best = level[k];
+			top = k;
+		}
+	free(level);
+	free(den);
 	return best;
 }
 
@@ -138,12 +145,8 @@ void risk_factors_get(struct http_request *req, struct http_response *resp)
 				     NULL);
 			return;
 		}
-	struct strbuf canonical;
-	sb_init(&canonical);
-	query_canonical(&q, &canonical);
 	if (respond_protect(req, &q, who, &a, resp) < 0) {
-		audit_query(srv->audit, who->token_id, canonical.data, resp->status, 0, 0);
-		sb_free(&canonical);
+		respond_audit(req, &q, resp->status, NULL);
 		return;
 	}
 
@@ -268,7 +271,7 @@ void risk_factors_get(struct http_request *req, struct http_response *resp)
 					      respond_num(f.coef[0].estimate)));
 		respond_send(req, doc, resp);
 	}
-	audit_query(srv->audit, who->token_id, canonical.data, resp->status, a.n, a.epsilon);
+	respond_audit(req, &q, resp->status, &a);
 	st_glm_free(&f);
 	st_design_free(&d);
 	free(y);
@@ -276,5 +279,4 @@ void risk_factors_get(struct http_request *req, struct http_response *resp)
 	free(offset);
 	free(levels);
 	answer_free(&a);
-	sb_free(&canonical);
 }

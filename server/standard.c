@@ -107,36 +107,33 @@ double standard_weight(const struct standard *st, const char *band)
 	return 0;
 }
 
-/* Whether cells x and y agree on every column but the band. */
-static int same_but_band(const struct pcell *x, const struct pcell *y, int ndims, int band)
+/* Whether cells x and y agree on their first n columns. */
+static int same_before(const struct pcell *x, const struct pcell *y, int n)
 {
-	for (int i = 0; i < ndims; i++) {
+	for (int i = 0; i < n; i++) {
 		const char *a = x->values[i], *b = y->values[i];
-		if (i != band && !((!a && !b) || (a && b && !strcmp(a, b))))
+		if (!((!a && !b) || (a && b && !strcmp(a, b))))
 			return 0;
 	}
 	return 1;
 }
 
-void standard_apply(const struct standard *st, const struct answer *a, int ndims, int band,
-		    double per, struct answer *out)
+void standard_apply(const struct standard *st, const struct answer *a, int ndims, double per,
+		    struct answer *out)
 {
+	int band = ndims - 1;
 	*out = *a;
 	out->cells = xcalloc(a->n + 1, sizeof *out->cells);
 	out->n = 0;
-	char *done = xcalloc(a->n + 1, 1);
-	for (size_t r = 0; r < a->n; r++) {
-		if (done[r])
-			continue;
+	/* The band varies fastest (protect.h's order), so each combination of the other
+	 * columns is one run of consecutive cells. */
+	for (size_t r = 0, q; r < a->n; r = q) {
 		double counts[STANDARD_MAX_BANDS], pops[STANDARD_MAX_BANDS], w[STANDARD_MAX_BANDS];
 		double num = 0, den = 0;
 		size_t k = 0;
 		const char *status = "ok";
-		for (size_t q = r; q < a->n; q++) {
+		for (q = r; q < a->n && same_before(&a->cells[r], &a->cells[q], band); q++) {
 			const struct pcell *b = &a->cells[q];
-			if (done[q] || !same_but_band(&a->cells[r], b, ndims, band))
-				continue;
-			done[q] = 1;
 			double wt = standard_weight(st, b->values[band]);
 			if (wt == 0 || k == STANDARD_MAX_BANDS)
 				continue;
@@ -152,9 +149,8 @@ void standard_apply(const struct standard *st, const struct answer *a, int ndims
 			den += b->den;
 		}
 		struct pcell *c = &out->cells[out->n++];
-		for (int i = 0, j = 0; i < ndims; i++)
-			if (i != band)
-				c->values[j++] = a->cells[r].values[i];
+		for (int i = 0; i < band; i++)
+			c->values[i] = a->cells[r].values[i];
 		struct dsr d;
 		struct wq_error e;
 		c->value = c->lower = c->upper = c->num = c->den = NAN;
@@ -174,5 +170,4 @@ void standard_apply(const struct standard *st, const struct answer *a, int ndims
 			c->num = c->den = NAN;
 		}
 	}
-	free(done);
 }

@@ -34,14 +34,14 @@ const struct standard *standards_get(const struct standards *s, const char *id);
 /* The weight of an age band, or 0 when the standard has none (18+). */
 double standard_weight(const struct standard *st, const char *band);
 
-/* Directly standardises a protected rate table: the column band (the age band, one of
+/* Directly standardises a protected rate table: its last column (the age band, the last of
  * ndims) is collapsed, each combination of the other columns becoming one cell whose
  * value is the DSR per `per` over the bands st weighs, with its Fay-Feuer interval, and
  * whose numerator and denominator are the sums. A combination with a suppressed band is
  * suppressed (its count is not published, and filling it in would be a guess), one with a
  * band the population lacks has no denominator. out keeps a's other fields; its cells'
- * values are a's, with the band's removed. Free out with answer_free. */
-void standard_apply(const struct standard *st, const struct answer *a, int ndims, int band,
-		    double per, struct answer *out);
+ * values are a's but the band's. Free out with answer_free. */
+void standard_apply(const struct standard *st, const struct answer *a, int ndims, double per,
+		    struct answer *out);
 
 #endif

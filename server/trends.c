@@ -154,18 +154,14 @@ void trends_get(struct http_request *req, struct http_response *resp)
 		return;
 	}
 	struct layout l = {0, dimension ? 1 : -1};
-	struct strbuf canonical;
-	sb_init(&canonical);
-	query_canonical(&q, &canonical);
 	if (respond_protect(req, &q, who, &a, resp) < 0) {
-		audit_query(srv->audit, who->token_id, canonical.data, resp->status, 0, 0);
-		sb_free(&canonical);
+		respond_audit(req, &q, resp->status, NULL);
 		return;
 	}
 	if (standardise) {
 		/* The age band (the last column) collapsed into one DSR per (year, group). */
 		struct answer raw = a;
-		standard_apply(st, &raw, ndims, ndims - 1, q.ind->per, &a);
+		standard_apply(st, &raw, ndims, q.ind->per, &a);
 		answer_free(&raw);
 	}
 	/* The table holds every combination, year outermost: its groups are the cells of
@@ -223,9 +219,8 @@ void trends_get(struct http_request *req, struct http_response *resp)
 				? json_pack("{s:s,s:s,s:s,s:s}", "by", "age_band", "standard",
 					    st->id, "name", st->name, "source", st->source)
 				: json_null());
-	audit_query(srv->audit, who->token_id, canonical.data, 200, a.n, a.epsilon);
+	respond_audit(req, &q, 200, &a);
 	respond_send(req, doc, resp);
 	free(s);
 	answer_free(&a);
-	sb_free(&canonical);
 }

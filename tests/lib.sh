@@ -51,6 +51,17 @@ fresh_db() {
   [[ -f $T/keys/noise.key ]] || "$BIN/wiqaya-server" keygen >/dev/null
 }
 
+# load_country SEED CASES: a synthetic country (docs/synth.md) into the test database,
+# with its populations by disability and migrant status; the files stay in $T/syn.
+load_country() {
+  "$BIN/wiqaya-etl" synth --seed "$1" --cases "$2" --out "$T/syn" >/dev/null
+  "$BIN/wiqaya-etl" load "$T/syn/cases.ndjson" >/dev/null
+  local p
+  for p in population population_disability population_migrant; do
+    "$BIN/wiqaya-etl" load --population "$T/syn/$p.csv" >/dev/null
+  done
+}
+
 SERVER_PID=
 start_server() {
   # A server left over on the port would answer for this one: refuse to test against it.
