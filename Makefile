@@ -19,7 +19,7 @@ libs       = $(shell pkg-config --libs $(1) 2>/dev/null)
 STATS_LIBS = $(call libs,gsl jansson) -lm
 SERVER_LIBS = $(call libs,libpq libsodium jansson libmicrohttpd gsl inih yaml-0.1) -lcsv -lm \
               -lpthread
-ETL_LIBS   = $(call libs,libpq libsodium jansson libutf8proc inih zlib icu-i18n icu-uc) \
+ETL_LIBS   = $(call libs,libpq libsodium jansson libmicrohttpd libutf8proc inih zlib icu-i18n icu-uc) \
              -lcsv -lm -lpthread
 # Tests, tools and benchmarks link the libraries of every program.
 ALL_LIBS   = $(call libs,$(PKGS)) -lcsv -lm -lpthread
@@ -36,9 +36,9 @@ endif
 # what every service shares (configuration, log, database, code lists).
 BASE_SRC   = common/error.c common/xalloc.c common/strbuf.c
 COMMON_SRC = common/config.c common/log.c common/db.c common/codelist.c common/cli.c \
-             common/keyfile.c common/token.c
+             common/keyfile.c common/token.c common/audit_chain.c
 # The HTTP core (libmicrohttpd), for the programs that serve.
-HTTP_SRC   = common/http.c common/metrics.c
+HTTP_SRC   = common/http.c common/metrics.c common/rate.c
 ETL_SRC    = etl/main.c etl/cmd_keys.c etl/cmd_migrate.c etl/cmd_load.c etl/cmd_refresh.c \
              etl/cmd_rekey.c etl/cmd_retention.c etl/cmd_synth.c \
              etl/keys.c etl/keyed_hash.c etl/normalise.c etl/latin_ascii.c \
@@ -46,7 +46,9 @@ ETL_SRC    = etl/main.c etl/cmd_keys.c etl/cmd_migrate.c etl/cmd_load.c etl/cmd_
              etl/linkage.c etl/loader.c etl/batch.c etl/chunk.c etl/copy.c etl/month.c \
              etl/migrate.c etl/rekey.c \
              etl/synth.c etl/synth_names.c etl/retention.c etl/csv_reader.c etl/population.c \
-             etl/input.c
+             etl/input.c etl/cmd_serve.c etl/intake_routes.c etl/intake_cases.c \
+             etl/intake_batch.c etl/intake_population.c etl/intake_health.c \
+             etl/committer.c etl/refresher.c etl/json_scan.c
 STATS_LIB  = stats/proportion.c stats/quantile.c stats/poisson.c stats/table.c stats/glm.c \
              stats/trend.c stats/survival.c stats/survey.c stats/padjust.c
 # Disclosure arithmetic: pure, but keyed (libsodium), so not in wiqaya-stats.
@@ -89,7 +91,7 @@ $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
 
-$(BIN)/wiqaya-etl: $(ETL_OBJ) $(COMMON_OBJ)
+$(BIN)/wiqaya-etl: $(ETL_OBJ) $(HTTP_OBJ) $(COMMON_OBJ)
 	$(call say,LINK,$@)
 	@mkdir -p $(BIN)
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(ETL_LIBS)

@@ -24,10 +24,15 @@ struct wq_config {
 	char *trusted_proxy;	  /* the address whose X-Forwarded-For is believed; "" none */
 	char *tls_cert, *tls_key; /* PEM files; "" none */
 	int behind_tls_proxy;
-	int server_port, server_threads, intake_port;
+	int server_port, server_threads, intake_port, intake_threads;
+	int refresh_delay;	  /* seconds: the most an accepted case waits for the analytics */
+	int idempotency_hours;	  /* how long an Idempotency-Key is remembered */
+	int group_cases;	  /* the most cases the intake commits in one transaction */
 	int statement_timeout_ms; /* per statement of a request (the HTTP servers' connections) */
 
-	int max_body_bytes, max_records, max_json_depth, max_url_bytes;
+	int max_body_bytes, max_records, max_json_depth, max_url_bytes, max_array_items;
+	double
+	    rate_per_token; /* requests per second per token (a second's worth of burst); 0 none */
 	int connection_timeout, header_timeout, connections_per_ip, max_connections;
 
 	double noise_scale, budget_policy, budget_researcher, budget_admin, budget_public;

@@ -19,6 +19,7 @@
 #include "common/db.h"
 #include "common/log.h"
 #include "common/metrics.h"
+#include "common/rate.h"
 #include "common/xalloc.h"
 
 /* MHD's own connection limit is ours plus this many, so that a client past ours still
@@ -45,6 +46,7 @@ struct http_server {
 	pthread_t sweeper;
 	int stopping;
 	struct metrics *metrics;
+	struct rate_limit *rate; /* [limits] rate_per_token; NULL: none */
 };
 
 /* One request, from its URI to its completion. */
@@ -542,8 +544,16 @@ static int authorize(struct http_request *r, struct http_response *resp)
 			return -1;
 		}
 	}
-	if (r->route->roles & r->who.role)
-		return 0;
+	if (r->route->roles & r->who.role) {
+		int wait = rate_take(r->srv->rate, r->who.token_id, now());
+		if (wait == 0)
+			return 0;
+		http_problem(resp, 429, "H1429", "too many requests",
+			     "This token has passed its request rate.",
+			     "Wait for Retry-After seconds; see [limits] rate_per_token.");
+		resp->retry_after = wait;
+		return -1;
+	}
 	if (r->who.role == ROLE_PUBLIC) {
 		http_problem(resp, 401, "T1000", "this resource needs a token", NULL,
 			     "Send Authorization: Bearer wq_... (docs/api.md).");
@@ -757,6 +767,7 @@ struct http_server *http_start(const struct wq_config *cfg, const struct http_op
 	s->cfg = cfg;
 	s->o = *o;
 	s->metrics = metrics_new(o->routes, o->nroutes);
+	s->rate = rate_new(cfg->rate_per_token);
 	pthread_mutex_init(&s->mu, NULL);
 	/* A connection's memory pool (MHD maps it lazily: only what a request uses becomes
 	 * resident). MHD parses every query parameter into a record of its pool (about 60
@@ -783,6 +794,7 @@ struct http_server *http_start(const struct wq_config *cfg, const struct http_op
 		err_set(e, "S5001", "could not listen on %s:%d", o->listen, o->port);
 		pthread_mutex_destroy(&s->mu);
 		metrics_free(s->metrics);
+		rate_free(s->rate);
 		free(s);
 		return NULL;
 	}
@@ -808,5 +820,6 @@ void http_stop(struct http_server *s)
 	pthread_mutex_unlock(&conns_lock);
 	pthread_mutex_destroy(&s->mu);
 	metrics_free(s->metrics);
+	rate_free(s->rate);
 	free(s);
 }

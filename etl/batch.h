@@ -29,6 +29,7 @@ struct batch {
 	int over_limit;	      /* rejects passed [etl] max_rejects or max_reject_share */
 	long *retry;	      /* a batch loaded again: the record numbers rejected before */
 	size_t n_retry;
+	int queue; /* queue what each chunk touches for the incremental refresh (etl/refresher.h) */
 };
 
 /* The batch key of a regular file: a keyed hash (KEY_BATCH) of its records, inflated when

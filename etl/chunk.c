@@ -31,16 +31,18 @@ void chunk_free(struct chunk *ch)
 	sb_free(&ch->rejects);
 }
 
+/* ON COMMIT DELETE ROWS, not DROP: the intake's committer creates them once per
+ * connection, not once per transaction (catalogue churn was a third of a small commit). */
 static const char stage_sql[] =
     "CREATE TEMP TABLE IF NOT EXISTS stage_key (key bytea NOT NULL, is_token boolean NOT NULL)"
-    " ON COMMIT DROP;"
+    " ON COMMIT DELETE ROWS;"
     "CREATE TEMP TABLE IF NOT EXISTS stage_merge (from_person bigint, into_person bigint)"
-    " ON COMMIT DROP;"
-    "CREATE TEMP TABLE IF NOT EXISTS stage_gone (person_id bigint) ON COMMIT DROP;"
+    " ON COMMIT DELETE ROWS;"
+    "CREATE TEMP TABLE IF NOT EXISTS stage_gone (person_id bigint) ON COMMIT DELETE ROWS;"
     "CREATE TEMP TABLE IF NOT EXISTS stage_case (case_id bigint, case_key bytea,"
     " key_version smallint, agency text, reported date, incident date, region text,"
     " offences text[], technology text[], detection text, financial boolean, status text,"
-    " record_key bigint) ON COMMIT DROP;";
+    " record_key bigint, batch_id bigint) ON COMMIT DELETE ROWS;";
 
 int chunk_prepare(struct batch *b, struct wq_error *e)
 {
@@ -349,7 +351,13 @@ static int64_t *draw_ids(struct batch *b, const char *seq, size_t n, struct wq_e
 
 /* Components without an existing person are new persons, written once each; every
  * occurrence gets its person's id. */
-static int write_persons(struct batch *b, struct work *w, struct wq_error *e)
+/* The batch a case came with (the intake commits several in one transaction). */
+static long long batch_of(const struct batch *b, const struct case_rec *c)
+{
+	return c->batch_id ? c->batch_id : b->id;
+}
+
+static int write_persons(struct batch *b, struct chunk *ch, struct work *w, struct wq_error *e)
 {
 	struct linkage *l = &w->l;
 	struct strbuf *sb = &w->sb;
@@ -376,9 +384,10 @@ static int write_persons(struct batch *b, struct work *w, struct wq_error *e)
 			continue;
 		fresh[c] = 0;
 		/* A component is linkable when it has any token; scope follows the key used. */
-		sb_printf(sb, "%" PRId64 "\t%c\t%s\t%" PRIu32 "\t%s\n", l->comp_pid[c],
+		sb_printf(sb, "%" PRId64 "\t%c\t%s\t%" PRIu32 "\t%lld\n", l->comp_pid[c],
 			  w->occ[i]->child ? 'c' : 'p', w->occ[i]->ntok ? "t" : "f",
-			  pseudo_record_key(b->keys, 'p', l->comp_pid[c]), b->id_text);
+			  pseudo_record_key(b->keys, 'p', l->comp_pid[c]),
+			  batch_of(b, &ch->cases[w->case_of[i]]));
 		if (w->is_offender[i]) {
 			b->r->offenders_new++;
 			b->r->offenders_unlinkable += w->occ[i]->ntok == 0;
@@ -493,16 +502,16 @@ static int write_cases(struct batch *b, struct chunk *ch, struct work *w, struct
 		copy_codes(sb, c->offences, c->n_offences);
 		sb_putc(sb, '\t');
 		copy_codes(sb, c->technology, c->n_technology);
-		sb_printf(sb, "\t%s\t%s\t%s\t%" PRIu32 "\n", c->detection, copy_bool(c->financial),
-			  c->status, pseudo_record_key(b->keys, 'c', case_ids[i]));
+		sb_printf(sb, "\t%s\t%s\t%s\t%" PRIu32 "\t%lld\n", c->detection,
+			  copy_bool(c->financial), c->status,
+			  pseudo_record_key(b->keys, 'c', case_ids[i]), batch_of(b, c));
 	}
 	free(ids);
-	const char *params[] = {b->id_text};
 	if (db_run(b->conn, e, "TRUNCATE stage_case", 0, NULL) < 0 ||
 	    db_copy(b->conn, e,
 		    "COPY stage_case (case_id, case_key, key_version, agency, reported, incident, "
-		    "region, offences, technology, detection, financial, status, record_key) FROM "
-		    "STDIN",
+		    "region, offences, technology, detection, financial, status, record_key, "
+		    "batch_id) FROM STDIN",
 		    sb->data, sb->len) < 0 ||
 	    db_run(b->conn, e, "ANALYZE stage_case", 0, NULL) < 0 ||
 	    db_run(b->conn, e,
@@ -510,7 +519,7 @@ static int write_cases(struct batch *b, struct chunk *ch, struct work *w, struct
 		   "  reported, incident, region, offences, technology, detection, financial, "
 		   "  status, record_key, batch_id) "
 		   "SELECT case_id, case_key, key_version, agency, reported, incident, region, "
-		   "  offences, technology, detection, financial, status, record_key, $1 "
+		   "  offences, technology, detection, financial, status, record_key, batch_id "
 		   "FROM stage_case "
 		   "ON CONFLICT (case_id) DO UPDATE SET "
 		   "  reported = excluded.reported, incident = excluded.incident, "
@@ -518,7 +527,7 @@ static int write_cases(struct batch *b, struct chunk *ch, struct work *w, struct
 		   "  technology = excluded.technology, detection = excluded.detection, "
 		   "  financial = excluded.financial, status = excluded.status, "
 		   "  revision = c.revision + 1, batch_id = excluded.batch_id, updated_at = now()",
-		   1, params) < 0)
+		   0, NULL) < 0)
 		return -1;
 	if (old->len <= 2)
 		return 0;
@@ -598,6 +607,38 @@ static int write_rows(struct batch *b, struct chunk *ch, struct work *w, struct 
 	return ok ? 0 : -1;
 }
 
+/* What the chunk changed, for the incremental refresh: every person it names (the
+ * survivors of its merges included), the persons merged away and those its resubmitted
+ * cases no longer name (their salts taken now: remove_orphans may delete them next), and
+ * its cases. */
+static int queue_touched(struct batch *b, struct chunk *ch, struct work *w, struct wq_error *e)
+{
+	struct strbuf *ids = &w->sb, cases;
+	sb_reset(ids);
+	sb_putc(ids, '{');
+	for (size_t i = 0; i < w->n_occ; i++)
+		sb_printf(ids, "%s%" PRId64, i ? "," : "", w->occ[i]->person_id);
+	for (size_t i = 0; i < w->l.n_merges; i++)
+		sb_printf(ids, "%s%" PRId64, ids->len > 1 ? "," : "", w->l.merges[i].from);
+	sb_putc(ids, '}');
+	sb_init(&cases);
+	sb_putc(&cases, '{');
+	for (size_t i = 0; i < ch->n_cases; i++)
+		sb_printf(&cases, "%s%" PRId64, i ? "," : "", w->case_ids[i]);
+	sb_putc(&cases, '}');
+	const char *params[] = {ids->data, cases.data, w->resubmitted.len > 2 ? "t" : "f"};
+	int rc = db_run(b->conn, e,
+			"WITH p AS (SELECT person_id, salt FROM warehouse.person"
+			"  WHERE person_id = ANY($1::bigint[])"
+			"     OR ($3::boolean AND person_id IN (SELECT person_id FROM stage_gone)))"
+			"INSERT INTO warehouse.refresh_queue (person_id, salt, case_id)"
+			" SELECT person_id, salt, NULL FROM p"
+			" UNION ALL SELECT NULL, NULL, unnest($2::bigint[])",
+			3, params);
+	sb_free(&cases);
+	return rc;
+}
+
 /* A resubmission that no longer names a person leaves that person with no row: it is
  * removed with its tokens (and the persons merged into it, which hold none). */
 static int remove_orphans(struct batch *b, struct work *w, struct wq_error *e)
@@ -638,10 +679,10 @@ int chunk_write(struct batch *b, struct chunk *ch, struct wq_error *e)
 		drop_duplicates(b, ch, w.case_ids);
 	}
 	if (ch->n_cases) {
-		if (link_persons(b, ch, &w, e) < 0 || write_persons(b, &w, e) < 0 ||
+		if (link_persons(b, ch, &w, e) < 0 || write_persons(b, ch, &w, e) < 0 ||
 		    write_merges(b, &w, e) < 0 || write_tokens(b, &w, e) < 0 ||
 		    write_cases(b, ch, &w, e) < 0 || write_rows(b, ch, &w, e) < 0 ||
-		    remove_orphans(b, &w, e) < 0)
+		    (b->queue && queue_touched(b, ch, &w, e) < 0) || remove_orphans(b, &w, e) < 0)
 			goto out;
 	}
 	rc = batch_write_rejects(b, &ch->rejects, e);

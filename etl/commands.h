@@ -16,6 +16,7 @@ int cmd_fingerprint(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_migrate(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_load(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_refresh(struct cli_ctx *ctx, int argc, char **argv);
+int cmd_serve(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_rekey(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_retention(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_synth(struct cli_ctx *ctx, int argc, char **argv);

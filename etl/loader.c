@@ -506,6 +506,8 @@ int loader_run(PGconn *conn, const struct wq_config *cfg, const struct codelists
 	pthread_cond_init(&ld.pipe.cv, NULL);
 	pthread_mutex_init(&b->lock, NULL);
 	b->ctx = (struct rec_context){lists, keys, 1, cfg->default_id_country, cfg->max_json_depth};
+	/* Without the rebuild, what the load changed waits in the queue for the refresh. */
+	b->queue = !opt->rebuild;
 
 	if (!(in = input_open(path, e)))
 		goto out;

@@ -206,34 +206,51 @@ static void on_row(int c, void *data_)
 int population_load(PGconn *conn, const struct codelists *lists, const char *path, int atomic,
 		    FILE *rejects, struct population_result *r, struct wq_error *e)
 {
-	struct pop_reader p = {.lists = lists, .e = e, .rejects = rejects, .r = r};
+	memset(r, 0, sizeof *r);
+	struct input *in = input_open(path, e);
+	if (!in)
+		return -1;
+	struct population_options o = {.atomic = atomic, .rebuild = 1, .rejects = rejects};
+	int rc = population_load_stream(conn, lists, in->f, &o, r, e);
+	if (rc == -2) {
+		err_set(e, "S3001", "could not read \"%s\": %s", path, in->error);
+		rc = -1;
+	}
+	input_close(in);
+	return rc;
+}
+
+int population_load_stream(PGconn *conn, const struct codelists *lists, FILE *f,
+			   const struct population_options *o, struct population_result *r,
+			   struct wq_error *e)
+{
+	struct pop_reader p = {.lists = lists, .e = e, .rejects = o->rejects, .r = r};
+	int atomic = o->atomic;
 	struct csv_parser parser;
 	char buf[1 << 16];
 	size_t n;
 	int rc = -1;
 	memset(r, 0, sizeof *r);
-	struct input *in = input_open(path, e);
-	if (!in)
-		return -1;
 	sb_init(&p.copy);
 	csv_init(&parser, CSV_STRICT | CSV_STRICT_FINI | CSV_APPEND_NULL);
-	while (!p.failed && (n = fread(buf, 1, sizeof buf, in->f)) > 0)
+	while (!p.failed && (n = fread(buf, 1, sizeof buf, f)) > 0)
 		if (csv_parse(&parser, buf, n, on_field, on_row, &p) != n) {
 			err_set(e, "E1001", "the population file is not well-formed CSV");
 			err_detail(e, "Near row %ld: %s.", p.row + 1,
 				   csv_strerror(csv_error(&parser)));
 			p.failed = 1;
 		}
-	if (!p.failed && ferror(in->f)) {
-		err_set(e, "S3001", "could not read \"%s\": %s", path, in->error);
-		p.failed = 1;
-	}
+	int unreadable = !p.failed && ferror(f);
+	p.failed |= unreadable;
 	if (!p.failed)
 		csv_fini(&parser, on_field, on_row, &p);
 	for (int i = 0; i < p.nf && i < MAXCOL; i++)
 		free(p.f[i]);
 	csv_free(&parser);
-	input_close(in);
+	if (unreadable) {
+		rc = -2;
+		goto out;
+	}
 	if (p.failed)
 		goto out;
 	if (!p.header_done) {
@@ -286,7 +303,11 @@ int population_load(PGconn *conn, const struct codelists *lists, const char *pat
 		   "ON CONFLICT (year, region, sex, age, dims) DO UPDATE SET population = "
 		   "excluded.population",
 		   0, NULL) < 0 ||
-	    db_run(conn, e, "SELECT warehouse.rebuild_analytics()", 0, NULL) < 0 ||
+	    db_run(conn, e,
+		   o->rebuild ? "SELECT warehouse.rebuild_analytics()"
+			      : "INSERT INTO warehouse.refresh_queue (population) VALUES (true)",
+		   0, NULL) < 0 ||
+	    (o->before_commit && o->before_commit(conn, r, o->arg, e) < 0) ||
 	    db_run(conn, e, "COMMIT", 0, NULL) < 0)
 		goto rollback;
 	rc = 0;

@@ -21,4 +21,21 @@ struct population_result {
 int population_load(PGconn *conn, const struct codelists *lists, const char *path, int atomic,
 		    FILE *rejects, struct population_result *r, struct wq_error *e);
 
+/* How population_load_stream loads: atomic, rebuild (1: rebuild the analytics in the
+ * load's transaction; 0: queue the population for the refresh), the rejects file, and a
+ * step run in the load's transaction just before its commit (the intake's audit row). */
+struct population_options {
+	int atomic, rebuild;
+	FILE *rejects;
+	int (*before_commit)(PGconn *conn, const struct population_result *r, void *arg,
+			     struct wq_error *e);
+	void *arg;
+};
+
+/* The same from an open stream (the intake's request body). Returns as population_load,
+ * or -2 when F could not be read (nothing loaded). */
+int population_load_stream(PGconn *conn, const struct codelists *lists, FILE *f,
+			   const struct population_options *o, struct population_result *r,
+			   struct wq_error *e);
+
 #endif

@@ -65,6 +65,7 @@ struct intervention_rec {
 
 struct case_rec {
 	long line, record_no; /* where it came from, for a later rejection (E3008) */
+	long long batch_id;   /* the batch that brings it; 0: the one being loaded (struct batch) */
 	uint8_t case_key[TOKEN_BYTES];
 	const char *agency, *region, *detection, *status;
 	int reported, incident; /* month indexes; incident -1 when not given */

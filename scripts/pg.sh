@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # A throwaway PostgreSQL 15 cluster for `make run` and the tests.
-#   scripts/pg.sh start|stop|status|psql [args]|destroy|conf
+#   scripts/pg.sh start|stop|crash|status|psql [args]|destroy|conf   (crash: an immediate stop)
 # The cluster lives under /var/tmp/wiqaya-<checkout hash>, which the postgres user can reach
 # even when the checkout sits in a private home directory; var/pg links to it. Port and
 # socket directory come from the config (var/wiqaya.conf, written from the example on first
@@ -97,10 +97,11 @@ CONF
 case ${1:-} in
   start) start ;;
   stop) if running; then as_pg "$PG_BIN/pg_ctl" -D "$data" -m fast -w stop >/dev/null; fi ;;
+  crash) if running; then as_pg "$PG_BIN/pg_ctl" -D "$data" -m immediate -w stop >/dev/null; fi ;;
   status) if running; then echo "running: $cluster port $port"; else echo "stopped"; exit 3; fi ;;
   psql) shift; exec "$PG_BIN/psql" -h "$host" -p "$port" -U "$admin" -d "$dbname" "$@" ;;
   destroy) if running; then as_pg "$PG_BIN/pg_ctl" -D "$data" -m immediate -w stop >/dev/null; fi
            rm -rf "$cluster" "$root/var/pg" ;;
   conf) echo "$conf" ;;
-  *) echo "usage: scripts/pg.sh start|stop|status|psql [args]|destroy|conf" >&2; exit 2 ;;
+  *) echo "usage: scripts/pg.sh start|stop|crash|status|psql [args]|destroy|conf" >&2; exit 2 ;;
 esac

@@ -1,10 +1,9 @@
 /* The audit log (api.md: every query audited): every answered query (token id, normalised
  * query, status, cells released, epsilon charged) and every token change is a row of
- * audit.log carrying a keyed hash of the previous row's hash and its own content (a hash
- * chain under the server's audit subkey), so that an edited or deleted row is found by
- * audit_verify. Query rows go through a bounded queue to a writer thread that appends
- * them in batches off the request path; a full queue drops the row and counts it (a
- * counter that must stay 0, exported at /healthz). No identifier, no token in any row. */
+ * audit.log in the hash chain of common/audit_chain.h, so that an edited or deleted
+ * row is found by audit_verify. Query rows go through a bounded queue to a writer thread that
+ * appends them in batches off the request path; a full queue drops the row and counts it (a counter
+ * that must stay 0, exported at /healthz). No identifier, no token in any row. */
 #ifndef WQ_AUDIT_H
 #define WQ_AUDIT_H
 
@@ -12,6 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "common/audit_chain.h"
 #include "common/config.h"
 #include "common/error.h"
 
@@ -27,15 +27,5 @@ void audit_query(struct audit *a, int token_id, const char *query, unsigned stat
 		 double epsilon);
 unsigned long audit_dropped(struct audit *a);
 unsigned long audit_written(struct audit *a);
-
-/* Appends one row now, in the caller's connection and its open transaction if any (token
- * changes: the change and its row commit together). 0 or -1 with e set. */
-int audit_append(PGconn *conn, const uint8_t *key, const char *kind, const char *body,
-		 struct wq_error *e);
-
-/* Checks the chain. Returns 0 when every row holds; 1 with *seq the first broken row and
- * why its reason; -1 with e set on a database failure. rows: how many were read. */
-int audit_verify(PGconn *conn, const uint8_t *key, long long *seq, long long *rows, char *why,
-		 size_t whylen, struct wq_error *e);
 
 #endif

@@ -5,12 +5,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/audit_chain.h"
 #include "common/keyfile.h"
 
 static const char context[crypto_kdf_CONTEXTBYTES] = {'W', 'Q', 'S', 'E', 'R', 'V', 'E', 'R'};
 
-/* Subkey ids: never renumber (published noise depends on them). */
-enum { SUB_NOISE = 1, SUB_LEDGER = 2, SUB_AUDIT = 3 };
+/* Subkey ids: never renumber (published noise depends on them). 3 was the audit chain's
+ * until the intake joined the chain: its key is now the token key's (audit_chain.h). */
+enum { SUB_NOISE = 1, SUB_LEDGER = 2 };
 
 static uint8_t *subkey(const uint8_t *master, uint64_t id)
 {
@@ -25,7 +27,14 @@ static void derive(struct keyring *k, const uint8_t *master)
 {
 	k->noise = subkey(master, SUB_NOISE);
 	k->ledger = subkey(master, SUB_LEDGER);
-	k->audit = subkey(master, SUB_AUDIT);
+}
+
+static void derive_audit(struct keyring *k)
+{
+	k->audit = sodium_malloc(AUDIT_KEY_BYTES);
+	if (!k->audit)
+		abort();
+	audit_chain_key(k->token, k->audit);
 }
 
 int keyring_load(struct keyring *k, const struct wq_config *cfg, struct wq_error *e)
@@ -41,6 +50,7 @@ int keyring_load(struct keyring *k, const struct wq_config *cfg, struct wq_error
 		keyring_free(k);
 		return -1;
 	}
+	derive_audit(k);
 	return 0;
 }
 
@@ -52,6 +62,7 @@ void keyring_from_bytes(struct keyring *k, const uint8_t server[32], const uint8
 	derive(k, server);
 	k->token = sodium_malloc(32);
 	memcpy(k->token, token, 32);
+	derive_audit(k);
 }
 
 void keyring_free(struct keyring *k)

@@ -1,7 +1,7 @@
-/* The server's secrets: its own key ([keys] noise_key), from which the noise PRF, the
- * ledger's cell identities and the audit chain each get a subkey (crypto_kdf), and the
- * token key ([keys] token_key) it shares with the intake. No pseudonym key: the server
- * never holds one. All in sodium_malloc memory, wiped on free. */
+/* The server's secrets: its own key ([keys] noise_key), from which the noise PRF and the
+ * ledger's cell identities each get a subkey (crypto_kdf), and the token key ([keys]
+ * token_key) it shares with the intake, from which the audit chain's key comes. No pseudonym key:
+ * the server never holds one. All in sodium_malloc memory, wiped on free. */
 #ifndef WQ_KEYRING_H
 #define WQ_KEYRING_H
 
@@ -11,8 +11,8 @@
 #include "common/error.h"
 
 struct keyring {
-	uint8_t *noise, *ledger, *audit; /* subkeys of the server key */
-	uint8_t *token;
+	uint8_t *noise, *ledger; /* subkeys of the server key */
+	uint8_t *token, *audit;	 /* the token key and the audit chain's (audit_chain.h) */
 };
 
 /* Loads both key files (K100x errors from common/keyfile.h). */

@@ -32,6 +32,7 @@ test_config() {
       -e "s|^noise_key *=.*|noise_key = $T/keys/noise.key|" \
       -e "s|^token_key *=.*|token_key = $T/keys/token.key|" \
       -e "s|^port *= *8080|port = ${TEST_HTTP_PORT:-18080}|" \
+      -e "s|^port *= *8081|port = ${TEST_INTAKE_PORT:-18081}|" \
       -e "s|^level *=.*|level = warning|" "$base" >"$CONF"
   export WIQAYA_CONF=$CONF
   [[ -n ${REAL_BUDGETS:-} ]] || generous_budgets
@@ -80,6 +81,50 @@ stop_server() {
   [[ -n $SERVER_PID ]] && kill "$SERVER_PID" 2>/dev/null && wait "$SERVER_PID" 2>/dev/null
   SERVER_PID=
 }
+INTAKE_PID=
+INTAKE_URL=http://127.0.0.1:${TEST_INTAKE_PORT:-18081}
+# start_intake: wiqaya-etl serve on the test config, waited for until it answers.
+start_intake() {
+  if curl -s --max-time 1 "$INTAKE_URL/healthz" >/dev/null 2>&1 && [[ -z $INTAKE_PID ]]; then
+    echo "Bail out! port ${TEST_INTAKE_PORT:-18081} is already served"; exit 1
+  fi
+  "$BIN/wiqaya-etl" serve 2>>"$T/intake.log" &
+  INTAKE_PID=$!
+  for _ in $(seq 1 100); do
+    curl -s "$INTAKE_URL/healthz" >/dev/null 2>&1 && return 0
+    sleep 0.1
+  done
+  echo "Bail out! the intake did not start"; cat "$T/intake.log"; exit 1
+}
+stop_intake() {
+  [[ -n $INTAKE_PID ]] && kill "$INTAKE_PID" 2>/dev/null && wait "$INTAKE_PID" 2>/dev/null
+  INTAKE_PID=
+}
+# post TOKEN TYPE FILE [CURL ARGS...]: POST FILE to /api/v1/cases; the body lands in
+# $T/body, the status is printed.
+post() {
+  local tok=$1 type=$2 file=$3; shift 3
+  curl -s -o "$T/body" -w '%{http_code}' -H "Authorization: Bearer $tok" \
+    -H "Content-Type: $type" --data-binary "@$file" "$@" "$INTAKE_URL/api/v1/cases"
+}
+# digest: one line per analytics table, its rows and a hash of their sorted text.
+digest() {
+  psql_t -c "SELECT string_agg(x, ' ' ORDER BY x) FROM (
+    SELECT 'victim_year:' || count(*) || ':' || md5(coalesce(string_agg(t::text, '|' ORDER BY t::text), '')) x FROM analytics.victim_year t
+    UNION ALL SELECT 'case_fact:' || count(*) || ':' || md5(coalesce(string_agg(t::text, '|' ORDER BY t::text), '')) FROM analytics.case_fact t
+    UNION ALL SELECT 'offender_year:' || count(*) || ':' || md5(coalesce(string_agg(t::text, '|' ORDER BY t::text), '')) FROM analytics.offender_year t
+    UNION ALL SELECT 'intervention_fact:' || count(*) || ':' || md5(coalesce(string_agg(t::text, '|' ORDER BY t::text), '')) FROM analytics.intervention_fact t
+    UNION ALL SELECT 'population:' || count(*) || ':' || md5(coalesce(string_agg(t::text, '|' ORDER BY t::text), '')) FROM analytics.population t) d"
+}
+# same_as_rebuild DESC: the analytics tables as they are equal those a full rebuild gives.
+same_as_rebuild() {
+  local before after
+  before=$(digest)
+  "$BIN/wiqaya-etl" refresh >/dev/null
+  after=$(digest)
+  eq "$1" "$before" "$after"
+}
+
 # api PATH: GET PATH, with the bearer token $TOKEN when it is set.
 TOKEN=
 api() { curl -s ${TOKEN:+-H "Authorization: Bearer $TOKEN"} "http://127.0.0.1:${TEST_HTTP_PORT:-18080}$1"; }
@@ -92,7 +137,7 @@ generous_budgets() {
   printf '[disclosure]\nbudget_researcher = 1000000\nbudget_policy = 1000000\nbudget_admin = 1000000\nbudget_public = 1000000\n' >>"$CONF"
 }
 
-cleanup() { stop_server; [[ -z ${TEST_TMP:-} ]] && rm -rf "$T"; }
+cleanup() { stop_server; stop_intake; [[ -z ${TEST_TMP:-} ]] && rm -rf "$T"; }
 trap cleanup EXIT
 
 # dump_db FILE: pg_dump of the test database.

@@ -1,0 +1,493 @@
+/* Group commit (see committer.h). */
+#include "etl/committer.h"
+
+#include <inttypes.h>
+#include <jansson.h>
+#include <pthread.h>
+#include <sodium.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "common/audit_chain.h"
+#include "common/db.h"
+#include "common/log.h"
+#include "common/xalloc.h"
+#include "etl/batch.h"
+#include "etl/chunk.h"
+#include "etl/copy.h"
+#include "etl/linkage.h"
+#include "etl/refresher.h"
+
+struct committer {
+	const struct wq_config *cfg;
+	const struct codelists *lists;
+	struct keys *keys;
+	const uint8_t *audit_key;
+	struct refresher *refresher;
+	pthread_mutex_t mu;
+	pthread_cond_t work, done; /* work: a submission waits; done: an outcome is set */
+	struct submission *head, **tail;
+	int stopping;
+	int key_version; /* under mu */
+	PGconn *conn;
+	pthread_t thread;
+};
+
+int committer_key_version(struct committer *c)
+{
+	pthread_mutex_lock(&c->mu);
+	int v = c->key_version;
+	pthread_mutex_unlock(&c->mu);
+	return v;
+}
+
+/* Publishes version V once its storage key is derived (keys_store derives on first use
+ * and is not safe to race: the requests only ever hash under a published version). */
+static void set_key_version(struct committer *c, int v)
+{
+	keys_store(c->keys, v);
+	pthread_mutex_lock(&c->mu);
+	c->key_version = v;
+	pthread_mutex_unlock(&c->mu);
+}
+
+void committer_submit(struct committer *c, struct submission *s)
+{
+	s->outcome = OUTCOME_PENDING;
+	s->next = NULL;
+	pthread_mutex_lock(&c->mu);
+	*c->tail = s;
+	c->tail = &s->next;
+	pthread_cond_signal(&c->work);
+	while (s->outcome == OUTCOME_PENDING)
+		pthread_cond_wait(&c->done, &c->mu);
+	pthread_mutex_unlock(&c->mu);
+}
+
+/* ---- one group ---- */
+
+static void free_cases(struct submission *s, size_t from)
+{
+	for (size_t i = from; i < s->n_cases; i++)
+		rec_free(&s->cases[i]);
+	s->n_cases = from;
+}
+
+static void fail(struct submission *s, const struct wq_error *e)
+{
+	s->outcome = OUTCOME_FAILED;
+	s->error = *e;
+}
+
+/* The connection, made when missing: synchronous commit (an answer means the commit is on
+ * disk, whatever the server's default), and the chunk code's temporary tables. */
+static PGconn *connection(struct committer *c, struct wq_error *e)
+{
+	if (c->conn && PQstatus(c->conn) == CONNECTION_OK)
+		return c->conn;
+	PQfinish(c->conn);
+	c->conn = db_connect(c->cfg, c->cfg->db_loader_user, e);
+	if (!c->conn)
+		return NULL;
+	struct batch b = {.conn = c->conn};
+	if (db_run(c->conn, e, "SET synchronous_commit = on", 0, NULL) < 0 ||
+	    chunk_prepare(&b, e) < 0) {
+		PQfinish(c->conn);
+		c->conn = NULL;
+	}
+	return c->conn;
+}
+
+/* Under the linkage lock: submissions whose key was used before (and not forgotten) get
+ * the first answer, or a conflict; forgotten keys are released. Returns 0 or -1. */
+static int check_keys(struct committer *c, PGconn *conn, struct submission **group, size_t n,
+		      struct wq_error *e)
+{
+	struct strbuf keys;
+	sb_init(&keys);
+	sb_putc(&keys, '{');
+	for (size_t i = 0; i < n; i++) {
+		if (!group[i]->has_key)
+			continue;
+		sb_printf(&keys, "%s\"", keys.len > 1 ? "," : "");
+		sb_hex(&keys, COPY_BYTEA, group[i]->key_hash, 32);
+		sb_putc(&keys, '"');
+	}
+	sb_putc(&keys, '}');
+	int rc = 0;
+	if (keys.len > 2) {
+		char hours[16];
+		snprintf(hours, sizeof hours, "%d", c->cfg->idempotency_hours);
+		const char *params[] = {keys.data, hours};
+		PGresult *r = NULL;
+		rc = db_run(conn, e,
+			    "UPDATE warehouse.batch SET idempotency_key = NULL "
+			    "WHERE idempotency_key = ANY($1::bytea[]) "
+			    "AND loaded_at < now() - $2::int * interval '1 hour'",
+			    2, params);
+		if (rc == 0)
+			r = db_exec(conn, e,
+				    "SELECT idempotency_key, body_hash, status, response "
+				    "FROM warehouse.batch WHERE idempotency_key = ANY($1::bytea[])",
+				    1, params);
+		if (!r)
+			rc = -1;
+		for (int k = 0; r && k < PQntuples(r); k++) {
+			size_t kl, bl;
+			unsigned char *key =
+			    PQunescapeBytea((const unsigned char *)PQgetvalue(r, k, 0), &kl);
+			unsigned char *body =
+			    PQunescapeBytea((const unsigned char *)PQgetvalue(r, k, 1), &bl);
+			for (size_t i = 0; i < n; i++) {
+				struct submission *s = group[i];
+				if (!s->has_key || s->outcome != OUTCOME_PENDING || kl != 32 ||
+				    memcmp(key, s->key_hash, 32) != 0)
+					continue;
+				if (bl == 32 && sodium_memcmp(body, s->body_hash, 32) == 0) {
+					s->outcome = OUTCOME_REPLAYED;
+					s->stored_status = (unsigned)atoi(PQgetvalue(r, k, 2));
+					s->stored_response = xstrdup(PQgetvalue(r, k, 3));
+				} else {
+					s->outcome = OUTCOME_CONFLICT;
+				}
+				free_cases(s, 0);
+			}
+			PQfreemem(key);
+			PQfreemem(body);
+		}
+		PQclear(r);
+	}
+	sb_free(&keys);
+	return rc;
+}
+
+/* The batch rows of the submissions that load, in one COPY (COPY writes the identity
+ * column as given: the ids the requests drew). */
+static int write_batches(struct committer *c, PGconn *conn, struct submission **group, size_t n,
+			 int version, struct wq_error *e)
+{
+	struct strbuf sb;
+	sb_init(&sb);
+	for (size_t i = 0; i < n; i++) {
+		struct submission *s = group[i];
+		if (s->outcome != OUTCOME_PENDING)
+			continue;
+		uint8_t placeholder[32];
+		randombytes_buf(placeholder, sizeof placeholder);
+		sb_printf(&sb, "%lld\t", s->batch_id);
+		sb_hex(&sb, COPY_BYTEA, placeholder, 32);
+		sb_printf(&sb, "\t%d\thttp\t%ld\t%ld\t%ld\t", version, s->records, s->accepted,
+			  s->rejected);
+		copy_text(&sb, s->agency);
+		sb_putc(&sb, '\t');
+		if (s->has_key)
+			sb_hex(&sb, COPY_BYTEA, s->key_hash, 32);
+		else
+			sb_puts(&sb, "\\N");
+		sb_putc(&sb, '\t');
+		sb_hex(&sb, COPY_BYTEA, s->body_hash, 32);
+		sb_printf(&sb, "\t%u\t", s->status);
+		copy_text(&sb, s->response);
+		sb_putc(&sb, '\n');
+	}
+	(void)c;
+	int rc = sb.len == 0 ? 0
+			     : db_copy(conn, e,
+				       "COPY warehouse.batch (batch_id, batch_key, key_version, "
+				       "source, records, accepted, rejected, agency, "
+				       "idempotency_key, body_hash, status, response) FROM STDIN",
+				       sb.data, sb.len);
+	sb_free(&sb);
+	return rc;
+}
+
+/* The accepted cases of the group, chunk after chunk, through the loader's chunk code. */
+static int write_cases(struct committer *c, PGconn *conn, struct submission **group, size_t n,
+		       int version, struct wq_error *e)
+{
+	struct load_options opt = {.rebuild = 0};
+	struct load_result r = {0};
+	struct batch b = {.conn = conn, .cfg = c->cfg, .keys = c->keys, .opt = &opt, .r = &r};
+	struct chunk ch;
+	int rc = 0;
+	b.ctx = (struct rec_context){c->lists, c->keys, version, c->cfg->default_id_country,
+				     c->cfg->max_json_depth};
+	b.queue = 1;
+	pthread_mutex_init(&b.lock, NULL);
+	chunk_init(&ch);
+	for (size_t i = 0; i < n && rc == 0; i++) {
+		struct submission *s = group[i];
+		if (s->outcome != OUTCOME_PENDING)
+			continue;
+		if (!b.id) {
+			b.id = s->batch_id; /* merges are recorded under the group's first batch */
+			snprintf(b.id_text, sizeof b.id_text, "%lld", b.id);
+		}
+		size_t k = 0;
+		while (k < s->n_cases && rc == 0) {
+			struct case_rec *cr = &ch.cases[ch.n_cases++];
+			*cr = s->cases[k++];
+			cr->batch_id = s->batch_id;
+			if (ch.n_cases == CHUNK_CASES)
+				rc = chunk_write(&b, &ch, e);
+		}
+		free_cases(s, k); /* after a failure: what was not handed to a chunk */
+		s->n_cases = 0;
+	}
+	if (rc == 0 && ch.n_cases)
+		rc = chunk_write(&b, &ch, e);
+	chunk_free(&ch);
+	pthread_mutex_destroy(&b.lock);
+	return rc;
+}
+
+/* The rejects of the group, and an audit row per submission. */
+static int write_rest(struct committer *c, PGconn *conn, struct submission **group, size_t n,
+		      struct wq_error *e)
+{
+	struct strbuf rejects;
+	struct audit_row *rows = xcalloc(n + 1, sizeof *rows);
+	size_t nrows = 0;
+	sb_init(&rejects);
+	for (size_t i = 0; i < n; i++) {
+		struct submission *s = group[i];
+		if (s->outcome != OUTCOME_PENDING)
+			continue;
+		sb_put(&rejects, s->rejects.data, s->rejects.len);
+		json_t *j =
+		    json_pack("{s:s,s:I,s:s,s:I,s:I,s:I,s:i}", "kind", "cases", "batch",
+			      (json_int_t)s->batch_id, "agency", s->agency, "records",
+			      (json_int_t)s->records, "accepted", (json_int_t)s->accepted,
+			      "rejected", (json_int_t)s->rejected, "status", (int)s->status);
+		audit_now(rows[nrows].at);
+		rows[nrows++].body = json_dumps(j, JSON_COMPACT | JSON_SORT_KEYS);
+		json_decref(j);
+	}
+	int rc = 0;
+	if (rejects.len)
+		rc = db_copy(conn, e,
+			     "COPY warehouse.reject (batch_id, record_no, line, code, pointer, "
+			     "message) FROM STDIN",
+			     rejects.data, rejects.len);
+	if (rc == 0 && nrows)
+		rc = audit_append_rows(conn, c->audit_key, "submission", rows, nrows, e);
+	for (size_t i = 0; i < nrows; i++)
+		free(rows[i].body);
+	free(rows);
+	sb_free(&rejects);
+	return rc;
+}
+
+/* One transaction for the group. Every submission leaves with an outcome. */
+static void commit_group(struct committer *c, struct submission **group, size_t n)
+{
+	struct wq_error e;
+	PGconn *conn = connection(c, &e);
+	int in_tx = 0, loaded = 0;
+	if (!conn)
+		goto failed;
+	if (db_run(conn, &e, "BEGIN", 0, NULL) < 0)
+		goto failed;
+	in_tx = 1;
+	PGresult *r =
+	    db_exec(conn, &e, "SELECT storage_version FROM warehouse.key_state FOR SHARE", 0, NULL);
+	if (!r)
+		goto failed;
+	int version = atoi(PQgetvalue(r, 0, 0));
+	PQclear(r);
+	if (version != committer_key_version(c)) {
+		/* Rotated since these were hashed: refused (503), hashed anew on the retry. */
+		set_key_version(c, version);
+		err_set(&e, "S3006", "the storage key was rotated while the request was checked");
+		goto failed;
+	}
+	for (size_t i = 0; i < n; i++)
+		if (group[i]->key_version != version) {
+			err_set(&e, "S3006",
+				"the storage key was rotated while the request was checked");
+			goto failed;
+		}
+	if (db_run(conn, &e, "SELECT pg_advisory_xact_lock(" LINKAGE_LOCK_KEY ")", 0, NULL) < 0 ||
+	    check_keys(c, conn, group, n, &e) < 0 ||
+	    write_batches(c, conn, group, n, version, &e) < 0 ||
+	    write_cases(c, conn, group, n, version, &e) < 0 ||
+	    write_rest(c, conn, group, n, &e) < 0)
+		goto failed;
+	for (size_t i = 0; i < n; i++)
+		loaded |= group[i]->outcome == OUTCOME_PENDING;
+	if (db_run(conn, &e, "COMMIT", 0, NULL) < 0) {
+		/* Whether it committed is unknown: the answer is a 503, and the client's retry
+		 * with its key finds the batch if it did. */
+		in_tx = 0;
+		goto failed;
+	}
+	for (size_t i = 0; i < n; i++)
+		if (group[i]->outcome == OUTCOME_PENDING)
+			group[i]->outcome = OUTCOME_COMMITTED;
+	if (loaded)
+		refresher_poke(c->refresher);
+	return;
+failed:
+	if (in_tx && conn)
+		PQclear(PQexec(conn, "ROLLBACK"));
+	if (conn && PQstatus(conn) != CONNECTION_OK) {
+		PQfinish(c->conn);
+		c->conn = NULL;
+	}
+	log_warning("intake: a group of %zu requests was not committed: %s: %s", n, e.code,
+		    e.message);
+	/* Every one fails, a replay found in the rolled-back transaction too: its retry
+	 * finds the stored answer again. */
+	for (size_t i = 0; i < n; i++) {
+		free_cases(group[i], 0);
+		free(group[i]->stored_response);
+		group[i]->stored_response = NULL;
+		fail(group[i], &e);
+	}
+}
+
+/* ---- the thread ---- */
+
+/* The case keys of a group: a submission whose case is already in the group waits for
+ * the next one (one transaction cannot write a case twice, and order must hold). */
+struct key_set {
+	const uint8_t **slot;
+	size_t cap;
+};
+
+static int key_set_has_any(const struct key_set *ks, const struct submission *s)
+{
+	for (size_t i = 0; i < s->n_cases; i++) {
+		const uint8_t *k = s->cases[i].case_key;
+		uint64_t h;
+		memcpy(&h, k, sizeof h);
+		for (size_t j = h % ks->cap; ks->slot[j]; j = (j + 1) % ks->cap)
+			if (memcmp(ks->slot[j], k, TOKEN_BYTES) == 0)
+				return 1;
+	}
+	return 0;
+}
+
+static void key_set_add(struct key_set *ks, const struct submission *s)
+{
+	for (size_t i = 0; i < s->n_cases; i++) {
+		const uint8_t *k = s->cases[i].case_key;
+		uint64_t h;
+		memcpy(&h, k, sizeof h);
+		size_t j = h % ks->cap;
+		while (ks->slot[j])
+			j = (j + 1) % ks->cap;
+		ks->slot[j] = k;
+	}
+}
+
+/* Takes the submissions at the head of the queue, in order, while they fit the group
+ * (a first one always does, whatever its size). Under mu. */
+static size_t take_group(struct committer *c, struct submission ***group, size_t *cap,
+			 struct key_set *ks)
+{
+	size_t n = 0, cases = 0;
+	memset(ks->slot, 0, ks->cap * sizeof *ks->slot);
+	while (c->head) {
+		struct submission *s = c->head;
+		if (n &&
+		    (cases + s->n_cases > (size_t)c->cfg->group_cases || key_set_has_any(ks, s)))
+			break;
+		if (cases + s->n_cases <= (size_t)c->cfg->group_cases)
+			key_set_add(ks, s);
+		c->head = s->next;
+		if (!c->head)
+			c->tail = &c->head;
+		xgrow((void **)group, cap, n + 1, sizeof **group);
+		(*group)[n++] = s;
+		cases += s->n_cases;
+	}
+	return n;
+}
+
+static void *run(void *arg)
+{
+	struct committer *c = arg;
+	struct submission **group = NULL;
+	size_t cap = 0;
+	struct key_set ks = {xcalloc(2 * (size_t)c->cfg->group_cases + 1, sizeof(uint8_t *)),
+			     2 * (size_t)c->cfg->group_cases + 1};
+	for (;;) {
+		pthread_mutex_lock(&c->mu);
+		while (!c->head && !c->stopping) {
+			/* Idle and not yet connected: reach the database, so that requests learn
+			 * the key version. */
+			if (!c->key_version) {
+				pthread_mutex_unlock(&c->mu);
+				struct wq_error e;
+				PGconn *conn = connection(c, &e);
+				PGresult *r = conn ? db_exec(conn, &e,
+							     "SELECT storage_version FROM "
+							     "warehouse.key_state",
+							     0, NULL)
+						   : NULL;
+				if (r) {
+					set_key_version(c, atoi(PQgetvalue(r, 0, 0)));
+					PQclear(r);
+				}
+				pthread_mutex_lock(&c->mu);
+				if (!c->key_version) {
+					struct timespec until;
+					clock_gettime(CLOCK_REALTIME, &until);
+					until.tv_sec += 1;
+					pthread_cond_timedwait(&c->work, &c->mu, &until);
+				}
+				continue;
+			}
+			pthread_cond_wait(&c->work, &c->mu);
+		}
+		if (!c->head && c->stopping) {
+			pthread_mutex_unlock(&c->mu);
+			break;
+		}
+		size_t n = take_group(c, &group, &cap, &ks);
+		pthread_mutex_unlock(&c->mu);
+		commit_group(c, group, n);
+		pthread_mutex_lock(&c->mu);
+		pthread_cond_broadcast(&c->done);
+		pthread_mutex_unlock(&c->mu);
+	}
+	free(group);
+	free(ks.slot);
+	return NULL;
+}
+
+struct committer *committer_start(const struct wq_config *cfg, const struct codelists *lists,
+				  struct keys *keys, const uint8_t *audit_key,
+				  struct refresher *refresher)
+{
+	struct committer *c = xcalloc(1, sizeof *c);
+	c->cfg = cfg;
+	c->lists = lists;
+	c->keys = keys;
+	c->audit_key = audit_key;
+	c->refresher = refresher;
+	c->tail = &c->head;
+	pthread_mutex_init(&c->mu, NULL);
+	pthread_cond_init(&c->work, NULL);
+	pthread_cond_init(&c->done, NULL);
+	pthread_create(&c->thread, NULL, run, c);
+	return c;
+}
+
+void committer_stop(struct committer *c)
+{
+	if (!c)
+		return;
+	pthread_mutex_lock(&c->mu);
+	c->stopping = 1;
+	pthread_cond_signal(&c->work);
+	pthread_mutex_unlock(&c->mu);
+	pthread_join(c->thread, NULL);
+	PQfinish(c->conn);
+	pthread_mutex_destroy(&c->mu);
+	pthread_cond_destroy(&c->work);
+	pthread_cond_destroy(&c->done);
+	free(c);
+}

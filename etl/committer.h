@@ -1,0 +1,68 @@
+/* Group commit for the intake (docs/intake.md): requests validate and pseudonymise their
+ * records on their own threads, then hand them here; one thread, on one connection, takes
+ * every submission waiting (up to [intake] group_cases cases), links and writes them in
+ * one transaction under the linkage lock (the batch loader's chunk code: one path), with
+ * their batch rows, rejects, refresh queue and audit rows, and answers each only after
+ * that COMMIT. Concurrent requests thus share one lock wait and one commit instead of
+ * queueing for one each. The idempotency key is checked again inside the transaction,
+ * under the lock, so that two concurrent requests with one key load once. */
+#ifndef WQ_COMMITTER_H
+#define WQ_COMMITTER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "common/codelist.h"
+#include "common/config.h"
+#include "common/error.h"
+#include "common/strbuf.h"
+#include "etl/keys.h"
+#include "etl/record.h"
+
+enum outcome {
+	OUTCOME_PENDING,
+	OUTCOME_COMMITTED, /* the submission's own response stands */
+	OUTCOME_REPLAYED,  /* its key was used before with the same body: the stored answer */
+	OUTCOME_CONFLICT,  /* its key was used before with another body */
+	OUTCOME_FAILED,	   /* nothing committed: error says why (503, retry with the key) */
+};
+
+/* One request's records, as the committer takes them. */
+struct submission {
+	/* Set by the request. */
+	char agency[32];
+	int has_key;
+	uint8_t key_hash[32], body_hash[32]; /* keyed hashes of Idempotency-Key, of the body */
+	long long batch_id;		     /* drawn by the request */
+	int key_version;		     /* the storage key its tokens were made under */
+	struct case_rec *cases;		     /* accepted records; the committer frees them */
+	size_t n_cases;
+	long records, accepted, rejected; /* accepted: loaded if it commits (0 under atomic) */
+	struct strbuf rejects;		  /* COPY rows of warehouse.reject */
+	unsigned status;		  /* 200 or 422 */
+	char *response;			  /* the answer, stored with the batch (no record values) */
+	/* Set by the committer. */
+	enum outcome outcome;
+	unsigned stored_status; /* OUTCOME_REPLAYED: the first answer */
+	char *stored_response;	/* malloc'd */
+	struct wq_error error;	/* OUTCOME_FAILED */
+	struct submission *next;
+};
+
+struct refresher;
+struct committer;
+
+/* Starts the committer thread (its own connection as the loader, synchronous commit). */
+struct committer *committer_start(const struct wq_config *cfg, const struct codelists *lists,
+				  struct keys *keys, const uint8_t *audit_key,
+				  struct refresher *refresher);
+void committer_stop(struct committer *c);
+
+/* The storage-key version the records must be hashed under, known once the committer
+ * has reached the database (0 before). Its key is derived before it is published. */
+int committer_key_version(struct committer *c);
+
+/* Hands s over and waits for its outcome. */
+void committer_submit(struct committer *c, struct submission *s);
+
+#endif

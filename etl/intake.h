@@ -1,0 +1,38 @@
+/* wiqaya-etl serve: the intake API (docs/intake.md, api.md "Intake"). The process that
+ * holds the pseudonymisation key takes agencies' cases over HTTP (the HTTP core of
+ * common/http.h, tokens of role submitter), validates and pseudonymises them with the
+ * batch loader's code on the request threads, and commits them in groups (committer.h);
+ * the refresher (refresher.h) brings the analytics tables up to date after. */
+#ifndef WQ_INTAKE_H
+#define WQ_INTAKE_H
+
+#include "common/codelist.h"
+#include "common/config.h"
+#include "common/http.h"
+#include "etl/committer.h"
+#include "etl/keys.h"
+#include "etl/refresher.h"
+
+struct intake {
+	const struct wq_config *cfg;
+	struct codelists lists;
+	struct keys *keys;
+	uint8_t *token_key, *audit_key; /* sodium_malloc'd */
+	struct committer *committer;
+	struct refresher *refresher;
+};
+
+/* The routes (etl/intake_routes.c) and their handlers, one file each. */
+extern const struct http_route intake_routes[];
+extern const size_t intake_nroutes;
+
+void intake_cases_post(struct http_request *req, struct http_response *resp);
+void intake_batch_get(struct http_request *req, struct http_response *resp);
+void intake_population_post(struct http_request *req, struct http_response *resp);
+void intake_health_get(struct http_request *req, struct http_response *resp);
+void intake_metrics_get(struct http_request *req, struct http_response *resp);
+
+/* The media type of the request's Content-Type, lower case, without parameters. */
+void intake_media_type(struct http_request *req, char *out, size_t size);
+
+#endif

@@ -1,0 +1,105 @@
+/* GET /api/v1/batches/{id}: a batch's counts and its rejected records' errors (codes,
+ * pointers, messages: never a value). A submitter reads its own agency's batches only;
+ * an admin any, file loads included. */
+#include <jansson.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/db.h"
+#include "etl/intake.h"
+
+#define MAX_ERRORS 10000
+
+void intake_batch_get(struct http_request *req, struct http_response *resp)
+{
+	const struct principal *who = http_principal(req);
+	const char *path = http_path(req), *id = strrchr(path, '/') + 1;
+	if (strncmp(id, "b-", 2) == 0)
+		id += 2;
+	char *end;
+	long long n = strtoll(id, &end, 10);
+	if (!*id || *end || n <= 0) {
+		http_problem(resp, 404, "H1404", "not found", "No such batch.", NULL);
+		return;
+	}
+	char idtext[24];
+	snprintf(idtext, sizeof idtext, "%lld", n);
+	struct wq_error e;
+	PGconn *conn = http_db(req);
+	const char *params[] = {idtext};
+	PGresult *b =
+	    conn ? db_exec(conn, &e,
+			   "SELECT source, coalesce(agency, ''), to_char(loaded_at AT TIME "
+			   "ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), records, "
+			   "accepted, rejected, status FROM warehouse.batch "
+			   "WHERE batch_id = $1",
+			   1, params)
+		 : NULL;
+	if (!b) {
+		http_db_reset();
+		http_problem(resp, 503, "S2001", "the warehouse cannot be reached", NULL, NULL);
+		resp->retry_after = 1;
+		return;
+	}
+	if (PQntuples(b) == 0) {
+		PQclear(b);
+		http_problem(resp, 404, "H1404", "not found", "No such batch.", NULL);
+		return;
+	}
+	if (who->role != ROLE_ADMIN && strcmp(PQgetvalue(b, 0, 1), who->agency) != 0) {
+		PQclear(b);
+		http_problem(resp, 403, "I1007", "another agency's batch",
+			     "A submitter reads only its own agency's batches.", NULL);
+		return;
+	}
+	int http = strcmp(PQgetvalue(b, 0, 0), "http") == 0;
+	char batch[32];
+	snprintf(batch, sizeof batch, "b-%lld", n);
+	json_t *o = json_pack("{s:s,s:s,s:s,s:I,s:I,s:I}", "batch", batch, "source",
+			      PQgetvalue(b, 0, 0), "loaded_at", PQgetvalue(b, 0, 2), "records",
+			      (json_int_t)atoll(PQgetvalue(b, 0, 3)), "accepted",
+			      (json_int_t)atoll(PQgetvalue(b, 0, 4)), "rejected",
+			      (json_int_t)atoll(PQgetvalue(b, 0, 5)));
+	if (PQgetvalue(b, 0, 1)[0])
+		json_object_set_new(o, "agency", json_string(PQgetvalue(b, 0, 1)));
+	if (!PQgetisnull(b, 0, 6))
+		json_object_set_new(o, "status", json_integer(atoi(PQgetvalue(b, 0, 6))));
+	PQclear(b);
+	PGresult *r = db_exec(conn, &e,
+			      "SELECT record_no, line, code, coalesce(pointer, ''), message "
+			      "FROM warehouse.reject WHERE batch_id = $1 "
+			      "ORDER BY record_no, ctid LIMIT "
+			      "10001",
+			      1, params);
+	if (!r) {
+		json_decref(o);
+		http_db_reset();
+		http_problem(resp, 503, "S2001", "the warehouse cannot be reached", NULL, NULL);
+		resp->retry_after = 1;
+		return;
+	}
+	json_t *results = json_array(), *cur = NULL;
+	long last = -1;
+	int rows = PQntuples(r) > MAX_ERRORS ? MAX_ERRORS : PQntuples(r);
+	for (int i = 0; i < rows; i++) {
+		long rec = atol(PQgetvalue(r, i, 0));
+		if (rec != last || !cur) {
+			cur = http ? json_pack("{s:I,s:s,s:[]}", "index", (json_int_t)rec, "status",
+					       "rejected", "errors")
+				   : json_pack("{s:I,s:I,s:s,s:[]}", "record", (json_int_t)rec,
+					       "line", (json_int_t)atoll(PQgetvalue(r, i, 1)),
+					       "status", "rejected", "errors");
+			json_array_append_new(results, cur);
+			last = rec;
+		}
+		json_array_append_new(json_object_get(cur, "errors"),
+				      json_pack("{s:s,s:s,s:s}", "code", PQgetvalue(r, i, 2),
+						"pointer", PQgetvalue(r, i, 3), "message",
+						PQgetvalue(r, i, 4)));
+	}
+	if (PQntuples(r) > MAX_ERRORS)
+		json_object_set_new(o, "more_errors", json_true());
+	PQclear(r);
+	json_object_set_new(o, "results", results);
+	http_json(resp, 200, o);
+}

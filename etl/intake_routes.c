@@ -1,0 +1,29 @@
+/* Every route of wiqaya-etl serve: a row here and a handler file (etl/intake_*.c). */
+#include "etl/intake.h"
+
+#include <ctype.h>
+#include <string.h>
+
+static const char *const atomic_params[] = {"atomic", NULL};
+
+const struct http_route intake_routes[] = {
+    {"GET", "/healthz", intake_health_get, NULL, ROLE_PUBLIC | ROLE_SUBMITTER | ROLE_ADMIN},
+    {"GET", "/metrics", intake_metrics_get, NULL, ROLE_PUBLIC | ROLE_ADMIN},
+    {"POST", "/api/v1/cases", intake_cases_post, atomic_params, ROLE_SUBMITTER},
+    {"GET", "/api/v1/batches/*", intake_batch_get, NULL, ROLE_SUBMITTER | ROLE_ADMIN},
+    {"POST", "/api/v1/population", intake_population_post, atomic_params, ROLE_ADMIN},
+};
+const size_t intake_nroutes = sizeof intake_routes / sizeof intake_routes[0];
+
+void intake_media_type(struct http_request *req, char *out, size_t size)
+{
+	const char *ct = http_header(req, "Content-Type");
+	size_t n = 0;
+	if (ct) {
+		while (*ct == ' ')
+			ct++;
+		for (; ct[n] && ct[n] != ';' && ct[n] != ' ' && n + 1 < size; n++)
+			out[n] = (char)tolower((unsigned char)ct[n]);
+	}
+	out[n] = '\0';
+}

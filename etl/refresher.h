@@ -1,0 +1,31 @@
+/* Keeping the analytics tables up to date after intake (docs/intake.md "Freshness"): every
+ * write queues what it changed (warehouse.refresh_queue, in its own transaction), and the
+ * refresher replaces the analytics rows of exactly those persons and cases with
+ * warehouse.refresh_analytics(), which gives what a full rebuild gives (one text of the
+ * counting rules serves both; tests/integration/intake_refresh.sh compares them). It waits
+ * to gather changes: a refresh starts once the oldest change has waited [intake]
+ * refresh_delay seconds less twice the last refresh's duration, so that a change shows
+ * within refresh_delay while refreshes stay few (each is a new data version, which empties
+ * the server's cache). The queue is in the database, so that nothing is lost when the
+ * intake stops or is killed: the next start finds it. */
+#ifndef WQ_REFRESHER_H
+#define WQ_REFRESHER_H
+
+#include <libpq-fe.h>
+
+#include "common/config.h"
+#include "common/error.h"
+
+/* One incremental refresh on conn (REPEATABLE READ, under the refresh lock): 1 with
+ * *version the new data version, 0 when nothing was queued, -1 with e set. */
+int refresh_queued(PGconn *conn, long *version, struct wq_error *e);
+
+struct refresher;
+
+/* Starts the refresher thread (its own connection as the loader). */
+struct refresher *refresher_start(const struct wq_config *cfg);
+/* Something was queued just now. */
+void refresher_poke(struct refresher *r);
+void refresher_stop(struct refresher *r);
+
+#endif
