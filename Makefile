@@ -38,7 +38,7 @@ BASE_SRC   = common/error.c common/xalloc.c common/strbuf.c
 COMMON_SRC = common/config.c common/log.c common/db.c common/codelist.c common/cli.c \
              common/keyfile.c common/token.c common/audit_chain.c
 # The HTTP core (libmicrohttpd), for the programs that serve.
-HTTP_SRC   = common/http.c common/metrics.c common/rate.c
+HTTP_SRC   = common/http.c common/metrics.c common/rate.c common/version.c
 ETL_SRC    = etl/main.c etl/cmd_keys.c etl/cmd_migrate.c etl/cmd_load.c etl/cmd_refresh.c \
              etl/cmd_rekey.c etl/cmd_retention.c etl/cmd_synth.c \
              etl/keys.c etl/keyed_hash.c etl/normalise.c etl/latin_ascii.c \
@@ -61,7 +61,7 @@ SERVER_SRC = server/main.c server/cmd_serve.c server/cmd_keys.c server/cmd_token
              server/public.c server/keyring.c server/respond.c server/standard.c \
              server/trends.c server/risk_factors.c server/cost.c \
              server/interventions.c server/pathway.c server/openapi.c \
-             server/seen.c server/version.c
+             server/seen.c
 
 BASE_OBJ   = $(BASE_SRC:%.c=$(BUILD)/%.o)
 COMMON_OBJ = $(COMMON_SRC:%.c=$(BUILD)/%.o) $(BASE_OBJ)

@@ -72,7 +72,7 @@ static const struct key keys[] = {
     B("server", "behind_tls_proxy", behind_tls_proxy, "false"),
     S("intake", "listen", intake_listen, "127.0.0.1"),
     I("intake", "port", intake_port, 1, 65535, "8081"),
-    I("intake", "threads", intake_threads, 1, 256, "16"),
+    I("intake", "threads", intake_threads, 1, 256, "4"),
     I("intake", "refresh_delay", refresh_delay, 1, 86400, "60"),
     I("intake", "idempotency_hours", idempotency_hours, 1, 8760, "168"),
     I("intake", "group_cases", group_cases, 1, 100000, "5000"),

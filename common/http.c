@@ -47,6 +47,8 @@ struct http_server {
 	int stopping;
 	struct metrics *metrics;
 	struct rate_limit *rate; /* [limits] rate_per_token; NULL: none */
+	int suspended;		 /* deferred requests not yet resumed (under mu) */
+	pthread_cond_t resumed;	 /* signalled when one is */
 };
 
 /* One request, from its URI to its completion. */
@@ -65,6 +67,9 @@ struct http_request {
 	struct principal who;
 	double t0;
 	size_t in_bytes;
+	/* A deferred answer (http_defer): suspended until http_resume hands it over. */
+	int deferred, resumed;
+	struct http_response later;
 };
 
 static double now(void)
@@ -718,12 +723,52 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *mc, const ch
 		*upload_size = 0;
 		return MHD_YES;
 	}
+	pthread_mutex_lock(&s->mu);
+	int resumed = r->resumed, deferred = r->deferred;
+	r->resumed = r->deferred = 0;
+	pthread_mutex_unlock(&s->mu);
+	if (resumed) /* the deferred answer, handed over by http_resume */
+		return respond(r, &r->later);
+	if (deferred) /* suspended: MHD calls again once the answer is resumed */
+		return MHD_YES;
 	struct http_response resp = {0};
 	if (admit(r, &resp) == 0)
 		r->route->handler(r, &resp);
+	pthread_mutex_lock(&s->mu);
+	/* Deferred and not yet resumed: the answer comes later, through http_resume. */
+	deferred = r->deferred && !r->resumed;
+	if (r->resumed) { /* resumed before the handler returned: MHD calls again */
+		pthread_mutex_unlock(&s->mu);
+		return MHD_YES;
+	}
+	pthread_mutex_unlock(&s->mu);
+	if (deferred)
+		return MHD_YES;
 	if (!resp.status)
 		http_problem(&resp, 500, "H1500", "internal error", NULL, NULL);
 	return respond(r, &resp);
+}
+
+void http_defer(struct http_request *r)
+{
+	struct http_server *s = r->srv;
+	MHD_suspend_connection(r->mc);
+	pthread_mutex_lock(&s->mu);
+	r->deferred = 1;
+	s->suspended++;
+	pthread_mutex_unlock(&s->mu);
+}
+
+void http_resume(struct http_request *r, struct http_response *resp)
+{
+	struct http_server *s = r->srv;
+	pthread_mutex_lock(&s->mu);
+	r->later = *resp;
+	r->resumed = 1;
+	s->suspended--;
+	pthread_cond_broadcast(&s->resumed);
+	pthread_mutex_unlock(&s->mu);
+	MHD_resume_connection(r->mc);
 }
 
 static void on_completed(void *cls, struct MHD_Connection *mc, void **state,
@@ -769,6 +814,7 @@ struct http_server *http_start(const struct wq_config *cfg, const struct http_op
 	s->metrics = metrics_new(o->routes, o->nroutes);
 	s->rate = rate_new(cfg->rate_per_token);
 	pthread_mutex_init(&s->mu, NULL);
+	pthread_cond_init(&s->resumed, NULL);
 	/* A connection's memory pool (MHD maps it lazily: only what a request uses becomes
 	 * resident). MHD parses every query parameter into a record of its pool (about 60
 	 * bytes each) before we can refuse the URL; a pool that cannot hold them makes MHD
@@ -776,7 +822,8 @@ struct http_server *http_start(const struct wq_config *cfg, const struct http_op
 	 * parameters, so a URL of thousands is answered 414; a URL of more, packed into the
 	 * pool, still loses its connection (docs/architecture.md). */
 	size_t pool = (size_t)1 << 20;
-	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG;
+	unsigned flags =
+	    MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG | MHD_ALLOW_SUSPEND_RESUME;
 	int tls = o->tls_cert && o->tls_key;
 	if (tls)
 		flags |= MHD_USE_TLS;
@@ -810,7 +857,16 @@ void http_stop(struct http_server *s)
 	s->stopping = 1;
 	pthread_mutex_unlock(&s->mu);
 	pthread_join(s->sweeper, NULL);
+	/* No new connection; the deferred answers still to come are waited for (stopping
+	 * with a suspended connection is an API violation of MHD), then the daemon stops. */
+	MHD_socket listener = MHD_quiesce_daemon(s->daemon);
+	pthread_mutex_lock(&s->mu);
+	while (s->suspended > 0)
+		pthread_cond_wait(&s->resumed, &s->mu);
+	pthread_mutex_unlock(&s->mu);
 	MHD_stop_daemon(s->daemon);
+	if (listener != MHD_INVALID_SOCKET)
+		close(listener);
 	pthread_mutex_lock(&conns_lock);
 	for (size_t i = 0; i < ndbs; i++)
 		PQfinish(dbs[i]);
@@ -819,6 +875,7 @@ void http_stop(struct http_server *s)
 	ndbs = capdbs = 0;
 	pthread_mutex_unlock(&conns_lock);
 	pthread_mutex_destroy(&s->mu);
+	pthread_cond_destroy(&s->resumed);
 	metrics_free(s->metrics);
 	rate_free(s->rate);
 	free(s);

@@ -106,6 +106,13 @@ PGconn *http_db(struct http_request *r);
 /* Drops this thread's connection after an error that may have broken it. */
 void http_db_reset(void);
 
+/* An answer that comes later (the intake's group commit): the handler calls http_defer,
+ * hands the request to another thread and returns without an answer; that thread then
+ * calls http_resume exactly once with it. The request's thread is free meanwhile, and
+ * its strings stay valid until the answer is sent. */
+void http_defer(struct http_request *r);
+void http_resume(struct http_request *r, struct http_response *resp);
+
 /* Responses. http_json steals the reference to body. */
 void http_json(struct http_response *resp, unsigned status, json_t *body);
 /* A body of another type (CSV, say); copies text. */

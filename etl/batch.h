@@ -30,7 +30,10 @@ struct batch {
 	long *retry;	      /* a batch loaded again: the record numbers rejected before */
 	size_t n_retry;
 	int queue; /* queue what each chunk touches for the incremental refresh (etl/refresher.h) */
+	unsigned staged; /* the staging tables this transaction has used (etl/chunk.c) */
 };
+
+enum { STAGE_MERGE = 1, STAGE_GONE = 2 };
 
 /* The batch key of a regular file: a keyed hash (KEY_BATCH) of its records, inflated when
  * the file is gzip, so a batch is the same whether it came compressed or not. */

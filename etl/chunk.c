@@ -31,22 +31,31 @@ void chunk_free(struct chunk *ch)
 	sb_free(&ch->rejects);
 }
 
-/* ON COMMIT DELETE ROWS, not DROP: the intake's committer creates them once per
- * connection, not once per transaction (catalogue churn was a third of a small commit). */
+/* The staging tables of merges and resubmissions (most chunks use neither: the rest goes
+ * by array and JSON parameters). ON COMMIT DELETE ROWS, not DROP: the intake's committer
+ * creates them once per connection, not once per transaction. */
 static const char stage_sql[] =
-    "CREATE TEMP TABLE IF NOT EXISTS stage_key (key bytea NOT NULL, is_token boolean NOT NULL)"
-    " ON COMMIT DELETE ROWS;"
     "CREATE TEMP TABLE IF NOT EXISTS stage_merge (from_person bigint, into_person bigint)"
     " ON COMMIT DELETE ROWS;"
-    "CREATE TEMP TABLE IF NOT EXISTS stage_gone (person_id bigint) ON COMMIT DELETE ROWS;"
-    "CREATE TEMP TABLE IF NOT EXISTS stage_case (case_id bigint, case_key bytea,"
-    " key_version smallint, agency text, reported date, incident date, region text,"
-    " offences text[], technology text[], detection text, financial boolean, status text,"
-    " record_key bigint, batch_id bigint) ON COMMIT DELETE ROWS;";
+    "CREATE TEMP TABLE IF NOT EXISTS stage_gone (person_id bigint) ON COMMIT DELETE ROWS;";
 
 int chunk_prepare(struct batch *b, struct wq_error *e)
 {
+	b->staged = 0;
 	return db_script(b->conn, e, stage_sql);
+}
+
+/* Empties a staging table before its use by a chunk: only when an earlier chunk of this
+ * transaction filled it (every transaction starts with them empty: ON COMMIT DELETE ROWS,
+ * and a rollback leaves nothing). A TRUNCATE costs a new file and a catalogue update, a
+ * millisecond that a small commit cannot spare. */
+static int stage_empty(struct batch *b, unsigned table, const char *truncate, struct wq_error *e)
+{
+	if (!(b->staged & table)) {
+		b->staged |= table;
+		return 0;
+	}
+	return db_run(b->conn, e, truncate, 0, NULL);
 }
 
 /* One chunk's work: what the warehouse holds of it, its person occurrences, their
@@ -151,12 +160,14 @@ static int fetch_cases(struct batch *b, struct work *w, struct wq_error *e)
 {
 	const char *params[] = {w->matched.data};
 	PGresult *res = db_exec(b->conn, e,
-				"SELECT x.person_id, x.case_id, c.region FROM ("
+				/* The region by a lookup per row: as a join, the planner
+				 * would hash the whole case table for a few hundred rows. */
+				"SELECT x.person_id, x.case_id, (SELECT c.region FROM "
+				"  warehouse.\"case\" c WHERE c.case_id = x.case_id) FROM ("
 				"  SELECT person_id, case_id FROM warehouse.victim"
 				"  WHERE person_id = ANY($1::bigint[]) UNION "
 				"  SELECT person_id, case_id FROM warehouse.offender"
-				"  WHERE person_id = ANY($1::bigint[])) x "
-				"JOIN warehouse.\"case\" c USING (case_id)",
+				"  WHERE person_id = ANY($1::bigint[])) x",
 				1, params);
 	if (!res)
 		return -1;
@@ -171,39 +182,42 @@ static int fetch_cases(struct batch *b, struct work *w, struct wq_error *e)
 	return 0;
 }
 
-/* The stored tokens and cases of the chunk's tokens and case keys, staged in one COPY
- * and found in one query each. */
+/* The stored tokens and cases of the chunk's tokens and case keys: one query each, by
+ * = ANY of an array (index probes whatever the chunk's size; no staging table, whose
+ * truncation at every commit was a third of a small intake commit). */
 static int fetch_existing(struct batch *b, struct chunk *ch, struct work *w, struct wq_error *e)
 {
-	struct strbuf *sb = &w->sb;
-	sb_reset(sb);
+	struct strbuf *toks = &w->sb, keys;
+	sb_reset(toks);
+	sb_init(&keys);
+	sb_putc(toks, '{');
+	sb_putc(&keys, '{');
 	for (size_t i = 0; i < ch->n_cases; i++) {
 		const struct case_rec *c = &ch->cases[i];
-		sb_hex(sb, COPY_BYTEA, c->case_key, TOKEN_BYTES);
-		sb_puts(sb, "\t0\n");
+		sb_printf(&keys, "%s\"", i ? "," : "");
+		sb_hex(&keys, COPY_BYTEA, c->case_key, TOKEN_BYTES);
+		sb_putc(&keys, '"');
 		for (int v = 0; v < c->n_victims + c->n_offenders; v++) {
 			const struct person_rec *p =
 			    v < c->n_victims ? &c->victims[v] : &c->offenders[v - c->n_victims];
 			for (int k = 0; k < p->ntok; k++) {
-				sb_hex(sb, COPY_BYTEA, p->tok[k].hash, TOKEN_BYTES);
-				sb_puts(sb, "\t1\n");
+				sb_printf(toks, "%s\"", toks->len > 1 ? "," : "");
+				sb_hex(toks, COPY_BYTEA, p->tok[k].hash, TOKEN_BYTES);
+				sb_putc(toks, '"');
 			}
 		}
 	}
-	/* ANALYZE: without statistics the planner hash-joins the whole token table for
-	 * every chunk, which makes a load quadratic in the warehouse's size. */
-	if (db_run(b->conn, e, "TRUNCATE stage_key", 0, NULL) < 0 ||
-	    db_copy(b->conn, e, "COPY stage_key (key, is_token) FROM STDIN", sb->data, sb->len) <
-		0 ||
-	    db_run(b->conn, e, "ANALYZE stage_key", 0, NULL) < 0)
-		return -1;
-
+	sb_putc(toks, '}');
+	sb_putc(&keys, '}');
+	const char *tparams[] = {toks->data};
 	PGresult *res = db_exec(b->conn, e,
-				"SELECT DISTINCT t.token, t.person_id FROM stage_key s "
-				"JOIN warehouse.person_token t ON t.token = s.key WHERE s.is_token",
-				0, NULL);
-	if (!res)
+				"SELECT DISTINCT token, person_id FROM warehouse.person_token "
+				"WHERE token = ANY($1::bytea[])",
+				1, tparams);
+	if (!res) {
+		sb_free(&keys);
 		return -1;
+	}
 	w->n_matches = (size_t)PQntuples(res);
 	w->matches = xmalloc(sizeof *w->matches * (w->n_matches + 1));
 	for (size_t i = 0; i < w->n_matches; i++) {
@@ -212,14 +226,17 @@ static int fetch_existing(struct batch *b, struct chunk *ch, struct work *w, str
 	}
 	PQclear(res);
 	matched_ids(w);
-	if (w->n_matches && fetch_ids(b, w, e) < 0)
+	if (w->n_matches && fetch_ids(b, w, e) < 0) {
+		sb_free(&keys);
 		return -1;
+	}
 
-	const char *params[] = {b->id_text};
+	const char *params[] = {b->id_text, keys.data};
 	res = db_exec(b->conn, e,
-		      "SELECT c.case_key, c.case_id, c.batch_id = $1 FROM stage_key s "
-		      "JOIN warehouse.\"case\" c ON c.case_key = s.key WHERE NOT s.is_token",
-		      1, params);
+		      "SELECT case_key, case_id, batch_id = $1 FROM warehouse.\"case\" "
+		      "WHERE case_key = ANY($2::bytea[])",
+		      2, params);
+	sb_free(&keys);
 	if (!res)
 		return -1;
 	w->case_ids = xcalloc(ch->n_cases + 1, sizeof(int64_t));
@@ -415,7 +432,7 @@ static int write_merges(struct batch *b, struct work *w, struct wq_error *e)
 	for (size_t i = 0; i < l->n_merges; i++)
 		sb_printf(sb, "%" PRId64 "\t%" PRId64 "\n", l->merges[i].from, l->merges[i].into);
 	const char *params[] = {b->id_text};
-	int rc = db_run(b->conn, e, "TRUNCATE stage_merge", 0, NULL);
+	int rc = stage_empty(b, STAGE_MERGE, "TRUNCATE stage_merge", e);
 	if (rc == 0)
 		rc = db_copy(b->conn, e, "COPY stage_merge (from_person, into_person) FROM STDIN",
 			     sb->data, sb->len);
@@ -485,8 +502,12 @@ static int write_cases(struct batch *b, struct chunk *ch, struct work *w, struct
 		if (case_ids[i])
 			sb_printf(old, "%s%" PRId64, old->len > 1 ? "," : "", case_ids[i]);
 	sb_putc(old, '}');
+	/* The rows as one JSON array for jsonb_to_recordset: an upsert from a parameter, no
+	 * staging table (whose truncation at every commit a small commit cannot spare).
+	 * Every text is a code of a code list or a date: nothing to escape. */
 	n_new = 0;
 	sb_reset(sb);
+	sb_putc(sb, '[');
 	for (size_t i = 0; i < ch->n_cases; i++) {
 		struct case_rec *c = &ch->cases[i];
 		char rep[11], inc[11];
@@ -495,43 +516,53 @@ static int write_cases(struct batch *b, struct chunk *ch, struct work *w, struct
 		month_format(c->reported, rep);
 		if (c->incident >= 0)
 			month_format(c->incident, inc);
-		sb_printf(sb, "%" PRId64 "\t", case_ids[i]);
-		sb_hex(sb, COPY_BYTEA, c->case_key, TOKEN_BYTES);
-		sb_printf(sb, "\t%d\t%s\t%s\t%s\t%s\t", b->ctx.key_version, c->agency, rep,
-			  c->incident >= 0 ? inc : "\\N", c->region);
-		copy_codes(sb, c->offences, c->n_offences);
-		sb_putc(sb, '\t');
-		copy_codes(sb, c->technology, c->n_technology);
-		sb_printf(sb, "\t%s\t%s\t%s\t%" PRIu32 "\t%lld\n", c->detection,
-			  copy_bool(c->financial), c->status,
-			  pseudo_record_key(b->keys, 'c', case_ids[i]), batch_of(b, c));
+		sb_printf(sb, "%s{\"case_id\":%" PRId64 ",\"case_key\":\"", i ? "," : "",
+			  case_ids[i]);
+		sb_hex(sb, "", c->case_key, TOKEN_BYTES);
+		sb_printf(sb, "\",\"key_version\":%d,\"agency\":\"%s\",\"reported\":\"%s\",",
+			  b->ctx.key_version, c->agency, rep);
+		if (c->incident >= 0)
+			sb_printf(sb, "\"incident\":\"%s\",", inc);
+		sb_printf(sb, "\"region\":\"%s\",\"offences\":[", c->region);
+		for (int k = 0; k < c->n_offences; k++)
+			sb_printf(sb, "%s\"%s\"", k ? "," : "", c->offences[k]);
+		sb_puts(sb, "],\"technology\":[");
+		for (int k = 0; k < c->n_technology; k++)
+			sb_printf(sb, "%s\"%s\"", k ? "," : "", c->technology[k]);
+		sb_printf(sb,
+			  "],\"detection\":\"%s\",\"financial\":%s,\"status\":\"%s\","
+			  "\"record_key\":%" PRIu32 ",\"batch_id\":%lld}",
+			  c->detection,
+			  c->financial < 0 ? "null"
+			  : c->financial   ? "true"
+					   : "false",
+			  c->status, pseudo_record_key(b->keys, 'c', case_ids[i]), batch_of(b, c));
 	}
+	sb_putc(sb, ']');
 	free(ids);
-	if (db_run(b->conn, e, "TRUNCATE stage_case", 0, NULL) < 0 ||
-	    db_copy(b->conn, e,
-		    "COPY stage_case (case_id, case_key, key_version, agency, reported, incident, "
-		    "region, offences, technology, detection, financial, status, record_key, "
-		    "batch_id) FROM STDIN",
-		    sb->data, sb->len) < 0 ||
-	    db_run(b->conn, e, "ANALYZE stage_case", 0, NULL) < 0 ||
-	    db_run(b->conn, e,
+	const char *rows[] = {sb->data};
+	if (db_run(b->conn, e,
 		   "INSERT INTO warehouse.\"case\" AS c (case_id, case_key, key_version, agency, "
 		   "  reported, incident, region, offences, technology, detection, financial, "
 		   "  status, record_key, batch_id) "
-		   "SELECT case_id, case_key, key_version, agency, reported, incident, region, "
-		   "  offences, technology, detection, financial, status, record_key, batch_id "
-		   "FROM stage_case "
+		   "SELECT u.case_id, decode(u.case_key, 'hex'), u.key_version, u.agency, "
+		   "  u.reported, u.incident, u.region, u.offences, u.technology, u.detection, "
+		   "  u.financial, u.status, u.record_key, u.batch_id "
+		   "FROM jsonb_to_recordset($1::jsonb) AS u (case_id bigint, case_key text, "
+		   "  key_version smallint, agency text, reported date, incident date, "
+		   "  region text, offences text[], technology text[], detection text, "
+		   "  financial boolean, status text, record_key bigint, batch_id bigint) "
 		   "ON CONFLICT (case_id) DO UPDATE SET "
 		   "  reported = excluded.reported, incident = excluded.incident, "
 		   "  region = excluded.region, offences = excluded.offences, "
 		   "  technology = excluded.technology, detection = excluded.detection, "
 		   "  financial = excluded.financial, status = excluded.status, "
 		   "  revision = c.revision + 1, batch_id = excluded.batch_id, updated_at = now()",
-		   0, NULL) < 0)
+		   1, rows) < 0)
 		return -1;
 	if (old->len <= 2)
 		return 0;
-	return db_run(b->conn, e, "TRUNCATE stage_gone", 0, NULL) < 0 ||
+	return stage_empty(b, STAGE_GONE, "TRUNCATE stage_gone", e) < 0 ||
 		       db_run(b->conn, e,
 			      "WITH v AS (DELETE FROM warehouse.victim"
 			      "           WHERE case_id = ANY($1::bigint[]) RETURNING person_id),"
@@ -626,15 +657,20 @@ static int queue_touched(struct batch *b, struct chunk *ch, struct work *w, stru
 	for (size_t i = 0; i < ch->n_cases; i++)
 		sb_printf(&cases, "%s%" PRId64, i ? "," : "", w->case_ids[i]);
 	sb_putc(&cases, '}');
-	const char *params[] = {ids->data, cases.data, w->resubmitted.len > 2 ? "t" : "f"};
+	const char *params[] = {ids->data, cases.data};
+	/* Two texts rather than an OR, which would scan every person. */
 	int rc = db_run(b->conn, e,
-			"WITH p AS (SELECT person_id, salt FROM warehouse.person"
-			"  WHERE person_id = ANY($1::bigint[])"
-			"     OR ($3::boolean AND person_id IN (SELECT person_id FROM stage_gone)))"
-			"INSERT INTO warehouse.refresh_queue (person_id, salt, case_id)"
-			" SELECT person_id, salt, NULL FROM p"
-			" UNION ALL SELECT NULL, NULL, unnest($2::bigint[])",
-			3, params);
+			w->resubmitted.len > 2
+			    ? "INSERT INTO warehouse.refresh_queue (person_id, salt, case_id)"
+			      " SELECT person_id, salt, NULL FROM warehouse.person"
+			      "  WHERE person_id = ANY($1::bigint[])"
+			      "     OR person_id IN (SELECT person_id FROM stage_gone)"
+			      " UNION ALL SELECT NULL, NULL, unnest($2::bigint[])"
+			    : "INSERT INTO warehouse.refresh_queue (person_id, salt, case_id)"
+			      " SELECT person_id, salt, NULL FROM warehouse.person"
+			      "  WHERE person_id = ANY($1::bigint[])"
+			      " UNION ALL SELECT NULL, NULL, unnest($2::bigint[])",
+			2, params);
 	sb_free(&cases);
 	return rc;
 }

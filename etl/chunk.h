@@ -24,7 +24,8 @@ void chunk_init(struct chunk *ch);
 /* Frees the chunk's cases (accepted, not written) and its buffers. */
 void chunk_free(struct chunk *ch);
 
-/* The temporary tables chunk_write stages through; once per batch transaction. */
+/* The temporary tables chunk_write stages through (empty at each transaction's start):
+ * once per connection, or per batch transaction. */
 int chunk_prepare(struct batch *b, struct wq_error *e);
 
 /* Writes the chunk into the batch's transaction: links its persons to each other and to

@@ -57,6 +57,8 @@ int cmd_serve(struct cli_ctx *ctx, int argc, char **argv)
 	if (!in.audit_key)
 		abort();
 	audit_chain_key(in.token_key, in.audit_key);
+	in.tokens = token_cache_new();
+	in.watch = version_watch_start(cfg, cfg->db_loader_user, in.tokens);
 	in.refresher = refresher_start(cfg);
 	in.committer = committer_start(cfg, &in.lists, in.keys, in.audit_key, in.refresher);
 	struct http_options o = {.name = "wiqaya-intake",
@@ -68,7 +70,8 @@ int cmd_serve(struct cli_ctx *ctx, int argc, char **argv)
 				 .nroutes = intake_nroutes,
 				 .app = &in,
 				 .trusted_proxy = cfg->trusted_proxy,
-				 .token_key = in.token_key};
+				 .token_key = in.token_key,
+				 .token_cache = in.tokens};
 	if (!(http = http_start(cfg, &o, &e)))
 		goto fail;
 	log_info("intake listening on http://%s:%d", cfg->intake_listen, cfg->intake_port);
@@ -83,6 +86,8 @@ fail:
 out:
 	committer_stop(in.committer);
 	refresher_stop(in.refresher);
+	version_watch_stop(in.watch);
+	token_cache_free(in.tokens);
 	keyfile_free(in.token_key);
 	sodium_free(in.audit_key);
 	codelists_free(&in.lists);

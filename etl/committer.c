@@ -26,7 +26,7 @@ struct committer {
 	const uint8_t *audit_key;
 	struct refresher *refresher;
 	pthread_mutex_t mu;
-	pthread_cond_t work, done; /* work: a submission waits; done: an outcome is set */
+	pthread_cond_t work; /* a submission waits */
 	struct submission *head, **tail;
 	int stopping;
 	int key_version; /* under mu */
@@ -60,8 +60,6 @@ void committer_submit(struct committer *c, struct submission *s)
 	*c->tail = s;
 	c->tail = &s->next;
 	pthread_cond_signal(&c->work);
-	while (s->outcome == OUTCOME_PENDING)
-		pthread_cond_wait(&c->done, &c->mu);
 	pthread_mutex_unlock(&c->mu);
 }
 
@@ -120,17 +118,16 @@ static int check_keys(struct committer *c, PGconn *conn, struct submission **gro
 		char hours[16];
 		snprintf(hours, sizeof hours, "%d", c->cfg->idempotency_hours);
 		const char *params[] = {keys.data, hours};
-		PGresult *r = NULL;
-		rc = db_run(conn, e,
-			    "UPDATE warehouse.batch SET idempotency_key = NULL "
-			    "WHERE idempotency_key = ANY($1::bytea[]) "
-			    "AND loaded_at < now() - $2::int * interval '1 hour'",
-			    2, params);
-		if (rc == 0)
-			r = db_exec(conn, e,
-				    "SELECT idempotency_key, body_hash, status, response "
-				    "FROM warehouse.batch WHERE idempotency_key = ANY($1::bytea[])",
-				    1, params);
+		/* Forgotten keys are released (the statement sees the rows as before it). */
+		PGresult *r = db_exec(
+		    conn, e,
+		    "WITH forgotten AS (UPDATE warehouse.batch SET idempotency_key = NULL "
+		    "  WHERE idempotency_key = ANY($1::bytea[]) "
+		    "  AND loaded_at < now() - $2::int * interval '1 hour' RETURNING batch_id) "
+		    "SELECT idempotency_key, body_hash, status, response FROM warehouse.batch "
+		    "WHERE idempotency_key = ANY($1::bytea[]) "
+		    "AND batch_id NOT IN (SELECT batch_id FROM forgotten)",
+		    2, params);
 		if (!r)
 			rc = -1;
 		for (int k = 0; r && k < PQntuples(r); k++) {
@@ -287,13 +284,17 @@ static void commit_group(struct committer *c, struct submission **group, size_t 
 	int in_tx = 0, loaded = 0;
 	if (!conn)
 		goto failed;
-	if (db_run(conn, &e, "BEGIN", 0, NULL) < 0)
-		goto failed;
+	/* One round trip: the storage key under a share lock (as a load reads it), then the
+	 * linkage lock (as a load takes it), then the version. */
 	in_tx = 1;
-	PGresult *r =
-	    db_exec(conn, &e, "SELECT storage_version FROM warehouse.key_state FOR SHARE", 0, NULL);
-	if (!r)
+	PGresult *r = PQexec(conn, "BEGIN; SELECT FROM warehouse.key_state FOR SHARE; "
+				   "SELECT pg_advisory_xact_lock(" LINKAGE_LOCK_KEY "); "
+				   "SELECT storage_version FROM warehouse.key_state");
+	if (PQresultStatus(r) != PGRES_TUPLES_OK || PQntuples(r) != 1) {
+		db_error(conn, r, "S2002", &e);
+		PQclear(r);
 		goto failed;
+	}
 	int version = atoi(PQgetvalue(r, 0, 0));
 	PQclear(r);
 	if (version != committer_key_version(c)) {
@@ -308,8 +309,7 @@ static void commit_group(struct committer *c, struct submission **group, size_t 
 				"the storage key was rotated while the request was checked");
 			goto failed;
 		}
-	if (db_run(conn, &e, "SELECT pg_advisory_xact_lock(" LINKAGE_LOCK_KEY ")", 0, NULL) < 0 ||
-	    check_keys(c, conn, group, n, &e) < 0 ||
+	if (check_keys(c, conn, group, n, &e) < 0 ||
 	    write_batches(c, conn, group, n, version, &e) < 0 ||
 	    write_cases(c, conn, group, n, version, &e) < 0 ||
 	    write_rest(c, conn, group, n, &e) < 0)
@@ -449,9 +449,8 @@ static void *run(void *arg)
 		size_t n = take_group(c, &group, &cap, &ks);
 		pthread_mutex_unlock(&c->mu);
 		commit_group(c, group, n);
-		pthread_mutex_lock(&c->mu);
-		pthread_cond_broadcast(&c->done);
-		pthread_mutex_unlock(&c->mu);
+		for (size_t i = 0; i < n; i++)
+			group[i]->done(group[i]);
 	}
 	free(group);
 	free(ks.slot);
@@ -471,7 +470,6 @@ struct committer *committer_start(const struct wq_config *cfg, const struct code
 	c->tail = &c->head;
 	pthread_mutex_init(&c->mu, NULL);
 	pthread_cond_init(&c->work, NULL);
-	pthread_cond_init(&c->done, NULL);
 	pthread_create(&c->thread, NULL, run, c);
 	return c;
 }
@@ -488,6 +486,5 @@ void committer_stop(struct committer *c)
 	PQfinish(c->conn);
 	pthread_mutex_destroy(&c->mu);
 	pthread_cond_destroy(&c->work);
-	pthread_cond_destroy(&c->done);
 	free(c);
 }

@@ -46,6 +46,8 @@ struct submission {
 	unsigned stored_status; /* OUTCOME_REPLAYED: the first answer */
 	char *stored_response;	/* malloc'd */
 	struct wq_error error;	/* OUTCOME_FAILED */
+	/* Called by the committer's thread once the outcome is set (the request answers). */
+	void (*done)(struct submission *s);
 	struct submission *next;
 };
 
@@ -62,7 +64,7 @@ void committer_stop(struct committer *c);
  * has reached the database (0 before). Its key is derived before it is published. */
 int committer_key_version(struct committer *c);
 
-/* Hands s over and waits for its outcome. */
+/* Hands s over; s->done(s) is called from the committer's thread with its outcome. */
 void committer_submit(struct committer *c, struct submission *s);
 
 #endif

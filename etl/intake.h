@@ -9,6 +9,7 @@
 #include "common/codelist.h"
 #include "common/config.h"
 #include "common/http.h"
+#include "common/version.h"
 #include "etl/committer.h"
 #include "etl/keys.h"
 #include "etl/refresher.h"
@@ -20,6 +21,8 @@ struct intake {
 	uint8_t *token_key, *audit_key; /* sodium_malloc'd */
 	struct committer *committer;
 	struct refresher *refresher;
+	struct token_cache *tokens;  /* checked tokens, trusted while the watcher hears */
+	struct version_watch *watch; /* LISTEN wiqaya_tokens (common/version.h) */
 };
 
 /* The routes (etl/intake_routes.c) and their handlers, one file each. */

@@ -18,11 +18,13 @@
 
 #define KEY_MAX 255 /* bytes of an Idempotency-Key */
 
-/* One request being taken apart. */
+/* One request being taken apart: on the heap, since the answer is sent from the
+ * committer's thread, after the handler has returned. */
 struct take {
+	struct submission s; /* first: the committer hands it back */
+	struct http_request *req;
 	struct intake *in;
 	const struct principal *who;
-	struct submission s;
 	struct batch b; /* for batch_reject: the reject rows, as a file load writes them */
 	struct load_options opt;
 	struct load_result r;
@@ -298,11 +300,43 @@ static void take_free(struct take *t)
 	pthread_mutex_destroy(&t->b.lock);
 }
 
+/* The committer's answer, sent from its thread. */
+static void committed(struct submission *s)
+{
+	struct take *t = (struct take *)s;
+	struct http_request *req = t->req;
+	struct http_response resp = {0};
+	switch (s->outcome) {
+	case OUTCOME_COMMITTED:
+		send_stored(&resp, s->status, s->response);
+		break;
+	case OUTCOME_REPLAYED:
+		send_stored(&resp, s->stored_status, s->stored_response);
+		break;
+	case OUTCOME_CONFLICT:
+		http_problem(&resp, 409, "I1005",
+			     "this Idempotency-Key was used for another request",
+			     "A retry must send the same body, type and atomic flag.",
+			     "Use a new key for a new request.");
+		break;
+	default:
+		/* The code only: a database's message is not the client's business. */
+		http_problem(&resp, 503, s->error.code, "the cases were not committed",
+			     "Nothing of this request was loaded, or its commit was not confirmed.",
+			     "Retry with the same Idempotency-Key: a committed request is then "
+			     "answered as it was, never loaded twice.");
+		resp.retry_after = 1;
+		break;
+	}
+	take_free(t);
+	free(t);
+	http_resume(req, &resp);
+}
+
 void intake_cases_post(struct http_request *req, struct http_response *resp)
 {
 	struct intake *in = http_app(req);
 	const struct wq_config *cfg = in->cfg;
-	struct take t = {.in = in, .who = http_principal(req)};
 	char type[64], why[160];
 	const char *body, *atomic_text = http_query(req, "atomic");
 	size_t len;
@@ -336,22 +370,26 @@ void intake_cases_post(struct http_request *req, struct http_response *resp)
 		resp->retry_after = 1;
 		return;
 	}
-	snprintf(t.s.agency, sizeof t.s.agency, "%s", t.who->agency);
-	t.s.has_key = key != NULL;
-	t.s.key_version = version;
-	sb_init(&t.s.rejects);
-	hash_request(&t, key ? key : "", type, atomic, body, len);
-	t.opt = (struct load_options){0};
-	t.b = (struct batch){.cfg = cfg, .opt = &t.opt, .r = &t.r};
-	pthread_mutex_init(&t.b.lock, NULL);
-	t.ctx = (struct rec_context){&in->lists, in->keys, version, cfg->default_id_country,
-				     cfg->max_json_depth};
-	if (prepare(&t, req, resp) != 0)
+	struct take *t = xcalloc(1, sizeof *t);
+	t->req = req;
+	t->in = in;
+	t->who = http_principal(req);
+	snprintf(t->s.agency, sizeof t->s.agency, "%s", t->who->agency);
+	t->s.has_key = key != NULL;
+	t->s.key_version = version;
+	sb_init(&t->s.rejects);
+	hash_request(t, key ? key : "", type, atomic, body, len);
+	t->opt = (struct load_options){0};
+	t->b = (struct batch){.cfg = cfg, .opt = &t->opt, .r = &t->r};
+	pthread_mutex_init(&t->b.lock, NULL);
+	t->ctx = (struct rec_context){&in->lists, in->keys, version, cfg->default_id_country,
+				      cfg->max_json_depth};
+	if (prepare(t, req, resp) != 0)
 		goto out;
-	snprintf(t.b.id_text, sizeof t.b.id_text, "%lld", t.s.batch_id);
+	snprintf(t->b.id_text, sizeof t->b.id_text, "%lld", t->s.batch_id);
 
 	if (ndjson) {
-		take_ndjson(&t, body, len);
+		take_ndjson(t, body, len);
 	} else {
 		/* One object, or an array of records: depth counts from the records. */
 		struct json_scan_limits lim = {cfg->max_json_depth + 1, cfg->max_array_items,
@@ -386,60 +424,43 @@ void intake_cases_post(struct http_request *req, struct http_response *resp)
 			size_t i;
 			json_t *v;
 			json_array_foreach (j, i, v)
-				take_record(&t, v, (long)i);
+				take_record(t, v, (long)i);
 		} else {
-			take_record(&t, j, 0);
+			take_record(t, j, 0);
 		}
 		json_decref(j);
 	}
-	if (t.forbidden) {
+	if (t->forbidden) {
 		http_problem(resp, 403, "I1003", "a record of another agency",
 			     "A submitter submits only its own agency's cases; nothing was loaded.",
 			     NULL);
 		goto out;
 	}
-	if (t.s.records == 0) {
+	if (t->s.records == 0) {
 		http_problem(resp, 400, "I1001", "no records", "The body holds no case.", NULL);
 		goto out;
 	}
-	if (t.s.records > cfg->max_records) {
+	if (t->s.records > cfg->max_records) {
 		snprintf(why, sizeof why, "At most %d records per request ([limits] max_records).",
 			 cfg->max_records);
 		http_problem(resp, 413, "I1002", "too many records", why,
 			     "Split the records over several requests.");
 		goto out;
 	}
-	drop_duplicates(&t);
-	build_response(&t, atomic);
-	if (atomic && t.s.rejected) {
-		for (size_t i = 0; i < t.s.n_cases; i++)
-			rec_free(&t.s.cases[i]);
-		t.s.n_cases = 0;
+	drop_duplicates(t);
+	build_response(t, atomic);
+	if (atomic && t->s.rejected) {
+		for (size_t i = 0; i < t->s.n_cases; i++)
+			rec_free(&t->s.cases[i]);
+		t->s.n_cases = 0;
 	}
 
-	committer_submit(in->committer, &t.s);
-	switch (t.s.outcome) {
-	case OUTCOME_COMMITTED:
-		send_stored(resp, t.s.status, t.s.response);
-		break;
-	case OUTCOME_REPLAYED:
-		send_stored(resp, t.s.stored_status, t.s.stored_response);
-		break;
-	case OUTCOME_CONFLICT:
-		http_problem(resp, 409, "I1005",
-			     "this Idempotency-Key was used for another request",
-			     "A retry must send the same body, type and atomic flag.",
-			     "Use a new key for a new request.");
-		break;
-	default:
-		/* The code only: a database's message is not the client's business. */
-		http_problem(resp, 503, t.s.error.code, "the cases were not committed",
-			     "Nothing of this request was loaded, or its commit was not confirmed.",
-			     "Retry with the same Idempotency-Key: a committed request is then "
-			     "answered as it was, never loaded twice.");
-		resp->retry_after = 1;
-		break;
-	}
+	/* Suspended first: the committer may answer before this returns. */
+	t->s.done = committed;
+	http_defer(req);
+	committer_submit(in->committer, &t->s);
+	return;
 out:
-	take_free(&t);
+	take_free(t);
+	free(t);
 }

@@ -22,7 +22,7 @@
 #include "server/openapi.h"
 #include "server/routes.h"
 #include "server/seen.h"
-#include "server/version.h"
+#include "common/version.h"
 #include "server/server.h"
 
 static int check_listen(const struct wq_config *cfg, struct wq_error *e)
@@ -131,8 +131,12 @@ int srv_serve(struct cli_ctx *ctx, int argc, char **argv)
 	    (!(cert = read_pem(cfg->tls_cert, &e)) || !(key = read_pem(cfg->tls_key, &e))))
 		goto fail;
 	tokens = token_cache_new();
-	srv.protector = (struct protector){
-	    cfg, &srv.keys, &srv.lists, cache_new(), version_watch_start(cfg, tokens), seen_new()};
+	srv.protector = (struct protector){cfg,
+					   &srv.keys,
+					   &srv.lists,
+					   cache_new(),
+					   version_watch_start(cfg, cfg->db_reader_user, tokens),
+					   seen_new()};
 	srv.audit = audit_start(cfg, srv.keys.audit);
 	struct http_options o = {.name = "wiqaya-server",
 				 .listen = cfg->server_listen,

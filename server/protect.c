@@ -19,7 +19,7 @@
 #include "server/grammar.h"
 #include "server/ledger.h"
 #include "server/seen.h"
-#include "server/version.h"
+#include "common/version.h"
 #include "stats/disclosure.h"
 
 #define MAX_PARAMS (QUERY_MAX_DIMS * 6 + 8)

@@ -31,7 +31,7 @@ struct protector {
 	const struct keyring *keys;
 	const struct codelists *lists;
 	struct answer_cache *cache;    /* server/cache.h; NULL: every answer from the database */
-	struct version_watch *version; /* server/version.h; NULL: read it per answer */
+	struct version_watch *version; /* common/version.h; NULL: read it per answer */
 	struct seen *seen;	       /* server/seen.h; NULL: every answer charges the ledger */
 };
 

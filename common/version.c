@@ -1,7 +1,7 @@
-/* The data version watcher (see version.h): a thread that connects as the reader,
+/* The data version watcher (see version.h): a thread that connects as its program's role,
  * LISTENs, reads the version, then waits on the socket for notifications (their payload
  * is the new version) and reconnects after a failure. */
-#include "server/version.h"
+#include "common/version.h"
 
 #include <pthread.h>
 #include <stdatomic.h>
@@ -16,6 +16,7 @@
 
 struct version_watch {
 	const struct wq_config *cfg;
+	const char *db_user;
 	struct token_cache *tokens;
 	pthread_t thread;
 	atomic_llong version;
@@ -51,7 +52,7 @@ static void *watch(void *arg)
 	while (!atomic_load(&w->stop)) {
 		if (!conn) {
 			struct wq_error e;
-			conn = db_connect(w->cfg, w->cfg->db_reader_user, &e);
+			conn = db_connect(w->cfg, w->db_user, &e);
 			if (!conn || subscribe(w, conn) < 0) {
 				PQfinish(conn);
 				conn = NULL;
@@ -92,10 +93,12 @@ static void *watch(void *arg)
 	return NULL;
 }
 
-struct version_watch *version_watch_start(const struct wq_config *cfg, struct token_cache *tokens)
+struct version_watch *version_watch_start(const struct wq_config *cfg, const char *db_user,
+					  struct token_cache *tokens)
 {
 	struct version_watch *w = xcalloc(1, sizeof *w);
 	w->cfg = cfg;
+	w->db_user = db_user;
 	w->tokens = tokens;
 	atomic_init(&w->version, 0);
 	atomic_init(&w->stop, 0);

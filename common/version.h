@@ -3,7 +3,8 @@
  * to know it is current. 0 while the connection is down or not yet made: then the
  * protection layer reads the version from the database, as it did without it. The same
  * connection LISTENs wiqaya_tokens (migration 009) for the token cache: each change
- * invalidates it, and it is off (live = 0) whenever a change could have been missed. */
+ * invalidates it, and it is off (live = 0) whenever a change could have been missed. Both
+ * servers run one: the intake for its token cache only. */
 #ifndef WQ_VERSION_H
 #define WQ_VERSION_H
 
@@ -12,7 +13,9 @@
 
 struct version_watch;
 
-struct version_watch *version_watch_start(const struct wq_config *cfg, struct token_cache *tokens);
+/* Starts the watcher, connecting as DB_USER (the server's reader, the intake's loader). */
+struct version_watch *version_watch_start(const struct wq_config *cfg, const char *db_user,
+					  struct token_cache *tokens);
 void version_watch_stop(struct version_watch *w);
 /* The current data version, or 0 when unknown. */
 long long version_watch_get(struct version_watch *w);
