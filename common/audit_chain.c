@@ -51,7 +51,7 @@ static void row_hash(const uint8_t *key, const uint8_t prev[HASH_BYTES], long lo
 static int chain_tail(PGconn *conn, long long *seq, uint8_t prev[HASH_BYTES], struct wq_error *e)
 {
 	PGresult *r =
-	    db_exec(conn, e, "SELECT seq, hash FROM audit.log ORDER BY seq DESC LIMIT 1", 0, NULL);
+	    db_exec(conn, e, "SELECT seq, hash FROM audit.tail() WHERE seq IS NOT NULL", 0, NULL);
 	if (!r)
 		return -1;
 	memset(prev, 0, HASH_BYTES);

@@ -32,10 +32,11 @@ void intake_health_get(struct http_request *req, struct http_response *resp)
 		return;
 	}
 	http_json(resp, 200,
-		  json_pack("{s:s,s:s,s:i,s:{s:I,s:f,s:i}}", "status", "ok", "database", "ok",
+		  json_pack("{s:s,s:s,s:i,s:{s:I,s:I,s:i}}", "status", "ok", "database", "ok",
 			    "key_version", committer_key_version(in->committer), "refresh",
 			    "queued", (json_int_t)atoll(PQgetvalue(r, 0, 0)), "oldest_seconds",
-			    atof(PQgetvalue(r, 0, 1)), "delay_seconds", in->cfg->refresh_delay));
+			    (json_int_t)(atof(PQgetvalue(r, 0, 1)) + 0.5), "delay_seconds",
+			    in->cfg->refresh_delay));
 	PQclear(r);
 }
 

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # make run: the throwaway PostgreSQL, a key, the schema, the demo country, then the API
-# and dashboard on 127.0.0.1:8080 until Ctrl-C.
+# and dashboard on 127.0.0.1:8080 and the intake on 127.0.0.1:8081 until Ctrl-C.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN=${BUILD:-build}/bin
@@ -24,13 +24,21 @@ done
 # The demo's tokens: one researcher, one policy-maker, made once, shown once, kept in
 # var/tokens (mode 0600) for the dashboard. Only their keyed hashes are in the database.
 mkdir -p -m 0700 var/tokens
-for role in researcher policy; do
+for role in researcher policy submitter; do
   if [[ ! -s var/tokens/$role ]]; then
-    (umask 077; "$BIN/wiqaya-server" token add --role "$role" --name "demo $role" >var/tokens/$role)
+    # The demo submitter is the capital's police (docs/intake.md).
+    agency=; [[ $role == submitter ]] && agency="--agency DC-POL-01"
+    (umask 077; "$BIN/wiqaya-server" token add --role "$role" $agency --name "demo $role" >var/tokens/$role)
     echo "demo $role token (kept in var/tokens/$role): $(cat var/tokens/$role)"
   fi
 done
+# The intake beside the API (it holds the pseudonymisation key; the API never does).
+"$BIN/wiqaya-etl" serve &
+intake=$!
+trap 'kill $intake 2>/dev/null; wait $intake 2>/dev/null' EXIT INT TERM
 echo "serving http://127.0.0.1:8080 (Ctrl-C stops). Without a token only the published tables:"
 echo "  curl 'http://127.0.0.1:8080/api/v1/analytics?indicator=victims&dimension=year'"
 echo "  curl -H \"Authorization: Bearer \$(cat var/tokens/researcher)\" 'http://127.0.0.1:8080/api/v1/analytics?indicator=victims&dimension=sex&from=2025&to=2025'"
-exec "$BIN/wiqaya-server" serve
+echo "intake on http://127.0.0.1:8081 (docs/intake.md), for the demo submitter of DC-POL-01:"
+echo "  curl -H \"Authorization: Bearer \$(cat var/tokens/submitter)\" -H 'Content-Type: application/json' --data-binary @case.json http://127.0.0.1:8081/api/v1/cases"
+"$BIN/wiqaya-server" serve

@@ -384,5 +384,13 @@ ALTER TABLE analytics.intervention_fact ALTER COLUMN row_key SET NOT NULL;
 -- subkey of the token key, which both programs hold (common/audit_chain.h).
 ALTER TABLE audit.log DROP CONSTRAINT log_kind_check,
   ADD CONSTRAINT log_kind_check CHECK (kind IN ('query', 'token', 'submission'));
+-- The loader appends without reading the log: the chain's tail (the last row's seq and
+-- hash, what a new row is chained to) comes from a function, never a row's body.
+CREATE FUNCTION audit.tail(OUT seq bigint, OUT hash bytea)
+LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog AS $$
+  SELECT seq, hash FROM audit.log ORDER BY seq DESC LIMIT 1
+$$;
+REVOKE ALL ON FUNCTION audit.tail() FROM PUBLIC;
 GRANT USAGE ON SCHEMA audit TO wiqaya_loader;
-GRANT SELECT, INSERT ON audit.log TO wiqaya_loader;
+GRANT EXECUTE ON FUNCTION audit.tail() TO wiqaya_loader, wiqaya_reader;
+GRANT INSERT ON audit.log TO wiqaya_loader;
