@@ -160,9 +160,10 @@ static int check_keys(struct committer *c, PGconn *conn, struct submission **gro
 }
 
 /* The batch rows of the submissions that load, in one COPY (COPY writes the identity
- * column as given: the ids the requests drew). */
-static int write_batches(struct committer *c, PGconn *conn, struct submission **group, size_t n,
-			 int version, struct wq_error *e)
+ * column as given: the ids the requests drew). A request's batch key is random: the key
+ * that makes a file load once is the file's hash; a request's is its Idempotency-Key. */
+static int write_batches(PGconn *conn, struct submission **group, size_t n, int version,
+			 struct wq_error *e)
 {
 	struct strbuf sb;
 	sb_init(&sb);
@@ -170,10 +171,10 @@ static int write_batches(struct committer *c, PGconn *conn, struct submission **
 		struct submission *s = group[i];
 		if (s->outcome != OUTCOME_PENDING)
 			continue;
-		uint8_t placeholder[32];
-		randombytes_buf(placeholder, sizeof placeholder);
+		uint8_t random_key[32];
+		randombytes_buf(random_key, sizeof random_key);
 		sb_printf(&sb, "%lld\t", s->batch_id);
-		sb_hex(&sb, COPY_BYTEA, placeholder, 32);
+		sb_hex(&sb, COPY_BYTEA, random_key, 32);
 		sb_printf(&sb, "\t%d\thttp\t%ld\t%ld\t%ld\t", version, s->records, s->accepted,
 			  s->rejected);
 		copy_text(&sb, s->agency);
@@ -188,7 +189,6 @@ static int write_batches(struct committer *c, PGconn *conn, struct submission **
 		copy_text(&sb, s->response);
 		sb_putc(&sb, '\n');
 	}
-	(void)c;
 	int rc = sb.len == 0 ? 0
 			     : db_copy(conn, e,
 				       "COPY warehouse.batch (batch_id, batch_key, key_version, "
@@ -310,7 +310,7 @@ static void commit_group(struct committer *c, struct submission **group, size_t 
 			goto failed;
 		}
 	if (check_keys(c, conn, group, n, &e) < 0 ||
-	    write_batches(c, conn, group, n, version, &e) < 0 ||
+	    write_batches(conn, group, n, version, &e) < 0 ||
 	    write_cases(c, conn, group, n, version, &e) < 0 ||
 	    write_rest(c, conn, group, n, &e) < 0)
 		goto failed;

@@ -106,7 +106,12 @@ static void *run(void *arg)
 		int pending = !PQgetisnull(q, 0, 0);
 		double age = pending ? atof(PQgetvalue(q, 0, 0)) : 0;
 		PQclear(q);
-		double gather = r->cfg->refresh_delay - 2 * last - 1;
+		/* Gather for a third of the delay: a refresh takes about as long as its changes
+		 * took to arrive at the intake's full rate (bench/intake.sh), so the oldest change
+		 * waits about two thirds; less when the last refresh was slower than that. */
+		double gather = r->cfg->refresh_delay / 3.0;
+		if (gather > r->cfg->refresh_delay - 2 * last - 1)
+			gather = r->cfg->refresh_delay - 2 * last - 1;
 		if (gather < 0)
 			gather = 0;
 		if (pending && age >= gather) {

@@ -3,11 +3,11 @@
  * refresher replaces the analytics rows of exactly those persons and cases with
  * warehouse.refresh_analytics(), which gives what a full rebuild gives (one text of the
  * counting rules serves both; tests/integration/intake_refresh.sh compares them). It waits
- * to gather changes: a refresh starts once the oldest change has waited [intake]
- * refresh_delay seconds less twice the last refresh's duration, so that a change shows
- * within refresh_delay while refreshes stay few (each is a new data version, which empties
- * the server's cache). The queue is in the database, so that nothing is lost when the
- * intake stops or is killed: the next start finds it. */
+ * to gather changes: a refresh starts once the oldest change has waited a third of
+ * [intake] refresh_delay (less, when the last refresh took more than a third of it), so
+ * that a change shows within refresh_delay while refreshes stay few (each is a new data
+ * version, which empties the server's cache). The queue is in the database, so that nothing is lost
+ * when the intake stops or is killed: the next start finds it. */
 #ifndef WQ_REFRESHER_H
 #define WQ_REFRESHER_H
 
