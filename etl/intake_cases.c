@@ -182,7 +182,8 @@ static void drop_duplicates(struct take *t)
 static void build_response(struct take *t, int atomic)
 {
 	struct submission *s = &t->s;
-	qsort(t->rej, t->nrej, sizeof *t->rej, by_index);
+	if (t->nrej > 1)
+		qsort(t->rej, t->nrej, sizeof *t->rej, by_index);
 	json_t *results = json_array();
 	for (size_t i = 0; i < t->nrej; i++)
 		json_array_append_new(results, t->rej[i].result);

@@ -6,7 +6,7 @@
 // tokens are by agency: a record goes out with its agency's token.
 //
 // usage: node intake_client.mjs URL TOKENS.json FILE OUT.ndjson [--per N] [--workers N]
-//        [--rate REQUESTS_PER_S] [--key-prefix P]
+//        [--rate REQUESTS_PER_S] [--key-prefix P] [--deadline SECONDS (600)]
 // OUT gets one line per request: {key, status, accepted, rejected, attempts, batch}.
 // Prints a summary JSON line on stdout; exits 1 on an answer that is never right (409,
 // 400, 403, 413, 415 or a 2xx/422 whose counts disagree with what was sent).
@@ -16,6 +16,7 @@ const [url, tokensFile, file, out, ...rest] = process.argv.slice(2);
 const opt = {per: 1, workers: 4, rate: 0, "key-prefix": `k${process.pid}-`};
 for (let i = 0; i < rest.length; i += 2) opt[rest[i].replace(/^--/, "")] = rest[i + 1];
 const per = Number(opt.per), workers = Number(opt.workers), rate = Number(opt.rate);
+const deadline = 1000 * Number(opt.deadline || 600);
 const tokens = JSON.parse(readFileSync(tokensFile, "utf8"));
 
 // Requests: consecutive records of one agency.
@@ -77,6 +78,12 @@ async function send(i) {
       return;
     }
     retries++;
+    if (Date.now() - started > deadline) { // the intake is gone for good: fail, never hang
+      wrong++;
+      console.error(`request ${i}: no definitive answer within ${deadline / 1000} s`);
+      results[i] = {key, status, attempts: attempt};
+      return;
+    }
     await sleep(Math.min(1000, 50 * attempt));
   }
 }
