@@ -107,6 +107,17 @@ post() {
   curl -s -o "$T/body" -w '%{http_code}' -H "Authorization: Bearer $tok" \
     -H "Content-Type: $type" --data-binary "@$file" "$@" "$INTAKE_URL/api/v1/cases"
 }
+# agency_tokens FILE: a JSON object of a submitter token for every agency of the NDJSON
+# FILE, by agency (what tests/tools/intake_client.mjs sends each record with).
+agency_tokens() {
+  local a sep=
+  echo "{"
+  for a in $(grep -o '"agency":"[^"]*"' "$1" | cut -d'"' -f4 | sort -u); do
+    printf '%s"%s":"%s"\n' "$sep" "$a" "$(new_token submitter "$a")"
+    sep=,
+  done
+  echo "}"
+}
 # digest: one line per analytics table, its rows and a hash of their sorted text.
 digest() {
   psql_t -c "SELECT string_agg(x, ' ' ORDER BY x) FROM (

@@ -16,16 +16,7 @@ grep -v '"sex":"F"' "$T/all.ndjson" >"$T/good.ndjson"
 planted=$(grep -c '"sex":"F"' "$T/all.ndjson")
 good=$(wc -l <"$T/good.ndjson")
 
-# A submitter token per agency.
-{
-  echo "{"
-  sep=
-  for a in $(grep -o '"agency":"[^"]*"' "$T/all.ndjson" | cut -d'"' -f4 | sort -u); do
-    printf '%s"%s":"%s"\n' "$sep" "$a" "$(new_token submitter "$a")"
-    sep=,
-  done
-  echo "}"
-} >"$T/tokens.json"
+agency_tokens "$T/all.ndjson" >"$T/tokens.json"
 
 start_intake
 node "$ROOT/tests/tools/intake_client.mjs" "$INTAKE_URL" "$T/tokens.json" "$T/all.ndjson" \

@@ -50,15 +50,7 @@ node -e '
   fs.appendFileSync(`${process.argv[2]}/part1.ndjson`, first.join("\n") + "\n");
   fs.appendFileSync(`${process.argv[2]}/part3.ndjson`, third.join("\n") + "\n");
 ' "$T/syn/cases.ndjson" "$T"
-{
-  echo "{"
-  sep=
-  for a in $(grep -o '"agency":"[^"]*"' "$T/syn/cases.ndjson" | cut -d'"' -f4 | sort -u); do
-    printf '%s"%s":"%s"\n' "$sep" "$a" "$(new_token submitter "$a")"
-    sep=,
-  done
-  echo "}"
-} >"$T/tokens.json"
+agency_tokens "$T/syn/cases.ndjson" >"$T/tokens.json"
 start_intake
 via_intake() { # via_intake FILE: every record over HTTP, by agency, 20 a request
   node "$ROOT/tests/tools/intake_client.mjs" "$INTAKE_URL" "$T/tokens.json" "$1" "$T/answers" \
