@@ -61,7 +61,7 @@ SERVER_SRC = server/main.c server/cmd_serve.c server/cmd_keys.c server/cmd_token
              server/public.c server/keyring.c server/respond.c server/standard.c \
              server/trends.c server/risk_factors.c server/cost.c \
              server/interventions.c server/pathway.c server/openapi.c \
-             server/seen.c
+             server/seen.c server/web.c
 
 BASE_OBJ   = $(BASE_SRC:%.c=$(BUILD)/%.o)
 COMMON_OBJ = $(COMMON_SRC:%.c=$(BUILD)/%.o) $(BASE_OBJ)
@@ -81,10 +81,19 @@ TOOLS      = $(patsubst tests/attack/%.c,$(BIN)/attack_%,$(wildcard tests/attack
              $(patsubst tests/tools/%.c,$(BIN)/tool_%,$(wildcard tests/tools/*.c))
 
 PROGRAMS = $(BIN)/wiqaya-etl $(BIN)/wiqaya-server $(BIN)/wiqaya-stats
+# The dashboard: web/ bundled by esbuild (npm, package-lock.json) into the files the server
+# serves ([paths] web); one copy whatever BUILD is, since nothing in it is compiled C.
+WEB      = build/web
+WEB_SRC  = web/index.html web/build.mjs $(wildcard web/src/*)
 
 .SECONDARY:
 .PHONY: all deps run test asan lint format bench clean distclean pg-start pg-stop
-all: $(PROGRAMS) $(UNIT_TESTS) $(TOOLS)
+all: $(PROGRAMS) $(UNIT_TESTS) $(TOOLS) $(WEB)/index.html
+
+$(WEB)/index.html: $(WEB_SRC) package-lock.json
+	$(call say,WEB,$(WEB))
+	@test -d node_modules/esbuild || { echo "make: no node_modules: run make deps (npm ci)" >&2; exit 1; }
+	$(Q)node web/build.mjs $(WEB)
 
 $(BUILD)/%.o: %.c
 	$(call say,CC,$<)

@@ -53,6 +53,7 @@ static const struct key keys[] = {
     S("paths", "standards", standards_path, "config/standard_populations.json"),
     S("paths", "costs", costs_path, "config/intervention_costs.json"),
     S("paths", "openapi", openapi_path, "docs/openapi.yaml"),
+    S("paths", "web", web_dir, "build/web"),
     S("keys", "pseudonym_key", pseudonym_key, "var/keys/pseudonym.key"),
     S("keys", "noise_key", noise_key, "var/keys/noise.key"),
     S("keys", "token_key", token_key, "var/keys/token.key"),

@@ -12,7 +12,7 @@ struct wq_config {
 	int db_port, db_connect_timeout, db_connect_retries;
 
 	char *codelists_dir, *migrations_dir, *indicators_path, *standards_path, *costs_path,
-	    *openapi_path;
+	    *openapi_path, *web_dir;
 	char *pseudonym_key, *noise_key, *token_key;
 
 	char *default_id_country;

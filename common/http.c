@@ -656,7 +656,15 @@ static enum MHD_Result respond(struct http_request *r, struct http_response *res
 				resp->content_type ? resp->content_type
 						   : "text/plain; charset=utf-8");
 	MHD_add_response_header(mr, "X-Content-Type-Options", "nosniff");
-	MHD_add_response_header(mr, "Cache-Control", "no-store");
+	MHD_add_response_header(mr, "Cache-Control",
+				resp->cache_control ? resp->cache_control : "no-store");
+	if (resp->etag)
+		MHD_add_response_header(mr, "ETag", resp->etag);
+	MHD_add_response_header(mr, "Content-Security-Policy",
+				resp->csp ? resp->csp
+					  : "default-src 'none'; frame-ancestors 'none'");
+	/* The page's requests carry no token in their URLs, but nothing needs the referrer. */
+	MHD_add_response_header(mr, "Referrer-Policy", "no-referrer");
 	if (resp->content_disposition)
 		MHD_add_response_header(mr, "Content-Disposition", resp->content_disposition);
 	if (resp->retry_after) {

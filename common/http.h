@@ -42,6 +42,10 @@ struct http_response {
 	size_t len;
 	int retry_after; /* seconds, 0 for none */
 	const char *content_disposition;
+	/* Caching and the page's policy, for the dashboard's files (server/web.c); NULL gives
+	 * an API answer's: Cache-Control no-store, no ETag, and a Content-Security-Policy
+	 * that lets the answer load and run nothing. */
+	const char *cache_control, *etag, *csp;
 };
 
 typedef void (*http_handler)(struct http_request *req, struct http_response *resp);

@@ -36,6 +36,7 @@ write_conf() { # the example, pointed at this checkout's cluster and code lists
       -e "s|^standards *=.*|standards = $root/config/standard_populations.json|" \
       -e "s|^costs *=.*|costs = $root/config/intervention_costs.json|" \
       -e "s|^openapi *=.*|openapi = $root/docs/openapi.yaml|" \
+      -e "s|^web *=.*|web = $root/build/web|" \
       "$root/config/wiqaya.conf.example" >"$conf"
 }
 

@@ -125,7 +125,9 @@ int srv_serve(struct cli_ctx *ctx, int argc, char **argv)
 	    standards_load(&srv.standards, cfg->standards_path, &srv.lists, &e) < 0 ||
 	    costs_load(&srv.costs, cfg->costs_path, &srv.lists, &e) < 0 ||
 	    !(srv.openapi = openapi_load(cfg->openapi_path, &e)) ||
-	    public_load(&srv.public, cfg->public_tables, cfg, &srv.indicators, &srv.lists, &e) < 0)
+	    public_load(&srv.public, cfg->public_tables, cfg, &srv.indicators, &srv.lists,
+			&srv.standards, &e) < 0 ||
+	    web_load(&srv.web, cfg->web_dir, &e) < 0)
 		goto fail;
 	if (cfg->tls_cert[0] && cfg->tls_key[0] &&
 	    (!(cert = read_pem(cfg->tls_cert, &e)) || !(key = read_pem(cfg->tls_key, &e))))
@@ -173,6 +175,7 @@ out:
 	free(cert);
 	free(key);
 	public_free(&srv.public);
+	web_free(&srv.web);
 	codelists_free(&srv.lists);
 	indicators_free(&srv.indicators);
 	standards_free(&srv.standards);

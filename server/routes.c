@@ -2,7 +2,8 @@
  * path ending in "/" and "*" matches one more segment; the params column lists the query
  * parameters the route takes ("name*": may repeat; any other is a 400, common/http.h);
  * the last column the roles it admits (deny by default: a submitter reads nothing here).
- * The analytics route admits the public, and answers it only the published tables. */
+ * The analytics route admits the public, and answers it only the published tables; the
+ * dashboard's files (server/web.c) are the same for everyone. */
 #include "server/routes.h"
 
 #include "server/respond.h"
@@ -39,5 +40,7 @@ const struct http_route server_routes[] = {
     {"GET", "/api/v1/openapi.json", openapi_get, NULL, ROLE_PUBLIC | READERS},
     {"GET", "/api/v1/disclosure", disclosure_get, NULL, ROLE_PUBLIC | READERS},
     {"GET", "/metrics", prometheus_get, NULL, ROLE_PUBLIC | READERS},
+    {"GET", "/", web_get, NULL, ROLE_PUBLIC | READERS},
+    {"GET", "/assets/*", web_get, NULL, ROLE_PUBLIC | READERS},
 };
 const size_t server_nroutes = sizeof server_routes / sizeof server_routes[0];

@@ -21,5 +21,6 @@ void catalogue_dimensions(struct http_request *req, struct http_response *resp);
 void catalogue_dimension(struct http_request *req, struct http_response *resp);
 void disclosure_get(struct http_request *req, struct http_response *resp);
 void prometheus_get(struct http_request *req, struct http_response *resp);
+void web_get(struct http_request *req, struct http_response *resp);
 
 #endif

@@ -1,6 +1,7 @@
 /* What wiqaya-server's handlers share (the core's application pointer, http_app()): its
  * configuration, code lists, indicator definitions, standard populations, unit costs, keys, the
- * public tables, the protection layer and the audit writer, set up once at start. */
+ * public tables, the protection layer, the audit writer and the dashboard's files, set up once
+ * at start. */
 #ifndef WQ_SERVER_H
 #define WQ_SERVER_H
 
@@ -13,6 +14,7 @@
 #include "server/cost.h"
 #include "server/public.h"
 #include "server/standard.h"
+#include "server/web.h"
 
 struct server {
 	const struct wq_config *cfg;
@@ -25,6 +27,7 @@ struct server {
 	struct public_tables public;
 	struct protector protector;
 	struct audit *audit;
+	struct web_files web; /* the dashboard */
 };
 
 #endif
