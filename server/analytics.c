@@ -129,8 +129,8 @@ static char *answer(struct http_request *req, const struct server *srv, const st
 
 /* Without a token: a listed table, released once per data version. */
 static char *public_answer(struct http_request *req, const struct server *srv,
-			   const struct query *q, const char *canonical, size_t *cells,
-			   double *epsilon, struct http_response *resp)
+			   const struct query *q, const struct standard *st, const char *canonical,
+			   size_t *cells, double *epsilon, struct http_response *resp)
 {
 	struct wq_error e;
 	long long version = 0, found = 0;
@@ -161,7 +161,7 @@ static char *public_answer(struct http_request *req, const struct server *srv,
 	}
 	struct principal pub = {0, ROLE_PUBLIC, ""};
 	struct http_response tmp = {0};
-	body = answer(req, srv, q, NULL, &pub, &found, cells, epsilon, &tmp);
+	body = answer(req, srv, q, st, &pub, &found, cells, epsilon, &tmp);
 	if (body) {
 		free(tmp.body);
 		if (public_release_put(conn, canonical, found, body, &e) < 0)
@@ -195,9 +195,9 @@ void analytics_get(struct http_request *req, struct http_response *resp)
 	if (respond_standard(req, &st, resp) < 0 || parse(req, srv, &q, st, resp) < 0)
 		return;
 	sb_init(&canonical);
-	query_canonical(&q, &canonical);
+	public_key(&q, st, &canonical);
 	char *body = who->role == ROLE_PUBLIC
-			 ? public_answer(req, srv, &q, canonical.data, &cells, &epsilon, resp)
+			 ? public_answer(req, srv, &q, st, canonical.data, &cells, &epsilon, resp)
 			 : answer(req, srv, &q, st, who, &version, &cells, &epsilon, resp);
 	if (body)
 		respond_send_text(req, body, resp);

@@ -12,18 +12,59 @@
 #include "common/xalloc.h"
 #include "server/grammar.h"
 
-/* A listed query: valid, and one the least-trusted reader could ask. */
+/* A listed query: valid, and one the least-trusted reader could ask. A standardised table
+ * (standardise=age, optionally standard=ID) is asked as analytics asks it, with the age
+ * band as its last dimension; its canonical text names the standard (public_key). */
 static int parse_line(const char *line, const struct wq_config *cfg, const struct indicators *inds,
-		      const struct codelists *lists, struct query *q, struct wq_error *e)
+		      const struct codelists *lists, const struct standards *sts, struct query *q,
+		      const struct standard **st, struct wq_error *e)
 {
+	struct strbuf rest;
+	const char *standard = NULL;
+	int standardise = 0, rc = -1;
 	unsigned status;
-	if (query_parse_text(q, inds, lists, line, &status, e) < 0)
-		return -1;
-	return grammar_check(q, cfg, ROLE_POLICY, e);
+	char *copy = xstrdup(line);
+	sb_init(&rest);
+	for (char *save = NULL, *kv = strtok_r(copy, "&", &save); kv;
+	     kv = strtok_r(NULL, "&", &save)) {
+		if (strcmp(kv, "standardise=age") == 0)
+			standardise = 1;
+		else if (strncmp(kv, "standard=", 9) == 0)
+			standard = kv + 9;
+		else
+			sb_printf(&rest, "%s%s", rest.len ? "&" : "", kv);
+	}
+	*st = NULL;
+	if (standard && !standardise) {
+		err_set(e, "Q1014", "\"standard\" without standardise=age");
+		goto out;
+	}
+	if (standardise) {
+		if (!(*st = standards_get(sts, standard))) {
+			err_set(e, "Q1003", "unknown standard population");
+			goto out;
+		}
+		sb_puts(&rest, "&dimension=age_band");
+	}
+	if (query_parse_text(q, inds, lists, rest.data ? rest.data : "", &status, e) < 0)
+		goto out;
+	rc = grammar_check(q, cfg, ROLE_POLICY, e);
+out:
+	free(copy);
+	sb_free(&rest);
+	return rc;
+}
+
+void public_key(const struct query *q, const struct standard *st, struct strbuf *out)
+{
+	query_canonical(q, out);
+	if (st)
+		sb_printf(out, "&standardise=age&standard=%s", st->id);
 }
 
 int public_load(struct public_tables *pt, const char *path, const struct wq_config *cfg,
-		const struct indicators *inds, const struct codelists *lists, struct wq_error *e)
+		const struct indicators *inds, const struct codelists *lists,
+		const struct standards *sts, struct wq_error *e)
 {
 	memset(pt, 0, sizeof *pt);
 	if (!path || !path[0])
@@ -41,7 +82,8 @@ int public_load(struct public_tables *pt, const char *path, const struct wq_conf
 		if (!line[0] || line[0] == '#')
 			continue;
 		struct query q;
-		if (parse_line(line, cfg, inds, lists, &q, e) < 0) {
+		const struct standard *st;
+		if (parse_line(line, cfg, inds, lists, sts, &q, &st, e) < 0) {
 			char why[256];
 			snprintf(why, sizeof why, "%s", e->message);
 			err_set(e, "S1302", "public table on line %d is not a valid query: %s",
@@ -53,7 +95,7 @@ int public_load(struct public_tables *pt, const char *path, const struct wq_conf
 		}
 		struct strbuf c;
 		sb_init(&c);
-		query_canonical(&q, &c);
+		public_key(&q, st, &c);
 		xgrow((void **)&pt->canonical, &cap, pt->n + 1, sizeof *pt->canonical);
 		pt->text = xrealloc(pt->text, cap * sizeof *pt->text);
 		pt->canonical[pt->n] = c.data;

@@ -15,6 +15,7 @@
 #include "common/error.h"
 #include "server/indicator.h"
 #include "server/query.h"
+#include "server/standard.h"
 
 struct public_tables {
 	char **canonical; /* query_canonical of each listed query */
@@ -22,11 +23,15 @@ struct public_tables {
 	size_t n;
 };
 
-/* Loads and checks the list (each line a query string as the analytics route takes it;
- * # comments). "" loads none. S1301 unreadable, S1302 a line that is no valid query for
- * the policy role, naming the line. */
+/* Loads and checks the list (each line a query string as the analytics route takes it,
+ * standardise=age included; # comments). "" loads none. S1301 unreadable, S1302 a line
+ * that is no valid query for the policy role, naming the line. */
 int public_load(struct public_tables *pt, const char *path, const struct wq_config *cfg,
-		const struct indicators *inds, const struct codelists *lists, struct wq_error *e);
+		const struct indicators *inds, const struct codelists *lists,
+		const struct standards *sts, struct wq_error *e);
+/* The text a table is listed, released and audited by: query_canonical, and the standard
+ * of a standardised table (whose answer is another table than the unstandardised one). */
+void public_key(const struct query *q, const struct standard *st, struct strbuf *out);
 void public_free(struct public_tables *pt);
 int public_listed(const struct public_tables *pt, const char *canonical);
 
