@@ -1,0 +1,362 @@
+// One chart of the dashboard: its card (title, description, the chart, its data table as
+// the text alternative, definition, unit, data version, downloads) and its Chart.js
+// drawing. A view (views.js) gives it a "shape": categories, series with their intervals
+// and cell statuses, and the table; this file knows nothing of the API's routes.
+import {
+  BarController,
+  BarElement,
+  CategoryScale,
+  Chart,
+  Filler,
+  Legend,
+  LinearScale,
+  LineController,
+  LineElement,
+  LogarithmicScale,
+  PointElement,
+  Tooltip,
+} from 'chart.js';
+
+import { locale, num, rtl, t } from './i18n.js';
+
+Chart.register(BarController, BarElement, CategoryScale, Filler, Legend, LinearScale, LineController, LineElement, LogarithmicScale, PointElement, Tooltip);
+
+// Okabe and Ito's palette (distinguishable with the common colour-vision deficiencies),
+// then darker tones for the longer series lists (the offences).
+export const PALETTE = ['#0072B2', '#D55E00', '#009E73', '#CC79A7', '#8C6D00', '#56B4E9', '#000000', '#882255', '#44AA99', '#117733', '#999933', '#6F6F6F'];
+const FONT = "system-ui, 'Segoe UI', 'Noto Sans', 'Noto Sans Arabic', 'DejaVu Sans', Tahoma, Arial, sans-serif";
+Chart.defaults.font.family = FONT;
+Chart.defaults.color = '#1f2933';
+Chart.defaults.animation = false; // the charts are read, not watched; and drawn at once
+
+const alpha = (hex, a) => `${hex}${Math.round(a * 255).toString(16).padStart(2, '0')}`;
+
+// Intervals: a whisker per value (bars, forest plots) from dataset.wq.lower/upper.
+const whiskers = {
+  id: 'wqWhiskers',
+  afterDatasetsDraw(chart) {
+    const { ctx } = chart;
+    const horizontal = chart.options.indexAxis === 'y';
+    const vscale = horizontal ? chart.scales.x : chart.scales.y;
+    chart.data.datasets.forEach((ds, di) => {
+      if (!ds.wq?.whiskers || !ds.wq.lower || !chart.isDatasetVisible(di)) return;
+      const meta = chart.getDatasetMeta(di);
+      ctx.save();
+      ctx.strokeStyle = '#1f2933';
+      ctx.lineWidth = 1.25;
+      meta.data.forEach((el, i) => {
+        const lo = ds.wq.lower[i];
+        const hi = ds.wq.upper[i];
+        if (lo === null || hi === null || lo === undefined || hi === undefined) return;
+        const a = vscale.getPixelForValue(lo);
+        const b = vscale.getPixelForValue(hi);
+        const c = horizontal ? el.y : el.x;
+        if (!Number.isFinite(a) || !Number.isFinite(b) || !Number.isFinite(c)) return;
+        ctx.beginPath();
+        if (horizontal) {
+          ctx.moveTo(a, c); ctx.lineTo(b, c);
+          ctx.moveTo(a, c - 4); ctx.lineTo(a, c + 4);
+          ctx.moveTo(b, c - 4); ctx.lineTo(b, c + 4);
+        } else {
+          ctx.moveTo(c, a); ctx.lineTo(c, b);
+          ctx.moveTo(c - 4, a); ctx.lineTo(c + 4, a);
+          ctx.moveTo(c - 4, b); ctx.lineTo(c + 4, b);
+        }
+        ctx.stroke();
+      });
+      ctx.restore();
+    });
+  },
+};
+
+// Suppressed cells are drawn as nothing (null, never zero) and marked where they would
+// be, at the baseline: "<10"; unreliable ones get an asterisk.
+const marks = {
+  id: 'wqMarks',
+  afterDatasetsDraw(chart) {
+    const { ctx, chartArea } = chart;
+    const horizontal = chart.options.indexAxis === 'y';
+    const iscale = horizontal ? chart.scales.y : chart.scales.x;
+    ctx.save();
+    ctx.font = `italic 11px ${FONT}`;
+    ctx.fillStyle = '#4b5563';
+    ctx.direction = rtl() ? 'rtl' : 'ltr';
+    chart.data.datasets.forEach((ds, di) => {
+      if (!ds.wq?.status || !chart.isDatasetVisible(di)) return;
+      const meta = chart.getDatasetMeta(di);
+      ds.wq.status.forEach((st, i) => {
+        if (st !== 'suppressed' && st !== 'unreliable' && st !== 'partial') return;
+        const el = meta.data[i];
+        let c = el ? (horizontal ? el.y : el.x) : NaN;
+        if (!Number.isFinite(c)) c = iscale.getPixelForValue(i);
+        const label = st === 'suppressed' ? t('suppressed_short', { n: ds.wq.threshold }) : st === 'partial' ? '+' : '*';
+        if (st !== 'suppressed') {
+          if (!el || !Number.isFinite(el.x) || !Number.isFinite(el.y)) return;
+          ctx.textAlign = 'center';
+          ctx.fillText(label, el.x + (horizontal ? (rtl() ? -10 : 10) : 0), el.y - (horizontal ? -4 : 8));
+          return;
+        }
+        if (horizontal) {
+          const x = rtl() ? chartArea.right - 4 : chartArea.left + 4;
+          ctx.textAlign = rtl() ? 'right' : 'left';
+          ctx.fillText(label, x, c + 4);
+        } else {
+          ctx.textAlign = 'center';
+          ctx.fillText(label, c, chartArea.bottom - 4 - 12 * (di % 3));
+        }
+      });
+    });
+    ctx.restore();
+  },
+};
+
+// The line of no difference on a forest plot (shape.refLine, a value of the value axis).
+const refLine = {
+  id: 'wqRefLine',
+  beforeDatasetsDraw(chart, _args, opts) {
+    if (opts.value === undefined) return;
+    const { ctx, chartArea } = chart;
+    const x = chart.scales.x.getPixelForValue(opts.value);
+    ctx.save();
+    ctx.strokeStyle = '#4b5563';
+    ctx.setLineDash([4, 4]);
+    ctx.beginPath();
+    ctx.moveTo(x, chartArea.top);
+    ctx.lineTo(x, chartArea.bottom);
+    ctx.stroke();
+    ctx.restore();
+  },
+};
+
+// A white page behind the chart, so that the PNG download is not transparent.
+const paper = {
+  id: 'wqPaper',
+  beforeDraw(chart) {
+    const { ctx } = chart;
+    ctx.save();
+    ctx.fillStyle = '#ffffff';
+    ctx.fillRect(0, 0, chart.width, chart.height);
+    ctx.restore();
+  },
+};
+
+function datasets(shape) {
+  const out = [];
+  shape.series.forEach((s, k) => {
+    const color = s.color ?? PALETTE[k % PALETTE.length];
+    const wq = { status: s.status, threshold: shape.threshold, lower: s.lower, upper: s.upper, whiskers: (shape.type === 'bar' && !shape.stacked) || shape.forest };
+    if (shape.type === 'line' && s.lower && shape.band) {
+      // The interval as a band: lower, then upper filled down to it.
+      out.push({ label: `${s.name} lower`, data: s.lower, borderWidth: 0, pointRadius: 0, fill: false, wqBand: true, order: 2 });
+      out.push({ label: `${s.name} upper`, data: s.upper, borderWidth: 0, pointRadius: 0, backgroundColor: alpha(color, 0.18), fill: '-1', wqBand: true, order: 2 });
+      wq.whiskers = false;
+    }
+    const unreliable = s.status.map((st) => st === 'unreliable');
+    out.push({
+      label: s.name,
+      data: s.values,
+      borderColor: color,
+      backgroundColor: shape.type === 'bar' ? s.values.map((_, i) => (unreliable[i] ? alpha(color, 0.45) : color)) : color,
+      pointStyle: shape.forest ? 'rect' : 'circle',
+      pointRadius: shape.forest ? 5 : unreliable.map((u) => (u ? 5 : 3)),
+      pointBackgroundColor: unreliable.map((u) => (u ? '#ffffff' : color)),
+      showLine: !shape.forest,
+      spanGaps: false,
+      stack: shape.stacked ? 'all' : undefined,
+      order: 1,
+      wq,
+    });
+  });
+  return out;
+}
+
+function options(shape) {
+  const horizontal = Boolean(shape.horizontal);
+  const valueAxis = {
+    type: shape.logValue ? 'logarithmic' : 'linear',
+    beginAtZero: !shape.logValue,
+    stacked: Boolean(shape.stacked),
+    title: { display: Boolean(shape.valueTitle), text: shape.valueTitle },
+    ticks: { callback: (v) => (shape.percent ? num(v * 100, 0) + '%' : num(Number(v))) },
+    reverse: horizontal && rtl(),
+    position: horizontal ? 'bottom' : rtl() ? 'right' : 'left',
+  };
+  const indexAxis = {
+    type: 'category',
+    stacked: Boolean(shape.stacked),
+    reverse: !horizontal && rtl(),
+    position: horizontal ? (rtl() ? 'right' : 'left') : 'bottom',
+    ticks: { autoSkip: !horizontal },
+  };
+  return {
+    responsive: true,
+    maintainAspectRatio: false,
+    indexAxis: horizontal ? 'y' : 'x',
+    locale: locale(),
+    interaction: { mode: 'nearest', intersect: false, axis: horizontal ? 'y' : 'x' },
+    scales: horizontal ? { x: valueAxis, y: indexAxis } : { x: indexAxis, y: valueAxis },
+    plugins: {
+      wqRefLine: { value: shape.refLine },
+      legend: {
+        display: shape.series.length > 1,
+        rtl: rtl(),
+        textDirection: rtl() ? 'rtl' : 'ltr',
+        position: 'bottom',
+        labels: { filter: (item, data) => !data.datasets[item.datasetIndex].wqBand, boxWidth: 14 },
+      },
+      tooltip: {
+        rtl: rtl(),
+        textDirection: rtl() ? 'rtl' : 'ltr',
+        filter: (item) => !item.dataset.wqBand,
+        callbacks: {
+          label: (item) => {
+            const ds = item.dataset;
+            const st = ds.wq?.status?.[item.dataIndex];
+            if (st === 'suppressed') return `${ds.label}: ${t('suppressed', { n: ds.wq.threshold })}`;
+            const v = item.raw;
+            const lo = ds.wq?.lower?.[item.dataIndex];
+            const hi = ds.wq?.upper?.[item.dataIndex];
+            const f = shape.percent ? (x) => num(x * 100, 1) + '%' : (x) => num(x);
+            let s = `${ds.label}: ${f(v)}`;
+            if (lo !== null && lo !== undefined && hi !== null && hi !== undefined) s += ` (${f(lo)}\u2013${f(hi)})`;
+            if (st === 'unreliable') s += ` ${t('unreliable')}`;
+            return s;
+          },
+        },
+      },
+    },
+  };
+}
+
+function el(tag, attrs = {}, ...kids) {
+  const e = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs)) {
+    if (v === null || v === undefined || v === false) continue;
+    if (k === 'text') e.textContent = v;
+    else e.setAttribute(k, v === true ? '' : v);
+  }
+  for (const k of kids) if (k) e.append(k);
+  return e;
+}
+
+// The card of a view, empty until draw() or fail() fills it.
+export function card(view) {
+  const id = `v-${view.id}`;
+  const fig = el('figure', { class: 'card', id, 'aria-labelledby': `${id}-h`, 'data-view': view.id });
+  fig.append(el('h2', { id: `${id}-h`, text: t(`v_${view.titleKey ?? view.id}`) }));
+  fig.append(el('p', { class: 'desc', text: t(view.descKey ?? `v_${view.id}_d`) }));
+  fig.append(el('div', { class: 'body', 'aria-busy': 'true' }));
+  return fig;
+}
+
+export function fail(fig, message, kind) {
+  const body = fig.querySelector('.body');
+  body.replaceChildren(el('p', { class: `message ${kind}`, text: message }));
+  body.removeAttribute('aria-busy');
+  fig.dataset.state = kind;
+}
+
+// Draws SHAPE into the card: the chart, its table, its facts and downloads. meta: the
+// answer's indicator and metaData (definition, unit, data version, method); api: the URL
+// it came from (the CSV download asks the same with format=csv).
+export function draw(fig, shape, meta, api, onCsv) {
+  const body = fig.querySelector('.body');
+  const title = fig.querySelector('h2').textContent;
+  const id = fig.id;
+  const n = shape.table.rows.length;
+  const canvas = el('canvas', { role: 'img', 'aria-label': t('chart_alt', { title, n }), 'aria-describedby': `${id}-tbl-c`, tabindex: '0' });
+  const wrap = el('div', { class: `plot${shape.horizontal ? ' tall' : ''}` }, canvas);
+  if (shape.rows) wrap.style.height = `${Math.max(220, 34 * shape.rows + 90)}px`;
+  if (shape.note) body.append(el('p', { class: 'note', text: shape.note }));
+
+  const table = el('table', { class: 'data', id: `${id}-tbl` });
+  table.append(el('caption', { id: `${id}-tbl-c`, text: `${title} (${meta.unit ?? ''})` }));
+  const thead = el('thead');
+  const hr = el('tr');
+  for (const c of shape.table.columns) hr.append(el('th', { scope: 'col', text: c }));
+  thead.append(hr);
+  const tbody = el('tbody');
+  // Each row names the API row it shows (data-keys: its codes) and each number cell the
+  // API's column and value (data-col, data-value), so that the numbers can be checked.
+  for (const row of shape.table.rows) {
+    const tr = el('tr', { 'data-keys': row.keys.join('|') });
+    row.cells.forEach((cell, i) => {
+      const attrs = { text: cell.text };
+      if (cell.col) attrs['data-col'] = cell.col;
+      if (cell.col) attrs['data-value'] = cell.value === null || cell.value === undefined ? 'null' : String(cell.value);
+      if (cell.status) attrs['data-status'] = cell.status;
+      tr.append(el(i === 0 ? 'th' : 'td', i === 0 ? { ...attrs, scope: 'row' } : attrs));
+    });
+    tbody.append(tr);
+  }
+  table.append(thead, tbody);
+  const details = el('details', { class: 'table' }, el('summary', { text: t('data_table') }), el('div', { class: 'scroll' }, table));
+
+  const facts = el('dl', { class: 'facts' });
+  const fact = (k, v) => v && facts.append(el('dt', { text: t(k) }), el('dd', { text: v }));
+  fact('definition', meta.definition);
+  fact('unit', meta.unit);
+  fact('data_version', meta.data_version !== undefined ? num(meta.data_version) : null);
+  fact('method', meta.method);
+  const legend = [];
+  if (shape.anySuppressed) legend.push(`${t('suppressed_short', { n: shape.threshold })} = ${t('suppressed', { n: shape.threshold })}`);
+  if (shape.anyUnreliable) legend.push(t('unreliable_note'));
+  if (shape.anyPartial) legend.push(t('partial_note', { n: shape.threshold }));
+
+  const csv = el('button', { type: 'button', class: 'download', 'data-kind': 'csv', text: t('download_csv') });
+  const png = el('button', { type: 'button', class: 'download', 'data-kind': 'png', text: t('download_png') });
+  csv.addEventListener('click', () => onCsv(`${fig.dataset.view}.csv`));
+  const tools = el('div', { class: 'tools' }, csv, png);
+
+  body.append(wrap);
+  if (legend.length) body.append(el('p', { class: 'marks', text: legend.join(' \u00b7 ') }));
+  body.append(details, facts, tools);
+  body.removeAttribute('aria-busy');
+
+  const chart = new Chart(canvas, {
+    type: shape.type,
+    data: { labels: shape.labels, datasets: datasets(shape) },
+    options: options(shape),
+    plugins: [paper, refLine, whiskers, marks],
+  });
+  // What was drawn, for anyone inspecting the page (the browser test compares it with
+  // the API): the chart's own data, not a copy.
+  canvas.wqChart = chart;
+  png.addEventListener('click', () => savePNG(chart, title, meta, `${fig.dataset.view}.png`));
+  fig.dataset.api = api;
+  fig.dataset.state = 'drawn';
+  return chart;
+}
+
+export function save(name, blob) {
+  const a = document.createElement('a');
+  a.href = URL.createObjectURL(blob);
+  a.download = name;
+  document.body.append(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(a.href), 10000);
+}
+
+// The chart as a PNG that stands on its own: the title above it, the data version and
+// unit below.
+function savePNG(chart, title, meta, name) {
+  const src = chart.canvas;
+  const pad = 16;
+  const out = document.createElement('canvas');
+  out.width = src.width + 2 * pad;
+  out.height = src.height + 80;
+  const ctx = out.getContext('2d');
+  ctx.fillStyle = '#ffffff';
+  ctx.fillRect(0, 0, out.width, out.height);
+  ctx.fillStyle = '#1f2933';
+  ctx.direction = rtl() ? 'rtl' : 'ltr';
+  ctx.textAlign = rtl() ? 'right' : 'left';
+  const x = rtl() ? out.width - pad : pad;
+  ctx.font = `bold 16px ${FONT}`;
+  ctx.fillText(title, x, 26);
+  ctx.drawImage(src, pad, 40);
+  ctx.font = `12px ${FONT}`;
+  ctx.fillText(`${meta.unit ?? ''} \u00b7 ${t('data_version')} ${num(meta.data_version ?? 0)} \u00b7 Wiqaya`, x, out.height - 14);
+  out.toBlob((b) => save(name, b), 'image/png');
+}

@@ -1,0 +1,212 @@
+// The page's own words in English and Arabic, and numbers in the reader's digits. The
+// names of indicators, units, definitions and codes come from the API (lang=ar), never
+// from here.
+
+const words = {
+  en: {
+    title: 'Children exploited and abused through technology',
+    lede: 'Published, disclosure-controlled statistics of the national case warehouse.',
+    skip: 'Skip to the charts',
+    language: 'Language',
+    digits: 'Digits',
+    token: 'Access token',
+    use_token: 'Use token',
+    forget_token: 'Forget token',
+    role_policy: 'Signed in as a policy-maker',
+    role_researcher: 'Signed in as a researcher',
+    role_admin: 'Signed in as an administrator',
+    budget: 'privacy budget left: {n}',
+    bad_token: 'That token was not accepted.',
+    filters: 'Filters',
+    filters_public: 'The public view shows the published tables; a policy or researcher token opens the filters.',
+    filters_token: 'The filters apply to every chart. Each new query spends some of the token\u2019s privacy budget.',
+    from: 'From',
+    to: 'To',
+    region: 'Region',
+    sex: 'Sex',
+    age_band: 'Age band',
+    offence: 'Offence',
+    all: 'All',
+    reset: 'Clear filters',
+    loading: 'Loading {n} charts\u2026',
+    ready: '{n} charts drawn.',
+    footer: 'Every number passes disclosure control: counts carry a little random noise, and a cell of fewer than 10 children is never published.',
+    suppressed: 'fewer than {n}',
+    suppressed_short: '<{n}',
+    unreliable: 'unreliable',
+    unreliable_note: '* unreliable: fewer than 20, or too wide an interval to rely on',
+    no_denominator: 'no population',
+    partial_note: '+ also cases in cells of fewer than {n}, not counted',
+    needs_token: 'This chart is not among the published tables: a policy or researcher token shows it.',
+    problem: 'The API refused this chart: {title}',
+    retry: 'Try again in {n} s.',
+    definition: 'Definition',
+    unit: 'Unit',
+    data_version: 'Data version',
+    method: 'Method',
+    interval: '95% interval',
+    data_table: 'Data table',
+    download_csv: 'Download CSV',
+    download_png: 'Download PNG',
+    value: 'Value',
+    lower: 'Lower',
+    upper: 'Upper',
+    status: 'Status',
+    year: 'Year',
+    apc: 'Annual change {v}% (95% interval {l} to {u})',
+    reference: 'reference',
+    factor_sex: 'Sex',
+    factor_age_band: 'Age band',
+    factor_region: 'Region',
+    ratio: 'Rate ratio',
+    factor_level: 'Factor and level',
+    support: 'Support received',
+    stage: 'Offender group and stage',
+    cases: 'Cases',
+    share: 'Share of reported',
+    proportion: 'Re-victimised within 12 months',
+    // The views.
+    v_trend: 'Child victim rate, national',
+    v_trend_d: 'Children with a case in the year per 100,000 children, with its 95% interval.',
+    v_sex: 'Child victim rate by sex',
+    v_sex_d: 'Girls and boys, per 100,000 children of the same sex.',
+    v_age: 'Child victim rate by age band',
+    v_age_d: 'Per 100,000 children of the same age, in the last year of the period.',
+    v_regions: 'Regions side by side (age-standardised)',
+    v_regions_d: 'Rates standardised to the WHO world population, so that regions of different ages compare; last year of the period.',
+    v_offence: 'Offence mix over time',
+    v_offence_d: 'Cases involving each offence (a case may involve several).',
+    v_detection: 'How cases come to attention',
+    v_detection_d: 'Cases by detection channel: proactive detection (hash matching, classifiers, investigations) against reports.',
+    v_pathway_adult: 'Justice pathway: cases with adult or unidentified offenders',
+    v_pathway_child: 'Justice pathway: cases with children who harmed',
+    v_pathway_d: 'Cases reaching each stage over the period, with the share of the reported that reach it.',
+    v_risk: 'Who is most at risk',
+    v_risk_d: 'Rate ratios of newly identified victims (Poisson model), against boys and 10-12-year-olds; 1 means no difference.',
+    v_interventions: 'Re-victimisation with and without support',
+    v_interventions_d: 'Share of victims re-victimised within 12 months, by the support they received.',
+    chart_alt: '{title}. {n} values; the data table below lists them.',
+  },
+  ar: {
+    title: 'الأطفال المستغَلّون والمُساء إليهم جنسياً عبر التكنولوجيا',
+    lede: 'إحصاءات منشورة، خاضعة لضبط الإفصاح، من مستودع الحالات الوطني.',
+    skip: 'انتقل إلى الرسوم البيانية',
+    language: 'اللغة',
+    digits: 'الأرقام',
+    token: 'رمز الوصول',
+    use_token: 'استخدم الرمز',
+    forget_token: 'انسَ الرمز',
+    role_policy: 'دخلت بصفة صانع سياسات',
+    role_researcher: 'دخلت بصفة باحث',
+    role_admin: 'دخلت بصفة مسؤول',
+    budget: 'ميزانية الخصوصية المتبقية: {n}',
+    bad_token: 'لم يُقبل هذا الرمز.',
+    filters: 'عوامل التصفية',
+    filters_public: 'يعرض العرض العام الجداول المنشورة؛ ويتيح رمز صانع سياسات أو باحث عوامل التصفية.',
+    filters_token: 'تنطبق عوامل التصفية على كل الرسوم. كل استعلام جديد يستهلك جزءاً من ميزانية الخصوصية للرمز.',
+    from: 'من',
+    to: 'إلى',
+    region: 'المنطقة',
+    sex: 'الجنس',
+    age_band: 'الفئة العمرية',
+    offence: 'الجريمة',
+    all: 'الكل',
+    reset: 'امسح عوامل التصفية',
+    loading: 'جارٍ تحميل {n} رسوم\u2026',
+    ready: 'رُسمت {n} رسوم.',
+    footer: 'كل رقم يمر بضبط الإفصاح: تحمل الأعداد قدراً يسيراً من الضجيج العشوائي، ولا تُنشر أبداً خلية فيها أقل من 10 أطفال.',
+    suppressed: 'أقل من {n}',
+    suppressed_short: '<{n}',
+    unreliable: 'غير موثوق',
+    unreliable_note: '* غير موثوق: أقل من 20، أو فترة أوسع من أن يُعتمد عليها',
+    no_denominator: 'لا سكان',
+    partial_note: '+ توجد أيضاً حالات في خلايا أقل من {n}، لم تُحتسب',
+    needs_token: 'هذا الرسم ليس من الجداول المنشورة: يعرضه رمز صانع سياسات أو باحث.',
+    problem: 'رفضت الواجهة هذا الرسم: {title}',
+    retry: 'حاول مجدداً بعد {n} ثانية.',
+    definition: 'التعريف',
+    unit: 'الوحدة',
+    data_version: 'إصدار البيانات',
+    method: 'الطريقة',
+    interval: 'فترة 95%',
+    data_table: 'جدول البيانات',
+    download_csv: 'نزّل CSV',
+    download_png: 'نزّل PNG',
+    value: 'القيمة',
+    lower: 'الحد الأدنى',
+    upper: 'الحد الأعلى',
+    status: 'الحالة',
+    year: 'السنة',
+    apc: 'التغير السنوي {v}% (فترة 95% من {l} إلى {u})',
+    reference: 'المرجع',
+    factor_sex: 'الجنس',
+    factor_age_band: 'الفئة العمرية',
+    factor_region: 'المنطقة',
+    ratio: 'نسبة المعدلات',
+    factor_level: 'العامل والمستوى',
+    support: 'الدعم المتلقى',
+    stage: 'فئة الجاني والمرحلة',
+    cases: 'الحالات',
+    share: 'النسبة من المُبلَّغ عنها',
+    proportion: 'تكرار الإيذاء خلال 12 شهراً',
+    v_trend: 'معدل الأطفال الضحايا على المستوى الوطني',
+    v_trend_d: 'الأطفال الذين لهم حالة في السنة لكل 100,000 طفل، مع فترة 95%.',
+    v_sex: 'معدل الأطفال الضحايا حسب الجنس',
+    v_sex_d: 'الفتيات والفتيان، لكل 100,000 طفل من الجنس نفسه.',
+    v_age: 'معدل الأطفال الضحايا حسب الفئة العمرية',
+    v_age_d: 'لكل 100,000 طفل من العمر نفسه، في السنة الأخيرة من الفترة.',
+    v_regions: 'المناطق جنباً إلى جنب (معدلات معيارية حسب العمر)',
+    v_regions_d: 'معدلات معيارية وفق سكان العالم لمنظمة الصحة العالمية، لتُقارن المناطق مختلفة الأعمار؛ السنة الأخيرة من الفترة.',
+    v_offence: 'أنواع الجرائم عبر الزمن',
+    v_offence_d: 'الحالات التي تشمل كل جريمة (قد تشمل الحالة أكثر من جريمة).',
+    v_detection: 'كيف تُكتشف الحالات',
+    v_detection_d: 'الحالات حسب قناة الكشف: الكشف الاستباقي (مطابقة البصمات، المصنفات، التحقيقات) مقابل البلاغات.',
+    v_pathway_adult: 'مسار العدالة: حالات الجناة البالغين أو غير المحددين',
+    v_pathway_child: 'مسار العدالة: حالات الأطفال الذين ألحقوا الأذى',
+    v_pathway_d: 'الحالات التي بلغت كل مرحلة خلال الفترة، مع نسبتها من الحالات المُبلَّغ عنها.',
+    v_risk: 'من الأكثر عرضة للخطر',
+    v_risk_d: 'نسب معدلات الضحايا المحددين حديثاً (نموذج بواسون)، مقارنة بالفتيان وبعمر 10-12 سنة؛ القيمة 1 تعني لا فرق.',
+    v_interventions: 'تكرار الإيذاء مع الدعم وبدونه',
+    v_interventions_d: 'نسبة الضحايا الذين تكرر إيذاؤهم خلال 12 شهراً، حسب الدعم الذي تلقوه.',
+    chart_alt: '{title}. {n} قيم؛ يسردها جدول البيانات أدناه.',
+  },
+};
+
+let lang = 'en';
+let digits = 'latn';
+
+export function setLanguage(l, d) {
+  lang = l === 'ar' ? 'ar' : 'en';
+  digits = d === 'arab' ? 'arab' : 'latn';
+}
+export const language = () => lang;
+export const rtl = () => lang === 'ar';
+// The locale of numbers: the language with the chosen numbering system (Unicode
+// extension "nu"), which Intl and Chart.js both take.
+export const locale = () => `${lang}-u-nu-${digits}`;
+
+export function t(key, vars = {}) {
+  const s = words[lang][key] ?? words.en[key] ?? key;
+  return s.replace(/\{(\w+)\}/g, (_, k) => (k in vars ? fmtVar(vars[k]) : `{${k}}`));
+}
+const fmtVar = (v) => (typeof v === 'number' ? num(v) : String(v));
+
+// A number as a reader reads it: integers whole, rates and ratios to a sensible precision.
+export function num(v, digitsAfter) {
+  if (v === null || v === undefined || Number.isNaN(v)) return '';
+  const d = digitsAfter ?? (Number.isInteger(v) ? 0 : Math.abs(v) >= 100 ? 1 : Math.abs(v) >= 1 ? 2 : 3);
+  return new Intl.NumberFormat(locale(), { maximumFractionDigits: d, minimumFractionDigits: d }).format(v);
+}
+export const pct = (v) =>
+  v === null || v === undefined ? '' : new Intl.NumberFormat(locale(), { style: 'percent', maximumFractionDigits: 1, minimumFractionDigits: 1 }).format(v);
+
+// The year as a label: in the reader's digits, without a thousands separator.
+export const year = (y) => new Intl.NumberFormat(locale(), { useGrouping: false }).format(y);
+
+// The page's fixed words (elements with data-t).
+export function translatePage(root = document) {
+  document.documentElement.lang = lang;
+  document.documentElement.dir = rtl() ? 'rtl' : 'ltr';
+  document.title = t('title');
+  for (const el of root.querySelectorAll('[data-t]')) el.textContent = t(el.dataset.t);
+}

@@ -1,0 +1,194 @@
+// The dashboard: reads the state from the URL, fills the settings and filters, and draws
+// every view (views.js) from the API, again whenever the state changes.
+import * as api from './api.js';
+import { card, draw, fail, save } from './figure.js';
+import { language, setLanguage, t, translatePage, year } from './i18n.js';
+import * as state from './state.js';
+import { VIEWS } from './views.js';
+
+const $ = (id) => document.getElementById(id);
+let years = [];
+let dimensions = null;
+let role = 'public';
+let charts = [];
+let generation = 0;
+
+async function whoAmI() {
+  if (!api.token.get()) return { role: 'public' };
+  // Asked afresh each time: the budget left changes with every new query.
+  const r = await api.getJSON('/api/v1/disclosure', { fresh: true });
+  if (!r.ok) {
+    if (r.status === 401) api.token.forget();
+    return { role: 'public', refused: r.status === 401 };
+  }
+  return r.body.caller ?? { role: 'public' };
+}
+
+function showRole(caller) {
+  role = caller.role;
+  const signedIn = role !== 'public';
+  $('token-form').hidden = signedIn;
+  $('token-status').hidden = !signedIn;
+  if (signedIn) {
+    const left = caller.budget_remaining;
+    $('role').textContent = `${t(`role_${role}`)}${left !== undefined ? ` \u00b7 ${t('budget', { n: Math.round(left * 10) / 10 })}` : ''}`;
+  }
+  $('filters').querySelectorAll('select, button').forEach((e) => (e.disabled = !signedIn));
+  $('filters-note').textContent = t(signedIn ? 'filters_token' : 'filters_public');
+  if (caller.refused) $('status').textContent = t('bad_token');
+}
+
+async function loadYears() {
+  let r = await api.getJSON(api.url('analytics', [['indicator', 'victims'], ['dimension', 'year']]), { asPublic: true });
+  if (!r.ok && role !== 'public') r = await api.getJSON(api.url('trends', [['indicator', 'victims']]));
+  years = r.ok ? r.body.rows.map((row) => row[0]).sort((a, b) => a - b) : [];
+}
+
+function option(value, text, selected) {
+  const o = document.createElement('option');
+  o.value = value;
+  o.textContent = text;
+  o.selected = selected;
+  return o;
+}
+
+function fillFilters(s) {
+  const items = (d) => dimensions?.find((x) => x.id === d)?.items ?? [];
+  $('f-from').replaceChildren(...years.map((y) => option(String(y), year(y), String(y) === (s.from ?? String(years[0])))));
+  $('f-to').replaceChildren(...years.map((y) => option(String(y), year(y), String(y) === (s.to ?? String(years.at(-1))))));
+  for (const d of state.FILTERS) {
+    const list = items(d).filter((it) => d !== 'age_band' || it.code !== '18+');
+    $(`f-${d}`).replaceChildren(option('', t('all'), !s[d]), ...list.map((it) => option(it.code, language() === 'ar' ? it.name_ar : it.name, s[d] === it.code)));
+  }
+}
+
+function readFilters(s) {
+  const n = { lang: s.lang, digits: s.digits };
+  const from = $('f-from').value;
+  const to = $('f-to').value;
+  // The whole period is no filter: the URL stays short, and the public tables apply.
+  if (from && from !== String(years[0])) n.from = from;
+  if (to && to !== String(years.at(-1))) n.to = to;
+  for (const d of state.FILTERS) if ($(`f-${d}`).value) n[d] = $(`f-${d}`).value;
+  return n;
+}
+
+async function render() {
+  const s = state.read();
+  const mine = ++generation;
+  setLanguage(s.lang, s.digits);
+  api.setLanguage(s.lang);
+  translatePage();
+  $('lang').value = s.lang;
+  $('digits').value = s.digits;
+  document.body.dataset.ready = 'false';
+
+  showRole(await whoAmI());
+  if (!dimensions || dimensions.lang !== s.lang) {
+    const r = await api.getJSON('/api/v1/dimensions', { asPublic: true });
+    dimensions = r.ok ? r.body.dimensions : [];
+    dimensions.lang = s.lang;
+  }
+  if (!years.length) await loadYears();
+  if (mine !== generation) return;
+  fillFilters(s);
+  showRole(await whoAmI());
+
+  charts.forEach((c) => c.destroy());
+  charts = [];
+  const box = $('views');
+  const cards = VIEWS.map((v) => card(v));
+  box.replaceChildren(...cards);
+  $('status').textContent = t('loading', { n: VIEWS.length });
+
+  await Promise.all(
+    VIEWS.map(async (v, i) => {
+      const fig = cards[i];
+      const asPublic = role === 'public';
+      const q = asPublic ? v.public?.() : v.query(s, years);
+      if (!q) return fail(fig, t('needs_token'), 'locked');
+      const u = api.url(q[0], q[1]);
+      const r = await api.getJSON(u, { asPublic });
+      if (mine !== generation) return;
+      if (!r.ok) {
+        const why = t('problem', { title: r.problem.title ?? r.status }) + (r.problem.code ? ` (${r.problem.code})` : '');
+        return fail(fig, r.retry ? `${why} ${t('retry', { n: r.retry })}` : why, 'refused');
+      }
+      const ans = r.body;
+      const meta = {
+        definition: definitionOf(ans),
+        unit: ans.indicator?.unit,
+        data_version: ans.metaData?.data_version,
+        method: ans.metaData?.method,
+      };
+      const csv = async (name) => {
+        const c = await api.getText(api.url(q[0], q[1], [['format', 'csv']]), { asPublic });
+        if (c.ok) save(name, new Blob([c.text], { type: 'text/csv;charset=utf-8' }));
+      };
+      charts.push(draw(fig, v.shape(ans, s), meta, u, csv));
+    }),
+  );
+  if (mine !== generation) return;
+  const drawn = cards.filter((c) => c.dataset.state === 'drawn').length;
+  $('status').textContent = t('ready', { n: drawn });
+  if (role !== 'public') showRole(await whoAmI());
+  document.body.dataset.ready = 'true';
+  performance.mark(`wiqaya-ready-${mine}`);
+}
+
+// The indicator's definition, from the catalogue the answer's indicator names.
+let catalogue = null;
+function definitionOf(ans) {
+  const ind = catalogue?.find((i) => i.id === ans.indicator?.id);
+  if (!ind) return null;
+  return language() === 'ar' ? ind.definition_ar : ind.definition;
+}
+
+async function boot() {
+  const r = await api.getJSON('/api/v1/indicators', { asPublic: true });
+  catalogue = r.ok ? r.body.indicators : [];
+  $('lang').addEventListener('change', () => {
+    const s = state.read();
+    s.lang = $('lang').value;
+    s.digits = s.lang === 'ar' ? 'arab' : 'latn';
+    state.write(s);
+    render();
+  });
+  $('digits').addEventListener('change', () => {
+    const s = state.read();
+    s.digits = $('digits').value;
+    state.write(s);
+    render();
+  });
+  $('filters').addEventListener('change', () => {
+    state.write(readFilters(state.read()));
+    render();
+  });
+  $('reset').addEventListener('click', () => {
+    const s = state.read();
+    state.write({ lang: s.lang, digits: s.digits });
+    render();
+  });
+  $('token-form').addEventListener('submit', (e) => {
+    e.preventDefault();
+    const v = $('token').value.trim();
+    $('token').value = '';
+    if (!v) return;
+    api.token.set(v);
+    api.forgetAnswers();
+    years = [];
+    render();
+  });
+  $('forget').addEventListener('click', () => {
+    api.token.forget();
+    api.forgetAnswers();
+    const s = state.read();
+    state.write({ lang: s.lang, digits: s.digits });
+    render();
+  });
+  window.addEventListener('popstate', render);
+  window.addEventListener('hashchange', render);
+  await render();
+}
+
+boot();

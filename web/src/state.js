@@ -1,0 +1,34 @@
+// The view's state in the URL's fragment (#lang=ar&from=2019&region=DC-01...): a view can
+// be shared and reloaded, and the fragment never reaches the server or its logs.
+
+export const FILTERS = ['region', 'sex', 'age_band', 'offence'];
+const KEYS = ['lang', 'digits', 'from', 'to', ...FILTERS];
+const CODE = /^[A-Za-z0-9+_-]{1,40}$/;
+
+export function read() {
+  const p = new URLSearchParams(location.hash.replace(/^#/, ''));
+  const s = {};
+  for (const k of KEYS) {
+    const v = p.get(k);
+    if (v && CODE.test(v)) s[k] = v;
+  }
+  if (s.lang !== 'ar') s.lang = 'en';
+  if (s.digits !== 'arab' && s.digits !== 'latn') s.digits = s.lang === 'ar' ? 'arab' : 'latn';
+  for (const k of ['from', 'to']) if (s[k] && !/^\d{4}$/.test(s[k])) delete s[k];
+  return s;
+}
+
+export function write(s) {
+  const p = new URLSearchParams();
+  for (const k of KEYS) if (s[k]) p.set(k, s[k]);
+  const h = `#${p.toString()}`;
+  if (h !== location.hash) history.pushState(null, '', h);
+}
+
+// The filters of a state, as the API's filter=NAME:item parameters, leaving out those the
+// chart already shows as a dimension.
+export function filterParams(s, except = []) {
+  return FILTERS.filter((f) => s[f] && !except.includes(f)).map((f) => ['filter', `${f}:${s[f]}`]);
+}
+
+export const filtered = (s) => FILTERS.some((f) => s[f]) || Boolean(s.from || s.to);

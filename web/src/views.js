@@ -1,0 +1,279 @@
+// The dashboard's views, one row each: what it asks the API (the published table it shows
+// without a token, if any, and the query a token's filters make) and how the answer becomes
+// a chart's shape (figure.js). Adding a view is a row here and its words in i18n.js.
+import { num, pct, t, year } from './i18n.js';
+import { filterParams } from './state.js';
+
+const CHILD_BANDS = ['0-4', '5-9', '10-12', '13-15', '16-17'];
+const PROACTIVE = ['proactive_detection', 'financial_intelligence', 'police_investigation'];
+
+// The period of a token's query, and its last year (the views of one year).
+const period = (s) => [['from', s.from], ['to', s.to]];
+const lastYear = (s, years) => s.to ?? String(years.at(-1) ?? '');
+// A dimension restricted to a filter's item when the reader chose one, otherwise to ITEMS.
+const dim = (s, name, items) => (s[name] ? `${name}:${s[name]}` : items ? `${name}:${items.join(';')}` : name);
+
+function columns(ans) {
+  const c = {};
+  ans.headers.forEach((h, i) => (c[h.name] = i));
+  return c;
+}
+const label = (ans, d, code) => ans.metaData?.items?.[d]?.[code]?.name ?? String(code);
+const statusText = (st, threshold) =>
+  st === 'suppressed' ? t('suppressed', { n: threshold }) : st === 'unreliable' ? t('unreliable') : st === 'no_denominator' ? t('no_denominator') : st === 'partial' ? '+' : '';
+
+// The cells of one number: the value (or "fewer than 10"), its interval, its status.
+function numberCells(v, lo, hi, st, threshold, f = num, col = 'value') {
+  const gone = st === 'suppressed' || v === null;
+  return [
+    { col, value: gone ? null : v, text: st === 'suppressed' ? t('suppressed', { n: threshold }) : f(v), status: st },
+    { col: 'lower', value: gone ? null : lo, text: gone ? '' : f(lo) },
+    { col: 'upper', value: gone ? null : hi, text: gone ? '' : f(hi) },
+    { text: statusText(st, threshold) },
+  ];
+}
+
+// An analytics or trends answer as series: SERIESDIM's items are the series (one series
+// when null), CATDIM's items the categories along the axis.
+function fromTable(ans, { seriesDim = null, catDim = 'year', order = null, sort = false, f = num } = {}) {
+  const c = columns(ans);
+  const threshold = ans.metaData.disclosure?.threshold ?? 10;
+  let cats = [...new Set(ans.rows.map((r) => r[c[catDim]]))];
+  if (catDim === 'year') cats.sort((a, b) => a - b);
+  if (sort) {
+    // Largest first; cells without a value last.
+    const v = new Map(ans.rows.map((r) => [r[c[catDim]], r[c.value]]));
+    cats.sort((a, b) => (v.get(b) ?? -Infinity) - (v.get(a) ?? -Infinity));
+  }
+  let names = seriesDim ? [...new Set(ans.rows.map((r) => r[c[seriesDim]]))] : [null];
+  if (order) names = [...order.filter((n) => names.includes(n)), ...names.filter((n) => !order.includes(n))];
+  const series = names.map((name) => {
+    const rows = cats.map((cat) => ans.rows.find((r) => r[c[catDim]] === cat && (!seriesDim || r[c[seriesDim]] === name)));
+    const st = rows.map((r) => (r ? r[c.cell_status] : 'suppressed'));
+    const val = (k) => rows.map((r, i) => (r && st[i] !== 'suppressed' ? r[c[k]] : null));
+    return { code: name, name: seriesDim ? label(ans, seriesDim, name) : ans.indicator.name, values: val('value'), lower: val('lower'), upper: val('upper'), status: st };
+  });
+  const catLabel = (cat) => (catDim === 'year' ? year(cat) : label(ans, catDim, cat));
+  const head = [...(seriesDim ? [t(seriesDim)] : []), catDim === 'year' ? t('year') : t(catDim), t('value'), t('lower'), t('upper'), t('status')];
+  const rows = [];
+  for (const s of series)
+    cats.forEach((cat, i) => {
+      const keys = [...(seriesDim ? [s.code] : []), cat];
+      rows.push({
+        keys,
+        cells: [
+          ...(seriesDim ? [{ text: s.name }] : []),
+          { text: catLabel(cat) },
+          ...numberCells(s.values[i], s.lower[i], s.upper[i], s.status[i], threshold, f),
+        ],
+      });
+    });
+  // The first cell of a row is its header: with a series, the series name.
+  return {
+    labels: cats.map(catLabel),
+    series,
+    threshold,
+    table: { columns: head, rows },
+    anySuppressed: series.some((s) => s.status.includes('suppressed')),
+    anyUnreliable: series.some((s) => s.status.includes('unreliable')),
+  };
+}
+
+function apcNote(ans) {
+  const tr = ans.trends;
+  if (!tr?.length) return null;
+  const dimName = ans.dimension;
+  return tr
+    .filter((x) => x.apc !== null && x.apc !== undefined)
+    .map((x) => {
+      const who = dimName ? `${label(ans, dimName, x[dimName])}: ` : '';
+      return who + t('apc', { v: (x.apc >= 0 ? '+' : '') + num(x.apc, 1), l: num(x.lower, 1), u: num(x.upper, 1) });
+    })
+    .join(' \u00b7 ');
+}
+
+export const VIEWS = [
+  {
+    id: 'trend',
+    public: () => ['analytics', [['indicator', 'victim_rate'], ['dimension', 'year']]],
+    query: (s) => ['trends', [['indicator', 'victim_rate'], ...period(s), ...filterParams(s)]],
+    shape: (ans) => ({ type: 'line', band: true, ...fromTable(ans), note: apcNote(ans), valueTitle: ans.indicator.unit }),
+  },
+  {
+    id: 'sex',
+    public: () => ['analytics', [['indicator', 'victim_rate'], ['dimension', 'sex:female;male'], ['dimension', 'year']]],
+    query: (s) => ['trends', [['indicator', 'victim_rate'], ['dimension', dim(s, 'sex', ['female', 'male'])], ...period(s), ...filterParams(s, ['sex'])]],
+    shape: (ans) => ({ type: 'line', band: true, ...fromTable(ans, { seriesDim: 'sex' }), note: apcNote(ans), valueTitle: ans.indicator.unit }),
+  },
+  {
+    id: 'age',
+    public: () => ['analytics', [['indicator', 'victim_rate'], ['dimension', `age_band:${CHILD_BANDS.join(';')}`], ['from', '2025'], ['to', '2025']]],
+    query: (s, years) => {
+      const y = lastYear(s, years);
+      return ['analytics', [['indicator', 'victim_rate'], ['dimension', dim(s, 'age_band', CHILD_BANDS)], ['from', y], ['to', y], ...filterParams(s, ['age_band'])]];
+    },
+    shape: (ans) => ({ type: 'bar', ...fromTable(ans, { catDim: 'age_band' }), valueTitle: ans.indicator.unit }),
+  },
+  {
+    id: 'regions',
+    public: () => ['analytics', [['indicator', 'victim_rate'], ['dimension', 'region'], ['from', '2025'], ['to', '2025'], ['standardise', 'age']]],
+    query: (s, years) => {
+      const y = lastYear(s, years);
+      return ['analytics', [['indicator', 'victim_rate'], ['dimension', dim(s, 'region')], ['from', y], ['to', y], ['standardise', 'age'], ...filterParams(s, ['region', 'age_band'])]];
+    },
+    shape: (ans) => {
+      const sh = fromTable(ans, { catDim: 'region', sort: true });
+      return { type: 'bar', horizontal: true, rows: sh.labels.length, ...sh, valueTitle: ans.indicator.unit };
+    },
+  },
+  {
+    id: 'offence',
+    public: null,
+    query: (s) => ['analytics', [['indicator', 'cases'], ['dimension', dim(s, 'offence')], ['dimension', 'year'], ...period(s), ...filterParams(s, ['offence'])]],
+    shape: (ans) => ({ type: 'line', ...fromTable(ans, { seriesDim: 'offence' }), valueTitle: ans.indicator.unit }),
+  },
+  {
+    id: 'detection',
+    public: () => ['analytics', [['indicator', 'cases'], ['dimension', 'detection'], ['dimension', 'year']]],
+    query: (s) => ['analytics', [['indicator', 'cases'], ['dimension', 'detection'], ['dimension', 'year'], ...period(s), ...filterParams(s)]],
+    shape: (ans) => {
+      const sh = fromTable(ans, { seriesDim: 'detection', order: PROACTIVE });
+      // Proactive channels in blues, reports in warm tones: the contrast the view is about.
+      const cool = ['#0b3c73', '#1f6fb2', '#56B4E9'];
+      const warm = ['#8a3b00', '#D55E00', '#E69F00', '#CC79A7', '#882255', '#8C6D00', '#6F6F6F', '#44AA99', '#999933'];
+      let w = 0;
+      sh.series.forEach((x) => (x.color = PROACTIVE.includes(x.code) ? cool[PROACTIVE.indexOf(x.code)] : warm[w++ % warm.length]));
+      return { type: 'bar', stacked: true, ...sh, valueTitle: ans.indicator.unit };
+    },
+  },
+  pathway('pathway_adult', ['adult', 'mixed', 'unidentified']),
+  pathway('pathway_child', ['child']),
+  {
+    id: 'risk',
+    public: null,
+    query: (s) => {
+      const factors = ['sex', 'age_band', 'region'].filter((f) => !s[f]);
+      const ref = [['sex', 'male'], ['age_band', '10-12']].filter(([f]) => !s[f]).map(([f, v]) => `${f}:${v}`);
+      return ['risk-factors', [['indicator', 'new_victim_rate'], ['factors', factors.join(',')], ['reference', ref.join(',')], ...period(s), ...filterParams(s)]];
+    },
+    shape: (ans) => {
+      const c = columns(ans);
+      const rows = ans.rows;
+      const factorName = (f) => t(`factor_${f}`);
+      const labels = rows.map((r) => `${factorName(r[c.factor])}: ${label(ans, r[c.factor], r[c.level])}`);
+      const values = rows.map((r) => r[c.estimate]);
+      const status = rows.map(() => 'ok');
+      return {
+        type: 'line',
+        forest: true,
+        horizontal: true,
+        logValue: true,
+        refLine: 1,
+        rows: rows.length,
+        labels,
+        threshold: ans.metaData.disclosure?.threshold ?? 10,
+        series: [{ code: 'ratio', name: ans.fit?.ratio ?? t('ratio'), values, lower: rows.map((r) => r[c.lower]), upper: rows.map((r) => r[c.upper]), status }],
+        valueTitle: ans.fit?.ratio ?? t('ratio'),
+        note: ans.fit ? `${ans.fit.model}; ${t('reference')}: ${[...new Set(rows.map((r) => `${factorName(r[c.factor])} ${label(ans, r[c.factor], r[c.reference])}`))].join(', ')}` : null,
+        table: {
+          columns: [t('factor_level'), t('ratio'), t('lower'), t('upper'), 'p'],
+          rows: rows.map((r, i) => ({
+            keys: [r[c.factor], r[c.level]],
+            cells: [
+              { text: labels[i] },
+              { col: 'estimate', value: r[c.estimate], text: num(r[c.estimate], 2) },
+              { col: 'lower', value: r[c.lower], text: num(r[c.lower], 2) },
+              { col: 'upper', value: r[c.upper], text: num(r[c.upper], 2) },
+              { text: r[c.p_value] < 0.001 ? '< 0.001' : num(r[c.p_value], 3) },
+            ],
+          })),
+        },
+      };
+    },
+  },
+  {
+    id: 'interventions',
+    public: null,
+    query: (s) => ['interventions', [['outcome', 'revictimisation_12m'], ['by', 'type'], ...period(s), ...filterParams(s)]],
+    shape: (ans) => {
+      const c = columns(ans);
+      const threshold = ans.metaData.disclosure?.threshold ?? 10;
+      const rows = ans.rows;
+      const st = rows.map((r) => r[c.cell_status]);
+      const v = (k) => rows.map((r, i) => (st[i] === 'suppressed' ? null : r[c[k]]));
+      const labels = rows.map((r) => label(ans, 'support', r[c.support]));
+      return {
+        type: 'bar',
+        horizontal: true,
+        percent: true,
+        rows: rows.length,
+        labels,
+        threshold,
+        series: [{ code: 'proportion', name: t('proportion'), values: v('proportion'), lower: v('lower'), upper: v('upper'), status: st, color: '#0072B2' }],
+        valueTitle: t('proportion'),
+        anySuppressed: st.includes('suppressed'),
+        anyUnreliable: st.includes('unreliable'),
+        table: {
+          columns: [t('support'), t('value'), t('lower'), t('upper'), t('status')],
+          rows: rows.map((r, i) => ({
+            keys: [r[c.support]],
+            cells: [{ text: labels[i] }, ...numberCells(v('proportion')[i], v('lower')[i], v('upper')[i], st[i], threshold, pct, 'proportion')],
+          })),
+        },
+      };
+    },
+  },
+];
+
+// The justice pathway of GROUPS (offender groups), from one answer for both funnels.
+function pathway(id, groups) {
+  return {
+    id,
+    descKey: 'v_pathway_d',
+    public: null,
+    query: (s) => ['pathway', [...period(s), ...filterParams(s)]],
+    shape: (ans) => {
+      const c = columns(ans);
+      const threshold = ans.metaData.disclosure?.threshold ?? 10;
+      const rows = ans.rows.filter((r) => groups.includes(r[c.offender_group]));
+      const stages = [...new Set(rows.map((r) => r[c.stage]))];
+      const present = groups.filter((g) => rows.some((r) => r[c.offender_group] === g));
+      const statusOf = (r) => (!r ? 'suppressed' : r[c.cases] === 0 && r[c.suppressed_cells] > 0 ? 'suppressed' : r[c.suppressed_cells] > 0 ? 'partial' : 'ok');
+      const series = present.map((g) => {
+        const rs = stages.map((st) => rows.find((r) => r[c.offender_group] === g && r[c.stage] === st));
+        const status = rs.map(statusOf);
+        return { code: g, name: label(ans, 'offender_group', g), values: rs.map((r, i) => (status[i] === 'suppressed' ? null : r[c.cases])), status };
+      });
+      const tableRows = [];
+      present.forEach((g, k) => {
+        stages.forEach((st, i) => {
+          const r = rows.find((x) => x[c.offender_group] === g && x[c.stage] === st);
+          const status = series[k].status[i];
+          const gone = status === 'suppressed';
+          tableRows.push({
+            keys: [g, st],
+            cells: [
+              { text: `${series[k].name}: ${label(ans, 'status', st)}` },
+              { col: 'cases', value: gone ? null : r[c.cases], text: gone ? t('suppressed', { n: threshold }) : num(r[c.cases]), status },
+              { col: 'share_of_reported', value: gone ? null : r[c.share_of_reported], text: gone ? '' : pct(r[c.share_of_reported]) },
+              { text: gone ? '' : `${pct(r[c.lower])}\u2013${pct(r[c.upper])}` },
+              { text: statusText(status, threshold) },
+            ],
+          });
+        });
+      });
+      return {
+        type: 'bar',
+        horizontal: true,
+        rows: stages.length * Math.max(1, present.length * 0.6),
+        labels: stages.map((st) => label(ans, 'status', st)),
+        threshold,
+        series,
+        valueTitle: t('cases'),
+        anySuppressed: series.some((x) => x.status.includes('suppressed')),
+        anyPartial: series.some((x) => x.status.includes('partial')),
+        table: { columns: [t('stage'), t('cases'), t('share'), t('interval'), t('status')], rows: tableRows },
+      };
+    },
+  };
+}
