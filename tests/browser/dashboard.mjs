@@ -1,0 +1,246 @@
+// The dashboard in Debian's Chromium (playwright-core), against a real wiqaya-server:
+// node tests/browser/dashboard.mjs BASE POLICY_TOKEN SCREENSHOT_DIR. Prints TAP lines
+// (tests/lib.sh's conventions, "# figure:" for the load times) and exits 0; the runner
+// counts the lines.
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import { chromium } from 'playwright-core';
+
+const [base, policyToken, shots] = process.argv.slice(2);
+const require = createRequire(import.meta.url);
+const axeSource = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
+
+let n = 0;
+const ok = (cond, desc, ...why) => {
+  n++;
+  console.log(`${cond ? 'ok' : 'not ok'} ${n} - ${desc}`);
+  if (!cond) for (const w of why) console.log(`#   ${typeof w === 'string' ? w : JSON.stringify(w)}`.slice(0, 2000));
+  return cond;
+};
+const figure = (s) => console.log(`# figure: ${s}`);
+
+const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox', '--disable-gpu'] });
+const ALL = ['trend', 'sex', 'age', 'regions', 'offence', 'detection', 'pathway_adult', 'pathway_child', 'risk', 'interventions'];
+const PUBLIC = ['trend', 'sex', 'age', 'regions', 'detection'];
+
+// A page with its console errors and every request it made.
+async function open(hash = '') {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, acceptDownloads: true });
+  const page = await context.newPage();
+  const errors = [];
+  const requests = [];
+  page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
+  page.on('pageerror', (e) => errors.push(e.message));
+  page.on('request', (r) => requests.push({ url: r.url(), auth: r.headers().authorization ?? null }));
+  const t0 = Date.now();
+  await page.goto(`${base}/${hash}`);
+  await ready(page);
+  return { context, page, errors, requests, wall: Date.now() - t0 };
+}
+// Waits for a render to finish, and returns its time from navigation start.
+async function ready(page) {
+  await page.waitForFunction(() => document.body.dataset.ready === 'true', null, { timeout: 120000 });
+  return page.evaluate(() => {
+    const m = performance.getEntriesByType('mark').filter((x) => x.name.startsWith('wiqaya-ready'));
+    return m.length ? m.at(-1).startTime : null;
+  });
+}
+const states = (page) => page.$$eval('figure.card', (fs) => Object.fromEntries(fs.map((f) => [f.dataset.view, f.dataset.state])));
+
+// What a view shows: its API URL, its table (keys, columns, values, texts, statuses) and
+// its chart's data as Chart.js holds it (the band datasets apart).
+const shown = (page, view) =>
+  page.$eval(`figure[data-view="${view}"]`, (f) => {
+    const chart = f.querySelector('canvas')?.wqChart;
+    return {
+      api: f.dataset.api,
+      rows: [...f.querySelectorAll('table.data tbody tr')].map((tr) => ({
+        keys: tr.dataset.keys,
+        cells: [...tr.querySelectorAll('[data-col]')].map((c) => ({ col: c.dataset.col, value: c.dataset.value === 'null' ? null : Number(c.dataset.value), text: c.textContent, status: c.dataset.status ?? null })),
+      })),
+      datasets: chart ? chart.data.datasets.filter((d) => !d.wqBand).map((d) => d.data) : [],
+      bands: chart ? chart.data.datasets.filter((d) => d.wqBand).map((d) => d.data) : [],
+    };
+  });
+
+async function apiJSON(u, token) {
+  const r = await fetch(base + u, { headers: token ? { Authorization: `Bearer ${token}` } : {} });
+  return r.json();
+}
+async function apiCSV(u, token) {
+  const r = await fetch(`${base}${u}${u.includes('?') ? '&' : '?'}format=csv`, { headers: token ? { Authorization: `Bearer ${token}` } : {} });
+  return r.text();
+}
+
+// The chart and its table against the API's answer to the same URL: every table row is
+// an API row (by its codes), every number the API's, a suppressed cell null (never 0)
+// and said as "fewer than"; the chart's data are the table's first numbers, in order.
+function compare(view, s, ans, subset = null) {
+  const col = Object.fromEntries(ans.headers.map((h, i) => [h.name, i]));
+  const problems = [];
+  const keyCount = s.rows[0]?.keys.split('|').length ?? 0;
+  const apiRows = new Map(ans.rows.map((r) => [r.slice(0, keyCount).map(String).join('|'), r]));
+  const gone = (r) => r[col.cell_status] === 'suppressed' || (col.suppressed_cells !== undefined && r[col.cases] === 0 && r[col.suppressed_cells] > 0);
+  for (const row of s.rows) {
+    const r = apiRows.get(row.keys);
+    if (!r) { problems.push(`no API row ${row.keys}`); continue; }
+    for (const c of row.cells) {
+      const want = gone(r) ? null : r[col[c.col]];
+      if (c.value !== want) problems.push(`${row.keys} ${c.col}: table ${c.value}, API ${want}`);
+      if (gone(r) && c.col === row.cells[0].col && !/fewer than|أقل من/.test(c.text)) problems.push(`${row.keys}: suppressed shown as "${c.text}"`);
+    }
+  }
+  const expected = subset ? ans.rows.filter(subset).length : ans.rows.length;
+  if (s.rows.length !== expected) problems.push(`${s.rows.length} table rows, ${expected} API rows`);
+  const drawn = s.datasets.flat();
+  const listed = s.rows.map((r) => r.cells[0].value);
+  if (JSON.stringify(drawn) !== JSON.stringify(listed)) problems.push(`chart ${JSON.stringify(drawn).slice(0, 200)} != table ${JSON.stringify(listed).slice(0, 200)}`);
+  return problems;
+}
+
+async function checkNumbers(page, views, token, label) {
+  const answers = {};
+  for (const v of views) {
+    const s = await shown(page, v);
+    const ans = (answers[s.api] ??= await apiJSON(s.api, token));
+    const groups = { pathway_adult: ['adult', 'mixed', 'unidentified'], pathway_child: ['child'] }[v];
+    const p = compare(v, s, ans, groups ? (r) => groups.includes(r[0]) : null);
+    ok(p.length === 0 && s.rows.length > 0, `${label}: ${v} draws the API's numbers (${s.rows.length} rows of ${s.api})`, ...p.slice(0, 5));
+  }
+}
+
+async function axe(page, label) {
+  await page.evaluate(axeSource);
+  const res = await page.evaluate(() => window.axe.run(document, { resultTypes: ['violations'] }));
+  const bad = res.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+  ok(bad.length === 0, `${label}: axe-core finds no serious or critical violation (${res.violations.length} of any impact)`, ...bad.map((v) => `${v.impact} ${v.id}: ${v.nodes.slice(0, 3).map((x) => x.target.join(' ')).join(', ')}`));
+}
+
+const offLoopback = (reqs) => reqs.filter((r) => !/^(data|blob):/.test(r.url) && new URL(r.url).hostname !== '127.0.0.1');
+
+// ---- The public view, in English ----
+{
+  const { context, page, errors, requests } = await open();
+  const t = await ready(page);
+  figure(`public view, all ${PUBLIC.length} published charts drawn ${Math.round(t)} ms after navigation`);
+  const st = await states(page);
+  ok(PUBLIC.every((v) => st[v] === 'drawn'), 'public: the published charts are drawn', st);
+  ok(ALL.filter((v) => !PUBLIC.includes(v)).every((v) => st[v] === 'locked'), 'public: the other charts say a token shows them', st);
+  ok(await page.$eval('#f-region', (e) => e.disabled), 'public: the filters are closed');
+  await checkNumbers(page, PUBLIC, null, 'public');
+  const csvBtn = page.locator('figure[data-view="trend"] button[data-kind="csv"]');
+  const [dl] = await Promise.all([page.waitForEvent('download'), csvBtn.click()]);
+  const got = readFileSync(await dl.path(), 'utf8');
+  const api = await shown(page, 'trend');
+  ok(got === (await apiCSV(api.api, null)) && got.startsWith('year,value'), `public: the CSV download equals the API's CSV (${got.split('\n').length - 1} lines)`, got.slice(0, 200));
+  await axe(page, 'public, English');
+  await page.screenshot({ path: join(shots, 'dashboard-public-en.png'), fullPage: true });
+  ok(errors.length === 0, 'public: no console error', ...errors);
+  ok(offLoopback(requests).length === 0 && requests.every((r) => r.auth === null), `public: ${requests.length} requests, none leaving 127.0.0.1, none with a token`, ...offLoopback(requests).map((r) => r.url));
+  await context.close();
+}
+
+// ---- A policy-maker's token, the filters, the languages ----
+{
+  const { context, page, errors, requests } = await open();
+  await page.fill('#token', policyToken);
+  const t0 = await page.evaluate(() => performance.now());
+  await page.click('#token-form button[type="submit"]');
+  await page.waitForFunction(() => document.body.dataset.ready === 'false');
+  const t1 = await ready(page);
+  figure(`policy token, all ${ALL.length} charts drawn ${Math.round(t1 - t0)} ms after the token was entered`);
+  const st = await states(page);
+  ok(ALL.every((v) => st[v] === 'drawn'), 'policy: every chart is drawn', st);
+  ok((await page.evaluate(() => sessionStorage.getItem('wiqaya.token'))) === policyToken && !page.url().includes(policyToken.slice(3, 12)), 'policy: the token is kept in session storage, not in the URL');
+  ok(/policy-maker/.test(await page.textContent('#role')), 'policy: the page says who is signed in');
+  ok(!(await page.$eval('#f-region', (e) => e.disabled)), 'policy: the filters are open');
+  await checkNumbers(page, ALL, policyToken, 'policy');
+
+  // A suppressed cell: null in the API, "fewer than 10" in the table, nothing in the chart.
+  const sup = await page.$$eval('table.data td[data-status="suppressed"]', (tds) => tds.map((td) => ({ text: td.textContent, value: td.dataset.value, view: td.closest('figure').dataset.view, keys: td.closest('tr').dataset.keys })));
+  ok(sup.length > 0 && sup.every((c) => c.value === 'null' && /fewer than 10/.test(c.text)), `policy: ${sup.length} suppressed cells are shown as "fewer than 10", none as a number`, sup.slice(0, 3));
+  const views = [...new Set(sup.map((c) => c.view))];
+  let zero = 0;
+  for (const v of views) {
+    const s = await shown(page, v);
+    s.rows.forEach((r, i) => { if (r.cells[0].value === null && s.datasets.flat()[i] !== null) zero++; });
+  }
+  ok(zero === 0 && views.length > 0, `policy: the charts draw no suppressed cell (in ${views.join(', ')})`);
+  await page.screenshot({ path: join(shots, 'dashboard-en.png'), fullPage: true });
+  await axe(page, 'policy, English');
+
+  // A filter changes the URL and the numbers, which still are the API's.
+  const before = await shown(page, 'trend');
+  await page.selectOption('#f-region', 'DC-02');
+  await ready(page);
+  const after = await shown(page, 'trend');
+  ok(/region=DC-02/.test(page.url()) && after.api.includes('filter=region%3ADC-02'), 'policy: the region filter is in the URL and in the query', page.url(), after.api);
+  ok(JSON.stringify(after.datasets) !== JSON.stringify(before.datasets), 'policy: the filter changes the numbers');
+  await page.selectOption('#f-from', '2019');
+  await ready(page);
+  const period = await shown(page, 'trend');
+  ok(/from=2019/.test(page.url()) && period.rows.length === before.rows.length - 4, `policy: the year range is in the URL and the trend has ${period.rows.length} years`);
+  await checkNumbers(page, ALL, policyToken, 'policy, North from 2019');
+  const [dl] = await Promise.all([page.waitForEvent('download'), page.click('figure[data-view="interventions"] button[data-kind="csv"]')]);
+  const iv = await shown(page, 'interventions');
+  const csv = readFileSync(await dl.path(), 'utf8');
+  ok(csv === (await apiCSV(iv.api, policyToken)) && csv.startsWith('support,'), 'policy: the CSV download equals the API\'s CSV for the filtered query');
+  const [png] = await Promise.all([page.waitForEvent('download'), page.click('figure[data-view="regions"] button[data-kind="png"]')]);
+  const bytes = readFileSync(await png.path());
+  ok(bytes.subarray(1, 4).toString() === 'PNG' && bytes.length > 5000, `policy: the PNG download is a PNG image (${bytes.length} bytes)`);
+
+  // The URL is the view: reloading it gives the same filters and numbers.
+  const url = page.url();
+  await page.reload();
+  await ready(page);
+  const again = await shown(page, 'trend');
+  ok(page.url() === url && (await page.$eval('#f-region', (e) => e.value)) === 'DC-02' && JSON.stringify(again.datasets) === JSON.stringify(period.datasets), 'policy: reloading the URL restores the filters and the numbers');
+
+  // Arabic: right to left, the API's Arabic labels, Arabic-Indic digits, then Western.
+  await page.selectOption('#lang', 'ar');
+  await ready(page);
+  const dir = await page.evaluate(() => [document.documentElement.dir, document.documentElement.lang]);
+  ok(dir[0] === 'rtl' && dir[1] === 'ar' && /lang=ar/.test(page.url()), 'arabic: the page turns right to left, and the URL says so', dir);
+  const sexLabels = await page.$$eval('figure[data-view="sex"] tbody th', (th) => th.map((x) => x.textContent));
+  ok(sexLabels.includes('أنثى') && sexLabels.includes('ذكر'), 'arabic: the labels are the API\'s Arabic names', sexLabels.slice(0, 4));
+  const h = await page.textContent('figure[data-view="trend"] h2');
+  ok(/[\u0600-\u06FF]/.test(h), `arabic: the titles are Arabic ("${h}")`);
+  const cell = await page.textContent('figure[data-view="trend"] td[data-col="value"]');
+  ok(/[\u0660-\u0669]/.test(cell) && !/[0-9]/.test(cell), `arabic: numbers in Arabic-Indic digits (${cell})`);
+  const chartRtl = await page.$eval('figure[data-view="trend"] canvas', (c) => [c.wqChart.options.scales.x.reverse, c.wqChart.options.plugins.legend.rtl]);
+  ok(chartRtl[0] === true && chartRtl[1] === true, 'arabic: the charts run right to left (reversed time axis, RTL legend)');
+  await checkNumbers(page, ALL, policyToken, 'arabic');
+  await axe(page, 'policy, Arabic');
+  await page.selectOption('#f-region', '');
+  await page.selectOption('#f-from', '2015');
+  await ready(page);
+  await page.screenshot({ path: join(shots, 'dashboard-ar.png'), fullPage: true });
+  await page.selectOption('#digits', 'latn');
+  await ready(page);
+  const western = await page.textContent('figure[data-view="trend"] td[data-col="value"]');
+  ok(/digits=latn/.test(page.url()) && /[0-9]/.test(western) && !/[\u0660-\u0669]/.test(western), `arabic: Western digits on request (${western})`);
+
+  // Keyboard: the skip link first, then the settings; every chart can take the focus.
+  await page.keyboard.press('Tab');
+  ok((await page.evaluate(() => document.activeElement.className)) === 'skip', 'keyboard: the first Tab reaches the skip link');
+  const focusable = await page.$$eval('figure.card canvas', (cs) => cs.every((c) => c.tabIndex === 0 && c.getAttribute('role') === 'img' && c.getAttribute('aria-label')));
+  ok(focusable, 'keyboard: every chart takes the focus and has a text alternative');
+
+  ok(errors.length === 0, 'policy: no console error', ...errors);
+  const withToken = requests.filter((r) => r.auth);
+  ok(offLoopback(requests).length === 0 && requests.every((r) => !r.url.includes(policyToken)) && withToken.every((r) => r.auth === `Bearer ${policyToken}`),
+    `policy: ${requests.length} requests (${withToken.length} with the token in Authorization), none leaving 127.0.0.1, no token in a URL`, ...offLoopback(requests).map((r) => r.url));
+  await context.close();
+}
+
+// ---- The Arabic public view, for the screenshot and axe ----
+{
+  const { context, page, errors } = await open('#lang=ar');
+  await axe(page, 'public, Arabic');
+  await page.screenshot({ path: join(shots, 'dashboard-public-ar.png'), fullPage: true });
+  ok(errors.length === 0, 'public, Arabic: no console error', ...errors);
+  await context.close();
+}
+
+await browser.close();

@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# The dashboard (web/, served by wiqaya-server at /): its files and headers with curl,
+# then the page itself in headless Chromium (tests/browser/dashboard.mjs), without a token
+# and with a policy-maker's, in English and Arabic, with axe-core. Screenshots go to
+# $SCREENSHOTS (build/screenshots; docs/img holds a copy, docs/dashboard.md).
+source "$(dirname "$0")/../lib.sh"
+SHOTS=${SCREENSHOTS:-$ROOT/build/screenshots}
+mkdir -p "$SHOTS"
+fresh_db dashboard
+load_country 15 30000
+POLICY=$("$BIN/wiqaya-server" token add --role policy --name "dashboard test" 2>/dev/null | tail -n 1)
+start_server
+URL=http://127.0.0.1:${TEST_HTTP_PORT:-18080}
+
+curl -s -D "$T/h" -o "$T/index.html" "$URL/"
+eq "GET / is the page" "$(head -n 1 "$T/h" | tr -d '\r')" "HTTP/1.1 200 OK"
+eq "as HTML" "$(grep -i '^content-type:' "$T/h" | tr -d '\r')" "Content-Type: text/html; charset=utf-8"
+check "with a strict Content-Security-Policy" grep -qi "^content-security-policy: default-src 'none'; script-src 'self'; style-src 'self'" "$T/h"
+check "revalidated at every load" grep -qi '^cache-control: no-cache' "$T/h"
+etag=$(grep -i '^etag:' "$T/h" | cut -d' ' -f2 | tr -d '\r')
+eq "a 304 for an unchanged page" "$(curl -s -o /dev/null -w '%{http_code}' -H "If-None-Match: $etag" "$URL/")" 304
+js=$(grep -o '/assets/app-[A-Z0-9]*\.js' "$T/index.html")
+curl -s -D "$T/hj" -o "$T/app.js" "$URL$js"
+eq "the bundle is JavaScript" "$(grep -i '^content-type:' "$T/hj" | tr -d '\r')" "Content-Type: text/javascript; charset=utf-8"
+check "named by its hash, kept for a year" grep -qi '^cache-control: public, max-age=31536000, immutable' "$T/hj"
+eq "the bundle is the built file" "$(cmp -s "$T/app.js" "$ROOT/build/web$js" && echo same)" same
+check "nothing in the page or bundle names another host" bash -c "! grep -Eo 'https?://[a-z0-9.-]+' '$T/index.html' '$T/app.js' | grep -Ev 'www.w3.org|github.com/chartjs|chartjs.org|kurkle' | grep -q ."
+eq "an unknown asset is a 404" "$(curl -s -o /dev/null -w '%{http_code}' "$URL/assets/nope.js")" 404
+eq "the API's answers load nothing" "$(curl -s -D - -o /dev/null "$URL/healthz" | grep -i '^content-security-policy' | tr -d '\r')" "Content-Security-Policy: default-src 'none'; frame-ancestors 'none'"
+figure "bundle: $(stat -c %s "$T/app.js") bytes of JavaScript ($(gzip -9c "$T/app.js" | wc -c) gzipped), $(stat -c %s "$ROOT"/build/web/assets/style-*.css) of CSS, $(stat -c %s "$T/index.html") of HTML"
+
+node "$ROOT/tests/browser/dashboard.mjs" "$URL" "$POLICY" "$SHOTS" 2>"$T/browser.err"
+rc=$?
+[[ $rc -eq 0 ]] || not_ok "the browser test ran to its end (exit $rc)" "$(tail -n 20 "$T/browser.err")"
+check "the screenshots are saved" test -s "$SHOTS/dashboard-en.png" -a -s "$SHOTS/dashboard-ar.png"
+stop_server
