@@ -7,7 +7,7 @@ import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
 
-const [base, policyToken, shots] = process.argv.slice(2);
+const [base, policyToken, shots, mode = 'full'] = process.argv.slice(2);
 const require = createRequire(import.meta.url);
 const axeSource = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
 
@@ -55,6 +55,7 @@ const shown = (page, view) =>
     const chart = f.querySelector('canvas')?.wqChart;
     return {
       api: f.dataset.api,
+      public: f.dataset.public === 'true',
       rows: [...f.querySelectorAll('table.data tbody tr')].map((tr) => ({
         keys: tr.dataset.keys,
         cells: [...tr.querySelectorAll('[data-col]')].map((c) => ({ col: c.dataset.col, value: c.dataset.value === 'null' ? null : Number(c.dataset.value), text: c.textContent, status: c.dataset.status ?? null })),
@@ -89,6 +90,7 @@ function compare(view, s, ans, subset = null) {
       const want = gone(r) ? null : r[col[c.col]];
       if (c.value !== want) problems.push(`${row.keys} ${c.col}: table ${c.value}, API ${want}`);
       if (gone(r) && c.col === row.cells[0].col && !/fewer than|أقل من/.test(c.text)) problems.push(`${row.keys}: suppressed shown as "${c.text}"`);
+      if (c === row.cells[0] && col.cell_status !== undefined && c.status !== r[col.cell_status]) problems.push(`${row.keys}: status ${c.status}, API ${r[col.cell_status]}`);
     }
   }
   const expected = subset ? ans.rows.filter(subset).length : ans.rows.length;
@@ -103,7 +105,8 @@ async function checkNumbers(page, views, token, label) {
   const answers = {};
   for (const v of views) {
     const s = await shown(page, v);
-    const ans = (answers[s.api] ??= await apiJSON(s.api, token));
+    // Asked as the page asked it: a published table without the token.
+    const ans = (answers[s.api] ??= await apiJSON(s.api, s.public ? null : token));
     const groups = { pathway_adult: ['adult', 'mixed', 'unidentified'], pathway_child: ['child'] }[v];
     const p = compare(v, s, ans, groups ? (r) => groups.includes(r[0]) : null);
     ok(p.length === 0 && s.rows.length > 0, `${label}: ${v} draws the API's numbers (${s.rows.length} rows of ${s.api})`, ...p.slice(0, 5));
@@ -119,6 +122,33 @@ async function axe(page, label) {
 
 const offLoopback = (reqs) => reqs.filter((r) => !/^(data|blob):/.test(r.url) && new URL(r.url).hostname !== '127.0.0.1');
 
+if (mode === 'budget') await budget();
+else await full();
+await browser.close();
+
+// With the budgets as shipped (policy: 6 per 30 days), a token runs out: the charts it
+// cannot pay for say so, in the API's words, and nothing is left blank or drawn as zero.
+async function budget() {
+  const { context, page } = await open();
+  await page.fill('#token', policyToken);
+  await page.click('#token-form button[type="submit"]');
+  await page.waitForFunction(() => document.body.dataset.ready === 'false');
+  await ready(page);
+  const cards = await page.$$eval('figure.card', (fs) => fs.map((f) => ({ view: f.dataset.view, state: f.dataset.state, public: f.dataset.public, text: f.querySelector('.message')?.textContent ?? '' })));
+  ok(cards.every((c) => c.state === 'drawn' || c.state === 'refused'), 'budget: every chart is drawn or says why not', cards);
+  ok(PUBLIC.every((v) => cards.find((c) => c.view === v).public === 'true'), 'budget: the published tables cost the token nothing');
+  const refused = cards.filter((c) => c.state === 'refused');
+  // D1001: spent, with what remains and when to ask again; D1002: more than any budget.
+  const spent = refused.filter((c) => /D1001/.test(c.text));
+  ok(spent.length > 0 && spent.every((c) => /remain/.test(c.text) && /Try again in \d+ days/.test(c.text)), `budget: ${spent.length} charts say the budget is spent, how much remains and when to try again`, refused);
+  ok(refused.every((c) => /D1001|D1002/.test(c.text)), `budget: the ${refused.length - spent.length} others say they cost more than the whole budget`, refused);
+  const left = await page.textContent('#role');
+  ok(/privacy budget left: [0-5](\.\d)?$/.test(left), `budget: the page shows the budget left ("${left}")`);
+  await page.screenshot({ path: join(shots, 'dashboard-budget.png'), fullPage: true });
+  await context.close();
+}
+
+async function full() {
 // ---- The public view, in English ----
 {
   const { context, page, errors, requests } = await open();
@@ -155,6 +185,8 @@ const offLoopback = (reqs) => reqs.filter((r) => !/^(data|blob):/.test(r.url) &&
   ok((await page.evaluate(() => sessionStorage.getItem('wiqaya.token'))) === policyToken && !page.url().includes(policyToken.slice(3, 12)), 'policy: the token is kept in session storage, not in the URL');
   ok(/policy-maker/.test(await page.textContent('#role')), 'policy: the page says who is signed in');
   ok(!(await page.$eval('#f-region', (e) => e.disabled)), 'policy: the filters are open');
+  const used = await page.$$eval('figure.card', (fs) => Object.fromEntries(fs.map((f) => [f.dataset.view, f.dataset.public])));
+  ok(ALL.every((v) => used[v] === String(PUBLIC.includes(v))), 'policy: without a filter the published tables are shown (free), the others asked with the token', used);
   await checkNumbers(page, ALL, policyToken, 'policy');
 
   // A suppressed cell: null in the API, "fewer than 10" in the table, nothing in the chart.
@@ -167,6 +199,8 @@ const offLoopback = (reqs) => reqs.filter((r) => !/^(data|blob):/.test(r.url) &&
     s.rows.forEach((r, i) => { if (r.cells[0].value === null && s.datasets.flat()[i] !== null) zero++; });
   }
   ok(zero === 0 && views.length > 0, `policy: the charts draw no suppressed cell (in ${views.join(', ')})`);
+  const unreliable = await page.$$eval('td[data-status="unreliable"]', (tds) => tds.map((td) => td.closest('tr').lastElementChild.textContent));
+  ok(unreliable.length > 0 && unreliable.every((x) => x === 'unreliable'), `policy: ${unreliable.length} unreliable cells are marked so`);
   await page.screenshot({ path: join(shots, 'dashboard-en.png'), fullPage: true });
   await axe(page, 'policy, English');
 
@@ -177,6 +211,7 @@ const offLoopback = (reqs) => reqs.filter((r) => !/^(data|blob):/.test(r.url) &&
   const after = await shown(page, 'trend');
   ok(/region=DC-02/.test(page.url()) && after.api.includes('filter=region%3ADC-02'), 'policy: the region filter is in the URL and in the query', page.url(), after.api);
   ok(JSON.stringify(after.datasets) !== JSON.stringify(before.datasets), 'policy: the filter changes the numbers');
+  ok(!(await page.$$eval('figure.card', (fs) => fs.some((f) => f.dataset.public === 'true'))), 'policy: a filtered view is asked with the token');
   await page.selectOption('#f-from', '2019');
   await ready(page);
   const period = await shown(page, 'trend');
@@ -242,5 +277,4 @@ const offLoopback = (reqs) => reqs.filter((r) => !/^(data|blob):/.test(r.url) &&
   ok(errors.length === 0, 'public, Arabic: no console error', ...errors);
   await context.close();
 }
-
-await browser.close();
+}

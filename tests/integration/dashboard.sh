@@ -34,3 +34,12 @@ rc=$?
 [[ $rc -eq 0 ]] || not_ok "the browser test ran to its end (exit $rc)" "$(tail -n 20 "$T/browser.err")"
 check "the screenshots are saved" test -s "$SHOTS/dashboard-en.png" -a -s "$SHOTS/dashboard-ar.png"
 stop_server
+
+# The budgets as shipped (config/wiqaya.conf.example), for a new policy token.
+printf '[disclosure]\nbudget_policy = 6\n' >>"$CONF"
+POLICY=$("$BIN/wiqaya-server" token add --role policy --name "dashboard budget test" 2>/dev/null | tail -n 1)
+start_server
+node "$ROOT/tests/browser/dashboard.mjs" "$URL" "$POLICY" "$SHOTS" budget 2>"$T/browser.err"
+rc=$?
+[[ $rc -eq 0 ]] || not_ok "the budget test ran to its end (exit $rc)" "$(tail -n 20 "$T/browser.err")"
+stop_server

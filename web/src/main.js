@@ -2,7 +2,7 @@
 // every view (views.js) from the API, again whenever the state changes.
 import * as api from './api.js';
 import { card, draw, fail, save } from './figure.js';
-import { language, setLanguage, t, translatePage, year } from './i18n.js';
+import { language, locale, num, setLanguage, t, translatePage, year } from './i18n.js';
 import * as state from './state.js';
 import { VIEWS } from './views.js';
 
@@ -31,7 +31,7 @@ function showRole(caller) {
   $('token-status').hidden = !signedIn;
   if (signedIn) {
     const left = caller.budget_remaining;
-    $('role').textContent = `${t(`role_${role}`)}${left !== undefined ? ` \u00b7 ${t('budget', { n: Math.round(left * 10) / 10 })}` : ''}`;
+    $('role').textContent = `${t(`role_${role}`)}${left !== undefined ? ` \u00b7 ${t('budget', { n: num(left, 1) })}` : ''}`;
   }
   $('filters').querySelectorAll('select, button').forEach((e) => (e.disabled = !signedIn));
   $('filters-note').textContent = t(signedIn ? 'filters_token' : 'filters_public');
@@ -104,16 +104,20 @@ async function render() {
   await Promise.all(
     VIEWS.map(async (v, i) => {
       const fig = cards[i];
-      const asPublic = role === 'public';
-      const q = asPublic ? v.public?.() : v.query(s, years);
-      if (!q) return fail(fig, t('needs_token'), 'locked');
-      const u = api.url(q[0], q[1]);
-      const r = await api.getJSON(u, { asPublic });
-      if (mine !== generation) return;
-      if (!r.ok) {
-        const why = t('problem', { title: r.problem.title ?? r.status }) + (r.problem.code ? ` (${r.problem.code})` : '');
-        return fail(fig, r.retry ? `${why} ${t('retry', { n: r.retry })}` : why, 'refused');
+      // A published table is asked without the token when it is what the view shows (no
+      // filter): it costs the token's budget nothing, and its numbers are the same.
+      const pub = v.public && !state.filtered(s) ? v.public() : null;
+      let q = pub;
+      let asPublic = Boolean(pub);
+      let r = pub ? await api.getJSON(api.url(...pub), { asPublic }) : null;
+      if ((!r || !r.ok) && role !== 'public') {
+        q = v.query(s, years);
+        asPublic = false;
+        r = await api.getJSON(api.url(...q));
       }
+      if (mine !== generation) return;
+      if (!r) return fail(fig, t('needs_token'), 'locked');
+      if (!r.ok) return fail(fig, refusal(r), 'refused');
       const ans = r.body;
       const meta = {
         definition: definitionOf(ans),
@@ -125,7 +129,8 @@ async function render() {
         const c = await api.getText(api.url(q[0], q[1], [['format', 'csv']]), { asPublic });
         if (c.ok) save(name, new Blob([c.text], { type: 'text/csv;charset=utf-8' }));
       };
-      charts.push(draw(fig, v.shape(ans, s), meta, u, csv));
+      charts.push(draw(fig, v.shape(ans, s), meta, api.url(...q), csv));
+      fig.dataset.public = String(asPublic);
     }),
   );
   if (mine !== generation) return;
@@ -134,6 +139,20 @@ async function render() {
   if (role !== 'public') showRole(await whoAmI());
   document.body.dataset.ready = 'true';
   performance.mark(`wiqaya-ready-${mine}`);
+}
+
+// Why the API refused a chart, in its words (problem+json: title and detail), and when to
+// ask again.
+function refusal(r) {
+  const p = r.problem ?? {};
+  let why = t('problem', { title: p.title ?? r.status }) + (p.code ? ` (${p.code})` : '');
+  if (p.detail) why += ` ${p.detail}`;
+  if (r.retry) why += ` ${t('retry', { when: waitText(r.retry) })}`;
+  return why;
+}
+function waitText(sec) {
+  const unit = sec >= 86400 ? ['day', 86400] : sec >= 3600 ? ['hour', 3600] : sec >= 60 ? ['minute', 60] : ['second', 1];
+  return new Intl.NumberFormat(locale(), { style: 'unit', unit: unit[0], unitDisplay: 'long' }).format(Math.ceil(sec / unit[1]));
 }
 
 // The indicator's definition, from the catalogue the answer's indicator names.
