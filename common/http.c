@@ -660,6 +660,10 @@ static enum MHD_Result respond(struct http_request *r, struct http_response *res
 				resp->cache_control ? resp->cache_control : "no-store");
 	if (resp->etag)
 		MHD_add_response_header(mr, "ETag", resp->etag);
+	if (resp->content_encoding)
+		MHD_add_response_header(mr, "Content-Encoding", resp->content_encoding);
+	if (resp->vary)
+		MHD_add_response_header(mr, "Vary", resp->vary);
 	MHD_add_response_header(mr, "Content-Security-Policy",
 				resp->csp ? resp->csp
 					  : "default-src 'none'; frame-ancestors 'none'");

@@ -46,6 +46,8 @@ struct http_response {
 	 * an API answer's: Cache-Control no-store, no ETag, and a Content-Security-Policy
 	 * that lets the answer load and run nothing. */
 	const char *cache_control, *etag, *csp;
+	const char *content_encoding; /* "gzip" for a precompressed body; NULL none */
+	const char *vary;	      /* the request headers the answer depends on */
 };
 
 typedef void (*http_handler)(struct http_request *req, struct http_response *resp);

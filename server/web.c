@@ -38,17 +38,18 @@ static const char *type_of(const char *name)
 	return NULL;
 }
 
-static int add(struct web_files *w, size_t *cap, const char *file, const char *path,
-	       const char *cache_control, struct wq_error *e)
+/* The whole of FILE into b, with a strong validator of its content (a reload after a new
+ * build sees it at once); SUFFIX tells the gzip variant's ETag apart. 1 read, 0 no such
+ * file, -1 unreadable. */
+static int slurp(const char *file, const char *suffix, struct web_body *b, struct wq_error *e)
 {
-	const char *type = type_of(file);
-	if (!type)
-		return err_set(e, "S1303", "the dashboard file \"%s\" is of no type it serves",
-			       file);
 	FILE *f = fopen(file, "rb");
-	if (!f)
+	if (!f) {
+		if (errno == ENOENT)
+			return 0;
 		return err_set(e, "S1303", "could not read the dashboard file \"%s\": %s", file,
 			       strerror(errno));
+	}
 	struct strbuf sb;
 	char buf[65536];
 	size_t got;
@@ -56,20 +57,45 @@ static int add(struct web_files *w, size_t *cap, const char *file, const char *p
 	while ((got = fread(buf, 1, sizeof buf, f)) > 0)
 		sb_put(&sb, buf, got);
 	fclose(f);
-	xgrow((void **)&w->files, cap, w->n + 1, sizeof *w->files);
-	struct web_file *wf = &w->files[w->n++];
-	wf->path = xstrdup(path);
-	wf->content_type = type;
-	wf->cache_control = cache_control;
-	wf->body = sb.data ? sb.data : xstrdup("");
-	wf->len = sb.len;
-	/* A strong validator of the content, so a reload after a new build sees it at once. */
+	b->data = sb.data ? sb.data : xstrdup("");
+	b->len = sb.len;
 	unsigned char h[16];
-	crypto_generichash(h, sizeof h, (const unsigned char *)wf->body, wf->len, NULL, 0);
-	wf->etag[0] = '"';
-	sodium_bin2hex(wf->etag + 1, 33, h, sizeof h);
-	strcat(wf->etag, "\"");
+	char hex[33];
+	crypto_generichash(h, sizeof h, (const unsigned char *)b->data, b->len, NULL, 0);
+	sodium_bin2hex(hex, sizeof hex, h, sizeof h);
+	snprintf(b->etag, sizeof b->etag, "\"%s%s\"", hex, suffix);
+	return 1;
+}
+
+static int add(struct web_files *w, size_t *cap, const char *file, const char *path,
+	       const char *cache_control, struct wq_error *e)
+{
+	const char *type = type_of(file);
+	if (!type)
+		return err_set(e, "S1303", "the dashboard file \"%s\" is of no type it serves",
+			       file);
+	struct web_file wf = {.content_type = type, .cache_control = cache_control};
+	char gz[4200];
+	snprintf(gz, sizeof gz, "%s.gz", file);
+	int got = slurp(file, "", &wf.plain, e);
+	if (got <= 0)
+		return got < 0 ? -1
+			       : err_set(e, "S1303", "the dashboard file \"%s\" is gone", file);
+	if (slurp(gz, "-gz", &wf.gzip, e) < 0) {
+		free(wf.plain.data);
+		return -1;
+	}
+	wf.path = xstrdup(path);
+	xgrow((void **)&w->files, cap, w->n + 1, sizeof *w->files);
+	w->files[w->n++] = wf;
 	return 0;
+}
+
+/* NAME.gz is the compressed twin of NAME, not a file of its own. */
+static int is_twin(const char *name)
+{
+	size_t n = strlen(name);
+	return n > 3 && strcmp(name + n - 3, ".gz") == 0;
 }
 
 int web_load(struct web_files *w, const char *dir, struct wq_error *e)
@@ -97,7 +123,7 @@ int web_load(struct web_files *w, const char *dir, struct wq_error *e)
 	}
 	struct dirent *de;
 	while ((de = readdir(d))) {
-		if (de->d_name[0] == '.')
+		if (de->d_name[0] == '.' || is_twin(de->d_name))
 			continue;
 		snprintf(file, sizeof file, "%s/assets/%s", dir, de->d_name);
 		snprintf(path, sizeof path, "/assets/%s", de->d_name);
@@ -125,7 +151,8 @@ void web_free(struct web_files *w)
 {
 	for (size_t i = 0; i < w->n; i++) {
 		free(w->files[i].path);
-		free(w->files[i].body);
+		free(w->files[i].plain.data);
+		free(w->files[i].gzip.data);
 	}
 	free(w->files);
 	memset(w, 0, sizeof *w);
@@ -141,13 +168,19 @@ void web_get(struct http_request *req, struct http_response *resp)
 			     srv->web.n ? NULL : "Run make (it bundles web/ into [paths] web).");
 		return;
 	}
+	/* The compressed twin to a browser that takes gzip (any q but 0: they all do). */
+	const char *ae = http_header(req, "Accept-Encoding");
+	int gzip = f->gzip.data && ae && strstr(ae, "gzip") && !strstr(ae, "gzip;q=0");
+	const struct web_body *b = gzip ? &f->gzip : &f->plain;
 	resp->cache_control = f->cache_control;
-	resp->etag = f->etag;
+	resp->etag = b->etag;
 	resp->csp = WEB_CSP;
+	resp->vary = f->gzip.data ? "Accept-Encoding" : NULL;
+	resp->content_encoding = gzip ? "gzip" : NULL;
 	const char *inm = http_header(req, "If-None-Match");
-	if (inm && strstr(inm, f->etag)) {
+	if (inm && strstr(inm, b->etag)) {
 		http_text(resp, 304, f->content_type, "", 0);
 		return;
 	}
-	http_text(resp, 200, f->content_type, f->body, f->len);
+	http_text(resp, 200, f->content_type, b->data, b->len);
 }

@@ -9,11 +9,15 @@
 
 #include "common/error.h"
 
+struct web_body {
+	char *data, etag[48];
+	size_t len;
+};
+
 struct web_file {
 	char *path; /* as requested: "/" or "/assets/NAME" */
 	const char *content_type, *cache_control;
-	char *body, etag[40];
-	size_t len;
+	struct web_body plain, gzip; /* gzip: NAME.gz as built, or no data */
 };
 
 struct web_files {
@@ -21,9 +25,10 @@ struct web_files {
 	size_t n;
 };
 
-/* Reads DIR's index.html and every file of DIR/assets. A missing DIR is no error (the
- * server answers its API without a dashboard, and / says how to build it); an unreadable
- * file or one of an unknown type is S1303. */
+/* Reads DIR's index.html and every file of DIR/assets, each with its precompressed NAME.gz
+ * when the build made one (served to a browser that accepts gzip). A missing DIR is no
+ * error (the server answers its API without a dashboard, and / says how to build it); an
+ * unreadable file or one of an unknown type is S1303. */
 int web_load(struct web_files *w, const char *dir, struct wq_error *e);
 const struct web_file *web_find(const struct web_files *w, const char *path);
 void web_free(struct web_files *w);

@@ -25,9 +25,14 @@ eq "the bundle is JavaScript" "$(grep -i '^content-type:' "$T/hj" | tr -d '\r')"
 check "named by its hash, kept for a year" grep -qi '^cache-control: public, max-age=31536000, immutable' "$T/hj"
 eq "the bundle is the built file" "$(cmp -s "$T/app.js" "$ROOT/build/web$js" && echo same)" same
 check "nothing in the page or bundle names another host" bash -c "! grep -Eo 'https?://[a-z0-9.-]+' '$T/index.html' '$T/app.js' | grep -Ev 'www.w3.org|github.com/chartjs|chartjs.org|kurkle' | grep -q ."
+curl -s -D "$T/hz" -o "$T/app.js.gz" -H 'Accept-Encoding: gzip, deflate, br' "$URL$js"
+check "gzip to a browser that takes it" grep -qi '^content-encoding: gzip' "$T/hz"
+eq "the same bundle once unzipped" "$(gunzip -c "$T/app.js.gz" | cmp -s - "$T/app.js" && echo same)" same
+check "the answer varies by Accept-Encoding" grep -qi '^vary: accept-encoding' "$T/hz"
+check "and the zipped one has its own ETag" bash -c "[[ \"$(grep -i '^etag:' "$T/hz")\" != \"$(grep -i '^etag:' "$T/hj")\" ]]"
 eq "an unknown asset is a 404" "$(curl -s -o /dev/null -w '%{http_code}' "$URL/assets/nope.js")" 404
 eq "the API's answers load nothing" "$(curl -s -D - -o /dev/null "$URL/healthz" | grep -i '^content-security-policy' | tr -d '\r')" "Content-Security-Policy: default-src 'none'; frame-ancestors 'none'"
-figure "bundle: $(stat -c %s "$T/app.js") bytes of JavaScript ($(gzip -9c "$T/app.js" | wc -c) gzipped), $(stat -c %s "$ROOT"/build/web/assets/style-*.css) of CSS, $(stat -c %s "$T/index.html") of HTML"
+figure "bundle: $(stat -c %s "$T/app.js") bytes of JavaScript ($(stat -c %s "$T/app.js.gz") sent gzipped), $(stat -c %s "$ROOT"/build/web/assets/style-*.css) of CSS, $(stat -c %s "$T/index.html") of HTML"
 
 node "$ROOT/tests/browser/dashboard.mjs" "$URL" "$POLICY" "$SHOTS" 2>"$T/browser.err"
 rc=$?

@@ -83,16 +83,23 @@ async function render() {
   $('digits').value = s.digits;
   document.body.dataset.ready = 'false';
 
-  showRole(await whoAmI());
-  if (!dimensions || dimensions.lang !== s.lang) {
-    const r = await api.getJSON('/api/v1/dimensions', { asPublic: true });
-    dimensions = r.ok ? r.body.dimensions : [];
-    dimensions.lang = s.lang;
-  }
-  if (!years.length) await loadYears();
+  // What the page needs before the charts, asked at once: who the reader is, the labels
+  // of the filters, the years of the data.
+  const [caller] = await Promise.all([
+    whoAmI(),
+    !dimensions || dimensions.lang !== s.lang
+      ? api.getJSON('/api/v1/dimensions', { asPublic: true }).then((r) => {
+          dimensions = r.ok ? r.body.dimensions : [];
+          dimensions.lang = s.lang;
+        })
+      : null,
+    years.length ? null : loadYears(),
+    catalogueReady,
+  ]);
   if (mine !== generation) return;
+  showRole(caller);
+  if (!years.length && role !== 'public') await loadYears();
   fillFilters(s);
-  showRole(await whoAmI());
 
   charts.forEach((c) => c.destroy());
   charts = [];
@@ -157,6 +164,7 @@ function waitText(sec) {
 
 // The indicator's definition, from the catalogue the answer's indicator names.
 let catalogue = null;
+let catalogueReady = null;
 function definitionOf(ans) {
   const ind = catalogue?.find((i) => i.id === ans.indicator?.id);
   if (!ind) return null;
@@ -164,8 +172,8 @@ function definitionOf(ans) {
 }
 
 async function boot() {
-  const r = await api.getJSON('/api/v1/indicators', { asPublic: true });
-  catalogue = r.ok ? r.body.indicators : [];
+  // The definitions the charts state, asked along with the first render's other needs.
+  catalogueReady = api.getJSON('/api/v1/indicators', { asPublic: true }).then((r) => (catalogue = r.ok ? r.body.indicators : []));
   $('lang').addEventListener('change', () => {
     const s = state.read();
     s.lang = $('lang').value;

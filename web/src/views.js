@@ -47,8 +47,9 @@ function fromTable(ans, { seriesDim = null, catDim = 'year', order = null, sort 
   }
   let names = seriesDim ? [...new Set(ans.rows.map((r) => r[c[seriesDim]]))] : [null];
   if (order) names = [...order.filter((n) => names.includes(n)), ...names.filter((n) => !order.includes(n))];
+  const byKey = new Map(ans.rows.map((r) => [`${seriesDim ? r[c[seriesDim]] : ''}\u0000${r[c[catDim]]}`, r]));
   const series = names.map((name) => {
-    const rows = cats.map((cat) => ans.rows.find((r) => r[c[catDim]] === cat && (!seriesDim || r[c[seriesDim]] === name)));
+    const rows = cats.map((cat) => byKey.get(`${seriesDim ? name : ''}\u0000${cat}`));
     const st = rows.map((r) => (r ? r[c.cell_status] : 'suppressed'));
     const val = (k) => rows.map((r, i) => (r && st[i] !== 'suppressed' ? r[c[k]] : null));
     return { code: name, name: seriesDim ? label(ans, seriesDim, name) : ans.indicator.name, values: val('value'), lower: val('lower'), upper: val('upper'), status: st };
