@@ -36,7 +36,8 @@ done
 "$BIN/wiqaya-etl" serve &
 intake=$!
 trap 'kill $intake 2>/dev/null; wait $intake 2>/dev/null' EXIT INT TERM
-echo "serving http://127.0.0.1:8080 (Ctrl-C stops). Without a token only the published tables:"
+echo "the dashboard: http://127.0.0.1:8080/ (Ctrl-C stops); paste a token of var/tokens into its"
+echo "\"Access token\" for its filters. The API under it; without a token only the published tables:"
 echo "  curl 'http://127.0.0.1:8080/api/v1/analytics?indicator=victims&dimension=year'"
 echo "  curl -H \"Authorization: Bearer \$(cat var/tokens/researcher)\" 'http://127.0.0.1:8080/api/v1/analytics?indicator=victims&dimension=sex&from=2025&to=2025'"
 echo "intake on http://127.0.0.1:8081 (docs/intake.md), for the demo submitter of DC-POL-01:"

@@ -243,7 +243,7 @@ function el(tag, attrs = {}, ...kids) {
 export function card(view) {
   const id = `v-${view.id}`;
   const fig = el('figure', { class: 'card', id, 'aria-labelledby': `${id}-h`, 'data-view': view.id });
-  fig.append(el('h2', { id: `${id}-h`, text: t(`v_${view.titleKey ?? view.id}`) }));
+  fig.append(el('h2', { id: `${id}-h`, text: t(`v_${view.id}`) }));
   fig.append(el('p', { class: 'desc', text: t(view.descKey ?? `v_${view.id}_d`) }));
   fig.append(el('div', { class: 'body', 'aria-busy': 'true' }));
   return fig;
@@ -322,10 +322,37 @@ export function draw(fig, shape, meta, api, onCsv) {
   // What was drawn, for anyone inspecting the page (the browser test compares it with
   // the API): the chart's own data, not a copy.
   canvas.wqChart = chart;
+  keyboard(canvas, chart, shape.labels.length);
   png.addEventListener('click', () => savePNG(chart, title, meta, `${fig.dataset.view}.png`));
   fig.dataset.api = api;
   fig.dataset.state = 'drawn';
   return chart;
+}
+
+// The keyboard reads a chart as the mouse does: with the chart focused, the arrows step
+// from category to category (forward is leftward in Arabic), Home and End go to the ends,
+// and the tooltip shows every series' value there; Escape or leaving hides it.
+function keyboard(canvas, chart, n) {
+  let at = -1;
+  const show = (i) => {
+    at = i;
+    const els = i < 0 ? [] : chart.data.datasets.map((d, di) => ({ datasetIndex: di, index: i })).filter(({ datasetIndex: di }) => !chart.data.datasets[di].wqBand && chart.isDatasetVisible(di));
+    chart.setActiveElements(els);
+    chart.tooltip.setActiveElements(els, { x: 0, y: 0 });
+    chart.update();
+  };
+  canvas.addEventListener('keydown', (e) => {
+    const forward = rtl() ? 'ArrowLeft' : 'ArrowRight';
+    const back = rtl() ? 'ArrowRight' : 'ArrowLeft';
+    const step = { [forward]: 1, [back]: -1, ArrowDown: 1, ArrowUp: -1 }[e.key];
+    if (step !== undefined) show((Math.max(at, step > 0 ? -1 : 0) + step + n) % n);
+    else if (e.key === 'Home') show(0);
+    else if (e.key === 'End') show(n - 1);
+    else if (e.key === 'Escape') show(-1);
+    else return;
+    e.preventDefault();
+  });
+  canvas.addEventListener('blur', () => show(-1));
 }
 
 export function save(name, blob) {

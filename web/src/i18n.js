@@ -16,7 +16,7 @@ const words = {
     role_researcher: 'Signed in as a researcher',
     role_admin: 'Signed in as an administrator',
     budget: 'privacy budget left: {n}',
-    bad_token: 'That token was not accepted.',
+    bad_token: 'That token was not accepted: it is unknown, revoked or expired, or reads no analytics.',
     filters: 'Filters',
     filters_public: 'The public view shows the published tables; a policy or researcher token opens the filters.',
     filters_token: 'The filters apply to every chart. Each new query spends some of the token\u2019s privacy budget.',
@@ -85,7 +85,7 @@ const words = {
     v_risk_d: 'Rate ratios of newly identified victims (Poisson model), against boys and 10-12-year-olds; 1 means no difference.',
     v_interventions: 'Re-victimisation with and without support',
     v_interventions_d: 'Share of victims re-victimised within 12 months, by the support they received.',
-    chart_alt: '{title}. {n} values; the data table below lists them.',
+    chart_alt: '{title}. {n} values; the data table below lists them, and the arrow keys step through them here.',
   },
   ar: {
     title: 'الأطفال المستغَلّون والمُساء إليهم جنسياً عبر التكنولوجيا',
@@ -100,7 +100,7 @@ const words = {
     role_researcher: 'دخلت بصفة باحث',
     role_admin: 'دخلت بصفة مسؤول',
     budget: 'ميزانية الخصوصية المتبقية: {n}',
-    bad_token: 'لم يُقبل هذا الرمز.',
+    bad_token: 'لم يُقبل هذا الرمز: فهو غير معروف أو ملغى أو منتهٍ، أو لا يتيح قراءة الإحصاءات.',
     filters: 'عوامل التصفية',
     filters_public: 'يعرض العرض العام الجداول المنشورة؛ ويتيح رمز صانع سياسات أو باحث عوامل التصفية.',
     filters_token: 'تنطبق عوامل التصفية على كل الرسوم. كل استعلام جديد يستهلك جزءاً من ميزانية الخصوصية للرمز.',
@@ -168,7 +168,7 @@ const words = {
     v_risk_d: 'نسب معدلات الضحايا المحددين حديثاً (نموذج بواسون)، مقارنة بالفتيان وبعمر 10-12 سنة؛ القيمة 1 تعني لا فرق.',
     v_interventions: 'تكرار الإيذاء مع الدعم وبدونه',
     v_interventions_d: 'نسبة الضحايا الذين تكرر إيذاؤهم خلال 12 شهراً، حسب الدعم الذي تلقوه.',
-    chart_alt: '{title}. {n} قيم؛ يسردها جدول البيانات أدناه.',
+    chart_alt: '{title}. {n} قيم؛ يسردها جدول البيانات أدناه، وتتنقل بينها هنا مفاتيح الأسهم.',
   },
 };
 
