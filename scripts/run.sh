@@ -24,8 +24,11 @@ done
 # The demo's tokens: one researcher, one policy-maker, made once, shown once, kept in
 # var/tokens (mode 0600) for the dashboard. Only their keyed hashes are in the database.
 mkdir -p -m 0700 var/tokens
+# A kept token whose database is gone (scripts/pg.sh destroy) is made again: the database
+# must hold an active "demo ROLE" token.
+known=$("$BIN/wiqaya-server" token list | awk -F'\t' '$7 == "active" { print $4 }')
 for role in researcher policy submitter; do
-  if [[ ! -s var/tokens/$role ]]; then
+  if [[ ! -s var/tokens/$role ]] || ! grep -qx "demo $role" <<<"$known"; then
     # The demo submitter is the capital's police (docs/intake.md).
     agency=; [[ $role == submitter ]] && agency="--agency DC-POL-01"
     (umask 077; "$BIN/wiqaya-server" token add --role "$role" $agency --name "demo $role" >var/tokens/$role)

@@ -85,7 +85,7 @@ eq "4 dimensions for policy: Q1005" "$(code_of "Bearer $POLICY" '/api/v1/analyti
 eq "the public's other queries: 401 naming the published tables" \
   "$(curl -s "$URL/api/v1/analytics?indicator=victims&dimension=sex" | jq -r .hint)" "GET /api/v1/disclosure lists them; send Authorization: Bearer wq_..."
 check "the disclosure route lists the public tables and every parameter" bash -c \
-  "curl -s '$URL/api/v1/disclosure' | jq -e '(.public_tables | length) == 8 and .noise.scale_b == 2 and .suppression.floor == 5 and .suppression.threshold == 10 and .grammar.max_dimensions.policy == 3 and .caller.role == \"public\"'"
+  "curl -s '$URL/api/v1/disclosure' | jq -e '(.public_tables | length) == 9 and .noise.scale_b == 2 and .suppression.floor == 5 and .suppression.threshold == 10 and .grammar.max_dimensions.policy == 3 and .caller.role == \"public\"'"
 stop_server
 
 # --- the public tables: released once per data version ---

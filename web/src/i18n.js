@@ -84,7 +84,7 @@ const words = {
     v_risk: 'Who is most at risk',
     v_risk_d: 'Rate ratios of newly identified victims (Poisson model), against boys and 10-12-year-olds; 1 means no difference.',
     v_interventions: 'Re-victimisation with and without support',
-    v_interventions_d: 'Share of victims re-victimised within 12 months, by the support they received.',
+    v_interventions_d: 'Share of victims re-victimised within 12 months, by the support they received, in the last year with a full year of follow-up.',
     chart_alt: '{title}. {n} values; the data table below lists them, and the arrow keys step through them here.',
   },
   ar: {
@@ -167,7 +167,7 @@ const words = {
     v_risk: 'من الأكثر عرضة للخطر',
     v_risk_d: 'نسب معدلات الضحايا المحددين حديثاً (نموذج بواسون)، مقارنة بالفتيان وبعمر 10-12 سنة؛ القيمة 1 تعني لا فرق.',
     v_interventions: 'تكرار الإيذاء مع الدعم وبدونه',
-    v_interventions_d: 'نسبة الضحايا الذين تكرر إيذاؤهم خلال 12 شهراً، حسب الدعم الذي تلقوه.',
+    v_interventions_d: 'نسبة الضحايا الذين تكرر إيذاؤهم خلال 12 شهراً، حسب الدعم الذي تلقوه، في آخر سنة اكتملت متابعتها.',
     chart_alt: '{title}. {n} قيم؛ يسردها جدول البيانات أدناه، وتتنقل بينها هنا مفاتيح الأسهم.',
   },
 };

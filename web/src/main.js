@@ -160,6 +160,7 @@ function refusal(r) {
   const p = r.problem ?? {};
   let why = t('problem', { title: p.title ?? r.status }) + (p.code ? ` (${p.code})` : '');
   if (p.detail) why += ` ${p.detail}`;
+  if (p.hint) why += ` ${p.hint}`;
   if (r.retry) why += ` ${t('retry', { when: waitText(r.retry) })}`;
   return why;
 }

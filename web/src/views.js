@@ -194,10 +194,17 @@ export const VIEWS = [
   },
   {
     id: 'interventions',
-    public: null,
-    query: (s) => ['interventions', [['outcome', 'revictimisation_12m'], ['by', 'type'], ...period(s), ...filterParams(s)]],
+    // One year, the last with a full year of follow-up: re-victimisation within 12 months
+    // is not yet known for the data's last year, and each year costs a token 4.
+    public: () => ['analytics', [['indicator', 'revictimisation_12m'], ['dimension', 'support'], ['from', '2024'], ['to', '2024']]],
+    query: (s, years) => {
+      const y = String(Math.max(years[0] ?? 0, Math.min(Number(lastYear(s, years)), (years.at(-1) ?? 1) - 1)));
+      return ['interventions', [['outcome', 'revictimisation_12m'], ['by', 'type'], ['from', y], ['to', y], ...filterParams(s)]];
+    },
+    // The published table (analytics: value) or the token's (interventions: proportion).
     shape: (ans) => {
       const c = columns(ans);
+      const col = c.proportion !== undefined ? 'proportion' : 'value';
       const threshold = ans.metaData.disclosure?.threshold ?? 10;
       const rows = ans.rows;
       const st = rows.map((r) => r[c.cell_status]);
@@ -210,7 +217,7 @@ export const VIEWS = [
         rows: rows.length,
         labels,
         threshold,
-        series: [{ code: 'proportion', name: t('proportion'), values: v('proportion'), lower: v('lower'), upper: v('upper'), status: st, color: '#0072B2' }],
+        series: [{ code: col, name: t('proportion'), values: v(col), lower: v('lower'), upper: v('upper'), status: st, color: '#0072B2' }],
         valueTitle: t('proportion'),
         anySuppressed: st.includes('suppressed'),
         anyUnreliable: st.includes('unreliable'),
@@ -218,7 +225,7 @@ export const VIEWS = [
           columns: [t('support'), t('value'), t('lower'), t('upper'), t('status')],
           rows: rows.map((r, i) => ({
             keys: [r[c.support]],
-            cells: [{ text: labels[i] }, ...numberCells(v('proportion')[i], v('lower')[i], v('upper')[i], st[i], threshold, pct, 'proportion')],
+            cells: [{ text: labels[i] }, ...numberCells(v(col)[i], v('lower')[i], v('upper')[i], st[i], threshold, pct, col)],
           })),
         },
       };
