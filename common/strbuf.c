@@ -1,6 +1,7 @@
 /* Growable byte buffer (see strbuf.h). */
 #include "common/strbuf.h"
 
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -94,4 +95,20 @@ void sb_csv_field(struct strbuf *sb, const char *s)
 		sb_putc(sb, *s);
 	}
 	sb_putc(sb, '"');
+}
+
+int sb_read_file(struct strbuf *sb, const char *path)
+{
+	FILE *f = fopen(path, "rb");
+	if (!f)
+		return -1;
+	char buf[65536];
+	size_t n;
+	while ((n = fread(buf, 1, sizeof buf, f)) > 0)
+		sb_put(sb, buf, n);
+	int failed = ferror(f);
+	fclose(f);
+	if (failed)
+		errno = EIO;
+	return failed ? -1 : 0;
 }

@@ -18,6 +18,9 @@ void sb_put(struct strbuf *sb, const void *p, size_t n);
 void sb_puts(struct strbuf *sb, const char *s);
 void sb_putc(struct strbuf *sb, char c);
 void sb_printf(struct strbuf *sb, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Appends the whole of the file at PATH; 0, or -1 with errno set (it could not be opened
+ * or read; what was read is kept). */
+int sb_read_file(struct strbuf *sb, const char *path);
 /* Appends PREFIX, then the n bytes of p in lower-case hex: "\\\\x" makes a bytea for
  * COPY's text format, "\\x" one for a query parameter. */
 /* One CSV field (RFC 4180): quoted, with its quotes doubled, when it holds a comma, a

@@ -80,18 +80,13 @@ static int check_role(const struct wq_config *cfg, struct wq_error *e)
 
 static char *read_pem(const char *path, struct wq_error *e)
 {
-	FILE *f = fopen(path, "r");
-	if (!f) {
+	struct strbuf sb;
+	sb_init(&sb);
+	if (sb_read_file(&sb, path) < 0) {
 		err_set(e, "S5003", "could not read \"%s\": %s", path, strerror(errno));
+		sb_free(&sb);
 		return NULL;
 	}
-	struct strbuf sb;
-	char buf[4096];
-	size_t n;
-	sb_init(&sb);
-	while ((n = fread(buf, 1, sizeof buf, f)) > 0)
-		sb_put(&sb, buf, n);
-	fclose(f);
 	return sb.data;
 }
 

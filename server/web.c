@@ -43,20 +43,16 @@ static const char *type_of(const char *name)
  * file, -1 unreadable. */
 static int slurp(const char *file, const char *suffix, struct web_body *b, struct wq_error *e)
 {
-	FILE *f = fopen(file, "rb");
-	if (!f) {
-		if (errno == ENOENT)
-			return 0;
-		return err_set(e, "S1303", "could not read the dashboard file \"%s\": %s", file,
-			       strerror(errno));
-	}
 	struct strbuf sb;
-	char buf[65536];
-	size_t got;
 	sb_init(&sb);
-	while ((got = fread(buf, 1, sizeof buf, f)) > 0)
-		sb_put(&sb, buf, got);
-	fclose(f);
+	if (sb_read_file(&sb, file) < 0) {
+		int err = errno;
+		sb_free(&sb);
+		return err == ENOENT
+			   ? 0
+			   : err_set(e, "S1303", "could not read the dashboard file \"%s\": %s",
+				     file, strerror(err));
+	}
 	b->data = sb.data ? sb.data : xstrdup("");
 	b->len = sb.len;
 	unsigned char h[16];
