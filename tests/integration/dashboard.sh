@@ -34,6 +34,21 @@ eq "an unknown asset is a 404" "$(curl -s -o /dev/null -w '%{http_code}' "$URL/a
 eq "the API's answers load nothing" "$(curl -s -D - -o /dev/null "$URL/healthz" | grep -i '^content-security-policy' | tr -d '\r')" "Content-Security-Policy: default-src 'none'; frame-ancestors 'none'"
 figure "bundle: $(stat -c %s "$T/app.js") bytes of JavaScript ($(stat -c %s "$T/app.js.gz") sent gzipped), $(stat -c %s "$ROOT"/build/web/assets/style-*.css) of CSS, $(stat -c %s "$T/index.html") of HTML"
 
+# Without the built files the API still serves, and / says how to build them; a file of a
+# type the server does not know stops it at start.
+stop_server
+cp "$CONF" "$T/noweb.conf"; printf '[paths]\nweb = %s/noweb\n' "$T" >>"$T/noweb.conf"
+WIQAYA_CONF=$T/noweb.conf start_server
+eq "without a dashboard, / is a 404" "$(curl -s -o "$T/nw" -w '%{http_code}' "$URL/")" 404
+check "saying how to build it" grep -q 'Run make' "$T/nw"
+eq "and the API answers" "$(curl -s -o /dev/null -w '%{http_code}' "$URL/healthz")" 200
+stop_server
+mkdir -p "$T/badweb/assets"; cp "$ROOT/build/web/index.html" "$T/badweb/"; echo x >"$T/badweb/assets/tool.exe"
+cp "$CONF" "$T/badweb.conf"; printf '[paths]\nweb = %s/badweb\n' "$T" >>"$T/badweb.conf"
+status "a file of an unknown type stops the server at start" 2 env WIQAYA_CONF="$T/badweb.conf" timeout 10 "$BIN/wiqaya-server" serve
+check "naming it (S1303)" grep -q 'S1303.*tool.exe' "$T/last"
+start_server
+
 node "$ROOT/tests/browser/dashboard.mjs" "$URL" "$POLICY" "$SHOTS" 2>"$T/browser.err"
 rc=$?
 [[ $rc -eq 0 ]] || not_ok "the browser test ran to its end (exit $rc)" "$(tail -n 20 "$T/browser.err")"
