@@ -108,12 +108,9 @@ export const VIEWS = [
   },
   {
     id: 'age',
-    public: () => ['analytics', [['indicator', 'victim_rate'], ['dimension', `age_band:${CHILD_BANDS.join(';')}`], ['from', '2025'], ['to', '2025']]],
-    query: (s, years) => {
-      const y = lastYear(s, years);
-      return ['analytics', [['indicator', 'victim_rate'], ['dimension', dim(s, 'age_band', CHILD_BANDS)], ['from', y], ['to', y], ...filterParams(s, ['age_band'])]];
-    },
-    shape: (ans) => ({ type: 'bar', ...fromTable(ans, { catDim: 'age_band' }), valueTitle: ans.indicator.unit }),
+    public: () => ['analytics', [['indicator', 'victim_rate'], ['dimension', `age_band:${CHILD_BANDS.join(';')}`], ['dimension', 'year']]],
+    query: (s) => ['trends', [['indicator', 'victim_rate'], ['dimension', dim(s, 'age_band', CHILD_BANDS)], ...period(s), ...filterParams(s, ['age_band'])]],
+    shape: (ans) => ({ type: 'line', ...fromTable(ans, { seriesDim: 'age_band' }), note: apcNote(ans), valueTitle: ans.indicator.unit }),
   },
   {
     id: 'regions',
