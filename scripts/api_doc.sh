@@ -76,6 +76,9 @@ Common to the data routes: `filter=NAME:item;item` (repeatable), `from`, `to`,
 (stable for machines, the same in both languages); the labels of the codes in an answer
 are in its `metaData.items`, and every label of a dimension at `/api/v1/dimensions/{id}`.
 
+Besides the API, the same server serves the dashboard at `/` and its files at
+`/assets/NAME` (docs/dashboard.md): a page that asks these routes, not a route of its own.
+
 ## Service
 HEAD
 example "GET /healthz" "/healthz" --anonymous
