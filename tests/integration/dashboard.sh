@@ -47,7 +47,16 @@ mkdir -p "$T/badweb/assets"; cp "$ROOT/build/web/index.html" "$T/badweb/"; echo 
 cp "$CONF" "$T/badweb.conf"; printf '[paths]\nweb = %s/badweb\n' "$T" >>"$T/badweb.conf"
 status "a file of an unknown type stops the server at start" 2 env WIQAYA_CONF="$T/badweb.conf" timeout 10 "$BIN/wiqaya-server" serve
 check "naming it (S1303)" grep -q 'S1303.*tool.exe' "$T/last"
+# A published table may be age-standardised; the table it is made of is not published.
+printf 'indicator=victim_rate&dimension=region&standard=who_world\n' >"$T/bad_public.txt"
+cp "$CONF" "$T/badpub.conf"; printf '[disclosure]\npublic_tables = %s/bad_public.txt\n' "$T" >>"$T/badpub.conf"
+status "a published table naming a standard without standardise=age stops the server" 2 env WIQAYA_CONF="$T/badpub.conf" timeout 10 "$BIN/wiqaya-server" serve
+check "naming its line (S1302)" grep -q 'S1302.*line 1' "$T/last"
 start_server
+std="$URL/api/v1/analytics?indicator=victim_rate&dimension=region&from=2025&to=2025"
+eq "the age-standardised rates by region are published" "$(curl -s -o /dev/null -w '%{http_code}' "$std&standardise=age")" 200
+eq "the rates by region and age band they are made of are not" "$(curl -s -o /dev/null -w '%{http_code}' "$std&dimension=age_band")" 401
+eq "nor the crude rates by region" "$(curl -s -o /dev/null -w '%{http_code}' "$std")" 401
 
 node "$ROOT/tests/browser/dashboard.mjs" "$URL" "$POLICY" "$SHOTS" 2>"$T/browser.err"
 rc=$?
