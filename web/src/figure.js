@@ -265,7 +265,7 @@ export function draw(fig, shape, meta, api, onCsv) {
   const id = fig.id;
   const n = shape.table.rows.length;
   const canvas = el('canvas', { role: 'img', 'aria-label': t('chart_alt', { title, n }), 'aria-describedby': `${id}-tbl-c`, tabindex: '0' });
-  const wrap = el('div', { class: `plot${shape.horizontal ? ' tall' : ''}` }, canvas);
+  const wrap = el('div', { class: 'plot' }, canvas);
   if (shape.rows) wrap.style.height = `${Math.max(220, 34 * shape.rows + 90)}px`;
   if (shape.note) body.append(el('p', { class: 'note', text: shape.note }));
 
