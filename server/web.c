@@ -27,14 +27,17 @@ static const struct {
     {".txt", "text/plain; charset=utf-8"},
 };
 
+static int ends_with(const char *name, const char *suffix)
+{
+	size_t n = strlen(name), m = strlen(suffix);
+	return n > m && strcmp(name + n - m, suffix) == 0;
+}
+
 static const char *type_of(const char *name)
 {
-	size_t n = strlen(name);
-	for (size_t i = 0; i < sizeof types / sizeof types[0]; i++) {
-		size_t m = strlen(types[i].ext);
-		if (n > m && strcmp(name + n - m, types[i].ext) == 0)
+	for (size_t i = 0; i < sizeof types / sizeof types[0]; i++)
+		if (ends_with(name, types[i].ext))
 			return types[i].type;
-	}
 	return NULL;
 }
 
@@ -87,13 +90,6 @@ static int add(struct web_files *w, size_t *cap, const char *file, const char *p
 	return 0;
 }
 
-/* NAME.gz is the compressed twin of NAME, not a file of its own. */
-static int is_twin(const char *name)
-{
-	size_t n = strlen(name);
-	return n > 3 && strcmp(name + n - 3, ".gz") == 0;
-}
-
 int web_load(struct web_files *w, const char *dir, struct wq_error *e)
 {
 	memset(w, 0, sizeof *w);
@@ -119,7 +115,8 @@ int web_load(struct web_files *w, const char *dir, struct wq_error *e)
 	}
 	struct dirent *de;
 	while ((de = readdir(d))) {
-		if (de->d_name[0] == '.' || is_twin(de->d_name))
+		/* NAME.gz is the compressed twin of NAME, not a file of its own. */
+		if (de->d_name[0] == '.' || ends_with(de->d_name, ".gz"))
 			continue;
 		snprintf(file, sizeof file, "%s/assets/%s", dir, de->d_name);
 		snprintf(path, sizeof path, "/assets/%s", de->d_name);

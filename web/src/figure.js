@@ -298,10 +298,12 @@ export function draw(fig, shape, meta, api, onCsv) {
   fact('unit', meta.unit);
   fact('data_version', meta.data_version !== undefined ? num(meta.data_version) : null);
   fact('method', meta.method);
+  // The marks the chart uses, explained under it.
+  const any = (st) => shape.series.some((x) => x.status.includes(st));
   const legend = [];
-  if (shape.anySuppressed) legend.push(`${t('suppressed_short', { n: shape.threshold })} = ${t('suppressed', { n: shape.threshold })}`);
-  if (shape.anyUnreliable) legend.push(t('unreliable_note'));
-  if (shape.anyPartial) legend.push(t('partial_note', { n: shape.threshold }));
+  if (any('suppressed')) legend.push(`${t('suppressed_short', { n: shape.threshold })} = ${t('suppressed', { n: shape.threshold })}`);
+  if (any('unreliable')) legend.push(t('unreliable_note'));
+  if (any('partial')) legend.push(t('partial_note', { n: shape.threshold }));
 
   const csv = el('button', { type: 'button', class: 'download', 'data-kind': 'csv', text: t('download_csv') });
   const png = el('button', { type: 'button', class: 'download', 'data-kind': 'png', text: t('download_png') });

@@ -75,8 +75,6 @@ function fromTable(ans, { seriesDim = null, catDim = 'year', order = null, sort 
     series,
     threshold,
     table: { columns: head, rows },
-    anySuppressed: series.some((s) => s.status.includes('suppressed')),
-    anyUnreliable: series.some((s) => s.status.includes('unreliable')),
   };
 }
 
@@ -216,8 +214,6 @@ export const VIEWS = [
         threshold,
         series: [{ code: col, name: t('proportion'), values: v(col), lower: v('lower'), upper: v('upper'), status: st, color: '#0072B2' }],
         valueTitle: t('proportion'),
-        anySuppressed: st.includes('suppressed'),
-        anyUnreliable: st.includes('unreliable'),
         table: {
           columns: [t('support'), t('value'), t('lower'), t('upper'), t('status')],
           rows: rows.map((r, i) => ({
@@ -275,8 +271,6 @@ function pathway(id, groups) {
         threshold,
         series,
         valueTitle: t('cases'),
-        anySuppressed: series.some((x) => x.status.includes('suppressed')),
-        anyPartial: series.some((x) => x.status.includes('partial')),
         table: { columns: [t('stage'), t('cases'), t('share'), t('interval'), t('status')], rows: tableRows },
       };
     },
