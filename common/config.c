@@ -49,6 +49,7 @@ static const struct key keys[] = {
     I("database", "connect_retries", db_connect_retries, 1, 100, "5"),
     S("paths", "codelists", codelists_dir, "config/codelists"),
     S("paths", "migrations", migrations_dir, "sql/migrations"),
+    S("paths", "functions", functions_dir, ""),
     S("paths", "indicators", indicators_path, "config/indicators.json"),
     S("paths", "standards", standards_path, "config/standard_populations.json"),
     S("paths", "costs", costs_path, "config/intervention_costs.json"),

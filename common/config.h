@@ -13,6 +13,7 @@ struct wq_config {
 
 	char *codelists_dir, *migrations_dir, *indicators_path, *standards_path, *costs_path,
 	    *openapi_path, *web_dir;
+	char *functions_dir; /* sql/functions; "" beside the migrations (their ../functions) */
 	char *pseudonym_key, *noise_key, *token_key;
 
 	char *default_id_country;

@@ -1,18 +1,35 @@
-/* wiqaya-etl migrate: the numbered migrations of sql/migrations, as the admin user. */
+/* wiqaya-etl migrate: the numbered migrations of sql/migrations, then the function files
+ * of sql/functions that changed, as the admin user (etl/migrate.h). */
+#include <libgen.h>
 #include <stdio.h>
+#include <stdlib.h>
 
+#include "common/xalloc.h"
 #include "etl/commands.h"
 #include "etl/migrate.h"
 
 int cmd_migrate(struct cli_ctx *ctx, int argc, char **argv)
 {
 	struct wq_error e;
+	struct migrate_result r;
 	(void)argv; /* takes no argument */
 	if (argc > 1)
 		return cli_usage_error(ctx);
-	int n = migrate_run(ctx->conn, ctx->cfg->migrations_dir, &e);
-	if (n < 0)
+	const struct wq_config *cfg = ctx->cfg;
+	char *functions;
+	if (cfg->functions_dir[0]) {
+		functions = xstrdup(cfg->functions_dir);
+	} else { /* beside the migrations' folder */
+		char *copy = xstrdup(cfg->migrations_dir);
+		functions = xasprintf("%s/functions", dirname(copy));
+		free(copy);
+	}
+	int rc = migrate_run(ctx->conn, cfg->migrations_dir, functions, &r, &e);
+	free(functions);
+	if (rc < 0)
 		return cli_fail(&e);
-	printf("%d migration%s applied\n", n, n == 1 ? "" : "s");
+	printf("%d migration%s applied, %d function file%s applied%s\n", r.migrations,
+	       r.migrations == 1 ? "" : "s", r.functions, r.functions == 1 ? "" : "s",
+	       r.rebuilt ? ", analytics rebuilt" : "");
 	return 0;
 }

@@ -1,5 +1,6 @@
-/* Numbered migrations (see migrate.h). Files run through the simple-query protocol,
- * since they hold several statements; their text is ours, never input from a user. */
+/* Migrations and function files (see migrate.h). Files run through the simple-query
+ * protocol, since they hold several statements; their text is ours, never input from a
+ * user. */
 #include "etl/migrate.h"
 
 #include <dirent.h>
@@ -11,128 +12,314 @@
 
 #include "common/db.h"
 #include "common/log.h"
+#include "common/strbuf.h"
 #include "common/xalloc.h"
+
+/* The folder of sql/functions whose files build the analytics tables: a change there
+ * changes what the tables hold, so migrate rebuilds them. */
+#define BUILDERS "analytics/"
+
+/* The SQL files of a folder and, with DEEP, of its subfolders one level down, as paths
+ * relative to it, sorted. */
+struct sql_files {
+	char **name;
+	size_t n, cap;
+};
 
 static int by_name(const void *a, const void *b)
 {
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-static char *read_all(const char *path, size_t *len)
+static void files_free(struct sql_files *f)
 {
-	FILE *f = fopen(path, "rb");
-	if (!f)
-		return NULL;
-	size_t cap = 4096, n = 0, got;
-	char *buf = xmalloc(cap);
-	while ((got = fread(buf + n, 1, cap - n - 1, f)) > 0) {
-		n += got;
-		if (cap - n - 1 == 0)
-			buf = xrealloc(buf, cap *= 2);
-	}
-	fclose(f);
-	buf[n] = '\0';
-	*len = n;
-	return buf;
+	for (size_t i = 0; i < f->n; i++)
+		free(f->name[i]);
+	free(f->name);
+	memset(f, 0, sizeof *f);
 }
 
-int migrate_run(PGconn *conn, const char *dir, struct wq_error *e)
+static int ends_with_sql(const char *s)
 {
-	char **files = NULL;
-	size_t n = 0, cap = 0;
-	int applied = 0, rc = -1;
-	struct dirent *de;
+	size_t len = strlen(s);
+	return len > 4 && strcmp(s + len - 4, ".sql") == 0;
+}
 
-	DIR *d = opendir(dir);
+static int list_dir(struct sql_files *f, const char *root, const char *sub, int deep,
+		    struct wq_error *e)
+{
+	char *path = sub[0] ? xasprintf("%s/%s", root, sub) : xstrdup(root);
+	DIR *d = opendir(path);
+	struct dirent *de;
 	if (!d) {
-		err_set(e, "S4001", "could not open migrations directory \"%s\": %s", dir,
+		err_set(e, "S4001", "could not open SQL directory \"%s\": %s", path,
 			strerror(errno));
+		free(path);
 		return -1;
 	}
-	while ((de = readdir(d))) {
-		size_t len = strlen(de->d_name);
-		if (len > 4 && strcmp(de->d_name + len - 4, ".sql") == 0) {
-			xgrow((void **)&files, &cap, n + 1, sizeof(char *));
-			files[n++] = xstrdup(de->d_name);
+	int rc = 0;
+	while (rc == 0 && (de = readdir(d))) {
+		if (de->d_name[0] == '.')
+			continue;
+		char *name = sub[0] ? xasprintf("%s/%s", sub, de->d_name) : xstrdup(de->d_name);
+		if (ends_with_sql(de->d_name)) {
+			xgrow((void **)&f->name, &f->cap, f->n + 1, sizeof(char *));
+			f->name[f->n++] = name;
+			continue;
 		}
+		if (deep && de->d_type == DT_DIR)
+			rc = list_dir(f, root, name, 0, e);
+		free(name);
 	}
 	closedir(d);
-	qsort(files, n, sizeof(char *), by_name);
+	free(path);
+	qsort(f->name, f->n, sizeof(char *), by_name);
+	return rc;
+}
 
-	if (db_run(conn, e,
-		   "CREATE TABLE IF NOT EXISTS public.schema_migrations ("
-		   " name text PRIMARY KEY, checksum text NOT NULL,"
-		   " applied_at timestamptz NOT NULL DEFAULT now())",
-		   0, NULL) < 0)
+/* The text of ROOT/NAME and its checksum (BLAKE2b-256, hex). NULL with e set. */
+static char *read_sql(const char *root, const char *name, char sum[65], struct wq_error *e)
+{
+	struct strbuf sb;
+	char *path = xasprintf("%s/%s", root, name);
+	sb_init(&sb);
+	int rc = sb_read_file(&sb, path);
+	free(path);
+	if (rc < 0) {
+		sb_free(&sb);
+		err_set(e, "S4001", "could not read SQL file \"%s\"", name);
+		return NULL;
+	}
+	uint8_t h[32];
+	crypto_generichash(h, sizeof h, (const uint8_t *)sb.data, sb.len, NULL, 0);
+	sodium_bin2hex(sum, 65, h, sizeof h);
+	return sb.data;
+}
+
+/* Runs the statements of SQL; 0, or -1 with e set (CODE) and *state the SQLSTATE. */
+static int exec_file(PGconn *conn, const char *sql, const char *code, char state[6],
+		     struct wq_error *e)
+{
+	PGresult *res = PQexec(conn, sql);
+	ExecStatusType st = PQresultStatus(res);
+	if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK) {
+		PQclear(res);
+		return 0;
+	}
+	const char *s = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+	snprintf(state, 6, "%s", s ? s : "");
+	db_error(conn, res, code, e);
+	PQclear(res);
+	return -1;
+}
+
+static int begin_locked(PGconn *conn, struct wq_error *e)
+{
+	return db_run(conn, e, "BEGIN", 0, NULL) < 0 ||
+		       db_run(conn, e, "SELECT pg_advisory_xact_lock(7270001)", 0, NULL) < 0
+		   ? -1
+		   : 0;
+}
+
+/* The checksum recorded for NAME in TABLE, into sum ("" when none); 0 or -1. */
+static int recorded(PGconn *conn, const char *table, const char *name, char sum[65],
+		    struct wq_error *e)
+{
+	char sql[96];
+	const char *params[] = {name};
+	snprintf(sql, sizeof sql, "SELECT checksum FROM public.%s WHERE name = $1", table);
+	PGresult *res = db_exec(conn, e, sql, 1, params);
+	if (!res)
+		return -1;
+	snprintf(sum, 65, "%s", PQntuples(res) ? PQgetvalue(res, 0, 0) : "");
+	PQclear(res);
+	return 0;
+}
+
+static int run_migrations(PGconn *conn, const char *dir, int *applied, struct wq_error *e)
+{
+	struct sql_files f = {0};
+	int rc = -1;
+	if (list_dir(&f, dir, "", 0, e) < 0)
 		goto out;
-
-	for (size_t i = 0; i < n; i++) {
-		size_t len;
-		char *path = xasprintf("%s/%s", dir, files[i]);
-		char *sql = read_all(path, &len);
-		free(path);
-		if (!sql) {
-			err_set(e, "S4001", "could not read migration \"%s\"", files[i]);
+	for (size_t i = 0; i < f.n; i++) {
+		char sum[65], was[65], state[6];
+		const char *params[] = {f.name[i], sum};
+		char *sql = read_sql(dir, f.name[i], sum, e);
+		if (!sql)
 			goto out;
-		}
-		uint8_t h[32];
-		char sum[65];
-		crypto_generichash(h, sizeof h, (const uint8_t *)sql, len, NULL, 0);
-		sodium_bin2hex(sum, sizeof sum, h, sizeof h);
-
-		const char *params[] = {files[i], sum};
-		if (db_run(conn, e, "BEGIN", 0, NULL) < 0 ||
-		    db_run(conn, e, "SELECT pg_advisory_xact_lock(7270001)", 0, NULL) < 0) {
-			free(sql);
-			goto out;
-		}
-		PGresult *res = db_exec(
-		    conn, e, "SELECT checksum FROM public.schema_migrations WHERE name = $1", 1,
-		    params);
-		if (!res) {
+		if (begin_locked(conn, e) < 0 ||
+		    recorded(conn, "schema_migrations", f.name[i], was, e) < 0) {
 			free(sql);
 			goto rollback;
 		}
-		int done = PQntuples(res) > 0;
-		int changed = done && strcmp(PQgetvalue(res, 0, 0), sum) != 0;
-		PQclear(res);
-		if (changed) {
+		if (was[0] && strcmp(was, sum) != 0) {
 			free(sql);
 			err_set(e, "S4002", "migration \"%s\" has changed since it was applied",
-				files[i]);
+				f.name[i]);
 			err_hint(e, "Never edit an applied migration; add a new one.");
 			goto rollback;
 		}
-		if (done) {
+		if (was[0]) {
 			free(sql);
 			PQclear(PQexec(conn, "COMMIT"));
 			continue;
 		}
-		res = PQexec(conn, sql);
+		int failed = exec_file(conn, sql, "S4003", state, e);
 		free(sql);
-		if (PQresultStatus(res) != PGRES_COMMAND_OK &&
-		    PQresultStatus(res) != PGRES_TUPLES_OK) {
-			db_error(conn, res, "S4003", e);
-			err_hint(e, "Migration \"%s\" failed and was rolled back.", files[i]);
-			PQclear(res);
+		if (failed) {
+			err_hint(e, "Migration \"%s\" failed and was rolled back.", f.name[i]);
 			goto rollback;
 		}
-		PQclear(res);
 		if (db_run(conn, e,
 			   "INSERT INTO public.schema_migrations (name, checksum) VALUES ($1, $2)",
 			   2, params) < 0 ||
 		    db_run(conn, e, "COMMIT", 0, NULL) < 0)
 			goto rollback;
-		log_info("applied migration %s", files[i]);
-		applied++;
+		log_info("applied migration %s", f.name[i]);
+		(*applied)++;
 	}
-	rc = applied;
+	rc = 0;
 	goto out;
 rollback:
 	PQclear(PQexec(conn, "ROLLBACK"));
 out:
-	for (size_t i = 0; i < n; i++)
-		free(files[i]);
-	free(files);
+	files_free(&f);
 	return rc;
+}
+
+/* A function file that failed only because something it names is not there yet: another
+ * file of this run may create it (a function calling a function of a later file). */
+static int missing_object(const char *state)
+{
+	return strcmp(state, "42883") == 0 || strcmp(state, "42P01") == 0 ||
+	       strcmp(state, "42704") == 0;
+}
+
+/* Applies the pending files of f (pending[i] set) in one transaction, each under a
+ * savepoint; a file failing for a missing object is tried again after the others, until a
+ * round makes no progress. */
+static int apply_functions(PGconn *conn, const char *dir, const struct sql_files *f,
+			   char *pending, char (*sums)[65], struct migrate_result *r,
+			   struct wq_error *e)
+{
+	int progress = 1, left = 0, builders = 0;
+	for (size_t i = 0; i < f->n; i++)
+		left += pending[i];
+	while (left && progress) {
+		progress = 0;
+		for (size_t i = 0; i < f->n; i++) {
+			char state[6], sum[65];
+			if (!pending[i])
+				continue;
+			char *sql = read_sql(dir, f->name[i], sum, e);
+			if (!sql)
+				return -1;
+			if (db_run(conn, e, "SAVEPOINT function_file", 0, NULL) < 0) {
+				free(sql);
+				return -1;
+			}
+			int failed = exec_file(conn, sql, "S4004", state, e);
+			free(sql);
+			if (failed) {
+				err_hint(e, "Function file \"%s\" failed; nothing of this run remains.",
+					 f->name[i]);
+				if (!missing_object(state))
+					return -1;
+				if (db_run(conn, e, "ROLLBACK TO SAVEPOINT function_file", 0, NULL) <
+				    0)
+					return -1;
+				continue;
+			}
+			const char *params[] = {f->name[i], sums[i]};
+			if (db_run(conn, e,
+				   "INSERT INTO public.schema_functions (name, checksum) VALUES ($1, $2)"
+				   " ON CONFLICT (name) DO UPDATE SET checksum = excluded.checksum,"
+				   " applied_at = now()",
+				   2, params) < 0)
+				return -1;
+			log_info("applied function file %s", f->name[i]);
+			builders |= strncmp(f->name[i], BUILDERS, strlen(BUILDERS)) == 0;
+			pending[i] = 0;
+			left--;
+			progress = 1;
+			r->functions++;
+		}
+	}
+	if (left)
+		return -1; /* e holds the last missing object's error */
+	if (!builders)
+		return 0;
+	PGresult *res = db_exec(conn, e,
+				"SELECT warehouse.rebuild_analytics() WHERE EXISTS"
+				" (SELECT 1 FROM warehouse.\"case\") OR EXISTS"
+				" (SELECT 1 FROM warehouse.population)",
+				0, NULL);
+	if (!res)
+		return -1;
+	r->rebuilt = PQntuples(res) > 0;
+	PQclear(res);
+	if (r->rebuilt)
+		log_info("rebuilt the analytics tables (a builder changed)");
+	return 0;
+}
+
+static int run_functions(PGconn *conn, const char *dir, struct migrate_result *r,
+			 struct wq_error *e)
+{
+	struct sql_files f = {0};
+	char *pending = NULL;
+	char(*sums)[65] = NULL;
+	int rc = -1, any = 0;
+	if (list_dir(&f, dir, "", 1, e) < 0)
+		goto out;
+	pending = xcalloc(f.n + 1, 1);
+	sums = xcalloc(f.n + 1, sizeof *sums);
+	if (begin_locked(conn, e) < 0)
+		goto rollback;
+	for (size_t i = 0; i < f.n; i++) {
+		char was[65];
+		char *sql = read_sql(dir, f.name[i], sums[i], e);
+		if (!sql)
+			goto rollback;
+		free(sql);
+		if (recorded(conn, "schema_functions", f.name[i], was, e) < 0)
+			goto rollback;
+		pending[i] = strcmp(was, sums[i]) != 0;
+		any |= pending[i];
+	}
+	if (any && apply_functions(conn, dir, &f, pending, sums, r, e) < 0)
+		goto rollback;
+	if (db_run(conn, e, "COMMIT", 0, NULL) < 0)
+		goto rollback;
+	rc = 0;
+	goto out;
+rollback:
+	PQclear(PQexec(conn, "ROLLBACK"));
+	r->functions = r->rebuilt = 0;
+out:
+	free(pending);
+	free(sums);
+	files_free(&f);
+	return rc;
+}
+
+int migrate_run(PGconn *conn, const char *migrations, const char *functions,
+		struct migrate_result *r, struct wq_error *e)
+{
+	memset(r, 0, sizeof *r);
+	if (db_run(conn, e,
+		   "CREATE TABLE IF NOT EXISTS public.schema_migrations ("
+		   " name text PRIMARY KEY, checksum text NOT NULL,"
+		   " applied_at timestamptz NOT NULL DEFAULT now())",
+		   0, NULL) < 0 ||
+	    db_run(conn, e,
+		   "CREATE TABLE IF NOT EXISTS public.schema_functions ("
+		   " name text PRIMARY KEY, checksum text NOT NULL,"
+		   " applied_at timestamptz NOT NULL DEFAULT now())",
+		   0, NULL) < 0)
+		return -1;
+	if (run_migrations(conn, migrations, &r->migrations, e) < 0)
+		return -1;
+	return run_functions(conn, functions, r, e);
 }

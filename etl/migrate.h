@@ -1,5 +1,10 @@
-/* Schema migrations: sql/migrations/NNN_name.sql applied in order, each in its own
- * transaction, recorded in public.schema_migrations with a checksum. */
+/* Schema migrations and the live SQL functions (sql/functions/README.md).
+ * Migrations: sql/migrations/NNN_name.sql applied in order, each in its own transaction,
+ * recorded in public.schema_migrations with a checksum; they carry DDL and signature
+ * changes. Functions: one CREATE OR REPLACE per file under sql/functions, applied after
+ * the migrations whenever a file's checksum differs from the one recorded in
+ * public.schema_functions; a change under sql/functions/analytics (the builders and
+ * their counting rules) rebuilds the analytics tables once, in the same transaction. */
 #ifndef WQ_MIGRATE_H
 #define WQ_MIGRATE_H
 
@@ -7,10 +12,21 @@
 
 #include "common/error.h"
 
-/* Applies every migration of DIR not yet recorded. Concurrent runs are serialised by an
- * advisory lock. A recorded migration whose file has changed is an error (S4002), since
- * the database no longer matches the files. Returns the number applied, or -1 with e set
- * (S4001 unreadable directory or file, S4003 a migration failed: nothing of it remains). */
-int migrate_run(PGconn *conn, const char *dir, struct wq_error *e);
+struct migrate_result {
+	int migrations; /* migration files applied */
+	int functions;	/* function files (re)applied */
+	int rebuilt;	/* 1 when the analytics tables were rebuilt */
+};
+
+/* Applies every migration of MIGRATIONS not yet recorded, then every function file of
+ * FUNCTIONS whose checksum changed, then one rebuild if a builder changed and the
+ * warehouse holds anything. Concurrent runs are serialised by an advisory lock. A
+ * recorded migration whose file has changed is an error (S4002), since the database no
+ * longer matches the files. Returns 0 with r filled, or -1 with e set (S4001 unreadable
+ * directory or file, S4003 a migration failed: nothing of it remains; S4004 a function
+ * file failed: no function file of this run and no rebuild remains, the migrations
+ * before it do). */
+int migrate_run(PGconn *conn, const char *migrations, const char *functions,
+		struct migrate_result *r, struct wq_error *e);
 
 #endif

@@ -32,6 +32,7 @@ write_conf() { # the example, pointed at this checkout's cluster and code lists
       -e "s|^public_tables *=.*|public_tables = $root/config/public_tables.txt|" \
       -e "s|^codelists *=.*|codelists = $root/config/codelists|" \
       -e "s|^migrations *=.*|migrations = $root/sql/migrations|" \
+      -e "s|^functions *=.*|functions = $root/sql/functions|" \
       -e "s|^indicators *=.*|indicators = $root/config/indicators.json|" \
       -e "s|^standards *=.*|standards = $root/config/standard_populations.json|" \
       -e "s|^costs *=.*|costs = $root/config/intervention_costs.json|" \

@@ -3,7 +3,7 @@ source "$(dirname "$0")/../lib.sh"
 fresh_db foundation
 
 out=$("$BIN/wiqaya-etl" migrate 2>&1)
-eq "migrate twice applies nothing the second time" "$out" "0 migrations applied"
+eq "migrate twice applies nothing the second time" "$out" "0 migrations applied, 0 function files applied"
 eq "every migration is recorded" "$(psql_t -c 'SELECT count(*) FROM public.schema_migrations')" \
   "$(ls "$ROOT"/sql/migrations/*.sql | wc -l)"
 

@@ -1,0 +1,38 @@
+-- The privacy budget's charge in one statement (server/ledger.c): a repeated query, whose
+-- every cell the token has seen, reads the ledger without taking the token's lock; a query
+-- with a new cell takes it, counts again under it, and records the cells and the epsilon,
+-- or refuses when the budget cannot pay (recording nothing). One round trip instead of
+-- five: the ledger was most of a cached answer's time.
+CREATE OR REPLACE FUNCTION auth.charge(t integer, cells bytea[], eps double precision,
+                                       budget double precision, days integer)
+RETURNS TABLE (new_cells bigint, spent double precision, charged double precision)
+LANGUAGE plpgsql AS $$
+DECLARE
+  n bigint;
+  s double precision;
+BEGIN
+  SELECT count(*) INTO n FROM unnest(cells) c
+    WHERE NOT EXISTS (SELECT 1 FROM auth.released r WHERE r.token_id = t AND r.cell = c);
+  IF n > 0 THEN
+    PERFORM 1 FROM auth.token WHERE token_id = t FOR UPDATE;
+    SELECT count(*) INTO n FROM unnest(cells) c
+      WHERE NOT EXISTS (SELECT 1 FROM auth.released r WHERE r.token_id = t AND r.cell = c);
+  END IF;
+  SELECT coalesce(sum(epsilon), 0) INTO s FROM auth.spend
+    WHERE token_id = t AND at > now() - make_interval(days => days);
+  IF n = 0 THEN
+    RETURN QUERY SELECT 0::bigint, s, 0::double precision;
+  ELSIF s + eps > budget + 1e-9 THEN
+    RETURN QUERY SELECT n, s, -1::double precision; -- refused
+  ELSE
+    INSERT INTO auth.released (token_id, cell) SELECT t, c FROM unnest(cells) c
+      ON CONFLICT DO NOTHING;
+    INSERT INTO auth.spend (token_id, epsilon) VALUES (t, eps);
+    RETURN QUERY SELECT n, s, eps;
+  END IF;
+END
+$$;
+REVOKE ALL ON FUNCTION auth.charge(integer, bytea[], double precision, double precision, integer)
+  FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION auth.charge(integer, bytea[], double precision, double precision, integer)
+  TO wiqaya_reader;
