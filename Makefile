@@ -36,7 +36,7 @@ endif
 # what every service shares (configuration, log, database, code lists).
 BASE_SRC   = common/error.c common/xalloc.c common/strbuf.c
 COMMON_SRC = common/config.c common/log.c common/db.c common/codelist.c common/cli.c \
-             common/keyfile.c common/token.c common/audit_chain.c
+             common/keyfile.c common/token.c common/audit_chain.c common/attribute.c
 # The HTTP core (libmicrohttpd), for the programs that serve.
 HTTP_SRC   = common/http.c common/metrics.c common/rate.c common/version.c
 ETL_SRC    = etl/main.c etl/cmd_keys.c etl/cmd_migrate.c etl/cmd_load.c etl/cmd_refresh.c \

@@ -101,8 +101,8 @@ static struct cached_token *slot_of(struct token_cache *c, const uint8_t *hash)
 }
 
 /* 1 and *p when hash is cached and current; *gen: the generation to store a read under. */
-static int cache_get(struct token_cache *c, const uint8_t *hash, struct principal *p,
-		     unsigned long *gen)
+static int remembered(struct token_cache *c, const uint8_t *hash, struct principal *p,
+		      unsigned long *gen)
 {
 	int hit = 0;
 	pthread_mutex_lock(&c->lock);
@@ -118,8 +118,8 @@ static int cache_get(struct token_cache *c, const uint8_t *hash, struct principa
 }
 
 /* Keeps a token read in generation gen, unless a change was heard since. */
-static void cache_put(struct token_cache *c, const uint8_t *hash, const struct principal *p,
-		      time_t expires, unsigned long gen)
+static void remember(struct token_cache *c, const uint8_t *hash, const struct principal *p,
+		     time_t expires, unsigned long gen)
 {
 	pthread_mutex_lock(&c->lock);
 	if (gen && c->live && gen == c->gen) {
@@ -162,7 +162,7 @@ int token_check(PGconn *conn, struct token_cache *cache, const uint8_t *key,
 	hash_secret(key, secret, hash);
 	sodium_memzero(secret, sizeof secret);
 	unsigned long gen = 0;
-	if (cache && cache_get(cache, hash, p, &gen))
+	if (cache && remembered(cache, hash, p, &gen))
 		return 0;
 	if (!conn) {
 		err_set(e, "T1006", "tokens cannot be checked: the database is unavailable");
@@ -205,7 +205,7 @@ int token_check(PGconn *conn, struct token_cache *cache, const uint8_t *key,
 		p->token_id = atoi(PQgetvalue(r, 0, 0));
 		snprintf(p->agency, sizeof p->agency, "%s", PQgetvalue(r, 0, 2));
 		if (cache)
-			cache_put(cache, hash, p, (time_t)atoll(PQgetvalue(r, 0, 6)), gen);
+			remember(cache, hash, p, (time_t)atoll(PQgetvalue(r, 0, 6)), gen);
 		rc = 0;
 	}
 	if (rc < 0) {

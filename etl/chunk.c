@@ -577,6 +577,14 @@ static int write_cases(struct batch *b, struct chunk *ch, struct work *w, struct
 		   : 0;
 }
 
+void chunk_victim_copy(struct strbuf *sql)
+{
+	sb_puts(sql, "COPY warehouse.victim (case_id, seq, person_id, sex, age");
+	for (size_t a = 0; a < attr_count(); a++)
+		sb_printf(sql, ", %s", attr_at(a)->name);
+	sb_puts(sql, ") FROM STDIN");
+}
+
 /* Victims, offenders and interventions of the chunk's cases, one COPY each. */
 static int write_rows(struct batch *b, struct chunk *ch, struct work *w, struct wq_error *e)
 {
@@ -591,7 +599,7 @@ static int write_rows(struct batch *b, struct chunk *ch, struct work *w, struct 
 			struct person_rec *p = &c->victims[v];
 			sb_printf(vic, "%" PRId64 "\t%d\t%" PRId64 "\t%s\t%d", id, v + 1,
 				  p->person_id, p->sex, p->age);
-			for (int a = 0; a < ATTR_COUNT; a++)
+			for (size_t a = 0; a < attr_count(); a++)
 				sb_printf(vic, "\t%s", p->attr[a]);
 			sb_putc(vic, '\n');
 		}
@@ -616,12 +624,11 @@ static int write_rows(struct batch *b, struct chunk *ch, struct work *w, struct 
 			sb_putc(&iv, '\n');
 		}
 	}
+	struct strbuf copy;
+	sb_init(&copy);
+	chunk_victim_copy(&copy);
 	int ok =
-	    db_copy(b->conn, e,
-		    "COPY warehouse.victim (case_id, seq, person_id, sex, age, gender_identity, "
-		    "sexual_orientation, ethnicity, disability, migrant_status, economic_status, "
-		    "education_status, relationship) FROM STDIN",
-		    vic->data, vic->len) == 0 &&
+	    db_copy(b->conn, e, copy.data, vic->data, vic->len) == 0 &&
 	    (off.len == 0 ||
 	     db_copy(
 		 b->conn, e,
@@ -633,6 +640,7 @@ static int write_rows(struct batch *b, struct chunk *ch, struct work *w, struct 
 		 "COPY warehouse.intervention (case_id, seq, person_role, person_seq, type, level, "
 		 "started, completed, outcome) FROM STDIN",
 		 iv.data, iv.len) == 0);
+	sb_free(&copy);
 	sb_free(&off);
 	sb_free(&iv);
 	return ok ? 0 : -1;

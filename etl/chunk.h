@@ -35,4 +35,8 @@ int chunk_prepare(struct batch *b, struct wq_error *e);
  * Returns 0, or -1 with e set. */
 int chunk_write(struct batch *b, struct chunk *ch, struct wq_error *e);
 
+/* Appends the COPY statement of warehouse.victim's rows as chunk_write sends them: the
+ * fixed columns, then every attribute of common/attribute.h. Never fails. */
+void chunk_victim_copy(struct strbuf *sql);
+
 #endif

@@ -2,6 +2,7 @@
 #include "etl/csv_reader.h"
 
 #include <csv.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -9,55 +10,63 @@
 #include "common/strbuf.h"
 #include "common/xalloc.h"
 
-const char *const csv_columns[CSV_NCOL] = {"agency",
-					   "case_ref",
-					   "reported",
-					   "incident",
-					   "region",
-					   "offences",
-					   "technology",
-					   "detection",
-					   "financial",
-					   "status",
-					   "victim_ref",
-					   "victim_given_name",
-					   "victim_family_name",
-					   "victim_birth_date",
-					   "victim_national_id",
-					   "victim_id_country",
-					   "victim_sex",
-					   "victim_age",
-					   "victim_gender_identity",
-					   "victim_sexual_orientation",
-					   "victim_ethnicity",
-					   "victim_disability",
-					   "victim_migrant_status",
-					   "victim_economic_status",
-					   "victim_education_status",
-					   "victim_relationship",
-					   "offender_ref",
-					   "offender_given_name",
-					   "offender_family_name",
-					   "offender_birth_date",
-					   "offender_national_id",
-					   "offender_id_country",
-					   "offender_sex",
-					   "offender_age"};
+/* The fixed columns of the layout; a victim's attributes follow victim_age. */
+static const struct csv_column case_cols[] = {
+    {"agency", CSV_CASE, "agency", 0, CSV_TEXT},
+    {"case_ref", CSV_CASE, "case_ref", 0, CSV_TEXT},
+    {"reported", CSV_CASE, "reported", 0, CSV_TEXT},
+    {"incident", CSV_CASE, "incident", 0, CSV_TEXT},
+    {"region", CSV_CASE, "region", 0, CSV_TEXT},
+    {"offences", CSV_CASE, "offences", 0, CSV_LIST},
+    {"technology", CSV_CASE, "technology", 0, CSV_LIST},
+    {"detection", CSV_CASE, "detection", 0, CSV_TEXT},
+    {"financial", CSV_CASE, "financial", 0, CSV_BOOL},
+    {"status", CSV_CASE, "status", 0, CSV_TEXT},
+};
+/* A person's columns, for victims and offenders alike (the name gets the prefix). */
+static const struct csv_column person_cols[] = {
+    {"ref", 0, "ref", 0, CSV_TEXT},
+    {"given_name", 0, "given_name", 1, CSV_TEXT},
+    {"family_name", 0, "family_name", 1, CSV_TEXT},
+    {"birth_date", 0, "birth_date", 1, CSV_TEXT},
+    {"national_id", 0, "national_id", 1, CSV_TEXT},
+    {"id_country", 0, "id_country", 1, CSV_TEXT},
+    {"sex", 0, "sex", 0, CSV_TEXT},
+    {"age", 0, "age", 0, CSV_INT},
+};
+#define NCASE	(sizeof case_cols / sizeof case_cols[0])
+#define NPERSON (sizeof person_cols / sizeof person_cols[0])
 
-/* The JSON field of each column (within the case, the person or the identity). */
-static const char *field_of(enum csv_col c)
+static struct csv_column layout[NCASE + 2 * NPERSON + ATTR_MAX];
+static size_t nlayout;
+static pthread_once_t layout_once = PTHREAD_ONCE_INIT;
+
+static void add_person(enum csv_owner owner, const char *prefix, const char *field, int identity,
+		       enum csv_kind kind)
 {
-	const char *n = csv_columns[c];
-	if (c >= CSV_V_REF && c <= CSV_V_RELATIONSHIP)
-		return n + strlen("victim_");
-	if (c >= CSV_O_REF)
-		return n + strlen("offender_");
-	return n;
+	layout[nlayout++] =
+	    (struct csv_column){xasprintf("%s%s", prefix, field), owner, field, identity, kind};
 }
 
-static int is_identity(enum csv_col c)
+static void build_layout(void)
 {
-	return (c >= CSV_V_GIVEN && c <= CSV_V_COUNTRY) || (c >= CSV_O_GIVEN && c <= CSV_O_COUNTRY);
+	for (size_t i = 0; i < NCASE; i++)
+		layout[nlayout++] = case_cols[i];
+	for (size_t i = 0; i < NPERSON; i++)
+		add_person(CSV_VICTIM, "victim_", person_cols[i].field, person_cols[i].identity,
+			   person_cols[i].kind);
+	for (size_t a = 0; a < attr_count(); a++)
+		add_person(CSV_VICTIM, "victim_", attr_at(a)->name, 0, CSV_TEXT);
+	for (size_t i = 0; i < NPERSON; i++)
+		add_person(CSV_OFFENDER, "offender_", person_cols[i].field, person_cols[i].identity,
+			   person_cols[i].kind);
+}
+
+size_t csv_layout(const struct csv_column **cols)
+{
+	pthread_once(&layout_once, build_layout);
+	*cols = layout;
+	return nlayout;
 }
 
 #define MAXF 64
@@ -68,7 +77,9 @@ struct reader {
 	struct wq_error *e;
 	int failed;
 	long row;
-	int ncols, map[MAXF]; /* file column -> enum csv_col, -1 absent */
+	const struct csv_column *cols; /* the layout (csv_layout) */
+	size_t ncol;
+	int ncols, map[MAXF]; /* file column -> column of the layout, -1 absent */
 	char *f[MAXF];	      /* the current row's fields (NULL: empty) */
 	char bad[MAXF];	      /* the field held a NUL or a control character */
 	int nf;
@@ -76,7 +87,7 @@ struct reader {
 	/* The case being assembled. */
 	json_t *cur;
 	char *cur_agency, *cur_ref;
-	char *first[CSV_V_REF]; /* its case columns from the first row, for E3007 */
+	char *first[NCASE]; /* its case columns from the first row, for E3007 */
 	long cur_row;
 	struct rec_errors errs;
 };
@@ -106,19 +117,19 @@ static void on_field(void *s, size_t len, void *data)
 /* A JSON value for a cell: integers for ages, booleans for financial, arrays for the
  * multi-valued columns, strings otherwise (validation reports anything else). NULL for an
  * empty cell. Invalid UTF-8 is reported here (E1002), since Jansson refuses it. */
-static json_t *cell(struct reader *r, enum csv_col c, const char *v)
+static json_t *cell(struct reader *r, const struct csv_column *c, const char *v)
 {
 	if (!v)
 		return NULL;
-	if (c == CSV_V_AGE || c == CSV_O_AGE) {
+	if (c->kind == CSV_INT) {
 		char *end;
 		long n = strtol(v, &end, 10);
 		if (*v && !*end && strlen(v) < 6)
 			return json_integer(n);
 	}
-	if (c == CSV_FINANCIAL && (!strcmp(v, "true") || !strcmp(v, "false")))
+	if (c->kind == CSV_BOOL && (!strcmp(v, "true") || !strcmp(v, "false")))
 		return json_boolean(!strcmp(v, "true"));
-	if (c == CSV_OFFENCES || c == CSV_TECHNOLOGY) {
+	if (c->kind == CSV_LIST) {
 		json_t *a = json_array();
 		const char *p = v;
 		while (1) {
@@ -127,8 +138,8 @@ static json_t *cell(struct reader *r, enum csv_col c, const char *v)
 			json_t *s = json_stringn(p, len);
 			if (!s) {
 				json_decref(a);
-				rec_error_add(&r->errs, "E1002", csv_columns[c],
-					      "\"%s\" is not valid UTF-8", csv_columns[c]);
+				rec_error_add(&r->errs, "E1002", c->name,
+					      "\"%s\" is not valid UTF-8", c->name);
 				return json_null();
 			}
 			json_array_append_new(a, s);
@@ -140,8 +151,7 @@ static json_t *cell(struct reader *r, enum csv_col c, const char *v)
 	}
 	json_t *s = json_string(v);
 	if (!s) {
-		rec_error_add(&r->errs, "E1002", csv_columns[c], "\"%s\" is not valid UTF-8",
-			      csv_columns[c]);
+		rec_error_add(&r->errs, "E1002", c->name, "\"%s\" is not valid UTF-8", c->name);
 		return json_null();
 	}
 	return s;
@@ -163,7 +173,7 @@ static int emit(struct reader *r)
 	free(r->cur_agency);
 	free(r->cur_ref);
 	r->cur_agency = r->cur_ref = NULL;
-	for (int i = 0; i < CSV_V_REF; i++) {
+	for (size_t i = 0; i < NCASE; i++) {
 		free(r->first[i]);
 		r->first[i] = NULL;
 	}
@@ -171,7 +181,8 @@ static int emit(struct reader *r)
 	return rc;
 }
 
-static const char *get(struct reader *r, enum csv_col c)
+/* The row's cell of layout column c (NULL: empty or not in the file). */
+static const char *get(struct reader *r, size_t c)
 {
 	for (int i = 0; i < r->ncols && i < MAXF; i++)
 		if (r->map[i] == (int)c)
@@ -179,13 +190,23 @@ static const char *get(struct reader *r, enum csv_col c)
 	return NULL;
 }
 
+/* The row's cell of OWNER's FIELD. */
+static const char *get_field(struct reader *r, enum csv_owner owner, const char *field)
+{
+	for (size_t c = 0; c < r->ncol; c++)
+		if (r->cols[c].owner == owner && !strcmp(r->cols[c].field, field))
+			return get(r, c);
+	return NULL;
+}
+
 /* A person object from a row's victim or offender columns. */
-static json_t *person(struct reader *r, enum csv_col from, enum csv_col to)
+static json_t *person(struct reader *r, enum csv_owner owner)
 {
 	json_t *p = json_object(), *id = json_object();
-	for (int c = from; c <= (int)to; c++) {
-		json_t *v = cell(r, (enum csv_col)c, get(r, (enum csv_col)c));
-		set(is_identity((enum csv_col)c) ? id : p, field_of((enum csv_col)c), v);
+	for (size_t c = 0; c < r->ncol; c++) {
+		const struct csv_column *col = &r->cols[c];
+		if (col->owner == owner)
+			set(col->identity ? id : p, col->field, cell(r, col, get(r, c)));
 	}
 	if (json_object_size(id))
 		json_object_set_new(p, "identity", id);
@@ -195,7 +216,7 @@ static json_t *person(struct reader *r, enum csv_col from, enum csv_col to)
 }
 
 /* Whether the row's cell of column c held a control character. */
-static int bad_cell(const struct reader *r, enum csv_col c)
+static int bad_cell(const struct reader *r, size_t c)
 {
 	for (int i = 0; i < r->ncols && i < MAXF && i < r->nf; i++)
 		if (r->map[i] == (int)c)
@@ -203,12 +224,15 @@ static int bad_cell(const struct reader *r, enum csv_col c)
 	return 0;
 }
 
+/* The case columns come first in the layout: columns 0 .. NCASE-1 are case_cols. */
+enum { COL_AGENCY = 0, COL_CASE_REF = 1 };
+
 static void data_row(struct reader *r)
 {
-	const char *agency = get(r, CSV_AGENCY), *ref = get(r, CSV_CASE_REF);
+	const char *agency = get(r, COL_AGENCY), *ref = get(r, COL_CASE_REF);
 	/* A row whose agency or case_ref cell is bad is a case of its own (rejected), never
 	 * a row of the case it would otherwise seem to continue. */
-	int keys_bad = bad_cell(r, CSV_AGENCY) || bad_cell(r, CSV_CASE_REF);
+	int keys_bad = bad_cell(r, COL_AGENCY) || bad_cell(r, COL_CASE_REF);
 	int same = !keys_bad && r->cur && agency && ref && r->cur_agency && r->cur_ref &&
 		   !strcmp(agency, r->cur_agency) && !strcmp(ref, r->cur_ref);
 	if (!same) {
@@ -220,36 +244,36 @@ static void data_row(struct reader *r)
 		r->cur_row = r->row;
 		r->cur_agency = agency ? xstrdup(agency) : NULL;
 		r->cur_ref = ref ? xstrdup(ref) : NULL;
-		for (int c = 0; c < CSV_V_REF; c++) {
-			const char *v = get(r, (enum csv_col)c);
+		for (size_t c = 0; c < NCASE; c++) {
+			const char *v = get(r, c);
 			r->first[c] = v ? xstrdup(v) : NULL;
-			set(r->cur, field_of((enum csv_col)c), cell(r, (enum csv_col)c, v));
+			set(r->cur, r->cols[c].field, cell(r, &r->cols[c], v));
 		}
 		json_object_set_new(r->cur, "victims", json_array());
 	} else {
 		/* Every row repeats the case columns identically. */
-		for (int c = 0; c < CSV_V_REF; c++) {
-			const char *v = get(r, (enum csv_col)c);
+		for (size_t c = 0; c < NCASE; c++) {
+			const char *v = get(r, c);
 			if ((v == NULL) != (r->first[c] == NULL) || (v && strcmp(v, r->first[c]))) {
 				rec_error_add(
-				    &r->errs, "E3007", csv_columns[c],
+				    &r->errs, "E3007", r->cols[c].name,
 				    "row %ld disagrees with the case's first row on \"%s\"", r->row,
-				    csv_columns[c]);
+				    r->cols[c].name);
 			}
 		}
 	}
 	for (int i = 0; i < r->ncols && i < MAXF && i < r->nf; i++)
 		if (r->bad[i] && r->map[i] >= 0)
-			rec_error_add(&r->errs, "E1004", csv_columns[r->map[i]],
+			rec_error_add(&r->errs, "E1004", r->cols[r->map[i]].name,
 				      "\"%s\" contains a NUL or control character (row %ld)",
-				      csv_columns[r->map[i]], r->row);
+				      r->cols[r->map[i]].name, r->row);
 	/* A case of more persons than validation takes is rejected there (E1005): stop
 	 * collecting them, so that a case of N rows costs O(N), not O(N^2). */
 	json_t *vs = json_object_get(r->cur, "victims"), *os = json_object_get(r->cur, "offenders");
 	if (json_array_size(vs) > REC_MAX_PERSONS || json_array_size(os) > REC_MAX_PERSONS)
 		return;
 	/* A victim ref already seen adds nothing but its offender. */
-	const char *vref = get(r, CSV_V_REF);
+	const char *vref = get_field(r, CSV_VICTIM, "ref");
 	json_t *victims = json_object_get(r->cur, "victims");
 	int seen = 0;
 	size_t i;
@@ -259,14 +283,15 @@ static void data_row(struct reader *r)
 		seen |= vref && s && !strcmp(s, vref);
 	}
 	if (!seen)
-		json_array_append_new(victims, person(r, CSV_V_REF, CSV_V_RELATIONSHIP));
-	if (get(r, CSV_O_REF) || get(r, CSV_O_SEX) || get(r, CSV_O_AGE)) {
+		json_array_append_new(victims, person(r, CSV_VICTIM));
+	if (get_field(r, CSV_OFFENDER, "ref") || get_field(r, CSV_OFFENDER, "sex") ||
+	    get_field(r, CSV_OFFENDER, "age")) {
 		json_t *offenders = json_object_get(r->cur, "offenders");
 		if (!offenders) {
 			offenders = json_array();
 			json_object_set_new(r->cur, "offenders", offenders);
 		}
-		json_array_append_new(offenders, person(r, CSV_O_REF, CSV_O_AGE));
+		json_array_append_new(offenders, person(r, CSV_OFFENDER));
 	}
 }
 
@@ -281,9 +306,9 @@ static void on_row(int c, void *data)
 			r->ncols = r->nf;
 			for (int i = 0; i < r->nf && i < MAXF; i++) {
 				r->map[i] = -1;
-				for (int k = 0; k < CSV_NCOL; k++)
-					if (r->f[i] && !strcmp(r->f[i], csv_columns[k]))
-						r->map[i] = k;
+				for (size_t k = 0; k < r->ncol; k++)
+					if (r->f[i] && !strcmp(r->f[i], r->cols[k].name))
+						r->map[i] = (int)k;
 				if (r->map[i] < 0) {
 					r->failed = 1;
 					err_set(r->e, "E1006", "unknown column");
@@ -291,9 +316,9 @@ static void on_row(int c, void *data)
 					 * name there): its number, and our column it resembles when
 					 * it differs from one only by case. */
 					const char *like = NULL;
-					for (int k = 0; k < CSV_NCOL && r->f[i]; k++)
-						if (!strcasecmp(r->f[i], csv_columns[k]))
-							like = csv_columns[k];
+					for (size_t k = 0; k < r->ncol && r->f[i]; k++)
+						if (!strcasecmp(r->f[i], r->cols[k].name))
+							like = r->cols[k].name;
 					err_detail(r->e,
 						   "Column %d of the header is not a column of the "
 						   "CSV layout (case-record.md)%s%s%s",
@@ -327,6 +352,7 @@ static void on_row(int c, void *data)
 int csv_read_cases(FILE *f, csv_case_fn fn, void *ctx, struct wq_error *e)
 {
 	struct reader r = {.fn = fn, .ctx = ctx, .e = e};
+	r.ncol = csv_layout(&r.cols);
 	struct csv_parser p;
 	char buf[1 << 16];
 	size_t n;
@@ -356,7 +382,7 @@ int csv_read_cases(FILE *f, csv_case_fn fn, void *ctx, struct wq_error *e)
 	json_decref(r.cur);
 	free(r.cur_agency);
 	free(r.cur_ref);
-	for (int i = 0; i < CSV_V_REF; i++)
+	for (size_t i = 0; i < NCASE; i++)
 		free(r.first[i]);
 	csv_free(&p);
 	return r.failed ? -1 : 0;

@@ -11,47 +11,28 @@
 #include "common/error.h"
 #include "etl/record.h"
 
-/* The columns of case-record.md's CSV layout, in the order the generator writes them;
- * any other header name is E1006. The one table the reader, the generator and the docs
- * take the layout from. */
-enum csv_col {
-	CSV_AGENCY,
-	CSV_CASE_REF,
-	CSV_REPORTED,
-	CSV_INCIDENT,
-	CSV_REGION,
-	CSV_OFFENCES,
-	CSV_TECHNOLOGY,
-	CSV_DETECTION,
-	CSV_FINANCIAL,
-	CSV_STATUS,
-	CSV_V_REF,
-	CSV_V_GIVEN,
-	CSV_V_FAMILY,
-	CSV_V_BIRTH,
-	CSV_V_NID,
-	CSV_V_COUNTRY,
-	CSV_V_SEX,
-	CSV_V_AGE,
-	CSV_V_GENDER,
-	CSV_V_ORIENTATION,
-	CSV_V_ETHNICITY,
-	CSV_V_DISABILITY,
-	CSV_V_MIGRANT,
-	CSV_V_ECONOMIC,
-	CSV_V_EDUCATION,
-	CSV_V_RELATIONSHIP,
-	CSV_O_REF,
-	CSV_O_GIVEN,
-	CSV_O_FAMILY,
-	CSV_O_BIRTH,
-	CSV_O_NID,
-	CSV_O_COUNTRY,
-	CSV_O_SEX,
-	CSV_O_AGE,
-	CSV_NCOL
+/* A column of case-record.md's CSV layout: whose field it holds (the case's, a victim's,
+ * an offender's), the field's name there (under "identity" for the identity's fields),
+ * and how its cell becomes a JSON value. */
+enum csv_owner { CSV_CASE, CSV_VICTIM, CSV_OFFENDER };
+enum csv_kind {
+	CSV_TEXT, /* a string */
+	CSV_INT,  /* a whole number (ages) */
+	CSV_BOOL, /* true or false */
+	CSV_LIST  /* codes separated by ";" (offences, technology) */
 };
-extern const char *const csv_columns[CSV_NCOL];
+struct csv_column {
+	const char *name; /* the header's name: the field, prefixed "victim_" or "offender_" */
+	enum csv_owner owner;
+	const char *field;
+	int identity;
+	enum csv_kind kind;
+};
+
+/* The layout: the case's columns, then a victim's (with one for every attribute of
+ * common/attribute.h), then an offender's; any other header name is E1006. The one table
+ * the reader, the generator and the docs take the layout from. Built once; never fails. */
+size_t csv_layout(const struct csv_column **cols);
 
 /* Called once per case: its object (NULL when the rows could not form one) and the
  * errors found while assembling it (E1002 invalid UTF-8, E3007 rows disagree), with the

@@ -199,9 +199,8 @@ static int missing_object(const char *state)
 /* Applies the pending files of f (pending[i] set) in one transaction, each under a
  * savepoint; a file failing for a missing object is tried again after the others, until a
  * round makes no progress. */
-static int apply_functions(PGconn *conn, const char *dir, const struct sql_files *f,
-			   char *pending, char (*sums)[65], struct migrate_result *r,
-			   struct wq_error *e)
+static int apply_functions(PGconn *conn, const char *dir, const struct sql_files *f, char *pending,
+			   char (*sums)[65], struct migrate_result *r, struct wq_error *e)
 {
 	int progress = 1, left = 0, builders = 0;
 	for (size_t i = 0; i < f->n; i++)
@@ -222,18 +221,20 @@ static int apply_functions(PGconn *conn, const char *dir, const struct sql_files
 			int failed = exec_file(conn, sql, "S4004", state, e);
 			free(sql);
 			if (failed) {
-				err_hint(e, "Function file \"%s\" failed; nothing of this run remains.",
-					 f->name[i]);
+				err_hint(
+				    e, "Function file \"%s\" failed; nothing of this run remains.",
+				    f->name[i]);
 				if (!missing_object(state))
 					return -1;
-				if (db_run(conn, e, "ROLLBACK TO SAVEPOINT function_file", 0, NULL) <
-				    0)
+				if (db_run(conn, e, "ROLLBACK TO SAVEPOINT function_file", 0,
+					   NULL) < 0)
 					return -1;
 				continue;
 			}
 			const char *params[] = {f->name[i], sums[i]};
 			if (db_run(conn, e,
-				   "INSERT INTO public.schema_functions (name, checksum) VALUES ($1, $2)"
+				   "INSERT INTO public.schema_functions (name, checksum) VALUES "
+				   "($1, $2)"
 				   " ON CONFLICT (name) DO UPDATE SET checksum = excluded.checksum,"
 				   " applied_at = now()",
 				   2, params) < 0)

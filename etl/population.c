@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/attribute.h"
 #include "common/db.h"
 #include "etl/copy.h"
 #include "common/strbuf.h"
@@ -15,17 +16,8 @@
 
 #define MAXCOL 16
 
-/* Extra columns and the code list of their items. */
-static const struct {
-	const char *column, *list;
-} extras[] = {
-    {"disability", "disability"},
-    {"migrant_status", "migrant_status"},
-    {"ethnicity", "ethnicities"},
-    {"economic_status", "economic_status"},
-    {"education_status", "education_status"},
-    {"gender_identity", "gender_identity"},
-};
+/* The extra columns a population file may have: the attributes of a child marked
+ * ATTR_POPULATION (common/attribute.h), each a code of the attribute's list. */
 
 struct pop_reader {
 	const struct codelists *lists;
@@ -35,7 +27,7 @@ struct pop_reader {
 	struct strbuf copy;
 	int failed, header_done, ncols;
 	int col_year, col_region, col_sex, col_age, col_pop, nextra;
-	int extra_col[8], extra_kind[8]; /* file column and index into extras[] */
+	int extra_col[ATTR_MAX], extra_kind[ATTR_MAX]; /* file column, attr_at index */
 	char *f[MAXCOL];
 	int nf;
 	long row;
@@ -92,22 +84,26 @@ static void header(struct pop_reader *p)
 			p->col_pop = i;
 		else {
 			known = 0;
-			for (size_t k = 0; k < sizeof extras / sizeof extras[0] && p->nextra < 8;
-			     k++)
-				if (!strcmp(h, extras[k].column)) {
+			for (size_t k = 0; k < attr_count() && p->nextra < ATTR_MAX; k++)
+				if ((attr_at(k)->flags & ATTR_POPULATION) &&
+				    !strcmp(h, attr_at(k)->name)) {
 					p->extra_col[p->nextra] = i;
 					p->extra_kind[p->nextra++] = (int)k;
 					known = 1;
 				}
 		}
 		if (!known) {
+			char allowed[512] = "";
+			for (size_t k = 0; k < attr_count(); k++)
+				if (attr_at(k)->flags & ATTR_POPULATION)
+					snprintf(allowed + strlen(allowed),
+						 sizeof allowed - strlen(allowed), ", %s",
+						 attr_at(k)->name);
 			p->failed = 1;
 			err_set(p->e, "E1006", "unknown column in the population file");
 			err_detail(p->e,
-				   "Column %d; allowed: year, region, sex, age, population and "
-				   "disability, migrant_status, ethnicity, economic_status, "
-				   "education_status, gender_identity.",
-				   i + 1);
+				   "Column %d; allowed: year, region, sex, age, population and %s.",
+				   i + 1, allowed + 2);
 			return;
 		}
 	}
@@ -164,8 +160,8 @@ static void data(struct pop_reader *p)
 	}
 	json_t *dims = json_object();
 	for (int k = 0; k < p->nextra; k++) {
-		const char *h = extras[p->extra_kind[k]].column,
-			   *list = extras[p->extra_kind[k]].list;
+		const char *h = attr_at((size_t)p->extra_kind[k])->name,
+			   *list = attr_at((size_t)p->extra_kind[k])->list;
 		const char *code = list_code(p, list, p->f[p->extra_col[k]]);
 		if (!code) {
 			snprintf(msg, sizeof msg, "\"%s\" is not a code of list %s", h, list);

@@ -221,22 +221,34 @@ static int get_codes(const struct rec_context *ctx, const struct field *f, const
 /* Unknown fields are E1006: a misspelt field must not be silently dropped. The name is
  * never echoed (a clerk may type a child's name as a key): the error says where the field
  * is, by position among the object's fields, and names our own field it resembles when it
- * differs from one only by case. */
-static void check_known(json_t *obj, const char *base, const char *const *known,
+ * differs from one only by case. KNOWN lists the object's fields; a person's also has the
+ * attributes of common/attribute.h (WITH_ATTRS). */
+static const char *known_as(const char *const *known, int with_attrs, const char *key,
+			    const char **like)
+{
+	for (const char *const *k = known; *k; k++) {
+		if (strcmp(*k, key) == 0)
+			return *k;
+		if (strcasecmp(*k, key) == 0)
+			*like = *k;
+	}
+	for (size_t a = 0; with_attrs && a < attr_count(); a++) {
+		if (strcmp(attr_at(a)->name, key) == 0)
+			return attr_at(a)->name;
+		if (strcasecmp(attr_at(a)->name, key) == 0)
+			*like = attr_at(a)->name;
+	}
+	return NULL;
+}
+
+static void check_known(json_t *obj, const char *base, const char *const *known, int with_attrs,
 			struct rec_errors *errs)
 {
 	int pos = 0;
 	for (void *it = json_object_iter(obj); it; it = json_object_iter_next(obj, it)) {
-		const char *key = json_object_iter_key(it);
-		int ok = 0;
 		const char *like = NULL;
 		pos++;
-		for (const char *const *k = known; *k && !ok; k++) {
-			ok = strcmp(*k, key) == 0;
-			if (!ok && strcasecmp(*k, key) == 0)
-				like = *k;
-		}
-		if (ok)
+		if (known_as(known, with_attrs, json_object_iter_key(it), &like))
 			continue;
 		if (like)
 			rec_error_add(errs, "E1006", base[0] ? base : "/",
@@ -255,36 +267,12 @@ static const char *const case_fields[] = {"schema",    "agency",	"case_ref", "re
 					  "incident",  "region",	"offences", "technology",
 					  "detection", "financial",	"status",   "victims",
 					  "offenders", "interventions", NULL};
-static const char *const person_fields[] = {"ref",
-					    "identity",
-					    "sex",
-					    "age",
-					    "gender_identity",
-					    "sexual_orientation",
-					    "ethnicity",
-					    "disability",
-					    "migrant_status",
-					    "economic_status",
-					    "education_status",
-					    "relationship",
-					    NULL};
+/* And the attributes of common/attribute.h. */
+static const char *const person_fields[] = {"ref", "identity", "sex", "age", NULL};
 static const char *const identity_fields[] = {"given_name",  "family_name", "birth_date",
 					      "national_id", "id_country",  NULL};
 static const char *const intervention_fields[] = {"person",    "type",	  "level", "started",
 						  "completed", "outcome", NULL};
-
-static const struct {
-	const char *field, *list, *def;
-} attrs[ATTR_COUNT] = {
-    [ATTR_GENDER_IDENTITY] = {"gender_identity", "gender_identity", "not_stated"},
-    [ATTR_SEXUAL_ORIENTATION] = {"sexual_orientation", "sexual_orientation", "not_stated"},
-    [ATTR_ETHNICITY] = {"ethnicity", "ethnicities", "not_stated"},
-    [ATTR_DISABILITY] = {"disability", "disability", "unknown"},
-    [ATTR_MIGRANT_STATUS] = {"migrant_status", "migrant_status", "unknown"},
-    [ATTR_ECONOMIC_STATUS] = {"economic_status", "economic_status", "unknown"},
-    [ATTR_EDUCATION_STATUS] = {"education_status", "education_status", "unknown"},
-    [ATTR_RELATIONSHIP] = {"relationship", "relationship", "unknown"},
-};
 
 static int parse_person(const struct rec_context *ctx, json_t *p, const char *base, int offender,
 			const struct case_rec *c, struct person_rec *out, struct rec_errors *errs)
@@ -298,7 +286,7 @@ static int parse_person(const struct rec_context *ctx, json_t *p, const char *ba
 			      type_name(p));
 		return -1;
 	}
-	check_known(p, base, person_fields, errs);
+	check_known(p, base, person_fields, 1, errs);
 
 	f = field_of(p, base, "ref");
 	const char *ref = get_string(&f, 1, 64, errs);
@@ -310,9 +298,10 @@ static int parse_person(const struct rec_context *ctx, json_t *p, const char *ba
 	f = field_of(p, base, "sex");
 	out->sex = get_code(ctx, &f, "sex", 1, NULL, errs);
 
-	for (int a = 0; a < ATTR_COUNT; a++) {
-		f = field_of(p, base, attrs[a].field);
-		out->attr[a] = get_code(ctx, &f, attrs[a].list, 0, attrs[a].def, errs);
+	for (size_t a = 0; a < attr_count(); a++) {
+		const struct attribute *at = attr_at(a);
+		f = field_of(p, base, at->name);
+		out->attr[a] = get_code(ctx, &f, at->list, 0, at->def, errs);
 	}
 
 	/* Identity: tokens now, values never kept. */
@@ -328,7 +317,7 @@ static int parse_person(const struct rec_context *ctx, json_t *p, const char *ba
 		ident = NULL;
 	}
 	if (ident) {
-		check_known(ident, idbase, identity_fields, errs);
+		check_known(ident, idbase, identity_fields, 0, errs);
 		f = field_of(ident, idbase, "given_name");
 		id.given_name = get_string(&f, 0, 200, errs);
 		f = field_of(ident, idbase, "family_name");
@@ -501,7 +490,7 @@ static void parse_interventions(const struct rec_context *ctx, json_t *j, struct
 				      "an intervention must be an object, not %s", type_name(it));
 			continue;
 		}
-		check_known(it, base, intervention_fields, errs);
+		check_known(it, base, intervention_fields, 0, errs);
 		f = field_of(it, base, "person");
 		const char *ref = get_string(&f, 1, REC_REF_MAX, errs);
 		if (ref && !(r->person_seq = find_ref(j, ref, &r->person_role)))
@@ -547,7 +536,7 @@ int rec_from_json(const struct rec_context *ctx, json_t *j, struct case_rec *c,
 			      type_name(j));
 		return -1;
 	}
-	check_known(j, "", case_fields, errs);
+	check_known(j, "", case_fields, 0, errs);
 
 	f = field_of(j, "", "schema");
 	const char *schema = get_string(&f, 0, 64, errs);

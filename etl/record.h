@@ -7,6 +7,7 @@
 #include <jansson.h>
 #include <stdint.h>
 
+#include "common/attribute.h"
 #include "common/codelist.h"
 #include "etl/keys.h"
 #include "etl/pseudonym.h"
@@ -30,24 +31,12 @@ struct rec_errors {
 	int more; /* errors beyond REC_MAX_ERRORS, counted only */
 };
 
-enum person_attr {
-	ATTR_GENDER_IDENTITY,
-	ATTR_SEXUAL_ORIENTATION,
-	ATTR_ETHNICITY,
-	ATTR_DISABILITY,
-	ATTR_MIGRANT_STATUS,
-	ATTR_ECONOMIC_STATUS,
-	ATTR_EDUCATION_STATUS,
-	ATTR_RELATIONSHIP,
-	ATTR_COUNT
-};
-
 struct person_rec {
 	char ref[REC_REF_MAX + 1]; /* in memory only, for E3005 */
 	const char *sex;
-	int age;		      /* completed years at the incident month */
-	const char *attr[ATTR_COUNT]; /* codes, defaults filled in */
-	int child;		      /* offenders: under 18, a child who harmed */
+	int age;		    /* completed years at the incident month */
+	const char *attr[ATTR_MAX]; /* codes by common/attribute.h's index, defaults filled in */
+	int child;		    /* offenders: under 18, a child who harmed */
 	int ntok;
 	struct token tok[3];
 	int64_t person_id; /* set by linkage */

@@ -188,8 +188,26 @@ struct child {
 	int migrant_child;	 /* named from the migrant (Latin-only) lists */
 	int by, bm, bd;		 /* birth date */
 	long nid;		 /* 0: none on record */
-	const char *disability, *migrant, *ethnicity, *economic, *education, *gender, *orientation;
+	/* Its attributes by common/attribute.h's index; NULL: the attribute's default. The
+	 * model draws the ones it plants truths in (set_attr); the relationship is drawn per
+	 * case (victims_json). */
+	const char *attr[ATTR_MAX];
 };
+
+/* c's attribute NAME is VALUE. The generator names what it models; an attribute it does
+ * not model is written with its default. */
+static void set_attr(struct child *c, const char *name, const char *value)
+{
+	int i = attr_index(name);
+	if (i >= 0)
+		c->attr[i] = value;
+}
+
+static const char *attr_of(const struct child *c, const char *name)
+{
+	int i = attr_index(name);
+	return i >= 0 ? c->attr[i] : NULL;
+}
 
 struct offender {
 	long id;
@@ -316,21 +334,30 @@ static void new_child(struct gen *g, int region, int female, int age, int month_
 	double sd = disabled_share[region], pd = sd * rr_disability / (sd * rr_disability + 1 - sd);
 	double sm = migrant_share[region], pm = sm * rr_migrant / (sm * rr_migrant + 1 - sm);
 	int disabled = chance(r, pd), migrant = chance(r, pm);
-	c->disability = chance(r, 0.08) ? "unknown" : disabled ? disabilities[below(r, 7)] : "none";
-	c->migrant = chance(r, 0.05) ? "unknown" : migrant ? migrant_kinds[below(r, 5)] : "citizen";
-	c->ethnicity = ethnicities[pick(r, ethnicity_w, 6)];
+	set_attr(c, "disability",
+		 chance(r, 0.08) ? "unknown"
+		 : disabled	 ? disabilities[below(r, 7)]
+				 : "none");
+	set_attr(c, "migrant_status",
+		 chance(r, 0.05) ? "unknown"
+		 : migrant	 ? migrant_kinds[below(r, 5)]
+				 : "citizen");
+	set_attr(c, "ethnicity", ethnicities[pick(r, ethnicity_w, 6)]);
 	static const char *const quintiles[] = {"q1", "q2", "q3", "q4", "q5"};
-	c->economic = chance(r, 0.30) ? "unknown" : quintiles[below(r, 5)];
-	c->education = chance(r, 0.10)		     ? "unknown"
-		       : age >= 6 && chance(r, 0.08) ? "out_of_school"
-						     : "in_school";
-	c->gender = chance(r, 0.6)    ? "not_stated"
-		    : chance(r, 0.02) ? "non_binary"
-		    : female	      ? "girl_woman"
-				      : "boy_man";
-	c->orientation = age < 12 || chance(r, 0.85) ? "not_stated"
-			 : chance(r, 0.9)	     ? "heterosexual"
-					  : (chance(r, 0.5) ? "gay_lesbian" : "bisexual");
+	set_attr(c, "economic_status", chance(r, 0.30) ? "unknown" : quintiles[below(r, 5)]);
+	set_attr(c, "education_status",
+		 chance(r, 0.10)	       ? "unknown"
+		 : age >= 6 && chance(r, 0.08) ? "out_of_school"
+					       : "in_school");
+	set_attr(c, "gender_identity",
+		 chance(r, 0.6)	   ? "not_stated"
+		 : chance(r, 0.02) ? "non_binary"
+		 : female	   ? "girl_woman"
+				   : "boy_man");
+	set_attr(c, "sexual_orientation",
+		 age < 12 || chance(r, 0.85) ? "not_stated"
+		 : chance(r, 0.9)	     ? "heterosexual"
+					     : (chance(r, 0.5) ? "gay_lesbian" : "bisexual"));
 	c->arabic = !migrant && chance(r, p_arabic_script);
 	c->migrant_child = migrant;
 	if (c->arabic) {
@@ -621,8 +648,8 @@ static void make_sibling(struct gen *g, const struct child *of, struct child *c,
 	c->father = of->father;
 	c->arabic = of->arabic;
 	c->migrant_child = of->migrant_child;
-	c->migrant = of->migrant;
-	c->ethnicity = of->ethnicity;
+	set_attr(c, "migrant_status", attr_of(of, "migrant_status"));
+	set_attr(c, "ethnicity", attr_of(of, "ethnicity"));
 	if (c->migrant_child)
 		c->nid = 0;
 	if (twin) {
@@ -693,6 +720,15 @@ static void case_fields(const struct plan *p, json_t *c, struct case_text *t)
 	json_object_set_new(c, "status", json_string(p->status));
 }
 
+/* Victim i's attribute a in the case: the child's, the case's relationship, or the
+ * attribute's default. */
+static const char *victim_attr(const struct child *ch, const struct case_text *t, int i, size_t a)
+{
+	if ((int)a == attr_index("relationship"))
+		return t->relationship[i];
+	return ch->attr[a] ? ch->attr[a] : attr_at(a)->def;
+}
+
 static json_t *victims_json(struct gen *g, const struct plan *p, struct case_text *t)
 {
 	static const char *const relationships[] = {
@@ -713,15 +749,10 @@ static json_t *victims_json(struct gen *g, const struct plan *p, struct case_tex
 		if (chance(&g->rng, 0.3))
 			json_object_set_new(v, "age",
 					    json_integer(plan_age(p, ch->by, ch->bm, ch->bd)));
-		json_object_set_new(v, "gender_identity", json_string(ch->gender));
-		json_object_set_new(v, "sexual_orientation", json_string(ch->orientation));
-		json_object_set_new(v, "ethnicity", json_string(ch->ethnicity));
-		json_object_set_new(v, "disability", json_string(ch->disability));
-		json_object_set_new(v, "migrant_status", json_string(ch->migrant));
-		json_object_set_new(v, "economic_status", json_string(ch->economic));
-		json_object_set_new(v, "education_status", json_string(ch->education));
 		t->relationship[i] = relationships[pick(&g->rng, relationship_w, 8)];
-		json_object_set_new(v, "relationship", json_string(t->relationship[i]));
+		for (size_t a = 0; a < attr_count(); a++)
+			json_object_set_new(v, attr_at(a)->name,
+					    json_string(victim_attr(ch, t, i, a)));
 		json_array_append_new(vs, v);
 		fprintf(g->linkage, "%s,%s,%s,%ld,%s\n", p->agency, p->case_ref, ref, ch->id,
 			variant_names[p->variants[i]]);
@@ -787,62 +818,81 @@ static json_t *interventions_json(struct gen *g, const struct plan *p)
 	return ivs;
 }
 
+/* The cell of a case column (csv_reader.h) of case p. */
+static const char *case_cell(const struct plan *p, const struct case_text *t, const char *f)
+{
+	return !strcmp(f, "agency")	  ? p->agency
+	       : !strcmp(f, "case_ref")	  ? p->case_ref
+	       : !strcmp(f, "reported")	  ? t->reported
+	       : !strcmp(f, "incident")	  ? (p->incident >= 0 ? t->incident : NULL)
+	       : !strcmp(f, "region")	  ? t->region
+	       : !strcmp(f, "offences")	  ? t->offences.data
+	       : !strcmp(f, "technology") ? t->technology.data
+	       : !strcmp(f, "detection")  ? p->detection
+	       : !strcmp(f, "financial")  ? (p->financial < 0 ? NULL
+					     : p->financial   ? "true"
+							      : "false")
+	       : !strcmp(f, "status")	  ? p->status
+					  : NULL;
+}
+
+/* The cell of a person column: a written identity's field, the sex, the age, or (victims
+ * only) an attribute; the ref is the caller's. */
+static const char *person_cell(const struct written *w, int identified, const char *sex,
+			       const char *age, const char *f)
+{
+	if (!strcmp(f, "sex"))
+		return sex;
+	if (!strcmp(f, "age"))
+		return age;
+	if (!identified)
+		return NULL;
+	return !strcmp(f, "given_name")	   ? w->given
+	       : !strcmp(f, "family_name") ? w->family
+	       : !strcmp(f, "birth_date")  ? w->birth
+	       : !strcmp(f, "national_id") ? (w->has_nid ? w->nid : NULL)
+					   : NULL;
+}
+
 /* The flat CSV: one row per victim, offenders spread over the rows, extra offenders on
- * rows that repeat V1's ref with empty victim columns. Cells by column (csv_reader.h),
- * so the order is the header's by construction. */
+ * rows that repeat V1's ref with empty victim columns. Cells by column (csv_layout), so
+ * the order is the header's by construction. */
 static void csv_rows(struct gen *g, const struct plan *p, const struct case_text *t)
 {
+	const struct csv_column *cols;
+	size_t ncol = csv_layout(&cols);
 	int rows = p->nvict > p->noffenders ? p->nvict : p->noffenders;
 	for (int i = 0; i < rows; i++) {
-		const char *cell[CSV_NCOL] = {0};
 		char vref[8], oref[8], oage[8];
-		cell[CSV_AGENCY] = p->agency;
-		cell[CSV_CASE_REF] = p->case_ref;
-		cell[CSV_REPORTED] = t->reported;
-		cell[CSV_INCIDENT] = p->incident >= 0 ? t->incident : NULL;
-		cell[CSV_REGION] = t->region;
-		cell[CSV_OFFENCES] = t->offences.data;
-		cell[CSV_TECHNOLOGY] = t->technology.data;
-		cell[CSV_DETECTION] = p->detection;
-		cell[CSV_FINANCIAL] = p->financial < 0 ? NULL : p->financial ? "true" : "false";
-		cell[CSV_STATUS] = p->status;
 		snprintf(vref, sizeof vref, "V%d", i < p->nvict ? i + 1 : 1);
-		cell[CSV_V_REF] = vref;
-		if (i < p->nvict) {
-			const struct child *ch = p->victims[i];
-			const struct written *w = &t->victim[i];
-			cell[CSV_V_GIVEN] = w->given;
-			cell[CSV_V_FAMILY] = w->family;
-			cell[CSV_V_BIRTH] = w->birth;
-			cell[CSV_V_NID] = w->has_nid ? w->nid : NULL;
-			cell[CSV_V_SEX] = ch->female ? "female" : "male";
-			cell[CSV_V_GENDER] = ch->gender;
-			cell[CSV_V_ORIENTATION] = ch->orientation;
-			cell[CSV_V_ETHNICITY] = ch->ethnicity;
-			cell[CSV_V_DISABILITY] = ch->disability;
-			cell[CSV_V_MIGRANT] = ch->migrant;
-			cell[CSV_V_ECONOMIC] = ch->economic;
-			cell[CSV_V_EDUCATION] = ch->education;
-			cell[CSV_V_RELATIONSHIP] = t->relationship[i];
-		}
-		if (i < p->noffenders) {
-			const struct offender *o = &p->offenders[i];
-			const struct written *w = &t->offender[i];
-			snprintf(oref, sizeof oref, "O%d", i + 1);
+		snprintf(oref, sizeof oref, "O%d", i + 1);
+		if (i < p->noffenders)
 			snprintf(oage, sizeof oage, "%d", p->offender_ages[i]);
-			cell[CSV_O_REF] = oref;
-			if (o->identified) {
-				cell[CSV_O_GIVEN] = w->given;
-				cell[CSV_O_FAMILY] = w->family;
-				cell[CSV_O_BIRTH] = w->birth;
-				cell[CSV_O_NID] = w->has_nid ? w->nid : NULL;
-			}
-			cell[CSV_O_SEX] = o->female ? "female" : "male";
-			cell[CSV_O_AGE] = oage;
-		}
 		sb_reset(&g->sb);
-		for (int c = 0; c < CSV_NCOL; c++)
-			csv_field(&g->sb, cell[c], c == CSV_NCOL - 1);
+		for (size_t c = 0; c < ncol; c++) {
+			const struct csv_column *col = &cols[c];
+			const char *v = NULL;
+			if (col->owner == CSV_CASE) {
+				v = case_cell(p, t, col->field);
+			} else if (col->owner == CSV_VICTIM && !strcmp(col->field, "ref")) {
+				v = vref;
+			} else if (col->owner == CSV_VICTIM && i < p->nvict) {
+				const struct child *ch = p->victims[i];
+				int a = attr_index(col->field);
+				v = a >= 0 ? victim_attr(ch, t, i, (size_t)a)
+					   : person_cell(&t->victim[i], 1,
+							 ch->female ? "female" : "male", NULL,
+							 col->field);
+			} else if (col->owner == CSV_OFFENDER && i < p->noffenders) {
+				const struct offender *o = &p->offenders[i];
+				v = !strcmp(col->field, "ref")
+					? oref
+					: person_cell(&t->offender[i], o->identified,
+						      o->female ? "female" : "male", oage,
+						      col->field);
+			}
+			csv_field(&g->sb, v, c == ncol - 1);
+		}
 		g->failed |= fwrite(g->sb.data, 1, g->sb.len, g->csv) != g->sb.len;
 	}
 }
@@ -1432,8 +1482,10 @@ int synth_run(const struct synth_options *opt, struct wq_error *e)
 	g.bad = g.linkage ? open_out(opt->out_dir, "bad.tsv", e) : NULL;
 	if (!g.bad)
 		goto out;
-	for (int c = 0; c < CSV_NCOL; c++)
-		fprintf(g.csv, "%s%s", csv_columns[c], c == CSV_NCOL - 1 ? "\n" : ",");
+	const struct csv_column *cols;
+	size_t ncol = csv_layout(&cols);
+	for (size_t c = 0; c < ncol; c++)
+		fprintf(g.csv, "%s%s", cols[c].name, c == ncol - 1 ? "\n" : ",");
 	fputs("agency,case_ref,victim_ref,child,variant\n", g.linkage);
 	fputs("# line\texpected code\texpected pointer\n", g.bad);
 	while (g.emitted < opt->cases) {

@@ -3,14 +3,9 @@
 
 #include <string.h>
 
-static const char *const sensitive[] = {"sexual_orientation", "gender_identity", "ethnicity", NULL};
-
 int grammar_is_sensitive(const struct dimension *d)
 {
-	for (const char *const *s = sensitive; *s; s++)
-		if (strcmp(d->name, *s) == 0)
-			return 1;
-	return 0;
+	return d->sensitive;
 }
 
 int grammar_max_dims(const struct wq_config *cfg, enum role role)
@@ -37,8 +32,15 @@ int grammar_check(const struct query *q, const struct wq_config *cfg, enum role 
 	if (role != ROLE_RESEARCHER) {
 		err_set(e, "Q1011", "the sensitive dimension \"%s\" is for researchers only",
 			sens->name);
-		err_detail(e, "sexual_orientation, gender_identity and ethnicity may be asked, as "
-			      "a dimension or a filter, by the researcher role only.");
+		char names[256] = "";
+		for (size_t i = 0; model_dimension_at(i); i++)
+			if (model_dimension_at(i)->sensitive)
+				snprintf(names + strlen(names), sizeof names - strlen(names),
+					 "%s%s", names[0] ? ", " : "", model_dimension_at(i)->name);
+		err_detail(e,
+			   "The sensitive dimensions (%s) may be asked, as a dimension or a "
+			   "filter, by the researcher role only.",
+			   names);
 		return -1;
 	}
 	/* The other dimensions beside the sensitive one: columns and filters, each once. */

@@ -2,55 +2,65 @@
  * tables. */
 #include "server/model.h"
 
+#include <pthread.h>
 #include <string.h>
 
-/* Every dimension of api.md. Columns have the dimension's name in every fact table
- * (offence, technology and support are the arrays their multi field names). */
-static const struct dimension dimensions[] = {
-    {"year", NULL, DIM_YEAR, 1, "p.year", NULL},
-    {"region", "regions", DIM_CODE, 1, "p.region", NULL},
-    {"sex", "sex", DIM_CODE, 1, "p.sex", NULL},
-    {"age_band", "age_band", DIM_CODE, 1, "p.age_band", NULL},
-    {"gender_identity", "gender_identity", DIM_CODE, 1, "(p.dims->>'gender_identity')", NULL},
-    {"sexual_orientation", "sexual_orientation", DIM_CODE, 1, NULL, NULL},
-    {"ethnicity", "ethnicities", DIM_CODE, 1, "(p.dims->>'ethnicity')", NULL},
-    {"disability", "disability", DIM_CODE, 1, "(p.dims->>'disability')", NULL},
-    {"migrant_status", "migrant_status", DIM_CODE, 1, "(p.dims->>'migrant_status')", NULL},
-    {"economic_status", "economic_status", DIM_CODE, 1, "(p.dims->>'economic_status')", NULL},
-    {"education_status", "education_status", DIM_CODE, 1, "(p.dims->>'education_status')", NULL},
-    {"relationship", "relationship", DIM_CODE, 0, NULL, NULL},
-    {"offence", "offences", DIM_CODE, 0, NULL, "offences"},
-    {"technology", "technology", DIM_CODE, 0, NULL, "technology"},
-    {"detection", "detection", DIM_CODE, 0, NULL, NULL},
-    {"financial", NULL, DIM_BOOL, 0, NULL, NULL},
-    {"status", "status", DIM_CODE, 0, NULL, NULL},
-    {"agency", "agencies", DIM_CODE, 0, NULL, NULL},
-    {"support", "support", DIM_CODE, 0, NULL, "support"},
-    {"revictimisation_month", "revictimisation_month", DIM_CODE, 0, NULL, NULL},
-    {"offender_group", "offender_group", DIM_CODE, 0, NULL, NULL},
-};
+#include "common/attribute.h"
+#include "common/xalloc.h"
 
-static const char *const victim_dims[] = {"year",
-					  "region",
-					  "sex",
-					  "age_band",
-					  "gender_identity",
-					  "sexual_orientation",
-					  "ethnicity",
-					  "disability",
-					  "migrant_status",
-					  "economic_status",
-					  "education_status",
-					  "relationship",
-					  "offence",
-					  "technology",
-					  "detection",
-					  "financial",
-					  "status",
-					  "agency",
-					  "support",
-					  "revictimisation_month",
-					  NULL};
+/* Every dimension of api.md. Columns have the dimension's name in every fact table
+ * (offence, technology and support are the arrays their multi field names). The
+ * attributes of a child (common/attribute.h) stand between the first four and the rest,
+ * in the table's order: dimensions() builds the whole list once. */
+static const struct dimension first_dims[] = {
+    {"year", NULL, DIM_YEAR, 1, "p.year", NULL, 0},
+    {"region", "regions", DIM_CODE, 1, "p.region", NULL, 0},
+    {"sex", "sex", DIM_CODE, 1, "p.sex", NULL, 0},
+    {"age_band", "age_band", DIM_CODE, 1, "p.age_band", NULL, 0},
+};
+static const struct dimension later_dims[] = {
+    {"offence", "offences", DIM_CODE, 0, NULL, "offences", 0},
+    {"technology", "technology", DIM_CODE, 0, NULL, "technology", 0},
+    {"detection", "detection", DIM_CODE, 0, NULL, NULL, 0},
+    {"financial", NULL, DIM_BOOL, 0, NULL, NULL, 0},
+    {"status", "status", DIM_CODE, 0, NULL, NULL, 0},
+    {"agency", "agencies", DIM_CODE, 0, NULL, NULL, 0},
+    {"support", "support", DIM_CODE, 0, NULL, "support", 0},
+    {"revictimisation_month", "revictimisation_month", DIM_CODE, 0, NULL, NULL, 0},
+    {"offender_group", "offender_group", DIM_CODE, 0, NULL, NULL, 0},
+};
+#define COUNT(a) (sizeof(a) / sizeof((a)[0]))
+#define NDIMS	 (COUNT(first_dims) + ATTR_MAX + COUNT(later_dims))
+
+static struct dimension dimensions[NDIMS];
+static size_t ndimensions;
+/* A victim-year has every dimension but offender_group. */
+static const char *victim_dims[NDIMS + 1];
+static pthread_once_t built = PTHREAD_ONCE_INIT;
+
+static void build(void)
+{
+	size_t nv = 0;
+	for (size_t i = 0; i < COUNT(first_dims); i++)
+		dimensions[ndimensions++] = first_dims[i];
+	for (size_t a = 0; a < attr_count(); a++) {
+		const struct attribute *at = attr_at(a);
+		dimensions[ndimensions++] = (struct dimension){
+		    at->name,
+		    at->list,
+		    DIM_CODE,
+		    !(at->flags & ATTR_OF_CASE),
+		    at->flags & ATTR_POPULATION ? xasprintf("(p.dims->>'%s')", at->name) : NULL,
+		    NULL,
+		    (at->flags & ATTR_SENSITIVE) != 0};
+	}
+	for (size_t i = 0; i < COUNT(later_dims); i++)
+		dimensions[ndimensions++] = later_dims[i];
+	for (size_t i = 0; i < ndimensions; i++)
+		if (strcmp(dimensions[i].name, "offender_group") != 0)
+			victim_dims[nv++] = dimensions[i].name;
+}
+
 static const char *const case_dims[] = {"year",		  "region",    "offence", "technology",
 					"detection",	  "financial", "status",  "agency",
 					"offender_group", NULL};
@@ -99,11 +109,10 @@ static const struct predicate predicates[] = {
     {"victim_year", "population", "true"}, /* a rate's denominator: the population table */
 };
 
-#define COUNT(a) (sizeof(a) / sizeof((a)[0]))
-
 const struct dimension *model_dimension(const char *name)
 {
-	for (size_t i = 0; i < COUNT(dimensions); i++)
+	pthread_once(&built, build);
+	for (size_t i = 0; i < ndimensions; i++)
 		if (strcmp(dimensions[i].name, name) == 0)
 			return &dimensions[i];
 	return NULL;
@@ -111,11 +120,13 @@ const struct dimension *model_dimension(const char *name)
 
 const struct dimension *model_dimension_at(size_t i)
 {
-	return i < COUNT(dimensions) ? &dimensions[i] : NULL;
+	pthread_once(&built, build);
+	return i < ndimensions ? &dimensions[i] : NULL;
 }
 
 const struct fact *model_fact(const char *name)
 {
+	pthread_once(&built, build);
 	for (size_t i = 0; i < COUNT(facts); i++)
 		if (strcmp(facts[i].name, name) == 0)
 			return &facts[i];

@@ -19,6 +19,7 @@ struct dimension {
 	const char *pop;   /* its column in analytics.population, NULL when it has none */
 	const char *multi; /* the array column of a multi-valued dimension (offences,
 			    * technology, support): a child counts once per item; else NULL */
+	int sensitive;	   /* researchers only, with few others (grammar.h) */
 };
 
 struct fact {

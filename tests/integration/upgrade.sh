@@ -8,9 +8,9 @@ OLD_COMMIT=b839482
 fresh_db upgrade
 psql_admin -c "DROP DATABASE $DB WITH (FORCE)" -c "CREATE DATABASE $DB" >/dev/null
 
-# The old code, built once per checkout (build/ is the build's, never committed): its
-# wiqaya-etl migrates, generates and loads as that code did.
-old=$ROOT/build/upgrade-from-$OLD_COMMIT
+# The old code, built once per checkout into var/ (outside build/, whose dependency files
+# make reads): its wiqaya-etl migrates, generates and loads as that code did.
+old=$ROOT/var/upgrade-from-$OLD_COMMIT
 if [[ ! -x $old/build/bin/wiqaya-etl ]]; then
   rm -rf "$old" && mkdir -p "$old"
   if ! git -C "$ROOT" archive "$OLD_COMMIT" | tar -x -C "$old" ||
@@ -87,5 +87,5 @@ eq "every live function has exactly one definition, in its own file of sql/funct
 eq "no migration after 010 defines a function" \
   "$(grep -lE '^CREATE (OR REPLACE )?FUNCTION' "$ROOT"/sql/migrations/*.sql | grep -v -E '/0(0[1-9]|10)_' || true)" ""
 eq "no counting rule is formatted at run time (EXECUTE format)" \
-  "$(grep -rl 'EXECUTE format' "$ROOT/sql/functions" || true)" ""
+  "$(grep -rl --include='*.sql' 'EXECUTE format' "$ROOT/sql/functions" || true)" ""
 echo "1..$n"
