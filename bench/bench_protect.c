@@ -106,8 +106,8 @@ int main(int argc, char **argv)
 		struct query q;
 		unsigned status;
 		int retry;
-		if (query_parse(&q, &inds, &lists, b->indicator, b->dims, b->nd, b->filters, b->nf,
-				NULL, NULL, QUERY_MAX_DIMS, &status, &e) < 0) {
+		struct query_text t = {b->indicator, b->dims, b->nd, b->filters, b->nf, NULL, NULL};
+		if (query_parse(&q, &inds, &lists, &t, &status, &e) < 0) {
 			err_print(&e, stderr);
 			return 2;
 		}

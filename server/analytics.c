@@ -44,10 +44,14 @@ static int parse(struct http_request *req, const struct server *srv, struct quer
 			}
 		dims[ndims++] = "age_band";
 	}
-	if (query_parse(q, &srv->indicators, &srv->lists, http_query(req, "indicator"), dims, ndims,
-			filters, nfilters > QUERY_MAX_DIMS + 1 ? QUERY_MAX_DIMS + 1 : nfilters,
-			http_query(req, "from"), http_query(req, "to"), QUERY_MAX_DIMS, &status,
-			&e) < 0) {
+	struct query_text t = {http_query(req, "indicator"),
+			       dims,
+			       ndims,
+			       filters,
+			       nfilters > QUERY_MAX_DIMS + 1 ? QUERY_MAX_DIMS + 1 : nfilters,
+			       http_query(req, "from"),
+			       http_query(req, "to")};
+	if (query_parse(q, &srv->indicators, &srv->lists, &t, &status, &e) < 0) {
 		http_problem_error(resp, status, &e);
 		return -1;
 	}
@@ -80,7 +84,7 @@ static json_t *render(const struct server *srv, const struct query *q, const str
 		json_array_append_new(row, respond_num(c->upper));
 		json_array_append_new(row, respond_count(c->num));
 		json_array_append_new(row, respond_count(c->den));
-		json_array_append_new(row, json_string(c->status));
+		json_array_append_new(row, json_string(cell_status_name(c->status)));
 		json_array_append_new(rows, row);
 	}
 	json_t *meta = respond_meta(

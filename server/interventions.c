@@ -245,9 +245,10 @@ void interventions_get(struct http_request *req, struct http_response *resp)
 	for (size_t i = 0; i < ng; i++) {
 		const struct pcell *c = g[i].cell;
 		respond_add_label(items, srv, q.dims[0].dim, g[i].type);
-		json_t *row = json_pack("[s,o,o,o,o,o,s]", g[i].type, respond_count(g[i].n),
-					respond_count(g[i].x), respond_num(c->value),
-					respond_num(c->lower), respond_num(c->upper), c->status);
+		json_t *row =
+		    json_pack("[s,o,o,o,o,o,s]", g[i].type, respond_count(g[i].n),
+			      respond_count(g[i].x), respond_num(c->value), respond_num(c->lower),
+			      respond_num(c->upper), cell_status_name(c->status));
 		struct two_by_two t;
 		struct wq_error e;
 		int compared = none && &g[i] != none && isfinite(g[i].n) && isfinite(none->n);

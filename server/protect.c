@@ -32,6 +32,15 @@ struct domain {
 	int n;
 };
 
+const char *cell_status_name(enum cell_status s)
+{
+	static const char *const names[] = {[CELL_OK] = "ok",
+					    [CELL_UNRELIABLE] = "unreliable",
+					    [CELL_NO_DENOMINATOR] = "no_denominator",
+					    [CELL_SUPPRESSED] = "suppressed"};
+	return names[s];
+}
+
 static int listed(const struct query_dim *d, const char *code)
 {
 	for (int i = 0; i < d->nitems; i++)
@@ -277,7 +286,7 @@ static void publish(const struct protector *p, const struct indicator *ind, stru
 {
 	double b = p->cfg->noise_scale;
 	c->value = c->lower = c->upper = c->num = c->den = NAN;
-	c->status = "suppressed";
+	c->status = CELL_SUPPRESSED;
 	if (ind->type == IND_PROPORTION) {
 		if (!n.published || !d.published)
 			return;
@@ -290,14 +299,14 @@ static void publish(const struct protector *p, const struct indicator *ind, stru
 		c->upper = ci.upper;
 		c->num = x;
 		c->den = m;
-		c->status = dl_proportion_unreliable(m, &ci) ? "unreliable" : "ok";
+		c->status = dl_proportion_unreliable(m, &ci) ? CELL_UNRELIABLE : CELL_OK;
 		return;
 	}
 	if (!n.published)
 		return;
 	double x = (double)n.noisy, lo, hi;
 	c->num = x;
-	c->status = dl_count_unreliable(x) ? "unreliable" : "ok";
+	c->status = dl_count_unreliable(x) ? CELL_UNRELIABLE : CELL_OK;
 	if (dl_count_interval(x, b, 0.95, &lo, &hi) < 0)
 		return;
 	if (ind->type == IND_COUNT) {
@@ -308,7 +317,7 @@ static void publish(const struct protector *p, const struct indicator *ind, stru
 	}
 	/* A rate: the population is public (a census table), not noised. */
 	if (!has_den || !(pop > 0)) {
-		c->status = "no_denominator";
+		c->status = CELL_NO_DENOMINATOR;
 		return;
 	}
 	c->den = pop;
@@ -391,7 +400,7 @@ static int compute(const struct protector *p, PGconn *conn, const struct query *
 				    &msg);
 		/* A cell with no child (no row of the SQL) is a true zero: suppressed. */
 		publish(p, q->ind, n, d, ex->has_den, (double)ex->den, pc);
-		a->suppressed += strcmp(pc->status, "suppressed") == 0;
+		a->suppressed += pc->status == CELL_SUPPRESSED;
 		excluded += ex->excluded;
 		ckx += ex->ckx;
 		for (int i = q->ndims - 1; i >= 0; i--) {

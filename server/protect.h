@@ -35,10 +35,17 @@ struct protector {
 	struct seen *seen;	       /* server/seen.h; NULL: every answer charges the ledger */
 };
 
+/* What a published cell is: a value (ok), a value too uncertain to lean on (unreliable),
+ * withheld (suppressed: a small or a zero count), or a rate without a population. The
+ * order is the order of precedence when cells combine (the worst wins). */
+enum cell_status { CELL_OK, CELL_UNRELIABLE, CELL_NO_DENOMINATOR, CELL_SUPPRESSED };
+/* Its name in answers: "ok", "unreliable", "no_denominator", "suppressed". */
+const char *cell_status_name(enum cell_status s);
+
 /* One published cell. NAN is null. */
 struct pcell {
 	const char *values[QUERY_MAX_DIMS]; /* the dimensions' codes; NULL: the null group */
-	const char *status;		    /* ok, unreliable, suppressed, no_denominator */
+	enum cell_status status;
 	double value, lower, upper;
 	double num, den; /* the published (noisy) numerator and denominator */
 };

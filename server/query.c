@@ -105,10 +105,11 @@ static int parse_dim(struct query_dim *d, const struct fact *fact, const struct 
 }
 
 int query_parse(struct query *q, const struct indicators *inds, const struct codelists *lists,
-		const char *indicator, const char *const *dims, int ndims,
-		const char *const *filters, int nfilters, const char *from, const char *to,
-		int max_dims, unsigned *status, struct wq_error *e)
+		const struct query_text *t, unsigned *status, struct wq_error *e)
 {
+	const char *indicator = t->indicator, *from = t->from, *to = t->to;
+	const char *const *dims = t->dims, *const *filters = t->filters;
+	int ndims = t->ndims, nfilters = t->nfilters;
 	memset(q, 0, sizeof *q);
 	if (!indicator) {
 		err_set(e, "Q1006", "the parameter \"indicator\" is required");
@@ -123,8 +124,8 @@ int query_parse(struct query *q, const struct indicators *inds, const struct cod
 		err_field(e, "indicator");
 		return fail(status, 400);
 	}
-	if (ndims > max_dims || ndims > QUERY_MAX_DIMS) {
-		err_set(e, "Q1005", "too many dimensions: at most %d", max_dims);
+	if (ndims > QUERY_MAX_DIMS) {
+		err_set(e, "Q1005", "too many dimensions: at most %d", QUERY_MAX_DIMS);
 		err_field(e, "dimension");
 		return fail(status, 409);
 	}
@@ -205,8 +206,8 @@ int query_parse_text(struct query *q, const struct indicators *inds, const struc
 			goto out;
 		}
 	}
-	rc = query_parse(q, inds, lists, indicator, dims, nd, filters, nf, from, to, QUERY_MAX_DIMS,
-			 status, e);
+	struct query_text t = {indicator, dims, nd, filters, nf, from, to};
+	rc = query_parse(q, inds, lists, &t, status, e);
 out:
 	free(copy);
 	return rc;

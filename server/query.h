@@ -32,12 +32,22 @@ struct query {
 	int from_year, to_year; /* 0 when not given */
 };
 
-/* Parses the parameters. Returns 0, or -1 with e set (Q10xx; docs/api.md) and *status the
- * HTTP status to answer with. Items are copied once validated. */
+/* A query as asked: the parameters' text, not yet checked. dims and filters are "NAME" or
+ * "NAME:a;b;c"; from and to NULL when not given. Borrowed by query_parse. */
+struct query_text {
+	const char *indicator;
+	const char *const *dims;
+	int ndims;
+	const char *const *filters;
+	int nfilters;
+	const char *from, *to;
+};
+
+/* Parses t into q. Returns 0, or -1 with e set (Q10xx; docs/api.md, e->field the
+ * parameter at fault) and *status the HTTP status to answer with. Items are copied once
+ * validated. The role's limit on dimensions is the grammar's (grammar.h). */
 int query_parse(struct query *q, const struct indicators *inds, const struct codelists *lists,
-		const char *indicator, const char *const *dims, int ndims,
-		const char *const *filters, int nfilters, const char *from, const char *to,
-		int max_dims, unsigned *status, struct wq_error *e);
+		const struct query_text *t, unsigned *status, struct wq_error *e);
 
 /* The same from a query string as the analytics route takes it, without URL decoding
  * ("indicator=victims&dimension=year&from=2015": the public tables' lines, the tools).

@@ -76,10 +76,14 @@ int respond_query(struct http_request *req, struct query *q, const char *indicat
 	struct wq_error e;
 	unsigned status;
 	int nfilters = http_query_all(req, "filter", filters, QUERY_MAX_DIMS + 1);
-	if (query_parse(q, &srv->indicators, &srv->lists, indicator, dims, ndims, filters,
-			nfilters > QUERY_MAX_DIMS + 1 ? QUERY_MAX_DIMS + 1 : nfilters,
-			http_query(req, "from"), http_query(req, "to"), QUERY_MAX_DIMS, &status,
-			&e) < 0) {
+	struct query_text t = {indicator,
+			       dims,
+			       ndims,
+			       filters,
+			       nfilters > QUERY_MAX_DIMS + 1 ? QUERY_MAX_DIMS + 1 : nfilters,
+			       http_query(req, "from"),
+			       http_query(req, "to")};
+	if (query_parse(q, &srv->indicators, &srv->lists, &t, &status, &e) < 0) {
 		if (!strcmp(e.field, "dimension"))
 			err_field(&e, dims_param);
 		http_problem_error(resp, status, &e);

@@ -82,8 +82,8 @@ static size_t distinct(const char *const *v, size_t n)
 
 static int usable(const struct pcell *c)
 {
-	return isfinite(c->num) && isfinite(c->den) && c->den > 0 &&
-	       strcmp(c->status, "suppressed") != 0 && strcmp(c->status, "no_denominator") != 0;
+	return isfinite(c->num) && isfinite(c->den) && c->den > 0 && c->status != CELL_SUPPRESSED &&
+	       c->status != CELL_NO_DENOMINATOR;
 }
 
 /* The level of factor i with the largest denominator: the most precise reference. */

@@ -131,17 +131,15 @@ void standard_apply(const struct standard *st, const struct answer *a, int ndims
 		double counts[STANDARD_MAX_BANDS], pops[STANDARD_MAX_BANDS], w[STANDARD_MAX_BANDS];
 		double num = 0, den = 0;
 		size_t k = 0;
-		const char *status = "ok";
+		enum cell_status status = CELL_OK;
 		for (q = r; q < a->n && same_before(&a->cells[r], &a->cells[q], band); q++) {
 			const struct pcell *b = &a->cells[q];
 			double wt = standard_weight(st, b->values[band]);
 			if (wt == 0 || k == STANDARD_MAX_BANDS)
 				continue;
-			if (!strcmp(b->status, "suppressed"))
-				status = "suppressed";
-			else if (!strcmp(b->status, "no_denominator") &&
-				 strcmp(status, "suppressed"))
-				status = "no_denominator";
+			/* The worst of the bands, unreliable aside (the sum decides that). */
+			if (b->status > status && b->status != CELL_UNRELIABLE)
+				status = b->status;
 			counts[k] = b->num;
 			pops[k] = b->den;
 			w[k++] = wt;
@@ -155,18 +153,18 @@ void standard_apply(const struct standard *st, const struct answer *a, int ndims
 		struct wq_error e;
 		c->value = c->lower = c->upper = c->num = c->den = NAN;
 		c->status = status;
-		if (strcmp(status, "suppressed") != 0) {
+		if (status != CELL_SUPPRESSED) {
 			c->num = num;
 			c->den = den;
 		}
-		if (!strcmp(status, "ok") && k > 0 &&
+		if (status == CELL_OK && k > 0 &&
 		    st_dsr(counts, pops, w, k, per, 0.95, DSR_FAY_FEUER, &d, &e) == 0) {
 			c->value = d.rate;
 			c->lower = d.lower;
 			c->upper = d.upper;
-			c->status = num < 20 ? "unreliable" : "ok";
-		} else if (!strcmp(status, "ok")) {
-			c->status = "suppressed";
+			c->status = num < 20 ? CELL_UNRELIABLE : CELL_OK;
+		} else if (status == CELL_OK) {
+			c->status = CELL_SUPPRESSED;
 			c->num = c->den = NAN;
 		}
 	}

@@ -23,7 +23,7 @@ struct series {
 	const char *group; /* the group's code; NULL: the null group, or no dimension */
 	size_t n;
 	double years[256], value[256], lower[256], upper[256], num[256], den[256];
-	const char *status[256];
+	enum cell_status status[256];
 };
 
 /* Where in the (standardised) table the year and the group are. */
@@ -43,7 +43,7 @@ static struct series *series_of(struct series *s, size_t *ns, const char *group)
 }
 
 static void add_point(struct series *s, double year, double value, double lower, double upper,
-		      double num, double den, const char *status)
+		      double num, double den, enum cell_status status)
 {
 	if (s->n == 256)
 		return;
@@ -77,8 +77,8 @@ static json_t *apc_of(const struct series *s, const struct indicator *ind, int s
 	size_t n = 0;
 	int loglinear = standardised || ind->type == IND_PROPORTION;
 	for (size_t i = 0; i < s->n; i++) {
-		if (!isfinite(s->num[i]) || !strcmp(s->status[i], "suppressed") ||
-		    !strcmp(s->status[i], "no_denominator"))
+		if (!isfinite(s->num[i]) || s->status[i] == CELL_SUPPRESSED ||
+		    s->status[i] == CELL_NO_DENOMINATOR)
 			continue;
 		if (loglinear && !(s->value[i] > 0))
 			continue;
@@ -191,7 +191,7 @@ void trends_get(struct http_request *req, struct http_response *resp)
 			json_array_append_new(row, respond_num(s[g].upper[i]));
 			json_array_append_new(row, respond_count(s[g].num[i]));
 			json_array_append_new(row, respond_count(s[g].den[i]));
-			json_array_append_new(row, json_string(s[g].status[i]));
+			json_array_append_new(row, json_string(cell_status_name(s[g].status[i])));
 			json_array_append_new(rows, row);
 		}
 		json_t *t = apc_of(&s[g], q.ind, standardise);

@@ -106,9 +106,8 @@ static char *definition(const char *const *dims, int nd, const char *const *filt
 	struct query q;
 	struct wq_error e;
 	unsigned status;
-	assert_int_equal(query_parse(&q, &inds, &lists, "victims", dims, nd, filters, nf, from, to,
-				     QUERY_MAX_DIMS, &status, &e),
-			 0);
+	struct query_text t = {"victims", dims, nd, filters, nf, from, to};
+	assert_int_equal(query_parse(&q, &inds, &lists, &t, &status, &e), 0);
 	struct strbuf sb;
 	sb_init(&sb);
 	query_cell_definition(&q, values, &sb);

@@ -47,9 +47,8 @@ static void golden(const char *name, const char *indicator, const char *const *d
 	struct query q;
 	struct wq_error e;
 	unsigned status = 0;
-	assert_int_equal(query_parse(&q, &inds, &lists, indicator, dims, ndims, filters, nfilters,
-				     from, to, 4, &status, &e),
-			 0);
+	struct query_text t = {indicator, dims, ndims, filters, nfilters, from, to};
+	assert_int_equal(query_parse(&q, &inds, &lists, &t, &status, &e), 0);
 	struct strbuf sql, text;
 	char *params[QUERY_MAX_DIMS * 4 + 8];
 	int np = 0;
