@@ -17,11 +17,13 @@ LDFLAGS += $(SAN) -Wl,--as-needed
 # Each program links the libraries it uses, and no other (ldd shows it).
 libs       = $(shell pkg-config --libs $(1) 2>/dev/null)
 STATS_LIBS = $(call libs,gsl jansson) -lm
+SYNTH_LIBS = $(call libs,jansson) -lm -lpthread
 SERVER_LIBS = $(call libs,libpq libsodium jansson libmicrohttpd gsl inih yaml-0.1) -lcsv -lm \
               -lpthread
 ETL_LIBS   = $(call libs,libpq libsodium jansson libmicrohttpd libutf8proc inih zlib icu-i18n icu-uc) \
              -lcsv -lm -lpthread
-# Tests, tools and benchmarks link the libraries of every program.
+# Tests, tools and benchmarks link the libraries of every program (benchmarks the
+# synthetic country's names too).
 ALL_LIBS   = $(call libs,$(PKGS)) -lcsv -lm -lpthread
 
 ifeq ($(V),1)
@@ -32,23 +34,30 @@ Q = @
 say = @printf '  %-6s %s\n' $(1) $(2);
 endif
 
-# BASE: what the pure statistics need (errors, allocation, strings); COMMON: the rest of
-# what every service shares (configuration, log, database, code lists).
+# BASE: what the pure statistics need (errors, allocation, strings); DATA: the contract's
+# pure tables and arithmetic, which the synthetic country shares with the loader (a
+# child's attributes, the CSV layout, months); COMMON: the rest of what every service
+# shares (configuration, log, database, code lists).
 BASE_SRC   = common/error.c common/xalloc.c common/strbuf.c
+DATA_SRC   = common/attribute.c common/csv_layout.c common/month.c
 COMMON_SRC = common/config.c common/log.c common/db.c common/codelist.c common/cli.c \
-             common/keyfile.c common/token.c common/audit_chain.c common/attribute.c
+             common/keyfile.c common/token.c common/audit_chain.c common/copy.c
 # The HTTP core (libmicrohttpd), for the programs that serve.
 HTTP_SRC   = common/http.c common/metrics.c common/rate.c common/version.c
+# wiqaya-etl: the command table and a file a command; below it one folder a subsystem.
 ETL_SRC    = etl/main.c etl/cmd_keys.c etl/cmd_migrate.c etl/cmd_load.c etl/cmd_refresh.c \
-             etl/cmd_rekey.c etl/cmd_retention.c etl/cmd_synth.c \
-             etl/keys.c etl/keyed_hash.c etl/normalise.c etl/latin_ascii.c \
-             etl/pseudonym.c etl/record.c \
-             etl/linkage.c etl/loader.c etl/batch.c etl/chunk.c etl/copy.c etl/month.c \
-             etl/migrate.c etl/rekey.c \
-             etl/synth.c etl/synth_names.c etl/retention.c etl/csv_reader.c etl/population.c \
-             etl/input.c etl/cmd_serve.c etl/intake_routes.c etl/intake_cases.c \
-             etl/intake_batch.c etl/intake_population.c etl/intake_health.c \
-             etl/committer.c etl/refresher.c etl/json_scan.c
+             etl/cmd_rekey.c etl/cmd_retention.c etl/cmd_serve.c \
+             etl/pseudonym/keys.c etl/pseudonym/keyed_hash.c etl/pseudonym/normalise.c \
+             etl/pseudonym/latin_ascii.c etl/pseudonym/pseudonym.c \
+             etl/load/record.c etl/load/csv_reader.c etl/load/input.c etl/load/loader.c \
+             etl/load/batch.c etl/load/chunk.c etl/load/linkage.c etl/load/population.c \
+             etl/load/refresher.c \
+             etl/intake/intake_routes.c etl/intake/intake_cases.c etl/intake/intake_batch.c \
+             etl/intake/intake_population.c etl/intake/intake_health.c etl/intake/committer.c \
+             etl/intake/json_scan.c \
+             etl/ops/migrate.c etl/ops/rekey.c etl/ops/retention.c
+# wiqaya-synth: the synthetic country, apart from the key.
+SYNTH_SRC  = synth/main.c synth/synth.c synth/synth_names.c
 STATS_LIB  = stats/proportion.c stats/quantile.c stats/poisson.c stats/table.c stats/glm.c \
              stats/trend.c stats/survival.c stats/survey.c stats/padjust.c
 # Disclosure arithmetic: pure, but keyed (libsodium), so not in wiqaya-stats.
@@ -64,7 +73,8 @@ SERVER_SRC = server/main.c server/cmd_serve.c server/cmd_keys.c server/cmd_token
              server/seen.c server/web.c
 
 BASE_OBJ   = $(BASE_SRC:%.c=$(BUILD)/%.o)
-COMMON_OBJ = $(COMMON_SRC:%.c=$(BUILD)/%.o) $(BASE_OBJ)
+DATA_OBJ   = $(DATA_SRC:%.c=$(BUILD)/%.o) $(BASE_OBJ)
+COMMON_OBJ = $(COMMON_SRC:%.c=$(BUILD)/%.o) $(DATA_OBJ)
 HTTP_OBJ   = $(HTTP_SRC:%.c=$(BUILD)/%.o)
 ETL_OBJ    = $(ETL_SRC:%.c=$(BUILD)/%.o)
 STATS_LOBJ = $(STATS_LIB:%.c=$(BUILD)/%.o) $(DISCLOSURE_OBJ)
@@ -72,6 +82,8 @@ DISCLOSURE_OBJ = $(DISCLOSURE_SRC:%.c=$(BUILD)/%.o)
 STATS_OBJ  = $(STATS_SRC:%.c=$(BUILD)/%.o)
 SERVER_OBJ = $(SERVER_SRC:%.c=$(BUILD)/%.o)
 ETL_LIBOBJ = $(filter-out $(BUILD)/etl/main.o,$(ETL_OBJ))
+SYNTH_OBJ  = $(SYNTH_SRC:%.c=$(BUILD)/%.o)
+SYNTH_LIBOBJ = $(filter-out $(BUILD)/synth/main.o,$(SYNTH_OBJ))
 SERVER_LIBOBJ = $(filter-out $(BUILD)/server/main.o,$(SERVER_OBJ))
 
 UNIT_TESTS = $(patsubst tests/unit/%.c,$(BIN)/%,$(wildcard tests/unit/test_*.c))
@@ -80,7 +92,7 @@ BENCHES    = $(patsubst bench/%.c,$(BIN)/%,$(wildcard bench/bench_*.c))
 TOOLS      = $(patsubst tests/attack/%.c,$(BIN)/attack_%,$(wildcard tests/attack/*.c)) \
              $(patsubst tests/tools/%.c,$(BIN)/tool_%,$(wildcard tests/tools/*.c))
 
-PROGRAMS = $(BIN)/wiqaya-etl $(BIN)/wiqaya-server $(BIN)/wiqaya-stats
+PROGRAMS = $(BIN)/wiqaya-etl $(BIN)/wiqaya-server $(BIN)/wiqaya-stats $(BIN)/wiqaya-synth
 # The dashboard: web/ bundled by esbuild (npm, package-lock.json) into the files the server
 # serves ([paths] web); one copy whatever BUILD is, since nothing in it is compiled C.
 WEB      = build/web
@@ -110,6 +122,11 @@ $(BIN)/wiqaya-server: $(SERVER_OBJ) $(HTTP_OBJ) $(STATS_LOBJ) $(COMMON_OBJ)
 	@mkdir -p $(BIN)
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(SERVER_LIBS)
 
+$(BIN)/wiqaya-synth: $(SYNTH_OBJ) $(DATA_OBJ)
+	$(call say,LINK,$@)
+	@mkdir -p $(BIN)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(SYNTH_LIBS)
+
 $(BIN)/wiqaya-stats: $(STATS_OBJ) $(filter-out $(DISCLOSURE_OBJ),$(STATS_LOBJ)) $(BASE_OBJ)
 	$(call say,LINK,$@)
 	@mkdir -p $(BIN)
@@ -134,8 +151,8 @@ $(BIN)/tool_%: $(BUILD)/tests/tools/%.o $(ETL_LIBOBJ) $(SERVER_LIBOBJ) $(HTTP_OB
 	@mkdir -p $(BIN)
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(ALL_LIBS)
 
-$(BIN)/bench_%: $(BUILD)/bench/bench_%.o $(ETL_LIBOBJ) $(SERVER_LIBOBJ) $(HTTP_OBJ) \
-		$(STATS_LOBJ) $(COMMON_OBJ)
+$(BIN)/bench_%: $(BUILD)/bench/bench_%.o $(ETL_LIBOBJ) $(SYNTH_LIBOBJ) $(SERVER_LIBOBJ) \
+		$(HTTP_OBJ) $(STATS_LOBJ) $(COMMON_OBJ)
 	$(call say,LINK,$@)
 	@mkdir -p $(BIN)
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(ALL_LIBS)

@@ -14,9 +14,9 @@
 
 #include <sodium.h>
 
-#include "etl/keys.h"
-#include "etl/pseudonym.h"
-#include "etl/synth_names.h"
+#include "etl/pseudonym/keys.h"
+#include "etl/pseudonym/pseudonym.h"
+#include "synth/synth_names.h"
 
 #define RUNS_MAX 51
 

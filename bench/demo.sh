@@ -13,7 +13,7 @@ mkdir -p var/keys var/demo var/bench
 "$BIN/wiqaya-server" keygen >/dev/null
 "$BIN/wiqaya-etl" migrate >/dev/null
 if [[ ! -f var/demo/cases.ndjson ]]; then
-  "$BIN/wiqaya-etl" synth --seed 2026 --cases 200000 --years 2015-2025 --out var/demo >/dev/null
+  "$BIN/wiqaya-synth" --seed 2026 --cases 200000 --years 2015-2025 --out var/demo >/dev/null
 fi
 for pop in population population_disability population_migrant; do
   # The denominators of rates by disability and migrant status (a demo made before they

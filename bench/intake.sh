@@ -15,7 +15,7 @@ conf=var/bench/intake.conf
 { sed "s|^dbname *=.*|dbname = $DB|" var/wiqaya.conf
   printf '[intake]\nport = %s\nrefresh_delay = 60\n[log]\nlevel = warning\n' "$PORT"; } >"$conf"
 [[ -f var/bench/cases77.ndjson ]] ||
-  { "$BIN/wiqaya-etl" synth --seed 77 --cases 20000 --years 2024-2025 --bad-rate 0 --out var/bench/syn77 >/dev/null &&
+  { "$BIN/wiqaya-synth" --seed 77 --cases 20000 --years 2024-2025 --bad-rate 0 --out var/bench/syn77 >/dev/null &&
     mv var/bench/syn77/cases.ndjson var/bench/cases77.ndjson && rm -rf var/bench/syn77; }
 submitter=$(WIQAYA_CONF=$conf "$BIN/wiqaya-server" token add --role submitter --agency DC-POL-01 --name bench 2>/dev/null)
 WIQAYA_CONF=$conf "$BIN/wiqaya-etl" serve 2>var/bench/intake.log &

@@ -15,7 +15,7 @@ sizes=${BENCH_SIZES:-1000000}
 [[ ${BENCH_LARGE:-0} == 1 ]] && sizes="1000000 5000000"
 for n in $sizes; do
   data=$DIR/synth-$n
-  [[ -f $data/cases.ndjson ]] || "$BIN/wiqaya-etl" synth --seed 7 --cases "$n" --out "$data" >/dev/null
+  [[ -f $data/cases.ndjson ]] || "$BIN/wiqaya-synth" --seed 7 --cases "$n" --out "$data" >/dev/null
   conf=$DIR/bench.conf
   sed -e "s|^dbname *=.*|dbname = wiqaya_bench|" -e "s|^pseudonym_key *=.*|pseudonym_key = $DIR/bench.key|" \
       -e "s|^level *=.*|level = warning|" "$base" >"$conf"

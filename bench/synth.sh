@@ -2,8 +2,8 @@
 BIN=${BUILD:-build}/bin
 out=$(mktemp -d)
 for n in 100000 1000000; do
-  /usr/bin/time -f "%e s, peak RSS %M KiB" -o "$out/time" "$BIN/wiqaya-etl" synth --seed 1 --cases $n --out "$out/s"
-  echo "wiqaya-etl synth --cases $n: $(cat "$out/time"), $(du -sh "$out/s" | cut -f1) written"
+  /usr/bin/time -f "%e s, peak RSS %M KiB" -o "$out/time" "$BIN/wiqaya-synth" --seed 1 --cases $n --out "$out/s"
+  echo "wiqaya-synth --cases $n: $(cat "$out/time"), $(du -sh "$out/s" | cut -f1) written"
   rm -rf "$out/s"
 done
 rm -rf "$out"

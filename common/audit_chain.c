@@ -8,6 +8,7 @@
 #include <sys/time.h>
 #include <time.h>
 
+#include "common/copy.h"
 #include "common/db.h"
 #include "common/strbuf.h"
 
@@ -67,23 +68,6 @@ static int chain_tail(PGconn *conn, long long *seq, uint8_t prev[HASH_BYTES], st
 	}
 	PQclear(r);
 	return 0;
-}
-
-/* COPY's text format: backslash, tab and newline escaped. */
-static void copy_text(struct strbuf *sb, const char *s)
-{
-	for (; *s; s++) {
-		if (*s == '\\')
-			sb_puts(sb, "\\\\");
-		else if (*s == '\t')
-			sb_puts(sb, "\\t");
-		else if (*s == '\n')
-			sb_puts(sb, "\\n");
-		else if (*s == '\r')
-			sb_puts(sb, "\\r");
-		else
-			sb_putc(sb, *s);
-	}
 }
 
 int audit_append_rows(PGconn *conn, const uint8_t *key, const char *kind,

@@ -1,5 +1,5 @@
 /* COPY text (see copy.h). */
-#include "etl/copy.h"
+#include "common/copy.h"
 
 void copy_text(struct strbuf *sb, const char *s)
 {

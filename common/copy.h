@@ -1,5 +1,5 @@
-/* PostgreSQL's COPY text format, as the loader writes it: values escaped, \N for NULL,
- * code arrays and booleans. Every bulk write of the ETL goes through these. */
+/* PostgreSQL's COPY text format, as the loader and the audit chain write it: values
+ * escaped, \N for NULL, code arrays and booleans. Every bulk write goes through these. */
 #ifndef WQ_COPY_H
 #define WQ_COPY_H
 

@@ -30,7 +30,7 @@ static const struct csv_column person_cols[] = {
     {"sex", 0, "sex", 0, CSV_TEXT},
     {"age", 0, "age", 0, CSV_INT},
 };
-#define NCASE	(sizeof case_cols / sizeof case_cols[0])
+#define NCASE (sizeof case_cols / sizeof case_cols[0])
 _Static_assert(NCASE == CSV_CASE_COLUMNS, "CSV_CASE_COLUMNS counts case_cols");
 #define NPERSON (sizeof person_cols / sizeof person_cols[0])
 

@@ -1,5 +1,5 @@
 /* Months and ages (see month.h). */
-#include "etl/month.h"
+#include "common/month.h"
 
 #include <stdio.h>
 

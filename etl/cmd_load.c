@@ -6,8 +6,8 @@
 
 #include "common/codelist.h"
 #include "etl/commands.h"
-#include "etl/loader.h"
-#include "etl/population.h"
+#include "etl/load/loader.h"
+#include "etl/load/population.h"
 
 int cmd_load(struct cli_ctx *ctx, int argc, char **argv)
 {

@@ -1,12 +1,12 @@
 /* wiqaya-etl migrate: the numbered migrations of sql/migrations, then the function files
- * of sql/functions that changed, as the admin user (etl/migrate.h). */
+ * of sql/functions that changed, as the admin user (etl/ops/migrate.h). */
 #include <libgen.h>
 #include <stdio.h>
 #include <stdlib.h>
 
 #include "common/xalloc.h"
 #include "etl/commands.h"
-#include "etl/migrate.h"
+#include "etl/ops/migrate.h"
 
 int cmd_migrate(struct cli_ctx *ctx, int argc, char **argv)
 {

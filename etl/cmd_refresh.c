@@ -5,7 +5,7 @@
 
 #include "common/db.h"
 #include "etl/commands.h"
-#include "etl/refresher.h"
+#include "etl/load/refresher.h"
 
 int cmd_refresh(struct cli_ctx *ctx, int argc, char **argv)
 {

@@ -2,7 +2,7 @@
 #include <stdio.h>
 
 #include "etl/commands.h"
-#include "etl/rekey.h"
+#include "etl/ops/rekey.h"
 
 int cmd_rekey(struct cli_ctx *ctx, int argc, char **argv)
 {

@@ -2,7 +2,7 @@
 #include <stdio.h>
 
 #include "etl/commands.h"
-#include "etl/retention.h"
+#include "etl/ops/retention.h"
 
 int cmd_retention(struct cli_ctx *ctx, int argc, char **argv)
 {

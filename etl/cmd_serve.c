@@ -1,4 +1,4 @@
-/* wiqaya-etl serve: the intake API (etl/intake.h) until SIGINT or SIGTERM. Loopback is
+/* wiqaya-etl serve: the intake API (etl/intake/intake.h) until SIGINT or SIGTERM. Loopback is
  * always allowed; any other address only behind a TLS proxy ([server] behind_tls_proxy),
  * since tokens and cases travel in every request. */
 #include <arpa/inet.h>
@@ -13,7 +13,7 @@
 #include "common/keyfile.h"
 #include "common/log.h"
 #include "etl/commands.h"
-#include "etl/intake.h"
+#include "etl/intake/intake.h"
 
 static int check_listen(const struct wq_config *cfg, struct wq_error *e)
 {

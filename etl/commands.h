@@ -4,7 +4,7 @@
 #define WQ_COMMANDS_H
 
 #include "common/cli.h"
-#include "etl/keys.h"
+#include "etl/pseudonym/keys.h"
 
 /* What wiqaya-etl opens for a command with CLI_KEY: the pseudonymisation key. */
 struct etl_app {
@@ -19,6 +19,5 @@ int cmd_refresh(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_serve(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_rekey(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_retention(struct cli_ctx *ctx, int argc, char **argv);
-int cmd_synth(struct cli_ctx *ctx, int argc, char **argv);
 
 #endif

@@ -28,9 +28,6 @@ static const struct cli_cmd cmds[] = {
      cmd_rekey},
     {"retention", "", "unlink children who harmed after [etl] child_retention_months", CLI_DB,
      cmd_retention},
-    {"synth", "[--seed S] [--cases N] [--years FROM-TO] [--bad-rate R] --out DIR",
-     "write a synthetic country with planted truths (no database needed)", CLI_NO_CONFIG,
-     cmd_synth},
 };
 
 static int open_key(struct cli_ctx *ctx, struct wq_error *e)

@@ -20,6 +20,7 @@ packages=(
   libpq-dev libsodium-dev libjansson-dev libmicrohttpd-dev libgsl-dev
   libutf8proc-dev libicu-dev libcsv-dev libinih-dev libcmocka-dev zlib1g-dev
   clang-format cppcheck valgrind jq time openssl prometheus wrk libyaml-dev nodejs
+  iproute2 util-linux  # ss and flock: the test runner's free ports and its cluster lock
   chromium fonts-dejavu-core  # the dashboard's browser test (DejaVu has the Arabic glyphs)
 )
 

@@ -13,7 +13,7 @@ mkdir -p var/keys var/demo
 # The demo country: 200,000 synthetic cases (docs/synth.md), generated once; loading it
 # again is a no-op (the batch key is known).
 if [[ ! -f var/demo/cases.ndjson ]]; then
-  "$BIN/wiqaya-etl" synth --seed 2026 --cases 200000 --years 2015-2025 --out var/demo
+  "$BIN/wiqaya-synth" --seed 2026 --cases 200000 --years 2015-2025 --out var/demo
 fi
 for pop in population population_disability population_migrant; do
   # The denominators of rates by disability and migrant status (a demo made before they

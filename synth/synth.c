@@ -9,7 +9,7 @@
  * fiction, never keys or noise. Over 600 lines because the generator is one model:
  * its parameters, the draws and the writers share the plan of a case; docs/synth.md is
  * its map (names are apart in synth_names.c). */
-#include "etl/synth.h"
+#include "synth/synth.h"
 
 #include <errno.h>
 #include <jansson.h>
@@ -22,10 +22,10 @@
 
 #include "common/strbuf.h"
 #include "common/xalloc.h"
-#include "etl/csv_reader.h"
-#include "etl/month.h"
-#include "etl/record.h"
-#include "etl/synth_names.h"
+#include "common/csv_layout.h"
+#include "common/month.h"
+#include "common/attribute.h"
+#include "synth/synth_names.h"
 
 /* ---- planted parameters (written to truth.json; docs/synth.md explains each) ---- */
 
@@ -1369,7 +1369,7 @@ static int write_truth(struct gen *g, struct wq_error *e)
 {
 	const struct synth_options *o = g->opt;
 	json_t *t = json_object();
-	json_object_set_new(t, "generator", json_string("wiqaya-etl synth 1"));
+	json_object_set_new(t, "generator", json_string("wiqaya-synth 1"));
 	json_object_set_new(t, "seed", json_integer((json_int_t)o->seed));
 	json_object_set_new(t, "cases", json_integer(o->cases));
 	json_object_set_new(t, "years", json_pack("[i,i]", o->year_from, o->year_to));

@@ -1,5 +1,5 @@
 /* Name lists for the synthetic country (see synth_names.h). Order is frequency rank. */
-#include "etl/synth_names.h"
+#include "synth/synth_names.h"
 
 #include <string.h>
 

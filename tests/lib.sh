@@ -7,6 +7,24 @@ BIN=$ROOT/$BUILD/bin
 T=${TEST_TMP:-$(mktemp -d /tmp/wiqaya-test.XXXXXX)}
 n=0
 
+# free_port: a TCP port nobody listens on, so that scripts running side by side, and
+# two checkouts on one machine, never answer for each other. Every script gets its own
+# server and intake ports (TEST_HTTP_PORT, TEST_INTAKE_PORT) unless the caller sets them.
+free_port() {
+  local p
+  while :; do
+    p=$((20000 + RANDOM % 30000))
+    ss -Hltn "sport = :$p" 2>/dev/null | grep -q . || { echo "$p"; return; }
+  done
+}
+export TEST_HTTP_PORT=${TEST_HTTP_PORT:-$(free_port)}
+export TEST_INTAKE_PORT=${TEST_INTAKE_PORT:-$(free_port)}
+[[ $TEST_INTAKE_PORT != "$TEST_HTTP_PORT" ]] || TEST_INTAKE_PORT=$((TEST_HTTP_PORT + 1))
+# cluster_lock CMD...: CMD while no other script migrates a new database of the cluster:
+# the first migrations change the cluster's shared catalogues (roles, the grants on its
+# databases), which two concurrent transactions cannot both update.
+cluster_lock() { flock "$ROOT/var/test-cluster.lock" "$@"; }
+
 ok() { n=$((n + 1)); echo "ok $n - $1"; }
 not_ok() { n=$((n + 1)); echo "not ok $n - $1"; shift; for l in "$@"; do echo "#   $l"; done; }
 # figure TEXT: a measured figure, printed by the runner under the test's line.
@@ -31,8 +49,8 @@ test_config() {
       -e "s|^pseudonym_key *=.*|pseudonym_key = $T/keys/pseudonym.key|" \
       -e "s|^noise_key *=.*|noise_key = $T/keys/noise.key|" \
       -e "s|^token_key *=.*|token_key = $T/keys/token.key|" \
-      -e "s|^port *= *8080|port = ${TEST_HTTP_PORT:-18080}|" \
-      -e "s|^port *= *8081|port = ${TEST_INTAKE_PORT:-18081}|" \
+      -e "s|^port *= *8080|port = $TEST_HTTP_PORT|" \
+      -e "s|^port *= *8081|port = $TEST_INTAKE_PORT|" \
       -e "s|^level *=.*|level = warning|" "$base" >"$CONF"
   export WIQAYA_CONF=$CONF
   [[ -n ${REAL_BUDGETS:-} ]] || generous_budgets
@@ -47,7 +65,7 @@ fresh_db() {
   test_config "$1"
   psql_admin -c "SET client_min_messages = warning" -c "DROP DATABASE IF EXISTS $DB WITH (FORCE)" \
     -c "CREATE DATABASE $DB" >/dev/null
-  "$BIN/wiqaya-etl" migrate >/dev/null 2>&1 || { echo "Bail out! migrate failed"; exit 1; }
+  cluster_lock "$BIN/wiqaya-etl" migrate >/dev/null 2>&1 || { echo "Bail out! migrate failed"; exit 1; }
   [[ -f $T/keys/pseudonym.key ]] || "$BIN/wiqaya-etl" keygen >/dev/null
   [[ -f $T/keys/noise.key ]] || "$BIN/wiqaya-server" keygen >/dev/null
 }
@@ -55,7 +73,7 @@ fresh_db() {
 # load_country SEED CASES: a synthetic country (docs/synth.md) into the test database,
 # with its populations by disability and migrant status; the files stay in $T/syn.
 load_country() {
-  "$BIN/wiqaya-etl" synth --seed "$1" --cases "$2" --out "$T/syn" >/dev/null
+  "$BIN/wiqaya-synth" --seed "$1" --cases "$2" --out "$T/syn" >/dev/null
   "$BIN/wiqaya-etl" load "$T/syn/cases.ndjson" >/dev/null
   local p
   for p in population population_disability population_migrant; do
@@ -66,13 +84,13 @@ load_country() {
 SERVER_PID=
 start_server() {
   # A server left over on the port would answer for this one: refuse to test against it.
-  if curl -s --max-time 1 "http://127.0.0.1:${TEST_HTTP_PORT:-18080}/healthz" >/dev/null 2>&1; then
-    echo "Bail out! port ${TEST_HTTP_PORT:-18080} is already served"; exit 1
+  if curl -s --max-time 1 "http://127.0.0.1:$TEST_HTTP_PORT/healthz" >/dev/null 2>&1; then
+    echo "Bail out! port $TEST_HTTP_PORT is already served"; exit 1
   fi
   "$BIN/wiqaya-server" serve 2>"$T/server.log" &
   SERVER_PID=$!
   for _ in $(seq 1 50); do
-    curl -s "http://127.0.0.1:${TEST_HTTP_PORT:-18080}/healthz" >/dev/null 2>&1 && return 0
+    curl -s "http://127.0.0.1:$TEST_HTTP_PORT/healthz" >/dev/null 2>&1 && return 0
     sleep 0.1
   done
   echo "Bail out! the server did not start"; cat "$T/server.log"; exit 1
@@ -82,11 +100,11 @@ stop_server() {
   SERVER_PID=
 }
 INTAKE_PID=
-INTAKE_URL=http://127.0.0.1:${TEST_INTAKE_PORT:-18081}
+INTAKE_URL=http://127.0.0.1:$TEST_INTAKE_PORT
 # start_intake: wiqaya-etl serve on the test config, waited for until it answers.
 start_intake() {
   if curl -s --max-time 1 "$INTAKE_URL/healthz" >/dev/null 2>&1 && [[ -z $INTAKE_PID ]]; then
-    echo "Bail out! port ${TEST_INTAKE_PORT:-18081} is already served"; exit 1
+    echo "Bail out! port $TEST_INTAKE_PORT is already served"; exit 1
   fi
   "$BIN/wiqaya-etl" serve 2>>"$T/intake.log" &
   INTAKE_PID=$!
@@ -138,7 +156,7 @@ same_as_rebuild() {
 
 # api PATH: GET PATH, with the bearer token $TOKEN when it is set.
 TOKEN=
-api() { curl -s ${TOKEN:+-H "Authorization: Bearer $TOKEN"} "http://127.0.0.1:${TEST_HTTP_PORT:-18080}$1"; }
+api() { curl -s ${TOKEN:+-H "Authorization: Bearer $TOKEN"} "http://127.0.0.1:$TEST_HTTP_PORT$1"; }
 # new_token ROLE [AGENCY]: a new token of ROLE, printed (the token command).
 new_token() { "$BIN/wiqaya-server" token add --role "$1" ${2:+--agency "$2"} --name "test $1" 2>/dev/null; }
 # exact QUERY: the exact cells of an analytics query (tests/tools/cells.c), never served.

@@ -1,37 +1,100 @@
 #!/usr/bin/env bash
 # The test runner behind `make test`: starts the throwaway PostgreSQL, runs every unit
-# test (cmocka, TAP output) and every integration script (TAP), and ends with the line
-# "N passed, N failed". Exit status 1 when anything failed.
+# test (cmocka, TAP output) and every integration and attack script (TAP), and ends with
+# the line "N passed, N failed". Exit status 1 when anything failed.
+#
+# Scripts run TEST_JOBS at a time (default: the number of cores), longest first by the
+# times of the last run (var/test-times); each has its own database, its own free ports
+# (tests/lib.sh) and its own temporary folder, so they share nothing but the cluster. The
+# scripts that stop or crash the cluster (EXCLUSIVE) run alone, after the others. Each
+# script's line is printed as it ends, with its time; TEST_ONLY=REGEX runs only the
+# scripts whose name matches.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 BUILD=${BUILD:-build}
 export BUILD
+JOBS=${TEST_JOBS:-$(nproc)}
+# outage and crashloop stop or crash the cluster; intake measures its memory, which
+# other scripts' load makes the allocator spread over more arenas.
+EXCLUSIVE='integration/(outage|crashloop|intake)$'
 scripts/pg.sh start || { echo "0 passed, 1 failed"; exit 1; }
 
-passed=0 failed=0
-log=$(mktemp)
-run() { # run NAME CMD...: one TAP producer
+out=$(mktemp -d)
+times=var/test-times
+touch "$times"
+
+# run NAME CMD...: one TAP producer; its summary goes to $out/NAME.res, its output to .log.
+run() {
   local name=$1; shift
+  local file=$out/${name//\//_}
   local start=$SECONDS
-  "$@" >"$log" 2>&1
+  "$@" >"$file.log" 2>&1
   local rc=$?
   local p f
-  p=$(grep -c '^ok ' "$log")
-  f=$(grep -c '^not ok ' "$log")
-  if [[ $rc -ne 0 && $f -eq 0 ]]; then f=1; echo "not ok - $name exited $rc without a failing check" >>"$log"; fi
-  passed=$((passed + p)); failed=$((failed + f))
-  printf '%-44s %4d passed %4d failed %4ds\n' "$name" "$p" "$f" $((SECONDS - start))
-  grep '^# figure: ' "$log" | sed 's/^# figure: /    /' 
-  if [[ $f -gt 0 ]]; then grep -E -A4 '^not ok|Bail out|ERROR|runtime error|Sanitizer' "$log" | head -n 60 | sed 's/^/    /'; fi
+  p=$(grep -c '^ok ' "$file.log")
+  f=$(grep -c '^not ok ' "$file.log")
+  if [[ $rc -ne 0 && $f -eq 0 ]]; then f=1; echo "not ok - $name exited $rc without a failing check" >>"$file.log"; fi
+  echo "$p $f $((SECONDS - start))" >"$file.res"
 }
 
+# report NAME: its line, its figures, and what failed.
+report() {
+  local name=$1 file=$out/${1//\//_}
+  local p f s
+  read -r p f s <"$file.res"
+  passed=$((passed + p)); failed=$((failed + f))
+  printf '%-44s %4d passed %4d failed %4ds\n' "$name" "$p" "$f" "$s"
+  grep '^# figure: ' "$file.log" | sed 's/^# figure: /    /'
+  if [[ $f -gt 0 ]]; then grep -E -A4 '^not ok|Bail out|ERROR|runtime error|Sanitizer' "$file.log" | head -n 60 | sed 's/^/    /'; fi
+  echo "$name $s" >>"$out/times"
+}
+
+passed=0 failed=0
 for t in "$BUILD"/bin/test_*; do
   [[ -x $t ]] || continue
   run "unit/$(basename "$t")" env CMOCKA_MESSAGE_OUTPUT=TAP "$t"
+  report "unit/$(basename "$t")"
 done
+
+# The scripts, longest first (unknown ones first of all: they may be long).
+names=()
 for t in tests/integration/*.sh tests/attack/*.sh; do
-  run "$(basename "$(dirname "$t")")/$(basename "$t" .sh)" bash "$t"
+  names+=("$(basename "$(dirname "$t")")/$(basename "$t" .sh)")
 done
-rm -f "$log"
+[[ -n ${TEST_ONLY:-} ]] && mapfile -t names < <(printf '%s\n' "${names[@]}" | grep -E "$TEST_ONLY")
+ordered=$(for n in "${names[@]}"; do
+  s=$(awk -v n="$n" '$1 == n { print $2 }' "$times"); echo "${s:-100000} $n"; done | sort -rn | cut -d' ' -f2)
+parallel=$(grep -vE "$EXCLUSIVE" <<<"$ordered")
+alone=$(grep -E "$EXCLUSIVE" <<<"$ordered")
+
+declare -A pid_of=()
+finish_one() { # waits for any script, then reports the ones that ended
+  wait -n 2>/dev/null
+  local n
+  for n in "${!pid_of[@]}"; do
+    if ! kill -0 "${pid_of[$n]}" 2>/dev/null; then
+      wait "${pid_of[$n]}" 2>/dev/null
+      unset "pid_of[$n]"
+      report "$n"
+    fi
+  done
+}
+for n in $parallel; do
+  while [[ ${#pid_of[@]} -ge $JOBS ]]; do finish_one; done
+  run "$n" bash "tests/$n.sh" &
+  pid_of[$n]=$!
+done
+while [[ ${#pid_of[@]} -gt 0 ]]; do finish_one; done
+for n in $alone; do
+  run "$n" bash "tests/$n.sh"
+  report "$n"
+done
+
+# The times of this run, for the next one's order (kept for scripts not run this time).
+if [[ -s $out/times ]]; then
+  awk 'NR == FNR { seen[$1] = 1; print; next } !($1 in seen)' "$out/times" "$times" >"$out/all" &&
+    mv "$out/all" "$times"
+fi
+rm -rf "$out"
 echo "$passed passed, $failed failed"
 [[ $failed -eq 0 ]]

@@ -1,5 +1,5 @@
 /* Group commit (see committer.h). */
-#include "etl/committer.h"
+#include "etl/intake/committer.h"
 
 #include <inttypes.h>
 #include <jansson.h>
@@ -13,11 +13,11 @@
 #include "common/db.h"
 #include "common/log.h"
 #include "common/xalloc.h"
-#include "etl/batch.h"
-#include "etl/chunk.h"
-#include "etl/copy.h"
-#include "etl/linkage.h"
-#include "etl/refresher.h"
+#include "etl/load/batch.h"
+#include "etl/load/chunk.h"
+#include "common/copy.h"
+#include "etl/load/linkage.h"
+#include "etl/load/refresher.h"
 
 struct committer {
 	const struct wq_config *cfg;

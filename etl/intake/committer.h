@@ -16,8 +16,8 @@
 #include "common/config.h"
 #include "common/error.h"
 #include "common/strbuf.h"
-#include "etl/keys.h"
-#include "etl/record.h"
+#include "etl/pseudonym/keys.h"
+#include "etl/load/record.h"
 
 enum outcome {
 	OUTCOME_PENDING,

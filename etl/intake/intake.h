@@ -10,9 +10,9 @@
 #include "common/config.h"
 #include "common/http.h"
 #include "common/version.h"
-#include "etl/committer.h"
-#include "etl/keys.h"
-#include "etl/refresher.h"
+#include "etl/intake/committer.h"
+#include "etl/pseudonym/keys.h"
+#include "etl/load/refresher.h"
 
 struct intake {
 	const struct wq_config *cfg;
@@ -25,7 +25,7 @@ struct intake {
 	struct version_watch *watch; /* LISTEN wiqaya_tokens (common/version.h) */
 };
 
-/* The routes (etl/intake_routes.c) and their handlers, one file each. */
+/* The routes (etl/intake/intake_routes.c) and their handlers, one file each. */
 extern const struct http_route intake_routes[];
 extern const size_t intake_nroutes;
 

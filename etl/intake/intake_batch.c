@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "common/db.h"
-#include "etl/intake.h"
+#include "etl/intake/intake.h"
 
 #define MAX_ERRORS 10000
 

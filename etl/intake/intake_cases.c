@@ -11,10 +11,10 @@
 
 #include "common/db.h"
 #include "common/xalloc.h"
-#include "etl/batch.h"
-#include "etl/copy.h"
-#include "etl/intake.h"
-#include "etl/json_scan.h"
+#include "etl/load/batch.h"
+#include "common/copy.h"
+#include "etl/intake/intake.h"
+#include "etl/intake/json_scan.h"
 
 #define KEY_MAX 255 /* bytes of an Idempotency-Key */
 

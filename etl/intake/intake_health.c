@@ -4,7 +4,7 @@
 #include <stdlib.h>
 
 #include "common/db.h"
-#include "etl/intake.h"
+#include "etl/intake/intake.h"
 
 /* The queue's length and the age of its oldest change (seconds); NULL when unreachable. */
 static PGresult *queue_state(struct http_request *req)

@@ -8,8 +8,8 @@
 
 #include "common/audit_chain.h"
 #include "common/db.h"
-#include "etl/intake.h"
-#include "etl/population.h"
+#include "etl/intake/intake.h"
+#include "etl/load/population.h"
 
 /* The submission's audit row, in the load's transaction. */
 static int audit_row(PGconn *conn, const struct population_result *r, void *arg, struct wq_error *e)

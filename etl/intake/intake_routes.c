@@ -1,5 +1,5 @@
 /* Every route of wiqaya-etl serve: a row here and a handler file (etl/intake_*.c). */
-#include "etl/intake.h"
+#include "etl/intake/intake.h"
 
 #include <ctype.h>
 #include <string.h>

@@ -1,5 +1,5 @@
 /* The bounded scan of JSON text (see json_scan.h). */
-#include "etl/json_scan.h"
+#include "etl/intake/json_scan.h"
 
 enum json_scan_result json_scan(const char *s, size_t n, const struct json_scan_limits *lim,
 				long *top_items)

@@ -1,5 +1,5 @@
 /* A batch being loaded (see batch.h): its key, its retry set and its rejects. */
-#include "etl/batch.h"
+#include "etl/load/batch.h"
 
 #include <jansson.h>
 #include <stdlib.h>
@@ -7,9 +7,9 @@
 
 #include "common/db.h"
 #include "common/xalloc.h"
-#include "etl/copy.h"
-#include "etl/csv_reader.h"
-#include "etl/input.h"
+#include "common/copy.h"
+#include "etl/load/csv_reader.h"
+#include "etl/load/input.h"
 
 /* ---- the batch key ---- */
 

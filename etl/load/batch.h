@@ -11,9 +11,9 @@
 
 #include "common/config.h"
 #include "common/strbuf.h"
-#include "etl/keys.h"
-#include "etl/loader.h"
-#include "etl/record.h"
+#include "etl/pseudonym/keys.h"
+#include "etl/load/loader.h"
+#include "etl/load/record.h"
 
 struct batch {
 	PGconn *conn;
@@ -29,8 +29,9 @@ struct batch {
 	int over_limit;	      /* rejects passed [etl] max_rejects or max_reject_share */
 	long *retry;	      /* a batch loaded again: the record numbers rejected before */
 	size_t n_retry;
-	int queue; /* queue what each chunk touches for the incremental refresh (etl/refresher.h) */
-	unsigned staged; /* the staging tables this transaction has used (etl/chunk.c) */
+	int queue;	 /* queue what each chunk touches for the incremental refresh
+			    (etl/load/refresher.h) */
+	unsigned staged; /* the staging tables this transaction has used (etl/load/chunk.c) */
 };
 
 enum { STAGE_MERGE = 1, STAGE_GONE = 2 };

@@ -2,7 +2,7 @@
  * cases, link, then write persons, merges, tokens, cases and rows, each with one COPY.
  * Over 600 lines because each step's SQL sits with the code that fills its rows: split
  * apart, neither would read without the other. */
-#include "etl/chunk.h"
+#include "etl/load/chunk.h"
 
 #include <inttypes.h>
 #include <stdlib.h>
@@ -10,9 +10,9 @@
 
 #include "common/db.h"
 #include "common/xalloc.h"
-#include "etl/copy.h"
-#include "etl/linkage.h"
-#include "etl/month.h"
+#include "common/copy.h"
+#include "etl/load/linkage.h"
+#include "common/month.h"
 
 void chunk_init(struct chunk *ch)
 {

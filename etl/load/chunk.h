@@ -8,8 +8,8 @@
 #include <stddef.h>
 
 #include "common/strbuf.h"
-#include "etl/batch.h"
-#include "etl/record.h"
+#include "etl/load/batch.h"
+#include "etl/load/record.h"
 
 #define CHUNK_CASES	   2000
 #define CHUNK_REJECT_BYTES (1 << 20)
@@ -29,7 +29,7 @@ void chunk_free(struct chunk *ch);
 int chunk_prepare(struct batch *b, struct wq_error *e);
 
 /* Writes the chunk into the batch's transaction: links its persons to each other and to
- * the warehouse's (etl/linkage.h), writes new persons, merges and tokens, the cases (a
+ * the warehouse's (etl/load/linkage.h), writes new persons, merges and tokens, the cases (a
  * resubmission replaces its persons; a person it no longer names and nothing else does
  * is removed), victims, offenders and interventions, then the rejects. Empties the chunk.
  * Returns 0, or -1 with e set. */

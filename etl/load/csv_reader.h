@@ -9,30 +9,8 @@
 #include <stdio.h>
 
 #include "common/error.h"
-#include "etl/record.h"
-
-/* A column of case-record.md's CSV layout: whose field it holds (the case's, a victim's,
- * an offender's), the field's name there (under "identity" for the identity's fields),
- * and how its cell becomes a JSON value. */
-enum csv_owner { CSV_CASE, CSV_VICTIM, CSV_OFFENDER };
-enum csv_kind {
-	CSV_TEXT, /* a string */
-	CSV_INT,  /* a whole number (ages) */
-	CSV_BOOL, /* true or false */
-	CSV_LIST  /* codes separated by ";" (offences, technology) */
-};
-struct csv_column {
-	const char *name; /* the header's name: the field, prefixed "victim_" or "offender_" */
-	enum csv_owner owner;
-	const char *field;
-	int identity;
-	enum csv_kind kind;
-};
-
-/* The layout: the case's columns, then a victim's (with one for every attribute of
- * common/attribute.h), then an offender's; any other header name is E1006. The one table
- * the reader, the generator and the docs take the layout from. Built once; never fails. */
-size_t csv_layout(const struct csv_column **cols);
+#include "common/csv_layout.h"
+#include "etl/load/record.h"
 
 /* Called once per case: its object (NULL when the rows could not form one) and the
  * errors found while assembling it (E1002 invalid UTF-8, E3007 rows disagree), with the

@@ -2,7 +2,7 @@
  * so that the CSV and NDJSON readers and the batch-key hashing keep reading a FILE. zlib's
  * gzread is not used: it ignores what follows a gzip member when that is not gzip, which
  * would load `cat a.gz b.ndjson` as a.gz alone. */
-#include "etl/input.h"
+#include "etl/load/input.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -3,7 +3,7 @@
  * carries what the constraints compare: the national IDs, cases and regions of its
  * cluster. Tokens are sorted once; each pass of evidence walks the groups of one kind,
  * so the chunk links in O(T log T) for T tokens plus the (small) constraint checks. */
-#include "etl/linkage.h"
+#include "etl/load/linkage.h"
 
 #include <stdlib.h>
 #include <string.h>

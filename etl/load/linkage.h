@@ -17,7 +17,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "etl/pseudonym.h"
+#include "etl/pseudonym/pseudonym.h"
 
 /* The pg_advisory_xact_lock key that serialises linkage (loads) with rotation. */
 #define LINKAGE_LOCK_KEY "7270010"

@@ -3,9 +3,9 @@
  * interleave), linkage is serialised with an advisory lock (so two concurrent loads
  * cannot both create the same child), records are validated and hashed as they stream in
  * (a producer thread), and every chunk of accepted cases is linked and written by this
- * thread (etl/chunk.c) while the next one is read. Memory holds two chunks, whatever the
- * file's size; rejects are written with the chunk they come with (etl/batch.c). */
-#include "etl/loader.h"
+ * thread (etl/load/chunk.c) while the next one is read. Memory holds two chunks, whatever the
+ * file's size; rejects are written with the chunk they come with (etl/load/batch.c). */
+#include "etl/load/loader.h"
 
 #include <errno.h>
 #include <jansson.h>
@@ -17,12 +17,12 @@
 #include <unistd.h>
 
 #include "common/db.h"
-#include "etl/batch.h"
-#include "etl/chunk.h"
-#include "etl/copy.h"
-#include "etl/csv_reader.h"
-#include "etl/input.h"
-#include "etl/linkage.h"
+#include "etl/load/batch.h"
+#include "etl/load/chunk.h"
+#include "common/copy.h"
+#include "etl/load/csv_reader.h"
+#include "etl/load/input.h"
+#include "etl/load/linkage.h"
 
 /* Reading, validating and hashing (the producer) overlap with the database work of the
  * previous chunk (this thread): two chunks, handed over under a mutex. */

@@ -10,7 +10,7 @@
 
 #include "common/codelist.h"
 #include "common/config.h"
-#include "etl/keys.h"
+#include "etl/pseudonym/keys.h"
 
 enum load_format { FORMAT_AUTO, FORMAT_NDJSON, FORMAT_CSV };
 

@@ -1,5 +1,5 @@
 /* Population loading (see population.h), with libcsv. */
-#include "etl/population.h"
+#include "etl/load/population.h"
 
 #include <csv.h>
 #include <errno.h>
@@ -9,10 +9,10 @@
 
 #include "common/attribute.h"
 #include "common/db.h"
-#include "etl/copy.h"
+#include "common/copy.h"
 #include "common/strbuf.h"
 #include "common/xalloc.h"
-#include "etl/input.h"
+#include "etl/load/input.h"
 
 #define MAXCOL 16
 

@@ -4,7 +4,7 @@
  * into a code field must not reach a reject file. Just over 600 lines: the whole record
  * contract in one place, read top to bottom as the record is (case, persons, identity,
  * interventions). */
-#include "etl/record.h"
+#include "etl/load/record.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -13,8 +13,8 @@
 #include <strings.h>
 
 #include "common/xalloc.h"
-#include "etl/month.h"
-#include "etl/normalise.h"
+#include "common/month.h"
+#include "etl/pseudonym/normalise.h"
 
 void rec_error_add(struct rec_errors *errs, const char *code, const char *pointer, const char *fmt,
 		   ...)

@@ -9,8 +9,8 @@
 
 #include "common/attribute.h"
 #include "common/codelist.h"
-#include "etl/keys.h"
-#include "etl/pseudonym.h"
+#include "etl/pseudonym/keys.h"
+#include "etl/pseudonym/pseudonym.h"
 
 #define REC_MAX_ERRORS	      16
 #define REC_MAX_PERSONS	      100

@@ -1,5 +1,5 @@
 /* The refresher (see refresher.h). */
-#include "etl/refresher.h"
+#include "etl/load/refresher.h"
 
 #include <pthread.h>
 #include <stdlib.h>

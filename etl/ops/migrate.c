@@ -1,7 +1,7 @@
 /* Migrations and function files (see migrate.h). Files run through the simple-query
  * protocol, since they hold several statements; their text is ours, never input from a
  * user. */
-#include "etl/migrate.h"
+#include "etl/ops/migrate.h"
 
 #include <dirent.h>
 #include <errno.h>

@@ -1,7 +1,7 @@
 /* Storage-key rotation (see rekey.h). Values are read through a cursor, re-hashed here
  * (the database never sees a key) and written back through one COPY and one UPDATE per
  * table, inside the transaction that bumps the version. */
-#include "etl/rekey.h"
+#include "etl/ops/rekey.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,8 +9,8 @@
 
 #include "common/db.h"
 #include "common/strbuf.h"
-#include "etl/linkage.h"
-#include "etl/pseudonym.h"
+#include "etl/load/linkage.h"
+#include "etl/pseudonym/pseudonym.h"
 
 struct stored {
 	const char *table, *column;

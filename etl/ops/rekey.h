@@ -8,7 +8,7 @@
 #include <libpq-fe.h>
 
 #include "common/error.h"
-#include "etl/keys.h"
+#include "etl/pseudonym/keys.h"
 
 /* Rotates to the next storage version. Returns the new version, or -1 with e set
  * (K2001 no versions left, or a database error; nothing changed then). */

@@ -1,5 +1,5 @@
 /* Unlinking children who harmed after their retention period (see retention.h). */
-#include "etl/retention.h"
+#include "etl/ops/retention.h"
 
 #include <stdio.h>
 #include <stdlib.h>

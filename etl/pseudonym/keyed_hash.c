@@ -2,7 +2,7 @@
  * compression function follows RFC 7693, section 3.2, with its rounds unrolled so that
  * the message schedule indexes are constants, as the reference implementation does. It
  * is add-rotate-xor only: no table lookup or branch depends on the key or the message. */
-#include "etl/keyed_hash.h"
+#include "etl/pseudonym/keyed_hash.h"
 
 #include <endian.h>
 #include <sodium.h>

@@ -1,5 +1,5 @@
 /* Key file handling and subkey derivation (see keys.h and docs/privacy.md). */
-#include "etl/keys.h"
+#include "etl/pseudonym/keys.h"
 
 #include <sodium.h>
 #include <stdlib.h>

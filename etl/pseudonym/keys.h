@@ -9,7 +9,7 @@
 #include <stdint.h>
 
 #include "common/error.h"
-#include "etl/keyed_hash.h"
+#include "etl/pseudonym/keyed_hash.h"
 
 #define KEY_BYTES	HASH_KEY_BYTES
 #define KEY_MAX_VERSION 255

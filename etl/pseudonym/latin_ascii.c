@@ -1,5 +1,5 @@
 /* The Latin-ASCII table (see latin_ascii.h), built from ICU under pthread_once. */
-#include "etl/latin_ascii.h"
+#include "etl/pseudonym/latin_ascii.h"
 
 #include <pthread.h>
 #include <string.h>

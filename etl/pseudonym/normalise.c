@@ -3,14 +3,14 @@
  * the superscript alef and the hamza of أ إ آ ؤ ئ); the letter rules Lucene's
  * ArabicNormalizer and CAMeL Tools apply on top are a small switch. Works on a stack
  * buffer of code points: no allocation per name, since this runs once per person. */
-#include "etl/normalise.h"
+#include "etl/pseudonym/normalise.h"
 
 #include <stdint.h>
 #include <string.h>
 #include <time.h>
 #include <utf8proc.h>
 
-#include "etl/latin_ascii.h"
+#include "etl/pseudonym/latin_ascii.h"
 
 #define MAX_CP	  512 /* code points in one name after decomposition */
 #define MAX_WORDS 32

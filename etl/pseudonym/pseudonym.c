@@ -1,11 +1,11 @@
 /* Canonical encodings and keyed BLAKE2b tokens (see pseudonym.h, docs/privacy.md). */
-#include "etl/pseudonym.h"
+#include "etl/pseudonym/pseudonym.h"
 
 #include <sodium.h>
 #include <stdio.h>
 #include <string.h>
 
-#include "etl/normalise.h"
+#include "etl/pseudonym/normalise.h"
 
 #define NAME_MAX_BYTES 512
 

@@ -10,7 +10,7 @@
 
 #include "common/error.h"
 #include "common/strbuf.h"
-#include "etl/keys.h"
+#include "etl/pseudonym/keys.h"
 
 #define TOKEN_BYTES KEYED_HASH_BYTES
 

@@ -13,9 +13,9 @@
 
 #include "common/strbuf.h"
 #include "common/xalloc.h"
-#include "etl/keys.h"
-#include "etl/normalise.h"
-#include "etl/pseudonym.h"
+#include "etl/pseudonym/keys.h"
+#include "etl/pseudonym/normalise.h"
+#include "etl/pseudonym/pseudonym.h"
 
 static uint8_t (*stored)[TOKEN_BYTES];
 static size_t nstored;

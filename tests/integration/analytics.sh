@@ -4,7 +4,7 @@
 # checked by hand; bad queries.
 source "$(dirname "$0")/../lib.sh"
 fresh_db analytics
-"$BIN/wiqaya-etl" synth --seed 31 --cases 3000 --out "$T/syn" >/dev/null
+"$BIN/wiqaya-synth" --seed 31 --cases 3000 --out "$T/syn" >/dev/null
 "$BIN/wiqaya-etl" load "$T/syn/cases.ndjson" >/dev/null
 "$BIN/wiqaya-etl" load --population "$T/syn/population.csv" >/dev/null
 start_server

@@ -38,7 +38,7 @@ eq "the recipe is a row, a code list, a migration and the counting rule's line" 
   "./common/attribute.c ./config/codelists/school_type.csv ./sql/functions/analytics/warehouse.build_analytics.sql ./sql/functions/analytics/warehouse.victim_years.sql ./sql/migrations/$mig"
 
 # --- the copy builds and runs ---
-if ! make -C "$tree" -j2 OPT="-O0" build/bin/wiqaya-etl build/bin/wiqaya-server >"$T/build.log" 2>&1; then
+if ! make -C "$tree" -j2 OPT="-O0" build/bin/wiqaya-etl build/bin/wiqaya-server build/bin/wiqaya-synth >"$T/build.log" 2>&1; then
   not_ok "the tree with the attribute builds" "$(grep -m3 -E 'error' "$T/build.log")"; echo "1..$n"; exit 1
 fi
 ok "the tree with the attribute builds"
@@ -47,13 +47,13 @@ sed -i -e "s|^codelists *=.*|codelists = $tree/config/codelists|" -e "/^function
   -e "s|^migrations *=.*|migrations = $tree/sql/migrations\nfunctions = $tree/sql/functions|" "$CONF"
 psql_admin -c "SET client_min_messages = warning" -c "DROP DATABASE IF EXISTS $DB WITH (FORCE)" \
   -c "CREATE DATABASE $DB" >/dev/null
-check "the copy migrates" "$BIN/wiqaya-etl" migrate
+check "the copy migrates" cluster_lock "$BIN/wiqaya-etl" migrate
 "$BIN/wiqaya-etl" keygen >/dev/null && "$BIN/wiqaya-server" keygen >/dev/null
 
-"$BIN/wiqaya-etl" synth --seed 7 --cases 3000 --out "$T/syn" >/dev/null
+"$BIN/wiqaya-synth" --seed 7 --cases 3000 --out "$T/syn" >/dev/null
 check "the synthetic country's CSV has the attribute's column" bash -c "head -1 '$T/syn/cases.csv' | tr , '\n' | grep -qx victim_school_type"
 check "and its NDJSON the field, at its default" bash -c \
-  "jq -e '.victims[0].school_type == \"unknown\"' <(head -1 '$T/syn/cases.ndjson')"
+  "set -o pipefail; head -1 '$T/syn/cases.ndjson' | jq -e '.victims[0].school_type == \"unknown\"'"
 # Agencies that record it: a child of an odd region is in public school, of an even one in
 # private school, of DC-10 out of school.
 jq -c '.region as $r | .victims |= map(.school_type = (if $r == "DC-10" then "none"

@@ -41,7 +41,7 @@ eq "an intervention of a rejected victim: one error, the real one" \
   "$(jq -r '[.errors[].code] | join(",")' "$T/a6.rej")" "E3003"
 
 # --- the generator plants births in the incident month, and every one loads ---
-"$BIN/wiqaya-etl" synth --seed 21 --cases 6000 --out "$T/syn" >/dev/null
+"$BIN/wiqaya-synth" --seed 21 --cases 6000 --out "$T/syn" >/dev/null
 born_in=$(jq -r 'select(.incident) | .incident as $i | .victims[] | select(.identity.birth_date[0:7] == $i) | 1' \
   "$T/syn/cases.ndjson" | wc -l)
 check "the generator writes children born in the incident month ($born_in)" test "$born_in" -gt 0

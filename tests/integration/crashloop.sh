@@ -8,7 +8,7 @@
 source "$(dirname "$0")/../lib.sh"
 fresh_db crash
 printf '[intake]\nrefresh_delay = 3\n' >>"$CONF"
-"$BIN/wiqaya-etl" synth --seed 11 --cases 5000 --bad-rate 0 --out "$T/syn" >/dev/null
+"$BIN/wiqaya-synth" --seed 11 --cases 5000 --bad-rate 0 --out "$T/syn" >/dev/null
 # Every 100th record planted bad (sex "F" is no code of the sex list): 50 of them.
 awk 'NR % 100 == 0 { sub(/"sex":"(female|male)"/, "\"sex\":\"F\"") } { print }' \
   "$T/syn/cases.ndjson" >"$T/all.ndjson"

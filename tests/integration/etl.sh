@@ -65,7 +65,7 @@ status "reading from stdin" 0 bash -c "'$BIN/wiqaya-etl' load - <'$T/r2.ndjson'"
 check "stdin of the same bytes is recognised as already loaded" grep -q 'already loaded' "$T/last"
 
 # --- CSV and NDJSON of the same cases give identical warehouses
-"$BIN/wiqaya-etl" synth --seed 21 --cases 1500 --out "$T/syn" >/dev/null
+"$BIN/wiqaya-synth" --seed 21 --cases 1500 --out "$T/syn" >/dev/null
 jq -c 'del(.interventions)' "$T/syn/cases.ndjson" >"$T/syn/nointerventions.ndjson"
 fresh_db etl_json
 "$BIN/wiqaya-etl" load "$T/syn/nointerventions.ndjson" >/dev/null
@@ -117,7 +117,7 @@ eq "each bad row has its code" "$(jq -r '"\(.row) \(.errors[0].code) \(.errors[0
 eq "an extra dimension is kept" "$(psql_t -c "SELECT population FROM warehouse.population WHERE dims = '{\"disability\": \"seeing\"}'")" "12"
 
 # --- kill -9 at random moments, then a rerun: the warehouse equals a clean run's
-"$BIN/wiqaya-etl" synth --seed 22 --cases 6000 --out "$T/k" >/dev/null
+"$BIN/wiqaya-synth" --seed 22 --cases 6000 --out "$T/k" >/dev/null
 fresh_db etl_clean
 "$BIN/wiqaya-etl" load "$T/k/cases.ndjson" >/dev/null
 snapshot >"$T/clean"

@@ -95,29 +95,43 @@ check "a fresh cluster from a 0700 checkout starts quietly" bash -c \
   "! grep -q 'could not change' '$T/pgsh.out' && ! [[ -s '$T/pgsh.out' ]]"
 (cd "$T/private" && env -u WIQAYA_CONF scripts/pg.sh destroy >/dev/null 2>&1)
 
-# Boundaries of the layout (docs/architecture.md): who includes whom, who links what.
-check "common/ and etl/ include nothing of server/" bash -c "! grep -l '#include \"server/' '$ROOT'/common/*.[ch] '$ROOT'/etl/*.[ch]"
-check "server/ includes nothing of etl/" bash -c "! grep -l '#include \"etl/' '$ROOT'/server/*.[ch]"
-check "stats/ includes no libpq, libmicrohttpd, etl/ or server/" bash -c \
-  "! grep -lE '#include (<libpq|<microhttpd|\"etl/|\"server/)' '$ROOT'/stats/*.[ch]"
+# Boundaries of the layout (docs/architecture.md): who includes whom, who links what. A
+# folder includes only itself and the folders below it: no arrow runs back up.
+layer() { # layer FOLDER ALLOWED...: every quoted include of FOLDER's files is of ALLOWED
+  local dir=$1; shift
+  local pattern; pattern=$(printf '%s|' "$@"); pattern=${pattern%|}
+  ! grep -HoE '#include "[a-z_/]+\.h"' "$ROOT/$dir"/*.[ch] | grep -vE "#include \"($pattern)/[a-z_]+\.h\""
+}
+check "common/ includes only common/" layer common common
+check "stats/ includes only common/ and stats/" layer stats common stats
+check "synth/ includes only common/ and synth/ (no key, no loader)" layer synth common synth
+check "etl/pseudonym/ includes only common/ and itself" layer etl/pseudonym common etl/pseudonym
+check "etl/load/ includes only common/, etl/pseudonym/ and itself" layer etl/load common etl/pseudonym etl/load
+check "etl/ops/ includes only common/, etl/pseudonym/, etl/load/ and itself" layer etl/ops common etl/pseudonym etl/load etl/ops
+check "etl/intake/ includes only common/, etl/pseudonym/, etl/load/ and itself" layer etl/intake common etl/pseudonym etl/load etl/intake
+check "etl/ (the commands) includes nothing of server/, stats/ or synth/" layer etl common etl etl/pseudonym etl/load etl/ops etl/intake
+check "server/ includes only common/, stats/ and itself" layer server common stats server
+check "stats/ includes no libpq or libmicrohttpd" bash -c "! grep -lE '#include <(libpq|microhttpd)' '$ROOT'/stats/*.[ch]"
+check "wiqaya-synth links Jansson and no database, HTTP or crypto library, and no key code" bash -c \
+  "ldd '$BIN/wiqaya-synth' | grep -q libjansson && ! ldd '$BIN/wiqaya-synth' | grep -qE 'libpq|microhttpd|sodium|utf8proc|icu' && ! nm '$BIN/wiqaya-synth' | grep -qE ' T (pseudo_|keys_|link_|db_|rec_)'"
 check "wiqaya-stats links GSL and Jansson, no database, HTTP or crypto library" bash -c \
   "ldd '$BIN/wiqaya-stats' | grep -q libgsl && ! ldd '$BIN/wiqaya-stats' | grep -qE 'libpq|microhttpd|sodium|utf8proc|icu'"
 check "wiqaya-server links no normalisation library (utf8proc, ICU) and no pseudonymisation code" bash -c \
   "ldd '$BIN/wiqaya-server' | grep -q libmicrohttpd && ! ldd '$BIN/wiqaya-server' | grep -qE 'utf8proc|icu' && ! nm '$BIN/wiqaya-server' | grep -qE ' T (pseudo_|keys_load|link_)'"
 
 # Every command answers COMMAND --help with its usage, taken from the command table.
-for c in keygen fingerprint migrate load refresh rekey retention synth; do
+for c in keygen fingerprint migrate load refresh rekey retention; do
   check "wiqaya-etl $c --help" bash -c "'$BIN/wiqaya-etl' $c --help | grep -q '^usage: wiqaya-etl $c'"
 done
 for c in serve keygen token audit; do
   check "wiqaya-server $c --help" bash -c "'$BIN/wiqaya-server' $c --help | grep -q '^usage: wiqaya-server $c'"
 done
 check "the load usage names --no-refresh" bash -c "'$BIN/wiqaya-etl' --help | grep -q -- '--no-refresh'"
-status "an unknown option of synth is bad usage" 2 "$BIN/wiqaya-etl" synth --colour --out "$T/x"
-check "answered with synth's usage" grep -q '^usage: wiqaya-etl synth' "$T/last"
+status "an unknown option of synth is bad usage" 2 "$BIN/wiqaya-synth" --colour --out "$T/x"
+check "answered with synth's usage" grep -q '^usage: wiqaya-synth' "$T/last"
 
-# The three programs answer --help and --version.
-for p in wiqaya-etl wiqaya-server wiqaya-stats; do
+# The four programs answer --help and --version.
+for p in wiqaya-etl wiqaya-server wiqaya-stats wiqaya-synth; do
   check "$p --help" "$BIN/$p" --help
   check "$p --version" bash -c "'$BIN/$p' --version | grep -q '^$p '"
 done

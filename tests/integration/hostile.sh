@@ -88,7 +88,7 @@ check "memory stays flat while rejects stream out (< $((rss_limit / 1024)) MiB)"
 
 # --- a file that changes while it is loaded: refused, nothing committed ---
 fresh_db hostile_change
-"$BIN/wiqaya-etl" synth --seed 5 --cases 20000 --out "$T/syn" >/dev/null
+"$BIN/wiqaya-synth" --seed 5 --cases 20000 --out "$T/syn" >/dev/null
 cp "$T/syn/cases.ndjson" "$T/moving.ndjson"
 "$BIN/wiqaya-etl" load "$T/moving.ndjson" >"$T/run.out" 2>&1 &
 pid=$!

@@ -7,7 +7,7 @@
 source "$(dirname "$0")/../lib.sh"
 fresh_db intake_refresh
 printf '[intake]\nrefresh_delay = 3600\n' >>"$CONF" # refreshed by hand until the last part
-"$BIN/wiqaya-etl" synth --seed 8 --cases 4000 --bad-rate 0 --out "$T/syn" >/dev/null
+"$BIN/wiqaya-synth" --seed 8 --cases 4000 --bad-rate 0 --out "$T/syn" >/dev/null
 "$BIN/wiqaya-etl" load --population "$T/syn/population.csv" >/dev/null
 
 # Parts in reported order, so that the data's last month moves forward as they arrive.

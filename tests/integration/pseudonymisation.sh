@@ -5,7 +5,7 @@ fresh_db pseudo
 
 # --- linkage precision and recall against the generator's truth (docs/privacy.md) ---
 # 20,000 cases of seed 7: siblings, twins and namesakes planted, and every identity variant.
-"$BIN/wiqaya-etl" synth --seed 7 --cases 20000 --years 2015-2025 --out "$T/syn" >/dev/null
+"$BIN/wiqaya-synth" --seed 7 --cases 20000 --years 2015-2025 --out "$T/syn" >/dev/null
 status "loading 20,000 synthetic cases" 0 "$BIN/wiqaya-etl" load "$T/syn/cases.ndjson"
 "$BIN/tool_linkage_eval" "$T/syn/linkage.csv" >"$T/linkage.json"
 figure "linkage (seed 7, 20,000 cases): $(jq -c '{precision, recall, true_pairs, false_links, planted_unlinkable, planted_unlinkable_linked}' "$T/linkage.json")"
@@ -20,7 +20,7 @@ check "the generator planted twins and namesakes" \
 
 # --- dictionary attack: the data's own names and dates, every sex ---
 fresh_db attack
-"$BIN/wiqaya-etl" synth --seed 12 --cases 80 --out "$T/small" >/dev/null
+"$BIN/wiqaya-synth" --seed 12 --cases 80 --out "$T/small" >/dev/null
 "$BIN/wiqaya-etl" load "$T/small/cases.ndjson" >/dev/null
 jq -r '(.victims[], .offenders[]?) | .identity // empty |
        "G\t\(.given_name)", "F\t\(.family_name)", "D\t\(.birth_date)"' \

@@ -5,7 +5,7 @@
 # statistics library's answer on the published cells, so it discloses nothing more.
 source "$(dirname "$0")/../lib.sh"
 fresh_db routes
-"$BIN/wiqaya-etl" synth --seed 41 --cases 8000 --out "$T/syn" >/dev/null
+"$BIN/wiqaya-synth" --seed 41 --cases 8000 --out "$T/syn" >/dev/null
 "$BIN/wiqaya-etl" load "$T/syn/cases.ndjson" >/dev/null
 "$BIN/wiqaya-etl" load --population "$T/syn/population.csv" >/dev/null
 start_server

@@ -2,9 +2,9 @@
 source "$(dirname "$0")/../lib.sh"
 fresh_db synth
 S=$T/s1
-"$BIN/wiqaya-etl" synth --seed 5 --cases 3000 --years 2015-2025 --bad-rate 0.02 --out "$S" >/dev/null
-"$BIN/wiqaya-etl" synth --seed 5 --cases 3000 --years 2015-2025 --bad-rate 0.02 --out "$T/s2" >/dev/null
-"$BIN/wiqaya-etl" synth --seed 6 --cases 3000 --years 2015-2025 --bad-rate 0.02 --out "$T/s3" >/dev/null
+"$BIN/wiqaya-synth" --seed 5 --cases 3000 --years 2015-2025 --bad-rate 0.02 --out "$S" >/dev/null
+"$BIN/wiqaya-synth" --seed 5 --cases 3000 --years 2015-2025 --bad-rate 0.02 --out "$T/s2" >/dev/null
+"$BIN/wiqaya-synth" --seed 6 --cases 3000 --years 2015-2025 --bad-rate 0.02 --out "$T/s3" >/dev/null
 for f in cases.ndjson cases.csv population.csv truth.json linkage.csv bad.tsv; do
   check "same seed, same bytes: $f" cmp -s "$S/$f" "$T/s2/$f"
 done

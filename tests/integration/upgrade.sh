@@ -20,7 +20,7 @@ if [[ ! -x $old/build/bin/wiqaya-etl ]]; then
 fi
 sed "s|^migrations *=.*|migrations = $old/sql/migrations|; /^functions *=/d" "$CONF" >"$T/old.conf"
 OLD=("$old/build/bin/wiqaya-etl" -c "$T/old.conf")
-"${OLD[@]}" migrate >/dev/null
+cluster_lock "${OLD[@]}" migrate >/dev/null
 "${OLD[@]}" synth --seed 23 --cases 3000 --out "$T/syn" >/dev/null
 "${OLD[@]}" load "$T/syn/cases.ndjson" >/dev/null
 for p in population population_disability population_migrant; do

@@ -12,8 +12,8 @@
 #include "common/config.h"
 #include "common/db.h"
 #include "common/xalloc.h"
-#include "etl/keys.h"
-#include "etl/pseudonym.h"
+#include "etl/pseudonym/keys.h"
+#include "etl/pseudonym/pseudonym.h"
 
 struct rec {
 	uint8_t key[TOKEN_BYTES];

@@ -15,9 +15,9 @@
 #include "common/attribute.h"
 #include "common/codelist.h"
 #include "common/strbuf.h"
-#include "etl/chunk.h"
-#include "etl/csv_reader.h"
-#include "etl/record.h"
+#include "etl/load/chunk.h"
+#include "etl/load/csv_reader.h"
+#include "etl/load/record.h"
 #include "server/grammar.h"
 #include "server/model.h"
 

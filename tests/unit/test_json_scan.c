@@ -1,4 +1,4 @@
-/* The bounded scan of a request body (etl/json_scan.c): depth, array sizes and the
+/* The bounded scan of a request body (etl/intake/json_scan.c): depth, array sizes and the
  * top-level count as a parser would see them, brackets and escapes inside strings
  * ignored, and a limit found without reading past it. */
 #include <setjmp.h>
@@ -10,7 +10,7 @@
 
 #include <cmocka.h>
 
-#include "etl/json_scan.h"
+#include "etl/intake/json_scan.h"
 
 static enum json_scan_result scan(const char *s, int depth, long items, long top, long *n)
 {

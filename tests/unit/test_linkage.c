@@ -8,7 +8,7 @@
 
 #include <cmocka.h>
 
-#include "etl/linkage.h"
+#include "etl/load/linkage.h"
 
 static struct token tok(uint8_t id, uint8_t kind)
 {

@@ -12,7 +12,7 @@
 #include <unicode/uchar.h>
 #include <unicode/ustring.h>
 
-#include "etl/normalise.h"
+#include "etl/pseudonym/normalise.h"
 
 /* Reads TSV rows (skipping # comments) and calls fn on each; returns failures. */
 static int each_row(const char *path, int (*fn)(char **cols, int n, int line))

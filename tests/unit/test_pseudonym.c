@@ -11,9 +11,9 @@
 #include <cmocka.h>
 #include <sodium.h>
 
-#include "etl/keys.h"
-#include "etl/normalise.h"
-#include "etl/pseudonym.h"
+#include "etl/pseudonym/keys.h"
+#include "etl/pseudonym/normalise.h"
+#include "etl/pseudonym/pseudonym.h"
 
 static struct keys keys_a, keys_b;
 

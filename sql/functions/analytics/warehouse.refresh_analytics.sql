@@ -2,7 +2,7 @@
 -- (all its years: a new case can change an earlier year's re-victimisation, a merge all
 -- of them) and case are replaced, and when the data's last month has moved, so are the
 -- rows of everyone whose censoring it changes. Must run in a REPEATABLE READ transaction
--- under the caller's session lock on warehouse.refresh_lock() (etl/refresher.c): the
+-- under the caller's session lock on warehouse.refresh_lock() (etl/load/refresher.c): the
 -- queue it empties is then exactly what its one snapshot shows. Returns the new data
 -- version, or NULL when there was nothing to do.
 CREATE OR REPLACE FUNCTION warehouse.refresh_analytics() RETURNS bigint
