@@ -103,7 +103,7 @@ int ledger_charge(PGconn *conn, const struct wq_config *cfg, const struct princi
 		sb_printf(&arr, "%s\"\\\\x%s\"", i ? "," : "", hex);
 	}
 	sb_putc(&arr, '}');
-	/* One statement (migration 007): a repeat reads without the token's lock; a new cell
+	/* One statement (sql/functions/auth.charge.sql): a repeat reads without the token's lock; a new cell
 	 * takes it, so two concurrent queries cannot both spend the last of a budget. */
 	const char *p[] = {id, arr.data, eps, budget_text, days};
 	PGresult *r =

@@ -169,10 +169,11 @@ generous_budgets() {
 cleanup() { stop_server; stop_intake; [[ -z ${TEST_TMP:-} ]] && rm -rf "$T"; }
 trap cleanup EXIT
 
-# dump_db FILE: pg_dump of the test database.
+# dump_db FILE [PG_DUMP OPTIONS]: pg_dump of the test database.
 dump_db() {
+  local out=$1; shift
   "/usr/lib/postgresql/15/bin/pg_dump" -h "$(awk -F' *= *' '/^host/{print $2; exit}' "$CONF" | cut -d' ' -f1)" \
-    -p "$(awk -F' *= *' '/^port/{print $2; exit}' "$CONF" | cut -d' ' -f1)" -U postgres -d "$DB" >"$1"
+    -p "$(awk -F' *= *' '/^port/{print $2; exit}' "$CONF" | cut -d' ' -f1)" -U postgres -d "$DB" "$@" >"$out"
 }
 
 # integrity DESC: the warehouse has no orphan or dangling reference.

@@ -136,6 +136,40 @@ static int recorded(PGconn *conn, const char *table, const char *name, char sum[
 	return 0;
 }
 
+/* A migration that replaces others (a baseline of the ones before it) names each in a line
+ * "-- replaces: NAME CHECKSUM". Returns 1 when the database has every one of them
+ * recorded (it has what the file makes: record it without running it), 0 when it has
+ * none or the file replaces nothing (run it), -1 with e set when it has some of them
+ * (S4005: it stopped part of the way) or one with another checksum (S4002). */
+static int replaced(PGconn *conn, const char *file, const char *sql, struct wq_error *e)
+{
+	static const char tag[] = "-- replaces: ";
+	int named = 0, found = 0;
+	for (const char *line = sql; line; line = strchr(line, '\n'), line = line ? line + 1 : NULL) {
+		char name[256], sum[65], was[65];
+		if (strncmp(line, tag, strlen(tag)) != 0 ||
+		    sscanf(line + strlen(tag), "%255s %64s", name, sum) != 2)
+			continue;
+		named++;
+		if (recorded(conn, "schema_migrations", name, was, e) < 0)
+			return -1;
+		if (was[0] && strcmp(was, sum) != 0) {
+			err_set(e, "S4002", "migration \"%s\" has changed since it was applied", name);
+			err_detail(e, "\"%s\" replaces it as it was released.", file);
+			return -1;
+		}
+		found += was[0] != 0;
+	}
+	if (found && found < named) {
+		err_set(e, "S4005", "the database has %d of the %d migrations \"%s\" replaces", found,
+			named, file);
+		err_hint(e, "Migrate it first with a release that has those migrations, then with "
+			    "this one.");
+		return -1;
+	}
+	return named && found == named;
+}
+
 static int run_migrations(PGconn *conn, const char *dir, int *applied, struct wq_error *e)
 {
 	struct sql_files f = {0};
@@ -165,8 +199,11 @@ static int run_migrations(PGconn *conn, const char *dir, int *applied, struct wq
 			PQclear(PQexec(conn, "COMMIT"));
 			continue;
 		}
-		int failed = exec_file(conn, sql, "S4003", state, e);
+		int has = replaced(conn, f.name[i], sql, e);
+		int failed = has < 0 || (has == 0 && exec_file(conn, sql, "S4003", state, e) < 0);
 		free(sql);
+		if (has < 0)
+			goto rollback;
 		if (failed) {
 			err_hint(e, "Migration \"%s\" failed and was rolled back.", f.name[i]);
 			goto rollback;
@@ -176,6 +213,10 @@ static int run_migrations(PGconn *conn, const char *dir, int *applied, struct wq
 			   2, params) < 0 ||
 		    db_run(conn, e, "COMMIT", 0, NULL) < 0)
 			goto rollback;
+		if (has) {
+			log_info("recorded migration %s: the database has what it makes", f.name[i]);
+			continue;
+		}
 		log_info("applied migration %s", f.name[i]);
 		(*applied)++;
 	}

@@ -1,7 +1,9 @@
 /* Schema migrations and the live SQL functions (sql/functions/README.md).
  * Migrations: sql/migrations/NNN_name.sql applied in order, each in its own transaction,
  * recorded in public.schema_migrations with a checksum; they carry DDL and signature
- * changes. Functions: one CREATE OR REPLACE per file under sql/functions, applied after
+ * changes. A migration may replace earlier ones that are no longer in the tree (000, the
+ * baseline, replaces 001-010): it lists them with their checksums, and a database that
+ * has them all records it without running it. Functions: one CREATE OR REPLACE per file under sql/functions, applied after
  * the migrations whenever a file's checksum differs from the one recorded in
  * public.schema_functions; a change under sql/functions/analytics (the builders and
  * their counting rules) rebuilds the analytics tables once, in the same transaction. */
@@ -25,7 +27,8 @@ struct migrate_result {
  * longer matches the files. Returns 0 with r filled, or -1 with e set (S4001 unreadable
  * directory or file, S4003 a migration failed: nothing of it remains; S4004 a function
  * file failed: no function file of this run and no rebuild remains, the migrations
- * before it do). */
+ * before it do; S4005 the database has only some of the migrations a baseline
+ * replaces). */
 int migrate_run(PGconn *conn, const char *migrations, const char *functions,
 		struct migrate_result *r, struct wq_error *e);
 

@@ -56,7 +56,7 @@ check "nor read the warehouse's salts" denied wiqaya_reader "SELECT salt FROM wa
 check "nor derive a record key" denied wiqaya_reader "SELECT warehouse.year_key('\\x00', 'victim', 2020)"
 check "no pseudonym or person id column in analytics (the refresh's row keys aside)" \
   bash -c "[ -z \"\$(WIQAYA_CONF=$CONF '$ROOT/scripts/pg.sh' psql -X -At -c \"SELECT column_name FROM information_schema.columns WHERE table_schema = 'analytics' AND (column_name LIKE '%token%' OR column_name IN ('person_id', 'case_key', 'batch_key', 'case_id') OR (data_type = 'bytea' AND column_name <> 'row_key'))\")\" ]"
-# The row keys (16 bytes from a person's random salt and a year, migration 010) tell the
+# The row keys (16 bytes from a person's random salt and a year) tell the
 # refresh which rows to replace; the reader cannot even read them.
 for t in victim_year case_fact offender_year intervention_fact; do
   check "wiqaya_reader cannot read analytics.$t.row_key" \
@@ -68,9 +68,9 @@ eq "wiqaya_reader reads the other columns" "$(as_role wiqaya_reader 'SELECT coun
 mig=$T/migrations
 cp -r "$ROOT/sql/migrations" "$mig"
 sed "s|^migrations *=.*|migrations = $mig|" "$CONF" >"$T/mig.conf"
-echo "-- edited" >>"$mig/003_analytics.sql"
+echo "-- edited" >>"$mig/000_baseline.sql"
 status "an edited migration is refused" 2 "$BIN/wiqaya-etl" -c "$T/mig.conf" migrate
-check "the refusal names S4002 and the file" grep -q 'S4002.*003_analytics.sql' "$T/last"
+check "the refusal names S4002 and the file" grep -q 'S4002.*000_baseline.sql' "$T/last"
 
 # Configuration errors name the file, the line and the key.
 status "a missing config is fatal" 2 "$BIN/wiqaya-etl" -c /nonexistent.conf migrate

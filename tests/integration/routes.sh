@@ -109,7 +109,7 @@ done
 
 # ---- the server's memory of tokens and cells (common/token.h, server/seen.h) ----
 # A token checked once is remembered; a change to auth.token is heard at once
-# (NOTIFY wiqaya_tokens, migration 009), whoever makes it.
+# (NOTIFY wiqaya_tokens, sql/functions/auth.tokens_changed.sql), whoever makes it.
 code_with() { curl -s -H "Authorization: Bearer $1" "$BASE/api/v1/disclosure" | jq -r '.code // "ok"'; }
 R1=$(new_token researcher); R2=$(new_token researcher)
 eq "a new token answers (and is now remembered)" "$(code_with "$R1") $(code_with "$R1")" "ok ok"
