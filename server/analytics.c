@@ -22,15 +22,12 @@ static const char *const measure_headers[] = {"value",	   "lower",	  "upper",
 
 /* The query of the request (indicator, dimensions, filters, period), validated; with a
  * standard, the age band added as the last dimension. */
-static int parse(struct http_request *req, const struct server *srv, struct query *q,
-		 const struct standard *st, struct http_response *resp)
+static int parse(struct http_request *req, struct query *q, const struct standard *st,
+		 struct respond_form *form, struct http_response *resp)
 {
-	const char *dims[QUERY_MAX_DIMS + 2], *filters[QUERY_MAX_DIMS + 1];
-	struct wq_error e;
-	unsigned status;
+	const char *dims[QUERY_MAX_DIMS + 2];
 	int ndims = http_query_all(req, "dimension", dims, QUERY_MAX_DIMS + 1);
-	int nfilters = http_query_all(req, "filter", filters, QUERY_MAX_DIMS + 1);
-	if (respond_check(req, resp) < 0)
+	if (respond_check(req, form, resp) < 0)
 		return -1;
 	if (ndims > QUERY_MAX_DIMS + 1)
 		ndims = QUERY_MAX_DIMS + 1;
@@ -44,17 +41,8 @@ static int parse(struct http_request *req, const struct server *srv, struct quer
 			}
 		dims[ndims++] = "age_band";
 	}
-	struct query_text t = {http_query(req, "indicator"),
-			       dims,
-			       ndims,
-			       filters,
-			       nfilters > QUERY_MAX_DIMS + 1 ? QUERY_MAX_DIMS + 1 : nfilters,
-			       http_query(req, "from"),
-			       http_query(req, "to")};
-	if (query_parse(q, &srv->indicators, &srv->lists, &t, &status, &e) < 0) {
-		http_problem_error(resp, status, &e);
+	if (respond_query(req, q, http_query(req, "indicator"), dims, ndims, "dimension", resp) < 0)
 		return -1;
-	}
 	if (st && q->ind->type != IND_RATE) {
 		http_problem(resp, 409, "Q1017", "only a rate can be age-standardised", NULL,
 			     "standardise=age applies to victim_rate and new_victim_rate.");
@@ -106,10 +94,10 @@ static json_t *render(const struct server *srv, const struct query *q, const str
 			 headers, "rows", rows, "metaData", meta);
 }
 
-/* Protects and renders q for who: the JSON text (malloc'd), or NULL with resp set. */
-static char *answer(struct http_request *req, const struct server *srv, const struct query *q,
-		    const struct standard *st, const struct principal *who, long long *version,
-		    size_t *cells, double *epsilon, struct http_response *resp)
+/* Protects and renders q for who: the JSON document (the caller's), or NULL with resp set. */
+static json_t *answer(struct http_request *req, const struct server *srv, const struct query *q,
+		      const struct standard *st, const struct principal *who, long long *version,
+		      size_t *cells, double *epsilon, struct http_response *resp)
 {
 	struct answer a;
 	struct query shown = *q;
@@ -121,14 +109,12 @@ static char *answer(struct http_request *req, const struct server *srv, const st
 		answer_free(&raw);
 		shown.ndims--; /* the age band, collapsed (filters are not rendered) */
 	}
-	json_t *j = render(srv, &shown, &a, role_name(who->role), st);
-	char *body = json_dumps(j, JSON_COMPACT | JSON_REAL_PRECISION(17));
-	json_decref(j);
+	json_t *doc = render(srv, &shown, &a, role_name(who->role), st);
 	*version = a.data_version;
 	*cells = a.n;
 	*epsilon = a.epsilon;
 	answer_free(&a);
-	return body;
+	return doc;
 }
 
 /* Without a token: a listed table, released once per data version. */
@@ -165,9 +151,11 @@ static char *public_answer(struct http_request *req, const struct server *srv,
 	}
 	struct principal pub = {0, ROLE_PUBLIC, ""};
 	struct http_response tmp = {0};
-	body = answer(req, srv, q, st, &pub, &found, cells, epsilon, &tmp);
-	if (body) {
+	json_t *doc = answer(req, srv, q, st, &pub, &found, cells, epsilon, &tmp);
+	if (doc) {
 		free(tmp.body);
+		body = json_dumps(doc, JSON_COMPACT | JSON_REAL_PRECISION(17));
+		json_decref(doc);
 		if (public_release_put(conn, canonical, found, body, &e) < 0)
 			log_error("%s: %s", e.code, e.message);
 		free(body);
@@ -191,21 +179,28 @@ void analytics_get(struct http_request *req, struct http_response *resp)
 	const struct server *srv = http_app(req);
 	const struct principal *who = http_principal(req);
 	struct query q;
+	struct respond_form form;
 	struct strbuf canonical;
 	size_t cells = 0;
 	double epsilon = 0;
 	long long version;
 	const struct standard *st;
-	if (respond_standard(req, &st, resp) < 0 || parse(req, srv, &q, st, resp) < 0)
+	if (respond_standard(req, &st, resp) < 0 || parse(req, &q, st, &form, resp) < 0)
 		return;
 	sb_init(&canonical);
 	public_key(&q, st, &canonical);
-	char *body = who->role == ROLE_PUBLIC
-			 ? public_answer(req, srv, &q, st, canonical.data, &cells, &epsilon, resp)
-			 : answer(req, srv, &q, st, who, &version, &cells, &epsilon, resp);
-	if (body)
-		respond_send_text(req, body, resp);
+	if (who->role == ROLE_PUBLIC) {
+		/* The stored release is the answer, the same text for everyone. */
+		char *body =
+		    public_answer(req, srv, &q, st, canonical.data, &cells, &epsilon, resp);
+		if (body)
+			respond_send_text(&form, body, resp);
+		free(body);
+	} else {
+		json_t *doc = answer(req, srv, &q, st, who, &version, &cells, &epsilon, resp);
+		if (doc)
+			respond_send(&form, doc, resp);
+	}
 	audit_query(srv->audit, who->token_id, canonical.data, resp->status, cells, epsilon);
-	free(body);
 	sb_free(&canonical);
 }

@@ -174,13 +174,14 @@ static int outcome_table(struct http_request *req, const char *outcome, int mont
 
 void interventions_get(struct http_request *req, struct http_response *resp)
 {
+	struct respond_form form;
 	const struct server *srv = http_app(req);
 	const struct principal *who = http_principal(req);
 	const char *outcome = http_query(req, "outcome"), *by = http_query(req, "by");
 	const char *surv = http_query(req, "survival");
 	struct query q, qm;
 	struct answer a, am;
-	if (respond_check(req, resp) < 0)
+	if (respond_check(req, &form, resp) < 0)
 		return;
 	if (by && strcmp(by, "type") != 0) {
 		http_problem_param(resp, "Q1010", "unsupported grouping", "by",
@@ -311,6 +312,6 @@ void interventions_get(struct http_request *req, struct http_response *resp)
 		answer_free(&am);
 	}
 	json_object_set_new(doc, "notes", notes);
-	respond_send(req, doc, resp);
+	respond_send(&form, doc, resp);
 	answer_free(&a);
 }

@@ -103,8 +103,8 @@ int ledger_charge(PGconn *conn, const struct wq_config *cfg, const struct princi
 		sb_printf(&arr, "%s\"\\\\x%s\"", i ? "," : "", hex);
 	}
 	sb_putc(&arr, '}');
-	/* One statement (sql/functions/auth.charge.sql): a repeat reads without the token's lock; a new cell
-	 * takes it, so two concurrent queries cannot both spend the last of a budget. */
+	/* One statement (sql/functions/auth.charge.sql): a repeat reads without the token's lock; a
+	 * new cell takes it, so two concurrent queries cannot both spend the last of a budget. */
 	const char *p[] = {id, arr.data, eps, budget_text, days};
 	PGresult *r =
 	    db_exec(conn, e, "SELECT * FROM auth.charge($1, $2::bytea[], $3, $4, $5)", 5, p);

@@ -97,6 +97,7 @@ static void share(double x, double n, int k, double b, json_t *row)
 
 void pathway_get(struct http_request *req, struct http_response *resp)
 {
+	struct respond_form form;
 	const struct server *srv = http_app(req);
 	const struct principal *who = http_principal(req);
 	const char *dimension = http_query(req, "dimension");
@@ -104,7 +105,7 @@ void pathway_get(struct http_request *req, struct http_response *resp)
 	int ndims = dimension ? 3 : 2;
 	struct query q;
 	struct answer a;
-	if (respond_check(req, resp) < 0)
+	if (respond_check(req, &form, resp) < 0)
 		return;
 	if (dimension &&
 	    (!strncmp(dimension, "status", 6) || !strncmp(dimension, "offender_group", 14))) {
@@ -179,6 +180,6 @@ void pathway_get(struct http_request *req, struct http_response *resp)
 			 "Wilson intervals (95%) widened by the noise of the summed cells "
 			 "(docs/methods.md)"));
 	respond_audit(req, &q, 200, &a);
-	respond_send(req, doc, resp);
+	respond_send(&form, doc, resp);
 	answer_free(&a);
 }

@@ -412,14 +412,10 @@ static int compute(const struct protector *p, PGconn *conn, const struct query *
 	a->excluded = NAN;
 	if (proportion) {
 		/* The rows outside the denominator, a count of children like any other. */
-		struct strbuf base;
-		sb_init(&base);
-		query_canonical(q, &base);
 		struct perturbed xo =
-		    perturb(p, q->ind, 'x', base.data, excluded, ckx, ids + 16 * nids++, &msg);
+		    perturb(p, q->ind, 'x', q->canonical, excluded, ckx, ids + 16 * nids++, &msg);
 		if (xo.published)
 			a->excluded = (double)xo.noisy;
-		sb_free(&base);
 	}
 	sb_free(&key);
 	sb_free(&def);
@@ -457,26 +453,20 @@ int protect_answer(const struct protector *p, PGconn *conn, const struct query *
 		*status = 409;
 		return -1;
 	}
-	struct strbuf canonical;
-	sb_init(&canonical);
-	query_canonical(q, &canonical);
 	/* The version from the watcher when it knows it, else from the database. */
 	if (p->cache && !(version = version_watch_get(p->version)) &&
 	    current_version(conn, &version, e) < 0) {
-		sb_free(&canonical);
 		*status = 503;
 		return -1;
 	}
-	if (!p->cache || cache_get(p->cache, canonical.data, version, a, &ids, &nids) < 0) {
+	if (!p->cache || cache_get(p->cache, q->canonical, version, a, &ids, &nids) < 0) {
 		if (compute(p, conn, q, a, &ids, &nids, status, e) < 0) {
-			sb_free(&canonical);
 			answer_free(a);
 			return -1;
 		}
 		if (p->cache)
-			cache_put(p->cache, canonical.data, a->data_version, a, ids, nids);
+			cache_put(p->cache, q->canonical, a->data_version, a, ids, nids);
 	}
-	sb_free(&canonical);
 
 	double epsilon = a->sensitivity / p->cfg->noise_scale, spent;
 	a->budget = ledger_budget(p->cfg, who->role);

@@ -57,7 +57,7 @@ out:
 
 void public_key(const struct query *q, const struct standard *st, struct strbuf *out)
 {
-	query_canonical(q, out);
+	sb_puts(out, q->canonical);
 	if (st)
 		sb_printf(out, "&standardise=age&standard=%s", st->id);
 }

@@ -18,7 +18,7 @@
 #include "server/standard.h"
 
 struct public_tables {
-	char **canonical; /* query_canonical of each listed query */
+	char **canonical; /* public_key of each listed query */
 	char **text;	  /* as listed */
 	size_t n;
 };
@@ -29,7 +29,7 @@ struct public_tables {
 int public_load(struct public_tables *pt, const char *path, const struct wq_config *cfg,
 		const struct indicators *inds, const struct codelists *lists,
 		const struct standards *sts, struct wq_error *e);
-/* The text a table is listed, released and audited by: query_canonical, and the standard
+/* The text a table is listed, released and audited by: the query's canonical text, and the standard
  * of a standardised table (whose answer is another table than the unstandardised one). */
 void public_key(const struct query *q, const struct standard *st, struct strbuf *out);
 void public_free(struct public_tables *pt);

@@ -104,6 +104,56 @@ static int parse_dim(struct query_dim *d, const struct fact *fact, const struct 
 	return 0;
 }
 
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* d's items, sorted, joined by sep. */
+static void sorted_items(const struct query_dim *d, char sep, struct strbuf *out)
+{
+	const char *v[QUERY_MAX_ITEMS] = {0};
+	for (int i = 0; i < d->nitems; i++)
+		v[i] = d->items[i];
+	qsort(v, (size_t)d->nitems, sizeof v[0], cmp_str);
+	for (int i = 0; i < d->nitems; i++) {
+		if (i)
+			sb_putc(out, sep);
+		sb_puts(out, v[i]);
+	}
+}
+
+/* The normalised text of q (struct query's canonical). */
+static void canonical(const struct query *q, struct strbuf *out)
+{
+	char *filters[QUERY_MAX_DIMS] = {0};
+	sb_reset(out);
+	sb_printf(out, "indicator=%s", q->ind->id);
+	for (int i = 0; i < q->ndims; i++) {
+		sb_printf(out, "&dimension=%s", q->dims[i].dim->name);
+		if (q->dims[i].nitems) {
+			sb_putc(out, ':');
+			sorted_items(&q->dims[i], ';', out);
+		}
+	}
+	for (int i = 0; i < q->nfilters; i++) {
+		struct strbuf f;
+		sb_init(&f);
+		sb_printf(&f, "&filter=%s:", q->dims[q->ndims + i].dim->name);
+		sorted_items(&q->dims[q->ndims + i], ';', &f);
+		filters[i] = f.data;
+	}
+	qsort(filters, (size_t)q->nfilters, sizeof filters[0], cmp_str);
+	for (int i = 0; i < q->nfilters; i++) {
+		sb_puts(out, filters[i]);
+		free(filters[i]);
+	}
+	if (q->from_year)
+		sb_printf(out, "&from=%d", q->from_year);
+	if (q->to_year)
+		sb_printf(out, "&to=%d", q->to_year);
+}
+
 int query_parse(struct query *q, const struct indicators *inds, const struct codelists *lists,
 		const struct query_text *t, unsigned *status, struct wq_error *e)
 {
@@ -169,6 +219,18 @@ int query_parse(struct query *q, const struct indicators *inds, const struct cod
 	if (q->from_year && q->to_year && q->from_year > q->to_year) {
 		err_set(e, "Q1009", "\"from\" (%d) is after \"to\" (%d)", q->from_year, q->to_year);
 		err_field(e, "from");
+		return fail(status, 400);
+	}
+	struct strbuf text;
+	sb_init(&text);
+	canonical(q, &text);
+	int fits = text.len < sizeof q->canonical;
+	if (fits)
+		memcpy(q->canonical, text.data, text.len + 1);
+	sb_free(&text);
+	if (!fits) {
+		err_set(e, "Q1020", "the query is too long");
+		err_detail(e, "Its normalised text is longer than %d bytes.", QUERY_TEXT_MAX);
 		return fail(status, 400);
 	}
 	return 0;
@@ -416,55 +478,6 @@ void query_params_free(char **params, int nparams)
 {
 	for (int i = 0; i < nparams; i++)
 		free(params[i]);
-}
-
-static int cmp_str(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-/* d's items, sorted, joined by sep. */
-static void sorted_items(const struct query_dim *d, char sep, struct strbuf *out)
-{
-	const char *v[QUERY_MAX_ITEMS] = {0};
-	for (int i = 0; i < d->nitems; i++)
-		v[i] = d->items[i];
-	qsort(v, (size_t)d->nitems, sizeof v[0], cmp_str);
-	for (int i = 0; i < d->nitems; i++) {
-		if (i)
-			sb_putc(out, sep);
-		sb_puts(out, v[i]);
-	}
-}
-
-void query_canonical(const struct query *q, struct strbuf *out)
-{
-	char *filters[QUERY_MAX_DIMS] = {0};
-	sb_reset(out);
-	sb_printf(out, "indicator=%s", q->ind->id);
-	for (int i = 0; i < q->ndims; i++) {
-		sb_printf(out, "&dimension=%s", q->dims[i].dim->name);
-		if (q->dims[i].nitems) {
-			sb_putc(out, ':');
-			sorted_items(&q->dims[i], ';', out);
-		}
-	}
-	for (int i = 0; i < q->nfilters; i++) {
-		struct strbuf f;
-		sb_init(&f);
-		sb_printf(&f, "&filter=%s:", q->dims[q->ndims + i].dim->name);
-		sorted_items(&q->dims[q->ndims + i], ';', &f);
-		filters[i] = f.data;
-	}
-	qsort(filters, (size_t)q->nfilters, sizeof filters[0], cmp_str);
-	for (int i = 0; i < q->nfilters; i++) {
-		sb_puts(out, filters[i]);
-		free(filters[i]);
-	}
-	if (q->from_year)
-		sb_printf(out, "&from=%d", q->from_year);
-	if (q->to_year)
-		sb_printf(out, "&to=%d", q->to_year);
 }
 
 void query_cell_definition(const struct query *q, const char *const *values, struct strbuf *out)

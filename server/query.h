@@ -17,6 +17,9 @@
 
 #define QUERY_MAX_DIMS	8
 #define QUERY_MAX_ITEMS 64
+/* The longest canonical text of a query; a longer one is Q1020. A URL within [limits]
+ * max_url_bytes (4 KiB as shipped) never comes near it. */
+#define QUERY_TEXT_MAX 16384
 
 struct query_dim {
 	const struct dimension *dim;
@@ -30,6 +33,10 @@ struct query {
 	struct query_dim dims[QUERY_MAX_DIMS * 2];
 	int ndims, nfilters;
 	int from_year, to_year; /* 0 when not given */
+	/* The normalised text, made once by query_parse: the indicator, the dimensions in
+	 * their order (items sorted), the filters sorted, the period. The key of the answer
+	 * cache, the audit's record of the query, and (with a standard) the public tables'. */
+	char canonical[QUERY_TEXT_MAX];
 };
 
 /* A query as asked: the parameters' text, not yet checked. dims and filters are "NAME" or
@@ -62,10 +69,6 @@ int query_parse_text(struct query *q, const struct indicators *inds, const struc
 enum { QCOL_NUM, QCOL_DEN, QCOL_CKN, QCOL_CKD, QCOL_EXCLUDED, QCOL_CKX, QCOL_N };
 void query_sql(const struct query *q, struct strbuf *sql, char **params, int *nparams);
 void query_params_free(char **params, int nparams);
-
-/* The normalised text of q, for the audit and the public tables: the indicator, the
- * dimensions in their order (items sorted), the filters sorted, the period. */
-void query_canonical(const struct query *q, struct strbuf *out);
 
 /* The definition of one cell of q: the constraints that select its rows (its dimension
  * values, the filters, the period), sorted, so that the same cell reached through another

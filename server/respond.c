@@ -8,21 +8,6 @@
 #include "common/log.h"
 #include "common/strbuf.h"
 
-int respond_check(struct http_request *req, struct http_response *resp)
-{
-	const char *fmt = http_query(req, "format"), *lang = http_query(req, "lang");
-	if (fmt && strcmp(fmt, "json") != 0 && strcmp(fmt, "csv") != 0) {
-		http_problem_param(resp, "Q1010", "unsupported format", "format",
-				   "one of json, csv");
-		return -1;
-	}
-	if (lang && strcmp(lang, "en") != 0 && strcmp(lang, "ar") != 0) {
-		http_problem_param(resp, "Q1010", "unsupported language", "lang", "one of en, ar");
-		return -1;
-	}
-	return 0;
-}
-
 /* Accept-Language (RFC 9110 12.5.4): the highest q among tags whose primary subtag is en
  * or ar; the first such tag wins a tie. */
 static enum lang accepted(const char *h)
@@ -51,20 +36,23 @@ static enum lang accepted(const char *h)
 	return best;
 }
 
-enum lang respond_lang(struct http_request *req)
+int respond_check(struct http_request *req, struct respond_form *form, struct http_response *resp)
 {
-	const char *lang = http_query(req, "lang");
-	if (lang)
-		return strcmp(lang, "ar") == 0 ? LANG_AR : LANG_EN;
-	return accepted(http_header(req, "Accept-Language"));
-}
-
-int respond_csv(struct http_request *req)
-{
-	const char *fmt = http_query(req, "format"), *accept = http_header(req, "Accept");
-	if (fmt)
-		return strcmp(fmt, "csv") == 0;
-	return accept && strstr(accept, "text/csv") != NULL;
+	const char *fmt = http_query(req, "format"), *lang = http_query(req, "lang");
+	const char *accept = http_header(req, "Accept");
+	if (fmt && strcmp(fmt, "json") != 0 && strcmp(fmt, "csv") != 0) {
+		http_problem_param(resp, "Q1010", "unsupported format", "format",
+				   "one of json, csv");
+		return -1;
+	}
+	if (lang && strcmp(lang, "en") != 0 && strcmp(lang, "ar") != 0) {
+		http_problem_param(resp, "Q1010", "unsupported language", "lang", "one of en, ar");
+		return -1;
+	}
+	form->lang = lang ? (strcmp(lang, "ar") == 0 ? LANG_AR : LANG_EN)
+			  : accepted(http_header(req, "Accept-Language"));
+	form->csv = fmt ? strcmp(fmt, "csv") == 0 : accept && strstr(accept, "text/csv") != NULL;
+	return 0;
 }
 
 int respond_query(struct http_request *req, struct query *q, const char *indicator,
@@ -130,12 +118,8 @@ void respond_audit(struct http_request *req, const struct query *q, unsigned sta
 		   const struct answer *a)
 {
 	const struct server *srv = http_app(req);
-	struct strbuf canonical;
-	sb_init(&canonical);
-	query_canonical(q, &canonical);
-	audit_query(srv->audit, http_principal(req)->token_id, canonical.data, status, a ? a->n : 0,
+	audit_query(srv->audit, http_principal(req)->token_id, q->canonical, status, a ? a->n : 0,
 		    a ? a->epsilon : 0);
-	sb_free(&canonical);
 }
 
 int respond_protect(struct http_request *req, const struct query *q, const struct principal *who,
@@ -276,10 +260,10 @@ static char *to_csv(json_t *headers, json_t *rows)
 	return sb.data;
 }
 
-void respond_send(struct http_request *req, json_t *doc, struct http_response *resp)
+void respond_send(const struct respond_form *form, json_t *doc, struct http_response *resp)
 {
-	localise(doc, respond_lang(req));
-	if (!respond_csv(req)) {
+	localise(doc, form->lang);
+	if (!form->csv) {
 		char *body = json_dumps(doc, JSON_COMPACT | JSON_REAL_PRECISION(17));
 		http_text(resp, 200, "application/json; charset=utf-8", body, strlen(body));
 		free(body);
@@ -291,11 +275,12 @@ void respond_send(struct http_request *req, json_t *doc, struct http_response *r
 	json_decref(doc);
 }
 
-void respond_send_text(struct http_request *req, const char *body, struct http_response *resp)
+void respond_send_text(const struct respond_form *form, const char *body,
+		       struct http_response *resp)
 {
-	if (!respond_csv(req) && respond_lang(req) == LANG_EN) {
+	if (!form->csv && form->lang == LANG_EN) {
 		http_text(resp, 200, "application/json; charset=utf-8", body, strlen(body));
 		return;
 	}
-	respond_send(req, json_loads(body, 0, NULL), resp);
+	respond_send(form, json_loads(body, 0, NULL), resp);
 }

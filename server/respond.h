@@ -17,11 +17,16 @@ enum lang { LANG_EN, LANG_AR };
 /* The query parameters every data route takes besides its own. */
 #define RESPOND_PARAMS "format", "lang"
 
-/* Checks format and lang. Returns 0, or -1 with resp a 400 (Q1010). */
-int respond_check(struct http_request *req, struct http_response *resp);
-/* ?lang= first, then the best of en and ar in Accept-Language; English by default. */
-enum lang respond_lang(struct http_request *req);
-int respond_csv(struct http_request *req); /* ?format=csv, or Accept: text/csv */
+/* How an answer is sent, read once per request: its language (?lang= first, then the best
+ * of en and ar in Accept-Language; English by default) and whether as CSV (?format=csv,
+ * or Accept: text/csv). */
+struct respond_form {
+	enum lang lang;
+	int csv;
+};
+
+/* Checks format and lang and reads the form. Returns 0, or -1 with resp a 400 (Q1010). */
+int respond_check(struct http_request *req, struct respond_form *form, struct http_response *resp);
 
 /* The query of indicator by dims (ndims of them, from the parameter dims_param), with the
  * request's filter, from and to. Returns 0, or -1 with resp the problem (query.h's codes,
@@ -64,11 +69,13 @@ json_t *respond_meta(const struct server *srv, const struct answer *a, const cha
 json_t *respond_num(double v);
 json_t *respond_count(double v);
 
-/* Sends doc (stolen): JSON, or the CSV of its headers and rows when asked. In Arabic,
+/* Sends doc (stolen) in the form: JSON, or the CSV of its headers and rows. In Arabic,
  * every "name" and "unit" of the indicator and metaData.items takes its _ar value first:
- * one step for every route, the stored public releases included. */
-void respond_send(struct http_request *req, json_t *doc, struct http_response *resp);
-/* The same for a JSON text already rendered (the public releases are stored as text). */
-void respond_send_text(struct http_request *req, const char *body, struct http_response *resp);
+ * one step for every route, the stored public releases included. Rendered once. */
+void respond_send(const struct respond_form *form, json_t *doc, struct http_response *resp);
+/* The same for a JSON text already rendered (the public releases are stored as text): as
+ * it is in English JSON, parsed for the other forms. */
+void respond_send_text(const struct respond_form *form, const char *body,
+		       struct http_response *resp);
 
 #endif

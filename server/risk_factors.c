@@ -117,6 +117,7 @@ static const char *largest(const struct answer *a, int i)
 
 void risk_factors_get(struct http_request *req, struct http_response *resp)
 {
+	struct respond_form form;
 	const struct server *srv = http_app(req);
 	const struct principal *who = http_principal(req);
 	char names[RISK_MAX_FACTORS][64], refbuf[RISK_MAX_FACTORS][96];
@@ -124,7 +125,7 @@ void risk_factors_get(struct http_request *req, struct http_response *resp)
 	int nf;
 	struct query q;
 	struct answer a;
-	if (respond_check(req, resp) < 0 || factor_names(req, names, &nf, resp) < 0)
+	if (respond_check(req, &form, resp) < 0 || factor_names(req, names, &nf, resp) < 0)
 		return;
 	for (int i = 0; i < nf; i++)
 		dims[i] = names[i];
@@ -269,7 +270,7 @@ void risk_factors_get(struct http_request *req, struct http_response *resp)
 				    json_pack("{s:o,s:o}", "estimate",
 					      respond_num(exp(f.coef[0].estimate)), "coefficient",
 					      respond_num(f.coef[0].estimate)));
-		respond_send(req, doc, resp);
+		respond_send(&form, doc, resp);
 	}
 	respond_audit(req, &q, resp->status, &a);
 	st_glm_free(&f);

@@ -120,6 +120,7 @@ static const char *const measures[] = {"value",	    "lower",	   "upper",
 
 void trends_get(struct http_request *req, struct http_response *resp)
 {
+	struct respond_form form;
 	const struct server *srv = http_app(req);
 	const struct principal *who = http_principal(req);
 	const char *dimension = http_query(req, "dimension");
@@ -128,7 +129,7 @@ void trends_get(struct http_request *req, struct http_response *resp)
 	const struct standard *st;
 	struct query q;
 	struct answer a;
-	if (respond_check(req, resp) < 0 || respond_standard(req, &st, resp) < 0)
+	if (respond_check(req, &form, resp) < 0 || respond_standard(req, &st, resp) < 0)
 		return;
 	int standardise = st != NULL;
 	if (dimension) {
@@ -220,7 +221,7 @@ void trends_get(struct http_request *req, struct http_response *resp)
 					    st->id, "name", st->name, "source", st->source)
 				: json_null());
 	respond_audit(req, &q, 200, &a);
-	respond_send(req, doc, resp);
+	respond_send(&form, doc, resp);
 	free(s);
 	answer_free(&a);
 }
