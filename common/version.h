@@ -2,9 +2,9 @@
  * notifies at commit) on a connection of its own, so that a cached answer needs no query
  * to know it is current. 0 while the connection is down or not yet made: then the
  * protection layer reads the version from the database, as it did without it. The same
- * connection LISTENs wiqaya_tokens (sql/functions/auth.tokens_changed.sql) for the token cache: each change
- * invalidates it, and it is off (live = 0) whenever a change could have been missed. Both
- * servers run one: the intake for its token cache only. */
+ * connection LISTENs wiqaya_tokens (sql/functions/auth.tokens_changed.sql) for the token cache:
+ * each change invalidates it, and it is off (live = 0) whenever a change could have been missed.
+ * Both servers run one: the intake for its token cache only. */
 #ifndef WQ_VERSION_H
 #define WQ_VERSION_H
 

@@ -145,7 +145,8 @@ static int replaced(PGconn *conn, const char *file, const char *sql, struct wq_e
 {
 	static const char tag[] = "-- replaces: ";
 	int named = 0, found = 0;
-	for (const char *line = sql; line; line = strchr(line, '\n'), line = line ? line + 1 : NULL) {
+	for (const char *line = sql; line;
+	     line = strchr(line, '\n'), line = line ? line + 1 : NULL) {
 		char name[256], sum[65], was[65];
 		if (strncmp(line, tag, strlen(tag)) != 0 ||
 		    sscanf(line + strlen(tag), "%255s %64s", name, sum) != 2)
@@ -154,15 +155,16 @@ static int replaced(PGconn *conn, const char *file, const char *sql, struct wq_e
 		if (recorded(conn, "schema_migrations", name, was, e) < 0)
 			return -1;
 		if (was[0] && strcmp(was, sum) != 0) {
-			err_set(e, "S4002", "migration \"%s\" has changed since it was applied", name);
+			err_set(e, "S4002", "migration \"%s\" has changed since it was applied",
+				name);
 			err_detail(e, "\"%s\" replaces it as it was released.", file);
 			return -1;
 		}
 		found += was[0] != 0;
 	}
 	if (found && found < named) {
-		err_set(e, "S4005", "the database has %d of the %d migrations \"%s\" replaces", found,
-			named, file);
+		err_set(e, "S4005", "the database has %d of the %d migrations \"%s\" replaces",
+			found, named, file);
 		err_hint(e, "Migrate it first with a release that has those migrations, then with "
 			    "this one.");
 		return -1;
@@ -214,7 +216,8 @@ static int run_migrations(PGconn *conn, const char *dir, int *applied, struct wq
 		    db_run(conn, e, "COMMIT", 0, NULL) < 0)
 			goto rollback;
 		if (has) {
-			log_info("recorded migration %s: the database has what it makes", f.name[i]);
+			log_info("recorded migration %s: the database has what it makes",
+				 f.name[i]);
 			continue;
 		}
 		log_info("applied migration %s", f.name[i]);

@@ -1,12 +1,13 @@
 /* Schema migrations and the live SQL functions (sql/functions/README.md).
  * Migrations: sql/migrations/NNN_name.sql applied in order, each in its own transaction,
  * recorded in public.schema_migrations with a checksum; they carry DDL and signature
- * changes. A migration may replace earlier ones that are no longer in the tree (000, the
- * baseline, replaces 001-010): it lists them with their checksums, and a database that
- * has them all records it without running it. Functions: one CREATE OR REPLACE per file under sql/functions, applied after
- * the migrations whenever a file's checksum differs from the one recorded in
- * public.schema_functions; a change under sql/functions/analytics (the builders and
- * their counting rules) rebuilds the analytics tables once, in the same transaction. */
+ * changes. A migration may replace earlier ones no longer in the tree (000, the baseline,
+ * replaces 001-010): it lists them with their checksums, and a database that has them all
+ * records it without running it.
+ * Functions: one CREATE OR REPLACE per file under sql/functions, applied after the
+ * migrations whenever a file's checksum differs from the one recorded in
+ * public.schema_functions; a change under sql/functions/analytics (the builders and their
+ * counting rules) rebuilds the analytics tables once, in the same transaction. */
 #ifndef WQ_MIGRATE_H
 #define WQ_MIGRATE_H
 
