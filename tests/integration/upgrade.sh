@@ -89,6 +89,19 @@ check "naming S4004 and the file" grep -q 'S4004.*no_such_table' "$T/last"
 check "and the hint names the file" grep -q 'analytics.cap_items.sql' "$T/last"
 eq "nothing of that run remains (auth.charge's change is not recorded)" "$(charge_sum)" "$sum"
 
+# A database that stopped part of the way (migrations 001-005 of the ten) is refused, not
+# half upgraded: it must first be migrated by a release that has the rest.
+fresh_db upgrade_partial
+psql_admin -c "DROP DATABASE $DB WITH (FORCE)" -c "CREATE DATABASE $DB" >/dev/null
+mkdir -p "$T/five" && cp "$old"/sql/migrations/00[1-5]_*.sql "$T/five/"
+sed "s|^migrations *=.*|migrations = $T/five|; /^functions *=/d" "$CONF" >"$T/five.conf"
+cluster_lock "$old/build/bin/wiqaya-etl" -c "$T/five.conf" migrate >/dev/null
+status "migrate refuses a database that has five of the ten migrations the baseline replaces" 2 \
+  "$BIN/wiqaya-etl" migrate
+check "saying S4005 and what to do" bash -c "grep -q 'S4005.*5 of the 10.*000_baseline.sql' '$T/last' && grep -qi 'release that has those migrations' '$T/last'"
+eq "and changing nothing" "$(psql_t -c 'SELECT count(*) FROM schema_migrations')" "5"
+test_config upgrade
+
 # One definition per live function: every function of our schemas has one file named after
 # it, which is its only CREATE in the tree.
 missing=
