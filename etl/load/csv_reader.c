@@ -252,6 +252,20 @@ static void on_row(int c, void *data)
 				for (size_t k = 0; k < r->ncol; k++)
 					if (r->f[i] && !strcmp(r->f[i], r->cols[k].name))
 						r->map[i] = (int)k;
+				for (int k = 0; k < i && r->map[i] >= 0; k++)
+					if (r->map[k] == r->map[i]) {
+						/* The second would be ignored, or overwrite the
+						 * first. */
+						r->failed = 1;
+						err_set(r->e, "E1006",
+							"column \"%s\" is in the header twice",
+							r->cols[r->map[i]].name);
+						err_detail(r->e, "Columns %d and %d.", k + 1,
+							   i + 1);
+						break;
+					}
+				if (r->failed)
+					break;
 				if (r->map[i] < 0) {
 					r->failed = 1;
 					err_set(r->e, "E1006", "unknown column");

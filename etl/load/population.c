@@ -72,6 +72,16 @@ static void header(struct pop_reader *p)
 	for (int i = 0; i < p->nf && i < MAXCOL; i++) {
 		const char *h = p->f[i];
 		int known = 1;
+		for (int k = 0; k < i; k++)
+			if (!strcmp(p->f[k], h)) {
+				/* The second would be ignored: which one did the clerk mean? */
+				p->failed = 1;
+				err_set(p->e, "E1006",
+					"a column of the population file is there twice");
+				err_detail(p->e, "Columns %d and %d have the same name.", k + 1,
+					   i + 1);
+				return;
+			}
 		if (!strcmp(h, "year"))
 			p->col_year = i;
 		else if (!strcmp(h, "region"))
@@ -238,8 +248,13 @@ int population_load_stream(PGconn *conn, const struct codelists *lists, FILE *f,
 		}
 	int unreadable = !p.failed && ferror(f);
 	p.failed |= unreadable;
-	if (!p.failed)
-		csv_fini(&parser, on_field, on_row, &p);
+	/* An unterminated quote ends the file inside one field: every row after it would be
+	 * lost without a word, so it is an error, like any malformed CSV. */
+	if (!p.failed && csv_fini(&parser, on_field, on_row, &p) != 0) {
+		err_set(e, "E1001", "the population file is not well-formed CSV");
+		err_detail(e, "At the end: %s.", csv_strerror(csv_error(&parser)));
+		p.failed = 1;
+	}
 	for (int i = 0; i < p.nf && i < MAXCOL; i++)
 		free(p.f[i]);
 	csv_free(&parser);

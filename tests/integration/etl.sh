@@ -115,6 +115,19 @@ status "a population file with bad rows" 1 "$BIN/wiqaya-etl" load --population -
 eq "each bad row has its code" "$(jq -r '"\(.row) \(.errors[0].code) \(.errors[0].pointer)"' "$T/poprej.ndjson" | sort | tr '\n' ';')" \
   "4 E2001 region;5 E3009 ;6 E3003 age;7 E2001 disability;"
 eq "an extra dimension is kept" "$(psql_t -c "SELECT population FROM warehouse.population WHERE dims = '{\"disability\": \"seeing\"}'")" "12"
+# No silent loss: a quote left open swallows every row after it, and a column named twice
+# would leave one of the two unread. Both stop the load, which changes nothing.
+before=$(psql_t -c 'SELECT count(*), sum(population) FROM warehouse.population')
+printf 'year,region,sex,age,population\n2021,DC-01,female,1,100\n2021,DC-01,female,2,"100\n2021,DC-01,female,3,100\n2021,DC-01,female,4,100\n' >"$T/openquote.csv"
+status "a population file with a quote left open is refused" 2 "$BIN/wiqaya-etl" load --population "$T/openquote.csv"
+check "as malformed CSV (E1001)" grep -q 'E1001.*not well-formed CSV' "$T/last"
+printf 'year,region,sex,age,population,population\n2021,DC-01,female,1,100,7\n' >"$T/twice.csv"
+status "a population file with a column twice is refused" 2 "$BIN/wiqaya-etl" load --population "$T/twice.csv"
+check "naming the two columns (E1006)" grep -q 'E1006.*twice' "$T/last"
+eq "neither changed the population" "$(psql_t -c 'SELECT count(*), sum(population) FROM warehouse.population')" "$before"
+head -1 "$T/syn/cases.csv" | sed 's/$/,victim_sex/' >"$T/twice_cases.csv"
+status "a case CSV with a column twice is refused" 2 "$BIN/wiqaya-etl" load --format csv "$T/twice_cases.csv"
+check "naming the column (E1006)" grep -q 'E1006.*victim_sex.*twice' "$T/last"
 
 # --- kill -9 at random moments, then a rerun: the warehouse equals a clean run's
 "$BIN/wiqaya-synth" --seed 22 --cases 6000 --out "$T/k" >/dev/null

@@ -142,6 +142,11 @@ printf 'year,region,sex,age,population\n2023,DC-01,female,9,-4\n' >"$T/badpop.cs
 got=$(curl -s -o "$T/body" -w '%{http_code}' -H "Authorization: Bearer $ADMIN" -H 'Content-Type: text/csv' \
   --data-binary "@$T/badpop.csv" "$INTAKE_URL/api/v1/population")
 eq "a bad population row: 422" "$got" "422"
+printf 'year,region,sex,age,population\n2023,DC-01,female,9,100\n2023,DC-01,female,10,"100\n2023,DC-01,female,11,100\n2023,DC-01,female,12,100\n' >"$T/openquote.csv"
+got=$(curl -s -o "$T/body" -w '%{http_code}' -H "Authorization: Bearer $ADMIN" -H 'Content-Type: text/csv' \
+  --data-binary "@$T/openquote.csv" "$INTAKE_URL/api/v1/population")
+problem "a population with a quote left open is a 400 that loads nothing, not a 200 of one row" 400 E1001
+eq "and its first row is not loaded" "$(psql_t -c "SELECT count(*) FROM warehouse.population WHERE year = 2023 AND region = 'DC-01' AND sex = 'female' AND age = 9 AND dims = '{}' AND population = 100")" "0"
 for _ in $(seq 1 50); do
   [[ $(psql_t -c 'SELECT count(*) FROM warehouse.refresh_queue') == 0 ]] && break
   sleep 0.2
