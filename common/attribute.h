@@ -1,11 +1,11 @@
 /* The attributes of a child: what an agency records of each victim beyond sex, age and
  * identity (disability, migrant status...), each a code of its own list. One row each in
- * one const table, the only place that names them: the validator (etl/load/record.c), the CSV
- * layout (etl/load/csv_reader.c), the warehouse's COPY (etl/load/chunk.c), the population loader
- * (etl/load/population.c), the synthetic country (synth/), the analytics model
- * (server/model.c) and the grammar (server/grammar.c) all read it. docs/architecture.md
- * ("Adding an attribute") says what else a new one takes: its code list, a migration
- * with its columns, the counting rule's line, tests. */
+ * one const table, the only place that names them: the validator (etl/load/record.c),
+ * the CSV layout (common/csv_layout.c), the warehouse's COPY (etl/load/chunk.c), the
+ * population loader (etl/load/population.c), the synthetic country (synth/), the
+ * analytics model (server/model.c) and the grammar (server/grammar.c) all read it.
+ * docs/architecture.md ("Adding an attribute") says what else a new one takes: its code
+ * list, a migration with its columns, the counting rule's line, tests. */
 #ifndef WQ_ATTRIBUTE_H
 #define WQ_ATTRIBUTE_H
 

@@ -23,11 +23,14 @@ void disclosure_get(struct http_request *req, struct http_response *resp)
 		resp->retry_after = 5;
 		return;
 	}
-	json_t *tables = json_array();
+	json_t *tables = json_array(), *sensitive = json_array();
+	for (size_t i = 0; model_dimension_at(i); i++)
+		if (grammar_is_sensitive(model_dimension_at(i)))
+			json_array_append_new(sensitive, json_string(model_dimension_at(i)->name));
 	for (size_t i = 0; i < srv->public.n; i++)
 		json_array_append_new(tables, json_string(srv->public.text[i]));
 	json_t *body = json_pack(
-	    "{s:{s:s,s:f,s:f,s:s},s:{s:i,s:i,s:s},s:{s:{s:i,s:i,s:i},s:[s,s,s],s:i},"
+	    "{s:{s:s,s:f,s:f,s:s},s:{s:i,s:i,s:s},s:{s:{s:i,s:i,s:i},s:o,s:i},"
 	    "s:{s:i,s:{s:f,s:f,s:f,s:f},s:s,s:s},s:o,s:{s:s,s:f,s:f},s:{s:I}}",
 	    "noise", "mechanism", "discrete Laplace (two-sided geometric), sticky", "scale_b",
 	    cfg->noise_scale, "variance", dl_variance(cfg->noise_scale), "keyed_by",
@@ -38,11 +41,11 @@ void disclosure_get(struct http_request *req, struct http_response *resp)
 	    "count below the threshold, true zeros included; a rate or proportion when either "
 	    "part is",
 	    "grammar", "max_dimensions", "policy", cfg->max_dims_policy, "researcher",
-	    cfg->max_dims_researcher, "admin", cfg->max_dims_policy, "sensitive",
-	    "sexual_orientation", "gender_identity", "ethnicity", "sensitive_max_others",
-	    GRAMMAR_SENSITIVE_OTHERS, "budget", "window_days", cfg->budget_days, "per_token",
-	    "policy", cfg->budget_policy, "researcher", cfg->budget_researcher, "admin",
-	    cfg->budget_admin, "public", cfg->budget_public, "cost",
+	    cfg->max_dims_researcher, "admin", cfg->max_dims_policy, "sensitive", sensitive,
+	    "sensitive_max_others", GRAMMAR_SENSITIVE_OTHERS, "budget", "window_days",
+	    cfg->budget_days, "per_token", "policy", cfg->budget_policy, "researcher",
+	    cfg->budget_researcher, "admin", cfg->budget_admin, "public", cfg->budget_public,
+	    "cost",
 	    "epsilon = L / b, charged only when the query releases a cell the token has not "
 	    "seen; L = years spanned x min(items, item cap) per multi-valued dimension x 2 for "
 	    "a proportion",

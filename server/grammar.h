@@ -1,8 +1,8 @@
 /* The restricted grammar (disclosure.md, layer 1), checked on a parsed query before any
  * SQL runs: dimensions per query by role ([disclosure] max_dims_policy and
- * max_dims_researcher; admin as policy), and the sensitive dimensions
- * (sexual_orientation, gender_identity, ethnicity) only for researchers, as a dimension or
- * a filter, with at most 2 other dimensions. A broken rule is a 409 naming it. */
+ * max_dims_researcher; admin as policy), and the sensitive dimensions (the attributes
+ * marked ATTR_SENSITIVE in common/attribute.c) only for researchers, as a dimension or a
+ * filter, with at most 2 other dimensions. A broken rule is a 409 naming it. */
 #ifndef WQ_GRAMMAR_H
 #define WQ_GRAMMAR_H
 

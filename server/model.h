@@ -1,8 +1,9 @@
 /* The analytics model: the dimensions a table can be broken down by, the facts (the
  * analytics tables) and which dimensions apply to each, and the predicates an indicator
- * may count (conditions over a fact's row, named in config/indicators.json). Const tables
- * only: the bottom of the server's stack (handlers -> query -> indicator -> model), with
- * no SQL from outside. */
+ * may count (conditions over a fact's row, named in config/indicators.json). Const tables,
+ * and the dimensions of a child's attributes built once from common/attribute.h: the
+ * bottom of the server's stack (handlers -> query -> indicator -> model), with no SQL
+ * from outside. */
 #ifndef WQ_MODEL_H
 #define WQ_MODEL_H
 

@@ -818,7 +818,7 @@ static json_t *interventions_json(struct gen *g, const struct plan *p)
 	return ivs;
 }
 
-/* The cell of a case column (csv_reader.h) of case p. */
+/* The cell of a case column (common/csv_layout.h) of case p. */
 static const char *case_cell(const struct plan *p, const struct case_text *t, const char *f)
 {
 	return !strcmp(f, "agency")	  ? p->agency

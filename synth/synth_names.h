@@ -1,4 +1,4 @@
-/* Name frequency lists for the synthetic country (wiqaya-etl synth): Arabic names with a
+/* Name frequency lists for the synthetic country (wiqaya-synth): Arabic names with a
  * Latin transliteration each (a child is written in the other script only in planted
  * cases), Latin variant spellings, and names of migrant children. Ranked by frequency;
  * the generator draws with Zipf weights over the rank. Fictional data, no real persons. */

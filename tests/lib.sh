@@ -13,7 +13,7 @@ n=0
 free_port() {
   local p
   while :; do
-    p=$((20000 + RANDOM % 30000))
+    p=$((20000 + RANDOM % 12000)) # below Linux's ephemeral ports (32768 on)
     ss -Hltn "sport = :$p" 2>/dev/null | grep -q . || { echo "$p"; return; }
   done
 }

@@ -67,24 +67,20 @@ ordered=$(for n in "${names[@]}"; do
 parallel=$(grep -vE "$EXCLUSIVE" <<<"$ordered")
 alone=$(grep -E "$EXCLUSIVE" <<<"$ordered")
 
-declare -A pid_of=()
-finish_one() { # waits for any script, then reports the ones that ended
-  wait -n 2>/dev/null
-  local n
-  for n in "${!pid_of[@]}"; do
-    if ! kill -0 "${pid_of[$n]}" 2>/dev/null; then
-      wait "${pid_of[$n]}" 2>/dev/null
-      unset "pid_of[$n]"
-      report "$n"
-    fi
-  done
+declare -A name_of=()
+finish_one() { # waits for the next script to end (wait -p names it), then reports it
+  local pid
+  wait -n -p pid 2>/dev/null
+  [[ -n ${pid:-} && -n ${name_of[$pid]:-} ]] || return 0
+  report "${name_of[$pid]}"
+  unset "name_of[$pid]"
 }
 for n in $parallel; do
-  while [[ ${#pid_of[@]} -ge $JOBS ]]; do finish_one; done
+  while [[ ${#name_of[@]} -ge $JOBS ]]; do finish_one; done
   run "$n" bash "tests/$n.sh" &
-  pid_of[$n]=$!
+  name_of[$!]=$n
 done
-while [[ ${#pid_of[@]} -gt 0 ]]; do finish_one; done
+while [[ ${#name_of[@]} -gt 0 ]]; do finish_one; done
 for n in $alone; do
   run "$n" bash "tests/$n.sh"
   report "$n"

@@ -14,7 +14,8 @@
 #include "common/xalloc.h"
 #include "etl/load/input.h"
 
-#define MAXCOL 16
+/* year, region, sex, age, population and every attribute a population file may hold */
+#define MAXCOL (5 + ATTR_MAX)
 
 /* The extra columns a population file may have: the attributes of a child marked
  * ATTR_POPULATION (common/attribute.h), each a code of the attribute's list. */
@@ -69,6 +70,11 @@ static void header(struct pop_reader *p)
 {
 	p->col_year = p->col_region = p->col_sex = p->col_age = p->col_pop = -1;
 	p->ncols = p->nf;
+	if (p->nf > MAXCOL) {
+		p->failed = 1;
+		err_set(p->e, "E1006", "the population file has more than %d columns", MAXCOL);
+		return;
+	}
 	for (int i = 0; i < p->nf && i < MAXCOL; i++) {
 		const char *h = p->f[i];
 		int known = 1;

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "common/db.h"
 #include "common/log.h"
@@ -67,7 +68,12 @@ static int list_dir(struct sql_files *f, const char *root, const char *sub, int 
 			f->name[f->n++] = name;
 			continue;
 		}
-		if (deep && de->d_type == DT_DIR)
+		struct stat st;
+		char *full = xasprintf("%s/%s", root, name);
+		int dir = de->d_type == DT_DIR ||
+			  (de->d_type == DT_UNKNOWN && stat(full, &st) == 0 && S_ISDIR(st.st_mode));
+		free(full);
+		if (deep && dir)
 			rc = list_dir(f, root, name, 0, e);
 		free(name);
 	}
@@ -111,14 +117,6 @@ static int exec_file(PGconn *conn, const char *sql, const char *code, char state
 	db_error(conn, res, code, e);
 	PQclear(res);
 	return -1;
-}
-
-static int begin_locked(PGconn *conn, struct wq_error *e)
-{
-	return db_run(conn, e, "BEGIN", 0, NULL) < 0 ||
-		       db_run(conn, e, "SELECT pg_advisory_xact_lock(7270001)", 0, NULL) < 0
-		   ? -1
-		   : 0;
 }
 
 /* The checksum recorded for NAME in TABLE, into sum ("" when none); 0 or -1. */
@@ -184,37 +182,34 @@ static int run_migrations(PGconn *conn, const char *dir, int *applied, struct wq
 		char *sql = read_sql(dir, f.name[i], sum, e);
 		if (!sql)
 			goto out;
-		if (begin_locked(conn, e) < 0 ||
-		    recorded(conn, "schema_migrations", f.name[i], was, e) < 0) {
+		if (recorded(conn, "schema_migrations", f.name[i], was, e) < 0) {
 			free(sql);
-			goto rollback;
+			goto out;
 		}
 		if (was[0] && strcmp(was, sum) != 0) {
 			free(sql);
 			err_set(e, "S4002", "migration \"%s\" has changed since it was applied",
 				f.name[i]);
 			err_hint(e, "Never edit an applied migration; add a new one.");
-			goto rollback;
+			goto out;
 		}
 		if (was[0]) {
 			free(sql);
-			PQclear(PQexec(conn, "COMMIT"));
 			continue;
 		}
 		int has = replaced(conn, f.name[i], sql, e);
 		int failed = has < 0 || (has == 0 && exec_file(conn, sql, "S4003", state, e) < 0);
 		free(sql);
-		if (has < 0)
-			goto rollback;
 		if (failed) {
-			err_hint(e, "Migration \"%s\" failed and was rolled back.", f.name[i]);
-			goto rollback;
+			if (has == 0)
+				err_hint(e, "Migration \"%s\" failed; nothing of this run remains.",
+					 f.name[i]);
+			goto out;
 		}
 		if (db_run(conn, e,
 			   "INSERT INTO public.schema_migrations (name, checksum) VALUES ($1, $2)",
-			   2, params) < 0 ||
-		    db_run(conn, e, "COMMIT", 0, NULL) < 0)
-			goto rollback;
+			   2, params) < 0)
+			goto out;
 		if (has) {
 			log_info("recorded migration %s: the database has what it makes",
 				 f.name[i]);
@@ -224,9 +219,6 @@ static int run_migrations(PGconn *conn, const char *dir, int *applied, struct wq
 		(*applied)++;
 	}
 	rc = 0;
-	goto out;
-rollback:
-	PQclear(PQexec(conn, "ROLLBACK"));
 out:
 	files_free(&f);
 	return rc;
@@ -320,28 +312,20 @@ static int run_functions(PGconn *conn, const char *dir, struct migrate_result *r
 		goto out;
 	pending = xcalloc(f.n + 1, 1);
 	sums = xcalloc(f.n + 1, sizeof *sums);
-	if (begin_locked(conn, e) < 0)
-		goto rollback;
 	for (size_t i = 0; i < f.n; i++) {
 		char was[65];
 		char *sql = read_sql(dir, f.name[i], sums[i], e);
 		if (!sql)
-			goto rollback;
+			goto out;
 		free(sql);
 		if (recorded(conn, "schema_functions", f.name[i], was, e) < 0)
-			goto rollback;
+			goto out;
 		pending[i] = strcmp(was, sums[i]) != 0;
 		any |= pending[i];
 	}
 	if (any && apply_functions(conn, dir, &f, pending, sums, r, e) < 0)
-		goto rollback;
-	if (db_run(conn, e, "COMMIT", 0, NULL) < 0)
-		goto rollback;
+		goto out;
 	rc = 0;
-	goto out;
-rollback:
-	PQclear(PQexec(conn, "ROLLBACK"));
-	r->functions = r->rebuilt = 0;
 out:
 	free(pending);
 	free(sums);
@@ -349,11 +333,17 @@ out:
 	return rc;
 }
 
+/* One transaction for the whole run, under the lock that serialises concurrent runs: a
+ * migration that drops or changes a function and the file that makes its successor land
+ * together, or neither does. */
 int migrate_run(PGconn *conn, const char *migrations, const char *functions,
 		struct migrate_result *r, struct wq_error *e)
 {
 	memset(r, 0, sizeof *r);
-	if (db_run(conn, e,
+	if (db_run(conn, e, "BEGIN", 0, NULL) < 0)
+		return -1;
+	if (db_run(conn, e, "SELECT pg_advisory_xact_lock(7270001)", 0, NULL) < 0 ||
+	    db_run(conn, e,
 		   "CREATE TABLE IF NOT EXISTS public.schema_migrations ("
 		   " name text PRIMARY KEY, checksum text NOT NULL,"
 		   " applied_at timestamptz NOT NULL DEFAULT now())",
@@ -362,9 +352,12 @@ int migrate_run(PGconn *conn, const char *migrations, const char *functions,
 		   "CREATE TABLE IF NOT EXISTS public.schema_functions ("
 		   " name text PRIMARY KEY, checksum text NOT NULL,"
 		   " applied_at timestamptz NOT NULL DEFAULT now())",
-		   0, NULL) < 0)
+		   0, NULL) < 0 ||
+	    run_migrations(conn, migrations, &r->migrations, e) < 0 ||
+	    run_functions(conn, functions, r, e) < 0 || db_run(conn, e, "COMMIT", 0, NULL) < 0) {
+		PQclear(PQexec(conn, "ROLLBACK"));
+		memset(r, 0, sizeof *r);
 		return -1;
-	if (run_migrations(conn, migrations, &r->migrations, e) < 0)
-		return -1;
-	return run_functions(conn, functions, r, e);
+	}
+	return 0;
 }

@@ -1,5 +1,5 @@
 /* Schema migrations and the live SQL functions (sql/functions/README.md).
- * Migrations: sql/migrations/NNN_name.sql applied in order, each in its own transaction,
+ * Everything of one run is one transaction. Migrations: sql/migrations/NNN_name.sql in order,
  * recorded in public.schema_migrations with a checksum; they carry DDL and signature
  * changes. A migration may replace earlier ones no longer in the tree (000, the baseline,
  * replaces 001-010): it lists them with their checksums, and a database that has them all
@@ -26,10 +26,9 @@ struct migrate_result {
  * warehouse holds anything. Concurrent runs are serialised by an advisory lock. A
  * recorded migration whose file has changed is an error (S4002), since the database no
  * longer matches the files. Returns 0 with r filled, or -1 with e set (S4001 unreadable
- * directory or file, S4003 a migration failed: nothing of it remains; S4004 a function
- * file failed: no function file of this run and no rebuild remains, the migrations
- * before it do; S4005 the database has only some of the migrations a baseline
- * replaces). */
+ * directory or file, S4003 a migration failed, S4004 a function file failed, S4005 the
+ * database has only some of the migrations a baseline replaces): nothing of the run
+ * remains. */
 int migrate_run(PGconn *conn, const char *migrations, const char *functions,
 		struct migrate_result *r, struct wq_error *e);
 

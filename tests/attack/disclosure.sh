@@ -5,7 +5,7 @@
 # country with 200 planted children, each unique in its year and region on one attribute.
 REAL_BUDGETS=1
 source "$(dirname "$0")/../lib.sh"
-fresh_db attack
+fresh_db disclosure
 PORT=${TEST_HTTP_PORT:-18080}
 URL=http://127.0.0.1:$PORT
 SEED=${ATTACK_SEED:-41}

@@ -15,7 +15,7 @@ old=$ROOT/var/upgrade-from-$OLD_COMMIT
 if [[ ! -x $old/build/bin/wiqaya-etl ]]; then
   rm -rf "$old" && mkdir -p "$old"
   if ! git -C "$ROOT" archive "$OLD_COMMIT" | tar -x -C "$old" ||
-     ! make -C "$old" -j2 build/bin/wiqaya-etl >"$T/old-build.log" 2>&1; then
+     ! make -C "$old" -j2 BUILD=build build/bin/wiqaya-etl >"$T/old-build.log" 2>&1; then
     echo "Bail out! could not build the code of $OLD_COMMIT"; tail "$T/old-build.log"; exit 1
   fi
 fi
@@ -53,9 +53,8 @@ eq "the baseline is recorded, not run, beside the ten it replaces" \
 # default privileges) and what pg_dump leaves out (the database's own grants, the rows a
 # migration inserts).
 schema() {
-  dump_db "$1" --schema-only
-  sed -i -e '/^\\\(un\)\?restrict /d' -e '/^--/d' -e '/^$/d' \
-    -e '/schema_migrations\|schema_functions/,/;$/d' "$1"
+  dump_db "$1" --schema-only --exclude-table='public.schema_*'
+  sed -i -e '/^\\\(un\)\?restrict /d' -e '/^--/d' -e '/^$/d' "$1"
   psql_t -c "SELECT datacl FROM pg_database WHERE datname = current_database()" \
     -c "SELECT * FROM warehouse.key_state" -c "SELECT token_id, role, name FROM auth.token WHERE token_id = 0" \
     -c "SELECT singleton, item_cap FROM analytics.data_version" | sed "s/$DB/DB/" >>"$1"
@@ -80,6 +79,10 @@ eq "a changed builder is applied and rebuilds the analytics" "$("$BIN/wiqaya-etl
   "0 migrations applied, 1 function file applied, analytics rebuilt"
 eq "once: the data version moved by one" "$(psql_t -c 'SELECT version FROM analytics.data_version')" "$((v + 1))"
 eq "the rebuilt rows are the same" "$(digest)" "$before"
+# A new migration and a broken function file in one run: neither lands (one transaction).
+cp -r "$ROOT/sql/migrations" "$T/migs"
+echo 'CREATE TABLE warehouse.probe (x integer);' >"$T/migs/999_probe.sql"
+sed -i "s|^migrations *=.*|migrations = $T/migs|" "$T/fn.conf"
 sed -i 's/SELECT a\[1:cap\]/SELECT a[1:cap] FROM no_such_table/' "$T/functions/analytics/analytics.cap_items.sql"
 echo "-- changed" >>"$T/functions/auth.charge.sql"
 charge_sum() { psql_t -c "SELECT checksum FROM schema_functions WHERE name = 'auth.charge.sql'"; }
@@ -88,6 +91,8 @@ status "a function file PostgreSQL refuses stops migrate" 2 "$BIN/wiqaya-etl" -c
 check "naming S4004 and the file" grep -q 'S4004.*no_such_table' "$T/last"
 check "and the hint names the file" grep -q 'analytics.cap_items.sql' "$T/last"
 eq "nothing of that run remains (auth.charge's change is not recorded)" "$(charge_sum)" "$sum"
+eq "nor the migration before it (no table, no record)" \
+  "$(psql_t -c "SELECT to_regclass('warehouse.probe') IS NULL, count(*) FROM schema_migrations WHERE name = '999_probe.sql'")" "t|0"
 
 # A database that stopped part of the way (migrations 001-005 of the ten) is refused, not
 # half upgraded: it must first be migrated by a release that has the rest.
@@ -107,7 +112,8 @@ test_config upgrade
 missing=
 while IFS='|' read -r schema name; do
   files=$(grep -rlE "^CREATE (OR REPLACE )?FUNCTION $schema\.$name\(" "$ROOT/sql")
-  [[ $files == "$ROOT/sql/functions/"*"$schema.$name.sql" ]] || missing+="$schema.$name:[$files] "
+  [[ $files == "$ROOT/sql/functions/"*"$schema.$name.sql" && $(wc -l <<<"$files") == 1 ]] ||
+    missing+="$schema.$name:[$files] "
 done < <(psql_t -c "SELECT DISTINCT n.nspname, p.proname FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
   WHERE n.nspname IN ('warehouse', 'analytics', 'auth', 'audit') ORDER BY 1, 2")
 eq "every live function has exactly one definition, in its own file of sql/functions" "$missing" ""
