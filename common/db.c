@@ -1,6 +1,7 @@
 /* libpq helpers: connection with retry, parameterised execution, COPY, error mapping. */
 #include "common/db.h"
 
+#include <poll.h>
 #include <string.h>
 #include <time.h>
 
@@ -47,6 +48,16 @@ PGconn *db_connect(const struct wq_config *c, const char *user, struct wq_error 
 		nanosleep(&ts, NULL);
 		delay_ms = delay_ms * 2 > 5000 ? 5000 : delay_ms * 2;
 	}
+}
+
+int db_alive(PGconn *conn)
+{
+	if (!conn || PQstatus(conn) != CONNECTION_OK)
+		return 0;
+	struct pollfd p = {.fd = PQsocket(conn), .events = POLLIN};
+	/* Anything waiting is the server's goodbye: libpq would take its FATAL message for a
+	 * notice and keep the connection until a statement fails on it. */
+	return poll(&p, 1, 0) == 0;
 }
 
 int db_error(PGconn *conn, const PGresult *res, const char *code, struct wq_error *e)

@@ -13,6 +13,13 @@
  * e set (S2001) when every attempt failed. The caller owns the connection (PQfinish). */
 PGconn *db_connect(const struct wq_config *c, const char *user, struct wq_error *e);
 
+/* Whether an idle connection is still usable, without a round trip: a server that
+ * restarted or crashed has closed it, which shows as something to read on an idle socket
+ * (its FATAL message, or the end of the stream). 0 for a connection to drop and make
+ * again; an idle connection of ours receives nothing else (no LISTEN on it), so at worst
+ * a connection is made again for nothing. Never blocks. */
+int db_alive(PGconn *conn);
+
 /* Runs a command or query with text parameters. Returns the result (caller PQclears it)
  * when its status is COMMAND_OK, TUPLES_OK or COPY_IN; otherwise NULL with e set to
  * S2002 and the server's message (which never holds identifiers: we never send any). */

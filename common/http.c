@@ -108,7 +108,9 @@ PGconn *http_db(struct http_request *r)
 	struct wq_error e;
 	if (!r->srv->o.db_user)
 		return NULL;
-	if (thread_conn && PQstatus(thread_conn) != CONNECTION_OK)
+	/* A connection the database closed while it was idle (a restart) is made again
+	 * before the request uses it: its first statement would fail otherwise. */
+	if (thread_conn && !db_alive(thread_conn))
 		http_db_reset();
 	if (!thread_conn) {
 		thread_conn = db_connect(r->srv->cfg, r->srv->o.db_user, &e);

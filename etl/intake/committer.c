@@ -82,7 +82,7 @@ static void fail(struct submission *s, const struct wq_error *e)
  * disk, whatever the server's default), and the chunk code's temporary tables. */
 static PGconn *connection(struct committer *c, struct wq_error *e)
 {
-	if (c->conn && PQstatus(c->conn) == CONNECTION_OK)
+	if (c->conn && db_alive(c->conn))
 		return c->conn;
 	PQfinish(c->conn);
 	c->conn = db_connect(c->cfg, c->cfg->db_loader_user, e);
