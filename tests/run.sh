@@ -69,9 +69,13 @@ alone=$(grep -E "$EXCLUSIVE" <<<"$ordered")
 
 declare -A name_of=()
 finish_one() { # waits for the next script to end (wait -p names it), then reports it
-  local pid
+  local pid= p
   wait -n -p pid 2>/dev/null
-  [[ -n ${pid:-} && -n ${name_of[$pid]:-} ]] || return 0
+  if [[ -z $pid ]]; then # no child left to wait for: every script has ended
+    for p in "${!name_of[@]}"; do report "${name_of[$p]}"; unset "name_of[$p]"; done
+    return 0
+  fi
+  [[ -n ${name_of[$pid]:-} ]] || return 0
   report "${name_of[$pid]}"
   unset "name_of[$pid]"
 }
