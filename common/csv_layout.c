@@ -39,24 +39,26 @@ static size_t nlayout;
 static pthread_once_t layout_once = PTHREAD_ONCE_INIT;
 
 static void add_person(enum csv_owner owner, const char *prefix, const char *field, int identity,
-		       enum csv_kind kind)
+		       enum csv_kind kind, int attr)
 {
-	layout[nlayout++] =
-	    (struct csv_column){xasprintf("%s%s", prefix, field), owner, field, identity, kind};
+	layout[nlayout++] = (struct csv_column){
+	    xasprintf("%s%s", prefix, field), owner, field, identity, kind, attr};
 }
 
 static void build_layout(void)
 {
-	for (size_t i = 0; i < NCASE; i++)
-		layout[nlayout++] = case_cols[i];
+	for (size_t i = 0; i < NCASE; i++) {
+		layout[nlayout] = case_cols[i];
+		layout[nlayout++].attr = -1;
+	}
 	for (size_t i = 0; i < NPERSON; i++)
 		add_person(CSV_VICTIM, "victim_", person_cols[i].field, person_cols[i].identity,
-			   person_cols[i].kind);
+			   person_cols[i].kind, -1);
 	for (size_t a = 0; a < attr_count(); a++)
-		add_person(CSV_VICTIM, "victim_", attr_at(a)->name, 0, CSV_TEXT);
+		add_person(CSV_VICTIM, "victim_", attr_at(a)->name, 0, CSV_TEXT, (int)a);
 	for (size_t i = 0; i < NPERSON; i++)
 		add_person(CSV_OFFENDER, "offender_", person_cols[i].field, person_cols[i].identity,
-			   person_cols[i].kind);
+			   person_cols[i].kind, -1);
 }
 
 size_t csv_layout(const struct csv_column **cols)

@@ -23,6 +23,7 @@ struct csv_column {
 	const char *field;
 	int identity;
 	enum csv_kind kind;
+	int attr; /* the index in common/attribute.h of the attribute it holds; -1 none */
 };
 
 /* The layout: the case's columns (the first CSV_CASE_COLUMNS, agency and case_ref

@@ -231,7 +231,8 @@ struct gen {
 	struct child children[CHILD_RING]; /* recent first victims, for namesakes */
 	int nchildren;
 	long next_offender;
-	int today; /* yyyymmdd: no date after it is written */
+	int today;	  /* yyyymmdd: no date after it is written */
+	int relationship; /* attr_index("relationship"): drawn per case, not per child */
 	/* What was realised, for truth.json: tests compare the warehouse with these exactly
 	 * and these with the planted parameters within sampling error. */
 	long by_year[200];
@@ -722,9 +723,10 @@ static void case_fields(const struct plan *p, json_t *c, struct case_text *t)
 
 /* Victim i's attribute a in the case: the child's, the case's relationship, or the
  * attribute's default. */
-static const char *victim_attr(const struct child *ch, const struct case_text *t, int i, size_t a)
+static const char *victim_attr(const struct gen *g, const struct child *ch,
+			       const struct case_text *t, int i, size_t a)
 {
-	if ((int)a == attr_index("relationship"))
+	if ((int)a == g->relationship)
 		return t->relationship[i];
 	return ch->attr[a] ? ch->attr[a] : attr_at(a)->def;
 }
@@ -752,7 +754,7 @@ static json_t *victims_json(struct gen *g, const struct plan *p, struct case_tex
 		t->relationship[i] = relationships[pick(&g->rng, relationship_w, 8)];
 		for (size_t a = 0; a < attr_count(); a++)
 			json_object_set_new(v, attr_at(a)->name,
-					    json_string(victim_attr(ch, t, i, a)));
+					    json_string(victim_attr(g, ch, t, i, a)));
 		json_array_append_new(vs, v);
 		fprintf(g->linkage, "%s,%s,%s,%ld,%s\n", p->agency, p->case_ref, ref, ch->id,
 			variant_names[p->variants[i]]);
@@ -878,11 +880,10 @@ static void csv_rows(struct gen *g, const struct plan *p, const struct case_text
 				v = vref;
 			} else if (col->owner == CSV_VICTIM && i < p->nvict) {
 				const struct child *ch = p->victims[i];
-				int a = attr_index(col->field);
-				v = a >= 0 ? victim_attr(ch, t, i, (size_t)a)
-					   : person_cell(&t->victim[i], 1,
-							 ch->female ? "female" : "male", NULL,
-							 col->field);
+				v = col->attr >= 0 ? victim_attr(g, ch, t, i, (size_t)col->attr)
+						   : person_cell(&t->victim[i], 1,
+								 ch->female ? "female" : "male",
+								 NULL, col->field);
 			} else if (col->owner == CSV_OFFENDER && i < p->noffenders) {
 				const struct offender *o = &p->offenders[i];
 				v = !strcmp(col->field, "ref")
@@ -1454,7 +1455,7 @@ static int write_truth(struct gen *g, struct wq_error *e)
 
 int synth_run(const struct synth_options *opt, struct wq_error *e)
 {
-	struct gen g = {.opt = opt};
+	struct gen g = {.opt = opt, .relationship = attr_index("relationship")};
 	int rc = -1;
 	if (opt->cases < 1 || opt->year_from < 1900 || opt->year_to < opt->year_from ||
 	    opt->bad_rate < 0 || opt->bad_rate >= 1)

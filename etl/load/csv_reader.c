@@ -22,9 +22,10 @@ struct reader {
 	long row;
 	const struct csv_column *cols; /* the layout (csv_layout) */
 	size_t ncol;
-	int ncols, map[MAXF]; /* file column -> column of the layout, -1 absent */
-	char *f[MAXF];	      /* the current row's fields (NULL: empty) */
-	char bad[MAXF];	      /* the field held a NUL or a control character */
+	size_t vref, oref, osex, oage; /* the layout's columns a row's persons hang on */
+	int ncols, map[MAXF];	       /* file column -> column of the layout, -1 absent */
+	char *f[MAXF];		       /* the current row's fields (NULL: empty) */
+	char bad[MAXF];		       /* the field held a NUL or a control character */
 	int nf;
 	int header_done;
 	/* The case being assembled. */
@@ -133,13 +134,13 @@ static const char *get(struct reader *r, size_t c)
 	return NULL;
 }
 
-/* The row's cell of OWNER's FIELD. */
-static const char *get_field(struct reader *r, enum csv_owner owner, const char *field)
+/* The layout's column of OWNER's FIELD (one of the fixed columns: always there). */
+static size_t column(const struct reader *r, enum csv_owner owner, const char *field)
 {
-	for (size_t c = 0; c < r->ncol; c++)
-		if (r->cols[c].owner == owner && !strcmp(r->cols[c].field, field))
-			return get(r, c);
-	return NULL;
+	size_t c = 0;
+	while (c < r->ncol && !(r->cols[c].owner == owner && !strcmp(r->cols[c].field, field)))
+		c++;
+	return c;
 }
 
 /* A person object from a row's victim or offender columns. */
@@ -216,7 +217,7 @@ static void data_row(struct reader *r)
 	if (json_array_size(vs) > REC_MAX_PERSONS || json_array_size(os) > REC_MAX_PERSONS)
 		return;
 	/* A victim ref already seen adds nothing but its offender. */
-	const char *vref = get_field(r, CSV_VICTIM, "ref");
+	const char *vref = get(r, r->vref);
 	json_t *victims = json_object_get(r->cur, "victims");
 	int seen = 0;
 	size_t i;
@@ -227,8 +228,7 @@ static void data_row(struct reader *r)
 	}
 	if (!seen)
 		json_array_append_new(victims, person(r, CSV_VICTIM));
-	if (get_field(r, CSV_OFFENDER, "ref") || get_field(r, CSV_OFFENDER, "sex") ||
-	    get_field(r, CSV_OFFENDER, "age")) {
+	if (get(r, r->oref) || get(r, r->osex) || get(r, r->oage)) {
 		json_t *offenders = json_object_get(r->cur, "offenders");
 		if (!offenders) {
 			offenders = json_array();
@@ -310,6 +310,10 @@ int csv_read_cases(FILE *f, csv_case_fn fn, void *ctx, struct wq_error *e)
 {
 	struct reader r = {.fn = fn, .ctx = ctx, .e = e};
 	r.ncol = csv_layout(&r.cols);
+	r.vref = column(&r, CSV_VICTIM, "ref");
+	r.oref = column(&r, CSV_OFFENDER, "ref");
+	r.osex = column(&r, CSV_OFFENDER, "sex");
+	r.oage = column(&r, CSV_OFFENDER, "age");
 	struct csv_parser p;
 	char buf[1 << 16];
 	size_t n;

@@ -235,8 +235,9 @@ static int missing_object(const char *state)
 /* Applies the pending files of f (pending[i] set) in one transaction, each under a
  * savepoint; a file failing for a missing object is tried again after the others, until a
  * round makes no progress. */
-static int apply_functions(PGconn *conn, const char *dir, const struct sql_files *f, char *pending,
-			   char (*sums)[65], struct migrate_result *r, struct wq_error *e)
+static int apply_functions(PGconn *conn, const struct sql_files *f, char *const *text,
+			   char *pending, char (*sums)[65], struct migrate_result *r,
+			   struct wq_error *e)
 {
 	int progress = 1, left = 0, builders = 0;
 	for (size_t i = 0; i < f->n; i++)
@@ -244,19 +245,12 @@ static int apply_functions(PGconn *conn, const char *dir, const struct sql_files
 	while (left && progress) {
 		progress = 0;
 		for (size_t i = 0; i < f->n; i++) {
-			char state[6], sum[65];
+			char state[6];
 			if (!pending[i])
 				continue;
-			char *sql = read_sql(dir, f->name[i], sum, e);
-			if (!sql)
+			if (db_run(conn, e, "SAVEPOINT function_file", 0, NULL) < 0)
 				return -1;
-			if (db_run(conn, e, "SAVEPOINT function_file", 0, NULL) < 0) {
-				free(sql);
-				return -1;
-			}
-			int failed = exec_file(conn, sql, "S4004", state, e);
-			free(sql);
-			if (failed) {
+			if (exec_file(conn, text[i], "S4004", state, e) < 0) {
 				err_hint(
 				    e, "Function file \"%s\" failed; nothing of this run remains.",
 				    f->name[i]);
@@ -305,28 +299,29 @@ static int run_functions(PGconn *conn, const char *dir, struct migrate_result *r
 			 struct wq_error *e)
 {
 	struct sql_files f = {0};
-	char *pending = NULL;
+	char *pending = NULL, **text = NULL;
 	char(*sums)[65] = NULL;
 	int rc = -1, any = 0;
 	if (list_dir(&f, dir, "", 1, e) < 0)
 		goto out;
 	pending = xcalloc(f.n + 1, 1);
+	text = xcalloc(f.n + 1, sizeof *text);
 	sums = xcalloc(f.n + 1, sizeof *sums);
 	for (size_t i = 0; i < f.n; i++) {
 		char was[65];
-		char *sql = read_sql(dir, f.name[i], sums[i], e);
-		if (!sql)
-			goto out;
-		free(sql);
-		if (recorded(conn, "schema_functions", f.name[i], was, e) < 0)
+		if (!(text[i] = read_sql(dir, f.name[i], sums[i], e)) ||
+		    recorded(conn, "schema_functions", f.name[i], was, e) < 0)
 			goto out;
 		pending[i] = strcmp(was, sums[i]) != 0;
 		any |= pending[i];
 	}
-	if (any && apply_functions(conn, dir, &f, pending, sums, r, e) < 0)
+	if (any && apply_functions(conn, &f, text, pending, sums, r, e) < 0)
 		goto out;
 	rc = 0;
 out:
+	for (size_t i = 0; text && i < f.n; i++)
+		free(text[i]);
+	free(text);
 	free(pending);
 	free(sums);
 	files_free(&f);
