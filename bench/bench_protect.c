@@ -112,7 +112,8 @@ int main(int argc, char **argv)
 			return 2;
 		}
 		struct answer a;
-		if (protect_answer(&p, conn, &q, &who, &a, &status, &retry, &e) < 0) {
+		if (protect_answer(&p, conn, &q, &who, PROTECT_CHARGE, &a, &status, &retry, &e) <
+		    0) {
 			err_print(&e, stderr);
 			return 2;
 		}
@@ -132,11 +133,12 @@ int main(int argc, char **argv)
 			query_params_free(params, np);
 			sb_free(&sql);
 			t0 = now();
-			protect_answer(&p, conn, &q, &who, &a, &status, &retry, &e);
+			protect_answer(&p, conn, &q, &who, PROTECT_CHARGE, &a, &status, &retry, &e);
 			t_prot[r] = now() - t0;
 			answer_free(&a);
 			t0 = now();
-			protect_answer(&pc, conn, &q, &who, &a, &status, &retry, &e);
+			protect_answer(&pc, conn, &q, &who, PROTECT_CHARGE, &a, &status, &retry,
+				       &e);
 			t_cached[r] = now() - t0;
 			answer_free(&a);
 		}

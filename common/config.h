@@ -36,8 +36,13 @@ struct wq_config {
 	    rate_per_token; /* requests per second per token (a second's worth of burst); 0 none */
 	int connection_timeout, header_timeout, connections_per_ip, max_connections;
 
-	double noise_scale, budget_policy, budget_researcher, budget_admin, budget_public;
+	/* Noise (docs/privacy.md): a fresh part of scale noise_scale, keyed by the cell and
+	 * its children (what epsilon pays for), and a fixed part of scale fixed_noise_scale
+	 * keyed by the cell alone, the same at every data version (0: none). */
+	double noise_scale, fixed_noise_scale;
+	double budget_policy, budget_researcher, budget_admin, budget_public;
 	int floor, threshold, max_dims_policy, max_dims_researcher, budget_days;
+	int release_days;    /* the public tables are released once per this many days */
 	char *public_tables; /* the dashboard's fixed queries; "" no public view */
 
 	int audit_queue, audit_flush_ms;

@@ -126,21 +126,88 @@ static int add(struct cli_ctx *ctx, int argc, char **argv)
 static int list(struct cli_ctx *ctx)
 {
 	struct wq_error e;
+	const struct wq_config *cfg = ctx->cfg;
+	char days[16], b[4][32];
+	snprintf(days, sizeof days, "%d", cfg->budget_days);
+	snprintf(b[0], sizeof b[0], "%.17g", cfg->budget_researcher);
+	snprintf(b[1], sizeof b[1], "%.17g", cfg->budget_policy);
+	snprintf(b[2], sizeof b[2], "%.17g", cfg->budget_admin);
+	snprintf(b[3], sizeof b[3], "%.17g", cfg->budget_public);
+	const char *p[] = {days, b[0], b[1], b[2], b[3]};
+	/* Each token's budget (its own, or its role's default: *), what it spent in the
+	 * window and what is left: the admin sees who is near the end of a project. */
 	PGresult *res = db_exec(
 	    ctx->conn, &e,
+	    "WITH t AS (SELECT t.*, coalesce(t.budget, CASE t.role WHEN 'researcher' THEN "
+	    "$2::float8 WHEN 'policy' THEN $3::float8 WHEN 'admin' THEN $4::float8 WHEN "
+	    "'public' THEN $5::float8 ELSE 0 END) AS b, coalesce((SELECT sum(epsilon) FROM "
+	    "auth.spend s WHERE s.token_id = t.token_id AND s.at > now() - "
+	    "make_interval(days => $1::int)), 0) AS spent FROM auth.token t) "
 	    "SELECT token_id, role, coalesce(agency, '-'), name, to_char(created_at, "
-	    "'YYYY-MM-DD'), "
-	    "coalesce(to_char(expires_at, 'YYYY-MM-DD'), '-'), CASE WHEN revoked_at IS NOT NULL "
-	    "THEN 'revoked' WHEN expires_at <= now() THEN 'expired' ELSE 'active' END "
-	    "FROM auth.token WHERE token_id > 0 ORDER BY token_id",
-	    0, NULL);
+	    "'YYYY-MM-DD'), coalesce(to_char(expires_at, 'YYYY-MM-DD'), '-'), "
+	    "CASE WHEN revoked_at IS NOT NULL THEN 'revoked' WHEN expires_at <= now() THEN "
+	    "'expired' ELSE 'active' END, CASE WHEN role = 'submitter' THEN '-' ELSE "
+	    "round(b::numeric, 3)::text || CASE WHEN budget IS NULL THEN '*' ELSE '' END END, "
+	    "CASE WHEN role = 'submitter' THEN '-' ELSE round(spent::numeric, 3)::text END, "
+	    "CASE WHEN role = 'submitter' THEN '-' ELSE round(greatest(b - spent, 0)::numeric, "
+	    "3)::text END FROM t ORDER BY token_id",
+	    5, p);
 	if (!res)
 		return cli_fail(&e);
-	printf("id\trole\tagency\tname\tcreated\texpires\tstate\n");
+	printf("id\trole\tagency\tname\tcreated\texpires\tstate\tbudget\tspent\tremaining\n");
 	for (int i = 0; i < PQntuples(res); i++)
-		for (int j = 0; j < 7; j++)
-			printf("%s%c", PQgetvalue(res, i, j), j == 6 ? '\n' : '\t');
+		for (int j = 0; j < 10; j++)
+			printf("%s%c", PQgetvalue(res, i, j), j == 9 ? '\n' : '\t');
+	printf("(budget: epsilon per %d days; * the role's default; spent in the last %d days)\n",
+	       cfg->budget_days, cfg->budget_days);
 	PQclear(res);
+	return 0;
+}
+
+/* token budget ID EPSILON|default: a project's budget, set by an admin. */
+static int set_budget(struct cli_ctx *ctx, const char *id, const char *value)
+{
+	struct wq_error e;
+	char *end = NULL;
+	int reset = strcmp(value, "default") == 0;
+	double v = reset ? 0 : strtod(value, &end);
+	if (strspn(id, "0123456789") != strlen(id) || !id[0] || strlen(id) > 9) {
+		err_set(&e, "T2005", "\"%s\" is not a token id (token list shows them)", id);
+		return cli_fail(&e);
+	}
+	if (!reset && (end == value || *end || !(v >= 0) || v > 1e6)) {
+		err_set(&e, "T2006",
+			"budget: \"%s\" is not an epsilon from 0 to 1000000, or default", value);
+		return cli_fail(&e);
+	}
+	char text[32];
+	snprintf(text, sizeof text, "%.17g", v);
+	const char *p[] = {id, reset ? NULL : text};
+	PGresult *res = NULL;
+	if (db_run(ctx->conn, &e, "BEGIN", 0, NULL) < 0 ||
+	    !(res = db_exec(ctx->conn, &e,
+			    "UPDATE auth.token SET budget = $2::float8 WHERE token_id = $1::int "
+			    "AND token_id > 0 AND role <> 'submitter' AND revoked_at IS NULL "
+			    "RETURNING role",
+			    2, p))) {
+		PQclear(PQexec(ctx->conn, "ROLLBACK"));
+		return cli_fail(&e);
+	}
+	if (PQntuples(res) != 1) {
+		PQclear(res);
+		PQclear(PQexec(ctx->conn, "ROLLBACK"));
+		err_set(&e, "T2005", "no active reader token %s", id);
+		return cli_fail(&e);
+	}
+	if (audit_change(ctx, "budget", id, PQgetvalue(res, 0, 0), NULL, &e) < 0 ||
+	    db_run(ctx->conn, &e, "COMMIT", 0, NULL) < 0) {
+		PQclear(res);
+		PQclear(PQexec(ctx->conn, "ROLLBACK"));
+		return cli_fail(&e);
+	}
+	PQclear(res);
+	printf("token %s: budget %s per %d days\n", id, reset ? "the role's default" : text,
+	       ctx->cfg->budget_days);
 	return 0;
 }
 
@@ -186,5 +253,7 @@ int srv_token(struct cli_ctx *ctx, int argc, char **argv)
 		return list(ctx);
 	if (argc == 3 && strcmp(argv[1], "revoke") == 0)
 		return revoke(ctx, argv[2]);
+	if (argc == 4 && strcmp(argv[1], "budget") == 0)
+		return set_budget(ctx, argv[2], argv[3]);
 	return cli_usage_error(ctx);
 }

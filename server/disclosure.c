@@ -15,9 +15,9 @@ void disclosure_get(struct http_request *req, struct http_response *resp)
 	const struct wq_config *cfg = srv->cfg;
 	const struct principal *who = http_principal(req);
 	struct wq_error e;
-	double remaining = 0;
+	double remaining = 0, budget = 0;
 	PGconn *conn = http_db(req);
-	if (!conn || ledger_remaining(conn, cfg, who, &remaining, &e) < 0) {
+	if (!conn || ledger_remaining(conn, cfg, who, &remaining, &budget, &e) < 0) {
 		http_db_reset();
 		http_problem(resp, 503, "S2001", "database unavailable", NULL, NULL);
 		resp->retry_after = 5;
@@ -30,12 +30,18 @@ void disclosure_get(struct http_request *req, struct http_response *resp)
 	for (size_t i = 0; i < srv->public.n; i++)
 		json_array_append_new(tables, json_string(srv->public.text[i]));
 	json_t *body = json_pack(
-	    "{s:{s:s,s:f,s:f,s:s},s:{s:i,s:i,s:s},s:{s:{s:i,s:i,s:i},s:o,s:i},"
-	    "s:{s:i,s:{s:f,s:f,s:f,s:f},s:s,s:s},s:o,s:{s:s,s:f,s:f},s:{s:I}}",
-	    "noise", "mechanism", "discrete Laplace (two-sided geometric), sticky", "scale_b",
-	    cfg->noise_scale, "variance", dl_variance(cfg->noise_scale), "keyed_by",
-	    "a BLAKE2b PRF under the server's key of (indicator, measure, cell definition, cell "
-	    "key = sum of the children's record keys mod 2^32)",
+	    "{s:{s:s,s:f,s:f,s:f,s:s},s:{s:i,s:i,s:s},s:{s:{s:i,s:i,s:i},s:o,s:i},"
+	    "s:{s:i,s:i,s:s,s:{s:f,s:f,s:f,s:f},s:s,s:s},s:o,s:{s:s,s:f,s:f},s:{s:I}}",
+	    "noise", "mechanism",
+	    "discrete Laplace (two-sided geometric), sticky: a fresh part of scale b and a fixed "
+	    "part of scale fixed_b",
+	    "scale_b", cfg->noise_scale, "fixed_scale_b", cfg->fixed_noise_scale, "variance",
+	    dl_variance(cfg->noise_scale) +
+		(cfg->fixed_noise_scale > 0 ? dl_variance(cfg->fixed_noise_scale) : 0),
+	    "keyed_by",
+	    "a BLAKE2b PRF under the server's key of (indicator, measure, canonical cell "
+	    "definition) for the fixed part, and of the same and the cell key (sum of the "
+	    "children's record keys mod 2^32) for the fresh part",
 	    "suppression", "floor", cfg->floor, "threshold", cfg->threshold, "rule",
 	    "a cell is null (suppressed) when its true count is below the floor or its noisy "
 	    "count below the threshold, true zeros included; a rate or proportion when either "
@@ -43,14 +49,15 @@ void disclosure_get(struct http_request *req, struct http_response *resp)
 	    "grammar", "max_dimensions", "policy", cfg->max_dims_policy, "researcher",
 	    cfg->max_dims_researcher, "admin", cfg->max_dims_policy, "sensitive", sensitive,
 	    "sensitive_max_others", GRAMMAR_SENSITIVE_OTHERS, "budget", "window_days",
-	    cfg->budget_days, "per_token", "policy", cfg->budget_policy, "researcher",
-	    cfg->budget_researcher, "admin", cfg->budget_admin, "public", cfg->budget_public,
-	    "cost",
+	    cfg->budget_days, "release_days", cfg->release_days, "privacy_unit",
+	    "a child-year (a child in k years is protected at k times epsilon; docs/privacy.md)",
+	    "per_token", "policy", cfg->budget_policy, "researcher", cfg->budget_researcher,
+	    "admin", cfg->budget_admin, "public", cfg->budget_public, "cost",
 	    "epsilon = L / b, charged only when the query releases a cell the token has not "
-	    "seen; L = years spanned x min(items, item cap) per multi-valued dimension x 2 for "
-	    "a proportion",
+	    "seen; L = min(items, item cap) per multi-valued dimension x 2 for a proportion; "
+	    "nothing for a model that cannot be fitted or a dry run",
 	    "exhausted", "429 with Retry-After", "public_tables", tables, "caller", "role",
-	    role_name(who->role), "budget", ledger_budget(cfg, who->role), "budget_remaining",
-	    remaining, "audit", "dropped_rows", (json_int_t)audit_dropped(srv->audit));
+	    role_name(who->role), "budget", budget, "budget_remaining", remaining, "audit",
+	    "dropped_rows", (json_int_t)audit_dropped(srv->audit));
 	http_json(resp, 200, body);
 }

@@ -201,8 +201,27 @@ void interventions_get(struct http_request *req, struct http_response *resp)
 			     NULL, "outcome=revictimisation_12m");
 		return;
 	}
+	int months = surv && !strcmp(surv, "true");
+	const char *dims[2] = {"support", "revictimisation_month"};
+	if (months) {
+		/* Both tables' cost in one dry run; then both, the answer's charge their sum. */
+		if (respond_query(req, &q, outcome, dims, 1, "by", resp) < 0 ||
+		    respond_query(req, &qm, outcome, dims, 2, "by", resp) < 0)
+			return;
+		const struct query *both[] = {&q, &qm};
+		if (respond_dry_run(req, both, 2, who, resp))
+			return;
+	}
 	if (outcome_table(req, outcome, 0, &q, &a, resp) < 0)
 		return;
+	if (months && outcome_table(req, outcome, 1, &qm, &am, resp) < 0) {
+		answer_free(&a);
+		return;
+	}
+	if (months) {
+		a.epsilon += am.epsilon;
+		a.remaining = am.remaining;
+	}
 
 	/* The groups: every type of the support list, none first as the comparison. */
 	struct group g[QUERY_MAX_ITEMS];
@@ -301,13 +320,7 @@ void interventions_get(struct http_request *req, struct http_response *resp)
 		json_object_set_new(doc, "costs",
 				    json_pack("{s:s,s:s}", "currency", srv->costs.currency,
 					      "source", srv->costs.source));
-	if (surv && !strcmp(surv, "true")) {
-		if (outcome_table(req, outcome, 1, &qm, &am, resp) < 0) {
-			json_decref(doc);
-			json_decref(notes);
-			answer_free(&a);
-			return;
-		}
+	if (months) {
 		json_object_set_new(doc, "survival", survival(&am, g, ng, notes));
 		answer_free(&am);
 	}

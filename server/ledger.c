@@ -45,13 +45,20 @@ static double spent(PGconn *conn, const struct wq_config *cfg, const char *id, i
 }
 
 int ledger_remaining(PGconn *conn, const struct wq_config *cfg, const struct principal *who,
-		     double *remaining, struct wq_error *e)
+		     double *remaining, double *budget, struct wq_error *e)
 {
 	char id[16];
 	int ok;
 	snprintf(id, sizeof id, "%d", who->token_id);
 	double s = spent(conn, cfg, id, &ok, e);
-	*remaining = ledger_budget(cfg, who->role) - s;
+	const char *p[] = {id};
+	PGresult *r =
+	    ok ? db_exec(conn, e, "SELECT budget FROM auth.token WHERE token_id = $1", 1, p) : NULL;
+	*budget = r && PQntuples(r) == 1 && !PQgetisnull(r, 0, 0) ? atof(PQgetvalue(r, 0, 0))
+								  : ledger_budget(cfg, who->role);
+	ok = r != NULL;
+	PQclear(r);
+	*remaining = *budget - s;
 	if (*remaining < 0)
 		*remaining = 0;
 	return ok ? 0 : -1;
@@ -83,7 +90,7 @@ static int renewal(PGconn *conn, const struct wq_config *cfg, const char *id, do
 }
 
 int ledger_charge(PGconn *conn, const struct wq_config *cfg, const struct principal *who,
-		  const uint8_t *cells, size_t n, double epsilon, struct charge *c,
+		  const uint8_t *cells, size_t n, double epsilon, int dry, struct charge *c,
 		  struct wq_error *e)
 {
 	char id[16], eps[32], budget_text[32], days[16];
@@ -91,7 +98,7 @@ int ledger_charge(PGconn *conn, const struct wq_config *cfg, const struct princi
 	double budget = ledger_budget(cfg, who->role);
 	memset(c, 0, sizeof *c);
 	snprintf(id, sizeof id, "%d", who->token_id);
-	snprintf(eps, sizeof eps, "%.17g", epsilon);
+	snprintf(eps, sizeof eps, "%.17g", dry ? -epsilon : epsilon);
 	snprintf(budget_text, sizeof budget_text, "%.17g", budget);
 	snprintf(days, sizeof days, "%d", cfg->budget_days);
 	/* The identities as a bytea[] literal: {"\\x..","\\x.."}. */
@@ -113,6 +120,7 @@ int ledger_charge(PGconn *conn, const struct wq_config *cfg, const struct princi
 		return -1;
 	c->new_cells = strtoul(PQgetvalue(r, 0, 0), NULL, 10);
 	double total = atof(PQgetvalue(r, 0, 1)), charged = atof(PQgetvalue(r, 0, 2));
+	c->budget = budget = atof(PQgetvalue(r, 0, 3));
 	PQclear(r);
 	if (charged < 0) {
 		c->retry_after =

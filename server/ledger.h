@@ -16,26 +16,28 @@
 
 #define LEDGER_CELL_BYTES 16
 
-/* A role's budget per window. */
+/* A role's default budget per window (a token may have its own: auth.token.budget). */
 double ledger_budget(const struct wq_config *cfg, enum role role);
 
 struct charge {
 	double epsilon;	  /* charged: 0 when every cell was seen before */
 	double remaining; /* after this query */
+	double budget;	  /* the token's: its own, or its role's default */
 	size_t new_cells;
 	int retry_after; /* refused: seconds until enough of the budget is renewed */
 };
 
 /* Records the cells (n identities of LEDGER_CELL_BYTES) and charges epsilon if any is
- * new, in one transaction serialised per token. Returns 0; 1 when the budget cannot pay
- * (nothing recorded; c->retry_after set, 0 when no renewal can ever pay: the query costs
- * more than the whole budget); -1 with e set on a database failure. */
+ * new, in one transaction serialised per token; a dry run only says what would happen.
+ * Returns 0; 1 when the budget cannot pay (nothing recorded; c->retry_after set, 0 when
+ * no renewal can ever pay: the query costs more than the whole budget); -1 with e set on
+ * a database failure. */
 int ledger_charge(PGconn *conn, const struct wq_config *cfg, const struct principal *who,
-		  const uint8_t *cells, size_t n, double epsilon, struct charge *c,
+		  const uint8_t *cells, size_t n, double epsilon, int dry, struct charge *c,
 		  struct wq_error *e);
 
-/* The budget left to who now. Returns 0 or -1 with e set. */
+/* The budget left to who now, and its whole budget. Returns 0 or -1 with e set. */
 int ledger_remaining(PGconn *conn, const struct wq_config *cfg, const struct principal *who,
-		     double *remaining, struct wq_error *e);
+		     double *remaining, double *budget, struct wq_error *e);
 
 #endif

@@ -19,7 +19,7 @@ static const struct cli_cmd cmds[] = {
      CLI_NO_CONFIG, srv_keygen},
     {"token",
      "add --role submitter|researcher|policy|admin [--agency CODE] --name NAME [--expires "
-     "YYYY-MM-DD] | list | revoke ID",
+     "YYYY-MM-DD] | list | revoke ID | budget ID EPSILON|default",
      "create (the token is printed once), list or revoke access tokens", CLI_DB | CLI_KEY,
      srv_token},
     {"audit", "verify", "check the audit log's hash chain; names the first broken row",

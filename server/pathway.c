@@ -81,11 +81,11 @@ static double reached(const struct answer *a, int ndims, const char *const *grou
 }
 
 /* A share x / n with the noise of k cells on each side. */
-static void share(double x, double n, int k, double b, json_t *row)
+static void share(double x, double n, int k, double var, json_t *row)
 {
 	struct interval ci;
 	if (!isfinite(x) || !isfinite(n) || !(n > 0) ||
-	    dl_proportion_interval(x < n ? x : n, n, b * sqrt(k > 0 ? k : 1), 0.95, &ci) < 0) {
+	    dl_proportion_interval(x < n ? x : n, n, var * (k > 0 ? k : 1), 0.95, &ci) < 0) {
 		for (int i = 0; i < 3; i++)
 			json_array_append_new(row, json_null());
 		return;
@@ -132,7 +132,7 @@ void pathway_get(struct http_request *req, struct http_response *resp)
 		json_array_append_new(headers, json_pack("{s:s}", "name", gd->name));
 	for (size_t i = 2; i < sizeof cols / sizeof cols[0]; i++)
 		json_array_append_new(headers, json_pack("{s:s}", "name", cols[i]));
-	double b = srv->cfg->noise_scale;
+	double var = protect_noise_variance(srv->cfg);
 	/* The groups: the cells of the first status (the layout holds every combination). */
 	for (size_t r = 0; r < a.n; r++) {
 		const struct pcell *g = &a.cells[r];
@@ -159,9 +159,9 @@ void pathway_get(struct http_request *req, struct http_response *resp)
 			json_array_append_new(row, stages[s].from ? json_string(stages[s].from)
 								  : json_null());
 			json_array_append_new(row, respond_count(n));
-			share(n, total, k > k0 ? k : k0, b, row);
+			share(n, total, k > k0 ? k : k0, var, row);
 			if (stages[s].from) {
-				share(n, from, k > kf ? k : kf, b, row);
+				share(n, from, k > kf ? k : kf, var, row);
 				json_array_append_new(row,
 						      respond_num(from > 0 ? 1 - n / from : NAN));
 			} else {

@@ -117,28 +117,13 @@ static void lay_out(const struct query *q, const struct codelists *lists, int fi
 
 /* ---- sensitivity ---- */
 
-static int years_spanned(const struct query *q, int first, int last)
+int protect_sensitivity(const struct query *q, const struct codelists *lists, int item_cap)
 {
-	int lo = q->from_year && q->from_year > first ? q->from_year : first;
-	int hi = q->to_year && q->to_year < last ? q->to_year : last;
-	int n = 0;
-	for (int y = lo; y <= hi; y++) {
-		int in = 1;
-		for (int i = 0; i < q->ndims + q->nfilters; i++)
-			if (q->dims[i].dim->kind == DIM_YEAR && q->dims[i].nitems)
-				in &= listed(&q->dims[i], year_text(y));
-		n += in;
-	}
-	return n > 0 ? n : 1;
-}
-
-int protect_sensitivity(const struct query *q, const struct codelists *lists, int first, int last,
-			int item_cap)
-{
-	/* A child counts once per year it is reported in (victim-years), in up to item_cap
-	 * items of each multi-valued column, and in both the numerator and the denominator
-	 * of a proportion. */
-	int L = years_spanned(q, first, last);
+	/* The privacy unit is a child-year (docs/privacy.md): in one year a child counts in
+	 * up to item_cap items of each multi-valued column, and in both the numerator and
+	 * the denominator of a proportion. Years do not multiply it: a child reported in k
+	 * years is protected at k times the epsilon, as group privacy says. */
+	int L = 1;
 	for (int i = 0; i < q->ndims; i++) {
 		const struct query_dim *d = &q->dims[i];
 		if (!d->dim->multi)
@@ -185,30 +170,19 @@ struct snapshot {
 	int first, last, item_cap;
 };
 
-static int fetch(PGconn *conn, const struct query *q, struct snapshot *s, struct wq_error *e)
+/* Opens the answer's snapshot and reads the data's version and span into s. */
+static int snapshot_open(PGconn *conn, struct snapshot *s, struct wq_error *e)
 {
-	char *params[MAX_PARAMS];
-	int nparams = 0;
-	struct strbuf sql;
 	PGresult *ver = NULL;
-	sb_init(&sql);
-	query_sql(q, &sql, params, &nparams);
 	s->res = NULL;
-	if (db_run(conn, e, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", 0, NULL) == 0) {
-		s->res = db_exec(conn, e, sql.data, nparams, (const char *const *)params);
-		ver = s->res
-			  ? db_exec(conn, e,
-				    "SELECT version, coalesce(first_year, 0), "
-				    "coalesce(last_year, 0), item_cap FROM analytics.data_version",
-				    0, NULL)
-			  : NULL;
-		PQclear(PQexec(conn, s->res && ver ? "COMMIT" : "ROLLBACK"));
-	}
-	sb_free(&sql);
-	query_params_free(params, nparams);
-	if (!s->res || !ver) {
-		PQclear(s->res);
-		PQclear(ver);
+	if (db_run(conn, e, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", 0, NULL) < 0)
+		return -1;
+	ver = db_exec(conn, e,
+		      "SELECT version, coalesce(first_year, 0), coalesce(last_year, 0), item_cap "
+		      "FROM analytics.data_version",
+		      0, NULL);
+	if (!ver) {
+		PQclear(PQexec(conn, "ROLLBACK"));
 		return -1;
 	}
 	s->version = atoll(PQgetvalue(ver, 0, 0));
@@ -217,6 +191,21 @@ static int fetch(PGconn *conn, const struct query *q, struct snapshot *s, struct
 	s->item_cap = atoi(PQgetvalue(ver, 0, 3));
 	PQclear(ver);
 	return 0;
+}
+
+/* The exact cells of q in the open snapshot, which it closes. */
+static int fetch(PGconn *conn, const struct query *q, struct snapshot *s, struct wq_error *e)
+{
+	char *params[MAX_PARAMS];
+	int nparams = 0;
+	struct strbuf sql;
+	sb_init(&sql);
+	query_sql(q, &sql, params, &nparams);
+	s->res = db_exec(conn, e, sql.data, nparams, (const char *const *)params);
+	PQclear(PQexec(conn, s->res ? "COMMIT" : "ROLLBACK"));
+	sb_free(&sql);
+	query_params_free(params, nparams);
+	return s->res ? 0 : -1;
 }
 
 static struct exact *read_cells(const struct query *q, PGresult *res, size_t *n)
@@ -248,16 +237,27 @@ static struct exact *read_cells(const struct query *q, PGresult *res, size_t *n)
 
 /* ---- noise ---- */
 
-/* The PRF message of one measure of one cell: indicator, measure, definition, cell key.
- * The same message gives the same noise (stickiness) and the same ledger identity. */
+/* The PRF message of one measure of one cell: indicator, measure, definition, and the
+ * cell key (the fresh part's) or none (the fixed part's). The same message gives the
+ * same noise (stickiness) and, with the cell key, the same ledger identity. */
 static void cell_message(struct strbuf *m, const struct indicator *ind, char measure,
-			 const char *definition, uint32_t ck)
+			 const char *definition, const uint32_t *ck)
 {
 	sb_reset(m);
-	sb_printf(m, "wiqaya-cell-v1%c%s%c%c%c%s%c", 0, ind->id, 0, measure, 0, definition, 0);
-	uint8_t k[4] = {(uint8_t)(ck >> 24), (uint8_t)(ck >> 16), (uint8_t)(ck >> 8), (uint8_t)ck};
+	sb_printf(m, "wiqaya-cell-%s%c%s%c%c%c%s%c", ck ? "v1" : "fixed-v1", 0, ind->id, 0, measure,
+		  0, definition, 0);
+	if (!ck)
+		return;
+	uint8_t k[4] = {(uint8_t)(*ck >> 24), (uint8_t)(*ck >> 16), (uint8_t)(*ck >> 8),
+			(uint8_t)*ck};
 	for (int i = 0; i < 4; i++)
 		sb_putc(m, (char)k[i]);
+}
+
+double protect_noise_variance(const struct wq_config *cfg)
+{
+	return dl_variance(cfg->noise_scale) +
+	       (cfg->fixed_noise_scale > 0 ? dl_variance(cfg->fixed_noise_scale) : 0);
 }
 
 struct perturbed {
@@ -265,14 +265,25 @@ struct perturbed {
 	int published;
 };
 
+/* A cell's noise has two parts. The fresh part (scale b) is keyed by the cell and its
+ * children: it is what epsilon pays for, and it changes when the children do. The fixed
+ * part (scale fixed b) is keyed by the cell's definition alone, so it is the same at
+ * every data version: whoever averages the releases of one cell across versions (planting
+ * cases to move it) averages the fresh parts away and is left with the fixed one. */
 static struct perturbed perturb(const struct protector *p, const struct indicator *ind,
 				char measure, const char *definition, long truth, uint32_t ck,
 				uint8_t *identity, struct strbuf *m)
 {
 	struct suppression sup = {p->cfg->floor, p->cfg->threshold};
 	struct perturbed v = {truth, 0, 0};
-	cell_message(m, ind, measure, definition, ck);
-	long noise = dl_draw(dl_uniform(p->keys->noise, m->data, m->len), p->cfg->noise_scale);
+	long noise = 0;
+	if (p->cfg->fixed_noise_scale > 0) {
+		cell_message(m, ind, measure, definition, NULL);
+		noise =
+		    dl_draw(dl_uniform(p->keys->noise, m->data, m->len), p->cfg->fixed_noise_scale);
+	}
+	cell_message(m, ind, measure, definition, &ck);
+	noise += dl_draw(dl_uniform(p->keys->noise, m->data, m->len), p->cfg->noise_scale);
 	crypto_generichash(identity, 16, (const uint8_t *)m->data, m->len, p->keys->ledger, 32);
 	v.noisy = dl_noisy(truth, noise);
 	v.published = dl_published(&sup, truth, v.noisy);
@@ -284,7 +295,7 @@ static struct perturbed perturb(const struct protector *p, const struct indicato
 static void publish(const struct protector *p, const struct indicator *ind, struct perturbed n,
 		    struct perturbed d, int has_den, double pop, struct pcell *c)
 {
-	double b = p->cfg->noise_scale;
+	double var = protect_noise_variance(p->cfg);
 	c->value = c->lower = c->upper = c->num = c->den = NAN;
 	c->status = CELL_SUPPRESSED;
 	if (ind->type == IND_PROPORTION) {
@@ -292,7 +303,7 @@ static void publish(const struct protector *p, const struct indicator *ind, stru
 			return;
 		double x = (double)(n.noisy < d.noisy ? n.noisy : d.noisy), m = (double)d.noisy;
 		struct interval ci;
-		if (dl_proportion_interval(x, m, b, 0.95, &ci) < 0)
+		if (dl_proportion_interval(x, m, var, 0.95, &ci) < 0)
 			return;
 		c->value = ci.estimate;
 		c->lower = ci.lower;
@@ -307,7 +318,7 @@ static void publish(const struct protector *p, const struct indicator *ind, stru
 	double x = (double)n.noisy, lo, hi;
 	c->num = x;
 	c->status = dl_count_unreliable(x) ? CELL_UNRELIABLE : CELL_OK;
-	if (dl_count_interval(x, b, 0.95, &lo, &hi) < 0)
+	if (dl_count_interval(x, var, 0.95, &lo, &hi) < 0)
 		return;
 	if (ind->type == IND_COUNT) {
 		c->value = x;
@@ -335,31 +346,40 @@ static int compute(const struct protector *p, PGconn *conn, const struct query *
 {
 	struct snapshot s;
 	struct domain dom[QUERY_MAX_DIMS];
-	if (fetch(conn, q, &s, e) < 0) {
+	if (snapshot_open(conn, &s, e) < 0) {
 		*status = 503;
 		return -1;
 	}
+	/* What the code lists and the data's span decide is decided before the cells' SQL:
+	 * a refusal costs a row of data_version, not a scan (an exhausted token could
+	 * otherwise flood the database with tables too large to answer). */
+	int refused = 0;
 	if (s.first > 0 &&
 	    ((q->from_year && q->from_year > s.last) || (q->to_year && q->to_year < s.first))) {
-		PQclear(s.res);
 		err_set(e, "Q1015", "the period is outside the data, which span %d-%d", s.first,
 			s.last);
 		err_field(e, q->from_year && q->from_year > s.last ? "from" : "to");
-		*status = 409;
-		return -1;
+		refused = 1;
 	}
 	lay_out(q, p->lists, s.first, s.last, dom);
 	size_t total = 1;
-	for (int i = 0; i < q->ndims; i++) {
+	for (int i = 0; i < q->ndims && !refused; i++) {
 		total *= (size_t)dom[i].n;
 		if (total > PROTECT_MAX_CELLS) {
-			PQclear(s.res);
 			err_set(e, "Q1013", "the table would have more than %d cells",
 				PROTECT_MAX_CELLS);
 			err_hint(e, "List the items wanted (dimension=NAME:a;b) or use a filter.");
-			*status = 409;
-			return -1;
+			refused = 1;
 		}
+	}
+	if (refused) {
+		PQclear(PQexec(conn, "ROLLBACK"));
+		*status = 409;
+		return -1;
+	}
+	if (fetch(conn, q, &s, e) < 0) {
+		*status = 503;
+		return -1;
 	}
 	size_t nexact;
 	struct exact *x = read_cells(q, s.res, &nexact);
@@ -391,7 +411,7 @@ static int compute(const struct protector *p, PGconn *conn, const struct query *
 		    nexact ? bsearch(&probe, x, nexact, sizeof *x, cmp_exact) : NULL;
 		struct exact none = {0};
 		const struct exact *ex = hit ? hit : &none;
-		query_cell_definition(q, pc->values, &def);
+		query_cell_definition(q, pc->values, s.first, s.last, &def);
 		struct perturbed n =
 		    perturb(p, q->ind, 'n', def.data, ex->num, ex->ckn, ids + 16 * nids++, &msg);
 		struct perturbed d = {0, 0, 1};
@@ -412,8 +432,9 @@ static int compute(const struct protector *p, PGconn *conn, const struct query *
 	a->excluded = NAN;
 	if (proportion) {
 		/* The rows outside the denominator, a count of children like any other. */
+		query_cell_definition(q, NULL, s.first, s.last, &def);
 		struct perturbed xo =
-		    perturb(p, q->ind, 'x', q->canonical, excluded, ckx, ids + 16 * nids++, &msg);
+		    perturb(p, q->ind, 'x', def.data, excluded, ckx, ids + 16 * nids++, &msg);
 		if (xo.published)
 			a->excluded = (double)xo.noisy;
 	}
@@ -423,7 +444,7 @@ static int compute(const struct protector *p, PGconn *conn, const struct query *
 	for (size_t i = 0; i < nexact; i++)
 		free(x[i].key);
 	free(x);
-	a->sensitivity = protect_sensitivity(q, p->lists, s.first, s.last, s.item_cap);
+	a->sensitivity = protect_sensitivity(q, p->lists, s.item_cap);
 	*ids_out = ids;
 	*nids_out = nids;
 	return 0;
@@ -440,9 +461,69 @@ static int current_version(PGconn *conn, long long *version, struct wq_error *e)
 	return 0;
 }
 
+/* The refusal of a charge the budget cannot pay, in e. */
+static void refuse(const struct protector *p, const struct answer *a, const struct charge *ch,
+		   unsigned *status, int *retry_after, struct wq_error *e)
+{
+	double epsilon = a->sensitivity / p->cfg->noise_scale;
+	if (ch->retry_after == 0) {
+		err_set(e, "D1002", "this query costs more than the whole budget");
+		err_detail(e, "It costs epsilon %.3g; the budget is %.3g per %d days.", epsilon,
+			   ch->budget, p->cfg->budget_days);
+		err_hint(e, "Ask for fewer items of a multi-valued dimension, or a count instead "
+			    "of a proportion; dry_run=true shows a query's cost first.");
+		*status = 409;
+		return;
+	}
+	err_set(e, "D1001", "the privacy budget of this token is exhausted");
+	err_detail(e, "This query costs epsilon %.3g; %.3g of %.3g remain in the last %d days.",
+		   epsilon, ch->remaining, ch->budget, p->cfg->budget_days);
+	err_hint(e, "Repeating a query already answered costs nothing; dry_run=true shows a "
+		    "query's cost first.");
+	*retry_after = ch->retry_after;
+	*status = 429;
+}
+
+/* Charges the answer's cells to who (free when every one was paid for before). */
+static int settle(const struct protector *p, PGconn *conn, const struct principal *who,
+		  struct answer *a, unsigned *status, int *retry_after, struct wq_error *e)
+{
+	double spent;
+	struct charge ch;
+	*retry_after = 0;
+	if (!a->held)
+		return 0;
+	if (p->seen && seen_covers(p->seen, who->token_id, a->held, a->nheld, &spent)) {
+		/* Every cell paid for before: free, as the ledger would say (seen.h); the
+		 * budget is the one the ledger last reported for this token. */
+		free(a->held);
+		a->held = NULL;
+		a->epsilon = 0;
+		a->remaining = a->budget - spent > 0 ? a->budget - spent : 0;
+		return 0;
+	}
+	int rc = ledger_charge(conn, p->cfg, who, a->held, a->nheld, a->cost, 0, &ch, e);
+	if (rc == 0 && p->seen)
+		seen_add(p->seen, who->token_id, a->held, a->nheld, ch.budget - ch.remaining);
+	free(a->held);
+	a->held = NULL;
+	if (rc < 0) {
+		*status = 503;
+		return -1;
+	}
+	if (rc > 0) {
+		refuse(p, a, &ch, status, retry_after, e);
+		return -1;
+	}
+	a->epsilon = ch.epsilon;
+	a->remaining = ch.remaining;
+	a->budget = ch.budget;
+	return 0;
+}
+
 int protect_answer(const struct protector *p, PGconn *conn, const struct query *q,
-		   const struct principal *who, struct answer *a, unsigned *status,
-		   int *retry_after, struct wq_error *e)
+		   const struct principal *who, enum protect_mode mode, struct answer *a,
+		   unsigned *status, int *retry_after, struct wq_error *e)
 {
 	uint8_t *ids = NULL;
 	size_t nids = 0;
@@ -467,56 +548,39 @@ int protect_answer(const struct protector *p, PGconn *conn, const struct query *
 		if (p->cache)
 			cache_put(p->cache, q->canonical, a->data_version, a, ids, nids);
 	}
-
-	double epsilon = a->sensitivity / p->cfg->noise_scale, spent;
+	a->cost = a->sensitivity / p->cfg->noise_scale;
 	a->budget = ledger_budget(p->cfg, who->role);
-	if (p->seen && seen_covers(p->seen, who->token_id, ids, nids, &spent)) {
-		/* Every cell paid for before: free, as the ledger would say (seen.h). */
-		free(ids);
-		a->epsilon = 0;
-		a->remaining = a->budget - spent > 0 ? a->budget - spent : 0;
-		return 0;
-	}
-	struct charge ch;
-	int rc = ledger_charge(conn, p->cfg, who, ids, nids, epsilon, &ch, e);
-	if (rc == 0 && p->seen)
-		seen_add(p->seen, who->token_id, ids, nids, a->budget - ch.remaining);
-	free(ids);
-	if (rc != 0) {
-		int sensitivity = a->sensitivity;
-		answer_free(a);
+	a->held = ids;
+	a->nheld = nids;
+	if (mode == PROTECT_DRY_RUN) {
+		/* What it would cost and leave; nothing released, nothing recorded. */
+		struct charge ch;
+		int rc = ledger_charge(conn, p->cfg, who, ids, nids, a->cost, 1, &ch, e);
+		free(a->cells);
+		a->cells = NULL;
+		a->n = 0;
+		free(a->held);
+		a->held = NULL;
 		if (rc < 0) {
 			*status = 503;
 			return -1;
 		}
-		if (ch.retry_after == 0) {
-			err_set(e, "D1002", "this query costs more than the whole budget");
-			err_detail(e,
-				   "It costs epsilon %.3g (sensitivity %d / scale %g); the budget "
-				   "is %.3g per %d days.",
-				   epsilon, sensitivity, p->cfg->noise_scale,
-				   ledger_budget(p->cfg, who->role), p->cfg->budget_days);
-			err_hint(e,
-				 "Ask for fewer years or fewer items of a multi-valued dimension.");
-			*status = 409;
-			return -1;
-		}
-		err_set(e, "D1001", "the privacy budget of this token is exhausted");
-		err_detail(
-		    e, "This query costs epsilon %.3g; %.3g of %.3g remain in the last %d days.",
-		    epsilon, ch.remaining, ledger_budget(p->cfg, who->role), p->cfg->budget_days);
-		err_hint(e, "Repeating a query already answered costs nothing.");
-		*retry_after = ch.retry_after;
-		*status = 429;
+		a->budget = ch.budget;
+		a->epsilon = rc == 0 ? ch.epsilon : a->cost;
+		a->remaining = ch.remaining;
+		a->affordable = rc == 0;
+		return 0;
+	}
+	if (settle(p, conn, who, a, status, retry_after, e) < 0) {
+		answer_free(a);
 		return -1;
 	}
-	a->epsilon = ch.epsilon;
-	a->remaining = ch.remaining;
 	return 0;
 }
 
 void answer_free(struct answer *a)
 {
 	free(a->cells);
+	free(a->held);
 	memset(a, 0, sizeof *a);
 }

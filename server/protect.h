@@ -11,6 +11,7 @@
 
 #include <libpq-fe.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "common/codelist.h"
 #include "common/config.h"
@@ -57,21 +58,31 @@ struct answer {
 	size_t suppressed;
 	double excluded; /* a proportion's rows outside its denominator, noisy; NAN suppressed */
 	double epsilon, remaining, budget;
-	int sensitivity; /* L: the most one child adds to the table's cells together */
+	int sensitivity; /* L: the most one child-year adds to the table's cells together */
+	double cost;	 /* L / b: what it costs when it releases a cell the token has not seen */
+	int affordable;	 /* a dry run: whether the budget can pay for it now */
+	uint8_t *held;	 /* the cells' identities, until charged */
+	size_t nheld;
 };
 
+/* How protect_answer treats the budget: charge it (the answer is released), or only say
+ * what the answer would cost and leave (no cells; nothing recorded). */
+enum protect_mode { PROTECT_CHARGE, PROTECT_DRY_RUN };
+
 /* Answers q for who. Returns 0; or -1 with e set and *status the HTTP status: 409 a
- * grammar rule (grammar.h) or a table too large (Q1013) or one costing more than the
- * whole budget (D1002), 429 the budget exhausted (D1001, *retry_after set), 503 the
- * database (S2002). */
+ * grammar rule (grammar.h) or a table too large (Q1013, before any SQL) or one costing
+ * more than the whole budget (D1002), 429 the budget exhausted (D1001, *retry_after set),
+ * 503 the database (S2002). */
 int protect_answer(const struct protector *p, PGconn *conn, const struct query *q,
-		   const struct principal *who, struct answer *a, unsigned *status,
-		   int *retry_after, struct wq_error *e);
+		   const struct principal *who, enum protect_mode mode, struct answer *a,
+		   unsigned *status, int *retry_after, struct wq_error *e);
 void answer_free(struct answer *a);
 
-/* The sensitivity L of q over data spanning first..last years with item_cap items per
- * child in a multi-valued dimension; its cost is L / b. */
-int protect_sensitivity(const struct query *q, const struct codelists *lists, int first, int last,
-			int item_cap);
+/* The sensitivity L of q with item_cap items per child-year in a multi-valued dimension;
+ * its cost is L / b. */
+int protect_sensitivity(const struct query *q, const struct codelists *lists, int item_cap);
+
+/* The variance of one cell's noise: the fresh and the fixed parts'. */
+double protect_noise_variance(const struct wq_config *cfg);
 
 #endif

@@ -55,11 +55,33 @@ out:
 	return rc;
 }
 
-void public_key(const struct query *q, const struct standard *st, struct strbuf *out)
+void public_key(const struct query *q, const struct standard *st, int first, int last,
+		struct strbuf *out)
 {
-	sb_puts(out, q->canonical);
+	/* The columns as a set (their order only orders the answer), then every constraint
+	 * on the rows as query_cell_definition writes them: the same key for any order of
+	 * parameters, a repeated item, an explicit period the data already spans. */
+	const char *names[QUERY_MAX_DIMS];
+	struct strbuf def;
+	int n = 0;
+	for (int i = 0; i < q->ndims; i++)
+		names[n++] = q->dims[i].dim->name;
+	for (int i = 1; i < n; i++)
+		for (int k = i; k > 0 && strcmp(names[k - 1], names[k]) > 0; k--) {
+			const char *t = names[k];
+			names[k] = names[k - 1];
+			names[k - 1] = t;
+		}
+	sb_init(&def);
+	query_cell_definition(q, NULL, first, last, &def);
+	sb_reset(out);
+	sb_printf(out, "%s|", q->ind->id);
+	for (int i = 0; i < n; i++)
+		sb_printf(out, "%s%s", i ? "," : "", names[i]);
+	sb_printf(out, "|%s", def.data);
 	if (st)
-		sb_printf(out, "&standardise=age&standard=%s", st->id);
+		sb_printf(out, "|standard=%s", st->id);
+	sb_free(&def);
 }
 
 int public_load(struct public_tables *pt, const char *path, const struct wq_config *cfg,
@@ -93,12 +115,11 @@ int public_load(struct public_tables *pt, const char *path, const struct wq_conf
 			public_free(pt);
 			return -1;
 		}
-		struct strbuf c;
-		sb_init(&c);
-		public_key(&q, st, &c);
-		xgrow((void **)&pt->canonical, &cap, pt->n + 1, sizeof *pt->canonical);
+		xgrow((void **)&pt->q, &cap, pt->n + 1, sizeof *pt->q);
 		pt->text = xrealloc(pt->text, cap * sizeof *pt->text);
-		pt->canonical[pt->n] = c.data;
+		pt->st = xrealloc(pt->st, cap * sizeof *pt->st);
+		pt->q[pt->n] = q;
+		pt->st[pt->n] = st;
 		pt->text[pt->n++] = xstrdup(line);
 	}
 	fclose(f);
@@ -107,53 +128,68 @@ int public_load(struct public_tables *pt, const char *path, const struct wq_conf
 
 void public_free(struct public_tables *pt)
 {
-	for (size_t i = 0; i < pt->n; i++) {
-		free(pt->canonical[i]);
+	for (size_t i = 0; i < pt->n; i++)
 		free(pt->text[i]);
-	}
-	free(pt->canonical);
+	free(pt->q);
+	free(pt->st);
 	free(pt->text);
 	memset(pt, 0, sizeof *pt);
 }
 
-int public_listed(const struct public_tables *pt, const char *canonical)
+const char *public_listed(const struct public_tables *pt, const struct query *q,
+			  const struct standard *st, int first, int last)
 {
-	for (size_t i = 0; i < pt->n; i++)
-		if (strcmp(pt->canonical[i], canonical) == 0)
-			return 1;
-	return 0;
+	struct strbuf asked, listed;
+	const char *found = NULL;
+	sb_init(&asked);
+	sb_init(&listed);
+	public_key(q, st, first, last, &asked);
+	for (size_t i = 0; i < pt->n && !found; i++) {
+		public_key(&pt->q[i], pt->st[i], first, last, &listed);
+		if (strcmp(asked.data, listed.data) == 0)
+			found = pt->text[i];
+	}
+	sb_free(&asked);
+	sb_free(&listed);
+	return found;
 }
 
-char *public_release_get(PGconn *conn, const char *canonical, long long version,
-			 long long *found_version, int *failed)
+long long public_release_period(const struct wq_config *cfg, time_t now)
+{
+	return (long long)(now / ((time_t)cfg->release_days * 86400));
+}
+
+char *public_release_get(PGconn *conn, const char *table, long long release,
+			 long long *found_release, int *failed)
 {
 	struct wq_error e;
 	char v[32];
-	snprintf(v, sizeof v, "%lld", version);
-	const char *p[] = {canonical, v};
+	snprintf(v, sizeof v, "%lld", release);
+	const char *p[] = {table, v};
 	PGresult *r = db_exec(conn, &e,
-			      "SELECT body, data_version FROM auth.public_release WHERE query = $1 "
-			      "AND ($2::bigint = 0 OR data_version = $2::bigint) "
-			      "ORDER BY data_version DESC LIMIT 1",
+			      "SELECT body, release FROM auth.public_release WHERE query = $1 "
+			      "AND ($2::bigint < 0 OR release = $2::bigint) "
+			      "ORDER BY release DESC LIMIT 1",
 			      2, p);
 	*failed = r == NULL;
 	char *body = NULL;
 	if (r && PQntuples(r) == 1) {
 		body = xstrdup(PQgetvalue(r, 0, 0));
-		*found_version = atoll(PQgetvalue(r, 0, 1));
+		*found_release = atoll(PQgetvalue(r, 0, 1));
 	}
 	PQclear(r);
 	return body;
 }
 
-int public_release_put(PGconn *conn, const char *canonical, long long version, const char *body,
-		       struct wq_error *e)
+int public_release_put(PGconn *conn, const char *table, long long release, long long version,
+		       const char *body, struct wq_error *e)
 {
-	char v[32];
+	char rel[32], v[32];
+	snprintf(rel, sizeof rel, "%lld", release);
 	snprintf(v, sizeof v, "%lld", version);
-	const char *p[] = {canonical, v, body};
+	const char *p[] = {table, rel, v, body};
 	return db_run(conn, e,
-		      "INSERT INTO auth.public_release (query, data_version, body) "
-		      "VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
-		      3, p);
+		      "INSERT INTO auth.public_release (query, release, data_version, body) "
+		      "VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
+		      4, p);
 }

@@ -98,7 +98,12 @@ static int parse_dim(struct query_dim *d, const struct fact *fact, const struct 
 			err_hint(e, "GET /api/v1/dimensions/%s lists its items.", d->dim->name);
 			return fail(status, 409);
 		}
-		snprintf(d->items[d->nitems++], sizeof d->items[0], "%s", canonical);
+		/* An item listed twice is one item: the same cells, the same definition. */
+		int again = 0;
+		for (int k = 0; k < d->nitems; k++)
+			again |= strcmp(d->items[k], canonical) == 0;
+		if (!again)
+			snprintf(d->items[d->nitems++], sizeof d->items[0], "%s", canonical);
 		p += len + (semi ? 1 : 0);
 	}
 	return 0;
@@ -480,26 +485,91 @@ void query_params_free(char **params, int nparams)
 		free(params[i]);
 }
 
-void query_cell_definition(const struct query *q, const char *const *values, struct strbuf *out)
+/* Whether year y is in the cell: the period, every year column's value and every year
+ * filter's items. */
+static int year_in(const struct query *q, const char *const *values, int y)
+{
+	char text[8];
+	snprintf(text, sizeof text, "%d", y);
+	if ((q->from_year && y < q->from_year) || (q->to_year && y > q->to_year))
+		return 0;
+	for (int i = 0; i < q->ndims + q->nfilters; i++) {
+		const struct query_dim *d = &q->dims[i];
+		if (d->dim->kind != DIM_YEAR)
+			continue;
+		if (i < q->ndims && values && values[i] && strcmp(values[i], text) != 0)
+			return 0;
+		int listed = d->nitems == 0;
+		for (int k = 0; k < d->nitems; k++)
+			listed |= strcmp(d->items[k], text) == 0;
+		if (!listed)
+			return 0;
+	}
+	return 1;
+}
+
+/* The cell's years as runs ("year=2015-2017,2019"), within the data's first..last. */
+static void years_of(const struct query *q, const char *const *values, int first, int last,
+		     struct strbuf *out)
+{
+	int lo = first > 0 ? first : q->from_year ? q->from_year : 1900;
+	int hi = last > 0 ? last : q->to_year ? q->to_year : 2200;
+	int run = 0, n = 0;
+	sb_puts(out, "year=");
+	for (int y = lo; y <= hi + 1; y++) {
+		int in = y <= hi && year_in(q, values, y);
+		if (in && !run)
+			run = y;
+		if (!in && run) {
+			sb_printf(out, n++ ? ",%d" : "%d", run);
+			if (y - 1 > run)
+				sb_printf(out, "-%d", y - 1);
+			run = 0;
+		}
+	}
+	if (!n)
+		sb_puts(out, "none");
+}
+
+void query_cell_definition(const struct query *q, const char *const *values, int first, int last,
+			   struct strbuf *out)
 {
 	char *c[QUERY_MAX_DIMS * 2 + 2];
 	int n = 0;
 	for (int i = 0; i < q->ndims + q->nfilters; i++) {
 		const struct query_dim *d = &q->dims[i];
+		if (d->dim->kind == DIM_YEAR)
+			continue; /* one constraint for every way of naming years, below */
+		int column = i < q->ndims && values; /* a column's value; else an item list */
+		if (i < q->ndims && !values && !d->nitems)
+			continue; /* the whole table: a column without items selects every row */
+		/* A filter on a single-valued column shown as a dimension adds nothing: the
+		 * layout holds only the filter's items. */
+		int shown = 0;
+		for (int k = 0; i >= q->ndims && values && !d->dim->multi && k < q->ndims; k++)
+			shown |= q->dims[k].dim == d->dim;
+		if (shown)
+			continue;
 		struct strbuf s;
 		sb_init(&s);
 		/* "~": has the item (a multi-valued dimension); "=": is the item. */
 		sb_printf(&s, "%s%c", d->dim->name, d->dim->multi ? '~' : '=');
-		if (i < q->ndims)
+		if (column)
 			sb_puts(&s, values[i] ? values[i] : "null");
 		else
 			sorted_items(d, ',', &s);
-		c[n++] = s.data;
+		int twice = 0; /* the same constraint through a dimension and a filter */
+		for (int k = 0; k < n; k++)
+			twice |= strcmp(c[k], s.data) == 0;
+		if (twice)
+			sb_free(&s);
+		else
+			c[n++] = s.data;
 	}
-	if (q->from_year)
-		c[n++] = xasprintf("year>=%d", q->from_year);
-	if (q->to_year)
-		c[n++] = xasprintf("year<=%d", q->to_year);
+	struct strbuf y;
+	sb_init(&y);
+	years_of(q, values, first, last, &y);
+	c[n++] = y.data;
 	qsort(c, (size_t)n, sizeof c[0], cmp_str);
 	sb_reset(out);
 	for (int i = 0; i < n; i++) {

@@ -70,10 +70,14 @@ enum { QCOL_NUM, QCOL_DEN, QCOL_CKN, QCOL_CKD, QCOL_EXCLUDED, QCOL_CKX, QCOL_N }
 void query_sql(const struct query *q, struct strbuf *sql, char **params, int *nparams);
 void query_params_free(char **params, int nparams);
 
-/* The definition of one cell of q: the constraints that select its rows (its dimension
- * values, the filters, the period), sorted, so that the same cell reached through another
- * query has the same definition and therefore the same noise. values: the cell's
- * dimension values as the SQL returns them (NULL for a null group). */
-void query_cell_definition(const struct query *q, const char *const *values, struct strbuf *out);
+/* The definition of one cell of q: the constraints that select its rows, sorted, so that
+ * the same cell reached through any query has the same definition and therefore the same
+ * noise. Its years are one constraint however they were asked (a year column, a year
+ * filter, from/to), clamped to the data's first..last (0: unknown) and written as runs;
+ * an item listed twice, or a filter repeating a column's item, counts once. values: the
+ * cell's dimension values as the SQL returns them (NULL for a null group); NULL for the
+ * whole table (its columns' item lists, the filters, the years). */
+void query_cell_definition(const struct query *q, const char *const *values, int first, int last,
+			   struct strbuf *out);
 
 #endif

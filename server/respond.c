@@ -39,7 +39,21 @@ static enum lang accepted(const char *h)
 int respond_check(struct http_request *req, struct respond_form *form, struct http_response *resp)
 {
 	const char *fmt = http_query(req, "format"), *lang = http_query(req, "lang");
-	const char *accept = http_header(req, "Accept");
+	const char *accept = http_header(req, "Accept"), *dry = http_query(req, "dry_run");
+	if (strcmp(http_method(req), "HEAD") == 0) {
+		/* A data route's answer is computed, charged and audited: HEAD would do all
+		 * three for a body nobody receives. */
+		http_problem(resp, 405, "Q1021", "HEAD is not answered on a data route",
+			     "Its answer is computed and charged to a budget; HEAD would spend "
+			     "it for nothing.",
+			     "Use GET; dry_run=true shows what a query would cost.");
+		return -1;
+	}
+	if (dry && strcmp(dry, "true") != 0 && strcmp(dry, "false") != 0) {
+		http_problem_param(resp, "Q1010", "unsupported dry_run", "dry_run",
+				   "one of true, false");
+		return -1;
+	}
 	if (fmt && strcmp(fmt, "json") != 0 && strcmp(fmt, "csv") != 0) {
 		http_problem_param(resp, "Q1010", "unsupported format", "format",
 				   "one of json, csv");
@@ -122,6 +136,53 @@ void respond_audit(struct http_request *req, const struct query *q, unsigned sta
 		    a ? a->epsilon : 0);
 }
 
+int respond_dry_run(struct http_request *req, const struct query *const *qs, int n,
+		    const struct principal *who, struct http_response *resp)
+{
+	const struct server *srv = http_app(req);
+	const char *dry = http_query(req, "dry_run");
+	if (!dry || strcmp(dry, "true") != 0)
+		return 0;
+	PGconn *conn = http_db(req);
+	double epsilon = 0, remaining = 0, budget = 0;
+	int sensitivity = 0;
+	for (int i = 0; i < n; i++) {
+		struct wq_error e;
+		struct answer a;
+		unsigned status = 503;
+		int retry;
+		if (!conn || protect_answer(&srv->protector, conn, qs[i], who, PROTECT_DRY_RUN, &a,
+					    &status, &retry, &e) < 0) {
+			if (status == 503) {
+				http_db_reset();
+				http_problem(resp, 503, "S2002", "the query could not be answered",
+					     NULL, NULL);
+				resp->retry_after = 5;
+			} else {
+				http_problem_error(resp, status, &e);
+			}
+			return 1;
+		}
+		epsilon += a.epsilon;
+		remaining = a.remaining;
+		budget = a.budget;
+		sensitivity += a.sensitivity;
+		answer_free(&a);
+	}
+	/* The tables of one route together: each dry run saw the budget before any of them. */
+	int affordable = epsilon <= remaining + 1e-9;
+	double after = affordable ? remaining - epsilon : remaining;
+	json_t *body =
+	    json_pack("{s:b,s:f,s:b,s:b,s:f,s:f,s:f,s:i,s:f,s:i,s:i}", "dry_run", 1, "epsilon",
+		      epsilon, "free", epsilon == 0, "affordable", affordable, "budget", budget,
+		      "budget_remaining", remaining, "budget_remaining_after",
+		      after > 0 ? after : 0, "budget_days", srv->cfg->budget_days,
+		      "noise_half_width", 1.959964 * sqrt(protect_noise_variance(srv->cfg)),
+		      "sensitivity", sensitivity, "tables", n);
+	http_json(resp, 200, body);
+	return 1;
+}
+
 int respond_protect(struct http_request *req, const struct query *q, const struct principal *who,
 		    struct answer *a, struct http_response *resp)
 {
@@ -130,12 +191,16 @@ int respond_protect(struct http_request *req, const struct query *q, const struc
 	unsigned status;
 	int retry;
 	PGconn *conn = http_db(req);
+	memset(a, 0, sizeof *a);
 	if (!conn) {
 		http_problem(resp, 503, "S2001", "database unavailable", NULL, NULL);
 		resp->retry_after = 5;
 		return -1;
 	}
-	if (protect_answer(&srv->protector, conn, q, who, a, &status, &retry, &e) == 0)
+	if (respond_dry_run(req, &q, 1, who, resp))
+		return -1; /* answered: the route stops here, as on a refusal, with resp set */
+	if (protect_answer(&srv->protector, conn, q, who, PROTECT_CHARGE, a, &status, &retry, &e) ==
+	    0)
 		return 0;
 	if (status == 503) {
 		log_error("%s: %s", e.code, e.message);

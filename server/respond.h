@@ -15,7 +15,7 @@
 enum lang { LANG_EN, LANG_AR };
 
 /* The query parameters every data route takes besides its own. */
-#define RESPOND_PARAMS "format", "lang"
+#define RESPOND_PARAMS "format", "lang", "dry_run"
 
 /* How an answer is sent, read once per request: its language (?lang= first, then the best
  * of en and ar in Accept-Language; English by default) and whether as CSV (?format=csv,
@@ -25,7 +25,9 @@ struct respond_form {
 	int csv;
 };
 
-/* Checks format and lang and reads the form. Returns 0, or -1 with resp a 400 (Q1010). */
+/* Checks format, lang and dry_run and reads the form. Returns 0, or -1 with resp a 400
+ * (Q1010), or a 405 for HEAD (Q1021: a data route computes and charges; HEAD would spend
+ * a budget for nothing). */
 int respond_check(struct http_request *req, struct respond_form *form, struct http_response *resp);
 
 /* The query of indicator by dims (ndims of them, from the parameter dims_param), with the
@@ -46,8 +48,15 @@ void respond_audit(struct http_request *req, const struct query *q, unsigned sta
 int respond_standard(struct http_request *req, const struct standard **st,
 		     struct http_response *resp);
 
-/* The protected table of q for who. Returns 0, or -1 with resp set: 503 (S2001 database
- * unreachable, S2002 it failed mid-query), 409, 429 (protect.h). */
+/* With dry_run=true: what the route's n tables (qs) would cost together and leave, and
+ * the noise's 95% half-width of a cell, as a 200 in resp; nothing released, charged or
+ * remembered. Returns 1 when it answered (a dry run, or its refusal), 0 without dry_run. */
+int respond_dry_run(struct http_request *req, const struct query *const *qs, int n,
+		    const struct principal *who, struct http_response *resp);
+
+/* The protected table of q for who, charged. Returns 0, or -1 with resp set: 503 (S2001
+ * database unreachable, S2002 it failed mid-query), 409, 429 (protect.h); or, for
+ * dry_run=true, a 200 saying what the query would cost and leave (nothing released). */
 int respond_protect(struct http_request *req, const struct query *q, const struct principal *who,
 		    struct answer *a, struct http_response *resp);
 

@@ -48,13 +48,13 @@ long dl_noisy(long truth, long noise)
 	return truth + noise < 0 ? 0 : truth + noise;
 }
 
-int dl_count_interval(double c, double b, double conf, double *lower, double *upper)
+int dl_count_interval(double c, double var, double conf, double *lower, double *upper)
 {
 	struct wq_error e;
 	double lo, hi;
 	if (c < 0 || st_poisson_limits(floor(c), conf, RATE_EXACT, &lo, &hi, &e) < 0)
 		return -1;
-	double zn = gsl_cdf_ugaussian_Pinv(1 - (1 - conf) / 2) * sqrt(dl_variance(b));
+	double zn = gsl_cdf_ugaussian_Pinv(1 - (1 - conf) / 2) * sqrt(var);
 	*lower = c - sqrt((c - lo) * (c - lo) + zn * zn);
 	*upper = c + sqrt((hi - c) * (hi - c) + zn * zn);
 	if (*lower < 0)
@@ -62,14 +62,13 @@ int dl_count_interval(double c, double b, double conf, double *lower, double *up
 	return 0;
 }
 
-int dl_proportion_interval(double x, double n, double b, double conf, struct interval *out)
+int dl_proportion_interval(double x, double n, double var, double conf, struct interval *out)
 {
 	struct wq_error e;
 	if (st_proportion(x, n, conf, PROP_WILSON, out, &e) < 0)
 		return -1;
 	double p = x / n;
-	double zn =
-	    gsl_cdf_ugaussian_Pinv(1 - (1 - conf) / 2) * sqrt(dl_variance(b) * (1 + p * p)) / n;
+	double zn = gsl_cdf_ugaussian_Pinv(1 - (1 - conf) / 2) * sqrt(var * (1 + p * p)) / n;
 	double lo = p - sqrt((p - out->lower) * (p - out->lower) + zn * zn);
 	double hi = p + sqrt((out->upper - p) * (out->upper - p) + zn * zn);
 	out->estimate = p;

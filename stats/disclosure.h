@@ -36,14 +36,15 @@ int dl_published(const struct suppression *s, long truth, long noisy);
 long dl_noisy(long truth, long noise);
 
 /* A 95%-style interval at level conf for the expected count behind a published noisy
- * count c: the exact Poisson (Garwood) half-widths of c combined in quadrature with the
- * noise's z * sqrt(variance). Returns 0 or -1 (c < 0). */
-int dl_count_interval(double c, double b, double conf, double *lower, double *upper);
+ * count c whose noise has variance var (one cell's, or the sum of the cells it adds up):
+ * the exact Poisson (Garwood) half-widths of c combined in quadrature with the noise's
+ * z * sqrt(var). Returns 0 or -1 (c < 0). */
+int dl_count_interval(double c, double var, double conf, double *lower, double *upper);
 
 /* The same for a proportion from a noisy numerator x and denominator n (x <= n, n > 0):
  * Wilson's half-widths combined with the noise of x/n by the delta method,
- * z * sqrt(var (1 + p^2)) / n. Bounds clipped to [0, 1]. */
-int dl_proportion_interval(double x, double n, double b, double conf, struct interval *out);
+ * z * sqrt(var (1 + p^2)) / n, var the noise variance of each. Bounds clipped to [0, 1]. */
+int dl_proportion_interval(double x, double n, double var, double conf, struct interval *out);
 
 /* Reliability flags of published values (disclosure.md): a count under 20 (relative
  * standard error above about 23%, CDC WONDER); a proportion by the NCHS rules (a

@@ -133,8 +133,8 @@ if (mode === 'budget') await budget();
 else await full();
 await browser.close();
 
-// With the budgets as shipped (policy: 6 per 30 days), a token runs out: the charts it
-// cannot pay for say so, in the API's words, and nothing is left blank or drawn as zero.
+// A token with a small budget (2, its own) runs out: the charts it cannot pay for say so,
+// in the API's words, and nothing is left blank or drawn as zero.
 async function budget() {
   const { context, page } = await open();
   await page.fill('#token', policyToken);

@@ -20,7 +20,9 @@ EXPIRED=$("$BIN/wiqaya-server" token add --role policy --name "soon gone" --expi
 status "token revoke" 0 "$BIN/wiqaya-server" token revoke 5
 env -u WIQAYA_CONF "$ROOT/scripts/pg.sh" psql -X -q -d "$DB" -c "UPDATE auth.token SET expires_at = now() - interval '1 day' WHERE token_id = 6" >/dev/null
 "$BIN/wiqaya-server" token list >"$T/list"
-check "token list shows the tokens and their state" bash -c "grep -qP '^5\tresearcher\t-\ttest researcher\t.*\trevoked$' '$T/list' && grep -qP '^6\tpolicy\t-\tsoon gone\t.*\texpired$' '$T/list' && grep -qP '^4\tsubmitter\tDC-POL-01\t' '$T/list'"
+check "token list shows the tokens and their state" bash -c "grep -qP '^5\tresearcher\t-\ttest researcher\t.*\trevoked\t' '$T/list' && grep -qP '^6\tpolicy\t-\tsoon gone\t.*\texpired\t' '$T/list' && grep -qP '^4\tsubmitter\tDC-POL-01\t.*\t-\t-\t-$' '$T/list'"
+check "and each reader's budget (the role's default: *), spent and remaining" \
+  grep -qP '^5\tresearcher\t.*\t1000000\.000\*\t0\.000\t1000000\.000$' "$T/list"
 check "and no secret" bash -c "! grep -q 'wq_' '$T/list'"
 dump_db "$T/dump.sql"
 check "the database holds no token, only keyed hashes" bash -c "! grep -qF -e '${RESEARCHER#wq_}' -e '${SUBMITTER#wq_}' '$T/dump.sql'"
@@ -88,14 +90,59 @@ check "the disclosure route lists the public tables and every parameter" bash -c
   "curl -s '$URL/api/v1/disclosure' | jq -e '(.public_tables | length) == 9 and .noise.scale_b == 2 and .suppression.floor == 5 and .suppression.threshold == 10 and .grammar.max_dimensions.policy == 3 and .caller.role == \"public\"'"
 stop_server
 
-# --- the public tables: released once per data version ---
+# --- the public tables: released once per release period ---
 start_server
+span=$(psql_t -c 'SELECT first_year || '"' '"' || last_year FROM analytics.data_version')
+read -r y0 y1 <<<"$span"
 first=$(api '/api/v1/analytics?indicator=victims&dimension=year')
 again=$(api '/api/v1/analytics?indicator=victims&dimension=year')
 eq "a public table is the same answer every time" "$again" "$first"
-eq "stored once for its data version" "$(psql_t -c 'SELECT count(*) FROM auth.public_release')" "1"
+eq "stored once for its release period" "$(psql_t -c 'SELECT count(*) FROM auth.public_release')" "1"
 check "and charged once to the public budget" test "$(psql_t -c 'SELECT count(*) FROM auth.spend WHERE token_id = 0')" -eq 1
+# Other spellings of the same table: the period the data spans written out, or wider,
+# the parameters in another order, a repeated item; another table's order of columns.
+for q in "indicator=victims&dimension=year&from=$y0&to=$y1" "from=1990&dimension=year&indicator=victims" \
+         "indicator=victims&dimension=year&to=2199"; do
+  eq "the public table asked as $q: the same release" "$(api "/api/v1/analytics?$q")" "$first"
+done
+check "a listed two-column table asked with its columns swapped is answered" \
+  bash -c "curl -s '$URL/api/v1/analytics?indicator=victim_rate&dimension=year&dimension=sex:male;female;male' | jq -e '.rows | length > 0'"
+# A new data version within the period releases nothing new (a submitter planting cases
+# gets no fresh noise): the stored release is served.
+psql_admin -d "$DB" -c 'UPDATE analytics.data_version SET version = version + 1' >/dev/null
+eq "a new data version in the same period: the same release" "$(api '/api/v1/analytics?indicator=victims&dimension=year')" "$first"
+eq "and nothing more stored" "$(psql_t -c 'SELECT count(*) FROM auth.public_release')" "2"
+# HEAD on a data route computes, charges and audits nothing.
+spend() { psql_t -c "SELECT coalesce(sum(epsilon), 0) FROM auth.spend WHERE token_id = 1"; }
+spent0=$(spend)
+TOKEN=$RESEARCHER
+code=$(curl -s -o /dev/null -w '%{http_code}' -I -H "Authorization: Bearer $TOKEN" "$URL/api/v1/analytics?indicator=victims&dimension=sex&from=2020&to=2020")
+eq "HEAD on a data route: 405" "$code" "405"
+eq "and nothing charged" "$(spend)" "$spent0"
+# A dry run: what a query would cost and leave, nothing released, charged or remembered.
+api '/api/v1/analytics?indicator=revictimisation_12m&dimension=support&from=2025&to=2025&dry_run=true' >"$T/dry"
+check "dry_run: the cost (a proportion by a multi-valued dimension: 2 x 4 / 2 = 4), the budget after it, the noise's half-width, no cell" \
+  jq -e '.dry_run and .epsilon == 4 and .budget_remaining_after == .budget_remaining - 4 and .affordable and (.noise_half_width > 7.7 and .noise_half_width < 7.8) and (has("rows") | not)' "$T/dry"
+eq "and nothing charged" "$(spend)" "$spent0"
+api '/api/v1/analytics?indicator=revictimisation_12m&dimension=support&from=2025&to=2025' >/dev/null
+eq "the same query asked: charged what the dry run said" "$(spend)" "$(echo "$spent0 + 4" | bc)"
+check "asked again as a dry run: free" \
+  bash -c "curl -s -H 'Authorization: Bearer $TOKEN' '$URL/api/v1/analytics?indicator=revictimisation_12m&dimension=support&to=2025&from=2025&dry_run=true' | jq -e '.free and .epsilon == 0'"
+TOKEN=
 stop_server
+# A project's budget, set per token by an admin.
+"$BIN/wiqaya-server" token budget 1 2.5 >/dev/null 2>&1
+status "token budget of a submitter is refused" 2 "$BIN/wiqaya-server" token budget 4 3
+status "and a budget that is not a number" 2 "$BIN/wiqaya-server" token budget 3 lots
+check "is T2006" grep -q 'T2006' "$T/last"
+start_server
+TOKEN=$RESEARCHER
+check "the token's own budget applies" bash -c "curl -s -H 'Authorization: Bearer $TOKEN' '$URL/api/v1/disclosure' | jq -e '.caller.budget == 2.5'"
+"$BIN/wiqaya-server" token list >"$T/list"
+check "and token list shows it, spent and remaining" grep -qP '^1\tresearcher\t.*\t2\.500\t[0-9.]+\t[0-9.]+$' "$T/list"
+TOKEN=
+stop_server
+"$BIN/wiqaya-server" token budget 1 default >/dev/null 2>&1
 
 # --- leaving loopback: only with TLS ---
 base_conf=$(cat "$CONF")

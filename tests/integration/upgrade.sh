@@ -19,7 +19,8 @@ if [[ ! -x $old/build/bin/wiqaya-etl ]]; then
     echo "Bail out! could not build the code of $OLD_COMMIT"; tail "$T/old-build.log"; exit 1
   fi
 fi
-sed "s|^migrations *=.*|migrations = $old/sql/migrations|; /^functions *=/d" "$CONF" >"$T/old.conf"
+# (without the keys it did not know yet)
+sed "s|^migrations *=.*|migrations = $old/sql/migrations|; /^functions *=/d; /^fixed_noise_scale *=/d; /^release_days *=/d" "$CONF" >"$T/old.conf"
 OLD=("$old/build/bin/wiqaya-etl" -c "$T/old.conf")
 cluster_lock "${OLD[@]}" migrate >/dev/null
 "${OLD[@]}" synth --seed 23 --cases 3000 --out "$T/syn" >/dev/null
@@ -99,7 +100,7 @@ eq "nor the migration before it (no table, no record)" \
 fresh_db upgrade_partial
 psql_admin -c "DROP DATABASE $DB WITH (FORCE)" -c "CREATE DATABASE $DB" >/dev/null
 mkdir -p "$T/five" && cp "$old"/sql/migrations/00[1-5]_*.sql "$T/five/"
-sed "s|^migrations *=.*|migrations = $T/five|; /^functions *=/d" "$CONF" >"$T/five.conf"
+sed "s|^migrations *=.*|migrations = $T/five|; /^functions *=/d; /^fixed_noise_scale *=/d; /^release_days *=/d" "$CONF" >"$T/five.conf"
 cluster_lock "$old/build/bin/wiqaya-etl" -c "$T/five.conf" migrate >/dev/null
 status "migrate refuses a database that has five of the ten migrations the baseline replaces" 2 \
   "$BIN/wiqaya-etl" migrate

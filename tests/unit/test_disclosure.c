@@ -110,7 +110,7 @@ static char *definition(const char *const *dims, int nd, const char *const *filt
 	assert_int_equal(query_parse(&q, &inds, &lists, &t, &status, &e), 0);
 	struct strbuf sb;
 	sb_init(&sb);
-	query_cell_definition(&q, values, &sb);
+	query_cell_definition(&q, values, 2015, 2025, &sb);
 	return sb.data;
 }
 
@@ -138,6 +138,47 @@ static void one_cell_one_definition(void **state)
 	free(d);
 }
 
+/* The spellings of one cell that each gave fresh noise before (issue 24): a from earlier
+ * than the data, a repeated item, a year as a filter, a column, or from/to, a redundant
+ * filter. Data of 2015-2025. */
+static void equivalent_spellings_one_definition(void **state)
+{
+	(void)state;
+	const char *reg[] = {"region"}, *v[] = {"DC-03"}, *vy[] = {"DC-03", "2020"};
+	const char *f_a[] = {"migrant_status:asylum_seeker"}; /* any filter: a cell of 13 regions */
+	const char *f_y[] = {"year:2020", "migrant_status:asylum_seeker"};
+	const char *f_yy[] = {"year:2020;2020", "migrant_status:asylum_seeker;asylum_seeker"};
+	const char *f_r[] = {"region:DC-03", "year:2020", "migrant_status:asylum_seeker"};
+	const char *dy[] = {"region", "year:2020"}, *dy2[] = {"year:2020", "region"};
+	const char *vy2[] = {"2020", "DC-03"};
+	char *s[8] = {
+	    definition(reg, 1, f_a, 1, "2020", "2020", v),
+	    definition(reg, 1, f_y, 2, NULL, NULL, v),
+	    definition(reg, 1, f_yy, 2, NULL, NULL, v),
+	    definition(reg, 1, f_r, 3, NULL, NULL, v),
+	    definition(dy, 2, f_a, 1, NULL, NULL, vy),
+	    definition(dy2, 2, f_a, 1, "1990", "2030", vy2),
+	    definition(reg, 1, f_y, 2, "2010", "2020", v),
+	    definition(reg, 1, f_y, 2, "2020", NULL, v),
+	};
+	for (int i = 0; i < 8; i++) {
+		assert_string_equal(s[i], "migrant_status=asylum_seeker&region=DC-03&year=2020");
+		free(s[i]);
+	}
+	/* The whole period, however asked, is the data's span as runs. */
+	const char *dsex[] = {"sex"}, *vs[] = {"female"};
+	char *all = definition(dsex, 1, NULL, 0, NULL, NULL, vs);
+	char *wide = definition(dsex, 1, NULL, 0, "1990", "2099", vs);
+	const char *gap[] = {"year:2015;2016;2017;2019"};
+	char *runs = definition(dsex, 1, gap, 1, NULL, NULL, vs);
+	assert_string_equal(all, "sex=female&year=2015-2025");
+	assert_string_equal(all, wide);
+	assert_string_equal(runs, "sex=female&year=2015-2017,2019");
+	free(all);
+	free(wide);
+	free(runs);
+}
+
 /* Coverage of the noise-aware intervals: N replications of a Poisson count with mean lam
  * plus noise, among those published, the share whose interval holds lam. */
 static double count_coverage(gsl_rng *r, double lam, int N, int *published)
@@ -149,7 +190,8 @@ static double count_coverage(gsl_rng *r, double lam, int N, int *published)
 		long c = (long)gsl_ran_poisson(r, lam);
 		long x = dl_noisy(c, dl_draw(gsl_rng_uniform_pos(r), 2));
 		double lo, hi;
-		if (!dl_published(&s, c, x) || dl_count_interval((double)x, 2, 0.95, &lo, &hi) < 0)
+		if (!dl_published(&s, c, x) ||
+		    dl_count_interval((double)x, dl_variance(2), 0.95, &lo, &hi) < 0)
 			continue;
 		(*published)++;
 		hit += lo <= lam && lam <= hi;
@@ -167,8 +209,8 @@ static double proportion_coverage(gsl_rng *r, double pi, int n, int N)
 		struct interval ci;
 		if (x < 5 || xn < 10 || nn <= 0)
 			continue;
-		if (dl_proportion_interval((double)(xn < nn ? xn : nn), (double)nn, 2, 0.95, &ci) <
-		    0)
+		if (dl_proportion_interval((double)(xn < nn ? xn : nn), (double)nn, dl_variance(2),
+					   0.95, &ci) < 0)
 			continue;
 		used++;
 		hit += ci.lower <= pi && pi <= ci.upper;
@@ -213,6 +255,7 @@ int main(void)
 	    cmocka_unit_test(prf_is_sticky_and_keyed),
 	    cmocka_unit_test(suppression_rules),
 	    cmocka_unit_test(one_cell_one_definition),
+	    cmocka_unit_test(equivalent_spellings_one_definition),
 	    cmocka_unit_test(intervals_cover_the_truth),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -1,0 +1,124 @@
+#!/usr/bin/env bash
+# The two attacks of issue 24 that broke the first design (docs/privacy.md "Dynamic data
+# and equivalent spellings"), each printing its figure and failing past its bound:
+#  10. spellings: four researcher tokens ask one table of small cells (asylum-seeking
+#      victims of one year, by region) in eight equivalent spellings each. Every spelling
+#      must give the same answer (one noise per cell), so averaging them recovers nothing.
+#  11. injection: a submitter plants fake cases in small cells, one more per round, each
+#      round a new data version; the public table and a researcher token are asked after
+#      each. The public view must release nothing new within its period; the researcher's
+#      average of (published - planted) must stay more than one child off, because the
+#      fixed part of the noise does not change with the data. The same attack on a server
+#      without the fixed part (fixed_noise_scale = 0) gets below one child: the control.
+REAL_BUDGETS=1
+source "$(dirname "$0")/../lib.sh"
+fresh_db dynamic
+URL=http://127.0.0.1:$TEST_HTTP_PORT
+load_country 44 8000
+Y=$(psql_t -c 'SELECT last_year FROM analytics.data_version')
+regions=$(tail -n +2 "$ROOT/config/codelists/regions.csv" | cut -d, -f1)
+all_regions=$(echo "$regions" | paste -sd';')
+# 10's cells: migrant victims of year Y by region (tens of children; some small)
+cell="filter=migrant_status:refugee;resident_migrant;undocumented"
+exact "indicator=victims&dimension=region&$cell&from=$Y&to=$Y" | cut -f1,2 | sort >"$T/truth"
+
+# --- 10. equivalent spellings across tokens ---
+spellings=(
+  "dimension=region&$cell&from=$Y&to=$Y"
+  "dimension=region&$cell&filter=year:$Y"
+  "dimension=region&filter=migrant_status:undocumented;refugee;resident_migrant;refugee&filter=year:$Y;$Y"
+  "dimension=region&dimension=year:$Y&$cell"
+  "dimension=year:$Y&dimension=region&$cell&from=1990&to=2199"
+  "dimension=region&$cell&filter=year:$Y&from=2000"
+  "dimension=region&$cell&from=$Y&to=$Y&filter=region:$all_regions"
+  "dimension=region:$all_regions&$cell&from=$Y&to=$Y"
+)
+start_server
+: >"$T/answers10"
+charges=0
+for t in 1 2 3 4; do
+  TOKEN=$(new_token researcher)
+  for s in "${spellings[@]}"; do
+    api "/api/v1/analytics?indicator=victims&$s" >"$T/a"
+    c=$(jq -r '.metaData.disclosure.epsilon_charged' "$T/a")
+    [[ $c != 0 ]] && charges=$((charges + 1))
+    jq -r '(.headers | map(.name)) as $h | ($h | index("region")) as $r | ($h | index("value")) as $v | .rows[] | [.[$r], (.[$v] // "null" | tostring)] | @tsv' "$T/a" >>"$T/answers10"
+  done
+done
+TOKEN=
+stop_server
+distinct=$(sort -u "$T/answers10" | cut -f1 | uniq -c | awk '{ print $1 }' | sort -n | tail -1)
+read -r rmse10 exact10 published10 < <(awk -F'\t' 'NR == FNR { truth[$1] = $2; next }
+  $2 != "null" { s[$1] += $2; n[$1]++ }
+  END { for (r in s) { e = s[r] / n[r] - truth[r]; se += e * e; c++; x += (e == 0) }
+        printf "%.3f %d %d\n", (c ? sqrt(se / c) : 0), x, c }' "$T/truth" "$T/answers10")
+figure "spellings: 4 tokens x 8 spellings of one table ($(wc -l <"$T/truth") region cells, $published10 published): distinct answers per cell at most $distinct; charged $charges times (once per token); the attacker's estimate off by RMSE $rmse10, $exact10 cells exactly (the first design: 8 of 13 exactly)"
+eq "10. every spelling of a cell, for every token, gives one answer" "$distinct" "1"
+eq "10. each token is charged once: the other spellings are the same cells" "$charges" "4"
+check "10. averaging the spellings leaves the attacker more than 1 child off (RMSE $rmse10)" \
+  awk -v r="$rmse10" 'BEGIN { exit !(r > 1) }'
+
+# --- 11. injection across data versions ---
+# 11's cells: asylum-seeking victims of year Y by region (a few children each)
+cell="filter=migrant_status:asylum_seeker"
+exact "indicator=victims&dimension=region&$cell&from=$Y&to=$Y" | cut -f1,2 | sort >"$T/truth"
+# fakes ROUND: one fake case per region (asylum-seeking victims of year Y) and one intersex
+# victim of year Y, each a child nobody else is, submitted by one agency.
+template=$(head -n 1 "$T/syn/cases.ndjson")
+fakes() {
+  local round=$1 i=0 r
+  for r in $regions intersex; do
+    i=$((i + 1))
+    jq -c --arg r "$r" --arg y "$Y" --arg ref "FAKE/$round/$i" --arg id "99$(printf '%04d%04d' "$round" "$i")" '
+      .case_ref = $ref | .reported = ($y + "-06-15") | .incident = ($y + "-05") | del(.offenders, .interventions)
+      | .region = (if $r == "intersex" then "DC-01" else $r end)
+      | .victims = [.victims[0] | .identity = {given_name: ("Fake" + $ref), family_name: "Planted", birth_date: "2012-01-01", national_id: $id}
+        | del(.age) | .sex = (if $r == "intersex" then "intersex" else "female" end)
+        | .migrant_status = (if $r == "intersex" then "citizen" else "asylum_seeker" end)]' <<<"$template"
+  done
+}
+PUBLIC_Q="indicator=victims&dimension=sex&from=$Y&to=$Y"
+intersex_truth=$(exact "indicator=victims&dimension=sex&from=$Y&to=$Y" | awk -F'\t' '$1 == "intersex" { print $2 }')
+inject() { # inject OUT: 15 fakes a cell, then 20 rounds of one more, asking after each
+  local out=$1 round
+  : >"$out"
+  TOKEN=$(new_token researcher)
+  for round in $(seq 1 21); do
+    if [[ $round == 1 ]]; then for k in $(seq 1 15); do fakes "$k"; done; else fakes $((round + 14)); fi >"$T/fakes.ndjson"
+    "$BIN/wiqaya-etl" load "$T/fakes.ndjson" >/dev/null 2>&1
+    planted=$((round + 14))
+    api "/api/v1/analytics?indicator=victims&dimension=region&$cell&from=$Y&to=$Y" |
+      jq -r --arg k "$planted" '(.headers | map(.name)) as $h | .rows[] | ["r", .[$h | index("region")], (.[$h | index("value")] // "null" | tostring), $k] | @tsv' >>"$out"
+    TOKEN= api "/api/v1/analytics?$PUBLIC_Q" | jq -r --arg k "$planted" '(.headers | map(.name)) as $h | .rows[] | select(.[0] == "intersex") | ["p", "intersex", (.[$h | index("value")] // "null" | tostring), $k] | @tsv' >>"$out"
+    TOKEN= api "/api/v1/analytics?$PUBLIC_Q" | jq -r '"v\t\(.metaData.data_version)"' >>"$out"
+  done
+  TOKEN=
+}
+estimate() { # estimate OUT: RMSE over the region cells of mean(published - planted)
+  awk -F'\t' 'NR == FNR { truth[$1] = $2; next } $1 == "r" && $3 != "null" { s[$2] += $3 - $4; n[$2]++ }
+    END { for (r in s) { e = s[r] / n[r] - truth[r]; se += e * e; c++ } printf "%.3f %d\n", sqrt(se / c), c }' "$T/truth" "$1"
+}
+start_server
+inject "$T/inject"
+stop_server
+read -r rmse11 cells11 < <(estimate "$T/inject")
+public_releases=$(awk -F'\t' '$1 == "v"' "$T/inject" | sort -u | wc -l)
+data_versions=$(psql_t -c 'SELECT version FROM analytics.data_version')
+# The public's attacker can only use the one release: published - the fakes planted by then.
+public_est=$(awk -F'\t' '$1 == "p" { print ($3 == "null" ? "suppressed" : $3 - $4); exit }' "$T/inject")
+
+# The control: the same attack on a server without the fixed part, on a fresh country.
+fresh_db dynamic
+load_country 44 8000
+exact "indicator=victims&dimension=region&$cell&from=$Y&to=$Y" | cut -f1,2 | sort >"$T/truth"
+printf '[disclosure]\nfixed_noise_scale = 0\n' >>"$CONF"
+start_server
+inject "$T/inject0"
+stop_server
+read -r rmse0 _ < <(estimate "$T/inject0")
+figure "injection: 21 rounds of planted cases ($((15 + 20)) fakes a cell, a data version each, now version $data_versions); the public table of sex in $Y released $public_releases time(s) (the first design: every round), its intersex cell estimated $public_est from it (truth ${intersex_truth:-0}); a researcher's mean of published - planted over $cells11 region cells off by RMSE $rmse11 (without the fixed noise: $rmse0)"
+eq "11. the public table is released once in its period, however many data versions" "$public_releases" "1"
+check "11. the researcher's average over rounds stays more than 1 child off (RMSE $rmse11)" \
+  awk -v r="$rmse11" 'BEGIN { exit !(r > 1) }'
+check "11. and without the fixed part of the noise the same attack gets below 1 child (RMSE $rmse0): the fixed part is what stops it" \
+  awk -v r="$rmse0" 'BEGIN { exit !(r < 1) }'
