@@ -476,10 +476,13 @@ static void refuse(const struct protector *p, const struct answer *a, const stru
 		return;
 	}
 	err_set(e, "D1001", "the privacy budget of this token is exhausted");
-	err_detail(e, "This query costs epsilon %.3g; %.3g of %.3g remain in the last %d days.",
-		   epsilon, ch->remaining, ch->budget, p->cfg->budget_days);
-	err_hint(e, "Repeating a query already answered costs nothing; dry_run=true shows a "
-		    "query's cost first.");
+	err_detail(e,
+		   "This query costs epsilon %.3g; %.3g of %.3g remain in the last %d days. "
+		   "Enough of it renews in %d days.",
+		   epsilon, ch->remaining, ch->budget, p->cfg->budget_days,
+		   (ch->retry_after + 86399) / 86400);
+	err_hint(e, "Repeating a query already answered costs nothing, and the published tables "
+		    "are free; dry_run=true shows any query's cost before it is asked.");
 	*retry_after = ch->retry_after;
 	*status = 429;
 }
@@ -513,6 +516,8 @@ static int settle(const struct protector *p, PGconn *conn, const struct principa
 	}
 	if (rc > 0) {
 		refuse(p, a, &ch, status, retry_after, e);
+		a->remaining = ch.remaining;
+		a->budget = ch.budget;
 		return -1;
 	}
 	a->epsilon = ch.epsilon;
@@ -572,7 +577,12 @@ int protect_answer(const struct protector *p, PGconn *conn, const struct query *
 		return 0;
 	}
 	if (settle(p, conn, who, a, status, retry_after, e) < 0) {
+		/* A refusal keeps what it would cost and what is left (protect.h). */
+		double cost = a->cost, remaining = a->remaining, budget = a->budget;
 		answer_free(a);
+		a->cost = cost;
+		a->remaining = remaining;
+		a->budget = budget;
 		return -1;
 	}
 	return 0;

@@ -72,7 +72,8 @@ enum protect_mode { PROTECT_CHARGE, PROTECT_DRY_RUN };
 /* Answers q for who. Returns 0; or -1 with e set and *status the HTTP status: 409 a
  * grammar rule (grammar.h) or a table too large (Q1013, before any SQL) or one costing
  * more than the whole budget (D1002), 429 the budget exhausted (D1001, *retry_after set),
- * 503 the database (S2002). */
+ * 503 the database (S2002). A refusal of the budget leaves in a (no cells) what the query
+ * would cost, what is left and the budget: a->cost, a->remaining, a->budget. */
 int protect_answer(const struct protector *p, PGconn *conn, const struct query *q,
 		   const struct principal *who, enum protect_mode mode, struct answer *a,
 		   unsigned *status, int *retry_after, struct wq_error *e);

@@ -36,6 +36,74 @@ static enum lang accepted(const char *h)
 	return best;
 }
 
+/* The answer's language: ?lang= first, then Accept-Language. */
+static enum lang language_of(struct http_request *req)
+{
+	const char *lang = http_query(req, "lang");
+	return lang ? (strcmp(lang, "ar") == 0 ? LANG_AR : LANG_EN)
+		    : accepted(http_header(req, "Accept-Language"));
+}
+
+/* A number isolated for bidirectional text (U+2068 FIRST STRONG ISOLATE ... U+2069 POP
+ * DIRECTIONAL ISOLATE): inside Arabic, "0.5" and "12" stay whole and in place. */
+static const char *iso(char *buf, size_t n, double v)
+{
+	snprintf(buf, n, "\u2068%g\u2069", v);
+	return buf;
+}
+
+/* A refusal of the budget in plain words, in the request's language: what the query costs,
+ * what is left, what to ask instead and when the budget renews; the numbers also as
+ * fields (budget) for a client that words it itself. */
+static void budget_problem(struct http_request *req, const struct wq_error *e, unsigned status,
+			   const struct answer *a, int retry, struct http_response *resp)
+{
+	const struct server *srv = http_app(req);
+	int days = srv->cfg->budget_days, renew = retry > 0 ? (retry + 86399) / 86400 : 0;
+	if (language_of(req) == LANG_EN) {
+		http_problem_error(resp, status, e);
+	} else {
+		char c[32], r[32], b[32], d[32], w[32], detail[512], hint[512];
+		iso(c, sizeof c, a->cost);
+		iso(b, sizeof b, a->budget);
+		iso(d, sizeof d, days);
+		int all = strcmp(e->code, "D1002") == 0;
+		if (all)
+			snprintf(detail, sizeof detail,
+				 "يكلّف هذا الاستعلام إبسيلون %s، والميزانية %s لكل %s يومًا.", c, b,
+				 d);
+		else
+			snprintf(detail, sizeof detail,
+				 "يكلّف هذا الاستعلام إبسيلون %s، ويتبقى %s من %s في آخر %s يومًا. "
+				 "تتجدد الميزانية بما يكفي بعد %s يومًا.",
+				 c, iso(r, sizeof r, a->remaining), b, d, iso(w, sizeof w, renew));
+		snprintf(hint, sizeof hint, "%s",
+			 all ? "اطلب عناصر أقل من بُعد متعدد القيم، أو عددًا بدل النسبة؛ "
+			       "ويُظهر dry_run=true كلفة أي استعلام قبل طرحه."
+			     : "إعادة استعلام أُجيب عنه من قبل لا تكلّف شيئًا، والجداول المنشورة "
+			       "مجانية؛ ويُظهر dry_run=true كلفة أي استعلام قبل طرحه.");
+		struct wq_error ar = *e;
+		snprintf(ar.message, sizeof ar.message, "%s",
+			 all ? "يكلّف هذا الاستعلام أكثر من الميزانية كلها"
+			     : "نفدت ميزانية الخصوصية لهذا الرمز");
+		snprintf(ar.detail, sizeof ar.detail, "%s", detail);
+		snprintf(ar.hint, sizeof ar.hint, "%s", hint);
+		http_problem_error(resp, status, &ar);
+	}
+	json_t *body = resp->body ? json_loadb(resp->body, resp->len, 0, NULL) : NULL;
+	if (body) {
+		json_object_set_new(body, "budget",
+				    json_pack("{s:f,s:f,s:f,s:i,s:i}", "epsilon", a->cost,
+					      "remaining", a->remaining, "budget", a->budget,
+					      "window_days", days, "renews_in_days", renew));
+		free(resp->body);
+		resp->body = NULL;
+		http_json(resp, status, body);
+		resp->content_type = "application/problem+json; charset=utf-8";
+	}
+	resp->retry_after = retry;
+}
+
 int respond_check(struct http_request *req, struct respond_form *form, struct http_response *resp)
 {
 	const char *fmt = http_query(req, "format"), *lang = http_query(req, "lang");
@@ -207,6 +275,10 @@ int respond_protect(struct http_request *req, const struct query *q, const struc
 		http_db_reset();
 		http_problem(resp, 503, "S2002", "the query could not be answered", NULL, NULL);
 		resp->retry_after = 5;
+		return -1;
+	}
+	if (!strcmp(e.code, "D1001") || !strcmp(e.code, "D1002")) {
+		budget_problem(req, &e, status, a, retry, resp);
 		return -1;
 	}
 	http_problem_error(resp, status, &e);

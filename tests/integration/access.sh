@@ -138,6 +138,13 @@ check "is T2006" grep -q 'T2006' "$T/last"
 start_server
 TOKEN=$RESEARCHER
 check "the token's own budget applies" bash -c "curl -s -H 'Authorization: Bearer $TOKEN' '$URL/api/v1/disclosure' | jq -e '.caller.budget == 2.5'"
+# Its refusal in plain words, in both languages, the numbers isolated in the Arabic.
+curl -s -H "Authorization: Bearer $TOKEN" "$URL/api/v1/analytics?indicator=victims&dimension=agency&from=2025&to=2025" >"$T/r_en"
+curl -s -H "Authorization: Bearer $TOKEN" -H 'Accept-Language: ar' "$URL/api/v1/analytics?indicator=victims&dimension=agency&from=2025&to=2025" >"$T/r_ar"
+check "a refusal says what it costs, what is left, when it renews and what to ask instead" \
+  jq -e '.code == "D1001" and (.detail | test("costs epsilon 0.5; 0 of 2.5 remain in the last 30 days. Enough of it renews in [0-9]+ days")) and (.hint | test("dry_run=true")) and .budget.epsilon == 0.5 and .budget.budget == 2.5' "$T/r_en"
+check "in Arabic when the reader reads Arabic, each number isolated (U+2068 ... U+2069)" \
+  jq -e '.code == "D1001" and .title == "نفدت ميزانية الخصوصية لهذا الرمز" and (.detail | contains("\u20680.5\u2069") and contains("\u20682.5\u2069")) and (.hint | test("dry_run=true"))' "$T/r_ar"
 "$BIN/wiqaya-server" token list >"$T/list"
 check "and token list shows it, spent and remaining" grep -qP '^1\tresearcher\t.*\t2\.500\t[0-9.]+\t[0-9.]+$' "$T/list"
 TOKEN=
