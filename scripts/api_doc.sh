@@ -90,7 +90,8 @@ example "GET /api/v1/dimensions" "/api/v1/dimensions"
 example "GET /api/v1/dimensions/{id}" "/api/v1/dimensions/support"
 example "GET /api/v1/disclosure" "/api/v1/disclosure"
 echo "## Tables" >>"$out"; echo >>"$out"
-example "GET /api/v1/analytics: a published table, without a token" "/api/v1/analytics?indicator=victims&dimension=year" --anonymous
+example "GET /api/v1/analytics: the published product, without a token" "/api/v1/analytics?indicator=victims&dimension=year" --anonymous
+example "GET /api/v1/analytics: a dry run (what a query would cost)" "/api/v1/analytics?indicator=victims&dimension=relationship&from=2025&to=2025&dry_run=true"
 example "GET /api/v1/analytics: rates by sex and age" "/api/v1/analytics?indicator=victim_rate&dimension=sex:female;male&dimension=age_band&from=2025&to=2025"
 example "GET /api/v1/analytics in Arabic" "/api/v1/analytics?indicator=victims&dimension=sex&from=2025&to=2025&lang=ar"
 example "GET /api/v1/analytics: age-standardised rates by region" "/api/v1/analytics?indicator=victim_rate&dimension=region&from=2025&to=2025&standardise=age"
@@ -112,5 +113,5 @@ echo "## Errors" >>"$out"; echo >>"$out"
 example "An unknown factor" "/api/v1/risk-factors?indicator=victim_rate&factors=sex,colour"
 example "from after to" "/api/v1/trends?indicator=victims&from=2024&to=2019"
 example "Years outside the data" "/api/v1/pathway?from=2040"
-example "No token" "/api/v1/trends?indicator=victims" --anonymous
+example "No token, and not the published product" "/api/v1/trends?indicator=victims&filter=agency:DC-POL-01" --anonymous
 echo "wrote $out"

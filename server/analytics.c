@@ -1,7 +1,7 @@
 /* GET /api/v1/analytics: one indicator by any dimensions, as DHIS2-style headers, rows and
  * metaData, in JSON or CSV. Every number comes from the protection layer (protect.h):
  * noisy, suppressed, with noise-aware intervals, charged to the asker's budget. Without a
- * token only the public tables are answered (public.h), released once per period. With
+ * token only what the published product answers (product.h). With
  * standardise=age, a rate's cells are directly age-standardised (standard.h): the table is asked
  * with the age band as its last column, which the standardisation collapses. The handler reads as
  * its steps: parse, protect (or the public release), standardise, render, audit. */
@@ -119,81 +119,9 @@ static json_t *answer(struct http_request *req, const struct server *srv, const 
 	return doc;
 }
 
-/* The data's span now (for matching a request to a listed table). 0 or -1. */
-static int data_span(PGconn *conn, int *first, int *last)
-{
-	struct wq_error e;
-	PGresult *r = db_exec(conn, &e,
-			      "SELECT coalesce(first_year, 0), coalesce(last_year, 0) "
-			      "FROM analytics.data_version",
-			      0, NULL);
-	if (!r)
-		return -1;
-	*first = atoi(PQgetvalue(r, 0, 0));
-	*last = atoi(PQgetvalue(r, 0, 1));
-	PQclear(r);
-	return 0;
-}
-
-/* Without a token: a listed table, released once per release period. *repeat is set when
- * the answer is a stored release (audited in aggregate, not a row each). */
-static char *public_answer(struct http_request *req, const struct server *srv,
-			   const struct query *q, const struct standard *st, size_t *cells,
-			   double *epsilon, int *repeat, struct http_response *resp)
-{
-	struct wq_error e;
-	long long release = public_release_period(srv->cfg, time(NULL)), found = 0, version;
-	int failed = 0, first, last;
-	PGconn *conn = http_db(req);
-	if (!conn || data_span(conn, &first, &last) < 0) {
-		http_db_reset();
-		http_problem(resp, 503, "S2001", "database unavailable", NULL, NULL);
-		resp->retry_after = 5;
-		return NULL;
-	}
-	const char *table = public_listed(&srv->public, q, st, first, last);
-	if (!table) {
-		http_problem(
-		    resp, 401, "T1000", "this query needs a token",
-		    "Without a token, only the published tables are answered.",
-		    "GET /api/v1/disclosure lists them; send Authorization: Bearer wq_...");
-		return NULL;
-	}
-	char *body = public_release_get(conn, table, release, &found, &failed);
-	if (body || failed) {
-		if (failed)
-			http_problem(resp, 503, "S2001", "database unavailable", NULL, NULL);
-		*repeat = body != NULL;
-		return body;
-	}
-	struct principal pub = {0, ROLE_PUBLIC, ""};
-	struct http_response tmp = {0};
-	json_t *doc = answer(req, srv, q, st, &pub, &version, cells, epsilon, &tmp);
-	if (doc) {
-		free(tmp.body);
-		body = json_dumps(doc, JSON_COMPACT | JSON_REAL_PRECISION(17));
-		json_decref(doc);
-		if (public_release_put(conn, table, release, version, body, &e) < 0)
-			log_error("%s: %s", e.code, e.message);
-		free(body);
-		/* The stored release is the answer: the first of concurrent releases wins. */
-		return public_release_get(conn, table, release, &found, &failed);
-	}
-	if (tmp.status == 429) {
-		/* The public budget cannot pay for this period: the last release stands. */
-		char *last_body = public_release_get(conn, table, -1, &found, &failed);
-		if (last_body) {
-			free(tmp.body);
-			*repeat = 1;
-			return last_body;
-		}
-	}
-	*resp = tmp;
-	return NULL;
-}
-
-/* Anonymous repeats of stored releases, audited as one row a minute with their count:
- * a row each let one client append 38,662 rows in 10 seconds. */
+/* Anonymous answers, audited as one row a minute with their count: each is a sum of the
+ * published product's cells, which the release already audited, and a row each let one
+ * client append 38,662 rows in 10 seconds. */
 static void audit_repeat(const struct server *srv)
 {
 	static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
@@ -229,23 +157,14 @@ void analytics_get(struct http_request *req, struct http_response *resp)
 	const struct standard *st;
 	if (respond_standard(req, &st, resp) < 0 || parse(req, &q, st, &form, resp) < 0)
 		return;
-	int repeat = 0;
 	sb_init(&canonical);
 	sb_puts(&canonical, q.canonical);
 	if (st)
 		sb_printf(&canonical, "&standardise=age&standard=%s", st->id);
-	if (who->role == ROLE_PUBLIC) {
-		/* The stored release is the answer, the same text for everyone. */
-		char *body = public_answer(req, srv, &q, st, &cells, &epsilon, &repeat, resp);
-		if (body)
-			respond_send_text(&form, body, resp);
-		free(body);
-	} else {
-		json_t *doc = answer(req, srv, &q, st, who, &version, &cells, &epsilon, resp);
-		if (doc)
-			respond_send(&form, doc, resp);
-	}
-	if (repeat)
+	json_t *doc = answer(req, srv, &q, st, who, &version, &cells, &epsilon, resp);
+	if (doc)
+		respond_send(&form, doc, resp);
+	if (who->role == ROLE_PUBLIC && resp->status == 200)
 		audit_repeat(srv);
 	else
 		audit_query(srv->audit, who->token_id, canonical.data, resp->status, cells,

@@ -21,6 +21,7 @@
 #include "server/commands.h"
 #include "server/openapi.h"
 #include "server/routes.h"
+#include "server/product.h"
 #include "server/seen.h"
 #include "common/version.h"
 #include "server/server.h"
@@ -133,7 +134,8 @@ int srv_serve(struct cli_ctx *ctx, int argc, char **argv)
 					   &srv.lists,
 					   cache_new(),
 					   version_watch_start(cfg, cfg->db_reader_user, tokens),
-					   seen_new()};
+					   seen_new(),
+					   product_new(cfg, &srv.keys, &srv.lists, &srv.public)};
 	srv.audit = audit_start(cfg, srv.keys.audit);
 	struct http_options o = {.name = "wiqaya-server",
 				 .listen = cfg->server_listen,
@@ -165,6 +167,7 @@ out:
 	version_watch_stop(srv.protector.version);
 	token_cache_free(tokens);
 	seen_free(srv.protector.seen);
+	product_free(srv.protector.product);
 	if (key)
 		sodium_memzero(key, strlen(key));
 	free(cert);

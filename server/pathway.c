@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "server/respond.h"
+#include "server/noise.h"
 #include "server/routes.h"
 #include "stats/disclosure.h"
 
@@ -132,7 +133,7 @@ void pathway_get(struct http_request *req, struct http_response *resp)
 		json_array_append_new(headers, json_pack("{s:s}", "name", gd->name));
 	for (size_t i = 2; i < sizeof cols / sizeof cols[0]; i++)
 		json_array_append_new(headers, json_pack("{s:s}", "name", cols[i]));
-	double var = protect_noise_variance(srv->cfg);
+	double var = noise_variance(srv->cfg);
 	/* The groups: the cells of the first status (the layout holds every combination). */
 	for (size_t r = 0; r < a.n; r++) {
 		const struct pcell *g = &a.cells[r];

@@ -6,7 +6,6 @@
 #include "server/protect.h"
 
 #include <math.h>
-#include <pthread.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,20 +16,15 @@
 #include "common/xalloc.h"
 #include "server/cache.h"
 #include "server/grammar.h"
+#include "server/layout.h"
+#include "server/noise.h"
+#include "server/product.h"
 #include "server/ledger.h"
 #include "server/seen.h"
 #include "common/version.h"
 #include "stats/disclosure.h"
 
 #define MAX_PARAMS (QUERY_MAX_DIMS * 6 + 8)
-#define MAX_DOMAIN 512
-
-/* ---- the table's layout: every dimension's items ---- */
-
-struct domain {
-	const char *items[MAX_DOMAIN]; /* canonical codes; NULL: the null group */
-	int n;
-};
 
 const char *cell_status_name(enum cell_status s)
 {
@@ -39,80 +33,6 @@ const char *cell_status_name(enum cell_status s)
 					    [CELL_NO_DENOMINATOR] = "no_denominator",
 					    [CELL_SUPPRESSED] = "suppressed"};
 	return names[s];
-}
-
-static int listed(const struct query_dim *d, const char *code)
-{
-	for (int i = 0; i < d->nitems; i++)
-		if (strcmp(d->items[i], code) == 0)
-			return 1;
-	return 0;
-}
-
-/* The filter on the same dimension as column i, if any. */
-static const struct query_dim *filter_on(const struct query *q, const struct dimension *dim)
-{
-	for (int i = q->ndims; i < q->ndims + q->nfilters; i++)
-		if (q->dims[i].dim == dim && !dim->multi)
-			return &q->dims[i];
-	return NULL;
-}
-
-static void add_item(struct domain *dom, const struct query *q, const struct query_dim *d,
-		     const char *code)
-{
-	const struct query_dim *f = filter_on(q, d->dim);
-	const struct predicate *num = q->ind->numerator;
-	if (d->nitems && !listed(d, code))
-		return;
-	if (f && code && !listed(f, code))
-		return;
-	if (code && num->out_dim && strcmp(num->out_dim, d->dim->name) == 0 &&
-	    strcmp(num->out_item, code) == 0)
-		return;
-	if (dom->n < MAX_DOMAIN)
-		dom->items[dom->n++] = code;
-}
-
-/* Years as text, for the layout's items (which point into this table, never freed). */
-static char years[301][5];
-static pthread_once_t years_once = PTHREAD_ONCE_INIT;
-
-static void fill_years(void)
-{
-	for (int i = 0; i <= 300; i++)
-		snprintf(years[i], sizeof years[i], "%d", 1900 + i);
-}
-
-static const char *year_text(int y)
-{
-	pthread_once(&years_once, fill_years);
-	return y < 1900 || y > 2200 ? "" : years[y - 1900];
-}
-
-static void lay_out(const struct query *q, const struct codelists *lists, int first, int last,
-		    struct domain *dom)
-{
-	for (int i = 0; i < q->ndims; i++) {
-		const struct query_dim *d = &q->dims[i];
-		struct domain *o = &dom[i];
-		o->n = 0;
-		if (d->dim->kind == DIM_YEAR) {
-			int lo = q->from_year && q->from_year > first ? q->from_year : first;
-			int hi = q->to_year && q->to_year < last ? q->to_year : last;
-			for (int y = lo; y <= hi && first > 0; y++)
-				add_item(o, q, d, year_text(y));
-		} else if (d->dim->kind == DIM_BOOL) {
-			add_item(o, q, d, "true");
-			add_item(o, q, d, "false");
-		} else {
-			const struct code_list *l = codelists_get(lists, d->dim->list);
-			for (size_t k = 0; l && k < l->n; k++)
-				add_item(o, q, d, l->items[k].code);
-		}
-		if (!d->nitems && model_fact_nullable(q->ind->fact, d->dim))
-			add_item(o, q, d, NULL);
-	}
 }
 
 /* ---- sensitivity ---- */
@@ -237,54 +157,18 @@ static struct exact *read_cells(const struct query *q, PGresult *res, size_t *n)
 
 /* ---- noise ---- */
 
-/* The PRF message of one measure of one cell: indicator, measure, definition, and the
- * cell key (the fresh part's) or none (the fixed part's). The same message gives the
- * same noise (stickiness) and, with the cell key, the same ledger identity. */
-static void cell_message(struct strbuf *m, const struct indicator *ind, char measure,
-			 const char *definition, const uint32_t *ck)
-{
-	sb_reset(m);
-	sb_printf(m, "wiqaya-cell-%s%c%s%c%c%c%s%c", ck ? "v1" : "fixed-v1", 0, ind->id, 0, measure,
-		  0, definition, 0);
-	if (!ck)
-		return;
-	uint8_t k[4] = {(uint8_t)(*ck >> 24), (uint8_t)(*ck >> 16), (uint8_t)(*ck >> 8),
-			(uint8_t)*ck};
-	for (int i = 0; i < 4; i++)
-		sb_putc(m, (char)k[i]);
-}
-
-double protect_noise_variance(const struct wq_config *cfg)
-{
-	return dl_variance(cfg->noise_scale) +
-	       (cfg->fixed_noise_scale > 0 ? dl_variance(cfg->fixed_noise_scale) : 0);
-}
-
 struct perturbed {
 	long truth, noisy;
 	int published;
 };
 
-/* A cell's noise has two parts. The fresh part (scale b) is keyed by the cell and its
- * children: it is what epsilon pays for, and it changes when the children do. The fixed
- * part (scale fixed b) is keyed by the cell's definition alone, so it is the same at
- * every data version: whoever averages the releases of one cell across versions (planting
- * cases to move it) averages the fresh parts away and is left with the fixed one. */
 static struct perturbed perturb(const struct protector *p, const struct indicator *ind,
 				char measure, const char *definition, long truth, uint32_t ck,
-				uint8_t *identity, struct strbuf *m)
+				uint8_t *identity)
 {
 	struct suppression sup = {p->cfg->floor, p->cfg->threshold};
 	struct perturbed v = {truth, 0, 0};
-	long noise = 0;
-	if (p->cfg->fixed_noise_scale > 0) {
-		cell_message(m, ind, measure, definition, NULL);
-		noise =
-		    dl_draw(dl_uniform(p->keys->noise, m->data, m->len), p->cfg->fixed_noise_scale);
-	}
-	cell_message(m, ind, measure, definition, &ck);
-	noise += dl_draw(dl_uniform(p->keys->noise, m->data, m->len), p->cfg->noise_scale);
-	crypto_generichash(identity, 16, (const uint8_t *)m->data, m->len, p->keys->ledger, 32);
+	long noise = noise_of(p->cfg, p->keys, ind, measure, definition, ck, identity);
 	v.noisy = dl_noisy(truth, noise);
 	v.published = dl_published(&sup, truth, v.noisy);
 	return v;
@@ -292,10 +176,10 @@ static struct perturbed perturb(const struct protector *p, const struct indicato
 
 /* ---- publishing one cell ---- */
 
-static void publish(const struct protector *p, const struct indicator *ind, struct perturbed n,
-		    struct perturbed d, int has_den, double pop, struct pcell *c)
+/* One cell's published values from its perturbed counts, whose noise has variance var. */
+static void publish(const struct indicator *ind, double var, struct perturbed n, struct perturbed d,
+		    int has_den, double pop, struct pcell *c)
 {
-	double var = protect_noise_variance(p->cfg);
 	c->value = c->lower = c->upper = c->num = c->den = NAN;
 	c->status = CELL_SUPPRESSED;
 	if (ind->type == IND_PROPORTION) {
@@ -361,7 +245,7 @@ static int compute(const struct protector *p, PGconn *conn, const struct query *
 		err_field(e, q->from_year && q->from_year > s.last ? "from" : "to");
 		refused = 1;
 	}
-	lay_out(q, p->lists, s.first, s.last, dom);
+	layout_domains(q, p->lists, s.first, s.last, dom);
 	size_t total = 1;
 	for (int i = 0; i < q->ndims && !refused; i++) {
 		total *= (size_t)dom[i].n;
@@ -391,10 +275,9 @@ static int compute(const struct protector *p, PGconn *conn, const struct query *
 	size_t nids = 0;
 	a->cells = xcalloc(total ? total : 1, sizeof *a->cells);
 	a->data_version = s.version;
-	struct strbuf key, def, msg;
+	struct strbuf key, def;
 	sb_init(&key);
 	sb_init(&def);
-	sb_init(&msg);
 	/* Every cell of the layout, by a mixed-radix counter over the dimensions. */
 	int idx[QUERY_MAX_DIMS] = {0};
 	long excluded = 0;
@@ -413,13 +296,12 @@ static int compute(const struct protector *p, PGconn *conn, const struct query *
 		const struct exact *ex = hit ? hit : &none;
 		query_cell_definition(q, pc->values, s.first, s.last, &def);
 		struct perturbed n =
-		    perturb(p, q->ind, 'n', def.data, ex->num, ex->ckn, ids + 16 * nids++, &msg);
+		    perturb(p, q->ind, 'n', def.data, ex->num, ex->ckn, ids + 16 * nids++);
 		struct perturbed d = {0, 0, 1};
 		if (proportion)
-			d = perturb(p, q->ind, 'd', def.data, ex->den, ex->ckd, ids + 16 * nids++,
-				    &msg);
+			d = perturb(p, q->ind, 'd', def.data, ex->den, ex->ckd, ids + 16 * nids++);
 		/* A cell with no child (no row of the SQL) is a true zero: suppressed. */
-		publish(p, q->ind, n, d, ex->has_den, (double)ex->den, pc);
+		publish(q->ind, noise_variance(p->cfg), n, d, ex->has_den, (double)ex->den, pc);
 		a->suppressed += pc->status == CELL_SUPPRESSED;
 		excluded += ex->excluded;
 		ckx += ex->ckx;
@@ -434,19 +316,146 @@ static int compute(const struct protector *p, PGconn *conn, const struct query *
 		/* The rows outside the denominator, a count of children like any other. */
 		query_cell_definition(q, NULL, s.first, s.last, &def);
 		struct perturbed xo =
-		    perturb(p, q->ind, 'x', def.data, excluded, ckx, ids + 16 * nids++, &msg);
+		    perturb(p, q->ind, 'x', def.data, excluded, ckx, ids + 16 * nids++);
 		if (xo.published)
 			a->excluded = (double)xo.noisy;
 	}
 	sb_free(&key);
 	sb_free(&def);
-	sb_free(&msg);
 	for (size_t i = 0; i < nexact; i++)
 		free(x[i].key);
 	free(x);
 	a->sensitivity = protect_sensitivity(q, p->lists, s.item_cap);
 	*ids_out = ids;
 	*nids_out = nids;
+	return 0;
+}
+
+/* ---- the answer from the published product ---- */
+
+/* The population of each of q's cells (a rate's denominator: public census figures), by
+ * its person columns; pop[i] < 0 when none. 0 or -1. */
+static int population(PGconn *conn, const struct query *q, const struct domain *dom, size_t total,
+		      double *pop, struct wq_error *e)
+{
+	struct strbuf sql, key;
+	char *params[MAX_PARAMS];
+	int np = 0;
+	for (size_t i = 0; i < total; i++)
+		pop[i] = -1;
+	sb_init(&sql);
+	if (query_population_sql(q, &sql, params, &np) < 0) {
+		sb_free(&sql);
+		return 0; /* a person column the population table has not: no denominator */
+	}
+	PGresult *r = db_exec(conn, e, sql.data, np, (const char *const *)params);
+	sb_free(&sql);
+	query_params_free(params, np);
+	if (!r)
+		return -1;
+	int persons[QUERY_MAX_DIMS], npersons = 0;
+	for (int i = 0; i < q->ndims; i++)
+		if (q->dims[i].dim->person)
+			persons[npersons++] = i;
+	sb_init(&key);
+	int idx[QUERY_MAX_DIMS] = {0};
+	for (size_t c = 0; c < total; c++) {
+		for (int row = 0; row < PQntuples(r); row++) {
+			int same = 1;
+			for (int k = 0; same && k < npersons; k++) {
+				const char *v = dom[persons[k]].items[idx[persons[k]]];
+				same = v && strcmp(v, PQgetvalue(r, row, k)) == 0;
+			}
+			if (same && !PQgetisnull(r, row, npersons)) {
+				pop[c] = atof(PQgetvalue(r, row, npersons));
+				break;
+			}
+		}
+		for (int i = q->ndims - 1; i >= 0; i--) {
+			if (++idx[i] < dom[i].n)
+				break;
+			idx[i] = 0;
+		}
+	}
+	sb_free(&key);
+	PQclear(r);
+	return 0;
+}
+
+static struct perturbed summed(const struct protector *p, long truth, long noise)
+{
+	struct suppression sup = {p->cfg->floor, p->cfg->threshold};
+	struct perturbed v = {truth, dl_noisy(truth, noise), 0};
+	v.published = dl_published(&sup, truth, v.noisy);
+	return v;
+}
+
+/* q's table as sums of the release's cells: no new noise, no charge. */
+static int from_product(const struct protector *p, PGconn *conn, const struct query *q,
+			const struct product_cube *c, struct answer *a, unsigned *status,
+			struct wq_error *e)
+{
+	struct domain dom[QUERY_MAX_DIMS];
+	if (c->first > 0 &&
+	    ((q->from_year && q->from_year > c->last) || (q->to_year && q->to_year < c->first))) {
+		err_set(e, "Q1015", "the period is outside the data, which span %d-%d", c->first,
+			c->last);
+		err_field(e, q->from_year && q->from_year > c->last ? "from" : "to");
+		*status = 409;
+		return -1;
+	}
+	layout_domains(q, p->lists, c->first, c->last, dom);
+	size_t total = layout_cells(q, dom, PROTECT_MAX_CELLS);
+	if (total > PROTECT_MAX_CELLS) {
+		err_set(e, "Q1013", "the table would have more than %d cells", PROTECT_MAX_CELLS);
+		err_hint(e, "List the items wanted (dimension=NAME:a;b) or use a filter.");
+		*status = 409;
+		return -1;
+	}
+	struct product_sums *sums = xcalloc(total + 1, sizeof *sums);
+	double *pop = xcalloc(total + 1, sizeof *pop);
+	product_sum(c, q, dom, total, sums);
+	if (q->ind->type == IND_RATE && population(conn, q, dom, total, pop, e) < 0) {
+		free(sums);
+		free(pop);
+		*status = 503;
+		return -1;
+	}
+	a->cells = xcalloc(total + 1, sizeof *a->cells);
+	a->data_version = c->version;
+	a->release = c->release;
+	double var = noise_variance(p->cfg);
+	int idx[QUERY_MAX_DIMS] = {0};
+	long xt = 0, xz = 0;
+	for (size_t i = 0; i < total; i++) {
+		struct pcell *pc = &a->cells[a->n++];
+		const struct product_sums *s = &sums[i];
+		for (int d = 0; d < q->ndims; d++)
+			pc->values[d] = dom[d].items[idx[d]];
+		struct perturbed n = summed(p, s->truth[0], s->noise[0]);
+		struct perturbed d = {0, 0, 1};
+		if (q->ind->type == IND_PROPORTION)
+			d = summed(p, s->truth[1], s->noise[1]);
+		int has_den = q->ind->type != IND_RATE || pop[i] >= 0;
+		publish(q->ind, var * (s->cells > 0 ? s->cells : 1), n, d, has_den,
+			q->ind->type == IND_RATE ? pop[i] : 0, pc);
+		a->suppressed += pc->status == CELL_SUPPRESSED;
+		xt += s->truth[2];
+		xz += s->noise[2];
+		for (int k = q->ndims - 1; k >= 0; k--) {
+			if (++idx[k] < dom[k].n)
+				break;
+			idx[k] = 0;
+		}
+	}
+	a->excluded = NAN;
+	if (q->ind->type == IND_PROPORTION) {
+		struct perturbed x = summed(p, xt, xz);
+		if (x.published)
+			a->excluded = (double)x.noisy;
+	}
+	free(sums);
+	free(pop);
 	return 0;
 }
 
@@ -535,8 +544,42 @@ int protect_answer(const struct protector *p, PGconn *conn, const struct query *
 	long long version = 0;
 	memset(a, 0, sizeof *a);
 	*retry_after = 0;
-	if (grammar_check(q, p->cfg, who->role, e) < 0) {
+	/* A rule of the grammar broken: 409 naming it; to the public, that it needs a token. */
+	int broken = grammar_check(q, p->cfg, who->role, e) < 0;
+	if (broken && who->role != ROLE_PUBLIC) {
 		*status = 409;
+		return -1;
+	}
+	/* The published product first: what it answers is free, for everyone. */
+	int failed = 0;
+	const struct product_cube *c =
+	    p->product && !broken ? product_find(p->product, conn, q, &failed) : NULL;
+	if (failed) {
+		err_set(e, "S2002", "the published product could not be read");
+		*status = 503;
+		return -1;
+	}
+	if (c) {
+		if (from_product(p, conn, q, c, a, status, e) < 0) {
+			answer_free(a);
+			return -1;
+		}
+		a->sensitivity = protect_sensitivity(q, p->lists, 4);
+		a->budget = ledger_budget(p->cfg, who->role);
+		if (who->role != ROLE_PUBLIC &&
+		    ledger_remaining(conn, p->cfg, who, &a->remaining, &a->budget, e) < 0) {
+			answer_free(a);
+			*status = 503;
+			return -1;
+		}
+		return 0;
+	}
+	if (who->role == ROLE_PUBLIC) {
+		err_set(e, "T1000", "this query needs a token");
+		err_detail(e, "Without a token, only the published product is answered: the "
+			      "published tables and what their cells add up to.");
+		err_hint(e, "GET /api/v1/disclosure lists them; send Authorization: Bearer wq_...");
+		*status = 401;
 		return -1;
 	}
 	/* The version from the watcher when it knows it, else from the database. */

@@ -25,6 +25,7 @@
 
 struct answer_cache;
 struct seen;
+struct product;
 struct version_watch;
 
 struct protector {
@@ -34,6 +35,7 @@ struct protector {
 	struct answer_cache *cache;    /* server/cache.h; NULL: every answer from the database */
 	struct version_watch *version; /* common/version.h; NULL: read it per answer */
 	struct seen *seen;	       /* server/seen.h; NULL: every answer charges the ledger */
+	struct product *product;       /* server/product.h; NULL: no published product */
 };
 
 /* What a published cell is: a value (ok), a value too uncertain to lean on (unreliable),
@@ -55,6 +57,7 @@ struct answer {
 	struct pcell *cells; /* every combination of the items, the last dimension fastest */
 	size_t n;	     /* values point into the query, the code lists or static text */
 	long long data_version;
+	long long release; /* the published product's release it was summed from; 0 none */
 	size_t suppressed;
 	double excluded; /* a proportion's rows outside its denominator, noisy; NAN suppressed */
 	double epsilon, remaining, budget;
@@ -82,8 +85,5 @@ void answer_free(struct answer *a);
 /* The sensitivity L of q with item_cap items per child-year in a multi-valued dimension;
  * its cost is L / b. */
 int protect_sensitivity(const struct query *q, const struct codelists *lists, int item_cap);
-
-/* The variance of one cell's noise: the fresh and the fixed parts'. */
-double protect_noise_variance(const struct wq_config *cfg);
 
 #endif

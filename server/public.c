@@ -48,7 +48,18 @@ static int parse_line(const char *line, const struct wq_config *cfg, const struc
 	}
 	if (query_parse_text(q, inds, lists, rest.data ? rest.data : "", &status, e) < 0)
 		goto out;
-	rc = grammar_check(q, cfg, ROLE_POLICY, e);
+	/* A base table of the product is no one's query: it may have more columns than a
+	 * role may ask for, but no sensitive one, no filter and no period. */
+	rc = 0;
+	for (int i = 0; i < q->ndims + q->nfilters; i++)
+		if (grammar_is_sensitive(q->dims[i].dim)) {
+			rc = err_set(e, "Q1011", "a published table has no sensitive dimension");
+			goto out;
+		}
+	if (q->nfilters || q->from_year || q->to_year)
+		rc = err_set(e, "Q1014",
+			     "a published table is a whole table: no filter, from or to");
+	(void)cfg;
 out:
 	free(copy);
 	sb_free(&rest);

@@ -445,6 +445,17 @@ static void population_sql(const struct query *q, struct strbuf *sql, char **par
 		}
 }
 
+int query_population_sql(const struct query *q, struct strbuf *sql, char **params, int *nparams)
+{
+	int np = 0;
+	sb_reset(sql);
+	if (!population_covers(q))
+		return -1;
+	population_sql(q, sql, params, &np);
+	*nparams = np;
+	return 0;
+}
+
 void query_sql(const struct query *q, struct strbuf *sql, char **params, int *nparams)
 {
 	int np = 0;

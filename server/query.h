@@ -69,6 +69,10 @@ int query_parse_text(struct query *q, const struct indicators *inds, const struc
 enum { QCOL_NUM, QCOL_DEN, QCOL_CKN, QCOL_CKD, QCOL_EXCLUDED, QCOL_CKX, QCOL_N };
 void query_sql(const struct query *q, struct strbuf *sql, char **params, int *nparams);
 void query_params_free(char **params, int nparams);
+/* The population (a rate's denominator) of q's cells alone: columns the values of q's
+ * person dimensions, in q's order, then the population. -1 (no SQL) when a person
+ * dimension or filter of q has no population column. */
+int query_population_sql(const struct query *q, struct strbuf *sql, char **params, int *nparams);
 
 /* The definition of one cell of q: the constraints that select its rows, sorted, so that
  * the same cell reached through any query has the same definition and therefore the same

@@ -7,6 +7,7 @@
 
 #include "common/log.h"
 #include "common/strbuf.h"
+#include "server/noise.h"
 
 /* Accept-Language (RFC 9110 12.5.4): the highest q among tags whose primary subtag is en
  * or ar; the first such tag wins a tie. */
@@ -240,13 +241,12 @@ int respond_dry_run(struct http_request *req, const struct query *const *qs, int
 	/* The tables of one route together: each dry run saw the budget before any of them. */
 	int affordable = epsilon <= remaining + 1e-9;
 	double after = affordable ? remaining - epsilon : remaining;
-	json_t *body =
-	    json_pack("{s:b,s:f,s:b,s:b,s:f,s:f,s:f,s:i,s:f,s:i,s:i}", "dry_run", 1, "epsilon",
-		      epsilon, "free", epsilon == 0, "affordable", affordable, "budget", budget,
-		      "budget_remaining", remaining, "budget_remaining_after",
-		      after > 0 ? after : 0, "budget_days", srv->cfg->budget_days,
-		      "noise_half_width", 1.959964 * sqrt(protect_noise_variance(srv->cfg)),
-		      "sensitivity", sensitivity, "tables", n);
+	json_t *body = json_pack(
+	    "{s:b,s:f,s:b,s:b,s:f,s:f,s:f,s:i,s:f,s:i,s:i}", "dry_run", 1, "epsilon", epsilon,
+	    "free", epsilon == 0, "affordable", affordable, "budget", budget, "budget_remaining",
+	    remaining, "budget_remaining_after", after > 0 ? after : 0, "budget_days",
+	    srv->cfg->budget_days, "noise_half_width", 1.959964 * sqrt(noise_variance(srv->cfg)),
+	    "sensitivity", sensitivity, "tables", n);
 	http_json(resp, 200, body);
 	return 1;
 }

@@ -2,8 +2,8 @@
  * path ending in "/" and "*" matches one more segment; the params column lists the query
  * parameters the route takes ("name*": may repeat; any other is a 400, common/http.h);
  * the last column the roles it admits (deny by default: a submitter reads nothing here).
- * The analytics route admits the public, and answers it only the published tables; the
- * dashboard's files (server/web.c) are the same for everyone. */
+ * The data routes admit the public, and answer it only what the published product answers
+ * (server/product.h); the dashboard's files (server/web.c) are the same for everyone. */
 #include "server/routes.h"
 
 #include "server/respond.h"
@@ -30,10 +30,11 @@ static const char *const pathway_params[] = {"dimension", "filter*",	  "from",
 const struct http_route server_routes[] = {
     {"GET", "/healthz", health_get, NULL, ROLE_PUBLIC | READERS},
     {"GET", "/api/v1/analytics", analytics_get, analytics_params, ROLE_PUBLIC | READERS},
-    {"GET", "/api/v1/trends", trends_get, trends_params, READERS},
-    {"GET", "/api/v1/risk-factors", risk_factors_get, risk_params, READERS},
-    {"GET", "/api/v1/interventions", interventions_get, interventions_params, READERS},
-    {"GET", "/api/v1/pathway", pathway_get, pathway_params, READERS},
+    {"GET", "/api/v1/trends", trends_get, trends_params, ROLE_PUBLIC | READERS},
+    {"GET", "/api/v1/risk-factors", risk_factors_get, risk_params, ROLE_PUBLIC | READERS},
+    {"GET", "/api/v1/interventions", interventions_get, interventions_params,
+     ROLE_PUBLIC | READERS},
+    {"GET", "/api/v1/pathway", pathway_get, pathway_params, ROLE_PUBLIC | READERS},
     {"GET", "/api/v1/indicators", catalogue_indicators, NULL, ROLE_PUBLIC | READERS},
     {"GET", "/api/v1/dimensions", catalogue_dimensions, NULL, ROLE_PUBLIC | READERS},
     {"GET", "/api/v1/dimensions/*", catalogue_dimension, NULL, ROLE_PUBLIC | READERS},

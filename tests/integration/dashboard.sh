@@ -47,7 +47,8 @@ mkdir -p "$T/badweb/assets"; cp "$ROOT/build/web/index.html" "$T/badweb/"; echo 
 cp "$CONF" "$T/badweb.conf"; printf '[paths]\nweb = %s/badweb\n' "$T" >>"$T/badweb.conf"
 status "a file of an unknown type stops the server at start" 2 env WIQAYA_CONF="$T/badweb.conf" timeout 10 "$BIN/wiqaya-server" serve
 check "naming it (S1303)" grep -q 'S1303.*tool.exe' "$T/last"
-# A published table may be age-standardised; the table it is made of is not published.
+# The published product answers the age-standardised rates by region, and the rates by
+# region and age band they are made of (a base table); a table naming a standard is no base.
 printf 'indicator=victim_rate&dimension=region&standard=who_world\n' >"$T/bad_public.txt"
 cp "$CONF" "$T/badpub.conf"; printf '[disclosure]\npublic_tables = %s/bad_public.txt\n' "$T" >>"$T/badpub.conf"
 status "a published table naming a standard without standardise=age stops the server" 2 env WIQAYA_CONF="$T/badpub.conf" timeout 10 "$BIN/wiqaya-server" serve
@@ -55,8 +56,9 @@ check "naming its line (S1302)" grep -q 'S1302.*line 1' "$T/last"
 start_server
 std="$URL/api/v1/analytics?indicator=victim_rate&dimension=region&from=2025&to=2025"
 eq "the age-standardised rates by region are published" "$(curl -s -o /dev/null -w '%{http_code}' "$std&standardise=age")" 200
-eq "the rates by region and age band they are made of are not" "$(curl -s -o /dev/null -w '%{http_code}' "$std&dimension=age_band")" 401
-eq "nor the crude rates by region" "$(curl -s -o /dev/null -w '%{http_code}' "$std")" 401
+eq "and the rates by region and age band they are made of" "$(curl -s -o /dev/null -w '%{http_code}' "$std&dimension=age_band")" 200
+eq "and the crude rates by region" "$(curl -s -o /dev/null -w '%{http_code}' "$std")" 200
+eq "but not a table the product has no base for (by relationship)" "$(curl -s -o /dev/null -w '%{http_code}' "$std&dimension=relationship")" 401
 
 node "$ROOT/tests/browser/dashboard.mjs" "$URL" "$POLICY" "$SHOTS" 2>"$T/browser.err"
 rc=$?
@@ -66,9 +68,17 @@ stop_server
 
 # A policy token whose own budget (token budget) is too small for the charts: it runs out.
 POLICY=$("$BIN/wiqaya-server" token add --role policy --name "dashboard budget test" 2>"$T/add.err" | tail -n 1)
-"$BIN/wiqaya-server" token budget "$(grep -o 'token [0-9]*' "$T/add.err" | cut -d' ' -f2)" 2 >/dev/null
+"$BIN/wiqaya-server" token budget "$(grep -o 'token [0-9]*' "$T/add.err" | cut -d' ' -f2)" 1 >/dev/null
 start_server
 node "$ROOT/tests/browser/dashboard.mjs" "$URL" "$POLICY" "$SHOTS" budget 2>"$T/browser.err"
 rc=$?
 [[ $rc -eq 0 ]] || not_ok "the budget test ran to its end (exit $rc)" "$(tail -n 20 "$T/browser.err")"
+
+# The sweep: a new policy token with the shipped policy budget, 100 random filter states.
+SWEEP=$("$BIN/wiqaya-server" token add --role policy --name "dashboard sweep" 2>"$T/add.err" | tail -n 1)
+shipped=$(awk -F' *= *' '/^budget_policy/ { print $2 + 0 }' "$ROOT/config/wiqaya.conf.example")
+"$BIN/wiqaya-server" token budget "$(grep -o 'token [0-9]*' "$T/add.err" | cut -d' ' -f2)" "$shipped" >/dev/null
+node "$ROOT/tests/browser/dashboard.mjs" "$URL" "$SWEEP" "$SHOTS" sweep 2>"$T/browser.err"
+rc=$?
+[[ $rc -eq 0 ]] || not_ok "the sweep ran to its end (exit $rc)" "$(tail -n 20 "$T/browser.err")"
 stop_server

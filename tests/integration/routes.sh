@@ -99,7 +99,12 @@ bad "factors missing" "/api/v1/risk-factors?indicator=victim_rate" 400 Q1006 fac
 bad "an unsupported grouping of interventions" "/api/v1/interventions?by=age" 400 Q1010 by
 check "a model that cannot be fitted is a 409 with the library's reason" bash -c \
   "curl -s -H 'Authorization: Bearer $TOKEN' '$BASE/api/v1/risk-factors?indicator=revictimisation_12m&factors=sex' | jq -e '.status == 409 and (.code | test(\"^A10\")) and (.detail | test(\"cells\"))'"
-for r in "trends?indicator=victims" "risk-factors?indicator=victim_rate&factors=sex" interventions pathway; do
+# Without a token, what the published product answers (docs/privacy.md), and nothing else.
+for r in "trends?indicator=victims" "risk-factors?indicator=victim_rate&factors=sex,age_band" interventions pathway; do
+  eq "GET /api/v1/$r without a token: the published product's" "$(curl -s -o /dev/null -w '%{http_code}' "$BASE/api/v1/$r")" 200
+done
+for r in "trends?indicator=victims&filter=agency:DC-POL-01" "risk-factors?indicator=victim_rate&factors=sex&filter=agency:DC-POL-01" \
+         "interventions?survival=true" "pathway?filter=agency:DC-POL-01"; do
   eq "GET /api/v1/$r without a token: 401" "$(curl -s -o /dev/null -w '%{http_code}' "$BASE/api/v1/$r")" 401
 done
 SUB=$(new_token submitter DC-POL-01)
@@ -120,7 +125,7 @@ id2=$((id1 + 1))
 eq "the second token is remembered too" "$(code_with "$R2")" "ok"
 psql_t -c "UPDATE auth.token SET expires_at = now() - interval '1 day' WHERE token_id = $id2" >/dev/null
 eq "expired by hand in psql while remembered: refused at once (T1005)" "$(code_with "$R2")" "T1005"
-q1="/api/v1/analytics?indicator=victims&dimension=region&from=2023&to=2023"
+q1="/api/v1/analytics?indicator=victims&dimension=agency&from=2023&to=2023"
 c1=$(api "$q1"); c2=$(api "$q1")
 eq "a repeated query costs nothing the second time, from memory or ledger alike" \
   "$(jq -r '.metaData.disclosure.epsilon_charged > 0' <<<"$c1") $(jq -r .metaData.disclosure.epsilon_charged <<<"$c2")" "true 0"

@@ -36,7 +36,6 @@ function showRole(caller) {
     const left = caller.budget_remaining;
     $('role').textContent = `${t(`role_${role}`)}${left !== undefined ? ` \u00b7 ${t('budget', { n: num(left, 1) })}` : ''}`;
   }
-  $('filters').querySelectorAll('select, button').forEach((e) => (e.disabled = !signedIn));
   $('filters-note').textContent = t(signedIn ? 'filters_token' : 'filters_public');
   $('token-note').textContent = caller.refused ? t('bad_token') : '';
 }
@@ -69,7 +68,7 @@ function readFilters(s) {
   const n = { lang: s.lang, digits: s.digits };
   const from = $('f-from').value;
   const to = $('f-to').value;
-  // The whole period is no filter: the URL stays short, and the public tables apply.
+  // The whole period is no filter: the URL stays short.
   if (from && from !== String(years[0])) n.from = from;
   if (to && to !== String(years.at(-1))) n.to = to;
   for (const d of state.FILTERS) if ($(`f-${d}`).value) n[d] = $(`f-${d}`).value;
@@ -111,38 +110,7 @@ async function render() {
   box.replaceChildren(...cards);
   $('status').textContent = t('loading', { n: VIEWS.length });
 
-  await Promise.all(
-    VIEWS.map(async (v, i) => {
-      const fig = cards[i];
-      // A published table is asked without the token when it is what the view shows (no
-      // filter): it costs the token's budget nothing, and its numbers are the same.
-      const pub = v.public && !state.filtered(s) ? v.public() : null;
-      let q = pub;
-      let asPublic = Boolean(pub);
-      let r = pub ? await api.getJSON(api.url(...pub), { asPublic }) : null;
-      if ((!r || !r.ok) && role !== 'public') {
-        q = v.query(s, years);
-        asPublic = false;
-        r = await api.getJSON(api.url(...q));
-      }
-      if (mine !== generation) return;
-      if (!r) return fail(fig, t('needs_token'), 'locked');
-      if (!r.ok) return fail(fig, refusal(r), 'refused');
-      const ans = r.body;
-      const meta = {
-        definition: definitionOf(ans),
-        unit: ans.indicator?.unit,
-        data_version: ans.metaData?.data_version,
-        method: ans.metaData?.method,
-      };
-      const csv = async (name) => {
-        const c = await api.getText(api.url(q[0], q[1], [['format', 'csv']]), { asPublic });
-        if (c.ok) save(name, new Blob([c.text], { type: 'text/csv;charset=utf-8' }));
-      };
-      charts.push(draw(fig, v.shape(ans, s), meta, api.url(...q), csv));
-      fig.dataset.public = String(asPublic);
-    }),
-  );
+  await Promise.all(VIEWS.map((v, i) => drawView(v, cards[i], s, mine)));
   if (mine !== generation) return;
   const drawn = cards.filter((c) => c.dataset.state === 'drawn').length;
   $('status').textContent = t('ready', { n: drawn });
@@ -152,6 +120,70 @@ async function render() {
   document.body.dataset.render = String(mine);
   document.body.dataset.ready = 'true';
   performance.mark(`wiqaya-ready-${mine}`);
+}
+
+// The filters that apply to a query's indicator (a case has no sex or age band): the
+// others are left out rather than refused.
+function applicable(q) {
+  const p = new Map(q[1].filter(([k]) => k !== 'filter'));
+  const id = p.get('indicator') ?? p.get('outcome') ?? (q[0] === 'pathway' ? 'cases' : null) ?? (q[0] === 'interventions' ? 'revictimisation_12m' : null);
+  const dims = catalogue?.find((i) => i.id === id)?.dimensions;
+  if (!dims) return q;
+  return [q[0], q[1].filter(([k, v]) => k !== 'filter' || dims.includes(String(v).split(':')[0]))];
+}
+
+// One view: the published product first, asked without the token (free, the same numbers
+// for everyone); what it does not answer, with the token, once its cost is known: free
+// queries at once, a costly one only when the reader says so.
+async function drawView(v, fig, s, mine) {
+  const asked = v.query(s, years);
+  if (!asked) return fail(fig, t('no_model'), 'empty');
+  const q = applicable(asked);
+  const u = api.url(...q);
+  let asPublic = true;
+  let r = await api.getJSON(u, { asPublic });
+  if (!r.ok && r.status === 401 && role !== 'public') {
+    asPublic = false;
+    const dry = await api.getJSON(api.url(q[0], q[1], [['dry_run', 'true']]), { fresh: true });
+    if (mine !== generation) return;
+    if (dry.ok && dry.body.epsilon > 0) {
+      const cost = num(dry.body.epsilon, 1);
+      fail(fig, t('costs', { cost, left: num(dry.body.budget_remaining, 1) }), 'costly');
+      const ask = document.createElement('button');
+      ask.type = 'button';
+      ask.className = 'ask';
+      ask.textContent = t('ask', { cost });
+      ask.addEventListener('click', async () => {
+        const paid = await api.getJSON(u);
+        if (mine !== generation) return;
+        show(v, fig, s, q, paid, false);
+        showRole(await whoAmI());
+      });
+      fig.querySelector('.body').append(ask);
+      return;
+    }
+    r = dry.ok ? await api.getJSON(u) : dry;
+  }
+  if (mine !== generation) return;
+  show(v, fig, s, q, r, asPublic);
+}
+
+function show(v, fig, s, q, r, asPublic) {
+  if (!r.ok && r.status === 401) return fail(fig, t('needs_token'), 'locked');
+  if (!r.ok) return fail(fig, refusal(r), 'refused');
+  const ans = r.body;
+  const meta = {
+    definition: definitionOf(ans),
+    unit: ans.indicator?.unit,
+    data_version: ans.metaData?.data_version,
+    method: ans.metaData?.method,
+  };
+  const csv = async (name) => {
+    const c = await api.getText(api.url(q[0], q[1], [['format', 'csv']]), { asPublic });
+    if (c.ok) save(name, new Blob([c.text], { type: 'text/csv;charset=utf-8' }));
+  };
+  charts.push(draw(fig, v.shape(ans, s), meta, api.url(...q), csv));
+  fig.dataset.public = String(asPublic);
 }
 
 // Why the API refused a chart, in its words (problem+json: title and detail), and when to
@@ -194,7 +226,10 @@ async function boot() {
     state.write(s);
     render();
   });
-  $('filters').addEventListener('change', () => {
+  // Filters apply on Apply (or Enter), not at each change: a reader choosing three filters
+  // asks one set of queries, not three.
+  $('filters').addEventListener('submit', (e) => {
+    e.preventDefault();
     state.write(readFilters(state.read()));
     render();
   });

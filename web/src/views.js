@@ -1,6 +1,6 @@
-// The dashboard's views, one row each: what it asks the API (the published table it shows
-// without a token, if any, and the query a token's filters make) and how the answer becomes
-// a chart's shape (figure.js). Adding a view is a row here and its words in i18n.js.
+// The dashboard's views, one row each: what it asks the API for a state of the filters
+// (the published product answers it for everyone when it can; main.js) and how the answer
+// becomes a chart's shape (figure.js). Adding a view is a row here and its words in i18n.js.
 import { num, pct, t, year } from './i18n.js';
 import { filterParams } from './state.js';
 
@@ -94,25 +94,21 @@ function apcNote(ans) {
 export const VIEWS = [
   {
     id: 'trend',
-    public: () => ['analytics', [['indicator', 'victim_rate'], ['dimension', 'year']]],
     query: (s) => ['trends', [['indicator', 'victim_rate'], ...period(s), ...filterParams(s)]],
     shape: (ans) => ({ type: 'line', band: true, ...fromTable(ans), note: apcNote(ans), valueTitle: ans.indicator.unit }),
   },
   {
     id: 'sex',
-    public: () => ['analytics', [['indicator', 'victim_rate'], ['dimension', 'sex:female;male'], ['dimension', 'year']]],
     query: (s) => ['trends', [['indicator', 'victim_rate'], ['dimension', dim(s, 'sex', ['female', 'male'])], ...period(s), ...filterParams(s, ['sex'])]],
     shape: (ans) => ({ type: 'line', band: true, ...fromTable(ans, { seriesDim: 'sex' }), note: apcNote(ans), valueTitle: ans.indicator.unit }),
   },
   {
     id: 'age',
-    public: () => ['analytics', [['indicator', 'victim_rate'], ['dimension', `age_band:${CHILD_BANDS.join(';')}`], ['dimension', 'year']]],
     query: (s) => ['trends', [['indicator', 'victim_rate'], ['dimension', dim(s, 'age_band', CHILD_BANDS)], ...period(s), ...filterParams(s, ['age_band'])]],
     shape: (ans) => ({ type: 'line', ...fromTable(ans, { seriesDim: 'age_band' }), note: apcNote(ans), valueTitle: ans.indicator.unit }),
   },
   {
     id: 'regions',
-    public: () => ['analytics', [['indicator', 'victim_rate'], ['dimension', 'region'], ['from', '2025'], ['to', '2025'], ['standardise', 'age']]],
     query: (s, years) => {
       const y = lastYear(s, years);
       return ['analytics', [['indicator', 'victim_rate'], ['dimension', dim(s, 'region')], ['from', y], ['to', y], ['standardise', 'age'], ...filterParams(s, ['region', 'age_band'])]];
@@ -124,13 +120,11 @@ export const VIEWS = [
   },
   {
     id: 'offence',
-    public: null,
     query: (s) => ['analytics', [['indicator', 'cases'], ['dimension', dim(s, 'offence')], ['dimension', 'year'], ...period(s), ...filterParams(s, ['offence'])]],
     shape: (ans) => ({ type: 'line', ...fromTable(ans, { seriesDim: 'offence' }), valueTitle: ans.indicator.unit }),
   },
   {
     id: 'detection',
-    public: () => ['analytics', [['indicator', 'cases'], ['dimension', 'detection'], ['dimension', 'year']]],
     query: (s) => ['analytics', [['indicator', 'cases'], ['dimension', 'detection'], ['dimension', 'year'], ...period(s), ...filterParams(s)]],
     shape: (ans) => {
       const sh = fromTable(ans, { seriesDim: 'detection', order: PROACTIVE });
@@ -146,9 +140,10 @@ export const VIEWS = [
   pathway('pathway_child', ['child']),
   {
     id: 'risk',
-    public: null,
     query: (s) => {
       const factors = ['sex', 'age_band', 'region'].filter((f) => !s[f]);
+      // One factor left is a ratio of two rates, not a model: nothing to ask.
+      if (factors.length < 2) return null;
       const ref = [['sex', 'male'], ['age_band', '10-12']].filter(([f]) => !s[f]).map(([f, v]) => `${f}:${v}`);
       return ['risk-factors', [['indicator', 'new_victim_rate'], ['factors', factors.join(',')], ['reference', ref.join(',')], ...period(s), ...filterParams(s)]];
     },
@@ -191,12 +186,10 @@ export const VIEWS = [
     id: 'interventions',
     // One year, the last with a full year of follow-up: re-victimisation within 12 months
     // is not yet known for the data's last year, and each year costs a token 4.
-    public: () => ['analytics', [['indicator', 'revictimisation_12m'], ['dimension', 'support'], ['from', '2024'], ['to', '2024']]],
     query: (s, years) => {
       const y = String(Math.max(years[0] ?? 0, Math.min(Number(lastYear(s, years)), (years.at(-1) ?? 1) - 1)));
       return ['interventions', [['outcome', 'revictimisation_12m'], ['by', 'type'], ['from', y], ['to', y], ...filterParams(s)]];
     },
-    // The published table (analytics: value) or the token's (interventions: proportion).
     shape: (ans) => {
       const c = columns(ans);
       const col = c.proportion !== undefined ? 'proportion' : 'value';
@@ -231,7 +224,6 @@ function pathway(id, groups) {
   return {
     id,
     descKey: 'v_pathway_d',
-    public: null,
     query: (s) => ['pathway', [...period(s), ...filterParams(s)]],
     shape: (ans) => {
       const c = columns(ans);

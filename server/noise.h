@@ -1,0 +1,26 @@
+/* The noise of one measure of one cell (docs/privacy.md "How one cell is protected"), in
+ * two parts, each a discrete Laplace draw from a keyed PRF. The fresh part (scale
+ * noise_scale) is keyed by the cell's definition and its cell key (its children): it is
+ * what epsilon pays for, and it changes when the children do. The fixed part (scale
+ * fixed_noise_scale) is keyed by the definition alone, so it is the same at every data
+ * version: whoever averages the releases of one cell across versions (planting cases to
+ * move it) averages the fresh parts away and is left with the fixed one. */
+#ifndef WQ_NOISE_H
+#define WQ_NOISE_H
+
+#include <stdint.h>
+
+#include "common/config.h"
+#include "server/indicator.h"
+#include "server/keyring.h"
+
+/* The noise of measure ('n', 'd', 'x') of the cell of definition with cell key ck, and
+ * the cell's ledger identity (16 bytes: a keyed hash of the fresh part's message, from
+ * which neither the cell key nor the noise can be recovered). */
+long noise_of(const struct wq_config *cfg, const struct keyring *keys, const struct indicator *ind,
+	      char measure, const char *definition, uint32_t ck, uint8_t identity[16]);
+
+/* The variance of one cell's noise: the fresh and the fixed parts'. */
+double noise_variance(const struct wq_config *cfg);
+
+#endif

@@ -1,0 +1,418 @@
+/* The published product (see product.h). */
+#include "server/product.h"
+
+#include <jansson.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "common/db.h"
+#include "common/log.h"
+#include "common/strbuf.h"
+#include "common/xalloc.h"
+#include "server/ledger.h"
+#include "server/noise.h"
+#include "server/protect.h"
+
+/* The most cells of one base table (its full layout). */
+#define PRODUCT_MAX_CELLS 400000
+
+struct product {
+	const struct wq_config *cfg;
+	const struct keyring *keys;
+	const struct codelists *lists;
+	const struct public_tables *pt;
+	pthread_mutex_t mu;
+	struct product_cube **current; /* per listed table: its cube of the newest release */
+	struct product_cube **old;     /* replaced cubes, freed with the product (an answer
+					  may still read one) */
+	size_t nold, capold;
+};
+
+struct product *product_new(const struct wq_config *cfg, const struct keyring *keys,
+			    const struct codelists *lists, const struct public_tables *pt)
+{
+	struct product *pr = xcalloc(1, sizeof *pr);
+	*pr = (struct product){cfg, keys, lists, pt, PTHREAD_MUTEX_INITIALIZER, NULL, NULL, 0, 0};
+	pr->current = xcalloc(pt->n + 1, sizeof *pr->current);
+	return pr;
+}
+
+static void cube_free(struct product_cube *c)
+{
+	if (!c)
+		return;
+	free(c->values);
+	free(c->truth);
+	free(c->noise);
+	free(c);
+}
+
+void product_free(struct product *pr)
+{
+	if (!pr)
+		return;
+	for (size_t i = 0; i < pr->pt->n; i++)
+		cube_free(pr->current[i]);
+	for (size_t i = 0; i < pr->nold; i++)
+		cube_free(pr->old[i]);
+	free(pr->current);
+	free(pr->old);
+	pthread_mutex_destroy(&pr->mu);
+	free(pr);
+}
+
+/* ---- which base table a query is a post-processing of ---- */
+
+static int base_column(const struct query *base, const struct dimension *d)
+{
+	for (int j = 0; j < base->ndims; j++)
+		if (base->dims[j].dim == d)
+			return j;
+	return -1;
+}
+
+static int covers(const struct query *base, const struct query *q)
+{
+	if (base->ind != q->ind || base->nfilters || base->from_year || base->to_year)
+		return 0;
+	for (int i = 0; i < q->ndims + q->nfilters; i++)
+		if (base_column(base, q->dims[i].dim) < 0)
+			return 0;
+	/* A multi-valued column counts a child once per item: its cells add up only when q
+	 * names one item of it per cell (a column of q, or a filter of one item). */
+	for (int j = 0; j < base->ndims; j++) {
+		if (!base->dims[j].dim->multi)
+			continue;
+		int named = 0;
+		for (int i = 0; i < q->ndims + q->nfilters; i++)
+			if (q->dims[i].dim == base->dims[j].dim)
+				named |= i < q->ndims || q->dims[i].nitems == 1;
+		if (!named)
+			return 0;
+	}
+	return 1;
+}
+
+/* ---- measuring a base table ---- */
+
+struct row {
+	char *key;
+	long m[3];
+	uint32_t ck[3];
+};
+
+static int cmp_row(const void *a, const void *b)
+{
+	return strcmp(((const struct row *)a)->key, ((const struct row *)b)->key);
+}
+
+static void key_of(const struct query *q, const char *const *values, struct strbuf *k)
+{
+	sb_reset(k);
+	for (int i = 0; i < q->ndims; i++) {
+		if (i)
+			sb_putc(k, '\x1f');
+		sb_puts(k, values[i] ? values[i] : "\x1e");
+	}
+}
+
+/* Every cell of base's layout at the data of now, with its noise, and the cells'
+ * identities for the public ledger (*ids, malloc'd, *nids of 16 bytes). */
+static struct product_cube *measure(const struct product *pr, PGconn *conn,
+				    const struct query *base, int *item_cap, uint8_t **ids,
+				    size_t *nids)
+{
+	struct wq_error e;
+	struct strbuf sql, k, def;
+	char *params[QUERY_MAX_DIMS * 6 + 8];
+	int np = 0;
+	PGresult *ver = NULL, *res = NULL;
+	if (db_run(conn, &e, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", 0, NULL) < 0)
+		return NULL;
+	sb_init(&sql);
+	query_sql(base, &sql, params, &np);
+	ver = db_exec(conn, &e,
+		      "SELECT version, coalesce(first_year, 0), coalesce(last_year, 0), item_cap "
+		      "FROM analytics.data_version",
+		      0, NULL);
+	res = ver ? db_exec(conn, &e, sql.data, np, (const char *const *)params) : NULL;
+	PQclear(PQexec(conn, res ? "COMMIT" : "ROLLBACK"));
+	sb_free(&sql);
+	query_params_free(params, np);
+	if (!res) {
+		log_error("%s: %s", e.code, e.message);
+		PQclear(ver);
+		return NULL;
+	}
+	struct product_cube *c = xcalloc(1, sizeof *c);
+	c->base = base;
+	c->version = atoll(PQgetvalue(ver, 0, 0));
+	c->first = atoi(PQgetvalue(ver, 0, 1));
+	c->last = atoi(PQgetvalue(ver, 0, 2));
+	*item_cap = atoi(PQgetvalue(ver, 0, 3));
+	PQclear(ver);
+
+	/* The exact rows, by their columns' canonical values. */
+	size_t nrows = (size_t)PQntuples(res);
+	struct row *rows = xcalloc(nrows + 1, sizeof *rows);
+	sb_init(&k);
+	for (size_t r = 0; r < nrows; r++) {
+		const char *v[QUERY_MAX_DIMS];
+		for (int i = 0; i < base->ndims; i++) {
+			const char *t =
+			    PQgetisnull(res, (int)r, i) ? NULL : PQgetvalue(res, (int)r, i);
+			v[i] = t && base->dims[i].dim->kind == DIM_BOOL
+				   ? (t[0] == 't' ? "true" : "false")
+				   : t;
+		}
+		key_of(base, v, &k);
+		rows[r].key = xstrdup(k.data);
+		int col[3] = {QCOL_NUM, QCOL_DEN, QCOL_EXCLUDED},
+		    ckc[3] = {QCOL_CKN, QCOL_CKD, QCOL_CKX};
+		for (int m = 0; m < 3; m++) {
+			int f = base->ndims + col[m], g = base->ndims + ckc[m];
+			rows[r].m[m] =
+			    PQgetisnull(res, (int)r, f) ? 0 : atol(PQgetvalue(res, (int)r, f));
+			rows[r].ck[m] =
+			    PQgetisnull(res, (int)r, g)
+				? 0
+				: (uint32_t)strtoul(PQgetvalue(res, (int)r, g), NULL, 10);
+		}
+	}
+	PQclear(res);
+	qsort(rows, nrows, sizeof *rows, cmp_row);
+
+	/* Every cell of the layout, true zeros included: a cell without noise would say it
+	 * is empty in every sum it enters. */
+	struct domain dom[QUERY_MAX_DIMS];
+	layout_domains(base, pr->lists, c->first, c->last, dom);
+	size_t total = c->first > 0 ? layout_cells(base, dom, PRODUCT_MAX_CELLS) : 0;
+	int proportion = base->ind->type == IND_PROPORTION, measures = proportion ? 3 : 1;
+	if (total > PRODUCT_MAX_CELLS) {
+		log_error("S1303: the published table \"%s\" has more than %d cells",
+			  base->canonical, PRODUCT_MAX_CELLS);
+		total = 0;
+	}
+	c->n = total;
+	c->values = xcalloc(total * (size_t)base->ndims + 1, sizeof *c->values);
+	c->truth = xcalloc(total * 3 + 1, sizeof *c->truth);
+	c->noise = xcalloc(total * 3 + 1, sizeof *c->noise);
+	*ids = xmalloc(total * (size_t)measures * 16 + 16);
+	*nids = 0;
+	sb_init(&def);
+	int idx[QUERY_MAX_DIMS] = {0};
+	for (size_t i = 0; i < total; i++) {
+		const char **v = c->values + i * (size_t)base->ndims;
+		for (int d = 0; d < base->ndims; d++)
+			v[d] = dom[d].items[idx[d]];
+		key_of(base, v, &k);
+		struct row probe = {.key = k.data};
+		const struct row *hit =
+		    nrows ? bsearch(&probe, rows, nrows, sizeof *rows, cmp_row) : NULL;
+		query_cell_definition(base, v, c->first, c->last, &def);
+		static const char name[3] = {'n', 'd', 'x'};
+		for (int m = 0; m < measures; m++) {
+			c->truth[i * 3 + (size_t)m] = hit ? hit->m[m] : 0;
+			c->noise[i * 3 + (size_t)m] =
+			    noise_of(pr->cfg, pr->keys, base->ind, name[m], def.data,
+				     hit ? hit->ck[m] : 0, *ids + 16 * (*nids)++);
+		}
+		for (int d = base->ndims - 1; d >= 0; d--) {
+			if (++idx[d] < dom[d].n)
+				break;
+			idx[d] = 0;
+		}
+	}
+	sb_free(&def);
+	sb_free(&k);
+	for (size_t r = 0; r < nrows; r++)
+		free(rows[r].key);
+	free(rows);
+	return c;
+}
+
+/* ---- storing a release ---- */
+
+static char *cube_text(const struct product_cube *c)
+{
+	json_t *values = json_array(), *truth = json_array(), *noise = json_array();
+	for (size_t i = 0; i < c->n * (size_t)c->base->ndims; i++)
+		json_array_append_new(values,
+				      c->values[i] ? json_string(c->values[i]) : json_null());
+	for (size_t i = 0; i < c->n * 3; i++) {
+		json_array_append_new(truth, json_integer(c->truth[i]));
+		json_array_append_new(noise, json_integer(c->noise[i]));
+	}
+	json_t *j = json_pack("{s:I,s:i,s:i,s:I,s:o,s:o,s:o}", "version", (json_int_t)c->version,
+			      "first", c->first, "last", c->last, "cells", (json_int_t)c->n,
+			      "values", values, "truth", truth, "noise", noise);
+	char *text = json_dumps(j, JSON_COMPACT);
+	json_decref(j);
+	return text;
+}
+
+/* The cube stored as text; NULL when it no longer fits the code lists (it is then
+ * measured again at the next period). */
+static struct product_cube *cube_parse(const struct product *pr, const struct query *base,
+				       const char *text, long long release)
+{
+	json_t *j = json_loads(text, 0, NULL), *values, *truth, *noise;
+	json_int_t version = 0, n = 0;
+	int first = 0, last = 0;
+	if (!j ||
+	    json_unpack(j, "{s:I,s:i,s:i,s:I,s:o,s:o,s:o}", "version", &version, "first", &first,
+			"last", &last, "cells", &n, "values", &values, "truth", &truth, "noise",
+			&noise) < 0 ||
+	    json_array_size(values) != (size_t)n * (size_t)base->ndims ||
+	    json_array_size(truth) != (size_t)n * 3 || json_array_size(noise) != (size_t)n * 3) {
+		json_decref(j);
+		return NULL;
+	}
+	struct domain dom[QUERY_MAX_DIMS];
+	layout_domains(base, pr->lists, first, last, dom);
+	struct product_cube *c = xcalloc(1, sizeof *c);
+	*c = (struct product_cube){base, NULL,	    release, version, first,
+				   last, (size_t)n, NULL,    NULL,    NULL};
+	c->values = xcalloc((size_t)n * (size_t)base->ndims + 1, sizeof *c->values);
+	c->truth = xcalloc((size_t)n * 3 + 1, sizeof *c->truth);
+	c->noise = xcalloc((size_t)n * 3 + 1, sizeof *c->noise);
+	int ok = 1;
+	for (size_t i = 0; ok && i < (size_t)n * (size_t)base->ndims; i++) {
+		const json_t *v = json_array_get(values, i);
+		int at = layout_index(&dom[i % (size_t)base->ndims], json_string_value(v));
+		ok = at >= 0;
+		if (ok)
+			c->values[i] = dom[i % (size_t)base->ndims].items[at];
+	}
+	for (size_t i = 0; i < (size_t)n * 3; i++) {
+		c->truth[i] = (long)json_integer_value(json_array_get(truth, i));
+		c->noise[i] = (long)json_integer_value(json_array_get(noise, i));
+	}
+	json_decref(j);
+	if (!ok) {
+		cube_free(c);
+		return NULL;
+	}
+	return c;
+}
+
+/* The release of listed table t for this period: stored, or measured, charged and stored
+ * now (the first of concurrent servers wins); the last release when the public budget
+ * cannot pay. */
+static struct product_cube *release_of(struct product *pr, PGconn *conn, size_t t,
+				       long long release, int *failed)
+{
+	const struct query *base = &pr->pt->q[t];
+	const char *name = pr->pt->text[t];
+	long long found = 0;
+	char *text = public_release_get(conn, name, release, &found, failed);
+	if (!text && !*failed) {
+		int cap = 4;
+		uint8_t *ids = NULL;
+		size_t nids = 0;
+		struct product_cube *m = measure(pr, conn, base, &cap, &ids, &nids);
+		if (!m) {
+			*failed = 1;
+			return NULL;
+		}
+		struct principal pub = {0, ROLE_PUBLIC, ""};
+		struct charge ch;
+		struct wq_error e;
+		double epsilon = protect_sensitivity(base, pr->lists, cap) / pr->cfg->noise_scale;
+		int rc = ledger_charge(conn, pr->cfg, &pub, ids, nids, epsilon, 0, &ch, &e);
+		free(ids);
+		if (rc == 0) {
+			char *body = cube_text(m);
+			if (public_release_put(conn, name, release, m->version, body, &e) < 0)
+				log_error("%s: %s", e.code, e.message);
+			free(body);
+		} else if (rc < 0) {
+			log_error("%s: %s", e.code, e.message);
+		}
+		cube_free(m);
+		/* The stored release is the answer (the first of concurrent releases wins);
+		 * when the budget could not pay, the last one. */
+		text = public_release_get(conn, name, rc == 0 ? release : -1, &found, failed);
+	}
+	if (!text)
+		return NULL;
+	struct product_cube *c = cube_parse(pr, base, text, found);
+	free(text);
+	if (c)
+		c->name = name;
+	return c;
+}
+
+const struct product_cube *product_find(struct product *pr, PGconn *conn, const struct query *q,
+					int *failed)
+{
+	long long release = public_release_period(pr->cfg, time(NULL));
+	const struct product_cube *found = NULL;
+	*failed = 0;
+	pthread_mutex_lock(&pr->mu);
+	for (size_t t = 0; t < pr->pt->n && !found && !*failed; t++) {
+		if (!covers(&pr->pt->q[t], q) || pr->pt->st[t])
+			continue;
+		struct product_cube *c = pr->current[t];
+		if (!c || c->release != release) {
+			struct product_cube *fresh = release_of(pr, conn, t, release, failed);
+			if (fresh && c) {
+				xgrow((void **)&pr->old, &pr->capold, pr->nold + 1,
+				      sizeof *pr->old);
+				pr->old[pr->nold++] = c;
+			}
+			if (fresh)
+				c = pr->current[t] = fresh;
+		}
+		found = c;
+	}
+	pthread_mutex_unlock(&pr->mu);
+	return found;
+}
+
+/* ---- answering from a base table ---- */
+
+/* Whether base cell value v satisfies q's filter f (one item of a multi-valued column). */
+static int passes(const struct query_dim *f, const char *v)
+{
+	return v && layout_listed(f, v);
+}
+
+void product_sum(const struct product_cube *c, const struct query *q, const struct domain *dom,
+		 size_t ncells, struct product_sums *sums)
+{
+	const struct query *base = c->base;
+	int col[QUERY_MAX_DIMS * 2], year = -1;
+	memset(sums, 0, ncells * sizeof *sums);
+	for (int i = 0; i < q->ndims + q->nfilters; i++)
+		col[i] = base_column(base, q->dims[i].dim);
+	for (int j = 0; j < base->ndims; j++)
+		if (base->dims[j].dim->kind == DIM_YEAR)
+			year = j;
+	for (size_t r = 0; r < c->n; r++) {
+		const char *const *v = c->values + r * (size_t)base->ndims;
+		int ok = 1;
+		if (year >= 0 && v[year]) {
+			int y = atoi(v[year]);
+			ok = !(q->from_year && y < q->from_year) && !(q->to_year && y > q->to_year);
+		}
+		for (int i = q->ndims; ok && i < q->ndims + q->nfilters; i++)
+			ok = passes(&q->dims[i], v[col[i]]);
+		size_t at = 0;
+		for (int i = 0; ok && i < q->ndims; i++) {
+			int k = layout_index(&dom[i], v[col[i]]);
+			ok = k >= 0;
+			at = at * (size_t)dom[i].n + (size_t)(k < 0 ? 0 : k);
+		}
+		if (!ok)
+			continue;
+		struct product_sums *s = &sums[at];
+		for (int m = 0; m < 3; m++) {
+			s->truth[m] += c->truth[r * 3 + (size_t)m];
+			s->noise[m] += c->noise[r * 3 + (size_t)m];
+		}
+		s->cells++;
+	}
+}
