@@ -6,8 +6,6 @@
  * with the age band as its last column, which the standardisation collapses. The handler reads as
  * its steps: parse, protect (or the public release), standardise, render, audit. */
 #include <math.h>
-#include <pthread.h>
-#include <time.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -119,31 +117,6 @@ static json_t *answer(struct http_request *req, const struct server *srv, const 
 	return doc;
 }
 
-/* Anonymous answers, audited as one row a minute with their count: each is a sum of the
- * published product's cells, which the release already audited, and a row each let one
- * client append 38,662 rows in 10 seconds. */
-static void audit_repeat(const struct server *srv)
-{
-	static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
-	static long pending;
-	static time_t since;
-	time_t now = time(NULL);
-	long n = 0;
-	pthread_mutex_lock(&mu);
-	pending++;
-	if (!since)
-		since = now;
-	if (now - since >= 60) {
-		n = pending;
-		pending = 0;
-		since = now;
-	}
-	pthread_mutex_unlock(&mu);
-	if (n)
-		audit_query(srv->audit, 0, "public releases served again (count)", 200, (size_t)n,
-			    0);
-}
-
 void analytics_get(struct http_request *req, struct http_response *resp)
 {
 	const struct server *srv = http_app(req);
@@ -164,8 +137,8 @@ void analytics_get(struct http_request *req, struct http_response *resp)
 	json_t *doc = answer(req, srv, &q, st, who, &version, &cells, &epsilon, resp);
 	if (doc)
 		respond_send(&form, doc, resp);
-	if (who->role == ROLE_PUBLIC && resp->status == 200)
-		audit_repeat(srv);
+	if (who->role == ROLE_PUBLIC)
+		respond_audit_public(srv);
 	else
 		audit_query(srv->audit, who->token_id, canonical.data, resp->status, cells,
 			    epsilon);

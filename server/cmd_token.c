@@ -14,11 +14,11 @@
 #include "server/commands.h"
 
 static int audit_change(struct cli_ctx *ctx, const char *action, const char *id, const char *role,
-			const char *agency, struct wq_error *e)
+			const char *agency, const char *budget, struct wq_error *e)
 {
 	struct server_app *app = ctx->app;
-	json_t *j = json_pack("{s:s,s:i,s:s?,s:s?}", "action", action, "token_id", atoi(id), "role",
-			      role, "agency", agency);
+	json_t *j = json_pack("{s:s,s:i,s:s?,s:s?,s:s?}", "action", action, "token_id", atoi(id),
+			      "role", role, "agency", agency, "budget", budget);
 	char *body = json_dumps(j, JSON_COMPACT | JSON_SORT_KEYS);
 	json_decref(j);
 	int rc = audit_append(ctx->conn, app->keys.audit, "token", body, e);
@@ -107,7 +107,7 @@ static int add(struct cli_ctx *ctx, int argc, char **argv)
 			  "VALUES (nextval('auth.token_id_seq'), $1::bytea, $2, $3, $4, "
 			  "$5::date) RETURNING token_id",
 			  5, p)) ||
-	    audit_change(ctx, "add", PQgetvalue(res, 0, 0), role, agency, &e) < 0 ||
+	    audit_change(ctx, "add", PQgetvalue(res, 0, 0), role, agency, NULL, &e) < 0 ||
 	    db_run(ctx->conn, &e, "COMMIT", 0, NULL) < 0) {
 		PQclear(res);
 		PQclear(PQexec(ctx->conn, "ROLLBACK"));
@@ -172,12 +172,12 @@ static int set_budget(struct cli_ctx *ctx, const char *id, const char *value)
 	int reset = strcmp(value, "default") == 0;
 	double v = reset ? 0 : strtod(value, &end);
 	if (strspn(id, "0123456789") != strlen(id) || !id[0] || strlen(id) > 9) {
-		err_set(&e, "T2005", "\"%s\" is not a token id (token list shows them)", id);
+		/* Not echoed: whatever was typed (a token pasted by mistake) stays off stderr. */
+		err_set(&e, "T2005", "not a token id (token list shows them)");
 		return cli_fail(&e);
 	}
 	if (!reset && (end == value || *end || !(v >= 0) || v > 1e6)) {
-		err_set(&e, "T2006",
-			"budget: \"%s\" is not an epsilon from 0 to 1000000, or default", value);
+		err_set(&e, "T2006", "budget: not an epsilon from 0 to 1000000, or default");
 		return cli_fail(&e);
 	}
 	char text[32];
@@ -199,7 +199,8 @@ static int set_budget(struct cli_ctx *ctx, const char *id, const char *value)
 		err_set(&e, "T2005", "no active reader token %s", id);
 		return cli_fail(&e);
 	}
-	if (audit_change(ctx, "budget", id, PQgetvalue(res, 0, 0), NULL, &e) < 0 ||
+	if (audit_change(ctx, "budget", id, PQgetvalue(res, 0, 0), NULL, reset ? "default" : text,
+			 &e) < 0 ||
 	    db_run(ctx->conn, &e, "COMMIT", 0, NULL) < 0) {
 		PQclear(res);
 		PQclear(PQexec(ctx->conn, "ROLLBACK"));
@@ -217,7 +218,7 @@ static int revoke(struct cli_ctx *ctx, const char *id)
 	const char *p[] = {id};
 	PGresult *res = NULL;
 	if (strspn(id, "0123456789") != strlen(id) || !id[0] || strlen(id) > 9) {
-		err_set(&e, "T2005", "\"%s\" is not a token id (token list shows them)", id);
+		err_set(&e, "T2005", "not a token id (token list shows them)");
 		return cli_fail(&e);
 	}
 	if (db_run(ctx->conn, &e, "BEGIN", 0, NULL) < 0 ||
@@ -234,7 +235,7 @@ static int revoke(struct cli_ctx *ctx, const char *id)
 		err_set(&e, "T2005", "no active token %s", id);
 		return cli_fail(&e);
 	}
-	if (audit_change(ctx, "revoke", id, PQgetvalue(res, 0, 0), NULL, &e) < 0 ||
+	if (audit_change(ctx, "revoke", id, PQgetvalue(res, 0, 0), NULL, NULL, &e) < 0 ||
 	    db_run(ctx->conn, &e, "COMMIT", 0, NULL) < 0) {
 		PQclear(res);
 		PQclear(PQexec(ctx->conn, "ROLLBACK"));

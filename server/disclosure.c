@@ -55,7 +55,7 @@ void disclosure_get(struct http_request *req, struct http_response *resp)
 	    "admin", cfg->budget_admin, "public", cfg->budget_public, "cost",
 	    "epsilon = L / b, charged only when the query releases a cell the token has not "
 	    "seen; L = min(items, item cap) per multi-valued dimension x 2 for a proportion; "
-	    "nothing for a model that cannot be fitted or a dry run",
+	    "nothing for a dry run or an answer of the published product",
 	    "exhausted", "429 with Retry-After", "public_tables", tables, "caller", "role",
 	    role_name(who->role), "budget", budget, "budget_remaining", remaining, "audit",
 	    "dropped_rows", (json_int_t)audit_dropped(srv->audit));

@@ -98,7 +98,7 @@ int ledger_charge(PGconn *conn, const struct wq_config *cfg, const struct princi
 	double budget = ledger_budget(cfg, who->role);
 	memset(c, 0, sizeof *c);
 	snprintf(id, sizeof id, "%d", who->token_id);
-	snprintf(eps, sizeof eps, "%.17g", dry ? -epsilon : epsilon);
+	snprintf(eps, sizeof eps, "%.17g", epsilon);
 	snprintf(budget_text, sizeof budget_text, "%.17g", budget);
 	snprintf(days, sizeof days, "%d", cfg->budget_days);
 	/* The identities as a bytea[] literal: {"\\x..","\\x.."}. */
@@ -112,9 +112,9 @@ int ledger_charge(PGconn *conn, const struct wq_config *cfg, const struct princi
 	sb_putc(&arr, '}');
 	/* One statement (sql/functions/auth.charge.sql): a repeat reads without the token's lock; a
 	 * new cell takes it, so two concurrent queries cannot both spend the last of a budget. */
-	const char *p[] = {id, arr.data, eps, budget_text, days};
-	PGresult *r =
-	    db_exec(conn, e, "SELECT * FROM auth.charge($1, $2::bytea[], $3, $4, $5)", 5, p);
+	const char *p[] = {id, arr.data, eps, budget_text, days, dry ? "true" : "false"};
+	PGresult *r = db_exec(
+	    conn, e, "SELECT * FROM auth.charge($1, $2::bytea[], $3, $4, $5, $6::boolean)", 6, p);
 	sb_free(&arr);
 	if (!r)
 		return -1;

@@ -25,6 +25,9 @@ struct product {
 	const struct public_tables *pt;
 	pthread_mutex_t mu;
 	struct product_cube **current; /* per listed table: its cube of the newest release */
+	long long *tried;	       /* per listed table: the period whose release was
+					  sought (measured, found, or refused by the public
+					  budget): sought once, not at every request */
 	struct product_cube **old;     /* replaced cubes, freed with the product (an answer
 					  may still read one) */
 	size_t nold, capold;
@@ -36,6 +39,7 @@ struct product *product_new(const struct wq_config *cfg, const struct keyring *k
 	struct product *pr = xcalloc(1, sizeof *pr);
 	*pr = (struct product){cfg, keys, lists, pt, PTHREAD_MUTEX_INITIALIZER, NULL, NULL, 0, 0};
 	pr->current = xcalloc(pt->n + 1, sizeof *pr->current);
+	pr->tried = xcalloc(pt->n + 1, sizeof *pr->tried);
 	return pr;
 }
 
@@ -58,6 +62,7 @@ void product_free(struct product *pr)
 	for (size_t i = 0; i < pr->nold; i++)
 		cube_free(pr->old[i]);
 	free(pr->current);
+	free(pr->tried);
 	free(pr->old);
 	pthread_mutex_destroy(&pr->mu);
 	free(pr);
@@ -77,9 +82,20 @@ static int covers(const struct query *base, const struct query *q)
 {
 	if (base->ind != q->ind || base->nfilters || base->from_year || base->to_year)
 		return 0;
-	for (int i = 0; i < q->ndims + q->nfilters; i++)
+	int year = 0;
+	for (int j = 0; j < base->ndims; j++)
+		year |= base->dims[j].dim->kind == DIM_YEAR;
+	if (!year)
+		return 0; /* a period sums years: the base table must have them */
+	for (int i = 0; i < q->ndims + q->nfilters; i++) {
 		if (base_column(base, q->dims[i].dim) < 0)
 			return 0;
+		/* A multi-valued column named twice (a column and a filter, two filters) asks
+		 * for children with both items: no sum of cells of one item each. */
+		for (int k = 0; k < i; k++)
+			if (q->dims[i].dim->multi && q->dims[k].dim == q->dims[i].dim)
+				return 0;
+	}
 	/* A multi-valued column counts a child once per item: its cells add up only when q
 	 * names one item of it per cell (a column of q, or a filter of one item). */
 	for (int j = 0; j < base->ndims; j++) {
@@ -122,7 +138,7 @@ static void key_of(const struct query *q, const char *const *values, struct strb
  * identities for the public ledger (*ids, malloc'd, *nids of 16 bytes). */
 static struct product_cube *measure(const struct product *pr, PGconn *conn,
 				    const struct query *base, int *item_cap, uint8_t **ids,
-				    size_t *nids)
+				    size_t *nids, int *empty)
 {
 	struct wq_error e;
 	struct strbuf sql, k, def;
@@ -141,9 +157,10 @@ static struct product_cube *measure(const struct product *pr, PGconn *conn,
 	PQclear(PQexec(conn, res ? "COMMIT" : "ROLLBACK"));
 	sb_free(&sql);
 	query_params_free(params, np);
-	if (!res) {
+	if (!res || PQntuples(ver) != 1) {
 		log_error("%s: %s", e.code, e.message);
 		PQclear(ver);
+		PQclear(res);
 		return NULL;
 	}
 	struct product_cube *c = xcalloc(1, sizeof *c);
@@ -190,10 +207,19 @@ static struct product_cube *measure(const struct product *pr, PGconn *conn,
 	layout_domains(base, pr->lists, c->first, c->last, dom);
 	size_t total = c->first > 0 ? layout_cells(base, dom, PRODUCT_MAX_CELLS) : 0;
 	int proportion = base->ind->type == IND_PROPORTION, measures = proportion ? 3 : 1;
-	if (total > PRODUCT_MAX_CELLS) {
-		log_error("S1303: the published table \"%s\" has more than %d cells",
-			  base->canonical, PRODUCT_MAX_CELLS);
-		total = 0;
+	if (total == 0 || total > PRODUCT_MAX_CELLS) {
+		/* No data yet, or a table too large: no release (its queries go the way of
+		 * any query), rather than an empty one served as suppressed for a period. */
+		if (total)
+			log_error("S1303: the published table \"%s\" has more than %d cells",
+				  base->canonical, PRODUCT_MAX_CELLS);
+		for (size_t r = 0; r < nrows; r++)
+			free(rows[r].key);
+		free(rows);
+		sb_free(&k);
+		cube_free(c);
+		*empty = 1;
+		return NULL;
 	}
 	c->n = total;
 	c->values = xcalloc(total * (size_t)base->ndims + 1, sizeof *c->values);
@@ -312,9 +338,10 @@ static struct product_cube *release_of(struct product *pr, PGconn *conn, size_t 
 		int cap = 4;
 		uint8_t *ids = NULL;
 		size_t nids = 0;
-		struct product_cube *m = measure(pr, conn, base, &cap, &ids, &nids);
+		int empty = 0;
+		struct product_cube *m = measure(pr, conn, base, &cap, &ids, &nids, &empty);
 		if (!m) {
-			*failed = 1;
+			*failed = !empty;
 			return NULL;
 		}
 		struct principal pub = {0, ROLE_PUBLIC, ""};
@@ -356,9 +383,14 @@ const struct product_cube *product_find(struct product *pr, PGconn *conn, const 
 		if (!covers(&pr->pt->q[t], q) || pr->pt->st[t])
 			continue;
 		struct product_cube *c = pr->current[t];
-		if (!c || c->release != release) {
+		if (pr->tried[t] != release) {
 			struct product_cube *fresh = release_of(pr, conn, t, release, failed);
+			if (*failed)
+				break; /* the database: sought again at the next request */
+			pr->tried[t] = release;
 			if (fresh && c) {
+				/* An answer may still be reading the old cube: kept till the end.
+				 */
 				xgrow((void **)&pr->old, &pr->capold, pr->nold + 1,
 				      sizeof *pr->old);
 				pr->old[pr->nold++] = c;
@@ -410,8 +442,11 @@ void product_sum(const struct product_cube *c, const struct query *q, const stru
 			continue;
 		struct product_sums *s = &sums[at];
 		for (int m = 0; m < 3; m++) {
-			s->truth[m] += c->truth[r * 3 + (size_t)m];
+			long t = c->truth[r * 3 + (size_t)m];
+			s->truth[m] += t;
 			s->noise[m] += c->noise[r * 3 + (size_t)m];
+			if (t > s->largest[m])
+				s->largest[m] = t;
 		}
 		s->cells++;
 	}

@@ -36,7 +36,8 @@ struct product_cube {
 /* The sums of a query's cells over the base table's cells. */
 struct product_sums {
 	long truth[3], noise[3];
-	int cells; /* how many base cells: the noise's variance is this many cells' */
+	long largest[3]; /* the largest true count of a base cell summed, per measure */
+	int cells;	 /* how many base cells: the noise's variance is this many cells' */
 };
 
 struct product;

@@ -382,11 +382,19 @@ static int population(PGconn *conn, const struct query *q, const struct domain *
 	return 0;
 }
 
-static struct perturbed summed(const struct protector *p, long truth, long noise)
+/* A sum of base cells: published when its noisy count reaches the threshold and at least
+ * one of the cells summed reaches the floor. The floor is not asked of the sum itself:
+ * sums are free and any set of cells can be summed, so a floor on the exact sum would
+ * answer "is this set under 5?" for every set an attacker can difference into view, and
+ * pin small counts down exactly (B under 5, B and T over it: T holds a child). On the
+ * largest cell, it says of a set only that all its cells are under the floor: the floor's
+ * bit of the cells themselves, the same for every query of the release. A published sum
+ * is at least its largest cell, so it never holds fewer than floor children. */
+static struct perturbed summed(const struct protector *p, long truth, long largest, long noise)
 {
 	struct suppression sup = {p->cfg->floor, p->cfg->threshold};
 	struct perturbed v = {truth, dl_noisy(truth, noise), 0};
-	v.published = dl_published(&sup, truth, v.noisy);
+	v.published = dl_published(&sup, largest, v.noisy);
 	return v;
 }
 
@@ -426,22 +434,23 @@ static int from_product(const struct protector *p, PGconn *conn, const struct qu
 	a->release = c->release;
 	double var = noise_variance(p->cfg);
 	int idx[QUERY_MAX_DIMS] = {0};
-	long xt = 0, xz = 0;
+	long xt = 0, xz = 0, xl = 0;
 	for (size_t i = 0; i < total; i++) {
 		struct pcell *pc = &a->cells[a->n++];
 		const struct product_sums *s = &sums[i];
 		for (int d = 0; d < q->ndims; d++)
 			pc->values[d] = dom[d].items[idx[d]];
-		struct perturbed n = summed(p, s->truth[0], s->noise[0]);
+		struct perturbed n = summed(p, s->truth[0], s->largest[0], s->noise[0]);
 		struct perturbed d = {0, 0, 1};
 		if (q->ind->type == IND_PROPORTION)
-			d = summed(p, s->truth[1], s->noise[1]);
+			d = summed(p, s->truth[1], s->largest[1], s->noise[1]);
 		int has_den = q->ind->type != IND_RATE || pop[i] >= 0;
 		publish(q->ind, var * (s->cells > 0 ? s->cells : 1), n, d, has_den,
 			q->ind->type == IND_RATE ? pop[i] : 0, pc);
 		a->suppressed += pc->status == CELL_SUPPRESSED;
 		xt += s->truth[2];
 		xz += s->noise[2];
+		xl = s->largest[2] > xl ? s->largest[2] : xl;
 		for (int k = q->ndims - 1; k >= 0; k--) {
 			if (++idx[k] < dom[k].n)
 				break;
@@ -450,7 +459,7 @@ static int from_product(const struct protector *p, PGconn *conn, const struct qu
 	}
 	a->excluded = NAN;
 	if (q->ind->type == IND_PROPORTION) {
-		struct perturbed x = summed(p, xt, xz);
+		struct perturbed x = summed(p, xt, xl, xz);
 		if (x.published)
 			a->excluded = (double)x.noisy;
 	}
@@ -500,23 +509,25 @@ static void refuse(const struct protector *p, const struct answer *a, const stru
 static int settle(const struct protector *p, PGconn *conn, const struct principal *who,
 		  struct answer *a, unsigned *status, int *retry_after, struct wq_error *e)
 {
-	double spent;
+	double spent, budget;
 	struct charge ch;
 	*retry_after = 0;
 	if (!a->held)
 		return 0;
-	if (p->seen && seen_covers(p->seen, who->token_id, a->held, a->nheld, &spent)) {
+	if (p->seen && seen_covers(p->seen, who->token_id, a->held, a->nheld, &spent, &budget)) {
 		/* Every cell paid for before: free, as the ledger would say (seen.h); the
 		 * budget is the one the ledger last reported for this token. */
 		free(a->held);
 		a->held = NULL;
 		a->epsilon = 0;
-		a->remaining = a->budget - spent > 0 ? a->budget - spent : 0;
+		a->budget = budget;
+		a->remaining = budget - spent > 0 ? budget - spent : 0;
 		return 0;
 	}
 	int rc = ledger_charge(conn, p->cfg, who, a->held, a->nheld, a->cost, 0, &ch, e);
 	if (rc == 0 && p->seen)
-		seen_add(p->seen, who->token_id, a->held, a->nheld, ch.budget - ch.remaining);
+		seen_add(p->seen, who->token_id, a->held, a->nheld, ch.budget - ch.remaining,
+			 ch.budget);
 	free(a->held);
 	a->held = NULL;
 	if (rc < 0) {

@@ -204,11 +204,18 @@ int query_parse(struct query *q, const struct indicators *inds, const struct cod
 		q->ndims++;
 	}
 	for (int i = 0; i < nfilters; i++) {
-		if (parse_dim(&q->dims[q->ndims + q->nfilters], q->ind->fact, lists, filters[i], 1,
-			      status, e) < 0) {
+		struct query_dim *f = &q->dims[q->ndims + q->nfilters];
+		if (parse_dim(f, q->ind->fact, lists, filters[i], 1, status, e) < 0) {
 			err_field(e, "filter");
 			return -1;
 		}
+		/* A filter listing every item of a column that is never null selects every
+		 * row: it is no filter, so that the same cells have the same definition. */
+		const struct code_list *l =
+		    f->dim->list ? codelists_get(lists, f->dim->list) : NULL;
+		if (l && !f->dim->multi && (size_t)f->nitems == l->n &&
+		    !model_fact_nullable(q->ind->fact, f->dim))
+			continue;
 		q->nfilters++;
 	}
 	if (from && parse_year(from, &q->from_year) < 0) {
@@ -552,7 +559,7 @@ void query_cell_definition(const struct query *q, const char *const *values, int
 		if (d->dim->kind == DIM_YEAR)
 			continue; /* one constraint for every way of naming years, below */
 		int column = i < q->ndims && values; /* a column's value; else an item list */
-		if (i < q->ndims && !values && !d->nitems)
+		if (i < q->ndims && !values && !d->nitems && !d->dim->multi)
 			continue; /* the whole table: a column without items selects every row */
 		/* A filter on a single-valued column shown as a dimension adds nothing: the
 		 * layout holds only the filter's items. */
@@ -567,9 +574,11 @@ void query_cell_definition(const struct query *q, const char *const *values, int
 		sb_printf(&s, "%s%c", d->dim->name, d->dim->multi ? '~' : '=');
 		if (column)
 			sb_puts(&s, values[i] ? values[i] : "null");
-		else
+		else if (d->nitems)
 			sorted_items(d, ',', &s);
-		int twice = 0; /* the same constraint through a dimension and a filter */
+		else
+			sb_putc(&s, '*'); /* a multi-valued column counts a row once per item */
+		int twice = 0;		  /* the same constraint through a dimension and a filter */
 		for (int k = 0; k < n; k++)
 			twice |= strcmp(c[k], s.data) == 0;
 		if (twice)

@@ -2,8 +2,10 @@
 #include "server/respond.h"
 
 #include <math.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "common/log.h"
 #include "common/strbuf.h"
@@ -197,10 +199,35 @@ int respond_standard(struct http_request *req, const struct standard **st,
 	return 0;
 }
 
+void respond_audit_public(const struct server *srv)
+{
+	static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
+	static long pending;
+	static time_t since;
+	time_t now = time(NULL);
+	long n = 0;
+	pthread_mutex_lock(&mu);
+	pending++;
+	if (!since)
+		since = now;
+	if (now - since >= 60) {
+		n = pending;
+		pending = 0;
+		since = now;
+	}
+	pthread_mutex_unlock(&mu);
+	if (n)
+		audit_query(srv->audit, 0, "requests without a token (count)", 0, (size_t)n, 0);
+}
+
 void respond_audit(struct http_request *req, const struct query *q, unsigned status,
 		   const struct answer *a)
 {
 	const struct server *srv = http_app(req);
+	if (http_principal(req)->role == ROLE_PUBLIC) {
+		respond_audit_public(srv);
+		return;
+	}
 	audit_query(srv->audit, http_principal(req)->token_id, q->canonical, status, a ? a->n : 0,
 		    a ? a->epsilon : 0);
 }

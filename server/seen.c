@@ -14,7 +14,7 @@ struct token_cells {
 	int token, used;    /* used: 0 for a free slot */
 	uint8_t (*set)[16]; /* cap slots, all-zero = empty */
 	size_t cap, n;
-	double spent;
+	double spent, budget;
 	time_t spent_at, last;
 };
 
@@ -93,7 +93,8 @@ static struct token_cells *find(struct seen *s, int token)
 	return NULL;
 }
 
-int seen_covers(struct seen *s, int token, const uint8_t *cells, size_t n, double *spent)
+int seen_covers(struct seen *s, int token, const uint8_t *cells, size_t n, double *spent,
+		double *budget)
 {
 	int all = 1;
 	time_t now = time(NULL);
@@ -105,13 +106,15 @@ int seen_covers(struct seen *s, int token, const uint8_t *cells, size_t n, doubl
 		all = has(t, cells + i * 16);
 	if (all) {
 		*spent = t->spent;
+		*budget = t->budget;
 		t->last = now;
 	}
 	pthread_mutex_unlock(&s->lock);
 	return all;
 }
 
-void seen_add(struct seen *s, int token, const uint8_t *cells, size_t n, double spent)
+void seen_add(struct seen *s, int token, const uint8_t *cells, size_t n, double spent,
+	      double budget)
 {
 	time_t now = time(NULL);
 	pthread_mutex_lock(&s->lock);
@@ -130,6 +133,7 @@ void seen_add(struct seen *s, int token, const uint8_t *cells, size_t n, double 
 	for (size_t i = 0; i < n; i++)
 		put(t, cells + i * 16);
 	t->spent = spent;
+	t->budget = budget;
 	t->spent_at = t->last = now;
 	pthread_mutex_unlock(&s->lock);
 }

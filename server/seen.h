@@ -20,9 +20,12 @@ struct seen;
 struct seen *seen_new(void);
 void seen_free(struct seen *s);
 /* 1 when every one of the n cells (16 bytes each) was paid for by token and its spent
- * total is fresh (then in *spent); 0 otherwise. */
-int seen_covers(struct seen *s, int token, const uint8_t *cells, size_t n, double *spent);
-/* After a successful charge: the cells are paid for, and token has spent spent. */
-void seen_add(struct seen *s, int token, const uint8_t *cells, size_t n, double spent);
+ * total is fresh (then in *spent, with the budget the ledger held it to in *budget); 0
+ * otherwise. */
+int seen_covers(struct seen *s, int token, const uint8_t *cells, size_t n, double *spent,
+		double *budget);
+/* After a successful charge: the cells are paid for, and token has spent spent of budget. */
+void seen_add(struct seen *s, int token, const uint8_t *cells, size_t n, double spent,
+	      double budget);
 
 #endif

@@ -4,9 +4,10 @@
 -- or refuses when the budget cannot pay (recording nothing). One round trip instead of
 -- five: the ledger was most of a cached answer's time. The budget is the token's own when
 -- an admin set one (a project's), else the role's default the server passes; a dry run
--- (eps < 0: what would -eps cost?) records nothing.
+-- records nothing and takes no lock.
 CREATE OR REPLACE FUNCTION auth.charge(t integer, cells bytea[], eps double precision,
-                                       role_budget double precision, days integer)
+                                       role_budget double precision, days integer,
+                                       dry boolean)
 RETURNS TABLE (new_cells bigint, spent double precision, charged double precision,
                budget double precision)
 LANGUAGE plpgsql AS $$
@@ -14,11 +15,9 @@ DECLARE
   n bigint;
   s double precision;
   b double precision;
-  dry boolean := eps < 0;
 BEGIN
   SELECT coalesce(tk.budget, role_budget) INTO b FROM auth.token tk WHERE tk.token_id = t;
   b := coalesce(b, role_budget);
-  eps := abs(eps);
   SELECT count(*) INTO n FROM unnest(cells) c
     WHERE NOT EXISTS (SELECT 1 FROM auth.released r WHERE r.token_id = t AND r.cell = c);
   IF n > 0 AND NOT dry THEN
@@ -42,7 +41,7 @@ BEGIN
   END IF;
 END
 $$;
-REVOKE ALL ON FUNCTION auth.charge(integer, bytea[], double precision, double precision, integer)
-  FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION auth.charge(integer, bytea[], double precision, double precision, integer)
-  TO wiqaya_reader;
+REVOKE ALL ON FUNCTION auth.charge(integer, bytea[], double precision, double precision, integer,
+                                   boolean) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION auth.charge(integer, bytea[], double precision, double precision, integer,
+                                      boolean) TO wiqaya_reader;

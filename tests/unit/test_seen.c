@@ -24,20 +24,20 @@ static void repeats_are_recognised(void **state)
 	(void)state;
 	struct seen *s = seen_new();
 	uint8_t a[10 * 16], b[3 * 16];
-	double spent = -1;
+	double spent = -1, budget = 0;
 	cells(a, 10, 1);
 	cells(b, 3, 100);
-	assert_false(seen_covers(s, 7, a, 10, &spent));
-	seen_add(s, 7, a, 10, 2.5);
-	assert_true(seen_covers(s, 7, a, 10, &spent));
+	assert_false(seen_covers(s, 7, a, 10, &spent, &budget));
+	seen_add(s, 7, a, 10, 2.5, 8);
+	assert_true(seen_covers(s, 7, a, 10, &spent, &budget));
 	assert_true(spent == 2.5);
-	assert_true(seen_covers(s, 7, a + 16, 4, &spent)); /* a subset */
-	assert_false(seen_covers(s, 7, b, 3, &spent));	   /* new cells: the ledger decides */
+	assert_true(seen_covers(s, 7, a + 16, 4, &spent, &budget)); /* a subset */
+	assert_false(seen_covers(s, 7, b, 3, &spent, &budget)); /* new cells: the ledger decides */
 	uint8_t mixed[2 * 16];
 	memcpy(mixed, a, 16);
 	memcpy(mixed + 16, b, 16);
-	assert_false(seen_covers(s, 7, mixed, 2, &spent));
-	assert_false(seen_covers(s, 8, a, 10, &spent)); /* another token paid nothing */
+	assert_false(seen_covers(s, 7, mixed, 2, &spent, &budget));
+	assert_false(seen_covers(s, 8, a, 10, &spent, &budget)); /* another token paid nothing */
 	seen_free(s);
 }
 
@@ -46,14 +46,14 @@ static void many_cells_grow_the_set(void **state)
 	(void)state;
 	struct seen *s = seen_new();
 	static uint8_t c[5000 * 16];
-	double spent;
+	double spent, budget;
 	for (size_t i = 0; i < 5000; i++) {
 		memset(c + i * 16, 0, 16);
 		memcpy(c + i * 16, &i, sizeof i);
 		c[i * 16 + 15] = 0xA5;
 	}
-	seen_add(s, 1, c, 5000, 1);
-	assert_true(seen_covers(s, 1, c, 5000, &spent));
+	seen_add(s, 1, c, 5000, 1, 8);
+	assert_true(seen_covers(s, 1, c, 5000, &spent, &budget));
 	seen_free(s);
 }
 
@@ -62,13 +62,13 @@ static void least_recently_used_token_leaves(void **state)
 	(void)state;
 	struct seen *s = seen_new();
 	uint8_t a[16];
-	double spent;
+	double spent, budget;
 	cells(a, 1, 3);
 	for (int t = 1; t <= SEEN_TOKENS + 1; t++)
-		seen_add(s, t, a, 1, 0);
-	assert_false(seen_covers(s, 1, a, 1, &spent)); /* the first made room */
-	assert_true(seen_covers(s, SEEN_TOKENS + 1, a, 1, &spent));
-	assert_true(seen_covers(s, 2, a, 1, &spent));
+		seen_add(s, t, a, 1, 0, 8);
+	assert_false(seen_covers(s, 1, a, 1, &spent, &budget)); /* the first made room */
+	assert_true(seen_covers(s, SEEN_TOKENS + 1, a, 1, &spent, &budget));
+	assert_true(seen_covers(s, 2, a, 1, &spent, &budget));
 	seen_free(s);
 }
 
