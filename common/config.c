@@ -95,7 +95,7 @@ static const struct key keys[] = {
     I("disclosure", "max_dims_policy", max_dims_policy, 1, 10, "3"),
     I("disclosure", "max_dims_researcher", max_dims_researcher, 1, 10, "4"),
     D("disclosure", "budget_policy", budget_policy, 0, 1e6, "12"),
-    D("disclosure", "budget_researcher", budget_researcher, 0, 1e6, "20"),
+    D("disclosure", "budget_researcher", budget_researcher, 0, 1e6, "12"),
     D("disclosure", "budget_admin", budget_admin, 0, 1e6, "12"),
     D("disclosure", "budget_public", budget_public, 0, 1e6, "40"),
     I("disclosure", "budget_days", budget_days, 1, 3660, "30"),

@@ -129,7 +129,8 @@ int ledger_charge(PGconn *conn, const struct wq_config *cfg, const struct princi
 		return 1;
 	}
 	c->epsilon = charged;
-	c->remaining = budget - total - charged;
+	/* A dry run leaves the budget as it was: what remains before the query. */
+	c->remaining = budget - total - (dry ? 0 : charged);
 	if (c->remaining < 0)
 		c->remaining = 0;
 	return 0;

@@ -158,6 +158,8 @@ static struct product_cube *measure(const struct product *pr, PGconn *conn,
 	sb_free(&sql);
 	query_params_free(params, np);
 	if (!res || PQntuples(ver) != 1) {
+		if (res)
+			err_set(&e, "S2002", "analytics.data_version does not hold one row");
 		log_error("%s: %s", e.code, e.message);
 		PQclear(ver);
 		PQclear(res);
@@ -328,7 +330,7 @@ static struct product_cube *cube_parse(const struct product *pr, const struct qu
  * now (the first of concurrent servers wins); the last release when the public budget
  * cannot pay. */
 static struct product_cube *release_of(struct product *pr, PGconn *conn, size_t t,
-				       long long release, int *failed)
+				       long long release, int *failed, int *nothing)
 {
 	const struct query *base = &pr->pt->q[t];
 	const char *name = pr->pt->text[t];
@@ -342,6 +344,7 @@ static struct product_cube *release_of(struct product *pr, PGconn *conn, size_t 
 		struct product_cube *m = measure(pr, conn, base, &cap, &ids, &nids, &empty);
 		if (!m) {
 			*failed = !empty;
+			*nothing = empty;
 			return NULL;
 		}
 		struct principal pub = {0, ROLE_PUBLIC, ""};
@@ -352,11 +355,17 @@ static struct product_cube *release_of(struct product *pr, PGconn *conn, size_t 
 		free(ids);
 		if (rc == 0) {
 			char *body = cube_text(m);
-			if (public_release_put(conn, name, release, m->version, body, &e) < 0)
+			if (public_release_put(conn, name, release, m->version, body, &e) < 0) {
 				log_error("%s: %s", e.code, e.message);
+				*failed = 1; /* sought again at the next request */
+			}
 			free(body);
 		} else if (rc < 0) {
 			log_error("%s: %s", e.code, e.message);
+		}
+		if (*failed) {
+			cube_free(m);
+			return NULL;
 		}
 		cube_free(m);
 		/* The stored release is the answer (the first of concurrent releases wins);
@@ -384,10 +393,13 @@ const struct product_cube *product_find(struct product *pr, PGconn *conn, const 
 			continue;
 		struct product_cube *c = pr->current[t];
 		if (pr->tried[t] != release) {
-			struct product_cube *fresh = release_of(pr, conn, t, release, failed);
+			int nothing = 0;
+			struct product_cube *fresh =
+			    release_of(pr, conn, t, release, failed, &nothing);
 			if (*failed)
 				break; /* the database: sought again at the next request */
-			pr->tried[t] = release;
+			if (!nothing)  /* no data yet: sought again when there may be some */
+				pr->tried[t] = release;
 			if (fresh && c) {
 				/* An answer may still be reading the old cube: kept till the end.
 				 */

@@ -194,6 +194,14 @@ int query_parse(struct query *q, const struct indicators *inds, const struct cod
 			err_field(e, "dimension");
 			return -1;
 		}
+		/* Every item of a column that is never null, listed, is the column: the same
+		 * cells, the same definitions. */
+		struct query_dim *d = &q->dims[q->ndims];
+		const struct code_list *l =
+		    d->dim->list ? codelists_get(lists, d->dim->list) : NULL;
+		if (l && !d->dim->multi && (size_t)d->nitems == l->n &&
+		    !model_fact_nullable(q->ind->fact, d->dim))
+			d->nitems = 0;
 		for (int k = 0; k < q->ndims; k++)
 			if (q->dims[k].dim == q->dims[q->ndims].dim) {
 				err_set(e, "Q1008", "dimension \"%s\" is given twice",

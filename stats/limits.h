@@ -7,18 +7,22 @@
 #ifndef WQ_LIMITS_H
 #define WQ_LIMITS_H
 
+#include <limits.h>
 #include <math.h>
 #include <stddef.h>
 
 #include "common/error.h"
 
-#define ST_MAX_INPUT   (64u << 20) /* bytes of one wiqaya-stats input */
-#define ST_MAX_ROWS    1000000	   /* items of one array */
-#define ST_MAX_COEF    500	   /* a GLM's coefficients (intercept, columns, levels - 1) */
-#define ST_MAX_DESIGN  10000000	   /* a GLM's rows x coefficients */
-#define ST_MAX_EXACT   1000000	   /* values of a 2x2's conditional support for Fisher */
-#define ST_MAX_COUNT   1e9	   /* counts, cells, trials, successes */
-#define ST_MIN_MEASURE 1e-100	   /* populations, person-times, per */
+#define ST_MAX_INPUT  (64u << 20) /* bytes of one wiqaya-stats input */
+#define ST_MAX_ROWS   1000000	  /* items of one array */
+#define ST_MAX_COEF   500	  /* a GLM's coefficients (intercept, columns, levels - 1) */
+#define ST_MAX_DESIGN 10000000	  /* a GLM's rows x coefficients */
+#define ST_MAX_EXACT  1000000	  /* values of a 2x2's conditional support for Fisher */
+/* Counts, cells, trials, successes: as large as GSL's exact functions can take (their
+ * integer arguments are unsigned int, and a search bound adds one), 4,294,967,294. A
+ * global child population (2 x 10^9) fits; the first bound, 10^9, did not. */
+#define ST_MAX_COUNT   ((double)UINT_MAX - 1)
+#define ST_MIN_MEASURE 1e-100 /* populations, person-times, per */
 #define ST_MAX_MEASURE 1e15
 
 /* x must be a whole number in [0, ST_MAX_COUNT]. Returns 0, or -1 with e set (A1001 not

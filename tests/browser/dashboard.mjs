@@ -197,7 +197,7 @@ async function sweep(n) {
     }
   }
   const left = await page.textContent('#role');
-  figure(`sweep: ${n} random filter states x ${ALL.length} charts with a policy token of the shipped budget: ${totals.drawn} drawn from the published product, ${totals.costly} waiting with their cost, ${totals.empty} with nothing to ask (a model of fewer than two factors), ${totals.refused} refused (${left})`);
+  figure(`sweep: ${n} random filter states x ${ALL.length} charts with a policy token of the shipped budget: ${totals.drawn} drawn from the published product, ${totals.costly} waiting with their cost, ${totals.empty} with no model to fit (fewer than two factors, or too few cells), ${totals.refused} refused (${left})`);
   ok(totals.refused === 0, `sweep: no chart refused over ${n} filter states`, ...bad.slice(0, 5));
   await context.close();
 }

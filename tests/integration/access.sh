@@ -132,6 +132,8 @@ api '/api/v1/analytics?indicator=revictimisation_12m&dimension=support&filter=mi
 check "dry_run: the cost (a proportion by a multi-valued dimension, not in the published product: 2 x 4 / 2 = 4), the budget after it, the noise's half-width, no cell" \
   jq -e '.dry_run and .epsilon == 4 and .budget_remaining_after == .budget_remaining - 4 and .affordable and (.noise_half_width > 7.7 and .noise_half_width < 7.8) and (has("rows") | not)' "$T/dry"
 eq "and nothing charged" "$(spend)" "$spent0"
+eq "its budget_remaining is the budget left now, before the query" \
+  "$(jq .budget_remaining "$T/dry")" "$(api /api/v1/disclosure | jq .caller.budget_remaining)"
 api '/api/v1/analytics?indicator=revictimisation_12m&dimension=support&filter=migrant_status:citizen&from=2025&to=2025' >/dev/null
 eq "the same query asked: charged what the dry run said" "$(spend)" "$(echo "$spent0 + 4" | bc)"
 check "asked again as a dry run: free" \

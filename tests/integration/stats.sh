@@ -80,7 +80,7 @@ bad "p-value above 1" p-adjust '{"p":[0.5,1.5]}' A1001
 
 # The probe of issue 14: national counts and hostile magnitudes answer correctly or with a
 # numbered error past the documented limits (docs/methods.md, Limits), never a wrong number.
-bad "a cell above the count limit (3e9 overflowed an int)" two-by-two '{"a":3e9,"b":10,"c":5,"d":7}' A1011
+bad "a cell above the count limit (2^32 - 2: GSL's unsigned int)" two-by-two '{"a":5e9,"b":10,"c":5,"d":7}' A1011
 check "a 2x2 of 3e8 gives Fisher's p and an interior exact odds ratio" bash -c \
   "echo '{\"a\":300000000,\"b\":10,\"c\":5,\"d\":7}' | '$STATS' two-by-two | jq -e '.fisher_p_value > 0 and .fisher_p_value < 1e-40 and .odds_ratio_exact.lower > 1e6 and .odds_ratio_exact.estimate < .odds_ratio_exact.upper'"
 check "5e8 in every cell answers at once: the chi-square, and Fisher skipped with a note" bash -c \
@@ -97,6 +97,11 @@ bad "rate-ratio with a time of 1e-320 (said count2 is zero)" rate-ratio '{"count
 bad "a rate on a population of 1e-320 (returned only a flag)" rate '{"count":10,"population":1e-320}' A1011
 bad "a negative per (gave lower > upper)" rate '{"count":10,"population":1000,"per":-100}' A1001
 bad "a negative per in a standardised rate" dsr '{"counts":[1],"populations":[10],"standard":[1],"per":-1}' A1001
+# A global denominator (2 x 10^9 children) is answered by every method, exactly.
+for m in wilson clopper-pearson agresti-coull wald; do
+  check "a proportion of a global denominator (n = 2e9) by $m" bash -c \
+    "echo '{\"x\":1000000,\"n\":2000000000,\"method\":\"$m\"}' | '$STATS' proportion | jq -e '.estimate == 0.0005 and .lower < 0.0005 and .upper > 0.0005 and .upper < 0.000502'"
+done
 bad "Agresti-Coull at n = 1e308 (lower bound above the estimate)" proportion '{"x":5e307,"n":1e308,"method":"agresti-coull"}' A1011
 bad "glm: a column shorter than y, named by its path" glm '{"family":"poisson","y":[1,2,3],"columns":{"age":[1,2]}}' A1001
 check "and the message names the column, not \"v\"" bash -c \

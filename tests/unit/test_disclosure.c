@@ -170,6 +170,13 @@ static void equivalent_spellings_one_definition(void **state)
 	char *every = definition(reg, 1, f_all, 1, "2020", "2020", v);
 	assert_string_equal(every, "region=DC-03&year=2020");
 	free(every);
+	/* A column listing every item is the column: the whole table's definition too. */
+	const char *dall[] = {"sex:female;male;intersex;unknown"}, *dsex1[] = {"sex"};
+	char *t1 = definition(dall, 1, NULL, 0, NULL, NULL, NULL);
+	char *t2 = definition(dsex1, 1, NULL, 0, NULL, NULL, NULL);
+	assert_string_equal(t1, t2);
+	free(t1);
+	free(t2);
 	/* The whole period, however asked, is the data's span as runs. */
 	const char *dsex[] = {"sex"}, *vs[] = {"female"};
 	char *all = definition(dsex, 1, NULL, 0, NULL, NULL, vs);

@@ -170,6 +170,9 @@ async function drawView(v, fig, s, mine) {
 
 function show(v, fig, s, q, r, asPublic) {
   if (!r.ok && r.status === 401) return fail(fig, t('needs_token'), 'locked');
+  // A model the published cells cannot carry (A10xx: too few cells for this filter) is
+  // no refusal: nothing was withheld, there is nothing to fit; said in the API's words.
+  if (!r.ok && /^A10/.test(r.problem?.code ?? '')) return fail(fig, refusal(r), 'empty');
   if (!r.ok) return fail(fig, refusal(r), 'refused');
   const ans = r.body;
   const meta = {
