@@ -40,9 +40,10 @@ done
 intake=$!
 trap 'kill $intake 2>/dev/null; wait $intake 2>/dev/null' EXIT INT TERM
 echo "the dashboard: http://127.0.0.1:8080/ (Ctrl-C stops); paste a token of var/tokens into its"
-echo "\"Access token\" for its filters. The API under it; without a token only the published tables:"
-echo "  curl 'http://127.0.0.1:8080/api/v1/analytics?indicator=victims&dimension=year'"
-echo "  curl -H \"Authorization: Bearer \$(cat var/tokens/researcher)\" 'http://127.0.0.1:8080/api/v1/analytics?indicator=victims&dimension=sex&from=2025&to=2025'"
+echo "\"Access token\" for what the published product does not answer. The API under it; without a"
+echo "token, the published product (free), with one, anything else (dry_run=true says the cost):"
+echo "  curl 'http://127.0.0.1:8080/api/v1/analytics?indicator=victims&dimension=year&filter=region:DC-02'"
+echo "  curl -H \"Authorization: Bearer \$(cat var/tokens/researcher)\" 'http://127.0.0.1:8080/api/v1/analytics?indicator=victims&dimension=relationship&from=2025&to=2025&dry_run=true'"
 echo "intake on http://127.0.0.1:8081 (docs/intake.md), for the demo submitter of DC-POL-01:"
 echo "  curl -H \"Authorization: Bearer \$(cat var/tokens/submitter)\" -H 'Content-Type: application/json' --data-binary @case.json http://127.0.0.1:8081/api/v1/cases"
 "$BIN/wiqaya-server" serve
