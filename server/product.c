@@ -13,7 +13,7 @@
 #include "common/xalloc.h"
 #include "server/ledger.h"
 #include "server/noise.h"
-#include "server/protect.h"
+#include "server/sensitivity.h"
 
 /* The most cells of one base table (its full layout). */
 #define PRODUCT_MAX_CELLS 400000
@@ -350,7 +350,7 @@ static struct product_cube *release_of(struct product *pr, PGconn *conn, size_t 
 		struct principal pub = {0, ROLE_PUBLIC, ""};
 		struct charge ch;
 		struct wq_error e;
-		double epsilon = protect_sensitivity(base, pr->lists, cap) / pr->cfg->noise_scale;
+		double epsilon = sensitivity_of(base, pr->lists, cap) / pr->cfg->noise_scale;
 		int rc = ledger_charge(conn, pr->cfg, &pub, ids, nids, epsilon, 0, &ch, &e);
 		free(ids);
 		if (rc == 0) {

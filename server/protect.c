@@ -19,6 +19,7 @@
 #include "server/layout.h"
 #include "server/noise.h"
 #include "server/product.h"
+#include "server/sensitivity.h"
 #include "server/ledger.h"
 #include "server/seen.h"
 #include "common/version.h"
@@ -33,26 +34,6 @@ const char *cell_status_name(enum cell_status s)
 					    [CELL_NO_DENOMINATOR] = "no_denominator",
 					    [CELL_SUPPRESSED] = "suppressed"};
 	return names[s];
-}
-
-/* ---- sensitivity ---- */
-
-int protect_sensitivity(const struct query *q, const struct codelists *lists, int item_cap)
-{
-	/* The privacy unit is a child-year (docs/privacy.md): in one year a child counts in
-	 * up to item_cap items of each multi-valued column, and in both the numerator and
-	 * the denominator of a proportion. Years do not multiply it: a child reported in k
-	 * years is protected at k times the epsilon, as group privacy says. */
-	int L = 1;
-	for (int i = 0; i < q->ndims; i++) {
-		const struct query_dim *d = &q->dims[i];
-		if (!d->dim->multi)
-			continue;
-		const struct code_list *l = codelists_get(lists, d->dim->list);
-		int items = d->nitems ? d->nitems : l ? (int)l->n : item_cap;
-		L *= items < item_cap ? items : item_cap;
-	}
-	return q->ind->type == IND_PROPORTION ? 2 * L : L;
 }
 
 /* ---- the exact cells ---- */
@@ -325,7 +306,7 @@ static int compute(const struct protector *p, PGconn *conn, const struct query *
 	for (size_t i = 0; i < nexact; i++)
 		free(x[i].key);
 	free(x);
-	a->sensitivity = protect_sensitivity(q, p->lists, s.item_cap);
+	a->sensitivity = sensitivity_of(q, p->lists, s.item_cap);
 	*ids_out = ids;
 	*nids_out = nids;
 	return 0;
@@ -575,7 +556,7 @@ int protect_answer(const struct protector *p, PGconn *conn, const struct query *
 			answer_free(a);
 			return -1;
 		}
-		a->sensitivity = protect_sensitivity(q, p->lists, 4);
+		a->sensitivity = sensitivity_of(q, p->lists, 4);
 		a->budget = ledger_budget(p->cfg, who->role);
 		if (who->role != ROLE_PUBLIC &&
 		    ledger_remaining(conn, p->cfg, who, &a->remaining, &a->budget, e) < 0) {

@@ -82,8 +82,4 @@ int protect_answer(const struct protector *p, PGconn *conn, const struct query *
 		   unsigned *status, int *retry_after, struct wq_error *e);
 void answer_free(struct answer *a);
 
-/* The sensitivity L of q with item_cap items per child-year in a multi-valued dimension;
- * its cost is L / b. */
-int protect_sensitivity(const struct query *q, const struct codelists *lists, int item_cap);
-
 #endif

@@ -66,35 +66,6 @@ out:
 	return rc;
 }
 
-void public_key(const struct query *q, const struct standard *st, int first, int last,
-		struct strbuf *out)
-{
-	/* The columns as a set (their order only orders the answer), then every constraint
-	 * on the rows as query_cell_definition writes them: the same key for any order of
-	 * parameters, a repeated item, an explicit period the data already spans. */
-	const char *names[QUERY_MAX_DIMS];
-	struct strbuf def;
-	int n = 0;
-	for (int i = 0; i < q->ndims; i++)
-		names[n++] = q->dims[i].dim->name;
-	for (int i = 1; i < n; i++)
-		for (int k = i; k > 0 && strcmp(names[k - 1], names[k]) > 0; k--) {
-			const char *t = names[k];
-			names[k] = names[k - 1];
-			names[k - 1] = t;
-		}
-	sb_init(&def);
-	query_cell_definition(q, NULL, first, last, &def);
-	sb_reset(out);
-	sb_printf(out, "%s|", q->ind->id);
-	for (int i = 0; i < n; i++)
-		sb_printf(out, "%s%s", i ? "," : "", names[i]);
-	sb_printf(out, "|%s", def.data);
-	if (st)
-		sb_printf(out, "|standard=%s", st->id);
-	sb_free(&def);
-}
-
 int public_load(struct public_tables *pt, const char *path, const struct wq_config *cfg,
 		const struct indicators *inds, const struct codelists *lists,
 		const struct standards *sts, struct wq_error *e)
@@ -145,24 +116,6 @@ void public_free(struct public_tables *pt)
 	free(pt->st);
 	free(pt->text);
 	memset(pt, 0, sizeof *pt);
-}
-
-const char *public_listed(const struct public_tables *pt, const struct query *q,
-			  const struct standard *st, int first, int last)
-{
-	struct strbuf asked, listed;
-	const char *found = NULL;
-	sb_init(&asked);
-	sb_init(&listed);
-	public_key(q, st, first, last, &asked);
-	for (size_t i = 0; i < pt->n && !found; i++) {
-		public_key(&pt->q[i], pt->st[i], first, last, &listed);
-		if (strcmp(asked.data, listed.data) == 0)
-			found = pt->text[i];
-	}
-	sb_free(&asked);
-	sb_free(&listed);
-	return found;
 }
 
 long long public_release_period(const struct wq_config *cfg, time_t now)

@@ -1,12 +1,8 @@
-/* The public view (disclosure.md: without a token nobody queries): the dashboard's fixed
- * tables, listed one query per line in [disclosure] public_tables, are the only answers
- * given without a token. A request matches a listed table whatever the order of its
- * parameters or the spelling of its period. Each is released once per release period
- * ([disclosure] release_days), from the data of the first request of that period, charged
- * to the public budget (token 0), and stored in auth.public_release: every later request
- * of the period gets the stored answer, so neither repeating it nor a new data version
- * (cases planted by a submitter) releases anything more. When the public budget cannot
- * pay for a new period, the last release is served. */
+/* The published product's list and storage (docs/privacy.md "The published product"):
+ * the base tables, one query per line in [disclosure] public_tables, checked at start;
+ * the release calendar ([disclosure] release_days); and the stored releases in
+ * auth.public_release (each base table's cells of one period, the first stored wins).
+ * server/product.c measures the releases and answers from them. */
 #ifndef WQ_PUBLIC_H
 #define WQ_PUBLIC_H
 
@@ -28,21 +24,13 @@ struct public_tables {
 	size_t n;
 };
 
-/* Loads and checks the list (each line a query string as the analytics route takes it,
- * standardise=age included; # comments). "" loads none. S1301 unreadable, S1302 a line
- * that is no valid query for the policy role, naming the line. */
+/* Loads and checks the list (each line a query string as the analytics route takes it:
+ * columns, no filter, period or sensitive dimension; # comments). "" loads none. S1301
+ * unreadable, S1302 a line that is no base table, naming the line. */
 int public_load(struct public_tables *pt, const char *path, const struct wq_config *cfg,
 		const struct indicators *inds, const struct codelists *lists,
 		const struct standards *sts, struct wq_error *e);
-/* The key two spellings of one table share: the indicator, the columns as a set, and the
- * constraints on the rows with the period clamped to the data's first..last
- * (query_cell_definition), and the standard. */
-void public_key(const struct query *q, const struct standard *st, int first, int last,
-		struct strbuf *out);
 void public_free(struct public_tables *pt);
-/* The listed table q (with st) is a spelling of, as listed; NULL when none. */
-const char *public_listed(const struct public_tables *pt, const struct query *q,
-			  const struct standard *st, int first, int last);
 /* The release period of now: one release per release_days, counted from 1970. */
 long long public_release_period(const struct wq_config *cfg, time_t now);
 
