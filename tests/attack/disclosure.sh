@@ -274,7 +274,11 @@ rmse "$T/answers4b" 60 >"$T/rmse4b"
 # judge by).
 read -r _ unlimited mean_kb _ < <(grep '^stop' "$T/rmse4b")
 figure "without a budget the same attack, 60 decompositions a total, ends at RMSE $unlimited (k=$mean_kb on average)"
-check "without a budget the averaging attack gets below 1 child (the budget is what stops it)" \
-  awk -v r="$unlimited" 'BEGIN { exit !(r < 1) }'
+# The control: the same attacker without a budget does markedly better, so the budget is
+# what stops it. (With both noise parts and halves suppressed under 10, whose selection
+# biases what is left, 60 decompositions end at 0.77-1.06 children: around 1, not surely
+# under it; the error where the budget stops the attack is 1.6-1.8.)
+check "without a budget the averaging attack ends far closer (RMSE $unlimited, at most 3/4 of $at_stop): the budget is what stops it" \
+  awk -v r="$unlimited" -v s="$at_stop" 'BEGIN { exit !(r <= 0.75 * s) }'
 stop_server
 echo "1..$n"
