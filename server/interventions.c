@@ -160,13 +160,10 @@ static json_t *survival(const struct answer *a, const struct group *g, size_t ng
 	return out;
 }
 
-/* The outcome table by support (and by month when months is set). */
-static int outcome_table(struct http_request *req, const char *outcome, int months, struct query *q,
-			 struct answer *a, struct http_response *resp)
+/* The protected outcome table q, audited. */
+static int outcome_table(struct http_request *req, const struct query *q, struct answer *a,
+			 struct http_response *resp)
 {
-	const char *dims[2] = {"support", "revictimisation_month"};
-	if (respond_query(req, q, outcome, dims, months ? 2 : 1, "by", resp) < 0)
-		return -1;
 	int rc = respond_protect(req, q, http_principal(req), a, resp);
 	respond_audit(req, q, rc < 0 ? resp->status : 200, rc < 0 ? NULL : a);
 	return rc;
@@ -201,20 +198,21 @@ void interventions_get(struct http_request *req, struct http_response *resp)
 			     NULL, "outcome=revictimisation_12m");
 		return;
 	}
+	/* The outcome by support, and by month too for the survival curves. */
 	int months = surv && !strcmp(surv, "true");
 	const char *dims[2] = {"support", "revictimisation_month"};
+	if (respond_query(req, &q, outcome, dims, 1, "by", resp) < 0 ||
+	    (months && respond_query(req, &qm, outcome, dims, 2, "by", resp) < 0))
+		return;
 	if (months) {
 		/* Both tables' cost in one dry run; then both, the answer's charge their sum. */
-		if (respond_query(req, &q, outcome, dims, 1, "by", resp) < 0 ||
-		    respond_query(req, &qm, outcome, dims, 2, "by", resp) < 0)
-			return;
 		const struct query *both[] = {&q, &qm};
 		if (respond_dry_run(req, both, 2, who, resp))
 			return;
 	}
-	if (outcome_table(req, outcome, 0, &q, &a, resp) < 0)
+	if (outcome_table(req, &q, &a, resp) < 0)
 		return;
-	if (months && outcome_table(req, outcome, 1, &qm, &am, resp) < 0) {
+	if (months && outcome_table(req, &qm, &am, resp) < 0) {
 		answer_free(&a);
 		return;
 	}

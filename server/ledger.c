@@ -27,41 +27,27 @@ double ledger_budget(const struct wq_config *cfg, enum role role)
 	return 0;
 }
 
-static double spent(PGconn *conn, const struct wq_config *cfg, const char *id, int *ok,
-		    struct wq_error *e)
-{
-	char days[16];
-	snprintf(days, sizeof days, "%d", cfg->budget_days);
-	const char *p[] = {id, days};
-	PGresult *r =
-	    db_exec(conn, e,
-		    "SELECT coalesce(sum(epsilon), 0) FROM auth.spend WHERE token_id = $1 "
-		    "AND at > now() - make_interval(days => $2::int)",
-		    2, p);
-	*ok = r != NULL;
-	double v = r ? atof(PQgetvalue(r, 0, 0)) : 0;
-	PQclear(r);
-	return v;
-}
-
 int ledger_remaining(PGconn *conn, const struct wq_config *cfg, const struct principal *who,
 		     double *remaining, double *budget, struct wq_error *e)
 {
-	char id[16];
-	int ok;
+	char id[16], days[16];
 	snprintf(id, sizeof id, "%d", who->token_id);
-	double s = spent(conn, cfg, id, &ok, e);
-	const char *p[] = {id};
-	PGresult *r =
-	    ok ? db_exec(conn, e, "SELECT budget FROM auth.token WHERE token_id = $1", 1, p) : NULL;
-	*budget = r && PQntuples(r) == 1 && !PQgetisnull(r, 0, 0) ? atof(PQgetvalue(r, 0, 0))
-								  : ledger_budget(cfg, who->role);
-	ok = r != NULL;
+	snprintf(days, sizeof days, "%d", cfg->budget_days);
+	const char *p[] = {id, days};
+	/* The token's own budget (NULL: its role's) and its spend, in one round trip. */
+	PGresult *r = db_exec(conn, e,
+			      "SELECT (SELECT budget FROM auth.token WHERE token_id = $1), "
+			      "coalesce(sum(epsilon), 0) FROM auth.spend WHERE token_id = $1 "
+			      "AND at > now() - make_interval(days => $2::int)",
+			      2, p);
+	if (!r)
+		return -1;
+	*budget = PQgetisnull(r, 0, 0) ? ledger_budget(cfg, who->role) : atof(PQgetvalue(r, 0, 0));
+	*remaining = *budget - atof(PQgetvalue(r, 0, 1));
 	PQclear(r);
-	*remaining = *budget - s;
 	if (*remaining < 0)
 		*remaining = 0;
-	return ok ? 0 : -1;
+	return 0;
 }
 
 /* Seconds until the charges that must expire for epsilon to fit have left the window. */

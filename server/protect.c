@@ -319,7 +319,7 @@ static int compute(const struct protector *p, PGconn *conn, const struct query *
 static int population(PGconn *conn, const struct query *q, const struct domain *dom, size_t total,
 		      double *pop, struct wq_error *e)
 {
-	struct strbuf sql, key;
+	struct strbuf sql;
 	char *params[MAX_PARAMS];
 	int np = 0;
 	for (size_t i = 0; i < total; i++)
@@ -338,7 +338,6 @@ static int population(PGconn *conn, const struct query *q, const struct domain *
 	for (int i = 0; i < q->ndims; i++)
 		if (q->dims[i].dim->person)
 			persons[npersons++] = i;
-	sb_init(&key);
 	int idx[QUERY_MAX_DIMS] = {0};
 	for (size_t c = 0; c < total; c++) {
 		for (int row = 0; row < PQntuples(r); row++) {
@@ -358,7 +357,6 @@ static int population(PGconn *conn, const struct query *q, const struct domain *
 			idx[i] = 0;
 		}
 	}
-	sb_free(&key);
 	PQclear(r);
 	return 0;
 }
