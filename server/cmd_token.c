@@ -164,15 +164,50 @@ static int list(struct cli_ctx *ctx)
 	return 0;
 }
 
+/* One change to one token, in a transaction with its audit row: sql updates token $1 (with
+ * $2 = value, when sql takes it) and returns its role; a token it matches no row of is
+ * T2005 (missing, which names it). The id is checked first and never echoed when it is no
+ * id: whatever was typed (a token pasted by mistake) stays off stderr. Returns 0, or the
+ * exit status of the failure (cli_fail). */
+static int change_token(struct cli_ctx *ctx, const char *id, const char *sql, const char *value,
+			int nparams, const char *action, const char *audited, const char *missing)
+{
+	struct wq_error e;
+	const char *p[] = {id, value};
+	PGresult *res = NULL;
+	if (strspn(id, "0123456789") != strlen(id) || !id[0] || strlen(id) > 9) {
+		err_set(&e, "T2005", "not a token id (token list shows them)");
+		return cli_fail(&e);
+	}
+	if (db_run(ctx->conn, &e, "BEGIN", 0, NULL) < 0 ||
+	    !(res = db_exec(ctx->conn, &e, sql, nparams, p))) {
+		PQclear(PQexec(ctx->conn, "ROLLBACK"));
+		return cli_fail(&e);
+	}
+	if (PQntuples(res) != 1) {
+		PQclear(res);
+		PQclear(PQexec(ctx->conn, "ROLLBACK"));
+		err_set(&e, "T2005", "%s %s", missing, id);
+		return cli_fail(&e);
+	}
+	if (audit_change(ctx, action, id, PQgetvalue(res, 0, 0), NULL, audited, &e) < 0 ||
+	    db_run(ctx->conn, &e, "COMMIT", 0, NULL) < 0) {
+		PQclear(res);
+		PQclear(PQexec(ctx->conn, "ROLLBACK"));
+		return cli_fail(&e);
+	}
+	PQclear(res);
+	return 0;
+}
+
 /* token budget ID EPSILON|default: a project's budget, set by an admin. */
 static int set_budget(struct cli_ctx *ctx, const char *id, const char *value)
 {
 	struct wq_error e;
-	char *end = NULL;
+	char *end = NULL, text[32];
 	int reset = strcmp(value, "default") == 0;
 	double v = reset ? 0 : strtod(value, &end);
 	if (strspn(id, "0123456789") != strlen(id) || !id[0] || strlen(id) > 9) {
-		/* Not echoed: whatever was typed (a token pasted by mistake) stays off stderr. */
 		err_set(&e, "T2005", "not a token id (token list shows them)");
 		return cli_fail(&e);
 	}
@@ -180,33 +215,14 @@ static int set_budget(struct cli_ctx *ctx, const char *id, const char *value)
 		err_set(&e, "T2006", "budget: not an epsilon from 0 to 1000000, or default");
 		return cli_fail(&e);
 	}
-	char text[32];
 	snprintf(text, sizeof text, "%.17g", v);
-	const char *p[] = {id, reset ? NULL : text};
-	PGresult *res = NULL;
-	if (db_run(ctx->conn, &e, "BEGIN", 0, NULL) < 0 ||
-	    !(res = db_exec(ctx->conn, &e,
-			    "UPDATE auth.token SET budget = $2::float8 WHERE token_id = $1::int "
-			    "AND token_id > 0 AND role <> 'submitter' AND revoked_at IS NULL "
-			    "RETURNING role",
-			    2, p))) {
-		PQclear(PQexec(ctx->conn, "ROLLBACK"));
-		return cli_fail(&e);
-	}
-	if (PQntuples(res) != 1) {
-		PQclear(res);
-		PQclear(PQexec(ctx->conn, "ROLLBACK"));
-		err_set(&e, "T2005", "no active reader token %s", id);
-		return cli_fail(&e);
-	}
-	if (audit_change(ctx, "budget", id, PQgetvalue(res, 0, 0), NULL, reset ? "default" : text,
-			 &e) < 0 ||
-	    db_run(ctx->conn, &e, "COMMIT", 0, NULL) < 0) {
-		PQclear(res);
-		PQclear(PQexec(ctx->conn, "ROLLBACK"));
-		return cli_fail(&e);
-	}
-	PQclear(res);
+	if (change_token(ctx, id,
+			 "UPDATE auth.token SET budget = $2::float8 WHERE token_id = $1::int "
+			 "AND token_id > 0 AND role <> 'submitter' AND revoked_at IS NULL "
+			 "RETURNING role",
+			 reset ? NULL : text, 2, "budget", reset ? "default" : text,
+			 "no active reader token") != 0)
+		return 2;
 	printf("token %s: budget %s per %d days\n", id, reset ? "the role's default" : text,
 	       ctx->cfg->budget_days);
 	return 0;
@@ -214,34 +230,11 @@ static int set_budget(struct cli_ctx *ctx, const char *id, const char *value)
 
 static int revoke(struct cli_ctx *ctx, const char *id)
 {
-	struct wq_error e;
-	const char *p[] = {id};
-	PGresult *res = NULL;
-	if (strspn(id, "0123456789") != strlen(id) || !id[0] || strlen(id) > 9) {
-		err_set(&e, "T2005", "not a token id (token list shows them)");
-		return cli_fail(&e);
-	}
-	if (db_run(ctx->conn, &e, "BEGIN", 0, NULL) < 0 ||
-	    !(res = db_exec(ctx->conn, &e,
-			    "UPDATE auth.token SET revoked_at = now() WHERE token_id = $1::int AND "
-			    "token_id > 0 AND revoked_at IS NULL RETURNING role",
-			    1, p))) {
-		PQclear(PQexec(ctx->conn, "ROLLBACK"));
-		return cli_fail(&e);
-	}
-	if (PQntuples(res) != 1) {
-		PQclear(res);
-		PQclear(PQexec(ctx->conn, "ROLLBACK"));
-		err_set(&e, "T2005", "no active token %s", id);
-		return cli_fail(&e);
-	}
-	if (audit_change(ctx, "revoke", id, PQgetvalue(res, 0, 0), NULL, NULL, &e) < 0 ||
-	    db_run(ctx->conn, &e, "COMMIT", 0, NULL) < 0) {
-		PQclear(res);
-		PQclear(PQexec(ctx->conn, "ROLLBACK"));
-		return cli_fail(&e);
-	}
-	PQclear(res);
+	if (change_token(ctx, id,
+			 "UPDATE auth.token SET revoked_at = now() WHERE token_id = $1::int AND "
+			 "token_id > 0 AND revoked_at IS NULL RETURNING role",
+			 NULL, 1, "revoke", NULL, "no active token") != 0)
+		return 2;
 	printf("token %s revoked\n", id);
 	return 0;
 }
