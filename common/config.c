@@ -88,6 +88,8 @@ static const struct key keys[] = {
     I("limits", "header_timeout", header_timeout, 1, 3600, "10"),
     I("limits", "connections_per_ip", connections_per_ip, 1, 100000, "32"),
     I("limits", "max_connections", max_connections, 1, 100000, "256"),
+    I("limits", "min_body_rate", min_body_rate, 1, INT_MAX, "16384"),
+    D("limits", "auth_failures_per_minute", auth_failures_per_minute, 0, 1e6, "10"),
     D("disclosure", "noise_scale", noise_scale, 0.1, 1000, "2"),
     D("disclosure", "fixed_noise_scale", fixed_noise_scale, 0, 1000, "2"),
     I("disclosure", "floor", floor, 0, 1000, "5"),

@@ -35,6 +35,8 @@ struct wq_config {
 	double
 	    rate_per_token; /* requests per second per token (a second's worth of burst); 0 none */
 	int connection_timeout, header_timeout, connections_per_ip, max_connections;
+	int min_body_rate; /* bytes/s a body must keep up after header_timeout's grace */
+	double auth_failures_per_minute; /* per client, a minute's worth of burst; 0 none */
 
 	/* Noise (docs/privacy.md): a fresh part of scale noise_scale, keyed by the cell and
 	 * its children (what epsilon pays for), and a fixed part of scale fixed_noise_scale

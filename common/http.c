@@ -12,6 +12,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -26,13 +27,22 @@
  * gets its 503 rather than a reset. */
 #define CONNECTION_SLACK 32
 
+/* Where a connection's current request is: each phase but the handler's has a deadline
+ * the sweeper enforces. */
+enum phase {
+	AWAITING_HEADERS, /* all of them within header_timeout */
+	READING_BODY,	  /* after header_timeout's grace, min_body_rate bytes a second */
+	ANSWERING	  /* the handler's: statement_timeout bounds its database work */
+};
+
 /* A connection, from accept to close. */
 struct conn {
 	struct conn *next, *prev;
 	int fd;
 	char peer[INET6_ADDRSTRLEN];
-	double phase_start; /* when the current request's headers began to be awaited */
-	int in_request;	    /* its headers have arrived; the deadline no longer applies */
+	enum phase phase;
+	double phase_start; /* when the phase began */
+	size_t body_bytes;  /* of the body read so far, in READING_BODY */
 	int cut;	    /* the sweeper shut it down */
 };
 
@@ -46,9 +56,10 @@ struct http_server {
 	pthread_t sweeper;
 	int stopping;
 	struct metrics *metrics;
-	struct rate_limit *rate; /* [limits] rate_per_token; NULL: none */
-	int suspended;		 /* deferred requests not yet resumed (under mu) */
-	pthread_cond_t resumed;	 /* signalled when one is */
+	struct rate_limit *rate;      /* [limits] rate_per_token; NULL: none */
+	struct rate_limit *auth_fail; /* [limits] auth_failures_per_minute; NULL: none */
+	int suspended;		      /* deferred requests not yet resumed (under mu) */
+	pthread_cond_t resumed;	      /* signalled when one is */
 };
 
 /* One request, from its URI to its completion. */
@@ -62,8 +73,9 @@ struct http_request {
 	char client[INET6_ADDRSTRLEN];
 	char *body;
 	size_t body_len, body_cap;
-	int body_too_large;
-	int counted; /* counted among its client's requests in flight (behind the proxy) */
+	int nul_in_target; /* %00 in the path or query string as sent */
+	int must_close;	   /* answered before its body, or its framing was ambiguous */
+	int counted;	   /* counted among its client's requests in flight (behind the proxy) */
 	struct principal who;
 	double t0;
 	size_t in_bytes;
@@ -351,12 +363,24 @@ static void on_connection(void *cls, struct MHD_Connection *mc, void **socket_co
 	*socket_context = NULL;
 }
 
-/* Cuts off every connection whose request headers have taken longer than the deadline:
- * shutdown() makes MHD see the socket end and close it. */
+/* Whether a connection has passed its phase's deadline: its headers past header_timeout;
+ * its body, after the same grace, slower than min_body_rate on average (a client dripping
+ * a byte now and then holds a connection no longer than one that sends nothing). */
+static int overdue(const struct wq_config *cfg, const struct conn *c, double t)
+{
+	double grace = cfg->header_timeout, spent = t - c->phase_start;
+	if (c->phase == AWAITING_HEADERS)
+		return spent > grace;
+	if (c->phase == READING_BODY)
+		return spent > grace + (double)c->body_bytes / cfg->min_body_rate;
+	return 0;
+}
+
+/* Cuts off every connection past its deadline: shutdown() makes MHD see the socket end
+ * and close it. */
 static void *sweep(void *arg)
 {
 	struct http_server *s = arg;
-	double deadline = s->cfg->header_timeout;
 	for (;;) {
 		usleep(200 * 1000);
 		pthread_mutex_lock(&s->mu);
@@ -366,8 +390,7 @@ static void *sweep(void *arg)
 		}
 		double t = now();
 		for (struct conn *c = s->conns; c; c = c->next)
-			if (!c->in_request && !c->cut && c->fd >= 0 &&
-			    t - c->phase_start > deadline) {
+			if (!c->cut && c->fd >= 0 && overdue(s->cfg, c, t)) {
 				shutdown(c->fd, SHUT_RDWR);
 				c->cut = 1;
 			}
@@ -380,6 +403,34 @@ static struct conn *conn_of(struct MHD_Connection *mc)
 	const union MHD_ConnectionInfo *ci =
 	    MHD_get_connection_info(mc, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
 	return ci ? ci->socket_context : NULL;
+}
+
+/* Connections one address may hold past connections_per_ip, so that it is told so with a
+ * 503 rather than reset; past these, its connections are refused at accept. */
+#define PER_IP_SLACK 2
+
+/* At accept, before a byte is read: an address holding connections_per_ip connections
+ * and the slack gets no more (the trusted proxy's are its clients', counted per request).
+ * This is what keeps one client from holding every connection of the server. */
+static enum MHD_Result on_accept(void *cls, const struct sockaddr *sa, socklen_t len)
+{
+	struct http_server *s = cls;
+	char peer[INET6_ADDRSTRLEN] = "";
+	(void)len; /* the family says it */
+	if (sa->sa_family == AF_INET)
+		inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr, peer, sizeof peer);
+	else if (sa->sa_family == AF_INET6)
+		inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)sa)->sin6_addr, peer,
+			  sizeof peer);
+	const char *proxy = s->o.trusted_proxy;
+	if (proxy && proxy[0] && strcmp(peer, proxy) == 0)
+		return MHD_YES;
+	int mine = 0;
+	pthread_mutex_lock(&s->mu);
+	for (struct conn *c = s->conns; c; c = c->next)
+		mine += strcmp(c->peer, peer) == 0;
+	pthread_mutex_unlock(&s->mu);
+	return mine < s->cfg->connections_per_ip + PER_IP_SLACK ? MHD_YES : MHD_NO;
 }
 
 /* Connections of one client: by peer address, or for the trusted proxy's connections by
@@ -525,6 +576,121 @@ static enum MHD_Result check_arg(void *cls, enum MHD_ValueKind kind, const char 
 	return MHD_YES;
 }
 
+/* The headers that frame a request, counted (RFC 9112 6.3: framing two ways is how a
+ * request is smuggled past a proxy that reads the other one). */
+struct framing {
+	int content_length, transfer_encoding, host, nul;
+	const char *length, *coding;
+	const char *first_key, *last_value; /* where MHD's parse of the header lines lies */
+	size_t last_value_size;
+	int unbroken; /* every value ends where its line does (see lines_whole) */
+};
+
+static enum MHD_Result count_header(void *cls, enum MHD_ValueKind kind, const char *key,
+				    size_t key_size, const char *value, size_t value_size)
+{
+	struct framing *f = cls;
+	(void)kind; /* only headers are iterated */
+	if (strlen(key) != key_size || (value && strlen(value) != value_size))
+		f->nul = 1;
+	/* In libmicrohttpd 0.9.75 a header's key and value point into the request as read,
+	 * in order, its colon and line ends overwritten with NULs. Between one value's end
+	 * and the next key there may be only those NULs: a byte there is what followed a NUL
+	 * inside the value, cut off by MHD before we see it. */
+	if (!f->first_key)
+		f->first_key = key;
+	else if (value && f->last_value && key > f->last_value) {
+		for (const char *p = f->last_value + f->last_value_size; p < key; p++)
+			f->unbroken &= *p == '\0';
+	}
+	f->last_value = value;
+	f->last_value_size = value ? value_size : 0;
+	if (strcasecmp(key, "Content-Length") == 0) {
+		f->content_length++;
+		f->length = value;
+	} else if (strcasecmp(key, "Transfer-Encoding") == 0) {
+		f->transfer_encoding++;
+		f->coding = value;
+	} else if (strcasecmp(key, "Host") == 0) {
+		f->host++;
+	}
+	return MHD_YES;
+}
+
+/* The last header line, checked as count_header checks the others: from its value's end
+ * to the end of the headers (MHD_CONNECTION_INFO_REQUEST_HEADER_SIZE bytes from the
+ * method, which is where MHD read the request line) only NULs. A value that does not
+ * point into that span was rebuilt by MHD from folded lines (obs-fold, which RFC 9112
+ * 5.2 lets a server reject): refused as well. */
+static void lines_whole(const struct http_request *r, struct framing *f)
+{
+	const union MHD_ConnectionInfo *ci =
+	    MHD_get_connection_info(r->mc, MHD_CONNECTION_INFO_REQUEST_HEADER_SIZE);
+	if (!ci || !f->first_key || !r->method)
+		return;
+	const char *start = r->method, *end = start + ci->header_size;
+	if (f->first_key < start || f->first_key >= end)
+		return; /* another libmicrohttpd's layout: nothing to check this way */
+	if (!f->last_value || f->last_value < start || f->last_value >= end) {
+		f->unbroken = 0;
+		return;
+	}
+	for (const char *p = f->last_value + f->last_value_size; p < end; p++)
+		f->unbroken &= *p == '\0';
+}
+
+/* 400 for a request that can be read two ways: a NUL in its target or a header, a length
+ * given twice or beside a transfer coding, a coding other than chunked, a length that is
+ * not a number, an HTTP/1.1 request without exactly one Host. The connection is closed
+ * after the answer (must_close): what follows on it cannot be trusted to be a request. */
+static int framing_ok(struct http_request *r, const char *version, struct framing *f,
+		      struct http_response *resp)
+{
+	f->unbroken = 1;
+	MHD_get_connection_values_n(r->mc, MHD_HEADER_KIND, count_header, f);
+	lines_whole(r, f);
+	const char *why = NULL, *code = "H1011";
+	if (r->nul_in_target || f->nul || !f->unbroken) {
+		code = "H1010";
+		why = "A NUL character in the target or a header.";
+	} else if (f->content_length > 1 || f->transfer_encoding > 1 ||
+		   (f->content_length && f->transfer_encoding)) {
+		why = "Content-Length and Transfer-Encoding must frame a body one way, once.";
+	} else if (f->transfer_encoding && strcasecmp(f->coding, "chunked") != 0) {
+		why = "The only transfer coding taken is chunked.";
+	} else if (f->content_length &&
+		   (!f->length[0] || strspn(f->length, "0123456789") != strlen(f->length))) {
+		why = "Content-Length must be a decimal number.";
+	} else if (f->host > 1 || (strcmp(version, "HTTP/1.0") != 0 && f->host != 1)) {
+		code = "H1012";
+		why = "An HTTP/1.1 request names its host in exactly one Host header.";
+	}
+	if (!why)
+		return 0;
+	r->must_close = 1;
+	http_problem(resp, 400, code, "an ambiguous request", why, NULL);
+	return -1;
+}
+
+/* The body, decided on the headers: none where the method takes none (GET, HEAD), at
+ * most max_body_bytes by its Content-Length (a chunked body is held to it as it comes). */
+static int body_ok(struct http_request *r, const struct framing *f, struct http_response *resp)
+{
+	int has_body = f->transfer_encoding || (f->content_length && strtoull(f->length, NULL, 10));
+	if (has_body && (strcmp(r->method, "GET") == 0 || strcmp(r->method, "HEAD") == 0)) {
+		http_problem(resp, 400, "H1014", "this request takes no body", NULL, NULL);
+		return -1;
+	}
+	if (f->content_length &&
+	    (strlen(f->length) > 18 ||
+	     strtoull(f->length, NULL, 10) > (size_t)r->srv->cfg->max_body_bytes)) {
+		http_problem(resp, 413, "H1413", "request body too large", NULL,
+			     "See [limits] max_body_bytes.");
+		return -1;
+	}
+	return 0;
+}
+
 /* The token of the request, then the route's roles. */
 static int authorize(struct http_request *r, struct http_response *resp)
 {
@@ -533,7 +699,19 @@ static int authorize(struct http_request *r, struct http_response *resp)
 	r->who.role = ROLE_PUBLIC;
 	if (!r->srv->o.token_key)
 		return 0;
+	uint64_t client = rate_key(r->client);
 	if (auth) {
+		/* A client that failed too often waits, without a lookup: guessing tokens runs
+		 * at auth_failures_per_minute, not at the database's speed. */
+		int wait = rate_wait(r->srv->auth_fail, client, now());
+		if (wait) {
+			http_problem(resp, 429, "H1430", "too many failed authentications",
+				     "This client sent too many invalid tokens.",
+				     "Wait for Retry-After seconds; see [limits] "
+				     "auth_failures_per_minute.");
+			resp->retry_after = wait;
+			return -1;
+		}
 		/* The database only when the token cache cannot answer. */
 		if (token_check(NULL, r->srv->o.token_cache, r->srv->o.token_key, auth, &r->who,
 				&e) < 0 &&
@@ -546,13 +724,14 @@ static int authorize(struct http_request *r, struct http_response *resp)
 				resp->retry_after = 5;
 				http_db_reset();
 			} else {
+				rate_take(r->srv->auth_fail, client, now());
 				http_problem_error(resp, 401, &e);
 			}
 			return -1;
 		}
 	}
 	if (r->route->roles & r->who.role) {
-		int wait = rate_take(r->srv->rate, r->who.token_id, now());
+		int wait = rate_take(r->srv->rate, (uint64_t)r->who.token_id, now());
 		if (wait == 0)
 			return 0;
 		http_problem(resp, 429, "H1429", "too many requests",
@@ -573,9 +752,11 @@ static int authorize(struct http_request *r, struct http_response *resp)
 	return -1;
 }
 
-/* The checks every request passes before its handler: limits, then its parameters.
- * Returns 0 when the handler may run; otherwise resp holds the answer. */
-static int admit(struct http_request *r, struct http_response *resp)
+/* The checks every request passes on its headers, before a byte of its body is read:
+ * limits, framing, route and method, parameters, the body's size, the token and role.
+ * Returns 0 when the body may be read and the handler run; otherwise resp holds the
+ * answer (sent at once: no 100 Continue, and the body is never read). */
+static int admit(struct http_request *r, const char *version, struct http_response *resp)
 {
 	struct http_server *s = r->srv;
 	const struct wq_config *cfg = s->cfg;
@@ -583,6 +764,9 @@ static int admit(struct http_request *r, struct http_response *resp)
 		http_problem(resp, 414, "H1414", "URI too long", NULL, NULL);
 		return -1;
 	}
+	struct framing f = {0};
+	if (framing_ok(r, version, &f, resp) < 0)
+		return -1;
 	int behind = client_of(r);
 	pthread_mutex_lock(&s->mu);
 	int total = s->nconns, mine = connections_of(s, r->client, behind);
@@ -609,13 +793,8 @@ static int admit(struct http_request *r, struct http_response *resp)
 	}
 	struct arg_check c = {.route = r->route, .resp = resp};
 	MHD_get_connection_values_n(r->mc, MHD_GET_ARGUMENT_KIND, check_arg, &c);
-	if (c.failed)
+	if (c.failed || body_ok(r, &f, resp) < 0)
 		return -1;
-	if (r->body_too_large) {
-		http_problem(resp, 413, "H1413", "request body too large", NULL,
-			     "See [limits] max_body_bytes.");
-		return -1;
-	}
 	return authorize(r, resp);
 }
 
@@ -627,6 +806,11 @@ static void *on_uri(void *cls, const char *uri, struct MHD_Connection *mc)
 	r->srv = cls;
 	r->mc = mc;
 	r->uri_len = strlen(uri);
+	/* MHD decodes the path and cuts it at a %00 ("/healthz%00x" would be routed as
+	 * /healthz): such a path is refused whole, on the text as sent. (A %00 in the query
+	 * string is refused by the parameter check, which names the parameter.) */
+	const char *nul = strstr(uri, "%00"), *query = strchr(uri, '?');
+	r->nul_in_target = nul && (!query || nul < query);
 	/* A URL past the limit is answered 414 once the headers are in; its query string is
 	 * cut here, before MHD parses it: MHD would parse thousands of parameters into the
 	 * connection's memory pool, fail, and answer nothing at all. The URI is MHD's own
@@ -680,7 +864,7 @@ static enum MHD_Result respond(struct http_request *r, struct http_response *res
 	}
 	if (resp->status == 401)
 		MHD_add_response_header(mr, "WWW-Authenticate", "Bearer");
-	if (resp->status == 503 || resp->status == 413 || resp->status == 414)
+	if (r->must_close || resp->status == 503 || resp->status == 413 || resp->status == 414)
 		MHD_add_response_header(mr, "Connection", "close");
 	enum MHD_Result ret = MHD_queue_response(r->mc, resp->status, mr);
 	MHD_destroy_response(mr);
@@ -695,6 +879,18 @@ static enum MHD_Result respond(struct http_request *r, struct http_response *res
 	return ret;
 }
 
+/* The request's connection enters PHASE, whose deadline starts now. */
+static void set_phase(struct http_request *r, enum phase phase)
+{
+	if (!r->conn)
+		return;
+	pthread_mutex_lock(&r->srv->mu);
+	r->conn->phase = phase;
+	r->conn->phase_start = now();
+	r->conn->body_bytes = 0;
+	pthread_mutex_unlock(&r->srv->mu);
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *mc, const char *url,
 				  const char *method, const char *version, const char *upload,
 				  size_t *upload_size, void **state)
@@ -702,37 +898,38 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *mc, const ch
 	struct http_server *s = cls;
 	struct http_request *r = *state;
 	thread_metrics = s->metrics;
-	(void)mc;      /* the request holds it, from on_uri */
-	(void)version; /* HTTP/1.0 and 1.1 are answered alike */
-	if (!r)	       /* no URI callback ran (cannot happen with it set): refuse */
+	(void)mc; /* the request holds it, from on_uri */
+	if (!r)	  /* no URI callback ran (cannot happen with it set): refuse */
 		return MHD_NO;
 	if (!r->method) {
-		/* The headers are in: the deadline is met; the body (if any) follows. */
+		/* The headers are in: everything is decided on them now, before the body. A
+		 * refusal is answered at once (MHD then sends no 100 Continue, reads no body and
+		 * closes the connection); an admitted request's body has its deadline. */
 		r->method = method;
 		r->path = url;
-		if (r->conn) {
-			pthread_mutex_lock(&s->mu);
-			r->conn->in_request = 1;
-			pthread_mutex_unlock(&s->mu);
+		struct http_response resp = {0};
+		if (admit(r, version, &resp) < 0) {
+			r->must_close = 1;
+			return respond(r, &resp);
 		}
+		set_phase(r, READING_BODY);
 		return MHD_YES;
 	}
 	if (*upload_size) {
-		/* The body, read by us and capped; past the cap it is drained, not kept. */
+		/* The body, read by us. Its length was checked on the headers; a chunked body
+		 * past the limit loses its connection (no answer can be queued mid-body). */
 		size_t n = *upload_size;
 		r->in_bytes += n;
-		if (!r->body_too_large) {
-			if (r->body_len + n > (size_t)s->cfg->max_body_bytes) {
-				r->body_too_large = 1;
-				free(r->body);
-				r->body = NULL;
-				r->body_len = 0;
-			} else {
-				xgrow((void **)&r->body, &r->body_cap, r->body_len + n + 1, 1);
-				memcpy(r->body + r->body_len, upload, n);
-				r->body_len += n;
-				r->body[r->body_len] = '\0';
-			}
+		if (r->body_len + n > (size_t)s->cfg->max_body_bytes)
+			return MHD_NO;
+		xgrow((void **)&r->body, &r->body_cap, r->body_len + n + 1, 1);
+		memcpy(r->body + r->body_len, upload, n);
+		r->body_len += n;
+		r->body[r->body_len] = '\0';
+		if (r->conn) {
+			pthread_mutex_lock(&s->mu);
+			r->conn->body_bytes = r->body_len;
+			pthread_mutex_unlock(&s->mu);
 		}
 		*upload_size = 0;
 		return MHD_YES;
@@ -746,8 +943,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *mc, const ch
 	if (deferred) /* suspended: MHD calls again once the answer is resumed */
 		return MHD_YES;
 	struct http_response resp = {0};
-	if (admit(r, &resp) == 0)
-		r->route->handler(r, &resp);
+	set_phase(r, ANSWERING);
+	r->route->handler(r, &resp);
 	pthread_mutex_lock(&s->mu);
 	/* Deferred and not yet resumed: the answer comes later, through http_resume. */
 	deferred = r->deferred && !r->resumed;
@@ -802,8 +999,9 @@ static void on_completed(void *cls, struct MHD_Connection *mc, void **state,
 	struct conn *c = conn_of(mc);
 	if (c) {
 		pthread_mutex_lock(&s->mu);
-		c->in_request = 0;
+		c->phase = AWAITING_HEADERS;
 		c->phase_start = now();
+		c->body_bytes = 0;
 		pthread_mutex_unlock(&s->mu);
 	}
 }
@@ -826,7 +1024,9 @@ struct http_server *http_start(const struct wq_config *cfg, const struct http_op
 	s->cfg = cfg;
 	s->o = *o;
 	s->metrics = metrics_new(o->routes, o->nroutes);
-	s->rate = rate_new(cfg->rate_per_token);
+	s->rate = rate_new(cfg->rate_per_token, cfg->rate_per_token);
+	s->auth_fail =
+	    rate_new(cfg->auth_failures_per_minute / 60.0, cfg->auth_failures_per_minute);
 	pthread_mutex_init(&s->mu, NULL);
 	pthread_cond_init(&s->resumed, NULL);
 	/* A connection's memory pool (MHD maps it lazily: only what a request uses becomes
@@ -842,7 +1042,7 @@ struct http_server *http_start(const struct wq_config *cfg, const struct http_op
 	if (tls)
 		flags |= MHD_USE_TLS;
 	s->daemon = MHD_start_daemon(
-	    flags, 0, NULL, NULL, on_request, s, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr,
+	    flags, 0, on_accept, s, on_request, s, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr,
 	    MHD_OPTION_THREAD_POOL_SIZE, (unsigned)o->threads, MHD_OPTION_CONNECTION_TIMEOUT,
 	    (unsigned)cfg->connection_timeout, MHD_OPTION_CONNECTION_LIMIT,
 	    (unsigned)(cfg->max_connections + CONNECTION_SLACK), MHD_OPTION_CONNECTION_MEMORY_LIMIT,
@@ -856,11 +1056,18 @@ struct http_server *http_start(const struct wq_config *cfg, const struct http_op
 		pthread_mutex_destroy(&s->mu);
 		metrics_free(s->metrics);
 		rate_free(s->rate);
+		rate_free(s->auth_fail);
 		free(s);
 		return NULL;
 	}
 	pthread_create(&s->sweeper, NULL, sweep, s);
 	return s;
+}
+
+int http_port(const struct http_server *s)
+{
+	const union MHD_DaemonInfo *di = MHD_get_daemon_info(s->daemon, MHD_DAEMON_INFO_BIND_PORT);
+	return di ? di->port : s->o.port;
 }
 
 void http_stop(struct http_server *s)
@@ -892,5 +1099,6 @@ void http_stop(struct http_server *s)
 	pthread_cond_destroy(&s->resumed);
 	metrics_free(s->metrics);
 	rate_free(s->rate);
+	rate_free(s->auth_fail);
 	free(s);
 }

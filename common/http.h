@@ -4,21 +4,31 @@
  * held to. Handlers never see a libmicrohttpd type; policy (which addresses, which role)
  * is the program's, passed in http_options.
  *
- * Held by the core, before any handler runs (each tested by tests/integration/http.sh):
+ * Held by the core, before any handler runs, and all but the body's size on the request's
+ * headers, before its body is read (tests/integration/http.sh, http_limits.sh; the threat
+ * model is docs/security.md):
  *   - a request's headers must arrive within header_timeout seconds of the connection
- *     (a client sending a byte a second is cut off), besides the inactivity timeout;
- *   - past max_connections, or past connections_per_ip for one client, the answer is a
- *     503 with Retry-After, not a reset; behind a configured trusted proxy the client is
+ *     (a client sending a byte a second is cut off), and its body, after the same grace,
+ *     at min_body_rate bytes a second; besides the inactivity timeout;
+ *   - an address holding connections_per_ip connections and 2 more gets no more (refused
+ *     at accept); past max_connections, or past connections_per_ip for one client, the
+ *     answer is a 503 with Retry-After; behind a configured trusted proxy the client is
  *     the last address of its X-Forwarded-For, so one proxy's clients are told apart;
+ *   - a request framed two ways is a 400 and its connection closed (RFC 9112 6.3): a
+ *     Content-Length twice or beside a transfer coding, a coding other than chunked, a NUL
+ *     in the path or a header, an HTTP/1.1 request without exactly one Host;
  *   - the URL, query string included, is at most max_url_bytes (414), the headers fit the
  *     connection's memory (431);
  *   - only the route's own query parameters, each once unless the route lets it repeat,
  *     and no NUL in a value: otherwise 400 problem+json naming the parameter;
  *   - HEAD is answered wherever GET is, without the body;
- *   - a body is read by the core up to max_body_bytes (413 past it), never by MHD's post
- *     processor;
+ *   - no body where the method takes none (GET, HEAD: 400), none longer than
+ *     max_body_bytes by its Content-Length (413; a chunked body past it loses its
+ *     connection); a body is read by the core, never by MHD's post processor;
  *   - the bearer token is checked (common/token.h) and the route's roles enforced: 401
  *     without a valid token where the public is not admitted, 403 for a role not listed;
+ *     a client past auth_failures_per_minute invalid tokens gets 429s, unchecked;
+ *   - a refusal is answered at once: no 100 Continue, no body read, the connection closed;
  *   - the access log has method, route, status, duration and sizes, never a path or a
  *     query string as sent, never a token. */
 #ifndef WQ_HTTP_H
@@ -84,6 +94,8 @@ struct http_server;
 struct http_server *http_start(const struct wq_config *cfg, const struct http_options *o,
 			       struct wq_error *e);
 void http_stop(struct http_server *s);
+/* The port it listens on (the one the system chose for port 0). */
+int http_port(const struct http_server *s);
 
 /* The request. Strings are valid during the request. */
 void *http_app(const struct http_request *r);

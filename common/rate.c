@@ -1,6 +1,4 @@
-/* Per-token token buckets (see rate.h): an open-addressed table by token id. Tokens are
- * few (an administrator issues them), so the table is fixed; were it ever full, a new
- * token would be admitted unlimited rather than refused for want of a slot. */
+/* Keyed token buckets (see rate.h): an open-addressed table of fixed size. */
 #include "common/rate.h"
 
 #include <math.h>
@@ -12,22 +10,23 @@
 #define SLOTS 4096
 
 struct bucket {
-	int token_id; /* 0: free */
+	uint64_t key; /* 0: free */
 	double tokens, at;
 };
 
 struct rate_limit {
-	double rate;
+	double rate, burst;
 	pthread_mutex_t mu;
 	struct bucket b[SLOTS];
 };
 
-struct rate_limit *rate_new(double per_second)
+struct rate_limit *rate_new(double per_second, double burst)
 {
 	if (per_second <= 0)
 		return NULL;
 	struct rate_limit *r = xcalloc(1, sizeof *r);
 	r->rate = per_second;
+	r->burst = burst < 1 ? 1 : burst;
 	pthread_mutex_init(&r->mu, NULL);
 	return r;
 }
@@ -40,31 +39,69 @@ void rate_free(struct rate_limit *r)
 	free(r);
 }
 
-int rate_take(struct rate_limit *r, int token_id, double now)
+uint64_t rate_key(const char *text)
 {
-	if (!r || token_id <= 0)
-		return 0;
-	double burst = r->rate < 1 ? 1 : r->rate;
-	int wait = 0;
-	pthread_mutex_lock(&r->mu);
-	struct bucket *b = NULL;
-	for (unsigned i = 0, h = (unsigned)token_id * 2654435761u; i < SLOTS; i++) {
+	uint64_t h = 14695981039346656037u; /* FNV-1a: spreads addresses over the table */
+	for (const unsigned char *p = (const unsigned char *)text; *p; p++)
+		h = (h ^ *p) * 1099511628211u;
+	return h ? h : 1;
+}
+
+static double level(const struct rate_limit *r, const struct bucket *b, double now)
+{
+	return fmin(r->burst, b->tokens + (now - b->at) * r->rate);
+}
+
+/* KEY's bucket, made when missing in a free or refilled slot; NULL when the table is full
+ * of keys active lately. Under the lock. */
+static struct bucket *bucket_of(struct rate_limit *r, uint64_t key, double now)
+{
+	struct bucket *spare = NULL;
+	uint64_t h = key * 11400714819323198485u;
+	for (unsigned i = 0; i < SLOTS; i++) {
 		struct bucket *c = &r->b[(h + i) % SLOTS];
-		if (c->token_id == token_id || c->token_id == 0) {
-			b = c;
-			break;
-		}
+		if (c->key == key)
+			return c;
+		if (!spare && (c->key == 0 || level(r, c, now) >= r->burst))
+			spare = c;
+		if (c->key == 0)
+			break; /* the key would have been placed here or before */
 	}
+	/* A reused slot may sit before the key's own: the probe above runs to the first free
+	 * slot, so the key is found wherever it was placed. */
+	if (spare)
+		*spare = (struct bucket){key, r->burst, now};
+	return spare;
+}
+
+static int take(struct rate_limit *r, uint64_t key, double now, int really)
+{
+	if (!r || key == 0)
+		return 0;
+	int wait = 1;
+	pthread_mutex_lock(&r->mu);
+	struct bucket *b = bucket_of(r, key, now);
 	if (b) {
-		if (b->token_id == 0)
-			*b = (struct bucket){token_id, burst, now};
-		b->tokens = fmin(burst, b->tokens + (now - b->at) * r->rate);
+		b->tokens = level(r, b, now);
 		b->at = now;
-		if (b->tokens >= 1)
-			b->tokens -= 1;
-		else
+		if (b->tokens >= 1) {
+			wait = 0;
+			if (really)
+				b->tokens -= 1;
+		} else {
 			wait = (int)ceil((1 - b->tokens) / r->rate);
+		}
 	}
 	pthread_mutex_unlock(&r->mu);
 	return wait;
+}
+
+int rate_take(struct rate_limit *r, uint64_t key, double now)
+{
+	return take(r, key, now, 1);
+}
+
+int rate_wait(struct rate_limit *r, uint64_t key, double now)
+{
+	return take(r, key, now, 0);
 }

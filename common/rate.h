@@ -1,17 +1,28 @@
-/* Per-token request rates ([limits] rate_per_token): a token bucket per token, refilled at
- * the rate and holding one second's worth, so that a client may burst a second's requests
- * and then keeps to the rate. The HTTP core asks it after the token check. */
+/* Token buckets by key, for the HTTP core's two rates: requests per token ([limits]
+ * rate_per_token, keyed by token id, a second's worth of burst) and failed
+ * authentications per client ([limits] auth_failures_per_minute, keyed by a hash of the
+ * client's address, a minute's worth of burst). A bucket refilled to its burst is as good
+ * as none, so its slot is reused: the table holds only the keys active lately. */
 #ifndef WQ_RATE_H
 #define WQ_RATE_H
 
+#include <stdint.h>
+
 struct rate_limit;
 
-/* NULL when rate <= 0 (no limit). */
-struct rate_limit *rate_new(double per_second);
+/* NULL when per_second <= 0 (no limit). burst: the most taken at once (at least 1). */
+struct rate_limit *rate_new(double per_second, double burst);
 void rate_free(struct rate_limit *r);
 
-/* Takes one request of TOKEN_ID at time NOW (seconds): 0 when admitted, else the whole
- * seconds until it would be (the Retry-After). */
-int rate_take(struct rate_limit *r, int token_id, double now);
+/* Takes one for KEY at time NOW (seconds): 0 when admitted, else the whole seconds until
+ * it would be (the Retry-After). Key 0 is never limited. With every slot held by a key
+ * active within its burst's refill time, a new key waits a second: refused, not let
+ * through unlimited. */
+int rate_take(struct rate_limit *r, uint64_t key, double now);
+/* The wait rate_take would answer, without taking. */
+int rate_wait(struct rate_limit *r, uint64_t key, double now);
+
+/* A key for text (a client's address). */
+uint64_t rate_key(const char *text);
 
 #endif

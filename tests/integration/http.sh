@@ -54,13 +54,18 @@ wait "${pids[@]}"
 eq "once they are gone, 200" "$(code "$URL/healthz")" "200"
 stop_server
 
-# --- per client: 6 idle connections from one address pass connections_per_ip = 4 ---
+# --- per client: past connections_per_ip = 4 a 503, and past 2 more, refused at accept ---
 limits header_timeout=5 max_connections=64 connections_per_ip=4
 start_server
 pids=()
-for i in $(seq 1 6); do (exec 3<>"/dev/tcp/127.0.0.1/$PORT"; sleep 3) & pids+=($!); done
+for i in $(seq 1 4); do (exec 3<>"/dev/tcp/127.0.0.1/$PORT"; sleep 3) & pids+=($!); done
 sleep 0.5
 eq "past connections_per_ip for one client: 503" "$(code "$URL/healthz")" "503"
+for i in $(seq 1 4); do (exec 3<>"/dev/tcp/127.0.0.1/$PORT"; sleep 3) & pids+=($!); done
+sleep 0.5
+eq "past it and its slack of 2: the connection is refused before a byte is read" \
+  "$(code --max-time 2 "$URL/healthz")" "000"
+eq "while another address is answered" "$(code --interface 127.0.0.2 "$URL/healthz")" "200"
 wait "${pids[@]}"
 stop_server
 # Behind a trusted proxy every client has the proxy's address: its X-Forwarded-For counts.
@@ -103,9 +108,13 @@ eq "an unknown path: 404" "$(code "$URL/nope")" "404"
 eq "a known path, another method: 405" "$(code -X DELETE "$URL/healthz")" "405"
 
 # --- /metrics: Prometheus text that promtool accepts, counting what was asked ---
-before=$(curl -s "$URL/metrics" | awk '/^wiqaya_http_requests_total\{route="\/healthz",method="GET",code="200"\}/ { print $2 }')
+MONITOR=$(new_token monitor)
+eq "/metrics without a token: 401" "$(code "$URL/metrics")" "401"
+eq "with a researcher's: 403" "$(code -H "$AUTH" "$URL/metrics")" "403"
+metrics() { curl -s -H "Authorization: Bearer $MONITOR" "$URL/metrics"; }
+before=$(metrics | awk '/^wiqaya_http_requests_total\{route="\/healthz",method="GET",code="200"\}/ { print $2 }')
 for _ in 1 2 3; do curl -s -o /dev/null "$URL/healthz"; done
-curl -s "$URL/metrics" >"$T/metrics"
+metrics >"$T/metrics"
 check "/metrics passes promtool check metrics" bash -c "promtool check metrics <'$T/metrics'"
 after=$(awk '/^wiqaya_http_requests_total\{route="\/healthz",method="GET",code="200"\}/ { print $2 }' "$T/metrics")
 eq "it counts requests by route and status (3 more healthz 200s)" "$((after - ${before:-0}))" "3"

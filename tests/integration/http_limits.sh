@@ -1,0 +1,124 @@
+# Limits before work (issue 25), on both servers through their shared core: everything is
+# decided on a request's headers (route, method, token, size) before a byte of its body is
+# read; one address cannot hold the servers' connections with slow bodies; a request that
+# can be framed two ways is refused and its connection closed; guessing tokens is slowed
+# per client. Each part fails on the core as it was (commit b839482).
+source "$(dirname "$0")/../lib.sh"
+fresh_db http_limits
+"$BIN/wiqaya-etl" load "$ROOT/tests/data/slice.ndjson" >/dev/null 2>&1
+printf '[limits]\nheader_timeout = 3\n[log]\nlevel = info\n' >>"$CONF"
+API=http://127.0.0.1:$TEST_HTTP_PORT
+SUBMITTER=$(new_token submitter DC-POL-01)
+RESEARCHER=$(new_token researcher)
+start_server
+start_intake
+code() { curl -s -o "$T/body" -w '%{http_code}' "$@"; }
+rss() { awk '/^VmRSS/ { print $2 }' "/proc/$1/status"; }
+raw() { node "$ROOT/tests/tools/raw_http.mjs" "$@"; }
+# elsewhere URL: how long a request from another address (127.0.0.2) takes, and its status
+elsewhere() { curl -s -o /dev/null --max-time 5 --interface 127.0.0.2 -w '%{http_code} %{time_total}' "$1"; }
+within() { awk -v t="$2" -v s="$1" 'BEGIN { exit !(s == "200" && t < 1) }'; }
+
+# --- decided on the headers: 40 bodies of 10 MiB to GET /healthz without a token ---
+head -c $((10 * 1024 * 1024)) /dev/zero >"$T/10m"
+before=$(rss "$SERVER_PID")
+codes=$(for _ in $(seq 1 40); do code -X GET --data-binary @"$T/10m" "$API/healthz"; echo; done | sort | uniq -c | awk '{ print $2 "x" $1 }' | tr '\n' ' ')
+after=$(rss "$SERVER_PID")
+figure "40 x 10 MiB bodies to GET /healthz: ${codes}; the server's RSS ${before} -> ${after} KiB"
+eq "a body on a GET is refused on its headers" "$codes" "400x40 "
+check "as H1014" jq -e '.code == "H1014"' "$T/body"
+check "without reading it: the server grew less than 16 MiB (it grew 430 MiB reading them)" \
+  test $((after - before)) -lt 16384
+check "and the access log counts no body byte in" grep -qE 'GET /healthz 400 [0-9.]+ ms in=0 ' "$T/server.log"
+
+# 50 MB to the intake with Expect: 100-continue: no 100 unless the request may go on.
+truncate -s 50M "$T/50m"
+expect() { curl -sv -o "$T/body" -w '%{http_code}' -H 'Content-Type: application/x-ndjson' \
+  -H 'Expect: 100-continue' --data-binary @"$1" "${@:2}" "$INTAKE_URL/api/v1/cases" 2>"$T/verbose"; }
+head -c 100000 /dev/zero >"$T/100k"
+eq "100 kB without a token: 401" "$(expect "$T/100k")" "401"
+check "and no 100 Continue was sent" bash -c "! grep -q '100 Continue' '$T/verbose'"
+eq "50 MB without a token: 413, on the Content-Length" "$(expect "$T/50m")" "413"
+check "and no 100 Continue" bash -c "! grep -q '100 Continue' '$T/verbose'"
+eq "50 MB with a submitter's token: 413, on the Content-Length" \
+  "$(expect "$T/50m" -H "Authorization: Bearer $SUBMITTER")" "413"
+check "and no 100 Continue" bash -c "! grep -q '100 Continue' '$T/verbose'"
+head -1 "$ROOT/tests/data/slice.ndjson" >"$T/one.ndjson"
+eq "one case with a submitter's token: accepted" \
+  "$(expect "$T/one.ndjson" -H "Authorization: Bearer $SUBMITTER")" "200"
+check "after a 100 Continue" grep -q '100 Continue' "$T/verbose"
+eq "a POST to a GET route: 405, before its body" \
+  "$(code --data-binary @"$T/10m" "$INTAKE_URL/healthz")" "405"
+
+# --- ambiguous framing: 400 and the connection closed, on both servers ---
+smuggle='GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n'
+for port in "$TEST_HTTP_PORT" "$TEST_INTAKE_PORT"; do
+  name=$([[ $port == "$TEST_HTTP_PORT" ]] && echo api || echo intake)
+  frame() { printf '%b' "$1" | raw "$port" | tr '\n' ' '; }
+  eq "$name: two Content-Length: one 400, the rest not served as a request" \
+    "$(frame "POST /api/v1/cases HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nContent-Length: 39\r\n\r\n$smuggle")" \
+    "HTTP/1.1 400 Bad Request closed "
+  eq "$name: Content-Length beside chunked: 400, closed" \
+    "$(frame "POST /api/v1/cases HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n$smuggle")" \
+    "HTTP/1.1 400 Bad Request closed "
+  eq "$name: a transfer coding other than chunked: 400, closed" \
+    "$(frame "POST /api/v1/cases HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip, chunked\r\n\r\n0\r\n\r\n")" \
+    "HTTP/1.1 400 Bad Request closed "
+  eq "$name: HTTP/1.1 without Host: 400, closed" \
+    "$(frame "GET /healthz HTTP/1.1\r\n\r\n")" "HTTP/1.1 400 Bad Request closed "
+  eq "$name: two Host headers: 400, closed" \
+    "$(frame "GET /healthz HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n")" "HTTP/1.1 400 Bad Request closed "
+  eq "$name: a NUL in a header value: 400, closed" \
+    "$(frame "GET /healthz HTTP/1.1\r\nHost: x\r\nX-Note: a\0b\r\n\r\n")" "HTTP/1.1 400 Bad Request closed "
+  eq "$name: /healthz%00anything is not /healthz: 400, closed" \
+    "$(frame "GET /healthz%00anything HTTP/1.1\r\nHost: x\r\n\r\n")" "HTTP/1.1 400 Bad Request closed "
+  eq "$name: HTTP/1.0 without Host is still answered" \
+    "$(frame "GET /healthz HTTP/1.0\r\n\r\n")" "HTTP/1.1 200 OK closed "
+  eq "$name: and two requests on one keep-alive connection, both" \
+    "$(frame "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\nGET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")" \
+    "HTTP/1.1 200 OK HTTP/1.1 200 OK closed "
+done
+printf 'GET /healthz HTTP/1.1\r\nHost: x\r\nX-Note: a\0b\r\n\r\n' >"$T/nul.req"
+check "the refusal names why (H1010)" bash -c "node '$ROOT/tests/tools/raw_http.mjs' $TEST_HTTP_PORT <'$T/nul.req' >/dev/null; printf 'GET /healthz%%00x HTTP/1.1\r\nHost: x\r\n\r\n' | node -e '
+const s=require(\"net\").connect($TEST_HTTP_PORT,\"127.0.0.1\");let b=\"\";process.stdin.pipe(s);s.on(\"data\",d=>b+=d);s.on(\"close\",()=>process.exit(b.includes(\"H1010\")?0:1));'"
+
+# --- slow bodies: 300 connections from one address cannot lock out another ---
+slow() { node "$ROOT/tests/tools/slow_clients.mjs" "$@"; }
+for target in "intake $TEST_INTAKE_PORT $INTAKE_URL" "api $TEST_HTTP_PORT $API"; do
+  read -r name port url <<<"$target"
+  # Without a token: refused on the headers, whatever the body.
+  slow "$port" 300 20 4 "POST /api/v1/cases HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-ndjson\r\nContent-Length: 100000\r\n\r\n" >"$T/slow.anon" &
+  attacker=$!
+  sleep 1.5
+  read -r st t <<<"$(elsewhere "$url/healthz")"
+  figure "$name, 300 unauthenticated slow bodies from one address: another address answered $st in ${t} s"
+  check "$name: another address is answered within 1 s while 300 unauthenticated slow bodies hold" within "$st" "$t"
+  wait "$attacker"
+  figure "$name: the slow clients saw $(cat "$T/slow.anon")"
+  check "$name: none of them is still open after 4 s" jq -e '.alive == 0' "$T/slow.anon"
+done
+# With a submitter's token, the body is awaited, at min_body_rate after header_timeout.
+slow "$TEST_INTAKE_PORT" 300 2 12 "POST /api/v1/cases HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer $SUBMITTER\r\nContent-Type: application/x-ndjson\r\nContent-Length: 100000\r\n\r\n" >"$T/slow.auth" &
+attacker=$!
+sleep 2
+read -r st1 t1 <<<"$(elsewhere "$INTAKE_URL/healthz")"
+sleep 2
+read -r st2 t2 <<<"$(elsewhere "$INTAKE_URL/healthz")"
+check "another address is answered within 1 s while 300 authorised slow bodies hold (${t1} s, ${t2} s)" \
+  bash -c "$(declare -f within); within '$st1' '$t1' && within '$st2' '$t2'"
+wait "$attacker"
+figure "intake, 300 authorised slow bodies (a byte every 2 s): $(cat "$T/slow.auth")"
+check "one address held at most connections_per_ip of them (32) past a second" jq -e '.held <= 32' "$T/slow.auth"
+check "and each was cut off within header_timeout + 2 s of its headers" jq -e '.alive == 0 and .longest <= 5' "$T/slow.auth"
+
+# --- guessing tokens: auth_failures_per_minute (10) per client, then 429 ---
+t0=$(date +%s.%N)
+codes=$(for i in $(seq 1 40); do code -H "Authorization: Bearer wq_guess$i" "$API/healthz"; echo; done | sort | uniq -c | awk '{ print $2 "x" $1 }' | tr '\n' ' ')
+t1=$(date +%s.%N)
+figure "40 token guesses from one address in $(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f", b - a }') s: ${codes}"
+eq "10 guesses are checked, the rest refused unchecked" "$codes" "401x10 429x30 "
+check "as H1430 with Retry-After" jq -e '.code == "H1430"' "$T/body"
+eq "another address is not slowed" \
+  "$(curl -s -o /dev/null -w '%{http_code}' --interface 127.0.0.2 -H "Authorization: Bearer $RESEARCHER" "$API/healthz")" "200"
+eq "nor is the slowed address without a token" "$(code "$API/healthz")" "200"
+echo "1..$n"
