@@ -11,11 +11,12 @@
 #include "common/db.h"
 #include "common/xalloc.h"
 
-static const char *const names[] = {"public", "submitter", "researcher", "policy", "admin"};
+static const char *const names[] = {"public", "submitter", "researcher",
+				    "policy", "admin",	   "monitor"};
 
 const char *role_name(enum role r)
 {
-	for (int i = 0; i < 5; i++)
+	for (int i = 0; i < 6; i++)
 		if ((unsigned)r == 1u << i)
 			return names[i];
 	return "?";
@@ -23,7 +24,7 @@ const char *role_name(enum role r)
 
 int role_parse(const char *name, enum role *out)
 {
-	for (int i = 0; i < 5; i++)
+	for (int i = 0; i < 6; i++)
 		if (strcmp(name, names[i]) == 0) {
 			*out = (enum role)(1 << i);
 			return 0;

@@ -22,6 +22,7 @@ enum role {
 	ROLE_RESEARCHER = 4,
 	ROLE_POLICY = 8,
 	ROLE_ADMIN = 16,
+	ROLE_MONITOR = 32, /* reads /metrics and nothing else: Prometheus's token */
 };
 
 const char *role_name(enum role r);

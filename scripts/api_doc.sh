@@ -13,6 +13,7 @@ fresh_db apidoc
 load_country 2026 "${API_DOC_CASES:-200000}"
 start_server
 TOKEN=$(new_token researcher)
+MONITOR=$(new_token monitor)
 BASE=http://127.0.0.1:${TEST_HTTP_PORT:-18080}
 out=docs/api.md
 
@@ -32,6 +33,7 @@ example() { # example TITLE PATH [CURL OPTIONS...]: the request and its answer
   local title=$1 path=$2; shift 2
   local auth=(-H "Authorization: Bearer $TOKEN") shown='-H "Authorization: Bearer $TOKEN" '
   if [[ ${1:-} == --anonymous ]]; then auth=(); shown=""; shift; fi
+  if [[ ${1:-} == --monitor ]]; then auth=(-H "Authorization: Bearer $MONITOR"); shown='-H "Authorization: Bearer $MONITOR" '; shift; fi
   local extra="" a; for a in "$@"; do extra+="$(printf '%q ' "$a")"; done
   {
     echo "### $title"
@@ -82,7 +84,7 @@ Besides the API, the same server serves the dashboard at `/` and its files at
 ## Service
 HEAD
 example "GET /healthz" "/healthz" --anonymous
-example "GET /metrics (the first lines)" "/metrics" --anonymous
+example "GET /metrics (the first lines; a monitor's token: wiqaya-server token add --role monitor)" "/metrics" --monitor
 example "GET /api/v1/openapi.json (the paths)" "/api/v1/openapi.json" --anonymous
 echo "## Catalogue" >>"$out"; echo >>"$out"
 example "GET /api/v1/indicators" "/api/v1/indicators"

@@ -63,7 +63,7 @@ static int add(struct cli_ctx *ctx, int argc, char **argv)
 	if (role_parse(role, &r) < 0 || r == ROLE_PUBLIC) {
 		err_set(&e, "T2001",
 			"--role: \"%s\" is not one of submitter, researcher, policy, "
-			"admin",
+			"admin, monitor",
 			role);
 		return cli_fail(&e);
 	}
@@ -146,10 +146,12 @@ static int list(struct cli_ctx *ctx)
 	    "SELECT token_id, role, coalesce(agency, '-'), name, to_char(created_at, "
 	    "'YYYY-MM-DD'), coalesce(to_char(expires_at, 'YYYY-MM-DD'), '-'), "
 	    "CASE WHEN revoked_at IS NOT NULL THEN 'revoked' WHEN expires_at <= now() THEN "
-	    "'expired' ELSE 'active' END, CASE WHEN role = 'submitter' THEN '-' ELSE "
+	    "'expired' ELSE 'active' END, CASE WHEN role IN ('submitter', 'monitor') THEN '-' ELSE "
 	    "round(b::numeric, 3)::text || CASE WHEN budget IS NULL THEN '*' ELSE '' END END, "
-	    "CASE WHEN role = 'submitter' THEN '-' ELSE round(spent::numeric, 3)::text END, "
-	    "CASE WHEN role = 'submitter' THEN '-' ELSE round(greatest(b - spent, 0)::numeric, "
+	    "CASE WHEN role IN ('submitter', 'monitor') THEN '-' ELSE round(spent::numeric, "
+	    "3)::text END, "
+	    "CASE WHEN role IN ('submitter', 'monitor') THEN '-' ELSE round(greatest(b - spent, "
+	    "0)::numeric, "
 	    "3)::text END FROM t ORDER BY token_id",
 	    5, p);
 	if (!res)

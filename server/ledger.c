@@ -22,6 +22,7 @@ double ledger_budget(const struct wq_config *cfg, enum role role)
 	case ROLE_PUBLIC:
 		return cfg->budget_public;
 	case ROLE_SUBMITTER:
+	case ROLE_MONITOR:
 		break;
 	}
 	return 0;

@@ -18,7 +18,7 @@ static const struct cli_cmd cmds[] = {
      "overwrites)",
      CLI_NO_CONFIG, srv_keygen},
     {"token",
-     "add --role submitter|researcher|policy|admin [--agency CODE] --name NAME [--expires "
+     "add --role submitter|researcher|policy|admin|monitor [--agency CODE] --name NAME [--expires "
      "YYYY-MM-DD] | list | revoke ID | budget ID EPSILON|default",
      "create (the token is printed once), list or revoke access tokens", CLI_DB | CLI_KEY,
      srv_token},

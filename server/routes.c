@@ -28,7 +28,7 @@ static const char *const pathway_params[] = {"dimension", "filter*",	  "from",
 #define READERS (ROLE_RESEARCHER | ROLE_POLICY | ROLE_ADMIN)
 
 const struct http_route server_routes[] = {
-    {"GET", "/healthz", health_get, NULL, ROLE_PUBLIC | READERS},
+    {"GET", "/healthz", health_get, NULL, ROLE_PUBLIC | READERS | ROLE_MONITOR},
     {"GET", "/api/v1/analytics", analytics_get, analytics_params, ROLE_PUBLIC | READERS},
     {"GET", "/api/v1/trends", trends_get, trends_params, ROLE_PUBLIC | READERS},
     {"GET", "/api/v1/risk-factors", risk_factors_get, risk_params, ROLE_PUBLIC | READERS},
@@ -40,7 +40,7 @@ const struct http_route server_routes[] = {
     {"GET", "/api/v1/dimensions/*", catalogue_dimension, NULL, ROLE_PUBLIC | READERS},
     {"GET", "/api/v1/openapi.json", openapi_get, NULL, ROLE_PUBLIC | READERS},
     {"GET", "/api/v1/disclosure", disclosure_get, NULL, ROLE_PUBLIC | READERS},
-    {"GET", "/metrics", prometheus_get, NULL, ROLE_PUBLIC | READERS},
+    {"GET", "/metrics", prometheus_get, NULL, ROLE_MONITOR | ROLE_ADMIN},
     {"GET", "/", web_get, NULL, ROLE_PUBLIC | READERS},
     {"GET", "/assets/*", web_get, NULL, ROLE_PUBLIC | READERS},
 };

@@ -7,8 +7,9 @@
 static const char *const atomic_params[] = {"atomic", NULL};
 
 const struct http_route intake_routes[] = {
-    {"GET", "/healthz", intake_health_get, NULL, ROLE_PUBLIC | ROLE_SUBMITTER | ROLE_ADMIN},
-    {"GET", "/metrics", intake_metrics_get, NULL, ROLE_PUBLIC | ROLE_ADMIN},
+    {"GET", "/healthz", intake_health_get, NULL,
+     ROLE_PUBLIC | ROLE_SUBMITTER | ROLE_ADMIN | ROLE_MONITOR},
+    {"GET", "/metrics", intake_metrics_get, NULL, ROLE_MONITOR | ROLE_ADMIN},
     {"POST", "/api/v1/cases", intake_cases_post, atomic_params, ROLE_SUBMITTER},
     {"GET", "/api/v1/batches/*", intake_batch_get, NULL, ROLE_SUBMITTER | ROLE_ADMIN},
     {"POST", "/api/v1/population", intake_population_post, atomic_params, ROLE_ADMIN},

@@ -3,6 +3,9 @@
 # command; and leaving loopback only with TLS.
 source "$(dirname "$0")/../lib.sh"
 fresh_db access
+# Every bad credential below must reach the token check: failed authentications are not
+# slowed here (tests/integration/http_limits.sh tests that they are).
+printf '[limits]\nauth_failures_per_minute = 0\n' >>"$CONF"
 "$BIN/wiqaya-etl" load "$ROOT/tests/data/slice.ndjson" >/dev/null 2>&1
 PORT=${TEST_HTTP_PORT:-18080}
 URL=http://127.0.0.1:$PORT
@@ -17,6 +20,7 @@ ADMIN=$(new_token admin)
 SUBMITTER=$(new_token submitter DC-POL-01)
 REVOKED=$(new_token researcher)
 EXPIRED=$("$BIN/wiqaya-server" token add --role policy --name "soon gone" --expires 2099-01-01 2>/dev/null)
+MONITOR=$(new_token monitor)
 status "token revoke" 0 "$BIN/wiqaya-server" token revoke 5
 env -u WIQAYA_CONF "$ROOT/scripts/pg.sh" psql -X -q -d "$DB" -c "UPDATE auth.token SET expires_at = now() - interval '1 day' WHERE token_id = 6" >/dev/null
 "$BIN/wiqaya-server" token list >"$T/list"
@@ -42,26 +46,26 @@ start_server
 UNKNOWN="wq_$(head -c 32 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=\n' | head -c 43)"
 declare -A auth=([none]="" [malformed]="Bearer not-a-token" [basic]="Basic dXNlcjpwYXNz" [unknown]="Bearer $UNKNOWN"
   [revoked]="Bearer $REVOKED" [expired]="Bearer $EXPIRED" [submitter]="Bearer $SUBMITTER"
-  [researcher]="Bearer $RESEARCHER" [policy]="Bearer $POLICY" [admin]="Bearer $ADMIN")
-cols=(none malformed basic unknown revoked expired submitter researcher policy admin)
-# route                                                       none mal basic unk rev exp sub res pol adm
+  [researcher]="Bearer $RESEARCHER" [policy]="Bearer $POLICY" [admin]="Bearer $ADMIN" [monitor]="Bearer $MONITOR")
+cols=(none malformed basic unknown revoked expired submitter researcher policy admin monitor)
+# route                                                       none mal basic unk rev exp sub res pol adm mon
 cat >"$T/expected" <<'EOF'
-/healthz                                                       200 401 401 401 401 401 403 200 200 200
-/api/v1/analytics?indicator=victims&dimension=year             200 401 401 401 401 401 403 200 200 200
-/api/v1/analytics?indicator=victims&dimension=sex              200 401 401 401 401 401 403 200 200 200
-/api/v1/analytics?indicator=victims&dimension=relationship     401 401 401 401 401 401 403 200 200 200
-/api/v1/trends?indicator=victim_rate&filter=region:DC-01       200 401 401 401 401 401 403 200 200 200
-/api/v1/pathway                                                200 401 401 401 401 401 403 200 200 200
-/api/v1/interventions?survival=true                            401 401 401 401 401 401 403 200 200 200
-/api/v1/interventions                                          200 401 401 401 401 401 403 200 200 200
-/api/v1/analytics?indicator=victims&dimension=ethnicity        401 401 401 401 401 401 403 200 409 409
-/api/v1/analytics?indicator=cases&dimension=region&dimension=status&dimension=detection&dimension=financial 401 401 401 401 401 401 403 200 409 409
-/api/v1/analytics?indicator=victims&access_token=x             400 400 400 400 400 400 400 400 400 400
-/api/v1/indicators                                             200 401 401 401 401 401 403 200 200 200
-/api/v1/dimensions                                             200 401 401 401 401 401 403 200 200 200
-/api/v1/dimensions/sex                                         200 401 401 401 401 401 403 200 200 200
-/api/v1/disclosure                                             200 401 401 401 401 401 403 200 200 200
-/metrics                                                       200 401 401 401 401 401 403 200 200 200
+/healthz                                                       200 401 401 401 401 401 403 200 200 200 200
+/api/v1/analytics?indicator=victims&dimension=year             200 401 401 401 401 401 403 200 200 200 403
+/api/v1/analytics?indicator=victims&dimension=sex              200 401 401 401 401 401 403 200 200 200 403
+/api/v1/analytics?indicator=victims&dimension=relationship     401 401 401 401 401 401 403 200 200 200 403
+/api/v1/trends?indicator=victim_rate&filter=region:DC-01       200 401 401 401 401 401 403 200 200 200 403
+/api/v1/pathway                                                200 401 401 401 401 401 403 200 200 200 403
+/api/v1/interventions?survival=true                            401 401 401 401 401 401 403 200 200 200 403
+/api/v1/interventions                                          200 401 401 401 401 401 403 200 200 200 403
+/api/v1/analytics?indicator=victims&dimension=ethnicity        401 401 401 401 401 401 403 200 409 409 403
+/api/v1/analytics?indicator=cases&dimension=region&dimension=status&dimension=detection&dimension=financial 401 401 401 401 401 401 403 200 409 409 403
+/api/v1/analytics?indicator=victims&access_token=x             400 400 400 400 400 400 400 400 400 400 400
+/api/v1/indicators                                             200 401 401 401 401 401 403 200 200 200 403
+/api/v1/dimensions                                             200 401 401 401 401 401 403 200 200 200 403
+/api/v1/dimensions/sex                                         200 401 401 401 401 401 403 200 200 200 403
+/api/v1/disclosure                                             200 401 401 401 401 401 403 200 200 200 403
+/metrics                                                       401 401 401 401 401 401 403 403 403 200 200
 EOF
 cells=0 match=0
 while read -r path want; do

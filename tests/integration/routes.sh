@@ -10,7 +10,8 @@ fresh_db routes
 "$BIN/wiqaya-etl" load --population "$T/syn/population.csv" >/dev/null
 start_server
 TOKEN=$(new_token researcher)
-export TOKEN
+MONITOR=$(new_token monitor)
+export TOKEN MONITOR
 BASE=http://127.0.0.1:${TEST_HTTP_PORT:-18080}
 STATS=$BIN/wiqaya-stats
 NODE_PATH=$ROOT/node_modules

@@ -16,10 +16,11 @@ const ok = (cond, desc, why) => {
 };
 
 // Each path of the document, with requests that reach its answers: a good one and bad
-// ones (with a token unless noted).
+// ones (with TOKEN unless another token or none is noted).
 const walks = {
   "/healthz": [{q: ""}],
-  "/metrics": [{q: ""}],
+  "/metrics": [{q: "", token: process.env.MONITOR}, {q: "", anonymous: true, status: 401},
+               {q: "", status: 403}], // Prometheus's own token; a reader's is not one
   "/api/v1/openapi.json": [{q: ""}],
   "/api/v1/analytics": [
     {q: "?indicator=victims&dimension=year"},
@@ -92,7 +93,8 @@ for (const path of Object.keys(api.paths)) {
   ok(walks[path], `${path} is walked`);
   for (const w of walks[path] || []) {
     const url = base + path.replace("{id}", w.id || "") + w.q;
-    const headers = !w.anonymous && token ? {Authorization: `Bearer ${token}`} : {};
+    const as = w.token || token;
+    const headers = !w.anonymous && as ? {Authorization: `Bearer ${as}`} : {};
     const res = await fetch(url, {headers});
     const want = w.status || 200;
     const spec = api.paths[path].get.responses[String(res.status)];
