@@ -349,37 +349,59 @@ failed:
 
 /* ---- the thread ---- */
 
-/* The case keys of a group: a submission whose case is already in the group waits for
- * the next one (one transaction cannot write a case twice, and order must hold). */
+/* The keys of a group: its case keys and its Idempotency-Keys (keyed hashes, 32 bytes
+ * each). A submission with a case already in the group waits for the next one (one
+ * transaction cannot write a case twice, and order must hold); so does one whose
+ * Idempotency-Key is (a concurrent retry, or a client reusing a key): in the next group
+ * it gets the first one's answer or a 409, and the group it would have aborted on the
+ * unique index commits. */
 struct key_set {
 	const uint8_t **slot;
-	size_t cap;
+	size_t cap, held; /* held at most half of cap, so that probes end */
 };
+
+static int key_set_has(const struct key_set *ks, const uint8_t *k)
+{
+	uint64_t h;
+	memcpy(&h, k, sizeof h);
+	for (size_t j = h % ks->cap; ks->slot[j]; j = (j + 1) % ks->cap)
+		if (memcmp(ks->slot[j], k, 32) == 0)
+			return 1;
+	return 0;
+}
+
+static void key_set_put(struct key_set *ks, const uint8_t *k)
+{
+	uint64_t h;
+	memcpy(&h, k, sizeof h);
+	size_t j = h % ks->cap;
+	while (ks->slot[j])
+		j = (j + 1) % ks->cap;
+	ks->slot[j] = k;
+	ks->held++;
+}
+
+static size_t keys_of(const struct submission *s)
+{
+	return s->n_cases + (s->has_key ? 1 : 0);
+}
 
 static int key_set_has_any(const struct key_set *ks, const struct submission *s)
 {
-	for (size_t i = 0; i < s->n_cases; i++) {
-		const uint8_t *k = s->cases[i].case_key;
-		uint64_t h;
-		memcpy(&h, k, sizeof h);
-		for (size_t j = h % ks->cap; ks->slot[j]; j = (j + 1) % ks->cap)
-			if (memcmp(ks->slot[j], k, TOKEN_BYTES) == 0)
-				return 1;
-	}
+	if (s->has_key && key_set_has(ks, s->key_hash))
+		return 1;
+	for (size_t i = 0; i < s->n_cases; i++)
+		if (key_set_has(ks, s->cases[i].case_key))
+			return 1;
 	return 0;
 }
 
 static void key_set_add(struct key_set *ks, const struct submission *s)
 {
-	for (size_t i = 0; i < s->n_cases; i++) {
-		const uint8_t *k = s->cases[i].case_key;
-		uint64_t h;
-		memcpy(&h, k, sizeof h);
-		size_t j = h % ks->cap;
-		while (ks->slot[j])
-			j = (j + 1) % ks->cap;
-		ks->slot[j] = k;
-	}
+	if (s->has_key)
+		key_set_put(ks, s->key_hash);
+	for (size_t i = 0; i < s->n_cases; i++)
+		key_set_put(ks, s->cases[i].case_key);
 }
 
 /* Takes the submissions at the head of the queue, in order, while they fit the group
@@ -389,19 +411,22 @@ static size_t take_group(struct committer *c, struct submission ***group, size_t
 {
 	size_t n = 0, cases = 0;
 	memset(ks->slot, 0, ks->cap * sizeof *ks->slot);
+	ks->held = 0;
 	while (c->head) {
 		struct submission *s = c->head;
-		if (n &&
-		    (cases + s->n_cases > (size_t)c->cfg->group_cases || key_set_has_any(ks, s)))
+		int fits = ks->held + keys_of(s) <= ks->cap / 2;
+		if (n && (cases + s->n_cases > (size_t)c->cfg->group_cases || !fits ||
+			  key_set_has_any(ks, s)))
 			break;
-		if (cases + s->n_cases <= (size_t)c->cfg->group_cases)
-			key_set_add(ks, s);
 		c->head = s->next;
 		if (!c->head)
 			c->tail = &c->head;
 		xgrow((void **)group, cap, n + 1, sizeof **group);
 		(*group)[n++] = s;
 		cases += s->n_cases;
+		if (!fits)
+			break; /* a first one too large for the set is a group of its own */
+		key_set_add(ks, s);
 	}
 	return n;
 }
@@ -411,8 +436,9 @@ static void *run(void *arg)
 	struct committer *c = arg;
 	struct submission **group = NULL;
 	size_t cap = 0;
-	struct key_set ks = {xcalloc(2 * (size_t)c->cfg->group_cases + 1, sizeof(uint8_t *)),
-			     2 * (size_t)c->cfg->group_cases + 1};
+	/* Room for a full group's case keys and as many Idempotency-Keys, at half load. */
+	size_t slots = 4 * (size_t)c->cfg->group_cases + 1;
+	struct key_set ks = {xcalloc(slots, sizeof(uint8_t *)), slots, 0};
 	for (;;) {
 		pthread_mutex_lock(&c->mu);
 		while (!c->head && !c->stopping) {

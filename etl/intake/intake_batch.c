@@ -1,6 +1,7 @@
 /* GET /api/v1/batches/{id}: a batch's counts and its rejected records' errors (codes,
  * pointers, messages: never a value). A submitter reads its own agency's batches only;
- * an admin any, file loads included. */
+ * an admin any, file loads included. Another agency's batch is answered as a missing one
+ * (the same 404, from the same query): a submitter cannot learn which ids exist. */
 #include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,15 +11,23 @@
 
 #define MAX_ERRORS 10000
 
+/* The id of "b-N" or "N": N in decimal digits, without sign, space or leading zero, at
+ * most 18 of them (a bigint). 0 for anything else. */
+static long long batch_id(const char *text)
+{
+	if (strncmp(text, "b-", 2) == 0)
+		text += 2;
+	size_t n = strlen(text);
+	if (n == 0 || n > 18 || text[0] == '0' || strspn(text, "0123456789") != n)
+		return 0;
+	return strtoll(text, NULL, 10);
+}
+
 void intake_batch_get(struct http_request *req, struct http_response *resp)
 {
 	const struct principal *who = http_principal(req);
-	const char *path = http_path(req), *id = strrchr(path, '/') + 1;
-	if (strncmp(id, "b-", 2) == 0)
-		id += 2;
-	char *end;
-	long long n = strtoll(id, &end, 10);
-	if (!*id || *end || n <= 0) {
+	long long n = batch_id(strrchr(http_path(req), '/') + 1);
+	if (n <= 0) {
 		http_problem(resp, 404, "H1404", "not found", "No such batch.", NULL);
 		return;
 	}
@@ -26,14 +35,14 @@ void intake_batch_get(struct http_request *req, struct http_response *resp)
 	snprintf(idtext, sizeof idtext, "%lld", n);
 	struct wq_error e;
 	PGconn *conn = http_db(req);
-	const char *params[] = {idtext};
+	const char *params[] = {idtext, who->role == ROLE_ADMIN ? "" : who->agency};
 	PGresult *b =
 	    conn ? db_exec(conn, &e,
 			   "SELECT source, coalesce(agency, ''), to_char(loaded_at AT TIME "
 			   "ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), records, "
 			   "accepted, rejected, status FROM warehouse.batch "
-			   "WHERE batch_id = $1",
-			   1, params)
+			   "WHERE batch_id = $1 AND ($2 = '' OR agency = $2)",
+			   2, params)
 		 : NULL;
 	if (!b) {
 		http_db_reset();
@@ -44,12 +53,6 @@ void intake_batch_get(struct http_request *req, struct http_response *resp)
 	if (PQntuples(b) == 0) {
 		PQclear(b);
 		http_problem(resp, 404, "H1404", "not found", "No such batch.", NULL);
-		return;
-	}
-	if (who->role != ROLE_ADMIN && strcmp(PQgetvalue(b, 0, 1), who->agency) != 0) {
-		PQclear(b);
-		http_problem(resp, 403, "I1007", "another agency's batch",
-			     "A submitter reads only its own agency's batches.", NULL);
 		return;
 	}
 	int http = strcmp(PQgetvalue(b, 0, 0), "http") == 0;
