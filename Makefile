@@ -92,6 +92,12 @@ BENCHES    = $(patsubst bench/%.c,$(BIN)/%,$(wildcard bench/bench_*.c))
 TOOLS      = $(patsubst tests/attack/%.c,$(BIN)/attack_%,$(wildcard tests/attack/*.c)) \
              $(patsubst tests/tools/%.c,$(BIN)/tool_%,$(wildcard tests/tools/*.c))
 
+# Fuzz targets (tests/fuzz/): built with tests/fuzz/replay.c as their main for make test,
+# which replays their corpora and crashes; with libFuzzer (FUZZ_MAIN empty) for make fuzz.
+FUZZ_TARGETS = $(patsubst tests/fuzz/fuzz_%.c,$(BIN)/fuzz_%,$(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_MAIN   ?= $(BUILD)/tests/fuzz/replay.o
+FUZZ_SECONDS ?= 600
+
 PROGRAMS = $(BIN)/wiqaya-etl $(BIN)/wiqaya-server $(BIN)/wiqaya-stats $(BIN)/wiqaya-synth
 # The dashboard: web/ bundled by esbuild (npm, package-lock.json) into the files the server
 # serves ([paths] web); one copy whatever BUILD is, since nothing in it is compiled C.
@@ -99,8 +105,9 @@ WEB      = build/web
 WEB_SRC  = web/index.html web/build.mjs $(wildcard web/src/*)
 
 .SECONDARY:
-.PHONY: all deps run test asan lint format bench clean distclean pg-start pg-stop
-all: $(PROGRAMS) $(UNIT_TESTS) $(TOOLS) $(WEB)/index.html
+.PHONY: all deps run test asan fuzz fuzz-targets soak lint format bench clean distclean \
+	pg-start pg-stop
+all: $(PROGRAMS) $(UNIT_TESTS) $(TOOLS) $(FUZZ_TARGETS) $(WEB)/index.html
 
 $(WEB)/index.html: $(WEB_SRC) package-lock.json
 	$(call say,WEB,$(WEB))
@@ -151,6 +158,12 @@ $(BIN)/tool_%: $(BUILD)/tests/tools/%.o $(ETL_LIBOBJ) $(SERVER_LIBOBJ) $(HTTP_OB
 	@mkdir -p $(BIN)
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(ALL_LIBS)
 
+$(BIN)/fuzz_%: $(BUILD)/tests/fuzz/fuzz_%.o $(BUILD)/tests/fuzz/context.o $(FUZZ_MAIN) \
+		$(ETL_LIBOBJ) $(SERVER_LIBOBJ) $(HTTP_OBJ) $(STATS_LOBJ) $(COMMON_OBJ)
+	$(call say,LINK,$@)
+	@mkdir -p $(BIN)
+	$(Q)$(CC) $(LDFLAGS) $(FUZZ_LDFLAGS) -o $@ $^ $(ALL_LIBS)
+
 $(BIN)/bench_%: $(BUILD)/bench/bench_%.o $(ETL_LIBOBJ) $(SYNTH_LIBOBJ) $(SERVER_LIBOBJ) \
 		$(HTTP_OBJ) $(STATS_LOBJ) $(COMMON_OBJ)
 	$(call say,LINK,$@)
@@ -175,6 +188,20 @@ asan: deps
 		SAN="-fsanitize=address,undefined -fno-sanitize-recover=undefined" all
 	@ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1 \
 		BUILD=build/asan tests/run.sh
+
+# make fuzz: every target under libFuzzer with ASan and UBSan (clang), FUZZ_SECONDS each
+# (600), two at a time; new inputs go to var/fuzz/, crashes to tests/fuzz/crashes/.
+fuzz: deps
+	@$(MAKE) --no-print-directory BUILD=build/fuzz CC=clang OPT="-O1 -g" FUZZ_MAIN= \
+		SAN="-fsanitize=fuzzer-no-link,address,undefined" FUZZ_LDFLAGS=-fsanitize=fuzzer \
+		fuzz-targets
+	@tests/fuzz/run.sh build/fuzz $(FUZZ_SECONDS)
+fuzz-targets: $(FUZZ_TARGETS)
+
+# make soak: SOAK_SECONDS (600) of mixed traffic on both servers with loads and refreshes.
+soak: deps
+	@$(MAKE) --no-print-directory all
+	@BUILD=$(BUILD) tests/soak.sh
 
 bench: deps
 	@$(MAKE) --no-print-directory all $(BENCHES)

@@ -55,6 +55,13 @@ for t in "$BUILD"/bin/test_*; do
   run "unit/$(basename "$t")" env CMOCKA_MESSAGE_OUTPUT=TAP "$t"
   report "unit/$(basename "$t")"
 done
+# Every fuzz target's corpus and every crash ever found, replayed (tests/fuzz/).
+for t in "$BUILD"/bin/fuzz_*; do
+  [[ -x $t ]] || continue
+  f=$(basename "$t"); f=${f#fuzz_}
+  run "fuzz/$f" "$t" "tests/fuzz/corpus/$f" "tests/fuzz/crashes/$f"
+  report "fuzz/$f"
+done
 
 # The scripts, longest first (unknown ones first of all: they may be long).
 names=()
