@@ -11,6 +11,9 @@ WARN     = -Wall -Wextra -Wshadow -Wmissing-prototypes -Wstrict-prototypes \
 ifdef CI
 WARN    += -Werror
 endif
+ifneq ($(findstring clang,$(CC)),)
+WARN    += -Wno-unknown-warning-option # clang (make fuzz) knows no -Wformat-truncation
+endif
 CFLAGS  += -std=c11 $(OPT) $(WARN) $(SAN) -MMD -MP $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 CPPFLAGS += -I. -D_GNU_SOURCE
 LDFLAGS += $(SAN) -Wl,--as-needed
@@ -70,7 +73,8 @@ SERVER_SRC = server/main.c server/cmd_serve.c server/cmd_keys.c server/cmd_token
              server/public.c server/keyring.c server/respond.c server/standard.c \
              server/trends.c server/risk_factors.c server/cost.c \
              server/interventions.c server/pathway.c server/openapi.c \
-             server/seen.c server/web.c server/layout.c server/noise.c server/product.c server/sensitivity.c
+             server/seen.c server/web.c server/layout.c server/noise.c server/product.c server/sensitivity.c \
+             server/front.c
 
 BASE_OBJ   = $(BASE_SRC:%.c=$(BUILD)/%.o)
 DATA_OBJ   = $(DATA_SRC:%.c=$(BUILD)/%.o) $(BASE_OBJ)

@@ -8,6 +8,7 @@
 #include "common/http.h"
 
 #include <arpa/inet.h>
+#include <errno.h>
 #include <microhttpd.h>
 #include <pthread.h>
 #include <stdlib.h>
@@ -32,7 +33,8 @@
 enum phase {
 	AWAITING_HEADERS, /* all of them within header_timeout */
 	READING_BODY,	  /* after header_timeout's grace, min_body_rate bytes a second */
-	ANSWERING	  /* the handler's: statement_timeout bounds its database work */
+	ANSWERING,	  /* the handler's: statement_timeout bounds its database work */
+	SENDING		  /* the answer, read by the client as a body is sent: same rule */
 };
 
 /* A connection, from accept to close. */
@@ -42,7 +44,7 @@ struct conn {
 	char peer[INET6_ADDRSTRLEN];
 	enum phase phase;
 	double phase_start; /* when the phase began */
-	size_t body_bytes;  /* of the body read so far, in READING_BODY */
+	size_t body_bytes;  /* of the body read so far (READING_BODY), of the answer (SENDING) */
 	int cut;	    /* the sweeper shut it down */
 };
 
@@ -59,6 +61,7 @@ struct http_server {
 	struct rate_limit *rate;      /* [limits] rate_per_token; NULL: none */
 	struct rate_limit *auth_fail; /* [limits] auth_failures_per_minute; NULL: none */
 	int suspended;		      /* deferred requests not yet resumed (under mu) */
+	int listener;		      /* the listening socket MHD was handed */
 	pthread_cond_t resumed;	      /* signalled when one is */
 };
 
@@ -68,6 +71,7 @@ struct http_request {
 	struct MHD_Connection *mc;
 	struct conn *conn;
 	size_t uri_len;
+	char *target; /* as sent */
 	const char *method, *path;
 	const struct http_route *route;
 	char client[INET6_ADDRSTRLEN];
@@ -242,6 +246,11 @@ const char *http_path(const struct http_request *r)
 	return r->path;
 }
 
+const char *http_target(const struct http_request *r)
+{
+	return r->target;
+}
+
 const char *http_header(const struct http_request *r, const char *name)
 {
 	return MHD_lookup_connection_value(r->mc, MHD_HEADER_KIND, name);
@@ -336,6 +345,17 @@ static void on_connection(void *cls, struct MHD_Connection *mc, void **socket_co
 		    MHD_get_connection_info(mc, MHD_CONNECTION_INFO_CONNECTION_FD);
 		c->fd = ci ? ci->connect_fd : -1;
 		peer_of(mc, c->peer);
+		/* The data side answers its front only: another local process that found the
+		 * socket is cut off before a byte is read. */
+		struct ucred cred;
+		socklen_t len = sizeof cred;
+		if (s->o.front_pid &&
+		    (c->fd < 0 || getsockopt(c->fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0 ||
+		     cred.pid != s->o.front_pid)) {
+			if (c->fd >= 0)
+				shutdown(c->fd, SHUT_RDWR);
+			c->cut = 1;
+		}
 		c->phase_start = now();
 		pthread_mutex_lock(&s->mu);
 		c->next = s->conns;
@@ -365,13 +385,15 @@ static void on_connection(void *cls, struct MHD_Connection *mc, void **socket_co
 
 /* Whether a connection has passed its phase's deadline: its headers past header_timeout;
  * its body, after the same grace, slower than min_body_rate on average (a client dripping
- * a byte now and then holds a connection no longer than one that sends nothing). */
+ * a byte now and then holds a connection no longer than one that sends nothing); its
+ * answer, after the same grace, longer than its size at min_body_rate (a client reading a
+ * byte now and then holds it no longer). */
 static int overdue(const struct wq_config *cfg, const struct conn *c, double t)
 {
 	double grace = cfg->header_timeout, spent = t - c->phase_start;
 	if (c->phase == AWAITING_HEADERS)
 		return spent > grace;
-	if (c->phase == READING_BODY)
+	if (c->phase == READING_BODY || c->phase == SENDING)
 		return spent > grace + (double)c->body_bytes / cfg->min_body_rate;
 	return 0;
 }
@@ -423,7 +445,7 @@ static enum MHD_Result on_accept(void *cls, const struct sockaddr *sa, socklen_t
 		inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)sa)->sin6_addr, peer,
 			  sizeof peer);
 	const char *proxy = s->o.trusted_proxy;
-	if (proxy && proxy[0] && strcmp(peer, proxy) == 0)
+	if (s->o.front_pid || (proxy && proxy[0] && strcmp(peer, proxy) == 0))
 		return MHD_YES;
 	int mine = 0;
 	pthread_mutex_lock(&s->mu);
@@ -450,7 +472,7 @@ static int client_of(struct http_request *r)
 	const char *proxy = r->srv->o.trusted_proxy;
 	const char *peer = r->conn ? r->conn->peer : "";
 	snprintf(r->client, sizeof r->client, "%s", peer);
-	if (!proxy || !proxy[0] || strcmp(peer, proxy) != 0)
+	if (!r->srv->o.front_pid && (!proxy || !proxy[0] || strcmp(peer, proxy) != 0))
 		return 0;
 	const char *xff = MHD_lookup_connection_value(r->mc, MHD_HEADER_KIND, "X-Forwarded-For");
 	if (!xff)
@@ -581,30 +603,66 @@ static enum MHD_Result check_arg(void *cls, enum MHD_ValueKind kind, const char 
 struct framing {
 	int content_length, transfer_encoding, host, nul;
 	const char *length, *coding;
-	const char *first_key, *last_value; /* where MHD's parse of the header lines lies */
-	size_t last_value_size;
-	int unbroken; /* every value ends where its line does (see lines_whole) */
+	/* The request's header lines as MHD read them (see header_span), and where the last
+	 * header's value ended; span_start NULL when the layout is not known. */
+	const char *span_start, *span_end, *last_end;
+	int unbroken; /* every value ends where its line does */
 };
+
+/* In libmicrohttpd 0.9.75 (the version Debian 12 ships) a header's key and value point
+ * into the request as read, in order, its colons and line ends overwritten with NULs: the
+ * span from the method to the end of the blank line
+ * (MHD_CONNECTION_INFO_REQUEST_HEADER_SIZE bytes). Between one value's end and the next
+ * key, and after the last value, there may be only those NULs: any other byte is what
+ * followed a NUL inside the value, which MHD cut off before we see it. A key or value
+ * outside the span was rebuilt by MHD from folded lines (obs-fold, which RFC 9112 5.2 lets
+ * a server reject). With another version nothing is checked this way (1.0 refuses a NUL in
+ * a header itself). */
+static void header_span(const struct http_request *r, struct framing *f)
+{
+	static int layout_known = -1;
+	if (layout_known < 0)
+		layout_known = strcmp(MHD_get_version(), "0.9.75") == 0;
+	const union MHD_ConnectionInfo *ci =
+	    MHD_get_connection_info(r->mc, MHD_CONNECTION_INFO_REQUEST_HEADER_SIZE);
+	if (!layout_known || !ci || !r->method)
+		return;
+	f->span_start = r->method;
+	f->span_end = r->method + ci->header_size;
+}
+
+/* Only NULs from P to END (both within the span). */
+static int only_nuls(const char *p, const char *end)
+{
+	while (p < end && *p == '\0')
+		p++;
+	return p >= end;
+}
+
+static int in_span(const struct framing *f, const char *p)
+{
+	return p >= f->span_start && p < f->span_end;
+}
 
 static enum MHD_Result count_header(void *cls, enum MHD_ValueKind kind, const char *key,
 				    size_t key_size, const char *value, size_t value_size)
 {
 	struct framing *f = cls;
 	(void)kind; /* only headers are iterated */
-	if (strlen(key) != key_size || (value && strlen(value) != value_size))
+	/* A NUL, or a bare CR (which MHD keeps inside a value: only CRLF or LF ends a line),
+	 * is a byte a header may not hold (RFC 9110 5.5) and that another parser, the front's
+	 * data process or a proxy, may read as the end of something. */
+	if (strlen(key) != key_size || (value && strlen(value) != value_size) ||
+	    strchr(key, '\r') || (value && strchr(value, '\r')))
 		f->nul = 1;
-	/* In libmicrohttpd 0.9.75 a header's key and value point into the request as read,
-	 * in order, its colon and line ends overwritten with NULs. Between one value's end
-	 * and the next key there may be only those NULs: a byte there is what followed a NUL
-	 * inside the value, cut off by MHD before we see it. */
-	if (!f->first_key)
-		f->first_key = key;
-	else if (value && f->last_value && key > f->last_value) {
-		for (const char *p = f->last_value + f->last_value_size; p < key; p++)
-			f->unbroken &= *p == '\0';
+	if (f->span_start) {
+		if (!in_span(f, key) || !value || !in_span(f, value) || key < f->last_end)
+			f->unbroken = 0;
+		else if (f->last_end && !only_nuls(f->last_end, key))
+			f->unbroken = 0;
+		else
+			f->last_end = value + value_size;
 	}
-	f->last_value = value;
-	f->last_value_size = value ? value_size : 0;
 	if (strcasecmp(key, "Content-Length") == 0) {
 		f->content_length++;
 		f->length = value;
@@ -617,28 +675,6 @@ static enum MHD_Result count_header(void *cls, enum MHD_ValueKind kind, const ch
 	return MHD_YES;
 }
 
-/* The last header line, checked as count_header checks the others: from its value's end
- * to the end of the headers (MHD_CONNECTION_INFO_REQUEST_HEADER_SIZE bytes from the
- * method, which is where MHD read the request line) only NULs. A value that does not
- * point into that span was rebuilt by MHD from folded lines (obs-fold, which RFC 9112
- * 5.2 lets a server reject): refused as well. */
-static void lines_whole(const struct http_request *r, struct framing *f)
-{
-	const union MHD_ConnectionInfo *ci =
-	    MHD_get_connection_info(r->mc, MHD_CONNECTION_INFO_REQUEST_HEADER_SIZE);
-	if (!ci || !f->first_key || !r->method)
-		return;
-	const char *start = r->method, *end = start + ci->header_size;
-	if (f->first_key < start || f->first_key >= end)
-		return; /* another libmicrohttpd's layout: nothing to check this way */
-	if (!f->last_value || f->last_value < start || f->last_value >= end) {
-		f->unbroken = 0;
-		return;
-	}
-	for (const char *p = f->last_value + f->last_value_size; p < end; p++)
-		f->unbroken &= *p == '\0';
-}
-
 /* 400 for a request that can be read two ways: a NUL in its target or a header, a length
  * given twice or beside a transfer coding, a coding other than chunked, a length that is
  * not a number, an HTTP/1.1 request without exactly one Host. The connection is closed
@@ -647,12 +683,14 @@ static int framing_ok(struct http_request *r, const char *version, struct framin
 		      struct http_response *resp)
 {
 	f->unbroken = 1;
+	header_span(r, f);
 	MHD_get_connection_values_n(r->mc, MHD_HEADER_KIND, count_header, f);
-	lines_whole(r, f);
+	if (f->span_start && f->unbroken && f->last_end && !only_nuls(f->last_end, f->span_end))
+		f->unbroken = 0; /* after the last header's value */
 	const char *why = NULL, *code = "H1011";
 	if (r->nul_in_target || f->nul || !f->unbroken) {
 		code = "H1010";
-		why = "A NUL character in the target or a header.";
+		why = "A NUL or a bare CR in the target or a header.";
 	} else if (f->content_length > 1 || f->transfer_encoding > 1 ||
 		   (f->content_length && f->transfer_encoding)) {
 		why = "Content-Length and Transfer-Encoding must frame a body one way, once.";
@@ -806,6 +844,7 @@ static void *on_uri(void *cls, const char *uri, struct MHD_Connection *mc)
 	r->srv = cls;
 	r->mc = mc;
 	r->uri_len = strlen(uri);
+	r->target = xstrdup(uri);
 	/* MHD decodes the path and cuts it at a %00 ("/healthz%00x" would be routed as
 	 * /healthz): such a path is refused whole, on the text as sent. (A %00 in the query
 	 * string is refused by the parameter check, which names the parameter.) */
@@ -834,8 +873,11 @@ static void method_text(const char *m, char out[17])
 	out[n] = '\0';
 }
 
+static void set_phase(struct http_request *r, enum phase phase, size_t bytes);
+
 static enum MHD_Result respond(struct http_request *r, struct http_response *resp)
 {
+	set_phase(r, SENDING, resp->len);
 	struct MHD_Response *mr =
 	    MHD_create_response_from_buffer(resp->len, resp->body, MHD_RESPMEM_MUST_FREE);
 	MHD_add_response_header(mr, "Content-Type",
@@ -879,15 +921,16 @@ static enum MHD_Result respond(struct http_request *r, struct http_response *res
 	return ret;
 }
 
-/* The request's connection enters PHASE, whose deadline starts now. */
-static void set_phase(struct http_request *r, enum phase phase)
+/* The request's connection enters PHASE, whose deadline starts now (BYTES: of the
+ * answer to send). */
+static void set_phase(struct http_request *r, enum phase phase, size_t bytes)
 {
 	if (!r->conn)
 		return;
 	pthread_mutex_lock(&r->srv->mu);
 	r->conn->phase = phase;
 	r->conn->phase_start = now();
-	r->conn->body_bytes = 0;
+	r->conn->body_bytes = bytes;
 	pthread_mutex_unlock(&r->srv->mu);
 }
 
@@ -901,6 +944,15 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *mc, const ch
 	(void)mc; /* the request holds it, from on_uri */
 	if (!r)	  /* no URI callback ran (cannot happen with it set): refuse */
 		return MHD_NO;
+	/* A connection the core cut off (not the front's, or past a deadline) may still have
+	 * had a request queued before it was accepted: nothing of it is served. */
+	if (r->conn) {
+		pthread_mutex_lock(&s->mu);
+		int cut = r->conn->cut;
+		pthread_mutex_unlock(&s->mu);
+		if (cut)
+			return MHD_NO;
+	}
 	if (!r->method) {
 		/* The headers are in: everything is decided on them now, before the body. A
 		 * refusal is answered at once (MHD then sends no 100 Continue, reads no body and
@@ -912,7 +964,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *mc, const ch
 			r->must_close = 1;
 			return respond(r, &resp);
 		}
-		set_phase(r, READING_BODY);
+		set_phase(r, READING_BODY, 0);
 		return MHD_YES;
 	}
 	if (*upload_size) {
@@ -943,7 +995,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *mc, const ch
 	if (deferred) /* suspended: MHD calls again once the answer is resumed */
 		return MHD_YES;
 	struct http_response resp = {0};
-	set_phase(r, ANSWERING);
+	set_phase(r, ANSWERING, 0);
 	r->route->handler(r, &resp);
 	pthread_mutex_lock(&s->mu);
 	/* Deferred and not yet resumed: the answer comes later, through http_resume. */
@@ -991,6 +1043,7 @@ static void on_completed(void *cls, struct MHD_Connection *mc, void **state,
 	if (r) {
 		if (r->counted)
 			inflight_add(r->client, -1);
+		free(r->target);
 		free(r->body);
 		free(r);
 		*state = NULL;
@@ -1006,13 +1059,27 @@ static void on_completed(void *cls, struct MHD_Connection *mc, void **state,
 	}
 }
 
+/* A TCP socket listening on ADDR (address reuse on, as MHD sets it), or -1. */
+static int listen_tcp(const struct sockaddr_in *addr)
+{
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0), on = 1;
+	if (fd < 0)
+		return -1;
+	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof on) < 0 ||
+	    bind(fd, (const struct sockaddr *)addr, sizeof *addr) < 0 || listen(fd, 512) < 0) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
 struct http_server *http_start(const struct wq_config *cfg, const struct http_options *o,
 			       struct wq_error *e)
 {
 	struct sockaddr_in addr = {0};
 	addr.sin_family = AF_INET;
 	addr.sin_port = htons((uint16_t)o->port);
-	if (inet_pton(AF_INET, o->listen, &addr.sin_addr) != 1) {
+	if (!o->front_pid && inet_pton(AF_INET, o->listen, &addr.sin_addr) != 1) {
 		err_set(e, "S5001", "listen address \"%s\" is not an IPv4 address", o->listen);
 		return NULL;
 	}
@@ -1041,8 +1108,22 @@ struct http_server *http_start(const struct wq_config *cfg, const struct http_op
 	int tls = o->tls_cert && o->tls_key;
 	if (tls)
 		flags |= MHD_USE_TLS;
+	/* The listening socket is ours (MHD is handed it): a TCP one bound here, or the data
+	 * side's Unix socket, which its front connects to. */
+	int listener = o->front_pid ? o->front_socket : listen_tcp(&addr);
+	if (listener < 0) {
+		err_set(e, "S5001", "could not listen on %s:%d: %s", o->listen, o->port,
+			strerror(errno));
+		pthread_mutex_destroy(&s->mu);
+		metrics_free(s->metrics);
+		rate_free(s->rate);
+		rate_free(s->auth_fail);
+		free(s);
+		return NULL;
+	}
+	s->listener = listener;
 	s->daemon = MHD_start_daemon(
-	    flags, 0, on_accept, s, on_request, s, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr,
+	    flags, 0, on_accept, s, on_request, s, MHD_OPTION_LISTEN_SOCKET, (MHD_socket)listener,
 	    MHD_OPTION_THREAD_POOL_SIZE, (unsigned)o->threads, MHD_OPTION_CONNECTION_TIMEOUT,
 	    (unsigned)cfg->connection_timeout, MHD_OPTION_CONNECTION_LIMIT,
 	    (unsigned)(cfg->max_connections + CONNECTION_SLACK), MHD_OPTION_CONNECTION_MEMORY_LIMIT,
@@ -1053,6 +1134,8 @@ struct http_server *http_start(const struct wq_config *cfg, const struct http_op
 	    o->tls_cert, MHD_OPTION_END);
 	if (!s->daemon) {
 		err_set(e, "S5001", "could not listen on %s:%d", o->listen, o->port);
+		if (listener >= 0 && !o->front_pid)
+			close(listener);
 		pthread_mutex_destroy(&s->mu);
 		metrics_free(s->metrics);
 		rate_free(s->rate);
@@ -1066,8 +1149,11 @@ struct http_server *http_start(const struct wq_config *cfg, const struct http_op
 
 int http_port(const struct http_server *s)
 {
-	const union MHD_DaemonInfo *di = MHD_get_daemon_info(s->daemon, MHD_DAEMON_INFO_BIND_PORT);
-	return di ? di->port : s->o.port;
+	struct sockaddr_in a;
+	socklen_t len = sizeof a;
+	if (getsockname(s->listener, (struct sockaddr *)&a, &len) < 0 || a.sin_family != AF_INET)
+		return s->o.port;
+	return ntohs(a.sin_port);
 }
 
 void http_stop(struct http_server *s)
@@ -1086,8 +1172,8 @@ void http_stop(struct http_server *s)
 		pthread_cond_wait(&s->resumed, &s->mu);
 	pthread_mutex_unlock(&s->mu);
 	MHD_stop_daemon(s->daemon);
-	if (listener != MHD_INVALID_SOCKET)
-		close(listener);
+	if (listener != MHD_INVALID_SOCKET && !s->o.front_pid)
+		close(listener); /* the data side's socket is its caller's to close */
 	pthread_mutex_lock(&conns_lock);
 	for (size_t i = 0; i < ndbs; i++)
 		PQfinish(dbs[i]);

@@ -37,6 +37,7 @@
 #include <jansson.h>
 #include <libpq-fe.h>
 #include <stddef.h>
+#include <sys/types.h>
 
 #include "common/config.h"
 #include "common/error.h"
@@ -86,6 +87,12 @@ struct http_options {
 	const uint8_t *token_key;	 /* checks bearer tokens (common/token.h) */
 	struct token_cache *token_cache; /* NULL: every token from the database */
 	const char *tls_cert, *tls_key;	 /* PEM text: serve HTTPS; NULL: plain HTTP */
+	/* The data side of a privilege-separated server (server/front.h): when front_pid is
+	 * set, serve the listening Unix socket front_socket instead of listen:port, accept
+	 * connections from that process only (SO_PEERCRED), and take each request's client
+	 * from its X-Forwarded-For, which the front sets. */
+	pid_t front_pid;
+	int front_socket;
 };
 
 struct http_server;
@@ -102,6 +109,8 @@ void *http_app(const struct http_request *r);
 const struct wq_config *http_config(const struct http_request *r);
 const char *http_method(const struct http_request *r);
 const char *http_path(const struct http_request *r); /* without the query string */
+/* The request target as sent: path and query string, not decoded. */
+const char *http_target(const struct http_request *r);
 const char *http_header(const struct http_request *r, const char *name);
 /* The value of query parameter NAME, or NULL. */
 const char *http_query(const struct http_request *r, const char *name);

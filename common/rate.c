@@ -1,9 +1,11 @@
 /* Keyed token buckets (see rate.h): an open-addressed table of fixed size. */
 #include "common/rate.h"
 
+#include <arpa/inet.h>
 #include <math.h>
 #include <pthread.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "common/xalloc.h"
 
@@ -41,9 +43,16 @@ void rate_free(struct rate_limit *r)
 
 uint64_t rate_key(const char *text)
 {
+	unsigned char a[16];
+	const unsigned char *p = (const unsigned char *)text;
+	size_t n = strlen(text);
+	if (inet_pton(AF_INET6, text, a) == 1) {
+		p = a;
+		n = 8; /* the /64 */
+	}
 	uint64_t h = 14695981039346656037u; /* FNV-1a: spreads addresses over the table */
-	for (const unsigned char *p = (const unsigned char *)text; *p; p++)
-		h = (h ^ *p) * 1099511628211u;
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ p[i]) * 1099511628211u;
 	return h ? h : 1;
 }
 
@@ -52,11 +61,12 @@ static double level(const struct rate_limit *r, const struct bucket *b, double n
 	return fmin(r->burst, b->tokens + (now - b->at) * r->rate);
 }
 
-/* KEY's bucket, made when missing in a free or refilled slot; NULL when the table is full
- * of keys active lately. Under the lock. */
+/* KEY's bucket, made when missing in a free or refilled slot, or else in the fullest
+ * (the key whose limit bites least): a table full of keys active lately never refuses a
+ * new one, so many clients cannot lock out the next. Under the lock. */
 static struct bucket *bucket_of(struct rate_limit *r, uint64_t key, double now)
 {
-	struct bucket *spare = NULL;
+	struct bucket *spare = NULL, *fullest = NULL;
 	uint64_t h = key * 11400714819323198485u;
 	for (unsigned i = 0; i < SLOTS; i++) {
 		struct bucket *c = &r->b[(h + i) % SLOTS];
@@ -64,13 +74,16 @@ static struct bucket *bucket_of(struct rate_limit *r, uint64_t key, double now)
 			return c;
 		if (!spare && (c->key == 0 || level(r, c, now) >= r->burst))
 			spare = c;
+		if (!fullest || level(r, c, now) > level(r, fullest, now))
+			fullest = c;
 		if (c->key == 0)
 			break; /* the key would have been placed here or before */
 	}
 	/* A reused slot may sit before the key's own: the probe above runs to the first free
-	 * slot, so the key is found wherever it was placed. */
-	if (spare)
-		*spare = (struct bucket){key, r->burst, now};
+	 * slot, so the key is found wherever it was placed (slots are never emptied). */
+	if (!spare)
+		spare = fullest;
+	*spare = (struct bucket){key, r->burst, now};
 	return spare;
 }
 
@@ -78,19 +91,16 @@ static int take(struct rate_limit *r, uint64_t key, double now, int really)
 {
 	if (!r || key == 0)
 		return 0;
-	int wait = 1;
+	int wait = 0;
 	pthread_mutex_lock(&r->mu);
 	struct bucket *b = bucket_of(r, key, now);
-	if (b) {
-		b->tokens = level(r, b, now);
-		b->at = now;
-		if (b->tokens >= 1) {
-			wait = 0;
-			if (really)
-				b->tokens -= 1;
-		} else {
-			wait = (int)ceil((1 - b->tokens) / r->rate);
-		}
+	b->tokens = level(r, b, now);
+	b->at = now;
+	if (b->tokens >= 1) {
+		if (really)
+			b->tokens -= 1;
+	} else {
+		wait = (int)ceil((1 - b->tokens) / r->rate);
 	}
 	pthread_mutex_unlock(&r->mu);
 	return wait;

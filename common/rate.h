@@ -16,13 +16,13 @@ void rate_free(struct rate_limit *r);
 
 /* Takes one for KEY at time NOW (seconds): 0 when admitted, else the whole seconds until
  * it would be (the Retry-After). Key 0 is never limited. With every slot held by a key
- * active within its burst's refill time, a new key waits a second: refused, not let
- * through unlimited. */
+ * active within its burst's refill time, a new key takes the fullest one's slot. */
 int rate_take(struct rate_limit *r, uint64_t key, double now);
 /* The wait rate_take would answer, without taking. */
 int rate_wait(struct rate_limit *r, uint64_t key, double now);
 
-/* A key for text (a client's address). */
+/* A key for a client's address: an IPv6 address by its /64 (one subscriber's, who can
+ * use any address of it); anything else by its text. */
 uint64_t rate_key(const char *text);
 
 #endif

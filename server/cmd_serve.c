@@ -1,7 +1,9 @@
-/* wiqaya-server serve: the analytics API until SIGINT or SIGTERM. Loopback is always
- * allowed; any other address only with TLS ([server] tls_cert and tls_key, served by
- * libmicrohttpd) or behind a TLS proxy ([server] behind_tls_proxy = true), since tokens
- * travel in every request. */
+/* wiqaya-server serve: the analytics API until SIGINT or SIGTERM, in two processes: the
+ * front (server/front.h), which faces the network and holds nothing, and this one, the
+ * data process, which holds the keys and the analytics and answers the front only, over a
+ * Unix socket. Loopback is always allowed; any other address only with TLS ([server]
+ * tls_cert and tls_key, served by libmicrohttpd) or behind a TLS proxy ([server]
+ * behind_tls_proxy = true), since tokens travel in every request. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <gsl/gsl_errno.h>
@@ -11,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 
 #include "common/db.h"
 #include "common/http.h"
@@ -19,6 +22,7 @@
 #include "common/xalloc.h"
 #include "server/cache.h"
 #include "server/commands.h"
+#include "server/front.h"
 #include "server/openapi.h"
 #include "server/routes.h"
 #include "server/product.h"
@@ -79,18 +83,6 @@ static int check_role(const struct wq_config *cfg, struct wq_error *e)
 	return rc;
 }
 
-static char *read_pem(const char *path, struct wq_error *e)
-{
-	struct strbuf sb;
-	sb_init(&sb);
-	if (sb_read_file(&sb, path) < 0) {
-		err_set(e, "S5003", "could not read \"%s\": %s", path, strerror(errno));
-		sb_free(&sb);
-		return NULL;
-	}
-	return sb.data;
-}
-
 int srv_serve(struct cli_ctx *ctx, int argc, char **argv)
 {
 	struct wq_config *cfg = ctx->cfg;
@@ -98,25 +90,28 @@ int srv_serve(struct cli_ctx *ctx, int argc, char **argv)
 	struct server srv = {.cfg = cfg, .keys = app->keys};
 	struct http_server *http = NULL;
 	struct wq_error e;
-	char *cert = NULL, *key = NULL;
 	struct token_cache *tokens = NULL;
-	int rc = 2;
+	int rc = 2, sock = -1;
+	pid_t front = 0;
 	sigset_t set;
 	int sig;
 	(void)argv; /* takes no argument */
 	if (argc > 1)
 		return cli_usage_error(ctx);
 
-	/* Block the stop signals in every thread; the main thread waits for them. */
+	/* Block the stop signals in every thread; the main thread waits for them, and for the
+	 * front's end (SIGCHLD: without it nothing is served, so the server stops). */
 	sigemptyset(&set);
 	sigaddset(&set, SIGINT);
 	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGCHLD);
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 	signal(SIGPIPE, SIG_IGN);
 	gsl_set_error_handler_off(); /* intervals are computed by stats/, which checks results */
 
-	if (check_listen(cfg, &e) < 0 || check_role(cfg, &e) < 0 ||
-	    codelists_load(&srv.lists, cfg->codelists_dir, &e) < 0 ||
+	/* The front first, before a connection, a thread or a row exists to be copied. */
+	if (check_listen(cfg, &e) < 0 || front_start(cfg, &app->keys, &sock, &front, &e) < 0 ||
+	    check_role(cfg, &e) < 0 || codelists_load(&srv.lists, cfg->codelists_dir, &e) < 0 ||
 	    indicators_load(&srv.indicators, cfg->indicators_path, &e) < 0 ||
 	    standards_load(&srv.standards, cfg->standards_path, &srv.lists, &e) < 0 ||
 	    costs_load(&srv.costs, cfg->costs_path, &srv.lists, &e) < 0 ||
@@ -124,9 +119,6 @@ int srv_serve(struct cli_ctx *ctx, int argc, char **argv)
 	    public_load(&srv.public, cfg->public_tables, cfg, &srv.indicators, &srv.lists,
 			&srv.standards, &e) < 0 ||
 	    web_load(&srv.web, cfg->web_dir, &e) < 0)
-		goto fail;
-	if (cfg->tls_cert[0] && cfg->tls_key[0] &&
-	    (!(cert = read_pem(cfg->tls_cert, &e)) || !(key = read_pem(cfg->tls_key, &e))))
 		goto fail;
 	tokens = token_cache_new();
 	srv.protector = (struct protector){cfg,
@@ -148,30 +140,37 @@ int srv_serve(struct cli_ctx *ctx, int argc, char **argv)
 				 .trusted_proxy = cfg->trusted_proxy,
 				 .token_key = srv.keys.token,
 				 .token_cache = tokens,
-				 .tls_cert = cert,
-				 .tls_key = key};
+				 .front_pid = front,
+				 .front_socket = sock};
 	if (!(http = http_start(cfg, &o, &e)))
 		goto fail;
-	log_info("listening on %s://%s:%d", cert ? "https" : "http", cfg->server_listen,
-		 cfg->server_port);
-	sigwait(&set, &sig);
+	/* A SIGCHLD is also a stopped or continued front: only its end stops the server. */
+	int status;
+	do
+		sigwait(&set, &sig);
+	while (sig == SIGCHLD && waitpid(front, &status, WNOHANG) == 0);
 	log_info("stopping (signal %d)", sig);
+	if (sig == SIGCHLD) {
+		log_error("the front ended: stopping");
+		front = 0; /* reaped */
+	}
+	front_stop(front);
+	front = 0;
 	http_stop(http);
-	rc = 0;
+	rc = sig == SIGCHLD ? 1 : 0;
 	goto out;
 fail:
 	err_print(&e, stderr);
 out:
+	front_stop(front);
+	if (sock >= 0)
+		close(sock);
 	audit_stop(srv.audit);
 	cache_free(srv.protector.cache);
 	version_watch_stop(srv.protector.version);
 	token_cache_free(tokens);
 	seen_free(srv.protector.seen);
 	product_free(srv.protector.product);
-	if (key)
-		sodium_memzero(key, strlen(key));
-	free(cert);
-	free(key);
 	public_free(&srv.public);
 	web_free(&srv.web);
 	codelists_free(&srv.lists);

@@ -19,12 +19,49 @@ raw() { node "$ROOT/tests/tools/raw_http.mjs" "$@"; }
 elsewhere() { curl -s -o /dev/null --max-time 5 --interface 127.0.0.2 -w '%{http_code} %{time_total}' "$1"; }
 within() { awk -v t="$2" -v s="$1" 'BEGIN { exit !(s == "200" && t < 1) }'; }
 
+# --- privilege separation: the process facing the network holds nothing ---
+FRONT=$(pgrep -P "$SERVER_PID" -f "wiqaya-server")
+code -H "Authorization: Bearer $RESEARCHER" "$API/api/v1/analytics?indicator=victims&dimension=year" >/dev/null
+sockets() { ls -l "/proc/$1/fd" | grep -o 'socket:\[[0-9]*\]' | tr -dc '0-9\n'; }
+# The client ends of connections to PostgreSQL: the peers of its socket's accepted ends.
+pg_clients() { ss -xn | awk '$5 ~ /\.s\.PGSQL/ { print $8 }'; }
+held_by() { sort <(sockets "$1") <(pg_clients) | uniq -d | wc -l; }
+figure "the data process $SERVER_PID holds $(held_by "$SERVER_PID") database connections; its front $FRONT holds $(held_by "$FRONT")"
+check "the data process holds database connections (the control)" test "$(held_by "$SERVER_PID")" -gt 0
+eq "its front holds none" "$(held_by "$FRONT")" "0"
+check "the front has no key file open" bash -c "! ls -l /proc/$FRONT/fd | grep -qE 'keys/|\.key'"
+check "no new privileges, no core dumps" bash -c \
+  "grep -q '^NoNewPrivs:[[:space:]]*1' /proc/$FRONT/status && grep -qE '^Max core file size +0 +0' /proc/$FRONT/limits"
+if [[ $(id -u) == 0 ]]; then
+  eq "run as root, the front runs as nobody" "$(awk '/^Uid/ { print $2 }' "/proc/$FRONT/status")" "65534"
+  pghost=$(awk -F' *= *' '$1 == "host" { print $2; exit }' "$CONF")
+  pgport=$(awk -F' *= *' '$1 == "port" { print $2; exit }' "$CONF")
+  check "and as nobody cannot reach the database, let alone read the analytics" bash -c \
+    "! setpriv --reuid=65534 --regid=65534 --clear-groups psql -X -h '$pghost' -p '$pgport' -U wiqaya_reader -d '$DB' -Atc 'SELECT count(*) FROM analytics.victim_year' >'$T/nobody' 2>&1 && grep -qi 'permission denied' '$T/nobody'"
+  check "nor read a key" bash -c "! setpriv --reuid=65534 --regid=65534 --clear-groups cat '$T/keys/noise.key' >/dev/null 2>&1"
+else
+  figure "not run as root: the front keeps the user's identity (run as root, or under systemd, for nobody)"
+fi
+
+# Another local process that finds the data process's socket (/proc/net/unix lists it)
+# and sends a request at once, before it could be refused, is answered nothing.
+sock=$(awk -v p="@wiqaya-server/$SERVER_PID/" 'index($8, p) == 1 { print substr($8, 2); exit }' /proc/net/unix)
+lines=$(grep -c 'GET /healthz' "$T/server.log")
+got=$(node -e '
+  const s = require("net").connect({path: "\0" + process.argv[1]}, () =>
+    s.write("GET /healthz HTTP/1.1\r\nHost: x\r\nX-Forwarded-For: 203.0.113.9\r\n\r\n"));
+  let b = ""; s.on("data", (d) => b += d); s.on("error", () => {});
+  s.on("close", () => { console.log(b.length ? "answered" : "nothing"); process.exit(0); });
+  setTimeout(() => { console.log("open"); process.exit(0); }, 3000);' "$sock")
+eq "a process other than the front that reaches the data socket is answered nothing" "$got" "nothing"
+eq "and its request was not served" "$(grep -c 'GET /healthz' "$T/server.log")" "$lines"
+
 # --- decided on the headers: 40 bodies of 10 MiB to GET /healthz without a token ---
 head -c $((10 * 1024 * 1024)) /dev/zero >"$T/10m"
-before=$(rss "$SERVER_PID")
+before=$(rss "$FRONT")
 codes=$(for _ in $(seq 1 40); do code -X GET --data-binary @"$T/10m" "$API/healthz"; echo; done | sort | uniq -c | awk '{ print $2 "x" $1 }' | tr '\n' ' ')
-after=$(rss "$SERVER_PID")
-figure "40 x 10 MiB bodies to GET /healthz: ${codes}; the server's RSS ${before} -> ${after} KiB"
+after=$(rss "$FRONT")
+figure "40 x 10 MiB bodies to GET /healthz: ${codes}; the front's RSS ${before} -> ${after} KiB"
 eq "a body on a GET is refused on its headers" "$codes" "400x40 "
 check "as H1014" jq -e '.code == "H1014"' "$T/body"
 check "without reading it: the server grew less than 16 MiB (it grew 430 MiB reading them)" \
@@ -70,6 +107,10 @@ for port in "$TEST_HTTP_PORT" "$TEST_INTAKE_PORT"; do
     "$(frame "GET /healthz HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n")" "HTTP/1.1 400 Bad Request closed "
   eq "$name: a NUL in a header value: 400, closed" \
     "$(frame "GET /healthz HTTP/1.1\r\nHost: x\r\nX-Note: a\0b\r\n\r\n")" "HTTP/1.1 400 Bad Request closed "
+  eq "$name: a folded header line (obs-fold): 400, closed" \
+    "$(frame "GET /healthz HTTP/1.1\r\nHost: x\r\nX-Note: a\r\n b\r\n\r\n")" "HTTP/1.1 400 Bad Request closed "
+  eq "$name: a bare CR in a header value: 400, closed" \
+    "$(frame "GET /healthz HTTP/1.1\r\nHost: x\r\nX-Note: a\rInjected: b\r\n\r\n")" "HTTP/1.1 400 Bad Request closed "
   eq "$name: /healthz%00anything is not /healthz: 400, closed" \
     "$(frame "GET /healthz%00anything HTTP/1.1\r\nHost: x\r\n\r\n")" "HTTP/1.1 400 Bad Request closed "
   eq "$name: HTTP/1.0 without Host is still answered" \
