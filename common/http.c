@@ -1059,6 +1059,17 @@ static void on_completed(void *cls, struct MHD_Connection *mc, void **state,
 	}
 }
 
+/* What http_start made before its daemon. */
+static void server_free(struct http_server *s)
+{
+	pthread_mutex_destroy(&s->mu);
+	pthread_cond_destroy(&s->resumed);
+	metrics_free(s->metrics);
+	rate_free(s->rate);
+	rate_free(s->auth_fail);
+	free(s);
+}
+
 /* A TCP socket listening on ADDR (address reuse on, as MHD sets it), or -1. */
 static int listen_tcp(const struct sockaddr_in *addr)
 {
@@ -1114,11 +1125,7 @@ struct http_server *http_start(const struct wq_config *cfg, const struct http_op
 	if (listener < 0) {
 		err_set(e, "S5001", "could not listen on %s:%d: %s", o->listen, o->port,
 			strerror(errno));
-		pthread_mutex_destroy(&s->mu);
-		metrics_free(s->metrics);
-		rate_free(s->rate);
-		rate_free(s->auth_fail);
-		free(s);
+		server_free(s);
 		return NULL;
 	}
 	s->listener = listener;
@@ -1134,13 +1141,9 @@ struct http_server *http_start(const struct wq_config *cfg, const struct http_op
 	    o->tls_cert, MHD_OPTION_END);
 	if (!s->daemon) {
 		err_set(e, "S5001", "could not listen on %s:%d", o->listen, o->port);
-		if (listener >= 0 && !o->front_pid)
+		if (!o->front_pid)
 			close(listener);
-		pthread_mutex_destroy(&s->mu);
-		metrics_free(s->metrics);
-		rate_free(s->rate);
-		rate_free(s->auth_fail);
-		free(s);
+		server_free(s);
 		return NULL;
 	}
 	pthread_create(&s->sweeper, NULL, sweep, s);
@@ -1181,10 +1184,5 @@ void http_stop(struct http_server *s)
 	dbs = NULL;
 	ndbs = capdbs = 0;
 	pthread_mutex_unlock(&conns_lock);
-	pthread_mutex_destroy(&s->mu);
-	pthread_cond_destroy(&s->resumed);
-	metrics_free(s->metrics);
-	rate_free(s->rate);
-	rate_free(s->auth_fail);
-	free(s);
+	server_free(s);
 }
