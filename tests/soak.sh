@@ -23,7 +23,9 @@ SUBMITTER=$(new_token submitter DC-POL-01)
 state() { # state PID: RSS in KiB and open descriptors
   echo "$(awk '/^VmRSS/ { print $2 }' "/proc/$1/status") $(ls "/proc/$1/fd" | wc -l)"
 }
+FRONT=$(pgrep -P "$SERVER_PID" -f wiqaya-server)
 read -r api_rss0 api_fd0 <<<"$(state "$SERVER_PID")"
+read -r fr_rss0 fr_fd0 <<<"$(state "$FRONT")"
 read -r in_rss0 in_fd0 <<<"$(state "$INTAKE_PID")"
 cat >"$T/public.lua" <<'LUA'
 bad = 0
@@ -51,6 +53,7 @@ while ((SECONDS - t0 < SECS)); do
 done
 wait "$w1" "$w2" "$w3"
 read -r api_rss1 api_fd1 <<<"$(state "$SERVER_PID")"
+read -r fr_rss1 fr_fd1 <<<"$(state "$FRONT")"
 read -r in_rss1 in_fd1 <<<"$(state "$INTAKE_PID")"
 
 # stream NAME FILE: requests, non-2xx answers and socket errors, p50/p90/p99 (wrk --latency)
@@ -71,10 +74,11 @@ stream "the public's tables" "$T/public.txt"
 stream "agencies' submissions" "$T/intake.txt"
 printf '%-28s %d loaded, %d failed\n' "batch loads (2,000 cases)" "$loads" "$load_errors"
 printf '%-28s %d done, %d failed\n' "refreshes of the queue" "$refreshes" "$refresh_errors"
-printf '%-28s RSS %d -> %d KiB, descriptors %d -> %d\n' "wiqaya-server" "$api_rss0" "$api_rss1" "$api_fd0" "$api_fd1"
+printf '%-28s RSS %d -> %d KiB, descriptors %d -> %d\n' "wiqaya-server (front)" "$fr_rss0" "$fr_rss1" "$fr_fd0" "$fr_fd1"
+printf '%-28s RSS %d -> %d KiB, descriptors %d -> %d\n' "wiqaya-server (data)" "$api_rss0" "$api_rss1" "$api_fd0" "$api_fd1"
 printf '%-28s RSS %d -> %d KiB, descriptors %d -> %d\n' "wiqaya-etl serve" "$in_rss0" "$in_rss1" "$in_fd0" "$in_fd1"
 errors=$((errors + load_errors + refresh_errors))
-if ((errors > 0 || api_fd1 > api_fd0 + 4 || in_fd1 > in_fd0 + 4)); then
+if ((errors > 0 || api_fd1 > api_fd0 + 4 || fr_fd1 > fr_fd0 + 4 || in_fd1 > in_fd0 + 4)); then
   echo "soak: FAILED ($errors errors)"; tail -3 "$T/load.err" "$T/refresh.err"; exit 1
 fi
 echo "soak: passed"
