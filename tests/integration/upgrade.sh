@@ -20,7 +20,8 @@ if [[ ! -x $old/build/bin/wiqaya-etl ]]; then
   fi
 fi
 # (without the keys it did not know yet)
-sed "s|^migrations *=.*|migrations = $old/sql/migrations|; /^functions *=/d; /^fixed_noise_scale *=/d; /^release_days *=/d" "$CONF" >"$T/old.conf"
+new_keys='/^functions *=/d; /^fixed_noise_scale *=/d; /^release_days *=/d; /^min_body_rate *=/d; /^auth_failures_per_minute *=/d'
+sed "s|^migrations *=.*|migrations = $old/sql/migrations|; $new_keys" "$CONF" >"$T/old.conf"
 OLD=("$old/build/bin/wiqaya-etl" -c "$T/old.conf")
 cluster_lock "${OLD[@]}" migrate >/dev/null
 "${OLD[@]}" synth --seed 23 --cases 3000 --out "$T/syn" >/dev/null
@@ -100,7 +101,7 @@ eq "nor the migration before it (no table, no record)" \
 fresh_db upgrade_partial
 psql_admin -c "DROP DATABASE $DB WITH (FORCE)" -c "CREATE DATABASE $DB" >/dev/null
 mkdir -p "$T/five" && cp "$old"/sql/migrations/00[1-5]_*.sql "$T/five/"
-sed "s|^migrations *=.*|migrations = $T/five|; /^functions *=/d; /^fixed_noise_scale *=/d; /^release_days *=/d" "$CONF" >"$T/five.conf"
+sed "s|^migrations *=.*|migrations = $T/five|; $new_keys" "$CONF" >"$T/five.conf"
 cluster_lock "$old/build/bin/wiqaya-etl" -c "$T/five.conf" migrate >/dev/null
 status "migrate refuses a database that has five of the ten migrations the baseline replaces" 2 \
   "$BIN/wiqaya-etl" migrate
