@@ -109,7 +109,7 @@ static int answer(const char *text, size_t n, int head, struct http_response *re
 	unsigned status;
 	if (!end || sscanf(text, "HTTP/1.%*[01] %3u", &status) != 1 || status < 100)
 		return -1;
-	size_t at[H_N];
+	size_t at[H_N] = {0};
 	int have[H_N] = {0};
 	if (!held.data)
 		sb_init(&held); /* a thread's first answer; kept for its next ones */
@@ -138,7 +138,7 @@ static int answer(const char *text, size_t n, int head, struct http_response *re
 	size_t got = n - (size_t)(body - text);
 	if (!head && status != 304 && (!v[H_LENGTH] || strtoull(v[H_LENGTH], NULL, 10) != got))
 		return -1;
-	http_text(resp, status, v[H_TYPE], body, n - (size_t)(body - text));
+	http_text(resp, status, v[H_TYPE], body, got);
 	resp->cache_control = v[H_CACHE];
 	resp->etag = v[H_ETAG];
 	resp->content_encoding = v[H_ENCODING];
@@ -171,7 +171,7 @@ static void forward(struct http_request *req, struct http_response *resp)
 	if (fd >= 0)
 		close(fd);
 	int head = strcmp(http_method(req), "HEAD") == 0;
-	if (!ok || answer(in.data ? in.data : "", in.len, head, resp) < 0) {
+	if (!ok || answer(in.data, in.len, head, resp) < 0) {
 		http_problem(resp, 503, "S5005", "the data process did not answer", NULL, NULL);
 		resp->retry_after = 1;
 	}
