@@ -77,8 +77,8 @@ struct http_request {
 	char client[INET6_ADDRSTRLEN];
 	char *body;
 	size_t body_len, body_cap;
-	int nul_in_target; /* %00 in the path or query string as sent */
-	int must_close;	   /* answered before its body, or its framing was ambiguous */
+	int nul_in_target; /* %00 in the path as sent */
+	int must_close;	   /* refused on its headers: answered before its body */
 	int counted;	   /* counted among its client's requests in flight (behind the proxy) */
 	struct principal who;
 	double t0;
@@ -319,20 +319,23 @@ void http_metrics(const struct http_request *r, const char *prefix, struct strbu
 
 /* ---- connections: tracking, limits, the header deadline ---- */
 
+/* An IP address as text ("" for another family: the data side's Unix socket). */
+static void address_text(const struct sockaddr *sa, char out[INET6_ADDRSTRLEN])
+{
+	out[0] = '\0';
+	if (sa && sa->sa_family == AF_INET)
+		inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr, out,
+			  INET6_ADDRSTRLEN);
+	else if (sa && sa->sa_family == AF_INET6)
+		inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)sa)->sin6_addr, out,
+			  INET6_ADDRSTRLEN);
+}
+
 static void peer_of(struct MHD_Connection *mc, char out[INET6_ADDRSTRLEN])
 {
 	const union MHD_ConnectionInfo *ci =
 	    MHD_get_connection_info(mc, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
-	out[0] = '\0';
-	if (!ci || !ci->client_addr)
-		return;
-	const struct sockaddr *sa = ci->client_addr;
-	if (sa->sa_family == AF_INET)
-		inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr, out,
-			  INET6_ADDRSTRLEN);
-	else if (sa->sa_family == AF_INET6)
-		inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)sa)->sin6_addr, out,
-			  INET6_ADDRSTRLEN);
+	address_text(ci ? ci->client_addr : NULL, out);
 }
 
 static void on_connection(void *cls, struct MHD_Connection *mc, void **socket_context,
@@ -437,13 +440,9 @@ static struct conn *conn_of(struct MHD_Connection *mc)
 static enum MHD_Result on_accept(void *cls, const struct sockaddr *sa, socklen_t len)
 {
 	struct http_server *s = cls;
-	char peer[INET6_ADDRSTRLEN] = "";
+	char peer[INET6_ADDRSTRLEN];
 	(void)len; /* the family says it */
-	if (sa->sa_family == AF_INET)
-		inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr, peer, sizeof peer);
-	else if (sa->sa_family == AF_INET6)
-		inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)sa)->sin6_addr, peer,
-			  sizeof peer);
+	address_text(sa, peer);
 	const char *proxy = s->o.trusted_proxy;
 	if (s->o.front_pid || (proxy && proxy[0] && strcmp(peer, proxy) == 0))
 		return MHD_YES;
@@ -677,8 +676,9 @@ static enum MHD_Result count_header(void *cls, enum MHD_ValueKind kind, const ch
 
 /* 400 for a request that can be read two ways: a NUL in its target or a header, a length
  * given twice or beside a transfer coding, a coding other than chunked, a length that is
- * not a number, an HTTP/1.1 request without exactly one Host. The connection is closed
- * after the answer (must_close): what follows on it cannot be trusted to be a request. */
+ * not a number, an HTTP/1.1 request without exactly one Host. Like every refusal on the
+ * headers its connection is closed after the answer: what follows on it cannot be
+ * trusted to be a request. */
 static int framing_ok(struct http_request *r, const char *version, struct framing *f,
 		      struct http_response *resp)
 {
@@ -705,7 +705,6 @@ static int framing_ok(struct http_request *r, const char *version, struct framin
 	}
 	if (!why)
 		return 0;
-	r->must_close = 1;
 	http_problem(resp, 400, code, "an ambiguous request", why, NULL);
 	return -1;
 }
@@ -714,14 +713,15 @@ static int framing_ok(struct http_request *r, const char *version, struct framin
  * most max_body_bytes by its Content-Length (a chunked body is held to it as it comes). */
 static int body_ok(struct http_request *r, const struct framing *f, struct http_response *resp)
 {
-	int has_body = f->transfer_encoding || (f->content_length && strtoull(f->length, NULL, 10));
-	if (has_body && (strcmp(r->method, "GET") == 0 || strcmp(r->method, "HEAD") == 0)) {
+	/* Digits only (framing_ok); more than 18 is past any limit and past strtoull. */
+	unsigned long long length = f->content_length ? strtoull(f->length, NULL, 10) : 0;
+	int too_long = f->content_length && strlen(f->length) > 18;
+	if ((f->transfer_encoding || length) &&
+	    (strcmp(r->method, "GET") == 0 || strcmp(r->method, "HEAD") == 0)) {
 		http_problem(resp, 400, "H1014", "this request takes no body", NULL, NULL);
 		return -1;
 	}
-	if (f->content_length &&
-	    (strlen(f->length) > 18 ||
-	     strtoull(f->length, NULL, 10) > (size_t)r->srv->cfg->max_body_bytes)) {
+	if (too_long || length > (unsigned long long)r->srv->cfg->max_body_bytes) {
 		http_problem(resp, 413, "H1413", "request body too large", NULL,
 			     "See [limits] max_body_bytes.");
 		return -1;
@@ -873,7 +873,18 @@ static void method_text(const char *m, char out[17])
 	out[n] = '\0';
 }
 
-static void set_phase(struct http_request *r, enum phase phase, size_t bytes);
+/* The request's connection enters PHASE, whose deadline starts now (BYTES: of the
+ * answer to send). */
+static void set_phase(struct http_request *r, enum phase phase, size_t bytes)
+{
+	if (!r->conn)
+		return;
+	pthread_mutex_lock(&r->srv->mu);
+	r->conn->phase = phase;
+	r->conn->phase_start = now();
+	r->conn->body_bytes = bytes;
+	pthread_mutex_unlock(&r->srv->mu);
+}
 
 static enum MHD_Result respond(struct http_request *r, struct http_response *resp)
 {
@@ -919,19 +930,6 @@ static enum MHD_Result respond(struct http_request *r, struct http_response *res
 		 r->route ? r->route->path : "-", resp->status, (now() - r->t0) * 1e3, r->in_bytes,
 		 resp->len);
 	return ret;
-}
-
-/* The request's connection enters PHASE, whose deadline starts now (BYTES: of the
- * answer to send). */
-static void set_phase(struct http_request *r, enum phase phase, size_t bytes)
-{
-	if (!r->conn)
-		return;
-	pthread_mutex_lock(&r->srv->mu);
-	r->conn->phase = phase;
-	r->conn->phase_start = now();
-	r->conn->body_bytes = bytes;
-	pthread_mutex_unlock(&r->srv->mu);
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *mc, const char *url,
