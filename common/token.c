@@ -6,7 +6,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "common/db.h"
 #include "common/xalloc.h"
@@ -65,13 +67,26 @@ struct token_cache {
 	unsigned long gen; /* bumped by every invalidation */
 	int live;
 	struct cached_token slot[TOKEN_CACHE_ENTRIES];
+	/* The read barrier: rounds begun and done by the watcher, requests waiting for one
+	 * (woken by `synced`), and the eventfd that tells the watcher they wait. */
+	unsigned long begun, done;
+	int waiting, wake;
+	pthread_cond_t synced;
 };
 
 struct token_cache *token_cache_new(void)
 {
 	struct token_cache *c = xcalloc(1, sizeof *c);
 	pthread_mutex_init(&c->lock, NULL);
+	pthread_condattr_t a;
+	pthread_condattr_init(&a);
+	pthread_condattr_setclock(&a, CLOCK_MONOTONIC);
+	pthread_cond_init(&c->synced, &a);
+	pthread_condattr_destroy(&a);
 	c->gen = 1;
+	c->wake = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	if (c->wake < 0)
+		abort(); /* only out of descriptors, at start */
 	return c;
 }
 
@@ -80,6 +95,8 @@ void token_cache_free(struct token_cache *c)
 	if (!c)
 		return;
 	pthread_mutex_destroy(&c->lock);
+	pthread_cond_destroy(&c->synced);
+	close(c->wake);
 	sodium_memzero(c, sizeof *c);
 	free(c);
 }
@@ -91,7 +108,59 @@ void token_cache_invalidate(struct token_cache *c, int live)
 	pthread_mutex_lock(&c->lock);
 	c->gen++;
 	c->live = live;
+	if (!live)
+		pthread_cond_broadcast(&c->synced); /* no round will come: to the database */
 	pthread_mutex_unlock(&c->lock);
+}
+
+int token_cache_wake_fd(const struct token_cache *c)
+{
+	return c->wake;
+}
+
+unsigned long token_cache_round_begin(struct token_cache *c)
+{
+	uint64_t n;
+	while (read(c->wake, &n, sizeof n) > 0)
+		;
+	pthread_mutex_lock(&c->lock);
+	unsigned long round = c->waiting ? ++c->begun : 0;
+	pthread_mutex_unlock(&c->lock);
+	return round;
+}
+
+void token_cache_round_done(struct token_cache *c, unsigned long n)
+{
+	pthread_mutex_lock(&c->lock);
+	if (n > c->done)
+		c->done = n;
+	pthread_cond_broadcast(&c->synced);
+	pthread_mutex_unlock(&c->lock);
+}
+
+/* Under the lock: waits for a round begun after now. 0 when one is done (and the cache is
+ * still live), -1 when none came in time. */
+static int barrier(struct token_cache *c)
+{
+	unsigned long ticket = c->begun + 1;
+	uint64_t one = 1;
+	struct timespec until;
+	clock_gettime(CLOCK_MONOTONIC, &until);
+	until.tv_sec += TOKEN_CACHE_BARRIER_MS / 1000;
+	until.tv_nsec += (TOKEN_CACHE_BARRIER_MS % 1000) * 1000000L;
+	if (until.tv_nsec >= 1000000000L) {
+		until.tv_sec++;
+		until.tv_nsec -= 1000000000L;
+	}
+	c->waiting++;
+	if (write(c->wake, &one, sizeof one) < 0) {
+		/* the counter is full: the watcher has been told already */
+	}
+	while (c->live && c->done < ticket &&
+	       pthread_cond_timedwait(&c->synced, &c->lock, &until) == 0)
+		;
+	c->waiting--;
+	return c->live && c->done >= ticket ? 0 : -1;
 }
 
 static struct cached_token *slot_of(struct token_cache *c, const uint8_t *hash)
@@ -101,19 +170,27 @@ static struct cached_token *slot_of(struct token_cache *c, const uint8_t *hash)
 	return &c->slot[i % TOKEN_CACHE_ENTRIES];
 }
 
-/* 1 and *p when hash is cached and current; *gen: the generation to store a read under. */
+/* Under the lock: whether slot s holds hash, current and unexpired. */
+static int holds(const struct token_cache *c, const struct cached_token *s, const uint8_t *hash)
+{
+	return c->live && s->gen == c->gen && sodium_memcmp(s->hash, hash, TOKEN_HASH_BYTES) == 0 &&
+	       (!s->expires || time(NULL) < s->expires);
+}
+
+/* 1 and *p when hash is cached and current, past the read barrier (checked again after
+ * it: a change heard meanwhile ends the entry); *gen: the generation to store a read
+ * under. */
 static int remembered(struct token_cache *c, const uint8_t *hash, struct principal *p,
 		      unsigned long *gen)
 {
 	int hit = 0;
 	pthread_mutex_lock(&c->lock);
 	struct cached_token *s = slot_of(c, hash);
-	*gen = c->live ? c->gen : 0;
-	if (c->live && s->gen == c->gen && sodium_memcmp(s->hash, hash, TOKEN_HASH_BYTES) == 0 &&
-	    (!s->expires || time(NULL) < s->expires)) {
+	if (holds(c, s, hash) && barrier(c) == 0 && holds(c, s, hash)) {
 		*p = s->who;
 		hit = 1;
 	}
+	*gen = c->live ? c->gen : 0;
 	pthread_mutex_unlock(&c->lock);
 	return hit;
 }

@@ -43,12 +43,27 @@ void token_new(const uint8_t *key, char text[TOKEN_TEXT_LEN + 1], uint8_t hash[T
  * watches NOTIFY wiqaya_tokens (sent by token add, revoke) calls token_cache_invalidate
  * on each, and with live = 0 whenever it may have missed one (its connection is down);
  * the cache then stays empty until live again. An entry also ends at its token's expiry.
- * Bounded (TOKEN_CACHE_ENTRIES); unknown tokens are never kept. */
-#define TOKEN_CACHE_ENTRIES 1024
+ * Bounded (TOKEN_CACHE_ENTRIES); unknown tokens are never kept.
+ *
+ * Hearing is not enough: a change committed just before a request may still be on its way
+ * to the watcher (its backend not yet scheduled to send it). So a remembered token is
+ * trusted only after a round trip on the watcher's connection that began after the
+ * request did (a read barrier: PostgreSQL sends the notifications it holds before it
+ * answers), shared by every request waiting meanwhile; the watcher runs one whenever
+ * token_cache_wake_fd is readable, between token_cache_round_begin and _done. A round
+ * not done within TOKEN_CACHE_BARRIER_MS sends the request to the database instead. */
+#define TOKEN_CACHE_ENTRIES    1024
+#define TOKEN_CACHE_BARRIER_MS 1000
 struct token_cache;
 struct token_cache *token_cache_new(void);
 void token_cache_free(struct token_cache *c);
 void token_cache_invalidate(struct token_cache *c, int live);
+int token_cache_wake_fd(const struct token_cache *c);
+/* The number of the round the watcher begins now (drains the wake fd), or 0 when no
+ * request waits. */
+unsigned long token_cache_round_begin(struct token_cache *c);
+/* Round n has had its answer, and every notification before it was heard. */
+void token_cache_round_done(struct token_cache *c, unsigned long n);
 
 /* The principal of an Authorization header value (NULL: no header, the public), from the
  * cache when it holds the token (cache may be NULL), else from the database. Returns 0,

@@ -1,6 +1,7 @@
 /* The data version watcher (see version.h): a thread that connects as its program's role,
  * LISTENs, reads the version, then waits on the socket for notifications (their payload
- * is the new version) and reconnects after a failure. */
+ * is the new version) and for requests waiting on the token cache's read barrier (a round
+ * trip on this connection, common/token.h), and reconnects after a failure. */
 #include "common/version.h"
 
 #include <pthread.h>
@@ -33,7 +34,8 @@ static void nap(int ms)
 static int subscribe(struct version_watch *w, PGconn *conn)
 {
 	struct wq_error e;
-	if (db_run(conn, &e, "LISTEN wiqaya_data_version", 0, NULL) < 0 ||
+	if (db_run(conn, &e, "SET application_name = 'wiqaya-watch'", 0, NULL) < 0 ||
+	    db_run(conn, &e, "LISTEN wiqaya_data_version", 0, NULL) < 0 ||
 	    db_run(conn, &e, "LISTEN wiqaya_tokens", 0, NULL) < 0)
 		return -1;
 	token_cache_invalidate(w->tokens, 1); /* anything heard before may be stale */
@@ -45,10 +47,44 @@ static int subscribe(struct version_watch *w, PGconn *conn)
 	return 0;
 }
 
+/* Acts on the notifications libpq has read. */
+static void hear(struct version_watch *w, PGconn *conn)
+{
+	PGnotify *n;
+	while ((n = PQnotifies(conn))) {
+		if (!strcmp(n->relname, "wiqaya_tokens")) {
+			token_cache_invalidate(w->tokens, 1);
+		} else {
+			long long v = atoll(n->extra);
+			if (v > 0)
+				atomic_store(&w->version, v);
+		}
+		PQfreemem(n);
+	}
+}
+
+/* Whether the round trip in flight has its whole answer: 1 done, 0 not yet, -1 failed.
+ * PostgreSQL sends the notifications it holds before it says it is ready again, so once
+ * the answer is read they have all been heard. */
+static int round_trip(struct version_watch *w, PGconn *conn)
+{
+	if (PQisBusy(conn))
+		return 0;
+	int ok = 1;
+	PGresult *r;
+	while ((r = PQgetResult(conn))) {
+		ok &= PQresultStatus(r) == PGRES_TUPLES_OK;
+		PQclear(r);
+	}
+	hear(w, conn);
+	return ok ? 1 : -1;
+}
+
 static void *watch(void *arg)
 {
 	struct version_watch *w = arg;
 	PGconn *conn = NULL;
+	unsigned long round = 0; /* the token cache's round trip in flight; 0: none */
 	while (!atomic_load(&w->stop)) {
 		if (!conn) {
 			struct wq_error e;
@@ -62,30 +98,33 @@ static void *watch(void *arg)
 				continue;
 			}
 		}
-		int fd = PQsocket(conn);
+		int fd = PQsocket(conn), wake = token_cache_wake_fd(w->tokens), failed = 0;
+		if (!round && (round = token_cache_round_begin(w->tokens)) &&
+		    !PQsendQuery(conn, "SELECT 1"))
+			failed = 1;
 		fd_set in;
 		FD_ZERO(&in);
 		FD_SET(fd, &in);
+		if (!round)
+			FD_SET(wake, &in);	 /* a request waits for a round */
 		struct timeval tv = {0, 200000}; /* stop is checked five times a second */
-		int ready = select(fd + 1, &in, NULL, NULL, &tv);
-		if (ready > 0 && !PQconsumeInput(conn)) {
+		int ready = failed ? 0 : select((fd > wake ? fd : wake) + 1, &in, NULL, NULL, &tv);
+		if (ready > 0 && FD_ISSET(fd, &in) && !PQconsumeInput(conn))
+			failed = 1;
+		if (!failed)
+			hear(w, conn);
+		int done = failed || !round ? 0 : round_trip(w, conn);
+		if (done > 0) {
+			token_cache_round_done(w->tokens, round);
+			round = 0;
+		}
+		if (failed || done < 0) {
 			log_warning("the data version watch lost its connection; reconnecting");
 			atomic_store(&w->version, 0);
 			token_cache_invalidate(w->tokens, 0);
 			PQfinish(conn);
 			conn = NULL;
-			continue;
-		}
-		PGnotify *n;
-		while ((n = PQnotifies(conn))) {
-			if (!strcmp(n->relname, "wiqaya_tokens")) {
-				token_cache_invalidate(w->tokens, 1);
-			} else {
-				long long v = atoll(n->extra);
-				if (v > 0)
-					atomic_store(&w->version, v);
-			}
-			PQfreemem(n);
+			round = 0;
 		}
 	}
 	token_cache_invalidate(w->tokens, 0);
