@@ -46,7 +46,7 @@ DATA_SRC   = common/attribute.c common/csv_layout.c common/month.c
 COMMON_SRC = common/config.c common/log.c common/db.c common/codelist.c common/cli.c \
              common/keyfile.c common/token.c common/audit_chain.c common/copy.c
 # The HTTP core (libmicrohttpd), for the programs that serve.
-HTTP_SRC   = common/http.c common/metrics.c common/rate.c common/version.c
+HTTP_SRC   = common/http.c common/front.c common/metrics.c common/rate.c common/version.c
 # wiqaya-etl: the command table and a file a command; below it one folder a subsystem.
 ETL_SRC    = etl/main.c etl/cmd_keys.c etl/cmd_migrate.c etl/cmd_load.c etl/cmd_refresh.c \
              etl/cmd_rekey.c etl/cmd_retention.c etl/cmd_serve.c \
@@ -73,8 +73,7 @@ SERVER_SRC = server/main.c server/cmd_serve.c server/cmd_keys.c server/cmd_token
              server/public.c server/keyring.c server/respond.c server/standard.c \
              server/trends.c server/risk_factors.c server/cost.c \
              server/interventions.c server/pathway.c server/openapi.c \
-             server/seen.c server/web.c server/layout.c server/noise.c server/product.c server/sensitivity.c \
-             server/front.c
+             server/seen.c server/web.c server/layout.c server/noise.c server/product.c server/sensitivity.c
 
 BASE_OBJ   = $(BASE_SRC:%.c=$(BUILD)/%.o)
 DATA_OBJ   = $(DATA_SRC:%.c=$(BUILD)/%.o) $(BASE_OBJ)

@@ -25,7 +25,9 @@ token=$("$BIN/wiqaya-server" token add --role researcher --name "bench" 2>/dev/n
 echo "demo country: $(scripts/pg.sh psql -X -At -d wiqaya -c 'SELECT count(*) FROM analytics.case_fact') cases, $(scripts/pg.sh psql -X -At -d wiqaya -c 'SELECT count(*) FROM analytics.victim_year') victim-years"
 serve_bench() {
   local conf=var/bench/serve-$1.conf
-  { cat var/wiqaya.conf; printf '[server]\nport = %s\n[disclosure]\nbudget_researcher = 1000000\n[log]\nlevel = warning\n' "$1"; } >"$conf"
+  # wrk is one address standing for many clients: its 32 connections, and those of the run
+  # before whose answers are still being computed, are not one client's.
+  { cat var/wiqaya.conf; printf '[server]\nport = %s\n[disclosure]\nbudget_researcher = 1000000\n[limits]\nconnections_per_ip = 256\n[log]\nlevel = warning\n' "$1"; } >"$conf"
   WIQAYA_CONF=$conf "$BIN/wiqaya-server" serve 2>"var/bench/serve-$1.log" &
   pid=$!
   trap 'kill $pid 2>/dev/null || true' EXIT

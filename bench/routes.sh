@@ -16,6 +16,9 @@ run() {
   awk -v n="$name" '/Requests\/sec/ { r = $2 } /^ +50%/ { p50 = $2 } /^ +99%/ { p99 = $2 }
     /Non-2xx/ { bad = $NF } END { printf "%-44s %9s req/s  p50 %8s  p99 %8s%s\n", n, r, p50, p99, bad ? "  NON-2XX " bad : "" }' var/bench/wrk.out
   awk '/Requests\/sec/ { print $2 }' var/bench/wrk.out >"var/bench/rps.${name%% *}"
+  # The answers still being computed for the run's last requests (wrk has closed their
+  # connections; the server finishes them) are not the next run's load.
+  sleep 4
 }
 one="$base/api/v1/analytics?indicator=victims&dimension=region&filter=year:2025"
 trend="$base/api/v1/trends?indicator=victim_rate&dimension=sex"

@@ -83,6 +83,7 @@ struct http_request {
 	struct principal who;
 	double t0;
 	size_t in_bytes;
+	void *stream; /* the front's (http_options stream_open) */
 	/* A deferred answer (http_defer): suspended until http_resume hands it over. */
 	int deferred, resumed;
 	struct http_response later;
@@ -292,6 +293,11 @@ int http_body(const struct http_request *r, const char **data, size_t *len)
 	*data = r->body ? r->body : "";
 	*len = r->body_len;
 	return 0;
+}
+
+void *http_stream(const struct http_request *r)
+{
+	return r->stream;
 }
 
 const char *http_client(const struct http_request *r)
@@ -831,9 +837,9 @@ static int admit(struct http_request *r, const char *version, struct http_respon
 	}
 	struct arg_check c = {.route = r->route, .resp = resp};
 	MHD_get_connection_values_n(r->mc, MHD_GET_ARGUMENT_KIND, check_arg, &c);
-	if (c.failed || body_ok(r, &f, resp) < 0)
+	if (c.failed || body_ok(r, &f, resp) < 0 || authorize(r, resp) < 0)
 		return -1;
-	return authorize(r, resp);
+	return s->o.stream_open ? s->o.stream_open(r, resp, &r->stream) : 0;
 }
 
 /* ---- the access handler ---- */
@@ -883,6 +889,16 @@ static void set_phase(struct http_request *r, enum phase phase, size_t bytes)
 	r->conn->phase = phase;
 	r->conn->phase_start = now();
 	r->conn->body_bytes = bytes;
+	pthread_mutex_unlock(&r->srv->mu);
+}
+
+/* The body's bytes read so far, for the sweeper's minimum rate. */
+static void set_body_bytes(struct http_request *r, size_t n)
+{
+	if (!r->conn)
+		return;
+	pthread_mutex_lock(&r->srv->mu);
+	r->conn->body_bytes = n;
 	pthread_mutex_unlock(&r->srv->mu);
 }
 
@@ -970,18 +986,21 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *mc, const ch
 		 * past the limit loses its connection (no answer can be queued mid-body). */
 		size_t n = *upload_size;
 		r->in_bytes += n;
-		if (r->body_len + n > (size_t)s->cfg->max_body_bytes)
+		if (r->in_bytes > (size_t)s->cfg->max_body_bytes)
 			return MHD_NO;
+		*upload_size = 0;
+		if (r->stream) {
+			/* A front's: streamed on as it comes, never held whole. */
+			if (s->o.stream_feed(r->stream, upload, n) < 0)
+				return MHD_NO;
+			set_body_bytes(r, r->in_bytes);
+			return MHD_YES;
+		}
 		xgrow((void **)&r->body, &r->body_cap, r->body_len + n + 1, 1);
 		memcpy(r->body + r->body_len, upload, n);
 		r->body_len += n;
 		r->body[r->body_len] = '\0';
-		if (r->conn) {
-			pthread_mutex_lock(&s->mu);
-			r->conn->body_bytes = r->body_len;
-			pthread_mutex_unlock(&s->mu);
-		}
-		*upload_size = 0;
+		set_body_bytes(r, r->body_len);
 		return MHD_YES;
 	}
 	pthread_mutex_lock(&s->mu);
@@ -1041,6 +1060,8 @@ static void on_completed(void *cls, struct MHD_Connection *mc, void **state,
 	if (r) {
 		if (r->counted)
 			inflight_add(r->client, -1);
+		if (r->stream)
+			s->o.stream_close(r->stream);
 		free(r->target);
 		free(r->body);
 		free(r);

@@ -87,12 +87,20 @@ struct http_options {
 	const uint8_t *token_key;	 /* checks bearer tokens (common/token.h) */
 	struct token_cache *token_cache; /* NULL: every token from the database */
 	const char *tls_cert, *tls_key;	 /* PEM text: serve HTTPS; NULL: plain HTTP */
-	/* The data side of a privilege-separated server (server/front.h): when front_pid is
+	/* The data side of a privilege-separated server (common/front.h): when front_pid is
 	 * set, serve the listening Unix socket front_socket instead of listen:port, accept
 	 * connections from that process only (SO_PEERCRED), and take each request's client
 	 * from its X-Forwarded-For, which the front sets. */
 	pid_t front_pid;
 	int front_socket;
+	/* A front's streams (common/front.h): once the core has admitted a request on its
+	 * headers, stream_open offers it on (0 with *state set, or -1 with resp the answer,
+	 * sent at once); its body then goes, piece by piece, to stream_feed (-1 drops the
+	 * connection) instead of the request's buffer; stream_close frees the state when the
+	 * request completes. NULL: bodies are read whole, as http_body gives them. */
+	int (*stream_open)(struct http_request *r, struct http_response *resp, void **state);
+	int (*stream_feed)(void *state, const char *data, size_t n);
+	void (*stream_close)(void *state);
 };
 
 struct http_server;
@@ -119,6 +127,8 @@ int http_query_all(const struct http_request *r, const char *name, const char **
 /* The request body as read by the core (at most [limits] max_body_bytes): 0, with *data
  * and *len set (len 0 for none). */
 int http_body(const struct http_request *r, const char **data, size_t *len);
+/* The state stream_open made for the request (NULL without one). */
+void *http_stream(const struct http_request *r);
 /* The client's address: the peer, or behind the trusted proxy its X-Forwarded-For. */
 const char *http_client(const struct http_request *r);
 /* Who is asking, as the core's token check found it (the public without a token). */

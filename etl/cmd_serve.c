@@ -1,6 +1,8 @@
-/* wiqaya-etl serve: the intake API (etl/intake/intake.h) until SIGINT or SIGTERM. Loopback is
- * always allowed; any other address only behind a TLS proxy ([server] behind_tls_proxy),
- * since tokens and cases travel in every request. */
+/* wiqaya-etl serve: the intake API (etl/intake/intake.h) until SIGINT or SIGTERM, in two
+ * processes: the front (common/front.h), which faces the network and holds nothing, and
+ * this one, which holds the keys and the loader's connections and answers the front only,
+ * over a Unix socket. Loopback is always allowed; any other address only behind a TLS
+ * proxy ([server] behind_tls_proxy), since tokens and cases travel in every request. */
 #include <arpa/inet.h>
 #include <pthread.h>
 #include <signal.h>
@@ -8,8 +10,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "common/audit_chain.h"
+#include "common/front.h"
 #include "common/keyfile.h"
 #include "common/log.h"
 #include "etl/commands.h"
@@ -31,6 +36,11 @@ static int check_listen(const struct wq_config *cfg, struct wq_error *e)
 	return -1;
 }
 
+static void wipe_keys(void *keys)
+{
+	keys_free(keys);
+}
+
 int cmd_serve(struct cli_ctx *ctx, int argc, char **argv)
 {
 	struct wq_config *cfg = ctx->cfg;
@@ -39,7 +49,8 @@ int cmd_serve(struct cli_ctx *ctx, int argc, char **argv)
 	struct http_server *http = NULL;
 	struct wq_error e;
 	sigset_t set;
-	int sig, rc = 2;
+	int sig, rc = 2, sock = -1;
+	pid_t front = 0;
 	(void)argv; /* takes no argument */
 	if (argc > 1)
 		return cli_usage_error(ctx);
@@ -47,10 +58,21 @@ int cmd_serve(struct cli_ctx *ctx, int argc, char **argv)
 	sigemptyset(&set);
 	sigaddset(&set, SIGINT);
 	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGCHLD);
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
-	if (check_listen(cfg, &e) < 0 || codelists_load(&in.lists, cfg->codelists_dir, &e) < 0 ||
+	/* The front first, before the token key is read or a thread or connection exists. */
+	struct front_options fo = {.name = "wiqaya-intake",
+				   .listen = cfg->intake_listen,
+				   .port = cfg->intake_port,
+				   .threads = cfg->intake_threads,
+				   .routes = intake_routes,
+				   .nroutes = intake_nroutes,
+				   .wipe = wipe_keys,
+				   .wipe_arg = in.keys};
+	if (check_listen(cfg, &e) < 0 || front_start(cfg, &fo, &sock, &front, &e) < 0 ||
+	    codelists_load(&in.lists, cfg->codelists_dir, &e) < 0 ||
 	    !(in.token_key = keyfile_read(cfg->token_key, "token key", "wiqaya-server keygen", &e)))
 		goto fail;
 	in.audit_key = sodium_malloc(AUDIT_KEY_BYTES);
@@ -71,19 +93,34 @@ int cmd_serve(struct cli_ctx *ctx, int argc, char **argv)
 				 .app = &in,
 				 .trusted_proxy = cfg->trusted_proxy,
 				 .token_key = in.token_key,
-				 .token_cache = in.tokens};
+				 .token_cache = in.tokens,
+				 .front_pid = front,
+				 .front_socket = sock};
 	if (!(http = http_start(cfg, &o, &e)))
 		goto fail;
-	log_info("intake listening on http://%s:%d", cfg->intake_listen, cfg->intake_port);
-	sigwait(&set, &sig);
+	/* A SIGCHLD is also a stopped or continued front: only its end stops the intake. */
+	int status;
+	do
+		sigwait(&set, &sig);
+	while (sig == SIGCHLD && waitpid(front, &status, WNOHANG) == 0);
 	log_info("stopping (signal %d)", sig);
-	/* Requests in flight finish (their groups commit) before the committer stops. */
+	if (sig == SIGCHLD) {
+		log_error("the front ended: stopping");
+		front = 0; /* reaped */
+	}
+	/* No new request; those in flight finish (their groups commit) before the committer
+	 * stops. */
+	front_stop(front);
+	front = 0;
 	http_stop(http);
-	rc = 0;
+	rc = sig == SIGCHLD ? 1 : 0;
 	goto out;
 fail:
 	err_print(&e, stderr);
 out:
+	front_stop(front);
+	if (sock >= 0)
+		close(sock);
 	committer_stop(in.committer);
 	refresher_stop(in.refresher);
 	version_watch_stop(in.watch);

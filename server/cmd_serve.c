@@ -1,5 +1,5 @@
 /* wiqaya-server serve: the analytics API until SIGINT or SIGTERM, in two processes: the
- * front (server/front.h), which faces the network and holds nothing, and this one, the
+ * front (common/front.h), which faces the network and holds nothing, and this one, the
  * data process, which holds the keys and the analytics and answers the front only, over a
  * Unix socket. Loopback is always allowed; any other address only with TLS ([server]
  * tls_cert and tls_key, served by libmicrohttpd) or behind a TLS proxy ([server]
@@ -16,13 +16,13 @@
 #include <sys/wait.h>
 
 #include "common/db.h"
+#include "common/front.h"
 #include "common/http.h"
 #include "common/strbuf.h"
 #include "common/log.h"
 #include "common/xalloc.h"
 #include "server/cache.h"
 #include "server/commands.h"
-#include "server/front.h"
 #include "server/openapi.h"
 #include "server/routes.h"
 #include "server/product.h"
@@ -83,6 +83,11 @@ static int check_role(const struct wq_config *cfg, struct wq_error *e)
 	return rc;
 }
 
+static void wipe_keys(void *keys)
+{
+	keyring_free(keys);
+}
+
 int srv_serve(struct cli_ctx *ctx, int argc, char **argv)
 {
 	struct wq_config *cfg = ctx->cfg;
@@ -110,7 +115,17 @@ int srv_serve(struct cli_ctx *ctx, int argc, char **argv)
 	gsl_set_error_handler_off(); /* intervals are computed by stats/, which checks results */
 
 	/* The front first, before a connection, a thread or a row exists to be copied. */
-	if (check_listen(cfg, &e) < 0 || front_start(cfg, &app->keys, &sock, &front, &e) < 0 ||
+	struct front_options fo = {.name = "wiqaya-server",
+				   .listen = cfg->server_listen,
+				   .port = cfg->server_port,
+				   .threads = cfg->server_threads,
+				   .routes = server_routes,
+				   .nroutes = server_nroutes,
+				   .tls_cert = cfg->tls_cert,
+				   .tls_key = cfg->tls_key,
+				   .wipe = wipe_keys,
+				   .wipe_arg = &app->keys};
+	if (check_listen(cfg, &e) < 0 || front_start(cfg, &fo, &sock, &front, &e) < 0 ||
 	    check_role(cfg, &e) < 0 || codelists_load(&srv.lists, cfg->codelists_dir, &e) < 0 ||
 	    indicators_load(&srv.indicators, cfg->indicators_path, &e) < 0 ||
 	    standards_load(&srv.standards, cfg->standards_path, &srv.lists, &e) < 0 ||

@@ -83,10 +83,13 @@ load_country() {
 
 SERVER_PID=
 start_server() {
-  # A server left over on the port would answer for this one: refuse to test against it.
-  if curl -s --max-time 1 "http://127.0.0.1:$TEST_HTTP_PORT/healthz" >/dev/null 2>&1; then
-    echo "Bail out! port $TEST_HTTP_PORT is already served"; exit 1
-  fi
+  # A server left over on the port would answer for this one: refuse to test against it
+  # (after a moment: the front of a server just stopped ends just after it).
+  local tries=0
+  while curl -s --max-time 1 "http://127.0.0.1:$TEST_HTTP_PORT/healthz" >/dev/null 2>&1; do
+    if ((++tries > 20)); then echo "Bail out! port $TEST_HTTP_PORT is already served"; exit 1; fi
+    sleep 0.1
+  done
   "$BIN/wiqaya-server" serve 2>"$T/server.log" &
   SERVER_PID=$!
   for _ in $(seq 1 50); do
@@ -103,9 +106,12 @@ INTAKE_PID=
 INTAKE_URL=http://127.0.0.1:$TEST_INTAKE_PORT
 # start_intake: wiqaya-etl serve on the test config, waited for until it answers.
 start_intake() {
-  if curl -s --max-time 1 "$INTAKE_URL/healthz" >/dev/null 2>&1 && [[ -z $INTAKE_PID ]]; then
-    echo "Bail out! port $TEST_INTAKE_PORT is already served"; exit 1
-  fi
+  # (The front of an intake just killed ends a moment after it: its port is waited for.)
+  local tries=0
+  while curl -s --max-time 1 "$INTAKE_URL/healthz" >/dev/null 2>&1 && [[ -z $INTAKE_PID ]]; do
+    if ((++tries > 20)); then echo "Bail out! port $TEST_INTAKE_PORT is already served"; exit 1; fi
+    sleep 0.1
+  done
   "$BIN/wiqaya-etl" serve 2>>"$T/intake.log" &
   INTAKE_PID=$!
   for _ in $(seq 1 100); do

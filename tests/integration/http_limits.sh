@@ -20,28 +20,52 @@ elsewhere() { curl -s -o /dev/null --max-time 5 --interface 127.0.0.2 -w '%{http
 within() { awk -v t="$2" -v s="$1" 'BEGIN { exit !(s == "200" && t < 1) }'; }
 
 # --- privilege separation: the process facing the network holds nothing ---
-FRONT=$(pgrep -P "$SERVER_PID" -f "wiqaya-server")
+# Both servers run a front (common/front.h); each is checked alike.
 code -H "Authorization: Bearer $RESEARCHER" "$API/api/v1/analytics?indicator=victims&dimension=year" >/dev/null
+code -H "Authorization: Bearer $SUBMITTER" "$INTAKE_URL/api/v1/batches/1" >/dev/null
 sockets() { ls -l "/proc/$1/fd" | grep -o 'socket:\[[0-9]*\]' | tr -dc '0-9\n'; }
 # The client ends of connections to PostgreSQL: the peers of its socket's accepted ends.
 pg_clients() { ss -xn | awk '$5 ~ /\.s\.PGSQL/ { print $8 }'; }
 held_by() { sort <(sockets "$1") <(pg_clients) | uniq -d | wc -l; }
-figure "the data process $SERVER_PID holds $(held_by "$SERVER_PID") database connections; its front $FRONT holds $(held_by "$FRONT")"
-check "the data process holds database connections (the control)" test "$(held_by "$SERVER_PID")" -gt 0
-eq "its front holds none" "$(held_by "$FRONT")" "0"
-check "the front has no key file open" bash -c "! ls -l /proc/$FRONT/fd | grep -qE 'keys/|\.key'"
-check "no new privileges, no core dumps" bash -c \
-  "grep -q '^NoNewPrivs:[[:space:]]*1' /proc/$FRONT/status && grep -qE '^Max core file size +0 +0' /proc/$FRONT/limits"
+holds() { node "$ROOT/tests/tools/mem_holds.mjs" "$1" "$2"; }
+pghost=$(awk -F' *= *' '$1 == "host" { print $2; exit }' "$CONF")
+pgport=$(awk -F' *= *' '$1 == "port" { print $2; exit }' "$CONF")
+# check_front NAME DATA-PID FRONT-PID ROLE KEY...: the front of NAME, whose data process
+# connects as ROLE and holds each KEY file's bytes, holds none of it.
+check_front() {
+  local name=$1 data=$2 front=$3 role=$4; shift 4
+  figure "$name: the data process $data holds $(held_by "$data") database connections; its front $front holds $(held_by "$front")"
+  check "$name: the data process holds database connections (the control)" test "$(held_by "$data")" -gt 0
+  eq "$name: its front holds none" "$(held_by "$front")" "0"
+  check "$name: the front has no key file open" bash -c "! ls -l /proc/$front/fd | grep -qE 'keys/|\.key'"
+  check "$name: no new privileges, no core dumps" bash -c \
+    "grep -q '^NoNewPrivs:[[:space:]]*1' /proc/$front/status && grep -qE '^Max core file size +0 +0' /proc/$front/limits"
+  if [[ $(id -u) != 0 ]]; then
+    figure "$name: not run as root: the front keeps the user's identity, its memory is not searched"
+    return
+  fi
+  eq "$name: run as root, the front runs as nobody" "$(awk '/^Uid/ { print $2 }' "/proc/$front/status")" "65534"
+  check "$name: and as nobody cannot reach the database as $role" bash -c \
+    "! setpriv --reuid=65534 --regid=65534 --clear-groups psql -X -h '$pghost' -p '$pgport' -U $role -d '$DB' -Atc 'SELECT 1' >'$T/nobody' 2>&1 && grep -qi 'permission denied' '$T/nobody'"
+  for key in "$@"; do
+    check "$name: nor read $(basename "$key") as nobody" bash -c "! setpriv --reuid=65534 --regid=65534 --clear-groups cat '$key' >/dev/null 2>&1"
+    # Its memory, searched whole: the key's bytes are in the data process (the control,
+    # which shows the search finds a key) and nowhere in the front.
+    read -r in_data _ <<<"$(holds "$data" "$key")"
+    read -r in_front searched <<<"$(holds "$front" "$key")"
+    figure "$name: $(basename "$key") in the data process's memory: $in_data; in the front's ($searched bytes searched): $in_front"
+    eq "$name: the data process's memory holds $(basename "$key"), the front's does not" "$in_data $in_front" "holds clean"
+  done
+}
+FRONT=$(pgrep -P "$SERVER_PID" -f "wiqaya-server")
+INTAKE_FRONT=$(pgrep -P "$INTAKE_PID" -f "wiqaya-etl")
+# (The server's data process keeps only keys derived from noise.key, not its bytes: the
+# token key is the one its memory is searched for.)
+check_front api "$SERVER_PID" "$FRONT" wiqaya_reader "$T/keys/token.key"
 if [[ $(id -u) == 0 ]]; then
-  eq "run as root, the front runs as nobody" "$(awk '/^Uid/ { print $2 }' "/proc/$FRONT/status")" "65534"
-  pghost=$(awk -F' *= *' '$1 == "host" { print $2; exit }' "$CONF")
-  pgport=$(awk -F' *= *' '$1 == "port" { print $2; exit }' "$CONF")
-  check "and as nobody cannot reach the database, let alone read the analytics" bash -c \
-    "! setpriv --reuid=65534 --regid=65534 --clear-groups psql -X -h '$pghost' -p '$pgport' -U wiqaya_reader -d '$DB' -Atc 'SELECT count(*) FROM analytics.victim_year' >'$T/nobody' 2>&1 && grep -qi 'permission denied' '$T/nobody'"
-  check "nor read a key" bash -c "! setpriv --reuid=65534 --regid=65534 --clear-groups cat '$T/keys/noise.key' >/dev/null 2>&1"
-else
-  figure "not run as root: the front keeps the user's identity (run as root, or under systemd, for nobody)"
+  check "api: nor read noise.key as nobody" bash -c "! setpriv --reuid=65534 --regid=65534 --clear-groups cat '$T/keys/noise.key' >/dev/null 2>&1"
 fi
+check_front intake "$INTAKE_PID" "$INTAKE_FRONT" wiqaya_loader "$T/keys/pseudonym.key" "$T/keys/token.key"
 
 # Another local process that finds the data process's socket (/proc/net/unix lists it)
 # and sends a request at once, before it could be refused, is answered nothing.

@@ -1,0 +1,45 @@
+/* The HTTP front of a privilege-separated server (docs/security.md): the process that
+ * faces the network holds no database connection, no key and no row. It parses each
+ * request with the shared HTTP core (framing, limits, deadlines, route, parameters) and
+ * offers it, on its headers, over a Unix socket to the data process, which holds the keys
+ * and the data and decides everything again, the token and role among it: a request with
+ * a body goes on with Expect: 100-continue, so its body is read only once the data
+ * process has admitted it, and is then streamed through, never held whole. Answers come
+ * back the same way, read by one relay thread, so a slow answer (a fresh table, the
+ * intake's group commit) holds no thread of the front. Running as root, the front then
+ * runs as nobody; in any case with no new privileges, no core dumps and not traceable.
+ * Both servers run one: wiqaya-server and the intake (wiqaya-etl serve). As OpenSSH
+ * separates its privileged monitor, and Cantabular and TableBuilder their web tier. */
+#ifndef WQ_FRONT_H
+#define WQ_FRONT_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "common/config.h"
+#include "common/error.h"
+#include "common/http.h"
+
+struct front_options {
+	const char *name; /* the program's: the data socket's name, the front's log lines */
+	const char *listen;
+	int port, threads;
+	const struct http_route *routes; /* the data process's; the front forwards each */
+	size_t nroutes;
+	const char *tls_cert, *tls_key; /* PEM files to serve HTTPS; NULL or "": plain HTTP */
+	/* Wipes the secrets the data process holds already (the front's copies) before the
+	 * front reads a byte. */
+	void (*wipe)(void *arg);
+	void *wipe_arg;
+};
+
+/* Makes the data socket and forks the front, which wipes its copies of the secrets,
+ * serves listen:port and exits when the data process does (or on SIGTERM). In the data
+ * process: 0 with *sock the listening socket to serve (http_options front_socket) and
+ * *pid the front's; -1 with e set. Never returns in the front. */
+int front_start(const struct wq_config *cfg, const struct front_options *o, int *sock, pid_t *pid,
+		struct wq_error *e);
+/* Stops the front (SIGTERM) and waits for it. */
+void front_stop(pid_t pid);
+
+#endif
