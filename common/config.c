@@ -45,6 +45,7 @@ static const struct key keys[] = {
     S("database", "admin_user", db_admin_user, "postgres"),
     S("database", "loader_user", db_loader_user, "wiqaya_loader"),
     S("database", "reader_user", db_reader_user, "wiqaya_reader"),
+    S("database", "passwords", db_passwords, ""),
     I("database", "connect_timeout", db_connect_timeout, 1, 600, "5"),
     I("database", "connect_retries", db_connect_retries, 1, 100, "5"),
     S("paths", "codelists", codelists_dir, "config/codelists"),

@@ -9,6 +9,7 @@ struct wq_config {
 	char *path; /* the file it came from */
 
 	char *db_host, *db_name, *db_admin_user, *db_loader_user, *db_reader_user;
+	char *db_passwords; /* a folder of ROLE.pgpass files (common/db.h); "" none */
 	int db_port, db_connect_timeout, db_connect_retries;
 
 	char *codelists_dir, *migrations_dir, *indicators_path, *standards_path, *costs_path,

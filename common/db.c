@@ -2,6 +2,8 @@
 #include "common/db.h"
 
 #include <poll.h>
+#include <sodium.h>
+#include <stdio.h>
 #include <string.h>
 #include <time.h>
 
@@ -18,9 +20,14 @@ PGconn *db_connect(const struct wq_config *c, const char *user, struct wq_error 
 	char port[16], timeout[16];
 	snprintf(port, sizeof port, "%d", c->db_port);
 	snprintf(timeout, sizeof timeout, "%d", c->db_connect_timeout);
-	const char *const kw[] = {
-	    "host", "port", "dbname", "user", "connect_timeout", "application_name", NULL};
-	const char *const val[] = {c->db_host, port, c->db_name, user, timeout, "wiqaya", NULL};
+	char passfile[4096] = "";
+	if (c->db_passwords && c->db_passwords[0])
+		snprintf(passfile, sizeof passfile, "%s/%s.pgpass", c->db_passwords, user);
+	/* The passfile last: without one, the list ends before it. */
+	const char *const kw[] = {"host",	      "port",		  "dbname",   "user",
+				  "connect_timeout", "application_name", "passfile", NULL};
+	const char *const val[] = {c->db_host, port,	 c->db_name,			   user,
+				   timeout,    "wiqaya", passfile[0] ? passfile : NULL, NULL};
 	long delay_ms = 200;
 
 	for (int attempt = 1;; attempt++) {
@@ -48,6 +55,32 @@ PGconn *db_connect(const struct wq_config *c, const char *user, struct wq_error 
 		nanosleep(&ts, NULL);
 		delay_ms = delay_ms * 2 > 5000 ? 5000 : delay_ms * 2;
 	}
+}
+
+int db_password(const struct wq_config *c, const char *role, char *out, size_t size)
+{
+	char path[4096], line[1024];
+	if (!c->db_passwords || !c->db_passwords[0])
+		return -1;
+	snprintf(path, sizeof path, "%s/%s.pgpass", c->db_passwords, role);
+	FILE *f = fopen(path, "r");
+	if (!f)
+		return -1;
+	int rc = -1;
+	size_t n = strlen(role);
+	while (rc < 0 && fgets(line, sizeof line, f)) {
+		/* "*:*:*:ROLE:PASSWORD": ours are written so (scripts/pg.sh), with no ':' or
+		 * '\\' in the password to escape. */
+		line[strcspn(line, "\r\n")] = '\0';
+		if (strncmp(line, "*:*:*:", 6) == 0 && strncmp(line + 6, role, n) == 0 &&
+		    line[6 + n] == ':' && line[7 + n] && strlen(line + 7 + n) < size) {
+			memcpy(out, line + 7 + n, strlen(line + 7 + n) + 1);
+			rc = 0;
+		}
+	}
+	sodium_memzero(line, sizeof line);
+	fclose(f);
+	return rc;
 }
 
 int db_alive(PGconn *conn)

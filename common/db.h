@@ -10,8 +10,17 @@
 
 /* Connects as USER (one of the config's roles), retrying with exponential backoff
  * (200 ms doubling, capped at 5 s) up to db_connect_retries attempts. Returns NULL with
- * e set (S2001) when every attempt failed. The caller owns the connection (PQfinish). */
+ * e set (S2001) when every attempt failed. The caller owns the connection (PQfinish).
+ * With [database] passwords set, USER's password comes from the folder's USER.pgpass
+ * (libpq's passfile: "*:*:*:USER:PASSWORD"), and no other role's file is opened: each
+ * program reads its own role's file only, which its system user alone may read in a
+ * deployment (docs/security.md). */
 PGconn *db_connect(const struct wq_config *c, const char *user, struct wq_error *e);
+
+/* The password in ROLE's file of [database] passwords, into out (NUL-terminated): 0, or
+ * -1 when there is no such file or line (the role then has no password set by migrate).
+ * The caller wipes out. */
+int db_password(const struct wq_config *c, const char *role, char *out, size_t size);
 
 /* Whether an idle connection is still usable, without a round trip: a server that
  * restarted or crashed has closed it, which shows as something to read on an idle socket

@@ -26,7 +26,9 @@ int cmd_migrate(struct cli_ctx *ctx, int argc, char **argv)
 	}
 	int rc = migrate_run(ctx->conn, cfg->migrations_dir, functions, &r, &e);
 	free(functions);
-	if (rc < 0)
+	/* The roles exist now: their passwords, whenever the files say (a rotation is a new
+	 * file and a migrate). */
+	if (rc < 0 || migrate_passwords(ctx->conn, cfg, &e) < 0)
 		return cli_fail(&e);
 	printf("%d migration%s applied, %d function file%s applied%s\n", r.migrations,
 	       r.migrations == 1 ? "" : "s", r.functions, r.functions == 1 ? "" : "s",

@@ -5,12 +5,18 @@
 # even when the checkout sits in a private home directory; var/pg links to it. Port and
 # socket directory come from the config (var/wiqaya.conf, written from the example on first
 # use). As root, initdb and postgres run as the postgres user (initdb refuses root).
+# Every role logs in with its own password (SCRAM), made with the cluster: one file a role
+# under <cluster>/roles (libpq's passfile format, mode 0600), which the config names
+# ([database] passwords); each program opens its own role's file only, and `migrate` sets
+# the loader's and the reader's passwords from theirs. `psql` here is the operator's, with
+# every role's (roles/all.pgpass).
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
 PG_BIN=${PG_BIN:-/usr/lib/postgresql/15/bin}
 conf=${WIQAYA_CONF:-$root/var/wiqaya.conf}
 cluster=/var/tmp/wiqaya-$(printf '%s' "$root" | cksum | cut -d' ' -f1)
+roles=$cluster/roles
 
 ini() { # ini SECTION KEY: the value of KEY in [SECTION] of $conf, comments stripped
   awk -v s="[$1]" -v k="$2" '
@@ -29,6 +35,7 @@ write_conf() { # the example, pointed at this checkout's cluster and code lists
       -e "s|^pseudonym_key *=.*|pseudonym_key = $root/var/keys/pseudonym.key|" \
       -e "s|^noise_key *=.*|noise_key = $root/var/keys/noise.key|" \
       -e "s|^token_key *=.*|token_key = $root/var/keys/token.key|" \
+      -e "s|^passwords *=.*|passwords = $roles|" \
       -e "s|^public_tables *=.*|public_tables = $root/config/public_tables.txt|" \
       -e "s|^codelists *=.*|codelists = $root/config/codelists|" \
       -e "s|^migrations *=.*|migrations = $root/sql/migrations|" \
@@ -54,6 +61,20 @@ data=$cluster/data
 
 running() { as_pg "$PG_BIN/pg_ctl" -D "$data" status >/dev/null 2>&1; }
 
+# Each role's password, made once: 24 random bytes in base64url (no ':' or '\' to escape).
+passwords() {
+  mkdir -p "$roles"
+  chmod 0700 "$roles"
+  local role
+  for role in "$admin" "$(ini database loader_user)" "$(ini database reader_user)"; do
+    [[ -s $roles/$role.pgpass ]] && continue
+    (umask 077; printf '*:*:*:%s:%s\n' "$role" "$(head -c 24 /dev/urandom | base64 | tr '+/' '-_')" >"$roles/$role.pgpass")
+  done
+  (umask 077; cat "$roles"/*.pgpass | grep -v '^$' | sort -u >"$roles/all.tmp" && mv "$roles/all.tmp" "$roles/all.pgpass")
+}
+admin_password() { awk -F: -v r="$admin" '$4 == r { print $5 }' "$roles/$admin.pgpass"; }
+export PGPASSFILE=$roles/all.pgpass
+
 start() {
   if [[ $host != "$cluster" ]]; then
     echo "pg.sh: the config points at $host, not this checkout's cluster; nothing to start" >&2
@@ -63,10 +84,15 @@ start() {
   [[ $(id -u) -eq 0 ]] && chown postgres: "$cluster"
   chmod 0700 "$cluster"
   ln -sfn "$cluster" "$root/var/pg"
+  passwords
   if [[ ! -f $data/PG_VERSION ]]; then
-    as_pg "$PG_BIN/initdb" -D "$data" -U "$admin" --auth=trust -E UTF8 --no-locale \
-      --no-instructions >"$cluster/initdb.log" 2>&1 ||
-      { cat "$cluster/initdb.log" >&2; exit 1; }
+    # The admin's password goes to initdb in a file the postgres user reads, then goes.
+    (umask 077; admin_password >"$cluster/pwfile")
+    [[ $(id -u) -eq 0 ]] && chown postgres: "$cluster/pwfile"
+    as_pg "$PG_BIN/initdb" -D "$data" -U "$admin" --auth=scram-sha-256 --pwfile="$cluster/pwfile" \
+      -E UTF8 --no-locale --no-instructions >"$cluster/initdb.log" 2>&1 ||
+      { rm -f "$cluster/pwfile"; cat "$cluster/initdb.log" >&2; exit 1; }
+    rm -f "$cluster/pwfile"
     # A throwaway cluster: no TCP, no durability on crash of the machine (tests kill the
     # loader, never the machine), and no statement text with parameters in the log.
     cat >>"$data/postgresql.conf" <<CONF
@@ -81,20 +107,29 @@ log_min_error_statement = panic
 log_parameter_max_length_on_error = 0
 CONF
   fi
-  if running; then return 0; fi
-  # A postmaster.pid left by a killed server (or a reboot) would block the start.
-  rm -f "$data/postmaster.pid"
-  # Memory for bulk loads (the machine has plenty); checkpoints rare during a load. Terse
-  # errors in the log: a failed statement's DETAIL would quote the values of a key (a
-  # unique violation names the row's key), and the log is a file like any other.
-  local opts="-p $port -k $cluster -c shared_buffers=1GB -c work_mem=64MB -c log_error_verbosity=terse"
-  opts+=" -c maintenance_work_mem=512MB -c max_wal_size=8GB -c checkpoint_timeout=30min"
-  as_pg "$PG_BIN/pg_ctl" -D "$data" -l "$cluster/postgres.log" -w -t 60 \
-    -o "$opts" start >/dev/null ||
-    { tail -n 20 "$cluster/postgres.log" >&2; exit 1; }
-  if ! as_pg "$PG_BIN/psql" -h "$cluster" -p "$port" -U "$admin" -d postgres -Atqc \
+  if ! running; then
+    # A postmaster.pid left by a killed server (or a reboot) would block the start.
+    rm -f "$data/postmaster.pid"
+    # Memory for bulk loads (the machine has plenty); checkpoints rare during a load. Terse
+    # errors in the log: a failed statement's DETAIL would quote the values of a key (a
+    # unique violation names the row's key), and the log is a file like any other.
+    local opts="-p $port -k $cluster -c shared_buffers=1GB -c work_mem=64MB -c log_error_verbosity=terse"
+    opts+=" -c maintenance_work_mem=512MB -c max_wal_size=8GB -c checkpoint_timeout=30min"
+    as_pg "$PG_BIN/pg_ctl" -D "$data" -l "$cluster/postgres.log" -w -t 60 \
+      -o "$opts" start >/dev/null ||
+      { tail -n 20 "$cluster/postgres.log" >&2; exit 1; }
+  fi
+  # A cluster made before the passwords trusted every local connection: the admin's
+  # password is set while it still does, then every line asks for one.
+  if grep -qE '^(local|host).*trust' "$data/pg_hba.conf"; then
+    "$PG_BIN/psql" -h "$cluster" -p "$port" -U "$admin" -d postgres -Xqc \
+      "ALTER ROLE \"$admin\" PASSWORD '$(admin_password)'" >/dev/null
+    as_pg sed -i -E 's/^((local|host).*)trust$/\1scram-sha-256/' "$data/pg_hba.conf"
+    as_pg "$PG_BIN/pg_ctl" -D "$data" reload >/dev/null
+  fi
+  if ! "$PG_BIN/psql" -h "$cluster" -p "$port" -U "$admin" -d postgres -Atqc \
       "select 1 from pg_database where datname = '$dbname'" | grep -q 1; then
-    as_pg "$PG_BIN/createdb" -h "$cluster" -p "$port" -U "$admin" "$dbname"
+    "$PG_BIN/createdb" -h "$cluster" -p "$port" -U "$admin" "$dbname"
   fi
 }
 

@@ -356,3 +356,32 @@ int migrate_run(PGconn *conn, const char *migrations, const char *functions,
 	}
 	return 0;
 }
+
+int migrate_passwords(PGconn *conn, const struct wq_config *cfg, struct wq_error *e)
+{
+	const char *roles[] = {cfg->db_loader_user, cfg->db_reader_user};
+	int set = 0;
+	for (size_t i = 0; i < sizeof roles / sizeof roles[0]; i++) {
+		char password[256];
+		if (db_password(cfg, roles[i], password, sizeof password) < 0)
+			continue;
+		char *verifier = PQencryptPasswordConn(conn, password, roles[i], "scram-sha-256");
+		sodium_memzero(password, sizeof password);
+		if (!verifier)
+			return err_set(e, "S4006", "could not set the password of %s", roles[i]);
+		/* A utility statement takes no parameters: the name and the verifier escaped. */
+		char *name = PQescapeIdentifier(conn, roles[i], strlen(roles[i]));
+		char *literal = PQescapeLiteral(conn, verifier, strlen(verifier));
+		char *sql = name && literal ? xasprintf("ALTER ROLE %s PASSWORD %s", name, literal)
+					    : NULL;
+		int rc = sql ? db_run(conn, e, sql, 0, NULL) : -1;
+		PQfreemem(verifier);
+		PQfreemem(name);
+		PQfreemem(literal);
+		free(sql);
+		if (rc < 0)
+			return err_set(e, "S4006", "could not set the password of %s", roles[i]);
+		set++;
+	}
+	return set;
+}

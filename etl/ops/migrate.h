@@ -13,6 +13,7 @@
 
 #include <libpq-fe.h>
 
+#include "common/config.h"
 #include "common/error.h"
 
 struct migrate_result {
@@ -31,5 +32,11 @@ struct migrate_result {
  * remains. */
 int migrate_run(PGconn *conn, const char *migrations, const char *functions,
 		struct migrate_result *r, struct wq_error *e);
+
+/* Sets the passwords of the loader's and the reader's roles from their files in
+ * [database] passwords (common/db.h), as SCRAM verifiers computed here: the password
+ * itself never reaches the server or its log. A role without a file keeps what it has.
+ * Returns how many were set, or -1 with e set (S4006). */
+int migrate_passwords(PGconn *conn, const struct wq_config *cfg, struct wq_error *e);
 
 #endif

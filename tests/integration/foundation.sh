@@ -135,4 +135,35 @@ for p in wiqaya-etl wiqaya-server wiqaya-stats wiqaya-synth; do
   check "$p --help" "$BIN/$p" --help
   check "$p --version" bash -c "'$BIN/$p' --version | grep -q '^$p '"
 done
+# --- every role logs in with its own password (scripts/pg.sh, common/db.h) ---
+roles_dir=$(awk -F' *= *' '$1 == "passwords" { print $2; exit }' "$CONF")
+pg_host=$(awk -F' *= *' '$1 == "host" { print $2; exit }' "$CONF")
+pg_port=$(awk -F' *= *' '$1 == "port" { print $2; exit }' "$CONF")
+check "the cluster keeps one password file a role" test -s "$roles_dir/wiqaya_reader.pgpass" -a -s "$roles_dir/wiqaya_loader.pgpass"
+eq "each readable by its owner only" "$(stat -c %a "$roles_dir/wiqaya_reader.pgpass" "$roles_dir/wiqaya_loader.pgpass" | sort -u)" "600"
+# connect_as ROLE PASSFILE: what psql says connecting as ROLE with only PASSFILE's passwords.
+PG_BIN=${PG_BIN:-/usr/lib/postgresql/15/bin}
+connect_as() { PGPASSFILE=$2 "$PG_BIN/psql" -w -X -h "$pg_host" -p "$pg_port" -U "$1" -d "$DB" -Atc 'SELECT current_user' 2>&1; }
+refused() { connect_as "$1" "$2" | grep -q "$3"; }
+: >"$T/none.pgpass"; chmod 600 "$T/none.pgpass"
+admin_role=$(awk -F' *= *' '$1 == "admin_user" { print $2; exit }' "$CONF")
+for role in wiqaya_reader wiqaya_loader "$admin_role"; do
+  check "$role without a password: refused" refused "$role" "$T/none.pgpass" 'no password supplied'
+done
+awk -F: '{ print "*:*:*:wiqaya_loader:" $5 }' "$roles_dir/wiqaya_reader.pgpass" >"$T/swapped.pgpass"; chmod 600 "$T/swapped.pgpass"
+check "the reader's password does not open the loader's role" refused wiqaya_loader "$T/swapped.pgpass" 'password authentication failed'
+
+eq "the reader's own file opens the reader's role" "$(connect_as wiqaya_reader "$roles_dir/wiqaya_reader.pgpass")" "wiqaya_reader"
+# Each program needs its own role's file only: with a folder holding the reader's alone,
+# the server answers and the loader cannot connect.
+mkdir -p "$T/reader_only"; chmod 700 "$T/reader_only"
+cp "$roles_dir/wiqaya_reader.pgpass" "$T/reader_only/"
+sed "s|^passwords *=.*|passwords = $T/reader_only|" "$CONF" >"$T/reader_only.conf"
+WIQAYA_CONF=$T/reader_only.conf start_server
+eq "the server, with the reader's file alone, reaches the database" \
+  "$(curl -s "http://127.0.0.1:$TEST_HTTP_PORT/healthz" | jq -r .database)" "ok"
+stop_server
+check "the loader, with the reader's file alone, cannot connect (S2001)" bash -c \
+  "WIQAYA_CONF='$T/reader_only.conf' '$BIN/wiqaya-etl' refresh 2>&1 | grep -q S2001"
+
 echo "1..$n"
