@@ -24,10 +24,12 @@ PGconn *db_connect(const struct wq_config *c, const char *user, struct wq_error 
 	if (c->db_passwords && c->db_passwords[0])
 		snprintf(passfile, sizeof passfile, "%s/%s.pgpass", c->db_passwords, user);
 	/* The passfile last: without one, the list ends before it. */
-	const char *const kw[] = {"host",	      "port",		  "dbname",   "user",
-				  "connect_timeout", "application_name", "passfile", NULL};
-	const char *const val[] = {c->db_host, port,	 c->db_name,			   user,
-				   timeout,    "wiqaya", passfile[0] ? passfile : NULL, NULL};
+	const char *const kw[] = {
+	    "host",	"port", "dbname", "user", "connect_timeout", "application_name",
+	    "passfile", NULL};
+	const char *const val[] = {
+	    c->db_host, port, c->db_name, user, timeout, "wiqaya", passfile[0] ? passfile : NULL,
+	    NULL};
 	long delay_ms = 200;
 
 	for (int attempt = 1;; attempt++) {

@@ -372,8 +372,8 @@ int migrate_passwords(PGconn *conn, const struct wq_config *cfg, struct wq_error
 		/* A utility statement takes no parameters: the name and the verifier escaped. */
 		char *name = PQescapeIdentifier(conn, roles[i], strlen(roles[i]));
 		char *literal = PQescapeLiteral(conn, verifier, strlen(verifier));
-		char *sql = name && literal ? xasprintf("ALTER ROLE %s PASSWORD %s", name, literal)
-					    : NULL;
+		char *sql =
+		    name && literal ? xasprintf("ALTER ROLE %s PASSWORD %s", name, literal) : NULL;
 		int rc = sql ? db_run(conn, e, sql, 0, NULL) : -1;
 		PQfreemem(verifier);
 		PQfreemem(name);
