@@ -56,13 +56,13 @@ struct http_server {
 	struct conn *conns;
 	int nconns;
 	pthread_t sweeper;
-	int stopping;
+	int stopping; /* 1: nothing more is admitted; 2: the sweeper ends too */
 	struct metrics *metrics;
 	struct rate_limit *rate;      /* [limits] rate_per_token; NULL: none */
 	struct rate_limit *auth_fail; /* [limits] auth_failures_per_minute; NULL: none */
-	int suspended;		      /* deferred requests not yet resumed (under mu) */
+	int active;		      /* requests admitted, not yet completed (under mu) */
 	int listener;		      /* the listening socket MHD was handed */
-	pthread_cond_t resumed;	      /* signalled when one is */
+	pthread_cond_t completed;     /* signalled when one is */
 };
 
 /* One request, from its URI to its completion. */
@@ -80,6 +80,7 @@ struct http_request {
 	int nul_in_target; /* %00 in the path as sent */
 	int must_close;	   /* refused on its headers: answered before its body */
 	int counted;	   /* counted among its client's requests in flight (behind the proxy) */
+	int admitted;	   /* counted among the server's active requests */
 	struct principal who;
 	double t0;
 	size_t in_bytes;
@@ -415,7 +416,7 @@ static void *sweep(void *arg)
 	for (;;) {
 		usleep(200 * 1000);
 		pthread_mutex_lock(&s->mu);
-		if (s->stopping) {
+		if (s->stopping > 1) {
 			pthread_mutex_unlock(&s->mu);
 			return NULL;
 		}
@@ -839,6 +840,20 @@ static int admit(struct http_request *r, const char *version, struct http_respon
 	MHD_get_connection_values_n(r->mc, MHD_GET_ARGUMENT_KIND, check_arg, &c);
 	if (c.failed || body_ok(r, &f, resp) < 0 || authorize(r, resp) < 0)
 		return -1;
+	/* Admitted: counted until it completes, so that a stop waits for it (its body, its
+	 * handler, its deferred answer), unless the stop has begun. */
+	pthread_mutex_lock(&s->mu);
+	int stopping = s->stopping;
+	if (!stopping) {
+		s->active++;
+		r->admitted = 1;
+	}
+	pthread_mutex_unlock(&s->mu);
+	if (stopping) {
+		http_problem(resp, 503, "H1503", "the server is stopping", NULL, NULL);
+		resp->retry_after = 1;
+		return -1;
+	}
 	return s->o.stream_open ? s->o.stream_open(r, resp, &r->stream) : 0;
 }
 
@@ -1035,18 +1050,16 @@ void http_defer(struct http_request *r)
 	MHD_suspend_connection(r->mc);
 	pthread_mutex_lock(&s->mu);
 	r->deferred = 1;
-	s->suspended++;
 	pthread_mutex_unlock(&s->mu);
 }
 
 void http_resume(struct http_request *r, struct http_response *resp)
 {
 	struct http_server *s = r->srv;
+	/* The request stays active (http_stop waits) until it completes, after this. */
 	pthread_mutex_lock(&s->mu);
 	r->later = *resp;
 	r->resumed = 1;
-	s->suspended--;
-	pthread_cond_broadcast(&s->resumed);
 	pthread_mutex_unlock(&s->mu);
 	MHD_resume_connection(r->mc);
 }
@@ -1062,6 +1075,14 @@ static void on_completed(void *cls, struct MHD_Connection *mc, void **state,
 			inflight_add(r->client, -1);
 		if (r->stream)
 			s->o.stream_close(r->stream);
+		if (r->resumed) /* handed over, never sent (the connection ended first) */
+			free(r->later.body);
+		if (r->admitted) {
+			pthread_mutex_lock(&s->mu);
+			s->active--;
+			pthread_cond_broadcast(&s->completed);
+			pthread_mutex_unlock(&s->mu);
+		}
 		free(r->target);
 		free(r->body);
 		free(r);
@@ -1082,7 +1103,7 @@ static void on_completed(void *cls, struct MHD_Connection *mc, void **state,
 static void server_free(struct http_server *s)
 {
 	pthread_mutex_destroy(&s->mu);
-	pthread_cond_destroy(&s->resumed);
+	pthread_cond_destroy(&s->completed);
 	metrics_free(s->metrics);
 	rate_free(s->rate);
 	rate_free(s->auth_fail);
@@ -1125,7 +1146,7 @@ struct http_server *http_start(const struct wq_config *cfg, const struct http_op
 	s->auth_fail =
 	    rate_new(cfg->auth_failures_per_minute / 60.0, cfg->auth_failures_per_minute);
 	pthread_mutex_init(&s->mu, NULL);
-	pthread_cond_init(&s->resumed, NULL);
+	pthread_cond_init(&s->completed, NULL);
 	/* A connection's memory pool (MHD maps it lazily: only what a request uses becomes
 	 * resident). MHD parses every query parameter into a record of its pool (about 60
 	 * bytes each) before we can refuse the URL; a pool that cannot hold them makes MHD
@@ -1182,17 +1203,18 @@ void http_stop(struct http_server *s)
 {
 	if (!s)
 		return;
+	/* No request is admitted from now on (503); every one admitted before finishes: its
+	 * body (the sweeper still holds it to its deadlines), its handler, its deferred
+	 * answer (stopping with a suspended connection is an API violation of MHD). Then no
+	 * new connection, and the daemon stops. */
 	pthread_mutex_lock(&s->mu);
 	s->stopping = 1;
+	while (s->active > 0)
+		pthread_cond_wait(&s->completed, &s->mu);
+	s->stopping = 2;
 	pthread_mutex_unlock(&s->mu);
 	pthread_join(s->sweeper, NULL);
-	/* No new connection; the deferred answers still to come are waited for (stopping
-	 * with a suspended connection is an API violation of MHD), then the daemon stops. */
 	MHD_socket listener = MHD_quiesce_daemon(s->daemon);
-	pthread_mutex_lock(&s->mu);
-	while (s->suspended > 0)
-		pthread_cond_wait(&s->resumed, &s->mu);
-	pthread_mutex_unlock(&s->mu);
 	MHD_stop_daemon(s->daemon);
 	if (listener != MHD_INVALID_SOCKET && !s->o.front_pid)
 		close(listener); /* the data side's socket is its caller's to close */

@@ -178,10 +178,8 @@ static int holds(const struct token_cache *c, const struct cached_token *s, cons
 }
 
 /* 1 and *p when hash is cached and current, past the read barrier (checked again after
- * it: a change heard meanwhile ends the entry); *gen: the generation to store a read
- * under. */
-static int remembered(struct token_cache *c, const uint8_t *hash, struct principal *p,
-		      unsigned long *gen)
+ * it: a change heard meanwhile ends the entry). */
+static int remembered(struct token_cache *c, const uint8_t *hash, struct principal *p)
 {
 	int hit = 0;
 	pthread_mutex_lock(&c->lock);
@@ -190,9 +188,17 @@ static int remembered(struct token_cache *c, const uint8_t *hash, struct princip
 		*p = s->who;
 		hit = 1;
 	}
-	*gen = c->live ? c->gen : 0;
 	pthread_mutex_unlock(&c->lock);
 	return hit;
+}
+
+/* The generation a database read made now is stored under (0: the cache is off). */
+static unsigned long generation(struct token_cache *c)
+{
+	pthread_mutex_lock(&c->lock);
+	unsigned long gen = c->live ? c->gen : 0;
+	pthread_mutex_unlock(&c->lock);
+	return gen;
 }
 
 /* Keeps a token read in generation gen, unless a change was heard since. */
@@ -239,13 +245,18 @@ int token_check(PGconn *conn, struct token_cache *cache, const uint8_t *key,
 	}
 	hash_secret(key, secret, hash);
 	sodium_memzero(secret, sizeof secret);
+	/* Without a connection, the cache only; with one, the database only (the caller has
+	 * asked the cache already: its barrier is not waited for twice), kept in the cache
+	 * under the generation read now. */
 	unsigned long gen = 0;
-	if (cache && remembered(cache, hash, p, &gen))
-		return 0;
 	if (!conn) {
+		if (cache && remembered(cache, hash, p))
+			return 0;
 		err_set(e, "T1006", "tokens cannot be checked: the database is unavailable");
 		return -1;
 	}
+	if (cache)
+		gen = generation(cache);
 
 	char hex[2 * TOKEN_HASH_BYTES + 3] = "\\x";
 	sodium_bin2hex(hex + 2, sizeof hex - 2, hash, sizeof hash);

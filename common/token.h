@@ -65,8 +65,9 @@ unsigned long token_cache_round_begin(struct token_cache *c);
 /* Round n has had its answer, and every notification before it was heard. */
 void token_cache_round_done(struct token_cache *c, unsigned long n);
 
-/* The principal of an Authorization header value (NULL: no header, the public), from the
- * cache when it holds the token (cache may be NULL), else from the database. Returns 0,
+/* The principal of an Authorization header value (NULL: no header, the public): with conn
+ * NULL from the cache alone (T1006 when it cannot answer), otherwise from the database,
+ * then kept in the cache (which may be NULL). Returns 0,
  * or -1 with e set and the reason (T1001 not "Bearer <token>", T1002 not a token, T1003
  * unknown, T1004 revoked, T1005 expired, T1006 the database could not answer: conn NULL
  * or failing); every one is a 401 but T1006 (503). */

@@ -8,7 +8,7 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/select.h>
+#include <poll.h>
 #include <time.h>
 
 #include "common/db.h"
@@ -23,6 +23,13 @@ struct version_watch {
 	atomic_llong version;
 	atomic_int stop;
 };
+
+static double seconds(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
 
 static void nap(int ms)
 {
@@ -85,6 +92,7 @@ static void *watch(void *arg)
 	struct version_watch *w = arg;
 	PGconn *conn = NULL;
 	unsigned long round = 0; /* the token cache's round trip in flight; 0: none */
+	double began = 0;	 /* when it was sent */
 	while (!atomic_load(&w->stop)) {
 		if (!conn) {
 			struct wq_error e;
@@ -98,18 +106,22 @@ static void *watch(void *arg)
 				continue;
 			}
 		}
-		int fd = PQsocket(conn), wake = token_cache_wake_fd(w->tokens), failed = 0;
-		if (!round && (round = token_cache_round_begin(w->tokens)) &&
-		    !PQsendQuery(conn, "SELECT 1"))
+		int failed = 0;
+		if (!round && (round = token_cache_round_begin(w->tokens))) {
+			began = seconds();
+			failed = !PQsendQuery(conn, "SELECT 1");
+		}
+		/* A round that outlives the requests' wait has a connection that no longer
+		 * answers (its backend stopped, the network gone quiet): made again. */
+		if (round && seconds() - began > TOKEN_CACHE_BARRIER_MS / 1000.0)
 			failed = 1;
-		fd_set in;
-		FD_ZERO(&in);
-		FD_SET(fd, &in);
-		if (!round)
-			FD_SET(wake, &in);	 /* a request waits for a round */
-		struct timeval tv = {0, 200000}; /* stop is checked five times a second */
-		int ready = failed ? 0 : select((fd > wake ? fd : wake) + 1, &in, NULL, NULL, &tv);
-		if (ready > 0 && FD_ISSET(fd, &in) && !PQconsumeInput(conn))
+		/* The wake descriptor only between rounds: a request waits for one. Stop is
+		 * checked five times a second. */
+		struct pollfd in[2] = {{PQsocket(conn), POLLIN, 0},
+				       {token_cache_wake_fd(w->tokens), POLLIN, 0}};
+		int ready = failed ? 0 : poll(in, round ? 1 : 2, 200);
+		if (ready > 0 && (in[0].revents & (POLLIN | POLLHUP | POLLERR)) &&
+		    !PQconsumeInput(conn))
 			failed = 1;
 		if (!failed)
 			hear(w, conn);

@@ -178,6 +178,7 @@ trap cleanup EXIT
 # dump_db FILE [PG_DUMP OPTIONS]: pg_dump of the test database.
 dump_db() {
   local out=$1; shift
+  PGPASSFILE="$(awk -F' *= *' '$1 == "passwords" { print $2; exit }' "$CONF")/all.pgpass" \
   "/usr/lib/postgresql/15/bin/pg_dump" -h "$(awk -F' *= *' '/^host/{print $2; exit}' "$CONF" | cut -d' ' -f1)" \
     -p "$(awk -F' *= *' '/^port/{print $2; exit}' "$CONF" | cut -d' ' -f1)" -U postgres -d "$DB" "$@" >"$out"
 }

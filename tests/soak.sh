@@ -24,9 +24,11 @@ state() { # state PID: RSS in KiB and open descriptors
   echo "$(awk '/^VmRSS/ { print $2 }' "/proc/$1/status") $(ls "/proc/$1/fd" | wc -l)"
 }
 FRONT=$(pgrep -P "$SERVER_PID" -f wiqaya-server)
+INTAKE_FRONT=$(pgrep -P "$INTAKE_PID" -f wiqaya-etl)
 read -r api_rss0 api_fd0 <<<"$(state "$SERVER_PID")"
 read -r fr_rss0 fr_fd0 <<<"$(state "$FRONT")"
 read -r in_rss0 in_fd0 <<<"$(state "$INTAKE_PID")"
+read -r if_rss0 if_fd0 <<<"$(state "$INTAKE_FRONT")"
 cat >"$T/public.lua" <<'LUA'
 bad = 0
 request = function() return wrk.format("GET", "/api/v1/analytics?indicator=victims&dimension=year") end
@@ -55,6 +57,7 @@ wait "$w1" "$w2" "$w3"
 read -r api_rss1 api_fd1 <<<"$(state "$SERVER_PID")"
 read -r fr_rss1 fr_fd1 <<<"$(state "$FRONT")"
 read -r in_rss1 in_fd1 <<<"$(state "$INTAKE_PID")"
+read -r if_rss1 if_fd1 <<<"$(state "$INTAKE_FRONT")"
 
 # stream NAME FILE: requests, non-2xx answers and socket errors, p50/p90/p99 (wrk --latency)
 errors=0
@@ -76,9 +79,10 @@ printf '%-28s %d loaded, %d failed\n' "batch loads (2,000 cases)" "$loads" "$loa
 printf '%-28s %d done, %d failed\n' "refreshes of the queue" "$refreshes" "$refresh_errors"
 printf '%-28s RSS %d -> %d KiB, descriptors %d -> %d\n' "wiqaya-server (front)" "$fr_rss0" "$fr_rss1" "$fr_fd0" "$fr_fd1"
 printf '%-28s RSS %d -> %d KiB, descriptors %d -> %d\n' "wiqaya-server (data)" "$api_rss0" "$api_rss1" "$api_fd0" "$api_fd1"
-printf '%-28s RSS %d -> %d KiB, descriptors %d -> %d\n' "wiqaya-etl serve" "$in_rss0" "$in_rss1" "$in_fd0" "$in_fd1"
+printf '%-28s RSS %d -> %d KiB, descriptors %d -> %d\n' "wiqaya-etl serve (front)" "$if_rss0" "$if_rss1" "$if_fd0" "$if_fd1"
+printf '%-28s RSS %d -> %d KiB, descriptors %d -> %d\n' "wiqaya-etl serve (data)" "$in_rss0" "$in_rss1" "$in_fd0" "$in_fd1"
 errors=$((errors + load_errors + refresh_errors))
-if ((errors > 0 || api_fd1 > api_fd0 + 4 || fr_fd1 > fr_fd0 + 4 || in_fd1 > in_fd0 + 4)); then
+if ((errors > 0 || api_fd1 > api_fd0 + 4 || fr_fd1 > fr_fd0 + 4 || in_fd1 > in_fd0 + 4 || if_fd1 > if_fd0 + 4)); then
   echo "soak: FAILED ($errors errors)"; tail -3 "$T/load.err" "$T/refresh.err"; exit 1
 fi
 echo "soak: passed"
