@@ -3,7 +3,7 @@
 CC      ?= cc
 BUILD   ?= build
 BIN      = $(BUILD)/bin
-PKGS     = libpq libsodium jansson libmicrohttpd gsl libutf8proc inih zlib icu-uc icu-i18n yaml-0.1
+PKGS     = libpq libsodium jansson libmicrohttpd libseccomp gsl libutf8proc inih zlib icu-uc icu-i18n yaml-0.1
 OPT     ?= -O2 -g
 WARN     = -Wall -Wextra -Wshadow -Wmissing-prototypes -Wstrict-prototypes \
            -Wwrite-strings -Wpointer-arith -Wno-missing-field-initializers \
@@ -21,9 +21,9 @@ LDFLAGS += $(SAN) -Wl,--as-needed
 libs       = $(shell pkg-config --libs $(1) 2>/dev/null)
 STATS_LIBS = $(call libs,gsl jansson) -lm
 SYNTH_LIBS = $(call libs,jansson) -lm -lpthread
-SERVER_LIBS = $(call libs,libpq libsodium jansson libmicrohttpd gsl inih yaml-0.1) -lcsv -lm \
+SERVER_LIBS = $(call libs,libpq libsodium jansson libmicrohttpd libseccomp gsl inih yaml-0.1) -lcsv -lm \
               -lpthread
-ETL_LIBS   = $(call libs,libpq libsodium jansson libmicrohttpd libutf8proc inih zlib icu-i18n icu-uc) \
+ETL_LIBS   = $(call libs,libpq libsodium jansson libmicrohttpd libseccomp libutf8proc inih zlib icu-i18n icu-uc) \
              -lcsv -lm -lpthread
 # Tests, tools and benchmarks link the libraries of every program (benchmarks the
 # synthetic country's names too).
@@ -46,7 +46,7 @@ DATA_SRC   = common/attribute.c common/csv_layout.c common/month.c
 COMMON_SRC = common/config.c common/log.c common/db.c common/codelist.c common/cli.c \
              common/keyfile.c common/token.c common/audit_chain.c common/copy.c
 # The HTTP core (libmicrohttpd), for the programs that serve.
-HTTP_SRC   = common/http.c common/front.c common/metrics.c common/rate.c common/version.c
+HTTP_SRC   = common/http.c common/front.c common/sandbox.c common/metrics.c common/rate.c common/version.c
 # wiqaya-etl: the command table and a file a command; below it one folder a subsystem.
 ETL_SRC    = etl/main.c etl/cmd_keys.c etl/cmd_migrate.c etl/cmd_load.c etl/cmd_refresh.c \
              etl/cmd_rekey.c etl/cmd_retention.c etl/cmd_serve.c \

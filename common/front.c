@@ -26,6 +26,7 @@
 
 #include "common/http.h"
 #include "common/log.h"
+#include "common/sandbox.h"
 #include "common/strbuf.h"
 #include "common/xalloc.h"
 
@@ -512,7 +513,7 @@ static void run(const struct wq_config *cfg, const struct front_options *fo, str
 	struct http_server *http = http_start(cfg, &o, &e);
 	if (key)
 		sodium_memzero(key, strlen(key));
-	if (!http || drop_root(parent, &e) < 0) {
+	if (!http || drop_root(parent, &e) < 0 || sandbox_enter(&e) < 0) {
 		err_print(&e, stderr);
 		_exit(2);
 	}

@@ -7,7 +7,8 @@
  * process has admitted it, and is then streamed through, never held whole. Answers come
  * back the same way, read by one relay thread, so a slow answer (a fresh table, the
  * intake's group commit) holds no thread of the front. Running as root, the front then
- * runs as nobody; in any case with no new privileges, no core dumps and not traceable.
+ * runs as nobody; in any case with no new privileges, no core dumps, not traceable and
+ * its system calls filtered (common/sandbox.h).
  * Both servers run one: wiqaya-server and the intake (wiqaya-etl serve). As OpenSSH
  * separates its privileged monitor, and Cantabular and TableBuilder their web tier. */
 #ifndef WQ_FRONT_H

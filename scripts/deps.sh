@@ -18,6 +18,7 @@ packages=(
   build-essential pkg-config git curl ca-certificates
   postgresql-15 postgresql-client-15
   libpq-dev libsodium-dev libjansson-dev libmicrohttpd-dev libgsl-dev
+  libseccomp-dev  # the fronts' system-call filter (common/sandbox.c)
   libutf8proc-dev libicu-dev libcsv-dev libinih-dev libcmocka-dev zlib1g-dev
   clang-format cppcheck valgrind jq time openssl prometheus wrk libyaml-dev nodejs
   iproute2 util-linux  # ss and flock: the test runner's free ports and its cluster lock

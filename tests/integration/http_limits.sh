@@ -40,6 +40,8 @@ check_front() {
   check "$name: the front has no key file open" bash -c "! ls -l /proc/$front/fd | grep -qE 'keys/|\.key'"
   check "$name: no new privileges, no core dumps" bash -c \
     "grep -q '^NoNewPrivs:[[:space:]]*1' /proc/$front/status && grep -qE '^Max core file size +0 +0' /proc/$front/limits"
+  check "$name: its system calls filtered, in every thread" bash -c \
+    "for t in /proc/$front/task/*; do grep -qE '^Seccomp:[[:space:]]*2' \$t/status || exit 1; done"
   if [[ $(id -u) != 0 ]]; then
     figure "$name: not run as root: the front keeps the user's identity, its memory is not searched"
     return
@@ -59,6 +61,16 @@ check_front() {
 }
 FRONT=$(pgrep -P "$SERVER_PID" -f "wiqaya-server")
 INTAKE_FRONT=$(pgrep -P "$INTAKE_PID" -f "wiqaya-etl")
+# The filter itself (common/sandbox.h), entered by a probe that then acts as a
+# compromised front would: what a front does works; a file, a TCP socket, becoming
+# dumpable again or pushing input into a terminal is refused; running a program kills it.
+probe() { "$BIN/tool_sandbox_probe" "$1" 2>/dev/null; }
+eq "the filter lets a front serve (Unix sockets, memory, clocks)" "$(probe serve)" "ok"
+for act in open tcp prctl tiocsti; do
+  eq "the filter refuses $act" "$(probe $act)" "refused: EPERM"
+done
+probe exec >/dev/null
+eq "running a program kills the process (SIGSYS)" "$?" "$((128 + 31))"
 # (The server's data process keeps only keys derived from noise.key, not its bytes: the
 # token key is the one its memory is searched for.)
 check_front api "$SERVER_PID" "$FRONT" wiqaya_reader "$T/keys/token.key"
