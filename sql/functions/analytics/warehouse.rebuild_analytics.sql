@@ -1,6 +1,7 @@
 -- Rebuilds every analytics table from the warehouse in the caller's transaction (batch
 -- loads, rekey, retention, wiqaya-etl refresh, and wiqaya-etl migrate when a builder
--- changed): what was queued is shown by it. Returns the new data version.
+-- changed): what was queued is shown by it, with fresh planner statistics
+-- (warehouse.analyze_analytics). Returns the new data version.
 --
 -- No nested loops: a rebuild reads whole tables, and hash joins are right for every one
 -- of its statements. The planner chooses nested loops when the warehouse's statistics say
@@ -24,6 +25,7 @@ BEGIN
   INSERT INTO analytics.population
   SELECT year, region, sex, age, analytics.age_band(age), dims, population
   FROM warehouse.population;
+  PERFORM warehouse.analyze_analytics();
   RETURN warehouse.analytics_built(last_month);
 END
 $$;
