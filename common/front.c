@@ -191,6 +191,8 @@ static int answer(const char *text, size_t n, int head, struct http_response *re
 				       .csp = v[H_CSP],
 				       .content_disposition = v[H_DISPOSITION],
 				       .retry_after = v[H_RETRY] ? atoi(v[H_RETRY]) : 0};
+	if (head && v[H_LENGTH])
+		resp->head_length = strtoull(v[H_LENGTH], NULL, 10);
 	return 0;
 }
 

@@ -917,11 +917,25 @@ static void set_body_bytes(struct http_request *r, size_t n)
 	pthread_mutex_unlock(&r->srv->mu);
 }
 
+static ssize_t no_body(void *cls, uint64_t pos, char *buf, size_t max)
+{
+	(void)cls;
+	(void)pos;
+	(void)buf;
+	(void)max;
+	return MHD_CONTENT_READER_END_OF_STREAM;
+}
+
 static enum MHD_Result respond(struct http_request *r, struct http_response *resp)
 {
 	set_phase(r, SENDING, resp->len);
+	/* A relayed HEAD: the length of a body MHD does not send for HEAD (so never asks). */
 	struct MHD_Response *mr =
-	    MHD_create_response_from_buffer(resp->len, resp->body, MHD_RESPMEM_MUST_FREE);
+	    !resp->len && resp->head_length
+		? MHD_create_response_from_callback(resp->head_length, 4096, no_body, NULL, NULL)
+		: MHD_create_response_from_buffer(resp->len, resp->body, MHD_RESPMEM_MUST_FREE);
+	if (mr && !resp->len && resp->head_length)
+		free(resp->body);
 	MHD_add_response_header(mr, "Content-Type",
 				resp->content_type ? resp->content_type
 						   : "text/plain; charset=utf-8");

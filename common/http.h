@@ -59,6 +59,9 @@ struct http_response {
 	const char *cache_control, *etag, *csp;
 	const char *content_encoding; /* "gzip" for a precompressed body; NULL none */
 	const char *vary;	      /* the request headers the answer depends on */
+	/* A HEAD answer relayed without its body (common/front.c): the body's length, for
+	 * Content-Length, when len is 0. */
+	size_t head_length;
 };
 
 typedef void (*http_handler)(struct http_request *req, struct http_response *resp);

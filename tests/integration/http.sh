@@ -104,6 +104,10 @@ eq "a repeatable parameter may repeat" \
 eq "a route without parameters takes none" "$(code "$URL/healthz?x=1")" "400"
 eq "HEAD where GET is: 200" "$(curl -s -I -o "$T/head" -w '%{http_code}' "$URL/healthz")" "200"
 check "with no body" bash -c "! grep -q '\"status\"' '$T/head'"
+# Through the front too: the Content-Length of the body a GET would get.
+get_length=$(curl -s "$URL/api/v1/indicators" | wc -c)
+eq "and the Content-Length a GET's body has ($get_length bytes)" \
+  "$(curl -s -I "$URL/api/v1/indicators" | tr -d '\r' | awk -F': ' 'tolower($1) == "content-length" { print $2 }')" "$get_length"
 eq "an unknown path: 404" "$(code "$URL/nope")" "404"
 eq "a known path, another method: 405" "$(code -X DELETE "$URL/healthz")" "405"
 
