@@ -1166,8 +1166,14 @@ struct http_server *http_start(const struct wq_config *cfg, const struct http_op
 	 * bytes each) before we can refuse the URL; a pool that cannot hold them makes MHD
 	 * drop the connection without an answer. 1 MiB holds the records of about 16,000
 	 * parameters, so a URL of thousands is answered 414; a URL of more, packed into the
-	 * pool, still loses its connection (docs/architecture.md). */
+	 * pool, still loses its connection (docs/architecture.md). Behind a front, a request
+	 * has passed the front's max_url_bytes: at most max_url_bytes / 2 parameters, 32
+	 * bytes of pool a byte of URL beside 64 KiB for the rest. Not more than needed:
+	 * libmicrohttpd 0.9.75 zeroes the whole pool of a connection between two requests,
+	 * and maps and faults it in for each new one (every request, behind a front). */
 	size_t pool = (size_t)1 << 20;
+	if (o->front_pid && 65536 + 32 * (size_t)cfg->max_url_bytes < pool)
+		pool = 65536 + 32 * (size_t)cfg->max_url_bytes;
 	unsigned flags =
 	    MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG | MHD_ALLOW_SUSPEND_RESUME;
 	int tls = o->tls_cert && o->tls_key;
