@@ -53,6 +53,11 @@ write_conf() { # the example, pointed at this checkout's cluster and code lists
 as_pg() { if [[ $(id -u) -eq 0 ]]; then (cd / && runuser -u postgres -- "$@"); else "$@"; fi; }
 
 write_conf
+# A config written before the passwords (an older checkout's) learns where they are: the
+# cluster asks every role for one now.
+if [[ $(ini database host) == "$cluster" ]] && ! grep -qE '^[[:space:]]*passwords[[:space:]]*=' "$conf"; then
+  sed -i "/^\[database\]/a passwords = $roles" "$conf"
+fi
 host=$(ini database host)
 port=$(ini database port)
 dbname=$(ini database dbname)
