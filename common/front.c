@@ -24,6 +24,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/clock.h"
 #include "common/http.h"
 #include "common/log.h"
 #include "common/sandbox.h"
@@ -66,13 +67,6 @@ struct upstream {
 	struct http_request *req;
 	struct upstream *next, *prev; /* the relay's list */
 };
-
-static double now(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 /* ---- talking to the data process ---- */
 
@@ -248,32 +242,22 @@ static int upstream_open(struct http_request *req, struct http_response *resp, v
 	int ok = u->fd >= 0 && send_all(u->fd, out.data, out.len) == 0;
 	sodium_memzero(out.data, out.len); /* it held the bearer token */
 	sb_free(&out);
-	if (ok && body) {
-		int got = read_head(u->fd, &u->in);
-		const char *text = u->in.data;
-		if (got > 0 && strncmp(text, "HTTP/1.1 100 ", 13) == 0) {
-			/* Nothing follows an interim answer before the body is sent. */
-			sb_reset(&u->in);
-		} else {
-			/* The refusal: the rest of it, then to the client. */
-			char buf[4096];
-			ssize_t k;
-			while (got > 0 && (k = recv(u->fd, buf, sizeof buf, 0)) > 0 &&
-			       u->in.len + (size_t)k <= MAX_HEAD)
-				sb_put(&u->in, buf, (size_t)k);
-			if (got <= 0 || answer(u->in.data, u->in.len, u->head, resp) < 0)
-				unavailable(resp);
-			upstream_free(u);
-			return -1;
-		}
+	int got = ok && body ? read_head(u->fd, &u->in) : 0;
+	if (ok && (!body || (got > 0 && strncmp(u->in.data, "HTTP/1.1 100 ", 13) == 0))) {
+		sb_reset(&u->in); /* nothing follows an interim answer before the body is sent */
+		*state = u;
+		return 0;
 	}
-	if (!ok) {
+	/* Not reached, or refused: the rest of the refusal, then to the client. */
+	char buf[4096];
+	ssize_t k;
+	while (got > 0 && (k = recv(u->fd, buf, sizeof buf, 0)) > 0 &&
+	       u->in.len + (size_t)k <= MAX_HEAD)
+		sb_put(&u->in, buf, (size_t)k);
+	if (got <= 0 || answer(u->in.data, u->in.len, u->head, resp) < 0)
 		unavailable(resp);
-		upstream_free(u);
-		return -1;
-	}
-	*state = u;
-	return 0;
+	upstream_free(u);
+	return -1;
 }
 
 /* A piece of the body, as the client sends it: on to the data process, in its framing. */
@@ -357,7 +341,7 @@ static void *relay_run(void *arg)
 				relay_finish(rl, u, r > 0);
 		}
 		/* Past their deadline: the data process is stuck; the client gets its 503. */
-		for (double t = now();;) {
+		for (double t = clock_now();;) {
 			struct upstream *late = NULL;
 			pthread_mutex_lock(&rl->mu);
 			for (struct upstream *u = rl->waiting; u && !late; u = u->next)
@@ -375,7 +359,7 @@ static void relay_add(struct relay *rl, struct upstream *u, int timeout)
 {
 	int flags = fcntl(u->fd, F_GETFL);
 	fcntl(u->fd, F_SETFL, flags | O_NONBLOCK);
-	u->deadline = now() + timeout;
+	u->deadline = clock_now() + timeout;
 	pthread_mutex_lock(&rl->mu);
 	u->prev = NULL;
 	u->next = rl->waiting;

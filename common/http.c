@@ -18,6 +18,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/clock.h"
 #include "common/db.h"
 #include "common/log.h"
 #include "common/metrics.h"
@@ -89,13 +90,6 @@ struct http_request {
 	int deferred, resumed;
 	struct http_response later;
 };
-
-static double now(void)
-{
-	struct timespec t;
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
-}
 
 /* ---- per-thread database connections ---- */
 
@@ -366,7 +360,7 @@ static void on_connection(void *cls, struct MHD_Connection *mc, void **socket_co
 				shutdown(c->fd, SHUT_RDWR);
 			c->cut = 1;
 		}
-		c->phase_start = now();
+		c->phase_start = clock_now();
 		pthread_mutex_lock(&s->mu);
 		c->next = s->conns;
 		if (s->conns)
@@ -420,7 +414,7 @@ static void *sweep(void *arg)
 			pthread_mutex_unlock(&s->mu);
 			return NULL;
 		}
-		double t = now();
+		double t = clock_now();
 		for (struct conn *c = s->conns; c; c = c->next)
 			if (!c->cut && c->fd >= 0 && overdue(s->cfg, c, t)) {
 				shutdown(c->fd, SHUT_RDWR);
@@ -748,7 +742,7 @@ static int authorize(struct http_request *r, struct http_response *resp)
 	if (auth) {
 		/* A client that failed too often waits, without a lookup: guessing tokens runs
 		 * at auth_failures_per_minute, not at the database's speed. */
-		int wait = rate_wait(r->srv->auth_fail, client, now());
+		int wait = rate_wait(r->srv->auth_fail, client, clock_now());
 		if (wait) {
 			http_problem(resp, 429, "H1430", "too many failed authentications",
 				     "This client sent too many invalid tokens.",
@@ -769,14 +763,14 @@ static int authorize(struct http_request *r, struct http_response *resp)
 				resp->retry_after = 5;
 				http_db_reset();
 			} else {
-				rate_take(r->srv->auth_fail, client, now());
+				rate_take(r->srv->auth_fail, client, clock_now());
 				http_problem_error(resp, 401, &e);
 			}
 			return -1;
 		}
 	}
 	if (r->route->roles & r->who.role) {
-		int wait = rate_take(r->srv->rate, (uint64_t)r->who.token_id, now());
+		int wait = rate_take(r->srv->rate, (uint64_t)r->who.token_id, clock_now());
 		if (wait == 0)
 			return 0;
 		http_problem(resp, 429, "H1429", "too many requests",
@@ -880,7 +874,7 @@ static void *on_uri(void *cls, const char *uri, struct MHD_Connection *mc)
 		if (q)
 			*q = '\0';
 	}
-	r->t0 = now();
+	r->t0 = clock_now();
 	r->conn = conn_of(mc);
 	return r;
 }
@@ -902,7 +896,7 @@ static void set_phase(struct http_request *r, enum phase phase, size_t bytes)
 		return;
 	pthread_mutex_lock(&r->srv->mu);
 	r->conn->phase = phase;
-	r->conn->phase_start = now();
+	r->conn->phase_start = clock_now();
 	r->conn->body_bytes = bytes;
 	pthread_mutex_unlock(&r->srv->mu);
 }
@@ -966,14 +960,14 @@ static enum MHD_Result respond(struct http_request *r, struct http_response *res
 		MHD_add_response_header(mr, "Connection", "close");
 	enum MHD_Result ret = MHD_queue_response(r->mc, resp->status, mr);
 	MHD_destroy_response(mr);
-	metrics_observe(r->srv->metrics, r->route, resp->status, now() - r->t0);
+	metrics_observe(r->srv->metrics, r->route, resp->status, clock_now() - r->t0);
 	char method[17];
 	method_text(r->method, method);
 	/* The route, never the path or query string as sent (request text: it may hold
 	 * anything, a forged log line among it). */
 	log_info("%s %s %s %u %.1f ms in=%zu out=%zu", r->srv->o.name, method,
-		 r->route ? r->route->path : "-", resp->status, (now() - r->t0) * 1e3, r->in_bytes,
-		 resp->len);
+		 r->route ? r->route->path : "-", resp->status, (clock_now() - r->t0) * 1e3,
+		 r->in_bytes, resp->len);
 	return ret;
 }
 
@@ -1107,7 +1101,7 @@ static void on_completed(void *cls, struct MHD_Connection *mc, void **state,
 	if (c) {
 		pthread_mutex_lock(&s->mu);
 		c->phase = AWAITING_HEADERS;
-		c->phase_start = now();
+		c->phase_start = clock_now();
 		c->body_bytes = 0;
 		pthread_mutex_unlock(&s->mu);
 	}

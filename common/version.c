@@ -11,6 +11,7 @@
 #include <poll.h>
 #include <time.h>
 
+#include "common/clock.h"
 #include "common/db.h"
 #include "common/log.h"
 #include "common/xalloc.h"
@@ -23,13 +24,6 @@ struct version_watch {
 	atomic_llong version;
 	atomic_int stop;
 };
-
-static double seconds(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 static void nap(int ms)
 {
@@ -108,12 +102,12 @@ static void *watch(void *arg)
 		}
 		int failed = 0;
 		if (!round && (round = token_cache_round_begin(w->tokens))) {
-			began = seconds();
+			began = clock_now();
 			failed = !PQsendQuery(conn, "SELECT 1");
 		}
 		/* A round that outlives the requests' wait has a connection that no longer
 		 * answers (its backend stopped, the network gone quiet): made again. */
-		if (round && seconds() - began > TOKEN_CACHE_BARRIER_MS / 1000.0)
+		if (round && clock_now() - began > TOKEN_CACHE_BARRIER_MS / 1000.0)
 			failed = 1;
 		/* The wake descriptor only between rounds: a request waits for one. Stop is
 		 * checked five times a second. */

@@ -16,6 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/clock.h"
 #include "common/db.h"
 #include "etl/load/batch.h"
 #include "etl/load/chunk.h"
@@ -102,20 +103,13 @@ static int consume(struct load *ld, struct wq_error *e)
 	return rc;
 }
 
-static double now(void)
-{
-	struct timespec t;
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
-}
-
 /* Records, records/s, rejects and ETA, at most twice a second, on stderr when it is a
  * terminal (nothing otherwise: logs stay clean). */
 static void progress(struct load *ld, int final)
 {
 	if (!ld->tty)
 		return;
-	double t = now();
+	double t = clock_now();
 	if (!final && t - ld->last_print < 0.5)
 		return;
 	ld->last_print = t;
@@ -413,7 +407,7 @@ static int run(struct load *ld, struct input *in, const char *path, uint8_t load
 						  strncmp(path + name - 4, ".csv", 4) == 0);
 	ld->tty = isatty(STDERR_FILENO);
 	ld->read_bytes = &hr->bytes;
-	ld->started = now();
+	ld->started = clock_now();
 	ld->read_error = in->error;
 	/* The ETA compares the bytes read with the file's size, which gzip's are not. */
 	if (!in->compressed)

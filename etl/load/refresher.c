@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <time.h>
 
+#include "common/clock.h"
 #include "common/db.h"
 #include "common/log.h"
 #include "common/xalloc.h"
@@ -49,13 +50,6 @@ void refresher_poke(struct refresher *r)
 	r->poked = 1;
 	pthread_cond_signal(&r->cv);
 	pthread_mutex_unlock(&r->mu);
-}
-
-static double now(void)
-{
-	struct timespec t;
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
 }
 
 /* Sleeps up to SECONDS, or until stopped, or poked when POKES. Returns 1 when stopping. */
@@ -116,9 +110,9 @@ static void *run(void *arg)
 			gather = 0;
 		if (pending && age >= gather) {
 			long v = 0;
-			double t0 = now();
+			double t0 = clock_now();
 			int rc = refresh_queued(conn, &v, &e);
-			last = now() - t0;
+			last = clock_now() - t0;
 			if (rc < 0)
 				log_error("refresh: %s: %s", e.code, e.message);
 			else if (rc > 0)
