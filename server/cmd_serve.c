@@ -23,6 +23,7 @@
 #include "common/xalloc.h"
 #include "server/cache.h"
 #include "server/commands.h"
+#include "server/engine.h"
 #include "server/openapi.h"
 #include "server/routes.h"
 #include "server/product.h"
@@ -142,7 +143,9 @@ int srv_serve(struct cli_ctx *ctx, int argc, char **argv)
 					   cache_new(),
 					   version_watch_start(cfg, cfg->db_reader_user, tokens),
 					   seen_new(),
-					   product_new(cfg, &srv.keys, &srv.lists, &srv.public)};
+					   product_new(cfg, &srv.keys, &srv.lists, &srv.public),
+					   NULL};
+	srv.protector.engine = engine_start(cfg, srv.protector.version);
 	srv.audit = audit_start(cfg, srv.keys.audit);
 	struct http_options o = {.name = "wiqaya-server",
 				 .listen = cfg->server_listen,
@@ -182,6 +185,7 @@ out:
 		close(sock);
 	audit_stop(srv.audit);
 	cache_free(srv.protector.cache);
+	engine_stop(srv.protector.engine);
 	version_watch_stop(srv.protector.version);
 	token_cache_free(tokens);
 	seen_free(srv.protector.seen);

@@ -133,6 +133,17 @@ const struct fact *model_fact(const char *name)
 	return NULL;
 }
 
+const struct fact *model_fact_at(size_t i)
+{
+	pthread_once(&built, build);
+	return i < COUNT(facts) ? &facts[i] : NULL;
+}
+
+const struct predicate *model_predicate_at(size_t i)
+{
+	return i < COUNT(predicates) ? &predicates[i] : NULL;
+}
+
 const struct predicate *model_predicate(const struct fact *f, const char *name)
 {
 	for (size_t i = 0; i < COUNT(predicates); i++)

@@ -39,6 +39,8 @@ struct predicate {
 const struct dimension *model_dimension(const char *name);
 const struct dimension *model_dimension_at(size_t i); /* NULL past the end */
 const struct fact *model_fact(const char *name);
+const struct fact *model_fact_at(size_t i);	      /* NULL past the end */
+const struct predicate *model_predicate_at(size_t i); /* NULL past the end */
 const struct predicate *model_predicate(const struct fact *f, const char *name);
 /* Whether dimension d applies to fact f; whether its column there may be null. */
 int model_fact_has(const struct fact *f, const struct dimension *d);

@@ -1,9 +1,10 @@
 /* GET /metrics: Prometheus text format. The core's request metrics (common/metrics.h),
- * then the server's own: whether the database answers, the data version served, and the
- * audit writer's counters (dropped rows must stay 0). */
+ * then the server's own: whether the database answers, the data version served, the
+ * column engine's state, and the audit writer's counters (dropped rows must stay 0). */
 #include <stdlib.h>
 
 #include "common/db.h"
+#include "server/engine.h"
 #include "server/routes.h"
 #include "server/server.h"
 
@@ -39,6 +40,31 @@ void prometheus_get(struct http_request *req, struct http_response *resp)
 	    "# TYPE wiqaya_audit_rows_dropped_total counter\n"
 	    "wiqaya_audit_rows_dropped_total %lu\n",
 	    audit_written(srv->audit), audit_dropped(srv->audit));
+	struct engine_state st;
+	engine_state(srv->protector.engine, &st);
+	if (srv->protector.engine)
+		sb_printf(
+		    &sb,
+		    "# HELP wiqaya_engine_version The data version the column engine holds "
+		    "(0: none yet).\n"
+		    "# TYPE wiqaya_engine_version gauge\nwiqaya_engine_version %lld\n"
+		    "# HELP wiqaya_engine_bytes The memory of the column engine's current "
+		    "version.\n"
+		    "# TYPE wiqaya_engine_bytes gauge\nwiqaya_engine_bytes %zu\n"
+		    "# HELP wiqaya_engine_victim_years The victim-years it holds.\n"
+		    "# TYPE wiqaya_engine_victim_years gauge\nwiqaya_engine_victim_years %zu\n"
+		    "# HELP wiqaya_engine_load_seconds How long its last load took.\n"
+		    "# TYPE wiqaya_engine_load_seconds gauge\nwiqaya_engine_load_seconds %.3f\n"
+		    "# HELP wiqaya_engine_versions_held Versions in memory: the current one "
+		    "and replaced ones an answer still reads.\n"
+		    "# TYPE wiqaya_engine_versions_held gauge\nwiqaya_engine_versions_held %d\n"
+		    "# HELP wiqaya_engine_answers_total Answers by where their cells came "
+		    "from: the columns, or the SQL path while a version loads.\n"
+		    "# TYPE wiqaya_engine_answers_total counter\n"
+		    "wiqaya_engine_answers_total{path=\"columns\"} %lu\n"
+		    "wiqaya_engine_answers_total{path=\"sql\"} %lu\n",
+		    st.version, st.bytes, st.victim_years, st.load_seconds, st.held, st.answered,
+		    st.missed);
 	http_text(resp, 200, "text/plain; version=0.0.4; charset=utf-8", sb.data, sb.len);
 	sb_free(&sb);
 }

@@ -15,6 +15,8 @@
 #include "common/log.h"
 #include "common/xalloc.h"
 #include "server/cache.h"
+#include "server/exact.h"
+#include "server/engine.h"
 #include "server/grammar.h"
 #include "server/layout.h"
 #include "server/noise.h"
@@ -38,44 +40,27 @@ const char *cell_status_name(enum cell_status s)
 
 /* ---- the exact cells ---- */
 
-struct exact {
-	char *key; /* the dimensions' canonical values joined by \x1f, NULL as \x1e */
-	long num, den, excluded;
-	int has_den;
-	uint32_t ckn, ckd, ckx;
-};
-
-static int cmp_exact(const void *a, const void *b)
-{
-	return strcmp(((const struct exact *)a)->key, ((const struct exact *)b)->key);
-}
-
-static void key_add(struct strbuf *k, int i, const char *v)
-{
-	if (i)
-		sb_putc(k, '\x1f');
-	sb_puts(k, v ? v : "\x1e");
-}
-
-/* SQL's text of a value, as the layout spells it. */
-static const char *canonical_value(const struct dimension *d, const char *text)
-{
-	if (d->kind == DIM_BOOL)
-		return text[0] == 't' ? "true" : "false";
-	return text;
-}
-
+/* What an answer reads: one data version, from the column engine or in a snapshot of the
+ * database, and the data's span. */
 struct snapshot {
-	PGresult *res;
+	const struct columns *cols; /* the engine's; NULL: the SQL path's open transaction */
 	long long version;
 	int first, last, item_cap;
 };
 
-/* Opens the answer's snapshot and reads the data's version and span into s. */
-static int snapshot_open(PGconn *conn, struct snapshot *s, struct wq_error *e)
+/* Opens the answer's snapshot: the engine's columns when it holds `version` (0: unknown),
+ * else a transaction of the database, and reads the version and span into s. */
+static int snapshot_open(const struct protector *p, PGconn *conn, long long version,
+			 struct snapshot *s, struct wq_error *e)
 {
 	PGresult *ver = NULL;
-	s->res = NULL;
+	if ((s->cols = version ? engine_acquire(p->engine, version) : NULL)) {
+		s->version = s->cols->version;
+		s->first = s->cols->first;
+		s->last = s->cols->last;
+		s->item_cap = s->cols->item_cap;
+		return 0;
+	}
 	if (db_run(conn, e, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", 0, NULL) < 0)
 		return -1;
 	ver = db_exec(conn, e,
@@ -94,46 +79,14 @@ static int snapshot_open(PGconn *conn, struct snapshot *s, struct wq_error *e)
 	return 0;
 }
 
-/* The exact cells of q in the open snapshot, which it closes. */
-static int fetch(PGconn *conn, const struct query *q, struct snapshot *s, struct wq_error *e)
+static void snapshot_close(const struct protector *p, PGconn *conn, struct snapshot *s,
+			   const char *end)
 {
-	char *params[MAX_PARAMS];
-	int nparams = 0;
-	struct strbuf sql;
-	sb_init(&sql);
-	query_sql(q, &sql, params, &nparams);
-	s->res = db_exec(conn, e, sql.data, nparams, (const char *const *)params);
-	PQclear(PQexec(conn, s->res ? "COMMIT" : "ROLLBACK"));
-	sb_free(&sql);
-	query_params_free(params, nparams);
-	return s->res ? 0 : -1;
-}
-
-static struct exact *read_cells(const struct query *q, PGresult *res, size_t *n)
-{
-	size_t rows = (size_t)PQntuples(res);
-	struct exact *x = xcalloc(rows ? rows : 1, sizeof *x);
-	int base = q->ndims;
-	for (size_t r = 0; r < rows; r++) {
-		struct strbuf k;
-		sb_init(&k);
-		for (int i = 0; i < q->ndims; i++)
-			key_add(&k, i,
-				PQgetisnull(res, (int)r, i)
-				    ? NULL
-				    : canonical_value(q->dims[i].dim, PQgetvalue(res, (int)r, i)));
-		x[r].key = k.data;
-		x[r].num = atol(PQgetvalue(res, (int)r, base + QCOL_NUM));
-		x[r].has_den = !PQgetisnull(res, (int)r, base + QCOL_DEN);
-		x[r].den = x[r].has_den ? atol(PQgetvalue(res, (int)r, base + QCOL_DEN)) : 0;
-		x[r].ckn = (uint32_t)strtoul(PQgetvalue(res, (int)r, base + QCOL_CKN), NULL, 10);
-		x[r].ckd = (uint32_t)strtoul(PQgetvalue(res, (int)r, base + QCOL_CKD), NULL, 10);
-		x[r].excluded = atol(PQgetvalue(res, (int)r, base + QCOL_EXCLUDED));
-		x[r].ckx = (uint32_t)strtoul(PQgetvalue(res, (int)r, base + QCOL_CKX), NULL, 10);
-	}
-	qsort(x, rows, sizeof *x, cmp_exact);
-	*n = rows;
-	return x;
+	if (s->cols)
+		engine_release(p->engine, s->cols);
+	else
+		PQclear(PQexec(conn, end));
+	s->cols = NULL;
 }
 
 /* ---- noise ---- */
@@ -204,14 +157,15 @@ static void publish(const struct indicator *ind, double var, struct perturbed n,
 
 /* ---- the answer ---- */
 
-/* The protected table of q, from the database: every cell's published values and the
- * identities of what it releases (ids, malloc'd, *nids of 16 bytes). */
-static int compute(const struct protector *p, PGconn *conn, const struct query *q, struct answer *a,
-		   uint8_t **ids_out, size_t *nids_out, unsigned *status, struct wq_error *e)
+/* The protected table of q at data version `version` (0: unknown): every cell's published
+ * values and the identities of what it releases (ids, malloc'd, *nids of 16 bytes). */
+static int compute(const struct protector *p, PGconn *conn, const struct query *q,
+		   long long version, struct answer *a, uint8_t **ids_out, size_t *nids_out,
+		   unsigned *status, struct wq_error *e)
 {
 	struct snapshot s;
 	struct domain dom[QUERY_MAX_DIMS];
-	if (snapshot_open(conn, &s, e) < 0) {
+	if (snapshot_open(p, conn, version, &s, e) < 0) {
 		*status = 503;
 		return -1;
 	}
@@ -227,28 +181,26 @@ static int compute(const struct protector *p, PGconn *conn, const struct query *
 		refused = 1;
 	}
 	layout_domains(q, p->lists, s.first, s.last, dom);
-	size_t total = 1;
-	for (int i = 0; i < q->ndims && !refused; i++) {
-		total *= (size_t)dom[i].n;
-		if (total > PROTECT_MAX_CELLS) {
-			err_set(e, "Q1013", "the table would have more than %d cells",
-				PROTECT_MAX_CELLS);
-			err_hint(e, "List the items wanted (dimension=NAME:a;b) or use a filter.");
-			refused = 1;
-		}
+	size_t total = layout_cells(q, dom, PROTECT_MAX_CELLS);
+	if (!refused && total > PROTECT_MAX_CELLS) {
+		err_set(e, "Q1013", "the table would have more than %d cells", PROTECT_MAX_CELLS);
+		err_hint(e, "List the items wanted (dimension=NAME:a;b) or use a filter.");
+		refused = 1;
 	}
 	if (refused) {
-		PQclear(PQexec(conn, "ROLLBACK"));
+		snapshot_close(p, conn, &s, "ROLLBACK");
 		*status = 409;
 		return -1;
 	}
-	if (fetch(conn, q, &s, e) < 0) {
+	struct exact_cell *x = xcalloc(total ? total : 1, sizeof *x);
+	int rc = s.cols ? exact_columns(s.cols, conn, q, dom, total, x, e)
+			: exact_sql(conn, q, dom, total, x, e);
+	snapshot_close(p, conn, &s, rc == 0 ? "COMMIT" : "ROLLBACK");
+	if (rc < 0) {
+		free(x);
 		*status = 503;
 		return -1;
 	}
-	size_t nexact;
-	struct exact *x = read_cells(q, s.res, &nexact);
-	PQclear(s.res);
 
 	int proportion = q->ind->type == IND_PROPORTION;
 	int measures = proportion ? 2 : 1;
@@ -256,8 +208,7 @@ static int compute(const struct protector *p, PGconn *conn, const struct query *
 	size_t nids = 0;
 	a->cells = xcalloc(total ? total : 1, sizeof *a->cells);
 	a->data_version = s.version;
-	struct strbuf key, def;
-	sb_init(&key);
+	struct strbuf def;
 	sb_init(&def);
 	/* Every cell of the layout, by a mixed-radix counter over the dimensions. */
 	int idx[QUERY_MAX_DIMS] = {0};
@@ -265,23 +216,16 @@ static int compute(const struct protector *p, PGconn *conn, const struct query *
 	uint32_t ckx = 0;
 	for (size_t c = 0; c < total; c++) {
 		struct pcell *pc = &a->cells[a->n++];
-		sb_reset(&key);
-		for (int i = 0; i < q->ndims; i++) {
+		const struct exact_cell *ex = &x[c];
+		for (int i = 0; i < q->ndims; i++)
 			pc->values[i] = dom[i].items[idx[i]];
-			key_add(&key, i, pc->values[i]);
-		}
-		struct exact probe = {.key = key.data};
-		const struct exact *hit =
-		    nexact ? bsearch(&probe, x, nexact, sizeof *x, cmp_exact) : NULL;
-		struct exact none = {0};
-		const struct exact *ex = hit ? hit : &none;
 		query_cell_definition(q, pc->values, s.first, s.last, &def);
 		struct perturbed n =
 		    perturb(p, q->ind, 'n', def.data, ex->num, ex->ckn, ids + 16 * nids++);
 		struct perturbed d = {0, 0, 1};
 		if (proportion)
 			d = perturb(p, q->ind, 'd', def.data, ex->den, ex->ckd, ids + 16 * nids++);
-		/* A cell with no child (no row of the SQL) is a true zero: suppressed. */
+		/* A cell with no child (no row) is a true zero: suppressed. */
 		publish(q->ind, noise_variance(p->cfg), n, d, ex->has_den, (double)ex->den, pc);
 		a->suppressed += pc->status == CELL_SUPPRESSED;
 		excluded += ex->excluded;
@@ -301,10 +245,7 @@ static int compute(const struct protector *p, PGconn *conn, const struct query *
 		if (xo.published)
 			a->excluded = (double)xo.noisy;
 	}
-	sb_free(&key);
 	sb_free(&def);
-	for (size_t i = 0; i < nexact; i++)
-		free(x[i].key);
 	free(x);
 	a->sensitivity = sensitivity_of(q, p->lists, s.item_cap);
 	*ids_out = ids;
@@ -313,53 +254,6 @@ static int compute(const struct protector *p, PGconn *conn, const struct query *
 }
 
 /* ---- the answer from the published product ---- */
-
-/* The population of each of q's cells (a rate's denominator: public census figures), by
- * its person columns; pop[i] < 0 when none. 0 or -1. */
-static int population(PGconn *conn, const struct query *q, const struct domain *dom, size_t total,
-		      double *pop, struct wq_error *e)
-{
-	struct strbuf sql;
-	char *params[MAX_PARAMS];
-	int np = 0;
-	for (size_t i = 0; i < total; i++)
-		pop[i] = -1;
-	sb_init(&sql);
-	if (query_population_sql(q, &sql, params, &np) < 0) {
-		sb_free(&sql);
-		return 0; /* a person column the population table has not: no denominator */
-	}
-	PGresult *r = db_exec(conn, e, sql.data, np, (const char *const *)params);
-	sb_free(&sql);
-	query_params_free(params, np);
-	if (!r)
-		return -1;
-	int persons[QUERY_MAX_DIMS], npersons = 0;
-	for (int i = 0; i < q->ndims; i++)
-		if (q->dims[i].dim->person)
-			persons[npersons++] = i;
-	int idx[QUERY_MAX_DIMS] = {0};
-	for (size_t c = 0; c < total; c++) {
-		for (int row = 0; row < PQntuples(r); row++) {
-			int same = 1;
-			for (int k = 0; same && k < npersons; k++) {
-				const char *v = dom[persons[k]].items[idx[persons[k]]];
-				same = v && strcmp(v, PQgetvalue(r, row, k)) == 0;
-			}
-			if (same && !PQgetisnull(r, row, npersons)) {
-				pop[c] = atof(PQgetvalue(r, row, npersons));
-				break;
-			}
-		}
-		for (int i = q->ndims - 1; i >= 0; i--) {
-			if (++idx[i] < dom[i].n)
-				break;
-			idx[i] = 0;
-		}
-	}
-	PQclear(r);
-	return 0;
-}
 
 /* A sum of base cells: published when its noisy count reaches the threshold and at least
  * one of the cells summed reaches the floor. The floor is not asked of the sum itself:
@@ -402,7 +296,7 @@ static int from_product(const struct protector *p, PGconn *conn, const struct qu
 	struct product_sums *sums = xcalloc(total + 1, sizeof *sums);
 	double *pop = xcalloc(total + 1, sizeof *pop);
 	product_sum(c, q, dom, total, sums);
-	if (q->ind->type == IND_RATE && population(conn, q, dom, total, pop, e) < 0) {
+	if (q->ind->type == IND_RATE && exact_population(conn, q, dom, total, pop, e) < 0) {
 		free(sums);
 		free(pop);
 		*status = 503;
@@ -573,13 +467,13 @@ int protect_answer(const struct protector *p, PGconn *conn, const struct query *
 		return -1;
 	}
 	/* The version from the watcher when it knows it, else from the database. */
-	if (p->cache && !(version = version_watch_get(p->version)) &&
+	if ((p->cache || p->engine) && !(version = version_watch_get(p->version)) &&
 	    current_version(conn, &version, e) < 0) {
 		*status = 503;
 		return -1;
 	}
 	if (!p->cache || cache_get(p->cache, q->canonical, version, a, &ids, &nids) < 0) {
-		if (compute(p, conn, q, a, &ids, &nids, status, e) < 0) {
+		if (compute(p, conn, q, version, a, &ids, &nids, status, e) < 0) {
 			answer_free(a);
 			return -1;
 		}

@@ -27,6 +27,7 @@ struct answer_cache;
 struct seen;
 struct product;
 struct version_watch;
+struct engine;
 
 struct protector {
 	const struct wq_config *cfg;
@@ -36,6 +37,7 @@ struct protector {
 	struct version_watch *version; /* common/version.h; NULL: read it per answer */
 	struct seen *seen;	       /* server/seen.h; NULL: every answer charges the ledger */
 	struct product *product;       /* server/product.h; NULL: no published product */
+	struct engine *engine;	       /* server/engine.h; NULL: every answer from SQL */
 };
 
 /* What a published cell is: a value (ok), a value too uncertain to lean on (unreliable),

@@ -1,0 +1,185 @@
+/* The column engine's versions (see engine.h). */
+#include "server/engine.h"
+
+#include <malloc.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "common/log.h"
+#include "common/xalloc.h"
+
+/* How often the loader looks at the watcher's version, and waits after a failed load. */
+#define LOOK_MS	 50
+#define RETRY_MS 5000
+
+struct engine {
+	const struct wq_config *cfg;
+	struct version_watch *watch;
+	pthread_mutex_t lock;
+	struct columns *current;
+	/* Replaced versions still read by an answer: freed by their last reader. */
+	struct columns *retired[64];
+	int nretired;
+	unsigned long answered, missed; /* acquisitions that found their version, or not */
+	atomic_int stop;
+	pthread_t thread;
+};
+
+static void nap(int ms)
+{
+	struct timespec t = {ms / 1000, (long)(ms % 1000) * 1000000L};
+	nanosleep(&t, NULL);
+}
+
+/* Makes c current; the replaced version is freed now or by its last reader. */
+static void install(struct engine *en, struct columns *c)
+{
+	struct columns *old;
+	pthread_mutex_lock(&en->lock);
+	old = en->current;
+	en->current = c;
+	if (old && old->readers > 0 &&
+	    en->nretired < (int)(sizeof en->retired / sizeof *en->retired)) {
+		en->retired[en->nretired++] = old;
+		old = NULL;
+	} else if (old && old->readers > 0) {
+		/* Never reached with 64 slots and one load at a time; kept rather than freed
+		 * under a reader. */
+		log_error("the column engine kept a replaced version: too many still read");
+		old = NULL;
+	}
+	pthread_mutex_unlock(&en->lock);
+	columns_free(old);
+	/* Columns are allocated above the mmap threshold (engine_start), so freeing a version
+	 * gives its memory back to the system at once. */
+}
+
+static void *loader(void *arg)
+{
+	struct engine *en = arg;
+	long cores = sysconf(_SC_NPROCESSORS_ONLN);
+	int parts = cores < 1 ? 1 : cores > 8 ? 8 : (int)cores;
+	long long failed_at = -1;
+	while (!atomic_load(&en->stop)) {
+		long long want = version_watch_get(en->watch);
+		long long have =
+		    en->current ? en->current->version : 0; /* only this thread writes it */
+		if (want == 0 || want == have || want == failed_at) {
+			nap(LOOK_MS);
+			continue;
+		}
+		struct wq_error e;
+		struct columns *c = columns_load(en->cfg, parts, &e);
+		if (!c) {
+			log_error("%s: %s (%s) -- answering from the SQL path; trying again",
+				  e.code, e.message, e.detail);
+			failed_at = want;
+			for (int i = 0; i < RETRY_MS / LOOK_MS && !atomic_load(&en->stop); i++)
+				nap(LOOK_MS);
+			failed_at = -1;
+			continue;
+		}
+		const struct fact_columns *vy = columns_fact(c, model_fact("victim_year"));
+		log_info("column engine: data version %lld in %.2f s, %zu victim-years, %.1f MB "
+			 "(%.1f bytes a victim-year)",
+			 c->version, c->seconds, vy ? vy->rows : 0, (double)c->bytes / 1e6,
+			 vy && vy->rows ? (double)c->bytes / (double)vy->rows : 0.0);
+		install(en, c);
+	}
+	return NULL;
+}
+
+struct engine *engine_start(const struct wq_config *cfg, struct version_watch *w)
+{
+	if (!cfg->column_engine)
+		return NULL;
+	/* A fixed threshold (glibc's adjusts itself upwards as large blocks are freed, and
+	 * would then keep a replaced version's columns in the heap). */
+	mallopt(M_MMAP_THRESHOLD, 1 << 20);
+	struct engine *en = xcalloc(1, sizeof *en);
+	en->cfg = cfg;
+	en->watch = w;
+	pthread_mutex_init(&en->lock, NULL);
+	atomic_init(&en->stop, 0);
+	if (pthread_create(&en->thread, NULL, loader, en) != 0) {
+		log_error("the column engine could not start its thread: answering from SQL");
+		free(en);
+		return NULL;
+	}
+	return en;
+}
+
+void engine_stop(struct engine *en)
+{
+	if (!en)
+		return;
+	atomic_store(&en->stop, 1);
+	pthread_join(en->thread, NULL);
+	columns_free(en->current);
+	for (int i = 0; i < en->nretired; i++)
+		columns_free(en->retired[i]);
+	pthread_mutex_destroy(&en->lock);
+	free(en);
+}
+
+const struct columns *engine_acquire(struct engine *en, long long version)
+{
+	struct columns *c = NULL;
+	if (!en)
+		return NULL;
+	pthread_mutex_lock(&en->lock);
+	if (en->current && en->current->version == version) {
+		c = en->current;
+		c->readers++;
+		en->answered++;
+	} else {
+		en->missed++;
+	}
+	pthread_mutex_unlock(&en->lock);
+	return c;
+}
+
+void engine_release(struct engine *en, const struct columns *held)
+{
+	struct columns *gone = NULL;
+	if (!en || !held)
+		return;
+	pthread_mutex_lock(&en->lock);
+	for (int i = 0; i < en->nretired; i++)
+		if (en->retired[i] == held) {
+			if (--en->retired[i]->readers == 0) {
+				gone = en->retired[i];
+				en->retired[i] = en->retired[--en->nretired];
+			}
+			held = NULL;
+			break;
+		}
+	if (held)
+		((struct columns *)held)->readers--;
+	pthread_mutex_unlock(&en->lock);
+	columns_free(gone);
+}
+
+void engine_state(struct engine *en, struct engine_state *st)
+{
+	memset(st, 0, sizeof *st);
+	if (!en)
+		return;
+	pthread_mutex_lock(&en->lock);
+	if (en->current) {
+		const struct fact_columns *vy =
+		    columns_fact(en->current, model_fact("victim_year"));
+		st->version = en->current->version;
+		st->bytes = en->current->bytes;
+		st->victim_years = vy ? vy->rows : 0;
+		st->load_seconds = en->current->seconds;
+	}
+	st->held = (en->current != NULL) + en->nretired;
+	st->answered = en->answered;
+	st->missed = en->missed;
+	pthread_mutex_unlock(&en->lock);
+}

@@ -1,0 +1,289 @@
+/* The scan of a query over columns (see scan.h). */
+#include "server/scan.h"
+
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "common/xalloc.h"
+
+/* Rows a thread takes at least: below it, starting a thread costs more than it saves. */
+#define ROWS_PER_THREAD 65536
+#define MAX_THREADS	8
+
+/* A single-valued column's codes to a position (times stride) in the layout, or -1: the
+ * row is not counted. A filter's positions are 0 (kept) or -1, with stride 0. */
+struct lookup {
+	const struct column *col;
+	int32_t *pos; /* indexed by code, 0 the null */
+	size_t stride;
+};
+
+/* A multi-valued column as a dimension: a row counts once in each item's cell. */
+struct fan {
+	const struct column *col;
+	int32_t pos[64]; /* by bit */
+	size_t stride;
+};
+
+/* A multi-valued column as a filter: the row has one of the items. */
+struct overlap {
+	const struct column *col;
+	uint64_t items;
+};
+
+struct plan {
+	const struct fact_columns *fc;
+	struct lookup single[QUERY_MAX_DIMS * 2 + 1];
+	int nsingle;
+	struct fan fan[QUERY_MAX_DIMS];
+	int nfan;
+	struct overlap overlap[QUERY_MAX_DIMS];
+	int noverlap;
+	/* The predicates' bits: numerator true, numerator false, denominator true and false. */
+	uint64_t num_t, num_f, den_t, den_f;
+	int proportion;
+	size_t total;
+};
+
+/* What one cell sums; the counts as wide as the rows can be many. */
+struct acc {
+	uint64_t rows, num, den, excluded;
+	uint32_t ckn, ckd, ckx;
+};
+
+struct job {
+	const struct plan *pl;
+	size_t from, to;
+	struct acc *acc;
+};
+
+static void add(struct acc *a, uint32_t key, int in_num, int in_den, int in_excluded)
+{
+	a->rows++;
+	if (in_num) {
+		a->num++;
+		a->ckn += key;
+	}
+	if (in_den) {
+		a->den++;
+		a->ckd += key;
+	}
+	if (in_excluded) {
+		a->excluded++;
+		a->ckx += key;
+	}
+}
+
+/* Adds row r to the cells of fans k.. from position idx. */
+static void fan_out(const struct job *j, size_t r, int k, size_t idx, uint32_t key, int n, int d,
+		    int x)
+{
+	const struct plan *pl = j->pl;
+	if (k == pl->nfan) {
+		add(&j->acc[idx], key, n, d, x);
+		return;
+	}
+	const struct fan *f = &pl->fan[k];
+	for (uint64_t m = column_at(f->col, r); m; m &= m - 1) {
+		int32_t p = f->pos[__builtin_ctzll(m)];
+		if (p >= 0)
+			fan_out(j, r, k + 1, idx + (size_t)p * f->stride, key, n, d, x);
+	}
+}
+
+static void *run(void *arg)
+{
+	const struct job *j = arg;
+	const struct plan *pl = j->pl;
+	const struct fact_columns *fc = pl->fc;
+	for (size_t r = j->from; r < j->to; r++) {
+		size_t idx = 0;
+		int i;
+		for (i = 0; i < pl->nsingle; i++) {
+			int32_t p = pl->single[i].pos[column_at(pl->single[i].col, r)];
+			if (p < 0)
+				break;
+			idx += (size_t)p * pl->single[i].stride;
+		}
+		if (i < pl->nsingle)
+			continue;
+		for (i = 0; i < pl->noverlap; i++)
+			if (!(column_at(pl->overlap[i].col, r) & pl->overlap[i].items))
+				break;
+		if (i < pl->noverlap)
+			continue;
+		uint64_t fl = column_at(&fc->flags, r);
+		int n, d, x;
+		if (pl->proportion) {
+			n = (fl & pl->num_t) && (fl & pl->den_t);
+			d = (fl & pl->den_t) != 0;
+			x = (fl & pl->den_f) != 0;
+		} else {
+			n = (fl & pl->num_t) != 0;
+			d = 0;
+			x = (fl & pl->num_f) != 0;
+		}
+		if (pl->nfan)
+			fan_out(j, r, 0, idx, fc->keys[r], n, d, x);
+		else
+			add(&j->acc[idx], fc->keys[r], n, d, x);
+	}
+	return NULL;
+}
+
+/* A lookup of column col: each code's position in dom times stride (dom NULL: a filter,
+ * kept when listed in d), -1 where not counted; year_lo..year_hi (0: open) bound years. */
+static int32_t *positions(const struct column *col, const struct domain *dom,
+			  const struct query_dim *d, int year_lo, int year_hi)
+{
+	int32_t *pos = xmalloc((col->ndict + 1) * sizeof *pos);
+	pos[0] = dom ? layout_index(dom, NULL) : -1;
+	for (size_t k = 1; k <= col->ndict; k++) {
+		const char *v = col->dict[k - 1];
+		if (dom)
+			pos[k] = layout_index(dom, v);
+		else if (d)
+			pos[k] = layout_listed(d, v) ? 0 : -1;
+		else
+			pos[k] = (year_lo && atoi(v) < year_lo) || (year_hi && atoi(v) > year_hi)
+				     ? -1
+				     : 0;
+	}
+	return pos;
+}
+
+static int plan_make(struct plan *pl, const struct columns *c, const struct query *q,
+		     const struct domain *dom, size_t total)
+{
+	memset(pl, 0, sizeof *pl);
+	pl->fc = columns_fact(c, q->ind->fact);
+	pl->total = total;
+	if (!pl->fc)
+		return -1;
+	size_t stride[QUERY_MAX_DIMS];
+	for (int i = q->ndims - 1; i >= 0; i--)
+		stride[i] = i == q->ndims - 1 ? 1 : stride[i + 1] * (size_t)dom[i + 1].n;
+	for (int i = 0; i < q->ndims + q->nfilters; i++) {
+		const struct query_dim *d = &q->dims[i];
+		const struct column *col = columns_dim(pl->fc, d->dim);
+		if (!col)
+			return -1;
+		if (i < q->ndims && d->dim->multi) {
+			struct fan *f = &pl->fan[pl->nfan++];
+			f->col = col;
+			f->stride = stride[i];
+			for (size_t k = 0; k < 64; k++)
+				f->pos[k] =
+				    k < col->ndict ? layout_index(&dom[i], col->dict[k]) : -1;
+		} else if (d->dim->multi) {
+			struct overlap *o = &pl->overlap[pl->noverlap++];
+			o->col = col;
+			for (size_t k = 0; k < col->ndict; k++)
+				if (layout_listed(d, col->dict[k]))
+					o->items |= 1ull << k;
+		} else {
+			struct lookup *l = &pl->single[pl->nsingle++];
+			l->col = col;
+			l->stride = i < q->ndims ? stride[i] : 0;
+			l->pos = positions(col, i < q->ndims ? &dom[i] : NULL, d, 0, 0);
+		}
+	}
+	if (q->from_year || q->to_year) {
+		const struct column *year = columns_dim(pl->fc, model_dimension("year"));
+		if (!year)
+			return -1;
+		struct lookup *l = &pl->single[pl->nsingle++];
+		l->col = year;
+		l->pos = positions(year, NULL, NULL, q->from_year, q->to_year);
+	}
+	int nb = columns_pred_bit(pl->fc, q->ind->numerator);
+	if (nb < 0)
+		return -1;
+	pl->num_t = 1ull << nb;
+	pl->num_f = 1ull << (nb + 1);
+	pl->proportion = q->ind->type == IND_PROPORTION;
+	if (pl->proportion) {
+		int db = columns_pred_bit(pl->fc, q->ind->denominator);
+		if (db < 0)
+			return -1;
+		pl->den_t = 1ull << db;
+		pl->den_f = 1ull << (db + 1);
+	}
+	return 0;
+}
+
+static void plan_free(struct plan *pl)
+{
+	for (int i = 0; i < pl->nsingle; i++)
+		free(pl->single[i].pos);
+}
+
+int scan_cells(const struct columns *c, const struct query *q, const struct domain *dom,
+	       size_t total, struct exact_cell *out, unsigned char *kept)
+{
+	struct plan pl;
+	if (plan_make(&pl, c, q, dom, total) < 0) {
+		plan_free(&pl);
+		return -1;
+	}
+	size_t rows = pl.fc->rows;
+	long cores = sysconf(_SC_NPROCESSORS_ONLN);
+	int nthreads = (int)(rows / ROWS_PER_THREAD);
+	nthreads = nthreads < 1 ? 1 : nthreads > cores ? (int)cores : nthreads;
+	nthreads = nthreads > MAX_THREADS ? MAX_THREADS : nthreads;
+	struct job jobs[MAX_THREADS];
+	pthread_t threads[MAX_THREADS];
+	int started[MAX_THREADS] = {0};
+	for (int t = 0; t < nthreads; t++) {
+		jobs[t] = (struct job){&pl, rows * (size_t)t / (size_t)nthreads,
+				       rows * (size_t)(t + 1) / (size_t)nthreads,
+				       xcalloc(total ? total : 1, sizeof(struct acc))};
+		/* The calling thread takes the first share. */
+		if (t > 0)
+			started[t] = pthread_create(&threads[t], NULL, run, &jobs[t]) == 0;
+	}
+	run(&jobs[0]);
+	for (int t = 1; t < nthreads; t++) {
+		if (started[t])
+			pthread_join(threads[t], NULL);
+		else
+			run(&jobs[t]);
+	}
+	int rate = q->ind->type == IND_RATE;
+	for (size_t i = 0; i < total; i++) {
+		struct acc a = {0};
+		for (int t = 0; t < nthreads; t++) {
+			const struct acc *b = &jobs[t].acc[i];
+			a.rows += b->rows;
+			a.num += b->num;
+			a.den += b->den;
+			a.excluded += b->excluded;
+			a.ckn += b->ckn;
+			a.ckd += b->ckd;
+			a.ckx += b->ckx;
+		}
+		/* As the SQL path: a rate's cell of rows outside its numerator only (the 18+
+		 * band of victim_rate) is no cell; a cell without rows is one of zeros. */
+		int counted = a.rows > 0 && !(rate && a.num == 0 && a.excluded > 0);
+		out[i] = (struct exact_cell){0};
+		if (kept)
+			kept[i] = (unsigned char)counted;
+		if (!counted)
+			continue;
+		out[i].num = (long)a.num;
+		out[i].excluded = (long)a.excluded;
+		out[i].ckn = a.ckn;
+		out[i].ckx = a.ckx;
+		if (pl.proportion) {
+			out[i].den = (long)a.den;
+			out[i].ckd = a.ckd;
+			out[i].has_den = 1;
+		}
+	}
+	for (int t = 0; t < nthreads; t++)
+		free(jobs[t].acc);
+	plan_free(&pl);
+	return 0;
+}
