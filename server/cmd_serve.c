@@ -142,7 +142,7 @@ int srv_serve(struct cli_ctx *ctx, int argc, char **argv)
 					   &srv.lists,
 					   cache_new(),
 					   version_watch_start(cfg, cfg->db_reader_user, tokens),
-					   seen_new(),
+					   seen_new(SEEN_BYTES),
 					   product_new(cfg, &srv.keys, &srv.lists, &srv.public),
 					   NULL};
 	srv.protector.engine = engine_start(cfg, srv.protector.version);

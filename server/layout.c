@@ -3,7 +3,10 @@
 
 #include <pthread.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+
+#include "common/xalloc.h"
 
 int layout_listed(const struct query_dim *d, const char *code)
 {
@@ -96,4 +99,67 @@ int layout_index(const struct domain *d, const char *code)
 		if (d->items[i] == code || (d->items[i] && code && strcmp(d->items[i], code) == 0))
 			return i;
 	return -1;
+}
+
+void layout_definer_init(struct layout_definer *df, const struct query *q, const struct domain *dom,
+			 int first, int last)
+{
+	memset(df, 0, sizeof *df);
+
+	const char *values[QUERY_MAX_DIMS] = {0};
+	for (int i = q->ndims; i < q->ndims + q->nfilters; i++) {
+		char *s = query_constraint(q, i, 0, NULL, 1);
+		if (s)
+			df->fixed[df->nfixed++] = s;
+	}
+	for (int i = 0; i < q->ndims; i++) {
+		df->column[i] = xcalloc((size_t)dom[i].n + 1, sizeof *df->column[i]);
+		for (int k = 0; k < dom[i].n; k++)
+			df->column[i][k] = query_constraint(q, i, 1, dom[i].items[k], 1);
+		if (q->dims[i].dim->kind == DIM_YEAR)
+			df->year_column = i + 1;
+	}
+	/* The years: per item of the year column, else the same for every cell. */
+	int ny = df->year_column ? dom[df->year_column - 1].n : 1;
+	df->years = xcalloc((size_t)ny, sizeof *df->years);
+	for (int k = 0; k < ny; k++) {
+		struct strbuf y;
+		sb_init(&y);
+		if (df->year_column)
+			values[df->year_column - 1] = dom[df->year_column - 1].items[k];
+		query_years(q, values, first, last, &y);
+		df->years[k] = y.data;
+	}
+	df->nyears = ny;
+	df->ndims = q->ndims;
+	for (int i = 0; i < q->ndims; i++)
+		df->counts[i] = dom[i].n;
+}
+
+void layout_definer_cell(const struct layout_definer *df, const int *idx, struct strbuf *out)
+{
+	const char *c[QUERY_MAX_DIMS * 3 + 2];
+	int n = 0;
+	for (int i = 0; i < df->nfixed; i++)
+		c[n++] = df->fixed[i];
+	for (int i = 0; i < df->ndims; i++)
+		if (df->column[i][idx[i]])
+			c[n++] = df->column[i][idx[i]];
+	c[n++] = df->years[df->year_column ? idx[df->year_column - 1] : 0];
+	query_join(c, n, out);
+}
+
+void layout_definer_free(struct layout_definer *df)
+{
+	for (int i = 0; i < df->nfixed; i++)
+		free(df->fixed[i]);
+	for (int i = 0; i < df->ndims; i++) {
+		for (int k = 0; k < df->counts[i]; k++)
+			free(df->column[i][k]);
+		free(df->column[i]);
+	}
+	for (int k = 0; k < df->nyears; k++)
+		free(df->years[k]);
+	free(df->years);
+	memset(df, 0, sizeof *df);
 }

@@ -31,4 +31,22 @@ int layout_listed(const struct query_dim *d, const char *code);
 /* A year as text, from a static table ("" outside 1900..2200). */
 const char *layout_year(int y);
 
+/* query_cell_definition (query.h) for every cell of a laid-out table, with the work done
+ * once per table: the filters' constraints, each column item's, and the years per item of
+ * the year column. layout_definer_cell gives the definition of the cell at positions idx
+ * in the domains, byte for byte what query_cell_definition gives for its values
+ * (tests/tools/engine_parity.c holds them to each other). */
+struct layout_definer {
+	char *fixed[QUERY_MAX_DIMS];
+	int nfixed;
+	char **column[QUERY_MAX_DIMS]; /* per dimension, per item: NULL when it adds nothing */
+	int counts[QUERY_MAX_DIMS], ndims;
+	char **years; /* per item of the year column (year_column - 1), or one */
+	int nyears, year_column;
+};
+void layout_definer_init(struct layout_definer *df, const struct query *q, const struct domain *dom,
+			 int first, int last);
+void layout_definer_cell(const struct layout_definer *df, const int *idx, struct strbuf *out);
+void layout_definer_free(struct layout_definer *df);
+
 #endif

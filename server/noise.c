@@ -2,42 +2,68 @@
 #include "server/noise.h"
 
 #include <sodium.h>
+#include <stdio.h>
+#include <string.h>
 
-#include "common/strbuf.h"
 #include "stats/disclosure.h"
 
 /* The PRF message of one measure of one cell: indicator, measure, definition, and the
  * cell key (the fresh part's) or none (the fixed part's). The same message gives the
- * same noise (stickiness) and, with the cell key, the same ledger identity. */
-static void cell_message(struct strbuf *m, const struct indicator *ind, char measure,
-			 const char *definition, const uint32_t *ck)
+ * same noise (stickiness) and, with the cell key, the same ledger identity. The keyed
+ * hashes absorb the part before the definition once per measure (noise_measure_init); a
+ * cell adds its own part to a copy. */
+static void prefix(crypto_generichash_state *st, const uint8_t *key, size_t outlen,
+		   const char *version, const struct indicator *ind, char measure)
 {
-	sb_reset(m);
-	sb_printf(m, "wiqaya-cell-%s%c%s%c%c%c%s%c", ck ? "v1" : "fixed-v1", 0, ind->id, 0, measure,
-		  0, definition, 0);
-	if (!ck)
-		return;
-	uint8_t k[4] = {(uint8_t)(*ck >> 24), (uint8_t)(*ck >> 16), (uint8_t)(*ck >> 8),
-			(uint8_t)*ck};
-	for (int i = 0; i < 4; i++)
-		sb_putc(m, (char)k[i]);
+	char m[256];
+	int n =
+	    snprintf(m, sizeof m, "wiqaya-cell-%s%c%s%c%c%c", version, 0, ind->id, 0, measure, 0);
+	crypto_generichash_init(st, key, 32, outlen);
+	crypto_generichash_update(st, (const uint8_t *)m, (unsigned long long)n);
+}
+
+void noise_measure_init(struct noise_measure *nm, const struct wq_config *cfg,
+			const struct keyring *keys, const struct indicator *ind, char measure)
+{
+	nm->fixed_scale = cfg->fixed_noise_scale;
+	nm->fresh_scale = cfg->noise_scale;
+	prefix(&nm->fixed, keys->noise, 8, "fixed-v1", ind, measure);
+	prefix(&nm->fresh, keys->noise, 8, "v1", ind, measure);
+	prefix(&nm->identity, keys->ledger, 16, "v1", ind, measure);
+}
+
+long noise_cell(const struct noise_measure *nm, const char *definition, uint32_t ck,
+		uint8_t identity[16])
+{
+	unsigned long long len = strlen(definition) + 1; /* with its NUL */
+	uint8_t k[4] = {(uint8_t)(ck >> 24), (uint8_t)(ck >> 16), (uint8_t)(ck >> 8), (uint8_t)ck};
+	uint8_t h[8];
+	crypto_generichash_state st;
+	long noise = 0;
+	if (nm->fixed_scale > 0) {
+		st = nm->fixed;
+		crypto_generichash_update(&st, (const uint8_t *)definition, len);
+		crypto_generichash_final(&st, h, sizeof h);
+		noise = dl_draw(dl_uniform_of(h), nm->fixed_scale);
+	}
+	st = nm->fresh;
+	crypto_generichash_update(&st, (const uint8_t *)definition, len);
+	crypto_generichash_update(&st, k, sizeof k);
+	crypto_generichash_final(&st, h, sizeof h);
+	noise += dl_draw(dl_uniform_of(h), nm->fresh_scale);
+	st = nm->identity;
+	crypto_generichash_update(&st, (const uint8_t *)definition, len);
+	crypto_generichash_update(&st, k, sizeof k);
+	crypto_generichash_final(&st, identity, 16);
+	return noise;
 }
 
 long noise_of(const struct wq_config *cfg, const struct keyring *keys, const struct indicator *ind,
 	      char measure, const char *definition, uint32_t ck, uint8_t identity[16])
 {
-	struct strbuf m;
-	long noise = 0;
-	sb_init(&m);
-	if (cfg->fixed_noise_scale > 0) {
-		cell_message(&m, ind, measure, definition, NULL);
-		noise = dl_draw(dl_uniform(keys->noise, m.data, m.len), cfg->fixed_noise_scale);
-	}
-	cell_message(&m, ind, measure, definition, &ck);
-	noise += dl_draw(dl_uniform(keys->noise, m.data, m.len), cfg->noise_scale);
-	crypto_generichash(identity, 16, (const uint8_t *)m.data, m.len, keys->ledger, 32);
-	sb_free(&m);
-	return noise;
+	struct noise_measure nm;
+	noise_measure_init(&nm, cfg, keys, ind, measure);
+	return noise_cell(&nm, definition, ck, identity);
 }
 
 double noise_variance(const struct wq_config *cfg)

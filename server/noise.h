@@ -8,6 +8,7 @@
 #ifndef WQ_NOISE_H
 #define WQ_NOISE_H
 
+#include <sodium.h>
 #include <stdint.h>
 
 #include "common/config.h"
@@ -19,6 +20,17 @@
  * which neither the cell key nor the noise can be recovered). */
 long noise_of(const struct wq_config *cfg, const struct keyring *keys, const struct indicator *ind,
 	      char measure, const char *definition, uint32_t ck, uint8_t identity[16]);
+
+/* The same for every cell of a table, with what depends on the indicator and the measure
+ * alone hashed once (noise_of is these two). */
+struct noise_measure {
+	crypto_generichash_state fixed, fresh, identity;
+	double fixed_scale, fresh_scale;
+};
+void noise_measure_init(struct noise_measure *nm, const struct wq_config *cfg,
+			const struct keyring *keys, const struct indicator *ind, char measure);
+long noise_cell(const struct noise_measure *nm, const char *definition, uint32_t ck,
+		uint8_t identity[16]);
 
 /* The variance of one cell's noise: the fresh and the fixed parts'. */
 double noise_variance(const struct wq_config *cfg);

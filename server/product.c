@@ -351,7 +351,7 @@ static struct product_cube *release_of(struct product *pr, PGconn *conn, size_t 
 		struct charge ch;
 		struct wq_error e;
 		double epsilon = sensitivity_of(base, pr->lists, cap) / pr->cfg->noise_scale;
-		int rc = ledger_charge(conn, pr->cfg, &pub, ids, nids, epsilon, 0, &ch, &e);
+		int rc = ledger_charge(conn, NULL, pr->cfg, &pub, ids, nids, epsilon, 0, &ch, &e);
 		free(ids);
 		if (rc == 0) {
 			char *body = cube_text(m);

@@ -96,13 +96,12 @@ struct perturbed {
 	int published;
 };
 
-static struct perturbed perturb(const struct protector *p, const struct indicator *ind,
-				char measure, const char *definition, long truth, uint32_t ck,
-				uint8_t *identity)
+static struct perturbed perturb(const struct protector *p, const struct noise_measure *nm,
+				const char *definition, long truth, uint32_t ck, uint8_t *identity)
 {
 	struct suppression sup = {p->cfg->floor, p->cfg->threshold};
 	struct perturbed v = {truth, 0, 0};
-	long noise = noise_of(p->cfg, p->keys, ind, measure, definition, ck, identity);
+	long noise = noise_cell(nm, definition, ck, identity);
 	v.noisy = dl_noisy(truth, noise);
 	v.published = dl_published(&sup, truth, v.noisy);
 	return v;
@@ -209,7 +208,12 @@ static int compute(const struct protector *p, PGconn *conn, const struct query *
 	a->cells = xcalloc(total ? total : 1, sizeof *a->cells);
 	a->data_version = s.version;
 	struct strbuf def;
+	struct layout_definer df;
+	struct noise_measure nm[3]; /* the numerator's, the denominator's, the excluded's */
 	sb_init(&def);
+	layout_definer_init(&df, q, dom, s.first, s.last);
+	for (int m = 0; m < 3; m++)
+		noise_measure_init(&nm[m], p->cfg, p->keys, q->ind, "ndx"[m]);
 	/* Every cell of the layout, by a mixed-radix counter over the dimensions. */
 	int idx[QUERY_MAX_DIMS] = {0};
 	long excluded = 0;
@@ -219,12 +223,12 @@ static int compute(const struct protector *p, PGconn *conn, const struct query *
 		const struct exact_cell *ex = &x[c];
 		for (int i = 0; i < q->ndims; i++)
 			pc->values[i] = dom[i].items[idx[i]];
-		query_cell_definition(q, pc->values, s.first, s.last, &def);
+		layout_definer_cell(&df, idx, &def);
 		struct perturbed n =
-		    perturb(p, q->ind, 'n', def.data, ex->num, ex->ckn, ids + 16 * nids++);
+		    perturb(p, &nm[0], def.data, ex->num, ex->ckn, ids + 16 * nids++);
 		struct perturbed d = {0, 0, 1};
 		if (proportion)
-			d = perturb(p, q->ind, 'd', def.data, ex->den, ex->ckd, ids + 16 * nids++);
+			d = perturb(p, &nm[1], def.data, ex->den, ex->ckd, ids + 16 * nids++);
 		/* A cell with no child (no row) is a true zero: suppressed. */
 		publish(q->ind, noise_variance(p->cfg), n, d, ex->has_den, (double)ex->den, pc);
 		a->suppressed += pc->status == CELL_SUPPRESSED;
@@ -241,11 +245,12 @@ static int compute(const struct protector *p, PGconn *conn, const struct query *
 		/* The rows outside the denominator, a count of children like any other. */
 		query_cell_definition(q, NULL, s.first, s.last, &def);
 		struct perturbed xo =
-		    perturb(p, q->ind, 'x', def.data, excluded, ckx, ids + 16 * nids++);
+		    perturb(p, &nm[2], def.data, excluded, ckx, ids + 16 * nids++);
 		if (xo.published)
 			a->excluded = (double)xo.noisy;
 	}
 	sb_free(&def);
+	layout_definer_free(&df);
 	free(x);
 	a->sensitivity = sensitivity_of(q, p->lists, s.item_cap);
 	*ids_out = ids;
@@ -397,10 +402,7 @@ static int settle(const struct protector *p, PGconn *conn, const struct principa
 		a->remaining = budget - spent > 0 ? budget - spent : 0;
 		return 0;
 	}
-	int rc = ledger_charge(conn, p->cfg, who, a->held, a->nheld, a->cost, 0, &ch, e);
-	if (rc == 0 && p->seen)
-		seen_add(p->seen, who->token_id, a->held, a->nheld, ch.budget - ch.remaining,
-			 ch.budget);
+	int rc = ledger_charge(conn, p->seen, p->cfg, who, a->held, a->nheld, a->cost, 0, &ch, e);
 	free(a->held);
 	a->held = NULL;
 	if (rc < 0) {
@@ -487,7 +489,7 @@ int protect_answer(const struct protector *p, PGconn *conn, const struct query *
 	if (mode == PROTECT_DRY_RUN) {
 		/* What it would cost and leave; nothing released, nothing recorded. */
 		struct charge ch;
-		int rc = ledger_charge(conn, p->cfg, who, ids, nids, a->cost, 1, &ch, e);
+		int rc = ledger_charge(conn, p->seen, p->cfg, who, ids, nids, a->cost, 1, &ch, e);
 		free(a->cells);
 		a->cells = NULL;
 		a->n = 0;

@@ -534,9 +534,8 @@ static int year_in(const struct query *q, const char *const *values, int y)
 	return 1;
 }
 
-/* The cell's years as runs ("year=2015-2017,2019"), within the data's first..last. */
-static void years_of(const struct query *q, const char *const *values, int first, int last,
-		     struct strbuf *out)
+void query_years(const struct query *q, const char *const *values, int first, int last,
+		 struct strbuf *out)
 {
 	int lo = first > 0 ? first : q->from_year ? q->from_year : 1900;
 	int hi = last > 0 ? last : q->to_year ? q->to_year : 2200;
@@ -557,53 +556,65 @@ static void years_of(const struct query *q, const char *const *values, int first
 		sb_puts(out, "none");
 }
 
+char *query_constraint(const struct query *q, int i, int column, const char *value, int cell)
+{
+	const struct query_dim *d = &q->dims[i];
+	if (d->dim->kind == DIM_YEAR)
+		return NULL; /* one constraint for every way of naming years, query_years */
+	if (i < q->ndims && !cell && !d->nitems && !d->dim->multi)
+		return NULL; /* the whole table: a column without items selects every row */
+	/* A filter on a single-valued column shown as a dimension adds nothing: the layout
+	 * holds only the filter's items. */
+	for (int k = 0; i >= q->ndims && cell && !d->dim->multi && k < q->ndims; k++)
+		if (q->dims[k].dim == d->dim)
+			return NULL;
+	struct strbuf s;
+	sb_init(&s);
+	/* "~": has the item (a multi-valued dimension); "=": is the item. */
+	sb_printf(&s, "%s%c", d->dim->name, d->dim->multi ? '~' : '=');
+	if (column)
+		sb_puts(&s, value ? value : "null");
+	else if (d->nitems)
+		sorted_items(d, ',', &s);
+	else
+		sb_putc(&s, '*'); /* a multi-valued column counts a row once per item */
+	return s.data;
+}
+
+static int cmp_ptr(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+void query_join(const char **c, int n, struct strbuf *out)
+{
+	qsort(c, (size_t)n, sizeof *c, cmp_ptr);
+	sb_reset(out);
+	for (int i = 0; i < n; i++) {
+		if (i && strcmp(c[i], c[i - 1]) == 0)
+			continue; /* the same constraint through a dimension and a filter */
+		if (out->len)
+			sb_putc(out, '&');
+		sb_puts(out, c[i]);
+	}
+}
+
 void query_cell_definition(const struct query *q, const char *const *values, int first, int last,
 			   struct strbuf *out)
 {
 	char *c[QUERY_MAX_DIMS * 2 + 2];
 	int n = 0;
 	for (int i = 0; i < q->ndims + q->nfilters; i++) {
-		const struct query_dim *d = &q->dims[i];
-		if (d->dim->kind == DIM_YEAR)
-			continue; /* one constraint for every way of naming years, below */
 		int column = i < q->ndims && values; /* a column's value; else an item list */
-		if (i < q->ndims && !values && !d->nitems && !d->dim->multi)
-			continue; /* the whole table: a column without items selects every row */
-		/* A filter on a single-valued column shown as a dimension adds nothing: the
-		 * layout holds only the filter's items. */
-		int shown = 0;
-		for (int k = 0; i >= q->ndims && values && !d->dim->multi && k < q->ndims; k++)
-			shown |= q->dims[k].dim == d->dim;
-		if (shown)
-			continue;
-		struct strbuf s;
-		sb_init(&s);
-		/* "~": has the item (a multi-valued dimension); "=": is the item. */
-		sb_printf(&s, "%s%c", d->dim->name, d->dim->multi ? '~' : '=');
-		if (column)
-			sb_puts(&s, values[i] ? values[i] : "null");
-		else if (d->nitems)
-			sorted_items(d, ',', &s);
-		else
-			sb_putc(&s, '*'); /* a multi-valued column counts a row once per item */
-		int twice = 0;		  /* the same constraint through a dimension and a filter */
-		for (int k = 0; k < n; k++)
-			twice |= strcmp(c[k], s.data) == 0;
-		if (twice)
-			sb_free(&s);
-		else
-			c[n++] = s.data;
+		char *s = query_constraint(q, i, column, column ? values[i] : NULL, values != NULL);
+		if (s)
+			c[n++] = s;
 	}
 	struct strbuf y;
 	sb_init(&y);
-	years_of(q, values, first, last, &y);
+	query_years(q, values, first, last, &y);
 	c[n++] = y.data;
-	qsort(c, (size_t)n, sizeof c[0], cmp_str);
-	sb_reset(out);
-	for (int i = 0; i < n; i++) {
-		if (i)
-			sb_putc(out, '&');
-		sb_puts(out, c[i]);
+	query_join((const char **)c, n, out);
+	for (int i = 0; i < n; i++)
 		free(c[i]);
-	}
 }

@@ -84,4 +84,14 @@ int query_population_sql(const struct query *q, struct strbuf *sql, char **param
 void query_cell_definition(const struct query *q, const char *const *values, int first, int last,
 			   struct strbuf *out);
 
+/* The parts of a definition, for the layout's definer (layout.h): the constraint of q's
+ * dimension or filter i on a cell (cell: 0 for the whole table) whose column i has value
+ * (column: the cell's value, NULL the null group; else its items, or every item), as a
+ * new string, NULL when it adds nothing; the cell's years as runs ("year=2015-2017,2019")
+ * within the data's first..last; and constraints c[0..n) sorted, each once, joined by '&'. */
+char *query_constraint(const struct query *q, int i, int column, const char *value, int cell);
+void query_years(const struct query *q, const char *const *values, int first, int last,
+		 struct strbuf *out);
+void query_join(const char **c, int n, struct strbuf *out);
+
 #endif

@@ -342,6 +342,8 @@ void respond_add_label(json_t *items, const struct server *srv, const struct dim
 		dim = json_object();
 		json_object_set_new(items, d->name, dim);
 	}
+	if (json_object_get(dim, code))
+		return; /* a table names each item many times: one label each */
 	json_object_set_new(dim, code,
 			    json_pack("{s:s,s:s,s:s}", "name", it->label_en, "name_en",
 				      it->label_en, "name_ar", it->label_ar));

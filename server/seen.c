@@ -1,5 +1,6 @@
 /* The cells tokens have paid for (see seen.h): per token an open-addressing set of cell
- * identities, which are BLAKE2b outputs and hash themselves. One mutex: the work under it
+ * identities, which are BLAKE2b outputs and hash themselves, and the ledger row it is
+ * complete up to. Tokens in a list, most recently used first. One mutex: the work under it
  * is a few probes per cell. */
 #include "server/seen.h"
 
@@ -11,33 +12,59 @@
 #include "common/xalloc.h"
 
 struct token_cells {
-	int token, used;    /* used: 0 for a free slot */
+	int token;
 	uint8_t (*set)[16]; /* cap slots, all-zero = empty */
 	size_t cap, n;
+	long long synced;
 	double spent, budget;
-	time_t spent_at, last;
+	time_t spent_at;
+	struct token_cells *prev, *next; /* by use */
 };
 
 struct seen {
 	pthread_mutex_t lock;
-	struct token_cells t[SEEN_TOKENS];
+	struct token_cells *first, *last;
+	size_t bytes, tokens, max_bytes;
 };
 
 static const uint8_t zero[16];
 
-struct seen *seen_new(void)
+struct seen *seen_new(size_t max_bytes)
 {
 	struct seen *s = xcalloc(1, sizeof *s);
+	s->max_bytes = max_bytes;
 	pthread_mutex_init(&s->lock, NULL);
 	return s;
+}
+
+static void unlink_token(struct seen *s, struct token_cells *t)
+{
+	if (t->prev)
+		t->prev->next = t->next;
+	else
+		s->first = t->next;
+	if (t->next)
+		t->next->prev = t->prev;
+	else
+		s->last = t->prev;
+	t->prev = t->next = NULL;
+}
+
+static void drop(struct seen *s, struct token_cells *t)
+{
+	unlink_token(s, t);
+	s->bytes -= t->cap * 16 + sizeof *t;
+	s->tokens--;
+	free(t->set);
+	free(t);
 }
 
 void seen_free(struct seen *s)
 {
 	if (!s)
 		return;
-	for (int i = 0; i < SEEN_TOKENS; i++)
-		free(s->t[i].set);
+	while (s->first)
+		drop(s, s->first);
 	pthread_mutex_destroy(&s->lock);
 	free(s);
 }
@@ -61,21 +88,22 @@ static int has(const struct token_cells *t, const uint8_t *cell)
 	}
 }
 
-static void put(struct token_cells *t, const uint8_t *cell)
+static void put(struct seen *s, struct token_cells *t, const uint8_t *cell)
 {
-	if (!memcmp(cell, zero, 16) || has(t, cell) || t->n >= SEEN_CELLS)
+	if (!memcmp(cell, zero, 16) || has(t, cell))
 		return;
 	if (2 * (t->n + 1) > t->cap) {
 		/* Grow to keep the load under a half. */
 		size_t cap = t->cap ? 2 * t->cap : 1024;
 		uint8_t(*old)[16] = t->set;
 		size_t oldcap = t->cap;
+		s->bytes += (cap - oldcap) * 16;
 		t->set = xcalloc(cap, 16);
 		t->cap = cap;
 		t->n = 0;
 		for (size_t i = 0; i < oldcap; i++)
 			if (memcmp(old[i], zero, 16))
-				put(t, old[i]);
+				put(s, t, old[i]);
 		free(old);
 	}
 	size_t i = slot(cell, t->cap);
@@ -85,12 +113,36 @@ static void put(struct token_cells *t, const uint8_t *cell)
 	t->n++;
 }
 
-static struct token_cells *find(struct seen *s, int token)
+/* Token's copy, made most recently used; created empty when make. */
+static struct token_cells *find(struct seen *s, int token, int make)
 {
-	for (int i = 0; i < SEEN_TOKENS; i++)
-		if (s->t[i].used && s->t[i].token == token)
-			return &s->t[i];
-	return NULL;
+	struct token_cells *t = s->first;
+	while (t && t->token != token)
+		t = t->next;
+	if (!t && !make)
+		return NULL;
+	if (t) {
+		unlink_token(s, t);
+	} else {
+		t = xcalloc(1, sizeof *t);
+		t->token = token;
+		s->bytes += sizeof *t;
+		s->tokens++;
+	}
+	t->next = s->first;
+	if (s->first)
+		s->first->prev = t;
+	s->first = t;
+	if (!s->last)
+		s->last = t;
+	return t;
+}
+
+/* Past the bound, the least recently used copies leave (never keep's). */
+static void trim(struct seen *s, const struct token_cells *keep)
+{
+	while (s->bytes > s->max_bytes && s->last && s->last != keep)
+		drop(s, s->last);
 }
 
 int seen_covers(struct seen *s, int token, const uint8_t *cells, size_t n, double *spent,
@@ -99,7 +151,7 @@ int seen_covers(struct seen *s, int token, const uint8_t *cells, size_t n, doubl
 	int all = 1;
 	time_t now = time(NULL);
 	pthread_mutex_lock(&s->lock);
-	struct token_cells *t = find(s, token);
+	struct token_cells *t = find(s, token, 0);
 	if (!t || now - t->spent_at > SEEN_SPENT_SECONDS)
 		all = 0;
 	for (size_t i = 0; all && i < n; i++)
@@ -107,33 +159,68 @@ int seen_covers(struct seen *s, int token, const uint8_t *cells, size_t n, doubl
 	if (all) {
 		*spent = t->spent;
 		*budget = t->budget;
-		t->last = now;
 	}
 	pthread_mutex_unlock(&s->lock);
 	return all;
 }
 
-void seen_add(struct seen *s, int token, const uint8_t *cells, size_t n, double spent,
-	      double budget)
+static int cmp_cell(const void *a, const void *b)
 {
-	time_t now = time(NULL);
+	return memcmp(a, b, 16);
+}
+
+size_t seen_fresh(struct seen *s, int token, const uint8_t *cells, size_t n, uint8_t *fresh,
+		  long long *synced)
+{
+	size_t k = 0;
 	pthread_mutex_lock(&s->lock);
-	struct token_cells *t = find(s, token);
-	if (!t) {
-		/* A free slot, or the least recently used token's. */
-		t = &s->t[0];
-		for (int i = 0; i < SEEN_TOKENS && t->used; i++)
-			if (!s->t[i].used || s->t[i].last < t->last)
-				t = &s->t[i];
-		free(t->set);
-		memset(t, 0, sizeof *t);
-		t->used = 1;
-		t->token = token;
-	}
+	struct token_cells *t = find(s, token, 1);
 	for (size_t i = 0; i < n; i++)
-		put(t, cells + i * 16);
-	t->spent = spent;
-	t->budget = budget;
-	t->spent_at = t->last = now;
+		if (!has(t, cells + i * 16) && memcmp(cells + i * 16, zero, 16))
+			memcpy(fresh + 16 * k++, cells + i * 16, 16);
+	*synced = t->synced;
+	trim(s, t);
+	pthread_mutex_unlock(&s->lock);
+	/* Each once: a cell twice in one answer is one cell of the ledger. */
+	qsort(fresh, k, 16, cmp_cell);
+	size_t u = 0;
+	for (size_t i = 0; i < k; i++)
+		if (!u || memcmp(fresh + 16 * (u - 1), fresh + 16 * i, 16))
+			memmove(fresh + 16 * u++, fresh + 16 * i, 16);
+	return u;
+}
+
+void seen_merge(struct seen *s, int token, long long after, long long last, const uint8_t *cells,
+		size_t n)
+{
+	pthread_mutex_lock(&s->lock);
+	struct token_cells *t = find(s, token, 0);
+	if (t && t->synced >= after) {
+		for (size_t i = 0; i < n; i++)
+			put(s, t, cells + i * 16);
+		if (last > t->synced)
+			t->synced = last;
+		trim(s, t);
+	}
+	pthread_mutex_unlock(&s->lock);
+}
+
+void seen_spent(struct seen *s, int token, double spent, double budget)
+{
+	pthread_mutex_lock(&s->lock);
+	struct token_cells *t = find(s, token, 0);
+	if (t) {
+		t->spent = spent;
+		t->budget = budget;
+		t->spent_at = time(NULL);
+	}
+	pthread_mutex_unlock(&s->lock);
+}
+
+void seen_size(struct seen *s, size_t *bytes, size_t *tokens)
+{
+	pthread_mutex_lock(&s->lock);
+	*bytes = s->bytes;
+	*tokens = s->tokens;
 	pthread_mutex_unlock(&s->lock);
 }

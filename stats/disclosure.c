@@ -11,6 +11,11 @@ double dl_uniform(const uint8_t key[DISCLOSURE_KEY_BYTES], const void *msg, size
 {
 	uint8_t h[8];
 	crypto_generichash(h, sizeof h, msg, len, key, DISCLOSURE_KEY_BYTES);
+	return dl_uniform_of(h);
+}
+
+double dl_uniform_of(const uint8_t h[8])
+{
 	uint64_t x = 0;
 	for (int i = 0; i < 8; i++)
 		x = x << 8 | h[i];

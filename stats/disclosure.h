@@ -15,6 +15,8 @@
 /* The uniform variate in (0, 1) of a keyed PRF (BLAKE2b under key) of msg: the same msg
  * always gives the same variate; without the key it cannot be predicted. */
 double dl_uniform(const uint8_t key[DISCLOSURE_KEY_BYTES], const void *msg, size_t len);
+/* The same from the keyed hash's 8 bytes (for a caller hashing the message in parts). */
+double dl_uniform_of(const uint8_t h[8]);
 
 /* The discrete Laplace (two-sided geometric) value of scale b at uniform u, by inversion:
  * P(N = k) = (1 - p) / (1 + p) p^|k|, p = exp(-1/b). */

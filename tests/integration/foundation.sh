@@ -51,7 +51,8 @@ check "but may look one up by its keyed hash (the intake)" bash -c \
 eq "no default privilege on auth or audit for the loader" \
   "$(psql_t -c "SELECT count(*) FROM pg_default_acl d JOIN pg_namespace n ON n.oid = d.defaclnamespace WHERE n.nspname IN ('auth', 'audit') AND d.defaclacl::text LIKE '%wiqaya_loader%'")" "0"
 check "wiqaya_reader cannot revoke its way out of the ledger" denied wiqaya_reader "DELETE FROM auth.spend"
-check "nor rewrite it" denied wiqaya_reader "UPDATE auth.released SET first_at = now()"
+check "nor rewrite it" denied wiqaya_reader "UPDATE auth.released SET at = now()"
+check "nor forget a released cell" denied wiqaya_reader "DELETE FROM auth.released"
 check "nor read the warehouse's salts" denied wiqaya_reader "SELECT salt FROM warehouse.person"
 check "nor derive a record key" denied wiqaya_reader "SELECT warehouse.year_key('\\x00', 'victim', 2020)"
 check "no pseudonym or person id column in analytics (the refresh's row keys aside)" \

@@ -2,7 +2,9 @@
  * dimensions, items, filters on single- and multi-valued dimensions, year ranges, a rate's
  * age band last as standardisation asks it), each answered by both paths over the same
  * data version, every cell compared: numerator, denominator, excluded rows and the three
- * cell keys. Connects as the reader role, like the server, and loads its own columns.
+ * cell keys; and each cell's definition (the noise's key) made once per table against the
+ * same made alone. Connects as the reader role, like the server, and loads its own
+ * columns.
  *   WIQAYA_CONF=... tool_engine_parity QUERIES SEED
  * prints "QUERIES queries, CELLS cells, DIFFERENT differ, version V" and each difference;
  * exits 0 when none differ, 1 when any does, 2 when it could not run. */
@@ -158,6 +160,31 @@ int main(int argc, char **argv)
 				       b[i].ckx);
 		free(a);
 		free(b);
+		/* Definitions: the table's, cell by cell, and each alone. */
+		struct layout_definer df;
+		struct strbuf one, all;
+		int idx[QUERY_MAX_DIMS] = {0};
+		const char *values[QUERY_MAX_DIMS];
+		sb_init(&one);
+		sb_init(&all);
+		layout_definer_init(&df, &q, dom, cols->first, cols->last);
+		for (size_t c = 0; c < total; c++) {
+			for (int i = 0; i < q.ndims; i++)
+				values[i] = dom[i].items[idx[i]];
+			layout_definer_cell(&df, idx, &all);
+			query_cell_definition(&q, values, cols->first, cols->last, &one);
+			if (strcmp(one.data, all.data) && different++ < 20)
+				printf("differ: %s cell %zu: defined %s alone, %s in the table\n",
+				       q.canonical, c, one.data, all.data);
+			for (int i = q.ndims - 1; i >= 0; i--) {
+				if (++idx[i] < dom[i].n)
+					break;
+				idx[i] = 0;
+			}
+		}
+		layout_definer_free(&df);
+		sb_free(&one);
+		sb_free(&all);
 	}
 	printf("%ld queries, %ld cells, %ld differ, version %lld\n", asked, cells, different,
 	       cols->version);

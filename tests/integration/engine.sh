@@ -1,0 +1,116 @@
+# The column engine (docs/architecture.md, "The column engine") and the ledger at a query's
+# cost: 1,000 random queries give the same cells from the engine as from the SQL path,
+# before and after a reload; new data versions loaded under a stream of queries give
+# answers each from exactly one version, and leave one version in memory; the ledger
+# forgets nothing across a restart, and two servers on one ledger charge a cell once.
+source "$(dirname "$0")/../lib.sh"
+fresh_db engine
+"$BIN/wiqaya-synth" --seed 41 --cases 4000 --years 2015-2020 --out "$T/syn" >/dev/null
+"$BIN/wiqaya-etl" load "$T/syn/cases.ndjson" >/dev/null
+"$BIN/wiqaya-etl" load --population "$T/syn/population.csv" >/dev/null
+
+seed=${ENGINE_SEED:-$$}
+figure "random queries from seed $seed (ENGINE_SEED=$seed replays them)"
+"$BIN/tool_engine_parity" 1000 "$seed" >"$T/parity" 2>&1
+check "1,000 random queries: the engine's cells and definitions are the SQL path's" \
+  grep -q '^1000 queries, [0-9]* cells, 0 differ' "$T/parity"
+figure "$(tail -n 1 "$T/parity")"
+
+generous_budgets
+start_server
+TOKEN=$(new_token researcher)
+MON=$(new_token monitor)
+metric() { curl -s -H "Authorization: Bearer $MON" "http://127.0.0.1:$TEST_HTTP_PORT/metrics" | awk -v m="$1" '$1 == m { print $2 }'; }
+engine_at() { # waits until the engine holds the database's version
+  local v; v=$(psql_t -c 'SELECT version FROM analytics.data_version')
+  for _ in $(seq 1 100); do [[ $(metric wiqaya_engine_version) == "$v" ]] && return 0; sleep 0.1; done
+  return 1
+}
+check "the engine loads the data version at start" engine_at
+bytes=$(metric wiqaya_engine_bytes) years=$(metric wiqaya_engine_victim_years)
+figure "engine: $years victim-years in $bytes bytes, loaded in $(metric wiqaya_engine_load_seconds) s"
+check "it holds every victim-year" test "$years" -eq "$(psql_t -c 'SELECT count(*) FROM analytics.victim_year')"
+
+# A stream of queries (a different one each time: no answer from the cache, none the
+# published product answers, which stays at its release's version) while three
+# batches, each of a year of its own, are loaded: every answer must show exactly the
+# years of the version it names. Versions before each load and after it are recorded.
+psql_t -c 'SELECT version FROM analytics.data_version' >"$T/versions"
+det() { sed -n "$(($1 + 2))p" "$ROOT/config/codelists/detection.csv" | cut -d, -f1; }
+stream() {
+  local i=0
+  while [[ ! -f $T/stop ]]; do
+    i=$((i + 1))
+    api "/api/v1/analytics?indicator=victims&dimension=year&filter=detection:$(det $((i % 4)))&to=$((2023 + i % 5))" |
+      jq -c '[.metaData.data_version, [.rows[] | select(.[6] != "suppressed") | .[0]]]' >>"$T/answers" 2>/dev/null
+  done
+}
+stream &
+streamer=$!
+for y in 2021 2022 2023; do
+  "$BIN/wiqaya-synth" --seed "$y" --cases 1500 --years "$y-$y" --out "$T/b$y" >/dev/null
+  "$BIN/wiqaya-etl" load "$T/b$y/cases.ndjson" >/dev/null
+  echo "$y $(psql_t -c 'SELECT version FROM analytics.data_version')" >>"$T/versions"
+  sleep 1
+done
+check "the engine loads each new version" engine_at
+sleep 1
+touch "$T/stop"
+wait "$streamer"
+# The years an answer at version V must show: the base's, and each batch loaded by V.
+awk 'NR == 1 { base = $1; next } { y[NR] = $1; v[NR] = $2; n = NR }
+     END { for (i = 2; i <= n; i++) print y[i], v[i] }' "$T/versions" >"$T/batches"
+bad=0 total=0 versions=""
+while read -r line; do
+  total=$((total + 1))
+  ver=$(jq -r '.[0]' <<<"$line")
+  got=$(jq -r '.[1] | map(tostring) | join(",")' <<<"$line")
+  want="2015,2016,2017,2018,2019,2020"
+  while read -r y v; do ((ver >= v)) && want="$want,$y"; done <"$T/batches"
+  [[ $got == "$want" ]] || { bad=$((bad + 1)); echo "# version $ver: years $got, expected $want"; }
+  versions="$versions $ver"
+done <"$T/answers"
+nversions=$(tr ' ' '\n' <<<"$versions" | sort -u | grep -c .)
+figure "$total answers over $nversions data versions during three loads"
+eq "every answer shows exactly the years of the version it names" "$bad" "0"
+check "answers were given at four versions or more" test "$nversions" -ge 4
+eq "one version is held once the loads are over" "$(metric wiqaya_engine_versions_held)" "1"
+check "the columns answered" test "$(curl -s -H "Authorization: Bearer $MON" "http://127.0.0.1:$TEST_HTTP_PORT/metrics" | awk -F'[ }]' '/^wiqaya_engine_answers_total\{path="columns"/ { print $NF }')" -gt 0
+"$BIN/tool_engine_parity" 1000 "$((seed + 1))" >"$T/parity2" 2>&1
+check "after the reloads, 1,000 more random queries agree" grep -q '^1000 queries, [0-9]* cells, 0 differ' "$T/parity2"
+
+# The ledger: a restart forgets nothing the token has seen.
+# (Tables the published product does not answer: those are free for everyone.)
+q1="/api/v1/analytics?indicator=victims&dimension=region&dimension=detection&filter=year:2019"
+q2="/api/v1/analytics?indicator=victims&dimension=technology&dimension=sex&filter=year:2019"
+first=$(api "$q1" | jq -c '.metaData.disclosure.epsilon_charged')
+check "a new table is charged" test "$first" != 0
+rows=$(psql_t -c "SELECT count(*) FROM auth.released")
+api "$q2" >/dev/null
+eq "and recorded as one row of the ledger, not one per cell" "$(psql_t -c "SELECT count(*) FROM auth.released")" "$((rows + 1))"
+stop_server
+start_server
+eq "after a restart, the same table is free" "$(api "$q1" | jq -c '.metaData.disclosure.epsilon_charged')" "0"
+eq "and so is the other" "$(api "$q2" | jq -c '.metaData.disclosure.epsilon_charged')" "0"
+
+# Two servers on one ledger: a table charged through one is free through the other, and
+# a cell released through the other is not charged again through the first.
+P1=$TEST_HTTP_PORT
+P2=$(free_port)
+sed "s/^port = $P1\$/port = $P2/" "$CONF" >"$T/second.conf"
+WIQAYA_CONF=$T/second.conf "$BIN/wiqaya-server" serve 2>"$T/second.log" &
+second=$!
+for _ in $(seq 1 50); do curl -s "http://127.0.0.1:$P2/healthz" >/dev/null && break; sleep 0.1; done
+api2() { curl -s -H "Authorization: Bearer $TOKEN" "http://127.0.0.1:$P2$1"; }
+q3="/api/v1/analytics?indicator=victims&dimension=agency&filter=year:2018"
+q4="/api/v1/analytics?indicator=victims&dimension=agency&dimension=relationship&filter=year:2018"
+check "a new table through the second server is charged" test "$(api2 "$q3" | jq -c '.metaData.disclosure.epsilon_charged')" != 0
+eq "and free through the first, which had not seen the token's charge" \
+  "$(api "$q3" | jq -c '.metaData.disclosure.epsilon_charged')" "0"
+eq "its cost preview there says so too" "$(api "$q3&dry_run=true" | jq -c '.free')" "true"
+check "a table of new cells through the first is charged" test "$(api "$q4" | jq -c '.metaData.disclosure.epsilon_charged')" != 0
+eq "and free through the second" "$(api2 "$q4" | jq -c '.metaData.disclosure.epsilon_charged')" "0"
+kill "$second"
+wait "$second" 2>/dev/null || true
+stop_server
+echo "1..$n"
