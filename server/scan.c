@@ -233,7 +233,7 @@ int scan_cells(const struct columns *c, const struct query *q, const struct doma
 	int nthreads = (int)(rows / ROWS_PER_THREAD);
 	nthreads = nthreads < 1 ? 1 : nthreads > cores ? (int)cores : nthreads;
 	nthreads = nthreads > MAX_THREADS ? MAX_THREADS : nthreads;
-	struct job jobs[MAX_THREADS];
+	struct job jobs[MAX_THREADS] = {{0}};
 	pthread_t threads[MAX_THREADS];
 	int started[MAX_THREADS] = {0};
 	for (int t = 0; t < nthreads; t++) {
