@@ -96,7 +96,7 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	struct protector p = {&cfg, &keys, &lists, NULL};
-	struct protector pc = {&cfg, &keys, &lists, cache_new()};
+	struct protector pc = {&cfg, &keys, &lists, cache_new((size_t)cfg.cache_mb << 20)};
 	double *t_exact = calloc((size_t)repeats, sizeof(double));
 	double *t_prot = calloc((size_t)repeats, sizeof(double));
 	double *t_cached = calloc((size_t)repeats, sizeof(double));

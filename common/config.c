@@ -74,6 +74,7 @@ static const struct key keys[] = {
     S("server", "tls_key", tls_key, ""),
     B("server", "behind_tls_proxy", behind_tls_proxy, "false"),
     B("server", "column_engine", column_engine, "true"),
+    I("server", "cache_mb", cache_mb, 1, 1 << 20, "256"),
     S("intake", "listen", intake_listen, "127.0.0.1"),
     I("intake", "port", intake_port, 1, 65535, "8081"),
     I("intake", "threads", intake_threads, 1, 256, "4"),

@@ -27,6 +27,7 @@ struct wq_config {
 	char *tls_cert, *tls_key; /* PEM files; "" none */
 	int behind_tls_proxy;
 	int column_engine; /* [server] column_engine: answers from columns in memory */
+	int cache_mb;	   /* [server] cache_mb: the answer cache's bound (server/cache.h) */
 	int server_port, server_threads, intake_port, intake_threads;
 	int refresh_delay;	  /* seconds: the most an accepted case waits for the analytics */
 	int idempotency_hours;	  /* how long an Idempotency-Key is remembered */

@@ -94,27 +94,30 @@ static json_t *render(const struct server *srv, const struct query *q, const str
 			 headers, "rows", rows, "metaData", meta);
 }
 
-/* Protects and renders q for who: the JSON document (the caller's), or NULL with resp set. */
-static json_t *answer(struct http_request *req, const struct server *srv, const struct query *q,
-		      const struct standard *st, const struct principal *who, long long *version,
-		      size_t *cells, double *epsilon, struct http_response *resp)
+/* Protects q for who and sends it: the kept body when there is one (respond.h), else
+ * rendered and kept. 0, or -1 with resp the refusal. */
+static int answer(struct http_request *req, const struct server *srv, const struct query *q,
+		  const struct standard *st, const struct respond_form *form, const char *canonical,
+		  const struct principal *who, size_t *cells, double *epsilon,
+		  struct http_response *resp)
 {
 	struct answer a;
 	struct query shown = *q;
 	if (respond_protect(req, q, who, &a, resp) < 0)
-		return NULL;
+		return -1;
 	if (st) {
 		struct answer raw = a;
 		standard_apply(st, &raw, q->ndims, q->ind->per, &a);
 		answer_free(&raw);
 		shown.ndims--; /* the age band, collapsed (filters are not rendered) */
 	}
-	json_t *doc = render(srv, &shown, &a, role_name(who->role), st);
-	*version = a.data_version;
 	*cells = a.n;
 	*epsilon = a.epsilon;
+	if (respond_send_kept(srv, form, canonical, &a, role_name(who->role), resp) < 0)
+		respond_send_keep(srv, form, canonical, &a, role_name(who->role),
+				  render(srv, &shown, &a, role_name(who->role), st), resp);
 	answer_free(&a);
-	return doc;
+	return 0;
 }
 
 void analytics_get(struct http_request *req, struct http_response *resp)
@@ -126,7 +129,6 @@ void analytics_get(struct http_request *req, struct http_response *resp)
 	struct strbuf canonical;
 	size_t cells = 0;
 	double epsilon = 0;
-	long long version;
 	const struct standard *st;
 	if (respond_standard(req, &st, resp) < 0 || parse(req, &q, st, &form, resp) < 0)
 		return;
@@ -134,9 +136,7 @@ void analytics_get(struct http_request *req, struct http_response *resp)
 	sb_puts(&canonical, q.canonical);
 	if (st)
 		sb_printf(&canonical, "&standardise=age&standard=%s", st->id);
-	json_t *doc = answer(req, srv, &q, st, who, &version, &cells, &epsilon, resp);
-	if (doc)
-		respond_send(&form, doc, resp);
+	answer(req, srv, &q, st, &form, canonical.data, who, &cells, &epsilon, resp);
 	if (who->role == ROLE_PUBLIC)
 		respond_audit_public(srv);
 	else

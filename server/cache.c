@@ -1,105 +1,155 @@
-/* The answer cache (see cache.h): a fixed table of entries, found by a hash of the key and
- * replaced in turn (a clock without reference bits: simple, and bounded). */
+/* The answer cache (see cache.h): a chained hash table of entries, and a list of them by
+ * use for the bound. One mutex: the work under it is a probe and a copy. */
 #include "server/cache.h"
 
 #include <pthread.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "common/xalloc.h"
 
+#define BUCKETS 4096
+
 struct entry {
 	char *key;
 	long long version;
-	struct answer a; /* cells owned by the entry */
-	uint8_t *ids;
-	size_t nids;
+	void *bytes;
+	size_t len;
+	struct entry *chain;	     /* the bucket's next */
+	struct entry *newer, *older; /* by use */
 };
 
 struct answer_cache {
 	pthread_mutex_t mu;
-	struct entry e[CACHE_ENTRIES];
-	size_t hand;
+	struct entry *bucket[BUCKETS];
+	struct entry *newest, *oldest;
+	size_t bytes, entries, max_bytes;
 };
 
-struct answer_cache *cache_new(void)
+struct answer_cache *cache_new(size_t max_bytes)
 {
 	struct answer_cache *c = xcalloc(1, sizeof *c);
 	pthread_mutex_init(&c->mu, NULL);
+	c->max_bytes = max_bytes;
 	return c;
 }
 
-static void drop(struct entry *en)
+static size_t bucket_of(const char *key, long long version)
 {
-	free(en->key);
-	free(en->a.cells);
-	free(en->ids);
-	memset(en, 0, sizeof *en);
+	uint64_t h = 1469598103934665603ull ^ (uint64_t)version;
+	for (const unsigned char *p = (const unsigned char *)key; *p; p++)
+		h = (h ^ *p) * 1099511628211ull;
+	return (size_t)(h % BUCKETS);
+}
+
+static size_t cost(const struct entry *e)
+{
+	return sizeof *e + strlen(e->key) + 1 + e->len;
+}
+
+static void unlink_use(struct answer_cache *c, struct entry *e)
+{
+	if (e->newer)
+		e->newer->older = e->older;
+	else
+		c->newest = e->older;
+	if (e->older)
+		e->older->newer = e->newer;
+	else
+		c->oldest = e->newer;
+	e->newer = e->older = NULL;
+}
+
+static void push_newest(struct answer_cache *c, struct entry *e)
+{
+	e->older = c->newest;
+	e->newer = NULL;
+	if (c->newest)
+		c->newest->newer = e;
+	c->newest = e;
+	if (!c->oldest)
+		c->oldest = e;
+}
+
+static void drop(struct answer_cache *c, struct entry *e)
+{
+	struct entry **p = &c->bucket[bucket_of(e->key, e->version)];
+	while (*p != e)
+		p = &(*p)->chain;
+	*p = e->chain;
+	unlink_use(c, e);
+	c->bytes -= cost(e);
+	c->entries--;
+	free(e->key);
+	free(e->bytes);
+	free(e);
 }
 
 void cache_free(struct answer_cache *c)
 {
 	if (!c)
 		return;
-	for (size_t i = 0; i < CACHE_ENTRIES; i++)
-		drop(&c->e[i]);
+	while (c->oldest)
+		drop(c, c->oldest);
 	pthread_mutex_destroy(&c->mu);
 	free(c);
 }
 
-static void *dup(const void *p, size_t n)
-{
-	void *q = xmalloc(n ? n : 1);
-	memcpy(q, p, n);
-	return q;
-}
-
 static struct entry *find(struct answer_cache *c, const char *key, long long version)
 {
-	for (size_t i = 0; i < CACHE_ENTRIES; i++)
-		if (c->e[i].key && c->e[i].version == version && strcmp(c->e[i].key, key) == 0)
-			return &c->e[i];
-	return NULL;
+	struct entry *e = c->bucket[bucket_of(key, version)];
+	while (e && !(e->version == version && strcmp(e->key, key) == 0))
+		e = e->chain;
+	return e;
 }
 
-int cache_get(struct answer_cache *c, const char *key, long long version, struct answer *a,
-	      uint8_t **ids, size_t *nids)
+void *cache_get(struct answer_cache *c, const char *key, long long version, size_t *len)
 {
+	void *copy = NULL;
 	pthread_mutex_lock(&c->mu);
-	struct entry *en = find(c, key, version);
-	if (en) {
-		*a = en->a;
-		a->cells = dup(en->a.cells, en->a.n * sizeof *a->cells);
-		*ids = dup(en->ids, en->nids * 16);
-		*nids = en->nids;
+	struct entry *e = find(c, key, version);
+	if (e) {
+		unlink_use(c, e);
+		push_newest(c, e);
+		copy = xmalloc(e->len ? e->len : 1);
+		memcpy(copy, e->bytes, e->len);
+		*len = e->len;
 	}
 	pthread_mutex_unlock(&c->mu);
-	return en ? 0 : -1;
+	return copy;
 }
 
-void cache_put(struct answer_cache *c, const char *key, long long version, const struct answer *a,
-	       const uint8_t *ids, size_t nids)
+void cache_put(struct answer_cache *c, const char *key, long long version, const void *bytes,
+	       size_t len)
 {
-	if (a->n > CACHE_MAX_CELLS)
+	if (len > c->max_bytes / 4)
 		return;
+	struct entry *e = xcalloc(1, sizeof *e);
+	e->key = xstrdup(key);
+	e->version = version;
+	e->bytes = xmalloc(len ? len : 1);
+	memcpy(e->bytes, bytes, len);
+	e->len = len;
 	pthread_mutex_lock(&c->mu);
-	if (!find(c, key, version)) {
-		/* An entry of an older version first, else the next in turn. */
-		struct entry *en = NULL;
-		for (size_t i = 0; i < CACHE_ENTRIES && !en; i++)
-			if (!c->e[i].key || c->e[i].version < version)
-				en = &c->e[i];
-		if (!en) {
-			en = &c->e[c->hand];
-			c->hand = (c->hand + 1) % CACHE_ENTRIES;
-		}
-		drop(en);
-		en->key = xstrdup(key);
-		en->version = version;
-		en->a = *a;
-		en->a.cells = dup(a->cells, a->n * sizeof *a->cells);
-		en->ids = dup(ids, nids * 16);
-		en->nids = nids;
-	}
+	struct entry *old = find(c, key, version);
+	if (old)
+		drop(c, old); /* the same answer, computed twice at once */
+	size_t b = bucket_of(key, version);
+	e->chain = c->bucket[b];
+	c->bucket[b] = e;
+	push_newest(c, e);
+	c->bytes += cost(e);
+	c->entries++;
+	while (c->bytes > c->max_bytes && c->oldest != e)
+		drop(c, c->oldest);
+	pthread_mutex_unlock(&c->mu);
+}
+
+void cache_size(struct answer_cache *c, size_t *bytes, size_t *entries)
+{
+	pthread_mutex_lock(&c->mu);
+	*bytes = c->bytes;
+	*entries = c->entries;
 	pthread_mutex_unlock(&c->mu);
 }

@@ -140,7 +140,7 @@ int srv_serve(struct cli_ctx *ctx, int argc, char **argv)
 	srv.protector = (struct protector){cfg,
 					   &srv.keys,
 					   &srv.lists,
-					   cache_new(),
+					   cache_new((size_t)cfg->cache_mb << 20),
 					   version_watch_start(cfg, cfg->db_reader_user, tokens),
 					   seen_new(SEEN_BYTES),
 					   product_new(cfg, &srv.keys, &srv.lists, &srv.public),

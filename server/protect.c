@@ -346,6 +346,49 @@ static int from_product(const struct protector *p, PGconn *conn, const struct qu
 	return 0;
 }
 
+/* ---- the answer cache ---- */
+
+/* An answer as the cache keeps it (cache.h): its fields, its cells, the identities. */
+static void keep(const struct protector *p, const struct query *q, const struct answer *a,
+		 const uint8_t *ids, size_t nids)
+{
+	char key[QUERY_TEXT_MAX + 16];
+	if (!p->cache)
+		return;
+	size_t cells = a->n * sizeof *a->cells, len = sizeof *a + cells + nids * 16;
+	uint8_t *b = xmalloc(len);
+	memcpy(b, a, sizeof *a);
+	memcpy(b + sizeof *a, a->cells, cells);
+	memcpy(b + sizeof *a + cells, ids, nids * 16);
+	snprintf(key, sizeof key, "answer %s", q->canonical);
+	cache_put(p->cache, key, a->data_version, b, len);
+	free(b);
+}
+
+/* The answer to q at version kept by the cache, into a and its identities; 0, or -1. */
+static int kept(const struct protector *p, const struct query *q, long long version,
+		struct answer *a, uint8_t **ids, size_t *nids)
+{
+	char key[QUERY_TEXT_MAX + 16];
+	size_t len;
+	if (!p->cache)
+		return -1;
+	snprintf(key, sizeof key, "answer %s", q->canonical);
+	uint8_t *b = cache_get(p->cache, key, version, &len);
+	if (!b)
+		return -1;
+	memcpy(a, b, sizeof *a);
+	size_t cells = a->n * sizeof *a->cells;
+	a->cells = xmalloc(cells ? cells : 1);
+	memcpy(a->cells, b + sizeof *a, cells);
+	a->held = NULL;
+	*nids = (len - sizeof *a - cells) / 16;
+	*ids = xmalloc(*nids * 16 + 1);
+	memcpy(*ids, b + sizeof *a + cells, *nids * 16);
+	free(b);
+	return 0;
+}
+
 /* The data version now (the cache's key with the query). */
 static int current_version(PGconn *conn, long long *version, struct wq_error *e)
 {
@@ -452,11 +495,21 @@ int protect_answer(const struct protector *p, PGconn *conn, const struct query *
 		}
 		a->sensitivity = sensitivity_of(q, p->lists, 4);
 		a->budget = ledger_budget(p->cfg, who->role);
-		if (who->role != ROLE_PUBLIC &&
-		    ledger_remaining(conn, p->cfg, who, &a->remaining, &a->budget, e) < 0) {
-			answer_free(a);
-			*status = 503;
-			return -1;
+		/* What is left: as the token's last charge left it when that is fresh (seen.h),
+		 * else from the ledger. */
+		double spent;
+		if (who->role != ROLE_PUBLIC && p->seen &&
+		    seen_covers(p->seen, who->token_id, NULL, 0, &spent, &a->budget)) {
+			a->remaining = a->budget - spent > 0 ? a->budget - spent : 0;
+		} else if (who->role != ROLE_PUBLIC) {
+			if (ledger_remaining(conn, p->cfg, who, &a->remaining, &a->budget, e) < 0) {
+				answer_free(a);
+				*status = 503;
+				return -1;
+			}
+			if (p->seen)
+				seen_spent(p->seen, who->token_id, a->budget - a->remaining,
+					   a->budget);
 		}
 		return 0;
 	}
@@ -474,13 +527,12 @@ int protect_answer(const struct protector *p, PGconn *conn, const struct query *
 		*status = 503;
 		return -1;
 	}
-	if (!p->cache || cache_get(p->cache, q->canonical, version, a, &ids, &nids) < 0) {
+	if (kept(p, q, version, a, &ids, &nids) < 0) {
 		if (compute(p, conn, q, version, a, &ids, &nids, status, e) < 0) {
 			answer_free(a);
 			return -1;
 		}
-		if (p->cache)
-			cache_put(p->cache, q->canonical, a->data_version, a, ids, nids);
+		keep(p, q, a, ids, nids);
 	}
 	a->cost = a->sensitivity / p->cfg->noise_scale;
 	a->budget = ledger_budget(p->cfg, who->role);

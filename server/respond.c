@@ -3,12 +3,14 @@
 
 #include <math.h>
 #include <pthread.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "common/log.h"
 #include "common/strbuf.h"
+#include "server/cache.h"
 #include "server/noise.h"
 
 /* Accept-Language (RFC 9110 12.5.4): the highest q among tags whose primary subtag is en
@@ -165,15 +167,20 @@ int respond_query(struct http_request *req, struct query *q, const char *indicat
 	return 0;
 }
 
+json_t *respond_disclosure(const struct server *srv, const struct answer *a, const char *role)
+{
+	const struct wq_config *cfg = srv->cfg;
+	return json_pack("{s:b,s:s,s:I,s:f,s:f,s:f,s:i,s:f,s:i,s:i}", "applied", 1, "role", role,
+			 "suppressed", (json_int_t)a->suppressed, "epsilon_charged", a->epsilon,
+			 "budget_remaining", a->remaining, "budget", a->budget, "sensitivity",
+			 a->sensitivity, "noise_scale", cfg->noise_scale, "floor", cfg->floor,
+			 "threshold", cfg->threshold);
+}
+
 json_t *respond_meta(const struct server *srv, const struct answer *a, const char *role,
 		     json_t *items, const char *method)
 {
-	const struct wq_config *cfg = srv->cfg;
-	json_t *disclosure = json_pack(
-	    "{s:b,s:s,s:I,s:f,s:f,s:f,s:i,s:f,s:i,s:i}", "applied", 1, "role", role, "suppressed",
-	    (json_int_t)a->suppressed, "epsilon_charged", a->epsilon, "budget_remaining",
-	    a->remaining, "budget", a->budget, "sensitivity", a->sensitivity, "noise_scale",
-	    cfg->noise_scale, "floor", cfg->floor, "threshold", cfg->threshold);
+	json_t *disclosure = respond_disclosure(srv, a, role);
 	return json_pack("{s:o,s:I,s:o,s:s}", "items", items, "data_version",
 			 (json_int_t)a->data_version, "disclosure", disclosure, "method", method);
 }
@@ -426,19 +433,115 @@ static char *to_csv(json_t *headers, json_t *rows)
 	return sb.data;
 }
 
-void respond_send(const struct respond_form *form, json_t *doc, struct http_response *resp)
+/* doc as the form asks (localised; JSON, or its table as CSV): malloc'd text, and its type. */
+static char *render(const struct respond_form *form, json_t *doc, const char **type)
 {
 	localise(doc, form->lang);
 	if (!form->csv) {
-		char *body = json_dumps(doc, JSON_COMPACT | JSON_REAL_PRECISION(17));
-		http_text(resp, 200, "application/json; charset=utf-8", body, strlen(body));
-		free(body);
-	} else {
-		char *csv = to_csv(json_object_get(doc, "headers"), json_object_get(doc, "rows"));
-		http_text(resp, 200, "text/csv; charset=utf-8; header=present", csv, strlen(csv));
-		free(csv);
+		*type = "application/json; charset=utf-8";
+		return json_dumps(doc, JSON_COMPACT | JSON_REAL_PRECISION(17));
 	}
+	*type = "text/csv; charset=utf-8; header=present";
+	return to_csv(json_object_get(doc, "headers"), json_object_get(doc, "rows"));
+}
+
+void respond_send(const struct respond_form *form, json_t *doc, struct http_response *resp)
+{
+	const char *type;
+	char *body = render(form, doc, &type);
+	http_text(resp, 200, type, body, strlen(body));
+	free(body);
 	json_decref(doc);
+}
+
+/* The asker's part while a body is rendered for keeping: a string no answer holds. */
+#define HOLE	  "\001wiqaya:disclosure\001"
+#define HOLE_JSON "\"\\u0001wiqaya:disclosure\\u0001\""
+
+/* A kept body: whether CSV, where the hole is (SIZE_MAX: none), then the text. */
+struct kept {
+	int csv;
+	size_t hole;
+};
+
+static void kept_key(const struct respond_form *form, const char *query, const struct answer *a,
+		     struct strbuf *key)
+{
+	sb_init(key);
+	sb_printf(key, "body %s %s %lld %s", form->csv ? "csv" : "json",
+		  form->lang == LANG_AR ? "ar" : "en", a->release, query);
+}
+
+/* Sends text[0..len) with the asker's part of a in its hole. */
+static void send_filled(const struct server *srv, const struct kept *k, const char *text,
+			size_t len, const struct answer *a, const char *role,
+			struct http_response *resp)
+{
+	const char *type =
+	    k->csv ? "text/csv; charset=utf-8; header=present" : "application/json; charset=utf-8";
+	if (k->hole == SIZE_MAX) {
+		http_text(resp, 200, type, text, len);
+		return;
+	}
+	json_t *d = respond_disclosure(srv, a, role);
+	char *part = json_dumps(d, JSON_COMPACT | JSON_REAL_PRECISION(17));
+	struct strbuf sb;
+	sb_init(&sb);
+	sb_put(&sb, text, k->hole);
+	sb_puts(&sb, part);
+	sb_put(&sb, text + k->hole, len - k->hole);
+	http_text(resp, 200, type, sb.data, sb.len);
+	sb_free(&sb);
+	free(part);
+	json_decref(d);
+}
+
+int respond_send_kept(const struct server *srv, const struct respond_form *form, const char *query,
+		      const struct answer *a, const char *role, struct http_response *resp)
+{
+	struct strbuf key;
+	size_t len;
+	if (!srv->protector.cache)
+		return -1;
+	kept_key(form, query, a, &key);
+	char *b = cache_get(srv->protector.cache, key.data, a->data_version, &len);
+	sb_free(&key);
+	if (!b)
+		return -1;
+	struct kept k;
+	memcpy(&k, b, sizeof k);
+	send_filled(srv, &k, b + sizeof k, len - sizeof k, a, role, resp);
+	free(b);
+	return 0;
+}
+
+void respond_send_keep(const struct server *srv, const struct respond_form *form, const char *query,
+		       const struct answer *a, const char *role, json_t *doc,
+		       struct http_response *resp)
+{
+	const char *type;
+	json_object_set_new(json_object_get(doc, "metaData"), "disclosure", json_string(HOLE));
+	char *text = render(form, doc, &type);
+	json_decref(doc);
+	size_t len = strlen(text);
+	const char *hole = strstr(text, HOLE_JSON);
+	struct kept k = {form->csv, hole ? (size_t)(hole - text) : SIZE_MAX};
+	if (hole) /* the text around it */
+		memmove(text + k.hole, hole + strlen(HOLE_JSON),
+			len - k.hole - strlen(HOLE_JSON) + 1);
+	len = strlen(text);
+	if (srv->protector.cache) {
+		struct strbuf key, blob;
+		kept_key(form, query, a, &key);
+		sb_init(&blob);
+		sb_put(&blob, (const char *)&k, sizeof k);
+		sb_put(&blob, text, len);
+		cache_put(srv->protector.cache, key.data, a->data_version, blob.data, blob.len);
+		sb_free(&key);
+		sb_free(&blob);
+	}
+	send_filled(srv, &k, text, len, a, role, resp);
+	free(text);
 }
 
 void respond_send_text(const struct respond_form *form, const char *body,

@@ -76,6 +76,9 @@ void respond_add_label(json_t *items, const struct server *srv, const struct dim
 /* The indicator as an answer names it: id, name, name_en, name_ar, unit, unit_en,
  * unit_ar, type. */
 json_t *respond_indicator(const struct indicator *ind);
+/* metaData.disclosure: what the answer cost the asker and left, and the protection's
+ * parameters. */
+json_t *respond_disclosure(const struct server *srv, const struct answer *a, const char *role);
 /* metaData: items, data_version, disclosure (what the answer cost and left) and method. */
 json_t *respond_meta(const struct server *srv, const struct answer *a, const char *role,
 		     json_t *items, const char *method);
@@ -87,6 +90,18 @@ json_t *respond_count(double v);
  * every "name" and "unit" of the indicator and metaData.items takes its _ar value first:
  * one step for every route, the stored public releases included. Rendered once. */
 void respond_send(const struct respond_form *form, json_t *doc, struct http_response *resp);
+/* An answer's body kept rendered in the answer cache (cache.h) for the request's format and
+ * language, with the asker's part (metaData.disclosure: the role, the charge, the budget)
+ * left out and put back per request, so that a repeat builds nothing. query names the
+ * answer (the handler's normalised query), a is its table (its data version and release
+ * key the body; its charge and budget fill the asker's part). respond_send_kept sends the
+ * kept body: 0, or -1 when none is kept. respond_send_keep renders doc (a's), keeps it and
+ * sends it. */
+int respond_send_kept(const struct server *srv, const struct respond_form *form, const char *query,
+		      const struct answer *a, const char *role, struct http_response *resp);
+void respond_send_keep(const struct server *srv, const struct respond_form *form, const char *query,
+		       const struct answer *a, const char *role, json_t *doc,
+		       struct http_response *resp);
 /* The same for a JSON text already rendered (the public releases are stored as text): as
  * it is in English JSON, parsed for the other forms. */
 void respond_send_text(const struct respond_form *form, const char *body,

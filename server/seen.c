@@ -208,12 +208,11 @@ void seen_merge(struct seen *s, int token, long long after, long long last, cons
 void seen_spent(struct seen *s, int token, double spent, double budget)
 {
 	pthread_mutex_lock(&s->lock);
-	struct token_cells *t = find(s, token, 0);
-	if (t) {
-		t->spent = spent;
-		t->budget = budget;
-		t->spent_at = time(NULL);
-	}
+	struct token_cells *t = find(s, token, 1); /* new: complete up to row 0, no cell */
+	t->spent = spent;
+	t->budget = budget;
+	t->spent_at = time(NULL);
+	trim(s, t);
 	pthread_mutex_unlock(&s->lock);
 }
 
