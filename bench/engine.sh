@@ -17,9 +17,11 @@ base_rows=$(psql_db wiqaya -c 'SELECT count(*) FROM analytics.victim_year')
 x10_rows=$(psql_db wiqaya_x10 -c 'SELECT count(*) FROM analytics.victim_year' 2>/dev/null || echo 0)
 if [[ $x10_rows != $((base_rows * 10)) ]]; then
   echo "making the 10x database (the demo's $base_rows victim-years, ten times)"
-  # (ALTER DATABASE's settings are not copied with a template: jit = off as migration 014 has it.)
+  # (A template copies no database-level grant or setting: as migrations 000 and 014 set them.)
   psql_db postgres -c "DROP DATABASE IF EXISTS wiqaya_x10 WITH (FORCE)" -c "CREATE DATABASE wiqaya_x10 TEMPLATE wiqaya" \
-    -c "ALTER DATABASE wiqaya_x10 SET jit = off"
+    -c "REVOKE TEMPORARY, CONNECT ON DATABASE wiqaya_x10 FROM PUBLIC" \
+    -c "GRANT CONNECT ON DATABASE wiqaya_x10 TO wiqaya_loader, wiqaya_reader" \
+    -c "GRANT TEMPORARY ON DATABASE wiqaya_x10 TO wiqaya_loader" -c "ALTER DATABASE wiqaya_x10 SET jit = off"
   cols=$(psql_db wiqaya_x10 -c "SELECT string_agg(column_name, ', ' ORDER BY ordinal_position) FROM information_schema.columns
                                 WHERE table_schema = 'analytics' AND table_name = 'victim_year' AND is_generated = 'NEVER'")
   psql_db wiqaya_x10 -c "INSERT INTO analytics.victim_year ($cols) SELECT $cols FROM analytics.victim_year, generate_series(1, 9)" \
@@ -33,7 +35,7 @@ serve() {
   { cat var/wiqaya.conf
     printf '[server]\nport = %s\ncolumn_engine = %s\ncache_mb = 1\n[database]\ndbname = %s\n' "$1" "$3" "$2"
     printf '[disclosure]\nbudget_researcher = 1000000\n[limits]\nconnections_per_ip = 256\n[log]\nlevel = warning\n'; } >"$conf"
-  WIQAYA_CONF=$conf "$BIN/wiqaya-server" serve 2>"var/bench/engine-$1.log" &
+  WIQAYA_CONF=$conf "$BIN/wiqaya-server" serve >/dev/null 2>"var/bench/engine-$1.log" &
   echo $!
 }
 metric() { curl -s -H "Authorization: Bearer $mon" "http://127.0.0.1:$1/metrics" | awk -v m="$2" '$1 == m { print $2 }'; }
@@ -51,6 +53,7 @@ for scale in 1x 10x; do
   a=$(serve 18091 "$db" true) b=$(serve 18092 "$db" false)
   trap 'kill $a $b 2>/dev/null || true' EXIT
   for _ in $(seq 1 100); do curl -s http://127.0.0.1:18092/healthz >/dev/null && break; sleep 0.1; done
+  kill -0 "$a" "$b" || { echo "a server did not start"; cat var/bench/engine-1809[12].log; exit 1; }
   version=$(psql_db "$db" -c 'SELECT version FROM analytics.data_version')
   for _ in $(seq 1 600); do [[ $(metric 18091 wiqaya_engine_version) == "$version" ]] && break; sleep 0.1; done
   load=$(metric 18091 wiqaya_engine_load_seconds) bytes=$(metric 18091 wiqaya_engine_bytes)

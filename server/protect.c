@@ -6,10 +6,12 @@
 #include "server/protect.h"
 
 #include <math.h>
+#include <pthread.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "common/db.h"
 #include "common/log.h"
@@ -156,6 +158,71 @@ static void publish(const struct indicator *ind, double var, struct perturbed n,
 
 /* ---- the answer ---- */
 
+/* The cells [from, to) of a table: their published values and identities. */
+#define CELLS_THREADS	 8
+#define CELLS_PER_THREAD 512
+
+struct cells_job {
+	const struct protector *p;
+	const struct query *q;
+	const struct domain *dom;
+	const struct exact_cell *x;
+	const struct layout_definer *df;
+	const struct noise_measure *nm;
+	struct answer *a;
+	uint8_t *ids;
+	int measures;
+	size_t from, to;
+	size_t suppressed;
+	long excluded;
+	uint32_t ckx;
+};
+
+static int cores(void)
+{
+	long n = sysconf(_SC_NPROCESSORS_ONLN);
+	return n < 1 ? 1 : n > CELLS_THREADS ? CELLS_THREADS : (int)n;
+}
+
+static void *perturb_cells(void *arg)
+{
+	struct cells_job *j = arg;
+	const struct query *q = j->q;
+	struct strbuf def;
+	int idx[QUERY_MAX_DIMS];
+	sb_init(&def);
+	/* The first cell's position in the layout, then a mixed-radix counter. */
+	size_t rest = j->from;
+	for (int i = q->ndims - 1; i >= 0; i--) {
+		idx[i] = (int)(rest % (size_t)j->dom[i].n);
+		rest /= (size_t)j->dom[i].n;
+	}
+	for (size_t c = j->from; c < j->to; c++) {
+		struct pcell *pc = &j->a->cells[c];
+		const struct exact_cell *ex = &j->x[c];
+		uint8_t *id = j->ids + 16 * c * (size_t)j->measures;
+		for (int i = 0; i < q->ndims; i++)
+			pc->values[i] = j->dom[i].items[idx[i]];
+		layout_definer_cell(j->df, idx, &def);
+		struct perturbed n = perturb(j->p, &j->nm[0], def.data, ex->num, ex->ckn, id);
+		struct perturbed d = {0, 0, 1};
+		if (j->measures == 2)
+			d = perturb(j->p, &j->nm[1], def.data, ex->den, ex->ckd, id + 16);
+		/* A cell with no child (no row) is a true zero: suppressed. */
+		publish(q->ind, noise_variance(j->p->cfg), n, d, ex->has_den, (double)ex->den, pc);
+		j->suppressed += pc->status == CELL_SUPPRESSED;
+		j->excluded += ex->excluded;
+		j->ckx += ex->ckx;
+		for (int i = q->ndims - 1; i >= 0; i--) {
+			if (++idx[i] < j->dom[i].n)
+				break;
+			idx[i] = 0;
+		}
+	}
+	sb_free(&def);
+	return NULL;
+}
+
 /* The protected table of q at data version `version` (0: unknown): every cell's published
  * values and the identities of what it releases (ids, malloc'd, *nids of 16 bytes). */
 static int compute(const struct protector *p, PGconn *conn, const struct query *q,
@@ -204,8 +271,9 @@ static int compute(const struct protector *p, PGconn *conn, const struct query *
 	int proportion = q->ind->type == IND_PROPORTION;
 	int measures = proportion ? 2 : 1;
 	uint8_t *ids = xmalloc((total * (size_t)measures + 1) * 16);
-	size_t nids = 0;
+	size_t nids = total * (size_t)measures;
 	a->cells = xcalloc(total ? total : 1, sizeof *a->cells);
+	a->n = total;
 	a->data_version = s.version;
 	struct strbuf def;
 	struct layout_definer df;
@@ -214,31 +282,41 @@ static int compute(const struct protector *p, PGconn *conn, const struct query *
 	layout_definer_init(&df, q, dom, s.first, s.last);
 	for (int m = 0; m < 3; m++)
 		noise_measure_init(&nm[m], p->cfg, p->keys, q->ind, "ndx"[m]);
-	/* Every cell of the layout, by a mixed-radix counter over the dimensions. */
-	int idx[QUERY_MAX_DIMS] = {0};
+	/* The cells a share per core: each cell's noise is three keyed hashes, most of a
+	 * fresh table's time. */
+	struct cells_job jobs[CELLS_THREADS] = {{0}};
+	pthread_t threads[CELLS_THREADS];
+	int nthreads = total >= 2 * CELLS_PER_THREAD ? cores() : 1, started[CELLS_THREADS] = {0};
+	for (int t = 0; t < nthreads; t++) {
+		jobs[t] = (struct cells_job){p,
+					     q,
+					     dom,
+					     x,
+					     &df,
+					     nm,
+					     a,
+					     ids,
+					     measures,
+					     total * (size_t)t / (size_t)nthreads,
+					     total * (size_t)(t + 1) / (size_t)nthreads,
+					     0,
+					     0,
+					     0};
+		if (t > 0)
+			started[t] =
+			    pthread_create(&threads[t], NULL, perturb_cells, &jobs[t]) == 0;
+	}
+	perturb_cells(&jobs[0]);
 	long excluded = 0;
 	uint32_t ckx = 0;
-	for (size_t c = 0; c < total; c++) {
-		struct pcell *pc = &a->cells[a->n++];
-		const struct exact_cell *ex = &x[c];
-		for (int i = 0; i < q->ndims; i++)
-			pc->values[i] = dom[i].items[idx[i]];
-		layout_definer_cell(&df, idx, &def);
-		struct perturbed n =
-		    perturb(p, &nm[0], def.data, ex->num, ex->ckn, ids + 16 * nids++);
-		struct perturbed d = {0, 0, 1};
-		if (proportion)
-			d = perturb(p, &nm[1], def.data, ex->den, ex->ckd, ids + 16 * nids++);
-		/* A cell with no child (no row) is a true zero: suppressed. */
-		publish(q->ind, noise_variance(p->cfg), n, d, ex->has_den, (double)ex->den, pc);
-		a->suppressed += pc->status == CELL_SUPPRESSED;
-		excluded += ex->excluded;
-		ckx += ex->ckx;
-		for (int i = q->ndims - 1; i >= 0; i--) {
-			if (++idx[i] < dom[i].n)
-				break;
-			idx[i] = 0;
-		}
+	for (int t = 0; t < nthreads; t++) {
+		if (t > 0 && started[t])
+			pthread_join(threads[t], NULL);
+		else if (t > 0)
+			perturb_cells(&jobs[t]);
+		a->suppressed += jobs[t].suppressed;
+		excluded += jobs[t].excluded;
+		ckx += jobs[t].ckx;
 	}
 	a->excluded = NAN;
 	if (proportion) {

@@ -12,12 +12,11 @@
 #define ROWS_PER_THREAD 65536
 #define MAX_THREADS	8
 
-/* A single-valued column's codes to a position (times stride) in the layout, or -1: the
- * row is not counted. A filter's positions are 0 (kept) or -1, with stride 0. */
+/* A single-valued column's codes to a position in the layout times its stride, or -1: the
+ * row is not counted. A filter's positions are 0 (kept) or -1. */
 struct lookup {
 	const struct column *col;
 	int32_t *pos; /* indexed by code, 0 the null */
-	size_t stride;
 };
 
 /* A multi-valued column as a dimension: a row counts once in each item's cell. */
@@ -93,49 +92,80 @@ static void fan_out(const struct job *j, size_t r, int k, size_t idx, uint32_t k
 	}
 }
 
+/* cell[i] += pos[code of row from + i], or -1 once any lookup drops the row. A loop per
+ * width, so that the compiler sees plain arrays. */
+#define LOOKUP(type)                                                                               \
+	do {                                                                                       \
+		const type *v = (const type *)l->col->data + from;                                 \
+		for (size_t i = 0; i < n; i++) {                                                   \
+			int32_t p = l->pos[v[i]];                                                  \
+			cell[i] = (cell[i] | p) < 0 ? -1 : cell[i] + p;                            \
+		}                                                                                  \
+	} while (0)
+
+static void lookup(const struct lookup *l, size_t from, size_t n, int32_t *cell)
+{
+	switch (l->col->width) {
+	case 1:
+		LOOKUP(uint8_t);
+		break;
+	case 2:
+		LOOKUP(uint16_t);
+		break;
+	default:
+		for (size_t i = 0; i < n; i++) {
+			int32_t p = l->pos[column_at(l->col, from + i)];
+			cell[i] = (cell[i] | p) < 0 ? -1 : cell[i] + p;
+		}
+	}
+}
+
+/* The rows of a job a block at a time: each column's lookups over the block, then each
+ * kept row added to its cell. */
 static void *run(void *arg)
 {
+	enum { BLOCK = 1024 };
 	const struct job *j = arg;
 	const struct plan *pl = j->pl;
 	const struct fact_columns *fc = pl->fc;
-	for (size_t r = j->from; r < j->to; r++) {
-		size_t idx = 0;
-		int i;
-		for (i = 0; i < pl->nsingle; i++) {
-			int32_t p = pl->single[i].pos[column_at(pl->single[i].col, r)];
-			if (p < 0)
-				break;
-			idx += (size_t)p * pl->single[i].stride;
+	int32_t cell[BLOCK];
+	for (size_t from = j->from; from < j->to; from += BLOCK) {
+		size_t n = j->to - from < BLOCK ? j->to - from : BLOCK;
+		memset(cell, 0, n * sizeof *cell);
+		for (int i = 0; i < pl->nsingle; i++)
+			lookup(&pl->single[i], from, n, cell);
+		for (int i = 0; i < pl->noverlap; i++)
+			for (size_t k = 0; k < n; k++)
+				if (!(column_at(pl->overlap[i].col, from + k) &
+				      pl->overlap[i].items))
+					cell[k] = -1;
+		for (size_t k = 0; k < n; k++) {
+			if (cell[k] < 0)
+				continue;
+			size_t r = from + k;
+			uint64_t fl = column_at(&fc->flags, r);
+			int nu, de, ex;
+			if (pl->proportion) {
+				nu = (fl & pl->num_t) && (fl & pl->den_t);
+				de = (fl & pl->den_t) != 0;
+				ex = (fl & pl->den_f) != 0;
+			} else {
+				nu = (fl & pl->num_t) != 0;
+				de = 0;
+				ex = (fl & pl->num_f) != 0;
+			}
+			if (pl->nfan)
+				fan_out(j, r, 0, (size_t)cell[k], fc->keys[r], nu, de, ex);
+			else
+				add(&j->acc[cell[k]], fc->keys[r], nu, de, ex);
 		}
-		if (i < pl->nsingle)
-			continue;
-		for (i = 0; i < pl->noverlap; i++)
-			if (!(column_at(pl->overlap[i].col, r) & pl->overlap[i].items))
-				break;
-		if (i < pl->noverlap)
-			continue;
-		uint64_t fl = column_at(&fc->flags, r);
-		int n, d, x;
-		if (pl->proportion) {
-			n = (fl & pl->num_t) && (fl & pl->den_t);
-			d = (fl & pl->den_t) != 0;
-			x = (fl & pl->den_f) != 0;
-		} else {
-			n = (fl & pl->num_t) != 0;
-			d = 0;
-			x = (fl & pl->num_f) != 0;
-		}
-		if (pl->nfan)
-			fan_out(j, r, 0, idx, fc->keys[r], n, d, x);
-		else
-			add(&j->acc[idx], fc->keys[r], n, d, x);
 	}
 	return NULL;
 }
 
 /* A lookup of column col: each code's position in dom times stride (dom NULL: a filter,
  * kept when listed in d), -1 where not counted; year_lo..year_hi (0: open) bound years. */
-static int32_t *positions(const struct column *col, const struct domain *dom,
+static int32_t *positions(const struct column *col, const struct domain *dom, size_t stride,
 			  const struct query_dim *d, int year_lo, int year_hi)
 {
 	int32_t *pos = xmalloc((col->ndict + 1) * sizeof *pos);
@@ -151,6 +181,8 @@ static int32_t *positions(const struct column *col, const struct domain *dom,
 				     ? -1
 				     : 0;
 	}
+	for (size_t k = 0; k <= col->ndict; k++)
+		pos[k] = pos[k] < 0 ? -1 : (int32_t)((size_t)pos[k] * stride);
 	return pos;
 }
 
@@ -186,8 +218,8 @@ static int plan_make(struct plan *pl, const struct columns *c, const struct quer
 		} else {
 			struct lookup *l = &pl->single[pl->nsingle++];
 			l->col = col;
-			l->stride = i < q->ndims ? stride[i] : 0;
-			l->pos = positions(col, i < q->ndims ? &dom[i] : NULL, d, 0, 0);
+			l->pos = positions(col, i < q->ndims ? &dom[i] : NULL,
+					   i < q->ndims ? stride[i] : 0, d, 0, 0);
 		}
 	}
 	if (q->from_year || q->to_year) {
@@ -196,7 +228,7 @@ static int plan_make(struct plan *pl, const struct columns *c, const struct quer
 			return -1;
 		struct lookup *l = &pl->single[pl->nsingle++];
 		l->col = year;
-		l->pos = positions(year, NULL, NULL, q->from_year, q->to_year);
+		l->pos = positions(year, NULL, 0, NULL, q->from_year, q->to_year);
 	}
 	int nb = columns_pred_bit(pl->fc, q->ind->numerator);
 	if (nb < 0)
