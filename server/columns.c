@@ -90,6 +90,7 @@ struct wide {
 	size_t rows, cap;
 	void *codes[COLUMNS_MAX_DIMS]; /* uint16_t a single value, uint64_t a bitset */
 	struct dict dicts[COLUMNS_MAX_DIMS];
+	int npreds;
 	uint64_t *flags;
 	uint32_t *keys;
 };
@@ -126,7 +127,7 @@ static void wide_free(struct wide *w)
 }
 
 /* The COPY of fact f for part p: its dimensions' columns in f->dims' order, the record
- * key, and the predicates' bits. */
+ * key, and each predicate as a boolean column (PostgreSQL's three values: t, f, null). */
 static void copy_sql(const struct fact *f, const struct predicate *const *preds, int npreds,
 		     int index, int parts, struct strbuf *sql)
 {
@@ -136,12 +137,9 @@ static void copy_sql(const struct fact *f, const struct predicate *const *preds,
 		const struct dimension *d = model_dimension(*n);
 		sb_printf(sql, "v.%s, ", d->multi ? d->multi : d->name);
 	}
-	sb_puts(sql, "v.record_key, 0::bigint");
+	sb_puts(sql, "v.record_key");
 	for (int i = 0; i < npreds; i++)
-		sb_printf(
-		    sql,
-		    " | (((%s) IS TRUE)::int::bigint << %d) | (((%s) IS FALSE)::int::bigint << %d)",
-		    preds[i]->sql, 2 * i, preds[i]->sql, 2 * i + 1);
+		sb_printf(sql, ", (%s)", preds[i]->sql);
 	sb_printf(sql, " FROM %s v", f->table);
 	if (parts > 1)
 		sb_printf(sql, " WHERE ((v.record_key %% %d) + %d) %% %d = %d", parts, parts, parts,
@@ -217,11 +215,13 @@ static int parse_line(struct wide *w, char *line, size_t len)
 	if (w->rows == w->cap)
 		wide_grow(w);
 	size_t r = w->rows;
-	for (int f = 0; f < w->ndims + 2; f++) {
+	int fields = w->ndims + 1 + w->npreds;
+	w->flags[r] = 0;
+	for (int f = 0; f < fields; f++) {
 		const char *s = line + at;
 		const char *tab = memchr(s, '\t', len - at);
 		size_t n = tab ? (size_t)(tab - s) : len - at;
-		if ((f < w->ndims + 1) != (tab != NULL))
+		if ((f < fields - 1) != (tab != NULL))
 			return -1; /* too few or too many fields */
 		at += n + 1;
 		if (memchr(s, '\\', n) && !(n == 2 && s[1] == 'N')) {
@@ -237,10 +237,12 @@ static int parse_line(struct wide *w, char *line, size_t len)
 			w->keys[r] = (uint32_t)strtoll(s, NULL, 10);
 			continue;
 		}
-		if (f == w->ndims + 1) {
-			if (null)
+		if (f > w->ndims) { /* predicate i: bit 2i true, 2i+1 false, neither null */
+			int i = f - w->ndims - 1;
+			if (!null && (n != 1 || (s[0] != 't' && s[0] != 'f')))
 				return -1;
-			w->flags[r] = strtoull(s, NULL, 10);
+			if (!null)
+				w->flags[r] |= 1ull << (2 * i + (s[0] == 'f'));
 			continue;
 		}
 		const struct dimension *d = w->dims[f];
@@ -280,6 +282,7 @@ static int read_fact(struct part *p, struct wide *w, const struct fact *f)
 	int npreds = fact_preds(f, preds);
 	struct strbuf sql;
 	w->fact = f;
+	w->npreds = npreds;
 	for (const char *const *n = f->dims; *n && w->ndims < COLUMNS_MAX_DIMS; n++)
 		w->dims[w->ndims++] = model_dimension(*n);
 	sb_init(&sql);

@@ -4,8 +4,8 @@
  * position in the column's dictionary + 1 (0: null); a multi-valued dimension's (offences,
  * technology, support) is a bitset with bit k-1 for its item k. Each column is as wide as
  * its dictionary needs (1, 2, 4 or 8 bytes a row). A fact's predicates (model.h) are
- * evaluated by PostgreSQL while loading, in its three-valued logic, as two bits each: the
- * predicate is true, the predicate is false (both clear: null); the record key is kept mod
+ * evaluated by PostgreSQL while loading, in its three-valued logic, and kept as two bits
+ * each: the predicate is true, it is false (both clear: null); the record key is kept mod
  * 2^32 (cell keys are sums mod 2^32). Nothing else is kept: no row key, no pseudonym. */
 #ifndef WQ_COLUMNS_H
 #define WQ_COLUMNS_H
