@@ -3,6 +3,7 @@
 
 #include <gsl/gsl_cdf.h>
 #include <math.h>
+#include <stdatomic.h>
 #include <sodium.h>
 
 #include "stats/poisson.h"
@@ -53,29 +54,35 @@ long dl_noisy(long truth, long noise)
 	return truth + noise < 0 ? 0 : truth + noise;
 }
 
-/* The exact Poisson limits of the count k at conf, remembered per thread: a table of
- * thousands of cells asks for the same few counts again and again, and each costs two
- * gamma quantiles (a quarter of a fresh table's time, and most of a repeated one's). */
+/* The exact Poisson limits of the count k at 95%, tabulated as they are first asked for:
+ * they are a function of the count alone, and each costs two gamma quantiles (most of a
+ * fresh table's publishing, and of a published-product answer's). Filled without a lock:
+ * an entry is claimed (0 -> 2), written, then published (-> 1); a reader that finds it
+ * claimed computes the limits itself. Only touched pages of the table are ever resident. */
+#define LIMITS_TABLE (1u << 20)
+static struct {
+	double lo, hi;
+	atomic_uchar state;
+} limits[LIMITS_TABLE];
+
 static int poisson_limits(double k, double conf, double *lo, double *hi)
 {
-	static _Thread_local struct {
-		double k, conf, lo, hi;
-		int set;
-	} memo[1024];
 	struct wq_error e;
-	size_t i = (size_t)k % (sizeof memo / sizeof memo[0]);
-	if (memo[i].set && memo[i].k == k && memo[i].conf == conf) {
-		*lo = memo[i].lo;
-		*hi = memo[i].hi;
+	int tabulated = conf == 0.95 && k < LIMITS_TABLE;
+	size_t i = tabulated ? (size_t)k : 0;
+	if (tabulated && atomic_load_explicit(&limits[i].state, memory_order_acquire) == 1) {
+		*lo = limits[i].lo;
+		*hi = limits[i].hi;
 		return 0;
 	}
 	if (st_poisson_limits(k, conf, RATE_EXACT, lo, hi, &e) < 0)
 		return -1;
-	memo[i].k = k;
-	memo[i].conf = conf;
-	memo[i].lo = *lo;
-	memo[i].hi = *hi;
-	memo[i].set = 1;
+	unsigned char empty = 0;
+	if (tabulated && atomic_compare_exchange_strong(&limits[i].state, &empty, 2)) {
+		limits[i].lo = *lo;
+		limits[i].hi = *hi;
+		atomic_store_explicit(&limits[i].state, 1, memory_order_release);
+	}
 	return 0;
 }
 
