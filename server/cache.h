@@ -3,7 +3,7 @@
  * still charged per token from the identities), and an answer rendered for one format and
  * language with the asker's part left out (respond.h: a repeat is served without building
  * anything). Sticky noise makes a kept answer identical to a fresh one. Server-side only:
- * nothing here is sent but the rendered bodies. Bounded by bytes ([server] cache_bytes),
+ * nothing here is sent but the rendered bodies. Bounded by bytes ([server] cache_mb),
  * least recently used out; a new data version makes older entries unreachable, and they
  * age out. */
 #ifndef WQ_CACHE_H

@@ -165,7 +165,13 @@ static size_t unescape(const char *s, size_t len, char *buf)
 		char c = s[i];
 		if (c == '\\' && i + 1 < len) {
 			c = s[++i];
-			c = c == 't' ? '\t' : c == 'n' ? '\n' : c == 'r' ? '\r' : c;
+			c = c == 't'   ? '\t'
+			    : c == 'n' ? '\n'
+			    : c == 'r' ? '\r'
+			    : c == 'b' ? '\b'
+			    : c == 'f' ? '\f'
+			    : c == 'v' ? '\v'
+				       : c;
 		}
 		buf[o++] = c;
 	}
@@ -182,7 +188,8 @@ static int parse_array(struct dict *d, const char *s, size_t len, uint64_t *mask
 	while (i < len - 1) {
 		char item[256];
 		size_t n = 0;
-		if (s[i] == '"') {
+		int quoted = s[i] == '"';
+		if (quoted) {
 			for (i++; i < len - 1 && s[i] != '"'; i++) {
 				if (s[i] == '\\')
 					i++;
@@ -195,7 +202,9 @@ static int parse_array(struct dict *d, const char *s, size_t len, uint64_t *mask
 				if (n < sizeof item)
 					item[n++] = s[i];
 		}
-		if (n == 0 || n == sizeof item)
+		/* An unquoted NULL is a null item (unnest would give a null group): the codes
+		 * of our arrays have none, and the columns cannot hold one. */
+		if (n == 0 || n == sizeof item || (!quoted && n == 4 && !memcmp(item, "NULL", 4)))
 			return -1;
 		uint32_t code = dict_code(d, item, n, MULTI_MAX);
 		if (!code || (*mask >> (code - 1) & 1))
@@ -224,13 +233,14 @@ static int parse_line(struct wide *w, char *line, size_t len)
 		if ((f < fields - 1) != (tab != NULL))
 			return -1; /* too few or too many fields */
 		at += n + 1;
-		if (memchr(s, '\\', n) && !(n == 2 && s[1] == 'N')) {
+		/* COPY's null is \N as sent; a value is unescaped after (text "\\N" is no null). */
+		int null = n == 2 && s[0] == '\\' && s[1] == 'N';
+		if (!null && memchr(s, '\\', n)) {
 			if (n > sizeof buf)
 				return -1;
 			n = unescape(s, n, buf);
 			s = buf;
 		}
-		int null = n == 2 && s[0] == '\\' && s[1] == 'N';
 		if (f == w->ndims) { /* the record key, kept mod 2^32 as SQL's sums are */
 			if (null)
 				return -1;
@@ -500,6 +510,9 @@ struct columns *columns_load(const struct wq_config *cfg, int parts, struct wq_e
 			    "coalesce(last_year, 0), item_cap FROM analytics.data_version",
 			    0, NULL);
 	if (!r || PQntuples(r) != 1) {
+		if (r)
+			err_set(&p[0].e, "S6001", "analytics.data_version has no row");
+		PQclear(r);
 		p[0].failed = 1;
 		goto out;
 	}

@@ -9,12 +9,15 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/clock.h"
 #include "common/log.h"
 #include "common/xalloc.h"
 
-/* How often the loader looks at the watcher's version, and waits after a failed load. */
-#define LOOK_MS	 50
-#define RETRY_MS 5000
+/* How often the loader looks at the watcher's version, and waits after a failed load
+ * (doubling up to the most). */
+#define LOOK_MS	     50
+#define RETRY_MS     5000
+#define RETRY_MAX_MS 300000
 
 struct engine {
 	const struct wq_config *cfg;
@@ -47,15 +50,15 @@ static void install(struct engine *en, struct columns *c)
 		en->retired[en->nretired++] = old;
 		old = NULL;
 	} else if (old && old->readers > 0) {
-		/* Never reached with 64 slots and one load at a time; kept rather than freed
-		 * under a reader. */
-		log_error("the column engine kept a replaced version: too many still read");
+		/* Never reached with 64 slots and one load at a time: left allocated (leaked)
+		 * rather than freed under its readers. */
+		log_error("the column engine left a replaced version allocated: too many read");
 		old = NULL;
 	}
 	pthread_mutex_unlock(&en->lock);
 	columns_free(old);
-	/* Columns are allocated above the mmap threshold (engine_start), so freeing a version
-	 * gives its memory back to the system at once. */
+	/* Columns of a megabyte and more are allocated above the mmap threshold (engine_start),
+	 * so freeing a version gives their memory back to the system at once. */
 }
 
 static void *loader(void *arg)
@@ -63,26 +66,34 @@ static void *loader(void *arg)
 	struct engine *en = arg;
 	long cores = sysconf(_SC_NPROCESSORS_ONLN);
 	int parts = cores < 1 ? 1 : cores > 8 ? 8 : (int)cores;
-	long long failed_at = -1;
+	long long failed = -1; /* the version whose load failed */
+	int delay = 0;	       /* milliseconds before it is tried again */
+	double next = 0;       /* when */
 	while (!atomic_load(&en->stop)) {
 		long long want = version_watch_get(en->watch);
 		long long have =
 		    en->current ? en->current->version : 0; /* only this thread writes it */
-		if (want == 0 || want == have || want == failed_at) {
+		if (want == 0 || want == have || (want == failed && clock_now() < next)) {
 			nap(LOOK_MS);
 			continue;
 		}
 		struct wq_error e;
 		struct columns *c = columns_load(en->cfg, parts, &e);
 		if (!c) {
-			log_error("%s: %s (%s) -- answering from the SQL path; trying again",
-				  e.code, e.message, e.detail);
-			failed_at = want;
-			for (int i = 0; i < RETRY_MS / LOOK_MS && !atomic_load(&en->stop); i++)
-				nap(LOOK_MS);
-			failed_at = -1;
+			/* The same failure again is likely (a value the columns cannot hold, a
+			 * missing privilege): the version is tried again after 5 s, then twice as
+			 * long each time up to 5 minutes; a new version at once. */
+			delay = want != failed		   ? RETRY_MS
+				: 2 * delay > RETRY_MAX_MS ? RETRY_MAX_MS
+							   : 2 * delay;
+			failed = want;
+			next = clock_now() + delay / 1000.0;
+			log_error(
+			    "%s: %s (%s) -- answering from the SQL path; trying again in %d s",
+			    e.code, e.message, e.detail, delay / 1000);
 			continue;
 		}
+		failed = -1;
 		const struct fact_columns *vy = columns_fact(c, model_fact("victim_year"));
 		log_info("column engine: data version %lld in %.2f s, %zu victim-years, %.1f MB "
 			 "(%.1f bytes a victim-year)",

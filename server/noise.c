@@ -3,6 +3,7 @@
 
 #include <sodium.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "stats/disclosure.h"
@@ -18,6 +19,9 @@ static void prefix(crypto_generichash_state *st, const uint8_t *key, size_t outl
 	char m[256];
 	int n =
 	    snprintf(m, sizeof m, "wiqaya-cell-%s%c%s%c%c%c", version, 0, ind->id, 0, measure, 0);
+	if (n < 0 || (size_t)n >= sizeof m)
+		abort(); /* an indicator id of 230 bytes or more; config/indicators.json's are short
+			  */
 	crypto_generichash_init(st, key, 32, outlen);
 	crypto_generichash_update(st, (const uint8_t *)m, (unsigned long long)n);
 }

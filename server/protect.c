@@ -191,9 +191,11 @@ static void *perturb_cells(void *arg)
 	struct strbuf def;
 	int idx[QUERY_MAX_DIMS];
 	sb_init(&def);
-	/* The first cell's position in the layout, then a mixed-radix counter. */
+	/* The first cell's position in the layout, then a mixed-radix counter. A table of no
+	 * cell (a dimension with no item: a year outside the data, a filter excluding a
+	 * column's items) has an empty share, and a domain of size 0. */
 	size_t rest = j->from;
-	for (int i = q->ndims - 1; i >= 0; i--) {
+	for (int i = q->ndims - 1; i >= 0 && j->from < j->to; i--) {
 		idx[i] = (int)(rest % (size_t)j->dom[i].n);
 		rest /= (size_t)j->dom[i].n;
 	}

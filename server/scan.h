@@ -3,7 +3,7 @@
  * and the period become lookup tables from a column's codes to "kept", the dimensions lookup
  * tables from codes to positions in the layout, and every row that passes adds itself to its
  * cell (once per item of a multi-valued dimension) in one pass, split over the cores. A
- * rate's population is not a fact: the caller adds it (protect.c). */
+ * rate's population is not a fact: the caller adds it (exact.c). */
 #ifndef WQ_SCAN_H
 #define WQ_SCAN_H
 

@@ -1,7 +1,8 @@
 /* The cells tokens have paid for (see seen.h): per token an open-addressing set of cell
  * identities, which are BLAKE2b outputs and hash themselves, and the ledger row it is
  * complete up to. Tokens in a list, most recently used first. One mutex: the work under it
- * is a few probes per cell. */
+ * is a walk of the tokens held and a few probes per cell (a token's first merge inserts
+ * its whole history under it). */
 #include "server/seen.h"
 
 #include <pthread.h>

@@ -1,6 +1,7 @@
 -- The privacy budget's charge (server/ledger.c), in one statement. The server sends the
 -- cells of the answer that the token's rows up to `after` do not hold (server/seen.c
--- keeps them in memory). Under the token's lock (not taken by a dry run), rows after
+-- keeps them in memory). Under the token's lock (not taken by a dry run, nor when no cell
+-- is sent), rows after
 -- `after` mean the server's copy is behind (another server charged the token): they are
 -- returned, nothing is recorded, and the server merges them and asks again. Otherwise the
 -- cells sent are exactly the new ones: none, and the query is free; else the budget pays

@@ -31,6 +31,15 @@ bytes=$(metric wiqaya_engine_bytes) years=$(metric wiqaya_engine_victim_years)
 figure "engine: $years victim-years in $bytes bytes, loaded in $(metric wiqaya_engine_load_seconds) s"
 check "it holds every victim-year" test "$years" -eq "$(psql_t -c 'SELECT count(*) FROM analytics.victim_year')"
 
+# A table of no cell (a dimension with no item: two lists that exclude each other, a year
+# outside the data) is an empty answer, asked or previewed, and the server goes on.
+for q in "dimension=sex:male&dimension=detection&filter=sex:female" "dimension=year:2001&dimension=detection" \
+         "dimension=year:2001&dimension=detection&dry_run=true"; do
+  eq "a table of no cell answers ($q)" "$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $TOKEN" \
+    "http://127.0.0.1:$TEST_HTTP_PORT/api/v1/analytics?indicator=victims&$q")" "200"
+done
+check "and the server is still up" curl -sf "http://127.0.0.1:$TEST_HTTP_PORT/healthz"
+
 # A stream of queries (a different one each time: no answer from the cache, none the
 # published product answers, which stays at its release's version) while three
 # batches, each of a year of its own, are loaded: every answer must show exactly the
