@@ -41,7 +41,7 @@ endif
 # pure tables and arithmetic, which the synthetic country shares with the loader (a
 # child's attributes, the CSV layout, months); COMMON: the rest of what every service
 # shares (configuration, log, database, code lists).
-BASE_SRC   = common/error.c common/xalloc.c common/strbuf.c common/clock.c
+BASE_SRC   = common/error.c common/xalloc.c common/strbuf.c common/clock.c common/cores.c
 DATA_SRC   = common/attribute.c common/csv_layout.c common/month.c
 COMMON_SRC = common/config.c common/log.c common/db.c common/codelist.c common/cli.c \
              common/keyfile.c common/token.c common/audit_chain.c common/copy.c

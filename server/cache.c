@@ -145,11 +145,3 @@ void cache_put(struct answer_cache *c, const char *key, long long version, const
 		drop(c, c->oldest);
 	pthread_mutex_unlock(&c->mu);
 }
-
-void cache_size(struct answer_cache *c, size_t *bytes, size_t *entries)
-{
-	pthread_mutex_lock(&c->mu);
-	*bytes = c->bytes;
-	*entries = c->entries;
-	pthread_mutex_unlock(&c->mu);
-}

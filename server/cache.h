@@ -22,7 +22,5 @@ void *cache_get(struct answer_cache *c, const char *key, long long version, size
  * of the bound. */
 void cache_put(struct answer_cache *c, const char *key, long long version, const void *bytes,
 	       size_t len);
-/* What it holds (for /metrics). */
-void cache_size(struct answer_cache *c, size_t *bytes, size_t *entries);
 
 #endif

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "common/clock.h"
+#include "common/cores.h"
 #include "common/log.h"
 #include "common/xalloc.h"
 
@@ -64,8 +65,7 @@ static void install(struct engine *en, struct columns *c)
 static void *loader(void *arg)
 {
 	struct engine *en = arg;
-	long cores = sysconf(_SC_NPROCESSORS_ONLN);
-	int parts = cores < 1 ? 1 : cores > 8 ? 8 : (int)cores;
+	int parts = cores(8);
 	long long failed = -1; /* the version whose load failed */
 	int delay = 0;	       /* milliseconds before it is tried again */
 	double next = 0;       /* when */

@@ -11,8 +11,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
+#include "common/cores.h"
 #include "common/db.h"
 #include "common/log.h"
 #include "common/xalloc.h"
@@ -178,12 +178,6 @@ struct cells_job {
 	uint32_t ckx;
 };
 
-static int cores(void)
-{
-	long n = sysconf(_SC_NPROCESSORS_ONLN);
-	return n < 1 ? 1 : n > CELLS_THREADS ? CELLS_THREADS : (int)n;
-}
-
 static void *perturb_cells(void *arg)
 {
 	struct cells_job *j = arg;
@@ -288,7 +282,8 @@ static int compute(const struct protector *p, PGconn *conn, const struct query *
 	 * fresh table's time. */
 	struct cells_job jobs[CELLS_THREADS] = {{0}};
 	pthread_t threads[CELLS_THREADS];
-	int nthreads = total >= 2 * CELLS_PER_THREAD ? cores() : 1, started[CELLS_THREADS] = {0};
+	int nthreads = total >= 2 * CELLS_PER_THREAD ? cores(CELLS_THREADS) : 1,
+	    started[CELLS_THREADS] = {0};
 	for (int t = 0; t < nthreads; t++) {
 		jobs[t] = (struct cells_job){p,
 					     q,
@@ -428,6 +423,12 @@ static int from_product(const struct protector *p, PGconn *conn, const struct qu
 
 /* ---- the answer cache ---- */
 
+/* The cache's key of q's protected table. */
+static void answer_key(const struct query *q, char *key, size_t size)
+{
+	snprintf(key, size, "answer %s", q->canonical);
+}
+
 /* An answer as the cache keeps it (cache.h): its fields, its cells, the identities. */
 static void keep(const struct protector *p, const struct query *q, const struct answer *a,
 		 const uint8_t *ids, size_t nids)
@@ -440,7 +441,7 @@ static void keep(const struct protector *p, const struct query *q, const struct 
 	memcpy(b, a, sizeof *a);
 	memcpy(b + sizeof *a, a->cells, cells);
 	memcpy(b + sizeof *a + cells, ids, nids * 16);
-	snprintf(key, sizeof key, "answer %s", q->canonical);
+	answer_key(q, key, sizeof key);
 	cache_put(p->cache, key, a->data_version, b, len);
 	free(b);
 }
@@ -453,7 +454,7 @@ static int kept(const struct protector *p, const struct query *q, long long vers
 	size_t len;
 	if (!p->cache)
 		return -1;
-	snprintf(key, sizeof key, "answer %s", q->canonical);
+	answer_key(q, key, sizeof key);
 	uint8_t *b = cache_get(p->cache, key, version, &len);
 	if (!b)
 		return -1;

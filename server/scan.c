@@ -4,8 +4,8 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
+#include "common/cores.h"
 #include "common/xalloc.h"
 
 /* Rows a thread takes at least: below it, starting a thread costs more than it saves. */
@@ -43,7 +43,6 @@ struct plan {
 	/* The predicates' bits: numerator true, numerator false, denominator true and false. */
 	uint64_t num_t, num_f, den_t, den_f;
 	int proportion;
-	size_t total;
 };
 
 /* What one cell sums; the counts as wide as the rows can be many. */
@@ -187,11 +186,10 @@ static int32_t *positions(const struct column *col, const struct domain *dom, si
 }
 
 static int plan_make(struct plan *pl, const struct columns *c, const struct query *q,
-		     const struct domain *dom, size_t total)
+		     const struct domain *dom)
 {
 	memset(pl, 0, sizeof *pl);
 	pl->fc = columns_fact(c, q->ind->fact);
-	pl->total = total;
 	if (!pl->fc)
 		return -1;
 	size_t stride[QUERY_MAX_DIMS];
@@ -256,15 +254,13 @@ int scan_cells(const struct columns *c, const struct query *q, const struct doma
 	       size_t total, struct exact_cell *out, unsigned char *kept)
 {
 	struct plan pl;
-	if (plan_make(&pl, c, q, dom, total) < 0) {
+	if (plan_make(&pl, c, q, dom) < 0) {
 		plan_free(&pl);
 		return -1;
 	}
 	size_t rows = pl.fc->rows;
-	long cores = sysconf(_SC_NPROCESSORS_ONLN);
-	int nthreads = (int)(rows / ROWS_PER_THREAD);
-	nthreads = nthreads < 1 ? 1 : nthreads > cores ? (int)cores : nthreads;
-	nthreads = nthreads > MAX_THREADS ? MAX_THREADS : nthreads;
+	int most = cores(MAX_THREADS), nthreads = (int)(rows / ROWS_PER_THREAD);
+	nthreads = nthreads < 1 ? 1 : nthreads > most ? most : nthreads;
 	struct job jobs[MAX_THREADS] = {{0}};
 	pthread_t threads[MAX_THREADS];
 	int started[MAX_THREADS] = {0};

@@ -38,7 +38,7 @@ void seen_merge(struct seen *s, int token, long long after, long long last, cons
 		size_t n);
 /* After a charge or a free answer from the ledger: token has spent spent of budget. */
 void seen_spent(struct seen *s, int token, double spent, double budget);
-/* The bytes the copies take, and the tokens held (for /metrics). */
+/* The bytes the copies take, and the tokens held. */
 void seen_size(struct seen *s, size_t *bytes, size_t *tokens);
 
 #endif
