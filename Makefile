@@ -70,7 +70,7 @@ SERVER_SRC = server/main.c server/cmd_serve.c server/cmd_keys.c server/cmd_token
              server/cmd_audit.c server/routes.c server/health.c server/analytics.c \
              server/catalogue.c server/disclosure.c server/prometheus.c server/query.c server/indicator.c \
              server/model.c server/grammar.c server/protect.c server/cache.c server/ledger.c server/audit.c \
-             server/public.c server/keyring.c server/respond.c server/standard.c \
+             server/public.c server/keyring.c server/respond.c server/rows.c server/standard.c \
              server/trends.c server/risk_factors.c server/cost.c \
              server/interventions.c server/pathway.c server/openapi.c \
              server/seen.c server/web.c server/layout.c server/noise.c server/product.c server/sensitivity.c \

@@ -51,29 +51,49 @@ static int parse(struct http_request *req, struct query *q, const struct standar
 	return 0;
 }
 
-/* The answer as DHIS2-style JSON; q's columns (the age band left out when st). */
-static json_t *render(const struct server *srv, const struct query *q, const struct answer *a,
-		      const char *role, const struct standard *st)
+/* A cell's value of dimension d, as respond_value gives it, in rows. */
+static void row_value(struct rows *rows, const struct dimension *d, const char *code)
 {
-	json_t *headers = json_array(), *rows = json_array(), *items = json_object();
+	if (!code)
+		rows_null(rows);
+	else if (d->kind == DIM_YEAR)
+		rows_int(rows, atoi(code));
+	else if (d->kind == DIM_BOOL)
+		rows_bool(rows, strcmp(code, "true") == 0);
+	else
+		rows_string(rows, code);
+}
+
+/* The answer as DHIS2-style JSON, its rows written in rows (the form's format); q's
+ * columns (the age band left out when st). */
+static json_t *render(const struct server *srv, const struct query *q, const struct answer *a,
+		      const char *role, const struct standard *st, struct rows *rows)
+{
+	json_t *headers = json_array(), *items = json_object();
 	for (int i = 0; i < q->ndims; i++)
 		json_array_append_new(headers, json_pack("{s:s}", "name", q->dims[i].dim->name));
 	for (size_t i = 0; i < sizeof measure_headers / sizeof measure_headers[0]; i++)
 		json_array_append_new(headers, json_pack("{s:s}", "name", measure_headers[i]));
 	for (size_t r = 0; r < a->n; r++) {
 		const struct pcell *c = &a->cells[r];
-		json_t *row = json_array();
+		rows_begin(rows);
 		for (int i = 0; i < q->ndims; i++) {
-			json_array_append_new(row, respond_value(q->dims[i].dim, c->values[i]));
+			row_value(rows, q->dims[i].dim, c->values[i]);
 			respond_add_label(items, srv, q->dims[i].dim, c->values[i]);
 		}
-		json_array_append_new(row, respond_num(c->value));
-		json_array_append_new(row, respond_num(c->lower));
-		json_array_append_new(row, respond_num(c->upper));
-		json_array_append_new(row, respond_count(c->num));
-		json_array_append_new(row, respond_count(c->den));
-		json_array_append_new(row, json_string(cell_status_name(c->status)));
-		json_array_append_new(rows, row);
+		rows_real(rows, c->value);
+		rows_real(rows, c->lower);
+		rows_real(rows, c->upper);
+		if (isfinite(c->num))
+			rows_int(rows, (long long)c->num);
+		else
+			rows_null(rows);
+		if (isfinite(c->den))
+			rows_int(rows, (long long)c->den);
+		else
+			rows_null(rows);
+		rows_string(rows, cell_status_name(c->status));
+		rows_end(rows);
 	}
 	json_t *meta = respond_meta(
 	    srv, a, role, items,
@@ -90,8 +110,8 @@ static json_t *render(const struct server *srv, const struct query *q, const str
 					      st->id, "name", st->name, "source", st->source));
 	if (q->ind->type == IND_PROPORTION)
 		json_object_set_new(meta, "excluded_from_denominator", respond_count(a->excluded));
-	return json_pack("{s:o,s:o,s:o,s:o}", "indicator", respond_indicator(q->ind), "headers",
-			 headers, "rows", rows, "metaData", meta);
+	return json_pack("{s:o,s:o,s:n,s:o}", "indicator", respond_indicator(q->ind), "headers",
+			 headers, "rows", "metaData", meta);
 }
 
 /* Protects q for who and sends it: the kept body when there is one (respond.h), else
@@ -113,9 +133,13 @@ static int answer(struct http_request *req, const struct server *srv, const stru
 	}
 	*cells = a.n;
 	*epsilon = a.epsilon;
-	if (respond_send_kept(srv, form, canonical, &a, role_name(who->role), resp) < 0)
-		respond_send_keep(srv, form, canonical, &a, role_name(who->role),
-				  render(srv, &shown, &a, role_name(who->role), st), resp);
+	if (respond_send_kept(srv, form, canonical, &a, role_name(who->role), resp) < 0) {
+		struct rows rows;
+		rows_init(&rows, form->csv);
+		json_t *doc = render(srv, &shown, &a, role_name(who->role), st, &rows);
+		respond_send_keep(srv, form, canonical, &a, role_name(who->role), doc, &rows, resp);
+		rows_free(&rows);
+	}
 	answer_free(&a);
 	return 0;
 }

@@ -581,14 +581,16 @@ char *query_constraint(const struct query *q, int i, int column, const char *val
 	return s.data;
 }
 
-static int cmp_ptr(const void *a, const void *b)
-{
-	return strcmp(*(const char *const *)a, *(const char *const *)b);
-}
-
 void query_join(const char **c, int n, struct strbuf *out)
 {
-	qsort(c, (size_t)n, sizeof *c, cmp_ptr);
+	/* Sorted by insertion: a handful of constraints, once per cell of every table. */
+	for (int i = 1; i < n; i++) {
+		const char *x = c[i];
+		int j = i;
+		for (; j > 0 && strcmp(c[j - 1], x) > 0; j--)
+			c[j] = c[j - 1];
+		c[j] = x;
+	}
 	sb_reset(out);
 	for (int i = 0; i < n; i++) {
 		if (i && strcmp(c[i], c[i - 1]) == 0)

@@ -339,18 +339,18 @@ json_t *respond_value(const struct dimension *d, const char *code)
 void respond_add_label(json_t *items, const struct server *srv, const struct dimension *d,
 		       const char *code)
 {
-	const struct code_list *l = d->list && code ? codelists_get(&srv->lists, d->list) : NULL;
+	json_t *dim = json_object_get(items, d->name);
+	if (!code || (dim && json_object_get(dim, code)))
+		return; /* a table names each item many times: one label each, looked up once */
+	const struct code_list *l = d->list ? codelists_get(&srv->lists, d->list) : NULL;
 	int i = l ? codelist_index(l, code) : -1;
 	if (i < 0)
 		return;
 	const struct code_item *it = &l->items[i];
-	json_t *dim = json_object_get(items, d->name);
 	if (!dim) {
 		dim = json_object();
 		json_object_set_new(items, d->name, dim);
 	}
-	if (json_object_get(dim, code))
-		return; /* a table names each item many times: one label each */
 	json_object_set_new(dim, code,
 			    json_pack("{s:s,s:s,s:s}", "name", it->label_en, "name_en",
 				      it->label_en, "name_ar", it->label_ar));
@@ -433,22 +433,52 @@ static char *to_csv(json_t *headers, json_t *rows)
 	return sb.data;
 }
 
-/* doc as the form asks (localised; JSON, or its table as CSV): malloc'd text, and its type. */
-static char *render(const struct respond_form *form, json_t *doc, const char **type)
+/* Where a document's rows go when they are written as text (rows.h): a string no answer
+ * holds, replaced by the text once the rest is dumped. */
+#define ROWS_HOLE      "\001wiqaya:rows\001"
+#define ROWS_HOLE_JSON "\"\\u0001wiqaya:rows\\u0001\""
+
+/* doc as the form asks (localised; JSON, or its table as CSV), with rows (NULL: the
+ * document's own "rows") as its rows: malloc'd text, and its type. */
+static char *render(const struct respond_form *form, json_t *doc, struct rows *rows,
+		    const char **type)
 {
+	size_t n;
+	const char *text = rows ? rows_text(rows, &n) : NULL;
 	localise(doc, form->lang);
-	if (!form->csv) {
-		*type = "application/json; charset=utf-8";
-		return json_dumps(doc, JSON_COMPACT | JSON_REAL_PRECISION(17));
+	if (form->csv) {
+		*type = "text/csv; charset=utf-8; header=present";
+		char *csv = to_csv(json_object_get(doc, "headers"),
+				   rows ? NULL : json_object_get(doc, "rows"));
+		if (!rows)
+			return csv;
+		struct strbuf sb;
+		sb_init(&sb);
+		sb_puts(&sb, csv);
+		sb_put(&sb, text, n);
+		free(csv);
+		return sb.data;
 	}
-	*type = "text/csv; charset=utf-8; header=present";
-	return to_csv(json_object_get(doc, "headers"), json_object_get(doc, "rows"));
+	*type = "application/json; charset=utf-8";
+	if (rows)
+		json_object_set_new(doc, "rows", json_string(ROWS_HOLE));
+	char *json = json_dumps(doc, JSON_COMPACT | JSON_REAL_PRECISION(17));
+	const char *hole = rows ? strstr(json, ROWS_HOLE_JSON) : NULL;
+	if (!hole)
+		return json;
+	struct strbuf sb;
+	sb_init(&sb);
+	sb_put(&sb, json, (size_t)(hole - json));
+	sb_put(&sb, text, n);
+	sb_puts(&sb, hole + strlen(ROWS_HOLE_JSON));
+	free(json);
+	return sb.data;
 }
 
 void respond_send(const struct respond_form *form, json_t *doc, struct http_response *resp)
 {
 	const char *type;
-	char *body = render(form, doc, &type);
+	char *body = render(form, doc, NULL, &type);
 	http_text(resp, 200, type, body, strlen(body));
 	free(body);
 	json_decref(doc);
@@ -516,12 +546,12 @@ int respond_send_kept(const struct server *srv, const struct respond_form *form,
 }
 
 void respond_send_keep(const struct server *srv, const struct respond_form *form, const char *query,
-		       const struct answer *a, const char *role, json_t *doc,
+		       const struct answer *a, const char *role, json_t *doc, struct rows *rows,
 		       struct http_response *resp)
 {
 	const char *type;
 	json_object_set_new(json_object_get(doc, "metaData"), "disclosure", json_string(HOLE));
-	char *text = render(form, doc, &type);
+	char *text = render(form, doc, rows, &type);
 	json_decref(doc);
 	size_t len = strlen(text);
 	const char *hole = strstr(text, HOLE_JSON);

@@ -10,6 +10,7 @@
 #include "common/http.h"
 #include "server/model.h"
 #include "server/protect.h"
+#include "server/rows.h"
 #include "server/server.h"
 
 enum lang { LANG_EN, LANG_AR };
@@ -95,12 +96,12 @@ void respond_send(const struct respond_form *form, json_t *doc, struct http_resp
  * left out and put back per request, so that a repeat builds nothing. query names the
  * answer (the handler's normalised query), a is its table (its data version and release
  * key the body; its charge and budget fill the asker's part). respond_send_kept sends the
- * kept body: 0, or -1 when none is kept. respond_send_keep renders doc (a's), keeps it and
- * sends it. */
+ * kept body: 0, or -1 when none is kept. respond_send_keep renders doc (a's) with rows as
+ * its rows (NULL: its own "rows"), keeps it and sends it. */
 int respond_send_kept(const struct server *srv, const struct respond_form *form, const char *query,
 		      const struct answer *a, const char *role, struct http_response *resp);
 void respond_send_keep(const struct server *srv, const struct respond_form *form, const char *query,
-		       const struct answer *a, const char *role, json_t *doc,
+		       const struct answer *a, const char *role, json_t *doc, struct rows *rows,
 		       struct http_response *resp);
 /* The same for a JSON text already rendered (the public releases are stored as text): as
  * it is in English JSON, parsed for the other forms. */

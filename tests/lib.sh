@@ -26,7 +26,16 @@ export TEST_INTAKE_PORT=${TEST_INTAKE_PORT:-$(free_port)}
 cluster_lock() { flock "$ROOT/var/test-cluster.lock" "$@"; }
 
 ok() { n=$((n + 1)); echo "ok $n - $1"; }
-not_ok() { n=$((n + 1)); echo "not ok $n - $1"; shift; for l in "$@"; do echo "#   $l"; done; }
+not_ok() {
+  n=$((n + 1)); echo "not ok $n - $1"; shift
+  local l f
+  for l in "$@"; do echo "#   $l"; done
+  # What the servers said last: a failure seen once in CI is explained by its own run.
+  for f in "$T/server.log" "$T/intake.log"; do
+    [[ -s $f ]] && tail -n 8 "$f" | sed "s|^|#   $(basename "$f" .log): |"
+  done
+  return 0
+}
 # figure TEXT: a measured figure, printed by the runner under the test's line.
 figure() { echo "# figure: $*"; }
 # check DESC CMD...: passes when CMD exits 0.

@@ -45,7 +45,15 @@ report() {
   passed=$((passed + p)); failed=$((failed + f))
   printf '%-44s %4d passed %4d failed %4ds\n' "$name" "$p" "$f" "$s"
   grep '^# figure: ' "$file.log" | sed 's/^# figure: /    /'
-  if [[ $f -gt 0 ]]; then grep -E -A4 '^not ok|Bail out|ERROR|runtime error|Sanitizer' "$file.log" | head -n 60 | sed 's/^/    /'; fi
+  # A failed check with its comment lines (what it got, what the servers said last); an
+  # error with the 4 lines after it.
+  if [[ $f -gt 0 ]]; then
+    awk '/^not ok/ { note = 1; print; next }
+         note && /^#/ { print; next }
+         { note = 0 }
+         /Bail out|ERROR|runtime error|Sanitizer/ { after = 5 }
+         after-- > 0' "$file.log" | head -n 80 | sed 's/^/    /'
+  fi
   echo "$name $s" >>"$out/times"
 }
 
