@@ -62,13 +62,27 @@ static void json_string_text(struct strbuf *sb, const char *s)
 	sb_put(sb, s, plain);
 	for (const unsigned char *p = (const unsigned char *)s + plain; *p; p++) {
 		switch (*p) {
-		case '"': sb_puts(sb, "\\\""); break;
-		case '\\': sb_puts(sb, "\\\\"); break;
-		case '\b': sb_puts(sb, "\\b"); break;
-		case '\f': sb_puts(sb, "\\f"); break;
-		case '\n': sb_puts(sb, "\\n"); break;
-		case '\r': sb_puts(sb, "\\r"); break;
-		case '\t': sb_puts(sb, "\\t"); break;
+		case '"':
+			sb_puts(sb, "\\\"");
+			break;
+		case '\\':
+			sb_puts(sb, "\\\\");
+			break;
+		case '\b':
+			sb_puts(sb, "\\b");
+			break;
+		case '\f':
+			sb_puts(sb, "\\f");
+			break;
+		case '\n':
+			sb_puts(sb, "\\n");
+			break;
+		case '\r':
+			sb_puts(sb, "\\r");
+			break;
+		case '\t':
+			sb_puts(sb, "\\t");
+			break;
 		default:
 			if (*p < 0x20)
 				sb_printf(sb, "\\u%04X", *p);

@@ -22,7 +22,7 @@ struct rows_memo {
 struct rows {
 	struct strbuf text;
 	int csv;
-	int closed; /* its JSON's last bracket written */
+	int closed;	  /* its JSON's last bracket written */
 	int nrows, ncols; /* written so far; ncols in the current row */
 	struct rows_memo *memo;
 };

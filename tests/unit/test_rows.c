@@ -16,15 +16,20 @@
 
 #include "server/rows.h"
 
-static const double reals[] = {69.0,	 0.0,	   -0.0,     51.832773422048106, 1e300, 1e-300,
-			       -2.5e-7,	 123456789012345678.0, 1.0 / 3, 2.3133064158456005,
-			       1e21,	 1e15,	   -1234.5,  4.9e-324,		 DBL_MAX};
+static const double reals[] = {69.0,	0.0,
+			       -0.0,	51.832773422048106,
+			       1e300,	1e-300,
+			       -2.5e-7, 123456789012345678.0,
+			       1.0 / 3, 2.3133064158456005,
+			       1e21,	1e15,
+			       -1234.5, 4.9e-324,
+			       DBL_MAX};
 
 static void same_as_jansson(void **state)
 {
 	(void)state;
-	const char *strings[] = {"DC-01", "a \"quoted\" one", "back\\slash", "tab\there",
-				 "line\nbreak", "\001control", "العاصمة", ""};
+	const char *strings[] = {"DC-01",	"a \"quoted\" one", "back\\slash", "tab\there",
+				 "line\nbreak", "\001control",	    "العاصمة",	   ""};
 	struct rows r;
 	json_t *rows = json_array();
 	rows_init(&r, 0);
@@ -35,8 +40,8 @@ static void same_as_jansson(void **state)
 			rows_real(&r, reals[i]);
 			json_array_append_new(row, json_real(reals[i]));
 			rows_int(&r, (long long)i * -7919 * (round ? 1 : -1));
-			json_array_append_new(row,
-					      json_integer((json_int_t)i * -7919 * (round ? 1 : -1)));
+			json_array_append_new(
+			    row, json_integer((json_int_t)i * -7919 * (round ? 1 : -1)));
 			rows_string(&r, strings[i % (sizeof strings / sizeof *strings)]);
 			json_array_append_new(
 			    row, json_string(strings[i % (sizeof strings / sizeof *strings)]));
