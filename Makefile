@@ -49,12 +49,12 @@ COMMON_SRC = common/config.c common/log.c common/db.c common/codelist.c common/c
 HTTP_SRC   = common/http.c common/front.c common/sandbox.c common/metrics.c common/rate.c common/version.c
 # wiqaya-etl: the command table and a file a command; below it one folder a subsystem.
 ETL_SRC    = etl/main.c etl/cmd_keys.c etl/cmd_migrate.c etl/cmd_load.c etl/cmd_refresh.c \
-             etl/cmd_rekey.c etl/cmd_retention.c etl/cmd_serve.c \
+             etl/cmd_withdraw.c etl/cmd_rekey.c etl/cmd_retention.c etl/cmd_serve.c \
              etl/pseudonym/keys.c etl/pseudonym/keyed_hash.c etl/pseudonym/normalise.c \
              etl/pseudonym/latin_ascii.c etl/pseudonym/pseudonym.c \
              etl/load/record.c etl/load/csv_reader.c etl/load/input.c etl/load/loader.c \
              etl/load/batch.c etl/load/chunk.c etl/load/linkage.c etl/load/population.c \
-             etl/load/refresher.c \
+             etl/load/refresher.c etl/load/withdraw.c \
              etl/intake/intake_routes.c etl/intake/intake_cases.c etl/intake/intake_batch.c \
              etl/intake/intake_population.c etl/intake/intake_health.c etl/intake/committer.c \
              etl/intake/json_scan.c \

@@ -28,6 +28,8 @@ static void command_usage(const char *program, const struct cli_cmd *c, FILE *f)
 {
 	fprintf(f, "usage: %s %s%s%s\n\n%s\n", program, c->name, c->usage[0] ? " " : "", c->usage,
 		c->summary);
+	if (c->help && f == stdout) /* the full help when asked for, not after a mistake */
+		fprintf(f, "\n%s", c->help);
 }
 
 int cli_usage_error(const struct cli_ctx *ctx)

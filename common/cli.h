@@ -33,6 +33,7 @@ struct cli_cmd {
 	unsigned needs;
 	/* Returns the exit status. argv[0] is the command's name. */
 	int (*run)(struct cli_ctx *ctx, int argc, char **argv);
+	const char *help; /* what COMMAND --help prints after the summary; NULL: nothing */
 };
 
 struct cli_program {

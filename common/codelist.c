@@ -207,14 +207,21 @@ int codelist_index(const struct code_list *l, const char *code)
 
 char *codelist_codes(const struct code_list *l, size_t max)
 {
-	struct strbuf sb;
+	struct strbuf sb, item;
 	sb_init(&sb);
-	for (size_t i = 0; i < l->n && i < max; i++) {
-		if (i)
-			sb_puts(&sb, ", ");
-		sb_puts(&sb, l->items[i].code);
+	sb_init(&item);
+	size_t i = 0;
+	for (; i < l->n; i++) {
+		sb_reset(&item);
+		sb_printf(&item, "%s%s", i ? ", " : "", l->items[i].code);
+		if (l->items[i].label_en && strcmp(l->items[i].label_en, l->items[i].code) != 0)
+			sb_printf(&item, " (%s)", l->items[i].label_en);
+		if (sb.len + item.len > max && i > 0)
+			break;
+		sb_put(&sb, item.data, item.len);
 	}
-	if (l->n > max)
-		sb_puts(&sb, ", ...");
+	if (i < l->n)
+		sb_printf(&sb, " and %zu more", l->n - i);
+	sb_free(&item);
 	return sb.data;
 }

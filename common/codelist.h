@@ -32,7 +32,9 @@ void codelists_free(struct codelists *cl);
 const struct code_list *codelists_get(const struct codelists *cl, const char *name);
 /* The index of CODE in L (file order), or -1 when it is not a code of L. */
 int codelist_index(const struct code_list *l, const char *code);
-/* "a, b, c" (at most max codes, then ", ..."), for error messages. Caller frees. */
+/* The list's codes with their English labels, "a (Label A), b (Label B), ...", in at most
+ * about max bytes ("and N more" ends a list cut short), for error messages: a clerk who
+ * typed a region's name reads which code it is. Caller frees. */
 char *codelist_codes(const struct code_list *l, size_t max);
 
 #endif

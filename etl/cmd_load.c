@@ -1,13 +1,104 @@
 /* wiqaya-etl load: validate, pseudonymise and load case files, or population files; the
- * summary line of each file and the exit status of docs/data-dictionary.md. */
+ * summary line of each file, then one incremental refresh of the analytics for all of
+ * them, and the exit status of docs/data-dictionary.md. */
 #include <getopt.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "common/clock.h"
 #include "common/codelist.h"
 #include "etl/commands.h"
 #include "etl/load/loader.h"
 #include "etl/load/population.h"
+#include "etl/load/refresher.h"
+
+const char load_help[] =
+    "Each FILE is one batch: NDJSON (one case a line) or CSV (one row a person), gzip or\n"
+    "not; the format is the name's (.csv, .ndjson, .gz set aside) unless --format says.\n"
+    "The formats and every field are in docs/data-dictionary.md.\n"
+    "\n"
+    "Options:\n"
+    "  --rejects FILE   write the rejected records' errors to FILE, one NDJSON line each:\n"
+    "                   record number, line (or row), and every error's code, field and\n"
+    "                   message; never a submitted value\n"
+    "  --atomic         any rejected record: nothing of the file loads (exit 2)\n"
+    "  --no-refresh     leave the analytics as they are: the changes wait in the refresh\n"
+    "                   queue for the intake's refresher or `wiqaya-etl refresh --queued`\n"
+    "  --format F       ndjson or csv, whatever the file is called\n"
+    "  --population     the files are population tables (CSV year,region,sex,age,population)\n"
+    "\n"
+    "Loading a file again changes nothing; a file loaded with rejects is loaded again for\n"
+    "its rejected records only. A case whose agency and reference were loaded before\n"
+    "replaces the earlier one. After the last file, the analytics are brought up to date\n"
+    "with what the files changed (an incremental refresh; a full rebuild when they changed\n"
+    "much of the warehouse).\n"
+    "\n"
+    "Progress goes to stderr: a live line on a terminal, a plain line every 10 s otherwise.\n"
+    "A summary line on stdout ends each file.\n"
+    "\n"
+    "Exit status:\n"
+    "  0  every record loaded (or the file was loaded before)\n"
+    "  1  some records rejected, the rest loaded\n"
+    "  2  nothing loaded: every record rejected, anything rejected under --atomic, or an\n"
+    "     error that stops the load (S-codes, printed)\n"
+    "  3  loaded, but the analytics could not be refreshed: the changes wait in the queue\n"
+    "     (run `wiqaya-etl refresh --queued`)\n";
+
+/* The summary of one case file; its exit status (0, 1 or 2). */
+static int summarise(const char *path, int rc, const struct load_result *r)
+{
+	if (r->already_loaded && r->rejected) {
+		/* Exit 1: the batch still has rejected records. */
+		printf("%s: already loaded; its %ld rejected records were rejected again; "
+		       "nothing changed\n",
+		       path, r->rejected);
+		return 1;
+	}
+	if (r->already_loaded) {
+		printf("%s: already loaded; nothing changed\n", path);
+		return 0;
+	}
+	if (rc == 1) {
+		printf("%s: %ld records, %ld rejected; nothing loaded (--atomic)\n", path,
+		       r->records, r->rejected);
+		return 2;
+	}
+	if (r->retried)
+		printf("%s: batch %lld was loaded before; its %ld rejected records were "
+		       "processed again\n",
+		       path, r->batch_id, r->retried);
+	printf("%s: batch %lld: %ld records, %ld loaded, %ld rejected; %ld new cases, %ld "
+	       "replacing earlier submissions; %ld new victims, %ld new offenders (%ld of them "
+	       "unidentified), %ld merges\n",
+	       path, r->batch_id, r->records, r->accepted, r->rejected, r->cases_new,
+	       r->cases_replaced, r->victims_new, r->offenders_new, r->offenders_unlinkable,
+	       r->merges);
+	/* Every record rejected is "nothing loaded" (2), as the data dictionary says. */
+	return r->rejected && r->accepted == 0 ? 2 : r->rejected ? 1 : 0;
+}
+
+/* The analytics brought up to date with the queue, with a line before and after; 3 when
+ * the refresh failed (what the files changed stays queued), else status. */
+static int refresh(PGconn *conn, int status)
+{
+	struct wq_error e;
+	long version = 0;
+	double t = clock_now();
+	fprintf(stderr, "refreshing the analytics\n");
+	int rc = refresh_queued(conn, &version, &e);
+	if (rc < 0) {
+		err_print(&e, stderr);
+		fprintf(stderr, "the analytics were not refreshed: what was loaded waits in the "
+				"refresh queue (wiqaya-etl refresh --queued)\n");
+		return 3;
+	}
+	if (rc == 0)
+		printf("analytics: nothing to refresh\n");
+	else
+		printf("analytics: data version %ld, refreshed in %.1f s\n", version,
+		       clock_now() - t);
+	return status;
+}
 
 int cmd_load(struct cli_ctx *ctx, int argc, char **argv)
 {
@@ -15,8 +106,8 @@ int cmd_load(struct cli_ctx *ctx, int argc, char **argv)
 	    {"atomic", no_argument, NULL, 'a'},	    {"rejects", required_argument, NULL, 'r'},
 	    {"no-refresh", no_argument, NULL, 'n'}, {"format", required_argument, NULL, 'f'},
 	    {"population", no_argument, NULL, 'p'}, {NULL, 0, NULL, 0}};
-	struct load_options opt = {.rebuild = 1};
-	int population = 0;
+	struct load_options opt = {0};
+	int population = 0, refreshing = 1, changed = 0;
 	struct wq_error e;
 	struct codelists lists = {0};
 	struct etl_app *app = ctx->app;
@@ -40,7 +131,7 @@ int cmd_load(struct cli_ctx *ctx, int argc, char **argv)
 			}
 			break;
 		case 'n':
-			opt.rebuild = 0;
+			refreshing = 0;
 			break;
 		case 'p':
 			population = 1;
@@ -69,63 +160,34 @@ int cmd_load(struct cli_ctx *ctx, int argc, char **argv)
 		goto out;
 	}
 	status = 0;
-	for (int i = optind; i < argc && population; i++) {
-		struct population_result pr;
-		int rc = population_load(conn, &lists, argv[i], opt.atomic, opt.rejects, &pr, &e);
+	for (int i = optind; i < argc; i++) {
+		int rc, s;
+		if (population) {
+			struct population_result pr;
+			rc = population_load(conn, &lists, argv[i], opt.atomic, opt.rejects, &pr,
+					     &e);
+			if (rc >= 0)
+				printf("%s: population: %ld rows, %ld loaded, %ld rejected%s\n",
+				       argv[i], pr.rows, pr.loaded, pr.rejected,
+				       rc == 1 ? "; nothing loaded (--atomic)" : "");
+			s = rc == 1 ? 2 : rc == 0 && pr.rejected ? 1 : 0;
+			changed |= rc == 0;
+		} else {
+			struct load_result r;
+			rc = loader_run(conn, cfg, &lists, &app->keys, argv[i], &opt, &r, &e);
+			s = rc < 0 ? 2 : summarise(argv[i], rc, &r);
+			changed |= rc == 0 && !r.already_loaded && r.accepted > 0;
+		}
 		if (rc < 0) {
 			err_print(&e, stderr);
-			status = 2;
-			continue;
+			s = 2;
 		}
-		printf("%s: population: %ld rows, %ld loaded, %ld rejected%s\n", argv[i], pr.rows,
-		       pr.loaded, pr.rejected, rc == 1 ? "; nothing loaded (--atomic)" : "");
-		if (rc == 1)
-			status = 2;
-		else if (pr.rejected && status == 0)
-			status = 1;
+		if (s > status)
+			status = s;
+		fflush(stdout); /* each file's line before the next one's progress, in any log */
 	}
-	for (int i = optind; i < argc && !population; i++) {
-		struct load_result r;
-		int rc = loader_run(conn, cfg, &lists, &app->keys, argv[i], &opt, &r, &e);
-		if (rc < 0) {
-			err_print(&e, stderr);
-			status = 2;
-			continue;
-		}
-		if (r.already_loaded && r.rejected) {
-			/* Exit 1: the batch still has rejected records. */
-			printf("%s: already loaded; its %ld rejected records were rejected again; "
-			       "nothing changed\n",
-			       argv[i], r.rejected);
-			if (status == 0)
-				status = 1;
-			continue;
-		}
-		if (r.already_loaded) {
-			printf("%s: already loaded; nothing changed\n", argv[i]);
-			continue;
-		}
-		if (rc == 1) {
-			printf("%s: %ld records, %ld rejected; nothing loaded (--atomic)\n",
-			       argv[i], r.records, r.rejected);
-			status = 2;
-			continue;
-		}
-		if (r.retried)
-			printf("%s: batch %lld was loaded before; its %ld rejected records were "
-			       "processed again\n",
-			       argv[i], r.batch_id, r.retried);
-		printf("%s: batch %lld: %ld records, %ld loaded, %ld rejected, %ld new victims, "
-		       "%ld new offenders (%ld of them unidentified), %ld merges, data version "
-		       "%ld\n",
-		       argv[i], r.batch_id, r.records, r.accepted, r.rejected, r.victims_new,
-		       r.offenders_new, r.offenders_unlinkable, r.merges, r.data_version);
-		/* Every record rejected is "nothing loaded" (2), as the data dictionary says. */
-		if (r.rejected && r.accepted == 0)
-			status = 2;
-		else if (r.rejected && status == 0)
-			status = 1;
-	}
+	if (refreshing && changed)
+		status = refresh(conn, status);
 out:
 	if (opt.rejects)
 		fclose(opt.rejects);

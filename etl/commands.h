@@ -15,7 +15,9 @@ int cmd_keygen(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_fingerprint(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_migrate(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_load(struct cli_ctx *ctx, int argc, char **argv);
+extern const char load_help[]; /* wiqaya-etl load --help */
 int cmd_refresh(struct cli_ctx *ctx, int argc, char **argv);
+int cmd_withdraw(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_serve(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_rekey(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_retention(struct cli_ctx *ctx, int argc, char **argv);

@@ -244,6 +244,14 @@ struct gen {
 	int failed;
 };
 
+/* The next case reference: the seed is in it, so that two synthetic countries loaded into
+ * one warehouse never replace each other's cases (an agency's reference is the case's
+ * identity). */
+static void case_ref(struct gen *g, int year, char *out, size_t n)
+{
+	snprintf(out, n, "%d/S%llu/%07ld", year, (unsigned long long)g->opt->seed, ++g->next_case);
+}
+
 static int nyears(const struct gen *g)
 {
 	return g->opt->year_to - g->opt->year_from + 1;
@@ -556,7 +564,7 @@ static void new_offender(struct gen *g, int year, struct offender *o)
 
 /* One planned case: everything needed to write it in both formats. */
 struct plan {
-	char agency[16], case_ref[32];
+	char agency[16], case_ref[48];
 	int reported_y, reported_m, reported_d, incident; /* incident: month index or -1 */
 	int region;
 	int offences[3], noff;
@@ -989,7 +997,7 @@ static void plan_case(struct gen *g, struct plan *p, int m, int region)
 		fin |= p->offences[i] == 3 || p->offences[i] == 11;
 	p->financial = chance(r, 0.2) ? -1 : fin ? 1 : chance(r, 0.05);
 	agency_for(p->detection, region, p->agency);
-	snprintf(p->case_ref, sizeof p->case_ref, "%d/%07ld", year, ++g->next_case);
+	case_ref(g, year, p->case_ref, sizeof p->case_ref);
 
 	/* Offenders: none known (30%), one, or two; adults may re-offend. */
 	int n = chance(r, 0.3) ? 0 : chance(r, 0.85) ? 1 : 2;
@@ -1151,7 +1159,7 @@ static void generate_episode(struct gen *g)
 	if (chance(r, p_duplicate_report)) {
 		struct plan d = p;
 		other_agency(g, p.agency, reg, d.agency);
-		snprintf(d.case_ref, sizeof d.case_ref, "%d/%07ld", year, ++g->next_case);
+		case_ref(g, year, d.case_ref, sizeof d.case_ref);
 		if (d.incident < 0)
 			d.incident = m;
 		d.nvict = 1;

@@ -203,14 +203,13 @@ static int write_batches(PGconn *conn, struct submission **group, size_t n, int 
 static int write_cases(struct committer *c, PGconn *conn, struct submission **group, size_t n,
 		       int version, struct wq_error *e)
 {
-	struct load_options opt = {.rebuild = 0};
+	struct load_options opt = {0};
 	struct load_result r = {0};
 	struct batch b = {.conn = conn, .cfg = c->cfg, .keys = c->keys, .opt = &opt, .r = &r};
 	struct chunk ch;
 	int rc = 0;
 	b.ctx = (struct rec_context){c->lists, c->keys, version, c->cfg->default_id_country,
 				     c->cfg->max_json_depth};
-	b.queue = 1;
 	pthread_mutex_init(&b.lock, NULL);
 	chunk_init(&ch);
 	for (size_t i = 0; i < n && rc == 0; i++) {

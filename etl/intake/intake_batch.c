@@ -1,13 +1,17 @@
 /* GET /api/v1/batches/{id}: a batch's counts and its rejected records' errors (codes,
  * pointers, messages: never a value). A submitter reads its own agency's batches only;
  * an admin any, file loads included. Another agency's batch is answered as a missing one
- * (the same 404, from the same query): a submitter cannot learn which ids exist. */
+ * (the same 404, from the same query): a submitter cannot learn which ids exist.
+ * DELETE /api/v1/batches/{id} (admin): the batch withdrawn, as `wiqaya-etl withdraw`
+ * does (etl/load/withdraw.h); the refresher shows it in the analytics. */
 #include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "common/db.h"
 #include "etl/intake/intake.h"
+#include "etl/load/refresher.h"
+#include "etl/load/withdraw.h"
 
 #define MAX_ERRORS 10000
 
@@ -105,4 +109,36 @@ void intake_batch_get(struct http_request *req, struct http_response *resp)
 	PQclear(r);
 	json_object_set_new(o, "results", results);
 	http_json(resp, 200, o);
+}
+
+void intake_batch_delete(struct http_request *req, struct http_response *resp)
+{
+	const struct intake *in = http_app(req);
+	long long n = batch_id(strrchr(http_path(req), '/') + 1);
+	struct wq_error e;
+	struct withdrawal w;
+	PGconn *conn = http_db(req);
+	if (n <= 0) {
+		http_problem(resp, 404, "H1404", "not found", "No such batch.", NULL);
+		return;
+	}
+	if (!conn || withdraw_batch(conn, in->audit_key, n, &w, &e) < 0) {
+		if (conn && strcmp(e.code, "S3009") == 0) {
+			http_problem(resp, 404, "H1404", "not found", "No such batch.", NULL);
+		} else if (conn && strcmp(e.code, "S3008") == 0) {
+			http_problem_error(resp, 409, &e);
+		} else {
+			http_db_reset();
+			http_problem(resp, 503, "S2001", "the warehouse cannot be reached", NULL,
+				     NULL);
+			resp->retry_after = 1;
+		}
+		return;
+	}
+	refresher_poke(in->refresher);
+	char batch[32];
+	snprintf(batch, sizeof batch, "b-%lld", n);
+	http_json(resp, 200,
+		  json_pack("{s:s,s:b,s:I,s:I}", "batch", batch, "withdrawn", 1, "cases",
+			    (json_int_t)w.cases, "persons", (json_int_t)w.persons));
 }

@@ -54,7 +54,6 @@ void intake_population_post(struct http_request *req, struct http_response *resp
 	size_t rej_len = 0;
 	FILE *f = fmemopen((void *)body, len, "r"), *rejects = open_memstream(&rej, &rej_len);
 	struct population_options o = {.atomic = atomic_text && strcmp(atomic_text, "true") == 0,
-				       .rebuild = 0,
 				       .rejects = rejects,
 				       .before_commit = audit_row,
 				       .arg = in};

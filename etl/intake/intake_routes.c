@@ -12,6 +12,7 @@ const struct http_route intake_routes[] = {
     {"GET", "/metrics", intake_metrics_get, NULL, ROLE_MONITOR | ROLE_ADMIN},
     {"POST", "/api/v1/cases", intake_cases_post, atomic_params, ROLE_SUBMITTER},
     {"GET", "/api/v1/batches/*", intake_batch_get, NULL, ROLE_SUBMITTER | ROLE_ADMIN},
+    {"DELETE", "/api/v1/batches/*", intake_batch_delete, NULL, ROLE_ADMIN},
     {"POST", "/api/v1/population", intake_population_post, atomic_params, ROLE_ADMIN},
 };
 const size_t intake_nroutes = sizeof intake_routes / sizeof intake_routes[0];

@@ -29,8 +29,6 @@ struct batch {
 	int over_limit;	      /* rejects passed [etl] max_rejects or max_reject_share */
 	long *retry;	      /* a batch loaded again: the record numbers rejected before */
 	size_t n_retry;
-	int queue;	 /* queue what each chunk touches for the incremental refresh
-			    (etl/load/refresher.h) */
 	unsigned staged; /* the staging tables this transaction has used (etl/load/chunk.c) */
 };
 

@@ -405,6 +405,11 @@ static int write_persons(struct batch *b, struct chunk *ch, struct work *w, stru
 			  w->occ[i]->child ? 'c' : 'p', w->occ[i]->ntok ? "t" : "f",
 			  pseudo_record_key(b->keys, 'p', l->comp_pid[c]),
 			  batch_of(b, &ch->cases[w->case_of[i]]));
+		/* A person with no identity in a resubmitted case is new again as a row (the
+		 * one the earlier version named goes as an orphan), not as a child or an
+		 * offender: counted once, when the case was first submitted. */
+		if (w->occ[i]->ntok == 0 && w->case_ids[w->case_of[i]] > 0)
+			continue;
 		if (w->is_offender[i]) {
 			b->r->offenders_new++;
 			b->r->offenders_unlinkable += w->occ[i]->ntok == 0;
@@ -492,6 +497,8 @@ static int write_cases(struct batch *b, struct chunk *ch, struct work *w, struct
 	size_t n_new = 0;
 	for (size_t i = 0; i < ch->n_cases; i++)
 		n_new += case_ids[i] == 0;
+	b->r->cases_new += (long)n_new;
+	b->r->cases_replaced += (long)(ch->n_cases - n_new);
 	int64_t *ids = n_new ? draw_ids(b, "warehouse.case_id_seq", n_new, e) : NULL;
 	if (n_new && !ids)
 		return -1;
@@ -646,7 +653,8 @@ static int write_rows(struct batch *b, struct chunk *ch, struct work *w, struct 
 	return ok ? 0 : -1;
 }
 
-/* What the chunk changed, for the incremental refresh: every person it names (the
+/* What the chunk changed, for the incremental refresh that brings the analytics up to
+ * date after the commit (etl/load/refresher.h): every person it names (the
  * survivors of its merges included), the persons merged away and those its resubmitted
  * cases no longer name (their salts taken now: remove_orphans may delete them next), and
  * its cases. */
@@ -726,7 +734,7 @@ int chunk_write(struct batch *b, struct chunk *ch, struct wq_error *e)
 		if (link_persons(b, ch, &w, e) < 0 || write_persons(b, ch, &w, e) < 0 ||
 		    write_merges(b, &w, e) < 0 || write_tokens(b, &w, e) < 0 ||
 		    write_cases(b, ch, &w, e) < 0 || write_rows(b, ch, &w, e) < 0 ||
-		    (b->queue && queue_touched(b, ch, &w, e) < 0) || remove_orphans(b, &w, e) < 0)
+		    queue_touched(b, ch, &w, e) < 0 || remove_orphans(b, &w, e) < 0)
 			goto out;
 	}
 	rc = batch_write_rejects(b, &ch->rejects, e);

@@ -77,8 +77,15 @@ static json_t *cell(struct reader *r, const struct csv_column *c, const char *v)
 		json_t *a = json_array();
 		const char *p = v;
 		while (1) {
+			/* "grooming; sextortion": the spaces around a code are not part of it. */
 			const char *semi = strchr(p, ';');
 			size_t len = semi ? (size_t)(semi - p) : strlen(p);
+			while (len && *p == ' ') {
+				p++;
+				len--;
+			}
+			while (len && p[len - 1] == ' ')
+				len--;
 			json_t *s = json_stringn(p, len);
 			if (!s) {
 				json_decref(a);
@@ -247,6 +254,21 @@ static void on_row(int c, void *data)
 		if (!r->header_done) {
 			r->header_done = 1;
 			r->ncols = r->nf;
+			/* One column holding our names between semicolons or tabs: a
+			 * spreadsheet saved with its own separator. Said at once, not as an
+			 * unknown column (the separator is a byte, never a submitted value). */
+			const char *sep = r->nf == 1 && r->f[0] ? strpbrk(r->f[0], ";\t|") : NULL;
+			if (sep) {
+				r->failed = 1;
+				err_set(r->e, "S3007", "the file is not comma-separated CSV");
+				err_detail(r->e, "Its header's columns are separated by %s.",
+					   *sep == ';'	  ? "semicolons"
+					   : *sep == '\t' ? "tabs"
+							  : "vertical bars");
+				err_hint(r->e, "Save it as CSV with commas (\"CSV UTF-8\" in a "
+					       "spreadsheet), or as NDJSON; nothing was loaded.");
+				return;
+			}
 			for (int i = 0; i < r->nf && i < MAXF; i++) {
 				r->map[i] = -1;
 				for (size_t k = 0; k < r->ncol; k++)

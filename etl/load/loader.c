@@ -44,7 +44,7 @@ struct load {
 	struct wq_error *err;		/* the producer's error (the CSV reader's callback) */
 	const char *read_error;		/* why the input failed (struct input's error) */
 	struct batch_key_reader reader; /* hashes what is read: the key of what was loaded */
-	/* Progress on a terminal: total bytes (0 unknown), bytes read, last print. */
+	/* Progress: total bytes (0 unknown), bytes read, last print. */
 	int tty;
 	long long total_bytes;
 	const long long *read_bytes;
@@ -103,14 +103,15 @@ static int consume(struct load *ld, struct wq_error *e)
 	return rc;
 }
 
-/* Records, records/s, rejects and ETA, at most twice a second, on stderr when it is a
- * terminal (nothing otherwise: logs stay clean). */
+/* Records, records/s, rejects and ETA on stderr: a line redrawn twice a second on a
+ * terminal; a plain line every 10 s otherwise (a pipe, a scheduler's log), and none for
+ * a load that ends sooner. */
 static void progress(struct load *ld, int final)
 {
-	if (!ld->tty)
-		return;
 	double t = clock_now();
-	if (!final && t - ld->last_print < 0.5)
+	if (!ld->tty && (final || t - ld->last_print < 10))
+		return;
+	if (ld->tty && !final && t - ld->last_print < 0.5)
 		return;
 	ld->last_print = t;
 	const struct load_result *r = ld->b.r;
@@ -121,8 +122,12 @@ static void progress(struct load *ld, int final)
 			      (double)*ld->read_bytes;
 		snprintf(eta, sizeof eta, ", ETA %.0f s", left);
 	}
-	fprintf(stderr, "\r%ld records, %.0f/s, %ld rejected%s   %s", r->records, rate, r->rejected,
-		eta, final ? "\n" : "");
+	if (ld->tty)
+		fprintf(stderr, "\r%ld records, %.0f/s, %ld rejected%s   %s", r->records, rate,
+			r->rejected, eta, final ? "\n" : "");
+	else
+		fprintf(stderr, "load: %ld records, %.0f/s, %ld rejected%s\n", r->records, rate,
+			r->rejected, eta);
 	fflush(stderr);
 }
 
@@ -267,12 +272,42 @@ static int take_csv_case(void *ctx, json_t *j, const struct rec_errors *pre, lon
 /* A UTF-8 byte-order mark (Excel writes one) at the start of a file is not data. */
 static const char utf8_bom[] = "\xEF\xBB\xBF";
 
+static int blank(char c)
+{
+	return c == ' ' || c == '\t' || c == '\r';
+}
+
+/* Whether the first line that is not blank says the file is JSON but not NDJSON: a JSON
+ * array, or an object spread over lines (pretty-printed: its first line ends open, with
+ * "{" or ","). Then S3007 stops the load at once, before a single record is rejected for
+ * it; a first record merely cut short is rejected alone, as any other. */
+static int not_ndjson(const char *line, size_t n, struct wq_error *e)
+{
+	size_t i = 0;
+	while (i < n && blank(line[i]))
+		i++;
+	while (n > i && blank(line[n - 1]))
+		n--;
+	const char *what = NULL;
+	if (i < n && line[i] == '[')
+		what = "a JSON array";
+	else if (i < n && line[i] == '{' && (line[n - 1] == '{' || line[n - 1] == ','))
+		what = "one JSON value spread over several lines (pretty-printed)";
+	if (!what)
+		return 0;
+	err_set(e, "S3007", "the file is not NDJSON: it is %s", what);
+	err_detail(e, "NDJSON holds one case a line, each a whole JSON object.");
+	err_hint(e, "Write one case per line (jq -c '.[]' FILE turns an array into NDJSON); "
+		    "nothing was loaded.");
+	return -1;
+}
+
 static int read_ndjson(struct load *ld, FILE *in, struct wq_error *e)
 {
 	struct line_reader lr;
 	const char *line;
 	size_t n;
-	int too_long, got, rc = 0;
+	int too_long, got, rc = 0, first = 1;
 	long lineno = 0;
 	line_reader_init(&lr, in, (size_t)ld->b.cfg->max_record_bytes);
 	while ((got = line_reader_next(&lr, &line, &n, &too_long)) > 0) {
@@ -280,6 +315,16 @@ static int read_ndjson(struct load *ld, FILE *in, struct wq_error *e)
 		if (lineno == 1 && n >= 3 && memcmp(line, utf8_bom, 3) == 0) {
 			line += 3;
 			n -= 3;
+		}
+		if (first && !too_long) {
+			size_t k = 0;
+			while (k < n && blank(line[k]))
+				k++;
+			if (k < n) {
+				first = 0;
+				if ((rc = not_ndjson(line, n, e)) < 0)
+					break;
+			}
 		}
 		if (too_long)
 			rc = take_long_line(ld, lineno, e);
@@ -407,7 +452,7 @@ static int run(struct load *ld, struct input *in, const char *path, uint8_t load
 						  strncmp(path + name - 4, ".csv", 4) == 0);
 	ld->tty = isatty(STDERR_FILENO);
 	ld->read_bytes = &hr->bytes;
-	ld->started = clock_now();
+	ld->started = ld->last_print = clock_now();
 	ld->read_error = in->error;
 	/* The ETA compares the bytes read with the file's size, which gzip's are not. */
 	if (!in->compressed)
@@ -500,8 +545,6 @@ int loader_run(PGconn *conn, const struct wq_config *cfg, const struct codelists
 	pthread_cond_init(&ld.pipe.cv, NULL);
 	pthread_mutex_init(&b->lock, NULL);
 	b->ctx = (struct rec_context){lists, keys, 1, cfg->default_id_country, cfg->max_json_depth};
-	/* Without the rebuild, what the load changed waits in the queue for the refresh. */
-	b->queue = !opt->rebuild;
 
 	if (!(in = input_open(path, e)))
 		goto out;
@@ -547,13 +590,6 @@ int loader_run(PGconn *conn, const struct wq_config *cfg, const struct codelists
 		r->already_loaded = 1;
 		rc = 0;
 		goto out;
-	}
-	if (opt->rebuild) {
-		PGresult *res = db_exec(conn, e, "SELECT warehouse.rebuild_analytics()", 0, NULL);
-		if (!res)
-			goto out;
-		r->data_version = atol(PQgetvalue(res, 0, 0));
-		PQclear(res);
 	}
 	if (db_run(conn, e, "COMMIT", 0, NULL) < 0)
 		goto out;

@@ -1,6 +1,7 @@
 /* The loader: reads a file of cases, validates and pseudonymises them, links persons and
- * merges everything into the warehouse in one transaction per batch, then rebuilds the
- * analytics tables. Rejected records change nothing and are kept (codes and pointers
+ * merges everything into the warehouse in one transaction per batch, queueing what it
+ * changed for the incremental refresh of the analytics (etl/load/refresher.h), which the
+ * caller runs after the commit. Rejected records change nothing and are kept (codes and pointers
  * only) in warehouse.reject and, if asked, a reject file. */
 #ifndef WQ_LOADER_H
 #define WQ_LOADER_H
@@ -18,19 +19,20 @@ struct load_options {
 	enum load_format format; /* AUTO: files ending in .csv are CSV, the rest NDJSON */
 	int atomic;		 /* reject the whole batch on any error */
 	FILE *rejects;		 /* NDJSON of rejected records' errors, or NULL */
-	int rebuild;		 /* rebuild analytics after the load (default 1) */
 };
 
 struct load_result {
 	long records, accepted, rejected;
-	long victims_new, offenders_new; /* persons first seen in this batch, by role */
+	long cases_new, cases_replaced;	 /* of accepted: a replaced case was submitted before */
+	long victims_new, offenders_new; /* persons first seen in this batch, by role (one
+					    with no identity in a replaced case is not new: it
+					    stands for the one the case named before) */
 	long offenders_unlinkable;	 /* of offenders_new: no identity to link on */
 	long merges;
 	long links_vetoed; /* links refused by a cannot-link rule (linkage.h) */
 	int already_loaded;
 	long retried; /* a batch loaded again: the records rejected before, processed again */
 	long long batch_id;
-	long data_version;
 };
 
 /* Loads PATH ("-" for stdin). Returns 0 when the batch committed (some records may have

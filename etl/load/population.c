@@ -222,7 +222,7 @@ int population_load(PGconn *conn, const struct codelists *lists, const char *pat
 	struct input *in = input_open(path, e);
 	if (!in)
 		return -1;
-	struct population_options o = {.atomic = atomic, .rebuild = 1, .rejects = rejects};
+	struct population_options o = {.atomic = atomic, .rejects = rejects};
 	int rc = population_load_stream(conn, lists, in->f, &o, r, e);
 	if (rc == -2) {
 		err_set(e, "S3001", "could not read \"%s\": %s", path, in->error);
@@ -320,10 +320,8 @@ int population_load_stream(PGconn *conn, const struct codelists *lists, FILE *f,
 		   "ON CONFLICT (year, region, sex, age, dims) DO UPDATE SET population = "
 		   "excluded.population",
 		   0, NULL) < 0 ||
-	    db_run(conn, e,
-		   o->rebuild ? "SELECT warehouse.rebuild_analytics()"
-			      : "INSERT INTO warehouse.refresh_queue (population) VALUES (true)",
-		   0, NULL) < 0 ||
+	    db_run(conn, e, "INSERT INTO warehouse.refresh_queue (population) VALUES (true)", 0,
+		   NULL) < 0 ||
 	    (o->before_commit && o->before_commit(conn, r, o->arg, e) < 0) ||
 	    db_run(conn, e, "COMMIT", 0, NULL) < 0)
 		goto rollback;

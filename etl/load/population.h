@@ -21,11 +21,11 @@ struct population_result {
 int population_load(PGconn *conn, const struct codelists *lists, const char *path, int atomic,
 		    FILE *rejects, struct population_result *r, struct wq_error *e);
 
-/* How population_load_stream loads: atomic, rebuild (1: rebuild the analytics in the
- * load's transaction; 0: queue the population for the refresh), the rejects file, and a
- * step run in the load's transaction just before its commit (the intake's audit row). */
+/* How population_load_stream loads: atomic, the rejects file, and a step run in the
+ * load's transaction just before its commit (the intake's audit row). The population is
+ * queued for the incremental refresh (etl/load/refresher.h), which the caller runs. */
 struct population_options {
-	int atomic, rebuild;
+	int atomic;
 	FILE *rejects;
 	int (*before_commit)(PGconn *conn, const struct population_result *r, void *arg,
 			     struct wq_error *e);

@@ -115,8 +115,8 @@ static const char *check_code(const struct rec_context *ctx, const char *list_na
 	int i = l ? codelist_index(l, value) : -1;
 	if (i >= 0)
 		return l->items[i].code;
-	char *codes = l ? codelist_codes(l, 14) : xstrdup("");
-	rec_error_add(errs, "E2001", ptr, "\"%s\" is not a code of list %s (%s)", field, list_name,
+	char *codes = l ? codelist_codes(l, 240) : xstrdup("");
+	rec_error_add(errs, "E2001", ptr, "\"%s\" is not a code of list %s: %s", field, list_name,
 		      codes);
 	free(codes);
 	return NULL;

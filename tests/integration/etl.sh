@@ -36,7 +36,7 @@ eq "every error code of case-record.md occurs in the corpus" \
   "$(grep -v '^#' "$BAD/cases.expected.tsv" "$BAD/cases_csv.expected.tsv" -h | cut -f2 | sort -u | tr '\n' ' ')" \
   "E1001 E1002 E1003 E1004 E1005 E1006 E2001 E3001 E3002 E3003 E3004 E3005 E3006 E3007 E3008 "
 eq "the reject table holds the same errors" "$(psql_t -c 'SELECT count(DISTINCT record_no) FROM warehouse.reject')" "72"
-check "messages name the allowed codes" grep -q 'is not a code of list sex (female, male, intersex, unknown)' "$T/rej.ndjson"
+check "messages name the allowed codes with their labels" grep -q 'is not a code of list sex: female (Female), male (Male), intersex (Intersex), unknown (Unknown)' "$T/rej.ndjson"
 check "no submitted value is echoed (the corpus's names are absent)" bash -c "! grep -qE 'Hala|Nasser|nonsense|5551234' '$T/rej.ndjson'"
 status "the CSV corpus loads its good case" 1 "$BIN/wiqaya-etl" load --rejects "$T/rejc.ndjson" "$BAD/cases.csv"
 jq -r '.row as $l | .errors[] | "\($l)\t\(.code)\t\(.pointer)"' "$T/rejc.ndjson" >"$T/gotc.tsv"

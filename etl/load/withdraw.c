@@ -1,0 +1,124 @@
+/* Withdrawing a batch (see withdraw.h). */
+#include "etl/load/withdraw.h"
+
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "common/audit_chain.h"
+#include "common/db.h"
+#include "etl/load/linkage.h"
+
+/* Why the batch's effects reach beyond its rows, each a count; the first that is not zero
+ * refuses the withdrawal. Persons of the batch: those its cases name. */
+static const struct {
+	const char *sql, *why, *hint;
+} refusals[] = {
+    {"SELECT count(*) FROM warehouse.\"case\" WHERE batch_id = $1 AND revision > 1",
+     "Earlier submissions of its cases that it replaced (their earlier versions are not kept)",
+     "Load the corrected cases again: each replaces the one loaded by mistake."},
+    {"SELECT count(*) FROM warehouse.person_merge WHERE batch_id = $1",
+     "Pairs of persons known before that its records linked into one",
+     "A merge cannot be undone without guessing which rows were whose."},
+    {"SELECT count(DISTINCT p.person_id) FROM warehouse.person p "
+     "JOIN (SELECT person_id, case_id FROM warehouse.victim UNION ALL "
+     "      SELECT person_id, case_id FROM warehouse.offender) x USING (person_id) "
+     "JOIN warehouse.\"case\" c USING (case_id) "
+     "WHERE c.batch_id = $1 AND p.first_batch <> $1",
+     "Persons known before it that its cases name (they may have gained identifiers from it)",
+     "Load the corrected cases again instead."},
+    {"SELECT count(DISTINCT p.person_id) FROM warehouse.person p "
+     "JOIN (SELECT person_id, case_id FROM warehouse.victim UNION ALL "
+     "      SELECT person_id, case_id FROM warehouse.offender) x USING (person_id) "
+     "JOIN warehouse.\"case\" c USING (case_id) "
+     "WHERE p.first_batch = $1 AND c.batch_id <> $1",
+     "Persons it introduced whom later batches name",
+     "Withdraw the later batches first, or load corrected cases instead."},
+};
+
+/* The removal, in dependency order: what the refresh needs queued first (the persons'
+ * salts go with them), the case facts by their keys (a case gone from the warehouse is
+ * not found by the refresh), then the rows. */
+static const char *const removal[] = {
+    "INSERT INTO warehouse.refresh_queue (person_id, salt, case_id) "
+    "SELECT person_id, salt, NULL FROM warehouse.person WHERE first_batch = $1",
+    "DELETE FROM analytics.case_fact WHERE row_key = ANY (ARRAY("
+    "  SELECT warehouse.row_key(case_key, 'case', 0) FROM warehouse.\"case\" "
+    "  WHERE batch_id = $1))",
+    "DELETE FROM warehouse.intervention WHERE case_id IN "
+    "  (SELECT case_id FROM warehouse.\"case\" WHERE batch_id = $1)",
+    "DELETE FROM warehouse.victim WHERE case_id IN "
+    "  (SELECT case_id FROM warehouse.\"case\" WHERE batch_id = $1)",
+    "DELETE FROM warehouse.offender WHERE case_id IN "
+    "  (SELECT case_id FROM warehouse.\"case\" WHERE batch_id = $1)",
+    "DELETE FROM warehouse.\"case\" WHERE batch_id = $1",
+    "DELETE FROM warehouse.person_token WHERE person_id IN "
+    "  (SELECT person_id FROM warehouse.person WHERE first_batch = $1)",
+    "DELETE FROM warehouse.person WHERE first_batch = $1",
+    "DELETE FROM warehouse.batch WHERE batch_id = $1",
+};
+
+static long count(PGconn *conn, const char *sql, const char *id, struct wq_error *e)
+{
+	const char *params[] = {id};
+	PGresult *r = db_exec(conn, e, sql, 1, params);
+	if (!r)
+		return -1;
+	long n = atol(PQgetvalue(r, 0, 0));
+	PQclear(r);
+	return n;
+}
+
+int withdraw_batch(PGconn *conn, const uint8_t *audit_key, long long id, struct withdrawal *w,
+		   struct wq_error *e)
+{
+	char text[24];
+	const char *params[] = {text};
+	const char *lock[] = {LINKAGE_LOCK_KEY};
+	snprintf(text, sizeof text, "%lld", id);
+	w->cases = w->persons = 0;
+	/* Under the linkage lock: no load links to its persons meanwhile. */
+	if (db_run(conn, e, "BEGIN", 0, NULL) < 0)
+		return -1;
+	if (db_run(conn, e, "SELECT pg_advisory_xact_lock($1::bigint)", 1, lock) < 0)
+		goto fail;
+	long n = count(conn, "SELECT count(*) FROM warehouse.batch WHERE batch_id = $1", text, e);
+	if (n < 0)
+		goto fail;
+	if (n == 0) {
+		err_set(e, "S3009", "there is no batch %lld", id);
+		err_hint(e, "A load's summary line names its batch; a batch withdrawn is gone.");
+		goto fail;
+	}
+	for (size_t i = 0; i < sizeof refusals / sizeof *refusals; i++) {
+		if ((n = count(conn, refusals[i].sql, text, e)) < 0)
+			goto fail;
+		if (n > 0) {
+			err_set(e, "S3008", "batch %lld cannot be withdrawn exactly", id);
+			err_detail(e, "%s: %ld.", refusals[i].why, n);
+			err_hint(e, "%s Nothing was changed.", refusals[i].hint);
+			goto fail;
+		}
+	}
+	if ((w->cases = count(conn, "SELECT count(*) FROM warehouse.\"case\" WHERE batch_id = $1",
+			      text, e)) < 0 ||
+	    (w->persons =
+		 count(conn, "SELECT count(*) FROM warehouse.person WHERE first_batch = $1", text,
+		       e)) < 0)
+		goto fail;
+	for (size_t i = 0; i < sizeof removal / sizeof *removal; i++)
+		if (db_run(conn, e, removal[i], 1, params) < 0)
+			goto fail;
+	json_t *j = json_pack("{s:s,s:I,s:I,s:I}", "kind", "withdrawal", "batch", (json_int_t)id,
+			      "cases", (json_int_t)w->cases, "persons", (json_int_t)w->persons);
+	char *body = json_dumps(j, JSON_COMPACT | JSON_SORT_KEYS);
+	json_decref(j);
+	int rc = audit_append(conn, audit_key, "submission", body, e);
+	free(body);
+	if (rc < 0 || db_run(conn, e, "COMMIT", 0, NULL) < 0)
+		goto fail;
+	return 0;
+fail:
+	PQclear(PQexec(conn, "ROLLBACK"));
+	return -1;
+}
