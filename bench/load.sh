@@ -2,7 +2,8 @@
 # hash, link, COPY, merge, rebuild), against the database's share of the same work: the
 # sum of the server-side durations PostgreSQL logs for the loader's own statements (the
 # same COPY data and merge statements on the same already-pseudonymised rows, without the
-# client). Peak RSS too; BENCH_LARGE=1 adds 5,000,000 cases (BENCH_SIZES="N ..." picks).
+# client). Peak RSS too; BENCH_LARGE=1 adds 5,000,000 cases (BENCH_SIZES="N ..." picks;
+# BENCH_SIZES=none only the side by side below).
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 BIN=$ROOT/${BUILD:-build}/bin
@@ -12,15 +13,16 @@ env -u WIQAYA_CONF "$ROOT/scripts/pg.sh" start >/dev/null
 base=$(env -u WIQAYA_CONF "$ROOT/scripts/pg.sh" conf)
 log=$ROOT/var/pg/postgres.log
 sizes=${BENCH_SIZES:-1000000}
+[[ $sizes == none ]] && sizes=
 [[ ${BENCH_LARGE:-0} == 1 ]] && sizes="1000000 5000000"
+conf=$DIR/bench.conf
+sed -e "s|^dbname *=.*|dbname = wiqaya_bench|" -e "s|^pseudonym_key *=.*|pseudonym_key = $DIR/bench.key|" \
+    -e "s|^level *=.*|level = warning|" "$base" >"$conf"
+export WIQAYA_CONF=$conf
+psql_admin() { env -u WIQAYA_CONF "$ROOT/scripts/pg.sh" psql -X -q -d postgres "$@"; }
 for n in $sizes; do
   data=$DIR/synth-$n
   [[ -f $data/cases.ndjson ]] || "$BIN/wiqaya-synth" --seed 7 --cases "$n" --out "$data" >/dev/null
-  conf=$DIR/bench.conf
-  sed -e "s|^dbname *=.*|dbname = wiqaya_bench|" -e "s|^pseudonym_key *=.*|pseudonym_key = $DIR/bench.key|" \
-      -e "s|^level *=.*|level = warning|" "$base" >"$conf"
-  export WIQAYA_CONF=$conf
-  psql_admin() { env -u WIQAYA_CONF "$ROOT/scripts/pg.sh" psql -X -q -d postgres "$@"; }
   psql_admin -c "SET client_min_messages = warning" -c "DROP DATABASE IF EXISTS wiqaya_bench WITH (FORCE)" \
     -c "CREATE DATABASE wiqaya_bench" >/dev/null
   [[ -f $DIR/bench.key ]] || "$BIN/wiqaya-etl" keygen >/dev/null
@@ -36,3 +38,28 @@ for n in $sizes; do
   echo "  database's share (server-side statement time): ${db} s"
   awk -v w="$wall" -v d="$db" 'BEGIN { printf "  ratio end-to-end / database: %.2f (goal <= 1.3)\n", w / d }'
 done
+
+# Side by side with the peer a data team would write instead (bench/load_peer.py: parse,
+# validate, normalise, keyed hash, COPY into one unlogged table; no linkage, no analytics),
+# on one generated country, one after the other in this run: wiqaya-etl doing all its work
+# (the load and its refresh of the analytics) against the peer doing its minimum.
+n=${BENCH_PEER_CASES:-80000}
+data=$DIR/synth-peer-$n
+[[ -f $data/cases.ndjson ]] || "$BIN/wiqaya-synth" --seed 11 --cases "$n" --out "$data" >/dev/null
+records=$(wc -l <"$data/cases.ndjson")
+psql_admin -c "SET client_min_messages = warning" -c "DROP DATABASE IF EXISTS wiqaya_bench WITH (FORCE)" \
+  -c "CREATE DATABASE wiqaya_bench" -c "DROP DATABASE IF EXISTS wiqaya_peer WITH (FORCE)" -c "CREATE DATABASE wiqaya_peer" >/dev/null
+[[ -f $DIR/bench.key ]] || "$BIN/wiqaya-etl" keygen >/dev/null
+"$BIN/wiqaya-etl" migrate >/dev/null 2>&1
+/usr/bin/time -f "%e %M" -o "$DIR/time" "$BIN/wiqaya-etl" load "$data/cases.ndjson" >"$DIR/load.out" 2>/dev/null
+read -r ours ours_rss <"$DIR/time"
+host=$(awk -F' *= *' '$1 == "host" { print $2; exit }' "$base") port=$(awk -F' *= *' '$1 == "port" { print $2; exit }' "$base")
+admin=$(awk -F' *= *' '$1 == "admin_user" { print $2; exit }' "$base" | cut -d' ' -f1)
+/usr/bin/time -f "%e %M" -o "$DIR/time" /usr/bin/python3 "$ROOT/bench/load_peer.py" "$ROOT/config/codelists" \
+  "$data/cases.ndjson" "host=$host port=$port dbname=wiqaya_peer user=$admin" >"$DIR/peer.out"
+read -r peer peer_rss <"$DIR/time"
+echo "load side by side: $records records ($(du -h "$data/cases.ndjson" | cut -f1) NDJSON), one after the other"
+echo "  wiqaya-etl load, all its work (validate, pseudonymise, link, write, refresh): ${ours} s, $(awk -v r="$records" -v t="$ours" 'BEGIN { printf "%.0f", r / t }') records/s, peak RSS $((ours_rss / 1024)) MiB"
+echo "    $(head -1 "$DIR/load.out")"
+echo "  Python peer (parse, validate, normalise, hash, COPY; no linkage, no analytics): ${peer} s, $(awk -v r="$records" -v t="$peer" 'BEGIN { printf "%.0f", r / t }') records/s, peak RSS $((peer_rss / 1024)) MiB"
+awk -v a="$ours" -v b="$peer" 'BEGIN { printf "  wiqaya / peer time: %.2f (goal: at most 1)\n", a / b }'

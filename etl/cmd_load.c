@@ -93,7 +93,7 @@ static int refresh(PGconn *conn, int status)
 		return 3;
 	}
 	if (rc == 0)
-		printf("analytics: nothing to refresh\n");
+		printf("analytics: up to date\n");
 	else
 		printf("analytics: data version %ld, refreshed in %.1f s\n", version,
 		       clock_now() - t);
@@ -107,7 +107,7 @@ int cmd_load(struct cli_ctx *ctx, int argc, char **argv)
 	    {"no-refresh", no_argument, NULL, 'n'}, {"format", required_argument, NULL, 'f'},
 	    {"population", no_argument, NULL, 'p'}, {NULL, 0, NULL, 0}};
 	struct load_options opt = {0};
-	int population = 0, refreshing = 1, changed = 0;
+	int population = 0, refreshing = 1;
 	struct wq_error e;
 	struct codelists lists = {0};
 	struct etl_app *app = ctx->app;
@@ -171,12 +171,10 @@ int cmd_load(struct cli_ctx *ctx, int argc, char **argv)
 				       argv[i], pr.rows, pr.loaded, pr.rejected,
 				       rc == 1 ? "; nothing loaded (--atomic)" : "");
 			s = rc == 1 ? 2 : rc == 0 && pr.rejected ? 1 : 0;
-			changed |= rc == 0;
 		} else {
 			struct load_result r;
 			rc = loader_run(conn, cfg, &lists, &app->keys, argv[i], &opt, &r, &e);
 			s = rc < 0 ? 2 : summarise(argv[i], rc, &r);
-			changed |= rc == 0 && !r.already_loaded && r.accepted > 0;
 		}
 		if (rc < 0) {
 			err_print(&e, stderr);
@@ -186,7 +184,9 @@ int cmd_load(struct cli_ctx *ctx, int argc, char **argv)
 			status = s;
 		fflush(stdout); /* each file's line before the next one's progress, in any log */
 	}
-	if (refreshing && changed)
+	/* Whatever the files did: a load killed between its commit and its refresh left its
+	 * changes queued, and running it again ("already loaded") brings them in. */
+	if (refreshing)
 		status = refresh(conn, status);
 out:
 	if (opt.rejects)

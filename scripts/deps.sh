@@ -23,6 +23,7 @@ packages=(
   clang-format cppcheck valgrind jq time openssl prometheus wrk libyaml-dev nodejs
   iproute2 util-linux  # ss and flock: the test runner's free ports and its cluster lock
   chromium fonts-dejavu-core  # the dashboard's browser test (DejaVu has the Arabic glyphs)
+  python3 python3-psycopg2  # the loading benchmark's peer (bench/load_peer.py)
 )
 
 missing=()

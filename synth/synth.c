@@ -1293,8 +1293,12 @@ static void emit_bad(struct gen *g, int kind)
 	g->emitted = emitted;
 
 	char *text;
-	if (kind == 12) { /* cut in the middle: not JSON */
-		buf[len / 2] = '\0';
+	if (kind == 12) { /* cut in the middle: not JSON (at a character's start, so that
+			   * the text stays UTF-8 and the error is the JSON's alone) */
+		size_t cut = len / 2;
+		while (cut > 0 && ((unsigned char)buf[cut] & 0xC0) == 0x80)
+			cut--;
+		buf[cut] = '\0';
 		text = xasprintf("%s\n", buf);
 	} else if (kind == 13) { /* a byte that is not UTF-8 inside a string */
 		char *q = strstr(buf, "\"region\":\"");

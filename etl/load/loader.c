@@ -278,9 +278,11 @@ static int blank(char c)
 }
 
 /* Whether the first line that is not blank says the file is JSON but not NDJSON: a JSON
- * array, or an object spread over lines (pretty-printed: its first line ends open, with
- * "{" or ","). Then S3007 stops the load at once, before a single record is rejected for
- * it; a first record merely cut short is rejected alone, as any other. */
+ * array of objects (the line opens with "[" and then "{", or nothing more), or an object
+ * spread over lines (pretty-printed: its first line ends open, with "{" or ","). Then
+ * S3007 stops the load at once, before a single record is rejected for it; a first record
+ * merely cut short, or nested arrays (E1005 when too deep), is rejected alone, as any
+ * other. */
 static int not_ndjson(const char *line, size_t n, struct wq_error *e)
 {
 	size_t i = 0;
@@ -289,7 +291,10 @@ static int not_ndjson(const char *line, size_t n, struct wq_error *e)
 	while (n > i && blank(line[n - 1]))
 		n--;
 	const char *what = NULL;
-	if (i < n && line[i] == '[')
+	size_t k = i + 1; /* what follows an opening bracket: an object, or nothing yet */
+	while (k < n && blank(line[k]))
+		k++;
+	if (i < n && line[i] == '[' && (k == n || line[k] == '{' || line[k] == ']'))
 		what = "a JSON array";
 	else if (i < n && line[i] == '{' && (line[n - 1] == '{' || line[n - 1] == ','))
 		what = "one JSON value spread over several lines (pretty-printed)";
