@@ -55,7 +55,8 @@ psql_admin -c "SET client_min_messages = warning" -c "DROP DATABASE IF EXISTS wi
 read -r ours ours_rss <"$DIR/time"
 host=$(awk -F' *= *' '$1 == "host" { print $2; exit }' "$base") port=$(awk -F' *= *' '$1 == "port" { print $2; exit }' "$base")
 admin=$(awk -F' *= *' '$1 == "admin_user" { print $2; exit }' "$base" | cut -d' ' -f1)
-/usr/bin/time -f "%e %M" -o "$DIR/time" /usr/bin/python3 "$ROOT/bench/load_peer.py" "$ROOT/config/codelists" \
+# (the admin's password from the cluster's passfile, as scripts/pg.sh's psql finds it)
+PGPASSFILE=$host/roles/all.pgpass /usr/bin/time -f "%e %M" -o "$DIR/time" /usr/bin/python3 "$ROOT/bench/load_peer.py" "$ROOT/config/codelists" \
   "$data/cases.ndjson" "host=$host port=$port dbname=wiqaya_peer user=$admin" >"$DIR/peer.out"
 read -r peer peer_rss <"$DIR/time"
 echo "load side by side: $records records ($(du -h "$data/cases.ndjson" | cut -f1) NDJSON), one after the other"
