@@ -78,7 +78,8 @@ static int summarise(const char *path, int rc, const struct load_result *r)
 }
 
 /* The analytics brought up to date with the queue, with a line before and after; 3 when
- * the refresh failed (what the files changed stays queued), else status. */
+ * the refresh failed after something loaded (what it changed stays queued), else status
+ * (2, nothing loaded, says more than a refresh that failed too). */
 static int refresh(PGconn *conn, int status)
 {
 	struct wq_error e;
@@ -90,7 +91,7 @@ static int refresh(PGconn *conn, int status)
 		err_print(&e, stderr);
 		fprintf(stderr, "the analytics were not refreshed: what was loaded waits in the "
 				"refresh queue (wiqaya-etl refresh --queued)\n");
-		return 3;
+		return status < 2 ? 3 : status;
 	}
 	if (rc == 0)
 		printf("analytics: up to date\n");

@@ -29,7 +29,7 @@ int cmd_withdraw(struct cli_ctx *ctx, int argc, char **argv)
 		abort();
 	audit_chain_key(token_key, audit_key);
 	struct withdrawal w;
-	int rc = withdraw_batch(ctx->conn, audit_key, id, &w, &e);
+	int rc = withdraw_batch(ctx->conn, audit_key, id, "cli", 1, &w, &e);
 	sodium_free(audit_key);
 	keyfile_free(token_key);
 	if (rc < 0)

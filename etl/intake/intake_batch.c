@@ -122,11 +122,18 @@ void intake_batch_delete(struct http_request *req, struct http_response *resp)
 		http_problem(resp, 404, "H1404", "not found", "No such batch.", NULL);
 		return;
 	}
-	if (!conn || withdraw_batch(conn, in->audit_key, n, &w, &e) < 0) {
+	char by[32];
+	snprintf(by, sizeof by, "token %d", http_principal(req)->token_id);
+	/* Not waited for: a load holds the linkage lock for its whole transaction, longer
+	 * than a request may take. */
+	if (!conn || withdraw_batch(conn, in->audit_key, n, by, 0, &w, &e) < 0) {
 		if (conn && strcmp(e.code, "S3009") == 0) {
 			http_problem(resp, 404, "H1404", "not found", "No such batch.", NULL);
 		} else if (conn && strcmp(e.code, "S3008") == 0) {
 			http_problem_error(resp, 409, &e);
+		} else if (conn && strcmp(e.code, "S3010") == 0) {
+			http_problem_error(resp, 503, &e);
+			resp->retry_after = 30;
 		} else {
 			http_db_reset();
 			http_problem(resp, 503, "S2001", "the warehouse cannot be reached", NULL,

@@ -254,8 +254,8 @@ static void on_row(int c, void *data)
 		if (!r->header_done) {
 			r->header_done = 1;
 			r->ncols = r->nf;
-			/* One column holding our names between semicolons or tabs: a
-			 * spreadsheet saved with its own separator. Said at once, not as an
+			/* A header of one column holding a semicolon, a tab or a vertical
+			 * bar: a spreadsheet saved with its own separator. Said at once, not as an
 			 * unknown column (the separator is a byte, never a submitted value). */
 			const char *sep = r->nf == 1 && r->f[0] ? strpbrk(r->f[0], ";\t|") : NULL;
 			if (sep) {

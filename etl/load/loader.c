@@ -280,9 +280,10 @@ static int blank(char c)
 /* Whether the first line that is not blank says the file is JSON but not NDJSON: a JSON
  * array of objects (the line opens with "[" and then "{", or nothing more), or an object
  * spread over lines (pretty-printed: its first line ends open, with "{" or ","). Then
- * S3007 stops the load at once, before a single record is rejected for it; a first record
- * merely cut short, or nested arrays (E1005 when too deep), is rejected alone, as any
- * other. */
+ * S3007 stops the load at once, before a single record is rejected for it. Nested arrays
+ * (E1005 when too deep) and a first record cut short elsewhere are rejected alone, as any
+ * other; one cut right after a "{" or "," reads as pretty-printed. A one-line array past
+ * max_record_bytes is a too-long record (E1005), not told apart. */
 static int not_ndjson(const char *line, size_t n, struct wq_error *e)
 {
 	size_t i = 0;
@@ -605,6 +606,7 @@ out:
 		PQclear(PQexec(conn, "ROLLBACK"));
 	if (r->already_loaded) {
 		r->records = r->accepted = 0; /* rejected: those of a retry, rejected again */
+		r->cases_new = r->cases_replaced = 0;
 		r->victims_new = r->offenders_new = r->offenders_unlinkable = r->merges = 0;
 	}
 	for (int k = 0; k < 2; k++)

@@ -17,8 +17,12 @@ static const struct {
     {"SELECT count(*) FROM warehouse.\"case\" WHERE batch_id = $1 AND revision > 1",
      "Earlier submissions of its cases that it replaced (their earlier versions are not kept)",
      "Load the corrected cases again: each replaces the one loaded by mistake."},
-    {"SELECT count(*) FROM warehouse.person_merge WHERE batch_id = $1",
-     "Pairs of persons known before that its records linked into one",
+    /* Any merge of a person it introduced, whichever batch it is recorded under (the
+     * intake records a commit group's merges under its first batch). */
+    {"SELECT count(*) FROM warehouse.person_merge m WHERE m.batch_id = $1 OR EXISTS ("
+     "  SELECT 1 FROM warehouse.person p WHERE p.first_batch = $1"
+     "  AND p.person_id IN (m.from_person, m.into_person))",
+     "Merges of persons that it made or that involve persons it introduced",
      "A merge cannot be undone without guessing which rows were whose."},
     {"SELECT count(DISTINCT p.person_id) FROM warehouse.person p "
      "JOIN (SELECT person_id, case_id FROM warehouse.victim UNION ALL "
@@ -69,18 +73,41 @@ static long count(PGconn *conn, const char *sql, const char *id, struct wq_error
 	return n;
 }
 
-int withdraw_batch(PGconn *conn, const uint8_t *audit_key, long long id, struct withdrawal *w,
-		   struct wq_error *e)
+/* The linkage lock (no load links to the batch's persons meanwhile), then the refresh
+ * lock (no refresh, whose snapshot could still hold the batch's cases, writes their facts
+ * back after the withdrawal deleted them): the order rekey takes them in. Waited for, or
+ * only tried (S3010 when a load or refresh holds one). */
+static int lock(PGconn *conn, int wait, struct wq_error *e)
+{
+	const char *linkage[] = {LINKAGE_LOCK_KEY};
+	PGresult *r = db_exec(conn, e,
+			      wait ? "SELECT pg_advisory_xact_lock($1::bigint), "
+				     "pg_advisory_xact_lock(warehouse.refresh_lock()), true"
+				   : "SELECT pg_try_advisory_xact_lock($1::bigint) AND "
+				     "pg_try_advisory_xact_lock(warehouse.refresh_lock())",
+			      1, linkage);
+	if (!r)
+		return -1;
+	int got = PQgetvalue(r, 0, PQnfields(r) - 1)[0] == 't';
+	PQclear(r);
+	if (!got) {
+		err_set(e, "S3010", "a load or a refresh is running; the batch was not withdrawn");
+		err_hint(e, "Try again when it ends.");
+		return -1;
+	}
+	return 0;
+}
+
+int withdraw_batch(PGconn *conn, const uint8_t *audit_key, long long id, const char *by, int wait,
+		   struct withdrawal *w, struct wq_error *e)
 {
 	char text[24];
 	const char *params[] = {text};
-	const char *lock[] = {LINKAGE_LOCK_KEY};
 	snprintf(text, sizeof text, "%lld", id);
 	w->cases = w->persons = 0;
-	/* Under the linkage lock: no load links to its persons meanwhile. */
 	if (db_run(conn, e, "BEGIN", 0, NULL) < 0)
 		return -1;
-	if (db_run(conn, e, "SELECT pg_advisory_xact_lock($1::bigint)", 1, lock) < 0)
+	if (lock(conn, wait, e) < 0)
 		goto fail;
 	long n = count(conn, "SELECT count(*) FROM warehouse.batch WHERE batch_id = $1", text, e);
 	if (n < 0)
@@ -109,8 +136,9 @@ int withdraw_batch(PGconn *conn, const uint8_t *audit_key, long long id, struct 
 	for (size_t i = 0; i < sizeof removal / sizeof *removal; i++)
 		if (db_run(conn, e, removal[i], 1, params) < 0)
 			goto fail;
-	json_t *j = json_pack("{s:s,s:I,s:I,s:I}", "kind", "withdrawal", "batch", (json_int_t)id,
-			      "cases", (json_int_t)w->cases, "persons", (json_int_t)w->persons);
+	json_t *j =
+	    json_pack("{s:s,s:I,s:s,s:I,s:I}", "kind", "withdrawal", "batch", (json_int_t)id, "by",
+		      by, "cases", (json_int_t)w->cases, "persons", (json_int_t)w->persons);
 	char *body = json_dumps(j, JSON_COMPACT | JSON_SORT_KEYS);
 	json_decref(j);
 	int rc = audit_append(conn, audit_key, "submission", body, e);

@@ -5,7 +5,13 @@
  * and is refused with S3008 naming why (it replaced earlier submissions, merged persons,
  * linked to persons known before it, or later batches link to persons it introduced).
  * The analytics follow through the refresh queue (etl/load/refresher.h), which the
- * caller runs after the commit. */
+ * caller runs after the commit (the batch's case facts are deleted at once, under the
+ * refresh lock: a case gone from the warehouse is not found by the refresh).
+ *
+ * What is checked is what the warehouse records: the persons its cases name now, the
+ * merges of its persons. An identifier it added to a person known before, whose case it
+ * named in a version since replaced by another batch, is not recorded as its own and
+ * stays (docs/data-dictionary.md). */
 #ifndef WQ_WITHDRAW_H
 #define WQ_WITHDRAW_H
 
@@ -18,10 +24,11 @@ struct withdrawal {
 	long cases, persons; /* removed */
 };
 
-/* Withdraws batch id in one transaction on conn, with its audit row (audit_key). 0, or -1
- * with e set (S3008 refused, S3009 no such batch, S2xxx the database); nothing changed
- * then. */
-int withdraw_batch(PGconn *conn, const uint8_t *audit_key, long long id, struct withdrawal *w,
-		   struct wq_error *e);
+/* Withdraws batch id in one transaction on conn, with its audit row (audit_key; by: who,
+ * "cli" or "token N"), waiting for a running load or refresh when wait, else refusing.
+ * 0, or -1 with e set (S3008 refused, S3009 no such batch, S3010 a load or refresh runs,
+ * S2xxx the database); nothing changed then. */
+int withdraw_batch(PGconn *conn, const uint8_t *audit_key, long long id, const char *by, int wait,
+		   struct withdrawal *w, struct wq_error *e);
 
 #endif

@@ -78,9 +78,10 @@ BEGIN
     FROM warehouse.population;
   END IF;
   -- Fresh planner statistics when this refresh wrote much of the tables (a first load, a
-  -- large one, the population): otherwise the planner takes them for what they were, empty
-  -- perhaps, until autovacuum comes by (warehouse.analyze_analytics). reltuples is -1 for
-  -- a table never analysed.
+  -- large one, the population), judged by its persons against the planner's count of
+  -- victim-years: otherwise the planner takes the tables for what they were, empty
+  -- perhaps, until autovacuum comes by (warehouse.analyze_analytics). reltuples is -1
+  -- for a table never analysed.
   IF pop OR (SELECT count(*) FROM rq_person) >
             0.1 * greatest(0, (SELECT reltuples FROM pg_class
                                WHERE oid = 'analytics.victim_year'::regclass)) THEN
