@@ -488,84 +488,116 @@ static int write_tokens(struct batch *b, struct work *w, struct wq_error *e)
 		       sb->data, sb->len);
 }
 
-/* The cases: ids for new ones first (so their record keys are written with them), then
- * an upsert; a resubmitted case's victims, offenders and interventions are removed, and
- * the persons they named kept in stage_gone. */
+/* The cases: ids for new ones first (so their record keys are written with them); new
+ * cases by COPY, resubmitted ones by an upsert (most batches have none); a resubmitted
+ * case's victims, offenders and interventions are removed, and the persons they named
+ * kept in stage_gone. */
 static int write_cases(struct batch *b, struct chunk *ch, struct work *w, struct wq_error *e)
 {
 	int64_t *case_ids = w->case_ids;
 	size_t n_new = 0;
 	for (size_t i = 0; i < ch->n_cases; i++)
 		n_new += case_ids[i] == 0;
+	size_t n_old = ch->n_cases - n_new;
 	b->r->cases_new += (long)n_new;
-	b->r->cases_replaced += (long)(ch->n_cases - n_new);
+	b->r->cases_replaced += (long)n_old;
 	int64_t *ids = n_new ? draw_ids(b, "warehouse.case_id_seq", n_new, e) : NULL;
 	if (n_new && !ids)
 		return -1;
-	struct strbuf *sb = &w->sb, *old = &w->resubmitted;
+	struct strbuf *sb = &w->sb, *old = &w->resubmitted, upsert;
 	sb_reset(old);
 	sb_putc(old, '{');
 	for (size_t i = 0; i < ch->n_cases; i++)
 		if (case_ids[i])
 			sb_printf(old, "%s%" PRId64, old->len > 1 ? "," : "", case_ids[i]);
 	sb_putc(old, '}');
-	/* The rows as one JSON array for jsonb_to_recordset: an upsert from a parameter, no
-	 * staging table (whose truncation at every commit a small commit cannot spare).
-	 * Every text is a code of a code list or a date: nothing to escape. */
-	n_new = 0;
+	/* New cases as COPY text; resubmitted ones as one JSON array for jsonb_to_recordset
+	 * (an upsert from a parameter, no staging table, whose truncation at every commit a
+	 * small commit cannot spare). Every text is a code of a code list or a date: nothing
+	 * to escape in either. */
 	sb_reset(sb);
-	sb_putc(sb, '[');
+	sb_init(&upsert);
+	sb_putc(&upsert, '[');
+	size_t next = 0;
 	for (size_t i = 0; i < ch->n_cases; i++) {
 		struct case_rec *c = &ch->cases[i];
 		char rep[11], inc[11];
-		if (case_ids[i] == 0)
-			case_ids[i] = ids[n_new++];
+		int fresh = case_ids[i] == 0;
+		if (fresh)
+			case_ids[i] = ids[next++];
 		month_format(c->reported, rep);
 		if (c->incident >= 0)
 			month_format(c->incident, inc);
-		sb_printf(sb, "%s{\"case_id\":%" PRId64 ",\"case_key\":\"", i ? "," : "",
-			  case_ids[i]);
-		sb_hex(sb, "", c->case_key, TOKEN_BYTES);
-		sb_printf(sb, "\",\"key_version\":%d,\"agency\":\"%s\",\"reported\":\"%s\",",
+		uint32_t record_key = pseudo_record_key(b->keys, 'c', case_ids[i]);
+		if (fresh) {
+			sb_printf(sb, "%" PRId64 "\t", case_ids[i]);
+			sb_hex(sb, COPY_BYTEA, c->case_key, TOKEN_BYTES);
+			sb_printf(sb, "\t%d\t%s\t%s\t%s\t%s\t", b->ctx.key_version, c->agency, rep,
+				  c->incident >= 0 ? inc : "\\N", c->region);
+			copy_codes(sb, (const char *const *)c->offences, c->n_offences);
+			sb_putc(sb, '\t');
+			copy_codes(sb, (const char *const *)c->technology, c->n_technology);
+			sb_printf(sb, "\t%s\t%s\t%s\t%" PRIu32 "\t%lld\n", c->detection,
+				  copy_bool(c->financial), c->status, record_key, batch_of(b, c));
+			continue;
+		}
+		sb_printf(&upsert, "%s{\"case_id\":%" PRId64 ",\"case_key\":\"",
+			  upsert.len > 1 ? "," : "", case_ids[i]);
+		sb_hex(&upsert, "", c->case_key, TOKEN_BYTES);
+		sb_printf(&upsert, "\",\"key_version\":%d,\"agency\":\"%s\",\"reported\":\"%s\",",
 			  b->ctx.key_version, c->agency, rep);
 		if (c->incident >= 0)
-			sb_printf(sb, "\"incident\":\"%s\",", inc);
-		sb_printf(sb, "\"region\":\"%s\",\"offences\":[", c->region);
+			sb_printf(&upsert, "\"incident\":\"%s\",", inc);
+		sb_printf(&upsert, "\"region\":\"%s\",\"offences\":[", c->region);
 		for (int k = 0; k < c->n_offences; k++)
-			sb_printf(sb, "%s\"%s\"", k ? "," : "", c->offences[k]);
-		sb_puts(sb, "],\"technology\":[");
+			sb_printf(&upsert, "%s\"%s\"", k ? "," : "", c->offences[k]);
+		sb_puts(&upsert, "],\"technology\":[");
 		for (int k = 0; k < c->n_technology; k++)
-			sb_printf(sb, "%s\"%s\"", k ? "," : "", c->technology[k]);
-		sb_printf(sb,
+			sb_printf(&upsert, "%s\"%s\"", k ? "," : "", c->technology[k]);
+		sb_printf(&upsert,
 			  "],\"detection\":\"%s\",\"financial\":%s,\"status\":\"%s\","
 			  "\"record_key\":%" PRIu32 ",\"batch_id\":%lld}",
 			  c->detection,
 			  c->financial < 0 ? "null"
 			  : c->financial   ? "true"
 					   : "false",
-			  c->status, pseudo_record_key(b->keys, 'c', case_ids[i]), batch_of(b, c));
+			  c->status, record_key, batch_of(b, c));
 	}
-	sb_putc(sb, ']');
+	sb_putc(&upsert, ']');
 	free(ids);
-	const char *rows[] = {sb->data};
-	if (db_run(b->conn, e,
-		   "INSERT INTO warehouse.\"case\" AS c (case_id, case_key, key_version, agency, "
-		   "  reported, incident, region, offences, technology, detection, financial, "
-		   "  status, record_key, batch_id) "
-		   "SELECT u.case_id, decode(u.case_key, 'hex'), u.key_version, u.agency, "
-		   "  u.reported, u.incident, u.region, u.offences, u.technology, u.detection, "
-		   "  u.financial, u.status, u.record_key, u.batch_id "
-		   "FROM jsonb_to_recordset($1::jsonb) AS u (case_id bigint, case_key text, "
-		   "  key_version smallint, agency text, reported date, incident date, "
-		   "  region text, offences text[], technology text[], detection text, "
-		   "  financial boolean, status text, record_key bigint, batch_id bigint) "
-		   "ON CONFLICT (case_id) DO UPDATE SET "
-		   "  reported = excluded.reported, incident = excluded.incident, "
-		   "  region = excluded.region, offences = excluded.offences, "
-		   "  technology = excluded.technology, detection = excluded.detection, "
-		   "  financial = excluded.financial, status = excluded.status, "
-		   "  revision = c.revision + 1, batch_id = excluded.batch_id, updated_at = now()",
-		   1, rows) < 0)
+	const char *rows[] = {upsert.data};
+	int rc =
+	    (n_new && db_copy(b->conn, e,
+			      "COPY warehouse.\"case\" (case_id, case_key, key_version, agency, "
+			      "reported, incident, region, offences, technology, detection, "
+			      "financial, status, record_key, batch_id) FROM STDIN",
+			      sb->data, sb->len) < 0) ||
+		    (n_old &&
+		     db_run(
+			 b->conn, e,
+			 "INSERT INTO warehouse.\"case\" AS c (case_id, case_key, key_version, "
+			 "  agency, reported, incident, region, offences, technology, detection, "
+			 "  financial, status, record_key, batch_id) "
+			 "SELECT u.case_id, decode(u.case_key, 'hex'), u.key_version, u.agency, "
+			 "  u.reported, u.incident, u.region, u.offences, u.technology, "
+			 "u.detection, "
+			 "  u.financial, u.status, u.record_key, u.batch_id "
+			 "FROM jsonb_to_recordset($1::jsonb) AS u (case_id bigint, case_key text, "
+			 "  key_version smallint, agency text, reported date, incident date, "
+			 "  region text, offences text[], technology text[], detection text, "
+			 "  financial boolean, status text, record_key bigint, batch_id bigint) "
+			 "ON CONFLICT (case_id) DO UPDATE SET "
+			 "  reported = excluded.reported, incident = excluded.incident, "
+			 "  region = excluded.region, offences = excluded.offences, "
+			 "  technology = excluded.technology, detection = excluded.detection, "
+			 "  financial = excluded.financial, status = excluded.status, "
+			 "  revision = c.revision + 1, batch_id = excluded.batch_id, "
+			 "  updated_at = now()",
+			 1, rows) < 0)
+		? -1
+		: 0;
+	sb_free(&upsert);
+	if (rc < 0)
 		return -1;
 	if (old->len <= 2)
 		return 0;
@@ -654,40 +686,38 @@ static int write_rows(struct batch *b, struct chunk *ch, struct work *w, struct 
 }
 
 /* What the chunk changed, for the incremental refresh that brings the analytics up to
- * date after the commit (etl/load/refresher.h): every person it names (the
- * survivors of its merges included), the persons merged away and those its resubmitted
- * cases no longer name (their salts taken now: remove_orphans may delete them next), and
- * its cases. */
+ * date after the commit (etl/load/refresher.h): its batches (the refresh finds their
+ * cases and the persons those name), and the persons it took rows from without naming
+ * them: those merged away, and those its resubmitted cases no longer name (their salts
+ * taken now: remove_orphans may delete them next). */
 static int queue_touched(struct batch *b, struct chunk *ch, struct work *w, struct wq_error *e)
 {
-	struct strbuf *ids = &w->sb, cases;
+	struct strbuf *ids = &w->sb, batches;
 	sb_reset(ids);
 	sb_putc(ids, '{');
-	for (size_t i = 0; i < w->n_occ; i++)
-		sb_printf(ids, "%s%" PRId64, i ? "," : "", w->occ[i]->person_id);
 	for (size_t i = 0; i < w->l.n_merges; i++)
-		sb_printf(ids, "%s%" PRId64, ids->len > 1 ? "," : "", w->l.merges[i].from);
+		sb_printf(ids, "%s%" PRId64, i ? "," : "", w->l.merges[i].from);
 	sb_putc(ids, '}');
-	sb_init(&cases);
-	sb_putc(&cases, '{');
+	sb_init(&batches);
+	sb_putc(&batches, '{');
 	for (size_t i = 0; i < ch->n_cases; i++)
-		sb_printf(&cases, "%s%" PRId64, i ? "," : "", w->case_ids[i]);
-	sb_putc(&cases, '}');
-	const char *params[] = {ids->data, cases.data};
+		sb_printf(&batches, "%s%lld", i ? "," : "", batch_of(b, &ch->cases[i]));
+	sb_putc(&batches, '}');
+	const char *params[] = {batches.data, ids->data};
 	/* Two texts rather than an OR, which would scan every person. */
 	int rc = db_run(b->conn, e,
 			w->resubmitted.len > 2
-			    ? "INSERT INTO warehouse.refresh_queue (person_id, salt, case_id)"
-			      " SELECT person_id, salt, NULL FROM warehouse.person"
-			      "  WHERE person_id = ANY($1::bigint[])"
+			    ? "INSERT INTO warehouse.refresh_queue (batch_id, person_id, salt)"
+			      " SELECT DISTINCT unnest($1::bigint[]), NULL::bigint, NULL::bytea"
+			      " UNION ALL SELECT NULL, person_id, salt FROM warehouse.person"
+			      "  WHERE person_id = ANY($2::bigint[])"
 			      "     OR person_id IN (SELECT person_id FROM stage_gone)"
-			      " UNION ALL SELECT NULL, NULL, unnest($2::bigint[])"
-			    : "INSERT INTO warehouse.refresh_queue (person_id, salt, case_id)"
-			      " SELECT person_id, salt, NULL FROM warehouse.person"
-			      "  WHERE person_id = ANY($1::bigint[])"
-			      " UNION ALL SELECT NULL, NULL, unnest($2::bigint[])",
+			    : "INSERT INTO warehouse.refresh_queue (batch_id, person_id, salt)"
+			      " SELECT DISTINCT unnest($1::bigint[]), NULL::bigint, NULL::bytea"
+			      " UNION ALL SELECT NULL, person_id, salt FROM warehouse.person"
+			      "  WHERE person_id = ANY($2::bigint[])",
 			2, params);
-	sb_free(&cases);
+	sb_free(&batches);
 	return rc;
 }
 

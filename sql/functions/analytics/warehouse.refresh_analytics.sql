@@ -21,18 +21,33 @@ BEGIN
   IF pop IS NULL AND last_month IS NOT DISTINCT FROM d.last_month THEN
     RETURN NULL;
   END IF;
-  -- A queue holding much of the warehouse (a large load with --no-refresh) is rebuilt
-  -- whole: the same tables, sooner.
-  IF (SELECT count(DISTINCT person_id) FROM warehouse.refresh_queue) >
+  -- A queue holding much of the warehouse (a large load) is rebuilt whole: the same
+  -- tables, sooner. Judged before the work of finding what it names: by its persons and
+  -- cases, and the cases its batches loaded.
+  IF (SELECT count(*) FROM warehouse.refresh_queue WHERE batch_id IS NULL) +
+     (SELECT coalesce(sum(accepted), 0) FROM warehouse.batch WHERE batch_id IN
+        (SELECT batch_id FROM warehouse.refresh_queue)) >
      greatest(10000, 0.2 * (SELECT reltuples FROM pg_class
                             WHERE oid = 'warehouse.person'::regclass)) THEN
     RETURN warehouse.rebuild_analytics();
   END IF;
-
-  CREATE TEMP TABLE rq_person ON COMMIT DROP AS
-    SELECT DISTINCT person_id, salt FROM warehouse.refresh_queue WHERE person_id IS NOT NULL;
+  -- What the queue names: its cases and persons, and the cases of its batches (a load
+  -- queues its batches: etl/load/chunk.c) with the persons they name.
   CREATE TEMP TABLE rq_case ON COMMIT DROP AS
-    SELECT DISTINCT case_id FROM warehouse.refresh_queue WHERE case_id IS NOT NULL;
+    SELECT case_id FROM warehouse.refresh_queue WHERE case_id IS NOT NULL
+    UNION
+    SELECT c.case_id FROM warehouse."case" c
+    WHERE c.batch_id = ANY (ARRAY(SELECT DISTINCT batch_id FROM warehouse.refresh_queue
+                                  WHERE batch_id IS NOT NULL));
+  ANALYZE rq_case;
+  CREATE TEMP TABLE rq_person ON COMMIT DROP AS
+    SELECT person_id, salt FROM warehouse.refresh_queue WHERE person_id IS NOT NULL
+    UNION
+    SELECT p.person_id, p.salt FROM warehouse.person p
+    WHERE p.person_id IN (SELECT v.person_id FROM warehouse.victim v JOIN rq_case USING (case_id)
+                          UNION
+                          SELECT o.person_id FROM warehouse.offender o JOIN rq_case USING (case_id));
+
   -- Censoring follows the last month: persons with a case in the months that moved in
   -- or out of the 12-month window.
   IF last_month IS DISTINCT FROM d.last_month AND d.last_month IS NOT NULL THEN
