@@ -128,6 +128,43 @@ async function axe(page, label) {
   ok(bad.length === 0, `${label}: axe-core finds no serious or critical violation (${res.violations.length} of any impact)`, ...bad.map((v) => `${v.impact} ${v.id}: ${v.nodes.slice(0, 3).map((x) => x.target.join(' ')).join(', ')}`));
 }
 
+// The headline against the API's published national trend: the same numbers in its
+// attributes, and those numbers, as the reader's locale writes them, in its sentences.
+async function checkHeadline(page, label, localeTag) {
+  const ans = await apiJSON('/api/v1/trends?indicator=victim_rate', null);
+  const col = Object.fromEntries(ans.headers.map((h, i) => [h.name, i]));
+  const last = ans.rows.filter((r) => r[col.cell_status] !== 'suppressed').at(-1);
+  const tr = ans.trends[0];
+  const h = await page.evaluate(() => ({
+    level: { ...document.querySelector('#h-level').dataset, text: document.querySelector('#h-level').textContent },
+    change: { ...document.querySelector('#h-change').dataset, text: document.querySelector('#h-change').textContent },
+  }));
+  const fmt = (v, d) => new Intl.NumberFormat(localeTag, { maximumFractionDigits: d, minimumFractionDigits: d }).format(v);
+  const yr = (y) => new Intl.NumberFormat(localeTag, { useGrouping: false }).format(y);
+  const want = [yr(last[col.year]), fmt(Math.round(last[col.value]), 0), fmt(Math.round(last[col.lower]), 0), fmt(Math.round(last[col.upper]), 0)];
+  const ends = tr.upper < 0 ? [-tr.upper, -tr.lower] : [tr.lower, tr.upper]; /* a fall: its magnitudes */
+  const wantChange = [yr(ans.rows[0][col.year]), fmt(tr.lower > 0 || tr.upper < 0 ? Math.abs(tr.apc) : tr.apc, 1), fmt(ends[0], 1), fmt(ends[1], 1)];
+  ok(Number(h.level.year) === last[col.year] && Number(h.level.value) === last[col.value] && Number(h.level.lower) === last[col.lower] && Number(h.level.upper) === last[col.upper] &&
+     want.every((w) => h.level.text.includes(w)),
+    `${label}: the headline's level is the API's (${h.level.text})`, want, h.level);
+  ok(Number(h.change.apc) === tr.apc && Number(h.change.lower) === tr.lower && Number(h.change.upper) === tr.upper && wantChange.every((w) => h.change.text.includes(w)) &&
+     (tr.lower > 0 ? /risen|ارتفع/ : tr.upper < 0 ? /fallen|انخفض/ : /not changed|لم يتغير/).test(h.change.text),
+    `${label}: the headline's annual change is the API's, in the right direction (${h.change.text})`, wantChange, h.change);
+  return h;
+}
+
+// Every text of the page a reader sees (form controls' options aside), for the checks of
+// the Arabic view: no Western digit, no English word. A file's path (docs/methods.md) and
+// R's glm are names, not words.
+const pageTexts = (page) =>
+  page.evaluate(() => {
+    const out = [];
+    const walk = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+    for (let n; (n = walk.nextNode()); ) if (!n.parentElement.closest('select, script, style') && n.textContent.trim()) out.push(n.textContent.trim());
+    return out;
+  });
+const NAMES = /\S+\.md\b|\bglm\b/g;
+
 const offLoopback = (reqs) => reqs.filter((r) => !/^(data|blob):/.test(r.url) && new URL(r.url).hostname !== '127.0.0.1');
 
 if (mode === 'budget') await budget();
@@ -212,6 +249,8 @@ async function full() {
   ok(PUBLIC.every((v) => st[v] === 'drawn'), 'public: the published charts are drawn', st);
   ok(!(await page.$eval('#f-region', (e) => e.disabled)), 'public: the filters are open (the published product answers them)');
   await checkNumbers(page, PUBLIC, null, 'public');
+  await checkHeadline(page, 'public', 'en');
+  ok(/not every child harmed/.test(await page.textContent('#h-means')), 'public: the headline says what the figures mean and what they do not');
   const csvBtn = page.locator('figure[data-view="trend"] button[data-kind="csv"]');
   const [dl] = await Promise.all([page.waitForEvent('download'), csvBtn.click()]);
   const got = readFileSync(await dl.path(), 'utf8');
@@ -345,9 +384,32 @@ async function full() {
 // ---- The Arabic public view, for the screenshot and axe ----
 {
   const { context, page, errors } = await open('#lang=ar');
+  await checkHeadline(page, 'public, Arabic', 'ar-u-nu-arab');
+  const texts = await pageTexts(page);
+  const latinDigits = texts.filter((s) => /[0-9]/.test(s.replace(NAMES, '')));
+  const english = texts.filter((s) => /[A-Za-z]{2,}/.test(s.replace(NAMES, '')));
+  ok(latinDigits.length === 0, `public, Arabic: no Western digit in any of the page's ${texts.length} texts`, ...latinDigits.slice(0, 5));
+  ok(english.length === 0, 'public, Arabic: no English word (the API\'s method lines translated)', ...english.slice(0, 5));
   await axe(page, 'public, Arabic');
   await page.screenshot({ path: join(shots, 'dashboard-public-ar.png'), fullPage: true });
   ok(errors.length === 0, 'public, Arabic: no console error', ...errors);
+  await context.close();
+}
+{
+  const { context, page } = await open('#lang=ar&digits=latn');
+  await checkHeadline(page, 'public, Arabic with Western digits', 'ar-u-nu-latn');
+  await context.close();
+}
+
+// ---- A phone: no horizontal scrolling at 360 px, in either language ----
+for (const hash of ['', '#lang=ar']) {
+  const context = await browser.newContext({ viewport: { width: 360, height: 800 } });
+  const page = await context.newPage();
+  await page.goto(`${base}/${hash}`);
+  await ready(page);
+  const width = await page.evaluate(() => document.documentElement.scrollWidth);
+  ok(width <= 360, `phone${hash ? ', Arabic' : ''}: the page is ${width} px wide in a 360 px screen (no horizontal scrolling)`);
+  await page.screenshot({ path: join(shots, `dashboard-phone${hash ? '-ar' : '-en'}.png`), fullPage: false });
   await context.close();
 }
 }

@@ -170,6 +170,19 @@ function datasets(shape) {
   return out;
 }
 
+// A value axis's tick: a percentage as the reader's locale writes one (Arabic: the number,
+// then its own percent sign); on a log axis only 1, 2 and 5 times a power of ten (Chart.js
+// offers every digit, whose labels overlap: 0.090 0.100).
+function valueTick(shape, v) {
+  if (shape.percent) return new Intl.NumberFormat(locale(), { style: 'percent', maximumFractionDigits: 0 }).format(v);
+  if (shape.logValue) {
+    const m = v / 10 ** Math.floor(Math.log10(v) + 1e-9);
+    if (![1, 2, 5].some((k) => Math.abs(m - k) < 1e-6)) return '';
+    return new Intl.NumberFormat(locale(), { maximumSignificantDigits: 2 }).format(v);
+  }
+  return num(v);
+}
+
 function options(shape) {
   const horizontal = Boolean(shape.horizontal);
   const valueAxis = {
@@ -177,7 +190,9 @@ function options(shape) {
     beginAtZero: !shape.logValue,
     stacked: Boolean(shape.stacked),
     title: { display: Boolean(shape.valueTitle), text: shape.valueTitle },
-    ticks: { callback: (v) => (shape.percent ? num(v * 100, 0) + '%' : num(Number(v))) },
+    ticks: { callback: (v) => valueTick(shape, Number(v)) },
+    // A log axis ends a quarter beyond the widest interval: no whisker runs into a label.
+    afterDataLimits: shape.logValue ? (sc) => Object.assign(sc, { min: sc.min / 1.25, max: sc.max * 1.25 }) : undefined,
     reverse: horizontal && rtl(),
     position: horizontal ? 'bottom' : rtl() ? 'right' : 'left',
   };

@@ -91,6 +91,14 @@ const words = {
     v_interventions: 'Re-victimisation with and without support',
     v_interventions_d: 'Share of victims re-victimised within 12 months, by the support they received, in the last year with a full year of follow-up.',
     chart_alt: '{title}. {n} values; the data table below lists them, and the arrow keys step through them here.',
+    // The headline: the story at a glance, from the published national trend.
+    headline: 'At a glance',
+    h_level: 'In {year}, {rate} children in every 100,000 were reported as victims (95% interval {lower} to {upper}).',
+    h_rise: 'Since {first}, the rate has risen by {apc}% a year (95% interval {l} to {u}).',
+    h_fall: 'Since {first}, the rate has fallen by {apc}% a year (95% interval {l} to {u}).',
+    h_flat: 'Since {first}, the rate has not changed clearly (annual change {apc}%, 95% interval {l} to {u}).',
+    h_means: 'What this means, and what it does not: these are children whose abuse was reported to an agency, not every child harmed. A rising rate can mean more abuse, more reporting or better detection; the figures cannot tell these apart, and a comparison of groups does not show what causes the difference.',
+    h_none: 'The national trend is not available.',
   },
   ar: {
     title: 'الأطفال المستغَلّون والمُساء إليهم جنسياً عبر التكنولوجيا',
@@ -140,8 +148,8 @@ const words = {
     method: 'الطريقة',
     interval: 'فترة 95%',
     data_table: 'جدول البيانات',
-    download_csv: 'نزّل CSV',
-    download_png: 'نزّل PNG',
+    download_csv: 'نزّل جدول البيانات',
+    download_png: 'نزّل الصورة',
     value: 'القيمة',
     lower: 'الحد الأدنى',
     upper: 'الحد الأعلى',
@@ -179,8 +187,59 @@ const words = {
     v_interventions: 'تكرار الإيذاء مع الدعم وبدونه',
     v_interventions_d: 'نسبة الضحايا الذين تكرر إيذاؤهم خلال 12 شهراً، حسب الدعم الذي تلقوه، في آخر سنة اكتملت متابعتها.',
     chart_alt: '{title}. {n} قيم؛ يسردها جدول البيانات أدناه، وتتنقل بينها هنا مفاتيح الأسهم.',
+    headline: 'في لمحة',
+    h_level: 'في عام \u2068{year}\u2069، أُبلغ عن \u2068{rate}\u2069 طفلاً ضحيةً من كل 100,000 طفل (فترة 95%: من \u2068{lower}\u2069 إلى \u2068{upper}\u2069).',
+    h_rise: 'منذ عام \u2068{first}\u2069، ارتفع المعدل بنسبة \u2068{apc}\u2069% سنوياً (فترة 95%: من \u2068{l}\u2069 إلى \u2068{u}\u2069).',
+    h_fall: 'منذ عام \u2068{first}\u2069، انخفض المعدل بنسبة \u2068{apc}\u2069% سنوياً (فترة 95%: من \u2068{l}\u2069 إلى \u2068{u}\u2069).',
+    h_flat: 'منذ عام \u2068{first}\u2069، لم يتغير المعدل تغيراً واضحاً (التغير السنوي \u2068{apc}\u2069%، فترة 95%: من \u2068{l}\u2069 إلى \u2068{u}\u2069).',
+    h_means: 'ما يعنيه هذا وما لا يعنيه: هؤلاء أطفال أُبلغت جهة ما بالإساءة إليهم، لا كل طفل تعرّض للأذى. قد يعني ارتفاع المعدل مزيداً من الإساءة أو مزيداً من الإبلاغ أو كشفاً أفضل، ولا تميّز الأرقام بين ذلك، ولا تُظهر المقارنة بين الفئات سبب الفرق.',
+    h_none: 'الاتجاه الوطني غير متاح.',
   },
 };
+
+// The API's texts that are English in every language (its method lines), in Arabic.
+const apiArabic = new Map([
+  ['noisy counts (discrete Laplace); exact Poisson interval (Garwood, 95%) widened by the noise (docs/methods.md)',
+    'أعداد مشوَّشة (توزيع لابلاس المتقطع)؛ فترة بواسون الدقيقة (غاروود، 95%) موسَّعة بمقدار الضجيج (docs/methods.md)'],
+  ['noisy counts (discrete Laplace); exact Poisson intervals widened by the noise; APC by Poisson regression (docs/methods.md)',
+    'أعداد مشوَّشة (توزيع لابلاس المتقطع)؛ فترات بواسون الدقيقة موسَّعة بمقدار الضجيج؛ التغير السنوي بانحدار بواسون (docs/methods.md)'],
+  ['noisy counts (discrete Laplace); Wilson score interval (95%) widened by the noise (docs/methods.md)',
+    'أعداد مشوَّشة (توزيع لابلاس المتقطع)؛ فترة ويلسون (95%) موسَّعة بمقدار الضجيج (docs/methods.md)'],
+  ['directly age-standardised rates (Fay-Feuer interval, 95%) over the noisy counts of the age bands (docs/methods.md)',
+    'معدلات معيارية مباشرة حسب العمر (فترة فاي-فوير، 95%) على الأعداد المشوَّشة للفئات العمرية (docs/methods.md)'],
+  ['noisy case counts by status (discrete Laplace), summed per stage; Wilson intervals (95%) widened by the noise of the summed cells (docs/methods.md)',
+    'أعداد الحالات المشوَّشة حسب الوضع (توزيع لابلاس المتقطع)، مجموعة لكل مرحلة؛ فترات ويلسون (95%) موسَّعة بضجيج الخلايا المجموعة (docs/methods.md)'],
+  ["a GLM on the published (noisy) cells: IRLS as R's glm, Wald intervals (95%); quasi-likelihood standard errors above the dispersion threshold (docs/methods.md)",
+    'نموذج خطي معمَّم على الخلايا المنشورة (المشوَّشة): المربعات الصغرى الموزونة المتكررة كما في glm في R، وفترات والد (95%)؛ وأخطاء معيارية بشبه الإمكان فوق عتبة التشتت (docs/methods.md)'],
+  ['noisy counts (discrete Laplace); proportions with Wilson intervals widened by the noise; RD Newcombe (method 10), RR Katz, NNT Altman 1998, on the published counts (docs/methods.md)',
+    'أعداد مشوَّشة (توزيع لابلاس المتقطع)؛ نسب بفترات ويلسون موسَّعة بمقدار الضجيج؛ فرق المخاطر بطريقة نيوكومب (الطريقة 10)، ونسبة المخاطر بطريقة كاتز، والعدد اللازم للعلاج بطريقة ألتمان 1998، على الأعداد المنشورة (docs/methods.md)'],
+  ['Poisson regression of the counts on year, log population offset', 'انحدار بواسون للأعداد على السنة، مع إزاحة لوغاريتم السكان'],
+  ['Poisson regression of the counts on year', 'انحدار بواسون للأعداد على السنة'],
+  ['quasi-Poisson, log population offset', 'شبه بواسون، مع إزاحة لوغاريتم السكان'],
+  ['Poisson, log population offset', 'بواسون، مع إزاحة لوغاريتم السكان'],
+  ['quasi-binomial (logit)', 'شبه ثنائي الحدين (لوجِت)'],
+  ['logistic', 'لوجستي'],
+  ['incidence rate ratio', 'نسبة معدلات الحدوث'],
+  ['odds ratio', 'نسبة الأرجحية'],
+]);
+
+const arabicDigits = (s) =>
+  s
+    .replace(/(\d)[,](?=\d{3})/g, '$1\u066C')
+    .replace(/(\d)[.](?=\d)/g, '$1\u066B')
+    .replace(/\d/g, (d) => String.fromCharCode(0x0660 + Number(d)))
+    .replace(/%/g, '\u066A');
+
+// A text of the page or the API in the reader's language and digits: in Arabic, the API's
+// English method lines translated, and every Western digit, separator and percent sign in
+// the Arabic-Indic forms when those are the reader's digits (a path like docs/methods.md
+// stays as it is written).
+export function local(s) {
+  if (s === null || s === undefined || lang !== 'ar') return s;
+  let out = apiArabic.get(s) ?? String(s);
+  if (digits === 'arab') out = out.split(/(\S+\.md\b)/).map((part, i) => (i % 2 ? part : arabicDigits(part))).join('');
+  return out;
+}
 
 let lang = 'en';
 let digits = 'latn';
@@ -196,7 +255,7 @@ export const rtl = () => lang === 'ar';
 export const locale = () => `${lang}-u-nu-${digits}`;
 
 export function t(key, vars = {}) {
-  const s = words[lang][key] ?? words.en[key] ?? key;
+  const s = local(words[lang][key] ?? words.en[key] ?? key);
   return s.replace(/\{(\w+)\}/g, (_, k) => (k in vars ? fmtVar(vars[k]) : `{${k}}`));
 }
 const fmtVar = (v) => (typeof v === 'number' ? num(v) : String(v));

@@ -2,7 +2,7 @@
 // every view (views.js) from the API, again whenever the state changes.
 import * as api from './api.js';
 import { card, draw, fail, save } from './figure.js';
-import { language, locale, num, setLanguage, t, translatePage, year } from './i18n.js';
+import { language, local, locale, num, setLanguage, t, translatePage, year } from './i18n.js';
 import * as state from './state.js';
 import { VIEWS } from './views.js';
 
@@ -110,7 +110,7 @@ async function render() {
   box.replaceChildren(...cards);
   $('status').textContent = t('loading', { n: VIEWS.length });
 
-  await Promise.all(VIEWS.map((v, i) => drawView(v, cards[i], s, mine)));
+  await Promise.all([headline(), ...VIEWS.map((v, i) => drawView(v, cards[i], s, mine))]);
   if (mine !== generation) return;
   const drawn = cards.filter((c) => c.dataset.state === 'drawn').length;
   $('status').textContent = t('ready', { n: drawn });
@@ -120,6 +120,34 @@ async function render() {
   document.body.dataset.render = String(mine);
   document.body.dataset.ready = 'true';
   performance.mark(`wiqaya-ready-${mine}`);
+}
+
+// The headline: the national child victim rate of the last year with its interval, and its
+// annual change since the first, as sentences in the reader's language and digits, from
+// the published trend (the national view's own answer, free for everyone). Each number is
+// also an attribute, so that a test can hold the sentence to the API.
+async function headline() {
+  const r = await api.getJSON(api.url('trends', [['indicator', 'victim_rate']]), { asPublic: true });
+  const level = $('h-level');
+  const change = $('h-change');
+  const c = r.ok ? Object.fromEntries(r.body.headers.map((h, i) => [h.name, i])) : {};
+  const row = r.ok ? r.body.rows.filter((x) => x[c.cell_status] !== 'suppressed').at(-1) : null;
+  change.textContent = '';
+  if (!row) {
+    level.textContent = t('h_none');
+    return;
+  }
+  Object.assign(level.dataset, { year: row[c.year], value: row[c.value], lower: row[c.lower], upper: row[c.upper] });
+  level.textContent = t('h_level', { year: year(row[c.year]), rate: num(Math.round(row[c.value])), lower: num(Math.round(row[c.lower])), upper: num(Math.round(row[c.upper])) });
+  const tr = r.body.trends?.[0];
+  if (!tr || tr.apc === null || tr.apc === undefined) return;
+  const first = r.body.rows[0][c.year];
+  Object.assign(change.dataset, { first, apc: tr.apc, lower: tr.lower, upper: tr.upper });
+  // Clear when the whole interval is on one side of zero.
+  const key = tr.lower > 0 ? 'h_rise' : tr.upper < 0 ? 'h_fall' : 'h_flat';
+  const mag = key === 'h_flat' ? tr.apc : Math.abs(tr.apc);
+  const ends = key === 'h_fall' ? [-tr.upper, -tr.lower] : [tr.lower, tr.upper];
+  change.textContent = t(key, { first: year(first), apc: num(mag, 1), l: num(ends[0], 1), u: num(ends[1], 1) });
 }
 
 // The filters that apply to a query's indicator (a case has no sex or age band): the
@@ -176,10 +204,10 @@ function show(v, fig, s, q, r, asPublic) {
   if (!r.ok) return fail(fig, refusal(r), 'refused');
   const ans = r.body;
   const meta = {
-    definition: definitionOf(ans),
-    unit: ans.indicator?.unit,
+    definition: local(definitionOf(ans)),
+    unit: local(ans.indicator?.unit),
     data_version: ans.metaData?.data_version,
-    method: ans.metaData?.method,
+    method: local(ans.metaData?.method),
   };
   const csv = async (name) => {
     const c = await api.getText(api.url(q[0], q[1], [['format', 'csv']]), { asPublic });

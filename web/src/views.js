@@ -1,7 +1,7 @@
 // The dashboard's views, one row each: what it asks the API for a state of the filters
 // (the published product answers it for everyone when it can; main.js) and how the answer
 // becomes a chart's shape (figure.js). Adding a view is a row here and its words in i18n.js.
-import { num, pct, t, year } from './i18n.js';
+import { local, num, pct, t, year } from './i18n.js';
 import { filterParams } from './state.js';
 
 const CHILD_BANDS = ['0-4', '5-9', '10-12', '13-15', '16-17'];
@@ -18,7 +18,7 @@ function columns(ans) {
   ans.headers.forEach((h, i) => (c[h.name] = i));
   return c;
 }
-const label = (ans, d, code) => ans.metaData?.items?.[d]?.[code]?.name ?? String(code);
+const label = (ans, d, code) => local(ans.metaData?.items?.[d]?.[code]?.name ?? String(code));
 const statusText = (st, threshold) =>
   st === 'suppressed' ? t('suppressed', { n: threshold }) : st === 'unreliable' ? t('unreliable') : st === 'no_denominator' ? t('no_denominator') : st === 'partial' ? '+' : '';
 
@@ -52,7 +52,7 @@ function fromTable(ans, { seriesDim = null, catDim = 'year', order = null, sort 
     const rows = cats.map((cat) => byKey.get(`${seriesDim ? name : ''}\u0000${cat}`));
     const st = rows.map((r) => (r ? r[c.cell_status] : 'suppressed'));
     const val = (k) => rows.map((r, i) => (r && st[i] !== 'suppressed' ? r[c[k]] : null));
-    return { code: name, name: seriesDim ? label(ans, seriesDim, name) : ans.indicator.name, values: val('value'), lower: val('lower'), upper: val('upper'), status: st };
+    return { code: name, name: seriesDim ? label(ans, seriesDim, name) : local(ans.indicator.name), values: val('value'), lower: val('lower'), upper: val('upper'), status: st };
   });
   const catLabel = (cat) => (catDim === 'year' ? year(cat) : label(ans, catDim, cat));
   const head = [...(seriesDim ? [t(seriesDim)] : []), catDim === 'year' ? t('year') : t(catDim), t('value'), t('lower'), t('upper'), t('status')];
@@ -95,17 +95,17 @@ export const VIEWS = [
   {
     id: 'trend',
     query: (s) => ['trends', [['indicator', 'victim_rate'], ...period(s), ...filterParams(s)]],
-    shape: (ans) => ({ type: 'line', band: true, ...fromTable(ans), note: apcNote(ans), valueTitle: ans.indicator.unit }),
+    shape: (ans) => ({ type: 'line', band: true, ...fromTable(ans), note: apcNote(ans), valueTitle: local(ans.indicator.unit) }),
   },
   {
     id: 'sex',
     query: (s) => ['trends', [['indicator', 'victim_rate'], ['dimension', dim(s, 'sex', ['female', 'male'])], ...period(s), ...filterParams(s, ['sex'])]],
-    shape: (ans) => ({ type: 'line', band: true, ...fromTable(ans, { seriesDim: 'sex' }), note: apcNote(ans), valueTitle: ans.indicator.unit }),
+    shape: (ans) => ({ type: 'line', band: true, ...fromTable(ans, { seriesDim: 'sex' }), note: apcNote(ans), valueTitle: local(ans.indicator.unit) }),
   },
   {
     id: 'age',
     query: (s) => ['trends', [['indicator', 'victim_rate'], ['dimension', dim(s, 'age_band', CHILD_BANDS)], ...period(s), ...filterParams(s, ['age_band'])]],
-    shape: (ans) => ({ type: 'line', ...fromTable(ans, { seriesDim: 'age_band' }), note: apcNote(ans), valueTitle: ans.indicator.unit }),
+    shape: (ans) => ({ type: 'line', ...fromTable(ans, { seriesDim: 'age_band', order: CHILD_BANDS }), note: apcNote(ans), valueTitle: local(ans.indicator.unit) }),
   },
   {
     id: 'regions',
@@ -115,13 +115,13 @@ export const VIEWS = [
     },
     shape: (ans) => {
       const sh = fromTable(ans, { catDim: 'region', sort: true });
-      return { type: 'bar', horizontal: true, rows: sh.labels.length, ...sh, valueTitle: ans.indicator.unit };
+      return { type: 'bar', horizontal: true, rows: sh.labels.length, ...sh, valueTitle: local(ans.indicator.unit) };
     },
   },
   {
     id: 'offence',
     query: (s) => ['analytics', [['indicator', 'cases'], ['dimension', dim(s, 'offence')], ['dimension', 'year'], ...period(s), ...filterParams(s, ['offence'])]],
-    shape: (ans) => ({ type: 'line', ...fromTable(ans, { seriesDim: 'offence' }), valueTitle: ans.indicator.unit }),
+    shape: (ans) => ({ type: 'line', ...fromTable(ans, { seriesDim: 'offence' }), valueTitle: local(ans.indicator.unit) }),
   },
   {
     id: 'detection',
@@ -133,7 +133,7 @@ export const VIEWS = [
       const warm = ['#8a3b00', '#D55E00', '#E69F00', '#CC79A7', '#882255', '#8C6D00', '#6F6F6F', '#44AA99', '#999933'];
       let w = 0;
       sh.series.forEach((x) => (x.color = PROACTIVE.includes(x.code) ? cool[PROACTIVE.indexOf(x.code)] : warm[w++ % warm.length]));
-      return { type: 'bar', stacked: true, ...sh, valueTitle: ans.indicator.unit };
+      return { type: 'bar', stacked: true, ...sh, valueTitle: local(ans.indicator.unit) };
     },
   },
   pathway('pathway_adult', ['adult', 'mixed', 'unidentified']),
@@ -149,7 +149,11 @@ export const VIEWS = [
     },
     shape: (ans) => {
       const c = columns(ans);
-      const rows = ans.rows;
+      // The API lists a factor's levels as R's glm does (by code); age bands read in age
+      // order (0-4 before 13-15), each factor's rows kept together in the API's order.
+      const rank = (r) => (r[c.factor] === 'age_band' ? CHILD_BANDS.indexOf(r[c.level]) : 0);
+      const first = (f) => ans.rows.findIndex((r) => r[c.factor] === f);
+      const rows = [...ans.rows].sort((a, b) => first(a[c.factor]) - first(b[c.factor]) || rank(a) - rank(b));
       const factorName = (f) => t(`factor_${f}`);
       const labels = rows.map((r) => `${factorName(r[c.factor])}: ${label(ans, r[c.factor], r[c.level])}`);
       const values = rows.map((r) => r[c.estimate]);
@@ -163,9 +167,9 @@ export const VIEWS = [
         rows: rows.length,
         labels,
         threshold: ans.metaData.disclosure?.threshold ?? 10,
-        series: [{ code: 'ratio', name: ans.fit?.ratio ?? t('ratio'), values, lower: rows.map((r) => r[c.lower]), upper: rows.map((r) => r[c.upper]), status }],
-        valueTitle: ans.fit?.ratio ?? t('ratio'),
-        note: ans.fit ? `${ans.fit.model}; ${t('reference')}: ${[...new Set(rows.map((r) => `${factorName(r[c.factor])} ${label(ans, r[c.factor], r[c.reference])}`))].join(', ')}` : null,
+        series: [{ code: 'ratio', name: local(ans.fit?.ratio) ?? t('ratio'), values, lower: rows.map((r) => r[c.lower]), upper: rows.map((r) => r[c.upper]), status }],
+        valueTitle: local(ans.fit?.ratio) ?? t('ratio'),
+        note: ans.fit ? `${local(ans.fit.model)}; ${t('reference')}: ${[...new Set(rows.map((r) => `${factorName(r[c.factor])} ${label(ans, r[c.factor], r[c.reference])}`))].join(', ')}` : null,
         table: {
           columns: [t('factor_level'), t('ratio'), t('lower'), t('upper'), 'p'],
           rows: rows.map((r, i) => ({
@@ -175,7 +179,7 @@ export const VIEWS = [
               { col: 'estimate', value: r[c.estimate], text: num(r[c.estimate], 2) },
               { col: 'lower', value: r[c.lower], text: num(r[c.lower], 2) },
               { col: 'upper', value: r[c.upper], text: num(r[c.upper], 2) },
-              { text: r[c.p_value] < 0.001 ? '< 0.001' : num(r[c.p_value], 3) },
+              { text: r[c.p_value] < 0.001 ? `< ${num(0.001, 3)}` : num(r[c.p_value], 3) },
             ],
           })),
         },
