@@ -401,6 +401,40 @@ async function full() {
   await context.close();
 }
 
+// ---- Share and print ----
+{
+  const { context, page, errors } = await open('#region=DC-03');
+  const link = await page.getAttribute('figure[data-view="age"] button[data-kind="link"]', 'data-link');
+  ok(/#.*region=DC-03/.test(link) && /view=age/.test(link), `share: a chart's link keeps the filters and names the chart (${link})`);
+  await page.click('figure[data-view="age"] button[data-kind="link"]');
+  await page.waitForSelector('figure[data-view="age"] .said');
+  ok(/Link copied/.test(await page.textContent('figure[data-view="age"] .said')), 'share: copying the link says so');
+  const other = await context.newPage();
+  await other.goto(link);
+  await ready(other);
+  const at = await other.evaluate(() => {
+    const f = document.querySelector('figure[data-view="age"]');
+    const b = f.getBoundingClientRect();
+    return { focused: document.activeElement === f, top: Math.round(b.top), region: document.querySelector('#f-region').value };
+  });
+  ok(at.focused && at.top >= 0 && at.top < 900 && at.region === 'DC-03', 'share: the link opens the page at that chart, focused, with the filters', at);
+  await page.emulateMedia({ media: 'print' });
+  const printed = await page.evaluate(() => {
+    const shown = (sel) => [...document.querySelectorAll(sel)].some((e) => e.getClientRects().length > 0);
+    return {
+      controls: shown('.settings') || shown('.filters') || shown('.tools') || shown('#token'),
+      headline: shown('#headline'),
+      facts: shown('figure.card .facts'),
+      breaks: [...document.querySelectorAll('figure.card')].every((f) => getComputedStyle(f).breakAfter === 'page'),
+    };
+  });
+  ok(!printed.controls && printed.headline && printed.facts && printed.breaks, 'print: no controls or token field, the headline, each view on its own page with its definition and data version', printed);
+  const pdf = await page.pdf({ format: 'A4' });
+  ok(pdf.length > 10000, `print: the page prints (${pdf.length} bytes of PDF)`);
+  ok(errors.length === 0, 'share and print: no console error', ...errors);
+  await context.close();
+}
+
 // ---- A phone: no horizontal scrolling at 360 px, in either language ----
 for (const hash of ['', '#lang=ar']) {
   const context = await browser.newContext({ viewport: { width: 360, height: 800 } });

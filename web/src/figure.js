@@ -208,6 +208,9 @@ function options(shape) {
     maintainAspectRatio: false,
     indexAxis: horizontal ? 'y' : 'x',
     locale: locale(),
+    // Room at both ends for the first and last labels of a time axis (in Arabic the last
+    // year sits at the left edge and lost its first digit).
+    layout: { padding: { left: 14, right: 14 } },
     interaction: { mode: 'nearest', intersect: false, axis: horizontal ? 'y' : 'x' },
     scales: horizontal ? { x: valueAxis, y: indexAxis } : { x: indexAxis, y: valueAxis },
     plugins: {
@@ -264,6 +267,26 @@ export function card(view) {
   return fig;
 }
 
+// Copies text: the clipboard API where the page may use it, else a selected field.
+async function copyText(text) {
+  try {
+    await navigator.clipboard.writeText(text);
+  } catch {
+    const f = el('textarea', { class: 'offscreen' });
+    f.value = text;
+    document.body.append(f);
+    f.select();
+    document.execCommand('copy');
+    f.remove();
+  }
+}
+// A short word under a card's tools, for screen readers too.
+function status(fig, text) {
+  let s = fig.querySelector('.said');
+  if (!s) fig.querySelector('.body').append((s = el('p', { class: 'note said', role: 'status' })));
+  s.textContent = text;
+}
+
 export function fail(fig, message, kind) {
   const body = fig.querySelector('.body');
   body.replaceChildren(el('p', { class: `message ${kind}`, text: message }));
@@ -274,7 +297,7 @@ export function fail(fig, message, kind) {
 // Draws SHAPE into the card: the chart, its table, its facts and downloads. meta: the
 // answer's indicator and metaData (definition, unit, data version, method); api: the URL
 // it came from (the CSV download asks the same with format=csv).
-export function draw(fig, shape, meta, api, onCsv) {
+export function draw(fig, shape, meta, api, onCsv, link) {
   const body = fig.querySelector('.body');
   const title = fig.querySelector('h2').textContent;
   const id = fig.id;
@@ -323,7 +346,11 @@ export function draw(fig, shape, meta, api, onCsv) {
   const csv = el('button', { type: 'button', class: 'download', 'data-kind': 'csv', text: t('download_csv') });
   const png = el('button', { type: 'button', class: 'download', 'data-kind': 'png', text: t('download_png') });
   csv.addEventListener('click', () => onCsv(`${fig.dataset.view}.csv`));
-  const tools = el('div', { class: 'tools' }, csv, png);
+  // The link to this chart with these filters: copied, and kept on the button for anyone
+  // who cannot use the clipboard (and for the test).
+  const share = el('button', { type: 'button', class: 'download', 'data-kind': 'link', 'data-link': link, text: t('copy_link') });
+  share.addEventListener('click', () => copyText(link).then(() => status(fig, t('link_copied'))));
+  const tools = el('div', { class: 'tools' }, csv, png, share);
 
   body.append(wrap);
   if (legend.length) body.append(el('p', { class: 'marks', text: legend.join(' \u00b7 ') }));

@@ -33,8 +33,11 @@ const words = {
     detection: 'Detection channel',
     all: 'All',
     reset: 'Clear filters',
-    loading: 'Loading {n} charts\u2026',
-    ready: '{n} charts drawn.',
+    // Counted words: a form per plural category of the language (Intl.PluralRules).
+    loading_one: 'Loading {n} chart\u2026',
+    loading_other: 'Loading {n} charts\u2026',
+    ready_one: '{n} chart drawn.',
+    ready_other: '{n} charts drawn.',
     footer: 'Every number passes disclosure control: counts carry a little random noise, and a cell of fewer than 10 children is never published.',
     suppressed: 'fewer than {n}',
     suppressed_short: '<{n}',
@@ -51,6 +54,8 @@ const words = {
     method: 'Method',
     interval: '95% interval',
     data_table: 'Data table',
+    copy_link: 'Copy link',
+    link_copied: 'Link copied: it opens this chart with these filters.',
     download_csv: 'Download CSV',
     download_png: 'Download PNG',
     value: 'Value',
@@ -130,8 +135,18 @@ const words = {
     detection: 'قناة الكشف',
     all: 'الكل',
     reset: 'امسح عوامل التصفية',
-    loading: 'جارٍ تحميل {n} رسوم\u2026',
-    ready: 'رُسمت {n} رسوم.',
+    loading_zero: 'لا رسوم للتحميل.',
+    loading_one: 'جارٍ تحميل رسم واحد\u2026',
+    loading_two: 'جارٍ تحميل رسمين\u2026',
+    loading_few: 'جارٍ تحميل {n} رسوم\u2026',
+    loading_many: 'جارٍ تحميل {n} رسماً\u2026',
+    loading_other: 'جارٍ تحميل {n} رسم\u2026',
+    ready_zero: 'لم يُرسم أي رسم.',
+    ready_one: 'رُسم رسم واحد.',
+    ready_two: 'رُسم رسمان.',
+    ready_few: 'رُسمت {n} رسوم.',
+    ready_many: 'رُسم {n} رسماً.',
+    ready_other: 'رُسم {n} رسم.',
     footer: 'كل رقم يمر بضبط الإفصاح: تحمل الأعداد قدراً يسيراً من الضجيج العشوائي، ولا تُنشر أبداً خلية فيها أقل من 10 أطفال.',
     suppressed: 'أقل من {n}',
     suppressed_short: '<{n}',
@@ -148,6 +163,8 @@ const words = {
     method: 'الطريقة',
     interval: 'فترة 95%',
     data_table: 'جدول البيانات',
+    copy_link: 'انسخ الرابط',
+    link_copied: 'نُسخ الرابط: يفتح هذا الرسم بعوامل التصفية هذه.',
     download_csv: 'نزّل جدول البيانات',
     download_png: 'نزّل الصورة',
     value: 'القيمة',
@@ -257,6 +274,12 @@ export const locale = () => `${lang}-u-nu-${digits}`;
 export function t(key, vars = {}) {
   const s = local(words[lang][key] ?? words.en[key] ?? key);
   return s.replace(/\{(\w+)\}/g, (_, k) => (k in vars ? fmtVar(vars[k]) : `{${k}}`));
+}
+// A counted phrase: KEY's form for n's plural category in the language (English: one,
+// other; Arabic: zero, one, two, few, many, other), with n as {n}.
+export function tn(key, n, vars = {}) {
+  const form = `${key}_${new Intl.PluralRules(lang).select(n)}`;
+  return t(words[lang][form] ? form : `${key}_other`, { ...vars, n });
 }
 const fmtVar = (v) => (typeof v === 'number' ? num(v) : String(v));
 

@@ -2,7 +2,7 @@
 // every view (views.js) from the API, again whenever the state changes.
 import * as api from './api.js';
 import { card, draw, fail, save } from './figure.js';
-import { language, local, locale, num, setLanguage, t, translatePage, year } from './i18n.js';
+import { language, local, locale, num, setLanguage, t, tn, translatePage, year } from './i18n.js';
 import * as state from './state.js';
 import { VIEWS } from './views.js';
 
@@ -12,6 +12,7 @@ let dimensions = null;
 let role = 'public';
 let charts = [];
 let generation = 0;
+let pointed = false;
 
 async function whoAmI() {
   if (!api.token.get()) return { role: 'public' };
@@ -108,15 +109,24 @@ async function render() {
   const box = $('views');
   const cards = VIEWS.map((v) => card(v));
   box.replaceChildren(...cards);
-  $('status').textContent = t('loading', { n: VIEWS.length });
+  $('status').textContent = tn('loading', VIEWS.length);
 
   await Promise.all([headline(), ...VIEWS.map((v, i) => drawView(v, cards[i], s, mine))]);
   if (mine !== generation) return;
   const drawn = cards.filter((c) => c.dataset.state === 'drawn').length;
-  $('status').textContent = t('ready', { n: drawn });
+  $('status').textContent = tn('ready', drawn);
   if (role !== 'public') showRole(await whoAmI());
   // Done: every chart drawn or said why not (a test or a benchmark waits for this render's
   // number; the mark times it from the navigation).
+  // A shared link to one chart: that chart, once drawn, in view and focused (on the
+  // page's first render only, not at each change of filters after).
+  if (s.view && !pointed && document.getElementById(`v-${s.view}`)) {
+    pointed = true;
+    const fig = document.getElementById(`v-${s.view}`);
+    fig.tabIndex = -1;
+    fig.scrollIntoView();
+    fig.focus({ preventScroll: true });
+  }
   document.body.dataset.render = String(mine);
   document.body.dataset.ready = 'true';
   performance.mark(`wiqaya-ready-${mine}`);
@@ -213,7 +223,7 @@ function show(v, fig, s, q, r, asPublic) {
     const c = await api.getText(api.url(q[0], q[1], [['format', 'csv']]), { asPublic });
     if (c.ok) save(name, new Blob([c.text], { type: 'text/csv;charset=utf-8' }));
   };
-  charts.push(draw(fig, v.shape(ans, s), meta, api.url(...q), csv));
+  charts.push(draw(fig, v.shape(ans, s), meta, api.url(...q), csv, state.link(s, v.id)));
   fig.dataset.public = String(asPublic);
 }
 

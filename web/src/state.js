@@ -2,7 +2,8 @@
 // be shared and reloaded, and the fragment never reaches the server or its logs.
 
 export const FILTERS = ['region', 'sex', 'age_band', 'offence'];
-const KEYS = ['lang', 'digits', 'from', 'to', ...FILTERS];
+// view: the chart a shared link points at (scrolled to and focused once drawn).
+const KEYS = ['lang', 'digits', 'from', 'to', ...FILTERS, 'view'];
 const CODE = /^[A-Za-z0-9+_-]{1,40}$/;
 
 export function read() {
@@ -29,6 +30,14 @@ export function write(s) {
 // chart already shows as a dimension.
 export function filterParams(s, except = []) {
   return FILTERS.filter((f) => s[f] && !except.includes(f)).map((f) => ['filter', `${f}:${s[f]}`]);
+}
+
+// The link to one view of the state: the page's address with view=ID in its fragment.
+export function link(s, view) {
+  const p = new URLSearchParams();
+  for (const k of KEYS) if (s[k] && k !== 'view') p.set(k, s[k]);
+  p.set('view', view);
+  return `${location.origin}${location.pathname}#${p.toString()}`;
 }
 
 export const filtered = (s) => FILTERS.some((f) => s[f]) || Boolean(s.from || s.to);
