@@ -21,7 +21,7 @@ const ok = (cond, desc, ...why) => {
 const figure = (s) => console.log(`# figure: ${s}`);
 
 const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox', '--disable-gpu'] });
-const ALL = ['trend', 'sex', 'age', 'regions', 'offence', 'detection', 'pathway_adult', 'pathway_child', 'risk', 'interventions'];
+const ALL = ['trend', 'sex', 'age', 'regions', 'map', 'offence', 'detection', 'pathway_adult', 'pathway_child', 'risk', 'interventions'];
 // Every view of the unfiltered dashboard is a post-processing of the published product.
 const PUBLIC = ALL;
 
@@ -61,6 +61,7 @@ const states = (page) => page.$$eval('figure.card', (fs) => Object.fromEntries(f
 const shown = (page, view) =>
   page.$eval(`figure[data-view="${view}"]`, (f) => {
     const chart = f.querySelector('canvas')?.wqChart;
+    const map = f.querySelector('.tiles'); // the map: HTML tiles, their values in the table's order
     return {
       api: f.dataset.api,
       public: f.dataset.public === 'true',
@@ -68,7 +69,7 @@ const shown = (page, view) =>
         keys: tr.dataset.keys,
         cells: [...tr.querySelectorAll('[data-col]')].map((c) => ({ col: c.dataset.col, value: c.dataset.value === 'null' ? null : Number(c.dataset.value), text: c.textContent, status: c.dataset.status ?? null })),
       })),
-      datasets: chart ? chart.data.datasets.filter((d) => !d.wqBand).map((d) => d.data) : [],
+      datasets: chart ? chart.data.datasets.filter((d) => !d.wqBand).map((d) => d.data) : map ? [map.wqData] : [],
       bands: chart ? chart.data.datasets.filter((d) => d.wqBand).map((d) => d.data) : [],
     };
   });

@@ -297,6 +297,54 @@ export function fail(fig, message, kind) {
 // Draws SHAPE into the card: the chart, its table, its facts and downloads. meta: the
 // answer's indicator and metaData (definition, unit, data version, method); api: the URL
 // it came from (the CSV download asks the same with format=csv).
+// Five shades of blue, light to dark (ColorBrewer's Blues), for the map's classes; the
+// text on each is dark on the three light ones, white on the two dark (AA contrast).
+const SHADES = ['#deebf7', '#9ecae1', '#6baed6', '#2171b5', '#08306b'];
+
+// The map: one tile a region at its place in the grid (a map is not mirrored in Arabic:
+// the east stays on the right), shaded by quintile of the published values, with its
+// value and interval; a legend of the classes. What it shows is kept as the grid's
+// wqData, in the table's order, for anyone inspecting the page.
+function tiles(shape) {
+  const s = shape.series[0];
+  const cells = shape.table.rows.map((r, i) => ({ code: r.keys.at(-1), label: shape.labels[i], v: s.values[i], lo: s.lower[i], hi: s.upper[i], st: s.status[i] }));
+  const known = cells.filter((c) => c.v !== null).map((c) => c.v).sort((a, b) => a - b);
+  const cut = [1, 2, 3, 4].map((k) => known[Math.floor((k * known.length) / 5)] ?? Infinity);
+  const shade = (v) => cut.filter((x) => v >= x).length;
+  const grid = el('div', { class: 'tiles', dir: 'ltr' });
+  const placed = shape.tiles ?? {};
+  for (const c of cells) {
+    const at = placed[c.code];
+    const k = c.v === null ? -1 : shade(c.v);
+    const tile = el('div', { class: 'tile', 'data-code': c.code, 'data-value': c.v === null ? 'null' : String(c.v), lang: document.documentElement.lang });
+    if (at) Object.assign(tile.style, { gridRow: String(at[0] + 1), gridColumn: String(at[1] + 1) });
+    tile.style.background = k < 0 ? '#f3f5f7' : SHADES[k];
+    tile.style.color = k >= 3 ? '#fff' : '#1f2933';
+    tile.dir = rtl() ? 'rtl' : 'ltr';
+    const value = c.v === null ? t('suppressed', { n: shape.threshold }) : num(c.v);
+    const range = c.v === null ? '' : `${num(c.lo)}\u2013${num(c.hi)}`;
+    tile.title = `${c.label}: ${value}${range ? ` (${t('interval')} ${range})` : ''}`;
+    tile.append(el('span', { class: 'tile-name', text: c.label }), el('span', { class: 'tile-value', text: value }));
+    if (range) tile.append(el('span', { class: 'tile-range', text: range }));
+    grid.append(tile);
+  }
+  grid.wqData = cells.map((c) => c.v);
+  const bounds = [known[0], ...cut.filter(Number.isFinite), known.at(-1)];
+  const legend = el('p', { class: 'marks tile-legend' }, el('span', { text: `${t('map_legend')} ` }));
+  // Colours through the CSSOM: the page's CSP refuses style attributes.
+  const swatch = (c) => {
+    const sw = el('span', { class: 'swatch' });
+    sw.style.background = c;
+    return sw;
+  };
+  SHADES.forEach((c, k) => {
+    if (bounds[k] === undefined || bounds[k + 1] === undefined) return;
+    legend.append(swatch(c), el('span', { text: `${num(bounds[k])}\u2013${num(bounds[k + 1])} ` }));
+  });
+  legend.append(swatch('#f3f5f7'), el('span', { text: t('map_none', { n: shape.threshold }) }));
+  return { grid, legend };
+}
+
 export function draw(fig, shape, meta, api, onCsv, link) {
   const body = fig.querySelector('.body');
   const title = fig.querySelector('h2').textContent;
@@ -350,8 +398,17 @@ export function draw(fig, shape, meta, api, onCsv, link) {
   // who cannot use the clipboard (and for the test).
   const share = el('button', { type: 'button', class: 'download', 'data-kind': 'link', 'data-link': link, text: t('copy_link') });
   share.addEventListener('click', () => copyText(link).then(() => status(fig, t('link_copied'))));
-  const tools = el('div', { class: 'tools' }, csv, png, share);
+  const map = shape.type === 'tiles' ? tiles(shape) : null;
+  // The map is HTML, not a picture: its PNG would be a screenshot; the CSV is its data.
+  const tools = el('div', { class: 'tools' }, csv, map ? null : png, share);
 
+  if (map) {
+    body.append(map.grid, map.legend, details, facts, tools);
+    body.removeAttribute('aria-busy');
+    fig.dataset.api = api;
+    fig.dataset.state = 'drawn';
+    return { destroy() {} };
+  }
   body.append(wrap);
   if (legend.length) body.append(el('p', { class: 'marks', text: legend.join(' \u00b7 ') }));
   body.append(details, facts, tools);

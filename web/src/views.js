@@ -3,6 +3,8 @@
 // becomes a chart's shape (figure.js). Adding a view is a row here and its words in i18n.js.
 import { local, num, pct, t, year } from './i18n.js';
 import { filterParams } from './state.js';
+// The regions' tile grid (config/region_tiles.json, bundled at build time).
+import regionTiles from '../../config/region_tiles.json';
 
 const CHILD_BANDS = ['0-4', '5-9', '10-12', '13-15', '16-17'];
 const PROACTIVE = ['proactive_detection', 'financial_intelligence', 'police_investigation'];
@@ -117,6 +119,15 @@ export const VIEWS = [
       const sh = fromTable(ans, { catDim: 'region', sort: true });
       return { type: 'bar', horizontal: true, rows: sh.labels.length, ...sh, valueTitle: local(ans.indicator.unit) };
     },
+  },
+  {
+    id: 'map',
+    // The same published table as the regions' bars, on the regions' tiles.
+    query: (s, years) => {
+      const y = lastYear(s, years);
+      return ['analytics', [['indicator', 'victim_rate'], ['dimension', dim(s, 'region')], ['from', y], ['to', y], ['standardise', 'age'], ...filterParams(s, ['region', 'age_band'])]];
+    },
+    shape: (ans) => ({ type: 'tiles', tiles: regionTiles.tiles, ...fromTable(ans, { catDim: 'region' }), valueTitle: local(ans.indicator.unit) }),
   },
   {
     id: 'offence',
