@@ -21,7 +21,7 @@ const ok = (cond, desc, ...why) => {
 const figure = (s) => console.log(`# figure: ${s}`);
 
 const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox', '--disable-gpu'] });
-const ALL = ['trend', 'sex', 'age', 'regions', 'map', 'offence', 'detection', 'pathway_adult', 'pathway_child', 'risk', 'interventions'];
+const ALL = ['trend', 'new', 'sex', 'age', 'regions', 'map', 'offence', 'detection', 'pathway_adult', 'pathway_child', 'risk', 'interventions'];
 // Every view of the unfiltered dashboard is a post-processing of the published product.
 const PUBLIC = ALL;
 

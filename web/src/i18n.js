@@ -78,6 +78,8 @@ const words = {
     // The views.
     v_trend: 'Child victim rate, national',
     v_trend_d: 'Children with a case in the year per 100,000 children, with its 95% interval.',
+    v_new: 'Children identified as victims for the first time',
+    v_new_d: 'Children whose first case was reported in the year, per 100,000 children: each child once, in the year it first came to attention.',
     v_sex: 'Child victim rate by sex',
     v_sex_d: 'Girls and boys, per 100,000 children of the same sex.',
     v_age: 'Child victim rate by age band',
@@ -190,6 +192,8 @@ const words = {
     proportion: 'تكرار الإيذاء خلال 12 شهراً',
     v_trend: 'معدل الأطفال الضحايا على المستوى الوطني',
     v_trend_d: 'الأطفال الذين لهم حالة في السنة لكل 100,000 طفل، مع فترة 95%.',
+    v_new: 'الأطفال الذين حُدّدوا ضحايا لأول مرة',
+    v_new_d: 'الأطفال الذين أُبلغ عن أول حالة لهم في السنة، لكل 100,000 طفل: كل طفل مرة واحدة، في السنة التي عُرف فيها أول مرة.',
     v_sex: 'معدل الأطفال الضحايا حسب الجنس',
     v_sex_d: 'الفتيات والفتيان، لكل 100,000 طفل من الجنس نفسه.',
     v_age: 'معدل الأطفال الضحايا حسب الفئة العمرية',

@@ -100,6 +100,11 @@ export const VIEWS = [
     shape: (ans) => ({ type: 'line', band: true, ...fromTable(ans), note: apcNote(ans), valueTitle: local(ans.indicator.unit) }),
   },
   {
+    id: 'new',
+    query: (s) => ['trends', [['indicator', 'new_victim_rate'], ...period(s), ...filterParams(s)]],
+    shape: (ans) => ({ type: 'line', band: true, ...fromTable(ans), note: apcNote(ans), valueTitle: local(ans.indicator.unit) }),
+  },
+  {
     id: 'sex',
     query: (s) => ['trends', [['indicator', 'victim_rate'], ['dimension', dim(s, 'sex', ['female', 'male'])], ...period(s), ...filterParams(s, ['sex'])]],
     shape: (ans) => ({ type: 'line', band: true, ...fromTable(ans, { seriesDim: 'sex' }), note: apcNote(ans), valueTitle: local(ans.indicator.unit) }),
