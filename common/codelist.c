@@ -7,9 +7,19 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "common/strbuf.h"
 #include "common/xalloc.h"
+
+/* Whether s can be a code: letters, digits and _ . + - (1 to 64 of them), never NULL. */
+static int plain_code(const char *s)
+{
+	size_t n = strlen(s);
+	if (n == 0 || n > 64 || strcasecmp(s, "null") == 0)
+		return 0;
+	return strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.+-") == n;
+}
 
 struct reader {
 	struct code_list *list;
@@ -50,10 +60,15 @@ static void on_row(int c, void *data)
 				    r->e,
 				    "Line 1 must be the header code,label_en,label_ar[,iccs].");
 			}
-		} else if (r->fields[0][0] == '\0') {
+		} else if (!plain_code(r->fields[0])) {
+			/* Codes go into COPY text and array literals unescaped (etl/load/chunk.c),
+			 * into URLs and CSV: letters, digits and _ . + - only, and never NULL. */
 			r->failed = 1;
 			err_set(r->e, "S1102", "malformed code list \"%s\"", r->file);
-			err_detail(r->e, "Line %d has an empty code.", r->line);
+			err_detail(r->e,
+				   "Line %d's code is empty, longer than 64 bytes, NULL, or has a "
+				   "character other than a letter, a digit, _ . + or -.",
+				   r->line);
 		} else {
 			xgrow((void **)&r->list->items, &r->cap, r->list->n + 1,
 			      sizeof(struct code_item));

@@ -513,8 +513,9 @@ static int write_cases(struct batch *b, struct chunk *ch, struct work *w, struct
 	sb_putc(old, '}');
 	/* New cases as COPY text; resubmitted ones as one JSON array for jsonb_to_recordset
 	 * (an upsert from a parameter, no staging table, whose truncation at every commit a
-	 * small commit cannot spare). Every text is a code of a code list or a date: nothing
-	 * to escape in either. */
+	 * small commit cannot spare). Every text is a date or a code of a code list, which
+	 * holds only letters, digits and _ . + - (common/codelist.c refuses any other at
+	 * load): nothing to escape in either. */
 	sb_reset(sb);
 	sb_init(&upsert);
 	sb_putc(&upsert, '[');

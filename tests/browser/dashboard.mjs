@@ -110,6 +110,29 @@ function compare(view, s, ans, subset = null) {
   return problems;
 }
 
+// The map's tiles against the API, by region code: each tile's value attribute the API's
+// (null where the API has none), its text that value in the page's words, and a tile in
+// its place in the grid (config/region_tiles.json).
+async function checkMap(page, label) {
+  const s = await shown(page, 'map');
+  const ans = await apiJSON(s.api, s.public ? null : undefined);
+  const col = Object.fromEntries(ans.headers.map((h, i) => [h.name, i]));
+  const tiles = await page.$$eval('figure[data-view="map"] .tile', (ts) => ts.map((x) => ({ code: x.dataset.code, value: x.dataset.value, text: x.querySelector('.tile-value').textContent, row: getComputedStyle(x).gridRowStart, col: getComputedStyle(x).gridColumnStart })));
+  const tableText = Object.fromEntries(s.rows.map((r) => [r.keys, r.cells[0].text]));
+  const problems = [];
+  for (const r of ans.rows) {
+    const code = r[col.region];
+    const tile = tiles.find((x) => x.code === code);
+    const want = r[col.cell_status] === 'suppressed' ? null : r[col.value];
+    if (!tile) problems.push(`no tile for ${code}`);
+    else if ((tile.value === 'null' ? null : Number(tile.value)) !== want) problems.push(`${code}: tile ${tile.value}, API ${want}`);
+    else if (want !== null && tile.text !== tableText[code]) problems.push(`${code}: tile says ${tile.text}, table ${tableText[code]}`);
+  }
+  const capital = tiles.find((x) => x.code === 'DC-01');
+  ok(problems.length === 0 && tiles.length === ans.rows.length && capital?.row === '2' && capital?.col === '3',
+    `${label}: the map's ${tiles.length} tiles are the API's values, each in its place`, ...problems.slice(0, 5), capital);
+}
+
 async function checkNumbers(page, views, token, label) {
   const answers = {};
   for (const v of views) {
@@ -129,12 +152,17 @@ async function axe(page, label) {
   ok(bad.length === 0, `${label}: axe-core finds no serious or critical violation (${res.violations.length} of any impact)`, ...bad.map((v) => `${v.impact} ${v.id}: ${v.nodes.slice(0, 3).map((x) => x.target.join(' ')).join(', ')}`));
 }
 
+// Whether the texts occur in s in this order (each after the one before it).
+const inOrder = (s, parts) => parts.reduce((at, p) => (at < 0 ? -1 : s.indexOf(p, at) < 0 ? -1 : s.indexOf(p, at) + p.length), 0) >= 0;
+
 // The headline against the API's published national trend: the same numbers in its
 // attributes, and those numbers, as the reader's locale writes them, in its sentences.
 async function checkHeadline(page, label, localeTag) {
   const ans = await apiJSON('/api/v1/trends?indicator=victim_rate', null);
   const col = Object.fromEntries(ans.headers.map((h, i) => [h.name, i]));
-  const last = ans.rows.filter((r) => r[col.cell_status] !== 'suppressed').at(-1);
+  // The years the API published a rate for (not suppressed, with a population).
+  const rated = ans.rows.filter((r) => r[col.value] !== null && ['ok', 'unreliable'].includes(r[col.cell_status]));
+  const last = rated.at(-1);
   const tr = ans.trends[0];
   const h = await page.evaluate(() => ({
     level: { ...document.querySelector('#h-level').dataset, text: document.querySelector('#h-level').textContent },
@@ -144,12 +172,12 @@ async function checkHeadline(page, label, localeTag) {
   const yr = (y) => new Intl.NumberFormat(localeTag, { useGrouping: false }).format(y);
   const want = [yr(last[col.year]), fmt(Math.round(last[col.value]), 0), fmt(Math.round(last[col.lower]), 0), fmt(Math.round(last[col.upper]), 0)];
   const ends = tr.upper < 0 ? [-tr.upper, -tr.lower] : [tr.lower, tr.upper]; /* a fall: its magnitudes */
-  const wantChange = [yr(ans.rows[0][col.year]), fmt(tr.lower > 0 || tr.upper < 0 ? Math.abs(tr.apc) : tr.apc, 1), fmt(ends[0], 1), fmt(ends[1], 1)];
+  const wantChange = [yr(rated[0][col.year]), fmt(tr.lower > 0 || tr.upper < 0 ? Math.abs(tr.apc) : tr.apc, 1), fmt(ends[0], 1), fmt(ends[1], 1)];
   ok(Number(h.level.year) === last[col.year] && Number(h.level.value) === last[col.value] && Number(h.level.lower) === last[col.lower] && Number(h.level.upper) === last[col.upper] &&
-     want.every((w) => h.level.text.includes(w)),
+     want.every((w) => h.level.text.includes(w)) && inOrder(h.level.text, want),
     `${label}: the headline's level is the API's (${h.level.text})`, want, h.level);
   ok(Number(h.change.apc) === tr.apc && Number(h.change.lower) === tr.lower && Number(h.change.upper) === tr.upper && wantChange.every((w) => h.change.text.includes(w)) &&
-     (tr.lower > 0 ? /risen|ارتفع/ : tr.upper < 0 ? /fallen|انخفض/ : /not changed|لم يتغير/).test(h.change.text),
+     inOrder(h.change.text, wantChange) && (tr.lower > 0 ? /risen|ارتفع/ : tr.upper < 0 ? /fallen|انخفض/ : /not changed|لم يتغير/).test(h.change.text),
     `${label}: the headline's annual change is the API's, in the right direction (${h.change.text})`, wantChange, h.change);
   return h;
 }
@@ -250,6 +278,7 @@ async function full() {
   ok(PUBLIC.every((v) => st[v] === 'drawn'), 'public: the published charts are drawn', st);
   ok(!(await page.$eval('#f-region', (e) => e.disabled)), 'public: the filters are open (the published product answers them)');
   await checkNumbers(page, PUBLIC, null, 'public');
+  await checkMap(page, 'public');
   await checkHeadline(page, 'public', 'en');
   ok(/not every child harmed/.test(await page.textContent('#h-means')), 'public: the headline says what the figures mean and what they do not');
   const csvBtn = page.locator('figure[data-view="trend"] button[data-kind="csv"]');
@@ -427,11 +456,14 @@ async function full() {
       headline: shown('#headline'),
       facts: shown('figure.card .facts'),
       breaks: [...document.querySelectorAll('figure.card')].every((f) => getComputedStyle(f).breakAfter === 'page'),
+      filters: shown('#print-filters') ? document.querySelector('#print-filters').textContent : null,
     };
   });
   ok(!printed.controls && printed.headline && printed.facts && printed.breaks, 'print: no controls or token field, the headline, each view on its own page with its definition and data version', printed);
-  const pdf = await page.pdf({ format: 'A4' });
-  ok(pdf.length > 10000, `print: the page prints (${pdf.length} bytes of PDF)`);
+  ok(/Region: South/.test(printed.filters ?? ''), `print: the filters the charts show are printed ("${printed.filters}")`);
+  const pdf = (await page.pdf({ format: 'A4', printBackground: false })).toString('latin1');
+  const pages = (pdf.match(/\/Type\s*\/Page[^s]/g) ?? []).length;
+  ok(pdf.startsWith('%PDF') && pages >= ALL.length, `print: the page prints to ${pages} pages of PDF, at least one a view (${ALL.length})`);
   ok(errors.length === 0, 'share and print: no console error', ...errors);
   await context.close();
 }

@@ -134,6 +134,20 @@ static void malformed_code_list(void **state)
 	fclose(f);
 	assert_int_equal(codelists_load(&cl, dir, &e), -1);
 	assert_string_equal(e.code, "S1103");
+	/* Codes go unescaped into COPY text and array literals: only plain ones load. */
+	static const char *const bad[] = {"a b", "a,b", "a\\b", "{a}", "NULL", "null", "a\"b"};
+	for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+		f = fopen(path, "w");
+		fprintf(f, "code,label_en,label_ar\n\"%s\",A,B\n", bad[i][0] == 'a' && bad[i][1] == '"' ? "a\"\"b" : bad[i]);
+		fclose(f);
+		assert_int_equal(codelists_load(&cl, dir, &e), -1);
+		assert_string_equal(e.code, "S1102");
+	}
+	f = fopen(path, "w");
+	fputs("code,label_en,label_ar\n18+,A,B\nDC-01,C,D\nx_y.z,E,F\n", f);
+	fclose(f);
+	assert_int_equal(codelists_load(&cl, dir, &e), 0);
+	codelists_free(&cl);
 	unlink(path);
 	rmdir(dir);
 }

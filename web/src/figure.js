@@ -17,7 +17,7 @@ import {
   Tooltip,
 } from 'chart.js';
 
-import { locale, num, rtl, t } from './i18n.js';
+import { locale, num, pct, rtl, t } from './i18n.js';
 
 Chart.register(BarController, BarElement, CategoryScale, Filler, Legend, LinearScale, LineController, LineElement, LogarithmicScale, PointElement, Tooltip);
 
@@ -170,6 +170,13 @@ function datasets(shape) {
   return out;
 }
 
+function logLimits(sc, shape) {
+  const ends = shape.series.flatMap((s) => [...(s.lower ?? []), ...(s.upper ?? []), ...s.values]).filter((v) => Number.isFinite(v) && v > 0);
+  if (!ends.length) return;
+  sc.min = Math.min(sc.min, ...ends) / 1.25;
+  sc.max = Math.max(sc.max, ...ends) * 1.25;
+}
+
 // A value axis's tick: a percentage as the reader's locale writes one (Arabic: the number,
 // then its own percent sign); on a log axis only 1, 2 and 5 times a power of ten (Chart.js
 // offers every digit, whose labels overlap: 0.090 0.100).
@@ -191,8 +198,10 @@ function options(shape) {
     stacked: Boolean(shape.stacked),
     title: { display: Boolean(shape.valueTitle), text: shape.valueTitle },
     ticks: { callback: (v) => valueTick(shape, Number(v)) },
-    // A log axis ends a quarter beyond the widest interval: no whisker runs into a label.
-    afterDataLimits: shape.logValue ? (sc) => Object.assign(sc, { min: sc.min / 1.25, max: sc.max * 1.25 }) : undefined,
+    // A log axis ends a quarter beyond the widest interval (the whiskers are drawn by a
+    // plugin, so Chart.js sets its limits from the estimates alone): no whisker runs into
+    // a label.
+    afterDataLimits: shape.logValue ? (sc) => logLimits(sc, shape) : undefined,
     reverse: horizontal && rtl(),
     position: horizontal ? 'bottom' : rtl() ? 'right' : 'left',
   };
@@ -234,7 +243,7 @@ function options(shape) {
             const v = item.raw;
             const lo = ds.wq?.lower?.[item.dataIndex];
             const hi = ds.wq?.upper?.[item.dataIndex];
-            const f = shape.percent ? (x) => num(x * 100, 1) + '%' : (x) => num(x);
+            const f = shape.percent ? pct : (x) => num(x);
             let s = `${ds.label}: ${f(v)}`;
             if (lo !== null && lo !== undefined && hi !== null && hi !== undefined) s += ` (${f(lo)}\u2013${f(hi)})`;
             if (st === 'unreliable') s += ` ${t('unreliable')}`;
@@ -268,16 +277,19 @@ export function card(view) {
 }
 
 // Copies text: the clipboard API where the page may use it, else a selected field.
+// Whether it was copied.
 async function copyText(text) {
   try {
     await navigator.clipboard.writeText(text);
+    return true;
   } catch {
     const f = el('textarea', { class: 'offscreen' });
     f.value = text;
     document.body.append(f);
     f.select();
-    document.execCommand('copy');
+    const done = document.execCommand('copy');
     f.remove();
+    return done;
   }
 }
 // A short word under a card's tools, for screen readers too.
@@ -305,13 +317,15 @@ const SHADES = ['#deebf7', '#9ecae1', '#6baed6', '#2171b5', '#08306b'];
 // the east stays on the right), shaded by quintile of the published values, with its
 // value and interval; a legend of the classes. What it shows is kept as the grid's
 // wqData, in the table's order, for anyone inspecting the page.
-function tiles(shape) {
+function tiles(shape, title, id) {
   const s = shape.series[0];
   const cells = shape.table.rows.map((r, i) => ({ code: r.keys.at(-1), label: shape.labels[i], v: s.values[i], lo: s.lower[i], hi: s.upper[i], st: s.status[i] }));
   const known = cells.filter((c) => c.v !== null).map((c) => c.v).sort((a, b) => a - b);
   const cut = [1, 2, 3, 4].map((k) => known[Math.floor((k * known.length) / 5)] ?? Infinity);
   const shade = (v) => cut.filter((x) => v >= x).length;
-  const grid = el('div', { class: 'tiles', dir: 'ltr' });
+  // A group named like a chart, described by its data table's caption (its text
+  // alternative); each tile says its region, value, interval and shade in words too.
+  const grid = el('div', { class: 'tiles', dir: 'ltr', role: 'group', 'aria-label': t('chart_alt', { title, n: cells.length }), 'aria-describedby': `${id}-tbl-c` });
   const placed = shape.tiles ?? {};
   for (const c of cells) {
     const at = placed[c.code];
@@ -321,11 +335,12 @@ function tiles(shape) {
     tile.style.background = k < 0 ? '#f3f5f7' : SHADES[k];
     tile.style.color = k >= 3 ? '#fff' : '#1f2933';
     tile.dir = rtl() ? 'rtl' : 'ltr';
-    const value = c.v === null ? t('suppressed', { n: shape.threshold }) : num(c.v);
+    const value = c.v !== null ? num(c.v) : c.st === 'suppressed' ? t('suppressed', { n: shape.threshold }) : t('no_denominator');
     const range = c.v === null ? '' : `${num(c.lo)}\u2013${num(c.hi)}`;
     tile.title = `${c.label}: ${value}${range ? ` (${t('interval')} ${range})` : ''}`;
     tile.append(el('span', { class: 'tile-name', text: c.label }), el('span', { class: 'tile-value', text: value }));
-    if (range) tile.append(el('span', { class: 'tile-range', text: range }));
+    if (range) tile.append(el('span', { class: 'tile-range', text: range, 'aria-label': `${t('interval')} ${range}` }));
+    if (k >= 0) tile.append(el('span', { class: 'offscreen', text: t('map_shade', { k: k + 1, n: SHADES.length }) }));
     grid.append(tile);
   }
   grid.wqData = cells.map((c) => c.v);
@@ -397,8 +412,9 @@ export function draw(fig, shape, meta, api, onCsv, link) {
   // The link to this chart with these filters: copied, and kept on the button for anyone
   // who cannot use the clipboard (and for the test).
   const share = el('button', { type: 'button', class: 'download', 'data-kind': 'link', 'data-link': link, text: t('copy_link') });
-  share.addEventListener('click', () => copyText(link).then(() => status(fig, t('link_copied'))));
-  const map = shape.type === 'tiles' ? tiles(shape) : null;
+  // Not copied (no clipboard): the link itself, to copy by hand.
+  share.addEventListener('click', () => copyText(link).then((done) => status(fig, done ? t('link_copied') : link)));
+  const map = shape.type === 'tiles' ? tiles(shape, title, id) : null;
   // The map is HTML, not a picture: its PNG would be a screenshot; the CSV is its data.
   const tools = el('div', { class: 'tools' }, csv, map ? null : png, share);
 

@@ -103,6 +103,7 @@ async function render() {
   showRole(caller);
   if (!years.length && role !== 'public') await loadYears();
   fillFilters(s);
+  $('print-filters').textContent = printedFilters(s);
 
   charts.forEach((c) => c.destroy());
   charts = [];
@@ -111,7 +112,7 @@ async function render() {
   box.replaceChildren(...cards);
   $('status').textContent = tn('loading', VIEWS.length);
 
-  await Promise.all([headline(), ...VIEWS.map((v, i) => drawView(v, cards[i], s, mine))]);
+  await Promise.all([headline(mine), ...VIEWS.map((v, i) => drawView(v, cards[i], s, mine))]);
   if (mine !== generation) return;
   const drawn = cards.filter((c) => c.dataset.state === 'drawn').length;
   $('status').textContent = tn('ready', drawn);
@@ -136,12 +137,17 @@ async function render() {
 // annual change since the first, as sentences in the reader's language and digits, from
 // the published trend (the national view's own answer, free for everyone). Each number is
 // also an attribute, so that a test can hold the sentence to the API.
-async function headline() {
+async function headline(mine) {
   const r = await api.getJSON(api.url('trends', [['indicator', 'victim_rate']]), { asPublic: true });
+  if (mine !== generation) return;
   const level = $('h-level');
   const change = $('h-change');
+  for (const p of [level, change]) for (const k of Object.keys(p.dataset)) delete p.dataset[k];
   const c = r.ok ? Object.fromEntries(r.body.headers.map((h, i) => [h.name, i])) : {};
-  const row = r.ok ? r.body.rows.filter((x) => x[c.cell_status] !== 'suppressed').at(-1) : null;
+  // The years with a published rate (a year without its population, or suppressed, has
+  // none): the last is the level, the first where the trend starts.
+  const rated = r.ok ? r.body.rows.filter((x) => Number.isFinite(x[c.value]) && !['suppressed', 'no_denominator'].includes(x[c.cell_status])) : [];
+  const row = rated.at(-1);
   change.textContent = '';
   if (!row) {
     level.textContent = t('h_none');
@@ -151,13 +157,24 @@ async function headline() {
   level.textContent = t('h_level', { year: year(row[c.year]), rate: num(Math.round(row[c.value])), lower: num(Math.round(row[c.lower])), upper: num(Math.round(row[c.upper])) });
   const tr = r.body.trends?.[0];
   if (!tr || tr.apc === null || tr.apc === undefined) return;
-  const first = r.body.rows[0][c.year];
+  const first = rated[0][c.year];
   Object.assign(change.dataset, { first, apc: tr.apc, lower: tr.lower, upper: tr.upper });
   // Clear when the whole interval is on one side of zero.
   const key = tr.lower > 0 ? 'h_rise' : tr.upper < 0 ? 'h_fall' : 'h_flat';
   const mag = key === 'h_flat' ? tr.apc : Math.abs(tr.apc);
   const ends = key === 'h_fall' ? [-tr.upper, -tr.lower] : [tr.lower, tr.upper];
   change.textContent = t(key, { first: year(first), apc: num(mag, 1), l: num(ends[0], 1), u: num(ends[1], 1) });
+}
+
+// The filters of the page, in words, for print (where the filters' form is not shown).
+function printedFilters(s) {
+  const parts = [`${t('from')} ${year(s.from ?? years[0] ?? '')} ${t('to')} ${year(s.to ?? years.at(-1) ?? '')}`];
+  for (const d of state.FILTERS) {
+    if (!s[d]) continue;
+    const it = dimensions?.find((x) => x.id === d)?.items?.find((i) => i.code === s[d]);
+    parts.push(`${t(d)}: ${it ? (language() === 'ar' ? it.name_ar : it.name) : s[d]}`);
+  }
+  return `${t('filters')}: ${parts.join(' \u00b7 ')}`;
 }
 
 // The filters that apply to a query's indicator (a case has no sex or age band): the

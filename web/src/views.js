@@ -20,7 +20,11 @@ function columns(ans) {
   ans.headers.forEach((h, i) => (c[h.name] = i));
   return c;
 }
-const label = (ans, d, code) => local(ans.metaData?.items?.[d]?.[code]?.name ?? String(code));
+// A code's name in the reader's digits; a code without a name stays as the API wrote it.
+const label = (ans, d, code) => {
+  const name = ans.metaData?.items?.[d]?.[code]?.name;
+  return name ? local(name) : String(code);
+};
 const statusText = (st, threshold) =>
   st === 'suppressed' ? t('suppressed', { n: threshold }) : st === 'unreliable' ? t('unreliable') : st === 'no_denominator' ? t('no_denominator') : st === 'partial' ? '+' : '';
 
