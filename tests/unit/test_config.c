@@ -138,7 +138,8 @@ static void malformed_code_list(void **state)
 	static const char *const bad[] = {"a b", "a,b", "a\\b", "{a}", "NULL", "null", "a\"b"};
 	for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
 		f = fopen(path, "w");
-		fprintf(f, "code,label_en,label_ar\n\"%s\",A,B\n", bad[i][0] == 'a' && bad[i][1] == '"' ? "a\"\"b" : bad[i]);
+		fprintf(f, "code,label_en,label_ar\n\"%s\",A,B\n",
+			bad[i][0] == 'a' && bad[i][1] == '"' ? "a\"\"b" : bad[i]);
 		fclose(f);
 		assert_int_equal(codelists_load(&cl, dir, &e), -1);
 		assert_string_equal(e.code, "S1102");
