@@ -283,7 +283,8 @@ static int blank(char c)
  * S3007 stops the load at once, before a single record is rejected for it. Nested arrays
  * (E1005 when too deep) and a first record cut short elsewhere are rejected alone, as any
  * other; one cut right after a "{" or "," reads as pretty-printed. A one-line array past
- * max_record_bytes is a too-long record (E1005), not told apart. */
+ * max_record_bytes is a too-long record (E1005), not told apart. 1 for a blank line (the
+ * next one decides), 0 for NDJSON, -1 with e set. */
 static int not_ndjson(const char *line, size_t n, struct wq_error *e)
 {
 	size_t i = 0;
@@ -291,6 +292,8 @@ static int not_ndjson(const char *line, size_t n, struct wq_error *e)
 		i++;
 	while (n > i && blank(line[n - 1]))
 		n--;
+	if (i == n)
+		return 1;
 	const char *what = NULL;
 	size_t k = i + 1; /* what follows an opening bracket: an object, or nothing yet */
 	while (k < n && blank(line[k]))
@@ -323,13 +326,11 @@ static int read_ndjson(struct load *ld, FILE *in, struct wq_error *e)
 			n -= 3;
 		}
 		if (first && !too_long) {
-			size_t k = 0;
-			while (k < n && blank(line[k]))
-				k++;
-			if (k < n) {
-				first = 0;
-				if ((rc = not_ndjson(line, n, e)) < 0)
-					break;
+			int is = not_ndjson(line, n, e);
+			first = is > 0; /* a blank line: the next one tells */
+			if (is < 0) {
+				rc = -1;
+				break;
 			}
 		}
 		if (too_long)
