@@ -57,7 +57,7 @@ ETL_SRC    = etl/main.c etl/cmd_keys.c etl/cmd_migrate.c etl/cmd_load.c etl/cmd_
              etl/load/refresher.c etl/load/withdraw.c \
              etl/intake/intake_routes.c etl/intake/intake_cases.c etl/intake/intake_batch.c \
              etl/intake/intake_population.c etl/intake/intake_health.c etl/intake/committer.c \
-             etl/intake/json_scan.c \
+             etl/intake/json_scan.c etl/intake/spool.c \
              etl/ops/migrate.c etl/ops/rekey.c etl/ops/retention.c
 # wiqaya-synth: the synthetic country, apart from the key.
 SYNTH_SRC  = synth/main.c synth/synth.c synth/synth_names.c

@@ -3,6 +3,7 @@
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "common/audit_chain.h"
 #include "common/keyfile.h"
@@ -16,8 +17,10 @@ int cmd_withdraw(struct cli_ctx *ctx, int argc, char **argv)
 	char *end;
 	if (argc != 2)
 		return cli_usage_error(ctx);
-	long long id = strtoll(argv[1], &end, 10);
-	if (*end || id <= 0)
+	/* N, or b-N as the intake's answers name a batch. */
+	const char *text = strncmp(argv[1], "b-", 2) == 0 ? argv[1] + 2 : argv[1];
+	long long id = strtoll(text, &end, 10);
+	if (*end || id <= 0 || *text < '0' || *text > '9')
 		return cli_usage_error(ctx);
 	/* The audit chain's key comes from the token key, as the intake's does. */
 	uint8_t *token_key =

@@ -19,7 +19,7 @@ static const struct cli_cmd cmds[] = {
      "[--atomic] [--rejects FILE] [--no-refresh] [--format ndjson|csv] [--population] FILE...",
      "validate, pseudonymise and load case files (NDJSON or CSV, gzip or not; - for stdin)",
      CLI_DB | CLI_KEY, cmd_load, load_help},
-    {"withdraw", "BATCH",
+    {"withdraw", "BATCH (N or b-N)",
      "take back a batch loaded by mistake: its cases and the persons only it named, as if "
      "never loaded (refused, S3008, when that cannot be exact); audited",
      CLI_DB, cmd_withdraw},

@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include "common/audit_chain.h"
+#include "common/clock.h"
 #include "common/db.h"
 #include "common/log.h"
 #include "common/xalloc.h"
@@ -18,6 +19,7 @@
 #include "common/copy.h"
 #include "etl/load/linkage.h"
 #include "etl/load/refresher.h"
+#include "etl/intake/spool.h"
 
 struct committer {
 	const struct wq_config *cfg;
@@ -32,6 +34,9 @@ struct committer {
 	int key_version; /* under mu */
 	PGconn *conn;
 	pthread_t thread;
+	/* The committer thread's own. */
+	int spooled;	    /* the spool may hold submissions: groups go there too */
+	double drain_after; /* after a failed drain: not before (monotonic seconds) */
 };
 
 int committer_key_version(struct committer *c)
@@ -46,7 +51,8 @@ int committer_key_version(struct committer *c)
  * and is not safe to race: the requests only ever hash under a published version). */
 static void set_key_version(struct committer *c, int v)
 {
-	keys_store(c->keys, v);
+	for (int i = 1; i <= v; i++) /* a tier-2 value chains every version up to v */
+		keys_store(c->keys, i);
 	pthread_mutex_lock(&c->mu);
 	c->key_version = v;
 	pthread_mutex_unlock(&c->mu);
@@ -61,6 +67,87 @@ void committer_submit(struct committer *c, struct submission *s)
 	c->tail = &s->next;
 	pthread_cond_signal(&c->work);
 	pthread_mutex_unlock(&c->mu);
+}
+
+/* ---- groups ---- */
+
+/* The keys of a group: its case keys and its Idempotency-Keys (keyed hashes, 32 bytes
+ * each). A submission with a case already in the group waits for the next one (one
+ * transaction cannot write a case twice, and order must hold); so does one whose
+ * Idempotency-Key is (a concurrent retry, or a client reusing a key): in the next group
+ * it gets the first one's answer or a 409, and the group it would have aborted on the
+ * unique index commits. */
+struct key_set {
+	const uint8_t **slot;
+	size_t cap, held; /* held at most half of cap, so that probes end */
+};
+
+static int key_set_has(const struct key_set *ks, const uint8_t *k)
+{
+	uint64_t h;
+	memcpy(&h, k, sizeof h);
+	for (size_t j = h % ks->cap; ks->slot[j]; j = (j + 1) % ks->cap)
+		if (memcmp(ks->slot[j], k, 32) == 0)
+			return 1;
+	return 0;
+}
+
+static void key_set_put(struct key_set *ks, const uint8_t *k)
+{
+	uint64_t h;
+	memcpy(&h, k, sizeof h);
+	size_t j = h % ks->cap;
+	while (ks->slot[j])
+		j = (j + 1) % ks->cap;
+	ks->slot[j] = k;
+	ks->held++;
+}
+
+static size_t keys_of(const struct submission *s)
+{
+	return s->n_cases + (s->has_key ? 1 : 0);
+}
+
+static int key_set_has_any(const struct key_set *ks, const struct submission *s)
+{
+	if (s->has_key && key_set_has(ks, s->key_hash))
+		return 1;
+	for (size_t i = 0; i < s->n_cases; i++)
+		if (key_set_has(ks, s->cases[i].case_key))
+			return 1;
+	return 0;
+}
+
+static void key_set_add(struct key_set *ks, const struct submission *s)
+{
+	if (s->has_key)
+		key_set_put(ks, s->key_hash);
+	for (size_t i = 0; i < s->n_cases; i++)
+		key_set_put(ks, s->cases[i].case_key);
+}
+
+/* Takes the submissions at the head of the list *HEAD, in order, while they fit a group
+ * of MAX_CASES cases (a first one always does, whatever its size) into GROUP. */
+static size_t take(struct submission **head, size_t max_cases, struct submission ***group,
+		   size_t *cap, struct key_set *ks)
+{
+	size_t n = 0, cases = 0;
+	memset(ks->slot, 0, ks->cap * sizeof *ks->slot);
+	ks->held = 0;
+	while (*head) {
+		struct submission *s = *head;
+		int fits = ks->held + keys_of(s) <= ks->cap / 2;
+		if (n && (cases + s->n_cases > max_cases || !fits || key_set_has_any(ks, s)))
+			break;
+		*head = s->next;
+		xgrow((void **)group, cap, n + 1, sizeof **group);
+		(*group)[n++] = s;
+		cases += s->n_cases;
+		if (!fits)
+			break; /* a first one too large for the set is a group of its own */
+		key_set_add(ks, s);
+	}
+	return n;
 }
 
 /* ---- one group ---- */
@@ -240,7 +327,7 @@ static int write_cases(struct committer *c, PGconn *conn, struct submission **gr
 
 /* The rejects of the group, and an audit row per submission. */
 static int write_rest(struct committer *c, PGconn *conn, struct submission **group, size_t n,
-		      struct wq_error *e)
+		      int spooled, struct wq_error *e)
 {
 	struct strbuf rejects;
 	struct audit_row *rows = xcalloc(n + 1, sizeof *rows);
@@ -256,6 +343,8 @@ static int write_rest(struct committer *c, PGconn *conn, struct submission **gro
 			      (json_int_t)s->batch_id, "agency", s->agency, "records",
 			      (json_int_t)s->records, "accepted", (json_int_t)s->accepted,
 			      "rejected", (json_int_t)s->rejected, "status", (int)s->status);
+		if (spooled && s->accepted)
+			json_object_set_new(j, "spooled", json_true());
 		audit_now(rows[nrows].at);
 		rows[nrows++].body = json_dumps(j, JSON_COMPACT | JSON_SORT_KEYS);
 		json_decref(j);
@@ -275,27 +364,54 @@ static int write_rest(struct committer *c, PGconn *conn, struct submission **gro
 	return rc;
 }
 
-/* One transaction for the group. Every submission leaves with an outcome. */
+/* Begins the group's transaction: the storage key under a share lock (as a load reads it),
+ * then the linkage lock (as a load takes it) for at most SPOOL_AFTER unless the spool
+ * is in use, then the version and whether anything is spooled. *SPOOL: the group is to
+ * be spooled. Returns the version, or -1 with e set. */
+static int begin(struct committer *c, PGconn *conn, int *spool, struct wq_error *e)
+{
+	char sql[512];
+	snprintf(sql, sizeof sql,
+		 "BEGIN; SELECT FROM warehouse.key_state FOR SHARE; %s"
+		 "SELECT storage_version, EXISTS (SELECT FROM warehouse.intake_spool) "
+		 "FROM warehouse.key_state",
+		 c->spooled ? ""
+			    : "SAVEPOINT linkage; SET LOCAL lock_timeout = " SPOOL_AFTER
+			      "; SELECT pg_advisory_xact_lock(" LINKAGE_LOCK_KEY
+			      "); SET LOCAL lock_timeout TO DEFAULT; ");
+	PGresult *r = PQexec(conn, sql);
+	if (PQresultStatus(r) == PGRES_FATAL_ERROR && !c->spooled) {
+		const char *state = PQresultErrorField(r, PG_DIAG_SQLSTATE);
+		if (state && strcmp(state, "55P03") == 0) { /* lock_not_available: a load */
+			PQclear(r);
+			r = PQexec(conn, "ROLLBACK TO SAVEPOINT linkage; SELECT storage_version, "
+					 "true FROM warehouse.key_state");
+		}
+	}
+	if (PQresultStatus(r) != PGRES_TUPLES_OK || PQntuples(r) != 1) {
+		db_error(conn, r, "S2002", e);
+		PQclear(r);
+		return -1;
+	}
+	int version = atoi(PQgetvalue(r, 0, 0));
+	*spool = PQgetvalue(r, 0, 1)[0] == 't';
+	PQclear(r);
+	return version;
+}
+
+/* One transaction for the group, linked or spooled. Every submission leaves with an
+ * outcome. */
 static void commit_group(struct committer *c, struct submission **group, size_t n)
 {
 	struct wq_error e;
 	PGconn *conn = connection(c, &e);
-	int in_tx = 0, loaded = 0;
+	int in_tx = 0, loaded = 0, spool = 0;
 	if (!conn)
 		goto failed;
-	/* One round trip: the storage key under a share lock (as a load reads it), then the
-	 * linkage lock (as a load takes it), then the version. */
 	in_tx = 1;
-	PGresult *r = PQexec(conn, "BEGIN; SELECT FROM warehouse.key_state FOR SHARE; "
-				   "SELECT pg_advisory_xact_lock(" LINKAGE_LOCK_KEY "); "
-				   "SELECT storage_version FROM warehouse.key_state");
-	if (PQresultStatus(r) != PGRES_TUPLES_OK || PQntuples(r) != 1) {
-		db_error(conn, r, "S2002", &e);
-		PQclear(r);
+	int version = begin(c, conn, &spool, &e);
+	if (version < 0)
 		goto failed;
-	}
-	int version = atoi(PQgetvalue(r, 0, 0));
-	PQclear(r);
 	if (version != committer_key_version(c)) {
 		/* Rotated since these were hashed: refused (503), hashed anew on the retry. */
 		set_key_version(c, version);
@@ -310,8 +426,9 @@ static void commit_group(struct committer *c, struct submission **group, size_t 
 		}
 	if (check_keys(c, conn, group, n, &e) < 0 ||
 	    write_batches(conn, group, n, version, &e) < 0 ||
-	    write_cases(c, conn, group, n, version, &e) < 0 ||
-	    write_rest(c, conn, group, n, &e) < 0)
+	    (spool ? spool_write(conn, group, n, &e)
+		   : write_cases(c, conn, group, n, version, &e)) < 0 ||
+	    write_rest(c, conn, group, n, spool, &e) < 0)
 		goto failed;
 	for (size_t i = 0; i < n; i++)
 		loaded |= group[i]->outcome == OUTCOME_PENDING;
@@ -324,7 +441,9 @@ static void commit_group(struct committer *c, struct submission **group, size_t 
 	for (size_t i = 0; i < n; i++)
 		if (group[i]->outcome == OUTCOME_PENDING)
 			group[i]->outcome = OUTCOME_COMMITTED;
-	if (loaded)
+	if (spool)
+		c->spooled = 1;
+	else if (loaded)
 		refresher_poke(c->refresher);
 	return;
 failed:
@@ -346,88 +465,105 @@ failed:
 	}
 }
 
+/* ---- the spool ---- */
+
+enum drained { DRAIN_FAILED = -1, DRAIN_BUSY, DRAIN_SOME, DRAIN_EMPTY };
+
+/* Links the oldest spooled submissions (about a group's worth) in one transaction, if the
+ * linkage lock is free at once: DRAIN_SOME (more may remain), DRAIN_EMPTY (nothing was
+ * spooled), DRAIN_BUSY (a load holds the lock), or DRAIN_FAILED with e set. Groups of its
+ * submissions are written as the committer's are: no case twice in one (a later submission of a
+ * case replaces the earlier). */
+static enum drained drain(struct committer *c, struct submission ***group, size_t *cap,
+			  struct key_set *ks, struct wq_error *e)
+{
+	PGconn *conn = connection(c, e);
+	if (!conn)
+		return DRAIN_FAILED;
+	PGresult *r = PQexec(conn, "BEGIN; SELECT FROM warehouse.key_state FOR SHARE; "
+				   "SELECT pg_try_advisory_xact_lock(" LINKAGE_LOCK_KEY
+				   "), storage_version FROM warehouse.key_state");
+	if (PQresultStatus(r) != PGRES_TUPLES_OK || PQntuples(r) != 1) {
+		db_error(conn, r, "S2002", e);
+		PQclear(r);
+		PQclear(PQexec(conn, "ROLLBACK"));
+		return DRAIN_FAILED;
+	}
+	int got = PQgetvalue(r, 0, 0)[0] == 't', version = atoi(PQgetvalue(r, 0, 1));
+	PQclear(r);
+	struct submission *list = NULL;
+	long long last = 0;
+	int rc = got ? spool_read(conn, c->cfg->group_cases, &list, &last, e) : 0;
+	if (rc > 0) {
+		if (version != committer_key_version(c))
+			set_key_version(c, version);
+		/* Spooled under an older version (a rotation refuses while the spool holds
+		 * anything: only by hand): brought forward as a rotation would. */
+		for (struct submission *s = list; s; s = s->next)
+			for (size_t k = 0; s->key_version < version && k < s->n_cases; k++) {
+				struct case_rec *cr = &s->cases[k];
+				pseudo_rehash(c->keys, cr->case_key, s->key_version, version);
+				for (int p = 0; p < cr->n_victims + cr->n_offenders; p++) {
+					struct person_rec *pr =
+					    p < cr->n_victims ? &cr->victims[p]
+							      : &cr->offenders[p - cr->n_victims];
+					for (int t = 0; t < pr->ntok; t++)
+						pseudo_rehash(c->keys, pr->tok[t].hash,
+							      s->key_version, version);
+				}
+			}
+		while (list && rc > 0) {
+			size_t n = take(&list, (size_t)c->cfg->group_cases, group, cap, ks);
+			if (write_cases(c, conn, *group, n, version, e) < 0)
+				rc = -1;
+			for (size_t i = 0; i < n; i++)
+				spool_free((*group)[i]);
+		}
+		if (rc > 0 &&
+		    (spool_remove(conn, last, e) < 0 || db_run(conn, e, "COMMIT", 0, NULL) < 0))
+			rc = -1;
+	}
+	while (list) {
+		struct submission *next = list->next;
+		spool_free(list);
+		list = next;
+	}
+	if (rc <= 0) {
+		PQclear(PQexec(conn, "ROLLBACK"));
+		if (rc < 0 && PQstatus(conn) != CONNECTION_OK) {
+			PQfinish(c->conn);
+			c->conn = NULL;
+		}
+		return rc < 0 ? DRAIN_FAILED : got ? DRAIN_EMPTY : DRAIN_BUSY;
+	}
+	refresher_poke(c->refresher);
+	return DRAIN_SOME;
+}
+
 /* ---- the thread ---- */
 
-/* The keys of a group: its case keys and its Idempotency-Keys (keyed hashes, 32 bytes
- * each). A submission with a case already in the group waits for the next one (one
- * transaction cannot write a case twice, and order must hold); so does one whose
- * Idempotency-Key is (a concurrent retry, or a client reusing a key): in the next group
- * it gets the first one's answer or a 409, and the group it would have aborted on the
- * unique index commits. */
-struct key_set {
-	const uint8_t **slot;
-	size_t cap, held; /* held at most half of cap, so that probes end */
-};
+/* While the spool holds submissions: how often an idle committer tries the linkage lock,
+ * and how long it leaves the spool alone after a drain failed. */
+#define DRAIN_EVERY_MS 200
+#define DRAIN_RETRY_S  5
 
-static int key_set_has(const struct key_set *ks, const uint8_t *k)
+/* Spooled submissions first, oldest first, whenever the linkage lock is free. Returns
+ * whether more are waiting to be linked now (no pause before the next try). */
+static int drain_some(struct committer *c, struct submission ***group, size_t *cap,
+		      struct key_set *ks)
 {
-	uint64_t h;
-	memcpy(&h, k, sizeof h);
-	for (size_t j = h % ks->cap; ks->slot[j]; j = (j + 1) % ks->cap)
-		if (memcmp(ks->slot[j], k, 32) == 0)
-			return 1;
-	return 0;
-}
-
-static void key_set_put(struct key_set *ks, const uint8_t *k)
-{
-	uint64_t h;
-	memcpy(&h, k, sizeof h);
-	size_t j = h % ks->cap;
-	while (ks->slot[j])
-		j = (j + 1) % ks->cap;
-	ks->slot[j] = k;
-	ks->held++;
-}
-
-static size_t keys_of(const struct submission *s)
-{
-	return s->n_cases + (s->has_key ? 1 : 0);
-}
-
-static int key_set_has_any(const struct key_set *ks, const struct submission *s)
-{
-	if (s->has_key && key_set_has(ks, s->key_hash))
-		return 1;
-	for (size_t i = 0; i < s->n_cases; i++)
-		if (key_set_has(ks, s->cases[i].case_key))
-			return 1;
-	return 0;
-}
-
-static void key_set_add(struct key_set *ks, const struct submission *s)
-{
-	if (s->has_key)
-		key_set_put(ks, s->key_hash);
-	for (size_t i = 0; i < s->n_cases; i++)
-		key_set_put(ks, s->cases[i].case_key);
-}
-
-/* Takes the submissions at the head of the queue, in order, while they fit the group
- * (a first one always does, whatever its size). Under mu. */
-static size_t take_group(struct committer *c, struct submission ***group, size_t *cap,
-			 struct key_set *ks)
-{
-	size_t n = 0, cases = 0;
-	memset(ks->slot, 0, ks->cap * sizeof *ks->slot);
-	ks->held = 0;
-	while (c->head) {
-		struct submission *s = c->head;
-		int fits = ks->held + keys_of(s) <= ks->cap / 2;
-		if (n && (cases + s->n_cases > (size_t)c->cfg->group_cases || !fits ||
-			  key_set_has_any(ks, s)))
-			break;
-		c->head = s->next;
-		if (!c->head)
-			c->tail = &c->head;
-		xgrow((void **)group, cap, n + 1, sizeof **group);
-		(*group)[n++] = s;
-		cases += s->n_cases;
-		if (!fits)
-			break; /* a first one too large for the set is a group of its own */
-		key_set_add(ks, s);
+	if (!c->spooled || clock_now() < c->drain_after)
+		return 0;
+	struct wq_error e;
+	enum drained d = drain(c, group, cap, ks, &e);
+	if (d == DRAIN_EMPTY)
+		c->spooled = 0;
+	if (d == DRAIN_FAILED) {
+		log_warning("intake: spooled submissions were not linked: %s: %s", e.code,
+			    e.message);
+		c->drain_after = clock_now() + DRAIN_RETRY_S;
 	}
-	return n;
+	return d == DRAIN_SOME;
 }
 
 static void *run(void *arg)
@@ -439,8 +575,9 @@ static void *run(void *arg)
 	size_t slots = 4 * (size_t)c->cfg->group_cases + 1;
 	struct key_set ks = {xcalloc(slots, sizeof(uint8_t *)), slots, 0};
 	for (;;) {
+		int more = drain_some(c, &group, &cap, &ks);
 		pthread_mutex_lock(&c->mu);
-		while (!c->head && !c->stopping) {
+		while (!c->head && !c->stopping && !more) {
 			/* Idle and not yet connected: reach the database, so that requests learn
 			 * the key version. */
 			if (!c->key_version) {
@@ -465,13 +602,29 @@ static void *run(void *arg)
 				}
 				continue;
 			}
-			pthread_cond_wait(&c->work, &c->mu);
-		}
-		if (!c->head && c->stopping) {
-			pthread_mutex_unlock(&c->mu);
+			if (!c->spooled) {
+				pthread_cond_wait(&c->work, &c->mu);
+				continue;
+			}
+			/* Spooled: back to the lock soon, or at the next submission. */
+			struct timespec until;
+			clock_gettime(CLOCK_REALTIME, &until);
+			until.tv_nsec += DRAIN_EVERY_MS * 1000000L;
+			until.tv_sec += until.tv_nsec / 1000000000L;
+			until.tv_nsec %= 1000000000L;
+			pthread_cond_timedwait(&c->work, &c->mu, &until);
 			break;
 		}
-		size_t n = take_group(c, &group, &cap, &ks);
+		if (!c->head) {
+			int stop = c->stopping;
+			pthread_mutex_unlock(&c->mu);
+			if (stop)
+				break;
+			continue;
+		}
+		size_t n = take(&c->head, (size_t)c->cfg->group_cases, &group, &cap, &ks);
+		if (!c->head)
+			c->tail = &c->head;
 		pthread_mutex_unlock(&c->mu);
 		commit_group(c, group, n);
 		for (size_t i = 0; i < n; i++)
@@ -493,6 +646,7 @@ struct committer *committer_start(const struct wq_config *cfg, const struct code
 	c->audit_key = audit_key;
 	c->refresher = refresher;
 	c->tail = &c->head;
+	c->spooled = 1; /* until a drain finds the spool empty: it may hold an earlier run's */
 	pthread_mutex_init(&c->mu, NULL);
 	pthread_cond_init(&c->work, NULL);
 	pthread_create(&c->thread, NULL, run, c);

@@ -5,7 +5,9 @@
  * their batch rows, rejects, refresh queue and audit rows, and answers each only after
  * that COMMIT. Concurrent requests thus share one lock wait and one commit instead of
  * queueing for one each. The idempotency key is checked again inside the transaction,
- * under the lock, so that two concurrent requests with one key load once. */
+ * under the lock, so that two concurrent requests with one key load once. While a batch
+ * load holds the linkage lock, groups are spooled instead and linked after it
+ * (etl/intake/spool.h). */
 #ifndef WQ_COMMITTER_H
 #define WQ_COMMITTER_H
 
@@ -46,6 +48,7 @@ struct submission {
 	unsigned stored_status; /* OUTCOME_REPLAYED: the first answer */
 	char *stored_response;	/* malloc'd */
 	struct wq_error error;	/* OUTCOME_FAILED */
+	char *spooled_strings;	/* read back from the spool (etl/intake/spool.h): its codes */
 	/* Called by the committer's thread once the outcome is set (the request answers). */
 	void (*done)(struct submission *s);
 	struct submission *next;

@@ -1,9 +1,9 @@
-/* GET /api/v1/batches/{id}: a batch's counts and its rejected records' errors (codes,
- * pointers, messages: never a value). A submitter reads its own agency's batches only;
- * an admin any, file loads included. Another agency's batch is answered as a missing one
- * (the same 404, from the same query): a submitter cannot learn which ids exist.
- * DELETE /api/v1/batches/{id} (admin): the batch withdrawn, as `wiqaya-etl withdraw`
- * does (etl/load/withdraw.h); the refresher shows it in the analytics. */
+/* GET /api/v1/batches/{id}: a batch's counts, its state (loaded, or spooled while a load
+ * runs) and its rejected records' errors (codes, pointers, messages: never a value). A submitter
+ * reads its own agency's batches only; an admin any, file loads included. Another agency's batch is
+ * answered as a missing one (the same 404, from the same query): a submitter cannot learn which ids
+ * exist. DELETE /api/v1/batches/{id} (admin): the batch withdrawn, as `wiqaya-etl withdraw` does
+ * (etl/load/withdraw.h); the refresher shows it in the analytics. */
 #include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,13 +41,15 @@ void intake_batch_get(struct http_request *req, struct http_response *resp)
 	PGconn *conn = http_db(req);
 	const char *params[] = {idtext, who->role == ROLE_ADMIN ? "" : who->agency};
 	PGresult *b =
-	    conn ? db_exec(conn, &e,
-			   "SELECT source, coalesce(agency, ''), to_char(loaded_at AT TIME "
-			   "ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), records, "
-			   "accepted, rejected, status FROM warehouse.batch "
-			   "WHERE batch_id = $1 AND ($2 = '' OR agency = $2)",
-			   2, params)
-		 : NULL;
+	    conn
+		? db_exec(conn, &e,
+			  "SELECT source, coalesce(agency, ''), to_char(loaded_at AT TIME "
+			  "ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), records, "
+			  "accepted, rejected, status, EXISTS (SELECT FROM "
+			  "warehouse.intake_spool s WHERE s.batch_id = b.batch_id) "
+			  "FROM warehouse.batch b WHERE batch_id = $1 AND ($2 = '' OR agency = $2)",
+			  2, params)
+		: NULL;
 	if (!b) {
 		http_db_reset();
 		http_problem(resp, 503, "S2001", "the warehouse cannot be reached", NULL, NULL);
@@ -69,6 +71,9 @@ void intake_batch_get(struct http_request *req, struct http_response *resp)
 			      (json_int_t)atoll(PQgetvalue(b, 0, 5)));
 	if (PQgetvalue(b, 0, 1)[0])
 		json_object_set_new(o, "agency", json_string(PQgetvalue(b, 0, 1)));
+	/* Spooled: answered while a load ran, linked when it ends (etl/intake/spool.h). */
+	json_object_set_new(o, "state",
+			    json_string(PQgetvalue(b, 0, 7)[0] == 't' ? "spooled" : "loaded"));
 	if (!PQgetisnull(b, 0, 6))
 		json_object_set_new(o, "status", json_integer(atoi(PQgetvalue(b, 0, 6))));
 	PQclear(b);

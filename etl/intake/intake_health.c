@@ -1,6 +1,7 @@
 /* GET /healthz and GET /metrics of the intake: the database answers, the storage-key
- * version the requests hash under, and the refresh queue (how many changes wait for the
- * analytics, and for how long: the freshness promise of [intake] refresh_delay). */
+ * version the requests hash under, the refresh queue (how many changes wait for the
+ * analytics, and for how long: the freshness promise of [intake] refresh_delay) and the
+ * spool (submissions answered while a load ran, waiting to be linked). */
 #include <stdlib.h>
 
 #include "common/db.h"
@@ -13,7 +14,10 @@ static PGresult *queue_state(struct http_request *req)
 	PGconn *conn = http_db(req);
 	PGresult *r = conn ? db_exec(conn, &e,
 				     "SELECT count(*), coalesce(extract(epoch FROM now() - "
-				     "min(queued_at)), 0) FROM warehouse.refresh_queue",
+				     "min(queued_at)), 0), (SELECT count(*) FROM "
+				     "warehouse.intake_spool), (SELECT coalesce(extract(epoch FROM "
+				     "now() - min(spooled_at)), 0) FROM warehouse.intake_spool) "
+				     "FROM warehouse.refresh_queue",
 				     0, NULL)
 			   : NULL;
 	if (!r)
@@ -32,11 +36,13 @@ void intake_health_get(struct http_request *req, struct http_response *resp)
 		return;
 	}
 	http_json(resp, 200,
-		  json_pack("{s:s,s:s,s:i,s:{s:I,s:I,s:i}}", "status", "ok", "database", "ok",
-			    "key_version", committer_key_version(in->committer), "refresh",
+		  json_pack("{s:s,s:s,s:i,s:{s:I,s:I,s:i},s:{s:I,s:I}}", "status", "ok", "database",
+			    "ok", "key_version", committer_key_version(in->committer), "refresh",
 			    "queued", (json_int_t)atoll(PQgetvalue(r, 0, 0)), "oldest_seconds",
 			    (json_int_t)(atof(PQgetvalue(r, 0, 1)) + 0.5), "delay_seconds",
-			    in->cfg->refresh_delay));
+			    in->cfg->refresh_delay, "spool", "submissions",
+			    (json_int_t)atoll(PQgetvalue(r, 0, 2)), "oldest_seconds",
+			    (json_int_t)(atof(PQgetvalue(r, 0, 3)) + 0.5)));
 	PQclear(r);
 }
 
@@ -58,8 +64,16 @@ void intake_metrics_get(struct http_request *req, struct http_response *resp)
 			  "# HELP wiqaya_intake_refresh_oldest_seconds Age of the oldest change "
 			  "waiting for the analytics.\n"
 			  "# TYPE wiqaya_intake_refresh_oldest_seconds gauge\n"
-			  "wiqaya_intake_refresh_oldest_seconds %s\n",
-			  PQgetvalue(r, 0, 0), PQgetvalue(r, 0, 1));
+			  "wiqaya_intake_refresh_oldest_seconds %s\n"
+			  "# HELP wiqaya_intake_spooled Submissions answered while a load ran, "
+			  "waiting to be linked.\n"
+			  "# TYPE wiqaya_intake_spooled gauge\nwiqaya_intake_spooled %s\n"
+			  "# HELP wiqaya_intake_spool_oldest_seconds Age of the oldest "
+			  "submission waiting to be linked.\n"
+			  "# TYPE wiqaya_intake_spool_oldest_seconds gauge\n"
+			  "wiqaya_intake_spool_oldest_seconds %s\n",
+			  PQgetvalue(r, 0, 0), PQgetvalue(r, 0, 1), PQgetvalue(r, 0, 2),
+			  PQgetvalue(r, 0, 3));
 	PQclear(r);
 	http_text(resp, 200, "text/plain; version=0.0.4; charset=utf-8", sb.data, sb.len);
 	sb_free(&sb);

@@ -98,8 +98,21 @@ int rekey_run(PGconn *conn, struct keys *keys, long *rows, struct wq_error *e)
 		goto fail;
 	}
 	const char *lock[] = {LINKAGE_LOCK_KEY};
-	if (db_run(conn, e, "SELECT pg_advisory_xact_lock($1::bigint)", 1, lock) < 0 ||
-	    db_run(conn, e,
+	if (db_run(conn, e, "SELECT pg_advisory_xact_lock($1::bigint)", 1, lock) < 0)
+		goto fail;
+	/* Submissions the intake spooled during a load hold tokens under this version,
+	 * encoded; rotating would leave them readable with the keys it retires. */
+	res = db_exec(conn, e, "SELECT count(*) FROM warehouse.intake_spool", 0, NULL);
+	if (!res)
+		goto fail;
+	long spooled = atol(PQgetvalue(res, 0, 0));
+	PQclear(res);
+	if (spooled > 0) {
+		err_set(e, "K2003", "%ld intake submissions wait to be linked", spooled);
+		err_hint(e, "The intake links them as soon as no load runs; rotate then.");
+		goto fail;
+	}
+	if (db_run(conn, e,
 		   "CREATE TEMP TABLE rekey_map (old bytea PRIMARY KEY, new bytea NOT NULL) "
 		   "ON COMMIT DROP",
 		   0, NULL) < 0)

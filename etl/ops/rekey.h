@@ -11,7 +11,8 @@
 #include "etl/pseudonym/keys.h"
 
 /* Rotates to the next storage version. Returns the new version, or -1 with e set
- * (K2001 no versions left, or a database error; nothing changed then). */
+ * (K2001 no versions left, K2003 intake submissions still spooled, or a database
+ * error; nothing changed then). */
 int rekey_run(PGconn *conn, struct keys *keys, long *rows, struct wq_error *e);
 
 #endif
