@@ -1,6 +1,7 @@
 /* Group commit (see committer.h). */
 #include "etl/intake/committer.h"
 
+#include <errno.h>
 #include <inttypes.h>
 #include <jansson.h>
 #include <pthread.h>
@@ -288,11 +289,12 @@ static int write_batches(PGconn *conn, struct submission **group, size_t n, int 
 
 /* The accepted cases of the group, chunk after chunk, through the loader's chunk code. */
 static int write_cases(struct committer *c, PGconn *conn, struct submission **group, size_t n,
-		       int version, struct wq_error *e)
+		       int version, unsigned *staged, struct wq_error *e)
 {
 	struct load_options opt = {0};
 	struct load_result r = {0};
-	struct batch b = {.conn = conn, .cfg = c->cfg, .keys = c->keys, .opt = &opt, .r = &r};
+	struct batch b = {
+	    .conn = conn, .cfg = c->cfg, .keys = c->keys, .opt = &opt, .r = &r, .staged = *staged};
 	struct chunk ch;
 	int rc = 0;
 	b.ctx = (struct rec_context){c->lists, c->keys, version, c->cfg->default_id_country,
@@ -322,6 +324,7 @@ static int write_cases(struct committer *c, PGconn *conn, struct submission **gr
 		rc = chunk_write(&b, &ch, e);
 	chunk_free(&ch);
 	pthread_mutex_destroy(&b.lock);
+	*staged = b.staged; /* what this transaction's staging tables hold, for the next call */
 	return rc;
 }
 
@@ -364,29 +367,34 @@ static int write_rest(struct committer *c, PGconn *conn, struct submission **gro
 	return rc;
 }
 
-/* Begins the group's transaction: the storage key under a share lock (as a load reads it),
- * then the linkage lock (as a load takes it) for at most SPOOL_AFTER unless the spool
- * is in use, then the version and whether anything is spooled. *SPOOL: the group is to
- * be spooled. Returns the version, or -1 with e set. */
+/* Begins the group's transaction: the storage key under a share lock (as a load reads it);
+ * the linkage lock (as a load takes it), waited for at most SPOOL_AFTER, or only tried
+ * while the spool may hold anything; then the spool's table lock, which every group
+ * takes and nothing else waits for, so that across intakes spool ids follow commits and
+ * idempotency keys are checked one group at a time. *SPOOL: the group is spooled, since
+ * the linkage lock is not held or something is spooled before it. Returns the storage
+ * version, or -1 with e set. */
+#define SPOOL_TABLE_LOCK "LOCK TABLE warehouse.intake_spool IN SHARE ROW EXCLUSIVE MODE; "
 static int begin(struct committer *c, PGconn *conn, int *spool, struct wq_error *e)
 {
-	char sql[512];
-	snprintf(sql, sizeof sql,
-		 "BEGIN; SELECT FROM warehouse.key_state FOR SHARE; %s"
-		 "SELECT storage_version, EXISTS (SELECT FROM warehouse.intake_spool) "
-		 "FROM warehouse.key_state",
-		 c->spooled ? ""
-			    : "SAVEPOINT linkage; SET LOCAL lock_timeout = " SPOOL_AFTER
-			      "; SELECT pg_advisory_xact_lock(" LINKAGE_LOCK_KEY
-			      "); SET LOCAL lock_timeout TO DEFAULT; ");
-	PGresult *r = PQexec(conn, sql);
-	if (PQresultStatus(r) == PGRES_FATAL_ERROR && !c->spooled) {
-		const char *state = PQresultErrorField(r, PG_DIAG_SQLSTATE);
-		if (state && strcmp(state, "55P03") == 0) { /* lock_not_available: a load */
-			PQclear(r);
-			r = PQexec(conn, "ROLLBACK TO SAVEPOINT linkage; SELECT storage_version, "
-					 "true FROM warehouse.key_state");
-		}
+	PGresult *r = PQexec(
+	    conn, c->spooled
+		      ? "BEGIN; SELECT FROM warehouse.key_state FOR SHARE; " SPOOL_TABLE_LOCK
+			"SELECT storage_version, pg_try_advisory_xact_lock(" LINKAGE_LOCK_KEY
+			"), EXISTS (SELECT FROM warehouse.intake_spool) "
+			"FROM warehouse.key_state"
+		      : "BEGIN; SELECT FROM warehouse.key_state FOR SHARE; SAVEPOINT linkage; "
+			"SET LOCAL lock_timeout = " SPOOL_AFTER "; "
+			"SELECT pg_advisory_xact_lock(" LINKAGE_LOCK_KEY "); "
+			"SET LOCAL lock_timeout TO DEFAULT; " SPOOL_TABLE_LOCK
+			"SELECT storage_version, true, EXISTS (SELECT FROM "
+			"warehouse.intake_spool) FROM warehouse.key_state");
+	const char *state = PQresultErrorField(r, PG_DIAG_SQLSTATE);
+	if (!c->spooled && PQresultStatus(r) == PGRES_FATAL_ERROR && state &&
+	    strcmp(state, "55P03") == 0) { /* lock_not_available: a load holds it */
+		PQclear(r);
+		r = PQexec(conn, "ROLLBACK TO SAVEPOINT linkage; " SPOOL_TABLE_LOCK
+				 "SELECT storage_version, false, true FROM warehouse.key_state");
 	}
 	if (PQresultStatus(r) != PGRES_TUPLES_OK || PQntuples(r) != 1) {
 		db_error(conn, r, "S2002", e);
@@ -394,7 +402,7 @@ static int begin(struct committer *c, PGconn *conn, int *spool, struct wq_error 
 		return -1;
 	}
 	int version = atoi(PQgetvalue(r, 0, 0));
-	*spool = PQgetvalue(r, 0, 1)[0] == 't';
+	*spool = PQgetvalue(r, 0, 1)[0] != 't' || PQgetvalue(r, 0, 2)[0] == 't';
 	PQclear(r);
 	return version;
 }
@@ -406,6 +414,7 @@ static void commit_group(struct committer *c, struct submission **group, size_t 
 	struct wq_error e;
 	PGconn *conn = connection(c, &e);
 	int in_tx = 0, loaded = 0, spool = 0;
+	unsigned staged = 0;
 	if (!conn)
 		goto failed;
 	in_tx = 1;
@@ -427,7 +436,7 @@ static void commit_group(struct committer *c, struct submission **group, size_t 
 	if (check_keys(c, conn, group, n, &e) < 0 ||
 	    write_batches(conn, group, n, version, &e) < 0 ||
 	    (spool ? spool_write(conn, group, n, &e)
-		   : write_cases(c, conn, group, n, version, &e)) < 0 ||
+		   : write_cases(c, conn, group, n, version, &staged, &e)) < 0 ||
 	    write_rest(c, conn, group, n, spool, &e) < 0)
 		goto failed;
 	for (size_t i = 0; i < n; i++)
@@ -441,9 +450,8 @@ static void commit_group(struct committer *c, struct submission **group, size_t 
 	for (size_t i = 0; i < n; i++)
 		if (group[i]->outcome == OUTCOME_PENDING)
 			group[i]->outcome = OUTCOME_COMMITTED;
-	if (spool)
-		c->spooled = 1;
-	else if (loaded)
+	c->spooled = spool; /* linked: the spool was empty, under its table lock */
+	if (!spool && loaded)
 		refresher_poke(c->refresher);
 	return;
 failed:
@@ -471,11 +479,12 @@ enum drained { DRAIN_FAILED = -1, DRAIN_BUSY, DRAIN_SOME, DRAIN_EMPTY };
 
 /* Links the oldest spooled submissions (about a group's worth) in one transaction, if the
  * linkage lock is free at once: DRAIN_SOME (more may remain), DRAIN_EMPTY (nothing was
- * spooled), DRAIN_BUSY (a load holds the lock), or DRAIN_FAILED with e set. Groups of its
+ * spooled), DRAIN_BUSY (a load holds the lock), or DRAIN_FAILED with e set and *OLDEST the
+ * first batch it read (0 if none). Groups of its
  * submissions are written as the committer's are: no case twice in one (a later submission of a
  * case replaces the earlier). */
 static enum drained drain(struct committer *c, struct submission ***group, size_t *cap,
-			  struct key_set *ks, struct wq_error *e)
+			  struct key_set *ks, long long *oldest, struct wq_error *e)
 {
 	PGconn *conn = connection(c, e);
 	if (!conn)
@@ -492,11 +501,14 @@ static enum drained drain(struct committer *c, struct submission ***group, size_
 	int got = PQgetvalue(r, 0, 0)[0] == 't', version = atoi(PQgetvalue(r, 0, 1));
 	PQclear(r);
 	struct submission *list = NULL;
-	long long last = 0;
-	int rc = got ? spool_read(conn, c->cfg->group_cases, &list, &last, e) : 0;
+	struct strbuf ids;
+	unsigned staged = 0;
+	sb_init(&ids);
+	if (got && version != committer_key_version(c))
+		set_key_version(c, version);
+	int rc = got ? spool_read(conn, c->lists, c->cfg->group_cases, version, &list, &ids, e) : 0;
 	if (rc > 0) {
-		if (version != committer_key_version(c))
-			set_key_version(c, version);
+		*oldest = list->batch_id;
 		/* Spooled under an older version (a rotation refuses while the spool holds
 		 * anything: only by hand): brought forward as a rotation would. */
 		for (struct submission *s = list; s; s = s->next)
@@ -514,15 +526,16 @@ static enum drained drain(struct committer *c, struct submission ***group, size_
 			}
 		while (list && rc > 0) {
 			size_t n = take(&list, (size_t)c->cfg->group_cases, group, cap, ks);
-			if (write_cases(c, conn, *group, n, version, e) < 0)
+			if (write_cases(c, conn, *group, n, version, &staged, e) < 0)
 				rc = -1;
 			for (size_t i = 0; i < n; i++)
 				spool_free((*group)[i]);
 		}
 		if (rc > 0 &&
-		    (spool_remove(conn, last, e) < 0 || db_run(conn, e, "COMMIT", 0, NULL) < 0))
+		    (spool_remove(conn, ids.data, e) < 0 || db_run(conn, e, "COMMIT", 0, NULL) < 0))
 			rc = -1;
 	}
+	sb_free(&ids);
 	while (list) {
 		struct submission *next = list->next;
 		spool_free(list);
@@ -546,6 +559,7 @@ static enum drained drain(struct committer *c, struct submission ***group, size_
  * and how long it leaves the spool alone after a drain failed. */
 #define DRAIN_EVERY_MS 200
 #define DRAIN_RETRY_S  5
+#define IDLE_LOOK_MS   10000
 
 /* Spooled submissions first, oldest first, whenever the linkage lock is free. Returns
  * whether more are waiting to be linked now (no pause before the next try). */
@@ -555,12 +569,19 @@ static int drain_some(struct committer *c, struct submission ***group, size_t *c
 	if (!c->spooled || clock_now() < c->drain_after)
 		return 0;
 	struct wq_error e;
-	enum drained d = drain(c, group, cap, ks, &e);
+	long long oldest = 0;
+	enum drained d = drain(c, group, cap, ks, &oldest, &e);
 	if (d == DRAIN_EMPTY)
 		c->spooled = 0;
 	if (d == DRAIN_FAILED) {
-		log_warning("intake: spooled submissions were not linked: %s: %s", e.code,
-			    e.message);
+		/* The batch an operator may have to withdraw, and why. */
+		if (oldest)
+			log_warning("intake: spooled submissions from b-%lld on were not linked: "
+				    "%s: %s",
+				    oldest, e.code, e.message);
+		else
+			log_warning("intake: spooled submissions were not linked: %s: %s", e.code,
+				    e.message);
 		c->drain_after = clock_now() + DRAIN_RETRY_S;
 	}
 	return d == DRAIN_SOME;
@@ -602,17 +623,16 @@ static void *run(void *arg)
 				}
 				continue;
 			}
-			if (!c->spooled) {
-				pthread_cond_wait(&c->work, &c->mu);
-				continue;
-			}
-			/* Spooled: back to the lock soon, or at the next submission. */
+			/* Spooled: back to the lock soon, or at the next submission. Idle: a look
+			 * at the spool now and then, which another intake that stopped may have
+			 * left full. */
 			struct timespec until;
 			clock_gettime(CLOCK_REALTIME, &until);
-			until.tv_nsec += DRAIN_EVERY_MS * 1000000L;
+			until.tv_nsec += (c->spooled ? DRAIN_EVERY_MS : IDLE_LOOK_MS) * 1000000L;
 			until.tv_sec += until.tv_nsec / 1000000000L;
 			until.tv_nsec %= 1000000000L;
-			pthread_cond_timedwait(&c->work, &c->mu, &until);
+			if (pthread_cond_timedwait(&c->work, &c->mu, &until) == ETIMEDOUT)
+				c->spooled = 1; /* idle: the next round looks */
 			break;
 		}
 		if (!c->head) {

@@ -5,9 +5,9 @@
  * their batch rows, rejects, refresh queue and audit rows, and answers each only after
  * that COMMIT. Concurrent requests thus share one lock wait and one commit instead of
  * queueing for one each. The idempotency key is checked again inside the transaction,
- * under the lock, so that two concurrent requests with one key load once. While a batch
- * load holds the linkage lock, groups are spooled instead and linked after it
- * (etl/intake/spool.h). */
+ * under the spool's table lock that every group takes, so that two concurrent requests
+ * with one key load once. While a batch load holds the linkage lock, groups are spooled
+ * instead and linked after it (etl/intake/spool.h). */
 #ifndef WQ_COMMITTER_H
 #define WQ_COMMITTER_H
 

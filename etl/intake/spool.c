@@ -14,12 +14,13 @@
 /* ---- the records' encoding ----
  * A version byte, then per case its numbers (int32, host order: the spool is read back by
  * the same build, and a version byte tells another layout), its case key, and its codes as
- * length-prefixed strings (NO_STRING for NULL). Persons carry their tokens (kind, country,
- * tier-2 hash) and every attribute of common/attribute.h, whose count is written so that
- * a table of another length is refused rather than misread. */
+ * length-prefixed strings (NO_STRING for NULL; a code is at most CODE_MAX bytes, S1102). Persons
+ * carry their tokens (kind, country, tier-2 hash) and every attribute of common/attribute.h, whose
+ * count is written so that a table of another length is refused rather than misread. */
 
 #define LAYOUT	  1
 #define NO_STRING 0xFFFF
+#define CODE_MAX  64
 
 static void put_int(struct strbuf *sb, long v)
 {
@@ -95,12 +96,14 @@ void spool_encode(struct strbuf *out, const struct case_rec *cases, size_t n)
 	}
 }
 
-/* A reader over the encoding; strings are copied, NUL-terminated, into a block no larger
- * than the input (each takes its bytes and a NUL in place of its two-byte length). */
+/* A reader over the encoding. The spool is the database's, and a stolen or broken server
+ * can write anything into it: every count is bounded by what is left to read, every code
+ * is looked up in its code list (the case then points at the list's own string, as a
+ * validated one does, and no byte of the row reaches the chunk code's COPY text), and
+ * persons named by interventions exist. */
 struct reader {
 	const unsigned char *p, *end;
-	char *strings;
-	size_t used;
+	const struct codelists *lists;
 	int bad;
 };
 
@@ -133,33 +136,45 @@ static int get_count(struct reader *r, int limit, size_t min)
 	return r->bad ? 0 : n;
 }
 
-static const char *get_str(struct reader *r)
+/* A code of list LIST (NULL when absent and not REQUIRED): the list's own string. */
+static const char *get_code(struct reader *r, const char *list, int required)
 {
 	uint16_t len = 0;
 	const void *at = take(r, sizeof len);
 	if (at)
 		memcpy(&len, at, sizeof len);
-	if (r->bad || len == NO_STRING)
+	if (r->bad)
 		return NULL;
+	if (len == NO_STRING) {
+		r->bad |= required;
+		return NULL;
+	}
 	const char *s = take(r, len);
-	if (!s)
+	char code[CODE_MAX + 1];
+	const struct code_list *l = codelists_get(r->lists, list);
+	if (!s || len > CODE_MAX || !l) {
+		r->bad = 1;
 		return NULL;
-	char *out = r->strings + r->used;
-	memcpy(out, s, len);
-	out[len] = '\0';
-	r->used += (size_t)len + 1;
-	return out;
+	}
+	memcpy(code, s, len);
+	code[len] = '\0';
+	int i = codelist_index(l, code);
+	if (i < 0) {
+		r->bad = 1;
+		return NULL;
+	}
+	return l->items[i].code;
 }
 
 static void get_person(struct reader *r, struct person_rec *p)
 {
-	p->sex = get_str(r);
+	p->sex = get_code(r, "sex", 1);
 	p->age = get_int(r);
 	p->child = get_int(r);
 	if (get_int(r) != (int)attr_count())
 		r->bad = 1;
 	for (size_t a = 0; a < attr_count() && !r->bad; a++)
-		p->attr[a] = get_str(r);
+		p->attr[a] = get_code(r, attr_at(a)->list, 1);
 	p->ntok = get_count(r, 3, 1 + 3 + TOKEN_BYTES);
 	for (int t = 0; t < p->ntok; t++) {
 		const unsigned char *kind = take(r, 1), *country = take(r, 3),
@@ -168,6 +183,7 @@ static void get_person(struct reader *r, struct person_rec *p)
 			return;
 		p->tok[t].kind = *kind;
 		memcpy(p->tok[t].country, country, 3);
+		p->tok[t].country[2] = '\0';
 		memcpy(p->tok[t].hash, hash, TOKEN_BYTES);
 	}
 }
@@ -180,20 +196,20 @@ static void get_case(struct reader *r, struct case_rec *c)
 	const void *key = take(r, TOKEN_BYTES);
 	if (key)
 		memcpy(c->case_key, key, TOKEN_BYTES);
-	c->agency = get_str(r);
-	c->region = get_str(r);
-	c->detection = get_str(r);
-	c->status = get_str(r);
+	c->agency = get_code(r, "agencies", 1);
+	c->region = get_code(r, "regions", 1);
+	c->detection = get_code(r, "detection", 1);
+	c->status = get_code(r, "status", 1);
 	c->reported = get_int(r);
 	c->incident = get_int(r);
 	c->reported_day = get_int(r);
 	c->financial = get_int(r);
 	c->n_offences = get_count(r, 16, 2);
 	for (int k = 0; k < c->n_offences; k++)
-		c->offences[k] = get_str(r);
+		c->offences[k] = get_code(r, "offences", 1);
 	c->n_technology = get_count(r, 16, 2);
 	for (int k = 0; k < c->n_technology; k++)
-		c->technology[k] = get_str(r);
+		c->technology[k] = get_code(r, "technology", 1);
 	c->n_victims = get_count(r, REC_MAX_PERSONS, 8);
 	c->victims = xcalloc((size_t)c->n_victims + 1, sizeof *c->victims);
 	for (int k = 0; k < c->n_victims && !r->bad; k++)
@@ -209,39 +225,39 @@ static void get_case(struct reader *r, struct case_rec *c)
 		const char *role = take(r, 1);
 		v->person_role = role ? *role : 0;
 		v->person_seq = get_int(r);
-		v->type = get_str(r);
-		v->level = get_str(r);
-		v->outcome = get_str(r);
+		v->type = get_code(r, "intervention_type", 1);
+		v->level = get_code(r, "intervention_level", 0);
+		v->outcome = get_code(r, "intervention_outcome", 0);
 		v->started = get_int(r);
 		v->completed = get_int(r);
+		int of = v->person_role == 'v'	 ? c->n_victims
+			 : v->person_role == 'o' ? c->n_offenders
+						 : 0;
+		if (v->person_seq < 1 || v->person_seq > of)
+			r->bad = 1;
 	}
-	/* What validation guarantees and the chunk code relies on. */
-	if (!c->agency || !c->region || !c->detection || !c->status)
-		r->bad = 1;
 }
 
-int spool_decode(const unsigned char *p, size_t len, struct case_rec **cases, size_t *n,
-		 char **strings)
+int spool_decode(const struct codelists *lists, const unsigned char *p, size_t len,
+		 struct case_rec **cases, size_t *n)
 {
-	struct reader r = {p, p + len, xmalloc(len + 1), 0, 0};
+	struct reader r = {p, p + len, lists, 0};
 	const unsigned char *layout = take(&r, 1);
-	size_t count = layout && *layout == LAYOUT ? (size_t)get_count(&r, 1 << 24, 32) : 0;
-	struct case_rec *out = xcalloc(count + 1, sizeof *out);
-	size_t k = 0;
 	if (!layout || *layout != LAYOUT)
 		r.bad = 1;
+	size_t count = (size_t)get_count(&r, 1 << 20, 64);
+	struct case_rec *out = xcalloc(count + 1, sizeof *out);
+	size_t k = 0;
 	while (k < count && !r.bad)
 		get_case(&r, &out[k++]);
 	if (r.bad || r.p != r.end) {
 		for (size_t i = 0; i < k; i++)
 			rec_free(&out[i]);
 		free(out);
-		free(r.strings);
 		return -1;
 	}
 	*cases = out;
 	*n = count;
-	*strings = r.strings;
 	return 0;
 }
 
@@ -275,8 +291,8 @@ int spool_write(PGconn *conn, struct submission **group, size_t n, struct wq_err
 	return rc;
 }
 
-int spool_read(PGconn *conn, long max_cases, struct submission **list, long long *last,
-	       struct wq_error *e)
+int spool_read(PGconn *conn, const struct codelists *lists, long max_cases, int version,
+	       struct submission **list, struct strbuf *ids, struct wq_error *e)
 {
 	char max[24];
 	snprintf(max, sizeof max, "%ld", max_cases);
@@ -298,6 +314,8 @@ int spool_read(PGconn *conn, long max_cases, struct submission **list, long long
 	}
 	struct submission **tail = list;
 	*list = NULL;
+	sb_reset(ids);
+	sb_putc(ids, '{');
 	int rows = PQntuples(r);
 	for (int i = 0; i < rows; i++) {
 		struct submission *s = xcalloc(1, sizeof *s);
@@ -306,14 +324,14 @@ int spool_read(PGconn *conn, long max_cases, struct submission **list, long long
 		s->outcome = OUTCOME_PENDING;
 		*tail = s;
 		tail = &s->next;
-		*last = strtoll(PQgetvalue(r, i, 0), NULL, 10);
-		if (spool_decode((const unsigned char *)PQgetvalue(r, i, 3),
-				 (size_t)PQgetlength(r, i, 3), &s->cases, &s->n_cases,
-				 &s->spooled_strings) < 0) {
+		sb_printf(ids, "%s%s", i ? "," : "", PQgetvalue(r, i, 0));
+		if (s->key_version < 1 || s->key_version > version ||
+		    spool_decode(lists, (const unsigned char *)PQgetvalue(r, i, 3),
+				 (size_t)PQgetlength(r, i, 3), &s->cases, &s->n_cases) < 0) {
 			err_set(e, "S3011", "spooled submission b-%lld cannot be read back",
 				s->batch_id);
-			err_hint(e, "It stays spooled, and so does every later one; see "
-				    "docs/operations.md (\"The intake's spool\").");
+			err_hint(e, "It stays spooled, and so does every later one, until it is "
+				    "withdrawn; see docs/operations.md (\"The intake's spool\").");
 			PQclear(r);
 			while (*list) {
 				struct submission *next = (*list)->next;
@@ -323,16 +341,16 @@ int spool_read(PGconn *conn, long max_cases, struct submission **list, long long
 			return -1;
 		}
 	}
+	sb_putc(ids, '}');
 	PQclear(r);
 	return rows > 0;
 }
 
-int spool_remove(PGconn *conn, long long last, struct wq_error *e)
+int spool_remove(PGconn *conn, const char *ids, struct wq_error *e)
 {
-	char id[24];
-	snprintf(id, sizeof id, "%lld", last);
-	const char *params[] = {id};
-	return db_run(conn, e, "DELETE FROM warehouse.intake_spool WHERE spool_id <= $1", 1,
+	const char *params[] = {ids};
+	return db_run(conn, e,
+		      "DELETE FROM warehouse.intake_spool WHERE spool_id = ANY ($1::bigint[])", 1,
 		      params);
 }
 
@@ -341,6 +359,5 @@ void spool_free(struct submission *s)
 	for (size_t k = 0; k < s->n_cases; k++)
 		rec_free(&s->cases[k]);
 	free(s->cases);
-	free(s->spooled_strings);
 	free(s);
 }

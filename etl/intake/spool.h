@@ -6,15 +6,18 @@
  * warehouse.intake_spool per submission holding its accepted records as they are after
  * validation and pseudonymisation: tokens, case keys, codes and numbers, never an
  * identifier. The committer links them, oldest first, as soon as it has the lock; until
- * then every later group is spooled too, so that submissions are linked in the order they
- * were answered. */
+ * then every later group is spooled too, and a load that gets the lock first gives it
+ * back (etl/load/loader.c), so that submissions are linked in the order they were
+ * answered. */
 #ifndef WQ_SPOOL_H
 #define WQ_SPOOL_H
 
 #include <libpq-fe.h>
 #include <stddef.h>
 
+#include "common/codelist.h"
 #include "common/error.h"
+#include "common/strbuf.h"
 #include "etl/intake/committer.h"
 
 /* How long a group waits for the linkage lock before it is spooled (a lock_timeout):
@@ -28,23 +31,23 @@ int spool_write(PGconn *conn, struct submission **group, size_t n, struct wq_err
 
 /* The oldest spooled submissions, up to about MAX_CASES cases (at least one): a list of
  * malloc'd submissions in order (batch_id, key_version, cases and n_cases set; free each
- * with spool_free) and *LAST, the last spool id read. 0 when the spool is empty, 1 when
- * some were read, -1 with e set (S3011 when a row cannot be read back). */
-int spool_read(PGconn *conn, long max_cases, struct submission **list, long long *last,
-	       struct wq_error *e);
+ * with spool_free), and IDS, their spool ids as an array literal. 0 when the spool is
+ * empty, 1 when some were read, -1 with e set (S3011, naming its batch, when a row cannot
+ * be read back: a layout or code it does not know, a key version outside 1..VERSION). */
+int spool_read(PGconn *conn, const struct codelists *lists, long max_cases, int version,
+	       struct submission **list, struct strbuf *ids, struct wq_error *e);
 
-/* Removes the spool rows up to LAST (they were linked in this transaction). */
-int spool_remove(PGconn *conn, long long last, struct wq_error *e);
+/* Removes the spool rows IDS (they were linked in this transaction). */
+int spool_remove(PGconn *conn, const char *ids, struct wq_error *e);
 
 /* Frees a submission read by spool_read. */
 void spool_free(struct submission *s);
 
 /* The records' encoding, apart for the tests: ENCODE appends N cases to OUT; DECODE reads
- * them back into malloc'd cases whose codes point into *STRINGS (malloc'd; free it after
- * the cases). -1 on malformed input. */
-struct strbuf;
+ * them back into malloc'd cases whose codes point into LISTS, as validated ones do. -1 on
+ * anything but an encoding of known codes. */
 void spool_encode(struct strbuf *out, const struct case_rec *cases, size_t n);
-int spool_decode(const unsigned char *p, size_t len, struct case_rec **cases, size_t *n,
-		 char **strings);
+int spool_decode(const struct codelists *lists, const unsigned char *p, size_t len,
+		 struct case_rec **cases, size_t *n);
 
 #endif

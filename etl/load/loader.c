@@ -391,6 +391,45 @@ static int begin(struct load *ld, struct wq_error *e)
 	return 0;
 }
 
+/* How long a load leaves the linkage lock to the intake while its spool holds submissions
+ * (etl/intake/spool.h) before it goes first: the intake links them within a fraction of a
+ * second of the lock being free, unless no intake runs. */
+#define SPOOL_WAIT_S 30
+
+/* The linkage lock, once the intake's spool is empty: submissions the intake answered
+ * while an earlier load ran are linked before this load's cases, as they were answered
+ * before it. Taken in a savepoint, so that it can be given back (the intake only tries
+ * for it, and would otherwise never have it between two loads). */
+static int linkage_lock(struct load *ld, struct wq_error *e)
+{
+	const char *lock[] = {LINKAGE_LOCK_KEY};
+	double until = clock_now() + SPOOL_WAIT_S;
+	for (;;) {
+		if (db_run(ld->b.conn, e, "SAVEPOINT linkage", 0, NULL) < 0)
+			return -1;
+		PGresult *r = db_exec(ld->b.conn, e,
+				      "SELECT pg_advisory_xact_lock($1::bigint), (SELECT count(*) "
+				      "FROM warehouse.intake_spool)",
+				      1, lock);
+		if (!r)
+			return -1;
+		long spooled = atol(PQgetvalue(r, 0, 1));
+		PQclear(r);
+		if (spooled == 0)
+			return db_run(ld->b.conn, e, "RELEASE SAVEPOINT linkage", 0, NULL);
+		if (clock_now() >= until) {
+			fprintf(stderr,
+				"%ld intake submissions answered during an earlier load still wait "
+				"to be linked (is the intake running?); this load goes first\n",
+				spooled);
+			return db_run(ld->b.conn, e, "RELEASE SAVEPOINT linkage", 0, NULL);
+		}
+		if (db_run(ld->b.conn, e, "ROLLBACK TO SAVEPOINT linkage", 0, NULL) < 0)
+			return -1;
+		usleep(200000);
+	}
+}
+
 /* What is known of this batch before reading it: found with no rejects (already
  * loaded: 1), found with rejects (a retry: 2), or new (0); -1 on error. A regular file's
  * key is checked before and again after waiting for the linkage lock (a concurrent load
@@ -408,10 +447,8 @@ static int lookup(struct load *ld, const char *path, uint8_t key[TOKEN_BYTES], s
 			return -1;
 		pseudo_tier2(b->keys, b->ctx.key_version, key, stored);
 	}
-	const char *lock[] = {LINKAGE_LOCK_KEY};
 	int found = from_stdin ? 0 : batch_find(b->conn, stored, &id, &rejected, e);
-	if (found < 0 ||
-	    db_run(b->conn, e, "SELECT pg_advisory_xact_lock($1::bigint)", 1, lock) < 0)
+	if (found < 0 || linkage_lock(ld, e) < 0)
 		return -1;
 	found = from_stdin ? 0 : batch_find(b->conn, stored, &id, &rejected, e);
 	if (found <= 0)

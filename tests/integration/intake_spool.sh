@@ -5,8 +5,8 @@
 # later submission of a case replaces the earlier, a known child links to its person),
 # by the same intake or by the next one to start; the analytics then equal a rebuild. The
 # spool holds no identifier; a rotation waits for it (K2003); a withdrawn spooled batch is
-# never linked. And with a real load of 20,000 cases running, a submission is answered
-# before the load ends.
+# never linked; a load that waits for the lock lets the spool be linked first. And with a
+# real load of 20,000 cases running, a submission is answered before the load ends.
 source "$(dirname "$0")/../lib.sh"
 fresh_db intake_spool
 printf '[intake]\nrefresh_delay = 1\n' >>"$CONF"
@@ -20,14 +20,14 @@ locked() { psql_t -c "SELECT count(*) FROM pg_locks l JOIN pg_database d ON d.oi
                       WHERE d.datname = current_database() AND locktype = 'advisory' AND objid = 7270010 AND granted"; }
 # hold: the linkage lock taken by a session of its own, as a load holds it, until unhold.
 hold() {
-  psql_t -c "SELECT pg_advisory_lock(7270010), pg_sleep(600)" >/dev/null 2>&1 & holder=$!
+  psql_t -c "SET application_name = 'spool_holder'; SELECT pg_advisory_lock(7270010), pg_sleep(600)" >/dev/null 2>&1 & holder=$!
   for _ in $(seq 1 100); do [[ $(locked) == 1 ]] && return; sleep 0.1; done
   echo "Bail out! the lock was not taken"; exit 1
 }
 unhold() {
   kill "$holder" 2>/dev/null
-  psql_t -c "SELECT pg_terminate_backend(l.pid) FROM pg_locks l JOIN pg_database d ON d.oid = l.database
-             WHERE d.datname = current_database() AND locktype = 'advisory' AND objid = 7270010 AND l.pid <> pg_backend_pid()" >/dev/null
+  psql_t -c "SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+             WHERE datname = current_database() AND application_name = 'spool_holder'" >/dev/null
   wait "$holder" 2>/dev/null
 }
 spooled() { psql_t -c 'SELECT count(*) FROM warehouse.intake_spool'; }
@@ -117,6 +117,47 @@ eq "the children named again are linked to their persons (alone: only those with
 integrity "the warehouse is whole after the spool"
 for _ in $(seq 1 50); do [[ $(psql_t -c 'SELECT count(*) FROM warehouse.refresh_queue') == 0 ]] && break; sleep 0.2; done
 same_as_rebuild "the analytics after the spool equal a rebuild"
+
+# --- a load waiting for the lock lets the spool go first: answered first, linked first ---
+sed -n 1p "$T/src.ndjson" | jq -c '.case_ref = "SPOOL-6" | .status = "reported"' >"$T/six.ndjson"
+sed -n 1p "$T/src.ndjson" | jq -c '.case_ref = "SPOOL-6" | .status = "prosecuted"' >"$T/six-later.ndjson"
+hold
+got=$(post "$POL" application/x-ndjson "$T/six.ndjson" --max-time 20); eq "SPOOL-6 sent during the lock: 200" "$got" "200"
+"$BIN/wiqaya-etl" load "$T/six-later.ndjson" >"$T/six.out" 2>&1 & loader=$!
+for _ in $(seq 1 100); do
+  [[ $(psql_t -c "SELECT count(*) FROM pg_locks l JOIN pg_database d ON d.oid = l.database
+                  WHERE d.datname = current_database() AND locktype = 'advisory' AND objid = 7270010 AND NOT granted") != 0 ]] && break
+  sleep 0.1
+done
+unhold
+wait "$loader"; eq "the later load of SPOOL-6 succeeds" "$?" "0"
+eq "the spool was linked before it: the load's version stands (revision 2)" \
+  "$(psql_t -c "SELECT c.status || ' ' || c.revision FROM warehouse.\"case\" c JOIN warehouse.batch b USING (batch_id)
+                WHERE b.source = 'file' AND b.records = 1")" "prosecuted 2"
+eq "... and the spool is empty" "$(spooled)" "0"
+
+# --- two spooled submissions of one case, each merging two known children: linked in one
+# transaction as two groups, each merge recorded once, under its own batch ---
+jq -c '.victims[]? | select(.identity.national_id != null) | {identity, sex}' "$T/syn/cases.ndjson" >"$T/with_id"
+jq -c '.victims[]? | select(.identity != null and .identity.national_id == null) | {identity, sex}' "$T/syn/cases.ndjson" >"$T/without_id"
+merging() { # merging N: SPOOL-M whose victim has the names of the Nth child without an ID from the end and the ID of the Nth child with one (two cases apart: never siblings of one case, whom linkage keeps apart)
+  jq -c --slurpfile a <(tail -n "$1" "$T/without_id" | head -1) --slurpfile b <(sed -n "${1}p" "$T/with_id") \
+    '.case_ref = "SPOOL-M" | .offenders = [] | .interventions = []
+     | .victims = [{ref: "V1", sex: $a[0].sex, identity: ($a[0].identity + {national_id: $b[0].identity.national_id})}]' \
+    <(sed -n 1p "$T/src.ndjson")
+}
+merging 1 >"$T/m1.ndjson"; merging 2 >"$T/m2.ndjson"
+hold
+got=$(post "$POL" application/x-ndjson "$T/m1.ndjson" --max-time 20); eq "a merging submission, spooled: 200" "$got" "200"
+m1=$(jq -r .batch "$T/body")
+got=$(post "$POL" application/x-ndjson "$T/m2.ndjson" --max-time 20); eq "the same case merging two others, spooled: 200" "$got" "200"
+m2=$(jq -r .batch "$T/body")
+unhold
+check "both are linked" drained
+eq "each merge recorded once, under its own batch" \
+  "$(psql_t -c "SELECT string_agg(batch_id || ':' || n, ' ' ORDER BY batch_id) FROM (SELECT batch_id, count(*) n FROM warehouse.person_merge
+                WHERE batch_id IN (${m1#b-}, ${m2#b-}) GROUP BY 1) m")" "${m1#b-}:1 ${m2#b-}:1"
+integrity "the warehouse is whole after the merges"
 
 # --- a real load: the intake answers before it ends ---
 "$BIN/wiqaya-synth" --seed 32 --cases 20000 --bad-rate 0 --out "$T/big" >/dev/null

@@ -1,7 +1,8 @@
 /* The intake spool's encoding of validated records (etl/intake/spool.h): every field a
- * case carries after validation comes back as it was (tokens, codes, NULLs, numbers), and
- * an encoding cut anywhere, lengthened, or of another layout is refused without reading
- * past its end (run under ASan by make asan). */
+ * case carries after validation comes back as it was (tokens, codes, NULLs, numbers), and an
+ * encoding cut anywhere, lengthened, of another layout, with a code of no list or an intervention
+ * of a person the case does not have, is refused without reading past its end (run under ASan by
+ * make asan). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -141,12 +142,11 @@ static void same_case(const struct case_rec *a, const struct case_rec *b)
 	}
 }
 
-static void free_decoded(struct case_rec *c, size_t n, char *strings)
+static void free_decoded(struct case_rec *c, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
 		rec_free(&c[i]);
 	free(c);
-	free(strings);
 }
 
 /* What the records hold comes back whole. */
@@ -164,13 +164,12 @@ static void round_trip(void **state)
 	spool_encode(&sb, cases, n_cases);
 	struct case_rec *back;
 	size_t n;
-	char *strings;
-	assert_int_equal(spool_decode((const unsigned char *)sb.data, sb.len, &back, &n, &strings),
+	assert_int_equal(spool_decode(&lists, (const unsigned char *)sb.data, sb.len, &back, &n),
 			 0);
 	assert_int_equal(n, n_cases);
 	for (size_t i = 0; i < n; i++)
 		same_case(&cases[i], &back[i]);
-	free_decoded(back, n, strings);
+	free_decoded(back, n);
 	sb_free(&sb);
 }
 
@@ -183,21 +182,53 @@ static void damaged_is_refused(void **state)
 	spool_encode(&sb, cases, n_cases);
 	struct case_rec *back;
 	size_t n;
-	char *strings;
 	for (size_t len = 0; len < sb.len; len++) {
 		/* A copy of exactly LEN bytes, so that ASan sees a read past it. */
 		unsigned char *cut = malloc(len + 1);
 		memcpy(cut, sb.data, len);
-		assert_int_equal(spool_decode(cut, len, &back, &n, &strings), -1);
+		assert_int_equal(spool_decode(&lists, cut, len, &back, &n), -1);
 		free(cut);
 	}
 	sb_putc(&sb, 0);
-	assert_int_equal(spool_decode((const unsigned char *)sb.data, sb.len, &back, &n, &strings),
+	assert_int_equal(spool_decode(&lists, (const unsigned char *)sb.data, sb.len, &back, &n),
 			 -1);
 	sb.len--;
 	sb.data[0]++;
-	assert_int_equal(spool_decode((const unsigned char *)sb.data, sb.len, &back, &n, &strings),
+	assert_int_equal(spool_decode(&lists, (const unsigned char *)sb.data, sb.len, &back, &n),
 			 -1);
+	sb_free(&sb);
+}
+
+/* What the spool's row says is checked as validation would: a code of no list (which
+ * could carry a tab into the loader's COPY text), an intervention of a person the case
+ * does not have. */
+static void unchecked_content_is_refused(void **state)
+{
+	(void)state;
+	struct case_rec c = cases[0];
+	struct strbuf sb;
+	struct case_rec *back;
+	size_t n;
+	sb_init(&sb);
+	c.region = "DC-01\t1";
+	spool_encode(&sb, &c, 1);
+	assert_int_equal(spool_decode(&lists, (const unsigned char *)sb.data, sb.len, &back, &n),
+			 -1);
+	c = cases[0];
+	struct intervention_rec iv[2];
+	memcpy(iv, c.interventions, sizeof iv);
+	iv[1].person_seq = 3; /* the case has 2 offenders */
+	c.interventions = iv;
+	sb_reset(&sb);
+	spool_encode(&sb, &c, 1);
+	assert_int_equal(spool_decode(&lists, (const unsigned char *)sb.data, sb.len, &back, &n),
+			 -1);
+	iv[1].person_seq = 2; /* and the control: the same record as it was decodes */
+	sb_reset(&sb);
+	spool_encode(&sb, &c, 1);
+	assert_int_equal(spool_decode(&lists, (const unsigned char *)sb.data, sb.len, &back, &n),
+			 0);
+	free_decoded(back, n);
 	sb_free(&sb);
 }
 
@@ -206,6 +237,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(round_trip),
 	    cmocka_unit_test(damaged_is_refused),
+	    cmocka_unit_test(unchecked_content_is_refused),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
