@@ -21,7 +21,7 @@ const ok = (cond, desc, ...why) => {
 const figure = (s) => console.log(`# figure: ${s}`);
 
 const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox', '--disable-gpu'] });
-const ALL = ['trend', 'new', 'sex', 'age', 'regions', 'map', 'offence', 'detection', 'pathway_adult', 'pathway_child', 'risk', 'interventions'];
+const ALL = ['trend', 'new', 'sex', 'age', 'compare', 'regions', 'map', 'offence', 'detection', 'pathway_adult', 'pathway_child', 'risk', 'interventions'];
 // Every view of the unfiltered dashboard is a post-processing of the published product.
 const PUBLIC = ALL;
 
@@ -67,6 +67,7 @@ const shown = (page, view) =>
       public: f.dataset.public === 'true',
       rows: [...f.querySelectorAll('table.data tbody tr')].map((tr) => ({
         keys: tr.dataset.keys,
+        part: tr.dataset.part ?? null,
         cells: [...tr.querySelectorAll('[data-col]')].map((c) => ({ col: c.dataset.col, value: c.dataset.value === 'null' ? null : Number(c.dataset.value), text: c.textContent, status: c.dataset.status ?? null })),
       })),
       datasets: chart ? chart.data.datasets.filter((d) => !d.wqBand).map((d) => d.data) : map ? [map.wqData] : [],
@@ -137,6 +138,20 @@ async function checkNumbers(page, views, token, label) {
   const answers = {};
   for (const v of views) {
     const s = await shown(page, v);
+    if (s.api.includes(' ')) {
+      // A view of several answers (a comparison): each answer's rows, and the datasets of
+      // its series, against that answer.
+      const p = [];
+      let d = 0;
+      for (const [i, u] of s.api.split(' ').entries()) {
+        const rows = s.rows.filter((r) => r.part === String(i));
+        const series = new Set(rows.map((r) => r.keys.split('|').slice(0, -1).join('|'))).size;
+        p.push(...compare(v, { ...s, rows, datasets: s.datasets.slice(d, d + series) }, await apiJSON(u, null)));
+        d += series;
+      }
+      ok(p.length === 0 && s.rows.length > 0 && d === s.datasets.length, `${label}: ${v} draws the API's numbers (${s.rows.length} rows of ${s.api.split(' ').length} answers)`, ...p.slice(0, 5));
+      continue;
+    }
     // Asked as the page asked it: a published table without the token.
     const ans = (answers[s.api] ??= await apiJSON(s.api, s.public ? null : token));
     const groups = { pathway_adult: ['adult', 'mixed', 'unidentified'], pathway_child: ['child'] }[v];
@@ -279,6 +294,13 @@ async function full() {
   ok(!(await page.$eval('#f-region', (e) => e.disabled)), 'public: the filters are open (the published product answers them)');
   await checkNumbers(page, PUBLIC, null, 'public');
   await checkMap(page, 'public');
+  const off = await page.$eval('figure[data-view="offence"] canvas', (c) => c.wqChart.data.datasets.map((d) => ({ hidden: Boolean(d.hidden), total: d.data.reduce((a, v) => a + (v ?? 0), 0) })));
+  const shownOff = off.filter((d) => !d.hidden);
+  ok(shownOff.length === 5 && off.length > 5 && Math.min(...shownOff.map((d) => d.total)) >= Math.max(...off.filter((d) => d.hidden).map((d) => d.total)),
+    `public: the offence mix draws the 5 offences with the most cases of ${off.length} (the table lists them all)`, off);
+  const pw = await shown(page, 'pathway_adult');
+  ok(pw.rows.every((r) => r.cells[0].col === 'share_of_reported') && pw.datasets.flat().every((v) => v === null || (v >= 0 && v <= 1)),
+    'public: the justice pathway draws shares of the reported cases (its counts in the table)');
   await checkHeadline(page, 'public', 'en');
   ok(/not every child harmed/.test(await page.textContent('#h-means')), 'public: the headline says what the figures mean and what they do not');
   const csvBtn = page.locator('figure[data-view="trend"] button[data-kind="csv"]');
@@ -345,6 +367,10 @@ async function full() {
   ok(/region=DC-02/.test(page.url()) && after.api.includes('filter=region%3ADC-02'), 'policy: the region filter is in the URL and in the query', page.url(), after.api);
   ok(JSON.stringify(after.datasets) !== JSON.stringify(before.datasets), 'policy: the filter changes the numbers');
   ok(await page.$eval('figure[data-view="trend"]', (f) => f.dataset.public === 'true'), 'policy: a filtered trend is still drawn from the published product, free');
+  const cmp = await shown(page, 'compare');
+  const cmpNames = await page.$eval('figure[data-view="compare"] canvas', (c) => c.wqChart.data.datasets.filter((d) => !d.wqBand).map((d) => d.label));
+  ok(cmp.datasets.length === 2 && JSON.stringify(cmp.datasets[0]) === JSON.stringify(before.datasets[0]) && JSON.stringify(cmp.datasets[1]) === JSON.stringify(after.datasets[0]) && cmp.public,
+    `policy: the comparison draws the chosen region (${cmpNames[1]}) against the national trend, both as their own views draw them, free`, cmpNames, cmp.api);
   await page.selectOption('#f-from', '2019');
   await act(page, () => page.click('#apply'));
   const period = await shown(page, 'trend');

@@ -144,8 +144,8 @@ function datasets(shape) {
   const out = [];
   shape.series.forEach((s, k) => {
     const color = s.color ?? PALETTE[k % PALETTE.length];
-    const wq = { status: s.status, threshold: shape.threshold, lower: s.lower, upper: s.upper, whiskers: (shape.type === 'bar' && !shape.stacked) || shape.forest };
-    if (shape.type === 'line' && s.lower && shape.band) {
+    const wq = { status: s.status, threshold: shape.threshold, lower: s.lower, upper: s.upper, extra: s.extra, whiskers: (shape.type === 'bar' && !shape.stacked) || shape.forest };
+    if (shape.type === 'line' && s.lower && shape.band && s.band !== false) {
       // The interval as a band: lower, then upper filled down to it.
       out.push({ label: `${s.name} lower`, data: s.lower, borderWidth: 0, pointRadius: 0, fill: false, wqBand: true, order: 2 });
       out.push({ label: `${s.name} upper`, data: s.upper, borderWidth: 0, pointRadius: 0, backgroundColor: alpha(color, 0.18), fill: '-1', wqBand: true, order: 2 });
@@ -161,7 +161,10 @@ function datasets(shape) {
       pointRadius: shape.forest ? 5 : unreliable.map((u) => (u ? 5 : 3)),
       pointBackgroundColor: unreliable.map((u) => (u ? '#ffffff' : color)),
       showLine: !shape.forest,
+      borderWidth: s.width,
+      hidden: Boolean(s.hidden),
       spanGaps: false,
+      wqLegend: s.legend !== false,
       stack: shape.stacked ? 'all' : undefined,
       order: 1,
       wq,
@@ -229,7 +232,7 @@ function options(shape) {
         rtl: rtl(),
         textDirection: rtl() ? 'rtl' : 'ltr',
         position: 'bottom',
-        labels: { filter: (item, data) => !data.datasets[item.datasetIndex].wqBand, boxWidth: 14 },
+        labels: { filter: (item, data) => !data.datasets[item.datasetIndex].wqBand && data.datasets[item.datasetIndex].wqLegend !== false, boxWidth: 14 },
       },
       tooltip: {
         rtl: rtl(),
@@ -247,6 +250,8 @@ function options(shape) {
             let s = `${ds.label}: ${f(v)}`;
             if (lo !== null && lo !== undefined && hi !== null && hi !== undefined) s += ` (${f(lo)}\u2013${f(hi)})`;
             if (st === 'unreliable') s += ` ${t('unreliable')}`;
+            // What else the reader asks of this point (a share's count of cases).
+            if (ds.wq?.extra?.[item.dataIndex]) s += ` \u00b7 ${ds.wq.extra[item.dataIndex]}`;
             return s;
           },
         },
@@ -360,7 +365,10 @@ function tiles(shape, title, id) {
   return { grid, legend };
 }
 
-export function draw(fig, shape, meta, api, onCsv, link) {
+export function draw(fig, shape, metaIn, api, onCsv, link) {
+  // A view that draws another measure than its indicator's counts (a pathway's shares)
+  // names its own unit.
+  const meta = shape.unit ? { ...metaIn, unit: shape.unit } : metaIn;
   const body = fig.querySelector('.body');
   const title = fig.querySelector('h2').textContent;
   const id = fig.id;
@@ -380,7 +388,8 @@ export function draw(fig, shape, meta, api, onCsv, link) {
   // Each row names the API row it shows (data-keys: its codes) and each number cell the
   // API's column and value (data-col, data-value), so that the numbers can be checked.
   for (const row of shape.table.rows) {
-    const tr = el('tr', { 'data-keys': row.keys.join('|') });
+    // A view of several answers (a comparison) says which answer a row is from.
+    const tr = el('tr', { 'data-keys': row.keys.join('|'), ...(row.part !== undefined ? { 'data-part': String(row.part) } : {}) });
     row.cells.forEach((cell, i) => {
       const attrs = { text: cell.text };
       if (cell.col) attrs['data-col'] = cell.col;

@@ -193,6 +193,7 @@ function applicable(q) {
 async function drawView(v, fig, s, mine) {
   const asked = v.query(s, years);
   if (!asked) return fail(fig, t('no_model'), 'empty');
+  if (Array.isArray(asked[0])) return drawMany(v, fig, s, mine, asked.map(applicable));
   const q = applicable(asked);
   const u = api.url(...q);
   let asPublic = true;
@@ -242,6 +243,48 @@ function show(v, fig, s, q, r, asPublic) {
   };
   charts.push(draw(fig, v.shape(ans, s), meta, api.url(...q), csv, state.link(s, v.id)));
   fig.dataset.public = String(asPublic);
+}
+
+// A view of several answers (a comparison): each from the published product, free. What
+// the product does not cover is not asked with the token here: one chart would be charged
+// twice, and its halves could be refused apart.
+async function drawMany(v, fig, s, mine, qs) {
+  const rs = await Promise.all(qs.map((q) => api.getJSON(api.url(...q), { asPublic: true })));
+  if (mine !== generation) return;
+  const bad = rs.find((r) => !r.ok);
+  if (bad) return bad.status === 401 ? fail(fig, t('compare_unpublished'), 'locked') : fail(fig, refusal(bad), 'refused');
+  const answers = rs.map((r) => r.body);
+  const meta = {
+    definition: local(definitionOf(answers[0])),
+    unit: local(answers[0].indicator?.unit),
+    data_version: answers[0].metaData?.data_version,
+    method: local(answers[0].metaData?.method),
+  };
+  // One CSV of every answer's rows, under the last answer's columns (the first's rows
+  // have no value for a column they lack: a national row has no region).
+  const csv = async (name) => {
+    const texts = await Promise.all(qs.map((q) => api.getText(api.url(q[0], q[1], [['format', 'csv']]), { asPublic: true })));
+    if (texts.some((x) => !x.ok)) return;
+    save(name, new Blob([joinCSV(texts.map((x) => x.text))], { type: 'text/csv;charset=utf-8' }));
+  };
+  charts.push(draw(fig, v.shape(answers, s), meta, qs.map((q) => api.url(...q)).join(' '), csv, state.link(s, v.id)));
+  fig.dataset.public = 'true';
+}
+
+// CSV texts as one: the last one's header, each row's fields placed under it by name.
+function joinCSV(texts) {
+  const split = (line) => line.split(',');
+  const head = split(texts.at(-1).split('\n')[0]);
+  const out = [head.join(',')];
+  for (const text of texts) {
+    const [first, ...lines] = text.split('\n').filter((l) => l !== '');
+    const cols = split(first);
+    for (const l of lines) {
+      const f = split(l);
+      out.push(head.map((h) => (cols.includes(h) ? f[cols.indexOf(h)] : '')).join(','));
+    }
+  }
+  return `${out.join('\n')}\n`;
 }
 
 // Why the API refused a chart, in its words (problem+json: title and detail), and when to

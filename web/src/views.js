@@ -1,13 +1,14 @@
 // The dashboard's views, one row each: what it asks the API for a state of the filters
 // (the published product answers it for everyone when it can; main.js) and how the answer
 // becomes a chart's shape (figure.js). Adding a view is a row here and its words in i18n.js.
-import { local, num, pct, t, year } from './i18n.js';
+import { local, num, pct, t, tn, year } from './i18n.js';
 import { filterParams } from './state.js';
 // The regions' tile grid (config/region_tiles.json, bundled at build time).
 import regionTiles from '../../config/region_tiles.json';
 
 const CHILD_BANDS = ['0-4', '5-9', '10-12', '13-15', '16-17'];
 const PROACTIVE = ['proactive_detection', 'financial_intelligence', 'police_investigation'];
+const TOP_OFFENCES = 5;
 
 // The period of a token's query, and its last year (the views of one year).
 const period = (s) => [['from', s.from], ['to', s.to]];
@@ -119,6 +120,34 @@ export const VIEWS = [
     shape: (ans) => ({ type: 'line', ...fromTable(ans, { seriesDim: 'age_band', order: CHILD_BANDS }), note: apcNote(ans), valueTitle: local(ans.indicator.unit) }),
   },
   {
+    id: 'compare',
+    // A region against the national rate over time: the region chosen in the filters,
+    // with its interval, or every region as a thin grey line behind the national one. Two
+    // answers (main.js draws such a view from the published product only).
+    query: (s) => [
+      ['trends', [['indicator', 'victim_rate'], ...period(s), ...filterParams(s, ['region'])]],
+      ['trends', [['indicator', 'victim_rate'], ['dimension', dim(s, 'region')], ...period(s), ...filterParams(s, ['region'])]],
+    ],
+    shape: ([nat, reg]) => {
+      const n = fromTable(nat);
+      const r = fromTable(reg, { seriesDim: 'region' });
+      const one = r.series.length === 1;
+      Object.assign(n.series[0], { code: 'national', name: t('national'), color: '#222222', width: 3 });
+      if (!one) r.series.forEach((x) => Object.assign(x, { color: '#a3acb9', width: 1, band: false, legend: false }));
+      const national = n.table.rows.map((row) => ({ ...row, part: 0, cells: [{ text: t('national') }, ...row.cells] }));
+      return {
+        type: 'line',
+        band: true,
+        labels: n.labels,
+        threshold: n.threshold,
+        series: [...n.series, ...r.series],
+        note: [apcNote(nat) && `${t('national')}: ${apcNote(nat)}`, one ? apcNote(reg) : t('compare_all')].filter(Boolean).join(' \u00b7 '),
+        valueTitle: local(nat.indicator.unit),
+        table: { columns: r.table.columns, rows: [...national, ...r.table.rows.map((row) => ({ ...row, part: 1 }))] },
+      };
+    },
+  },
+  {
     id: 'regions',
     query: (s, years) => {
       const y = lastYear(s, years);
@@ -141,7 +170,20 @@ export const VIEWS = [
   {
     id: 'offence',
     query: (s) => ['analytics', [['indicator', 'cases'], ['dimension', dim(s, 'offence')], ['dimension', 'year'], ...period(s), ...filterParams(s, ['offence'])]],
-    shape: (ans) => ({ type: 'line', ...fromTable(ans, { seriesDim: 'offence' }), valueTitle: local(ans.indicator.unit) }),
+    // The five offences with the most cases over the period are drawn, most first (distinct
+    // colours, a legend that fits); the data table lists every offence.
+    shape: (ans) => {
+      const total = (x) => x.values.reduce((a, v) => a + (v ?? 0), 0);
+      const c = columns(ans);
+      const byTotal = [...new Set(ans.rows.map((r) => r[c.offence]))];
+      const sh0 = fromTable(ans, { seriesDim: 'offence' });
+      const totals = new Map(sh0.series.map((x) => [x.code, total(x)]));
+      byTotal.sort((a, b) => totals.get(b) - totals.get(a));
+      const sh = fromTable(ans, { seriesDim: 'offence', order: byTotal });
+      sh.series.forEach((x, i) => i >= TOP_OFFENCES && Object.assign(x, { hidden: true, legend: false }));
+      const note = sh.series.length > TOP_OFFENCES ? t('top_offences', { k: TOP_OFFENCES, n: sh.series.length }) : null;
+      return { type: 'line', ...sh, note, valueTitle: local(ans.indicator.unit) };
+    },
   },
   {
     id: 'detection',
@@ -256,10 +298,14 @@ function pathway(id, groups) {
       const stages = [...new Set(rows.map((r) => r[c.stage]))];
       const present = groups.filter((g) => rows.some((r) => r[c.offender_group] === g));
       const statusOf = (r) => (!r ? 'suppressed' : r[c.cases] === 0 && r[c.suppressed_cells] > 0 ? 'suppressed' : r[c.suppressed_cells] > 0 ? 'partial' : 'ok');
+      // Drawn as shares of the reported cases, with their intervals; the counts are in the
+      // tooltip and the table.
       const series = present.map((g) => {
         const rs = stages.map((st) => rows.find((r) => r[c.offender_group] === g && r[c.stage] === st));
         const status = rs.map(statusOf);
-        return { code: g, name: label(ans, 'offender_group', g), values: rs.map((r, i) => (status[i] === 'suppressed' ? null : r[c.cases])), status };
+        const v = (k) => rs.map((r, i) => (status[i] === 'suppressed' ? null : r[c[k]]));
+        const extra = rs.map((r, i) => (status[i] === 'suppressed' ? null : tn('n_cases', r[c.cases])));
+        return { code: g, name: label(ans, 'offender_group', g), values: v('share_of_reported'), lower: v('lower'), upper: v('upper'), extra, status };
       });
       const tableRows = [];
       present.forEach((g, k) => {
@@ -271,9 +317,9 @@ function pathway(id, groups) {
             keys: [g, st],
             cells: [
               { text: `${series[k].name}: ${label(ans, 'status', st)}` },
-              { col: 'cases', value: gone ? null : r[c.cases], text: gone ? t('suppressed', { n: threshold }) : num(r[c.cases]), status },
-              { col: 'share_of_reported', value: gone ? null : r[c.share_of_reported], text: gone ? '' : pct(r[c.share_of_reported]) },
+              { col: 'share_of_reported', value: gone ? null : r[c.share_of_reported], text: gone ? t('suppressed', { n: threshold }) : pct(r[c.share_of_reported]), status },
               { text: gone ? '' : `${pct(r[c.lower])}\u2013${pct(r[c.upper])}` },
+              { col: 'cases', value: gone ? null : r[c.cases], text: gone ? '' : num(r[c.cases]) },
               { text: statusText(status, threshold) },
             ],
           });
@@ -282,12 +328,14 @@ function pathway(id, groups) {
       return {
         type: 'bar',
         horizontal: true,
+        percent: true,
         rows: stages.length * Math.max(1, present.length * 0.6),
         labels: stages.map((st) => label(ans, 'status', st)),
         threshold,
         series,
-        valueTitle: t('cases'),
-        table: { columns: [t('stage'), t('cases'), t('share'), t('interval'), t('status')], rows: tableRows },
+        valueTitle: t('share'),
+        unit: t('share_unit'),
+        table: { columns: [t('stage'), t('share'), t('interval'), t('cases'), t('status')], rows: tableRows },
       };
     },
   };
