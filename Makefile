@@ -106,7 +106,8 @@ PROGRAMS = $(BIN)/wiqaya-etl $(BIN)/wiqaya-server $(BIN)/wiqaya-stats $(BIN)/wiq
 # The dashboard: web/ bundled by esbuild (npm, package-lock.json) into the files the server
 # serves ([paths] web); one copy whatever BUILD is, since nothing in it is compiled C.
 WEB      = build/web
-WEB_SRC  = web/index.html web/build.mjs $(wildcard web/src/*) config/region_tiles.json
+WEB_SRC  = web/index.html web/build.mjs $(wildcard web/src/*) config/region_tiles.json \
+           docs/methods.md docs/privacy.md
 
 .SECONDARY:
 .PHONY: all deps run test asan fuzz fuzz-targets soak lint format bench clean distclean \

@@ -2,12 +2,36 @@
  * depends on the keys' secrecy, never on the method's), the public tables, and the
  * caller's own budget. */
 #include <math.h>
+#include <time.h>
 
 #include "server/grammar.h"
 #include "server/ledger.h"
+#include "server/public.h"
 #include "server/routes.h"
 #include "server/server.h"
 #include "stats/disclosure.h"
+
+/* The published product's calendar: it is measured once per period of release_days
+ * (server/public.c), periods counted from 1970-01-01 UTC, so the dates are known ahead: the
+ * current period's first day and the next RELEASES_AHEAD periods' (UTC dates). */
+#define RELEASES_AHEAD 4
+static json_t *release_calendar(const struct wq_config *cfg, time_t now)
+{
+	long long period = public_release_period(cfg, now);
+	const time_t step = (time_t)cfg->release_days * 86400;
+	json_t *next = json_array();
+	char day[16];
+	struct tm tm;
+	for (int k = 1; k <= RELEASES_AHEAD; k++) {
+		time_t at = (time_t)(period + k) * step;
+		strftime(day, sizeof day, "%Y-%m-%d", gmtime_r(&at, &tm));
+		json_array_append_new(next, json_string(day));
+	}
+	time_t since = (time_t)period * step;
+	strftime(day, sizeof day, "%Y-%m-%d", gmtime_r(&since, &tm));
+	return json_pack("{s:i,s:s,s:o}", "every_days", cfg->release_days, "current_since", day,
+			 "next", next);
+}
 
 void disclosure_get(struct http_request *req, struct http_response *resp)
 {
@@ -59,5 +83,6 @@ void disclosure_get(struct http_request *req, struct http_response *resp)
 	    "exhausted", "429 with Retry-After", "public_tables", tables, "caller", "role",
 	    role_name(who->role), "budget", budget, "budget_remaining", remaining, "audit",
 	    "dropped_rows", (json_int_t)audit_dropped(srv->audit));
+	json_object_set_new(body, "release", release_calendar(cfg, time(NULL)));
 	http_json(resp, 200, body);
 }

@@ -3,6 +3,7 @@
 // hash of the content, so the server lets browsers keep them (server/web.c).
 import { build } from 'esbuild';
 import { mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { constants, gzipSync } from 'node:zlib';
@@ -33,9 +34,19 @@ const pick = (re) => {
   if (!n) throw new Error(`no ${re} among ${names.join(', ')}`);
   return n;
 };
+// The methods and the disclosure rules the page links to, as plain text beside the bundle
+// (the dashboard loads nothing from elsewhere): docs/NAME.md as assets/NAME-HASH.txt.
+const doc = (name) => {
+  const text = readFileSync(join(here, '..', 'docs', `${name}.md`));
+  const file = `${name}-${createHash('sha256').update(text).digest('hex').slice(0, 8).toUpperCase()}.txt`;
+  writeFileSync(join(out, 'assets', file), text);
+  return file;
+};
 const html = readFileSync(join(here, 'index.html'), 'utf8')
   .replace('%APP_JS%', pick(/^app-.*\.js$/))
-  .replace('%APP_CSS%', pick(/^style-.*\.css$/));
+  .replace('%APP_CSS%', pick(/^style-.*\.css$/))
+  .replace('%METHODS_TXT%', doc('methods'))
+  .replace('%PRIVACY_TXT%', doc('privacy'));
 writeFileSync(join(out, 'index.html'), html);
 
 // A gzip twin of each text file, made once here rather than at every request: the server

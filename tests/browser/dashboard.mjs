@@ -298,6 +298,23 @@ async function full() {
   const shownOff = off.filter((d) => !d.hidden);
   ok(shownOff.length === 5 && off.length > 5 && Math.min(...shownOff.map((d) => d.total)) >= Math.max(...off.filter((d) => d.hidden).map((d) => d.total)),
     `public: the offence mix draws the 5 offences with the most cases of ${off.length} (the table lists them all)`, off);
+  // "Sources and methods": the release calendar and the rules as the API states them, every
+  // indicator, and the methods' links (and a chart's) served by the server itself.
+  const rules = await apiJSON('/api/v1/disclosure', null);
+  const fmt = (iso) => new Intl.DateTimeFormat('en', { dateStyle: 'long', timeZone: 'UTC' }).format(new Date(`${iso}T00:00:00Z`));
+  const rel = await page.textContent('#about-release');
+  const ruleText = await page.textContent('#about-rules');
+  const indicators = await page.$$eval('#about-indicators dt', (d) => d.length);
+  ok(inOrder(rel, [String(rules.release.every_days), fmt(rules.release.current_since), ...rules.release.next.map(fmt)]) &&
+    ruleText.includes(`under ${rules.suppression.threshold} children`) && ruleText.includes(`under ${rules.suppression.floor})`) &&
+    ruleText.includes(`(${rules.budget.per_token.researcher.toLocaleString('en')} every ${rules.budget.window_days} days)`) &&
+    indicators === (await apiJSON('/api/v1/indicators', null)).indicators.length,
+    `public: "Sources and methods" gives the API's release calendar, thresholds and budget, and all ${indicators} indicators`, rel, ruleText);
+  const docLinks = await page.$$eval('#about a, figure[data-view="trend"] dl.facts a', (as) => as.map((a) => a.getAttribute('href')));
+  const docs = await Promise.all(docLinks.map(async (h) => { const r = await fetch(base + h); return { h, status: r.status, type: r.headers.get('content-type'), head: (await r.text()).slice(0, 2) }; }));
+  ok(docLinks.length === 3 && docs.every((d) => d.status === 200 && /^text\/plain/.test(d.type) && d.head === '# '), 'public: the methods and privacy documents the page links to (and the trend\'s method line) are served by the server', docs);
+  const relFact = await page.$eval('figure[data-view="trend"] dl.facts', (d) => d.textContent);
+  ok(relFact.includes(fmt(rules.release.current_since)) && relFact.includes(fmt(rules.release.next[0])), 'public: a published chart states its release and the next');
   const pw = await shown(page, 'pathway_adult');
   ok(pw.rows.every((r) => r.cells[0].col === 'share_of_reported') && pw.datasets.flat().every((v) => v === null || (v >= 0 && v <= 1)),
     'public: the justice pathway draws shares of the reported cases (its counts in the table)');

@@ -365,6 +365,20 @@ function tiles(shape, title, id) {
   return { grid, legend };
 }
 
+// The documents a text names (docs/methods.md...) as links to the page's copies of them
+// ("Sources and methods" links them), in place of the bare names.
+function linked(node) {
+  const docs = { 'docs/methods.md': 'doc-methods', 'docs/privacy.md': 'doc-privacy' };
+  const text = node.textContent;
+  const parts = text.split(/(docs\/(?:methods|privacy)\.md)/);
+  if (parts.length === 1) return node;
+  node.replaceChildren(...parts.map((p) => {
+    const a = docs[p] && document.getElementById(docs[p]);
+    return a ? el('a', { href: a.getAttribute('href'), text: p }) : document.createTextNode(p);
+  }));
+  return node;
+}
+
 export function draw(fig, shape, metaIn, api, onCsv, link) {
   // A view that draws another measure than its indicator's counts (a pathway's shares)
   // names its own unit.
@@ -403,9 +417,10 @@ export function draw(fig, shape, metaIn, api, onCsv, link) {
   const details = el('details', { class: 'table' }, el('summary', { text: t('data_table') }), el('div', { class: 'scroll' }, table));
 
   const facts = el('dl', { class: 'facts' });
-  const fact = (k, v) => v && facts.append(el('dt', { text: t(k) }), el('dd', { text: v }));
+  const fact = (k, v) => v && facts.append(el('dt', { text: t(k) }), linked(el('dd', { text: v })));
   fact('definition', meta.definition);
   fact('unit', meta.unit);
+  fact('release', meta.release);
   fact('data_version', meta.data_version !== undefined ? num(meta.data_version) : null);
   fact('method', meta.method);
   // The marks the chart uses, explained under it.

@@ -88,8 +88,9 @@ async function render() {
 
   // What the page needs before the charts, asked at once: who the reader is, the labels
   // of the filters, the years of the data.
-  const [caller] = await Promise.all([
+  const [caller, rules] = await Promise.all([
     whoAmI(),
+    api.getJSON('/api/v1/disclosure', { asPublic: true }),
     !dimensions || dimensions.lang !== s.lang
       ? api.getJSON('/api/v1/dimensions', { asPublic: true }).then((r) => {
           dimensions = r.ok ? r.body.dimensions : [];
@@ -101,6 +102,8 @@ async function render() {
   ]);
   if (mine !== generation) return;
   showRole(caller);
+  release = rules.ok ? rules.body.release : null;
+  about(rules.ok ? rules.body : null);
   if (!years.length && role !== 'public') await loadYears();
   fillFilters(s);
   $('print-filters').textContent = printedFilters(s);
@@ -164,6 +167,36 @@ async function headline(mine) {
   const mag = key === 'h_flat' ? tr.apc : Math.abs(tr.apc);
   const ends = key === 'h_fall' ? [-tr.upper, -tr.lower] : [tr.lower, tr.upper];
   change.textContent = t(key, { first: year(first), apc: num(mag, 1), l: num(ends[0], 1), u: num(ends[1], 1) });
+}
+
+// A date of the release calendar (UTC days) as the reader writes dates.
+const day = (iso) => new Intl.DateTimeFormat(locale(), { dateStyle: 'long', timeZone: 'UTC' }).format(new Date(`${iso}T00:00:00Z`));
+let release = null;
+
+// "Sources and methods": the release calendar and the disclosure rules in plain words,
+// from GET /api/v1/disclosure (the numbers the server applies), and every indicator's
+// definition from the catalogue.
+function about(d) {
+  const r = d?.release;
+  $('about-release').textContent = r
+    ? t('about_release', { d: r.every_days, since: day(r.current_since), next: day(r.next[0]), later: r.next.slice(1).map(day).join(' \u00b7 ') })
+    : '';
+  const rules = d
+    ? [
+        t('rule_noise', { sd: num(Math.round(Math.sqrt(d.noise.variance))) }),
+        t('rule_threshold', { threshold: d.suppression.threshold, floor: d.suppression.floor }),
+        t('rule_release'),
+        t('rule_budget', { b: num(d.budget.per_token.researcher), w: d.budget.window_days }),
+      ]
+    : [];
+  $('about-rules').replaceChildren(...rules.map((x) => Object.assign(document.createElement('li'), { textContent: x })));
+  const list = $('about-indicators');
+  list.replaceChildren();
+  for (const ind of catalogue ?? []) {
+    const dt = Object.assign(document.createElement('dt'), { textContent: local(language() === 'ar' ? ind.name_ar ?? ind.name : ind.name) });
+    const dd = Object.assign(document.createElement('dd'), { textContent: local(language() === 'ar' ? ind.definition_ar : ind.definition) });
+    list.append(dt, dd);
+  }
 }
 
 // The filters of the page, in words, for print (where the filters' form is not shown).
@@ -236,6 +269,7 @@ function show(v, fig, s, q, r, asPublic) {
     unit: local(ans.indicator?.unit),
     data_version: ans.metaData?.data_version,
     method: local(ans.metaData?.method),
+    release: asPublic ? releaseText() : null,
   };
   const csv = async (name) => {
     const c = await api.getText(api.url(q[0], q[1], [['format', 'csv']]), { asPublic });
@@ -244,6 +278,9 @@ function show(v, fig, s, q, r, asPublic) {
   charts.push(draw(fig, v.shape(ans, s), meta, api.url(...q), csv, state.link(s, v.id)));
   fig.dataset.public = String(asPublic);
 }
+
+// A published answer's release: since when, and the next.
+const releaseText = () => (release ? t('release_fact', { since: day(release.current_since), next: day(release.next[0]) }) : null);
 
 // A view of several answers (a comparison): each from the published product, free. What
 // the product does not cover is not asked with the token here: one chart would be charged
@@ -259,6 +296,7 @@ async function drawMany(v, fig, s, mine, qs) {
     unit: local(answers[0].indicator?.unit),
     data_version: answers[0].metaData?.data_version,
     method: local(answers[0].metaData?.method),
+    release: releaseText(),
   };
   // One CSV of every answer's rows, under the last answer's columns (the first's rows
   // have no value for a column they lack: a national row has no region).
