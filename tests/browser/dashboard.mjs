@@ -244,6 +244,15 @@ async function budget() {
   const left = await page.textContent('#role');
   ok(left !== left0 && /privacy budget left: [01](\.\d)?$/.test(left), `budget: the page shows the budget left ("${left0}" then "${left}")`);
   await page.screenshot({ path: join(shots, 'dashboard-budget.png'), fullPage: true });
+  // In Arabic, a refusal is said in Arabic (the API's English texts and Latin codes mixed
+  // into right-to-left text read scrambled); its code stays on the figure.
+  await act(page, () => page.selectOption('#lang', 'ar'));
+  const ask = (await cards()).find((c) => c.state === 'costly');
+  await page.click(`figure[data-view="${ask.view}"] button.ask`);
+  await page.waitForFunction((v) => document.querySelector(`figure[data-view="${v}"]`).dataset.state === 'refused', ask.view);
+  const ar = await page.$eval(`figure[data-view="${ask.view}"]`, (f) => ({ text: f.querySelector('.message').textContent, code: f.dataset.problem }));
+  ok(/ميزانية الخصوصية/.test(ar.text) && !/[A-Za-z0-9]/.test(ar.text) && /^D100[12]$/.test(ar.code),
+    `budget: in Arabic the refusal is Arabic, without a Latin letter or digit ("${ar.text}"), its code ${ar.code} on the figure`);
   await context.close();
 }
 

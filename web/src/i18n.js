@@ -189,6 +189,24 @@ const words = {
     needs_token: 'لا يجيب المنتج المنشور عن هذا الرسم بعوامل التصفية هذه: يمكن لرمز صانع سياسات أو باحث أن يطلبه.',
     problem: 'رفضت الواجهة هذا الرسم: {title}',
     retry: 'حاول مجدداً بعد {when}.',
+    // The API's refusals, by code: its own texts are English (and its codes Latin), so an
+    // Arabic page says them in Arabic; a code not listed here gets refuse_other.
+    refuse_D1001: 'نفدت ميزانية الخصوصية لهذا الرمز، فلا يُجاب عن أسئلة جديدة حتى تتجدد.',
+    refuse_D1002: 'يكلّف هذا الرسم أكثر من ميزانية الخصوصية كلها لهذا الرمز.',
+    refuse_H1429: 'طلبات كثيرة في وقت قصير.',
+    refuse_H1430: 'محاولات دخول فاشلة كثيرة من هذا العنوان.',
+    refuse_H1503: 'الخادم مشغول أو يتوقف الآن.',
+    refuse_Q1005: 'أبعاد أو عوامل تصفية أكثر مما يسمح به هذا الدور.',
+    refuse_Q1011: 'لا يُسمح بهذا البعد الحساس في هذا السؤال.',
+    refuse_Q1012: 'لا يُسمح بهذا البعد الحساس مع هذا العدد من الأبعاد الأخرى.',
+    refuse_Q1013: 'سيكون الجدول أكبر مما يُسمح به.',
+    refuse_Q1015: 'الفترة المختارة خارج نطاق البيانات.',
+    refuse_S2001: 'المستودع غير متاح مؤقتاً.',
+    refuse_S2002: 'تعذّرت الإجابة عن السؤال الآن.',
+    refuse_S5005: 'لم تُجب عملية البيانات في الوقت المحدد.',
+    refuse_T1006: 'لا يمكن التحقق من الرموز الآن.',
+    refuse_A1001: 'لا تكفي الخلايا المنشورة لتقدير النموذج.',
+    refuse_other: 'رفضت الواجهة هذا الرسم.',
     definition: 'التعريف',
     unit: 'الوحدة',
     data_version: 'إصدار البيانات',
@@ -338,6 +356,9 @@ export const rtl = () => lang === 'ar';
 // The locale of numbers: the language with the chosen numbering system (Unicode
 // extension "nu"), which Intl and Chart.js both take.
 export const locale = () => `${lang}-u-nu-${digits}`;
+
+// Whether the reader's language has its own words for KEY.
+export const has = (key) => key in words[lang];
 
 export function t(key, vars = {}) {
   const s = local(words[lang][key] ?? words.en[key] ?? key);

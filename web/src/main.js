@@ -2,7 +2,7 @@
 // every view (views.js) from the API, again whenever the state changes.
 import * as api from './api.js';
 import { card, draw, fail, save } from './figure.js';
-import { language, local, locale, num, setLanguage, t, tn, translatePage, year } from './i18n.js';
+import { has, language, local, locale, num, setLanguage, t, tn, translatePage, year } from './i18n.js';
 import * as state from './state.js';
 import { VIEWS } from './views.js';
 
@@ -261,8 +261,8 @@ function show(v, fig, s, q, r, asPublic) {
   if (!r.ok && r.status === 401) return fail(fig, t('needs_token'), 'locked');
   // A model the published cells cannot carry (A10xx: too few cells for this filter) is
   // no refusal: nothing was withheld, there is nothing to fit; said in the API's words.
-  if (!r.ok && /^A10/.test(r.problem?.code ?? '')) return fail(fig, refusal(r), 'empty');
-  if (!r.ok) return fail(fig, refusal(r), 'refused');
+  if (!r.ok && /^A10/.test(r.problem?.code ?? '')) return refuse(fig, r, 'empty');
+  if (!r.ok) return refuse(fig, r, 'refused');
   const ans = r.body;
   const meta = {
     definition: local(definitionOf(ans)),
@@ -289,7 +289,7 @@ async function drawMany(v, fig, s, mine, qs) {
   const rs = await Promise.all(qs.map((q) => api.getJSON(api.url(...q), { asPublic: true })));
   if (mine !== generation) return;
   const bad = rs.find((r) => !r.ok);
-  if (bad) return bad.status === 401 ? fail(fig, t('compare_unpublished'), 'locked') : fail(fig, refusal(bad), 'refused');
+  if (bad) return bad.status === 401 ? fail(fig, t('compare_unpublished'), 'locked') : refuse(fig, bad, 'refused');
   const answers = rs.map((r) => r.body);
   const meta = {
     definition: local(definitionOf(answers[0])),
@@ -325,10 +325,23 @@ function joinCSV(texts) {
   return `${out.join('\n')}\n`;
 }
 
+// A chart the API refused: why, in the reader's language, and the API's code on the
+// figure (data-problem) for whoever supports the reader.
+function refuse(fig, r, kind) {
+  fail(fig, refusal(r), kind);
+  if (r.problem?.code) fig.dataset.problem = r.problem.code;
+}
+
 // Why the API refused a chart, in its words (problem+json: title and detail), and when to
 // ask again.
 function refusal(r) {
   const p = r.problem ?? {};
+  if (language() === 'ar') {
+    // In Arabic by its code (the API's texts are English; mixed into right-to-left text
+    // they read scrambled); the code stays on the figure for whoever supports the reader.
+    const why = has(`refuse_${p.code}`) ? t(`refuse_${p.code}`) : t('refuse_other');
+    return r.retry ? `${why} ${t('retry', { when: waitText(r.retry) })}` : why;
+  }
   let why = t('problem', { title: p.title ?? r.status }) + (p.code ? ` (${p.code})` : '');
   if (p.detail) why += ` ${p.detail}`;
   if (p.hint) why += ` ${p.hint}`;
