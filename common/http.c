@@ -928,8 +928,9 @@ static enum MHD_Result respond(struct http_request *r, struct http_response *res
 	    !resp->len && resp->head_length
 		? MHD_create_response_from_callback(resp->head_length, 4096, no_body, NULL, NULL)
 		: MHD_create_response_from_buffer(resp->len, resp->body, MHD_RESPMEM_MUST_FREE);
-	if (mr && !resp->len && resp->head_length)
-		free(resp->body);
+	/* The body of a relayed HEAD is not sent: freed once the headers are added, since the
+	 * relay keeps its header values in the same buffer (common/front.c). */
+	int unsent = mr && !resp->len && resp->head_length;
 	MHD_add_response_header(mr, "Content-Type",
 				resp->content_type ? resp->content_type
 						   : "text/plain; charset=utf-8");
@@ -954,6 +955,8 @@ static enum MHD_Result respond(struct http_request *r, struct http_response *res
 		snprintf(ra, sizeof ra, "%d", resp->retry_after);
 		MHD_add_response_header(mr, "Retry-After", ra);
 	}
+	if (unsent)
+		free(resp->body);
 	if (resp->status == 401)
 		MHD_add_response_header(mr, "WWW-Authenticate", "Bearer");
 	if (r->must_close || resp->status == 503 || resp->status == 413 || resp->status == 414)

@@ -108,6 +108,13 @@ check "with no body" bash -c "! grep -q '\"status\"' '$T/head'"
 get_length=$(curl -s "$URL/api/v1/indicators" | wc -c)
 eq "and the Content-Length a GET's body has ($get_length bytes)" \
   "$(curl -s -I "$URL/api/v1/indicators" | tr -d '\r' | awk -F': ' 'tolower($1) == "content-length" { print $2 }')" "$get_length"
+# And the other headers a GET gets, each relayed HEAD's own: the relay keeps their values
+# in the buffer of the body HEAD does not send, which was freed before they were copied
+# (a Content-Type of freed bytes, and a use after free).
+hdrs() { curl -s "$@" -D - -o /dev/null | tr -d '\r' | grep -iE '^(content-type|content-security-policy|etag|cache-control):' | sort; }
+for p in / /healthz /api/v1/indicators; do
+  eq "HEAD $p: the headers of its GET" "$(hdrs -I --compressed "$URL$p")" "$(hdrs --compressed "$URL$p")"
+done
 eq "an unknown path: 404" "$(code "$URL/nope")" "404"
 eq "a known path, another method: 405" "$(code -X DELETE "$URL/healthz")" "405"
 
