@@ -70,6 +70,7 @@ static const struct key keys[] = {
     I("server", "threads", server_threads, 1, 256, "4"),
     I("server", "statement_timeout_ms", statement_timeout_ms, 100, 3600000, "15000"),
     S("server", "trusted_proxy", trusted_proxy, ""),
+    S("server", "embed_ancestors", embed_ancestors, "*"),
     S("server", "tls_cert", tls_cert, ""),
     S("server", "tls_key", tls_key, ""),
     B("server", "behind_tls_proxy", behind_tls_proxy, "false"),

@@ -24,6 +24,7 @@ struct wq_config {
 
 	char *server_listen, *intake_listen;
 	char *trusted_proxy;	  /* the address whose X-Forwarded-For is believed; "" none */
+	char *embed_ancestors;	  /* who may frame /embed (a CSP source list); "" nobody */
 	char *tls_cert, *tls_key; /* PEM files; "" none */
 	int behind_tls_proxy;
 	int column_engine; /* [server] column_engine: answers from columns in memory */

@@ -134,7 +134,8 @@ int srv_serve(struct cli_ctx *ctx, int argc, char **argv)
 	    !(srv.openapi = openapi_load(cfg->openapi_path, &e)) ||
 	    public_load(&srv.public, cfg->public_tables, cfg, &srv.indicators, &srv.lists,
 			&srv.standards, &e) < 0 ||
-	    web_load(&srv.web, cfg->web_dir, &e) < 0)
+	    web_load(&srv.web, cfg->web_dir, &e) < 0 ||
+	    (srv.web.n && web_embed(&srv.web, cfg->embed_ancestors, &e) < 0))
 		goto fail;
 	tokens = token_cache_new();
 	srv.protector = (struct protector){cfg,

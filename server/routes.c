@@ -43,5 +43,6 @@ const struct http_route server_routes[] = {
     {"GET", "/metrics", prometheus_get, NULL, ROLE_MONITOR | ROLE_ADMIN},
     {"GET", "/", web_get, NULL, ROLE_PUBLIC | READERS},
     {"GET", "/assets/*", web_get, NULL, ROLE_PUBLIC | READERS},
+    {"GET", "/embed", web_get, NULL, ROLE_PUBLIC | READERS},
 };
 const size_t server_nroutes = sizeof server_routes / sizeof server_routes[0];

@@ -132,6 +132,24 @@ fail:
 	return -1;
 }
 
+int web_embed(struct web_files *w, const char *ancestors, struct wq_error *e)
+{
+	free(w->embed_csp);
+	w->embed_csp = NULL;
+	if (!ancestors || !ancestors[0])
+		return 0;
+	size_t n = strlen(ancestors);
+	if (n > 1000 || strspn(ancestors, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+					  "0123456789 :/*.-'[]") != n)
+		return err_set(e, "S1304",
+			       "[server] embed_ancestors is not a list of origins (\"*\", "
+			       "\"https://site.example\"...)");
+	size_t len = sizeof WEB_CSP_BASE + n;
+	w->embed_csp = xmalloc(len);
+	snprintf(w->embed_csp, len, "%s%s", WEB_CSP_BASE, ancestors);
+	return 0;
+}
+
 const struct web_file *web_find(const struct web_files *w, const char *path)
 {
 	for (size_t i = 0; i < w->n; i++)
@@ -148,13 +166,17 @@ void web_free(struct web_files *w)
 		free(w->files[i].gzip.data);
 	}
 	free(w->files);
+	free(w->embed_csp);
 	memset(w, 0, sizeof *w);
 }
 
 void web_get(struct http_request *req, struct http_response *resp)
 {
 	const struct server *srv = http_app(req);
-	const struct web_file *f = web_find(&srv->web, http_path(req));
+	/* /embed is the page itself under the policy that lets other sites frame it. */
+	int embed = strcmp(http_path(req), "/embed") == 0;
+	const struct web_file *f =
+	    embed && !srv->web.embed_csp ? NULL : web_find(&srv->web, embed ? "/" : http_path(req));
 	if (!f) {
 		http_problem(resp, 404, "H1404", "no such file",
 			     srv->web.n ? NULL : "The dashboard is not built.",
@@ -167,7 +189,7 @@ void web_get(struct http_request *req, struct http_response *resp)
 	const struct web_body *b = gzip ? &f->gzip : &f->plain;
 	resp->cache_control = f->cache_control;
 	resp->etag = b->etag;
-	resp->csp = WEB_CSP;
+	resp->csp = embed ? srv->web.embed_csp : WEB_CSP;
 	resp->vary = f->gzip.data ? "Accept-Encoding" : NULL;
 	resp->content_encoding = gzip ? "gzip" : NULL;
 	const char *inm = http_header(req, "If-None-Match");

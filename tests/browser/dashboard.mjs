@@ -3,6 +3,7 @@
 // (tests/lib.sh's conventions, "# figure:" for the load times) and exits 0; the runner
 // counts the lines.
 import { readFileSync } from 'node:fs';
+import { createServer } from 'node:http';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
@@ -338,6 +339,43 @@ async function full() {
   await page.screenshot({ path: join(shots, 'dashboard-public-en.png'), fullPage: true });
   ok(errors.length === 0, 'public: no console error', ...errors);
   ok(offLoopback(requests).length === 0 && requests.every((r) => r.auth === null), `public: ${requests.length} requests, none leaving 127.0.0.1, none with a token`, ...offLoopback(requests).map((r) => r.url));
+  await context.close();
+}
+
+// ---- An embedded chart (/embed): one published chart, framed by another site; never a
+// token; the page itself (/) refuses to be framed ----
+{
+  const csp = async (path) => (await fetch(base + path, { method: 'HEAD' })).headers.get('content-security-policy') ?? '';
+  ok(/frame-ancestors \*$/.test(await csp('/embed')) && /frame-ancestors 'none'$/.test(await csp('/')), 'embed: /embed may be framed by any site ([server] embed_ancestors), / by none');
+  const { context, page, errors, requests } = await open();
+  const code = await page.$eval('figure[data-view="regions"] button[data-kind="embed"]', (b) => b.dataset.embed);
+  ok(/^<iframe src="http:\/\/127\.0\.0\.1:\d+\/embed#(.*&)?view=regions" title="[^"]+"/.test(code), 'embed: each published chart gives the code that embeds it', code);
+  // The reader's token is in this tab: the embedded chart does not use it.
+  await page.evaluate((tk) => sessionStorage.setItem('wiqaya.token', tk), policyToken);
+  requests.length = 0;
+  await page.goto(`${base}/embed#view=regions&region=DC-02`);
+  await page.waitForFunction(() => document.body.dataset.ready === 'true');
+  const figs = await page.$$eval('figure.card', (fs) => fs.map((f) => `${f.dataset.view}:${f.dataset.state}:${f.dataset.public}`));
+  ok(figs.length === 1 && figs[0] === 'regions:drawn:true' && !(await page.isVisible('#token-form')) && !(await page.isVisible('#filters')),
+    'embed: the page is the one chart, drawn from the published product, without the settings or the filters', figs);
+  await checkNumbers(page, ['regions'], null, 'embed');
+  ok(requests.length > 0 && requests.every((r) => r.auth === null), `embed: ${requests.length} requests, none with the token the tab holds`);
+  const full = await page.getAttribute('#full-link', 'href');
+  ok(full.startsWith(`${base}/#`) && /[#&]region=DC-02&view=regions$/.test(full), 'embed: it links to the whole dashboard in the same state', full);
+  // Another site (another origin) frames both: the embedded chart draws, the page does not.
+  const other = createServer((q, r) => {
+    r.setHeader('Content-Type', 'text/html; charset=utf-8');
+    r.end(`<!doctype html><title>another site</title><iframe src="${base}/embed#view=trend" width="640" height="600"></iframe><iframe src="${base}/#view=trend" width="640" height="300"></iframe>`);
+  });
+  await new Promise((res) => other.listen(0, '127.0.0.1', res));
+  const host = await context.newPage();
+  await host.goto(`http://127.0.0.1:${other.address().port}/`);
+  const framed = host.frames().find((f) => f.url().includes('/embed#'));
+  await framed.waitForFunction(() => document.body.dataset.ready === 'true' && document.querySelector('figure.card')?.dataset.state === 'drawn', null, { timeout: 30000 });
+  const page2 = host.frames().find((f) => f.url() === `${base}/#view=trend`);
+  ok(Boolean(framed) && !page2, 'embed: another site frames the embedded chart; the dashboard itself is refused in a frame', host.frames().map((f) => f.url()));
+  other.close();
+  ok(errors.length === 0, 'embed: no console error', ...errors);
   await context.close();
 }
 

@@ -4,7 +4,8 @@
 const TOKEN_KEY = 'wiqaya.token';
 
 export const token = {
-  get: () => sessionStorage.getItem(TOKEN_KEY),
+  // None in an embedded chart (state.js): it shows what everyone sees.
+  get: () => (location.pathname === '/embed' ? null : sessionStorage.getItem(TOKEN_KEY)),
   set: (v) => sessionStorage.setItem(TOKEN_KEY, v),
   forget: () => sessionStorage.removeItem(TOKEN_KEY),
 };

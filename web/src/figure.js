@@ -379,7 +379,7 @@ function linked(node) {
   return node;
 }
 
-export function draw(fig, shape, metaIn, api, onCsv, link) {
+export function draw(fig, shape, metaIn, api, onCsv, link, embed = null) {
   // A view that draws another measure than its indicator's counts (a pathway's shares)
   // names its own unit.
   const meta = shape.unit ? { ...metaIn, unit: shape.unit } : metaIn;
@@ -438,9 +438,12 @@ export function draw(fig, shape, metaIn, api, onCsv, link) {
   const share = el('button', { type: 'button', class: 'download', 'data-kind': 'link', 'data-link': link, text: t('copy_link') });
   // Not copied (no clipboard): the link itself, to copy by hand.
   share.addEventListener('click', () => copyText(link).then((done) => status(fig, done ? t('link_copied') : link)));
+  // The HTML that shows this chart on another site (/embed), copied like the link.
+  const embedBtn = embed ? el('button', { type: 'button', class: 'download', 'data-kind': 'embed', 'data-embed': embed, text: t('embed') }) : null;
+  embedBtn?.addEventListener('click', () => copyText(embed).then((done) => status(fig, done ? t('embed_copied') : embed)));
   const map = shape.type === 'tiles' ? tiles(shape, title, id) : null;
   // The map is HTML, not a picture: its PNG would be a screenshot; the CSV is its data.
-  const tools = el('div', { class: 'tools' }, csv, map ? null : png, share);
+  const tools = el('div', { class: 'tools' }, csv, map ? null : png, share, embedBtn);
 
   if (map) {
     body.append(map.grid, map.legend, details, facts, tools);

@@ -111,11 +111,14 @@ async function render() {
   charts.forEach((c) => c.destroy());
   charts = [];
   const box = $('views');
-  const cards = VIEWS.map((v) => card(v));
+  // Embedded: the one chart the fragment names (the national trend when it names none).
+  const views = state.embedded() ? [VIEWS.find((v) => v.id === s.view) ?? VIEWS[0]] : VIEWS;
+  if (state.embedded()) $('full-link').href = state.link(s, views[0].id, '/');
+  const cards = views.map((v) => card(v));
   box.replaceChildren(...cards);
-  $('status').textContent = tn('loading', VIEWS.length);
+  $('status').textContent = tn('loading', views.length);
 
-  await Promise.all([headline(mine), ...VIEWS.map((v, i) => drawView(v, cards[i], s, mine))]);
+  await Promise.all([state.embedded() ? null : headline(mine), ...views.map((v, i) => drawView(v, cards[i], s, mine))]);
   if (mine !== generation) return;
   const drawn = cards.filter((c) => c.dataset.state === 'drawn').length;
   $('status').textContent = tn('ready', drawn);
@@ -275,9 +278,13 @@ function show(v, fig, s, q, r, asPublic) {
     const c = await api.getText(api.url(q[0], q[1], [['format', 'csv']]), { asPublic });
     if (c.ok) save(name, new Blob([c.text], { type: 'text/csv;charset=utf-8' }));
   };
-  charts.push(draw(fig, v.shape(ans, s), meta, api.url(...q), csv, state.link(s, v.id)));
+  charts.push(draw(fig, v.shape(ans, s), meta, api.url(...q), csv, state.link(s, v.id), asPublic ? embedOf(s, v, fig) : null));
   fig.dataset.public = String(asPublic);
 }
+
+// The code that embeds a chart drawn from the published product elsewhere (none for one
+// asked with a token: an embedded chart never has one), and none inside an embedded one.
+const embedOf = (s, v, fig) => (state.embedded() ? null : state.embedCode(s, v.id, fig.querySelector('h2').textContent));
 
 // A published answer's release: since when, and the next.
 const releaseText = () => (release ? t('release_fact', { since: day(release.current_since), next: day(release.next[0]) }) : null);
@@ -305,7 +312,7 @@ async function drawMany(v, fig, s, mine, qs) {
     if (texts.some((x) => !x.ok)) return;
     save(name, new Blob([joinCSV(texts.map((x) => x.text))], { type: 'text/csv;charset=utf-8' }));
   };
-  charts.push(draw(fig, v.shape(answers, s), meta, qs.map((q) => api.url(...q)).join(' '), csv, state.link(s, v.id)));
+  charts.push(draw(fig, v.shape(answers, s), meta, qs.map((q) => api.url(...q)).join(' '), csv, state.link(s, v.id), embedOf(s, v, fig)));
   fig.dataset.public = 'true';
 }
 
@@ -363,6 +370,12 @@ function definitionOf(ans) {
 }
 
 async function boot() {
+  // Embedded: no jump to the chart (the page is the chart, and scrolling would move the
+  // other site's page).
+  if (state.embedded()) {
+    document.body.classList.add('embed');
+    pointed = true;
+  }
   // The definitions the charts state, asked along with the first render's other needs.
   catalogueReady = api.getJSON('/api/v1/indicators', { asPublic: true }).then((r) => (catalogue = r.ok ? r.body.indicators : []));
   $('lang').addEventListener('change', () => {

@@ -33,11 +33,19 @@ export function filterParams(s, except = []) {
 }
 
 // The link to one view of the state: the page's address with view=ID in its fragment.
-export function link(s, view) {
+export function link(s, view, path = location.pathname) {
   const p = new URLSearchParams();
   for (const k of KEYS) if (s[k] && k !== 'view') p.set(k, s[k]);
   p.set('view', view);
-  return `${location.origin}${location.pathname}#${p.toString()}`;
+  return `${location.origin}${path}#${p.toString()}`;
 }
+
+// The page at /embed: one chart (the fragment's view), for other sites to frame. It never
+// uses a token: what it shows is the published product, the same for everyone.
+export const embedded = () => location.pathname === '/embed';
+
+// The HTML another site pastes to show view VIEW of the state S.
+export const embedCode = (s, view, title) =>
+  `<iframe src="${link(s, view, '/embed')}" title="${title.replace(/[<>&"]/g, '')}" width="640" height="600" style="border:0"></iframe>`;
 
 export const filtered = (s) => FILTERS.some((f) => s[f]) || Boolean(s.from || s.to);
