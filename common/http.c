@@ -930,7 +930,7 @@ static enum MHD_Result respond(struct http_request *r, struct http_response *res
 		: MHD_create_response_from_buffer(resp->len, resp->body, MHD_RESPMEM_MUST_FREE);
 	/* The body of a relayed HEAD is not sent: freed once the headers are added, since the
 	 * relay keeps its header values in the same buffer (common/front.c). */
-	int unsent = mr && !resp->len && resp->head_length;
+	int unsent = !resp->len && resp->head_length;
 	MHD_add_response_header(mr, "Content-Type",
 				resp->content_type ? resp->content_type
 						   : "text/plain; charset=utf-8");

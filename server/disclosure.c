@@ -18,17 +18,14 @@
 static json_t *release_calendar(const struct wq_config *cfg, time_t now)
 {
 	long long period = public_release_period(cfg, now);
-	const time_t step = (time_t)cfg->release_days * 86400;
 	json_t *next = json_array();
 	char day[16];
-	struct tm tm;
 	for (int k = 1; k <= RELEASES_AHEAD; k++) {
-		time_t at = (time_t)(period + k) * step;
-		strftime(day, sizeof day, "%Y-%m-%d", gmtime_r(&at, &tm));
-		json_array_append_new(next, json_string(day));
+		public_release_day(cfg, period + k, day);
+		if (day[0])
+			json_array_append_new(next, json_string(day));
 	}
-	time_t since = (time_t)period * step;
-	strftime(day, sizeof day, "%Y-%m-%d", gmtime_r(&since, &tm));
+	public_release_day(cfg, period, day);
 	return json_pack("{s:i,s:s,s:o}", "every_days", cfg->release_days, "current_since", day,
 			 "next", next);
 }

@@ -2,9 +2,11 @@
 #include "server/public.h"
 
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "common/db.h"
 #include "common/strbuf.h"
@@ -121,6 +123,17 @@ void public_free(struct public_tables *pt)
 long long public_release_period(const struct wq_config *cfg, time_t now)
 {
 	return (long long)(now / ((time_t)cfg->release_days * 86400));
+}
+
+void public_release_day(const struct wq_config *cfg, long long release, char out[16])
+{
+	/* In 64 bits whatever time_t is; a day past what time_t or gmtime holds is none. */
+	int64_t at = (int64_t)release * cfg->release_days * 86400;
+	time_t t = (time_t)at;
+	struct tm tm;
+	out[0] = '\0';
+	if ((int64_t)t == at && gmtime_r(&t, &tm))
+		strftime(out, 16, "%Y-%m-%d", &tm);
 }
 
 char *public_release_get(PGconn *conn, const char *table, long long release,

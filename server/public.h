@@ -33,6 +33,9 @@ int public_load(struct public_tables *pt, const char *path, const struct wq_conf
 void public_free(struct public_tables *pt);
 /* The release period of now: one release per release_days, counted from 1970. */
 long long public_release_period(const struct wq_config *cfg, time_t now);
+/* The first day (UTC, YYYY-MM-DD) of release period RELEASE; "" when it is not a date
+ * this machine can write. */
+void public_release_day(const struct wq_config *cfg, long long release, char out[16]);
 
 /* The stored release of table for release (< 0: the newest of any). Returns the body
  * (malloc'd) and *found_release, NULL when none; *failed set on a database error. */

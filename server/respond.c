@@ -10,6 +10,7 @@
 
 #include "common/log.h"
 #include "common/strbuf.h"
+#include "server/public.h"
 #include "server/cache.h"
 #include "server/noise.h"
 
@@ -181,8 +182,17 @@ json_t *respond_meta(const struct server *srv, const struct answer *a, const cha
 		     json_t *items, const char *method)
 {
 	json_t *disclosure = respond_disclosure(srv, a, role);
-	return json_pack("{s:o,s:I,s:o,s:s}", "items", items, "data_version",
-			 (json_int_t)a->data_version, "disclosure", disclosure, "method", method);
+	json_t *meta =
+	    json_pack("{s:o,s:I,s:o,s:s}", "items", items, "data_version",
+		      (json_int_t)a->data_version, "disclosure", disclosure, "method", method);
+	/* An answer of the published product names its release by its first day. */
+	char day[16];
+	if (a->release > 0) {
+		public_release_day(srv->cfg, a->release, day);
+		if (day[0])
+			json_object_set_new(meta, "release", json_string(day));
+	}
+	return meta;
 }
 
 int respond_standard(struct http_request *req, const struct standard **st,

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "common/log.h"
 #include "common/strbuf.h"
@@ -106,6 +107,10 @@ int web_load(struct web_files *w, const char *dir, struct wq_error *e)
 	 * content's hash in their names (web/build.mjs), so a browser may keep them. */
 	if (add(w, &cap, file, "/", "no-cache", e) < 0)
 		goto fail;
+	/* The one-chart page, marked so in its own bytes (web/build.mjs). */
+	snprintf(file, sizeof file, "%s/embed.html", dir);
+	if (access(file, R_OK) == 0 && add(w, &cap, file, "/embed", "no-cache", e) < 0)
+		goto fail;
 	snprintf(file, sizeof file, "%s/assets", dir);
 	DIR *d = opendir(file);
 	if (!d) {
@@ -173,10 +178,11 @@ void web_free(struct web_files *w)
 void web_get(struct http_request *req, struct http_response *resp)
 {
 	const struct server *srv = http_app(req);
-	/* /embed is the page itself under the policy that lets other sites frame it. */
+	/* /embed, the one-chart page, under the policy that lets other sites frame it (when
+	 * [server] embed_ancestors names any). */
 	int embed = strcmp(http_path(req), "/embed") == 0;
 	const struct web_file *f =
-	    embed && !srv->web.embed_csp ? NULL : web_find(&srv->web, embed ? "/" : http_path(req));
+	    embed && !srv->web.embed_csp ? NULL : web_find(&srv->web, http_path(req));
 	if (!f) {
 		http_problem(resp, 404, "H1404", "no such file",
 			     srv->web.n ? NULL : "The dashboard is not built.",

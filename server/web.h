@@ -1,7 +1,7 @@
 /* The dashboard's files (web/, bundled by make into [paths] web): read once at start and
- * served from memory at / and /assets/NAME, each with its content type, an ETag, and the
- * page's Content-Security-Policy. The page's own state lives in the URL's fragment, which
- * never reaches the server. docs/dashboard.md. */
+ * served from memory at /, /embed (the one-chart page) and /assets/NAME, each with its
+ * content type, an ETag, and the page's Content-Security-Policy. The page's own state lives in the
+ * URL's fragment, which never reaches the server. docs/dashboard.md. */
 #ifndef WQ_WEB_H
 #define WQ_WEB_H
 
@@ -15,7 +15,7 @@ struct web_body {
 };
 
 struct web_file {
-	char *path; /* as requested: "/" or "/assets/NAME" */
+	char *path; /* as requested: "/", "/embed" or "/assets/NAME" */
 	const char *content_type, *cache_control;
 	struct web_body plain, gzip; /* gzip: NAME.gz as built, or no data */
 };

@@ -48,9 +48,15 @@ const html = readFileSync(join(here, 'index.html'), 'utf8')
   .replace('%METHODS_TXT%', doc('methods'))
   .replace('%PRIVACY_TXT%', doc('privacy'));
 writeFileSync(join(out, 'index.html'), html);
+// /embed: the same page marked as the one-chart page in its own bytes, so that the mode
+// never depends on how the URL was spelled (server/web.c serves it under its own policy).
+const embed = html.replace('<body>', '<body class="embed">');
+if (embed === html) throw new Error('index.html has no <body> to mark');
+writeFileSync(join(out, 'embed.html'), embed);
 
 // A gzip twin of each text file, made once here rather than at every request: the server
 // sends it to browsers that accept gzip (a third of the bytes).
 const gz = (file) => writeFileSync(`${file}.gz`, gzipSync(readFileSync(file), { level: constants.Z_BEST_COMPRESSION }));
 gz(join(out, 'index.html'));
+gz(join(out, 'embed.html'));
 for (const f of readdirSync(join(out, 'assets'))) if (/\.(js|css|txt)$/.test(f)) gz(join(out, 'assets', f));

@@ -323,8 +323,16 @@ async function full() {
   const docLinks = await page.$$eval('#about a, figure[data-view="trend"] dl.facts a', (as) => as.map((a) => a.getAttribute('href')));
   const docs = await Promise.all(docLinks.map(async (h) => { const r = await fetch(base + h); return { h, status: r.status, type: r.headers.get('content-type'), head: (await r.text()).slice(0, 2) }; }));
   ok(docLinks.length === 3 && docs.every((d) => d.status === 200 && /^text\/plain/.test(d.type) && d.head === '# '), 'public: the methods and privacy documents the page links to (and the trend\'s method line) are served by the server', docs);
+  // The calendar's own arithmetic: periods of every_days counted from 1970-01-01 UTC.
+  const epochDay = (iso) => Date.parse(`${iso}T00:00:00Z`) / 86400000;
+  const today = Math.floor(Date.now() / 86400000);
+  const days = [rules.release.current_since, ...rules.release.next].map(epochDay);
+  ok(days[0] <= today && today < days[1] && days[0] % rules.release.every_days === 0 && days.every((d, i) => i === 0 || d - days[i - 1] === rules.release.every_days) && days.length === 5,
+    'public: the release calendar is the current period (from 1970-01-01 UTC) and the next four, every_days apart', rules.release);
   const relFact = await page.$eval('figure[data-view="trend"] dl.facts', (d) => d.textContent);
-  ok(relFact.includes(fmt(rules.release.current_since)) && relFact.includes(fmt(rules.release.next[0])), 'public: a published chart states its release and the next');
+  const trendAns = await apiJSON((await shown(page, 'trend')).api, null);
+  ok(Boolean(trendAns.metaData.release) && relFact.includes(fmt(trendAns.metaData.release)) && relFact.includes(fmt(rules.release.next.find((d) => d > trendAns.metaData.release))),
+    `public: a published chart states the release its answer names (${trendAns.metaData.release}) and the next`, relFact);
   const pw = await shown(page, 'pathway_adult');
   ok(pw.rows.every((r) => r.cells[0].col === 'share_of_reported') && pw.datasets.flat().every((v) => v === null || (v >= 0 && v <= 1)),
     'public: the justice pathway draws shares of the reported cases (its counts in the table)');
@@ -347,6 +355,12 @@ async function full() {
 {
   const csp = async (path) => (await fetch(base + path, { method: 'HEAD' })).headers.get('content-security-policy') ?? '';
   ok(/frame-ancestors \*$/.test(await csp('/embed')) && /frame-ancestors 'none'$/.test(await csp('/')), 'embed: /embed may be framed by any site ([server] embed_ancestors), / by none');
+  // Another spelling of /embed is the one-chart page too: the mode is in the page's bytes,
+  // not in how a browser reads the URL.
+  const spelled = await fetch(`${base}/%65mbed`);
+  const spelledBody = await spelled.text();
+  ok(/<body class="embed">/.test(spelledBody) && /frame-ancestors \*$/.test(spelled.headers.get('content-security-policy')) && !/class="embed"/.test(await (await fetch(`${base}/`)).text()),
+    'embed: /%65mbed is the one-chart page as well, and / never is');
   const { context, page, errors, requests } = await open();
   const code = await page.$eval('figure[data-view="regions"] button[data-kind="embed"]', (b) => b.dataset.embed);
   ok(/^<iframe src="http:\/\/127\.0\.0\.1:\d+\/embed#(.*&)?view=regions" title="[^"]+"/.test(code), 'embed: each published chart gives the code that embeds it', code);
@@ -372,8 +386,10 @@ async function full() {
   await host.goto(`http://127.0.0.1:${other.address().port}/`);
   const framed = host.frames().find((f) => f.url().includes('/embed#'));
   await framed.waitForFunction(() => document.body.dataset.ready === 'true' && document.querySelector('figure.card')?.dataset.state === 'drawn', null, { timeout: 30000 });
-  const page2 = host.frames().find((f) => f.url() === `${base}/#view=trend`);
-  ok(Boolean(framed) && !page2, 'embed: another site frames the embedded chart; the dashboard itself is refused in a frame', host.frames().map((f) => f.url()));
+  // The other frame: refused by its policy (Chromium shows its error page in its place).
+  await host.waitForFunction(() => document.querySelectorAll('iframe').length === 2);
+  const urls = host.frames().map((f) => f.url());
+  ok(Boolean(framed) && !urls.includes(`${base}/#view=trend`) && urls.some((u) => u.startsWith('chrome-error:')), 'embed: another site frames the embedded chart; the dashboard itself is refused in a frame', urls);
   other.close();
   ok(errors.length === 0, 'embed: no console error', ...errors);
   await context.close();

@@ -5,7 +5,7 @@ const TOKEN_KEY = 'wiqaya.token';
 
 export const token = {
   // None in an embedded chart (state.js): it shows what everyone sees.
-  get: () => (location.pathname === '/embed' ? null : sessionStorage.getItem(TOKEN_KEY)),
+  get: () => (document.body.classList.contains('embed') ? null : sessionStorage.getItem(TOKEN_KEY)),
   set: (v) => sessionStorage.setItem(TOKEN_KEY, v),
   forget: () => sessionStorage.removeItem(TOKEN_KEY),
 };

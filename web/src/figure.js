@@ -298,10 +298,13 @@ async function copyText(text) {
   }
 }
 // A short word under a card's tools, for screen readers too.
-function status(fig, text) {
+// A line under the chart; DIR 'ltr' for a URL or code shown as is (in right-to-left text it
+// would read scrambled).
+function status(fig, text, dir = '') {
   let s = fig.querySelector('.said');
   if (!s) fig.querySelector('.body').append((s = el('p', { class: 'note said', role: 'status' })));
   s.textContent = text;
+  s.dir = dir;
 }
 
 export function fail(fig, message, kind) {
@@ -383,6 +386,7 @@ export function draw(fig, shape, metaIn, api, onCsv, link, embed = null) {
   // A view that draws another measure than its indicator's counts (a pathway's shares)
   // names its own unit.
   const meta = shape.unit ? { ...metaIn, unit: shape.unit } : metaIn;
+  delete fig.dataset.problem; // drawn: an earlier refusal's code is no longer the figure's
   const body = fig.querySelector('.body');
   const title = fig.querySelector('h2').textContent;
   const id = fig.id;
@@ -437,10 +441,10 @@ export function draw(fig, shape, metaIn, api, onCsv, link, embed = null) {
   // who cannot use the clipboard (and for the test).
   const share = el('button', { type: 'button', class: 'download', 'data-kind': 'link', 'data-link': link, text: t('copy_link') });
   // Not copied (no clipboard): the link itself, to copy by hand.
-  share.addEventListener('click', () => copyText(link).then((done) => status(fig, done ? t('link_copied') : link)));
+  share.addEventListener('click', () => copyText(link).then((done) => (done ? status(fig, t('link_copied')) : status(fig, link, 'ltr'))));
   // The HTML that shows this chart on another site (/embed), copied like the link.
   const embedBtn = embed ? el('button', { type: 'button', class: 'download', 'data-kind': 'embed', 'data-embed': embed, text: t('embed') }) : null;
-  embedBtn?.addEventListener('click', () => copyText(embed).then((done) => status(fig, done ? t('embed_copied') : embed)));
+  embedBtn?.addEventListener('click', () => copyText(embed).then((done) => (done ? status(fig, t('embed_copied')) : status(fig, embed, 'ltr'))));
   const map = shape.type === 'tiles' ? tiles(shape, title, id) : null;
   // The map is HTML, not a picture: its PNG would be a screenshot; the CSV is its data.
   const tools = el('div', { class: 'tools' }, csv, map ? null : png, share, embedBtn);

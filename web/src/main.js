@@ -272,7 +272,7 @@ function show(v, fig, s, q, r, asPublic) {
     unit: local(ans.indicator?.unit),
     data_version: ans.metaData?.data_version,
     method: local(ans.metaData?.method),
-    release: asPublic ? releaseText() : null,
+    release: releaseText(ans),
   };
   const csv = async (name) => {
     const c = await api.getText(api.url(q[0], q[1], [['format', 'csv']]), { asPublic });
@@ -286,8 +286,13 @@ function show(v, fig, s, q, r, asPublic) {
 // asked with a token: an embedded chart never has one), and none inside an embedded one.
 const embedOf = (s, v, fig) => (state.embedded() ? null : state.embedCode(s, v.id, fig.querySelector('h2').textContent));
 
-// A published answer's release: since when, and the next.
-const releaseText = () => (release ? t('release_fact', { since: day(release.current_since), next: day(release.next[0]) }) : null);
+// A published answer's release (its first day, as the answer names it) and the next.
+const releaseText = (ans) => {
+  const since = ans?.metaData?.release;
+  if (!since) return null;
+  const next = release?.next?.find((d) => d > since);
+  return next ? t('release_fact', { since: day(since), next: day(next) }) : t('release_only', { since: day(since) });
+};
 
 // A view of several answers (a comparison): each from the published product, free. What
 // the product does not cover is not asked with the token here: one chart would be charged
@@ -303,7 +308,7 @@ async function drawMany(v, fig, s, mine, qs) {
     unit: local(answers[0].indicator?.unit),
     data_version: answers[0].metaData?.data_version,
     method: local(answers[0].metaData?.method),
-    release: releaseText(),
+    release: releaseText(answers[0]),
   };
   // One CSV of every answer's rows, under the last answer's columns (the first's rows
   // have no value for a column they lack: a national row has no region).
@@ -317,19 +322,21 @@ async function drawMany(v, fig, s, mine, qs) {
 }
 
 // CSV texts as one: the last one's header, each row's fields placed under it by name.
+// (These answers' CSV holds codes and numbers only: no field is quoted.)
 function joinCSV(texts) {
   const split = (line) => line.split(',');
-  const head = split(texts.at(-1).split('\n')[0]);
+  const rows = (text) => text.split(/\r?\n/).filter((l) => l !== '');
+  const head = split(rows(texts.at(-1))[0]);
   const out = [head.join(',')];
   for (const text of texts) {
-    const [first, ...lines] = text.split('\n').filter((l) => l !== '');
+    const [first, ...lines] = rows(text);
     const cols = split(first);
     for (const l of lines) {
       const f = split(l);
       out.push(head.map((h) => (cols.includes(h) ? f[cols.indexOf(h)] : '')).join(','));
     }
   }
-  return `${out.join('\n')}\n`;
+  return `${out.join('\r\n')}\r\n`;
 }
 
 // A chart the API refused: why, in the reader's language, and the API's code on the
@@ -372,10 +379,7 @@ function definitionOf(ans) {
 async function boot() {
   // Embedded: no jump to the chart (the page is the chart, and scrolling would move the
   // other site's page).
-  if (state.embedded()) {
-    document.body.classList.add('embed');
-    pointed = true;
-  }
+  if (state.embedded()) pointed = true;
   // The definitions the charts state, asked along with the first render's other needs.
   catalogueReady = api.getJSON('/api/v1/indicators', { asPublic: true }).then((r) => (catalogue = r.ok ? r.body.indicators : []));
   $('lang').addEventListener('change', () => {

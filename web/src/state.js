@@ -41,8 +41,10 @@ export function link(s, view, path = location.pathname) {
 }
 
 // The page at /embed: one chart (the fragment's view), for other sites to frame. It never
-// uses a token: what it shows is the published product, the same for everyone.
-export const embedded = () => location.pathname === '/embed';
+// uses a token: what it shows is the published product, the same for everyone. Marked in
+// the page's own bytes (<body class="embed">, web/build.mjs), never read from the URL,
+// whose spellings a server and a browser may decode differently.
+export const embedded = () => document.body.classList.contains('embed');
 
 // The HTML another site pastes to show view VIEW of the state S.
 export const embedCode = (s, view, title) =>

@@ -42,11 +42,12 @@ function numberCells(v, lo, hi, st, threshold, f = num, col = 'value') {
 
 // An analytics or trends answer as series: SERIESDIM's items are the series (one series
 // when null), CATDIM's items the categories along the axis.
-function fromTable(ans, { seriesDim = null, catDim = 'year', order = null, sort = false, f = num } = {}) {
+function fromTable(ans, { seriesDim = null, catDim = 'year', order = null, sort = false, f = num, cats: given = null } = {}) {
   const c = columns(ans);
   const threshold = ans.metaData.disclosure?.threshold ?? 10;
-  let cats = [...new Set(ans.rows.map((r) => r[c[catDim]]))];
-  if (catDim === 'year') cats.sort((a, b) => a - b);
+  // The categories: GIVEN (another answer's, to draw along one axis), or the answer's own.
+  let cats = given ? [...given] : [...new Set(ans.rows.map((r) => r[c[catDim]]))];
+  if (catDim === 'year' && !given) cats.sort((a, b) => a - b);
   if (sort) {
     // Largest first; cells without a value last.
     const v = new Map(ans.rows.map((r) => [r[c[catDim]], r[c.value]]));
@@ -78,6 +79,7 @@ function fromTable(ans, { seriesDim = null, catDim = 'year', order = null, sort 
     });
   // The first cell of a row is its header: with a series, the series name.
   return {
+    cats,
     labels: cats.map(catLabel),
     series,
     threshold,
@@ -128,12 +130,14 @@ export const VIEWS = [
       ['trends', [['indicator', 'victim_rate'], ...period(s), ...filterParams(s, ['region'])]],
       ['trends', [['indicator', 'victim_rate'], ['dimension', dim(s, 'region')], ...period(s), ...filterParams(s, ['region'])]],
     ],
-    shape: ([nat, reg]) => {
+    shape: ([nat, reg], s) => {
       const n = fromTable(nat);
-      const r = fromTable(reg, { seriesDim: 'region' });
-      const one = r.series.length === 1;
+      // The regions along the national answer's years, whatever years their own answer has.
+      const r = fromTable(reg, { seriesDim: 'region', cats: n.cats });
+      const one = Boolean(s.region);
       Object.assign(n.series[0], { code: 'national', name: t('national'), color: '#222222', width: 3 });
-      if (!one) r.series.forEach((x) => Object.assign(x, { color: '#a3acb9', width: 1, band: false, legend: false }));
+      // Grey at 3:1 against the white (WCAG 1.4.11), behind the national line.
+      if (!one) r.series.forEach((x) => Object.assign(x, { color: '#8a94a1', width: 1, band: false, legend: false }));
       const national = n.table.rows.map((row) => ({ ...row, part: 0, cells: [{ text: t('national') }, ...row.cells] }));
       return {
         type: 'line',
