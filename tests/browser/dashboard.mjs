@@ -451,6 +451,13 @@ async function full() {
   const cmpNames = await page.$eval('figure[data-view="compare"] canvas', (c) => c.wqChart.data.datasets.filter((d) => !d.wqBand).map((d) => d.label));
   ok(cmp.datasets.length === 2 && JSON.stringify(cmp.datasets[0]) === JSON.stringify(before.datasets[0]) && JSON.stringify(cmp.datasets[1]) === JSON.stringify(after.datasets[0]) && cmp.public,
     `policy: the comparison draws the chosen region (${cmpNames[1]}) against the national trend, both as their own views draw them, free`, cmpNames, cmp.api);
+  const [cdl] = await Promise.all([page.waitForEvent('download'), page.click('figure[data-view="compare"] button[data-kind="csv"]')]);
+  const joined = readFileSync(await cdl.path(), 'utf8').split('\r\n').filter(Boolean);
+  const [natCSV, regCSV] = await Promise.all(cmp.api.split(' ').map((u) => apiCSV(u, null)));
+  const natLines = natCSV.split('\r\n').filter(Boolean);
+  const regLines = regCSV.split('\r\n').filter(Boolean);
+  ok(joined[0] === regLines[0] && joined.length === natLines.length + regLines.length - 1 && joined.slice(natLines.length).join('\n') === regLines.slice(1).join('\n') && joined[1].startsWith(','),
+    `policy: the comparison's CSV is both answers' rows under the region's header (${joined.length - 1} rows)`, joined.slice(0, 3), regLines[0]);
   await page.selectOption('#f-from', '2019');
   await act(page, () => page.click('#apply'));
   const period = await shown(page, 'trend');
