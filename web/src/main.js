@@ -182,14 +182,14 @@ let release = null;
 function about(d) {
   const r = d?.release;
   $('about-release').textContent = r
-    ? t('about_release', { d: r.every_days, since: day(r.current_since), next: day(r.next[0]), later: r.next.slice(1).map(day).join(' \u00b7 ') })
+    ? t('about_release', { days: tn('n_days', r.every_days), since: day(r.current_since), next: day(r.next[0]), later: r.next.slice(1).map(day).join(' \u00b7 ') })
     : '';
   const rules = d
     ? [
-        t('rule_noise', { sd: num(Math.round(Math.sqrt(d.noise.variance))) }),
-        t('rule_threshold', { threshold: d.suppression.threshold, floor: d.suppression.floor }),
+        t('rule_noise', { children: tn('n_children', Math.round(Math.sqrt(d.noise.variance))) }),
+        t('rule_threshold', { children: tn('n_children', d.suppression.threshold), threshold: d.suppression.threshold, floor: d.suppression.floor }),
         t('rule_release'),
-        t('rule_budget', { b: num(d.budget.per_token.researcher), w: d.budget.window_days }),
+        t('rule_budget', { b: num(d.budget.per_token.researcher), days: tn('n_days', d.budget.window_days) }),
       ]
     : [];
   $('about-rules').replaceChildren(...rules.map((x) => Object.assign(document.createElement('li'), { textContent: x })));
