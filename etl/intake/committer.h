@@ -48,7 +48,6 @@ struct submission {
 	unsigned stored_status; /* OUTCOME_REPLAYED: the first answer */
 	char *stored_response;	/* malloc'd */
 	struct wq_error error;	/* OUTCOME_FAILED */
-	char *spooled_strings;	/* read back from the spool (etl/intake/spool.h): its codes */
 	/* Called by the committer's thread once the outcome is set (the request answers). */
 	void (*done)(struct submission *s);
 	struct submission *next;
