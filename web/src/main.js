@@ -267,13 +267,7 @@ function show(v, fig, s, q, r, asPublic) {
   if (!r.ok && /^A10/.test(r.problem?.code ?? '')) return refuse(fig, r, 'empty');
   if (!r.ok) return refuse(fig, r, 'refused');
   const ans = r.body;
-  const meta = {
-    definition: local(definitionOf(ans)),
-    unit: local(ans.indicator?.unit),
-    data_version: ans.metaData?.data_version,
-    method: local(ans.metaData?.method),
-    release: releaseText(ans),
-  };
+  const meta = metaOf(ans);
   const csv = async (name) => {
     const c = await api.getText(api.url(q[0], q[1], [['format', 'csv']]), { asPublic });
     if (c.ok) save(name, new Blob([c.text], { type: 'text/csv;charset=utf-8' }));
@@ -285,6 +279,16 @@ function show(v, fig, s, q, r, asPublic) {
 // The code that embeds a chart drawn from the published product elsewhere (none for one
 // asked with a token: an embedded chart never has one), and none inside an embedded one.
 const embedOf = (s, v, fig) => (state.embedded() ? null : state.embedCode(s, v.id, fig.querySelector('h2').textContent));
+
+// What a chart states of its answer, under it: definition, unit, data version, method and
+// release, in the reader's language.
+const metaOf = (ans) => ({
+  definition: local(definitionOf(ans)),
+  unit: local(ans.indicator?.unit),
+  data_version: ans.metaData?.data_version,
+  method: local(ans.metaData?.method),
+  release: releaseText(ans),
+});
 
 // A published answer's release (its first day, as the answer names it) and the next.
 const releaseText = (ans) => {
@@ -303,13 +307,7 @@ async function drawMany(v, fig, s, mine, qs) {
   const bad = rs.find((r) => !r.ok);
   if (bad) return bad.status === 401 ? fail(fig, t('compare_unpublished'), 'locked') : refuse(fig, bad, 'refused');
   const answers = rs.map((r) => r.body);
-  const meta = {
-    definition: local(definitionOf(answers[0])),
-    unit: local(answers[0].indicator?.unit),
-    data_version: answers[0].metaData?.data_version,
-    method: local(answers[0].metaData?.method),
-    release: releaseText(answers[0]),
-  };
+  const meta = metaOf(answers[0]);
   // One CSV of every answer's rows, under the last answer's columns (the first's rows
   // have no value for a column they lack: a national row has no region).
   const csv = async (name) => {
