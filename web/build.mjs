@@ -2,7 +2,8 @@
 // assets/style-HASH.css, minified by esbuild, index.html naming them, and gzip twins. The names carry a
 // hash of the content, so the server lets browsers keep them (server/web.c).
 import { build } from 'esbuild';
-import { mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import simplify from 'simplify-js';
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -14,6 +15,55 @@ if (!out) {
   console.error('usage: node web/build.mjs OUT');
   process.exit(2);
 }
+// The regions' boundaries for the map: a deployment's config/region_boundaries.geojson (or
+// the file WIQAYA_BOUNDARIES names), projected and simplified here and bundled as SVG
+// paths (the page fetches nothing); without one, the map is config/region_tiles.json's grid.
+const boundaryFile = process.env.WIQAYA_BOUNDARIES || join(here, '..', 'config', 'region_boundaries.geojson');
+const boundaries = existsSync(boundaryFile) ? mapOf(JSON.parse(readFileSync(boundaryFile, 'utf8')), boundaryFile) : null;
+
+// A GeoJSON FeatureCollection of (Multi)Polygons, each with properties.code (the region's
+// code), as {width, height, regions: {code: SVG path}, vertices: {given, drawn}}: an
+// equirectangular projection at the map's mean latitude (a region's shape true at its
+// scale), 1,000 units wide, north up, and each ring simplified (Douglas-Peucker, simplify-js)
+// to half a unit, which no screen shows.
+function mapOf(geo, file) {
+  const stop = (why) => {
+    throw new Error(`${file}: ${why}`);
+  };
+  if (geo?.type !== 'FeatureCollection' || !Array.isArray(geo.features)) stop('not a GeoJSON FeatureCollection');
+  const polys = new Map();
+  for (const [i, f] of geo.features.entries()) {
+    const code = f?.properties?.code;
+    const g = f?.geometry;
+    if (typeof code !== 'string' || !code) stop(`feature ${i} has no properties.code (the region's code)`);
+    if (polys.has(code)) stop(`region ${code} is given twice`);
+    if (g?.type === 'Polygon') polys.set(code, [g.coordinates]);
+    else if (g?.type === 'MultiPolygon') polys.set(code, g.coordinates);
+    else stop(`region ${code} is a ${g?.type ?? 'missing geometry'}, not a Polygon or MultiPolygon`);
+  }
+  const points = [...polys.values()].flat(3);
+  if (!points.length || points.some((p) => !Array.isArray(p) || !Number.isFinite(p[0]) || !Number.isFinite(p[1]))) stop('a position is not [longitude, latitude]');
+  const lon = points.map((p) => p[0]);
+  const lat = points.map((p) => p[1]);
+  const [w, e, s, n] = [Math.min(...lon), Math.max(...lon), Math.min(...lat), Math.max(...lat)];
+  const k = Math.cos((((s + n) / 2) * Math.PI) / 180);
+  const scale = 1000 / ((e - w) * k || 1);
+  const xy = ([x, y]) => ({ x: (x - w) * k * scale, y: (n - y) * scale });
+  let given = 0;
+  let drawn = 0;
+  const regions = {};
+  for (const [code, polygons] of polys) {
+    const rings = polygons.flat().map((ring) => {
+      given += ring.length;
+      const r = simplify(ring.map(xy), 0.5, true);
+      drawn += r.length;
+      return `M${r.map((p) => `${p.x.toFixed(1)},${p.y.toFixed(1)}`).join('L')}Z`;
+    });
+    regions[code] = rings.join('');
+  }
+  return { width: 1000, height: Math.ceil((n - s) * scale), regions, vertices: { given, drawn } };
+}
+
 rmSync(join(out, 'assets'), { recursive: true, force: true });
 mkdirSync(join(out, 'assets'), { recursive: true });
 const result = await build({
@@ -27,7 +77,18 @@ const result = await build({
   metafile: true,
   legalComments: 'linked',
   logLevel: 'warning',
+  // import boundaries from 'wiqaya:boundaries': the map above, or null.
+  plugins: [
+    {
+      name: 'boundaries',
+      setup(b) {
+        b.onResolve({ filter: /^wiqaya:boundaries$/ }, (a) => ({ path: a.path, namespace: 'wiqaya' }));
+        b.onLoad({ filter: /.*/, namespace: 'wiqaya' }, () => ({ contents: JSON.stringify(boundaries), loader: 'json' }));
+      },
+    },
+  ],
 });
+if (boundaries) console.log(`map: ${Object.keys(boundaries.regions).length} regions from ${boundaryFile}, ${boundaries.vertices.given} vertices simplified to ${boundaries.vertices.drawn}`);
 const names = Object.keys(result.metafile.outputs).map((p) => basename(p));
 const pick = (re) => {
   const n = names.find((x) => re.test(x));

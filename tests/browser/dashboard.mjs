@@ -22,7 +22,7 @@ const ok = (cond, desc, ...why) => {
 const figure = (s) => console.log(`# figure: ${s}`);
 
 const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox', '--disable-gpu'] });
-const ALL = ['trend', 'new', 'sex', 'age', 'compare', 'regions', 'map', 'offence', 'detection', 'pathway_adult', 'pathway_child', 'risk', 'interventions'];
+const ALL = ['trend', 'new', 'sex', 'age', 'compare', 'periods', 'regions', 'map', 'offence', 'detection', 'conviction', 'financial', 'proactive', 'pathway_adult', 'pathway_child', 'risk', 'interventions'];
 // Every view of the unfiltered dashboard is a post-processing of the published product.
 const PUBLIC = ALL;
 
@@ -62,7 +62,7 @@ const states = (page) => page.$$eval('figure.card', (fs) => Object.fromEntries(f
 const shown = (page, view) =>
   page.$eval(`figure[data-view="${view}"]`, (f) => {
     const chart = f.querySelector('canvas')?.wqChart;
-    const map = f.querySelector('.tiles'); // the map: HTML tiles, their values in the table's order
+    const map = f.querySelector('.tiles, svg.choropleth'); // the map: tiles or paths, their values in the table's order
     return {
       api: f.dataset.api,
       public: f.dataset.public === 'true',
@@ -214,6 +214,8 @@ const offLoopback = (reqs) => reqs.filter((r) => !/^(data|blob):/.test(r.url) &&
 
 if (mode === 'budget') await budget();
 else if (mode === 'sweep') await sweep(100);
+else if (mode === 'builder') await tableBuilder();
+else if (mode === 'choropleth') await choropleth();
 else await full();
 await browser.close();
 
@@ -293,6 +295,108 @@ async function sweep(n) {
   await context.close();
 }
 
+// The table builder, with a researcher's token (policyToken here): a table the published
+// product does not answer says its cost (the API's dry run) and is asked only on "Get the
+// table"; the charge is that cost; the table, its chart and its CSV are the API's; the
+// choice is in the URL, and the link shows the same table (free: its cells are paid for).
+async function tableBuilder() {
+  const hash = '#table=victims&by=disability.year';
+  const { context, page, errors } = await open(hash);
+  ok(await page.$eval('#builder', (e) => e.hidden), 'builder: not shown without a token');
+  await page.fill('#token', policyToken);
+  await act(page, () => page.click('#token-form button[type="submit"]'));
+  const form = () => page.evaluate(() => ({ ind: document.querySelector('#b-indicator').value, dims: [1, 2, 3, 4].map((i) => document.querySelector(`#b-dim${i}`).value), slots: [1, 2, 3, 4].filter((i) => !document.querySelector(`#b-dim${i}`).parentElement.hidden).length, cost: { ...document.querySelector('#b-cost').dataset, text: document.querySelector('#b-cost').textContent }, ask: !document.querySelector('#b-ask').disabled }));
+  const f0 = await form();
+  const url = '/api/v1/analytics?indicator=victims&dimension=disability&dimension=year';
+  const dry = await apiJSON(`${url}&dry_run=true`, policyToken);
+  ok(f0.ind === 'victims' && f0.dims.join(',') === 'disability,year,,' && f0.slots === 4, 'builder: the link\'s choice fills the form, with the researcher\'s 4 dimensions', f0);
+  ok(dry.epsilon > 0 && Number(f0.cost.epsilon) === dry.epsilon && f0.cost.text.includes(`epsilon ${dry.epsilon.toLocaleString('en', { minimumFractionDigits: 1, maximumFractionDigits: 1 })}`) && f0.ask && !(await page.$('#b-out figure')),
+    `builder: before asking, the table says its cost, the API's dry run (epsilon ${dry.epsilon}), and nothing is asked`, f0, dry);
+  const before = (await apiJSON('/api/v1/disclosure', policyToken)).caller.budget_remaining;
+  await page.click('#b-ask');
+  await page.waitForFunction(() => ['drawn', 'refused'].includes(document.querySelector('#b-out figure')?.dataset.state));
+  const after = (await apiJSON('/api/v1/disclosure', policyToken)).caller.budget_remaining;
+  ok(Math.abs(before - after - dry.epsilon) < 1e-9, `builder: the charge is the cost it showed (${before} - ${after} = ${dry.epsilon})`);
+  const s = await shown(page, 'builder');
+  const p = compare('builder', s, await apiJSON(s.api, policyToken));
+  ok(p.length === 0 && s.rows.length > 0 && s.api === url && !s.public, `builder: the table and its chart are the API's (${s.rows.length} cells of ${s.api})`, ...p.slice(0, 5));
+  await axe(page, 'builder');
+  await page.locator('#builder').screenshot({ path: join(shots, 'dashboard-builder.png') });
+  const [dl] = await Promise.all([page.waitForEvent('download'), page.click('#b-out button[data-kind="csv"]')]);
+  ok(readFileSync(await dl.path(), 'utf8') === (await apiCSV(url, policyToken)), 'builder: its CSV is the API\'s');
+  const link = await page.$eval('#b-out button[data-kind="link"]', (b) => b.dataset.link);
+  ok(page.url().endsWith(hash) && link.includes('table=victims') && link.includes('by=disability.year'), 'builder: the choice is in the URL and in the table\'s link', page.url(), link);
+  // Another indicator and dimensions: the URL follows, the cost is asked again; a table of
+  // the published product is drawn at once, free.
+  await page.selectOption('#b-indicator', 'victim_rate');
+  await page.selectOption('#b-dim1', 'sex');
+  await page.selectOption('#b-dim2', 'year');
+  await page.waitForFunction(() => document.querySelector('#b-out figure')?.dataset.state === 'drawn' && document.querySelector('#b-out figure').dataset.public === 'true');
+  const pub = await shown(page, 'builder');
+  ok(/table=victim_rate/.test(page.url()) && /by=sex\.year/.test(page.url()) && compare('builder', pub, await apiJSON(pub.api, null)).length === 0 && (await form()).cost.epsilon === '0',
+    'builder: a table of the published product is drawn at once, free, and the URL follows the choice', page.url(), pub.api);
+  // A table the grammar refuses says why before anything is asked.
+  await page.selectOption('#b-indicator', 'victims');
+  for (const [i, d] of ['ethnicity', 'sexual_orientation', 'sex', 'region'].entries()) await page.selectOption(`#b-dim${i + 1}`, d);
+  await page.waitForFunction(() => document.querySelector('#b-cost').dataset.problem);
+  const refused = await form();
+  ok(/^Q1\d{3}$/.test(refused.cost.problem) && !refused.ask && !(await page.$('#b-out figure')), `builder: a table the grammar refuses says so (${refused.cost.problem}: ${refused.cost.text})`);
+  ok((await apiJSON('/api/v1/disclosure', policyToken)).caller.budget_remaining === after, 'builder: choosing spent nothing');
+  // The browser logs each refused request: the product's 401 for a table it does not
+  // cover (asked first, as every view asks it) and the grammar's 409 are answers here.
+  const unexpected = errors.filter((e) => !/^Failed to load resource: the server responded with a status of (401|409)\b/.test(e));
+  ok(unexpected.length === 0, 'builder: no console error but the refusals it asked for', ...unexpected);
+  await context.close();
+  // The link, opened by the same reader elsewhere: the same table, at once (paid for).
+  const o = await open(hash);
+  await o.page.fill('#token', policyToken);
+  await act(o.page, () => o.page.click('#token-form button[type="submit"]'));
+  await o.page.waitForFunction(() => document.querySelector('#b-out figure')?.dataset.state === 'drawn');
+  const again = await shown(o.page, 'builder');
+  ok(JSON.stringify(again.rows) === JSON.stringify(s.rows) && again.api === url, 'builder: the link shows the same table, at once (its cells are paid for)');
+  ok((await apiJSON('/api/v1/disclosure', policyToken)).caller.budget_remaining === after, 'builder: and showing it again spent nothing');
+  await o.context.close();
+}
+
+// The map from a boundary file (the server's page built with tests/browser/boundaries.mjs's
+// GeoJSON): a path a region, its value the API's, its shade by its class (a larger value
+// never lighter), its tooltip the value and interval the table gives; in both languages.
+async function choropleth() {
+  const shades = ['#deebf7', '#9ecae1', '#6baed6', '#2171b5', '#08306b'];
+  const rgb = (hex) => `rgb(${[1, 3, 5].map((i) => parseInt(hex.slice(i, i + 2), 16)).join(', ')})`;
+  for (const hash of ['', '#lang=ar']) {
+    const label = hash ? 'choropleth, Arabic' : 'choropleth';
+    const { context, page, errors, requests } = await open(hash);
+    ok((await states(page)).map === 'drawn' && !(await page.$('figure[data-view="map"] .tiles')), `${label}: the map is drawn from the boundaries, not the tile grid`);
+    await checkNumbers(page, ['map'], null, label);
+    const s = await shown(page, 'map');
+    const ans = await apiJSON(s.api, null);
+    const col = Object.fromEntries(ans.headers.map((h, i) => [h.name, i]));
+    const paths = await page.$$eval('figure[data-view="map"] svg.choropleth path', (ps) => ps.map((p) => ({ code: p.dataset.code, value: p.dataset.value === 'null' ? null : Number(p.dataset.value), fill: p.style.fill, title: p.querySelector('title').textContent, box: (({ width, height }) => ({ width, height }))(p.getBBox()) })));
+    const text = Object.fromEntries(s.rows.map((r) => [r.keys, r.cells[0].text]));
+    const problems = [];
+    for (const r of ans.rows) {
+      const p = paths.find((x) => x.code === r[col.region]);
+      const want = r[col.cell_status] === 'suppressed' ? null : r[col.value];
+      if (!p) problems.push(`no path for ${r[col.region]}`);
+      else if (p.value !== want) problems.push(`${p.code}: path ${p.value}, API ${want}`);
+      else if (!p.title.includes(text[p.code])) problems.push(`${p.code}: tooltip "${p.title}" without the table's "${text[p.code]}"`);
+      else if (!(p.box.width > 20 && p.box.height > 20)) problems.push(`${p.code}: a path of ${p.box.width} x ${p.box.height}`);
+    }
+    const known = paths.filter((p) => p.value !== null).sort((a, b) => a.value - b.value).map((p) => shades.map(rgb).indexOf(p.fill));
+    ok(problems.length === 0 && paths.length === ans.rows.length, `${label}: ${paths.length} regions drawn from their boundaries, each with the API's value and, in its tooltip, the table's`, ...problems.slice(0, 5));
+    ok(known.length > 0 && known.every((k, i) => k >= 0 && (i === 0 || k >= known[i - 1])) && new Set(known).size === 5, `${label}: each region shaded by its class, a larger value never lighter (${known.join(' ')})`);
+    if (hash) {
+      const titles = paths.map((p) => p.title).filter((x) => /[0-9A-Za-z]/.test(x));
+      ok(titles.length === 0, `${label}: the tooltips are in Arabic words and digits`, ...titles.slice(0, 3));
+    }
+    await axe(page, label);
+    if (!hash) await page.locator('figure[data-view="map"]').screenshot({ path: join(shots, 'dashboard-map.png') });
+    ok(errors.length === 0 && offLoopback(requests).length === 0, `${label}: no console error, nothing asked off the server`, ...errors);
+    await context.close();
+  }
+}
+
 async function full() {
 // ---- The public view, in English ----
 {
@@ -302,6 +406,7 @@ async function full() {
   const st = await states(page);
   ok(PUBLIC.every((v) => st[v] === 'drawn'), 'public: the published charts are drawn', st);
   ok(!(await page.$eval('#f-region', (e) => e.disabled)), 'public: the filters are open (the published product answers them)');
+  ok(await page.$eval('#builder', (e) => e.hidden), 'public: no table builder without a token');
   await checkNumbers(page, PUBLIC, null, 'public');
   await checkMap(page, 'public');
   const off = await page.$eval('figure[data-view="offence"] canvas', (c) => c.wqChart.data.datasets.map((d) => ({ hidden: Boolean(d.hidden), total: d.data.reduce((a, v) => a + (v ?? 0), 0) })));

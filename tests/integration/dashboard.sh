@@ -74,6 +74,12 @@ node "$ROOT/tests/browser/dashboard.mjs" "$URL" "$POLICY" "$SHOTS" budget 2>"$T/
 rc=$?
 [[ $rc -eq 0 ]] || not_ok "the budget test ran to its end (exit $rc)" "$(tail -n 20 "$T/browser.err")"
 
+# The table builder, with a researcher's token of the shipped budget.
+BUILDER=$("$BIN/wiqaya-server" token add --role researcher --name "dashboard builder" 2>"$T/add.err" | tail -n 1)
+node "$ROOT/tests/browser/dashboard.mjs" "$URL" "$BUILDER" "$SHOTS" builder 2>"$T/browser.err"
+rc=$?
+[[ $rc -eq 0 ]] || not_ok "the builder test ran to its end (exit $rc)" "$(tail -n 20 "$T/browser.err")"
+
 # The sweep: a new policy token with the shipped policy budget, 100 random filter states.
 SWEEP=$("$BIN/wiqaya-server" token add --role policy --name "dashboard sweep" 2>"$T/add.err" | tail -n 1)
 shipped=$(awk -F' *= *' '/^budget_policy/ { print $2 + 0 }' "$ROOT/config/wiqaya.conf.example")
@@ -81,4 +87,22 @@ shipped=$(awk -F' *= *' '/^budget_policy/ { print $2 + 0 }' "$ROOT/config/wiqaya
 node "$ROOT/tests/browser/dashboard.mjs" "$URL" "$SWEEP" "$SHOTS" sweep 2>"$T/browser.err"
 rc=$?
 [[ $rc -eq 0 ]] || not_ok "the sweep ran to its end (exit $rc)" "$(tail -n 20 "$T/browser.err")"
+stop_server
+
+# The map from a boundary file, as a deployment supplies one: the page built with the test
+# country's GeoJSON (tests/browser/boundaries.mjs), projected and simplified at build time.
+node "$ROOT/tests/browser/boundaries.mjs" "$T/regions.geojson"
+WIQAYA_BOUNDARIES=$T/regions.geojson node "$ROOT/web/build.mjs" "$T/geoweb" >"$T/geobuild" 2>&1
+check "the page builds with a boundary file" grep -q '^map: 13 regions' "$T/geobuild"
+read -r given drawn < <(sed -n 's/.*, \([0-9]*\) vertices simplified to \([0-9]*\)$/\1 \2/p' "$T/geobuild")
+check "and simplifies it at build time ($given vertices to $drawn)" test "${drawn:-0}" -gt 0 -a "${drawn:-0}" -lt "$((given / 2))"
+check "the bundle holds the paths, not the file" bash -c "! grep -q 'FeatureCollection' '$T'/geoweb/assets/app-*.js"
+printf '{"type": "FeatureCollection", "features": [{"type": "Feature", "properties": {}, "geometry": {"type": "Point", "coordinates": [35, 33]}}]}' >"$T/bad.geojson"
+status "a boundary file without region codes stops the build" 1 env WIQAYA_BOUNDARIES="$T/bad.geojson" node "$ROOT/web/build.mjs" "$T/badgeo"
+check "naming the feature" grep -q 'feature 0 has no properties.code' "$T/last"
+cp "$CONF" "$T/geo.conf"; printf '[paths]\nweb = %s/geoweb\n' "$T" >>"$T/geo.conf"
+WIQAYA_CONF=$T/geo.conf start_server
+node "$ROOT/tests/browser/dashboard.mjs" "$URL" "" "$SHOTS" choropleth 2>"$T/browser.err"
+rc=$?
+[[ $rc -eq 0 ]] || not_ok "the choropleth test ran to its end (exit $rc)" "$(tail -n 20 "$T/browser.err")"
 stop_server

@@ -321,37 +321,19 @@ export function fail(fig, message, kind) {
 // text on each is dark on the three light ones, white on the two dark (AA contrast).
 const SHADES = ['#deebf7', '#9ecae1', '#6baed6', '#2171b5', '#08306b'];
 
-// The map: one tile a region at its place in the grid (a map is not mirrored in Arabic:
-// the east stays on the right), shaded by quintile of the published values, with its
-// value and interval; a legend of the classes. What it shows is kept as the grid's
-// wqData, in the table's order, for anyone inspecting the page.
-function tiles(shape, title, id) {
+// A map's cells (one a region, in the table's order) and their classes: quintiles of the
+// published values, a legend of the classes, and the words each region says of itself.
+function mapCells(shape) {
   const s = shape.series[0];
   const cells = shape.table.rows.map((r, i) => ({ code: r.keys.at(-1), label: shape.labels[i], v: s.values[i], lo: s.lower[i], hi: s.upper[i], st: s.status[i] }));
   const known = cells.filter((c) => c.v !== null).map((c) => c.v).sort((a, b) => a - b);
   const cut = [1, 2, 3, 4].map((k) => known[Math.floor((k * known.length) / 5)] ?? Infinity);
-  const shade = (v) => cut.filter((x) => v >= x).length;
-  // A group named like a chart, described by its data table's caption (its text
-  // alternative); each tile says its region, value, interval and shade in words too.
-  const grid = el('div', { class: 'tiles', dir: 'ltr', role: 'group', 'aria-label': t('chart_alt', { title, n: cells.length }), 'aria-describedby': `${id}-tbl-c` });
-  const placed = shape.tiles ?? {};
   for (const c of cells) {
-    const at = placed[c.code];
-    const k = c.v === null ? -1 : shade(c.v);
-    const tile = el('div', { class: 'tile', 'data-code': c.code, 'data-value': c.v === null ? 'null' : String(c.v), lang: document.documentElement.lang });
-    if (at) Object.assign(tile.style, { gridRow: String(at[0] + 1), gridColumn: String(at[1] + 1) });
-    tile.style.background = k < 0 ? '#f3f5f7' : SHADES[k];
-    tile.style.color = k >= 3 ? '#fff' : '#1f2933';
-    tile.dir = rtl() ? 'rtl' : 'ltr';
-    const value = c.v !== null ? num(c.v) : c.st === 'suppressed' ? t('suppressed', { n: shape.threshold }) : t('no_denominator');
-    const range = c.v === null ? '' : `${num(c.lo)}\u2013${num(c.hi)}`;
-    tile.title = `${c.label}: ${value}${range ? ` (${t('interval')} ${range})` : ''}`;
-    tile.append(el('span', { class: 'tile-name', text: c.label }), el('span', { class: 'tile-value', text: value }));
-    if (range) tile.append(el('span', { class: 'tile-range', text: range, 'aria-label': `${t('interval')} ${range}` }));
-    if (k >= 0) tile.append(el('span', { class: 'offscreen', text: t('map_shade', { k: k + 1, n: SHADES.length }) }));
-    grid.append(tile);
+    c.k = c.v === null ? -1 : cut.filter((x) => c.v >= x).length;
+    c.value = c.v !== null ? num(c.v) : c.st === 'suppressed' ? t('suppressed', { n: shape.threshold }) : t('no_denominator');
+    c.range = c.v === null ? '' : `${num(c.lo)}\u2013${num(c.hi)}`;
+    c.title = `${c.label}: ${c.value}${c.range ? ` (${t('interval')} ${c.range})` : ''}`;
   }
-  grid.wqData = cells.map((c) => c.v);
   const bounds = [known[0], ...cut.filter(Number.isFinite), known.at(-1)];
   const legend = el('p', { class: 'marks tile-legend' }, el('span', { text: `${t('map_legend')} ` }));
   // Colours through the CSSOM: the page's CSP refuses style attributes.
@@ -364,8 +346,63 @@ function tiles(shape, title, id) {
     if (bounds[k] === undefined || bounds[k + 1] === undefined) return;
     legend.append(swatch(c), el('span', { text: `${num(bounds[k])}\u2013${num(bounds[k + 1])} ` }));
   });
-  legend.append(swatch('#f3f5f7'), el('span', { text: t('map_none', { n: shape.threshold }) }));
+  legend.append(swatch(NO_SHADE), el('span', { text: t('map_none', { n: shape.threshold }) }));
+  return { cells, legend };
+}
+const NO_SHADE = '#f3f5f7';
+
+// The map as tiles: one a region at its place in the grid (a map is not mirrored in Arabic:
+// the east stays on the right), shaded by its class, with its value and interval. What it
+// shows is kept as the grid's wqData, in the table's order, for anyone inspecting the page.
+function tiles(shape, title, id) {
+  const { cells, legend } = mapCells(shape);
+  // A group named like a chart, described by its data table's caption (its text
+  // alternative); each tile says its region, value, interval and shade in words too.
+  const grid = el('div', { class: 'tiles', dir: 'ltr', role: 'group', 'aria-label': t('chart_alt', { title, n: cells.length }), 'aria-describedby': `${id}-tbl-c` });
+  const placed = shape.tiles ?? {};
+  for (const c of cells) {
+    const at = placed[c.code];
+    const tile = el('div', { class: 'tile', 'data-code': c.code, 'data-value': c.v === null ? 'null' : String(c.v), lang: document.documentElement.lang });
+    if (at) Object.assign(tile.style, { gridRow: String(at[0] + 1), gridColumn: String(at[1] + 1) });
+    tile.style.background = c.k < 0 ? NO_SHADE : SHADES[c.k];
+    tile.style.color = c.k >= 3 ? '#fff' : '#1f2933';
+    tile.dir = rtl() ? 'rtl' : 'ltr';
+    tile.title = c.title;
+    tile.append(el('span', { class: 'tile-name', text: c.label }), el('span', { class: 'tile-value', text: c.value }));
+    if (c.range) tile.append(el('span', { class: 'tile-range', text: c.range, 'aria-label': `${t('interval')} ${c.range}` }));
+    if (c.k >= 0) tile.append(el('span', { class: 'offscreen', text: t('map_shade', { k: c.k + 1, n: SHADES.length }) }));
+    grid.append(tile);
+  }
+  grid.wqData = cells.map((c) => c.v);
   return { grid, legend };
+}
+
+// The map as a choropleth: the regions' boundaries (a deployment's GeoJSON, projected and
+// simplified at build time: web/build.mjs) as SVG paths, each filled by its class, its
+// value and interval in its tooltip (an SVG title); the data table is the text
+// alternative. Not mirrored in Arabic. A region without a boundary is in the table only.
+const SVG = 'http://www.w3.org/2000/svg';
+function choropleth(shape, title, id) {
+  const { cells, legend } = mapCells(shape);
+  const b = shape.boundaries;
+  const svg = document.createElementNS(SVG, 'svg');
+  for (const [k, v] of Object.entries({ class: 'choropleth', viewBox: `0 0 ${b.width} ${b.height}`, role: 'img', 'aria-label': t('chart_alt', { title, n: cells.length }), 'aria-describedby': `${id}-tbl-c` }))
+    svg.setAttribute(k, v);
+  const drawn = cells.filter((c) => b.regions[c.code]);
+  for (const c of drawn) {
+    const path = document.createElementNS(SVG, 'path');
+    path.setAttribute('d', b.regions[c.code]);
+    path.setAttribute('fill-rule', 'evenodd');
+    path.setAttribute('data-code', c.code);
+    path.setAttribute('data-value', c.v === null ? 'null' : String(c.v));
+    path.style.fill = c.k < 0 ? NO_SHADE : SHADES[c.k];
+    const tip = document.createElementNS(SVG, 'title');
+    tip.textContent = c.title;
+    path.append(tip);
+    svg.append(path);
+  }
+  svg.wqData = drawn.map((c) => c.v);
+  return { grid: el('div', { class: 'map', dir: 'ltr' }, svg), legend };
 }
 
 // The documents a text names (docs/methods.md...) as links to the page's copies of them
@@ -445,7 +482,7 @@ export function draw(fig, shape, metaIn, api, onCsv, link, embed = null) {
   // The HTML that shows this chart on another site (/embed), copied like the link.
   const embedBtn = embed ? el('button', { type: 'button', class: 'download', 'data-kind': 'embed', 'data-embed': embed, text: t('embed') }) : null;
   embedBtn?.addEventListener('click', () => copyText(embed).then((done) => (done ? status(fig, t('embed_copied')) : status(fig, embed, 'ltr'))));
-  const map = shape.type === 'tiles' ? tiles(shape, title, id) : null;
+  const map = shape.type === 'tiles' ? tiles(shape, title, id) : shape.type === 'choropleth' ? choropleth(shape, title, id) : null;
   // The map is HTML, not a picture: its PNG would be a screenshot; the CSV is its data.
   const tools = el('div', { class: 'tools' }, csv, map ? null : png, share, embedBtn);
 

@@ -1,6 +1,7 @@
 // The dashboard: reads the state from the URL, fills the settings and filters, and draws
 // every view (views.js) from the API, again whenever the state changes.
 import * as api from './api.js';
+import * as builder from './builder.js';
 import { card, draw, fail, save } from './figure.js';
 import { has, language, local, locale, num, setLanguage, t, tn, translatePage, year } from './i18n.js';
 import * as state from './state.js';
@@ -59,6 +60,9 @@ function fillFilters(s) {
   const items = (d) => dimensions?.find((x) => x.id === d)?.items ?? [];
   $('f-from').replaceChildren(...years.map((y) => option(String(y), year(y), String(y) === (s.from ?? String(years[0])))));
   $('f-to').replaceChildren(...years.map((y) => option(String(y), year(y), String(y) === (s.to ?? String(years.at(-1))))));
+  // The compared period: by default the first year (views.js).
+  $('f-cfrom').replaceChildren(...years.map((y) => option(String(y), year(y), String(y) === (s.cfrom ?? String(years[0])))));
+  $('f-cto').replaceChildren(...years.map((y) => option(String(y), year(y), String(y) === (s.cto ?? s.cfrom ?? String(years[0])))));
   for (const d of state.FILTERS) {
     const list = items(d).filter((it) => d !== 'age_band' || it.code !== '18+');
     $(`f-${d}`).replaceChildren(option('', t('all'), !s[d]), ...list.map((it) => option(it.code, language() === 'ar' ? it.name_ar : it.name, s[d] === it.code)));
@@ -72,6 +76,10 @@ function readFilters(s) {
   // The whole period is no filter: the URL stays short.
   if (from && from !== String(years[0])) n.from = from;
   if (to && to !== String(years.at(-1))) n.to = to;
+  // The compared period: the first year is no choice (the default).
+  const cfrom = $('f-cfrom').value;
+  const cto = $('f-cto').value;
+  if (cfrom !== String(years[0]) || cto !== String(years[0])) Object.assign(n, { cfrom, cto });
   for (const d of state.FILTERS) if ($(`f-${d}`).value) n[d] = $(`f-${d}`).value;
   return n;
 }
@@ -119,6 +127,18 @@ async function render() {
   $('status').textContent = tn('loading', views.length);
 
   await Promise.all([state.embedded() ? null : headline(mine), ...views.map((v, i) => drawView(v, cards[i], s, mine))]);
+  if (mine !== generation) return;
+  await builder.render({
+    s,
+    role,
+    maxDims: (rules.ok && rules.body.grammar?.max_dimensions?.[role]) || 1,
+    catalogue: catalogue ?? [],
+    applicable,
+    refusal,
+    meta: metaOf,
+    onChart: (c) => charts.push(c),
+    refreshRole: async () => showRole(await whoAmI()),
+  });
   if (mine !== generation) return;
   const drawn = cards.filter((c) => c.dataset.state === 'drawn').length;
   $('status').textContent = tn('ready', drawn);
@@ -205,6 +225,7 @@ function about(d) {
 // The filters of the page, in words, for print (where the filters' form is not shown).
 function printedFilters(s) {
   const parts = [`${t('from')} ${year(s.from ?? years[0] ?? '')} ${t('to')} ${year(s.to ?? years.at(-1) ?? '')}`];
+  if (s.cfrom) parts.push(`${t('cfrom')} ${year(s.cfrom)} ${t('to')} ${year(s.cto ?? s.cfrom)}`);
   for (const d of state.FILTERS) {
     if (!s[d]) continue;
     const it = dimensions?.find((x) => x.id === d)?.items?.find((i) => i.code === s[d]);
@@ -272,7 +293,7 @@ function show(v, fig, s, q, r, asPublic) {
     const c = await api.getText(api.url(q[0], q[1], [['format', 'csv']]), { asPublic });
     if (c.ok) save(name, new Blob([c.text], { type: 'text/csv;charset=utf-8' }));
   };
-  charts.push(draw(fig, v.shape(ans, s), meta, api.url(...q), csv, state.link(s, v.id), asPublic ? embedOf(s, v, fig) : null));
+  charts.push(draw(fig, v.shape(ans, s, years), meta, api.url(...q), csv, state.link(s, v.id), asPublic ? embedOf(s, v, fig) : null));
   fig.dataset.public = String(asPublic);
 }
 
@@ -315,7 +336,7 @@ async function drawMany(v, fig, s, mine, qs) {
     if (texts.some((x) => !x.ok)) return;
     save(name, new Blob([joinCSV(texts.map((x) => x.text))], { type: 'text/csv;charset=utf-8' }));
   };
-  charts.push(draw(fig, v.shape(answers, s), meta, qs.map((q) => api.url(...q)).join(' '), csv, state.link(s, v.id), embedOf(s, v, fig)));
+  charts.push(draw(fig, v.shape(answers, s, years), meta, qs.map((q) => api.url(...q)).join(' '), csv, state.link(s, v.id), embedOf(s, v, fig)));
   fig.dataset.public = 'true';
 }
 
@@ -378,6 +399,7 @@ async function boot() {
   // Embedded: no jump to the chart (the page is the chart, and scrolling would move the
   // other site's page).
   if (state.embedded()) pointed = true;
+  builder.setup();
   // The definitions the charts state, asked along with the first render's other needs.
   catalogueReady = api.getJSON('/api/v1/indicators', { asPublic: true }).then((r) => (catalogue = r.ok ? r.body.indicators : []));
   $('lang').addEventListener('change', () => {

@@ -2,28 +2,32 @@
 // be shared and reloaded, and the fragment never reaches the server or its logs.
 
 export const FILTERS = ['region', 'sex', 'age_band', 'offence'];
-// view: the chart a shared link points at (scrolled to and focused once drawn).
-const KEYS = ['lang', 'digits', 'from', 'to', ...FILTERS, 'view'];
+// cfrom, cto: the period the two-period view compares with the page's.
+// view: the chart a shared link points at (scrolled to and focused once drawn); table and
+// by: the table builder's indicator and dimensions (by=year.sex).
+const KEYS = ['lang', 'digits', 'from', 'to', 'cfrom', 'cto', ...FILTERS, 'view', 'table', 'by'];
 const CODE = /^[A-Za-z0-9+_-]{1,40}$/;
+const DIMS = /^[a-z_]{1,40}(\.[a-z_]{1,40}){0,3}$/;
 
 export function read() {
   const p = new URLSearchParams(location.hash.replace(/^#/, ''));
   const s = {};
   for (const k of KEYS) {
     const v = p.get(k);
-    if (v && CODE.test(v)) s[k] = v;
+    if (v && (k === 'by' ? DIMS : CODE).test(v)) s[k] = v;
   }
   if (s.lang !== 'ar') s.lang = 'en';
   if (s.digits !== 'arab' && s.digits !== 'latn') s.digits = s.lang === 'ar' ? 'arab' : 'latn';
-  for (const k of ['from', 'to']) if (s[k] && !/^\d{4}$/.test(s[k])) delete s[k];
+  for (const k of ['from', 'to', 'cfrom', 'cto']) if (s[k] && !/^\d{4}$/.test(s[k])) delete s[k];
   return s;
 }
 
-export function write(s) {
+// REPLACE: the same entry of the history (a choice being made, not a new page to go back to).
+export function write(s, { replace = false } = {}) {
   const p = new URLSearchParams();
   for (const k of KEYS) if (s[k]) p.set(k, s[k]);
   const h = `#${p.toString()}`;
-  if (h !== location.hash) history.pushState(null, '', h);
+  if (h !== location.hash) history[replace ? 'replaceState' : 'pushState'](null, '', h);
 }
 
 // The filters of a state, as the API's filter=NAME:item parameters, leaving out those the
@@ -50,4 +54,4 @@ export const embedded = () => document.body.classList.contains('embed');
 export const embedCode = (s, view, title) =>
   `<iframe src="${link(s, view, '/embed')}" title="${title.replace(/[<>&"]/g, '')}" width="640" height="600" style="border:0"></iframe>`;
 
-export const filtered = (s) => FILTERS.some((f) => s[f]) || Boolean(s.from || s.to);
+export const filtered = (s) => FILTERS.some((f) => s[f]) || Boolean(s.from || s.to || s.cfrom || s.cto);

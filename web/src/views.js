@@ -1,10 +1,12 @@
 // The dashboard's views, one row each: what it asks the API for a state of the filters
 // (the published product answers it for everyone when it can; main.js) and how the answer
 // becomes a chart's shape (figure.js). Adding a view is a row here and its words in i18n.js.
-import { local, num, pct, t, tn, year } from './i18n.js';
+import { has, local, num, pct, t, tn, year } from './i18n.js';
 import { filterParams } from './state.js';
-// The regions' tile grid (config/region_tiles.json, bundled at build time).
+// The regions' tile grid (config/region_tiles.json, bundled at build time), and their
+// boundaries when a deployment supplies them (web/build.mjs: null otherwise).
 import regionTiles from '../../config/region_tiles.json';
+import boundaries from 'wiqaya:boundaries';
 
 const CHILD_BANDS = ['0-4', '5-9', '10-12', '13-15', '16-17'];
 const PROACTIVE = ['proactive_detection', 'financial_intelligence', 'police_investigation'];
@@ -21,6 +23,15 @@ function columns(ans) {
   ans.headers.forEach((h, i) => (c[h.name] = i));
   return c;
 }
+// The two-period view's periods, [from, to] each: the compared one (cfrom..cto, by default
+// the data's first year) and the page's (from..to; without either, the last year).
+function twoPeriods(s, years) {
+  const first = String(years[0] ?? '');
+  const compared = [s.cfrom ?? first, s.cto ?? s.cfrom ?? first].sort();
+  const page = s.from || s.to ? [s.from ?? first, s.to ?? String(years.at(-1) ?? '')] : [lastYear(s, years), lastYear(s, years)];
+  return [compared, page];
+}
+
 // A code's name in the reader's digits; a code without a name stays as the API wrote it.
 const label = (ans, d, code) => {
   const name = ans.metaData?.items?.[d]?.[code]?.name;
@@ -152,6 +163,35 @@ export const VIEWS = [
     },
   },
   {
+    id: 'periods',
+    // Each region's age-standardised rate in two periods: the compared one (cfrom..cto,
+    // by default the data's first year) and the page's (by default its last year). Two
+    // answers of the published product, as the comparison's.
+    query: (s, years) =>
+      twoPeriods(s, years).map(([from, to]) => ['analytics', [['indicator', 'victim_rate'], ['dimension', dim(s, 'region')], ['from', from], ['to', to], ['standardise', 'age'], ...filterParams(s, ['region', 'age_band'])]]),
+    shape: (answers, s, years) => {
+      // The regions in the order of the page's period, largest first.
+      const second = fromTable(answers[1], { catDim: 'region', sort: true });
+      const first = fromTable(answers[0], { catDim: 'region', cats: second.cats });
+      const spans = twoPeriods(s, years).map(([from, to]) => (from !== to ? t('period_of', { a: year(from), b: year(to) }) : year(from)));
+      const parts = [first, second];
+      parts.forEach((p, i) => Object.assign(p.series[0], { code: `period${i + 1}`, name: spans[i], color: i ? '#0072B2' : '#6baed6' }));
+      return {
+        type: 'bar',
+        horizontal: true,
+        rows: second.cats.length * 1.2,
+        labels: second.labels,
+        threshold: second.threshold,
+        series: [first.series[0], second.series[0]],
+        valueTitle: local(answers[1].indicator.unit),
+        table: {
+          columns: [t('period'), ...second.table.columns],
+          rows: parts.flatMap((p, i) => p.table.rows.map((row) => ({ ...row, part: i, cells: [{ text: p.series[0].name }, ...row.cells] }))),
+        },
+      };
+    },
+  },
+  {
     id: 'regions',
     query: (s, years) => {
       const y = lastYear(s, years);
@@ -164,12 +204,13 @@ export const VIEWS = [
   },
   {
     id: 'map',
+    descKey: boundaries ? 'v_map_geo_d' : 'v_map_d',
     // The same published table as the regions' bars, on the regions' tiles.
     query: (s, years) => {
       const y = lastYear(s, years);
       return ['analytics', [['indicator', 'victim_rate'], ['dimension', dim(s, 'region')], ['from', y], ['to', y], ['standardise', 'age'], ...filterParams(s, ['region', 'age_band'])]];
     },
-    shape: (ans) => ({ type: 'tiles', tiles: regionTiles.tiles, ...fromTable(ans, { catDim: 'region' }), valueTitle: local(ans.indicator.unit) }),
+    shape: (ans) => ({ ...(boundaries ? { type: 'choropleth', boundaries } : { type: 'tiles', tiles: regionTiles.tiles }), ...fromTable(ans, { catDim: 'region' }), valueTitle: local(ans.indicator.unit) }),
   },
   {
     id: 'offence',
@@ -202,6 +243,9 @@ export const VIEWS = [
       return { type: 'bar', stacked: true, ...sh, valueTitle: local(ans.indicator.unit) };
     },
   },
+  shareOfCases('conviction', 'conviction_rate'),
+  shareOfCases('financial', 'financial_share'),
+  shareOfCases('proactive', 'proactive_detection_share'),
   pathway('pathway_adult', ['adult', 'mixed', 'unidentified']),
   pathway('pathway_child', ['child']),
   {
@@ -288,6 +332,70 @@ export const VIEWS = [
     },
   },
 ];
+
+// A share of the cases over time (a proportion of INDICATOR: the line with its Wilson
+// band, in percent) and its annual change.
+function shareOfCases(id, indicator) {
+  return {
+    id,
+    query: (s) => ['trends', [['indicator', indicator], ...period(s), ...filterParams(s)]],
+    shape: (ans) => ({ type: 'line', band: true, percent: true, ...fromTable(ans, { f: pct }), note: apcNote(ans), valueTitle: t('proportion') }),
+  };
+}
+
+// Any analytics answer as a chart (the table builder's, main.js): along the years when year
+// is one of its dimensions (a line), otherwise along its last dimension (bars); a series
+// for each combination of the other dimensions, the MOST with the largest totals drawn and
+// every one in the table. Rows keep the API's codes, in its column order, as their keys.
+export function tableShape(ans, most = 8) {
+  const c = columns(ans);
+  const dims = ans.headers.slice(0, c.value).map((h) => h.name);
+  const threshold = ans.metaData.disclosure?.threshold ?? 10;
+  const percent = ans.indicator.type === 'proportion';
+  const f = percent ? pct : num;
+  const catDim = dims.includes('year') ? 'year' : dims.at(-1);
+  const others = dims.filter((d) => d !== catDim);
+  const seriesOf = (r) => others.map((d) => r[c[d]]).join('|');
+  const cats = [...new Set(ans.rows.map((r) => r[c[catDim]]))];
+  if (catDim === 'year') cats.sort((a, b) => a - b);
+  const byKey = new Map(ans.rows.map((r) => [`${seriesOf(r)}\u0000${r[c[catDim]]}`, r]));
+  const total = (rows) => rows.reduce((a, r) => a + (r && r[c.cell_status] !== 'suppressed' ? (r[c.value] ?? 0) : 0), 0);
+  const names = [...new Set(ans.rows.map(seriesOf))].map((key) => ({ key, rows: cats.map((cat) => byKey.get(`${key}\u0000${cat}`)) }));
+  names.sort((a, b) => total(b.rows) - total(a.rows));
+  const catLabel = (cat) => (catDim === 'year' ? year(cat) : label(ans, catDim, cat));
+  const series = names.map(({ key, rows }, i) => {
+    const st = rows.map((r) => (r ? r[c.cell_status] : 'suppressed'));
+    const val = (k) => rows.map((r, j) => (r && st[j] !== 'suppressed' ? r[c[k]] : null));
+    const name = others.length ? others.map((d, j) => label(ans, d, key.split('|')[j])).join(' \u00b7 ') : local(ans.indicator.name);
+    return { code: key, name, values: val('value'), lower: val('lower'), upper: val('upper'), status: st, rows, ...(i >= most ? { hidden: true, legend: false } : {}) };
+  });
+  const rows = [];
+  for (const x of series)
+    x.rows.forEach((r, i) => {
+      if (!r) return;
+      rows.push({
+        keys: dims.map((d) => r[c[d]]),
+        cells: [{ text: [...(others.length ? [x.name] : []), catLabel(cats[i])].join(' \u00b7 ') }, ...numberCells(x.values[i], x.lower[i], x.upper[i], x.status[i], threshold, f)],
+      });
+    });
+  const line = catDim === 'year' && cats.length > 1;
+  return {
+    type: line ? 'line' : 'bar',
+    horizontal: !line,
+    rows: line ? undefined : cats.length * Math.max(1, Math.min(series.length, most) * 0.6),
+    band: line && series.length === 1,
+    percent,
+    labels: cats.map(catLabel),
+    threshold,
+    series,
+    note: series.length > most ? t('top_series', { k: most, n: series.length }) : null,
+    valueTitle: percent ? t('proportion') : local(ans.indicator.unit),
+    table: { columns: [dims.map((d) => dimName(d)).join(' \u00b7 '), t('value'), t('lower'), t('upper'), t('status')], rows },
+  };
+}
+
+// A dimension's name in the reader's language (the page's words: the API lists ids).
+export const dimName = (d) => t(has(`dim_${d}`) ? `dim_${d}` : d);
 
 // The justice pathway of GROUPS (offender groups), from one answer for both funnels.
 function pathway(id, groups) {
