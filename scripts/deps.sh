@@ -24,6 +24,7 @@ packages=(
   iproute2 util-linux  # ss and flock: the test runner's free ports and its cluster lock
   chromium fonts-dejavu-core  # the dashboard's browser test (DejaVu has the Arabic glyphs)
   python3 python3-psycopg2  # the loading benchmark's peer (bench/load_peer.py)
+  r-base-core  # known answers recomputed by R's glm (tests/stats/mse.R)
 )
 
 missing=()

@@ -15,6 +15,7 @@
 #include "common/xalloc.h"
 #include "stats/glm.h"
 #include "stats/limits.h"
+#include "stats/mse.h"
 #include "stats/padjust.h"
 #include "stats/poisson.h"
 #include "stats/proportion.h"
@@ -660,6 +661,193 @@ static json_t *run_p_adjust(json_t *in, struct wq_error *e)
 	return out;
 }
 
+/* Multiple-systems estimation: {lists: [names], cells: [{lists: [names], count}],
+ * criterion, interactions (a model given), noise_scale, resamples, reselect, seed, conf}. */
+static int list_index(json_t *names, const char *name)
+{
+	size_t i;
+	json_t *v;
+	json_array_foreach (names, i, v)
+		if (json_is_string(v) && strcmp(json_string_value(v), name) == 0)
+			return (int)i;
+	return -1;
+}
+
+/* The pattern of a list of names (bit j: list j), or -1 with e set naming what. */
+static int pattern_of(json_t *names, json_t *of, const char *what, struct wq_error *e)
+{
+	if (!json_is_array(of))
+		return err_set(e, "A1004", "%s must be an array of list names", what);
+	int w = 0;
+	size_t i;
+	json_t *v;
+	json_array_foreach (of, i, v) {
+		int j = json_is_string(v) ? list_index(names, json_string_value(v)) : -1;
+		if (j < 0)
+			return err_set(e, "A1001", "%s names a list that is not in \"lists\"",
+				       what);
+		if (w >> j & 1)
+			return err_set(e, "A1001", "%s names list %s twice", what,
+				       json_string_value(v));
+		w |= 1 << j;
+	}
+	return w;
+}
+
+static json_t *run_mse(json_t *in, struct wq_error *e)
+{
+	static const char *const criteria[] = {"aic", "bic", NULL};
+	json_t *names = json_object_get(in, "lists"), *cells = json_object_get(in, "cells"),
+	       *given = json_object_get(in, "interactions");
+	struct mse_table t = {0};
+	struct mse_model fixed = {0};
+	struct mse_options o = {0};
+	double resamples, seed, noise;
+	const char *name[MSE_MAX_LISTS];
+	if (!json_is_array(names) || !json_is_array(cells))
+		return err_set(e,
+			       json_object_get(in, "lists") && json_object_get(in, "cells")
+				   ? "A1004"
+				   : "A1003",
+			       "\"lists\" (their names) and \"cells\" (a count for each pattern) "
+			       "are required arrays"),
+		       NULL;
+	size_t k = json_array_size(names);
+	if (k < MSE_MIN_LISTS || k > MSE_MAX_LISTS) {
+		err_set(e, "A1001", "multiple-systems estimation takes %d to %d lists, not %zu",
+			MSE_MIN_LISTS, MSE_MAX_LISTS, k);
+		err_detail(
+		    e, "Group the sources into a few lists (config/sources.csv): each must be a "
+		       "source a child can appear in, or not, independently of the others.");
+		return NULL;
+	}
+	t.k = (int)k;
+	for (size_t j = 0; j < k; j++) {
+		json_t *v = json_array_get(names, j);
+		if (!json_is_string(v) || !json_string_length(v) ||
+		    list_index(names, json_string_value(v)) != (int)j)
+			return err_set(e, "A1001", "the lists must be distinct names"), NULL;
+		name[j] = json_string_value(v);
+	}
+	int given_w[MSE_CELLS] = {0};
+	size_t i;
+	json_t *c;
+	if (bounded(cells, "cells", e) < 0)
+		return NULL;
+	json_array_foreach (cells, i, c) {
+		char what[48];
+		snprintf(what, sizeof what, "cells[%zu].lists", i);
+		int w = pattern_of(names, json_object_get(c, "lists"), what, e);
+		double n;
+		if (w < 0)
+			return NULL;
+		if (w == 0)
+			return err_set(e, "A1001",
+				       "cells[%zu] names no list: the unseen are what is estimated",
+				       i),
+			       NULL;
+		if (given_w[w]++)
+			return err_set(e, "A1001", "cells[%zu] gives a pattern given before", i),
+			       NULL;
+		snprintf(what, sizeof what, "cells[%zu].count", i);
+		if (num(c, "count", NAN, &n, e) < 0 || st_check_count(n, what, e) < 0)
+			return NULL;
+		t.count[w] = n;
+	}
+	if (given && !json_is_null(given)) {
+		if (!json_is_array(given) || json_array_size(given) > MSE_MAX_PAIRS)
+			return err_set(e, "A1004",
+				       "\"interactions\" must be an array of pairs of list names"),
+			       NULL;
+		json_array_foreach (given, i, c) {
+			char what[48];
+			snprintf(what, sizeof what, "interactions[%zu]", i);
+			int w = pattern_of(names, c, what, e);
+			if (w < 0)
+				return NULL;
+			if (__builtin_popcount((unsigned)w) != 2)
+				return err_set(e, "A1001", "%s must name two lists", what), NULL;
+			fixed.pair[fixed.npairs][0] = (unsigned char)__builtin_ctz((unsigned)w);
+			fixed.pair[fixed.npairs][1] =
+			    (unsigned char)(31 - __builtin_clz((unsigned)w));
+			fixed.npairs++;
+		}
+		o.fixed = &fixed;
+	}
+	int crit = choice(str(in, "criterion", "aic"), "criterion", criteria, e);
+	if (crit < 0 || conf_of(in, &o.conf, e) < 0 || num(in, "noise_scale", 0, &noise, e) < 0 ||
+	    num(in, "resamples", 1000, &resamples, e) < 0 || num(in, "seed", 1, &seed, e) < 0)
+		return NULL;
+	if (!(resamples >= 0 && resamples <= 10000 && resamples == floor(resamples)) ||
+	    !(seed >= 0 && seed == floor(seed) && seed < 4294967296.0) ||
+	    !(noise >= 0 && noise <= 1000))
+		return err_set(e, "A1001",
+			       "resamples (0 to 10,000), seed (a whole number) or noise_scale (0 "
+			       "to 1,000) out of range"),
+		       NULL;
+	json_t *reselect = json_object_get(in, "reselect");
+	if (reselect && !json_is_boolean(reselect))
+		return err_set(e, "A1004", "field \"reselect\" must be true or false"), NULL;
+	o.reselect = !reselect || json_is_true(reselect);
+	o.criterion = crit;
+	o.resamples = (int)resamples;
+	o.seed = (unsigned long)seed;
+	o.noise_scale = noise;
+	struct mse_result r;
+	if (st_mse(&t, name, &o, &r, e) < 0)
+		return NULL;
+	json_t *out = json_object(), *notes = json_array(), *inter = json_array(),
+	       *coefs = json_array(), *steps = json_array(), *warnings = json_array();
+	for (int q = 0; q < r.model.npairs; q++)
+		json_array_append_new(
+		    inter, json_pack("[ss]", name[r.model.pair[q][0]], name[r.model.pair[q][1]]));
+	json_object_set_new(out, "interactions", inter);
+	json_object_set_new(out, "chosen_by", json_string(o.fixed ? "given" : criteria[crit]));
+	for (int s = 0; s < r.nsteps; s++) {
+		json_t *st = json_object();
+		json_object_set_new(
+		    st, "added",
+		    r.steps[s].a < 0 ? json_null()
+				     : json_pack("[ss]", name[r.steps[s].a], name[r.steps[s].b]));
+		put(st, criteria[crit], r.steps[s].criterion, notes, NULL);
+		json_array_append_new(steps, st);
+	}
+	json_object_set_new(out, "steps", steps);
+	put(out, "observed", r.observed, notes, NULL);
+	put(out, "unseen", r.unseen, notes, NULL);
+	put(out, "total", r.total, notes, NULL);
+	put(out, "lower", r.lower, notes,
+	    "no bootstrap interval (resamples 0, or fewer than 20 fitted)");
+	put(out, "upper", r.upper, notes, NULL);
+	json_object_set_new(out, "resamples", json_integer(r.resamples_used));
+	json_object_set_new(
+	    out, "interval",
+	    json_string(r.resamples_used == 0 ? "none"
+			: o.fixed || !o.reselect
+			    ? "parametric bootstrap, the model kept"
+			    : "parametric bootstrap, the model chosen again in each resample"));
+	put(out, "wald_lower", r.wald_lower, notes, NULL);
+	put(out, "wald_upper", r.wald_upper, notes, NULL);
+	for (size_t j = 0; j < r.fit.p; j++) {
+		json_t *co = json_object();
+		json_object_set_new(co, "name", json_string(r.design.names[j]));
+		put(co, "estimate", r.fit.coef[j].estimate, notes, NULL);
+		put(co, "std_error", r.fit.coef[j].std_error, notes, NULL);
+		json_array_append_new(coefs, co);
+	}
+	json_object_set_new(out, "coefficients", coefs);
+	put(out, "deviance", r.fit.deviance, notes, NULL);
+	put(out, "df_residual", r.fit.df_residual, notes, NULL);
+	put(out, "aic", r.aic, notes, NULL);
+	put(out, "bic", r.bic, notes, NULL);
+	for (int w = 0; w < r.nnotes; w++)
+		json_array_append_new(warnings, json_pack("{ssss}", "code", r.notes[w].code, "text",
+							  r.notes[w].text));
+	json_object_set_new(out, "warnings", warnings);
+	st_mse_free(&r);
+	return finish(out, notes);
+}
+
 static const struct method methods[] = {
     {"proportion", "binomial proportion: Wilson, Clopper-Pearson, Agresti-Coull, Wald",
      run_proportion},
@@ -679,6 +867,9 @@ static const struct method methods[] = {
     {"survey-proportion", "design-based proportion: strata, clusters, weights, Korn-Graubard",
      run_survey},
     {"p-adjust", "p-value adjustment: Holm, BH, BY, Bonferroni", run_p_adjust},
+    {"mse",
+     "multiple-systems estimation: log-linear models of 2-6 lists' overlaps, AIC/BIC, bootstrap",
+     run_mse},
 };
 
 static void usage(FILE *f)

@@ -28,6 +28,11 @@ known() { # known FILE: one TAP line per case; the largest relative error per me
 }
 : >"$T/relerr"
 for f in "$ROOT"/tests/stats/*.ndjson; do known "$f"; done
+# The known answers of multiple-systems estimation are R's own: computed again by R's glm
+# here, they are the file's bytes.
+Rscript "$ROOT/tests/stats/mse.R" >"$T/mse.ndjson" 2>"$T/mse.err"
+eq "R's glm gives the stored MSE answers again ($(wc -l <"$T/mse.ndjson") cases, tests/stats/mse.R)" \
+  "$(cmp -s "$T/mse.ndjson" "$ROOT/tests/stats/mse.ndjson" && echo same || { diff "$T/mse.ndjson" "$ROOT/tests/stats/mse.ndjson" | head -c 600; cat "$T/mse.err"; })" same
 awk '{ if ($2 > m[$1]) m[$1] = $2; seen[$1] = 1 } END { for (k in seen) printf "# largest relative error, %s: %.3g\n", k, m[k] }' "$T/relerr" | sort
 
 # Bad input: exit 2 and a problem object with a code, never a crash, a NaN or a hang.
@@ -58,6 +63,25 @@ bad "negative cell" two-by-two '{"a":-1,"b":1,"c":1,"d":1}' A1001
 bad "empty exposure group" two-by-two '{"a":0,"b":0,"c":1,"d":1}' A1001
 bad "no strata" mantel-haenszel '{"strata":[]}' A1003
 bad "unknown family" glm '{"family":"gamma","y":[1,2]}' A1005
+# Multiple-systems estimation: every hostile table a numbered error.
+bad "mse: no lists" mse '{"lists":[],"cells":[]}' A1001
+bad "mse: one list" mse '{"lists":["A"],"cells":[{"lists":["A"],"count":5}]}' A1001
+bad "mse: 20 lists" mse "{\"lists\":$(seq 1 20 | jq -R . | jq -sc .),\"cells\":[]}" A1001
+bad "mse: everyone in one list" mse '{"lists":["A","B"],"cells":[{"lists":["A"],"count":50}]}' A1002
+bad "mse: lists that never overlap" mse '{"lists":["A","B","C"],"cells":[{"lists":["A"],"count":5},{"lists":["B"],"count":7},{"lists":["C"],"count":9}]}' A1002
+bad "mse: a huge count" mse '{"lists":["A","B"],"cells":[{"lists":["A"],"count":1e300},{"lists":["A","B"],"count":1}]}' A1011
+bad "mse: a negative count" mse '{"lists":["A","B"],"cells":[{"lists":["A"],"count":-3},{"lists":["A","B"],"count":1}]}' A1001
+bad "mse: a fractional count" mse '{"lists":["A","B"],"cells":[{"lists":["A"],"count":2.5},{"lists":["A","B"],"count":1}]}' A1001
+bad "mse: a list not named in lists" mse '{"lists":["A","B"],"cells":[{"lists":["C"],"count":3}]}' A1001
+bad "mse: a pattern given twice" mse '{"lists":["A","B"],"cells":[{"lists":["A","B"],"count":3},{"lists":["B","A"],"count":4}]}' A1001
+bad "mse: the unseen given" mse '{"lists":["A","B"],"cells":[{"lists":[],"count":3}]}' A1001
+bad "mse: lists twice" mse '{"lists":["A","A"],"cells":[]}' A1001
+bad "mse: no cells" mse '{"lists":["A","B"]}' A1003
+bad "mse: cells not an array" mse '{"lists":["A","B"],"cells":{"A":1}}' A1004
+bad "mse: an interaction of one list" mse '{"lists":["A","B","C"],"cells":[{"lists":["A","B"],"count":3}],"interactions":[["A"]]}' A1001
+bad "mse: an unknown criterion" mse '{"lists":["A","B"],"cells":[{"lists":["A","B"],"count":3}],"criterion":"cp"}' A1005
+bad "mse: a hundred thousand resamples" mse '{"lists":["A","B"],"cells":[{"lists":["A","B"],"count":3}],"resamples":100000}' A1001
+bad "mse: a model whose estimate does not exist" mse '{"lists":["A","B","C"],"cells":[{"lists":["A"],"count":40},{"lists":["B"],"count":30},{"lists":["C"],"count":20},{"lists":["A","B"],"count":6}],"interactions":[["A","B"]],"resamples":0}' A1007
 bad "more coefficients than rows" glm '{"family":"poisson","y":[1,2],"columns":{"x":[1,2]}}' A1001
 bad "separation in logistic regression" glm '{"family":"binomial","y":[0,0,0,1,1,1],"columns":{"x":[1,2,3,4,5,6]}}' A1008
 bad "collinear columns" glm '{"family":"poisson","y":[1,2,3,4],"columns":{"x":[1,2,3,4],"x2":[2,4,6,8]}}' A1009
@@ -117,5 +141,5 @@ jq -cn '{p: [range(1000001)] | map(0.5)}' >"$T/long.json"
 bad "an array past a million items" p-adjust "@$T/long.json" A1010
 head -c 70000000 /dev/zero | tr '\0' ' ' >"$T/huge.json"
 bad "an input past 64 MiB (200 MB reached 4.7 GB)" rate "@$T/huge.json" A1010
-check "--help lists every method" bash -c "'$STATS' --help | grep -c '^  [a-z]' | grep -qx 11"
+check "--help lists every method" bash -c "'$STATS' --help | grep -c '^  [a-z]' | grep -qx 12"
 echo "1..$n"
