@@ -19,13 +19,22 @@ if (!out) {
 // the file WIQAYA_BOUNDARIES names), projected and simplified here and bundled as SVG
 // paths (the page fetches nothing); without one, the map is config/region_tiles.json's grid.
 const boundaryFile = process.env.WIQAYA_BOUNDARIES || join(here, '..', 'config', 'region_boundaries.geojson');
+if (process.env.WIQAYA_BOUNDARIES && !existsSync(boundaryFile)) throw new Error(`WIQAYA_BOUNDARIES: no file ${boundaryFile}`);
+// The regions the map must draw: the code list's.
+const regionCodes = readFileSync(join(here, '..', 'config', 'codelists', 'regions.csv'), 'utf8')
+  .split(/\r?\n/)
+  .slice(1)
+  .map((l) => l.split(',')[0])
+  .filter(Boolean);
 const boundaries = existsSync(boundaryFile) ? mapOf(JSON.parse(readFileSync(boundaryFile, 'utf8')), boundaryFile) : null;
 
-// A GeoJSON FeatureCollection of (Multi)Polygons, each with properties.code (the region's
-// code), as {width, height, regions: {code: SVG path}, vertices: {given, drawn}}: an
+// A GeoJSON FeatureCollection of (Multi)Polygons in longitude and latitude, each with
+// properties.code (a region of config/codelists/regions.csv, every one of which must have
+// a boundary), as {width, height, regions: {code: SVG path}, vertices: {given, drawn}}: an
 // equirectangular projection at the map's mean latitude (a region's shape true at its
-// scale), 1,000 units wide, north up, and each ring simplified (Douglas-Peucker, simplify-js)
-// to half a unit, which no screen shows.
+// scale), 1,000 units wide, north up, and each ring simplified (Douglas-Peucker,
+// simplify-js) to half a unit, which no screen shows; a ring the simplification would
+// close up (a small island) is kept as given. Holes are rings of their own (drawn even-odd).
 function mapOf(geo, file) {
   const stop = (why) => {
     throw new Error(`${file}: ${why}`);
@@ -41,11 +50,22 @@ function mapOf(geo, file) {
     else if (g?.type === 'MultiPolygon') polys.set(code, g.coordinates);
     else stop(`region ${code} is a ${g?.type ?? 'missing geometry'}, not a Polygon or MultiPolygon`);
   }
-  const points = [...polys.values()].flat(3);
-  if (!points.length || points.some((p) => !Array.isArray(p) || !Number.isFinite(p[0]) || !Number.isFinite(p[1]))) stop('a position is not [longitude, latitude]');
-  const lon = points.map((p) => p[0]);
-  const lat = points.map((p) => p[1]);
-  const [w, e, s, n] = [Math.min(...lon), Math.max(...lon), Math.min(...lat), Math.max(...lat)];
+  for (const code of polys.keys()) if (!regionCodes.includes(code)) stop(`region ${code} is not a code of config/codelists/regions.csv`);
+  for (const code of regionCodes) if (!polys.has(code)) stop(`region ${code} of config/codelists/regions.csv has no boundary`);
+  // The bounds by a loop: a national file has millions of positions, past a spread's limit.
+  let [w, e, s, n] = [Infinity, -Infinity, Infinity, -Infinity];
+  let positions = 0;
+  for (const polygons of polys.values())
+    for (const ring of polygons.flat()) {
+      if (!Array.isArray(ring) || ring.length < 4) stop('a ring has fewer than four positions');
+      for (const p of ring) {
+        if (!Array.isArray(p) || !(Math.abs(p[0]) <= 180) || !(Math.abs(p[1]) <= 90)) stop('a position is not [longitude, latitude] in degrees (a projected file? GeoJSON is WGS 84)');
+        [w, e, s, n] = [Math.min(w, p[0]), Math.max(e, p[0]), Math.min(s, p[1]), Math.max(n, p[1])];
+        positions++;
+      }
+    }
+  if (!positions) stop('no positions');
+  if (e - w > 180) stop('the regions span more than 180 degrees of longitude (across the antimeridian?): not supported');
   const k = Math.cos((((s + n) / 2) * Math.PI) / 180);
   const scale = 1000 / ((e - w) * k || 1);
   const xy = ([x, y]) => ({ x: (x - w) * k * scale, y: (n - y) * scale });
@@ -55,7 +75,9 @@ function mapOf(geo, file) {
   for (const [code, polygons] of polys) {
     const rings = polygons.flat().map((ring) => {
       given += ring.length;
-      const r = simplify(ring.map(xy), 0.5, true);
+      const projected = ring.map(xy);
+      let r = simplify(projected, 0.5, true);
+      if (r.length < 4) r = projected;
       drawn += r.length;
       return `M${r.map((p) => `${p.x.toFixed(1)},${p.y.toFixed(1)}`).join('L')}Z`;
     });

@@ -1,8 +1,9 @@
 // A boundary file for the test country, as a deployment would supply one
 // (config/region_boundaries.geojson): each region of config/region_tiles.json becomes the
 // square of its tile, about 0.8 degrees a side near 33 N, with borders that wander as real
-// ones do (every edge 200 vertices, the same wander on both sides of a border), and the
-// capital a MultiPolygon with an island. node tests/browser/boundaries.mjs OUT
+// ones do (every edge 200 vertices, the same wander on both sides of a border); the
+// capital a MultiPolygon with an island, the Islands with an islet too small to survive
+// simplification, the Desert with a hole (a salt lake). node tests/browser/boundaries.mjs OUT
 import { readFileSync, writeFileSync } from 'node:fs';
 
 const tiles = JSON.parse(readFileSync(new URL('../../config/region_tiles.json', import.meta.url), 'utf8')).tiles;
@@ -31,11 +32,17 @@ const square = (r, c) => {
   const ring = [...edge([r, c], [r, c + 1]), ...edge([r, c + 1], [r + 1, c + 1]), ...edge([r + 1, c + 1], [r + 1, c]), ...edge([r + 1, c], [r, c])];
   return [...ring, ring[0]];
 };
+// A small closed ring around (r, c) in tile units, d degrees a side.
+const box = (r, c, d) => [[lon(c), lat(r)], [lon(c) + d, lat(r)], [lon(c) + d, lat(r) - d], [lon(c), lat(r) - d], [lon(c), lat(r)]];
 const features = Object.entries(tiles).map(([code, [r, c]]) => {
   const main = [square(r, c)];
-  const geometry = code === 'DC-01'
-    ? { type: 'MultiPolygon', coordinates: [main, [[[lon(4.2), lat(2.2)], [lon(4.5), lat(2.1)], [lon(4.6), lat(2.5)], [lon(4.3), lat(2.6)], [lon(4.2), lat(2.2)]]]] }
-    : { type: 'Polygon', coordinates: main };
+  if (code === 'DC-09') main.push(box(r + 0.4, c + 0.4, 0.2).reverse());
+  const geometry =
+    code === 'DC-01'
+      ? { type: 'MultiPolygon', coordinates: [main, [[[lon(4.2), lat(2.2)], [lon(4.5), lat(2.1)], [lon(4.6), lat(2.5)], [lon(4.3), lat(2.6)], [lon(4.2), lat(2.2)]]]] }
+      : code === 'DC-11'
+        ? { type: 'MultiPolygon', coordinates: [main, [box(r + 1.3, c - 0.3, 0.001)]] }
+        : { type: 'Polygon', coordinates: main };
   return { type: 'Feature', properties: { code }, geometry };
 });
 writeFileSync(process.argv[2], JSON.stringify({ type: 'FeatureCollection', features }));

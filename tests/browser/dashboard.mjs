@@ -312,7 +312,9 @@ async function tableBuilder() {
   ok(f0.ind === 'victims' && f0.dims.join(',') === 'disability,year,,' && f0.slots === 4, 'builder: the link\'s choice fills the form, with the researcher\'s 4 dimensions', f0);
   ok(dry.epsilon > 0 && Number(f0.cost.epsilon) === dry.epsilon && f0.cost.text.includes(`epsilon ${dry.epsilon.toLocaleString('en', { minimumFractionDigits: 1, maximumFractionDigits: 1 })}`) && f0.ask && !(await page.$('#b-out figure')),
     `builder: before asking, the table says its cost, the API's dry run (epsilon ${dry.epsilon}), and nothing is asked`, f0, dry);
-  const before = (await apiJSON('/api/v1/disclosure', policyToken)).caller.budget_remaining;
+  const caller = (await apiJSON('/api/v1/disclosure', policyToken)).caller;
+  const before = caller.budget_remaining;
+  ok(before === caller.budget, `builder: opening the link and seeing the cost spent nothing (${before} of ${caller.budget} left)`);
   await page.click('#b-ask');
   await page.waitForFunction(() => ['drawn', 'refused'].includes(document.querySelector('#b-out figure')?.dataset.state));
   const after = (await apiJSON('/api/v1/disclosure', policyToken)).caller.budget_remaining;
@@ -568,6 +570,18 @@ async function full() {
   const period = await shown(page, 'trend');
   ok(/from=2019/.test(page.url()) && period.rows.length === before.rows.length - 4, `policy: the year range is in the URL and the trend has ${period.rows.length} years`);
   await checkNumbers(page, ALL, policyToken, 'policy, North from 2019');
+  // The compared period: moving only its start moves the period; the two-period view asks
+  // both, its CSV says which row is which.
+  await page.selectOption('#f-cfrom', '2016');
+  await act(page, () => page.click('#apply'));
+  const per = await shown(page, 'periods');
+  ok(/cfrom=2016&cto=2016/.test(page.url()) && per.api.includes('from=2016&to=2016') && per.api.includes('from=2019&to=2025'),
+    'policy: "Compare with" sets the compared period (2016), against the page\'s (2019-2025)', page.url(), per.api);
+  const [pdl] = await Promise.all([page.waitForEvent('download'), page.click('figure[data-view="periods"] button[data-kind="csv"]')]);
+  const pcsv = readFileSync(await pdl.path(), 'utf8').split('\r\n').filter(Boolean);
+  ok(pcsv[0].startsWith('period,region,') && pcsv.slice(1).every((l) => /^(2016|2019-2025),DC-02,/.test(l)) && pcsv.length === 3,
+    'policy: the two-period CSV names each row\'s period', pcsv);
+  await checkNumbers(page, ['periods'], policyToken, 'policy, 2016 against 2019-2025');
   // Counts under 20 are marked (which cells are depends on the noise, whose key is drawn
   // afresh for each run: one region's offences by year always have some).
   unreliable.push(...(await unreliableCells()));

@@ -96,10 +96,21 @@ WIQAYA_BOUNDARIES=$T/regions.geojson node "$ROOT/web/build.mjs" "$T/geoweb" >"$T
 check "the page builds with a boundary file" grep -q '^map: 13 regions' "$T/geobuild"
 read -r given drawn < <(sed -n 's/.*, \([0-9]*\) vertices simplified to \([0-9]*\)$/\1 \2/p' "$T/geobuild")
 check "and simplifies it at build time ($given vertices to $drawn)" test "${drawn:-0}" -gt 0 -a "${drawn:-0}" -lt "$((given / 2))"
-check "the bundle holds the paths, not the file" bash -c "! grep -q 'FeatureCollection' '$T'/geoweb/assets/app-*.js"
-printf '{"type": "FeatureCollection", "features": [{"type": "Feature", "properties": {}, "geometry": {"type": "Point", "coordinates": [35, 33]}}]}' >"$T/bad.geojson"
-status "a boundary file without region codes stops the build" 1 env WIQAYA_BOUNDARIES="$T/bad.geojson" node "$ROOT/web/build.mjs" "$T/badgeo"
-check "naming the feature" grep -q 'feature 0 has no properties.code' "$T/last"
+rings() { grep -o "\"$1\":\"M[^\"]*\"" "$T"/geoweb/assets/app-*.js | grep -o M | wc -l; }
+eq "the bundle holds a path a region, not the file" "$(grep -o '"DC-[0-9]*":"M' "$T"/geoweb/assets/app-*.js | sort -u | wc -l) $(grep -c FeatureCollection "$T"/geoweb/assets/app-*.js)" "13 0"
+eq "a hole is a ring of its own, and an islet too small to simplify is kept" "$(rings DC-09) $(rings DC-11)" "2 2"
+# A boundary file that cannot be drawn stops the build, saying why.
+badgeo() { # badgeo DESC JQ-EDIT MESSAGE
+  jq -c "$2" "$T/regions.geojson" >"$T/bad.geojson"
+  status "$1 stops the build" 1 env WIQAYA_BOUNDARIES="$T/bad.geojson" node "$ROOT/web/build.mjs" "$T/badgeo"
+  check "saying so ($3)" grep -q "$3" "$T/last"
+}
+badgeo "a feature without a region code" '.features[0].properties = {}' 'feature 0 has no properties.code'
+badgeo "a region the code list does not have" '.features[0].properties.code = "XX-99"' 'XX-99 is not a code'
+badgeo "a region of the code list without a boundary" 'del(.features[1])' 'has no boundary'
+badgeo "a projected file (metres, not degrees)" '.features[0].geometry.coordinates[0][0] = [3896000, 3895000]' 'in degrees'
+badgeo "a point for a region" '.features[2].geometry = {"type": "Point", "coordinates": [35, 33]}' 'not a Polygon or MultiPolygon'
+status "a boundary file that is not there stops the build" 1 env WIQAYA_BOUNDARIES="$T/none.geojson" node "$ROOT/web/build.mjs" "$T/badgeo"
 cp "$CONF" "$T/geo.conf"; printf '[paths]\nweb = %s/geoweb\n' "$T" >>"$T/geo.conf"
 WIQAYA_CONF=$T/geo.conf start_server
 node "$ROOT/tests/browser/dashboard.mjs" "$URL" "" "$SHOTS" choropleth 2>"$T/browser.err"

@@ -27,8 +27,17 @@ export function setup() {
   for (let i = 1; i <= SLOTS; i++) $(`b-dim${i}`).addEventListener('change', choose);
   $('builder-form').addEventListener('submit', (e) => {
     e.preventDefault();
-    get();
+    // Enter in a select submits too: only a choice whose cost is shown is asked.
+    if (!$('b-ask').disabled) get();
   });
+}
+
+// The page renders again (a filter, the language): the last choice, its cost and its table
+// are no longer this page's; nothing can be asked until the builder renders again.
+export function reset() {
+  asked++;
+  $('b-ask').disabled = true;
+  $('b-out').replaceChildren();
 }
 
 export async function render(c) {
@@ -127,9 +136,13 @@ async function preview() {
   }
   const d = dry.body;
   cost.dataset.epsilon = String(d.epsilon);
-  if (!(d.epsilon > 0)) {
+  if (d.free === true) {
     cost.textContent = t('b_free');
     return get();
+  }
+  if (d.affordable === false) {
+    cost.textContent = t('b_unaffordable', { cost: num(d.epsilon, 1), left: num(d.budget_remaining, 1) });
+    return;
   }
   cost.textContent = t('b_costs', { cost: num(d.epsilon, 1), left: num(d.budget_remaining, 1), after: num(d.budget_remaining_after, 1) });
   $('b-ask').disabled = false;
@@ -141,9 +154,10 @@ async function get() {
   $('b-ask').disabled = true;
   const q = query();
   const r = await api.getJSON(api.url(...q), { fresh: true });
-  if (mine !== asked) return;
-  show(q, r, false);
-  await ctx.refreshRole();
+  // Asked is spent, shown or not: the budget line says so either way.
+  const refreshed = ctx.refreshRole();
+  if (mine === asked) show(q, r, false);
+  await refreshed;
 }
 
 function show(q, r, asPublic) {

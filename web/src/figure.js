@@ -386,7 +386,9 @@ function choropleth(shape, title, id) {
   const { cells, legend } = mapCells(shape);
   const b = shape.boundaries;
   const svg = document.createElementNS(SVG, 'svg');
-  for (const [k, v] of Object.entries({ class: 'choropleth', viewBox: `0 0 ${b.width} ${b.height}`, role: 'img', 'aria-label': t('chart_alt', { title, n: cells.length }), 'aria-describedby': `${id}-tbl-c` }))
+  // A group of regions, each a stop of the keyboard that says its name, value and
+  // interval (its tooltip's words), and is outlined when focused.
+  for (const [k, v] of Object.entries({ class: 'choropleth', viewBox: `0 0 ${b.width} ${b.height}`, role: 'group', 'aria-label': t('map_alt', { title, n: cells.length }), 'aria-describedby': `${id}-tbl-c` }))
     svg.setAttribute(k, v);
   const drawn = cells.filter((c) => b.regions[c.code]);
   for (const c of drawn) {
@@ -395,6 +397,9 @@ function choropleth(shape, title, id) {
     path.setAttribute('fill-rule', 'evenodd');
     path.setAttribute('data-code', c.code);
     path.setAttribute('data-value', c.v === null ? 'null' : String(c.v));
+    path.setAttribute('role', 'img');
+    path.setAttribute('tabindex', '0');
+    path.setAttribute('aria-label', c.k >= 0 ? `${c.title}; ${t('map_shade', { k: c.k + 1, n: SHADES.length })}` : c.title);
     path.style.fill = c.k < 0 ? NO_SHADE : SHADES[c.k];
     const tip = document.createElementNS(SVG, 'title');
     tip.textContent = c.title;

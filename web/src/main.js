@@ -70,15 +70,17 @@ function fillFilters(s) {
 }
 
 function readFilters(s) {
-  const n = { lang: s.lang, digits: s.digits };
+  // The builder's choice is no filter: it stays.
+  const n = { lang: s.lang, digits: s.digits, table: s.table, by: s.by };
   const from = $('f-from').value;
   const to = $('f-to').value;
   // The whole period is no filter: the URL stays short.
   if (from && from !== String(years[0])) n.from = from;
   if (to && to !== String(years.at(-1))) n.to = to;
   // The compared period: the first year is no choice (the default).
+  // A "to" before the "from" is the "from": moving only the start moves the period.
   const cfrom = $('f-cfrom').value;
-  const cto = $('f-cto').value;
+  const cto = $('f-cto').value < cfrom ? cfrom : $('f-cto').value;
   if (cfrom !== String(years[0]) || cto !== String(years[0])) Object.assign(n, { cfrom, cto });
   for (const d of state.FILTERS) if ($(`f-${d}`).value) n[d] = $(`f-${d}`).value;
   return n;
@@ -87,6 +89,8 @@ function readFilters(s) {
 async function render() {
   const s = state.read();
   const mine = ++generation;
+  // The builder waits for this render: its last choice can no longer be asked.
+  builder.reset();
   setLanguage(s.lang, s.digits);
   api.setLanguage(s.lang);
   translatePage();
@@ -330,31 +334,33 @@ async function drawMany(v, fig, s, mine, qs) {
   const answers = rs.map((r) => r.body);
   const meta = metaOf(answers[0]);
   // One CSV of every answer's rows, under the last answer's columns (the first's rows
-  // have no value for a column they lack: a national row has no region).
+  // have no value for a column they lack: a national row has no region), and a first
+  // column naming each row's answer when the view names them (the periods).
   const csv = async (name) => {
     const texts = await Promise.all(qs.map((q) => api.getText(api.url(q[0], q[1], [['format', 'csv']]), { asPublic: true })));
     if (texts.some((x) => !x.ok)) return;
-    save(name, new Blob([joinCSV(texts.map((x) => x.text))], { type: 'text/csv;charset=utf-8' }));
+    save(name, new Blob([joinCSV(texts.map((x) => x.text), v.csvParts?.(s, years))], { type: 'text/csv;charset=utf-8' }));
   };
   charts.push(draw(fig, v.shape(answers, s, years), meta, qs.map((q) => api.url(...q)).join(' '), csv, state.link(s, v.id), embedOf(s, v, fig)));
   fig.dataset.public = 'true';
 }
 
-// CSV texts as one: the last one's header, each row's fields placed under it by name.
+// CSV texts as one: the last one's header, each row's fields placed under it by name;
+// with PARTS, a first column "period" giving each text's own (its rows do not say).
 // (These answers' CSV holds codes and numbers only: no field is quoted.)
-function joinCSV(texts) {
+function joinCSV(texts, parts = null) {
   const split = (line) => line.split(',');
   const rows = (text) => text.split(/\r?\n/).filter((l) => l !== '');
   const head = split(rows(texts.at(-1))[0]);
-  const out = [head.join(',')];
-  for (const text of texts) {
+  const out = [[...(parts ? ['period'] : []), ...head].join(',')];
+  texts.forEach((text, i) => {
     const [first, ...lines] = rows(text);
     const cols = split(first);
     for (const l of lines) {
       const f = split(l);
-      out.push(head.map((h) => (cols.includes(h) ? f[cols.indexOf(h)] : '')).join(','));
+      out.push([...(parts ? [parts[i]] : []), ...head.map((h) => (cols.includes(h) ? f[cols.indexOf(h)] : ''))].join(','));
     }
-  }
+  });
   return `${out.join('\r\n')}\r\n`;
 }
 

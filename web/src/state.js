@@ -39,7 +39,10 @@ export function filterParams(s, except = []) {
 // The link to one view of the state: the page's address with view=ID in its fragment.
 export function link(s, view, path = location.pathname) {
   const p = new URLSearchParams();
-  for (const k of KEYS) if (s[k] && k !== 'view') p.set(k, s[k]);
+  // The builder's choice only in the builder's own link (what a reader tabulates is not
+  // every chart's business), and never in an embedded chart's.
+  const own = (k) => !['table', 'by'].includes(k) || (view === 'builder' && path !== '/embed');
+  for (const k of KEYS) if (s[k] && k !== 'view' && own(k)) p.set(k, s[k]);
   p.set('view', view);
   return `${location.origin}${path}#${p.toString()}`;
 }

@@ -35,7 +35,9 @@ function twoPeriods(s, years) {
 // A code's name in the reader's digits; a code without a name stays as the API wrote it.
 const label = (ans, d, code) => {
   const name = ans.metaData?.items?.[d]?.[code]?.name;
-  return name ? local(name) : String(code);
+  // A boolean dimension (financial) has no item names: yes or no in the reader's words.
+  if (!name && typeof code === 'boolean') return t(code ? 'yes' : 'no');
+  return local(name ?? String(code));
 };
 const statusText = (st, threshold) =>
   st === 'suppressed' ? t('suppressed', { n: threshold }) : st === 'unreliable' ? t('unreliable') : st === 'no_denominator' ? t('no_denominator') : st === 'partial' ? '+' : '';
@@ -164,6 +166,8 @@ export const VIEWS = [
   },
   {
     id: 'periods',
+    // Its CSV: both answers' rows, each with its period (the answers' own rows do not say).
+    csvParts: (s, years) => twoPeriods(s, years).map(([from, to]) => (from === to ? from : `${from}-${to}`)),
     // Each region's age-standardised rate in two periods: the compared one (cfrom..cto,
     // by default the data's first year) and the page's (by default its last year). Two
     // answers of the published product, as the comparison's.
@@ -175,7 +179,8 @@ export const VIEWS = [
       const first = fromTable(answers[0], { catDim: 'region', cats: second.cats });
       const spans = twoPeriods(s, years).map(([from, to]) => (from !== to ? t('period_of', { a: year(from), b: year(to) }) : year(from)));
       const parts = [first, second];
-      parts.forEach((p, i) => Object.assign(p.series[0], { code: `period${i + 1}`, name: spans[i], color: i ? '#0072B2' : '#6baed6' }));
+      // Both at 3:1 or more against the white (WCAG 1.4.11), told apart by lightness.
+      parts.forEach((p, i) => Object.assign(p.series[0], { code: `period${i + 1}`, name: spans[i], color: i ? '#08306b' : '#3b7fc4' }));
       return {
         type: 'bar',
         horizontal: true,
