@@ -16,6 +16,7 @@
 #include "stats/glm.h"
 #include "stats/limits.h"
 #include "stats/mse.h"
+#include "stats/nowcast.h"
 #include "stats/padjust.h"
 #include "stats/poisson.h"
 #include "stats/proportion.h"
@@ -848,6 +849,108 @@ static json_t *run_mse(json_t *in, struct wq_error *e)
 	return finish(out, notes);
 }
 
+/* Nowcast of late reports: {triangle: [[counts by delay] per period, oldest first; a row
+ * ends where its observation does], periods (labels), noise_scale, resamples, seed, conf,
+ * provisional_below}. */
+static json_t *run_nowcast(json_t *in, struct wq_error *e)
+{
+	json_t *tri = json_object_get(in, "triangle"), *labels = json_object_get(in, "periods");
+	struct nowcast_input ni = {0};
+	double resamples, seed;
+	if (!tri)
+		return err_set(e, "A1003", "missing array \"triangle\""), NULL;
+	if (!json_is_array(tri) || (labels && !json_is_array(labels)))
+		return err_set(e, "A1004",
+			       "\"triangle\" must be an array of arrays of counts, \"periods\" an "
+			       "array"),
+		       NULL;
+	size_t T = json_array_size(tri), D = json_is_array(json_array_get(tri, 0))
+						 ? json_array_size(json_array_get(tri, 0))
+						 : 0;
+	if (T < 2 || D < 2 || T > NOWCAST_MAX_PERIODS || D > NOWCAST_MAX_DELAYS)
+		return err_set(e, "A1001",
+			       "a reporting triangle of 2 to %d periods and 2 to %d delays (the "
+			       "first row the longest), not %zu x %zu",
+			       NOWCAST_MAX_PERIODS, NOWCAST_MAX_DELAYS, T, D),
+		       NULL;
+	if (labels && json_array_size(labels) != T)
+		return err_set(e, "A1001",
+			       "\"periods\" must label each row of the triangle (%zu, not %zu)", T,
+			       json_array_size(labels)),
+		       NULL;
+	double *counts = xmalloc(sizeof(double) * T * D);
+	for (size_t t = 0; t < T; t++) {
+		json_t *row = json_array_get(tri, t);
+		if (!json_is_array(row) || json_array_size(row) > D) {
+			free(counts);
+			return err_set(e, "A1004",
+				       "triangle[%zu] must be an array of at most %zu counts", t,
+				       D),
+			       NULL;
+		}
+		for (size_t d = 0; d < D; d++) {
+			json_t *v = json_array_get(row, d);
+			if (v && !json_is_null(v) && !json_is_number(v)) {
+				free(counts);
+				return err_set(e, "A1004",
+					       "triangle[%zu][%zu] must be a count or null", t, d),
+				       NULL;
+			}
+			counts[t * D + d] = v && !json_is_null(v) ? json_number_value(v) : NAN;
+		}
+	}
+	ni.periods = T;
+	ni.delays = D;
+	ni.counts = counts;
+	if (conf_of(in, &ni.conf, e) < 0 || num(in, "noise_scale", 0, &ni.noise_scale, e) < 0 ||
+	    num(in, "resamples", 1000, &resamples, e) < 0 || num(in, "seed", 1, &seed, e) < 0 ||
+	    num(in, "provisional_below", 0.95, &ni.provisional_below, e) < 0) {
+		free(counts);
+		return NULL;
+	}
+	if (!(resamples >= 0 && resamples <= 10000 && resamples == floor(resamples)) ||
+	    !(seed >= 0 && seed == floor(seed) && seed < 4294967296.0) ||
+	    !(ni.noise_scale <= 1000)) {
+		free(counts);
+		return err_set(e, "A1001",
+			       "resamples (0 to 10,000), seed (a whole number) or noise_scale (0 "
+			       "to 1,000) out of range"),
+		       NULL;
+	}
+	ni.resamples = (int)resamples;
+	ni.seed = (unsigned long)seed;
+	struct nowcast_result r;
+	int rc = st_nowcast(&ni, &r, e);
+	free(counts);
+	if (rc < 0)
+		return NULL;
+	json_t *out = json_object(), *notes = json_array(), *rows = json_array();
+	for (size_t t = 0; t < T; t++) {
+		const struct nowcast_period *p = &r.period[t];
+		json_t *o = json_object();
+		json_t *label = labels ? json_array_get(labels, t) : NULL;
+		json_object_set_new(o, "period",
+				    label ? json_incref(label) : json_integer((json_int_t)t + 1));
+		put(o, "observed", p->observed, notes, NULL);
+		put(o, "estimate", p->estimate, notes, NULL);
+		put(o, "lower", p->lower, notes,
+		    "no bootstrap interval (resamples 0, or fewer than 20 fitted)");
+		put(o, "upper", p->upper, notes, NULL);
+		put(o, "completeness", p->completeness, notes, NULL);
+		json_object_set_new(o, "provisional", json_boolean(p->provisional));
+		json_array_append_new(rows, o);
+	}
+	json_object_set_new(out, "periods", rows);
+	json_object_set_new(out, "delay_share", reals(r.delay_share, D));
+	put(out, "deviance", r.deviance, notes, NULL);
+	put(out, "df_residual", r.df_residual, notes, NULL);
+	put(out, "dispersion", r.dispersion, notes,
+	    "no dispersion: as many parameters as observed cells");
+	json_object_set_new(out, "resamples", json_integer(r.resamples_used));
+	st_nowcast_free(&r);
+	return finish(out, notes);
+}
+
 static const struct method methods[] = {
     {"proportion", "binomial proportion: Wilson, Clopper-Pearson, Agresti-Coull, Wald",
      run_proportion},
@@ -870,6 +973,9 @@ static const struct method methods[] = {
     {"mse",
      "multiple-systems estimation: log-linear models of 2-6 lists' overlaps, AIC/BIC, bootstrap",
      run_mse},
+    {"nowcast",
+     "late reports: chain ladder (the Poisson delay model) with an over-dispersed bootstrap",
+     run_nowcast},
 };
 
 static void usage(FILE *f)

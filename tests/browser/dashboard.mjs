@@ -319,6 +319,9 @@ async function tableBuilder() {
   await page.waitForFunction(() => ['drawn', 'refused'].includes(document.querySelector('#b-out figure')?.dataset.state));
   const after = (await apiJSON('/api/v1/disclosure', policyToken)).caller.budget_remaining;
   ok(Math.abs(before - after - dry.epsilon) < 1e-9, `builder: the charge is the cost it showed (${before} - ${after} = ${dry.epsilon})`);
+  const spent = (await form()).cost.text;
+  ok(spent.includes(`cost epsilon ${dry.epsilon.toLocaleString('en', { minimumFractionDigits: 1, maximumFractionDigits: 1 })}`) && spent.includes(after.toLocaleString('en', { minimumFractionDigits: 1, maximumFractionDigits: 1 })),
+    `builder: once asked, it says what was charged and what is left ("${spent}")`);
   const s = await shown(page, 'builder');
   const p = compare('builder', s, await apiJSON(s.api, policyToken));
   ok(p.length === 0 && s.rows.length > 0 && s.api === url && !s.public, `builder: the table and its chart are the API's (${s.rows.length} cells of ${s.api})`, ...p.slice(0, 5));

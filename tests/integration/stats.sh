@@ -28,11 +28,13 @@ known() { # known FILE: one TAP line per case; the largest relative error per me
 }
 : >"$T/relerr"
 for f in "$ROOT"/tests/stats/*.ndjson; do known "$f"; done
-# The known answers of multiple-systems estimation are R's own: computed again by R's glm
-# here, they are the file's bytes.
-Rscript "$ROOT/tests/stats/mse.R" >"$T/mse.ndjson" 2>"$T/mse.err"
-eq "R's glm gives the stored MSE answers again ($(wc -l <"$T/mse.ndjson") cases, tests/stats/mse.R)" \
-  "$(cmp -s "$T/mse.ndjson" "$ROOT/tests/stats/mse.ndjson" && echo same || { diff "$T/mse.ndjson" "$ROOT/tests/stats/mse.ndjson" | head -c 600; cat "$T/mse.err"; })" same
+# The known answers of multiple-systems estimation and of the nowcast are R's own: computed
+# again by R's glm here, they are the files' bytes.
+for m in mse nowcast; do
+  Rscript "$ROOT/tests/stats/$m.R" >"$T/$m.ndjson" 2>"$T/$m.err"
+  eq "R's glm gives the stored $m answers again ($(wc -l <"$T/$m.ndjson") cases, tests/stats/$m.R)" \
+    "$(cmp -s "$T/$m.ndjson" "$ROOT/tests/stats/$m.ndjson" && echo same || { diff "$T/$m.ndjson" "$ROOT/tests/stats/$m.ndjson" | head -c 600; cat "$T/$m.err"; })" same
+done
 awk '{ if ($2 > m[$1]) m[$1] = $2; seen[$1] = 1 } END { for (k in seen) printf "# largest relative error, %s: %.3g\n", k, m[k] }' "$T/relerr" | sort
 
 # Bad input: exit 2 and a problem object with a code, never a crash, a NaN or a hang.
@@ -82,6 +84,19 @@ bad "mse: an interaction of one list" mse '{"lists":["A","B","C"],"cells":[{"lis
 bad "mse: an unknown criterion" mse '{"lists":["A","B"],"cells":[{"lists":["A","B"],"count":3}],"criterion":"cp"}' A1005
 bad "mse: a hundred thousand resamples" mse '{"lists":["A","B"],"cells":[{"lists":["A","B"],"count":3}],"resamples":100000}' A1001
 bad "mse: a model whose estimate does not exist" mse '{"lists":["A","B","C"],"cells":[{"lists":["A"],"count":40},{"lists":["B"],"count":30},{"lists":["C"],"count":20},{"lists":["A","B"],"count":6}],"interactions":[["A","B"]],"resamples":0}' A1007
+# The nowcast's hostile triangles.
+bad "nowcast: no triangle" nowcast '{}' A1003
+bad "nowcast: one period" nowcast '{"triangle":[[1,2,3]]}' A1001
+bad "nowcast: a negative count (RAA's cumulative 15599 then 15496)" nowcast '{"triangle":[[5,4],[-103]]}' A1001
+bad "nowcast: a gap inside a row" nowcast '{"triangle":[[5,4,3],[2,null,1],[1]]}' A1001
+bad "nowcast: a later period observed further" nowcast '{"triangle":[[5,4,3],[2],[1,1]]}' A1001
+bad "nowcast: a delay never observed" nowcast '{"triangle":[[5,4,null],[2,1],[1]]}' A1001
+bad "nowcast: an empty period" nowcast '{"triangle":[[5,4],[]]}' A1001
+bad "nowcast: nothing at the first delays" nowcast '{"triangle":[[0,4],[0]]}' A1002
+bad "nowcast: a huge count" nowcast '{"triangle":[[1e300,4],[1]]}' A1011
+bad "nowcast: a count that is text" nowcast '{"triangle":[[5,"4"],[1]]}' A1004
+bad "nowcast: labels that do not match" nowcast '{"triangle":[[5,4],[1]],"periods":["2024"]}' A1001
+bad "nowcast: 1,000 periods" nowcast "{\"triangle\":$(jq -nc '[range(1000) | [1, 1]]')}" A1001
 bad "more coefficients than rows" glm '{"family":"poisson","y":[1,2],"columns":{"x":[1,2]}}' A1001
 bad "separation in logistic regression" glm '{"family":"binomial","y":[0,0,0,1,1,1],"columns":{"x":[1,2,3,4,5,6]}}' A1008
 bad "collinear columns" glm '{"family":"poisson","y":[1,2,3,4],"columns":{"x":[1,2,3,4],"x2":[2,4,6,8]}}' A1009
@@ -141,5 +156,5 @@ jq -cn '{p: [range(1000001)] | map(0.5)}' >"$T/long.json"
 bad "an array past a million items" p-adjust "@$T/long.json" A1010
 head -c 70000000 /dev/zero | tr '\0' ' ' >"$T/huge.json"
 bad "an input past 64 MiB (200 MB reached 4.7 GB)" rate "@$T/huge.json" A1010
-check "--help lists every method" bash -c "'$STATS' --help | grep -c '^  [a-z]' | grep -qx 12"
+check "--help lists every method" bash -c "'$STATS' --help | grep -c '^  [a-z]' | grep -qx 13"
 echo "1..$n"

@@ -113,6 +113,7 @@ async function preview() {
   const cost = $('b-cost');
   delete cost.dataset.epsilon;
   delete cost.dataset.problem;
+  delete cost.dataset.after;
   $('b-out').replaceChildren();
   $('b-ask').disabled = true;
   if (!chosen().length) {
@@ -145,6 +146,7 @@ async function preview() {
     return;
   }
   cost.textContent = t('b_costs', { cost: num(d.epsilon, 1), left: num(d.budget_remaining, 1), after: num(d.budget_remaining_after, 1) });
+  cost.dataset.after = String(d.budget_remaining_after);
   $('b-ask').disabled = false;
 }
 
@@ -156,7 +158,12 @@ async function get() {
   const r = await api.getJSON(api.url(...q), { fresh: true });
   // Asked is spent, shown or not: the budget line says so either way.
   const refreshed = ctx.refreshRole();
-  if (mine === asked) show(q, r, false);
+  if (mine === asked) {
+    show(q, r, false);
+    // What was charged, as the dry run said it would be.
+    const cost = $('b-cost');
+    if (r.ok && cost.dataset.after) cost.textContent = t('b_spent', { cost: num(Number(cost.dataset.epsilon), 1), left: num(Number(cost.dataset.after), 1) });
+  }
   await refreshed;
 }
 

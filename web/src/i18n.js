@@ -180,6 +180,7 @@ const words = {
     yes: 'Yes',
     no: 'No',
     b_unaffordable: 'This table costs epsilon {cost}, more than the {left} left of your privacy budget.',
+    b_spent: 'This table cost epsilon {cost}; {left} of your privacy budget is left.',
     // The headline: the story at a glance, from the published national trend.
     headline: 'At a glance',
     h_level: 'In {year}, nationally, {rate} children in every 100,000 were reported as victims (95% interval {lower} to {upper}).',
@@ -399,6 +400,7 @@ const words = {
     yes: 'نعم',
     no: 'لا',
     b_unaffordable: 'يكلّف هذا الجدول إبسيلون \u2068{cost}\u2069، أكثر مما تبقى من ميزانية الخصوصية (\u2068{left}\u2069).',
+    b_spent: 'كلّف هذا الجدول إبسيلون \u2068{cost}\u2069؛ ويتبقى من ميزانية الخصوصية \u2068{left}\u2069.',
     headline: 'في لمحة',
     h_level: 'في عام \u2068{year}\u2069، وعلى المستوى الوطني، أُبلغ عن \u2068{rate}\u2069 طفلاً ضحيةً من كل 100,000 طفل (فترة 95%: من \u2068{lower}\u2069 إلى \u2068{upper}\u2069).',
     h_rise: 'منذ عام \u2068{first}\u2069، ارتفع المعدل بنسبة \u2068{apc}%\u2069 سنوياً (فترة 95%: من \u2068{l}\u2069 إلى \u2068{u}\u2069).',
