@@ -49,7 +49,7 @@ COMMON_SRC = common/config.c common/log.c common/db.c common/codelist.c common/c
 HTTP_SRC   = common/http.c common/front.c common/sandbox.c common/metrics.c common/rate.c common/version.c
 # wiqaya-etl: the command table and a file a command; below it one folder a subsystem.
 ETL_SRC    = etl/main.c etl/cmd_keys.c etl/cmd_migrate.c etl/cmd_load.c etl/cmd_refresh.c \
-             etl/cmd_withdraw.c etl/cmd_rekey.c etl/cmd_retention.c etl/cmd_serve.c \
+             etl/cmd_withdraw.c etl/cmd_rekey.c etl/cmd_retention.c etl/cmd_serve.c etl/cmd_quality.c \
              etl/pseudonym/keys.c etl/pseudonym/keyed_hash.c etl/pseudonym/normalise.c \
              etl/pseudonym/latin_ascii.c etl/pseudonym/pseudonym.c \
              etl/load/record.c etl/load/csv_reader.c etl/load/input.c etl/load/loader.c \
@@ -58,11 +58,12 @@ ETL_SRC    = etl/main.c etl/cmd_keys.c etl/cmd_migrate.c etl/cmd_load.c etl/cmd_
              etl/intake/intake_routes.c etl/intake/intake_cases.c etl/intake/intake_batch.c \
              etl/intake/intake_population.c etl/intake/intake_health.c etl/intake/committer.c \
              etl/intake/json_scan.c etl/intake/spool.c \
-             etl/ops/migrate.c etl/ops/rekey.c etl/ops/retention.c
+             etl/ops/migrate.c etl/ops/rekey.c etl/ops/retention.c etl/ops/quality.c
 # wiqaya-synth: the synthetic country, apart from the key.
 SYNTH_SRC  = synth/main.c synth/synth.c synth/synth_names.c
 STATS_LIB  = stats/proportion.c stats/quantile.c stats/poisson.c stats/table.c stats/glm.c \
-             stats/trend.c stats/survival.c stats/survey.c stats/padjust.c stats/mse.c stats/nowcast.c
+             stats/trend.c stats/survival.c stats/survey.c stats/padjust.c stats/mse.c stats/nowcast.c \
+             stats/outlier.c
 # Disclosure arithmetic: pure, but keyed (libsodium), so not in wiqaya-stats.
 DISCLOSURE_SRC = stats/disclosure.c
 STATS_SRC  = stats/main.c
@@ -125,7 +126,7 @@ $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
 
-$(BIN)/wiqaya-etl: $(ETL_OBJ) $(HTTP_OBJ) $(COMMON_OBJ)
+$(BIN)/wiqaya-etl: $(ETL_OBJ) $(HTTP_OBJ) $(COMMON_OBJ) $(BUILD)/stats/outlier.o
 	$(call say,LINK,$@)
 	@mkdir -p $(BIN)
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(ETL_LIBS)

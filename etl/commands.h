@@ -21,5 +21,6 @@ int cmd_withdraw(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_serve(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_rekey(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_retention(struct cli_ctx *ctx, int argc, char **argv);
+int cmd_quality(struct cli_ctx *ctx, int argc, char **argv);
 
 #endif

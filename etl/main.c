@@ -32,6 +32,8 @@ static const struct cli_cmd cmds[] = {
      cmd_rekey},
     {"retention", "", "unlink children who harmed after [etl] child_retention_months", CLI_DB,
      cmd_retention},
+    {"quality", "[--agency CODE] [--format text|csv]",
+     "each agency's months: cases, gaps, outliers, delays; rejected records", CLI_DB, cmd_quality},
 };
 
 static int open_key(struct cli_ctx *ctx, struct wq_error *e)
