@@ -1,5 +1,6 @@
-/* The catalogue: GET /api/v1/indicators (definitions, with the dimensions each accepts)
- * and GET /api/v1/dimensions[/{id}] (items with English and Arabic labels). */
+/* The catalogue: GET /api/v1/indicators (definitions, with the dimensions each accepts and
+ * the international frameworks each serves) and GET /api/v1/dimensions[/{id}] (items with
+ * English and Arabic labels). */
 #include <string.h>
 
 #include "server/query.h"
@@ -11,10 +12,11 @@ static json_t *indicator_json(const struct indicator *d)
 	json_t *dims = json_array();
 	for (const char *const *n = d->fact->dims; *n; n++)
 		json_array_append_new(dims, json_string(*n));
-	return json_pack("{s:s,s:s,s:s,s:s,s:s?,s:s,s:s,s:s?,s:o}", "id", d->id, "name", d->name,
-			 "name_ar", d->name_ar, "unit", d->unit, "unit_ar", d->unit_ar, "type",
-			 ind_type_name(d->type), "definition", d->definition, "definition_ar",
-			 d->definition_ar, "dimensions", dims);
+	return json_pack("{s:s,s:s,s:s,s:s,s:s?,s:s,s:s,s:s?,s:o,s:O}", "id", d->id, "name",
+			 d->name, "name_ar", d->name_ar, "unit", d->unit, "unit_ar", d->unit_ar,
+			 "type", ind_type_name(d->type), "definition", d->definition,
+			 "definition_ar", d->definition_ar, "dimensions", dims, "frameworks",
+			 d->frameworks);
 }
 
 void catalogue_indicators(struct http_request *req, struct http_response *resp)
@@ -23,7 +25,9 @@ void catalogue_indicators(struct http_request *req, struct http_response *resp)
 	json_t *arr = json_array();
 	for (size_t i = 0; i < srv->indicators.n; i++)
 		json_array_append_new(arr, indicator_json(&srv->indicators.v[i]));
-	http_json(resp, 200, json_pack("{s:o}", "indicators", arr));
+	http_json(
+	    resp, 200,
+	    json_pack("{s:o,s:O}", "indicators", arr, "frameworks", srv->indicators.frameworks));
 }
 
 static json_t *dimension_json(const struct dimension *d, const struct codelists *lists)

@@ -14,6 +14,39 @@ static char *dup_field(json_t *o, const char *key)
 	return s ? xstrdup(s) : NULL;
 }
 
+static int has_text(json_t *o, const char *key)
+{
+	const char *s = json_string_value(json_object_get(o, key));
+	return s && *s;
+}
+
+/* Why an indicator's frameworks are not well formed, or NULL. */
+static const char *frameworks_problem(json_t *known, json_t *list)
+{
+	if (!list)
+		return NULL;
+	if (!json_is_array(list))
+		return "frameworks must be an array";
+	size_t i, j;
+	json_t *m, *f;
+	json_array_foreach (list, i, m) {
+		const char *id = json_string_value(json_object_get(m, "framework"));
+		const char *fit = json_string_value(json_object_get(m, "fit"));
+		int listed = 0;
+		json_array_foreach (known, j, f)
+			listed |= id && !strcmp(id, json_string_value(json_object_get(f, "id")));
+		if (!listed)
+			return "a framework not listed in the top-level \"frameworks\"";
+		if (!fit ||
+		    (strcmp(fit, "direct") && strcmp(fit, "partial") && strcmp(fit, "related")))
+			return "a framework's fit must be direct, partial or related";
+		if (!has_text(m, "item") || !has_text(m, "item_ar") || !has_text(m, "note") ||
+		    !has_text(m, "note_ar"))
+			return "a framework needs item, item_ar, note and note_ar";
+	}
+	return NULL;
+}
+
 int indicators_load(struct indicators *in, const char *path, struct wq_error *e)
 {
 	json_error_t jerr;
@@ -26,6 +59,22 @@ int indicators_load(struct indicators *in, const char *path, struct wq_error *e)
 		json_decref(root);
 		return -1;
 	}
+	/* The frameworks: each with an id, its names and its publisher. */
+	json_t *known = json_object_get(root, "frameworks");
+	size_t k;
+	json_t *f;
+	json_array_foreach (known, k, f)
+		if (!has_text(f, "id") || !has_text(f, "name") || !has_text(f, "name_ar") ||
+		    !has_text(f, "publisher"))
+			known = NULL;
+	if (!json_is_array(known)) {
+		err_set(e, "S1202", "bad indicator definition in \"%s\"", path);
+		err_detail(e, "The top-level \"frameworks\" must list each framework with its id, "
+			      "name, name_ar and publisher.");
+		json_decref(root);
+		return -1;
+	}
+	in->frameworks = json_incref(known);
 	in->v = xcalloc(json_array_size(arr) + 1, sizeof *in->v);
 	size_t i;
 	json_t *o;
@@ -62,7 +111,10 @@ int indicators_load(struct indicators *in, const char *path, struct wq_error *e)
 				      ? "a proportion needs a denominator predicate"
 				  : d->type == IND_RATE && (!den || strcmp(den, "population"))
 				      ? "a rate's denominator is \"population\""
-				      : NULL;
+				      : frameworks_problem(known, json_object_get(o, "frameworks"));
+		/* Kept beyond the file's JSON (a reference of their own). */
+		json_t *fw = json_object_get(o, "frameworks");
+		d->frameworks = fw ? json_incref(fw) : json_array();
 		if (why) {
 			err_set(e, "S1202", "bad indicator definition in \"%s\"", path);
 			err_detail(e, "Indicator %zu (%s): %s.", i + 1, d->id ? d->id : "no id",
@@ -87,7 +139,9 @@ void indicators_free(struct indicators *in)
 		free(d->unit_ar);
 		free(d->definition);
 		free(d->definition_ar);
+		json_decref(d->frameworks);
 	}
+	json_decref(in->frameworks);
 	free(in->v);
 	memset(in, 0, sizeof *in);
 }

@@ -430,6 +430,13 @@ async function full() {
     ruleText.includes(`(${rules.budget.per_token.researcher.toLocaleString('en')} every ${rules.budget.window_days} days)`) &&
     indicators === (await apiJSON('/api/v1/indicators', null)).indicators.length,
     `public: "Sources and methods" gives the API's release calendar, thresholds and budget, and all ${indicators} indicators`, rel, ruleText);
+  // Each indicator's international frameworks, as the catalogue gives them.
+  const cat = await apiJSON('/api/v1/indicators', null);
+  const served = await page.$$eval('#about-indicators .serves li', (ls) => ls.map((l) => `${l.dataset.framework}:${l.dataset.fit}`));
+  const want = cat.indicators.flatMap((i) => i.frameworks.map((f) => `${f.framework}:${f.fit}`));
+  const un = await page.$eval('#about-indicators', (d) => d.textContent);
+  ok(JSON.stringify(served) === JSON.stringify(want) && want.length > 0 && un.includes('UN-CTS, Victims of sexual violence and sexual exploitation, children, by sex (in part)'),
+    `public: "Sources and methods" says which international framework each indicator serves, and how far (${served.length} mappings, the catalogue's)`, served, want);
   const docLinks = await page.$$eval('#about a, figure[data-view="trend"] dl.facts a', (as) => as.map((a) => a.getAttribute('href')));
   const docs = await Promise.all(docLinks.map(async (h) => { const r = await fetch(base + h); return { h, status: r.status, type: r.headers.get('content-type'), head: (await r.text()).slice(0, 2) }; }));
   ok(docLinks.length === 3 && docs.every((d) => d.status === 200 && /^text\/plain/.test(d.type) && d.head === '# '), 'public: the methods and privacy documents the page links to (and the trend\'s method line) are served by the server', docs);

@@ -179,4 +179,23 @@ eq "the catalogue lists every indicator of api.md and the two of first identific
   "$(api /api/v1/indicators | jq -c '[.indicators[].id] | sort')" \
   '["cases","charge_rate","children_who_harmed","conviction_rate","financial_share","image_removal_success","intervention_completion","new_victim_rate","new_victims","proactive_detection_share","reoffending_12m","revictimisation_12m","victim_rate","victims"]' 
 eq "dimensions carry Arabic labels" "$(api /api/v1/dimensions/sex | jq -r '.items[] | select(.code == "female") | .name_ar')" "أنثى"
+# The international frameworks (issue 30): every indicator names what it serves, how far
+# (direct, partial, related) and why, in both languages; the frameworks are listed.
+api /api/v1/indicators >"$T/catalogue.json"
+eq "the four frameworks are listed, each with its names and publisher" \
+  "$(jq -c '[.frameworks[] | select(.name and .name_ar and .publisher) | .id]' "$T/catalogue.json")" '["sdg","childlight","mnr","uncts"]'
+eq "every indicator serves at least one, each mapping a listed framework with a fit and its reasons in both languages" \
+  "$(jq 'def arabic: explode | any(. >= 1536 and . <= 1791); [.frameworks[].id] as $f | [.indicators[] | (.frameworks | length > 0) and all(.frameworks[];
+      (.framework as $x | $f | index($x)) != null and (.fit | IN("direct", "partial", "related"))
+      and (.note | length > 20) and (.note_ar | arabic) and (.item_ar | arabic))] | all' "$T/catalogue.json")" true
+eq "no indicator of reported cases claims to measure SDG 16.2.3 (survey prevalence)" \
+  "$(jq -c '[.indicators[] | .frameworks[] | select((.item | startswith("16.2.3")) and .fit != "related")] | length' "$T/catalogue.json")" 0
+stop_server
+jq '.indicators[0].frameworks[0].framework = "unicef"' "$ROOT/config/indicators.json" >"$T/bad_indicators.json"
+cp "$CONF" "$T/badind.conf"; printf '[paths]\nindicators = %s/bad_indicators.json\n' "$T" >>"$T/badind.conf"
+status "an indicator naming a framework the file does not list stops the server" 2 env WIQAYA_CONF="$T/badind.conf" timeout 10 "$BIN/wiqaya-server" serve
+check "naming the indicator (S1202)" grep -q "S1202.*\|Indicator 1 (victims): a framework not listed" "$T/last"
+jq '.indicators[1].frameworks[0].fit = "exact"' "$ROOT/config/indicators.json" >"$T/bad_indicators.json"
+status "or a fit that is not direct, partial or related" 2 env WIQAYA_CONF="$T/badind.conf" timeout 10 "$BIN/wiqaya-server" serve
+check "saying so" grep -q "Indicator 2 (victim_rate): a framework's fit must be direct, partial or related" "$T/last"
 echo "1..$n"

@@ -222,6 +222,18 @@ function about(d) {
   for (const ind of catalogue ?? []) {
     const dt = Object.assign(document.createElement('dt'), { textContent: local(language() === 'ar' ? ind.name_ar ?? ind.name : ind.name) });
     const dd = Object.assign(document.createElement('dd'), { textContent: local(language() === 'ar' ? ind.definition_ar : ind.definition) });
+    // What it serves of the international frameworks, how far, and why (the catalogue's).
+    const serves = document.createElement('ul');
+    serves.className = 'serves';
+    for (const f of ind.frameworks ?? []) {
+      const ar = language() === 'ar';
+      const li = document.createElement('li');
+      li.dataset.framework = f.framework;
+      li.dataset.fit = f.fit;
+      li.textContent = t('serves', { framework: t(`fw_${f.framework}`), item: local(ar ? f.item_ar : f.item), fit: t(`fit_${f.fit}`), note: local(ar ? f.note_ar : f.note) });
+      serves.append(li);
+    }
+    if (serves.childElementCount) dd.append(serves);
     list.append(dt, dd);
   }
 }
