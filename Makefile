@@ -63,7 +63,7 @@ ETL_SRC    = etl/main.c etl/cmd_keys.c etl/cmd_migrate.c etl/cmd_load.c etl/cmd_
 SYNTH_SRC  = synth/main.c synth/synth.c synth/synth_names.c
 STATS_LIB  = stats/proportion.c stats/quantile.c stats/poisson.c stats/table.c stats/glm.c \
              stats/trend.c stats/survival.c stats/survey.c stats/padjust.c stats/mse.c stats/nowcast.c \
-             stats/outlier.c
+             stats/outlier.c stats/draw.c
 # Disclosure arithmetic: pure, but keyed (libsodium), so not in wiqaya-stats.
 DISCLOSURE_SRC = stats/disclosure.c
 STATS_SRC  = stats/main.c

@@ -325,9 +325,13 @@ int st_glm(enum glm_family fam, const struct design *d, const double *y, const d
 	size_t n = d->n, p = d->p;
 	struct model m = {fam, n, y, trials, offset, 1};
 	memset(out, 0, sizeof *out);
-	if (n <= p)
-		return err_set(e, "A1001", "need more observations (%zu) than coefficients (%zu)",
-			       n, p);
+	/* A saturated binomial or Poisson model (as many rows as coefficients) fits exactly,
+	 * as R's glm fits it (multiple-systems estimation's two lists are one); a dispersion
+	 * to estimate needs a row more. */
+	int estimated = fam == GLM_QUASIPOISSON || fam == GLM_NEGBIN;
+	if (n < p || (n == p && estimated))
+		return err_set(e, "A1001", "need %s observations (%zu) than coefficients (%zu)",
+			       estimated ? "more" : "at least as many", n, p);
 	for (size_t i = 0; i < n; i++) {
 		if (!(y[i] >= 0) || !isfinite(y[i]))
 			return err_set(e, "A1001", "y must be >= 0 (row %zu)", i);

@@ -776,20 +776,25 @@ static json_t *run_mse(json_t *in, struct wq_error *e)
 		o.fixed = &fixed;
 	}
 	int crit = choice(str(in, "criterion", "aic"), "criterion", criteria, e);
-	if (crit < 0 || conf_of(in, &o.conf, e) < 0 || num(in, "noise_scale", 0, &noise, e) < 0 ||
-	    num(in, "resamples", 1000, &resamples, e) < 0 || num(in, "seed", 1, &seed, e) < 0)
-		return NULL;
-	if (!(resamples >= 0 && resamples <= 10000 && resamples == floor(resamples)) ||
-	    !(seed >= 0 && seed == floor(seed) && seed < 4294967296.0) ||
-	    !(noise >= 0 && noise <= 1000))
-		return err_set(e, "A1001",
-			       "resamples (0 to 10,000), seed (a whole number) or noise_scale (0 "
-			       "to 1,000) out of range"),
-		       NULL;
 	json_t *reselect = json_object_get(in, "reselect");
 	if (reselect && !json_is_boolean(reselect))
 		return err_set(e, "A1004", "field \"reselect\" must be true or false"), NULL;
 	o.reselect = !reselect || json_is_true(reselect);
+	/* 1,000 resamples by default, or as many as the lists allow (six lists choosing the
+	 * model again: about 200). */
+	int most = st_mse_max_resamples((int)k, o.reselect && !o.fixed);
+	if (crit < 0 || conf_of(in, &o.conf, e) < 0 || num(in, "noise_scale", 0, &noise, e) < 0 ||
+	    num(in, "resamples", most < 1000 ? most : 1000, &resamples, e) < 0 ||
+	    num(in, "seed", 1, &seed, e) < 0)
+		return NULL;
+	if (!(resamples >= 0 && resamples <= 10000 && resamples == floor(resamples)) ||
+	    !(seed >= 1 && seed == floor(seed) && seed < 4294967296.0) ||
+	    !(noise >= 0 && noise <= 1000))
+		return err_set(
+			   e, "A1001",
+			   "resamples (0 to 10,000), seed (a whole number from 1) or noise_scale "
+			   "(0 to 1,000) out of range"),
+		       NULL;
 	o.criterion = crit;
 	o.resamples = (int)resamples;
 	o.seed = (unsigned long)seed;
@@ -903,17 +908,21 @@ static json_t *run_nowcast(json_t *in, struct wq_error *e)
 	ni.delays = D;
 	ni.counts = counts;
 	if (conf_of(in, &ni.conf, e) < 0 || num(in, "noise_scale", 0, &ni.noise_scale, e) < 0 ||
-	    num(in, "resamples", 1000, &resamples, e) < 0 || num(in, "seed", 1, &seed, e) < 0 ||
+	    num(in, "resamples",
+		st_nowcast_max_resamples(T, D) < 1000 ? st_nowcast_max_resamples(T, D) : 1000,
+		&resamples, e) < 0 ||
+	    num(in, "seed", 1, &seed, e) < 0 ||
 	    num(in, "provisional_below", 0.95, &ni.provisional_below, e) < 0) {
 		free(counts);
 		return NULL;
 	}
 	if (!(resamples >= 0 && resamples <= 10000 && resamples == floor(resamples)) ||
-	    !(seed >= 0 && seed == floor(seed) && seed < 4294967296.0) ||
+	    !(seed >= 1 && seed == floor(seed) && seed < 4294967296.0) ||
 	    !(ni.noise_scale <= 1000)) {
 		free(counts);
 		return err_set(e, "A1001",
-			       "resamples (0 to 10,000), seed (a whole number) or noise_scale (0 "
+			       "resamples (0 to 10,000), seed (a whole number from 1) or "
+			       "noise_scale (0 "
 			       "to 1,000) out of range"),
 		       NULL;
 	}

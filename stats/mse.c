@@ -3,7 +3,6 @@
  * parametric bootstrap interval and diagnostics. */
 #include "stats/mse.h"
 
-#include <gsl/gsl_randist.h>
 #include <gsl/gsl_rng.h>
 #include <gsl/gsl_sort.h>
 #include <gsl/gsl_statistics_double.h>
@@ -14,11 +13,13 @@
 #include <string.h>
 
 #include "common/xalloc.h"
+#include "stats/draw.h"
 #include "stats/limits.h"
 
 #define SPARSE_LIST  10	  /* a list that saw fewer children is noted (A2004) */
 #define LEAN_ON_CELL 0.25 /* a total that moves by more without one cell is noted (A2003) */
 #define FAR_BEYOND   5.0  /* an unseen estimate this many times the observed is noted (A2005) */
+#define MAX_EFFECT   25.0 /* |log effect| past it: an estimate that does not exist */
 
 static void note(struct mse_result *r, const char *code, const char *fmt, ...)
 {
@@ -93,21 +94,21 @@ static int fit(int k, const struct mse_model *m, const char *const *names, const
 		return -1;
 	}
 	/* A maximum-likelihood estimate that does not exist (Fienberg & Rinaldo 2012): IRLS
-	 * drives a cell's mean to 0 or the unseen to infinity, and may still settle. */
-	double low = INFINITY;
-	for (size_t i = 0; i < *n; i++) {
-		double eta = 0;
-		for (size_t j = 0; j < d->p; j++)
-			eta += d->x[i * d->p + j] * f->coef[j].estimate;
-		low = fmin(low, exp(eta));
-	}
-	if (low < 1e-8 || !(exp(f->coef[0].estimate) <= 1e15)) {
+	 * drives a list's or a pair's coefficient toward infinity (a cell's mean to 0, the
+	 * unseen with it), and may still settle. A real effect of e^25 (a list that sees one
+	 * child in 10^11, a dependence that multiplies the odds by as much) is no estimate
+	 * either. A tiny fitted mean alone is no sign: six sparse lists' cell of all six is
+	 * small. */
+	int diverged = 0;
+	for (size_t j = 1; j < f->p; j++)
+		diverged |= !(fabs(f->coef[j].estimate) <= MAX_EFFECT);
+	if (diverged) {
 		st_glm_free(f);
 		st_design_free(d);
 		err_set(e, "A1007", "the model's estimate does not exist");
 		err_detail(
-		    e, "A cell's mean goes to 0 and the unseen to infinity: the lists' overlaps "
-		       "cannot carry this model.");
+		    e, "An effect goes to infinity (a cell's mean to 0, the unseen with it): the "
+		       "lists' overlaps cannot carry this model.");
 		return -1;
 	}
 	return 0;
@@ -136,7 +137,7 @@ static double unseen_of(const struct glm_fit *f)
 }
 
 /* Forward selection from the main effects: at each step the admissible pair that lowers
- * the criterion most, until none does. */
+ * the criterion most, until none does (no pair is ever removed). */
 static int select_model(const struct mse_table *t, const char *const *names,
 			const struct mse_options *o, struct mse_result *r, struct wq_error *e)
 {
@@ -202,8 +203,8 @@ static int select_model(const struct mse_table *t, const char *const *names,
 	}
 	if (skipped)
 		note(r, "A2002",
-		     "%d candidate models did not converge (an interaction the data cannot bound) "
-		     "and were left out of the selection.",
+		     "%d candidate models did not converge or have no estimate (an interaction the "
+		     "data cannot bound) and were left out of the selection.",
 		     skipped);
 	r->model = m;
 	return 0;
@@ -234,11 +235,17 @@ static const char *children(double n)
 	return n == 1 ? "child" : "children";
 }
 
-/* A discrete Laplace variate of scale b: the difference of two geometric ones. */
-static long dl_random(gsl_rng *g, double b)
+/* The type-7 quantile p of n sorted finite values followed by `unbounded` values of
+ * +infinity: +infinity where the quantile reaches them. */
+static double quantile_with_unbounded(const double *sorted, size_t n, size_t unbounded, double p)
 {
-	double p = 1 - exp(-1.0 / b);
-	return (long)gsl_ran_geometric(g, p) - (long)gsl_ran_geometric(g, p);
+	double h = (double)(n + unbounded - 1) * p;
+	size_t lo = (size_t)floor(h);
+	if (lo >= n || (lo + 1 >= n && h > (double)lo && unbounded))
+		return INFINITY;
+	if (lo + 1 >= n)
+		return sorted[lo];
+	return sorted[lo] + (h - (double)lo) * (sorted[lo + 1] - sorted[lo]);
 }
 
 /* The parametric bootstrap of the total's error: tables drawn from the fitted model (and
@@ -257,14 +264,14 @@ static void bootstrap(const struct mse_table *t, const char *const *names,
 	for (int s = 0; s < o->resamples; s++) {
 		double truth[MSE_CELLS] = {0}, seen[MSE_CELLS] = {0}, true_total = 0, published = 0;
 		for (int w = 1; w < (1 << k); w++) {
-			truth[w] = (double)gsl_ran_poisson(g, mu[w]);
+			truth[w] = st_draw_poisson(g, mu[w]);
 			seen[w] = truth[w];
 			if (o->noise_scale > 0)
-				seen[w] = fmax(0, truth[w] + (double)dl_random(g, o->noise_scale));
+				seen[w] = fmax(0, truth[w] + st_draw_dlaplace(g, o->noise_scale));
 			true_total += truth[w];
 			published += seen[w];
 		}
-		true_total += (double)gsl_ran_poisson(g, mu[0]);
+		true_total += st_draw_poisson(g, mu[0]);
 		/* A pair whose children the resample lost cannot be estimated (its MLE does
 		 * not exist): refitted without it, as the selection would have left it out. */
 		struct mse_model m = carried(&r->model, k, seen, 0);
@@ -299,16 +306,21 @@ static void bootstrap(const struct mse_table *t, const char *const *names,
 	gsl_rng_free(g);
 	if (failed)
 		note(r, "A2006",
-		     "%d of %d bootstrap tables could not be fitted; the interval rests on the "
-		     "others.",
+		     "%d of %d bootstrap tables have no estimate (the lists' overlaps in them "
+		     "cannot "
+		     "carry the model): each counts as an error without bound, which lowers the "
+		     "interval's lower end.",
 		     failed, o->resamples);
 	if (r->resamples_used >= 20) {
+		/* The tables without an estimate are the errors above every other, unbounded. */
 		gsl_sort(err, 1, (size_t)r->resamples_used);
 		double a = (1 - o->conf) / 2;
-		size_t n = (size_t)r->resamples_used;
-		r->lower = fmax(r->observed,
-				r->total - gsl_stats_quantile_from_sorted_data(err, 1, n, 1 - a));
-		r->upper = r->total - gsl_stats_quantile_from_sorted_data(err, 1, n, a);
+		double hi =
+		    quantile_with_unbounded(err, (size_t)r->resamples_used, (size_t)failed, 1 - a);
+		double lo =
+		    quantile_with_unbounded(err, (size_t)r->resamples_used, (size_t)failed, a);
+		r->lower = isfinite(hi) ? fmax(r->observed, r->total - hi) : r->observed;
+		r->upper = isfinite(lo) ? r->total - lo : NAN;
 	}
 	free(err);
 }
@@ -368,6 +380,18 @@ static void lean(const struct mse_table *t, const char *const *names, const stru
 	}
 }
 
+/* Cells fitted by the bootstrap at the most: 200 resamples choosing among six lists' 15
+ * pairs (121 fits of 63 cells each) took about 8 s here. */
+#define MAX_BOOTSTRAP_CELLS 1500000
+
+int st_mse_max_resamples(int k, int reselect)
+{
+	int pairs = k * (k - 1) / 2, cells = (1 << k) - 1;
+	long fits = reselect ? (long)pairs * (pairs + 1) / 2 + 1 : 1;
+	long n = MAX_BOOTSTRAP_CELLS / (fits * cells);
+	return n > 10000 ? 10000 : (int)n;
+}
+
 static int check(const struct mse_table *t, const char *const *names, const struct mse_options *o,
 		 struct wq_error *e)
 {
@@ -392,6 +416,18 @@ static int check(const struct mse_table *t, const char *const *names, const stru
 		}
 	if (!(o->conf > 0 && o->conf < 1) || o->resamples < 0 || !(o->noise_scale >= 0))
 		return err_set(e, "A1001", "conf, resamples or noise_scale out of range");
+	int most = st_mse_max_resamples(t->k, o->reselect && !o->fixed);
+	if (o->resamples > most) {
+		err_set(e, "A1010", "%d resamples of %d lists are more than %d", o->resamples, t->k,
+			most);
+		err_detail(e,
+			   "Each resample %s; at most %d keep the bootstrap within seconds "
+			   "(docs/methods.md, Limits).",
+			   o->reselect && !o->fixed ? "chooses the model again"
+						    : "refits the model",
+			   most);
+		return -1;
+	}
 	for (int j = 0; j < t->k; j++) {
 		double s = 0;
 		for (int w = 1; w < (1 << t->k); w++)
@@ -440,10 +476,12 @@ int st_mse(const struct mse_table *t, const char *const *names, const struct mse
 	r->total = r->observed + r->unseen;
 	r->wald_lower = r->observed + exp(r->fit.coef[0].lower);
 	r->wald_upper = r->observed + exp(r->fit.coef[0].upper);
-	if (!isfinite(r->total)) {
+	if (!(r->total <= ST_MAX_COUNT)) {
 		st_mse_free(r);
-		err_set(e, "A1007", "the estimate is unbounded");
-		err_detail(e, "The lists overlap too little for this model.");
+		err_set(e, "A1011", "the estimated total is past %.0f", ST_MAX_COUNT);
+		err_detail(e,
+			   "The lists overlap too little for this model to say how many children "
+			   "none of them saw.");
 		return -1;
 	}
 	for (int j = 0; j < k; j++) {

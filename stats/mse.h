@@ -5,10 +5,10 @@
  * dependence) extrapolates to the one cell never observed, the children seen by none
  * (Fienberg 1972; Bishop, Fienberg & Holland 1975, ch. 6; International Working Group for
  * Disease Monitoring and Forecasting 1995). The interactions are chosen by an information
- * criterion, forward and stepwise, among those the data can carry (two lists that share
- * no child say nothing of their dependence). The interval is a parametric bootstrap of
- * the error of the total, which carries the Poisson variation of every cell, the unseen
- * cell's own, the disclosure noise of the published cells when there is one, and (with
+ * criterion, forward (added one at a time, never removed), among those the data can carry
+ * (two lists that share no child say nothing of their dependence). The interval is a parametric
+ * bootstrap of the error of the total, which carries the Poisson variation of every cell, the
+ * unseen cell's own, the disclosure noise of the published cells when there is one, and (with
  * reselect) the choice of the model. */
 #ifndef WQ_MSE_H
 #define WQ_MSE_H
@@ -78,11 +78,17 @@ struct mse_result {
 	int nnotes;
 };
 
+/* The most resamples a table of k lists allows: the bootstrap's time bounded (a resample
+ * that chooses the model again fits up to pairs (pairs + 1) / 2 + 1 models of 2^k - 1
+ * cells), about 10 s on one core at the most. */
+int st_mse_max_resamples(int k, int reselect);
+
 /* Fits the table. names: the lists' names (for the coefficients and the notes). Returns 0,
  * or -1 with e set: A1001 bad table (k outside 2..6, a count negative, not finite or a
- * pair of a given model out of range), A1011 a count too large, A1002 nothing to estimate
- * (a list that saw no child, no child seen by two lists), A1007 the model does not
- * converge (the estimate would be unbounded). Free with st_mse_free. */
+ * pair of a given model out of range), A1010 more resamples than st_mse_max_resamples,
+ * A1011 a count too large or an estimated total past the limits, A1002 nothing to
+ * estimate (a list that saw no child, no child seen by two lists), A1007 the model does
+ * not converge or its estimate does not exist. Free with st_mse_free. */
 int st_mse(const struct mse_table *t, const char *const *names, const struct mse_options *o,
 	   struct mse_result *r, struct wq_error *e);
 void st_mse_free(struct mse_result *r);

@@ -8,7 +8,6 @@
  * holds the fit to R's glm(count ~ factor(period) + factor(delay), poisson). */
 #include "stats/nowcast.h"
 
-#include <gsl/gsl_randist.h>
 #include <gsl/gsl_rng.h>
 #include <gsl/gsl_sort.h>
 #include <gsl/gsl_statistics_double.h>
@@ -17,6 +16,7 @@
 #include <string.h>
 
 #include "common/xalloc.h"
+#include "stats/draw.h"
 #include "stats/limits.h"
 
 /* The chain-ladder fit of counts (last[t]: the last observed delay of period t): each
@@ -25,56 +25,61 @@
 static int ladder(size_t T, size_t D, const double *counts, const size_t *last, double *total,
 		  double *share)
 {
-	double *f = xmalloc(sizeof(double) * D); /* f[d]: cumulative at d + 1 over at d */
+	/* f[d]: cumulative at d + 1 over at d, over the periods observed at d + 1; a running
+	 * cumulative count per period keeps it one pass over the triangle. */
+	double *f = xmalloc(sizeof(double) * D), *cum = xcalloc(T, sizeof(double));
 	for (size_t d = 0; d + 1 < D; d++) {
 		double num = 0, den = 0;
 		for (size_t t = 0; t < T; t++) {
+			cum[t] += counts[t * D + d];
 			if (last[t] < d + 1)
 				continue;
-			double c = 0;
-			for (size_t k = 0; k <= d; k++)
-				c += counts[t * D + k];
-			den += c;
-			num += c + counts[t * D + d + 1];
+			den += cum[t];
+			num += cum[t] + counts[t * D + d + 1];
 		}
 		if (!(den > 0)) {
 			free(f);
+			free(cum);
 			return -1;
 		}
 		f[d] = num / den;
 	}
 	/* The share of a period's reports known by delay d: 1 / the factors from d on. */
-	double before = 0;
+	double before = 0, q = 1;
+	for (size_t k = 0; k + 1 < D; k++)
+		q /= f[k];
 	for (size_t d = 0; d < D; d++) {
-		double q = 1;
-		for (size_t k = d; k + 1 < D; k++)
-			q /= f[k];
 		share[d] = q - before;
 		before = q;
+		if (d + 1 < D)
+			q *= f[d];
 	}
 	for (size_t t = 0; t < T; t++) {
-		double c = 0;
-		for (size_t k = 0; k <= last[t]; k++)
+		double c = 0, known = 0;
+		for (size_t k = 0; k <= last[t]; k++) {
 			c += counts[t * D + k];
-		double known = 0;
-		for (size_t k = 0; k <= last[t]; k++)
 			known += share[k];
+		}
 		total[t] = known > 0 ? c / known : NAN;
 	}
 	free(f);
+	free(cum);
 	return 0;
 }
 
 /* The over-dispersed Poisson draw of mean mu and dispersion phi >= 1: phi Poisson(mu / phi). */
 static double odp(gsl_rng *g, double mu, double phi)
 {
-	return mu > 0 ? phi * (double)gsl_ran_poisson(g, mu / phi) : 0;
+	return phi * st_draw_poisson(g, mu / phi);
 }
 
-static long dl_random(gsl_rng *g, double b)
+/* Cells drawn by the bootstrap at the most: 15 million took about 3.5 s here. */
+#define MAX_BOOTSTRAP_CELLS 15000000
+
+int st_nowcast_max_resamples(size_t periods, size_t delays)
 {
-	double p = 1 - exp(-1.0 / b);
-	return (long)gsl_ran_geometric(g, p) - (long)gsl_ran_geometric(g, p);
+	size_t cells = periods * delays, n = MAX_BOOTSTRAP_CELLS / (cells > 0 ? cells : 1);
+	return n > 10000 ? 10000 : (int)n;
 }
 
 static int check(const struct nowcast_input *in, size_t *last, struct wq_error *e)
@@ -89,6 +94,16 @@ static int check(const struct nowcast_input *in, size_t *last, struct wq_error *
 	    !(in->provisional_below >= 0 && in->provisional_below <= 1))
 		return err_set(e, "A1001",
 			       "conf, resamples, noise_scale or provisional_below out of range");
+	int most = st_nowcast_max_resamples(T, D);
+	if (in->resamples > most) {
+		err_set(e, "A1010", "%d resamples of a %zu x %zu triangle are more than %d",
+			in->resamples, T, D, most);
+		err_detail(e,
+			   "Each resample draws every cell; at most %d keep the bootstrap within "
+			   "seconds (docs/methods.md, Limits).",
+			   most);
+		return -1;
+	}
 	size_t seen_to = D; /* the staircase: no period observed further than an earlier one */
 	for (size_t t = 0; t < T; t++) {
 		size_t n = 0;
@@ -125,11 +140,14 @@ static int check(const struct nowcast_input *in, size_t *last, struct wq_error *
 	return 0;
 }
 
-/* Deviance and Pearson dispersion of the fit over the observed cells. */
+/* Deviance and Pearson dispersion of the fit over the observed cells; the dispersion net
+ * of the published cells' noise (its variance is no over-dispersion of the reports, and
+ * the bootstrap adds it again). */
 static void goodness(const struct nowcast_input *in, const size_t *last, struct nowcast_result *r)
 {
 	size_t T = in->periods, D = in->delays, n = 0;
-	double dev = 0, chi = 0;
+	double dev = 0, chi = 0, p = exp(-1.0 / in->noise_scale);
+	double noise = in->noise_scale > 0 ? 2 * p / ((1 - p) * (1 - p)) : 0;
 	for (size_t t = 0; t < T; t++)
 		for (size_t d = 0; d <= last[t]; d++) {
 			double y = in->counts[t * D + d],
@@ -137,7 +155,7 @@ static void goodness(const struct nowcast_input *in, const size_t *last, struct 
 			n++;
 			if (mu > 0) {
 				dev += 2 * ((y > 0 ? y * log(y / mu) : 0) - (y - mu));
-				chi += (y - mu) * (y - mu) / mu;
+				chi += ((y - mu) * (y - mu) - noise) / mu;
 			}
 		}
 	r->deviance = dev;
@@ -167,7 +185,7 @@ static void bootstrap(const struct nowcast_input *in, const size_t *last, struct
 				if (d <= last[t]) {
 					if (in->noise_scale > 0)
 						y = fmax(0,
-							 y + (double)dl_random(g, in->noise_scale));
+							 y + st_draw_dlaplace(g, in->noise_scale));
 					sim[t * D + d] = y;
 					published[t] += y;
 				}
@@ -233,12 +251,27 @@ int st_nowcast(const struct nowcast_input *in, struct nowcast_result *r, struct 
 	}
 	for (size_t t = 0; t < T; t++) {
 		struct nowcast_period *p = &r->period[t];
-		for (size_t d = 0; d <= last[t]; d++)
+		for (size_t d = 0; d <= last[t]; d++) {
 			p->observed += in->counts[t * D + d];
+			/* The share of the period's reports expected in by now, whatever came:
+			 * a period with none yet is not complete. */
+			p->completeness += r->delay_share[d];
+		}
+		p->completeness = fmin(1, p->completeness);
 		p->estimate = last[t] + 1 == D ? p->observed : total[t];
-		p->completeness = p->estimate > 0 ? p->observed / p->estimate : 1;
 		p->provisional = p->completeness < in->provisional_below;
 		p->lower = p->upper = NAN;
+		if (!(p->estimate <= ST_MAX_COUNT)) {
+			free(total);
+			free(last);
+			st_nowcast_free(r);
+			err_set(e, "A1011", "the nowcast of period %zu is past %.0f", t + 1,
+				ST_MAX_COUNT);
+			err_detail(
+			    e, "The first delays' counts are too small for the later ones' to be "
+			       "projected from them.");
+			return -1;
+		}
 	}
 	free(total);
 	goodness(in, last, r);

@@ -35,7 +35,7 @@ struct nowcast_input {
 
 struct nowcast_period {
 	double observed, estimate, lower, upper; /* lower, upper: NAN without a bootstrap */
-	double completeness;			 /* observed / estimate */
+	double completeness; /* the share of its reports expected in by the data's end */
 	int provisional;
 };
 
@@ -47,9 +47,15 @@ struct nowcast_result {
 	int resamples_used;
 };
 
+/* The most resamples a triangle of periods x delays allows: the bootstrap's time bounded
+ * (each resample draws every cell), a few seconds at the most. */
+int st_nowcast_max_resamples(size_t periods, size_t delays);
+
 /* Returns 0, or -1 with e set: A1001 bad triangle (sizes, a negative or fractional count,
- * a gap inside a row, a delay never observed, a period with nothing observed), A1011 a
- * count too large, A1007 the model does not converge. Free with st_nowcast_free. */
+ * a gap inside a row, a delay never observed, a period with nothing observed), A1010 more
+ * resamples than st_nowcast_max_resamples, A1002
+ * nothing at the first delays to develop from, A1011 a count, or a nowcast, past the
+ * limits. Free with st_nowcast_free. */
 int st_nowcast(const struct nowcast_input *in, struct nowcast_result *r, struct wq_error *e);
 void st_nowcast_free(struct nowcast_result *r);
 

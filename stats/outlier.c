@@ -35,7 +35,10 @@ void st_outliers(const double *x, size_t n, struct outlier *out)
 	for (size_t i = 0; i < n; i++) {
 		out[i].z = mad > 0 ? 0.6745 * (x[i] - median) / mad : NAN;
 		out[i].by_z = fabs(out[i].z) > OUTLIER_Z;
-		out[i].by_fence = x[i] < q1 - 1.5 * (q3 - q1) || x[i] > q3 + 1.5 * (q3 - q1);
+		/* No spread, no fences: a sparse series (most months 0 or 1) would flag every
+		 * month with a case. */
+		out[i].by_fence =
+		    q3 > q1 && (x[i] < q1 - 1.5 * (q3 - q1) || x[i] > q3 + 1.5 * (q3 - q1));
 	}
 	free(s);
 	free(dev);

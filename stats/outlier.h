@@ -13,7 +13,7 @@
 struct outlier {
 	double z;     /* the modified z-score; NAN when the MAD is 0 */
 	int by_z;     /* |z| > OUTLIER_Z */
-	int by_fence; /* outside Tukey's fences */
+	int by_fence; /* outside Tukey's fences (none when the IQR is 0) */
 };
 
 /* The flags of x[0..n) (n >= 1) into out[0..n). */

@@ -45,6 +45,8 @@ static void agency_report(const PGresult *r, int from, int to, int last, const c
 		m[i].abuse_months = m[i].submit_months = NAN;
 	for (int row = from; row < to; row++) {
 		int i = month_of(PQgetvalue(r, row, 1)) - first;
+		if (i < 0 || i >= n)
+			continue; /* not in one snapshot's span: cannot happen, never written */
 		m[i].cases = atol(PQgetvalue(r, row, 2));
 		if (!PQgetisnull(r, row, 3))
 			m[i].abuse_months = atof(PQgetvalue(r, row, 3));
@@ -108,98 +110,78 @@ static void agency_report(const PGresult *r, int from, int to, int last, const c
 	free(m);
 }
 
+/* The months from the abuse to the report, and from the report to its submission. */
+#define ABUSE  MONTHS("incident", "reported")
+#define SUBMIT MONTHS("reported", "loaded_at")
+
+/* Per agency and month: its cases and their medians; on every row the agency's own medians
+ * over all its cases, and the data's last month. One statement, so one snapshot: a load
+ * landing meanwhile cannot make the months and the span disagree. */
+static const char monthly_sql[] =
+    "WITH c AS (SELECT c.agency, c.reported, c.incident, b.loaded_at "
+    "           FROM warehouse.\"case\" c JOIN warehouse.batch b USING (batch_id) "
+    "           WHERE $1::text IS NULL OR c.agency = $1), "
+    "a AS (SELECT agency, "
+    "        percentile_cont(0.5) WITHIN GROUP (ORDER BY " ABUSE ") "
+    "          FILTER (WHERE incident IS NOT NULL) AS abuse, "
+    "        percentile_cont(0.5) WITHIN GROUP (ORDER BY " SUBMIT ") AS submit "
+    "      FROM c GROUP BY agency) "
+    "SELECT agency, to_char(date_trunc('month', reported), 'YYYY-MM'), count(*), "
+    "  percentile_cont(0.5) WITHIN GROUP (ORDER BY " ABUSE ") FILTER (WHERE incident IS NOT NULL), "
+    "  percentile_cont(0.5) WITHIN GROUP (ORDER BY " SUBMIT "), "
+    "  coalesce(a.abuse::text, 'unknown'), a.submit::text, "
+    "  (SELECT to_char(date_trunc('month', max(reported)), 'YYYY-MM') FROM warehouse.\"case\") "
+    "FROM c JOIN a USING (agency) GROUP BY agency, 2, a.abuse, a.submit ORDER BY 1, 2";
+
 int quality_report(PGconn *conn, const char *agency, enum quality_format format, FILE *out,
 		   struct wq_error *e)
 {
 	const char *params[1] = {agency};
-	PGresult *end = db_exec(conn, e,
-				"SELECT to_char(date_trunc('month', max(reported)), 'YYYY-MM') "
-				"FROM warehouse.\"case\"",
-				0, NULL);
-	if (!end)
-		return -1;
-	if (PQgetisnull(end, 0, 0)) {
-		PQclear(end);
-		err_set(e, "S3012", "the warehouse holds no case yet");
-		return -1;
-	}
-	int last = month_of(PQgetvalue(end, 0, 0));
-	PQclear(end);
-	PGresult *r = db_exec(
-	    conn, e,
-	    "SELECT c.agency, to_char(date_trunc('month', c.reported), 'YYYY-MM') AS "
-	    "month, count(*), "
-	    "percentile_cont(0.5) WITHIN GROUP (ORDER BY " MONTHS(
-		"c.incident", "c.reported") ") "
-					    "  FILTER (WHERE c.incident IS NOT NULL), "
-					    "percentile_cont(0.5) WITHIN GROUP (ORDER BY " MONTHS(
-						"c.reported",
-						"b.loaded_at") ") "
-							       "FROM warehouse.\"case\" c JOIN "
-							       "warehouse.batch b USING (batch_id) "
-							       "WHERE $1::text IS NULL OR c.agency "
-							       "= $1 GROUP BY 1, 2 ORDER BY 1, 2",
-	    1, params);
+	PGresult *r = db_exec(conn, e, monthly_sql, 1, params);
 	if (!r)
 		return -1;
 	int rows = PQntuples(r);
-	/* Each agency's medians over all its cases (not over its months'). */
-	PGresult *med =
-	    rows
-		? db_exec(conn, e,
-			  "SELECT c.agency, "
-			  "coalesce(percentile_cont(0.5) WITHIN GROUP (ORDER BY " MONTHS(
-			      "c.incident",
-			      "c.reported") ") "
-					    "  FILTER (WHERE c.incident IS NOT NULL)::text, "
-					    "'unknown'), "
-					    "percentile_cont(0.5) WITHIN GROUP (ORDER BY " MONTHS(
-						"c.reported",
-						"b.loaded_at") ")::text "
-							       "FROM warehouse.\"case\" c JOIN "
-							       "warehouse.batch b USING (batch_id) "
-							       "WHERE $1::text IS NULL OR c.agency "
-							       "= $1 GROUP BY 1 ORDER BY 1",
-			  1, params)
-		: NULL;
-	if (rows && !med) {
-		PQclear(r);
-		return -1;
-	}
 	if (rows == 0) {
 		PQclear(r);
-		err_set(e, "S3012", "agency %s sent no case", agency ? agency : "");
-		err_hint(e, "The agency's code as config/codelists/agencies.csv spells it.");
+		if (agency) {
+			err_set(e, "S3012", "agency %s sent no case", agency);
+			err_hint(e,
+				 "The agency's code as config/codelists/agencies.csv spells it.");
+		} else {
+			err_set(e, "S3012", "the warehouse holds no case yet");
+		}
 		return -1;
 	}
+	int last = month_of(PQgetvalue(r, 0, 7));
 	if (format == QUALITY_CSV)
 		fprintf(out, "agency,month,cases,missing,modified_z,outlier_z,outlier_iqr,"
 			     "median_months_abuse_to_report,median_months_report_to_submission\n");
-	for (int from = 0, to, a = 0; from < rows; from = to, a++) {
+	for (int from = 0, to; from < rows; from = to) {
 		for (to = from + 1;
 		     to < rows && !strcmp(PQgetvalue(r, to, 0), PQgetvalue(r, from, 0)); to++)
 			;
-		agency_report(r, from, to, last, PQgetvalue(med, a, 1), PQgetvalue(med, a, 2),
+		agency_report(r, from, to, last, PQgetvalue(r, from, 5), PQgetvalue(r, from, 6),
 			      format, out);
 	}
-	PQclear(med);
 	PQclear(r);
 	if (format == QUALITY_CSV)
 		return 0;
-	/* The rejected records, by the agency of their batch and error class. */
-	r = db_exec(
-	    conn, e,
-	    "SELECT coalesce(b.agency, 'files'), r.code, count(DISTINCT (r.batch_id, r.record_no)) "
-	    "FROM warehouse.reject r JOIN warehouse.batch b USING (batch_id) "
-	    "WHERE $1::text IS NULL OR b.agency = $1 OR b.agency IS NULL "
-	    "GROUP BY 1, 2 ORDER BY 1, 3 DESC, 2",
-	    1, params);
+	/* The rejected records, by the agency of their batch and error class; a file's are
+	 * the file's, whichever agencies it held. */
+	r = db_exec(conn, e,
+		    "SELECT coalesce(b.agency, 'files'), r.code, "
+		    "count(DISTINCT (r.batch_id, r.record_no)) "
+		    "FROM warehouse.reject r JOIN warehouse.batch b USING (batch_id) "
+		    "WHERE $1::text IS NULL OR b.agency = $1 OR b.agency IS NULL "
+		    "GROUP BY 1, 2 ORDER BY 1, 3 DESC, 2",
+		    1, params);
 	if (!r)
 		return -1;
 	fprintf(out, "rejected records by error class:%s\n", PQntuples(r) ? "" : " none");
 	for (int i = 0; i < PQntuples(r); i++)
-		fprintf(out, "  %s  %s  %s\n", PQgetvalue(r, i, 0), PQgetvalue(r, i, 1),
-			PQgetvalue(r, i, 2));
+		fprintf(out, "  %s%s  %s  %s\n", PQgetvalue(r, i, 0),
+			agency && !strcmp(PQgetvalue(r, i, 0), "files") ? " (every agency's)" : "",
+			PQgetvalue(r, i, 1), PQgetvalue(r, i, 2));
 	PQclear(r);
 	return 0;
 }

@@ -22,6 +22,10 @@ case_line() {
     for i in $(seq 1 $k); do case_line DC-POL-02 "P$m-$i" "2024-$m-15" "$prev"; done
     # DC-HOSP-02: 10 a month, every month, reported in the month of abuse.
     for i in $(seq 1 10); do case_line DC-HOSP-02 "H$m-$i" "2024-$m-10" "2024-$m"; done
+    # DC-SOC-02: a sparse agency, one case a month, two in June and November: no spread,
+    # so no month is an outlier (neither the MAD nor the IQR is above 0).
+    case_line DC-SOC-02 "S$m" "2024-$m-05" "2024-$m"
+    [[ $m == 06 || $m == 11 ]] && case_line DC-SOC-02 "S$m-b" "2024-$m-05" "2024-$m"
   done
   # Three records the loader rejects: an offence that is not a code.
   for i in 1 2 3; do case_line DC-POL-02 "X$i" "2024-06-15" "2024-05" "not_an_offence"; done
@@ -30,13 +34,14 @@ case_line() {
 check "the planted country loads (its three bad records rejected)" grep -q "rejected.*3\|3 rejected" "$T/load.out"
 
 "$BIN/wiqaya-etl" quality --format csv >"$T/q.csv"
-eq "one row per agency and month of its span (2 x 12) and a header" "$(wc -l <"$T/q.csv")" 25
+eq "one row per agency and month of its span (3 x 12) and a header" "$(wc -l <"$T/q.csv")" 37
 col() { awk -F, -v a="$1" -v m="$2" -v c="$3" 'NR == 1 { for (i = 1; i <= NF; i++) k[$i] = i; next } $1 == a && $2 == m { print $k[c] }' "$T/q.csv"; }
 eq "the gaps are missing months" "$(awk -F, '$4 == "true" { print $1, $2 }' "$T/q.csv" | paste -sd,)" "DC-POL-02 2024-04,DC-POL-02 2024-05"
 eq "the outlier is flagged by the modified z-score and Tukey's fences, and only it" \
   "$(awk -F, 'NR > 1 && $3 > 0 && ($6 == "true" || $7 == "true") { print $1, $2, $6, $7 }' "$T/q.csv" | paste -sd,)" "DC-POL-02 2024-09 true true"
 eq "its modified z-score: 0.6745 (150 - 20.5) / 1 (the median of 12 months, their MAD) = 87.35" "$(col DC-POL-02 2024-09 modified_z)" "87.35"
 eq "the steady agency has no flag" "$(awk -F, '$1 == "DC-HOSP-02" && ($4 == "true" || $6 == "true" || $7 == "true")' "$T/q.csv" | wc -l)" 0
+eq "nor the sparse one, whose months of two are no outliers" "$(awk -F, '$1 == "DC-SOC-02" && ($4 == "true" || $6 == "true" || $7 == "true")' "$T/q.csv" | wc -l)" 0
 # The warehouse keeps months, not days: delays are counted in months.
 eq "the delay from the abuse to the report, as planted (two months)" "$(col DC-POL-02 2024-03 median_months_abuse_to_report)" "2.0"
 eq "and the steady agency's (none)" "$(col DC-HOSP-02 2024-07 median_months_abuse_to_report)" "0.0"
@@ -47,8 +52,8 @@ eq "the delay from the report to its submission (the load this month)" "$(col DC
 check "the data officer's summary: 10 of 12 months, 1 outlier month, two months' delay" grep -q "^DC-POL-02: 336 cases; 10 of 12 months reported (83%); 1 outlier month; median months from the abuse to the report 2," "$T/q.txt"
 check "names each gap" grep -q "^  2024-04  no case: missing data, or none to report?" "$T/q.txt"
 check "and the outlier" grep -q "^  2024-09  150 cases: an outlier (modified z 87.3, outside Tukey's fences)" "$T/q.txt"
-check "and only the other agency's nothing" bash -c "! grep -q DC-HOSP-02 '$T/q.txt'"
-check "the rejected records by error class" grep -qE "^  files  E2001  3$" "$T/q.txt"
+check "and nothing of the other agencies" bash -c "! grep -qE 'DC-(HOSP|SOC)-02' '$T/q.txt'"
+check "the rejected records by error class (a file's, whichever agencies it held)" grep -qE "^  files \(every agency's\)  E2001  3$" "$T/q.txt"
 status "an agency that sent nothing" 2 "$BIN/wiqaya-etl" quality --agency DC-POL-09
 check "says so (S3012)" grep -q "S3012.*DC-POL-09 sent no case" "$T/last"
 status "an unknown option" 2 "$BIN/wiqaya-etl" quality --format xml

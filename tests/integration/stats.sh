@@ -82,8 +82,15 @@ bad "mse: no cells" mse '{"lists":["A","B"]}' A1003
 bad "mse: cells not an array" mse '{"lists":["A","B"],"cells":{"A":1}}' A1004
 bad "mse: an interaction of one list" mse '{"lists":["A","B","C"],"cells":[{"lists":["A","B"],"count":3}],"interactions":[["A"]]}' A1001
 bad "mse: an unknown criterion" mse '{"lists":["A","B"],"cells":[{"lists":["A","B"],"count":3}],"criterion":"cp"}' A1005
+bad "mse: more resamples than six lists allow" mse "$(head -1 "$ROOT/tests/stats/mse.ndjson" | jq -c '.input | del(.interactions) | . + {resamples: 5000}')" A1010
+bad "mse: an estimate past the count limit" mse '{"lists":["A","B","C"],"cells":[{"lists":["A"],"count":4000000000},{"lists":["B"],"count":4000000000},{"lists":["C"],"count":4000000000},{"lists":["A","B"],"count":160000},{"lists":["B","C"],"count":160000},{"lists":["A","C"],"count":160000},{"lists":["A","B","C"],"count":6}],"resamples":20}' A1011
+bad "mse: seed 0" mse '{"lists":["A","B"],"cells":[{"lists":["A","B"],"count":3}],"seed":0}' A1001
 bad "mse: a hundred thousand resamples" mse '{"lists":["A","B"],"cells":[{"lists":["A","B"],"count":3}],"resamples":100000}' A1001
 bad "mse: a model whose estimate does not exist" mse '{"lists":["A","B","C"],"cells":[{"lists":["A"],"count":40},{"lists":["B"],"count":30},{"lists":["C"],"count":20},{"lists":["A","B"],"count":6}],"interactions":[["A","B"]],"resamples":0}' A1007
+# A period with nothing reported yet is not complete: its completeness is the share of
+# reports expected in by now, whatever came.
+eq "nowcast: a last period with no report yet is provisional" \
+  "$(echo '{"triangle":[[10,6,3],[12,5],[0]],"resamples":0}' | "$STATS" nowcast | jq -c '.periods[2] | [.provisional, (.completeness < 0.6)]')" '[true,true]'
 # The nowcast's hostile triangles.
 bad "nowcast: no triangle" nowcast '{}' A1003
 bad "nowcast: one period" nowcast '{"triangle":[[1,2,3]]}' A1001
@@ -96,8 +103,11 @@ bad "nowcast: nothing at the first delays" nowcast '{"triangle":[[0,4],[0]]}' A1
 bad "nowcast: a huge count" nowcast '{"triangle":[[1e300,4],[1]]}' A1011
 bad "nowcast: a count that is text" nowcast '{"triangle":[[5,"4"],[1]]}' A1004
 bad "nowcast: labels that do not match" nowcast '{"triangle":[[5,4],[1]],"periods":["2024"]}' A1001
+bad "nowcast: a nowcast past the count limit" nowcast '{"triangle":[[1,0,4000000000],[1,4000000000],[4000000000]],"resamples":100}' A1011
+bad "nowcast: more resamples than a 600 x 120 triangle allows" nowcast "$(jq -nc '{triangle: [range(600) as $t | [range([120, 600 - $t] | min) | 50]], resamples: 1000}')" A1010
 bad "nowcast: 1,000 periods" nowcast "{\"triangle\":$(jq -nc '[range(1000) | [1, 1]]')}" A1001
-bad "more coefficients than rows" glm '{"family":"poisson","y":[1,2],"columns":{"x":[1,2]}}' A1001
+bad "more coefficients than rows" glm '{"family":"poisson","y":[1,2],"columns":{"x":[1,2],"z":[3,1]}}' A1001
+bad "a quasi-Poisson dispersion with no row to spare" glm '{"family":"quasipoisson","y":[1,2],"columns":{"x":[1,2]}}' A1001
 bad "separation in logistic regression" glm '{"family":"binomial","y":[0,0,0,1,1,1],"columns":{"x":[1,2,3,4,5,6]}}' A1008
 bad "collinear columns" glm '{"family":"poisson","y":[1,2,3,4],"columns":{"x":[1,2,3,4],"x2":[2,4,6,8]}}' A1009
 bad "unknown reference level" glm '{"family":"poisson","y":[1,2,3,4],"factors":{"g":["a","b","a","b"]},"reference":{"g":"c"}}' A1001

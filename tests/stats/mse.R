@@ -57,7 +57,18 @@ sets <- list(
     list(c("A", "C"), 4), list(c("A", "D"), 2), list(c("A", "E"), 5), list(c("B", "C"), 6),
     list(c("B", "D"), 1), list(c("D", "E"), 3), list(c("A", "C", "E"), 1), list(c("B", "C", "D"), 1))),
   Artificial_3 = list(lists = c("A", "B", "C"), cells = list(
-    list("A", 40), list("B", 30), list("C", 20), list(c("A", "B"), 6)))
+    list("A", 40), list("B", 30), list("C", 20), list(c("A", "B"), 6))),
+  # Ours: two lists (the Lincoln-Petersen estimate, 40 x 30 / 10 unseen); three lists
+  # whose saturated model (every pair) is fitted as given; six sparse independent lists
+  # (488 children each alone, 2 for each pair), whose cell of all six is tiny but whose
+  # estimate exists.
+  Two = list(lists = c("A", "B"), cells = list(list("A", 40), list("B", 30), list(c("A", "B"), 10))),
+  Three = list(lists = c("A", "B", "C"), cells = list(
+    list("A", 60), list("B", 45), list("C", 30), list(c("A", "B"), 12), list(c("A", "C"), 9),
+    list(c("B", "C"), 7), list(c("A", "B", "C"), 3))),
+  Sparse_6 = list(lists = c("A", "B", "C", "D", "E", "F"), cells = c(
+    lapply(c("A", "B", "C", "D", "E", "F"), function(l) list(l, 488)),
+    lapply(combn(c("A", "B", "C", "D", "E", "F"), 2, simplify = FALSE), function(p) list(p, 2))))
 )
 
 num <- function(x) sprintf("%.17g", x)
@@ -86,9 +97,11 @@ fit_of <- function(d, lists, pairs) {
 
 crit_of <- function(f, criterion) if (criterion == "aic") AIC(f) else BIC(f)
 
-# A fit whose maximum-likelihood estimate does not exist (a cell's mean driven to 0, the
-# unseen to infinity) is left out of the selection, as stats/mse.c leaves it out.
-exists <- function(f) f$converged && min(fitted(f)) >= 1e-8 && exp(coef(f)[1]) <= 1e15
+# A fit whose maximum-likelihood estimate does not exist (an effect driven to infinity, a
+# cell's mean to 0, the unseen with it) is left out of the selection, as stats/mse.c leaves
+# it out: an effect past e^25, or a total past the statistics' count limit.
+exists <- function(f) f$converged && all(abs(coef(f)[-1]) <= 25) &&
+  sum(f$y) + exp(coef(f)[1]) <= 4294967294
 
 select <- function(d, lists, criterion) {
   pairs <- list()
@@ -123,7 +136,9 @@ line <- function(name, s, extra, f, pairs) {
   expect <- c(
     sprintf('{"path": ".unseen", "value": %s, "rel": 1e-6}', num(exp(coef(f)[1]))),
     sprintf('{"path": ".total", "value": %s, "rel": 1e-6}', num(obs + exp(coef(f)[1]))),
-    sprintf('{"path": ".deviance", "value": %s, "rel": 1e-6}', num(deviance(f))),
+    # A saturated model's deviance is 0 up to rounding: held absolutely.
+    if (deviance(f) < 1e-8) '{"path": ".deviance", "value": 0, "abs": 1e-8}'
+    else sprintf('{"path": ".deviance", "value": %s, "rel": 1e-6}', num(deviance(f))),
     sprintf('{"path": ".aic", "value": %s, "rel": 1e-6}', num(AIC(f))),
     sprintf('{"path": ".bic", "value": %s, "rel": 1e-6}', num(BIC(f))),
     sprintf('{"path": ".coefficients[0].std_error", "value": %s, "rel": 1e-6}', num(se)),
@@ -140,6 +155,13 @@ for (n in names(sets)) {
   d <- table_of(s)
   main <- fit_of(d, s$lists, list())
   line(sprintf("MSE %s, main effects", n), s, '"interactions": []', main, list())
+  if (n == "Three") {
+    every <- combn(s$lists, 2, simplify = FALSE)
+    given <- paste(vapply(every, function(p) json_strs(p), ""), collapse = ",")
+    line(sprintf("MSE %s, the saturated model given", n), s, sprintf('"interactions": [%s]', given),
+         fit_of(d, s$lists, every), every)
+  }
+  if (length(s$lists) < 3) next
   for (criterion in c("aic", "bic")) {
     pairs <- select(d, s$lists, criterion)
     line(sprintf("MSE %s, forward selection by %s", n, toupper(criterion)), s,

@@ -1,0 +1,22 @@
+/* Random draws of the bootstraps (see draw.h). */
+#include "stats/draw.h"
+
+#include <gsl/gsl_randist.h>
+#include <math.h>
+
+#define EXACT_UP_TO 1e7
+
+double st_draw_poisson(gsl_rng *g, double mu)
+{
+	if (!(mu > 0))
+		return 0;
+	if (mu <= EXACT_UP_TO)
+		return (double)gsl_ran_poisson(g, mu);
+	return fmax(0, round(mu + sqrt(mu) * gsl_ran_ugaussian(g)));
+}
+
+double st_draw_dlaplace(gsl_rng *g, double b)
+{
+	double p = 1 - exp(-1.0 / b);
+	return (double)gsl_ran_geometric(g, p) - (double)gsl_ran_geometric(g, p);
+}
