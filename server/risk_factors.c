@@ -188,6 +188,10 @@ void risk_factors_get(struct http_request *req, struct http_response *resp)
 	int proportion = q.ind->type == IND_PROPORTION;
 	int rc = n == 0 ? err_set(&e, "A1001", "no cell of this table can enter a model")
 			: st_design(&d, n, cov, (size_t)nf, &e);
+	/* A model needs a cell more than its coefficients: a saturated one (which the library
+	 * fits, as R does) leaves nothing to judge its dispersion by (docs/indicators.md). */
+	if (rc == 0 && n <= d.p)
+		rc = err_set(&e, "A1001", "need more cells (%zu) than coefficients (%zu)", n, d.p);
 	if (rc == 0)
 		rc = st_glm(proportion ? GLM_BINOMIAL : GLM_POISSON, &d, y,
 			    proportion ? trials : NULL, proportion ? NULL : offset, 0.95, &f, &e);
