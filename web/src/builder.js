@@ -8,6 +8,7 @@ import { card, draw, fail, save } from './figure.js';
 import { language, local, num, t } from './i18n.js';
 import * as state from './state.js';
 import { dimName, tableShape } from './views.js';
+import { option } from './dom.js';
 
 const $ = (id) => document.getElementById(id);
 const SLOTS = 4;
@@ -58,14 +59,6 @@ export async function render(c) {
   $('b-indicator').replaceChildren(...c.catalogue.map((i) => option(i.id, local(language() === 'ar' ? i.name_ar ?? i.name : i.name), i.id === want)));
   fillDims(c.s.by?.split('.') ?? []);
   await preview();
-}
-
-function option(value, text, selected) {
-  const o = document.createElement('option');
-  o.value = value;
-  o.textContent = text;
-  o.selected = selected;
-  return o;
 }
 
 // The slots' choices: the indicator's dimensions, WANT's in order where it has them.

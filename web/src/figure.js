@@ -17,6 +17,7 @@ import {
   Tooltip,
 } from 'chart.js';
 
+import { el } from './dom.js';
 import { locale, num, pct, rtl, t } from './i18n.js';
 
 Chart.register(BarController, BarElement, CategoryScale, Filler, Legend, LinearScale, LineController, LineElement, LogarithmicScale, PointElement, Tooltip);
@@ -258,17 +259,6 @@ function options(shape) {
       },
     },
   };
-}
-
-function el(tag, attrs = {}, ...kids) {
-  const e = document.createElement(tag);
-  for (const [k, v] of Object.entries(attrs)) {
-    if (v === null || v === undefined || v === false) continue;
-    if (k === 'text') e.textContent = v;
-    else e.setAttribute(k, v === true ? '' : v);
-  }
-  for (const k of kids) if (k) e.append(k);
-  return e;
 }
 
 // The card of a view, empty until draw() or fail() fills it.

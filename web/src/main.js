@@ -6,6 +6,7 @@ import { card, draw, fail, save } from './figure.js';
 import { has, language, local, locale, num, setLanguage, t, tn, translatePage, year } from './i18n.js';
 import * as state from './state.js';
 import { VIEWS } from './views.js';
+import { option } from './dom.js';
 
 const $ = (id) => document.getElementById(id);
 let years = [];
@@ -46,14 +47,6 @@ async function loadYears() {
   let r = await api.getJSON(api.url('analytics', [['indicator', 'victims'], ['dimension', 'year']]), { asPublic: true });
   if (!r.ok && role !== 'public') r = await api.getJSON(api.url('trends', [['indicator', 'victims']]));
   years = r.ok ? r.body.rows.map((row) => row[0]).sort((a, b) => a - b) : [];
-}
-
-function option(value, text, selected) {
-  const o = document.createElement('option');
-  o.value = value;
-  o.textContent = text;
-  o.selected = selected;
-  return o;
 }
 
 function fillFilters(s) {
