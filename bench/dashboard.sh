@@ -1,6 +1,6 @@
 # The dashboard on the demo country (200,000 cases): the page's load time to all charts
 # drawn in headless Chromium, without a token (the published tables) and with a
-# researcher's (ten charts, budgets no benchmark exhausts), on a server started for the
+# researcher's (every chart, budgets no benchmark exhausts), on a server started for the
 # run (its answer cache empty, so a view's first load runs its SQL), and the bundle size.
 source "$(dirname "$0")/demo.sh"
 serve_bench 18095
