@@ -1,10 +1,12 @@
 /* GET /metrics: Prometheus text format. The core's request metrics (common/metrics.h),
  * then the server's own: whether the database answers, the data version served, the
- * column engine's state, and the audit writer's counters (dropped rows must stay 0). */
+ * column engine's state, the audit writer's counters (dropped rows must stay 0), and the
+ * queries the privacy budget refused (config/prometheus/wiqaya-alerts.yml watches them). */
 #include <stdlib.h>
 
 #include "common/db.h"
 #include "server/engine.h"
+#include "server/respond.h"
 #include "server/routes.h"
 #include "server/server.h"
 
@@ -40,6 +42,15 @@ void prometheus_get(struct http_request *req, struct http_response *resp)
 	    "# TYPE wiqaya_audit_rows_dropped_total counter\n"
 	    "wiqaya_audit_rows_dropped_total %lu\n",
 	    audit_written(srv->audit), audit_dropped(srv->audit));
+	unsigned long d1001, d1002;
+	respond_budget_refusals(&d1001, &d1002);
+	sb_printf(&sb,
+		  "# HELP wiqaya_budget_refusals_total Queries refused by a token's privacy "
+		  "budget: exhausted (D1001) or costing more than the whole budget (D1002).\n"
+		  "# TYPE wiqaya_budget_refusals_total counter\n"
+		  "wiqaya_budget_refusals_total{code=\"D1001\"} %lu\n"
+		  "wiqaya_budget_refusals_total{code=\"D1002\"} %lu\n",
+		  d1001, d1002);
 	struct engine_state st;
 	engine_state(srv->protector.engine, &st);
 	if (srv->protector.engine)

@@ -61,10 +61,22 @@ static const char *iso(char *buf, size_t n, double v)
 /* A refusal of the budget in plain words, in the request's language: what the query costs,
  * what is left, what to ask instead and when the budget renews; the numbers also as
  * fields (budget) for a client that words it itself. */
+static _Atomic unsigned long exhausted, too_costly; /* budget_problem's, for /metrics */
+
+void respond_budget_refusals(unsigned long *d1001, unsigned long *d1002)
+{
+	*d1001 = exhausted;
+	*d1002 = too_costly;
+}
+
 static void budget_problem(struct http_request *req, const struct wq_error *e, unsigned status,
 			   const struct answer *a, int retry, struct http_response *resp)
 {
 	const struct server *srv = http_app(req);
+	if (strcmp(e->code, "D1002") == 0)
+		too_costly++;
+	else
+		exhausted++;
 	int days = srv->cfg->budget_days, renew = retry > 0 ? (retry + 86399) / 86400 : 0;
 	if (language_of(req) == LANG_EN) {
 		http_problem_error(resp, status, e);

@@ -68,6 +68,9 @@ int respond_protect(struct http_request *req, const struct query *q, const struc
 
 /* Whether two cell values are the same code; NULL (the null group) equals only NULL. */
 int respond_same(const char *a, const char *b);
+/* The queries refused by a token's budget since the start: exhausted (D1001), and costing
+ * more than the whole budget (D1002). */
+void respond_budget_refusals(unsigned long *d1001, unsigned long *d1002);
 /* A dimension value as JSON (a year a number, financial a boolean, null the null group). */
 json_t *respond_value(const struct dimension *d, const char *code);
 /* Adds code's labels under items[d->name][code]: {name, name_en, name_ar}; nothing when d
