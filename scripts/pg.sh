@@ -18,15 +18,8 @@ conf=${WIQAYA_CONF:-$root/var/wiqaya.conf}
 cluster=/var/tmp/wiqaya-$(printf '%s' "$root" | cksum | cut -d' ' -f1)
 roles=$cluster/roles
 
-ini() { # ini SECTION KEY: the value of KEY in [SECTION] of $conf, comments stripped
-  awk -v s="[$1]" -v k="$2" '
-    /^[ \t]*\[/ { gsub(/[ \t]/, ""); insec = ($0 == s); next }
-    insec { line = $0; sub(/[;#].*$/, "", line)
-            n = index(line, "="); if (n == 0) next
-            key = substr(line, 1, n - 1); val = substr(line, n + 1)
-            gsub(/^[ \t]+|[ \t]+$/, "", key); gsub(/^[ \t]+|[ \t]+$/, "", val)
-            if (key == k) { print val; exit } }' "$conf"
-}
+# shellcheck source=scripts/ini.sh
+source "$root/scripts/ini.sh"
 
 write_conf() { # the example, pointed at this checkout's cluster and code lists
   [[ -f $conf ]] && return 0

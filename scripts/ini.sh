@@ -1,0 +1,11 @@
+# ini SECTION KEY: the value of KEY in [SECTION] of the file $conf (Wiqaya's configuration),
+# comments stripped. Sourced by scripts/pg.sh and scripts/backup.sh.
+ini() {
+  awk -v s="[$1]" -v k="$2" '
+    /^[ \t]*\[/ { gsub(/[ \t]/, ""); insec = ($0 == s); next }
+    insec { line = $0; sub(/[;#].*$/, "", line)
+            n = index(line, "="); if (n == 0) next
+            key = substr(line, 1, n - 1); val = substr(line, n + 1)
+            gsub(/^[ \t]+|[ \t]+$/, "", key); gsub(/^[ \t]+|[ \t]+$/, "", val)
+            if (key == k) { print val; exit } }' "$conf"
+}
