@@ -125,10 +125,22 @@ static int assign(struct wq_config *c, const struct key *k, const char *text, st
 	char *end;
 
 	switch (k->kind) {
-	case STR:
+	case STR: {
+		/* A file systemd hands a service (LoadCredential=, packaging/systemd): the
+		 * service's own copy, under the directory systemd names in its environment.
+		 * Without it the text stays as written, and a program that opens the file says
+		 * which it could not read. */
+		static const char var[] = "$CREDENTIALS_DIRECTORY/";
+		const char *dir = getenv("CREDENTIALS_DIRECTORY");
 		free(*(char **)field);
-		*(char **)field = xstrdup(text);
+		if (dir && *dir && strncmp(text, var, sizeof var - 1) == 0)
+			*(char **)field = xasprintf("%s/%s", dir, text + sizeof var - 1);
+		else if (dir && *dir && strcmp(text, "$CREDENTIALS_DIRECTORY") == 0)
+			*(char **)field = xstrdup(dir); /* [database] passwords: a folder */
+		else
+			*(char **)field = xstrdup(text);
 		return 0;
+	}
 	case INT: {
 		errno = 0;
 		long v = strtol(text, &end, 10);

@@ -1,4 +1,4 @@
-/* wiqaya-etl keygen [FILE] and fingerprint: the pseudonymisation key. */
+/* wiqaya-etl keygen [FILE] and fingerprint [FILE]: the pseudonymisation key. */
 #include <stdio.h>
 
 #include "etl/commands.h"
@@ -17,12 +17,17 @@ int cmd_keygen(struct cli_ctx *ctx, int argc, char **argv)
 
 int cmd_fingerprint(struct cli_ctx *ctx, int argc, char **argv)
 {
-	struct etl_app *app = ctx->app;
+	/* The configured key's, or FILE's: the escrow's recovery checks a key it has not
+	 * installed (scripts/key_escrow.sh). */
+	struct keys k;
+	struct wq_error e;
 	char fp[17];
-	(void)argv; /* takes no argument */
-	if (argc > 1)
+	if (argc > 2)
 		return cli_usage_error(ctx);
-	keys_fingerprint(&app->keys, fp);
+	if (keys_load(&k, argc == 2 ? argv[1] : ctx->cfg->pseudonym_key, &e) < 0)
+		return cli_fail(&e);
+	keys_fingerprint(&k, fp);
+	keys_free(&k);
 	printf("%s\n", fp);
 	return 0;
 }

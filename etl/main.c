@@ -13,7 +13,8 @@
 static const struct cli_cmd cmds[] = {
     {"keygen", "[FILE]", "write a new pseudonymisation key (never overwrites)", CLI_NO_CONFIG,
      cmd_keygen},
-    {"fingerprint", "", "print the key's public fingerprint", CLI_KEY, cmd_fingerprint},
+    {"fingerprint", "[FILE]", "print the public fingerprint of the key (or of FILE's)", 0,
+     cmd_fingerprint},
     {"migrate", "", "apply the database migrations", CLI_DB_ADMIN, cmd_migrate},
     {"load",
      "[--atomic] [--rejects FILE] [--no-refresh] [--format ndjson|csv] [--population] FILE...",

@@ -6,7 +6,7 @@
 # escrowed apart (scripts/key_escrow.sh), and a restore answers as before only with them.
 #
 #   scripts/backup.sh dump FILE      [database] dbname, as [database] admin_user
-#   scripts/backup.sh restore FILE   the same database, created anew from FILE
+#   scripts/backup.sh restore FILE   the database FILE holds (its own name), created anew
 #
 # The file holds every pseudonym and the ledger: keep it as the database is kept (it is
 # written 0600). Exit 0 done, 2 refused (with the reason), 1 PostgreSQL's own failure.
@@ -18,22 +18,29 @@ PG_BIN=${PG_BIN:-/usr/lib/postgresql/15/bin}
 # shellcheck source=scripts/ini.sh
 source "$root/scripts/ini.sh"
 fail() { echo "backup: $*" >&2; exit 2; }
+[[ -r $conf ]] || fail "no configuration at $conf (WIQAYA_CONF)"
 host=$(ini database host) port=$(ini database port) dbname=$(ini database dbname)
 admin=$(ini database admin_user) passwords=$(ini database passwords)
+[[ -n $host && -n $port && -n $dbname && -n $admin ]] ||
+  fail "$conf names no [database] host, port, dbname and admin_user"
 [[ -n $passwords ]] && export PGPASSFILE="$passwords/$admin.pgpass"
-exists() {
-  "$PG_BIN/psql" -X -h "$host" -p "$port" -U "$admin" -d postgres -Atqc \
-    "SELECT 1 FROM pg_database WHERE datname = '$dbname'" | grep -qx 1
+exists() { # exists NAME: whether the server has database NAME (quoted by psql: stdin,
+  # since psql interpolates no variable into -c)
+  echo "SELECT 1 FROM pg_database WHERE datname = :'name'" |
+    "$PG_BIN/psql" -X -h "$host" -p "$port" -U "$admin" -d postgres -Atq -v name="$1" | grep -qx 1
 }
 
 case ${1:-} in
 dump)
   [[ $# -eq 2 ]] || fail "usage: dump FILE"
   [[ ! -e $2 ]] || fail "$2 exists: a backup is written to a new file"
-  # Written aside, then moved: a dump cut short never looks like a backup.
+  # Written aside under a name of its own (gone if the dump fails), then linked into
+  # place: a dump cut short never looks like a backup, and nothing is overwritten.
+  tmp=$(mktemp "$2.XXXXXX")
+  trap 'rm -f "$tmp"' EXIT INT TERM
   "$PG_BIN/pg_dump" -h "$host" -p "$port" -U "$admin" --format=custom --create \
-    --file="$2.partial" "$dbname"
-  mv "$2.partial" "$2"
+    --file="$tmp" "$dbname"
+  ln "$tmp" "$2" || fail "$2 appeared meanwhile: nothing was written there"
   version=$("$PG_BIN/psql" -X -h "$host" -p "$port" -U "$admin" -d "$dbname" -Atqc \
     "SELECT version FROM analytics.data_version")
   echo "database $dbname (data version $version) backed up to $2 ($(stat -c %s "$2") bytes)"
@@ -41,13 +48,17 @@ dump)
 restore)
   [[ $# -eq 2 ]] || fail "usage: restore FILE"
   [[ -r $2 ]] || fail "no backup at $2"
-  ! exists || fail "database $dbname exists: restore into a server without it (drop it, or name another dbname in the configuration)"
-  # --create makes the database with its own properties (jit off) and grants; its roles
-  # (the loader, the reader) must exist in the cluster: a new cluster gets them from
-  # wiqaya-etl migrate on a scratch database first (docs/operations.md).
+  # --create makes the database the backup names (not the configuration's), with its own
+  # properties (jit off) and grants; its roles (the loader, the reader) must exist in the
+  # cluster: a new cluster gets them from wiqaya-etl migrate on a scratch database first
+  # (docs/operations.md).
+  name=$("$PG_BIN/pg_restore" -l "$2" 2>/dev/null | sed -n 's/^; *dbname: //p' || true)
+  [[ -n $name ]] || fail "$2 is not a backup of scripts/backup.sh (pg_restore -l names no database)"
+  ! exists "$name" || fail "database $name exists: a restore makes it anew (drop it first, deliberately)"
   "$PG_BIN/pg_restore" -h "$host" -p "$port" -U "$admin" --create --dbname=postgres \
-    --exit-on-error "$2"
-  echo "database $dbname restored from $2"
+    --exit-on-error "$2" ||
+    fail "pg_restore stopped; database $name may be partly restored: drop it before trying again"
+  echo "database $name restored from $2"
   ;;
 *) fail "usage: dump FILE | restore FILE" ;;
 esac

@@ -20,6 +20,10 @@ check "both scrapes pass promtool check metrics" bash -c "promtool check metrics
 named=$(grep -oE '\bwiqaya_[a-z_]+' "$RULES" | sort -u)
 missing=$(for m in $named; do grep -qE "^$m(\{| )" "$T/metrics" || echo "$m"; done)
 eq "every Wiqaya metric the rules name is exposed ($(echo "$named" | wc -l) of them)" "$missing" ""
+# The 5xx rule names the two programs' request counters by a pattern: both exist.
+check "the server's and the intake's request counters, which the 5xx rule matches, exist" \
+  bash -c "grep -q '^wiqaya_http_requests_total{' '$T/metrics' && grep -q '^wiqaya_intake_http_requests_total{' '$T/metrics'"
+check "and the pattern in the rule is theirs" grep -qF '{__name__=~"wiqaya(_intake)?_http_requests_total"' "$RULES"
 
 # The budget's refusals, counted by their code: a researcher with a budget of 0.6 asks two
 # tables of 0.5 (the second is refused, D1001), and a proportion by support and disability

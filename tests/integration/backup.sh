@@ -19,12 +19,14 @@ check "the audit chain holds before" "$BIN/wiqaya-server" audit verify
 
 check "the database is backed up" "$BACKUP" dump "$T/wiqaya.dump"
 eq "into a file its owner alone reads" "$(stat -c %a "$T/wiqaya.dump")" 600
+eq "and nothing else beside it" "$(ls "$T" | grep -c '^wiqaya.dump')" 1
 status "a backup never overwrites a file" 2 "$BACKUP" dump "$T/wiqaya.dump"
 status "a restore onto the database that exists is refused" 2 "$BACKUP" restore "$T/wiqaya.dump"
 check "saying so" grep -q "database $DB exists" "$T/last"
+status "a file that is no backup is refused" 2 "$BACKUP" restore "$ROOT/README.md"
 
 psql_admin -c "DROP DATABASE $DB WITH (FORCE)" >/dev/null
-check "the database is gone" bash -c "! psql_admin -c \"SELECT 1 FROM pg_database WHERE datname = '$DB'\" | grep -q 1"
+eq "the database is gone" "$(psql_admin -c "SELECT count(*) FROM pg_database WHERE datname = '$DB'")" 0
 check "and restored from the backup" "$BACKUP" restore "$T/wiqaya.dump"
 
 start_server

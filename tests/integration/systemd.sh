@@ -18,12 +18,22 @@ for u in "$T"/units/*.service; do
   done
   ok "$name: no new privileges, no capabilities, the system read-only, no home, private /tmp, no W+X memory"
   check "$name runs as its own user, not root" grep -qE '^User=wiqaya-(server|etl)$' "$u"
+  # Its secrets as credentials (its own 0400 copies), never through a group: the programs
+  # refuse a key file others can read (K1002).
+  check "$name gets its database password as a credential, and shares no group" \
+    bash -c "grep -qE '^LoadCredential=wiqaya_(reader|loader).pgpass:/etc/wiqaya/passwords/' '$u' && ! grep -q '^SupplementaryGroups=' '$u'"
   check "$name lets a front load its own seccomp filter (common/sandbox.c)" grep -qE '^SystemCallFilter=.*\bseccomp\b' "$u"
   score=$(cd "$T/units" && systemd-analyze security --offline=true "$name.service" 2>&1 | sed -n 's/.*Overall exposure level for .*: \([0-9.]*\) .*/\1/p')
   figure "$name: systemd-analyze security exposure $score (0 safe, 10 exposed)"
   check "$name: exposure under 2 (systemd's \"OK\")" awk -v s="$score" 'BEGIN { exit !(s != "" && s < 2) }'
 done
+for u in server intake; do
+  check "the $u's keys are its own credentials" grep -q '^LoadCredential=token.key:/etc/wiqaya/keys/token.key$' "$T/units/wiqaya-$u.service"
+done
+check "the noise key only the server's, the pseudonymisation key only the intake's" bash -c \
+  "grep -l '^LoadCredential=noise.key' '$T'/units/*.service | xargs -n1 basename | paste -sd, - | grep -qx wiqaya-server.service &&
+   grep -l '^LoadCredential=pseudonym.key' '$T'/units/*.service | xargs -n1 basename | paste -sd, - | grep -qx wiqaya-intake.service"
 for t in "$T"/units/*.timer; do
-  eq "$(basename "$t") starts its job" "$(test -f "${t%.timer}.service" && echo yes)" yes
+  eq "$(basename "$t") has the job it starts" "$(test -f "${t%.timer}.service" && echo yes)" yes
 done
 echo "1..$n"

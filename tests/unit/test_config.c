@@ -66,6 +66,30 @@ static void errors_name_file_line_and_key(void **state)
 	}
 }
 
+/* Under systemd, a key file or the passwords' folder can be the service's own copy
+ * (LoadCredential=): $CREDENTIALS_DIRECTORY in the value is the folder systemd names;
+ * without it the value stays as written. */
+static void credentials_directory(void **state)
+{
+	(void)state;
+	struct wq_config c;
+	struct wq_error e;
+	const char *path =
+	    write_tmp("[keys]\npseudonym_key = $CREDENTIALS_DIRECTORY/pseudonym.key\n"
+		      "[database]\npasswords = $CREDENTIALS_DIRECTORY\n");
+	setenv("CREDENTIALS_DIRECTORY", "/run/credentials/wiqaya-intake.service", 1);
+	assert_int_equal(config_load(&c, path, &e), 0);
+	assert_string_equal(c.pseudonym_key,
+			    "/run/credentials/wiqaya-intake.service/pseudonym.key");
+	assert_string_equal(c.db_passwords, "/run/credentials/wiqaya-intake.service");
+	config_free(&c);
+	unsetenv("CREDENTIALS_DIRECTORY");
+	assert_int_equal(config_load(&c, path, &e), 0);
+	assert_string_equal(c.pseudonym_key, "$CREDENTIALS_DIRECTORY/pseudonym.key");
+	config_free(&c);
+	unlink(path);
+}
+
 static void missing_file(void **state)
 {
 	(void)state;
@@ -158,7 +182,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(example_loads),	   cmocka_unit_test(errors_name_file_line_and_key),
 	    cmocka_unit_test(missing_file),	   cmocka_unit_test(code_lists),
-	    cmocka_unit_test(malformed_code_list),
+	    cmocka_unit_test(malformed_code_list), cmocka_unit_test(credentials_directory),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
