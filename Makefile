@@ -108,7 +108,7 @@ PROGRAMS = $(BIN)/wiqaya-etl $(BIN)/wiqaya-server $(BIN)/wiqaya-stats $(BIN)/wiq
 # serves ([paths] web); one copy whatever BUILD is, since nothing in it is compiled C.
 WEB      = build/web
 WEB_SRC  = web/index.html web/build.mjs $(wildcard web/src/*) config/region_tiles.json \
-           $(wildcard config/region_boundaries.geojson) \
+           $(wildcard config/region_boundaries.geojson) config/codelists/regions.csv \
            docs/methods.md docs/privacy.md
 
 .SECONDARY:
