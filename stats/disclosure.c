@@ -6,6 +6,7 @@
 #include <stdatomic.h>
 #include <sodium.h>
 
+#include "stats/draw.h"
 #include "stats/poisson.h"
 
 double dl_uniform(const uint8_t key[DISCLOSURE_KEY_BYTES], const void *msg, size_t len)
@@ -40,8 +41,7 @@ long dl_draw(double u, double b)
 
 double dl_variance(double b)
 {
-	double p = exp(-1.0 / b);
-	return 2 * p / ((1 - p) * (1 - p));
+	return st_dlaplace_variance(b);
 }
 
 int dl_published(const struct suppression *s, long truth, long noisy)

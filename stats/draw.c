@@ -20,3 +20,9 @@ double st_draw_dlaplace(gsl_rng *g, double b)
 	double p = 1 - exp(-1.0 / b);
 	return (double)gsl_ran_geometric(g, p) - (double)gsl_ran_geometric(g, p);
 }
+
+double st_dlaplace_variance(double b)
+{
+	double p = exp(-1.0 / b);
+	return 2 * p / ((1 - p) * (1 - p));
+}

@@ -14,5 +14,8 @@ double st_draw_poisson(gsl_rng *g, double mu);
 /* A discrete Laplace value of scale b > 0, P(k) proportional to exp(-|k| / b): the
  * difference of two geometric ones. */
 double st_draw_dlaplace(gsl_rng *g, double b);
+/* Its variance, 2p / (1 - p)^2 with p = exp(-1/b) (7.83 at b = 2); the server's noise is the
+ * same distribution (stats/disclosure.h dl_variance says so through this). */
+double st_dlaplace_variance(double b);
 
 #endif

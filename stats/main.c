@@ -662,6 +662,28 @@ static json_t *run_p_adjust(json_t *in, struct wq_error *e)
 	return out;
 }
 
+/* The parametric bootstrap's options (mse, nowcast): noise_scale, the discrete Laplace
+ * scale of the published cells (0 to 1,000); resamples (0 to 10,000; by default 1,000, or
+ * MOST when the method allows fewer); seed (a whole number from 1). */
+static int bootstrap_of(json_t *in, int most, double *noise, int *resamples, unsigned long *seed,
+			struct wq_error *e)
+{
+	double n, s;
+	if (num(in, "noise_scale", 0, noise, e) < 0 ||
+	    num(in, "resamples", most < 1000 ? most : 1000, &n, e) < 0 ||
+	    num(in, "seed", 1, &s, e) < 0)
+		return -1;
+	if (!(n >= 0 && n <= 10000 && n == floor(n)) ||
+	    !(s >= 1 && s == floor(s) && s < 4294967296.0) || !(*noise >= 0 && *noise <= 1000))
+		return err_set(
+		    e, "A1001",
+		    "resamples (0 to 10,000), seed (a whole number from 1) or noise_scale "
+		    "(0 to 1,000) out of range");
+	*resamples = (int)n;
+	*seed = (unsigned long)s;
+	return 0;
+}
+
 /* Multiple-systems estimation: {lists: [names], cells: [{lists: [names], count}],
  * criterion, interactions (a model given), noise_scale, resamples, reselect, seed, conf}. */
 static int list_index(json_t *names, const char *name)
@@ -703,7 +725,6 @@ static json_t *run_mse(json_t *in, struct wq_error *e)
 	struct mse_table t = {0};
 	struct mse_model fixed = {0};
 	struct mse_options o = {0};
-	double resamples, seed, noise;
 	const char *name[MSE_MAX_LISTS];
 	if (!json_is_array(names) || !json_is_array(cells))
 		return err_set(e,
@@ -783,22 +804,10 @@ static json_t *run_mse(json_t *in, struct wq_error *e)
 	/* 1,000 resamples by default, or as many as the lists allow (six lists choosing the
 	 * model again: about 200). */
 	int most = st_mse_max_resamples((int)k, o.reselect && !o.fixed);
-	if (crit < 0 || conf_of(in, &o.conf, e) < 0 || num(in, "noise_scale", 0, &noise, e) < 0 ||
-	    num(in, "resamples", most < 1000 ? most : 1000, &resamples, e) < 0 ||
-	    num(in, "seed", 1, &seed, e) < 0)
+	if (crit < 0 || conf_of(in, &o.conf, e) < 0 ||
+	    bootstrap_of(in, most, &o.noise_scale, &o.resamples, &o.seed, e) < 0)
 		return NULL;
-	if (!(resamples >= 0 && resamples <= 10000 && resamples == floor(resamples)) ||
-	    !(seed >= 1 && seed == floor(seed) && seed < 4294967296.0) ||
-	    !(noise >= 0 && noise <= 1000))
-		return err_set(
-			   e, "A1001",
-			   "resamples (0 to 10,000), seed (a whole number from 1) or noise_scale "
-			   "(0 to 1,000) out of range"),
-		       NULL;
 	o.criterion = crit;
-	o.resamples = (int)resamples;
-	o.seed = (unsigned long)seed;
-	o.noise_scale = noise;
 	struct mse_result r;
 	if (st_mse(&t, name, &o, &r, e) < 0)
 		return NULL;
@@ -861,7 +870,6 @@ static json_t *run_nowcast(json_t *in, struct wq_error *e)
 {
 	json_t *tri = json_object_get(in, "triangle"), *labels = json_object_get(in, "periods");
 	struct nowcast_input ni = {0};
-	double resamples, seed;
 	if (!tri)
 		return err_set(e, "A1003", "missing array \"triangle\""), NULL;
 	if (!json_is_array(tri) || (labels && !json_is_array(labels)))
@@ -907,27 +915,13 @@ static json_t *run_nowcast(json_t *in, struct wq_error *e)
 	ni.periods = T;
 	ni.delays = D;
 	ni.counts = counts;
-	if (conf_of(in, &ni.conf, e) < 0 || num(in, "noise_scale", 0, &ni.noise_scale, e) < 0 ||
-	    num(in, "resamples",
-		st_nowcast_max_resamples(T, D) < 1000 ? st_nowcast_max_resamples(T, D) : 1000,
-		&resamples, e) < 0 ||
-	    num(in, "seed", 1, &seed, e) < 0 ||
+	if (conf_of(in, &ni.conf, e) < 0 ||
+	    bootstrap_of(in, st_nowcast_max_resamples(T, D), &ni.noise_scale, &ni.resamples,
+			 &ni.seed, e) < 0 ||
 	    num(in, "provisional_below", 0.95, &ni.provisional_below, e) < 0) {
 		free(counts);
 		return NULL;
 	}
-	if (!(resamples >= 0 && resamples <= 10000 && resamples == floor(resamples)) ||
-	    !(seed >= 1 && seed == floor(seed) && seed < 4294967296.0) ||
-	    !(ni.noise_scale <= 1000)) {
-		free(counts);
-		return err_set(e, "A1001",
-			       "resamples (0 to 10,000), seed (a whole number from 1) or "
-			       "noise_scale (0 "
-			       "to 1,000) out of range"),
-		       NULL;
-	}
-	ni.resamples = (int)resamples;
-	ni.seed = (unsigned long)seed;
 	struct nowcast_result r;
 	int rc = st_nowcast(&ni, &r, e);
 	free(counts);

@@ -146,8 +146,8 @@ static int check(const struct nowcast_input *in, size_t *last, struct wq_error *
 static void goodness(const struct nowcast_input *in, const size_t *last, struct nowcast_result *r)
 {
 	size_t T = in->periods, D = in->delays, n = 0;
-	double dev = 0, chi = 0, p = exp(-1.0 / in->noise_scale);
-	double noise = in->noise_scale > 0 ? 2 * p / ((1 - p) * (1 - p)) : 0;
+	double dev = 0, chi = 0;
+	double noise = in->noise_scale > 0 ? st_dlaplace_variance(in->noise_scale) : 0;
 	for (size_t t = 0; t < T; t++)
 		for (size_t d = 0; d <= last[t]; d++) {
 			double y = in->counts[t * D + d],
