@@ -26,6 +26,7 @@ struct reader {
 	size_t cap;
 	char *fields[4];
 	int nfield, line, header_done, failed;
+	int source; /* the fourth column is source (else iccs) */
 	struct wq_error *e;
 	const char *file;
 };
@@ -49,16 +50,18 @@ static void on_row(int c, void *data)
 			r->failed = 1;
 			err_set(r->e, "S1102", "malformed code list \"%s\"", r->file);
 			err_detail(r->e,
-				   "Line %d has %d fields; expected code,label_en,label_ar[,iccs].",
+				   "Line %d has %d fields; expected "
+				   "code,label_en,label_ar[,iccs|source].",
 				   r->line, n);
 		} else if (!r->header_done) {
 			r->header_done = 1;
-			if (strcmp(r->fields[0], "code") != 0) {
+			r->source = n == 4 && strcmp(r->fields[3], "source") == 0;
+			if (strcmp(r->fields[0], "code") != 0 ||
+			    (n == 4 && !r->source && strcmp(r->fields[3], "iccs") != 0)) {
 				r->failed = 1;
 				err_set(r->e, "S1102", "malformed code list \"%s\"", r->file);
-				err_detail(
-				    r->e,
-				    "Line 1 must be the header code,label_en,label_ar[,iccs].");
+				err_detail(r->e, "Line 1 must be the header "
+						 "code,label_en,label_ar[,iccs|source].");
 			}
 		} else if (!plain_code(r->fields[0])) {
 			/* Codes go into COPY text and array literals unescaped (etl/load/chunk.c),
@@ -76,9 +79,11 @@ static void on_row(int c, void *data)
 			it->code = r->fields[0];
 			it->label_en = r->fields[1];
 			it->label_ar = r->fields[2];
-			it->iccs = n == 4 && r->fields[3][0] ? r->fields[3] : NULL;
-			if (n == 4 && !it->iccs)
+			char *fourth = n == 4 && r->fields[3][0] ? r->fields[3] : NULL;
+			if (n == 4 && !fourth)
 				free(r->fields[3]);
+			it->iccs = r->source ? NULL : fourth;
+			it->source = r->source ? fourth : NULL;
 			r->nfield = 0;
 			return;
 		}
@@ -189,6 +194,7 @@ void codelists_free(struct codelists *cl)
 			free(l->items[j].label_en);
 			free(l->items[j].label_ar);
 			free(l->items[j].iccs);
+			free(l->items[j].source);
 		}
 		free(l->items);
 		free(l->sorted);

@@ -1,5 +1,8 @@
-/* Harmonised code lists (config/codelists/NAME.csv: code,label_en,label_ar[,iccs]), the
- * vocabulary every field of a case is validated against and every label is served from. */
+/* Harmonised code lists (config/codelists/NAME.csv: code,label_en,label_ar[,iccs|source]),
+ * the vocabulary every field of a case is validated against and every label is served
+ * from. A fourth column is named by the header: iccs (offences: the UNODC ICCS codes) or
+ * source (agencies: the list of multiple-systems estimation the agency belongs to,
+ * docs/methods.md "Hidden victims"). */
 #ifndef WQ_CODELIST_H
 #define WQ_CODELIST_H
 
@@ -9,7 +12,8 @@
 
 struct code_item {
 	char *code, *label_en, *label_ar;
-	char *iccs; /* UNODC ICCS code(s), offences only; NULL elsewhere */
+	char *iccs;   /* UNODC ICCS code(s), offences only; NULL elsewhere */
+	char *source; /* the capture list of an agency (police, social, ...); NULL elsewhere */
 };
 
 struct code_list {

@@ -24,7 +24,12 @@ int cmd_migrate(struct cli_ctx *ctx, int argc, char **argv)
 		functions = xasprintf("%s/functions", dirname(copy));
 		free(copy);
 	}
-	int rc = migrate_run(ctx->conn, cfg->migrations_dir, functions, &r, &e);
+	struct codelists lists;
+	int rc = codelists_load(&lists, cfg->codelists_dir, &e);
+	if (rc == 0) {
+		rc = migrate_run(ctx->conn, cfg->migrations_dir, functions, &lists, &r, &e);
+		codelists_free(&lists);
+	}
 	free(functions);
 	/* The roles exist now: their passwords, whenever the files say (a rotation is a new
 	 * file and a migrate). */

@@ -28,13 +28,16 @@ static const struct dimension later_dims[] = {
     {"support", "support", DIM_CODE, 0, NULL, "support", 0},
     {"revictimisation_month", "revictimisation_month", DIM_CODE, 0, NULL, NULL, 0},
     {"offender_group", "offender_group", DIM_CODE, 0, NULL, NULL, 0},
+    /* A child-year's capture pattern: the sources that reported it (docs/methods.md,
+     * "Hidden victims"). */
+    {"sources", "sources", DIM_CODE, 0, NULL, NULL, 0},
 };
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
 #define NDIMS	 (COUNT(first_dims) + ATTR_MAX + COUNT(later_dims))
 
 static struct dimension dimensions[NDIMS];
 static size_t ndimensions;
-/* A victim-year has every dimension but offender_group. */
+/* A victim-year has every dimension but offender_group; sources are a victim-year's only. */
 static const char *victim_dims[NDIMS + 1];
 static pthread_once_t built = PTHREAD_ONCE_INIT;
 
@@ -71,7 +74,8 @@ static const char *const intervention_dims[] = {"year",	    "region", "sex",
 
 /* The nullable columns of sql/migrations (004 and 006). */
 static const char *const financial_only[] = {"financial", NULL};
-static const char *const victim_nullable[] = {"financial", "revictimisation_month", NULL};
+static const char *const victim_nullable[] = {"financial", "revictimisation_month", "sources",
+					      NULL};
 static const char *const offender_nullable[] = {"age_band", NULL};
 static const char *const intervention_nullable[] = {"sex", "age_band", NULL};
 

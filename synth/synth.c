@@ -46,9 +46,19 @@ static const double rr_disability = 2.5;
 static const double rr_migrant = 1.8;
 /* By age band 0-4, 5-9, 10-12, 13-15, 16-17 (reference 10-12). */
 static const double rr_age_band[5] = {0.1, 0.4, 1.0, 2.5, 2.0};
-static const double p_duplicate_report = 0.12; /* same abuse, another agency */
-static const double p_support = 0.40;	       /* psychosocial support after a first case */
-static const double p_revict = 0.20;	       /* new abuse within 12 months, no support */
+/* The sources of multiple-systems estimation (agencies.csv's source column): each abuse
+ * that makes a child-year is reported by each source independently with its planted
+ * probability, except that the police report it far more often when social services do
+ * (a referral pathway: the dependence the estimate must model). An abuse no source reports
+ * is hidden: counted in truth.json, written nowhere. The source that reports first is
+ * drawn in proportion to its share of the detection channels (source_weight), and the
+ * case's channel among that source's: the channels' shares stay those below. */
+enum { SRC_POLICE, SRC_SOCIAL, SRC_HEALTH, SRC_HOTLINE, NSRC };
+static const char *const source_names[NSRC] = {"police", "social", "health", "hotline"};
+static const double p_source_social = 0.30, p_source_police_if_social = 0.75,
+		    p_source_police_else = 0.45, p_source_health = 0.15, p_source_hotline = 0.10;
+static const double p_support = 0.40; /* psychosocial support after a first case */
+static const double p_revict = 0.20;  /* new abuse within 12 months, no support */
 static const double rr_revict_support = 0.5;
 static const double p_reoffend = 0.15;
 static const double p_child_offender = 0.15;
@@ -238,6 +248,8 @@ struct gen {
 	long by_year[200];
 	long victims, victims_female, first_victims, first_victims_female;
 	long episodes, duplicates, eligible[2], revictimised[2]; /* [support] */
+	long hidden_by_year[200];	 /* child-years no source reported */
+	long seen_by_sources[1 << NSRC]; /* child-years by the sources that reported them */
 	long siblings, twins, namesakes;
 	int drafting; /* writing a case that emit_bad will break: not counted */
 	struct strbuf sb;
@@ -521,6 +533,53 @@ static double proactive_share(int year)
 	return proactive_2015 + (proactive_2025 - proactive_2015) * t;
 }
 
+/* The source of a detection channel: the list its agency (agency_for) belongs to. */
+static int source_of(const char *detection)
+{
+	if (!strcmp(detection, "hotline"))
+		return SRC_HOTLINE;
+	if (!strcmp(detection, "health_service"))
+		return SRC_HEALTH;
+	if (!strcmp(detection, "school") || !strcmp(detection, "helpline"))
+		return SRC_SOCIAL;
+	return SRC_POLICE;
+}
+
+/* The sources that report an abuse (bit per source), drawn as planted; 0: hidden. */
+static unsigned draw_sources(struct rng *r)
+{
+	unsigned s = 0;
+	int social = chance(r, p_source_social);
+	s |= (unsigned)social << SRC_SOCIAL;
+	s |= (unsigned)chance(r, social ? p_source_police_if_social : p_source_police_else)
+	     << SRC_POLICE;
+	s |= (unsigned)chance(r, p_source_health) << SRC_HEALTH;
+	s |= (unsigned)chance(r, p_source_hotline) << SRC_HOTLINE;
+	return s;
+}
+
+/* The agency of a source in a region (a duplicate report of the same abuse). */
+static void source_agency(int source, int region, char out[16])
+{
+	static const char *const kinds[NSRC] = {"POL", "SOC", "HOSP", "HOT"};
+	if (source == SRC_HOTLINE)
+		snprintf(out, 16, "DC-HOT-00");
+	else
+		snprintf(out, 16, "DC-%s-%02d", kinds[source], region + 1);
+}
+
+/* The channel of a case reported first by `source` in `year`: the year's mix of channels
+ * (the proactive share growing) among that source's channels. */
+static const char *detection_for(struct rng *r, int year, int source)
+{
+	for (;;) {
+		const char *d = chance(r, proactive_share(year)) ? "proactive_detection"
+								 : channels[pick(r, channel_w, 11)];
+		if (source_of(d) == source)
+			return d;
+	}
+}
+
 /* The agency that reports a case, by detection channel and region. */
 static void agency_for(const char *detection, int region, char out[16])
 {
@@ -538,12 +597,16 @@ static void agency_for(const char *detection, int region, char out[16])
 		snprintf(out, 16, "DC-POL-%02d", region + 1);
 }
 
-static void other_agency(struct gen *g, const char *agency, int region, char out[16])
+/* Which of the sources `seen` reports first: in proportion to its channels' share. */
+static int first_source(struct rng *r, unsigned seen)
 {
-	static const char *const kinds[] = {"POL", "HOSP", "SOC"};
-	do
-		snprintf(out, 16, "DC-%s-%02d", kinds[below(&g->rng, 3)], region + 1);
-	while (strcmp(out, agency) == 0);
+	/* The channels' weights (channel_w) summed by source: police 0.69, social services
+	 * 0.17, health 0.08, the hotline 0.06. */
+	static const double source_weight[NSRC] = {0.69, 0.17, 0.08, 0.06};
+	double w[NSRC];
+	for (int i = 0; i < NSRC; i++)
+		w[i] = seen & (1u << i) ? source_weight[i] : 0;
+	return pick(r, w, NSRC);
 }
 
 static void new_offender(struct gen *g, int year, struct offender *o)
@@ -964,7 +1027,7 @@ static void pathway(struct gen *g, struct plan *p, int has_child_offender)
 }
 
 /* A case at month index m in region, for the given victims. */
-static void plan_case(struct gen *g, struct plan *p, int m, int region)
+static void plan_case(struct gen *g, struct plan *p, int m, int region, int source)
 {
 	struct rng *r = &g->rng;
 	int year = m / 12;
@@ -990,8 +1053,7 @@ static void plan_case(struct gen *g, struct plan *p, int m, int region)
 		p->tech[i] = technologies[below(r, 11)];
 	if (p->ntech == 2 && p->tech[0] == p->tech[1])
 		p->ntech = 1;
-	p->detection = chance(r, proactive_share(year)) ? "proactive_detection"
-							: channels[pick(r, channel_w, 11)];
+	p->detection = detection_for(r, year, source);
 	int fin = 0;
 	for (int i = 0; i < p->noff; i++)
 		fin |= p->offences[i] == 3 || p->offences[i] == 11;
@@ -1060,7 +1122,10 @@ static int variant_for(struct gen *g, const struct child *c, int *other_script)
  * rates a new abuse reported 1-12 months later, which draws its own support and may be
  * followed in turn: every victim of every report carries the planted re-victimisation,
  * so a victim-year's outcome (its first case's) follows the planted rates too. */
-static void follow(struct gen *g, struct child *c, int m, int support, int reg, int *other_script)
+static void duplicates(struct gen *g, const struct plan *p, unsigned seen, int m);
+
+static void follow(struct gen *g, struct child *c, int m, int support, int reg, int *other_script,
+		   unsigned seen)
 {
 	struct rng *r = &g->rng;
 	while (g->emitted < g->opt->cases) {
@@ -1071,16 +1136,49 @@ static void follow(struct gen *g, struct child *c, int m, int support, int reg, 
 		g->revictimised[support] += eligible && revict;
 		if (!revict || !month_in_range(g, later))
 			return;
+		/* In a year the child has no child-year yet, the sources of this abuse are drawn
+		 * afresh (none: it is hidden, and nothing more of the child is known); else it
+		 * is one of the sources that already reported the child that year. */
+		int new_year = later / 12 != m / 12;
+		if (new_year && !(seen = draw_sources(r))) {
+			g->hidden_by_year[later / 12 - g->opt->year_from]++;
+			return;
+		}
 		struct plan q;
-		plan_case(g, &q, later, reg);
+		plan_case(g, &q, later, reg, first_source(r, seen));
 		q.incident = later;
 		q.victims[0] = c;
 		q.variants[0] = variant_for(g, c, other_script);
 		q.nvict = 1;
 		q.support = (unsigned)chance(r, p_support);
 		emit(g, &q);
+		if (new_year) {
+			g->seen_by_sources[seen]++;
+			duplicates(g, &q, seen, later);
+		}
 		m = later;
 		support = (int)q.support;
+	}
+}
+
+/* The same abuse as p (reported in month m) reported by the other sources of `seen`, one
+ * case each at the source's agency of the region, its children written as in p (the same
+ * identities: what one source writes of a child, another does). */
+static void duplicates(struct gen *g, const struct plan *p, unsigned seen, int m)
+{
+	for (int s = 0; s < NSRC && g->emitted < g->opt->cases; s++) {
+		if (!(seen & (1u << s)) || s == source_of(p->detection))
+			continue;
+		struct plan d = *p;
+		source_agency(s, p->region, d.agency);
+		case_ref(g, m / 12, d.case_ref, sizeof d.case_ref);
+		if (d.incident < 0)
+			d.incident = m;
+		d.support = 0;
+		d.image_removal = 0;
+		d.noffenders = 0;
+		emit(g, &d);
+		g->duplicates++;
 	}
 }
 
@@ -1096,9 +1194,16 @@ static void generate_episode(struct gen *g)
 	int today_month = (g->today / 10000) * 12 + (g->today / 100 % 100) - 1;
 	if (m > today_month)
 		m = today_month;
+	unsigned seen = draw_sources(r);
+	if (!seen) {
+		/* Hidden: the child, and the children abused with it, whom no source reports. */
+		double more = unif(r);
+		g->hidden_by_year[y] += 1 + (more < 0.03 ? 2 : more < 0.15 ? 1 : 0);
+		return;
+	}
 	struct child kids[3];
 	struct plan p;
-	plan_case(g, &p, m, reg);
+	plan_case(g, &p, m, reg, first_source(r, seen));
 	int inc = p.incident >= 0 ? p.incident : m;
 	new_child(g, reg, f, a, inc, &kids[0]);
 	int namesake = 0;
@@ -1152,28 +1257,12 @@ static void generate_episode(struct gen *g)
 	g->episodes++;
 	g->first_victims++;
 	g->first_victims_female += kids[0].female;
+	g->seen_by_sources[seen] += p.nvict;
 	if (g->emitted >= g->opt->cases)
 		return;
-
-	/* Another agency reports the same abuse (same incident month). */
-	if (chance(r, p_duplicate_report)) {
-		struct plan d = p;
-		other_agency(g, p.agency, reg, d.agency);
-		case_ref(g, year, d.case_ref, sizeof d.case_ref);
-		if (d.incident < 0)
-			d.incident = m;
-		d.nvict = 1;
-		d.variants[0] = variant_for(g, &kids[0], &other_script[0]);
-		d.support = 0;
-		d.image_removal = 0;
-		d.noffenders = 0;
-		emit(g, &d);
-		g->duplicates++;
-		if (g->emitted >= g->opt->cases)
-			return;
-	}
-	for (int i = 0; i < p.nvict; i++)
-		follow(g, &kids[i], m, (p.support >> i) & 1, reg, &other_script[i]);
+	duplicates(g, &p, seen, m);
+	for (int i = 0; i < p.nvict && g->emitted < g->opt->cases; i++)
+		follow(g, &kids[i], m, (p.support >> i) & 1, reg, &other_script[i], seen);
 }
 
 /* ---- malformed records (for the ETL's tests): each with its expected code and pointer */
@@ -1273,7 +1362,7 @@ static void emit_bad(struct gen *g, int kind)
 	struct plan p;
 	struct child c;
 	int m = g->opt->year_from * 12 + below(&g->rng, 12);
-	plan_case(g, &p, m, below(&g->rng, NREG));
+	plan_case(g, &p, m, below(&g->rng, NREG), SRC_POLICE);
 	new_child(g, p.region, chance(&g->rng, 0.5), 8 + below(&g->rng, 9),
 		  p.incident >= 0 ? p.incident : m, &c);
 	p.victims[0] = &c;
@@ -1400,7 +1489,13 @@ static int write_truth(struct gen *g, struct wq_error *e)
 	json_object_set_new(t, "rate_ratio_disability", json_real(rr_disability));
 	json_object_set_new(t, "migrant_population_share", array_of(migrant_share, NREG));
 	json_object_set_new(t, "rate_ratio_migrant", json_real(rr_migrant));
-	json_object_set_new(t, "duplicate_report_probability", json_real(p_duplicate_report));
+	json_object_set_new(t, "sources",
+			    json_pack("{s:[s,s,s,s],s:f,s:f,s:f,s:f,s:f}", "names", source_names[0],
+				      source_names[1], source_names[2], source_names[3], "social",
+				      p_source_social, "police_if_social",
+				      p_source_police_if_social, "police_otherwise",
+				      p_source_police_else, "health", p_source_health, "hotline",
+				      p_source_hotline));
 	json_object_set_new(t, "psychosocial_support_probability", json_real(p_support));
 	json_object_set_new(t, "revictimisation_12m_probability_without_support",
 			    json_real(p_revict));
@@ -1429,6 +1524,24 @@ static int write_truth(struct gen *g, struct wq_error *e)
 		snprintf(key, sizeof key, "%d", o->year_from + y);
 		json_object_set_new(years, key, json_integer(g->by_year[y]));
 	}
+	json_t *hidden = json_object(), *patterns = json_object();
+	for (int y = 0; y < nyears(g); y++) {
+		char key[8];
+		snprintf(key, sizeof key, "%d", o->year_from + y);
+		json_object_set_new(hidden, key, json_integer(g->hidden_by_year[y]));
+	}
+	/* Keyed as the sources' codes are: their names in byte order joined by +. */
+	static const int byte_order[NSRC] = {SRC_HEALTH, SRC_HOTLINE, SRC_POLICE, SRC_SOCIAL};
+	for (unsigned set = 1; set < 1u << NSRC; set++) {
+		char key[64] = "";
+		for (int k = 0, i; k < NSRC; k++)
+			if (set & (1u << (i = byte_order[k])))
+				snprintf(key + strlen(key), sizeof key - strlen(key), "%s%s",
+					 key[0] ? "+" : "", source_names[i]);
+		json_object_set_new(patterns, key, json_integer(g->seen_by_sources[set]));
+	}
+	json_object_set_new(real, "hidden_child_years_by_year", hidden);
+	json_object_set_new(real, "child_years_by_sources", patterns);
 	json_object_set_new(real, "cases_written", json_integer(g->emitted));
 	json_object_set_new(real, "valid_cases_by_reported_year", years);
 	json_object_set_new(real, "children", json_integer(g->next_child));

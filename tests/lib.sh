@@ -151,14 +151,17 @@ agency_tokens() {
   done
   echo "}"
 }
-# digest: one line per analytics table, its rows and a hash of their sorted text.
+# digest [COLUMN...]: one line per analytics table, its rows and a hash of their sorted
+# text; each COLUMN left out of every row (a column an upgrade adds to old rows).
 digest() {
+  local row=t::text c
+  if (($#)); then row="(to_jsonb(t)"; for c in "$@"; do row+=" - '$c'"; done; row+=")::text"; fi
   psql_t -c "SELECT string_agg(x, ' ' ORDER BY x) FROM (
-    SELECT 'victim_year:' || count(*) || ':' || md5(coalesce(string_agg(t::text, '|' ORDER BY t::text), '')) x FROM analytics.victim_year t
-    UNION ALL SELECT 'case_fact:' || count(*) || ':' || md5(coalesce(string_agg(t::text, '|' ORDER BY t::text), '')) FROM analytics.case_fact t
-    UNION ALL SELECT 'offender_year:' || count(*) || ':' || md5(coalesce(string_agg(t::text, '|' ORDER BY t::text), '')) FROM analytics.offender_year t
-    UNION ALL SELECT 'intervention_fact:' || count(*) || ':' || md5(coalesce(string_agg(t::text, '|' ORDER BY t::text), '')) FROM analytics.intervention_fact t
-    UNION ALL SELECT 'population:' || count(*) || ':' || md5(coalesce(string_agg(t::text, '|' ORDER BY t::text), '')) FROM analytics.population t) d"
+    SELECT 'victim_year:' || count(*) || ':' || md5(coalesce(string_agg($row, '|' ORDER BY $row), '')) x FROM analytics.victim_year t
+    UNION ALL SELECT 'case_fact:' || count(*) || ':' || md5(coalesce(string_agg($row, '|' ORDER BY $row), '')) FROM analytics.case_fact t
+    UNION ALL SELECT 'offender_year:' || count(*) || ':' || md5(coalesce(string_agg($row, '|' ORDER BY $row), '')) FROM analytics.offender_year t
+    UNION ALL SELECT 'intervention_fact:' || count(*) || ':' || md5(coalesce(string_agg($row, '|' ORDER BY $row), '')) FROM analytics.intervention_fact t
+    UNION ALL SELECT 'population:' || count(*) || ':' || md5(coalesce(string_agg($row, '|' ORDER BY $row), '')) FROM analytics.population t) d"
 }
 # same_as_rebuild DESC: the analytics tables as they are equal those a full rebuild gives.
 same_as_rebuild() {

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "common/codelist.h"
 #include "common/db.h"
 #include "common/log.h"
 #include "common/strbuf.h"
@@ -236,7 +237,7 @@ static int missing_object(const char *state)
  * savepoint; a file failing for a missing object is tried again after the others, until a
  * round makes no progress. */
 static int apply_functions(PGconn *conn, const struct sql_files *f, char *const *text,
-			   char *pending, char (*sums)[65], struct migrate_result *r,
+			   char *pending, char (*sums)[65], struct migrate_result *r, int *stale,
 			   struct wq_error *e)
 {
 	int progress = 1, left = 0, builders = 0;
@@ -279,8 +280,13 @@ static int apply_functions(PGconn *conn, const struct sql_files *f, char *const 
 	}
 	if (left)
 		return -1; /* e holds the last missing object's error */
-	if (!builders)
-		return 0;
+	*stale |= builders;
+	return 0;
+}
+
+/* One rebuild of the analytics tables when the warehouse holds anything. */
+static int rebuild(PGconn *conn, struct migrate_result *r, struct wq_error *e)
+{
 	PGresult *res = db_exec(conn, e,
 				"SELECT warehouse.rebuild_analytics() WHERE EXISTS"
 				" (SELECT 1 FROM warehouse.\"case\") OR EXISTS"
@@ -291,11 +297,102 @@ static int apply_functions(PGconn *conn, const struct sql_files *f, char *const 
 	r->rebuilt = PQntuples(res) > 0;
 	PQclear(res);
 	if (r->rebuilt)
-		log_info("rebuilt the analytics tables (a builder changed)");
+		log_info("rebuilt the analytics tables (a builder or the sources changed)");
 	return 0;
 }
 
-static int run_functions(PGconn *conn, const char *dir, struct migrate_result *r,
+/* The capture lists of multiple-systems estimation (docs/methods.md "Hidden victims"):
+ * warehouse.agency_source made equal to the source column of the agencies' code list. A
+ * child-year's sources are built from it, so a change sets *changed (the run rebuilds the
+ * analytics). Every set of the lists must be a code of the sources list, which labels the
+ * dimension (S4007). */
+static int sync_sources(PGconn *conn, const struct codelists *lists, int *changed,
+			struct wq_error *e)
+{
+	const struct code_list *agencies = codelists_get(lists, "agencies");
+	const struct code_list *patterns = codelists_get(lists, "sources");
+	const char *names[8];
+	int k = 0, rc = -1;
+	struct strbuf want, codes, sources;
+	sb_init(&want);
+	sb_init(&codes);
+	sb_init(&sources);
+	*changed = 0;
+	for (size_t i = 0; agencies && i < agencies->n; i++) {
+		const struct code_item *it = &agencies->items[agencies->sorted[i]];
+		if (!it->source)
+			continue;
+		int j = 0;
+		while (j < k && strcmp(names[j], it->source) != 0)
+			j++;
+		if (j == k && k == 6) {
+			err_set(e, "S4007", "the agencies' code list names more than 6 sources");
+			err_hint(e, "Multiple-systems estimation takes 2 to 6 lists: group the "
+				    "agencies into fewer sources.");
+			goto out;
+		}
+		if (j == k)
+			names[k++] = it->source;
+		sb_printf(&want, "%s%s\t%s", want.len ? "\n" : "", it->code, it->source);
+		sb_printf(&codes, "%s\"%s\"", codes.len ? "," : "{", it->code);
+		sb_printf(&sources, "%s\"%s\"", sources.len ? "," : "{", it->source);
+	}
+	/* Every set of the lists, its names in byte order joined by +. */
+	for (int a = 1; a < k; a++)
+		for (int b = a; b > 0 && strcmp(names[b - 1], names[b]) > 0; b--) {
+			const char *t = names[b];
+			names[b] = names[b - 1];
+			names[b - 1] = t;
+		}
+	for (unsigned set = 1; set < (1u << k); set++) {
+		struct strbuf code;
+		sb_init(&code);
+		for (int j = 0; j < k; j++)
+			if (set & (1u << j))
+				sb_printf(&code, "%s%s", code.len ? "+" : "", names[j]);
+		int known = patterns && codelist_index(patterns, code.data) >= 0;
+		if (!known)
+			err_set(e, "S4007", "\"%s\" is not a code of the sources' code list",
+				code.data);
+		sb_free(&code);
+		if (!known) {
+			err_hint(e, "config/codelists/sources.csv lists every set of the agencies' "
+				    "sources, their names in byte order joined by +.");
+			goto out;
+		}
+	}
+	PGresult *res = db_exec(conn, e,
+				"SELECT coalesce(string_agg(agency || E'\\t' || source, E'\\n'"
+				" ORDER BY agency COLLATE \"C\"), '') FROM warehouse.agency_source",
+				0, NULL);
+	if (!res)
+		goto out;
+	*changed = strcmp(PQgetvalue(res, 0, 0), want.len ? want.data : "") != 0;
+	PQclear(res);
+	if (*changed) {
+		if (codes.len) {
+			sb_puts(&codes, "}");
+			sb_puts(&sources, "}");
+		}
+		const char *params[] = {codes.len ? codes.data : "{}",
+					sources.len ? sources.data : "{}"};
+		if (db_run(conn, e, "DELETE FROM warehouse.agency_source", 0, NULL) < 0 ||
+		    db_run(conn, e,
+			   "INSERT INTO warehouse.agency_source (agency, source)"
+			   " SELECT * FROM unnest($1::text[], $2::text[])",
+			   2, params) < 0)
+			goto out;
+		log_info("the agencies' sources changed: %d source%s", k, k == 1 ? "" : "s");
+	}
+	rc = 0;
+out:
+	sb_free(&want);
+	sb_free(&codes);
+	sb_free(&sources);
+	return rc;
+}
+
+static int run_functions(PGconn *conn, const char *dir, struct migrate_result *r, int *stale,
 			 struct wq_error *e)
 {
 	struct sql_files f = {0};
@@ -315,7 +412,7 @@ static int run_functions(PGconn *conn, const char *dir, struct migrate_result *r
 		pending[i] = strcmp(was, sums[i]) != 0;
 		any |= pending[i];
 	}
-	if (any && apply_functions(conn, &f, text, pending, sums, r, e) < 0)
+	if (any && apply_functions(conn, &f, text, pending, sums, r, stale, e) < 0)
 		goto out;
 	rc = 0;
 out:
@@ -332,8 +429,9 @@ out:
  * migration that drops or changes a function and the file that makes its successor land
  * together, or neither does. */
 int migrate_run(PGconn *conn, const char *migrations, const char *functions,
-		struct migrate_result *r, struct wq_error *e)
+		const struct codelists *lists, struct migrate_result *r, struct wq_error *e)
 {
+	int stale = 0;
 	memset(r, 0, sizeof *r);
 	if (db_run(conn, e, "BEGIN", 0, NULL) < 0)
 		return -1;
@@ -349,7 +447,9 @@ int migrate_run(PGconn *conn, const char *migrations, const char *functions,
 		   " applied_at timestamptz NOT NULL DEFAULT now())",
 		   0, NULL) < 0 ||
 	    run_migrations(conn, migrations, &r->migrations, e) < 0 ||
-	    run_functions(conn, functions, r, e) < 0 || db_run(conn, e, "COMMIT", 0, NULL) < 0) {
+	    (lists && sync_sources(conn, lists, &stale, e) < 0) ||
+	    run_functions(conn, functions, r, &stale, e) < 0 ||
+	    (stale && rebuild(conn, r, e) < 0) || db_run(conn, e, "COMMIT", 0, NULL) < 0) {
 		PQclear(PQexec(conn, "ROLLBACK"));
 		memset(r, 0, sizeof *r);
 		return -1;

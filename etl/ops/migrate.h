@@ -13,6 +13,7 @@
 
 #include <libpq-fe.h>
 
+#include "common/codelist.h"
 #include "common/config.h"
 #include "common/error.h"
 
@@ -24,14 +25,17 @@ struct migrate_result {
 
 /* Applies every migration of MIGRATIONS not yet recorded, then every function file of
  * FUNCTIONS whose checksum changed, then one rebuild if a builder changed and the
- * warehouse holds anything. Concurrent runs are serialised by an advisory lock. A
+ * warehouse holds anything. With LISTS, warehouse.agency_source is first made what the
+ * agencies' code list says (their sources, the lists of docs/methods.md "Hidden
+ * victims"), and a change rebuilds too. Concurrent runs are serialised by an advisory lock. A
  * recorded migration whose file has changed is an error (S4002), since the database no
  * longer matches the files. Returns 0 with r filled, or -1 with e set (S4001 unreadable
  * directory or file, S4003 a migration failed, S4004 a function file failed, S4005 the
- * database has only some of the migrations a baseline replaces): nothing of the run
- * remains. */
+ * database has only some of the migrations a baseline replaces, S4007 the agencies'
+ * sources more than 6 or a set of them not a code of the sources' list): nothing of the
+ * run remains. */
 int migrate_run(PGconn *conn, const char *migrations, const char *functions,
-		struct migrate_result *r, struct wq_error *e);
+		const struct codelists *lists, struct migrate_result *r, struct wq_error *e);
 
 /* Sets the passwords of the loader's and the reader's roles from their files in
  * [database] passwords (common/db.h), as SCRAM verifiers computed here: the password

@@ -9,7 +9,7 @@ fresh_db disclosure
 PORT=${TEST_HTTP_PORT:-18080}
 URL=http://127.0.0.1:$PORT
 SEED=${ATTACK_SEED:-41}
-"$BIN/wiqaya-synth" --seed "$SEED" --cases 8000 --out "$T/syn" >/dev/null
+"$BIN/wiqaya-synth" --seed "$SEED" --cases 10500 --out "$T/syn" >/dev/null
 "$BIN/wiqaya-etl" load "$T/syn/cases.ndjson" >/dev/null
 "$BIN/wiqaya-etl" load --population "$T/syn/population.csv" >/dev/null
 real_conf=$(cat "$CONF")

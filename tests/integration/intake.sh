@@ -8,7 +8,7 @@ source "$(dirname "$0")/../lib.sh"
 fresh_db intake
 base_conf=$(cat "$CONF")
 printf '[intake]\nrefresh_delay = 2\n[limits]\nmax_body_bytes = 262144\nmax_records = 50\nmax_array_items = 100\n' >>"$CONF"
-"$BIN/wiqaya-synth" --seed 4 --cases 400 --bad-rate 0 --out "$T/syn" >/dev/null
+"$BIN/wiqaya-synth" --seed 4 --cases 800 --bad-rate 0 --out "$T/syn" >/dev/null
 "$BIN/wiqaya-etl" load --population "$T/syn/population.csv" >/dev/null
 grep '"agency":"DC-POL-01"' "$T/syn/cases.ndjson" >"$T/pol1.ndjson"
 grep '"agency":"DC-POL-02"' "$T/syn/cases.ndjson" | head -1 >"$T/pol2.ndjson"

@@ -46,8 +46,18 @@ within() { # within DESC OBSERVED_K N EXPECTED_P
 }
 within "share of girls among first victims" "$(real first_victims_female)" "$(real first_victims)" \
   "$(jq .expected_female_share_first_victims "$S/truth.json")"
-within "re-report rate (another agency, same abuse)" "$(real duplicate_reports)" "$(real episodes)" \
-  "$(jq .duplicate_report_probability "$S/truth.json")"
+# The sources (docs/synth.md, "Hidden victims"): the child-years none reported, and the
+# referral pathway from social services to the police.
+seen=$(jq '[.realised.child_years_by_sources[]] | add' "$S/truth.json")
+hidden=$(jq '[.realised.hidden_child_years_by_year[]] | add' "$S/truth.json")
+within "share of child-years no source reported" "$hidden" "$((seen + hidden))" \
+  "$(jq '.sources | (1 - .social) * (1 - .police_otherwise) * (1 - .health) * (1 - .hotline)' "$S/truth.json")"
+within "the police among child-years social services reported" \
+  "$(jq '[.realised.child_years_by_sources | to_entries[] | select(.key | test("police\\+social")) | .value] | add' "$S/truth.json")" \
+  "$(jq '[.realised.child_years_by_sources | to_entries[] | select(.key | test("social")) | .value] | add' "$S/truth.json")" \
+  "$(jq .sources.police_if_social "$S/truth.json")"
+eq "every child-year of the warehouse has its sources" \
+  "$(psql_t -c 'SELECT count(*) FROM analytics.victim_year WHERE sources IS NULL')" "0"
 within "re-victimisation within 12 months without support" "$(real revictimised_without_support)" \
   "$(real revictimisation_eligible_without_support)" \
   "$(jq .revictimisation_12m_probability_without_support "$S/truth.json")"

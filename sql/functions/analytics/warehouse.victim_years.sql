@@ -4,7 +4,9 @@
 -- (capped at CAP items); re-victimisation by linkage: a later case of the same child
 -- whose abuse month (incident, else reported) is after the first case's, reported in
 -- months m+1..m+12 of the first case's month m, known only for linkable children whose
--- month m+12 is within the data (DATA_END, the last month reported).
+-- month m+12 is within the data (DATA_END, the last month reported); sources, every
+-- source (warehouse.agency_source) whose agencies reported the child that year, in byte
+-- order joined by +: its capture pattern, which multiple-systems estimation counts.
 --
 -- PERSONS: the persons whose rows to build (a refresh), NULL for everyone (the rebuild).
 -- A plain SQL function that the planner inlines into its caller, so that a NULL folds
@@ -15,6 +17,7 @@ RETURNS TABLE (year smallint, region text, agency text, sex text, age_band text,
   migrant_status text, economic_status text, education_status text, relationship text,
   detection text, financial boolean, status text, offences text[], technology text[],
   record_key bigint, revictimised_12m boolean, months_to_revictimisation smallint,
+  sources text,
   support text[], first_report boolean, row_key bytea)
 LANGUAGE sql STABLE AS $$
   WITH occ AS (
@@ -45,6 +48,11 @@ LANGUAGE sql STABLE AS $$
     WHERE o.abuse > f.abuse
       AND o.reported > f.reported AND o.reported <= f.reported + interval '12 months'
     GROUP BY f.person_id, f.year
+  ), seen AS (
+    SELECT o.person_id, o.year,
+           string_agg(DISTINCT s.source COLLATE "C", '+' ORDER BY s.source COLLATE "C") AS sources
+    FROM occ o JOIN warehouse.agency_source s ON s.agency = o.agency
+    GROUP BY o.person_id, o.year
   ), debut AS (
     SELECT person_id, min(year) AS year FROM first GROUP BY person_id
   ), support AS (
@@ -66,12 +74,14 @@ LANGUAGE sql STABLE AS $$
               ELSE a.months IS NOT NULL END,
          CASE WHEN f.linkable AND f.reported + interval '12 months' <= data_end
               THEN a.months END,
+         sn.sources,
          coalesce(sp.types, '{none}'), db.person_id IS NOT NULL,
          warehouse.row_key(f.salt, 'victim', f.year)
   FROM first f JOIN offs s USING (person_id, year)
   LEFT JOIN techs t USING (person_id, year)
   LEFT JOIN again a USING (person_id, year)
   LEFT JOIN support sp USING (person_id, year)
+  LEFT JOIN seen sn USING (person_id, year)
   LEFT JOIN debut db USING (person_id, year)
 $$;
 REVOKE ALL ON FUNCTION warehouse.victim_years(bigint[], date, integer) FROM PUBLIC;
