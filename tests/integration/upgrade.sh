@@ -3,7 +3,8 @@
 # of today with every analytics row unchanged, and then has the schema of a new database
 # (000_baseline, then the function files) object for object; a second migrate is a no-op;
 # a changed function file is applied again exactly once, a changed builder rebuilds the
-# analytics once; and every live function has exactly one definition in the tree.
+# analytics once, and so does a change of an agency's source; and every live function has
+# exactly one definition in the tree.
 source "$(dirname "$0")/../lib.sh"
 OLD_COMMIT=b839482
 fresh_db upgrade
@@ -87,6 +88,24 @@ eq "a changed builder is applied and rebuilds the analytics" "$("$BIN/wiqaya-etl
   "0 migrations applied, 1 function file applied, analytics rebuilt"
 eq "once: the data version moved by one" "$(psql_t -c 'SELECT version FROM analytics.data_version')" "$((v + 1))"
 eq "the rebuilt rows are the same" "$(digest sources)" "$before"
+# The agencies' sources (agencies.csv's source column): a change is a rebuild, once; a
+# source the sources' code list cannot label stops migrate, changing nothing.
+cp -r "$ROOT/config/codelists" "$T/lists"
+sed "s|^codelists *=.*|codelists = $T/lists|" "$T/fn.conf" >"$T/lists.conf"
+sed -i 's/^\(DC-HOT-00,.*\),hotline$/\1,health/' "$T/lists/agencies.csv"
+eq "an agency given another source rebuilds the analytics" "$("$BIN/wiqaya-etl" -c "$T/lists.conf" migrate 2>&1)" \
+  "0 migrations applied, 0 function files applied, analytics rebuilt"
+eq "its children are that source's now" \
+  "$(psql_t -c "SELECT count(*) FILTER (WHERE sources LIKE '%hotline%'), count(*) FILTER (WHERE sources LIKE '%health%') > 0 FROM analytics.victim_year")" "0|t"
+eq "once" "$("$BIN/wiqaya-etl" -c "$T/lists.conf" migrate 2>&1)" "0 migrations applied, 0 function files applied"
+sed -i 's/^\(DC-FIU-00,.*\),police$/\1,finance/' "$T/lists/agencies.csv"
+status "a source that no code of sources.csv names stops migrate" 2 "$BIN/wiqaya-etl" -c "$T/lists.conf" migrate
+check "saying S4007 and the set" grep -q 'S4007.*"finance" is not a code' "$T/last"
+eq "changing nothing" "$(psql_t -c "SELECT source FROM warehouse.agency_source WHERE agency = 'DC-FIU-00'")" "police"
+cp "$ROOT/config/codelists/agencies.csv" "$T/lists/"
+eq "the shipped sources again: a rebuild" "$("$BIN/wiqaya-etl" -c "$T/lists.conf" migrate 2>&1)" \
+  "0 migrations applied, 0 function files applied, analytics rebuilt"
+eq "and the rows of before" "$(digest sources)" "$before"
 # A new migration and a broken function file in one run: neither lands (one transaction).
 cp -r "$ROOT/sql/migrations" "$T/migs"
 echo 'CREATE TABLE warehouse.probe (x integer);' >"$T/migs/999_probe.sql"
