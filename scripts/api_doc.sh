@@ -20,6 +20,7 @@ out=docs/api.md
 shorten='def cut: if type == "array" and length > 4 then .[0:4] + ["… \(length - 4) more"] else . end;
   (if .rows then .rows |= cut else . end)
   | (if .trends then .trends |= cut else . end)
+  | (if .estimates then .estimates |= (cut | map(if type == "object" then .steps |= cut else . end)) else . end)
   | (if .survival then .survival.curves |= (map(.curve |= cut) | cut) else . end)
   | (if .metaData.items then .metaData.items |= with_entries(.value |= (to_entries | .[0:2] | from_entries)) else . end)
   | (if .indicators then .indicators |= (cut | map(if type == "object" then .definition_ar = "…" | .dimensions = (.dimensions | cut) else . end)) else . end)
@@ -106,6 +107,8 @@ echo "## Risk factors" >>"$out"; echo >>"$out"
 example "GET /api/v1/risk-factors: incidence rate ratios" "/api/v1/risk-factors?indicator=new_victim_rate&factors=sex,age_band,region&reference=sex:male,age_band:10-12"
 example "GET /api/v1/risk-factors: odds ratios" "/api/v1/risk-factors?indicator=revictimisation_12m&factors=sex,age_band"
 example "GET /api/v1/risk-factors: a model that cannot be fitted" "/api/v1/risk-factors?indicator=revictimisation_12m&factors=sex"
+echo "## Estimates" >>"$out"; echo >>"$out"
+example "GET /api/v1/estimates/hidden: children no source reported, by sex" "/api/v1/estimates/hidden?from=2025&to=2025&dimension=sex"
 echo "## Interventions" >>"$out"; echo >>"$out"
 example "GET /api/v1/interventions: RD, RR, NNT and cost per outcome averted" "/api/v1/interventions?outcome=revictimisation_12m&by=type"
 example "GET /api/v1/interventions with Kaplan-Meier curves" "/api/v1/interventions?survival=true&from=2020"

@@ -94,7 +94,8 @@ static void snapshot_close(const struct protector *p, PGconn *conn, struct snaps
 /* ---- noise ---- */
 
 struct perturbed {
-	long truth, noisy;
+	long truth, noisy; /* noisy: at 0 at least, as published */
+	long raw;	   /* truth + noise, not floored: what an estimate sums (pcell.noisy) */
 	int published;
 };
 
@@ -102,9 +103,10 @@ static struct perturbed perturb(const struct protector *p, const struct noise_me
 				const char *definition, long truth, uint32_t ck, uint8_t *identity)
 {
 	struct suppression sup = {p->cfg->floor, p->cfg->threshold};
-	struct perturbed v = {truth, 0, 0};
+	struct perturbed v = {truth, 0, 0, 0};
 	long noise = noise_cell(nm, definition, ck, identity);
 	v.noisy = dl_noisy(truth, noise);
+	v.raw = truth + noise;
 	v.published = dl_published(&sup, truth, v.noisy);
 	return v;
 }
@@ -116,6 +118,7 @@ static void publish(const struct indicator *ind, double var, struct perturbed n,
 		    int has_den, double pop, struct pcell *c)
 {
 	c->value = c->lower = c->upper = c->num = c->den = NAN;
+	c->noisy = (double)n.raw;
 	c->status = CELL_SUPPRESSED;
 	if (ind->type == IND_PROPORTION) {
 		if (!n.published || !d.published)
@@ -201,7 +204,7 @@ static void *perturb_cells(void *arg)
 			pc->values[i] = j->dom[i].items[idx[i]];
 		layout_definer_cell(j->df, idx, &def);
 		struct perturbed n = perturb(j->p, &j->nm[0], def.data, ex->num, ex->ckn, id);
-		struct perturbed d = {0, 0, 1};
+		struct perturbed d = {0, 0, 0, 1};
 		if (j->measures == 2)
 			d = perturb(j->p, &j->nm[1], def.data, ex->den, ex->ckd, id + 16);
 		/* A cell with no child (no row) is a true zero: suppressed. */
@@ -346,7 +349,7 @@ static int compute(const struct protector *p, PGconn *conn, const struct query *
 static struct perturbed summed(const struct protector *p, long truth, long largest, long noise)
 {
 	struct suppression sup = {p->cfg->floor, p->cfg->threshold};
-	struct perturbed v = {truth, dl_noisy(truth, noise), 0};
+	struct perturbed v = {truth, dl_noisy(truth, noise), truth + noise, 0};
 	v.published = dl_published(&sup, largest, v.noisy);
 	return v;
 }
@@ -394,7 +397,7 @@ static int from_product(const struct protector *p, PGconn *conn, const struct qu
 		for (int d = 0; d < q->ndims; d++)
 			pc->values[d] = dom[d].items[idx[d]];
 		struct perturbed n = summed(p, s->truth[0], s->largest[0], s->noise[0]);
-		struct perturbed d = {0, 0, 1};
+		struct perturbed d = {0, 0, 0, 1};
 		if (q->ind->type == IND_PROPORTION)
 			d = summed(p, s->truth[1], s->largest[1], s->noise[1]);
 		int has_den = q->ind->type != IND_RATE || pop[i] >= 0;

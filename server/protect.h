@@ -53,6 +53,12 @@ struct pcell {
 	enum cell_status status;
 	double value, lower, upper;
 	double num, den; /* the published (noisy) numerator and denominator */
+	/* The numerator's noisy count (truth plus noise, not floored at 0) even where the cell
+	 * is suppressed: for an estimate fitted
+	 * to the whole noisy table (multiple-systems estimation needs its small overlaps),
+	 * which is post-processing of the noisy counts (docs/privacy.md, "Estimates from the
+	 * noisy table"). Never rendered as a cell. */
+	double noisy;
 };
 
 struct answer {

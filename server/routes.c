@@ -25,6 +25,9 @@ static const char *const interventions_params[] = {"outcome", "by",	  "filter*",
 static const char *const pathway_params[] = {"dimension", "filter*",	  "from",
 					     "to",	  RESPOND_PARAMS, NULL};
 
+static const char *const hidden_params[] = {"dimension", "filter*",	 "from", "to",
+					    "criterion", RESPOND_PARAMS, NULL};
+
 #define READERS (ROLE_RESEARCHER | ROLE_POLICY | ROLE_ADMIN)
 
 const struct http_route server_routes[] = {
@@ -35,6 +38,8 @@ const struct http_route server_routes[] = {
     {"GET", "/api/v1/interventions", interventions_get, interventions_params,
      ROLE_PUBLIC | READERS},
     {"GET", "/api/v1/pathway", pathway_get, pathway_params, ROLE_PUBLIC | READERS},
+    /* An estimate, not a sum of published cells: never the public's. */
+    {"GET", "/api/v1/estimates/hidden", hidden_get, hidden_params, READERS},
     {"GET", "/api/v1/indicators", catalogue_indicators, NULL, ROLE_PUBLIC | READERS},
     {"GET", "/api/v1/dimensions", catalogue_dimensions, NULL, ROLE_PUBLIC | READERS},
     {"GET", "/api/v1/dimensions/*", catalogue_dimension, NULL, ROLE_PUBLIC | READERS},

@@ -26,3 +26,10 @@ double st_dlaplace_variance(double b)
 	double p = exp(-1.0 / b);
 	return 2 * p / ((1 - p) * (1 - p));
 }
+
+double st_dlaplace_scale(double v)
+{
+	/* v = 2p / (1 - p)^2: c p^2 - (2c + 2) p + c = 0 with c = v, its root below 1. */
+	double p = ((v + 1) - sqrt(2 * v + 1)) / v;
+	return -1.0 / log(p);
+}

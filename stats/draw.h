@@ -17,5 +17,9 @@ double st_draw_dlaplace(gsl_rng *g, double b);
 /* Its variance, 2p / (1 - p)^2 with p = exp(-1/b) (7.83 at b = 2); the server's noise is the
  * same distribution (stats/disclosure.h dl_variance says so through this). */
 double st_dlaplace_variance(double b);
+/* The scale b whose discrete Laplace noise has variance v > 0: its inverse. Noise that is
+ * a sum of discrete Laplace draws (the server's fixed and fresh parts, a sum of cells) is
+ * drawn in a bootstrap as one of the same variance. */
+double st_dlaplace_scale(double v);
 
 #endif

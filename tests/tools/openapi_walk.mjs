@@ -56,6 +56,14 @@ const walks = {
     {q: "?indicator=victims&factors=sex", status: 409},
     {q: "?indicator=victim_rate&factors=offence", status: 409},
   ],
+  "/api/v1/estimates/hidden": [
+    {q: "?from=2024&to=2024"},
+    {q: "?from=2024&to=2024&dimension=sex&format=csv"},
+    {q: "?from=2024&to=2024", anonymous: true, status: 401},
+    {q: "?dimension=ethnicity", status: 400},
+    {q: "?criterion=cp", status: 400},
+    {q: "?from=2040", status: 409},
+  ],
   "/api/v1/interventions": [
     {q: "?outcome=revictimisation_12m&by=type"},
     {q: "?survival=true"},
