@@ -262,15 +262,16 @@ async function drawView(v, fig, s, mine) {
   if (Array.isArray(asked[0])) return drawMany(v, fig, s, mine, asked.map(applicable));
   const q = applicable(asked);
   const u = api.url(...q);
-  let asPublic = true;
-  let r = await api.getJSON(u, { asPublic });
+  // (A view of the token's alone, an estimate, is never in the published product.)
+  let asPublic = !v.token;
+  let r = asPublic ? await api.getJSON(u, { asPublic }) : { ok: false, status: 401 };
   if (!r.ok && r.status === 401 && role !== 'public') {
     asPublic = false;
     const dry = await api.getJSON(api.url(q[0], q[1], [['dry_run', 'true']]), { fresh: true });
     if (mine !== generation) return;
     if (dry.ok && dry.body.epsilon > 0) {
       const cost = num(dry.body.epsilon, 1);
-      fail(fig, t('costs', { cost, left: num(dry.body.budget_remaining, 1) }), 'costly');
+      fail(fig, t(v.token ? 'costs_token' : 'costs', { cost, left: num(dry.body.budget_remaining, 1) }), 'costly');
       const ask = document.createElement('button');
       ask.type = 'button';
       ask.className = 'ask';
@@ -291,7 +292,7 @@ async function drawView(v, fig, s, mine) {
 }
 
 function show(v, fig, s, q, r, asPublic) {
-  if (!r.ok && r.status === 401) return fail(fig, t('needs_token'), 'locked');
+  if (!r.ok && r.status === 401) return fail(fig, t(v.token ? 'token_only' : 'needs_token'), 'locked');
   // A model the published cells cannot carry (A10xx: too few cells for this filter) is
   // no refusal: nothing was withheld, there is nothing to fit; said in the API's words.
   if (!r.ok && /^A10/.test(r.problem?.code ?? '')) return refuse(fig, r, 'empty');

@@ -1,6 +1,7 @@
 // The dashboard's views, one row each: what it asks the API for a state of the filters
 // (the published product answers it for everyone when it can; main.js) and how the answer
-// becomes a chart's shape (figure.js). Adding a view is a row here and its words in i18n.js.
+// becomes a chart's shape (figure.js); `token: true` marks a view only a token can ask.
+// Adding a view is a row here and its words in i18n.js.
 import { has, local, num, pct, t, tn, year } from './i18n.js';
 import { filterParams } from './state.js';
 // The regions' tile grid (config/region_tiles.json, bundled at build time), and their
@@ -302,6 +303,17 @@ export const VIEWS = [
     },
   },
   {
+    id: 'hidden',
+    token: true, // an estimate, not a sum of the published product's cells
+    // One year (the closed population the estimate assumes), by sex: the whole country's
+    // estimate first, then each sex's (docs/methods.md, "Hidden victims").
+    query: (s, years) => {
+      const y = lastYear(s, years);
+      return ['estimates/hidden', [['dimension', dim(s, 'sex')], ['from', y], ['to', y], ...filterParams(s, ['sex'])]];
+    },
+    shape: (ans, s, years) => hiddenShape(ans, lastYear(s, years)),
+  },
+  {
     id: 'interventions',
     // One year, the last with a full year of follow-up: re-victimisation within 12 months
     // is not yet known for the data's last year, and each year costs a token 4.
@@ -337,6 +349,45 @@ export const VIEWS = [
     },
   },
 ];
+
+// The estimate of hidden victims: per group (the whole first) the estimated total with its
+// interval, the children reported beside it in the table, and the caveats in words.
+function hiddenShape(ans, y) {
+  const threshold = ans.metaData.disclosure?.threshold ?? 10;
+  const est = ans.estimates;
+  const d = ans.dimension;
+  const labels = est.map((e) => (d && e[d] !== null ? label(ans, d, e[d]) : t('hidden_all')));
+  const st = est.map((e) => (e.status === 'ok' ? 'ok' : 'suppressed'));
+  const v = (k) => est.map((e, i) => (st[i] === 'ok' ? e[k] : null));
+  const whole = est[0];
+  const words = whole.status === 'ok'
+    ? t('hidden_note', { year: year(y), reported: num(whole.observed), total: num(whole.total), lower: num(whole.lower), upper: num(whole.upper), lists: ans.lists.length })
+    : t('hidden_none');
+  const warned = [...new Set(est.flatMap((e) => e.warnings.map((w) => w.code)))];
+  return {
+    type: 'bar',
+    horizontal: true,
+    rows: est.length,
+    labels,
+    threshold,
+    series: [{ code: 'total', name: t('hidden_total'), values: v('total'), lower: v('lower'), upper: v('upper'), status: st, color: '#0072B2' }],
+    valueTitle: t('hidden_total'),
+    note: warned.length ? `${words} ${t('hidden_warned', { codes: warned.join(', ') })}` : words,
+    table: {
+      columns: [t(d ?? 'hidden_group'), t('hidden_total'), t('lower'), t('upper'), t('hidden_reported')],
+      rows: est.map((e, i) => ({
+        keys: [d ? e[d] : null],
+        cells: [
+          { text: labels[i] },
+          { col: 'total', value: v('total')[i], text: st[i] === 'ok' ? num(e.total) : t('suppressed', { n: threshold }), status: st[i] },
+          { col: 'lower', value: v('lower')[i], text: st[i] === 'ok' ? num(e.lower) : '' },
+          { col: 'upper', value: v('upper')[i], text: st[i] === 'ok' ? num(e.upper) : '' },
+          { col: 'observed', value: v('observed')[i], text: st[i] === 'ok' ? num(e.observed) : '' },
+        ],
+      })),
+    },
+  };
+}
 
 // A share of the cases over time (a proportion of INDICATOR: the line with its Wilson
 // band, in percent) and its annual change.
