@@ -84,6 +84,17 @@ static void on_row(int c, void *data)
 				free(r->fields[3]);
 			it->iccs = r->source ? NULL : fourth;
 			it->source = r->source ? fourth : NULL;
+			/* A source is a part of a code of sources.csv (joined by +): a code itself,
+			 * without +. */
+			if (it->source && (!plain_code(it->source) || strchr(it->source, '+'))) {
+				r->failed = 1;
+				err_set(r->e, "S1102", "malformed code list \"%s\"", r->file);
+				err_detail(
+				    r->e,
+				    "Line %d's source is not a code (letters, digits, _ . or -, "
+				    "at most 64).",
+				    r->line);
+			}
 			r->nfield = 0;
 			return;
 		}

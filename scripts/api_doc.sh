@@ -109,6 +109,7 @@ example "GET /api/v1/risk-factors: odds ratios" "/api/v1/risk-factors?indicator=
 example "GET /api/v1/risk-factors: a model that cannot be fitted" "/api/v1/risk-factors?indicator=revictimisation_12m&factors=sex"
 echo "## Estimates" >>"$out"; echo >>"$out"
 example "GET /api/v1/estimates/hidden: children no source reported, by sex" "/api/v1/estimates/hidden?from=2025&to=2025&dimension=sex"
+example "GET /api/v1/estimates/nowcast: victims by the year of the abuse, the last years nowcast" "/api/v1/estimates/nowcast"
 echo "## Interventions" >>"$out"; echo >>"$out"
 example "GET /api/v1/interventions: RD, RR, NNT and cost per outcome averted" "/api/v1/interventions?outcome=revictimisation_12m&by=type"
 example "GET /api/v1/interventions with Kaplan-Meier curves" "/api/v1/interventions?survival=true&from=2020"

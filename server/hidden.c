@@ -31,6 +31,10 @@
 /* The dimensions a table of sources may be split by (one of them). */
 static const char *const strata[] = {"region", "sex", "age_band", NULL};
 
+/* Filters that would cut the table the models read: the sources themselves, and the
+ * agency or channel of a child-year's first case (which decide one of its sources). */
+static const char *const cut_filters[] = {"sources", "agency", "detection", NULL};
+
 /* The lists: the sources' code list's single sources, in byte order (a pattern's code
  * names them in that order, joined by +). */
 struct lists {
@@ -118,10 +122,51 @@ static void fit_all(struct group *g, size_t n, const struct lists *l)
 	pthread_mutex_destroy(&j.lock);
 }
 
+/* The title of a warning or error of the models as the answer gives it: fixed words per
+ * code, never the library's text, which quotes counts of single cells (A2003: "only the 3
+ * children seen by ..."), the noisy counts of cells the table suppresses. */
+static const char *title_of(const char *code)
+{
+	static const char *const titles[][2] = {
+	    {"A2001", "two sources share no child: their dependence cannot be estimated"},
+	    {"A2002", "models whose estimate does not exist were left out"},
+	    {"A2003", "the estimate rests on one small cell of the overlaps"},
+	    {"A2004", "a source saw fewer than ten children"},
+	    {"A2005", "the unseen are more than five times the reported: the sources overlap "
+		      "little"},
+	    {"A2006", "some resampled tables could not be fitted"},
+	    {"A2007", "the period is more than one year: its child-years are pooled, and a "
+		      "child may come and go within it"},
+	    {"A1001", "the table cannot make a model"},
+	    {"A1002", "nothing to estimate from: a source saw no child, or no child was seen "
+		      "by two"},
+	    {"A1007", "no model of the overlaps has an estimate"},
+	    {"A1011", "the estimate is past the limits"},
+	};
+	for (size_t i = 0; i < sizeof titles / sizeof titles[0]; i++)
+		if (!strcmp(titles[i][0], code))
+			return titles[i][1];
+	return "the model could not be fitted";
+}
+
+/* Adds {code, title} to warnings, once a code. */
+static void warn(json_t *warnings, const char *code)
+{
+	size_t i;
+	json_t *v;
+	json_array_foreach (warnings, i, v) {
+		if (!strcmp(json_string_value(json_object_get(v, "code")), code))
+			return;
+	}
+	json_array_append_new(warnings,
+			      json_pack("{s:s,s:s}", "code", code, "title", title_of(code)));
+}
+
 /* One group's estimate as JSON: its group when split, the row's numbers (null unless
  * published and fitted), the model and its warnings. */
 static json_t *estimate_json(const struct group *g, const struct dimension *gd,
-			     const struct lists *l, const char *criterion, double threshold)
+			     const struct lists *l, const char *criterion, double threshold,
+			     int pooled)
 {
 	json_t *o = json_object(), *inter = json_array(), *steps = json_array(),
 	       *warnings = json_array();
@@ -155,11 +200,11 @@ static json_t *estimate_json(const struct group *g, const struct dimension *gd,
 								l->name[g->r.steps[s].b]),
 						criterion, respond_num(g->r.steps[s].criterion)));
 	for (int w = 0; ok && w < g->r.nnotes; w++)
-		json_array_append_new(warnings, json_pack("{s:s,s:s}", "code", g->r.notes[w].code,
-							  "title", g->r.notes[w].text));
+		warn(warnings, g->r.notes[w].code);
+	if (ok && pooled && !g->code)
+		warn(warnings, "A2007");
 	if (shown && g->rc < 0)
-		json_array_append_new(
-		    warnings, json_pack("{s:s,s:s}", "code", g->e.code, "title", g->e.message));
+		warn(warnings, g->e.code);
 	json_object_set_new(o, "interactions", inter);
 	json_object_set_new(o, "steps", steps);
 	json_object_set_new(o, "warnings", warnings);
@@ -232,6 +277,8 @@ void hidden_get(struct http_request *req, struct http_response *resp)
 		dims[ndims++] = dimension;
 	}
 	dims[ndims++] = "sources";
+	if (respond_refuse_filters(req, cut_filters, resp) < 0)
+		return;
 	lists_of(&srv->lists, &l);
 	if (respond_query(req, &q, "victims", dims, ndims, "dimension", resp) < 0)
 		return;
@@ -240,6 +287,8 @@ void hidden_get(struct http_request *req, struct http_response *resp)
 		return;
 	}
 	const struct dimension *gd = dimension ? q.dims[0].dim : NULL;
+	/* More than one year pooled (A2007, on the whole table's estimate). */
+	int pooled = !q.from_year || !q.to_year || q.from_year != q.to_year;
 	char canonical[QUERY_TEXT_MAX + 32];
 	snprintf(canonical, sizeof canonical, "hidden %s %s", criterion, q.canonical);
 	if (respond_send_kept(srv, &form, canonical, &a, role_name(who->role), resp) == 0) {
@@ -299,7 +348,12 @@ void hidden_get(struct http_request *req, struct http_response *resp)
 		if (g[i].o.resamples > most)
 			g[i].o.resamples = most;
 	}
+	/* One estimate at a time: each takes every core for a second or more, and a token
+	 * may ask the same cells in many spellings without paying again. */
+	static pthread_mutex_t one_at_a_time = PTHREAD_MUTEX_INITIALIZER;
+	pthread_mutex_lock(&one_at_a_time);
 	fit_all(g, ng, &l);
+	pthread_mutex_unlock(&one_at_a_time);
 
 	json_t *headers = json_array(), *rows = json_array(), *items = json_object(),
 	       *estimates = json_array(), *lists = json_array();
@@ -316,7 +370,7 @@ void hidden_get(struct http_request *req, struct http_response *resp)
 		respond_add_label(items, srv, sd, l.name[j]);
 	}
 	for (size_t i = 0; i < ng; i++) {
-		json_t *est = estimate_json(&g[i], gd, &l, criterion, srv->cfg->threshold);
+		json_t *est = estimate_json(&g[i], gd, &l, criterion, srv->cfg->threshold, pooled);
 		json_array_append_new(rows, row_of(gd, &g[i], est));
 		if (gd && g[i].code)
 			respond_add_label(items, srv, gd, g[i].code);

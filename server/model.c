@@ -31,13 +31,16 @@ static const struct dimension later_dims[] = {
     /* A child-year's capture pattern: the sources that reported it (docs/methods.md,
      * "Hidden victims"). */
     {"sources", "sources", DIM_CODE, 0, NULL, NULL, 0},
+    /* Whole years from the abuse to the report (docs/methods.md, "Late reports"). */
+    {"report_delay", "report_delay", DIM_CODE, 0, NULL, NULL, 0},
 };
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
 #define NDIMS	 (COUNT(first_dims) + ATTR_MAX + COUNT(later_dims))
 
 static struct dimension dimensions[NDIMS];
 static size_t ndimensions;
-/* A victim-year has every dimension but offender_group; sources are a victim-year's only. */
+/* A victim-year has every dimension but offender_group; sources and report_delay are a
+ * victim-year's only. */
 static const char *victim_dims[NDIMS + 1];
 static pthread_once_t built = PTHREAD_ONCE_INIT;
 

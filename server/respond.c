@@ -180,6 +180,28 @@ int respond_query(struct http_request *req, struct query *q, const char *indicat
 	return 0;
 }
 
+int respond_refuse_filters(struct http_request *req, const char *const *names,
+			   struct http_response *resp)
+{
+	const char *filters[QUERY_MAX_DIMS + 1];
+	int n = http_query_all(req, "filter", filters, QUERY_MAX_DIMS + 1);
+	for (int i = 0; i < n && i <= QUERY_MAX_DIMS; i++)
+		for (const char *const *d = names; *d; d++) {
+			size_t len = strlen(*d);
+			if (!strncmp(filters[i], *d, len) &&
+			    (filters[i][len] == ':' || !filters[i][len])) {
+				char reason[96];
+				snprintf(reason, sizeof reason, "this estimate takes no %s filter",
+					 *d);
+				http_problem_param(resp, "Q1023",
+						   "a filter that would cut the estimate's table",
+						   "filter", reason);
+				return -1;
+			}
+		}
+	return 0;
+}
+
 json_t *respond_disclosure(const struct server *srv, const struct answer *a, const char *role)
 {
 	const struct wq_config *cfg = srv->cfg;

@@ -38,6 +38,11 @@ int respond_query(struct http_request *req, struct query *q, const char *indicat
 		  const char *const *dims, int ndims, const char *dims_param,
 		  struct http_response *resp);
 
+/* Refuses (400 Q1023, naming "filter") a filter on any dimension of names (NULL-ended):
+ * an estimate whose table such a filter would cut. Returns 0, or -1 with resp set. */
+int respond_refuse_filters(struct http_request *req, const char *const *names,
+			   struct http_response *resp);
+
 /* Requests without a token, audited as one row a minute with their count (token 0): each
  * answer is a sum of the published product, which its release already accounts for, and
  * a row each let one client append 38,662 rows in 10 seconds. */

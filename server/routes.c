@@ -28,6 +28,8 @@ static const char *const pathway_params[] = {"dimension", "filter*",	  "from",
 static const char *const hidden_params[] = {"dimension", "filter*",	 "from", "to",
 					    "criterion", RESPOND_PARAMS, NULL};
 
+static const char *const nowcast_params[] = {"filter*", "apc", RESPOND_PARAMS, NULL};
+
 #define READERS (ROLE_RESEARCHER | ROLE_POLICY | ROLE_ADMIN)
 
 const struct http_route server_routes[] = {
@@ -38,8 +40,9 @@ const struct http_route server_routes[] = {
     {"GET", "/api/v1/interventions", interventions_get, interventions_params,
      ROLE_PUBLIC | READERS},
     {"GET", "/api/v1/pathway", pathway_get, pathway_params, ROLE_PUBLIC | READERS},
-    /* An estimate, not a sum of published cells: never the public's. */
+    /* Estimates, not sums of published cells: never the public's. */
     {"GET", "/api/v1/estimates/hidden", hidden_get, hidden_params, READERS},
+    {"GET", "/api/v1/estimates/nowcast", nowcast_get, nowcast_params, READERS},
     {"GET", "/api/v1/indicators", catalogue_indicators, NULL, ROLE_PUBLIC | READERS},
     {"GET", "/api/v1/dimensions", catalogue_dimensions, NULL, ROLE_PUBLIC | READERS},
     {"GET", "/api/v1/dimensions/*", catalogue_dimension, NULL, ROLE_PUBLIC | READERS},

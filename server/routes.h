@@ -16,6 +16,7 @@ void risk_factors_get(struct http_request *req, struct http_response *resp);
 void interventions_get(struct http_request *req, struct http_response *resp);
 void pathway_get(struct http_request *req, struct http_response *resp);
 void hidden_get(struct http_request *req, struct http_response *resp);
+void nowcast_get(struct http_request *req, struct http_response *resp);
 void openapi_get(struct http_request *req, struct http_response *resp);
 void catalogue_indicators(struct http_request *req, struct http_response *resp);
 void catalogue_dimensions(struct http_request *req, struct http_response *resp);

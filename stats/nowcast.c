@@ -210,9 +210,12 @@ static void bootstrap(const struct nowcast_input *in, const size_t *last, struct
 				col[s] = err[(size_t)s * T + t];
 			gsl_sort(col, 1, (size_t)used);
 			struct nowcast_period *p = &r->period[t];
-			p->lower =
-			    fmax(p->observed, p->estimate - gsl_stats_quantile_from_sorted_data(
-								col, 1, (size_t)used, 1 - a));
+			/* Never below what was reported, when that is known exactly; a noisy
+			 * count may be above the truth, by its noise (the error carries it). */
+			p->lower = p->estimate -
+				   gsl_stats_quantile_from_sorted_data(col, 1, (size_t)used, 1 - a);
+			if (!(in->noise_scale > 0))
+				p->lower = fmax(p->observed, p->lower);
 			p->upper = fmax(p->lower, p->estimate - gsl_stats_quantile_from_sorted_data(
 								    col, 1, (size_t)used, a));
 		}

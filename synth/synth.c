@@ -65,6 +65,10 @@ static const double p_child_offender = 0.15;
 static const int fin_sextortion_from = 2020;
 static const double fin_sextortion_growth = 1.6; /* yearly factor from 2020 */
 static const double proactive_2015 = 0.05, proactive_2025 = 0.30;
+/* Months from an abuse to its report (an incident written 70 % of the time): most within a
+ * quarter, then disclosures a year, two and three years later, none past 39 months. */
+static const double delay_share[4] = {0.60, 0.25, 0.10, 0.05};
+static const int delay_from[4] = {0, 4, 16, 28}, delay_width[4] = {4, 12, 12, 12};
 static const double p_charged = 0.35, p_prosecuted = 0.80, p_convicted = 0.70;
 static const double p_national_id = 0.70; /* citizens with a national ID on record */
 static const double p_arabic_script = 0.80;
@@ -568,6 +572,13 @@ static void source_agency(int source, int region, char out[16])
 		snprintf(out, 16, "DC-%s-%02d", kinds[source], region + 1);
 }
 
+/* The months from an abuse to its report, as planted. */
+static int report_delay_months(struct rng *r)
+{
+	int k = pick(r, delay_share, 4);
+	return delay_from[k] + below(r, delay_width[k]);
+}
+
 /* The channel of a case reported first by `source` in `year`: the year's mix of channels
  * (the proactive share growing) among that source's channels. */
 static const char *detection_for(struct rng *r, int year, int source)
@@ -1027,7 +1038,9 @@ static void pathway(struct gen *g, struct plan *p, int has_child_offender)
 }
 
 /* A case at month index m in region, for the given victims. */
-static void plan_case(struct gen *g, struct plan *p, int m, int region, int source)
+/* The plan of a case reported in month m by `source` in `region`; its abuse in month
+ * `incident` (-1: drawn, the planted delay before m, or unwritten). */
+static void plan_case(struct gen *g, struct plan *p, int m, int region, int source, int incident)
 {
 	struct rng *r = &g->rng;
 	int year = m / 12;
@@ -1041,7 +1054,7 @@ static void plan_case(struct gen *g, struct plan *p, int m, int region, int sour
 	if (p->reported_y * 10000 + p->reported_m * 100 + (p->reported_d ? p->reported_d : 1) >
 	    today)
 		p->reported_d = 0;
-	p->incident = chance(r, 0.7) ? m - below(r, 4) : -1;
+	p->incident = incident >= 0 ? incident : chance(r, 0.7) ? m - report_delay_months(r) : -1;
 	p->offences[p->noff++] = offence_for_year(g, year);
 	if (chance(r, 0.3)) {
 		int o = offence_for_year(g, year);
@@ -1145,8 +1158,8 @@ static void follow(struct gen *g, struct child *c, int m, int support, int reg, 
 			return;
 		}
 		struct plan q;
-		plan_case(g, &q, later, reg, first_source(r, seen));
-		q.incident = later;
+		/* (The new abuse is in the month reported: its offenders' ages are then.) */
+		plan_case(g, &q, later, reg, first_source(r, seen), later);
 		q.victims[0] = c;
 		q.variants[0] = variant_for(g, c, other_script);
 		q.nvict = 1;
@@ -1203,7 +1216,7 @@ static void generate_episode(struct gen *g)
 	}
 	struct child kids[3];
 	struct plan p;
-	plan_case(g, &p, m, reg, first_source(r, seen));
+	plan_case(g, &p, m, reg, first_source(r, seen), -1);
 	int inc = p.incident >= 0 ? p.incident : m;
 	new_child(g, reg, f, a, inc, &kids[0]);
 	int namesake = 0;
@@ -1362,7 +1375,7 @@ static void emit_bad(struct gen *g, int kind)
 	struct plan p;
 	struct child c;
 	int m = g->opt->year_from * 12 + below(&g->rng, 12);
-	plan_case(g, &p, m, below(&g->rng, NREG), SRC_POLICE);
+	plan_case(g, &p, m, below(&g->rng, NREG), SRC_POLICE, -1);
 	new_child(g, p.region, chance(&g->rng, 0.5), 8 + below(&g->rng, 9),
 		  p.incident >= 0 ? p.incident : m, &c);
 	p.victims[0] = &c;
@@ -1496,6 +1509,11 @@ static int write_truth(struct gen *g, struct wq_error *e)
 				      p_source_police_if_social, "police_otherwise",
 				      p_source_police_else, "health", p_source_health, "hotline",
 				      p_source_hotline));
+	json_object_set_new(t, "report_delay_months",
+			    json_pack("{s:f,s:f,s:f,s:f}", "0-3", delay_share[0], "4-15",
+				      delay_share[1], "16-27", delay_share[2], "28-39",
+				      delay_share[3]));
+	json_object_set_new(t, "incident_written_share", json_real(0.7));
 	json_object_set_new(t, "psychosocial_support_probability", json_real(p_support));
 	json_object_set_new(t, "revictimisation_12m_probability_without_support",
 			    json_real(p_revict));

@@ -361,6 +361,22 @@ static int sync_sources(PGconn *conn, const struct codelists *lists, int *change
 			goto out;
 		}
 	}
+	/* And the other way: every single source the sources' list names is an agency's (a
+	 * list no agency feeds would make every estimate fail, A1002). */
+	for (size_t i = 0; k && patterns && i < patterns->n; i++) {
+		const char *code = patterns->items[i].code;
+		int j = 0;
+		while (j < k && strcmp(names[j], code) != 0)
+			j++;
+		if (!strchr(code, '+') && j == k) {
+			err_set(e, "S4007",
+				"the source \"%s\" of the sources' code list is no agency's", code);
+			err_hint(e,
+				 "Name it in the source column of config/codelists/agencies.csv, "
+				 "or remove its sets from config/codelists/sources.csv.");
+			goto out;
+		}
+	}
 	PGresult *res = db_exec(conn, e,
 				"SELECT coalesce(string_agg(agency || E'\\t' || source, E'\\n'"
 				" ORDER BY agency COLLATE \"C\"), '') FROM warehouse.agency_source",

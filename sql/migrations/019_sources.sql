@@ -6,7 +6,9 @@ CREATE TABLE warehouse.agency_source (
   agency text PRIMARY KEY,
   source text NOT NULL
 );
-GRANT SELECT, INSERT, UPDATE, DELETE, TRUNCATE ON warehouse.agency_source TO wiqaya_loader;
+-- Read by the loader's builds; written by migrate alone (a change is a rebuild).
+REVOKE ALL ON warehouse.agency_source FROM wiqaya_loader;
+GRANT SELECT ON warehouse.agency_source TO wiqaya_loader;
 
 -- A child-year's sources: every source whose agencies reported the child that year, in
 -- byte order joined by + (health+police); null when none of its agencies has a source.

@@ -22,10 +22,11 @@ const ok = (cond, desc, ...why) => {
 const figure = (s) => console.log(`# figure: ${s}`);
 
 const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox', '--disable-gpu'] });
-const ALL = ['trend', 'new', 'sex', 'age', 'compare', 'periods', 'regions', 'map', 'offence', 'detection', 'conviction', 'financial', 'proactive', 'pathway_adult', 'pathway_child', 'risk', 'hidden', 'interventions'];
+const ALL = ['trend', 'new', 'sex', 'age', 'compare', 'periods', 'regions', 'map', 'offence', 'detection', 'conviction', 'financial', 'proactive', 'pathway_adult', 'pathway_child', 'risk', 'hidden', 'abuse', 'interventions'];
 // Every view of the unfiltered dashboard is a post-processing of the published product but
-// the estimate of hidden victims, which is asked with a token (an estimate is no sum).
-const PUBLIC = ALL.filter((v) => v !== 'hidden');
+// the estimates (hidden victims, the nowcast), asked with a token: an estimate is no sum.
+const ESTIMATES = ['hidden', 'abuse'];
+const PUBLIC = ALL.filter((v) => !ESTIMATES.includes(v));
 
 // A page with its console errors and every request it made.
 async function open(hash = '') {
@@ -412,7 +413,8 @@ async function full() {
   figure(`public view, all ${PUBLIC.length} published charts drawn ${Math.round(t)} ms after navigation`);
   const st = await states(page);
   ok(PUBLIC.every((v) => st[v] === 'drawn'), 'public: the published charts are drawn', st);
-  ok(st.hidden === 'locked' && /token only/.test(await page.textContent('figure[data-view="hidden"]')), 'public: the estimate of hidden victims says only a token can ask it', st.hidden);
+  for (const v of ESTIMATES)
+    ok(st[v] === 'locked' && /token only/.test(await page.textContent(`figure[data-view="${v}"]`)), `public: the estimate ${v} says only a token can ask it`, st[v]);
   ok(!(await page.$eval('#f-region', (e) => e.disabled)), 'public: the filters are open (the published product answers them)');
   ok(await page.$eval('#builder', (e) => e.hidden), 'public: no table builder without a token');
   await checkNumbers(page, PUBLIC, null, 'public');
@@ -536,17 +538,22 @@ async function full() {
   figure(`policy token, all ${PUBLIC.length} published charts drawn ${Math.round(t1 - t0)} ms after the token was entered`);
   let st = await states(page);
   ok(PUBLIC.every((v) => st[v] === 'drawn'), 'policy: every published chart is drawn', st);
-  // The estimate of hidden victims waits with its cost, and is asked on the reader's word.
-  const hiddenCost = await page.textContent('figure[data-view="hidden"]');
-  ok(st.hidden === 'costly' && /never published.*epsilon/.test(hiddenCost), 'policy: the estimate of hidden victims says what it costs before asking', hiddenCost.slice(0, 160));
-  const th0 = Date.now();
-  await page.click('figure[data-view="hidden"] button.ask');
-  await page.waitForFunction(() => document.querySelector('figure[data-view="hidden"]').dataset.state === 'drawn', null, { timeout: 60000 });
-  figure(`policy: the estimate of hidden victims drawn ${Date.now() - th0} ms after it was asked`);
+  // The estimates wait with their cost, and are asked on the reader's word.
+  for (const v of ESTIMATES) {
+    const cost = await page.textContent(`figure[data-view="${v}"]`);
+    ok(st[v] === 'costly' && /never published.*epsilon/.test(cost), `policy: the estimate ${v} says what it costs before asking`, cost.slice(0, 160));
+    const th0 = Date.now();
+    await page.click(`figure[data-view="${v}"] button.ask`);
+    await page.waitForFunction((id) => document.querySelector(`figure[data-view="${id}"]`).dataset.state === 'drawn', v, { timeout: 60000 });
+    figure(`policy: the estimate ${v} drawn ${Date.now() - th0} ms after it was asked`);
+  }
   st = await states(page);
   ok(ALL.every((v) => st[v] === 'drawn'), 'policy: then every chart is drawn', st);
   const note = await page.textContent('figure[data-view="hidden"]');
   ok(/An estimate, not a count/.test(note) && /linked without error/.test(note), 'policy: the estimate says in words what it is and what it assumes', note.slice(0, 200));
+  const abuse = await page.$$eval('figure[data-view="abuse"] tbody tr', (trs) => trs.map((tr) => tr.lastElementChild.textContent));
+  ok(/provisional/.test(abuse.at(-1)) && !/provisional/.test(abuse[0]) && /nowcast, not a count/i.test(await page.textContent('figure[data-view="abuse"]')),
+    'policy: by the year of the abuse, the last years are marked provisional, the first not, and the nowcast says what it is', abuse.slice(-3));
   ok((await page.evaluate(() => sessionStorage.getItem('wiqaya.token'))) === policyToken && !page.url().includes(policyToken.slice(3, 12)), 'policy: the token is kept in session storage, not in the URL');
   ok(/policy-maker/.test(await page.textContent('#role')), 'policy: the page says who is signed in');
   ok(!(await page.$eval('#f-region', (e) => e.disabled)), 'policy: the filters are open');

@@ -69,6 +69,10 @@ check "the referral pathway is found: police and social services interact" \
   jq -e '.estimates[0].interactions | any(. == ["police", "social"])' "$T/first"
 check "every warning is numbered (A2001-A2006)" \
   jq -e '[.estimates[].warnings[].code] | all(test("^A20[0-9][0-9]$") or test("^A10[0-9][0-9]$"))' "$T/first"
+check "no warning's title quotes a number (the library's texts name single cells' counts)" \
+  jq -e '[.estimates[].warnings[].title] | length > 0 and all(test("[0-9]") | not)' "$T/first"
+eq "a period of two years pools its child-years, and says so (A2007)" \
+  "$(jq '[.estimates[0].warnings[].code] | index("A2007") != null' "$T/first")" "true"
 eq "the lists are the sources of agencies.csv" "$(jq -c .lists "$T/first")" '["health","hotline","police","social"]'
 eq "in Arabic, the lists' labels" "$(hidden "$q&lang=ar" | jq -r '.metaData.items.sources.social.name')" \
   "الخدمات الاجتماعية فقط"
@@ -84,6 +88,9 @@ eq "some of a dimension's items may be chosen (sex:female;male)" \
   "$(hidden 'from=2022&to=2022&dimension=sex:female;male' | jq -c '[.estimates[] | .sex]')" '[null,"female","male"]'
 eq "a dimension other than region, sex or age band: 400" "$(code 'dimension=ethnicity' "$TOKEN")" "400"
 eq "naming Q1022 and the parameter" "$(jq -r '[.code, .invalid_params[0].name] | join(" ")' "$T/body")" "Q1022 dimension"
+for f in agency:DC-POL-01 detection:hotline 'sources:police%2Bsocial'; do
+  eq "a filter on ${f%%:*} would cut the table: 400 Q1023" "$(code "filter=$f" "$TOKEN"; jq -r .code "$T/body")" "400Q1023"
+done
 eq "an unknown criterion: 400 Q1010" "$(code 'criterion=cp' "$TOKEN"; jq -r .code "$T/body")" "400Q1010"
 eq "years outside the data: 409 Q1015" "$(code 'from=2040&to=2041' "$TOKEN"; jq -r .code "$T/body")" "409Q1015"
 echo "1..$n"

@@ -64,6 +64,13 @@ const walks = {
     {q: "?criterion=cp", status: 400},
     {q: "?from=2040", status: 409},
   ],
+  "/api/v1/estimates/nowcast": [
+    {q: ""},
+    {q: "?apc=nowcast&filter=sex:female&format=csv"},
+    {q: "", anonymous: true, status: 401},
+    {q: "?apc=all", status: 400},
+    {q: "?filter=year:2020", status: 400},
+  ],
   "/api/v1/interventions": [
     {q: "?outcome=revictimisation_12m&by=type"},
     {q: "?survival=true"},

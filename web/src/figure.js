@@ -71,7 +71,7 @@ const whiskers = {
 };
 
 // Suppressed cells are drawn as nothing (null, never zero) and marked where they would
-// be, at the baseline: "<10"; unreliable ones get an asterisk.
+// be, at the baseline: "<10"; unreliable ones get an asterisk, provisional ones a P.
 const marks = {
   id: 'wqMarks',
   afterDatasetsDraw(chart) {
@@ -86,11 +86,11 @@ const marks = {
       if (!ds.wq?.status || !chart.isDatasetVisible(di)) return;
       const meta = chart.getDatasetMeta(di);
       ds.wq.status.forEach((st, i) => {
-        if (st !== 'suppressed' && st !== 'unreliable' && st !== 'partial') return;
+        if (st !== 'suppressed' && st !== 'unreliable' && st !== 'partial' && st !== 'provisional') return;
         const el = meta.data[i];
         let c = el ? (horizontal ? el.y : el.x) : NaN;
         if (!Number.isFinite(c)) c = iscale.getPixelForValue(i);
-        const label = st === 'suppressed' ? t('suppressed_short', { n: ds.wq.threshold }) : st === 'partial' ? '+' : '*';
+        const label = st === 'suppressed' ? t('suppressed_short', { n: ds.wq.threshold }) : st === 'partial' ? '+' : st === 'provisional' ? t('provisional_short') : '*';
         if (st !== 'suppressed') {
           if (!el || !Number.isFinite(el.x) || !Number.isFinite(el.y)) return;
           ctx.textAlign = 'center';
@@ -152,7 +152,8 @@ function datasets(shape) {
       out.push({ label: `${s.name} upper`, data: s.upper, borderWidth: 0, pointRadius: 0, backgroundColor: alpha(color, 0.18), fill: '-1', wqBand: true, order: 2 });
       wq.whiskers = false;
     }
-    const unreliable = s.status.map((st) => st === 'unreliable');
+    // Unreliable and provisional points are hollow (and marked: wqMarks).
+    const unreliable = s.status.map((st) => st === 'unreliable' || st === 'provisional');
     out.push({
       label: s.name,
       data: s.values,
@@ -251,6 +252,7 @@ function options(shape) {
             let s = `${ds.label}: ${f(v)}`;
             if (lo !== null && lo !== undefined && hi !== null && hi !== undefined) s += ` (${f(lo)}\u2013${f(hi)})`;
             if (st === 'unreliable') s += ` ${t('unreliable')}`;
+            if (st === 'provisional') s += ` ${t('provisional')}`;
             // What else the reader asks of this point (a share's count of cases).
             if (ds.wq?.extra?.[item.dataIndex]) s += ` \u00b7 ${ds.wq.extra[item.dataIndex]}`;
             return s;
@@ -465,6 +467,7 @@ export function draw(fig, shape, metaIn, api, onCsv, link, embed = null) {
   if (any('suppressed')) legend.push(`${t('suppressed_short', { n: shape.threshold })} = ${t('suppressed', { n: shape.threshold })}`);
   if (any('unreliable')) legend.push(t('unreliable_note'));
   if (any('partial')) legend.push(t('partial_note', { n: shape.threshold }));
+  if (any('provisional')) legend.push(t('provisional_note'));
 
   const csv = el('button', { type: 'button', class: 'download', 'data-kind': 'csv', text: t('download_csv') });
   const png = el('button', { type: 'button', class: 'download', 'data-kind': 'png', text: t('download_png') });

@@ -314,6 +314,13 @@ export const VIEWS = [
     shape: (ans, s, years) => hiddenShape(ans, lastYear(s, years)),
   },
   {
+    id: 'abuse',
+    token: true, // an estimate, not a sum of the published product's cells
+    // Every year of the data: the nowcast's triangle (docs/methods.md, "Late reports").
+    query: (s) => ['estimates/nowcast', [...filterParams(s)]],
+    shape: (ans) => nowcastShape(ans),
+  },
+  {
     id: 'interventions',
     // One year, the last with a full year of follow-up: re-victimisation within 12 months
     // is not yet known for the data's last year, and each year costs a token 4.
@@ -358,9 +365,11 @@ function hiddenShape(ans, y) {
   const d = ans.dimension;
   const labels = est.map((e) => (d && e[d] !== null ? label(ans, d, e[d]) : t('hidden_all')));
   const st = est.map((e) => (e.status === 'ok' ? 'ok' : 'suppressed'));
+  // No estimate (too few children, or no model of them): said so, not as a suppression.
+  const none = (i) => (est[i].status === 'no_estimate' ? t('hidden_no_estimate') : t('suppressed', { n: threshold }));
   const v = (k) => est.map((e, i) => (st[i] === 'ok' ? e[k] : null));
   const whole = est[0];
-  const words = whole.status === 'ok'
+  const words = whole.status === 'ok' && whole.upper !== null
     ? t('hidden_note', { year: year(y), reported: num(whole.observed), total: num(whole.total), lower: num(whole.lower), upper: num(whole.upper), lists: ans.lists.length })
     : t('hidden_none');
   const warned = [...new Set(est.flatMap((e) => e.warnings.map((w) => w.code)))];
@@ -379,10 +388,50 @@ function hiddenShape(ans, y) {
         keys: [d ? e[d] : null],
         cells: [
           { text: labels[i] },
-          { col: 'total', value: v('total')[i], text: st[i] === 'ok' ? num(e.total) : t('suppressed', { n: threshold }), status: st[i] },
+          { col: 'total', value: v('total')[i], text: st[i] === 'ok' ? num(e.total) : none(i), status: st[i] },
           { col: 'lower', value: v('lower')[i], text: st[i] === 'ok' ? num(e.lower) : '' },
           { col: 'upper', value: v('upper')[i], text: st[i] === 'ok' ? num(e.upper) : '' },
           { col: 'observed', value: v('observed')[i], text: st[i] === 'ok' ? num(e.observed) : '' },
+        ],
+      })),
+    },
+  };
+}
+
+// Victims by the year of the abuse: the nowcast of what will have been reported, with its
+// band; the years still provisional hollow and marked; what was reported so far in the
+// table and the tooltip.
+function nowcastShape(ans) {
+  const c = columns(ans);
+  const threshold = ans.metaData.disclosure?.threshold ?? 10;
+  const rows = ans.rows;
+  const st = rows.map((r) => (r[c.status] === 'suppressed' ? 'suppressed' : r[c.provisional] ? 'provisional' : 'ok'));
+  const v = (k) => rows.map((r, i) => (st[i] === 'suppressed' ? null : r[c[k]]));
+  const reported = v('reported');
+  const tr = ans.trend;
+  const apc = tr?.apc !== null && tr?.apc !== undefined
+    ? `${t('apc', { v: (tr.apc >= 0 ? '+' : '') + num(tr.apc, 1), l: num(tr.lower, 1), u: num(tr.upper, 1) })} (${t('apc_complete', { n: tr.years_used })})`
+    : null;
+  return {
+    type: 'line',
+    band: true,
+    labels: rows.map((r) => year(r[c.year])),
+    threshold,
+    series: [{ code: 'nowcast', name: t('nowcast'), values: v('nowcast'), lower: v('lower'), upper: v('upper'), status: st,
+               extra: reported.map((x) => (x === null ? null : t('reported_now', { n: num(x) }))) }],
+    valueTitle: local(ans.indicator.unit),
+    note: [t('abuse_note'), apc].filter(Boolean).join(' '),
+    table: {
+      columns: [t('abuse_year'), t('nowcast'), t('lower'), t('upper'), t('reported_so_far'), t('status')],
+      rows: rows.map((r, i) => ({
+        keys: [r[c.year]],
+        cells: [
+          { text: year(r[c.year]) },
+          { col: 'nowcast', value: v('nowcast')[i], text: st[i] === 'suppressed' ? t('suppressed', { n: threshold }) : num(r[c.nowcast]), status: st[i] },
+          { col: 'lower', value: v('lower')[i], text: st[i] === 'suppressed' ? '' : num(r[c.lower]) },
+          { col: 'upper', value: v('upper')[i], text: st[i] === 'suppressed' ? '' : num(r[c.upper]) },
+          { col: 'reported', value: reported[i], text: st[i] === 'suppressed' ? '' : num(reported[i]) },
+          { text: st[i] === 'provisional' ? t('provisional_pct', { p: num(r[c.completeness] * 100, 0) }) : statusText(st[i], threshold) },
         ],
       })),
     },

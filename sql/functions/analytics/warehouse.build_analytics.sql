@@ -16,7 +16,7 @@ BEGIN
   INSERT INTO analytics.victim_year (year, region, agency, sex, age_band, gender_identity,
     sexual_orientation, ethnicity, disability, migrant_status, economic_status,
     education_status, relationship, detection, financial, status, offences, technology,
-    record_key, revictimised_12m, months_to_revictimisation, sources,
+    record_key, revictimised_12m, months_to_revictimisation, sources, report_delay,
     support, first_report, row_key)
   SELECT * FROM warehouse.victim_years(persons, data_end, cap) r ORDER BY r.row_key;
 

@@ -6,7 +6,9 @@
 -- months m+1..m+12 of the first case's month m, known only for linkable children whose
 -- month m+12 is within the data (DATA_END, the last month reported); sources, every
 -- source (warehouse.agency_source) whose agencies reported the child that year, in byte
--- order joined by +: its capture pattern, which multiple-systems estimation counts.
+-- order joined by +: its capture pattern, which multiple-systems estimation counts;
+-- report_delay, whole years from the first case's abuse month to its report (5+ beyond
+-- four): the development of the nowcast's triangle.
 --
 -- PERSONS: the persons whose rows to build (a refresh), NULL for everyone (the rebuild).
 -- A plain SQL function that the planner inlines into its caller, so that a NULL folds
@@ -17,7 +19,7 @@ RETURNS TABLE (year smallint, region text, agency text, sex text, age_band text,
   migrant_status text, economic_status text, education_status text, relationship text,
   detection text, financial boolean, status text, offences text[], technology text[],
   record_key bigint, revictimised_12m boolean, months_to_revictimisation smallint,
-  sources text,
+  sources text, report_delay text,
   support text[], first_report boolean, row_key bytea)
 LANGUAGE sql STABLE AS $$
   WITH occ AS (
@@ -75,6 +77,8 @@ LANGUAGE sql STABLE AS $$
          CASE WHEN f.linkable AND f.reported + interval '12 months' <= data_end
               THEN a.months END,
          sn.sources,
+         CASE WHEN extract(year FROM f.reported) - extract(year FROM f.abuse) >= 5 THEN '5+'
+              ELSE (extract(year FROM f.reported) - extract(year FROM f.abuse))::int::text END,
          coalesce(sp.types, '{none}'), db.person_id IS NOT NULL,
          warehouse.row_key(f.salt, 'victim', f.year)
   FROM first f JOIN offs s USING (person_id, year)
