@@ -56,6 +56,7 @@ ETL_SRC    = etl/main.c etl/cmd_keys.c etl/cmd_migrate.c etl/cmd_load.c etl/cmd_
              etl/load/batch.c etl/load/chunk.c etl/load/linkage.c etl/load/population.c \
              etl/load/refresher.c etl/load/withdraw.c \
              etl/intake/intake_routes.c etl/intake/intake_cases.c etl/intake/intake_batch.c \
+             etl/intake/intake_quality.c \
              etl/intake/intake_population.c etl/intake/intake_health.c etl/intake/committer.c \
              etl/intake/json_scan.c etl/intake/spool.c \
              etl/ops/migrate.c etl/ops/rekey.c etl/ops/retention.c etl/ops/quality.c

@@ -77,33 +77,30 @@ void nowcast_get(struct http_request *req, struct http_response *resp)
 			last = y;
 	}
 	size_t periods = first ? (size_t)(last - first + 1) : 0;
-	double *counts = xcalloc(periods * NOWCAST_DELAYS + 1, sizeof *counts);
+	/* Delays 0 .. 4 and 5+; fewer when the data has fewer years (a delay no year can have
+	 * reached says nothing): the last column then takes every delay from it on. */
+	size_t D = periods < NOWCAST_DELAYS ? periods : NOWCAST_DELAYS;
+	double *counts = xcalloc(periods * D + 1, sizeof *counts);
 	int *published = xcalloc(periods + 1, sizeof *published);
-	for (size_t i = 0; i < periods * NOWCAST_DELAYS; i++)
-		counts[i] =
-		    (int)(i / NOWCAST_DELAYS) + (int)(i % NOWCAST_DELAYS) + first > last ? NAN : 0;
+	for (size_t i = 0; i < periods * D; i++)
+		counts[i] = (int)(i / D) + (int)(i % D) + first > last ? NAN : 0;
 	for (size_t r = 0; r < a.n; r++) {
 		const struct pcell *c = &a.cells[r];
 		int d = delay_of(c->values[1]), t = atoi(c->values[0]) - (d < 0 ? 0 : d);
 		if (d < 0 || t < first)
 			continue; /* an abuse before the data's first year: its row is cut short */
-		size_t i = (size_t)(t - first) * NOWCAST_DELAYS + (size_t)d;
+		size_t i = (size_t)(t - first) * D + ((size_t)d < D ? (size_t)d : D - 1);
 		counts[i] += isfinite(c->noisy) ? c->noisy : 0;
 		published[t - first] |= c->status != CELL_SUPPRESSED;
 	}
-	for (size_t i = 0; i < periods * NOWCAST_DELAYS; i++)
+	for (size_t i = 0; i < periods * D; i++)
 		if (counts[i] < 0)
 			counts[i] = 0;
 	/* The cells' noise: "5+" sums the delays past 4, but each cell is one published cell. */
-	struct nowcast_input in = {periods,
-				   NOWCAST_DELAYS,
-				   counts,
-				   st_dlaplace_scale(noise_variance(srv->cfg)),
-				   NOWCAST_RESAMPLES,
-				   1,
-				   0.95,
-				   0.95};
-	int most = st_nowcast_max_resamples(periods ? periods : 1, NOWCAST_DELAYS);
+	struct nowcast_input in = {
+	    periods,	       D, counts, st_dlaplace_scale(noise_variance(srv->cfg)),
+	    NOWCAST_RESAMPLES, 1, 0.95,	  0.95};
+	int most = st_nowcast_max_resamples(periods ? periods : 1, D ? D : 1);
 	if (in.resamples > most)
 		in.resamples = most;
 	struct nowcast_result nr = {0};
@@ -146,7 +143,7 @@ void nowcast_get(struct http_request *req, struct http_response *resp)
 			one[n++] = 1;
 		}
 	}
-	for (size_t d = 0; d < NOWCAST_DELAYS; d++)
+	for (size_t d = 0; d < D; d++)
 		json_array_append_new(delays, respond_num(nr.delay_share[d]));
 	struct trend tr;
 	json_t *trend = json_object();

@@ -5,6 +5,7 @@
 #include <string.h>
 
 static const char *const atomic_params[] = {"atomic", NULL};
+static const char *const quality_params[] = {"agency", NULL};
 
 const struct http_route intake_routes[] = {
     {"GET", "/healthz", intake_health_get, NULL,
@@ -14,6 +15,7 @@ const struct http_route intake_routes[] = {
     {"GET", "/api/v1/batches/*", intake_batch_get, NULL, ROLE_SUBMITTER | ROLE_ADMIN},
     {"DELETE", "/api/v1/batches/*", intake_batch_delete, NULL, ROLE_ADMIN},
     {"POST", "/api/v1/population", intake_population_post, atomic_params, ROLE_ADMIN},
+    {"GET", "/api/v1/quality", intake_quality_get, quality_params, ROLE_SUBMITTER | ROLE_ADMIN},
 };
 const size_t intake_nroutes = sizeof intake_routes / sizeof intake_routes[0];
 

@@ -61,6 +61,8 @@ cat >"$T/expected" <<'EOF'
 /api/v1/analytics?indicator=victims&dimension=ethnicity        401 401 401 401 401 401 403 200 409 409 403
 /api/v1/analytics?indicator=cases&dimension=region&dimension=status&dimension=detection&dimension=financial 401 401 401 401 401 401 403 200 409 409 403
 /api/v1/analytics?indicator=victims&access_token=x             400 400 400 400 400 400 400 400 400 400 400
+/api/v1/estimates/hidden?from=2024&to=2024                    401 401 401 401 401 401 403 200 200 200 403
+/api/v1/estimates/nowcast?apc=x                                401 401 401 401 401 401 403 400 400 400 403
 /api/v1/indicators                                             200 401 401 401 401 401 403 200 200 200 403
 /api/v1/dimensions                                             200 401 401 401 401 401 403 200 200 200 403
 /api/v1/dimensions/sex                                         200 401 401 401 401 401 403 200 200 200 403

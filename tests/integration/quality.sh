@@ -57,6 +57,26 @@ check "the rejected records by error class (a file's, whichever agencies it held
 status "an agency that sent nothing" 2 "$BIN/wiqaya-etl" quality --agency DC-POL-09
 check "says so (S3012)" grep -q "S3012.*DC-POL-09 sent no case" "$T/last"
 status "an unknown option" 2 "$BIN/wiqaya-etl" quality --format xml
+
+# The same through the intake: an agency's submitter reads its own report, an admin any.
+"$BIN/wiqaya-etl" quality --format csv >"$T/all.csv"
+"$BIN/wiqaya-etl" quality --agency DC-POL-02 --format csv >"$T/pol.csv"
+start_intake
+qget() { curl -s -o "$T/body" -w '%{http_code}' ${1:+-H "Authorization: Bearer $1"} "$INTAKE_URL/api/v1/quality${2:+?$2}"; }
+POL=$(new_token submitter DC-POL-02)
+eq "GET /api/v1/quality: a submitter reads its agency's report" "$(qget "$POL")" "200"
+check "the same rows the data officer's CSV has" cmp -s "$T/body" "$T/pol.csv"
+eq "another agency's, named: refused alike whether it sent anything (403 I1003)" \
+  "$(qget "$POL" agency=DC-HOSP-02; jq -r .code "$T/body") $(qget "$POL" agency=DC-POL-09; jq -r .code "$T/body")" "403I1003 403I1003"
+ADMIN=$(new_token admin)
+eq "an admin reads every agency's" "$(qget "$ADMIN")" "200"
+check "the whole report's rows" cmp -s "$T/body" "$T/all.csv"
+eq "or one's" "$(qget "$ADMIN" agency=DC-POL-02)" "200"
+eq "an agency that sent nothing: 404 S3012" "$(qget "$ADMIN" agency=DC-POL-09; jq -r .code "$T/body")" "404S3012"
+eq "without a token: 401" "$(qget "")" "401"
+eq "a researcher's token: 403 (the intake is the agencies')" "$(qget "$(new_token researcher)")" "403"
+stop_intake
+
 fresh_db quality_empty
 status "an empty warehouse" 2 "$BIN/wiqaya-etl" quality
 check "says so (S3012)" grep -q "S3012.*no case yet" "$T/last"
