@@ -74,7 +74,7 @@ SERVER_SRC = server/main.c server/cmd_serve.c server/cmd_keys.c server/cmd_token
              server/model.c server/grammar.c server/protect.c server/cache.c server/ledger.c server/audit.c \
              server/public.c server/keyring.c server/respond.c server/rows.c server/standard.c \
              server/trends.c server/risk_factors.c server/cost.c \
-             server/interventions.c server/pathway.c server/hidden.c server/nowcast.c server/openapi.c \
+             server/interventions.c server/pathway.c server/hidden.c server/nowcast.c server/data_quality.c server/openapi.c \
              server/seen.c server/web.c server/layout.c server/noise.c server/product.c server/sensitivity.c \
              server/columns.c server/engine.c server/scan.c server/exact.c
 

@@ -92,6 +92,7 @@ example "GET /api/v1/indicators" "/api/v1/indicators"
 example "GET /api/v1/dimensions" "/api/v1/dimensions"
 example "GET /api/v1/dimensions/{id}" "/api/v1/dimensions/support"
 example "GET /api/v1/disclosure" "/api/v1/disclosure"
+example "GET /api/v1/data-quality" "/api/v1/data-quality" --anonymous
 echo "## Tables" >>"$out"; echo >>"$out"
 example "GET /api/v1/analytics: the published product, without a token" "/api/v1/analytics?indicator=victims&dimension=year" --anonymous
 example "GET /api/v1/analytics: a dry run (what a query would cost)" "/api/v1/analytics?indicator=victims&dimension=relationship&from=2025&to=2025&dry_run=true"

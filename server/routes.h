@@ -22,6 +22,7 @@ void catalogue_indicators(struct http_request *req, struct http_response *resp);
 void catalogue_dimensions(struct http_request *req, struct http_response *resp);
 void catalogue_dimension(struct http_request *req, struct http_response *resp);
 void disclosure_get(struct http_request *req, struct http_response *resp);
+void data_quality_get(struct http_request *req, struct http_response *resp);
 void prometheus_get(struct http_request *req, struct http_response *resp);
 void web_get(struct http_request *req, struct http_response *resp);
 

@@ -418,6 +418,10 @@ async function full() {
   ok(!(await page.$eval('#f-region', (e) => e.disabled)), 'public: the filters are open (the published product answers them)');
   ok(await page.$eval('#builder', (e) => e.hidden), 'public: no table builder without a token');
   await checkNumbers(page, PUBLIC, null, 'public');
+  const dq = (await apiJSON('/api/v1/data-quality', null)).summary;
+  const aq = await page.$eval('#about-quality', (p) => ({ ...p.dataset, text: p.textContent }));
+  ok(dq && aq.agencies === String(dq.agencies) && aq.gaps === String(dq.agencies_with_gaps) && aq.text.includes(`${dq.agencies} agencies sent cases`),
+    'public: the methods page says how complete the data are, in the API\'s figures', aq.text.slice(0, 160));
   await checkMap(page, 'public');
   const off = await page.$eval('figure[data-view="offence"] canvas', (c) => c.wqChart.data.datasets.map((d) => ({ hidden: Boolean(d.hidden), total: d.data.reduce((a, v) => a + (v ?? 0), 0) })));
   const shownOff = off.filter((d) => !d.hidden);

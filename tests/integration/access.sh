@@ -67,6 +67,7 @@ cat >"$T/expected" <<'EOF'
 /api/v1/dimensions                                             200 401 401 401 401 401 403 200 200 200 403
 /api/v1/dimensions/sex                                         200 401 401 401 401 401 403 200 200 200 403
 /api/v1/disclosure                                             200 401 401 401 401 401 403 200 200 200 403
+/api/v1/data-quality                                           200 401 401 401 401 401 403 200 200 200 403
 /metrics                                                       401 401 401 401 401 401 403 403 403 200 200
 EOF
 cells=0 match=0

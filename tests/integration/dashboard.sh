@@ -7,7 +7,7 @@ source "$(dirname "$0")/../lib.sh"
 SHOTS=${SCREENSHOTS:-$ROOT/build/screenshots}
 mkdir -p "$SHOTS"
 fresh_db dashboard
-load_country 15 40000
+load_country 15 60000
 POLICY=$("$BIN/wiqaya-server" token add --role policy --name "dashboard test" 2>/dev/null | tail -n 1)
 start_server
 URL=http://127.0.0.1:${TEST_HTTP_PORT:-18080}

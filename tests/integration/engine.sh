@@ -5,7 +5,7 @@
 # forgets nothing across a restart, and two servers on one ledger charge a cell once.
 source "$(dirname "$0")/../lib.sh"
 fresh_db engine
-"$BIN/wiqaya-synth" --seed 41 --cases 4000 --years 2015-2020 --out "$T/syn" >/dev/null
+"$BIN/wiqaya-synth" --seed 41 --cases 6000 --years 2015-2020 --out "$T/syn" >/dev/null
 "$BIN/wiqaya-etl" load "$T/syn/cases.ndjson" >/dev/null
 "$BIN/wiqaya-etl" load --population "$T/syn/population.csv" >/dev/null
 

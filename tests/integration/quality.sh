@@ -77,6 +77,19 @@ eq "without a token: 401" "$(qget "")" "401"
 eq "a researcher's token: 403 (the intake is the agencies')" "$(qget "$(new_token researcher)")" "403"
 stop_intake
 
+# The national summary the dashboard's methods page shows (GET /api/v1/data-quality), to
+# everyone: the three agencies of the last twelve months, the one with gaps, the median
+# delay, the share of the records rejected.
+start_server
+curl -s "http://127.0.0.1:$TEST_HTTP_PORT/api/v1/data-quality" >"$T/dq.json"
+eq "GET /api/v1/data-quality, without a token: the agencies of the twelve months, one with a gap" \
+  "$(jq -c '.summary | [.since, .until, .agencies, .agencies_with_gaps]' "$T/dq.json")" '["2024-01-01","2024-12-01",3,1]'
+eq "the median months from the abuse to the report (DC-POL-02's two, most of the cases)" \
+  "$(jq '.summary.median_months_abuse_to_report' "$T/dq.json")" "2"
+eq "the share of the records submitted that were rejected" "$(jq '.summary.rejected_share * 1e6 | round' "$T/dq.json")" \
+  "$(psql_t -c 'SELECT round(sum(rejected)::numeric / sum(records) * 1e6) FROM warehouse.batch')"
+stop_server
+
 fresh_db quality_empty
 status "an empty warehouse" 2 "$BIN/wiqaya-etl" quality
 check "says so (S3012)" grep -q "S3012.*no case yet" "$T/last"

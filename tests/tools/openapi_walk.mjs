@@ -87,6 +87,7 @@ const walks = {
   "/api/v1/dimensions": [{q: ""}],
   "/api/v1/dimensions/{id}": [{q: "", id: "sex"}, {q: "", id: "nosuch", status: 404}],
   "/api/v1/disclosure": [{q: ""}, {q: "", anonymous: true}],
+  "/api/v1/data-quality": [{q: ""}, {q: "", anonymous: true}],
 };
 
 let api;

@@ -93,9 +93,10 @@ async function render() {
 
   // What the page needs before the charts, asked at once: who the reader is, the labels
   // of the filters, the years of the data.
-  const [caller, rules] = await Promise.all([
+  const [caller, rules, quality] = await Promise.all([
     whoAmI(),
     api.getJSON('/api/v1/disclosure', { asPublic: true }),
+    api.getJSON('/api/v1/data-quality', { asPublic: true }),
     !dimensions || dimensions.lang !== s.lang
       ? api.getJSON('/api/v1/dimensions', { asPublic: true }).then((r) => {
           dimensions = r.ok ? r.body.dimensions : [];
@@ -108,7 +109,7 @@ async function render() {
   if (mine !== generation) return;
   showRole(caller);
   release = rules.ok ? rules.body.release : null;
-  about(rules.ok ? rules.body : null);
+  about(rules.ok ? rules.body : null, quality.ok ? quality.body.summary : null);
   if (!years.length && role !== 'public') await loadYears();
   fillFilters(s);
   $('print-filters').textContent = printedFilters(s);
@@ -194,9 +195,20 @@ const day = (iso) => new Intl.DateTimeFormat(locale(), { dateStyle: 'long', time
 let release = null;
 
 // "Sources and methods": the release calendar and the disclosure rules in plain words,
-// from GET /api/v1/disclosure (the numbers the server applies), and every indicator's
-// definition from the catalogue.
-function about(d) {
+// from GET /api/v1/disclosure (the numbers the server applies), the agencies' data
+// quality (GET /api/v1/data-quality), and every indicator's definition from the catalogue.
+function about(d, q) {
+  // The agencies' data quality over the last twelve months (GET /api/v1/data-quality).
+  const qp = $('about-quality');
+  qp.textContent = q
+    ? t('about_quality', {
+        since: day(q.since), until: day(q.until), agencies: num(q.agencies), gaps: num(q.agencies_with_gaps),
+        abuse: q.median_months_abuse_to_report === null ? '?' : num(q.median_months_abuse_to_report, 1),
+        submit: q.median_months_report_to_submission === null ? '?' : num(q.median_months_report_to_submission, 1),
+        rejected: q.rejected_share === null ? '?' : num(q.rejected_share * 100, 1),
+      })
+    : '';
+  Object.assign(qp.dataset, q ? { agencies: q.agencies, gaps: q.agencies_with_gaps, rejected: q.rejected_share ?? '' } : {});
   const r = d?.release;
   $('about-release').textContent = r
     ? t('about_release', { days: tn('n_days', r.every_days), since: day(r.current_since), next: day(r.next[0]), later: r.next.slice(1).map(day).join(' \u00b7 ') })
