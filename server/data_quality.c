@@ -47,6 +47,7 @@ void data_quality_get(struct http_request *req, struct http_response *resp)
 	}
 	PGresult *r = db_exec(conn, &e, "SELECT * FROM analytics.quality_summary()", 0, NULL);
 	if (!r) {
+		http_db_reset();
 		http_problem(resp, 503, "S2002", "the summary could not be read", NULL, NULL);
 		resp->retry_after = 5;
 		return;

@@ -349,9 +349,20 @@ void hidden_get(struct http_request *req, struct http_response *resp)
 			g[i].o.resamples = most;
 	}
 	/* One estimate at a time: each takes every core for a second or more, and a token
-	 * may ask the same cells in many spellings without paying again. */
+	 * may ask the same cells in many spellings without paying again; a second meanwhile
+	 * is a 503 with Retry-After. */
 	static pthread_mutex_t one_at_a_time = PTHREAD_MUTEX_INITIALIZER;
-	pthread_mutex_lock(&one_at_a_time);
+	if (pthread_mutex_trylock(&one_at_a_time) != 0) {
+		/* Busy: said at once, not a worker thread parked behind it (the table is paid
+		 * for: asking again is free). */
+		http_problem(resp, 503, "S2004", "another estimate is being fitted",
+			     "Ask again in a few seconds: the table is already paid for.", NULL);
+		resp->retry_after = 2;
+		respond_audit(req, &q, resp->status, NULL);
+		free(g);
+		answer_free(&a);
+		return;
+	}
 	fit_all(g, ng, &l);
 	pthread_mutex_unlock(&one_at_a_time);
 

@@ -31,7 +31,7 @@ static const struct dimension later_dims[] = {
     /* A child-year's capture pattern: the sources that reported it (docs/methods.md,
      * "Hidden victims"). */
     {"sources", "sources", DIM_CODE, 0, NULL, NULL, 0},
-    /* Whole years from the abuse to the report (docs/methods.md, "Late reports"). */
+    /* Calendar years from the abuse to the report (docs/methods.md, "Late reports"). */
     {"report_delay", "report_delay", DIM_CODE, 0, NULL, NULL, 0},
 };
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
@@ -78,7 +78,7 @@ static const char *const intervention_dims[] = {"year",	    "region", "sex",
 /* The nullable columns of sql/migrations (004 and 006). */
 static const char *const financial_only[] = {"financial", NULL};
 static const char *const victim_nullable[] = {"financial", "revictimisation_month", "sources",
-					      NULL};
+					      "report_delay", NULL};
 static const char *const offender_nullable[] = {"age_band", NULL};
 static const char *const intervention_nullable[] = {"sex", "age_band", NULL};
 

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/db.h"
 #include "common/xalloc.h"
 #include "server/noise.h"
 #include "server/respond.h"
@@ -28,6 +29,20 @@ static int delay_of(const char *code)
 	if (!code || !code[0] || code[0] < '0' || code[0] > '5')
 		return -1;
 	return code[0] - '0';
+}
+
+/* The month (1-12) of the data's last report, 12 when unknown. */
+static int last_month_of(PGconn *conn)
+{
+	struct wq_error e;
+	PGresult *r = conn ? db_exec(conn, &e,
+				     "SELECT extract(month FROM last_month)::int FROM "
+				     "analytics.data_version WHERE last_month IS NOT NULL",
+				     0, NULL)
+			   : NULL;
+	int m = r && PQntuples(r) == 1 ? atoi(PQgetvalue(r, 0, 0)) : 12;
+	PQclear(r);
+	return m;
 }
 
 void nowcast_get(struct http_request *req, struct http_response *resp)
@@ -67,18 +82,25 @@ void nowcast_get(struct http_request *req, struct http_response *resp)
 	}
 
 	/* The years of report the table holds; the years of abuse are the same span (an abuse
-	 * before the first year of report has its first delays before the data). */
+	 * before the first year of report has its first delays before the data). A last year
+	 * the data end before December is a part of one: its diagonal would read as a whole
+	 * year's reports, so the triangle ends the year before. */
 	int first = 0, last = 0;
 	for (size_t r = 0; r < a.n; r++) {
-		int y = atoi(a.cells[r].values[0]);
-		if (!first || y < first)
+		int y = a.cells[r].values[0] ? atoi(a.cells[r].values[0]) : 0;
+		if (y && (!first || y < first))
 			first = y;
 		if (y > last)
 			last = y;
 	}
+	if (last && last_month_of(http_db(req)) < 12)
+		last--;
+	if (last < first)
+		first = last = 0;
 	size_t periods = first ? (size_t)(last - first + 1) : 0;
-	/* Delays 0 .. 4 and 5+; fewer when the data has fewer years (a delay no year can have
-	 * reached says nothing): the last column then takes every delay from it on. */
+	/* Delays 0 .. 4 and 5+ ("5+" counted as 5: a report-year tail, its abuse placed five
+	 * years before, exact only while reporting does not change); fewer when the data has
+	 * fewer years (a delay no year can have reached says nothing). */
 	size_t D = periods < NOWCAST_DELAYS ? periods : NOWCAST_DELAYS;
 	double *counts = xcalloc(periods * D + 1, sizeof *counts);
 	int *published = xcalloc(periods + 1, sizeof *published);
@@ -86,9 +108,11 @@ void nowcast_get(struct http_request *req, struct http_response *resp)
 		counts[i] = (int)(i / D) + (int)(i % D) + first > last ? NAN : 0;
 	for (size_t r = 0; r < a.n; r++) {
 		const struct pcell *c = &a.cells[r];
-		int d = delay_of(c->values[1]), t = atoi(c->values[0]) - (d < 0 ? 0 : d);
-		if (d < 0 || t < first)
-			continue; /* an abuse before the data's first year: its row is cut short */
+		int d = delay_of(c->values[1]), y = c->values[0] ? atoi(c->values[0]) : 0;
+		int t = y - (d < 0 ? 0 : d);
+		if (d < 0 || t < first || y > last)
+			continue; /* an abuse before the data's first year (its row is cut short),
+				   * or a report of a part year */
 		size_t i = (size_t)(t - first) * D + ((size_t)d < D ? (size_t)d : D - 1);
 		counts[i] += isfinite(c->noisy) ? c->noisy : 0;
 		published[t - first] |= c->status != CELL_SUPPRESSED;
@@ -107,8 +131,10 @@ void nowcast_get(struct http_request *req, struct http_response *resp)
 	struct wq_error e;
 	if (!periods || st_nowcast(&in, &nr, &e) < 0) {
 		if (!periods)
-			err_set(&e, "A1002", "no year of the data to nowcast");
-		err_hint(&e, "Use fewer filters: the triangle needs reports at every delay.");
+			err_set(&e, "A1002", "no whole year of the data to nowcast");
+		else if (!strcmp(e.code, "A1002"))
+			err_hint(&e,
+				 "Use fewer filters: the triangle needs reports at every delay.");
 		http_problem_error(resp, 409, &e);
 		respond_audit(req, &q, resp->status, &a);
 		free(counts);
@@ -137,9 +163,11 @@ void nowcast_get(struct http_request *req, struct http_response *resp)
 						respond_num(shown ? p->upper : NAN),
 						respond_num(p->completeness), p->provisional,
 						shown ? "ok" : "suppressed"));
+		/* Which years: the complete ones, or every one; each at its nowcast (a year 95 to
+		 * 99.9 % complete still has a few reports to come). */
 		if (shown && (use_nowcasts || !p->provisional)) {
 			years[n] = first + (double)t;
-			y[n] = use_nowcasts ? p->estimate : p->observed;
+			y[n] = p->estimate;
 			one[n++] = 1;
 		}
 	}

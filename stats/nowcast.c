@@ -214,8 +214,8 @@ static void bootstrap(const struct nowcast_input *in, const size_t *last, struct
 			 * count may be above the truth, by its noise (the error carries it). */
 			p->lower = p->estimate -
 				   gsl_stats_quantile_from_sorted_data(col, 1, (size_t)used, 1 - a);
-			if (!(in->noise_scale > 0))
-				p->lower = fmax(p->observed, p->lower);
+			p->lower =
+			    in->noise_scale > 0 ? fmax(0, p->lower) : fmax(p->observed, p->lower);
 			p->upper = fmax(p->lower, p->estimate - gsl_stats_quantile_from_sorted_data(
 								    col, 1, (size_t)used, a));
 		}

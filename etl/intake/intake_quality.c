@@ -2,8 +2,9 @@
  * `wiqaya-etl quality --format csv` prints it, for the agency's own submitter (its agency's
  * months only: ?agency= names no other) and for an admin (every agency, or ?agency=). The
  * same rows the data officer reads: cases received and missing months, the median delays
- * from the abuse to the report and from the report to its submission, the outlier flags of
- * the monthly counts, and the records rejected by error class. They are counts of one
+ * from the abuse to the report and from the report to its submission, and the outlier
+ * flags of the monthly counts (the rejected records are in the text report, and a
+ * batch's in GET /api/v1/batches/{id}). They are counts of one
  * agency's own cases, which its submitter sent: no one reads another agency's. */
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,6 +31,7 @@ void intake_quality_get(struct http_request *req, struct http_response *resp)
 	size_t len = 0;
 	FILE *out = open_memstream(&text, &len);
 	struct wq_error e;
+	err_set(&e, "S2001", "the report could not be made");
 	int rc = conn && out ? quality_report(conn, agency, QUALITY_CSV, out, &e) : -1;
 	if (out)
 		fclose(out);

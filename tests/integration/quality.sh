@@ -83,7 +83,7 @@ stop_intake
 start_server
 curl -s "http://127.0.0.1:$TEST_HTTP_PORT/api/v1/data-quality" >"$T/dq.json"
 eq "GET /api/v1/data-quality, without a token: the agencies of the twelve months, one with a gap" \
-  "$(jq -c '.summary | [.since, .until, .agencies, .agencies_with_gaps]' "$T/dq.json")" '["2024-01-01","2024-12-01",3,1]'
+  "$(jq -c '.summary | [.since, .until, .agencies, .agencies_with_gaps]' "$T/dq.json")" '["2024-01","2024-12",3,1]'
 eq "the median months from the abuse to the report (DC-POL-02's two, most of the cases)" \
   "$(jq '.summary.median_months_abuse_to_report' "$T/dq.json")" "2"
 eq "the share of the records submitted that were rejected" "$(jq '.summary.rejected_share * 1e6 | round' "$T/dq.json")" \

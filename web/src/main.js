@@ -190,6 +190,8 @@ async function headline(mine) {
   change.textContent = t(key, { first: year(first), apc: num(mag, 1), l: num(ends[0], 1), u: num(ends[1], 1) });
 }
 
+// A month (YYYY-MM) as the reader writes it.
+const month = (ym) => new Intl.DateTimeFormat(locale(), { year: 'numeric', month: 'long', timeZone: 'UTC' }).format(new Date(`${ym}-01T00:00:00Z`));
 // A date of the release calendar (UTC days) as the reader writes dates.
 const day = (iso) => new Intl.DateTimeFormat(locale(), { dateStyle: 'long', timeZone: 'UTC' }).format(new Date(`${iso}T00:00:00Z`));
 let release = null;
@@ -202,7 +204,7 @@ function about(d, q) {
   const qp = $('about-quality');
   qp.textContent = q
     ? t('about_quality', {
-        since: day(q.since), until: day(q.until), agencies: num(q.agencies), gaps: num(q.agencies_with_gaps),
+        since: month(q.since), until: month(q.until), agencies: num(q.agencies), gaps: num(q.agencies_with_gaps),
         abuse: q.median_months_abuse_to_report === null ? '?' : num(q.median_months_abuse_to_report, 1),
         submit: q.median_months_report_to_submission === null ? '?' : num(q.median_months_report_to_submission, 1),
         rejected: q.rejected_share === null ? '?' : num(q.rejected_share * 100, 1),

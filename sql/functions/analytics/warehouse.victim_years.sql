@@ -7,8 +7,9 @@
 -- month m+12 is within the data (DATA_END, the last month reported); sources, every
 -- source (warehouse.agency_source) whose agencies reported the child that year, in byte
 -- order joined by +: its capture pattern, which multiple-systems estimation counts;
--- report_delay, whole years from the first case's abuse month to its report (5+ beyond
--- four): the development of the nowcast's triangle.
+-- report_delay, the calendar years from the first case's incident month to its report
+-- (5+ beyond four; null when the incident is unknown, or the same abuse month was reported
+-- for the child in an earlier year): the development of the nowcast's triangle.
 --
 -- PERSONS: the persons whose rows to build (a refresh), NULL for everyone (the rebuild).
 -- A plain SQL function that the planner inlines into its caller, so that a NULL folds
@@ -24,7 +25,7 @@ RETURNS TABLE (year smallint, region text, agency text, sex text, age_band text,
 LANGUAGE sql STABLE AS $$
   WITH occ AS (
     SELECT p.person_id, extract(year FROM c.reported)::smallint AS year, c.reported,
-           coalesce(c.incident, c.reported) AS abuse, c.case_id, c.region, c.agency,
+           coalesce(c.incident, c.reported) AS abuse, c.incident, c.case_id, c.region, c.agency,
            c.detection, c.financial, c.status, c.offences, c.technology, v.seq, v.sex, v.age,
            v.gender_identity, v.sexual_orientation, v.ethnicity, v.disability,
            v.migrant_status, v.economic_status, v.education_status, v.relationship,
@@ -55,6 +56,10 @@ LANGUAGE sql STABLE AS $$
            string_agg(DISTINCT s.source COLLATE "C", '+' ORDER BY s.source COLLATE "C") AS sources
     FROM occ o JOIN warehouse.agency_source s ON s.agency = o.agency
     GROUP BY o.person_id, o.year
+  ), first_abuse AS (
+    -- The year each abuse month of a child was first reported (joined, not probed per
+    -- row: a correlated probe of the CTE is quadratic in the children).
+    SELECT person_id, abuse, min(year) AS first_year FROM occ GROUP BY person_id, abuse
   ), debut AS (
     SELECT person_id, min(year) AS year FROM first GROUP BY person_id
   ), support AS (
@@ -77,8 +82,11 @@ LANGUAGE sql STABLE AS $$
          CASE WHEN f.linkable AND f.reported + interval '12 months' <= data_end
               THEN a.months END,
          sn.sources,
-         CASE WHEN extract(year FROM f.reported) - extract(year FROM f.abuse) >= 5 THEN '5+'
-              ELSE (extract(year FROM f.reported) - extract(year FROM f.abuse))::int::text END,
+         -- Unknown when the abuse month is, and for an abuse the child was reported for in
+         -- an earlier year (another source's late report of it): counted once, there.
+         CASE WHEN f.incident IS NULL OR fa.first_year < f.year THEN NULL
+              WHEN extract(year FROM f.reported) - extract(year FROM f.incident) >= 5 THEN '5+'
+              ELSE (extract(year FROM f.reported) - extract(year FROM f.incident))::int::text END,
          coalesce(sp.types, '{none}'), db.person_id IS NOT NULL,
          warehouse.row_key(f.salt, 'victim', f.year)
   FROM first f JOIN offs s USING (person_id, year)
@@ -86,6 +94,7 @@ LANGUAGE sql STABLE AS $$
   LEFT JOIN again a USING (person_id, year)
   LEFT JOIN support sp USING (person_id, year)
   LEFT JOIN seen sn USING (person_id, year)
+  LEFT JOIN first_abuse fa USING (person_id, abuse)
   LEFT JOIN debut db USING (person_id, year)
 $$;
 REVOKE ALL ON FUNCTION warehouse.victim_years(bigint[], date, integer) FROM PUBLIC;
