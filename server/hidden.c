@@ -231,11 +231,8 @@ static json_t *row_of(const struct dimension *d, const struct group *g, json_t *
 			  json_string_value(json_array_get(v, 1)));
 	json_array_append_new(row, json_string(s.len ? s.data : ""));
 	sb_reset(&s);
-	json_array_foreach (json_object_get(est, "warnings"), i, v) {
-		const char *code = json_string_value(json_object_get(v, "code"));
-		if (!strstr(s.len ? s.data : "", code)) /* each code once */
-			sb_printf(&s, "%s%s", s.len ? ";" : "", code);
-	}
+	json_array_foreach (json_object_get(est, "warnings"), i, v) /* each once: warn() */
+		sb_printf(&s, "%s%s", i ? ";" : "", json_string_value(json_object_get(v, "code")));
 	json_array_append_new(row, json_string(s.len ? s.data : ""));
 	sb_free(&s);
 	return row;
