@@ -50,16 +50,18 @@ HTTP_SRC   = common/http.c common/front.c common/sandbox.c common/metrics.c comm
 # wiqaya-etl: the command table and a file a command; below it one folder a subsystem.
 ETL_SRC    = etl/main.c etl/cmd_keys.c etl/cmd_migrate.c etl/cmd_load.c etl/cmd_refresh.c \
              etl/cmd_withdraw.c etl/cmd_rekey.c etl/cmd_retention.c etl/cmd_serve.c etl/cmd_quality.c \
+             etl/cmd_approve.c \
              etl/pseudonym/keys.c etl/pseudonym/keyed_hash.c etl/pseudonym/normalise.c \
              etl/pseudonym/latin_ascii.c etl/pseudonym/pseudonym.c \
              etl/load/record.c etl/load/csv_reader.c etl/load/input.c etl/load/loader.c \
              etl/load/batch.c etl/load/chunk.c etl/load/linkage.c etl/load/population.c \
              etl/load/refresher.c etl/load/withdraw.c \
              etl/intake/intake_routes.c etl/intake/intake_cases.c etl/intake/intake_batch.c \
-             etl/intake/intake_quality.c \
+             etl/intake/intake_quality.c etl/intake/intake_approvals.c \
              etl/intake/intake_population.c etl/intake/intake_health.c etl/intake/committer.c \
              etl/intake/json_scan.c etl/intake/spool.c \
-             etl/ops/migrate.c etl/ops/rekey.c etl/ops/retention.c etl/ops/quality.c
+             etl/ops/migrate.c etl/ops/rekey.c etl/ops/retention.c etl/ops/quality.c \
+             etl/ops/approval.c
 # wiqaya-synth: the synthetic country, apart from the key.
 SYNTH_SRC  = synth/main.c synth/synth.c synth/synth_names.c
 STATS_LIB  = stats/proportion.c stats/quantile.c stats/poisson.c stats/table.c stats/glm.c \
@@ -69,7 +71,7 @@ STATS_LIB  = stats/proportion.c stats/quantile.c stats/poisson.c stats/table.c s
 DISCLOSURE_SRC = stats/disclosure.c
 STATS_SRC  = stats/main.c
 SERVER_SRC = server/main.c server/cmd_serve.c server/cmd_keys.c server/cmd_token.c \
-             server/cmd_audit.c server/routes.c server/health.c server/analytics.c \
+             server/cmd_audit.c server/cmd_release.c server/release.c server/releases.c server/routes.c server/health.c server/analytics.c \
              server/catalogue.c server/disclosure.c server/prometheus.c server/query.c server/indicator.c \
              server/model.c server/grammar.c server/protect.c server/cache.c server/ledger.c server/audit.c \
              server/public.c server/keyring.c server/respond.c server/rows.c server/standard.c \

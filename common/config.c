@@ -106,6 +106,8 @@ static const struct key keys[] = {
     D("disclosure", "budget_public", budget_public, 0, 1e6, "40"),
     I("disclosure", "budget_days", budget_days, 1, 3660, "30"),
     I("disclosure", "release_days", release_days, 1, 3660, "30"),
+    B("disclosure", "official_releases", official_releases, "false"),
+    I("disclosure", "approval_grace_days", approval_grace_days, 0, 36600, "0"),
     S("disclosure", "public_tables", public_tables, "config/public_tables.txt"),
     I("audit", "queue", audit_queue, 16, 1 << 24, "65536"),
     I("audit", "flush_ms", audit_flush_ms, 1, 60000, "200"),

@@ -48,7 +48,11 @@ struct wq_config {
 	double noise_scale, fixed_noise_scale;
 	double budget_policy, budget_researcher, budget_admin, budget_public;
 	int floor, threshold, max_dims_policy, max_dims_researcher, budget_days;
-	int release_days;    /* the public tables are released once per this many days */
+	int release_days; /* the public tables are released once per this many days */
+	/* The published product by official release (docs/releases.md) instead of the
+	 * calendar: answered from the newest published release; an agency-year counts once
+	 * approved, or (grace_days > 0) that many days after its year ended or was reopened. */
+	int official_releases, approval_grace_days;
 	char *public_tables; /* the dashboard's fixed queries; "" no public view */
 
 	int audit_queue, audit_flush_ms;

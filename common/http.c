@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <microhttpd.h>
 #include <pthread.h>
+#include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -920,8 +921,28 @@ static ssize_t no_body(void *cls, uint64_t pos, char *buf, size_t max)
 	return MHD_CONTENT_READER_END_OF_STREAM;
 }
 
+void http_etag_body(struct http_response *resp)
+{
+	uint8_t h[16];
+	char hex[33];
+	crypto_generichash(h, sizeof h, (const uint8_t *)resp->body, resp->len, NULL, 0);
+	sodium_bin2hex(hex, sizeof hex, h, sizeof h);
+	snprintf(resp->etag_text, sizeof resp->etag_text, "\"%s\"", hex);
+	resp->etag = resp->etag_text;
+	resp->cache_control = "private, no-cache";
+}
+
 static enum MHD_Result respond(struct http_request *r, struct http_response *resp)
 {
+	const char *inm = resp->status == 200 && resp->etag_text[0]
+			      ? MHD_lookup_connection_value(r->mc, MHD_HEADER_KIND, "If-None-Match")
+			      : NULL;
+	if (inm && strstr(inm, resp->etag_text)) {
+		free(resp->body);
+		resp->body = NULL;
+		resp->len = 0;
+		resp->status = 304;
+	}
 	set_phase(r, SENDING, resp->len);
 	/* A relayed HEAD: the length of a body MHD does not send for HEAD (so never asks). */
 	struct MHD_Response *mr =

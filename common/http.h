@@ -62,6 +62,7 @@ struct http_response {
 	/* A HEAD answer relayed without its body (common/front.c): the body's length, for
 	 * Content-Length, when len is 0. */
 	size_t head_length;
+	char etag_text[48]; /* http_etag_body's tag, which etag then points at */
 };
 
 typedef void (*http_handler)(struct http_request *req, struct http_response *resp);
@@ -152,6 +153,11 @@ void http_db_reset(void);
  * its strings stay valid until the answer is sent. */
 void http_defer(struct http_request *r);
 void http_resume(struct http_request *r, struct http_response *resp);
+
+/* Tags a 200's body with its hash as ETag (the same bytes, the same tag: an official
+ * release's answers, docs/releases.md), and lets clients keep it (private, revalidated). A
+ * request whose If-None-Match names the tag gets 304 without the body. */
+void http_etag_body(struct http_response *resp);
 
 /* Responses. http_json steals the reference to body. */
 void http_json(struct http_response *resp, unsigned status, json_t *body);

@@ -22,5 +22,7 @@ int cmd_serve(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_rekey(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_retention(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_quality(struct cli_ctx *ctx, int argc, char **argv);
+int cmd_approve(struct cli_ctx *ctx, int argc, char **argv);
+int cmd_approvals(struct cli_ctx *ctx, int argc, char **argv);
 
 #endif

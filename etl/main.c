@@ -35,6 +35,12 @@ static const struct cli_cmd cmds[] = {
      cmd_retention},
     {"quality", "[--agency CODE] [--format text|csv]",
      "each agency's months: cases, gaps, outliers, delays; rejected records", CLI_DB, cmd_quality},
+    {"approve", "AGENCY YEAR|FROM-TO",
+     "approve an agency's cases of a year (or years) for the official releases (docs/releases.md); "
+     "audited",
+     CLI_DB, cmd_approve},
+    {"approvals", "[AGENCY]", "the approvals, and which a later change reopened", CLI_DB,
+     cmd_approvals},
 };
 
 static int open_key(struct cli_ctx *ctx, struct wq_error *e)

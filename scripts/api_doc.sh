@@ -25,6 +25,8 @@ shorten='def cut: if type == "array" and length > 4 then .[0:4] + ["… \(length
   | (if .metaData.items then .metaData.items |= with_entries(.value |= (to_entries | .[0:2] | from_entries)) else . end)
   | (if .indicators then .indicators |= (cut | map(if type == "object" then .definition_ar = "…" | .dimensions = (.dimensions | cut) else . end)) else . end)
   | (if .dimensions then .dimensions |= cut else . end)
+  | (if .agencies then .agencies |= (cut | map(if type == "object" then .held |= cut else . end)) else . end)
+  | (if .tables then .tables |= cut else . end)
   | (if .items then .items |= cut else . end)
   | (if .paths then {openapi, info: {title: .info.title, version: .info.version}, paths: (.paths | keys)} else . end)
   | (if .rows then .rows |= map(if type == "array" then tojson else . end) else . end)
@@ -116,6 +118,21 @@ example "GET /api/v1/interventions: RD, RR, NNT and cost per outcome averted" "/
 example "GET /api/v1/interventions with Kaplan-Meier curves" "/api/v1/interventions?survival=true&from=2020"
 echo "## The justice pathway" >>"$out"; echo >>"$out"
 example "GET /api/v1/pathway" "/api/v1/pathway?from=2022&to=2023"
+echo "## Official releases" >>"$out"; echo >>"$out"
+# The same country published by release (docs/releases.md): every agency approves its
+# years, an admin creates and publishes release 1, and the server answers from it.
+read -r first last < <(psql_t -F' ' -c "SELECT first_year, last_year FROM analytics.data_version")
+for a in $(tail -n +2 config/codelists/agencies.csv | cut -d, -f1); do
+  "$BIN/wiqaya-etl" approve "$a" "$first-$last" >/dev/null
+done
+"$BIN/wiqaya-server" release create --note "The demo country, every agency's years approved" >/dev/null
+"$BIN/wiqaya-server" release publish 1 >/dev/null
+stop_server
+printf '[disclosure]\nofficial_releases = true\n' >>"$CONF"
+start_server
+example "GET /api/v1/releases" "/api/v1/releases" --anonymous
+example "GET /api/v1/releases/{id}" "/api/v1/releases/1" --anonymous
+example "GET /api/v1/analytics from a release" "/api/v1/analytics?indicator=victims&dimension=year&release=1" --anonymous
 echo "## Errors" >>"$out"; echo >>"$out"
 example "An unknown factor" "/api/v1/risk-factors?indicator=victim_rate&factors=sex,colour"
 example "from after to" "/api/v1/trends?indicator=victims&from=2024&to=2019"

@@ -31,6 +31,18 @@ struct product {
 	struct product_cube **old;     /* replaced cubes, freed with the product (an answer
 					  may still read one) */
 	size_t nold, capold;
+	/* Official releases (docs/releases.md), each loaded once when first asked and kept:
+	 * a published release never changes, and a ministry publishes a few a year. */
+	struct official *officials;
+	size_t nofficials;
+};
+
+/* A published official release: its tables' cubes, per listed table (NULL: the release
+ * has no table of that name). */
+struct official {
+	int id;
+	char day[16]; /* its publication day, YYYY-MM-DD */
+	struct product_cube **cubes;
 };
 
 struct product *product_new(const struct wq_config *cfg, const struct keyring *keys,
@@ -61,6 +73,12 @@ void product_free(struct product *pr)
 		cube_free(pr->current[i]);
 	for (size_t i = 0; i < pr->nold; i++)
 		cube_free(pr->old[i]);
+	for (size_t i = 0; i < pr->nofficials; i++) {
+		for (size_t t = 0; t < pr->pt->n; t++)
+			cube_free(pr->officials[i].cubes[t]);
+		free(pr->officials[i].cubes);
+	}
+	free(pr->officials);
 	free(pr->current);
 	free(pr->tried);
 	free(pr->old);
@@ -137,8 +155,8 @@ static void key_of(const struct query *q, const char *const *values, struct strb
 /* Every cell of base's layout at the data of now, with its noise, and the cells'
  * identities for the public ledger (*ids, malloc'd, *nids of 16 bytes). */
 static struct product_cube *measure(const struct product *pr, PGconn *conn,
-				    const struct query *base, int *item_cap, uint8_t **ids,
-				    size_t *nids, int *empty)
+				    const struct query *base, int scope, int *item_cap,
+				    uint8_t **ids, size_t *nids, int *empty)
 {
 	struct wq_error e;
 	struct strbuf sql, k, def;
@@ -148,7 +166,12 @@ static struct product_cube *measure(const struct product *pr, PGconn *conn,
 	if (db_run(conn, &e, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", 0, NULL) < 0)
 		return NULL;
 	sb_init(&sql);
-	query_sql(base, &sql, params, &np);
+	/* A release's agency-years only (its scope): its facts' rows, the same cells. */
+	struct query *scoped = xmalloc(sizeof *scoped);
+	*scoped = *base;
+	scoped->scope = scope;
+	query_sql(scoped, &sql, params, &np);
+	free(scoped);
 	ver = db_exec(conn, &e,
 		      "SELECT version, coalesce(first_year, 0), coalesce(last_year, 0), item_cap "
 		      "FROM analytics.data_version",
@@ -341,7 +364,7 @@ static struct product_cube *release_of(struct product *pr, PGconn *conn, size_t 
 		uint8_t *ids = NULL;
 		size_t nids = 0;
 		int empty = 0;
-		struct product_cube *m = measure(pr, conn, base, &cap, &ids, &nids, &empty);
+		struct product_cube *m = measure(pr, conn, base, 0, &cap, &ids, &nids, &empty);
 		if (!m) {
 			*failed = !empty;
 			*nothing = empty;
@@ -381,12 +404,126 @@ static struct product_cube *release_of(struct product *pr, PGconn *conn, size_t 
 	return c;
 }
 
+/* ---- official releases (docs/releases.md) ---- */
+
+struct product_cube *product_measure(const struct product *pr, PGconn *conn, size_t t, int scope,
+				     int *item_cap, uint8_t **ids, size_t *nids, int *empty)
+{
+	*empty = 0;
+	struct product_cube *c =
+	    measure(pr, conn, &pr->pt->q[t], scope, item_cap, ids, nids, empty);
+	if (c)
+		c->name = pr->pt->text[t];
+	return c;
+}
+
+char *product_cube_text(const struct product_cube *c)
+{
+	return cube_text(c);
+}
+
+struct product_cube *product_cube_parse(const struct product *pr, size_t t, const char *text)
+{
+	struct product_cube *c = cube_parse(pr, &pr->pt->q[t], text, 0);
+	if (c)
+		c->name = pr->pt->text[t];
+	return c;
+}
+
+void product_cube_free(struct product_cube *c)
+{
+	cube_free(c);
+}
+
+/* Release id's tables, loaded once (pr->mu held). NULL with *failed on a database error. */
+static struct official *official_load(struct product *pr, PGconn *conn, int id, const char *day,
+				      int *failed)
+{
+	for (size_t i = 0; i < pr->nofficials; i++)
+		if (pr->officials[i].id == id)
+			return &pr->officials[i];
+	struct wq_error e;
+	char text[16];
+	snprintf(text, sizeof text, "%d", id);
+	const char *params[] = {text};
+	PGresult *r =
+	    db_exec(conn, &e, "SELECT query, body FROM auth.release_table WHERE release = $1::int",
+		    1, params);
+	if (!r) {
+		log_error("%s: %s", e.code, e.message);
+		*failed = 1;
+		return NULL;
+	}
+	struct official o = {id, "", xcalloc(pr->pt->n + 1, sizeof *o.cubes)};
+	snprintf(o.day, sizeof o.day, "%s", day);
+	for (int i = 0; i < PQntuples(r); i++)
+		for (size_t t = 0; t < pr->pt->n; t++)
+			if (!o.cubes[t] && strcmp(pr->pt->text[t], PQgetvalue(r, i, 0)) == 0) {
+				/* A table no longer fitting the code lists is no answer. */
+				o.cubes[t] = product_cube_parse(pr, t, PQgetvalue(r, i, 1));
+				if (o.cubes[t]) {
+					o.cubes[t]->official = id;
+					snprintf(o.cubes[t]->day, sizeof o.cubes[t]->day, "%s",
+						 day);
+				}
+			}
+	PQclear(r);
+	pr->officials = xrealloc(pr->officials, (pr->nofficials + 1) * sizeof *pr->officials);
+	pr->officials[pr->nofficials] = o;
+	return &pr->officials[pr->nofficials++];
+}
+
+/* q's cube in the official release it asks (the newest published when none). */
+static const struct product_cube *official_find(struct product *pr, PGconn *conn,
+						const struct query *q, int *failed)
+{
+	struct wq_error e;
+	char text[16];
+	snprintf(text, sizeof text, "%d", q->release);
+	const char *params[] = {text};
+	PGresult *r = db_exec(
+	    conn, &e,
+	    "SELECT id, to_char(published_at AT TIME ZONE 'UTC', 'YYYY-MM-DD') FROM auth.release "
+	    "WHERE published_at IS NOT NULL AND ($1::int = 0 OR id = $1::int) "
+	    "ORDER BY id DESC LIMIT 1",
+	    1, params);
+	if (!r) {
+		log_error("%s: %s", e.code, e.message);
+		*failed = PRODUCT_DB;
+		return NULL;
+	}
+	if (PQntuples(r) == 0) {
+		PQclear(r);
+		if (q->release)
+			*failed = PRODUCT_NO_RELEASE;
+		return NULL;
+	}
+	int id = atoi(PQgetvalue(r, 0, 0));
+	char day[16];
+	snprintf(day, sizeof day, "%s", PQgetvalue(r, 0, 1));
+	PQclear(r);
+	const struct product_cube *found = NULL;
+	pthread_mutex_lock(&pr->mu);
+	struct official *o = official_load(pr, conn, id, day, failed);
+	for (size_t t = 0; o && t < pr->pt->n && !found; t++)
+		if (covers(&pr->pt->q[t], q) && !pr->pt->st[t])
+			found = o->cubes[t];
+	pthread_mutex_unlock(&pr->mu);
+	return found;
+}
+
 const struct product_cube *product_find(struct product *pr, PGconn *conn, const struct query *q,
 					int *failed)
 {
 	long long release = public_release_period(pr->cfg, time(NULL));
 	const struct product_cube *found = NULL;
 	*failed = 0;
+	if (pr->cfg->official_releases)
+		return official_find(pr, conn, q, failed);
+	if (q->release) {
+		*failed = PRODUCT_CALENDAR;
+		return NULL;
+	}
 	pthread_mutex_lock(&pr->mu);
 	for (size_t t = 0; t < pr->pt->n && !found && !*failed; t++) {
 		if (!covers(&pr->pt->q[t], q) || pr->pt->st[t])

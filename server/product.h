@@ -31,6 +31,8 @@ struct product_cube {
 				program) */
 	long *truth;	     /* n x 3: the measures n, d, x */
 	long *noise;	     /* n x 3: their noise, not floored */
+	int official;	     /* an official release's id (docs/releases.md); 0 the calendar's */
+	char day[16];	     /* an official release's publication day, YYYY-MM-DD */
 };
 
 /* The sums of a query's cells over the base table's cells. */
@@ -46,12 +48,30 @@ struct product *product_new(const struct wq_config *cfg, const struct keyring *k
 			    const struct codelists *lists, const struct public_tables *pt);
 void product_free(struct product *pr);
 
-/* The cube of the current release that q is a post-processing of, measuring and storing
- * the release of this period first if there is none (charged to the public budget; when
- * it cannot pay, the last release stands). NULL when no listed table covers q, or on a
- * database failure (*failed set). */
+/* Why product_find found nothing, beyond "no listed table covers q" (0). */
+enum { PRODUCT_DB = 1, PRODUCT_NO_RELEASE, PRODUCT_CALENDAR };
+
+/* The cube q is a post-processing of. With [disclosure] releases = calendar: of the
+ * current period's release, measuring and storing it first if there is none (charged to
+ * the public budget; when it cannot pay, the last release stands). With official: of the
+ * official release q asks (q->release), or the newest published (docs/releases.md).
+ * NULL when no listed table covers q, or with *failed: PRODUCT_DB a database failure,
+ * PRODUCT_NO_RELEASE no published release q->release, PRODUCT_CALENDAR a release asked
+ * of a server that publishes by calendar. */
 const struct product_cube *product_find(struct product *pr, PGconn *conn, const struct query *q,
 					int *failed);
+
+/* For wiqaya-server release (server/release.h): listed table t measured now over the
+ * agency-years of release scope (0: every row), with its cells' identities for the public
+ * ledger (*ids malloc'd, *nids of 16 bytes) and the data's item cap; NULL with *empty when
+ * there are no data (or the table is too large), else on a database failure. */
+struct product_cube *product_measure(const struct product *pr, PGconn *conn, size_t t, int scope,
+				     int *item_cap, uint8_t **ids, size_t *nids, int *empty);
+/* A cube as stored (auth.release_table's body), and back (NULL when it no longer fits the
+ * code lists). */
+char *product_cube_text(const struct product_cube *c);
+struct product_cube *product_cube_parse(const struct product *pr, size_t t, const char *text);
+void product_cube_free(struct product_cube *c);
 
 /* q's cells (its layout dom over the cube's span, ncells of them, the last dimension
  * fastest) as sums of the cube's cells. */

@@ -388,6 +388,8 @@ static int from_product(const struct protector *p, PGconn *conn, const struct qu
 	a->cells = xcalloc(total + 1, sizeof *a->cells);
 	a->data_version = c->version;
 	a->release = c->release;
+	a->official = c->official;
+	a->release_day = c->official ? c->day : NULL;
 	double var = noise_variance(p->cfg);
 	int idx[QUERY_MAX_DIMS] = {0};
 	long xt = 0, xz = 0, xl = 0;
@@ -567,9 +569,32 @@ int protect_answer(const struct protector *p, PGconn *conn, const struct query *
 	int failed = 0;
 	const struct product_cube *c =
 	    p->product && !broken ? product_find(p->product, conn, q, &failed) : NULL;
+	if (failed == PRODUCT_NO_RELEASE) {
+		err_set(e, "R1001", "there is no published release %d", q->release);
+		err_field(e, "release");
+		err_hint(e, "GET /api/v1/releases lists the published releases.");
+		*status = 404;
+		return -1;
+	}
+	if (failed == PRODUCT_CALENDAR) {
+		err_set(e, "R1002", "this server publishes its tables by calendar, not by release");
+		err_field(e, "release");
+		err_hint(e, "Ask without release=; GET /api/v1/disclosure gives the calendar.");
+		*status = 409;
+		return -1;
+	}
 	if (failed) {
 		err_set(e, "S2002", "the published product could not be read");
 		*status = 503;
+		return -1;
+	}
+	if (!c && q->release) {
+		err_set(e, "R1003", "release %d publishes no table that answers this query",
+			q->release);
+		err_field(e, "release");
+		err_hint(e, "A release holds the published product's tables and their sums; "
+			    "ask without release= for a table of the data of now.");
+		*status = 409;
 		return -1;
 	}
 	if (c) {

@@ -65,7 +65,9 @@ struct answer {
 	struct pcell *cells; /* every combination of the items, the last dimension fastest */
 	size_t n;	     /* values point into the query, the code lists or static text */
 	long long data_version;
-	long long release; /* the published product's release it was summed from; 0 none */
+	long long release;	 /* the published product's release it was summed from; 0 none */
+	int official;		 /* or the official release's id (docs/releases.md); 0 none */
+	const char *release_day; /* the official release's publication day (its cube's) */
 	size_t suppressed;
 	double excluded; /* a proportion's rows outside its denominator, noisy; NAN suppressed */
 	double epsilon, remaining, budget;

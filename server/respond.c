@@ -177,6 +177,19 @@ int respond_query(struct http_request *req, struct query *q, const char *indicat
 		http_problem_error(resp, status, &e);
 		return -1;
 	}
+	/* release=N: an official release's published tables (docs/releases.md). */
+	const char *release = http_query(req, "release");
+	if (release) {
+		char *end;
+		long n = strtol(release, &end, 10);
+		if (*end || end == release || n <= 0 || n > 1000000) {
+			http_problem_param(
+			    resp, "R1001", "no such release", "release",
+			    "a release is a positive integer (GET /api/v1/releases)");
+			return -1;
+		}
+		q->release = (int)n;
+	}
 	return 0;
 }
 
@@ -221,7 +234,10 @@ json_t *respond_meta(const struct server *srv, const struct answer *a, const cha
 		      (json_int_t)a->data_version, "disclosure", disclosure, "method", method);
 	/* An answer of the published product names its release by its first day. */
 	char day[16];
-	if (a->release > 0) {
+	if (a->official > 0) {
+		json_object_set_new(meta, "release", json_string(a->release_day));
+		json_object_set_new(meta, "release_id", json_integer(a->official));
+	} else if (a->release > 0) {
 		public_release_day(srv->cfg, a->release, day);
 		if (day[0])
 			json_object_set_new(meta, "release", json_string(day));
@@ -542,8 +558,8 @@ static void kept_key(const struct respond_form *form, const char *query, const s
 		     struct strbuf *key)
 {
 	sb_init(key);
-	sb_printf(key, "body %s %s %lld %s", form->csv ? "csv" : "json",
-		  form->lang == LANG_AR ? "ar" : "en", a->release, query);
+	sb_printf(key, "body %s %s %lld %d %s", form->csv ? "csv" : "json",
+		  form->lang == LANG_AR ? "ar" : "en", a->release, a->official, query);
 }
 
 /* Sends text[0..len) with the asker's part of a in its hole. */
@@ -555,6 +571,8 @@ static void send_filled(const struct server *srv, const struct kept *k, const ch
 	    k->csv ? "text/csv; charset=utf-8; header=present" : "application/json; charset=utf-8";
 	if (k->hole == SIZE_MAX) {
 		http_text(resp, 200, type, text, len);
+		if (a->official)
+			http_etag_body(resp);
 		return;
 	}
 	json_t *d = respond_disclosure(srv, a, role);
@@ -565,6 +583,8 @@ static void send_filled(const struct server *srv, const struct kept *k, const ch
 	sb_puts(&sb, part);
 	sb_put(&sb, text + k->hole, len - k->hole);
 	http_text(resp, 200, type, sb.data, sb.len);
+	if (a->official)
+		http_etag_body(resp);
 	sb_free(&sb);
 	free(part);
 	json_decref(d);

@@ -16,7 +16,7 @@
 enum lang { LANG_EN, LANG_AR };
 
 /* The query parameters every data route takes besides its own. */
-#define RESPOND_PARAMS "format", "lang", "dry_run"
+#define RESPOND_PARAMS "format", "lang", "dry_run", "release"
 
 /* How an answer is sent, read once per request: its language (?lang= first, then the best
  * of en and ar in Accept-Language; English by default) and whether as CSV (?format=csv,

@@ -49,6 +49,8 @@ const struct http_route server_routes[] = {
     {"GET", "/api/v1/openapi.json", openapi_get, NULL, ROLE_PUBLIC | READERS},
     {"GET", "/api/v1/disclosure", disclosure_get, NULL, ROLE_PUBLIC | READERS},
     {"GET", "/api/v1/data-quality", data_quality_get, NULL, ROLE_PUBLIC | READERS},
+    {"GET", "/api/v1/releases", releases_get, NULL, ROLE_PUBLIC | READERS},
+    {"GET", "/api/v1/releases/*", release_get_route, NULL, ROLE_PUBLIC | READERS},
     {"GET", "/metrics", prometheus_get, NULL, ROLE_MONITOR | ROLE_ADMIN},
     {"GET", "/", web_get, NULL, ROLE_PUBLIC | READERS},
     {"GET", "/assets/*", web_get, NULL, ROLE_PUBLIC | READERS},

@@ -23,6 +23,8 @@ void catalogue_dimensions(struct http_request *req, struct http_response *resp);
 void catalogue_dimension(struct http_request *req, struct http_response *resp);
 void disclosure_get(struct http_request *req, struct http_response *resp);
 void data_quality_get(struct http_request *req, struct http_response *resp);
+void releases_get(struct http_request *req, struct http_response *resp);
+void release_get_route(struct http_request *req, struct http_response *resp);
 void prometheus_get(struct http_request *req, struct http_response *resp);
 void web_get(struct http_request *req, struct http_response *resp);
 

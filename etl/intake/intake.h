@@ -33,6 +33,8 @@ void intake_cases_post(struct http_request *req, struct http_response *resp);
 void intake_batch_get(struct http_request *req, struct http_response *resp);
 void intake_batch_delete(struct http_request *req, struct http_response *resp);
 void intake_quality_get(struct http_request *req, struct http_response *resp);
+void intake_approvals_post(struct http_request *req, struct http_response *resp);
+void intake_approvals_get(struct http_request *req, struct http_response *resp);
 void intake_population_post(struct http_request *req, struct http_response *resp);
 void intake_health_get(struct http_request *req, struct http_response *resp);
 void intake_metrics_get(struct http_request *req, struct http_response *resp);

@@ -5,7 +5,7 @@
 #include <string.h>
 
 static const char *const atomic_params[] = {"atomic", NULL};
-static const char *const quality_params[] = {"agency", NULL};
+static const char *const agency_params[] = {"agency", NULL};
 
 const struct http_route intake_routes[] = {
     {"GET", "/healthz", intake_health_get, NULL,
@@ -15,7 +15,9 @@ const struct http_route intake_routes[] = {
     {"GET", "/api/v1/batches/*", intake_batch_get, NULL, ROLE_SUBMITTER | ROLE_ADMIN},
     {"DELETE", "/api/v1/batches/*", intake_batch_delete, NULL, ROLE_ADMIN},
     {"POST", "/api/v1/population", intake_population_post, atomic_params, ROLE_ADMIN},
-    {"GET", "/api/v1/quality", intake_quality_get, quality_params, ROLE_SUBMITTER | ROLE_ADMIN},
+    {"GET", "/api/v1/quality", intake_quality_get, agency_params, ROLE_SUBMITTER | ROLE_ADMIN},
+    {"POST", "/api/v1/approvals", intake_approvals_post, NULL, ROLE_SUBMITTER | ROLE_ADMIN},
+    {"GET", "/api/v1/approvals", intake_approvals_get, agency_params, ROLE_SUBMITTER | ROLE_ADMIN},
 };
 const size_t intake_nroutes = sizeof intake_routes / sizeof intake_routes[0];
 

@@ -88,6 +88,8 @@ const walks = {
   "/api/v1/dimensions/{id}": [{q: "", id: "sex"}, {q: "", id: "nosuch", status: 404}],
   "/api/v1/disclosure": [{q: ""}, {q: "", anonymous: true}],
   "/api/v1/data-quality": [{q: ""}, {q: "", anonymous: true}],
+  "/api/v1/releases": [{q: ""}, {q: "", anonymous: true}],
+  "/api/v1/releases/{id}": [{q: "", id: "1", status: 404}, {q: "", id: "x", status: 404}],
 };
 
 let api;

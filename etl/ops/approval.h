@@ -1,0 +1,26 @@
+/* An agency's approval of a year of its submissions (docs/releases.md): what an official
+ * release counts. Kept in warehouse.approval; any later change to the agency's cases of
+ * that year reopens it (sql/functions/warehouse.approval_reopen.sql), and the next release
+ * leaves it out, named, until the agency approves again. */
+#ifndef WQ_APPROVAL_H
+#define WQ_APPROVAL_H
+
+#include <jansson.h>
+#include <libpq-fe.h>
+#include <stdint.h>
+
+#include "common/codelist.h"
+#include "common/error.h"
+
+/* Records agency's approval of year, by BY (who: "cli", "token N"), audited: a year
+ * approved again (reopened or not) is approved as of now. S3013 an agency that is no code
+ * of the list agencies (field agency), S3014 a year before 1900 or after this one (field
+ * year); S2xxx the database. Nothing is changed on a refusal. */
+int approval_set(PGconn *conn, const uint8_t *audit_key, const struct codelists *lists,
+		 const char *agency, int year, const char *by, struct wq_error *e);
+
+/* The approvals, of agency or of all (NULL): an array of {agency, year, state (approved
+ * or reopened), approved_at, reopened_at}. NULL with e set on a database failure. */
+json_t *approval_list(PGconn *conn, const char *agency, struct wq_error *e);
+
+#endif

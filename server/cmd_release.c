@@ -1,0 +1,143 @@
+/* wiqaya-server release create|list|show|publish|drop: official releases (server/release.h,
+ * docs/releases.md), an admin's commands on the server's host. create measures the
+ * published product over the approved agency-years and prints the draft's id; publish
+ * makes it the release every published answer comes from; show prints a release whole
+ * (JSON, as GET /api/v1/releases/{id} gives it, drafts too). */
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/codelist.h"
+#include "server/commands.h"
+#include "server/indicator.h"
+#include "server/release.h"
+#include "server/standard.h"
+
+/* What a release is measured with: the code lists, indicators and published tables the
+ * server serves. */
+struct loaded {
+	struct codelists lists;
+	struct indicators indicators;
+	struct standards standards;
+	struct public_tables pt;
+	struct product *product;
+};
+
+static int load(struct cli_ctx *ctx, struct loaded *l, struct wq_error *e)
+{
+	struct server_app *app = ctx->app;
+	const struct wq_config *cfg = ctx->cfg;
+	memset(l, 0, sizeof *l);
+	if (codelists_load(&l->lists, cfg->codelists_dir, e) < 0 ||
+	    indicators_load(&l->indicators, cfg->indicators_path, e) < 0 ||
+	    standards_load(&l->standards, cfg->standards_path, &l->lists, e) < 0 ||
+	    public_load(&l->pt, cfg->public_tables, cfg, &l->indicators, &l->lists, &l->standards,
+			e) < 0)
+		return -1;
+	l->product = product_new(cfg, &app->keys, &l->lists, &l->pt);
+	return 0;
+}
+
+static void unload(struct loaded *l)
+{
+	product_free(l->product);
+	public_free(&l->pt);
+	standards_free(&l->standards);
+	indicators_free(&l->indicators);
+	codelists_free(&l->lists);
+}
+
+static void print(json_t *j)
+{
+	char *text = json_dumps(j, JSON_INDENT(2));
+	puts(text);
+	free(text);
+	json_decref(j);
+}
+
+static int id_of(const char *text)
+{
+	char *end;
+	long n = strtol(text, &end, 10);
+	return *end || end == text || n <= 0 || n > 1000000 ? -1 : (int)n;
+}
+
+int srv_release(struct cli_ctx *ctx, int argc, char **argv)
+{
+	struct server_app *app = ctx->app;
+	struct wq_error e;
+	if (argc < 2)
+		return cli_usage_error(ctx);
+	const char *what = argv[1];
+	if (!strcmp(what, "list") && argc == 2) {
+		json_t *list = release_list(ctx->conn, 1, &e);
+		if (!list)
+			return cli_fail(&e);
+		size_t i;
+		json_t *r;
+		printf("id\tstatus\tcreated\tpublished\tdata_version\tyears\tnote\n");
+		json_array_foreach (list, i, r) {
+			json_t *years = json_object_get(r, "years");
+			const char *pub = json_string_value(json_object_get(r, "published"));
+			printf("%d\t%s\t%s\t%s\t%lld\t%d-%d\t%s\n",
+			       (int)json_integer_value(json_object_get(r, "id")),
+			       json_string_value(json_object_get(r, "status")),
+			       json_string_value(json_object_get(r, "created")), pub ? pub : "",
+			       (long long)json_integer_value(json_object_get(r, "data_version")),
+			       (int)json_integer_value(json_array_get(years, 0)),
+			       (int)json_integer_value(json_array_get(years, 1)),
+			       json_string_value(json_object_get(r, "note")));
+		}
+		json_decref(list);
+		return 0;
+	}
+	if (!strcmp(what, "show") && argc == 3) {
+		int id = id_of(argv[2]);
+		if (id < 0)
+			return cli_usage_error(ctx);
+		json_t *r = release_get(ctx->conn, id, 1, &e);
+		if (!r)
+			return cli_fail(&e);
+		print(r);
+		return 0;
+	}
+	const char *note = NULL;
+	int id = -1;
+	if (!strcmp(what, "create")) {
+		for (int i = 2; i < argc; i++) {
+			if (strcmp(argv[i], "--note") != 0 || i + 1 >= argc)
+				return cli_usage_error(ctx);
+			note = argv[++i];
+		}
+	} else if ((!strcmp(what, "publish") || !strcmp(what, "drop")) && argc == 3) {
+		if ((id = id_of(argv[2])) < 0)
+			return cli_usage_error(ctx);
+	} else {
+		return cli_usage_error(ctx);
+	}
+	struct loaded l;
+	if (load(ctx, &l, &e) < 0) {
+		unload(&l);
+		return cli_fail(&e);
+	}
+	struct release_maker m = {ctx->cfg, &l.lists, &l.pt, l.product, app->keys.audit};
+	int rc;
+	if (!strcmp(what, "create")) {
+		rc = release_create(&m, ctx->conn, "cli", note, &id, &e);
+		if (rc == 0)
+			printf("release %d created (a draft: wiqaya-server release show %d, then "
+			       "publish %d)\n",
+			       id, id, id);
+	} else if (!strcmp(what, "publish")) {
+		rc = release_publish(&m, ctx->conn, id, "cli", &e);
+		if (rc == 0)
+			printf("release %d published\n", id);
+	} else {
+		rc = release_drop(&m, ctx->conn, id, "cli", &e);
+		if (rc == 0)
+			printf("release %d dropped\n", id);
+	}
+	unload(&l);
+	return rc < 0 ? cli_fail(&e) : 0;
+}

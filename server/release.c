@@ -1,0 +1,650 @@
+/* Official releases (see release.h). */
+#include "server/release.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "common/audit_chain.h"
+#include "common/db.h"
+#include "common/log.h"
+#include "common/strbuf.h"
+#include "common/xalloc.h"
+#include "server/ledger.h"
+#include "server/noise.h"
+#include "server/sensitivity.h"
+#include "stats/disclosure.h"
+
+#define ISO_UTC(col) "to_char(" col " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
+
+static int audit(const struct release_maker *m, PGconn *conn, const char *action, int id,
+		 const char *by, struct wq_error *e)
+{
+	json_t *j =
+	    json_pack("{s:s,s:s,s:i,s:s}", "kind", "release", "action", action, "id", id, "by", by);
+	char *body = json_dumps(j, JSON_COMPACT | JSON_SORT_KEYS);
+	json_decref(j);
+	int rc = audit_append(conn, m->audit_key, "release", body, e);
+	free(body);
+	return rc;
+}
+
+static void rollback(PGconn *conn)
+{
+	PQclear(PQexec(conn, "ROLLBACK"));
+}
+
+/* ---- the scope: which agency-years a release holds ---- */
+
+/* 1 January of year y, UTC. */
+static time_t year_start(int y)
+{
+	struct tm tm = {.tm_year = y - 1900, .tm_mday = 1};
+	return timegm(&tm);
+}
+
+/* Per agency of the code list and year of the data: held, or missing and why. The held
+ * agency-years go into auth.release_scope for id; *holds the release's account of them.
+ * Returns how many agency-years are held, or -1 with e set. */
+static int scope_make(const struct release_maker *m, PGconn *conn, int id, int first, int last,
+		      json_t **holds, struct wq_error *e)
+{
+	PGresult *r = db_exec(conn, e,
+			      "SELECT agency, year, extract(epoch FROM reopened_at)::bigint "
+			      "FROM analytics.approvals()",
+			      0, NULL);
+	if (!r)
+		return -1;
+	const struct code_list *ag = codelists_get(m->lists, "agencies");
+	time_t now = time(NULL);
+	double grace = m->cfg->approval_grace_days * 86400.0;
+	struct strbuf agencies, years;
+	sb_init(&agencies);
+	sb_init(&years);
+	sb_putc(&agencies, '{');
+	sb_putc(&years, '{');
+	int held_n = 0;
+	json_t *list = json_array();
+	for (size_t a = 0; ag && a < ag->n; a++) {
+		const struct code_item *it = &ag->items[a];
+		json_t *held = json_array(), *missing = json_array();
+		for (int y = first; y <= last; y++) {
+			int row = -1;
+			for (int i = 0; i < PQntuples(r) && row < 0; i++)
+				if (atoi(PQgetvalue(r, i, 1)) == y &&
+				    strcmp(PQgetvalue(r, i, 0), it->code) == 0)
+					row = i;
+			const char *why = NULL;
+			if (row < 0) {
+				if (!(grace > 0 && difftime(now, year_start(y + 1)) >= grace))
+					why = "not approved";
+			} else if (!PQgetisnull(r, row, 2)) {
+				time_t reopened = (time_t)atoll(PQgetvalue(r, row, 2));
+				if (!(grace > 0 && difftime(now, reopened) >= grace))
+					why = "reopened";
+			}
+			if (why) {
+				json_array_append_new(
+				    missing, json_pack("{s:i,s:s}", "year", y, "why", why));
+				continue;
+			}
+			json_array_append_new(held, json_integer(y));
+			sb_printf(&agencies, "%s\"%s\"", held_n ? "," : "", it->code);
+			sb_printf(&years, "%s%d", held_n ? "," : "", y);
+			held_n++;
+		}
+		json_array_append_new(list,
+				      json_pack("{s:s,s:s,s:s,s:o,s:o}", "agency", it->code,
+						"label_en", it->label_en, "label_ar", it->label_ar,
+						"held", held, "missing", missing));
+	}
+	PQclear(r);
+	sb_putc(&agencies, '}');
+	sb_putc(&years, '}');
+	char idtext[16];
+	snprintf(idtext, sizeof idtext, "%d", id);
+	const char *params[] = {idtext, agencies.data, years.data};
+	int rc = held_n == 0 ? 0
+			     : db_run(conn, e,
+				      "INSERT INTO auth.release_scope (release, agency, year) "
+				      "SELECT $1::int, unnest($2::text[]), unnest($3::smallint[])",
+				      3, params);
+	sb_free(&agencies);
+	sb_free(&years);
+	if (rc < 0) {
+		json_decref(list);
+		return -1;
+	}
+	*holds = json_pack("{s:[i,i],s:o}", "years", first, last, "agencies", list);
+	return held_n;
+}
+
+/* ---- create, publish, drop ---- */
+
+static int delete_draft(PGconn *conn, int id)
+{
+	char idtext[16];
+	struct wq_error e;
+	snprintf(idtext, sizeof idtext, "%d", id);
+	const char *params[] = {idtext};
+	int rc = db_run(conn, &e, "BEGIN", 0, NULL) < 0 ||
+			 db_run(conn, &e, "DELETE FROM auth.release_table WHERE release = $1::int",
+				1, params) < 0 ||
+			 db_run(conn, &e, "DELETE FROM auth.release_scope WHERE release = $1::int",
+				1, params) < 0 ||
+			 db_run(conn, &e, "DELETE FROM auth.release WHERE id = $1::int", 1,
+				params) < 0 ||
+			 db_run(conn, &e, "COMMIT", 0, NULL) < 0
+		     ? -1
+		     : 0;
+	if (rc < 0) {
+		log_error("%s: %s", e.code, e.message);
+		rollback(conn);
+	}
+	return rc;
+}
+
+/* Measures, charges and stores every listed table for draft id of data version version. */
+static int measure_all(const struct release_maker *m, PGconn *conn, int id, long long version,
+		       struct wq_error *e)
+{
+	char idtext[16];
+	snprintf(idtext, sizeof idtext, "%d", id);
+	int stored = 0;
+	for (size_t t = 0; t < m->pt->n; t++) {
+		if (m->pt->st[t])
+			continue; /* a standardised line: answered from its base table */
+		int cap = 4, empty = 0;
+		uint8_t *ids = NULL;
+		size_t nids = 0;
+		struct product_cube *c =
+		    product_measure(m->product, conn, t, id, &cap, &ids, &nids, &empty);
+		if (!c) {
+			free(ids);
+			if (empty)
+				continue; /* no cell in its layout (or too many): no such table */
+			err_set(e, "S2002", "the table \"%s\" could not be measured",
+				m->pt->text[t]);
+			return -1;
+		}
+		if (c->version != version) {
+			free(ids);
+			product_cube_free(c);
+			err_set(e, "R1007", "the data changed while the release was measured");
+			err_hint(e, "Create the release again.");
+			return -1;
+		}
+		struct principal pub = {0, ROLE_PUBLIC, ""};
+		struct charge ch;
+		double epsilon = sensitivity_of(&m->pt->q[t], m->lists, cap) / m->cfg->noise_scale;
+		int rc = ledger_charge(conn, NULL, m->cfg, &pub, ids, nids, epsilon, 0, &ch, e);
+		free(ids);
+		if (rc == 1) {
+			product_cube_free(c);
+			err_set(e, "R1005", "the public budget cannot pay for the table \"%s\"",
+				m->pt->text[t]);
+			err_detail(e, "It costs %.3g; %.3g of %.3g is left.", epsilon, ch.remaining,
+				   ch.budget);
+			err_hint(e,
+				 "[disclosure] budget_public and budget_days bound how often the "
+				 "product can be measured again.");
+			return -1;
+		}
+		char *body = rc == 0 ? product_cube_text(c) : NULL;
+		product_cube_free(c);
+		const char *params[] = {idtext, m->pt->text[t], body};
+		rc = rc < 0 ? -1
+			    : db_run(conn, e,
+				     "INSERT INTO auth.release_table (release, query, body) "
+				     "VALUES ($1::int, $2, $3)",
+				     3, params);
+		free(body);
+		if (rc < 0)
+			return -1;
+		stored++;
+	}
+	if (stored == 0) {
+		err_set(e, "R1004", "no table of the published product has data to release");
+		return -1;
+	}
+	return 0;
+}
+
+int release_create(const struct release_maker *m, PGconn *conn, const char *by, const char *note,
+		   int *id, struct wq_error *e)
+{
+	PGresult *v = db_exec(
+	    conn, e, "SELECT version, first_year, last_year FROM analytics.data_version", 0, NULL);
+	if (!v)
+		return -1;
+	if (PQntuples(v) != 1 || PQgetisnull(v, 0, 1)) {
+		PQclear(v);
+		err_set(e, "R1004", "there are no data to release");
+		return -1;
+	}
+	long long version = atoll(PQgetvalue(v, 0, 0));
+	int first = atoi(PQgetvalue(v, 0, 1)), last = atoi(PQgetvalue(v, 0, 2));
+	PQclear(v);
+	if (db_run(conn, e, "BEGIN", 0, NULL) < 0)
+		return -1;
+	/* One creation at a time: the ids follow each other. */
+	PGresult *n =
+	    db_run(conn, e, "LOCK TABLE auth.release IN SHARE ROW EXCLUSIVE MODE", 0, NULL) < 0
+		? NULL
+		: db_exec(conn, e, "SELECT coalesce(max(id), 0) + 1 FROM auth.release", 0, NULL);
+	if (!n) {
+		rollback(conn);
+		return -1;
+	}
+	*id = atoi(PQgetvalue(n, 0, 0));
+	PQclear(n);
+	char idtext[16], vtext[24], f[8], l[8];
+	snprintf(idtext, sizeof idtext, "%d", *id);
+	snprintf(vtext, sizeof vtext, "%lld", version);
+	snprintf(f, sizeof f, "%d", first);
+	snprintf(l, sizeof l, "%d", last);
+	const char *params[] = {idtext, by, vtext, f, l, note ? note : "", NULL};
+	if (db_run(conn, e,
+		   "INSERT INTO auth.release (id, created_by, data_version, first_year, "
+		   "last_year, note, holds) VALUES ($1::int, $2, $3::bigint, $4::smallint, "
+		   "$5::smallint, $6, '{}')",
+		   6, params) < 0) {
+		rollback(conn);
+		return -1;
+	}
+	json_t *holds = NULL;
+	int held = scope_make(m, conn, *id, first, last, &holds, e);
+	if (held <= 0) {
+		rollback(conn);
+		json_decref(holds);
+		if (held == 0) {
+			err_set(e, "R1004", "no agency has approved a year of the data (%d-%d)",
+				first, last);
+			err_hint(e, "An agency approves a year over the intake (POST "
+				    "/api/v1/approvals), an admin with wiqaya-etl approve.");
+		}
+		return -1;
+	}
+	char *text = json_dumps(holds, JSON_COMPACT);
+	json_decref(holds);
+	const char *hp[] = {idtext, text};
+	int rc = db_run(conn, e, "UPDATE auth.release SET holds = $2::jsonb WHERE id = $1::int", 2,
+			hp) < 0 ||
+		 audit(m, conn, "create", *id, by, e) < 0 || db_run(conn, e, "COMMIT", 0, NULL) < 0;
+	free(text);
+	if (rc) {
+		rollback(conn);
+		return -1;
+	}
+	if (measure_all(m, conn, *id, version, e) < 0) {
+		delete_draft(conn, *id);
+		return -1;
+	}
+	return 0;
+}
+
+/* The release's status under a row lock: 1 published, 0 a draft, -1 none (R1001) or a
+ * database failure. *created its creation time as text. */
+static int locked_status(PGconn *conn, int id, char created[64], struct wq_error *e)
+{
+	char idtext[16];
+	snprintf(idtext, sizeof idtext, "%d", id);
+	const char *params[] = {idtext};
+	PGresult *r = db_exec(conn, e,
+			      "SELECT published_at IS NOT NULL, created_at::text FROM auth.release "
+			      "WHERE id = $1::int FOR UPDATE",
+			      1, params);
+	if (!r)
+		return -1;
+	if (PQntuples(r) == 0) {
+		PQclear(r);
+		err_set(e, "R1001", "there is no release %d", id);
+		return -1;
+	}
+	int published = PQgetvalue(r, 0, 0)[0] == 't';
+	snprintf(created, 64, "%s", PQgetvalue(r, 0, 1));
+	PQclear(r);
+	return published;
+}
+
+/* ---- the revision note ---- */
+
+static void cell_key(const struct product_cube *c, size_t i, struct strbuf *k)
+{
+	sb_reset(k);
+	for (int d = 0; d < c->base->ndims; d++) {
+		const char *v = c->values[i * (size_t)c->base->ndims + (size_t)d];
+		sb_puts(k, v ? v : "\x1e");
+		sb_putc(k, '\x1f');
+	}
+}
+
+struct keyed {
+	char *key;
+	size_t at;
+};
+
+static int cmp_keyed(const void *a, const void *b)
+{
+	return strcmp(((const struct keyed *)a)->key, ((const struct keyed *)b)->key);
+}
+
+/* The reasons a cell of year y may have moved: the kinds of change to the year's cases
+ * between the releases (changes: rows of year, kind), and a change of the agencies held. */
+static json_t *reasons_of(const PGresult *changes, const PGresult *scoped, int y)
+{
+	static const struct {
+		const char *kind, *reason;
+	} names[] = {{"new", "late reports"},
+		     {"resubmitted", "resubmissions"},
+		     {"reclassified", "reclassification"},
+		     {"withdrawn", "withdrawals"}};
+	json_t *out = json_array();
+	for (size_t n = 0; n < sizeof names / sizeof *names; n++)
+		for (int i = 0; i < PQntuples(changes); i++)
+			if (atoi(PQgetvalue(changes, i, 0)) == y &&
+			    strcmp(PQgetvalue(changes, i, 1), names[n].kind) == 0)
+				json_array_append_new(out, json_string(names[n].reason));
+	for (int i = 0; i < PQntuples(scoped); i++)
+		if (atoi(PQgetvalue(scoped, i, 0)) == y)
+			json_array_append_new(out, json_string("approvals"));
+	return out;
+}
+
+/* The published base cells of cube now that moved by more than their noise from cube
+ * before, appended to cells. A cell's published count is its noisy count when the cell is
+ * published in both; moved: outside the 95% band of the difference of the noise drawn
+ * again (1.96 standard deviations of it: band). */
+static size_t compare(const struct release_maker *m, const struct product_cube *before,
+		      const struct product_cube *now, const PGresult *changes,
+		      const PGresult *scoped, json_t *cells, size_t *compared)
+{
+	struct suppression sup = {m->cfg->floor, m->cfg->threshold};
+	/* The fresh part of the noise is drawn again when a cell's records changed; the
+	 * fixed part only when its definition did (the data's span moved). */
+	int same_span = before->first == now->first && before->last == now->last;
+	double var =
+	    2 * dl_variance(m->cfg->noise_scale) + (!same_span && m->cfg->fixed_noise_scale > 0
+							? 2 * dl_variance(m->cfg->fixed_noise_scale)
+							: 0);
+	double band = 1.96 * sqrt(var);
+	int year = -1, measures = now->base->ind->type == IND_PROPORTION ? 2 : 1;
+	for (int d = 0; d < now->base->ndims; d++)
+		if (now->base->dims[d].dim->kind == DIM_YEAR)
+			year = d;
+	struct keyed *old = xcalloc(before->n + 1, sizeof *old);
+	struct strbuf k;
+	sb_init(&k);
+	for (size_t i = 0; i < before->n; i++) {
+		cell_key(before, i, &k);
+		old[i] = (struct keyed){xstrdup(k.data), i};
+	}
+	qsort(old, before->n, sizeof *old, cmp_keyed);
+	size_t moved = 0;
+	for (size_t i = 0; i < now->n; i++) {
+		cell_key(now, i, &k);
+		struct keyed probe = {k.data, 0};
+		const struct keyed *hit =
+		    before->n ? bsearch(&probe, old, before->n, sizeof *old, cmp_keyed) : NULL;
+		if (!hit)
+			continue;
+		for (int mm = 0; mm < measures; mm++) {
+			long tn = now->truth[i * 3 + (size_t)mm],
+			     to = before->truth[hit->at * 3 + (size_t)mm];
+			long nn = dl_noisy(tn, now->noise[i * 3 + (size_t)mm]),
+			     no = dl_noisy(to, before->noise[hit->at * 3 + (size_t)mm]);
+			if (!dl_published(&sup, tn, nn) || !dl_published(&sup, to, no))
+				continue;
+			(*compared)++;
+			if (fabs((double)(nn - no)) <= band)
+				continue;
+			json_t *cell = json_object();
+			const char *const *v = now->values + i * (size_t)now->base->ndims;
+			for (int d = 0; d < now->base->ndims; d++)
+				json_object_set_new(cell, now->base->dims[d].dim->name,
+						    v[d] ? json_string(v[d]) : json_null());
+			json_array_append_new(
+			    cells,
+			    json_pack(
+				"{s:s,s:o,s:s,s:I,s:I,s:f,s:o}", "table", now->name, "cell", cell,
+				"measure", mm ? "denominator" : "numerator", "previous",
+				(json_int_t)no, "now", (json_int_t)nn, "band", band, "reasons",
+				year >= 0 && v[year] ? reasons_of(changes, scoped, atoi(v[year]))
+						     : json_array()));
+			moved++;
+		}
+	}
+	for (size_t i = 0; i < before->n; i++)
+		free(old[i].key);
+	free(old);
+	sb_free(&k);
+	return moved;
+}
+
+/* The tables of release id, parsed, per listed table (NULL: none). */
+static struct product_cube **tables_of(const struct release_maker *m, PGconn *conn, int id,
+				       struct wq_error *e)
+{
+	char idtext[16];
+	snprintf(idtext, sizeof idtext, "%d", id);
+	const char *params[] = {idtext};
+	PGresult *r =
+	    db_exec(conn, e, "SELECT query, body FROM auth.release_table WHERE release = $1::int",
+		    1, params);
+	if (!r)
+		return NULL;
+	struct product_cube **cubes = xcalloc(m->pt->n + 1, sizeof *cubes);
+	for (int i = 0; i < PQntuples(r); i++)
+		for (size_t t = 0; t < m->pt->n; t++)
+			if (!cubes[t] && strcmp(m->pt->text[t], PQgetvalue(r, i, 0)) == 0)
+				cubes[t] = product_cube_parse(m->product, t, PQgetvalue(r, i, 1));
+	PQclear(r);
+	return cubes;
+}
+
+static void tables_free(const struct release_maker *m, struct product_cube **cubes)
+{
+	for (size_t t = 0; cubes && t < m->pt->n; t++)
+		product_cube_free(cubes[t]);
+	free(cubes);
+}
+
+/* Release id's revision note against the previous published release (NULL: none). */
+static json_t *revision_note(const struct release_maker *m, PGconn *conn, int id,
+			     struct wq_error *e)
+{
+	char idtext[16];
+	snprintf(idtext, sizeof idtext, "%d", id);
+	const char *params[] = {idtext};
+	PGresult *p = db_exec(conn, e,
+			      "SELECT id FROM auth.release WHERE published_at IS NOT NULL "
+			      "AND id < $1::int ORDER BY id DESC LIMIT 1",
+			      1, params);
+	if (!p)
+		return NULL;
+	if (PQntuples(p) == 0) {
+		PQclear(p);
+		return json_null();
+	}
+	int prev = atoi(PQgetvalue(p, 0, 0));
+	PQclear(p);
+	char prevtext[16];
+	snprintf(prevtext, sizeof prevtext, "%d", prev);
+	const char *both[] = {prevtext, idtext};
+	PGresult *changes = db_exec(conn, e,
+				    "SELECT year, kind FROM analytics.case_changes("
+				    "(SELECT created_at FROM auth.release WHERE id = $1::int), "
+				    "(SELECT created_at FROM auth.release WHERE id = $2::int))",
+				    2, both);
+	PGresult *scoped =
+	    changes
+		? db_exec(conn, e,
+			  "SELECT DISTINCT year FROM ("
+			  "(SELECT agency, year FROM auth.release_scope WHERE release = $1::int "
+			  " EXCEPT SELECT agency, year FROM auth.release_scope WHERE release = "
+			  "$2::int) UNION "
+			  "(SELECT agency, year FROM auth.release_scope WHERE release = $2::int "
+			  " EXCEPT SELECT agency, year FROM auth.release_scope WHERE release = "
+			  "$1::int)) d",
+			  2, both)
+		: NULL;
+	struct product_cube **before = scoped ? tables_of(m, conn, prev, e) : NULL;
+	struct product_cube **now = before ? tables_of(m, conn, id, e) : NULL;
+	json_t *note = NULL;
+	if (now) {
+		json_t *cells = json_array();
+		size_t compared = 0, moved = 0;
+		for (size_t t = 0; t < m->pt->n; t++)
+			if (before[t] && now[t])
+				moved += compare(m, before[t], now[t], changes, scoped, cells,
+						 &compared);
+		note = json_pack("{s:i,s:I,s:I,s:o}", "previous", prev, "cells_compared",
+				 (json_int_t)compared, "cells_moved", (json_int_t)moved, "cells",
+				 cells);
+	}
+	tables_free(m, before);
+	tables_free(m, now);
+	PQclear(changes);
+	PQclear(scoped);
+	return note;
+}
+
+int release_publish(const struct release_maker *m, PGconn *conn, int id, const char *by,
+		    struct wq_error *e)
+{
+	char created[64], idtext[16];
+	snprintf(idtext, sizeof idtext, "%d", id);
+	if (db_run(conn, e, "BEGIN", 0, NULL) < 0)
+		return -1;
+	int published = locked_status(conn, id, created, e);
+	if (published != 0) {
+		if (published == 1) {
+			err_set(e, "R1006", "release %d is published and cannot change", id);
+			err_hint(e, "Create a new release: it revises this one.");
+		}
+		rollback(conn);
+		return -1;
+	}
+	const char *params[] = {idtext};
+	PGresult *newer =
+	    db_exec(conn, e,
+		    "SELECT count(*) FROM auth.release WHERE published_at IS NOT NULL "
+		    "AND id > $1::int",
+		    1, params);
+	if (!newer) {
+		rollback(conn);
+		return -1;
+	}
+	int n = atoi(PQgetvalue(newer, 0, 0));
+	PQclear(newer);
+	if (n > 0) {
+		rollback(conn);
+		err_set(e, "R1006", "a newer release than %d is published", id);
+		err_hint(e, "Drop this draft and create a new release.");
+		return -1;
+	}
+	json_t *note = revision_note(m, conn, id, e);
+	if (!note) {
+		rollback(conn);
+		return -1;
+	}
+	char *text = json_dumps(note, JSON_COMPACT | JSON_ENCODE_ANY);
+	json_decref(note);
+	const char *up[] = {idtext, text};
+	int rc = db_run(conn, e,
+			"UPDATE auth.release SET published_at = now(), revisions = $2::jsonb "
+			"WHERE id = $1::int",
+			2, up) < 0 ||
+		 audit(m, conn, "publish", id, by, e) < 0 || db_run(conn, e, "COMMIT", 0, NULL) < 0;
+	free(text);
+	if (rc) {
+		rollback(conn);
+		return -1;
+	}
+	return 0;
+}
+
+int release_drop(const struct release_maker *m, PGconn *conn, int id, const char *by,
+		 struct wq_error *e)
+{
+	char created[64];
+	if (db_run(conn, e, "BEGIN", 0, NULL) < 0)
+		return -1;
+	int published = locked_status(conn, id, created, e);
+	if (published == 1) {
+		err_set(e, "R1006", "release %d is published and cannot change", id);
+		err_hint(e, "A published release stays readable; a new one revises it.");
+	}
+	if (published != 0 || audit(m, conn, "drop", id, by, e) < 0 ||
+	    db_run(conn, e, "COMMIT", 0, NULL) < 0) {
+		rollback(conn);
+		return -1;
+	}
+	return delete_draft(conn, id) < 0 ? err_set(e, "S2002", "the draft could not be dropped")
+					  : 0;
+}
+
+/* ---- reading ---- */
+
+#define RELEASE_COLUMNS                                                                            \
+	"id, published_at IS NOT NULL, " ISO_UTC(                                                  \
+	    "created_at") ", "                                                                     \
+			  "to_char(published_at AT TIME ZONE 'UTC', 'YYYY-MM-DD'), data_version, " \
+			  "first_year, "                                                           \
+			  "last_year, note"
+
+static json_t *summary_of(const PGresult *r, int i)
+{
+	return json_pack(
+	    "{s:i,s:s,s:s,s:o,s:I,s:[i,i],s:s}", "id", atoi(PQgetvalue(r, i, 0)), "status",
+	    PQgetvalue(r, i, 1)[0] == 't' ? "published" : "draft", "created", PQgetvalue(r, i, 2),
+	    "published", PQgetisnull(r, i, 3) ? json_null() : json_string(PQgetvalue(r, i, 3)),
+	    "data_version", (json_int_t)atoll(PQgetvalue(r, i, 4)), "years",
+	    atoi(PQgetvalue(r, i, 5)), atoi(PQgetvalue(r, i, 6)), "note", PQgetvalue(r, i, 7));
+}
+
+json_t *release_list(PGconn *conn, int drafts, struct wq_error *e)
+{
+	const char *params[] = {drafts ? "t" : "f"};
+	PGresult *r = db_exec(conn, e,
+			      "SELECT " RELEASE_COLUMNS " FROM auth.release "
+			      "WHERE $1::boolean OR published_at IS NOT NULL ORDER BY id DESC",
+			      1, params);
+	if (!r)
+		return NULL;
+	json_t *out = json_array();
+	for (int i = 0; i < PQntuples(r); i++)
+		json_array_append_new(out, summary_of(r, i));
+	PQclear(r);
+	return out;
+}
+
+json_t *release_get(PGconn *conn, int id, int drafts, struct wq_error *e)
+{
+	char idtext[16];
+	snprintf(idtext, sizeof idtext, "%d", id);
+	const char *params[] = {idtext, drafts ? "t" : "f"};
+	PGresult *r = db_exec(
+	    conn, e,
+	    "SELECT " RELEASE_COLUMNS ", holds::text, coalesce(revisions::text, 'null'), "
+	    "(SELECT coalesce(array_to_json(array_agg(query ORDER BY query)), '[]')::text "
+	    " FROM auth.release_table t WHERE t.release = r.id) "
+	    "FROM auth.release r WHERE id = $1::int AND ($2::boolean OR published_at IS NOT NULL)",
+	    2, params);
+	if (!r)
+		return NULL;
+	if (PQntuples(r) == 0) {
+		PQclear(r);
+		err_set(e, "R1001", "there is no published release %d", id);
+		return NULL;
+	}
+	json_t *out = summary_of(r, 0);
+	json_object_update_missing_new(out, json_loads(PQgetvalue(r, 0, 8), 0, NULL));
+	json_object_set_new(out, "revisions",
+			    json_loads(PQgetvalue(r, 0, 9), JSON_DECODE_ANY, NULL));
+	json_object_set_new(out, "tables", json_loads(PQgetvalue(r, 0, 10), 0, NULL));
+	PQclear(r);
+	return out;
+}

@@ -1,0 +1,54 @@
+/* Official releases (docs/releases.md): the published product measured over the
+ * agency-years the agencies approved, frozen under an id, published once, never changed.
+ *
+ * create: the data's years and each agency's approvals make the release's scope (an
+ * agency-year is held when approved and not reopened since, or, with [disclosure]
+ * approval_grace_days, that many days after its year ended or it was reopened); every
+ * listed base table is measured over the scope's rows (server/product.h, the same cells
+ * and the same noise as any measurement of the same rows) and charged once to the public
+ * ledger; the release is a draft, visible to admins only. publish: the draft becomes the
+ * newest published release, with its revision note against the previous one (every
+ * published base cell that moved by more than its noise, and the kinds of change to its
+ * year's cases: late reports, resubmissions, reclassifications, withdrawals, approvals).
+ * drop: a draft goes (its charge stays: it was measured). Every step is audited. */
+#ifndef WQ_RELEASE_H
+#define WQ_RELEASE_H
+
+#include <jansson.h>
+#include <libpq-fe.h>
+
+#include "common/codelist.h"
+#include "common/config.h"
+#include "common/error.h"
+#include "server/product.h"
+#include "server/public.h"
+
+struct release_maker {
+	const struct wq_config *cfg;
+	const struct codelists *lists;
+	const struct public_tables *pt;
+	struct product *product;
+	const uint8_t *audit_key;
+};
+
+/* Creates a draft release of the data of now by BY, with a note; *id its id. R1004 no
+ * data or no agency-year held, R1005 the public budget cannot pay for a table (the draft
+ * is dropped), S2xxx the database. */
+int release_create(const struct release_maker *m, PGconn *conn, const char *by, const char *note,
+		   int *id, struct wq_error *e);
+/* Publishes draft id (its revision note made now). R1001 no such release, R1006 already
+ * published. */
+int release_publish(const struct release_maker *m, PGconn *conn, int id, const char *by,
+		    struct wq_error *e);
+/* Drops draft id. R1001 no such release, R1006 a published one. */
+int release_drop(const struct release_maker *m, PGconn *conn, int id, const char *by,
+		 struct wq_error *e);
+
+/* A release as GET /api/v1/releases/{id} gives it: id, status, dates, data version,
+ * years, note, what it holds and misses per agency, its tables and its revision note.
+ * Drafts only when drafts. NULL with e set: R1001 none such, S2xxx the database. */
+json_t *release_get(PGconn *conn, int id, int drafts, struct wq_error *e);
+/* The releases, newest first, without their holdings and revision notes. */
+json_t *release_list(PGconn *conn, int drafts, struct wq_error *e);
+
+#endif

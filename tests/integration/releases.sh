@@ -1,0 +1,174 @@
+# Official releases (issue 30, docs/releases.md): agencies approve years of their cases; a
+# release counts the approved agency-years only and names the missing ones; a change to an
+# approved year reopens it; a published release never changes (bytes and ETag) while new
+# data arrive, and stays readable after the next; the next release's revision note finds a
+# planted reclassification and a withdrawn batch.
+source "$(dirname "$0")/../lib.sh"
+fresh_db releases
+load_country 7 4000
+printf '[disclosure]\nofficial_releases = true\n' >>"$CONF"
+
+# Two planted batches of DC-POL-01, apart from the country: 60 cases of 2019 (withdrawn
+# after the first release) and 60 of 2020 (reclassified after it: grooming, then
+# sextortion).
+planted() { # REF-PREFIX YEAR OFFENCE ID-BASE
+  for i in $(seq 1 60); do
+    printf '{"agency":"DC-POL-01","case_ref":"REL-%s-%d","reported":"%s-06-15","incident":"%s-05","region":"DC-01","offences":["%s"],"detection":"victim_report","status":"reported","victims":[{"ref":"V1","identity":{"national_id":"%d"},"sex":"female","age":14}]}\n' \
+      "$1" "$i" "$2" "$2" "$3" $(($4 + i))
+  done
+}
+planted W 2019 grooming 7100000 >"$T/withdrawn.ndjson"
+planted R 2020 grooming 7200000 >"$T/reclassified.ndjson"
+planted R 2020 sextortion 7200000 >"$T/reclassified2.ndjson"
+"$BIN/wiqaya-etl" load "$T/withdrawn.ndjson" >/dev/null
+withdrawn_batch=$(psql_t -c "SELECT max(batch_id) FROM warehouse.batch")
+"$BIN/wiqaya-etl" load "$T/reclassified.ndjson" >/dev/null
+read -r first last < <(psql_t -F' ' -c "SELECT first_year, last_year FROM analytics.data_version")
+
+# ---- approvals ----
+status "a release before any approval is refused" 2 "$BIN/wiqaya-server" release create
+check "R1004: no agency has approved a year" grep -q "R1004.*no agency has approved" "$T/last"
+# Every agency approves every year but DC-HOSP-02 (nothing) and DC-SOC-03 (not 2024).
+for a in $(tail -n +2 config/codelists/agencies.csv | cut -d, -f1); do
+  case $a in
+    DC-HOSP-02) ;;
+    DC-SOC-03) "$BIN/wiqaya-etl" approve "$a" "$first-2023" >/dev/null
+               "$BIN/wiqaya-etl" approve "$a" "2025-$last" >/dev/null ;;
+    *) "$BIN/wiqaya-etl" approve "$a" "$first-$last" >/dev/null ;;
+  esac
+done
+eq "the approvals are recorded" "$(psql_t -c "SELECT count(*) FROM warehouse.approval")" \
+  "$(( (42 - 1) * (last - first + 1) - 1 ))"
+status "an agency that is no code" 2 "$BIN/wiqaya-etl" approve DC-NOPE-01 2020
+check "is refused, naming the field (S3013)" grep -q "S3013.*agency" "$T/last"
+status "a year after this one" 2 "$BIN/wiqaya-etl" approve DC-POL-01 $(($(date +%Y) + 1))
+check "is refused, naming the field (S3014)" grep -q "S3014.*year" "$T/last"
+
+# ---- the first release ----
+status "release create" 0 "$BIN/wiqaya-server" release create --note "first"
+eq "makes draft 1" "$(psql_t -c "SELECT id, published_at IS NULL FROM auth.release")" "1|t"
+"$BIN/wiqaya-server" release show 1 >"$T/r1.json"
+eq "the agency that approved nothing is missing every year, named" \
+  "$(jq -r '.agencies[] | select(.agency == "DC-HOSP-02") | "\(.held | length) \(.missing | length) \(.missing[0].why)"' "$T/r1.json")" \
+  "0 $((last - first + 1)) not approved"
+eq "the agency that did not approve 2024 misses 2024 only" \
+  "$(jq -c '.agencies[] | select(.agency == "DC-SOC-03") | .missing | map([.year, .why])' "$T/r1.json")" '[[2024,"not approved"]]'
+# The release's stored cases by year: exactly the approved agency-years' cases.
+stored() { # RELEASE TABLE: the sum of a stored table's true numerators
+  psql_t -c "SELECT sum(x::bigint) FROM auth.release_table t,
+    jsonb_array_elements_text((t.body::jsonb)->'truth') WITH ORDINALITY a(x, i)
+    WHERE t.release = $1 AND t.query = '$2' AND i % 3 = 1"
+}
+eq "its cases by year count the approved agency-years' cases and no other" \
+  "$(stored 1 'indicator=cases&dimension=year&dimension=detection')" \
+  "$(psql_t -c "SELECT count(*) FROM analytics.case_fact WHERE agency <> 'DC-HOSP-02' AND NOT (agency = 'DC-SOC-03' AND year = 2024)")"
+check "which leaves cases out" test "$(stored 1 'indicator=cases&dimension=year&dimension=detection')" -lt \
+  "$(psql_t -c "SELECT count(*) FROM analytics.case_fact")"
+
+start_server
+status "a draft answers nobody: the public gets a token refusal" 0 \
+  bash -c "curl -s 'http://127.0.0.1:$TEST_HTTP_PORT/api/v1/analytics?indicator=victims&dimension=year' | grep -q T1000"
+eq "nor is it listed to the public" "$(api /api/v1/releases)" '{"releases":[]}'
+status "release publish" 0 "$BIN/wiqaya-server" release publish 1
+Q="/api/v1/analytics?indicator=victims&dimension=year&dimension=sex"
+curl -s -D "$T/h1" -o "$T/a1" "http://127.0.0.1:$TEST_HTTP_PORT$Q"
+eq "a published answer names its release" "$(jq -c '[.metaData.release_id, .metaData.release]' "$T/a1")" "[1,\"$(date -u +%F)\"]"
+etag1=$(awk 'tolower($1) == "etag:" { print $2 }' "$T/h1" | tr -d '\r')
+check "and carries an ETag" test -n "$etag1"
+eq "which a client revalidates (304)" \
+  "$(curl -s -o /dev/null -w '%{http_code}' -H "If-None-Match: $etag1" "http://127.0.0.1:$TEST_HTTP_PORT$Q")" 304
+eq "the public lists it" "$(api /api/v1/releases | jq -c '[.releases[] | [.id, .status]]')" '[[1,"published"]]'
+curl -s -D "$T/hr1" -o "$T/r1.public" "http://127.0.0.1:$TEST_HTTP_PORT/api/v1/releases/1"
+status "a published release cannot be published again" 2 "$BIN/wiqaya-server" release publish 1
+check "R1006" grep -q R1006 "$T/last"
+status "nor changed in the database, even by its owner" 1 \
+  psql_t -c "UPDATE auth.release_table SET body = '{}' WHERE release = 1"
+status "nor dropped" 2 "$BIN/wiqaya-server" release drop 1
+
+# ---- new data reopen what they touch, and change nothing published ----
+"$BIN/wiqaya-etl" withdraw "$withdrawn_batch" >/dev/null
+"$BIN/wiqaya-etl" load "$T/reclassified2.ndjson" >/dev/null
+eq "a withdrawal and a resubmission reopen the approved years they touch, and only those" \
+  "$(psql_t -c "SELECT string_agg(agency || ' ' || year, ',' ORDER BY year) FROM warehouse.approval WHERE reopened_at IS NOT NULL")" \
+  "DC-POL-01 2019,DC-POL-01 2020"
+"$BIN/wiqaya-etl" approvals DC-POL-01 >"$T/approvals"
+check "wiqaya-etl approvals says so" grep -qP "^DC-POL-01\t2020\treopened\t" "$T/approvals"
+check "new data arrived" test "$(psql_t -c "SELECT version FROM analytics.data_version")" -gt "$(jq .data_version "$T/r1.json")"
+curl -s -D "$T/h2" -o "$T/a2" "http://127.0.0.1:$TEST_HTTP_PORT$Q"
+check "the published answer is the same bytes" cmp "$T/a1" "$T/a2"
+eq "and the same ETag" "$(awk 'tolower($1) == "etag:" { print $2 }' "$T/h2" | tr -d '\r')" "$etag1"
+curl -s -D "$T/hr2" -o "$T/r2.public" "http://127.0.0.1:$TEST_HTTP_PORT/api/v1/releases/1"
+check "so is the release's own description" cmp "$T/r1.public" "$T/r2.public"
+
+# A draft made now leaves the reopened years out, named.
+"$BIN/wiqaya-server" release create >/dev/null
+"$BIN/wiqaya-server" release show 2 >"$T/r2.json"
+eq "a draft made before the agency approves again misses its reopened years" \
+  "$(jq -c '.agencies[] | select(.agency == "DC-POL-01") | .missing | map([.year, .why])' "$T/r2.json")" \
+  '[[2019,"reopened"],[2020,"reopened"]]'
+status "a draft can be dropped" 0 "$BIN/wiqaya-server" release drop 2
+eq "and is gone" "$(psql_t -c "SELECT count(*) FROM auth.release WHERE id = 2")" 0
+
+# ---- the second release and its revision note ----
+"$BIN/wiqaya-etl" approve DC-POL-01 2019-2020 >/dev/null
+eq "approving again closes the reopening" \
+  "$(psql_t -c "SELECT count(*) FROM warehouse.approval WHERE reopened_at IS NOT NULL")" 0
+"$BIN/wiqaya-server" release create --note "revised" >/dev/null
+id2=$(psql_t -c "SELECT max(id) FROM auth.release")
+"$BIN/wiqaya-server" release publish "$id2" >/dev/null
+"$BIN/wiqaya-server" release show "$id2" >"$T/rn.json"
+eq "the revision note is against release 1" "$(jq .revisions.previous "$T/rn.json")" 1
+moved() { # TABLE-PREFIX CELL-FILTER REASON: the moved cells of a table, with the reason
+  jq -r --arg t "$1" --arg r "$3" "[.revisions.cells[] | select((.table | startswith(\$t)) and ($2) and (.reasons | index(\$r)))] | length" "$T/rn.json"
+}
+check "the reclassified cases move their 2020 sextortion cells, for reclassification" \
+  test "$(moved 'indicator=cases&dimension=year&dimension=offence' '.cell.year == "2020" and .cell.offence == "sextortion"' reclassification)" -ge 1
+check "and their grooming cells" \
+  test "$(moved 'indicator=cases&dimension=year&dimension=offence' '.cell.year == "2020" and .cell.offence == "grooming"' reclassification)" -ge 1
+check "the withdrawn batch moves 2019's cells, for withdrawals" \
+  test "$(moved 'indicator=cases&dimension=year&dimension=offence' '.cell.year == "2019" and .cell.offence == "grooming"' withdrawals)" -ge 1
+eq "a moved cell's figures are the two releases' published counts, apart by more than the noise" \
+  "$(jq '[.revisions.cells[] | select((.now - .previous | fabs) <= .band)] | length' "$T/rn.json")" 0
+eq "no cell of a year nothing changed in is said to move" \
+  "$(jq '[.revisions.cells[] | select(.reasons == [])] | length' "$T/rn.json")" 0
+curl -s -D "$T/h3" -o "$T/a3" "http://127.0.0.1:$TEST_HTTP_PORT$Q"
+eq "answers now come from the new release" "$(jq .metaData.release_id "$T/a3")" "$id2"
+# A new synthetic country's cases: every agency's years reopen, and nothing published moves.
+"$BIN/wiqaya-synth" --seed 8 --cases 300 --out "$T/syn8" >/dev/null
+"$BIN/wiqaya-etl" load "$T/syn8/cases.ndjson" >/dev/null
+check "new cases reopen the years they reach" test \
+  "$(psql_t -c "SELECT count(*) FROM warehouse.approval WHERE reopened_at IS NOT NULL")" -gt 100
+curl -s -o "$T/a3b" "http://127.0.0.1:$TEST_HTTP_PORT$Q"
+check "and the newest release's answer is the same bytes" cmp "$T/a3" "$T/a3b"
+curl -s -D "$T/h4" -o "$T/a4" "http://127.0.0.1:$TEST_HTTP_PORT$Q&release=1"
+check "the first release stays readable, the same bytes" cmp "$T/a1" "$T/a4"
+eq "and the same ETag" "$(awk 'tolower($1) == "etag:" { print $2 }' "$T/h4" | tr -d '\r')" "$etag1"
+eq "a release that is not published is 404 (R1001)" \
+  "$(api "$Q&release=99" | jq -r .code)" R1001
+eq "a release that is no number is 400 (R1001)" \
+  "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$TEST_HTTP_PORT$Q&release=x")" 400
+eq "a query no table of the release answers is 409 (R1003), even with a token" \
+  "$(TOKEN=$(new_token researcher) api "/api/v1/analytics?indicator=victims&dimension=disability&release=1" | jq -r .code)" R1003
+
+# ---- approvals over the intake ----
+start_intake
+SUB=$(new_token submitter DC-HOSP-02)
+approve() { curl -s -o "$T/body" -w '%{http_code}' -H "Authorization: Bearer $1" -H "Content-Type: application/json" --data-binary "$2" "$INTAKE_URL/api/v1/approvals"; }
+eq "an agency's submitter approves its own year" "$(approve "$SUB" '{"year":2024}')" 200
+eq "and sees it" "$(curl -s -H "Authorization: Bearer $SUB" "$INTAKE_URL/api/v1/approvals" | jq -c '[.approvals[] | [.agency, .year, .state]]')" '[["DC-HOSP-02",2024,"approved"]]'
+eq "another agency's year is 403 (I1003)" "$(approve "$SUB" '{"year":2024,"agency":"DC-POL-01"}')" 403
+eq "a year that is no number is 400 (I1007)" "$(approve "$SUB" '{"year":"2024"}')" 400
+check "naming the rule" grep -q I1007 "$T/body"
+eq "a year after this one is 422 (S3014)" "$(approve "$SUB" "{\"year\":$(($(date +%Y) + 1))}")" 422
+eq "an admin names the agency" "$(approve "$(new_token admin)" '{"year":2023,"agency":"DC-HOSP-02"}')" 200
+eq "a submitter reads no other agency's approvals" \
+  "$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $SUB" "$INTAKE_URL/api/v1/approvals?agency=DC-POL-01")" 403
+
+status "every approval and release step is in the audit chain, which holds" 0 "$BIN/wiqaya-server" audit verify
+eq "the chain has them" "$(psql_t -c "SELECT count(*) FILTER (WHERE kind = 'approval') > 400, count(*) FILTER (WHERE kind = 'release') FROM audit.log")" "t|6"
+
+# ---- a server that publishes by calendar ----
+stop_server
+sed -i 's/^official_releases = true/official_releases = false/' "$CONF"
+start_server
+eq "a release asked of a calendar server is 409 (R1002)" "$(api "$Q&release=1" | jq -r .code)" R1002
