@@ -70,7 +70,7 @@ STATS_LIB  = stats/proportion.c stats/quantile.c stats/poisson.c stats/table.c s
 # Disclosure arithmetic: pure, but keyed (libsodium), so not in wiqaya-stats.
 DISCLOSURE_SRC = stats/disclosure.c
 STATS_SRC  = stats/main.c
-SERVER_SRC = server/main.c server/cmd_serve.c server/cmd_keys.c server/cmd_token.c \
+SERVER_SRC = server/main.c server/sdmx.c server/cmd_serve.c server/cmd_keys.c server/cmd_token.c \
              server/cmd_audit.c server/cmd_release.c server/release.c server/releases.c server/routes.c server/health.c server/analytics.c \
              server/catalogue.c server/disclosure.c server/prometheus.c server/query.c server/indicator.c \
              server/model.c server/grammar.c server/protect.c server/cache.c server/ledger.c server/audit.c \

@@ -530,8 +530,10 @@ static const struct http_route *find_route(const struct http_server *s, const ch
 	for (size_t i = 0; i < s->o.nroutes; i++) {
 		const char *rp = s->o.routes[i].path;
 		size_t n = strlen(rp);
-		int prefix = n > 2 && strcmp(rp + n - 2, "/*") == 0;
-		if (prefix
+		int rest = n > 3 && strcmp(rp + n - 3, "/**") == 0;
+		int prefix = !rest && n > 2 && strcmp(rp + n - 2, "/*") == 0;
+		if (rest ? strncmp(rp, path, n - 2) != 0 || !path[n - 2]
+		    : prefix
 			? strncmp(rp, path, n - 1) != 0 || !path[n - 1] || strchr(path + n - 1, '/')
 			: strcmp(rp, path) != 0)
 			continue;

@@ -56,6 +56,9 @@ example() { # example TITLE PATH [CURL OPTIONS...]: the request and its answer
       *json*) jq "$shorten" <<<"$body" | sed -E \
         -e '/^ *"\[.*\]",?$/ { s/^( *)"(.*)"(,?)$/\1\2\3/; s/\\"/"/g }' \
         -e '/^ *"headers": "\[.*\]",?$/ { s/: "(.*)"(,?)$/: \1\2/; s/\\"/"/g }' ;;
+      # SDMX-ML: indented, the first 30 lines.
+      *xml*) body=$(python3 -c 'import sys, xml.dom.minidom as m; print(m.parseString(sys.stdin.buffer.read()).toprettyxml(indent="  "))' <<<"$body" | sed '/^ *$/d')
+             head -n 30 <<<"$body"; [[ $(wc -l <<<"$body") -le 30 ]] || echo "… $(($(wc -l <<<"$body") - 30)) more lines" ;;
       *) head -n 12 <<<"$body"; [[ $(wc -l <<<"$body") -le 12 ]] || echo "… $(($(wc -l <<<"$body") - 12)) more lines" ;;
     esac
     echo '```'
@@ -133,6 +136,13 @@ start_server
 example "GET /api/v1/releases" "/api/v1/releases" --anonymous
 example "GET /api/v1/releases/{id}" "/api/v1/releases/1" --anonymous
 example "GET /api/v1/analytics from a release" "/api/v1/analytics?indicator=victims&dimension=year&release=1" --anonymous
+echo "## SDMX" >>"$out"; echo >>"$out"
+example "GET /api/v1/sdmx/dataflow/{agency}" "/api/v1/sdmx/dataflow/WIQAYA" --anonymous
+example "GET /api/v1/sdmx/dataflow/{agency}/{id}/{version}" "/api/v1/sdmx/dataflow/WIQAYA/DF_VICTIMS_BY_SEX/1.0" --anonymous
+example "GET /api/v1/sdmx/datastructure/{agency}/{id}/{version}" "/api/v1/sdmx/datastructure/WIQAYA/DSD_WIQAYA/1.0" --anonymous
+example "GET /api/v1/sdmx/data/{flow}: SDMX-ML generic data" "/api/v1/sdmx/data/DF_VICTIMS_BY_SEX?startPeriod=2025" --anonymous
+example "GET /api/v1/sdmx/data/{flow}/{key}: SDMX-CSV, girls and boys" "/api/v1/sdmx/data/DF_VICTIMS_BY_SEX/VICTIMS._T.female+male......?format=csv&startPeriod=2023" --anonymous
+example "GET /api/v1/sdmx/data/{flow}/{key}: SDMX-JSON" "/api/v1/sdmx/data/DF_VICTIMS_BY_SEX/VICTIMS._T.female......?format=json&startPeriod=2025" --anonymous
 echo "## Errors" >>"$out"; echo >>"$out"
 example "An unknown factor" "/api/v1/risk-factors?indicator=victim_rate&factors=sex,colour"
 example "from after to" "/api/v1/trends?indicator=victims&from=2024&to=2019"

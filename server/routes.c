@@ -30,6 +30,10 @@ static const char *const hidden_params[] = {"dimension", "filter*",	 "from", "to
 
 static const char *const nowcast_params[] = {"filter*", "apc", RESPOND_PARAMS, NULL};
 
+static const char *const sdmx_structure_params[] = {"references", "detail", NULL};
+static const char *const sdmx_data_params[] = {"format", "startPeriod", "endPeriod", "release",
+					       NULL};
+
 #define READERS (ROLE_RESEARCHER | ROLE_POLICY | ROLE_ADMIN)
 
 const struct http_route server_routes[] = {
@@ -51,6 +55,12 @@ const struct http_route server_routes[] = {
     {"GET", "/api/v1/data-quality", data_quality_get, NULL, ROLE_PUBLIC | READERS},
     {"GET", "/api/v1/releases", releases_get, NULL, ROLE_PUBLIC | READERS},
     {"GET", "/api/v1/releases/*", release_get_route, NULL, ROLE_PUBLIC | READERS},
+    /* SDMX (server/sdmx.c): the REST conventions' paths, any depth (a trailing "**"). */
+    {"GET", "/api/v1/sdmx/dataflow/**", sdmx_dataflow_get, sdmx_structure_params,
+     ROLE_PUBLIC | READERS},
+    {"GET", "/api/v1/sdmx/datastructure/**", sdmx_datastructure_get, sdmx_structure_params,
+     ROLE_PUBLIC | READERS},
+    {"GET", "/api/v1/sdmx/data/**", sdmx_data_get, sdmx_data_params, ROLE_PUBLIC | READERS},
     {"GET", "/metrics", prometheus_get, NULL, ROLE_MONITOR | ROLE_ADMIN},
     {"GET", "/", web_get, NULL, ROLE_PUBLIC | READERS},
     {"GET", "/assets/*", web_get, NULL, ROLE_PUBLIC | READERS},

@@ -25,6 +25,9 @@ void disclosure_get(struct http_request *req, struct http_response *resp);
 void data_quality_get(struct http_request *req, struct http_response *resp);
 void releases_get(struct http_request *req, struct http_response *resp);
 void release_get_route(struct http_request *req, struct http_response *resp);
+void sdmx_dataflow_get(struct http_request *req, struct http_response *resp);
+void sdmx_datastructure_get(struct http_request *req, struct http_response *resp);
+void sdmx_data_get(struct http_request *req, struct http_response *resp);
 void prometheus_get(struct http_request *req, struct http_response *resp);
 void web_get(struct http_request *req, struct http_response *resp);
 

@@ -70,6 +70,8 @@ cat >"$T/expected" <<'EOF'
 /api/v1/data-quality                                           200 401 401 401 401 401 403 200 200 200 403
 /api/v1/releases                                               200 401 401 401 401 401 403 200 200 200 403
 /api/v1/releases/1                                             404 401 401 401 401 401 403 404 404 404 403
+/api/v1/sdmx/dataflow/WIQAYA                                   200 401 401 401 401 401 403 200 200 200 403
+/api/v1/sdmx/data/DF_VICTIMS_BY_SEX?format=csv                 200 401 401 401 401 401 403 200 200 200 403
 /metrics                                                       401 401 401 401 401 401 403 403 403 200 200
 EOF
 cells=0 match=0

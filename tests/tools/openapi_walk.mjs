@@ -89,6 +89,31 @@ const walks = {
   "/api/v1/disclosure": [{q: ""}, {q: "", anonymous: true}],
   "/api/v1/data-quality": [{q: ""}, {q: "", anonymous: true}],
   "/api/v1/releases": [{q: ""}, {q: "", anonymous: true}],
+  "/api/v1/sdmx/dataflow/{agency}": [
+    {q: "", path: {agency: "WIQAYA"}, anonymous: true},
+    {q: "?references=all", path: {agency: "all"}},
+    {q: "", path: {agency: "ESTAT"}, status: 404},
+  ],
+  "/api/v1/sdmx/dataflow/{agency}/{id}/{version}": [
+    {q: "?references=all", path: {agency: "WIQAYA", id: "DF_VICTIMS_BY_SEX", version: "1.0"}},
+    {q: "", path: {agency: "WIQAYA", id: "DF_NOPE", version: "1.0"}, status: 404},
+  ],
+  "/api/v1/sdmx/datastructure/{agency}/{id}/{version}": [
+    {q: "", path: {agency: "WIQAYA", id: "DSD_WIQAYA", version: "1.0"}, anonymous: true},
+    {q: "", path: {agency: "WIQAYA", id: "DSD_X", version: "1.0"}, status: 404},
+  ],
+  "/api/v1/sdmx/data/{flow}": [
+    {q: "", path: {flow: "DF_VICTIMS_BY_SEX"}, anonymous: true},
+    {q: "?format=csv", path: {flow: "WIQAYA,DF_CASES_BY_OFFENCE,1.0"}},
+    {q: "?format=json&startPeriod=2024", path: {flow: "DF_VICTIMS_BY_SEX"}},
+    {q: "?format=xls", path: {flow: "DF_VICTIMS_BY_SEX"}, status: 400},
+    {q: "", path: {flow: "DF_NOPE"}, status: 404},
+  ],
+  "/api/v1/sdmx/data/{flow}/{key}": [
+    {q: "?format=json", path: {flow: "DF_VICTIMS_BY_SEX", key: "VICTIMS._T.female......"}},
+    {q: "", path: {flow: "DF_VICTIMS_BY_SEX", key: "all"}, anonymous: true},
+    {q: "", path: {flow: "DF_VICTIMS_BY_SEX", key: "VICTIMS"}, status: 400},
+  ],
   "/api/v1/releases/{id}": [{q: "", id: "1", status: 404}, {q: "", id: "x", status: 404}],
 };
 
@@ -110,7 +135,7 @@ const ajv = new Ajv2020({strict: false, allErrors: true});
 for (const path of Object.keys(api.paths)) {
   ok(walks[path], `${path} is walked`);
   for (const w of walks[path] || []) {
-    const url = base + path.replace("{id}", w.id || "") + w.q;
+    const url = base + path.replace(/\{(\w+)\}/g, (_, k) => (w.path || {})[k] ?? (k === "id" ? w.id || "" : "")) + w.q;
     const as = w.token || token;
     const headers = !w.anonymous && as ? {Authorization: `Bearer ${as}`} : {};
     const res = await fetch(url, {headers});

@@ -1,0 +1,71 @@
+# SDMX (issue 30, docs/releases.md "SDMX"): a published release of a synthetic country read
+# back in R: the structure by rsdmx, each dataflow's SDMX-ML generic data by rsdmx,
+# SDMX-CSV by read.csv and SDMX-JSON by jsonlite, every number the JSON API's; keys and
+# periods select; a release's data are the same bytes while new data arrive.
+source "$(dirname "$0")/../lib.sh"
+fresh_db sdmx
+load_country 9 3000
+printf '[disclosure]\nofficial_releases = true\n' >>"$CONF"
+read -r first last < <(psql_t -F' ' -c "SELECT first_year, last_year FROM analytics.data_version")
+for a in $(tail -n +2 config/codelists/agencies.csv | cut -d, -f1); do
+  "$BIN/wiqaya-etl" approve "$a" "$first-$last" >/dev/null
+done
+"$BIN/wiqaya-server" release create >/dev/null
+"$BIN/wiqaya-server" release publish 1 >/dev/null
+start_server
+S="http://127.0.0.1:$TEST_HTTP_PORT/api/v1/sdmx"
+A="http://127.0.0.1:$TEST_HTTP_PORT/api/v1/analytics"
+
+curl -s "$S/datastructure/WIQAYA/DSD_WIQAYA/1.0" >"$T/dsd.xml"
+curl -s "$S/dataflow/WIQAYA" >"$T/flows.xml"
+eq "one dataflow per base table of the product" "$(grep -o '<structure:Dataflow ' "$T/flows.xml" | wc -l)" \
+  "$(grep -c '^indicator=' config/public_tables.txt)"
+check "references=all adds the structure" bash -c "curl -s '$S/dataflow/WIQAYA/DF_VICTIMS_BY_SEX?references=all' | grep -q '<structure:DataStructure id=\"DSD_WIQAYA\"'"
+
+# flow FLOW API-QUERY: the dataflow in the three formats and the JSON API's table, read in R.
+flow() {
+  local d="$T/$1"
+  mkdir -p "$d"
+  curl -s "$S/data/$1" >"$d/data.xml"
+  curl -s "$S/data/$1?format=csv" >"$d/data.csv"
+  curl -s -H 'Accept: application/vnd.sdmx.data+json;version=2.0.0' "$S/data/$1" >"$d/data.json"
+  curl -s "$A?$2&release=1" >"$d/api.json"
+  Rscript "$ROOT/tests/integration/sdmx_read.R" "$T/dsd.xml" "$d/api.json" "$d/data.xml" \
+    "$d/data.csv" "$d/data.json" "$d" >"$d/r.log" 2>&1 || { cat "$d/r.log"; return 1; }
+}
+for f in "DF_VICTIMS_BY_SEX indicator=victims&dimension=year&dimension=sex" \
+         "DF_VICTIM_RATE_BY_REGION_AGE_BAND indicator=victim_rate&dimension=year&dimension=region&dimension=age_band" \
+         "DF_CASES_BY_OFFENCE indicator=cases&dimension=year&dimension=offence"; do
+  set -- $f
+  check "R reads $1 in every format" flow "$1" "$2"
+  d=$T/$1
+  eq "$1: the JSON API has rows" "$(($(wc -l <"$d/api.tsv") > 10))" 1
+  check "$1: SDMX-ML read by rsdmx has the JSON API's numbers, cell for cell" cmp "$d/api.tsv" "$d/ml.tsv"
+  check "$1: so does SDMX-CSV" cmp "$d/api.tsv" "$d/csv.tsv"
+  check "$1: and SDMX-JSON" cmp "$d/api.tsv" "$d/json.tsv"
+done
+d=$T/DF_VICTIM_RATE_BY_REGION_AGE_BAND
+eq "rsdmx reads the structure's dimensions in order, TIME_PERIOD apart" "$(paste -sd, "$T/DF_VICTIMS_BY_SEX/dims.txt")" \
+  "INDICATOR,REGION,SEX,AGE_BAND,OFFENCE,DETECTION,STATUS,SUPPORT,OFFENDER_GROUP"
+check "an age band's + is _PLUS in SDMX ids (18+ is 18_PLUS)" grep -qx '18_PLUS' "$T/DF_VICTIMS_BY_SEX/age_codes.txt"
+check "a suppressed cell is confidential, with no value" bash -c "awk -F'\t' '\$6 == \"C\" && \$3 == \"\"' '$d/ml.tsv' | grep -q ."
+eq "and no published cell is" "$(awk -F'\t' 'NR > 1 && $6 == "C" && $3 != ""' "$d/ml.tsv" | wc -l)" 0
+
+# Keys and periods.
+curl -s "$S/data/DF_VICTIMS_BY_SEX/VICTIMS._T.female+male......?format=csv&startPeriod=2020&endPeriod=2022" >"$T/sel.csv"
+eq "a key and a period select: 2 sexes x 3 years" "$(tail -n +2 "$T/sel.csv" | wc -l)" 6
+eq "the sexes asked" "$(tail -n +2 "$T/sel.csv" | cut -d, -f6 | sort -u | paste -sd,)" "female,male"
+eq "a key of the wrong length is 400 (X1003)" "$(curl -s "$S/data/DF_VICTIMS_BY_SEX/VICTIMS.female" | jq -r .code)" X1003
+eq "a dataflow that does not exist is 404 (X1001)" "$(curl -s -o /dev/null -w '%{http_code}' "$S/data/DF_NOPE")" 404
+eq "nor does another agency's" "$(curl -s -o /dev/null -w '%{http_code}' "$S/data/ESTAT,DF_VICTIMS_BY_SEX,1.0")" 404
+eq "a format SDMX has no name for is 400 (X1002)" "$(curl -s "$S/data/DF_VICTIMS_BY_SEX?format=xls" | jq -r .code)" X1002
+eq "the full reference, agency and version, is the same data" \
+  "$(curl -s "$S/data/WIQAYA,DF_VICTIMS_BY_SEX,1.0/all?format=csv" | md5sum)" "$(md5sum <"$T/DF_VICTIMS_BY_SEX/data.csv")"
+
+# A release's data never change.
+curl -s -D "$T/h1" -o "$T/x1" "$S/data/DF_CASES_BY_OFFENCE"
+"$BIN/wiqaya-synth" --seed 10 --cases 200 --out "$T/syn10" >/dev/null
+"$BIN/wiqaya-etl" load "$T/syn10/cases.ndjson" >/dev/null
+curl -s -D "$T/h2" -o "$T/x2" "$S/data/DF_CASES_BY_OFFENCE"
+check "new data arrive and the release's SDMX is the same bytes" cmp "$T/x1" "$T/x2"
+eq "with the same ETag" "$(grep -i '^etag' "$T/h2")" "$(grep -i '^etag' "$T/h1")"
