@@ -3,7 +3,7 @@
 CC      ?= cc
 BUILD   ?= build
 BIN      = $(BUILD)/bin
-PKGS     = libpq libsodium jansson libmicrohttpd libseccomp gsl libutf8proc inih zlib icu-uc icu-i18n yaml-0.1
+PKGS     = libpq libsodium jansson libmicrohttpd libseccomp gsl libutf8proc inih zlib icu-uc icu-i18n yaml-0.1 xlsxwriter
 OPT     ?= -O2 -g
 WARN     = -Wall -Wextra -Wshadow -Wmissing-prototypes -Wstrict-prototypes \
            -Wwrite-strings -Wpointer-arith -Wno-missing-field-initializers \
@@ -21,7 +21,7 @@ LDFLAGS += $(SAN) -Wl,--as-needed
 libs       = $(shell pkg-config --libs $(1) 2>/dev/null)
 STATS_LIBS = $(call libs,gsl jansson) -lm
 SYNTH_LIBS = $(call libs,jansson) -lm -lpthread
-SERVER_LIBS = $(call libs,libpq libsodium jansson libmicrohttpd libseccomp gsl inih yaml-0.1) -lcsv -lm \
+SERVER_LIBS = $(call libs,libpq libsodium jansson libmicrohttpd libseccomp gsl inih yaml-0.1 xlsxwriter) -lcsv -lm \
               -lpthread
 ETL_LIBS   = $(call libs,libpq libsodium jansson libmicrohttpd libseccomp libutf8proc inih zlib icu-i18n icu-uc) \
              -lcsv -lm -lpthread
@@ -71,7 +71,7 @@ STATS_LIB  = stats/proportion.c stats/quantile.c stats/poisson.c stats/table.c s
 DISCLOSURE_SRC = stats/disclosure.c
 STATS_SRC  = stats/main.c
 SERVER_SRC = server/main.c server/sdmx.c server/cmd_serve.c server/cmd_keys.c server/cmd_token.c \
-             server/cmd_audit.c server/cmd_release.c server/release.c server/releases.c server/routes.c server/health.c server/analytics.c \
+             server/cmd_audit.c server/cmd_release.c server/release.c server/releases.c server/cmd_export.c server/uncts.c server/routes.c server/health.c server/analytics.c \
              server/catalogue.c server/disclosure.c server/prometheus.c server/query.c server/indicator.c \
              server/model.c server/grammar.c server/protect.c server/cache.c server/ledger.c server/audit.c \
              server/public.c server/keyring.c server/respond.c server/rows.c server/standard.c \

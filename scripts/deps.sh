@@ -26,6 +26,7 @@ packages=(
   python3 python3-psycopg2  # the loading benchmark's peer (bench/load_peer.py)
   r-base-core  # known answers recomputed by R's glm (tests/stats/mse.R)
   r-cran-rsdmx r-cran-jsonlite  # the SDMX read back in R (tests/integration/sdmx_read.R)
+  libxlsxwriter-dev r-cran-readxl  # the UN-CTS workbook, and reading it back (server/uncts.c)
   systemd  # systemd-analyze: the units' checks (tests/integration/systemd.sh)
   ssss xxd  # the key escrow's Shamir secret sharing and its hex (scripts/key_escrow.sh)
 )

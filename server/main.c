@@ -28,6 +28,10 @@ static const struct cli_cmd cmds[] = {
      "official releases of the published product over the agencies' approved years "
      "(docs/releases.md); audited",
      CLI_DB | CLI_KEY, srv_release},
+    {"export", "uncts --year YEAR [--release N] [--out DIR]",
+     "the UN-CTS return of a year from an official release: DIR/uncts-YEAR.xlsx and .csv "
+     "(docs/releases.md)",
+     CLI_DB | CLI_KEY, srv_export},
 };
 
 static int open_keys(struct cli_ctx *ctx, struct wq_error *e)

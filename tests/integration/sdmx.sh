@@ -69,3 +69,41 @@ curl -s -D "$T/h1" -o "$T/x1" "$S/data/DF_CASES_BY_OFFENCE"
 curl -s -D "$T/h2" -o "$T/x2" "$S/data/DF_CASES_BY_OFFENCE"
 check "new data arrive and the release's SDMX is the same bytes" cmp "$T/x1" "$T/x2"
 eq "with the same ETag" "$(grep -i '^etag' "$T/h2")" "$(grep -i '^etag' "$T/h1")"
+
+# ---- the UN-CTS return (docs/releases.md) ----
+y=$((last - 1))
+status "export uncts writes the workbook and the CSV" 0 "$BIN/wiqaya-server" export uncts --year "$y" --out "$T"
+cat >"$T/xlsx.R" <<'R'
+suppressPackageStartupMessages(library(readxl))
+args <- commandArgs(trailingOnly = TRUE)
+cat(paste(excel_sheets(args[1]), collapse = ","), "\n", sep = "", file = file.path(args[2], "sheets.txt"))
+# Each table's cells as the CSV has them: table, row label, column label, value ("c" withheld).
+off <- read_excel(args[1], sheet = "Table 1 Offences", skip = 3, col_types = "text")
+write.table(data.frame(code = off[["National offence (code)"]], iccs = off[["ICCS code"]],
+                       value = off[["Offences recorded"]]), file.path(args[2], "t1.tsv"),
+            sep = "\t", quote = FALSE, row.names = FALSE)
+vic <- read_excel(args[1], sheet = "Table 2 Victims", skip = 3, col_types = "text")
+write.table(vic, file.path(args[2], "t2.tsv"), sep = "\t", quote = FALSE, row.names = FALSE)
+R
+check "R's readxl opens it" Rscript "$T/xlsx.R" "$T/uncts-$y.xlsx" "$T"
+eq "its sheets are the notes and the three tables" "$(cat "$T/sheets.txt")" "Notes,Table 1 Offences,Table 2 Victims,Table 3 Justice"
+# The workbook's offences equal the CSV's, code by code ("c" where the CSV has none).
+eq "table 1: the workbook's numbers are the CSV's" \
+  "$(tail -n +2 "$T/t1.tsv" | awk -F'\t' '{ print $1 "," ($3 == "c" ? "" : $3) }')" \
+  "$(awk -F, '$1 == "Table 1 Offences" { print $2 "," $4 }' "$T/uncts-$y.csv")"
+eq "every offence carries its ICCS code from the code list" \
+  "$(tail -n +2 "$T/t1.tsv" | cut -f1,2 | tr '\t' ,)" "$(tail -n +2 config/codelists/offences.csv | awk -F, '{ print $1 "," $NF }')"
+eq "table 2: the workbook's female row is the CSV's" \
+  "$(awk -F'\t' '$1 == "Female"' "$T/t2.tsv" | cut -f2- | tr '\t' '\n' | sed 's/^c$//' | paste -sd,)" \
+  "$(awk -F, '$1 == "Table 2 Victims" && $2 == "female" { print $4 }' "$T/uncts-$y.csv" | paste -sd,)"
+# The CSV's numbers are the JSON API's answers of the release.
+eq "the victims by sex are the API's" \
+  "$(awk -F, '$1 == "Table 2 Victims" && $3 == "total" { print $2 "=" $4 }' "$T/uncts-$y.csv" | paste -sd,)" \
+  "$(curl -s "$A?indicator=victims&dimension=sex&from=$y&to=$y&release=1" | jq -r '[.rows[] | "\(.[0])=\(if .[6] == "suppressed" then "" else .[1] end)"] | join(",")')"
+eq "the offences are the API's" \
+  "$(awk -F, '$1 == "Table 1 Offences" { print $2 "=" $4 }' "$T/uncts-$y.csv" | paste -sd,)" \
+  "$(curl -s "$A?indicator=cases&dimension=offence&from=$y&to=$y&release=1" | jq -r '[.rows[] | "\(.[0])=\(if .[6] == "suppressed" then "" else .[1] end)"] | join(",")')"
+eq "a cell withheld by the release is withheld in the return" \
+  "$(awk -F, '$1 ~ /^Table/ && $7 == "suppressed" && $4 != ""' "$T/uncts-$y.csv" | wc -l)" 0
+status "a year the release does not hold" 2 "$BIN/wiqaya-server" export uncts --year 2040 --out "$T"
+check "is U1001" grep -q U1001 "$T/last"
