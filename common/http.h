@@ -67,11 +67,11 @@ struct http_response {
 
 typedef void (*http_handler)(struct http_request *req, struct http_response *resp);
 
-/* A route: method, path (a trailing "/" and "*" match one more segment, a trailing "**" one or more), the
- * handler, the query parameters it takes, NULL-terminated (a name ending in "*", "dimension*", may
- * be given more than once; NULL takes none), and the roles it admits (enum role bits; ROLE_PUBLIC:
- * without a token). Deny by default: a role not listed gets a 403, a request without a token on a
- * route that does not admit the public a 401. */
+/* A route: method, path (a trailing "/" and "*" match one more segment, a trailing "**" one or
+ * more), the handler, the query parameters it takes, NULL-terminated (a name ending in "*",
+ * "dimension*", may be given more than once; NULL takes none), and the roles it admits (enum role
+ * bits; ROLE_PUBLIC: without a token). Deny by default: a role not listed gets a 403, a request
+ * without a token on a route that does not admit the public a 401. */
 struct http_route {
 	const char *method, *path;
 	http_handler handler;
