@@ -108,6 +108,7 @@ static const struct key keys[] = {
     I("disclosure", "release_days", release_days, 1, 3660, "30"),
     B("disclosure", "official_releases", official_releases, "false"),
     I("disclosure", "approval_grace_days", approval_grace_days, 0, 36600, "0"),
+    S("disclosure", "release_calendar", release_calendar, ""),
     S("disclosure", "public_tables", public_tables, "config/public_tables.txt"),
     I("audit", "queue", audit_queue, 16, 1 << 24, "65536"),
     I("audit", "flush_ms", audit_flush_ms, 1, 60000, "200"),
@@ -204,6 +205,26 @@ void config_defaults(struct wq_config *c)
 		assign(c, &keys[i], keys[i].def, &ignored);
 }
 
+/* [disclosure] release_calendar: days YYYY-MM-DD, apart by spaces or commas. */
+static int check_calendar(const char *p, struct wq_error *e)
+{
+	while (p && *p) {
+		p += strspn(p, " ,");
+		size_t len = strcspn(p, " ,");
+		int ok = len == 10 && p[4] == '-' && p[7] == '-';
+		for (size_t i = 0; ok && i < 10; i++)
+			ok = i == 4 || i == 7 || (p[i] >= '0' && p[i] <= '9');
+		int month = ok ? (p[5] - '0') * 10 + p[6] - '0' : 0,
+		    day = ok ? (p[8] - '0') * 10 + p[9] - '0' : 0;
+		if (len && (!ok || month < 1 || month > 12 || day < 1 || day > 31))
+			return err_set(e, "S1004",
+				       "invalid value for key \"release_calendar\" in section "
+				       "[disclosure]: expected days YYYY-MM-DD apart by spaces");
+		p += len;
+	}
+	return 0;
+}
+
 int config_load(struct wq_config *c, const char *path, struct wq_error *e)
 {
 	struct parse_state st = {c, e, 0};
@@ -221,7 +242,7 @@ int config_load(struct wq_config *c, const char *path, struct wq_error *e)
 	int line = ini_parse_file(f, handler, &st);
 	fclose(f);
 	if (line == 0)
-		return 0;
+		return check_calendar(c->release_calendar, e);
 	/* inih reports the first failing line; the handler has described it already. */
 	if (!st.failed)
 		err_set(e, "S1002", "syntax error in configuration file");

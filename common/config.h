@@ -53,6 +53,9 @@ struct wq_config {
 	 * calendar: answered from the newest published release; an agency-year counts once
 	 * approved, or (grace_days > 0) that many days after its year ended or was reopened. */
 	int official_releases, approval_grace_days;
+	/* Official releases' planned days, "YYYY-MM-DD ..." (the advance release calendar
+	 * of official statistics; the dashboard shows the next ones). */
+	char *release_calendar;
 	char *public_tables; /* the dashboard's fixed queries; "" no public view */
 
 	int audit_queue, audit_flush_ms;

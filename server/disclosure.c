@@ -2,8 +2,12 @@
  * depends on the keys' secrecy, never on the method's), the public tables, and the
  * caller's own budget. */
 #include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
+#include "common/db.h"
 #include "server/grammar.h"
 #include "server/ledger.h"
 #include "server/public.h"
@@ -28,6 +32,45 @@ static json_t *release_calendar(const struct wq_config *cfg, time_t now)
 	public_release_day(cfg, period, day);
 	return json_pack("{s:i,s:s,s:o}", "every_days", cfg->release_days, "current_since", day,
 			 "next", next);
+}
+
+/* With official releases: the newest published release and the planned days after today
+ * ([disclosure] release_calendar), in the calendar's shape (current_since, next). NULL on a
+ * database failure. */
+static json_t *release_official(const struct wq_config *cfg, PGconn *conn, time_t now)
+{
+	struct wq_error e;
+	PGresult *r = db_exec(conn, &e,
+			      "SELECT id, to_char(published_at AT TIME ZONE 'UTC', 'YYYY-MM-DD') "
+			      "FROM auth.release WHERE published_at IS NOT NULL ORDER BY id DESC "
+			      "LIMIT 1",
+			      0, NULL);
+	if (!r)
+		return NULL;
+	char today[16];
+	struct tm tm;
+	gmtime_r(&now, &tm);
+	strftime(today, sizeof today, "%Y-%m-%d", &tm);
+	json_t *next = json_array();
+	const char *p = cfg->release_calendar;
+	while (p && *p) {
+		p += strspn(p, " ,");
+		size_t len = strcspn(p, " ,");
+		char d[16];
+		if (len == 10) {
+			snprintf(d, sizeof d, "%.10s", p);
+			if (strcmp(d, today) > 0)
+				json_array_append_new(next, json_string(d));
+		}
+		p += len;
+	}
+	json_t *out = json_pack("{s:b,s:o,s:o,s:o}", "official", 1, "release_id",
+				PQntuples(r) ? json_integer(atoi(PQgetvalue(r, 0, 0))) : json_null(),
+				"current_since",
+				PQntuples(r) ? json_string(PQgetvalue(r, 0, 1)) : json_null(), "next",
+				next);
+	PQclear(r);
+	return out;
 }
 
 void disclosure_get(struct http_request *req, struct http_response *resp)
@@ -80,6 +123,15 @@ void disclosure_get(struct http_request *req, struct http_response *resp)
 	    "exhausted", "429 with Retry-After", "public_tables", tables, "caller", "role",
 	    role_name(who->role), "budget", budget, "budget_remaining", remaining, "audit",
 	    "dropped_rows", (json_int_t)audit_dropped(srv->audit));
-	json_object_set_new(body, "release", release_calendar(cfg, time(NULL)));
+	json_t *release = cfg->official_releases ? release_official(cfg, conn, time(NULL))
+						 : release_calendar(cfg, time(NULL));
+	if (!release) {
+		json_decref(body);
+		http_db_reset();
+		http_problem(resp, 503, "S2001", "database unavailable", NULL, NULL);
+		resp->retry_after = 5;
+		return;
+	}
+	json_object_set_new(body, "release", release);
 	http_json(resp, 200, body);
 }

@@ -6,7 +6,7 @@
 source "$(dirname "$0")/../lib.sh"
 fresh_db releases
 load_country 7 4000
-printf '[disclosure]\nofficial_releases = true\n' >>"$CONF"
+printf '[disclosure]\nofficial_releases = true\nrelease_calendar = 2020-01-01 2099-03-31, 2099-09-30\n' >>"$CONF"
 
 # Two planted batches of DC-POL-01, apart from the country: 60 cases of 2019 (withdrawn
 # after the first release) and 60 of 2020 (reclassified after it: grooming, then
@@ -133,6 +133,9 @@ eq "no cell of a year nothing changed in is said to move" \
   "$(jq '[.revisions.cells[] | select(.reasons == [])] | length' "$T/rn.json")" 0
 curl -s -D "$T/h3" -o "$T/a3" "http://127.0.0.1:$TEST_HTTP_PORT$Q"
 eq "answers now come from the new release" "$(jq .metaData.release_id "$T/a3")" "$id2"
+eq "the disclosure rules name the newest release and the planned ones to come" \
+  "$(api /api/v1/disclosure | jq -c .release)" \
+  "{\"official\":true,\"release_id\":$id2,\"current_since\":\"$(date -u +%F)\",\"next\":[\"2099-03-31\",\"2099-09-30\"]}"
 # A new synthetic country's cases: every agency's years reopen, and nothing published moves.
 "$BIN/wiqaya-synth" --seed 8 --cases 300 --out "$T/syn8" >/dev/null
 "$BIN/wiqaya-etl" load "$T/syn8/cases.ndjson" >/dev/null
@@ -169,6 +172,10 @@ eq "the chain has them" "$(psql_t -c "SELECT count(*) FILTER (WHERE kind = 'appr
 
 # ---- a server that publishes by calendar ----
 stop_server
+printf '[disclosure]\nrelease_calendar = 2099-13-01\n' >>"$CONF"
+status "a planned day that is no date stops the server" 2 "$BIN/wiqaya-server" serve
+check "naming the key (S1004)" grep -q "S1004.*release_calendar" "$T/last"
+sed -i '$d' "$CONF"
 sed -i 's/^official_releases = true/official_releases = false/' "$CONF"
 start_server
 eq "a release asked of a calendar server is 409 (R1002)" "$(api "$Q&release=1" | jq -r .code)" R1002

@@ -212,9 +212,12 @@ function about(d, q) {
     : '';
   Object.assign(qp.dataset, q ? { agencies: q.agencies, gaps: q.agencies_with_gaps, rejected: q.rejected_share ?? '' } : {});
   const r = d?.release;
-  $('about-release').textContent = r
-    ? t('about_release', { days: tn('n_days', r.every_days), since: day(r.current_since), next: day(r.next[0]), later: r.next.slice(1).map(day).join(' \u00b7 ') })
-    : '';
+  $('about-release').textContent = !r
+    ? ''
+    : r.official // an official release (docs/releases.md): its id and day, the planned ones
+      ? [r.release_id ? t('about_official', { id: num(r.release_id), since: day(r.current_since) }) : t('about_official_none'),
+         r.next.length ? t('about_official_next', { next: r.next.map(day).join(' \u00b7 ') }) : ''].join(' ').trim()
+      : t('about_release', { days: tn('n_days', r.every_days), since: day(r.current_since), next: day(r.next[0]), later: r.next.slice(1).map(day).join(' \u00b7 ') });
   const rules = d
     ? [
         t('rule_noise', { children: tn('n_children', Math.round(Math.sqrt(d.noise.variance))) }),
