@@ -15,8 +15,6 @@
 #include "server/noise.h"
 #include "server/sensitivity.h"
 
-/* The most cells of one base table (its full layout). */
-#define PRODUCT_MAX_CELLS 400000
 
 struct product {
 	const struct wq_config *cfg;
@@ -41,7 +39,6 @@ struct product {
  * has no table of that name). */
 struct official {
 	int id;
-	char day[16]; /* its publication day, YYYY-MM-DD */
 	struct product_cube **cubes;
 };
 
@@ -73,11 +70,8 @@ void product_free(struct product *pr)
 		cube_free(pr->current[i]);
 	for (size_t i = 0; i < pr->nold; i++)
 		cube_free(pr->old[i]);
-	for (size_t i = 0; i < pr->nofficials; i++) {
-		for (size_t t = 0; t < pr->pt->n; t++)
-			cube_free(pr->officials[i].cubes[t]);
-		free(pr->officials[i].cubes);
-	}
+	for (size_t i = 0; i < pr->nofficials; i++)
+		product_tables_free(pr, pr->officials[i].cubes);
 	free(pr->officials);
 	free(pr->current);
 	free(pr->tried);
@@ -155,7 +149,7 @@ static void key_of(const struct query *q, const char *const *values, struct strb
 /* Every cell of base's layout at the data of now, with its noise, and the cells'
  * identities for the public ledger (*ids, malloc'd, *nids of 16 bytes). */
 static struct product_cube *measure(const struct product *pr, PGconn *conn,
-				    const struct query *base, int scope, int *item_cap,
+				    const struct query *base, int last, int *item_cap,
 				    uint8_t **ids, size_t *nids, int *empty)
 {
 	struct wq_error e;
@@ -166,12 +160,12 @@ static struct product_cube *measure(const struct product *pr, PGconn *conn,
 	if (db_run(conn, &e, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", 0, NULL) < 0)
 		return NULL;
 	sb_init(&sql);
-	/* A release's agency-years only (its scope): its facts' rows, the same cells. */
-	struct query *scoped = xmalloc(sizeof *scoped);
-	*scoped = *base;
-	scoped->scope = scope;
-	query_sql(scoped, &sql, params, &np);
-	free(scoped);
+	/* An official release's years only: the facts of its years, the layout to its last. */
+	struct query *upto = xmalloc(sizeof *upto);
+	*upto = *base;
+	upto->to_year = last;
+	query_sql(upto, &sql, params, &np);
+	free(upto);
 	ver = db_exec(conn, &e,
 		      "SELECT version, coalesce(first_year, 0), coalesce(last_year, 0), item_cap "
 		      "FROM analytics.data_version",
@@ -193,6 +187,8 @@ static struct product_cube *measure(const struct product *pr, PGconn *conn,
 	c->version = atoll(PQgetvalue(ver, 0, 0));
 	c->first = atoi(PQgetvalue(ver, 0, 1));
 	c->last = atoi(PQgetvalue(ver, 0, 2));
+	if (last > 0 && last < c->last)
+		c->last = last;
 	*item_cap = atoi(PQgetvalue(ver, 0, 3));
 	PQclear(ver);
 
@@ -406,12 +402,13 @@ static struct product_cube *release_of(struct product *pr, PGconn *conn, size_t 
 
 /* ---- official releases (docs/releases.md) ---- */
 
-struct product_cube *product_measure(const struct product *pr, PGconn *conn, size_t t, int scope,
-				     int *item_cap, uint8_t **ids, size_t *nids, int *empty)
+struct product_cube *product_measure(const struct product *pr, PGconn *conn, size_t t,
+				     int last, int *item_cap, uint8_t **ids, size_t *nids,
+				     int *empty)
 {
 	*empty = 0;
 	struct product_cube *c =
-	    measure(pr, conn, &pr->pt->q[t], scope, item_cap, ids, nids, empty);
+	    measure(pr, conn, &pr->pt->q[t], last, item_cap, ids, nids, empty);
 	if (c)
 		c->name = pr->pt->text[t];
 	return c;
@@ -422,54 +419,71 @@ char *product_cube_text(const struct product_cube *c)
 	return cube_text(c);
 }
 
-struct product_cube *product_cube_parse(const struct product *pr, size_t t, const char *text)
-{
-	struct product_cube *c = cube_parse(pr, &pr->pt->q[t], text, 0);
-	if (c)
-		c->name = pr->pt->text[t];
-	return c;
-}
-
 void product_cube_free(struct product_cube *c)
 {
 	cube_free(c);
 }
 
-/* Release id's tables, loaded once (pr->mu held). NULL with *failed on a database error. */
-static struct official *official_load(struct product *pr, PGconn *conn, int id, const char *day,
-				      int *failed)
+struct product_cube **product_release_tables(const struct product *pr, PGconn *conn, int id,
+					     int *failed)
 {
-	for (size_t i = 0; i < pr->nofficials; i++)
-		if (pr->officials[i].id == id)
-			return &pr->officials[i];
 	struct wq_error e;
 	char text[16];
 	snprintf(text, sizeof text, "%d", id);
 	const char *params[] = {text};
-	PGresult *r =
-	    db_exec(conn, &e, "SELECT query, body FROM auth.release_table WHERE release = $1::int",
-		    1, params);
+	PGresult *r = db_exec(
+	    conn, &e,
+	    "SELECT t.query, t.body, "
+	    "coalesce(to_char(r.published_at AT TIME ZONE 'UTC', 'YYYY-MM-DD'), ''), r.floor, "
+	    "r.threshold, r.noise_scale, r.fixed_noise_scale "
+	    "FROM auth.release_table t JOIN auth.release r ON r.id = t.release "
+	    "WHERE t.release = $1::int",
+	    1, params);
 	if (!r) {
 		log_error("%s: %s", e.code, e.message);
 		*failed = 1;
 		return NULL;
 	}
-	struct official o = {id, "", xcalloc(pr->pt->n + 1, sizeof *o.cubes)};
-	snprintf(o.day, sizeof o.day, "%s", day);
+	struct product_cube **cubes = xcalloc(pr->pt->n + 1, sizeof *cubes);
 	for (int i = 0; i < PQntuples(r); i++)
-		for (size_t t = 0; t < pr->pt->n; t++)
-			if (!o.cubes[t] && strcmp(pr->pt->text[t], PQgetvalue(r, i, 0)) == 0) {
-				/* A table no longer fitting the code lists is no answer. */
-				o.cubes[t] = product_cube_parse(pr, t, PQgetvalue(r, i, 1));
-				if (o.cubes[t]) {
-					o.cubes[t]->official = id;
-					snprintf(o.cubes[t]->day, sizeof o.cubes[t]->day, "%s",
-						 day);
-				}
-			}
+		for (size_t t = 0; t < pr->pt->n; t++) {
+			if (cubes[t] || strcmp(pr->pt->text[t], PQgetvalue(r, i, 0)) != 0)
+				continue;
+			/* A table no longer fitting the code lists is no answer. */
+			struct product_cube *c =
+			    cube_parse(pr, &pr->pt->q[t], PQgetvalue(r, i, 1), 0);
+			if (!c)
+				continue;
+			c->name = pr->pt->text[t];
+			c->official = id;
+			snprintf(c->day, sizeof c->day, "%s", PQgetvalue(r, i, 2));
+			c->rules = (struct release_rules){
+			    atoi(PQgetvalue(r, i, 3)), atoi(PQgetvalue(r, i, 4)),
+			    atof(PQgetvalue(r, i, 5)), atof(PQgetvalue(r, i, 6))};
+			cubes[t] = c;
+		}
 	PQclear(r);
+	return cubes;
+}
+
+void product_tables_free(const struct product *pr, struct product_cube **cubes)
+{
+	for (size_t t = 0; cubes && t < pr->pt->n; t++)
+		cube_free(cubes[t]);
+	free(cubes);
+}
+
+/* Release id's tables, loaded once (pr->mu held). NULL with *failed on a database error. */
+static struct official *official_load(struct product *pr, PGconn *conn, int id, int *failed)
+{
+	for (size_t i = 0; i < pr->nofficials; i++)
+		if (pr->officials[i].id == id)
+			return &pr->officials[i];
+	struct product_cube **cubes = product_release_tables(pr, conn, id, failed);
+	if (!cubes)
+		return NULL;
 	pr->officials = xrealloc(pr->officials, (pr->nofficials + 1) * sizeof *pr->officials);
-	pr->officials[pr->nofficials] = o;
+	pr->officials[pr->nofficials] = (struct official){id, cubes};
 	return &pr->officials[pr->nofficials++];
 }
 
@@ -481,12 +495,10 @@ static const struct product_cube *official_find(struct product *pr, PGconn *conn
 	char text[16];
 	snprintf(text, sizeof text, "%d", q->release);
 	const char *params[] = {text};
-	PGresult *r = db_exec(
-	    conn, &e,
-	    "SELECT id, to_char(published_at AT TIME ZONE 'UTC', 'YYYY-MM-DD') FROM auth.release "
-	    "WHERE published_at IS NOT NULL AND ($1::int = 0 OR id = $1::int) "
-	    "ORDER BY id DESC LIMIT 1",
-	    1, params);
+	PGresult *r = db_exec(conn, &e,
+			      "SELECT id FROM auth.release WHERE published_at IS NOT NULL "
+			      "AND ($1::int = 0 OR id = $1::int) ORDER BY id DESC LIMIT 1",
+			      1, params);
 	if (!r) {
 		log_error("%s: %s", e.code, e.message);
 		*failed = PRODUCT_DB;
@@ -499,12 +511,10 @@ static const struct product_cube *official_find(struct product *pr, PGconn *conn
 		return NULL;
 	}
 	int id = atoi(PQgetvalue(r, 0, 0));
-	char day[16];
-	snprintf(day, sizeof day, "%s", PQgetvalue(r, 0, 1));
 	PQclear(r);
 	const struct product_cube *found = NULL;
 	pthread_mutex_lock(&pr->mu);
-	struct official *o = official_load(pr, conn, id, day, failed);
+	struct official *o = official_load(pr, conn, id, failed);
 	for (size_t t = 0; o && t < pr->pt->n && !found; t++)
 		if (covers(&pr->pt->q[t], q) && !pr->pt->st[t])
 			found = o->cubes[t];

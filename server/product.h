@@ -20,6 +20,16 @@
 #include "server/public.h"
 #include "server/query.h"
 
+/* The most cells of one base table (its full layout). */
+#define PRODUCT_MAX_CELLS 400000
+
+/* The disclosure rules an official release was published under: its answers keep them
+ * whatever the configuration says later. */
+struct release_rules {
+	int floor, threshold;
+	double noise_scale, fixed_scale;
+};
+
 /* One base table of one release: every cell of its layout. */
 struct product_cube {
 	const struct query *base;
@@ -33,6 +43,7 @@ struct product_cube {
 	long *noise;	     /* n x 3: their noise, not floored */
 	int official;	     /* an official release's id (docs/releases.md); 0 the calendar's */
 	char day[16];	     /* an official release's publication day, YYYY-MM-DD */
+	struct release_rules rules; /* an official release's */
 };
 
 /* The sums of a query's cells over the base table's cells. */
@@ -62,16 +73,21 @@ const struct product_cube *product_find(struct product *pr, PGconn *conn, const 
 					int *failed);
 
 /* For wiqaya-server release (server/release.h): listed table t measured now over the
- * agency-years of release scope (0: every row), with its cells' identities for the public
- * ledger (*ids malloc'd, *nids of 16 bytes) and the data's item cap; NULL with *empty when
- * there are no data (or the table is too large), else on a database failure. */
-struct product_cube *product_measure(const struct product *pr, PGconn *conn, size_t t, int scope,
-				     int *item_cap, uint8_t **ids, size_t *nids, int *empty);
-/* A cube as stored (auth.release_table's body), and back (NULL when it no longer fits the
- * code lists). */
+ * years up to last (0: every year), with its cells' identities for the public ledger
+ * (*ids malloc'd, *nids of 16 bytes) and the data's item cap; NULL with *empty when there
+ * are no data (or the table is too large), else on a database failure. */
+struct product_cube *product_measure(const struct product *pr, PGconn *conn, size_t t,
+				     int last, int *item_cap, uint8_t **ids, size_t *nids,
+				     int *empty);
+/* A cube as stored (auth.release_table's body). */
 char *product_cube_text(const struct product_cube *c);
-struct product_cube *product_cube_parse(const struct product *pr, size_t t, const char *text);
 void product_cube_free(struct product_cube *c);
+/* Official release id's tables, per listed table (NULL: none, or one that no longer fits
+ * the code lists), with the release's day and rules; NULL with *failed on a database
+ * error. Free with product_tables_free. */
+struct product_cube **product_release_tables(const struct product *pr, PGconn *conn, int id,
+					     int *failed);
+void product_tables_free(const struct product *pr, struct product_cube **cubes);
 
 /* q's cells (its layout dom over the cube's span, ncells of them, the last dimension
  * fastest) as sums of the cube's cells. */

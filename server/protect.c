@@ -346,18 +346,18 @@ static int compute(const struct protector *p, PGconn *conn, const struct query *
  * largest cell, it says of a set only that all its cells are under the floor: the floor's
  * bit of the cells themselves, the same for every query of the release. A published sum
  * is at least its largest cell, so it never holds fewer than floor children. */
-static struct perturbed summed(const struct protector *p, long truth, long largest, long noise)
+static struct perturbed summed(const struct suppression *sup, long truth, long largest,
+			       long noise)
 {
-	struct suppression sup = {p->cfg->floor, p->cfg->threshold};
 	struct perturbed v = {truth, dl_noisy(truth, noise), truth + noise, 0};
-	v.published = dl_published(&sup, largest, v.noisy);
+	v.published = dl_published(sup, largest, v.noisy);
 	return v;
 }
 
 /* q's table as sums of the release's cells: no new noise, no charge. */
 static int from_product(const struct protector *p, PGconn *conn, const struct query *q,
-			const struct product_cube *c, struct answer *a, unsigned *status,
-			struct wq_error *e)
+			const struct product_cube *c, size_t max_cells, struct answer *a,
+			unsigned *status, struct wq_error *e)
 {
 	struct domain dom[QUERY_MAX_DIMS];
 	if (c->first > 0 &&
@@ -369,9 +369,9 @@ static int from_product(const struct protector *p, PGconn *conn, const struct qu
 		return -1;
 	}
 	layout_domains(q, p->lists, c->first, c->last, dom);
-	size_t total = layout_cells(q, dom, PROTECT_MAX_CELLS);
-	if (total > PROTECT_MAX_CELLS) {
-		err_set(e, "Q1013", "the table would have more than %d cells", PROTECT_MAX_CELLS);
+	size_t total = layout_cells(q, dom, max_cells);
+	if (total > max_cells) {
+		err_set(e, "Q1013", "the table would have more than %zu cells", max_cells);
 		err_hint(e, "List the items wanted (dimension=NAME:a;b) or use a filter.");
 		*status = 409;
 		return -1;
@@ -390,7 +390,15 @@ static int from_product(const struct protector *p, PGconn *conn, const struct qu
 	a->release = c->release;
 	a->official = c->official;
 	a->release_day = c->official ? c->day : NULL;
+	/* An official release answers by the rules it was published under. */
+	struct suppression sup = {p->cfg->floor, p->cfg->threshold};
 	double var = noise_variance(p->cfg);
+	if (c->official) {
+		a->rules = &c->rules;
+		sup = (struct suppression){c->rules.floor, c->rules.threshold};
+		var = dl_variance(c->rules.noise_scale) +
+		      (c->rules.fixed_scale > 0 ? dl_variance(c->rules.fixed_scale) : 0);
+	}
 	int idx[QUERY_MAX_DIMS] = {0};
 	long xt = 0, xz = 0, xl = 0;
 	for (size_t i = 0; i < total; i++) {
@@ -398,10 +406,10 @@ static int from_product(const struct protector *p, PGconn *conn, const struct qu
 		const struct product_sums *s = &sums[i];
 		for (int d = 0; d < q->ndims; d++)
 			pc->values[d] = dom[d].items[idx[d]];
-		struct perturbed n = summed(p, s->truth[0], s->largest[0], s->noise[0]);
+		struct perturbed n = summed(&sup, s->truth[0], s->largest[0], s->noise[0]);
 		struct perturbed d = {0, 0, 0, 1};
 		if (q->ind->type == IND_PROPORTION)
-			d = summed(p, s->truth[1], s->largest[1], s->noise[1]);
+			d = summed(&sup, s->truth[1], s->largest[1], s->noise[1]);
 		int has_den = q->ind->type != IND_RATE || pop[i] >= 0;
 		publish(q->ind, var * (s->cells > 0 ? s->cells : 1), n, d, has_den,
 			q->ind->type == IND_RATE ? pop[i] : 0, pc);
@@ -417,7 +425,7 @@ static int from_product(const struct protector *p, PGconn *conn, const struct qu
 	}
 	a->excluded = NAN;
 	if (q->ind->type == IND_PROPORTION) {
-		struct perturbed x = summed(p, xt, xl, xz);
+		struct perturbed x = summed(&sup, xt, xl, xz);
 		if (x.published)
 			a->excluded = (double)x.noisy;
 	}
@@ -560,7 +568,7 @@ int protect_answer(const struct protector *p, PGconn *conn, const struct query *
 	memset(a, 0, sizeof *a);
 	*retry_after = 0;
 	/* A rule of the grammar broken: 409 naming it; to the public, that it needs a token. */
-	int broken = grammar_check(q, p->cfg, who->role, e) < 0;
+	int broken = mode != PROTECT_PUBLISHED && grammar_check(q, p->cfg, who->role, e) < 0;
 	if (broken && who->role != ROLE_PUBLIC) {
 		*status = 409;
 		return -1;
@@ -598,7 +606,10 @@ int protect_answer(const struct protector *p, PGconn *conn, const struct query *
 		return -1;
 	}
 	if (c) {
-		if (from_product(p, conn, q, c, a, status, e) < 0) {
+		/* A base table is published whole: as large as it is. */
+		if (from_product(p, conn, q, c,
+				 mode == PROTECT_PUBLISHED ? PRODUCT_MAX_CELLS : PROTECT_MAX_CELLS, a,
+				 status, e) < 0) {
 			answer_free(a);
 			return -1;
 		}
@@ -622,7 +633,7 @@ int protect_answer(const struct protector *p, PGconn *conn, const struct query *
 		}
 		return 0;
 	}
-	if (who->role == ROLE_PUBLIC) {
+	if (who->role == ROLE_PUBLIC || mode == PROTECT_PUBLISHED) {
 		err_set(e, "T1000", "this query needs a token");
 		err_detail(e, "Without a token, only the published product is answered: the "
 			      "published tables and what their cells add up to.");

@@ -20,6 +20,8 @@
 #include "server/keyring.h"
 #include "server/query.h"
 
+struct release_rules; /* server/product.h */
+
 /* Cells of one answer at most (the product of its dimensions' items). */
 #define PROTECT_MAX_CELLS 20000
 
@@ -68,6 +70,8 @@ struct answer {
 	long long release;	 /* the published product's release it was summed from; 0 none */
 	int official;		 /* or the official release's id (docs/releases.md); 0 none */
 	const char *release_day; /* the official release's publication day (its cube's) */
+	const struct release_rules *rules; /* its disclosure rules (its cube's); NULL the
+					      configuration's */
 	size_t suppressed;
 	double excluded; /* a proportion's rows outside its denominator, noisy; NAN suppressed */
 	double epsilon, remaining, budget;
@@ -79,8 +83,10 @@ struct answer {
 };
 
 /* How protect_answer treats the budget: charge it (the answer is released), or only say
- * what the answer would cost and leave (no cells; nothing recorded). */
-enum protect_mode { PROTECT_CHARGE, PROTECT_DRY_RUN };
+ * what the answer would cost and leave (no cells; nothing recorded); or answer from the
+ * published product alone, whatever the grammar's limits on a token's tables (a base
+ * table is published whole: SDMX and the UN-CTS return ask the public's tables so). */
+enum protect_mode { PROTECT_CHARGE, PROTECT_DRY_RUN, PROTECT_PUBLISHED };
 
 /* Answers q for who. Returns 0; or -1 with e set and *status the HTTP status: 409 a
  * grammar rule (grammar.h) or a table too large (Q1013, before any SQL) or one costing

@@ -390,13 +390,6 @@ static void fact_sql(const struct query *q, struct strbuf *sql, char **params, i
 		params[(*np)++] = xasprintf("%d", q->to_year);
 		sb_printf(sql, " AND v.year <= $%d::int", *np);
 	}
-	if (q->scope) {
-		params[(*np)++] = xasprintf("%d", q->scope);
-		sb_printf(sql,
-			  " AND (v.agency, v.year) IN (SELECT agency, year FROM auth.release_scope "
-			  "WHERE release = $%d::int)",
-			  *np);
-	}
 	if (q->ndims) {
 		sb_puts(sql, " GROUP BY ");
 		for (int i = 0; i < q->ndims; i++)

@@ -33,11 +33,9 @@ struct query {
 	struct query_dim dims[QUERY_MAX_DIMS * 2];
 	int ndims, nfilters;
 	int from_year, to_year; /* 0 when not given */
-	/* An official release (docs/releases.md): the one asked (release=N, answered from its
-	 * published tables alone; 0 the newest), and the one whose agency-years the facts are
-	 * limited to while it is measured (scope; 0 every row). Neither is in the canonical
-	 * text: a release's cells are the same cells, measured over the approved rows. */
-	int release, scope;
+	/* The official release asked (release=N, docs/releases.md): answered from its
+	 * published tables alone; 0 the newest. Not in the canonical text. */
+	int release;
 	/* The normalised text, made once by query_parse: the indicator, the dimensions in
 	 * their order (items sorted), the filters sorted, the period. The key of the answer
 	 * cache, the audit's record of the query, and (with a standard) the public tables'. */

@@ -36,7 +36,7 @@ static void rollback(PGconn *conn)
 	PQclear(PQexec(conn, "ROLLBACK"));
 }
 
-/* ---- the scope: which agency-years a release holds ---- */
+/* ---- the years a release holds ---- */
 
 /* 1 January of year y, UTC. */
 static time_t year_start(int y)
@@ -45,113 +45,134 @@ static time_t year_start(int y)
 	return timegm(&tm);
 }
 
-/* Per agency of the code list and year of the data: held, or missing and why. The held
- * agency-years go into auth.release_scope for id; *holds the release's account of them.
- * Returns how many agency-years are held, or -1 with e set. */
-static int scope_make(const struct release_maker *m, PGconn *conn, int id, int first, int last,
-		      json_t **holds, struct wq_error *e)
+/* An agency's year: approved (and not reopened since), or why not. */
+enum standing { APPROVED, REOPENED, NOT_APPROVED };
+
+/* The years of a release made now, first to *held (0: none), and its account of them
+ * (*holds): a year is held when every agency of the code list approved it (or, with
+ * approval_grace_days, that many days passed since the year ended or a change reopened
+ * it), or when a published release held it already (a released year is revised, never
+ * withdrawn); the held years are those up to the first that is not. Per agency: the years
+ * it approved, the held years it has not (flagged: reopened, or not approved), and the
+ * years after that it has not approved (missing). A release that held some agencies' cases
+ * of a year and not others' would let two releases be differenced agency by agency: a year
+ * is released whole or not at all. Returns 0 or -1 with e set. */
+static int span_make(const struct release_maker *m, PGconn *conn, int first, int last, int *held,
+		     json_t **holds, struct wq_error *e)
 {
 	PGresult *r = db_exec(conn, e,
 			      "SELECT agency, year, extract(epoch FROM reopened_at)::bigint "
 			      "FROM analytics.approvals()",
 			      0, NULL);
-	if (!r)
+	PGresult *prev =
+	    r ? db_exec(conn, e,
+			"SELECT coalesce(max(last_year), 0) FROM auth.release WHERE published_at "
+			"IS NOT NULL",
+			0, NULL)
+	      : NULL;
+	if (!prev) {
+		PQclear(r);
 		return -1;
+	}
+	int released = atoi(PQgetvalue(prev, 0, 0));
+	PQclear(prev);
 	const struct code_list *ag = codelists_get(m->lists, "agencies");
+	size_t na = ag ? ag->n : 0, ny = (size_t)(last - first + 1);
+	enum standing *st = xcalloc(na * ny + 1, sizeof *st);
+	int *counts = xcalloc(na * ny + 1, sizeof *counts); /* approved, or past the grace */
 	time_t now = time(NULL);
 	double grace = m->cfg->approval_grace_days * 86400.0;
-	struct strbuf agencies, years;
-	sb_init(&agencies);
-	sb_init(&years);
-	sb_putc(&agencies, '{');
-	sb_putc(&years, '{');
-	int held_n = 0;
-	json_t *list = json_array();
-	for (size_t a = 0; ag && a < ag->n; a++) {
-		const struct code_item *it = &ag->items[a];
-		json_t *held = json_array(), *missing = json_array();
-		for (int y = first; y <= last; y++) {
-			int row = -1;
+	for (size_t a = 0; a < na; a++)
+		for (size_t y = 0; y < ny; y++) {
+			int year = first + (int)y, row = -1;
 			for (int i = 0; i < PQntuples(r) && row < 0; i++)
-				if (atoi(PQgetvalue(r, i, 1)) == y &&
-				    strcmp(PQgetvalue(r, i, 0), it->code) == 0)
+				if (atoi(PQgetvalue(r, i, 1)) == year &&
+				    strcmp(PQgetvalue(r, i, 0), ag->items[a].code) == 0)
 					row = i;
-			const char *why = NULL;
-			if (row < 0) {
-				if (!(grace > 0 && difftime(now, year_start(y + 1)) >= grace))
-					why = "not approved";
-			} else if (!PQgetisnull(r, row, 2)) {
-				time_t reopened = (time_t)atoll(PQgetvalue(r, row, 2));
-				if (!(grace > 0 && difftime(now, reopened) >= grace))
-					why = "reopened";
-			}
-			if (why) {
-				json_array_append_new(
-				    missing, json_pack("{s:i,s:s}", "year", y, "why", why));
-				continue;
-			}
-			json_array_append_new(held, json_integer(y));
-			sb_printf(&agencies, "%s\"%s\"", held_n ? "," : "", it->code);
-			sb_printf(&years, "%s%d", held_n ? "," : "", y);
-			held_n++;
+			size_t at = a * ny + y;
+			time_t since = year_start(year + 1);
+			st[at] = row < 0		  ? NOT_APPROVED
+				 : PQgetisnull(r, row, 2) ? APPROVED
+							  : REOPENED;
+			if (st[at] == REOPENED)
+				since = (time_t)atoll(PQgetvalue(r, row, 2));
+			counts[at] =
+			    st[at] == APPROVED || (grace > 0 && difftime(now, since) >= grace);
 		}
-		json_array_append_new(list,
-				      json_pack("{s:s,s:s,s:s,s:o,s:o}", "agency", it->code,
-						"label_en", it->label_en, "label_ar", it->label_ar,
-						"held", held, "missing", missing));
-	}
 	PQclear(r);
-	sb_putc(&agencies, '}');
-	sb_putc(&years, '}');
-	char idtext[16];
-	snprintf(idtext, sizeof idtext, "%d", id);
-	const char *params[] = {idtext, agencies.data, years.data};
-	int rc = held_n == 0 ? 0
-			     : db_run(conn, e,
-				      "INSERT INTO auth.release_scope (release, agency, year) "
-				      "SELECT $1::int, unnest($2::text[]), unnest($3::smallint[])",
-				      3, params);
-	sb_free(&agencies);
-	sb_free(&years);
-	if (rc < 0) {
-		json_decref(list);
-		return -1;
+	*held = 0;
+	for (int year = first; year <= last; year++) {
+		int all = 1;
+		for (size_t a = 0; a < na; a++)
+			all &= counts[a * ny + (size_t)(year - first)];
+		if (!all && year > released)
+			break;
+		*held = year;
 	}
-	*holds = json_pack("{s:[i,i],s:o}", "years", first, last, "agencies", list);
-	return held_n;
+	static const char *const why[] = {[REOPENED] = "reopened", [NOT_APPROVED] = "not approved"};
+	json_t *list = json_array();
+	for (size_t a = 0; a < na; a++) {
+		json_t *approved = json_array(), *flagged = json_array(), *missing = json_array();
+		for (size_t y = 0; y < ny; y++) {
+			int year = first + (int)y;
+			enum standing s = st[a * ny + y];
+			if (s == APPROVED && year <= *held)
+				json_array_append_new(approved, json_integer(year));
+			else if (s != APPROVED)
+				json_array_append_new(
+				    year <= *held ? flagged : missing,
+				    json_pack("{s:i,s:s}", "year", year, "why", why[s]));
+		}
+		const struct code_item *it = &ag->items[a];
+		json_array_append_new(
+		    list, json_pack("{s:s,s:s,s:s,s:o,s:o,s:o}", "agency", it->code, "label_en",
+				    it->label_en, "label_ar", it->label_ar, "approved", approved,
+				    "flagged", flagged, "missing", missing));
+	}
+	free(st);
+	free(counts);
+	*holds = json_pack("{s:o}", "agencies", list);
+	return 0;
 }
 
 /* ---- create, publish, drop ---- */
 
-static int delete_draft(PGconn *conn, int id)
+static void id_text(int id, char out[16])
+{
+	snprintf(out, 16, "%d", id);
+}
+
+/* Removes draft id whole (in the caller's transaction). */
+static int delete_draft(PGconn *conn, int id, struct wq_error *e)
 {
 	char idtext[16];
-	struct wq_error e;
-	snprintf(idtext, sizeof idtext, "%d", id);
+	id_text(id, idtext);
 	const char *params[] = {idtext};
-	int rc = db_run(conn, &e, "BEGIN", 0, NULL) < 0 ||
-			 db_run(conn, &e, "DELETE FROM auth.release_table WHERE release = $1::int",
-				1, params) < 0 ||
-			 db_run(conn, &e, "DELETE FROM auth.release_scope WHERE release = $1::int",
-				1, params) < 0 ||
-			 db_run(conn, &e, "DELETE FROM auth.release WHERE id = $1::int", 1,
-				params) < 0 ||
-			 db_run(conn, &e, "COMMIT", 0, NULL) < 0
-		     ? -1
-		     : 0;
-	if (rc < 0) {
+	return db_run(conn, e, "DELETE FROM auth.release_table WHERE release = $1::int", 1,
+		      params) < 0 ||
+		       db_run(conn, e, "DELETE FROM auth.release WHERE id = $1::int", 1, params) < 0
+		   ? -1
+		   : 0;
+}
+
+/* Drops a draft whose making failed (its own transaction; logged if that fails too). */
+static void abandon(PGconn *conn, int id)
+{
+	struct wq_error e;
+	if (db_run(conn, &e, "BEGIN", 0, NULL) < 0 || delete_draft(conn, id, &e) < 0 ||
+	    db_run(conn, &e, "COMMIT", 0, NULL) < 0) {
 		log_error("%s: %s", e.code, e.message);
 		rollback(conn);
 	}
-	return rc;
 }
 
-/* Measures, charges and stores every listed table for draft id of data version version. */
+/* Measures, charges and stores every listed table for draft id (data version version,
+ * years up to last), then marks it complete. */
 static int measure_all(const struct release_maker *m, PGconn *conn, int id, long long version,
-		       struct wq_error *e)
+		       int last, struct wq_error *e)
 {
 	char idtext[16];
-	snprintf(idtext, sizeof idtext, "%d", id);
+	id_text(id, idtext);
 	int stored = 0;
 	for (size_t t = 0; t < m->pt->n; t++) {
 		if (m->pt->st[t])
@@ -160,7 +181,7 @@ static int measure_all(const struct release_maker *m, PGconn *conn, int id, long
 		uint8_t *ids = NULL;
 		size_t nids = 0;
 		struct product_cube *c =
-		    product_measure(m->product, conn, t, id, &cap, &ids, &nids, &empty);
+		    product_measure(m->product, conn, t, last, &cap, &ids, &nids, &empty);
 		if (!c) {
 			free(ids);
 			if (empty)
@@ -209,7 +230,9 @@ static int measure_all(const struct release_maker *m, PGconn *conn, int id, long
 		err_set(e, "R1004", "no table of the published product has data to release");
 		return -1;
 	}
-	return 0;
+	const char *params[] = {idtext};
+	return db_run(conn, e, "UPDATE auth.release SET complete = true WHERE id = $1::int", 1,
+		      params);
 }
 
 int release_create(const struct release_maker *m, PGconn *conn, const char *by, const char *note,
@@ -240,60 +263,65 @@ int release_create(const struct release_maker *m, PGconn *conn, const char *by, 
 	}
 	*id = atoi(PQgetvalue(n, 0, 0));
 	PQclear(n);
-	char idtext[16], vtext[24], f[8], l[8];
-	snprintf(idtext, sizeof idtext, "%d", *id);
-	snprintf(vtext, sizeof vtext, "%lld", version);
-	snprintf(f, sizeof f, "%d", first);
-	snprintf(l, sizeof l, "%d", last);
-	const char *params[] = {idtext, by, vtext, f, l, note ? note : "", NULL};
-	if (db_run(conn, e,
-		   "INSERT INTO auth.release (id, created_by, data_version, first_year, "
-		   "last_year, note, holds) VALUES ($1::int, $2, $3::bigint, $4::smallint, "
-		   "$5::smallint, $6, '{}')",
-		   6, params) < 0) {
+	int held = 0;
+	json_t *holds = NULL;
+	if (span_make(m, conn, first, last, &held, &holds, e) < 0) {
 		rollback(conn);
 		return -1;
 	}
-	json_t *holds = NULL;
-	int held = scope_make(m, conn, *id, first, last, &holds, e);
-	if (held <= 0) {
+	if (held == 0) {
 		rollback(conn);
 		json_decref(holds);
-		if (held == 0) {
-			err_set(e, "R1004", "no agency has approved a year of the data (%d-%d)",
-				first, last);
-			err_hint(e, "An agency approves a year over the intake (POST "
-				    "/api/v1/approvals), an admin with wiqaya-etl approve.");
-		}
+		err_set(e, "R1004", "not every agency has approved %d, the data's first year",
+			first);
+		err_hint(e,
+			 "An agency approves a year over the intake (POST /api/v1/approvals), an "
+			 "admin with wiqaya-etl approve; wiqaya-etl approvals lists them.");
 		return -1;
 	}
+	char idtext[16], vtext[24], f[8], l[8], floor[16], threshold[16], scale[32], fixed[32];
+	id_text(*id, idtext);
+	snprintf(vtext, sizeof vtext, "%lld", version);
+	snprintf(f, sizeof f, "%d", first);
+	snprintf(l, sizeof l, "%d", held);
+	snprintf(floor, sizeof floor, "%d", m->cfg->floor);
+	snprintf(threshold, sizeof threshold, "%d", m->cfg->threshold);
+	snprintf(scale, sizeof scale, "%.17g", m->cfg->noise_scale);
+	snprintf(fixed, sizeof fixed, "%.17g", m->cfg->fixed_noise_scale);
 	char *text = json_dumps(holds, JSON_COMPACT);
 	json_decref(holds);
-	const char *hp[] = {idtext, text};
-	int rc = db_run(conn, e, "UPDATE auth.release SET holds = $2::jsonb WHERE id = $1::int", 2,
-			hp) < 0 ||
+	const char *params[] = {idtext, by,    vtext,	  f,	 l,    note ? note : "",
+				text,	floor, threshold, scale, fixed};
+	int rc = db_run(conn, e,
+			"INSERT INTO auth.release (id, created_by, data_version, first_year, "
+			"last_year, note, holds, floor, threshold, noise_scale, fixed_noise_scale) "
+			"VALUES ($1::int, $2, $3::bigint, $4::smallint, $5::smallint, $6, "
+			"$7::jsonb, $8::int, $9::int, $10::float8, $11::float8)",
+			11, params) < 0 ||
 		 audit(m, conn, "create", *id, by, e) < 0 || db_run(conn, e, "COMMIT", 0, NULL) < 0;
 	free(text);
 	if (rc) {
 		rollback(conn);
 		return -1;
 	}
-	if (measure_all(m, conn, *id, version, e) < 0) {
-		delete_draft(conn, *id);
+	if (measure_all(m, conn, *id, version, held, e) < 0) {
+		abandon(conn, *id);
 		return -1;
 	}
 	return 0;
 }
 
-/* The release's status under a row lock: 1 published, 0 a draft, -1 none (R1001) or a
- * database failure. *created its creation time as text. */
-static int locked_status(PGconn *conn, int id, char created[64], struct wq_error *e)
+/* The release's state under a row lock: RELEASE_PUBLISHED, RELEASE_COMPLETE (a draft ready
+ * to publish), RELEASE_INCOMPLETE (a draft still measured, or whose making failed); -1
+ * none (R1001) or a database failure. */
+enum { RELEASE_INCOMPLETE, RELEASE_COMPLETE, RELEASE_PUBLISHED };
+static int locked_state(PGconn *conn, int id, struct wq_error *e)
 {
 	char idtext[16];
-	snprintf(idtext, sizeof idtext, "%d", id);
+	id_text(id, idtext);
 	const char *params[] = {idtext};
 	PGresult *r = db_exec(conn, e,
-			      "SELECT published_at IS NOT NULL, created_at::text FROM auth.release "
+			      "SELECT published_at IS NOT NULL, complete FROM auth.release "
 			      "WHERE id = $1::int FOR UPDATE",
 			      1, params);
 	if (!r)
@@ -303,10 +331,11 @@ static int locked_status(PGconn *conn, int id, char created[64], struct wq_error
 		err_set(e, "R1001", "there is no release %d", id);
 		return -1;
 	}
-	int published = PQgetvalue(r, 0, 0)[0] == 't';
-	snprintf(created, 64, "%s", PQgetvalue(r, 0, 1));
+	int state = PQgetvalue(r, 0, 0)[0] == 't'   ? RELEASE_PUBLISHED
+		    : PQgetvalue(r, 0, 1)[0] == 't' ? RELEASE_COMPLETE
+						    : RELEASE_INCOMPLETE;
 	PQclear(r);
-	return published;
+	return state;
 }
 
 /* ---- the revision note ---- */
@@ -332,8 +361,8 @@ static int cmp_keyed(const void *a, const void *b)
 }
 
 /* The reasons a cell of year y may have moved: the kinds of change to the year's cases
- * between the releases (changes: rows of year, kind), and a change of the agencies held. */
-static json_t *reasons_of(const PGresult *changes, const PGresult *scoped, int y)
+ * between the releases (changes: rows of year, kind). */
+static json_t *reasons_of(const PGresult *changes, int y)
 {
 	static const struct {
 		const char *kind, *reason;
@@ -347,28 +376,40 @@ static json_t *reasons_of(const PGresult *changes, const PGresult *scoped, int y
 			if (atoi(PQgetvalue(changes, i, 0)) == y &&
 			    strcmp(PQgetvalue(changes, i, 1), names[n].kind) == 0)
 				json_array_append_new(out, json_string(names[n].reason));
-	for (int i = 0; i < PQntuples(scoped); i++)
-		if (atoi(PQgetvalue(scoped, i, 0)) == y)
-			json_array_append_new(out, json_string("approvals"));
 	return out;
 }
 
-/* The published base cells of cube now that moved by more than their noise from cube
- * before, appended to cells. A cell's published count is its noisy count when the cell is
- * published in both; moved: outside the 95% band of the difference of the noise drawn
- * again (1.96 standard deviations of it: band). */
-static size_t compare(const struct release_maker *m, const struct product_cube *before,
-		      const struct product_cube *now, const PGresult *changes,
-		      const PGresult *scoped, json_t *cells, size_t *compared)
+/* A base cell's published count under its release's rules, as the product publishes it;
+ * -1 when the cell is withheld. A share's numerator is published only with its
+ * denominator, and never above it (server/protect.c, publish()). */
+static long published(const struct product_cube *c, size_t i, int measure)
 {
-	struct suppression sup = {m->cfg->floor, m->cfg->threshold};
+	struct suppression sup = {c->rules.floor, c->rules.threshold};
+	long n = dl_noisy(c->truth[i * 3], c->noise[i * 3]);
+	int ok = dl_published(&sup, c->truth[i * 3], n);
+	if (c->base->ind->type != IND_PROPORTION)
+		return ok ? n : -1;
+	long d = dl_noisy(c->truth[i * 3 + 1], c->noise[i * 3 + 1]);
+	if (!ok || !dl_published(&sup, c->truth[i * 3 + 1], d))
+		return -1;
+	return measure ? d : n < d ? n : d;
+}
+
+/* The published base cells of cube now that moved by more than their noise from cube
+ * before, appended to cells. A cell counts when it is published in both releases (a
+ * share's parts when the share is); moved: outside the 95% band of the difference of the
+ * noise drawn again (1.96 standard deviations of it: band). */
+static size_t compare(const struct product_cube *before, const struct product_cube *now,
+		      const PGresult *changes, json_t *cells, size_t *compared)
+{
 	/* The fresh part of the noise is drawn again when a cell's records changed; the
 	 * fixed part only when its definition did (the data's span moved). */
 	int same_span = before->first == now->first && before->last == now->last;
-	double var =
-	    2 * dl_variance(m->cfg->noise_scale) + (!same_span && m->cfg->fixed_noise_scale > 0
-							? 2 * dl_variance(m->cfg->fixed_noise_scale)
-							: 0);
+	double var = dl_variance(before->rules.noise_scale) + dl_variance(now->rules.noise_scale);
+	if (!same_span && before->rules.fixed_scale > 0)
+		var += dl_variance(before->rules.fixed_scale);
+	if (!same_span && now->rules.fixed_scale > 0)
+		var += dl_variance(now->rules.fixed_scale);
 	double band = 1.96 * sqrt(var);
 	int year = -1, measures = now->base->ind->type == IND_PROPORTION ? 2 : 1;
 	for (int d = 0; d < now->base->ndims; d++)
@@ -391,11 +432,8 @@ static size_t compare(const struct release_maker *m, const struct product_cube *
 		if (!hit)
 			continue;
 		for (int mm = 0; mm < measures; mm++) {
-			long tn = now->truth[i * 3 + (size_t)mm],
-			     to = before->truth[hit->at * 3 + (size_t)mm];
-			long nn = dl_noisy(tn, now->noise[i * 3 + (size_t)mm]),
-			     no = dl_noisy(to, before->noise[hit->at * 3 + (size_t)mm]);
-			if (!dl_published(&sup, tn, nn) || !dl_published(&sup, to, no))
+			long nn = published(now, i, mm), no = published(before, hit->at, mm);
+			if (nn < 0 || no < 0)
 				continue;
 			(*compared)++;
 			if (fabs((double)(nn - no)) <= band)
@@ -407,12 +445,12 @@ static size_t compare(const struct release_maker *m, const struct product_cube *
 						    v[d] ? json_string(v[d]) : json_null());
 			json_array_append_new(
 			    cells,
-			    json_pack(
-				"{s:s,s:o,s:s,s:I,s:I,s:f,s:o}", "table", now->name, "cell", cell,
-				"measure", mm ? "denominator" : "numerator", "previous",
-				(json_int_t)no, "now", (json_int_t)nn, "band", band, "reasons",
-				year >= 0 && v[year] ? reasons_of(changes, scoped, atoi(v[year]))
-						     : json_array()));
+			    json_pack("{s:s,s:o,s:s,s:I,s:I,s:f,s:o}", "table", now->name, "cell",
+				      cell, "measure", mm ? "denominator" : "numerator", "previous",
+				      (json_int_t)no, "now", (json_int_t)nn, "band", band,
+				      "reasons",
+				      year >= 0 && v[year] ? reasons_of(changes, atoi(v[year]))
+							   : json_array()));
 			moved++;
 		}
 	}
@@ -423,40 +461,12 @@ static size_t compare(const struct release_maker *m, const struct product_cube *
 	return moved;
 }
 
-/* The tables of release id, parsed, per listed table (NULL: none). */
-static struct product_cube **tables_of(const struct release_maker *m, PGconn *conn, int id,
-				       struct wq_error *e)
-{
-	char idtext[16];
-	snprintf(idtext, sizeof idtext, "%d", id);
-	const char *params[] = {idtext};
-	PGresult *r =
-	    db_exec(conn, e, "SELECT query, body FROM auth.release_table WHERE release = $1::int",
-		    1, params);
-	if (!r)
-		return NULL;
-	struct product_cube **cubes = xcalloc(m->pt->n + 1, sizeof *cubes);
-	for (int i = 0; i < PQntuples(r); i++)
-		for (size_t t = 0; t < m->pt->n; t++)
-			if (!cubes[t] && strcmp(m->pt->text[t], PQgetvalue(r, i, 0)) == 0)
-				cubes[t] = product_cube_parse(m->product, t, PQgetvalue(r, i, 1));
-	PQclear(r);
-	return cubes;
-}
-
-static void tables_free(const struct release_maker *m, struct product_cube **cubes)
-{
-	for (size_t t = 0; cubes && t < m->pt->n; t++)
-		product_cube_free(cubes[t]);
-	free(cubes);
-}
-
-/* Release id's revision note against the previous published release (NULL: none). */
+/* Release id's revision note against the previous published release (JSON null: none). */
 static json_t *revision_note(const struct release_maker *m, PGconn *conn, int id,
 			     struct wq_error *e)
 {
 	char idtext[16];
-	snprintf(idtext, sizeof idtext, "%d", id);
+	id_text(id, idtext);
 	const char *params[] = {idtext};
 	PGresult *p = db_exec(conn, e,
 			      "SELECT id FROM auth.release WHERE published_at IS NOT NULL "
@@ -471,58 +481,53 @@ static json_t *revision_note(const struct release_maker *m, PGconn *conn, int id
 	int prev = atoi(PQgetvalue(p, 0, 0));
 	PQclear(p);
 	char prevtext[16];
-	snprintf(prevtext, sizeof prevtext, "%d", prev);
+	id_text(prev, prevtext);
 	const char *both[] = {prevtext, idtext};
 	PGresult *changes = db_exec(conn, e,
 				    "SELECT year, kind FROM analytics.case_changes("
 				    "(SELECT created_at FROM auth.release WHERE id = $1::int), "
 				    "(SELECT created_at FROM auth.release WHERE id = $2::int))",
 				    2, both);
-	PGresult *scoped =
-	    changes
-		? db_exec(conn, e,
-			  "SELECT DISTINCT year FROM ("
-			  "(SELECT agency, year FROM auth.release_scope WHERE release = $1::int "
-			  " EXCEPT SELECT agency, year FROM auth.release_scope WHERE release = "
-			  "$2::int) UNION "
-			  "(SELECT agency, year FROM auth.release_scope WHERE release = $2::int "
-			  " EXCEPT SELECT agency, year FROM auth.release_scope WHERE release = "
-			  "$1::int)) d",
-			  2, both)
-		: NULL;
-	struct product_cube **before = scoped ? tables_of(m, conn, prev, e) : NULL;
-	struct product_cube **now = before ? tables_of(m, conn, id, e) : NULL;
+	int failed = 0;
+	struct product_cube **before =
+	    changes ? product_release_tables(m->product, conn, prev, &failed) : NULL;
+	struct product_cube **now =
+	    before ? product_release_tables(m->product, conn, id, &failed) : NULL;
 	json_t *note = NULL;
 	if (now) {
 		json_t *cells = json_array();
 		size_t compared = 0, moved = 0;
 		for (size_t t = 0; t < m->pt->n; t++)
 			if (before[t] && now[t])
-				moved += compare(m, before[t], now[t], changes, scoped, cells,
-						 &compared);
+				moved += compare(before[t], now[t], changes, cells, &compared);
 		note = json_pack("{s:i,s:I,s:I,s:o}", "previous", prev, "cells_compared",
 				 (json_int_t)compared, "cells_moved", (json_int_t)moved, "cells",
 				 cells);
+	} else if (failed) {
+		err_set(e, "S2002", "the releases' tables could not be read");
 	}
-	tables_free(m, before);
-	tables_free(m, now);
+	product_tables_free(m->product, before);
+	product_tables_free(m->product, now);
 	PQclear(changes);
-	PQclear(scoped);
 	return note;
 }
 
 int release_publish(const struct release_maker *m, PGconn *conn, int id, const char *by,
 		    struct wq_error *e)
 {
-	char created[64], idtext[16];
-	snprintf(idtext, sizeof idtext, "%d", id);
+	char idtext[16];
+	id_text(id, idtext);
 	if (db_run(conn, e, "BEGIN", 0, NULL) < 0)
 		return -1;
-	int published = locked_status(conn, id, created, e);
-	if (published != 0) {
-		if (published == 1) {
+	int state = locked_state(conn, id, e);
+	if (state != RELEASE_COMPLETE) {
+		if (state == RELEASE_PUBLISHED) {
 			err_set(e, "R1006", "release %d is published and cannot change", id);
 			err_hint(e, "Create a new release: it revises this one.");
+		} else if (state == RELEASE_INCOMPLETE) {
+			err_set(e, "R1008", "release %d is not complete", id);
+			err_hint(e, "Its tables are still being measured, or its making failed: "
+				    "drop it and create it again.");
 		}
 		rollback(conn);
 		return -1;
@@ -569,27 +574,26 @@ int release_publish(const struct release_maker *m, PGconn *conn, int id, const c
 int release_drop(const struct release_maker *m, PGconn *conn, int id, const char *by,
 		 struct wq_error *e)
 {
-	char created[64];
 	if (db_run(conn, e, "BEGIN", 0, NULL) < 0)
 		return -1;
-	int published = locked_status(conn, id, created, e);
-	if (published == 1) {
+	int state = locked_state(conn, id, e);
+	if (state == RELEASE_PUBLISHED) {
 		err_set(e, "R1006", "release %d is published and cannot change", id);
 		err_hint(e, "A published release stays readable; a new one revises it.");
 	}
-	if (published != 0 || audit(m, conn, "drop", id, by, e) < 0 ||
-	    db_run(conn, e, "COMMIT", 0, NULL) < 0) {
+	if (state < 0 || state == RELEASE_PUBLISHED || delete_draft(conn, id, e) < 0 ||
+	    audit(m, conn, "drop", id, by, e) < 0 || db_run(conn, e, "COMMIT", 0, NULL) < 0) {
 		rollback(conn);
 		return -1;
 	}
-	return delete_draft(conn, id) < 0 ? err_set(e, "S2002", "the draft could not be dropped")
-					  : 0;
+	return 0;
 }
 
 /* ---- reading ---- */
 
 #define RELEASE_COLUMNS                                                                            \
-	"id, published_at IS NOT NULL, " ISO_UTC(                                                  \
+	"id, CASE WHEN published_at IS NOT NULL THEN 'published' WHEN complete THEN 'draft' "      \
+	"ELSE 'incomplete' END, " ISO_UTC(                                                         \
 	    "created_at") ", "                                                                     \
 			  "to_char(published_at AT TIME ZONE 'UTC', 'YYYY-MM-DD'), data_version, " \
 			  "first_year, "                                                           \
@@ -597,12 +601,12 @@ int release_drop(const struct release_maker *m, PGconn *conn, int id, const char
 
 static json_t *summary_of(const PGresult *r, int i)
 {
-	return json_pack(
-	    "{s:i,s:s,s:s,s:o,s:I,s:[i,i],s:s}", "id", atoi(PQgetvalue(r, i, 0)), "status",
-	    PQgetvalue(r, i, 1)[0] == 't' ? "published" : "draft", "created", PQgetvalue(r, i, 2),
-	    "published", PQgetisnull(r, i, 3) ? json_null() : json_string(PQgetvalue(r, i, 3)),
-	    "data_version", (json_int_t)atoll(PQgetvalue(r, i, 4)), "years",
-	    atoi(PQgetvalue(r, i, 5)), atoi(PQgetvalue(r, i, 6)), "note", PQgetvalue(r, i, 7));
+	return json_pack("{s:i,s:s,s:s,s:o,s:I,s:[i,i],s:s}", "id", atoi(PQgetvalue(r, i, 0)),
+			 "status", PQgetvalue(r, i, 1), "created", PQgetvalue(r, i, 2), "published",
+			 PQgetisnull(r, i, 3) ? json_null() : json_string(PQgetvalue(r, i, 3)),
+			 "data_version", (json_int_t)atoll(PQgetvalue(r, i, 4)), "years",
+			 atoi(PQgetvalue(r, i, 5)), atoi(PQgetvalue(r, i, 6)), "note",
+			 PQgetvalue(r, i, 7));
 }
 
 json_t *release_list(PGconn *conn, int drafts, struct wq_error *e)

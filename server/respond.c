@@ -13,6 +13,7 @@
 #include "server/public.h"
 #include "server/cache.h"
 #include "server/noise.h"
+#include "server/product.h"
 
 /* Accept-Language (RFC 9110 12.5.4): the highest q among tags whose primary subtag is en
  * or ar; the first such tag wins a tie. */
@@ -218,11 +219,15 @@ int respond_refuse_filters(struct http_request *req, const char *const *names,
 json_t *respond_disclosure(const struct server *srv, const struct answer *a, const char *role)
 {
 	const struct wq_config *cfg = srv->cfg;
+	/* An official release's answer: the rules it was published under. */
+	const struct release_rules now = {cfg->floor, cfg->threshold, cfg->noise_scale,
+					  cfg->fixed_noise_scale},
+				   *r = a->rules ? a->rules : &now;
 	return json_pack("{s:b,s:s,s:I,s:f,s:f,s:f,s:i,s:f,s:i,s:i}", "applied", 1, "role", role,
 			 "suppressed", (json_int_t)a->suppressed, "epsilon_charged", a->epsilon,
 			 "budget_remaining", a->remaining, "budget", a->budget, "sensitivity",
-			 a->sensitivity, "noise_scale", cfg->noise_scale, "floor", cfg->floor,
-			 "threshold", cfg->threshold);
+			 a->sensitivity, "noise_scale", r->noise_scale, "floor", r->floor,
+			 "threshold", r->threshold);
 }
 
 json_t *respond_meta(const struct server *srv, const struct answer *a, const char *role,

@@ -860,6 +860,8 @@ void sdmx_data_get(struct http_request *req, struct http_response *resp)
 		}
 		qp->release = (int)r;
 	}
+	qp->from_year = from;
+	qp->to_year = to;
 	const struct query *q = qp;
 	const struct principal pub = {0, ROLE_PUBLIC, ""};
 	struct answer a;
@@ -867,7 +869,7 @@ void sdmx_data_get(struct http_request *req, struct http_response *resp)
 	int retry;
 	struct wq_error e;
 	PGconn *conn = http_db(req);
-	if (!conn || protect_answer(&srv->protector, conn, q, &pub, PROTECT_CHARGE, &a, &status,
+	if (!conn || protect_answer(&srv->protector, conn, q, &pub, PROTECT_PUBLISHED, &a, &status,
 				    &retry, &e) < 0) {
 		free(qp);
 		if (!conn || status == 503) {

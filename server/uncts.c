@@ -33,7 +33,7 @@ static int ask(const struct uncts_source *src, PGconn *conn, int release, int ye
 	if (rc == 0) {
 		const struct principal pub = {0, ROLE_PUBLIC, ""};
 		q->release = release;
-		rc = protect_answer(src->protector, conn, q, &pub, PROTECT_CHARGE, a, &status,
+		rc = protect_answer(src->protector, conn, q, &pub, PROTECT_PUBLISHED, a, &status,
 				    &retry, e);
 		if (rc < 0 && !strcmp(e->code, "Q1015"))
 			err_set(e, "U1001", "the release does not hold %d", year);

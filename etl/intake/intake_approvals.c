@@ -71,7 +71,7 @@ void intake_approvals_post(struct http_request *req, struct http_response *resp)
 	snprintf(by, sizeof by, "token %d", who->token_id);
 	struct wq_error e;
 	PGconn *conn = http_db(req);
-	int y = (int)json_integer_value(year);
+	long y = (long)json_integer_value(year);
 	if (!conn || approval_set(conn, in->audit_key, &in->lists, code, y, by, &e) < 0) {
 		json_decref(body);
 		if (!conn || !strncmp(e.code, "S2", 2))
@@ -80,7 +80,7 @@ void intake_approvals_post(struct http_request *req, struct http_response *resp)
 			http_problem_error(resp, 422, &e);
 		return;
 	}
-	json_t *out = json_pack("{s:s,s:i,s:s}", "agency", code, "year", y, "state", "approved");
+	json_t *out = json_pack("{s:s,s:i,s:s}", "agency", code, "year", (int)y, "state", "approved");
 	json_decref(body);
 	http_json(resp, 200, out);
 }

@@ -9,7 +9,7 @@
 #include "common/db.h"
 
 int approval_set(PGconn *conn, const uint8_t *audit_key, const struct codelists *lists,
-		 const char *agency, int year, const char *by, struct wq_error *e)
+		 const char *agency, long year, const char *by, struct wq_error *e)
 {
 	const struct code_list *agencies = codelists_get(lists, "agencies");
 	if (!agencies || codelist_index(agencies, agency) < 0) {
@@ -27,10 +27,10 @@ int approval_set(PGconn *conn, const uint8_t *audit_key, const struct codelists 
 		return -1;
 	}
 	char y[16];
-	snprintf(y, sizeof y, "%d", year);
+	snprintf(y, sizeof y, "%ld", year);
 	const char *params[] = {agency, y, by};
 	json_t *j = json_pack("{s:s,s:s,s:i,s:s}", "kind", "approval", "agency", agency, "year",
-			      year, "by", by);
+			      (int)year, "by", by);
 	char *body = json_dumps(j, JSON_COMPACT | JSON_SORT_KEYS);
 	json_decref(j);
 	int rc =

@@ -17,7 +17,7 @@
  * of the list agencies (field agency), S3014 a year before 1900 or after this one (field
  * year); S2xxx the database. Nothing is changed on a refusal. */
 int approval_set(PGconn *conn, const uint8_t *audit_key, const struct codelists *lists,
-		 const char *agency, int year, const char *by, struct wq_error *e);
+		 const char *agency, long year, const char *by, struct wq_error *e);
 
 /* The approvals, of agency or of all (NULL): an array of {agency, year, state (approved
  * or reopened), approved_at, reopened_at}. NULL with e set on a database failure. */

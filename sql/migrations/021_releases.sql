@@ -1,12 +1,12 @@
 -- Official releases (docs/releases.md). An agency approves a year of its submissions; a
--- release measures the published product over the approved agency-years only, freezes it
--- under an id, and is published once; older releases stay readable.
+-- release measures the published product over the years every agency approved, freezes
+-- it under an id, and is published once; older releases stay readable.
 
 -- An agency's approval of its cases reported in one year: by its submitter over the
 -- intake, or an admin (wiqaya-etl approve). A later change to the agency's cases of that
 -- year (a new case, a resubmission, a withdrawal) reopens it (reopened_at, set by the
--- trigger of sql/functions/warehouse.case_changed.sql): the next release leaves it out
--- and says so until the agency approves again.
+-- trigger of sql/functions/warehouse.case_changed.sql): a year not yet released waits for
+-- the agency to approve again, a released one is revised in the next release, flagged.
 CREATE TABLE warehouse.approval (
   agency text NOT NULL,
   year smallint NOT NULL CHECK (year BETWEEN 1900 AND 2200),
@@ -21,7 +21,7 @@ CREATE TABLE warehouse.approval (
 -- reclassifications, withdrawals). Counts of cases, never read by the server, which gets
 -- the kinds of a year and nothing else (analytics.case_changes()).
 CREATE TABLE warehouse.case_change (
-  at timestamptz NOT NULL DEFAULT now(),
+  at timestamptz NOT NULL DEFAULT clock_timestamp(),  -- as late as the trigger can say
   agency text NOT NULL,
   year smallint NOT NULL,
   kind text NOT NULL CHECK (kind IN ('new', 'resubmitted', 'reclassified', 'withdrawn')),
@@ -29,27 +29,27 @@ CREATE TABLE warehouse.case_change (
 );
 CREATE INDEX ON warehouse.case_change (at);
 
--- A release: its measurement (data version, years, the scope of agency-years it counts)
--- and, once published, its date. A published release never changes (the trigger below).
+-- A release: its measurement (data version, the years it holds, first_year to last_year:
+-- every year up to the last one every agency approved, or a published release held), the
+-- rules it was published under (a published release answers by them whatever the
+-- configuration says later), and, once complete and published, its date. A published
+-- release never changes (the triggers below).
 CREATE TABLE auth.release (
   id integer PRIMARY KEY CHECK (id > 0),
   created_at timestamptz NOT NULL DEFAULT now(),
   created_by text NOT NULL,
-  published_at timestamptz,
+  complete boolean NOT NULL DEFAULT false,
+  published_at timestamptz CHECK (published_at IS NULL OR complete),
   data_version bigint NOT NULL,
   first_year smallint NOT NULL,
-  last_year smallint NOT NULL,
+  last_year smallint NOT NULL CHECK (last_year >= first_year),
+  floor integer NOT NULL,
+  threshold integer NOT NULL,
+  noise_scale double precision NOT NULL,
+  fixed_noise_scale double precision NOT NULL,
   note text NOT NULL DEFAULT '',
-  holds jsonb NOT NULL,    -- per agency: the years held, and those missing with why
+  holds jsonb NOT NULL,    -- per agency: the years approved, held without approval, missing
   revisions jsonb          -- the revision note against the previous published release
-);
-
--- The agency-years a release counts: its facts' rows whose agency and year are here.
-CREATE TABLE auth.release_scope (
-  release integer NOT NULL REFERENCES auth.release,
-  agency text NOT NULL,
-  year smallint NOT NULL,
-  PRIMARY KEY (release, agency, year)
 );
 
 -- Each base table of the published product, measured for the release (as
@@ -70,23 +70,23 @@ BEGIN
     END IF;
     RETURN CASE WHEN TG_OP = 'DELETE' THEN OLD ELSE NEW END;
   END IF;
-  IF EXISTS (SELECT 1 FROM auth.release r WHERE r.id = OLD.release
-             AND r.published_at IS NOT NULL) THEN
-    RAISE EXCEPTION 'release % is published and cannot change', OLD.release;
+  IF EXISTS (SELECT 1 FROM auth.release r
+             WHERE r.id = CASE WHEN TG_OP = 'INSERT' THEN NEW.release ELSE OLD.release END
+               AND (r.published_at IS NOT NULL OR (TG_OP = 'INSERT' AND r.complete))) THEN
+    RAISE EXCEPTION 'release % is complete or published and cannot change',
+      CASE WHEN TG_OP = 'INSERT' THEN NEW.release ELSE OLD.release END;
   END IF;
   RETURN CASE WHEN TG_OP = 'DELETE' THEN OLD ELSE NEW END;
 END
 $$;
 CREATE TRIGGER frozen BEFORE UPDATE OR DELETE ON auth.release
   FOR EACH ROW EXECUTE FUNCTION auth.release_frozen();
-CREATE TRIGGER frozen BEFORE UPDATE OR DELETE ON auth.release_scope
-  FOR EACH ROW EXECUTE FUNCTION auth.release_frozen();
-CREATE TRIGGER frozen BEFORE UPDATE OR DELETE ON auth.release_table
+CREATE TRIGGER frozen BEFORE INSERT OR UPDATE OR DELETE ON auth.release_table
   FOR EACH ROW EXECUTE FUNCTION auth.release_frozen();
 
 -- The server (wiqaya-server release) creates, publishes and drops drafts; the loader's
 -- role has nothing here.
-GRANT SELECT, INSERT, UPDATE, DELETE ON auth.release, auth.release_scope, auth.release_table
+GRANT SELECT, INSERT, UPDATE, DELETE ON auth.release, auth.release_table
   TO wiqaya_reader;
 
 ALTER TABLE audit.log DROP CONSTRAINT log_kind_check;

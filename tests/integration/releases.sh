@@ -1,7 +1,8 @@
 # Official releases (issue 30, docs/releases.md): agencies approve years of their cases; a
-# release counts the approved agency-years only and names the missing ones; a change to an
-# approved year reopens it; a published release never changes (bytes and ETag) while new
-# data arrive, and stays readable after the next; the next release's revision note finds a
+# release holds the years every agency approved and names the agencies it waits for; a
+# change to an approved year reopens it, and a released year is revised, flagged; a
+# published release never changes (bytes and ETag) while new data arrive or the rules
+# change, and stays readable after the next; the next release's revision note finds a
 # planted reclassification and a withdrawn batch.
 source "$(dirname "$0")/../lib.sh"
 fresh_db releases
@@ -27,18 +28,19 @@ read -r first last < <(psql_t -F' ' -c "SELECT first_year, last_year FROM analyt
 
 # ---- approvals ----
 status "a release before any approval is refused" 2 "$BIN/wiqaya-server" release create
-check "R1004: no agency has approved a year" grep -q "R1004.*no agency has approved" "$T/last"
-# Every agency approves every year but DC-HOSP-02 (nothing) and DC-SOC-03 (not 2024).
+check "R1004: not every agency has approved the first year" grep -q "R1004.*not every agency has approved" "$T/last"
+# Every agency approves every year, but DC-HOSP-02 not the last and DC-SOC-03 not the one
+# before: the release holds the years to the one before that.
 for a in $(tail -n +2 config/codelists/agencies.csv | cut -d, -f1); do
   case $a in
-    DC-HOSP-02) ;;
-    DC-SOC-03) "$BIN/wiqaya-etl" approve "$a" "$first-2023" >/dev/null
-               "$BIN/wiqaya-etl" approve "$a" "2025-$last" >/dev/null ;;
+    DC-HOSP-02) "$BIN/wiqaya-etl" approve "$a" "$first-$((last - 1))" >/dev/null ;;
+    DC-SOC-03) "$BIN/wiqaya-etl" approve "$a" "$first-$((last - 2))" >/dev/null
+               "$BIN/wiqaya-etl" approve "$a" "$last" >/dev/null ;;
     *) "$BIN/wiqaya-etl" approve "$a" "$first-$last" >/dev/null ;;
   esac
 done
 eq "the approvals are recorded" "$(psql_t -c "SELECT count(*) FROM warehouse.approval")" \
-  "$(( (42 - 1) * (last - first + 1) - 1 ))"
+  "$(( 42 * (last - first + 1) - 2 ))"
 status "an agency that is no code" 2 "$BIN/wiqaya-etl" approve DC-NOPE-01 2020
 check "is refused, naming the field (S3013)" grep -q "S3013.*agency" "$T/last"
 status "a year after this one" 2 "$BIN/wiqaya-etl" approve DC-POL-01 $(($(date +%Y) + 1))
@@ -48,20 +50,22 @@ check "is refused, naming the field (S3014)" grep -q "S3014.*year" "$T/last"
 status "release create" 0 "$BIN/wiqaya-server" release create --note "first"
 eq "makes draft 1" "$(psql_t -c "SELECT id, published_at IS NULL FROM auth.release")" "1|t"
 "$BIN/wiqaya-server" release show 1 >"$T/r1.json"
-eq "the agency that approved nothing is missing every year, named" \
-  "$(jq -r '.agencies[] | select(.agency == "DC-HOSP-02") | "\(.held | length) \(.missing | length) \(.missing[0].why)"' "$T/r1.json")" \
-  "0 $((last - first + 1)) not approved"
-eq "the agency that did not approve 2024 misses 2024 only" \
-  "$(jq -c '.agencies[] | select(.agency == "DC-SOC-03") | .missing | map([.year, .why])' "$T/r1.json")" '[[2024,"not approved"]]'
+eq "it holds the years every agency approved, a year released whole or not at all" \
+  "$(jq -c .years "$T/r1.json")" "[$first,$((last - 2))]"
+eq "and names the agency it waits for, and the year" \
+  "$(jq -c '.agencies[] | select(.agency == "DC-SOC-03") | .missing | map([.year, .why])' "$T/r1.json")" "[[$((last - 1)),\"not approved\"]]"
+eq "and the other one" \
+  "$(jq -c '.agencies[] | select(.agency == "DC-HOSP-02") | [(.approved | length), (.missing | map([.year, .why]))]' "$T/r1.json")" \
+  "[$((last - 2 - first + 1)),[[$last,\"not approved\"]]]"
 # The release's stored cases by year: exactly the approved agency-years' cases.
 stored() { # RELEASE TABLE: the sum of a stored table's true numerators
   psql_t -c "SELECT sum(x::bigint) FROM auth.release_table t,
     jsonb_array_elements_text((t.body::jsonb)->'truth') WITH ORDINALITY a(x, i)
     WHERE t.release = $1 AND t.query = '$2' AND i % 3 = 1"
 }
-eq "its cases by year count the approved agency-years' cases and no other" \
+eq "its cases by year count the held years' cases and no other" \
   "$(stored 1 'indicator=cases&dimension=year&dimension=detection')" \
-  "$(psql_t -c "SELECT count(*) FROM analytics.case_fact WHERE agency <> 'DC-HOSP-02' AND NOT (agency = 'DC-SOC-03' AND year = 2024)")"
+  "$(psql_t -c "SELECT count(*) FROM analytics.case_fact WHERE year <= $((last - 2))")"
 check "which leaves cases out" test "$(stored 1 'indicator=cases&dimension=year&dimension=detection')" -lt \
   "$(psql_t -c "SELECT count(*) FROM analytics.case_fact")"
 
@@ -83,6 +87,16 @@ status "a published release cannot be published again" 2 "$BIN/wiqaya-server" re
 check "R1006" grep -q R1006 "$T/last"
 status "nor changed in the database, even by its owner" 1 \
   psql_t -c "UPDATE auth.release_table SET body = '{}' WHERE release = 1"
+status "nor given a table" 1 \
+  psql_t -c "INSERT INTO auth.release_table VALUES (1, 'indicator=victims&dimension=year', '{}')"
+stop_server
+printf '[disclosure]\nthreshold = 1000\nfloor = 100\n' >>"$CONF"
+start_server
+curl -s -o "$T/a1r" "http://127.0.0.1:$TEST_HTTP_PORT$Q"
+check "nor does it answer by rules changed since: the same bytes" cmp "$T/a1" "$T/a1r"
+stop_server
+sed -i '$d' "$CONF"; sed -i '$d' "$CONF"; sed -i '$d' "$CONF"
+start_server
 status "nor dropped" 2 "$BIN/wiqaya-server" release drop 1
 
 # ---- new data reopen what they touch, and change nothing published ----
@@ -103,14 +117,20 @@ check "so is the release's own description" cmp "$T/r1.public" "$T/r2.public"
 # A draft made now leaves the reopened years out, named.
 "$BIN/wiqaya-server" release create >/dev/null
 "$BIN/wiqaya-server" release show 2 >"$T/r2.json"
-eq "a draft made before the agency approves again misses its reopened years" \
-  "$(jq -c '.agencies[] | select(.agency == "DC-POL-01") | .missing | map([.year, .why])' "$T/r2.json")" \
+eq "a draft made before the agency approves again still holds the released years" \
+  "$(jq -c .years "$T/r2.json")" "[$first,$((last - 2))]"
+eq "revised, flagged: the reopened years of the agency" \
+  "$(jq -c '.agencies[] | select(.agency == "DC-POL-01") | .flagged | map([.year, .why])' "$T/r2.json")" \
   '[[2019,"reopened"],[2020,"reopened"]]'
+psql_t -c "UPDATE auth.release SET complete = false WHERE id = 2"
+status "a draft whose tables are not all measured is not published" 2 "$BIN/wiqaya-server" release publish 2
+check "R1008" grep -q R1008 "$T/last"
 status "a draft can be dropped" 0 "$BIN/wiqaya-server" release drop 2
 eq "and is gone" "$(psql_t -c "SELECT count(*) FROM auth.release WHERE id = 2")" 0
 
 # ---- the second release and its revision note ----
 "$BIN/wiqaya-etl" approve DC-POL-01 2019-2020 >/dev/null
+"$BIN/wiqaya-etl" approve DC-SOC-03 $((last - 1)) >/dev/null
 eq "approving again closes the reopening" \
   "$(psql_t -c "SELECT count(*) FROM warehouse.approval WHERE reopened_at IS NOT NULL")" 0
 "$BIN/wiqaya-server" release create --note "revised" >/dev/null
@@ -118,6 +138,7 @@ id2=$(psql_t -c "SELECT max(id) FROM auth.release")
 "$BIN/wiqaya-server" release publish "$id2" >/dev/null
 "$BIN/wiqaya-server" release show "$id2" >"$T/rn.json"
 eq "the revision note is against release 1" "$(jq .revisions.previous "$T/rn.json")" 1
+eq "the release holds the year the last agency approved since" "$(jq -c .years "$T/rn.json")" "[$first,$((last - 1))]"
 moved() { # TABLE-PREFIX CELL-FILTER REASON: the moved cells of a table, with the reason
   jq -r --arg t "$1" --arg r "$3" "[.revisions.cells[] | select((.table | startswith(\$t)) and ($2) and (.reasons | index(\$r)))] | length" "$T/rn.json"
 }
@@ -157,8 +178,8 @@ eq "a query no table of the release answers is 409 (R1003), even with a token" \
 start_intake
 SUB=$(new_token submitter DC-HOSP-02)
 approve() { curl -s -o "$T/body" -w '%{http_code}' -H "Authorization: Bearer $1" -H "Content-Type: application/json" --data-binary "$2" "$INTAKE_URL/api/v1/approvals"; }
-eq "an agency's submitter approves its own year" "$(approve "$SUB" '{"year":2024}')" 200
-eq "and sees it" "$(curl -s -H "Authorization: Bearer $SUB" "$INTAKE_URL/api/v1/approvals" | jq -c '[.approvals[] | [.agency, .year, .state]]')" '[["DC-HOSP-02",2024,"approved"]]'
+eq "an agency's submitter approves its own year" "$(approve "$SUB" "{\"year\":$last}")" 200
+eq "and sees it" "$(curl -s -H "Authorization: Bearer $SUB" "$INTAKE_URL/api/v1/approvals" | jq -c "[.approvals[] | select(.year == $last) | [.agency, .year, .state]]")" "[[\"DC-HOSP-02\",$last,\"approved\"]]"
 eq "another agency's year is 403 (I1003)" "$(approve "$SUB" '{"year":2024,"agency":"DC-POL-01"}')" 403
 eq "a year that is no number is 400 (I1007)" "$(approve "$SUB" '{"year":"2024"}')" 400
 check "naming the rule" grep -q I1007 "$T/body"

@@ -51,6 +51,12 @@ check "an age band's + is _PLUS in SDMX ids (18+ is 18_PLUS)" grep -qx '18_PLUS'
 check "a suppressed cell is confidential, with no value" bash -c "awk -F'\t' '\$6 == \"C\" && \$3 == \"\"' '$d/ml.tsv' | grep -q ."
 eq "and no published cell is" "$(awk -F'\t' 'NR > 1 && $6 == "C" && $3 != ""' "$d/ml.tsv" | wc -l)" 0
 
+eq "a table of four columns is a dataflow like any (the grammar's limits are a token's)" \
+  "$(curl -s -o /dev/null -w '%{http_code}' "$S/data/DF_VICTIMS_BY_REGION_SEX_AGE_BAND?format=csv&startPeriod=$last")" 200
+eq "every dataflow answers" "$(grep -o 'Dataflow id="[^"]*"' "$T/flows.xml" | cut -d'"' -f2 | while read -r f; do
+  curl -s -o /dev/null -w '%{http_code}\n' "$S/data/$f?format=csv&startPeriod=$last"; done | sort | uniq -c | awk '{ print $2 "x" $1 }')" \
+  "200x$(grep -c '^indicator=' config/public_tables.txt)"
+
 # Keys and periods.
 curl -s "$S/data/DF_VICTIMS_BY_SEX/VICTIMS._T.female+male......?format=csv&startPeriod=2020&endPeriod=2022" >"$T/sel.csv"
 eq "a key and a period select: 2 sexes x 3 years" "$(tail -n +2 "$T/sel.csv" | wc -l)" 6
