@@ -25,7 +25,7 @@ shorten='def cut: if type == "array" and length > 4 then .[0:4] + ["… \(length
   | (if .metaData.items then .metaData.items |= with_entries(.value |= (to_entries | .[0:2] | from_entries)) else . end)
   | (if .indicators then .indicators |= (cut | map(if type == "object" then .definition_ar = "…" | .dimensions = (.dimensions | cut) else . end)) else . end)
   | (if .dimensions then .dimensions |= cut else . end)
-  | (if .agencies then .agencies |= (cut | map(if type == "object" then .held |= cut else . end)) else . end)
+  | (if .agencies then .agencies |= (cut | map(if type == "object" then .approved |= cut else . end)) else . end)
   | (if .tables then .tables |= cut else . end)
   | (if .items then .items |= cut else . end)
   | (if .paths then {openapi, info: {title: .info.title, version: .info.version}, paths: (.paths | keys)} else . end)
