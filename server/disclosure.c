@@ -64,11 +64,10 @@ static json_t *release_official(const struct wq_config *cfg, PGconn *conn, time_
 		}
 		p += len;
 	}
-	json_t *out = json_pack("{s:b,s:o,s:o,s:o}", "official", 1, "release_id",
-				PQntuples(r) ? json_integer(atoi(PQgetvalue(r, 0, 0))) : json_null(),
-				"current_since",
-				PQntuples(r) ? json_string(PQgetvalue(r, 0, 1)) : json_null(), "next",
-				next);
+	json_t *out = json_pack(
+	    "{s:b,s:o,s:o,s:o}", "official", 1, "release_id",
+	    PQntuples(r) ? json_integer(atoi(PQgetvalue(r, 0, 0))) : json_null(), "current_since",
+	    PQntuples(r) ? json_string(PQgetvalue(r, 0, 1)) : json_null(), "next", next);
 	PQclear(r);
 	return out;
 }

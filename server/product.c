@@ -15,7 +15,6 @@
 #include "server/noise.h"
 #include "server/sensitivity.h"
 
-
 struct product {
 	const struct wq_config *cfg;
 	const struct keyring *keys;
@@ -402,13 +401,11 @@ static struct product_cube *release_of(struct product *pr, PGconn *conn, size_t 
 
 /* ---- official releases (docs/releases.md) ---- */
 
-struct product_cube *product_measure(const struct product *pr, PGconn *conn, size_t t,
-				     int last, int *item_cap, uint8_t **ids, size_t *nids,
-				     int *empty)
+struct product_cube *product_measure(const struct product *pr, PGconn *conn, size_t t, int last,
+				     int *item_cap, uint8_t **ids, size_t *nids, int *empty)
 {
 	*empty = 0;
-	struct product_cube *c =
-	    measure(pr, conn, &pr->pt->q[t], last, item_cap, ids, nids, empty);
+	struct product_cube *c = measure(pr, conn, &pr->pt->q[t], last, item_cap, ids, nids, empty);
 	if (c)
 		c->name = pr->pt->text[t];
 	return c;

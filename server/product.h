@@ -76,9 +76,8 @@ const struct product_cube *product_find(struct product *pr, PGconn *conn, const 
  * years up to last (0: every year), with its cells' identities for the public ledger
  * (*ids malloc'd, *nids of 16 bytes) and the data's item cap; NULL with *empty when there
  * are no data (or the table is too large), else on a database failure. */
-struct product_cube *product_measure(const struct product *pr, PGconn *conn, size_t t,
-				     int last, int *item_cap, uint8_t **ids, size_t *nids,
-				     int *empty);
+struct product_cube *product_measure(const struct product *pr, PGconn *conn, size_t t, int last,
+				     int *item_cap, uint8_t **ids, size_t *nids, int *empty);
 /* A cube as stored (auth.release_table's body). */
 char *product_cube_text(const struct product_cube *c);
 void product_cube_free(struct product_cube *c);

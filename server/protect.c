@@ -346,8 +346,7 @@ static int compute(const struct protector *p, PGconn *conn, const struct query *
  * largest cell, it says of a set only that all its cells are under the floor: the floor's
  * bit of the cells themselves, the same for every query of the release. A published sum
  * is at least its largest cell, so it never holds fewer than floor children. */
-static struct perturbed summed(const struct suppression *sup, long truth, long largest,
-			       long noise)
+static struct perturbed summed(const struct suppression *sup, long truth, long largest, long noise)
 {
 	struct perturbed v = {truth, dl_noisy(truth, noise), truth + noise, 0};
 	v.published = dl_published(sup, largest, v.noisy);
@@ -608,8 +607,8 @@ int protect_answer(const struct protector *p, PGconn *conn, const struct query *
 	if (c) {
 		/* A base table is published whole: as large as it is. */
 		if (from_product(p, conn, q, c,
-				 mode == PROTECT_PUBLISHED ? PRODUCT_MAX_CELLS : PROTECT_MAX_CELLS, a,
-				 status, e) < 0) {
+				 mode == PROTECT_PUBLISHED ? PRODUCT_MAX_CELLS : PROTECT_MAX_CELLS,
+				 a, status, e) < 0) {
 			answer_free(a);
 			return -1;
 		}

@@ -80,7 +80,8 @@ void intake_approvals_post(struct http_request *req, struct http_response *resp)
 			http_problem_error(resp, 422, &e);
 		return;
 	}
-	json_t *out = json_pack("{s:s,s:i,s:s}", "agency", code, "year", (int)y, "state", "approved");
+	json_t *out =
+	    json_pack("{s:s,s:i,s:s}", "agency", code, "year", (int)y, "state", "approved");
 	json_decref(body);
 	http_json(resp, 200, out);
 }
