@@ -378,12 +378,22 @@ static int from_product(const struct protector *p, PGconn *conn, const struct qu
 	struct product_sums *sums = xcalloc(total + 1, sizeof *sums);
 	double *pop = xcalloc(total + 1, sizeof *pop);
 	product_sum(c, q, dom, total, sums);
-	if (q->ind->type == IND_RATE && exact_population(conn, q, dom, total, pop, e) < 0) {
+	/* An official release's rates divide by its own populations. */
+	struct query *pq = NULL;
+	if (q->ind->type == IND_RATE && c->official) {
+		pq = xmalloc(sizeof *pq);
+		*pq = *q;
+		pq->population_of = c->official;
+	}
+	if (q->ind->type == IND_RATE &&
+	    exact_population(conn, pq ? pq : q, dom, total, pop, e) < 0) {
+		free(pq);
 		free(sums);
 		free(pop);
 		*status = 503;
 		return -1;
 	}
+	free(pq);
 	a->cells = xcalloc(total + 1, sizeof *a->cells);
 	a->data_version = c->version;
 	a->release = c->release;

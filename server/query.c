@@ -418,7 +418,17 @@ static void population_sql(const struct query *q, struct strbuf *sql, char **par
 	for (int i = 0; i < q->ndims; i++)
 		if (q->dims[i].dim->person)
 			sb_printf(sql, "%s AS d%d, ", q->dims[i].dim->pop, i);
-	sb_puts(sql, "sum(p.population) AS pop FROM analytics.population p WHERE p.age <= 17");
+	if (q->population_of) {
+		/* An official release's populations, as it was made with them. */
+		params[(*np)++] = xasprintf("%d", q->population_of);
+		sb_printf(sql,
+			  "sum(p.population) AS pop FROM auth.release_population p "
+			  "WHERE p.release = $%d::int AND p.age <= 17",
+			  *np);
+	} else {
+		sb_puts(sql,
+			"sum(p.population) AS pop FROM analytics.population p WHERE p.age <= 17");
+	}
 	for (int i = 0; i < q->ndims + q->nfilters; i++) {
 		const struct query_dim *d = &q->dims[i];
 		if (!d->dim->person)

@@ -34,8 +34,9 @@ struct query {
 	int ndims, nfilters;
 	int from_year, to_year; /* 0 when not given */
 	/* The official release asked (release=N, docs/releases.md): answered from its
-	 * published tables alone; 0 the newest. Not in the canonical text. */
-	int release;
+	 * published tables alone; 0 the newest. And the release whose populations a rate
+	 * divides by (0: the population table of now). Neither is in the canonical text. */
+	int release, population_of;
 	/* The normalised text, made once by query_parse: the indicator, the dimensions in
 	 * their order (items sorted), the filters sorted, the period. The key of the answer
 	 * cache, the audit's record of the query, and (with a standard) the public tables'. */

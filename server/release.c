@@ -148,11 +148,14 @@ static int delete_draft(PGconn *conn, int id, struct wq_error *e)
 	char idtext[16];
 	id_text(id, idtext);
 	const char *params[] = {idtext};
-	return db_run(conn, e, "DELETE FROM auth.release_table WHERE release = $1::int", 1,
-		      params) < 0 ||
-		       db_run(conn, e, "DELETE FROM auth.release WHERE id = $1::int", 1, params) < 0
-		   ? -1
-		   : 0;
+	static const char *const sql[] = {
+	    "DELETE FROM auth.release_table WHERE release = $1::int",
+	    "DELETE FROM auth.release_population WHERE release = $1::int",
+	    "DELETE FROM auth.release WHERE id = $1::int"};
+	for (size_t i = 0; i < sizeof sql / sizeof *sql; i++)
+		if (db_run(conn, e, sql[i], 1, params) < 0)
+			return -1;
+	return 0;
 }
 
 /* Drops a draft whose making failed (its own transaction; logged if that fails too). */
@@ -298,6 +301,10 @@ int release_create(const struct release_maker *m, PGconn *conn, const char *by, 
 			"VALUES ($1::int, $2, $3::bigint, $4::smallint, $5::smallint, $6, "
 			"$7::jsonb, $8::int, $9::int, $10::float8, $11::float8)",
 			11, params) < 0 ||
+		 db_run(conn, e,
+			"INSERT INTO auth.release_population SELECT $1::int, year, region, sex, "
+			"age, age_band, dims, population FROM analytics.population",
+			1, params) < 0 ||
 		 audit(m, conn, "create", *id, by, e) < 0 || db_run(conn, e, "COMMIT", 0, NULL) < 0;
 	free(text);
 	if (rc) {

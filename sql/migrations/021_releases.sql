@@ -33,7 +33,7 @@ CREATE INDEX ON warehouse.case_change (at);
 -- every year up to the last one every agency approved, or a published release held), the
 -- rules it was published under (a published release answers by them whatever the
 -- configuration says later), and, once complete and published, its date. A published
--- release never changes (the triggers below).
+-- release never changes (the triggers of sql/functions/auth.release_frozen.sql).
 CREATE TABLE auth.release (
   id integer PRIMARY KEY CHECK (id > 0),
   created_at timestamptz NOT NULL DEFAULT now(),
@@ -61,32 +61,24 @@ CREATE TABLE auth.release_table (
   PRIMARY KEY (release, query)
 );
 
-CREATE FUNCTION auth.release_frozen() RETURNS trigger
-LANGUAGE plpgsql AS $$
-BEGIN
-  IF TG_TABLE_NAME = 'release' THEN
-    IF OLD.published_at IS NOT NULL THEN
-      RAISE EXCEPTION 'release % is published and cannot change', OLD.id;
-    END IF;
-    RETURN CASE WHEN TG_OP = 'DELETE' THEN OLD ELSE NEW END;
-  END IF;
-  IF EXISTS (SELECT 1 FROM auth.release r
-             WHERE r.id = CASE WHEN TG_OP = 'INSERT' THEN NEW.release ELSE OLD.release END
-               AND (r.published_at IS NOT NULL OR (TG_OP = 'INSERT' AND r.complete))) THEN
-    RAISE EXCEPTION 'release % is complete or published and cannot change',
-      CASE WHEN TG_OP = 'INSERT' THEN NEW.release ELSE OLD.release END;
-  END IF;
-  RETURN CASE WHEN TG_OP = 'DELETE' THEN OLD ELSE NEW END;
-END
-$$;
-CREATE TRIGGER frozen BEFORE UPDATE OR DELETE ON auth.release
-  FOR EACH ROW EXECUTE FUNCTION auth.release_frozen();
-CREATE TRIGGER frozen BEFORE INSERT OR UPDATE OR DELETE ON auth.release_table
-  FOR EACH ROW EXECUTE FUNCTION auth.release_frozen();
+-- A rate's denominators as the release read them: the population table when it was
+-- created (a population loaded later changes no published release).
+CREATE TABLE auth.release_population (
+  release integer NOT NULL REFERENCES auth.release,
+  year smallint NOT NULL,
+  region text NOT NULL,
+  sex text NOT NULL,
+  age smallint NOT NULL,
+  age_band text NOT NULL,
+  dims jsonb NOT NULL,
+  population integer NOT NULL
+);
+CREATE INDEX ON auth.release_population (release);
 
 -- The server (wiqaya-server release) creates, publishes and drops drafts; the loader's
 -- role has nothing here.
-GRANT SELECT, INSERT, UPDATE, DELETE ON auth.release, auth.release_table
+GRANT SELECT, INSERT, UPDATE, DELETE ON auth.release, auth.release_table,
+  auth.release_population
   TO wiqaya_reader;
 
 ALTER TABLE audit.log DROP CONSTRAINT log_kind_check;

@@ -113,6 +113,15 @@ check "the published answer is the same bytes" cmp "$T/a1" "$T/a2"
 eq "and the same ETag" "$(awk 'tolower($1) == "etag:" { print $2 }' "$T/h2" | tr -d '\r')" "$etag1"
 curl -s -D "$T/hr2" -o "$T/r2.public" "http://127.0.0.1:$TEST_HTTP_PORT/api/v1/releases/1"
 check "so is the release's own description" cmp "$T/r1.public" "$T/r2.public"
+# New population estimates: the live rates move, the release's do not.
+QR="/api/v1/analytics?indicator=victim_rate&dimension=year&dimension=sex&release=1"
+curl -s -o "$T/rate1" "http://127.0.0.1:$TEST_HTTP_PORT$QR"
+awk -F, 'BEGIN { OFS = "," } NR > 1 { $5 = $5 * 2 } 1' "$T/syn/population.csv" >"$T/population2.csv"
+"$BIN/wiqaya-etl" load --population "$T/population2.csv" >/dev/null
+eq "the population table changed since the release" "$(psql_t -c "SELECT (SELECT sum(population) FROM analytics.population)
+  <> (SELECT sum(population) FROM auth.release_population WHERE release = 1)")" t
+curl -s -o "$T/rate2" "http://127.0.0.1:$TEST_HTTP_PORT$QR"
+check "and a published rate is the same bytes: the release divides by its own populations" cmp "$T/rate1" "$T/rate2"
 
 # A draft made now leaves the reopened years out, named.
 "$BIN/wiqaya-server" release create >/dev/null
