@@ -61,6 +61,12 @@ static int parse_line(const char *line, const struct wq_config *cfg, const struc
 	if (q->nfilters || q->from_year || q->to_year)
 		rc = err_set(e, "Q1014",
 			     "a published table is a whole table: no filter, from or to");
+	/* By year: a period sums years (product.c), and a release holds whole years. */
+	int year = 0;
+	for (int i = 0; i < q->ndims; i++)
+		year |= q->dims[i].dim->kind == DIM_YEAR;
+	if (rc == 0 && !year)
+		rc = err_set(e, "Q1014", "a published table has the year as a column");
 	(void)cfg;
 out:
 	free(copy);

@@ -49,35 +49,40 @@ static time_t year_start(int y)
 enum standing { APPROVED, REOPENED, NOT_APPROVED };
 
 /* The years of a release made now, first to *held (0: none), and its account of them
- * (*holds): a year is held when every agency of the code list approved it (or, with
- * approval_grace_days, that many days passed since the year ended or a change reopened
- * it), or when a published release held it already (a released year is revised, never
- * withdrawn); the held years are those up to the first that is not. Per agency: the years
- * it approved, the held years it has not (flagged: reopened, or not approved), and the
- * years after that it has not approved (missing). A release that held some agencies' cases
- * of a year and not others' would let two releases be differenced agency by agency: a year
- * is released whole or not at all. Returns 0 or -1 with e set. */
+ * (*holds). A year is held when every agency of the code list approved it (or, with
+ * approval_grace_days, that many days passed since the year ended or a change reopened it),
+ * or when a published release held it (a released year is never withdrawn); the held years
+ * are those up to the first that is neither. A released year that not every agency has
+ * approved since is *carried* (carried[y - first] set): its cells are the newest published
+ * release's, so a release changes a released year only once every agency approved it
+ * again, and no change of one agency's cases alone (a withdrawal, a resubmission) can be
+ * differenced out of two releases. Per agency: the years it approved, the held years it has
+ * not (flagged: reopened, or not approved), and the later years it has not approved
+ * (missing). A year is released whole or not at all: a release that held some agencies'
+ * cases of a year and not others' would let two releases be differenced agency by agency.
+ * Returns 0 or -1 with e set. */
 static int span_make(const struct release_maker *m, PGconn *conn, int first, int last, int *held,
-		     json_t **holds, struct wq_error *e)
+		     int *carried, json_t **holds, struct wq_error *e)
 {
+	const struct code_list *ag = codelists_get(m->lists, "agencies");
+	if (!ag || ag->n == 0) {
+		err_set(e, "R1004", "there is no agency to approve a year (agencies.csv)");
+		return -1;
+	}
 	PGresult *r = db_exec(conn, e,
 			      "SELECT agency, year, extract(epoch FROM reopened_at)::bigint "
 			      "FROM analytics.approvals()",
 			      0, NULL);
-	PGresult *prev =
-	    r ? db_exec(conn, e,
-			"SELECT coalesce(max(last_year), 0) FROM auth.release WHERE published_at "
-			"IS NOT NULL",
-			0, NULL)
-	      : NULL;
-	if (!prev) {
+	PGresult *ranges = r ? db_exec(conn, e,
+				       "SELECT first_year, last_year FROM auth.release "
+				       "WHERE published_at IS NOT NULL",
+				       0, NULL)
+			     : NULL;
+	if (!ranges) {
 		PQclear(r);
 		return -1;
 	}
-	int released = atoi(PQgetvalue(prev, 0, 0));
-	PQclear(prev);
-	const struct code_list *ag = codelists_get(m->lists, "agencies");
-	size_t na = ag ? ag->n : 0, ny = (size_t)(last - first + 1);
+	size_t na = ag->n, ny = (size_t)(last - first + 1);
 	enum standing *st = xcalloc(na * ny + 1, sizeof *st);
 	int *counts = xcalloc(na * ny + 1, sizeof *counts); /* approved, or past the grace */
 	time_t now = time(NULL);
@@ -102,15 +107,23 @@ static int span_make(const struct release_maker *m, PGconn *conn, int first, int
 	PQclear(r);
 	*held = 0;
 	for (int year = first; year <= last; year++) {
-		int all = 1;
+		int all = 1, released = 0;
 		for (size_t a = 0; a < na; a++)
 			all &= counts[a * ny + (size_t)(year - first)];
-		if (!all && year > released)
+		for (int i = 0; i < PQntuples(ranges); i++)
+			released |= atoi(PQgetvalue(ranges, i, 0)) <= year &&
+				    year <= atoi(PQgetvalue(ranges, i, 1));
+		if (!all && !released)
 			break;
+		carried[year - first] = !all;
 		*held = year;
 	}
+	PQclear(ranges);
 	static const char *const why[] = {[REOPENED] = "reopened", [NOT_APPROVED] = "not approved"};
-	json_t *list = json_array();
+	json_t *list = json_array(), *kept = json_array();
+	for (int year = first; year <= *held; year++)
+		if (carried[year - first])
+			json_array_append_new(kept, json_integer(year));
 	for (size_t a = 0; a < na; a++) {
 		json_t *approved = json_array(), *flagged = json_array(), *missing = json_array();
 		for (size_t y = 0; y < ny; y++) {
@@ -131,8 +144,41 @@ static int span_make(const struct release_maker *m, PGconn *conn, int first, int
 	}
 	free(st);
 	free(counts);
-	*holds = json_pack("{s:o}", "agencies", list);
+	*holds = json_pack("{s:o,s:o}", "carried", kept, "agencies", list);
 	return 0;
+}
+
+/* The cells of the carried years of cube c (carried[y - first]) as the previous release
+ * published them (prev: its cube of the same table): truth and noise, so they are published
+ * as they were. A cell prev has not (a code added since) keeps its new measurement. */
+static void carry(struct product_cube *c, const struct product_cube *prev, const int *carried,
+		  int first)
+{
+	int year = -1;
+	for (int d = 0; d < c->base->ndims; d++)
+		if (c->base->dims[d].dim->kind == DIM_YEAR)
+			year = d;
+	if (year < 0 || !prev)
+		return;
+	size_t nd = (size_t)c->base->ndims;
+	for (size_t i = 0; i < c->n; i++) {
+		const char *y = c->values[i * nd + (size_t)year];
+		if (!y || !carried[atoi(y) - first])
+			continue;
+		for (size_t j = 0; j < prev->n; j++) {
+			int same = 1;
+			for (size_t d = 0; same && d < nd; d++) {
+				const char *a = c->values[i * nd + d],
+					   *b = prev->values[j * nd + d];
+				same = a == b || (a && b && strcmp(a, b) == 0);
+			}
+			if (same) {
+				memcpy(&c->truth[i * 3], &prev->truth[j * 3], 3 * sizeof *c->truth);
+				memcpy(&c->noise[i * 3], &prev->noise[j * 3], 3 * sizeof *c->noise);
+				break;
+			}
+		}
+	}
 }
 
 /* ---- create, publish, drop ---- */
@@ -170,14 +216,23 @@ static void abandon(PGconn *conn, int id)
 }
 
 /* Measures, charges and stores every listed table for draft id (data version version,
- * years up to last), then marks it complete. */
+ * years first to last, the carried ones as release prev published them), then marks it
+ * complete. */
 static int measure_all(const struct release_maker *m, PGconn *conn, int id, long long version,
-		       int last, struct wq_error *e)
+		       int first, int last, const int *carried, int prev, struct wq_error *e)
 {
 	char idtext[16];
 	id_text(id, idtext);
-	int stored = 0;
-	for (size_t t = 0; t < m->pt->n; t++) {
+	int stored = 0, failed = 0, any = 0, rc = 0;
+	for (int y = first; y <= last; y++)
+		any |= carried[y - first];
+	struct product_cube **kept =
+	    any && prev ? product_release_tables(m->product, conn, prev, &failed) : NULL;
+	if (failed) {
+		err_set(e, "S2002", "release %d's tables could not be read", prev);
+		return -1;
+	}
+	for (size_t t = 0; t < m->pt->n && rc == 0; t++) {
 		if (m->pt->st[t])
 			continue; /* a standardised line: answered from its base table */
 		int cap = 4, empty = 0;
@@ -189,46 +244,51 @@ static int measure_all(const struct release_maker *m, PGconn *conn, int id, long
 			free(ids);
 			if (empty)
 				continue; /* no cell in its layout (or too many): no such table */
-			err_set(e, "S2002", "the table \"%s\" could not be measured",
-				m->pt->text[t]);
-			return -1;
+			rc = err_set(e, "S2002", "the table \"%s\" could not be measured",
+				     m->pt->text[t]);
+			break;
 		}
 		if (c->version != version) {
 			free(ids);
 			product_cube_free(c);
-			err_set(e, "R1007", "the data changed while the release was measured");
+			rc = err_set(e, "R1007", "the data changed while the release was measured");
 			err_hint(e, "Create the release again.");
-			return -1;
+			break;
 		}
+		if (kept)
+			carry(c, kept[t], carried, first);
 		struct principal pub = {0, ROLE_PUBLIC, ""};
 		struct charge ch;
 		double epsilon = sensitivity_of(&m->pt->q[t], m->lists, cap) / m->cfg->noise_scale;
-		int rc = ledger_charge(conn, NULL, m->cfg, &pub, ids, nids, epsilon, 0, &ch, e);
+		int charged =
+		    ledger_charge(conn, NULL, m->cfg, &pub, ids, nids, epsilon, 0, &ch, e);
 		free(ids);
-		if (rc == 1) {
+		if (charged == 1) {
 			product_cube_free(c);
-			err_set(e, "R1005", "the public budget cannot pay for the table \"%s\"",
-				m->pt->text[t]);
+			rc =
+			    err_set(e, "R1005", "the public budget cannot pay for the table \"%s\"",
+				    m->pt->text[t]);
 			err_detail(e, "It costs %.3g; %.3g of %.3g is left.", epsilon, ch.remaining,
 				   ch.budget);
 			err_hint(e,
 				 "[disclosure] budget_public and budget_days bound how often the "
 				 "product can be measured again.");
-			return -1;
+			break;
 		}
-		char *body = rc == 0 ? product_cube_text(c) : NULL;
+		char *body = charged == 0 ? product_cube_text(c) : NULL;
 		product_cube_free(c);
 		const char *params[] = {idtext, m->pt->text[t], body};
-		rc = rc < 0 ? -1
-			    : db_run(conn, e,
-				     "INSERT INTO auth.release_table (release, query, body) "
-				     "VALUES ($1::int, $2, $3)",
-				     3, params);
+		rc = charged < 0 ? -1
+				 : db_run(conn, e,
+					  "INSERT INTO auth.release_table (release, query, body) "
+					  "VALUES ($1::int, $2, $3)",
+					  3, params);
 		free(body);
-		if (rc < 0)
-			return -1;
-		stored++;
+		stored += rc == 0;
 	}
+	product_tables_free(m->product, kept);
+	if (rc < 0)
+		return -1;
 	if (stored == 0) {
 		err_set(e, "R1004", "no table of the published product has data to release");
 		return -1;
@@ -253,27 +313,40 @@ int release_create(const struct release_maker *m, PGconn *conn, const char *by, 
 	long long version = atoll(PQgetvalue(v, 0, 0));
 	int first = atoi(PQgetvalue(v, 0, 1)), last = atoi(PQgetvalue(v, 0, 2));
 	PQclear(v);
-	if (db_run(conn, e, "BEGIN", 0, NULL) < 0)
+	/* The newest published release: its scales, and the cells a carried year keeps. */
+	PGresult *p = db_exec(conn, e,
+			      "SELECT id, noise_scale, fixed_noise_scale FROM auth.release "
+			      "WHERE published_at IS NOT NULL ORDER BY id DESC LIMIT 1",
+			      0, NULL);
+	if (!p)
 		return -1;
-	/* One creation at a time: the ids follow each other. */
-	PGresult *n =
-	    db_run(conn, e, "LOCK TABLE auth.release IN SHARE ROW EXCLUSIVE MODE", 0, NULL) < 0
-		? NULL
-		: db_exec(conn, e, "SELECT coalesce(max(id), 0) + 1 FROM auth.release", 0, NULL);
-	if (!n) {
-		rollback(conn);
+	int prev = PQntuples(p) ? atoi(PQgetvalue(p, 0, 0)) : 0;
+	if (prev && (atof(PQgetvalue(p, 0, 1)) != m->cfg->noise_scale ||
+		     atof(PQgetvalue(p, 0, 2)) != m->cfg->fixed_noise_scale)) {
+		/* The same cell's noise is the same uniform draw at any scale: two scales
+		 * would let the two releases be solved for its true count. */
+		err_set(e, "R1009", "the noise scales are not release %d's (%g and %g)", prev,
+			atof(PQgetvalue(p, 0, 1)), atof(PQgetvalue(p, 0, 2)));
+		err_detail(e, "A cell measured under two scales with the same key gives its true "
+			      "count away.");
+		err_hint(e, "Keep [disclosure] noise_scale and fixed_noise_scale as they were, or "
+			    "rotate the noise key first (docs/privacy.md).");
+		PQclear(p);
 		return -1;
 	}
-	*id = atoi(PQgetvalue(n, 0, 0));
-	PQclear(n);
+	PQclear(p);
+	int *carried = xcalloc((size_t)(last - first + 2), sizeof *carried);
 	int held = 0;
 	json_t *holds = NULL;
-	if (span_make(m, conn, first, last, &held, &holds, e) < 0) {
+	if (db_run(conn, e, "BEGIN", 0, NULL) < 0 ||
+	    span_make(m, conn, first, last, &held, carried, &holds, e) < 0) {
 		rollback(conn);
+		free(carried);
 		return -1;
 	}
 	if (held == 0) {
 		rollback(conn);
+		free(carried);
 		json_decref(holds);
 		err_set(e, "R1004", "not every agency has approved %d, the data's first year",
 			first);
@@ -282,6 +355,15 @@ int release_create(const struct release_maker *m, PGconn *conn, const char *by, 
 			 "admin with wiqaya-etl approve; wiqaya-etl approvals lists them.");
 		return -1;
 	}
+	PGresult *n = db_exec(conn, e, "SELECT nextval('auth.release_id_seq')", 0, NULL);
+	if (!n) {
+		rollback(conn);
+		free(carried);
+		json_decref(holds);
+		return -1;
+	}
+	*id = atoi(PQgetvalue(n, 0, 0));
+	PQclear(n);
 	char idtext[16], vtext[24], f[8], l[8], floor[16], threshold[16], scale[32], fixed[32];
 	id_text(*id, idtext);
 	snprintf(vtext, sizeof vtext, "%lld", version);
@@ -309,9 +391,12 @@ int release_create(const struct release_maker *m, PGconn *conn, const char *by, 
 	free(text);
 	if (rc) {
 		rollback(conn);
+		free(carried);
 		return -1;
 	}
-	if (measure_all(m, conn, *id, version, held, e) < 0) {
+	rc = measure_all(m, conn, *id, version, first, held, carried, prev, e);
+	free(carried);
+	if (rc < 0) {
 		abandon(conn, *id);
 		return -1;
 	}
@@ -410,13 +495,13 @@ static size_t compare(const struct product_cube *before, const struct product_cu
 		      const PGresult *changes, json_t *cells, size_t *compared)
 {
 	/* The fresh part of the noise is drawn again when a cell's records changed; the
-	 * fixed part only when its definition did (the data's span moved). */
-	int same_span = before->first == now->first && before->last == now->last;
+	 * fixed part is a function of the cell's definition alone (its year, not the data's
+	 * span), the same in both releases unless its scale changed (R1009 refuses that). */
 	double var = dl_variance(before->rules.noise_scale) + dl_variance(now->rules.noise_scale);
-	if (!same_span && before->rules.fixed_scale > 0)
-		var += dl_variance(before->rules.fixed_scale);
-	if (!same_span && now->rules.fixed_scale > 0)
-		var += dl_variance(now->rules.fixed_scale);
+	if (before->rules.fixed_scale != now->rules.fixed_scale)
+		var +=
+		    (before->rules.fixed_scale > 0 ? dl_variance(before->rules.fixed_scale) : 0) +
+		    (now->rules.fixed_scale > 0 ? dl_variance(now->rules.fixed_scale) : 0);
 	double band = 1.96 * sqrt(var);
 	int year = -1, measures = now->base->ind->type == IND_PROPORTION ? 2 : 1;
 	for (int d = 0; d < now->base->ndims; d++)

@@ -1,7 +1,8 @@
 -- What a change to the cases means for the official releases (docs/releases.md): a
 -- tally of the changed cases by agency, year and kind (warehouse.case_change: a new case,
 -- a resubmission, a reclassification (a resubmission whose offences changed), a
--- withdrawal), and the reopening of an approved agency-year they touch. Statement
+-- withdrawal), and the reopening of an approved agency-year they touch (reopened_at the
+-- last change's time: a grace period counts from it). Statement
 -- triggers with transition tables: one statement a batch's COPY, an upsert or a
 -- withdrawal, whatever its rows. A case moved to another year or agency counts for both;
 -- a rekey, which changes only the case's pseudonym (not its revision), is no change.
@@ -17,7 +18,7 @@ BEGIN
     ), logged AS (INSERT INTO warehouse.case_change (agency, year, kind, cases)
                   SELECT agency, year, kind, cases FROM c)
     UPDATE warehouse.approval a SET reopened_at = now() FROM c
-    WHERE a.agency = c.agency AND a.year = c.year AND a.reopened_at IS NULL;
+    WHERE a.agency = c.agency AND a.year = c.year;
   ELSIF TG_OP = 'DELETE' THEN
     WITH c AS (
       SELECT agency, extract(year FROM reported)::smallint AS year, 'withdrawn' AS kind,
@@ -26,7 +27,7 @@ BEGIN
     ), logged AS (INSERT INTO warehouse.case_change (agency, year, kind, cases)
                   SELECT agency, year, kind, cases FROM c)
     UPDATE warehouse.approval a SET reopened_at = now() FROM c
-    WHERE a.agency = c.agency AND a.year = c.year AND a.reopened_at IS NULL;
+    WHERE a.agency = c.agency AND a.year = c.year;
   ELSE
     WITH side AS (
       SELECT DISTINCT o.case_id, s.agency, s.year,
@@ -43,7 +44,7 @@ BEGIN
                   SELECT agency, year, kind, cases FROM c)
     UPDATE warehouse.approval a SET reopened_at = now()
     FROM (SELECT DISTINCT agency, year FROM c) d
-    WHERE a.agency = d.agency AND a.year = d.year AND a.reopened_at IS NULL;
+    WHERE a.agency = d.agency AND a.year = d.year;
   END IF;
   RETURN NULL;
 END

@@ -34,8 +34,11 @@ CREATE INDEX ON warehouse.case_change (at);
 -- rules it was published under (a published release answers by them whatever the
 -- configuration says later), and, once complete and published, its date. A published
 -- release never changes (the triggers of sql/functions/auth.release_frozen.sql).
+-- Ids are never reused: a draft dropped while another process still measures it cannot
+-- lend its id to the next release.
+CREATE SEQUENCE auth.release_id_seq AS integer;
 CREATE TABLE auth.release (
-  id integer PRIMARY KEY CHECK (id > 0),
+  id integer PRIMARY KEY DEFAULT nextval('auth.release_id_seq') CHECK (id > 0),
   created_at timestamptz NOT NULL DEFAULT now(),
   created_by text NOT NULL,
   complete boolean NOT NULL DEFAULT false,
@@ -80,6 +83,7 @@ CREATE INDEX ON auth.release_population (release);
 GRANT SELECT, INSERT, UPDATE, DELETE ON auth.release, auth.release_table,
   auth.release_population
   TO wiqaya_reader;
+GRANT USAGE ON SEQUENCE auth.release_id_seq TO wiqaya_reader;
 
 ALTER TABLE audit.log DROP CONSTRAINT log_kind_check;
 ALTER TABLE audit.log ADD CONSTRAINT log_kind_check

@@ -85,6 +85,10 @@ eq "the public lists it" "$(api /api/v1/releases | jq -c '[.releases[] | [.id, .
 curl -s -D "$T/hr1" -o "$T/r1.public" "http://127.0.0.1:$TEST_HTTP_PORT/api/v1/releases/1"
 status "a published release cannot be published again" 2 "$BIN/wiqaya-server" release publish 1
 check "R1006" grep -q R1006 "$T/last"
+printf '[disclosure]\nnoise_scale = 3\n' >>"$CONF"
+status "a release under other noise scales is refused" 2 "$BIN/wiqaya-server" release create
+check "R1009: two scales would give the true counts away" grep -q R1009 "$T/last"
+sed -i '$d' "$CONF"; sed -i '$d' "$CONF"
 status "nor changed in the database, even by its owner" 1 \
   psql_t -c "UPDATE auth.release_table SET body = '{}' WHERE release = 1"
 status "nor given a table" 1 \
@@ -131,6 +135,17 @@ eq "a draft made before the agency approves again still holds the released years
 eq "revised, flagged: the reopened years of the agency" \
   "$(jq -c '.agencies[] | select(.agency == "DC-POL-01") | .flagged | map([.year, .why])' "$T/r2.json")" \
   '[[2019,"reopened"],[2020,"reopened"]]'
+eq "those years are carried: not every agency approved their revision" "$(jq -c .carried "$T/r2.json")" '[2019,2020]'
+stored_year() { # RELEASE TABLE YEAR: a stored table's true numerators of a year
+  psql_t -c "SELECT sum((t.body::jsonb->'truth'->>(3 * ((v.i - 1) / 2))::int)::bigint)
+    FROM auth.release_table t, jsonb_array_elements_text((t.body::jsonb)->'values') WITH ORDINALITY v(x, i)
+    WHERE t.release = $1 AND t.query = '$2' AND v.x = '$3' AND v.i % 2 = 1"
+}
+eq "their cells are the published release's, the withdrawal not in them" \
+  "$(stored_year 2 'indicator=cases&dimension=year&dimension=detection' 2019)" \
+  "$(stored_year 1 'indicator=cases&dimension=year&dimension=detection' 2019)"
+check "while the data have it" test "$(psql_t -c "SELECT count(*) FROM analytics.case_fact WHERE year = 2019")" -lt \
+  "$(stored_year 1 'indicator=cases&dimension=year&dimension=detection' 2019)"
 psql_t -c "UPDATE auth.release SET complete = false WHERE id = 2"
 status "a draft whose tables are not all measured is not published" 2 "$BIN/wiqaya-server" release publish 2
 check "R1008" grep -q R1008 "$T/last"
