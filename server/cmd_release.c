@@ -121,7 +121,8 @@ int srv_release(struct cli_ctx *ctx, int argc, char **argv)
 		unload(&l);
 		return cli_fail(&e);
 	}
-	struct release_maker m = {ctx->cfg, &l.lists, &l.pt, l.product, app->keys.audit};
+	struct release_maker m = {ctx->cfg,  &l.lists,	 &l.pt,
+				  l.product, &app->keys, app->keys.audit};
 	int rc;
 	if (!strcmp(what, "create")) {
 		rc = release_create(&m, ctx->conn, "cli", note, &id, &e);

@@ -24,6 +24,7 @@
 #include "server/cache.h"
 #include "server/commands.h"
 #include "server/engine.h"
+#include "server/noise.h"
 #include "server/openapi.h"
 #include "server/routes.h"
 #include "server/product.h"
@@ -50,7 +51,7 @@ static int check_listen(const struct wq_config *cfg, struct wq_error *e)
 /* The server's role must be as the migrations left it: no session defaults (any role may
  * ALTER ROLE itself SET ..., which no privilege prevents: a holder of its credentials could
  * weaken the next session) and no way to create objects. */
-static int check_role(const struct wq_config *cfg, struct wq_error *e)
+static int check_role(const struct wq_config *cfg, const struct keyring *keys, struct wq_error *e)
 {
 	PGconn *conn = db_connect(cfg, cfg->db_reader_user, e);
 	if (!conn) {
@@ -80,6 +81,9 @@ static int check_role(const struct wq_config *cfg, struct wq_error *e)
 		err_hint(e, "Run wiqaya-etl migrate.");
 	}
 	PQclear(r);
+	/* And the noise key publishes under the scales it always has. */
+	if (rc == 0)
+		rc = noise_rules_check(conn, cfg, keys, e);
 	PQfinish(conn);
 	return rc;
 }
@@ -127,7 +131,8 @@ int srv_serve(struct cli_ctx *ctx, int argc, char **argv)
 				   .wipe = wipe_keys,
 				   .wipe_arg = &app->keys};
 	if (check_listen(cfg, &e) < 0 || front_start(cfg, &fo, &sock, &front, &e) < 0 ||
-	    check_role(cfg, &e) < 0 || codelists_load(&srv.lists, cfg->codelists_dir, &e) < 0 ||
+	    check_role(cfg, &app->keys, &e) < 0 ||
+	    codelists_load(&srv.lists, cfg->codelists_dir, &e) < 0 ||
 	    indicators_load(&srv.indicators, cfg->indicators_path, &e) < 0 ||
 	    standards_load(&srv.standards, cfg->standards_path, &srv.lists, &e) < 0 ||
 	    costs_load(&srv.costs, cfg->costs_path, &srv.lists, &e) < 0 ||

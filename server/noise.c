@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/db.h"
 #include "stats/disclosure.h"
 
 /* The PRF message of one measure of one cell: indicator, measure, definition, and the
@@ -74,4 +75,43 @@ double noise_variance(const struct wq_config *cfg)
 {
 	return dl_variance(cfg->noise_scale) +
 	       (cfg->fixed_noise_scale > 0 ? dl_variance(cfg->fixed_noise_scale) : 0);
+}
+
+int noise_rules_check(PGconn *conn, const struct wq_config *cfg, const struct keyring *keys,
+		      struct wq_error *e)
+{
+	static const char label[] = "wiqaya-noise-key-id";
+	uint8_t id[16];
+	char hex[33], scale[32], fixed[32];
+	crypto_generichash(id, sizeof id, (const uint8_t *)label, sizeof label - 1, keys->noise,
+			   32);
+	sodium_bin2hex(hex, sizeof hex, id, sizeof id);
+	snprintf(scale, sizeof scale, "%.17g", cfg->noise_scale);
+	snprintf(fixed, sizeof fixed, "%.17g", cfg->fixed_noise_scale);
+	const char *params[] = {hex, scale, fixed};
+	if (db_run(conn, e,
+		   "INSERT INTO auth.noise_rules (key_id, noise_scale, fixed_noise_scale) "
+		   "VALUES (decode($1, 'hex'), $2::float8, $3::float8) ON CONFLICT (key_id) DO "
+		   "NOTHING",
+		   3, params) < 0)
+		return -1;
+	PGresult *r = db_exec(conn, e,
+			      "SELECT noise_scale, fixed_noise_scale FROM auth.noise_rules "
+			      "WHERE key_id = decode($1, 'hex')",
+			      1, params);
+	if (!r)
+		return -1;
+	double was = PQntuples(r) ? atof(PQgetvalue(r, 0, 0)) : cfg->noise_scale,
+	       was_fixed = PQntuples(r) ? atof(PQgetvalue(r, 0, 1)) : cfg->fixed_noise_scale;
+	PQclear(r);
+	if (was == cfg->noise_scale && was_fixed == cfg->fixed_noise_scale)
+		return 0;
+	err_set(e, "S5006",
+		"the noise key has published under noise_scale %g and fixed_noise_scale %g", was,
+		was_fixed);
+	err_detail(e, "A cell's noise is one draw of the key, scaled: the same cell published "
+		      "under two scales gives its true count away.");
+	err_hint(e, "Set [disclosure] noise_scale and fixed_noise_scale back, or make a new noise "
+		    "key (docs/privacy.md, \"Changing the noise\").");
+	return -1;
 }

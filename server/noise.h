@@ -8,10 +8,12 @@
 #ifndef WQ_NOISE_H
 #define WQ_NOISE_H
 
+#include <libpq-fe.h>
 #include <sodium.h>
 #include <stdint.h>
 
 #include "common/config.h"
+#include "common/error.h"
 #include "server/indicator.h"
 #include "server/keyring.h"
 
@@ -34,5 +36,12 @@ long noise_cell(const struct noise_measure *nm, const char *definition, uint32_t
 
 /* The variance of one cell's noise: the fresh and the fixed parts'. */
 double noise_variance(const struct wq_config *cfg);
+
+/* Whether the noise key publishes under the scales it always has (auth.noise_rules): the
+ * first use records them. A cell's noise is one uniform draw of the key, scaled; under two
+ * scales the same cell's two counts give its true count away. 0, or -1 with e set: S5006
+ * other scales (a new scale needs a new noise key), S2xxx the database. */
+int noise_rules_check(PGconn *conn, const struct wq_config *cfg, const struct keyring *keys,
+		      struct wq_error *e);
 
 #endif

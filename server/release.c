@@ -313,27 +313,18 @@ int release_create(const struct release_maker *m, PGconn *conn, const char *by, 
 	long long version = atoll(PQgetvalue(v, 0, 0));
 	int first = atoi(PQgetvalue(v, 0, 1)), last = atoi(PQgetvalue(v, 0, 2));
 	PQclear(v);
-	/* The newest published release: its scales, and the cells a carried year keeps. */
+	/* Under the scales the noise key has always published under (two scales would let
+	 * two releases be solved for a cell's true count). */
+	if (noise_rules_check(conn, m->cfg, m->keys, e) < 0)
+		return -1;
+	/* The newest published release: the cells a carried year keeps. */
 	PGresult *p = db_exec(conn, e,
-			      "SELECT id, noise_scale, fixed_noise_scale FROM auth.release "
-			      "WHERE published_at IS NOT NULL ORDER BY id DESC LIMIT 1",
+			      "SELECT id FROM auth.release WHERE published_at IS NOT NULL "
+			      "ORDER BY id DESC LIMIT 1",
 			      0, NULL);
 	if (!p)
 		return -1;
 	int prev = PQntuples(p) ? atoi(PQgetvalue(p, 0, 0)) : 0;
-	if (prev && (atof(PQgetvalue(p, 0, 1)) != m->cfg->noise_scale ||
-		     atof(PQgetvalue(p, 0, 2)) != m->cfg->fixed_noise_scale)) {
-		/* The same cell's noise is the same uniform draw at any scale: two scales
-		 * would let the two releases be solved for its true count. */
-		err_set(e, "R1009", "the noise scales are not release %d's (%g and %g)", prev,
-			atof(PQgetvalue(p, 0, 1)), atof(PQgetvalue(p, 0, 2)));
-		err_detail(e, "A cell measured under two scales with the same key gives its true "
-			      "count away.");
-		err_hint(e, "Keep [disclosure] noise_scale and fixed_noise_scale as they were, or "
-			    "rotate the noise key first (docs/privacy.md).");
-		PQclear(p);
-		return -1;
-	}
 	PQclear(p);
 	int *carried = xcalloc((size_t)(last - first + 2), sizeof *carried);
 	int held = 0;
@@ -496,7 +487,7 @@ static size_t compare(const struct product_cube *before, const struct product_cu
 {
 	/* The fresh part of the noise is drawn again when a cell's records changed; the
 	 * fixed part is a function of the cell's definition alone (its year, not the data's
-	 * span), the same in both releases unless its scale changed (R1009 refuses that). */
+	 * span), the same in both releases unless its scale changed (with a new noise key). */
 	double var = dl_variance(before->rules.noise_scale) + dl_variance(now->rules.noise_scale);
 	if (before->rules.fixed_scale != now->rules.fixed_scale)
 		var +=

@@ -28,6 +28,7 @@ struct release_maker {
 	const struct codelists *lists;
 	const struct public_tables *pt;
 	struct product *product;
+	const struct keyring *keys;
 	const uint8_t *audit_key;
 };
 

@@ -86,9 +86,13 @@ curl -s -D "$T/hr1" -o "$T/r1.public" "http://127.0.0.1:$TEST_HTTP_PORT/api/v1/r
 status "a published release cannot be published again" 2 "$BIN/wiqaya-server" release publish 1
 check "R1006" grep -q R1006 "$T/last"
 printf '[disclosure]\nnoise_scale = 3\n' >>"$CONF"
-status "a release under other noise scales is refused" 2 "$BIN/wiqaya-server" release create
-check "R1009: two scales would give the true counts away" grep -q R1009 "$T/last"
+status "a release under other noise scales than its key's is refused" 2 "$BIN/wiqaya-server" release create
+check "S5006: the same draw at two scales would give the true counts away" grep -q "S5006.*noise_scale 2" "$T/last"
+stop_server
+status "and so is a server" 2 "$BIN/wiqaya-server" serve
+check "S5006" grep -q S5006 "$T/last"
 sed -i '$d' "$CONF"; sed -i '$d' "$CONF"
+start_server
 status "nor changed in the database, even by its owner" 1 \
   psql_t -c "UPDATE auth.release_table SET body = '{}' WHERE release = 1"
 status "nor given a table" 1 \
