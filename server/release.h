@@ -1,16 +1,18 @@
-/* Official releases (docs/releases.md): the published product measured over the
- * agency-years the agencies approved, frozen under an id, published once, never changed.
+/* Official releases (docs/releases.md): the published product measured over the years
+ * every agency approved, frozen under an id, published once, never changed.
  *
- * create: the data's years and each agency's approvals make the release's scope (an
- * agency-year is held when approved and not reopened since, or, with [disclosure]
- * approval_grace_days, that many days after its year ended or it was reopened); every
- * listed base table is measured over the scope's rows (server/product.h, the same cells
- * and the same noise as any measurement of the same rows) and charged once to the public
- * ledger; the release is a draft, visible to admins only. publish: the draft becomes the
- * newest published release, with its revision note against the previous one (every
- * published base cell that moved by more than its noise, and the kinds of change to its
- * year's cases: late reports, resubmissions, reclassifications, withdrawals, approvals).
- * drop: a draft goes (its charge stays: it was measured). Every step is audited. */
+ * create: the data's years and the agencies' approvals decide the years held (whole
+ * years, from the first: every agency approved, or a published release held it; a
+ * released year not approved again by every agency is carried, its cells the previous
+ * release's); every listed base table is measured to the last held year
+ * (server/product.h: the same cells and noise as any measurement of the same rows) and
+ * charged once to the public ledger, under the rules and with the populations it keeps;
+ * the release is a draft, an admin's only, complete once every table is stored.
+ * publish: a complete draft becomes the newest published release, with its revision note
+ * against the previous one (every published base cell that moved by more than its noise,
+ * and the kinds of change to its year's cases: late reports, resubmissions,
+ * reclassification, withdrawals). drop: a draft goes (its charge stays: it was measured).
+ * Every step is audited. */
 #ifndef WQ_RELEASE_H
 #define WQ_RELEASE_H
 
@@ -33,8 +35,9 @@ struct release_maker {
 };
 
 /* Creates a draft release of the data of now by BY, with a note; *id its id. R1004 no
- * data or no agency-year held, R1005 the public budget cannot pay for a table (the draft
- * is dropped), S2xxx the database. */
+ * data or no year held, R1005 the public budget cannot pay for a table, R1007 the data
+ * changed meanwhile (the draft is dropped), S5006 noise scales other than the key's,
+ * S2xxx the database. */
 int release_create(const struct release_maker *m, PGconn *conn, const char *by, const char *note,
 		   int *id, struct wq_error *e);
 /* Publishes draft id (its revision note made now). R1001 no such release, R1006 already
