@@ -40,7 +40,8 @@ struct release_maker {
  * S2xxx the database. */
 int release_create(const struct release_maker *m, PGconn *conn, const char *by, const char *note,
 		   int *id, struct wq_error *e);
-/* Publishes draft id (its revision note made now). R1001 no such release, R1006 already
+/* Publishes draft id (its revision note made now). R1001 no such release, R1008 not
+ * complete, R1006 already
  * published. */
 int release_publish(const struct release_maker *m, PGconn *conn, int id, const char *by,
 		    struct wq_error *e);
