@@ -41,8 +41,7 @@ struct release_maker {
 int release_create(const struct release_maker *m, PGconn *conn, const char *by, const char *note,
 		   int *id, struct wq_error *e);
 /* Publishes draft id (its revision note made now). R1001 no such release, R1008 not
- * complete, R1006 already
- * published. */
+ * complete, R1006 already published. */
 int release_publish(const struct release_maker *m, PGconn *conn, int id, const char *by,
 		    struct wq_error *e);
 /* Drops draft id. R1001 no such release, R1006 a published one. */
