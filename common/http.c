@@ -971,6 +971,10 @@ static enum MHD_Result respond(struct http_request *r, struct http_response *res
 					  : "default-src 'none'; frame-ancestors 'none'");
 	/* The page's requests carry no token in their URLs, but nothing needs the referrer. */
 	MHD_add_response_header(mr, "Referrer-Policy", "no-referrer");
+	/* Served over TLS: browsers come back over TLS only, for a year (a TLS proxy in front
+	 * says so itself: packaging/nginx/wiqaya.conf). */
+	if (r->srv->o.tls_cert && r->srv->o.tls_key)
+		MHD_add_response_header(mr, "Strict-Transport-Security", "max-age=31536000");
 	if (resp->content_disposition)
 		MHD_add_response_header(mr, "Content-Disposition", resp->content_disposition);
 	if (resp->retry_after) {

@@ -27,6 +27,7 @@ packages=(
   r-base-core  # known answers recomputed by R's glm (tests/stats/mse.R)
   r-cran-rsdmx r-cran-jsonlite  # the SDMX read back in R (tests/integration/sdmx_read.R)
   libxlsxwriter-dev r-cran-readxl  # the UN-CTS workbook, and reading it back (server/uncts.c)
+  nginx-light  # the example TLS front, run in front of a server (packaging/nginx, access.sh)
   systemd  # systemd-analyze: the units' checks (tests/integration/systemd.sh)
   ssss xxd  # the key escrow's Shamir secret sharing and its hex (scripts/key_escrow.sh)
 )

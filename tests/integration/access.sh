@@ -190,6 +190,46 @@ for _ in $(seq 1 50); do curl -sk "https://127.0.0.1:$PORT/healthz" >/dev/null 2
 eq "with a certificate it serves HTTPS" "$(curl -sk -o /dev/null -w '%{http_code}' "https://127.0.0.1:$PORT/healthz")" "200"
 eq "and a token over it" "$(curl -sk -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $RESEARCHER" "https://127.0.0.1:$PORT/api/v1/analytics?indicator=victims&dimension=sex")" "200"
 check "plain HTTP gets no answer there" bash -c "! curl -s --max-time 3 -o /dev/null '$URL/healthz'"
+check "over TLS, browsers are told to come back over TLS only (HSTS)" \
+  bash -c "curl -sk -D - -o /dev/null 'https://127.0.0.1:$PORT/healthz' | grep -qi '^strict-transport-security: max-age=31536000'"
+stop_server
+echo "$base_conf" >"$CONF"
+start_server
+check "without TLS, no HSTS" bash -c "! curl -s -D - -o /dev/null '$URL/healthz' | grep -qi '^strict-transport-security'"
+stop_server
+
+# --- behind nginx (packaging/nginx/wiqaya.conf), as an operator would run it ---
+NGINX_PORT=$(free_port)
+mkdir -p "$T/nginx"
+sed -e "s|listen 443 ssl;|listen 127.0.0.1:$NGINX_PORT ssl;|" -e "s|/etc/wiqaya/tls/fullchain.pem|$T/tls.crt|" \
+    -e "s|/etc/wiqaya/tls/privkey.pem|$T/tls.key|" -e "s|127.0.0.1:8080|127.0.0.1:$PORT|" \
+    -e "s|127.0.0.1:8081|127.0.0.1:$TEST_INTAKE_PORT|" "$ROOT/packaging/nginx/wiqaya.conf" >"$T/nginx/wiqaya.conf"
+cat >"$T/nginx/nginx.conf" <<NGINX
+daemon off;
+pid $T/nginx/nginx.pid;
+error_log $T/nginx/error.log;
+events {}
+http {
+    access_log off;
+    client_body_temp_path $T/nginx/body; proxy_temp_path $T/nginx/proxy;
+    fastcgi_temp_path $T/nginx/fastcgi; uwsgi_temp_path $T/nginx/uwsgi; scgi_temp_path $T/nginx/scgi;
+    include $T/nginx/wiqaya.conf;
+}
+NGINX
+check "nginx accepts the example front" nginx -q -t -p "$T/nginx" -c "$T/nginx/nginx.conf"
+{ echo "$base_conf"; printf '[server]\nbehind_tls_proxy = true\ntrusted_proxy = 127.0.0.1\n'; } >"$CONF"
+start_server
+nginx -p "$T/nginx" -c "$T/nginx/nginx.conf" 2>>"$T/nginx/error.log" &
+NGINX_PID=$!
+FRONT="https://wiqaya.example.org:$NGINX_PORT"
+RESOLVE=(--resolve "wiqaya.example.org:$NGINX_PORT:127.0.0.1" --resolve "intake.wiqaya.example.org:$NGINX_PORT:127.0.0.1")
+for _ in $(seq 1 50); do curl -sk "${RESOLVE[@]}" -o /dev/null "$FRONT/healthz" && break; sleep 0.1; done
+eq "through nginx the API answers over TLS" "$(curl -sk "${RESOLVE[@]}" -o /dev/null -w '%{http_code}' "$FRONT/healthz")" 200
+eq "and a token's query" "$(curl -sk "${RESOLVE[@]}" -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $RESEARCHER" "$FRONT/api/v1/analytics?indicator=victims&dimension=sex")" 200
+check "with nginx's HSTS" bash -c "curl -sk ${RESOLVE[*]} -D - -o /dev/null '$FRONT/healthz' | grep -qi '^strict-transport-security: max-age=31536000'"
+eq "the intake's name reaches the intake, not the API (no intake running: 502)" \
+  "$(curl -sk "${RESOLVE[@]}" -o /dev/null -w '%{http_code}' "https://intake.wiqaya.example.org:$NGINX_PORT/healthz")" 502
+kill "$NGINX_PID" 2>/dev/null; wait "$NGINX_PID" 2>/dev/null
 stop_server
 echo "$base_conf" >"$CONF"
 
