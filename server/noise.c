@@ -106,12 +106,13 @@ int noise_rules_check(PGconn *conn, const struct wq_config *cfg, const struct ke
 	PQclear(r);
 	if (was == cfg->noise_scale && was_fixed == cfg->fixed_noise_scale)
 		return 0;
-	err_set(e, "S5006",
+	err_set(e, "S5007",
 		"the noise key has published under noise_scale %g and fixed_noise_scale %g", was,
 		was_fixed);
 	err_detail(e, "A cell's noise is one draw of the key, scaled: the same cell published "
 		      "under two scales gives its true count away.");
 	err_hint(e, "Set [disclosure] noise_scale and fixed_noise_scale back, or make a new noise "
-		    "key (docs/privacy.md, \"Changing the noise\").");
+		    "key (docs/privacy.md, \"Changing the noise\"); if nothing was ever published, "
+		    "an admin may delete the key's row of auth.noise_rules.");
 	return -1;
 }

@@ -39,7 +39,7 @@ double noise_variance(const struct wq_config *cfg);
 
 /* Whether the noise key publishes under the scales it always has (auth.noise_rules): the
  * first use records them. A cell's noise is one uniform draw of the key, scaled; under two
- * scales the same cell's two counts give its true count away. 0, or -1 with e set: S5006
+ * scales the same cell's two counts give its true count away. 0, or -1 with e set: S5007
  * other scales (a new scale needs a new noise key), S2xxx the database. */
 int noise_rules_check(PGconn *conn, const struct wq_config *cfg, const struct keyring *keys,
 		      struct wq_error *e);

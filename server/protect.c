@@ -576,6 +576,13 @@ int protect_answer(const struct protector *p, PGconn *conn, const struct query *
 	long long version = 0;
 	memset(a, 0, sizeof *a);
 	*retry_after = 0;
+	if (p->noise_unchecked && __atomic_load_n(p->noise_unchecked, __ATOMIC_ACQUIRE)) {
+		if (noise_rules_check(conn, p->cfg, p->keys, e) < 0) {
+			*status = 503; /* logged by the caller: S5007, or the database */
+			return -1;
+		}
+		__atomic_store_n(p->noise_unchecked, 0, __ATOMIC_RELEASE);
+	}
 	/* A rule of the grammar broken: 409 naming it; to the public, that it needs a token. */
 	int broken = mode != PROTECT_PUBLISHED && grammar_check(q, p->cfg, who->role, e) < 0;
 	if (broken && who->role != ROLE_PUBLIC) {

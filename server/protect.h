@@ -40,6 +40,9 @@ struct protector {
 	struct seen *seen;	       /* server/seen.h; NULL: every answer charges the ledger */
 	struct product *product;       /* server/product.h; NULL: no published product */
 	struct engine *engine;	       /* server/engine.h; NULL: every answer from SQL */
+	/* Set while the noise key's scales wait to be checked (noise.h; the database was down
+	 * at start): every answer checks them first, and none is made until they pass. */
+	int *noise_unchecked;
 };
 
 /* What a published cell is: a value (ok), a value too uncertain to lean on (unreliable),

@@ -36,6 +36,28 @@ static void rollback(PGconn *conn)
 	PQclear(PQexec(conn, "ROLLBACK"));
 }
 
+/* ---- cells by their values ---- */
+
+static void cell_key(const struct product_cube *c, size_t i, struct strbuf *k)
+{
+	sb_reset(k);
+	for (int d = 0; d < c->base->ndims; d++) {
+		const char *v = c->values[i * (size_t)c->base->ndims + (size_t)d];
+		sb_puts(k, v ? v : "\x1e");
+		sb_putc(k, '\x1f');
+	}
+}
+
+struct keyed {
+	char *key;
+	size_t at;
+};
+
+static int cmp_keyed(const void *a, const void *b)
+{
+	return strcmp(((const struct keyed *)a)->key, ((const struct keyed *)b)->key);
+}
+
 /* ---- the years a release holds ---- */
 
 /* 1 January of year y, UTC. */
@@ -150,35 +172,49 @@ static int span_make(const struct release_maker *m, PGconn *conn, int first, int
 
 /* The cells of the carried years of cube c (carried[y - first]) as the previous release
  * published them (prev: its cube of the same table): truth and noise, so they are published
- * as they were. A cell prev has not (a code added since) keeps its new measurement. */
-static void carry(struct product_cube *c, const struct product_cube *prev, const int *carried,
-		  int first)
+ * as they were; was[i] set for each. -1 when a carried cell has none there (a table listed
+ * since, or a code added): it cannot be published freshly (one agency's change alone would
+ * show), nor as it was. */
+static int carry(struct product_cube *c, const struct product_cube *prev, const int *carried,
+		 int first, uint8_t *was)
 {
 	int year = -1;
 	for (int d = 0; d < c->base->ndims; d++)
 		if (c->base->dims[d].dim->kind == DIM_YEAR)
 			year = d;
-	if (year < 0 || !prev)
-		return;
-	size_t nd = (size_t)c->base->ndims;
-	for (size_t i = 0; i < c->n; i++) {
+	if (year < 0)
+		return 0; /* public.c: every published table has the year */
+	size_t nd = (size_t)c->base->ndims, n = prev ? prev->n : 0;
+	struct keyed *old = xcalloc(n + 1, sizeof *old);
+	struct strbuf k;
+	sb_init(&k);
+	for (size_t j = 0; j < n; j++) {
+		cell_key(prev, j, &k);
+		old[j] = (struct keyed){xstrdup(k.data), j};
+	}
+	qsort(old, n, sizeof *old, cmp_keyed);
+	int rc = 0;
+	for (size_t i = 0; i < c->n && rc == 0; i++) {
 		const char *y = c->values[i * nd + (size_t)year];
 		if (!y || !carried[atoi(y) - first])
 			continue;
-		for (size_t j = 0; j < prev->n; j++) {
-			int same = 1;
-			for (size_t d = 0; same && d < nd; d++) {
-				const char *a = c->values[i * nd + d],
-					   *b = prev->values[j * nd + d];
-				same = a == b || (a && b && strcmp(a, b) == 0);
-			}
-			if (same) {
-				memcpy(&c->truth[i * 3], &prev->truth[j * 3], 3 * sizeof *c->truth);
-				memcpy(&c->noise[i * 3], &prev->noise[j * 3], 3 * sizeof *c->noise);
-				break;
-			}
+		cell_key(c, i, &k);
+		struct keyed probe = {k.data, 0};
+		const struct keyed *hit =
+		    n ? bsearch(&probe, old, n, sizeof *old, cmp_keyed) : NULL;
+		if (!hit) {
+			rc = -1;
+			break;
 		}
+		memcpy(&c->truth[i * 3], &prev->truth[hit->at * 3], 3 * sizeof *c->truth);
+		memcpy(&c->noise[i * 3], &prev->noise[hit->at * 3], 3 * sizeof *c->noise);
+		was[i] = 1;
 	}
+	for (size_t j = 0; j < n; j++)
+		free(old[j].key);
+	free(old);
+	sb_free(&k);
+	return rc;
 }
 
 /* ---- create, publish, drop ---- */
@@ -255,8 +291,36 @@ static int measure_all(const struct release_maker *m, PGconn *conn, int id, long
 			err_hint(e, "Create the release again.");
 			break;
 		}
-		if (kept)
-			carry(c, kept[t], carried, first);
+		if (kept) {
+			/* Carried cells are published as they were, and were paid for then. */
+			uint8_t *was = xcalloc(c->n + 1, 1);
+			if (carry(c, kept[t], carried, first, was) < 0) {
+				free(was);
+				free(ids);
+				product_cube_free(c);
+				rc = err_set(e, "R1010",
+					     "the table \"%s\" cannot carry its released years",
+					     m->pt->text[t]);
+				err_detail(
+				    e,
+				    "It has cells release %d did not publish (a table listed "
+				    "since, or a code added).",
+				    prev);
+				err_hint(e, "Every agency approves the carried years again first "
+					    "(wiqaya-etl approvals).");
+				break;
+			}
+			size_t measures = c->base->ind->type == IND_PROPORTION ? 3 : 1,
+			       kept_ids = 0;
+			for (size_t i = 0; i < c->n && measures * c->n == nids; i++)
+				for (size_t mm = 0; mm < measures; mm++)
+					if (!was[i])
+						memmove(ids + 16 * kept_ids++,
+							ids + 16 * (i * measures + mm), 16);
+			if (measures * c->n == nids)
+				nids = kept_ids;
+			free(was);
+		}
 		struct principal pub = {0, ROLE_PUBLIC, ""};
 		struct charge ch;
 		double epsilon = sensitivity_of(&m->pt->q[t], m->lists, cap) / m->cfg->noise_scale;
@@ -364,6 +428,8 @@ int release_create(const struct release_maker *m, PGconn *conn, const char *by, 
 	snprintf(threshold, sizeof threshold, "%d", m->cfg->threshold);
 	snprintf(scale, sizeof scale, "%.17g", m->cfg->noise_scale);
 	snprintf(fixed, sizeof fixed, "%.17g", m->cfg->fixed_noise_scale);
+	/* The release it follows: publishing after another one is published is refused. */
+	json_object_set_new(holds, "after", json_integer(prev));
 	char *text = json_dumps(holds, JSON_COMPACT);
 	json_decref(holds);
 	const char *params[] = {idtext, by,    vtext,	  f,	 l,    note ? note : "",
@@ -423,30 +489,30 @@ static int locked_state(PGconn *conn, int id, struct wq_error *e)
 
 /* ---- the revision note ---- */
 
-static void cell_key(const struct product_cube *c, size_t i, struct strbuf *k)
+/* When year y was last measured afresh before the release being published: the creation
+ * of the newest published release that did not carry it (hist: the published releases,
+ * newest first, their creation as epoch and their carried years); 0 when none did. */
+static double measured_since(const PGresult *hist, int y)
 {
-	sb_reset(k);
-	for (int d = 0; d < c->base->ndims; d++) {
-		const char *v = c->values[i * (size_t)c->base->ndims + (size_t)d];
-		sb_puts(k, v ? v : "\x1e");
-		sb_putc(k, '\x1f');
+	for (int i = 0; i < PQntuples(hist); i++) {
+		json_t *carried = json_loads(PQgetvalue(hist, i, 1), JSON_DECODE_ANY, NULL);
+		int was = 0;
+		size_t k;
+		json_t *v;
+		json_array_foreach (carried, k, v)
+			was |= json_integer_value(v) == y;
+		json_decref(carried);
+		if (!was)
+			return atof(PQgetvalue(hist, i, 0));
 	}
-}
-
-struct keyed {
-	char *key;
-	size_t at;
-};
-
-static int cmp_keyed(const void *a, const void *b)
-{
-	return strcmp(((const struct keyed *)a)->key, ((const struct keyed *)b)->key);
+	return 0;
 }
 
 /* The reasons a cell of year y may have moved: the kinds of change to the year's cases
- * between the releases (changes: rows of year, kind). */
-static json_t *reasons_of(const PGresult *changes, int y)
+ * since it was last measured (changes: rows of year, kind, the last change's epoch). */
+static json_t *reasons_of(const PGresult *changes, const PGresult *hist, int y)
 {
+	double since = measured_since(hist, y);
 	static const struct {
 		const char *kind, *reason;
 	} names[] = {{"new", "late reports"},
@@ -457,7 +523,8 @@ static json_t *reasons_of(const PGresult *changes, int y)
 	for (size_t n = 0; n < sizeof names / sizeof *names; n++)
 		for (int i = 0; i < PQntuples(changes); i++)
 			if (atoi(PQgetvalue(changes, i, 0)) == y &&
-			    strcmp(PQgetvalue(changes, i, 1), names[n].kind) == 0)
+			    strcmp(PQgetvalue(changes, i, 1), names[n].kind) == 0 &&
+			    atof(PQgetvalue(changes, i, 2)) > since)
 				json_array_append_new(out, json_string(names[n].reason));
 	return out;
 }
@@ -483,7 +550,8 @@ static long published(const struct product_cube *c, size_t i, int measure)
  * share's parts when the share is); moved: outside the 95% band of the difference of the
  * noise drawn again (1.96 standard deviations of it: band). */
 static size_t compare(const struct product_cube *before, const struct product_cube *now,
-		      const PGresult *changes, json_t *cells, size_t *compared)
+		      const PGresult *changes, const PGresult *hist, json_t *cells,
+		      size_t *compared)
 {
 	/* The fresh part of the noise is drawn again when a cell's records changed; the
 	 * fixed part is a function of the cell's definition alone (its year, not the data's
@@ -528,12 +596,12 @@ static size_t compare(const struct product_cube *before, const struct product_cu
 						    v[d] ? json_string(v[d]) : json_null());
 			json_array_append_new(
 			    cells,
-			    json_pack("{s:s,s:o,s:s,s:I,s:I,s:f,s:o}", "table", now->name, "cell",
-				      cell, "measure", mm ? "denominator" : "numerator", "previous",
-				      (json_int_t)no, "now", (json_int_t)nn, "band", band,
-				      "reasons",
-				      year >= 0 && v[year] ? reasons_of(changes, atoi(v[year]))
-							   : json_array()));
+			    json_pack(
+				"{s:s,s:o,s:s,s:I,s:I,s:f,s:o}", "table", now->name, "cell", cell,
+				"measure", mm ? "denominator" : "numerator", "previous",
+				(json_int_t)no, "now", (json_int_t)nn, "band", band, "reasons",
+				year >= 0 && v[year] ? reasons_of(changes, hist, atoi(v[year]))
+						     : json_array()));
 			moved++;
 		}
 	}
@@ -565,15 +633,21 @@ static json_t *revision_note(const struct release_maker *m, PGconn *conn, int id
 	PQclear(p);
 	char prevtext[16];
 	id_text(prev, prevtext);
-	const char *both[] = {prevtext, idtext};
+	const char *pp[] = {prevtext};
 	PGresult *changes = db_exec(conn, e,
-				    "SELECT year, kind FROM analytics.case_changes("
-				    "(SELECT created_at FROM auth.release WHERE id = $1::int), "
-				    "(SELECT created_at FROM auth.release WHERE id = $2::int))",
-				    2, both);
+				    "SELECT year, kind, last_at FROM analytics.case_changes("
+				    "(SELECT created_at FROM auth.release WHERE id = $1::int))",
+				    1, params);
+	PGresult *hist =
+	    changes ? db_exec(conn, e,
+			      "SELECT extract(epoch FROM created_at), "
+			      "coalesce(holds->'carried', '[]')::text FROM auth.release "
+			      "WHERE published_at IS NOT NULL AND id <= $1::int ORDER BY id DESC",
+			      1, pp)
+		    : NULL;
 	int failed = 0;
 	struct product_cube **before =
-	    changes ? product_release_tables(m->product, conn, prev, &failed) : NULL;
+	    hist ? product_release_tables(m->product, conn, prev, &failed) : NULL;
 	struct product_cube **now =
 	    before ? product_release_tables(m->product, conn, id, &failed) : NULL;
 	json_t *note = NULL;
@@ -582,7 +656,8 @@ static json_t *revision_note(const struct release_maker *m, PGconn *conn, int id
 		size_t compared = 0, moved = 0;
 		for (size_t t = 0; t < m->pt->n; t++)
 			if (before[t] && now[t])
-				moved += compare(before[t], now[t], changes, cells, &compared);
+				moved +=
+				    compare(before[t], now[t], changes, hist, cells, &compared);
 		note = json_pack("{s:i,s:I,s:I,s:o}", "previous", prev, "cells_compared",
 				 (json_int_t)compared, "cells_moved", (json_int_t)moved, "cells",
 				 cells);
@@ -592,6 +667,7 @@ static json_t *revision_note(const struct release_maker *m, PGconn *conn, int id
 	product_tables_free(m->product, before);
 	product_tables_free(m->product, now);
 	PQclear(changes);
+	PQclear(hist);
 	return note;
 }
 
@@ -616,20 +692,24 @@ int release_publish(const struct release_maker *m, PGconn *conn, int id, const c
 		return -1;
 	}
 	const char *params[] = {idtext};
-	PGresult *newer =
+	/* Made after the newest published release, and none published since: what it carries
+	 * and what its note compares are that release's. */
+	PGresult *after =
 	    db_exec(conn, e,
-		    "SELECT count(*) FROM auth.release WHERE published_at IS NOT NULL "
-		    "AND id > $1::int",
+		    "SELECT coalesce((holds->>'after')::int, 0), (SELECT coalesce(max(id), "
+		    "0) FROM auth.release WHERE published_at IS NOT NULL) "
+		    "FROM auth.release WHERE id = $1::int",
 		    1, params);
-	if (!newer) {
+	if (!after) {
 		rollback(conn);
 		return -1;
 	}
-	int n = atoi(PQgetvalue(newer, 0, 0));
-	PQclear(newer);
-	if (n > 0) {
+	int made_after = atoi(PQgetvalue(after, 0, 0)), newest = atoi(PQgetvalue(after, 0, 1));
+	PQclear(after);
+	if (made_after != newest) {
 		rollback(conn);
-		err_set(e, "R1006", "a newer release than %d is published", id);
+		err_set(e, "R1006", "release %d was published after release %d was made", newest,
+			id);
 		err_hint(e, "Drop this draft and create a new release.");
 		return -1;
 	}

@@ -36,7 +36,7 @@ struct release_maker {
 
 /* Creates a draft release of the data of now by BY, with a note; *id its id. R1004 no
  * data or no year held, R1005 the public budget cannot pay for a table, R1007 the data
- * changed meanwhile (the draft is dropped), S5006 noise scales other than the key's,
+ * changed meanwhile (the draft is dropped), S5007 noise scales other than the key's,
  * S2xxx the database. */
 int release_create(const struct release_maker *m, PGconn *conn, const char *by, const char *note,
 		   int *id, struct wq_error *e);
