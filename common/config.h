@@ -50,7 +50,7 @@ struct wq_config {
 	int floor, threshold, max_dims_policy, max_dims_researcher, budget_days;
 	int release_days; /* the public tables are released once per this many days */
 	/* The published product by official release (docs/releases.md) instead of the
-	 * calendar: answered from the newest published release; an agency-year counts once
+	 * calendar: answered from the newest published release; an agency's year counts once
 	 * approved, or (grace_days > 0) that many days after its year ended or was reopened. */
 	int official_releases, approval_grace_days;
 	/* Official releases' planned days, "YYYY-MM-DD ..." (the advance release calendar

@@ -1,6 +1,6 @@
 /* wiqaya-server release create|list|show|publish|drop: official releases (server/release.h,
  * docs/releases.md), an admin's commands on the server's host. create measures the
- * published product over the approved agency-years and prints the draft's id; publish
+ * published product over the years every agency approved and prints the draft's id; publish
  * makes it the release every published answer comes from; show prints a release whole
  * (JSON, as GET /api/v1/releases/{id} gives it, drafts too). */
 #include <jansson.h>

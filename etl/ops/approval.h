@@ -1,7 +1,8 @@
-/* An agency's approval of a year of its submissions (docs/releases.md): what an official
- * release counts. Kept in warehouse.approval; any later change to the agency's cases of
- * that year reopens it (sql/functions/warehouse.approval_reopen.sql), and the next release
- * leaves it out, named, until the agency approves again. */
+/* An agency's approval of a year of its submissions (docs/releases.md): an official release
+ * holds a year once every agency approved it. Kept in warehouse.approval; any later change
+ * to the agency's cases of that year reopens it (sql/functions/warehouse.case_changed.sql):
+ * a year not yet released waits, a released one is carried as published, until the agency
+ * approves again. */
 #ifndef WQ_APPROVAL_H
 #define WQ_APPROVAL_H
 

@@ -57,7 +57,7 @@ eq "and names the agency it waits for, and the year" \
 eq "and the other one" \
   "$(jq -c '.agencies[] | select(.agency == "DC-HOSP-02") | [(.approved | length), (.missing | map([.year, .why]))]' "$T/r1.json")" \
   "[$((last - 2 - first + 1)),[[$last,\"not approved\"]]]"
-# The release's stored cases by year: exactly the approved agency-years' cases.
+# The release's stored cases by year: exactly the held years' cases.
 stored() { # RELEASE TABLE: the sum of a stored table's true numerators
   psql_t -c "SELECT sum(x::bigint) FROM auth.release_table t,
     jsonb_array_elements_text((t.body::jsonb)->'truth') WITH ORDINALITY a(x, i)
