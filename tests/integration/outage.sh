@@ -47,4 +47,21 @@ eq "after a restart of the database, no thread fails its first request (24 reque
 sleep 1.5 # the audit writer retries every second
 check "and the audit lost nothing (dropped 0)" bash -c "curl -s '$URL/healthz' | jq -e '.audit.dropped == 0'"
 stop_server
+
+# A server started while the database is away cannot check its noise key's scales at start
+# (docs/privacy.md, "Changing the noise"): it checks them before its first answer, and
+# makes none under scales other than the ones the key published under.
+env -u WIQAYA_CONF "$ROOT/scripts/pg.sh" stop >/dev/null
+printf '[disclosure]\nnoise_scale = 3\n' >>"$CONF"
+start_server
+env -u WIQAYA_CONF "$ROOT/scripts/pg.sh" start >/dev/null
+eq "started without its database, under other noise scales than its key's, it answers no table" \
+  "$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $TOKEN" "$URL/api/v1/analytics?indicator=victims&dimension=relationship")" 503
+check "saying why in its log (S5007)" grep -q "S5007" "$T/server.log"
+stop_server
+sed -i '$d' "$CONF"; sed -i '$d' "$CONF"
+start_server
+eq "under its key's scales it answers" \
+  "$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $TOKEN" "$URL/api/v1/analytics?indicator=victims&dimension=relationship")" 200
+stop_server
 echo "1..$n"
