@@ -578,7 +578,8 @@ int protect_answer(const struct protector *p, PGconn *conn, const struct query *
 	*retry_after = 0;
 	if (p->noise_unchecked && __atomic_load_n(p->noise_unchecked, __ATOMIC_ACQUIRE)) {
 		if (noise_rules_check(conn, p->cfg, p->keys, e) < 0) {
-			*status = 503; /* logged by the caller: S5007, or the database */
+			log_error("%s: %s", e->code, e->message); /* S5007, or the database */
+			*status = 503;
 			return -1;
 		}
 		__atomic_store_n(p->noise_unchecked, 0, __ATOMIC_RELEASE);

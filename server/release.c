@@ -310,15 +310,17 @@ static int measure_all(const struct release_maker *m, PGconn *conn, int id, long
 					    "(wiqaya-etl approvals).");
 				break;
 			}
+			/* measure() writes each cell's identities in order, one a measure. */
 			size_t measures = c->base->ind->type == IND_PROPORTION ? 3 : 1,
 			       kept_ids = 0;
-			for (size_t i = 0; i < c->n && measures * c->n == nids; i++)
+			if (measures * c->n != nids)
+				abort();
+			for (size_t i = 0; i < c->n; i++)
 				for (size_t mm = 0; mm < measures; mm++)
 					if (!was[i])
 						memmove(ids + 16 * kept_ids++,
 							ids + 16 * (i * measures + mm), 16);
-			if (measures * c->n == nids)
-				nids = kept_ids;
+			nids = kept_ids;
 			free(was);
 		}
 		struct principal pub = {0, ROLE_PUBLIC, ""};
@@ -676,8 +678,14 @@ int release_publish(const struct release_maker *m, PGconn *conn, int id, const c
 {
 	char idtext[16];
 	id_text(id, idtext);
-	if (db_run(conn, e, "BEGIN", 0, NULL) < 0)
+	/* One publication at a time: two drafts made after the same release cannot both be
+	 * published (each would see that release as the newest). */
+	if (db_run(conn, e, "BEGIN", 0, NULL) < 0 ||
+	    db_run(conn, e, "SELECT pg_advisory_xact_lock(hashtext('wiqaya release publish'))", 0,
+		   NULL) < 0) {
+		rollback(conn);
 		return -1;
+	}
 	int state = locked_state(conn, id, e);
 	if (state != RELEASE_COMPLETE) {
 		if (state == RELEASE_PUBLISHED) {

@@ -195,16 +195,19 @@ check "over TLS, browsers are told to come back over TLS only (HSTS)" \
 stop_server
 echo "$base_conf" >"$CONF"
 start_server
-check "without TLS, no HSTS" bash -c "! curl -s -D - -o /dev/null '$URL/healthz' | grep -qi '^strict-transport-security'"
+curl -s -D "$T/plain.h" -o /dev/null "$URL/healthz"
+check "without TLS, an answer without HSTS" bash -c "grep -q '^HTTP/1.1 200' '$T/plain.h' && ! grep -qi '^strict-transport-security' '$T/plain.h'"
 stop_server
 
 # --- behind nginx (packaging/nginx/wiqaya.conf), as an operator would run it ---
-NGINX_PORT=$(free_port)
+NGINX_PORT=$(free_port) NGINX_HTTP_PORT=$(free_port)
 mkdir -p "$T/nginx"
-sed -e "s|listen 443 ssl;|listen 127.0.0.1:$NGINX_PORT ssl;|" -e "s|/etc/wiqaya/tls/fullchain.pem|$T/tls.crt|" \
+sed -e "s|listen 443 ssl;|listen 127.0.0.1:$NGINX_PORT ssl;|" -e "s|listen 80;|listen 127.0.0.1:$NGINX_HTTP_PORT;|" -e "s|/etc/wiqaya/tls/fullchain.pem|$T/tls.crt|" \
     -e "s|/etc/wiqaya/tls/privkey.pem|$T/tls.key|" -e "s|127.0.0.1:8080|127.0.0.1:$PORT|" \
     -e "s|127.0.0.1:8081|127.0.0.1:$TEST_INTAKE_PORT|" "$ROOT/packaging/nginx/wiqaya.conf" >"$T/nginx/wiqaya.conf"
+# (As root, nginx's workers would run as nobody, who cannot enter the test's directory.)
 cat >"$T/nginx/nginx.conf" <<NGINX
+$([[ $(id -u) -eq 0 ]] && echo 'user root;')
 daemon off;
 pid $T/nginx/nginx.pid;
 error_log $T/nginx/error.log;
@@ -221,15 +224,22 @@ check "nginx accepts the example front" nginx -q -t -p "$T/nginx" -c "$T/nginx/n
 start_server
 nginx -p "$T/nginx" -c "$T/nginx/nginx.conf" 2>>"$T/nginx/error.log" &
 NGINX_PID=$!
+trap 'kill "$NGINX_PID" 2>/dev/null; cleanup' EXIT
+start_intake
 FRONT="https://wiqaya.example.org:$NGINX_PORT"
 RESOLVE=(--resolve "wiqaya.example.org:$NGINX_PORT:127.0.0.1" --resolve "intake.wiqaya.example.org:$NGINX_PORT:127.0.0.1")
 for _ in $(seq 1 50); do curl -sk "${RESOLVE[@]}" -o /dev/null "$FRONT/healthz" && break; sleep 0.1; done
 eq "through nginx the API answers over TLS" "$(curl -sk "${RESOLVE[@]}" -o /dev/null -w '%{http_code}' "$FRONT/healthz")" 200
 eq "and a token's query" "$(curl -sk "${RESOLVE[@]}" -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $RESEARCHER" "$FRONT/api/v1/analytics?indicator=victims&dimension=sex")" 200
+eq "plain HTTP is sent to HTTPS first" \
+  "$(curl -s --resolve "wiqaya.example.org:$NGINX_HTTP_PORT:127.0.0.1" -o /dev/null -w '%{http_code} %{redirect_url}' "http://wiqaya.example.org:$NGINX_HTTP_PORT/healthz")" \
+  "301 https://wiqaya.example.org/healthz"
 check "with nginx's HSTS" bash -c "curl -sk ${RESOLVE[*]} -D - -o /dev/null '$FRONT/healthz' | grep -qi '^strict-transport-security: max-age=31536000'"
-eq "the intake's name reaches the intake, not the API (no intake running: 502)" \
-  "$(curl -sk "${RESOLVE[@]}" -o /dev/null -w '%{http_code}' "https://intake.wiqaya.example.org:$NGINX_PORT/healthz")" 502
+eq "the intake's name reaches the intake (its health names its key's version)" \
+  "$(curl -sk "${RESOLVE[@]}" "https://intake.wiqaya.example.org:$NGINX_PORT/healthz" | jq -c 'has("key_version")')" true
+check "which is not the API" bash -c "[[ \$(curl -sk ${RESOLVE[*]} -o /dev/null -w '%{http_code}' 'https://intake.wiqaya.example.org:$NGINX_PORT/api/v1/indicators') == 404 ]]"
 kill "$NGINX_PID" 2>/dev/null; wait "$NGINX_PID" 2>/dev/null
+stop_intake
 stop_server
 echo "$base_conf" >"$CONF"
 
