@@ -7,7 +7,6 @@
 
 #include "server/commands.h"
 #include "server/product.h"
-#include "server/standard.h"
 #include "server/uncts.h"
 
 int srv_export(struct cli_ctx *ctx, int argc, char **argv)
@@ -36,31 +35,14 @@ int srv_export(struct cli_ctx *ctx, int argc, char **argv)
 	struct wq_config cfg = *ctx->cfg;
 	cfg.official_releases = 1;
 	struct wq_error e;
-	struct codelists lists;
-	struct indicators inds;
-	struct standards sts;
-	struct public_tables pt;
-	memset(&lists, 0, sizeof lists);
-	memset(&inds, 0, sizeof inds);
-	memset(&sts, 0, sizeof sts);
-	memset(&pt, 0, sizeof pt);
-	int rc = codelists_load(&lists, cfg.codelists_dir, &e) < 0 ||
-			 indicators_load(&inds, cfg.indicators_path, &e) < 0 ||
-			 standards_load(&sts, cfg.standards_path, &lists, &e) < 0 ||
-			 public_load(&pt, cfg.public_tables, &cfg, &inds, &lists, &sts, &e) < 0
-		     ? -1
-		     : 0;
-	struct product *product = rc == 0 ? product_new(&cfg, &app->keys, &lists, &pt) : NULL;
-	struct protector p = {&cfg, &app->keys, &lists, NULL, NULL, NULL, product, NULL};
-	struct uncts_source src = {&p, &inds, &lists, cfg.default_id_country};
+	struct product_files f;
+	int rc = product_files_load(&f, &cfg, &app->keys, &e);
+	struct protector p = {&cfg, &app->keys, &f.lists, NULL, NULL, NULL, f.product, NULL};
+	struct uncts_source src = {&p, &f.indicators, &f.lists, cfg.default_id_country};
 	if (rc == 0)
 		rc = uncts_write(&src, ctx->conn, (int)y, (int)r, dir, &e);
 	if (rc == 0)
 		printf("%s/uncts-%ld.xlsx and %s/uncts-%ld.csv written\n", dir, y, dir, y);
-	product_free(product);
-	public_free(&pt);
-	standards_free(&sts);
-	indicators_free(&inds);
-	codelists_free(&lists);
+	product_files_free(&f);
 	return rc < 0 ? cli_fail(&e) : 0;
 }

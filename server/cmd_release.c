@@ -8,45 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "common/codelist.h"
 #include "server/commands.h"
-#include "server/indicator.h"
 #include "server/release.h"
-#include "server/standard.h"
-
-/* What a release is measured with: the code lists, indicators and published tables the
- * server serves. */
-struct loaded {
-	struct codelists lists;
-	struct indicators indicators;
-	struct standards standards;
-	struct public_tables pt;
-	struct product *product;
-};
-
-static int load(struct cli_ctx *ctx, struct loaded *l, struct wq_error *e)
-{
-	struct server_app *app = ctx->app;
-	const struct wq_config *cfg = ctx->cfg;
-	memset(l, 0, sizeof *l);
-	if (codelists_load(&l->lists, cfg->codelists_dir, e) < 0 ||
-	    indicators_load(&l->indicators, cfg->indicators_path, e) < 0 ||
-	    standards_load(&l->standards, cfg->standards_path, &l->lists, e) < 0 ||
-	    public_load(&l->pt, cfg->public_tables, cfg, &l->indicators, &l->lists, &l->standards,
-			e) < 0)
-		return -1;
-	l->product = product_new(cfg, &app->keys, &l->lists, &l->pt);
-	return 0;
-}
-
-static void unload(struct loaded *l)
-{
-	product_free(l->product);
-	public_free(&l->pt);
-	standards_free(&l->standards);
-	indicators_free(&l->indicators);
-	codelists_free(&l->lists);
-}
 
 static void print(json_t *j)
 {
@@ -116,9 +79,9 @@ int srv_release(struct cli_ctx *ctx, int argc, char **argv)
 	} else {
 		return cli_usage_error(ctx);
 	}
-	struct loaded l;
-	if (load(ctx, &l, &e) < 0) {
-		unload(&l);
+	struct product_files l;
+	if (product_files_load(&l, ctx->cfg, &app->keys, &e) < 0) {
+		product_files_free(&l);
 		return cli_fail(&e);
 	}
 	struct release_maker m = {ctx->cfg,  &l.lists,	 &l.pt,
@@ -139,6 +102,6 @@ int srv_release(struct cli_ctx *ctx, int argc, char **argv)
 		if (rc == 0)
 			printf("release %d dropped\n", id);
 	}
-	unload(&l);
+	product_files_free(&l);
 	return rc < 0 ? cli_fail(&e) : 0;
 }

@@ -61,6 +61,29 @@ static void cube_free(struct product_cube *c)
 	free(c);
 }
 
+int product_files_load(struct product_files *f, const struct wq_config *cfg,
+		       const struct keyring *keys, struct wq_error *e)
+{
+	memset(f, 0, sizeof *f);
+	if (codelists_load(&f->lists, cfg->codelists_dir, e) < 0 ||
+	    indicators_load(&f->indicators, cfg->indicators_path, e) < 0 ||
+	    standards_load(&f->standards, cfg->standards_path, &f->lists, e) < 0 ||
+	    public_load(&f->pt, cfg->public_tables, cfg, &f->indicators, &f->lists, &f->standards,
+			e) < 0)
+		return -1;
+	f->product = product_new(cfg, keys, &f->lists, &f->pt);
+	return 0;
+}
+
+void product_files_free(struct product_files *f)
+{
+	product_free(f->product);
+	public_free(&f->pt);
+	standards_free(&f->standards);
+	indicators_free(&f->indicators);
+	codelists_free(&f->lists);
+}
+
 void product_free(struct product *pr)
 {
 	if (!pr)

@@ -59,6 +59,20 @@ struct product *product_new(const struct wq_config *cfg, const struct keyring *k
 			    const struct codelists *lists, const struct public_tables *pt);
 void product_free(struct product *pr);
 
+/* The published product as a command outside the server opens it (wiqaya-server release
+ * and export): cfg's code lists, indicators, standards and listed tables, and the product
+ * over them. Free with product_files_free, loaded or not. */
+struct product_files {
+	struct codelists lists;
+	struct indicators indicators;
+	struct standards standards;
+	struct public_tables pt;
+	struct product *product;
+};
+int product_files_load(struct product_files *f, const struct wq_config *cfg,
+		       const struct keyring *keys, struct wq_error *e);
+void product_files_free(struct product_files *f);
+
 /* Why product_find found nothing, beyond "no listed table covers q" (0). */
 enum { PRODUCT_DB = 1, PRODUCT_NO_RELEASE, PRODUCT_CALENDAR };
 

@@ -178,19 +178,22 @@ int respond_query(struct http_request *req, struct query *q, const char *indicat
 		http_problem_error(resp, status, &e);
 		return -1;
 	}
-	/* release=N: an official release's published tables (docs/releases.md). */
-	const char *release = http_query(req, "release");
-	if (release) {
-		char *end;
-		long n = strtol(release, &end, 10);
-		if (*end || end == release || n <= 0 || n > 1000000) {
-			http_problem_param(
-			    resp, "R1001", "no such release", "release",
-			    "a release is a positive integer (GET /api/v1/releases)");
-			return -1;
-		}
-		q->release = (int)n;
+	return respond_release(req, &q->release, resp);
+}
+
+int respond_release(struct http_request *req, int *release, struct http_response *resp)
+{
+	const char *text = http_query(req, "release");
+	if (!text)
+		return 0;
+	char *end;
+	long n = strtol(text, &end, 10);
+	if (*end || end == text || n <= 0 || n > 1000000) {
+		http_problem_param(resp, "R1001", "no such release", "release",
+				   "a release is a positive integer (GET /api/v1/releases)");
+		return -1;
 	}
+	*release = (int)n;
 	return 0;
 }
 

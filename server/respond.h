@@ -38,6 +38,10 @@ int respond_query(struct http_request *req, struct query *q, const char *indicat
 		  const char *const *dims, int ndims, const char *dims_param,
 		  struct http_response *resp);
 
+/* release=N, an official release's published tables (docs/releases.md), into *release
+ * (left as it is when not asked). 0, or -1 with resp a 400 (R1001). */
+int respond_release(struct http_request *req, int *release, struct http_response *resp);
+
 /* Refuses (400 Q1023, naming "filter") a filter on any dimension of names (NULL-ended):
  * an estimate whose table such a filter would cut. Returns 0, or -1 with resp set. */
 int respond_refuse_filters(struct http_request *req, const char *const *names,

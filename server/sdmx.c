@@ -28,6 +28,7 @@
 #include "common/strbuf.h"
 #include "common/xalloc.h"
 #include "server/protect.h"
+#include "server/respond.h"
 #include "server/routes.h"
 #include "server/server.h"
 
@@ -847,18 +848,9 @@ void sdmx_data_get(struct http_request *req, struct http_response *resp)
 	/* The public's answer of the table, from the release asked or the newest. */
 	struct query *qp = xmalloc(sizeof *qp);
 	*qp = srv->public.q[t];
-	const char *release = http_query(req, "release");
-	if (release) {
-		char *end;
-		long r = strtol(release, &end, 10);
-		if (*end || end == release || r <= 0 || r > 1000000) {
-			free(qp);
-			http_problem_param(
-			    resp, "R1001", "no such release", "release",
-			    "a release is a positive integer (GET /api/v1/releases)");
-			return;
-		}
-		qp->release = (int)r;
+	if (respond_release(req, &qp->release, resp) < 0) {
+		free(qp);
+		return;
 	}
 	qp->from_year = from;
 	qp->to_year = to;
