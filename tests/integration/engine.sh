@@ -45,12 +45,14 @@ check "and the server is still up" curl -sf "http://127.0.0.1:$TEST_HTTP_PORT/he
 # batches, each of a year of its own, are loaded: every answer must show exactly the
 # years of the version it names. Versions before each load and after it are recorded.
 psql_t -c 'SELECT version FROM analytics.data_version' >"$T/versions"
-det() { sed -n "$(($1 + 2))p" "$ROOT/config/codelists/detection.csv" | cut -d, -f1; }
+# Four channels of 60 or more children a year: a smaller cell (peer reports had 19 in one
+# year) is suppressed under some noise keys and would look like a year missing.
+channels=(victim_report caregiver_report platform_report police_investigation)
 stream() {
   local i=0
   while [[ ! -f $T/stop ]]; do
     i=$((i + 1))
-    api "/api/v1/analytics?indicator=victims&dimension=year&filter=detection:$(det $((i % 4)))&to=$((2023 + i % 5))" |
+    api "/api/v1/analytics?indicator=victims&dimension=year&filter=detection:${channels[i % 4]}&to=$((2023 + i % 5))" |
       jq -c '[.metaData.data_version, [.rows[] | select(.[6] != "suppressed") | .[0]]]' >>"$T/answers" 2>/dev/null
   done
 }
