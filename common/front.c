@@ -456,10 +456,88 @@ static char *read_pem(const char *path, struct wq_error *e)
 	return sb.data;
 }
 
+/* ---- a new certificate (front_wait's SIGHUP) ---- */
+
+/* The certificate and key travel from the data process, which can read their files, to
+ * the front, which cannot any more (it runs as nobody, its system calls filtered): each as
+ * its length (4 bytes, the host's order) and its text, on a socket pair made before the
+ * fork. */
+#define MAX_PEM ((uint32_t)1 << 20)
+
+static int pem_send(int fd, const char *pem)
+{
+	uint32_t n = (uint32_t)strlen(pem);
+	return send_all(fd, (const char *)&n, sizeof n) < 0 || send_all(fd, pem, n) < 0 ? -1 : 0;
+}
+
+static int recv_all(int fd, char *p, size_t n)
+{
+	while (n) {
+		ssize_t k = recv(fd, p, n, 0);
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k <= 0)
+			return -1;
+		p += k;
+		n -= (size_t)k;
+	}
+	return 0;
+}
+
+/* The next PEM text of the socket (NUL-terminated, for sodium_memzero and free), or NULL at
+ * its end (the data process gone) or on a length past MAX_PEM. */
+static char *pem_receive(int fd)
+{
+	uint32_t n;
+	if (recv_all(fd, (char *)&n, sizeof n) < 0 || n > MAX_PEM)
+		return NULL;
+	char *pem = xmalloc((size_t)n + 1);
+	if (recv_all(fd, pem, n) < 0) {
+		free(pem);
+		return NULL;
+	}
+	pem[n] = '\0';
+	return pem;
+}
+
+static void pem_free(char *pem)
+{
+	if (pem) {
+		sodium_memzero(pem, strlen(pem));
+		free(pem);
+	}
+}
+
+struct renewal {
+	int fd; /* the front's end of the socket pair */
+	struct http_server *http;
+	const char *name;
+};
+
+/* The front's thread that takes each new certificate and key and serves with them. */
+static void *renew(void *arg)
+{
+	struct renewal *rn = arg;
+	for (;;) {
+		char *cert = pem_receive(rn->fd), *key = cert ? pem_receive(rn->fd) : NULL;
+		if (!key) {
+			pem_free(cert);
+			return NULL;
+		}
+		struct wq_error e;
+		if (http_retls(rn->http, cert, key, &e) == 0)
+			log_info("%s: serving with the new certificate", rn->name);
+		else
+			log_error("%s: %s", e.code, e.message);
+		pem_free(cert);
+		pem_free(key);
+	}
+}
+
 /* The front's life: serve until SIGTERM (sent by front_stop, or by the kernel when the
  * data process ends) or SIGINT. The stop signals are blocked by the caller. */
 static void run(const struct wq_config *cfg, const struct front_options *fo, struct front *f,
-		pid_t parent)
+		pid_t parent, int renewals)
 {
 	struct wq_error e;
 	sigset_t set;
@@ -504,6 +582,10 @@ static void run(const struct wq_config *cfg, const struct front_options *fo, str
 		_exit(2);
 	}
 	log_info("%s listening on %s://%s:%d", name, cert ? "https" : "http", fo->listen, fo->port);
+	struct renewal rn = {renewals, http, name};
+	pthread_t renewer;
+	if (pthread_create(&renewer, NULL, renew, &rn) != 0)
+		log_warning("%s: no thread to take new certificates", name);
 	sigwait(&set, &sig);
 	/* The data process gone (the kernel's signal): no answer can come, nothing to drain;
 	 * the port is free at once. Stopped by it (front_stop): the answers in flight first. */
@@ -514,13 +596,15 @@ static void run(const struct wq_config *cfg, const struct front_options *fo, str
 	_exit(0);
 }
 
-int front_start(const struct wq_config *cfg, const struct front_options *o, int *sock, pid_t *pid,
-		struct wq_error *e)
+int front_start(const struct wq_config *cfg, const struct front_options *o,
+		struct front_process *fp, struct wq_error *e)
 {
 	/* An abstract address (no file to leave behind or to guard), unguessable; the data
 	 * process answers the front's pid only (SO_PEERCRED, common/http.c). */
 	static struct front f;
 	uint8_t r[8];
+	int pair[2];
+	*fp = (struct front_process){0, -1, -1, o->tls_cert, o->tls_key, o->name};
 	randombytes_buf(r, sizeof r);
 	memset(&f.addr, 0, sizeof f.addr);
 	f.addr.sun_family = AF_UNIX;
@@ -535,31 +619,93 @@ int front_start(const struct wq_config *cfg, const struct front_options *o, int 
 			close(fd);
 		return err_set(e, "S5001", "could not make the data socket: %s", strerror(errno));
 	}
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair) < 0) {
+		close(fd);
+		return err_set(e, "S5001", "could not make the front's socket pair: %s",
+			       strerror(errno));
+	}
 	pid_t parent = getpid(), child = fork();
 	if (child < 0) {
 		close(fd);
+		close(pair[0]);
+		close(pair[1]);
 		return err_set(e, "S5001", "could not start the front: %s", strerror(errno));
 	}
 	if (child == 0) {
 		close(fd);
+		close(pair[0]);
 		if (o->wipe)
 			o->wipe(o->wipe_arg); /* the front's copies: wiped before a byte is read */
 		if (confine(parent, e) < 0) {
 			err_print(e, stderr);
 			_exit(2);
 		}
-		run(cfg, o, &f, parent);
+		run(cfg, o, &f, parent, pair[1]);
 	}
-	*sock = fd;
-	*pid = child;
+	close(pair[1]);
+	fp->pid = child;
+	fp->sock = fd;
+	fp->renewals = pair[0];
 	return 0;
 }
 
-void front_stop(pid_t pid)
+void front_signals(sigset_t *set)
 {
-	if (pid <= 0)
+	sigemptyset(set);
+	sigaddset(set, SIGINT);
+	sigaddset(set, SIGTERM);
+	sigaddset(set, SIGCHLD);
+	sigaddset(set, SIGHUP);
+}
+
+/* SIGHUP: the certificate and key read again from their files and sent to the front,
+ * which serves new connections with them (or says, in the log, why it cannot). */
+static void renew_certificate(const struct front_process *fp)
+{
+	struct wq_error e;
+	if (!(fp->tls_cert && fp->tls_cert[0] && fp->tls_key && fp->tls_key[0])) {
+		log_info("%s: SIGHUP: no certificate to read again (no TLS here)", fp->name);
 		return;
-	kill(pid, SIGTERM);
-	while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+	}
+	char *cert = read_pem(fp->tls_cert, &e);
+	char *key = cert ? read_pem(fp->tls_key, &e) : NULL;
+	if (!key)
+		log_error("%s: SIGHUP: %s; the old certificate serves on", e.code, e.message);
+	else if (pem_send(fp->renewals, cert) < 0 || pem_send(fp->renewals, key) < 0)
+		log_error("%s: SIGHUP: the front took no new certificate: %s", fp->name,
+			  strerror(errno));
+	else
+		log_info("%s: SIGHUP: the certificate and key read again", fp->name);
+	pem_free(cert);
+	pem_free(key);
+}
+
+int front_wait(struct front_process *fp, const sigset_t *set)
+{
+	int sig, status;
+	for (;;) {
+		sigwait(set, &sig);
+		if (sig == SIGHUP)
+			renew_certificate(fp);
+		else if (sig != SIGCHLD)
+			return sig;
+		/* A SIGCHLD is also a stopped or continued front: only its end stops. */
+		else if (waitpid(fp->pid, &status, WNOHANG) == fp->pid) {
+			fp->pid = 0; /* reaped */
+			return sig;
+		}
+	}
+}
+
+void front_stop(struct front_process *fp)
+{
+	if (fp->renewals >= 0)
+		close(fp->renewals); /* the front's renewal thread sees its end */
+	fp->renewals = -1;
+	if (fp->pid <= 0)
+		return;
+	kill(fp->pid, SIGTERM);
+	while (waitpid(fp->pid, NULL, 0) < 0 && errno == EINTR)
 		;
+	fp->pid = 0;
 }

@@ -14,6 +14,7 @@
 #ifndef WQ_FRONT_H
 #define WQ_FRONT_H
 
+#include <signal.h>
 #include <stddef.h>
 #include <sys/types.h>
 
@@ -34,13 +35,27 @@ struct front_options {
 	void *wipe_arg;
 };
 
+/* The front as the data process knows it. */
+struct front_process {
+	pid_t pid;    /* 0 once stopped or reaped */
+	int sock;     /* the listening data socket to serve (http_options front_socket) */
+	int renewals; /* where a new certificate goes to the front */
+	const char *tls_cert, *tls_key, *name; /* the options': read again on SIGHUP */
+};
+
 /* Makes the data socket and forks the front, which wipes its copies of the secrets,
  * serves listen:port and exits when the data process does (or on SIGTERM). In the data
- * process: 0 with *sock the listening socket to serve (http_options front_socket) and
- * *pid the front's; -1 with e set. Never returns in the front. */
-int front_start(const struct wq_config *cfg, const struct front_options *o, int *sock, pid_t *pid,
-		struct wq_error *e);
-/* Stops the front (SIGTERM) and waits for it. */
-void front_stop(pid_t pid);
+ * process: 0 with *fp filled; -1 with e set. Never returns in the front. */
+int front_start(const struct wq_config *cfg, const struct front_options *o,
+		struct front_process *fp, struct wq_error *e);
+/* The signals front_wait takes: to be blocked in every thread, before any is made. */
+void front_signals(sigset_t *set);
+/* Waits for the data process's end, and returns its signal: SIGINT or SIGTERM, or SIGCHLD
+ * when the front has ended (reaped: fp->pid is 0). On SIGHUP in between, the certificate
+ * and key are read again from their files and the front serves new connections with them
+ * (docs/operations.md, "TLS"). */
+int front_wait(struct front_process *fp, const sigset_t *set);
+/* Stops the front (SIGTERM) and waits for it; nothing if it is stopped already. */
+void front_stop(struct front_process *fp);
 
 #endif

@@ -9,6 +9,7 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <microhttpd.h>
 #include <pthread.h>
 #include <sodium.h>
@@ -50,10 +51,20 @@ struct conn {
 	int cut;	    /* the sweeper shut it down */
 };
 
+/* A daemon a new certificate replaced (http_retls): it accepts nothing more, and the
+ * sweeper stops it once its last connection has closed. */
+struct retired {
+	struct MHD_Daemon *daemon;
+	struct retired *next;
+};
+
 struct http_server {
 	const struct wq_config *cfg;
 	struct http_options o;
 	struct MHD_Daemon *daemon;
+	struct retired *retired; /* under mu */
+	unsigned flags; /* MHD's, and the pool of a connection: each daemon starts with them */
+	size_t pool;
 	pthread_mutex_t mu; /* conns, counts */
 	struct conn *conns;
 	int nconns;
@@ -405,6 +416,17 @@ static int overdue(const struct wq_config *cfg, const struct conn *c, double t)
 
 /* Cuts off every connection past its deadline: shutdown() makes MHD see the socket end
  * and close it. */
+/* Stops the replaced daemons of list R (quiesced: the listening socket stays open). */
+static void retired_stop(struct retired *r)
+{
+	while (r) {
+		struct retired *next = r->next;
+		MHD_stop_daemon(r->daemon);
+		free(r);
+		r = next;
+	}
+}
+
 static void *sweep(void *arg)
 {
 	struct http_server *s = arg;
@@ -421,7 +443,23 @@ static void *sweep(void *arg)
 				shutdown(c->fd, SHUT_RDWR);
 				c->cut = 1;
 			}
+		/* A replaced daemon whose connections have all closed (idle ones within
+		 * connection_timeout) is stopped, outside the lock its callbacks take. */
+		struct retired *done = NULL;
+		for (struct retired **r = &s->retired; *r;) {
+			const union MHD_DaemonInfo *di =
+			    MHD_get_daemon_info((*r)->daemon, MHD_DAEMON_INFO_CURRENT_CONNECTIONS);
+			if (di && di->num_connections == 0) {
+				struct retired *d = *r;
+				*r = d->next;
+				d->next = done;
+				done = d;
+			} else {
+				r = &(*r)->next;
+			}
+		}
 		pthread_mutex_unlock(&s->mu);
+		retired_stop(done);
 	}
 }
 
@@ -1162,6 +1200,27 @@ static int listen_tcp(const struct sockaddr_in *addr)
 	return fd;
 }
 
+/* A daemon serving the listening socket LISTENER, over TLS with CERT and KEY (PEM text)
+ * when both are given; NULL if MHD refuses (the port, or a certificate it cannot use),
+ * having closed LISTENER. */
+static struct MHD_Daemon *daemon_start(struct http_server *s, int listener, const char *cert,
+				       const char *key)
+{
+	int tls = cert && key;
+	return MHD_start_daemon(
+	    s->flags | (tls ? MHD_USE_TLS : 0), 0, on_accept, s, on_request, s,
+	    MHD_OPTION_LISTEN_SOCKET, (MHD_socket)listener, MHD_OPTION_THREAD_POOL_SIZE,
+	    (unsigned)s->o.threads, MHD_OPTION_CONNECTION_TIMEOUT,
+	    (unsigned)s->cfg->connection_timeout, MHD_OPTION_CONNECTION_LIMIT,
+	    (unsigned)(s->cfg->max_connections + CONNECTION_SLACK),
+	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, s->pool, MHD_OPTION_NOTIFY_CONNECTION,
+	    on_connection, s, MHD_OPTION_URI_LOG_CALLBACK, on_uri, s, MHD_OPTION_NOTIFY_COMPLETED,
+	    on_completed, s,
+	    /* The key and certificate last: without TLS the list ends before them. */
+	    tls ? MHD_OPTION_HTTPS_MEM_KEY : MHD_OPTION_END, key, MHD_OPTION_HTTPS_MEM_CERT, cert,
+	    MHD_OPTION_END);
+}
+
 struct http_server *http_start(const struct wq_config *cfg, const struct http_options *o,
 			       struct wq_error *e)
 {
@@ -1198,11 +1257,8 @@ struct http_server *http_start(const struct wq_config *cfg, const struct http_op
 	size_t pool = (size_t)1 << 20;
 	if (o->front_pid && 65536 + 32 * (size_t)cfg->max_url_bytes < pool)
 		pool = 65536 + 32 * (size_t)cfg->max_url_bytes;
-	unsigned flags =
-	    MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG | MHD_ALLOW_SUSPEND_RESUME;
-	int tls = o->tls_cert && o->tls_key;
-	if (tls)
-		flags |= MHD_USE_TLS;
+	s->pool = pool;
+	s->flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG | MHD_ALLOW_SUSPEND_RESUME;
 	/* The listening socket is ours (MHD is handed it): a TCP one bound here, or the data
 	 * side's Unix socket, which its front connects to. */
 	int listener = o->front_pid ? o->front_socket : listen_tcp(&addr);
@@ -1213,16 +1269,7 @@ struct http_server *http_start(const struct wq_config *cfg, const struct http_op
 		return NULL;
 	}
 	s->listener = listener;
-	s->daemon = MHD_start_daemon(
-	    flags, 0, on_accept, s, on_request, s, MHD_OPTION_LISTEN_SOCKET, (MHD_socket)listener,
-	    MHD_OPTION_THREAD_POOL_SIZE, (unsigned)o->threads, MHD_OPTION_CONNECTION_TIMEOUT,
-	    (unsigned)cfg->connection_timeout, MHD_OPTION_CONNECTION_LIMIT,
-	    (unsigned)(cfg->max_connections + CONNECTION_SLACK), MHD_OPTION_CONNECTION_MEMORY_LIMIT,
-	    pool, MHD_OPTION_NOTIFY_CONNECTION, on_connection, s, MHD_OPTION_URI_LOG_CALLBACK,
-	    on_uri, s, MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
-	    /* The key and certificate last: without TLS the list ends before them. */
-	    tls ? MHD_OPTION_HTTPS_MEM_KEY : MHD_OPTION_END, o->tls_key, MHD_OPTION_HTTPS_MEM_CERT,
-	    o->tls_cert, MHD_OPTION_END);
+	s->daemon = daemon_start(s, listener, o->tls_cert, o->tls_key);
 	if (!s->daemon) {
 		err_set(e, "S5001", "could not listen on %s:%d", o->listen, o->port);
 		if (!o->front_pid)
@@ -1232,6 +1279,40 @@ struct http_server *http_start(const struct wq_config *cfg, const struct http_op
 	}
 	pthread_create(&s->sweeper, NULL, sweep, s);
 	return s;
+}
+
+int http_retls(struct http_server *s, const char *cert, const char *key, struct wq_error *e)
+{
+	if (!(s->o.tls_cert && s->o.tls_key))
+		return err_set(e, "S5008", "%s does not serve TLS: no certificate to replace",
+			       s->o.name);
+	/* The new daemon accepts on the same socket (a copy of its descriptor, which MHD
+	 * closes when it refuses) before the old one stops accepting: no connection is refused
+	 * in between. A certificate MHD cannot use leaves the old daemon as it was. */
+	int listener = fcntl(s->listener, F_DUPFD_CLOEXEC, 0);
+	if (listener < 0)
+		return err_set(e, "S5008", "%s: no descriptor for a new daemon: %s", s->o.name,
+			       strerror(errno));
+	struct MHD_Daemon *fresh = daemon_start(s, listener, cert, key);
+	if (!fresh) {
+		err_set(e, "S5008", "%s: the new certificate or key was refused", s->o.name);
+		err_detail(e, "libmicrohttpd could not start with them (its log line above says "
+			      "why); the old certificate serves on.");
+		return -1;
+	}
+	struct retired *r = xcalloc(1, sizeof *r);
+	pthread_mutex_lock(&s->mu);
+	r->daemon = s->daemon;
+	s->daemon = fresh;
+	/* Its open connections finish on the old certificate; its copy of the socket goes. */
+	MHD_socket old = MHD_quiesce_daemon(r->daemon);
+	if (old != MHD_INVALID_SOCKET)
+		close(old);
+	s->listener = listener;
+	r->next = s->retired;
+	s->retired = r;
+	pthread_mutex_unlock(&s->mu);
+	return 0;
 }
 
 int http_port(const struct http_server *s)
@@ -1258,6 +1339,8 @@ void http_stop(struct http_server *s)
 	s->stopping = 2;
 	pthread_mutex_unlock(&s->mu);
 	pthread_join(s->sweeper, NULL);
+	retired_stop(s->retired); /* no request left on them: their connections idle */
+	s->retired = NULL;
 	MHD_socket listener = MHD_quiesce_daemon(s->daemon);
 	MHD_stop_daemon(s->daemon);
 	if (listener != MHD_INVALID_SOCKET && !s->o.front_pid)

@@ -113,6 +113,11 @@ struct http_server;
 struct http_server *http_start(const struct wq_config *cfg, const struct http_options *o,
 			       struct wq_error *e);
 void http_stop(struct http_server *s);
+/* Serves new connections over TLS with CERT and KEY (PEM text, which may be wiped on
+ * return), the connections open finishing on the old ones: a certificate renewed without
+ * a restart. 0, or -1 with e set (S5008: not serving TLS, or MHD refused them, the old
+ * ones serving on). */
+int http_retls(struct http_server *s, const char *cert, const char *key, struct wq_error *e);
 /* The port it listens on (the one the system chose for port 0). */
 int http_port(const struct http_server *s);
 

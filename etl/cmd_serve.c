@@ -10,7 +10,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "common/audit_chain.h"
@@ -49,16 +48,13 @@ int cmd_serve(struct cli_ctx *ctx, int argc, char **argv)
 	struct http_server *http = NULL;
 	struct wq_error e;
 	sigset_t set;
-	int sig, rc = 2, sock = -1;
-	pid_t front = 0;
+	int sig, rc = 2;
+	struct front_process front = {.sock = -1, .renewals = -1};
 	(void)argv; /* takes no argument */
 	if (argc > 1)
 		return cli_usage_error(ctx);
 
-	sigemptyset(&set);
-	sigaddset(&set, SIGINT);
-	sigaddset(&set, SIGTERM);
-	sigaddset(&set, SIGCHLD);
+	front_signals(&set);
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
@@ -71,7 +67,7 @@ int cmd_serve(struct cli_ctx *ctx, int argc, char **argv)
 				   .nroutes = intake_nroutes,
 				   .wipe = wipe_keys,
 				   .wipe_arg = in.keys};
-	if (check_listen(cfg, &e) < 0 || front_start(cfg, &fo, &sock, &front, &e) < 0 ||
+	if (check_listen(cfg, &e) < 0 || front_start(cfg, &fo, &front, &e) < 0 ||
 	    codelists_load(&in.lists, cfg->codelists_dir, &e) < 0 ||
 	    !(in.token_key = keyfile_read(cfg->token_key, "token key", "wiqaya-server keygen", &e)))
 		goto fail;
@@ -94,33 +90,26 @@ int cmd_serve(struct cli_ctx *ctx, int argc, char **argv)
 				 .trusted_proxy = cfg->trusted_proxy,
 				 .token_key = in.token_key,
 				 .token_cache = in.tokens,
-				 .front_pid = front,
-				 .front_socket = sock};
+				 .front_pid = front.pid,
+				 .front_socket = front.sock};
 	if (!(http = http_start(cfg, &o, &e)))
 		goto fail;
-	/* A SIGCHLD is also a stopped or continued front: only its end stops the intake. */
-	int status;
-	do
-		sigwait(&set, &sig);
-	while (sig == SIGCHLD && waitpid(front, &status, WNOHANG) == 0);
+	sig = front_wait(&front, &set);
 	log_info("stopping (signal %d)", sig);
-	if (sig == SIGCHLD) {
+	if (sig == SIGCHLD)
 		log_error("the front ended: stopping");
-		front = 0; /* reaped */
-	}
 	/* No new request; those in flight finish (their groups commit) before the committer
 	 * stops. */
-	front_stop(front);
-	front = 0;
+	front_stop(&front);
 	http_stop(http);
 	rc = sig == SIGCHLD ? 1 : 0;
 	goto out;
 fail:
 	err_print(&e, stderr);
 out:
-	front_stop(front);
-	if (sock >= 0)
-		close(sock);
+	front_stop(&front);
+	if (front.sock >= 0)
+		close(front.sock);
 	committer_stop(in.committer);
 	refresher_stop(in.refresher);
 	version_watch_stop(in.watch);

@@ -13,7 +13,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
 
 #include "common/db.h"
 #include "common/front.h"
@@ -107,20 +106,18 @@ int srv_serve(struct cli_ctx *ctx, int argc, char **argv)
 	struct http_server *http = NULL;
 	struct wq_error e;
 	struct token_cache *tokens = NULL;
-	int rc = 2, sock = -1;
-	pid_t front = 0;
+	int rc = 2;
+	struct front_process front = {.sock = -1, .renewals = -1};
 	sigset_t set;
 	int sig;
 	(void)argv; /* takes no argument */
 	if (argc > 1)
 		return cli_usage_error(ctx);
 
-	/* Block the stop signals in every thread; the main thread waits for them, and for the
-	 * front's end (SIGCHLD: without it nothing is served, so the server stops). */
-	sigemptyset(&set);
-	sigaddset(&set, SIGINT);
-	sigaddset(&set, SIGTERM);
-	sigaddset(&set, SIGCHLD);
+	/* Block the stop signals in every thread; the main thread waits for them, for the
+	 * front's end (SIGCHLD: without it nothing is served, so the server stops) and for
+	 * SIGHUP (a renewed certificate: front_wait). */
+	front_signals(&set);
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 	signal(SIGPIPE, SIG_IGN);
 	gsl_set_error_handler_off(); /* intervals are computed by stats/, which checks results */
@@ -136,7 +133,7 @@ int srv_serve(struct cli_ctx *ctx, int argc, char **argv)
 				   .tls_key = cfg->tls_key,
 				   .wipe = wipe_keys,
 				   .wipe_arg = &app->keys};
-	if (check_listen(cfg, &e) < 0 || front_start(cfg, &fo, &sock, &front, &e) < 0 ||
+	if (check_listen(cfg, &e) < 0 || front_start(cfg, &fo, &front, &e) < 0 ||
 	    check_role(cfg, &app->keys, &noise_checked, &e) < 0 ||
 	    codelists_load(&srv.lists, cfg->codelists_dir, &e) < 0 ||
 	    indicators_load(&srv.indicators, cfg->indicators_path, &e) < 0 ||
@@ -172,31 +169,24 @@ int srv_serve(struct cli_ctx *ctx, int argc, char **argv)
 				 .trusted_proxy = cfg->trusted_proxy,
 				 .token_key = srv.keys.token,
 				 .token_cache = tokens,
-				 .front_pid = front,
-				 .front_socket = sock};
+				 .front_pid = front.pid,
+				 .front_socket = front.sock};
 	if (!(http = http_start(cfg, &o, &e)))
 		goto fail;
-	/* A SIGCHLD is also a stopped or continued front: only its end stops the server. */
-	int status;
-	do
-		sigwait(&set, &sig);
-	while (sig == SIGCHLD && waitpid(front, &status, WNOHANG) == 0);
+	sig = front_wait(&front, &set);
 	log_info("stopping (signal %d)", sig);
-	if (sig == SIGCHLD) {
+	if (sig == SIGCHLD)
 		log_error("the front ended: stopping");
-		front = 0; /* reaped */
-	}
-	front_stop(front);
-	front = 0;
+	front_stop(&front);
 	http_stop(http);
 	rc = sig == SIGCHLD ? 1 : 0;
 	goto out;
 fail:
 	err_print(&e, stderr);
 out:
-	front_stop(front);
-	if (sock >= 0)
-		close(sock);
+	front_stop(&front);
+	if (front.sock >= 0)
+		close(front.sock);
 	audit_stop(srv.audit);
 	cache_free(srv.protector.cache);
 	engine_stop(srv.protector.engine);

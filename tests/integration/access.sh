@@ -183,7 +183,7 @@ eq "behind a TLS proxy it starts" "$(curl -s -o /dev/null -w '%{http_code}' "$UR
 stop_server
 openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=127.0.0.1" -keyout "$T/tls.key" -out "$T/tls.crt" >/dev/null 2>&1
 chmod 600 "$T/tls.key"
-{ echo "$base_conf"; printf '[server]\nlisten = 0.0.0.0\ntls_cert = %s\ntls_key = %s\n' "$T/tls.crt" "$T/tls.key"; } >"$CONF"
+{ echo "$base_conf"; printf '[server]\nlisten = 0.0.0.0\ntls_cert = %s\ntls_key = %s\n[log]\nlevel = info\n' "$T/tls.crt" "$T/tls.key"; } >"$CONF"
 "$BIN/wiqaya-server" serve 2>"$T/server.log" &
 SERVER_PID=$!
 for _ in $(seq 1 50); do curl -sk "https://127.0.0.1:$PORT/healthz" >/dev/null 2>&1 && break; sleep 0.1; done
@@ -192,6 +192,46 @@ eq "and a token over it" "$(curl -sk -o /dev/null -w '%{http_code}' -H "Authoriz
 check "plain HTTP gets no answer there" bash -c "! curl -s --max-time 3 -o /dev/null '$URL/healthz'"
 check "over TLS, browsers are told to come back over TLS only (HSTS)" \
   bash -c "curl -sk -D - -o /dev/null 'https://127.0.0.1:$PORT/healthz' | grep -qi '^strict-transport-security: max-age=31536000'"
+
+# A renewed certificate without a restart (SIGHUP to the server, as systemd's reload and
+# certbot's deploy hook send it): the files replaced in place, new connections get the new
+# one; a connection opened before finishes on the old one, and no request in between
+# fails; the old daemon is gone once its connections are; a broken file leaves the
+# serving certificate serving.
+subject() { echo | timeout 5 openssl s_client -connect "127.0.0.1:$PORT" 2>/dev/null | openssl x509 -noout -subject 2>/dev/null; }
+until_subject() { for _ in $(seq 1 50); do [[ $(subject) == "$1" ]] && return 0; sleep 0.1; done; return 1; }
+front_threads() { ls "/proc/$(pgrep -P "$SERVER_PID")/task" | wc -l; }
+eq "the certificate served" "$(subject)" "subject=CN = 127.0.0.1"
+threads_before=$(front_threads)
+openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=renewed.wiqaya.test" -keyout "$T/tls2.key" -out "$T/tls2.crt" >/dev/null 2>&1
+cp "$T/tls.crt" "$T/tls1.crt"; cp "$T/tls.key" "$T/tls1.key"
+{ sleep 1.5; printf 'GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n'; sleep 1; } |
+  timeout 10 openssl s_client -quiet -connect "127.0.0.1:$PORT" >"$T/held" 2>/dev/null &
+held=$!
+(for _ in $(seq 1 60); do curl -sk -o /dev/null -w '%{http_code}\n' "https://127.0.0.1:$PORT/healthz"; sleep 0.02; done >"$T/renewal_codes") &
+stream=$!
+sleep 0.5
+cp "$T/tls2.crt" "$T/tls.crt"; cp "$T/tls2.key" "$T/tls.key"
+kill -HUP "$SERVER_PID"
+check "after SIGHUP, new connections get the renewed certificate" until_subject "subject=CN = renewed.wiqaya.test"
+wait "$stream" "$held"
+eq "the 60 requests across the renewal were all answered 200" "$(sort | uniq -c <"$T/renewal_codes" | awk '{ print $2 "x" $1 }' | tr '\n' ' ')" "200x60 "
+check "a connection opened before the renewal is answered on it" grep -q '^HTTP/1.1 200' "$T/held"
+check "the server says it serves the new certificate" grep -q 'front: serving with the new certificate' "$T/server.log"
+threads_now() { for _ in $(seq 1 50); do [[ $(front_threads) == "$threads_before" ]] && return 0; sleep 0.1; done; return 1; }
+check "the old daemon's threads are gone once its connections are ($threads_before threads in the front)" threads_now
+echo "not a certificate" >"$T/tls.crt"
+kill -HUP "$SERVER_PID"
+for _ in $(seq 1 50); do grep -q S5008 "$T/server.log" && break; sleep 0.1; done
+check "a broken certificate is refused, saying why (S5008)" grep -q 'S5008.*new certificate or key was refused' "$T/server.log"
+eq "and the renewed one serves on" "$(subject)" "subject=CN = renewed.wiqaya.test"
+chmod 000 "$T/tls.key"; cp "$T/tls2.crt" "$T/tls.crt"
+[[ $(id -u) -eq 0 ]] && rm "$T/tls.key" # root reads a file of mode 000
+kill -HUP "$SERVER_PID"
+for _ in $(seq 1 50); do grep -q 'S5003.*SIGHUP' "$T/server.log" && break; sleep 0.1; done
+check "a key it cannot read is S5003, and the old one serves on" bash -c "grep -q 'S5003.*tls.key.*old certificate serves on' '$T/server.log' && [[ \$(echo | timeout 5 openssl s_client -connect 127.0.0.1:$PORT 2>/dev/null | openssl x509 -noout -subject) == 'subject=CN = renewed.wiqaya.test' ]]"
+check "the log holds no key" bash -c "! grep -q 'PRIVATE KEY' '$T/server.log'"
+cp "$T/tls1.crt" "$T/tls.crt"; cp "$T/tls1.key" "$T/tls.key"; chmod 600 "$T/tls.key"
 stop_server
 echo "$base_conf" >"$CONF"
 start_server
