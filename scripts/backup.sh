@@ -8,6 +8,12 @@
 #   scripts/backup.sh dump FILE      [database] dbname, as [database] admin_user
 #   scripts/backup.sh restore FILE   the database FILE holds (its own name), created anew
 #
+# And of the whole cluster, with pg_basebackup (every database of the server, as its files
+# are, with the WAL that makes them consistent; the start of point-in-time recovery):
+#   scripts/backup.sh base DIR                  a new directory, checked by pg_verifybackup
+#   scripts/backup.sh restore-base DIR DATADIR  DIR checked again, copied to DATADIR (new
+#                                               or empty), for the cluster to start on
+#
 # The file holds every pseudonym and the ledger: keep it as the database is kept (it is
 # written 0600). Exit 0 done, 2 refused (with the reason), 1 PostgreSQL's own failure.
 set -euo pipefail
@@ -60,5 +66,33 @@ restore)
     fail "pg_restore stopped; database $name may be partly restored: drop it before trying again"
   echo "database $name restored from $2"
   ;;
-*) fail "usage: dump FILE | restore FILE" ;;
+base)
+  [[ $# -eq 2 ]] || fail "usage: base DIR"
+  [[ ! -e $2 ]] || fail "$2 exists: a base backup is written to a new directory"
+  # Plain format (the files as they are: pg_verifybackup checks every one against the
+  # manifest's SHA-256 and parses the WAL) with the WAL streamed alongside, so the copy
+  # starts consistent on its own. Written aside, renamed when whole and verified.
+  tmp=$(mktemp -d "$2.XXXXXX")
+  trap 'rm -rf "$tmp"' EXIT INT TERM
+  "$PG_BIN/pg_basebackup" -h "$host" -p "$port" -U "$admin" -D "$tmp" --format=plain \
+    --wal-method=stream --checkpoint=fast --manifest-checksums=SHA256 --label="wiqaya $(date -u +%FT%TZ)"
+  "$PG_BIN/pg_verifybackup" --quiet "$tmp" || fail "the base backup did not verify: nothing kept"
+  mv -T "$tmp" "$2" || fail "$2 appeared meanwhile: nothing was written there"
+  trap - EXIT INT TERM
+  echo "cluster at $host:$port backed up to $2 ($(du -sh "$2" | cut -f1), verified)"
+  ;;
+restore-base)
+  [[ $# -eq 3 ]] || fail "usage: restore-base DIR DATADIR"
+  [[ -f $2/backup_manifest ]] || fail "$2 is not a base backup of scripts/backup.sh (no backup_manifest)"
+  [[ ! -e $3 || -z $(ls -A "$3") ]] || fail "$3 is not empty: a restore makes a data directory anew"
+  "$PG_BIN/pg_verifybackup" --quiet "$2" || fail "$2 does not verify: it is damaged, restore another"
+  mkdir -p "$3"
+  cp -a "$2/." "$3/"
+  rm -f "$3/backup_manifest" # its own record, not the cluster's
+  chmod 0700 "$3"
+  # Run as root, the files go to the postgres user, which runs the cluster.
+  [[ $(id -u) -ne 0 ]] || chown -R postgres: "$3"
+  echo "data directory $3 restored from $2: start the cluster on it (it replays the WAL it holds)"
+  ;;
+*) fail "usage: dump FILE | restore FILE | base DIR | restore-base DIR DATADIR" ;;
 esac

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # A throwaway PostgreSQL 15 cluster for `make run` and the tests.
 #   scripts/pg.sh start|stop|crash|status|psql [args]|destroy|conf   (crash: an immediate stop)
-# The cluster lives under /var/tmp/wiqaya-<checkout hash>, which the postgres user can reach
-# even when the checkout sits in a private home directory; var/pg links to it. Port and
+# The cluster lives under /var/tmp/wiqaya-<checkout hash> (or $WIQAYA_CLUSTER), which the
+# postgres user can reach even when the checkout sits in a private home directory; var/pg
+# links to the checkout's own. Port and
 # socket directory come from the config (var/wiqaya.conf, written from the example on first
 # use). As root, initdb and postgres run as the postgres user (initdb refuses root).
 # Every role logs in with its own password (SCRAM), made with the cluster: one file a role
@@ -15,7 +16,8 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 PG_BIN=${PG_BIN:-/usr/lib/postgresql/15/bin}
 conf=${WIQAYA_CONF:-$root/var/wiqaya.conf}
-cluster=/var/tmp/wiqaya-$(printf '%s' "$root" | cksum | cut -d' ' -f1)
+# WIQAYA_CLUSTER: another cluster's directory (a test's own: tests/integration/base_backup.sh).
+cluster=${WIQAYA_CLUSTER:-/var/tmp/wiqaya-$(printf '%s' "$root" | cksum | cut -d' ' -f1)}
 roles=$cluster/roles
 
 # shellcheck source=scripts/ini.sh
@@ -81,7 +83,7 @@ start() {
   mkdir -p "$cluster"
   [[ $(id -u) -eq 0 ]] && chown postgres: "$cluster"
   chmod 0700 "$cluster"
-  ln -sfn "$cluster" "$root/var/pg"
+  [[ -n ${WIQAYA_CLUSTER:-} ]] || ln -sfn "$cluster" "$root/var/pg"
   passwords
   if [[ ! -f $data/PG_VERSION ]]; then
     # The admin's password goes to initdb in a file the postgres user reads, then goes.
@@ -138,7 +140,7 @@ case ${1:-} in
   status) if running; then echo "running: $cluster port $port"; else echo "stopped"; exit 3; fi ;;
   psql) shift; exec "$PG_BIN/psql" -h "$host" -p "$port" -U "$admin" -d "$dbname" "$@" ;;
   destroy) if running; then as_pg "$PG_BIN/pg_ctl" -D "$data" -m immediate -w stop >/dev/null; fi
-           rm -rf "$cluster" "$root/var/pg" ;;
+           rm -rf "$cluster"; [[ -n ${WIQAYA_CLUSTER:-} ]] || rm -f "$root/var/pg" ;;
   conf) echo "$conf" ;;
   *) echo "usage: scripts/pg.sh start|stop|crash|status|psql [args]|destroy|conf" >&2; exit 2 ;;
 esac
