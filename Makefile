@@ -116,7 +116,7 @@ WEB_SRC  = web/index.html web/build.mjs $(wildcard web/src/*) config/region_tile
 
 .SECONDARY:
 .PHONY: all deps run test asan fuzz fuzz-targets soak lint format bench clean distclean \
-	pg-start pg-stop
+	pg-start pg-stop deb
 all: $(PROGRAMS) $(UNIT_TESTS) $(TOOLS) $(FUZZ_TARGETS) $(WEB)/index.html
 
 $(WEB)/index.html: $(WEB_SRC) package-lock.json
@@ -216,6 +216,16 @@ soak: deps
 bench: deps
 	@$(MAKE) --no-print-directory all $(BENCHES)
 	@BUILD=$(BUILD) bench/run.sh
+
+# make deb: the Debian packages (debian/, docs/operations.md) into DEB_OUT.
+DEB_OUT ?= build/packages
+# What a previous run left in debian/ goes first (its build stamp would skip the build);
+# the programs are rebuilt as make rebuilds anything, from what changed.
+deb: deps
+	@rm -rf debian/.debhelper debian/tmp debian/wiqaya-*/ debian/files debian/*.substvars \
+		debian/*.debhelper.log debian/*.debhelper debian/debhelper-build-stamp
+	@$(if $(filter 0,$(shell id -u)),,fakeroot) debian/rules binary DEB_OUT=$(abspath $(DEB_OUT))
+	@ls $(DEB_OUT)/*.deb
 
 lint:
 	@echo "  clang-format --dry-run"

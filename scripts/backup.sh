@@ -18,8 +18,10 @@
 # written 0600). Exit 0 done, 2 refused (with the reason), 1 PostgreSQL's own failure.
 set -euo pipefail
 umask 077
-root=$(cd "$(dirname "$0")/.." && pwd)
+# (Installed, the command is a link to the script: /usr/sbin/wiqaya-* -> /usr/share/wiqaya/scripts.)
+root=$(cd "$(dirname "$(readlink -f "$0")")/.." && pwd)
 conf=${WIQAYA_CONF:-$root/var/wiqaya.conf}
+[[ -n ${WIQAYA_CONF:-} || -r $conf ]] || conf=/etc/wiqaya/wiqaya.conf # as installed by the packages
 PG_BIN=${PG_BIN:-/usr/lib/postgresql/15/bin}
 # shellcheck source=scripts/ini.sh
 source "$root/scripts/ini.sh"

@@ -30,6 +30,7 @@ packages=(
   nginx-light  # the example TLS front, run in front of a server (packaging/nginx, access.sh)
   systemd  # systemd-analyze: the units' checks (tests/integration/systemd.sh)
   ssss xxd  # the key escrow's Shamir secret sharing and its hex (scripts/key_escrow.sh)
+  debhelper fakeroot  # make deb (debian/), installed into a clean root by tests/integration/packages.sh
 )
 
 missing=()

@@ -13,8 +13,10 @@
 # one share and the fingerprint of the key it belongs to. Exit 0 done, 2 refused.
 set -euo pipefail
 umask 077
-root=$(cd "$(dirname "$0")/.." && pwd)
+# (Installed, the command is a link to the script: /usr/sbin/wiqaya-* -> /usr/share/wiqaya/scripts.)
+root=$(cd "$(dirname "$(readlink -f "$0")")/.." && pwd)
 conf=${WIQAYA_CONF:-$root/var/wiqaya.conf}
+[[ -n ${WIQAYA_CONF:-} || -r $conf ]] || conf=/etc/wiqaya/wiqaya.conf # as installed by the packages
 # The installed program, or this checkout's build.
 ETL=$(command -v wiqaya-etl || echo "$root/build/bin/wiqaya-etl")
 # shellcheck source=scripts/ini.sh
