@@ -147,6 +147,17 @@ eq "after a load's rebuild the planner knows every analytics table's rows" \
   "$(psql_t -c "SELECT string_agg(t.name || ':' || (c.reltuples = t.n), ' ' ORDER BY t.name)
     FROM (VALUES $counts) t(name, n) JOIN pg_class c ON c.oid = ('analytics.' || t.name)::regclass")" \
   "case_fact:true intervention_fact:true offender_year:true population:true victim_year:true"
+# The facts are partitioned by year (migration 023): each year the slice reaches has its
+# partition, the default holds nothing, and the reader reads no partition directly (the
+# parent's columns only, the row key not among them).
+eq "a partition a year of the slice, for every fact table, the defaults empty" \
+  "$(psql_t -c "SELECT bool_and(n = (SELECT count(DISTINCT year) FROM analytics.case_fact)) FROM (SELECT i.inhparent, count(*) - 1 AS n FROM pg_inherits i JOIN pg_class p ON p.oid = i.inhparent WHERE p.relnamespace = 'analytics'::regnamespace AND p.relname IN ('victim_year', 'case_fact') GROUP BY 1) x")|$(psql_t -c 'SELECT (SELECT count(*) FROM analytics.victim_year_default) + (SELECT count(*) FROM analytics.case_fact_default)')" "t|0"
+parts=$(psql_t -c "SELECT string_agg(i.inhrelid::regclass::text, ' ') FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid WHERE c.relnamespace = 'analytics'::regnamespace AND c.relkind = 'r'")
+readable=0
+for p in $parts; do
+  "$ROOT/scripts/pg.sh" psql -X -q -U wiqaya_reader -d "$DB" -c "SELECT year FROM $p LIMIT 1" 2>&1 | grep -q 'permission denied' || readable=$((readable + 1))
+done
+eq "wiqaya_reader reads none of the $(wc -w <<<"$parts") partitions directly" "$readable" 0
 eq "no JIT in the warehouse's database (the reader's sessions included)" "$(as_role wiqaya_reader 'SHOW jit')" "off"
 
 # --- every role logs in with its own password (scripts/pg.sh, common/db.h) ---

@@ -25,6 +25,7 @@ BEGIN
   INSERT INTO analytics.population
   SELECT year, region, sex, age, analytics.age_band(age), dims, population
   FROM warehouse.population;
+  PERFORM analytics.year_partitions();
   PERFORM warehouse.analyze_analytics();
   RETURN warehouse.analytics_built(last_month);
 END

@@ -11,6 +11,7 @@ DECLARE
   last_month date;
   d analytics.data_version%ROWTYPE;
   pop boolean;
+  new_years boolean;
 BEGIN
   IF current_setting('transaction_isolation') <> 'repeatable read' THEN
     RAISE EXCEPTION 'warehouse.refresh_analytics() needs a REPEATABLE READ transaction';
@@ -92,12 +93,15 @@ BEGIN
     SELECT year, region, sex, age, analytics.age_band(age), dims, population
     FROM warehouse.population;
   END IF;
+  -- A year the data reach for the first time gets its partition (migration 023), and
+  -- its statistics at once.
+  new_years := analytics.year_partitions() > 0;
   -- Fresh planner statistics when this refresh wrote much of the tables (a first load, a
   -- large one, the population), judged by its persons against the planner's count of
   -- victim-years: otherwise the planner takes the tables for what they were, empty
   -- perhaps, until autovacuum comes by (warehouse.analyze_analytics). reltuples is -1
   -- for a table never analysed.
-  IF pop OR (SELECT count(*) FROM rq_person) >
+  IF pop OR new_years OR (SELECT count(*) FROM rq_person) >
             0.1 * greatest(0, (SELECT reltuples FROM pg_class
                                WHERE oid = 'analytics.victim_year'::regclass)) THEN
     PERFORM warehouse.analyze_analytics();

@@ -1,0 +1,39 @@
+-- Fresh planner statistics for the analytics tables, which a rebuild has just emptied and
+-- filled again: after TRUNCATE the planner takes them for empty until autovacuum's
+-- analyse comes by, and chooses plans for empty tables (a fresh 4-dimension table took
+-- 677 ms instead of 176 ms in the meantime). Run in the rebuild's transaction, ANALYZE
+-- samples its own new rows, and the statistics are published with them at commit.
+-- ANALYZE needs the tables' owner: SECURITY DEFINER, for the loader, able to do nothing
+-- else.
+--
+-- A fact with years on other servers (scripts/shard.sh) has its partitions here analysed
+-- one by one, never the foreign ones nor the parent (which samples them): the owner
+-- reaches a node through its own connection, in a transaction of its own there, which
+-- would wait for the loader's TRUNCATE of the node's table, uncommitted until this
+-- transaction commits: a deadlock across servers that no server can see. Each node
+-- analyses its own tables (autovacuum), and the coordinator's planner asks the nodes
+-- for their estimates (the servers' use_remote_estimate). Outside the counting rules
+-- (sql/functions/analytics/): changing it changes no row. EXECUTE format: the partitions
+-- are named by their year, data.
+CREATE OR REPLACE FUNCTION warehouse.analyze_analytics() RETURNS void
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+  t text;
+  p text;
+BEGIN
+  FOREACH t IN ARRAY ARRAY['victim_year', 'case_fact', 'offender_year', 'intervention_fact'] LOOP
+    IF EXISTS (SELECT 1 FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
+               WHERE i.inhparent = ('analytics.' || t)::regclass AND c.relkind = 'f') THEN
+      FOR p IN SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
+               WHERE i.inhparent = ('analytics.' || t)::regclass AND c.relkind = 'r' LOOP
+        EXECUTE format('ANALYZE analytics.%I', p);
+      END LOOP;
+    ELSE
+      EXECUTE format('ANALYZE analytics.%I', t);
+    END IF;
+  END LOOP;
+  ANALYZE analytics.population;
+END
+$$;
+REVOKE ALL ON FUNCTION warehouse.analyze_analytics() FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION warehouse.analyze_analytics() TO wiqaya_loader;
