@@ -584,13 +584,20 @@ static void run(const struct wq_config *cfg, const struct front_options *fo, str
 	log_info("%s listening on %s://%s:%d", name, cert ? "https" : "http", fo->listen, fo->port);
 	struct renewal rn = {renewals, http, name};
 	pthread_t renewer;
-	if (pthread_create(&renewer, NULL, renew, &rn) != 0)
-		log_warning("%s: no thread to take new certificates", name);
+	if (pthread_create(&renewer, NULL, renew, &rn) != 0) {
+		/* (Without it, the data process's sends of new certificates would fill the
+		 * socket pair and block it.) */
+		log_error("%s: no thread to take new certificates", name);
+		_exit(2);
+	}
 	sigwait(&set, &sig);
 	/* The data process gone (the kernel's signal): no answer can come, nothing to drain;
-	 * the port is free at once. Stopped by it (front_stop): the answers in flight first. */
+	 * the port is free at once. Stopped by it (front_stop): the answers in flight first,
+	 * after a renewal under way, which must not start a daemon on a stopping server. */
 	if (getppid() != parent)
 		_exit(0);
+	shutdown(renewals, SHUT_RDWR);
+	pthread_join(renewer, NULL);
 	http_stop(http);
 	relay_stop(f->relay);
 	_exit(0);

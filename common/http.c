@@ -55,6 +55,7 @@ struct conn {
  * sweeper stops it once its last connection has closed. */
 struct retired {
 	struct MHD_Daemon *daemon;
+	MHD_socket listener; /* its copy of the listening socket, returned by the quiesce */
 	struct retired *next;
 };
 
@@ -414,18 +415,22 @@ static int overdue(const struct wq_config *cfg, const struct conn *c, double t)
 	return 0;
 }
 
-/* Cuts off every connection past its deadline: shutdown() makes MHD see the socket end
- * and close it. */
-/* Stops the replaced daemons of list R (quiesced: the listening socket stays open). */
+/* Stops the replaced daemons of list R, then closes their copies of the listening socket
+ * (MHD's rule for a quiesced daemon's: not before it has stopped). */
 static void retired_stop(struct retired *r)
 {
 	while (r) {
 		struct retired *next = r->next;
 		MHD_stop_daemon(r->daemon);
+		if (r->listener != MHD_INVALID_SOCKET)
+			close(r->listener);
 		free(r);
 		r = next;
 	}
 }
+
+/* Cuts off every connection past its deadline: shutdown() makes MHD see the socket end
+ * and close it. */
 
 static void *sweep(void *arg)
 {
@@ -972,6 +977,19 @@ void http_etag_body(struct http_response *resp)
 	resp->cache_control = "private, no-cache";
 }
 
+/* Whether R came on a daemon a new certificate replaced (http_retls): its connection is
+ * closed after the answer, so that a client that keeps it alive comes back on the new
+ * certificate and the old daemon can stop. */
+static int retired_connection(const struct http_request *r)
+{
+	const union MHD_ConnectionInfo *ci =
+	    MHD_get_connection_info(r->mc, MHD_CONNECTION_INFO_DAEMON);
+	pthread_mutex_lock(&r->srv->mu);
+	int retired = ci && ci->daemon != r->srv->daemon;
+	pthread_mutex_unlock(&r->srv->mu);
+	return retired;
+}
+
 static enum MHD_Result respond(struct http_request *r, struct http_response *resp)
 {
 	const char *inm = resp->status == 200 && resp->etag_text[0]
@@ -1024,7 +1042,8 @@ static enum MHD_Result respond(struct http_request *r, struct http_response *res
 		free(resp->body);
 	if (resp->status == 401)
 		MHD_add_response_header(mr, "WWW-Authenticate", "Bearer");
-	if (r->must_close || resp->status == 503 || resp->status == 413 || resp->status == 414)
+	if (r->must_close || resp->status == 503 || resp->status == 413 || resp->status == 414 ||
+	    retired_connection(r))
 		MHD_add_response_header(mr, "Connection", "close");
 	enum MHD_Result ret = MHD_queue_response(r->mc, resp->status, mr);
 	MHD_destroy_response(mr);
@@ -1270,10 +1289,8 @@ struct http_server *http_start(const struct wq_config *cfg, const struct http_op
 	}
 	s->listener = listener;
 	s->daemon = daemon_start(s, listener, o->tls_cert, o->tls_key);
-	if (!s->daemon) {
+	if (!s->daemon) { /* (MHD closed the listening socket it was handed: daemon_start) */
 		err_set(e, "S5001", "could not listen on %s:%d", o->listen, o->port);
-		if (!o->front_pid)
-			close(listener);
 		server_free(s);
 		return NULL;
 	}
@@ -1302,12 +1319,19 @@ int http_retls(struct http_server *s, const char *cert, const char *key, struct 
 	}
 	struct retired *r = xcalloc(1, sizeof *r);
 	pthread_mutex_lock(&s->mu);
+	if (s->stopping) { /* a stop came meanwhile: the new daemon goes, the old one stops */
+		pthread_mutex_unlock(&s->mu);
+		MHD_stop_daemon(fresh);
+		close(listener);
+		free(r);
+		return err_set(e, "S5008", "%s is stopping: the certificate was not replaced",
+			       s->o.name);
+	}
 	r->daemon = s->daemon;
 	s->daemon = fresh;
-	/* Its open connections finish on the old certificate; its copy of the socket goes. */
-	MHD_socket old = MHD_quiesce_daemon(r->daemon);
-	if (old != MHD_INVALID_SOCKET)
-		close(old);
+	/* Its open connections finish on the old certificate (told to close after their
+	 * answer: http_respond); its copy of the socket is closed once it has stopped. */
+	r->listener = MHD_quiesce_daemon(r->daemon);
 	s->listener = listener;
 	r->next = s->retired;
 	s->retired = r;
@@ -1339,8 +1363,11 @@ void http_stop(struct http_server *s)
 	s->stopping = 2;
 	pthread_mutex_unlock(&s->mu);
 	pthread_join(s->sweeper, NULL);
-	retired_stop(s->retired); /* no request left on them: their connections idle */
+	pthread_mutex_lock(&s->mu);
+	struct retired *retired = s->retired;
 	s->retired = NULL;
+	pthread_mutex_unlock(&s->mu);
+	retired_stop(retired); /* no request left on them: their connections idle */
 	MHD_socket listener = MHD_quiesce_daemon(s->daemon);
 	MHD_stop_daemon(s->daemon);
 	if (listener != MHD_INVALID_SOCKET && !s->o.front_pid)

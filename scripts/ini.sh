@@ -1,5 +1,6 @@
 # ini SECTION KEY: the value of KEY in [SECTION] of the file $conf (Wiqaya's configuration),
-# comments stripped. Sourced by scripts/pg.sh and scripts/backup.sh.
+# comments stripped; the last one, when a section comes again, as the programs read it.
+# Sourced by scripts/pg.sh, backup.sh, key_escrow.sh and shard.sh.
 ini() {
   awk -v s="[$1]" -v k="$2" '
     /^[ \t]*\[/ { gsub(/[ \t]/, ""); insec = ($0 == s); next }
@@ -7,5 +8,6 @@ ini() {
             n = index(line, "="); if (n == 0) next
             key = substr(line, 1, n - 1); val = substr(line, n + 1)
             gsub(/^[ \t]+|[ \t]+$/, "", key); gsub(/^[ \t]+|[ \t]+$/, "", val)
-            if (key == k) { print val; exit } }' "$conf"
+            if (key == k) { found = 1; last = val } }
+    END { if (found) print last }' "$conf"
 }

@@ -44,26 +44,36 @@ add)
   # the loader (the refresh's writes) and the reader (the server's queries, the column
   # engine's load). The passwords travel on psql's standard input, never its arguments.
   # Without passwords, the non-superusers need password_required off (the admin's to set).
+  declare -A mapping
+  for role in "$admin" "$loader" "$reader"; do
+    pw=
+    if [[ -n $passwords ]]; then
+      pw=$(password_of "$role") && [[ -n $pw ]] ||
+        fail "no password for $role in $passwords/$role.pgpass: nothing was added"
+    fi
+    if [[ -n $pw ]]; then mapping[$role]="user '$role', password '${pw//\'/\'\'}'"
+    elif [[ $role == "$admin" ]]; then mapping[$role]="user '$role'"
+    else mapping[$role]="user '$role', password_required 'false'"; fi
+  done
   {
     echo "CREATE EXTENSION IF NOT EXISTS postgres_fdw;"
     printf "CREATE SERVER %s FOREIGN DATA WRAPPER postgres_fdw OPTIONS (host '%s', port '%s', dbname '%s', async_capable 'true', fetch_size '10000', batch_size '1000');\n" \
       "$node" "${node_host//\'/\'\'}" "$node_port" "${node_db//\'/\'\'}"
     for role in "$admin" "$loader" "$reader"; do
-      pw=$(password_of "$role" || true)
-      if [[ -n $pw ]]; then opts="user '$role', password '${pw//\'/\'\'}'"
-      elif [[ $role == "$admin" ]]; then opts="user '$role'"
-      else opts="user '$role', password_required 'false'"; fi
-      echo "CREATE USER MAPPING FOR \"$role\" SERVER $node OPTIONS ($opts);"
+      echo "CREATE USER MAPPING FOR \"$role\" SERVER $node OPTIONS (${mapping[$role]});"
     done
     # A query's aggregation per partition, pushed to the node when it groups by the year
     # (docs/operations.md): for the database, not a role (the server refuses a role with
     # settings of its own, S5004).
     echo "ALTER DATABASE \"$dbname\" SET enable_partitionwise_aggregate = on;"
     echo "ALTER DATABASE \"$dbname\" SET enable_partitionwise_join = on;"
-    # The node answers, or nothing of this remains.
-    echo "CREATE FOREIGN TABLE public.wiqaya_node_probe (datname name) SERVER $node OPTIONS (schema_name 'pg_catalog', table_name 'pg_database');"
-    echo "SELECT count(*) FROM public.wiqaya_node_probe;"
-    echo "DROP FOREIGN TABLE public.wiqaya_node_probe;"
+    # The node answers each role, through its own mapping, or nothing of this remains.
+    echo "CREATE FOREIGN TABLE analytics.wiqaya_node_probe (datname name) SERVER $node OPTIONS (schema_name 'pg_catalog', table_name 'pg_database');"
+    echo "GRANT SELECT ON analytics.wiqaya_node_probe TO \"$loader\", \"$reader\";"
+    for role in "$admin" "$loader" "$reader"; do
+      echo "SET ROLE \"$role\"; SELECT count(*) FROM analytics.wiqaya_node_probe; RESET ROLE;"
+    done
+    echo "DROP FOREIGN TABLE analytics.wiqaya_node_probe;"
   } | coordinator --single-transaction -f - >/dev/null ||
     fail "node $node was not added (PostgreSQL said why, above): nothing of it remains"
   echo "node $node added: $node_host:$node_port, database $node_db"
@@ -75,8 +85,9 @@ move)
   opts=$(coordinator -v node="$node" -f - <<<"SELECT array_to_string(srvoptions, ' ') FROM pg_foreign_server WHERE srvname = :'node'")
   [[ -n $opts ]] || fail "no node $node (scripts/shard.sh add)"
   opt() { tr ' ' '\n' <<<"$opts" | sed -n "s/^$1=//p"; }
-  # The facts of that year still here: their tables are made on the node (anew: a copy
-  # a failed move left is dropped), then the move swaps them in one transaction.
+  # The facts of that year still here: their tables are made on the node (empty: a
+  # table there that holds rows stops the move), then the move copies and swaps them in
+  # one transaction.
   local_facts=$(coordinator -v year="$year" -f - <<<"SELECT string_agg(p.relname, ' ') FROM pg_inherits i
     JOIN pg_class c ON c.oid = i.inhrelid JOIN pg_class p ON p.oid = i.inhparent
     WHERE c.relnamespace = 'analytics'::regnamespace AND c.relkind = 'r'
@@ -86,7 +97,7 @@ move)
     coordinator -v t="$t" -v year="$year" -f - <<<"SELECT analytics.fact_table_ddl(:'t', :'year')" |
       "$PG_BIN/psql" -X -q -v ON_ERROR_STOP=1 -h "$(opt host)" -p "$(opt port)" -U "$admin" -d "$(opt dbname)" \
         --single-transaction -f - >/dev/null ||
-      fail "the tables of $year could not be made on $node: nothing was moved"
+      fail "the tables of $year could not be made on $node (PostgreSQL said why, above): nothing was moved"
   done
   rows=$(coordinator -v year="$year" -v node="$node" -f - <<<"SELECT analytics.move_year(:'year', :'node')") ||
     fail "the move stopped: $year is here as it was"

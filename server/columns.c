@@ -504,6 +504,19 @@ struct columns *columns_load(const struct wq_config *cfg, int parts, struct wq_e
 	char snapshot[64] = "";
 	p[0].conn = db_connect(cfg, cfg->db_reader_user, &p[0].e);
 	PGresult *r = NULL;
+	/* With years on other servers, no refresh commits until every part has read them
+	 * (sql/functions/analytics.hold_refresh.sql): the nodes' snapshots, taken as each
+	 * part first reads them, then show the version the exported one shows. */
+	int held = 0;
+	if (p[0].conn &&
+	    (r = db_exec(p[0].conn, &p[0].e, "SELECT analytics.hold_refresh()", 0, NULL))) {
+		held = PQgetvalue(r, 0, 0)[0] == 't';
+		PQclear(r);
+		r = NULL;
+	} else if (p[0].conn) {
+		p[0].failed = 1;
+		goto out;
+	}
 	if (p[0].conn && begin(&p[0]) == 0)
 		r = db_exec(p[0].conn, &p[0].e,
 			    "SELECT pg_export_snapshot(), version, coalesce(first_year, 0), "
@@ -537,6 +550,8 @@ struct columns *columns_load(const struct wq_config *cfg, int parts, struct wq_e
 out:
 	if (p[0].conn) {
 		PQclear(PQexec(p[0].conn, "COMMIT"));
+		if (held) /* (PQfinish would end it too: said, not left to the socket) */
+			PQclear(PQexec(p[0].conn, "SELECT pg_advisory_unlock_all()"));
 		PQfinish(p[0].conn);
 	}
 	int failed = -1;

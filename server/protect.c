@@ -48,7 +48,21 @@ struct snapshot {
 	const struct columns *cols; /* the engine's; NULL: the SQL path's open transaction */
 	long long version;
 	int first, last, item_cap;
+	int held; /* the refresh lock, shared, for years on other servers (hold_refresh) */
 };
+
+/* Before a snapshot of the database: with years on other servers, the refresh lock,
+ * shared, until the snapshot ends (sql/functions/analytics.hold_refresh.sql). Sets *held;
+ * -1 with e set when the database fails. */
+static int refresh_hold(PGconn *conn, int *held, struct wq_error *e)
+{
+	PGresult *r = db_exec(conn, e, "SELECT analytics.hold_refresh()", 0, NULL);
+	if (!r)
+		return -1;
+	*held = PQgetvalue(r, 0, 0)[0] == 't';
+	PQclear(r);
+	return 0;
+}
 
 /* Opens the answer's snapshot: the engine's columns when it holds `version` (0: unknown),
  * else a transaction of the database, and reads the version and span into s. */
@@ -63,14 +77,23 @@ static int snapshot_open(const struct protector *p, PGconn *conn, long long vers
 		s->item_cap = s->cols->item_cap;
 		return 0;
 	}
-	if (db_run(conn, e, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", 0, NULL) < 0)
+	if (refresh_hold(conn, &s->held, e) < 0)
 		return -1;
+	if (db_run(conn, e, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", 0, NULL) < 0) {
+		if (s->held)
+			PQclear(PQexec(conn, "SELECT pg_advisory_unlock_all()"));
+		s->held = 0;
+		return -1;
+	}
 	ver = db_exec(conn, e,
 		      "SELECT version, coalesce(first_year, 0), coalesce(last_year, 0), item_cap "
 		      "FROM analytics.data_version",
 		      0, NULL);
 	if (!ver) {
 		PQclear(PQexec(conn, "ROLLBACK"));
+		if (s->held)
+			PQclear(PQexec(conn, "SELECT pg_advisory_unlock_all()"));
+		s->held = 0;
 		return -1;
 	}
 	s->version = atoll(PQgetvalue(ver, 0, 0));
@@ -88,7 +111,10 @@ static void snapshot_close(const struct protector *p, PGconn *conn, struct snaps
 		engine_release(p->engine, s->cols);
 	else
 		PQclear(PQexec(conn, end));
+	if (!s->cols && s->held)
+		PQclear(PQexec(conn, "SELECT pg_advisory_unlock_all()"));
 	s->cols = NULL;
+	s->held = 0;
 }
 
 /* ---- noise ---- */

@@ -11,8 +11,8 @@
 -- reaches a node through its own connection, in a transaction of its own there, which
 -- would wait for the loader's TRUNCATE of the node's table, uncommitted until this
 -- transaction commits: a deadlock across servers that no server can see. Each node
--- analyses its own tables (autovacuum), and the coordinator's planner asks the nodes
--- for their estimates (the servers' use_remote_estimate). Outside the counting rules
+-- analyses its own tables (autovacuum); the coordinator's statistics of them are taken
+-- by a move and by `scripts/shard.sh analyze`, outside a rebuild. Outside the counting rules
 -- (sql/functions/analytics/): changing it changes no row. EXECUTE format: the partitions
 -- are named by their year, data.
 CREATE OR REPLACE FUNCTION warehouse.analyze_analytics() RETURNS void

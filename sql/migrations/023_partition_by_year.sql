@@ -7,7 +7,8 @@
 --
 -- The facts are derived: each table is made anew, empty, with the same columns,
 -- defaults, generated column and checks, and the rebuild that `wiqaya-etl migrate` runs
--- after it (the builders changed with it) fills them from the warehouse. The warehouse
+-- after it (the builders changed with it) fills them from the warehouse. The indexes on
+-- the year of two of them go: a partition a year prunes better. The warehouse
 -- itself stays unpartitioned: its keys (a case, a person) span the years, and linkage
 -- must see every year at once.
 DO $$

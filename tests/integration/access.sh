@@ -205,7 +205,7 @@ eq "the certificate served" "$(subject)" "subject=CN = 127.0.0.1"
 threads_before=$(front_threads)
 openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=renewed.wiqaya.test" -keyout "$T/tls2.key" -out "$T/tls2.crt" >/dev/null 2>&1
 cp "$T/tls.crt" "$T/tls1.crt"; cp "$T/tls.key" "$T/tls1.key"
-{ sleep 1.5; printf 'GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n'; sleep 1; } |
+{ sleep 1.5; printf 'GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n'; sleep 1; } |
   timeout 10 openssl s_client -quiet -connect "127.0.0.1:$PORT" >"$T/held" 2>/dev/null &
 held=$!
 (for _ in $(seq 1 60); do curl -sk -o /dev/null -w '%{http_code}\n' "https://127.0.0.1:$PORT/healthz"; sleep 0.02; done >"$T/renewal_codes") &
@@ -217,6 +217,7 @@ check "after SIGHUP, new connections get the renewed certificate" until_subject 
 wait "$stream" "$held"
 eq "the 60 requests across the renewal were all answered 200" "$(sort | uniq -c <"$T/renewal_codes" | awk '{ print $2 "x" $1 }' | tr '\n' ' ')" "200x60 "
 check "a connection opened before the renewal is answered on it" grep -q '^HTTP/1.1 200' "$T/held"
+check "and told to close after it, kept alive as it was (the old daemon can then stop)" grep -qi '^Connection: close' "$T/held"
 check "the server says it serves the new certificate" grep -q 'front: serving with the new certificate' "$T/server.log"
 threads_now() { for _ in $(seq 1 50); do [[ $(front_threads) == "$threads_before" ]] && return 0; sleep 0.1; done; return 1; }
 check "the old daemon's threads are gone once its connections are ($threads_before threads in the front)" threads_now

@@ -4,9 +4,11 @@
 # as postgres_fdw foreign partitions. Every analytics row is the same through the
 # coordinator, the column engine loads from it unchanged and agrees with the SQL path
 # through the nodes on 300 random queries, a token's answers are the same bytes and free,
-# and the plans read the nodes asynchronously with the aggregation pushed down. Then a
-# batch loaded through the spread layout (the refresh writing on the nodes, a new year
-# made here) and a full rebuild give the rows a single-node twin gives for the same batch.
+# and the plans read the nodes asynchronously with the aggregation pushed down. A reader
+# holds off the refreshes while it reads (one view of every server); a node's table that
+# holds rows stops a move. Then a batch loaded through the spread layout (the refresh
+# writing on the nodes, a new year made here) and a full rebuild give the rows a
+# single-node twin gives for the same batch.
 source "$(dirname "$0")/../lib.sh"
 test_config scale_out
 PG_BIN=${PG_BIN:-/usr/lib/postgresql/15/bin}
@@ -54,6 +56,8 @@ TOKEN=$(new_token researcher)
 for i in "${!QUERIES[@]}"; do api "${QUERIES[$i]}" >"$T/single-$i.json"; done
 stop_server
 psql_t -c "CREATE DATABASE ${DB}_twin TEMPLATE $DB" >/dev/null # the single-node twin, for the batch below
+as_reader() { WIQAYA_CONF=$CONF "$ROOT/scripts/pg.sh" psql -X -q -At -U wiqaya_reader "$@"; }
+eq "on one node a reader takes no lock: its snapshot is consistent by itself" "$(as_reader -c 'SELECT analytics.hold_refresh()')" f
 
 # ---- three nodes ----
 check "node1 is added" "$SHARD" add node1 "$base-node1" "${PORT[node1]}"
@@ -115,6 +119,30 @@ plan "SELECT sex, count(*) FROM analytics.victim_year GROUP BY sex" >"$T/plan-se
 check "the nodes are read asynchronously" grep -q 'Async Foreign Scan' "$T/plan-year"
 check "a count by year is computed on the nodes" grep -qE 'Remote SQL: SELECT year, count\(\*\) FROM analytics.victim_year_[0-9]{4} GROUP BY' "$T/plan-year"
 figure "by year: $(grep -c 'Async Foreign Scan' "$T/plan-year") async foreign scans, $(grep -cE 'Remote SQL: SELECT .*GROUP BY' "$T/plan-year") aggregates pushed down; by sex: $(grep -cE 'Remote SQL: SELECT .*GROUP BY' "$T/plan-sex") pushed down, the rows of $(grep -c 'Foreign Scan on' "$T/plan-sex") foreign partitions fetched into $(grep -c 'Partial HashAggregate' "$T/plan-sex") partial aggregates here"
+
+# A reader of the spread layout holds the refresh lock, shared, from before its snapshot
+# to its end: no refresh commits on the nodes under it (analytics.hold_refresh).
+eq "on three nodes a reader holds the refresh lock" "$(as_reader -c 'SELECT analytics.hold_refresh()')" t
+as_reader -c 'SELECT analytics.hold_refresh()' -c 'SELECT pg_sleep(4)' >/dev/null &
+holder=$!
+sleep 1
+"$BIN/wiqaya-etl" refresh >"$T/held-refresh" 2>&1 &
+refresher=$!
+sleep 1.5
+check "a refresh meanwhile waits for it" bash -c "kill -0 $refresher && [[ \$(WIQAYA_CONF=$CONF '$ROOT/scripts/pg.sh' psql -X -At -c \"SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted\") -ge 1 ]]"
+wait "$holder"
+wait "$refresher"
+eq "and goes on once the reader has ended" "$?" 0
+
+# A node's table that holds rows is never dropped: a move into it is refused, and the
+# year stays here.
+own_pg node2 psql -X -q -c "CREATE TABLE analytics.victim_year_$last (year smallint)" -c "INSERT INTO analytics.victim_year_$last VALUES ($last)"
+status "a move onto a node's table that holds rows is refused" 2 "$SHARD" move "$last" node2
+check "saying so" grep -q "holds rows already" "$T/last"
+check "and the year is here as it was" grep -q "^victim_year victim_year_$last here$" <("$SHARD" list)
+eq "the node's table keeps its row" "$(own_pg node2 psql -X -At -c "SELECT count(*) FROM analytics.victim_year_$last")" 1
+own_pg node2 psql -X -q -c "DROP TABLE analytics.victim_year_$last"
+eq "every analytics row is still the same" "$(digest)" "$single"
 
 # ---- a batch through the spread layout, against the single-node twin ----
 "$BIN/wiqaya-synth" --seed 44 --cases 400 --years "${years%% *}-$((last + 1))" --out "$T/batch" >/dev/null
