@@ -75,7 +75,7 @@ measure() {
   echo "$label: fresh 4-dimension table, ms min / median / max over $ROUNDS rounds: API on the SQL path $(stats "${api[@]}"); psql plain GROUP BY $(stats "${plain[@]}")"
   psql_db "$DB" -c "EXPLAIN (VERBOSE, COSTS OFF) SELECT year, sex, age_band, region, count(*) FROM analytics.victim_year
     WHERE detection = ANY (string_to_array('$(channels 1)', ';')) GROUP BY 1, 2, 3, 4" >"var/bench/plan-$label.txt"
-  echo "$label: plan: $(grep -c 'Foreign Scan on' "var/bench/plan-$label.txt") foreign scans ($(grep -c 'Async Foreign Scan' "var/bench/plan-$label.txt") async), $(grep -cE 'Remote SQL: .*GROUP BY' "var/bench/plan-$label.txt") aggregates pushed down, $(grep -c 'Partial' "var/bench/plan-$label.txt") partial aggregates here, $(grep -cE '^ *-> *(Parallel )?Seq Scan' "var/bench/plan-$label.txt") local scans; the remote SQL of one node: $(grep -m1 'Remote SQL' "var/bench/plan-$label.txt" | sed 's/^ *//')"
+  echo "$label: plan: $(grep -c 'Foreign Scan' "var/bench/plan-$label.txt") foreign scans ($(grep -c 'Async Foreign Scan' "var/bench/plan-$label.txt") async), $(grep -cE 'Remote SQL: .*GROUP BY' "var/bench/plan-$label.txt") aggregates pushed down, $(grep -c 'Partial' "var/bench/plan-$label.txt") partial aggregates here, $(grep -cE '^ *-> *(Parallel )?Seq Scan' "var/bench/plan-$label.txt") local scans; the remote SQL of one node: $(grep -m1 'Remote SQL' "var/bench/plan-$label.txt" | sed 's/^ *//')"
 }
 measure "1 node"
 

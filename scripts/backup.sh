@@ -79,7 +79,8 @@ base)
   "$PG_BIN/pg_basebackup" -h "$host" -p "$port" -U "$admin" -D "$tmp" --format=plain \
     --wal-method=stream --checkpoint=fast --manifest-checksums=SHA256 --label="wiqaya $(date -u +%FT%TZ)"
   "$PG_BIN/pg_verifybackup" --quiet "$tmp" || fail "the base backup did not verify: nothing kept"
-  mv -T "$tmp" "$2" || fail "$2 appeared meanwhile: nothing was written there"
+  # (-n: never onto a directory that appeared meanwhile, even an empty one.)
+  mv -T -n "$tmp" "$2" && [[ ! -e $tmp ]] || fail "$2 appeared meanwhile: nothing was written there"
   trap - EXIT INT TERM
   echo "cluster at $host:$port backed up to $2 ($(du -sh "$2" | cut -f1), verified)"
   ;;

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "server/commands.h"
 #include "server/release.h"
@@ -17,6 +18,42 @@ static void print(json_t *j)
 	puts(text);
 	free(text);
 	json_decref(j);
+}
+
+/* create --if-due (the daily wiqaya-release.timer): whether today (UTC) is a day of
+ * [disclosure] release_calendar on which no release was made yet; says why not on stdout.
+ * -1 with e set when the releases cannot be read. */
+static int due_today(const struct cli_ctx *ctx, struct wq_error *e)
+{
+	char today[11];
+	time_t now = time(NULL);
+	struct tm tm;
+	strftime(today, sizeof today, "%Y-%m-%d", gmtime_r(&now, &tm));
+	const char *cal = ctx->cfg->release_calendar;
+	int planned = 0;
+	for (const char *p = strstr(cal, today); p && !planned; p = strstr(p + 1, today))
+		planned = (p == cal || strchr(" ,", p[-1])) && strchr(" ,", p[10]);
+	if (!planned) {
+		printf(
+		    "no release is due today (%s is not a day of [disclosure] release_calendar)\n",
+		    today);
+		return 0;
+	}
+	json_t *list = release_list(ctx->conn, 1, e);
+	if (!list)
+		return -1;
+	size_t i;
+	json_t *r;
+	int made = 0;
+	json_array_foreach (list, i, r) {
+		const char *created = json_string_value(json_object_get(r, "created"));
+		if (!made && created && strncmp(created, today, 10) == 0) {
+			made = (int)json_integer_value(json_object_get(r, "id"));
+			printf("release %d was made today already\n", made);
+		}
+	}
+	json_decref(list);
+	return !made;
 }
 
 static int id_of(const char *text)
@@ -66,13 +103,19 @@ int srv_release(struct cli_ctx *ctx, int argc, char **argv)
 		return 0;
 	}
 	const char *note = NULL;
-	int id = -1;
+	int id = -1, if_due = 0;
 	if (!strcmp(what, "create")) {
 		for (int i = 2; i < argc; i++) {
-			if (strcmp(argv[i], "--note") != 0 || i + 1 >= argc)
+			if (!strcmp(argv[i], "--if-due"))
+				if_due = 1;
+			else if (strcmp(argv[i], "--note") != 0 || i + 1 >= argc)
 				return cli_usage_error(ctx);
-			note = argv[++i];
+			else
+				note = argv[++i];
 		}
+		int due = if_due ? due_today(ctx, &e) : 1;
+		if (due <= 0)
+			return due < 0 ? cli_fail(&e) : 0;
 	} else if ((!strcmp(what, "publish") || !strcmp(what, "drop")) && argc == 3) {
 		if ((id = id_of(argv[2])) < 0)
 			return cli_usage_error(ctx);

@@ -24,7 +24,7 @@ static const struct cli_cmd cmds[] = {
      srv_token},
     {"audit", "verify", "check the audit log's hash chain; names the first broken row",
      CLI_DB | CLI_KEY, srv_audit},
-    {"release", "create [--note TEXT] | list | show ID | publish ID | drop ID",
+    {"release", "create [--note TEXT] [--if-due] | list | show ID | publish ID | drop ID",
      "official releases of the published product over the agencies' approved years "
      "(docs/releases.md); audited",
      CLI_DB | CLI_KEY, srv_release},

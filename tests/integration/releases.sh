@@ -46,9 +46,15 @@ check "is refused, naming the field (S3013)" grep -q "S3013.*agency" "$T/last"
 status "a year after this one" 2 "$BIN/wiqaya-etl" approve DC-POL-01 $(($(date +%Y) + 1))
 check "is refused, naming the field (S3014)" grep -q "S3014.*year" "$T/last"
 
-# ---- the first release ----
-status "release create" 0 "$BIN/wiqaya-server" release create --note "first"
+# ---- the first release, made as the daily timer makes one (wiqaya-release.timer) ----
+status "release create --if-due on a day off the calendar" 0 "$BIN/wiqaya-server" release create --if-due
+check "does nothing, saying so" bash -c "grep -q 'no release is due today' '$T/last' && [[ \$(WIQAYA_CONF=$CONF '$ROOT/scripts/pg.sh' psql -X -At -c 'SELECT count(*) FROM auth.release') == 0 ]]"
+printf '[disclosure]\nrelease_calendar = 2020-01-01, %s 2099-03-31\n' "$(date -u +%F)" >>"$CONF"
+status "on a day of the calendar, release create --if-due" 0 "$BIN/wiqaya-server" release create --if-due --note "first"
 eq "makes draft 1" "$(psql_t -c "SELECT id, published_at IS NULL FROM auth.release")" "1|t"
+status "and again that day" 0 "$BIN/wiqaya-server" release create --if-due
+check "makes none, saying which was made" bash -c "grep -q 'release 1 was made today already' '$T/last' && [[ \$(WIQAYA_CONF=$CONF '$ROOT/scripts/pg.sh' psql -X -At -c 'SELECT count(*) FROM auth.release') == 1 ]]"
+sed -i '$d' "$CONF"; sed -i '$d' "$CONF"
 "$BIN/wiqaya-server" release show 1 >"$T/r1.json"
 eq "it holds the years every agency approved, a year released whole or not at all" \
   "$(jq -c .years "$T/r1.json")" "[$first,$((last - 2))]"

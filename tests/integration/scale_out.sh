@@ -87,6 +87,11 @@ done
 eq "the nodes hold the moved years' victim-years" "$node_rows" \
   "$(psql_t -c "SELECT count(*) FROM analytics.victim_year WHERE year < $last")"
 eq "every analytics row is the same through the coordinator" "$(digest)" "$single"
+first=${years%% *}
+check "the reader reads no foreign partition directly" \
+  bash -c "WIQAYA_CONF=$CONF '$ROOT/scripts/pg.sh' psql -X -q -U wiqaya_reader -c 'SELECT year FROM analytics.victim_year_$first LIMIT 1' 2>&1 | grep -q 'permission denied'"
+check "nor, on its node, the row keys of a year moved there" \
+  bash -c "WIQAYA_CLUSTER=$base-node1 WIQAYA_CONF=$T/pg-node1.conf '$ROOT/scripts/pg.sh' psql -X -q -U wiqaya_reader -c 'SELECT row_key FROM analytics.victim_year_$first LIMIT 1' 2>&1 | grep -q 'permission denied'"
 
 seed=${SCALE_SEED:-$$}
 "$BIN/tool_engine_parity" 300 "$seed" >"$T/parity" 2>&1

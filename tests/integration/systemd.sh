@@ -30,8 +30,8 @@ done
 for u in server intake; do
   check "the $u's keys are its own credentials" grep -q '^LoadCredential=token.key:/etc/wiqaya/keys/token.key$' "$T/units/wiqaya-$u.service"
 done
-check "the noise key only the server's, the pseudonymisation key only the intake's" bash -c \
-  "grep -l '^LoadCredential=noise.key' '$T'/units/*.service | xargs -n1 basename | paste -sd, - | grep -qx wiqaya-server.service &&
+check "the noise key only the server's (and its release timer's), the pseudonymisation key only the intake's" bash -c \
+  "grep -l '^LoadCredential=noise.key' '$T'/units/*.service | xargs -n1 basename | paste -sd, - | grep -qx wiqaya-release.service,wiqaya-server.service &&
    grep -l '^LoadCredential=pseudonym.key' '$T'/units/*.service | xargs -n1 basename | paste -sd, - | grep -qx wiqaya-intake.service"
 for t in "$T"/units/*.timer; do
   eq "$(basename "$t") has the job it starts" "$(test -f "${t%.timer}.service" && echo yes)" yes
