@@ -177,6 +177,22 @@ TOKEN=
 api() { curl -s ${TOKEN:+-H "Authorization: Bearer $TOKEN"} "http://127.0.0.1:$TEST_HTTP_PORT$1"; }
 # new_token ROLE [AGENCY]: a new token of ROLE, printed (the token command).
 new_token() { "$BIN/wiqaya-server" token add --role "$1" ${2:+--agency "$2"} --name "test $1" 2>/dev/null; }
+# ask: asks each of QUERIES (an array of API paths) with $TOKEN, into $T/asked-I.json.
+ask() { local i; for i in "${!QUERIES[@]}"; do api "${QUERIES[$i]}" >"$T/asked-$i.json"; done; }
+# asked_again SAME FREE: asks each of QUERIES again with $TOKEN (into $T/again-I.json) and
+# checks, under the descriptions SAME and FREE, that each answer is the one saved in
+# $T/asked-I.json (its disclosure block aside) and that none is charged: the ledger
+# remembers its cells. For what must not change an answer (a restore, a spread layout).
+asked_again() {
+  local i same=0 free=0
+  for i in "${!QUERIES[@]}"; do
+    api "${QUERIES[$i]}" >"$T/again-$i.json"
+    cmp -s <(jq -S 'del(.metaData.disclosure)' "$T/asked-$i.json") <(jq -S 'del(.metaData.disclosure)' "$T/again-$i.json") && same=$((same + 1))
+    [[ $(jq '.metaData.disclosure.epsilon_charged' "$T/again-$i.json") == 0 ]] && free=$((free + 1))
+  done
+  eq "$1 (${#QUERIES[@]} queries)" "$same" "${#QUERIES[@]}"
+  eq "$2" "$free" "${#QUERIES[@]}"
+}
 # exact QUERY: the exact cells of an analytics query (tests/tools/cells.c), never served.
 exact() { "$BIN/tool_cells" "$1"; }
 # generous_budgets: budgets no functional test can exhaust (the attack tests keep theirs).

@@ -12,7 +12,7 @@ QUERIES=("/api/v1/analytics?indicator=victims&dimension=region&dimension=sex"
          "/api/v1/pathway?dimension=region")
 start_server
 TOKEN=$(new_token researcher)
-for i in "${!QUERIES[@]}"; do api "${QUERIES[$i]}" >"$T/before-$i.json"; done
+ask
 budget_before=$(api /api/v1/disclosure | jq .caller.budget_remaining)
 stop_server
 check "the audit chain holds before" "$BIN/wiqaya-server" audit verify
@@ -32,16 +32,10 @@ check "and restored from the backup" "$BACKUP" restore "$T/wiqaya.dump"
 start_server
 # The same answers, but for what the ledger says of them: the first asking charged the
 # budget, the second (after the restore) is a repeat, free.
-same=0 free=0
-for i in "${!QUERIES[@]}"; do
-  api "${QUERIES[$i]}" >"$T/after-$i.json"
-  cmp -s <(jq -S 'del(.metaData.disclosure)' "$T/before-$i.json") <(jq -S 'del(.metaData.disclosure)' "$T/after-$i.json") && same=$((same + 1))
-  [[ $(jq '.metaData.disclosure.epsilon_charged' "$T/after-$i.json") == 0 ]] && free=$((free + 1))
-done
-eq "every answer is the same: its cells, intervals, labels and data version (${#QUERIES[@]} queries)" "$same" "${#QUERIES[@]}"
-eq "and none is charged again: the ledger came back" "$free" "${#QUERIES[@]}"
+asked_again "every answer is the same: its cells, intervals, labels and data version" \
+  "and none is charged again: the ledger came back"
 eq "the token's budget is what it was" "$(api /api/v1/disclosure | jq .caller.budget_remaining)" "$budget_before"
-eq "the answers are of the data version backed up" "$(jq .metaData.data_version "$T/after-0.json")" "$(jq .metaData.data_version "$T/before-0.json")"
+eq "the answers are of the data version backed up" "$(jq .metaData.data_version "$T/again-0.json")" "$(jq .metaData.data_version "$T/asked-0.json")"
 stop_server
 check "the audit chain holds after" "$BIN/wiqaya-server" audit verify
 integrity "the warehouse's integrity checks are zeros"
