@@ -49,6 +49,7 @@ struct conn {
 	double phase_start; /* when the phase began */
 	size_t body_bytes;  /* of the body read so far (READING_BODY), of the answer (SENDING) */
 	int cut;	    /* the sweeper shut it down */
+	int retired; /* opened before a new certificate (http_retls): closed after its answer */
 };
 
 /* A daemon a new certificate replaced (http_retls): it accepts nothing more, and the
@@ -977,15 +978,16 @@ void http_etag_body(struct http_response *resp)
 	resp->cache_control = "private, no-cache";
 }
 
-/* Whether R came on a daemon a new certificate replaced (http_retls): its connection is
+/* Whether R came on a connection opened before a new certificate (http_retls): it is
  * closed after the answer, so that a client that keeps it alive comes back on the new
- * certificate and the old daemon can stop. */
+ * certificate and the old daemon can stop. (MHD names a connection's daemon as its
+ * pool's worker, not the daemon it started: the mark is ours.) */
 static int retired_connection(const struct http_request *r)
 {
-	const union MHD_ConnectionInfo *ci =
-	    MHD_get_connection_info(r->mc, MHD_CONNECTION_INFO_DAEMON);
+	if (!r->conn)
+		return 0;
 	pthread_mutex_lock(&r->srv->mu);
-	int retired = ci && ci->daemon != r->srv->daemon;
+	int retired = r->conn->retired;
 	pthread_mutex_unlock(&r->srv->mu);
 	return retired;
 }
@@ -1333,6 +1335,10 @@ int http_retls(struct http_server *s, const char *cert, const char *key, struct 
 	 * answer: http_respond); its copy of the socket is closed once it has stopped. */
 	r->listener = MHD_quiesce_daemon(r->daemon);
 	s->listener = listener;
+	/* The connections open now are the old daemon's (and perhaps a few the new one took
+	 * meanwhile, which then close after one answer: no harm). */
+	for (struct conn *c = s->conns; c; c = c->next)
+		c->retired = 1;
 	r->next = s->retired;
 	s->retired = r;
 	pthread_mutex_unlock(&s->mu);

@@ -27,15 +27,18 @@ load_country 44 8000
 Y=$(psql_t -c 'SELECT last_year FROM analytics.data_version')
 regions=$(tail -n +2 "$ROOT/config/codelists/regions.csv" | cut -d, -f1)
 all_regions=$(echo "$regions" | paste -sd';')
-# 10's cells: migrant victims of year Y by region (tens of children; some small)
-cell="filter=migrant_status:refugee;resident_migrant;undocumented"
+# 10's cells: victims of year Y by region who are citizens, resident migrants or refugees
+# (hundreds a region: every cell is published, so the attacker's error is measured over
+# all of them, not over the two or three small cells a narrower filter left published,
+# whose noise alone came under 1 child by chance in one run: RMSE 0.707 over 4 cells)
+cell="filter=migrant_status:citizen;resident_migrant;refugee"
 exact "indicator=victims&dimension=region&$cell&from=$Y&to=$Y" | cut -f1,2 | sort >"$T/truth"
 
 # --- 10. equivalent spellings across tokens ---
 spellings=(
   "dimension=region&$cell&from=$Y&to=$Y"
   "dimension=region&$cell&filter=year:$Y"
-  "dimension=region&filter=migrant_status:undocumented;refugee;resident_migrant;refugee&filter=year:$Y;$Y"
+  "dimension=region&filter=migrant_status:refugee;citizen;resident_migrant;refugee&filter=year:$Y;$Y"
   "dimension=region&dimension=year:$Y&$cell"
   "dimension=year:$Y&dimension=region&$cell&from=1990&to=2199"
   "dimension=region&$cell&filter=year:$Y&from=2000"

@@ -60,7 +60,7 @@ awk -v db="$T/db" -v keys="$T/pkeys" -v root="$R" -v http="$TEST_HTTP_PORT" -v i
   { gsub(/\/usr\/share\/wiqaya\//, root "/usr/share/wiqaya/"); print }' "$R/etc/wiqaya/wiqaya.conf" >"$CONF"
 generous_budgets
 check "the packaged configuration names only installed files" bash -c "! grep -nE '^[a-z_]+ *= *(config|sql|docs|build|var)/' '$CONF'"
-check "wiqaya-etl migrate, from the package's migrations" "$BIN/wiqaya-etl" migrate
+check "wiqaya-etl migrate, from the package's migrations" cluster_lock "$BIN/wiqaya-etl" migrate
 mkdir -p "$T/pkeys"
 check "the operator makes the keys with the installed programs" bash -c "'$BIN/wiqaya-etl' keygen && '$BIN/wiqaya-server' keygen"
 load_country 39 1500
