@@ -101,6 +101,10 @@ move)
   done
   rows=$(coordinator -v year="$year" -v node="$node" -f - <<<"SELECT analytics.move_year(:'year', :'node')") ||
     fail "the move stopped: $year is here as it was"
+  # The parents' statistics, after the commit: sampling them (the nodes' partitions too)
+  # holds no lock a reader waits for.
+  coordinator -c "ANALYZE analytics.victim_year, analytics.case_fact, analytics.offender_year, analytics.intervention_fact" ||
+    echo "shard: the move is done, its statistics were not taken: scripts/shard.sh analyze" >&2
   echo "$year moved to $node: $rows rows of ${local_facts// /, }"
   ;;
 list)
