@@ -20,11 +20,10 @@ set -euo pipefail
 umask 077
 # (Installed, the command is a link to the script: /usr/sbin/wiqaya-* -> /usr/share/wiqaya/scripts.)
 root=$(cd "$(dirname "$(readlink -f "$0")")/.." && pwd)
-conf=${WIQAYA_CONF:-$root/var/wiqaya.conf}
-[[ -n ${WIQAYA_CONF:-} || -r $conf ]] || conf=/etc/wiqaya/wiqaya.conf # as installed by the packages
 PG_BIN=${PG_BIN:-/usr/lib/postgresql/15/bin}
 # shellcheck source=scripts/ini.sh
 source "$root/scripts/ini.sh"
+conf=$(wiqaya_conf "$root")
 fail() { echo "backup: $*" >&2; exit 2; }
 [[ -r $conf ]] || fail "no configuration at $conf (WIQAYA_CONF)"
 host=$(ini database host) port=$(ini database port) dbname=$(ini database dbname)

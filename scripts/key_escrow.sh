@@ -15,12 +15,11 @@ set -euo pipefail
 umask 077
 # (Installed, the command is a link to the script: /usr/sbin/wiqaya-* -> /usr/share/wiqaya/scripts.)
 root=$(cd "$(dirname "$(readlink -f "$0")")/.." && pwd)
-conf=${WIQAYA_CONF:-$root/var/wiqaya.conf}
-[[ -n ${WIQAYA_CONF:-} || -r $conf ]] || conf=/etc/wiqaya/wiqaya.conf # as installed by the packages
 # The installed program, or this checkout's build.
 ETL=$(command -v wiqaya-etl || echo "$root/build/bin/wiqaya-etl")
 # shellcheck source=scripts/ini.sh
 source "$root/scripts/ini.sh"
+conf=$(wiqaya_conf "$root")
 fail() { echo "key_escrow: $*" >&2; exit 2; }
 command -v ssss-split >/dev/null || fail "ssss is not installed (scripts/deps.sh installs it)"
 [[ -r $conf ]] || fail "no configuration at $conf (WIQAYA_CONF)"

@@ -349,6 +349,25 @@ static int begin(struct part *p)
 	return db_run(p->conn, &p->e, sql, 0, NULL);
 }
 
+int columns_hold_refresh(PGconn *conn, int *held, struct wq_error *e)
+{
+	PGresult *r = db_exec(conn, e, "SELECT analytics.hold_refresh()", 0, NULL);
+	if (!r)
+		return -1;
+	*held = PQgetvalue(r, 0, 0)[0] == 't';
+	PQclear(r);
+	return 0;
+}
+
+void columns_release_refresh(PGconn *conn, int *held)
+{
+	/* A session lock (an xact one would come after the snapshot); the reader's session
+	 * holds no other. */
+	if (*held)
+		PQclear(PQexec(conn, "SELECT pg_advisory_unlock_all()"));
+	*held = 0;
+}
+
 /* Reads every fact of the model in this part's share. */
 static int read_part(struct part *p)
 {
@@ -504,16 +523,11 @@ struct columns *columns_load(const struct wq_config *cfg, int parts, struct wq_e
 	char snapshot[64] = "";
 	p[0].conn = db_connect(cfg, cfg->db_reader_user, &p[0].e);
 	PGresult *r = NULL;
-	/* With years on other servers, no refresh commits until every part has read them
-	 * (sql/functions/analytics.hold_refresh.sql): the nodes' snapshots, taken as each
-	 * part first reads them, then show the version the exported one shows. */
+	/* With years on other servers, no refresh commits until every part has read them:
+	 * the nodes' snapshots, taken as each part first reads them, then show the version
+	 * the exported one shows. */
 	int held = 0;
-	if (p[0].conn &&
-	    (r = db_exec(p[0].conn, &p[0].e, "SELECT analytics.hold_refresh()", 0, NULL))) {
-		held = PQgetvalue(r, 0, 0)[0] == 't';
-		PQclear(r);
-		r = NULL;
-	} else if (p[0].conn) {
+	if (p[0].conn && columns_hold_refresh(p[0].conn, &held, &p[0].e) < 0) {
 		p[0].failed = 1;
 		goto out;
 	}
@@ -550,8 +564,7 @@ struct columns *columns_load(const struct wq_config *cfg, int parts, struct wq_e
 out:
 	if (p[0].conn) {
 		PQclear(PQexec(p[0].conn, "COMMIT"));
-		if (held) /* (PQfinish would end it too: said, not left to the socket) */
-			PQclear(PQexec(p[0].conn, "SELECT pg_advisory_unlock_all()"));
+		columns_release_refresh(p[0].conn, &held); /* (PQfinish would end it too) */
 		PQfinish(p[0].conn);
 	}
 	int failed = -1;

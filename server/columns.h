@@ -10,6 +10,7 @@
 #ifndef WQ_COLUMNS_H
 #define WQ_COLUMNS_H
 
+#include <libpq-fe.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -71,6 +72,13 @@ struct columns {
  * S2001/S2002 the database, S6001 a value the columns cannot hold (a dictionary larger
  * than a column allows, an item twice in one row's array). */
 struct columns *columns_load(const struct wq_config *cfg, int parts, struct wq_error *e);
+/* A reader's consistent view when years live on other servers (the SQL path's snapshots
+ * and the load above): before its snapshot, columns_hold_refresh takes the refresh lock,
+ * shared, when some fact has a foreign partition (sql/functions/analytics.hold_refresh.sql)
+ * and sets *held; after its end, columns_release_refresh lets it go if held. -1 with e
+ * set when the database fails. */
+int columns_hold_refresh(PGconn *conn, int *held, struct wq_error *e);
+void columns_release_refresh(PGconn *conn, int *held);
 void columns_free(struct columns *c);
 
 /* The facts' columns of f, or NULL. */

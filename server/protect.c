@@ -48,21 +48,8 @@ struct snapshot {
 	const struct columns *cols; /* the engine's; NULL: the SQL path's open transaction */
 	long long version;
 	int first, last, item_cap;
-	int held; /* the refresh lock, shared, for years on other servers (hold_refresh) */
+	int held; /* the refresh lock, shared, for years on other servers (columns.h) */
 };
-
-/* Before a snapshot of the database: with years on other servers, the refresh lock,
- * shared, until the snapshot ends (sql/functions/analytics.hold_refresh.sql). Sets *held;
- * -1 with e set when the database fails. */
-static int refresh_hold(PGconn *conn, int *held, struct wq_error *e)
-{
-	PGresult *r = db_exec(conn, e, "SELECT analytics.hold_refresh()", 0, NULL);
-	if (!r)
-		return -1;
-	*held = PQgetvalue(r, 0, 0)[0] == 't';
-	PQclear(r);
-	return 0;
-}
 
 /* Opens the answer's snapshot: the engine's columns when it holds `version` (0: unknown),
  * else a transaction of the database, and reads the version and span into s. */
@@ -77,12 +64,10 @@ static int snapshot_open(const struct protector *p, PGconn *conn, long long vers
 		s->item_cap = s->cols->item_cap;
 		return 0;
 	}
-	if (refresh_hold(conn, &s->held, e) < 0)
+	if (columns_hold_refresh(conn, &s->held, e) < 0)
 		return -1;
 	if (db_run(conn, e, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", 0, NULL) < 0) {
-		if (s->held)
-			PQclear(PQexec(conn, "SELECT pg_advisory_unlock_all()"));
-		s->held = 0;
+		columns_release_refresh(conn, &s->held);
 		return -1;
 	}
 	ver = db_exec(conn, e,
@@ -91,9 +76,7 @@ static int snapshot_open(const struct protector *p, PGconn *conn, long long vers
 		      0, NULL);
 	if (!ver) {
 		PQclear(PQexec(conn, "ROLLBACK"));
-		if (s->held)
-			PQclear(PQexec(conn, "SELECT pg_advisory_unlock_all()"));
-		s->held = 0;
+		columns_release_refresh(conn, &s->held);
 		return -1;
 	}
 	s->version = atoll(PQgetvalue(ver, 0, 0));
@@ -107,14 +90,13 @@ static int snapshot_open(const struct protector *p, PGconn *conn, long long vers
 static void snapshot_close(const struct protector *p, PGconn *conn, struct snapshot *s,
 			   const char *end)
 {
-	if (s->cols)
+	if (s->cols) {
 		engine_release(p->engine, s->cols);
-	else
+	} else {
 		PQclear(PQexec(conn, end));
-	if (!s->cols && s->held)
-		PQclear(PQexec(conn, "SELECT pg_advisory_unlock_all()"));
+		columns_release_refresh(conn, &s->held);
+	}
 	s->cols = NULL;
-	s->held = 0;
 }
 
 /* ---- noise ---- */
