@@ -123,25 +123,38 @@ static int answer(struct http_request *req, const struct server *srv, const stru
 {
 	struct answer a;
 	struct query shown = *q;
-	if (respond_protect(req, q, who, &a, resp) < 0)
+	/* The charge runs while the table is rendered; nothing is sent before it is paid. */
+	if (respond_protect_later(req, q, who, &a, resp) < 0)
 		return -1;
 	if (st) {
+		if (respond_settle(req, &a, resp) < 0)
+			return -1;
 		struct answer raw = a;
 		standard_apply(st, &raw, q->ndims, q->ind->per, &a);
 		answer_free(&raw);
 		shown.ndims--; /* the age band, collapsed (filters are not rendered) */
 	}
+	size_t len;
+	char *kept = respond_kept(srv, form, canonical, &a, &len);
+	json_t *doc = NULL;
+	struct rows rows;
+	rows_init(&rows, form->csv);
+	if (!kept)
+		doc = render(srv, &shown, &a, role_name(who->role), st, &rows);
+	int rc = respond_settle(req, &a, resp);
+	if (rc == 0 && kept) {
+		respond_send_body(srv, kept, len, &a, role_name(who->role), resp);
+	} else if (rc == 0) {
+		respond_send_keep(srv, form, canonical, &a, role_name(who->role), doc, &rows, resp);
+		doc = NULL;
+	}
 	*cells = a.n;
 	*epsilon = a.epsilon;
-	if (respond_send_kept(srv, form, canonical, &a, role_name(who->role), resp) < 0) {
-		struct rows rows;
-		rows_init(&rows, form->csv);
-		json_t *doc = render(srv, &shown, &a, role_name(who->role), st, &rows);
-		respond_send_keep(srv, form, canonical, &a, role_name(who->role), doc, &rows, resp);
-		rows_free(&rows);
-	}
+	json_decref(doc);
+	rows_free(&rows);
+	free(kept);
 	answer_free(&a);
-	return 0;
+	return rc;
 }
 
 void analytics_get(struct http_request *req, struct http_response *resp)

@@ -120,10 +120,15 @@ void *cache_get(struct answer_cache *c, const char *key, long long version, size
 	return copy;
 }
 
+int cache_fits(const struct answer_cache *c, size_t len)
+{
+	return len <= c->max_bytes / 4;
+}
+
 void cache_put(struct answer_cache *c, const char *key, long long version, const void *bytes,
 	       size_t len)
 {
-	if (len > c->max_bytes / 4)
+	if (!cache_fits(c, len))
 		return;
 	struct entry *e = xcalloc(1, sizeof *e);
 	e->key = xstrdup(key);

@@ -18,8 +18,9 @@ void cache_free(struct answer_cache *c);
 
 /* A copy of the bytes kept under (key, version) (malloc'd, *len of them), or NULL. */
 void *cache_get(struct answer_cache *c, const char *key, long long version, size_t *len);
-/* Keeps a copy of bytes[0..len) under (key, version); nothing when larger than a quarter
- * of the bound. */
+/* Whether len bytes would be kept: not larger than a quarter of the bound. */
+int cache_fits(const struct answer_cache *c, size_t len);
+/* Keeps a copy of bytes[0..len) under (key, version); nothing unless it fits. */
 void cache_put(struct answer_cache *c, const char *key, long long version, const void *bytes,
 	       size_t len);
 

@@ -50,11 +50,9 @@ static int check_listen(const struct wq_config *cfg, struct wq_error *e)
 /* The server's role must be as the migrations left it: no session defaults (any role may
  * ALTER ROLE itself SET ..., which no privilege prevents: a holder of its credentials could
  * weaken the next session) and no way to create objects. */
-static int check_role(const struct wq_config *cfg, const struct keyring *keys, int *noise_checked,
-		      struct wq_error *e)
+static int check_role(const struct wq_config *cfg, struct keyring *keys, struct wq_error *e)
 {
 	PGconn *conn = db_connect(cfg, cfg->db_reader_user, e);
-	*noise_checked = 0;
 	if (!conn) {
 		/* The server starts without its database (and answers 503 until it is back);
 		 * the role is checked at the next start, the noise's scales by the first answer
@@ -86,7 +84,6 @@ static int check_role(const struct wq_config *cfg, const struct keyring *keys, i
 	/* And the noise key publishes under the scales it always has. */
 	if (rc == 0)
 		rc = noise_rules_check(conn, cfg, keys, e);
-	*noise_checked = rc == 0;
 	PQfinish(conn);
 	return rc;
 }
@@ -98,8 +95,6 @@ static void wipe_keys(void *keys)
 
 int srv_serve(struct cli_ctx *ctx, int argc, char **argv)
 {
-	int noise_checked = 0;
-	static int noise_unchecked; /* read by the protection layer's threads */
 	struct wq_config *cfg = ctx->cfg;
 	struct server_app *app = ctx->app;
 	struct server srv = {.cfg = cfg, .keys = app->keys};
@@ -134,7 +129,7 @@ int srv_serve(struct cli_ctx *ctx, int argc, char **argv)
 				   .wipe = wipe_keys,
 				   .wipe_arg = &app->keys};
 	if (check_listen(cfg, &e) < 0 || front_start(cfg, &fo, &front, &e) < 0 ||
-	    check_role(cfg, &app->keys, &noise_checked, &e) < 0 ||
+	    check_role(cfg, &srv.keys, &e) < 0 ||
 	    codelists_load(&srv.lists, cfg->codelists_dir, &e) < 0 ||
 	    indicators_load(&srv.indicators, cfg->indicators_path, &e) < 0 ||
 	    standards_load(&srv.standards, cfg->standards_path, &srv.lists, &e) < 0 ||
@@ -155,8 +150,6 @@ int srv_serve(struct cli_ctx *ctx, int argc, char **argv)
 					   product_new(cfg, &srv.keys, &srv.lists, &srv.public),
 					   NULL};
 	srv.protector.engine = engine_start(cfg, srv.protector.version);
-	noise_unchecked = !noise_checked;
-	srv.protector.noise_unchecked = &noise_unchecked;
 	srv.audit = audit_start(cfg, srv.keys.audit);
 	struct http_options o = {.name = "wiqaya-server",
 				 .listen = cfg->server_listen,

@@ -14,19 +14,26 @@ static const char context[crypto_kdf_CONTEXTBYTES] = {'W', 'Q', 'S', 'E', 'R', '
  * until the intake joined the chain: its key is now the token key's (audit_chain.h). */
 enum { SUB_NOISE = 1, SUB_LEDGER = 2 };
 
-static uint8_t *subkey(const uint8_t *master, uint64_t id)
+/* Noise function 2's keys are subkeys of the subkeys, in a context of their own. */
+static const char sip_context[crypto_kdf_CONTEXTBYTES] = {'W', 'Q', 'N', 'O', 'I', 'S', 'E', '2'};
+enum { SIP_FIXED = 1, SIP_FRESH = 2, SIP_IDENTITY = 3 };
+
+static uint8_t *subkey(const uint8_t *master, size_t len, uint64_t id, const char *ctx)
 {
-	uint8_t *k = sodium_malloc(32);
+	uint8_t *k = sodium_malloc(len);
 	if (!k)
 		abort();
-	crypto_kdf_derive_from_key(k, 32, id, context, master);
+	crypto_kdf_derive_from_key(k, len, id, ctx, master);
 	return k;
 }
 
 static void derive(struct keyring *k, const uint8_t *master)
 {
-	k->noise = subkey(master, SUB_NOISE);
-	k->ledger = subkey(master, SUB_LEDGER);
+	k->noise = subkey(master, 32, SUB_NOISE, context);
+	k->ledger = subkey(master, 32, SUB_LEDGER, context);
+	k->sip_fixed = subkey(k->noise, 16, SIP_FIXED, sip_context);
+	k->sip_fresh = subkey(k->noise, 16, SIP_FRESH, sip_context);
+	k->sip_identity = subkey(k->ledger, 16, SIP_IDENTITY, sip_context);
 }
 
 static void derive_audit(struct keyring *k)
@@ -69,6 +76,9 @@ void keyring_free(struct keyring *k)
 {
 	sodium_free(k->noise);
 	sodium_free(k->ledger);
+	sodium_free(k->sip_fixed);
+	sodium_free(k->sip_fresh);
+	sodium_free(k->sip_identity);
 	sodium_free(k->audit);
 	sodium_free(k->token);
 	memset(k, 0, sizeof *k);

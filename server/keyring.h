@@ -1,7 +1,8 @@
 /* The server's secrets: its own key ([keys] noise_key), from which the noise PRF and the
  * ledger's cell identities each get a subkey (crypto_kdf), and the token key ([keys]
  * token_key) it shares with the intake, from which the audit chain's key comes. No pseudonym key:
- * the server never holds one. All in sodium_malloc memory, wiped on free. */
+ * the server never holds one. All in sodium_malloc memory, wiped on free. With them, the
+ * noise function the key publishes with (noise.h), which the database records. */
 #ifndef WQ_KEYRING_H
 #define WQ_KEYRING_H
 
@@ -13,6 +14,12 @@
 struct keyring {
 	uint8_t *noise, *ledger; /* subkeys of the server key */
 	uint8_t *token, *audit;	 /* the token key and the audit chain's (audit_chain.h) */
+	/* Noise function 2's SipHash keys (noise.h), 16 bytes each: the fixed part's and the
+	 * fresh part's of the noise subkey, the identities' of the ledger's. */
+	uint8_t *sip_fixed, *sip_fresh, *sip_identity;
+	/* The noise function (NOISE_PRF_*): 0 until noise_rules_check has read the one the
+	 * database records for the key; no noise is drawn before. Written once, atomically. */
+	int noise_prf;
 };
 
 /* Loads both key files (K100x errors from common/keyfile.h). */

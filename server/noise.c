@@ -7,44 +7,69 @@
 #include <string.h>
 
 #include "common/db.h"
+#include "common/xalloc.h"
 #include "stats/disclosure.h"
 
-/* The PRF message of one measure of one cell: indicator, measure, definition, and the
- * cell key (the fresh part's) or none (the fixed part's). The same message gives the
- * same noise (stickiness) and, with the cell key, the same ledger identity. The keyed
- * hashes absorb the part before the definition once per measure (noise_measure_init); a
- * cell adds its own part to a copy. */
-static void prefix(crypto_generichash_state *st, const uint8_t *key, size_t outlen,
-		   const char *version, const struct indicator *ind, char measure)
+/* The part of the PRF message of one measure of one cell before its definition:
+ * "wiqaya-cell-" and the function's tag, the indicator and the measure, each ended by a
+ * NUL. The definition (with its NUL) follows, then the cell key (the fresh part's) or
+ * nothing (the fixed part's). The same message gives the same noise (stickiness) and,
+ * with the cell key, the same ledger identity. */
+static size_t head(char m[256], const char *tag, const struct indicator *ind, char measure)
 {
-	char m[256];
-	int n =
-	    snprintf(m, sizeof m, "wiqaya-cell-%s%c%s%c%c%c", version, 0, ind->id, 0, measure, 0);
-	if (n < 0 || (size_t)n >= sizeof m)
+	int n = snprintf(m, 256, "wiqaya-cell-%s%c%s%c%c%c", tag, 0, ind->id, 0, measure, 0);
+	if (n < 0 || n >= 256)
 		abort(); /* an indicator id of 230 bytes or more; config/indicators.json's are short
 			  */
+	return (size_t)n;
+}
+
+static void absorbed(crypto_generichash_state *st, const uint8_t *key, size_t outlen,
+		     const char *tag, const struct indicator *ind, char measure)
+{
+	char m[256];
+	size_t n = head(m, tag, ind, measure);
 	crypto_generichash_init(st, key, 32, outlen);
-	crypto_generichash_update(st, (const uint8_t *)m, (unsigned long long)n);
+	crypto_generichash_update(st, (const uint8_t *)m, n);
 }
 
 void noise_measure_init(struct noise_measure *nm, const struct wq_config *cfg,
 			const struct keyring *keys, const struct indicator *ind, char measure)
 {
+	memset(nm, 0, sizeof *nm);
+	nm->prf = __atomic_load_n(&keys->noise_prf, __ATOMIC_ACQUIRE);
 	nm->fixed_scale = cfg->fixed_noise_scale;
 	nm->fresh_scale = cfg->noise_scale;
-	prefix(&nm->fixed, keys->noise, 8, "fixed-v1", ind, measure);
-	prefix(&nm->fresh, keys->noise, 8, "v1", ind, measure);
-	prefix(&nm->identity, keys->ledger, 16, "v1", ind, measure);
+	if (nm->prf == NOISE_PRF_BLAKE2B) {
+		/* The keyed hashes absorb the part before the definition once; a cell adds its
+		 * own part to a copy. */
+		absorbed(&nm->fixed, keys->noise, 8, "fixed-v1", ind, measure);
+		absorbed(&nm->fresh, keys->noise, 8, "v1", ind, measure);
+		absorbed(&nm->identity, keys->ledger, 16, "v1", ind, measure);
+	} else if (nm->prf == NOISE_PRF_SIPHASH) {
+		nm->fixed_len = head(nm->fixed_head, "fixed-v2", ind, measure);
+		nm->fresh_len = head(nm->fresh_head, "v2", ind, measure);
+		nm->fixed_key = keys->sip_fixed;
+		nm->fresh_key = keys->sip_fresh;
+		nm->identity_key = keys->sip_identity;
+	} else {
+		abort(); /* no noise before the key's rules are read (noise_rules_check) */
+	}
 }
 
-long noise_cell(const struct noise_measure *nm, const char *definition, uint32_t ck,
-		uint8_t identity[16])
+static void big_endian(uint32_t ck, uint8_t k[4])
 {
-	unsigned long long len = strlen(definition) + 1; /* with its NUL */
-	uint8_t k[4] = {(uint8_t)(ck >> 24), (uint8_t)(ck >> 16), (uint8_t)(ck >> 8), (uint8_t)ck};
-	uint8_t h[8];
+	k[0] = (uint8_t)(ck >> 24), k[1] = (uint8_t)(ck >> 16), k[2] = (uint8_t)(ck >> 8),
+	k[3] = (uint8_t)ck;
+}
+
+static long cell_blake2b(const struct noise_measure *nm, const char *definition, size_t len,
+			 uint32_t ck, uint8_t identity[16])
+{
+	uint8_t k[4], h[8];
 	crypto_generichash_state st;
 	long noise = 0;
+	big_endian(ck, k);
 	if (nm->fixed_scale > 0) {
 		st = nm->fixed;
 		crypto_generichash_update(&st, (const uint8_t *)definition, len);
@@ -63,6 +88,41 @@ long noise_cell(const struct noise_measure *nm, const char *definition, uint32_t
 	return noise;
 }
 
+/* SipHash takes its message whole: the parts are copied together (on the stack, unless a
+ * definition of thousands of items asks for more). */
+static long cell_siphash(const struct noise_measure *nm, const char *definition, size_t len,
+			 uint32_t ck, uint8_t identity[16])
+{
+	uint8_t stack[2048], *m = stack, h[8];
+	size_t most = (nm->fixed_len > nm->fresh_len ? nm->fixed_len : nm->fresh_len) + len + 4;
+	long noise = 0;
+	if (most > sizeof stack)
+		m = xmalloc(most);
+	if (nm->fixed_scale > 0) {
+		memcpy(m, nm->fixed_head, nm->fixed_len);
+		memcpy(m + nm->fixed_len, definition, len);
+		crypto_shorthash_siphash24(h, m, nm->fixed_len + len, nm->fixed_key);
+		noise = dl_draw(dl_uniform_of(h), nm->fixed_scale);
+	}
+	memcpy(m, nm->fresh_head, nm->fresh_len);
+	memcpy(m + nm->fresh_len, definition, len);
+	big_endian(ck, m + nm->fresh_len + len);
+	crypto_shorthash_siphash24(h, m, nm->fresh_len + len + 4, nm->fresh_key);
+	noise += dl_draw(dl_uniform_of(h), nm->fresh_scale);
+	crypto_shorthash_siphashx24(identity, m, nm->fresh_len + len + 4, nm->identity_key);
+	if (m != stack)
+		free(m);
+	return noise;
+}
+
+long noise_cell(const struct noise_measure *nm, const char *definition, uint32_t ck,
+		uint8_t identity[16])
+{
+	size_t len = strlen(definition) + 1; /* with its NUL */
+	return nm->prf == NOISE_PRF_SIPHASH ? cell_siphash(nm, definition, len, ck, identity)
+					    : cell_blake2b(nm, definition, len, ck, identity);
+}
+
 long noise_of(const struct wq_config *cfg, const struct keyring *keys, const struct indicator *ind,
 	      char measure, const char *definition, uint32_t ck, uint8_t identity[16])
 {
@@ -77,7 +137,7 @@ double noise_variance(const struct wq_config *cfg)
 	       (cfg->fixed_noise_scale > 0 ? dl_variance(cfg->fixed_noise_scale) : 0);
 }
 
-int noise_rules_check(PGconn *conn, const struct wq_config *cfg, const struct keyring *keys,
+int noise_rules_check(PGconn *conn, const struct wq_config *cfg, struct keyring *keys,
 		      struct wq_error *e)
 {
 	static const char label[] = "wiqaya-noise-key-id";
@@ -89,23 +149,34 @@ int noise_rules_check(PGconn *conn, const struct wq_config *cfg, const struct ke
 	snprintf(scale, sizeof scale, "%.17g", cfg->noise_scale);
 	snprintf(fixed, sizeof fixed, "%.17g", cfg->fixed_noise_scale);
 	const char *params[] = {hex, scale, fixed};
+	/* A key first seen takes the newest function; but the first key a database records,
+	 * when it has published already (the ledger or a release), is the key that published
+	 * before the rules were recorded (migration 022), under the first function. */
 	if (db_run(conn, e,
-		   "INSERT INTO auth.noise_rules (key_id, noise_scale, fixed_noise_scale) "
-		   "VALUES (decode($1, 'hex'), $2::float8, $3::float8) ON CONFLICT (key_id) DO "
-		   "NOTHING",
+		   "INSERT INTO auth.noise_rules (key_id, noise_scale, fixed_noise_scale, "
+		   "noise_function) SELECT decode($1, 'hex'), $2::float8, $3::float8, "
+		   "CASE WHEN NOT EXISTS (SELECT FROM auth.noise_rules) AND (EXISTS (SELECT FROM "
+		   "auth.released) OR EXISTS (SELECT FROM auth.release)) THEN 1 ELSE 2 END "
+		   "ON CONFLICT (key_id) DO NOTHING",
 		   3, params) < 0)
 		return -1;
 	PGresult *r = db_exec(conn, e,
-			      "SELECT noise_scale, fixed_noise_scale FROM auth.noise_rules "
-			      "WHERE key_id = decode($1, 'hex')",
+			      "SELECT noise_scale, fixed_noise_scale, noise_function "
+			      "FROM auth.noise_rules WHERE key_id = decode($1, 'hex')",
 			      1, params);
 	if (!r)
 		return -1;
-	double was = PQntuples(r) ? atof(PQgetvalue(r, 0, 0)) : cfg->noise_scale,
-	       was_fixed = PQntuples(r) ? atof(PQgetvalue(r, 0, 1)) : cfg->fixed_noise_scale;
+	if (PQntuples(r) != 1) {
+		PQclear(r);
+		return err_set(e, "S2001", "the noise key's row of auth.noise_rules went away");
+	}
+	double was = atof(PQgetvalue(r, 0, 0)), was_fixed = atof(PQgetvalue(r, 0, 1));
+	int function = atoi(PQgetvalue(r, 0, 2));
 	PQclear(r);
-	if (was == cfg->noise_scale && was_fixed == cfg->fixed_noise_scale)
+	if (was == cfg->noise_scale && was_fixed == cfg->fixed_noise_scale) {
+		__atomic_store_n(&keys->noise_prf, function, __ATOMIC_RELEASE);
 		return 0;
+	}
 	err_set(e, "S5007",
 		"the noise key has published under noise_scale %g and fixed_noise_scale %g", was,
 		was_fixed);

@@ -17,6 +17,17 @@
 #include "server/indicator.h"
 #include "server/keyring.h"
 
+/* The noise functions: a key's PRF, whose uniform each part's draw inverts. Both take the
+ * same documented messages (docs/privacy.md, "How one cell is protected"):
+ * - 1: keyed BLAKE2b (the noise subkey; the identity under the ledger's), the first;
+ * - 2: SipHash-2-4 (the identity SipHash-2-4 with 128-bit output) under subkeys of the same
+ *   two keys (keyring.h): a fifth of 1's time a cell, where 1 was most of a fresh table's.
+ * A key publishes with one function all its life, as with one pair of scales: under
+ * another, every cell it published would be measured again and free (the ledger's
+ * identities would differ). auth.noise_rules records it with the scales: a key first seen
+ * takes 2, a key that published before the functions were recorded keeps 1. */
+enum { NOISE_PRF_BLAKE2B = 1, NOISE_PRF_SIPHASH = 2 };
+
 /* The noise of measure ('n', 'd', 'x') of the cell of definition with cell key ck, and
  * the cell's ledger identity (16 bytes: a keyed hash of the fresh part's message, from
  * which neither the cell key nor the noise can be recovered). */
@@ -24,10 +35,16 @@ long noise_of(const struct wq_config *cfg, const struct keyring *keys, const str
 	      char measure, const char *definition, uint32_t ck, uint8_t identity[16]);
 
 /* The same for every cell of a table, with what depends on the indicator and the measure
- * alone hashed once (noise_of is these two). */
+ * alone done once (noise_of is these two). */
 struct noise_measure {
-	crypto_generichash_state fixed, fresh, identity;
+	int prf;
 	double fixed_scale, fresh_scale;
+	/* 1: the keyed hashes, with the part of the message before the definition absorbed */
+	crypto_generichash_state fixed, fresh, identity;
+	/* 2: the parts before the definition, and the keys */
+	char fixed_head[256], fresh_head[256];
+	size_t fixed_len, fresh_len;
+	const uint8_t *fixed_key, *fresh_key, *identity_key;
 };
 void noise_measure_init(struct noise_measure *nm, const struct wq_config *cfg,
 			const struct keyring *keys, const struct indicator *ind, char measure);
@@ -38,10 +55,11 @@ long noise_cell(const struct noise_measure *nm, const char *definition, uint32_t
 double noise_variance(const struct wq_config *cfg);
 
 /* Whether the noise key publishes under the scales it always has (auth.noise_rules): the
- * first use records them. A cell's noise is one uniform draw of the key, scaled; under two
- * scales the same cell's two counts give its true count away. 0, or -1 with e set: S5007
- * other scales (a new scale needs a new noise key), S2xxx the database. */
-int noise_rules_check(PGconn *conn, const struct wq_config *cfg, const struct keyring *keys,
+ * first use records them, and the noise function, which this sets in keys->noise_prf. A
+ * cell's noise is one uniform draw of the key, scaled; under two scales the same cell's
+ * two counts give its true count away. 0, or -1 with e set: S5007 other scales (a new
+ * scale needs a new noise key), S2xxx the database. */
+int noise_rules_check(PGconn *conn, const struct wq_config *cfg, struct keyring *keys,
 		      struct wq_error *e);
 
 #endif

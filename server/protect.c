@@ -200,6 +200,7 @@ static void *perturb_cells(void *arg)
 	 * cell (a dimension with no item: a year outside the data, a filter excluding a
 	 * column's items) has an empty share, and a domain of size 0. */
 	size_t rest = j->from;
+	double var = noise_variance(j->p->cfg);
 	for (int i = q->ndims - 1; i >= 0 && j->from < j->to; i--) {
 		idx[i] = (int)(rest % (size_t)j->dom[i].n);
 		rest /= (size_t)j->dom[i].n;
@@ -216,7 +217,7 @@ static void *perturb_cells(void *arg)
 		if (j->measures == 2)
 			d = perturb(j->p, &j->nm[1], def.data, ex->den, ex->ckd, id + 16);
 		/* A cell with no child (no row) is a true zero: suppressed. */
-		publish(q->ind, noise_variance(j->p->cfg), n, d, ex->has_den, (double)ex->den, pc);
+		publish(q->ind, var, n, d, ex->has_den, (double)ex->den, pc);
 		j->suppressed += pc->status == CELL_SUPPRESSED;
 		j->excluded += ex->excluded;
 		j->ckx += ex->ckx;
@@ -464,9 +465,9 @@ static void keep(const struct protector *p, const struct query *q, const struct 
 		 const uint8_t *ids, size_t nids)
 {
 	char key[QUERY_TEXT_MAX + 16];
-	if (!p->cache)
-		return;
 	size_t cells = a->n * sizeof *a->cells, len = sizeof *a + cells + nids * 16;
+	if (!p->cache || !cache_fits(p->cache, len))
+		return;
 	uint8_t *b = xmalloc(len);
 	memcpy(b, a, sizeof *a);
 	memcpy(b + sizeof *a, a->cells, cells);
@@ -512,10 +513,10 @@ static int current_version(PGconn *conn, long long *version, struct wq_error *e)
 }
 
 /* The refusal of a charge the budget cannot pay, in e. */
-static void refuse(const struct protector *p, const struct answer *a, const struct charge *ch,
+static void refuse(const struct protector *p, int sensitivity, const struct charge *ch,
 		   unsigned *status, int *retry_after, struct wq_error *e)
 {
-	double epsilon = a->sensitivity / p->cfg->noise_scale;
+	double epsilon = sensitivity / p->cfg->noise_scale;
 	if (ch->retry_after == 0) {
 		err_set(e, "D1002", "this query costs more than the whole budget");
 		err_detail(e, "It costs epsilon %.3g; the budget is %.3g per %d days.", epsilon,
@@ -538,41 +539,95 @@ static void refuse(const struct protector *p, const struct answer *a, const stru
 }
 
 /* Charges the answer's cells to who (free when every one was paid for before). */
-static int settle(const struct protector *p, PGconn *conn, const struct principal *who,
-		  struct answer *a, unsigned *status, int *retry_after, struct wq_error *e)
+/* The charge of an answer's cells: what it takes, and what comes of it. Apart from the
+ * answer, so that it can run on a thread of its own while the answer is rendered
+ * (PROTECT_CHARGE_LATER) and touch nothing the renderer reads. */
+struct settlement {
+	const struct protector *p;
+	PGconn *conn;
+	const struct principal *who;
+	uint8_t *held; /* the cells' identities, taken */
+	size_t nheld;
+	double cost;
+	int sensitivity;
+	pthread_t thread;
+	/* what comes of it: rc 0 (released), or -1 with status (and retry_after) and e */
+	int rc, retry_after;
+	unsigned status;
+	double epsilon, remaining, budget;
+	struct wq_error e;
+};
+
+/* Charges the cells to the token, or finds them all paid for (free). */
+static void *settle(void *arg)
 {
+	struct settlement *s = arg;
 	double spent, budget;
 	struct charge ch;
-	*retry_after = 0;
-	if (!a->held)
-		return 0;
-	if (p->seen && seen_covers(p->seen, who->token_id, a->held, a->nheld, &spent, &budget)) {
+	s->rc = -1;
+	if (s->p->seen &&
+	    seen_covers(s->p->seen, s->who->token_id, s->held, s->nheld, &spent, &budget)) {
 		/* Every cell paid for before: free, as the ledger would say (seen.h); the
 		 * budget is the one the ledger last reported for this token. */
-		free(a->held);
-		a->held = NULL;
-		a->epsilon = 0;
+		s->rc = 0;
+		s->epsilon = 0;
+		s->budget = budget;
+		s->remaining = budget - spent > 0 ? budget - spent : 0;
+	} else {
+		int rc = ledger_charge(s->conn, s->p->seen, s->p->cfg, s->who, s->held, s->nheld,
+				       s->cost, 0, &ch, &s->e);
+		if (rc < 0) {
+			s->status = 503;
+		} else if (rc > 0) {
+			refuse(s->p, s->sensitivity, &ch, &s->status, &s->retry_after, &s->e);
+		} else {
+			s->rc = 0;
+			s->epsilon = ch.epsilon;
+		}
+		if (rc >= 0) {
+			s->remaining = ch.remaining;
+			s->budget = ch.budget;
+		}
+	}
+	free(s->held);
+	s->held = NULL;
+	return NULL;
+}
+
+/* What came of the charge, into a: 0; or -1, a refusal, with a emptied but for what the
+ * query would cost and what is left (protect.h). Frees s. */
+static int settled(struct answer *a, struct settlement *s, unsigned *status, int *retry_after,
+		   struct wq_error *e)
+{
+	int rc = s->rc;
+	if (rc == 0 || s->status != 503) {
+		a->remaining = s->remaining;
+		a->budget = s->budget;
+	}
+	if (rc == 0) {
+		a->epsilon = s->epsilon;
+	} else {
+		*status = s->status;
+		*retry_after = s->retry_after;
+		*e = s->e;
+		double cost = a->cost, remaining = a->remaining, budget = a->budget;
+		answer_free(a);
+		a->cost = cost;
+		a->remaining = remaining;
 		a->budget = budget;
-		a->remaining = budget - spent > 0 ? budget - spent : 0;
+	}
+	free(s);
+	return rc;
+}
+
+int protect_settle(struct answer *a, unsigned *status, int *retry_after, struct wq_error *e)
+{
+	struct settlement *s = a->settling;
+	if (!s)
 		return 0;
-	}
-	int rc = ledger_charge(conn, p->seen, p->cfg, who, a->held, a->nheld, a->cost, 0, &ch, e);
-	free(a->held);
-	a->held = NULL;
-	if (rc < 0) {
-		*status = 503;
-		return -1;
-	}
-	if (rc > 0) {
-		refuse(p, a, &ch, status, retry_after, e);
-		a->remaining = ch.remaining;
-		a->budget = ch.budget;
-		return -1;
-	}
-	a->epsilon = ch.epsilon;
-	a->remaining = ch.remaining;
-	a->budget = ch.budget;
-	return 0;
+	pthread_join(s->thread, NULL);
+	a->settling = NULL;
+	return settled(a, s, status, retry_after, e);
 }
 
 int protect_answer(const struct protector *p, PGconn *conn, const struct query *q,
@@ -584,13 +639,13 @@ int protect_answer(const struct protector *p, PGconn *conn, const struct query *
 	long long version = 0;
 	memset(a, 0, sizeof *a);
 	*retry_after = 0;
-	if (p->noise_unchecked && __atomic_load_n(p->noise_unchecked, __ATOMIC_ACQUIRE)) {
-		if (noise_rules_check(conn, p->cfg, p->keys, e) < 0) {
-			log_error("%s: %s", e->code, e->message); /* S5007, or the database */
-			*status = 503;
-			return -1;
-		}
-		__atomic_store_n(p->noise_unchecked, 0, __ATOMIC_RELEASE);
+	/* The noise key's scales and function, unless checked at start (the database was
+	 * down, or the caller is no server): no answer is made until they pass. */
+	if (!__atomic_load_n(&p->keys->noise_prf, __ATOMIC_ACQUIRE) &&
+	    noise_rules_check(conn, p->cfg, p->keys, e) < 0) {
+		log_error("%s: %s", e->code, e->message); /* S5007, or the database */
+		*status = 503;
+		return -1;
 	}
 	/* A rule of the grammar broken: 409 naming it; to the public, that it needs a token. */
 	int broken = mode != PROTECT_PUBLISHED && grammar_check(q, p->cfg, who->role, e) < 0;
@@ -702,20 +757,31 @@ int protect_answer(const struct protector *p, PGconn *conn, const struct query *
 		a->affordable = rc == 0;
 		return 0;
 	}
-	if (settle(p, conn, who, a, status, retry_after, e) < 0) {
-		/* A refusal keeps what it would cost and what is left (protect.h). */
-		double cost = a->cost, remaining = a->remaining, budget = a->budget;
-		answer_free(a);
-		a->cost = cost;
-		a->remaining = remaining;
-		a->budget = budget;
-		return -1;
+	if (!a->held)
+		return 0;
+	struct settlement *s = xcalloc(1, sizeof *s);
+	*s = (struct settlement){.p = p,
+				 .conn = conn,
+				 .who = who,
+				 .held = a->held,
+				 .nheld = a->nheld,
+				 .cost = a->cost,
+				 .sensitivity = a->sensitivity};
+	a->held = NULL;
+	if (mode == PROTECT_CHARGE_LATER && pthread_create(&s->thread, NULL, settle, s) == 0) {
+		a->settling = s;
+		return 0;
 	}
-	return 0;
+	settle(s);
+	return settled(a, s, status, retry_after, e);
 }
 
 void answer_free(struct answer *a)
 {
+	if (a->settling) { /* charged, perhaps, but never released */
+		pthread_join(a->settling->thread, NULL);
+		free(a->settling);
+	}
 	free(a->cells);
 	free(a->held);
 	memset(a, 0, sizeof *a);

@@ -26,6 +26,7 @@ struct release_rules; /* server/product.h */
 #define PROTECT_MAX_CELLS 20000
 
 struct answer_cache;
+struct settlement;
 struct seen;
 struct product;
 struct version_watch;
@@ -33,16 +34,13 @@ struct engine;
 
 struct protector {
 	const struct wq_config *cfg;
-	const struct keyring *keys;
+	struct keyring *keys; /* its noise function read by the first answer, if not before */
 	const struct codelists *lists;
 	struct answer_cache *cache;    /* server/cache.h; NULL: every answer from the database */
 	struct version_watch *version; /* common/version.h; NULL: read it per answer */
 	struct seen *seen;	       /* server/seen.h; NULL: every answer charges the ledger */
 	struct product *product;       /* server/product.h; NULL: no published product */
 	struct engine *engine;	       /* server/engine.h; NULL: every answer from SQL */
-	/* Set while the noise key's scales wait to be checked (noise.h; the database was down
-	 * at start): every answer checks them first, and none is made until they pass. */
-	int *noise_unchecked;
 };
 
 /* What a published cell is: a value (ok), a value too uncertain to lean on (unreliable),
@@ -83,13 +81,18 @@ struct answer {
 	int affordable;	 /* a dry run: whether the budget can pay for it now */
 	uint8_t *held;	 /* the cells' identities, until charged */
 	size_t nheld;
+	struct settlement *settling; /* its charge, running (PROTECT_CHARGE_LATER) */
 };
 
 /* How protect_answer treats the budget: charge it (the answer is released), or only say
  * what the answer would cost and leave (no cells; nothing recorded); or answer from the
  * published product alone, whatever the grammar's limits on a token's tables (a base
- * table is published whole: SDMX and the UN-CTS return ask the public's tables so). */
-enum protect_mode { PROTECT_CHARGE, PROTECT_DRY_RUN, PROTECT_PUBLISHED };
+ * table is published whole: SDMX and the UN-CTS return ask the public's tables so).
+ * PROTECT_CHARGE_LATER charges as PROTECT_CHARGE, on a thread of its own, while the
+ * caller renders the cells (the charge, a round trip with the cells' identities, took as
+ * long as the rendering of a fresh 4-dimension table); nothing may be sent before
+ * protect_settle says it is paid for. */
+enum protect_mode { PROTECT_CHARGE, PROTECT_CHARGE_LATER, PROTECT_DRY_RUN, PROTECT_PUBLISHED };
 
 /* Answers q for who. Returns 0; or -1 with e set and *status the HTTP status: 409 a
  * grammar rule (grammar.h) or a table too large (Q1013, before any SQL) or one costing
@@ -99,6 +102,12 @@ enum protect_mode { PROTECT_CHARGE, PROTECT_DRY_RUN, PROTECT_PUBLISHED };
 int protect_answer(const struct protector *p, PGconn *conn, const struct query *q,
 		   const struct principal *who, enum protect_mode mode, struct answer *a,
 		   unsigned *status, int *retry_after, struct wq_error *e);
+
+/* The outcome of an answer's charge begun by PROTECT_CHARGE_LATER (0 when none runs), as
+ * protect_answer's: 0, or -1 with e and *status set and a emptied but for what the query
+ * would cost and what is left. The connection is the charge's until it returns. */
+int protect_settle(struct answer *a, unsigned *status, int *retry_after, struct wq_error *e);
+/* Frees an answer (waiting for its charge, if one runs: paid for, never sent). */
 void answer_free(struct answer *a);
 
 #endif

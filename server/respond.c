@@ -353,8 +353,26 @@ int respond_dry_run(struct http_request *req, const struct query *const *qs, int
 	return 1;
 }
 
-int respond_protect(struct http_request *req, const struct query *q, const struct principal *who,
-		    struct answer *a, struct http_response *resp)
+/* A refusal of protect_answer or protect_settle as the problem it answers. */
+static void refused(struct http_request *req, const struct wq_error *e, unsigned status,
+		    const struct answer *a, int retry, struct http_response *resp)
+{
+	if (status == 503) {
+		log_error("%s: %s", e->code, e->message);
+		http_db_reset();
+		http_problem(resp, 503, "S2002", "the query could not be answered", NULL, NULL);
+		resp->retry_after = 5;
+	} else if (!strcmp(e->code, "D1001") || !strcmp(e->code, "D1002")) {
+		budget_problem(req, e, status, a, retry, resp);
+	} else {
+		http_problem_error(resp, status, e);
+		resp->retry_after = retry;
+	}
+}
+
+static int protect_with(struct http_request *req, const struct query *q,
+			const struct principal *who, enum protect_mode mode, struct answer *a,
+			struct http_response *resp)
 {
 	const struct server *srv = http_app(req);
 	struct wq_error e;
@@ -369,22 +387,32 @@ int respond_protect(struct http_request *req, const struct query *q, const struc
 	}
 	if (respond_dry_run(req, &q, 1, who, resp))
 		return -1; /* answered: the route stops here, as on a refusal, with resp set */
-	if (protect_answer(&srv->protector, conn, q, who, PROTECT_CHARGE, a, &status, &retry, &e) ==
-	    0)
+	if (protect_answer(&srv->protector, conn, q, who, mode, a, &status, &retry, &e) == 0)
 		return 0;
-	if (status == 503) {
-		log_error("%s: %s", e.code, e.message);
-		http_db_reset();
-		http_problem(resp, 503, "S2002", "the query could not be answered", NULL, NULL);
-		resp->retry_after = 5;
-		return -1;
-	}
-	if (!strcmp(e.code, "D1001") || !strcmp(e.code, "D1002")) {
-		budget_problem(req, &e, status, a, retry, resp);
-		return -1;
-	}
-	http_problem_error(resp, status, &e);
-	resp->retry_after = retry;
+	refused(req, &e, status, a, retry, resp);
+	return -1;
+}
+
+int respond_protect(struct http_request *req, const struct query *q, const struct principal *who,
+		    struct answer *a, struct http_response *resp)
+{
+	return protect_with(req, q, who, PROTECT_CHARGE, a, resp);
+}
+
+int respond_protect_later(struct http_request *req, const struct query *q,
+			  const struct principal *who, struct answer *a, struct http_response *resp)
+{
+	return protect_with(req, q, who, PROTECT_CHARGE_LATER, a, resp);
+}
+
+int respond_settle(struct http_request *req, struct answer *a, struct http_response *resp)
+{
+	struct wq_error e;
+	unsigned status;
+	int retry;
+	if (protect_settle(a, &status, &retry, &e) == 0)
+		return 0;
+	refused(req, &e, status, a, retry, resp);
 	return -1;
 }
 
@@ -598,21 +626,34 @@ static void send_filled(const struct server *srv, const struct kept *k, const ch
 	json_decref(d);
 }
 
+char *respond_kept(const struct server *srv, const struct respond_form *form, const char *query,
+		   const struct answer *a, size_t *len)
+{
+	struct strbuf key;
+	if (!srv->protector.cache)
+		return NULL;
+	kept_key(form, query, a, &key);
+	char *b = cache_get(srv->protector.cache, key.data, a->data_version, len);
+	sb_free(&key);
+	return b;
+}
+
+void respond_send_body(const struct server *srv, const char *kept, size_t len,
+		       const struct answer *a, const char *role, struct http_response *resp)
+{
+	struct kept k;
+	memcpy(&k, kept, sizeof k);
+	send_filled(srv, &k, kept + sizeof k, len - sizeof k, a, role, resp);
+}
+
 int respond_send_kept(const struct server *srv, const struct respond_form *form, const char *query,
 		      const struct answer *a, const char *role, struct http_response *resp)
 {
-	struct strbuf key;
 	size_t len;
-	if (!srv->protector.cache)
-		return -1;
-	kept_key(form, query, a, &key);
-	char *b = cache_get(srv->protector.cache, key.data, a->data_version, &len);
-	sb_free(&key);
+	char *b = respond_kept(srv, form, query, a, &len);
 	if (!b)
 		return -1;
-	struct kept k;
-	memcpy(&k, b, sizeof k);
-	send_filled(srv, &k, b + sizeof k, len - sizeof k, a, role, resp);
+	respond_send_body(srv, b, len, a, role, resp);
 	free(b);
 	return 0;
 }
@@ -632,7 +673,7 @@ void respond_send_keep(const struct server *srv, const struct respond_form *form
 		memmove(text + k.hole, hole + strlen(HOLE_JSON),
 			len - k.hole - strlen(HOLE_JSON) + 1);
 	len = strlen(text);
-	if (srv->protector.cache) {
+	if (srv->protector.cache && cache_fits(srv->protector.cache, sizeof k + len)) {
 		struct strbuf key, blob;
 		kept_key(form, query, a, &key);
 		sb_init(&blob);

@@ -74,6 +74,13 @@ int respond_dry_run(struct http_request *req, const struct query *const *qs, int
  * dry_run=true, a 200 saying what the query would cost and leave (nothing released). */
 int respond_protect(struct http_request *req, const struct query *q, const struct principal *who,
 		    struct answer *a, struct http_response *resp);
+/* The same, its charge running while the caller renders the cells (PROTECT_CHARGE_LATER):
+ * respond_settle, before anything of the answer is sent, gives its outcome as
+ * respond_protect's (0, or -1 with resp the refusal and a emptied). */
+int respond_protect_later(struct http_request *req, const struct query *q,
+			  const struct principal *who, struct answer *a,
+			  struct http_response *resp);
+int respond_settle(struct http_request *req, struct answer *a, struct http_response *resp);
 
 /* Whether two cell values are the same code; NULL (the null group) equals only NULL. */
 int respond_same(const char *a, const char *b);
@@ -108,8 +115,13 @@ void respond_send(const struct respond_form *form, json_t *doc, struct http_resp
  * left out and put back per request, so that a repeat builds nothing. query names the
  * answer (the handler's normalised query), a is its table (its data version and release
  * key the body; its charge and budget fill the asker's part). respond_send_kept sends the
- * kept body: 0, or -1 when none is kept. respond_send_keep renders doc (a's) with rows as
- * its rows (NULL: its own "rows"), keeps it and sends it. */
+ * kept body: 0, or -1 when none is kept; respond_kept is its first half (the kept body,
+ * malloc'd, *len bytes; or NULL) and respond_send_body its second. respond_send_keep
+ * renders doc (a's) with rows as its rows (NULL: its own "rows"), keeps it and sends it. */
+char *respond_kept(const struct server *srv, const struct respond_form *form, const char *query,
+		   const struct answer *a, size_t *len);
+void respond_send_body(const struct server *srv, const char *kept, size_t len,
+		       const struct answer *a, const char *role, struct http_response *resp);
 int respond_send_kept(const struct server *srv, const struct respond_form *form, const char *query,
 		      const struct answer *a, const char *role, struct http_response *resp);
 void respond_send_keep(const struct server *srv, const struct respond_form *form, const char *query,

@@ -1,5 +1,5 @@
 /* The cells tokens have paid for (see seen.h): per token an open-addressing set of cell
- * identities, which are BLAKE2b outputs and hash themselves, and the ledger row it is
+ * identities, which are keyed-hash outputs and hash themselves, and the ledger row it is
  * complete up to. Tokens in a list, most recently used first. One mutex: the work under it
  * is a walk of the tokens held and a few probes per cell (a token's first merge inserts
  * its whole history under it). */
@@ -165,9 +165,28 @@ int seen_covers(struct seen *s, int token, const uint8_t *cells, size_t n, doubl
 	return all;
 }
 
-static int cmp_cell(const void *a, const void *b)
+/* Keeps the first of each identity among k, in order; returns how many remain. An
+ * open-addressed set of their positions, probed by the identities' own first bytes. */
+static size_t distinct(uint8_t *cells, size_t k)
 {
-	return memcmp(a, b, 16);
+	size_t cap = 16, u = 0;
+	while (cap < 2 * k)
+		cap <<= 1;
+	uint32_t *at = xcalloc(cap, sizeof *at); /* position + 1; 0 = empty */
+	for (size_t i = 0; i < k; i++) {
+		const uint8_t *c = cells + 16 * i;
+		for (size_t h = slot(c, cap);; h = (h + 1) & (cap - 1)) {
+			if (!at[h]) {
+				memmove(cells + 16 * u, c, 16);
+				at[h] = (uint32_t)++u;
+				break;
+			}
+			if (!memcmp(cells + 16 * (at[h] - 1), c, 16))
+				break;
+		}
+	}
+	free(at);
+	return u;
 }
 
 size_t seen_fresh(struct seen *s, int token, const uint8_t *cells, size_t n, uint8_t *fresh,
@@ -183,12 +202,7 @@ size_t seen_fresh(struct seen *s, int token, const uint8_t *cells, size_t n, uin
 	trim(s, t);
 	pthread_mutex_unlock(&s->lock);
 	/* Each once: a cell twice in one answer is one cell of the ledger. */
-	qsort(fresh, k, 16, cmp_cell);
-	size_t u = 0;
-	for (size_t i = 0; i < k; i++)
-		if (!u || memcmp(fresh + 16 * (u - 1), fresh + 16 * i, 16))
-			memmove(fresh + 16 * u++, fresh + 16 * i, 16);
-	return u;
+	return distinct(fresh, k);
 }
 
 void seen_merge(struct seen *s, int token, long long after, long long last, const uint8_t *cells,
