@@ -138,9 +138,10 @@ static int answer(struct http_request *req, const struct server *srv, const stru
 	char *kept = respond_kept(srv, form, canonical, &a, &len);
 	json_t *doc = NULL;
 	struct rows rows;
-	rows_init(&rows, form->csv);
-	if (!kept)
+	if (!kept) {
+		rows_init(&rows, form->csv);
 		doc = render(srv, &shown, &a, role_name(who->role), st, &rows);
+	}
 	int rc = respond_settle(req, &a, resp);
 	if (rc == 0 && kept) {
 		respond_send_body(srv, kept, len, &a, role_name(who->role), resp);
@@ -150,8 +151,10 @@ static int answer(struct http_request *req, const struct server *srv, const stru
 	}
 	*cells = a.n;
 	*epsilon = a.epsilon;
-	json_decref(doc);
-	rows_free(&rows);
+	if (!kept) {
+		json_decref(doc);
+		rows_free(&rows);
+	}
 	free(kept);
 	answer_free(&a);
 	return rc;

@@ -558,39 +558,38 @@ struct settlement {
 	struct wq_error e;
 };
 
-/* Charges the cells to the token, or finds them all paid for (free). */
-static void *settle(void *arg)
+/* Whether every cell was paid for before: then free, as the ledger would say (seen.h),
+ * without the database; the budget is the one the ledger last reported for this token. */
+static int paid_before(struct settlement *s)
+{
+	double spent, budget;
+	if (!s->p->seen ||
+	    !seen_covers(s->p->seen, s->who->token_id, s->held, s->nheld, &spent, &budget))
+		return 0;
+	s->rc = 0;
+	s->epsilon = 0;
+	s->budget = budget;
+	s->remaining = budget - spent > 0 ? budget - spent : 0;
+	return 1;
+}
+
+/* Charges the cells to the token in the ledger. */
+static void *charge(void *arg)
 {
 	struct settlement *s = arg;
-	double spent, budget;
 	struct charge ch;
-	s->rc = -1;
-	if (s->p->seen &&
-	    seen_covers(s->p->seen, s->who->token_id, s->held, s->nheld, &spent, &budget)) {
-		/* Every cell paid for before: free, as the ledger would say (seen.h); the
-		 * budget is the one the ledger last reported for this token. */
-		s->rc = 0;
-		s->epsilon = 0;
-		s->budget = budget;
-		s->remaining = budget - spent > 0 ? budget - spent : 0;
-	} else {
-		int rc = ledger_charge(s->conn, s->p->seen, s->p->cfg, s->who, s->held, s->nheld,
-				       s->cost, 0, &ch, &s->e);
-		if (rc < 0) {
-			s->status = 503;
-		} else if (rc > 0) {
-			refuse(s->p, s->sensitivity, &ch, &s->status, &s->retry_after, &s->e);
-		} else {
-			s->rc = 0;
-			s->epsilon = ch.epsilon;
-		}
-		if (rc >= 0) {
-			s->remaining = ch.remaining;
-			s->budget = ch.budget;
-		}
+	int rc = ledger_charge(s->conn, s->p->seen, s->p->cfg, s->who, s->held, s->nheld, s->cost,
+			       0, &ch, &s->e);
+	s->rc = rc == 0 ? 0 : -1;
+	if (rc < 0) {
+		s->status = 503;
+		return NULL;
 	}
-	free(s->held);
-	s->held = NULL;
+	if (rc > 0)
+		refuse(s->p, s->sensitivity, &ch, &s->status, &s->retry_after, &s->e);
+	s->epsilon = rc == 0 ? ch.epsilon : 0;
+	s->remaining = ch.remaining;
+	s->budget = ch.budget;
 	return NULL;
 }
 
@@ -616,6 +615,7 @@ static int settled(struct answer *a, struct settlement *s, unsigned *status, int
 		a->remaining = remaining;
 		a->budget = budget;
 	}
+	free(s->held);
 	free(s);
 	return rc;
 }
@@ -768,11 +768,16 @@ int protect_answer(const struct protector *p, PGconn *conn, const struct query *
 				 .cost = a->cost,
 				 .sensitivity = a->sensitivity};
 	a->held = NULL;
-	if (mode == PROTECT_CHARGE_LATER && pthread_create(&s->thread, NULL, settle, s) == 0) {
-		a->settling = s;
-		return 0;
+	/* A charge that needs the database, on its own thread when the caller renders
+	 * meanwhile (a repeat, paid before, needs neither). */
+	if (!paid_before(s)) {
+		if (mode == PROTECT_CHARGE_LATER &&
+		    pthread_create(&s->thread, NULL, charge, s) == 0) {
+			a->settling = s;
+			return 0;
+		}
+		charge(s);
 	}
-	settle(s);
 	return settled(a, s, status, retry_after, e);
 }
 
@@ -780,6 +785,7 @@ void answer_free(struct answer *a)
 {
 	if (a->settling) { /* charged, perhaps, but never released */
 		pthread_join(a->settling->thread, NULL);
+		free(a->settling->held);
 		free(a->settling);
 	}
 	free(a->cells);
