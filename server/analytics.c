@@ -123,12 +123,11 @@ static int answer(struct http_request *req, const struct server *srv, const stru
 {
 	struct answer a;
 	struct query shown = *q;
-	/* The charge runs while the table is rendered; nothing is sent before it is paid. */
-	if (respond_protect_later(req, q, who, &a, resp) < 0)
+	/* The charge runs while the table is rendered; nothing is sent before it is paid (a
+	 * standardised rate is made of the cells paid for: charged at once). */
+	if ((st ? respond_protect : respond_protect_later)(req, q, who, &a, resp) < 0)
 		return -1;
 	if (st) {
-		if (respond_settle(req, &a, resp) < 0)
-			return -1;
 		struct answer raw = a;
 		standard_apply(st, &raw, q->ndims, q->ind->per, &a);
 		answer_free(&raw);

@@ -10,6 +10,7 @@
 #include "common/db.h"
 #include "server/grammar.h"
 #include "server/ledger.h"
+#include "server/noise.h"
 #include "server/public.h"
 #include "server/routes.h"
 #include "server/server.h"
@@ -86,6 +87,17 @@ void disclosure_get(struct http_request *req, struct http_response *resp)
 		resp->retry_after = 5;
 		return;
 	}
+	/* The PRF as the key's recorded noise function (noise.h): read at start, or by the
+	 * first answer when the database was down then. */
+	int prf = __atomic_load_n(&srv->keys.noise_prf, __ATOMIC_ACQUIRE);
+	char keyed[384];
+	snprintf(keyed, sizeof keyed,
+		 "%s under the server's key of (indicator, measure, canonical cell definition) "
+		 "for the fixed part, and of the same and the cell key (sum of the children's "
+		 "record keys mod 2^32) for the fresh part",
+		 prf == NOISE_PRF_SIPHASH   ? "a SipHash-2-4 PRF"
+		 : prf == NOISE_PRF_BLAKE2B ? "a keyed BLAKE2b PRF"
+					    : "the key's PRF (its noise function)");
 	json_t *tables = json_array(), *sensitive = json_array();
 	for (size_t i = 0; model_dimension_at(i); i++)
 		if (grammar_is_sensitive(model_dimension_at(i)))
@@ -101,11 +113,8 @@ void disclosure_get(struct http_request *req, struct http_response *resp)
 	    "scale_b", cfg->noise_scale, "fixed_scale_b", cfg->fixed_noise_scale, "variance",
 	    dl_variance(cfg->noise_scale) +
 		(cfg->fixed_noise_scale > 0 ? dl_variance(cfg->fixed_noise_scale) : 0),
-	    "keyed_by",
-	    "a BLAKE2b PRF under the server's key of (indicator, measure, canonical cell "
-	    "definition) for the fixed part, and of the same and the cell key (sum of the "
-	    "children's record keys mod 2^32) for the fresh part",
-	    "suppression", "floor", cfg->floor, "threshold", cfg->threshold, "rule",
+	    "keyed_by", keyed, "suppression", "floor", cfg->floor, "threshold", cfg->threshold,
+	    "rule",
 	    "a cell is null (suppressed) when its true count is below the floor or its noisy "
 	    "count below the threshold, true zeros included; a rate or proportion when either "
 	    "part is",

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "common/db.h"
+#include "common/log.h"
 #include "common/xalloc.h"
 #include "stats/disclosure.h"
 
@@ -152,18 +153,28 @@ int noise_rules_check(PGconn *conn, const struct wq_config *cfg, struct keyring 
 	/* A key first seen takes the newest function; but the first key a database records,
 	 * when it has published already (the ledger or a release), is the key that published
 	 * before the rules were recorded (migration 022), under the first function. */
-	if (db_run(conn, e,
-		   "INSERT INTO auth.noise_rules (key_id, noise_scale, fixed_noise_scale, "
-		   "noise_function) SELECT decode($1, 'hex'), $2::float8, $3::float8, "
-		   "CASE WHEN NOT EXISTS (SELECT FROM auth.noise_rules) AND (EXISTS (SELECT FROM "
-		   "auth.released) OR EXISTS (SELECT FROM auth.release)) THEN 1 ELSE 2 END "
-		   "ON CONFLICT (key_id) DO NOTHING",
-		   3, params) < 0)
+	PGresult *r =
+	    db_exec(conn, e,
+		    "INSERT INTO auth.noise_rules (key_id, noise_scale, fixed_noise_scale, "
+		    "noise_function) SELECT decode($1, 'hex'), $2::float8, $3::float8, "
+		    "CASE WHEN NOT EXISTS (SELECT FROM auth.noise_rules) AND (EXISTS "
+		    "(SELECT FROM auth.released) OR EXISTS (SELECT FROM auth.release) OR "
+		    "EXISTS (SELECT FROM auth.public_release)) THEN 1 ELSE 2 END "
+		    "ON CONFLICT (key_id) DO NOTHING RETURNING noise_function",
+		    3, params);
+	if (!r)
 		return -1;
-	PGresult *r = db_exec(conn, e,
-			      "SELECT noise_scale, fixed_noise_scale, noise_function "
-			      "FROM auth.noise_rules WHERE key_id = decode($1, 'hex')",
-			      1, params);
+	if (PQntuples(r) == 1 && atoi(PQgetvalue(r, 0, 0)) == NOISE_PRF_BLAKE2B)
+		/* Taken for the key that published: if another key did, its numbers change. */
+		log_warning("the noise key %s is recorded with noise function 1: the first key "
+			    "of a database that published before keys were recorded "
+			    "(docs/privacy.md, \"The noise function\")",
+			    hex);
+	PQclear(r);
+	r = db_exec(conn, e,
+		    "SELECT noise_scale, fixed_noise_scale, noise_function "
+		    "FROM auth.noise_rules WHERE key_id = decode($1, 'hex')",
+		    1, params);
 	if (!r)
 		return -1;
 	if (PQntuples(r) != 1) {

@@ -18,7 +18,7 @@
 #include "server/keyring.h"
 
 /* The noise functions: a key's PRF, whose uniform each part's draw inverts. Both take the
- * same documented messages (docs/privacy.md, "How one cell is protected"):
+ * same documented messages (docs/privacy.md, "The noise function"):
  * - 1: keyed BLAKE2b (the noise subkey; the identity under the ledger's), the first;
  * - 2: SipHash-2-4 (the identity SipHash-2-4 with 128-bit output) under subkeys of the same
  *   two keys (keyring.h): a fifth of 1's time a cell, where 1 was most of a fresh table's.

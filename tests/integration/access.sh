@@ -166,6 +166,14 @@ check "a refusal says what it costs, what is left, when it renews and what to as
   jq -e '.code == "D1001" and (.detail | test("costs epsilon 0.5; 0 of 2.5 remain in the last 30 days. Enough of it renews in [0-9]+ days")) and (.hint | test("dry_run=true")) and .budget.epsilon == 0.5 and .budget.budget == 2.5' "$T/r_en"
 check "in Arabic when the reader reads Arabic, each number isolated (U+2068 ... U+2069)" \
   jq -e '.code == "D1001" and .title == "نفدت ميزانية الخصوصية لهذا الرمز" and (.detail | contains("\u20680.5\u2069") and contains("\u20682.5\u2069")) and (.hint | test("dry_run=true"))' "$T/r_ar"
+# The same table kept rendered by another token's answer: the refusal is the same, and
+# nothing of the kept body goes out (the charge is settled before any byte is sent).
+q_kept="$URL/api/v1/analytics?indicator=victims&dimension=agency&from=2025&to=2025"
+eq "another token's answer keeps the table rendered" \
+  "$(curl -s -H "Authorization: Bearer $ADMIN" "$q_kept" | jq -r '.rows | length > 0')" true
+curl -s -o "$T/r_kept" -w '%{http_code}' -H "Authorization: Bearer $TOKEN" "$q_kept" >"$T/r_kept.status"
+check "which the exhausted token is still refused (429, D1001, no rows)" \
+  bash -c "[[ \$(cat '$T/r_kept.status') == 429 ]] && jq -e '.code == \"D1001\" and (has(\"rows\") | not)' '$T/r_kept'"
 "$BIN/wiqaya-server" token list >"$T/list"
 check "and token list shows it, spent and remaining" grep -qP '^1\tresearcher\t.*\t2\.500\t[0-9.]+\t[0-9.]+$' "$T/list"
 TOKEN=

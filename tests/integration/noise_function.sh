@@ -41,6 +41,7 @@ eq "(one ledger row more)" "$(psql_t -c "SELECT count(*) FROM auth.released")" "
 # rules none): the key it meets first is the key that published, under function 1.
 restart "DELETE FROM auth.noise_rules"
 eq "the first key of a database that published is recorded with function 1" "$(recorded)" 1
+check "with a warning naming the key's id" grep -q "noise key [0-9a-f]\{32\} is recorded with noise function 1" "$T/server.log"
 eq "and publishes as it did" "$(rows "$(new_token researcher)")" "$one"
 
 # A second key (a rotation: docs/privacy.md, "Changing the noise") is a new key.

@@ -60,8 +60,14 @@ eq "started without its database, under other noise scales than its key's, it an
 check "saying why in its log (S5007)" grep -q "S5007" "$T/server.log"
 stop_server
 sed -i '$d' "$CONF"; sed -i '$d' "$CONF"
+env -u WIQAYA_CONF "$ROOT/scripts/pg.sh" stop >/dev/null
 start_server
-eq "under its key's scales it answers" \
-  "$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $TOKEN" "$URL/api/v1/analytics?indicator=victims&dimension=relationship")" 200
+env -u WIQAYA_CONF "$ROOT/scripts/pg.sh" start >/dev/null
+eq "under its key's scales it answers, its noise function read by that first answer" \
+  "$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $TOKEN" "$URL/api/v1/analytics?indicator=victims&dimension=sex&dimension=relationship")" 200
+check "and goes on answering (a new table, noise drawn)" \
+  test "$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $TOKEN" "$URL/api/v1/analytics?indicator=victims&dimension=age_band&dimension=relationship")" = 200
+check "and its disclosure route names the function" \
+  bash -c "curl -s -H 'Authorization: Bearer $TOKEN' '$URL/api/v1/disclosure' | jq -e '.noise.keyed_by | startswith(\"a SipHash-2-4 PRF\")'"
 stop_server
 echo "1..$n"

@@ -81,15 +81,19 @@ static void noise_is(int f)
 	keys.noise_prf = f;
 	char id[] = "victims";
 	struct indicator ind = {.id = id};
+	char long_def[3001]; /* longer than the server's message buffer on the stack */
+	memset(long_def, 'a', sizeof long_def - 1);
+	long_def[sizeof long_def - 1] = 0;
+	memcpy(long_def, "detection=", 10);
 	const char *defs[] = {"year=2015", "region=DC-01&sex=female&year=2015-2020",
-			      "offence~grooming,sextortion&year=none"};
+			      "offence~grooming,sextortion&year=none", long_def};
 	const char *tag = f == NOISE_PRF_BLAKE2B ? "v1" : "v2",
 		   *fixed_tag = f == NOISE_PRF_BLAKE2B ? "fixed-v1" : "fixed-v2";
 	const char measures[] = {'n', 'd', 'x'};
-	for (size_t d = 0; d < 3; d++)
+	for (size_t d = 0; d < 4; d++)
 		for (size_t m = 0; m < 3; m++)
 			for (uint32_t ck = 0; ck < 4000000000u; ck += 987654321u) {
-				char msg[512];
+				char msg[3200];
 				uint8_t want_id[16], got_id[16];
 				size_t n =
 				    message(msg, fixed_tag, ind.id, measures[m], defs[d], NULL);
@@ -117,6 +121,50 @@ static void function_2_is_the_documented_prf(void **state)
 {
 	(void)state;
 	noise_is(NOISE_PRF_SIPHASH);
+}
+
+/* Known answers, from the code that first published with each function: a change of
+ * the key derivation, of the message or of the draw that the server and the documented
+ * recomputation above made together would still change these. */
+static void known_answers(void **state)
+{
+	(void)state;
+	struct wq_config cfg;
+	struct keyring keys;
+	uint8_t server[32], token[32];
+	config_defaults(&cfg);
+	for (int i = 0; i < 32; i++)
+		server[i] = (uint8_t)(i * 7 + 1), token[i] = (uint8_t)(i + 100);
+	keyring_from_bytes(&keys, server, token);
+	char id[] = "victims";
+	struct indicator ind = {.id = id};
+	static const struct {
+		long noise;
+		const char *identity;
+	} want[2][5] = {{{-2, "7aef1b42a8adcb66f1644d10c767f26e"},
+			 {1, "f867d9f14d5a40a060696ee9b7eb53fd"},
+			 {-1, "0bbc6e8ce641bb57b7f51e4536404f29"},
+			 {-6, "564ff65026a3b6ad54c3738b448ad8a1"},
+			 {0, "78497e4a5e2cec5fbd14b87e397676ab"}},
+			{{1, "5425a7340fb115731714739d18fc8790"},
+			 {0, "62b0759df2ec86debd5aac5c92274c0b"},
+			 {5, "f6d8e6b345959c6b40ca5396ac15edf5"},
+			 {3, "ed11d493a04c702ea5441d0779cf4eaa"},
+			 {4, "465d0bca325f5707ba581728d15ac871"}}};
+	for (int f = NOISE_PRF_BLAKE2B; f <= NOISE_PRF_SIPHASH; f++) {
+		keys.noise_prf = f;
+		for (uint32_t i = 0; i < 5; i++) {
+			uint8_t ident[16];
+			char hex[33];
+			long n = noise_of(&cfg, &keys, &ind, 'n', "sex=female&year=2020",
+					  i * 1000003u, ident);
+			sodium_bin2hex(hex, sizeof hex, ident, sizeof ident);
+			assert_int_equal(n, want[f - 1][i].noise);
+			assert_string_equal(hex, want[f - 1][i].identity);
+		}
+	}
+	keyring_free(&keys);
+	config_free(&cfg);
 }
 
 /* The two functions draw independently: a cell's noise under one says nothing of the
@@ -167,6 +215,7 @@ int main(void)
 	    cmocka_unit_test(function_1_is_the_documented_prf),
 	    cmocka_unit_test(function_2_is_the_documented_prf),
 	    cmocka_unit_test(the_functions_draw_apart),
+	    cmocka_unit_test(known_answers),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
