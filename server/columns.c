@@ -26,6 +26,7 @@
 
 struct dict {
 	char **v;
+	uint32_t *len; /* each value's length: compared before its bytes */
 	size_t n, cap;
 	uint32_t *slots; /* code, or 0 for empty; nslots a power of two */
 	size_t nslots;
@@ -45,7 +46,7 @@ static void dict_rehash(struct dict *d)
 	free(d->slots);
 	d->slots = xcalloc(d->nslots, sizeof *d->slots);
 	for (size_t k = 0; k < d->n; k++) {
-		size_t i = hash(d->v[k], strlen(d->v[k])) & (d->nslots - 1);
+		size_t i = hash(d->v[k], d->len[k]) & (d->nslots - 1);
 		while (d->slots[i])
 			i = (i + 1) & (d->nslots - 1);
 		d->slots[i] = (uint32_t)(k + 1);
@@ -59,13 +60,17 @@ static uint32_t dict_code(struct dict *d, const char *s, size_t len, size_t max)
 		dict_rehash(d);
 	size_t i = hash(s, len) & (d->nslots - 1);
 	for (; d->slots[i]; i = (i + 1) & (d->nslots - 1)) {
-		const char *v = d->v[d->slots[i] - 1];
-		if (strncmp(v, s, len) == 0 && v[len] == '\0')
+		uint32_t k = d->slots[i] - 1;
+		if (d->len[k] == len && memcmp(d->v[k], s, len) == 0)
 			return d->slots[i];
 	}
 	if (d->n == max)
 		return 0;
+	size_t cap = d->cap;
 	xgrow((void **)&d->v, &d->cap, d->n + 1, sizeof *d->v);
+	if (d->cap != cap)
+		d->len = xrealloc(d->len, d->cap * sizeof *d->len);
+	d->len[d->n] = (uint32_t)len;
 	d->v[d->n++] = xstrndup(s, len);
 	d->slots[i] = (uint32_t)d->n;
 	if (d->n * 2 > d->nslots)
@@ -78,6 +83,7 @@ static void dict_free(struct dict *d)
 	for (size_t i = 0; i < d->n; i++)
 		free(d->v[i]);
 	free(d->v);
+	free(d->len);
 	free(d->slots);
 }
 
@@ -216,6 +222,22 @@ static int parse_array(struct dict *d, const char *s, size_t len, uint64_t *mask
 	return 0;
 }
 
+/* A bigint's text (an optional minus, digits) mod 2^32, as SQL's sums of it are. */
+static int digits(const char *s, size_t n, uint32_t *out)
+{
+	size_t i = n && s[0] == '-';
+	uint64_t v = 0;
+	if (i == n || n - i > 19)
+		return -1;
+	for (; i < n; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return -1;
+		v = v * 10 + (uint64_t)(s[i] - '0');
+	}
+	*out = (uint32_t)(s[0] == '-' ? (uint64_t)0 - v : v);
+	return 0;
+}
+
 /* One COPY line into row w->rows. */
 static int parse_line(struct wide *w, char *line, size_t len)
 {
@@ -244,7 +266,8 @@ static int parse_line(struct wide *w, char *line, size_t len)
 		if (f == w->ndims) { /* the record key, kept mod 2^32 as SQL's sums are */
 			if (null)
 				return -1;
-			w->keys[r] = (uint32_t)strtoll(s, NULL, 10);
+			if (digits(s, n, &w->keys[r]) < 0)
+				return -1;
 			continue;
 		}
 		if (f > w->ndims) { /* predicate i: bit 2i true, 2i+1 false, neither null */
@@ -429,7 +452,7 @@ static int merge_column(struct part *parts, int nparts, int k, int i, size_t row
 		const struct dict *local = &parts[p].facts[k].dicts[i];
 		map[p] = xcalloc(local->n + 1, sizeof *map[p]);
 		for (size_t c = 0; c < local->n; c++)
-			map[p][c + 1] = dict_code(&all, local->v[c], strlen(local->v[c]),
+			map[p][c + 1] = dict_code(&all, local->v[c], local->len[c],
 						  d->multi ? MULTI_MAX : SINGLE_MAX);
 	}
 	int ok = 1;
@@ -459,6 +482,7 @@ static int merge_column(struct part *parts, int nparts, int k, int i, size_t row
 		free(map[p]);
 	out->dict = all.v;
 	out->ndict = all.n;
+	free(all.len);
 	free(all.slots);
 	return ok ? 0 : -1;
 }
