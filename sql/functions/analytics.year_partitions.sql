@@ -1,10 +1,11 @@
 -- Gives each year of the analytics facts its own partition (migration 023): the rows a
 -- build put in a table's default partition, for a year that had none, move into a new
--- partition of that year. Called by the rebuild and the refresh after they build, in
--- their transaction; a year that has a partition (local, or a foreign table on another
--- server) gets its rows there directly. Returns the partitions made.
+-- partition of that year (analytics.year_partition). Called by the rebuild and the
+-- refresh after they build, in their transaction; a year that has a partition (local, or
+-- a foreign table on another server) gets its rows there directly. Returns the
+-- partitions made.
 --
--- Creating a table needs the schema's owner: SECURITY DEFINER, for the loader, able to do
+-- Moving rows needs the tables' owner: SECURITY DEFINER, for the loader, able to do
 -- nothing else. EXECUTE format: the tables and partitions are named by the year, data.
 CREATE OR REPLACE FUNCTION analytics.year_partitions() RETURNS integer
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
@@ -26,14 +27,7 @@ BEGIN
       EXECUTE format('CREATE TEMP TABLE year_moving ON COMMIT DROP AS '
                      'SELECT %s FROM analytics.%I WHERE year = %s', cols, t || '_default', y);
       EXECUTE format('DELETE FROM analytics.%I WHERE year = %s', t || '_default', y);
-      EXECUTE format('CREATE TABLE analytics.%I PARTITION OF analytics.%I '
-                     'FOR VALUES FROM (%s) TO (%s)', t || '_' || y, t, y, y + 1);
-      -- The loader's grants, as the parent's; none for the reader, which reads the
-      -- parent's columns but the row key (the schema's default privileges would give
-      -- it every column of the partition).
-      EXECUTE format('GRANT SELECT, INSERT, UPDATE, DELETE, TRUNCATE ON analytics.%I '
-                     'TO wiqaya_loader', t || '_' || y);
-      EXECUTE format('REVOKE ALL ON analytics.%I FROM wiqaya_reader', t || '_' || y);
+      PERFORM analytics.year_partition(t, y);
       EXECUTE format('INSERT INTO analytics.%I (%s) SELECT %s FROM year_moving', t, cols, cols);
       DROP TABLE year_moving;
       made := made + 1;
