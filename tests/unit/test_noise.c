@@ -69,15 +69,21 @@ static double uniform(int f, const struct keyring *keys, int part, const char *m
 	return dl_uniform_of(h);
 }
 
+/* The default configuration and the keys of a fixed server key. */
+static void fixture(struct wq_config *cfg, struct keyring *keys)
+{
+	uint8_t server[32], token[32];
+	config_defaults(cfg);
+	for (int i = 0; i < 32; i++)
+		server[i] = (uint8_t)(i * 7 + 1), token[i] = (uint8_t)(i + 100);
+	keyring_from_bytes(keys, server, token);
+}
+
 static void noise_is(int f)
 {
 	struct wq_config cfg;
 	struct keyring keys;
-	uint8_t server[32], token[32];
-	config_defaults(&cfg);
-	for (int i = 0; i < 32; i++)
-		server[i] = (uint8_t)(i * 7 + 1), token[i] = (uint8_t)(i + 100);
-	keyring_from_bytes(&keys, server, token);
+	fixture(&cfg, &keys);
 	keys.noise_prf = f;
 	char id[] = "victims";
 	struct indicator ind = {.id = id};
@@ -131,11 +137,7 @@ static void known_answers(void **state)
 	(void)state;
 	struct wq_config cfg;
 	struct keyring keys;
-	uint8_t server[32], token[32];
-	config_defaults(&cfg);
-	for (int i = 0; i < 32; i++)
-		server[i] = (uint8_t)(i * 7 + 1), token[i] = (uint8_t)(i + 100);
-	keyring_from_bytes(&keys, server, token);
+	fixture(&cfg, &keys);
 	char id[] = "victims";
 	struct indicator ind = {.id = id};
 	static const struct {
