@@ -125,7 +125,9 @@ static int answer(struct http_request *req, const struct server *srv, const stru
 	struct query shown = *q;
 	/* The charge runs while the table is rendered; nothing is sent before it is paid (a
 	 * standardised rate is made of the cells paid for: charged at once). */
-	if ((st ? respond_protect : respond_protect_later)(req, q, who, &a, resp) < 0)
+	int answered = st ? respond_protect(req, q, who, &a, resp)
+			  : respond_protect_later(req, q, who, &a, resp);
+	if (answered < 0)
 		return -1;
 	if (st) {
 		struct answer raw = a;
