@@ -1093,6 +1093,16 @@ static void plan_case(struct gen *g, struct plan *p, int m, int region, int sour
 			new_offender(g, year, o);
 			age = month_age(o->by, o->bm, o->bd, inc / 12, inc % 12 + 1, 0);
 		}
+		if (o->identified && age < 10) {
+			/* A child offender of an incident years before its report (drawn 12 to
+			 * 17 in the report's year): ten then, as every offender, and born so (a
+			 * birth date that disagrees with the age is E3003; one record in a
+			 * million was). Always a new offender: the ring holds adults. */
+			o->by -= 10 - age;
+			if (o->bm == 2 && o->bd == 29)
+				o->bd = 28;
+			age = month_age(o->by, o->bm, o->bd, inc / 12, inc % 12 + 1, 0);
+		}
 		if (!o->identified)
 			age = o->age;
 		if (age < 10)
