@@ -705,14 +705,15 @@ static int queue_touched(struct batch *b, struct chunk *ch, struct work *w, stru
 		sb_printf(&batches, "%s%lld", i ? "," : "", batch_of(b, &ch->cases[i]));
 	sb_putc(&batches, '}');
 	const char *params[] = {batches.data, ids->data};
-	/* Two texts rather than an OR, which would scan every person. */
+	/* The persons as one array (an OR with IN would scan every person); stage_gone read
+	 * only when this chunk filled it (it may hold an earlier chunk's persons). */
 	int rc = db_run(b->conn, e,
 			w->resubmitted.len > 2
 			    ? "INSERT INTO warehouse.refresh_queue (batch_id, person_id, salt)"
 			      " SELECT DISTINCT unnest($1::bigint[]), NULL::bigint, NULL::bytea"
 			      " UNION ALL SELECT NULL, person_id, salt FROM warehouse.person"
-			      "  WHERE person_id = ANY($2::bigint[])"
-			      "     OR person_id IN (SELECT person_id FROM stage_gone)"
+			      "  WHERE person_id = ANY($2::bigint[]"
+			      "                        || ARRAY(SELECT person_id FROM stage_gone))"
 			    : "INSERT INTO warehouse.refresh_queue (batch_id, person_id, salt)"
 			      " SELECT DISTINCT unnest($1::bigint[]), NULL::bigint, NULL::bytea"
 			      " UNION ALL SELECT NULL, person_id, salt FROM warehouse.person"
