@@ -122,6 +122,41 @@ PGresult *db_exec(PGconn *conn, struct wq_error *e, const char *sql, int nparams
 	return NULL;
 }
 
+PGresult *db_exec_binary(PGconn *conn, struct wq_error *e, const char *sql, int nparams,
+			 const char *const *params, const int *lengths, const int *binary)
+{
+	PGresult *res = PQexecParams(conn, sql, nparams, NULL, params, lengths, binary, 0);
+	if (PQresultStatus(res) == PGRES_TUPLES_OK || PQresultStatus(res) == PGRES_COMMAND_OK)
+		return res;
+	db_error(conn, res, "S2002", e);
+	PQclear(res);
+	return NULL;
+}
+
+/* Network byte order, as every integer of the binary formats. */
+static void put_be32(struct strbuf *sb, uint32_t v)
+{
+	unsigned char b[4] = {(unsigned char)(v >> 24), (unsigned char)(v >> 16),
+			      (unsigned char)(v >> 8), (unsigned char)v};
+	sb_put(sb, b, 4);
+}
+
+void db_bytea_array(struct strbuf *sb, const uint8_t *const *items, size_t n, size_t size)
+{
+	enum { BYTEA_OID = 17 };
+	put_be32(sb, n ? 1 : 0); /* dimensions: none for an empty array */
+	put_be32(sb, 0);	 /* no nulls */
+	put_be32(sb, BYTEA_OID);
+	if (n == 0)
+		return;
+	put_be32(sb, (uint32_t)n); /* the dimension's length, and its lower bound */
+	put_be32(sb, 1);
+	for (size_t i = 0; i < n; i++) {
+		put_be32(sb, (uint32_t)size);
+		sb_put(sb, items[i], size);
+	}
+}
+
 int db_run(PGconn *conn, struct wq_error *e, const char *sql, int nparams,
 	   const char *const *params)
 {

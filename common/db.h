@@ -4,9 +4,12 @@
 #define WQ_DB_H
 
 #include <libpq-fe.h>
+#include <stddef.h>
+#include <stdint.h>
 
 #include "common/config.h"
 #include "common/error.h"
+#include "common/strbuf.h"
 
 /* Connects as USER (one of the config's roles), retrying with exponential backoff
  * (200 ms doubling, capped at 5 s) up to db_connect_retries attempts. Returns NULL with
@@ -34,6 +37,13 @@ int db_alive(PGconn *conn);
  * S2002 and the server's message (which never holds identifiers: we never send any). */
 PGresult *db_exec(PGconn *conn, struct wq_error *e, const char *sql, int nparams,
 		  const char *const *params);
+/* db_exec with parameters in PostgreSQL's binary formats where BINARY[i] is set (LENGTHS
+ * give their sizes): a large array parameter then costs the server no parsing. */
+PGresult *db_exec_binary(PGconn *conn, struct wq_error *e, const char *sql, int nparams,
+			 const char *const *params, const int *lengths, const int *binary);
+/* Appends a bytea[] of N elements of SIZE bytes each, in the binary array format
+ * (PostgreSQL's array_recv: one dimension, no nulls), for db_exec_binary. */
+void db_bytea_array(struct strbuf *sb, const uint8_t *const *items, size_t n, size_t size);
 /* db_exec for commands whose result is not needed; 0 or -1. */
 int db_run(PGconn *conn, struct wq_error *e, const char *sql, int nparams,
 	   const char *const *params);
