@@ -32,18 +32,23 @@ void rec_error_add(struct rec_errors *errs, const char *code, const char *pointe
 	va_end(ap);
 }
 
-/* A field being checked: its object, name and JSON pointer. */
+/* A field being checked: its object, name, and where it is: its JSON pointer, written
+ * out only for an error (formatting every field's was a tenth of a load's reading). */
 struct field {
 	json_t *obj;
-	const char *name;
+	const char *base, *name;
 	char ptr[96];
 };
 
 static struct field field_of(json_t *obj, const char *base, const char *name)
 {
-	struct field f = {obj, name, ""};
-	snprintf(f.ptr, sizeof f.ptr, "%s/%s", base, name);
-	return f;
+	return (struct field){obj, base, name, ""};
+}
+
+static const char *field_ptr(struct field *f)
+{
+	snprintf(f->ptr, sizeof f->ptr, "%s/%s", f->base, f->name);
+	return f->ptr;
 }
 
 static const char *type_name(const json_t *v)
@@ -68,30 +73,30 @@ static const char *type_name(const json_t *v)
 }
 
 /* The value of f, or NULL; a JSON null counts as absent. Reports E1003 when required. */
-static json_t *get(const struct field *f, int required, struct rec_errors *errs)
+static json_t *get(struct field *f, int required, struct rec_errors *errs)
 {
 	json_t *v = json_object_get(f->obj, f->name);
 	if (v && json_is_null(v))
 		v = NULL;
 	if (!v && required)
-		rec_error_add(errs, "E1003", f->ptr, "required field \"%s\" is missing", f->name);
+		rec_error_add(errs, "E1003", field_ptr(f), "required field \"%s\" is missing",
+			      f->name);
 	return v;
 }
 
-static const char *get_string(const struct field *f, int required, size_t maxlen,
-			      struct rec_errors *errs)
+static const char *get_string(struct field *f, int required, size_t maxlen, struct rec_errors *errs)
 {
 	json_t *v = get(f, required, errs);
 	if (!v)
 		return NULL;
 	if (!json_is_string(v)) {
-		rec_error_add(errs, "E1004", f->ptr, "\"%s\" must be a string, not %s", f->name,
-			      type_name(v));
+		rec_error_add(errs, "E1004", field_ptr(f), "\"%s\" must be a string, not %s",
+			      f->name, type_name(v));
 		return NULL;
 	}
 	if (json_string_length(v) > maxlen) {
-		rec_error_add(errs, "E1005", f->ptr, "\"%s\" is longer than %zu bytes", f->name,
-			      maxlen);
+		rec_error_add(errs, "E1005", field_ptr(f), "\"%s\" is longer than %zu bytes",
+			      f->name, maxlen);
 		return NULL;
 	}
 	/* A NUL would cut the value short; no field holds other control characters. */
@@ -99,7 +104,7 @@ static const char *get_string(const struct field *f, int required, size_t maxlen
 	for (size_t i = 0; i < json_string_length(v); i++) {
 		unsigned char c = (unsigned char)sv[i];
 		if ((c < 0x20 && c != '\t') || c == 0x7F) {
-			rec_error_add(errs, "E1004", f->ptr,
+			rec_error_add(errs, "E1004", field_ptr(f),
 				      "\"%s\" contains a NUL or control character", f->name);
 			return NULL;
 		}
@@ -107,24 +112,29 @@ static const char *get_string(const struct field *f, int required, size_t maxlen
 	return sv;
 }
 
-static const char *check_code(const struct rec_context *ctx, const char *list_name,
-			      const char *field, const char *ptr, const char *value,
-			      struct rec_errors *errs)
+/* VALUE as list LIST_NAME spells it, or NULL with E2001 at field F (at its item ITEM when
+ * an array's, else -1). */
+static const char *check_code(const struct rec_context *ctx, const char *list_name, struct field *f,
+			      long item, const char *value, struct rec_errors *errs)
 {
 	const struct code_list *l = codelists_get(ctx->lists, list_name);
 	int i = l ? codelist_index(l, value) : -1;
 	if (i >= 0)
 		return l->items[i].code;
+	char ptr[112];
+	if (item < 0)
+		snprintf(ptr, sizeof ptr, "%s", field_ptr(f));
+	else
+		snprintf(ptr, sizeof ptr, "%s/%ld", field_ptr(f), item);
 	char *codes = l ? codelist_codes(l, 240) : xstrdup("");
-	rec_error_add(errs, "E2001", ptr, "\"%s\" is not a code of list %s: %s", field, list_name,
+	rec_error_add(errs, "E2001", ptr, "\"%s\" is not a code of list %s: %s", f->name, list_name,
 		      codes);
 	free(codes);
 	return NULL;
 }
 
-static const char *get_code(const struct rec_context *ctx, const struct field *f,
-			    const char *list_name, int required, const char *def,
-			    struct rec_errors *errs)
+static const char *get_code(const struct rec_context *ctx, struct field *f, const char *list_name,
+			    int required, const char *def, struct rec_errors *errs)
 {
 	const char *s = get_string(f, required, 64, errs);
 	if (!s) {
@@ -133,17 +143,17 @@ static const char *get_code(const struct rec_context *ctx, const struct field *f
 			return NULL; /* present but bad: already reported */
 		return def;
 	}
-	return check_code(ctx, list_name, f->name, f->ptr, s, errs);
+	return check_code(ctx, list_name, f, -1, s, errs);
 }
 
 /* A boolean field: 1, 0, or -1 when absent or wrong (wrong is reported). */
-static int get_bool(const struct field *f, struct rec_errors *errs)
+static int get_bool(struct field *f, struct rec_errors *errs)
 {
 	json_t *v = get(f, 0, errs);
 	if (!v)
 		return -1;
 	if (!json_is_boolean(v)) {
-		rec_error_add(errs, "E1004", f->ptr, "\"%s\" must be true or false, not %s",
+		rec_error_add(errs, "E1004", field_ptr(f), "\"%s\" must be true or false, not %s",
 			      f->name, type_name(v));
 		return -1;
 	}
@@ -152,7 +162,7 @@ static int get_bool(const struct field *f, struct rec_errors *errs)
 
 /* A month index from a date or month field; -1 when absent, -2 when bad (reported).
  * day (may be NULL) gets the day of the month, 0 when only a month was given. */
-static int get_month(const struct field *f, int required, int *day, struct rec_errors *errs)
+static int get_month(struct field *f, int required, int *day, struct rec_errors *errs)
 {
 	const char *s = get_string(f, required, 10, errs);
 	struct wq_error e;
@@ -163,7 +173,7 @@ static int get_month(const struct field *f, int required, int *day, struct rec_e
 			   ? -2
 			   : -1;
 	if (norm_date(s, 1, &y, &m, &d, &e) < 0) {
-		rec_error_add(errs, e.code, f->ptr, "\"%s\": %s", f->name, e.message);
+		rec_error_add(errs, e.code, field_ptr(f), "\"%s\": %s", f->name, e.message);
 		return -2;
 	}
 	if (day)
@@ -172,8 +182,8 @@ static int get_month(const struct field *f, int required, int *day, struct rec_e
 }
 
 /* An array of codes into out (deduplicated); returns the count, -1 when bad. */
-static int get_codes(const struct rec_context *ctx, const struct field *f, const char *list,
-		     int required, const char **out, int max, struct rec_errors *errs)
+static int get_codes(const struct rec_context *ctx, struct field *f, const char *list, int required,
+		     const char **out, int max, struct rec_errors *errs)
 {
 	json_t *v = get(f, required, errs);
 	size_t i;
@@ -182,29 +192,30 @@ static int get_codes(const struct rec_context *ctx, const struct field *f, const
 	if (!v)
 		return 0;
 	if (!json_is_array(v)) {
-		rec_error_add(errs, "E1004", f->ptr, "\"%s\" must be an array of codes, not %s",
-			      f->name, type_name(v));
+		rec_error_add(errs, "E1004", field_ptr(f),
+			      "\"%s\" must be an array of codes, not %s", f->name, type_name(v));
 		return -1;
 	}
 	if (required && json_array_size(v) == 0) {
-		rec_error_add(errs, "E1003", f->ptr, "\"%s\" needs at least one code", f->name);
+		rec_error_add(errs, "E1003", field_ptr(f), "\"%s\" needs at least one code",
+			      f->name);
 		return -1;
 	}
 	if (json_array_size(v) > (size_t)max) {
-		rec_error_add(errs, "E1005", f->ptr, "\"%s\" has more than %d items", f->name, max);
+		rec_error_add(errs, "E1005", field_ptr(f), "\"%s\" has more than %d items", f->name,
+			      max);
 		return -1;
 	}
 	json_array_foreach (v, i, item) {
-		char ptr[112];
-		snprintf(ptr, sizeof ptr, "%s/%zu", f->ptr, i);
 		if (!json_is_string(item)) {
+			char ptr[112];
+			snprintf(ptr, sizeof ptr, "%s/%zu", field_ptr(f), i);
 			rec_error_add(errs, "E1004", ptr, "items of \"%s\" must be strings, not %s",
 				      f->name, type_name(item));
 			bad = 1;
 			continue;
 		}
-		const char *code =
-		    check_code(ctx, list, f->name, ptr, json_string_value(item), errs);
+		const char *code = check_code(ctx, list, f, (long)i, json_string_value(item), errs);
 		if (!code) {
 			bad = 1;
 			continue;
@@ -291,7 +302,8 @@ static int parse_person(const struct rec_context *ctx, json_t *p, const char *ba
 	f = field_of(p, base, "ref");
 	const char *ref = get_string(&f, 1, 64, errs);
 	if (ref && strlen(ref) > REC_REF_MAX)
-		rec_error_add(errs, "E1005", f.ptr, "\"ref\" is longer than %d bytes", REC_REF_MAX);
+		rec_error_add(errs, "E1005", field_ptr(&f), "\"ref\" is longer than %d bytes",
+			      REC_REF_MAX);
 	else if (ref)
 		snprintf(out->ref, sizeof out->ref, "%s", ref);
 
@@ -312,8 +324,8 @@ static int parse_person(const struct rec_context *ctx, json_t *p, const char *ba
 	f = field_of(p, base, "identity");
 	json_t *ident = get(&f, 0, errs);
 	if (ident && !json_is_object(ident)) {
-		rec_error_add(errs, "E1004", f.ptr, "\"identity\" must be an object, not %s",
-			      type_name(ident));
+		rec_error_add(errs, "E1004", field_ptr(&f),
+			      "\"identity\" must be an object, not %s", type_name(ident));
 		ident = NULL;
 	}
 	if (ident) {
@@ -331,7 +343,8 @@ static int parse_person(const struct rec_context *ctx, json_t *p, const char *ba
 		if (id.birth_date) {
 			struct wq_error e;
 			if (norm_date(id.birth_date, 0, &by, &bm, &bd, &e) < 0) {
-				rec_error_add(errs, e.code, f.ptr, "\"birth_date\": %s", e.message);
+				rec_error_add(errs, e.code, field_ptr(&f), "\"birth_date\": %s",
+					      e.message);
 				id.birth_date = NULL;
 			} else {
 				have_birth = 1;
@@ -344,10 +357,11 @@ static int parse_person(const struct rec_context *ctx, json_t *p, const char *ba
 	out->age = -1;
 	if (age) {
 		if (!json_is_integer(age)) {
-			rec_error_add(errs, "E1004", f.ptr,
+			rec_error_add(errs, "E1004", field_ptr(&f),
 				      "\"age\" must be a whole number, not %s", type_name(age));
 		} else if (json_integer_value(age) < 0 || json_integer_value(age) > 120) {
-			rec_error_add(errs, "E3003", f.ptr, "\"age\" must be from 0 to 120");
+			rec_error_add(errs, "E3003", field_ptr(&f),
+				      "\"age\" must be from 0 to 120");
 		} else {
 			out->age = (int)json_integer_value(age);
 		}
@@ -360,7 +374,7 @@ static int parse_person(const struct rec_context *ctx, json_t *p, const char *ba
 				      "reported date)");
 		} else if (out->age >= 0 && abs(out->age - derived) > 1) {
 			rec_error_add(
-			    errs, "E3003", f.ptr,
+			    errs, "E3003", field_ptr(&f),
 			    "\"age\" disagrees with \"birth_date\" by more than one year");
 		} else {
 			out->age = derived > 120 ? -1 : derived;
@@ -403,16 +417,17 @@ static int parse_persons(const struct rec_context *ctx, json_t *j, const char *n
 	if (!arr)
 		return 0;
 	if (!json_is_array(arr)) {
-		rec_error_add(errs, "E1004", f.ptr, "\"%s\" must be an array, not %s", name,
+		rec_error_add(errs, "E1004", field_ptr(&f), "\"%s\" must be an array, not %s", name,
 			      type_name(arr));
 		return -1;
 	}
 	if (required && json_array_size(arr) == 0) {
-		rec_error_add(errs, "E1003", f.ptr, "\"%s\" needs at least one person", name);
+		rec_error_add(errs, "E1003", field_ptr(&f), "\"%s\" needs at least one person",
+			      name);
 		return -1;
 	}
 	if (json_array_size(arr) > REC_MAX_PERSONS) {
-		rec_error_add(errs, "E1005", f.ptr, "\"%s\" has more than %d persons", name,
+		rec_error_add(errs, "E1005", field_ptr(&f), "\"%s\" has more than %d persons", name,
 			      REC_MAX_PERSONS);
 		return -1;
 	}
@@ -470,13 +485,13 @@ static void parse_interventions(const struct rec_context *ctx, json_t *j, struct
 	if (!arr)
 		return;
 	if (!json_is_array(arr)) {
-		rec_error_add(errs, "E1004", f.ptr, "\"interventions\" must be an array, not %s",
-			      type_name(arr));
+		rec_error_add(errs, "E1004", field_ptr(&f),
+			      "\"interventions\" must be an array, not %s", type_name(arr));
 		return;
 	}
 	if (json_array_size(arr) > REC_MAX_INTERVENTIONS) {
-		rec_error_add(errs, "E1005", f.ptr, "\"interventions\" has more than %d items",
-			      REC_MAX_INTERVENTIONS);
+		rec_error_add(errs, "E1005", field_ptr(&f),
+			      "\"interventions\" has more than %d items", REC_MAX_INTERVENTIONS);
 		return;
 	}
 	c->interventions = xcalloc(json_array_size(arr) + 1, sizeof(struct intervention_rec));
@@ -495,7 +510,7 @@ static void parse_interventions(const struct rec_context *ctx, json_t *j, struct
 		const char *ref = get_string(&f, 1, REC_REF_MAX, errs);
 		if (ref && !(r->person_seq = find_ref(j, ref, &r->person_role)))
 			rec_error_add(
-			    errs, "E3004", f.ptr,
+			    errs, "E3004", field_ptr(&f),
 			    "\"person\" names no victim or offender \"ref\" of this case");
 		f = field_of(it, base, "type");
 		r->type = get_code(ctx, &f, "intervention_type", 1, NULL, errs);
@@ -541,7 +556,7 @@ int rec_from_json(const struct rec_context *ctx, json_t *j, struct case_rec *c,
 	f = field_of(j, "", "schema");
 	const char *schema = get_string(&f, 0, 64, errs);
 	if (schema && strcmp(schema, "wiqaya.case/1") != 0)
-		rec_error_add(errs, "E1006", f.ptr,
+		rec_error_add(errs, "E1006", field_ptr(&f),
 			      "unsupported \"schema\" (this is wiqaya.case/1)");
 
 	f = field_of(j, "", "agency");
@@ -549,7 +564,7 @@ int rec_from_json(const struct rec_context *ctx, json_t *j, struct case_rec *c,
 	f = field_of(j, "", "case_ref");
 	const char *case_ref = get_string(&f, 1, 64, errs);
 	if (case_ref && !case_ref[0])
-		rec_error_add(errs, "E1003", f.ptr, "\"case_ref\" is empty");
+		rec_error_add(errs, "E1003", field_ptr(&f), "\"case_ref\" is empty");
 	f = field_of(j, "", "reported");
 	c->reported = get_month(&f, 1, &c->reported_day, errs);
 	f = field_of(j, "", "incident");
