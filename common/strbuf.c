@@ -56,18 +56,27 @@ void sb_putc(struct strbuf *sb, char c)
 	sb->data[sb->len] = '\0';
 }
 
+/* Into the free space first, formatting again only when the append does not fit: measuring
+ * every append before writing it formatted everything twice (a tenth of a load's writing
+ * thread). */
 void sb_printf(struct strbuf *sb, const char *fmt, ...)
 {
+	size_t room = sb->cap - sb->len;
 	va_list ap;
 	va_start(ap, fmt);
-	int n = vsnprintf(NULL, 0, fmt, ap);
+	int n = vsnprintf(room ? sb->data + sb->len : NULL, room, fmt, ap);
 	va_end(ap);
-	if (n <= 0)
+	if (n < 0) {
+		if (room)
+			sb->data[sb->len] = '\0';
 		return;
-	reserve(sb, (size_t)n);
-	va_start(ap, fmt);
-	vsnprintf(sb->data + sb->len, (size_t)n + 1, fmt, ap);
-	va_end(ap);
+	}
+	if ((size_t)n >= room) {
+		reserve(sb, (size_t)n);
+		va_start(ap, fmt);
+		vsnprintf(sb->data + sb->len, (size_t)n + 1, fmt, ap);
+		va_end(ap);
+	}
 	sb->len += (size_t)n;
 }
 
