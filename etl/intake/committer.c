@@ -378,18 +378,17 @@ static int write_rest(struct committer *c, PGconn *conn, struct submission **gro
 static int begin(struct committer *c, PGconn *conn, int *spool, struct wq_error *e)
 {
 	PGresult *r = PQexec(
-	    conn, c->spooled ? "BEGIN; " CHUNK_PLANNING
-			       "SELECT FROM warehouse.key_state FOR SHARE; " SPOOL_TABLE_LOCK
-			       "SELECT storage_version, pg_try_advisory_xact_lock(" LINKAGE_LOCK_KEY
-			       "), EXISTS (SELECT FROM warehouse.intake_spool) "
-			       "FROM warehouse.key_state"
-			     : "BEGIN; " CHUNK_PLANNING
-			       "SELECT FROM warehouse.key_state FOR SHARE; SAVEPOINT linkage; "
-			       "SET LOCAL lock_timeout = " SPOOL_AFTER "; "
-			       "SELECT pg_advisory_xact_lock(" LINKAGE_LOCK_KEY "); "
-			       "SET LOCAL lock_timeout TO DEFAULT; " SPOOL_TABLE_LOCK
-			       "SELECT storage_version, true, EXISTS (SELECT FROM "
-			       "warehouse.intake_spool) FROM warehouse.key_state");
+	    conn, c->spooled
+		      ? "BEGIN; SELECT FROM warehouse.key_state FOR SHARE; " SPOOL_TABLE_LOCK
+			"SELECT storage_version, pg_try_advisory_xact_lock(" LINKAGE_LOCK_KEY
+			"), EXISTS (SELECT FROM warehouse.intake_spool) "
+			"FROM warehouse.key_state"
+		      : "BEGIN; SELECT FROM warehouse.key_state FOR SHARE; SAVEPOINT linkage; "
+			"SET LOCAL lock_timeout = " SPOOL_AFTER "; "
+			"SELECT pg_advisory_xact_lock(" LINKAGE_LOCK_KEY "); "
+			"SET LOCAL lock_timeout TO DEFAULT; " SPOOL_TABLE_LOCK
+			"SELECT storage_version, true, EXISTS (SELECT FROM "
+			"warehouse.intake_spool) FROM warehouse.key_state");
 	const char *state = PQresultErrorField(r, PG_DIAG_SQLSTATE);
 	if (!c->spooled && PQresultStatus(r) == PGRES_FATAL_ERROR && state &&
 	    strcmp(state, "55P03") == 0) { /* lock_not_available: a load holds it */
@@ -490,10 +489,9 @@ static enum drained drain(struct committer *c, struct submission ***group, size_
 	PGconn *conn = connection(c, e);
 	if (!conn)
 		return DRAIN_FAILED;
-	PGresult *r =
-	    PQexec(conn, "BEGIN; " CHUNK_PLANNING "SELECT FROM warehouse.key_state FOR SHARE; "
-			 "SELECT pg_try_advisory_xact_lock(" LINKAGE_LOCK_KEY
-			 "), storage_version FROM warehouse.key_state");
+	PGresult *r = PQexec(conn, "BEGIN; SELECT FROM warehouse.key_state FOR SHARE; "
+				   "SELECT pg_try_advisory_xact_lock(" LINKAGE_LOCK_KEY
+				   "), storage_version FROM warehouse.key_state");
 	if (PQresultStatus(r) != PGRES_TUPLES_OK || PQntuples(r) != 1) {
 		db_error(conn, r, "S2002", e);
 		PQclear(r);

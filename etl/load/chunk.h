@@ -24,16 +24,6 @@ void chunk_init(struct chunk *ch);
 /* Frees the chunk's cases (accepted, not written) and its buffers. */
 void chunk_free(struct chunk *ch);
 
-/* To follow the BEGIN of every transaction that writes chunks: chunk_write's lookups
- * (tokens, case keys, the matched persons' identities and cases) are a few thousand index
- * probes into tables of millions, and with the default random_page_cost the planner
- * prices a sequential scan of the whole table below them once a chunk has a few hundred
- * keys, with fresh statistics or not. Every chunk then read every table, and a load grew
- * quadratic: at a million cases the token lookup took 43 ms a chunk (a parallel scan of
- * 1.7M tokens) where its probes take about 20. Off for the transaction only: a rebuild
- * of the analytics, which reads whole tables, runs in its own. */
-#define CHUNK_PLANNING "SET LOCAL enable_seqscan = off; "
-
 /* The temporary tables chunk_write stages through (empty at each transaction's start):
  * once per connection, or per batch transaction. */
 int chunk_prepare(struct batch *b, struct wq_error *e);

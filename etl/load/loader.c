@@ -377,11 +377,10 @@ static void *produce(void *arg)
 
 /* ---- the steps of a load ---- */
 
-/* Begins the transaction (with the chunks' planner settings) and reads the storage-key
- * version under a share lock. */
+/* Begins the transaction and reads the storage-key version under a share lock. */
 static int begin(struct load *ld, struct wq_error *e)
 {
-	if (db_script(ld->b.conn, e, "BEGIN; " CHUNK_PLANNING) < 0)
+	if (db_run(ld->b.conn, e, "BEGIN", 0, NULL) < 0)
 		return -1;
 	PGresult *res = db_exec(
 	    ld->b.conn, e, "SELECT storage_version FROM warehouse.key_state FOR SHARE", 0, NULL);
