@@ -113,20 +113,15 @@ int db_error(PGconn *conn, const PGresult *res, const char *code, struct wq_erro
 PGresult *db_exec(PGconn *conn, struct wq_error *e, const char *sql, int nparams,
 		  const char *const *params)
 {
-	PGresult *res = PQexecParams(conn, sql, nparams, NULL, params, NULL, NULL, 0);
-	ExecStatusType st = PQresultStatus(res);
-	if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK || st == PGRES_COPY_IN)
-		return res;
-	db_error(conn, res, "S2002", e);
-	PQclear(res);
-	return NULL;
+	return db_exec_binary(conn, e, sql, nparams, params, NULL, NULL);
 }
 
 PGresult *db_exec_binary(PGconn *conn, struct wq_error *e, const char *sql, int nparams,
 			 const char *const *params, const int *lengths, const int *binary)
 {
 	PGresult *res = PQexecParams(conn, sql, nparams, NULL, params, lengths, binary, 0);
-	if (PQresultStatus(res) == PGRES_TUPLES_OK || PQresultStatus(res) == PGRES_COMMAND_OK)
+	ExecStatusType st = PQresultStatus(res);
+	if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK || st == PGRES_COPY_IN)
 		return res;
 	db_error(conn, res, "S2002", e);
 	PQclear(res);
