@@ -206,9 +206,11 @@ static int fetch_existing(struct batch *b, struct chunk *ch, struct work *w, str
 	const uint8_t **items = xmalloc(sizeof *items * (n_toks + ch->n_cases + 1));
 	size_t k = 0;
 	for (size_t i = 0; i < ch->n_cases; i++)
-		for (int v = 0; v < persons_of(&ch->cases[i]); v++)
-			for (int t = 0; t < person_of(&ch->cases[i], v)->ntok; t++)
-				items[k++] = person_of(&ch->cases[i], v)->tok[t].hash;
+		for (int v = 0; v < persons_of(&ch->cases[i]); v++) {
+			const struct person_rec *p = person_of(&ch->cases[i], v);
+			for (int t = 0; t < p->ntok; t++)
+				items[k++] = p->tok[t].hash;
+		}
 	for (size_t i = 0; i < ch->n_cases; i++)
 		items[n_toks + i] = ch->cases[i].case_key;
 	struct strbuf *toks = &w->sb, keys;
