@@ -55,7 +55,7 @@ ETL_SRC    = etl/main.c etl/cmd_keys.c etl/cmd_migrate.c etl/cmd_load.c etl/cmd_
              etl/pseudonym/latin_ascii.c etl/pseudonym/pseudonym.c \
              etl/load/record.c etl/load/csv_reader.c etl/load/input.c etl/load/loader.c \
              etl/load/batch.c etl/load/chunk.c etl/load/linkage.c etl/load/population.c \
-             etl/load/refresher.c etl/load/withdraw.c \
+             etl/load/refresher.c etl/load/rebuild.c etl/load/withdraw.c \
              etl/intake/intake_routes.c etl/intake/intake_cases.c etl/intake/intake_batch.c \
              etl/intake/intake_quality.c etl/intake/intake_approvals.c \
              etl/intake/intake_population.c etl/intake/intake_health.c etl/intake/committer.c \

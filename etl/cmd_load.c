@@ -80,13 +80,13 @@ static int summarise(const char *path, int rc, const struct load_result *r)
 /* The analytics brought up to date with the queue, with a line before and after; 3 when
  * the refresh failed after something loaded (what it changed stays queued), else status
  * (2, nothing loaded, says more than a refresh that failed too). */
-static int refresh(PGconn *conn, int status)
+static int refresh(PGconn *conn, const struct wq_config *cfg, int status)
 {
 	struct wq_error e;
 	long version = 0;
 	double t = clock_now();
 	fprintf(stderr, "refreshing the analytics\n");
-	int rc = refresh_queued(conn, &version, &e);
+	int rc = refresh_queued(conn, cfg, &version, &e);
 	if (rc < 0) {
 		err_print(&e, stderr);
 		fprintf(stderr, "the analytics were not refreshed: what was loaded waits in the "
@@ -188,7 +188,7 @@ int cmd_load(struct cli_ctx *ctx, int argc, char **argv)
 	/* Whatever the files did: a load killed between its commit and its refresh left its
 	 * changes queued, and running it again ("already loaded") brings them in. */
 	if (refreshing)
-		status = refresh(conn, status);
+		status = refresh(conn, cfg, status);
 out:
 	if (opt.rejects)
 		fclose(opt.rejects);

@@ -23,7 +23,7 @@ int cmd_refresh(struct cli_ctx *ctx, int argc, char **argv)
 		return cli_usage_error(ctx);
 	if (queued) {
 		long v = 0;
-		int rc = refresh_queued(ctx->conn, &v, &e);
+		int rc = refresh_queued(ctx->conn, ctx->cfg, &v, &e);
 		if (rc < 0)
 			return cli_fail(&e);
 		if (rc == 0)
@@ -32,10 +32,9 @@ int cmd_refresh(struct cli_ctx *ctx, int argc, char **argv)
 			printf("analytics refreshed, data version %ld\n", v);
 		return 0;
 	}
-	PGresult *res = db_exec(ctx->conn, &e, "SELECT warehouse.rebuild_analytics()", 0, NULL);
-	if (!res)
+	long v = 0;
+	if (refresh_all(ctx->conn, ctx->cfg, &v, &e) < 0)
 		return cli_fail(&e);
-	printf("analytics rebuilt, data version %s\n", PQgetvalue(res, 0, 0));
-	PQclear(res);
+	printf("analytics rebuilt, data version %ld\n", v);
 	return 0;
 }

@@ -40,7 +40,7 @@ int cmd_withdraw(struct cli_ctx *ctx, int argc, char **argv)
 	printf("batch %lld withdrawn: %ld cases and %ld persons removed\n", id, w.cases, w.persons);
 	fflush(stdout);
 	long version = 0;
-	int refreshed = refresh_queued(ctx->conn, &version, &e);
+	int refreshed = refresh_queued(ctx->conn, ctx->cfg, &version, &e);
 	if (refreshed < 0) {
 		err_print(&e, stderr);
 		fprintf(stderr, "the analytics were not refreshed: the withdrawal waits in the "

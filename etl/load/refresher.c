@@ -9,8 +9,14 @@
 #include "common/db.h"
 #include "common/log.h"
 #include "common/xalloc.h"
+#include "etl/load/rebuild.h"
 
-int refresh_queued(PGconn *conn, long *version, struct wq_error *e)
+/* Under the refresh lock, in one REPEATABLE READ transaction: the whole rebuild on
+ * several connections when FULL or when the queue holds much of the warehouse
+ * (warehouse.refresh_needs_rebuild), else the queue's refresh. 1 with *version, 0 when
+ * nothing was queued, -1 with e set. */
+static int refresh(PGconn *conn, const struct wq_config *cfg, int full, long *version,
+		   struct wq_error *e)
 {
 	/* The session lock first, then the snapshot: a full rebuild that committed while we
 	 * waited is in the snapshot, one that starts later waits for us. */
@@ -20,18 +26,43 @@ int refresh_queued(PGconn *conn, long *version, struct wq_error *e)
 	PGresult *r = NULL;
 	if (db_run(conn, e, "BEGIN ISOLATION LEVEL REPEATABLE READ", 0, NULL) < 0)
 		goto out;
-	r = db_exec(conn, e, "SELECT warehouse.refresh_analytics()", 0, NULL);
-	if (!r || db_run(conn, e, "COMMIT", 0, NULL) < 0) {
-		PQclear(PQexec(conn, "ROLLBACK"));
-		goto out;
+	if (!full) {
+		if (!(r = db_exec(conn, e, "SELECT warehouse.refresh_needs_rebuild()", 0, NULL)))
+			goto failed;
+		full = PQgetvalue(r, 0, 0)[0] == 't';
+		PQclear(r);
+		r = NULL;
 	}
-	rc = !PQgetisnull(r, 0, 0);
-	if (rc)
-		*version = atol(PQgetvalue(r, 0, 0));
+	if (full) {
+		if (rebuild_parallel(conn, cfg, version, e) < 0)
+			goto failed;
+		rc = 1;
+	} else {
+		if (!(r = db_exec(conn, e, "SELECT warehouse.refresh_analytics()", 0, NULL)))
+			goto failed;
+		rc = !PQgetisnull(r, 0, 0);
+		if (rc)
+			*version = atol(PQgetvalue(r, 0, 0));
+	}
+	if (db_run(conn, e, "COMMIT", 0, NULL) == 0)
+		goto out;
+failed:
+	rc = -1;
+	PQclear(PQexec(conn, "ROLLBACK"));
 out:
 	PQclear(r);
 	PQclear(PQexec(conn, "SELECT pg_advisory_unlock(warehouse.refresh_lock())"));
 	return rc;
+}
+
+int refresh_queued(PGconn *conn, const struct wq_config *cfg, long *version, struct wq_error *e)
+{
+	return refresh(conn, cfg, 0, version, e);
+}
+
+int refresh_all(PGconn *conn, const struct wq_config *cfg, long *version, struct wq_error *e)
+{
+	return refresh(conn, cfg, 1, version, e) < 0 ? -1 : 0;
 }
 
 struct refresher {
@@ -111,7 +142,7 @@ static void *run(void *arg)
 		if (pending && age >= gather) {
 			long v = 0;
 			double t0 = clock_now();
-			int rc = refresh_queued(conn, &v, &e);
+			int rc = refresh_queued(conn, r->cfg, &v, &e);
 			last = clock_now() - t0;
 			if (rc < 0)
 				log_error("refresh: %s: %s", e.code, e.message);

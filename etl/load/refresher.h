@@ -17,8 +17,13 @@
 #include "common/error.h"
 
 /* One incremental refresh on conn (REPEATABLE READ, under the refresh lock): 1 with
- * *version the new data version, 0 when nothing was queued, -1 with e set. */
-int refresh_queued(PGconn *conn, long *version, struct wq_error *e);
+ * *version the new data version, 0 when nothing was queued, -1 with e set. A queue that
+ * holds much of the warehouse is rebuilt whole instead, on connections of cfg's
+ * (etl/load/rebuild.h). */
+int refresh_queued(PGconn *conn, const struct wq_config *cfg, long *version, struct wq_error *e);
+/* The full rebuild of the analytics (etl/load/rebuild.h), under the refresh lock: 0 with
+ * *version the new data version, or -1 with e set. */
+int refresh_all(PGconn *conn, const struct wq_config *cfg, long *version, struct wq_error *e);
 
 struct refresher;
 

@@ -1,43 +1,10 @@
--- Fresh planner statistics for the analytics tables, which a rebuild has just emptied and
--- filled again: after TRUNCATE the planner takes them for empty until autovacuum's
--- analyse comes by, and chooses plans for empty tables (a fresh 4-dimension table took
--- 677 ms instead of 176 ms in the meantime). Run in the rebuild's transaction, ANALYZE
--- samples its own new rows, and the statistics are published with them at commit.
--- ANALYZE needs the tables' owner: SECURITY DEFINER, for the loader, able to do nothing
--- else. It samples at a statistics target of 25, not 100: 7,500 rows a table, and up to
--- 25 most common values a column, as many as a code list has (the facts' columns are
--- codes, years and flags); the SQL path's plans need no more, and the first load of 80,000
--- cases spent 1.4 s of its 8 s here at 100, 0.95 s at 25. Autovacuum's later analyses
--- take the cluster's default.
---
--- A fact with years on other servers (scripts/shard.sh) has its partitions here analysed
--- one by one, never the foreign ones nor the parent (which samples them): the owner
--- reaches a node through its own connection, in a transaction of its own there, which
--- would wait for the loader's TRUNCATE of the node's table, uncommitted until this
--- transaction commits: a deadlock across servers that no server can see. Each node
--- analyses its own tables (autovacuum); the coordinator's statistics of them are taken
--- by a move and by `scripts/shard.sh analyze`, outside a rebuild. Outside the counting rules
--- (sql/functions/analytics/): changing it changes no row. EXECUTE format: the partitions
--- are named by their year, data.
+-- Fresh planner statistics for every analytics table (warehouse.analyze_fact).
 CREATE OR REPLACE FUNCTION warehouse.analyze_analytics() RETURNS void
-LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
-SET default_statistics_target = 25 AS $$
-DECLARE
-  t text;
-  p text;
+LANGUAGE plpgsql AS $$
 BEGIN
-  FOREACH t IN ARRAY ARRAY['victim_year', 'case_fact', 'offender_year', 'intervention_fact'] LOOP
-    IF EXISTS (SELECT 1 FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
-               WHERE i.inhparent = ('analytics.' || t)::regclass AND c.relkind = 'f') THEN
-      FOR p IN SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
-               WHERE i.inhparent = ('analytics.' || t)::regclass AND c.relkind = 'r' LOOP
-        EXECUTE format('ANALYZE analytics.%I', p);
-      END LOOP;
-    ELSE
-      EXECUTE format('ANALYZE analytics.%I', t);
-    END IF;
-  END LOOP;
-  ANALYZE analytics.population;
+  PERFORM warehouse.analyze_fact(f.fact)
+  FROM (SELECT fact FROM warehouse.rebuild_parts(NULL, NULL)
+        UNION ALL SELECT 'population') f;
 END
 $$;
 REVOKE ALL ON FUNCTION warehouse.analyze_analytics() FROM PUBLIC;

@@ -22,14 +22,8 @@ BEGIN
   IF pop IS NULL AND last_month IS NOT DISTINCT FROM d.last_month THEN
     RETURN NULL;
   END IF;
-  -- A queue holding much of the warehouse (a large load) is rebuilt whole: the same
-  -- tables, sooner. Judged before the work of finding what it names: by its persons and
-  -- cases, and the cases its batches loaded.
-  IF (SELECT count(*) FROM warehouse.refresh_queue WHERE batch_id IS NULL) +
-     (SELECT coalesce(sum(accepted), 0) FROM warehouse.batch WHERE batch_id IN
-        (SELECT batch_id FROM warehouse.refresh_queue)) >
-     greatest(10000, 0.2 * (SELECT reltuples FROM pg_class
-                            WHERE oid = 'warehouse.person'::regclass)) THEN
+  -- A queue holding much of the warehouse (a large load) is rebuilt whole.
+  IF warehouse.refresh_needs_rebuild() THEN
     RETURN warehouse.rebuild_analytics();
   END IF;
   -- What the queue names: its cases and persons, and the cases of its batches (a load

@@ -1,0 +1,89 @@
+# The full rebuild on several connections (etl/load/rebuild.c): every row as the rebuild in
+# one transaction (warehouse.rebuild_analytics) gives it; the rows of one snapshot, whatever
+# commits while the facts are built; and a builder that fails leaves the analytics, the
+# data version and the queue as they were.
+source "$(dirname "$0")/../lib.sh"
+fresh_db rebuild
+"$BIN/wiqaya-synth" --seed 52 --cases 12000 --bad-rate 0 --out "$T/syn" >/dev/null
+"$BIN/wiqaya-synth" --seed 53 --cases 300 --bad-rate 0 --out "$T/more" >/dev/null
+"$BIN/wiqaya-etl" load --population "$T/syn/population.csv" >/dev/null 2>&1
+version() { psql_t -c 'SELECT version FROM analytics.data_version'; }
+queued() { psql_t -c 'SELECT count(*) FROM warehouse.refresh_queue'; }
+# builder FUNCTION: the backends of the rebuild's connection building that fact.
+builder() { psql_t -c "SELECT pid FROM pg_stat_activity WHERE query LIKE 'COPY (SELECT * FROM warehouse.$1(%'"; }
+# waiting FUNCTION: whether that fact's builder waits for a lock.
+waiting() { [[ $(psql_t -c "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'
+                            AND query LIKE 'COPY (SELECT * FROM warehouse.$1(%'") == 1 ]]; }
+until_true() { local i; for i in $(seq 1 300); do "$@" && return 0; sleep 0.1; done; return 1; }
+
+# ---- the first load: a queue of 12,000 cases is rebuilt whole, on several connections ----
+# hold NAME SQL: a test session holding a lock (SQL) for up to 60 s, named by its sleep;
+# free NAME ends it.
+hold() {
+  psql_t -c "BEGIN" -c "$2" -c "SELECT pg_sleep(60) /* $1 */" >/dev/null 2>&1 &
+  until_true bash -c "[[ -n \$(WIQAYA_CONF=$CONF '$ROOT/scripts/pg.sh' psql -X -At -c \"SELECT 1 FROM pg_stat_activity WHERE query LIKE '%/* $1 */' AND wait_event = 'PgSleep'\") ]]"
+}
+free() { psql_t -c "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE query LIKE '%/* $1 */'" >/dev/null; }
+# The rebuild waits for a reader of case_fact to end (its TRUNCATE), its snapshot taken;
+# meanwhile another batch commits, which that snapshot does not hold. Then its builder of
+# victim-years waits for the agencies' sources, held by another session, so that the
+# load's refresh is seen building on connections of its own.
+hold reader "LOCK TABLE analytics.case_fact IN ACCESS SHARE MODE"
+hold sources "LOCK TABLE warehouse.agency_source IN ACCESS EXCLUSIVE MODE"
+"$BIN/wiqaya-etl" load "$T/syn/cases.ndjson" >"$T/first.out" 2>&1 &
+loader=$!
+check "the load's rebuild waits for a reader of the analytics" until_true bash -c "[[ -n \$(WIQAYA_CONF=$CONF '$ROOT/scripts/pg.sh' psql -X -At -c \"SELECT 1 FROM pg_stat_activity WHERE query LIKE '%rebuild_start%' AND wait_event_type = 'Lock'\") ]]"
+"$BIN/wiqaya-etl" load --no-refresh "$T/more/cases.ndjson" >/dev/null 2>&1
+free reader
+check "then builds the victim-years on a connection of its own" until_true waiting victim_years
+# done: its connection idle in its transaction, its rows copied into the rebuild's
+done_building() { [[ $(psql_t -c "SELECT state FROM pg_stat_activity WHERE query LIKE 'COPY (SELECT * FROM warehouse.$1(%'") == "idle in transaction" ]]; }
+check "and the other facts meanwhile" until_true done_building case_facts
+free sources
+wait "$loader"
+eq "the load and its refresh succeed" "$?" 0
+check "saying so" grep -q "analytics: data version" "$T/first.out"
+eq "the batch that committed meanwhile is still queued (the rebuild's snapshot is before it)" "$(psql_t -c "SELECT count(*) > 0 FROM warehouse.refresh_queue q JOIN warehouse.batch b USING (batch_id) WHERE b.accepted = 300")" t
+eq "and none of its 300 cases is in the analytics (every builder read the rebuild's snapshot)" "$(psql_t -c "SELECT count(*) FROM analytics.case_fact")" 12000
+eq "nor its victims" \
+  "$(psql_t -c "SELECT count(*) FROM analytics.victim_year")" \
+  "$(psql_t -c "SELECT count(DISTINCT (v.person_id, extract(year FROM c.reported))) FROM warehouse.victim v
+                JOIN warehouse.\"case\" c USING (case_id) JOIN warehouse.batch b USING (batch_id) WHERE b.accepted = 12000")"
+eq "no builder's connection is left" "$(psql_t -c "SELECT count(*) FROM pg_stat_activity WHERE query LIKE 'COPY (SELECT * FROM warehouse.%'")" 0
+
+# ---- every row as the rebuild in one transaction gives it ----
+"$BIN/wiqaya-etl" refresh --queued >/dev/null
+"$BIN/wiqaya-etl" load --population "$T/syn/population_disability.csv" >/dev/null 2>&1
+check "wiqaya-etl refresh rebuilds on several connections" "$BIN/wiqaya-etl" refresh
+parallel=$(digest)
+v=$(version)
+psql_t -c "SELECT warehouse.rebuild_analytics()" >/dev/null
+eq "every analytics row (victim-years, cases, offenders, interventions, population) is the one-transaction rebuild's" "$(digest)" "$parallel"
+eq "with the data version after it" "$(version)" "$((v + 1))"
+figure "$(tr ' ' '\n' <<<"$parallel" | cut -d: -f1,2 | paste -sd' ')"
+eq "every table has rows" "$(psql_t -c "SELECT (SELECT count(*) > 0 FROM analytics.victim_year) AND (SELECT count(*) > 0 FROM analytics.case_fact)
+  AND (SELECT count(*) > 0 FROM analytics.offender_year) AND (SELECT count(*) > 0 FROM analytics.intervention_fact)
+  AND (SELECT count(*) > 0 FROM analytics.population)")" t
+eq "each fact's statistics are fresh (analysed in the rebuild)" \
+  "$(psql_t -c "SELECT count(*) FROM pg_class WHERE relnamespace = 'analytics'::regnamespace AND relname ~ '^(victim_year|case_fact|offender_year|intervention_fact)_[0-9]{4}$' AND reltuples < 0")" 0
+
+# ---- a builder that fails: nothing changes ----
+before=$(digest) v=$(version)
+psql_t -c "INSERT INTO warehouse.refresh_queue (person_id, salt) SELECT person_id, salt FROM warehouse.person LIMIT 5" >/dev/null
+q=$(queued)
+hold sources "LOCK TABLE warehouse.agency_source IN ACCESS EXCLUSIVE MODE"
+"$BIN/wiqaya-etl" refresh >"$T/failed.out" 2>&1 &
+refresher=$!
+check "a rebuild's builder of victim-years waits" until_true waiting victim_years
+psql_t -c "SELECT pg_terminate_backend($(builder victim_years))" >/dev/null
+free sources
+wait "$refresher"
+eq "the rebuild whose builder was stopped fails" "$?" 2
+check "with a numbered error" grep -q "S2002" "$T/failed.out"
+eq "the analytics are as they were" "$(digest)" "$before"
+eq "and so is the data version" "$(version)" "$v"
+eq "and the queue" "$(queued)" "$q"
+eq "no builder's connection is left" "$(psql_t -c "SELECT count(*) FROM pg_stat_activity WHERE query LIKE 'COPY (SELECT * FROM warehouse.%'")" 0
+check "the next rebuild succeeds" "$BIN/wiqaya-etl" refresh
+eq "with the same rows" "$(digest)" "$before"
+eq "and empties the queue" "$(queued)" 0
