@@ -6,27 +6,34 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/cores.h"
 #include "common/db.h"
 #include "common/strbuf.h"
 #include "common/xalloc.h"
 
-/* A fact built on a connection of its own. */
+/* A connection that builds facts, one after the other, in the rebuild's snapshot. */
+struct builder {
+	PGconn *conn;
+};
+
+/* A fact, built on one of the builders' connections. */
 struct part {
 	const char *fact, *columns, *query; /* its row of warehouse.rebuild_parts */
-	PGconn *conn;
-	int copying;   /* its COPY has begun: rows may be read */
-	char *first;   /* its first row, read while waiting for a fact to be ready */
-	int first_len; /* that row's length; -1: the fact has no row */
+	PGconn *conn;			    /* its builder's */
+	int sent;			    /* its query is sent */
+	int copying;			    /* its COPY has begun: rows may be read */
+	char *first;			    /* its first row, read while waiting for a fact */
+	int first_len;			    /* that row's length; -1: the fact has no row */
 	int relayed;
 };
 
-/* Opens the fact's connection in the rebuild's snapshot and sends its query. */
-static int part_start(struct part *p, const struct wq_config *cfg, const char *snapshot,
-		      struct wq_error *e)
+/* Opens a builder's connection in the rebuild's snapshot, read only. */
+static int builder_open(struct builder *b, const struct wq_config *cfg, const char *snapshot,
+			struct wq_error *e)
 {
-	if (!(p->conn = db_connect(cfg, cfg->db_loader_user, e)))
+	if (!(b->conn = db_connect(cfg, cfg->db_loader_user, e)))
 		return -1;
-	char *id = PQescapeLiteral(p->conn, snapshot, strlen(snapshot));
+	char *id = PQescapeLiteral(b->conn, snapshot, strlen(snapshot));
 	struct strbuf sql;
 	sb_init(&sql);
 	/* Hash joins only, as in warehouse.rebuild_analytics (which says why). */
@@ -35,19 +42,40 @@ static int part_start(struct part *p, const struct wq_config *cfg, const char *s
 		  "SET LOCAL enable_nestloop = off",
 		  id ? id : "''");
 	PQfreemem(id);
-	int rc = db_script(p->conn, e, sql.data);
-	if (rc == 0) {
-		sb_reset(&sql);
-		sb_printf(&sql, "COPY (%s) TO STDOUT", p->query);
-		if (!PQsendQuery(p->conn, sql.data))
-			rc = db_error(p->conn, NULL, "S2002", e);
-	}
+	int rc = db_script(b->conn, e, sql.data);
 	sb_free(&sql);
 	return rc;
 }
 
-/* Waits until a fact not yet relayed has its first row (or is known to have none), and
- * returns its index; -1 with e set when a fact's connection failed. */
+/* Stops a builder's query still running (a rebuild that failed) and closes it. */
+static void builder_close(struct builder *b)
+{
+	if (!b->conn)
+		return;
+	if (PQtransactionStatus(b->conn) == PQTRANS_ACTIVE) {
+		PGcancel *c = PQgetCancel(b->conn);
+		char buf[256];
+		if (c)
+			PQcancel(c, buf, sizeof buf);
+		PQfreeCancel(c);
+	}
+	PQfinish(b->conn);
+}
+
+/* Sends the fact's query on its builder's connection. */
+static int part_send(struct part *p, struct wq_error *e)
+{
+	struct strbuf sql;
+	sb_init(&sql);
+	sb_printf(&sql, "COPY (%s) TO STDOUT", p->query);
+	int rc = PQsendQuery(p->conn, sql.data) ? 0 : db_error(p->conn, NULL, "S2002", e);
+	sb_free(&sql);
+	p->sent = 1;
+	return rc;
+}
+
+/* Waits until a fact sent and not yet relayed has its first row (or is known to have
+ * none), and returns its index; -1 with e set when a fact's connection failed. */
 static int ready_part(struct part *parts, int n, struct wq_error *e)
 {
 	struct pollfd *fds = xcalloc((size_t)n, sizeof *fds);
@@ -57,7 +85,7 @@ static int ready_part(struct part *parts, int n, struct wq_error *e)
 		int nfds = 0;
 		for (int i = 0; i < n && found < 0 && !failed; i++) {
 			struct part *p = &parts[i];
-			if (p->relayed)
+			if (!p->sent || p->relayed)
 				continue;
 			failed_part = p;
 			if (!PQconsumeInput(p->conn)) {
@@ -149,28 +177,13 @@ static int relay(PGconn *conn, struct part *p, struct wq_error *e)
 	return rc;
 }
 
-/* Stops a fact's query still running (a rebuild that failed) and closes its connection. */
-static void part_close(struct part *p)
-{
-	if (!p->conn)
-		return;
-	if (PQtransactionStatus(p->conn) == PQTRANS_ACTIVE) {
-		PGcancel *c = PQgetCancel(p->conn);
-		char buf[256];
-		if (c)
-			PQcancel(c, buf, sizeof buf);
-		PQfreeCancel(c);
-	}
-	PQfreemem(p->first);
-	PQfinish(p->conn);
-}
-
 int rebuild_parallel(PGconn *conn, const struct wq_config *cfg, long *version, struct wq_error *e)
 {
 	PGresult *snap = NULL, *start = NULL, *list = NULL, *done = NULL;
 	struct part *parts = NULL;
+	struct builder *builders = NULL;
 	struct strbuf analysed;
-	int n = 0, rc = -1;
+	int n = 0, nb = 0, rc = -1;
 	sb_init(&analysed);
 	if (!(snap = db_exec(conn, e, "SELECT pg_export_snapshot()", 0, NULL)) ||
 	    !(start = db_exec(conn, e, "SELECT last_month, cap FROM warehouse.rebuild_start()", 0,
@@ -182,16 +195,25 @@ int rebuild_parallel(PGconn *conn, const struct wq_config *cfg, long *version, s
 			     "SELECT fact, columns, query FROM warehouse.rebuild_parts($1, $2)", 2,
 			     args)))
 		goto out;
+	/* A builder a core: the first fact, the victim-years (the longest by far), has one
+	 * to itself, and the others share the rest, one after the other, so that the longest
+	 * is never slowed by the others, which are built and copied in meanwhile. */
 	n = PQntuples(list);
+	nb = cores(n);
 	parts = xcalloc((size_t)n, sizeof *parts);
+	builders = xcalloc((size_t)nb, sizeof *builders);
+	for (int b = 0; b < nb; b++)
+		if (builder_open(&builders[b], cfg, PQgetvalue(snap, 0, 0), e) < 0)
+			goto out;
 	for (int i = 0; i < n; i++) {
+		int b = nb == 1 ? 0 : i == 0 ? 0 : 1 + (i - 1) % (nb - 1);
 		parts[i] = (struct part){PQgetvalue(list, i, 0), PQgetvalue(list, i, 1),
-					 PQgetvalue(list, i, 2)};
-		if (part_start(&parts[i], cfg, PQgetvalue(snap, 0, 0), e) < 0)
+					 PQgetvalue(list, i, 2), builders[b].conn};
+		if (i < nb && part_send(&parts[i], e) < 0)
 			goto out;
 	}
 	/* The facts in the order they are ready, each analysed once in: the others compute
-	 * meanwhile. */
+	 * meanwhile; a builder then starts its next. */
 	sb_puts(&analysed, "{");
 	for (int k = 0; k < n; k++) {
 		int i = ready_part(parts, n, e);
@@ -201,9 +223,15 @@ int rebuild_parallel(PGconn *conn, const struct wq_config *cfg, long *version, s
 			err_detail(e, "while building analytics.%s", parts[i].fact);
 			goto out;
 		}
+		parts[i].relayed = 1;
+		for (int j = i + 1; j < n; j++)
+			if (parts[j].conn == parts[i].conn && !parts[j].sent) {
+				if (part_send(&parts[j], e) < 0)
+					goto out;
+				break;
+			}
 		if (db_run(conn, e, "SELECT warehouse.analyze_fact($1)", 1, &parts[i].fact) < 0)
 			goto out;
-		parts[i].relayed = 1;
 		sb_printf(&analysed, "%s%s", k ? "," : "", parts[i].fact);
 	}
 	sb_puts(&analysed, "}");
@@ -213,8 +241,11 @@ int rebuild_parallel(PGconn *conn, const struct wq_config *cfg, long *version, s
 	*version = atol(PQgetvalue(done, 0, 0));
 	rc = 0;
 out:
+	for (int b = 0; b < nb; b++)
+		builder_close(&builders[b]);
 	for (int i = 0; i < n; i++)
-		part_close(&parts[i]);
+		PQfreemem(parts[i].first);
+	free(builders);
 	free(parts);
 	sb_free(&analysed);
 	PQclear(done);

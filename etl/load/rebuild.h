@@ -1,12 +1,12 @@
 /* The full rebuild of the analytics tables with its facts built at once, on connections of
  * their own (docs/architecture.md "Loading"): the rebuild's transaction empties the tables
- * (warehouse.rebuild_start) and exports its snapshot; a connection a fact imports it and
- * runs the fact's query (warehouse.rebuild_parts) as a COPY to this process, which
- * copies the rows into the rebuild's transaction as they come, fact after fact in the
- * order they are ready; then warehouse.rebuild_finish. The facts' joins and sorts run on
- * every core while their rows go in; nothing shows before the one commit, and the rows
- * are those of warehouse.rebuild_analytics, which does the same in one transaction.
- * Memory stays flat: a row is copied as it is read. */
+ * (warehouse.rebuild_start) and exports its snapshot; a connection a core imports it and
+ * runs facts' queries (warehouse.rebuild_parts) as COPYs to this process, which copies the
+ * rows into the rebuild's transaction as they come, fact after fact in the order they are
+ * ready, and analyses each once in; then warehouse.rebuild_finish. The facts' joins and
+ * sorts run on every core while their rows go in; nothing shows before the one commit,
+ * and the rows are those of warehouse.rebuild_analytics, which does the same in one
+ * transaction. Memory stays flat: a row is copied as it is read. */
 #ifndef WQ_REBUILD_H
 #define WQ_REBUILD_H
 

@@ -38,7 +38,7 @@ free reader
 check "then builds the victim-years on a connection of its own" until_true waiting victim_years
 # done: its connection idle in its transaction, its rows copied into the rebuild's
 done_building() { [[ $(psql_t -c "SELECT state FROM pg_stat_activity WHERE query LIKE 'COPY (SELECT * FROM warehouse.$1(%'") == "idle in transaction" ]]; }
-check "and the other facts meanwhile" until_true done_building case_facts
+check "and the other facts meanwhile" until_true done_building intervention_facts
 free sources
 wait "$loader"
 eq "the load and its refresh succeed" "$?" 0
