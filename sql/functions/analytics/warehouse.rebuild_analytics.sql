@@ -1,7 +1,7 @@
 -- Rebuilds every analytics table from the warehouse in the caller's transaction (rekey,
 -- retention, a refresh whose queue holds much of the warehouse, and wiqaya-etl migrate
 -- when a builder changed): what was queued is shown by it, with fresh planner statistics
--- (warehouse.analyze_analytics). Returns the new data version. Loads and
+-- (warehouse.rebuild_finish). Returns the new data version. Loads and
 -- `wiqaya-etl refresh`, whose transactions hold no change of their own, rebuild the same
 -- way with the facts built on several connections at once (etl/load/rebuild.c): the same
 -- start, parts and finish.
