@@ -87,28 +87,39 @@ static void building(struct wq_error *e, const struct part *p)
 	err_detail(e, "%s%swhile building analytics.%s", said, said[0] ? "; " : "", p->fact);
 }
 
-/* Whether a builder waits, through a chain of lock waits, for the rebuild's own
- * transaction: PostgreSQL sees no deadlock there, since the rebuild waits for the builder
- * in this process, not for a lock. (A migration's ALTER queued behind a lock the rebuild
- * holds, and a builder's read queued behind the ALTER.) 1, 0, or -1 with e set. */
-static int waits_for_rebuild(PGconn *conn, const struct part *parts, int n, struct wq_error *e)
+/* Whether a builder waits, through a chain of lock waits, for the rebuild: its own
+ * transaction, or a builder, which holds its locks until the rebuild ends. PostgreSQL
+ * sees no deadlock there, since the rebuild waits for the builder in this process, not
+ * for a lock (a migration's ALTER queued behind a lock the rebuild or a builder holds,
+ * and a builder's read queued behind the ALTER). 1, 0, or -1 with e set. */
+static int waits_for_rebuild(PGconn *conn, const struct part *parts, int n,
+			     const struct builder *builders, int nb, struct wq_error *e)
 {
-	struct strbuf pids;
-	sb_init(&pids);
-	sb_putc(&pids, '{');
+	struct strbuf waiting, ours;
+	sb_init(&waiting);
+	sb_init(&ours);
+	sb_putc(&waiting, '{');
 	for (int i = 0; i < n; i++)
 		if (parts[i].sent && !parts[i].relayed)
-			sb_printf(&pids, "%s%d", pids.len > 1 ? "," : "",
+			sb_printf(&waiting, "%s%d", waiting.len > 1 ? "," : "",
 				  PQbackendPID(parts[i].conn));
-	sb_putc(&pids, '}');
-	const char *params[] = {pids.data};
-	PGresult *r = db_exec(conn, e,
-			      "WITH RECURSIVE w (pid) AS ("
-			      "  SELECT unnest($1::int[])"
-			      "  UNION SELECT unnest(pg_blocking_pids(w.pid)) FROM w) "
-			      "SELECT EXISTS (SELECT FROM w WHERE pid = pg_backend_pid())",
-			      1, params);
-	sb_free(&pids);
+	sb_putc(&waiting, '}');
+	sb_putc(&ours, '{');
+	for (int b = 0; b < nb; b++)
+		sb_printf(&ours, "%s%d", b ? "," : "", PQbackendPID(builders[b].conn));
+	sb_putc(&ours, '}');
+	const char *params[] = {waiting.data, ours.data};
+	/* (Builders never block one another: they only read.) */
+	PGresult *r =
+	    db_exec(conn, e,
+		    "WITH RECURSIVE w (pid) AS ("
+		    "  SELECT unnest(pg_blocking_pids(b)) FROM unnest($1::int[]) b"
+		    "  UNION SELECT unnest(pg_blocking_pids(w.pid)) FROM w) "
+		    "SELECT EXISTS (SELECT FROM w "
+		    "               WHERE pid = pg_backend_pid() OR pid = ANY ($2::int[]))",
+		    2, params);
+	sb_free(&waiting);
+	sb_free(&ours);
 	int rc = r ? PQgetvalue(r, 0, 0)[0] == 't' : -1;
 	PQclear(r);
 	if (rc == 1) {
@@ -123,7 +134,8 @@ static int waits_for_rebuild(PGconn *conn, const struct part *parts, int n, stru
 /* Waits until a fact sent and not yet relayed has its first row (or is known to have
  * none), and returns its index; -1 with e set when a fact's connection failed, or when a
  * builder waits for the rebuild (checked each second of waiting). */
-static int ready_part(PGconn *conn, struct part *parts, int n, struct wq_error *e)
+static int ready_part(PGconn *conn, struct part *parts, int n, const struct builder *builders,
+		      int nb, struct wq_error *e)
 {
 	struct pollfd *fds = xcalloc((size_t)n, sizeof *fds);
 	int found = -1, failed = 0;
@@ -163,7 +175,7 @@ static int ready_part(PGconn *conn, struct part *parts, int n, struct wq_error *
 			failed =
 			    err_set(e, "S2002", "could not wait for the analytics' builders: %s",
 				    strerror(errno));
-		else if (ready == 0 && waits_for_rebuild(conn, parts, n, e) != 0)
+		else if (ready == 0 && waits_for_rebuild(conn, parts, n, builders, nb, e) != 0)
 			failed = -1;
 	}
 	free(fds);
@@ -240,9 +252,13 @@ static int relay(PGconn *conn, struct part *p, struct wq_error *e)
 static int builders_open(struct builder *builders, int most, const struct wq_config *cfg,
 			 const char *snapshot)
 {
+	/* One attempt each: a server that refuses one now is full, not away (the rebuild's
+	 * own connection is there). */
+	struct wq_config once = *cfg;
+	once.db_connect_retries = 1;
 	int nb = 0;
 	struct wq_error e;
-	while (nb < most && builder_open(&builders[nb], cfg, snapshot, &e) == 0)
+	while (nb < most && builder_open(&builders[nb], &once, snapshot, &e) == 0)
 		nb++;
 	if (nb < most) {
 		builder_close(&builders[nb]);
@@ -270,7 +286,7 @@ static int build_parts(PGconn *conn, struct part *parts, int n, struct builder *
 	 * meanwhile; a builder then starts its next. */
 	sb_puts(analysed, "{");
 	for (int k = 0; k < n; k++) {
-		int i = ready_part(conn, parts, n, e);
+		int i = ready_part(conn, parts, n, builders, nb, e);
 		if (i < 0)
 			return -1;
 		if (relay(conn, &parts[i], e) < 0) {

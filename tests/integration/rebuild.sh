@@ -10,10 +10,12 @@ fresh_db rebuild
 version() { psql_t -c 'SELECT version FROM analytics.data_version'; }
 queued() { psql_t -c 'SELECT count(*) FROM warehouse.refresh_queue'; }
 # builder FUNCTION: the backends of the rebuild's connection building that fact.
-builder() { psql_t -c "SELECT pid FROM pg_stat_activity WHERE query LIKE 'COPY (SELECT * FROM warehouse.$1(%'"; }
+# (every probe of pg_stat_activity and pg_locks keeps to this script's database: other
+# scripts rebuild in theirs at the same time)
+builder() { psql_t -c "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND query LIKE 'COPY (SELECT * FROM warehouse.$1(%'"; }
 # waiting FUNCTION: whether that fact's builder waits for a lock.
-waiting() { [[ $(psql_t -c "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'
-                            AND query LIKE 'COPY (SELECT * FROM warehouse.$1(%'") == 1 ]]; }
+waiting() { [[ $(psql_t -c "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()
+                            AND wait_event_type = 'Lock' AND query LIKE 'COPY (SELECT * FROM warehouse.$1(%'") == 1 ]]; }
 until_true() { local i; for i in $(seq 1 300); do "$@" && return 0; sleep 0.1; done; return 1; }
 
 # ---- the first load: a queue of 12,000 cases is rebuilt whole, on several connections ----
@@ -21,9 +23,9 @@ until_true() { local i; for i in $(seq 1 300); do "$@" && return 0; sleep 0.1; d
 # free NAME ends it.
 hold() {
   psql_t -c "BEGIN" -c "$2" -c "SELECT pg_sleep(600) /* $1 */" >/dev/null 2>&1 &
-  until_true bash -c "[[ -n \$(WIQAYA_CONF=$CONF '$ROOT/scripts/pg.sh' psql -X -At -c \"SELECT 1 FROM pg_stat_activity WHERE query LIKE '%/* $1 */' AND wait_event = 'PgSleep'\") ]]"
+  until_true bash -c "[[ -n \$(WIQAYA_CONF=$CONF '$ROOT/scripts/pg.sh' psql -X -At -c \"SELECT 1 FROM pg_stat_activity WHERE datname = current_database() AND query LIKE '%/* $1 */' AND wait_event = 'PgSleep'\") ]]"
 }
-free() { psql_t -c "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE query LIKE '%/* $1 */'" >/dev/null; }
+free() { psql_t -c "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND query LIKE '%/* $1 */'" >/dev/null; }
 # The rebuild waits for a reader of case_fact to end (its TRUNCATE), its snapshot taken;
 # meanwhile another batch commits, which that snapshot does not hold. Then its builder of
 # victim-years waits for the agencies' sources, held by another session, so that the
@@ -32,12 +34,12 @@ hold reader "LOCK TABLE analytics.case_fact IN ACCESS SHARE MODE"
 hold sources "LOCK TABLE warehouse.agency_source IN ACCESS EXCLUSIVE MODE"
 "$BIN/wiqaya-etl" load "$T/syn/cases.ndjson" >"$T/first.out" 2>&1 &
 loader=$!
-check "the load's rebuild waits for a reader of the analytics" until_true bash -c "[[ -n \$(WIQAYA_CONF=$CONF '$ROOT/scripts/pg.sh' psql -X -At -c \"SELECT 1 FROM pg_stat_activity WHERE query LIKE '%rebuild_start%' AND wait_event_type = 'Lock'\") ]]"
+check "the load's rebuild waits for a reader of the analytics" until_true bash -c "[[ -n \$(WIQAYA_CONF=$CONF '$ROOT/scripts/pg.sh' psql -X -At -c \"SELECT 1 FROM pg_stat_activity WHERE datname = current_database() AND query LIKE '%rebuild_start%' AND wait_event_type = 'Lock'\") ]]"
 "$BIN/wiqaya-etl" load --no-refresh "$T/more/cases.ndjson" >/dev/null 2>&1
 free reader
 check "then builds the victim-years on a connection of its own" until_true waiting victim_years
 # done: its connection idle in its transaction, its rows copied into the rebuild's
-done_building() { [[ $(psql_t -c "SELECT state FROM pg_stat_activity WHERE query LIKE 'COPY (SELECT * FROM warehouse.$1(%'") == "idle in transaction" ]]; }
+done_building() { [[ $(psql_t -c "SELECT state FROM pg_stat_activity WHERE datname = current_database() AND query LIKE 'COPY (SELECT * FROM warehouse.$1(%'") == "idle in transaction" ]]; }
 # (on one core, one builder: the others wait behind the victim-years)
 if (($(nproc) > 1)); then check "and the other facts meanwhile" until_true done_building intervention_facts; fi
 free sources
@@ -50,7 +52,7 @@ eq "nor its victims" \
   "$(psql_t -c "SELECT count(*) FROM analytics.victim_year")" \
   "$(psql_t -c "SELECT count(DISTINCT (v.person_id, extract(year FROM c.reported))) FROM warehouse.victim v
                 JOIN warehouse.\"case\" c USING (case_id) JOIN warehouse.batch b USING (batch_id) WHERE b.accepted = 12000")"
-no_builder() { [[ $(psql_t -c "SELECT count(*) FROM pg_stat_activity WHERE query LIKE 'COPY (SELECT * FROM warehouse.%'") == 0 ]]; }
+no_builder() { [[ $(psql_t -c "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND query LIKE 'COPY (SELECT * FROM warehouse.%'") == 0 ]]; }
 check "no builder's connection is left" until_true no_builder
 
 # ---- every row as the rebuild in one transaction gives it ----
@@ -88,7 +90,7 @@ check "with a numbered error" grep -q "S2002" "$T/failed.out"
 eq "the analytics are as they were" "$(digest)" "$before"
 eq "and so is the data version" "$(version)" "$v"
 eq "and the queue" "$(queued)" "$q"
-no_builder() { [[ $(psql_t -c "SELECT count(*) FROM pg_stat_activity WHERE query LIKE 'COPY (SELECT * FROM warehouse.%'") == 0 ]]; }
+no_builder() { [[ $(psql_t -c "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND query LIKE 'COPY (SELECT * FROM warehouse.%'") == 0 ]]; }
 check "no builder's connection is left" until_true no_builder
 check "the next rebuild succeeds" "$BIN/wiqaya-etl" refresh
 eq "with the same rows" "$(digest)" "$before"
@@ -103,13 +105,13 @@ before=$(digest) v=$(version)
 hold reader "LOCK TABLE analytics.case_fact IN ACCESS SHARE MODE"
 timeout 120 "$BIN/wiqaya-etl" refresh >"$T/cycle.out" 2>&1 &
 refresher=$!
-until_true bash -c "[[ -n \$(WIQAYA_CONF=$CONF '$ROOT/scripts/pg.sh' psql -X -At -c \"SELECT 1 FROM pg_stat_activity WHERE query LIKE '%rebuild_start%' AND wait_event_type = 'Lock'\") ]]"
-psql_t -c "BEGIN" -c "LOCK TABLE warehouse.\"case\" IN ACCESS EXCLUSIVE MODE" -c "SELECT pg_sleep(2) /* alter */" >/dev/null 2>&1 &
+until_true bash -c "[[ -n \$(WIQAYA_CONF=$CONF '$ROOT/scripts/pg.sh' psql -X -At -c \"SELECT 1 FROM pg_stat_activity WHERE datname = current_database() AND query LIKE '%rebuild_start%' AND wait_event_type = 'Lock'\") ]]"
+psql_t -c "BEGIN" -c "LOCK TABLE warehouse.\"case\" IN ACCESS EXCLUSIVE MODE /* alter */" -c "SELECT pg_sleep(2)" >/dev/null 2>&1 &
 alter=$!
-until_true bash -c "[[ -n \$(WIQAYA_CONF=$CONF '$ROOT/scripts/pg.sh' psql -X -At -c \"SELECT 1 FROM pg_stat_activity WHERE query LIKE 'LOCK TABLE warehouse.%' AND wait_event_type = 'Lock'\") ]]"
+until_true bash -c "[[ -n \$(WIQAYA_CONF=$CONF '$ROOT/scripts/pg.sh' psql -X -At -c \"SELECT 1 FROM pg_stat_activity WHERE datname = current_database() AND query LIKE '%/* alter */' AND wait_event_type = 'Lock'\") ]]"
 free reader
 wait "$refresher"
-eq "the rebuild whose builders wait for it fails, within seconds" "$?" 2
+eq "the rebuild whose builders wait for it fails (instead of waiting for ever)" "$?" 2
 check "saying so" grep -q "S2002: the analytics' builders wait for a lock that waits for the rebuild" "$T/cycle.out"
 wait "$alter"
 eq "the other session then has its lock" "$?" 0
@@ -117,9 +119,36 @@ eq "the analytics are as they were" "$(digest)" "$before"
 eq "and so is the data version" "$(version)" "$v"
 check "no builder's connection is left" until_true no_builder
 
+# ---- the same through a builder done with its facts, which keeps its reads to the end ----
+# The victim-years' builder waits for the agencies' sources, having read the cases; the
+# other builder is done (its reads of the interventions held until the rebuild ends); a
+# session asks for the interventions alone and queues behind it; once the sources are
+# free, the victim-years' read of the interventions queues behind that session. The
+# rebuild itself holds no lock on them. (One core, one builder: not this case.)
+if (($(nproc) > 1)); then
+  hold sources "LOCK TABLE warehouse.agency_source IN ACCESS EXCLUSIVE MODE"
+  timeout 120 "$BIN/wiqaya-etl" refresh >"$T/cycle2.out" 2>&1 &
+  refresher=$!
+  until_true waiting victim_years
+  check "the other builder is done with its facts" until_true done_building intervention_facts
+  psql_t -c "BEGIN" -c "LOCK TABLE warehouse.intervention IN ACCESS EXCLUSIVE MODE /* alter2 */" -c "SELECT pg_sleep(2)" >/dev/null 2>&1 &
+  alter=$!
+  until_true bash -c "[[ -n \$(WIQAYA_CONF=$CONF '$ROOT/scripts/pg.sh' psql -X -At -c \"SELECT 1 FROM pg_stat_activity WHERE datname = current_database() AND query LIKE '%/* alter2 */' AND wait_event_type = 'Lock'\") ]]"
+  free sources
+  wait "$refresher"
+  eq "a rebuild whose builder waits for another of its builders fails too" "$?" 2
+  check "saying so" grep -q "S2002: the analytics' builders wait for a lock that waits for the rebuild" "$T/cycle2.out"
+  wait "$alter"
+  eq "the other session then has its lock" "$?" 0
+  eq "the analytics are as they were" "$(digest)" "$before"
+fi
+
 # ---- no builder's connection to be had: the facts built in the rebuild's transaction ----
+# (the rebuild's own connection retries while another backend, autovacuum say, is in the
+# database; a builder's connection is tried once)
+alone() { [[ $(psql_t -c "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()") == 0 ]]; }
+until_true alone
 psql_t -c "ALTER DATABASE $DB CONNECTION LIMIT 1" >/dev/null
-printf '[database]\nconnect_retries = 1\n' >>"$CONF"
 "$BIN/wiqaya-etl" refresh >"$T/alone.out" 2>&1
 eq "a rebuild when the database takes no more connection succeeds" "$?" 0
 check "saying it built with no builder" grep -q "rebuild: 0 of [0-9] builders' connections" "$T/alone.out"
