@@ -13,9 +13,12 @@ queued() { psql_t -c 'SELECT count(*) FROM warehouse.refresh_queue'; }
 # (every probe of pg_stat_activity and pg_locks keeps to this script's database: other
 # scripts rebuild in theirs at the same time)
 builder() { psql_t -c "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND query LIKE 'COPY (SELECT * FROM warehouse.$1(%'"; }
+# seen QUERY WAIT: whether a session of this database runs a query LIKE QUERY and waits as
+# WAIT says (its wait_event_type, or the event itself).
+seen() { [[ -n $(psql_t -c "SELECT 1 FROM pg_stat_activity WHERE datname = current_database()
+                            AND query LIKE '$1' AND '$2' IN (wait_event_type, wait_event)") ]]; }
 # waiting FUNCTION: whether that fact's builder waits for a lock.
-waiting() { [[ $(psql_t -c "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()
-                            AND wait_event_type = 'Lock' AND query LIKE 'COPY (SELECT * FROM warehouse.$1(%'") == 1 ]]; }
+waiting() { seen "COPY (SELECT * FROM warehouse.$1(%" Lock; }
 until_true() { local i; for i in $(seq 1 300); do "$@" && return 0; sleep 0.1; done; return 1; }
 
 # ---- the first load: a queue of 12,000 cases is rebuilt whole, on several connections ----
@@ -23,7 +26,7 @@ until_true() { local i; for i in $(seq 1 300); do "$@" && return 0; sleep 0.1; d
 # free NAME ends it.
 hold() {
   psql_t -c "BEGIN" -c "$2" -c "SELECT pg_sleep(600) /* $1 */" >/dev/null 2>&1 &
-  until_true bash -c "[[ -n \$(WIQAYA_CONF=$CONF '$ROOT/scripts/pg.sh' psql -X -At -c \"SELECT 1 FROM pg_stat_activity WHERE datname = current_database() AND query LIKE '%/* $1 */' AND wait_event = 'PgSleep'\") ]]"
+  until_true seen "%/* $1 */" PgSleep
 }
 free() { psql_t -c "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND query LIKE '%/* $1 */'" >/dev/null; }
 # The rebuild waits for a reader of case_fact to end (its TRUNCATE), its snapshot taken;
@@ -34,7 +37,7 @@ hold reader "LOCK TABLE analytics.case_fact IN ACCESS SHARE MODE"
 hold sources "LOCK TABLE warehouse.agency_source IN ACCESS EXCLUSIVE MODE"
 "$BIN/wiqaya-etl" load "$T/syn/cases.ndjson" >"$T/first.out" 2>&1 &
 loader=$!
-check "the load's rebuild waits for a reader of the analytics" until_true bash -c "[[ -n \$(WIQAYA_CONF=$CONF '$ROOT/scripts/pg.sh' psql -X -At -c \"SELECT 1 FROM pg_stat_activity WHERE datname = current_database() AND query LIKE '%rebuild_start%' AND wait_event_type = 'Lock'\") ]]"
+check "the load's rebuild waits for a reader of the analytics" until_true seen "%rebuild_start%" Lock
 "$BIN/wiqaya-etl" load --no-refresh "$T/more/cases.ndjson" >/dev/null 2>&1
 free reader
 check "then builds the victim-years on a connection of its own" until_true waiting victim_years
@@ -105,10 +108,10 @@ before=$(digest) v=$(version)
 hold reader "LOCK TABLE analytics.case_fact IN ACCESS SHARE MODE"
 timeout 120 "$BIN/wiqaya-etl" refresh >"$T/cycle.out" 2>&1 &
 refresher=$!
-until_true bash -c "[[ -n \$(WIQAYA_CONF=$CONF '$ROOT/scripts/pg.sh' psql -X -At -c \"SELECT 1 FROM pg_stat_activity WHERE datname = current_database() AND query LIKE '%rebuild_start%' AND wait_event_type = 'Lock'\") ]]"
+until_true seen "%rebuild_start%" Lock
 psql_t -c "BEGIN" -c "LOCK TABLE warehouse.\"case\" IN ACCESS EXCLUSIVE MODE /* alter */" -c "SELECT pg_sleep(2)" >/dev/null 2>&1 &
 alter=$!
-until_true bash -c "[[ -n \$(WIQAYA_CONF=$CONF '$ROOT/scripts/pg.sh' psql -X -At -c \"SELECT 1 FROM pg_stat_activity WHERE datname = current_database() AND query LIKE '%/* alter */' AND wait_event_type = 'Lock'\") ]]"
+until_true seen "%/* alter */" Lock
 free reader
 wait "$refresher"
 eq "the rebuild whose builders wait for it fails (instead of waiting for ever)" "$?" 2
@@ -133,7 +136,7 @@ if (($(nproc) > 1)); then
   check "the other builder is done with its facts" until_true done_building intervention_facts
   psql_t -c "BEGIN" -c "LOCK TABLE warehouse.intervention IN ACCESS EXCLUSIVE MODE /* alter2 */" -c "SELECT pg_sleep(2)" >/dev/null 2>&1 &
   alter=$!
-  until_true bash -c "[[ -n \$(WIQAYA_CONF=$CONF '$ROOT/scripts/pg.sh' psql -X -At -c \"SELECT 1 FROM pg_stat_activity WHERE datname = current_database() AND query LIKE '%/* alter2 */' AND wait_event_type = 'Lock'\") ]]"
+  until_true seen "%/* alter2 */" Lock
   free sources
   wait "$refresher"
   eq "a rebuild whose builder waits for another of its builders fails too" "$?" 2
