@@ -18,6 +18,7 @@
 #include "common/db.h"
 #include "common/strbuf.h"
 #include "common/xalloc.h"
+#include "server/shares.h"
 
 #define SINGLE_MAX 65535 /* codes of a single-valued column while loading: 2 bytes */
 #define MULTI_MAX  64	 /* items of a multi-valued column: a 64-bit set */
@@ -103,8 +104,8 @@ struct wide {
 
 struct part {
 	const struct wq_config *cfg;
-	int index, parts;
-	const char *snapshot; /* NULL: this part's connection exports it */
+	const char *snapshot;		      /* NULL: this part's connection exports it */
+	const char *where[COLUMNS_MAX_FACTS]; /* per fact, the condition of this part's rows */
 	PGconn *conn;
 	struct wide facts[COLUMNS_MAX_FACTS];
 	int nfacts;
@@ -132,10 +133,11 @@ static void wide_free(struct wide *w)
 	free(w->keys);
 }
 
-/* The COPY of fact f for part p: its dimensions' columns in f->dims' order, the record
- * key, and each predicate as a boolean column (PostgreSQL's three values: t, f, null). */
+/* The COPY of fact f's rows where `where` holds: its dimensions' columns in f->dims'
+ * order, the record key, and each predicate as a boolean column (PostgreSQL's three
+ * values: t, f, null). */
 static void copy_sql(const struct fact *f, const struct predicate *const *preds, int npreds,
-		     int index, int parts, struct strbuf *sql)
+		     const char *where, struct strbuf *sql)
 {
 	sb_reset(sql);
 	sb_puts(sql, "COPY (SELECT ");
@@ -146,11 +148,7 @@ static void copy_sql(const struct fact *f, const struct predicate *const *preds,
 	sb_puts(sql, "v.record_key");
 	for (int i = 0; i < npreds; i++)
 		sb_printf(sql, ", (%s)", preds[i]->sql);
-	sb_printf(sql, " FROM %s v", f->table);
-	if (parts > 1)
-		sb_printf(sql, " WHERE ((v.record_key %% %d) + %d) %% %d = %d", parts, parts, parts,
-			  index);
-	sb_puts(sql, ") TO STDOUT");
+	sb_printf(sql, " FROM %s v WHERE %s) TO STDOUT", f->table, where);
 }
 
 /* The predicates of f, in the model's order. */
@@ -309,7 +307,7 @@ static int fail(struct part *p, const char *code, const char *what, const struct
 }
 
 /* Streams fact f into w. */
-static int read_fact(struct part *p, struct wide *w, const struct fact *f)
+static int read_fact(struct part *p, struct wide *w, const struct fact *f, const char *where)
 {
 	const struct predicate *preds[COLUMNS_MAX_PREDS];
 	int npreds = fact_preds(f, preds);
@@ -319,7 +317,7 @@ static int read_fact(struct part *p, struct wide *w, const struct fact *f)
 	for (const char *const *n = f->dims; *n && w->ndims < COLUMNS_MAX_DIMS; n++)
 		w->dims[w->ndims++] = model_dimension(*n);
 	sb_init(&sql);
-	copy_sql(f, preds, npreds, p->index, p->parts, &sql);
+	copy_sql(f, preds, npreds, where, &sql);
 	PGresult *r = PQexec(p->conn, sql.data);
 	sb_free(&sql);
 	if (PQresultStatus(r) != PGRES_COPY_OUT) {
@@ -396,7 +394,7 @@ static int read_part(struct part *p)
 {
 	for (size_t i = 0; model_fact_at(i) && i < COLUMNS_MAX_FACTS; i++) {
 		p->nfacts++;
-		if (read_fact(p, &p->facts[i], model_fact_at(i)) < 0)
+		if (read_fact(p, &p->facts[i], model_fact_at(i), p->where[i]) < 0)
 			return -1;
 	}
 	return 0;
@@ -446,7 +444,7 @@ static int merge_column(struct part *parts, int nparts, int k, int i, size_t row
 {
 	const struct dimension *d = parts[0].facts[k].dims[i];
 	struct dict all = {0};
-	uint32_t *map[16];
+	uint32_t *map[SHARES_MAX_PARTS];
 	out->dim = d;
 	for (int p = 0; p < nparts; p++) {
 		const struct dict *local = &parts[p].facts[k].dicts[i];
@@ -530,17 +528,23 @@ static int merge(struct part *parts, int nparts, struct columns *c, struct wq_er
 
 struct columns *columns_load(const struct wq_config *cfg, int parts, struct wq_error *e)
 {
-	struct part p[16];
-	pthread_t threads[16];
+	struct part p[SHARES_MAX_PARTS];
+	pthread_t threads[SHARES_MAX_PARTS];
 	int started = 0;
 	double t0 = clock_now();
 	if (parts < 1)
 		parts = 1;
-	if (parts > 16)
-		parts = 16;
+	if (parts > SHARES_MAX_PARTS)
+		parts = SHARES_MAX_PARTS;
 	memset(p, 0, sizeof p);
+	struct strbuf where[COLUMNS_MAX_FACTS][SHARES_MAX_PARTS];
+	for (int k = 0; k < COLUMNS_MAX_FACTS; k++)
+		for (int i = 0; i < parts; i++) {
+			sb_init(&where[k][i]);
+			p[i].where[k] = ""; /* set by shares_plan before any part reads */
+		}
 	for (int i = 0; i < parts; i++)
-		p[i] = (struct part){.cfg = cfg, .index = i, .parts = parts};
+		p[i].cfg = cfg;
 	struct columns *c = xcalloc(1, sizeof *c);
 	/* The first part's connection takes the snapshot and the version, and exports the
 	 * snapshot for the others while its transaction stays open. */
@@ -573,6 +577,16 @@ struct columns *columns_load(const struct wq_config *cfg, int parts, struct wq_e
 	c->last = atoi(PQgetvalue(r, 0, 3));
 	c->item_cap = atoi(PQgetvalue(r, 0, 4));
 	PQclear(r);
+	for (size_t k = 0; model_fact_at(k) && k < COLUMNS_MAX_FACTS; k++) {
+		int by_years = shares_plan(p[0].conn, model_fact_at(k), parts, where[k], &p[0].e);
+		if (by_years < 0) {
+			p[0].failed = 1;
+			goto out;
+		}
+		c->facts_by_years += by_years;
+		for (int i = 0; i < parts; i++)
+			p[i].where[k] = where[k][i].data;
+	}
 	for (int i = 1; i < parts; i++) {
 		p[i].snapshot = snapshot;
 		if (pthread_create(&threads[i], NULL, part_thread, &p[i]) != 0) {
@@ -602,6 +616,9 @@ out:
 	for (int i = 0; i < parts; i++)
 		for (int k = 0; k < p[i].nfacts; k++)
 			wide_free(&p[i].facts[k]);
+	for (int k = 0; k < COLUMNS_MAX_FACTS; k++)
+		for (int i = 0; i < parts; i++)
+			sb_free(&where[k][i]);
 	if (failed >= 0) {
 		columns_free(c);
 		return NULL;

@@ -61,15 +61,16 @@ struct columns {
 	int first, last, item_cap;
 	struct fact_columns facts[COLUMNS_MAX_FACTS];
 	int nfacts;
-	size_t bytes;	/* the columns' and dictionaries' memory */
-	double seconds; /* the load's */
-	int readers;	/* answers reading it now (engine.c's count, under its lock) */
+	int facts_by_years; /* facts whose parts read years of their own (shares.h) */
+	size_t bytes;	    /* the columns' and dictionaries' memory */
+	double seconds;	    /* the load's */
+	int readers;	    /* answers reading it now (engine.c's count, under its lock) */
 };
 
 /* Loads every fact in one snapshot, over `parts` connections as the reader role (each
- * reads the rows whose record key mod parts is its own; the first exports the snapshot
- * the others import). Returns the version (malloc'd; columns_free), or NULL with e set:
- * S2001/S2002 the database, S6001 a value the columns cannot hold (a dictionary larger
+ * reads its share of the rows, shares.h: its own years, or its record keys; the first
+ * exports the snapshot the others import). Returns the version (malloc'd; columns_free), or NULL
+ * with e set: S2001/S2002 the database, S6001 a value the columns cannot hold (a dictionary larger
  * than a column allows, an item twice in one row's array). */
 struct columns *columns_load(const struct wq_config *cfg, int parts, struct wq_error *e);
 /* A reader's consistent view when years live on other servers (the SQL path's snapshots

@@ -96,9 +96,10 @@ static void *loader(void *arg)
 		failed = -1;
 		const struct fact_columns *vy = columns_fact(c, model_fact("victim_year"));
 		log_info("column engine: data version %lld in %.2f s, %zu victim-years, %.1f MB "
-			 "(%.1f bytes a victim-year)",
+			 "(%.1f bytes a victim-year); %d parts, %d of %d facts read by years",
 			 c->version, c->seconds, vy ? vy->rows : 0, (double)c->bytes / 1e6,
-			 vy && vy->rows ? (double)c->bytes / (double)vy->rows : 0.0);
+			 vy && vy->rows ? (double)c->bytes / (double)vy->rows : 0.0, parts,
+			 c->facts_by_years, c->nfacts);
 		install(en, c);
 	}
 	return NULL;

@@ -134,4 +134,44 @@ eq "and free through the second" "$(api2 "$q4" | jq -c '.metaData.disclosure.eps
 kill "$second"
 wait "$second" 2>/dev/null || true
 stop_server
+
+# The load's shares (server/shares.h): each part reads years of its own, and every row is
+# read by exactly one part, the default partition's and a year between partitions too.
+# parity PARTS SEED: 1,000 random queries over columns loaded by PARTS parts; the plan.
+parity() {
+  "$BIN/tool_engine_parity" 1000 "$2" "$1" >"$T/parity-$1" 2>&1
+  grep -o '^[0-9]* parts, [0-9]* of [0-9]* facts read by years' "$T/parity-$1"
+  grep -q '^1000 queries, [0-9]* cells, 0 differ' "$T/parity-$1" || cat "$T/parity-$1" >&2
+}
+eq "two parts read the four facts by years" "$(parity 2 "$((seed + 2))")" "2 parts, 4 of 4 facts read by years"
+check "and agree with the SQL path" grep -q '^1000 queries, [0-9]* cells, 0 differ' "$T/parity-2"
+# to_default FACT YEAR...: the years' rows moved from their partitions to the default.
+to_default() {
+  local f=$1 y cols; shift
+  cols=$(psql_admin -d "$DB" -c "SELECT string_agg(column_name, ', ') FROM information_schema.columns
+           WHERE table_schema = 'analytics' AND table_name = '$f' AND is_generated = 'NEVER'")
+  for y in "$@"; do
+    psql_admin -d "$DB" -c "ALTER TABLE analytics.$f DETACH PARTITION analytics.${f}_$y" \
+      -c "INSERT INTO analytics.$f ($cols) SELECT $cols FROM analytics.${f}_$y" \
+      -c "DROP TABLE analytics.${f}_$y" >/dev/null
+  done
+  psql_admin -d "$DB" -c "ANALYZE analytics.$f" >/dev/null
+}
+# Year 2018 of every fact moved to the default partition: a year between two partitions.
+facts=(victim_year case_fact offender_year intervention_fact)
+before=$(psql_t -c 'SELECT count(*) FROM analytics.victim_year')
+for f in "${facts[@]}"; do to_default "$f" 2018; done
+eq "no victim-year lost by the move" "$(psql_t -c 'SELECT count(*) FROM analytics.victim_year')" "$before"
+eq "2018's victim-years are in the default partition" \
+  "$(psql_admin -d "$DB" -c 'SELECT count(*) > 0 FROM analytics.victim_year_default WHERE year = 2018')" "t"
+for parts in 2 3; do
+  eq "$parts parts with rows in the default: by years still" "$(parity $parts "$((seed + parts))")" \
+    "$parts parts, 4 of 4 facts read by years"
+  check "and every cell as the SQL path's" grep -q '^1000 queries, [0-9]* cells, 0 differ' "$T/parity-$parts"
+done
+# Most rows in one part whatever the plan (the years before 2020 in the default): each part
+# reads by record key, and still every row once.
+for f in "${facts[@]}"; do to_default "$f" 2015 2016 2017 2019; done
+eq "a default of most rows: by record key" "$(parity 2 "$((seed + 4))")" "2 parts, 0 of 4 facts read by years"
+check "and every cell as the SQL path's" grep -q '^1000 queries, [0-9]* cells, 0 differ' "$T/parity-2"
 echo "1..$n"

@@ -97,6 +97,8 @@ seed=${SCALE_SEED:-$$}
 "$BIN/tool_engine_parity" 300 "$seed" >"$T/parity" 2>&1
 check "the column engine and the SQL path through the nodes agree on 300 random queries (seed $seed)" \
   grep -q '^300 queries, [0-9]* cells, 0 differ' "$T/parity"
+check "its two parts read the foreign partitions by years (server/shares.h)" \
+  grep -q '^2 parts, 4 of 4 facts read by years' "$T/parity"
 figure "$(tail -n 1 "$T/parity") (three nodes)"
 
 start_server

@@ -4,9 +4,10 @@
  * data version, every cell compared: numerator, denominator, excluded rows and the three
  * cell keys; and each cell's definition (the noise's key) made once per table against the
  * same made alone. Connects as the reader role, like the server, and loads its own
- * columns.
- *   WIQAYA_CONF=... tool_engine_parity QUERIES SEED
- * prints "QUERIES queries, CELLS cells, DIFFERENT differ, version V" and each difference;
+ * columns, over PARTS connections (2 unless given; server/shares.h).
+ *   WIQAYA_CONF=... tool_engine_parity QUERIES SEED [PARTS]
+ * prints "QUERIES queries, CELLS cells, DIFFERENT differ, version V" and each difference,
+ * after "PARTS parts, N of M facts read by years";
  * exits 0 when none differ, 1 when any does, 2 when it could not run. */
 #include <stdio.h>
 #include <stdlib.h>
@@ -101,8 +102,9 @@ int main(int argc, char **argv)
 	struct wq_config cfg;
 	struct wq_error e;
 	const char *conf = getenv("WIQAYA_CONF");
-	if (argc != 3 || !conf) {
-		fprintf(stderr, "usage: WIQAYA_CONF=FILE tool_engine_parity QUERIES SEED\n");
+	if (argc < 3 || argc > 4 || !conf) {
+		fprintf(stderr,
+			"usage: WIQAYA_CONF=FILE tool_engine_parity QUERIES SEED [PARTS]\n");
 		return 2;
 	}
 	long queries = atol(argv[1]);
@@ -112,7 +114,8 @@ int main(int argc, char **argv)
 		err_print(&e, stderr);
 		return 2;
 	}
-	struct columns *cols = columns_load(&cfg, 2, &e);
+	int parts = argc == 4 ? atoi(argv[3]) : 2;
+	struct columns *cols = columns_load(&cfg, parts, &e);
 	PGconn *conn = cols ? db_connect(&cfg, cfg.db_reader_user, &e) : NULL;
 	PGresult *v = NULL;
 	if (conn &&
@@ -127,6 +130,8 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	PQclear(v);
+	printf("%d parts, %d of %d facts read by years\n", parts, cols->facts_by_years,
+	       cols->nfacts);
 	long asked = 0, cells = 0, different = 0;
 	struct strbuf text;
 	sb_init(&text);
