@@ -12,11 +12,19 @@
 #define ROWS_PER_THREAD 65536
 #define MAX_THREADS	8
 
-/* A single-valued column's codes to a position in the layout times its stride, or -1: the
- * row is not counted. A filter's positions are 0 (kept) or -1. */
+/* A position that drops the row: a row's cell is the sum of its lookups' positions, kept
+ * while below DROP. A table has fewer cells (PRODUCT_MAX_CELLS), and a row's sum of at
+ * most QUERY_MAX_DIMS * 2 + 1 lookups stays below 2^32. One add a lookup, where a test
+ * for -1 and a select were half of a fresh 4-dimension table's scan. */
+#define DROP ((uint32_t)1 << 27)
+_Static_assert((QUERY_MAX_DIMS * 2 + 2) * (uint64_t)DROP < ((uint64_t)1 << 32),
+	       "a row's sum of positions fits in 32 bits");
+
+/* A single-valued column's codes to a position in the layout times its stride, or DROP:
+ * the row is not counted. A filter's positions are 0 (kept) or DROP. */
 struct lookup {
 	const struct column *col;
-	int32_t *pos; /* indexed by code, 0 the null */
+	uint32_t *pos; /* indexed by code, 0 the null */
 };
 
 /* A multi-valued column as a dimension: a row counts once in each item's cell. */
@@ -57,21 +65,16 @@ struct job {
 	struct acc *acc;
 };
 
+/* Without branches: whether a row is in the numerator is as likely as not. */
 static void add(struct acc *a, uint32_t key, int in_num, int in_den, int in_excluded)
 {
 	a->rows++;
-	if (in_num) {
-		a->num++;
-		a->ckn += key;
-	}
-	if (in_den) {
-		a->den++;
-		a->ckd += key;
-	}
-	if (in_excluded) {
-		a->excluded++;
-		a->ckx += key;
-	}
+	a->num += (uint64_t)in_num;
+	a->ckn += key & (uint32_t)-in_num;
+	a->den += (uint64_t)in_den;
+	a->ckd += key & (uint32_t)-in_den;
+	a->excluded += (uint64_t)in_excluded;
+	a->ckx += key & (uint32_t)-in_excluded;
 }
 
 /* Adds row r to the cells of fans k.. from position idx. */
@@ -91,18 +94,16 @@ static void fan_out(const struct job *j, size_t r, int k, size_t idx, uint32_t k
 	}
 }
 
-/* cell[i] += pos[code of row from + i], or -1 once any lookup drops the row. A loop per
- * width, so that the compiler sees plain arrays. */
+/* cell[i] += pos[code of row from + i]. A loop per width, so that the compiler sees plain
+ * arrays. */
 #define LOOKUP(type)                                                                               \
 	do {                                                                                       \
 		const type *v = (const type *)l->col->data + from;                                 \
-		for (size_t i = 0; i < n; i++) {                                                   \
-			int32_t p = l->pos[v[i]];                                                  \
-			cell[i] = (cell[i] | p) < 0 ? -1 : cell[i] + p;                            \
-		}                                                                                  \
+		for (size_t i = 0; i < n; i++)                                                     \
+			cell[i] += l->pos[v[i]];                                                   \
 	} while (0)
 
-static void lookup(const struct lookup *l, size_t from, size_t n, int32_t *cell)
+static void lookup(const struct lookup *l, size_t from, size_t n, uint32_t *cell)
 {
 	switch (l->col->width) {
 	case 1:
@@ -112,10 +113,8 @@ static void lookup(const struct lookup *l, size_t from, size_t n, int32_t *cell)
 		LOOKUP(uint16_t);
 		break;
 	default:
-		for (size_t i = 0; i < n; i++) {
-			int32_t p = l->pos[column_at(l->col, from + i)];
-			cell[i] = (cell[i] | p) < 0 ? -1 : cell[i] + p;
-		}
+		for (size_t i = 0; i < n; i++)
+			cell[i] += l->pos[column_at(l->col, from + i)];
 	}
 }
 
@@ -127,7 +126,7 @@ static void *run(void *arg)
 	const struct job *j = arg;
 	const struct plan *pl = j->pl;
 	const struct fact_columns *fc = pl->fc;
-	int32_t cell[BLOCK];
+	uint32_t cell[BLOCK];
 	for (size_t from = j->from; from < j->to; from += BLOCK) {
 		size_t n = j->to - from < BLOCK ? j->to - from : BLOCK;
 		memset(cell, 0, n * sizeof *cell);
@@ -137,9 +136,9 @@ static void *run(void *arg)
 			for (size_t k = 0; k < n; k++)
 				if (!(column_at(pl->overlap[i].col, from + k) &
 				      pl->overlap[i].items))
-					cell[k] = -1;
+					cell[k] = DROP;
 		for (size_t k = 0; k < n; k++) {
-			if (cell[k] < 0)
+			if (cell[k] >= DROP)
 				continue;
 			size_t r = from + k;
 			uint64_t fl = column_at(&fc->flags, r);
@@ -163,25 +162,25 @@ static void *run(void *arg)
 }
 
 /* A lookup of column col: each code's position in dom times stride (dom NULL: a filter,
- * kept when listed in d), -1 where not counted; year_lo..year_hi (0: open) bound years. */
-static int32_t *positions(const struct column *col, const struct domain *dom, size_t stride,
-			  const struct query_dim *d, int year_lo, int year_hi)
+ * kept when listed in d), DROP where not counted; year_lo..year_hi (0: open) bound years. */
+static uint32_t *positions(const struct column *col, const struct domain *dom, size_t stride,
+			   const struct query_dim *d, int year_lo, int year_hi)
 {
-	int32_t *pos = xmalloc((col->ndict + 1) * sizeof *pos);
-	pos[0] = dom ? layout_index(dom, NULL) : -1;
-	for (size_t k = 1; k <= col->ndict; k++) {
-		const char *v = col->dict[k - 1];
+	uint32_t *pos = xmalloc((col->ndict + 1) * sizeof *pos);
+	for (size_t k = 0; k <= col->ndict; k++) {
+		const char *v = k ? col->dict[k - 1] : NULL;
+		int at; /* the position in dom, or 0 kept, or -1 */
 		if (dom)
-			pos[k] = layout_index(dom, v);
+			at = layout_index(dom, v);
+		else if (!v)
+			at = -1;
 		else if (d)
-			pos[k] = layout_listed(d, v) ? 0 : -1;
+			at = layout_listed(d, v) ? 0 : -1;
 		else
-			pos[k] = (year_lo && atoi(v) < year_lo) || (year_hi && atoi(v) > year_hi)
-				     ? -1
-				     : 0;
+			at = (year_lo && atoi(v) < year_lo) || (year_hi && atoi(v) > year_hi) ? -1
+											      : 0;
+		pos[k] = at < 0 ? DROP : (uint32_t)((size_t)at * stride);
 	}
-	for (size_t k = 0; k <= col->ndict; k++)
-		pos[k] = pos[k] < 0 ? -1 : (int32_t)((size_t)pos[k] * stride);
 	return pos;
 }
 
@@ -254,6 +253,8 @@ int scan_cells(const struct columns *c, const struct query *q, const struct doma
 	       size_t total, struct exact_cell *out, unsigned char *kept)
 {
 	struct plan pl;
+	if (total >= DROP)
+		return -1;
 	if (plan_make(&pl, c, q, dom) < 0) {
 		plan_free(&pl);
 		return -1;
