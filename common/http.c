@@ -129,14 +129,27 @@ static void remember(PGconn *c, int add)
 	pthread_mutex_unlock(&conns_lock);
 }
 
+/* Whether what waited on a connection that LISTENs for the token cache was notifications
+ * only, now heard (the server's goodbye would still be there). */
+static int heard_only(PGconn *conn, struct token_cache *tokens)
+{
+	if (!tokens || !PQconsumeInput(conn))
+		return 0;
+	token_cache_hear(tokens, conn);
+	return db_alive(conn);
+}
+
 PGconn *http_db(struct http_request *r)
 {
 	struct wq_error e;
 	if (!r->srv->o.db_user)
 		return NULL;
+	struct token_cache *tokens = r->srv->o.token_cache;
 	/* A connection the database closed while it was idle (a restart) is made again
-	 * before the request uses it: its first statement would fail otherwise. */
-	if (thread_conn && !db_alive(thread_conn))
+	 * before the request uses it: its first statement would fail otherwise. With a token
+	 * cache, bytes waiting may be notifications of token changes (the connection LISTENs
+	 * for the cache's read barrier): heard, and only what is left is the goodbye. */
+	if (thread_conn && !db_alive(thread_conn) && !heard_only(thread_conn, tokens))
 		http_db_reset();
 	if (!thread_conn) {
 		thread_conn = db_connect(r->srv->cfg, r->srv->o.db_user, &e);
@@ -147,6 +160,12 @@ PGconn *http_db(struct http_request *r)
 			snprintf(set, sizeof set, "SET statement_timeout = %d",
 				 r->srv->cfg->statement_timeout_ms);
 			PQclear(PQexec(thread_conn, set));
+			if (tokens && token_cache_listen(tokens, thread_conn, &e) < 0) {
+				PQfinish(thread_conn);
+				thread_conn = NULL;
+			}
+		}
+		if (thread_conn) {
 			remember(thread_conn, 1);
 		} else {
 			log_warning("%s: %s", e.code, e.message);
@@ -798,12 +817,10 @@ static int authorize(struct http_request *r, struct http_response *resp)
 			resp->retry_after = wait;
 			return -1;
 		}
-		/* The database only when the token cache cannot answer. */
-		if (token_check(NULL, r->srv->o.token_cache, r->srv->o.token_key, auth, &r->who,
-				&e) < 0 &&
-		    (strcmp(e.code, "T1006") != 0 ||
-		     token_check(http_db(r), r->srv->o.token_cache, r->srv->o.token_key, auth,
-				 &r->who, &e) < 0)) {
+		/* The token cache past its read barrier on the thread's connection, else the
+		 * database. */
+		if (token_check(http_db(r), r->srv->o.token_cache, r->srv->o.token_key, auth,
+				&r->who, &e) < 0) {
 			if (strcmp(e.code, "T1006") == 0) {
 				http_problem(resp, 503, "T1006", "tokens cannot be checked now",
 					     NULL, NULL);

@@ -6,9 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/eventfd.h>
 #include <time.h>
-#include <unistd.h>
 
 #include "common/db.h"
 #include "common/xalloc.h"
@@ -67,26 +65,13 @@ struct token_cache {
 	unsigned long gen; /* bumped by every invalidation */
 	int live;
 	struct cached_token slot[TOKEN_CACHE_ENTRIES];
-	/* The read barrier: rounds begun and done by the watcher, requests waiting for one
-	 * (woken by `synced`), and the eventfd that tells the watcher they wait. */
-	unsigned long begun, done;
-	int waiting, wake;
-	pthread_cond_t synced;
 };
 
 struct token_cache *token_cache_new(void)
 {
 	struct token_cache *c = xcalloc(1, sizeof *c);
 	pthread_mutex_init(&c->lock, NULL);
-	pthread_condattr_t a;
-	pthread_condattr_init(&a);
-	pthread_condattr_setclock(&a, CLOCK_MONOTONIC);
-	pthread_cond_init(&c->synced, &a);
-	pthread_condattr_destroy(&a);
 	c->gen = 1;
-	c->wake = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-	if (c->wake < 0)
-		abort(); /* only out of descriptors, at start */
 	return c;
 }
 
@@ -95,8 +80,6 @@ void token_cache_free(struct token_cache *c)
 	if (!c)
 		return;
 	pthread_mutex_destroy(&c->lock);
-	pthread_cond_destroy(&c->synced);
-	close(c->wake);
 	sodium_memzero(c, sizeof *c);
 	free(c);
 }
@@ -108,59 +91,50 @@ void token_cache_invalidate(struct token_cache *c, int live)
 	pthread_mutex_lock(&c->lock);
 	c->gen++;
 	c->live = live;
-	if (!live)
-		pthread_cond_broadcast(&c->synced); /* no round will come: to the database */
 	pthread_mutex_unlock(&c->lock);
 }
 
-int token_cache_wake_fd(const struct token_cache *c)
-{
-	return c->wake;
-}
-
-unsigned long token_cache_round_begin(struct token_cache *c)
-{
-	uint64_t n;
-	while (read(c->wake, &n, sizeof n) > 0)
-		;
-	pthread_mutex_lock(&c->lock);
-	unsigned long round = c->waiting ? ++c->begun : 0;
-	pthread_mutex_unlock(&c->lock);
-	return round;
-}
-
-void token_cache_round_done(struct token_cache *c, unsigned long n)
+/* Every entry forgotten, the cache as live as it was. */
+static void forget(struct token_cache *c)
 {
 	pthread_mutex_lock(&c->lock);
-	if (n > c->done)
-		c->done = n;
-	pthread_cond_broadcast(&c->synced);
+	c->gen++;
 	pthread_mutex_unlock(&c->lock);
 }
 
-/* Under the lock: waits for a round begun after now. 0 when one is done (and the cache is
- * still live), -1 when none came in time. */
-static int barrier(struct token_cache *c)
+int token_cache_listen(struct token_cache *c, PGconn *conn, struct wq_error *e)
 {
-	unsigned long ticket = c->begun + 1;
-	uint64_t one = 1;
-	struct timespec until;
-	clock_gettime(CLOCK_MONOTONIC, &until);
-	until.tv_sec += TOKEN_CACHE_BARRIER_MS / 1000;
-	until.tv_nsec += (TOKEN_CACHE_BARRIER_MS % 1000) * 1000000L;
-	if (until.tv_nsec >= 1000000000L) {
-		until.tv_sec++;
-		until.tv_nsec -= 1000000000L;
+	if (db_run(conn, e, "LISTEN wiqaya_tokens", 0, NULL) < 0)
+		return -1;
+	/* A change committed before the LISTEN is never heard on conn. */
+	forget(c);
+	return 0;
+}
+
+void token_cache_hear(struct token_cache *c, PGconn *conn)
+{
+	PGnotify *n;
+	while ((n = PQnotifies(conn))) {
+		if (!strcmp(n->relname, "wiqaya_tokens"))
+			forget(c);
+		PQfreemem(n);
 	}
-	c->waiting++;
-	if (write(c->wake, &one, sizeof one) < 0) {
-		/* the counter is full: the watcher has been told already */
-	}
-	while (c->live && c->done < ticket &&
-	       pthread_cond_timedwait(&c->synced, &c->lock, &until) == 0)
-		;
-	c->waiting--;
-	return c->live && c->done >= ticket ? 0 : -1;
+}
+
+/* The read barrier: a round trip on conn begun now, after the request arrived, on a
+ * connection listening since before any entry a request may use was read. PostgreSQL
+ * sends the notifications it holds before it answers, so once the answer is in, every
+ * change committed before the request has been heard. 0, or -1 when conn did not answer
+ * or is inside a transaction (where no notification arrives). */
+static int barrier(struct token_cache *c, PGconn *conn)
+{
+	if (PQtransactionStatus(conn) != PQTRANS_IDLE)
+		return -1;
+	PGresult *r = PQexec(conn, "");
+	int ok = PQresultStatus(r) == PGRES_EMPTY_QUERY;
+	PQclear(r);
+	token_cache_hear(c, conn);
+	return ok ? 0 : -1;
 }
 
 static struct cached_token *slot_of(struct token_cache *c, const uint8_t *hash)
@@ -177,14 +151,20 @@ static int holds(const struct token_cache *c, const struct cached_token *s, cons
 	       (!s->expires || time(NULL) < s->expires);
 }
 
-/* 1 and *p when hash is cached and current, past the read barrier (checked again after
- * it: a change heard meanwhile ends the entry). */
-static int remembered(struct token_cache *c, const uint8_t *hash, struct principal *p)
+/* 1 and *p when hash is cached and current past the read barrier on conn (the cache is
+ * asked again after it: a change heard meanwhile ends the entry). The barrier runs
+ * outside the lock: each thread on its own connection. */
+static int remembered(struct token_cache *c, PGconn *conn, const uint8_t *hash, struct principal *p)
 {
+	pthread_mutex_lock(&c->lock);
+	int held = holds(c, slot_of(c, hash), hash);
+	pthread_mutex_unlock(&c->lock);
+	if (!held || barrier(c, conn) < 0)
+		return 0;
 	int hit = 0;
 	pthread_mutex_lock(&c->lock);
 	struct cached_token *s = slot_of(c, hash);
-	if (holds(c, s, hash) && barrier(c) == 0 && holds(c, s, hash)) {
+	if (holds(c, s, hash)) {
 		*p = s->who;
 		hit = 1;
 	}
@@ -245,18 +225,15 @@ int token_check(PGconn *conn, struct token_cache *cache, const uint8_t *key,
 	}
 	hash_secret(key, secret, hash);
 	sodium_memzero(secret, sizeof secret);
-	/* Without a connection, the cache only; with one, the database only (the caller has
-	 * asked the cache already: its barrier is not waited for twice), kept in the cache
-	 * under the generation read now. */
-	unsigned long gen = 0;
+	/* The cache past its barrier, else the database, kept in the cache under the
+	 * generation read before it. */
 	if (!conn) {
-		if (cache && remembered(cache, hash, p))
-			return 0;
 		err_set(e, "T1006", "tokens cannot be checked: the database is unavailable");
 		return -1;
 	}
-	if (cache)
-		gen = generation(cache);
+	if (cache && remembered(cache, conn, hash, p))
+		return 0;
+	unsigned long gen = cache ? generation(cache) : 0;
 
 	char hex[2 * TOKEN_HASH_BYTES + 3] = "\\x";
 	sodium_bin2hex(hex + 2, sizeof hex - 2, hash, sizeof hash);

@@ -47,27 +47,29 @@ void token_new(const uint8_t *key, char text[TOKEN_TEXT_LEN + 1], uint8_t hash[T
  *
  * Hearing is not enough: a change committed just before a request may still be on its way
  * to the watcher (its backend not yet scheduled to send it). So a remembered token is
- * trusted only after a round trip on the watcher's connection that began after the
- * request did (a read barrier: PostgreSQL sends the notifications it holds before it
- * answers), shared by every request waiting meanwhile; the watcher runs one whenever
- * token_cache_wake_fd is readable, between token_cache_round_begin and _done. A round
- * not done within TOKEN_CACHE_BARRIER_MS sends the request to the database instead. */
-#define TOKEN_CACHE_ENTRIES    1024
-#define TOKEN_CACHE_BARRIER_MS 1000
+ * trusted only after a round trip that began after the request did, on the connection of
+ * the thread that checks it, which LISTENs too (token_cache_listen): a read barrier, since
+ * PostgreSQL sends the notifications it holds before it answers. On the thread's own
+ * connection it costs that thread one round trip; on the watcher's, shared by the
+ * requests waiting for it, each request slept and woke twice more, and a repeated answer
+ * ran at 0.7 x /healthz's rate instead of about 1 x (docs/architecture.md). */
+#define TOKEN_CACHE_ENTRIES 1024
 struct token_cache;
 struct token_cache *token_cache_new(void);
 void token_cache_free(struct token_cache *c);
 void token_cache_invalidate(struct token_cache *c, int live);
-int token_cache_wake_fd(const struct token_cache *c);
-/* The number of the round the watcher begins now (drains the wake fd), or 0 when no
- * request waits. */
-unsigned long token_cache_round_begin(struct token_cache *c);
-/* Round n has had its answer, and every notification before it was heard. */
-void token_cache_round_done(struct token_cache *c, unsigned long n);
+/* Readies conn, a connection of a thread that checks tokens, for the read barrier: LISTEN
+ * wiqaya_tokens, then every entry forgotten (a change committed before the LISTEN is
+ * never heard on conn). 0, or -1 with e set. */
+int token_cache_listen(struct token_cache *c, PGconn *conn, struct wq_error *e);
+/* Acts on the notifications libpq has read on such a connection: a token change forgets
+ * every entry. */
+void token_cache_hear(struct token_cache *c, PGconn *conn);
 
-/* The principal of an Authorization header value (NULL: no header, the public): with conn
- * NULL from the cache alone (T1006 when it cannot answer), otherwise from the database,
- * then kept in the cache (which may be NULL). Returns 0,
+/* The principal of an Authorization header value (NULL: no header, the public): from the
+ * cache (which may be NULL) past its read barrier on conn, a connection readied by
+ * token_cache_listen when there is a cache, otherwise from the database on conn, then
+ * kept in the cache. Returns 0,
  * or -1 with e set and the reason (T1001 not "Bearer <token>", T1002 not a token, T1003
  * unknown, T1004 revoked, T1005 expired, T1006 the database could not answer: conn NULL
  * or failing); every one is a 401 but T1006 (503). */

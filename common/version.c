@@ -1,7 +1,7 @@
 /* The data version watcher (see version.h): a thread that connects as its program's role,
  * LISTENs, reads the version, then waits on the socket for notifications (their payload
- * is the new version) and for requests waiting on the token cache's read barrier (a round
- * trip on this connection, common/token.h), and reconnects after a failure. */
+ * is the new version; a token change empties the token cache), and reconnects after a
+ * failure. */
 #include "common/version.h"
 
 #include <pthread.h>
@@ -11,7 +11,6 @@
 #include <poll.h>
 #include <time.h>
 
-#include "common/clock.h"
 #include "common/db.h"
 #include "common/log.h"
 #include "common/xalloc.h"
@@ -64,29 +63,10 @@ static void hear(struct version_watch *w, PGconn *conn)
 	}
 }
 
-/* Whether the round trip in flight has its whole answer: 1 done, 0 not yet, -1 failed.
- * PostgreSQL sends the notifications it holds before it says it is ready again, so once
- * the answer is read they have all been heard. */
-static int round_trip(struct version_watch *w, PGconn *conn)
-{
-	if (PQisBusy(conn))
-		return 0;
-	int ok = 1;
-	PGresult *r;
-	while ((r = PQgetResult(conn))) {
-		ok &= PQresultStatus(r) == PGRES_TUPLES_OK;
-		PQclear(r);
-	}
-	hear(w, conn);
-	return ok ? 1 : -1;
-}
-
 static void *watch(void *arg)
 {
 	struct version_watch *w = arg;
 	PGconn *conn = NULL;
-	unsigned long round = 0; /* the token cache's round trip in flight; 0: none */
-	double began = 0;	 /* when it was sent */
 	while (!atomic_load(&w->stop)) {
 		if (!conn) {
 			struct wq_error e;
@@ -100,37 +80,19 @@ static void *watch(void *arg)
 				continue;
 			}
 		}
-		int failed = 0;
-		if (!round && (round = token_cache_round_begin(w->tokens))) {
-			began = clock_now();
-			failed = !PQsendQuery(conn, "SELECT 1");
-		}
-		/* A round that outlives the requests' wait has a connection that no longer
-		 * answers (its backend stopped, the network gone quiet): made again. */
-		if (round && clock_now() - began > TOKEN_CACHE_BARRIER_MS / 1000.0)
-			failed = 1;
-		/* The wake descriptor only between rounds: a request waits for one. Stop is
-		 * checked five times a second. */
-		struct pollfd in[2] = {{PQsocket(conn), POLLIN, 0},
-				       {token_cache_wake_fd(w->tokens), POLLIN, 0}};
-		int ready = failed ? 0 : poll(in, round ? 1 : 2, 200);
-		if (ready > 0 && (in[0].revents & (POLLIN | POLLHUP | POLLERR)) &&
-		    !PQconsumeInput(conn))
-			failed = 1;
+		/* Stop is checked five times a second. */
+		struct pollfd in = {PQsocket(conn), POLLIN, 0};
+		int ready = poll(&in, 1, 200);
+		int failed = ready > 0 && (in.revents & (POLLIN | POLLHUP | POLLERR)) &&
+			     !PQconsumeInput(conn);
 		if (!failed)
 			hear(w, conn);
-		int done = failed || !round ? 0 : round_trip(w, conn);
-		if (done > 0) {
-			token_cache_round_done(w->tokens, round);
-			round = 0;
-		}
-		if (failed || done < 0) {
+		if (failed || PQstatus(conn) != CONNECTION_OK) {
 			log_warning("the data version watch lost its connection; reconnecting");
 			atomic_store(&w->version, 0);
 			token_cache_invalidate(w->tokens, 0);
 			PQfinish(conn);
 			conn = NULL;
-			round = 0;
 		}
 	}
 	token_cache_invalidate(w->tokens, 0);

@@ -3,8 +3,8 @@
  * to know it is current. 0 while the connection is down or not yet made: then the
  * protection layer reads the version from the database, as it did without it. The same
  * connection LISTENs wiqaya_tokens (sql/functions/auth.tokens_changed.sql) for the token cache:
- * each change invalidates it, and it is off (live = 0) whenever a change could have been missed;
- * its read barrier's round trips run on this connection too (common/token.h).
+ * each change invalidates it, and it is off (live = 0) whenever a change could have been missed
+ * (its read barrier runs on each thread's connection, common/token.h).
  * Both servers run one: the intake for its token cache only. */
 #ifndef WQ_VERSION_H
 #define WQ_VERSION_H

@@ -122,18 +122,18 @@ eq "a new token answers (and is now remembered)" "$(code_with "$R1") $(code_with
 id1=$("$BIN/wiqaya-server" token list 2>/dev/null | awk -F'\t' '$4 == "test researcher" { id = $1 } END { print id - 1 }')
 "$BIN/wiqaya-server" token revoke "$id1" >/dev/null 2>&1
 eq "revoked while remembered: refused on the next request (T1004)" "$(code_with "$R1")" "T1004"
-# The read barrier: the revocation's notification has not reached the server (the watcher's
-# backend is stopped), and the remembered token is still refused, from the database.
+# The watcher's backend stopped: the revocation is still heard, on the connection of the
+# request's thread (its read barrier itself: tests/integration/token_cache.sh).
 R3=$(new_token researcher)
 eq "a third token is remembered" "$(code_with "$R3")" "ok"
 id3=$("$BIN/wiqaya-server" token list 2>/dev/null | awk -F'\t' '$4 == "test researcher" { id = $1 } END { print id }')
-# (The newest: a watcher whose round outlived its wait connects again, and the backend
-# it left may still be ending.)
+# (The newest: a watcher that lost its connection connects again, and the backend it left
+# may still be ending.)
 watcher=$(psql_t -c "SELECT pid FROM pg_stat_activity WHERE application_name = 'wiqaya-watch' AND usename = 'wiqaya_reader' ORDER BY backend_start DESC LIMIT 1")
 check "the server's watcher has a backend" test -n "$watcher"
 kill -STOP "$watcher"
 "$BIN/wiqaya-server" token revoke "$id3" >/dev/null 2>&1
-eq "revoked, not yet heard: refused all the same (T1004)" "$(code_with "$R3")" "T1004"
+eq "revoked, not heard by the watcher: refused all the same (T1004)" "$(code_with "$R3")" "T1004"
 kill -CONT "$watcher"
 id2=$((id1 + 1))
 eq "the second token is remembered too" "$(code_with "$R2")" "ok"
