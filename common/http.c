@@ -130,13 +130,18 @@ static void remember(PGconn *c, int add)
 }
 
 /* Whether what waited on a connection that LISTENs for the token cache was notifications
- * only, now heard (the server's goodbye would still be there). */
+ * only, now heard: read while anything waits, until the connection fails (the server's
+ * goodbye: its message, then the end of the stream). */
 static int heard_only(PGconn *conn, struct token_cache *tokens)
 {
-	if (!tokens || !PQconsumeInput(conn))
+	if (!tokens)
 		return 0;
-	token_cache_hear(tokens, conn);
-	return db_alive(conn);
+	do {
+		if (!PQconsumeInput(conn) || PQstatus(conn) != CONNECTION_OK)
+			return 0;
+		token_cache_hear(tokens, conn);
+	} while (!db_alive(conn));
+	return 1;
 }
 
 PGconn *http_db(struct http_request *r)
@@ -156,9 +161,11 @@ PGconn *http_db(struct http_request *r)
 		if (thread_conn) {
 			/* A request holds its thread and connection for at most this long: the
 			 * bound the sizing of docs/operations.md rests on. */
-			char set[64];
-			snprintf(set, sizeof set, "SET statement_timeout = %d",
-				 r->srv->cfg->statement_timeout_ms);
+			char set[96];
+			snprintf(
+			    set, sizeof set,
+			    "SET statement_timeout = %d; SET application_name = 'wiqaya-thread'",
+			    r->srv->cfg->statement_timeout_ms);
 			PQclear(PQexec(thread_conn, set));
 			if (tokens && token_cache_listen(tokens, thread_conn, &e) < 0) {
 				PQfinish(thread_conn);
@@ -349,6 +356,13 @@ void http_metrics(const struct http_request *r, const char *prefix, struct strbu
 		  "# HELP %s_http_connections Connections open now.\n"
 		  "# TYPE %s_http_connections gauge\n%s_http_connections %d\n",
 		  prefix, prefix, prefix, open);
+	if (s->o.token_cache)
+		sb_printf(
+		    out,
+		    "# HELP %s_token_cache_hits_total Tokens answered from the token cache "
+		    "(past its read barrier), not the database.\n"
+		    "# TYPE %s_token_cache_hits_total counter\n%s_token_cache_hits_total %lu\n",
+		    prefix, prefix, prefix, token_cache_hits(s->o.token_cache));
 }
 
 /* ---- connections: tracking, limits, the header deadline ---- */
@@ -817,10 +831,11 @@ static int authorize(struct http_request *r, struct http_response *resp)
 			resp->retry_after = wait;
 			return -1;
 		}
-		/* The token cache past its read barrier on the thread's connection, else the
-		 * database. */
-		if (token_check(http_db(r), r->srv->o.token_cache, r->srv->o.token_key, auth,
-				&r->who, &e) < 0) {
+		/* The token's form first (no connection for a malformed one); then the token
+		 * cache past its read barrier on the thread's connection, else the database. */
+		uint8_t hash[TOKEN_HASH_BYTES];
+		if (token_hash(r->srv->o.token_key, auth, hash, &e) < 0 ||
+		    token_check(http_db(r), r->srv->o.token_cache, hash, &r->who, &e) < 0) {
 			if (strcmp(e.code, "T1006") == 0) {
 				http_problem(resp, 503, "T1006", "tokens cannot be checked now",
 					     NULL, NULL);

@@ -1,6 +1,8 @@
 /* Tokens and roles (see token.h). */
 #include "common/token.h"
 
+#include <errno.h>
+#include <poll.h>
 #include <pthread.h>
 #include <sodium.h>
 #include <stdio.h>
@@ -8,6 +10,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "common/clock.h"
 #include "common/db.h"
 #include "common/xalloc.h"
 
@@ -64,6 +67,7 @@ struct token_cache {
 	pthread_mutex_t lock;
 	unsigned long gen; /* bumped by every invalidation */
 	int live;
+	unsigned long hits; /* tokens answered from the cache */
 	struct cached_token slot[TOKEN_CACHE_ENTRIES];
 };
 
@@ -125,14 +129,28 @@ void token_cache_hear(struct token_cache *c, PGconn *conn)
  * connection listening since before any entry a request may use was read. PostgreSQL
  * sends the notifications it holds before it answers, so once the answer is in, every
  * change committed before the request has been heard. 0, or -1 when conn did not answer
- * or is inside a transaction (where no notification arrives). */
+ * within TOKEN_CACHE_BARRIER_MS (a stopped backend, a network gone quiet: the caller
+ * makes the connection again). */
 static int barrier(struct token_cache *c, PGconn *conn)
 {
-	if (PQtransactionStatus(conn) != PQTRANS_IDLE)
+	if (!PQsendQuery(conn, ""))
 		return -1;
-	PGresult *r = PQexec(conn, "");
-	int ok = PQresultStatus(r) == PGRES_EMPTY_QUERY;
-	PQclear(r);
+	double until = clock_now() + TOKEN_CACHE_BARRIER_MS / 1000.0;
+	while (PQisBusy(conn)) {
+		struct pollfd in = {PQsocket(conn), POLLIN, 0};
+		int left = (int)((until - clock_now()) * 1000) + 1;
+		int ready = left > 0 ? poll(&in, 1, left) : 0;
+		if (ready < 0 && errno == EINTR)
+			continue;
+		if (ready <= 0 || !PQconsumeInput(conn))
+			return -1;
+	}
+	int ok = 1;
+	PGresult *r;
+	while ((r = PQgetResult(conn))) {
+		ok &= PQresultStatus(r) == PGRES_EMPTY_QUERY;
+		PQclear(r);
+	}
 	token_cache_hear(c, conn);
 	return ok ? 0 : -1;
 }
@@ -152,24 +170,35 @@ static int holds(const struct token_cache *c, const struct cached_token *s, cons
 }
 
 /* 1 and *p when hash is cached and current past the read barrier on conn (the cache is
- * asked again after it: a change heard meanwhile ends the entry). The barrier runs
- * outside the lock: each thread on its own connection. */
+ * asked again after it: a change heard meanwhile ends the entry), 0 when not, -1 when the
+ * barrier failed. The barrier runs outside the lock: each thread on its own connection. */
 static int remembered(struct token_cache *c, PGconn *conn, const uint8_t *hash, struct principal *p)
 {
 	pthread_mutex_lock(&c->lock);
 	int held = holds(c, slot_of(c, hash), hash);
 	pthread_mutex_unlock(&c->lock);
-	if (!held || barrier(c, conn) < 0)
+	if (!held)
 		return 0;
+	if (barrier(c, conn) < 0)
+		return -1;
 	int hit = 0;
 	pthread_mutex_lock(&c->lock);
 	struct cached_token *s = slot_of(c, hash);
 	if (holds(c, s, hash)) {
 		*p = s->who;
 		hit = 1;
+		c->hits++;
 	}
 	pthread_mutex_unlock(&c->lock);
 	return hit;
+}
+
+unsigned long token_cache_hits(struct token_cache *c)
+{
+	pthread_mutex_lock(&c->lock);
+	unsigned long hits = c->hits;
+	pthread_mutex_unlock(&c->lock);
+	return hits;
 }
 
 /* The generation a database read made now is stored under (0: the cache is off). */
@@ -198,16 +227,12 @@ static void remember(struct token_cache *c, const uint8_t *hash, const struct pr
 
 /* ---- the check ---- */
 
-int token_check(PGconn *conn, struct token_cache *cache, const uint8_t *key,
-		const char *authorization, struct principal *p, struct wq_error *e)
+int token_hash(const uint8_t *key, const char *authorization, uint8_t hash[TOKEN_HASH_BYTES],
+	       struct wq_error *e)
 {
-	uint8_t secret[TOKEN_SECRET_BYTES], hash[TOKEN_HASH_BYTES];
+	uint8_t secret[TOKEN_SECRET_BYTES];
 	size_t n = 0;
 	const char *end = NULL;
-	memset(p, 0, sizeof *p);
-	p->role = ROLE_PUBLIC;
-	if (!authorization)
-		return 0;
 	if (strncasecmp(authorization, "Bearer ", 7) != 0) {
 		err_set(e, "T1001", "the Authorization header is not \"Bearer <token>\"");
 		err_hint(e, "Send Authorization: Bearer wq_...; a token is never a URL parameter.");
@@ -220,23 +245,35 @@ int token_check(PGconn *conn, struct token_cache *cache, const uint8_t *key,
 	    sodium_base642bin(secret, sizeof secret, t + 3, TOKEN_TEXT_LEN - 3, NULL, &n, &end,
 			      sodium_base64_VARIANT_URLSAFE_NO_PADDING) != 0 ||
 	    n != sizeof secret || *end) {
+		sodium_memzero(secret, sizeof secret);
 		err_set(e, "T1002", "the bearer token is not a Wiqaya token");
 		return -1;
 	}
 	hash_secret(key, secret, hash);
 	sodium_memzero(secret, sizeof secret);
+	return 0;
+}
+
+int token_check(PGconn *conn, struct token_cache *cache, const uint8_t hash[TOKEN_HASH_BYTES],
+		struct principal *p, struct wq_error *e)
+{
+	memset(p, 0, sizeof *p);
+	p->role = ROLE_PUBLIC;
 	/* The cache past its barrier, else the database, kept in the cache under the
-	 * generation read before it. */
-	if (!conn) {
+	 * generation read before it. Never inside a transaction: notifications wait for its
+	 * end, and its snapshot may be older than a revocation. */
+	int hit = 0;
+	if (!conn || PQtransactionStatus(conn) != PQTRANS_IDLE ||
+	    (cache && (hit = remembered(cache, conn, hash, p)) < 0)) {
 		err_set(e, "T1006", "tokens cannot be checked: the database is unavailable");
 		return -1;
 	}
-	if (cache && remembered(cache, conn, hash, p))
+	if (hit)
 		return 0;
 	unsigned long gen = cache ? generation(cache) : 0;
 
 	char hex[2 * TOKEN_HASH_BYTES + 3] = "\\x";
-	sodium_bin2hex(hex + 2, sizeof hex - 2, hash, sizeof hash);
+	sodium_bin2hex(hex + 2, sizeof hex - 2, hash, TOKEN_HASH_BYTES);
 	const char *params[] = {hex};
 	PGresult *r = db_exec(conn, e,
 			      "SELECT token_id, role, coalesce(agency, ''), hash, "
@@ -255,8 +292,8 @@ int token_check(PGconn *conn, struct token_cache *cache, const uint8_t *key,
 		: NULL;
 	/* The lookup is by an index on the keyed hash; the comparison that decides is here,
 	 * in constant time. */
-	int match =
-	    stored && stored_len == sizeof hash && sodium_memcmp(stored, hash, sizeof hash) == 0;
+	int match = stored && stored_len == TOKEN_HASH_BYTES &&
+		    sodium_memcmp(stored, hash, TOKEN_HASH_BYTES) == 0;
 	PQfreemem(stored);
 	int rc = -1;
 	if (!match)

@@ -53,7 +53,8 @@ void token_new(const uint8_t *key, char text[TOKEN_TEXT_LEN + 1], uint8_t hash[T
  * connection it costs that thread one round trip; on the watcher's, shared by the
  * requests waiting for it, each request slept and woke twice more, and a repeated answer
  * ran at 0.7 x /healthz's rate instead of about 1 x (docs/architecture.md). */
-#define TOKEN_CACHE_ENTRIES 1024
+#define TOKEN_CACHE_ENTRIES    1024
+#define TOKEN_CACHE_BARRIER_MS 1000
 struct token_cache;
 struct token_cache *token_cache_new(void);
 void token_cache_free(struct token_cache *c);
@@ -65,15 +66,20 @@ int token_cache_listen(struct token_cache *c, PGconn *conn, struct wq_error *e);
 /* Acts on the notifications libpq has read on such a connection: a token change forgets
  * every entry. */
 void token_cache_hear(struct token_cache *c, PGconn *conn);
+/* Tokens answered from the cache so far (/metrics). */
+unsigned long token_cache_hits(struct token_cache *c);
 
-/* The principal of an Authorization header value (NULL: no header, the public): from the
- * cache (which may be NULL) past its read barrier on conn, a connection readied by
- * token_cache_listen when there is a cache, otherwise from the database on conn, then
- * kept in the cache. Returns 0,
- * or -1 with e set and the reason (T1001 not "Bearer <token>", T1002 not a token, T1003
- * unknown, T1004 revoked, T1005 expired, T1006 the database could not answer: conn NULL
- * or failing); every one is a 401 but T1006 (503). */
-int token_check(PGconn *conn, struct token_cache *cache, const uint8_t *key,
-		const char *authorization, struct principal *p, struct wq_error *e);
+/* The keyed hash of an Authorization header value's bearer token. 0, or -1 with e set
+ * (T1001 not "Bearer <token>", T1002 not a token): both a 401. */
+int token_hash(const uint8_t *key, const char *authorization, uint8_t hash[TOKEN_HASH_BYTES],
+	       struct wq_error *e);
+/* The principal of a token's keyed hash: from the cache (which may be NULL) past its read
+ * barrier on conn, a connection readied by token_cache_listen when there is a cache,
+ * otherwise from the database on conn, then kept in the cache. Returns 0, or -1 with e
+ * set and the reason (T1003 unknown, T1004 revoked, T1005 expired: a 401; T1006 the
+ * database could not answer: conn NULL, failing, slower than the barrier's bound, or
+ * inside a transaction: a 503). */
+int token_check(PGconn *conn, struct token_cache *cache, const uint8_t hash[TOKEN_HASH_BYTES],
+		struct principal *p, struct wq_error *e);
 
 #endif

@@ -1,7 +1,7 @@
 /* The data version watcher (see version.h): a thread that connects as its program's role,
  * LISTENs, reads the version, then waits on the socket for notifications (their payload
- * is the new version; a token change empties the token cache), and reconnects after a
- * failure. */
+ * is the new version; a token change empties the token cache), asks it after a second of
+ * silence whether it still answers, and reconnects after a failure. */
 #include "common/version.h"
 
 #include <pthread.h>
@@ -11,6 +11,7 @@
 #include <poll.h>
 #include <time.h>
 
+#include "common/clock.h"
 #include "common/db.h"
 #include "common/log.h"
 #include "common/xalloc.h"
@@ -63,10 +64,29 @@ static void hear(struct version_watch *w, PGconn *conn)
 	}
 }
 
+/* The answer to the probe in flight, read: 1 it came (and was the empty query's), 0 not
+ * yet, -1 something else. */
+static int probe_answered(PGconn *conn)
+{
+	if (PQisBusy(conn))
+		return 0;
+	int ok = 1;
+	PGresult *r;
+	while ((r = PQgetResult(conn))) {
+		ok &= PQresultStatus(r) == PGRES_EMPTY_QUERY;
+		PQclear(r);
+	}
+	return ok ? 1 : -1;
+}
+
 static void *watch(void *arg)
 {
 	struct version_watch *w = arg;
 	PGconn *conn = NULL;
+	/* A connection that no longer answers (its backend stopped, the network gone quiet)
+	 * says nothing: after a second of silence it is asked (an empty query), and made
+	 * again when the answer takes longer than a token's read barrier may. */
+	double quiet = 0, probed = 0;
 	while (!atomic_load(&w->stop)) {
 		if (!conn) {
 			struct wq_error e;
@@ -79,15 +99,27 @@ static void *watch(void *arg)
 				nap(1000);
 				continue;
 			}
+			quiet = clock_now(), probed = 0;
 		}
+		int failed = 0;
+		if (!probed && clock_now() - quiet > 1.0) {
+			probed = clock_now();
+			failed = !PQsendQuery(conn, "");
+		}
+		if (probed && clock_now() - probed > TOKEN_CACHE_BARRIER_MS / 1000.0)
+			failed = 1;
 		/* Stop is checked five times a second. */
 		struct pollfd in = {PQsocket(conn), POLLIN, 0};
-		int ready = poll(&in, 1, 200);
-		int failed = ready > 0 && (in.revents & (POLLIN | POLLHUP | POLLERR)) &&
-			     !PQconsumeInput(conn);
+		int ready = failed ? 0 : poll(&in, 1, 200);
+		if (ready > 0 && (in.revents & (POLLIN | POLLHUP | POLLERR)) &&
+		    !PQconsumeInput(conn))
+			failed = 1;
 		if (!failed)
 			hear(w, conn);
-		if (failed || PQstatus(conn) != CONNECTION_OK) {
+		int answered = failed || !probed ? 0 : probe_answered(conn);
+		if (answered > 0)
+			quiet = clock_now(), probed = 0;
+		if (failed || answered < 0 || PQstatus(conn) != CONNECTION_OK) {
 			log_warning("the data version watch lost its connection; reconnecting");
 			atomic_store(&w->version, 0);
 			token_cache_invalidate(w->tokens, 0);
