@@ -7,6 +7,8 @@
 
 #include "common/cores.h"
 #include "common/xalloc.h"
+#include "server/product.h"
+#include "server/protect.h"
 
 /* Rows a thread takes at least: below it, starting a thread costs more than it saves. */
 #define ROWS_PER_THREAD 65536
@@ -19,6 +21,7 @@
 #define DROP ((uint32_t)1 << 27)
 _Static_assert((QUERY_MAX_DIMS * 2 + 2) * (uint64_t)DROP < ((uint64_t)1 << 32),
 	       "a row's sum of positions fits in 32 bits");
+_Static_assert(PRODUCT_MAX_CELLS < DROP && PROTECT_MAX_CELLS < DROP, "a cell is below DROP");
 
 /* A single-valued column's codes to a position in the layout times its stride, or DROP:
  * the row is not counted. A filter's positions are 0 (kept) or DROP. */

@@ -18,6 +18,7 @@ struct unit {
 	long lo, hi; /* the partition's years: [lo, hi) */
 	double rows;
 	int part;
+	int rest; /* the rows outside every range instead (the default partition's) */
 };
 
 static int by_rows_desc(const void *a, const void *b)
@@ -26,10 +27,13 @@ static int by_rows_desc(const void *a, const void *b)
 	return (x < y) - (x > y);
 }
 
+/* By years, the rest last. */
 static int by_years(const void *a, const void *b)
 {
-	long x = ((const struct unit *)a)->lo, y = ((const struct unit *)b)->lo;
-	return (x > y) - (x < y);
+	const struct unit *x = a, *y = b;
+	if (x->rest != y->rest)
+		return x->rest - y->rest;
+	return (x->lo > y->lo) - (x->lo < y->lo);
 }
 
 /* The part with the fewest rows so far. */
@@ -89,8 +93,13 @@ static struct strbuf *clause(struct strbuf *sb, int *any)
 int shares_plan(PGconn *conn, const struct fact *f, int parts, struct strbuf *where,
 		struct wq_error *e)
 {
+	if (parts < 1 || parts > SHARES_MAX_PARTS) {
+		err_set(e, "S6001", "the column engine's load has %d parts: 1 to %d", parts,
+			SHARES_MAX_PARTS);
+		return -1;
+	}
 	by_key(parts, where);
-	if (parts == 1 || parts > SHARES_MAX_PARTS)
+	if (parts == 1)
 		return 0;
 	const char *params[] = {f->table};
 	PGresult *r = db_exec(conn, e,
@@ -101,9 +110,11 @@ int shares_plan(PGconn *conn, const struct fact *f, int parts, struct strbuf *wh
 			      1, params);
 	if (!r)
 		return -1;
-	struct unit u[SHARES_MAX_UNITS];
+	/* The partitions, then one unit for the rows outside them (without a default
+	 * partition there are none, and its conditions read nothing). */
+	struct unit u[SHARES_MAX_UNITS + 1];
 	int n = 0, rows = PQntuples(r), ok = rows > 0 && rows <= SHARES_MAX_UNITS;
-	double rest = 0; /* the default partition's rows */
+	double rest = 0;
 	for (int i = 0; ok && i < rows; i++) {
 		const char *bound = PQgetvalue(r, i, 1);
 		double tuples = atof(PQgetvalue(r, i, 2));
@@ -116,7 +127,7 @@ int shares_plan(PGconn *conn, const struct fact *f, int parts, struct strbuf *wh
 		else if (parse_bound(bound, &u[n].lo, &u[n].hi) < 0)
 			ok = 0;
 		else
-			u[n++].rows = tuples;
+			u[n].rows = tuples, u[n].rest = 0, n++;
 	}
 	PQclear(r);
 	if (!ok || n == 0)
@@ -132,17 +143,20 @@ int shares_plan(PGconn *conn, const struct fact *f, int parts, struct strbuf *wh
 			u[i].rows = nknown ? known / nknown : 1;
 		total += u[i].rows;
 	}
-	qsort(u, (size_t)n, sizeof *u, by_rows_desc);
-	for (int i = 0; i < n; i++) {
+	u[n] = (struct unit){.rows = rest, .rest = 1};
+	qsort(u, (size_t)n + 1, sizeof *u, by_rows_desc);
+	for (int i = 0; i <= n; i++) {
 		u[i].part = fewest(load, parts);
 		load[u[i].part] += u[i].rows;
 	}
-	int rest_part = fewest(load, parts); /* the rows outside every partition's years */
-	load[rest_part] += rest;
 	for (int k = 0; k < parts; k++)
 		if (load[k] > total * (SHARES_SCAN + (1 - SHARES_SCAN) / parts))
 			return 0;
-	qsort(u, (size_t)n, sizeof *u, by_years);
+	qsort(u, (size_t)n + 1, sizeof *u, by_years);
+	for (int i = 0; i + 1 < n; i++)
+		if (u[i].hi > u[i + 1].lo)
+			return 0; /* ranges that overlap: not PostgreSQL's, not shared by years */
+	/* Bounds quoted, so that each compares in the column's own type. */
 	for (int k = 0; k < parts; k++) {
 		struct strbuf *w = &where[k];
 		int any = 0;
@@ -153,17 +167,18 @@ int shares_plan(PGconn *conn, const struct fact *f, int parts, struct strbuf *wh
 			long lo = u[i].lo; /* with the next ranges of the part that follow on */
 			while (i + 1 < n && u[i + 1].part == k && u[i + 1].lo == u[i].hi)
 				i++;
-			sb_printf(clause(w, &any), "(v.year >= %ld AND v.year < %ld)", lo, u[i].hi);
+			sb_printf(clause(w, &any), "(v.year >= '%ld' AND v.year < '%ld')", lo,
+				  u[i].hi);
 		}
-		if (k == rest_part) {
+		if (k == u[n].part) {
 			/* Before, between and after the ranges: each prunes to the default. */
-			sb_printf(clause(w, &any), "v.year IS NULL OR v.year < %ld", u[0].lo);
+			sb_printf(clause(w, &any), "v.year IS NULL OR v.year < '%ld'", u[0].lo);
 			for (int i = 0; i + 1 < n; i++)
 				if (u[i].hi < u[i + 1].lo)
 					sb_printf(clause(w, &any),
-						  "(v.year >= %ld AND v.year < %ld)", u[i].hi,
+						  "(v.year >= '%ld' AND v.year < '%ld')", u[i].hi,
 						  u[i + 1].lo);
-			sb_printf(clause(w, &any), "v.year >= %ld", u[n - 1].hi);
+			sb_printf(clause(w, &any), "v.year >= '%ld'", u[n - 1].hi);
 		}
 		if (!any)
 			sb_puts(w, "false");

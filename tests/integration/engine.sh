@@ -136,15 +136,18 @@ wait "$second" 2>/dev/null || true
 stop_server
 
 # The load's shares (server/shares.h): each part reads years of its own, and every row is
-# read by exactly one part, the default partition's and a year between partitions too.
+# read by exactly one part: the default partition's, below, between and above the
+# partitions' years, with more parts than partitions too.
 # parity PARTS SEED: 1,000 random queries over columns loaded by PARTS parts; the plan.
 parity() {
   "$BIN/tool_engine_parity" 1000 "$2" "$1" >"$T/parity-$1" 2>&1
   grep -o '^[0-9]* parts, [0-9]* of [0-9]* facts read by years' "$T/parity-$1"
   grep -q '^1000 queries, [0-9]* cells, 0 differ' "$T/parity-$1" || cat "$T/parity-$1" >&2
 }
+agrees() { check "and every cell as the SQL path's ($1 parts)" grep -q '^1000 queries, [0-9]* cells, 0 differ' "$T/parity-$1"; }
 eq "two parts read the four facts by years" "$(parity 2 "$((seed + 2))")" "2 parts, 4 of 4 facts read by years"
-check "and agree with the SQL path" grep -q '^1000 queries, [0-9]* cells, 0 differ' "$T/parity-2"
+agrees 2
+facts=(victim_year case_fact offender_year intervention_fact)
 # to_default FACT YEAR...: the years' rows moved from their partitions to the default.
 to_default() {
   local f=$1 y cols; shift
@@ -157,21 +160,39 @@ to_default() {
   done
   psql_admin -d "$DB" -c "ANALYZE analytics.$f" >/dev/null
 }
-# Year 2018 of every fact moved to the default partition: a year between two partitions.
-facts=(victim_year case_fact offender_year intervention_fact)
-before=$(psql_t -c 'SELECT count(*) FROM analytics.victim_year')
+# years_of FACT: the years of its partitions.
+years_of() {
+  psql_admin -d "$DB" -c "SELECT substring(c.relname FROM '_([0-9]{4})$') FROM pg_inherits i
+    JOIN pg_class c ON c.oid = i.inhrelid WHERE i.inhparent = 'analytics.$1'::regclass
+    AND c.relname ~ '_[0-9]{4}$' ORDER BY 1"
+}
+counts() { for f in "${facts[@]}"; do psql_t -c "SELECT count(*) FROM analytics.$f"; done | paste -sd' '; }
+in_default() { for f in "${facts[@]}"; do psql_admin -d "$DB" -c "SELECT count(*) > 0 FROM analytics.${f}_default"; done | paste -sd' '; }
+before=$(counts)
+# A year between two partitions (2018) in the default.
 for f in "${facts[@]}"; do to_default "$f" 2018; done
-eq "no victim-year lost by the move" "$(psql_t -c 'SELECT count(*) FROM analytics.victim_year')" "$before"
-eq "2018's victim-years are in the default partition" \
-  "$(psql_admin -d "$DB" -c 'SELECT count(*) > 0 FROM analytics.victim_year_default WHERE year = 2018')" "t"
-for parts in 2 3; do
-  eq "$parts parts with rows in the default: by years still" "$(parity $parts "$((seed + parts))")" \
-    "$parts parts, 4 of 4 facts read by years"
-  check "and every cell as the SQL path's" grep -q '^1000 queries, [0-9]* cells, 0 differ' "$T/parity-$parts"
+eq "no row of any fact lost by the move" "$(counts)" "$before"
+eq "each fact's default partition holds rows" "$(in_default)" "t t t t"
+for parts in 2 3 8; do
+  eq "$parts parts with a year between partitions in the default: by years" \
+    "$(parity $parts "$((seed + parts))")" "$parts parts, 4 of 4 facts read by years"
+  agrees $parts
 done
-# Most rows in one part whatever the plan (the years before 2020 in the default): each part
-# reads by record key, and still every row once.
-for f in "${facts[@]}"; do to_default "$f" 2015 2016 2017 2019; done
+# The first and the last year too: rows below and above every partition's years.
+for f in "${facts[@]}"; do
+  years=$(years_of "$f")
+  to_default "$f" "$(head -n 1 <<<"$years")" "$(tail -n 1 <<<"$years")"
+done
+eq "no row lost by the second move" "$(counts)" "$before"
+for parts in 2 3; do
+  eq "$parts parts with years below, between and above the partitions in the default: by years" \
+    "$(parity $parts "$((seed + 10 + parts))")" "$parts parts, 4 of 4 facts read by years"
+  agrees $parts
+done
+# Most rows in one unit whatever the plan (every year but the last in the default): each
+# part reads by record key, and still every row once.
+for f in "${facts[@]}"; do to_default "$f" $(years_of "$f" | head -n -1); done
+eq "no row lost by the third move" "$(counts)" "$before"
 eq "a default of most rows: by record key" "$(parity 2 "$((seed + 4))")" "2 parts, 0 of 4 facts read by years"
-check "and every cell as the SQL path's" grep -q '^1000 queries, [0-9]* cells, 0 differ' "$T/parity-2"
+agrees 2
 echo "1..$n"
