@@ -47,9 +47,11 @@ static int check_listen(const struct wq_config *cfg, struct wq_error *e)
 	return -1;
 }
 
-/* The server's role must be as the migrations left it: no session defaults (any role may
- * ALTER ROLE itself SET ..., which no privilege prevents: a holder of its credentials could
- * weaken the next session) and no way to create objects. */
+/* The server's role must be as the migrations left it: no session defaults where its
+ * sessions run, in every database or this one (any role may ALTER ROLE itself SET ...,
+ * which no privilege prevents: a holder of its credentials could weaken the next session;
+ * a default for another database weakens none of them, and another server's test sets
+ * one there) and no way to create objects. */
 static int check_role(const struct wq_config *cfg, struct keyring *keys, struct wq_error *e)
 {
 	PGconn *conn = db_connect(cfg, cfg->db_reader_user, e);
@@ -60,11 +62,13 @@ static int check_role(const struct wq_config *cfg, struct keyring *keys, struct 
 		log_warning("%s: %s; the role's settings are not checked", e->code, e->message);
 		return 0;
 	}
-	PGresult *r = db_exec(conn, e,
-			      "SELECT (SELECT count(*) FROM pg_db_role_setting s JOIN pg_roles r "
-			      "ON r.oid = s.setrole WHERE r.rolname = current_user), "
-			      "has_database_privilege(current_database(), 'TEMP')",
-			      0, NULL);
+	PGresult *r =
+	    db_exec(conn, e,
+		    "SELECT (SELECT count(*) FROM pg_db_role_setting s JOIN pg_roles r "
+		    "ON r.oid = s.setrole WHERE r.rolname = current_user AND s.setdatabase "
+		    "IN (0, (SELECT oid FROM pg_database WHERE datname = current_database()))), "
+		    "has_database_privilege(current_database(), 'TEMP')",
+		    0, NULL);
 	int rc = 0;
 	if (!r) {
 		rc = -1;

@@ -297,4 +297,13 @@ echo "$base_conf" >"$CONF"
 status "a reader role with session defaults (which any role may set on itself): refused" 2 timeout 10 "$BIN/wiqaya-server" serve
 check "saying so (S5004)" grep -q 'S5004.*session defaults' "$T/last"
 env -u WIQAYA_CONF "$ROOT/scripts/pg.sh" psql -X -q -d "$DB" -c "ALTER ROLE wiqaya_reader IN DATABASE $DB RESET ALL" >/dev/null
+# A default for another database weakens none of this server's sessions: served (the test
+# scripts run at once, each server on a database of its own, and the refusal above once
+# stopped another script's server).
+env -u WIQAYA_CONF "$ROOT/scripts/pg.sh" psql -X -q -d postgres -c "ALTER ROLE wiqaya_reader IN DATABASE postgres SET work_mem = '1MB'" >/dev/null
+start_server
+eq "a reader role with a default for another database only: served" \
+  "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$TEST_HTTP_PORT/healthz")" "200"
+stop_server
+env -u WIQAYA_CONF "$ROOT/scripts/pg.sh" psql -X -q -d postgres -c "ALTER ROLE wiqaya_reader IN DATABASE postgres RESET ALL" >/dev/null
 echo "1..$n"
