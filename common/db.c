@@ -85,6 +85,17 @@ int db_password(const struct wq_config *c, const char *role, char *out, size_t s
 	return rc;
 }
 
+int db_results_are(PGconn *conn, ExecStatusType want)
+{
+	int ok = 1;
+	PGresult *r;
+	while ((r = PQgetResult(conn))) {
+		ok &= PQresultStatus(r) == want;
+		PQclear(r);
+	}
+	return ok;
+}
+
 int db_alive(PGconn *conn)
 {
 	if (!conn || PQstatus(conn) != CONNECTION_OK)

@@ -28,9 +28,12 @@ int db_password(const struct wq_config *c, const char *role, char *out, size_t s
 /* Whether an idle connection is still usable, without a round trip: a server that
  * restarted or crashed has closed it, which shows as something to read on an idle socket
  * (its FATAL message, or the end of the stream). 0 for a connection to drop and make
- * again; an idle connection of ours receives nothing else (no LISTEN on it), so at worst
- * a connection is made again for nothing. Never blocks. */
+ * again; at worst a connection is made again for nothing (one that LISTENs reads its
+ * notifications first: common/http.c's heard_only). Never blocks. */
 int db_alive(PGconn *conn);
+/* Reads every result of the statement sent on conn (PQsendQuery), the answer complete:
+ * 1 when each had status want, 0 otherwise. */
+int db_results_are(PGconn *conn, ExecStatusType want);
 
 /* Runs a command or query with text parameters. Returns the result (caller PQclears it)
  * when its status is COMMAND_OK, TUPLES_OK or COPY_IN; otherwise NULL with e set to

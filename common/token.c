@@ -145,12 +145,7 @@ static int barrier(struct token_cache *c, PGconn *conn)
 		if (ready <= 0 || !PQconsumeInput(conn))
 			return -1;
 	}
-	int ok = 1;
-	PGresult *r;
-	while ((r = PQgetResult(conn))) {
-		ok &= PQresultStatus(r) == PGRES_EMPTY_QUERY;
-		PQclear(r);
-	}
+	int ok = db_results_are(conn, PGRES_EMPTY_QUERY);
 	token_cache_hear(c, conn);
 	return ok ? 0 : -1;
 }

@@ -70,13 +70,7 @@ static int probe_answered(PGconn *conn)
 {
 	if (PQisBusy(conn))
 		return 0;
-	int ok = 1;
-	PGresult *r;
-	while ((r = PQgetResult(conn))) {
-		ok &= PQresultStatus(r) == PGRES_EMPTY_QUERY;
-		PQclear(r);
-	}
-	return ok ? 1 : -1;
+	return db_results_are(conn, PGRES_EMPTY_QUERY) ? 1 : -1;
 }
 
 static void *watch(void *arg)

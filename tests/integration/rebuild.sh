@@ -104,20 +104,28 @@ eq "and empties the queue" "$(queued)" 0
 # case_fact; a session then asks for the cases alone (as a migration's ALTER would) and
 # queues behind it; once the reader ends, every builder's read of the cases queues behind
 # that session, which waits for the rebuild, which waits for its builders.
+# cycle TAG TABLE HOLDER OUT WHAT: a session (tagged TAG) asks TABLE for itself and queues;
+# HOLDER's lock is freed, and the rebuild ($refresher, its output in OUT) must fail with
+# S2002 (WHAT says which), the session then have its lock.
+cycle() {
+  local alter
+  psql_t -c "BEGIN" -c "LOCK TABLE $2 IN ACCESS EXCLUSIVE MODE /* $1 */" -c "SELECT pg_sleep(2)" >/dev/null 2>&1 &
+  alter=$!
+  until_true seen "%/* $1 */" Lock
+  free "$3"
+  wait "$refresher"
+  eq "$5" "$?" 2
+  check "saying so" grep -q "S2002: the analytics' builders wait for a lock that waits for the rebuild" "$4"
+  wait "$alter"
+  eq "the other session then has its lock" "$?" 0
+}
 before=$(digest) v=$(version)
 hold reader "LOCK TABLE analytics.case_fact IN ACCESS SHARE MODE"
 timeout 120 "$BIN/wiqaya-etl" refresh >"$T/cycle.out" 2>&1 &
 refresher=$!
 until_true seen "%rebuild_start%" Lock
-psql_t -c "BEGIN" -c "LOCK TABLE warehouse.\"case\" IN ACCESS EXCLUSIVE MODE /* alter */" -c "SELECT pg_sleep(2)" >/dev/null 2>&1 &
-alter=$!
-until_true seen "%/* alter */" Lock
-free reader
-wait "$refresher"
-eq "the rebuild whose builders wait for it fails (instead of waiting for ever)" "$?" 2
-check "saying so" grep -q "S2002: the analytics' builders wait for a lock that waits for the rebuild" "$T/cycle.out"
-wait "$alter"
-eq "the other session then has its lock" "$?" 0
+cycle alter 'warehouse."case"' reader "$T/cycle.out" \
+  "the rebuild whose builders wait for it fails (instead of waiting for ever)"
 eq "the analytics are as they were" "$(digest)" "$before"
 eq "and so is the data version" "$(version)" "$v"
 check "no builder's connection is left" until_true no_builder
@@ -134,15 +142,8 @@ if (($(nproc) > 1)); then
   refresher=$!
   until_true waiting victim_years
   check "the other builder is done with its facts" until_true done_building intervention_facts
-  psql_t -c "BEGIN" -c "LOCK TABLE warehouse.intervention IN ACCESS EXCLUSIVE MODE /* alter2 */" -c "SELECT pg_sleep(2)" >/dev/null 2>&1 &
-  alter=$!
-  until_true seen "%/* alter2 */" Lock
-  free sources
-  wait "$refresher"
-  eq "a rebuild whose builder waits for another of its builders fails too" "$?" 2
-  check "saying so" grep -q "S2002: the analytics' builders wait for a lock that waits for the rebuild" "$T/cycle2.out"
-  wait "$alter"
-  eq "the other session then has its lock" "$?" 0
+  cycle alter2 warehouse.intervention sources "$T/cycle2.out" \
+    "a rebuild whose builder waits for another of its builders fails too"
   eq "the analytics are as they were" "$(digest)" "$before"
 fi
 
