@@ -89,10 +89,32 @@ static long cell_blake2b(const struct noise_measure *nm, const char *definition,
 	return noise;
 }
 
+void noise_memo_init(struct noise_memo *mm, const struct noise_measure *nm)
+{
+	if (nm->prf != NOISE_PRF_SIPHASH)
+		return;
+	sip_prefix_init(&mm->fixed, nm->fixed_key, 0);
+	sip_prefix_init(&mm->fresh, nm->fresh_key, 0);
+	sip_prefix_init(&mm->identity, nm->identity_key, 1);
+}
+
+/* SipHash-2-4 of m[0..len) under key, into h (8 bytes; 16 wide), through the memo's
+ * hasher when there is one. */
+static void sip(struct sip_prefix *memo, const uint8_t *key, int wide, const uint8_t *m, size_t len,
+		uint8_t *h)
+{
+	if (memo)
+		sip_prefix_hash(memo, m, len, h);
+	else if (wide)
+		crypto_shorthash_siphashx24(h, m, len, key);
+	else
+		crypto_shorthash_siphash24(h, m, len, key);
+}
+
 /* SipHash takes its message whole: the parts are copied together (on the stack, unless a
  * definition of thousands of items asks for more). */
-static long cell_siphash(const struct noise_measure *nm, const char *definition, size_t len,
-			 uint32_t ck, uint8_t identity[16])
+static long cell_siphash(const struct noise_measure *nm, struct noise_memo *mm,
+			 const char *definition, size_t len, uint32_t ck, uint8_t identity[16])
 {
 	uint8_t stack[2048], *m = stack, h[8];
 	size_t most = (nm->fixed_len > nm->fresh_len ? nm->fixed_len : nm->fresh_len) + len + 4;
@@ -102,25 +124,25 @@ static long cell_siphash(const struct noise_measure *nm, const char *definition,
 	if (nm->fixed_scale > 0) {
 		memcpy(m, nm->fixed_head, nm->fixed_len);
 		memcpy(m + nm->fixed_len, definition, len);
-		crypto_shorthash_siphash24(h, m, nm->fixed_len + len, nm->fixed_key);
+		sip(mm ? &mm->fixed : NULL, nm->fixed_key, 0, m, nm->fixed_len + len, h);
 		noise = dl_draw(dl_uniform_of(h), nm->fixed_scale);
 	}
 	memcpy(m, nm->fresh_head, nm->fresh_len);
 	memcpy(m + nm->fresh_len, definition, len);
 	big_endian(ck, m + nm->fresh_len + len);
-	crypto_shorthash_siphash24(h, m, nm->fresh_len + len + 4, nm->fresh_key);
+	sip(mm ? &mm->fresh : NULL, nm->fresh_key, 0, m, nm->fresh_len + len + 4, h);
 	noise += dl_draw(dl_uniform_of(h), nm->fresh_scale);
-	crypto_shorthash_siphashx24(identity, m, nm->fresh_len + len + 4, nm->identity_key);
+	sip(mm ? &mm->identity : NULL, nm->identity_key, 1, m, nm->fresh_len + len + 4, identity);
 	if (m != stack)
 		free(m);
 	return noise;
 }
 
-long noise_cell(const struct noise_measure *nm, const char *definition, uint32_t ck,
-		uint8_t identity[16])
+long noise_cell(const struct noise_measure *nm, struct noise_memo *mm, const char *definition,
+		uint32_t ck, uint8_t identity[16])
 {
 	size_t len = strlen(definition) + 1; /* with its NUL */
-	return nm->prf == NOISE_PRF_SIPHASH ? cell_siphash(nm, definition, len, ck, identity)
+	return nm->prf == NOISE_PRF_SIPHASH ? cell_siphash(nm, mm, definition, len, ck, identity)
 					    : cell_blake2b(nm, definition, len, ck, identity);
 }
 
@@ -129,7 +151,7 @@ long noise_of(const struct wq_config *cfg, const struct keyring *keys, const str
 {
 	struct noise_measure nm;
 	noise_measure_init(&nm, cfg, keys, ind, measure);
-	return noise_cell(&nm, definition, ck, identity);
+	return noise_cell(&nm, NULL, definition, ck, identity);
 }
 
 double noise_variance(const struct wq_config *cfg)

@@ -16,6 +16,7 @@
 #include "common/error.h"
 #include "server/indicator.h"
 #include "server/keyring.h"
+#include "server/siphash.h"
 
 /* The noise functions: a key's PRF, whose uniform each part's draw inverts. Both take the
  * same documented messages (docs/privacy.md, "The noise function"):
@@ -48,8 +49,19 @@ struct noise_measure {
 };
 void noise_measure_init(struct noise_measure *nm, const struct wq_config *cfg,
 			const struct keyring *keys, const struct indicator *ind, char measure);
-long noise_cell(const struct noise_measure *nm, const char *definition, uint32_t ck,
-		uint8_t identity[16]);
+
+/* What one thread computing a table's cells in order keeps of the last cell's messages
+ * under function 2: a cell's message is the last one's but near its end (siphash.h), so
+ * the cells cost the bytes that differ, not their whole definitions. Large: on the heap. */
+struct noise_memo {
+	struct sip_prefix fixed, fresh, identity;
+};
+void noise_memo_init(struct noise_memo *mm, const struct noise_measure *nm);
+
+/* The noise and identity of one cell, as noise_of gives them; mm (NULL: none) is the
+ * thread's memo of nm's last cell. */
+long noise_cell(const struct noise_measure *nm, struct noise_memo *mm, const char *definition,
+		uint32_t ck, uint8_t identity[16]);
 
 /* The variance of one cell's noise: the fresh and the fixed parts'. */
 double noise_variance(const struct wq_config *cfg);

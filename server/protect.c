@@ -108,11 +108,12 @@ struct perturbed {
 };
 
 static struct perturbed perturb(const struct protector *p, const struct noise_measure *nm,
-				const char *definition, long truth, uint32_t ck, uint8_t *identity)
+				struct noise_memo *mm, const char *definition, long truth,
+				uint32_t ck, uint8_t *identity)
 {
 	struct suppression sup = {p->cfg->floor, p->cfg->threshold};
 	struct perturbed v = {truth, 0, 0, 0};
-	long noise = noise_cell(nm, definition, ck, identity);
+	long noise = noise_cell(nm, mm, definition, ck, identity);
 	v.noisy = dl_noisy(truth, noise);
 	v.raw = truth + noise;
 	v.published = dl_published(&sup, truth, v.noisy);
@@ -201,6 +202,10 @@ static void *perturb_cells(void *arg)
 	 * column's items) has an empty share, and a domain of size 0. */
 	size_t rest = j->from;
 	double var = noise_variance(j->p->cfg);
+	/* the thread's memo of its last cell, a measure each */
+	struct noise_memo *memo = xmalloc((size_t)j->measures * sizeof *memo);
+	for (int m = 0; m < j->measures; m++)
+		noise_memo_init(&memo[m], &j->nm[m]);
 	for (int i = q->ndims - 1; i >= 0 && j->from < j->to; i--) {
 		idx[i] = (int)(rest % (size_t)j->dom[i].n);
 		rest /= (size_t)j->dom[i].n;
@@ -212,10 +217,11 @@ static void *perturb_cells(void *arg)
 		for (int i = 0; i < q->ndims; i++)
 			pc->values[i] = j->dom[i].items[idx[i]];
 		layout_definer_cell(j->df, idx, &def);
-		struct perturbed n = perturb(j->p, &j->nm[0], def.data, ex->num, ex->ckn, id);
+		struct perturbed n =
+		    perturb(j->p, &j->nm[0], &memo[0], def.data, ex->num, ex->ckn, id);
 		struct perturbed d = {0, 0, 0, 1};
 		if (j->measures == 2)
-			d = perturb(j->p, &j->nm[1], def.data, ex->den, ex->ckd, id + 16);
+			d = perturb(j->p, &j->nm[1], &memo[1], def.data, ex->den, ex->ckd, id + 16);
 		/* A cell with no child (no row) is a true zero: suppressed. */
 		publish(q->ind, var, n, d, ex->has_den, (double)ex->den, pc);
 		j->suppressed += pc->status == CELL_SUPPRESSED;
@@ -227,6 +233,7 @@ static void *perturb_cells(void *arg)
 			idx[i] = 0;
 		}
 	}
+	free(memo);
 	sb_free(&def);
 	return NULL;
 }
@@ -332,7 +339,7 @@ static int compute(const struct protector *p, PGconn *conn, const struct query *
 		/* The rows outside the denominator, a count of children like any other. */
 		query_cell_definition(q, NULL, s.first, s.last, &def);
 		struct perturbed xo =
-		    perturb(p, &nm[2], def.data, excluded, ckx, ids + 16 * nids++);
+		    perturb(p, &nm[2], NULL, def.data, excluded, ckx, ids + 16 * nids++);
 		if (xo.published)
 			a->excluded = (double)xo.noisy;
 	}

@@ -129,6 +129,62 @@ static void function_2_is_the_documented_prf(void **state)
 	noise_is(NOISE_PRF_SIPHASH);
 }
 
+/* A thread's memo of its last cell (noise_memo) changes nothing: a table's cells in
+ * layout order, whose definitions share all but their ends, then cells that share
+ * nothing, one longer than the blocks a memo keeps, each measure with a memo of its own,
+ * give every cell the noise and identity noise_of gives it alone. */
+static void a_memo_changes_nothing(void **state)
+{
+	(void)state;
+	struct wq_config cfg;
+	struct keyring keys;
+	fixture(&cfg, &keys);
+	char id[] = "victims";
+	struct indicator ind = {.id = id};
+	char long_def[SIP_PREFIX_MAX + 100];
+	memset(long_def, 'b', sizeof long_def - 1);
+	long_def[sizeof long_def - 1] = 0;
+	memcpy(long_def, "detection~", 10);
+	for (int f = NOISE_PRF_BLAKE2B; f <= NOISE_PRF_SIPHASH; f++) {
+		keys.noise_prf = f;
+		struct noise_measure nm[2];
+		struct noise_memo *memo = malloc(2 * sizeof *memo);
+		assert_non_null(memo);
+		for (int m = 0; m < 2; m++) {
+			noise_measure_init(&nm[m], &cfg, &keys, &ind, "nd"[m]);
+			noise_memo_init(&memo[m], &nm[m]);
+		}
+		int cells = 0;
+		for (int age = 0; age < 4; age++)
+			for (int region = 1; region <= 13; region++)
+				for (int year = 2015; year <= 2026; year++) {
+					char def[256];
+					const char *d = def;
+					snprintf(def, sizeof def,
+						 "age_band=%d&detection~hotline,police,school&"
+						 "region=DC-%02d&sex=female&year=%d",
+						 age, region, year);
+					if (year == 2026) /* now and then a cell unlike the last */
+						d = region % 2 ? long_def : "year=2015";
+					for (int m = 0; m < 2; m++) {
+						uint32_t ck =
+						    (uint32_t)cells * 2654435761u + (uint32_t)m;
+						uint8_t want_id[16], got_id[16];
+						long want = noise_of(&cfg, &keys, &ind, "nd"[m], d,
+								     ck, want_id);
+						long got =
+						    noise_cell(&nm[m], &memo[m], d, ck, got_id);
+						assert_int_equal(got, want);
+						assert_memory_equal(got_id, want_id, 16);
+					}
+					cells++;
+				}
+		free(memo);
+	}
+	keyring_free(&keys);
+	config_free(&cfg);
+}
+
 /* Known answers, from the code that first published with each function: a change of
  * the key derivation, of the message or of the draw that the server and the documented
  * recomputation above made together would still change these. */
@@ -216,6 +272,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(function_1_is_the_documented_prf),
 	    cmocka_unit_test(function_2_is_the_documented_prf),
+	    cmocka_unit_test(a_memo_changes_nothing),
 	    cmocka_unit_test(the_functions_draw_apart),
 	    cmocka_unit_test(known_answers),
 	};
