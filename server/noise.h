@@ -51,8 +51,10 @@ void noise_measure_init(struct noise_measure *nm, const struct wq_config *cfg,
 			const struct keyring *keys, const struct indicator *ind, char measure);
 
 /* What one thread computing a table's cells in order keeps of the last cell's messages
- * under function 2: a cell's message is the last one's but near its end (siphash.h), so
- * the cells cost the bytes that differ, not their whole definitions. Large: on the heap. */
+ * under function 2: a cell's message is often the last one's but near its end
+ * (siphash.h), so the cells cost the bytes that differ, not their whole definitions.
+ * Large (15 KB): on the heap; and secret (its states give the keys back): wiped with
+ * sodium_memzero before it is freed. */
 struct noise_memo {
 	struct sip_prefix fixed, fresh, identity;
 };

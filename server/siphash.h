@@ -1,9 +1,10 @@
 /* SipHash-2-4 (64-bit output) and its 128-bit variant, as libsodium's
  * crypto_shorthash_siphash24 and crypto_shorthash_siphashx24 compute them, over messages
- * that share prefixes: a fresh table's cells hash messages that differ from the previous
- * cell's only near their end (the cell's definition sorts its constraints, and the
- * dimension that varies fastest comes late), so the state after each 8-byte block of the
- * last message is kept and the next message resumes from the last block the two share.
+ * that share prefixes: a fresh table's cells often hash messages that differ from the
+ * previous cell's only near their end (when the constraint of the dimension that varies
+ * fastest sorts late in the cell's definition), so the state after each 8-byte block of
+ * the last message is kept and the next message resumes from the last block the two
+ * share. The states give the key back: a hasher is wiped when done (noise.h).
  * libsodium takes a message whole; this is the one reason for a SipHash of our own, and
  * tests/unit/test_siphash.c holds every output to libsodium's. */
 #ifndef WQ_SIPHASH_H

@@ -179,6 +179,7 @@ static void a_memo_changes_nothing(void **state)
 					}
 					cells++;
 				}
+		sodium_memzero(memo, 2 * sizeof *memo);
 		free(memo);
 	}
 	keyring_free(&keys);

@@ -72,6 +72,23 @@ static void every_length_from_empty(void **state)
 		same(&narrow, &wide, key, m, len);
 }
 
+/* A short message between two that share blocks after its own end: the blocks kept are
+ * the short one's, never the first's (a hasher that kept the longest length seen would
+ * resume the third from the first's states). */
+static void blocks_past_a_shorter_message_are_not_kept(void **state)
+{
+	(void)state;
+	static struct sip_prefix narrow, wide;
+	uint8_t key[16];
+	randombytes_buf(key, sizeof key);
+	sip_prefix_init(&narrow, key, 0);
+	sip_prefix_init(&wide, key, 1);
+	const char *m[] = {"aaaaaaaabbbbbbbbccccccccdddddddd", "zzzzzzzz",
+			   "zzzzzzzzbbbbbbbbccccccccdddddddd", "aaaaaaaabbbbbbbbccccccccdddddddd"};
+	for (size_t i = 0; i < sizeof m / sizeof m[0]; i++)
+		same(&narrow, &wide, key, (const uint8_t *)m[i], strlen(m[i]));
+}
+
 static void the_reference_vectors(void **state)
 {
 	(void)state;
@@ -96,6 +113,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(every_output_is_libsodiums),
 	    cmocka_unit_test(every_length_from_empty),
+	    cmocka_unit_test(blocks_past_a_shorter_message_are_not_kept),
 	    cmocka_unit_test(the_reference_vectors),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
