@@ -25,6 +25,7 @@
 #include "server/engine.h"
 #include "server/noise.h"
 #include "server/openapi.h"
+#include "server/populations.h"
 #include "server/routes.h"
 #include "server/product.h"
 #include "server/seen.h"
@@ -154,6 +155,7 @@ int srv_serve(struct cli_ctx *ctx, int argc, char **argv)
 					   product_new(cfg, &srv.keys, &srv.lists, &srv.public),
 					   NULL};
 	srv.protector.engine = engine_start(cfg, srv.protector.version);
+	srv.protector.populations = populations_new(POPULATIONS_BYTES);
 	srv.audit = audit_start(cfg, srv.keys.audit);
 	struct http_options o = {.name = "wiqaya-server",
 				 .listen = cfg->server_listen,
@@ -187,6 +189,7 @@ out:
 	audit_stop(srv.audit);
 	cache_free(srv.protector.cache);
 	engine_stop(srv.protector.engine);
+	populations_free(srv.protector.populations);
 	version_watch_stop(srv.protector.version);
 	token_cache_free(tokens);
 	seen_free(srv.protector.seen);

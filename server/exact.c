@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "common/db.h"
+#include "common/strbuf.h"
 #include "common/xalloc.h"
 #include "server/scan.h"
 
@@ -62,8 +63,9 @@ int exact_sql(PGconn *conn, const struct query *q, const struct domain *dom, siz
 	return 0;
 }
 
-int exact_columns(const struct columns *c, PGconn *conn, const struct query *q,
-		  const struct domain *dom, size_t total, struct exact_cell *x, struct wq_error *e)
+int exact_columns(const struct columns *c, PGconn *conn, struct populations *pops,
+		  const struct query *q, const struct domain *dom, size_t total,
+		  struct exact_cell *x, struct wq_error *e)
 {
 	unsigned char *kept = xcalloc(total ? total : 1, 1);
 	double *pop = NULL;
@@ -74,7 +76,7 @@ int exact_columns(const struct columns *c, PGconn *conn, const struct query *q,
 	if (rc == 0 && q->ind->type == IND_RATE) {
 		/* As the SQL path's join: the population of the cells that have rows. */
 		pop = xmalloc((total ? total : 1) * sizeof *pop);
-		rc = exact_population(conn, q, dom, total, pop, e);
+		rc = exact_population(conn, pops, c->version, q, dom, total, pop, e);
 		for (size_t i = 0; rc == 0 && i < total; i++)
 			if (kept[i] && pop[i] >= 0) {
 				x[i].has_den = 1;
@@ -86,8 +88,22 @@ int exact_columns(const struct columns *c, PGconn *conn, const struct query *q,
 	return rc;
 }
 
-int exact_population(PGconn *conn, const struct query *q, const struct domain *dom, size_t total,
-		     double *pop, struct wq_error *e)
+/* The key of a population query in the memory: its text and parameters, apart. */
+static char *population_key(const char *sql, char *const *params, int np)
+{
+	struct strbuf k;
+	sb_init(&k);
+	sb_puts(&k, sql);
+	for (int i = 0; i < np; i++) {
+		sb_putc(&k, '\x1f');
+		sb_puts(&k, params[i] ? params[i] : "\x1e");
+	}
+	return k.data;
+}
+
+int exact_population(PGconn *conn, struct populations *pops, long long version,
+		     const struct query *q, const struct domain *dom, size_t total, double *pop,
+		     struct wq_error *e)
 {
 	struct strbuf sql;
 	char *params[MAX_PARAMS];
@@ -99,7 +115,17 @@ int exact_population(PGconn *conn, const struct query *q, const struct domain *d
 		sb_free(&sql);
 		return 0; /* a person column the population table has not: no denominator */
 	}
-	PGresult *r = db_exec(conn, e, sql.data, np, (const char *const *)params);
+	char *key = pops ? population_key(sql.data, params, np) : NULL;
+	const PGresult *r = key ? populations_find(pops, version, key) : NULL;
+	PGresult *own = NULL;
+	if (!r) {
+		own = db_exec(conn, e, sql.data, np, (const char *const *)params);
+		if (own && key && (r = populations_keep(pops, version, key, own)))
+			own = NULL; /* kept: held, and freed by the memory */
+		else
+			r = own;
+	}
+	free(key);
 	sb_free(&sql);
 	query_params_free(params, np);
 	if (!r)
@@ -127,6 +153,9 @@ int exact_population(PGconn *conn, const struct query *q, const struct domain *d
 			idx[i] = 0;
 		}
 	}
-	PQclear(r);
+	if (own)
+		PQclear(own);
+	else
+		populations_release(pops, r);
 	return 0;
 }

@@ -12,6 +12,7 @@
 
 #include "common/error.h"
 #include "server/layout.h"
+#include "server/populations.h"
 #include "server/query.h"
 
 struct columns;
@@ -30,12 +31,17 @@ struct exact_cell {
 int exact_sql(PGconn *conn, const struct query *q, const struct domain *dom, size_t total,
 	      struct exact_cell *x, struct wq_error *e);
 /* The same from columns c; a rate's population (a public census table, not a fact) through
- * conn. 0, or -1 with e set (S6002 no columns for q's fact, S2002). */
-int exact_columns(const struct columns *c, PGconn *conn, const struct query *q,
-		  const struct domain *dom, size_t total, struct exact_cell *x, struct wq_error *e);
+ * conn, or from pops (NULL: none) at c's version. 0, or -1 with e set (S6002 no columns
+ * for q's fact, S2002). */
+int exact_columns(const struct columns *c, PGconn *conn, struct populations *pops,
+		  const struct query *q, const struct domain *dom, size_t total,
+		  struct exact_cell *x, struct wq_error *e);
 /* The population of each of q's cells (a rate's denominator: public census figures), by its
- * person columns; pop[i] < 0 when none. 0, or -1 with e set. */
-int exact_population(PGconn *conn, const struct query *q, const struct domain *dom, size_t total,
-		     double *pop, struct wq_error *e);
+ * person columns; pop[i] < 0 when none. From pops (NULL: none) when it holds them at data
+ * version `version` (read before this call: rows the database gives later are at least
+ * as new), else through conn, and kept there. 0, or -1 with e set. */
+int exact_population(PGconn *conn, struct populations *pops, long long version,
+		     const struct query *q, const struct domain *dom, size_t total, double *pop,
+		     struct wq_error *e);
 
 #endif

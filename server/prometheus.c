@@ -6,6 +6,7 @@
 
 #include "common/db.h"
 #include "server/engine.h"
+#include "server/populations.h"
 #include "server/respond.h"
 #include "server/routes.h"
 #include "server/server.h"
@@ -51,6 +52,15 @@ void prometheus_get(struct http_request *req, struct http_response *resp)
 		  "wiqaya_budget_refusals_total{code=\"D1001\"} %lu\n"
 		  "wiqaya_budget_refusals_total{code=\"D1002\"} %lu\n",
 		  d1001, d1002);
+	unsigned long hits, misses;
+	populations_counts(srv->protector.populations, &hits, &misses);
+	sb_printf(&sb,
+		  "# HELP wiqaya_population_lookups_total Rates' populations, by where they "
+		  "came from: the memory of this data version's, or the database.\n"
+		  "# TYPE wiqaya_population_lookups_total counter\n"
+		  "wiqaya_population_lookups_total{from=\"memory\"} %lu\n"
+		  "wiqaya_population_lookups_total{from=\"database\"} %lu\n",
+		  hits, misses);
 	struct engine_state st;
 	engine_state(srv->protector.engine, &st);
 	if (srv->protector.engine)

@@ -276,7 +276,7 @@ static int compute(const struct protector *p, PGconn *conn, const struct query *
 		return -1;
 	}
 	struct exact_cell *x = xcalloc(total ? total : 1, sizeof *x);
-	int rc = s.cols ? exact_columns(s.cols, conn, q, dom, total, x, e)
+	int rc = s.cols ? exact_columns(s.cols, conn, p->populations, q, dom, total, x, e)
 			: exact_sql(conn, q, dom, total, x, e);
 	snapshot_close(p, conn, &s, rc == 0 ? "COMMIT" : "ROLLBACK");
 	if (rc < 0) {
@@ -404,7 +404,8 @@ static int from_product(const struct protector *p, PGconn *conn, const struct qu
 		pq->population_of = c->official;
 	}
 	if (q->ind->type == IND_RATE &&
-	    exact_population(conn, pq ? pq : q, dom, total, pop, e) < 0) {
+	    exact_population(conn, p->populations, p->version ? version_watch_get(p->version) : 0,
+			     pq ? pq : q, dom, total, pop, e) < 0) {
 		free(pq);
 		free(sums);
 		free(pop);

@@ -36,11 +36,12 @@ struct protector {
 	const struct wq_config *cfg;
 	struct keyring *keys; /* its noise function read by the first answer, if not before */
 	const struct codelists *lists;
-	struct answer_cache *cache;    /* server/cache.h; NULL: every answer from the database */
-	struct version_watch *version; /* common/version.h; NULL: read it per answer */
-	struct seen *seen;	       /* server/seen.h; NULL: every answer charges the ledger */
-	struct product *product;       /* server/product.h; NULL: no published product */
-	struct engine *engine;	       /* server/engine.h; NULL: every answer from SQL */
+	struct answer_cache *cache;	 /* server/cache.h; NULL: every answer from the database */
+	struct version_watch *version;	 /* common/version.h; NULL: read it per answer */
+	struct seen *seen;		 /* server/seen.h; NULL: every answer charges the ledger */
+	struct product *product;	 /* server/product.h; NULL: no published product */
+	struct engine *engine;		 /* server/engine.h; NULL: every answer from SQL */
+	struct populations *populations; /* server/populations.h; NULL: rates ask the database */
 };
 
 /* What a published cell is: a value (ok), a value too uncertain to lean on (unreliable),

@@ -149,7 +149,7 @@ int main(int argc, char **argv)
 			continue;
 		struct exact_cell *a = calloc(total, sizeof *a), *b = calloc(total, sizeof *b);
 		if (exact_sql(conn, &q, dom, total, a, &e) < 0 ||
-		    exact_columns(cols, conn, &q, dom, total, b, &e) < 0) {
+		    exact_columns(cols, conn, NULL, &q, dom, total, b, &e) < 0) {
 			err_print(&e, stderr);
 			return 2;
 		}

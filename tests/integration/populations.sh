@@ -1,0 +1,59 @@
+# Rates' populations remembered per data version (server/populations.h): a second rate
+# table asking for the same population reads it from memory, with the census table's
+# figures; a new population (a new data version) is read again, never the old one.
+source "$(dirname "$0")/../lib.sh"
+fresh_db populations
+"$BIN/wiqaya-synth" --seed 61 --cases 4000 --years 2018-2020 --out "$T/syn" >/dev/null
+"$BIN/wiqaya-etl" load "$T/syn/cases.ndjson" >/dev/null
+"$BIN/wiqaya-etl" load --population "$T/syn/population.csv" >/dev/null
+generous_budgets
+start_server
+TOKEN=$(new_token researcher)
+MON=$(new_token monitor)
+metrics() { curl -s -H "Authorization: Bearer $MON" "http://127.0.0.1:$TEST_HTTP_PORT/metrics"; }
+lookups() { metrics | awk -F'[ }]' -v f="$1" '$1 == "wiqaya_population_lookups_total{from=\"" f "\"" { print $NF }'; }
+engine_at() { # waits until the engine holds the database's version
+  local v; v=$(psql_t -c 'SELECT version FROM analytics.data_version')
+  for _ in $(seq 1 100); do
+    [[ $(metrics | awk '$1 == "wiqaya_engine_version" { print $2 }') == "$v" ]] && return 0
+    sleep 0.1
+  done
+  return 1
+}
+check "the engine holds the data" engine_at
+# rate CHANNEL: the victims' rate by year and sex among children found through CHANNEL,
+# as "year sex denominator" lines (a fresh table: each channel's numerator is new).
+rate() {
+  api "/api/v1/analytics?indicator=victim_rate&dimension=year&dimension=sex&filter=detection:$1" |
+    jq -r '.rows[] | select(.[6] != null) | "\(.[0]) \(.[1]) \(.[6])"' | sort
+}
+# census FILE: the census table's children by year and sex (the rows of no extra
+# dimension), for the years and sexes of FILE's lines.
+census() {
+  awk 'NR == FNR { k[$1 " " $2]; next } ($1 " " $2) in k' "$1" <(psql_t -F' ' -c "
+    SELECT year, sex, sum(population) FROM analytics.population
+    WHERE age <= 17 AND dims = '{}' GROUP BY 1, 2") | sort
+}
+
+db0=$(lookups database) mem0=$(lookups memory)
+rate police_investigation >"$T/first"
+check "a rate table has denominators" test -s "$T/first"
+eq "they are the census table's children by year and sex" "$(cat "$T/first")" "$(census "$T/first")"
+eq "its population came from the database" "$(($(lookups database) - db0))" 1
+rate victim_report >"$T/second"
+eq "another rate table of the same population took it from memory" "$(($(lookups memory) - mem0))" 1
+eq "and the database was not asked again" "$(($(lookups database) - db0))" 1
+eq "with the census table's denominators" "$(cat "$T/second")" "$(census "$T/second")"
+
+# A new population: 2019's children doubled. Its refresh is a new data version, whose
+# rates divide by the new figures, read from the database once.
+awk -F, 'BEGIN { OFS = "," } NR > 1 && $1 == 2019 { $5 = $5 * 2 } { print }' "$T/syn/population.csv" >"$T/doubled.csv"
+"$BIN/wiqaya-etl" load --population "$T/doubled.csv" >/dev/null
+check "the engine holds the new version" engine_at
+db2=$(lookups database)
+rate police_investigation >"$T/third"
+eq "the new version's rates divide by the new population" "$(cat "$T/third")" "$(census "$T/third")"
+eq "2019's denominators are twice the old ones" \
+  "$(awk '$1 == 2019 { print $3 * 2 }' "$T/first" | paste -sd' ')" "$(awk '$1 == 2019 { print $3 }' "$T/third" | paste -sd' ')"
+eq "and 2018's are the old ones" "$(awk '$1 == 2018' "$T/first")" "$(awk '$1 == 2018' "$T/third")"
+eq "read from the database once" "$(($(lookups database) - db2))" 1
