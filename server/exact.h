@@ -38,8 +38,8 @@ int exact_columns(const struct columns *c, PGconn *conn, struct populations *pop
 		  struct exact_cell *x, struct wq_error *e);
 /* The population of each of q's cells (a rate's denominator: public census figures), by its
  * person columns; pop[i] < 0 when none. From pops (NULL: none) when it holds them at data
- * version `version` (read before this call: rows the database gives later are at least
- * as new), else through conn, and kept there. 0, or -1 with e set. */
+ * version `version`, else through conn, and kept there when the statement saw that
+ * version. 0, or -1 with e set. */
 int exact_population(PGconn *conn, struct populations *pops, long long version,
 		     const struct query *q, const struct domain *dom, size_t total, double *pop,
 		     struct wq_error *e);

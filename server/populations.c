@@ -127,6 +127,14 @@ const PGresult *populations_keep(struct populations *m, long long version, const
 	const PGresult *kept = NULL;
 	pthread_mutex_lock(&m->mu);
 	if (current(m, version) && bytes <= m->max_bytes / 4) {
+		/* Another thread may have kept the same rows meanwhile: theirs are held. */
+		for (struct entry *x = m->list; x; x = x->next)
+			if (strcmp(x->key, key) == 0) {
+				x->holds++;
+				pthread_mutex_unlock(&m->mu);
+				PQclear(rows);
+				return x->rows;
+			}
 		if (m->bytes + bytes > m->max_bytes || m->n >= POPULATIONS_MAX)
 			forget_all(m);
 		struct entry *x = xcalloc(1, sizeof *x);

@@ -8,7 +8,8 @@
  * population changes only with a new version (a rebuild or a refresh writes it), and the
  * first lookup at a newer version forgets every row kept. Rows are libpq's results, read
  * by many threads at once (libpq's are read-only), held by a count so that forgetting
- * frees none in use. Bounded in bytes: past the bound, everything unheld is forgotten. */
+ * frees none in use. Bounded in bytes and entries: past the bound, everything is
+ * forgotten (rows an answer still reads, once it is done with them). */
 #ifndef WQ_POPULATIONS_H
 #define WQ_POPULATIONS_H
 
@@ -28,9 +29,10 @@ void populations_free(struct populations *m);
  * replaced asks the database). */
 const PGresult *populations_find(struct populations *m, long long version, const char *key);
 
-/* Keeps rows (taken, and held for the caller) for key at version and returns them; NULL
- * when they are not kept (an older version, or rows too large), and then they stay the
- * caller's. */
+/* Keeps rows (taken, and held for the caller) for key at version and returns them, or
+ * the same rows another thread kept first (rows then freed); NULL when they are not kept
+ * (an older version, or rows too large), and then they stay the caller's. The caller
+ * makes sure rows are of version (exact.c reads it in the same statement). */
 const PGresult *populations_keep(struct populations *m, long long version, const char *key,
 				 PGresult *rows);
 

@@ -404,8 +404,8 @@ static int from_product(const struct protector *p, PGconn *conn, const struct qu
 		pq->population_of = c->official;
 	}
 	if (q->ind->type == IND_RATE &&
-	    exact_population(conn, p->populations, p->version ? version_watch_get(p->version) : 0,
-			     pq ? pq : q, dom, total, pop, e) < 0) {
+	    exact_population(conn, p->populations, version_watch_get(p->version), pq ? pq : q, dom,
+			     total, pop, e) < 0) {
 		free(pq);
 		free(sums);
 		free(pop);
