@@ -131,9 +131,10 @@ const PGresult *populations_keep(struct populations *m, long long version, const
 		for (struct entry *x = m->list; x; x = x->next)
 			if (strcmp(x->key, key) == 0) {
 				x->holds++;
+				kept = x->rows;
 				pthread_mutex_unlock(&m->mu);
 				PQclear(rows);
-				return x->rows;
+				return kept;
 			}
 		if (m->bytes + bytes > m->max_bytes || m->n >= POPULATIONS_MAX)
 			forget_all(m);
