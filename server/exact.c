@@ -118,24 +118,23 @@ int exact_population(PGconn *conn, struct populations *pops, long long version,
 	char *key = pops ? population_key(sql.data, params, np) : NULL;
 	const PGresult *r = key ? populations_find(pops, version, key) : NULL;
 	PGresult *own = NULL;
-	if (!r && key) {
-		/* With the data version the statement saw (one snapshot): rows are kept under
-		 * the version they are of, never under an older one the caller still reads. */
+	if (!r) {
+		/* For the memory, with the data version the statement saw (one snapshot): rows
+		 * are kept under the version they are of, never under an older one the caller
+		 * still reads. */
 		struct strbuf with;
 		sb_init(&with);
 		sb_printf(&with,
 			  "SELECT p.*, (SELECT version FROM analytics.data_version) FROM (%s) p",
 			  sql.data);
-		own = db_exec(conn, e, with.data, np, (const char *const *)params);
+		own = db_exec(conn, e, key ? with.data : sql.data, np, (const char *const *)params);
 		sb_free(&with);
-		int last = own ? PQnfields(own) - 1 : 0;
-		if (own && PQntuples(own) > 0 && atoll(PQgetvalue(own, 0, last)) == version &&
+		if (key && own && PQntuples(own) > 0 &&
+		    atoll(PQgetvalue(own, 0, PQnfields(own) - 1)) == version &&
 		    (r = populations_keep(pops, version, key, own)))
 			own = NULL; /* kept: held, and freed by the memory */
 		else
 			r = own;
-	} else if (!r) {
-		r = own = db_exec(conn, e, sql.data, np, (const char *const *)params);
 	}
 	free(key);
 	sb_free(&sql);

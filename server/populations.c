@@ -89,17 +89,23 @@ void populations_free(struct populations *m)
 	free(m);
 }
 
+/* Under the lock: key's rows, held, or NULL. */
+static const PGresult *hold(struct populations *m, const char *key)
+{
+	for (struct entry *x = m->list; x; x = x->next)
+		if (strcmp(x->key, key) == 0) {
+			x->holds++;
+			return x->rows;
+		}
+	return NULL;
+}
+
 const PGresult *populations_find(struct populations *m, long long version, const char *key)
 {
 	const PGresult *r = NULL;
 	pthread_mutex_lock(&m->mu);
 	if (current(m, version))
-		for (struct entry *x = m->list; x; x = x->next)
-			if (strcmp(x->key, key) == 0) {
-				x->holds++;
-				r = x->rows;
-				break;
-			}
+		r = hold(m, key);
 	if (r)
 		m->hits++;
 	else
@@ -128,14 +134,11 @@ const PGresult *populations_keep(struct populations *m, long long version, const
 	pthread_mutex_lock(&m->mu);
 	if (current(m, version) && bytes <= m->max_bytes / 4) {
 		/* Another thread may have kept the same rows meanwhile: theirs are held. */
-		for (struct entry *x = m->list; x; x = x->next)
-			if (strcmp(x->key, key) == 0) {
-				x->holds++;
-				kept = x->rows;
-				pthread_mutex_unlock(&m->mu);
-				PQclear(rows);
-				return kept;
-			}
+		if ((kept = hold(m, key))) {
+			pthread_mutex_unlock(&m->mu);
+			PQclear(rows);
+			return kept;
+		}
 		if (m->bytes + bytes > m->max_bytes || m->n >= POPULATIONS_MAX)
 			forget_all(m);
 		struct entry *x = xcalloc(1, sizeof *x);

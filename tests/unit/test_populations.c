@@ -26,6 +26,14 @@ static PGresult *rows_of(int n, const char *text)
 	return r;
 }
 
+/* Finds key at version, expecting want's rows, and releases them. */
+static void finds(struct populations *m, long long version, const char *key, const PGresult *want)
+{
+	const PGresult *f = populations_find(m, version, key);
+	assert_ptr_equal(f, want);
+	populations_release(m, f);
+}
+
 static void counts(struct populations *m, unsigned long hits, unsigned long misses)
 {
 	unsigned long h, x;
@@ -68,9 +76,7 @@ static void an_older_version_neither_finds_nor_keeps(void **state)
 	assert_null(populations_keep(m, 7, "q", old)); /* still the caller's */
 	assert_string_equal(PQgetvalue(old, 0, 0), "6");
 	PQclear(old);
-	const PGresult *f = populations_find(m, 8, "q");
-	assert_ptr_equal(f, r);
-	populations_release(m, f);
+	finds(m, 8, "q", r);
 	populations_free(m);
 }
 
@@ -103,9 +109,7 @@ static void a_key_kept_twice_is_kept_once(void **state)
 	assert_ptr_equal(populations_keep(m, 2, "q", b), a); /* b freed: a is the one */
 	populations_release(m, a);
 	populations_release(m, a);
-	const PGresult *f = populations_find(m, 2, "q");
-	assert_ptr_equal(f, a);
-	populations_release(m, f);
+	finds(m, 2, "q", a);
 	populations_free(m);
 }
 
