@@ -85,7 +85,7 @@ static const struct key keys[] = {
     I("limits", "max_body_bytes", max_body_bytes, 1024, INT_MAX, "10485760"),
     I("limits", "max_records", max_records, 1, 10000000, "10000"),
     I("limits", "max_json_depth", max_json_depth, 2, 1000, "16"),
-    I("limits", "max_url_bytes", max_url_bytes, 256, 1 << 20, "4096"),
+    I("limits", "max_url_bytes", max_url_bytes, 256, 30720, "4096"), /* 1 MiB of pool: http.c */
     I("limits", "max_array_items", max_array_items, 1, 10000000, "1000"),
     D("limits", "rate_per_token", rate_per_token, 0, 1e6, "0"),
     I("limits", "connection_timeout", connection_timeout, 1, 3600, "30"),

@@ -945,13 +945,15 @@ static void *on_uri(void *cls, const char *uri, struct MHD_Connection *mc)
 	const char *nul = strstr(uri, "%00"), *query = strchr(uri, '?');
 	r->nul_in_target = nul && (!query || nul < query);
 	/* A URL past the limit is answered 414 once the headers are in; its query string is
-	 * cut here, before MHD parses it: MHD would parse thousands of parameters into the
-	 * connection's memory pool, fail, and answer nothing at all. The URI is MHD's own
-	 * copy in its read buffer, parsed for its '?' only after this call. */
+	 * emptied here, before MHD parses it: MHD would parse thousands of parameters into
+	 * the connection's memory pool, fail, and answer nothing at all. The URI is MHD's own
+	 * copy in its read buffer; MHD 0.9.75 has found its '?' before this call and parses
+	 * from the byte after it once we return, so that byte is cut too (cutting at the '?'
+	 * alone left every parameter to be parsed). */
 	if (r->uri_len > (size_t)r->srv->cfg->max_url_bytes) {
 		char *q = strchr(uri, '?');
 		if (q)
-			*q = '\0';
+			q[0] = q[1] = '\0';
 	}
 	r->t0 = clock_now();
 	r->conn = conn_of(mc);
@@ -1297,19 +1299,16 @@ struct http_server *http_start(const struct wq_config *cfg, const struct http_op
 	    rate_new(cfg->auth_failures_per_minute / 60.0, cfg->auth_failures_per_minute);
 	pthread_mutex_init(&s->mu, NULL);
 	pthread_cond_init(&s->completed, NULL);
-	/* A connection's memory pool (MHD maps it lazily: only what a request uses becomes
-	 * resident). MHD parses every query parameter into a record of its pool (about 60
-	 * bytes each) before we can refuse the URL; a pool that cannot hold them makes MHD
-	 * drop the connection without an answer. 1 MiB holds the records of about 16,000
-	 * parameters, so a URL of thousands is answered 414; a URL of more, packed into the
-	 * pool, still loses its connection (docs/architecture.md). Behind a front, a request
-	 * has passed the front's max_url_bytes: at most max_url_bytes / 2 parameters, 32
-	 * bytes of pool a byte of URL beside 64 KiB for the rest. Not more than needed:
-	 * libmicrohttpd 0.9.75 zeroes the whole pool of a connection between two requests,
-	 * and maps and faults it in for each new one (every request, behind a front). */
-	size_t pool = (size_t)1 << 20;
-	if (o->front_pid && 65536 + 32 * (size_t)cfg->max_url_bytes < pool)
-		pool = 65536 + 32 * (size_t)cfg->max_url_bytes;
+	/* A connection's memory pool: the request's line and headers, and a record (about 60
+	 * bytes) for each query parameter MHD parses, before we can refuse anything. A URL
+	 * past max_url_bytes has its parameters cut before MHD parses them (on_uri), so the
+	 * pool holds at most max_url_bytes / 2 of them: 32 bytes of pool a byte of URL beside
+	 * 64 KiB for the rest (196 KiB at the default 4,096; 1 MiB at the most the config
+	 * takes, 30,720). A request line or headers longer than the pool are refused by MHD
+	 * itself (414, 431), never with a lost connection. Not more than needed:
+	 * libmicrohttpd 0.9.75 zeroes the whole pool of a connection between two of its
+	 * requests, which at 1 MiB was a sixth of the front's time (docs/architecture.md). */
+	size_t pool = 65536 + 32 * (size_t)cfg->max_url_bytes;
 	s->pool = pool;
 	s->flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG | MHD_ALLOW_SUSPEND_RESUME;
 	/* The listening socket is ours (MHD is handed it): a TCP one bound here, or the data

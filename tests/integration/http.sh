@@ -90,6 +90,22 @@ eq "10,000 short parameters (about 80 KB): 414, and an answer at all" \
 long=$(head -c 60000 /dev/zero | tr '\0' a)
 eq "a 60 KB query string counts against max_url_bytes: 414" \
   "$(code "$URL/api/v1/analytics?indicator=victims&x=$long")" "414"
+# Past what curl takes on its command line: the request as sent on a socket of our own.
+raw() { # raw TARGET [HEADER-LINE]: the status code of the answer (its body in $T/body)
+  exec 3<>"/dev/tcp/127.0.0.1/$PORT"
+  printf 'GET %s HTTP/1.1\r\nHost: x\r\n%sConnection: close\r\n\r\n' "$1" "${2:+$2$'\r\n'}" >&3 2>/dev/null
+  tr -d '\r' <&3 >"$T/raw"
+  exec 3>&-
+  awk 'NR == 1 { print ($2 == "" ? "000" : $2) }' "$T/raw"
+  awk 'f; /^$/ { f = 1 }' "$T/raw" >"$T/body"
+}
+eq "20,000 parameters (about 190 KB, once more than the pool held): 414, not a lost connection" \
+  "$(raw "/api/v1/analytics?$(printf 'a%d=1&' $(seq 1 20000))")" "414"
+check "our own problem, numbered" jq -e '.code == "H1414"' "$T/body"
+eq "50,000 parameters, a URL longer than the connection's memory: still 414" \
+  "$(raw "/api/v1/analytics?$(printf 'a%d=1&' $(seq 1 50000))")" "414"
+eq "headers longer than the connection's memory: 431" \
+  "$(raw /healthz "X-Big: $(head -c 600000 /dev/zero | tr '\0' b)")" "431"
 eq "an unknown parameter: 400" "$(code "$URL/api/v1/analytics?indicator=victims&fliter=sex:female")" "400"
 check "naming it" jq -e '.code == "H1001" and .invalid_params[0].name == "fliter"' "$T/body"
 eq "a single-valued parameter given twice: 400" \
