@@ -61,6 +61,16 @@ void prometheus_get(struct http_request *req, struct http_response *resp)
 		  "wiqaya_population_lookups_total{from=\"memory\"} %lu\n"
 		  "wiqaya_population_lookups_total{from=\"database\"} %lu\n",
 		  hits, misses);
+	unsigned long kept, summed;
+	protect_product_counts(&kept, &summed);
+	sb_printf(&sb,
+		  "# HELP wiqaya_product_answers_total Answers of the published product, by "
+		  "where they came from: kept from an earlier sum of this data version, or "
+		  "summed from the release's table.\n"
+		  "# TYPE wiqaya_product_answers_total counter\n"
+		  "wiqaya_product_answers_total{from=\"memory\"} %lu\n"
+		  "wiqaya_product_answers_total{from=\"sums\"} %lu\n",
+		  kept, summed);
 	struct engine_state st;
 	engine_state(srv->protector.engine, &st);
 	if (srv->protector.engine)

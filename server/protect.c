@@ -291,7 +291,7 @@ static int compute(const struct protector *p, PGconn *conn, const struct query *
 	size_t nids = total * (size_t)measures;
 	a->cells = xcalloc(total ? total : 1, sizeof *a->cells);
 	a->n = total;
-	a->data_version = s.version;
+	a->data_version = a->kept_at = s.version;
 	struct strbuf def;
 	struct layout_definer df;
 	struct noise_measure nm[3]; /* the numerator's, the denominator's, the excluded's */
@@ -470,11 +470,11 @@ static void answer_key(const struct query *q, char *key, size_t size)
 	snprintf(key, size, "answer %s", q->canonical);
 }
 
-/* An answer as the cache keeps it (cache.h): its fields, its cells, the identities. */
-static void keep(const struct protector *p, const struct query *q, const struct answer *a,
-		 const uint8_t *ids, size_t nids)
+/* An answer as the cache keeps it under (key, version) (cache.h): its fields, its cells,
+ * the identities. */
+static void keep(const struct protector *p, const char *key, long long version,
+		 const struct answer *a, const uint8_t *ids, size_t nids)
 {
-	char key[QUERY_TEXT_MAX + 16];
 	size_t cells = a->n * sizeof *a->cells, len = sizeof *a + cells + nids * 16;
 	if (!p->cache || !cache_fits(p->cache, len))
 		return;
@@ -482,20 +482,18 @@ static void keep(const struct protector *p, const struct query *q, const struct 
 	memcpy(b, a, sizeof *a);
 	memcpy(b + sizeof *a, a->cells, cells);
 	memcpy(b + sizeof *a + cells, ids, nids * 16);
-	answer_key(q, key, sizeof key);
-	cache_put(p->cache, key, a->data_version, b, len);
+	cache_put(p->cache, key, version, b, len);
 	free(b);
 }
 
-/* The answer to q at version kept by the cache, into a and its identities; 0, or -1. */
-static int kept(const struct protector *p, const struct query *q, long long version,
-		struct answer *a, uint8_t **ids, size_t *nids)
+/* The answer kept by the cache under key at version, into a and its identities; 0, or
+ * -1. */
+static int kept(const struct protector *p, const char *key, long long version, struct answer *a,
+		uint8_t **ids, size_t *nids)
 {
-	char key[QUERY_TEXT_MAX + 16];
 	size_t len;
 	if (!p->cache)
 		return -1;
-	answer_key(q, key, sizeof key);
 	uint8_t *b = cache_get(p->cache, key, version, &len);
 	if (!b)
 		return -1;
@@ -520,6 +518,53 @@ static int current_version(PGconn *conn, long long *version, struct wq_error *e)
 		return -1;
 	*version = PQntuples(r) == 1 ? atoll(PQgetvalue(r, 0, 0)) : 0;
 	PQclear(r);
+	return 0;
+}
+
+/* q's table summed from the release's table c (from_product), kept by the cache: a
+ * published table is summed again by every asker, the public's dashboard first, and the
+ * sums, a cell's interval and its status are the same for all (no noise is drawn, no
+ * budget charged). Kept at the data version of now, since a rate divides by the
+ * populations of now, and under the release's table and the size allowed, besides the
+ * query: its cells never outlive either. The release's day and rules are the cube's own,
+ * pointed to again (the cube summed then may be gone). */
+static unsigned long product_kept, product_summed;
+
+void protect_product_counts(unsigned long *kept, unsigned long *summed)
+{
+	*kept = __atomic_load_n(&product_kept, __ATOMIC_RELAXED);
+	*summed = __atomic_load_n(&product_summed, __ATOMIC_RELAXED);
+}
+
+static int from_product_kept(const struct protector *p, PGconn *conn, const struct query *q,
+			     const struct product_cube *c, size_t max_cells, struct answer *a,
+			     unsigned *status, struct wq_error *e)
+{
+	char key[QUERY_TEXT_MAX + 160];
+	long long version = 0;
+	if (p->cache && !(version = version_watch_get(p->version)) &&
+	    current_version(conn, &version, e) < 0) {
+		*status = 503;
+		return -1;
+	}
+	int n = snprintf(key, sizeof key, "product %d %lld %lld %zu %s %s", c->official, c->release,
+			 c->version, max_cells, c->name ? c->name : "", q->canonical);
+	int keyed = p->cache && n > 0 && (size_t)n < sizeof key;
+	uint8_t *ids = NULL;
+	size_t nids = 0;
+	if (keyed && kept(p, key, version, a, &ids, &nids) == 0) {
+		free(ids);
+		a->release_day = c->official ? c->day : NULL;
+		a->rules = c->official ? &c->rules : NULL;
+		__atomic_add_fetch(&product_kept, 1, __ATOMIC_RELAXED);
+		return 0;
+	}
+	if (from_product(p, conn, q, c, max_cells, a, status, e) < 0)
+		return -1;
+	__atomic_add_fetch(&product_summed, 1, __ATOMIC_RELAXED);
+	a->kept_at = version;
+	if (keyed)
+		keep(p, key, version, a, NULL, 0);
 	return 0;
 }
 
@@ -699,9 +744,10 @@ int protect_answer(const struct protector *p, PGconn *conn, const struct query *
 	}
 	if (c) {
 		/* A base table is published whole: as large as it is. */
-		if (from_product(p, conn, q, c,
-				 mode == PROTECT_PUBLISHED ? PRODUCT_MAX_CELLS : PROTECT_MAX_CELLS,
-				 a, status, e) < 0) {
+		if (from_product_kept(p, conn, q, c,
+				      mode == PROTECT_PUBLISHED ? PRODUCT_MAX_CELLS
+								: PROTECT_MAX_CELLS,
+				      a, status, e) < 0) {
 			answer_free(a);
 			return -1;
 		}
@@ -739,12 +785,14 @@ int protect_answer(const struct protector *p, PGconn *conn, const struct query *
 		*status = 503;
 		return -1;
 	}
-	if (kept(p, q, version, a, &ids, &nids) < 0) {
+	char key[QUERY_TEXT_MAX + 16];
+	answer_key(q, key, sizeof key);
+	if (kept(p, key, version, a, &ids, &nids) < 0) {
 		if (compute(p, conn, q, version, a, &ids, &nids, status, e) < 0) {
 			answer_free(a);
 			return -1;
 		}
-		keep(p, q, a, ids, nids);
+		keep(p, key, a->data_version, a, ids, nids);
 	}
 	a->cost = a->sensitivity / p->cfg->noise_scale;
 	a->budget = ledger_budget(p->cfg, who->role);

@@ -69,6 +69,8 @@ struct answer {
 	struct pcell *cells; /* every combination of the items, the last dimension fastest */
 	size_t n;	     /* values point into the query, the code lists or static text */
 	long long data_version;
+	long long kept_at;	 /* the data version its kept forms are kept at (cache.h): its own,
+				    or for a published table the version whose populations it used */
 	long long release;	 /* the published product's release it was summed from; 0 none */
 	int official;		 /* or the official release's id (docs/releases.md); 0 none */
 	const char *release_day; /* the official release's publication day (its cube's) */
@@ -108,6 +110,9 @@ int protect_answer(const struct protector *p, PGconn *conn, const struct query *
  * protect_answer's: 0, or -1 with e and *status set and a emptied but for what the query
  * would cost and what is left. The connection is the charge's until it returns. */
 int protect_settle(struct answer *a, unsigned *status, int *retry_after, struct wq_error *e);
+/* The published product's answers so far (/metrics): summed from a release's table, or
+ * kept from an earlier sum at the same data version. */
+void protect_product_counts(unsigned long *kept, unsigned long *summed);
 /* Frees an answer (waiting for its charge, if one runs: paid for, never sent). */
 void answer_free(struct answer *a);
 

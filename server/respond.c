@@ -633,7 +633,7 @@ char *respond_kept(const struct server *srv, const struct respond_form *form, co
 	if (!srv->protector.cache)
 		return NULL;
 	kept_key(form, query, a, &key);
-	char *b = cache_get(srv->protector.cache, key.data, a->data_version, len);
+	char *b = cache_get(srv->protector.cache, key.data, a->kept_at, len);
 	sb_free(&key);
 	return b;
 }
@@ -679,7 +679,7 @@ void respond_send_keep(const struct server *srv, const struct respond_form *form
 		sb_init(&blob);
 		sb_put(&blob, (const char *)&k, sizeof k);
 		sb_put(&blob, text, len);
-		cache_put(srv->protector.cache, key.data, a->data_version, blob.data, blob.len);
+		cache_put(srv->protector.cache, key.data, a->kept_at, blob.data, blob.len);
 		sb_free(&key);
 		sb_free(&blob);
 	}

@@ -1,6 +1,7 @@
 # Rates' populations remembered per data version (server/populations.h): a second rate
 # table asking for the same population reads it from memory, with the census table's
-# figures; a new population (a new data version) is read again, never the old one.
+# figures; a new population (a new data version) is read again, never the old one. The
+# published product's answers are kept per data version too (server/protect.c).
 source "$(dirname "$0")/../lib.sh"
 fresh_db populations
 "$BIN/wiqaya-synth" --seed 61 --cases 4000 --years 2018-2020 --out "$T/syn" >/dev/null
@@ -45,6 +46,21 @@ eq "another rate table of the same population took it from memory" "$(($(lookups
 eq "and the database was not asked again" "$(($(lookups database) - db0))" 1
 eq "with the census table's denominators" "$(cat "$T/second")" "$(census "$T/second")"
 
+# The published product's tables are summed from the release once a data version and
+# then kept: the same answer for every asker, a rate's populations those of the version.
+products() { metrics | awk -F'[ }]' -v f="$1" '$1 == "wiqaya_product_answers_total{from=\"" f "\"" { print $NF }'; }
+published() { # the published rate by year and sex: "year sex value denominator" lines
+  api '/api/v1/analytics?indicator=victim_rate&dimension=year&dimension=sex' >"$T/published.json"
+  jq -r '.rows[] | select(.[6] != null) | "\(.[0]) \(.[1]) \(.[2]) \(.[6])"' "$T/published.json" | sort
+}
+sum0=$(products sums) kept0=$(products memory)
+published >"$T/pub1"
+check "the rate by year and sex is the published product's" jq -e '.metaData.release != null' "$T/published.json"
+eq "summed from the release's table" "$(($(products sums) - sum0)) $(($(products memory) - kept0))" "1 0"
+TOKEN=$(new_token researcher) published >"$T/pub2"
+eq "asked again, by another token: the same rows" "$(cat "$T/pub2")" "$(cat "$T/pub1")"
+eq "kept, not summed again" "$(($(products sums) - sum0)) $(($(products memory) - kept0))" "1 1"
+
 # A new population: 2019's children doubled. Its refresh is a new data version, whose
 # rates divide by the new figures, read from the database once.
 awk -F, 'BEGIN { OFS = "," } NR > 1 && $1 == 2019 { $5 = $5 * 2 } { print }' "$T/syn/population.csv" >"$T/doubled.csv"
@@ -57,3 +73,8 @@ eq "2019's denominators are twice the old ones" \
   "$(awk '$1 == 2019 { print $3 * 2 }' "$T/first" | paste -sd' ')" "$(awk '$1 == 2019 { print $3 }' "$T/third" | paste -sd' ')"
 eq "and 2018's are the old ones" "$(awk '$1 == 2018' "$T/first")" "$(awk '$1 == 2018' "$T/third")"
 eq "read from the database once" "$(($(lookups database) - db2))" 1
+published >"$T/pub3"
+eq "the published rate at the new version is summed again" "$(($(products sums) - sum0))" 2
+eq "dividing 2019 by the new population" \
+  "$(awk '$1 == 2019 { print $4 * 2 }' "$T/pub1" | paste -sd' ')" "$(awk '$1 == 2019 { print $4 }' "$T/pub3" | paste -sd' ')"
+eq "and 2018 by the old one" "$(awk '$1 == 2018 { print $4 }' "$T/pub1")" "$(awk '$1 == 2018 { print $4 }' "$T/pub3")"
