@@ -373,8 +373,8 @@ static struct perturbed summed(const struct suppression *sup, long truth, long l
 
 /* q's table as sums of the release's cells: no new noise, no charge. */
 static int from_product(const struct protector *p, PGconn *conn, const struct query *q,
-			const struct product_cube *c, size_t max_cells, struct answer *a,
-			unsigned *status, struct wq_error *e)
+			const struct product_cube *c, size_t max_cells, long long version,
+			struct answer *a, unsigned *status, struct wq_error *e)
 {
 	struct domain dom[QUERY_MAX_DIMS];
 	if (c->first > 0 &&
@@ -404,8 +404,7 @@ static int from_product(const struct protector *p, PGconn *conn, const struct qu
 		pq->population_of = c->official;
 	}
 	if (q->ind->type == IND_RATE &&
-	    exact_population(conn, p->populations, version_watch_get(p->version), pq ? pq : q, dom,
-			     total, pop, e) < 0) {
+	    exact_population(conn, p->populations, version, pq ? pq : q, dom, total, pop, e) < 0) {
 		free(pq);
 		free(sums);
 		free(pop);
@@ -524,10 +523,13 @@ static int current_version(PGconn *conn, long long *version, struct wq_error *e)
 /* q's table summed from the release's table c (from_product), kept by the cache: a
  * published table is summed again by every asker, the public's dashboard first, and the
  * sums, a cell's interval and its status are the same for all (no noise is drawn, no
- * budget charged). Kept at the data version of now, since a rate divides by the
- * populations of now, and under the release's table and the size allowed, besides the
- * query: its cells never outlive either. The release's day and rules are the cube's own,
- * pointed to again (the cube summed then may be gone). */
+ * budget charged). Kept at the data version the watcher knows, since a rate divides by
+ * the populations of that version (read for it: from_product's version), and under the
+ * release's table and the size allowed, besides the query: its cells never outlive
+ * either. Nothing is kept while the watcher knows no version (the database away: a count
+ * is then summed from the cube alone, as before), nor a table over PROTECT_MAX_CELLS (a
+ * base table published whole, up to 48 MB, would push out the rest). The release's day
+ * and rules are the cube's own, pointed to again (the cube summed then may be gone). */
 static unsigned long product_kept, product_summed;
 
 void protect_product_counts(unsigned long *kept, unsigned long *summed)
@@ -541,15 +543,10 @@ static int from_product_kept(const struct protector *p, PGconn *conn, const stru
 			     unsigned *status, struct wq_error *e)
 {
 	char key[QUERY_TEXT_MAX + 160];
-	long long version = 0;
-	if (p->cache && !(version = version_watch_get(p->version)) &&
-	    current_version(conn, &version, e) < 0) {
-		*status = 503;
-		return -1;
-	}
+	long long version = version_watch_get(p->version);
 	int n = snprintf(key, sizeof key, "product %d %lld %lld %zu %s %s", c->official, c->release,
 			 c->version, max_cells, c->name ? c->name : "", q->canonical);
-	int keyed = p->cache && n > 0 && (size_t)n < sizeof key;
+	int keyed = p->cache && version && n > 0 && (size_t)n < sizeof key;
 	uint8_t *ids = NULL;
 	size_t nids = 0;
 	if (keyed && kept(p, key, version, a, &ids, &nids) == 0) {
@@ -559,11 +556,11 @@ static int from_product_kept(const struct protector *p, PGconn *conn, const stru
 		__atomic_add_fetch(&product_kept, 1, __ATOMIC_RELAXED);
 		return 0;
 	}
-	if (from_product(p, conn, q, c, max_cells, a, status, e) < 0)
+	if (from_product(p, conn, q, c, max_cells, version, a, status, e) < 0)
 		return -1;
 	__atomic_add_fetch(&product_summed, 1, __ATOMIC_RELAXED);
 	a->kept_at = version;
-	if (keyed)
+	if (keyed && a->n <= PROTECT_MAX_CELLS)
 		keep(p, key, version, a, NULL, 0);
 	return 0;
 }

@@ -70,7 +70,8 @@ struct answer {
 	size_t n;	     /* values point into the query, the code lists or static text */
 	long long data_version;
 	long long kept_at;	 /* the data version its kept forms are kept at (cache.h): its own,
-				    or for a published table the version whose populations it used */
+				    or for a published table the version whose populations it used;
+				    0 none known: not kept */
 	long long release;	 /* the published product's release it was summed from; 0 none */
 	int official;		 /* or the official release's id (docs/releases.md); 0 none */
 	const char *release_day; /* the official release's publication day (its cube's) */

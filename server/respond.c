@@ -630,7 +630,7 @@ char *respond_kept(const struct server *srv, const struct respond_form *form, co
 		   const struct answer *a, size_t *len)
 {
 	struct strbuf key;
-	if (!srv->protector.cache)
+	if (!srv->protector.cache || !a->kept_at) /* (0: a version not known, nothing kept) */
 		return NULL;
 	kept_key(form, query, a, &key);
 	char *b = cache_get(srv->protector.cache, key.data, a->kept_at, len);
@@ -673,7 +673,8 @@ void respond_send_keep(const struct server *srv, const struct respond_form *form
 		memmove(text + k.hole, hole + strlen(HOLE_JSON),
 			len - k.hole - strlen(HOLE_JSON) + 1);
 	len = strlen(text);
-	if (srv->protector.cache && cache_fits(srv->protector.cache, sizeof k + len)) {
+	if (srv->protector.cache && a->kept_at &&
+	    cache_fits(srv->protector.cache, sizeof k + len)) {
 		struct strbuf key, blob;
 		kept_key(form, query, a, &key);
 		sb_init(&blob);
