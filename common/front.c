@@ -231,6 +231,20 @@ static void upstream_free(void *state)
 static int upstream_open(struct http_request *req, struct http_response *resp, void **state)
 {
 	const struct front *f = http_app(req);
+	size_t passing = 0;
+	for (size_t i = 0; i < sizeof passed / sizeof passed[0]; i++) {
+		const char *v = http_header(req, passed[i]);
+		passing += v ? strlen(v) : 0;
+	}
+	if (passing > FRONT_HEADERS_MAX) {
+		char detail[160];
+		snprintf(detail, sizeof detail,
+			 "Authorization, Accept, Accept-Language, Accept-Encoding, If-None-Match, "
+			 "Content-Type and Idempotency-Key take at most %d bytes together.",
+			 FRONT_HEADERS_MAX);
+		http_problem(resp, 431, "H1431", "request header fields too large", detail, NULL);
+		return -1;
+	}
 	struct upstream *u = xcalloc(1, sizeof *u);
 	sb_init(&u->in);
 	u->head = strcmp(http_method(req), "HEAD") == 0;

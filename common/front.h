@@ -22,6 +22,11 @@
 #include "common/error.h"
 #include "common/http.h"
 
+/* The most bytes of header values the front passes on to the data process (431 H1431
+ * past it): far above what a client sends (a token, Accept, a language, an ETag), and
+ * what the data process's connection pool is sized for (common/http.c). */
+#define FRONT_HEADERS_MAX 4096
+
 struct front_options {
 	const char *name; /* the program's: the data socket's name, the front's log lines */
 	const char *listen;

@@ -30,6 +30,9 @@
 /* MHD's own connection limit is ours plus this many, so that a client past ours still
  * gets its 503 rather than a reset. */
 #define CONNECTION_SLACK 32
+/* A number as the text of a string literal. */
+#define STRING_(x) #x
+#define STRING(x)  STRING_(x)
 
 /* Where a connection's current request is: each phase but the handler's has a deadline
  * the sweeper enforces. */
@@ -93,6 +96,7 @@ struct http_request {
 	char *body;
 	size_t body_len, body_cap;
 	int nul_in_target; /* %00 in the path as sent */
+	int many_params;   /* more than HTTP_MAX_PARAMS query parameters */
 	int must_close;	   /* refused on its headers: answered before its body */
 	int counted;	   /* counted among its client's requests in flight (behind the proxy) */
 	int admitted;	   /* counted among the server's active requests */
@@ -882,6 +886,12 @@ static int admit(struct http_request *r, const char *version, struct http_respon
 		http_problem(resp, 414, "H1414", "URI too long", NULL, NULL);
 		return -1;
 	}
+	if (r->many_params) {
+		http_problem(
+		    resp, 400, "H1004", "too many query parameters",
+		    "A request takes at most " STRING(HTTP_MAX_PARAMS) " query parameters.", NULL);
+		return -1;
+	}
 	struct framing f = {0};
 	if (framing_ok(r, version, &f, resp) < 0)
 		return -1;
@@ -944,17 +954,23 @@ static void *on_uri(void *cls, const char *uri, struct MHD_Connection *mc)
 	 * string is refused by the parameter check, which names the parameter.) */
 	const char *nul = strstr(uri, "%00"), *query = strchr(uri, '?');
 	r->nul_in_target = nul && (!query || nul < query);
-	/* A URL past the limit is answered 414 once the headers are in; its query string is
-	 * emptied here, before MHD parses it: MHD would parse thousands of parameters into
-	 * the connection's memory pool, fail, and answer nothing at all. The URI is MHD's own
-	 * copy in its read buffer; MHD 0.9.75 has found its '?' before this call and parses
-	 * from the byte after it once we return, so that byte is cut too (cutting at the '?'
-	 * alone left every parameter to be parsed). */
-	if (r->uri_len > (size_t)r->srv->cfg->max_url_bytes) {
-		char *q = strchr(uri, '?');
-		if (q)
-			q[0] = q[1] = '\0';
-	}
+	/* A URL past the limit is answered 414, one of more than HTTP_MAX_PARAMS parameters
+	 * 400 H1004, once the headers are in; their query string is emptied here, before MHD
+	 * parses it: MHD would parse every parameter into a record of the connection's memory
+	 * pool (64 bytes, even of an empty one: "&&&&"), fail when it is full, and answer
+	 * nothing at all. So no request has more than HTTP_MAX_PARAMS records in the pool.
+	 * The URI is MHD's own copy in its read buffer; MHD 0.9.75 has found its '?' before
+	 * this call and parses from the byte after it once we return, so that byte is cut
+	 * too (cutting at the '?' alone left every parameter to be parsed). (A raw NUL byte
+	 * in the target hides what follows it from us, not from MHD: such a request can
+	 * still fill its own connection's pool and lose its connection.) */
+	char *q = strchr(uri, '?');
+	size_t params = q ? 1 : 0;
+	for (const char *c = q ? q + 1 : ""; *c; c++)
+		params += *c == '&';
+	r->many_params = params > HTTP_MAX_PARAMS;
+	if (q && (r->uri_len > (size_t)r->srv->cfg->max_url_bytes || r->many_params))
+		q[0] = q[1] = '\0';
 	r->t0 = clock_now();
 	r->conn = conn_of(mc);
 	return r;
@@ -1299,16 +1315,25 @@ struct http_server *http_start(const struct wq_config *cfg, const struct http_op
 	    rate_new(cfg->auth_failures_per_minute / 60.0, cfg->auth_failures_per_minute);
 	pthread_mutex_init(&s->mu, NULL);
 	pthread_cond_init(&s->completed, NULL);
-	/* A connection's memory pool: the request's line and headers, and a record (about 60
-	 * bytes) for each query parameter MHD parses, before we can refuse anything. A URL
-	 * past max_url_bytes has its parameters cut before MHD parses them (on_uri), so the
-	 * pool holds at most max_url_bytes / 2 of them: 32 bytes of pool a byte of URL beside
-	 * 64 KiB for the rest (196 KiB at the default 4,096; 1 MiB at the most the config
-	 * takes, 30,720). A request line or headers longer than the pool are refused by MHD
-	 * itself (414, 431), never with a lost connection. Not more than needed:
-	 * libmicrohttpd 0.9.75 zeroes the whole pool of a connection between two of its
-	 * requests, which at 1 MiB was a sixth of the front's time (docs/architecture.md). */
+	/* A connection's memory pool: the request's line and headers, read whole before we
+	 * can refuse anything, and a record of 64 bytes for each query parameter MHD parses:
+	 * at most HTTP_MAX_PARAMS (on_uri). Facing clients, 64 KiB and 32 bytes a byte of
+	 * max_url_bytes (196 KiB at the default 4,096; 1 MiB at the most the config takes,
+	 * 30,720): room to read a URL many times too long, or headers of over 100 KB, and
+	 * refuse them ourselves (414 H1414, 431); longer ones MHD refuses with its own 414 or
+	 * 431, never with a lost connection. Not more than that: libmicrohttpd 0.9.75 zeroes
+	 * the whole pool of a connection between two of its requests (at 1 MiB, a sixth of
+	 * the front's time). Behind a front, a request has passed the front's checks: its
+	 * URL within max_url_bytes, at most HTTP_MAX_PARAMS parameters, the headers the front
+	 * passes on within FRONT_HEADERS_MAX (common/front.h). 32 KiB holds that at the
+	 * default max_url_bytes (tests/integration/http.sh sends the largest such request),
+	 * and MHD takes a pool of at most 32 KiB from malloc, where it maps a larger one for
+	 * each connection and unmaps it at its close (every request, behind a front), which
+	 * stops the process's other threads for the TLB: /healthz went from about 8,500 to
+	 * about 13,500 answers a second (docs/architecture.md). */
 	size_t pool = 65536 + 32 * (size_t)cfg->max_url_bytes;
+	if (o->front_pid)
+		pool = 16384 + 4 * (size_t)cfg->max_url_bytes;
 	s->pool = pool;
 	s->flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG | MHD_ALLOW_SUSPEND_RESUME;
 	/* The listening socket is ours (MHD is handed it): a TCP one bound here, or the data

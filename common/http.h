@@ -20,7 +20,8 @@
  *   - the URL, query string included, is at most max_url_bytes (414), the headers fit the
  *     connection's memory (431);
  *   - only the route's own query parameters, each once unless the route lets it repeat,
- *     and no NUL in a value: otherwise 400 problem+json naming the parameter;
+ *     at most HTTP_MAX_PARAMS in all, and no NUL in a value: otherwise 400 problem+json
+ *     naming the parameter;
  *   - HEAD is answered wherever GET is, without the body;
  *   - no body where the method takes none (GET, HEAD: 400), none longer than
  *     max_body_bytes by its Content-Length (413; a chunked body past it loses its
@@ -43,6 +44,10 @@
 #include "common/error.h"
 #include "common/strbuf.h"
 #include "common/token.h"
+
+/* The most query parameters a request takes (400 H1004 past it): more than any route's
+ * grammar admits, and what the pool of a process behind a front is sized for. */
+#define HTTP_MAX_PARAMS 64
 
 struct http_request; /* opaque: read it with the accessors below */
 
