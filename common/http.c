@@ -211,11 +211,18 @@ void http_json(struct http_response *resp, unsigned status, json_t *body)
 void http_text(struct http_response *resp, unsigned status, const char *content_type,
 	       const char *text, size_t len)
 {
+	char *body = xmalloc(len + 1);
+	memcpy(body, text, len);
+	body[len] = '\0';
+	http_text_take(resp, status, content_type, body, len);
+}
+
+void http_text_take(struct http_response *resp, unsigned status, const char *content_type,
+		    char *body, size_t len)
+{
 	resp->status = status;
 	resp->content_type = content_type;
-	resp->body = xmalloc(len + 1);
-	memcpy(resp->body, text, len);
-	resp->body[len] = '\0';
+	resp->body = body;
 	resp->len = len;
 }
 

@@ -174,6 +174,9 @@ void http_json(struct http_response *resp, unsigned status, json_t *body);
 /* A body of another type (CSV, say); copies text. */
 void http_text(struct http_response *resp, unsigned status, const char *content_type,
 	       const char *text, size_t len);
+/* The same, taking body (malloc'd, len bytes and a NUL) as it is: no copy. */
+void http_text_take(struct http_response *resp, unsigned status, const char *content_type,
+		    char *body, size_t len);
 /* A problem+json response: type derived from code, title, status, detail, code, hint. */
 void http_problem(struct http_response *resp, unsigned status, const char *code, const char *title,
 		  const char *detail, const char *hint);

@@ -469,24 +469,25 @@ static void answer_key(const struct query *q, char *key, size_t size)
 	snprintf(key, size, "answer %s", q->canonical);
 }
 
-/* An answer as the cache keeps it under (key, version) (cache.h): its fields, its cells,
- * the identities. */
+/* An answer as the cache keeps it under (key, version) (cache.h): its cells, the
+ * identities, then its fields (last: so that the copy the cache gives back is the cells'
+ * own block, not copied once more). */
 static void keep(const struct protector *p, const char *key, long long version,
 		 const struct answer *a, const uint8_t *ids, size_t nids)
 {
-	size_t cells = a->n * sizeof *a->cells, len = sizeof *a + cells + nids * 16;
+	size_t cells = a->n * sizeof *a->cells, len = cells + nids * 16 + sizeof *a;
 	if (!p->cache || !cache_fits(p->cache, len))
 		return;
 	uint8_t *b = xmalloc(len);
-	memcpy(b, a, sizeof *a);
-	memcpy(b + sizeof *a, a->cells, cells);
-	memcpy(b + sizeof *a + cells, ids, nids * 16);
+	memcpy(b, a->cells, cells);
+	memcpy(b + cells, ids, nids * 16);
+	memcpy(b + len - sizeof *a, a, sizeof *a);
 	cache_put(p->cache, key, version, b, len);
 	free(b);
 }
 
-/* The answer kept by the cache under key at version, into a and its identities; 0, or
- * -1. */
+/* The answer kept by the cache under key at version, into a (its cells in the block the
+ * cache copied out) and its identities; 0, or -1. */
 static int kept(const struct protector *p, const char *key, long long version, struct answer *a,
 		uint8_t **ids, size_t *nids)
 {
@@ -496,16 +497,14 @@ static int kept(const struct protector *p, const char *key, long long version, s
 	uint8_t *b = cache_get(p->cache, key, version, &len);
 	if (!b)
 		return -1;
-	memcpy(a, b, sizeof *a);
+	memcpy(a, b + len - sizeof *a, sizeof *a);
 	size_t cells = a->n * sizeof *a->cells;
-	a->cells = xmalloc(cells ? cells : 1);
-	memcpy(a->cells, b + sizeof *a, cells);
-	a->held = NULL;
-	a->settling = NULL;
 	*nids = (len - sizeof *a - cells) / 16;
 	*ids = xmalloc(*nids * 16 + 1);
-	memcpy(*ids, b + sizeof *a + cells, *nids * 16);
-	free(b);
+	memcpy(*ids, b + cells, *nids * 16);
+	a->cells = (struct pcell *)(void *)b;
+	a->held = NULL;
+	a->settling = NULL;
 	return 0;
 }
 
