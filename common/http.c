@@ -1224,6 +1224,16 @@ static void on_completed(void *cls, struct MHD_Connection *mc, void **state,
 	struct http_server *s = cls;
 	struct http_request *r = *state;
 	(void)code; /* every ending is cleaned up alike */
+	/* The bearer token as MHD read it, in the connection's pool, is wiped: a pool of
+	 * 32 KiB or less is malloc'd and freed uncleared (behind a front, at every request's
+	 * end), and would leave the token in the heap. */
+	const char *auth = NULL;
+	size_t auth_len = 0;
+	if (MHD_lookup_connection_value_n(mc, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION,
+					  strlen(MHD_HTTP_HEADER_AUTHORIZATION), &auth,
+					  &auth_len) == MHD_YES &&
+	    auth)
+		sodium_memzero((char *)auth, auth_len);
 	if (r) {
 		if (r->counted)
 			inflight_add(r->client, -1);
@@ -1333,13 +1343,14 @@ struct http_server *http_start(const struct wq_config *cfg, const struct http_op
 	 * the front's time). Behind a front, a request has passed the front's checks: its
 	 * URL within max_url_bytes, at most HTTP_MAX_PARAMS parameters, the headers the front
 	 * passes on within FRONT_HEADERS_MAX (common/front.h). 32 KiB holds that at the
-	 * default max_url_bytes (tests/integration/http.sh sends the largest such request),
+	 * default max_url_bytes (tests/integration/http.sh sends the largest such request;
+	 * above it the pool is mapped again, as the intake's is: identifying_bodies),
 	 * and MHD takes a pool of at most 32 KiB from malloc, where it maps a larger one for
 	 * each connection and unmaps it at its close (every request, behind a front), which
 	 * stops the process's other threads for the TLB: /healthz went from about 8,500 to
 	 * about 13,500 answers a second (docs/architecture.md). */
 	size_t pool = 65536 + 32 * (size_t)cfg->max_url_bytes;
-	if (o->front_pid)
+	if (o->front_pid && !o->identifying_bodies)
 		pool = 16384 + 4 * (size_t)cfg->max_url_bytes;
 	s->pool = pool;
 	s->flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG | MHD_ALLOW_SUSPEND_RESUME;

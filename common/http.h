@@ -102,6 +102,11 @@ struct http_options {
 	 * from its X-Forwarded-For, which the front sets. */
 	pid_t front_pid;
 	int front_socket;
+	/* Request bodies name people (the intake's submissions): a connection's pool, which
+	 * holds a body's bytes as they are read, is then sized as facing clients, which
+	 * libmicrohttpd maps apart and unmaps at the connection's end (the kernel clears it),
+	 * never the 32 KiB it would take from malloc and free uncleared (http.c). */
+	int identifying_bodies;
 	/* A front's streams (common/front.h): once the core has admitted a request on its
 	 * headers, stream_open offers it on (0 with *state set, or -1 with resp the answer,
 	 * sent at once); its body then goes, piece by piece, to stream_feed (-1 drops the

@@ -91,7 +91,8 @@ int cmd_serve(struct cli_ctx *ctx, int argc, char **argv)
 				 .token_key = in.token_key,
 				 .token_cache = in.tokens,
 				 .front_pid = front.pid,
-				 .front_socket = front.sock};
+				 .front_socket = front.sock,
+				 .identifying_bodies = 1};
 	if (!(http = http_start(cfg, &o, &e)))
 		goto fail;
 	sig = front_wait(&front, &set);

@@ -78,6 +78,17 @@ if [[ $(id -u) == 0 ]]; then
   check "api: nor read noise.key as nobody" bash -c "! setpriv --reuid=65534 --regid=65534 --clear-groups cat '$T/keys/noise.key' >/dev/null 2>&1"
 fi
 check_front intake "$INTAKE_PID" "$INTAKE_FRONT" wiqaya_loader "$T/keys/pseudonym.key" "$T/keys/token.key"
+# A bearer token, once its requests are answered, is in neither process's memory: the
+# data process's connection pool (32 KiB, malloc'd, freed uncleared) has its
+# Authorization wiped at each request's end (common/http.c), the front zeroes its copy.
+if [[ $(id -u) == 0 ]]; then
+  WIPED=$(new_token researcher)
+  printf '%s' "$WIPED" >"$T/wiped.token"
+  for _ in $(seq 1 20); do code -H "Authorization: Bearer $WIPED" "$API/api/v1/analytics?indicator=victims&dimension=sex" >/dev/null; done
+  read -r in_data _ <<<"$(holds "$SERVER_PID" "$T/wiped.token")"
+  read -r in_front _ <<<"$(holds "$FRONT" "$T/wiped.token")"
+  eq "api: a token's 20 answered requests leave it in neither process's memory" "$in_data $in_front" "clean clean"
+fi
 
 # Another local process that finds the data process's socket (/proc/net/unix lists it)
 # and sends a request at once, before it could be refused, is answered nothing.
