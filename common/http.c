@@ -95,7 +95,7 @@ struct http_request {
 	char client[INET6_ADDRSTRLEN];
 	char *body;
 	size_t body_len, body_cap;
-	int nul_in_target; /* %00 in the path as sent */
+	int nul_in_target; /* %00 in the path as sent, or a raw NUL in the target */
 	int many_params;   /* more than HTTP_MAX_PARAMS query parameters */
 	int must_close;	   /* refused on its headers: answered before its body */
 	int counted;	   /* counted among its client's requests in flight (behind the proxy) */
@@ -777,6 +777,12 @@ static int framing_ok(struct http_request *r, const char *version, struct framin
 	f->unbroken = 1;
 	header_span(r, f);
 	MHD_get_connection_values_n(r->mc, MHD_HEADER_KIND, count_header, f);
+	/* A raw NUL in the target hides what follows it from on_uri (and from the target a
+	 * front passes on), not from MHD, which parsed the arguments after it: arguments
+	 * where the target as we read it has no '?'. */
+	if (!strchr(r->target, '?') &&
+	    MHD_get_connection_values(r->mc, MHD_GET_ARGUMENT_KIND, NULL, NULL) > 0)
+		r->nul_in_target = 1;
 	if (f->span_start && f->unbroken && f->last_end && !only_nuls(f->last_end, f->span_end))
 		f->unbroken = 0; /* after the last header's value */
 	const char *why = NULL, *code = "H1011";

@@ -107,6 +107,15 @@ eq "20,000 parameters (about 190 KB, once more than the pool held): 414, not a l
 check "our own problem, numbered" jq -e '.code == "H1414"' "$T/body"
 eq "50,000 parameters, a URL longer than the connection's memory: still 414" \
   "$(raw "/api/v1/analytics?$(printf 'a%d=1&' $(seq 1 50000))")" "414"
+# (a NUL cannot be an argument in bash: the request written by printf's own \000)
+exec 3<>"/dev/tcp/127.0.0.1/$PORT"
+printf 'GET /api/v1/analytics\000?indicator=victims HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n' >&3
+timeout 10 tr -d '\r' <&3 >"$T/raw"
+exec 3>&-
+awk 'f; /^$/ { f = 1 }' "$T/raw" >"$T/body"
+eq "a raw NUL byte in the target, arguments after it: 400, not a shorter request" \
+  "$(awk 'NR == 1 { print $2 }' "$T/raw")" "400"
+check "as a NUL in the target" jq -e '.code == "H1010"' "$T/body"
 eq "headers longer than the connection's memory: 431" \
   "$(raw /healthz "X-Big: $(head -c 600000 /dev/zero | tr '\0' b)")" "431"
 # What reaches the data process fits its connection's memory (32 KiB; common/http.c): at
@@ -119,14 +128,16 @@ eq "4,000 empty ones within max_url_bytes (a record each, parsed before anything
 check "named too" jq -e '.code == "H1004"' "$T/body"
 # (64 of them, in a URL of nearly max_url_bytes: the data process reads it whole and
 # answers by the grammar, not by a lost connection)
-pad=$(head -c 2900 /dev/zero | tr '\0' a) # (a URL of 4,059 bytes)
+target="/api/v1/analytics?$(many_filters 62)indicator=victims&format="
+pad=$(head -c $((4096 - ${#target})) /dev/zero | tr '\0' a) # (a URL of 4,096 bytes)
 eq "64 parameters in a 4 KB URL reach the data process and are answered there" \
   "$(code -H "$AUTH" "$URL/api/v1/analytics?$(many_filters 62)indicator=victims&format=$pad")" "400"
 check "by the query's own rules (its format)" jq -e '.invalid_params[0].name == "format"' "$T/body"
 eq "headers passed on of more than 4 KiB: 431" \
   "$(code -H "$AUTH" -H "Accept-Language: $(head -c 4100 /dev/zero | tr '\0' e)" "$URL/healthz")" "431"
 check "numbered" jq -e '.code == "H1431"' "$T/body"
-lang="Accept-Language: $(head -c 3900 /dev/zero | tr '\0' e)"
+# (Accept: */* and Authorization: Bearer TOKEN besides, 4,096 bytes of values in all)
+lang="Accept-Language: $(head -c $((4096 - 3 - 7 - ${#TOKEN})) /dev/zero | tr '\0' e)"
 eq "4 KiB of them are passed on and answered" \
   "$(code -H "$AUTH" -H "$lang" "$URL/api/v1/analytics?indicator=victims&dimension=sex")" "200"
 eq "and with 64 parameters in a 4 KB URL, all of it at once" \
