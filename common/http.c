@@ -975,8 +975,8 @@ static void *on_uri(void *cls, const char *uri, struct MHD_Connection *mc)
 	 * The URI is MHD's own copy in its read buffer; MHD 0.9.75 has found its '?' before
 	 * this call and parses from the byte after it once we return, so that byte is cut
 	 * too (cutting at the '?' alone left every parameter to be parsed). (A raw NUL byte
-	 * in the target hides what follows it from us, not from MHD: such a request can
-	 * still fill its own connection's pool and lose its connection.) */
+	 * in the target hides what follows it from us, not from MHD: framing_ok refuses such
+	 * a request, unless its arguments fill its own connection's pool first.) */
 	char *q = strchr(uri, '?');
 	size_t params = q ? 1 : 0;
 	for (const char *c = q ? q + 1 : ""; *c; c++)
