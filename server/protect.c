@@ -519,6 +519,14 @@ static int current_version(PGconn *conn, long long *version, struct wq_error *e)
 	return 0;
 }
 
+static unsigned long product_kept, product_summed;
+
+void protect_product_counts(unsigned long *kept, unsigned long *summed)
+{
+	*kept = __atomic_load_n(&product_kept, __ATOMIC_RELAXED);
+	*summed = __atomic_load_n(&product_summed, __ATOMIC_RELAXED);
+}
+
 /* q's table summed from the release's table c (from_product), kept by the cache: a
  * published table is summed again by every asker, the public's dashboard first, and the
  * sums, a cell's interval and its status are the same for all (no noise is drawn, no
@@ -529,14 +537,6 @@ static int current_version(PGconn *conn, long long *version, struct wq_error *e)
  * is then summed from the cube alone, as before), nor a table over PROTECT_MAX_CELLS (a
  * base table published whole, up to 48 MB, would push out the rest). The release's day
  * and rules are the cube's own, pointed to again (the cube summed then may be gone). */
-static unsigned long product_kept, product_summed;
-
-void protect_product_counts(unsigned long *kept, unsigned long *summed)
-{
-	*kept = __atomic_load_n(&product_kept, __ATOMIC_RELAXED);
-	*summed = __atomic_load_n(&product_summed, __ATOMIC_RELAXED);
-}
-
 static int from_product_kept(const struct protector *p, PGconn *conn, const struct query *q,
 			     const struct product_cube *c, size_t max_cells, struct answer *a,
 			     unsigned *status, struct wq_error *e)
