@@ -12,6 +12,7 @@
 #include "common/db.h"
 #include "common/xalloc.h"
 #include "etl/load/batch.h"
+#include "etl/load/input.h"
 #include "common/copy.h"
 #include "etl/intake/intake.h"
 #include "etl/intake/json_scan.h"
@@ -111,10 +112,7 @@ static void take_ndjson(struct take *t, const char *body, size_t len)
 			line += 3;
 			n -= 3;
 		}
-		size_t k = 0;
-		while (k < n && (line[k] == ' ' || line[k] == '\t'))
-			k++;
-		if (k == n)
+		if (input_blank_line(line, n))
 			continue; /* blank lines are allowed */
 		struct rec_errors errs = {0};
 		long top;

@@ -178,15 +178,21 @@ static int bad_cell(const struct reader *r, size_t c)
 /* The case columns come first in the layout: columns 0 .. NCASE-1 are case_cols. */
 enum { COL_AGENCY = 0, COL_CASE_REF = 1 };
 
+/* Whether the row's agency and case_ref are the current case's. A row whose agency or
+ * case_ref cell is bad is a case of its own (rejected), never a row of the case it would
+ * otherwise seem to continue. */
+static int continues_case(struct reader *r)
+{
+	const char *agency = get(r, COL_AGENCY), *ref = get(r, COL_CASE_REF);
+	int keys_bad = bad_cell(r, COL_AGENCY) || bad_cell(r, COL_CASE_REF);
+	return !keys_bad && r->cur && agency && ref && r->cur_agency && r->cur_ref &&
+	       !strcmp(agency, r->cur_agency) && !strcmp(ref, r->cur_ref);
+}
+
 static void data_row(struct reader *r)
 {
 	const char *agency = get(r, COL_AGENCY), *ref = get(r, COL_CASE_REF);
-	/* A row whose agency or case_ref cell is bad is a case of its own (rejected), never
-	 * a row of the case it would otherwise seem to continue. */
-	int keys_bad = bad_cell(r, COL_AGENCY) || bad_cell(r, COL_CASE_REF);
-	int same = !keys_bad && r->cur && agency && ref && r->cur_agency && r->cur_ref &&
-		   !strcmp(agency, r->cur_agency) && !strcmp(ref, r->cur_ref);
-	if (!same) {
+	if (!continues_case(r)) {
 		if (emit(r) < 0) {
 			r->failed = 1;
 			return;
@@ -311,8 +317,15 @@ static void on_row(int c, void *data)
 				r->failed = 1;
 				err_set(r->e, "E1006", "the header has more than %d columns", MAXF);
 			}
+		} else if (r->nf != r->ncols && continues_case(r)) {
+			/* A row of another width whose agency and case_ref are the current case's
+			 * (an unquoted comma in a later cell): the whole case is rejected, never
+			 * loaded without the row (and its rows after it split off as another). */
+			rec_error_add(&r->errs, "E1001", "",
+				      "row %ld has %d fields; the header has %d", r->row, r->nf,
+				      r->ncols);
 		} else if (r->nf != r->ncols) {
-			/* A row of another width: reject it as a record of its own. */
+			/* Any other row of another width: reject it as a record of its own. */
 			struct rec_errors errs = {0};
 			rec_error_add(&errs, "E1001", "",
 				      "row %ld has %d fields; the header has %d", r->row, r->nf,

@@ -296,3 +296,11 @@ int line_reader_next(struct line_reader *r, const char **line, size_t *len, int 
 		}
 	}
 }
+
+int input_blank_line(const char *line, size_t len)
+{
+	for (size_t i = 0; i < len; i++)
+		if (line[i] != ' ' && line[i] != '\t' && line[i] != '\r')
+			return 0;
+	return 1;
+}

@@ -44,6 +44,10 @@ struct line_reader {
 	int eof;
 };
 
+/* Whether an NDJSON line holds no record: empty, or spaces, tabs and carriage returns
+ * only. The loader and the intake both skip such lines (docs/data-dictionary.md). */
+int input_blank_line(const char *line, size_t len);
+
 void line_reader_init(struct line_reader *r, FILE *f, size_t max);
 void line_reader_free(struct line_reader *r);
 

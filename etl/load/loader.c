@@ -335,7 +335,7 @@ static int read_ndjson(struct load *ld, FILE *in, struct wq_error *e)
 		}
 		if (too_long)
 			rc = take_long_line(ld, lineno, e);
-		else if (n > 0) /* blank lines are allowed in NDJSON files */
+		else if (!input_blank_line(line, n)) /* blank lines are allowed in NDJSON files */
 			rc = take_line(ld, line, n, lineno, e);
 		if (rc < 0)
 			break;

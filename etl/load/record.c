@@ -72,12 +72,17 @@ static const char *type_name(const json_t *v)
 	return "a value";
 }
 
+/* Whether obj has name as a value other than null (a null counts as absent). */
+static int present(const json_t *obj, const char *name)
+{
+	const json_t *v = json_object_get(obj, name);
+	return v && !json_is_null(v);
+}
+
 /* The value of f, or NULL; a JSON null counts as absent. Reports E1003 when required. */
 static json_t *get(struct field *f, int required, struct rec_errors *errs)
 {
-	json_t *v = json_object_get(f->obj, f->name);
-	if (v && json_is_null(v))
-		v = NULL;
+	json_t *v = present(f->obj, f->name) ? json_object_get(f->obj, f->name) : NULL;
 	if (!v && required)
 		rec_error_add(errs, "E1003", field_ptr(f), "required field \"%s\" is missing",
 			      f->name);
@@ -138,8 +143,7 @@ static const char *get_code(const struct rec_context *ctx, struct field *f, cons
 {
 	const char *s = get_string(f, required, 64, errs);
 	if (!s) {
-		if (json_object_get(f->obj, f->name) &&
-		    !json_is_null(json_object_get(f->obj, f->name)))
+		if (present(f->obj, f->name))
 			return NULL; /* present but bad: already reported */
 		return def;
 	}
@@ -168,10 +172,7 @@ static int get_month(struct field *f, int required, int *day, struct rec_errors 
 	struct wq_error e;
 	int y, m, d;
 	if (!s)
-		return json_object_get(f->obj, f->name) &&
-			       !json_is_null(json_object_get(f->obj, f->name))
-			   ? -2
-			   : -1;
+		return present(f->obj, f->name) ? -2 : -1;
 	if (norm_date(s, 1, &y, &m, &d, &e) < 0) {
 		rec_error_add(errs, e.code, field_ptr(f), "\"%s\": %s", f->name, e.message);
 		return -2;
@@ -382,7 +383,10 @@ static int parse_person(const struct rec_context *ctx, json_t *p, const char *ba
 				rec_error_add(errs, "E3003", idbase,
 					      "age from \"birth_date\" is over 120");
 		}
-	} else if (!have_birth && !age && !(ident && json_object_get(ident, "birth_date"))) {
+	} else if (!have_birth && !age && !(ident && present(ident, "birth_date"))) {
+		/* (A birth date given but refused has its own error already; a null one is
+		 * none, as everywhere: without this rule such a person had no age, which the
+		 * warehouse refuses, failing the whole load or the intake's commit.) */
 		rec_error_add(errs, "E3006", base,
 			      "a person needs \"age\" or \"identity/birth_date\"");
 	}
