@@ -480,7 +480,8 @@ static void keep(const struct protector *p, const char *key, long long version,
 		return;
 	uint8_t *b = xmalloc(len);
 	memcpy(b, a->cells, cells);
-	memcpy(b + cells, ids, nids * 16);
+	if (nids) /* (ids may be NULL then) */
+		memcpy(b + cells, ids, nids * 16);
 	memcpy(b + len - sizeof *a, a, sizeof *a);
 	cache_put(p->cache, key, version, b, len);
 	free(b);
