@@ -407,13 +407,16 @@ static int linkage_lock(struct load *ld, struct wq_error *e)
 	for (;;) {
 		if (db_run(ld->b.conn, e, "SAVEPOINT linkage", 0, NULL) < 0)
 			return -1;
-		PGresult *r = db_exec(ld->b.conn, e,
-				      "SELECT pg_advisory_xact_lock($1::bigint), (SELECT count(*) "
-				      "FROM warehouse.intake_spool)",
-				      1, lock);
+		/* The count in a statement after the lock's: a statement's snapshot is taken
+		 * at its start, so one counted with the lock would miss what was spooled
+		 * while this load waited for it (READ COMMITTED). */
+		if (db_run(ld->b.conn, e, "SELECT pg_advisory_xact_lock($1::bigint)", 1, lock) < 0)
+			return -1;
+		PGresult *r =
+		    db_exec(ld->b.conn, e, "SELECT count(*) FROM warehouse.intake_spool", 0, NULL);
 		if (!r)
 			return -1;
-		long spooled = atol(PQgetvalue(r, 0, 1));
+		long spooled = atol(PQgetvalue(r, 0, 0));
 		PQclear(r);
 		if (spooled == 0)
 			return db_run(ld->b.conn, e, "RELEASE SAVEPOINT linkage", 0, NULL);

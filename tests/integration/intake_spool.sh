@@ -136,6 +136,26 @@ eq "the spool was linked before it: the load's version stands (revision 2)" \
                 WHERE b.source = 'file' AND b.records = 1")" "prosecuted 2"
 eq "... and the spool is empty" "$(spooled)" "0"
 
+# The same when the submission comes while the load already waits for the lock (the spool
+# was counted in the lock's statement, by a snapshot taken before the wait: 0, so the load
+# went first and the older submission replaced it).
+sed -n 1p "$T/src.ndjson" | jq -c '.case_ref = "SPOOL-7" | .status = "reported"' >"$T/seven.ndjson"
+sed -n 1p "$T/src.ndjson" | jq -c '.case_ref = "SPOOL-7" | .status = "prosecuted"' >"$T/seven-later.ndjson"
+hold
+"$BIN/wiqaya-etl" load "$T/seven-later.ndjson" >"$T/seven.out" 2>&1 & loader=$!
+for _ in $(seq 1 100); do
+  [[ $(psql_t -c "SELECT count(*) FROM pg_locks l JOIN pg_database d ON d.oid = l.database
+                  WHERE d.datname = current_database() AND locktype = 'advisory' AND objid = 7270010 AND NOT granted") != 0 ]] && break
+  sleep 0.1
+done
+got=$(post "$POL" application/x-ndjson "$T/seven.ndjson" --max-time 20); eq "SPOOL-7 sent while a load waits for the lock: 200" "$got" "200"
+unhold
+wait "$loader"; eq "the waiting load of SPOOL-7 succeeds" "$?" "0"
+eq "the spool was linked before it: the load's version stands" \
+  "$(psql_t -c "SELECT c.status || ' ' || c.revision FROM warehouse.\"case\" c
+                WHERE c.batch_id = (SELECT max(batch_id) FROM warehouse.batch WHERE source = 'file')")" "prosecuted 2"
+eq "... and the spool is empty" "$(spooled)" "0"
+
 # --- two spooled submissions of one case, each merging two known children: linked in one
 # transaction as two groups, each merge recorded once, under its own batch ---
 jq -c '.victims[]? | select(.identity.national_id != null) | {identity, sex}' "$T/syn/cases.ndjson" >"$T/with_id"
