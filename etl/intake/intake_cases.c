@@ -108,9 +108,10 @@ static void take_ndjson(struct take *t, const char *body, size_t len)
 		at += n + 1;
 		if (n && line[n - 1] == '\r')
 			n--;
-		if (index == 0 && n >= 3 && memcmp(line, "\xEF\xBB\xBF", 3) == 0) {
-			line += 3;
-			n -= 3;
+		if (index == 0) {
+			size_t bom = input_bom(line, n);
+			line += bom;
+			n -= bom;
 		}
 		if (input_blank_line(line, n))
 			continue; /* blank lines are allowed */

@@ -8,6 +8,7 @@
 
 #include "common/strbuf.h"
 #include "common/xalloc.h"
+#include "etl/load/input.h"
 
 /* The case columns come first in the layout (csv_layout.h). */
 #define NCASE CSV_CASE_COLUMNS
@@ -355,10 +356,7 @@ int csv_read_cases(FILE *f, csv_case_fn fn, void *ctx, struct wq_error *e)
 	csv_init(&p, CSV_STRICT | CSV_STRICT_FINI | CSV_APPEND_NULL);
 	int first = 1;
 	while (!r.failed && (n = fread(buf, 1, sizeof buf, f)) > 0) {
-		size_t skip = 0;
-		/* A UTF-8 byte-order mark (Excel writes one) is not part of the header. */
-		if (first && n >= 3 && memcmp(buf, "\xEF\xBB\xBF", 3) == 0)
-			skip = 3;
+		size_t skip = first ? input_bom(buf, n) : 0;
 		first = 0;
 		if (csv_parse(&p, buf + skip, n - skip, on_field, on_row, &r) != n - skip) {
 			err_set(e, "E1001", "the file is not well-formed CSV");

@@ -270,7 +270,6 @@ static int take_csv_case(void *ctx, json_t *j, const struct rec_errors *pre, lon
 }
 
 /* A UTF-8 byte-order mark (Excel writes one) at the start of a file is not data. */
-static const char utf8_bom[] = "\xEF\xBB\xBF";
 
 static int blank(char c)
 {
@@ -321,9 +320,10 @@ static int read_ndjson(struct load *ld, FILE *in, struct wq_error *e)
 	line_reader_init(&lr, in, (size_t)ld->b.cfg->max_record_bytes);
 	while ((got = line_reader_next(&lr, &line, &n, &too_long)) > 0) {
 		lineno++;
-		if (lineno == 1 && n >= 3 && memcmp(line, utf8_bom, 3) == 0) {
-			line += 3;
-			n -= 3;
+		if (lineno == 1) {
+			size_t bom = input_bom(line, n);
+			line += bom;
+			n -= bom;
 		}
 		if (first && !too_long) {
 			int is = not_ndjson(line, n, e);

@@ -245,13 +245,17 @@ int population_load_stream(PGconn *conn, const struct codelists *lists, FILE *f,
 	memset(r, 0, sizeof *r);
 	sb_init(&p.copy);
 	csv_init(&parser, CSV_STRICT | CSV_STRICT_FINI | CSV_APPEND_NULL);
-	while (!p.failed && (n = fread(buf, 1, sizeof buf, f)) > 0)
-		if (csv_parse(&parser, buf, n, on_field, on_row, &p) != n) {
+	int first = 1;
+	while (!p.failed && (n = fread(buf, 1, sizeof buf, f)) > 0) {
+		size_t skip = first ? input_bom(buf, n) : 0;
+		first = 0;
+		if (csv_parse(&parser, buf + skip, n - skip, on_field, on_row, &p) != n - skip) {
 			err_set(e, "E1001", "the population file is not well-formed CSV");
 			err_detail(e, "Near row %ld: %s.", p.row + 1,
 				   csv_strerror(csv_error(&parser)));
 			p.failed = 1;
 		}
+	}
 	int unreadable = !p.failed && ferror(f);
 	p.failed |= unreadable;
 	/* An unterminated quote ends the file inside one field: every row after it would be

@@ -125,6 +125,10 @@ printf 'year,region,sex,age,population,population\n2021,DC-01,female,1,100,7\n' 
 status "a population file with a column twice is refused" 2 "$BIN/wiqaya-etl" load --population "$T/twice.csv"
 check "naming the two columns (E1006)" grep -q 'E1006.*twice' "$T/last"
 eq "neither changed the population" "$(psql_t -c 'SELECT count(*), sum(population) FROM warehouse.population')" "$before"
+# Excel's "CSV UTF-8" starts with a byte-order mark: not part of the header's first column.
+printf '\xEF\xBB\xBFyear,region,sex,age,population\n2021,DC-01,female,1,4321\n' >"$T/bom.csv"
+status "a population file with a byte-order mark loads" 0 "$BIN/wiqaya-etl" load --population "$T/bom.csv"
+eq "its row is read" "$(psql_t -c "SELECT population FROM warehouse.population WHERE year = 2021 AND region = 'DC-01' AND sex = 'female' AND age = 1 AND dims = '{}'")" "4321"
 head -1 "$T/syn/cases.csv" | sed 's/$/,victim_sex/' >"$T/twice_cases.csv"
 status "a case CSV with a column twice is refused" 2 "$BIN/wiqaya-etl" load --format csv "$T/twice_cases.csv"
 check "naming the column (E1006)" grep -q 'E1006.*victim_sex.*twice' "$T/last"
