@@ -76,6 +76,8 @@ void intake_approvals_post(struct http_request *req, struct http_response *resp)
 		json_decref(body);
 		if (!conn || !strncmp(e.code, "S2", 2))
 			unreachable(resp);
+		else if (!strcmp(e.code, "S3015"))
+			http_problem_error(resp, 503, &e);
 		else
 			http_problem_error(resp, 422, &e);
 		return;

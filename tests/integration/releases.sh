@@ -45,6 +45,19 @@ status "an agency that is no code" 2 "$BIN/wiqaya-etl" approve DC-NOPE-01 2020
 check "is refused, naming the field (S3013)" grep -q "S3013.*agency" "$T/last"
 status "a year after this one" 2 "$BIN/wiqaya-etl" approve DC-POL-01 $(($(date +%Y) + 1))
 check "is refused, naming the field (S3014)" grep -q "S3014.*year" "$T/last"
+# While cases are being written (the linkage lock held, as a load holds it) an approval
+# waits, then is refused (S3015): a change committed after it would otherwise reopen
+# nothing, its trigger having run before the approval's row existed.
+linkage_locked() { psql_t -c "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND objid = 7270010 AND granted"; }
+psql_t -c "SET application_name = 'load_in_flight'; SELECT pg_advisory_lock(7270010), pg_sleep(600)" >/dev/null 2>&1 & holder=$!
+for _ in $(seq 1 100); do [[ $(linkage_locked) == 1 ]] && break; sleep 0.1; done
+before=$(psql_t -c "SELECT approved_at FROM warehouse.approval WHERE agency = 'DC-HOSP-02' AND year = $last")
+status "an approval while a load writes cases" 2 "$BIN/wiqaya-etl" approve DC-HOSP-02 "$last"
+check "is refused when the load does not end within 5 s (S3015)" grep -q "S3015" "$T/last"
+eq "and approves nothing" "$(psql_t -c "SELECT approved_at FROM warehouse.approval WHERE agency = 'DC-HOSP-02' AND year = $last")" "$before"
+kill "$holder" 2>/dev/null
+psql_t -c "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'load_in_flight'" >/dev/null
+wait "$holder" 2>/dev/null
 
 # ---- the first release, made as the daily timer makes one (wiqaya-release.timer) ----
 status "release create --if-due on a day off the calendar" 0 "$BIN/wiqaya-server" release create --if-due
