@@ -90,14 +90,15 @@ void disclosure_get(struct http_request *req, struct http_response *resp)
 	/* The PRF as the key's recorded noise function (noise.h): read at start, or by the
 	 * first answer when the database was down then. */
 	int prf = __atomic_load_n(&srv->keys.noise_prf, __ATOMIC_ACQUIRE);
-	char keyed[384];
+	char keyed[512];
 	snprintf(keyed, sizeof keyed,
 		 "%s under the server's key of (indicator, measure, canonical cell definition) "
-		 "for the fixed part, and of the same and the cell key (sum of the children's "
-		 "record keys mod 2^32) for the fresh part",
-		 prf == NOISE_PRF_SIPHASH   ? "a SipHash-2-4 PRF"
-		 : prf == NOISE_PRF_BLAKE2B ? "a keyed BLAKE2b PRF"
-					    : "the key's PRF (its noise function)");
+		 "for the fixed part, and of %s the cell key (sum of the children's record keys "
+		 "mod 2^32) for the fresh part",
+		 prf == NOISE_PRF_BLAKE2B ? "a keyed BLAKE2b PRF"
+		 : prf > 0		  ? "a SipHash-2-4 PRF"
+					  : "the key's PRF (its noise function)",
+		 prf == NOISE_PRF_BY_CHILDREN ? "the fact and" : "the same and");
 	json_t *tables = json_array(), *sensitive = json_array();
 	for (size_t i = 0; model_dimension_at(i); i++)
 		if (grammar_is_sensitive(model_dimension_at(i)))

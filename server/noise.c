@@ -9,6 +9,7 @@
 #include "common/db.h"
 #include "common/log.h"
 #include "common/xalloc.h"
+#include "server/model.h"
 #include "stats/disclosure.h"
 
 /* The part of the PRF message of one measure of one cell before its definition:
@@ -22,6 +23,17 @@ static size_t head(char m[256], const char *tag, const struct indicator *ind, ch
 	if (n < 0 || n >= 256)
 		abort(); /* an indicator id of 230 bytes or more; config/indicators.json's are short
 			  */
+	return (size_t)n;
+}
+
+/* Function 3's fresh part before the cell key: "wiqaya-cell-v3-fresh" and the fact, each
+ * ended by a NUL. Not the indicator, the measure or the definition: the same children of
+ * one fact, however defined, get one fresh part. */
+static size_t children_head(char m[256], const struct fact *fact)
+{
+	int n = snprintf(m, 256, "wiqaya-cell-v3-fresh%c%s%c", 0, fact->name, 0);
+	if (n < 0 || n >= 256)
+		abort(); /* a fact's name of 230 bytes or more; the model's are short */
 	return (size_t)n;
 }
 
@@ -47,9 +59,17 @@ void noise_measure_init(struct noise_measure *nm, const struct wq_config *cfg,
 		absorbed(&nm->fixed, keys->noise, 8, "fixed-v1", ind, measure);
 		absorbed(&nm->fresh, keys->noise, 8, "v1", ind, measure);
 		absorbed(&nm->identity, keys->ledger, 16, "v1", ind, measure);
-	} else if (nm->prf == NOISE_PRF_SIPHASH) {
-		nm->fixed_len = head(nm->fixed_head, "fixed-v2", ind, measure);
-		nm->fresh_len = head(nm->fresh_head, "v2", ind, measure);
+	} else if (nm->prf == NOISE_PRF_SIPHASH || nm->prf == NOISE_PRF_BY_CHILDREN) {
+		int three = nm->prf == NOISE_PRF_BY_CHILDREN;
+		nm->fixed_len = head(nm->fixed_head, three ? "fixed-v3" : "fixed-v2", ind, measure);
+		nm->identity_len = head(nm->identity_head, three ? "v3" : "v2", ind, measure);
+		nm->fresh_by_children = three;
+		if (three) {
+			nm->fresh_len = children_head(nm->fresh_head, ind->fact);
+		} else { /* the identity's message is the fresh part's */
+			memcpy(nm->fresh_head, nm->identity_head, nm->identity_len);
+			nm->fresh_len = nm->identity_len;
+		}
 		nm->fixed_key = keys->sip_fixed;
 		nm->fresh_key = keys->sip_fresh;
 		nm->identity_key = keys->sip_identity;
@@ -91,7 +111,7 @@ static long cell_blake2b(const struct noise_measure *nm, const char *definition,
 
 void noise_memo_init(struct noise_memo *mm, const struct noise_measure *nm)
 {
-	if (nm->prf != NOISE_PRF_SIPHASH)
+	if (nm->prf == NOISE_PRF_BLAKE2B)
 		return;
 	sip_prefix_init(&mm->fixed, nm->fixed_key, 0);
 	sip_prefix_init(&mm->fresh, nm->fresh_key, 0);
@@ -117,7 +137,8 @@ static long cell_siphash(const struct noise_measure *nm, struct noise_memo *mm,
 			 const char *definition, size_t len, uint32_t ck, uint8_t identity[16])
 {
 	uint8_t stack[2048], *m = stack, h[8];
-	size_t most = (nm->fixed_len > nm->fresh_len ? nm->fixed_len : nm->fresh_len) + len + 4;
+	size_t most =
+	    (nm->fixed_len > nm->identity_len ? nm->fixed_len : nm->identity_len) + len + 4;
 	long noise = 0;
 	if (most > sizeof stack)
 		m = xmalloc(most);
@@ -127,12 +148,22 @@ static long cell_siphash(const struct noise_measure *nm, struct noise_memo *mm,
 		sip(mm ? &mm->fixed : NULL, nm->fixed_key, 0, m, nm->fixed_len + len, h);
 		noise = dl_draw(dl_uniform_of(h), nm->fixed_scale);
 	}
-	memcpy(m, nm->fresh_head, nm->fresh_len);
-	memcpy(m + nm->fresh_len, definition, len);
-	big_endian(ck, m + nm->fresh_len + len);
-	sip(mm ? &mm->fresh : NULL, nm->fresh_key, 0, m, nm->fresh_len + len + 4, h);
+	/* The identity's message (function 2's fresh part's too): the head, the definition,
+	 * the cell key. */
+	size_t n = nm->identity_len + len + 4;
+	memcpy(m, nm->identity_head, nm->identity_len);
+	memcpy(m + nm->identity_len, definition, len);
+	big_endian(ck, m + nm->identity_len + len);
+	if (nm->fresh_by_children) {
+		uint8_t c[sizeof nm->fresh_head + 4];
+		memcpy(c, nm->fresh_head, nm->fresh_len);
+		big_endian(ck, c + nm->fresh_len);
+		sip(NULL, nm->fresh_key, 0, c, nm->fresh_len + 4, h);
+	} else {
+		sip(mm ? &mm->fresh : NULL, nm->fresh_key, 0, m, n, h);
+	}
 	noise += dl_draw(dl_uniform_of(h), nm->fresh_scale);
-	sip(mm ? &mm->identity : NULL, nm->identity_key, 1, m, nm->fresh_len + len + 4, identity);
+	sip(mm ? &mm->identity : NULL, nm->identity_key, 1, m, n, identity);
 	if (m != stack)
 		free(m);
 	return noise;
@@ -142,8 +173,8 @@ long noise_cell(const struct noise_measure *nm, struct noise_memo *mm, const cha
 		uint32_t ck, uint8_t identity[16])
 {
 	size_t len = strlen(definition) + 1; /* with its NUL */
-	return nm->prf == NOISE_PRF_SIPHASH ? cell_siphash(nm, mm, definition, len, ck, identity)
-					    : cell_blake2b(nm, definition, len, ck, identity);
+	return nm->prf == NOISE_PRF_BLAKE2B ? cell_blake2b(nm, definition, len, ck, identity)
+					    : cell_siphash(nm, mm, definition, len, ck, identity);
 }
 
 long noise_of(const struct wq_config *cfg, const struct keyring *keys, const struct indicator *ind,
@@ -172,17 +203,18 @@ int noise_rules_check(PGconn *conn, const struct wq_config *cfg, struct keyring 
 	snprintf(scale, sizeof scale, "%.17g", cfg->noise_scale);
 	snprintf(fixed, sizeof fixed, "%.17g", cfg->fixed_noise_scale);
 	const char *params[] = {hex, scale, fixed};
-	/* A key first seen takes the newest function; but the first key a database records,
-	 * when it has published already (the ledger, a release or a public release), is
-	 * taken for the key that published before the rules were recorded (migration 022),
-	 * under the first function. */
+	/* A key first seen takes the newest function (3; 2 without a fixed part, noise.h);
+	 * but the first key a database records, when it has published already (the ledger, a
+	 * release or a public release), is taken for the key that published before the rules
+	 * were recorded (migration 022), under the first function. */
 	PGresult *r =
 	    db_exec(conn, e,
 		    "INSERT INTO auth.noise_rules (key_id, noise_scale, fixed_noise_scale, "
 		    "noise_function) SELECT decode($1, 'hex'), $2::float8, $3::float8, "
 		    "CASE WHEN NOT EXISTS (SELECT FROM auth.noise_rules) AND (EXISTS "
 		    "(SELECT FROM auth.released) OR EXISTS (SELECT FROM auth.release) OR "
-		    "EXISTS (SELECT FROM auth.public_release)) THEN 1 ELSE 2 END "
+		    "EXISTS (SELECT FROM auth.public_release)) THEN 1 WHEN $3::float8 > 0 THEN 3 "
+		    "ELSE 2 END "
 		    "ON CONFLICT (key_id) DO NOTHING RETURNING noise_function",
 		    3, params);
 	if (!r)

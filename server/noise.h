@@ -1,7 +1,8 @@
 /* The noise of one measure of one cell (docs/privacy.md "How one cell is protected"), in
  * two parts, each a discrete Laplace draw from a keyed PRF. The fresh part (scale
- * noise_scale) is keyed by the cell's definition and its cell key (its children): it is
- * what epsilon pays for, and it changes when the children do. The fixed part (scale
+ * noise_scale) is keyed by the cell's children (its cell key; under functions 1 and 2
+ * its definition too): it is what epsilon pays for, and it changes when the children
+ * do. The fixed part (scale
  * fixed_noise_scale) is keyed by the definition alone, so it is the same at every data
  * version: whoever averages the releases of one cell across versions (planting cases to
  * move it) averages the fresh parts away and is left with the fixed one. */
@@ -18,16 +19,22 @@
 #include "server/keyring.h"
 #include "server/siphash.h"
 
-/* The noise functions: a key's PRF, whose uniform each part's draw inverts. Both take the
- * same documented messages (docs/privacy.md, "The noise function"):
+/* The noise functions: a key's PRF, whose uniform each part's draw inverts, and the
+ * messages it takes (docs/privacy.md, "The noise function"):
  * - 1: keyed BLAKE2b (the noise subkey; the identity under the ledger's), the first;
  * - 2: SipHash-2-4 (the identity SipHash-2-4 with 128-bit output) under subkeys of the same
- *   two keys (keyring.h): a fifth of 1's time a cell, where 1 was most of a fresh table's.
+ *   two keys (keyring.h), the same messages: a fifth of 1's time a cell;
+ * - 3: 2's PRF, but the fresh part keyed by the cell's children (its fact and cell key)
+ *   alone, not by its definition: two definitions of the same children (a filter that
+ *   excludes nobody from the cell) get the same fresh part, so that averaging them takes
+ *   the fixed parts away, never the fresh one. Only with a fixed part: without one, two
+ *   such answers would be equal, telling whether a filter excluded anyone.
  * A key publishes with one function all its life, as with one pair of scales: under
  * another, every cell it published would be measured again and free (the ledger's
  * identities would differ). auth.noise_rules records it with the scales: a key first seen
- * takes 2, a key that published before the functions were recorded keeps 1. */
-enum { NOISE_PRF_BLAKE2B = 1, NOISE_PRF_SIPHASH = 2 };
+ * takes 3 (2 without a fixed part), a key that published before the functions were
+ * recorded keeps 1. */
+enum { NOISE_PRF_BLAKE2B = 1, NOISE_PRF_SIPHASH = 2, NOISE_PRF_BY_CHILDREN = 3 };
 
 /* The noise of measure ('n', 'd', 'x') of the cell of definition with cell key ck, and
  * the cell's ledger identity (16 bytes: a keyed hash of the fresh part's message, from
@@ -42,9 +49,11 @@ struct noise_measure {
 	double fixed_scale, fresh_scale;
 	/* 1: the keyed hashes, with the part of the message before the definition absorbed */
 	crypto_generichash_state fixed, fresh, identity;
-	/* 2: the parts before the definition, and the keys */
-	char fixed_head[256], fresh_head[256];
-	size_t fixed_len, fresh_len;
+	/* 2 and 3: the parts before the definition (3's fresh part: before the cell key,
+	 * which follows it instead), and the keys */
+	char fixed_head[256], fresh_head[256], identity_head[256];
+	size_t fixed_len, fresh_len, identity_len;
+	int fresh_by_children; /* 3 */
 	const uint8_t *fixed_key, *fresh_key, *identity_key;
 };
 void noise_measure_init(struct noise_measure *nm, const struct wq_config *cfg,

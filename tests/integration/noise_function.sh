@@ -1,9 +1,10 @@
 # The noise function a noise key publishes with (docs/privacy.md, "The noise function"):
 # the database records it with the key's scales, and the recorded one, not the binary,
-# makes every published number. A new key takes SipHash (2); a key recorded before the
-# functions were (migration 024) keeps keyed BLAKE2b (1), and so does the first key of a
-# database that published before the rules were recorded (migration 022): an upgrade
-# changes no published number and charges no cell again.
+# makes every published number. A new key takes function 3 (SipHash, the fresh part keyed
+# by the children; 2 without a fixed part); a key recorded with 2 keeps it; a key recorded
+# before the functions were (migration 024) keeps keyed BLAKE2b (1), and so does the first
+# key of a database that published before the rules were recorded (migration 022): an
+# upgrade changes no published number and charges no cell again.
 source "$(dirname "$0")/../lib.sh"
 fresh_db noise_function
 load_country 11 3000
@@ -16,14 +17,20 @@ recorded() { psql_t -c "SELECT string_agg(noise_function::text, ' ' ORDER BY sin
 rows() { TOKEN=$1 api "$Q" | jq -c .rows; }
 restart() { stop_server; psql_t -c "$1"; start_server; }
 
-eq "a new key is recorded with function 2" "$(recorded)" 2
+eq "a new key is recorded with function 3" "$(recorded)" 3
 a=$(new_token researcher)
-two=$(rows "$a")
+three=$(rows "$a")
 check "which publishes 20 of its 44 cells or more" \
-  test "$(jq '[.[] | select(.[-1] != "suppressed")] | length' <<<"$two")" -ge 20
+  test "$(jq '[.[] | select(.[-1] != "suppressed")] | length' <<<"$three")" -ge 20
 # differing A B: how many of the rows of A and B differ.
 differing() { jq -n --argjson a "$1" --argjson b "$2" '[range($a | length) | select($a[.] != $b[.])] | length'; }
-eq "the same table, by another token, has the same noise" "$(rows "$(new_token researcher)")" "$two"
+eq "the same table, by another token, has the same noise" "$(rows "$(new_token researcher)")" "$three"
+
+restart "UPDATE auth.noise_rules SET noise_function = 2"
+two=$(rows "$(new_token researcher)")
+published=$(jq '[.[] | select(.[-1] != "suppressed")] | length' <<<"$three")
+check "a key recorded with function 2 publishes with it: other noise on most cells" \
+  test "$(differing "$two" "$three")" -gt "$((published / 2))"
 
 restart "UPDATE auth.noise_rules SET noise_function = 1"
 one=$(rows "$(new_token researcher)")
@@ -49,12 +56,22 @@ stop_server
 mv "$T/keys/noise.key" "$T/keys/noise.key.old"
 "$BIN/wiqaya-server" keygen >/dev/null
 start_server
-eq "a second key is recorded with function 2" "$(recorded)" "1 2"
-check "and its noise is its own" test "$(differing "$(rows "$(new_token researcher)")" "$two")" -gt 0
+eq "a second key is recorded with function 3" "$(recorded)" "1 3"
+check "and its noise is its own" test "$(differing "$(rows "$(new_token researcher)")" "$three")" -gt 0
 
 restart "UPDATE auth.noise_rules SET noise_function = 2 WHERE noise_function = 1"
 stop_server
 mv "$T/keys/noise.key.old" "$T/keys/noise.key"
 start_server
 eq "the first key back under function 2 answers as it did under 2" "$(rows "$(new_token researcher)")" "$two"
+
+# A key without a fixed part takes function 2: under 3 two definitions of the same
+# children would then give equal answers, telling whether a filter excluded anyone.
+stop_server
+mv "$T/keys/noise.key" "$T/keys/noise.key.first"
+"$BIN/wiqaya-server" keygen >/dev/null
+printf '[disclosure]\nfixed_noise_scale = 0\n' >>"$CONF"
+start_server
+eq "a key first seen without a fixed part is recorded with function 2" "$(recorded)" "2 3 2"
+stop_server
 echo "1..$n"

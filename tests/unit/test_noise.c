@@ -5,9 +5,12 @@
  * by a NUL; the ledger identity is the fresh message's hash under the ledger's key.
  * Function 1 is keyed BLAKE2b under the noise and ledger subkeys; function 2 SipHash-2-4
  * (the identity SipHash-2-4 of 128 bits) under subkeys of those, context "WQNOISE2", ids
- * 1 (fixed), 2 (fresh), 3 (identity). Computed here in one piece from the documentation
- * and held to the server's, which prepares the part before the definition once per
- * measure: a change of either changes every published number. */
+ * 1 (fixed), 2 (fresh), 3 (identity); function 3 is 2 with the tags "v3" and "fixed-v3",
+ * and a fresh part of its own message: "wiqaya-cell-v3-fresh", the fact (each ended by a
+ * NUL) and the cell key, so that two definitions of the same children share it.
+ * Computed here in one piece from the documentation and held to the server's, which
+ * prepares the part before the definition once per measure: a change of either changes
+ * every published number. */
 #include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -23,8 +26,11 @@
 #include "common/config.h"
 #include "server/indicator.h"
 #include "server/keyring.h"
+#include "server/model.h"
 #include "server/noise.h"
 #include "stats/disclosure.h"
+
+static const struct fact victim_year = {"victim_year", "analytics.victim_year", NULL, NULL};
 
 /* The message, as documented. */
 static size_t message(char *m, const char *version, const char *ind, char measure,
@@ -41,6 +47,18 @@ static size_t message(char *m, const char *version, const char *ind, char measur
 		m[n++] = (char)(*ck >> 8);
 		m[n++] = (char)*ck;
 	}
+	return n;
+}
+
+/* Function 3's fresh message, as documented: the tag and the fact, then the cell key. */
+static size_t children_message(char *m, const char *fact, uint32_t ck)
+{
+	size_t n = (size_t)sprintf(m, "wiqaya-cell-v3-fresh") + 1;
+	n += (size_t)sprintf(m + n, "%s", fact) + 1;
+	m[n++] = (char)(ck >> 24);
+	m[n++] = (char)(ck >> 16);
+	m[n++] = (char)(ck >> 8);
+	m[n++] = (char)ck;
 	return n;
 }
 
@@ -86,15 +104,16 @@ static void noise_is(int f)
 	fixture(&cfg, &keys);
 	keys.noise_prf = f;
 	char id[] = "victims";
-	struct indicator ind = {.id = id};
+	struct indicator ind = {.id = id, .fact = &victim_year};
 	char long_def[3001]; /* longer than the server's message buffer on the stack */
 	memset(long_def, 'a', sizeof long_def - 1);
 	long_def[sizeof long_def - 1] = 0;
 	memcpy(long_def, "detection=", 10);
 	const char *defs[] = {"year=2015", "region=DC-01&sex=female&year=2015-2020",
 			      "offence~grooming,sextortion&year=none", long_def};
-	const char *tag = f == NOISE_PRF_BLAKE2B ? "v1" : "v2",
-		   *fixed_tag = f == NOISE_PRF_BLAKE2B ? "fixed-v1" : "fixed-v2";
+	const char *tags[] = {"v1", "v2", "v3"},
+		   *fixed_tags[] = {"fixed-v1", "fixed-v2", "fixed-v3"};
+	const char *tag = tags[f - 1], *fixed_tag = fixed_tags[f - 1];
 	const char measures[] = {'n', 'd', 'x'};
 	for (size_t d = 0; d < 4; d++)
 		for (size_t m = 0; m < 3; m++)
@@ -106,8 +125,10 @@ static void noise_is(int f)
 				long want =
 				    dl_draw(uniform(f, &keys, 1, msg, n), cfg.fixed_noise_scale);
 				n = message(msg, tag, ind.id, measures[m], defs[d], &ck);
-				want += dl_draw(uniform(f, &keys, 2, msg, n), cfg.noise_scale);
 				prf(f, &keys, 3, msg, n, want_id, 16);
+				if (f == NOISE_PRF_BY_CHILDREN)
+					n = children_message(msg, victim_year.name, ck);
+				want += dl_draw(uniform(f, &keys, 2, msg, n), cfg.noise_scale);
 				long got =
 				    noise_of(&cfg, &keys, &ind, measures[m], defs[d], ck, got_id);
 				assert_int_equal(got, want);
@@ -129,6 +150,54 @@ static void function_2_is_the_documented_prf(void **state)
 	noise_is(NOISE_PRF_SIPHASH);
 }
 
+static void function_3_is_the_documented_prf(void **state)
+{
+	(void)state;
+	noise_is(NOISE_PRF_BY_CHILDREN);
+}
+
+/* Under function 3 two definitions of the same children (a filter that excludes nobody)
+ * share the fresh part and differ in the fixed part and the identity (each is charged);
+ * under 2 they share nothing. Without the fixed part the two would be equal. */
+static void function_3_keys_the_fresh_part_by_the_children(void **state)
+{
+	(void)state;
+	struct wq_config cfg;
+	struct keyring keys;
+	fixture(&cfg, &keys);
+	char id[] = "victims";
+	struct indicator ind = {.id = id, .fact = &victim_year};
+	const char *a = "region=DC-01&year=2020",
+		   *b = "agency=DC-POL-01;DC-POL-03&region=DC-01&year=2020";
+	int same_fresh = 0, same_total = 0, cells = 2000;
+	for (uint32_t ck = 1; ck <= (uint32_t)cells; ck++) {
+		uint8_t ia[16], ib[16];
+		keys.noise_prf = NOISE_PRF_BY_CHILDREN;
+		double fixed = cfg.fixed_noise_scale;
+		cfg.fixed_noise_scale = 0; /* the fresh parts alone */
+		long fa = noise_of(&cfg, &keys, &ind, 'n', a, ck, ia);
+		long fb = noise_of(&cfg, &keys, &ind, 'n', b, ck, ib);
+		cfg.fixed_noise_scale = fixed;
+		same_fresh += fa == fb;
+		assert_memory_not_equal(ia, ib, 16);
+		same_total += noise_of(&cfg, &keys, &ind, 'n', a, ck, ia) ==
+			      noise_of(&cfg, &keys, &ind, 'n', b, ck, ib);
+	}
+	assert_int_equal(same_fresh, cells);
+	assert_true(same_total < cells / 4); /* the fixed parts differ: equal ~13% */
+	keys.noise_prf = NOISE_PRF_SIPHASH;
+	cfg.fixed_noise_scale = 0;
+	same_fresh = 0;
+	for (uint32_t ck = 1; ck <= (uint32_t)cells; ck++) {
+		uint8_t ia[16], ib[16];
+		same_fresh += noise_of(&cfg, &keys, &ind, 'n', a, ck, ia) ==
+			      noise_of(&cfg, &keys, &ind, 'n', b, ck, ib);
+	}
+	assert_true(same_fresh < cells / 4);
+	keyring_free(&keys);
+	config_free(&cfg);
+}
+
 /* A thread's memo of its last cell (noise_memo) changes nothing: a table's cells in
  * layout order, whose definitions share all but their ends, then cells that share
  * nothing, one longer than the blocks a memo keeps, each measure with a memo of its own,
@@ -140,12 +209,12 @@ static void a_memo_changes_nothing(void **state)
 	struct keyring keys;
 	fixture(&cfg, &keys);
 	char id[] = "victims";
-	struct indicator ind = {.id = id};
+	struct indicator ind = {.id = id, .fact = &victim_year};
 	char long_def[SIP_PREFIX_MAX + 100];
 	memset(long_def, 'b', sizeof long_def - 1);
 	long_def[sizeof long_def - 1] = 0;
 	memcpy(long_def, "detection~", 10);
-	for (int f = NOISE_PRF_BLAKE2B; f <= NOISE_PRF_SIPHASH; f++) {
+	for (int f = NOISE_PRF_BLAKE2B; f <= NOISE_PRF_BY_CHILDREN; f++) {
 		keys.noise_prf = f;
 		struct noise_measure nm[2];
 		struct noise_memo *memo = malloc(2 * sizeof *memo);
@@ -196,11 +265,11 @@ static void known_answers(void **state)
 	struct keyring keys;
 	fixture(&cfg, &keys);
 	char id[] = "victims";
-	struct indicator ind = {.id = id};
+	struct indicator ind = {.id = id, .fact = &victim_year};
 	static const struct {
 		long noise;
 		const char *identity;
-	} want[2][5] = {{{-2, "7aef1b42a8adcb66f1644d10c767f26e"},
+	} want[3][5] = {{{-2, "7aef1b42a8adcb66f1644d10c767f26e"},
 			 {1, "f867d9f14d5a40a060696ee9b7eb53fd"},
 			 {-1, "0bbc6e8ce641bb57b7f51e4536404f29"},
 			 {-6, "564ff65026a3b6ad54c3738b448ad8a1"},
@@ -209,8 +278,13 @@ static void known_answers(void **state)
 			 {0, "62b0759df2ec86debd5aac5c92274c0b"},
 			 {5, "f6d8e6b345959c6b40ca5396ac15edf5"},
 			 {3, "ed11d493a04c702ea5441d0779cf4eaa"},
-			 {4, "465d0bca325f5707ba581728d15ac871"}}};
-	for (int f = NOISE_PRF_BLAKE2B; f <= NOISE_PRF_SIPHASH; f++) {
+			 {4, "465d0bca325f5707ba581728d15ac871"}},
+			{{1, "d3974b9a2266b0f41f15950b7832be6f"},
+			 {4, "a900200ec0d2881a1fbc221f3688737a"},
+			 {3, "f94c299da82e0a3e5aba355504c3eb7d"},
+			 {3, "82298e8e56337263001844ac7e5d6c93"},
+			 {3, "b47c1d033a05f5baad1ff33744484e15"}}};
+	for (int f = NOISE_PRF_BLAKE2B; f <= NOISE_PRF_BY_CHILDREN; f++) {
 		keys.noise_prf = f;
 		for (uint32_t i = 0; i < 5; i++) {
 			uint8_t ident[16];
@@ -273,6 +347,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(function_1_is_the_documented_prf),
 	    cmocka_unit_test(function_2_is_the_documented_prf),
+	    cmocka_unit_test(function_3_is_the_documented_prf),
+	    cmocka_unit_test(function_3_keys_the_fresh_part_by_the_children),
 	    cmocka_unit_test(a_memo_changes_nothing),
 	    cmocka_unit_test(the_functions_draw_apart),
 	    cmocka_unit_test(known_answers),
