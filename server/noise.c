@@ -154,7 +154,10 @@ static long cell_siphash(const struct noise_measure *nm, struct noise_memo *mm,
 	memcpy(m, nm->identity_head, nm->identity_len);
 	memcpy(m + nm->identity_len, definition, len);
 	big_endian(ck, m + nm->identity_len + len);
-	if (nm->fresh_by_children) {
+	/* (An empty cell's, cell key 0, keyed by its definition as under function 2: the
+	 * empty set is in thousands of cells of one release, which would otherwise all
+	 * share one draw.) */
+	if (nm->fresh_by_children && ck != 0) {
 		uint8_t c[sizeof nm->fresh_head + 4];
 		memcpy(c, nm->fresh_head, nm->fresh_len);
 		big_endian(ck, c + nm->fresh_len);
@@ -203,20 +206,21 @@ int noise_rules_check(PGconn *conn, const struct wq_config *cfg, struct keyring 
 	snprintf(scale, sizeof scale, "%.17g", cfg->noise_scale);
 	snprintf(fixed, sizeof fixed, "%.17g", cfg->fixed_noise_scale);
 	const char *params[] = {hex, scale, fixed};
-	/* A key first seen takes the newest function (3; 2 without a fixed part, noise.h);
+	/* A key first seen takes the newest function (3; 2 when its fixed part is smaller
+	 * than its fresh one, noise.h);
 	 * but the first key a database records, when it has published already (the ledger, a
 	 * release or a public release), is taken for the key that published before the rules
 	 * were recorded (migration 022), under the first function. */
-	PGresult *r =
-	    db_exec(conn, e,
-		    "INSERT INTO auth.noise_rules (key_id, noise_scale, fixed_noise_scale, "
-		    "noise_function) SELECT decode($1, 'hex'), $2::float8, $3::float8, "
-		    "CASE WHEN NOT EXISTS (SELECT FROM auth.noise_rules) AND (EXISTS "
-		    "(SELECT FROM auth.released) OR EXISTS (SELECT FROM auth.release) OR "
-		    "EXISTS (SELECT FROM auth.public_release)) THEN 1 WHEN $3::float8 > 0 THEN 3 "
-		    "ELSE 2 END "
-		    "ON CONFLICT (key_id) DO NOTHING RETURNING noise_function",
-		    3, params);
+	PGresult *r = db_exec(
+	    conn, e,
+	    "INSERT INTO auth.noise_rules (key_id, noise_scale, fixed_noise_scale, "
+	    "noise_function) SELECT decode($1, 'hex'), $2::float8, $3::float8, "
+	    "CASE WHEN NOT EXISTS (SELECT FROM auth.noise_rules) AND (EXISTS "
+	    "(SELECT FROM auth.released) OR EXISTS (SELECT FROM auth.release) OR "
+	    "EXISTS (SELECT FROM auth.public_release)) THEN 1 WHEN $3::float8 >= $2::float8 THEN 3 "
+	    "ELSE 2 END "
+	    "ON CONFLICT (key_id) DO NOTHING RETURNING noise_function",
+	    3, params);
 	if (!r)
 		return -1;
 	if (PQntuples(r) == 1 && atoi(PQgetvalue(r, 0, 0)) == NOISE_PRF_BLAKE2B)

@@ -25,15 +25,16 @@
  * - 2: SipHash-2-4 (the identity SipHash-2-4 with 128-bit output) under subkeys of the same
  *   two keys (keyring.h), the same messages: a fifth of 1's time a cell;
  * - 3: 2's PRF, but the fresh part keyed by the cell's children (its fact and cell key)
- *   alone, not by its definition: two definitions of the same children (a filter that
- *   excludes nobody from the cell) get the same fresh part, so that averaging them takes
- *   the fixed parts away, never the fresh one. Only with a fixed part: without one, two
- *   such answers would be equal, telling whether a filter excluded anyone.
+ *   alone, not by its definition (an empty cell's aside): two definitions of the same
+ *   children (a filter that excludes nobody from the cell) get the same fresh part, so
+ *   that averaging them takes the fixed parts away, never the fresh one. Only with a
+ *   fixed part at least as large as the fresh one: with a small one or none, two such
+ *   answers would be nearly or exactly equal, telling whether a filter excluded anyone.
  * A key publishes with one function all its life, as with one pair of scales: under
  * another, every cell it published would be measured again and free (the ledger's
  * identities would differ). auth.noise_rules records it with the scales: a key first seen
- * takes 3 (2 without a fixed part), a key that published before the functions were
- * recorded keeps 1. */
+ * takes 3 (2 when its fixed part is smaller than its fresh one), a key that published
+ * before the functions were recorded keeps 1. */
 enum { NOISE_PRF_BLAKE2B = 1, NOISE_PRF_SIPHASH = 2, NOISE_PRF_BY_CHILDREN = 3 };
 
 /* The noise of measure ('n', 'd', 'x') of the cell of definition with cell key ck, and
