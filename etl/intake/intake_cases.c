@@ -108,7 +108,7 @@ static void take_ndjson(struct take *t, const char *body, size_t len)
 		at += n + 1;
 		if (n && line[n - 1] == '\r')
 			n--;
-		if (index == 0) {
+		if (line == body) { /* the body's first line */
 			size_t bom = input_bom(line, n);
 			line += bom;
 			n -= bom;

@@ -179,35 +179,49 @@ static int bad_cell(const struct reader *r, size_t c)
 /* The case columns come first in the layout: columns 0 .. NCASE-1 are case_cols. */
 enum { COL_AGENCY = 0, COL_CASE_REF = 1 };
 
-/* Whether the row's agency and case_ref are the current case's. A row whose agency or
- * case_ref cell is bad is a case of its own (rejected), never a row of the case it would
- * otherwise seem to continue. */
+/* Whether the row names a case: an agency and a case_ref, neither bad. A row whose
+ * agency or case_ref cell is bad is a case of its own (rejected), never a row of the case
+ * it would otherwise seem to continue. */
+static int keyed(struct reader *r)
+{
+	return get(r, COL_AGENCY) && get(r, COL_CASE_REF) && !bad_cell(r, COL_AGENCY) &&
+	       !bad_cell(r, COL_CASE_REF);
+}
+
+/* Whether the row's agency and case_ref are the current case's. */
 static int continues_case(struct reader *r)
 {
+	return keyed(r) && r->cur && r->cur_agency && r->cur_ref &&
+	       !strcmp(get(r, COL_AGENCY), r->cur_agency) &&
+	       !strcmp(get(r, COL_CASE_REF), r->cur_ref);
+}
+
+/* Emits the current case and opens the row's; 0, or -1 (the reader failed). */
+static int open_case(struct reader *r)
+{
 	const char *agency = get(r, COL_AGENCY), *ref = get(r, COL_CASE_REF);
-	int keys_bad = bad_cell(r, COL_AGENCY) || bad_cell(r, COL_CASE_REF);
-	return !keys_bad && r->cur && agency && ref && r->cur_agency && r->cur_ref &&
-	       !strcmp(agency, r->cur_agency) && !strcmp(ref, r->cur_ref);
+	if (emit(r) < 0) {
+		r->failed = 1;
+		return -1;
+	}
+	r->cur = json_object();
+	r->cur_row = r->row;
+	r->cur_agency = agency ? xstrdup(agency) : NULL;
+	r->cur_ref = ref ? xstrdup(ref) : NULL;
+	for (size_t c = 0; c < NCASE; c++) {
+		const char *v = get(r, c);
+		r->first[c] = v ? xstrdup(v) : NULL;
+		set(r->cur, r->cols[c].field, cell(r, &r->cols[c], v));
+	}
+	json_object_set_new(r->cur, "victims", json_array());
+	return 0;
 }
 
 static void data_row(struct reader *r)
 {
-	const char *agency = get(r, COL_AGENCY), *ref = get(r, COL_CASE_REF);
 	if (!continues_case(r)) {
-		if (emit(r) < 0) {
-			r->failed = 1;
+		if (open_case(r) < 0)
 			return;
-		}
-		r->cur = json_object();
-		r->cur_row = r->row;
-		r->cur_agency = agency ? xstrdup(agency) : NULL;
-		r->cur_ref = ref ? xstrdup(ref) : NULL;
-		for (size_t c = 0; c < NCASE; c++) {
-			const char *v = get(r, c);
-			r->first[c] = v ? xstrdup(v) : NULL;
-			set(r->cur, r->cols[c].field, cell(r, &r->cols[c], v));
-		}
-		json_object_set_new(r->cur, "victims", json_array());
 	} else {
 		/* Every row repeats the case columns identically. */
 		for (size_t c = 0; c < NCASE; c++) {
@@ -318,15 +332,17 @@ static void on_row(int c, void *data)
 				r->failed = 1;
 				err_set(r->e, "E1006", "the header has more than %d columns", MAXF);
 			}
-		} else if (r->nf != r->ncols && continues_case(r)) {
-			/* A row of another width whose agency and case_ref are the current case's
-			 * (an unquoted comma in a later cell): the whole case is rejected, never
-			 * loaded without the row (and its rows after it split off as another). */
-			rec_error_add(&r->errs, "E1001", "",
-				      "row %ld has %d fields; the header has %d", r->row, r->nf,
-				      r->ncols);
+		} else if (r->nf != r->ncols && keyed(r)) {
+			/* A row of another width that names a case (an unquoted comma in a later
+			 * cell): its case is rejected whole, the current one or one it opens,
+			 * which the rows after it with its agency and case_ref join. Never loaded
+			 * without the row, nor split in two. */
+			if (continues_case(r) || open_case(r) == 0)
+				rec_error_add(&r->errs, "E1001", "",
+					      "row %ld has %d fields; the header has %d", r->row,
+					      r->nf, r->ncols);
 		} else if (r->nf != r->ncols) {
-			/* Any other row of another width: reject it as a record of its own. */
+			/* Any other row of another width: a rejected record of its own. */
 			struct rec_errors errs = {0};
 			rec_error_add(&errs, "E1001", "",
 				      "row %ld has %d fields; the header has %d", r->row, r->nf,

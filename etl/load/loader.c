@@ -269,11 +269,9 @@ static int take_csv_case(void *ctx, json_t *j, const struct rec_errors *pre, lon
 	return take_case(ld, j ? json_incref(j) : NULL, pre, row, ld->err);
 }
 
-/* A UTF-8 byte-order mark (Excel writes one) at the start of a file is not data. */
-
 static int blank(char c)
 {
-	return c == ' ' || c == '\t' || c == '\r';
+	return input_blank_line(&c, 1);
 }
 
 /* Whether the first line that is not blank says the file is JSON but not NDJSON: a JSON
