@@ -43,7 +43,8 @@ int cmd_approve(struct cli_ctx *ctx, int argc, char **argv)
 	audit_chain_key(token_key, audit_key);
 	int rc = 0;
 	for (long y = from; y <= to && rc == 0; y++)
-		if ((rc = approval_set(ctx->conn, audit_key, &lists, argv[1], y, "cli", &e)) == 0)
+		if ((rc = approval_set(ctx->conn, audit_key, &lists, argv[1], y, "cli", 1, &e)) ==
+		    0)
 			printf("%s approved %ld\n", argv[1], y);
 	sodium_free(audit_key);
 	keyfile_free(token_key);

@@ -72,13 +72,14 @@ void intake_approvals_post(struct http_request *req, struct http_response *resp)
 	struct wq_error e;
 	PGconn *conn = http_db(req);
 	long y = (long)json_integer_value(year);
-	if (!conn || approval_set(conn, in->audit_key, &in->lists, code, y, by, &e) < 0) {
+	if (!conn || approval_set(conn, in->audit_key, &in->lists, code, y, by, 0, &e) < 0) {
 		json_decref(body);
 		if (!conn || !strncmp(e.code, "S2", 2))
 			unreachable(resp);
-		else if (!strcmp(e.code, "S3015"))
+		else if (!strcmp(e.code, "S3015")) {
 			http_problem_error(resp, 503, &e);
-		else
+			resp->retry_after = 5;
+		} else
 			http_problem_error(resp, 422, &e);
 		return;
 	}

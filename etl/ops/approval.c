@@ -3,47 +3,51 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
-#include <unistd.h>
 
 #include "common/audit_chain.h"
-#include "common/clock.h"
 #include "common/db.h"
 #include "etl/load/linkage.h"
 
-/* Seconds an approval waits for a load or an intake commit writing cases to end. */
-#define APPROVAL_WAIT_S 5
+/* How long the command line's approval waits for a writer of cases (an interval). */
+#define APPROVAL_WAIT "5s"
 
 /* The linkage lock, which every writer of cases holds while it writes (a load, an intake
  * commit, a withdrawal, a rekey): so that no change is in flight while the approval is
  * written. A change in flight, committed after the approval, would otherwise reopen
- * nothing: its trigger found no approval row to reopen when it ran. Tried for
- * APPROVAL_WAIT_S, then S3015. */
-static int no_case_written(PGconn *conn, struct wq_error *e)
+ * nothing: its trigger found no approval row to reopen when it ran. Waited for in
+ * PostgreSQL's queue up to APPROVAL_WAIT (wait: the command line), or only tried (the
+ * intake, whose request threads are few); S3015 while a writer holds it. */
+static int no_case_written(PGconn *conn, int wait, struct wq_error *e)
 {
 	const char *lock[] = {LINKAGE_LOCK_KEY};
-	double until = clock_now() + APPROVAL_WAIT_S;
-	for (;;) {
-		PGresult *r =
-		    db_exec(conn, e, "SELECT pg_try_advisory_xact_lock($1::bigint)", 1, lock);
-		if (!r)
-			return -1;
-		int got = PQgetvalue(r, 0, 0)[0] == 't';
+	if (wait && db_run(conn, e, "SET LOCAL lock_timeout = '" APPROVAL_WAIT "'", 0, NULL) < 0)
+		return -1;
+	PGresult *r = PQexecParams(conn,
+				   wait ? "SELECT pg_advisory_xact_lock($1::bigint), true"
+					: "SELECT pg_try_advisory_xact_lock($1::bigint)",
+				   1, NULL, lock, NULL, NULL, 0);
+	const char *state = PQresultErrorField(r, PG_DIAG_SQLSTATE);
+	int timed_out = state && strcmp(state, "55P03") == 0; /* lock_not_available */
+	if (PQresultStatus(r) != PGRES_TUPLES_OK && !timed_out) {
+		db_error(conn, r, "S2002", e);
 		PQclear(r);
-		if (got)
-			return 0;
-		if (clock_now() >= until) {
-			err_set(e, "S3015",
-				"cases are being written (a load); the year was not approved");
-			err_hint(e, "Approve again when the load ends.");
-			return -1;
-		}
-		usleep(100000);
+		return -1;
 	}
+	int got = !timed_out && PQgetvalue(r, 0, PQnfields(r) - 1)[0] == 't';
+	PQclear(r);
+	if (got)
+		return 0;
+	err_set(e, "S3015",
+		"cases are being written (a load, an intake commit or a withdrawal); the year "
+		"was not approved");
+	err_hint(e, "Approve again when it ends.");
+	return -1;
 }
 
 int approval_set(PGconn *conn, const uint8_t *audit_key, const struct codelists *lists,
-		 const char *agency, long year, const char *by, struct wq_error *e)
+		 const char *agency, long year, const char *by, int wait, struct wq_error *e)
 {
 	const struct code_list *agencies = codelists_get(lists, "agencies");
 	if (!agencies || codelist_index(agencies, agency) < 0) {
@@ -68,7 +72,7 @@ int approval_set(PGconn *conn, const uint8_t *audit_key, const struct codelists 
 	char *body = json_dumps(j, JSON_COMPACT | JSON_SORT_KEYS);
 	json_decref(j);
 	int rc =
-	    db_run(conn, e, "BEGIN", 0, NULL) < 0 || no_case_written(conn, e) < 0 ||
+	    db_run(conn, e, "BEGIN", 0, NULL) < 0 || no_case_written(conn, wait, e) < 0 ||
 		    db_run(conn, e,
 			   "INSERT INTO warehouse.approval (agency, year, approved_by) "
 			   "VALUES ($1, $2::smallint, $3) ON CONFLICT (agency, year) DO UPDATE "

@@ -14,11 +14,13 @@
 #include "common/error.h"
 
 /* Records agency's approval of year, by BY (who: "cli", "token N"), audited: a year
- * approved again (reopened or not) is approved as of now. S3013 an agency that is no code
- * of the list agencies (field agency), S3014 a year before 1900 or after this one (field
- * year); S2xxx the database. Nothing is changed on a refusal. */
+ * approved again (reopened or not) is approved as of now. Written only while no case is
+ * (the linkage lock): waited for a few seconds (wait), or only tried. S3013 an agency
+ * that is no code of the list agencies (field agency), S3014 a year before 1900 or after
+ * this one (field year), S3015 cases being written meanwhile; S2xxx the database.
+ * Nothing is changed on a refusal. */
 int approval_set(PGconn *conn, const uint8_t *audit_key, const struct codelists *lists,
-		 const char *agency, long year, const char *by, struct wq_error *e);
+		 const char *agency, long year, const char *by, int wait, struct wq_error *e);
 
 /* The approvals, of agency or of all (NULL): an array of {agency, year, state (approved
  * or reopened), approved_at, reopened_at}. NULL with e set on a database failure. */

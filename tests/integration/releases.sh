@@ -237,6 +237,17 @@ eq "another agency's year is 403 (I1003)" "$(approve "$SUB" '{"year":2024,"agenc
 eq "a year that is no number is 400 (I1007)" "$(approve "$SUB" '{"year":"2024"}')" 400
 check "naming the rule" grep -q I1007 "$T/body"
 eq "a year after this one is 422 (S3014)" "$(approve "$SUB" "{\"year\":$(($(date +%Y) + 1))}")" 422
+# While cases are being written the intake refuses at once (its request threads are few):
+# 503 with Retry-After, S3015.
+psql_t -c "SET application_name = 'load_in_flight'; SELECT pg_advisory_lock(7270010), pg_sleep(600)" >/dev/null 2>&1 & holder=$!
+for _ in $(seq 1 100); do [[ $(linkage_locked) == 1 ]] && break; sleep 0.1; done
+got=$(curl -s -o "$T/body" -D "$T/headers" -w '%{http_code}' -H "Authorization: Bearer $SUB" -H "Content-Type: application/json" \
+  --data-binary "{\"year\":$last}" --max-time 3 "$INTAKE_URL/api/v1/approvals")
+eq "an approval over the intake while a load writes cases is 503 at once" "$got" 503
+check "with S3015 and Retry-After" bash -c "grep -q S3015 '$T/body' && grep -qi '^retry-after: 5' '$T/headers'"
+kill "$holder" 2>/dev/null
+psql_t -c "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'load_in_flight'" >/dev/null
+wait "$holder" 2>/dev/null
 eq "an admin names the agency" "$(approve "$(new_token admin)" '{"year":2023,"agency":"DC-HOSP-02"}')" 200
 eq "a submitter reads no other agency's approvals" \
   "$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $SUB" "$INTAKE_URL/api/v1/approvals?agency=DC-POL-01")" 403
