@@ -98,7 +98,9 @@ void disclosure_get(struct http_request *req, struct http_response *resp)
 		 prf == NOISE_PRF_BLAKE2B ? "a keyed BLAKE2b PRF"
 		 : prf > 0		  ? "a SipHash-2-4 PRF"
 					  : "the key's PRF (its noise function)",
-		 prf == NOISE_PRF_BY_CHILDREN ? "the fact and" : "the same and");
+		 prf == NOISE_PRF_BY_CHILDREN ? "the fact, the measure and (for an empty cell, the "
+						"indicator and definition too)"
+					      : "the same and");
 	json_t *tables = json_array(), *sensitive = json_array();
 	for (size_t i = 0; model_dimension_at(i); i++)
 		if (grammar_is_sensitive(model_dimension_at(i)))

@@ -26,12 +26,14 @@ static size_t head(char m[256], const char *tag, const struct indicator *ind, ch
 	return (size_t)n;
 }
 
-/* Function 3's fresh part before the cell key: "wiqaya-cell-v3-fresh" and the fact, each
- * ended by a NUL. Not the indicator, the measure or the definition: the same children of
- * one fact, however defined, get one fresh part. */
-static size_t children_head(char m[256], const struct fact *fact)
+/* Function 3's fresh part before the cell key: "wiqaya-cell-v3-fresh", the fact and the
+ * measure, each ended by a NUL. Not the indicator or the definition: the same children of
+ * one fact, however defined, get one fresh part a measure (the measure kept: a
+ * proportion's numerator and denominator over the same children would otherwise differ
+ * by their fixed parts alone). */
+static size_t children_head(char m[256], const struct fact *fact, char measure)
 {
-	int n = snprintf(m, 256, "wiqaya-cell-v3-fresh%c%s%c", 0, fact->name, 0);
+	int n = snprintf(m, 256, "wiqaya-cell-v3-fresh%c%s%c%c%c", 0, fact->name, 0, measure, 0);
 	if (n < 0 || n >= 256)
 		abort(); /* a fact's name of 230 bytes or more; the model's are short */
 	return (size_t)n;
@@ -65,7 +67,7 @@ void noise_measure_init(struct noise_measure *nm, const struct wq_config *cfg,
 		nm->identity_len = head(nm->identity_head, three ? "v3" : "v2", ind, measure);
 		nm->fresh_by_children = three;
 		if (three) {
-			nm->fresh_len = children_head(nm->fresh_head, ind->fact);
+			nm->fresh_len = children_head(nm->fresh_head, ind->fact, measure);
 		} else { /* the identity's message is the fresh part's */
 			memcpy(nm->fresh_head, nm->identity_head, nm->identity_len);
 			nm->fresh_len = nm->identity_len;
@@ -243,6 +245,15 @@ int noise_rules_check(PGconn *conn, const struct wq_config *cfg, struct keyring 
 	double was = atof(PQgetvalue(r, 0, 0)), was_fixed = atof(PQgetvalue(r, 0, 1));
 	int function = atoi(PQgetvalue(r, 0, 2));
 	PQclear(r);
+	if (function < NOISE_PRF_BLAKE2B || function > NOISE_PRF_BY_CHILDREN) {
+		err_set(e, "S5008",
+			"the noise key is recorded with noise function %d, which this "
+			"server does not know",
+			function);
+		err_hint(e, "Run the server that recorded it (a newer one): an older one would "
+			    "draw every cell again (docs/operations.md).");
+		return -1;
+	}
 	if (was == cfg->noise_scale && was_fixed == cfg->fixed_noise_scale) {
 		__atomic_store_n(&keys->noise_prf, function, __ATOMIC_RELEASE);
 		return 0;

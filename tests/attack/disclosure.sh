@@ -184,17 +184,20 @@ eq "2. and cost nothing: every cell was seen" "$(jq '.metaData.disclosure.epsilo
 stop_server
 
 # --- 4. averaging and 9. the budget: k decompositions of one total into two halves of the
-# agencies; one researcher token per total, on the real budgets ---
+# detection channels; one researcher token per total, on the real budgets. (Not halves of
+# the agencies: an agency reports its own region's cases, so most halves of them differ
+# only by agencies with no child in the total, and under noise function 3 those share
+# their fresh noise, which the attack cannot average: attack 12.) ---
 budgets real
 start_server
 agencies=$(codes agencies)
 all_agencies=$(echo "$agencies" | paste -sd';')
-# 60 random halves of the agencies (and their complements), each a filter's item list.
+# 60 random halves of the channels (and their complements), each a filter's item list.
 awk -v seed="$SEED" 'NR == FNR { a[++n] = $1; next } END {
   for (j = 1; j <= 60; j++) { srand(seed * 1000 + j)
     for (i = n; i > 1; i--) { r = int(rand() * i) + 1; t = a[i]; a[i] = a[r]; a[r] = t }
     h = ""; c = ""; for (i = 1; i <= n; i++) if (i <= n / 2) h = h (h ? ";" : "") a[i]; else c = c (c ? ";" : "") a[i]
-    print h "\t" c } }' <(echo "$agencies") /dev/null >"$T/halves"
+    print h "\t" c } }' <(codes detection) /dev/null >"$T/halves"
 exact 'indicator=victims&dimension=year&dimension=region' | awk -F'\t' '$3 >= 50 { print $1 "|" $2 "|" $3 }' | head -140 >"$T/totals"
 ntot=$(wc -l <"$T/totals")
 attack4() { # attack4 OUT DECOMPOSITIONS: the attack on every total, one fresh token each
@@ -208,7 +211,7 @@ attack4() { # attack4 OUT DECOMPOSITIONS: the attack on every total, one fresh t
     { echo "url = \"$URL/api/v1/analytics?$base\""; echo "header = \"Authorization: Bearer $tok\""; echo 'write-out = "\n"'; echo next
       head -n "$k" "$T/halves" | while IFS=$'\t' read -r half rest; do
         for part in "$half" "$rest"; do
-          echo "url = \"$URL/api/v1/analytics?$base&filter=agency:$part\""
+          echo "url = \"$URL/api/v1/analytics?$base&filter=detection:$part\""
           echo "header = \"Authorization: Bearer $tok\""; echo 'write-out = "\n"'; echo next
         done
       done; } >>"$T/curl4"
