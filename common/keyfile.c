@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <sodium.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -47,7 +48,10 @@ uint8_t *keyfile_read(const char *path, const char *what, const char *creator, s
 {
 	struct stat st;
 	struct rlimit rl = {0, 0};
-	setrlimit(RLIMIT_CORE, &rl); /* a core dump would hold the key */
+	/* A core dump would hold the key, and the identifiers and tokens in the heap: none,
+	 * also where the host pipes dumps to a handler (which ignores a limit of 0). */
+	setrlimit(RLIMIT_CORE, &rl);
+	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 	if (sodium_init() < 0) {
 		err_set(e, "K1005", "libsodium could not be initialised");
 		return NULL;

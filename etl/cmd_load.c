@@ -1,9 +1,11 @@
 /* wiqaya-etl load: validate, pseudonymise and load case files, or population files; the
  * summary line of each file, then one incremental refresh of the analytics for all of
  * them, and the exit status of docs/data-dictionary.md. */
+#include <fcntl.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "common/clock.h"
 #include "common/codelist.h"
@@ -45,6 +47,17 @@ const char load_help[] =
     "     (run `wiqaya-etl refresh --queued`)\n";
 
 /* The summary of one case file; its exit status (0, 1 or 2). */
+/* The rejects file, its owner's only: its lines hold no submitted value, but say which
+ * records of a batch were refused, and why. */
+static FILE *create_private(const char *path)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	FILE *f = fd < 0 ? NULL : fdopen(fd, "w");
+	if (fd >= 0 && !f)
+		close(fd);
+	return f;
+}
+
 static int summarise(const char *path, int rc, const struct load_result *r)
 {
 	if (r->already_loaded && r->rejected) {
@@ -125,7 +138,7 @@ int cmd_load(struct cli_ctx *ctx, int argc, char **argv)
 		case 'r':
 			if (opt.rejects)
 				fclose(opt.rejects);
-			opt.rejects = fopen(optarg, "w");
+			opt.rejects = create_private(optarg);
 			if (!opt.rejects) {
 				err_set(&e, "S3002", "could not create reject file \"%s\"", optarg);
 				return cli_fail(&e);

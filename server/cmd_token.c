@@ -36,7 +36,7 @@ static int check_agency(const struct wq_config *cfg, const char *agency, struct 
 	int ok = l && codelist_index(l, agency) >= 0;
 	codelists_free(&lists);
 	if (!ok) {
-		err_set(e, "T2002", "--agency: \"%s\" is not a code of list agencies", agency);
+		err_set(e, "T2002", "--agency is not a code of list agencies"); /* (never echoed) */
 		return -1;
 	}
 	return 0;

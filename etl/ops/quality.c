@@ -144,7 +144,8 @@ int quality_report(PGconn *conn, const char *agency, enum quality_format format,
 	if (rows == 0) {
 		PQclear(r);
 		if (agency) {
-			err_set(e, "S3012", "agency %s sent no case", agency);
+			/* (Not named: the caller's text, which need be no code.) */
+			err_set(e, "S3012", "the agency asked for sent no case, or is no agency");
 			err_hint(e,
 				 "The agency's code as config/codelists/agencies.csv spells it.");
 		} else {

@@ -253,7 +253,8 @@ NGINX_PORT=$(free_port) NGINX_HTTP_PORT=$(free_port)
 mkdir -p "$T/nginx"
 sed -e "s|listen 443 ssl;|listen 127.0.0.1:$NGINX_PORT ssl;|" -e "s|listen 80;|listen 127.0.0.1:$NGINX_HTTP_PORT;|" -e "s|/etc/wiqaya/tls/fullchain.pem|$T/tls.crt|" \
     -e "s|/etc/wiqaya/tls/privkey.pem|$T/tls.key|" -e "s|127.0.0.1:8080|127.0.0.1:$PORT|" \
-    -e "s|127.0.0.1:8081|127.0.0.1:$TEST_INTAKE_PORT|" "$ROOT/packaging/nginx/wiqaya.conf" >"$T/nginx/wiqaya.conf"
+    -e "s|127.0.0.1:8081|127.0.0.1:$TEST_INTAKE_PORT|" -e "s|/var/log/nginx/wiqaya.log|$T/nginx/access.log|" \
+    "$ROOT/packaging/nginx/wiqaya.conf" >"$T/nginx/wiqaya.conf"
 # (As root, nginx's workers would run as nobody, who cannot enter the test's directory.)
 cat >"$T/nginx/nginx.conf" <<NGINX
 $([[ $(id -u) -eq 0 ]] && echo 'user root;')
@@ -280,6 +281,9 @@ RESOLVE=(--resolve "wiqaya.example.org:$NGINX_PORT:127.0.0.1" --resolve "intake.
 for _ in $(seq 1 50); do curl -sk "${RESOLVE[@]}" -o /dev/null "$FRONT/healthz" && break; sleep 0.1; done
 eq "through nginx the API answers over TLS" "$(curl -sk "${RESOLVE[@]}" -o /dev/null -w '%{http_code}' "$FRONT/healthz")" 200
 eq "and a token's query" "$(curl -sk "${RESOLVE[@]}" -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $RESEARCHER" "$FRONT/api/v1/analytics?indicator=victims&dimension=sex")" 200
+curl -sk "${RESOLVE[@]}" -o /dev/null "$FRONT/api/v1/analytics?indicator=victims&case_ref=CanaryNameInQuery"
+check "nginx's access log has the requests but no query string (a name sent where none belongs)" \
+  bash -c "grep -q 'GET /api/v1/analytics HTTP' '$T/nginx/access.log' && ! grep -q CanaryNameInQuery '$T/nginx/access.log'"
 eq "plain HTTP is sent to HTTPS first" \
   "$(curl -s --resolve "wiqaya.example.org:$NGINX_HTTP_PORT:127.0.0.1" -o /dev/null -w '%{http_code} %{redirect_url}' "http://wiqaya.example.org:$NGINX_HTTP_PORT/healthz")" \
   "301 https://wiqaya.example.org/healthz"

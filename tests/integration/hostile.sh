@@ -42,6 +42,10 @@ while IFS=$'\t' read -r file want code pointer new; do
   integrity "$file: no orphan"
 done <"$H/expected.tsv"
 
+rm -f "$T/rej.ndjson"
+"$BIN/wiqaya-etl" load --rejects "$T/rej.ndjson" "$H/null_birth_date.ndjson" >/dev/null 2>&1
+eq "the rejects file is its owner's only" "$(stat -c %a "$T/rej.ndjson")" 600
+
 # What the files above must never echo: a name typed as a field name.
 fresh_db hostile_echo
 "$BIN/wiqaya-etl" load --rejects "$T/rej.ndjson" "$H/name_as_key.ndjson" >"$T/run.out" 2>"$T/err"
