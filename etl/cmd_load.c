@@ -2,6 +2,7 @@
  * summary line of each file, then one incremental refresh of the analytics for all of
  * them, and the exit status of docs/data-dictionary.md. */
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <string.h>
@@ -52,7 +53,7 @@ const char load_help[] =
 static FILE *create_private(const char *path)
 {
 	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	FILE *f = fd < 0 ? NULL : fdopen(fd, "w");
+	FILE *f = fd >= 0 && fchmod(fd, 0600) == 0 ? fdopen(fd, "w") : NULL; /* (an old file too) */
 	if (fd >= 0 && !f)
 		close(fd);
 	return f;

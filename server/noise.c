@@ -246,7 +246,7 @@ int noise_rules_check(PGconn *conn, const struct wq_config *cfg, struct keyring 
 	int function = atoi(PQgetvalue(r, 0, 2));
 	PQclear(r);
 	if (function < NOISE_PRF_BLAKE2B || function > NOISE_PRF_BY_CHILDREN) {
-		err_set(e, "S5008",
+		err_set(e, "S5009",
 			"the noise key is recorded with noise function %d, which this "
 			"server does not know",
 			function);

@@ -37,8 +37,8 @@ static int no_case_written(PGconn *conn, int wait, struct wq_error *e)
 	}
 	int got = !timed_out && PQgetvalue(r, 0, PQnfields(r) - 1)[0] == 't';
 	PQclear(r);
-	if (got)
-		return 0;
+	if (got) /* (the timeout was the lock's; the audit chain's lock is waited for) */
+		return wait ? db_run(conn, e, "SET LOCAL lock_timeout TO DEFAULT", 0, NULL) : 0;
 	err_set(e, "S3015",
 		"cases are being written (a load, an intake commit or a withdrawal); the year "
 		"was not approved");

@@ -45,6 +45,9 @@ done <"$H/expected.tsv"
 rm -f "$T/rej.ndjson"
 "$BIN/wiqaya-etl" load --rejects "$T/rej.ndjson" "$H/null_birth_date.ndjson" >/dev/null 2>&1
 eq "the rejects file is its owner's only" "$(stat -c %a "$T/rej.ndjson")" 600
+chmod 644 "$T/rej.ndjson"
+"$BIN/wiqaya-etl" load --rejects "$T/rej.ndjson" "$H/null_birth_date.ndjson" >/dev/null 2>&1
+eq "and becomes so when it was another's to read" "$(stat -c %a "$T/rej.ndjson")" 600
 
 # What the files above must never echo: a name typed as a field name.
 fresh_db hostile_echo
