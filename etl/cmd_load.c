@@ -185,7 +185,10 @@ int cmd_load(struct cli_ctx *ctx, int argc, char **argv)
 				printf("%s: population: %ld rows, %ld loaded, %ld rejected%s\n",
 				       argv[i], pr.rows, pr.loaded, pr.rejected,
 				       rc == 1 ? "; nothing loaded (--atomic)" : "");
-			s = rc == 1 ? 2 : rc == 0 && pr.rejected ? 1 : 0;
+			/* As for cases: nothing loaded is 2, some rows rejected 1. */
+			s = rc == 1 || (rc == 0 && pr.rejected && !pr.loaded) ? 2
+			    : rc == 0 && pr.rejected			      ? 1
+									      : 0;
 		} else {
 			struct load_result r;
 			rc = loader_run(conn, cfg, &lists, &app->keys, argv[i], &opt, &r, &e);

@@ -317,6 +317,15 @@ int population_load_stream(PGconn *conn, const struct codelists *lists, FILE *f,
 		rc = 1;
 		goto out;
 	}
+	/* Nothing accepted: nothing written, no refresh queued (so no new data version), the
+	 * caller's own step (the intake's audit) all the same. */
+	if (r->loaded == 0) {
+		if ((o->before_commit && o->before_commit(conn, r, o->arg, e) < 0) ||
+		    db_run(conn, e, "COMMIT", 0, NULL) < 0)
+			goto rollback;
+		rc = 0;
+		goto out;
+	}
 	if (db_run(conn, e,
 		   "INSERT INTO warehouse.population (year, region, sex, age, dims, population) "
 		   "SELECT DISTINCT ON (year, region, sex, age, dims) year, region, sex, age, "

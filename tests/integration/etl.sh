@@ -125,6 +125,10 @@ printf 'year,region,sex,age,population,population\n2021,DC-01,female,1,100,7\n' 
 status "a population file with a column twice is refused" 2 "$BIN/wiqaya-etl" load --population "$T/twice.csv"
 check "naming the two columns (E1006)" grep -q 'E1006.*twice' "$T/last"
 eq "neither changed the population" "$(psql_t -c 'SELECT count(*), sum(population) FROM warehouse.population')" "$before"
+version=$(psql_t -c 'SELECT version FROM analytics.data_version')
+printf 'year,region,sex,age,population\n2021,DC-99,female,1,100\n2021,DC-01,female,300,100\n' >"$T/allbad.csv"
+status "a population file whose every row is rejected: nothing loaded, exit 2 as for cases" 2 "$BIN/wiqaya-etl" load --population "$T/allbad.csv"
+eq "makes no new data version (for nothing)" "$(psql_t -c 'SELECT version FROM analytics.data_version')" "$version"
 # Excel's "CSV UTF-8" starts with a byte-order mark: not part of the header's first column.
 printf '\xEF\xBB\xBFyear,region,sex,age,population\n2021,DC-01,female,1,4321\n' >"$T/bom.csv"
 status "a population file with a byte-order mark loads" 0 "$BIN/wiqaya-etl" load --population "$T/bom.csv"
