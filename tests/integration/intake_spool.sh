@@ -24,6 +24,14 @@ hold() {
   for _ in $(seq 1 100); do [[ $(locked) == 1 ]] && return; sleep 0.1; done
   echo "Bail out! the lock was not taken"; exit 1
 }
+# await_waiter: until a session waits for the linkage lock (a load started meanwhile).
+await_waiter() {
+  for _ in $(seq 1 100); do
+    [[ $(psql_t -c "SELECT count(*) FROM pg_locks l JOIN pg_database d ON d.oid = l.database
+                    WHERE d.datname = current_database() AND locktype = 'advisory' AND objid = 7270010 AND NOT granted") != 0 ]] && return
+    sleep 0.1
+  done
+}
 unhold() {
   kill "$holder" 2>/dev/null
   psql_t -c "SELECT pg_terminate_backend(pid) FROM pg_stat_activity
@@ -124,11 +132,7 @@ sed -n 1p "$T/src.ndjson" | jq -c '.case_ref = "SPOOL-6" | .status = "prosecuted
 hold
 got=$(post "$POL" application/x-ndjson "$T/six.ndjson" --max-time 20); eq "SPOOL-6 sent during the lock: 200" "$got" "200"
 "$BIN/wiqaya-etl" load "$T/six-later.ndjson" >"$T/six.out" 2>&1 & loader=$!
-for _ in $(seq 1 100); do
-  [[ $(psql_t -c "SELECT count(*) FROM pg_locks l JOIN pg_database d ON d.oid = l.database
-                  WHERE d.datname = current_database() AND locktype = 'advisory' AND objid = 7270010 AND NOT granted") != 0 ]] && break
-  sleep 0.1
-done
+await_waiter
 unhold
 wait "$loader"; eq "the later load of SPOOL-6 succeeds" "$?" "0"
 eq "the spool was linked before it: the load's version stands (revision 2)" \
@@ -143,11 +147,7 @@ sed -n 1p "$T/src.ndjson" | jq -c '.case_ref = "SPOOL-7" | .status = "reported"'
 sed -n 1p "$T/src.ndjson" | jq -c '.case_ref = "SPOOL-7" | .status = "prosecuted"' >"$T/seven-later.ndjson"
 hold
 "$BIN/wiqaya-etl" load "$T/seven-later.ndjson" >"$T/seven.out" 2>&1 & loader=$!
-for _ in $(seq 1 100); do
-  [[ $(psql_t -c "SELECT count(*) FROM pg_locks l JOIN pg_database d ON d.oid = l.database
-                  WHERE d.datname = current_database() AND locktype = 'advisory' AND objid = 7270010 AND NOT granted") != 0 ]] && break
-  sleep 0.1
-done
+await_waiter
 got=$(post "$POL" application/x-ndjson "$T/seven.ndjson" --max-time 20); eq "SPOOL-7 sent while a load waits for the lock: 200" "$got" "200"
 unhold
 wait "$loader"; eq "the waiting load of SPOOL-7 succeeds" "$?" "0"
