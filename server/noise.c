@@ -209,10 +209,10 @@ int noise_rules_check(PGconn *conn, const struct wq_config *cfg, struct keyring 
 	snprintf(fixed, sizeof fixed, "%.17g", cfg->fixed_noise_scale);
 	const char *params[] = {hex, scale, fixed};
 	/* A key first seen takes the newest function (3; 2 when its fixed part is smaller
-	 * than its fresh one, noise.h);
-	 * but the first key a database records, when it has published already (the ledger, a
-	 * release or a public release), is taken for the key that published before the rules
-	 * were recorded (migration 022), under the first function. */
+	 * than its fresh one, noise.h); but the first key a database records, when it has
+	 * published already (the ledger, a release or a public release), is taken for the key
+	 * that published before the rules were recorded (migration 022), under the first
+	 * function. */
 	PGresult *r = db_exec(
 	    conn, e,
 	    "INSERT INTO auth.noise_rules (key_id, noise_scale, fixed_noise_scale, "
