@@ -2,10 +2,10 @@
  * summary line of each file, then one incremental refresh of the analytics for all of
  * them, and the exit status of docs/data-dictionary.md. */
 #include <fcntl.h>
-#include <sys/stat.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "common/clock.h"
@@ -47,7 +47,6 @@ const char load_help[] =
     "  3  loaded, but the analytics could not be refreshed: the changes wait in the queue\n"
     "     (run `wiqaya-etl refresh --queued`)\n";
 
-/* The summary of one case file; its exit status (0, 1 or 2). */
 /* The rejects file, its owner's only: its lines hold no submitted value, but say which
  * records of a batch were refused, and why. */
 static FILE *create_private(const char *path)
@@ -59,6 +58,7 @@ static FILE *create_private(const char *path)
 	return f;
 }
 
+/* The summary of one case file; its exit status (0, 1 or 2). */
 static int summarise(const char *path, int rc, const struct load_result *r)
 {
 	if (r->already_loaded && r->rejected) {

@@ -74,13 +74,14 @@ void intake_approvals_post(struct http_request *req, struct http_response *resp)
 	long y = (long)json_integer_value(year);
 	if (!conn || approval_set(conn, in->audit_key, &in->lists, code, y, by, 0, &e) < 0) {
 		json_decref(body);
-		if (!conn || !strncmp(e.code, "S2", 2))
+		if (!conn || !strncmp(e.code, "S2", 2)) {
 			unreachable(resp);
-		else if (!strcmp(e.code, "S3015")) {
+		} else if (!strcmp(e.code, "S3015")) { /* a load writes cases: soon again */
 			http_problem_error(resp, 503, &e);
 			resp->retry_after = 5;
-		} else
+		} else {
 			http_problem_error(resp, 422, &e);
+		}
 		return;
 	}
 	json_t *out =
