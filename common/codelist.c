@@ -9,6 +9,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "common/bom.h"
 #include "common/strbuf.h"
 #include "common/xalloc.h"
 
@@ -127,8 +128,10 @@ static int load_file(struct code_list *l, const char *dir, const char *file, str
 		return -1;
 	}
 	csv_init(&p, CSV_STRICT | CSV_APPEND_NULL);
-	while ((n = fread(buf, 1, sizeof buf, f)) > 0 && !r.failed) {
-		if (csv_parse(&p, buf, n, on_field, on_row, &r) != n) {
+	for (int first = 1; (n = fread(buf, 1, sizeof buf, f)) > 0 && !r.failed; first = 0) {
+		/* (A list edited in Excel and saved as "CSV UTF-8" starts with a mark.) */
+		size_t skip = first ? bom_length(buf, n) : 0;
+		if (csv_parse(&p, buf + skip, n - skip, on_field, on_row, &r) != n - skip) {
 			err_set(e, "S1102", "malformed code list \"%s\"", path);
 			err_detail(e, "Near line %d: %s.", r.line + 1, csv_strerror(csv_error(&p)));
 			r.failed = 1;

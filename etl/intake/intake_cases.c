@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/bom.h"
 #include "common/db.h"
 #include "common/xalloc.h"
 #include "etl/load/batch.h"
@@ -109,7 +110,7 @@ static void take_ndjson(struct take *t, const char *body, size_t len)
 		if (n && line[n - 1] == '\r')
 			n--;
 		if (line == body) { /* the body's first line */
-			size_t bom = input_bom(line, n);
+			size_t bom = bom_length(line, n);
 			line += bom;
 			n -= bom;
 		}

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "common/bom.h"
 #include "common/strbuf.h"
 #include "common/xalloc.h"
 #include "etl/load/input.h"
@@ -372,7 +373,7 @@ int csv_read_cases(FILE *f, csv_case_fn fn, void *ctx, struct wq_error *e)
 	csv_init(&p, CSV_STRICT | CSV_STRICT_FINI | CSV_APPEND_NULL);
 	int first = 1;
 	while (!r.failed && (n = fread(buf, 1, sizeof buf, f)) > 0) {
-		size_t skip = first ? input_bom(buf, n) : 0;
+		size_t skip = first ? bom_length(buf, n) : 0;
 		first = 0;
 		if (csv_parse(&p, buf + skip, n - skip, on_field, on_row, &r) != n - skip) {
 			err_set(e, "E1001", "the file is not well-formed CSV");

@@ -304,8 +304,3 @@ int input_blank_line(const char *line, size_t len)
 			return 0;
 	return 1;
 }
-
-size_t input_bom(const char *s, size_t len)
-{
-	return len >= 3 && memcmp(s, "\xEF\xBB\xBF", 3) == 0 ? 3 : 0;
-}

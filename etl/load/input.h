@@ -44,10 +44,6 @@ struct line_reader {
 	int eof;
 };
 
-/* The length of a UTF-8 byte-order mark at the start of s[0..len) (Excel writes one
- * before a file's first byte): 3, or 0. Never part of a header or of a first record. */
-size_t input_bom(const char *s, size_t len);
-
 /* Whether an NDJSON line holds no record: empty, or spaces, tabs and carriage returns
  * only. The loader and the intake both skip such lines (docs/data-dictionary.md). */
 int input_blank_line(const char *line, size_t len);

@@ -16,6 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/bom.h"
 #include "common/clock.h"
 #include "common/db.h"
 #include "etl/load/batch.h"
@@ -319,7 +320,7 @@ static int read_ndjson(struct load *ld, FILE *in, struct wq_error *e)
 	while ((got = line_reader_next(&lr, &line, &n, &too_long)) > 0) {
 		lineno++;
 		if (lineno == 1) {
-			size_t bom = input_bom(line, n);
+			size_t bom = bom_length(line, n);
 			line += bom;
 			n -= bom;
 		}

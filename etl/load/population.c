@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "common/attribute.h"
+#include "common/bom.h"
 #include "common/db.h"
 #include "common/copy.h"
 #include "common/strbuf.h"
@@ -247,7 +248,7 @@ int population_load_stream(PGconn *conn, const struct codelists *lists, FILE *f,
 	csv_init(&parser, CSV_STRICT | CSV_STRICT_FINI | CSV_APPEND_NULL);
 	int first = 1;
 	while (!p.failed && (n = fread(buf, 1, sizeof buf, f)) > 0) {
-		size_t skip = first ? input_bom(buf, n) : 0;
+		size_t skip = first ? bom_length(buf, n) : 0;
 		first = 0;
 		if (csv_parse(&parser, buf + skip, n - skip, on_field, on_row, &p) != n - skip) {
 			err_set(e, "E1001", "the population file is not well-formed CSV");

@@ -177,12 +177,47 @@ static void malformed_code_list(void **state)
 	rmdir(dir);
 }
 
+/* A list saved by Excel as "CSV UTF-8" starts with a byte-order mark: its header is still
+ * code,..., and its first code is the code, not the mark and the code. */
+static void code_list_with_bom(void **state)
+{
+	(void)state;
+	char dir[] = "/tmp/wiqaya-cl-XXXXXX";
+	assert_non_null(mkdtemp(dir));
+	char path[80];
+	snprintf(path, sizeof path, "%s/marked.csv", dir);
+	FILE *f = fopen(path, "w");
+	fputs("\xEF\xBB\xBF"
+	      "code,label_en,label_ar\nDC-01,Capital,العاصمة\n",
+	      f);
+	fclose(f);
+	struct codelists cl;
+	struct wq_error e;
+	assert_int_equal(codelists_load(&cl, dir, &e), 0);
+	const struct code_list *l = codelists_get(&cl, "marked");
+	assert_non_null(l);
+	assert_int_equal(l->n, 1);
+	assert_int_equal(codelist_index(l, "DC-01"), 0);
+	codelists_free(&cl);
+	/* Only at the start: a mark before a later line's code is no plain code. */
+	f = fopen(path, "w");
+	fputs("code,label_en,label_ar\n\xEF\xBB\xBF"
+	      "DC-01,Capital,العاصمة\n",
+	      f);
+	fclose(f);
+	assert_int_equal(codelists_load(&cl, dir, &e), -1);
+	assert_string_equal(e.code, "S1102");
+	unlink(path);
+	rmdir(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(example_loads),	   cmocka_unit_test(errors_name_file_line_and_key),
 	    cmocka_unit_test(missing_file),	   cmocka_unit_test(code_lists),
 	    cmocka_unit_test(malformed_code_list), cmocka_unit_test(credentials_directory),
+	    cmocka_unit_test(code_list_with_bom),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
