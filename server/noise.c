@@ -196,15 +196,20 @@ double noise_variance(const struct wq_config *cfg)
 	       (cfg->fixed_noise_scale > 0 ? dl_variance(cfg->fixed_noise_scale) : 0);
 }
 
-int noise_rules_check(PGconn *conn, const struct wq_config *cfg, struct keyring *keys,
-		      struct wq_error *e)
+void noise_key_id(const struct keyring *keys, char hex[33])
 {
 	static const char label[] = "wiqaya-noise-key-id";
 	uint8_t id[16];
-	char hex[33], scale[32], fixed[32];
 	crypto_generichash(id, sizeof id, (const uint8_t *)label, sizeof label - 1, keys->noise,
 			   32);
-	sodium_bin2hex(hex, sizeof hex, id, sizeof id);
+	sodium_bin2hex(hex, 33, id, sizeof id);
+}
+
+int noise_rules_check(PGconn *conn, const struct wq_config *cfg, struct keyring *keys,
+		      struct wq_error *e)
+{
+	char hex[33], scale[32], fixed[32];
+	noise_key_id(keys, hex);
 	snprintf(scale, sizeof scale, "%.17g", cfg->noise_scale);
 	snprintf(fixed, sizeof fixed, "%.17g", cfg->fixed_noise_scale);
 	const char *params[] = {hex, scale, fixed};

@@ -78,6 +78,10 @@ long noise_cell(const struct noise_measure *nm, struct noise_memo *mm, const cha
 /* The variance of one cell's noise: the fresh and the fixed parts'. */
 double noise_variance(const struct wq_config *cfg);
 
+/* The noise key's id, as auth.noise_rules and auth.release name it: a keyed hash of it
+ * (never the key), as hex (33 bytes with its NUL). */
+void noise_key_id(const struct keyring *keys, char hex[33]);
+
 /* Whether the noise key publishes under the scales it always has (auth.noise_rules): the
  * first use records them, and the noise function, which this sets in keys->noise_prf. A
  * cell's noise is one uniform draw of the key, scaled; under two scales the same cell's

@@ -455,7 +455,8 @@ struct product_cube **product_release_tables(const struct product *pr, PGconn *c
 	    conn, &e,
 	    "SELECT t.query, t.body, "
 	    "coalesce(to_char(r.published_at AT TIME ZONE 'UTC', 'YYYY-MM-DD'), ''), r.floor, "
-	    "r.threshold, r.noise_scale, r.fixed_noise_scale "
+	    "r.threshold, r.noise_scale, r.fixed_noise_scale, "
+	    "coalesce(encode(r.noise_key_id, 'hex'), ''), coalesce(r.noise_function, 0) "
 	    "FROM auth.release_table t JOIN auth.release r ON r.id = t.release "
 	    "WHERE t.release = $1::int",
 	    1, params);
@@ -477,9 +478,14 @@ struct product_cube **product_release_tables(const struct product *pr, PGconn *c
 			c->name = pr->pt->text[t];
 			c->official = id;
 			snprintf(c->day, sizeof c->day, "%s", PQgetvalue(r, i, 2));
-			c->rules = (struct release_rules){
-			    atoi(PQgetvalue(r, i, 3)), atoi(PQgetvalue(r, i, 4)),
-			    atof(PQgetvalue(r, i, 5)), atof(PQgetvalue(r, i, 6))};
+			c->rules = (struct release_rules){atoi(PQgetvalue(r, i, 3)),
+							  atoi(PQgetvalue(r, i, 4)),
+							  atof(PQgetvalue(r, i, 5)),
+							  atof(PQgetvalue(r, i, 6)),
+							  "",
+							  atoi(PQgetvalue(r, i, 8))};
+			snprintf(c->rules.key_id, sizeof c->rules.key_id, "%s",
+				 PQgetvalue(r, i, 7));
 			cubes[t] = c;
 		}
 	PQclear(r);

@@ -28,6 +28,10 @@
 struct release_rules {
 	int floor, threshold;
 	double noise_scale, fixed_scale;
+	/* The noise key's id (hex) and function that drew its cells; "" and 0 for a release
+	 * made before they were recorded (migration 026). */
+	char key_id[33];
+	int function;
 };
 
 /* One base table of one release: every cell of its layout. */

@@ -430,18 +430,26 @@ int release_create(const struct release_maker *m, PGconn *conn, const char *by, 
 	snprintf(threshold, sizeof threshold, "%d", m->cfg->threshold);
 	snprintf(scale, sizeof scale, "%.17g", m->cfg->noise_scale);
 	snprintf(fixed, sizeof fixed, "%.17g", m->cfg->fixed_noise_scale);
+	/* The noise key and function drawing its cells (the next revision note compares by
+	 * them; noise_rules_check above set the function). */
+	char key_id[33], function[8];
+	noise_key_id(m->keys, key_id);
+	snprintf(function, sizeof function, "%d",
+		 __atomic_load_n(&m->keys->noise_prf, __ATOMIC_ACQUIRE));
 	/* The release it follows: publishing after another one is published is refused. */
 	json_object_set_new(holds, "after", json_integer(prev));
 	char *text = json_dumps(holds, JSON_COMPACT);
 	json_decref(holds);
-	const char *params[] = {idtext, by,    vtext,	  f,	 l,    note ? note : "",
-				text,	floor, threshold, scale, fixed};
+	const char *params[] = {idtext, by,	   vtext, f,	 l,	 note ? note : "", text,
+				floor,	threshold, scale, fixed, key_id, function};
 	int rc = db_run(conn, e,
 			"INSERT INTO auth.release (id, created_by, data_version, first_year, "
-			"last_year, note, holds, floor, threshold, noise_scale, fixed_noise_scale) "
+			"last_year, note, holds, floor, threshold, noise_scale, fixed_noise_scale, "
+			"noise_key_id, noise_function) "
 			"VALUES ($1::int, $2, $3::bigint, $4::smallint, $5::smallint, $6, "
-			"$7::jsonb, $8::int, $9::int, $10::float8, $11::float8)",
-			11, params) < 0 ||
+			"$7::jsonb, $8::int, $9::int, $10::float8, $11::float8, "
+			"decode($12, 'hex'), $13::smallint)",
+			13, params) < 0 ||
 		 db_run(conn, e,
 			"INSERT INTO auth.release_population SELECT $1::int, year, region, sex, "
 			"age, age_band, dims, population FROM analytics.population",
@@ -547,6 +555,18 @@ static long published(const struct product_cube *c, size_t i, int measure)
 	return measure ? d : n < d ? n : d;
 }
 
+/* Whether two releases' cells have the same fixed part of the noise: the same draw under
+ * the same noise key, function and fixed scale. Releases that did not record their key
+ * (before migration 026) are taken for the same key when their scales agree, as before. */
+static int fixed_same(const struct release_rules *a, const struct release_rules *b)
+{
+	if (a->fixed_scale != b->fixed_scale)
+		return 0;
+	if (!a->function || !b->function)
+		return 1;
+	return a->function == b->function && strcmp(a->key_id, b->key_id) == 0;
+}
+
 /* The published base cells of cube now that moved by more than their noise from cube
  * before, appended to cells. A cell counts when it is published in both releases (a
  * share's parts when the share is); moved: outside the 95% band of the difference of the
@@ -557,9 +577,10 @@ static size_t compare(const struct product_cube *before, const struct product_cu
 {
 	/* The fresh part of the noise is drawn again when a cell's records changed; the
 	 * fixed part is a function of the cell's definition alone (its year, not the data's
-	 * span), the same in both releases unless its scale changed (with a new noise key). */
+	 * span), the same draw in both releases only under the same noise key, function and
+	 * scale (fixed_same). */
 	double var = dl_variance(before->rules.noise_scale) + dl_variance(now->rules.noise_scale);
-	if (before->rules.fixed_scale != now->rules.fixed_scale)
+	if (!fixed_same(&before->rules, &now->rules))
 		var +=
 		    (before->rules.fixed_scale > 0 ? dl_variance(before->rules.fixed_scale) : 0) +
 		    (now->rules.fixed_scale > 0 ? dl_variance(now->rules.fixed_scale) : 0);

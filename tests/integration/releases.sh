@@ -264,6 +264,34 @@ idb=$(psql_t -c "SELECT max(id) FROM auth.release")
 status "a draft made before another release was published is not published" 2 "$BIN/wiqaya-server" release publish "$ida"
 check "R1006, naming both" grep -q "R1006.*release $idb was published after release $ida was made" "$T/last"
 
+# ---- a new noise key ----
+# Every year approved again, a release of the data of now (nothing carried), then the same
+# data under a new noise key with the same scales: no cell changed, but every cell is two
+# independent draws of both parts of the noise, so about 5% of them fall outside a 95% band
+# of both parts' variance; a band of the fresh part's alone calls a sixth of them moved.
+for a in $(tail -n +2 config/codelists/agencies.csv | cut -d, -f1); do "$BIN/wiqaya-etl" approve "$a" "$first-$last" >/dev/null; done
+"$BIN/wiqaya-server" release create >/dev/null
+idc=$(psql_t -c "SELECT max(id) FROM auth.release")
+"$BIN/wiqaya-server" release publish "$idc" >/dev/null
+eq "a release records its noise key and function" \
+  "$(psql_t -c "SELECT length(noise_key_id), noise_function FROM auth.release WHERE id = $idc")" "16|3"
+mv "$T/keys/noise.key" "$T/keys/noise.key.old"
+"$BIN/wiqaya-server" keygen >/dev/null
+"$BIN/wiqaya-server" release create >/dev/null
+idd=$(psql_t -c "SELECT max(id) FROM auth.release")
+"$BIN/wiqaya-server" release publish "$idd" >/dev/null
+"$BIN/wiqaya-server" release show "$idd" >"$T/rk.json"
+eq "the next release under a new key records the new key" \
+  "$(psql_t -c "SELECT count(DISTINCT noise_key_id) FROM auth.release WHERE id IN ($idc, $idd)")" 2
+read -r compared moved < <(jq -r '.revisions | "\(.cells_compared) \(.cells_moved)"' "$T/rk.json")
+echo "    a new noise key, the same data: $moved of $compared cells called moved"
+check "its revision note compares hundreds of cells" test "$compared" -ge 300
+check "and calls at most 8% of them moved (about 5%: the 95% band of both parts' noise; 11% with the fresh part's alone)" \
+  awk -v m="$moved" -v c="$compared" 'BEGIN { exit !(m <= 0.08 * c) }'
+check "every cell called moved lies outside its band" \
+  test "$(jq '[.revisions.cells[] | select((.now - .previous | fabs) <= .band)] | length' "$T/rk.json")" -eq 0
+mv "$T/keys/noise.key.old" "$T/keys/noise.key"
+
 # ---- a server that publishes by calendar ----
 stop_server
 printf '[disclosure]\nrelease_calendar = 2099-13-01\n' >>"$CONF"
