@@ -14,13 +14,19 @@
 
 struct stored {
 	const char *table, *column;
+	/* What else is keyed by the value, made again from the map (NULL: nothing): a case's
+	 * fact is found by a row key made from its case key (warehouse.case_facts), by the
+	 * refresh that replaces it and by a withdrawal that deletes it. */
+	const char *follow;
 };
 
 /* Every tier-2 value the warehouse holds. */
 static const struct stored stored[] = {
-    {"warehouse.person_token", "token"},
-    {"warehouse.\"case\"", "case_key"},
-    {"warehouse.batch", "batch_key"},
+    {"warehouse.person_token", "token", NULL},
+    {"warehouse.\"case\"", "case_key",
+     "UPDATE analytics.case_fact f SET row_key = warehouse.row_key(m.new, 'case', 0) "
+     "FROM rekey_map m WHERE f.row_key = warehouse.row_key(m.old, 'case', 0)"},
+    {"warehouse.batch", "batch_key", NULL},
 };
 
 static int rotate_table(PGconn *conn, struct keys *keys, const struct stored *s, int from,
@@ -74,7 +80,10 @@ static int rotate_table(PGconn *conn, struct keys *keys, const struct stored *s,
 		 "UPDATE %s t SET %s = m.new, key_version = key_version + 1 FROM rekey_map m "
 		 "WHERE t.%s = m.old",
 		 s->table, s->column, s->column);
-	rc = db_run(conn, e, sql, 0, NULL);
+	rc = db_run(conn, e, sql, 0, NULL) < 0 ||
+		     (s->follow && db_run(conn, e, s->follow, 0, NULL) < 0)
+		 ? -1
+		 : 0;
 out:
 	sb_free(&map);
 	return rc;
@@ -97,8 +106,14 @@ int rekey_run(PGconn *conn, struct keys *keys, long *rows, struct wq_error *e)
 		err_hint(e, "Re-pseudonymise under a new master key.");
 		goto fail;
 	}
+	/* The linkage lock (no load or intake writes meanwhile), then the refresh lock: a
+	 * refresh whose snapshot still held the old case keys would write their row keys
+	 * back after the case facts' were made again (the order a withdrawal takes them in). */
 	const char *lock[] = {LINKAGE_LOCK_KEY};
-	if (db_run(conn, e, "SELECT pg_advisory_xact_lock($1::bigint)", 1, lock) < 0)
+	if (db_run(conn, e,
+		   "SELECT pg_advisory_xact_lock($1::bigint), "
+		   "pg_advisory_xact_lock(warehouse.refresh_lock())",
+		   1, lock) < 0)
 		goto fail;
 	/* Submissions the intake spooled during a load hold tokens under this version,
 	 * encoded; rotating would leave them readable with the keys it retires. */
