@@ -212,9 +212,12 @@ static int check_keys(struct committer *c, PGconn *conn, struct submission **gro
 		    "WITH forgotten AS (UPDATE warehouse.batch SET idempotency_key = NULL "
 		    "  WHERE idempotency_key = ANY($1::bytea[]) "
 		    "  AND loaded_at < now() - $2::int * interval '1 hour' RETURNING batch_id) "
-		    "SELECT idempotency_key, body_hash, status, response FROM warehouse.batch "
-		    "WHERE idempotency_key = ANY($1::bytea[]) "
-		    "AND batch_id NOT IN (SELECT batch_id FROM forgotten)",
+		    "SELECT idempotency_key, body_hash, status, response, NULL::bigint "
+		    "FROM warehouse.batch WHERE idempotency_key = ANY($1::bytea[]) "
+		    "AND batch_id NOT IN (SELECT batch_id FROM forgotten) "
+		    "UNION ALL SELECT idempotency_key, body_hash, 410, '', batch_id "
+		    "FROM warehouse.withdrawn_request WHERE idempotency_key = ANY($1::bytea[]) "
+		    "AND loaded_at >= now() - $2::int * interval '1 hour'",
 		    2, params);
 		if (!r)
 			rc = -1;
@@ -229,7 +232,11 @@ static int check_keys(struct committer *c, PGconn *conn, struct submission **gro
 				if (!s->has_key || s->outcome != OUTCOME_PENDING || kl != 32 ||
 				    memcmp(key, s->key_hash, 32) != 0)
 					continue;
-				if (bl == 32 && sodium_memcmp(body, s->body_hash, 32) == 0) {
+				int same = bl == 32 && sodium_memcmp(body, s->body_hash, 32) == 0;
+				if (same && !PQgetisnull(r, k, 4)) {
+					s->outcome = OUTCOME_WITHDRAWN;
+					s->withdrawn_batch = atoll(PQgetvalue(r, k, 4));
+				} else if (same) {
 					s->outcome = OUTCOME_REPLAYED;
 					s->stored_status = (unsigned)atoi(PQgetvalue(r, k, 2));
 					s->stored_response = xstrdup(PQgetvalue(r, k, 3));

@@ -26,6 +26,8 @@ enum outcome {
 	OUTCOME_COMMITTED, /* the submission's own response stands */
 	OUTCOME_REPLAYED,  /* its key was used before with the same body: the stored answer */
 	OUTCOME_CONFLICT,  /* its key was used before with another body */
+	OUTCOME_WITHDRAWN, /* its key was used before with the same body, whose batch was
+			      withdrawn: withdrawn_batch */
 	OUTCOME_FAILED,	   /* nothing committed: error says why (503, retry with the key) */
 };
 
@@ -45,9 +47,10 @@ struct submission {
 	char *response;			  /* the answer, stored with the batch (no record values) */
 	/* Set by the committer. */
 	enum outcome outcome;
-	unsigned stored_status; /* OUTCOME_REPLAYED: the first answer */
-	char *stored_response;	/* malloc'd */
-	struct wq_error error;	/* OUTCOME_FAILED */
+	unsigned stored_status;	   /* OUTCOME_REPLAYED: the first answer */
+	char *stored_response;	   /* malloc'd */
+	long long withdrawn_batch; /* OUTCOME_WITHDRAWN */
+	struct wq_error error;	   /* OUTCOME_FAILED */
 	/* Called by the committer's thread once the outcome is set (the request answers). */
 	void (*done)(struct submission *s);
 	struct submission *next;

@@ -139,6 +139,12 @@ void intake_batch_delete(struct http_request *req, struct http_response *resp)
 		} else if (conn && strcmp(e.code, "S3010") == 0) {
 			http_problem_error(resp, 503, &e);
 			resp->retry_after = 30;
+		} else if (conn && PQstatus(conn) == CONNECTION_OK) {
+			/* The code only (a database's message is not the client's business): a
+			 * deadlock, the audit chain. */
+			http_problem(resp, 503, e.code, "the batch was not withdrawn",
+				     "Nothing of it was removed.", "Try again.");
+			resp->retry_after = 1;
 		} else {
 			http_db_reset();
 			http_problem(resp, 503, "S2001", "the warehouse cannot be reached", NULL,

@@ -239,6 +239,19 @@ static void send_stored(struct http_response *resp, unsigned status, const char 
 	http_text(resp, status, "application/json", body, strlen(body));
 }
 
+/* The answer to a retry of a request whose batch was withdrawn: 410, never loaded again
+ * (the key is remembered as long as the batch would have remembered it). */
+static void withdrawn_answer(struct http_response *resp, long long batch)
+{
+	char detail[160];
+	snprintf(detail, sizeof detail,
+		 "This Idempotency-Key's request was loaded as batch b-%lld, which an "
+		 "administrator withdrew; nothing was loaded now.",
+		 batch);
+	http_problem(resp, 410, "I1008", "this request's batch was withdrawn", detail,
+		     "Send the cases again under a new Idempotency-Key if they are to be loaded.");
+}
+
 /* The batch id, and the stored answer of this key if any: one query. 1 when a stored
  * answer was sent (or a conflict), 0 to go on, -1 when the database failed (answered). */
 static int prepare(struct take *t, struct http_request *req, struct http_response *resp)
@@ -253,13 +266,17 @@ static int prepare(struct take *t, struct http_request *req, struct http_respons
 	snprintf(hours, sizeof hours, "%d", t->in->cfg->idempotency_hours);
 	const char *params[] = {t->s.has_key ? key.data : NULL, hours};
 	PGresult *r =
-	    conn ? db_exec(conn, &e,
-			   "SELECT nextval(pg_get_serial_sequence('warehouse.batch', 'batch_id')), "
-			   "b.status, b.response, b.body_hash FROM (VALUES (1)) v "
-			   "LEFT JOIN warehouse.batch b ON b.idempotency_key = $1::bytea "
-			   "AND b.loaded_at >= now() - $2::int * interval '1 hour'",
-			   2, params)
-		 : NULL;
+	    conn
+		? db_exec(conn, &e,
+			  "SELECT nextval(pg_get_serial_sequence('warehouse.batch', 'batch_id')), "
+			  "b.status, b.response, b.body_hash, b.withdrawn FROM (VALUES (1)) v "
+			  "LEFT JOIN (SELECT status, response, body_hash, loaded_at, NULL::bigint "
+			  "  AS withdrawn FROM warehouse.batch WHERE idempotency_key = $1::bytea "
+			  "  UNION ALL SELECT 410, '', body_hash, loaded_at, batch_id "
+			  "  FROM warehouse.withdrawn_request WHERE idempotency_key = $1::bytea) b "
+			  "ON b.loaded_at >= now() - $2::int * interval '1 hour'",
+			  2, params)
+		: NULL;
 	sb_free(&key);
 	if (!r) {
 		http_db_reset();
@@ -273,7 +290,10 @@ static int prepare(struct take *t, struct http_request *req, struct http_respons
 	if (!PQgetisnull(r, 0, 1)) {
 		size_t n;
 		unsigned char *h = PQunescapeBytea((const unsigned char *)PQgetvalue(r, 0, 3), &n);
-		if (h && n == 32 && sodium_memcmp(h, t->s.body_hash, 32) == 0)
+		int same = h && n == 32 && sodium_memcmp(h, t->s.body_hash, 32) == 0;
+		if (same && !PQgetisnull(r, 0, 4))
+			withdrawn_answer(resp, atoll(PQgetvalue(r, 0, 4)));
+		else if (same)
 			send_stored(resp, (unsigned)atoi(PQgetvalue(r, 0, 1)), PQgetvalue(r, 0, 2));
 		else
 			http_problem(resp, 409, "I1005",
@@ -313,6 +333,9 @@ static void committed(struct submission *s)
 		break;
 	case OUTCOME_REPLAYED:
 		send_stored(&resp, s->stored_status, s->stored_response);
+		break;
+	case OUTCOME_WITHDRAWN:
+		withdrawn_answer(&resp, s->withdrawn_batch);
 		break;
 	case OUTCOME_CONFLICT:
 		http_problem(&resp, 409, "I1005",

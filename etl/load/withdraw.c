@@ -59,6 +59,12 @@ static const char *const removal[] = {
     "DELETE FROM warehouse.person_token WHERE person_id IN "
     "  (SELECT person_id FROM warehouse.person WHERE first_batch = $1)",
     "DELETE FROM warehouse.person WHERE first_batch = $1",
+    /* A request's key outlives its batch: a retry is answered 410, not loaded again. */
+    "INSERT INTO warehouse.withdrawn_request "
+    "SELECT idempotency_key, body_hash, loaded_at, batch_id FROM warehouse.batch "
+    "WHERE batch_id = $1 AND idempotency_key IS NOT NULL AND body_hash IS NOT NULL "
+    "ON CONFLICT (idempotency_key) DO UPDATE SET body_hash = excluded.body_hash, "
+    "loaded_at = excluded.loaded_at, batch_id = excluded.batch_id",
     "DELETE FROM warehouse.batch WHERE batch_id = $1",
 };
 

@@ -105,6 +105,22 @@ wait "$holder"
 eq "an admin withdraws B through the intake" "$(code "$ADMIN" "$batch_b")" "200"
 check "the answer counts what went" bash -c "jq -e '.withdrawn == true and .cases == 300' '$T/body'"
 eq "and it is gone" "$(code "$ADMIN" "$batch_b")" "404"
+# A request's batch withdrawn: a retry of it (its client never saw the answer) is told so,
+# and loads nothing, for as long as its Idempotency-Key is remembered.
+head -2 "$T/b.ndjson" | jq -c '.agency = "DC-POL-01" | .case_ref |= "RETRY-" + .' >"$T/retry.ndjson"
+head -1 "$T/retry.ndjson" >"$T/retry_other.ndjson"
+eq "a request with an Idempotency-Key loads" "$(post "$SUB" application/x-ndjson "$T/retry.ndjson" -H 'Idempotency-Key: lost-answer')" "200"
+retried=$(psql_t -c "SELECT max(batch_id) FROM warehouse.batch")
+eq "an admin withdraws its batch" "$(code "$ADMIN" "$retried")" "200"
+cases_now=$(psql_t -c 'SELECT count(*) FROM warehouse."case"')
+eq "the request sent again with its key: 410" "$(post "$SUB" application/x-ndjson "$T/retry.ndjson" -H 'Idempotency-Key: lost-answer')" "410"
+check "I1008, naming the withdrawn batch" bash -c "jq -e '.code == \"I1008\" and (.detail | test(\"b-$retried\"))' '$T/body'"
+eq "and loads nothing" "$(psql_t -c 'SELECT count(*) FROM warehouse."case"')/$(psql_t -c "SELECT count(*) FROM warehouse.batch WHERE batch_id > $retried")" "$cases_now/0"
+eq "the key with another body is still a conflict (I1005)" \
+  "$(post "$SUB" application/x-ndjson "$T/retry_other.ndjson" -H 'Idempotency-Key: lost-answer')/$(jq -r .code "$T/body")" "409/I1005"
+psql_t -c "UPDATE warehouse.withdrawn_request SET loaded_at = now() - interval '200 hours'"
+eq "once the key would be forgotten, the request is a new one" \
+  "$(post "$SUB" application/x-ndjson "$T/retry.ndjson" -H 'Idempotency-Key: lost-answer')" "200"
 stop_intake
 "$BIN/wiqaya-etl" refresh --queued >/dev/null
 eq "no case of B is left, and no orphan" \
