@@ -151,13 +151,14 @@ static void copy_sql(const struct fact *f, const struct predicate *const *preds,
 	sb_printf(sql, " FROM %s v WHERE %s) TO STDOUT", f->table, where);
 }
 
-/* The predicates of f, in the model's order. */
+/* The predicates of f, in the model's order: how many the model has (the first
+ * COLUMNS_MAX_PREDS of them in out). */
 static int fact_preds(const struct fact *f, const struct predicate **out)
 {
 	int n = 0;
 	for (size_t i = 0; model_predicate_at(i); i++)
-		if (strcmp(model_predicate_at(i)->fact, f->name) == 0 && n < COLUMNS_MAX_PREDS)
-			out[n++] = model_predicate_at(i);
+		if (strcmp(model_predicate_at(i)->fact, f->name) == 0 && n++ < COLUMNS_MAX_PREDS)
+			out[n - 1] = model_predicate_at(i);
 	return n;
 }
 
@@ -202,9 +203,14 @@ static int parse_array(struct dict *d, const char *s, size_t len, uint64_t *mask
 			}
 			i++; /* the closing quote */
 		} else {
-			for (; i < len - 1 && s[i] != ','; i++)
+			for (; i < len - 1 && s[i] != ','; i++) {
+				/* A nested array or a stray quote: items unnest would read apart.
+				 */
+				if (s[i] == '{' || s[i] == '}' || s[i] == '"')
+					return -1;
 				if (n < sizeof item)
 					item[n++] = s[i];
+			}
 		}
 		/* An unquoted NULL is a null item (unnest would give a null group): the codes
 		 * of our arrays have none, and the columns cannot hold one. */
@@ -310,11 +316,20 @@ static int fail(struct part *p, const char *code, const char *what, const struct
 static int read_fact(struct part *p, struct wide *w, const struct fact *f, const char *where)
 {
 	const struct predicate *preds[COLUMNS_MAX_PREDS];
-	int npreds = fact_preds(f, preds);
+	int npreds = fact_preds(f, preds), ndims = 0;
+	for (const char *const *n = f->dims; *n; n++)
+		ndims++;
+	/* A model grown past the columns is not loaded short of it (its answers would then
+	 * fail): the SQL path answers, and the log says why. */
+	if (npreds > COLUMNS_MAX_PREDS || ndims > COLUMNS_MAX_DIMS)
+		return fail(p, "S6001",
+			    "The model has more predicates or dimensions than the columns hold "
+			    "(columns.h).",
+			    f);
 	struct strbuf sql;
 	w->fact = f;
 	w->npreds = npreds;
-	for (const char *const *n = f->dims; *n && w->ndims < COLUMNS_MAX_DIMS; n++)
+	for (const char *const *n = f->dims; *n; n++)
 		w->dims[w->ndims++] = model_dimension(*n);
 	sb_init(&sql);
 	copy_sql(f, preds, npreds, where, &sql);
@@ -357,7 +372,14 @@ static int read_fact(struct part *p, struct wide *w, const struct fact *f, const
 
 static int begin(struct part *p)
 {
-	if (db_run(p->conn, &p->e, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", 0, NULL) < 0)
+	/* A lock waited for at most 5 s: a part waits for the others in C, where PostgreSQL
+	 * cannot see it, so a refresh queued for a fact's exclusive lock behind the first
+	 * part's share, with a later part queued behind the refresh, would hang all three.
+	 * The load fails instead and is tried again (engine.c). */
+	static const char begin_sql[] = "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY",
+			  timeout_sql[] = "SET LOCAL lock_timeout = '5s'";
+	if (db_run(p->conn, &p->e, begin_sql, 0, NULL) < 0 ||
+	    db_run(p->conn, &p->e, timeout_sql, 0, NULL) < 0)
 		return -1;
 	if (!p->snapshot)
 		return 0;
@@ -409,6 +431,26 @@ static void *part_thread(void *arg)
 	if (p->conn)
 		PQfinish(p->conn);
 	return NULL;
+}
+
+/* The files of the analytics tables now, into out: 0, or -1 with e set. A TRUNCATE,
+ * which a rebuild makes, gives a table a new file, and is not MVCC-safe: a snapshot taken
+ * before it commits reads the table empty. pg_relation_filenode reads the catalogue as it
+ * is, not as the snapshot shows it. */
+static int files_now(PGconn *conn, struct strbuf *out, struct wq_error *e)
+{
+	PGresult *r =
+	    db_exec(conn, e,
+		    "SELECT string_agg(c.oid || ':' || pg_relation_filenode(c.oid), ',' "
+		    "ORDER BY c.oid) FROM pg_class c "
+		    "WHERE c.relnamespace = 'analytics'::regnamespace AND c.relkind = 'r'",
+		    0, NULL);
+	if (!r)
+		return -1;
+	sb_reset(out);
+	sb_puts(out, PQgetvalue(r, 0, 0));
+	PQclear(r);
+	return 0;
 }
 
 /* ---- merging the parts into narrow columns ---- */
@@ -546,6 +588,9 @@ struct columns *columns_load(const struct wq_config *cfg, int parts, struct wq_e
 	for (int i = 0; i < parts; i++)
 		p[i].cfg = cfg;
 	struct columns *c = xcalloc(1, sizeof *c);
+	struct strbuf files, after; /* the tables' files before and after (files_now) */
+	sb_init(&files);
+	sb_init(&after);
 	/* The first part's connection takes the snapshot and the version, and exports the
 	 * snapshot for the others while its transaction stays open. */
 	char snapshot[64] = "";
@@ -559,7 +604,7 @@ struct columns *columns_load(const struct wq_config *cfg, int parts, struct wq_e
 		p[0].failed = 1;
 		goto out;
 	}
-	if (p[0].conn && begin(&p[0]) == 0)
+	if (p[0].conn && begin(&p[0]) == 0 && files_now(p[0].conn, &files, &p[0].e) == 0)
 		r = db_exec(p[0].conn, &p[0].e,
 			    "SELECT pg_export_snapshot(), version, coalesce(first_year, 0), "
 			    "coalesce(last_year, 0), item_cap FROM analytics.data_version",
@@ -599,7 +644,18 @@ struct columns *columns_load(const struct wq_config *cfg, int parts, struct wq_e
 	read_part(&p[0]);
 	for (int i = 1; i <= started; i++)
 		pthread_join(threads[i], NULL);
+	/* A table truncated since the snapshot (a rebuild committed meanwhile) was read empty:
+	 * the load is tried again, at the rebuild's version. */
+	if (!p[0].failed && files_now(p[0].conn, &after, &p[0].e) < 0) {
+		p[0].failed = 1;
+	} else if (!p[0].failed && strcmp(files.data, after.data) != 0) {
+		err_set(&p[0].e, "S6001",
+			"the analytics were rebuilt while the column engine read them");
+		p[0].failed = 1;
+	}
 out:
+	sb_free(&files);
+	sb_free(&after);
 	if (p[0].conn) {
 		PQclear(PQexec(p[0].conn, "COMMIT"));
 		columns_release_refresh(p[0].conn, &held); /* (PQfinish would end it too) */

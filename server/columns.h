@@ -19,7 +19,7 @@
 #include "server/model.h"
 
 #define COLUMNS_MAX_DIMS  40
-#define COLUMNS_MAX_PREDS 32
+#define COLUMNS_MAX_PREDS 31 /* two bits each of a 64-bit flags word, whose mask stays defined */
 #define COLUMNS_MAX_FACTS 8
 
 struct column {

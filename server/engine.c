@@ -77,6 +77,15 @@ static void *loader(void *arg)
 			nap(LOOK_MS);
 			continue;
 		}
+		if (want < have && want != failed) {
+			/* The watcher behind the version just loaded (its notice on the way, or a
+			 * pooler that drops it): the load is not made again at once, in a loop;
+			 * still older after 5 s (a database restored), it is loaded. */
+			failed = want;
+			delay = RETRY_MS;
+			next = clock_now() + delay / 1000.0;
+			continue;
+		}
 		struct wq_error e;
 		struct columns *c = columns_load(en->cfg, parts, &e);
 		if (!c) {

@@ -77,6 +77,8 @@ int exact_columns(const struct columns *c, PGconn *conn, struct populations *pop
 		/* As the SQL path's join: the population of the cells that have rows. */
 		pop = xmalloc((total ? total : 1) * sizeof *pop);
 		rc = exact_population(conn, pops, c->version, q, dom, total, pop, e);
+		/* (With no memory the statement's version is not known: the engine answers
+		 * only in the server, which has one.) */
 		for (size_t i = 0; rc == 0 && i < total; i++)
 			if (kept[i] && pop[i] >= 0) {
 				x[i].has_den = 1;
@@ -118,6 +120,7 @@ int exact_population(PGconn *conn, struct populations *pops, long long version,
 	char *key = pops ? population_key(sql.data, params, np) : NULL;
 	const PGresult *r = key ? populations_find(pops, version, key) : NULL;
 	PGresult *own = NULL;
+	int moved = 0;
 	if (!r) {
 		/* For the memory, with the data version the statement saw (one snapshot): rows
 		 * are kept under the version they are of, never under an older one the caller
@@ -130,7 +133,9 @@ int exact_population(PGconn *conn, struct populations *pops, long long version,
 		own = db_exec(conn, e, key ? with.data : sql.data, np, (const char *const *)params);
 		sb_free(&with);
 		if (key && own && PQntuples(own) > 0 &&
-		    atoll(PQgetvalue(own, 0, PQnfields(own) - 1)) == version &&
+		    atoll(PQgetvalue(own, 0, PQnfields(own) - 1)) != version)
+			moved = EXACT_MOVED;
+		if (!moved && key && own && PQntuples(own) > 0 &&
 		    (r = populations_keep(pops, version, key, own)))
 			own = NULL; /* kept: held, and freed by the memory */
 		else
@@ -168,5 +173,5 @@ int exact_population(PGconn *conn, struct populations *pops, long long version,
 		PQclear(own);
 	else
 		populations_release(pops, r);
-	return 0;
+	return moved;
 }

@@ -31,15 +31,18 @@ struct exact_cell {
 int exact_sql(PGconn *conn, const struct query *q, const struct domain *dom, size_t total,
 	      struct exact_cell *x, struct wq_error *e);
 /* The same from columns c; a rate's population (a public census table, not a fact) through
- * conn, or from pops (NULL: none) at c's version. 0, or -1 with e set (S6002 no columns
- * for q's fact, S2002). */
+ * conn, or from pops (NULL: none) at c's version. 0; EXACT_MOVED when the database holds
+ * a newer version than c's, whose population would divide c's counts (answer it again in
+ * one snapshot); or -1 with e set (S6002 no columns for q's fact, S2002). */
+#define EXACT_MOVED 1
 int exact_columns(const struct columns *c, PGconn *conn, struct populations *pops,
 		  const struct query *q, const struct domain *dom, size_t total,
 		  struct exact_cell *x, struct wq_error *e);
 /* The population of each of q's cells (a rate's denominator: public census figures), by its
  * person columns; pop[i] < 0 when none. From pops (NULL: none) when it holds them at data
  * version `version`, else through conn, and kept there when the statement saw that
- * version. 0, or -1 with e set. */
+ * version. 0; EXACT_MOVED (pop filled) when, with pops, the statement saw another
+ * version; or -1 with e set. */
 int exact_population(PGconn *conn, struct populations *pops, long long version,
 		     const struct query *q, const struct domain *dom, size_t total, double *pop,
 		     struct wq_error *e);

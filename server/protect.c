@@ -279,6 +279,13 @@ static int compute(const struct protector *p, PGconn *conn, const struct query *
 	int rc = s.cols ? exact_columns(s.cols, conn, p->populations, q, dom, total, x, e)
 			: exact_sql(conn, q, dom, total, x, e);
 	snapshot_close(p, conn, &s, rc == 0 ? "COMMIT" : "ROLLBACK");
+	if (rc == EXACT_MOVED) {
+		/* A rate's population moved on past the engine's version (a new population
+		 * loaded meanwhile): its counts would be divided by another version's. Made
+		 * again in one snapshot of the database, at its version. */
+		free(x);
+		return compute(p, conn, q, 0, a, ids_out, nids_out, status, e);
+	}
 	if (rc < 0) {
 		free(x);
 		*status = 503;

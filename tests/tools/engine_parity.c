@@ -21,6 +21,7 @@
 #include "server/exact.h"
 #include "server/indicator.h"
 #include "server/layout.h"
+#include "server/populations.h"
 #include "server/protect.h"
 #include "server/query.h"
 
@@ -190,6 +191,30 @@ int main(int argc, char **argv)
 		layout_definer_free(&df);
 		sb_free(&one);
 		sb_free(&all);
+	}
+	/* A rate's population read at a version other than the columns' (a population loaded
+	 * after the engine's version was taken) is said to have moved: its counts are
+	 * answered again in one snapshot (protect.c), never divided by another version's. */
+	struct query rq;
+	unsigned rstatus;
+	if (query_parse_text(&rq, &inds, &lists, "indicator=victim_rate&dimension=sex", &rstatus,
+			     &e) == 0) {
+		struct domain dom[QUERY_MAX_DIMS];
+		layout_domains(&rq, &lists, cols->first, cols->last, dom);
+		size_t total = layout_cells(&rq, dom, PROTECT_MAX_CELLS);
+		double *pop = calloc(total + 1, sizeof *pop);
+		struct populations *pops = populations_new(1 << 20);
+		int same_version =
+			exact_population(conn, pops, cols->version, &rq, dom, total, pop, &e),
+		    other =
+			exact_population(conn, pops, cols->version + 1, &rq, dom, total, pop, &e);
+		printf(
+		    "a rate's population at the columns' version: %d, at another: %d (moved: %d)\n",
+		    same_version, other, EXACT_MOVED);
+		if (same_version != 0 || other != EXACT_MOVED)
+			different++;
+		populations_free(pops);
+		free(pop);
 	}
 	printf("%ld queries, %ld cells, %ld differ, version %lld\n", asked, cells, different,
 	       cols->version);
