@@ -66,6 +66,13 @@ test_config() {
 }
 
 psql_t() { WIQAYA_CONF=$CONF "$ROOT/scripts/pg.sh" psql -X -q -v ON_ERROR_STOP=1 -At "$@"; }
+# The locks and sessions of this script's database, for FROM: pg_locks and pg_stat_activity
+# list every database's, and the scripts that run at once share the cluster (a probe of
+# all of them saw another script's load holding the linkage lock).
+LOCKS_HERE="(SELECT * FROM pg_locks WHERE database = (SELECT oid FROM pg_database WHERE datname = current_database()))"
+SESSIONS_HERE="(SELECT * FROM pg_stat_activity WHERE datname = current_database())"
+# linkage_locked: how many sessions here hold the linkage lock, as a load holds it.
+linkage_locked() { psql_t -c "SELECT count(*) FROM $LOCKS_HERE l WHERE locktype = 'advisory' AND objid = 7270010 AND granted"; }
 psql_admin() { env -u WIQAYA_CONF "$ROOT/scripts/pg.sh" psql -X -q -v ON_ERROR_STOP=1 -At -d postgres "$@"; }
 
 # fresh_db NAME: drop and recreate the test database and migrate it. The script's key is

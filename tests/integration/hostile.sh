@@ -102,7 +102,7 @@ pid=$!
 # Once the loader holds the linkage lock, it has hashed the whole file and is about to
 # stream it: cut it short then (the reader is then at most two chunks in).
 for _ in $(seq 1 400); do
-  [[ $(psql_t -c "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND objid = 7270010 AND granted") != 0 ]] && break
+  [[ $(linkage_locked) != 0 ]] && break
   sleep 0.02
 done
 truncate -s 1000000 "$T/moving.ndjson"

@@ -14,21 +14,16 @@ load_country 31 300
 POL=$(new_token submitter DC-POL-01)
 ADMIN=$(new_token admin)
 start_intake
-# locked: 1 while the linkage lock is held in this test's database (other scripts run
-# beside it in the same cluster).
-locked() { psql_t -c "SELECT count(*) FROM pg_locks l JOIN pg_database d ON d.oid = l.database
-                      WHERE d.datname = current_database() AND locktype = 'advisory' AND objid = 7270010 AND granted"; }
 # hold: the linkage lock taken by a session of its own, as a load holds it, until unhold.
 hold() {
   psql_t -c "SET application_name = 'spool_holder'; SELECT pg_advisory_lock(7270010), pg_sleep(600)" >/dev/null 2>&1 & holder=$!
-  for _ in $(seq 1 100); do [[ $(locked) == 1 ]] && return; sleep 0.1; done
+  for _ in $(seq 1 100); do [[ $(linkage_locked) == 1 ]] && return; sleep 0.1; done
   echo "Bail out! the lock was not taken"; exit 1
 }
 # await_waiter: until a session waits for the linkage lock (a load started meanwhile).
 await_waiter() {
   for _ in $(seq 1 100); do
-    [[ $(psql_t -c "SELECT count(*) FROM pg_locks l JOIN pg_database d ON d.oid = l.database
-                    WHERE d.datname = current_database() AND locktype = 'advisory' AND objid = 7270010 AND NOT granted") != 0 ]] && return
+    [[ $(psql_t -c "SELECT count(*) FROM $LOCKS_HERE l WHERE locktype = 'advisory' AND objid = 7270010 AND NOT granted") != 0 ]] && return
     sleep 0.1
   done
 }
@@ -64,7 +59,7 @@ before=$(cases)
 hold
 got=$(post "$POL" application/x-ndjson "$T/one.ndjson" -H 'Idempotency-Key: spool-one' --max-time 20)
 eq "a submission during the lock is answered: 200" "$got" "200"
-eq "... while the lock is still held" "$(locked)" "1"
+eq "... while the lock is still held" "$(linkage_locked)" "1"
 cp "$T/body" "$T/one.answer"
 b1=$(jq -r .batch "$T/one.answer")
 check "its answer counts its records as any answer does" grep -q '"records":2,"accepted":2,"rejected":0' "$T/one.answer"
@@ -182,7 +177,7 @@ integrity "the warehouse is whole after the merges"
 # --- a real load: the intake answers before it ends ---
 "$BIN/wiqaya-synth" --seed 32 --cases 20000 --bad-rate 0 --out "$T/big" >/dev/null
 "$BIN/wiqaya-etl" load "$T/big/cases.ndjson" >"$T/load.out" 2>&1 & loader=$!
-for _ in $(seq 1 600); do [[ $(locked) == 1 ]] && break; sleep 0.05; done
+for _ in $(seq 1 600); do [[ $(linkage_locked) == 1 ]] && break; sleep 0.05; done
 sed -n 4p "$T/src.ndjson" >"$T/five.ndjson"
 [[ -s $T/five.ndjson ]] || sed -n 1p "$T/src.ndjson" | jq -c '.case_ref = "SPOOL-5"' >"$T/five.ndjson"
 start=$(date +%s%N)

@@ -129,7 +129,7 @@ eq "a third token is remembered" "$(code_with "$R3")" "ok"
 id3=$("$BIN/wiqaya-server" token list 2>/dev/null | awk -F'\t' '$4 == "test researcher" { id = $1 } END { print id }')
 # (The newest: a watcher that lost its connection connects again, and the backend it left
 # may still be ending.)
-watcher=$(psql_t -c "SELECT pid FROM pg_stat_activity WHERE application_name = 'wiqaya-watch' AND usename = 'wiqaya_reader' ORDER BY backend_start DESC LIMIT 1")
+watcher=$(psql_t -c "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND application_name = 'wiqaya-watch' AND usename = 'wiqaya_reader' ORDER BY backend_start DESC LIMIT 1")
 check "the server's watcher has a backend" test -n "$watcher"
 kill -STOP "$watcher"
 "$BIN/wiqaya-server" token revoke "$id3" >/dev/null 2>&1

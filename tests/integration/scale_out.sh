@@ -129,7 +129,7 @@ sleep 1
 "$BIN/wiqaya-etl" refresh >"$T/held-refresh" 2>&1 &
 refresher=$!
 sleep 1.5
-check "a refresh meanwhile waits for it" bash -c "kill -0 $refresher && [[ \$(WIQAYA_CONF=$CONF '$ROOT/scripts/pg.sh' psql -X -At -c \"SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted\") -ge 1 ]]"
+check "a refresh meanwhile waits for it" bash -c "kill -0 $refresher && [[ \$(WIQAYA_CONF=$CONF '$ROOT/scripts/pg.sh' psql -X -At -c \"SELECT count(*) FROM $LOCKS_HERE l WHERE locktype = 'advisory' AND NOT granted\") -ge 1 ]]"
 wait "$holder"
 wait "$refresher"
 eq "and goes on once the reader has ended" "$?" 0

@@ -18,7 +18,7 @@ newest_id() { "$BIN/wiqaya-server" token list 2>/dev/null | awk -F'\t' '$4 == "t
 hits() { curl -s -H "Authorization: Bearer $MON" "$base/metrics" | awk '$1 == "wiqaya_token_cache_hits_total" { print $2 }'; }
 # backends APP: the pids of the server's connections by application name (the watcher's
 # is wiqaya-watch; the request threads', wiqaya-thread).
-backends() { psql_t -c "SELECT pid FROM pg_stat_activity WHERE usename = 'wiqaya_reader' AND application_name = '$1'"; }
+backends() { psql_t -c "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND usename = 'wiqaya_reader' AND application_name = '$1'"; }
 # remembered TOKEN: "ok" when the token's second request was answered from the cache (the
 # first reads it from the database). /metrics counts the cache's answers, the monitor's
 # own among them: what one scrape adds is taken from what the request and a scrape add.
