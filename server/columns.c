@@ -604,7 +604,9 @@ struct columns *columns_load(const struct wq_config *cfg, int parts, struct wq_e
 		p[0].failed = 1;
 		goto out;
 	}
-	if (p[0].conn && begin(&p[0]) == 0 && files_now(p[0].conn, &files, &p[0].e) == 0)
+	/* The files before the snapshot (outside its transaction, whose first statement would
+	 * take it): a TRUNCATE committed between the two would otherwise go unseen. */
+	if (p[0].conn && files_now(p[0].conn, &files, &p[0].e) == 0 && begin(&p[0]) == 0)
 		r = db_exec(p[0].conn, &p[0].e,
 			    "SELECT pg_export_snapshot(), version, coalesce(first_year, 0), "
 			    "coalesce(last_year, 0), item_cap FROM analytics.data_version",

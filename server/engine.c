@@ -62,13 +62,22 @@ static void install(struct engine *en, struct columns *c)
 	 * so freeing a version gives their memory back to the system at once. */
 }
 
+/* Version want is not loaded again before *next: 5 s after its first time, then twice as
+ * long each time up to 5 minutes. */
+static void back_off(long long want, long long *failed, int *delay, double *next)
+{
+	*delay = want != *failed ? RETRY_MS : 2 * *delay > RETRY_MAX_MS ? RETRY_MAX_MS : 2 * *delay;
+	*failed = want;
+	*next = clock_now() + *delay / 1000.0;
+}
+
 static void *loader(void *arg)
 {
 	struct engine *en = arg;
 	int parts = cores(8);
-	long long failed = -1; /* the version whose load failed */
-	int delay = 0;	       /* milliseconds before it is tried again */
-	double next = 0;       /* when */
+	long long failed = -1; /* the version not loaded again before next */
+	int delay = 0;	       /* milliseconds from then */
+	double next = 0;
 	while (!atomic_load(&en->stop)) {
 		long long want = version_watch_get(en->watch);
 		long long have =
@@ -79,30 +88,29 @@ static void *loader(void *arg)
 		}
 		if (want < have && want != failed) {
 			/* The watcher behind the version just loaded (its notice on the way, or a
-			 * pooler that drops it): the load is not made again at once, in a loop;
-			 * still older after 5 s (a database restored), it is loaded. */
-			failed = want;
-			delay = RETRY_MS;
-			next = clock_now() + delay / 1000.0;
+			 * pooler that drops it): not loaded again at once, in a loop; still
+			 * older after 5 s (a database restored), it is. */
+			back_off(want, &failed, &delay, &next);
 			continue;
 		}
 		struct wq_error e;
 		struct columns *c = columns_load(en->cfg, parts, &e);
 		if (!c) {
 			/* The same failure again is likely (a value the columns cannot hold, a
-			 * missing privilege): the version is tried again after 5 s, then twice as
-			 * long each time up to 5 minutes; a new version at once. */
-			delay = want != failed		   ? RETRY_MS
-				: 2 * delay > RETRY_MAX_MS ? RETRY_MAX_MS
-							   : 2 * delay;
-			failed = want;
-			next = clock_now() + delay / 1000.0;
+			 * missing privilege): tried again after the back-off; a new version at
+			 * once. */
+			back_off(want, &failed, &delay, &next);
 			log_error(
 			    "%s: %s (%s) -- answering from the SQL path; trying again in %d s",
 			    e.code, e.message, e.detail, delay / 1000);
 			continue;
 		}
-		failed = -1;
+		/* Another version than the watcher's (the database moved on, or the watcher
+		 * stays behind): the watcher's is not asked for again before the back-off. */
+		if (c->version != want)
+			back_off(want, &failed, &delay, &next);
+		else
+			failed = -1;
 		const struct fact_columns *vy = columns_fact(c, model_fact("victim_year"));
 		log_info("column engine: data version %lld in %.2f s, %zu victim-years, %.1f MB "
 			 "(%.1f bytes a victim-year); %d parts, %d of %d facts read by years",

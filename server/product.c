@@ -456,7 +456,8 @@ struct product_cube **product_release_tables(const struct product *pr, PGconn *c
 	    "SELECT t.query, t.body, "
 	    "coalesce(to_char(r.published_at AT TIME ZONE 'UTC', 'YYYY-MM-DD'), ''), r.floor, "
 	    "r.threshold, r.noise_scale, r.fixed_noise_scale, "
-	    "coalesce(encode(r.noise_key_id, 'hex'), ''), coalesce(r.noise_function, 0) "
+	    "coalesce(encode(r.noise_key_id, 'hex'), ''), coalesce(r.noise_function, 0), "
+	    "coalesce(r.noise_mixed, false) "
 	    "FROM auth.release_table t JOIN auth.release r ON r.id = t.release "
 	    "WHERE t.release = $1::int",
 	    1, params);
@@ -483,7 +484,8 @@ struct product_cube **product_release_tables(const struct product *pr, PGconn *c
 							  atof(PQgetvalue(r, i, 5)),
 							  atof(PQgetvalue(r, i, 6)),
 							  "",
-							  atoi(PQgetvalue(r, i, 8))};
+							  atoi(PQgetvalue(r, i, 8)),
+							  PQgetvalue(r, i, 9)[0] == 't'};
 			snprintf(c->rules.key_id, sizeof c->rules.key_id, "%s",
 				 PQgetvalue(r, i, 7));
 			cubes[t] = c;

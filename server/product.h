@@ -32,6 +32,7 @@ struct release_rules {
 	 * made before they were recorded (migration 026). */
 	char key_id[33];
 	int function;
+	int mixed; /* it carries cells drawn under another key or function */
 };
 
 /* One base table of one release: every cell of its layout. */

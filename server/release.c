@@ -432,29 +432,39 @@ int release_create(const struct release_maker *m, PGconn *conn, const char *by, 
 	snprintf(fixed, sizeof fixed, "%.17g", m->cfg->fixed_noise_scale);
 	/* The noise key and function drawing its cells (the next revision note compares by
 	 * them; noise_rules_check above set the function). */
-	char key_id[33], function[8];
+	char key_id[33], function[8], prevtext[16];
 	noise_key_id(m->keys, key_id);
 	snprintf(function, sizeof function, "%d",
 		 __atomic_load_n(&m->keys->noise_prf, __ATOMIC_ACQUIRE));
+	id_text(prev, prevtext);
+	int carries = 0;
+	for (int y = first; y <= held; y++)
+		carries |= carried[y - first];
 	/* The release it follows: publishing after another one is published is refused. */
 	json_object_set_new(holds, "after", json_integer(prev));
 	char *text = json_dumps(holds, JSON_COMPACT);
 	json_decref(holds);
-	const char *params[] = {idtext, by,	   vtext, f,	 l,	 note ? note : "", text,
-				floor,	threshold, scale, fixed, key_id, function};
-	int rc = db_run(conn, e,
-			"INSERT INTO auth.release (id, created_by, data_version, first_year, "
-			"last_year, note, holds, floor, threshold, noise_scale, fixed_noise_scale, "
-			"noise_key_id, noise_function) "
-			"VALUES ($1::int, $2, $3::bigint, $4::smallint, $5::smallint, $6, "
-			"$7::jsonb, $8::int, $9::int, $10::float8, $11::float8, "
-			"decode($12, 'hex'), $13::smallint)",
-			13, params) < 0 ||
-		 db_run(conn, e,
-			"INSERT INTO auth.release_population SELECT $1::int, year, region, sex, "
-			"age, age_band, dims, population FROM analytics.population",
-			1, params) < 0 ||
-		 audit(m, conn, "create", *id, by, e) < 0 || db_run(conn, e, "COMMIT", 0, NULL) < 0;
+	const char *params[] = {
+	    idtext,    by,    vtext, f,	     l,	       note ? note : "",	   text,    floor,
+	    threshold, scale, fixed, key_id, function, carries ? "true" : "false", prevtext};
+	int rc =
+	    db_run(
+		conn, e,
+		"INSERT INTO auth.release (id, created_by, data_version, first_year, "
+		"last_year, note, holds, floor, threshold, noise_scale, fixed_noise_scale, "
+		"noise_key_id, noise_function, noise_mixed) "
+		"VALUES ($1::int, $2, $3::bigint, $4::smallint, $5::smallint, $6, "
+		"$7::jsonb, $8::int, $9::int, $10::float8, $11::float8, "
+		"decode($12, 'hex'), $13::smallint, $14::boolean AND coalesce(("
+		"  SELECT p.noise_key_id IS DISTINCT FROM decode($12, 'hex') OR "
+		"  p.noise_function IS DISTINCT FROM $13::smallint OR "
+		"  p.noise_mixed IS NOT FALSE FROM auth.release p WHERE p.id = $15::int), true))",
+		15, params) < 0 ||
+	    db_run(conn, e,
+		   "INSERT INTO auth.release_population SELECT $1::int, year, region, sex, "
+		   "age, age_band, dims, population FROM analytics.population",
+		   1, params) < 0 ||
+	    audit(m, conn, "create", *id, by, e) < 0 || db_run(conn, e, "COMMIT", 0, NULL) < 0;
 	free(text);
 	if (rc) {
 		rollback(conn);
@@ -556,11 +566,12 @@ static long published(const struct product_cube *c, size_t i, int measure)
 }
 
 /* Whether two releases' cells have the same fixed part of the noise: the same draw under
- * the same noise key, function and fixed scale. Releases that did not record their key
+ * the same noise key, function and fixed scale, neither carrying cells drawn under
+ * another (else the wider band, when in doubt). Releases that did not record their key
  * (before migration 026) are taken for the same key when their scales agree, as before. */
 static int fixed_same(const struct release_rules *a, const struct release_rules *b)
 {
-	if (a->fixed_scale != b->fixed_scale)
+	if (a->fixed_scale != b->fixed_scale || a->mixed || b->mixed)
 		return 0;
 	if (!a->function || !b->function)
 		return 1;

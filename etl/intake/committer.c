@@ -206,12 +206,15 @@ static int check_keys(struct committer *c, PGconn *conn, struct submission **gro
 		char hours[16];
 		snprintf(hours, sizeof hours, "%d", c->cfg->idempotency_hours);
 		const char *params[] = {keys.data, hours};
-		/* Forgotten keys are released (the statement sees the rows as before it). */
+		/* Forgotten keys are released (the statement sees the rows as before it), and
+		 * withdrawn requests' keys no longer remembered are dropped. */
 		PGresult *r = db_exec(
 		    conn, e,
 		    "WITH forgotten AS (UPDATE warehouse.batch SET idempotency_key = NULL "
 		    "  WHERE idempotency_key = ANY($1::bytea[]) "
-		    "  AND loaded_at < now() - $2::int * interval '1 hour' RETURNING batch_id) "
+		    "  AND loaded_at < now() - $2::int * interval '1 hour' RETURNING batch_id), "
+		    "expired AS (DELETE FROM warehouse.withdrawn_request "
+		    "  WHERE loaded_at < now() - $2::int * interval '1 hour') "
 		    "SELECT idempotency_key, body_hash, status, response, NULL::bigint "
 		    "FROM warehouse.batch WHERE idempotency_key = ANY($1::bytea[]) "
 		    "AND batch_id NOT IN (SELECT batch_id FROM forgotten) "

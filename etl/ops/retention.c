@@ -15,7 +15,8 @@ long retention_run(PGconn *conn, int months, struct wq_error *e)
 	/* As a load writes, in the order a load locks: the key state shared, then the linkage
 	 * lock, so that no load links a new case (and a new token) to a child this unlinks
 	 * from a snapshot without that case. A child left unlinkable with tokens (before this
-	 * lock was taken) is unlinked again. */
+	 * lock was taken: most likely with a new case, so not expired) loses them, whatever
+	 * its cases' dates. */
 	if (db_run(conn, e, "BEGIN", 0, NULL) < 0)
 		return -1;
 	if (db_run(conn, e, "SELECT FROM warehouse.key_state FOR SHARE", 0, NULL) < 0 ||
@@ -29,13 +30,14 @@ long retention_run(PGconn *conn, int months, struct wq_error *e)
 	    "  SELECT p.person_id FROM warehouse.person p"
 	    "  JOIN warehouse.offender o USING (person_id)"
 	    "  JOIN warehouse.\"case\" c USING (case_id)"
-	    "  WHERE p.scope = 'c' AND (p.linkable OR EXISTS (SELECT FROM warehouse.person_token t"
-	    "    WHERE t.person_id = p.person_id))"
+	    "  WHERE p.scope = 'c' AND p.linkable"
 	    "  GROUP BY p.person_id"
 	    "  HAVING max(c.reported) < date_trunc('month', now()) - make_interval(months => "
 	    "$1::int)"
 	    "), gone AS ("
-	    "  DELETE FROM warehouse.person_token t USING expired x WHERE t.person_id = x.person_id"
+	    "  DELETE FROM warehouse.person_token t USING warehouse.person p"
+	    "  WHERE t.person_id = p.person_id AND p.scope = 'c' AND (NOT p.linkable"
+	    "    OR p.person_id IN (SELECT person_id FROM expired))"
 	    ") "
 	    "UPDATE warehouse.person p SET linkable = false FROM expired x "
 	    "WHERE p.person_id = x.person_id",

@@ -102,18 +102,29 @@ check "after the reloads, 1,000 more random queries agree" grep -q '^1000 querie
 
 # A rebuild that commits while the engine reads (its TRUNCATE is not MVCC-safe: the
 # engine's older snapshot would read the table empty, under the old version): the load
-# sees the tables' new files and is made again, at the rebuild's version.
+# sees the tables' new files and is made again, at the rebuild's version. The rebuild
+# commits (and notifies, as a rebuild does) once the engine is seen waiting for its lock.
 stop_server
 cols=$(psql_t -c "SELECT string_agg(column_name, ', ' ORDER BY ordinal_position) FROM information_schema.columns
                   WHERE table_schema = 'analytics' AND table_name = 'victim_year' AND is_generated = 'NEVER'")
 v=$(psql_t -c 'SELECT version FROM analytics.data_version')
+psql_t -c "SET application_name = 'gate'; SELECT pg_advisory_lock(4242), pg_sleep(600)" >/dev/null 2>&1 & gate=$!
+for _ in $(seq 1 50); do [[ $(psql_t -c "SELECT count(*) FROM $LOCKS_HERE l WHERE locktype = 'advisory' AND objid = 4242 AND granted") == 1 ]] && break; sleep 0.1; done
 psql_t -c "CREATE TEMP TABLE keep AS SELECT $cols FROM analytics.victim_year" -c "BEGIN" \
   -c "TRUNCATE analytics.victim_year" -c "INSERT INTO analytics.victim_year ($cols) SELECT $cols FROM keep" \
-  -c "UPDATE analytics.data_version SET version = version + 1" -c "SELECT pg_sleep(3)" -c "COMMIT" >/dev/null & rebuild=$!
-for _ in $(seq 1 50); do [[ $(psql_t -c "SELECT count(*) FROM pg_locks l JOIN pg_class c ON c.oid = l.relation WHERE c.relname = 'victim_year' AND l.mode = 'AccessExclusiveLock' AND l.granted") -ge 1 ]] && break; sleep 0.1; done
+  -c "UPDATE analytics.data_version SET version = version + 1" \
+  -c "SELECT pg_notify('wiqaya_data_version', (SELECT version::text FROM analytics.data_version))" \
+  -c "SELECT pg_advisory_lock(4242)" -c "COMMIT" >/dev/null & rebuild=$!
+truncated() { psql_t -c "SELECT count(*) FROM $LOCKS_HERE l JOIN pg_class c ON c.oid = l.relation WHERE c.relname = 'victim_year' AND l.mode = 'AccessExclusiveLock' AND l.granted"; }
+waiting() { psql_t -c "SELECT count(*) FROM $LOCKS_HERE l JOIN pg_class c ON c.oid = l.relation WHERE c.relname = 'victim_year' AND l.mode = 'AccessShareLock' AND NOT l.granted"; }
+for _ in $(seq 1 100); do [[ $(truncated) -ge 1 ]] && break; sleep 0.1; done
 sed -i 's/^level = warning$/level = info/' "$CONF" # (the engine's loads are logged at info)
 start_server
 sed -i 's/^level = info$/level = warning/' "$CONF"
+for _ in $(seq 1 40); do [[ $(waiting) -ge 1 ]] && break; sleep 0.1; done
+check "the engine's load waits for the rebuild's lock" test "$(waiting)" -ge 1
+psql_t -c "SELECT pg_terminate_backend(pid) FROM $SESSIONS_HERE s WHERE application_name = 'gate'" >/dev/null
+wait "$gate" 2>/dev/null
 wait "$rebuild"
 check "the engine then holds the rebuild's version" engine_at
 check "it installed no version of the rebuilt table read empty" bash -c "grep -q 'column engine: data version' '$T/server.log' && ! grep -q 'data version $v in .*, 0 victim-years' '$T/server.log'"

@@ -48,7 +48,6 @@ check "is refused, naming the field (S3014)" grep -q "S3014.*year" "$T/last"
 # While cases are being written (the linkage lock held, as a load holds it) an approval
 # waits, then is refused (S3015): a change committed after it would otherwise reopen
 # nothing, its trigger having run before the approval's row existed.
-linkage_locked() { psql_t -c "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND objid = 7270010 AND granted"; }
 psql_t -c "SET application_name = 'load_in_flight'; SELECT pg_advisory_lock(7270010), pg_sleep(600)" >/dev/null 2>&1 & holder=$!
 for _ in $(seq 1 100); do [[ $(linkage_locked) == 1 ]] && break; sleep 0.1; done
 before=$(psql_t -c "SELECT approved_at FROM warehouse.approval WHERE agency = 'DC-HOSP-02' AND year = $last")
@@ -56,7 +55,7 @@ status "an approval while a load writes cases" 2 "$BIN/wiqaya-etl" approve DC-HO
 check "is refused when the load does not end within 5 s (S3015)" grep -q "S3015" "$T/last"
 eq "and approves nothing" "$(psql_t -c "SELECT approved_at FROM warehouse.approval WHERE agency = 'DC-HOSP-02' AND year = $last")" "$before"
 kill "$holder" 2>/dev/null
-psql_t -c "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'load_in_flight'" >/dev/null
+psql_t -c "SELECT pg_terminate_backend(pid) FROM $SESSIONS_HERE s WHERE application_name = 'load_in_flight'" >/dev/null
 wait "$holder" 2>/dev/null
 
 # ---- the first release, made as the daily timer makes one (wiqaya-release.timer) ----
@@ -246,7 +245,7 @@ got=$(curl -s -o "$T/body" -D "$T/headers" -w '%{http_code}' -H "Authorization: 
 eq "an approval over the intake while a load writes cases is 503 at once" "$got" 503
 check "with S3015 and Retry-After" bash -c "grep -q S3015 '$T/body' && grep -qi '^retry-after: 5' '$T/headers'"
 kill "$holder" 2>/dev/null
-psql_t -c "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'load_in_flight'" >/dev/null
+psql_t -c "SELECT pg_terminate_backend(pid) FROM $SESSIONS_HERE s WHERE application_name = 'load_in_flight'" >/dev/null
 wait "$holder" 2>/dev/null
 eq "an admin names the agency" "$(approve "$(new_token admin)" '{"year":2023,"agency":"DC-HOSP-02"}')" 200
 eq "a submitter reads no other agency's approvals" \
@@ -275,6 +274,10 @@ idc=$(psql_t -c "SELECT max(id) FROM auth.release")
 "$BIN/wiqaya-server" release publish "$idc" >/dev/null
 eq "a release records its noise key and function" \
   "$(psql_t -c "SELECT length(noise_key_id), noise_function FROM auth.release WHERE id = $idc")" "16|3"
+# 60 more cases of 2019 reopen DC-POL-01's year: the next release carries it, as the last
+# one drew it.
+planted M 2019 grooming 7300000 >"$T/more.ndjson"
+"$BIN/wiqaya-etl" load "$T/more.ndjson" >/dev/null
 mv "$T/keys/noise.key" "$T/keys/noise.key.old"
 "$BIN/wiqaya-server" keygen >/dev/null
 "$BIN/wiqaya-server" release create >/dev/null
@@ -290,6 +293,21 @@ check "and calls at most 8% of them moved (about 5%: the 95% band of both parts'
   awk -v m="$moved" -v c="$compared" 'BEGIN { exit !(m <= 0.08 * c) }'
 check "every cell called moved lies outside its band" \
   test "$(jq '[.revisions.cells[] | select((.now - .previous | fabs) <= .band)] | length' "$T/rk.json")" -eq 0
+# That release carries 2019 as the one before drew it, under the old key: its fixed parts
+# are not all its key's. The next, under the same new key, measures 2019 again: its note
+# compares 2019's cells across two keys, and takes the wider band (both parts').
+eq "a release carrying cells of another key says so" \
+  "$(psql_t -c "SELECT jsonb_array_length(holds->'carried') > 0, noise_mixed FROM auth.release WHERE id = $idd")" "t|t"
+"$BIN/wiqaya-etl" approve DC-POL-01 2019 >/dev/null
+"$BIN/wiqaya-server" release create >/dev/null
+ide=$(psql_t -c "SELECT max(id) FROM auth.release")
+"$BIN/wiqaya-server" release publish "$ide" >/dev/null
+"$BIN/wiqaya-server" release show "$ide" >"$T/rm.json"
+eq "the next, under one key, carries nothing" "$(psql_t -c "SELECT noise_mixed FROM auth.release WHERE id = $ide")" "f"
+check "its note finds the 60 cases of 2019" \
+  test "$(jq '[.revisions.cells[] | select(.cell.year == "2019")] | length' "$T/rm.json")" -ge 1
+check "with the band of both parts of the noise (1.96 sd of four draws: 10.97 at scales 2 and 2)" \
+  test "$(jq '[.revisions.cells[] | select(.band < 10)] | length' "$T/rm.json")" -eq 0
 mv "$T/keys/noise.key.old" "$T/keys/noise.key"
 
 # ---- a server that publishes by calendar ----

@@ -121,6 +121,7 @@ eq "the key with another body is still a conflict (I1005)" \
 psql_t -c "UPDATE warehouse.withdrawn_request SET loaded_at = now() - interval '200 hours'"
 eq "once the key would be forgotten, the request is a new one" \
   "$(post "$SUB" application/x-ndjson "$T/retry.ndjson" -H 'Idempotency-Key: lost-answer')" "200"
+eq "and the withdrawn request's key is dropped" "$(psql_t -c 'SELECT count(*) FROM warehouse.withdrawn_request')" 0
 stop_intake
 "$BIN/wiqaya-etl" refresh --queued >/dev/null
 eq "no case of B is left, and no orphan" \

@@ -215,6 +215,9 @@ int main(int argc, char **argv)
 			different++;
 		populations_free(pops);
 		free(pop);
+	} else {
+		printf("the rate's query did not parse: %s\n", e.message);
+		different++;
 	}
 	printf("%ld queries, %ld cells, %ld differ, version %lld\n", asked, cells, different,
 	       cols->version);
