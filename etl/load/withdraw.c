@@ -18,10 +18,14 @@ static const struct {
      "Earlier submissions of its cases that it replaced (their earlier versions are not kept)",
      "Load the corrected cases again: each replaces the one loaded by mistake."},
     /* Any merge of a person it introduced, whichever batch it is recorded under (the
-     * intake records a commit group's merges under its first batch). */
-    {"SELECT count(*) FROM warehouse.person_merge m WHERE m.batch_id = $1 OR EXISTS ("
+     * intake records a commit group's merges under its first batch), but those it made of
+     * two persons it introduced itself (a child named apart in its first chunk and with
+     * both identifiers in a later one): everything of both goes with it. */
+    {"SELECT count(*) FROM warehouse.person_merge m WHERE (m.batch_id = $1 OR EXISTS ("
      "  SELECT 1 FROM warehouse.person p WHERE p.first_batch = $1"
-     "  AND p.person_id IN (m.from_person, m.into_person))",
+     "  AND p.person_id IN (m.from_person, m.into_person))) AND NOT (m.batch_id = $1 AND ("
+     "  SELECT count(*) FROM warehouse.person p WHERE p.first_batch = $1"
+     "  AND p.person_id IN (m.from_person, m.into_person)) = 2)",
      "Merges of persons that it made or that involve persons it introduced",
      "A merge cannot be undone without guessing which rows were whose."},
     {"SELECT count(DISTINCT p.person_id) FROM warehouse.person p "
@@ -58,6 +62,8 @@ static const char *const removal[] = {
     "DELETE FROM warehouse.\"case\" WHERE batch_id = $1",
     "DELETE FROM warehouse.person_token WHERE person_id IN "
     "  (SELECT person_id FROM warehouse.person WHERE first_batch = $1)",
+    /* (Only merges of its own persons are left: any other refused it.) */
+    "DELETE FROM warehouse.person_merge WHERE batch_id = $1",
     "DELETE FROM warehouse.person WHERE first_batch = $1",
     /* A request's key outlives its batch: a retry is answered 410, not loaded again. */
     "INSERT INTO warehouse.withdrawn_request "

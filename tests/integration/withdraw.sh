@@ -74,6 +74,24 @@ status "the withdrawn file loads again, as new" 0 "$BIN/wiqaya-etl" load "$T/b.n
 check "its cases are new again" grep -q '300 new cases' "$T/last"
 batch_b=$(grep -o 'batch [0-9]*' "$T/last" | head -1 | cut -d' ' -f2)
 
+# --- a batch that merged two persons of its own (a child named apart in its first chunk,
+# then with both identifiers in its second) is withdrawn exactly all the same
+rows >"$T/before_merge"
+case_line() { # REF IDENTITY-JSON
+  printf '{"agency":"DC-POL-01","case_ref":"MERGE-%s","reported":"2021-04","region":"DC-03","offences":["grooming"],"detection":"victim_report","status":"reported","victims":[{"ref":"V1","sex":"female","age":10%s}]}\n' "$1" "$2"
+}
+{ for i in $(seq 1 1998); do case_line "$i" ""; done
+  case_line A ',"identity":{"given_name":"Zeinab","family_name":"Qasimzz","birth_date":"2011-01-06"}'
+  case_line B ',"identity":{"national_id":"98765432101"}'
+  case_line C ',"identity":{"given_name":"Zeinab","family_name":"Qasimzz","birth_date":"2011-01-06","national_id":"98765432101"}'
+} >"$T/merge.ndjson"
+status "a file whose last case names two persons of its first chunk as one loads" 0 "$BIN/wiqaya-etl" load "$T/merge.ndjson"
+batch_m=$(grep -o 'batch [0-9]*' "$T/last" | head -1 | cut -d' ' -f2)
+eq "it merged them, under its own batch" "$(psql_t -c "SELECT count(*) FROM warehouse.person_merge WHERE batch_id = $batch_m")" 1
+status "and is withdrawn" 0 "$BIN/wiqaya-etl" withdraw "$batch_m"
+rows >"$T/after_merge"
+check "every warehouse and analytics row as before it" diff "$T/before_merge" "$T/after_merge"
+
 # --- what cannot be taken back exactly is refused, and nothing changes
 head -40 "$T/a/cases.ndjson" | jq -c '.status = "convicted"' >"$T/fix.ndjson"
 started=$(date +%s%N)
