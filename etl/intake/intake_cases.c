@@ -116,6 +116,13 @@ static void take_ndjson(struct take *t, const char *body, size_t len)
 		}
 		if (input_blank_line(line, n))
 			continue; /* blank lines are allowed */
+		if (t->s.records >= cfg->max_records) {
+			/* One record past the limit is 413 (I1002): read no further, as an array
+			 * is refused by its scan (10 MiB of "{}" lines kept gigabytes of rejects).
+			 */
+			t->s.records++;
+			break;
+		}
 		struct rec_errors errs = {0};
 		long top;
 		enum json_scan_result sr = json_scan(line, n, &lim, &top);
@@ -347,8 +354,11 @@ static void committed(struct submission *s)
 		/* The code only: a database's message is not the client's business. */
 		http_problem(&resp, 503, s->error.code, "the cases were not committed",
 			     "Nothing of this request was loaded, or its commit was not confirmed.",
-			     "Retry with the same Idempotency-Key: a committed request is then "
-			     "answered as it was, never loaded twice.");
+			     s->has_key
+				 ? "Retry with the same Idempotency-Key: a committed request "
+				   "is then answered as it was, never loaded twice."
+				 : "Retry with an Idempotency-Key next time: without one, a "
+				   "request whose commit was not confirmed may load twice.");
 		resp.retry_after = 1;
 		break;
 	}

@@ -249,6 +249,13 @@ hostile 250
 rss1=$(rss)
 figure "intake RSS after 400 and after 1,400 oversized, deep, wide or broken bodies: ${rss0} kB -> ${rss1} kB"
 check "the intake's memory stays flat over 1,000 of them (grew $((rss1 - rss0)) kB, under 1 MB)" test $((rss1 - rss0)) -lt 1024
+# NDJSON past max_records is refused at the record past it, not read to its end: 256 KiB
+# of "{}" lines were 87,000 rejected records kept (a few KB each) before the count said 413.
+yes '{}' | head -n 87000 >"$T/many.ndjson"
+got=$(post "$A" application/x-ndjson "$T/many.ndjson")
+problem "NDJSON of 87,000 records" 413 I1002
+rss2=$(rss)
+check "read only up to the limit (the intake grew $((rss2 - rss1)) kB, under 4 MB)" test $((rss2 - rss1)) -lt 4096
 
 # The per-token rate: past it, 429 with Retry-After.
 stop_intake
