@@ -166,8 +166,16 @@ static void fail(struct submission *s, const struct wq_error *e)
 	s->error = *e;
 }
 
+/* How long a group waits for a lock (the storage key's, while a rotation holds it; the
+ * spool's table, while a withdrawal holds it) before it fails, answered 503 with nothing
+ * committed: well before the front gives up on the request (4 statement timeouts and 30
+ * s), after which a commit would load what its client was told was not, and a retry
+ * without an Idempotency-Key would load it again. */
+#define LOCK_WAIT "'20s'"
+
 /* The connection, made when missing: synchronous commit (an answer means the commit is on
- * disk, whatever the server's default), and the chunk code's temporary tables. */
+ * disk, whatever the server's default), locks waited for at most LOCK_WAIT, and the chunk
+ * code's temporary tables. */
 static PGconn *connection(struct committer *c, struct wq_error *e)
 {
 	if (c->conn && db_alive(c->conn))
@@ -178,6 +186,7 @@ static PGconn *connection(struct committer *c, struct wq_error *e)
 		return NULL;
 	struct batch b = {.conn = c->conn};
 	if (db_run(c->conn, e, "SET synchronous_commit = on", 0, NULL) < 0 ||
+	    db_run(c->conn, e, "SET lock_timeout = " LOCK_WAIT, 0, NULL) < 0 ||
 	    chunk_prepare(&b, e) < 0) {
 		PQfinish(c->conn);
 		c->conn = NULL;
@@ -396,7 +405,7 @@ static int begin(struct committer *c, PGconn *conn, int *spool, struct wq_error 
 		      : "BEGIN; SELECT FROM warehouse.key_state FOR SHARE; SAVEPOINT linkage; "
 			"SET LOCAL lock_timeout = " SPOOL_AFTER "; "
 			"SELECT pg_advisory_xact_lock(" LINKAGE_LOCK_KEY "); "
-			"SET LOCAL lock_timeout TO DEFAULT; " SPOOL_TABLE_LOCK
+			"SET LOCAL lock_timeout = " LOCK_WAIT "; " SPOOL_TABLE_LOCK
 			"SELECT storage_version, true, EXISTS (SELECT FROM "
 			"warehouse.intake_spool) FROM warehouse.key_state");
 	const char *state = PQresultErrorField(r, PG_DIAG_SQLSTATE);
