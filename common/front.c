@@ -252,6 +252,10 @@ static int upstream_open(struct http_request *req, struct http_response *resp, v
 	int body = has_body(req, &u->chunked);
 	struct strbuf out;
 	sb_init(&out);
+	/* Its whole size at once: grown while written, the bearer token's earlier copies
+	 * would be freed unwiped (the headers passed, the target, the client's address, and
+	 * the names and fixed lines, well under 1 KiB). */
+	sb_reserve(&out, passing + strlen(http_target(req)) + strlen(http_client(req)) + 1024);
 	request_head(req, body, u->chunked, &out);
 	u->fd = data_connect(f);
 	int ok = u->fd >= 0 && send_all(u->fd, out.data, out.len) == 0;

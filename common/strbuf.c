@@ -30,7 +30,7 @@ void sb_reset(struct strbuf *sb)
 	sb->data[0] = '\0';
 }
 
-static void reserve(struct strbuf *sb, size_t extra)
+void sb_reserve(struct strbuf *sb, size_t extra)
 {
 	if (sb->len + extra + 1 > sb->cap)
 		xgrow((void **)&sb->data, &sb->cap, sb->len + extra + 1, 1);
@@ -38,7 +38,7 @@ static void reserve(struct strbuf *sb, size_t extra)
 
 void sb_put(struct strbuf *sb, const void *p, size_t n)
 {
-	reserve(sb, n);
+	sb_reserve(sb, n);
 	memcpy(sb->data + sb->len, p, n);
 	sb->len += n;
 	sb->data[sb->len] = '\0';
@@ -51,7 +51,7 @@ void sb_puts(struct strbuf *sb, const char *s)
 
 void sb_putc(struct strbuf *sb, char c)
 {
-	reserve(sb, 1);
+	sb_reserve(sb, 1);
 	sb->data[sb->len++] = c;
 	sb->data[sb->len] = '\0';
 }
@@ -72,7 +72,7 @@ void sb_printf(struct strbuf *sb, const char *fmt, ...)
 		return;
 	}
 	if ((size_t)n >= room) {
-		reserve(sb, (size_t)n);
+		sb_reserve(sb, (size_t)n);
 		va_start(ap, fmt);
 		vsnprintf(sb->data + sb->len, (size_t)n + 1, fmt, ap);
 		va_end(ap);

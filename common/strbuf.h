@@ -14,6 +14,9 @@ struct strbuf {
 void sb_init(struct strbuf *sb);
 void sb_free(struct strbuf *sb);
 void sb_reset(struct strbuf *sb); /* empties it, keeps the memory */
+/* Room for extra more bytes at once: a buffer that will hold a secret is never moved (its
+ * old copy freed unwiped) while it is written. */
+void sb_reserve(struct strbuf *sb, size_t extra);
 void sb_put(struct strbuf *sb, const void *p, size_t n);
 void sb_puts(struct strbuf *sb, const char *s);
 void sb_putc(struct strbuf *sb, char c);
