@@ -262,8 +262,8 @@ void http_problem_param(struct http_response *resp, const char *code, const char
 			const char *param, const char *reason)
 {
 	json_t *p = problem_json(400, code, title, NULL, NULL);
-	/* The name as sent, bounded: the client's own text, to the client only. */
-	char name[65];
+	/* One of the route's names, or a position: never a name as sent (check_arg). */
+	char name[73];
 	snprintf(name, sizeof name, "%s", param);
 	json_object_set_new(p, "invalid_params",
 			    json_pack("[{s:s,s:s}]", "name", name, "reason", reason));
@@ -637,6 +637,7 @@ struct arg_check {
 	struct http_response *resp;
 	const char *seen[64];
 	int nseen;
+	int at; /* the position of the parameter checked, from 1 */
 	int failed;
 };
 
@@ -662,8 +663,17 @@ static enum MHD_Result check_arg(void *cls, enum MHD_ValueKind kind, const char 
 	(void)kind; /* only GET arguments are iterated */
 	if (c->failed)
 		return MHD_NO;
+	c->at++;
 	if (strlen(key) != key_size || !allowed(c->route, key, &repeatable)) {
-		http_problem_param(c->resp, "H1001", "unknown query parameter", key,
+		/* Named by its position, never echoed (a name may be typed as a key, as in a
+		 * record's fields), or by ours when it differs from one only by case. */
+		char name[72];
+		snprintf(name, sizeof name, "parameter %d", c->at);
+		for (const char *const *p = c->route->params; p && *p; p++)
+			if (strncasecmp(*p, key, strcspn(*p, "*")) == 0 &&
+			    key[strcspn(*p, "*")] == '\0')
+				snprintf(name, sizeof name, "%.*s", (int)strcspn(*p, "*"), *p);
+		http_problem_param(c->resp, "H1001", "unknown query parameter", name,
 				   "not a parameter of this route (docs/api.md lists them)");
 		c->failed = 1;
 		return MHD_NO;

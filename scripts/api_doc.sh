@@ -76,7 +76,8 @@ real server; noise keys are drawn afresh each time, so the published numbers mov
 few units between runs (docs/privacy.md), and long answers are shortened (marked `…`).
 `$TOKEN` is a researcher token (`make run` prints one and keeps it in
 `var/tokens/researcher`). Errors are problem+json with a stable code
-(docs/indicators.md lists them) and `invalid_params` naming the parameter at fault.
+(docs/indicators.md lists them) and `invalid_params` naming the parameter at fault (an
+unknown one by its position, `parameter 2`, never as sent: a name may be typed as a key).
 
 Common to the data routes: `filter=NAME:item;item` (repeatable), `from`, `to`,
 `format=csv` (or `Accept: text/csv`: the same columns and numbers), `lang=ar` (or

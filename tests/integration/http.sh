@@ -144,7 +144,11 @@ eq "and with 64 parameters in a 4 KB URL, all of it at once" \
   "$(code -H "$AUTH" -H "$lang" "$URL/api/v1/analytics?$(many_filters 62)indicator=victims&format=$pad")" "400"
 check "still answered by the data process" jq -e '.invalid_params[0].name == "format"' "$T/body"
 eq "an unknown parameter: 400" "$(code "$URL/api/v1/analytics?indicator=victims&fliter=sex:female")" "400"
-check "naming it" jq -e '.code == "H1001" and .invalid_params[0].name == "fliter"' "$T/body"
+check "naming it by its position, never as sent (a name may be typed as a key)" jq -e '.code == "H1001" and .invalid_params[0].name == "parameter 2"' "$T/body"
+eq "a parameter of another case" "$(code "$URL/api/v1/analytics?Indicator=victims")" "400"
+check "is named as ours" jq -e '.code == "H1001" and .invalid_params[0].name == "indicator"' "$T/body"
+code "$URL/api/v1/analytics?indicator=victims&Fatima%20Ahmed=1" >/dev/null
+check "a name typed as a parameter is nowhere in the answer" bash -c "! grep -qi fatima '$T/body'"
 eq "a single-valued parameter given twice: 400" \
   "$(code "$URL/api/v1/analytics?indicator=victims&indicator=cases")" "400"
 check "naming it" jq -e '.code == "H1002" and .invalid_params[0].name == "indicator"' "$T/body"

@@ -88,7 +88,7 @@ for r in "analytics?indicator=victims&" "trends?indicator=victims&" "risk-factor
   bad "from after to (${r%%\?*})" "/api/v1/${r}from=2024&to=2019" 400 Q1009 from
   bad "years outside the data (${r%%\?*})" "/api/v1/${r}from=2040" 409 Q1015 from
   bad "a repeated parameter (${r%%\?*})" "/api/v1/${r}from=2020&from=2021" 400 H1002 from
-  bad "an unknown parameter (${r%%\?*})" "/api/v1/${r}colour=red" 400 H1001 colour
+  bad "an unknown parameter (${r%%\?*})" "/api/v1/${r}colour=red" 400 H1001 "parameter $(($(tr -cd '&' <<<"$r" | wc -c) + 1))"
 done
 bad "years before the data" "/api/v1/trends?indicator=victims&to=1990" 409 Q1015 to
 bad "an unsupported format" "/api/v1/pathway?format=xml" 400 Q1010 format
