@@ -32,12 +32,15 @@ struct pop_reader {
 	int extra_col[ATTR_MAX], extra_kind[ATTR_MAX]; /* file column, attr_at index */
 	char *f[MAXCOL];
 	int nf;
+	int nul_col; /* the row's first cell holding a NUL (-1: none): cut short when kept */
 	long row;
 };
 
 static void on_field(void *s, size_t len, void *data)
 {
 	struct pop_reader *p = data;
+	if (s && memchr(s, '\0', len) && p->nul_col < 0)
+		p->nul_col = p->nf;
 	if (p->nf < MAXCOL)
 		p->f[p->nf] = xstrndup(s ? s : "", s ? len : 0);
 	p->nf++;
@@ -56,12 +59,15 @@ static void reject(struct pop_reader *p, const char *code, const char *column, c
 	}
 }
 
+/* Digits only (strtol alone takes "+5", and " 5" were libcsv not to trim it). */
 static int whole(const char *s, long lo, long hi, long *out)
 {
 	char *end;
 	errno = 0;
+	if (!*s || strspn(s, "0123456789") != strlen(s))
+		return -1;
 	long v = strtol(s, &end, 10);
-	if (!*s || *end || errno || v < lo || v > hi)
+	if (*end || errno || v < lo || v > hi)
 		return -1;
 	*out = v;
 	return 0;
@@ -152,6 +158,21 @@ static void data(struct pop_reader *p)
 		reject(p, "E1001", "", msg);
 		return;
 	}
+	if (p->nul_col >= 0) {
+		int c = p->nul_col;
+		const char *name = c == p->col_year	? "year"
+				   : c == p->col_region ? "region"
+				   : c == p->col_sex	? "sex"
+				   : c == p->col_age	? "age"
+				   : c == p->col_pop	? "population"
+							: "";
+		for (int k = 0; k < p->nextra; k++)
+			if (c == p->extra_col[k])
+				name = attr_at((size_t)p->extra_kind[k])->name;
+		snprintf(msg, sizeof msg, "column %d holds a NUL character", c + 1);
+		reject(p, "E1004", name, msg);
+		return;
+	}
 	if (whole(p->f[p->col_year], 1900, 2200, &year) < 0) {
 		reject(p, "E1004", "year", "\"year\" must be a year from 1900 to 2200");
 		return;
@@ -211,6 +232,7 @@ static void on_row(int c, void *data_)
 			data(p);
 		}
 	}
+	p->nul_col = -1;
 	for (int i = 0; i < p->nf && i < MAXCOL; i++)
 		free(p->f[i]);
 	p->nf = 0;
@@ -237,7 +259,8 @@ int population_load_stream(PGconn *conn, const struct codelists *lists, FILE *f,
 			   const struct population_options *o, struct population_result *r,
 			   struct wq_error *e)
 {
-	struct pop_reader p = {.lists = lists, .e = e, .rejects = o->rejects, .r = r};
+	struct pop_reader p = {
+	    .lists = lists, .e = e, .rejects = o->rejects, .r = r, .nul_col = -1};
 	int atomic = o->atomic;
 	struct csv_parser parser;
 	char buf[1 << 16];

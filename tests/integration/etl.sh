@@ -133,6 +133,16 @@ eq "makes no new data version (for nothing)" "$(psql_t -c 'SELECT version FROM a
 printf '\xEF\xBB\xBFyear,region,sex,age,population\n2021,DC-01,female,1,4321\n' >"$T/bom.csv"
 status "a population file with a byte-order mark loads" 0 "$BIN/wiqaya-etl" load --population "$T/bom.csv"
 eq "its row is read" "$(psql_t -c "SELECT population FROM warehouse.population WHERE year = 2021 AND region = 'DC-01' AND sex = 'female' AND age = 1 AND dims = '{}'")" "4321"
+# Numbers are digits only, and a cell with a NUL is no cell cut short at it: each such row
+# is rejected, naming its column (strtol took "+2022" and "+5"; a NUL cut "100\0x"; the
+# spaces around an unquoted cell libcsv trims, as in a case file).
+kept() { psql_t -c "SELECT coalesce(string_agg(age || ':' || population, ',' ORDER BY age), '') FROM warehouse.population WHERE year = 2022 AND region = 'DC-01' AND sex = 'female' AND age BETWEEN 1 AND 4 AND dims = '{}'"; }
+kept_before=$(kept)
+printf 'year,region,sex,age,population\n+2022,DC-01,female,1,100\n2022,DC-01,female,+5,100\n2022,DC-01,female,2,1e3\n2022,DC-01,female,3,100\0x\n2022,DC-01\0junk,female,4,100\n2022,DC-01,female,5,77\n' >"$T/strict.csv"
+status "a population file with signs, spaces and NULs in its numbers" 1 "$BIN/wiqaya-etl" load --population --rejects "$T/strict.ndjson" "$T/strict.csv"
+eq "each such row is rejected, naming its column" "$(jq -r '"\(.row) \(.errors[0].code) \(.errors[0].pointer)"' "$T/strict.ndjson" | sort | tr '\n' ';')" \
+  "2 E1004 year;3 E3003 age;4 E1004 population;5 E1004 population;6 E1004 region;"
+eq "and only the good row loads" "$(kept)/$(psql_t -c "SELECT population FROM warehouse.population WHERE year = 2022 AND region = 'DC-01' AND sex = 'female' AND age = 5 AND dims = '{}'")" "$kept_before/77"
 head -1 "$T/syn/cases.csv" | sed 's/$/,victim_sex/' >"$T/twice_cases.csv"
 status "a case CSV with a column twice is refused" 2 "$BIN/wiqaya-etl" load --format csv "$T/twice_cases.csv"
 check "naming the column (E1006)" grep -q 'E1006.*victim_sex.*twice' "$T/last"
