@@ -1,13 +1,16 @@
 // The page's only way to the data: GET requests to the same API everyone uses, with the
 // reader's token (if any) in the Authorization header, never in a URL.
 
-const TOKEN_KEY = 'wiqaya.token';
+// The token lives in this page's memory only: never in the browser's storage, which
+// browsers write to disk (sessionStorage too, for restoring a session), so a reload asks
+// for it again.
+let held = null;
 
 export const token = {
   // None in an embedded chart (state.js): it shows what everyone sees.
-  get: () => (document.body.classList.contains('embed') ? null : sessionStorage.getItem(TOKEN_KEY)),
-  set: (v) => sessionStorage.setItem(TOKEN_KEY, v),
-  forget: () => sessionStorage.removeItem(TOKEN_KEY),
+  get: () => (document.body.classList.contains('embed') ? null : held),
+  set: (v) => (held = v),
+  forget: () => (held = null),
 };
 
 // A query: a path under /api/v1 and its parameters, as [name, value] pairs (a parameter
