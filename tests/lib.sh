@@ -81,7 +81,9 @@ fresh_db() {
   test_config "$1"
   psql_admin -c "SET client_min_messages = warning" -c "DROP DATABASE IF EXISTS $DB WITH (FORCE)" \
     -c "CREATE DATABASE $DB" >/dev/null
-  cluster_lock "$BIN/wiqaya-etl" migrate >/dev/null 2>&1 || { echo "Bail out! migrate failed"; exit 1; }
+  # (Every migrate under the cluster's lock: migrations grant to the cluster's roles.)
+  cluster_lock "$BIN/wiqaya-etl" migrate >"$T/migrate.out" 2>&1 ||
+    { echo "Bail out! migrate failed: $(tail -n 3 "$T/migrate.out" | tr '\n' ' ')"; exit 1; }
   [[ -f $T/keys/pseudonym.key ]] || "$BIN/wiqaya-etl" keygen >/dev/null
   [[ -f $T/keys/noise.key ]] || "$BIN/wiqaya-server" keygen >/dev/null
 }

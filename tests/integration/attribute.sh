@@ -52,7 +52,7 @@ BIN=$tree/build/bin
 sed -i -e "s|^codelists *=.*|codelists = $tree/config/codelists|" -e "/^functions *=/d" \
   -e "s|^migrations *=.*|migrations = $tree/sql/migrations\nfunctions = $tree/sql/functions|" "$CONF"
 eq "the copy migrates this tree's warehouse: the columns, the two function files, one rebuild" \
-  "$("$BIN/wiqaya-etl" migrate 2>&1)" "1 migration applied, 2 function files applied, analytics rebuilt"
+  "$(cluster_lock "$BIN/wiqaya-etl" migrate 2>&1)" "1 migration applied, 2 function files applied, analytics rebuilt"
 eq "the rows loaded before have the attribute's default" \
   "$(psql_t -c "SELECT count(*) FILTER (WHERE school_type = 'unknown') || '/' || count(*) FROM analytics.victim_year")" \
   "$before_rows/$before_rows"
