@@ -224,7 +224,12 @@ static void on_row(int c, void *data_)
 	struct pop_reader *p = data_;
 	p->row++;
 	if (!p->failed) {
-		if (!p->header_done) {
+		if (!p->header_done && p->nul_col >= 0) {
+			p->failed = 1; /* (a name cut short at it would pass for one of ours) */
+			err_set(p->e, "E1006",
+				"the population file's header holds a NUL character");
+			err_detail(p->e, "Column %d.", p->nul_col + 1);
+		} else if (!p->header_done) {
 			p->header_done = 1;
 			header(p);
 		} else {

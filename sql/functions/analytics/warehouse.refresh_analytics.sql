@@ -26,6 +26,18 @@ BEGIN
   IF warehouse.refresh_needs_rebuild() THEN
     RETURN warehouse.rebuild_analytics();
   END IF;
+  -- Many rows named against what the planner counts of the warehouse (a first load, or
+  -- tables analysed while empty, between a load rolled back and the next): fresh
+  -- statistics first, or the queue's thousands of persons meet nested loops planned for
+  -- none (warehouse.analyze_warehouse). reltuples is -1 for a table never analysed.
+  IF (SELECT count(*) FROM warehouse.refresh_queue WHERE batch_id IS NULL) +
+     (SELECT coalesce(sum(accepted), 0) FROM warehouse.batch WHERE batch_id IN
+        (SELECT batch_id FROM warehouse.refresh_queue)) >
+     0.1 * greatest(0, (SELECT min(reltuples) FROM pg_class WHERE oid IN
+        ('warehouse."case"'::regclass, 'warehouse.person'::regclass,
+         'warehouse.victim'::regclass))) THEN
+    PERFORM warehouse.analyze_warehouse();
+  END IF;
   -- What the queue names: its cases and persons, and the cases of its batches (a load
   -- queues its batches: etl/load/chunk.c) with the persons they name.
   CREATE TEMP TABLE rq_case ON COMMIT DROP AS
