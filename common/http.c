@@ -664,7 +664,15 @@ static enum MHD_Result check_arg(void *cls, enum MHD_ValueKind kind, const char 
 	if (c->failed)
 		return MHD_NO;
 	c->at++;
-	if (strlen(key) != key_size || !allowed(c->route, key, &repeatable)) {
+	if (strlen(key) != key_size) {
+		char name[32];
+		snprintf(name, sizeof name, "parameter %d", c->at);
+		http_problem_param(c->resp, "H1003", "a NUL character in a query parameter", name,
+				   "a name must not hold %00");
+		c->failed = 1;
+		return MHD_NO;
+	}
+	if (!allowed(c->route, key, &repeatable)) {
 		/* Named by its position, never echoed (a name may be typed as a key, as in a
 		 * record's fields), or by ours when it differs from one only by case. */
 		char name[72];

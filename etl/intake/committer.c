@@ -167,11 +167,12 @@ static void fail(struct submission *s, const struct wq_error *e)
 }
 
 /* How long a group waits for a lock (the storage key's, while a rotation holds it; the
- * spool's table, while a withdrawal holds it) before it fails, answered 503 with nothing
- * committed: well before the front gives up on the request (4 statement timeouts and 30
- * s), after which a commit would load what its client was told was not, and a retry
- * without an Idempotency-Key would load it again. */
-#define LOCK_WAIT "'20s'"
+ * spool's table, while a withdrawal or another intake's group holds it) before it fails,
+ * answered 503 with nothing committed: a request waits for at most its own group and the
+ * one before (it arrived during that one's wait), 20 s, before the front gives up on it
+ * (4 statement timeouts and 30 s: 30 s at least), after which a commit would load what
+ * its client was told was not, and a retry without an Idempotency-Key load it again. */
+#define LOCK_WAIT "'10s'"
 
 /* The connection, made when missing: synchronous commit (an answer means the commit is on
  * disk, whatever the server's default), locks waited for at most LOCK_WAIT, and the chunk
@@ -389,10 +390,10 @@ static int write_rest(struct committer *c, PGconn *conn, struct submission **gro
 /* Begins the group's transaction: the storage key under a share lock (as a load reads it);
  * the linkage lock (as a load takes it), waited for at most SPOOL_AFTER, or only tried
  * while the spool may hold anything; then the spool's table lock, which every group
- * takes and nothing else waits for, so that across intakes spool ids follow commits and
- * idempotency keys are checked one group at a time. *SPOOL: the group is spooled, since
- * the linkage lock is not held or something is spooled before it. Returns the storage
- * version, or -1 with e set. */
+ * takes (waited for at most LOCK_WAIT, as any lock), so that across intakes spool ids
+ * follow commits and idempotency keys are checked one group at a time. *SPOOL: the
+ * group is spooled, since the linkage lock is not held or something is spooled before it.
+ * Returns the storage version, or -1 with e set. */
 #define SPOOL_TABLE_LOCK "LOCK TABLE warehouse.intake_spool IN SHARE ROW EXCLUSIVE MODE; "
 static int begin(struct committer *c, PGconn *conn, int *spool, struct wq_error *e)
 {

@@ -149,6 +149,8 @@ eq "a parameter of another case" "$(code "$URL/api/v1/analytics?Indicator=victim
 check "is named as ours" jq -e '.code == "H1001" and .invalid_params[0].name == "indicator"' "$T/body"
 code "$URL/api/v1/analytics?indicator=victims&Fatima%20Ahmed=1" >/dev/null
 check "a name typed as a parameter is nowhere in the answer" bash -c "! grep -qi fatima '$T/body'"
+eq "a parameter's name holding a NUL: 400" "$(code "$URL/api/v1/analytics?indicator%00x=victims")" "400"
+check "H1003, by its position" jq -e '.code == "H1003" and .invalid_params[0].name == "parameter 1"' "$T/body"
 eq "a single-valued parameter given twice: 400" \
   "$(code "$URL/api/v1/analytics?indicator=victims&indicator=cases")" "400"
 check "naming it" jq -e '.code == "H1002" and .invalid_params[0].name == "indicator"' "$T/body"

@@ -66,7 +66,7 @@ function readFilters(s) {
   // The builder's choice is no filter: it stays.
   const n = { lang: s.lang, digits: s.digits, table: s.table, by: s.by };
   // A period given backwards is the same period (every chart would otherwise be refused).
-  const [from, to] = [$('f-from').value, $('f-to').value].sort((a, b) => (a && b ? Number(a) - Number(b) : 0));
+  const [from, to] = state.inOrder($('f-from').value, $('f-to').value);
   // The whole period is no filter: the URL stays short.
   if (from && from !== String(years[0])) n.from = from;
   if (to && to !== String(years.at(-1))) n.to = to;

@@ -19,8 +19,15 @@ export function read() {
   if (s.lang !== 'ar') s.lang = 'en';
   if (s.digits !== 'arab' && s.digits !== 'latn') s.digits = s.lang === 'ar' ? 'arab' : 'latn';
   for (const k of ['from', 'to', 'cfrom', 'cto']) if (s[k] && !/^\d{4}$/.test(s[k])) delete s[k];
+  // A link whose period runs backwards is the same period (every chart would be refused).
+  [s.from, s.to] = inOrder(s.from, s.to);
+  if (!s.from) delete s.from;
+  if (!s.to) delete s.to;
   return s;
 }
+
+// Two years of a period, the earlier first (either may be missing).
+export const inOrder = (a, b) => (a && b && Number(a) > Number(b) ? [b, a] : [a, b]);
 
 // REPLACE: the same entry of the history (a choice being made, not a new page to go back to).
 export function write(s, { replace = false } = {}) {
