@@ -90,8 +90,8 @@ snapshot() {
   psql_t -c "SELECT case_id, seq, person_id FROM warehouse.victim ORDER BY 1, 2" \
          -c "SELECT case_id, seq, person_id FROM warehouse.offender ORDER BY 1, 2" \
          -c "SELECT person_id, kind FROM warehouse.person_token ORDER BY 1, 2" \
-         -c "SELECT * FROM analytics.victim_year ORDER BY record_key, year" \
-         -c "SELECT record_key, year, status, offences FROM analytics.case_fact ORDER BY record_key"
+         -c "SELECT * FROM analytics.victim_year ORDER BY record_key, year, row_key" \
+         -c "SELECT record_key, year, status, offences FROM analytics.case_fact ORDER BY 1, 2, 3, 4"
 }
 snapshot >"$T/before"
 psql_t -c "SELECT encode(token, 'hex') FROM warehouse.person_token UNION ALL
@@ -161,7 +161,7 @@ eq "its tokens are gone, the recent one's remain" \
 # leave one before retention took the linkage lock) loses the token at the next run.
 psql_t -c "INSERT INTO warehouse.person_token (token, key_version, kind, person_id)
   SELECT sha256('a leftover token'::bytea), 1, 2, person_id FROM warehouse.person WHERE scope = 'c' AND NOT linkable" \
-  -c "UPDATE warehouse.\"case\" SET reported = current_date WHERE case_id IN (SELECT o.case_id FROM warehouse.offender o
+  -c "UPDATE warehouse.\"case\" SET reported = date_trunc('month', current_date) WHERE case_id IN (SELECT o.case_id FROM warehouse.offender o
         JOIN warehouse.person p USING (person_id) WHERE p.scope = 'c' AND NOT p.linkable)" >/dev/null
 status "retention again" 0 "$BIN/wiqaya-etl" retention
 eq "takes the token a child left unlinkable still held" \
