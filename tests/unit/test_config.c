@@ -138,24 +138,34 @@ static void code_lists(void **state)
 	codelists_free(&cl);
 }
 
+/* A directory of its own for one code list: dir made, path its file's. */
+static void list_dir(char *dir, char *path, size_t size, const char *file)
+{
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, size, "%s/%s", dir, file);
+}
+
+static void write_text(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
+}
+
 static void malformed_code_list(void **state)
 {
 	(void)state;
-	char dir[] = "/tmp/wiqaya-cl-XXXXXX";
-	assert_non_null(mkdtemp(dir));
-	char path[80];
-	snprintf(path, sizeof path, "%s/bad.csv", dir);
-	FILE *f = fopen(path, "w");
-	fputs("code,label_en,label_ar\na,A,أ\nb,only two\n", f);
-	fclose(f);
+	char dir[] = "/tmp/wiqaya-cl-XXXXXX", path[80];
+	list_dir(dir, path, sizeof path, "bad.csv");
+	write_text(path, "code,label_en,label_ar\na,A,أ\nb,only two\n");
+	FILE *f;
 	struct codelists cl;
 	struct wq_error e;
 	assert_int_equal(codelists_load(&cl, dir, &e), -1);
 	assert_string_equal(e.code, "S1102");
 	assert_non_null(strstr(e.detail, "Line 3"));
-	f = fopen(path, "w");
-	fputs("code,label_en,label_ar\na,A,أ\na,A again,أ\n", f);
-	fclose(f);
+	write_text(path, "code,label_en,label_ar\na,A,أ\na,A again,أ\n");
 	assert_int_equal(codelists_load(&cl, dir, &e), -1);
 	assert_string_equal(e.code, "S1103");
 	/* Codes go unescaped into COPY text and array literals: only plain ones load. */
@@ -168,9 +178,7 @@ static void malformed_code_list(void **state)
 		assert_int_equal(codelists_load(&cl, dir, &e), -1);
 		assert_string_equal(e.code, "S1102");
 	}
-	f = fopen(path, "w");
-	fputs("code,label_en,label_ar\n18+,A,B\nDC-01,C,D\nx_y.z,E,F\n", f);
-	fclose(f);
+	write_text(path, "code,label_en,label_ar\n18+,A,B\nDC-01,C,D\nx_y.z,E,F\n");
 	assert_int_equal(codelists_load(&cl, dir, &e), 0);
 	codelists_free(&cl);
 	unlink(path);
@@ -182,15 +190,10 @@ static void malformed_code_list(void **state)
 static void code_list_with_bom(void **state)
 {
 	(void)state;
-	char dir[] = "/tmp/wiqaya-cl-XXXXXX";
-	assert_non_null(mkdtemp(dir));
-	char path[80];
-	snprintf(path, sizeof path, "%s/marked.csv", dir);
-	FILE *f = fopen(path, "w");
-	fputs("\xEF\xBB\xBF"
-	      "code,label_en,label_ar\nDC-01,Capital,العاصمة\n",
-	      f);
-	fclose(f);
+	char dir[] = "/tmp/wiqaya-cl-XXXXXX", path[80];
+	list_dir(dir, path, sizeof path, "marked.csv");
+	write_text(path, "\xEF\xBB\xBF"
+			 "code,label_en,label_ar\nDC-01,Capital,العاصمة\n");
 	struct codelists cl;
 	struct wq_error e;
 	assert_int_equal(codelists_load(&cl, dir, &e), 0);
@@ -200,11 +203,8 @@ static void code_list_with_bom(void **state)
 	assert_int_equal(codelist_index(l, "DC-01"), 0);
 	codelists_free(&cl);
 	/* Only at the start: a mark before a later line's code is no plain code. */
-	f = fopen(path, "w");
-	fputs("code,label_en,label_ar\n\xEF\xBB\xBF"
-	      "DC-01,Capital,العاصمة\n",
-	      f);
-	fclose(f);
+	write_text(path, "code,label_en,label_ar\n\xEF\xBB\xBF"
+			 "DC-01,Capital,العاصمة\n");
 	assert_int_equal(codelists_load(&cl, dir, &e), -1);
 	assert_string_equal(e.code, "S1102");
 	unlink(path);

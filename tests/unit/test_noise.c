@@ -161,6 +161,21 @@ static void function_3_is_the_documented_prf(void **state)
 	noise_is(NOISE_PRF_BY_CHILDREN);
 }
 
+/* Over cell keys 1..cells: how many draw the same noise for measure ma of definition a as
+ * for mb of b. */
+static int equal_draws(const struct wq_config *cfg, const struct keyring *keys,
+		       const struct indicator *ind, char ma, const char *a, char mb, const char *b,
+		       int cells)
+{
+	int same = 0;
+	for (uint32_t ck = 1; ck <= (uint32_t)cells; ck++) {
+		uint8_t ia[16], ib[16];
+		same += noise_of(cfg, keys, ind, ma, a, ck, ia) ==
+			noise_of(cfg, keys, ind, mb, b, ck, ib);
+	}
+	return same;
+}
+
 /* Under function 3 two definitions of the same children (a filter that excludes nobody)
  * share the fresh part and differ in the fixed part and the identity (each is charged);
  * under 2 they share nothing, and under 3 neither do empty cells. Without the fixed part
@@ -192,25 +207,10 @@ static void function_3_keys_the_fresh_part_by_the_children(void **state)
 	assert_int_equal(same_fresh, cells);
 	assert_true(same_total < cells / 4); /* the fixed parts differ: equal ~13% */
 	/* A proportion's numerator and denominator over the same children: each its own. */
-	double fixed = cfg.fixed_noise_scale;
 	cfg.fixed_noise_scale = 0;
-	same_fresh = 0;
-	for (uint32_t ck = 1; ck <= (uint32_t)cells; ck++) {
-		uint8_t ia[16];
-		same_fresh += noise_of(&cfg, &keys, &ind, 'n', a, ck, ia) ==
-			      noise_of(&cfg, &keys, &ind, 'd', a, ck, ia);
-	}
-	assert_true(same_fresh < cells / 4);
-	cfg.fixed_noise_scale = fixed;
+	assert_true(equal_draws(&cfg, &keys, &ind, 'n', a, 'd', a, cells) < cells / 4);
 	keys.noise_prf = NOISE_PRF_SIPHASH;
-	cfg.fixed_noise_scale = 0;
-	same_fresh = 0;
-	for (uint32_t ck = 1; ck <= (uint32_t)cells; ck++) {
-		uint8_t ia[16], ib[16];
-		same_fresh += noise_of(&cfg, &keys, &ind, 'n', a, ck, ia) ==
-			      noise_of(&cfg, &keys, &ind, 'n', b, ck, ib);
-	}
-	assert_true(same_fresh < cells / 4);
+	assert_true(equal_draws(&cfg, &keys, &ind, 'n', a, 'n', b, cells) < cells / 4);
 	/* Empty cells (cell key 0) share nothing but what two independent draws would: the
 	 * empty set is in thousands of cells of a release. (The fresh parts alone.) */
 	keys.noise_prf = NOISE_PRF_BY_CHILDREN;
