@@ -2,7 +2,7 @@
 source "$(dirname "$0")/../lib.sh"
 fresh_db foundation
 
-out=$("$BIN/wiqaya-etl" migrate 2>&1)
+out=$(cluster_lock "$BIN/wiqaya-etl" migrate 2>&1)
 eq "migrate twice applies nothing the second time" "$out" "0 migrations applied, 0 function files applied"
 eq "every migration is recorded" "$(psql_t -c 'SELECT count(*) FROM public.schema_migrations')" \
   "$(ls "$ROOT"/sql/migrations/*.sql | wc -l)"
@@ -70,7 +70,7 @@ mig=$T/migrations
 cp -r "$ROOT/sql/migrations" "$mig"
 sed "s|^migrations *=.*|migrations = $mig|" "$CONF" >"$T/mig.conf"
 echo "-- edited" >>"$mig/000_baseline.sql"
-status "an edited migration is refused" 2 "$BIN/wiqaya-etl" -c "$T/mig.conf" migrate
+status "an edited migration is refused" 2 cluster_lock "$BIN/wiqaya-etl" -c "$T/mig.conf" migrate
 check "the refusal names S4002 and the file" grep -q 'S4002.*000_baseline.sql' "$T/last"
 
 # Configuration errors name the file, the line and the key.

@@ -42,14 +42,14 @@ check "the old code's country has analytics" test "$(psql_t -c 'SELECT count(*) 
 nfiles=$(cd "$ROOT/sql/functions" && find . -name '*.sql' | wc -l)
 # The migrations after the ten (000_baseline replaces them: recorded, not run).
 nmig=$(ls "$ROOT"/sql/migrations | awk '$0 > "010"' | wc -l)
-out=$("$BIN/wiqaya-etl" migrate 2>&1)
+out=$(cluster_lock "$BIN/wiqaya-etl" migrate 2>&1)
 eq "migrate applies the new migrations and every function file, and rebuilds once" "$out" \
   "$nmig migration$([[ $nmig == 1 ]] || echo s) applied, $nfiles function files applied, analytics rebuilt"
 eq "every analytics row is unchanged by the upgrade" "$(digest sources report_delay)" "$before"
 eq "and every child-year has its sources" \
   "$(psql_t -c 'SELECT count(*) FROM analytics.victim_year WHERE sources IS NULL')" "0"
 v=$(psql_t -c 'SELECT version FROM analytics.data_version')
-out=$("$BIN/wiqaya-etl" migrate 2>&1)
+out=$(cluster_lock "$BIN/wiqaya-etl" migrate 2>&1)
 eq "a second migrate is a no-op" "$out" "0 migrations applied, 0 function files applied"
 eq "and rebuilds nothing: the data version stays" "$(psql_t -c 'SELECT version FROM analytics.data_version')" "$v"
 same_as_rebuild "a rebuild after the upgrade gives the same rows"
@@ -80,12 +80,12 @@ test_config upgrade
 cp -r "$ROOT/sql/functions" "$T/functions"
 sed "s|^functions *=.*||; s|^migrations *=.*|migrations = $ROOT/sql/migrations\nfunctions = $T/functions|" "$CONF" >"$T/fn.conf"
 echo "-- a comment changes the checksum" >>"$T/functions/auth.lookup.sql"
-eq "a changed function file is applied again" "$("$BIN/wiqaya-etl" -c "$T/fn.conf" migrate 2>&1)" \
+eq "a changed function file is applied again" "$(cluster_lock "$BIN/wiqaya-etl" -c "$T/fn.conf" migrate 2>&1)" \
   "0 migrations applied, 1 function file applied"
-eq "exactly once" "$("$BIN/wiqaya-etl" -c "$T/fn.conf" migrate 2>&1)" "0 migrations applied, 0 function files applied"
+eq "exactly once" "$(cluster_lock "$BIN/wiqaya-etl" -c "$T/fn.conf" migrate 2>&1)" "0 migrations applied, 0 function files applied"
 v=$(psql_t -c 'SELECT version FROM analytics.data_version')
 echo "-- a comment changes the checksum" >>"$T/functions/analytics/warehouse.victim_years.sql"
-eq "a changed builder is applied and rebuilds the analytics" "$("$BIN/wiqaya-etl" -c "$T/fn.conf" migrate 2>&1)" \
+eq "a changed builder is applied and rebuilds the analytics" "$(cluster_lock "$BIN/wiqaya-etl" -c "$T/fn.conf" migrate 2>&1)" \
   "0 migrations applied, 1 function file applied, analytics rebuilt"
 eq "once: the data version moved by one" "$(psql_t -c 'SELECT version FROM analytics.data_version')" "$((v + 1))"
 eq "the rebuilt rows are the same" "$(digest sources report_delay)" "$before"
@@ -96,22 +96,22 @@ sed "s|^codelists *=.*|codelists = $T/lists|" "$T/fn.conf" >"$T/lists.conf"
 hotline() { psql_t -c "SELECT count(*) FROM analytics.victim_year WHERE sources LIKE '%hotline%'"; }
 was=$(hotline)
 sed -i 's/^\(DC-HOT-00,.*\),hotline$/\1,health/; s/^\(DC-HOSP-01,.*\),health$/\1,hotline/' "$T/lists/agencies.csv"
-eq "two agencies given each other's source rebuild the analytics" "$("$BIN/wiqaya-etl" -c "$T/lists.conf" migrate 2>&1)" \
+eq "two agencies given each other's source rebuild the analytics" "$(cluster_lock "$BIN/wiqaya-etl" -c "$T/lists.conf" migrate 2>&1)" \
   "0 migrations applied, 0 function files applied, analytics rebuilt"
 check "their children are the other source's now ($was child-years of the hotline, then $(hotline))" test "$(hotline)" -ne "$was"
-eq "once" "$("$BIN/wiqaya-etl" -c "$T/lists.conf" migrate 2>&1)" "0 migrations applied, 0 function files applied"
+eq "once" "$(cluster_lock "$BIN/wiqaya-etl" -c "$T/lists.conf" migrate 2>&1)" "0 migrations applied, 0 function files applied"
 sed -i 's/^\(DC-FIU-00,.*\),police$/\1,finance/' "$T/lists/agencies.csv"
-status "a source that no code of sources.csv names stops migrate" 2 "$BIN/wiqaya-etl" -c "$T/lists.conf" migrate
+status "a source that no code of sources.csv names stops migrate" 2 cluster_lock "$BIN/wiqaya-etl" -c "$T/lists.conf" migrate
 check "saying S4007 and the set" grep -q 'S4007.*"finance" is not a code' "$T/last"
 eq "changing nothing" "$(psql_t -c "SELECT source FROM warehouse.agency_source WHERE agency = 'DC-FIU-00'")" "police"
 sed -i 's/^\(DC-FIU-00,.*\),finance$/\1,police/; s/^\(DC-HOSP-01,.*\),hotline$/\1,health/; s/^\(DC-HOT-00,.*\),health$/\1,police/' "$T/lists/agencies.csv"
-status "a source of sources.csv that no agency has stops migrate" 2 "$BIN/wiqaya-etl" -c "$T/lists.conf" migrate
+status "a source of sources.csv that no agency has stops migrate" 2 cluster_lock "$BIN/wiqaya-etl" -c "$T/lists.conf" migrate
 check "saying S4007 and the source" grep -q 'S4007.*"hotline" of the sources.* is no agency' "$T/last"
 sed -i 's/^\(DC-HOT-00,.*\),police$/\1,hot line/' "$T/lists/agencies.csv"
-status "a source that is no code stops migrate" 2 "$BIN/wiqaya-etl" -c "$T/lists.conf" migrate
+status "a source that is no code stops migrate" 2 cluster_lock "$BIN/wiqaya-etl" -c "$T/lists.conf" migrate
 check "saying S1102 and the line" grep -q "S1102.*agencies.csv" "$T/last"
 cp "$ROOT/config/codelists/agencies.csv" "$T/lists/"
-eq "the shipped sources again: a rebuild" "$("$BIN/wiqaya-etl" -c "$T/lists.conf" migrate 2>&1)" \
+eq "the shipped sources again: a rebuild" "$(cluster_lock "$BIN/wiqaya-etl" -c "$T/lists.conf" migrate 2>&1)" \
   "0 migrations applied, 0 function files applied, analytics rebuilt"
 eq "and the rows of before" "$(digest sources report_delay)" "$before"
 # A new migration and a broken function file in one run: neither lands (one transaction).
@@ -122,7 +122,7 @@ sed -i 's/SELECT a\[1:cap\]/SELECT a[1:cap] FROM no_such_table/' "$T/functions/a
 echo "-- changed" >>"$T/functions/auth.charge.sql"
 charge_sum() { psql_t -c "SELECT checksum FROM schema_functions WHERE name = 'auth.charge.sql'"; }
 sum=$(charge_sum)
-status "a function file PostgreSQL refuses stops migrate" 2 "$BIN/wiqaya-etl" -c "$T/fn.conf" migrate
+status "a function file PostgreSQL refuses stops migrate" 2 cluster_lock "$BIN/wiqaya-etl" -c "$T/fn.conf" migrate
 check "naming S4004 and the file" grep -q 'S4004.*no_such_table' "$T/last"
 check "and the hint names the file" grep -q 'analytics.cap_items.sql' "$T/last"
 eq "nothing of that run remains (auth.charge's change is not recorded)" "$(charge_sum)" "$sum"
@@ -137,7 +137,7 @@ mkdir -p "$T/five" && cp "$old"/sql/migrations/00[1-5]_*.sql "$T/five/"
 sed "s|^migrations *=.*|migrations = $T/five|; $new_keys" "$CONF" >"$T/five.conf"
 cluster_lock "$old/build/bin/wiqaya-etl" -c "$T/five.conf" migrate >/dev/null
 status "migrate refuses a database that has five of the ten migrations the baseline replaces" 2 \
-  "$BIN/wiqaya-etl" migrate
+  cluster_lock "$BIN/wiqaya-etl" migrate
 check "saying S4005 and what to do" bash -c "grep -q 'S4005.*5 of the 10.*000_baseline.sql' '$T/last' && grep -qi 'release that has those migrations' '$T/last'"
 eq "and changing nothing" "$(psql_t -c 'SELECT count(*) FROM schema_migrations')" "5"
 test_config upgrade
