@@ -97,6 +97,7 @@ static const struct key keys[] = {
     D("disclosure", "noise_scale", noise_scale, 0.1, 1000, "2"),
     D("disclosure", "fixed_noise_scale", fixed_noise_scale, 0, 1000, "2"),
     I("disclosure", "floor", floor, 0, 1000, "5"),
+    I("disclosure", "floor_spread", floor_spread, 0, 9, "4"),
     I("disclosure", "threshold", threshold, 0, 1000, "10"),
     I("disclosure", "max_dims_policy", max_dims_policy, 1, 10, "3"),
     I("disclosure", "max_dims_researcher", max_dims_researcher, 1, 10, "4"),

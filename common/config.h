@@ -48,6 +48,9 @@ struct wq_config {
 	double noise_scale, fixed_noise_scale;
 	double budget_policy, budget_researcher, budget_admin, budget_public;
 	int floor, threshold, max_dims_policy, max_dims_researcher, budget_days;
+	/* Each measure of each cell is published at floor + a secret raise of 0..floor_spread
+	 * children, keyed by its definition (docs/privacy.md, "The floor"). */
+	int floor_spread;
 	int release_days; /* the public tables are released once per this many days */
 	/* The published product by official release (docs/releases.md) instead of the
 	 * calendar: answered from the newest published release; an agency's year counts once

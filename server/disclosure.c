@@ -108,7 +108,7 @@ void disclosure_get(struct http_request *req, struct http_response *resp)
 	for (size_t i = 0; i < srv->public.n; i++)
 		json_array_append_new(tables, json_string(srv->public.text[i]));
 	json_t *body = json_pack(
-	    "{s:{s:s,s:f,s:f,s:f,s:s},s:{s:i,s:i,s:s},s:{s:{s:i,s:i,s:i},s:o,s:i},"
+	    "{s:{s:s,s:f,s:f,s:f,s:s},s:{s:i,s:i,s:i,s:s},s:{s:{s:i,s:i,s:i},s:o,s:i},"
 	    "s:{s:i,s:i,s:s,s:{s:f,s:f,s:f,s:f},s:s,s:s},s:o,s:{s:s,s:f,s:f},s:{s:I}}",
 	    "noise", "mechanism",
 	    "discrete Laplace (two-sided geometric), sticky: a fresh part of scale b and a fixed "
@@ -116,11 +116,12 @@ void disclosure_get(struct http_request *req, struct http_response *resp)
 	    "scale_b", cfg->noise_scale, "fixed_scale_b", cfg->fixed_noise_scale, "variance",
 	    dl_variance(cfg->noise_scale) +
 		(cfg->fixed_noise_scale > 0 ? dl_variance(cfg->fixed_noise_scale) : 0),
-	    "keyed_by", keyed, "suppression", "floor", cfg->floor, "threshold", cfg->threshold,
-	    "rule",
-	    "a cell is null (suppressed) when its true count is below the floor or its noisy "
-	    "count below the threshold, true zeros included; a rate or proportion when either "
-	    "part is",
+	    "keyed_by", keyed, "suppression", "floor", cfg->floor, "floor_spread",
+	    cfg->floor_spread, "threshold", cfg->threshold, "rule",
+	    "a cell is null (suppressed) when its true count is below the floor raised by a "
+	    "secret 0 to floor_spread of its own (keyed by its definition) or its noisy count "
+	    "below the threshold, true zeros included; a rate or proportion when either part "
+	    "is",
 	    "grammar", "max_dimensions", "policy", cfg->max_dims_policy, "researcher",
 	    cfg->max_dims_researcher, "admin", cfg->max_dims_policy, "sensitive", sensitive,
 	    "sensitive_max_others", GRAMMAR_SENSITIVE_OTHERS, "budget", "window_days",

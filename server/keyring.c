@@ -16,7 +16,7 @@ enum { SUB_NOISE = 1, SUB_LEDGER = 2 };
 
 /* Noise function 2's keys are subkeys of the subkeys, in a context of their own. */
 static const char sip_context[crypto_kdf_CONTEXTBYTES] = {'W', 'Q', 'N', 'O', 'I', 'S', 'E', '2'};
-enum { SIP_FIXED = 1, SIP_FRESH = 2, SIP_IDENTITY = 3 };
+enum { SIP_FIXED = 1, SIP_FRESH = 2, SIP_IDENTITY = 3, SIP_FLOOR = 4 };
 
 static uint8_t *subkey(const uint8_t *master, size_t len, uint64_t id, const char *ctx)
 {
@@ -34,6 +34,7 @@ static void derive(struct keyring *k, const uint8_t *master)
 	k->sip_fixed = subkey(k->noise, 16, SIP_FIXED, sip_context);
 	k->sip_fresh = subkey(k->noise, 16, SIP_FRESH, sip_context);
 	k->sip_identity = subkey(k->ledger, 16, SIP_IDENTITY, sip_context);
+	k->sip_floor = subkey(k->noise, 16, SIP_FLOOR, sip_context);
 }
 
 static void derive_audit(struct keyring *k)
@@ -79,6 +80,7 @@ void keyring_free(struct keyring *k)
 	sodium_free(k->sip_fixed);
 	sodium_free(k->sip_fresh);
 	sodium_free(k->sip_identity);
+	sodium_free(k->sip_floor);
 	sodium_free(k->audit);
 	sodium_free(k->token);
 	memset(k, 0, sizeof *k);

@@ -15,8 +15,9 @@ struct keyring {
 	uint8_t *noise, *ledger; /* subkeys of the server key */
 	uint8_t *token, *audit;	 /* the token key and the audit chain's (audit_chain.h) */
 	/* Noise function 2's SipHash keys (noise.h), 16 bytes each: the fixed part's and the
-	 * fresh part's of the noise subkey, the identities' of the ledger's. */
-	uint8_t *sip_fixed, *sip_fresh, *sip_identity;
+	 * fresh part's of the noise subkey, the identities' of the ledger's; and the floor's
+	 * raise (noise.h), under every function. */
+	uint8_t *sip_fixed, *sip_fresh, *sip_identity, *sip_floor;
 	/* The noise function (NOISE_PRF_*): 0 until noise_rules_check has read the one the
 	 * database records for the key; no noise is drawn before. Written once, atomically. */
 	int noise_prf;

@@ -55,6 +55,9 @@ void noise_measure_init(struct noise_measure *nm, const struct wq_config *cfg,
 	nm->prf = __atomic_load_n(&keys->noise_prf, __ATOMIC_ACQUIRE);
 	nm->fixed_scale = cfg->fixed_noise_scale;
 	nm->fresh_scale = cfg->noise_scale;
+	nm->raise_len = head(nm->raise_head, "floor-v1", ind, measure);
+	nm->raise_key = keys->sip_floor;
+	nm->spread = cfg->floor_spread;
 	if (nm->prf == NOISE_PRF_BLAKE2B) {
 		/* The keyed hashes absorb the part before the definition once; a cell adds its
 		 * own part to a copy. */
@@ -188,6 +191,32 @@ long noise_of(const struct wq_config *cfg, const struct keyring *keys, const str
 	struct noise_measure nm;
 	noise_measure_init(&nm, cfg, keys, ind, measure);
 	return noise_cell(&nm, NULL, definition, ck, identity);
+}
+
+int noise_raise(const struct noise_measure *nm, const char *definition)
+{
+	if (nm->spread <= 0)
+		return 0;
+	size_t len = strlen(definition) + 1, n = nm->raise_len + len;
+	uint8_t stack[2048], *m = n > sizeof stack ? xmalloc(n) : stack, h[8];
+	memcpy(m, nm->raise_head, nm->raise_len);
+	memcpy(m + nm->raise_len, definition, len);
+	crypto_shorthash_siphash24(h, m, n, nm->raise_key);
+	if (m != stack)
+		free(m);
+	uint64_t u = 0;
+	for (int i = 7; i >= 0; i--)
+		u = u << 8 | h[i];
+	/* (The modulo's bias, at most 10 / 2^64, is nothing.) */
+	return (int)(u % (uint64_t)(nm->spread + 1));
+}
+
+int noise_raise_of(const struct wq_config *cfg, const struct keyring *keys,
+		   const struct indicator *ind, char measure, const char *definition)
+{
+	struct noise_measure nm;
+	noise_measure_init(&nm, cfg, keys, ind, measure);
+	return noise_raise(&nm, definition);
 }
 
 double noise_variance(const struct wq_config *cfg)

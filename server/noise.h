@@ -56,6 +56,12 @@ struct noise_measure {
 	size_t fixed_len, fresh_len, identity_len;
 	int fresh_by_children; /* 3 */
 	const uint8_t *fixed_key, *fresh_key, *identity_key;
+	/* The floor's raise, under every function: its part before the definition, key and
+	 * spread */
+	char raise_head[256];
+	size_t raise_len;
+	const uint8_t *raise_key;
+	int spread;
 };
 void noise_measure_init(struct noise_measure *nm, const struct wq_config *cfg,
 			const struct keyring *keys, const struct indicator *ind, char measure);
@@ -74,6 +80,16 @@ void noise_memo_init(struct noise_memo *mm, const struct noise_measure *nm);
  * thread's memo of nm's last cell. */
 long noise_cell(const struct noise_measure *nm, struct noise_memo *mm, const char *definition,
 		uint32_t ck, uint8_t identity[16]);
+
+/* The floor's secret raise for this measure of the cell of definition (docs/privacy.md,
+ * "The floor"): 0 to [disclosure] floor_spread children, uniform, from SipHash-2-4 under
+ * a subkey of the noise key of "wiqaya-cell-floor-v1", the indicator, the measure and the
+ * definition. Keyed by the definition alone, as the fixed part is: a submitter who plants
+ * cases into a cell moves its count by what it planted, never its raise, so reading at
+ * which count the cell is published tells the raise less the true count, not the count. */
+int noise_raise(const struct noise_measure *nm, const char *definition);
+int noise_raise_of(const struct wq_config *cfg, const struct keyring *keys,
+		   const struct indicator *ind, char measure, const char *definition);
 
 /* The variance of one cell's noise: the fresh and the fixed parts'. */
 double noise_variance(const struct wq_config *cfg);

@@ -2,6 +2,7 @@
 #include "server/product.h"
 
 #include <jansson.h>
+#include <limits.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -58,6 +59,7 @@ static void cube_free(struct product_cube *c)
 	free(c->values);
 	free(c->truth);
 	free(c->noise);
+	free(c->raise);
 	free(c);
 }
 
@@ -268,6 +270,8 @@ static struct product_cube *measure(const struct product *pr, PGconn *conn,
 	c->values = xcalloc(total * (size_t)base->ndims + 1, sizeof *c->values);
 	c->truth = xcalloc(total * 3 + 1, sizeof *c->truth);
 	c->noise = xcalloc(total * 3 + 1, sizeof *c->noise);
+	c->raise = xcalloc(total * 3 + 1, sizeof *c->raise);
+	c->spread = pr->cfg->floor_spread;
 	*ids = xmalloc(total * (size_t)measures * 16 + 16);
 	*nids = 0;
 	sb_init(&def);
@@ -287,6 +291,8 @@ static struct product_cube *measure(const struct product *pr, PGconn *conn,
 			c->noise[i * 3 + (size_t)m] =
 			    noise_of(pr->cfg, pr->keys, base->ind, name[m], def.data,
 				     hit ? hit->ck[m] : 0, *ids + 16 * (*nids)++);
+			c->raise[i * 3 + (size_t)m] = (unsigned char)noise_raise_of(
+			    pr->cfg, pr->keys, base->ind, name[m], def.data);
 		}
 		for (int d = base->ndims - 1; d >= 0; d--) {
 			if (++idx[d] < dom[d].n)
@@ -310,13 +316,16 @@ static char *cube_text(const struct product_cube *c)
 	for (size_t i = 0; i < c->n * (size_t)c->base->ndims; i++)
 		json_array_append_new(values,
 				      c->values[i] ? json_string(c->values[i]) : json_null());
+	json_t *raise = json_array();
 	for (size_t i = 0; i < c->n * 3; i++) {
 		json_array_append_new(truth, json_integer(c->truth[i]));
 		json_array_append_new(noise, json_integer(c->noise[i]));
+		json_array_append_new(raise, json_integer(c->raise ? c->raise[i] : 0));
 	}
-	json_t *j = json_pack("{s:I,s:i,s:i,s:I,s:o,s:o,s:o}", "version", (json_int_t)c->version,
-			      "first", c->first, "last", c->last, "cells", (json_int_t)c->n,
-			      "values", values, "truth", truth, "noise", noise);
+	json_t *j = json_pack("{s:I,s:i,s:i,s:I,s:o,s:o,s:o,s:o,s:i}", "version",
+			      (json_int_t)c->version, "first", c->first, "last", c->last, "cells",
+			      (json_int_t)c->n, "values", values, "truth", truth, "noise", noise,
+			      "raise", raise, "floor_spread", c->spread);
 	char *text = json_dumps(j, JSON_COMPACT);
 	json_decref(j);
 	return text;
@@ -329,13 +338,17 @@ static struct product_cube *cube_parse(const struct product *pr, const struct qu
 {
 	json_t *j = json_loads(text, 0, NULL), *values, *truth, *noise;
 	json_int_t version = 0, n = 0;
-	int first = 0, last = 0;
+	int first = 0, last = 0, spread = 0;
+	/* A release measured before the floor's raises has none: its cells keep the plain
+	 * floor, as published. */
+	json_t *raise = NULL;
 	if (!j ||
-	    json_unpack(j, "{s:I,s:i,s:i,s:I,s:o,s:o,s:o}", "version", &version, "first", &first,
-			"last", &last, "cells", &n, "values", &values, "truth", &truth, "noise",
-			&noise) < 0 ||
+	    json_unpack(j, "{s:I,s:i,s:i,s:I,s:o,s:o,s:o,s?o,s?i}", "version", &version, "first",
+			&first, "last", &last, "cells", &n, "values", &values, "truth", &truth,
+			"noise", &noise, "raise", &raise, "floor_spread", &spread) < 0 ||
 	    json_array_size(values) != (size_t)n * (size_t)base->ndims ||
-	    json_array_size(truth) != (size_t)n * 3 || json_array_size(noise) != (size_t)n * 3) {
+	    json_array_size(truth) != (size_t)n * 3 || json_array_size(noise) != (size_t)n * 3 ||
+	    (raise && json_array_size(raise) != (size_t)n * 3)) {
 		json_decref(j);
 		return NULL;
 	}
@@ -347,6 +360,8 @@ static struct product_cube *cube_parse(const struct product *pr, const struct qu
 	c->values = xcalloc((size_t)n * (size_t)base->ndims + 1, sizeof *c->values);
 	c->truth = xcalloc((size_t)n * 3 + 1, sizeof *c->truth);
 	c->noise = xcalloc((size_t)n * 3 + 1, sizeof *c->noise);
+	c->raise = xcalloc((size_t)n * 3 + 1, sizeof *c->raise);
+	c->spread = raise ? spread : 0;
 	int ok = 1;
 	for (size_t i = 0; ok && i < (size_t)n * (size_t)base->ndims; i++) {
 		const json_t *v = json_array_get(values, i);
@@ -358,6 +373,11 @@ static struct product_cube *cube_parse(const struct product *pr, const struct qu
 	for (size_t i = 0; i < (size_t)n * 3; i++) {
 		c->truth[i] = (long)json_integer_value(json_array_get(truth, i));
 		c->noise[i] = (long)json_integer_value(json_array_get(noise, i));
+		if (raise) {
+			json_int_t r = json_integer_value(json_array_get(raise, i));
+			ok = ok && r >= 0 && r <= spread;
+			c->raise[i] = (unsigned char)(ok ? r : 0);
+		}
 	}
 	json_decref(j);
 	if (!ok) {
@@ -488,6 +508,7 @@ struct product_cube **product_release_tables(const struct product *pr, PGconn *c
 							  PQgetvalue(r, i, 9)[0] == 't'};
 			snprintf(c->rules.key_id, sizeof c->rules.key_id, "%s",
 				 PQgetvalue(r, i, 7));
+			c->rules.floor_spread = c->spread;
 			cubes[t] = c;
 		}
 	PQclear(r);
@@ -605,6 +626,9 @@ void product_sum(const struct product_cube *c, const struct query *q, const stru
 	const struct query *base = c->base;
 	int col[QUERY_MAX_DIMS * 2], year = -1;
 	memset(sums, 0, ncells * sizeof *sums);
+	for (size_t i = 0; i < ncells; i++) /* no cell summed: none reaches the floor */
+		for (int m = 0; m < 3; m++)
+			sums[i].held[m] = LONG_MIN;
 	for (int i = 0; i < q->ndims + q->nfilters; i++)
 		col[i] = base_column(base, q->dims[i].dim);
 	for (int j = 0; j < base->ndims; j++)
@@ -630,10 +654,11 @@ void product_sum(const struct product_cube *c, const struct query *q, const stru
 		struct product_sums *s = &sums[at];
 		for (int m = 0; m < 3; m++) {
 			long t = c->truth[r * 3 + (size_t)m];
+			long held = t - (long)c->raise[r * 3 + (size_t)m];
 			s->truth[m] += t;
 			s->noise[m] += c->noise[r * 3 + (size_t)m];
-			if (t > s->largest[m])
-				s->largest[m] = t;
+			if (held > s->held[m])
+				s->held[m] = held;
 		}
 		s->cells++;
 	}

@@ -32,7 +32,8 @@ struct release_rules {
 	 * made before they were recorded (migration 026). */
 	char key_id[33];
 	int function;
-	int mixed; /* it carries cells drawn under another key or function */
+	int mixed;	  /* it carries cells drawn under another key or function */
+	int floor_spread; /* its cells' raises' (product_cube), as measured */
 };
 
 /* One base table of one release: every cell of its layout. */
@@ -46,16 +47,22 @@ struct product_cube {
 				program) */
 	long *truth;	     /* n x 3: the measures n, d, x */
 	long *noise;	     /* n x 3: their noise, not floored */
-	int official;	     /* an official release's id (docs/releases.md); 0 the calendar's */
-	char day[16];	     /* an official release's publication day, YYYY-MM-DD */
+	/* n x 3: each measure's secret raise of the floor (noise_raise), 0 in a release
+	 * measured before raises were (its cells keep the plain floor) */
+	unsigned char *raise;
+	int spread;   /* the floor_spread it was measured with */
+	int official; /* an official release's id (docs/releases.md); 0 the calendar's */
+	char day[16]; /* an official release's publication day, YYYY-MM-DD */
 	struct release_rules rules; /* an official release's */
 };
 
 /* The sums of a query's cells over the base table's cells. */
 struct product_sums {
 	long truth[3], noise[3];
-	long largest[3]; /* the largest true count of a base cell summed, per measure */
-	int cells;	 /* how many base cells: the noise's variance is this many cells' */
+	/* per measure, the largest count of a base cell summed as the floor holds it: its
+	 * true count less its raise */
+	long held[3];
+	int cells; /* how many base cells: the noise's variance is this many cells' */
 };
 
 struct product;

@@ -5,6 +5,7 @@
  * intervals from the noisy counts only). */
 #include "server/protect.h"
 
+#include <limits.h>
 #include <math.h>
 #include <pthread.h>
 #include <sodium.h>
@@ -116,7 +117,12 @@ static struct perturbed perturb(const struct protector *p, const struct noise_me
 	long noise = noise_cell(nm, mm, definition, ck, identity);
 	v.noisy = dl_noisy(truth, noise);
 	v.raw = truth + noise;
-	v.published = dl_published(&sup, truth, v.noisy);
+	/* The floor is asked of the count less the cell's secret raise: published at floor +
+	 * raise children (only a count within the spread above the floor needs it). */
+	long held = truth;
+	if (truth >= sup.floor && truth < (long)sup.floor + nm->spread)
+		held -= noise_raise(nm, definition);
+	v.published = dl_published(&sup, held, v.noisy);
 	return v;
 }
 
@@ -364,17 +370,18 @@ static int compute(const struct protector *p, PGconn *conn, const struct query *
 /* ---- the answer from the published product ---- */
 
 /* A sum of base cells: published when its noisy count reaches the threshold and at least
- * one of the cells summed reaches the floor. The floor is not asked of the sum itself:
- * sums are free and any set of cells can be summed, so a floor on the exact sum would
- * answer "is this set under 5?" for every set an attacker can difference into view, and
- * pin small counts down exactly (B under 5, B and T over it: T holds a child). On the
- * largest cell, it says of a set only that all its cells are under the floor: the floor's
- * bit of the cells themselves, the same for every query of the release. A published sum
- * is at least its largest cell, so it never holds fewer than floor children. */
-static struct perturbed summed(const struct suppression *sup, long truth, long largest, long noise)
+ * one of the cells summed reaches the floor (raised by its secret raise, as any cell's).
+ * The floor is not asked of the sum itself: sums are free and any set of cells can be
+ * summed, so a floor on the exact sum would answer "is this set under 5?" for every set
+ * an attacker can difference into view, and pin small counts down exactly (B under 5, B
+ * and T over it: T holds a child). Of the cells, it says of a set only that all its cells
+ * are under their floors: the floor's bit of the cells themselves, the same for every
+ * query of the release. A published sum is at least the cell that reached its floor, so
+ * it never holds fewer than floor children. */
+static struct perturbed summed(const struct suppression *sup, long truth, long held, long noise)
 {
 	struct perturbed v = {truth, dl_noisy(truth, noise), truth + noise, 0};
-	v.published = dl_published(sup, largest, v.noisy);
+	v.published = dl_published(sup, held, v.noisy);
 	return v;
 }
 
@@ -434,23 +441,23 @@ static int from_product(const struct protector *p, PGconn *conn, const struct qu
 		      (c->rules.fixed_scale > 0 ? dl_variance(c->rules.fixed_scale) : 0);
 	}
 	int idx[QUERY_MAX_DIMS] = {0};
-	long xt = 0, xz = 0, xl = 0;
+	long xt = 0, xz = 0, xl = LONG_MIN;
 	for (size_t i = 0; i < total; i++) {
 		struct pcell *pc = &a->cells[a->n++];
 		const struct product_sums *s = &sums[i];
 		for (int d = 0; d < q->ndims; d++)
 			pc->values[d] = dom[d].items[idx[d]];
-		struct perturbed n = summed(&sup, s->truth[0], s->largest[0], s->noise[0]);
+		struct perturbed n = summed(&sup, s->truth[0], s->held[0], s->noise[0]);
 		struct perturbed d = {0, 0, 0, 1};
 		if (q->ind->type == IND_PROPORTION)
-			d = summed(&sup, s->truth[1], s->largest[1], s->noise[1]);
+			d = summed(&sup, s->truth[1], s->held[1], s->noise[1]);
 		int has_den = q->ind->type != IND_RATE || pop[i] >= 0;
 		publish(q->ind, var * (s->cells > 0 ? s->cells : 1), n, d, has_den,
 			q->ind->type == IND_RATE ? pop[i] : 0, pc);
 		a->suppressed += pc->status == CELL_SUPPRESSED;
 		xt += s->truth[2];
 		xz += s->noise[2];
-		xl = s->largest[2] > xl ? s->largest[2] : xl;
+		xl = s->held[2] > xl ? s->held[2] : xl;
 		for (int k = q->ndims - 1; k >= 0; k--) {
 			if (++idx[k] < dom[k].n)
 				break;

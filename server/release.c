@@ -556,11 +556,11 @@ static long published(const struct product_cube *c, size_t i, int measure)
 {
 	struct suppression sup = {c->rules.floor, c->rules.threshold};
 	long n = dl_noisy(c->truth[i * 3], c->noise[i * 3]);
-	int ok = dl_published(&sup, c->truth[i * 3], n);
+	int ok = dl_published(&sup, c->truth[i * 3] - c->raise[i * 3], n);
 	if (c->base->ind->type != IND_PROPORTION)
 		return ok ? n : -1;
 	long d = dl_noisy(c->truth[i * 3 + 1], c->noise[i * 3 + 1]);
-	if (!ok || !dl_published(&sup, c->truth[i * 3 + 1], d))
+	if (!ok || !dl_published(&sup, c->truth[i * 3 + 1] - c->raise[i * 3 + 1], d))
 		return -1;
 	return measure ? d : n < d ? n : d;
 }

@@ -224,14 +224,17 @@ json_t *respond_disclosure(const struct server *srv, const struct answer *a, con
 {
 	const struct wq_config *cfg = srv->cfg;
 	/* An official release's answer: the rules it was published under. */
-	const struct release_rules now = {cfg->floor, cfg->threshold, cfg->noise_scale,
-					  cfg->fixed_noise_scale},
+	const struct release_rules now = {.floor = cfg->floor,
+					  .threshold = cfg->threshold,
+					  .noise_scale = cfg->noise_scale,
+					  .fixed_scale = cfg->fixed_noise_scale,
+					  .floor_spread = cfg->floor_spread},
 				   *r = a->rules ? a->rules : &now;
-	return json_pack("{s:b,s:s,s:I,s:f,s:f,s:f,s:i,s:f,s:i,s:i}", "applied", 1, "role", role,
-			 "suppressed", (json_int_t)a->suppressed, "epsilon_charged", a->epsilon,
-			 "budget_remaining", a->remaining, "budget", a->budget, "sensitivity",
-			 a->sensitivity, "noise_scale", r->noise_scale, "floor", r->floor,
-			 "threshold", r->threshold);
+	return json_pack("{s:b,s:s,s:I,s:f,s:f,s:f,s:i,s:f,s:i,s:i,s:i}", "applied", 1, "role",
+			 role, "suppressed", (json_int_t)a->suppressed, "epsilon_charged",
+			 a->epsilon, "budget_remaining", a->remaining, "budget", a->budget,
+			 "sensitivity", a->sensitivity, "noise_scale", r->noise_scale, "floor",
+			 r->floor, "floor_spread", r->floor_spread, "threshold", r->threshold);
 }
 
 json_t *respond_meta(const struct server *srv, const struct answer *a, const char *role,

@@ -438,7 +438,7 @@ async function full() {
   const ruleText = await page.textContent('#about-rules');
   const indicators = await page.$$eval('#about-indicators dt', (d) => d.length);
   ok(inOrder(rel, [String(rules.release.every_days), fmt(rules.release.current_since), ...rules.release.next.map(fmt)]) &&
-    ruleText.includes(`under ${rules.suppression.threshold} children`) && ruleText.includes(`under ${rules.suppression.floor})`) &&
+    ruleText.includes(`under ${rules.suppression.threshold} children`) && ruleText.includes(`under its floor: ${rules.suppression.floor} and a secret 0 to ${rules.suppression.floor_spread} more of its own)`) &&
     ruleText.includes(`(${rules.budget.per_token.researcher.toLocaleString('en')} every ${rules.budget.window_days} days)`) &&
     indicators === (await apiJSON('/api/v1/indicators', null)).indicators.length,
     `public: "Sources and methods" gives the API's release calendar, thresholds and budget, and all ${indicators} indicators`, rel, ruleText);

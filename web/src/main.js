@@ -221,7 +221,7 @@ function about(d, q) {
   const rules = d
     ? [
         t('rule_noise', { children: tn('n_children', Math.round(Math.sqrt(d.noise.variance))) }),
-        t('rule_threshold', { children: tn('n_children', d.suppression.threshold), threshold: d.suppression.threshold, floor: d.suppression.floor }),
+        t('rule_threshold', { children: tn('n_children', d.suppression.threshold), threshold: d.suppression.threshold, floor: d.suppression.floor, spread: d.suppression.floor_spread }),
         t('rule_release'),
         t('rule_budget', { b: num(d.budget.per_token.researcher), days: tn('n_days', d.budget.window_days) }),
       ]
