@@ -524,6 +524,21 @@ async function full() {
   await context.close();
 }
 
+// ---- A filter an indicator has no breakdown by (a case has no sex): left out of the
+// chart's query rather than refused, and the chart says so ----
+{
+  const { context, page, errors } = await open('#sex=female');
+  const figs = await page.$$eval('figure.card', (fs) => Object.fromEntries(fs.map((f) => [f.dataset.view,
+    { state: f.dataset.state, leftOut: f.dataset.leftOut ?? '', note: [...f.querySelectorAll('.note')].map((n) => n.textContent).join(' ') }])));
+  const cases = ['offence', 'detection', 'conviction', 'financial', 'proactive', 'pathway_adult', 'pathway_child'].filter((v) => figs[v]?.state === 'drawn');
+  ok(cases.length >= 5 && cases.every((v) => figs[v].leftOut === 'sex' && figs[v].note.includes('Not filtered by sex')),
+    `left out: with the page filtered by sex, the ${cases.length} case charts drawn say they are not`, cases.map((v) => [v, figs[v]]));
+  ok(figs.trend?.state === 'drawn' && figs.trend.leftOut === '' && !figs.trend.note.includes('Not filtered'),
+    'left out: a chart of victims, filtered by sex, says nothing of the kind', figs.trend);
+  ok(errors.length === 0, 'left out: no console error', ...errors);
+  await context.close();
+}
+
 // ---- A token the server does not know: refused, forgotten, the public view stays ----
 {
   const { context, page, errors } = await open();

@@ -261,7 +261,7 @@ function printedFilters(s) {
 }
 
 // The filters that apply to a query's indicator (a case has no sex or age band): the
-// others are left out rather than refused.
+// others are left out rather than refused, and the chart says so (leftOut).
 function applicable(q) {
   const p = new Map(q[1].filter(([k]) => k !== 'filter'));
   const id = p.get('indicator') ?? p.get('outcome') ?? (q[0] === 'pathway' ? 'cases' : null) ?? (q[0] === 'interventions' ? 'revictimisation_12m' : null);
@@ -270,14 +270,31 @@ function applicable(q) {
   return [q[0], q[1].filter(([k, v]) => k !== 'filter' || dims.includes(String(v).split(':')[0]))];
 }
 
+// The page's filters that queries QS left out of what was ASKED, as dimension ids.
+function leftOut(asked, qs) {
+  const kept = new Set(qs.flatMap((q) => q[1].filter(([k]) => k === 'filter').map(([, v]) => String(v))));
+  const all = (Array.isArray(asked[0]) ? asked : [asked]).flatMap((q) => q[1].filter(([k]) => k === 'filter').map(([, v]) => String(v)));
+  return [...new Set(all.filter((v) => !kept.has(v)).map((v) => v.split(':')[0]))];
+}
+
+// A chart's shape with a note of the filters its query left out: a filtered page never
+// shows an unfiltered chart as if it were filtered. (Marked on the figure too.)
+function sayLeftOut(fig, shape, dims) {
+  fig.dataset.leftOut = dims.join(',');
+  if (!dims.length) return shape;
+  const text = t('left_out', { filters: dims.map((d) => t(d).toLowerCase()).join(language() === 'ar' ? '، ' : ', ') });
+  return { ...shape, note: shape.note ? `${shape.note} ${text}` : text };
+}
+
 // One view: the published product first, asked without the token (free, the same numbers
 // for everyone); what it does not answer, with the token, once its cost is known: free
 // queries at once, a costly one only when the reader says so.
 async function drawView(v, fig, s, mine) {
   const asked = v.query(s, years);
   if (!asked) return fail(fig, t('no_model'), 'empty');
-  if (Array.isArray(asked[0])) return drawMany(v, fig, s, mine, asked.map(applicable));
+  if (Array.isArray(asked[0])) return drawMany(v, fig, s, mine, asked.map(applicable), asked);
   const q = applicable(asked);
+  fig.dataset.leftOut = leftOut(asked, [q]).join(',');
   const u = api.url(...q);
   // (A view of the token's alone, an estimate, is never in the published product.)
   let asPublic = !v.token;
@@ -320,7 +337,8 @@ function show(v, fig, s, q, r, asPublic) {
     const c = await api.getText(api.url(q[0], q[1], [['format', 'csv']]), { asPublic });
     if (c.ok) save(name, new Blob([c.text], { type: 'text/csv;charset=utf-8' }));
   };
-  charts.push(draw(fig, v.shape(ans, s, years), meta, api.url(...q), csv, state.link(s, v.id), asPublic ? embedOf(s, v, fig) : null));
+  const shape = sayLeftOut(fig, v.shape(ans, s, years), fig.dataset.leftOut ? fig.dataset.leftOut.split(',') : []);
+  charts.push(draw(fig, shape, meta, api.url(...q), csv, state.link(s, v.id), asPublic ? embedOf(s, v, fig) : null));
   fig.dataset.public = String(asPublic);
 }
 
@@ -349,7 +367,7 @@ const releaseText = (ans) => {
 // A view of several answers (a comparison): each from the published product, free. What
 // the product does not cover is not asked with the token here: one chart would be charged
 // twice, and its halves could be refused apart.
-async function drawMany(v, fig, s, mine, qs) {
+async function drawMany(v, fig, s, mine, qs, asked) {
   const rs = await Promise.all(qs.map((q) => api.getJSON(api.url(...q), { asPublic: true })));
   if (mine !== generation) return;
   const bad = rs.find((r) => !r.ok);
@@ -364,7 +382,8 @@ async function drawMany(v, fig, s, mine, qs) {
     if (texts.some((x) => !x.ok)) return;
     save(name, new Blob([joinCSV(texts.map((x) => x.text), v.csvParts?.(s, years))], { type: 'text/csv;charset=utf-8' }));
   };
-  charts.push(draw(fig, v.shape(answers, s, years), meta, qs.map((q) => api.url(...q)).join(' '), csv, state.link(s, v.id), embedOf(s, v, fig)));
+  const shape = sayLeftOut(fig, v.shape(answers, s, years), leftOut(asked, qs));
+  charts.push(draw(fig, shape, meta, qs.map((q) => api.url(...q)).join(' '), csv, state.link(s, v.id), embedOf(s, v, fig)));
   fig.dataset.public = 'true';
 }
 
