@@ -92,9 +92,10 @@ static const struct fact facts[] = {
 /* What indicator definitions may count: conditions over the fact's row v. */
 static const struct predicate predicates[] = {
     {"victim_year", "all", "true"},
-    {"victim_year", "child_age", "v.age_band <> '18+'", "age_band", "18+"},
+    {"victim_year", "child_age", "v.age_band <> '18+'", "age_band", "18+", "all"},
     {"victim_year", "first_report", "v.first_report"},
-    {"victim_year", "new_child_age", "v.first_report AND v.age_band <> '18+'", "age_band", "18+"},
+    {"victim_year", "new_child_age", "v.first_report AND v.age_band <> '18+'", "age_band", "18+",
+     "first_report"},
     {"victim_year", "revictimised", "v.revictimised_12m IS TRUE"},
     {"victim_year", "revictimisation_known", "v.revictimised_12m IS NOT NULL"},
     {"case", "all", "true"},

@@ -30,10 +30,12 @@ struct fact {
 };
 
 /* sql: a condition over the fact's row v. A numerator may exclude one item of a
- * dimension by definition (victim_rate counts children: the 18+ band is no cell of it). */
+ * dimension by definition (victim_rate counts children: the 18+ band is no cell of it);
+ * in a cell whose definition leaves that item out anyway, it counts the rows of the
+ * predicate named `otherwise` (the floor's raise keys the count by it, noise.h). */
 struct predicate {
 	const char *fact, *name, *sql;
-	const char *out_dim, *out_item;
+	const char *out_dim, *out_item, *otherwise;
 };
 
 const struct dimension *model_dimension(const char *name);

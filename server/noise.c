@@ -39,6 +39,57 @@ static size_t children_head(char m[256], const struct fact *fact, char measure)
 	return (size_t)n;
 }
 
+/* The raise's message before the definition, naming the count (noise.h): with the
+ * measure's predicate, and with the predicate it equals where its excluded item is left
+ * out by the cell. */
+static size_t raise_head(char m[256], const char *fact, int negated, const char *predicate)
+{
+	int n = snprintf(m, 256, "wiqaya-cell-floor-v1%c%s%c%s%s%c", 0, fact, 0,
+			 negated ? "not " : "", predicate, 0);
+	if (n < 0 || n >= 256)
+		abort(); /* a fact's or predicate's name of 100 bytes or more; the model's are short
+			  */
+	return (size_t)n;
+}
+
+static void raise_heads(struct noise_measure *nm, const struct indicator *ind, char measure)
+{
+	int proportion = ind->type == IND_PROPORTION, negated = measure == 'x';
+	const struct predicate *p =
+	    measure == 'd' || (negated && proportion) ? ind->denominator : ind->numerator;
+	const char *fact = ind->fact ? ind->fact->name : "";
+	nm->raise_len = raise_head(nm->raise_head, fact, negated, p ? p->name : "");
+	nm->raise_out_dim = p && p->out_dim && p->otherwise ? p->out_dim : NULL;
+	if (nm->raise_out_dim) {
+		nm->raise_out_item = p->out_item;
+		nm->raise_len_otherwise =
+		    raise_head(nm->raise_head_otherwise, fact, negated, p->otherwise);
+	}
+}
+
+/* Whether definition holds a constraint dim=ITEMS (a single-valued dimension's) whose
+ * items do not include item: the cell leaves item out. */
+static int leaves_out(const char *definition, const char *dim, const char *item)
+{
+	size_t dl = strlen(dim), il = strlen(item);
+	for (const char *c = definition; c; c = strchr(c, '&') ? strchr(c, '&') + 1 : NULL) {
+		if (strncmp(c, dim, dl) != 0 || c[dl] != '=')
+			continue;
+		const char *v = c + dl + 1, *end = strchr(v, '&');
+		if (!end)
+			end = v + strlen(v);
+		while (v < end) {
+			const char *comma = memchr(v, ',', (size_t)(end - v)),
+				   *stop = comma ? comma : end;
+			if ((size_t)(stop - v) == il && memcmp(v, item, il) == 0)
+				return 0;
+			v = comma ? comma + 1 : end;
+		}
+		return 1;
+	}
+	return 0;
+}
+
 static void absorbed(crypto_generichash_state *st, const uint8_t *key, size_t outlen,
 		     const char *tag, const struct indicator *ind, char measure)
 {
@@ -55,7 +106,7 @@ void noise_measure_init(struct noise_measure *nm, const struct wq_config *cfg,
 	nm->prf = __atomic_load_n(&keys->noise_prf, __ATOMIC_ACQUIRE);
 	nm->fixed_scale = cfg->fixed_noise_scale;
 	nm->fresh_scale = cfg->noise_scale;
-	nm->raise_len = head(nm->raise_head, "floor-v1", ind, measure);
+	raise_heads(nm, ind, measure);
 	nm->raise_key = keys->sip_floor;
 	nm->spread = cfg->floor_spread;
 	if (nm->prf == NOISE_PRF_BLAKE2B) {
@@ -197,10 +248,14 @@ int noise_raise(const struct noise_measure *nm, const char *definition)
 {
 	if (nm->spread <= 0)
 		return 0;
-	size_t len = strlen(definition) + 1, n = nm->raise_len + len;
+	int otherwise =
+	    nm->raise_out_dim && leaves_out(definition, nm->raise_out_dim, nm->raise_out_item);
+	const char *head = otherwise ? nm->raise_head_otherwise : nm->raise_head;
+	size_t hl = otherwise ? nm->raise_len_otherwise : nm->raise_len;
+	size_t len = strlen(definition) + 1, n = hl + len;
 	uint8_t stack[2048], *m = n > sizeof stack ? xmalloc(n) : stack, h[8];
-	memcpy(m, nm->raise_head, nm->raise_len);
-	memcpy(m + nm->raise_len, definition, len);
+	memcpy(m, head, hl);
+	memcpy(m + hl, definition, len);
 	crypto_shorthash_siphash24(h, m, n, nm->raise_key);
 	if (m != stack)
 		free(m);
@@ -237,11 +292,12 @@ void noise_key_id(const struct keyring *keys, char hex[33])
 int noise_rules_check(PGconn *conn, const struct wq_config *cfg, struct keyring *keys,
 		      struct wq_error *e)
 {
-	char hex[33], scale[32], fixed[32];
+	char hex[33], scale[32], fixed[32], spread[16];
 	noise_key_id(keys, hex);
 	snprintf(scale, sizeof scale, "%.17g", cfg->noise_scale);
 	snprintf(fixed, sizeof fixed, "%.17g", cfg->fixed_noise_scale);
-	const char *params[] = {hex, scale, fixed};
+	snprintf(spread, sizeof spread, "%d", cfg->floor_spread);
+	const char *params[] = {hex, scale, fixed, spread};
 	/* A key first seen takes the newest function (3; 2 when its fixed part is smaller
 	 * than its fresh one, noise.h); but the first key a database records, when it has
 	 * published already (the ledger, a release or a public release), is taken for the key
@@ -250,13 +306,13 @@ int noise_rules_check(PGconn *conn, const struct wq_config *cfg, struct keyring 
 	PGresult *r = db_exec(
 	    conn, e,
 	    "INSERT INTO auth.noise_rules (key_id, noise_scale, fixed_noise_scale, "
-	    "noise_function) SELECT decode($1, 'hex'), $2::float8, $3::float8, "
+	    "noise_function, floor_spread) SELECT decode($1, 'hex'), $2::float8, $3::float8, "
 	    "CASE WHEN NOT EXISTS (SELECT FROM auth.noise_rules) AND (EXISTS "
 	    "(SELECT FROM auth.released) OR EXISTS (SELECT FROM auth.release) OR "
 	    "EXISTS (SELECT FROM auth.public_release)) THEN 1 WHEN $3::float8 >= $2::float8 THEN 3 "
-	    "ELSE 2 END "
+	    "ELSE 2 END, $4::smallint "
 	    "ON CONFLICT (key_id) DO NOTHING RETURNING noise_function",
-	    3, params);
+	    4, params);
 	if (!r)
 		return -1;
 	if (PQntuples(r) == 1 && atoi(PQgetvalue(r, 0, 0)) == NOISE_PRF_BLAKE2B)
@@ -266,8 +322,16 @@ int noise_rules_check(PGconn *conn, const struct wq_config *cfg, struct keyring 
 			    "(docs/privacy.md, \"The noise function\")",
 			    hex);
 	PQclear(r);
+	/* A key recorded before the floor was raised takes the spread it first starts with
+	 * (migration 028). */
+	const char *first[] = {hex, spread};
+	if (db_run(conn, e,
+		   "UPDATE auth.noise_rules SET floor_spread = $2::smallint "
+		   "WHERE key_id = decode($1, 'hex') AND floor_spread IS NULL",
+		   2, first) < 0)
+		return -1;
 	r = db_exec(conn, e,
-		    "SELECT noise_scale, fixed_noise_scale, noise_function "
+		    "SELECT noise_scale, fixed_noise_scale, noise_function, floor_spread "
 		    "FROM auth.noise_rules WHERE key_id = decode($1, 'hex')",
 		    1, params);
 	if (!r)
@@ -277,7 +341,7 @@ int noise_rules_check(PGconn *conn, const struct wq_config *cfg, struct keyring 
 		return err_set(e, "S2001", "the noise key's row of auth.noise_rules went away");
 	}
 	double was = atof(PQgetvalue(r, 0, 0)), was_fixed = atof(PQgetvalue(r, 0, 1));
-	int function = atoi(PQgetvalue(r, 0, 2));
+	int function = atoi(PQgetvalue(r, 0, 2)), was_spread = atoi(PQgetvalue(r, 0, 3));
 	PQclear(r);
 	if (function < NOISE_PRF_BLAKE2B || function > NOISE_PRF_BY_CHILDREN) {
 		err_set(e, "S5009",
@@ -286,6 +350,17 @@ int noise_rules_check(PGconn *conn, const struct wq_config *cfg, struct keyring 
 			function);
 		err_hint(e, "Run the server that recorded it (a newer one): an older one would "
 			    "draw every cell again (docs/operations.md).");
+		return -1;
+	}
+	if (was == cfg->noise_scale && was_fixed == cfg->fixed_noise_scale &&
+	    was_spread != cfg->floor_spread) {
+		err_set(e, "S5010", "the noise key has published under floor_spread %d",
+			was_spread);
+		err_detail(e,
+			   "A cell's raise of the floor is one draw of the key, modulo the spread "
+			   "and one: the same cell under two spreads says more of its count.");
+		err_hint(e, "Set [disclosure] floor_spread back, or make a new noise key "
+			    "(docs/privacy.md, \"Changing the noise\").");
 		return -1;
 	}
 	if (was == cfg->noise_scale && was_fixed == cfg->fixed_noise_scale) {

@@ -56,10 +56,13 @@ struct noise_measure {
 	size_t fixed_len, fresh_len, identity_len;
 	int fresh_by_children; /* 3 */
 	const uint8_t *fixed_key, *fresh_key, *identity_key;
-	/* The floor's raise, under every function: its part before the definition, key and
-	 * spread */
-	char raise_head[256];
-	size_t raise_len;
+	/* The floor's raise, under every function: its message's part before the
+	 * definition, naming the count, and the same naming the predicate the count equals
+	 * in a cell that leaves out its excluded item (raise_out_dim NULL: none); the key and
+	 * the spread */
+	char raise_head[256], raise_head_otherwise[256];
+	size_t raise_len, raise_len_otherwise;
+	const char *raise_out_dim, *raise_out_item;
 	const uint8_t *raise_key;
 	int spread;
 };
@@ -82,11 +85,18 @@ long noise_cell(const struct noise_measure *nm, struct noise_memo *mm, const cha
 		uint32_t ck, uint8_t identity[16]);
 
 /* The floor's secret raise for this measure of the cell of definition (docs/privacy.md,
- * "The floor"): 0 to [disclosure] floor_spread children, uniform, from SipHash-2-4 under
- * a subkey of the noise key of "wiqaya-cell-floor-v1", the indicator, the measure and the
- * definition. Keyed by the definition alone, as the fixed part is: a submitter who plants
- * cases into a cell moves its count by what it planted, never its raise, so reading at
- * which count the cell is published tells the raise less the true count, not the count. */
+ * "The floor, raised in secret"): 0 to [disclosure] floor_spread children, uniform, from
+ * SipHash-2-4 under a subkey of the noise key of "wiqaya-cell-floor-v1", the fact, the
+ * count and the definition, each ended by a NUL. The count is the measure's predicate:
+ * the numerator's for 'n', the denominator's for 'd', "not " and the numerator's (a count
+ * or a rate) or the denominator's (a proportion) for 'x'; a predicate that leaves out an
+ * item the definition leaves out anyway is named as the predicate it then equals
+ * (model.h, `otherwise`). So every indicator and measure counting the same rows of a cell
+ * gets one raise (victims and victim_rate of a child's age band, cases and a share's
+ * denominator of all cases), and one count is never two draws. Keyed by the definition,
+ * not the children, as the fixed part is: a submitter who plants cases into a cell moves
+ * its count by what it planted, never its raise, so reading at which count the cell is
+ * published tells the raise less the true count, not the count. */
 int noise_raise(const struct noise_measure *nm, const char *definition);
 int noise_raise_of(const struct wq_config *cfg, const struct keyring *keys,
 		   const struct indicator *ind, char measure, const char *definition);

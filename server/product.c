@@ -275,6 +275,10 @@ static struct product_cube *measure(const struct product *pr, PGconn *conn,
 	*ids = xmalloc(total * (size_t)measures * 16 + 16);
 	*nids = 0;
 	sb_init(&def);
+	static const char name[3] = {'n', 'd', 'x'};
+	struct noise_measure raises[3]; /* each measure's, for its raises */
+	for (int m = 0; m < measures; m++)
+		noise_measure_init(&raises[m], pr->cfg, pr->keys, base->ind, name[m]);
 	int idx[QUERY_MAX_DIMS] = {0};
 	for (size_t i = 0; i < total; i++) {
 		const char **v = c->values + i * (size_t)base->ndims;
@@ -285,14 +289,13 @@ static struct product_cube *measure(const struct product *pr, PGconn *conn,
 		const struct row *hit =
 		    nrows ? bsearch(&probe, rows, nrows, sizeof *rows, cmp_row) : NULL;
 		query_cell_definition(base, v, c->first, c->last, &def);
-		static const char name[3] = {'n', 'd', 'x'};
 		for (int m = 0; m < measures; m++) {
 			c->truth[i * 3 + (size_t)m] = hit ? hit->m[m] : 0;
 			c->noise[i * 3 + (size_t)m] =
 			    noise_of(pr->cfg, pr->keys, base->ind, name[m], def.data,
 				     hit ? hit->ck[m] : 0, *ids + 16 * (*nids)++);
-			c->raise[i * 3 + (size_t)m] = (unsigned char)noise_raise_of(
-			    pr->cfg, pr->keys, base->ind, name[m], def.data);
+			c->raise[i * 3 + (size_t)m] =
+			    (unsigned char)noise_raise(&raises[m], def.data);
 		}
 		for (int d = base->ndims - 1; d >= 0; d--) {
 			if (++idx[d] < dom[d].n)
@@ -300,6 +303,7 @@ static struct product_cube *measure(const struct product *pr, PGconn *conn,
 			idx[d] = 0;
 		}
 	}
+	sodium_memzero(raises, sizeof raises); /* (absorbed key states, under function 1) */
 	sb_free(&def);
 	sb_free(&k);
 	for (size_t r = 0; r < nrows; r++)

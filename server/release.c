@@ -208,6 +208,8 @@ static int carry(struct product_cube *c, const struct product_cube *prev, const 
 		}
 		memcpy(&c->truth[i * 3], &prev->truth[hit->at * 3], 3 * sizeof *c->truth);
 		memcpy(&c->noise[i * 3], &prev->noise[hit->at * 3], 3 * sizeof *c->noise);
+		/* (Its raises too: a release made before raises carries none, as published.) */
+		memcpy(&c->raise[i * 3], &prev->raise[hit->at * 3], 3 * sizeof *c->raise);
 		was[i] = 1;
 	}
 	for (size_t j = 0; j < n; j++)

@@ -281,7 +281,7 @@ static void notes(const struct uncts_source *src, struct out *o, int year, int r
 	    "Every figure is the release's published product: a count with noise added "
 	    "(discrete Laplace), the same for everyone; its 95% interval is in the CSV.",
 	    "c: a cell withheld by the disclosure control (fewer than the threshold, or a cell "
-	    "under the floor).",
+	    "under its floor).",
 	    "Table 1 counts offences: a case holding several offences counts under each.",
 	    "Table 2 counts children reported as victims in the year (victim-years), by their "
 	    "age band at the report.",

@@ -18,15 +18,17 @@ source "$(dirname "$0")/../lib.sh"
 # Keys fixed by their name, not drawn, as in dynamic.sh: the cells' raises, and so the
 # figures, are the same at every run.
 mkdir -p "$T/keys"
-for k in noise token; do
+for k in noise noise0 token; do
   printf 'wiqaya tests/attack/floor.sh %s' "$k" | openssl dgst -sha256 -binary >"$T/keys/$k.key"
   chmod 0400 "$T/keys/$k.key"
 done
 fresh_db floor
 load_country 46 8000
 printf '[disclosure]\nthreshold = 0\n' >>"$CONF"
+# The control: a server of the plain floor, with a noise key of its own (a key keeps its
+# spread: S5010).
 CONF0=$T/spread0.conf
-{ cat "$CONF"; printf 'floor_spread = 0\n'; } >"$CONF0"
+{ sed "s|^noise_key *=.*|noise_key = $T/keys/noise0.key|" "$CONF"; printf 'floor_spread = 0\n'; } >"$CONF0"
 regions=$(tail -n +2 "$ROOT/config/codelists/regions.csv" | cut -d, -f1)
 
 # --- the product: its base cells under their raised floors ---

@@ -110,6 +110,11 @@ stop_server
 status "and so is a server" 2 "$BIN/wiqaya-server" serve
 check "S5007" grep -q S5007 "$T/last"
 sed -i '$d' "$CONF"; sed -i '$d' "$CONF"
+printf '[disclosure]\nfloor_spread = 2\n' >>"$CONF"
+status "a server under another floor_spread than its key's is refused" 2 "$BIN/wiqaya-server" serve
+check "S5010: the same draw under two spreads would say more of a count" grep -q "S5010.*floor_spread 4" "$T/last"
+eq "the key's spread is recorded with its scales" "$(psql_t -c 'SELECT floor_spread FROM auth.noise_rules')" "4"
+sed -i '$d' "$CONF"; sed -i '$d' "$CONF"
 start_server
 status "nor changed in the database, even by its owner" 1 \
   psql_t -c "UPDATE auth.release_table SET body = '{}' WHERE release = 1"

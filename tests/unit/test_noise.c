@@ -372,48 +372,98 @@ static void the_functions_draw_apart(void **state)
 	config_free(&cfg);
 }
 
+/* The floor's raise's message, as documented: "wiqaya-cell-floor-v1", the fact, the count
+ * ("not " before the predicate for the rows a measure excludes) and the definition, each
+ * ended by a NUL. */
+static size_t raise_message(char *m, const char *fact, const char *count, const char *definition)
+{
+	size_t n = (size_t)sprintf(m, "wiqaya-cell-floor-v1") + 1;
+	n += (size_t)sprintf(m + n, "%s", fact) + 1;
+	n += (size_t)sprintf(m + n, "%s", count) + 1;
+	n += (size_t)sprintf(m + n, "%s", definition) + 1;
+	return n;
+}
+
+/* An indicator of the model's fact and predicates (numerator, denominator or NULL). */
+static struct indicator model_indicator(char *id, const char *fact, enum ind_type type,
+					const char *num, const char *den)
+{
+	const struct fact *f = model_fact(fact);
+	return (struct indicator){.id = id,
+				  .type = type,
+				  .fact = f,
+				  .numerator = model_predicate(f, num),
+				  .denominator = den ? model_predicate(f, den) : NULL};
+}
+
 /* The floor's raise is the documented PRF under every function: SipHash-2-4 under the
- * noise key's subkey 4 (context "WQNOISE2") of "wiqaya-cell-floor-v1", the indicator, the
- * measure and the definition (each ended by a NUL), read little-endian, modulo
- * floor_spread + 1; 0 with a spread of 0. */
+ * noise key's subkey 4 (context "WQNOISE2") of its message, read little-endian, modulo
+ * floor_spread + 1; 0 with a spread of 0. The count is the measure's predicate (the
+ * numerator's, the denominator's, "not " and the excluded rows' predicate), named as the
+ * predicate it equals where the definition leaves out the item it excludes: children of
+ * a child's age band (or of several) are all victims of it; of no age band, or of 18+,
+ * they are not. A definition longer than the server's stack buffer too. */
 static void the_floor_raise_is_the_documented_prf(void **state)
 {
 	(void)state;
 	struct wq_config cfg;
 	struct keyring keys;
 	fixture(&cfg, &keys);
-	char id[] = "victims";
-	struct indicator ind = {.id = id, .fact = &victim_year};
-	const char *defs[] = {"year=2015", "region=DC-01&sex=female&year=2015-2020",
-			      "offence~grooming,sextortion&year=none"};
-	const char measures[] = {'n', 'd', 'x'};
+	char rate_id[] = "victim_rate", share_id[] = "revictimisation_12m";
+	struct indicator rate =
+	    model_indicator(rate_id, "victim_year", IND_RATE, "child_age", "population");
+	struct indicator share = model_indicator(share_id, "victim_year", IND_PROPORTION,
+						 "revictimised", "revictimisation_known");
+	static char long_def[3001];
+	memset(long_def, 'a', sizeof long_def - 1);
+	memcpy(long_def, "detection=", 10);
+	struct {
+		const struct indicator *ind;
+		char measure;
+		const char *definition, *count;
+	} cases[] = {
+	    {&rate, 'n', "age_band=5-9&year=2015", "all"},
+	    {&rate, 'n', "age_band=0-4,10-12&region=DC-01&year=2015-2020", "all"},
+	    {&rate, 'n', "age_band=18+&year=2015", "child_age"},
+	    {&rate, 'n', "age_band=16-17,18+&year=2015", "child_age"},
+	    {&rate, 'n', "region=DC-01&year=2015", "child_age"},
+	    {&rate, 'x', "region=DC-01&year=2015", "not child_age"},
+	    {&rate, 'x', "age_band=5-9&year=2015", "not all"},
+	    {&rate, 'n', long_def, "child_age"},
+	    {&share, 'n', "region=DC-01&year=2015", "revictimised"},
+	    {&share, 'd', "region=DC-01&year=2015", "revictimisation_known"},
+	    {&share, 'x', "age_band=5-9&year=2015", "not revictimisation_known"},
+	};
 	for (int f = NOISE_PRF_BLAKE2B; f <= NOISE_PRF_BY_CHILDREN; f++)
 		for (int spread = 0; spread <= 9; spread += 3)
-			for (size_t d = 0; d < 3; d++)
-				for (size_t m = 0; m < 3; m++) {
-					char msg[256];
-					uint8_t h[8];
-					size_t n = message(msg, "floor-v1", ind.id, measures[m],
-							   defs[d], NULL);
-					prf(NOISE_PRF_SIPHASH, &keys, 4, msg, n, h, sizeof h);
-					uint64_t u = 0;
-					for (int i = 7; i >= 0; i--)
-						u = u << 8 | h[i];
-					keys.noise_prf = f;
-					cfg.floor_spread = spread;
-					assert_int_equal(
-					    noise_raise_of(&cfg, &keys, &ind, measures[m], defs[d]),
-					    (int)(u % (uint64_t)(spread + 1)));
-				}
+			for (size_t c = 0; c < sizeof cases / sizeof *cases; c++) {
+				static char msg[3200];
+				uint8_t h[8];
+				size_t n = raise_message(msg, "victim_year", cases[c].count,
+							 cases[c].definition);
+				prf(NOISE_PRF_SIPHASH, &keys, 4, msg, n, h, sizeof h);
+				uint64_t u = 0;
+				for (int i = 7; i >= 0; i--)
+					u = u << 8 | h[i];
+				keys.noise_prf = f;
+				cfg.floor_spread = spread;
+				assert_int_equal(noise_raise_of(&cfg, &keys, cases[c].ind,
+								cases[c].measure,
+								cases[c].definition),
+						 (int)(u % (uint64_t)(spread + 1)));
+			}
 	keyring_free(&keys);
 	config_free(&cfg);
 }
 
-/* The raise is uniform over 0..floor_spread (20,000 definitions, a chi-square of 4 degrees
- * of freedom under 18.5, p = 0.001), and the measures of one cell draw apart (equal about a
- * fifth of the time), so that the floor's bits of a share's numerator and denominator do
- * not tell their difference. */
-static void the_floor_raise_is_uniform_and_apart(void **state)
+/* One count, one raise: over 20,000 definitions, the raise is uniform over
+ * 0..floor_spread (a chi-square of 4 degrees of freedom under 18.5, p = 0.001); every
+ * indicator counting the same rows gets the same one (victims and victim_rate of a child's
+ * age band; cases and the denominator of the conviction rate); different counts draw
+ * apart, equal about a fifth of the time (victims and victim_rate with no age band, which
+ * differ by the 18+ band; a share's numerator and denominator, whose floors' bits would
+ * otherwise tell their difference). */
+static void the_floor_raise_is_one_a_count(void **state)
 {
 	(void)state;
 	struct wq_config cfg;
@@ -421,23 +471,42 @@ static void the_floor_raise_is_uniform_and_apart(void **state)
 	fixture(&cfg, &keys);
 	keys.noise_prf = NOISE_PRF_BY_CHILDREN;
 	assert_int_equal(cfg.floor_spread, 4); /* the default */
-	char id[] = "victims";
-	struct indicator ind = {.id = id, .fact = &victim_year};
-	int count[5] = {0}, cells = 20000, equal = 0;
+	char victims_id[] = "victims", rate_id[] = "victim_rate", cases_id[] = "cases",
+	     conv_id[] = "conviction_rate", share_id[] = "revictimisation_12m";
+	struct indicator victims =
+			     model_indicator(victims_id, "victim_year", IND_COUNT, "all", NULL),
+			 rate = model_indicator(rate_id, "victim_year", IND_RATE, "child_age",
+						"population"),
+			 cases = model_indicator(cases_id, "case", IND_COUNT, "all", NULL),
+			 conv =
+			     model_indicator(conv_id, "case", IND_PROPORTION, "convicted", "all"),
+			 share = model_indicator(share_id, "victim_year", IND_PROPORTION,
+						 "revictimised", "revictimisation_known");
+	int count[5] = {0}, cells = 20000, banded = 0, cased = 0, unbanded = 0, parts = 0;
 	for (int i = 0; i < cells; i++) {
-		char def[32];
-		snprintf(def, sizeof def, "year=%d", 1000 + i);
-		int n = noise_raise_of(&cfg, &keys, &ind, 'n', def);
-		assert_in_range(n, 0, 4);
-		count[n]++;
-		equal += n == noise_raise_of(&cfg, &keys, &ind, 'd', def);
+		char def[64], band[64];
+		snprintf(def, sizeof def, "region=DC-%02d&year=%d", i % 13 + 1, 1000 + i / 13);
+		snprintf(band, sizeof band, "age_band=5-9&year=%d", 1000 + i);
+		int r = noise_raise_of(&cfg, &keys, &victims, 'n', def);
+		assert_in_range(r, 0, 4);
+		count[r]++;
+		banded += noise_raise_of(&cfg, &keys, &victims, 'n', band) ==
+			  noise_raise_of(&cfg, &keys, &rate, 'n', band);
+		cased += noise_raise_of(&cfg, &keys, &cases, 'n', def) ==
+			 noise_raise_of(&cfg, &keys, &conv, 'd', def);
+		unbanded += r == noise_raise_of(&cfg, &keys, &rate, 'n', def);
+		parts += noise_raise_of(&cfg, &keys, &share, 'n', def) ==
+			 noise_raise_of(&cfg, &keys, &share, 'd', def);
 	}
 	double chi = 0, e = cells / 5.0;
 	for (int k = 0; k < 5; k++)
 		chi += (count[k] - e) * (count[k] - e) / e;
 	assert_true(chi < 18.5);
+	assert_int_equal(banded, cells);
+	assert_int_equal(cased, cells);
 	double se = sqrt(0.2 * 0.8 / cells);
-	assert_true(fabs((double)equal / cells - 0.2) < 5 * se);
+	assert_true(fabs((double)unbanded / cells - 0.2) < 5 * se);
+	assert_true(fabs((double)parts / cells - 0.2) < 5 * se);
 	keyring_free(&keys);
 	config_free(&cfg);
 }
@@ -453,7 +522,7 @@ int main(void)
 	    cmocka_unit_test(the_functions_draw_apart),
 	    cmocka_unit_test(known_answers),
 	    cmocka_unit_test(the_floor_raise_is_the_documented_prf),
-	    cmocka_unit_test(the_floor_raise_is_uniform_and_apart),
+	    cmocka_unit_test(the_floor_raise_is_one_a_count),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
