@@ -730,6 +730,13 @@ int front_wait(struct front_process *fp, const sigset_t *set)
 	}
 }
 
+void front_abandon(struct front_process *fp)
+{
+	if (fp->sock >= 0)
+		close(fp->sock);
+	fp->sock = -1;
+}
+
 void front_stop(struct front_process *fp)
 {
 	if (fp->renewals >= 0)

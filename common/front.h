@@ -62,5 +62,9 @@ void front_signals(sigset_t *set);
 int front_wait(struct front_process *fp, const sigset_t *set);
 /* Stops the front (SIGTERM) and waits for it; nothing if it is stopped already. */
 void front_stop(struct front_process *fp);
+/* For a data process that fails to start: closes its socket, which resets the connections
+ * the front relayed meanwhile (in its backlog, never accepted), so that the front answers
+ * them at once and front_stop returns, not at their deadline (90 s by default). */
+void front_abandon(struct front_process *fp);
 
 #endif

@@ -182,6 +182,7 @@ int srv_serve(struct cli_ctx *ctx, int argc, char **argv)
 	goto out;
 fail:
 	err_print(&e, stderr);
+	front_abandon(&front); /* nothing will answer what the front relayed meanwhile */
 out:
 	front_stop(&front);
 	if (front.sock >= 0)
