@@ -322,14 +322,6 @@ int noise_rules_check(PGconn *conn, const struct wq_config *cfg, struct keyring 
 			    "(docs/privacy.md, \"The noise function\")",
 			    hex);
 	PQclear(r);
-	/* A key recorded before the floor was raised takes the spread it first starts with
-	 * (migration 028). */
-	const char *first[] = {hex, spread};
-	if (db_run(conn, e,
-		   "UPDATE auth.noise_rules SET floor_spread = $2::smallint "
-		   "WHERE key_id = decode($1, 'hex') AND floor_spread IS NULL",
-		   2, first) < 0)
-		return -1;
 	r = db_exec(conn, e,
 		    "SELECT noise_scale, fixed_noise_scale, noise_function, floor_spread "
 		    "FROM auth.noise_rules WHERE key_id = decode($1, 'hex')",
@@ -342,6 +334,7 @@ int noise_rules_check(PGconn *conn, const struct wq_config *cfg, struct keyring 
 	}
 	double was = atof(PQgetvalue(r, 0, 0)), was_fixed = atof(PQgetvalue(r, 0, 1));
 	int function = atoi(PQgetvalue(r, 0, 2)), was_spread = atoi(PQgetvalue(r, 0, 3));
+	int no_spread = PQgetisnull(r, 0, 3);
 	PQclear(r);
 	if (function < NOISE_PRF_BLAKE2B || function > NOISE_PRF_BY_CHILDREN) {
 		err_set(e, "S5009",
@@ -351,6 +344,25 @@ int noise_rules_check(PGconn *conn, const struct wq_config *cfg, struct keyring 
 		err_hint(e, "Run the server that recorded it (a newer one): an older one would "
 			    "draw every cell again (docs/operations.md).");
 		return -1;
+	}
+	/* A key recorded before the floor was raised takes the spread it first starts with
+	 * under its own scales (migration 028; once, sql/functions/auth.noise_rules_kept.sql). */
+	if (was == cfg->noise_scale && was_fixed == cfg->fixed_noise_scale && no_spread) {
+		const char *first[] = {hex, spread};
+		if (db_run(conn, e,
+			   "UPDATE auth.noise_rules SET floor_spread = $2::smallint "
+			   "WHERE key_id = decode($1, 'hex') AND floor_spread IS NULL",
+			   2, first) < 0)
+			return -1;
+		/* (Another server may have recorded another first.) */
+		r = db_exec(
+		    conn, e,
+		    "SELECT floor_spread FROM auth.noise_rules WHERE key_id = decode($1, 'hex')", 1,
+		    first);
+		if (!r)
+			return -1;
+		was_spread = PQntuples(r) == 1 ? atoi(PQgetvalue(r, 0, 0)) : -1;
+		PQclear(r);
 	}
 	if (was == cfg->noise_scale && was_fixed == cfg->fixed_noise_scale &&
 	    was_spread != cfg->floor_spread) {

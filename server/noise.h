@@ -93,9 +93,9 @@ long noise_cell(const struct noise_measure *nm, struct noise_memo *mm, const cha
  * item the definition leaves out anyway is named as the predicate it then equals
  * (model.h, `otherwise`). So every indicator and measure counting the same rows of a cell
  * gets one raise (victims and victim_rate of a child's age band, cases and a share's
- * denominator of all cases), and one count is never two draws. Keyed by the definition,
- * not the children, as the fixed part is: a submitter who plants cases into a cell moves
- * its count by what it planted, never its raise, so reading at which count the cell is
+ * denominator of all cases): one count of one definition is never two draws. Keyed by the
+ * definition, not the children, as the fixed part is: a submitter who plants cases into a cell
+ * moves its count by what it planted, never its raise, so reading at which count the cell is
  * published tells the raise less the true count, not the count. */
 int noise_raise(const struct noise_measure *nm, const char *definition);
 int noise_raise_of(const struct wq_config *cfg, const struct keyring *keys,

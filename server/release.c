@@ -212,6 +212,10 @@ static int carry(struct product_cube *c, const struct product_cube *prev, const 
 		memcpy(&c->raise[i * 3], &prev->raise[hit->at * 3], 3 * sizeof *c->raise);
 		was[i] = 1;
 	}
+	/* Raises carried from a release of a wider spread (another key's) stay within the
+	 * spread the release states. */
+	if (prev && prev->spread > c->spread)
+		c->spread = prev->spread;
 	for (size_t j = 0; j < n; j++)
 		free(old[j].key);
 	free(old);
