@@ -92,13 +92,14 @@ function choose() {
 }
 
 // The query of the choice: a dimension the page filters on is narrowed to the filter's
-// item; the other filters apply where the indicator takes them.
-function query() {
+// item; the other filters apply where the indicator takes them (the table says which do
+// not: show).
+function wanted() {
   const s = ctx.s;
   const dims = chosen();
-  const params = [['indicator', $('b-indicator').value], ...dims.map((d) => ['dimension', s[d] ? `${d}:${s[d]}` : d]), ['from', s.from], ['to', s.to], ...state.filterParams(s, dims)];
-  return ctx.applicable(['analytics', params]);
+  return ['analytics', [['indicator', $('b-indicator').value], ...dims.map((d) => ['dimension', s[d] ? `${d}:${s[d]}` : d]), ['from', s.from], ['to', s.to], ...state.filterParams(s, dims)]];
 }
+const query = () => ctx.applicable(wanted());
 
 // What the choice costs, before anything is spent; a free table is drawn at once.
 async function preview() {
@@ -172,6 +173,7 @@ function show(q, r, asPublic) {
     const c = await api.getText(api.url(q[0], q[1], [['format', 'csv']]), { asPublic });
     if (c.ok) save(name, new Blob([c.text], { type: 'text/csv;charset=utf-8' }));
   };
-  ctx.onChart(draw(fig, tableShape(r.body), ctx.meta(r.body), api.url(...q), csv, state.link(ctx.s, 'builder'), null));
+  const shape = ctx.sayLeftOut(fig, tableShape(r.body), ctx.leftOut(wanted(), [q]));
+  ctx.onChart(draw(fig, shape, ctx.meta(r.body), api.url(...q), csv, state.link(ctx.s, 'builder'), null));
   fig.dataset.public = String(asPublic);
 }

@@ -132,6 +132,8 @@ async function render() {
     maxDims: (rules.ok && rules.body.grammar?.max_dimensions?.[role]) || 1,
     catalogue: catalogue ?? [],
     applicable,
+    leftOut,
+    sayLeftOut,
     refusal,
     meta: metaOf,
     onChart: (c) => charts.push(c),
@@ -270,11 +272,15 @@ function applicable(q) {
   return [q[0], q[1].filter(([k, v]) => k !== 'filter' || dims.includes(String(v).split(':')[0]))];
 }
 
-// The page's filters that queries QS left out of what was ASKED, as dimension ids.
+// The page's filters that queries QS left out of what was ASKED (a query or a list of
+// them, in QS's order), as dimension ids.
 function leftOut(asked, qs) {
-  const kept = new Set(qs.flatMap((q) => q[1].filter(([k]) => k === 'filter').map(([, v]) => String(v))));
-  const all = (Array.isArray(asked[0]) ? asked : [asked]).flatMap((q) => q[1].filter(([k]) => k === 'filter').map(([, v]) => String(v)));
-  return [...new Set(all.filter((v) => !kept.has(v)).map((v) => v.split(':')[0]))];
+  const filters = (q) => q[1].filter(([k]) => k === 'filter').map(([, v]) => String(v));
+  const gone = (Array.isArray(asked[0]) ? asked : [asked]).flatMap((a, i) => {
+    const kept = new Set(filters(qs[i]));
+    return filters(a).filter((v) => !kept.has(v));
+  });
+  return [...new Set(gone.map((v) => v.split(':')[0]))];
 }
 
 // A chart's shape with a note of the filters its query left out: a filtered page never
