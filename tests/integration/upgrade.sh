@@ -21,7 +21,7 @@ if [[ ! -x $old/build/bin/wiqaya-etl ]]; then
   fi
 fi
 # (without the keys it did not know yet)
-new_keys='/^functions *=/d; /^official_releases *=/d; /^approval_grace_days *=/d; /^release_calendar *=/d; /^fixed_noise_scale *=/d; /^release_days *=/d; /^min_body_rate *=/d; /^auth_failures_per_minute *=/d; /^passwords *=/d; /^column_engine *=/d; /^cache_mb *=/d; /^embed_ancestors *=/d'
+new_keys='/^functions *=/d; /^official_releases *=/d; /^approval_grace_days *=/d; /^release_calendar *=/d; /^fixed_noise_scale *=/d; /^release_days *=/d; /^min_body_rate *=/d; /^auth_failures_per_minute *=/d; /^passwords *=/d; /^column_engine *=/d; /^cache_mb *=/d; /^embed_ancestors *=/d; /^floor_spread *=/d'
 # The old code knows no [database] passwords: libpq finds its roles' passwords in the
 # operator's file instead (scripts/pg.sh).
 export PGPASSFILE=$(awk -F' *= *' '$1 == "passwords" { print $2; exit }' "$CONF")/all.pgpass
