@@ -72,12 +72,11 @@ static void raise_heads(struct noise_measure *nm, const struct indicator *ind, c
 static int leaves_out(const char *definition, const char *dim, const char *item)
 {
 	size_t dl = strlen(dim), il = strlen(item);
-	for (const char *c = definition; c; c = strchr(c, '&') ? strchr(c, '&') + 1 : NULL) {
+	for (const char *c = definition, *next; c; c = next ? next + 1 : NULL) {
+		next = strchr(c, '&');
 		if (strncmp(c, dim, dl) != 0 || c[dl] != '=')
 			continue;
-		const char *v = c + dl + 1, *end = strchr(v, '&');
-		if (!end)
-			end = v + strlen(v);
+		const char *v = c + dl + 1, *end = next ? next : v + strlen(v);
 		while (v < end) {
 			const char *comma = memchr(v, ',', (size_t)(end - v)),
 				   *stop = comma ? comma : end;

@@ -300,7 +300,7 @@ async function drawView(v, fig, s, mine) {
   if (!asked) return fail(fig, t('no_model'), 'empty');
   if (Array.isArray(asked[0])) return drawMany(v, fig, s, mine, asked.map(applicable), asked);
   const q = applicable(asked);
-  fig.dataset.leftOut = leftOut(asked, [q]).join(',');
+  const left = leftOut(asked, [q]);
   const u = api.url(...q);
   // (A view of the token's alone, an estimate, is never in the published product.)
   let asPublic = !v.token;
@@ -319,7 +319,7 @@ async function drawView(v, fig, s, mine) {
       ask.addEventListener('click', async () => {
         const paid = await api.getJSON(u);
         if (mine !== generation) return;
-        show(v, fig, s, q, paid, false);
+        show(v, fig, s, q, paid, false, left);
         showRole(await whoAmI());
       });
       fig.querySelector('.body').append(ask);
@@ -328,10 +328,10 @@ async function drawView(v, fig, s, mine) {
     r = dry.ok ? await api.getJSON(u) : dry;
   }
   if (mine !== generation) return;
-  show(v, fig, s, q, r, asPublic);
+  show(v, fig, s, q, r, asPublic, left);
 }
 
-function show(v, fig, s, q, r, asPublic) {
+function show(v, fig, s, q, r, asPublic, left) {
   if (!r.ok && r.status === 401) return fail(fig, t(v.token ? 'token_only' : 'needs_token'), 'locked');
   // A model the published cells cannot carry (A10xx: too few cells for this filter) is
   // no refusal: nothing was withheld, there is nothing to fit; said in the API's words.
@@ -343,7 +343,7 @@ function show(v, fig, s, q, r, asPublic) {
     const c = await api.getText(api.url(q[0], q[1], [['format', 'csv']]), { asPublic });
     if (c.ok) save(name, new Blob([c.text], { type: 'text/csv;charset=utf-8' }));
   };
-  const shape = sayLeftOut(fig, v.shape(ans, s, years), fig.dataset.leftOut ? fig.dataset.leftOut.split(',') : []);
+  const shape = sayLeftOut(fig, v.shape(ans, s, years), left);
   charts.push(draw(fig, shape, meta, api.url(...q), csv, state.link(s, v.id), asPublic ? embedOf(s, v, fig) : null));
   fig.dataset.public = String(asPublic);
 }
