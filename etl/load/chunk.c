@@ -766,10 +766,9 @@ static int remove_orphans(struct batch *b, struct work *w, struct wq_error *e)
  * a chunk has a few hundred keys, fresh statistics or not; every chunk then read every
  * table, and a load grew quadratic (at a million cases the token lookup took 43 ms a
  * chunk, a parallel scan of 1.7M tokens, where its probes take 15-25). So sequential scans
- * are off for the lookups only: the writes after them include statements that must read a
- * table whole (the removal of orphans), which with scans off would read it by an index
- * instead. (A statement with no other way than a scan then costs more than JIT's
- * thresholds: JIT is off in the database, migration 014.) */
+ * are off for the lookups only: the writes after them are left to the planner. (A
+ * statement with no other way than a scan then costs more than JIT's thresholds: JIT is
+ * off in the database, migration 014.) */
 static int lookups_by_index(struct batch *b, int on, struct wq_error *e)
 {
 	return db_run(b->conn, e,

@@ -1,8 +1,11 @@
 -- The counting rule of interventions: one row per intervention, in the year it started,
 -- with the sex and age band of the victim or offender it was for.
 --
--- PERSONS: as in warehouse.victim_years. The cases of those persons are found first, so
--- that the planner starts from the few interventions of a refresh.
+-- PERSONS: as in warehouse.victim_years. The cases of those persons are found first, as
+-- an array (an init plan), so that a refresh probes the interventions' index with them: a
+-- subquery under the OR stays a filter, since the planner pulls sublinks up into joins
+-- before it folds "persons IS NULL" away, and it read every intervention (0.6 s of a
+-- refresh on a million cases, where this takes milliseconds).
 CREATE OR REPLACE FUNCTION warehouse.intervention_facts(persons bigint[])
 RETURNS TABLE (year smallint, region text, agency text, person_kind text, sex text,
   age_band text, type text, level text, completed boolean, outcome text, record_key bigint,
@@ -22,9 +25,10 @@ LANGUAGE sql STABLE AS $$
     ON i.person_role = 'o' AND o.case_id = i.case_id AND o.seq = i.person_seq
   JOIN warehouse.person p ON p.person_id = coalesce(v.person_id, o.person_id)
   WHERE persons IS NULL
-     OR (i.case_id IN (SELECT x.case_id FROM warehouse.victim x WHERE x.person_id = ANY (persons)
-                       UNION
-                       SELECT x.case_id FROM warehouse.offender x WHERE x.person_id = ANY (persons))
+     OR (i.case_id = ANY (ARRAY(
+           SELECT x.case_id FROM warehouse.victim x WHERE x.person_id = ANY (persons)
+           UNION
+           SELECT x.case_id FROM warehouse.offender x WHERE x.person_id = ANY (persons)))
          AND p.person_id = ANY (persons))
 $$;
 REVOKE ALL ON FUNCTION warehouse.intervention_facts(bigint[]) FROM PUBLIC;
