@@ -33,6 +33,9 @@ free() { psql_t -c "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE
 # meanwhile another batch commits, which that snapshot does not hold. Then its builder of
 # victim-years waits for the agencies' sources, held by another session, so that the
 # load's refresh is seen building on connections of its own.
+# How many times each warehouse table a refresh reads was analysed by hand, before the load.
+analysed_before=$(psql_t -c "SELECT string_agg(relname || '=' || analyze_count, ' ') FROM pg_stat_user_tables
+                             WHERE schemaname = 'warehouse' AND relname IN ('case', 'victim', 'offender', 'person', 'intervention')")
 hold reader "LOCK TABLE analytics.case_fact IN ACCESS SHARE MODE"
 hold sources "LOCK TABLE warehouse.agency_source IN ACCESS EXCLUSIVE MODE"
 "$BIN/wiqaya-etl" load "$T/syn/cases.ndjson" >"$T/first.out" 2>&1 &
@@ -49,6 +52,15 @@ free sources
 wait "$loader"
 eq "the load and its refresh succeed" "$?" 0
 check "saying so" grep -q "analytics: data version" "$T/first.out"
+# The warehouse's statistics too: the next small load plans its writes with them
+# (warehouse.rebuild_finish). (A backend's counters are in once it has left.)
+analysed() {
+  local t
+  for t in $analysed_before; do # TABLE=COUNT
+    (($(psql_t -c "SELECT analyze_count FROM pg_stat_user_tables WHERE schemaname = 'warehouse' AND relname = '${t%%=*}'") > ${t#*=})) || return 1
+  done
+}
+check "and analyses the warehouse's five tables the refresh reads" until_true analysed
 eq "the batch that committed meanwhile is still queued (the rebuild's snapshot is before it)" "$(psql_t -c "SELECT count(*) > 0 FROM warehouse.refresh_queue q JOIN warehouse.batch b USING (batch_id) WHERE b.accepted = 300")" t
 eq "and none of its 300 cases is in the analytics (every builder read the rebuild's snapshot)" "$(psql_t -c "SELECT count(*) FROM analytics.case_fact")" 12000
 eq "nor its victims" \

@@ -1,7 +1,11 @@
 -- The second half of a full rebuild (warehouse.rebuild_analytics), once the facts are in:
 -- the population, any row of a year without its partition moved into one, fresh planner
 -- statistics for every table but the facts ANALYSED already (all of them again when rows
--- moved), and the new data version (warehouse.analytics_built), which it returns.
+-- moved) and for the warehouse's, and the new data version (warehouse.analytics_built),
+-- which it returns. The warehouse's: a load large enough to be rebuilt whole left them as
+-- autovacuum last saw them, perhaps never, and the next small load planned its writes
+-- blind and its refresh analysed them first (warehouse.refresh_analytics): 0.9 s of the
+-- first 40-case correction after a million cases, where the next took 0.2 s.
 CREATE OR REPLACE FUNCTION warehouse.rebuild_finish(last_month date, analysed text[])
 RETURNS bigint LANGUAGE plpgsql AS $$
 BEGIN
@@ -15,6 +19,7 @@ BEGIN
   FROM (SELECT fact FROM warehouse.rebuild_parts(NULL, NULL)
         UNION ALL SELECT 'population') f
   WHERE f.fact <> ALL (analysed);
+  PERFORM warehouse.analyze_warehouse();
   RETURN warehouse.analytics_built(last_month);
 END
 $$;
