@@ -28,12 +28,15 @@ psql_admin() { env -u WIQAYA_CONF "$ROOT/scripts/pg.sh" psql -X -q -d postgres "
 correct() {
   local file=$1 n want before after wall
   n=$(wc -l <"$file")
-  awk -v step=$((n / 40)) 'NR % step == 0 && c < 40 { print; c++ }' "$file" |
+  awk -v step=$((n / 40 > 0 ? n / 40 : 1)) 'NR % step == 0 && c < 40 { print; c++ }' "$file" |
     jq -c '.status = (if .status == "convicted" then "charged" else "convicted" end)' >"$DIR/correction.ndjson"
   want=$(jq -r 'if .status == "convicted" then 1 else -1 end' "$DIR/correction.ndjson" | awk '{ s += $1 } END { print s }')
   convicted() { env -u WIQAYA_CONF "$ROOT/scripts/pg.sh" psql -X -q -At -d wiqaya_bench -c "SELECT count(*) FILTER (WHERE status = 'convicted') FROM analytics.case_fact"; }
   before=$(convicted)
-  /usr/bin/time -f "%e" -o "$DIR/time" "$BIN/wiqaya-etl" load "$DIR/correction.ndjson" >"$DIR/correction.out" 2>/dev/null
+  if ! /usr/bin/time -f "%e" -o "$DIR/time" "$BIN/wiqaya-etl" load "$DIR/correction.ndjson" >"$DIR/correction.out" 2>"$DIR/correction.err"; then
+    echo "  a correction of 40 cases FAILED: $(tail -1 "$DIR/correction.err")"
+    return
+  fi
   read -r wall <"$DIR/time"
   after=$(convicted)
   echo "  a correction of 40 cases: ${wall} s, load and refresh (goal: within 2 s); $(head -1 "$DIR/correction.out" | sed 's/^[^:]*: //')"

@@ -22,3 +22,6 @@ CREATE INDEX ON analytics.intervention_fact (year);
 -- removal deletes those merges: by index, not a read of every merge a person.
 CREATE INDEX ON warehouse.person_merge (from_person);
 CREATE INDEX ON warehouse.person_merge (into_person);
+-- warehouse.analyze_warehouse takes skip_locked now (its file), for the full rebuild's
+-- analysis of the warehouse.
+DROP FUNCTION IF EXISTS warehouse.analyze_warehouse();

@@ -53,7 +53,7 @@ wait "$loader"
 eq "the load and its refresh succeed" "$?" 0
 check "saying so" grep -q "analytics: data version" "$T/first.out"
 # The warehouse's statistics too: the next small load plans its writes with them
-# (warehouse.rebuild_finish). (A backend's counters are in once it has left.)
+# (warehouse.rebuild_finish).
 analysed() {
   local t
   for t in $analysed_before; do # TABLE=COUNT
@@ -157,6 +157,28 @@ if (($(nproc) > 1)); then
   cycle alter2 warehouse.intervention sources "$T/cycle2.out" \
     "a rebuild whose builder waits for another of its builders fails too"
   eq "the analytics are as they were" "$(digest)" "$before"
+fi
+
+# ---- a session queued behind the builders once they are done: the rebuild's analysis of
+# the warehouse (warehouse.rebuild_finish) passes its table by instead of queueing behind
+# it, which would wait for ever (the session waits for the builders, which end with the
+# rebuild) ----
+if (($(nproc) > 1)); then
+  v=$(version)
+  hold population "LOCK TABLE warehouse.population IN ACCESS EXCLUSIVE MODE"
+  timeout 120 "$BIN/wiqaya-etl" refresh >"$T/late.out" 2>&1 &
+  refresher=$!
+  check "the builders are done, the rebuild's last step waits" until_true seen "%rebuild_finish%" Lock
+  psql_t -c "BEGIN" -c "LOCK TABLE warehouse.person IN ACCESS EXCLUSIVE MODE /* late */" -c "SELECT pg_sleep(1)" >/dev/null 2>&1 &
+  late=$!
+  until_true seen "%/* late */" Lock
+  free population
+  wait "$refresher"
+  eq "a session queued behind the done builders does not hold the rebuild up" "$?" 0
+  wait "$late"
+  eq "and has its lock once the rebuild ends" "$?" 0
+  eq "the rebuild made its data version" "$(version)" "$((v + 1))"
+  v=$(version)
 fi
 
 # ---- no builder's connection to be had: the facts built in the rebuild's transaction ----
