@@ -545,6 +545,33 @@ async function full() {
   await context.close();
 }
 
+// ---- A stacked bar short of a withheld part says so on its top and under the chart:
+// the detection channels by year of the first region that has a part under 10 ----
+{
+  const api = async (q) => (await (await fetch(`${base}/api/v1/analytics?indicator=cases&${q}`)).json());
+  const regions = (await api('dimension=region')).rows.map((r) => r[0]);
+  let region = null;
+  for (const r of regions) {
+    const a = await api(`dimension=detection&dimension=year&filter=region:${r}`);
+    const st = a.headers.findIndex((h) => h.name === 'cell_status');
+    if (a.rows.some((row) => row[st] === 'suppressed')) { region = r; break; }
+  }
+  ok(region !== null, 'stacked: some region has a detection channel withheld in some year', regions);
+  const { context, page, errors } = await open(`#region=${region}`);
+  const fig = await page.$eval('figure[data-view="detection"]', (f) => ({
+    state: f.dataset.state,
+    withheld: f.dataset.withheld,
+    suppressed: f.querySelectorAll('td[data-status="suppressed"]').length,
+    marks: f.querySelector('p.marks')?.textContent ?? '',
+  }));
+  ok(fig.state === 'drawn' && Number(fig.withheld) >= 1 && Number(fig.withheld) === fig.suppressed,
+    'stacked: the detection bars of a region count their withheld parts, as its data table shows them', fig);
+  ok(fig.marks.includes('withheld and not drawn') && !fig.marks.includes('= fewer than'),
+    'stacked: and the legend under the chart says what the mark on a bar means', fig.marks);
+  ok(errors.length === 0, 'stacked: no console error', ...errors);
+  await context.close();
+}
+
 // ---- A token the server does not know: refused, forgotten, the public view stays ----
 {
   const { context, page, errors } = await open();

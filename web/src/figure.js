@@ -70,8 +70,22 @@ const whiskers = {
   },
 };
 
+// The parts of each stacked bar that are withheld (suppressed) among the series shown:
+// by category, how many.
+function withheld(chart) {
+  const k = new Array(chart.data.labels.length).fill(0);
+  chart.data.datasets.forEach((ds, di) => {
+    if (!ds.stack || !ds.wq?.status || !chart.isDatasetVisible(di)) return;
+    ds.wq.status.forEach((st, i) => st === 'suppressed' && k[i]++);
+  });
+  return k;
+}
+
 // Suppressed cells are drawn as nothing (null, never zero) and marked where they would
-// be, at the baseline: "<10"; unreliable ones get an asterisk, provisional ones a P.
+// be, at the baseline: "<10"; unreliable ones get an asterisk, provisional ones a P. A
+// stacked bar is marked once, on its top, with the number of its parts withheld ("+2 <10"):
+// a bar short of them would otherwise pass for the whole (and a mark a part, at the
+// baseline, would overlap the others).
 const marks = {
   id: 'wqMarks',
   afterDatasetsDraw(chart) {
@@ -82,11 +96,32 @@ const marks = {
     ctx.font = `italic 11px ${FONT}`;
     ctx.fillStyle = '#4b5563';
     ctx.direction = rtl() ? 'rtl' : 'ltr';
+    withheld(chart).forEach((k, i) => {
+      if (!k) return;
+      // The stack's top: the furthest end of its parts drawn, or the baseline.
+      let top = horizontal ? (rtl() ? chartArea.right : chartArea.left) : chartArea.bottom;
+      chart.data.datasets.forEach((ds, di) => {
+        const e = ds.stack && chart.isDatasetVisible(di) ? chart.getDatasetMeta(di).data[i] : null;
+        if (!e || ds.data[i] === null || ds.data[i] === undefined) return;
+        const end = horizontal ? e.x : e.y;
+        if (Number.isFinite(end)) top = horizontal ? (rtl() ? Math.min(top, end) : Math.max(top, end)) : Math.min(top, end);
+      });
+      const label = t('withheld_short', { k, n: chart.data.datasets.find((d) => d.wq)?.wq.threshold });
+      const c = iscale.getPixelForValue(i);
+      if (horizontal) {
+        ctx.textAlign = rtl() ? 'right' : 'left';
+        ctx.fillText(label, top + (rtl() ? -4 : 4), c + 4);
+      } else {
+        ctx.textAlign = 'center';
+        ctx.fillText(label, c, top - 4);
+      }
+    });
     chart.data.datasets.forEach((ds, di) => {
       if (!ds.wq?.status || !chart.isDatasetVisible(di)) return;
       const meta = chart.getDatasetMeta(di);
       ds.wq.status.forEach((st, i) => {
         if (st !== 'suppressed' && st !== 'unreliable' && st !== 'partial' && st !== 'provisional') return;
+        if (st === 'suppressed' && ds.stack) return; /* on the stack's top, above */
         const el = meta.data[i];
         let c = el ? (horizontal ? el.y : el.x) : NaN;
         if (!Number.isFinite(c)) c = iscale.getPixelForValue(i);
@@ -464,7 +499,10 @@ export function draw(fig, shape, metaIn, api, onCsv, link, embed = null) {
   // The marks the chart uses, explained under it.
   const any = (st) => shape.series.some((x) => x.status.includes(st));
   const legend = [];
-  if (any('suppressed')) legend.push(`${t('suppressed_short', { n: shape.threshold })} = ${t('suppressed', { n: shape.threshold })}`);
+  if (any('suppressed') && shape.stacked) legend.push(t('withheld_note', { n: shape.threshold }));
+  else if (any('suppressed')) legend.push(`${t('suppressed_short', { n: shape.threshold })} = ${t('suppressed', { n: shape.threshold })}`);
+  // How many parts of the stacked bars are withheld, for anyone inspecting the page.
+  if (shape.stacked) fig.dataset.withheld = String(shape.series.reduce((k, x) => k + (x.hidden ? 0 : x.status.filter((st) => st === 'suppressed').length), 0));
   if (any('unreliable')) legend.push(t('unreliable_note'));
   if (any('partial')) legend.push(t('partial_note', { n: shape.threshold }));
   if (any('provisional')) legend.push(t('provisional_note'));
