@@ -300,6 +300,9 @@ planted M 2019 grooming 7300000 >"$T/more.ndjson"
 "$BIN/wiqaya-etl" load "$T/more.ndjson" >/dev/null
 mv "$T/keys/noise.key" "$T/keys/noise.key.old"
 "$BIN/wiqaya-server" keygen >/dev/null
+# The new key publishes with a narrower spread of the floor's raise (a key keeps the spread
+# it starts with, a new key may take another).
+printf '[disclosure]\nfloor_spread = 2\n' >>"$CONF"
 "$BIN/wiqaya-server" release create >/dev/null
 idd=$(psql_t -c "SELECT max(id) FROM auth.release")
 "$BIN/wiqaya-server" release publish "$idd" >/dev/null
@@ -318,6 +321,17 @@ check "every cell called moved lies outside its band" \
 # compares 2019's cells across two keys, and takes the wider band (both parts').
 eq "a release carrying cells of another key says so" \
   "$(psql_t -c "SELECT jsonb_array_length(holds->'carried') > 0, noise_mixed FROM auth.release WHERE id = $idd")" "t|t"
+# Its carried 2019 keeps the raises the old key drew, up to 4 where the new key draws up to
+# 2: each table states the wider spread (its raises must lie within the spread it states,
+# or the table is no table), and answers 2019 as the release before did.
+eq "and states the wider spread of the raises it carries" \
+  "$(psql_t -c "SELECT min((body::jsonb->>'floor_spread')::int), max((body::jsonb->>'floor_spread')::int),
+                       (SELECT max(r::int) FROM auth.release_table u, jsonb_array_elements_text(u.body::jsonb->'raise') r
+                        WHERE u.release = $idd) > 2
+                FROM auth.release_table WHERE release = $idd")" "4|4|t"
+eq "its carried 2019 is the release before's, figure for figure" \
+  "$(api "$Q2019&release=$idd" | jq -c .rows)" "$(api "$Q2019&release=$idc" | jq -c .rows)"
+check "and is one (a table of rows)" test "$(api "$Q2019&release=$idd" | jq '.rows | length')" -gt 0
 "$BIN/wiqaya-etl" approve DC-POL-01 2019 >/dev/null
 "$BIN/wiqaya-server" release create >/dev/null
 ide=$(psql_t -c "SELECT max(id) FROM auth.release")
@@ -329,6 +343,7 @@ check "its note finds the 60 cases of 2019" \
 check "with the band of both parts of the noise (1.96 sd of four draws: 10.97 at scales 2 and 2)" \
   test "$(jq '[.revisions.cells[] | select(.band < 10)] | length' "$T/rm.json")" -eq 0
 mv "$T/keys/noise.key.old" "$T/keys/noise.key"
+sed -i '$d' "$CONF"; sed -i '$d' "$CONF" # the old key's spread again
 
 # ---- a server that publishes by calendar ----
 stop_server
