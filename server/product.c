@@ -441,8 +441,20 @@ static struct product_cube *release_of(struct product *pr, PGconn *conn, size_t 
 		return NULL;
 	struct product_cube *c = cube_parse(pr, base, text, found);
 	free(text);
-	if (c)
-		c->name = name;
+	if (!c)
+		return NULL;
+	c->name = name;
+	/* The rules its answers are given by: the configuration's (the key keeps its scales),
+	 * but for the floor's spread, the one it was measured with (none for a release stored
+	 * before the raises, which keeps the plain floor). */
+	c->rules = (struct release_rules){pr->cfg->floor,
+					  pr->cfg->threshold,
+					  pr->cfg->noise_scale,
+					  pr->cfg->fixed_noise_scale,
+					  "",
+					  0,
+					  0,
+					  c->spread};
 	return c;
 }
 

@@ -53,7 +53,8 @@ struct product_cube {
 	int spread;   /* the floor_spread it was measured with */
 	int official; /* an official release's id (docs/releases.md); 0 the calendar's */
 	char day[16]; /* an official release's publication day, YYYY-MM-DD */
-	struct release_rules rules; /* an official release's */
+	struct release_rules rules; /* its answers': an official release's, as published; a
+				       calendar's, the configuration's with its own spread */
 };
 
 /* The sums of a query's cells over the base table's cells. */

@@ -431,11 +431,12 @@ static int from_product(const struct protector *p, PGconn *conn, const struct qu
 	a->release = c->release;
 	a->official = c->official;
 	a->release_day = c->official ? c->day : NULL;
-	/* An official release answers by the rules it was published under. */
+	/* An official release answers by the rules it was published under (a calendar's by
+	 * the configuration's, its floor's spread its own: its rules say so). */
 	struct suppression sup = {p->cfg->floor, p->cfg->threshold};
 	double var = noise_variance(p->cfg);
+	a->rules = &c->rules;
 	if (c->official) {
-		a->rules = &c->rules;
 		sup = (struct suppression){c->rules.floor, c->rules.threshold};
 		var = dl_variance(c->rules.noise_scale) +
 		      (c->rules.fixed_scale > 0 ? dl_variance(c->rules.fixed_scale) : 0);
@@ -566,7 +567,7 @@ static int from_product_kept(const struct protector *p, PGconn *conn, const stru
 	if (keyed && kept(p, key, version, a, &ids, &nids) == 0) {
 		free(ids);
 		a->release_day = c->official ? c->day : NULL;
-		a->rules = c->official ? &c->rules : NULL;
+		a->rules = &c->rules;
 		__atomic_add_fetch(&product_kept, 1, __ATOMIC_RELAXED);
 		return 0;
 	}

@@ -38,16 +38,20 @@ Y=$(psql_t -c 'SELECT last_year FROM analytics.data_version')
 for y in $((Y - 2)) $((Y - 1)) $Y; do
   exact "indicator=victims&dimension=region&dimension=sex&dimension=age_band&filter=year:$y" | sed "s/^/$y\t/"
 done >"$T/base_truth"
-# base_cells OUT: the product's base cells of three years, one line each
+# base_cells OUT: the product's base cells of three years, one line each; and the floor's
+# spread its answers say they were published under, in OUT.spread
 base_cells() {
   : >"$1"
+  : >"$1.spread"
   start_server
   for y in $((Y - 2)) $((Y - 1)) $Y; do
-    TOKEN= api "/api/v1/analytics?indicator=victims&dimension=region&dimension=sex&dimension=age_band&filter=year:$y" |
-      jq -r --arg y "$y" '(.headers | map(.name)) as $h | .rows[]
+    TOKEN= api "/api/v1/analytics?indicator=victims&dimension=region&dimension=sex&dimension=age_band&filter=year:$y" >"$T/answer"
+    jq -r --arg y "$y" '(.headers | map(.name)) as $h | .rows[]
       | [$y, .[$h | index("region")], .[$h | index("sex")], .[$h | index("age_band")],
-         (.[$h | index("value")] // "null" | tostring)] | @tsv' >>"$1"
+         (.[$h | index("value")] // "null" | tostring)] | @tsv' "$T/answer" >>"$1"
+    jq -r .metaData.disclosure.floor_spread "$T/answer" >>"$1.spread"
   done
+  sort -u -o "$1.spread" "$1.spread"
   stop_server
 }
 # floor_bits PUBLISHED: how many base cells under 5 it publishes, how many of 5 to 8 it
@@ -62,6 +66,7 @@ base_cells "$T/base_published"
 read -r under5 withheld5to8 cells5to8 < <(floor_bits "$T/base_published")
 figure "the product with the threshold at 0: of its $cells5to8 base cells of 5 to 8 children, $withheld5to8 withheld by their raised floors; $under5 cells under 5 published"
 eq "13. the product publishes no base cell under the floor" "$under5" "0"
+eq "13. its answers say the spread of the floor's raise they were published under" "$(cat "$T/base_published.spread")" "4"
 check "13. the product withholds some base cells of 5 to 8 children: their floors are raised ($withheld5to8 of $cells5to8)" \
   test "$withheld5to8" -gt 0 -a "$withheld5to8" -lt "$cells5to8"
 # A release measured before the raises (its stored cells without them) keeps the plain
@@ -71,6 +76,7 @@ base_cells "$T/base_before"
 read -r under5b withheld5to8b _ < <(floor_bits "$T/base_before")
 eq "13. a release stored without raises answers by the plain floor: every base cell of 5 to 8 published, none under 5" \
   "$withheld5to8b $under5b" "0 0"
+eq "13. and says so: its answers' floor has no spread (not the configuration's)" "$(cat "$T/base_before.spread")" "0"
 
 # --- planting, round by round, against both floors ---
 # The cells: asylum-seeking victims of year Y by region (a few children each).
