@@ -14,7 +14,7 @@
 struct out {
 	lxw_workbook *wb;
 	lxw_worksheet *ws;
-	lxw_format *bold, *title, *number, *conf;
+	lxw_format *bold, *title, *number, *unreliable, *conf;
 	const char *table; /* the CSV's table column: the sheet's name */
 	int row;
 	struct strbuf csv;
@@ -51,14 +51,15 @@ static void text(struct out *o, int col, const char *s, lxw_format *f)
 }
 
 /* One published cell at col of the current row, and its CSV line (row and column its
- * codes). A withheld cell is "c". */
+ * codes). A withheld cell is "c"; an unreliable one is its number, shown with an asterisk
+ * (a number format: the cell stays a number for whoever sums it). */
 static void cell(struct out *o, int col, const char *row, const char *column, const struct pcell *c)
 {
 	int published =
 	    c && (c->status == CELL_OK || c->status == CELL_UNRELIABLE) && isfinite(c->value);
 	if (published)
 		worksheet_write_number(o->ws, (lxw_row_t)o->row, (lxw_col_t)col, c->value,
-				       o->number);
+				       c->status == CELL_UNRELIABLE ? o->unreliable : o->number);
 	else
 		text(o, col, "c", o->conf);
 	sb_printf(&o->csv, "%s,", o->table);
@@ -282,6 +283,8 @@ static void notes(const struct uncts_source *src, struct out *o, int year, int r
 	    "(discrete Laplace), the same for everyone; its 95% interval is in the CSV.",
 	    "c: a cell withheld by the disclosure control (fewer than the threshold, or a cell "
 	    "under its floor).",
+	    "*: an unreliable figure (fewer than 20, or its interval too wide to rely on); the "
+	    "cell holds the number, the asterisk is its format.",
 	    "Table 1 counts offences: a case holding several offences counts under each.",
 	    "Table 2 counts children reported as victims in the year (victim-years), by their "
 	    "age band at the report.",
@@ -340,6 +343,8 @@ int uncts_write(const struct uncts_source *src, PGconn *conn, int year, int rele
 	format_set_font_size(o.title, 13);
 	o.number = workbook_add_format(o.wb);
 	format_set_num_format(o.number, "#,##0");
+	o.unreliable = workbook_add_format(o.wb);
+	format_set_num_format(o.unreliable, "#,##0\"*\"");
 	o.conf = workbook_add_format(o.wb);
 	format_set_align(o.conf, LXW_ALIGN_RIGHT);
 	sb_init(&o.csv);

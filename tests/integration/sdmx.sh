@@ -90,6 +90,24 @@ write.table(data.frame(code = off[["National offence (code)"]], iccs = off[["ICC
             sep = "\t", quote = FALSE, row.names = FALSE)
 vic <- read_excel(args[1], sheet = "Table 2 Victims", skip = 3, col_types = "text")
 write.table(vic, file.path(args[2], "t2.tsv"), sep = "\t", quote = FALSE, row.names = FALSE)
+# The cells shown with an asterisk, by table: those whose style's number format ends in a
+# quoted "*" (styles.xml), counted in each table's sheet (sheets 2 to 4; 1 is the notes).
+x <- tempfile(); dir.create(x); unzip(args[1], exdir = x)
+slurp <- function(...) paste(readLines(file.path(x, "xl", ...), warn = FALSE), collapse = "")
+styles <- slurp("styles.xml")
+fmt <- regmatches(styles, gregexpr('<numFmt numFmtId="[0-9]+" formatCode="[^"]*&quot;\\*&quot;"', styles))[[1]]
+ids <- sub('.*numFmtId="([0-9]+)".*', "\\1", fmt)
+xfs <- regmatches(styles, regexpr("<cellXfs.*?</cellXfs>", styles, perl = TRUE))
+xf <- regmatches(xfs, gregexpr("<xf [^>]*>", xfs, perl = TRUE))[[1]]
+star <- which(sapply(xf, function(f) any(sapply(ids, function(i) grepl(sprintf('numFmtId="%s"', i), f))))) - 1
+stars <- sapply(2:4, function(k) {
+  s <- slurp("worksheets", sprintf("sheet%d.xml", k))
+  if (!length(star)) return(0)
+  sum(lengths(regmatches(s, gregexpr(sprintf('<c r="[A-Z]+[0-9]+" s="(%s)"', paste(star, collapse = "|")), s))))
+})
+cat(paste(stars, collapse = ","), "\n", sep = "", file = file.path(args[2], "stars.txt"))
+notes <- read_excel(args[1], sheet = "Notes", col_names = FALSE, col_types = "text")
+cat(any(grepl("^\\*: an unreliable figure", notes[[1]])), "\n", sep = "", file = file.path(args[2], "star_note.txt"))
 R
 check "R's readxl opens it" Rscript "$T/xlsx.R" "$T/uncts-$y.xlsx" "$T"
 eq "its sheets are the notes and the three tables" "$(cat "$T/sheets.txt")" "Notes,Table 1 Offences,Table 2 Victims,Table 3 Justice"
@@ -109,6 +127,10 @@ eq "the victims by sex are the API's" \
 eq "the offences are the API's" \
   "$(awk -F, '$1 == "Table 1 Offences" { print $2 "=" $4 }' "$T/uncts-$y.csv" | paste -sd,)" \
   "$(curl -s "$A?indicator=cases&dimension=offence&from=$y&to=$y&release=1" | jq -r '[.rows[] | "\(.[0])=\(if .[6] == "suppressed" then "" else .[1] end)"] | join(",")')"
+unreliable=$(awk -F, '$NF == "unreliable" { n[$1]++ } END { print n["Table 1 Offences"] + 0 "," n["Table 2 Victims"] + 0 "," n["Table 3 Justice"] + 0 }' "$T/uncts-$y.csv")
+check "some figures of the return are unreliable ($unreliable by table)" test "$(awk -F, '{ print $1 + $2 + $3 }' <<<"$unreliable")" -gt 0
+eq "the workbook shows each unreliable figure, and only those, with an asterisk" "$(cat "$T/stars.txt")" "$unreliable"
+eq "and its notes say what the asterisk means" "$(cat "$T/star_note.txt")" TRUE
 eq "a cell withheld by the release is withheld in the return" \
   "$(awk -F, '$1 ~ /^Table/ && $7 == "suppressed" && $4 != ""' "$T/uncts-$y.csv" | wc -l)" 0
 status "a year the release does not hold" 2 "$BIN/wiqaya-server" export uncts --year 2040 --out "$T"
