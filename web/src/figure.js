@@ -98,23 +98,35 @@ const marks = {
     ctx.direction = rtl() ? 'rtl' : 'ltr';
     withheld(chart).forEach((k, i) => {
       if (!k) return;
-      // The stack's top: the furthest end of its parts drawn, or the baseline.
+      // The stack's top: the furthest end of its parts drawn, or the baseline; and whether
+      // that part carries a mark of its own there (unreliable, provisional: below).
       let top = horizontal ? (rtl() ? chartArea.right : chartArea.left) : chartArea.bottom;
+      let marked = false;
       chart.data.datasets.forEach((ds, di) => {
         const e = ds.stack && chart.isDatasetVisible(di) ? chart.getDatasetMeta(di).data[i] : null;
         if (!e || ds.data[i] === null || ds.data[i] === undefined) return;
         const end = horizontal ? e.x : e.y;
-        if (Number.isFinite(end)) top = horizontal ? (rtl() ? Math.min(top, end) : Math.max(top, end)) : Math.min(top, end);
+        if (!Number.isFinite(end)) return;
+        const further = horizontal ? (rtl() ? end < top : end > top) : end < top;
+        if (further || end === top) {
+          top = end;
+          marked = ['unreliable', 'provisional', 'partial'].includes(ds.wq?.status?.[i]);
+        }
       });
+      // Past that mark; and read left to right in both languages, as the legend under
+      // the chart spells it.
+      const gap = marked ? 18 : 4;
       const label = t('withheld_short', { k, n: chart.data.datasets.find((d) => d.wq)?.wq.threshold });
       const c = iscale.getPixelForValue(i);
+      ctx.direction = 'ltr';
       if (horizontal) {
         ctx.textAlign = rtl() ? 'right' : 'left';
-        ctx.fillText(label, top + (rtl() ? -4 : 4), c + 4);
+        ctx.fillText(label, top + (rtl() ? -gap : gap), c + 4);
       } else {
         ctx.textAlign = 'center';
-        ctx.fillText(label, c, top - 4);
+        ctx.fillText(label, c, top - gap);
       }
+      ctx.direction = rtl() ? 'rtl' : 'ltr';
     });
     chart.data.datasets.forEach((ds, di) => {
       if (!ds.wq?.status || !chart.isDatasetVisible(di)) return;
@@ -259,7 +271,8 @@ function options(shape) {
     locale: locale(),
     // Room at both ends for the first and last labels of a time axis (in Arabic the last
     // year sits at the left edge and lost its first digit).
-    layout: { padding: { left: 14, right: 14 } },
+    // (and above a stacked chart, for the mark on its tallest bar: wqMarks)
+    layout: { padding: { left: 14, right: 14, top: shape.stacked ? 30 : 0 } },
     interaction: { mode: 'nearest', intersect: false, axis: horizontal ? 'y' : 'x' },
     scales: horizontal ? { x: valueAxis, y: indexAxis } : { x: indexAxis, y: valueAxis },
     plugins: {
