@@ -170,6 +170,22 @@ static void key_of(const struct query *q, const char *const *values, struct strb
 	}
 }
 
+/* The rules a cube's answers are given by unless an official release's replace them
+ * (product_release_tables): the configuration's (the key keeps its scales), the floor's
+ * spread the cube's own (none for a release stored before the raises, which keeps the
+ * plain floor). Never left zero: an official cube's rules decide its suppression. */
+static struct release_rules config_rules(const struct product *pr, int spread)
+{
+	return (struct release_rules){pr->cfg->floor,
+				      pr->cfg->threshold,
+				      pr->cfg->noise_scale,
+				      pr->cfg->fixed_noise_scale,
+				      "",
+				      0,
+				      0,
+				      spread};
+}
+
 /* Every cell of base's layout at the data of now, with its noise, and the cells'
  * identities for the public ledger (*ids, malloc'd, *nids of 16 bytes). */
 static struct product_cube *measure(const struct product *pr, PGconn *conn,
@@ -272,6 +288,7 @@ static struct product_cube *measure(const struct product *pr, PGconn *conn,
 	c->noise = xcalloc(total * 3 + 1, sizeof *c->noise);
 	c->raise = xcalloc(total * 3 + 1, sizeof *c->raise);
 	c->spread = pr->cfg->floor_spread;
+	c->rules = config_rules(pr, c->spread);
 	*ids = xmalloc(total * (size_t)measures * 16 + 16);
 	*nids = 0;
 	sb_init(&def);
@@ -366,6 +383,7 @@ static struct product_cube *cube_parse(const struct product *pr, const struct qu
 	c->noise = xcalloc((size_t)n * 3 + 1, sizeof *c->noise);
 	c->raise = xcalloc((size_t)n * 3 + 1, sizeof *c->raise);
 	c->spread = raise ? spread : 0;
+	c->rules = config_rules(pr, c->spread);
 	int ok = 1;
 	for (size_t i = 0; ok && i < (size_t)n * (size_t)base->ndims; i++) {
 		const json_t *v = json_array_get(values, i);
@@ -444,17 +462,6 @@ static struct product_cube *release_of(struct product *pr, PGconn *conn, size_t 
 	if (!c)
 		return NULL;
 	c->name = name;
-	/* The rules its answers are given by: the configuration's (the key keeps its scales),
-	 * but for the floor's spread, the one it was measured with (none for a release stored
-	 * before the raises, which keeps the plain floor). */
-	c->rules = (struct release_rules){pr->cfg->floor,
-					  pr->cfg->threshold,
-					  pr->cfg->noise_scale,
-					  pr->cfg->fixed_noise_scale,
-					  "",
-					  0,
-					  0,
-					  c->spread};
 	return c;
 }
 
