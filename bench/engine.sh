@@ -58,13 +58,13 @@ for scale in 1x 10x; do
   for _ in $(seq 1 600); do [[ $(metric 18091 wiqaya_engine_version) == "$version" ]] && break; sleep 0.1; done
   load=$(metric 18091 wiqaya_engine_load_seconds) bytes=$(metric 18091 wiqaya_engine_bytes)
   rss=$(awk '/VmRSS/ { print $2 }' "/proc/$a/status")
-  jq -n --arg csv "$ROOT/var/bench/vy-$scale.csv" --argjson rounds "$ROUNDS" \
+  # The tokens go to node through a pipe, never a file (no token reaches a file in plaintext).
+  result[$scale]=$(jq -n --arg csv "$ROOT/var/bench/vy-$scale.csv" --argjson rounds "$ROUNDS" \
     --argjson detection "$(printf '%s\n' "${detection[@]}" | jq -R . | jq -sc .)" \
     --argjson ta "$(tokens)" --argjson tb "$(tokens)" \
     --argjson psql "$(jq -nc --arg p "$ROOT/scripts/pg.sh" --arg d "$db" '[$p, "psql", "-X", "-q", "-d", $d, "-o", "/dev/null"]')" \
     '{csv: $csv, rounds: $rounds, detection: $detection, engine: {url: "http://127.0.0.1:18091", tokens: $ta},
-      sql: {url: "http://127.0.0.1:18092", tokens: $tb}, psql: $psql}' >var/bench/side.json
-  result[$scale]=$(node bench/duckdb/side_by_side.mjs "$ROOT/var/bench/side.json")
+      sql: {url: "http://127.0.0.1:18092", tokens: $tb}, psql: $psql}' | node bench/duckdb/side_by_side.mjs)
   result[$scale-rows]=$rows
   result[$scale-engine]="$load $bytes $rss"
   kill "$a" "$b"

@@ -4,7 +4,7 @@
 // (threads = cores, the rows with ENUM and SMALLINT types) running the server's SQL and a
 // plain GROUP BY. Each API request is fresh: a new token each round (its ledger records
 // every cell) and servers whose answer cache is too small to keep the table.
-//   node side_by_side.mjs CONFIG.json
+//   node side_by_side.mjs < CONFIG.json (on standard input: it names tokens, never kept in a file)
 // CONFIG: {csv, rounds, detection: [...], engine: {url, tokens}, sql: {url, tokens},
 //          psql: [argv...], dbname}
 // Prints one JSON line: per contestant, min/median/max milliseconds.
@@ -13,7 +13,7 @@ import { spawnSync } from 'node:child_process';
 import { cpus } from 'node:os';
 import { DuckDBInstance } from '@duckdb/node-api';
 
-const cfg = JSON.parse(readFileSync(process.argv[2], 'utf8'));
+const cfg = JSON.parse(readFileSync(0, 'utf8'));
 const inList = cfg.detection.map((d) => `'${d}'`).join(',');
 
 async function duck() {
