@@ -45,8 +45,8 @@ struct overlap {
 
 struct plan {
 	const struct fact_columns *fc;
-	struct lookup single[QUERY_MAX_DIMS * 2 + 1];
-	int nsingle;
+	struct lookup single[QUERY_MAX_DIMS * 2 + 1]; /* the 1-byte columns' first */
+	int nsingle, nnarrow;
 	struct fan fan[QUERY_MAX_DIMS];
 	int nfan;
 	struct overlap overlap[QUERY_MAX_DIMS];
@@ -56,49 +56,67 @@ struct plan {
 	int proportion;
 };
 
-/* What one cell sums; the counts as wide as the rows can be many. */
-struct acc {
-	uint64_t rows, num, den, excluded;
-	uint32_t ckn, ckd, ckx;
+/* A row's class: whether it is in the numerator, the denominator and the excluded. A cell
+ * keeps a slot a class, so that a row costs two adds into one slot (its count and its
+ * record key) where a sum a measure cost seven; the cell's measures are folded from its
+ * slots after the scan. Counts of 32 bits: a thread takes fewer rows than they hold. */
+enum { IN_NUM = 1, IN_DEN = 2, IN_EXCLUDED = 4 };
+
+struct slot {
+	uint32_t rows, key;
 };
 
 struct job {
 	const struct plan *pl;
 	size_t from, to;
-	struct acc *acc;
+	struct slot *slots; /* a cell's slots at cell * slots_of(pl) */
 };
 
-/* Without branches: whether a row is in the numerator is as likely as not. */
-static void add(struct acc *a, uint32_t key, int in_num, int in_den, int in_excluded)
+/* A cell's slots: eight for a proportion, a bit a measure; four for a count, whose rows are
+ * in no denominator (slot bit 0 the numerator, bit 1 the excluded). */
+static unsigned slots_of(const struct plan *pl)
 {
-	a->rows++;
-	a->num += (uint64_t)in_num;
-	a->ckn += key & (uint32_t)-in_num;
-	a->den += (uint64_t)in_den;
-	a->ckd += key & (uint32_t)-in_den;
-	a->excluded += (uint64_t)in_excluded;
-	a->ckx += key & (uint32_t)-in_excluded;
+	return pl->proportion ? 8 : 4;
+}
+
+/* The slot of a row of flags fl. Without branches: whether a row is in the numerator is as
+ * likely as not. */
+static unsigned slot_of(const struct plan *pl, uint64_t fl)
+{
+	if (pl->proportion) {
+		unsigned de = (fl & pl->den_t) != 0;
+		return (unsigned)((fl & pl->num_t) != 0 && de) | de << 1 |
+		       (unsigned)((fl & pl->den_f) != 0) << 2;
+	}
+	return (unsigned)((fl & pl->num_t) != 0) | (unsigned)((fl & pl->num_f) != 0) << 1;
+}
+
+/* The measures (IN_*) a slot's rows are in. */
+static unsigned measures_of(const struct plan *pl, unsigned slot)
+{
+	return pl->proportion ? slot : (slot & 1) * IN_NUM | (slot >> 1) * IN_EXCLUDED;
 }
 
 /* Adds row r to the cells of fans k.. from position idx. */
-static void fan_out(const struct job *j, size_t r, int k, size_t idx, uint32_t key, int n, int d,
-		    int x)
+static void fan_out(const struct job *j, size_t r, int k, size_t idx, uint32_t key, unsigned cls)
 {
 	const struct plan *pl = j->pl;
 	if (k == pl->nfan) {
-		add(&j->acc[idx], key, n, d, x);
+		struct slot *s = &j->slots[idx * slots_of(pl) + cls];
+		s->rows++;
+		s->key += key;
 		return;
 	}
 	const struct fan *f = &pl->fan[k];
 	for (uint64_t m = column_at(f->col, r); m; m &= m - 1) {
 		int32_t p = f->pos[__builtin_ctzll(m)];
 		if (p >= 0)
-			fan_out(j, r, k + 1, idx + (size_t)p * f->stride, key, n, d, x);
+			fan_out(j, r, k + 1, idx + (size_t)p * f->stride, key, cls);
 	}
 }
 
-/* cell[i] += pos[code of row from + i]. A loop per width, so that the compiler sees plain
- * arrays. */
+/* cell[i] += pos[code of row from + i], for a column wider than a byte. A loop per width,
+ * so that the compiler sees plain arrays. */
 #define LOOKUP(type)                                                                               \
 	do {                                                                                       \
 		const type *v = (const type *)l->col->data + from;                                 \
@@ -121,19 +139,68 @@ static void lookup(const struct lookup *l, size_t from, size_t n, uint32_t *cell
 	}
 }
 
+/* Up to NARROW lookups of 1-byte columns (the codes of short lists: most) in one pass, a
+ * row's positions summed in a register and stored once, where a pass a column loaded and
+ * stored the row's cell each time (the lookups were half a fresh table's scan). M and FIRST (the
+ * cell written, not added to) are constants at each call, so that the loop over the columns
+ * unrolls. */
+enum { NARROW = 4 };
+
+static inline void narrow_pass(const struct lookup *l, int m, int first, size_t from, size_t n,
+			       uint32_t *cell)
+{
+	const uint8_t *v[NARROW];
+	const uint32_t *pos[NARROW];
+	for (int c = 0; c < m; c++) {
+		v[c] = (const uint8_t *)l[c].col->data + from;
+		pos[c] = l[c].pos;
+	}
+	for (size_t i = 0; i < n; i++) {
+		uint32_t sum = first ? 0 : cell[i];
+#pragma GCC unroll 4
+		for (int c = 0; c < m; c++)
+			sum += pos[c][v[c][i]];
+		cell[i] = sum;
+	}
+}
+
+static void narrow(const struct lookup *l, int m, int first, size_t from, size_t n, uint32_t *cell)
+{
+#define PASS(k) (first ? narrow_pass(l, k, 1, from, n, cell) : narrow_pass(l, k, 0, from, n, cell))
+	switch (m) {
+	case 1:
+		PASS(1);
+		break;
+	case 2:
+		PASS(2);
+		break;
+	case 3:
+		PASS(3);
+		break;
+	default:
+		PASS(4);
+	}
+#undef PASS
+}
+
 /* The rows of a job a block at a time: each column's lookups over the block, then each
- * kept row added to its cell. */
+ * kept row added to its cell's slot of its class. */
 static void *run(void *arg)
 {
 	enum { BLOCK = 1024 };
 	const struct job *j = arg;
 	const struct plan *pl = j->pl;
 	const struct fact_columns *fc = pl->fc;
+	const unsigned nslots = slots_of(pl);
 	uint32_t cell[BLOCK];
 	for (size_t from = j->from; from < j->to; from += BLOCK) {
 		size_t n = j->to - from < BLOCK ? j->to - from : BLOCK;
-		memset(cell, 0, n * sizeof *cell);
-		for (int i = 0; i < pl->nsingle; i++)
+		if (!pl->nnarrow)
+			memset(cell, 0, n * sizeof *cell);
+		for (int i = 0; i < pl->nnarrow; i += NARROW)
+			narrow(&pl->single[i], pl->nnarrow - i < NARROW ? pl->nnarrow - i : NARROW,
+			       i == 0, from, n, cell);
+		for (int i = pl->nnarrow; i < pl->nsingle; i++)
 			lookup(&pl->single[i], from, n, cell);
 		for (int i = 0; i < pl->noverlap; i++)
 			for (size_t k = 0; k < n; k++)
@@ -144,21 +211,14 @@ static void *run(void *arg)
 			if (cell[k] >= DROP)
 				continue;
 			size_t r = from + k;
-			uint64_t fl = column_at(&fc->flags, r);
-			int nu, de, ex;
-			if (pl->proportion) {
-				nu = (fl & pl->num_t) && (fl & pl->den_t);
-				de = (fl & pl->den_t) != 0;
-				ex = (fl & pl->den_f) != 0;
+			unsigned cls = slot_of(pl, column_at(&fc->flags, r));
+			if (pl->nfan) {
+				fan_out(j, r, 0, (size_t)cell[k], fc->keys[r], cls);
 			} else {
-				nu = (fl & pl->num_t) != 0;
-				de = 0;
-				ex = (fl & pl->num_f) != 0;
+				struct slot *s = &j->slots[(size_t)cell[k] * nslots + cls];
+				s->rows++;
+				s->key += fc->keys[r];
 			}
-			if (pl->nfan)
-				fan_out(j, r, 0, (size_t)cell[k], fc->keys[r], nu, de, ex);
-			else
-				add(&j->acc[cell[k]], fc->keys[r], nu, de, ex);
 		}
 	}
 	return NULL;
@@ -230,6 +290,14 @@ static int plan_make(struct plan *pl, const struct columns *c, const struct quer
 		l->col = year;
 		l->pos = positions(year, NULL, 0, NULL, q->from_year, q->to_year);
 	}
+	/* The 1-byte columns first, for the narrow passes (a sum of positions: in any order). */
+	for (int i = 0; i < pl->nsingle; i++)
+		if (pl->single[i].col->width == 1) {
+			struct lookup l = pl->single[i];
+			memmove(&pl->single[pl->nnarrow + 1], &pl->single[pl->nnarrow],
+				(size_t)(i - pl->nnarrow) * sizeof l);
+			pl->single[pl->nnarrow++] = l;
+		}
 	int nb = columns_pred_bit(pl->fc, q->ind->numerator);
 	if (nb < 0)
 		return -1;
@@ -265,13 +333,18 @@ int scan_cells(const struct columns *c, const struct query *q, const struct doma
 	size_t rows = pl.fc->rows;
 	int most = cores(MAX_THREADS), nthreads = (int)(rows / ROWS_PER_THREAD);
 	nthreads = nthreads < 1 ? 1 : nthreads > most ? most : nthreads;
+	if (rows / (size_t)nthreads >= UINT32_MAX) { /* a slot's count would wrap */
+		plan_free(&pl);
+		return -1;
+	}
+	const unsigned nslots = slots_of(&pl);
 	struct job jobs[MAX_THREADS] = {{0}};
 	pthread_t threads[MAX_THREADS];
 	int started[MAX_THREADS] = {0};
 	for (int t = 0; t < nthreads; t++) {
 		jobs[t] = (struct job){&pl, rows * (size_t)t / (size_t)nthreads,
 				       rows * (size_t)(t + 1) / (size_t)nthreads,
-				       xcalloc(total ? total : 1, sizeof(struct acc))};
+				       xcalloc((total ? total : 1) * nslots, sizeof(struct slot))};
 		/* The calling thread takes the first share. */
 		if (t > 0)
 			started[t] = pthread_create(&threads[t], NULL, run, &jobs[t]) == 0;
@@ -285,37 +358,46 @@ int scan_cells(const struct columns *c, const struct query *q, const struct doma
 	}
 	int rate = q->ind->type == IND_RATE;
 	for (size_t i = 0; i < total; i++) {
-		struct acc a = {0};
-		for (int t = 0; t < nthreads; t++) {
-			const struct acc *b = &jobs[t].acc[i];
-			a.rows += b->rows;
-			a.num += b->num;
-			a.den += b->den;
-			a.excluded += b->excluded;
-			a.ckn += b->ckn;
-			a.ckd += b->ckd;
-			a.ckx += b->ckx;
-		}
+		uint64_t nrows = 0, num = 0, den = 0, excluded = 0;
+		uint32_t ckn = 0, ckd = 0, ckx = 0;
+		for (int t = 0; t < nthreads; t++)
+			for (unsigned cls = 0; cls < nslots; cls++) {
+				const struct slot *b = &jobs[t].slots[i * nslots + cls];
+				unsigned in = measures_of(&pl, cls);
+				nrows += b->rows;
+				if (in & IN_NUM) {
+					num += b->rows;
+					ckn += b->key;
+				}
+				if (in & IN_DEN) {
+					den += b->rows;
+					ckd += b->key;
+				}
+				if (in & IN_EXCLUDED) {
+					excluded += b->rows;
+					ckx += b->key;
+				}
+			}
 		/* As the SQL path: a rate's cell of rows outside its numerator only (the 18+
 		 * band of victim_rate) is no cell; a cell without rows is one of zeros. */
-		int counted = a.rows > 0 && !(rate && a.num == 0 && a.excluded > 0);
+		int counted = nrows > 0 && !(rate && num == 0 && excluded > 0);
 		out[i] = (struct exact_cell){0};
 		if (kept)
 			kept[i] = (unsigned char)counted;
 		if (!counted)
 			continue;
-		out[i].num = (long)a.num;
-		out[i].excluded = (long)a.excluded;
-		out[i].ckn = a.ckn;
-		out[i].ckx = a.ckx;
+		out[i].num = (long)num;
+		out[i].excluded = (long)excluded;
+		out[i].ckn = ckn;
+		out[i].ckx = ckx;
 		if (pl.proportion) {
-			out[i].den = (long)a.den;
-			out[i].ckd = a.ckd;
+			out[i].den = (long)den;
+			out[i].ckd = ckd;
 			out[i].has_den = 1;
 		}
 	}
 	for (int t = 0; t < nthreads; t++)
-		free(jobs[t].acc);
+		free(jobs[t].slots);
 	plan_free(&pl);
 	return 0;
 }
