@@ -64,6 +64,9 @@ static void row_value(struct rows *rows, const struct dimension *d, const char *
 		rows_string(rows, code);
 }
 
+/* Items remembered as labelled, a dimension (the rest are looked up, as before). */
+#define LABELLED_MAX 64
+
 /* The answer as DHIS2-style JSON, its rows written in rows (the form's format); q's
  * columns (the age band left out when st). */
 static json_t *render(const struct server *srv, const struct query *q, const struct answer *a,
@@ -74,12 +77,24 @@ static json_t *render(const struct server *srv, const struct query *q, const str
 		json_array_append_new(headers, json_pack("{s:s}", "name", q->dims[i].dim->name));
 	for (size_t i = 0; i < sizeof measure_headers / sizeof measure_headers[0]; i++)
 		json_array_append_new(headers, json_pack("{s:s}", "name", measure_headers[i]));
+	/* The items labelled, by the pointer the cells name them with (the layout's: each
+	 * item's, in every cell of it), so that a table's 3,432 cells cost its 30 items'
+	 * labels and not two JSON lookups a value (a tenth of a fresh table's time). */
+	const char *labelled[QUERY_MAX_DIMS][LABELLED_MAX];
+	int nlabelled[QUERY_MAX_DIMS] = {0};
 	for (size_t r = 0; r < a->n; r++) {
 		const struct pcell *c = &a->cells[r];
 		rows_begin(rows);
 		for (int i = 0; i < q->ndims; i++) {
 			row_value(rows, q->dims[i].dim, c->values[i]);
+			int k = 0;
+			while (k < nlabelled[i] && labelled[i][k] != c->values[i])
+				k++;
+			if (k < nlabelled[i])
+				continue;
 			respond_add_label(items, srv, q->dims[i].dim, c->values[i]);
+			if (k < LABELLED_MAX)
+				labelled[i][nlabelled[i]++] = c->values[i];
 		}
 		rows_real(rows, c->value);
 		rows_real(rows, c->lower);

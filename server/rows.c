@@ -2,18 +2,47 @@
 #include "server/rows.h"
 
 #include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "common/xalloc.h"
 
+/* The threads' memos, two each (JSON, CSV: a number's text differs), freed when the thread
+ * ends. */
+static pthread_key_t memo_key;
+static pthread_once_t memo_once = PTHREAD_ONCE_INIT;
+
+static void memo_free(void *memo)
+{
+	free(memo);
+}
+
+static void memo_key_make(void)
+{
+	if (pthread_key_create(&memo_key, memo_free) != 0)
+		abort(); /* at most PTHREAD_KEYS_MAX keys: never, with one */
+}
+
+static struct rows_memo *thread_memo(int csv)
+{
+	pthread_once(&memo_once, memo_key_make);
+	struct rows_memo *m = pthread_getspecific(memo_key);
+	if (!m) {
+		m = xcalloc(2 * ROWS_MEMO, sizeof *m);
+		if (pthread_setspecific(memo_key, m) != 0)
+			abort(); /* no memory for the slot: as xcalloc's failure */
+	}
+	return m + (csv ? ROWS_MEMO : 0);
+}
+
 void rows_init(struct rows *r, int csv)
 {
 	memset(r, 0, sizeof *r);
 	sb_init(&r->text);
 	r->csv = csv;
-	r->memo = xcalloc(ROWS_MEMO, sizeof *r->memo);
+	r->memo = thread_memo(csv);
 	if (!csv)
 		sb_putc(&r->text, '[');
 }
@@ -21,7 +50,6 @@ void rows_init(struct rows *r, int csv)
 void rows_free(struct rows *r)
 {
 	sb_free(&r->text);
-	free(r->memo);
 	r->memo = NULL;
 }
 

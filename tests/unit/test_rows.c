@@ -1,7 +1,8 @@
 /* A table's rows written as text (server/rows.c) read as jansson would have written them:
  * the same numbers to 17 digits (".0" on an integral real, exponents without '+' or
  * leading zeros), strings escaped alike, nulls and booleans; the memo of numbers gives the
- * same text on a repeat and on a collision; CSV as respond.c's CSV of a document. */
+ * same text on a repeat, on a collision and in the thread's next table of either format;
+ * CSV as respond.c's CSV of a document. */
 #include <jansson.h>
 #include <float.h>
 #include <math.h>
@@ -98,6 +99,16 @@ static void csv(void **state)
 	rows_end(&r);
 	assert_string_equal(rows_text(&r, &len),
 			    "2015,\"a, \"\"b\"\"\",69,2.3133064158456005,,,true\r\n1e+21\r\n");
+	rows_free(&r);
+	/* The thread's memos outlive their tables, one a format: a JSON table after the CSV
+	 * one (and after same_as_jansson's) writes the same numbers as JSON. */
+	rows_init(&r, 0);
+	rows_begin(&r);
+	rows_real(&r, 69.0);
+	rows_real(&r, 1e21);
+	rows_real(&r, 2.3133064158456005);
+	rows_end(&r);
+	assert_string_equal(rows_text(&r, &len), "[[69.0,1e21,2.3133064158456005]]");
 	rows_free(&r);
 }
 
