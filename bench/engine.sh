@@ -43,6 +43,8 @@ metric() { curl -s -H "Authorization: Bearer $mon" "http://127.0.0.1:$1/metrics"
 token() { WIQAYA_CONF=var/bench/engine-db.conf "$BIN/wiqaya-server" token add --role "$1" --name bench 2>/dev/null; }
 tokens() { for _ in $(seq 0 "$ROUNDS"); do token researcher; done | jq -R . | jq -sc .; } # one a round, as JSON
 
+# (Versions before this one left their tokens in var/bench/side.json.)
+rm -f var/bench/side.json
 declare -A result
 for scale in 1x 10x; do
   db=wiqaya; [[ $scale == 10x ]] && db=wiqaya_x10
@@ -58,13 +60,13 @@ for scale in 1x 10x; do
   for _ in $(seq 1 600); do [[ $(metric 18091 wiqaya_engine_version) == "$version" ]] && break; sleep 0.1; done
   load=$(metric 18091 wiqaya_engine_load_seconds) bytes=$(metric 18091 wiqaya_engine_bytes)
   rss=$(awk '/VmRSS/ { print $2 }' "/proc/$a/status")
-  # The tokens go to node through a pipe, never a file (no token reaches a file in plaintext).
-  result[$scale]=$(jq -n --arg csv "$ROOT/var/bench/vy-$scale.csv" --argjson rounds "$ROUNDS" \
+  # The tokens go to node through pipes, never a file or a command line (no token in
+  # plaintext where another user could read it); jq reads the two sides' as its input.
+  result[$scale]=$({ tokens; tokens; } | jq -s --arg csv "$ROOT/var/bench/vy-$scale.csv" --argjson rounds "$ROUNDS" \
     --argjson detection "$(printf '%s\n' "${detection[@]}" | jq -R . | jq -sc .)" \
-    --argjson ta "$(tokens)" --argjson tb "$(tokens)" \
     --argjson psql "$(jq -nc --arg p "$ROOT/scripts/pg.sh" --arg d "$db" '[$p, "psql", "-X", "-q", "-d", $d, "-o", "/dev/null"]')" \
-    '{csv: $csv, rounds: $rounds, detection: $detection, engine: {url: "http://127.0.0.1:18091", tokens: $ta},
-      sql: {url: "http://127.0.0.1:18092", tokens: $tb}, psql: $psql}' | node bench/duckdb/side_by_side.mjs)
+    '{csv: $csv, rounds: $rounds, detection: $detection, engine: {url: "http://127.0.0.1:18091", tokens: .[0]},
+      sql: {url: "http://127.0.0.1:18092", tokens: .[1]}, psql: $psql}' | node bench/duckdb/side_by_side.mjs)
   result[$scale-rows]=$rows
   result[$scale-engine]="$load $bytes $rss"
   kill "$a" "$b"

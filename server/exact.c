@@ -71,7 +71,9 @@ int exact_columns(const struct columns *c, PGconn *conn, struct populations *pop
 	double *pop = NULL;
 	int rc = scan_cells(c, q, dom, total, x, kept);
 	if (rc < 0)
-		err_set(e, "S6002", "the column engine has no columns for indicator %s",
+		err_set(e, "S6002",
+			"the column engine cannot count indicator %s (no columns, or more rows "
+			"than its counts hold)",
 			q->ind->id);
 	if (rc == 0 && q->ind->type == IND_RATE) {
 		/* As the SQL path's join: the population of the cells that have rows. */

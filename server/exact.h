@@ -33,7 +33,8 @@ int exact_sql(PGconn *conn, const struct query *q, const struct domain *dom, siz
 /* The same from columns c; a rate's population (a public census table, not a fact) through
  * conn, or from pops (NULL: none) at c's version. 0; EXACT_MOVED when the database holds
  * a newer version than c's, whose population would divide c's counts (answer it again in
- * one snapshot); or -1 with e set (S6002 no columns for q's fact, S2002). */
+ * one snapshot); or -1 with e set (S6002 no columns for q's fact, or too many rows to count;
+ * S2002). */
 #define EXACT_MOVED 1
 int exact_columns(const struct columns *c, PGconn *conn, struct populations *pops,
 		  const struct query *q, const struct domain *dom, size_t total,

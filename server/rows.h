@@ -11,8 +11,9 @@
  * intervals (a fresh 4-dimension table: 4,215 numbers, 1,164 of them distinct), and
  * printing a double to 17 digits is most of the writing. A thread's memo, one a format,
  * outlives its tables: the interval of a noisy count is a function of the count and of the
- * noise's variance, the same at every query, so the next table finds most of its numbers
- * printed (633 distinct interval ends in that table, printed anew at each before). */
+ * noise's variance, the same for tables of one shape (sensitivity.c), so the next such table
+ * finds most of its numbers printed (633 distinct interval ends in that table, printed
+ * anew at each before). */
 #define ROWS_MEMO_BITS 12
 #define ROWS_MEMO      (1 << ROWS_MEMO_BITS)
 

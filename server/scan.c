@@ -56,11 +56,16 @@ struct plan {
 	int proportion;
 };
 
-/* A row's class: whether it is in the numerator, the denominator and the excluded. A cell
+/* A row's class: whether it is in the numerator, the denominator or the excluded. A cell
  * keeps a slot a class, so that a row costs two adds into one slot (its count and its
  * record key) where a sum a measure cost seven; the cell's measures are folded from its
  * slots after the scan. Counts of 32 bits: a thread takes fewer rows than they hold. */
 enum { IN_NUM = 1, IN_DEN = 2, IN_EXCLUDED = 4 };
+
+/* Four classes: none; the denominator only (a count: unused); the numerator (of a
+ * proportion: in the denominator too, as a numerator row must be); excluded. A predicate's
+ * true and false bits never meet, so no row is in two of them. */
+enum { SLOTS = 4, SLOT_EXCLUDED = 3 };
 
 struct slot {
 	uint32_t rows, key;
@@ -69,32 +74,27 @@ struct slot {
 struct job {
 	const struct plan *pl;
 	size_t from, to;
-	struct slot *slots; /* a cell's slots at cell * slots_of(pl) */
+	struct slot *slots; /* a cell's SLOTS slots at cell * SLOTS */
 };
-
-/* A cell's slots: eight for a proportion, a bit a measure; four for a count, whose rows are
- * in no denominator (slot bit 0 the numerator, bit 1 the excluded). */
-static unsigned slots_of(const struct plan *pl)
-{
-	return pl->proportion ? 8 : 4;
-}
 
 /* The slot of a row of flags fl. Without branches: whether a row is in the numerator is as
  * likely as not. */
 static unsigned slot_of(const struct plan *pl, uint64_t fl)
 {
+	unsigned num = (fl & pl->num_t) != 0;
 	if (pl->proportion) {
-		unsigned de = (fl & pl->den_t) != 0;
-		return (unsigned)((fl & pl->num_t) != 0 && de) | de << 1 |
-		       (unsigned)((fl & pl->den_f) != 0) << 2;
+		unsigned den = (fl & pl->den_t) != 0;
+		return (fl & pl->den_f) ? SLOT_EXCLUDED : den + (num & den);
 	}
-	return (unsigned)((fl & pl->num_t) != 0) | (unsigned)((fl & pl->num_f) != 0) << 1;
+	return (fl & pl->num_f) ? SLOT_EXCLUDED : 2 * num;
 }
 
 /* The measures (IN_*) a slot's rows are in. */
 static unsigned measures_of(const struct plan *pl, unsigned slot)
 {
-	return pl->proportion ? slot : (slot & 1) * IN_NUM | (slot >> 1) * IN_EXCLUDED;
+	static const unsigned proportion[SLOTS] = {0, IN_DEN, IN_DEN | IN_NUM, IN_EXCLUDED},
+			      count[SLOTS] = {0, 0, IN_NUM, IN_EXCLUDED};
+	return (pl->proportion ? proportion : count)[slot];
 }
 
 /* Adds row r to the cells of fans k.. from position idx. */
@@ -102,7 +102,7 @@ static void fan_out(const struct job *j, size_t r, int k, size_t idx, uint32_t k
 {
 	const struct plan *pl = j->pl;
 	if (k == pl->nfan) {
-		struct slot *s = &j->slots[idx * slots_of(pl) + cls];
+		struct slot *s = &j->slots[idx * SLOTS + cls];
 		s->rows++;
 		s->key += key;
 		return;
@@ -191,7 +191,6 @@ static void *run(void *arg)
 	const struct job *j = arg;
 	const struct plan *pl = j->pl;
 	const struct fact_columns *fc = pl->fc;
-	const unsigned nslots = slots_of(pl);
 	uint32_t cell[BLOCK];
 	for (size_t from = j->from; from < j->to; from += BLOCK) {
 		size_t n = j->to - from < BLOCK ? j->to - from : BLOCK;
@@ -215,7 +214,7 @@ static void *run(void *arg)
 			if (pl->nfan) {
 				fan_out(j, r, 0, (size_t)cell[k], fc->keys[r], cls);
 			} else {
-				struct slot *s = &j->slots[(size_t)cell[k] * nslots + cls];
+				struct slot *s = &j->slots[(size_t)cell[k] * SLOTS + cls];
 				s->rows++;
 				s->key += fc->keys[r];
 			}
@@ -337,14 +336,13 @@ int scan_cells(const struct columns *c, const struct query *q, const struct doma
 		plan_free(&pl);
 		return -1;
 	}
-	const unsigned nslots = slots_of(&pl);
 	struct job jobs[MAX_THREADS] = {{0}};
 	pthread_t threads[MAX_THREADS];
 	int started[MAX_THREADS] = {0};
 	for (int t = 0; t < nthreads; t++) {
 		jobs[t] = (struct job){&pl, rows * (size_t)t / (size_t)nthreads,
 				       rows * (size_t)(t + 1) / (size_t)nthreads,
-				       xcalloc((total ? total : 1) * nslots, sizeof(struct slot))};
+				       xcalloc((total ? total : 1) * SLOTS, sizeof(struct slot))};
 		/* The calling thread takes the first share. */
 		if (t > 0)
 			started[t] = pthread_create(&threads[t], NULL, run, &jobs[t]) == 0;
@@ -361,8 +359,8 @@ int scan_cells(const struct columns *c, const struct query *q, const struct doma
 		uint64_t nrows = 0, num = 0, den = 0, excluded = 0;
 		uint32_t ckn = 0, ckd = 0, ckx = 0;
 		for (int t = 0; t < nthreads; t++)
-			for (unsigned cls = 0; cls < nslots; cls++) {
-				const struct slot *b = &jobs[t].slots[i * nslots + cls];
+			for (unsigned cls = 0; cls < SLOTS; cls++) {
+				const struct slot *b = &jobs[t].slots[i * SLOTS + cls];
 				unsigned in = measures_of(&pl, cls);
 				nrows += b->rows;
 				if (in & IN_NUM) {

@@ -17,7 +17,8 @@
 /* Fills out[0..total) (total the product of dom's sizes) with q's exact cells over c; for a
  * rate, has_den is left 0 and *kept says which cells have rows that count (the cells the
  * population then applies to: allocated by the caller, total entries). 0, or -1 when c
- * has no columns for q's fact. */
+ * has no columns for q's fact, or more rows than a thread's 32-bit counts hold (2^32 a
+ * core: beyond any memory the engine is sized for). */
 int scan_cells(const struct columns *c, const struct query *q, const struct domain *dom,
 	       size_t total, struct exact_cell *out, unsigned char *kept);
 

@@ -4,7 +4,7 @@
 // (threads = cores, the rows with ENUM and SMALLINT types) running the server's SQL and a
 // plain GROUP BY. Each API request is fresh: a new token each round (its ledger records
 // every cell) and servers whose answer cache is too small to keep the table.
-//   node side_by_side.mjs < CONFIG.json (on standard input: it names tokens, never kept in a file)
+//   ... | node side_by_side.mjs   (CONFIG on standard input, from a pipe: it names tokens)
 // CONFIG: {csv, rounds, detection: [...], engine: {url, tokens}, sql: {url, tokens},
 //          psql: [argv...], dbname}
 // Prints one JSON line: per contestant, min/median/max milliseconds.

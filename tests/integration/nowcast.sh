@@ -39,6 +39,8 @@ done
 # Seven years of abuse a country, two or three of them provisional. A year's interval
 # carries the noise of its cells and the reports still to come; at 95 % each, 11 of 14 or
 # more hold by chance but 0.4 % of the time less (at 12 it was 3 %, and failed a make test).
+# Nominal rates: the seeds fix the data and only the noise varies, so a year near an edge
+# of its interval misses more often than one in twenty.
 # A nowcast blind to the late reports fails: the years under 96 % complete, three a seed,
 # were reported 50 to 650 short of their truth. (Measured: the whole country's linkage
 # joins none of the cut's children, so a miss of a complete year is its noise, not drift.)
