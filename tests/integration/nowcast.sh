@@ -42,7 +42,7 @@ done
 # Nominal rates: the seeds fix the data and only the noise varies, so a year near an edge
 # of its interval misses more often than one in twenty.
 # A nowcast blind to the late reports fails: the years under 96 % complete, three a seed,
-# were reported 50 to 650 short of their truth. (Measured: the whole country's linkage
+# were reported 40 to 650 short of their truth. (Measured: the whole country's linkage
 # joins none of the cut's children, so a miss of a complete year is its noise, not drift.)
 need=$((asked * 11 / 14))
 if ((asked > 0 && held >= need)); then ok "late reports: $held of $asked years of abuse hold their eventual total (need $need; $prov_held of the $prov provisional ones)"
