@@ -431,16 +431,13 @@ static int from_product(const struct protector *p, PGconn *conn, const struct qu
 	a->release = c->release;
 	a->official = c->official;
 	a->release_day = c->official ? c->day : NULL;
-	/* An official release answers by the rules it was published under (a calendar's by
-	 * the configuration's, its floor's spread its own: its rules say so). */
-	struct suppression sup = {p->cfg->floor, p->cfg->threshold};
-	double var = noise_variance(p->cfg);
-	a->rules = &c->rules;
-	if (c->official) {
-		sup = (struct suppression){c->rules.floor, c->rules.threshold};
-		var = dl_variance(c->rules.noise_scale) +
-		      (c->rules.fixed_scale > 0 ? dl_variance(c->rules.fixed_scale) : 0);
-	}
+	/* A cube answers by its rules: an official release's as it was published, a
+	 * calendar's the configuration's with its floor's own spread (product.c). */
+	const struct release_rules *ru = &c->rules;
+	struct suppression sup = {ru->floor, ru->threshold};
+	double var =
+	    dl_variance(ru->noise_scale) + (ru->fixed_scale > 0 ? dl_variance(ru->fixed_scale) : 0);
+	a->rules = ru;
 	int idx[QUERY_MAX_DIMS] = {0};
 	long xt = 0, xz = 0, xl = LONG_MIN;
 	for (size_t i = 0; i < total; i++) {
