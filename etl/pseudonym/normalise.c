@@ -5,6 +5,7 @@
  * buffer of code points: no allocation per name, since this runs once per person. */
 #include "etl/pseudonym/normalise.h"
 
+#include <sodium.h>
 #include <stdint.h>
 #include <string.h>
 #include <time.h>
@@ -75,9 +76,11 @@ struct word {
 	size_t len;
 };
 
+/* Whether w is the listed word s. A name's words are a person's identifier in plaintext:
+ * compared in constant time (sodium_memcmp), as every secret is, whatever the list. */
 static int word_is(const struct word *w, const char *s, size_t len)
 {
-	return w->len == len && memcmp(w->s, s, len) == 0;
+	return w->len == len && sodium_memcmp(w->s, s, len) == 0;
 }
 
 /* A word list entry with its length, so that matching needs no strlen. */
@@ -307,7 +310,7 @@ static int normalise_name(struct scratch *s, const char *in, size_t len, char *o
 			return err_set(e, "E1005", "name is too long after normalisation");
 		/* "عبد الله" is written "عبدالله" too: join عبد with a following ال... word. */
 		int join = kept && i > 0 && word_is(&words[i - 1], "عبد", sizeof "عبد" - 1) &&
-			   w->len >= 4 && memcmp(w->s, "ال", 4) == 0;
+			   w->len >= 4 && sodium_memcmp(w->s, "ال", 4) == 0;
 		if (kept && !join)
 			out[o++] = ' ';
 		memcpy(out + o, w->s, w->len);
