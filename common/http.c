@@ -81,6 +81,11 @@ struct http_server {
 	int active;		      /* requests admitted, not yet completed (under mu) */
 	int listener;		      /* the listening socket MHD was handed */
 	pthread_cond_t completed;     /* signalled when one is */
+	/* Connections made at start for the threads' first requests (under conns_lock). */
+	PGconn **spares;
+	int nspares;
+	pthread_t spare_maker;
+	int making_spares;
 };
 
 /* One request, from its URI to its completion. */
@@ -148,6 +153,63 @@ static int heard_only(PGconn *conn, struct token_cache *tokens)
 	return 1;
 }
 
+/* A thread's connection as every request finds it: its statements bounded, and listening
+ * for the token cache's read barrier. Remembered for http_stop; NULL with e set. */
+static PGconn *thread_connect(const struct http_server *s, struct wq_error *e)
+{
+	PGconn *c = db_connect(s->cfg, s->o.db_user, e);
+	if (!c)
+		return NULL;
+	/* A request holds its thread and connection for at most this long: the bound the
+	 * sizing of docs/operations.md rests on. */
+	char set[96];
+	snprintf(set, sizeof set,
+		 "SET statement_timeout = %d; SET application_name = 'wiqaya-thread'",
+		 s->cfg->statement_timeout_ms);
+	PQclear(PQexec(c, set));
+	if (s->o.token_cache && token_cache_listen(s->o.token_cache, c, e) < 0) {
+		PQfinish(c);
+		return NULL;
+	}
+	remember(c, 1);
+	return c;
+}
+
+/* The spare connections, made on a thread of their own while the server starts answering
+ * until there is one a thread: a thread's first request takes one (or, when none is left,
+ * connects itself) instead of waiting for a connection to be made and authenticated, about
+ * 10 ms. A database down at start leaves fewer spares, and the threads connect as they
+ * need. (The process's connections are this server's: one server a process.) */
+static void *make_spares(void *arg)
+{
+	struct http_server *s = arg;
+	struct wq_error e;
+	for (;;) {
+		pthread_mutex_lock(&conns_lock);
+		int enough = ndbs >= (size_t)s->o.threads;
+		pthread_mutex_unlock(&conns_lock);
+		if (enough)
+			break;
+		PGconn *c = thread_connect(s, &e);
+		if (!c)
+			break;
+		if (s->o.db_warm)
+			s->o.db_warm(c);
+		pthread_mutex_lock(&conns_lock);
+		s->spares[s->nspares++] = c;
+		pthread_mutex_unlock(&conns_lock);
+	}
+	return NULL;
+}
+
+static PGconn *take_spare(struct http_server *s)
+{
+	pthread_mutex_lock(&conns_lock);
+	PGconn *c = s->nspares ? s->spares[--s->nspares] : NULL;
+	pthread_mutex_unlock(&conns_lock);
+	return c;
+}
+
 PGconn *http_db(struct http_request *r)
 {
 	struct wq_error e;
@@ -158,30 +220,13 @@ PGconn *http_db(struct http_request *r)
 	 * before the request uses it: its first statement would fail otherwise. With a token
 	 * cache, bytes waiting may be notifications of token changes (the connection LISTENs
 	 * for the cache's read barrier): heard, and only what is left is the goodbye. */
+	if (!thread_conn)
+		thread_conn = take_spare(r->srv); /* idle since start: checked as any below */
 	if (thread_conn && !db_alive(thread_conn) && !heard_only(thread_conn, tokens))
 		http_db_reset();
-	if (!thread_conn) {
-		thread_conn = db_connect(r->srv->cfg, r->srv->o.db_user, &e);
-		if (thread_conn) {
-			/* A request holds its thread and connection for at most this long: the
-			 * bound the sizing of docs/operations.md rests on. */
-			char set[96];
-			snprintf(
-			    set, sizeof set,
-			    "SET statement_timeout = %d; SET application_name = 'wiqaya-thread'",
-			    r->srv->cfg->statement_timeout_ms);
-			PQclear(PQexec(thread_conn, set));
-			if (tokens && token_cache_listen(tokens, thread_conn, &e) < 0) {
-				PQfinish(thread_conn);
-				thread_conn = NULL;
-			}
-		}
-		if (thread_conn) {
-			remember(thread_conn, 1);
-		} else {
-			log_warning("%s: %s", e.code, e.message);
-			metrics_db_error(r->srv->metrics);
-		}
+	if (!thread_conn && !(thread_conn = thread_connect(r->srv, &e))) {
+		log_warning("%s: %s", e.code, e.message);
+		metrics_db_error(r->srv->metrics);
 	}
 	return thread_conn;
 }
@@ -1295,6 +1340,7 @@ static void server_free(struct http_server *s)
 	metrics_free(s->metrics);
 	rate_free(s->rate);
 	rate_free(s->auth_fail);
+	free(s->spares);
 	free(s);
 }
 
@@ -1395,6 +1441,10 @@ struct http_server *http_start(const struct wq_config *cfg, const struct http_op
 		return NULL;
 	}
 	pthread_create(&s->sweeper, NULL, sweep, s);
+	if (o->db_user && o->threads > 0) {
+		s->spares = xcalloc((size_t)o->threads, sizeof *s->spares);
+		s->making_spares = pthread_create(&s->spare_maker, NULL, make_spares, s) == 0;
+	}
 	return s;
 }
 
@@ -1467,6 +1517,8 @@ void http_stop(struct http_server *s)
 	s->stopping = 2;
 	pthread_mutex_unlock(&s->mu);
 	pthread_join(s->sweeper, NULL);
+	if (s->making_spares)
+		pthread_join(s->spare_maker, NULL);
 	pthread_mutex_lock(&s->mu);
 	struct retired *retired = s->retired;
 	s->retired = NULL;

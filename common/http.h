@@ -89,6 +89,9 @@ struct http_options {
 	const char *listen;
 	int port, threads;
 	const char *db_user; /* the role each thread connects as; NULL: no database */
+	/* Runs a request's statements once on each connection made at start, so that a
+	 * thread's first request finds them compiled and the catalogue read; NULL: none. */
+	void (*db_warm)(PGconn *conn);
 	const struct http_route *routes;
 	size_t nroutes;
 	void *app;			 /* the program's own state, for its handlers: http_app() */

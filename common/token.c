@@ -249,6 +249,27 @@ int token_hash(const uint8_t *key, const char *authorization, uint8_t hash[TOKEN
 	return 0;
 }
 
+/* The database's row for hash (none when it is no token's). */
+static PGresult *lookup(PGconn *conn, const uint8_t hash[TOKEN_HASH_BYTES], struct wq_error *e)
+{
+	char hex[2 * TOKEN_HASH_BYTES + 3] = "\\x";
+	sodium_bin2hex(hex + 2, sizeof hex - 2, hash, TOKEN_HASH_BYTES);
+	const char *params[] = {hex};
+	return db_exec(conn, e,
+		       "SELECT token_id, role, coalesce(agency, ''), hash, "
+		       "revoked_at IS NOT NULL, coalesce(expires_at <= now(), false), "
+		       "coalesce(ceil(extract(epoch FROM expires_at)), 0)::bigint "
+		       "FROM auth.lookup($1::bytea)",
+		       1, params);
+}
+
+void token_warm(PGconn *conn)
+{
+	struct wq_error e;
+	uint8_t none[TOKEN_HASH_BYTES] = {0}; /* (what it finds is not used) */
+	PQclear(lookup(conn, none, &e));
+}
+
 int token_check(PGconn *conn, struct token_cache *cache, const uint8_t hash[TOKEN_HASH_BYTES],
 		struct principal *p, struct wq_error *e)
 {
@@ -267,15 +288,7 @@ int token_check(PGconn *conn, struct token_cache *cache, const uint8_t hash[TOKE
 		return 0;
 	unsigned long gen = cache ? generation(cache) : 0;
 
-	char hex[2 * TOKEN_HASH_BYTES + 3] = "\\x";
-	sodium_bin2hex(hex + 2, sizeof hex - 2, hash, TOKEN_HASH_BYTES);
-	const char *params[] = {hex};
-	PGresult *r = db_exec(conn, e,
-			      "SELECT token_id, role, coalesce(agency, ''), hash, "
-			      "revoked_at IS NOT NULL, coalesce(expires_at <= now(), false), "
-			      "coalesce(ceil(extract(epoch FROM expires_at)), 0)::bigint "
-			      "FROM auth.lookup($1::bytea)",
-			      1, params);
+	PGresult *r = lookup(conn, hash, e);
 	if (!r) {
 		err_set(e, "T1006", "tokens cannot be checked: the database is unavailable");
 		return -1;

@@ -81,5 +81,8 @@ int token_hash(const uint8_t *key, const char *authorization, uint8_t hash[TOKEN
  * inside a transaction: a 503). */
 int token_check(PGconn *conn, struct token_cache *cache, const uint8_t hash[TOKEN_HASH_BYTES],
 		struct principal *p, struct wq_error *e);
+/* Looks up no token on conn: a new connection's first lookup reads the catalogue and plans
+ * (about a millisecond), done before a request waits for it (http_options db_warm). */
+void token_warm(PGconn *conn);
 
 #endif

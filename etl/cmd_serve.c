@@ -16,6 +16,7 @@
 #include "common/front.h"
 #include "common/keyfile.h"
 #include "common/log.h"
+#include "common/token.h"
 #include "etl/commands.h"
 #include "etl/intake/intake.h"
 
@@ -84,6 +85,7 @@ int cmd_serve(struct cli_ctx *ctx, int argc, char **argv)
 				 .port = cfg->intake_port,
 				 .threads = cfg->intake_threads,
 				 .db_user = cfg->db_loader_user,
+				 .db_warm = token_warm,
 				 .routes = intake_routes,
 				 .nroutes = intake_nroutes,
 				 .app = &in,

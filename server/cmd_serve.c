@@ -18,11 +18,13 @@
 #include "common/front.h"
 #include "common/http.h"
 #include "common/strbuf.h"
+#include "common/token.h"
 #include "common/log.h"
 #include "common/xalloc.h"
 #include "server/cache.h"
 #include "server/commands.h"
 #include "server/engine.h"
+#include "server/ledger.h"
 #include "server/noise.h"
 #include "server/openapi.h"
 #include "server/populations.h"
@@ -91,6 +93,14 @@ static int check_role(const struct wq_config *cfg, struct keyring *keys, struct 
 		rc = noise_rules_check(conn, cfg, keys, e);
 	PQfinish(conn);
 	return rc;
+}
+
+/* A request's first statements on a connection made at start: the token's lookup and the
+ * ledger's charge. */
+static void warm(PGconn *conn)
+{
+	token_warm(conn);
+	ledger_warm(conn);
 }
 
 static void wipe_keys(void *keys)
@@ -162,6 +172,7 @@ int srv_serve(struct cli_ctx *ctx, int argc, char **argv)
 				 .port = cfg->server_port,
 				 .threads = cfg->server_threads,
 				 .db_user = cfg->db_reader_user,
+				 .db_warm = warm,
 				 .routes = server_routes,
 				 .nroutes = server_nroutes,
 				 .app = &srv,

@@ -43,6 +43,10 @@ int ledger_charge(PGconn *conn, struct seen *seen, const struct wq_config *cfg,
 		  const struct principal *who, const uint8_t *cells, size_t n, double epsilon,
 		  int dry, struct charge *c, struct wq_error *e);
 
+/* Charges nothing on conn: a new connection's first charge compiles auth.charge and reads
+ * the catalogue (about 3 ms), done before a request waits for it (http_options db_warm). */
+void ledger_warm(PGconn *conn);
+
 /* The budget left to who now, and its whole budget. Returns 0 or -1 with e set. */
 int ledger_remaining(PGconn *conn, const struct wq_config *cfg, const struct principal *who,
 		     double *remaining, double *budget, struct wq_error *e);

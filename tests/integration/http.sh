@@ -201,4 +201,19 @@ check "and no query string" bash -c "! grep -q 'indicator=' '$T/server.log'"
 check "and no token" bash -c "! grep -qF '${TOKEN#wq_}' '$T/server.log'"
 check "but method, route, status, duration and sizes" \
   grep -qE 'GET /api/v1/analytics 200 [0-9.]+ ms in=0 out=[0-9]+' "$T/server.log"
+
+# --- the request threads' connections, made at start (common/http.c, make_spares) ---
+# A thread's first request finds its connection made and its first statements run (the
+# token's lookup, the ledger's charge, last): it waits for neither (about 10 ms and 3 ms).
+# The one /healthz start_server waited for took one of them.
+limits
+printf '[server]\nthreads = 3\n' >>"$CONF"
+start_server
+# made LAST: the threads' connections whose last statement matches LAST
+made() { psql_t -c "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()
+                    AND usename = 'wiqaya_reader' AND application_name = 'wiqaya-thread' AND query ~ '$1'"; }
+for _ in $(seq 1 50); do [[ $(made .) == 3 && $(made 'auth\.charge') -ge 2 ]] && break; sleep 0.1; done
+eq "a connection a thread, made at start" "$(made .)" 3
+check "those no request took yet have run a request's first statements" test "$(made 'auth\.charge')" -ge 2
+stop_server
 echo "1..$n"
