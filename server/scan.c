@@ -43,17 +43,22 @@ struct overlap {
 	uint64_t items;
 };
 
+/* The predicates' bits a row's class is read from: numerator true, numerator false,
+ * denominator true and false. */
+struct classes {
+	uint64_t num_t, num_f, den_t, den_f;
+	int proportion;
+};
+
 struct plan {
 	const struct fact_columns *fc;
+	struct classes classes;
 	struct lookup single[QUERY_MAX_DIMS * 2 + 1]; /* the 1-byte columns' first */
 	int nsingle, nnarrow;
 	struct fan fan[QUERY_MAX_DIMS];
 	int nfan;
 	struct overlap overlap[QUERY_MAX_DIMS];
 	int noverlap;
-	/* The predicates' bits: numerator true, numerator false, denominator true and false. */
-	uint64_t num_t, num_f, den_t, den_f;
-	int proportion;
 };
 
 /* A row's class: whether it is in the numerator, the denominator or the excluded. A cell
@@ -79,14 +84,14 @@ struct job {
 
 /* The slot of a row of flags fl. Without branches: whether a row is in the numerator is as
  * likely as not. */
-static unsigned slot_of(const struct plan *pl, uint64_t fl)
+static inline unsigned slot_of(const struct classes *c, uint64_t fl)
 {
-	unsigned num = (fl & pl->num_t) != 0;
-	if (pl->proportion) {
-		unsigned den = (fl & pl->den_t) != 0;
-		return (fl & pl->den_f) ? SLOT_EXCLUDED : den + (num & den);
+	unsigned num = (fl & c->num_t) != 0;
+	if (c->proportion) {
+		unsigned den = (fl & c->den_t) != 0;
+		return (fl & c->den_f) ? SLOT_EXCLUDED : den + (num & den);
 	}
-	return (fl & pl->num_f) ? SLOT_EXCLUDED : 2 * num;
+	return (fl & c->num_f) ? SLOT_EXCLUDED : 2 * num;
 }
 
 /* The measures (IN_*) a slot's rows are in. */
@@ -94,7 +99,7 @@ static unsigned measures_of(const struct plan *pl, unsigned slot)
 {
 	static const unsigned proportion[SLOTS] = {0, IN_DEN, IN_DEN | IN_NUM, IN_EXCLUDED},
 			      count[SLOTS] = {0, 0, IN_NUM, IN_EXCLUDED};
-	return (pl->proportion ? proportion : count)[slot];
+	return (pl->classes.proportion ? proportion : count)[slot];
 }
 
 /* Adds row r to the cells of fans k.. from position idx. */
@@ -144,7 +149,7 @@ static void lookup(const struct lookup *l, size_t from, size_t n, uint32_t *cell
  * stored the row's cell each time (the lookups were half a fresh table's scan). M and FIRST (the
  * cell written, not added to) are constants at each call, so that the loop over the columns
  * unrolls. */
-enum { NARROW = 4 };
+enum { NARROW = 6 };
 
 static inline void narrow_pass(const struct lookup *l, int m, int first, size_t from, size_t n,
 			       uint32_t *cell)
@@ -157,7 +162,7 @@ static inline void narrow_pass(const struct lookup *l, int m, int first, size_t 
 	}
 	for (size_t i = 0; i < n; i++) {
 		uint32_t sum = first ? 0 : cell[i];
-#pragma GCC unroll 4
+#pragma GCC unroll 6
 		for (int c = 0; c < m; c++)
 			sum += pos[c][v[c][i]];
 		cell[i] = sum;
@@ -177,11 +182,55 @@ static void narrow(const struct lookup *l, int m, int first, size_t from, size_t
 	case 3:
 		PASS(3);
 		break;
-	default:
+	case 4:
 		PASS(4);
+		break;
+	case 5:
+		PASS(5);
+		break;
+	default:
+		PASS(6);
 	}
 #undef PASS
 }
+
+/* Each kept row of a block (cell[k] its cell, rows from..) added to its cell's slot of its
+ * class: a loop a width of the flags, with what it reads in locals (the slots' stores
+ * could alias the plan's and the job's fields, loaded again each row where the loop was a
+ * third of a fresh table's scan). */
+#define ADD_ROWS(type)                                                                             \
+	do {                                                                                       \
+		const type *fl = (const type *)fc->flags.data + from;                              \
+		for (size_t k = 0; k < n; k++) {                                                   \
+			if (cell[k] >= DROP)                                                       \
+				continue;                                                          \
+			struct slot *s = &slots[(size_t)cell[k] * SLOTS + slot_of(&cls, fl[k])];   \
+			s->rows++;                                                                 \
+			s->key += keys[k];                                                         \
+		}                                                                                  \
+	} while (0)
+
+static void add_rows(const struct plan *pl, struct slot *slots, size_t from, size_t n,
+		     const uint32_t *cell)
+{
+	const struct fact_columns *fc = pl->fc;
+	const struct classes cls = pl->classes;
+	const uint32_t *keys = fc->keys + from;
+	switch (fc->flags.width) {
+	case 1:
+		ADD_ROWS(uint8_t);
+		break;
+	case 2:
+		ADD_ROWS(uint16_t);
+		break;
+	case 4:
+		ADD_ROWS(uint32_t);
+		break;
+	default:
+		ADD_ROWS(uint64_t);
+	}
+}
+#undef ADD_ROWS
 
 /* The rows of a job a block at a time: each column's lookups over the block, then each
  * kept row added to its cell's slot of its class. */
@@ -206,19 +255,14 @@ static void *run(void *arg)
 				if (!(column_at(pl->overlap[i].col, from + k) &
 				      pl->overlap[i].items))
 					cell[k] = DROP;
-		for (size_t k = 0; k < n; k++) {
-			if (cell[k] >= DROP)
-				continue;
-			size_t r = from + k;
-			unsigned cls = slot_of(pl, column_at(&fc->flags, r));
-			if (pl->nfan) {
-				fan_out(j, r, 0, (size_t)cell[k], fc->keys[r], cls);
-			} else {
-				struct slot *s = &j->slots[(size_t)cell[k] * SLOTS + cls];
-				s->rows++;
-				s->key += fc->keys[r];
-			}
+		if (!pl->nfan) {
+			add_rows(pl, j->slots, from, n, cell);
+			continue;
 		}
+		for (size_t k = 0; k < n; k++)
+			if (cell[k] < DROP)
+				fan_out(j, from + k, 0, (size_t)cell[k], fc->keys[from + k],
+					slot_of(&pl->classes, column_at(&fc->flags, from + k)));
 	}
 	return NULL;
 }
@@ -300,15 +344,15 @@ static int plan_make(struct plan *pl, const struct columns *c, const struct quer
 	int nb = columns_pred_bit(pl->fc, q->ind->numerator);
 	if (nb < 0)
 		return -1;
-	pl->num_t = 1ull << nb;
-	pl->num_f = 1ull << (nb + 1);
-	pl->proportion = q->ind->type == IND_PROPORTION;
-	if (pl->proportion) {
+	pl->classes.num_t = 1ull << nb;
+	pl->classes.num_f = 1ull << (nb + 1);
+	pl->classes.proportion = q->ind->type == IND_PROPORTION;
+	if (pl->classes.proportion) {
 		int db = columns_pred_bit(pl->fc, q->ind->denominator);
 		if (db < 0)
 			return -1;
-		pl->den_t = 1ull << db;
-		pl->den_f = 1ull << (db + 1);
+		pl->classes.den_t = 1ull << db;
+		pl->classes.den_f = 1ull << (db + 1);
 	}
 	return 0;
 }
@@ -388,7 +432,7 @@ int scan_cells(const struct columns *c, const struct query *q, const struct doma
 		out[i].excluded = (long)excluded;
 		out[i].ckn = ckn;
 		out[i].ckx = ckx;
-		if (pl.proportion) {
+		if (pl.classes.proportion) {
 			out[i].den = (long)den;
 			out[i].ckd = ckd;
 			out[i].has_den = 1;
