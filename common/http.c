@@ -185,19 +185,33 @@ static void *make_spares(void *arg)
 	struct http_server *s = arg;
 	struct wq_error e;
 	for (;;) {
+		pthread_mutex_lock(&s->mu);
+		int stopping = s->stopping;
+		pthread_mutex_unlock(&s->mu);
 		pthread_mutex_lock(&conns_lock);
 		int enough = ndbs >= (size_t)s->o.threads;
 		pthread_mutex_unlock(&conns_lock);
-		if (enough)
+		if (stopping || enough)
 			break;
 		PGconn *c = thread_connect(s, &e);
-		if (!c)
+		if (!c) {
+			log_warning("%s: %s (the threads will connect as they need)", e.code,
+				    e.message);
 			break;
+		}
 		if (s->o.db_warm)
 			s->o.db_warm(c);
+		/* A thread that connected itself meanwhile may have made this one too many. */
 		pthread_mutex_lock(&conns_lock);
-		s->spares[s->nspares++] = c;
+		int spare = ndbs <= (size_t)s->o.threads;
+		if (spare)
+			s->spares[s->nspares++] = c;
 		pthread_mutex_unlock(&conns_lock);
+		if (!spare) {
+			remember(c, 0);
+			PQfinish(c);
+			break;
+		}
 	}
 	return NULL;
 }

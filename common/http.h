@@ -159,8 +159,9 @@ const struct principal *http_principal(const struct http_request *r);
  * histograms, database errors, open connections) in Prometheus text format. */
 void http_metrics(const struct http_request *r, const char *prefix, struct strbuf *out);
 
-/* This thread's database connection as the server's role, connecting (with retry) on
- * first use and again after a failure. NULL when the database is unreachable. */
+/* This thread's database connection as the server's role: one made at start (http_start
+ * makes one a thread, and runs http_options db_warm on each), else connecting (with retry)
+ * on first use and again after a failure. NULL when the database is unreachable. */
 PGconn *http_db(struct http_request *r);
 /* Drops this thread's connection after an error that may have broken it. */
 void http_db_reset(void);

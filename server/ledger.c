@@ -55,8 +55,9 @@ int ledger_remaining(PGconn *conn, const struct wq_config *cfg, const struct pri
 
 void ledger_warm(PGconn *conn)
 {
-	/* A dry run of nothing for no token: it reads, and records nothing. */
-	PQclear(PQexec(conn, "SELECT * FROM auth.charge(0, 0, ''::bytea, 0, 0, 1, true)"));
+	/* A dry run of nothing for no token (-1: token 0 is the public's, whose ledger rows
+	 * would come back): it reads what a charge reads, and records nothing. */
+	PQclear(PQexec(conn, "SELECT * FROM auth.charge(-1, 0, ''::bytea, 0, 0, 1, true)"));
 }
 
 /* Seconds until the charges that must expire for epsilon to fit have left the window. */
