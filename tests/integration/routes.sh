@@ -193,7 +193,7 @@ Y=$(jq '[.rows[] | select(.[7] == "ok")][-1][1]' <<<"$st")
 # (Twice, under the whole suite's load, no year came: what the route said then goes with the
 # failure, which the runner shows.)
 trend_said=
-[[ $Y =~ ^[0-9]+$ ]] || trend_said="the standardised trend published no year: $(head -c 400 <<<"$st")"
+[[ $Y =~ ^[0-9]+$ ]] || trend_said="the standardised trend published no year: $(jq -c '[.rows[] | .[1:]]' <<<"$st" 2>&1 | head -c 1500) $(jq -c '.metaData // .' <<<"$st" | head -c 600)"
 bands=$(api "/api/v1/analytics?indicator=victim_rate&dimension=year:$Y&dimension=region:DC-01&dimension=age_band")
 dsr_in=$(jq -c --slurpfile std "$ROOT/config/standard_populations.json" \
   '[.rows[] | select(.[2] != "18+")] | {counts: map(.[6]), populations: map(.[7]), standard: map(.[2] as $b | $std[0].standards[0].weights[$b])}' <<<"$bands")
