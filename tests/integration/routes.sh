@@ -187,24 +187,26 @@ if close "$cost" "$(awk -v u="$unit" -v n="$nnt" 'BEGIN { printf "%.17g", u * n 
 check "interventions: survival curves per type and a log-rank test" bash -c \
   "curl -s -H 'Authorization: Bearer $TOKEN' '$BASE/api/v1/interventions?survival=true' | jq -e '(.survival.curves | length) >= 2 and .survival.log_rank.p_value >= 0 and all(.survival.curves[].curve[]; .survival <= 1 and .survival >= 0)'"
 
-st=$(api "/api/v1/trends?indicator=victim_rate&standardise=age&dimension=region:DC-01")
+# The whole country, not one region: a year's point is null when any of its age bands is
+# suppressed, and the region DC-01 of this 8,000-case country published 1 to 3 years of 11
+# (27 runs, each with its own noise key; girls alone 2), so that now and then none, and
+# the check had no year to test (three make tests failed so). The country publishes most.
+st=$(api "/api/v1/trends?indicator=victim_rate&standardise=age")
 # The latest year whose every band is published (a suppressed band makes the point null).
-Y=$(jq '[.rows[] | select(.[7] == "ok")][-1][1]' <<<"$st")
-# (Twice, under the whole suite's load, no year came: what the route said then goes with the
-# failure, which the runner shows.)
+Y=$(jq '[.rows[] | select(.[6] == "ok")][-1][0]' <<<"$st")
 trend_said=
-[[ $Y =~ ^[0-9]+$ ]] || trend_said="the standardised trend published no year: $(jq -c '[.rows[] | .[1:]]' <<<"$st" 2>&1 | head -c 1500) $(jq -c '.metaData // .' <<<"$st" | head -c 600)"
-bands=$(api "/api/v1/analytics?indicator=victim_rate&dimension=year:$Y&dimension=region:DC-01&dimension=age_band")
+[[ $Y =~ ^[0-9]+$ ]] || trend_said="the standardised trend published no year: $(jq -c '[.rows[]]' <<<"$st" 2>&1 | head -c 1500) $(jq -c '.metaData // .' <<<"$st" | head -c 600)"
+bands=$(api "/api/v1/analytics?indicator=victim_rate&dimension=year:$Y&dimension=age_band")
 dsr_in=$(jq -c --slurpfile std "$ROOT/config/standard_populations.json" \
-  '[.rows[] | select(.[2] != "18+")] | {counts: map(.[6]), populations: map(.[7]), standard: map(.[2] as $b | $std[0].standards[0].weights[$b])}' <<<"$bands")
+  '[.rows[] | select(.[1] != "18+")] | {counts: map(.[5]), populations: map(.[6]), standard: map(.[1] as $b | $std[0].standards[0].weights[$b])}' <<<"$bands")
 want=$("$STATS" dsr <<<"$dsr_in" | jq .rate)
-got=$(jq --argjson y "$Y" '.rows[] | select(.[1] == $y) | .[2]' <<<"$st")
+got=$(jq --argjson y "$Y" '.rows[] | select(.[0] == $y) | .[1]' <<<"$st")
 if close "$got" "$want"; then ok "standardise=age: the rate is wiqaya-stats dsr (Fay-Feuer) on the published band counts and the WHO weights ($got)"; else not_ok "DSR" "route $got, library $want" ${trend_said:+"$trend_said"}; fi
-sa=$(api "/api/v1/analytics?indicator=victim_rate&dimension=year:$Y&dimension=region:DC-01&standardise=age")
-got=$(jq '.rows[0][2]' <<<"$sa")
-if close "$got" "$want"; then ok "analytics with standardise=age: the same DSR, one cell per year and region ($got)"; else not_ok "analytics DSR" "route $got, library $want"; fi
+sa=$(api "/api/v1/analytics?indicator=victim_rate&dimension=year:$Y&standardise=age")
+got=$(jq '.rows[0][1]' <<<"$sa")
+if close "$got" "$want"; then ok "analytics with standardise=age: the same DSR, one cell per year ($got)"; else not_ok "analytics DSR" "route $got, library $want"; fi
 eq "analytics with standardise=age: the age band is no column, the standard is named" \
-  "$(jq -c '[.headers[].name][0:3], .metaData.standardised.standard' <<<"$sa")" $'["year","region","value"]\n"who_world"' 
+  "$(jq -c '[.headers[].name][0:2], .metaData.standardised.standard' <<<"$sa")" $'["year","value"]\n"who_world"' 
 
 pw=$(api "/api/v1/pathway")
 byst=$(api "/api/v1/analytics?indicator=cases&dimension=offender_group:adult&dimension=status")
