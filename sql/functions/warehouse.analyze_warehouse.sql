@@ -13,7 +13,8 @@
 -- with the statistics, and holds nothing a builder waits for.
 --
 -- ANALYZE needs the tables' owner: SECURITY DEFINER, for the loader, able to do nothing
--- else; at warehouse.analyze_fact's statistics target (25).
+-- else; at a statistics target of 25 (the facts' is 10: the refresh's joins are planned
+-- on these tables' statistics).
 CREATE OR REPLACE FUNCTION warehouse.analyze_warehouse(skip_locked boolean DEFAULT false)
 RETURNS void
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
