@@ -36,6 +36,12 @@ LANGUAGE sql STABLE AS $$
   UNION ALL
   SELECT 'case without victim', count(*) FROM warehouse."case" c
     WHERE NOT EXISTS (SELECT 1 FROM warehouse.victim v WHERE v.case_id = c.case_id)
+  UNION ALL
+  -- (the loader draws each person's salt: two persons with one salt would share their
+  -- record and row keys in every fact and year)
+  SELECT 'person without a salt of its own (16 random bytes)',
+         (SELECT count(*) FILTER (WHERE length(salt) <> 16) + count(*) - count(DISTINCT salt)
+          FROM warehouse.person)
 $$;
 REVOKE ALL ON FUNCTION warehouse.integrity() FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION warehouse.integrity() TO wiqaya_loader;
