@@ -134,8 +134,11 @@ static void wide_free(struct wide *w)
 }
 
 /* The COPY of fact f's rows where `where` holds: its dimensions' columns in f->dims'
- * order, the record key, and each predicate as a boolean column (PostgreSQL's three
- * values: t, f, null). */
+ * order, the record key, and the row's flags word, which PostgreSQL sums from each
+ * predicate in its own three-valued logic: bit 2i when predicate i is true, 2i+1 when it
+ * is false, neither when null. One integer, not a boolean column a predicate: the victim-
+ * years' seven booleans cost PostgreSQL 0.15 s more of output at 1.44 million rows
+ * (2.79-2.88 s against 2.64-2.66, 2026-12-07), and the parts as many fields more to read. */
 static void copy_sql(const struct fact *f, const struct predicate *const *preds, int npreds,
 		     const char *where, struct strbuf *sql)
 {
@@ -145,9 +148,10 @@ static void copy_sql(const struct fact *f, const struct predicate *const *preds,
 		const struct dimension *d = model_dimension(*n);
 		sb_printf(sql, "v.%s, ", d->multi ? d->multi : d->name);
 	}
-	sb_puts(sql, "v.record_key");
+	sb_puts(sql, "v.record_key, 0::bigint");
 	for (int i = 0; i < npreds; i++)
-		sb_printf(sql, ", (%s)", preds[i]->sql);
+		sb_printf(sql, " + CASE WHEN (%s) THEN %llu WHEN NOT (%s) THEN %llu ELSE 0 END",
+			  preds[i]->sql, 1ull << (2 * i), preds[i]->sql, 1ull << (2 * i + 1));
 	sb_printf(sql, " FROM %s v WHERE %s) TO STDOUT", f->table, where);
 }
 
@@ -226,8 +230,8 @@ static int parse_array(struct dict *d, const char *s, size_t len, uint64_t *mask
 	return 0;
 }
 
-/* A bigint's text (an optional minus, digits) mod 2^32, as SQL's sums of it are. */
-static int digits(const char *s, size_t n, uint32_t *out)
+/* A bigint's text (an optional minus, digits) as its 64 bits, two's complement. */
+static int digits(const char *s, size_t n, uint64_t *out)
 {
 	size_t i = n && s[0] == '-';
 	uint64_t v = 0;
@@ -238,7 +242,7 @@ static int digits(const char *s, size_t n, uint32_t *out)
 			return -1;
 		v = v * 10 + (uint64_t)(s[i] - '0');
 	}
-	*out = (uint32_t)(s[0] == '-' ? (uint64_t)0 - v : v);
+	*out = s[0] == '-' ? (uint64_t)0 - v : v;
 	return 0;
 }
 
@@ -250,8 +254,7 @@ static int parse_line(struct wide *w, char *line, size_t len)
 	if (w->rows == w->cap)
 		wide_grow(w);
 	size_t r = w->rows;
-	int fields = w->ndims + 1 + w->npreds;
-	w->flags[r] = 0;
+	int fields = w->ndims + 2;
 	for (int f = 0; f < fields; f++) {
 		const char *s = line + at;
 		const char *tab = memchr(s, '\t', len - at);
@@ -268,18 +271,17 @@ static int parse_line(struct wide *w, char *line, size_t len)
 			s = buf;
 		}
 		if (f == w->ndims) { /* the record key, kept mod 2^32 as SQL's sums are */
-			if (null)
+			uint64_t key;
+			if (null || digits(s, n, &key) < 0)
 				return -1;
-			if (digits(s, n, &w->keys[r]) < 0)
-				return -1;
+			w->keys[r] = (uint32_t)key;
 			continue;
 		}
-		if (f > w->ndims) { /* predicate i: bit 2i true, 2i+1 false, neither null */
-			int i = f - w->ndims - 1;
-			if (!null && (n != 1 || (s[0] != 't' && s[0] != 'f')))
+		if (f > w->ndims) { /* the flags: bits of the predicates only */
+			uint64_t flags;
+			if (null || digits(s, n, &flags) < 0 || flags >> (2 * w->npreds))
 				return -1;
-			if (!null)
-				w->flags[r] |= 1ull << (2 * i + (s[0] == 'f'));
+			w->flags[r] = flags;
 			continue;
 		}
 		const struct dimension *d = w->dims[f];
