@@ -418,7 +418,8 @@ static int write_persons(struct batch *b, struct chunk *ch, struct work *w, stru
 			  batch_of(b, &ch->cases[w->case_of[i]]));
 		/* The salt (the analytics' record and row keys come from it), 16 random bytes
 		 * drawn here rather than by the column's default: gen_random_uuid() cost the
-		 * server 1.35 us a person, a tenth of a million-case load's COPY of persons. */
+		 * server 1.35 us a person, a quarter of the COPY of persons (80,000 cases:
+		 * 123 ms of 479). */
 		unsigned char salt[16];
 		randombytes_buf(salt, sizeof salt);
 		sb_hex(sb, COPY_BYTEA, salt, sizeof salt);
