@@ -150,8 +150,8 @@ static void copy_sql(const struct fact *f, const struct predicate *const *preds,
 	}
 	sb_puts(sql, "v.record_key, 0::bigint");
 	for (int i = 0; i < npreds; i++)
-		sb_printf(sql, " + CASE WHEN (%s) THEN %llu WHEN NOT (%s) THEN %llu ELSE 0 END",
-			  preds[i]->sql, 1ull << (2 * i), preds[i]->sql, 1ull << (2 * i + 1));
+		sb_printf(sql, " + CASE (%s) WHEN true THEN %llu WHEN false THEN %llu ELSE 0 END",
+			  preds[i]->sql, 1ull << (2 * i), 1ull << (2 * i + 1));
 	sb_printf(sql, " FROM %s v WHERE %s) TO STDOUT", f->table, where);
 }
 

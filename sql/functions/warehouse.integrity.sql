@@ -38,8 +38,8 @@ LANGUAGE sql STABLE AS $$
     WHERE NOT EXISTS (SELECT 1 FROM warehouse.victim v WHERE v.case_id = c.case_id)
   UNION ALL
   -- (the loader draws each person's salt: two persons with one salt would share their
-  -- record and row keys in every fact and year)
-  -- (grouped, not count(DISTINCT), which always sorts: the planner may hash)
+  -- record and row keys in every fact and year; grouped, not count(DISTINCT), which
+  -- always sorts, where the planner may hash)
   SELECT 'person without a salt of its own (16 random bytes)',
          (SELECT count(*) FROM warehouse.person WHERE length(salt) <> 16)
          + (SELECT coalesce(sum(n - 1), 0)::bigint

@@ -191,15 +191,21 @@ check "interventions: survival curves per type and a log-rank test" bash -c \
 # suppressed, and the region DC-01 of this 8,000-case country published 1 to 3 years of 11
 # (27 runs, each with its own noise key; girls alone 2), so that now and then none, and
 # the check had no year to test (three make tests failed so). The country publishes most.
+# dsr_of BANDS COL: wiqaya-stats dsr's rate on an analytics answer's published age bands
+# (in column COL, their numerator and population 4 and 5 columns on), 18+ aside, with the
+# WHO weights.
+dsr_of() {
+  jq -c --slurpfile std "$ROOT/config/standard_populations.json" --argjson c "$2" \
+    '[.rows[] | select(.[$c] != "18+")] | {counts: map(.[$c + 4]), populations: map(.[$c + 5]), standard: map(.[$c] as $b | $std[0].standards[0].weights[$b])}' <<<"$1" |
+    "$STATS" dsr | jq .rate
+}
 st=$(api "/api/v1/trends?indicator=victim_rate&standardise=age")
 # The latest year whose every band is published (a suppressed band makes the point null).
 Y=$(jq '[.rows[] | select(.[6] == "ok")][-1][0]' <<<"$st")
 trend_said=
 [[ $Y =~ ^[0-9]+$ ]] || trend_said="the standardised trend published no year: $(jq -c '[.rows[]]' <<<"$st" 2>&1 | head -c 1500) $(jq -c '.metaData // .' <<<"$st" | head -c 600)"
 bands=$(api "/api/v1/analytics?indicator=victim_rate&dimension=year:$Y&dimension=age_band")
-dsr_in=$(jq -c --slurpfile std "$ROOT/config/standard_populations.json" \
-  '[.rows[] | select(.[1] != "18+")] | {counts: map(.[5]), populations: map(.[6]), standard: map(.[1] as $b | $std[0].standards[0].weights[$b])}' <<<"$bands")
-want=$("$STATS" dsr <<<"$dsr_in" | jq .rate)
+want=$(dsr_of "$bands" 1)
 got=$(jq --argjson y "$Y" '.rows[] | select(.[0] == $y) | .[1]' <<<"$st")
 if close "$got" "$want"; then ok "standardise=age: the rate is wiqaya-stats dsr (Fay-Feuer) on the published band counts and the WHO weights ($got)"; else not_ok "DSR" "route $got, library $want" ${trend_said:+"$trend_said"}; fi
 sa=$(api "/api/v1/analytics?indicator=victim_rate&dimension=year:$Y&standardise=age")
@@ -220,9 +226,7 @@ for dim in region:DC-01 sex region; do
 done
 if [[ $RY =~ ^[0-9]+$ ]]; then
   rbands=$(api "/api/v1/analytics?indicator=victim_rate&dimension=year:$RY&dimension=${dim%%:*}:$R&dimension=age_band")
-  want=$(jq -c --slurpfile std "$ROOT/config/standard_populations.json" \
-    '[.rows[] | select(.[2] != "18+")] | {counts: map(.[6]), populations: map(.[7]), standard: map(.[2] as $b | $std[0].standards[0].weights[$b])}' <<<"$rbands" |
-    "$STATS" dsr | jq .rate)
+  want=$(dsr_of "$rbands" 2)
   got=$(jq --arg r "$R" --argjson y "$RY" '.rows[] | select(.[0] == $r and .[1] == $y) | .[2]' <<<"$rt")
   if close "$got" "$want"; then ok "standardise=age with a dimension beside the year: $R in $RY is wiqaya-stats dsr on its published bands ($got)"; else not_ok "DSR by ${dim%%:*}" "$R $RY: route $got, library $want"; fi
 else
