@@ -78,17 +78,40 @@ psql_admin -c "SET client_min_messages = warning" -c "DROP DATABASE IF EXISTS wi
   -c "CREATE DATABASE wiqaya_bench" -c "DROP DATABASE IF EXISTS wiqaya_peer WITH (FORCE)" -c "CREATE DATABASE wiqaya_peer" >/dev/null
 [[ -f $DIR/bench.key ]] || "$BIN/wiqaya-etl" keygen >/dev/null
 "$BIN/wiqaya-etl" migrate >/dev/null 2>&1
-/usr/bin/time -f "%e %M" -o "$DIR/time" "$BIN/wiqaya-etl" load "$data/cases.ndjson" >"$DIR/load.out" 2>/dev/null
-read -r ours ours_rss <"$DIR/time"
 host=$(awk -F' *= *' '$1 == "host" { print $2; exit }' "$base") port=$(awk -F' *= *' '$1 == "port" { print $2; exit }' "$base")
 admin=$(awk -F' *= *' '$1 == "admin_user" { print $2; exit }' "$base" | cut -d' ' -f1)
+# The cluster's CPU-seconds so far, from /proc: what its postmaster has reaped of its
+# children (the backends that ended, autovacuum's workers) and what those still running
+# have used (the WAL writer, the checkpointer). Read after a contestant's backends ended.
+pg_cpu() {
+  local pm
+  pm=$(head -1 "$host/.s.PGSQL.$port.lock")
+  { awk '{ print $16 + $17 }' "/proc/$pm/stat"
+    for c in $(pgrep -P "$pm"); do awk '{ print $14 + $15 }' "/proc/$c/stat" 2>/dev/null || true; done
+  } | awk -v hz="$(getconf CLK_TCK)" '{ s += $1 } END { printf "%.2f", s / hz }'
+}
+settled() { sleep 1; } # (a client's backend ends just after the client)
+settled
+cpu0=$(pg_cpu)
+/usr/bin/time -f "%e %M %U %S" -o "$DIR/time" "$BIN/wiqaya-etl" load "$data/cases.ndjson" >"$DIR/load.out" 2>/dev/null
+read -r ours ours_rss ours_user ours_sys <"$DIR/time"
+settled
+cpu1=$(pg_cpu)
 # (the admin's password from the cluster's passfile, as scripts/pg.sh's psql finds it)
-PGPASSFILE=$host/roles/all.pgpass /usr/bin/time -f "%e %M" -o "$DIR/time" /usr/bin/python3 "$ROOT/bench/load_peer.py" "$ROOT/config/codelists" \
+PGPASSFILE=$host/roles/all.pgpass /usr/bin/time -f "%e %M %U %S" -o "$DIR/time" /usr/bin/python3 "$ROOT/bench/load_peer.py" "$ROOT/config/codelists" \
   "$data/cases.ndjson" "host=$host port=$port dbname=wiqaya_peer user=$admin" >"$DIR/peer.out"
-read -r peer peer_rss <"$DIR/time"
+read -r peer peer_rss peer_user peer_sys <"$DIR/time"
+settled
+cpu2=$(pg_cpu)
 echo "load side by side: $records records ($(du -h "$data/cases.ndjson" | cut -f1) NDJSON), one after the other"
 echo "  wiqaya-etl load, all its work (validate, pseudonymise, link, write, refresh): ${ours} s, $(awk -v r="$records" -v t="$ours" 'BEGIN { printf "%.0f", r / t }') records/s, peak RSS $((ours_rss / 1024)) MiB"
 echo "    $(head -1 "$DIR/load.out")"
 echo "  Python peer (parse, validate, normalise, hash, COPY; no linkage, no analytics): ${peer} s, $(awk -v r="$records" -v t="$peer" 'BEGIN { printf "%.0f", r / t }') records/s, peak RSS $((peer_rss / 1024)) MiB"
 awk -v a="$ours" -v b="$peer" 'BEGIN { printf "  wiqaya / peer time: %.2f (goal: at most 1)\n", a / b }'
+# Why the ratio: the work each side does, in CPU-seconds of the client and of PostgreSQL
+# (on the cores of one machine, both).
+awk -v u="$ours_user" -v s="$ours_sys" -v d="$(awk -v a="$cpu0" -v b="$cpu1" 'BEGIN { print b - a }')" \
+    -v pu="$peer_user" -v ps="$peer_sys" -v pd="$(awk -v a="$cpu1" -v b="$cpu2" 'BEGIN { print b - a }')" -v n="$(nproc)" \
+  'BEGIN { printf "  CPU-seconds: wiqaya-etl %.2f + PostgreSQL %.2f = %.2f; the peer %.2f + PostgreSQL %.2f = %.2f (%d cores)\n",
+           u + s, d, u + s + d, pu + ps, pd, pu + ps + pd, n }'
 correct "$data/cases.ndjson"
