@@ -77,6 +77,10 @@ static int summarise(const char *path, int rc, const struct load_result *r)
 		       r->records, r->rejected);
 		return 2;
 	}
+	if (r->spool_linked)
+		printf("%s: first, %ld intake submissions answered during an earlier load were "
+		       "linked (received before this load)\n",
+		       path, r->spool_linked);
 	if (r->retried)
 		printf("%s: batch %lld was loaded before; its %ld rejected records were "
 		       "processed again\n",

@@ -308,17 +308,18 @@ static int write_batches(PGconn *conn, struct submission **group, size_t n, int 
 }
 
 /* The accepted cases of the group, chunk after chunk, through the loader's chunk code. */
-static int write_cases(struct committer *c, PGconn *conn, struct submission **group, size_t n,
+static int write_cases(const struct wq_config *cfg, const struct codelists *lists,
+		       struct keys *keys, PGconn *conn, struct submission **group, size_t n,
 		       int version, unsigned *staged, struct wq_error *e)
 {
 	struct load_options opt = {0};
 	struct load_result r = {0};
 	struct batch b = {
-	    .conn = conn, .cfg = c->cfg, .keys = c->keys, .opt = &opt, .r = &r, .staged = *staged};
+	    .conn = conn, .cfg = cfg, .keys = keys, .opt = &opt, .r = &r, .staged = *staged};
 	struct chunk ch;
 	int rc = 0;
-	b.ctx = (struct rec_context){c->lists, c->keys, version, c->cfg->default_id_country,
-				     c->cfg->max_json_depth};
+	b.ctx = (struct rec_context){lists, keys, version, cfg->default_id_country,
+				     cfg->max_json_depth};
 	pthread_mutex_init(&b.lock, NULL);
 	chunk_init(&ch);
 	for (size_t i = 0; i < n && rc == 0; i++) {
@@ -456,7 +457,8 @@ static void commit_group(struct committer *c, struct submission **group, size_t 
 	if (check_keys(c, conn, group, n, &e) < 0 ||
 	    write_batches(conn, group, n, version, &e) < 0 ||
 	    (spool ? spool_write(conn, group, n, &e)
-		   : write_cases(c, conn, group, n, version, &staged, &e)) < 0 ||
+		   : write_cases(c->cfg, c->lists, c->keys, conn, group, n, version, &staged, &e)) <
+		0 ||
 	    write_rest(c, conn, group, n, spool, &e) < 0)
 		goto failed;
 	for (size_t i = 0; i < n; i++)
@@ -495,17 +497,75 @@ failed:
 
 /* ---- the spool ---- */
 
+long spool_link(PGconn *conn, const struct wq_config *cfg, const struct codelists *lists,
+		struct keys *keys, int version, int all, unsigned *staged, long long *oldest,
+		struct wq_error *e)
+{
+	/* Room for a full group's case keys and as many Idempotency-Keys, at half load. */
+	size_t slots = 4 * (size_t)cfg->group_cases + 1, cap = 0;
+	struct key_set ks = {xcalloc(slots, sizeof(uint8_t *)), slots, 0};
+	struct submission **group = NULL;
+	long linked = 0;
+	int rc;
+	*oldest = 0;
+	do {
+		struct submission *list = NULL;
+		struct strbuf ids;
+		sb_init(&ids);
+		rc = spool_read(conn, lists, cfg->group_cases, version, &list, &ids, e);
+		if (rc > 0) {
+			if (!*oldest)
+				*oldest = list->batch_id;
+			/* Spooled under an older version (a rotation refuses while the spool
+			 * holds anything: only by hand): brought forward as a rotation would. */
+			for (struct submission *s = list; s; s = s->next)
+				for (size_t k = 0; s->key_version < version && k < s->n_cases;
+				     k++) {
+					struct case_rec *cr = &s->cases[k];
+					pseudo_rehash(keys, cr->case_key, s->key_version, version);
+					for (int p = 0; p < cr->n_victims + cr->n_offenders; p++) {
+						struct person_rec *pr =
+						    p < cr->n_victims
+							? &cr->victims[p]
+							: &cr->offenders[p - cr->n_victims];
+						for (int t = 0; t < pr->ntok; t++)
+							pseudo_rehash(keys, pr->tok[t].hash,
+								      s->key_version, version);
+					}
+				}
+			while (list && rc > 0) {
+				size_t n = take(&list, (size_t)cfg->group_cases, &group, &cap, &ks);
+				if (write_cases(cfg, lists, keys, conn, group, n, version, staged,
+						e) < 0)
+					rc = -1;
+				for (size_t i = 0; i < n; i++)
+					spool_free(group[i]);
+				linked += (long)n;
+			}
+			if (rc > 0 && spool_remove(conn, ids.data, e) < 0)
+				rc = -1;
+		}
+		sb_free(&ids);
+		while (list) {
+			struct submission *next = list->next;
+			spool_free(list);
+			list = next;
+		}
+	} while (all && rc > 0);
+	free(group);
+	free(ks.slot);
+	return rc < 0 ? -1 : linked;
+}
+
 enum drained { DRAIN_FAILED = -1, DRAIN_BUSY, DRAIN_SOME, DRAIN_EMPTY };
 
 /* Links the oldest spooled submissions (about a group's worth) in one transaction, if the
  * linkage lock is free at once: DRAIN_SOME (more may remain), DRAIN_EMPTY (nothing was
  * spooled), DRAIN_BUSY (a load holds the lock), or DRAIN_FAILED with e set and *OLDEST the
- * first batch it read (0 if none). Groups of its
- * submissions are written as the committer's are: no case twice in one (a later submission of a
- * case replaces the earlier). */
-static enum drained drain(struct committer *c, struct submission ***group, size_t *cap,
-			  struct key_set *ks, long long *oldest, struct wq_error *e)
+ * first batch it read (0 if none). */
+static enum drained drain(struct committer *c, long long *oldest, struct wq_error *e)
 {
+	*oldest = 0;
 	PGconn *conn = connection(c, e);
 	if (!conn)
 		return DRAIN_FAILED;
@@ -520,54 +580,20 @@ static enum drained drain(struct committer *c, struct submission ***group, size_
 	}
 	int got = PQgetvalue(r, 0, 0)[0] == 't', version = atoi(PQgetvalue(r, 0, 1));
 	PQclear(r);
-	struct submission *list = NULL;
-	struct strbuf ids;
 	unsigned staged = 0;
-	sb_init(&ids);
 	if (got && version != committer_key_version(c))
 		set_key_version(c, version);
-	int rc = got ? spool_read(conn, c->lists, c->cfg->group_cases, version, &list, &ids, e) : 0;
-	if (rc > 0) {
-		*oldest = list->batch_id;
-		/* Spooled under an older version (a rotation refuses while the spool holds
-		 * anything: only by hand): brought forward as a rotation would. */
-		for (struct submission *s = list; s; s = s->next)
-			for (size_t k = 0; s->key_version < version && k < s->n_cases; k++) {
-				struct case_rec *cr = &s->cases[k];
-				pseudo_rehash(c->keys, cr->case_key, s->key_version, version);
-				for (int p = 0; p < cr->n_victims + cr->n_offenders; p++) {
-					struct person_rec *pr =
-					    p < cr->n_victims ? &cr->victims[p]
-							      : &cr->offenders[p - cr->n_victims];
-					for (int t = 0; t < pr->ntok; t++)
-						pseudo_rehash(c->keys, pr->tok[t].hash,
-							      s->key_version, version);
-				}
-			}
-		while (list && rc > 0) {
-			size_t n = take(&list, (size_t)c->cfg->group_cases, group, cap, ks);
-			if (write_cases(c, conn, *group, n, version, &staged, e) < 0)
-				rc = -1;
-			for (size_t i = 0; i < n; i++)
-				spool_free((*group)[i]);
-		}
-		if (rc > 0 &&
-		    (spool_remove(conn, ids.data, e) < 0 || db_run(conn, e, "COMMIT", 0, NULL) < 0))
-			rc = -1;
-	}
-	sb_free(&ids);
-	while (list) {
-		struct submission *next = list->next;
-		spool_free(list);
-		list = next;
-	}
-	if (rc <= 0) {
+	long linked =
+	    got ? spool_link(conn, c->cfg, c->lists, c->keys, version, 0, &staged, oldest, e) : 0;
+	if (linked > 0 && db_run(conn, e, "COMMIT", 0, NULL) < 0)
+		linked = -1;
+	if (linked <= 0) {
 		PQclear(PQexec(conn, "ROLLBACK"));
-		if (rc < 0 && PQstatus(conn) != CONNECTION_OK) {
+		if (linked < 0 && PQstatus(conn) != CONNECTION_OK) {
 			PQfinish(c->conn);
 			c->conn = NULL;
 		}
-		return rc < 0 ? DRAIN_FAILED : got ? DRAIN_EMPTY : DRAIN_BUSY;
+		return linked < 0 ? DRAIN_FAILED : got ? DRAIN_EMPTY : DRAIN_BUSY;
 	}
 	refresher_poke(c->refresher);
 	return DRAIN_SOME;
@@ -583,14 +609,13 @@ static enum drained drain(struct committer *c, struct submission ***group, size_
 
 /* Spooled submissions first, oldest first, whenever the linkage lock is free. Returns
  * whether more are waiting to be linked now (no pause before the next try). */
-static int drain_some(struct committer *c, struct submission ***group, size_t *cap,
-		      struct key_set *ks)
+static int drain_some(struct committer *c)
 {
 	if (!c->spooled || clock_now() < c->drain_after)
 		return 0;
 	struct wq_error e;
-	long long oldest = 0;
-	enum drained d = drain(c, group, cap, ks, &oldest, &e);
+	long long oldest;
+	enum drained d = drain(c, &oldest, &e);
 	if (d == DRAIN_EMPTY)
 		c->spooled = 0;
 	if (d == DRAIN_FAILED) {
@@ -616,7 +641,7 @@ static void *run(void *arg)
 	size_t slots = 4 * (size_t)c->cfg->group_cases + 1;
 	struct key_set ks = {xcalloc(slots, sizeof(uint8_t *)), slots, 0};
 	for (;;) {
-		int more = drain_some(c, &group, &cap, &ks);
+		int more = drain_some(c);
 		pthread_mutex_lock(&c->mu);
 		while (!c->head && !c->stopping && !more) {
 			/* Idle and not yet connected: reach the database, so that requests learn

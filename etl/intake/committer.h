@@ -11,6 +11,7 @@
 #ifndef WQ_COMMITTER_H
 #define WQ_COMMITTER_H
 
+#include <libpq-fe.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -71,5 +72,17 @@ int committer_key_version(struct committer *c);
 
 /* Hands s over; s->done(s) is called from the committer's thread with its outcome. */
 void committer_submit(struct committer *c, struct submission *s);
+
+/* Links spooled submissions (etl/intake/spool.h), oldest first, in the caller's
+ * transaction, which holds the linkage lock, storage key VERSION read under it: about a
+ * group's worth ([intake] group_cases cases) when ALL is 0, else every one; each group
+ * written as the committer writes its own (a later submission of a case replaces the
+ * earlier). The committer drains the spool with it, and a batch load runs it before its
+ * own cases. Every key up to VERSION is derived already (keys_store). STAGED: the
+ * transaction's staging tables (struct batch's). Returns how many submissions it linked,
+ * or -1 with e set and *OLDEST the first batch it read (0 if none). */
+long spool_link(PGconn *conn, const struct wq_config *cfg, const struct codelists *lists,
+		struct keys *keys, int version, int all, unsigned *staged, long long *oldest,
+		struct wq_error *e);
 
 #endif

@@ -6,9 +6,9 @@
  * warehouse.intake_spool per submission holding its accepted records as they are after
  * validation and pseudonymisation: tokens, case keys, codes and numbers, never an
  * identifier. The committer links them, oldest first, as soon as it has the lock; until
- * then every later group is spooled too, and a load that gets the lock first gives it
- * back (etl/load/loader.c), so that submissions are linked in the order they were
- * answered. */
+ * then every later group is spooled too, and a load links the spool before its own cases
+ * (spool_link, etl/load/loader.c), so that submissions are linked in the order they were
+ * received. */
 #ifndef WQ_SPOOL_H
 #define WQ_SPOOL_H
 

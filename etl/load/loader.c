@@ -25,6 +25,7 @@
 #include "etl/load/csv_reader.h"
 #include "etl/load/input.h"
 #include "etl/load/linkage.h"
+#include "etl/intake/committer.h"
 
 /* Reading, validating and hashing (the producer) overlap with the database work of the
  * previous chunk (this thread): two chunks, handed over under a mutex. */
@@ -387,49 +388,48 @@ static int begin(struct load *ld, struct wq_error *e)
 		return -1;
 	ld->b.ctx.key_version = atoi(PQgetvalue(res, 0, 0));
 	PQclear(res);
+	/* Keys the producer derives lazily are derived now, before it runs (and before the
+	 * spool's older versions are brought forward). */
+	for (int v = 1; v <= ld->b.ctx.key_version; v++)
+		keys_store(ld->b.keys, v);
 	return 0;
 }
 
-/* How long a load leaves the linkage lock to the intake while its spool holds submissions
- * (etl/intake/spool.h) before it goes first: the intake links them within a fraction of a
- * second of the lock being free, unless no intake runs. */
-#define SPOOL_WAIT_S 30
-
-/* The linkage lock, once the intake's spool is empty: submissions the intake answered
- * while an earlier load ran are linked before this load's cases, as they were answered
- * before it. Taken in a savepoint, so that it can be given back (the intake only tries
- * for it, and would otherwise never have it between two loads). */
+/* The linkage lock, for the load's whole transaction. What the intake answered before it
+ * was had, spooled while an earlier load held it, is linked once the batch is prepared
+ * (link_spool), before this load's cases. */
 static int linkage_lock(struct load *ld, struct wq_error *e)
 {
 	const char *lock[] = {LINKAGE_LOCK_KEY};
-	double until = clock_now() + SPOOL_WAIT_S;
-	for (;;) {
-		if (db_run(ld->b.conn, e, "SAVEPOINT linkage", 0, NULL) < 0)
-			return -1;
-		/* The count in a statement after the lock's: a statement's snapshot is taken
-		 * at its start, so one counted with the lock would miss what was spooled
-		 * while this load waited for it (READ COMMITTED). */
-		if (db_run(ld->b.conn, e, "SELECT pg_advisory_xact_lock($1::bigint)", 1, lock) < 0)
-			return -1;
-		PGresult *r =
-		    db_exec(ld->b.conn, e, "SELECT count(*) FROM warehouse.intake_spool", 0, NULL);
-		if (!r)
-			return -1;
-		long spooled = atol(PQgetvalue(r, 0, 0));
-		PQclear(r);
-		if (spooled == 0)
-			return db_run(ld->b.conn, e, "RELEASE SAVEPOINT linkage", 0, NULL);
-		if (clock_now() >= until) {
-			fprintf(stderr,
-				"%ld intake submissions answered during an earlier load still wait "
-				"to be linked (is the intake running?); this load goes first\n",
-				spooled);
-			return db_run(ld->b.conn, e, "RELEASE SAVEPOINT linkage", 0, NULL);
+	return db_run(ld->b.conn, e, "SELECT pg_advisory_xact_lock($1::bigint)", 1, lock);
+}
+
+/* The intake's spooled submissions, linked before this load's cases: they were received
+ * before it, and a load's cases count as received when it has the linkage lock (the
+ * spool's count is read by a statement after the lock's, whose snapshot holds everything
+ * spooled before it). What the intake spools while this load runs is received after it
+ * and linked after it. Before, a load left the lock to the intake for up to 30 s and then
+ * went first, and an older submission the intake linked afterwards replaced this load's
+ * version of its case. A spool row that cannot be read back fails the load (S3011). */
+static int link_spool(struct load *ld, struct wq_error *e)
+{
+	struct batch *b = &ld->b;
+	long long oldest;
+	long linked = spool_link(b->conn, b->cfg, b->ctx.lists, b->keys, b->ctx.key_version, 1,
+				 &b->staged, &oldest, e);
+	if (linked < 0) {
+		/* (S3011 names its batch, and says what to do) */
+		if (oldest && strcmp(e->code, "S3011") != 0) {
+			char said[sizeof e->detail];
+			snprintf(said, sizeof said, "%s", e->detail);
+			err_detail(
+			    e, "%s%swhile linking the intake's submissions spooled from b-%lld on",
+			    said, said[0] ? "; " : "", oldest);
 		}
-		if (db_run(ld->b.conn, e, "ROLLBACK TO SAVEPOINT linkage", 0, NULL) < 0)
-			return -1;
-		usleep(200000);
+		return -1;
 	}
+	b->r->spool_linked = linked;
+	return 0;
 }
 
 /* What is known of this batch before reading it: found with no rejects (already
@@ -503,9 +503,6 @@ static int run(struct load *ld, struct input *in, const char *path, uint8_t load
 	/* The ETA compares the bytes read with the file's size, which gzip's are not. */
 	if (!in->compressed)
 		ld->total_bytes = in->size;
-	/* Keys the producer derives lazily are derived now, before it runs. */
-	for (int v = 1; v <= b->ctx.key_version; v++)
-		keys_store(b->keys, v);
 	struct producer prod = {.ld = ld, .in = hashed};
 	err_clear(&prod.err);
 	pthread_t thread;
@@ -602,7 +599,7 @@ int loader_run(PGconn *conn, const struct wq_config *cfg, const struct codelists
 		rc = 0;
 		goto out;
 	}
-	if (chunk_prepare(b, e) < 0 || (known == 0 && create(&ld, e) < 0))
+	if (chunk_prepare(b, e) < 0 || link_spool(&ld, e) < 0 || (known == 0 && create(&ld, e) < 0))
 		goto out;
 	snprintf(b->id_text, sizeof b->id_text, "%lld", b->id);
 	r->batch_id = b->id;

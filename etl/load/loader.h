@@ -31,7 +31,8 @@ struct load_result {
 	long merges;
 	long links_vetoed; /* links refused by a cannot-link rule (linkage.h) */
 	int already_loaded;
-	long retried; /* a batch loaded again: the records rejected before, processed again */
+	long retried;	   /* a batch loaded again: the records rejected before, processed again */
+	long spool_linked; /* the intake's spooled submissions linked before the batch's cases */
 	long long batch_id;
 };
 

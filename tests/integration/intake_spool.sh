@@ -5,7 +5,7 @@
 # later submission of a case replaces the earlier, a known child links to its person),
 # by the same intake or by the next one to start; the analytics then equal a rebuild. The
 # spool holds no identifier; a rotation waits for it (K2003); a withdrawn spooled batch is
-# never linked; a load that waits for the lock lets the spool be linked first. And with a
+# never linked; a load links the spool before its own cases. And with a
 # real load of 20,000 cases running, a submission is answered before the load ends.
 source "$(dirname "$0")/../lib.sh"
 fresh_db intake_spool
@@ -150,6 +150,30 @@ eq "the spool was linked before it: the load's version stands" \
   "$(psql_t -c "SELECT c.status || ' ' || c.revision FROM warehouse.\"case\" c
                 WHERE c.batch_id = (SELECT max(batch_id) FROM warehouse.batch WHERE source = 'file')")" "prosecuted 2"
 eq "... and the spool is empty" "$(spooled)" "0"
+
+# --- the intake down with its spool full when the next load comes: the load links the
+# spool first (answered before it), then its own newer version, without waiting for an
+# intake. (It used to leave the lock to the intake for 30 s and then go first; the intake,
+# started again, linked the older submission over the load's version.) ---
+sed -n 1p "$T/src.ndjson" | jq -c '.case_ref = "SPOOL-8" | .status = "charged"' >"$T/eight.ndjson"
+sed -n 1p "$T/src.ndjson" | jq -c '.case_ref = "SPOOL-8" | .status = "convicted"' >"$T/eight-later.ndjson"
+hold
+got=$(post "$POL" application/x-ndjson "$T/eight.ndjson" --max-time 20); eq "SPOOL-8 sent during the lock: 200" "$got" "200"
+b8=$(jq -r .batch "$T/body")
+stop_intake
+unhold
+started=$(date +%s)
+"$BIN/wiqaya-etl" load "$T/eight-later.ndjson" >"$T/eight.out" 2>&1; eq "a load while the intake is down succeeds" "$?" "0"
+eq "... without waiting for an intake (the 30 s it waited before)" "$(($(date +%s) - started < 25))" "1"
+check "... saying it linked the spooled submission first" grep -q "first, 1 intake submissions answered during an earlier load were linked" "$T/eight.out"
+eq "... which leaves the spool empty" "$(spooled)" "0"
+load_version() { psql_t -c "SELECT c.status || ' ' || c.revision FROM warehouse.\"case\" c
+                            WHERE c.batch_id = (SELECT max(batch_id) FROM warehouse.batch WHERE source = 'file')"; }
+eq "the load's version stands (revision 2)" "$(load_version)" "convicted 2"
+start_intake
+eq "the spooled batch is loaded" "$(state "$b8")" "loaded"
+sleep 1 # (an intake links a spool it finds within 200 ms of starting)
+eq "and the intake started again leaves the load's version" "$(load_version)" "convicted 2"
 
 # --- two spooled submissions of one case, each merging two known children: linked in one
 # transaction as two groups, each merge recorded once, under its own batch ---
