@@ -11,6 +11,7 @@
 #include "common/clock.h"
 #include "common/codelist.h"
 #include "etl/commands.h"
+#include "etl/intake/committer.h"
 #include "etl/load/loader.h"
 #include "etl/load/population.h"
 #include "etl/load/refresher.h"
@@ -56,6 +57,24 @@ static FILE *create_private(const char *path)
 	if (fd >= 0 && !f)
 		close(fd);
 	return f;
+}
+
+/* The intake's submissions spooled during an earlier load, linked before the batch's
+ * cases (load_options first): all of them, in the batch's transaction. A spool row that
+ * cannot be read back fails the load (S3011, naming its batch); a database error names
+ * the first batch read. */
+static long link_spool(PGconn *conn, const struct wq_config *cfg, const struct codelists *lists,
+		       struct keys *keys, int version, unsigned *staged, struct wq_error *e)
+{
+	long long oldest;
+	long linked = spool_link(conn, cfg, lists, keys, version, 1, staged, &oldest, e);
+	if (linked < 0 && oldest && strcmp(e->code, "S3011") != 0) {
+		char said[sizeof e->detail];
+		snprintf(said, sizeof said, "%s", e->detail);
+		err_detail(e, "%s%swhile linking the intake's submissions spooled from b-%lld on",
+			   said, said[0] ? "; " : "", oldest);
+	}
+	return linked;
 }
 
 /* The summary of one case file; its exit status (0, 1 or 2). */
@@ -125,7 +144,7 @@ int cmd_load(struct cli_ctx *ctx, int argc, char **argv)
 	    {"atomic", no_argument, NULL, 'a'},	    {"rejects", required_argument, NULL, 'r'},
 	    {"no-refresh", no_argument, NULL, 'n'}, {"format", required_argument, NULL, 'f'},
 	    {"population", no_argument, NULL, 'p'}, {NULL, 0, NULL, 0}};
-	struct load_options opt = {0};
+	struct load_options opt = {.first = link_spool};
 	int population = 0, refreshing = 1;
 	struct wq_error e;
 	struct codelists lists = {0};

@@ -25,7 +25,6 @@
 #include "etl/load/csv_reader.h"
 #include "etl/load/input.h"
 #include "etl/load/linkage.h"
-#include "etl/intake/committer.h"
 
 /* Reading, validating and hashing (the producer) overlap with the database work of the
  * previous chunk (this thread): two chunks, handed over under a mutex. */
@@ -397,37 +396,29 @@ static int begin(struct load *ld, struct wq_error *e)
 
 /* The linkage lock, for the load's whole transaction. What the intake answered before it
  * was had, spooled while an earlier load held it, is linked once the batch is prepared
- * (link_spool), before this load's cases. */
+ * (link_first), before this load's cases. */
 static int linkage_lock(struct load *ld, struct wq_error *e)
 {
 	const char *lock[] = {LINKAGE_LOCK_KEY};
 	return db_run(ld->b.conn, e, "SELECT pg_advisory_xact_lock($1::bigint)", 1, lock);
 }
 
-/* The intake's spooled submissions, linked before this load's cases: they were received
- * before it, and a load's cases count as received when it has the linkage lock (the
- * spool's count is read by a statement after the lock's, whose snapshot holds everything
+/* The intake's spooled submissions, linked before this load's cases (load_options
+ * first): they were received before it, and a load's cases count as received when it has
+ * the linkage lock (read by a statement after the lock's, whose snapshot holds everything
  * spooled before it). What the intake spools while this load runs is received after it
  * and linked after it. Before, a load left the lock to the intake for up to 30 s and then
  * went first, and an older submission the intake linked afterwards replaced this load's
- * version of its case. A spool row that cannot be read back fails the load (S3011). */
-static int link_spool(struct load *ld, struct wq_error *e)
+ * version of its case. */
+static int link_first(struct load *ld, struct wq_error *e)
 {
 	struct batch *b = &ld->b;
-	long long oldest;
-	long linked = spool_link(b->conn, b->cfg, b->ctx.lists, b->keys, b->ctx.key_version, 1,
-				 &b->staged, &oldest, e);
-	if (linked < 0) {
-		/* (S3011 names its batch, and says what to do) */
-		if (oldest && strcmp(e->code, "S3011") != 0) {
-			char said[sizeof e->detail];
-			snprintf(said, sizeof said, "%s", e->detail);
-			err_detail(
-			    e, "%s%swhile linking the intake's submissions spooled from b-%lld on",
-			    said, said[0] ? "; " : "", oldest);
-		}
+	if (!b->opt->first)
+		return 0;
+	long linked = b->opt->first(b->conn, b->cfg, b->ctx.lists, b->keys, b->ctx.key_version,
+				    &b->staged, e);
+	if (linked < 0)
 		return -1;
-	}
 	b->r->spool_linked = linked;
 	return 0;
 }
@@ -599,7 +590,7 @@ int loader_run(PGconn *conn, const struct wq_config *cfg, const struct codelists
 		rc = 0;
 		goto out;
 	}
-	if (chunk_prepare(b, e) < 0 || link_spool(&ld, e) < 0 || (known == 0 && create(&ld, e) < 0))
+	if (chunk_prepare(b, e) < 0 || link_first(&ld, e) < 0 || (known == 0 && create(&ld, e) < 0))
 		goto out;
 	snprintf(b->id_text, sizeof b->id_text, "%lld", b->id);
 	r->batch_id = b->id;

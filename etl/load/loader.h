@@ -19,6 +19,13 @@ struct load_options {
 	enum load_format format; /* AUTO: files ending in .csv are CSV, the rest NDJSON */
 	int atomic;		 /* reject the whole batch on any error */
 	FILE *rejects;		 /* NDJSON of rejected records' errors, or NULL */
+	/* What is linked before the batch's cases, in its transaction, under the linkage
+	 * lock, at storage-key VERSION (every key up to it derived); STAGED: the
+	 * transaction's staging tables (batch.h). The command passes the intake's spooled
+	 * submissions (etl/cmd_load.c: spool_link, etl/intake/committer.h), received before
+	 * this batch. How many it linked, or -1 with e set. NULL: nothing. */
+	long (*first)(PGconn *conn, const struct wq_config *cfg, const struct codelists *lists,
+		      struct keys *keys, int version, unsigned *staged, struct wq_error *e);
 };
 
 struct load_result {
