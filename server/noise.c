@@ -139,10 +139,19 @@ static void big_endian(uint32_t ck, uint8_t k[4])
 	k[3] = (uint8_t)ck;
 }
 
-static long cell_blake2b(const struct noise_measure *nm, const char *definition, size_t len,
-			 uint32_t ck, uint8_t identity[16])
+/* The epoch's bytes (8, big-endian), or none for epoch 0. */
+static size_t epoch_bytes(uint64_t epoch, uint8_t out[8])
 {
-	uint8_t k[4], h[8];
+	for (int i = 0; i < 8; i++)
+		out[i] = (uint8_t)(epoch >> (56 - 8 * i));
+	return epoch ? 8 : 0;
+}
+
+static long cell_blake2b(const struct noise_measure *nm, const char *definition, size_t len,
+			 uint32_t ck, uint64_t epoch, uint8_t identity[16])
+{
+	uint8_t k[4], h[8], ep[8];
+	size_t eplen = epoch_bytes(epoch, ep);
 	crypto_generichash_state st;
 	long noise = 0;
 	big_endian(ck, k);
@@ -155,11 +164,13 @@ static long cell_blake2b(const struct noise_measure *nm, const char *definition,
 	st = nm->fresh;
 	crypto_generichash_update(&st, (const uint8_t *)definition, len);
 	crypto_generichash_update(&st, k, sizeof k);
+	crypto_generichash_update(&st, ep, eplen);
 	crypto_generichash_final(&st, h, sizeof h);
 	noise += dl_draw(dl_uniform_of(h), nm->fresh_scale);
 	st = nm->identity;
 	crypto_generichash_update(&st, (const uint8_t *)definition, len);
 	crypto_generichash_update(&st, k, sizeof k);
+	crypto_generichash_update(&st, ep, eplen);
 	crypto_generichash_final(&st, identity, 16);
 	return noise;
 }
@@ -189,11 +200,13 @@ static void sip(struct sip_prefix *memo, const uint8_t *key, int wide, const uin
 /* SipHash takes its message whole: the parts are copied together (on the stack, unless a
  * definition of thousands of items asks for more). */
 static long cell_siphash(const struct noise_measure *nm, struct noise_memo *mm,
-			 const char *definition, size_t len, uint32_t ck, uint8_t identity[16])
+			 const char *definition, size_t len, uint32_t ck, uint64_t epoch,
+			 uint8_t identity[16])
 {
-	uint8_t stack[2048], *m = stack, h[8];
+	uint8_t stack[2048], *m = stack, h[8], ep[8];
+	size_t eplen = epoch_bytes(epoch, ep);
 	size_t most =
-	    (nm->fixed_len > nm->identity_len ? nm->fixed_len : nm->identity_len) + len + 4;
+	    (nm->fixed_len > nm->identity_len ? nm->fixed_len : nm->identity_len) + len + 4 + 8;
 	long noise = 0;
 	if (most > sizeof stack)
 		m = xmalloc(most);
@@ -204,19 +217,21 @@ static long cell_siphash(const struct noise_measure *nm, struct noise_memo *mm,
 		noise = dl_draw(dl_uniform_of(h), nm->fixed_scale);
 	}
 	/* The identity's message (function 2's fresh part's too): the head, the definition,
-	 * the cell key. */
-	size_t n = nm->identity_len + len + 4;
+	 * the cell key, the epoch. */
+	size_t n = nm->identity_len + len + 4 + eplen;
 	memcpy(m, nm->identity_head, nm->identity_len);
 	memcpy(m + nm->identity_len, definition, len);
 	big_endian(ck, m + nm->identity_len + len);
+	memcpy(m + nm->identity_len + len + 4, ep, eplen);
 	/* (An empty cell's, cell key 0, keyed by its definition as under function 2: the
 	 * empty set is in thousands of cells of one release, which would otherwise all
 	 * share one draw.) */
 	if (nm->fresh_by_children && ck != 0) {
-		uint8_t c[sizeof nm->fresh_head + 4];
+		uint8_t c[sizeof nm->fresh_head + 4 + 8];
 		memcpy(c, nm->fresh_head, nm->fresh_len);
 		big_endian(ck, c + nm->fresh_len);
-		sip(NULL, nm->fresh_key, 0, c, nm->fresh_len + 4, h);
+		memcpy(c + nm->fresh_len + 4, ep, eplen);
+		sip(NULL, nm->fresh_key, 0, c, nm->fresh_len + 4 + eplen, h);
 	} else {
 		sip(mm ? &mm->fresh : NULL, nm->fresh_key, 0, m, n, h);
 	}
@@ -228,19 +243,21 @@ static long cell_siphash(const struct noise_measure *nm, struct noise_memo *mm,
 }
 
 long noise_cell(const struct noise_measure *nm, struct noise_memo *mm, const char *definition,
-		uint32_t ck, uint8_t identity[16])
+		uint32_t ck, uint64_t epoch, uint8_t identity[16])
 {
 	size_t len = strlen(definition) + 1; /* with its NUL */
-	return nm->prf == NOISE_PRF_BLAKE2B ? cell_blake2b(nm, definition, len, ck, identity)
-					    : cell_siphash(nm, mm, definition, len, ck, identity);
+	return nm->prf == NOISE_PRF_BLAKE2B
+		   ? cell_blake2b(nm, definition, len, ck, epoch, identity)
+		   : cell_siphash(nm, mm, definition, len, ck, epoch, identity);
 }
 
 long noise_of(const struct wq_config *cfg, const struct keyring *keys, const struct indicator *ind,
-	      char measure, const char *definition, uint32_t ck, uint8_t identity[16])
+	      char measure, const char *definition, uint32_t ck, uint64_t epoch,
+	      uint8_t identity[16])
 {
 	struct noise_measure nm;
 	noise_measure_init(&nm, cfg, keys, ind, measure);
-	return noise_cell(&nm, NULL, definition, ck, identity);
+	return noise_cell(&nm, NULL, definition, ck, epoch, identity);
 }
 
 int noise_raise(const struct noise_measure *nm, const char *definition)

@@ -37,11 +37,15 @@
  * before the functions were recorded keeps 1. */
 enum { NOISE_PRF_BLAKE2B = 1, NOISE_PRF_SIPHASH = 2, NOISE_PRF_BY_CHILDREN = 3 };
 
-/* The noise of measure ('n', 'd', 'x') of the cell of definition with cell key ck, and
- * the cell's ledger identity (16 bytes: a keyed hash of the fresh part's message, from
- * which neither the cell key nor the noise can be recovered). */
+/* The noise of measure ('n', 'd', 'x') of the cell of definition with cell key ck at
+ * epoch (epoch.h: 0, none), and the cell's ledger identity (16 bytes: a keyed hash of the
+ * fresh part's message, from which neither the cell key nor the noise can be recovered).
+ * An epoch follows the cell key in the fresh part's message and the identity's (8 bytes,
+ * big-endian); epoch 0 adds nothing, so a deployment's cells keep their noise and
+ * identities until its first change after migration 030. */
 long noise_of(const struct wq_config *cfg, const struct keyring *keys, const struct indicator *ind,
-	      char measure, const char *definition, uint32_t ck, uint8_t identity[16]);
+	      char measure, const char *definition, uint32_t ck, uint64_t epoch,
+	      uint8_t identity[16]);
 
 /* The same for every cell of a table, with what depends on the indicator and the measure
  * alone done once (noise_of is these two). */
@@ -82,7 +86,7 @@ void noise_memo_init(struct noise_memo *mm, const struct noise_measure *nm);
 /* The noise and identity of one cell, as noise_of gives them; mm (NULL: none) is the
  * thread's memo of nm's last cell. */
 long noise_cell(const struct noise_measure *nm, struct noise_memo *mm, const char *definition,
-		uint32_t ck, uint8_t identity[16]);
+		uint32_t ck, uint64_t epoch, uint8_t identity[16]);
 
 /* The floor's secret raise for this measure of the cell of definition (docs/privacy.md,
  * "The floor, raised in secret"): 0 to [disclosure] floor_spread children, uniform, from

@@ -12,6 +12,7 @@
 #include "common/log.h"
 #include "common/strbuf.h"
 #include "common/xalloc.h"
+#include "server/epoch.h"
 #include "server/ledger.h"
 #include "server/noise.h"
 #include "server/sensitivity.h"
@@ -206,10 +207,11 @@ static struct product_cube *measure(const struct product *pr, PGconn *conn,
 	upto->to_year = last;
 	query_sql(upto, &sql, params, &np);
 	free(upto);
-	ver = db_exec(conn, &e,
-		      "SELECT version, coalesce(first_year, 0), coalesce(last_year, 0), item_cap "
-		      "FROM analytics.data_version",
-		      0, NULL);
+	ver = db_exec(
+	    conn, &e,
+	    "SELECT version, coalesce(first_year, 0), coalesce(last_year, 0), item_cap, " EPOCHS_SQL
+	    " FROM analytics.data_version",
+	    0, NULL);
 	res = ver ? db_exec(conn, &e, sql.data, np, (const char *const *)params) : NULL;
 	PQclear(PQexec(conn, res ? "COMMIT" : "ROLLBACK"));
 	sb_free(&sql);
@@ -230,6 +232,15 @@ static struct product_cube *measure(const struct product *pr, PGconn *conn,
 	if (last > 0 && last < c->last)
 		c->last = last;
 	*item_cap = atoi(PQgetvalue(ver, 0, 3));
+	struct epochs epochs;
+	if (epochs_parse(&epochs, PQgetvalue(ver, 0, 4)) < 0) {
+		/* (read as none: every cell then at epoch 0 would undo them) */
+		log_error("S2002: analytics.year_change holds what this server cannot read");
+		PQclear(ver);
+		PQclear(res);
+		free(c);
+		return NULL;
+	}
 	PQclear(ver);
 
 	/* The exact rows, by their columns' canonical values. */
@@ -279,6 +290,7 @@ static struct product_cube *measure(const struct product *pr, PGconn *conn,
 		free(rows);
 		sb_free(&k);
 		cube_free(c);
+		epochs_free(&epochs);
 		*empty = 1;
 		return NULL;
 	}
@@ -308,9 +320,9 @@ static struct product_cube *measure(const struct product *pr, PGconn *conn,
 		query_cell_definition(base, v, c->first, c->last, &def);
 		for (int m = 0; m < measures; m++) {
 			c->truth[i * 3 + (size_t)m] = hit ? hit->m[m] : 0;
-			c->noise[i * 3 + (size_t)m] =
-			    noise_of(pr->cfg, pr->keys, base->ind, name[m], def.data,
-				     hit ? hit->ck[m] : 0, *ids + 16 * (*nids)++);
+			c->noise[i * 3 + (size_t)m] = noise_of(
+			    pr->cfg, pr->keys, base->ind, name[m], def.data, hit ? hit->ck[m] : 0,
+			    epochs_of(&epochs, def.data), *ids + 16 * (*nids)++);
 			c->raise[i * 3 + (size_t)m] =
 			    (unsigned char)noise_raise(&raises[m], def.data);
 		}
@@ -321,6 +333,7 @@ static struct product_cube *measure(const struct product *pr, PGconn *conn,
 		}
 	}
 	sodium_memzero(raises, sizeof raises); /* (absorbed key states, under function 1) */
+	epochs_free(&epochs);
 	sb_free(&def);
 	sb_free(&k);
 	for (size_t r = 0; r < nrows; r++)

@@ -20,6 +20,7 @@
 #include "server/cache.h"
 #include "server/exact.h"
 #include "server/engine.h"
+#include "server/epoch.h"
 #include "server/grammar.h"
 #include "server/layout.h"
 #include "server/noise.h"
@@ -49,7 +50,8 @@ struct snapshot {
 	const struct columns *cols; /* the engine's; NULL: the SQL path's open transaction */
 	long long version;
 	int first, last, item_cap;
-	int held; /* the refresh lock, shared, for years on other servers (columns.h) */
+	struct epochs epochs; /* the version's (epoch.h): a copy, kept past the snapshot's end */
+	int held;	      /* the refresh lock, shared, for years on other servers (columns.h) */
 };
 
 /* Opens the answer's snapshot: the engine's columns when it holds `version` (0: unknown),
@@ -58,11 +60,13 @@ static int snapshot_open(const struct protector *p, PGconn *conn, long long vers
 			 struct snapshot *s, struct wq_error *e)
 {
 	PGresult *ver = NULL;
+	memset(&s->epochs, 0, sizeof s->epochs);
 	if ((s->cols = version ? engine_acquire(p->engine, version) : NULL)) {
 		s->version = s->cols->version;
 		s->first = s->cols->first;
 		s->last = s->cols->last;
 		s->item_cap = s->cols->item_cap;
+		epochs_copy(&s->epochs, &s->cols->epochs);
 		return 0;
 	}
 	if (columns_hold_refresh(conn, &s->held, e) < 0)
@@ -71,10 +75,16 @@ static int snapshot_open(const struct protector *p, PGconn *conn, long long vers
 		columns_release_refresh(conn, &s->held);
 		return -1;
 	}
-	ver = db_exec(conn, e,
-		      "SELECT version, coalesce(first_year, 0), coalesce(last_year, 0), item_cap "
-		      "FROM analytics.data_version",
-		      0, NULL);
+	ver = db_exec(
+	    conn, e,
+	    "SELECT version, coalesce(first_year, 0), coalesce(last_year, 0), item_cap, " EPOCHS_SQL
+	    " FROM analytics.data_version",
+	    0, NULL);
+	if (ver && epochs_parse(&s->epochs, PQgetvalue(ver, 0, 4)) < 0) {
+		err_set(e, "S2002", "analytics.year_change holds what this server cannot read");
+		PQclear(ver);
+		ver = NULL;
+	}
 	if (!ver) {
 		PQclear(PQexec(conn, "ROLLBACK"));
 		columns_release_refresh(conn, &s->held);
@@ -110,11 +120,11 @@ struct perturbed {
 
 static struct perturbed perturb(const struct protector *p, const struct noise_measure *nm,
 				struct noise_memo *mm, const char *definition, long truth,
-				uint32_t ck, uint8_t *identity)
+				uint32_t ck, uint64_t epoch, uint8_t *identity)
 {
 	struct suppression sup = {p->cfg->floor, p->cfg->threshold};
 	struct perturbed v = {truth, 0, 0, 0};
-	long noise = noise_cell(nm, mm, definition, ck, identity);
+	long noise = noise_cell(nm, mm, definition, ck, epoch, identity);
 	v.noisy = dl_noisy(truth, noise);
 	v.raw = truth + noise;
 	/* The floor is asked of the count less the cell's secret raise: published at floor +
@@ -187,6 +197,7 @@ struct cells_job {
 	const struct exact_cell *x;
 	const struct layout_definer *df;
 	const struct noise_measure *nm;
+	const struct epochs *epochs;
 	struct answer *a;
 	uint8_t *ids;
 	int measures;
@@ -223,11 +234,13 @@ static void *perturb_cells(void *arg)
 		for (int i = 0; i < q->ndims; i++)
 			pc->values[i] = j->dom[i].items[idx[i]];
 		layout_definer_cell(j->df, idx, &def);
+		uint64_t epoch = epochs_of(j->epochs, def.data);
 		struct perturbed n =
-		    perturb(j->p, &j->nm[0], &memo[0], def.data, ex->num, ex->ckn, id);
+		    perturb(j->p, &j->nm[0], &memo[0], def.data, ex->num, ex->ckn, epoch, id);
 		struct perturbed d = {0, 0, 0, 1};
 		if (j->measures == 2)
-			d = perturb(j->p, &j->nm[1], &memo[1], def.data, ex->den, ex->ckd, id + 16);
+			d = perturb(j->p, &j->nm[1], &memo[1], def.data, ex->den, ex->ckd, epoch,
+				    id + 16);
 		/* A cell with no child (no row) is a true zero: suppressed. */
 		publish(q->ind, var, n, d, ex->has_den, (double)ex->den, pc);
 		j->suppressed += pc->status == CELL_SUPPRESSED;
@@ -278,6 +291,7 @@ static int compute(const struct protector *p, PGconn *conn, const struct query *
 	}
 	if (refused) {
 		snapshot_close(p, conn, &s, "ROLLBACK");
+		epochs_free(&s.epochs);
 		*status = 409;
 		return -1;
 	}
@@ -290,10 +304,12 @@ static int compute(const struct protector *p, PGconn *conn, const struct query *
 		 * loaded meanwhile): its counts would be divided by another version's. Made
 		 * again in one snapshot of the database, at its version. */
 		free(x);
+		epochs_free(&s.epochs);
 		return compute(p, conn, q, 0, a, ids_out, nids_out, status, e);
 	}
 	if (rc < 0) {
 		free(x);
+		epochs_free(&s.epochs);
 		*status = 503;
 		return -1;
 	}
@@ -325,6 +341,7 @@ static int compute(const struct protector *p, PGconn *conn, const struct query *
 					     x,
 					     &df,
 					     nm,
+					     &s.epochs,
 					     a,
 					     ids,
 					     measures,
@@ -353,14 +370,15 @@ static int compute(const struct protector *p, PGconn *conn, const struct query *
 	if (proportion) {
 		/* The rows outside the denominator, a count of children like any other. */
 		query_cell_definition(q, NULL, s.first, s.last, &def);
-		struct perturbed xo =
-		    perturb(p, &nm[2], NULL, def.data, excluded, ckx, ids + 16 * nids++);
+		struct perturbed xo = perturb(p, &nm[2], NULL, def.data, excluded, ckx,
+					      epochs_of(&s.epochs, def.data), ids + 16 * nids++);
 		if (xo.published)
 			a->excluded = (double)xo.noisy;
 	}
 	sb_free(&def);
 	layout_definer_free(&df);
 	free(x);
+	epochs_free(&s.epochs);
 	a->sensitivity = sensitivity_of(q, p->lists, s.item_cap);
 	*ids_out = ids;
 	*nids_out = nids;

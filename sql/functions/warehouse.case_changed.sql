@@ -6,6 +6,10 @@
 -- triggers with transition tables: one statement a batch's COPY, an upsert or a
 -- withdrawal, whatever its rows. A case moved to another year or agency counts for both;
 -- a rekey, which changes only the case's pseudonym (not its revision), is no change.
+-- And for the noise's epochs (migration 030, docs/privacy.md "Changes between data
+-- versions"), a row of the refresh queue: the first year a change may reach, whatever
+-- the data hold, the earliest changed case's year less one (a later case can make an
+-- earlier year's child re-victimised within twelve months).
 -- The triggers are created here, beside their function, as tokens_changed's are.
 CREATE OR REPLACE FUNCTION warehouse.case_changed() RETURNS trigger
 LANGUAGE plpgsql AS $$
@@ -19,6 +23,8 @@ BEGIN
                   SELECT agency, year, kind, cases FROM c)
     UPDATE warehouse.approval a SET reopened_at = now() FROM c
     WHERE a.agency = c.agency AND a.year = c.year;
+    INSERT INTO warehouse.refresh_queue (from_year)
+    SELECT min(extract(year FROM reported))::smallint - 1 FROM new_cases HAVING count(*) > 0;
   ELSIF TG_OP = 'DELETE' THEN
     WITH c AS (
       SELECT agency, extract(year FROM reported)::smallint AS year, 'withdrawn' AS kind,
@@ -28,6 +34,8 @@ BEGIN
                   SELECT agency, year, kind, cases FROM c)
     UPDATE warehouse.approval a SET reopened_at = now() FROM c
     WHERE a.agency = c.agency AND a.year = c.year;
+    INSERT INTO warehouse.refresh_queue (from_year)
+    SELECT min(extract(year FROM reported))::smallint - 1 FROM old_cases HAVING count(*) > 0;
   ELSE
     WITH side AS (
       SELECT DISTINCT o.case_id, s.agency, s.year,
@@ -45,6 +53,13 @@ BEGIN
     UPDATE warehouse.approval a SET reopened_at = now()
     FROM (SELECT DISTINCT agency, year FROM c) d
     WHERE a.agency = d.agency AND a.year = d.year;
+    -- (any change but a rekey's, which changes the pseudonym alone)
+    INSERT INTO warehouse.refresh_queue (from_year)
+    SELECT min(least(extract(year FROM o.reported), extract(year FROM n.reported)))::smallint - 1
+    FROM old_cases o JOIN new_cases n USING (case_id)
+    WHERE to_jsonb(n) - '{case_key,key_version,updated_at}'::text[]
+          <> to_jsonb(o) - '{case_key,key_version,updated_at}'::text[]
+    HAVING count(*) > 0;
   END IF;
   RETURN NULL;
 END

@@ -8,7 +8,9 @@
  * 1 (fixed), 2 (fresh), 3 (identity); function 3 is 2 with the tags "v3" and "fixed-v3",
  * and a fresh part of its own message: "wiqaya-cell-v3-fresh", the fact and the measure
  * (each ended by a NUL) and the cell key, so that two definitions of the same children
- * share it (an empty cell's, cell key 0, as under function 2).
+ * share it (an empty cell's, cell key 0, as under function 2). Under every function the
+ * cell's epoch (server/epoch.h), when not 0, follows the cell key in the fresh message and
+ * the identity's, 8 bytes big-endian; an epoch of 0 adds nothing.
  * Computed here in one piece from the documentation and held to the server's, which
  * prepares the part before the definition once per measure: a change of either changes
  * every published number. */
@@ -34,8 +36,15 @@
 static const struct fact victim_year = {"victim_year", "analytics.victim_year", NULL, NULL};
 
 /* The message, as documented. */
+static size_t put_epoch(char *m, uint64_t epoch)
+{
+	for (int i = 0; epoch && i < 8; i++)
+		m[i] = (char)(epoch >> (56 - 8 * i));
+	return epoch ? 8 : 0;
+}
+
 static size_t message(char *m, const char *version, const char *ind, char measure,
-		      const char *definition, const uint32_t *ck)
+		      const char *definition, const uint32_t *ck, uint64_t epoch)
 {
 	size_t n = (size_t)sprintf(m, "wiqaya-cell-%s", version) + 1;
 	n += (size_t)sprintf(m + n, "%s", ind) + 1;
@@ -47,13 +56,14 @@ static size_t message(char *m, const char *version, const char *ind, char measur
 		m[n++] = (char)(*ck >> 16);
 		m[n++] = (char)(*ck >> 8);
 		m[n++] = (char)*ck;
+		n += put_epoch(m + n, epoch);
 	}
 	return n;
 }
 
 /* Function 3's fresh message, as documented: the tag, the fact and the measure, then the
  * cell key. */
-static size_t children_message(char *m, const char *fact, char measure, uint32_t ck)
+static size_t children_message(char *m, const char *fact, char measure, uint32_t ck, uint64_t epoch)
 {
 	size_t n = (size_t)sprintf(m, "wiqaya-cell-v3-fresh") + 1;
 	n += (size_t)sprintf(m + n, "%s", fact) + 1;
@@ -63,7 +73,7 @@ static size_t children_message(char *m, const char *fact, char measure, uint32_t
 	m[n++] = (char)(ck >> 16);
 	m[n++] = (char)(ck >> 8);
 	m[n++] = (char)ck;
-	return n;
+	return n + put_epoch(m + n, epoch);
 }
 
 /* The documented PRF of function f: a uniform of 8 bytes, or the identity of 16. */
@@ -119,26 +129,30 @@ static void noise_is(int f)
 		   *fixed_tags[] = {"fixed-v1", "fixed-v2", "fixed-v3"};
 	const char *tag = tags[f - 1], *fixed_tag = fixed_tags[f - 1];
 	const char measures[] = {'n', 'd', 'x'};
+	const uint64_t epochs[] = {0, 7, 0x0102030405060708u};
 	for (size_t d = 0; d < 4; d++)
 		for (size_t m = 0; m < 3; m++)
-			for (uint32_t ck = 0; ck < 4000000000u; ck += 987654321u) {
-				char msg[3200];
-				uint8_t want_id[16], got_id[16];
-				size_t n =
-				    message(msg, fixed_tag, ind.id, measures[m], defs[d], NULL);
-				long want =
-				    dl_draw(uniform(f, &keys, 1, msg, n), cfg.fixed_noise_scale);
-				n = message(msg, tag, ind.id, measures[m], defs[d], &ck);
-				prf(f, &keys, 3, msg, n, want_id, 16);
-				if (f == NOISE_PRF_BY_CHILDREN && ck != 0)
-					n = children_message(msg, victim_year.name, measures[m],
-							     ck);
-				want += dl_draw(uniform(f, &keys, 2, msg, n), cfg.noise_scale);
-				long got =
-				    noise_of(&cfg, &keys, &ind, measures[m], defs[d], ck, got_id);
-				assert_int_equal(got, want);
-				assert_memory_equal(got_id, want_id, 16);
-			}
+			for (uint32_t ck = 0; ck < 4000000000u; ck += 987654321u)
+				for (size_t e = 0; e < 3; e++) {
+					char msg[3200];
+					uint8_t want_id[16], got_id[16];
+					size_t n = message(msg, fixed_tag, ind.id, measures[m],
+							   defs[d], NULL, 0);
+					long want = dl_draw(uniform(f, &keys, 1, msg, n),
+							    cfg.fixed_noise_scale);
+					n = message(msg, tag, ind.id, measures[m], defs[d], &ck,
+						    epochs[e]);
+					prf(f, &keys, 3, msg, n, want_id, 16);
+					if (f == NOISE_PRF_BY_CHILDREN && ck != 0)
+						n = children_message(msg, victim_year.name,
+								     measures[m], ck, epochs[e]);
+					want +=
+					    dl_draw(uniform(f, &keys, 2, msg, n), cfg.noise_scale);
+					long got = noise_of(&cfg, &keys, &ind, measures[m], defs[d],
+							    ck, epochs[e], got_id);
+					assert_int_equal(got, want);
+					assert_memory_equal(got_id, want_id, 16);
+				}
 	keyring_free(&keys);
 	config_free(&cfg);
 }
@@ -170,8 +184,8 @@ static int equal_draws(const struct wq_config *cfg, const struct keyring *keys,
 	int same = 0;
 	for (uint32_t ck = 1; ck <= (uint32_t)cells; ck++) {
 		uint8_t ia[16], ib[16];
-		same += noise_of(cfg, keys, ind, ma, a, ck, ia) ==
-			noise_of(cfg, keys, ind, mb, b, ck, ib);
+		same += noise_of(cfg, keys, ind, ma, a, ck, 0, ia) ==
+			noise_of(cfg, keys, ind, mb, b, ck, 0, ib);
 	}
 	return same;
 }
@@ -196,13 +210,13 @@ static void function_3_keys_the_fresh_part_by_the_children(void **state)
 		keys.noise_prf = NOISE_PRF_BY_CHILDREN;
 		double fixed = cfg.fixed_noise_scale;
 		cfg.fixed_noise_scale = 0; /* the fresh parts alone */
-		long fa = noise_of(&cfg, &keys, &ind, 'n', a, ck, ia);
-		long fb = noise_of(&cfg, &keys, &ind, 'n', b, ck, ib);
+		long fa = noise_of(&cfg, &keys, &ind, 'n', a, ck, 0, ia);
+		long fb = noise_of(&cfg, &keys, &ind, 'n', b, ck, 0, ib);
 		cfg.fixed_noise_scale = fixed;
 		same_fresh += fa == fb;
 		assert_memory_not_equal(ia, ib, 16);
-		same_total += noise_of(&cfg, &keys, &ind, 'n', a, ck, ia) ==
-			      noise_of(&cfg, &keys, &ind, 'n', b, ck, ib);
+		same_total += noise_of(&cfg, &keys, &ind, 'n', a, ck, 0, ia) ==
+			      noise_of(&cfg, &keys, &ind, 'n', b, ck, 0, ib);
 	}
 	assert_int_equal(same_fresh, cells);
 	assert_true(same_total < cells / 4); /* the fixed parts differ: equal ~13% */
@@ -216,12 +230,12 @@ static void function_3_keys_the_fresh_part_by_the_children(void **state)
 	keys.noise_prf = NOISE_PRF_BY_CHILDREN;
 	cfg.fixed_noise_scale = 0;
 	uint8_t id0[16];
-	long first = noise_of(&cfg, &keys, &ind, 'n', "year=1000", 0, id0);
+	long first = noise_of(&cfg, &keys, &ind, 'n', "year=1000", 0, 0, id0);
 	same_fresh = 0;
 	for (int i = 1; i <= cells; i++) {
 		char def[32];
 		snprintf(def, sizeof def, "year=%d", 1000 + i);
-		same_fresh += noise_of(&cfg, &keys, &ind, 'n', def, 0, id0) == first;
+		same_fresh += noise_of(&cfg, &keys, &ind, 'n', def, 0, 0, id0) == first;
 	}
 	assert_true(same_fresh < cells / 4);
 	keyring_free(&keys);
@@ -270,9 +284,9 @@ static void a_memo_changes_nothing(void **state)
 						    (uint32_t)cells * 2654435761u + (uint32_t)m;
 						uint8_t want_id[16], got_id[16];
 						long want = noise_of(&cfg, &keys, &ind, "nd"[m], d,
-								     ck, want_id);
+								     ck, 0, want_id);
 						long got =
-						    noise_cell(&nm[m], &memo[m], d, ck, got_id);
+						    noise_cell(&nm[m], &memo[m], d, ck, 0, got_id);
 						assert_int_equal(got, want);
 						assert_memory_equal(got_id, want_id, 16);
 					}
@@ -320,7 +334,7 @@ static void known_answers(void **state)
 			uint8_t ident[16];
 			char hex[33];
 			long n = noise_of(&cfg, &keys, &ind, 'n', "sex=female&year=2020",
-					  i * 1000003u, ident);
+					  i * 1000003u, 0, ident);
 			sodium_bin2hex(hex, sizeof hex, ident, sizeof ident);
 			assert_int_equal(n, want[f - 1][i].noise);
 			assert_string_equal(hex, want[f - 1][i].identity);
@@ -360,8 +374,8 @@ static void the_functions_draw_apart(void **state)
 		char def[32];
 		uint8_t ia[16], ib[16];
 		snprintf(def, sizeof def, "year=%d", 1000 + i);
-		long na = noise_of(&cfg, &a, &ind, 'n', def, 7, ia);
-		long nb = noise_of(&cfg, &b, &ind, 'n', def, 7, ib);
+		long na = noise_of(&cfg, &a, &ind, 'n', def, 7, 0, ia);
+		long nb = noise_of(&cfg, &b, &ind, 'n', def, 7, 0, ib);
 		equal += na == nb;
 		assert_memory_not_equal(ia, ib, 16);
 	}

@@ -14,6 +14,8 @@ BEGIN
     year_lo = least(c_lo, i_lo), year_hi = greatest(c_hi, i_hi),
     last_month = analytics_built.last_month
   RETURNING version INTO v;
+  -- The years this version's changes may reach (warehouse.empty_queue).
+  UPDATE analytics.year_change SET version = v WHERE version IS NULL;
   PERFORM pg_notify('wiqaya_data_version', v::text);
   RETURN v;
 END

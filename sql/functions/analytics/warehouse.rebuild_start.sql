@@ -9,7 +9,7 @@ DECLARE
 BEGIN
   PERFORM pg_advisory_xact_lock(warehouse.refresh_lock());
   -- The queue as this statement sees it: every later statement sees at least as much.
-  DELETE FROM warehouse.refresh_queue;
+  PERFORM warehouse.empty_queue();
   SELECT min(reported), max(reported) INTO first_month, last_month FROM warehouse."case";
   SELECT item_cap INTO cap FROM analytics.data_version;
   TRUNCATE analytics.victim_year, analytics.case_fact, analytics.offender_year,

@@ -112,7 +112,7 @@ BEGIN
                                WHERE oid = 'analytics.victim_year'::regclass)) THEN
     PERFORM warehouse.analyze_analytics();
   END IF;
-  DELETE FROM warehouse.refresh_queue;
+  PERFORM warehouse.empty_queue();
   RETURN warehouse.analytics_built(last_month);
 END
 $$;

@@ -1,0 +1,86 @@
+#!/usr/bin/env bash
+# Attack 14, named children through linkage (docs/privacy.md, "Changes between data
+# versions"; found by a red-team review on 2026-12-07). A submitter plants one case a
+# candidate, each naming a child it can identify (national ID, names, birth date), dated
+# late in year Y, each in a cell of its own agency's year (detection x status). Linkage
+# joins the case to the child when the child was a victim in Y already: its victim-year
+# keeps the attributes of its first case, and the planted cell stays as it was. A child
+# who was not is a new row there. A researcher who asked the agency's table of Y before the
+# plant then asks each cell's dry run: a cell whose children did not change used to keep
+# its fresh noise and its ledger identity, so its repeat was free, and "free" said "was a
+# victim in Y" for every candidate at once, for one table's epsilon (96 of 96 right in
+# the review). Now every change to the cases records from which year the facts may have
+# changed, whatever the data hold (the planted case's year less one, on to the last), and
+# every cell reaching it is drawn and charged anew (server/epoch.h): no planted cell is
+# free, member or not. A table of years before Y - 1 keeps its noise and is free again.
+source "$(dirname "$0")/../lib.sh"
+fresh_db linkage
+load_country 61 6000
+start_server
+TOKEN=$(new_token researcher)
+AG=DC-HOSP-10
+read -r first last < <(psql_t -F ' ' -c 'SELECT first_year, last_year FROM analytics.data_version')
+Y=$((last - 2)) OLD=$((last - 5))
+((OLD >= first)) || { echo "Bail out! the country spans $first-$last"; exit 1; }
+region=$(jq -r --arg a "$AG" 'select(.agency == $a) | .region' "$T/syn/cases.ndjson" | head -1)
+
+# The candidates: ten children first reported in Y before its last month by other agencies
+# only (members), and ten national IDs in no record (not members).
+jq -c --arg a "$AG" '{agency, reported, v: .victims[]?} | select(.v.identity.national_id != null)' \
+  "$T/syn/cases.ndjson" >"$T/named"
+jq -r --arg a "$AG" 'select(.agency == $a) | .v.identity.national_id' "$T/named" | sort -u >"$T/of_ag"
+jq -r --arg y "$Y" 'select(.reported >= ($y + "-01") and .reported <= ($y + "-11")) | .v.identity.national_id' \
+  "$T/named" | sort -u | comm -23 - "$T/of_ag" | head -10 >"$T/members"
+eq "ten members found" "$(wc -l <"$T/members")" "10"
+mapfile -t detections < <(tail -n +2 "$ROOT/config/codelists/detection.csv" | cut -d, -f1)
+mapfile -t statuses < <(tail -n +2 "$ROOT/config/codelists/status.csv" | cut -d, -f1)
+# cell I: the Ith (detection, status) pair
+cell() { echo "${detections[$(($1 % ${#detections[@]}))]} ${statuses[$(($1 / ${#detections[@]}))]}"; }
+
+# Before the plant: the agency's table of Y, and a table of an older year, asked once.
+api "/api/v1/analytics?indicator=victims&filter=agency:$AG&filter=year:$Y&dimension=detection&dimension=status" >"$T/before"
+eq "the researcher asked the agency's table of $Y (charged)" "$(jq '.metaData.disclosure.epsilon_charged > 0' "$T/before")" "true"
+api "/api/v1/analytics?indicator=victims&filter=agency:$AG&filter=year:$OLD&dimension=detection&dimension=status" >"$T/old"
+eq "and a table of $OLD" "$(jq '.metaData.disclosure.epsilon_charged > 0' "$T/old")" "true"
+
+# The plant: twenty cases of the agency in December of Y, one a cell.
+i=0
+: >"$T/plant.ndjson"
+{ sed 's/^/member /' "$T/members"; for k in $(seq 1 10); do printf 'other 19%08d\n' "$k"; done; } >"$T/candidates"
+while read -r kind id; do
+  read -r d s < <(cell "$i")
+  if [[ $kind == member ]]; then
+    v=$(jq -c --arg id "$id" 'select(.v.identity.national_id == $id) | .v | del(.age) | .ref = "V1"' "$T/named" | head -1)
+  else
+    v=$(jq -nc --arg id "$id" --arg n "Candidate$i" '{ref: "V1", sex: "female",
+      identity: {given_name: "Cand", family_name: $n, birth_date: "2007-03-03", national_id: $id}}')
+  fi
+  jq -nc --arg a "$AG" --arg r "$region" --arg y "$Y" --arg d "$d" --arg s "$s" --arg ref "PLANT/$i" --argjson v "$v" \
+    '{schema: "wiqaya.case/1", agency: $a, case_ref: $ref, reported: ($y + "-12"), incident: ($y + "-12"),
+      region: $r, offences: ["sextortion"], detection: $d, status: $s, victims: [$v]}' >>"$T/plant.ndjson"
+  echo "$kind $d $s" >>"$T/cells"
+  i=$((i + 1))
+done <"$T/candidates"
+"$BIN/wiqaya-etl" load "$T/plant.ndjson" >"$T/plant.out" 2>&1
+check "the plant loads, and its refresh makes a data version" grep -q "analytics: data version" "$T/plant.out"
+# The setup is real: the members' cases linked to the children already there.
+check "the ten members linked to their children (10 new victims of 20 cases)" grep -q "20 new cases, 0 replacing earlier submissions; 10 new victims" "$T/plant.out"
+
+# After: each candidate's cell, by its dry run.
+member_free=0 other_free=0
+while read -r kind d s; do
+  free=$(api "/api/v1/analytics?indicator=victims&filter=agency:$AG&filter=year:$Y&dimension=detection:$d&dimension=status:$s&dry_run=true" | jq -r .free)
+  [[ $free == true && $kind == member ]] && member_free=$((member_free + 1))
+  [[ $free == true && $kind == other ]] && other_free=$((other_free + 1))
+done <"$T/cells"
+figure "planted cells free after the plant: $member_free of 10 members', $other_free of 10 others'"
+eq "no member's cell is free after the plant (it used to be: its children had not changed)" "$member_free" "0"
+eq "nor any other's" "$other_free" "0"
+eq "the agency's table of $Y costs again, whatever its children" \
+  "$(api "/api/v1/analytics?indicator=victims&filter=agency:$AG&filter=year:$Y&dimension=detection&dimension=status&dry_run=true" | jq .free)" "false"
+eq "the table of $OLD, before the change's first year ($((Y - 1))), is free again" \
+  "$(api "/api/v1/analytics?indicator=victims&filter=agency:$AG&filter=year:$OLD&dimension=detection&dimension=status&dry_run=true" | jq .free)" "true"
+api "/api/v1/analytics?indicator=victims&filter=agency:$AG&filter=year:$OLD&dimension=detection&dimension=status" >"$T/old_again"
+eq "with the same answer" "$(jq -c .rows "$T/old_again")" "$(jq -c .rows "$T/old")"
+eq "the plant's change is recorded from $((Y - 1)), at its data version" \
+  "$(psql_t -c "SELECT version = (SELECT version FROM analytics.data_version) FROM analytics.year_change WHERE from_year = $((Y - 1))")" "t"
