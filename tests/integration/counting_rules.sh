@@ -105,6 +105,20 @@ status "any rejected under --atomic: exit 2" 2 "$BIN/wiqaya-etl" load --atomic "
 eq "and nothing of it loaded" "$(psql_t -c 'SELECT count(*) FROM warehouse."case"')" "2"
 status "a missing file: exit 2" 2 "$BIN/wiqaya-etl" load "$T/none.ndjson"
 
+# --- support, as offences and technology, holds at most the item cap a child-year: the
+# noise is charged for that many cells (server/sensitivity.c); eight types used to be in
+# eight cells, charged for four (a red-team review) ---
+fresh_db rules_support
+types=$(tail -n +2 "$ROOT/config/codelists/intervention_type.csv" | cut -d, -f1 | head -8 |
+  jq -R '{person: "V1", type: ., started: "2024-04"}' | jq -cs .)
+case_json S-1 2024-03 2024-03 "[$(victim V1 Eight 2012-03-03)]" "$types" >"$T/support.ndjson"
+"$BIN/wiqaya-etl" load "$T/support.ndjson" >/dev/null
+cap=$(psql_t -c 'SELECT item_cap FROM analytics.data_version')
+eq "eight support types in the case, $cap in the child-year (the item cap)" \
+  "$(psql_t -c 'SELECT cardinality(support) FROM analytics.victim_year')" "$cap"
+eq "so the child-year is in $cap support cells" \
+  "$(exact 'indicator=victims&dimension=support' | awk -F'\t' '$2 > 0' | wc -l)" "$cap"
+
 # --- a child rate has no adult row ---
 fresh_db rules_rate
 {

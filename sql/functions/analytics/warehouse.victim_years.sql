@@ -1,7 +1,8 @@
 -- The counting rule of victims (api.md, docs/indicators.md): one row per child and year
 -- in which at least one case of it was reported. The child's attributes are those of its
--- first case that year; offences and technologies the union over that year's cases
--- (capped at CAP items); re-victimisation by linkage: a later case of the same child
+-- first case that year; offences and technologies the union over that year's cases, and
+-- support the types of its first case's interventions (each capped at CAP items: the
+-- noise is charged for at most CAP cells a child-year, server/sensitivity.c); re-victimisation by linkage: a later case of the same child
 -- whose abuse month (incident, else reported) is after the first case's, reported in
 -- months m+1..m+12 of the first case's month m, known only for linkable children whose
 -- month m+12 is within the data (DATA_END, the last month reported); sources, every
@@ -87,7 +88,7 @@ LANGUAGE sql STABLE AS $$
          CASE WHEN f.incident IS NULL OR fa.first_year < f.year THEN NULL
               WHEN extract(year FROM f.reported) - extract(year FROM f.incident) >= 5 THEN '5+'
               ELSE (extract(year FROM f.reported) - extract(year FROM f.incident))::int::text END,
-         coalesce(sp.types, '{none}'), db.person_id IS NOT NULL,
+         analytics.cap_items(coalesce(sp.types, '{none}'), cap), db.person_id IS NOT NULL,
          warehouse.row_key(f.salt, 'victim', f.year)
   FROM first f JOIN offs s USING (person_id, year)
   LEFT JOIN techs t USING (person_id, year)
