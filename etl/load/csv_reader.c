@@ -245,18 +245,39 @@ static void data_row(struct reader *r)
 	json_t *vs = json_object_get(r->cur, "victims"), *os = json_object_get(r->cur, "offenders");
 	if (json_array_size(vs) > REC_MAX_PERSONS || json_array_size(os) > REC_MAX_PERSONS)
 		return;
-	/* A victim ref already seen adds nothing but its offender. */
+	/* A victim ref already seen adds nothing but its offender; its victim columns may be
+	 * left empty, and those it fills must say what its first row said (E3007, naming
+	 * the column): another child under the same ref was dropped without a word. */
 	const char *vref = get(r, r->vref);
 	json_t *victims = json_object_get(r->cur, "victims");
-	int seen = 0;
+	json_t *seen = NULL;
 	size_t i;
 	json_t *v;
 	json_array_foreach (victims, i, v) {
 		const char *s = json_string_value(json_object_get(v, "ref"));
-		seen |= vref && s && !strcmp(s, vref);
+		if (vref && s && !strcmp(s, vref))
+			seen = v;
 	}
-	if (!seen)
+	if (!seen) {
 		json_array_append_new(victims, person(r, CSV_VICTIM));
+	} else {
+		for (size_t c = 0; c < r->ncol; c++) {
+			const struct csv_column *col = &r->cols[c];
+			const char *now = get(r, c);
+			if (col->owner != CSV_VICTIM || !now)
+				continue;
+			json_t *was = json_object_get(
+				   col->identity ? json_object_get(seen, "identity") : seen,
+				   col->field),
+			       *is = cell(r, col, now);
+			if (!was || !json_equal(was, is))
+				rec_error_add(&r->errs, "E3007", col->name,
+					      "row %ld disagrees with its victim's first row on "
+					      "\"%s\"",
+					      r->row, col->name);
+			json_decref(is);
+		}
+	}
 	if (get(r, r->oref) || get(r, r->osex) || get(r, r->oage)) {
 		json_t *offenders = json_object_get(r->cur, "offenders");
 		if (!offenders) {

@@ -42,7 +42,7 @@ status "the CSV corpus loads its good case" 1 "$BIN/wiqaya-etl" load --rejects "
 jq -r '.row as $l | .errors[] | "\($l)\t\(.code)\t\(.pointer)"' "$T/rejc.ndjson" >"$T/gotc.tsv"
 missing=$(grep -v '^#' "$BAD/cases_csv.expected.tsv" | while IFS=$'\t' read -r l c p; do
   grep -qxF "$l"$'\t'"$c"$'\t'"$p" "$T/gotc.tsv" || echo "$l $c $p"; done)
-eq "every bad CSV case has its expected code and column (18)" "$missing" ""
+eq "every bad CSV case has its expected code and column (19)" "$missing" ""
 printf 'agency,case_ref,colour\nDC-POL-01,X,red\n' >"$T/unknown.csv"
 status "an unknown CSV column stops the file" 2 "$BIN/wiqaya-etl" load "$T/unknown.csv"
 check "with E1006 naming the column" grep -q 'E1006.*unknown column' "$T/last"
