@@ -403,8 +403,16 @@ int csv_read_cases(FILE *f, csv_case_fn fn, void *ctx, struct wq_error *e)
 		}
 	}
 	if (!r.failed && csv_fini(&p, on_field, on_row, &r) != 0) {
+		/* (strict: the last cell opened a quote and never closed it, taking in every
+		 * row after it; it began after the cells of the row read so far) */
+		const char *name =
+		    r.header_done && r.nf < r.ncols && r.nf < MAXF && r.map[r.nf] >= 0
+			? r.cols[r.map[r.nf]].name
+			: NULL;
 		err_set(e, "E1001", "the file is not well-formed CSV");
-		err_detail(e, "At the end: %s.", csv_strerror(csv_error(&p)));
+		err_detail(e, "Row %ld, column %d%s%s%s: a quoted cell is never closed.", r.row + 1,
+			   r.nf + 1, name ? " (" : "", name ? name : "", name ? ")" : "");
+		err_hint(e, "Close the quote, or remove it; nothing was loaded.");
 		r.failed = 1;
 	}
 	if (!r.failed && emit(&r) < 0)

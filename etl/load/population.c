@@ -290,8 +290,12 @@ int population_load_stream(PGconn *conn, const struct codelists *lists, FILE *f,
 	/* An unterminated quote ends the file inside one field: every row after it would be
 	 * lost without a word, so it is an error, like any malformed CSV. */
 	if (!p.failed && csv_fini(&parser, on_field, on_row, &p) != 0) {
+		/* (strict: the last cell opened a quote and never closed it, taking in every
+		 * row after it; it began after the cells of the row read so far) */
 		err_set(e, "E1001", "the population file is not well-formed CSV");
-		err_detail(e, "At the end: %s.", csv_strerror(csv_error(&parser)));
+		err_detail(e, "Row %ld, column %d: a quoted cell is never closed.", p.row + 1,
+			   p.nf + 1);
+		err_hint(e, "Close the quote, or remove it; nothing was loaded.");
 		p.failed = 1;
 	}
 	for (int i = 0; i < p.nf && i < MAXCOL; i++)

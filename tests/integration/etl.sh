@@ -121,6 +121,11 @@ before=$(psql_t -c 'SELECT count(*), sum(population) FROM warehouse.population')
 printf 'year,region,sex,age,population\n2021,DC-01,female,1,100\n2021,DC-01,female,2,"100\n2021,DC-01,female,3,100\n2021,DC-01,female,4,100\n' >"$T/openquote.csv"
 status "a population file with a quote left open is refused" 2 "$BIN/wiqaya-etl" load --population "$T/openquote.csv"
 check "as malformed CSV (E1001)" grep -q 'E1001.*not well-formed CSV' "$T/last"
+check "naming the row and column where the quote opens" grep -q 'Row 3, column 5: a quoted cell is never closed' "$T/last"
+# The same in a case file: its row, its column and the column's name.
+{ head -1 "$T/syn/cases.csv"; sed -n 2,4p "$T/syn/cases.csv"; sed -n 5p "$T/syn/cases.csv" | awk -F, -v OFS=, '{ $5 = "\"" $5; print }'; sed -n 6,9p "$T/syn/cases.csv"; } >"$T/openquote_cases.csv"
+status "a case file with a quote left open is refused" 2 "$BIN/wiqaya-etl" load "$T/openquote_cases.csv"
+check "naming its row, column and the column's name" grep -q 'Row 5, column 5 (region): a quoted cell is never closed' "$T/last"
 printf 'year,region,sex,age,population,population\n2021,DC-01,female,1,100,7\n' >"$T/twice.csv"
 status "a population file with a column twice is refused" 2 "$BIN/wiqaya-etl" load --population "$T/twice.csv"
 check "naming the two columns (E1006)" grep -q 'E1006.*twice' "$T/last"
