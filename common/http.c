@@ -1066,13 +1066,18 @@ static void *on_uri(void *cls, const char *uri, struct MHD_Connection *mc)
 	return r;
 }
 
-/* A log-safe method: its letters, at most 16 (what a client sends is not trusted). */
+/* A log-safe method: one of HTTP's own, else "OTHER". A client's method is text it
+ * chose, and a word of its own in the log could be a name (a cold review logged
+ * "MOHAMMED"). */
 static void method_text(const char *m, char out[17])
 {
-	size_t n = 0;
-	for (; n < 16 && m[n]; n++)
-		out[n] = (m[n] >= 'A' && m[n] <= 'Z') ? m[n] : '?';
-	out[n] = '\0';
+	static const char *const known[] = {"GET",     "HEAD",	"POST",	 "PUT",	   "DELETE",
+					    "OPTIONS", "PATCH", "TRACE", "CONNECT"};
+	const char *name = "OTHER";
+	for (size_t i = 0; i < sizeof known / sizeof *known; i++)
+		if (!strcmp(m, known[i]))
+			name = known[i];
+	snprintf(out, 17, "%s", name);
 }
 
 /* The request's connection enters PHASE, whose deadline starts now (BYTES: of the

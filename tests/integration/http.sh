@@ -195,8 +195,11 @@ check "and never a token or a query string" bash -c "! grep -qE 'wq_|indicator='
 # --- the access log: no path or query string as sent, so no forged line ---
 code "$URL/api/v1/analytics%0a2026-01-01%20FORGED%20line?indicator=victims" >/dev/null
 code -H "$AUTH" "$URL/api/v1/analytics?indicator=victims&dimension=year" >/dev/null
+code -X MOHAMMED "$URL/healthz" >/dev/null
 stop_server
 check "the access log has no forged line" bash -c "! grep -q FORGED '$T/server.log'"
+check "nor a method of the client's own words (a name, say)" bash -c "! grep -q MOHAMMED '$T/server.log'"
+check "which it logs as OTHER (refused: 405)" grep -qE 'OTHER - 405 ' "$T/server.log"
 check "and no query string" bash -c "! grep -q 'indicator=' '$T/server.log'"
 check "and no token" bash -c "! grep -qF '${TOKEN#wq_}' '$T/server.log'"
 check "but method, route, status, duration and sizes" \
