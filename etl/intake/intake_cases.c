@@ -37,7 +37,7 @@ struct take {
 		json_t *result;
 	} * rej;
 	size_t nrej, caprej;
-	int forbidden; /* a record of another agency */
+	long forbidden; /* 1 + the index of the first record of another agency; 0: none */
 };
 
 static void reject(struct take *t, long index, const struct rec_errors *errs)
@@ -57,14 +57,18 @@ static void reject(struct take *t, long index, const struct rec_errors *errs)
 	t->s.rejected++;
 }
 
-/* One record: its agency must be the submitter's, then validation. Borrows j. */
+/* One record: its agency must be the submitter's, then validation. An agency that is no
+ * code at all (a typing error) is validation's E2001 on /agency, not a 403: only a code
+ * of another agency forbids the request. Borrows j. */
 static void take_record(struct take *t, json_t *j, long index)
 {
 	struct rec_errors errs = {0};
 	t->s.records++;
 	json_t *agency = json_object_get(j, "agency");
-	if (json_is_string(agency) && strcmp(json_string_value(agency), t->who->agency) != 0)
-		t->forbidden = 1;
+	const struct code_list *agencies = codelists_get(t->ctx.lists, "agencies");
+	if (json_is_string(agency) && strcmp(json_string_value(agency), t->who->agency) != 0 &&
+	    agencies && codelist_index(agencies, json_string_value(agency)) >= 0 && !t->forbidden)
+		t->forbidden = index + 1;
 	xgrow((void **)&t->s.cases, &t->cap, t->s.n_cases + 1, sizeof *t->s.cases);
 	struct case_rec *c = &t->s.cases[t->s.n_cases];
 	memset(c, 0, sizeof *c);
@@ -465,9 +469,12 @@ void intake_cases_post(struct http_request *req, struct http_response *resp)
 		json_decref(j);
 	}
 	if (t->forbidden) {
-		http_problem(resp, 403, "I1003", "a record of another agency",
-			     "A submitter submits only its own agency's cases; nothing was loaded.",
-			     NULL);
+		char detail[160];
+		snprintf(detail, sizeof detail,
+			 "Record %ld names another agency: a submitter submits only its own "
+			 "agency's cases; nothing was loaded.",
+			 t->forbidden - 1);
+		http_problem(resp, 403, "I1003", "a record of another agency", detail, NULL);
 		goto out;
 	}
 	if (t->s.records == 0) {

@@ -155,7 +155,16 @@ same_as_rebuild "the refreshed analytics equal a full rebuild"
 n0=$(cases)
 got=$(post "$A" application/x-ndjson "$T/pol2.ndjson")
 problem "A submitting B's case" 403 I1003
+check "naming the record" grep -q '"detail":"Record 0 names another agency' "$T/body"
 eq "A's attempt loaded nothing" "$(cases)" "$n0"
+# An agency that is no code (a typing error) is the record's E2001 on /agency, not a 403
+# of the whole request: its other records load.
+{ head -1 "$T/pol1.ndjson" | jq -c '.case_ref = "TYPO-1" | .agency = "DC-PLO-01"'; head -1 "$T/pol1.ndjson" | jq -c '.case_ref = "TYPO-2"'; } >"$T/typo.ndjson"
+got=$(post "$A" application/x-ndjson "$T/typo.ndjson")
+eq "a record whose agency is no code: the request is answered as any with a rejected record (422)" "$got" "422"
+eq "that record rejected with E2001 on /agency, the other loaded" \
+  "$(jq -c '[.accepted, .rejected, (.results[]? | select(.status == "rejected") | .errors[0] | .code + " " + .pointer)]' "$T/body")" '[1,1,"E2001 /agency"]'
+n0=$(cases)
 got=$(curl -s -o "$T/body" -w '%{http_code}' -H "Authorization: Bearer $B" "$INTAKE_URL/api/v1/batches/$batch")
 problem "B reading A's batch: as if it did not exist" 404 H1404
 cp "$T/body" "$T/others"
