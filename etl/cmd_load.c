@@ -110,6 +110,10 @@ static int summarise(const char *path, int rc, const struct load_result *r)
 	       path, r->batch_id, r->records, r->accepted, r->rejected, r->cases_new,
 	       r->cases_replaced, r->victims_new, r->offenders_new, r->offenders_unlinkable,
 	       r->merges);
+	if (r->interventions_dropped)
+		printf("%s: the cases it replaced had %ld interventions, which a CSV cannot "
+		       "carry: they are gone (send interventions as NDJSON)\n",
+		       path, r->interventions_dropped);
 	/* Every record rejected is "nothing loaded" (2), as the data dictionary says. */
 	return r->rejected && r->accepted == 0 ? 2 : r->rejected ? 1 : 0;
 }

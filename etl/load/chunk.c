@@ -621,19 +621,27 @@ static int write_cases(struct batch *b, struct chunk *ch, struct work *w, struct
 		return -1;
 	if (old->len <= 2)
 		return 0;
-	return stage_empty(b, STAGE_GONE, "TRUNCATE stage_gone", e) < 0 ||
-		       db_run(b->conn, e,
+	if (stage_empty(b, STAGE_GONE, "TRUNCATE stage_gone", e) < 0)
+		return -1;
+	/* How many interventions went: a CSV record, which cannot carry any, replaces a case
+	 * without its interventions, and the summary says so (load_result). */
+	PGresult *r = db_exec(b->conn, e,
 			      "WITH v AS (DELETE FROM warehouse.victim"
 			      "           WHERE case_id = ANY($1::bigint[]) RETURNING person_id),"
 			      " o AS (DELETE FROM warehouse.offender"
 			      "       WHERE case_id = ANY($1::bigint[]) RETURNING person_id),"
 			      " i AS (DELETE FROM warehouse.intervention"
-			      "       WHERE case_id = ANY($1::bigint[])) "
-			      "INSERT INTO stage_gone SELECT person_id FROM v"
-			      " UNION SELECT person_id FROM o",
-			      1, (const char *const[]){old->data}) < 0
-		   ? -1
-		   : 0;
+			      "       WHERE case_id = ANY($1::bigint[]) RETURNING 1),"
+			      " g AS (INSERT INTO stage_gone SELECT person_id FROM v"
+			      "       UNION SELECT person_id FROM o) "
+			      "SELECT count(*) FROM i",
+			      1, (const char *const[]){old->data});
+	if (!r)
+		return -1;
+	if (b->csv)
+		b->r->interventions_dropped += atol(PQgetvalue(r, 0, 0));
+	PQclear(r);
+	return 0;
 }
 
 void chunk_victim_copy(struct strbuf *sql)

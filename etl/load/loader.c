@@ -634,6 +634,7 @@ out:
 		PQclear(PQexec(conn, "ROLLBACK"));
 	if (r->already_loaded) {
 		r->records = r->accepted = 0; /* rejected: those of a retry, rejected again */
+		r->spool_linked = r->interventions_dropped = 0;
 		r->cases_new = r->cases_replaced = 0;
 		r->victims_new = r->offenders_new = r->offenders_unlinkable = r->merges = 0;
 	}

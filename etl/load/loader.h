@@ -40,6 +40,7 @@ struct load_result {
 	int already_loaded;
 	long retried;	   /* a batch loaded again: the records rejected before, processed again */
 	long spool_linked; /* the intake's spooled submissions linked before the batch's cases */
+	long interventions_dropped; /* of cases a CSV replaced: a CSV carries none */
 	long long batch_id;
 };
 

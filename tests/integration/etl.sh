@@ -75,6 +75,15 @@ status "the same cases as CSV load" 0 "$BIN/wiqaya-etl" load "$T/syn/cases.csv"
 snapshot >"$T/from_csv"
 check "CSV and NDJSON give identical warehouses" cmp -s "$T/from_json" "$T/from_csv"
 check "and the snapshot is not empty" test "$(wc -l <"$T/from_csv")" -gt 3000
+# A CSV cannot carry interventions: a case it replaces loses them, and the summary says so.
+fresh_db etl_csv_interventions
+jq -c 'select((.interventions | length) > 0)' "$T/syn/cases.ndjson" | head -1 >"$T/with_iv.ndjson"
+ref=$(jq -r .case_ref "$T/with_iv.ndjson") ivs=$(jq '.interventions | length' "$T/with_iv.ndjson")
+"$BIN/wiqaya-etl" load "$T/with_iv.ndjson" >/dev/null 2>&1
+{ head -1 "$T/syn/cases.csv"; awk -F, -v r="$ref" -v OFS=, '$2 == r { $10 = "convicted"; print }' "$T/syn/cases.csv"; } >"$T/replace.csv"
+status "a CSV replacing a case of $ivs interventions loads" 0 "$BIN/wiqaya-etl" load "$T/replace.csv"
+check "and says that its $ivs interventions are gone" grep -q "the cases it replaced had $ivs interventions, which a CSV cannot carry" "$T/last"
+eq "which they are" "$(psql_t -c 'SELECT count(*) FROM warehouse.intervention')" "0"
 
 # --- gzip: the same records compressed are the same batch; a damaged file loads nothing
 gzip -c "$T/syn/nointerventions.ndjson" >"$T/syn/nointerventions.ndjson.gz"
