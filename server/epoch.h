@@ -3,8 +3,9 @@
  * whether a repeat is free tells whether they changed. Planted cases turned that into a
  * test of named children: a child already reported that year leaves the planter's cells
  * as they were, a new one changes them. So every change to the cases records from which
- * year the facts may have changed, whatever the data hold (a case's year less one, on to
- * the last; every year for a merge), against the data version that shows it
+ * year the facts may have changed, whatever the data hold (a case's year less one, or
+ * its interventions' first start less one, on to the last; every year for a merge),
+ * against the data version that shows it
  * (analytics.year_change), and a cell's fresh noise and identity take the epoch of its
  * last year: the latest version recorded at or before it. After a plant in year Y every
  * cell reaching Y - 1 or later is drawn and charged anew, whether the child was there or

@@ -390,31 +390,31 @@ static int write_rest(struct committer *c, PGconn *conn, struct submission **gro
 
 /* Begins the group's transaction: the storage key under a share lock (as a load reads it);
  * the linkage lock (as a load takes it), waited for at most SPOOL_AFTER, or only tried
- * while the spool may hold anything; then the spool's table lock, which every group
- * takes (waited for at most LOCK_WAIT, as any lock), so that across intakes spool ids
- * follow commits and idempotency keys are checked one group at a time. *SPOOL: the
+ * while the spool may hold anything; then the spool's order lock (spool.h), which every
+ * group takes (waited for at most LOCK_WAIT, as any lock), so that across intakes spool
+ * ids follow commits and idempotency keys are checked one group at a time. *SPOOL: the
  * group is spooled, since the linkage lock is not held or something is spooled before it.
  * Returns the storage version, or -1 with e set. */
-#define SPOOL_TABLE_LOCK "LOCK TABLE warehouse.intake_spool IN SHARE ROW EXCLUSIVE MODE; "
+#define SPOOL_ORDER_LOCK "SELECT pg_advisory_xact_lock(" SPOOL_ORDER_LOCK_KEY "); "
 static int begin(struct committer *c, PGconn *conn, int *spool, struct wq_error *e)
 {
 	PGresult *r = PQexec(
 	    conn, c->spooled
-		      ? "BEGIN; SELECT FROM warehouse.key_state FOR SHARE; " SPOOL_TABLE_LOCK
+		      ? "BEGIN; SELECT FROM warehouse.key_state FOR SHARE; " SPOOL_ORDER_LOCK
 			"SELECT storage_version, pg_try_advisory_xact_lock(" LINKAGE_LOCK_KEY
 			"), EXISTS (SELECT FROM warehouse.intake_spool) "
 			"FROM warehouse.key_state"
 		      : "BEGIN; SELECT FROM warehouse.key_state FOR SHARE; SAVEPOINT linkage; "
 			"SET LOCAL lock_timeout = " SPOOL_AFTER "; "
 			"SELECT pg_advisory_xact_lock(" LINKAGE_LOCK_KEY "); "
-			"SET LOCAL lock_timeout = " LOCK_WAIT "; " SPOOL_TABLE_LOCK
+			"SET LOCAL lock_timeout = " LOCK_WAIT "; " SPOOL_ORDER_LOCK
 			"SELECT storage_version, true, EXISTS (SELECT FROM "
 			"warehouse.intake_spool) FROM warehouse.key_state");
 	const char *state = PQresultErrorField(r, PG_DIAG_SQLSTATE);
 	if (!c->spooled && PQresultStatus(r) == PGRES_FATAL_ERROR && state &&
 	    strcmp(state, "55P03") == 0) { /* lock_not_available: a load holds it */
 		PQclear(r);
-		r = PQexec(conn, "ROLLBACK TO SAVEPOINT linkage; " SPOOL_TABLE_LOCK
+		r = PQexec(conn, "ROLLBACK TO SAVEPOINT linkage; " SPOOL_ORDER_LOCK
 				 "SELECT storage_version, false, true FROM warehouse.key_state");
 	}
 	if (PQresultStatus(r) != PGRES_TUPLES_OK || PQntuples(r) != 1) {
@@ -472,7 +472,7 @@ static void commit_group(struct committer *c, struct submission **group, size_t 
 	for (size_t i = 0; i < n; i++)
 		if (group[i]->outcome == OUTCOME_PENDING)
 			group[i]->outcome = OUTCOME_COMMITTED;
-	c->spooled = spool; /* linked: the spool was empty, under its table lock */
+	c->spooled = spool; /* linked: the spool was empty, under its order lock */
 	if (!spool && loaded)
 		refresher_poke(c->refresher);
 	return;
@@ -508,11 +508,24 @@ long spool_link(PGconn *conn, const struct wq_config *cfg, const struct codelist
 	long linked = 0;
 	int rc;
 	*oldest = 0;
+	/* What is spooled now, in a statement after the lock's (whose snapshot holds every
+	 * group committed before it), and nothing later: a load's statements each read anew
+	 * (READ COMMITTED), and a group spooled while it links was received after the load
+	 * had the lock, to be linked after its cases. */
+	PGresult *r = db_exec(
+	    conn, e, "SELECT coalesce(max(spool_id), 0) FROM warehouse.intake_spool", 0, NULL);
+	if (!r) {
+		free(ks.slot);
+		return -1;
+	}
+	long long upto = atoll(PQgetvalue(r, 0, 0));
+	PQclear(r);
 	do {
 		struct submission *list = NULL;
 		struct strbuf ids;
 		sb_init(&ids);
-		rc = spool_read(conn, lists, cfg->group_cases, version, &list, &ids, e);
+		rc = upto ? spool_read(conn, lists, cfg->group_cases, upto, version, &list, &ids, e)
+			  : 0;
 		if (rc > 0) {
 			if (!*oldest)
 				*oldest = list->batch_id;

@@ -5,7 +5,7 @@
  * their batch rows, rejects, refresh queue and audit rows, and answers each only after
  * that COMMIT. Concurrent requests thus share one lock wait and one commit instead of
  * queueing for one each. The idempotency key is checked again inside the transaction,
- * under the spool's table lock that every group takes, so that two concurrent requests
+ * under the spool's order lock that every group takes (spool.h), so that two concurrent requests
  * with one key load once. While a batch load holds the linkage lock, groups are spooled
  * instead and linked after it (etl/intake/spool.h). */
 #ifndef WQ_COMMITTER_H
@@ -75,7 +75,8 @@ void committer_submit(struct committer *c, struct submission *s);
 
 /* Links spooled submissions (etl/intake/spool.h), oldest first, in the caller's
  * transaction, which holds the linkage lock, storage key VERSION read under it: about a
- * group's worth ([intake] group_cases cases) when ALL is 0, else every one; each group
+ * group's worth ([intake] group_cases cases) when ALL is 0, else every one spooled
+ * before its first statement (one committed while it links is left for later); each group
  * written as the committer writes its own (a later submission of a case replaces the
  * earlier). The committer drains the spool with it, and a batch load runs it before its
  * own cases. Every key up to VERSION is derived already (keys_store). STAGED: the

@@ -291,12 +291,13 @@ int spool_write(PGconn *conn, struct submission **group, size_t n, struct wq_err
 	return rc;
 }
 
-int spool_read(PGconn *conn, const struct codelists *lists, long max_cases, int version,
-	       struct submission **list, struct strbuf *ids, struct wq_error *e)
+int spool_read(PGconn *conn, const struct codelists *lists, long max_cases, long long upto,
+	       int version, struct submission **list, struct strbuf *ids, struct wq_error *e)
 {
-	char max[24];
+	char max[24], last[24];
 	snprintf(max, sizeof max, "%ld", max_cases);
-	const char *params[] = {max};
+	snprintf(last, sizeof last, "%lld", upto);
+	const char *params[] = {max, last};
 	/* The oldest rows while their running total stays within MAX (the first always);
 	 * binary results: the records without hex. */
 	PGresult *r =
@@ -304,9 +305,10 @@ int spool_read(PGconn *conn, const struct codelists *lists, long max_cases, int 
 			 "SELECT spool_id::text, batch_id::text, key_version::text, cases FROM ("
 			 "  SELECT spool_id, batch_id, key_version, cases, "
 			 "    sum(n_cases) OVER (ORDER BY spool_id) - n_cases AS before "
-			 "  FROM warehouse.intake_spool ORDER BY spool_id LIMIT 1000) s "
+			 "  FROM warehouse.intake_spool WHERE spool_id <= $2::bigint "
+			 "  ORDER BY spool_id LIMIT 1000) s "
 			 "WHERE before < $1::bigint ORDER BY spool_id",
-			 1, NULL, params, NULL, NULL, 1);
+			 2, NULL, params, NULL, NULL, 1);
 	if (PQresultStatus(r) != PGRES_TUPLES_OK) {
 		db_error(conn, r, "S2002", e);
 		PQclear(r);

@@ -22,6 +22,6 @@ CREATE TABLE analytics.year_change (
 );
 GRANT SELECT, INSERT, UPDATE ON analytics.year_change TO wiqaya_loader;
 GRANT SELECT ON analytics.year_change TO wiqaya_reader;
--- The queue's row of a change: the first year it may reach (the cases' triggers,
--- warehouse.case_changed and warehouse.merge_changed).
+-- The queue's row of a change: the first year it may reach (the triggers
+-- warehouse.case_changed, merge_changed and intervention_changed).
 ALTER TABLE warehouse.refresh_queue ADD COLUMN from_year smallint;
