@@ -53,12 +53,13 @@ BEGIN
     UPDATE warehouse.approval a SET reopened_at = now()
     FROM (SELECT DISTINCT agency, year FROM c) d
     WHERE a.agency = d.agency AND a.year = d.year;
-    -- (any change but a rekey's, which changes the pseudonym alone)
+    -- (any change but a rekey's, which changes the pseudonym alone: a resubmission
+    -- raises the revision, whatever else it changes)
     INSERT INTO warehouse.refresh_queue (from_year)
     SELECT min(least(extract(year FROM o.reported), extract(year FROM n.reported)))::smallint - 1
     FROM old_cases o JOIN new_cases n USING (case_id)
-    WHERE to_jsonb(n) - '{case_key,key_version,updated_at}'::text[]
-          <> to_jsonb(o) - '{case_key,key_version,updated_at}'::text[]
+    WHERE n.revision <> o.revision OR n.agency <> o.agency OR n.reported <> o.reported
+       OR n.incident IS DISTINCT FROM o.incident
     HAVING count(*) > 0;
   END IF;
   RETURN NULL;

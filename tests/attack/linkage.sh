@@ -98,3 +98,13 @@ sed -n 11p "$T/plant.ndjson" | jq -c --arg e "$EARLY" \
 "$BIN/wiqaya-etl" load "$T/iv.ndjson" >"$T/iv.out" 2>&1
 check "a case of $Y with an intervention started in $EARLY loads" grep -q "analytics: data version" "$T/iv.out"
 eq "that table of $EARLY costs again" "$(api "/api/v1/analytics?$early_q&dry_run=true" | jq .free)" "false"
+
+# A resubmission (an update of a case: a new revision) starts the epochs from its year
+# less one too, as a new case does: another agency's table of Y costs again after it.
+other_q="indicator=victims&filter=agency:DC-POL-01&filter=year:$Y&dimension=sex"
+api "/api/v1/analytics?$other_q" >/dev/null
+eq "another agency's table of $Y, asked, is free again at once" "$(api "/api/v1/analytics?$other_q&dry_run=true" | jq .free)" "true"
+sed -n 1p "$T/plant.ndjson" | jq -c '.status = (if .status == "convicted" then "charged" else "convicted" end)' >"$T/resubmit.ndjson"
+"$BIN/wiqaya-etl" load "$T/resubmit.ndjson" >"$T/resubmit.out" 2>&1
+check "a planted case resubmitted with another status loads (replacing it)" grep -q "1 replacing earlier submissions" "$T/resubmit.out"
+eq "that table costs again" "$(api "/api/v1/analytics?$other_q&dry_run=true" | jq .free)" "false"

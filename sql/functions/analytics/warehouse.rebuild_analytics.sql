@@ -16,6 +16,13 @@ DECLARE
   s record;
 BEGIN
   SELECT * INTO s FROM warehouse.rebuild_start();
+  -- Each statement of a READ COMMITTED caller (migrate, rekey, retention) sees what
+  -- committed before it: a load committed after rebuild_start emptied the queue is in the
+  -- facts, its first year still queued. Every year then starts a new epoch (migration 030).
+  IF current_setting('transaction_isolation') <> 'repeatable read' THEN
+    INSERT INTO analytics.year_change (from_year, version) VALUES (0, NULL)
+    ON CONFLICT (from_year) DO UPDATE SET version = NULL;
+  END IF;
   PERFORM warehouse.build_analytics(NULL, NULL, s.last_month, s.cap);
   RETURN warehouse.rebuild_finish(s.last_month, '{}');
 END

@@ -30,7 +30,7 @@ BEGIN
   -- tables analysed while empty, between a load rolled back and the next): fresh
   -- statistics first, or the queue's thousands of persons meet nested loops planned for
   -- none (warehouse.analyze_warehouse). reltuples is -1 for a table never analysed.
-  IF (SELECT count(*) FROM warehouse.refresh_queue WHERE batch_id IS NULL) +
+  IF (SELECT count(*) FROM warehouse.refresh_queue WHERE batch_id IS NULL AND from_year IS NULL) +
      (SELECT coalesce(sum(accepted), 0) FROM warehouse.batch WHERE batch_id IN
         (SELECT batch_id FROM warehouse.refresh_queue)) >
      0.1 * greatest(0, (SELECT min(reltuples) FROM pg_class WHERE oid IN

@@ -6,7 +6,7 @@
 -- connections.
 CREATE OR REPLACE FUNCTION warehouse.refresh_needs_rebuild() RETURNS boolean
 LANGUAGE sql STABLE AS $$
-  SELECT (SELECT count(*) FROM warehouse.refresh_queue WHERE batch_id IS NULL) +
+  SELECT (SELECT count(*) FROM warehouse.refresh_queue WHERE batch_id IS NULL AND from_year IS NULL) +
          (SELECT coalesce(sum(accepted), 0) FROM warehouse.batch WHERE batch_id IN
             (SELECT batch_id FROM warehouse.refresh_queue)) >
          greatest(10000, 0.2 * (SELECT reltuples FROM pg_class
