@@ -197,7 +197,7 @@ struct cells_job {
 	const struct exact_cell *x;
 	const struct layout_definer *df;
 	const struct noise_measure *nm;
-	const struct epochs *epochs;
+	const uint64_t *epochs; /* per item of the layout's years (layout_definer's years) */
 	struct answer *a;
 	uint8_t *ids;
 	int measures;
@@ -234,7 +234,7 @@ static void *perturb_cells(void *arg)
 		for (int i = 0; i < q->ndims; i++)
 			pc->values[i] = j->dom[i].items[idx[i]];
 		layout_definer_cell(j->df, idx, &def);
-		uint64_t epoch = epochs_of(j->epochs, def.data);
+		uint64_t epoch = j->epochs[j->df->year_column ? idx[j->df->year_column - 1] : 0];
 		struct perturbed n =
 		    perturb(j->p, &j->nm[0], &memo[0], def.data, ex->num, ex->ckn, epoch, id);
 		struct perturbed d = {0, 0, 0, 1};
@@ -326,6 +326,12 @@ static int compute(const struct protector *p, PGconn *conn, const struct query *
 	struct noise_measure nm[3]; /* the numerator's, the denominator's, the excluded's */
 	sb_init(&def);
 	layout_definer_init(&df, q, dom, s.first, s.last);
+	/* A cell's epoch is its years' (epoch.h): one per item of the year column, or one
+	 * for the table, read from the years' own constraint once, not from every cell's
+	 * definition. */
+	uint64_t *epochs = xmalloc((size_t)(df.nyears ? df.nyears : 1) * sizeof *epochs);
+	for (int k = 0; k < df.nyears; k++)
+		epochs[k] = epochs_of(&s.epochs, df.years[k]);
 	for (int m = 0; m < 3; m++)
 		noise_measure_init(&nm[m], p->cfg, p->keys, q->ind, "ndx"[m]);
 	/* The cells a share per core: each cell's noise is three keyed hashes, most of a
@@ -341,7 +347,7 @@ static int compute(const struct protector *p, PGconn *conn, const struct query *
 					     x,
 					     &df,
 					     nm,
-					     &s.epochs,
+					     epochs,
 					     a,
 					     ids,
 					     measures,
@@ -377,6 +383,7 @@ static int compute(const struct protector *p, PGconn *conn, const struct query *
 	}
 	sb_free(&def);
 	layout_definer_free(&df);
+	free(epochs);
 	free(x);
 	epochs_free(&s.epochs);
 	a->sensitivity = sensitivity_of(q, p->lists, s.item_cap);
