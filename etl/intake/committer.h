@@ -76,7 +76,7 @@ void committer_submit(struct committer *c, struct submission *s);
 /* Links spooled submissions (etl/intake/spool.h), oldest first, in the caller's
  * transaction, which holds the linkage lock, storage key VERSION read under it: about a
  * group's worth ([intake] group_cases cases) when ALL is 0, else every one spooled
- * before its first statement (one committed while it links is left for later); each group
+ * when it begins (one committed while it links is left for later); each group
  * written as the committer writes its own (a later submission of a case replaces the
  * earlier). The committer drains the spool with it, and a batch load runs it before its
  * own cases. Every key up to VERSION is derived already (keys_store). STAGED: the

@@ -1,6 +1,6 @@
--- Rebuilds every analytics table from the warehouse in the caller's transaction (rekey,
--- retention, a refresh whose queue holds much of the warehouse, and wiqaya-etl migrate
--- when a builder changed): what was queued is shown by it, with fresh planner statistics
+-- Rebuilds every analytics table from the warehouse in the caller's transaction (a refresh
+-- whose queue holds much of the warehouse, and wiqaya-etl migrate when a builder
+-- changed): what was queued is shown by it, with fresh planner statistics
 -- (warehouse.rebuild_finish). Returns the new data version. Loads and
 -- `wiqaya-etl refresh`, whose transactions hold no change of their own, rebuild the same
 -- way with the facts built on several connections at once (etl/load/rebuild.c): the same
@@ -16,9 +16,10 @@ DECLARE
   s record;
 BEGIN
   SELECT * INTO s FROM warehouse.rebuild_start();
-  -- Each statement of a READ COMMITTED caller (migrate, rekey, retention) sees what
-  -- committed before it: a load committed after rebuild_start emptied the queue is in the
-  -- facts, its first year still queued. Every year then starts a new epoch (migration 030).
+  -- Each statement of a READ COMMITTED caller (migrate, or an operator by hand) sees
+  -- what committed before it: a load committed after rebuild_start emptied the queue is
+  -- in the facts, its first year still queued. Every year then starts a new epoch
+  -- (migration 030): a changed builder may change any year's facts anyway.
   IF current_setting('transaction_isolation') <> 'repeatable read' THEN
     INSERT INTO analytics.year_change (from_year, version) VALUES (0, NULL)
     ON CONFLICT (from_year) DO UPDATE SET version = NULL;
