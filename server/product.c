@@ -318,11 +318,12 @@ static struct product_cube *measure(const struct product *pr, PGconn *conn,
 		const struct row *hit =
 		    nrows ? bsearch(&probe, rows, nrows, sizeof *rows, cmp_row) : NULL;
 		query_cell_definition(base, v, c->first, c->last, &def);
+		uint64_t epoch = epochs_of(&epochs, def.data);
 		for (int m = 0; m < measures; m++) {
 			c->truth[i * 3 + (size_t)m] = hit ? hit->m[m] : 0;
-			c->noise[i * 3 + (size_t)m] = noise_of(
-			    pr->cfg, pr->keys, base->ind, name[m], def.data, hit ? hit->ck[m] : 0,
-			    epochs_of(&epochs, def.data), *ids + 16 * (*nids)++);
+			c->noise[i * 3 + (size_t)m] =
+			    noise_of(pr->cfg, pr->keys, base->ind, name[m], def.data,
+				     hit ? hit->ck[m] : 0, epoch, *ids + 16 * (*nids)++);
 			c->raise[i * 3 + (size_t)m] =
 			    (unsigned char)noise_raise(&raises[m], def.data);
 		}
