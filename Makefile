@@ -78,7 +78,7 @@ SERVER_SRC = server/main.c server/sdmx.c server/cmd_serve.c server/cmd_keys.c se
              server/trends.c server/risk_factors.c server/cost.c \
              server/interventions.c server/pathway.c server/hidden.c server/nowcast.c server/data_quality.c server/openapi.c \
              server/seen.c server/web.c server/layout.c server/noise.c server/epoch.c server/siphash.c server/populations.c server/product.c server/sensitivity.c \
-             server/columns.c server/shares.c server/engine.c server/scan.c server/exact.c
+             server/period.c server/cmd_period.c server/columns.c server/shares.c server/engine.c server/scan.c server/exact.c
 
 BASE_OBJ   = $(BASE_SRC:%.c=$(BUILD)/%.o)
 DATA_OBJ   = $(DATA_SRC:%.c=$(BUILD)/%.o) $(BASE_OBJ)

@@ -6,6 +6,7 @@
 
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <poll.h>
@@ -23,6 +24,8 @@ struct version_watch {
 	pthread_t thread;
 	atomic_llong version;
 	atomic_int stop;
+	pthread_mutex_t lock; /* guards period */
+	struct data_period period;
 };
 
 static void nap(int ms)
@@ -37,14 +40,26 @@ static int subscribe(struct version_watch *w, PGconn *conn)
 	struct wq_error e;
 	if (db_run(conn, &e, "SET application_name = 'wiqaya-watch'", 0, NULL) < 0 ||
 	    db_run(conn, &e, "LISTEN wiqaya_data_version", 0, NULL) < 0 ||
-	    db_run(conn, &e, "LISTEN wiqaya_tokens", 0, NULL) < 0)
+	    db_run(conn, &e, "LISTEN wiqaya_tokens", 0, NULL) < 0 ||
+	    db_run(conn, &e, "LISTEN wiqaya_period", 0, NULL) < 0)
 		return -1;
 	token_cache_invalidate(w->tokens, 1); /* anything heard before may be stale */
-	PGresult *r = db_exec(conn, &e, "SELECT version FROM analytics.data_version", 0, NULL);
+	PGresult *r = db_exec(conn, &e,
+			      "SELECT version, p.id, p.data_version, p.calendar "
+			      "FROM analytics.data_version LEFT JOIN "
+			      "(SELECT * FROM auth.period ORDER BY id DESC LIMIT 1) p ON true",
+			      0, NULL);
 	if (!r)
 		return -1;
+	struct data_period p = {0, 0, 0};
+	if (PQntuples(r) == 1 && !PQgetisnull(r, 0, 1))
+		p = (struct data_period){atoll(PQgetvalue(r, 0, 1)), atoll(PQgetvalue(r, 0, 2)),
+					 atoi(PQgetvalue(r, 0, 3))};
 	atomic_store(&w->version, PQntuples(r) == 1 ? atoll(PQgetvalue(r, 0, 0)) : 0);
 	PQclear(r);
+	pthread_mutex_lock(&w->lock);
+	w->period = p;
+	pthread_mutex_unlock(&w->lock);
 	return 0;
 }
 
@@ -55,6 +70,10 @@ static void hear(struct version_watch *w, PGconn *conn)
 	while ((n = PQnotifies(conn))) {
 		if (!strcmp(n->relname, "wiqaya_tokens")) {
 			token_cache_invalidate(w->tokens, 1);
+		} else if (!strcmp(n->relname, "wiqaya_period")) {
+			struct data_period p;
+			if (sscanf(n->extra, "%lld %lld %d", &p.id, &p.version, &p.calendar) == 3)
+				version_watch_period_seen(w, &p);
 		} else {
 			long long v = atoll(n->extra);
 			if (v > 0)
@@ -135,7 +154,9 @@ struct version_watch *version_watch_start(const struct wq_config *cfg, const cha
 	w->tokens = tokens;
 	atomic_init(&w->version, 0);
 	atomic_init(&w->stop, 0);
+	pthread_mutex_init(&w->lock, NULL);
 	if (pthread_create(&w->thread, NULL, watch, w) != 0) {
+		pthread_mutex_destroy(&w->lock);
 		free(w);
 		return NULL;
 	}
@@ -148,10 +169,32 @@ void version_watch_stop(struct version_watch *w)
 		return;
 	atomic_store(&w->stop, 1);
 	pthread_join(w->thread, NULL);
+	pthread_mutex_destroy(&w->lock);
 	free(w);
 }
 
 long long version_watch_get(struct version_watch *w)
 {
 	return w ? atomic_load(&w->version) : 0;
+}
+
+int version_watch_period(struct version_watch *w, struct data_period *p)
+{
+	memset(p, 0, sizeof *p);
+	if (!w || !atomic_load(&w->version))
+		return -1;
+	pthread_mutex_lock(&w->lock);
+	*p = w->period;
+	pthread_mutex_unlock(&w->lock);
+	return p->id ? 0 : -1;
+}
+
+void version_watch_period_seen(struct version_watch *w, const struct data_period *p)
+{
+	if (!w)
+		return;
+	pthread_mutex_lock(&w->lock);
+	if (p->id > w->period.id)
+		w->period = *p;
+	pthread_mutex_unlock(&w->lock);
 }

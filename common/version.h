@@ -21,4 +21,16 @@ void version_watch_stop(struct version_watch *w);
 /* The current data version, or 0 when unknown. */
 long long version_watch_get(struct version_watch *w);
 
+/* The latest period tokens are answered in (auth.period, docs/privacy.md "Periods"): its
+ * id (the epoch of its answers), the data version it answers from and the calendar period
+ * it started in. The same connection LISTENs wiqaya_period for new ones. */
+struct data_period {
+	long long id, version;
+	int calendar;
+};
+/* 0 and *p when the watcher knows one (its connection up), else -1 and *p zero. */
+int version_watch_period(struct version_watch *w, struct data_period *p);
+/* A period this program started itself, known before its notice comes back. */
+void version_watch_period_seen(struct version_watch *w, const struct data_period *p);
+
 #endif

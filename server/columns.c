@@ -611,15 +611,11 @@ struct columns *columns_load(const struct wq_config *cfg, int parts, struct wq_e
 	if (p[0].conn && files_now(p[0].conn, &files, &p[0].e) == 0 && begin(&p[0]) == 0)
 		r = db_exec(p[0].conn, &p[0].e,
 			    "SELECT pg_export_snapshot(), version, coalesce(first_year, 0), "
-			    "coalesce(last_year, 0), item_cap, " EPOCHS_SQL
-			    " FROM analytics.data_version",
+			    "coalesce(last_year, 0), item_cap FROM analytics.data_version",
 			    0, NULL);
-	if (!r || PQntuples(r) != 1 || epochs_parse(&c->epochs, PQgetvalue(r, 0, 5)) < 0) {
+	if (!r || PQntuples(r) != 1) {
 		if (r)
-			err_set(&p[0].e, "S6001",
-				PQntuples(r) != 1 ? "analytics.data_version has no row"
-						  : "analytics.year_change holds what the engine "
-						    "cannot read");
+			err_set(&p[0].e, "S6001", "analytics.data_version has no row");
 		PQclear(r);
 		p[0].failed = 1;
 		goto out;
@@ -706,7 +702,6 @@ void columns_free(struct columns *c)
 		free(fc->flags.data);
 		free(fc->keys);
 	}
-	epochs_free(&c->epochs);
 	free(c);
 }
 

@@ -14,7 +14,6 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "server/epoch.h"
 #include "common/config.h"
 #include "common/error.h"
 #include "server/model.h"
@@ -60,7 +59,6 @@ struct fact_columns {
 struct columns {
 	long long version; /* analytics.data_version, read in the load's snapshot */
 	int first, last, item_cap;
-	struct epochs epochs; /* the noise's (epoch.h), read in the same snapshot */
 	struct fact_columns facts[COLUMNS_MAX_FACTS];
 	int nfacts;
 	int facts_by_years; /* facts whose parts read years of their own (shares.h) */

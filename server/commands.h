@@ -16,5 +16,6 @@ int srv_token(struct cli_ctx *ctx, int argc, char **argv);
 int srv_audit(struct cli_ctx *ctx, int argc, char **argv);
 int srv_release(struct cli_ctx *ctx, int argc, char **argv);
 int srv_export(struct cli_ctx *ctx, int argc, char **argv);
+int srv_period(struct cli_ctx *ctx, int argc, char **argv);
 
 #endif

@@ -11,8 +11,10 @@
 
 #include "common/clock.h"
 #include "common/cores.h"
+#include "common/db.h"
 #include "common/log.h"
 #include "common/xalloc.h"
+#include "server/period.h"
 
 /* How often the loader looks at the watcher's version, and waits after a failed load
  * (doubling up to the most). */
@@ -25,6 +27,7 @@ struct engine {
 	struct version_watch *watch;
 	pthread_mutex_t lock;
 	struct columns *current;
+	long long period; /* the period current answers in (period.h); 0: none yet */
 	/* Replaced versions still read by an answer: freed by their last reader. */
 	struct columns *retired[64];
 	int nretired;
@@ -39,12 +42,14 @@ static void nap(int ms)
 	nanosleep(&t, NULL);
 }
 
-/* Makes c current; the replaced version is freed now or by its last reader. */
-static void install(struct engine *en, struct columns *c)
+/* Makes c current in period (0: none, answers go to the SQL path); the replaced version is
+ * freed now or by its last reader. c the current one: only its period changes. */
+static void install(struct engine *en, struct columns *c, long long period)
 {
 	struct columns *old;
 	pthread_mutex_lock(&en->lock);
-	old = en->current;
+	en->period = period;
+	old = en->current == c ? NULL : en->current;
 	en->current = c;
 	if (old && old->readers > 0 &&
 	    en->nretired < (int)(sizeof en->retired / sizeof *en->retired)) {
@@ -71,6 +76,11 @@ static void back_off(long long want, long long *failed, int *delay, double *next
 	*next = clock_now() + *delay / 1000.0;
 }
 
+/* The loader: keeps in memory the version of the period tokens are answered in. A period
+ * whose version it holds, it adopts; otherwise (a new calendar period, or another server's
+ * or an admin's period at a version it does not hold) it loads the database's version and
+ * answers in the period at that version: the latest period if it is at it, else a new one
+ * it starts (period.h). A new data version inside a period is not loaded. */
 static void *loader(void *arg)
 {
 	struct engine *en = arg;
@@ -78,47 +88,86 @@ static void *loader(void *arg)
 	long long failed = -1; /* the version not loaded again before next */
 	int delay = 0;	       /* milliseconds from then */
 	double next = 0;
+	PGconn *conn = NULL; /* for starting periods */
 	while (!atomic_load(&en->stop)) {
-		long long want = version_watch_get(en->watch);
+		long long live = version_watch_get(en->watch);
+		struct data_period per;
+		int known = version_watch_period(en->watch, &per) == 0;
+		int current = known && period_is_current(&per, en->cfg);
 		long long have =
 		    en->current ? en->current->version : 0; /* only this thread writes it */
-		if (want == 0 || want == have || (want == failed && clock_now() < next)) {
+		if (live == 0) {
 			nap(LOOK_MS);
 			continue;
 		}
-		if (want < have && want != failed) {
-			/* The watcher behind the version just loaded (its notice on the way, or a
-			 * pooler that drops it): not loaded again at once, in a loop; still
-			 * older after 5 s (a database restored), it is. */
-			back_off(want, &failed, &delay, &next);
+		if (current && have == per.version) {
+			if (en->period != per.id)
+				install(en, en->current, per.id);
+			nap(LOOK_MS);
 			continue;
 		}
+		struct columns *c = en->current;
+		if (have != live) {
+			if (live == failed && clock_now() < next) {
+				nap(LOOK_MS);
+				continue;
+			}
+			if (live < have && live != failed) {
+				/* The watcher behind the version just loaded (its notice on the way,
+				 * or a pooler that drops it): not loaded again at once, in a loop;
+				 * still older after 5 s (a database restored), it is. */
+				back_off(live, &failed, &delay, &next);
+				continue;
+			}
+			struct wq_error e;
+			if (!(c = columns_load(en->cfg, parts, &e))) {
+				/* The same failure again is likely (a value the columns cannot
+				 * hold, a missing privilege): tried again after the back-off; a
+				 * new version at once. */
+				back_off(live, &failed, &delay, &next);
+				log_error("%s: %s (%s) -- answering from the SQL path; trying again "
+					  "in %d s",
+					  e.code, e.message, e.detail, delay / 1000);
+				continue;
+			}
+			/* Another version than the watcher's (the database moved on, or the
+			 * watcher stays behind): the watcher's is not asked for again before the
+			 * back-off. */
+			if (c->version != live)
+				back_off(live, &failed, &delay, &next);
+			else
+				failed = -1;
+			const struct fact_columns *vy = columns_fact(c, model_fact("victim_year"));
+			log_info("column engine: data version %lld in %.2f s, %zu victim-years, "
+				 "%.1f MB (%.1f bytes a victim-year); %d parts, %d of %d facts "
+				 "read by years",
+				 c->version, c->seconds, vy ? vy->rows : 0, (double)c->bytes / 1e6,
+				 vy && vy->rows ? (double)c->bytes / (double)vy->rows : 0.0, parts,
+				 c->facts_by_years, c->nfacts);
+		}
+		/* The period at the version now held: the latest, if it is at it (another
+		 * server's, loaded meanwhile), else one this server starts. */
+		known = version_watch_period(en->watch, &per) == 0;
+		current = known && period_is_current(&per, en->cfg);
 		struct wq_error e;
-		struct columns *c = columns_load(en->cfg, parts, &e);
-		if (!c) {
-			/* The same failure again is likely (a value the columns cannot hold, a
-			 * missing privilege): tried again after the back-off; a new version at
-			 * once. */
-			back_off(want, &failed, &delay, &next);
-			log_error(
-			    "%s: %s (%s) -- answering from the SQL path; trying again in %d s",
-			    e.code, e.message, e.detail, delay / 1000);
+		if (!(current && per.version == c->version) &&
+		    ((!conn && !(conn = db_connect(en->cfg, en->cfg->db_reader_user, &e))) ||
+		     period_start(conn, en->watch, en->cfg, per.id, c->version,
+				  current ? "version" : "calendar", &per, &e) < 0)) {
+			log_error("%s: %s -- no period started; tokens are answered from the SQL "
+				  "path",
+				  e.code, e.message);
+			PQfinish(conn);
+			conn = NULL;
+			install(en, c, 0);
+			nap(RETRY_MS);
 			continue;
 		}
-		/* Another version than the watcher's (the database moved on, or the watcher
-		 * stays behind): the watcher's is not asked for again before the back-off. */
-		if (c->version != want)
-			back_off(want, &failed, &delay, &next);
-		else
-			failed = -1;
-		const struct fact_columns *vy = columns_fact(c, model_fact("victim_year"));
-		log_info("column engine: data version %lld in %.2f s, %zu victim-years, %.1f MB "
-			 "(%.1f bytes a victim-year); %d parts, %d of %d facts read by years",
-			 c->version, c->seconds, vy ? vy->rows : 0, (double)c->bytes / 1e6,
-			 vy && vy->rows ? (double)c->bytes / (double)vy->rows : 0.0, parts,
-			 c->facts_by_years, c->nfacts);
-		install(en, c);
+		/* (Another server's period at another version: answered from SQL until the
+		 * next turn of the loop loads again.) */
+		install(en, c, per.version == c->version ? per.id : 0);
 	}
+	PQfinish(conn);
 	return NULL;
 }
 
@@ -161,21 +210,38 @@ void engine_stop(struct engine *en)
 	free(en);
 }
 
-const struct columns *engine_acquire(struct engine *en, long long version)
+const struct columns *engine_acquire(struct engine *en, long long *period)
 {
 	struct columns *c = NULL;
+	*period = 0;
 	if (!en)
 		return NULL;
 	pthread_mutex_lock(&en->lock);
-	if (en->current && en->current->version == version) {
+	if (en->current && en->period) {
 		c = en->current;
 		c->readers++;
+		*period = en->period;
 		en->answered++;
 	} else {
 		en->missed++;
 	}
 	pthread_mutex_unlock(&en->lock);
 	return c;
+}
+
+int engine_period(struct engine *en, long long *period, long long *version)
+{
+	int has = 0;
+	if (!en)
+		return 0;
+	pthread_mutex_lock(&en->lock);
+	if (en->current && en->period) {
+		*period = en->period;
+		*version = en->current->version;
+		has = 1;
+	}
+	pthread_mutex_unlock(&en->lock);
+	return has;
 }
 
 void engine_release(struct engine *en, const struct columns *held)
@@ -209,6 +275,7 @@ void engine_state(struct engine *en, struct engine_state *st)
 		const struct fact_columns *vy =
 		    columns_fact(en->current, model_fact("victim_year"));
 		st->version = en->current->version;
+		st->period = en->period;
 		st->bytes = en->current->bytes;
 		st->victim_years = vy ? vy->rows : 0;
 		st->load_seconds = en->current->seconds;

@@ -28,6 +28,10 @@ static const struct cli_cmd cmds[] = {
      "official releases of the published product over the agencies' approved years "
      "(docs/releases.md); audited",
      CLI_DB | CLI_KEY, srv_release},
+    {"period", "new | list",
+     "the periods tokens are answered in, one data version each (docs/privacy.md, "
+     "\"Periods\"): start one now, or list them; audited",
+     CLI_DB | CLI_KEY, srv_period},
     {"export", "uncts --year YEAR [--release N] [--out DIR]",
      "the UN-CTS return of a year from an official release: DIR/uncts-YEAR.xlsx and .csv "
      "(docs/releases.md)",

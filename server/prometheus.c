@@ -79,6 +79,9 @@ void prometheus_get(struct http_request *req, struct http_response *resp)
 		    "# HELP wiqaya_engine_version The data version the column engine holds "
 		    "(0: none yet).\n"
 		    "# TYPE wiqaya_engine_version gauge\nwiqaya_engine_version %lld\n"
+		    "# HELP wiqaya_engine_period The period whose version it answers tokens "
+		    "from (0: none).\n"
+		    "# TYPE wiqaya_engine_period gauge\nwiqaya_engine_period %lld\n"
 		    "# HELP wiqaya_engine_bytes The memory of the column engine's current "
 		    "version.\n"
 		    "# TYPE wiqaya_engine_bytes gauge\nwiqaya_engine_bytes %zu\n"
@@ -94,7 +97,7 @@ void prometheus_get(struct http_request *req, struct http_response *resp)
 		    "# TYPE wiqaya_engine_answers_total counter\n"
 		    "wiqaya_engine_answers_total{path=\"columns\"} %lu\n"
 		    "wiqaya_engine_answers_total{path=\"sql\"} %lu\n",
-		    st.version, st.bytes, st.victim_years, st.load_seconds, st.held, st.answered,
+		    st.version, st.period, st.bytes, st.victim_years, st.load_seconds, st.held, st.answered,
 		    st.missed);
 	http_text(resp, 200, "text/plain; version=0.0.4; charset=utf-8", sb.data, sb.len);
 	sb_free(&sb);

@@ -20,10 +20,10 @@
 #include "server/cache.h"
 #include "server/exact.h"
 #include "server/engine.h"
-#include "server/epoch.h"
 #include "server/grammar.h"
 #include "server/layout.h"
 #include "server/noise.h"
+#include "server/period.h"
 #include "server/product.h"
 #include "server/sensitivity.h"
 #include "server/ledger.h"
@@ -44,48 +44,27 @@ const char *cell_status_name(enum cell_status s)
 
 /* ---- the exact cells ---- */
 
-/* What an answer reads: one data version, from the column engine or in a snapshot of the
- * database, and the data's span. */
+/* What an answer reads: the data version of its period (period.h), from the column engine
+ * or in a snapshot of the database, and the data's span. */
 struct snapshot {
 	const struct columns *cols; /* the engine's; NULL: the SQL path's open transaction */
-	long long version;
+	long long version, period;  /* the period: every cell's epoch */
 	int first, last, item_cap;
-	struct epochs epochs; /* the version's (epoch.h): a copy, kept past the snapshot's end */
-	int held;	      /* the refresh lock, shared, for years on other servers (columns.h) */
+	int held; /* the refresh lock, shared, for years on other servers (columns.h) */
 };
 
-/* Opens the answer's snapshot: the engine's columns when it holds `version` (0: unknown),
- * else a transaction of the database, and reads the version and span into s. */
-static int snapshot_open(const struct protector *p, PGconn *conn, long long version,
-			 struct snapshot *s, struct wq_error *e)
+/* The SQL path's transaction, and the version and span it reads into s; -1 on failure
+ * (nothing open). */
+static int snapshot_begin(PGconn *conn, struct snapshot *s, struct wq_error *e)
 {
-	PGresult *ver = NULL;
-	memset(&s->epochs, 0, sizeof s->epochs);
-	if ((s->cols = version ? engine_acquire(p->engine, version) : NULL)) {
-		s->version = s->cols->version;
-		s->first = s->cols->first;
-		s->last = s->cols->last;
-		s->item_cap = s->cols->item_cap;
-		epochs_copy(&s->epochs, &s->cols->epochs);
-		return 0;
-	}
 	if (columns_hold_refresh(conn, &s->held, e) < 0)
 		return -1;
-	if (db_run(conn, e, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", 0, NULL) < 0) {
-		columns_release_refresh(conn, &s->held);
-		return -1;
-	}
-	ver = db_exec(
-	    conn, e,
-	    "SELECT version, coalesce(first_year, 0), coalesce(last_year, 0), item_cap, " EPOCHS_SQL
-	    " FROM analytics.data_version",
-	    0, NULL);
-	if (ver && epochs_parse(&s->epochs, PQgetvalue(ver, 0, 4)) < 0) {
-		err_set(e, "S2002", "analytics.year_change holds what this server cannot read");
-		PQclear(ver);
-		ver = NULL;
-	}
-	if (!ver) {
+	PGresult *ver = NULL;
+	if (db_run(conn, e, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", 0, NULL) < 0 ||
+	    !(ver = db_exec(conn, e,
+			    "SELECT version, coalesce(first_year, 0), coalesce(last_year, 0), "
+			    "item_cap FROM analytics.data_version",
+			    0, NULL))) {
 		PQclear(PQexec(conn, "ROLLBACK"));
 		columns_release_refresh(conn, &s->held);
 		return -1;
@@ -96,6 +75,70 @@ static int snapshot_open(const struct protector *p, PGconn *conn, long long vers
 	s->item_cap = atoi(PQgetvalue(ver, 0, 3));
 	PQclear(ver);
 	return 0;
+}
+
+static void snapshot_of_columns(struct snapshot *s, const struct columns *c, long long period)
+{
+	s->cols = c;
+	s->period = period;
+	s->version = c->version;
+	s->first = c->first;
+	s->last = c->last;
+	s->item_cap = c->item_cap;
+}
+
+/* Opens the answer's snapshot in the latest period: the engine's columns when it answers
+ * in it; else the database's, when the database is at the period's version; else the
+ * engine's columns in its own period (it is loading the latest); else a period this
+ * server starts: the calendar's when the latest ended, or at the database's version when
+ * the latest is at another (period.h). en NULL: the database's alone. */
+static int snapshot_open(const struct protector *p, struct engine *en, PGconn *conn,
+			 struct snapshot *s, struct wq_error *e)
+{
+	long long engine_period;
+	struct data_period per;
+	const struct columns *cols = engine_acquire(en, &engine_period);
+	memset(s, 0, sizeof *s);
+	if (version_watch_period(p->version, &per) < 0 && period_latest(conn, &per, e) < 0) {
+		engine_release(p->engine, cols);
+		return -1;
+	}
+	if (cols && per.id <= engine_period) {
+		snapshot_of_columns(s, cols, engine_period);
+		return 0;
+	}
+	for (int tries = 0;; tries++) {
+		if (!period_is_current(&per, p->cfg)) {
+			if (cols) {
+				snapshot_of_columns(s, cols, engine_period);
+				return 0;
+			}
+			if (period_start(conn, p->version, p->cfg, per.id, 0, "calendar", &per, e) <
+			    0)
+				return -1;
+		}
+		if (snapshot_begin(conn, s, e) < 0) {
+			engine_release(p->engine, cols);
+			return -1;
+		}
+		if (s->version == per.version) {
+			s->period = per.id;
+			engine_release(p->engine, cols);
+			return 0;
+		}
+		PQclear(PQexec(conn, "ROLLBACK"));
+		columns_release_refresh(conn, &s->held);
+		if (cols) {
+			snapshot_of_columns(s, cols, engine_period);
+			return 0;
+		}
+		if (tries == 2) {
+			err_set(e, "S2002", "the data moved on while a period started");
+			return -1;
+		}
+		if (period_start(conn, p->version, p->cfg, per.id, 0, "version", &per, e) < 0)
+			return -1;
+	}
 }
 
 static void snapshot_close(const struct protector *p, PGconn *conn, struct snapshot *s,
@@ -197,7 +240,7 @@ struct cells_job {
 	const struct exact_cell *x;
 	const struct layout_definer *df;
 	const struct noise_measure *nm;
-	const uint64_t *epochs; /* per item of the layout's years (layout_definer's years) */
+	uint64_t epoch; /* the period's (period.h) */
 	struct answer *a;
 	uint8_t *ids;
 	int measures;
@@ -234,7 +277,7 @@ static void *perturb_cells(void *arg)
 		for (int i = 0; i < q->ndims; i++)
 			pc->values[i] = j->dom[i].items[idx[i]];
 		layout_definer_cell(j->df, idx, &def);
-		uint64_t epoch = j->epochs[j->df->year_column ? idx[j->df->year_column - 1] : 0];
+		uint64_t epoch = j->epoch;
 		struct perturbed n =
 		    perturb(j->p, &j->nm[0], &memo[0], def.data, ex->num, ex->ckn, epoch, id);
 		struct perturbed d = {0, 0, 0, 1};
@@ -259,15 +302,16 @@ static void *perturb_cells(void *arg)
 	return NULL;
 }
 
-/* The protected table of q at data version `version` (0: unknown): every cell's published
- * values and the identities of what it releases (ids, malloc'd, *nids of 16 bytes). */
-static int compute(const struct protector *p, PGconn *conn, const struct query *q,
-		   long long version, struct answer *a, uint8_t **ids_out, size_t *nids_out,
-		   unsigned *status, struct wq_error *e)
+/* The protected table of q in the latest period (snapshot_open; `sql`: from the database
+ * whatever the engine holds): every cell's published values and the identities of what it
+ * releases (ids, malloc'd, *nids of 16 bytes). */
+static int compute(const struct protector *p, PGconn *conn, const struct query *q, int sql,
+		   struct answer *a, uint8_t **ids_out, size_t *nids_out, unsigned *status,
+		   struct wq_error *e)
 {
 	struct snapshot s;
 	struct domain dom[QUERY_MAX_DIMS];
-	if (snapshot_open(p, conn, version, &s, e) < 0) {
+	if (snapshot_open(p, sql ? NULL : p->engine, conn, &s, e) < 0) {
 		*status = 503;
 		return -1;
 	}
@@ -291,7 +335,6 @@ static int compute(const struct protector *p, PGconn *conn, const struct query *
 	}
 	if (refused) {
 		snapshot_close(p, conn, &s, "ROLLBACK");
-		epochs_free(&s.epochs);
 		*status = 409;
 		return -1;
 	}
@@ -304,12 +347,10 @@ static int compute(const struct protector *p, PGconn *conn, const struct query *
 		 * loaded meanwhile): its counts would be divided by another version's. Made
 		 * again in one snapshot of the database, at its version. */
 		free(x);
-		epochs_free(&s.epochs);
-		return compute(p, conn, q, 0, a, ids_out, nids_out, status, e);
+		return compute(p, conn, q, 1, a, ids_out, nids_out, status, e);
 	}
 	if (rc < 0) {
 		free(x);
-		epochs_free(&s.epochs);
 		*status = 503;
 		return -1;
 	}
@@ -321,17 +362,12 @@ static int compute(const struct protector *p, PGconn *conn, const struct query *
 	a->cells = xcalloc(total ? total : 1, sizeof *a->cells);
 	a->n = total;
 	a->data_version = a->kept_at = s.version;
+	a->period = s.period;
 	struct strbuf def;
 	struct layout_definer df;
 	struct noise_measure nm[3]; /* the numerator's, the denominator's, the excluded's */
 	sb_init(&def);
 	layout_definer_init(&df, q, dom, s.first, s.last);
-	/* A cell's epoch is its years' (epoch.h): one per item of the year column, or one
-	 * for the table, read from the years' own constraint once, not from every cell's
-	 * definition. */
-	uint64_t *epochs = xmalloc((size_t)(df.nyears ? df.nyears : 1) * sizeof *epochs);
-	for (int k = 0; k < df.nyears; k++)
-		epochs[k] = epochs_of(&s.epochs, df.years[k]);
 	for (int m = 0; m < 3; m++)
 		noise_measure_init(&nm[m], p->cfg, p->keys, q->ind, "ndx"[m]);
 	/* The cells a share per core: each cell's noise is three keyed hashes, most of a
@@ -347,7 +383,7 @@ static int compute(const struct protector *p, PGconn *conn, const struct query *
 					     x,
 					     &df,
 					     nm,
-					     epochs,
+					     (uint64_t)s.period,
 					     a,
 					     ids,
 					     measures,
@@ -377,15 +413,13 @@ static int compute(const struct protector *p, PGconn *conn, const struct query *
 		/* The rows outside the denominator, a count of children like any other. */
 		query_cell_definition(q, NULL, s.first, s.last, &def);
 		struct perturbed xo = perturb(p, &nm[2], NULL, def.data, excluded, ckx,
-					      epochs_of(&s.epochs, def.data), ids + 16 * nids++);
+					      (uint64_t)s.period, ids + 16 * nids++);
 		if (xo.published)
 			a->excluded = (double)xo.noisy;
 	}
 	sb_free(&def);
 	layout_definer_free(&df);
-	free(epochs);
 	free(x);
-	epochs_free(&s.epochs);
 	a->sensitivity = sensitivity_of(q, p->lists, s.item_cap);
 	*ids_out = ids;
 	*nids_out = nids;
@@ -501,9 +535,28 @@ static int from_product(const struct protector *p, PGconn *conn, const struct qu
 /* ---- the answer cache ---- */
 
 /* The cache's key of q's protected table. */
-static void answer_key(const struct query *q, char *key, size_t size)
+static void answer_key(const struct query *q, long long period, char *key, size_t size)
 {
-	snprintf(key, size, "answer %s", q->canonical);
+	snprintf(key, size, "answer %lld %s", period, q->canonical);
+}
+
+/* The period an answer would be made in, as far as memory knows (the cache's key with the
+ * query): the engine's, or the latest the watcher heard while it is the calendar's, and
+ * its version in *version; 0: none known (the answer is made, not looked up). */
+static long long known_period(const struct protector *p, long long *version)
+{
+	struct data_period per;
+	long long ep, ev;
+	int watched = version_watch_period(p->version, &per) == 0;
+	if (engine_period(p->engine, &ep, &ev) && (!watched || per.id <= ep)) {
+		*version = ev;
+		return ep;
+	}
+	if (watched && period_is_current(&per, p->cfg)) {
+		*version = per.version;
+		return per.id;
+	}
+	return 0;
 }
 
 /* An answer as the cache keeps it under (key, version) (cache.h): its cells, the
@@ -543,17 +596,6 @@ static int kept(const struct protector *p, const char *key, long long version, s
 	a->cells = (struct pcell *)(void *)b;
 	a->held = NULL;
 	a->settling = NULL;
-	return 0;
-}
-
-/* The data version now (the cache's key with the query). */
-static int current_version(PGconn *conn, long long *version, struct wq_error *e)
-{
-	PGresult *r = db_exec(conn, e, "SELECT version FROM analytics.data_version", 0, NULL);
-	if (!r)
-		return -1;
-	*version = PQntuples(r) == 1 ? atoll(PQgetvalue(r, 0, 0)) : 0;
-	PQclear(r);
 	return 0;
 }
 
@@ -725,7 +767,6 @@ int protect_answer(const struct protector *p, PGconn *conn, const struct query *
 {
 	uint8_t *ids = NULL;
 	size_t nids = 0;
-	long long version = 0;
 	memset(a, 0, sizeof *a);
 	*retry_after = 0;
 	/* The noise key's scales and function, unless checked at start (the database was
@@ -813,19 +854,16 @@ int protect_answer(const struct protector *p, PGconn *conn, const struct query *
 		*status = 401;
 		return -1;
 	}
-	/* The version from the watcher when it knows it, else from the database. */
-	if ((p->cache || p->engine) && !(version = version_watch_get(p->version)) &&
-	    current_version(conn, &version, e) < 0) {
-		*status = 503;
-		return -1;
-	}
-	char key[QUERY_TEXT_MAX + 16];
-	answer_key(q, key, sizeof key);
-	if (kept(p, key, version, a, &ids, &nids) < 0) {
-		if (compute(p, conn, q, version, a, &ids, &nids, status, e) < 0) {
+	/* Kept under its period and the query (cache.h), else made in the latest period. */
+	long long version = 0, period = known_period(p, &version);
+	char key[QUERY_TEXT_MAX + 32];
+	answer_key(q, period, key, sizeof key);
+	if (!period || kept(p, key, version, a, &ids, &nids) < 0) {
+		if (compute(p, conn, q, 0, a, &ids, &nids, status, e) < 0) {
 			answer_free(a);
 			return -1;
 		}
+		answer_key(q, a->period, key, sizeof key);
 		keep(p, key, a->data_version, a, ids, nids);
 	}
 	a->cost = a->sensitivity / p->cfg->noise_scale;

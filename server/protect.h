@@ -69,6 +69,7 @@ struct answer {
 	struct pcell *cells; /* every combination of the items, the last dimension fastest */
 	size_t n;	     /* values point into the query, the code lists or static text */
 	long long data_version;
+	long long period;	 /* a token's answer: its period (server/period.h); 0 none */
 	long long kept_at;	 /* the data version its kept forms are kept at (cache.h): its own,
 				    or for a published table the version whose populations it used;
 				    0 none known: not kept */

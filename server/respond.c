@@ -598,8 +598,8 @@ static void kept_key(const struct respond_form *form, const char *query, const s
 		     struct strbuf *key)
 {
 	sb_init(key);
-	sb_printf(key, "body %s %s %lld %d %s", form->csv ? "csv" : "json",
-		  form->lang == LANG_AR ? "ar" : "en", a->release, a->official, query);
+	sb_printf(key, "body %s %s %lld %d %lld %s", form->csv ? "csv" : "json",
+		  form->lang == LANG_AR ? "ar" : "en", a->release, a->official, a->period, query);
 }
 
 /* Sends text[0..len) with the asker's part of a in its hole. */
