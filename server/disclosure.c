@@ -11,6 +11,7 @@
 #include "server/grammar.h"
 #include "server/ledger.h"
 #include "server/noise.h"
+#include "server/period.h"
 #include "server/public.h"
 #include "server/routes.h"
 #include "server/server.h"
@@ -145,5 +146,23 @@ void disclosure_get(struct http_request *req, struct http_response *resp)
 		return;
 	}
 	json_object_set_new(body, "release", release);
+	/* The period tokens are answered in (docs/privacy.md, "Periods"): what a researcher's
+	 * answers read, and how long. */
+	struct data_period per;
+	struct wq_error pe;
+	if (period_latest(conn, &per, &pe) < 0) {
+		json_decref(body);
+		http_db_reset();
+		http_problem(resp, 503, "S2001", "database unavailable", NULL, NULL);
+		resp->retry_after = 5;
+		return;
+	}
+	json_object_set_new(
+	    body, "period",
+	    json_pack("{s:o,s:o,s:i,s:s}", "id", per.id ? json_integer(per.id) : json_null(),
+		      "data_version", per.id ? json_integer(per.version) : json_null(),
+		      "every_days", cfg->release_days, "rule",
+		      "a token is answered from one data version a period, the one its period "
+		      "started with; every cell is drawn and charged anew in each period"));
 	http_json(resp, 200, body);
 }

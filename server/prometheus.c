@@ -1,5 +1,6 @@
 /* GET /metrics: Prometheus text format. The core's request metrics (common/metrics.h),
- * then the server's own: whether the database answers, the data version served, the
+ * then the server's own: whether the database answers, the data version and the latest
+ * period (docs/privacy.md, "Periods"), the
  * column engine's state, the audit writer's counters (dropped rows must stay 0), and the
  * queries the privacy budget refused (config/prometheus/wiqaya-alerts.yml watches them). */
 #include <stdlib.h>
@@ -19,8 +20,11 @@ void prometheus_get(struct http_request *req, struct http_response *resp)
 	sb_init(&sb);
 	http_metrics(req, "wiqaya", &sb);
 	PGconn *conn = http_db(req);
-	PGresult *r =
-	    conn ? db_exec(conn, &e, "SELECT version FROM analytics.data_version", 0, NULL) : NULL;
+	PGresult *r = conn ? db_exec(conn, &e,
+				     "SELECT version, (SELECT max(id) FROM auth.period) FROM "
+				     "analytics.data_version",
+				     0, NULL)
+			   : NULL;
 	if (!r)
 		http_db_reset();
 	sb_printf(&sb,
@@ -30,8 +34,11 @@ void prometheus_get(struct http_request *req, struct http_response *resp)
 	if (r && PQntuples(r) == 1)
 		sb_printf(&sb,
 			  "# HELP wiqaya_data_version The analytics data version served.\n"
-			  "# TYPE wiqaya_data_version gauge\nwiqaya_data_version %s\n",
-			  PQgetvalue(r, 0, 0));
+			  "# TYPE wiqaya_data_version gauge\nwiqaya_data_version %s\n"
+			  "# HELP wiqaya_period The latest period tokens are answered in (0: "
+			  "none yet; docs/privacy.md, \"Periods\").\n"
+			  "# TYPE wiqaya_period gauge\nwiqaya_period %s\n",
+			  PQgetvalue(r, 0, 0), PQgetisnull(r, 0, 1) ? "0" : PQgetvalue(r, 0, 1));
 	PQclear(r);
 	sb_printf(
 	    &sb,

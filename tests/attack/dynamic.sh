@@ -5,7 +5,7 @@
 #      victims of one year, by region) in eight equivalent spellings each. Every spelling
 #      must give the same answer (one noise per cell), so averaging them recovers nothing.
 #  11. injection: a submitter plants fake cases in small cells, one more per round, each
-#      round a new data version; the public table and a researcher token are asked after
+#      round a new data version and period; the public table and a researcher token are asked after
 #      each. The public view must release nothing new within its period; the researcher's
 #      average of (published - planted) must stay more than one child off, because the
 #      fixed part of the noise does not change with the data. The same attack on a server
@@ -139,6 +139,9 @@ inject() { # inject OUT: 15 fakes a cell, then 20 rounds of one more, asking aft
   for round in $(seq 1 21); do
     if [[ $round == 1 ]]; then for k in $(seq 1 15); do fakes "$k"; done; else fakes $((round + 14)); fi >"$T/fakes.ndjson"
     "$BIN/wiqaya-etl" load "$T/fakes.ndjson" >/dev/null 2>&1
+    # A token sees a new version only in a new period (docs/privacy.md, "Periods"): the
+    # attacker's best case, a period each round (an admin's here; 21 months in life).
+    "$BIN/wiqaya-server" period new >/dev/null
     planted=$((round + 14))
     api "/api/v1/analytics?indicator=victims&dimension=region&$cell&from=$Y&to=$Y" |
       jq -r --arg k "$planted" '(.headers | map(.name)) as $h | .rows[] | ["r", .[$h | index("region")], (.[$h | index("value")] // "null" | tostring), $k] | @tsv' >>"$out"

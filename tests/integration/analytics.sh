@@ -131,14 +131,19 @@ eq "a cached answer has the same rows for another token" "$(jq -c .rows <<<"$sec
 eq "and charges that token (0.5), then nobody twice" \
   "$(jq -r '.metaData.disclosure.epsilon_charged' <<<"$first") $(jq -r '.metaData.disclosure.epsilon_charged' <<<"$second") $(jq -r '.metaData.disclosure.epsilon_charged' <<<"$again")" "0.5 0.5 0"
 "$BIN/wiqaya-etl" refresh >/dev/null
-# The server learns the new version by NOTIFY (server/version.h): within moments.
+# Inside a period a token sees its period's version (docs/privacy.md, "Periods"); an
+# admin's new period, which the server hears of by NOTIFY, shows the rebuild's.
+eq "after a rebuild, inside the period, the answer is the same, of its version" \
+  "$(TOKEN=$A api "$cq" | jq -c '[.metaData.data_version, .rows]')" "$(jq -c '[.metaData.data_version, .rows]' <<<"$first")"
+"$BIN/wiqaya-server" period new >/dev/null
 for _ in $(seq 1 20); do
   fresh=$(TOKEN=$A api "$cq")
   [[ $(jq '.metaData.data_version' <<<"$fresh") -gt $(jq '.metaData.data_version' <<<"$first") ]] && break
   sleep 0.1
 done
-eq "after a rebuild the answer is of the new data version, without a restart" \
+eq "in a new period the answer is of the new data version, without a restart" \
   "$(jq '.metaData.data_version' <<<"$fresh")" "$(($(jq '.metaData.data_version' <<<"$first") + 1))"
+eq "and charged again" "$(jq '.metaData.disclosure.epsilon_charged' <<<"$fresh")" "0.5"
 
 # Outcomes by linkage, checked by hand (tests/data/outcomes.ndjson: A re-victimised in
 # 4 months; B reported twice for one abuse; C again after 15 months; D censored; E

@@ -42,8 +42,8 @@ check "and the server is still up" curl -sf "http://127.0.0.1:$TEST_HTTP_PORT/he
 
 # A stream of queries (a different one each time: no answer from the cache, none the
 # published product answers, which stays at its release's version) while three
-# batches, each of a year of its own, are loaded: every answer must show exactly the
-# years of the version it names. Versions before each load and after it are recorded.
+# batches, each of a year of its own, are loaded, each followed by a new period: every
+# answer must show exactly the years of the version it names. Versions before each load and after it are recorded.
 psql_t -c 'SELECT version FROM analytics.data_version' >"$T/versions"
 # Four channels of 60 or more children a year: a smaller cell (peer reports had 19 in one
 # year) is suppressed under some noise keys and would look like a year missing.
@@ -65,6 +65,8 @@ for y in 2021 2022 2023; do
   # version as it was, and every answer of that version would then look wrong.
   "$BIN/wiqaya-etl" load "$T/b$y/cases.ndjson" >"$T/load$y.out" 2>&1; echo "$y $?" >>"$T/load_status"
   echo "$y $(psql_t -c 'SELECT version FROM analytics.data_version')" >>"$T/versions"
+  # Tokens see a new version in a new period (docs/privacy.md, "Periods"): an admin's.
+  "$BIN/wiqaya-server" period new >/dev/null
   sleep 1
 done
 check "the engine loads each new version" engine_at

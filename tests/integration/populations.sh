@@ -1,6 +1,7 @@
 # Rates' populations remembered per data version (server/populations.h): a second rate
 # table asking for the same population reads it from memory, with the census table's
-# figures; a new population (a new data version) is read again, never the old one. The
+# figures; a new population (a new data version) is read again in the next period, never
+# the old one. The
 # published product's answers are kept per data version too (server/protect.c).
 source "$(dirname "$0")/../lib.sh"
 fresh_db populations
@@ -65,7 +66,15 @@ eq "kept, not summed again" "$(($(products sums) - sum0)) $(($(products memory) 
 # rates divide by the new figures, read from the database once.
 awk -F, 'BEGIN { OFS = "," } NR > 1 && $1 == 2019 { $5 = $5 * 2 } { print }' "$T/syn/population.csv" >"$T/doubled.csv"
 "$BIN/wiqaya-etl" load --population "$T/doubled.csv" >/dev/null
-check "the engine holds the new version" engine_at
+# Inside the period a token's rates are of the period's version, its population too
+# (docs/privacy.md, "Periods"); a new period shows the new one.
+db2=$(lookups database)
+rate caregiver_report >"$T/inside"
+eq "inside the period a rate divides by the period's population" \
+  "$(awk '$1 == 2019 { print $3 }' "$T/inside" | paste -sd' ')" "$(awk '$1 == 2019 { print $3 }' "$T/first" | paste -sd' ')"
+eq "from memory" "$(($(lookups database) - db2))" 0
+"$BIN/wiqaya-server" period new >/dev/null
+check "the engine holds the new version in the new period" engine_at
 db2=$(lookups database)
 rate police_investigation >"$T/third"
 eq "the new version's rates divide by the new population" "$(cat "$T/third")" "$(census "$T/third")"
