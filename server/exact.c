@@ -124,18 +124,21 @@ int exact_population(PGconn *conn, struct populations *pops, long long version,
 	PGresult *own = NULL;
 	int moved = 0;
 	if (!r) {
-		/* For the memory, with the data version the statement saw (one snapshot): rows
-		 * are kept under the version they are of, never under an older one the caller
-		 * still reads. */
+		/* For the memory, with the data version at which the population the statement
+		 * saw (one snapshot) was written: rows are kept under the caller's version only
+		 * when they were written at it or before (a period's engine reads an older
+		 * version than the database's: its populations are the same until a new one is
+		 * loaded, analytics.population_written). */
 		struct strbuf with;
 		sb_init(&with);
 		sb_printf(&with,
-			  "SELECT p.*, (SELECT version FROM analytics.data_version) FROM (%s) p",
+			  "SELECT p.*, (SELECT population_version FROM analytics.data_version) "
+			  "FROM (%s) p",
 			  sql.data);
 		own = db_exec(conn, e, key ? with.data : sql.data, np, (const char *const *)params);
 		sb_free(&with);
 		if (key && own && PQntuples(own) > 0 &&
-		    atoll(PQgetvalue(own, 0, PQnfields(own) - 1)) != version)
+		    atoll(PQgetvalue(own, 0, PQnfields(own) - 1)) > version)
 			moved = EXACT_MOVED;
 		if (!moved && key && own && PQntuples(own) > 0 &&
 		    (r = populations_keep(pops, version, key, own)))

@@ -26,3 +26,8 @@ GRANT SELECT ON auth.period TO wiqaya_loader;
 ALTER TABLE audit.log DROP CONSTRAINT log_kind_check;
 ALTER TABLE audit.log ADD CONSTRAINT log_kind_check
   CHECK (kind IN ('query', 'token', 'submission', 'approval', 'release', 'period'));
+-- The data version at which the population table was last written (the trigger
+-- population_written): an engine answering in an older period's version reads the same
+-- population rows while they are unchanged, instead of moving to the database's version
+-- (server/exact.c), which would start a new period at every refresh.
+ALTER TABLE analytics.data_version ADD COLUMN population_version bigint NOT NULL DEFAULT 0;

@@ -62,6 +62,20 @@ TOKEN= published >"$T/pub2"
 eq "asked again, by the public (no token): the same rows" "$(cat "$T/pub2")" "$(cat "$T/pub1")"
 eq "kept, not summed again" "$(($(products sums) - sum0)) $(($(products memory) - kept0))" "1 1"
 
+# New cases inside the period (a new data version, the population unchanged): a token's
+# rate table of a population not asked before is still of the period's version, its
+# population read at the database's version (the same rows, analytics.population_written),
+# and no period is started for it.
+periods() { psql_t -c 'SELECT count(*) FROM auth.period'; }
+p0=$(periods) v0=$(api "/api/v1/analytics?indicator=victim_rate&dimension=year&dimension=sex&filter=detection:police_investigation" | jq .metaData.data_version)
+"$BIN/wiqaya-synth" --seed 62 --cases 200 --years 2019-2019 --out "$T/more" >/dev/null
+"$BIN/wiqaya-etl" load "$T/more/cases.ndjson" >/dev/null
+check "new cases make a new data version" test "$(psql_t -c 'SELECT version FROM analytics.data_version')" -gt "$v0"
+api "/api/v1/analytics?indicator=victim_rate&dimension=year&dimension=age_band&filter=detection:platform_report" >"$T/inside.json"
+check "(a table of the token's, not the published product's)" jq -e '.metaData.release == null' "$T/inside.json"
+eq "a rate of a population not asked before is of the period's version" "$(jq .metaData.data_version "$T/inside.json")" "$v0"
+eq "and started no period" "$(periods)" "$p0"
+
 # A new population: 2019's children doubled. Its refresh is a new data version, whose
 # rates divide by the new figures, read from the database once.
 awk -F, 'BEGIN { OFS = "," } NR > 1 && $1 == 2019 { $5 = $5 * 2 } { print }' "$T/syn/population.csv" >"$T/doubled.csv"
