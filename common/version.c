@@ -57,9 +57,7 @@ static int subscribe(struct version_watch *w, PGconn *conn)
 					 atoi(PQgetvalue(r, 0, 3))};
 	atomic_store(&w->version, PQntuples(r) == 1 ? atoll(PQgetvalue(r, 0, 0)) : 0);
 	PQclear(r);
-	pthread_mutex_lock(&w->lock);
-	w->period = p;
-	pthread_mutex_unlock(&w->lock);
+	version_watch_period_seen(w, &p); /* (never back: one this server just started) */
 	return 0;
 }
 

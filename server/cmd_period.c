@@ -18,10 +18,18 @@ static int start(struct cli_ctx *ctx)
 	struct server_app *app = ctx->app;
 	struct wq_error e;
 	struct data_period latest, per;
+	int started;
 	if (db_run(ctx->conn, &e, "BEGIN", 0, NULL) < 0 ||
 	    period_latest(ctx->conn, &latest, &e) < 0 ||
-	    period_start(ctx->conn, NULL, ctx->cfg, latest.id, 0, "admin", &per, &e) < 0)
+	    (started = period_start(ctx->conn, NULL, ctx->cfg, latest.id, 0, "admin", &per, &e)) < 0)
 		goto fail;
+	if (!started) { /* a server's, at the same moment: it is the new one */
+		PQclear(PQexec(ctx->conn, "ROLLBACK"));
+		printf("period %lld was started by a server meanwhile: tokens are answered from "
+		       "data version %lld\n",
+		       per.id, per.version);
+		return 0;
+	}
 	json_t *j = json_pack("{s:s,s:I,s:I}", "action", "new", "period", (json_int_t)per.id,
 			      "data_version", (json_int_t)per.version);
 	char *body = json_dumps(j, JSON_COMPACT | JSON_SORT_KEYS);

@@ -611,7 +611,8 @@ struct columns *columns_load(const struct wq_config *cfg, int parts, struct wq_e
 	if (p[0].conn && files_now(p[0].conn, &files, &p[0].e) == 0 && begin(&p[0]) == 0)
 		r = db_exec(p[0].conn, &p[0].e,
 			    "SELECT pg_export_snapshot(), version, coalesce(first_year, 0), "
-			    "coalesce(last_year, 0), item_cap FROM analytics.data_version",
+			    "coalesce(last_year, 0), item_cap, coalesce(extract(month FROM "
+			    "last_month)::int, 0) FROM analytics.data_version",
 			    0, NULL);
 	if (!r || PQntuples(r) != 1) {
 		if (r)
@@ -625,6 +626,7 @@ struct columns *columns_load(const struct wq_config *cfg, int parts, struct wq_e
 	c->first = atoi(PQgetvalue(r, 0, 2));
 	c->last = atoi(PQgetvalue(r, 0, 3));
 	c->item_cap = atoi(PQgetvalue(r, 0, 4));
+	c->last_month = atoi(PQgetvalue(r, 0, 5));
 	PQclear(r);
 	for (size_t k = 0; model_fact_at(k) && k < COLUMNS_MAX_FACTS; k++) {
 		int by_years = shares_plan(p[0].conn, model_fact_at(k), parts, where[k], &p[0].e);

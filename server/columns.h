@@ -59,6 +59,7 @@ struct fact_columns {
 struct columns {
 	long long version; /* analytics.data_version, read in the load's snapshot */
 	int first, last, item_cap;
+	int last_month; /* the month (1-12) of the data's last report; 0 unknown */
 	struct fact_columns facts[COLUMNS_MAX_FACTS];
 	int nfacts;
 	int facts_by_years; /* facts whose parts read years of their own (shares.h) */

@@ -77,10 +77,13 @@ static void back_off(long long want, long long *failed, int *delay, double *next
 }
 
 /* The loader: keeps in memory the version of the period tokens are answered in. A period
- * whose version it holds, it adopts; otherwise (a new calendar period, or another server's
- * or an admin's period at a version it does not hold) it loads the database's version and
- * answers in the period at that version: the latest period if it is at it, else a new one
- * it starts (period.h). A new data version inside a period is not loaded. */
+ * whose version it holds, it adopts. A newer one (another server's, an admin's) it adopts
+ * when it can load its version, the database's still; when it cannot (a refresh since), it
+ * keeps answering in its own period rather than start another over it: two servers would
+ * otherwise leapfrog, a period a refresh (a cold review's finding). It starts a period
+ * only at the calendar's turn (period.h's guard lets one server a turn win) or when it
+ * answers in none (started, or a load failed): at the version it loaded. A new data
+ * version inside a period is not loaded. */
 static void *loader(void *arg)
 {
 	struct engine *en = arg;
@@ -94,40 +97,44 @@ static void *loader(void *arg)
 		struct data_period per;
 		int known = version_watch_period(en->watch, &per) == 0;
 		int current = known && period_is_current(&per, en->cfg);
-		long long have =
-		    en->current ? en->current->version : 0; /* only this thread writes it */
-		if (live == 0) {
+		/* (Only this thread writes current and period.) */
+		long long have = en->current ? en->current->version : 0, mine = en->period;
+		if (live == 0 || (current && have != per.version && mine && per.version != live)) {
 			nap(LOOK_MS);
 			continue;
 		}
 		if (current && have == per.version) {
-			if (en->period != per.id)
+			if (mine != per.id)
 				install(en, en->current, per.id);
 			nap(LOOK_MS);
 			continue;
 		}
 		struct columns *c = en->current;
 		if (have != live) {
-			if (live == failed && clock_now() < next) {
+			if ((live == failed && clock_now() < next) || (live < have && live != failed)) {
+				/* A failed version not tried again before the back-off; the watcher
+				 * behind the version just loaded (its notice on the way, or a pooler
+				 * that drops it): not loaded again at once, in a loop; still older
+				 * after 5 s (a database restored), it is. */
+				if (!(live == failed && clock_now() < next))
+					back_off(live, &failed, &delay, &next);
+				if (!current && mine)
+					install(en, en->current, 0); /* its period over: the SQL path */
 				nap(LOOK_MS);
-				continue;
-			}
-			if (live < have && live != failed) {
-				/* The watcher behind the version just loaded (its notice on the way,
-				 * or a pooler that drops it): not loaded again at once, in a loop;
-				 * still older after 5 s (a database restored), it is. */
-				back_off(live, &failed, &delay, &next);
 				continue;
 			}
 			struct wq_error e;
 			if (!(c = columns_load(en->cfg, parts, &e))) {
 				/* The same failure again is likely (a value the columns cannot
 				 * hold, a missing privilege): tried again after the back-off; a
-				 * new version at once. */
+				 * new version at once. A period over is not answered in meanwhile:
+				 * the SQL path starts the next. */
 				back_off(live, &failed, &delay, &next);
 				log_error("%s: %s (%s) -- answering from the SQL path; trying again "
 					  "in %d s",
 					  e.code, e.message, e.detail, delay / 1000);
+				if (!current && mine)
+					install(en, en->current, 0);
 				continue;
 			}
 			/* Another version than the watcher's (the database moved on, or the
@@ -146,14 +153,24 @@ static void *loader(void *arg)
 				 c->facts_by_years, c->nfacts);
 		}
 		/* The period at the version now held: the latest, if it is at it (another
-		 * server's, loaded meanwhile), else one this server starts. */
+		 * server's, loaded meanwhile); else, at the calendar's turn or answering in none,
+		 * one this server starts; else (a refresh came between) its own stays. */
 		known = version_watch_period(en->watch, &per) == 0;
 		current = known && period_is_current(&per, en->cfg);
+		if (current && per.version == c->version) {
+			install(en, c, per.id);
+			continue;
+		}
+		if (current && mine) {
+			if (c != en->current)
+				columns_free(c); /* (never installed: nothing reads it) */
+			nap(LOOK_MS);
+			continue;
+		}
 		struct wq_error e;
-		if (!(current && per.version == c->version) &&
-		    ((!conn && !(conn = db_connect(en->cfg, en->cfg->db_reader_user, &e))) ||
-		     period_start(conn, en->watch, en->cfg, per.id, c->version,
-				  current ? "version" : "calendar", &per, &e) < 0)) {
+		if ((!conn && !(conn = db_connect(en->cfg, en->cfg->db_reader_user, &e))) ||
+		    period_start(conn, en->watch, en->cfg, per.id, c->version,
+				 current ? "version" : "calendar", &per, &e) < 0) {
 			log_error("%s: %s -- no period started; tokens are answered from the SQL "
 				  "path",
 				  e.code, e.message);
@@ -164,7 +181,7 @@ static void *loader(void *arg)
 			continue;
 		}
 		/* (Another server's period at another version: answered from SQL until the
-		 * next turn of the loop loads again.) */
+		 * next turn of the loop.) */
 		install(en, c, per.version == c->version ? per.id : 0);
 	}
 	PQfinish(conn);

@@ -128,7 +128,7 @@ int exact_population(PGconn *conn, struct populations *pops, long long version,
 		 * saw (one snapshot) was written: rows are kept under the caller's version only
 		 * when they were written at it or before (a period's engine reads an older
 		 * version than the database's: its populations are the same until a new one is
-		 * loaded, analytics.population_written). */
+		 * loaded, warehouse.population_written). */
 		struct strbuf with;
 		sb_init(&with);
 		sb_printf(&with,

@@ -31,7 +31,8 @@ static int delay_of(const char *code)
 	return code[0] - '0';
 }
 
-/* The month (1-12) of the data's last report, 12 when unknown. */
+/* The month (1-12) of the data's last report now, 12 when unknown (an answer of the
+ * published product; a token's answer knows its own version's, answer.last_month). */
 static int last_month_of(PGconn *conn)
 {
 	struct wq_error e;
@@ -93,7 +94,8 @@ void nowcast_get(struct http_request *req, struct http_response *resp)
 		if (y > last)
 			last = y;
 	}
-	if (last && last_month_of(http_db(req)) < 12)
+	/* (A token's table is of its period's version: its last month, not today's data's.) */
+	if (last && (a.last_month ? a.last_month : last_month_of(http_db(req))) < 12)
 		last--;
 	if (last < first)
 		first = last = 0;

@@ -12,7 +12,8 @@
 
 int period_is_current(const struct data_period *p, const struct wq_config *cfg)
 {
-	return p->id > 0 && p->calendar == (int)public_release_period(cfg, time(NULL));
+	/* (At least: a server whose clock is behind another's takes the other's turn.) */
+	return p->id > 0 && p->calendar >= (int)public_release_period(cfg, time(NULL));
 }
 
 int period_latest(PGconn *conn, struct data_period *out, struct wq_error *e)
@@ -41,11 +42,15 @@ int period_start(PGconn *conn, struct version_watch *w, const struct wq_config *
 	snprintf(cal, sizeof cal, "%lld", public_release_period(cfg, time(NULL)));
 	const char *params[] = {id, ver, cal, reason};
 	/* The id after the latest this server knows: a server that knew less loses, and
-	 * takes the winner's (the primary key decides between two at once). */
+	 * takes the winner's (the primary key decides between two at once). A calendar's
+	 * period starts only if none of this turn or a later one exists: a server whose clock
+	 * is ahead starts the turn early, once, and the others take it. */
 	PGresult *r = db_exec(conn, e,
 			      "INSERT INTO auth.period (id, data_version, calendar, reason) "
 			      "SELECT $1::bigint, CASE WHEN $2::bigint > 0 THEN $2::bigint "
 			      "ELSE version END, $3::integer, $4 FROM analytics.data_version "
+			      "WHERE $4 <> 'calendar' OR NOT EXISTS (SELECT 1 FROM auth.period "
+			      "WHERE calendar >= $3::integer) "
 			      "ON CONFLICT (id) DO NOTHING RETURNING id",
 			      4, params);
 	if (!r)
@@ -58,5 +63,5 @@ int period_start(PGconn *conn, struct version_watch *w, const struct wq_config *
 		log_info("period %lld started at data version %lld (%s)", out->id, out->version,
 			 reason);
 	version_watch_period_seen(w, out);
-	return 0;
+	return started;
 }

@@ -16,12 +16,15 @@
 #include "common/error.h"
 #include "common/version.h"
 
-/* Whether p is the period of the calendar now (it started in this calendar period). */
+/* Whether p is the period of the calendar now (it started in this calendar period, or
+ * a later one by another server's clock). */
 int period_is_current(const struct data_period *p, const struct wq_config *cfg);
 
 /* Starts the period after `after` (0: none yet) at data version `version` (0: the
- * database's now), unless another server started it first; then *out is the latest
- * period, whichever started it, and w knows it. Outside any transaction. */
+ * database's now), unless another server started it first (or, for reason "calendar",
+ * one of this calendar period exists); *out is then the latest period, whichever started
+ * it, and w knows it. 1 it started it, 0 another did, -1 on failure. In a transaction,
+ * the period is another server's until its commit. */
 int period_start(PGconn *conn, struct version_watch *w, const struct wq_config *cfg,
 		 long long after, long long version, const char *reason, struct data_period *out,
 		 struct wq_error *e);

@@ -49,7 +49,7 @@ const char *cell_status_name(enum cell_status s)
 struct snapshot {
 	const struct columns *cols; /* the engine's; NULL: the SQL path's open transaction */
 	long long version, period;  /* the period: every cell's epoch */
-	int first, last, item_cap;
+	int first, last, item_cap, last_month;
 	int held; /* the refresh lock, shared, for years on other servers (columns.h) */
 };
 
@@ -63,7 +63,8 @@ static int snapshot_begin(PGconn *conn, struct snapshot *s, struct wq_error *e)
 	if (db_run(conn, e, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", 0, NULL) < 0 ||
 	    !(ver = db_exec(conn, e,
 			    "SELECT version, coalesce(first_year, 0), coalesce(last_year, 0), "
-			    "item_cap FROM analytics.data_version",
+			    "item_cap, coalesce(extract(month FROM last_month)::int, 0) FROM "
+			    "analytics.data_version",
 			    0, NULL))) {
 		PQclear(PQexec(conn, "ROLLBACK"));
 		columns_release_refresh(conn, &s->held);
@@ -73,6 +74,7 @@ static int snapshot_begin(PGconn *conn, struct snapshot *s, struct wq_error *e)
 	s->first = atoi(PQgetvalue(ver, 0, 1));
 	s->last = atoi(PQgetvalue(ver, 0, 2));
 	s->item_cap = atoi(PQgetvalue(ver, 0, 3));
+	s->last_month = atoi(PQgetvalue(ver, 0, 4));
 	PQclear(ver);
 	return 0;
 }
@@ -85,13 +87,15 @@ static void snapshot_of_columns(struct snapshot *s, const struct columns *c, lon
 	s->first = c->first;
 	s->last = c->last;
 	s->item_cap = c->item_cap;
+	s->last_month = c->last_month;
 }
 
-/* Opens the answer's snapshot in the latest period: the engine's columns when it answers
- * in it; else the database's, when the database is at the period's version; else the
- * engine's columns in its own period (it is loading the latest); else a period this
- * server starts: the calendar's when the latest ended, or at the database's version when
- * the latest is at another (period.h). en NULL: the database's alone. */
+/* Opens the answer's snapshot: the engine's columns in the engine's period when it answers
+ * in one (it moves to a newer period by itself, engine.c: a server's answers never go back
+ * and forth between two periods); else the database's in the latest period, when the
+ * database is at its version; else in a period this server starts: the calendar's when the
+ * latest ended, or at the database's version when the latest is at another (period.h).
+ * en NULL: the database's alone. */
 static int snapshot_open(const struct protector *p, struct engine *en, PGconn *conn,
 			 struct snapshot *s, struct wq_error *e)
 {
@@ -99,39 +103,30 @@ static int snapshot_open(const struct protector *p, struct engine *en, PGconn *c
 	struct data_period per;
 	const struct columns *cols = engine_acquire(en, &engine_period);
 	memset(s, 0, sizeof *s);
-	if (version_watch_period(p->version, &per) < 0 && period_latest(conn, &per, e) < 0) {
-		engine_release(p->engine, cols);
-		return -1;
-	}
-	if (cols && per.id <= engine_period) {
+	if (cols) {
 		snapshot_of_columns(s, cols, engine_period);
 		return 0;
 	}
+	if (version_watch_period(p->version, &per) < 0 && period_latest(conn, &per, e) < 0)
+		return -1;
 	for (int tries = 0;; tries++) {
 		if (!period_is_current(&per, p->cfg)) {
-			if (cols) {
-				snapshot_of_columns(s, cols, engine_period);
-				return 0;
-			}
 			if (period_start(conn, p->version, p->cfg, per.id, 0, "calendar", &per, e) <
 			    0)
 				return -1;
+			if (!period_is_current(&per, p->cfg)) {
+				err_set(e, "S2002", "no period of this calendar could be started");
+				return -1;
+			}
 		}
-		if (snapshot_begin(conn, s, e) < 0) {
-			engine_release(p->engine, cols);
+		if (snapshot_begin(conn, s, e) < 0)
 			return -1;
-		}
 		if (s->version == per.version) {
 			s->period = per.id;
-			engine_release(p->engine, cols);
 			return 0;
 		}
 		PQclear(PQexec(conn, "ROLLBACK"));
 		columns_release_refresh(conn, &s->held);
-		if (cols) {
-			snapshot_of_columns(s, cols, engine_period);
-			return 0;
-		}
 		if (tries == 2) {
 			err_set(e, "S2002", "the data moved on while a period started");
 			return -1;
@@ -363,6 +358,7 @@ static int compute(const struct protector *p, PGconn *conn, const struct query *
 	a->n = total;
 	a->data_version = a->kept_at = s.version;
 	a->period = s.period;
+	a->last_month = s.last_month;
 	struct strbuf def;
 	struct layout_definer df;
 	struct noise_measure nm[3]; /* the numerator's, the denominator's, the excluded's */
@@ -541,18 +537,18 @@ static void answer_key(const struct query *q, long long period, char *key, size_
 }
 
 /* The period an answer would be made in, as far as memory knows (the cache's key with the
- * query): the engine's, or the latest the watcher heard while it is the calendar's, and
- * its version in *version; 0: none known (the answer is made, not looked up). */
+ * query): the engine's, or without one the latest the watcher heard while it is the
+ * calendar's, and its version in *version; 0: none known (the answer is made, not looked
+ * up). */
 static long long known_period(const struct protector *p, long long *version)
 {
 	struct data_period per;
 	long long ep, ev;
-	int watched = version_watch_period(p->version, &per) == 0;
-	if (engine_period(p->engine, &ep, &ev) && (!watched || per.id <= ep)) {
+	if (engine_period(p->engine, &ep, &ev)) {
 		*version = ev;
 		return ep;
 	}
-	if (watched && period_is_current(&per, p->cfg)) {
+	if (version_watch_period(p->version, &per) == 0 && period_is_current(&per, p->cfg)) {
 		*version = per.version;
 		return per.id;
 	}

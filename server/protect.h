@@ -70,6 +70,8 @@ struct answer {
 	size_t n;	     /* values point into the query, the code lists or static text */
 	long long data_version;
 	long long period;	 /* a token's answer: its period (server/period.h); 0 none */
+	int last_month;		 /* a token's answer: the month (1-12) of its data's last
+				    report (a nowcast's last year); 0 unknown */
 	long long kept_at;	 /* the data version its kept forms are kept at (cache.h): its own,
 				    or for a published table the version whose populations it used;
 				    0 none known: not kept */

@@ -194,6 +194,19 @@ TOKEN=
 api() { curl -s ${TOKEN:+-H "Authorization: Bearer $TOKEN"} "http://127.0.0.1:$TEST_HTTP_PORT$1"; }
 # new_token ROLE [AGENCY]: a new token of ROLE, printed (the token command).
 new_token() { "$BIN/wiqaya-server" token add --role "$1" ${2:+--agency "$2"} --name "test $1" 2>/dev/null; }
+# new_period: an admin's new period (docs/privacy.md, "Periods"), and the wait until the
+# server's column engine answers in it (it loads the period's version first).
+new_period() {
+  "$BIN/wiqaya-server" period new >"$T/period.out" || return 1
+  local id; id=$(psql_t -c 'SELECT max(id) FROM auth.period')
+  PERIOD_MONITOR=${PERIOD_MONITOR:-$(new_token monitor)}
+  for _ in $(seq 1 100); do
+    curl -s -H "Authorization: Bearer $PERIOD_MONITOR" "http://127.0.0.1:$TEST_HTTP_PORT/metrics" |
+      awk -v id="$id" '$1 == "wiqaya_engine_period" && $2 >= id { f = 1 } END { exit !f }' && return 0
+    sleep 0.1
+  done
+  return 1
+}
 # ask: asks each of QUERIES (an array of API paths) with $TOKEN, into $T/asked-I.json.
 ask() { local i; for i in "${!QUERIES[@]}"; do api "${QUERIES[$i]}" >"$T/asked-$i.json"; done; }
 # asked_again SAME FREE: asks each of QUERIES again with $TOKEN (into $T/again-I.json) and

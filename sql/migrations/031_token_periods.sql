@@ -26,8 +26,9 @@ GRANT SELECT ON auth.period TO wiqaya_loader;
 ALTER TABLE audit.log DROP CONSTRAINT log_kind_check;
 ALTER TABLE audit.log ADD CONSTRAINT log_kind_check
   CHECK (kind IN ('query', 'token', 'submission', 'approval', 'release', 'period'));
--- The data version at which the population table was last written (the trigger
--- population_written): an engine answering in an older period's version reads the same
--- population rows while they are unchanged, instead of moving to the database's version
--- (server/exact.c), which would start a new period at every refresh.
+-- The data version that shows the census as it is (the trigger population_written on
+-- warehouse.population): an engine answering in an older period's version reads the
+-- analytics population while it is unchanged since, instead of moving to the database's
+-- version (server/exact.c), which would start a new period at every refresh. A database
+-- migrated with a population already loaded shows it at its version now or before: 0.
 ALTER TABLE analytics.data_version ADD COLUMN population_version bigint NOT NULL DEFAULT 0;

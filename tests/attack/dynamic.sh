@@ -141,7 +141,7 @@ inject() { # inject OUT: 15 fakes a cell, then 20 rounds of one more, asking aft
     "$BIN/wiqaya-etl" load "$T/fakes.ndjson" >/dev/null 2>&1
     # A token sees a new version only in a new period (docs/privacy.md, "Periods"): the
     # attacker's best case, a period each round (an admin's here; 21 months in life).
-    "$BIN/wiqaya-server" period new >/dev/null
+    new_period
     planted=$((round + 14))
     api "/api/v1/analytics?indicator=victims&dimension=region&$cell&from=$Y&to=$Y" |
       jq -r --arg k "$planted" '(.headers | map(.name)) as $h | .rows[] | ["r", .[$h | index("region")], (.[$h | index("value")] // "null" | tostring), $k] | @tsv' >>"$out"

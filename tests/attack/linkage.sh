@@ -86,7 +86,7 @@ eq "free" "$(jq '.metaData.disclosure.epsilon_charged' "$T/inside")" "0"
 # The next period (an admin's here; the calendar's a period of release_days later):
 # every cell is drawn and charged anew, member or not, and the oldest years too, so a
 # merge's reach (every year) is no longer told apart from a case's.
-"$BIN/wiqaya-server" period new >"$T/period.out"
+check "an admin starts a new period, which the server answers in" new_period
 check "an admin starts a new period at the plant's data version" grep -q "from data version $(psql_t -c 'SELECT version FROM analytics.data_version')" "$T/period.out"
 check "audited" psql_t -c "SELECT 1 FROM audit.log WHERE kind = 'period'"
 member_free=0 other_free=0

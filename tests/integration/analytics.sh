@@ -135,7 +135,7 @@ eq "and charges that token (0.5), then nobody twice" \
 # admin's new period, which the server hears of by NOTIFY, shows the rebuild's.
 eq "after a rebuild, inside the period, the answer is the same, of its version" \
   "$(TOKEN=$A api "$cq" | jq -c '[.metaData.data_version, .rows]')" "$(jq -c '[.metaData.data_version, .rows]' <<<"$first")"
-"$BIN/wiqaya-server" period new >/dev/null
+check "an admin starts a new period, which the server answers in" new_period
 for _ in $(seq 1 20); do
   fresh=$(TOKEN=$A api "$cq")
   [[ $(jq '.metaData.data_version' <<<"$fresh") -gt $(jq '.metaData.data_version' <<<"$first") ]] && break

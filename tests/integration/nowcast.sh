@@ -98,4 +98,13 @@ jq -c 'select(.reported < "2021-07")' "$T/syn/cases.ndjson" >"$T/mid.ndjson"
 start_server
 TOKEN=$(new_token researcher)
 eq "data ending in June 2021: the years of abuse end in 2020" "$(api /api/v1/estimates/nowcast | jq '.rows[-1][0]')" "2020"
+# The rest of 2021 loaded inside the period: a token's nowcast is still of the period's
+# data, its last month too (docs/privacy.md, "Periods"); in a new period, of the new data.
+jq -c 'select(.reported >= "2021-07" and .reported < "2022")' "$T/syn/cases.ndjson" >"$T/rest.ndjson"
+"$BIN/wiqaya-etl" load "$T/rest.ndjson" >/dev/null 2>&1
+eq "the data now end in December" "$(psql_t -c "SELECT extract(month FROM last_month) FROM analytics.data_version")" "12"
+eq "inside the period a new nowcast still ends in 2020 (the period's data end in June)" \
+  "$(api '/api/v1/estimates/nowcast?filter=sex:male' | jq '.rows[-1][0]')" "2020"
+check "an admin starts a new period, which the server answers in" new_period
+eq "in a new period it ends in 2021" "$(api '/api/v1/estimates/nowcast?filter=sex:female' | jq '.rows[-1][0]')" "2021"
 echo "1..$n"
