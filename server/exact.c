@@ -80,7 +80,16 @@ int exact_columns(const struct columns *c, PGconn *conn, struct populations *pop
 		pop = xmalloc((total ? total : 1) * sizeof *pop);
 		rc = exact_population(conn, pops, c->version, q, dom, total, pop, e);
 		/* (With no memory the statement's version is not known: the engine answers
-		 * only in the server, which has one.) */
+		 * only in the server, which has one.) A census loaded since c's version (inside
+		 * a period, the engine's is older than the database's) cannot divide c's counts,
+		 * and the one that could is gone: no denominator until the next period, rather
+		 * than a period started for it (which a refresh after each such rate would make
+		 * a fresh draw of everything: a cold review). */
+		if (rc == EXACT_MOVED) {
+			rc = 0;
+			for (size_t i = 0; i < total; i++)
+				pop[i] = -1;
+		}
 		for (size_t i = 0; rc == 0 && i < total; i++)
 			if (kept[i] && pop[i] >= 0) {
 				x[i].has_den = 1;

@@ -31,10 +31,9 @@ struct exact_cell {
 int exact_sql(PGconn *conn, const struct query *q, const struct domain *dom, size_t total,
 	      struct exact_cell *x, struct wq_error *e);
 /* The same from columns c; a rate's population (a public census table, not a fact) through
- * conn, or from pops (NULL: none) at c's version. 0; EXACT_MOVED when the database holds
- * a newer version than c's, whose population would divide c's counts (answer it again in
- * one snapshot); or -1 with e set (S6002 no columns for q's fact, or too many rows to count;
- * S2002). */
+ * conn, or from pops (NULL: none) at c's version: none (no denominator) when a census was
+ * loaded since c's version. 0, or -1 with e set (S6002 no columns for q's fact, or too
+ * many rows to count; S2002). */
 #define EXACT_MOVED 1
 int exact_columns(const struct columns *c, PGconn *conn, struct populations *pops,
 		  const struct query *q, const struct domain *dom, size_t total,

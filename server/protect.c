@@ -94,14 +94,13 @@ static void snapshot_of_columns(struct snapshot *s, const struct columns *c, lon
  * in one (it moves to a newer period by itself, engine.c: a server's answers never go back
  * and forth between two periods); else the database's in the latest period, when the
  * database is at its version; else in a period this server starts: the calendar's when the
- * latest ended, or at the database's version when the latest is at another (period.h).
- * en NULL: the database's alone. */
-static int snapshot_open(const struct protector *p, struct engine *en, PGconn *conn,
-			 struct snapshot *s, struct wq_error *e)
+ * latest ended, or at the database's version when the latest is at another (period.h). */
+static int snapshot_open(const struct protector *p, PGconn *conn, struct snapshot *s,
+			 struct wq_error *e)
 {
 	long long engine_period;
 	struct data_period per;
-	const struct columns *cols = engine_acquire(en, &engine_period);
+	const struct columns *cols = engine_acquire(p->engine, &engine_period);
 	memset(s, 0, sizeof *s);
 	if (cols) {
 		snapshot_of_columns(s, cols, engine_period);
@@ -297,16 +296,15 @@ static void *perturb_cells(void *arg)
 	return NULL;
 }
 
-/* The protected table of q in the latest period (snapshot_open; `sql`: from the database
- * whatever the engine holds): every cell's published values and the identities of what it
- * releases (ids, malloc'd, *nids of 16 bytes). */
-static int compute(const struct protector *p, PGconn *conn, const struct query *q, int sql,
+/* The protected table of q in the server's period (snapshot_open): every cell's published
+ * values and the identities of what it releases (ids, malloc'd, *nids of 16 bytes). */
+static int compute(const struct protector *p, PGconn *conn, const struct query *q,
 		   struct answer *a, uint8_t **ids_out, size_t *nids_out, unsigned *status,
 		   struct wq_error *e)
 {
 	struct snapshot s;
 	struct domain dom[QUERY_MAX_DIMS];
-	if (snapshot_open(p, sql ? NULL : p->engine, conn, &s, e) < 0) {
+	if (snapshot_open(p, conn, &s, e) < 0) {
 		*status = 503;
 		return -1;
 	}
@@ -337,13 +335,6 @@ static int compute(const struct protector *p, PGconn *conn, const struct query *
 	int rc = s.cols ? exact_columns(s.cols, conn, p->populations, q, dom, total, x, e)
 			: exact_sql(conn, q, dom, total, x, e);
 	snapshot_close(p, conn, &s, rc == 0 ? "COMMIT" : "ROLLBACK");
-	if (rc == EXACT_MOVED) {
-		/* A rate's population moved on past the engine's version (a new population
-		 * loaded meanwhile): its counts would be divided by another version's. Made
-		 * again in one snapshot of the database, at its version. */
-		free(x);
-		return compute(p, conn, q, 1, a, ids_out, nids_out, status, e);
-	}
 	if (rc < 0) {
 		free(x);
 		*status = 503;
@@ -855,7 +846,7 @@ int protect_answer(const struct protector *p, PGconn *conn, const struct query *
 	char key[QUERY_TEXT_MAX + 32];
 	answer_key(q, period, key, sizeof key);
 	if (!period || kept(p, key, version, a, &ids, &nids) < 0) {
-		if (compute(p, conn, q, 0, a, &ids, &nids, status, e) < 0) {
+		if (compute(p, conn, q, a, &ids, &nids, status, e) < 0) {
 			answer_free(a);
 			return -1;
 		}

@@ -148,6 +148,16 @@ int withdraw_batch(PGconn *conn, const uint8_t *audit_key, long long id, const c
 	for (size_t i = 0; i < sizeof removal / sizeof *removal; i++)
 		if (db_run(conn, e, removal[i], 1, params) < 0)
 			goto fail;
+	/* The case facts changed here, before the refresh: a data version of their own, one
+	 * version one set of facts (a token's period reads a version whole, and a server
+	 * answering on SQL must not read other facts under its period's version than its
+	 * engine does: docs/privacy.md, "Periods"; a cold review), notified at commit as a
+	 * build's is. */
+	if (db_run(conn, e,
+		   "WITH v AS (UPDATE analytics.data_version SET version = version + 1 "
+		   "RETURNING version) SELECT pg_notify('wiqaya_data_version', version::text) FROM v",
+		   0, NULL) < 0)
+		goto fail;
 	json_t *j =
 	    json_pack("{s:s,s:I,s:s,s:I,s:I}", "kind", "withdrawal", "batch", (json_int_t)id, "by",
 		      by, "cases", (json_int_t)w->cases, "persons", (json_int_t)w->persons);

@@ -96,6 +96,14 @@ rate caregiver_report >"$T/inside"
 eq "inside the period a rate divides by the period's population" \
   "$(awk '$1 == 2019 { print $3 }' "$T/inside" | paste -sd' ')" "$(awk '$1 == 2019 { print $3 }' "$T/first" | paste -sd' ')"
 eq "from memory" "$(($(lookups database) - db2))" 0
+# One of a population not asked before: the period's census is gone from the database, so
+# its cells have no denominator until the next period; no period is started for it (a
+# cold review: one started a period after every refresh, a fresh draw of everything).
+p1=$(periods)
+api "/api/v1/analytics?indicator=victim_rate&dimension=year&dimension=sex&filter=region:DC-03&filter=detection:platform_report" >"$T/gone.json"
+eq "inside the period, a rate of a census loaded since has no denominator" \
+  "$(jq -c '[.rows[][-1]] | unique - ["suppressed"]' "$T/gone.json")" '["no_denominator"]'
+eq "and starts no period" "$(periods)" "$p1"
 check "an admin starts a new period, which the server answers in" new_period
 check "the engine holds the new version in the new period" engine_at
 db2=$(lookups database)

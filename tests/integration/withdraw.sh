@@ -57,8 +57,11 @@ fresh_db withdraw
 status "B loads" 0 "$BIN/wiqaya-etl" load "$T/b.ndjson"
 batch_b=$(grep -o 'batch [0-9]*' "$T/last" | head -1 | cut -d' ' -f2)
 check "B's summary counts its new cases and none replaced" grep -q '300 new cases, 0 replacing earlier submissions' "$T/last"
-before=$(psql_t -c 'SELECT count(*) FROM warehouse."case"')
+before=$(psql_t -c 'SELECT count(*) FROM warehouse."case"') version=$(psql_t -c 'SELECT version FROM analytics.data_version')
 status "B withdrawn" 0 "$BIN/wiqaya-etl" withdraw "$batch_b"
+# It takes B's case facts out before its refresh: a data version of its own, then the
+# refresh's (one version, one set of facts: docs/privacy.md, "Periods").
+eq "the withdrawal and its refresh are two data versions" "$(psql_t -c 'SELECT version FROM analytics.data_version')" "$((version + 2))"
 check "the withdrawal says what it removed" grep -q "batch $batch_b withdrawn: 300 cases" "$T/last"
 eq "the cases of B are gone" "$(psql_t -c 'SELECT count(*) FROM warehouse."case"')" "$((before - 300))"
 rows >"$T/withdrawn"
