@@ -198,10 +198,9 @@ new_token() { "$BIN/wiqaya-server" token add --role "$1" ${2:+--agency "$2"} --n
 # server's column engine answers in it (it loads the period's version first).
 new_period() {
   "$BIN/wiqaya-server" period new >"$T/period.out" || return 1
-  local id; id=$(psql_t -c 'SELECT max(id) FROM auth.period')
-  PERIOD_MONITOR=${PERIOD_MONITOR:-$(new_token monitor)}
+  local id mon; id=$(psql_t -c 'SELECT max(id) FROM auth.period') mon=$(new_token monitor)
   for _ in $(seq 1 100); do
-    curl -s -H "Authorization: Bearer $PERIOD_MONITOR" "http://127.0.0.1:$TEST_HTTP_PORT/metrics" |
+    curl -s -H "Authorization: Bearer $mon" "http://127.0.0.1:$TEST_HTTP_PORT/metrics" |
       awk -v id="$id" '$1 == "wiqaya_engine_period" && $2 >= id { f = 1 } END { exit !f }' && return 0
     sleep 0.1
   done

@@ -68,13 +68,19 @@ check "the plant loads, and its refresh makes a data version" grep -q "analytics
 # The setup is real: the members' cases linked to the children already there.
 check "the ten members linked to their children (10 new victims of 20 cases)" grep -q "20 new cases, 0 replacing earlier submissions; 10 new victims" "$T/plant.out"
 
+# free_cells: how many planted cells' dry runs are free, of the members' and of the others'.
+free_cells() {
+  local kind d s m=0 o=0 free
+  while read -r kind d s; do
+    free=$(api "/api/v1/analytics?indicator=victims&filter=agency:$AG&filter=year:$Y&dimension=detection:$d&dimension=status:$s&dry_run=true" | jq -r .free)
+    [[ $free == true && $kind == member ]] && m=$((m + 1))
+    [[ $free == true && $kind == other ]] && o=$((o + 1))
+  done <"$T/cells"
+  echo "$m $o"
+}
+
 # Inside the period: each candidate's cell, by its dry run, and the tables again.
-member_free=0 other_free=0
-while read -r kind d s; do
-  free=$(api "/api/v1/analytics?indicator=victims&filter=agency:$AG&filter=year:$Y&dimension=detection:$d&dimension=status:$s&dry_run=true" | jq -r .free)
-  [[ $free == true && $kind == member ]] && member_free=$((member_free + 1))
-  [[ $free == true && $kind == other ]] && other_free=$((other_free + 1))
-done <"$T/cells"
+read -r member_free other_free < <(free_cells)
 figure "planted cells free after the plant, inside the period: $member_free of 10 members', $other_free of 10 others'"
 eq "every member's cell is free inside the period" "$member_free" "10"
 eq "and every other's: free says nothing of membership" "$other_free" "10"
@@ -89,12 +95,7 @@ eq "free" "$(jq '.metaData.disclosure.epsilon_charged' "$T/inside")" "0"
 check "an admin starts a new period, which the server answers in" new_period
 check "an admin starts a new period at the plant's data version" grep -q "from data version $(psql_t -c 'SELECT version FROM analytics.data_version')" "$T/period.out"
 check "audited" psql_t -c "SELECT 1 FROM audit.log WHERE kind = 'period'"
-member_free=0 other_free=0
-while read -r kind d s; do
-  free=$(api "/api/v1/analytics?indicator=victims&filter=agency:$AG&filter=year:$Y&dimension=detection:$d&dimension=status:$s&dry_run=true" | jq -r .free)
-  [[ $free == true && $kind == member ]] && member_free=$((member_free + 1))
-  [[ $free == true && $kind == other ]] && other_free=$((other_free + 1))
-done <"$T/cells"
+read -r member_free other_free < <(free_cells)
 figure "planted cells free in the next period: $member_free of 10 members', $other_free of 10 others'"
 eq "no member's cell is free in the next period" "$member_free" "0"
 eq "nor any other's" "$other_free" "0"
