@@ -610,9 +610,8 @@ struct columns *columns_load(const struct wq_config *cfg, int parts, struct wq_e
 	 * take it): a TRUNCATE committed between the two would otherwise go unseen. */
 	if (p[0].conn && files_now(p[0].conn, &files, &p[0].e) == 0 && begin(&p[0]) == 0)
 		r = db_exec(p[0].conn, &p[0].e,
-			    "SELECT pg_export_snapshot(), version, coalesce(first_year, 0), "
-			    "coalesce(last_year, 0), item_cap, coalesce(extract(month FROM "
-			    "last_month)::int, 0) FROM analytics.data_version",
+			    "SELECT pg_export_snapshot(), " COLUMNS_VERSION_SQL
+			    " FROM analytics.data_version",
 			    0, NULL);
 	if (!r || PQntuples(r) != 1) {
 		if (r)

@@ -56,6 +56,14 @@ struct fact_columns {
 	uint32_t *keys; /* record keys mod 2^32 */
 };
 
+/* What an answer reads of its data version besides the facts, in this order: the version,
+ * the data's first and last years (0: none), the item cap, the month (1-12) of the last
+ * report (0: unknown). From analytics.data_version, by the engine's load and the SQL
+ * path's snapshot alike. */
+#define COLUMNS_VERSION_SQL                                                                        \
+	"version, coalesce(first_year, 0), coalesce(last_year, 0), item_cap, "                     \
+	"coalesce(extract(month FROM last_month)::int, 0)"
+
 struct columns {
 	long long version; /* analytics.data_version, read in the load's snapshot */
 	int first, last, item_cap;

@@ -111,12 +111,13 @@ static void *loader(void *arg)
 		}
 		struct columns *c = en->current;
 		if (have != live) {
-			if ((live == failed && clock_now() < next) || (live < have && live != failed)) {
-				/* A failed version not tried again before the back-off; the watcher
-				 * behind the version just loaded (its notice on the way, or a pooler
-				 * that drops it): not loaded again at once, in a loop; still older
-				 * after 5 s (a database restored), it is. */
-				if (!(live == failed && clock_now() < next))
+			/* A failed version not tried again before the back-off; the watcher behind
+			 * the version just loaded (its notice on the way, or a pooler that drops
+			 * it): not loaded again at once, in a loop; still older after 5 s (a
+			 * database restored), it is. */
+			int waiting = live == failed && clock_now() < next;
+			if (waiting || (live < have && live != failed)) {
+				if (!waiting)
 					back_off(live, &failed, &delay, &next);
 				if (!current && mine)
 					install(en, en->current, 0); /* its period over: the SQL path */

@@ -40,18 +40,6 @@ bad:
 	return -1;
 }
 
-void epochs_copy(struct epochs *to, const struct epochs *from)
-{
-	memset(to, 0, sizeof *to);
-	if (!from->n)
-		return;
-	to->n = from->n;
-	to->from = xmalloc(from->n * sizeof *to->from);
-	to->version = xmalloc(from->n * sizeof *to->version);
-	memcpy(to->from, from->from, from->n * sizeof *to->from);
-	memcpy(to->version, from->version, from->n * sizeof *to->version);
-}
-
 void epochs_free(struct epochs *ep)
 {
 	free(ep->from);

@@ -16,7 +16,10 @@
  * cell spans: the epoch depends on the cell's years through their end alone, and since
  * every change reaches to the last year, the epoch at a year never falls with a later
  * one, so rephrasing the years of one set of children (a period that excludes nobody)
- * buys at most one fresh part per distinct epoch after its children's last year. */
+ * buys at most one fresh part per distinct epoch after its children's last year.
+ *
+ * The published product's base cells take these epochs; a token's cells take their
+ * period's id instead (server/period.h, docs/privacy.md "Periods"). */
 #ifndef WQ_EPOCH_H
 #define WQ_EPOCH_H
 
@@ -39,7 +42,6 @@ struct epochs {
 
 /* Reads EPOCHS_SQL's text (NULL or "": none) into ep. 0, or -1 on text it does not know. */
 int epochs_parse(struct epochs *ep, const char *text);
-void epochs_copy(struct epochs *to, const struct epochs *from);
 void epochs_free(struct epochs *ep);
 
 /* The epoch of a cell of DEFINITION (its years: the constraint "year=..." of the

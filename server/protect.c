@@ -62,10 +62,8 @@ static int snapshot_begin(PGconn *conn, struct snapshot *s, struct wq_error *e)
 	PGresult *ver = NULL;
 	if (db_run(conn, e, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", 0, NULL) < 0 ||
 	    !(ver = db_exec(conn, e,
-			    "SELECT version, coalesce(first_year, 0), coalesce(last_year, 0), "
-			    "item_cap, coalesce(extract(month FROM last_month)::int, 0) FROM "
-			    "analytics.data_version",
-			    0, NULL))) {
+			    "SELECT " COLUMNS_VERSION_SQL " FROM analytics.data_version", 0,
+			    NULL))) {
 		PQclear(PQexec(conn, "ROLLBACK"));
 		columns_release_refresh(conn, &s->held);
 		return -1;

@@ -33,11 +33,7 @@ static void reads_the_rows_as_their_running_latest(void **state)
 	assert_int_equal(epochs_of(&ep, "sex=female"), 0);
 	/* a constraint that only ends in "year" is not the year's */
 	assert_int_equal(epochs_of(&ep, "first_year=2020&year=2013"), 3);
-	struct epochs copy;
-	epochs_copy(&copy, &ep);
 	epochs_free(&ep);
-	assert_int_equal(epochs_of(&copy, "year=2018"), 9);
-	epochs_free(&copy);
 }
 
 static void refuses_what_it_does_not_know(void **state)
